@@ -1,0 +1,145 @@
+package io.jgrad.tensor;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Reverse-mode automatic differentiation. Ops call {@link #record} as they run, which links the output to
+ * its inputs through a {@link Node}. {@link #backward} then sorts the graph topologically (iteratively, so a
+ * chain of 100,000 ops does not overflow the stack), seeds dL/dL = 1 and walks the nodes from the output
+ * back to the leaves, applying each node's local chain rule and summing the gradients that reach a tensor
+ * along different paths.
+ */
+final class Autograd {
+    private Autograd() {}
+
+    private static final ThreadLocal<int[]> DISABLED = ThreadLocal.withInitial(() -> new int[1]);
+
+    static boolean isEnabled() {
+        return DISABLED.get()[0] == 0;
+    }
+
+    static void disable() {
+        DISABLED.get()[0]++;
+    }
+
+    static void enable() {
+        DISABLED.get()[0]--;
+    }
+
+    /** Links {@code out} to {@code inputs} when gradient recording is on and any input requires a gradient. */
+    static Tensor record(String op, Tensor out, Node.Backward backward, Tensor... inputs) {
+        if (!isEnabled()) {
+            return out;
+        }
+        for (Tensor t : inputs) {
+            if (t != null && t.requiresGrad) {
+                out.requiresGrad = true;
+                out.node = new Node(op, inputs, backward);
+                return out;
+            }
+        }
+        return out;
+    }
+
+    static void backward(Tensor root, Tensor seed, boolean retainGraph) {
+        if (!root.requiresGrad) {
+            throw new IllegalStateException("backward: this tensor does not require a gradient: none of its inputs had"
+                    + " requiresGrad(true), or it was computed inside Tensor.noGrad()");
+        }
+        List<Tensor> order = topologicalOrder(root);
+        Map<Tensor, Tensor> pending = new IdentityHashMap<>();
+        pending.put(root, seed);
+        disable(); // the backward pass itself is not recorded
+        try {
+            for (int i = order.size() - 1; i >= 0; i--) {
+                Tensor t = order.get(i);
+                Tensor g = pending.remove(t);
+                if (g == null) {
+                    continue;
+                }
+                if (t.node == null || t.retainsGrad) {
+                    accumulateInto(t, g);
+                }
+                Node node = t.node;
+                if (node == null) {
+                    continue;
+                }
+                Tensor[] inputs = node.inputArray();
+                Tensor[] grads = node.backward(g);
+                for (int j = 0; j < inputs.length; j++) {
+                    Tensor in = inputs[j];
+                    if (in == null || !in.requiresGrad || grads[j] == null) {
+                        continue;
+                    }
+                    Tensor gj = grads[j];
+                    if (!java.util.Arrays.equals(gj.shape, in.shape)) {
+                        throw new IllegalStateException("backward of '" + node.op() + "': gradient for input " + j
+                                + " has shape " + Shapes.str(gj.shape) + " but the input has shape " + Shapes.str(in.shape));
+                    }
+                    if (gj.dtype != in.dtype) {
+                        gj = gj.to(in.dtype);
+                    }
+                    Tensor prev = pending.get(in);
+                    pending.put(in, prev == null ? gj : prev.add(gj));
+                }
+                if (!retainGraph) {
+                    node.release();
+                }
+            }
+        } finally {
+            enable();
+        }
+    }
+
+    private static void accumulateInto(Tensor t, Tensor g) {
+        if (t.grad == null) {
+            t.grad = g.copy(); // g may be shared with other inputs of the same op: never keep it
+        } else {
+            t.grad.add_(g, 1.0);
+        }
+    }
+
+    /** Post-order of the nodes that lead to {@code root} through tensors that require gradients. */
+    static List<Tensor> topologicalOrder(Tensor root) {
+        Set<Tensor> visited = Collections.newSetFromMap(new IdentityHashMap<>());
+        List<Tensor> order = new ArrayList<>();
+        ArrayList<Tensor> stack = new ArrayList<>();
+        int[] next = new int[16];
+        stack.add(root);
+        visited.add(root);
+        while (!stack.isEmpty()) {
+            int top = stack.size() - 1;
+            Tensor t = stack.get(top);
+            Node node = t.node;
+            if (node != null && node.released()) {
+                throw new IllegalStateException("backward: the graph through '" + node.op() + "' was already freed by an"
+                        + " earlier backward(); pass retainGraph = true to the first backward to go through it twice");
+            }
+            Tensor[] inputs = node == null ? null : node.inputArray();
+            int i = next[top];
+            while (inputs != null && i < inputs.length
+                    && (inputs[i] == null || !inputs[i].requiresGrad || visited.contains(inputs[i]))) {
+                i++;
+            }
+            if (inputs != null && i < inputs.length) {
+                next[top] = i + 1;
+                Tensor child = inputs[i];
+                visited.add(child);
+                stack.add(child);
+                if (stack.size() > next.length) {
+                    next = java.util.Arrays.copyOf(next, next.length * 2);
+                }
+                next[stack.size() - 1] = 0;
+            } else {
+                stack.remove(top);
+                order.add(t);
+            }
+        }
+        return order;
+    }
+}

@@ -1,0 +1,48 @@
+package io.jgrad.tensor;
+
+/**
+ * The kernels that do the arithmetic, behind one interface so that a faster implementation (SIMD, native
+ * BLAS, a GPU) replaces them without touching the ops or autograd. The ops decide shapes and gradients; a
+ * backend only computes. Outputs are contiguous tensors the caller allocated; inputs are not modified
+ * unless the method says so. Both operands of a kernel have the same dtype (the ops promote first).
+ */
+interface Backend {
+    /** A short name for logs and benchmarks, e.g. {@code "java"}. */
+    String name();
+
+    /** Worker threads used by the kernels that parallelize. */
+    int threads();
+
+    /**
+     * c = alpha * a * b + beta * c for 2-D views: a is [m, k], b is [k, n], c is [m, n] and contiguous; a and b
+     * may each be row-major or a transposed (column-major) view. Modified: c.
+     */
+    void gemm(double alpha, Tensor a, Tensor b, double beta, Tensor c);
+
+    /** out = op(x; p, q) element-wise over contiguous x and out of equal size (out may be x). Modified: out. */
+    void unary(UnaryOp op, double p, double q, Tensor x, Tensor out);
+
+    /** out = op(a, b) with a and b read through their strides, broadcast to out's shape. Modified: out. */
+    void binary(BinaryOp op, Tensor a, Tensor b, Tensor out);
+
+    /** Copies a strided tensor into contiguous dst of the same shape. Modified: dst. */
+    void copy(Tensor src, Tensor dst);
+
+    /** out[o, i] = sum_k x[o, k, i] over contiguous x viewed as [outer, n, inner]. Modified: out. */
+    void sum(Tensor x, int outer, int n, int inner, Tensor out);
+
+    /** Max (or min) over the middle axis of [outer, n, inner], with the index of the first extreme. Modified: out, arg. */
+    void extreme(Tensor x, int outer, int n, int inner, boolean min, Tensor out, int[] arg);
+
+    /** Row-wise log-softmax of contiguous x viewed as [rows, cols]. Modified: out. */
+    void logSoftmax(Tensor x, int rows, int cols, Tensor out);
+
+    /** y = alpha * y + beta * x over contiguous tensors of equal size. Modified: y. */
+    void axpby(double alpha, Tensor y, double beta, Tensor x);
+
+    /** y += value * t1 * t2. Modified: y. */
+    void addcmul(Tensor y, double value, Tensor t1, Tensor t2);
+
+    /** y += value * t1 / t2. Modified: y. */
+    void addcdiv(Tensor y, double value, Tensor t1, Tensor t2);
+}

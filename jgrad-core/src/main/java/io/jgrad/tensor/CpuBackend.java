@@ -1,0 +1,216 @@
+package io.jgrad.tensor;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+/**
+ * The plain-Java backend: {@link FloatKernels} and {@link DoubleKernels}, with GEMM split over a fixed pool
+ * of threads by rows of the output. Each output element is computed by exactly one thread in a fixed order,
+ * so results are bitwise the same for any thread count.
+ */
+final class CpuBackend implements Backend {
+    /** Below this many multiply-adds a GEMM runs on the calling thread: handing work over costs more. */
+    static final long PARALLEL_GEMM_MIN_FLOPS = 1L << 18;
+
+    private final int threads;
+    private final ExecutorService pool;
+
+    CpuBackend(int threads) {
+        this.threads = threads;
+        this.pool = threads > 1 ? Executors.newFixedThreadPool(threads - 1, r -> {
+            Thread t = new Thread(r, "jgrad-cpu");
+            t.setDaemon(true);
+            return t;
+        }) : null;
+    }
+
+    void shutdown() {
+        if (pool != null) {
+            pool.shutdown();
+        }
+    }
+
+    @Override
+    public String name() {
+        return "java";
+    }
+
+    @Override
+    public int threads() {
+        return threads;
+    }
+
+    /** Runs body(start, end) over [0, n) split into at most {@code threads} contiguous ranges. */
+    private void parallelFor(int n, long work, RangeBody body) {
+        int parts = (int) Math.min(Math.min(threads, n), Math.max(1, work / PARALLEL_GEMM_MIN_FLOPS));
+        if (parts <= 1 || pool == null) {
+            body.run(0, n);
+            return;
+        }
+        List<Future<?>> futures = new ArrayList<>(parts - 1);
+        int chunk = (n + parts - 1) / parts;
+        for (int p = 1; p < parts; p++) {
+            int s = p * chunk, e = Math.min(n, s + chunk);
+            if (s < e) {
+                futures.add(pool.submit(() -> body.run(s, e)));
+            }
+        }
+        body.run(0, Math.min(n, chunk));
+        for (Future<?> fu : futures) {
+            try {
+                fu.get();
+            } catch (InterruptedException ex) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted during a parallel kernel", ex);
+            } catch (ExecutionException ex) {
+                if (ex.getCause() instanceof RuntimeException re) {
+                    throw re;
+                }
+                throw new IllegalStateException(ex.getCause());
+            }
+        }
+    }
+
+    @FunctionalInterface
+    private interface RangeBody {
+        void run(int start, int end);
+    }
+
+    @Override
+    public void gemm(double alpha, Tensor a, Tensor b, double beta, Tensor c) {
+        int m = a.shape[0], k = a.shape[1], n = b.shape[1];
+        // The kernel wants row-major A and B; a transposed view is packed once (O(mk) against O(mnk) work).
+        Tensor ra = rowMajor(a);
+        Tensor rb = rowMajor(b);
+        int lda = ra.strides[0], ldb = rb.strides[0], ldc = c.strides[0];
+        long work = (long) m * n * k;
+        if (c.dtype == DType.FLOAT32) {
+            float fa = (float) alpha, fb = (float) beta;
+            parallelFor(m, work, (s, e) -> FloatKernels.gemmRows(s, e, n, k, fa, ra.f, ra.offset, lda, rb.f, rb.offset, ldb,
+                    fb, c.f, c.offset, ldc));
+        } else {
+            parallelFor(m, work, (s, e) -> DoubleKernels.gemmRows(s, e, n, k, alpha, ra.d, ra.offset, lda, rb.d, rb.offset, ldb,
+                    beta, c.d, c.offset, ldc));
+        }
+    }
+
+    private static Tensor rowMajor(Tensor x) {
+        if (x.strides[1] == 1) {
+            return x;
+        }
+        if (x.shape[1] == 1 && x.strides[0] > 0) {
+            return x.view(x.shape, new int[] {x.strides[0], 1}, x.offset); // one column: its column stride is unused
+        }
+        if (x.strides[0] == 1 && x.strides[1] > 0) {
+            // column-major view of a row-major [cols, rows] block: transpose it into a fresh row-major array
+            int rows = x.shape[0], cols = x.shape[1];
+            Tensor out = Tensor.empty(x.dtype, x.shape);
+            if (x.dtype == DType.FLOAT32) {
+                FloatKernels.transpose(x.f, x.offset, x.strides[1], cols, rows, out.f);
+            } else {
+                DoubleKernels.transpose(x.d, x.offset, x.strides[1], cols, rows, out.d);
+            }
+            return out;
+        }
+        return x.contiguous();
+    }
+
+    @Override
+    public void unary(UnaryOp op, double p, double q, Tensor x, Tensor out) {
+        int n = x.numel();
+        if (x.dtype == DType.FLOAT32) {
+            FloatKernels.unary(op, p, q, x.f, x.offset, out.f, out.offset, n);
+        } else {
+            DoubleKernels.unary(op, p, q, x.d, x.offset, out.d, out.offset, n);
+        }
+    }
+
+    @Override
+    public void binary(BinaryOp op, Tensor a, Tensor b, Tensor out) {
+        int[] shape = out.shape;
+        int[] as = Shapes.broadcastStrides(a.shape, a.strides, shape);
+        int[] bs = Shapes.broadcastStrides(b.shape, b.strides, shape);
+        if (java.util.Arrays.equals(a.shape, shape) && java.util.Arrays.equals(b.shape, shape)
+                && a.isContiguous() && b.isContiguous()) {
+            // same-shape contiguous operands: one flat loop the JIT vectorizes
+            shape = new int[] {out.numel()};
+            as = new int[] {1};
+            bs = new int[] {1};
+        }
+        if (out.dtype == DType.FLOAT32) {
+            FloatKernels.binary(op, shape, a.f, a.offset, as, b.f, b.offset, bs, out.f);
+        } else {
+            DoubleKernels.binary(op, shape, a.d, a.offset, as, b.d, b.offset, bs, out.d);
+        }
+    }
+
+    @Override
+    public void copy(Tensor src, Tensor dst) {
+        if (src.dtype == DType.FLOAT32) {
+            FloatKernels.copyStrided(src.shape, src.f, src.offset, src.strides, dst.f, dst.offset);
+        } else {
+            DoubleKernels.copyStrided(src.shape, src.d, src.offset, src.strides, dst.d, dst.offset);
+        }
+    }
+
+    @Override
+    public void sum(Tensor x, int outer, int n, int inner, Tensor out) {
+        if (x.dtype == DType.FLOAT32) {
+            FloatKernels.sum(x.f, x.offset, outer, n, inner, out.f);
+        } else {
+            DoubleKernels.sum(x.d, x.offset, outer, n, inner, out.d);
+        }
+    }
+
+    @Override
+    public void extreme(Tensor x, int outer, int n, int inner, boolean min, Tensor out, int[] arg) {
+        if (x.dtype == DType.FLOAT32) {
+            FloatKernels.extreme(x.f, x.offset, outer, n, inner, min, out.f, arg);
+        } else {
+            DoubleKernels.extreme(x.d, x.offset, outer, n, inner, min, out.d, arg);
+        }
+    }
+
+    @Override
+    public void logSoftmax(Tensor x, int rows, int cols, Tensor out) {
+        if (x.dtype == DType.FLOAT32) {
+            FloatKernels.logSoftmax(x.f, x.offset, rows, cols, out.f);
+        } else {
+            DoubleKernels.logSoftmax(x.d, x.offset, rows, cols, out.d);
+        }
+    }
+
+    @Override
+    public void axpby(double alpha, Tensor y, double beta, Tensor x) {
+        int n = y.numel();
+        if (y.dtype == DType.FLOAT32) {
+            FloatKernels.axpby((float) alpha, y.f, y.offset, (float) beta, x.f, x.offset, n);
+        } else {
+            DoubleKernels.axpby(alpha, y.d, y.offset, beta, x.d, x.offset, n);
+        }
+    }
+
+    @Override
+    public void addcmul(Tensor y, double value, Tensor t1, Tensor t2) {
+        int n = y.numel();
+        if (y.dtype == DType.FLOAT32) {
+            FloatKernels.addcmul(y.f, y.offset, (float) value, t1.f, t1.offset, t2.f, t2.offset, n);
+        } else {
+            DoubleKernels.addcmul(y.d, y.offset, value, t1.d, t1.offset, t2.d, t2.offset, n);
+        }
+    }
+
+    @Override
+    public void addcdiv(Tensor y, double value, Tensor t1, Tensor t2) {
+        int n = y.numel();
+        if (y.dtype == DType.FLOAT32) {
+            FloatKernels.addcdiv(y.f, y.offset, (float) value, t1.f, t1.offset, t2.f, t2.offset, n);
+        } else {
+            DoubleKernels.addcdiv(y.d, y.offset, value, t1.d, t1.offset, t2.d, t2.offset, n);
+        }
+    }
+}

@@ -1,0 +1,320 @@
+package io.jgrad.tensor;
+
+/**
+ * GENERATED from FloatKernels.java by scripts/gen-double-kernels.sh: do not edit. Plain-Java float64 kernels: loops over primitive arrays that the JIT vectorizes. Each kernel writes into an
+ * output array the caller passes (the EJML convention); none allocates more than a small scratch row.
+ *
+ */
+final class DoubleKernels {
+    private DoubleKernels() {}
+
+    /** Rows of A handled together in the GEMM inner loop, so each row of B loaded is used this many times. */
+    static final int GEMM_ROW_BLOCK = 4;
+
+    /**
+     * C = alpha * A * B + beta * C over row-major contiguous blocks, rows [rowStart, rowEnd) of C only.
+     * A is [m, k] with row stride lda, B is [k, n] with row stride ldb, C is [m, n] with row stride ldc.
+     * Modified: c. Not modified: a, b.
+     */
+    static void gemmRows(int rowStart, int rowEnd, int n, int k, double alpha,
+                         double[] a, int aOff, int lda, double[] b, int bOff, int ldb,
+                         double beta, double[] c, int cOff, int ldc) {
+        for (int i = rowStart; i < rowEnd; i++) {
+            int ci = cOff + i * ldc;
+            if (beta == 0.0) {
+                java.util.Arrays.fill(c, ci, ci + n, 0.0);
+            } else if (beta != 1.0) {
+                for (int j = 0; j < n; j++) {
+                    c[ci + j] *= beta;
+                }
+            }
+        }
+        int i = rowStart;
+        for (; i + GEMM_ROW_BLOCK <= rowEnd; i += GEMM_ROW_BLOCK) {
+            int c0 = cOff + i * ldc, c1 = c0 + ldc, c2 = c1 + ldc, c3 = c2 + ldc;
+            int a0 = aOff + i * lda, a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda;
+            for (int p = 0; p < k; p++) {
+                double v0 = alpha * a[a0 + p], v1 = alpha * a[a1 + p], v2 = alpha * a[a2 + p], v3 = alpha * a[a3 + p];
+                int bp = bOff + p * ldb;
+                for (int j = 0; j < n; j++) {
+                    double bv = b[bp + j];
+                    c[c0 + j] += v0 * bv;
+                    c[c1 + j] += v1 * bv;
+                    c[c2 + j] += v2 * bv;
+                    c[c3 + j] += v3 * bv;
+                }
+            }
+        }
+        for (; i < rowEnd; i++) {
+            int ci = cOff + i * ldc;
+            int ai = aOff + i * lda;
+            for (int p = 0; p < k; p++) {
+                double v = alpha * a[ai + p];
+                if (v == 0.0) {
+                    continue;
+                }
+                int bp = bOff + p * ldb;
+                for (int j = 0; j < n; j++) {
+                    c[ci + j] += v * b[bp + j];
+                }
+            }
+        }
+    }
+
+    /** dst[i, j] = src[j, i] for a [rows, cols] source with row stride ld. Modified: dst. */
+    static void transpose(double[] src, int off, int ld, int rows, int cols, double[] dst) {
+        for (int i = 0; i < rows; i++) {
+            int s = off + i * ld;
+            for (int j = 0; j < cols; j++) {
+                dst[j * rows + i] = src[s + j];
+            }
+        }
+    }
+
+    /** out[i] = op(x[i]; p, q) for i in [0, n). Modified: out (which may be x). */
+    static void unary(UnaryOp op, double p, double q, double[] x, int xOff, double[] out, int oOff, int n) {
+        double fp = p, fq = q;
+        switch (op) {
+            case NEG -> { for (int i = 0; i < n; i++) out[oOff + i] = -x[xOff + i]; }
+            case EXP -> { for (int i = 0; i < n; i++) out[oOff + i] = Math.exp(x[xOff + i]); }
+            case LOG -> { for (int i = 0; i < n; i++) out[oOff + i] = Math.log(x[xOff + i]); }
+            case SQRT -> { for (int i = 0; i < n; i++) out[oOff + i] = Math.sqrt(x[xOff + i]); }
+            case ABS -> { for (int i = 0; i < n; i++) out[oOff + i] = Math.abs(x[xOff + i]); }
+            case SIGN -> { for (int i = 0; i < n; i++) out[oOff + i] = Math.signum(x[xOff + i]); }
+            case RELU -> { for (int i = 0; i < n; i++) out[oOff + i] = Math.max(x[xOff + i], 0.0); }
+            case SIGMOID -> {
+                for (int i = 0; i < n; i++) {
+                    double v = x[xOff + i];
+                    // Two branches so that exp never overflows: both give 1 / (1 + e^-v).
+                    out[oOff + i] = v >= 0 ? (1.0 / (1.0 + Math.exp(-v))) : (Math.exp(v) / (1.0 + Math.exp(v)));
+                }
+            }
+            case TANH -> { for (int i = 0; i < n; i++) out[oOff + i] = Math.tanh(x[xOff + i]); }
+            case POW -> {
+                if (p == 2.0) {
+                    for (int i = 0; i < n; i++) { double v = x[xOff + i]; out[oOff + i] = v * v; }
+                } else {
+                    for (int i = 0; i < n; i++) out[oOff + i] = Math.pow(x[xOff + i], p);
+                }
+            }
+            case ADD_SCALAR -> { for (int i = 0; i < n; i++) out[oOff + i] = x[xOff + i] + fp; }
+            case MUL_SCALAR -> { for (int i = 0; i < n; i++) out[oOff + i] = x[xOff + i] * fp; }
+            case RDIV_SCALAR -> { for (int i = 0; i < n; i++) out[oOff + i] = fp / x[xOff + i]; }
+            case LEAKY_RELU -> { for (int i = 0; i < n; i++) { double v = x[xOff + i]; out[oOff + i] = v > 0 ? v : fp * v; } }
+            case ELU -> { for (int i = 0; i < n; i++) { double v = x[xOff + i]; out[oOff + i] = v > 0 ? v : (p * Math.expm1(v)); } }
+            case GELU -> { for (int i = 0; i < n; i++) { double v = x[xOff + i]; out[oOff + i] = (v * SpecialFunctions.normalCdf(v)); } }
+            case GELU_GRAD -> {
+                for (int i = 0; i < n; i++) {
+                    double v = x[xOff + i];
+                    out[oOff + i] = (SpecialFunctions.normalCdf(v) + v * SpecialFunctions.normalPdf(v));
+                }
+            }
+            case CLAMP -> { for (int i = 0; i < n; i++) out[oOff + i] = Math.min(Math.max(x[xOff + i], fp), fq); }
+            case INSIDE -> { for (int i = 0; i < n; i++) { double v = x[xOff + i]; out[oOff + i] = v >= fp && v <= fq ? 1.0 : 0.0; } }
+            case GT_SCALAR -> { for (int i = 0; i < n; i++) out[oOff + i] = x[xOff + i] > fp ? 1.0 : 0.0; }
+            case LT_SCALAR -> { for (int i = 0; i < n; i++) out[oOff + i] = x[xOff + i] < fp ? 1.0 : 0.0; }
+        }
+    }
+
+    /**
+     * out = op(a, b) with broadcasting: out has shape {@code shape} (contiguous), a and b are read through
+     * the given offsets and strides (0 in broadcast dimensions). Modified: out.
+     */
+    static void binary(BinaryOp op, int[] shape, double[] a, int aOff, int[] as, double[] b, int bOff, int[] bs, double[] out) {
+        int rank = shape.length;
+        if (rank == 0) {
+            binaryRow(op, a, aOff, 0, b, bOff, 0, out, 0, 1);
+            return;
+        }
+        int inner = shape[rank - 1];
+        if (inner == 0) {
+            return;
+        }
+        int total = Shapes.numel(shape);
+        int ia = as[rank - 1], ib = bs[rank - 1];
+        int[] idx = new int[rank];
+        int pa = aOff, pb = bOff;
+        for (int po = 0; po < total; po += inner) {
+            binaryRow(op, a, pa, ia, b, pb, ib, out, po, inner);
+            for (int d = rank - 2; d >= 0; d--) {
+                pa += as[d];
+                pb += bs[d];
+                if (++idx[d] < shape[d]) {
+                    break;
+                }
+                pa -= as[d] * shape[d];
+                pb -= bs[d] * shape[d];
+                idx[d] = 0;
+            }
+        }
+    }
+
+    private static void binaryRow(BinaryOp op, double[] a, int pa, int ia, double[] b, int pb, int ib, double[] out, int po, int n) {
+        if (ia == 1 && ib == 1) {
+            switch (op) {
+                case ADD -> { for (int i = 0; i < n; i++) out[po + i] = a[pa + i] + b[pb + i]; return; }
+                case SUB -> { for (int i = 0; i < n; i++) out[po + i] = a[pa + i] - b[pb + i]; return; }
+                case MUL -> { for (int i = 0; i < n; i++) out[po + i] = a[pa + i] * b[pb + i]; return; }
+                case DIV -> { for (int i = 0; i < n; i++) out[po + i] = a[pa + i] / b[pb + i]; return; }
+                default -> { }
+            }
+        } else if (ia == 1 && ib == 0) {
+            double bv = b[pb];
+            switch (op) {
+                case ADD -> { for (int i = 0; i < n; i++) out[po + i] = a[pa + i] + bv; return; }
+                case SUB -> { for (int i = 0; i < n; i++) out[po + i] = a[pa + i] - bv; return; }
+                case MUL -> { for (int i = 0; i < n; i++) out[po + i] = a[pa + i] * bv; return; }
+                case DIV -> { for (int i = 0; i < n; i++) out[po + i] = a[pa + i] / bv; return; }
+                default -> { }
+            }
+        }
+        for (int i = 0; i < n; i++) {
+            out[po + i] = apply(op, a[pa + i * ia], b[pb + i * ib]);
+        }
+    }
+
+    static double apply(BinaryOp op, double x, double y) {
+        return switch (op) {
+            case ADD -> x + y;
+            case SUB -> x - y;
+            case MUL -> x * y;
+            case DIV -> x / y;
+            case POW -> Math.pow(x, y);
+            case MAX -> Math.max(x, y);
+            case MIN -> Math.min(x, y);
+            case GT -> x > y ? 1.0 : 0.0;
+            case GE -> x >= y ? 1.0 : 0.0;
+            case LT -> x < y ? 1.0 : 0.0;
+            case LE -> x <= y ? 1.0 : 0.0;
+            case EQ -> x == y ? 1.0 : 0.0;
+        };
+    }
+
+    /** Copies a strided view into a contiguous array: dst = src[offset + sum_i idx_i * strides_i]. Modified: dst. */
+    static void copyStrided(int[] shape, double[] src, int off, int[] strides, double[] dst, int dOff) {
+        int rank = shape.length;
+        int total = Shapes.numel(shape);
+        if (rank == 0) {
+            dst[dOff] = src[off];
+            return;
+        }
+        int inner = shape[rank - 1];
+        if (total == 0 || inner == 0) {
+            return;
+        }
+        int is = strides[rank - 1];
+        int[] idx = new int[rank];
+        int p = off;
+        for (int po = 0; po < total; po += inner) {
+            if (is == 1) {
+                System.arraycopy(src, p, dst, dOff + po, inner);
+            } else {
+                for (int i = 0; i < inner; i++) {
+                    dst[dOff + po + i] = src[p + i * is];
+                }
+            }
+            for (int d = rank - 2; d >= 0; d--) {
+                p += strides[d];
+                if (++idx[d] < shape[d]) {
+                    break;
+                }
+                p -= strides[d] * shape[d];
+                idx[d] = 0;
+            }
+        }
+    }
+
+    /**
+     * Sum over the middle axis of x viewed as [outer, n, inner]: out[o, i] = sum_k x[o, k, i], accumulated
+     * in double so that long sums keep precision. Modified: out.
+     */
+    static void sum(double[] x, int off, int outer, int n, int inner, double[] out) {
+        if (inner == 1) {
+            for (int o = 0; o < outer; o++) {
+                double s = 0;
+                int base = off + o * n;
+                for (int k = 0; k < n; k++) {
+                    s += x[base + k];
+                }
+                out[o] = s;
+            }
+            return;
+        }
+        double[] acc = new double[inner];
+        for (int o = 0; o < outer; o++) {
+            java.util.Arrays.fill(acc, 0.0);
+            int base = off + o * n * inner;
+            for (int k = 0; k < n; k++) {
+                int row = base + k * inner;
+                for (int i = 0; i < inner; i++) {
+                    acc[i] += x[row + i];
+                }
+            }
+            for (int i = 0; i < inner; i++) {
+                out[o * inner + i] = acc[i];
+            }
+        }
+    }
+
+    /**
+     * Maximum (or minimum, when {@code min}) over the middle axis of [outer, n, inner], with the index of the
+     * first extreme element; NaN wins, as in PyTorch. Modified: out, arg.
+     */
+    static void extreme(double[] x, int off, int outer, int n, int inner, boolean min, double[] out, int[] arg) {
+        for (int o = 0; o < outer; o++) {
+            for (int i = 0; i < inner; i++) {
+                int base = off + o * n * inner + i;
+                double best = x[base];
+                int bestK = 0;
+                for (int k = 1; k < n && !Double.isNaN(best); k++) {
+                    double v = x[base + k * inner];
+                    if (Double.isNaN(v) || (min ? v < best : v > best)) {
+                        best = v;
+                        bestK = k;
+                    }
+                }
+                out[o * inner + i] = best;
+                arg[o * inner + i] = bestK;
+            }
+        }
+    }
+
+    /** out[r, :] = log_softmax(x[r, :]) = x - max - log(sum(exp(x - max))) for each of rows. Modified: out. */
+    static void logSoftmax(double[] x, int off, int rows, int cols, double[] out) {
+        for (int r = 0; r < rows; r++) {
+            int base = off + r * cols;
+            double max = Double.NEGATIVE_INFINITY;
+            for (int j = 0; j < cols; j++) {
+                max = Math.max(max, x[base + j]);
+            }
+            double s = 0;
+            for (int j = 0; j < cols; j++) {
+                s += Math.exp(x[base + j] - max);
+            }
+            double shift = (max + Math.log(s));
+            for (int j = 0; j < cols; j++) {
+                out[r * cols + j] = x[base + j] - shift;
+            }
+        }
+    }
+
+    /** y = alpha * y + beta * x (the BLAS axpby). Modified: y. */
+    static void axpby(double alpha, double[] y, int yOff, double beta, double[] x, int xOff, int n) {
+        double a = alpha, b = beta;
+        if (a == 1.0) {
+            for (int i = 0; i < n; i++) y[yOff + i] += b * x[xOff + i];
+        } else {
+            for (int i = 0; i < n; i++) y[yOff + i] = a * y[yOff + i] + b * x[xOff + i];
+        }
+    }
+
+    /** y += value * t1 * t2. Modified: y. */
+    static void addcmul(double[] y, int yOff, double value, double[] t1, int o1, double[] t2, int o2, int n) {
+        for (int i = 0; i < n; i++) y[yOff + i] += value * (t1[o1 + i] * t2[o2 + i]);
+    }
+
+    /** y += value * t1 / t2. Modified: y. */
+    static void addcdiv(double[] y, int yOff, double value, double[] t1, int o1, double[] t2, int o2, int n) {
+        for (int i = 0; i < n; i++) y[yOff + i] += value * (t1[o1 + i] / t2[o2 + i]);
+    }
+}

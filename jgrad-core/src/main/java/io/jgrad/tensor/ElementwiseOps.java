@@ -1,0 +1,193 @@
+package io.jgrad.tensor;
+
+/**
+ * Element-wise ops, each with its derivative a few lines below its forward. Every backward rule reuses the
+ * values saved by the forward pass (x, or the output y where the derivative is cheaper in terms of y, as
+ * for exp, sigmoid and tanh) and is written with other tensor ops, so it broadcasts for free.
+ */
+final class ElementwiseOps {
+    private ElementwiseOps() {}
+
+    static Tensor map(UnaryOp op, double p, double q, Tensor x) {
+        Tensor xc = x.contiguous();
+        Tensor out = Tensor.empty(x.dtype, x.shape);
+        Backends.current().unary(op, p, q, xc, out);
+        return out;
+    }
+
+    static Tensor neg(Tensor x) {
+        Tensor y = map(UnaryOp.NEG, 0, 0, x);
+        return Autograd.record("neg", y, g -> new Tensor[] {g.neg()}, x);
+    }
+
+    static Tensor addScalar(Tensor x, double c) {
+        Tensor y = map(UnaryOp.ADD_SCALAR, c, 0, x);
+        return Autograd.record("add_scalar", y, g -> new Tensor[] {g}, x);
+    }
+
+    static Tensor mulScalar(Tensor x, double c) {
+        Tensor y = map(UnaryOp.MUL_SCALAR, c, 0, x);
+        return Autograd.record("mul_scalar", y, g -> new Tensor[] {g.mul(c)}, x);
+    }
+
+    /** y = c / x; dy/dx = -c / x^2 = -y / x. */
+    static Tensor rdivScalar(Tensor x, double c) {
+        Tensor y = map(UnaryOp.RDIV_SCALAR, c, 0, x);
+        return Autograd.record("rdiv_scalar", y, g -> new Tensor[] {g.mul(y).div(x).neg()}, x);
+    }
+
+    /** y = x^p; dy/dx = p x^(p-1). */
+    static Tensor powScalar(Tensor x, double p) {
+        Tensor y = map(UnaryOp.POW, p, 0, x);
+        return Autograd.record("pow", y, g -> new Tensor[] {g.mul(map(UnaryOp.POW, p - 1, 0, x)).mul(p)}, x);
+    }
+
+    /** y = e^x; dy/dx = e^x = y. */
+    static Tensor exp(Tensor x) {
+        Tensor y = map(UnaryOp.EXP, 0, 0, x);
+        return Autograd.record("exp", y, g -> new Tensor[] {g.mul(y)}, x);
+    }
+
+    /** y = ln x; dy/dx = 1 / x. */
+    static Tensor log(Tensor x) {
+        Tensor y = map(UnaryOp.LOG, 0, 0, x);
+        return Autograd.record("log", y, g -> new Tensor[] {g.div(x)}, x);
+    }
+
+    /** y = sqrt x; dy/dx = 1 / (2 y). */
+    static Tensor sqrt(Tensor x) {
+        Tensor y = map(UnaryOp.SQRT, 0, 0, x);
+        return Autograd.record("sqrt", y, g -> new Tensor[] {g.div(y).mul(0.5)}, x);
+    }
+
+    /** y = |x|; dy/dx = sign x (0 at 0, as PyTorch). */
+    static Tensor abs(Tensor x) {
+        Tensor y = map(UnaryOp.ABS, 0, 0, x);
+        return Autograd.record("abs", y, g -> new Tensor[] {g.mul(map(UnaryOp.SIGN, 0, 0, x))}, x);
+    }
+
+    /** y = max(x, 0); dy/dx = 1 where x &gt; 0, else 0. */
+    static Tensor relu(Tensor x) {
+        Tensor y = map(UnaryOp.RELU, 0, 0, x);
+        return Autograd.record("relu", y, g -> new Tensor[] {g.mul(map(UnaryOp.GT_SCALAR, 0, 0, x))}, x);
+    }
+
+    /** y = 1 / (1 + e^-x); dy/dx = y (1 - y). */
+    static Tensor sigmoid(Tensor x) {
+        Tensor y = map(UnaryOp.SIGMOID, 0, 0, x);
+        return Autograd.record("sigmoid", y, g -> new Tensor[] {g.mul(y.mul(y.neg().add(1.0)))}, x);
+    }
+
+    /** y = tanh x; dy/dx = 1 - y^2. */
+    static Tensor tanh(Tensor x) {
+        Tensor y = map(UnaryOp.TANH, 0, 0, x);
+        return Autograd.record("tanh", y, g -> new Tensor[] {g.mul(y.mul(y).neg().add(1.0))}, x);
+    }
+
+    /** y = x if x &gt; 0 else a x; dy/dx = 1 or a. */
+    static Tensor leakyRelu(Tensor x, double a) {
+        Tensor y = map(UnaryOp.LEAKY_RELU, a, 0, x);
+        return Autograd.record("leaky_relu", y,
+                g -> new Tensor[] {g.mul(map(UnaryOp.GT_SCALAR, 0, 0, x).mul(1.0 - a).add(a))}, x);
+    }
+
+    /** y = x if x &gt; 0 else a (e^x - 1); dy/dx = 1, or a e^x = y + a. */
+    static Tensor elu(Tensor x, double a) {
+        Tensor y = map(UnaryOp.ELU, a, 0, x);
+        return Autograd.record("elu", y, g -> {
+            Tensor positive = map(UnaryOp.GT_SCALAR, 0, 0, x);
+            return new Tensor[] {g.mul(where(positive, positive, y.add(a)))};
+        }, x);
+    }
+
+    /** y = x Phi(x); dy/dx = Phi(x) + x phi(x). */
+    static Tensor gelu(Tensor x) {
+        Tensor y = map(UnaryOp.GELU, 0, 0, x);
+        return Autograd.record("gelu", y, g -> new Tensor[] {g.mul(map(UnaryOp.GELU_GRAD, 0, 0, x))}, x);
+    }
+
+    /** y = min(max(x, lo), hi); dy/dx = 1 inside [lo, hi], else 0. */
+    static Tensor clamp(Tensor x, double lo, double hi) {
+        if (lo > hi) {
+            throw new IllegalArgumentException("clamp: lower bound " + lo + " is above upper bound " + hi);
+        }
+        Tensor y = map(UnaryOp.CLAMP, lo, hi, x);
+        return Autograd.record("clamp", y, g -> new Tensor[] {g.mul(map(UnaryOp.INSIDE, lo, hi, x))}, x);
+    }
+
+    static Tensor compareScalar(UnaryOp op, Tensor x, double c) {
+        return map(op, c, 0, x); // a mask: not differentiable, so not recorded
+    }
+
+    static Tensor compare(BinaryOp op, Tensor a, Tensor b) {
+        return compute(op, a, b);
+    }
+
+    /** The broadcast forward of a binary op, after promoting both operands to a common dtype. */
+    private static Tensor compute(BinaryOp op, Tensor a, Tensor b) {
+        int[] shape = Shapes.broadcast(op.name().toLowerCase(java.util.Locale.ROOT), a.shape, b.shape);
+        Tensor out = Tensor.empty(a.dtype, shape);
+        Backends.current().binary(op, a, b, out);
+        return out;
+    }
+
+    static Tensor binary(BinaryOp op, Tensor a, Tensor b) {
+        if (a.dtype != b.dtype) {
+            DType t = DType.promote(a.dtype, b.dtype);
+            a = a.to(t);
+            b = b.to(t);
+        }
+        Tensor x = a, z = b;
+        Tensor y = compute(op, x, z);
+        String name = op.name().toLowerCase(java.util.Locale.ROOT);
+        return switch (op) {
+            // d(x+z) = dx + dz; broadcasting in the forward becomes summation in the backward (sumTo)
+            case ADD -> Autograd.record(name, y, g -> new Tensor[] {g.sumTo(x.shape), g.sumTo(z.shape)}, x, z);
+            case SUB -> Autograd.record(name, y, g -> new Tensor[] {g.sumTo(x.shape), g.neg().sumTo(z.shape)}, x, z);
+            // d(xz) = z dx + x dz
+            case MUL -> Autograd.record(name, y, g -> new Tensor[] {
+                    x.requiresGrad ? g.mul(z).sumTo(x.shape) : null,
+                    z.requiresGrad ? g.mul(x).sumTo(z.shape) : null}, x, z);
+            // d(x/z) = dx / z - (x / z^2) dz = dx / z - (y / z) dz
+            case DIV -> Autograd.record(name, y, g -> new Tensor[] {
+                    x.requiresGrad ? g.div(z).sumTo(x.shape) : null,
+                    z.requiresGrad ? g.mul(y).div(z).neg().sumTo(z.shape) : null}, x, z);
+            // d(x^z) = z x^(z-1) dx + x^z ln(x) dz
+            case POW -> Autograd.record(name, y, g -> new Tensor[] {
+                    x.requiresGrad ? g.mul(z).mul(x.pow(z.sub(1.0))).sumTo(x.shape) : null,
+                    z.requiresGrad ? g.mul(y).mul(x.log()).sumTo(z.shape) : null}, x, z);
+            // the gradient goes to the operand that was chosen; ties go to x
+            case MAX -> Autograd.record(name, y, g -> {
+                Tensor toX = compute(BinaryOp.GE, x, z);
+                return new Tensor[] {g.mul(toX).sumTo(x.shape), g.mul(toX.neg().add(1.0)).sumTo(z.shape)};
+            }, x, z);
+            case MIN -> Autograd.record(name, y, g -> {
+                Tensor toX = compute(BinaryOp.LE, x, z);
+                return new Tensor[] {g.mul(toX).sumTo(x.shape), g.mul(toX.neg().add(1.0)).sumTo(z.shape)};
+            }, x, z);
+            default -> y; // comparisons: masks without gradient
+        };
+    }
+
+    /** out = a where mask != 0, else b, all broadcast; the gradient follows the same choice. */
+    static Tensor where(Tensor mask, Tensor a, Tensor b) {
+        if (a.dtype != b.dtype) {
+            DType t = DType.promote(a.dtype, b.dtype);
+            a = a.to(t);
+            b = b.to(t);
+        }
+        int[] shape = Shapes.broadcast("where", Shapes.broadcast("where", mask.shape, a.shape), b.shape);
+        Tensor m = mask.expand(shape).contiguous();
+        Tensor ac = a.expand(shape).contiguous();
+        Tensor bc = b.expand(shape).contiguous();
+        Tensor out = Tensor.empty(a.dtype, shape);
+        for (int i = 0, n = out.numel(); i < n; i++) {
+            out.setFlat(i, m.getFlat(i) != 0 ? ac.getFlat(i) : bc.getFlat(i));
+        }
+        Tensor x = a, z = b;
+        return Autograd.record("where", out, g -> {
+            Tensor zero = Tensor.zeros(g.dtype);
+            return new Tensor[] {null, where(m, g, zero).sumTo(x.shape), where(m, zero, g).sumTo(z.shape)};
+        }, mask, x, z);
+    }
+}

@@ -1,0 +1,321 @@
+package io.jgrad.tensor;
+
+/**
+ * Plain-Java float32 kernels: loops over primitive arrays that the JIT vectorizes. Each kernel writes into an
+ * output array the caller passes (the EJML convention); none allocates more than a small scratch row.
+ *
+ * <p>{@code DoubleKernels} is generated from this file by {@code scripts/gen-double-kernels.sh}: edit this one.
+ */
+final class FloatKernels {
+    private FloatKernels() {}
+
+    /** Rows of A handled together in the GEMM inner loop, so each row of B loaded is used this many times. */
+    static final int GEMM_ROW_BLOCK = 4;
+
+    /**
+     * C = alpha * A * B + beta * C over row-major contiguous blocks, rows [rowStart, rowEnd) of C only.
+     * A is [m, k] with row stride lda, B is [k, n] with row stride ldb, C is [m, n] with row stride ldc.
+     * Modified: c. Not modified: a, b.
+     */
+    static void gemmRows(int rowStart, int rowEnd, int n, int k, float alpha,
+                         float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                         float beta, float[] c, int cOff, int ldc) {
+        for (int i = rowStart; i < rowEnd; i++) {
+            int ci = cOff + i * ldc;
+            if (beta == 0f) {
+                java.util.Arrays.fill(c, ci, ci + n, 0f);
+            } else if (beta != 1f) {
+                for (int j = 0; j < n; j++) {
+                    c[ci + j] *= beta;
+                }
+            }
+        }
+        int i = rowStart;
+        for (; i + GEMM_ROW_BLOCK <= rowEnd; i += GEMM_ROW_BLOCK) {
+            int c0 = cOff + i * ldc, c1 = c0 + ldc, c2 = c1 + ldc, c3 = c2 + ldc;
+            int a0 = aOff + i * lda, a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda;
+            for (int p = 0; p < k; p++) {
+                float v0 = alpha * a[a0 + p], v1 = alpha * a[a1 + p], v2 = alpha * a[a2 + p], v3 = alpha * a[a3 + p];
+                int bp = bOff + p * ldb;
+                for (int j = 0; j < n; j++) {
+                    float bv = b[bp + j];
+                    c[c0 + j] += v0 * bv;
+                    c[c1 + j] += v1 * bv;
+                    c[c2 + j] += v2 * bv;
+                    c[c3 + j] += v3 * bv;
+                }
+            }
+        }
+        for (; i < rowEnd; i++) {
+            int ci = cOff + i * ldc;
+            int ai = aOff + i * lda;
+            for (int p = 0; p < k; p++) {
+                float v = alpha * a[ai + p];
+                if (v == 0f) {
+                    continue;
+                }
+                int bp = bOff + p * ldb;
+                for (int j = 0; j < n; j++) {
+                    c[ci + j] += v * b[bp + j];
+                }
+            }
+        }
+    }
+
+    /** dst[i, j] = src[j, i] for a [rows, cols] source with row stride ld. Modified: dst. */
+    static void transpose(float[] src, int off, int ld, int rows, int cols, float[] dst) {
+        for (int i = 0; i < rows; i++) {
+            int s = off + i * ld;
+            for (int j = 0; j < cols; j++) {
+                dst[j * rows + i] = src[s + j];
+            }
+        }
+    }
+
+    /** out[i] = op(x[i]; p, q) for i in [0, n). Modified: out (which may be x). */
+    static void unary(UnaryOp op, double p, double q, float[] x, int xOff, float[] out, int oOff, int n) {
+        float fp = (float) p, fq = (float) q;
+        switch (op) {
+            case NEG -> { for (int i = 0; i < n; i++) out[oOff + i] = -x[xOff + i]; }
+            case EXP -> { for (int i = 0; i < n; i++) out[oOff + i] = (float) Math.exp(x[xOff + i]); }
+            case LOG -> { for (int i = 0; i < n; i++) out[oOff + i] = (float) Math.log(x[xOff + i]); }
+            case SQRT -> { for (int i = 0; i < n; i++) out[oOff + i] = (float) Math.sqrt(x[xOff + i]); }
+            case ABS -> { for (int i = 0; i < n; i++) out[oOff + i] = Math.abs(x[xOff + i]); }
+            case SIGN -> { for (int i = 0; i < n; i++) out[oOff + i] = Math.signum(x[xOff + i]); }
+            case RELU -> { for (int i = 0; i < n; i++) out[oOff + i] = Math.max(x[xOff + i], 0f); }
+            case SIGMOID -> {
+                for (int i = 0; i < n; i++) {
+                    float v = x[xOff + i];
+                    // Two branches so that exp never overflows: both give 1 / (1 + e^-v).
+                    out[oOff + i] = v >= 0 ? (float) (1.0 / (1.0 + Math.exp(-v))) : (float) (Math.exp(v) / (1.0 + Math.exp(v)));
+                }
+            }
+            case TANH -> { for (int i = 0; i < n; i++) out[oOff + i] = (float) Math.tanh(x[xOff + i]); }
+            case POW -> {
+                if (p == 2.0) {
+                    for (int i = 0; i < n; i++) { float v = x[xOff + i]; out[oOff + i] = v * v; }
+                } else {
+                    for (int i = 0; i < n; i++) out[oOff + i] = (float) Math.pow(x[xOff + i], p);
+                }
+            }
+            case ADD_SCALAR -> { for (int i = 0; i < n; i++) out[oOff + i] = x[xOff + i] + fp; }
+            case MUL_SCALAR -> { for (int i = 0; i < n; i++) out[oOff + i] = x[xOff + i] * fp; }
+            case RDIV_SCALAR -> { for (int i = 0; i < n; i++) out[oOff + i] = fp / x[xOff + i]; }
+            case LEAKY_RELU -> { for (int i = 0; i < n; i++) { float v = x[xOff + i]; out[oOff + i] = v > 0 ? v : fp * v; } }
+            case ELU -> { for (int i = 0; i < n; i++) { float v = x[xOff + i]; out[oOff + i] = v > 0 ? v : (float) (p * Math.expm1(v)); } }
+            case GELU -> { for (int i = 0; i < n; i++) { float v = x[xOff + i]; out[oOff + i] = (float) (v * SpecialFunctions.normalCdf(v)); } }
+            case GELU_GRAD -> {
+                for (int i = 0; i < n; i++) {
+                    float v = x[xOff + i];
+                    out[oOff + i] = (float) (SpecialFunctions.normalCdf(v) + v * SpecialFunctions.normalPdf(v));
+                }
+            }
+            case CLAMP -> { for (int i = 0; i < n; i++) out[oOff + i] = Math.min(Math.max(x[xOff + i], fp), fq); }
+            case INSIDE -> { for (int i = 0; i < n; i++) { float v = x[xOff + i]; out[oOff + i] = v >= fp && v <= fq ? 1f : 0f; } }
+            case GT_SCALAR -> { for (int i = 0; i < n; i++) out[oOff + i] = x[xOff + i] > fp ? 1f : 0f; }
+            case LT_SCALAR -> { for (int i = 0; i < n; i++) out[oOff + i] = x[xOff + i] < fp ? 1f : 0f; }
+        }
+    }
+
+    /**
+     * out = op(a, b) with broadcasting: out has shape {@code shape} (contiguous), a and b are read through
+     * the given offsets and strides (0 in broadcast dimensions). Modified: out.
+     */
+    static void binary(BinaryOp op, int[] shape, float[] a, int aOff, int[] as, float[] b, int bOff, int[] bs, float[] out) {
+        int rank = shape.length;
+        if (rank == 0) {
+            binaryRow(op, a, aOff, 0, b, bOff, 0, out, 0, 1);
+            return;
+        }
+        int inner = shape[rank - 1];
+        if (inner == 0) {
+            return;
+        }
+        int total = Shapes.numel(shape);
+        int ia = as[rank - 1], ib = bs[rank - 1];
+        int[] idx = new int[rank];
+        int pa = aOff, pb = bOff;
+        for (int po = 0; po < total; po += inner) {
+            binaryRow(op, a, pa, ia, b, pb, ib, out, po, inner);
+            for (int d = rank - 2; d >= 0; d--) {
+                pa += as[d];
+                pb += bs[d];
+                if (++idx[d] < shape[d]) {
+                    break;
+                }
+                pa -= as[d] * shape[d];
+                pb -= bs[d] * shape[d];
+                idx[d] = 0;
+            }
+        }
+    }
+
+    private static void binaryRow(BinaryOp op, float[] a, int pa, int ia, float[] b, int pb, int ib, float[] out, int po, int n) {
+        if (ia == 1 && ib == 1) {
+            switch (op) {
+                case ADD -> { for (int i = 0; i < n; i++) out[po + i] = a[pa + i] + b[pb + i]; return; }
+                case SUB -> { for (int i = 0; i < n; i++) out[po + i] = a[pa + i] - b[pb + i]; return; }
+                case MUL -> { for (int i = 0; i < n; i++) out[po + i] = a[pa + i] * b[pb + i]; return; }
+                case DIV -> { for (int i = 0; i < n; i++) out[po + i] = a[pa + i] / b[pb + i]; return; }
+                default -> { }
+            }
+        } else if (ia == 1 && ib == 0) {
+            float bv = b[pb];
+            switch (op) {
+                case ADD -> { for (int i = 0; i < n; i++) out[po + i] = a[pa + i] + bv; return; }
+                case SUB -> { for (int i = 0; i < n; i++) out[po + i] = a[pa + i] - bv; return; }
+                case MUL -> { for (int i = 0; i < n; i++) out[po + i] = a[pa + i] * bv; return; }
+                case DIV -> { for (int i = 0; i < n; i++) out[po + i] = a[pa + i] / bv; return; }
+                default -> { }
+            }
+        }
+        for (int i = 0; i < n; i++) {
+            out[po + i] = apply(op, a[pa + i * ia], b[pb + i * ib]);
+        }
+    }
+
+    static float apply(BinaryOp op, float x, float y) {
+        return switch (op) {
+            case ADD -> x + y;
+            case SUB -> x - y;
+            case MUL -> x * y;
+            case DIV -> x / y;
+            case POW -> (float) Math.pow(x, y);
+            case MAX -> Math.max(x, y);
+            case MIN -> Math.min(x, y);
+            case GT -> x > y ? 1f : 0f;
+            case GE -> x >= y ? 1f : 0f;
+            case LT -> x < y ? 1f : 0f;
+            case LE -> x <= y ? 1f : 0f;
+            case EQ -> x == y ? 1f : 0f;
+        };
+    }
+
+    /** Copies a strided view into a contiguous array: dst = src[offset + sum_i idx_i * strides_i]. Modified: dst. */
+    static void copyStrided(int[] shape, float[] src, int off, int[] strides, float[] dst, int dOff) {
+        int rank = shape.length;
+        int total = Shapes.numel(shape);
+        if (rank == 0) {
+            dst[dOff] = src[off];
+            return;
+        }
+        int inner = shape[rank - 1];
+        if (total == 0 || inner == 0) {
+            return;
+        }
+        int is = strides[rank - 1];
+        int[] idx = new int[rank];
+        int p = off;
+        for (int po = 0; po < total; po += inner) {
+            if (is == 1) {
+                System.arraycopy(src, p, dst, dOff + po, inner);
+            } else {
+                for (int i = 0; i < inner; i++) {
+                    dst[dOff + po + i] = src[p + i * is];
+                }
+            }
+            for (int d = rank - 2; d >= 0; d--) {
+                p += strides[d];
+                if (++idx[d] < shape[d]) {
+                    break;
+                }
+                p -= strides[d] * shape[d];
+                idx[d] = 0;
+            }
+        }
+    }
+
+    /**
+     * Sum over the middle axis of x viewed as [outer, n, inner]: out[o, i] = sum_k x[o, k, i], accumulated
+     * in double so that long sums keep float32 precision. Modified: out.
+     */
+    static void sum(float[] x, int off, int outer, int n, int inner, float[] out) {
+        if (inner == 1) {
+            for (int o = 0; o < outer; o++) {
+                double s = 0;
+                int base = off + o * n;
+                for (int k = 0; k < n; k++) {
+                    s += x[base + k];
+                }
+                out[o] = (float) s;
+            }
+            return;
+        }
+        double[] acc = new double[inner];
+        for (int o = 0; o < outer; o++) {
+            java.util.Arrays.fill(acc, 0.0);
+            int base = off + o * n * inner;
+            for (int k = 0; k < n; k++) {
+                int row = base + k * inner;
+                for (int i = 0; i < inner; i++) {
+                    acc[i] += x[row + i];
+                }
+            }
+            for (int i = 0; i < inner; i++) {
+                out[o * inner + i] = (float) acc[i];
+            }
+        }
+    }
+
+    /**
+     * Maximum (or minimum, when {@code min}) over the middle axis of [outer, n, inner], with the index of the
+     * first extreme element; NaN wins, as in PyTorch. Modified: out, arg.
+     */
+    static void extreme(float[] x, int off, int outer, int n, int inner, boolean min, float[] out, int[] arg) {
+        for (int o = 0; o < outer; o++) {
+            for (int i = 0; i < inner; i++) {
+                int base = off + o * n * inner + i;
+                float best = x[base];
+                int bestK = 0;
+                for (int k = 1; k < n && !Float.isNaN(best); k++) {
+                    float v = x[base + k * inner];
+                    if (Float.isNaN(v) || (min ? v < best : v > best)) {
+                        best = v;
+                        bestK = k;
+                    }
+                }
+                out[o * inner + i] = best;
+                arg[o * inner + i] = bestK;
+            }
+        }
+    }
+
+    /** out[r, :] = log_softmax(x[r, :]) = x - max - log(sum(exp(x - max))) for each of rows. Modified: out. */
+    static void logSoftmax(float[] x, int off, int rows, int cols, float[] out) {
+        for (int r = 0; r < rows; r++) {
+            int base = off + r * cols;
+            float max = Float.NEGATIVE_INFINITY;
+            for (int j = 0; j < cols; j++) {
+                max = Math.max(max, x[base + j]);
+            }
+            double s = 0;
+            for (int j = 0; j < cols; j++) {
+                s += Math.exp(x[base + j] - max);
+            }
+            float shift = (float) (max + Math.log(s));
+            for (int j = 0; j < cols; j++) {
+                out[r * cols + j] = x[base + j] - shift;
+            }
+        }
+    }
+
+    /** y = alpha * y + beta * x (the BLAS axpby). Modified: y. */
+    static void axpby(float alpha, float[] y, int yOff, float beta, float[] x, int xOff, int n) {
+        float a = alpha, b = beta;
+        if (a == 1f) {
+            for (int i = 0; i < n; i++) y[yOff + i] += b * x[xOff + i];
+        } else {
+            for (int i = 0; i < n; i++) y[yOff + i] = a * y[yOff + i] + b * x[xOff + i];
+        }
+    }
+
+    /** y += value * t1 * t2. Modified: y. */
+    static void addcmul(float[] y, int yOff, float value, float[] t1, int o1, float[] t2, int o2, int n) {
+        for (int i = 0; i < n; i++) y[yOff + i] += value * (t1[o1 + i] * t2[o2 + i]);
+    }
+
+    /** y += value * t1 / t2. Modified: y. */
+    static void addcdiv(float[] y, int yOff, float value, float[] t1, int o1, float[] t2, int o2, int n) {
+        for (int i = 0; i < n; i++) y[yOff + i] += value * (t1[o1 + i] / t2[o2 + i]);
+    }
+}

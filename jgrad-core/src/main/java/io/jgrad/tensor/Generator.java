@@ -1,0 +1,113 @@
+package io.jgrad.tensor;
+
+/**
+ * A seeded pseudo-random generator (xoshiro256++, seeded through SplitMix64) whose output is the same on
+ * every machine and JVM: it uses only integer arithmetic and {@link StrictMath}, never the platform's
+ * intrinsics, so {@code new Generator(42)} gives the same weights everywhere.
+ *
+ * <p>Not thread-safe: give each thread its own generator. {@link #state()} and {@link #setState(long[])}
+ * let a checkpoint save and restore the exact position in the stream.
+ */
+public final class Generator {
+    private long s0, s1, s2, s3;
+    private double spareNormal;
+    private boolean hasSpare;
+
+    /** A generator whose stream is fixed by {@code seed}. */
+    public Generator(long seed) {
+        long x = seed;
+        s0 = splitMix(x += 0x9E3779B97F4A7C15L);
+        s1 = splitMix(x += 0x9E3779B97F4A7C15L);
+        s2 = splitMix(x += 0x9E3779B97F4A7C15L);
+        s3 = splitMix(x + 0x9E3779B97F4A7C15L);
+    }
+
+    private static long splitMix(long z) {
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return z ^ (z >>> 31);
+    }
+
+    /** The next 64 random bits. */
+    public long nextLong() {
+        long result = Long.rotateLeft(s0 + s3, 23) + s0;
+        long t = s1 << 17;
+        s2 ^= s0;
+        s3 ^= s1;
+        s1 ^= s2;
+        s0 ^= s3;
+        s2 ^= t;
+        s3 = Long.rotateLeft(s3, 45);
+        return result;
+    }
+
+    /** Uniform in [0, 1) with 53 random bits. */
+    public double nextDouble() {
+        return (nextLong() >>> 11) * 0x1.0p-53;
+    }
+
+    /** Uniform integer in [0, bound), without modulo bias. */
+    public int nextInt(int bound) {
+        if (bound <= 0) {
+            throw new IllegalArgumentException("nextInt: bound must be positive, got " + bound);
+        }
+        long r = nextLong() >>> 33; // 31 random bits
+        long m = r * bound;
+        long l = m & 0x7FFFFFFFL;
+        if (l < bound) {
+            long threshold = (0x80000000L - bound) % bound;
+            while (l < threshold) {
+                r = nextLong() >>> 33;
+                m = r * bound;
+                l = m & 0x7FFFFFFFL;
+            }
+        }
+        return (int) (m >>> 31);
+    }
+
+    /** Standard normal N(0, 1) by the Box-Muller transform (StrictMath, so reproducible everywhere). */
+    public double nextGaussian() {
+        if (hasSpare) {
+            hasSpare = false;
+            return spareNormal;
+        }
+        double u1;
+        do {
+            u1 = nextDouble();
+        } while (u1 == 0.0);
+        double u2 = nextDouble();
+        double r = StrictMath.sqrt(-2.0 * StrictMath.log(u1));
+        double theta = 2.0 * Math.PI * u2;
+        spareNormal = r * StrictMath.sin(theta);
+        hasSpare = true;
+        return r * StrictMath.cos(theta);
+    }
+
+    /** Fisher-Yates shuffle of {@code a} in place. Modified: {@code a}. */
+    public void shuffle(int[] a) {
+        for (int i = a.length - 1; i > 0; i--) {
+            int j = nextInt(i + 1);
+            int t = a[i];
+            a[i] = a[j];
+            a[j] = t;
+        }
+    }
+
+    /** The full state (6 longs), for checkpoints. */
+    public long[] state() {
+        return new long[] {s0, s1, s2, s3, Double.doubleToRawLongBits(spareNormal), hasSpare ? 1 : 0};
+    }
+
+    /** Restores a state returned by {@link #state()}. */
+    public void setState(long[] state) {
+        if (state.length != 6) {
+            throw new IllegalArgumentException("Generator state has 6 longs, got " + state.length);
+        }
+        s0 = state[0];
+        s1 = state[1];
+        s2 = state[2];
+        s3 = state[3];
+        spareNormal = Double.longBitsToDouble(state[4]);
+        hasSpare = state[5] != 0;
+    }
+}

@@ -1,0 +1,134 @@
+package io.jgrad.tensor;
+
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+/**
+ * Checks a backward pass against finite differences, in float64.
+ *
+ * <p>For a function f of some variables, it draws a fixed random weighting v of the output and compares,
+ * for every element x_i of every variable, the analytic derivative of L = sum(v * f) computed by
+ * {@link Tensor#backward()} with the central difference (L(x_i + eps) - L(x_i - eps)) / (2 eps). An element
+ * passes when |analytic - numeric| &lt;= atol + rtol * |numeric|.
+ *
+ * <pre>{@code
+ * var x = Tensor.randn(new Generator(1), 3, 4).to(DType.FLOAT64).requiresGrad(true);
+ * GradCheck.Result r = GradCheck.check(() -> x.tanh().sum(), x);
+ * assert r.passed() : r;
+ * }</pre>
+ * To check a module, pass its parameters (converted to float64) as variables along with the input.
+ */
+public final class GradCheck {
+    private GradCheck() {}
+
+    /** Default finite-difference step. */
+    public static final double EPS = 1e-6;
+    /** Default absolute tolerance. */
+    public static final double ATOL = 1e-6;
+    /** Default relative tolerance. */
+    public static final double RTOL = 1e-5;
+
+    /**
+     * The outcome: the worst element (largest |analytic - numeric| beyond tolerance, or overall), where it is,
+     * and how many elements were checked.
+     */
+    public record Result(boolean passed, int checked, double maxAbsError, double maxRelError,
+                         String worstAt, double analytic, double numeric) {
+        @Override
+        public String toString() {
+            return String.format("GradCheck %s: %d elements, max abs error %.3g, max relative error %.3g; worst at %s"
+                            + " (analytic %.10g, numeric %.10g)", passed ? "passed" : "FAILED", checked, maxAbsError,
+                    maxRelError, worstAt, analytic, numeric);
+        }
+    }
+
+    /** Checks f with default eps and tolerances; variables must be float64 tensors that f reads. */
+    public static Result check(Supplier<Tensor> f, Tensor... variables) {
+        return check(f, EPS, ATOL, RTOL, variables);
+    }
+
+    /**
+     * Checks a function of its inputs: each input is copied to float64 with requiresGrad, and f is applied to
+     * the copies.
+     */
+    public static Result check(Function<Tensor[], Tensor> f, Tensor... inputs) {
+        Tensor[] vars = new Tensor[inputs.length];
+        for (int i = 0; i < inputs.length; i++) {
+            vars[i] = inputs[i].detach().to(DType.FLOAT64).copy().detach().requiresGrad(true);
+        }
+        return check(() -> f.apply(vars), EPS, ATOL, RTOL, vars);
+    }
+
+    /**
+     * Checks f against finite differences over every element of every variable. Modified: the variables are
+     * perturbed and restored, and their gradients are replaced.
+     */
+    public static Result check(Supplier<Tensor> f, double eps, double atol, double rtol, Tensor... variables) {
+        for (int i = 0; i < variables.length; i++) {
+            Tensor v = variables[i];
+            if (v.dtype != DType.FLOAT64 || !v.isContiguous() || !v.isLeaf()) {
+                throw new IllegalArgumentException("GradCheck: variable " + i + " must be a contiguous float64 leaf tensor"
+                        + " (got " + v.dtype + " " + Shapes.str(v.shape) + (v.isLeaf() ? "" : ", computed by " + v.node.op())
+                        + "); use x.to(DType.FLOAT64) and check in float64");
+            }
+            v.requiresGrad(true);
+            v.zeroGrad();
+        }
+        Tensor out = f.get();
+        Tensor weights = Tensor.uniform(DType.FLOAT64, new Generator(0x5EED), 0.5, 1.5, out.shape);
+        out.mul(weights).sum().backward();
+        double[][] analytic = new double[variables.length][];
+        for (int i = 0; i < variables.length; i++) {
+            Tensor g = variables[i].grad();
+            analytic[i] = g == null ? new double[variables[i].numel()] : g.toDoubleArray();
+        }
+        boolean passed = true;
+        int checked = 0;
+        double worstExcess = Double.NEGATIVE_INFINITY, maxAbs = 0, maxRel = 0, worstA = 0, worstN = 0;
+        String worstAt = "nowhere";
+        try (var scope = Tensor.noGrad()) {
+            for (int i = 0; i < variables.length; i++) {
+                Tensor v = variables[i];
+                for (int e = 0, n = v.numel(); e < n; e++) {
+                    double orig = v.getFlat(e);
+                    v.setFlat(e, orig + eps);
+                    double plus = f.get().mul(weights).sum().item();
+                    v.setFlat(e, orig - eps);
+                    double minus = f.get().mul(weights).sum().item();
+                    v.setFlat(e, orig);
+                    double num = (plus - minus) / (2 * eps);
+                    double a = analytic[i][e];
+                    double abs = Math.abs(a - num);
+                    double scale = Math.max(Math.abs(a), Math.abs(num));
+                    double rel = scale > 0 ? abs / scale : 0;
+                    double excess = abs - (atol + rtol * Math.abs(num));
+                    if (!(excess <= 0)) {
+                        passed = false;
+                    }
+                    maxAbs = Math.max(maxAbs, abs);
+                    if (scale > atol) {
+                        maxRel = Math.max(maxRel, rel);
+                    }
+                    if (excess > worstExcess || Double.isNaN(excess)) {
+                        worstExcess = Double.isNaN(excess) ? Double.POSITIVE_INFINITY : excess;
+                        worstAt = "variable " + i + (v.label() != null ? " (" + v.label() + ")" : "") + " element "
+                                + java.util.Arrays.toString(unravel(e, v.shape));
+                        worstA = a;
+                        worstN = num;
+                    }
+                    checked++;
+                }
+            }
+        }
+        return new Result(passed, checked, maxAbs, maxRel, worstAt, worstA, worstN);
+    }
+
+    private static int[] unravel(int flat, int[] shape) {
+        int[] idx = new int[shape.length];
+        for (int i = shape.length - 1; i >= 0; i--) {
+            idx[i] = shape[i] == 0 ? 0 : flat % shape[i];
+            flat = shape[i] == 0 ? 0 : flat / shape[i];
+        }
+        return idx;
+    }
+}

@@ -1,0 +1,76 @@
+package io.jgrad.tensor;
+
+/**
+ * Matrix multiplication, the op where nearly all the time of a dense network goes. The backend does the
+ * GEMM; this class handles shapes, batching and the derivative:
+ * for Y = A B, dL/dA = dL/dY B^T and dL/dB = A^T dL/dY.
+ */
+final class LinalgOps {
+    private LinalgOps() {}
+
+    static Tensor matmul(Tensor a, Tensor b) {
+        if (a.shape.length == 0 || b.shape.length == 0) {
+            throw new IllegalArgumentException("matmul: both operands need at least 1 dimension, got shapes "
+                    + Shapes.str(a.shape) + " and " + Shapes.str(b.shape));
+        }
+        if (a.dtype != b.dtype) {
+            DType t = DType.promote(a.dtype, b.dtype);
+            a = a.to(t);
+            b = b.to(t);
+        }
+        // 1-D operands as in PyTorch: a vector on the left is a row, on the right a column; the added dim is removed
+        if (a.shape.length == 1) {
+            return matmul(a.unsqueeze(0), b).squeeze(-2);
+        }
+        if (b.shape.length == 1) {
+            return matmul(a, b.unsqueeze(1)).squeeze(-1);
+        }
+        int ra = a.shape.length, rb = b.shape.length;
+        int m = a.shape[ra - 2], k = a.shape[ra - 1], k2 = b.shape[rb - 2], n = b.shape[rb - 1];
+        if (k != k2) {
+            throw new IllegalArgumentException("matmul: " + Shapes.str(a.shape) + " x " + Shapes.str(b.shape)
+                    + ": inner dimensions " + k + " and " + k2 + " differ");
+        }
+        Tensor x = a, w = b;
+        if (ra == 2 && rb == 2) {
+            Tensor y = Tensor.empty(a.dtype, new int[] {m, n});
+            Backends.current().gemm(1.0, a, b, 0.0, y);
+            return Autograd.record("matmul", y, g -> new Tensor[] {
+                    x.requiresGrad ? g.matmul(w.t()) : null,
+                    w.requiresGrad ? x.t().matmul(g) : null}, x, w);
+        }
+        int[] batchA = java.util.Arrays.copyOf(a.shape, ra - 2), batchB = java.util.Arrays.copyOf(b.shape, rb - 2);
+        int[] batch = Shapes.broadcast("matmul", batchA, batchB);
+        int[] shapeA = concat(batch, m, k), shapeB = concat(batch, k, n), shapeY = concat(batch, m, n);
+        Tensor ea = a.expand(shapeA), eb = b.expand(shapeB);
+        Tensor y = Tensor.empty(a.dtype, shapeY);
+        int batches = Shapes.numel(batch);
+        int[] idx = new int[batch.length];
+        for (int i = 0; i < batches; i++) {
+            Backends.current().gemm(1.0, matrix(ea, idx), matrix(eb, idx), 0.0, matrix(y, idx));
+            for (int dd = batch.length - 1; dd >= 0 && ++idx[dd] == batch[dd]; dd--) {
+                idx[dd] = 0;
+            }
+        }
+        return Autograd.record("matmul", y, g -> new Tensor[] {
+                x.requiresGrad ? g.matmul(w.transpose(-1, -2)).sumTo(x.shape) : null,
+                w.requiresGrad ? x.transpose(-1, -2).matmul(g).sumTo(w.shape) : null}, x, w);
+    }
+
+    private static int[] concat(int[] batch, int r, int c) {
+        int[] s = java.util.Arrays.copyOf(batch, batch.length + 2);
+        s[batch.length] = r;
+        s[batch.length + 1] = c;
+        return s;
+    }
+
+    /** The 2-D matrix at batch index idx of a tensor whose leading dims are the batch (a view, no copy). */
+    private static Tensor matrix(Tensor t, int[] idx) {
+        int r = t.shape.length;
+        int off = t.offset;
+        for (int i = 0; i < idx.length; i++) {
+            off += idx[i] * t.strides[i];
+        }
+        return t.view(new int[] {t.shape[r - 2], t.shape[r - 1]}, new int[] {t.strides[r - 2], t.strides[r - 1]}, off);
+    }
+}

@@ -1,0 +1,86 @@
+package io.jgrad.tensor;
+
+import java.util.Arrays;
+
+/** Shape arithmetic shared by the ops: element counts, strides, broadcasting, dimension checks. */
+final class Shapes {
+    private Shapes() {}
+
+    static int numel(int[] shape) {
+        long n = 1;
+        for (int s : shape) {
+            if (s < 0) {
+                throw new IllegalArgumentException("negative dimension in shape " + str(shape));
+            }
+            n *= s;
+            if (n > Integer.MAX_VALUE - 8) {
+                throw new IllegalArgumentException("shape " + str(shape) + " has more than 2^31 elements");
+            }
+        }
+        return (int) n;
+    }
+
+    static int[] contiguousStrides(int[] shape) {
+        int[] strides = new int[shape.length];
+        int s = 1;
+        for (int i = shape.length - 1; i >= 0; i--) {
+            strides[i] = s;
+            s *= Math.max(shape[i], 1);
+        }
+        return strides;
+    }
+
+    static String str(int[] shape) {
+        return Arrays.toString(shape);
+    }
+
+    /** Normalizes a possibly negative dimension index against {@code rank}, as PyTorch does. */
+    static int dim(String op, int dim, int rank) {
+        int d = dim < 0 ? dim + rank : dim;
+        if (d < 0 || d >= Math.max(rank, 1)) {
+            throw new IllegalArgumentException(op + ": dimension " + dim + " out of range for a tensor of rank " + rank);
+        }
+        return d;
+    }
+
+    /** NumPy broadcasting: align on the right; sizes must be equal or 1. */
+    static int[] broadcast(String op, int[] a, int[] b) {
+        int rank = Math.max(a.length, b.length);
+        int[] out = new int[rank];
+        for (int i = 0; i < rank; i++) {
+            int da = i - (rank - a.length) >= 0 ? a[i - (rank - a.length)] : 1;
+            int db = i - (rank - b.length) >= 0 ? b[i - (rank - b.length)] : 1;
+            if (da != db && da != 1 && db != 1) {
+                throw new IllegalArgumentException(op + ": shapes " + str(a) + " and " + str(b)
+                        + " do not broadcast (dimension " + i + ": " + da + " vs " + db + ")");
+            }
+            out[i] = da == 1 ? db : da;
+        }
+        return out;
+    }
+
+    /**
+     * Strides to read a tensor of shape {@code shape}/{@code strides} as if it had shape {@code target}:
+     * broadcast dimensions get stride 0.
+     */
+    static int[] broadcastStrides(int[] shape, int[] strides, int[] target) {
+        int[] out = new int[target.length];
+        int lead = target.length - shape.length;
+        for (int i = 0; i < target.length; i++) {
+            int j = i - lead;
+            out[i] = j < 0 || shape[j] == 1 ? 0 : strides[j];
+        }
+        return out;
+    }
+
+    static boolean isContiguous(int[] shape, int[] strides) {
+        int s = 1;
+        for (int i = shape.length - 1; i >= 0; i--) {
+            if (shape[i] != 1 && strides[i] != s) {
+                return false;
+            }
+            s *= shape[i];
+        }
+        return true;
+    }
+}

@@ -1,0 +1,46 @@
+package io.jgrad.tensor;
+
+/**
+ * Softmax and log-softmax along a dimension. Written as primitives with their own backward (rather than
+ * composed from exp, sum and div) for numerical stability: the max is subtracted before exponentiating, so
+ * logits of 1000 do not overflow, and log-softmax never takes the log of an underflowed 0.
+ */
+final class SoftmaxOps {
+    private SoftmaxOps() {}
+
+    /** Unrecorded log-softmax along d: moves d last, runs the row kernel, moves it back. */
+    private static Tensor forward(Tensor x, int d) {
+        int r = x.shape.length;
+        Tensor moved = d == r - 1 ? x : x.transpose(d, r - 1);
+        Tensor xc;
+        try (var scope = Tensor.noGrad()) {
+            xc = moved.contiguous();
+        }
+        int cols = r == 0 ? 1 : xc.shape[r - 1];
+        Tensor out = Tensor.empty(x.dtype, xc.shape);
+        Backends.current().logSoftmax(xc, cols == 0 ? 0 : xc.numel() / cols, cols, out);
+        if (d == r - 1) {
+            return out;
+        }
+        try (var scope = Tensor.noGrad()) {
+            return out.transpose(d, r - 1).contiguous();
+        }
+    }
+
+    /** y = x - log sum e^x; dL/dx = g - softmax(x) * sum(g) along dim. */
+    static Tensor logSoftmax(Tensor x, int dim) {
+        int d = Shapes.dim("logSoftmax", dim, x.shape.length);
+        Tensor y = forward(x, x.shape.length == 0 ? 0 : d);
+        return Autograd.record("log_softmax", y, g -> new Tensor[] {g.sub(y.exp().mul(g.sum(d, true)))}, x);
+    }
+
+    /** y = e^x / sum e^x; dL/dx = y * (g - sum(g * y)) along dim. */
+    static Tensor softmax(Tensor x, int dim) {
+        int d = Shapes.dim("softmax", dim, x.shape.length);
+        Tensor y;
+        try (var scope = Tensor.noGrad()) {
+            y = forward(x, d).exp();
+        }
+        return Autograd.record("softmax", y, g -> new Tensor[] {y.mul(g.sub(g.mul(y).sum(d, true)))}, x);
+    }
+}

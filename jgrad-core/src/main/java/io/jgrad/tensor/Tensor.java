@@ -1,0 +1,773 @@
+package io.jgrad.tensor;
+
+import java.util.Arrays;
+
+/**
+ * An n-dimensional array of float32 (default) or float64 numbers that records the operations applied to it,
+ * so that {@link #backward()} can compute the gradient of a scalar result with respect to every tensor that
+ * {@link #requiresGrad(boolean) requires a gradient}.
+ *
+ * <p>A tensor is a shape and strides over a contiguous primitive array; views ({@link #reshape},
+ * {@link #transpose}, {@link #permute}, {@link #slice}, {@link #expand}) share that array without copying.
+ * Operations never modify their inputs and return new tensors, except the methods whose name ends in
+ * {@code _} (PyTorch's convention), which modify this tensor in place and are not recorded for autograd.
+ *
+ * <p>Broadcasting follows NumPy and PyTorch: shapes are aligned on the right and a dimension of size 1
+ * stretches to match. Shape errors name the op and both shapes.
+ *
+ * <p>The math of each op, and its derivative beside it, lives in one small package-private class per
+ * concept: {@link ElementwiseOps}, {@link ReduceOps}, {@link ShapeOps}, {@link LinalgOps},
+ * {@link IndexOps}, {@link SoftmaxOps}. This class is the front door that delegates to them.
+ */
+public final class Tensor {
+    final DType dtype;
+    /** Exactly one of {@code f} and {@code d} is non-null, as {@link #dtype} says. */
+    final float[] f;
+    final double[] d;
+    final int[] shape;
+    final int[] strides;
+    final int offset;
+
+    boolean requiresGrad;
+    Tensor grad;
+    Node node;
+    boolean retainsGrad;
+    private String label;
+
+    Tensor(DType dtype, float[] f, double[] d, int[] shape, int[] strides, int offset) {
+        this.dtype = dtype;
+        this.f = f;
+        this.d = d;
+        this.shape = shape;
+        this.strides = strides;
+        this.offset = offset;
+    }
+
+    /** A new contiguous tensor of zeros. */
+    static Tensor empty(DType dtype, int[] shape) {
+        int n = Shapes.numel(shape);
+        int[] s = shape.clone();
+        return dtype == DType.FLOAT32
+                ? new Tensor(dtype, new float[n], null, s, Shapes.contiguousStrides(s), 0)
+                : new Tensor(dtype, null, new double[n], s, Shapes.contiguousStrides(s), 0);
+    }
+
+    /** A view over the same storage with another shape, strides and offset. */
+    Tensor view(int[] newShape, int[] newStrides, int newOffset) {
+        return new Tensor(dtype, f, d, newShape, newStrides, newOffset);
+    }
+
+    // ---------------------------------------------------------------- creation
+
+    /** Zeros of the given shape, float32. */
+    public static Tensor zeros(int... shape) {
+        return empty(DType.FLOAT32, shape);
+    }
+
+    /** Zeros of the given shape and dtype. */
+    public static Tensor zeros(DType dtype, int... shape) {
+        return empty(dtype, shape);
+    }
+
+    /** Ones of the given shape, float32. */
+    public static Tensor ones(int... shape) {
+        return full(DType.FLOAT32, 1.0, shape);
+    }
+
+    /** Ones of the given shape and dtype. */
+    public static Tensor ones(DType dtype, int... shape) {
+        return full(dtype, 1.0, shape);
+    }
+
+    /** Every element equal to {@code value}, float32. */
+    public static Tensor full(double value, int... shape) {
+        return full(DType.FLOAT32, value, shape);
+    }
+
+    /** Every element equal to {@code value}. */
+    public static Tensor full(DType dtype, double value, int... shape) {
+        Tensor t = empty(dtype, shape);
+        t.fill_(value);
+        return t;
+    }
+
+    /** A zero-dimensional float32 tensor holding {@code value}. */
+    public static Tensor scalar(double value) {
+        return full(DType.FLOAT32, value);
+    }
+
+    /** A zero-dimensional tensor of the given dtype holding {@code value}. */
+    public static Tensor scalar(DType dtype, double value) {
+        return full(dtype, value);
+    }
+
+    /** 0, 1, ..., n-1 as float32. */
+    public static Tensor arange(int n) {
+        return arange(DType.FLOAT32, n);
+    }
+
+    /** 0, 1, ..., n-1. */
+    public static Tensor arange(DType dtype, int n) {
+        Tensor t = empty(dtype, new int[] {n});
+        for (int i = 0; i < n; i++) {
+            t.setFlat(i, i);
+        }
+        return t;
+    }
+
+    /** A float32 tensor holding a copy of {@code data} in row-major order; the shape defaults to [data.length]. */
+    public static Tensor of(float[] data, int... shape) {
+        int[] s = shape.length == 0 ? new int[] {data.length} : shape.clone();
+        checkLength("Tensor.of", data.length, s);
+        return new Tensor(DType.FLOAT32, data.clone(), null, s, Shapes.contiguousStrides(s), 0);
+    }
+
+    /** A float64 tensor holding a copy of {@code data} in row-major order; the shape defaults to [data.length]. */
+    public static Tensor of(double[] data, int... shape) {
+        int[] s = shape.length == 0 ? new int[] {data.length} : shape.clone();
+        checkLength("Tensor.of", data.length, s);
+        return new Tensor(DType.FLOAT64, null, data.clone(), s, Shapes.contiguousStrides(s), 0);
+    }
+
+    /** A float32 matrix from rows of equal length. */
+    public static Tensor of(float[][] rows) {
+        int cols = rows.length == 0 ? 0 : rows[0].length;
+        float[] data = new float[rows.length * cols];
+        for (int i = 0; i < rows.length; i++) {
+            if (rows[i].length != cols) {
+                throw new IllegalArgumentException("Tensor.of: row " + i + " has " + rows[i].length + " values, row 0 has " + cols);
+            }
+            System.arraycopy(rows[i], 0, data, i * cols, cols);
+        }
+        return new Tensor(DType.FLOAT32, data, null, new int[] {rows.length, cols}, new int[] {cols, 1}, 0);
+    }
+
+    /** A float64 matrix from rows of equal length. */
+    public static Tensor of(double[][] rows) {
+        int cols = rows.length == 0 ? 0 : rows[0].length;
+        double[] data = new double[rows.length * cols];
+        for (int i = 0; i < rows.length; i++) {
+            if (rows[i].length != cols) {
+                throw new IllegalArgumentException("Tensor.of: row " + i + " has " + rows[i].length + " values, row 0 has " + cols);
+            }
+            System.arraycopy(rows[i], 0, data, i * cols, cols);
+        }
+        return new Tensor(DType.FLOAT64, null, data, new int[] {rows.length, cols}, new int[] {cols, 1}, 0);
+    }
+
+    /**
+     * Wraps {@code data} without copying: the tensor and the array share storage, so writes to either are
+     * seen by both. For loaders and kernels that fill buffers themselves.
+     */
+    public static Tensor wrap(float[] data, int... shape) {
+        int[] s = shape.clone();
+        checkLength("Tensor.wrap", data.length, s);
+        return new Tensor(DType.FLOAT32, data, null, s, Shapes.contiguousStrides(s), 0);
+    }
+
+    /** Wraps {@code data} without copying (see {@link #wrap(float[], int...)}). */
+    public static Tensor wrap(double[] data, int... shape) {
+        int[] s = shape.clone();
+        checkLength("Tensor.wrap", data.length, s);
+        return new Tensor(DType.FLOAT64, null, data, s, Shapes.contiguousStrides(s), 0);
+    }
+
+    private static void checkLength(String op, int length, int[] shape) {
+        if (Shapes.numel(shape) != length) {
+            throw new IllegalArgumentException(op + ": " + length + " values do not fill shape " + Shapes.str(shape)
+                    + " (" + Shapes.numel(shape) + " elements)");
+        }
+    }
+
+    /** Uniform in [0, 1), float32, from {@code gen}. */
+    public static Tensor rand(Generator gen, int... shape) {
+        return uniform(gen, 0, 1, shape);
+    }
+
+    /** Uniform in [low, high), float32, from {@code gen}. */
+    public static Tensor uniform(Generator gen, double low, double high, int... shape) {
+        return uniform(DType.FLOAT32, gen, low, high, shape);
+    }
+
+    /** Uniform in [low, high), from {@code gen}: element i is low + (high - low) * u_i, u_i in row-major order. */
+    public static Tensor uniform(DType dtype, Generator gen, double low, double high, int... shape) {
+        Tensor t = empty(dtype, shape);
+        for (int i = 0, n = t.numel(); i < n; i++) {
+            t.setFlat(i, low + (high - low) * gen.nextDouble());
+        }
+        return t;
+    }
+
+    /** Standard normal, float32, from {@code gen}. */
+    public static Tensor randn(Generator gen, int... shape) {
+        return normal(DType.FLOAT32, gen, 0, 1, shape);
+    }
+
+    /** Normal with the given mean and standard deviation, from {@code gen}. */
+    public static Tensor normal(DType dtype, Generator gen, double mean, double std, int... shape) {
+        Tensor t = empty(dtype, shape);
+        for (int i = 0, n = t.numel(); i < n; i++) {
+            t.setFlat(i, mean + std * gen.nextGaussian());
+        }
+        return t;
+    }
+
+    /** Zeros with this tensor's shape and dtype. */
+    public Tensor zerosLike() {
+        return empty(dtype, shape);
+    }
+
+    /** Ones with this tensor's shape and dtype. */
+    public Tensor onesLike() {
+        return full(dtype, 1.0, shape);
+    }
+
+    // ---------------------------------------------------------------- properties
+
+    /** The dimensions (a copy). */
+    public int[] shape() {
+        return shape.clone();
+    }
+
+    /** Size of dimension {@code dim} (negative counts from the end). */
+    public int size(int dim) {
+        return shape[Shapes.dim("size", dim, shape.length)];
+    }
+
+    /** Number of dimensions (0 for a scalar). */
+    public int dim() {
+        return shape.length;
+    }
+
+    /** Number of elements. */
+    public int numel() {
+        return Shapes.numel(shape);
+    }
+
+    public DType dtype() {
+        return dtype;
+    }
+
+    /** True if the elements are laid out row-major without gaps (views may not be). */
+    public boolean isContiguous() {
+        return Shapes.isContiguous(shape, strides);
+    }
+
+    /** The value of a one-element tensor. */
+    public double item() {
+        if (numel() != 1) {
+            throw new IllegalStateException("item: tensor of shape " + Shapes.str(shape) + " has " + numel()
+                    + " elements; item() needs exactly one");
+        }
+        return dtype == DType.FLOAT32 ? f[offset] : d[offset];
+    }
+
+    /** The element at the given indices (checked). */
+    public double get(int... index) {
+        return dtype == DType.FLOAT32 ? f[position(index)] : d[position(index)];
+    }
+
+    /** Sets the element at the given indices; not recorded for autograd. Modified: this. */
+    public Tensor set(double value, int... index) {
+        int p = position(index);
+        if (dtype == DType.FLOAT32) {
+            f[p] = (float) value;
+        } else {
+            d[p] = value;
+        }
+        return this;
+    }
+
+    private int position(int[] index) {
+        if (index.length != shape.length) {
+            throw new IllegalArgumentException("get: " + index.length + " indices for a tensor of rank " + shape.length);
+        }
+        int p = offset;
+        for (int i = 0; i < index.length; i++) {
+            if (index[i] < 0 || index[i] >= shape[i]) {
+                throw new IndexOutOfBoundsException("index " + index[i] + " out of range for dimension " + i
+                        + " of size " + shape[i]);
+            }
+            p += index[i] * strides[i];
+        }
+        return p;
+    }
+
+    /** Row-major element i of a contiguous tensor, unchecked. */
+    double getFlat(int i) {
+        return dtype == DType.FLOAT32 ? f[offset + i] : d[offset + i];
+    }
+
+    void setFlat(int i, double v) {
+        if (dtype == DType.FLOAT32) {
+            f[offset + i] = (float) v;
+        } else {
+            d[offset + i] = v;
+        }
+    }
+
+    /** The elements in row-major order as a new float array. */
+    public float[] toFloatArray() {
+        Tensor c = contiguous();
+        float[] out = new float[c.numel()];
+        if (c.dtype == DType.FLOAT32) {
+            System.arraycopy(c.f, c.offset, out, 0, out.length);
+        } else {
+            for (int i = 0; i < out.length; i++) {
+                out[i] = (float) c.d[c.offset + i];
+            }
+        }
+        return out;
+    }
+
+    /** The elements in row-major order as a new double array. */
+    public double[] toDoubleArray() {
+        Tensor c = contiguous();
+        double[] out = new double[c.numel()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = c.getFlat(i);
+        }
+        return out;
+    }
+
+    /**
+     * The backing float array of a contiguous float32 tensor that starts at offset 0: writes go straight into
+     * the tensor and bypass autograd. For data loaders and kernels; everyone else uses {@link #toFloatArray()}.
+     */
+    public float[] floatStorage() {
+        if (dtype != DType.FLOAT32 || offset != 0 || !isContiguous() || f.length != numel()) {
+            throw new IllegalStateException("floatStorage: needs a contiguous float32 tensor that owns its whole array; call"
+                    + " contiguous().copy() first (this one: " + dtype + " " + Shapes.str(shape) + ")");
+        }
+        return f;
+    }
+
+    /** The backing double array; as {@link #floatStorage()}, for float64 tensors. */
+    public double[] doubleStorage() {
+        if (dtype != DType.FLOAT64 || offset != 0 || !isContiguous() || d.length != numel()) {
+            throw new IllegalStateException("doubleStorage: needs a contiguous float64 tensor that owns its whole array; call"
+                    + " contiguous().copy() first (this one: " + dtype + " " + Shapes.str(shape) + ")");
+        }
+        return d;
+    }
+
+    // ---------------------------------------------------------------- autograd
+
+    /** Whether gradients with respect to this tensor are computed by {@link #backward()}. */
+    public boolean requiresGrad() {
+        return requiresGrad;
+    }
+
+    /** Marks a leaf tensor (a parameter or input) as needing its gradient. Returns this. Modified: this. */
+    public Tensor requiresGrad(boolean requires) {
+        if (node != null && !requires) {
+            throw new IllegalStateException("requiresGrad(false) on a tensor computed by '" + node.op()
+                    + "': use detach() to cut it from the graph");
+        }
+        this.requiresGrad = requires;
+        return this;
+    }
+
+    /** The accumulated gradient dL/d(this), or null before any backward pass reached it. */
+    public Tensor grad() {
+        return grad;
+    }
+
+    /** Replaces the gradient (null clears it). Modified: this. */
+    public void setGrad(Tensor g) {
+        if (g != null && !Arrays.equals(g.shape, shape)) {
+            throw new IllegalArgumentException("setGrad: gradient shape " + Shapes.str(g.shape) + " differs from tensor shape " + Shapes.str(shape));
+        }
+        this.grad = g;
+    }
+
+    /** Clears the accumulated gradient, as PyTorch's {@code zero_grad(set_to_none=True)}. Modified: this. */
+    public void zeroGrad() {
+        this.grad = null;
+    }
+
+    /** Keeps the gradient of this intermediate (non-leaf) tensor after backward, for inspection and graphs. */
+    public Tensor retainGrad() {
+        this.retainsGrad = true;
+        return this;
+    }
+
+    /** True for tensors not computed by a recorded op: inputs, parameters, constants. */
+    public boolean isLeaf() {
+        return node == null;
+    }
+
+    /** The op that computed this tensor, or null for a leaf. */
+    public Node gradFn() {
+        return node;
+    }
+
+    /** A name shown in graph drawings and error messages (e.g. the parameter name). */
+    public String label() {
+        return label;
+    }
+
+    /** Sets the label; returns this. */
+    public Tensor label(String name) {
+        this.label = name;
+        return this;
+    }
+
+    /** A tensor sharing this one's storage but cut from the graph: no gradient flows through it. */
+    public Tensor detach() {
+        return view(shape, strides, offset);
+    }
+
+    /**
+     * Computes dL/dx for every tensor x that requires a gradient and leads to this scalar L, adding it to
+     * {@code x.grad()} (gradients accumulate across calls until {@link #zeroGrad()}). The graph is freed.
+     */
+    public void backward() {
+        if (numel() != 1) {
+            throw new IllegalStateException("backward: output has shape " + Shapes.str(shape) + "; backward() without an"
+                    + " argument needs a scalar (one element): reduce it first (e.g. .sum() or .mean()) or call"
+                    + " backward(gradOfOutput)");
+        }
+        Autograd.backward(this, onesLike(), false);
+    }
+
+    /** Backward pass seeded with dL/d(this) = {@code gradOutput} (same shape as this). The graph is freed. */
+    public void backward(Tensor gradOutput) {
+        backward(gradOutput, false);
+    }
+
+    /** Backward pass; with {@code retainGraph} the graph can be walked again. */
+    public void backward(Tensor gradOutput, boolean retainGraph) {
+        if (!Arrays.equals(gradOutput.shape, shape)) {
+            throw new IllegalArgumentException("backward: gradOutput has shape " + Shapes.str(gradOutput.shape)
+                    + " but the output has shape " + Shapes.str(shape));
+        }
+        Autograd.backward(this, gradOutput.dtype == dtype ? gradOutput : gradOutput.to(dtype), retainGraph);
+    }
+
+    /**
+     * Turns off graph recording on this thread until {@code close()}: for evaluation and weight updates.
+     * <pre>{@code try (var scope = Tensor.noGrad()) { ... } }</pre>
+     */
+    public static NoGrad noGrad() {
+        Autograd.disable();
+        return new NoGrad();
+    }
+
+    /** Whether ops on this thread are being recorded for autograd now. */
+    public static boolean isGradEnabled() {
+        return Autograd.isEnabled();
+    }
+
+    /** The scope returned by {@link #noGrad()}; closing it restores recording. */
+    public static final class NoGrad implements AutoCloseable {
+        private boolean closed;
+
+        private NoGrad() {}
+
+        @Override
+        public void close() {
+            if (!closed) {
+                closed = true;
+                Autograd.enable();
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- element-wise (ElementwiseOps)
+
+    /** this + other, broadcast. */
+    public Tensor add(Tensor other) { return ElementwiseOps.binary(BinaryOp.ADD, this, other); }
+    /** this + c. */
+    public Tensor add(double c) { return ElementwiseOps.addScalar(this, c); }
+    /** this - other, broadcast. */
+    public Tensor sub(Tensor other) { return ElementwiseOps.binary(BinaryOp.SUB, this, other); }
+    /** this - c. */
+    public Tensor sub(double c) { return ElementwiseOps.addScalar(this, -c); }
+    /** this * other (element-wise), broadcast. */
+    public Tensor mul(Tensor other) { return ElementwiseOps.binary(BinaryOp.MUL, this, other); }
+    /** this * c. */
+    public Tensor mul(double c) { return ElementwiseOps.mulScalar(this, c); }
+    /** this / other, broadcast. */
+    public Tensor div(Tensor other) { return ElementwiseOps.binary(BinaryOp.DIV, this, other); }
+    /** this / c. */
+    public Tensor div(double c) { return ElementwiseOps.mulScalar(this, 1.0 / c); }
+    /** c / this. */
+    public Tensor rdiv(double c) { return ElementwiseOps.rdivScalar(this, c); }
+    /** -this. */
+    public Tensor neg() { return ElementwiseOps.neg(this); }
+    /** this^p. */
+    public Tensor pow(double p) { return ElementwiseOps.powScalar(this, p); }
+    /** this^other, broadcast. */
+    public Tensor pow(Tensor other) { return ElementwiseOps.binary(BinaryOp.POW, this, other); }
+    /** e^this. */
+    public Tensor exp() { return ElementwiseOps.exp(this); }
+    /** Natural logarithm. */
+    public Tensor log() { return ElementwiseOps.log(this); }
+    /** Square root. */
+    public Tensor sqrt() { return ElementwiseOps.sqrt(this); }
+    /** |this|; the derivative at 0 is taken as 0, as in PyTorch. */
+    public Tensor abs() { return ElementwiseOps.abs(this); }
+    /** min(max(this, lo), hi); the gradient passes where lo &lt;= x &lt;= hi. */
+    public Tensor clamp(double lo, double hi) { return ElementwiseOps.clamp(this, lo, hi); }
+    /** max(this, other) element-wise, broadcast; ties send the gradient to this. */
+    public Tensor maximum(Tensor other) { return ElementwiseOps.binary(BinaryOp.MAX, this, other); }
+    /** min(this, other) element-wise, broadcast; ties send the gradient to this. */
+    public Tensor minimum(Tensor other) { return ElementwiseOps.binary(BinaryOp.MIN, this, other); }
+    /** 1 where this &gt; other, else 0 (no gradient). */
+    public Tensor gt(Tensor other) { return ElementwiseOps.compare(BinaryOp.GT, this, other); }
+    /** 1 where this &gt; c, else 0 (no gradient). */
+    public Tensor gt(double c) { return ElementwiseOps.compareScalar(UnaryOp.GT_SCALAR, this, c); }
+    /** 1 where this &gt;= other, else 0. */
+    public Tensor ge(Tensor other) { return ElementwiseOps.compare(BinaryOp.GE, this, other); }
+    /** 1 where this &lt; other, else 0. */
+    public Tensor lt(Tensor other) { return ElementwiseOps.compare(BinaryOp.LT, this, other); }
+    /** 1 where this &lt; c, else 0. */
+    public Tensor lt(double c) { return ElementwiseOps.compareScalar(UnaryOp.LT_SCALAR, this, c); }
+    /** 1 where this &lt;= other, else 0. */
+    public Tensor le(Tensor other) { return ElementwiseOps.compare(BinaryOp.LE, this, other); }
+    /** 1 where this == other, else 0. */
+    public Tensor eq(Tensor other) { return ElementwiseOps.compare(BinaryOp.EQ, this, other); }
+    /** where(mask, a, b): a where mask is non-zero, b elsewhere, all broadcast. */
+    public static Tensor where(Tensor mask, Tensor a, Tensor b) { return ElementwiseOps.where(mask, a, b); }
+
+    /** max(x, 0). */
+    public Tensor relu() { return ElementwiseOps.relu(this); }
+    /** 1 / (1 + e^-x). */
+    public Tensor sigmoid() { return ElementwiseOps.sigmoid(this); }
+    /** tanh x. */
+    public Tensor tanh() { return ElementwiseOps.tanh(this); }
+    /** x if x &gt; 0 else alpha * x. */
+    public Tensor leakyRelu(double alpha) { return ElementwiseOps.leakyRelu(this, alpha); }
+    /** x if x &gt; 0 else alpha * (e^x - 1). */
+    public Tensor elu(double alpha) { return ElementwiseOps.elu(this, alpha); }
+    /** x * Phi(x), the exact (erf) GELU, PyTorch's default. */
+    public Tensor gelu() { return ElementwiseOps.gelu(this); }
+
+    // ---------------------------------------------------------------- reductions (ReduceOps)
+
+    /** Sum of all elements, a scalar. */
+    public Tensor sum() { return ReduceOps.sumAll(this); }
+    /** Sum over the given dimensions. */
+    public Tensor sum(int[] dims, boolean keepDim) { return ReduceOps.sum(this, dims, keepDim); }
+    /** Sum over one dimension. */
+    public Tensor sum(int dim, boolean keepDim) { return ReduceOps.sum(this, new int[] {dim}, keepDim); }
+    /** Mean of all elements, a scalar. */
+    public Tensor mean() { return ReduceOps.meanAll(this); }
+    /** Mean over the given dimensions. */
+    public Tensor mean(int[] dims, boolean keepDim) { return ReduceOps.mean(this, dims, keepDim); }
+    /** Mean over one dimension. */
+    public Tensor mean(int dim, boolean keepDim) { return ReduceOps.mean(this, new int[] {dim}, keepDim); }
+    /** Maximum of all elements, a scalar; the gradient goes to the first maximal element. */
+    public Tensor max() { return ReduceOps.extremeAll(this, false); }
+    /** Maximum over one dimension. */
+    public Tensor max(int dim, boolean keepDim) { return ReduceOps.extreme(this, dim, keepDim, false); }
+    /** Minimum of all elements, a scalar. */
+    public Tensor min() { return ReduceOps.extremeAll(this, true); }
+    /** Minimum over one dimension. */
+    public Tensor min(int dim, boolean keepDim) { return ReduceOps.extreme(this, dim, keepDim, true); }
+    /** Index of the first maximum along {@code dim}, as a tensor of integral values (no gradient). */
+    public Tensor argmax(int dim, boolean keepDim) { return ReduceOps.argExtreme(this, dim, keepDim, false); }
+    /** Index of the first minimum along {@code dim}. */
+    public Tensor argmin(int dim, boolean keepDim) { return ReduceOps.argExtreme(this, dim, keepDim, true); }
+    /** Sums broadcast dimensions away so that the result has {@code targetShape}: the adjoint of broadcasting. */
+    public Tensor sumTo(int... targetShape) { return ReduceOps.sumTo(this, targetShape); }
+
+    // ---------------------------------------------------------------- shape (ShapeOps)
+
+    /** Same elements, new shape (one dimension may be -1); a view when this is contiguous. */
+    public Tensor reshape(int... newShape) { return ShapeOps.reshape(this, newShape); }
+    /** Dimensions reordered: result dim i is this dim {@code order[i]}; a view. */
+    public Tensor permute(int... order) { return ShapeOps.permute(this, order); }
+    /** Two dimensions swapped; a view. */
+    public Tensor transpose(int dim0, int dim1) { return ShapeOps.transpose(this, dim0, dim1); }
+    /** Matrix transpose of a 2-D tensor; a view. */
+    public Tensor t() {
+        if (shape.length != 2) {
+            throw new IllegalArgumentException("t: needs a 2-D tensor, got shape " + Shapes.str(shape));
+        }
+        return ShapeOps.transpose(this, 0, 1);
+    }
+    /** Elements [start, end) along {@code dim}; a view. */
+    public Tensor slice(int dim, int start, int end) { return ShapeOps.slice(this, dim, start, end); }
+    /** Broadcast to a larger shape without copying. */
+    public Tensor expand(int... newShape) { return ShapeOps.expand(this, newShape); }
+    /** Inserts a dimension of size 1 at {@code dim}. */
+    public Tensor unsqueeze(int dim) { return ShapeOps.unsqueeze(this, dim); }
+    /** Removes dimension {@code dim}, which must have size 1. */
+    public Tensor squeeze(int dim) { return ShapeOps.squeeze(this, dim); }
+    /** Flattens dimensions from {@code startDim} on into one. */
+    public Tensor flatten(int startDim) { return ShapeOps.flatten(this, startDim); }
+    /** This tensor laid out row-major without gaps (itself when it already is). */
+    public Tensor contiguous() { return ShapeOps.contiguous(this); }
+    /** A contiguous copy that shares nothing with this tensor; recorded for autograd (identity gradient). */
+    public Tensor copy() { return ShapeOps.copy(this); }
+    /** Joins tensors of equal shape except along {@code dim}. */
+    public static Tensor cat(int dim, Tensor... tensors) { return ShapeOps.cat(dim, tensors); }
+    /** This tensor in another dtype (itself if already so); the gradient converts back. */
+    public Tensor to(DType target) { return ShapeOps.to(this, target); }
+
+    // ---------------------------------------------------------------- matrix products, indexing, softmax
+
+    /** Matrix product: [m,k] x [k,n] -&gt; [m,n]; batched over leading dims with broadcasting; 1-D operands as in PyTorch. */
+    public Tensor matmul(Tensor other) { return LinalgOps.matmul(this, other); }
+    /** Rows (or slices along {@code dim}) picked by {@code indices}, repeats allowed. */
+    public Tensor indexSelect(int dim, int... indices) { return IndexOps.indexSelect(this, dim, indices); }
+    /** out[i][j] = this[i][index[i][j]] (for dim 1), as torch.gather; index holds integral values. */
+    public Tensor gather(int dim, Tensor index) { return IndexOps.gather(this, dim, index); }
+    /** softmax along {@code dim}: e^x_i / sum_j e^x_j, computed stably. */
+    public Tensor softmax(int dim) { return SoftmaxOps.softmax(this, dim); }
+    /** log softmax along {@code dim}: x_i - log sum_j e^x_j, computed stably. */
+    public Tensor logSoftmax(int dim) { return SoftmaxOps.logSoftmax(this, dim); }
+
+    // ---------------------------------------------------------------- in place (not recorded)
+
+    private void checkInPlace(String op) {
+        if (Autograd.isEnabled() && requiresGrad && node == null) {
+            throw new IllegalStateException(op + ": in-place change of a leaf that requires grad; do it inside"
+                    + " Tensor.noGrad() (as optimizers do)");
+        }
+        if (!isContiguous()) {
+            throw new IllegalStateException(op + ": in-place ops need a contiguous tensor, this one is a strided view");
+        }
+    }
+
+    private Tensor sameShape(String op, Tensor other) {
+        if (!Arrays.equals(other.shape, shape)) {
+            Tensor e = other.expand(shape); // throws the shape error when it does not broadcast
+            return e.contiguous();
+        }
+        Tensor c = other.contiguous();
+        return c.dtype == dtype ? c : c.to(dtype);
+    }
+
+    /** this = value everywhere. Modified: this. */
+    public Tensor fill_(double value) {
+        checkInPlace("fill_");
+        int n = numel();
+        if (dtype == DType.FLOAT32) {
+            Arrays.fill(f, offset, offset + n, (float) value);
+        } else {
+            Arrays.fill(d, offset, offset + n, value);
+        }
+        return this;
+    }
+
+    /** this = 0. Modified: this. */
+    public Tensor zero_() {
+        return fill_(0.0);
+    }
+
+    /** this = src (broadcast to this shape). Modified: this. */
+    public Tensor copy_(Tensor src) {
+        checkInPlace("copy_");
+        Tensor s = sameShape("copy_", src);
+        Backends.current().axpby(0.0, this, 1.0, s);
+        return this;
+    }
+
+    /** this += alpha * other. Modified: this. */
+    public Tensor add_(Tensor other, double alpha) {
+        checkInPlace("add_");
+        Backends.current().axpby(1.0, this, alpha, sameShape("add_", other));
+        return this;
+    }
+
+    /** this += c. Modified: this. */
+    public Tensor add_(double c) {
+        checkInPlace("add_");
+        Backends.current().unary(UnaryOp.ADD_SCALAR, c, 0, this, this);
+        return this;
+    }
+
+    /** this *= c. Modified: this. */
+    public Tensor mul_(double c) {
+        checkInPlace("mul_");
+        Backends.current().unary(UnaryOp.MUL_SCALAR, c, 0, this, this);
+        return this;
+    }
+
+    /** this = alpha * this + beta * other, in one pass. Modified: this. */
+    public Tensor axpby_(double alpha, double beta, Tensor other) {
+        checkInPlace("axpby_");
+        Backends.current().axpby(alpha, this, beta, sameShape("axpby_", other));
+        return this;
+    }
+
+    /** this += value * t1 * t2 (element-wise). Modified: this. */
+    public Tensor addcmul_(Tensor t1, Tensor t2, double value) {
+        checkInPlace("addcmul_");
+        Backends.current().addcmul(this, value, sameShape("addcmul_", t1), sameShape("addcmul_", t2));
+        return this;
+    }
+
+    /** this += value * t1 / t2 (element-wise). Modified: this. */
+    public Tensor addcdiv_(Tensor t1, Tensor t2, double value) {
+        checkInPlace("addcdiv_");
+        Backends.current().addcdiv(this, value, sameShape("addcdiv_", t1), sameShape("addcdiv_", t2));
+        return this;
+    }
+
+    /** this = min(max(this, lo), hi). Modified: this. */
+    public Tensor clamp_(double lo, double hi) {
+        checkInPlace("clamp_");
+        Backends.current().unary(UnaryOp.CLAMP, lo, hi, this, this);
+        return this;
+    }
+
+    /** this = sqrt(this). Modified: this. */
+    public Tensor sqrt_() {
+        checkInPlace("sqrt_");
+        Backends.current().unary(UnaryOp.SQRT, 0, 0, this, this);
+        return this;
+    }
+
+    // ---------------------------------------------------------------- printing
+
+    @Override
+    public String toString() {
+        StringBuilder sb = new StringBuilder("tensor(");
+        Tensor c = contiguous();
+        int n = c.numel();
+        if (shape.length == 0) {
+            sb.append(fmt(c.getFlat(0)));
+        } else {
+            appendNested(sb, c, 0, 0, Math.min(n, 1000) == n);
+        }
+        sb.append(", shape=").append(Shapes.str(shape));
+        if (dtype != DType.FLOAT32) {
+            sb.append(", dtype=").append(dtype);
+        }
+        if (node != null) {
+            sb.append(", grad_fn=").append(node.op());
+        } else if (requiresGrad) {
+            sb.append(", requires_grad=true");
+        }
+        return sb.append(')').toString();
+    }
+
+    private void appendNested(StringBuilder sb, Tensor c, int dimIdx, int base, boolean full) {
+        int size = shape[dimIdx];
+        int stride = c.strides[dimIdx];
+        sb.append('[');
+        for (int i = 0; i < size; i++) {
+            if (!full && size > 6 && i == 3) {
+                sb.append("..., ");
+                i = size - 3;
+            }
+            if (dimIdx == shape.length - 1) {
+                sb.append(fmt(c.getFlat(base + i * stride)));
+            } else {
+                appendNested(sb, c, dimIdx + 1, base + i * stride, full);
+            }
+            if (i < size - 1) {
+                sb.append(", ");
+            }
+        }
+        sb.append(']');
+    }
+
+    private static String fmt(double v) {
+        return v == Math.rint(v) && Math.abs(v) < 1e15 ? String.format("%.1f", v) : String.format("%.4g", v);
+    }
+}
