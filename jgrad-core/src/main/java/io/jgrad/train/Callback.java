@@ -1,0 +1,18 @@
+package io.jgrad.train;
+
+/** Hooks into the training loop, for logging, checkpoints or custom stopping. All methods are optional. */
+public interface Callback {
+    /** Before the first epoch. */
+    default void onTrainStart(int firstEpoch, int lastEpoch, int stepsPerEpoch) {}
+
+    /** After each optimizer step; {@code loss} is that batch's loss. */
+    default void onBatchEnd(int epoch, int step, int stepsPerEpoch, double loss, int batchSize) {}
+
+    /** After each epoch (and its validation). Return true to stop training after this epoch. */
+    default boolean onEpochEnd(EpochMetrics metrics) {
+        return false;
+    }
+
+    /** Once, when training ends, with the reason. */
+    default void onTrainEnd(History history) {}
+}

@@ -1,0 +1,93 @@
+package io.jgrad.train;
+
+/**
+ * Counts of (true class, predicted class) pairs, and the per-class precision and recall derived from them:
+ * precision(c) = TP / (TP + FP) (of the samples predicted c, the fraction that are c), recall(c) = TP / (TP + FN)
+ * (of the samples of class c, the fraction found).
+ */
+public final class ConfusionMatrix {
+    private final long[][] counts;
+
+    /** An empty matrix for {@code classes} classes. */
+    public ConfusionMatrix(int classes) {
+        if (classes < 1) {
+            throw new IllegalArgumentException("ConfusionMatrix needs at least one class, got " + classes);
+        }
+        counts = new long[classes][classes];
+    }
+
+    /** Records one sample. Modified: this. */
+    public void add(int trueClass, int predictedClass) {
+        counts[trueClass][predictedClass]++;
+    }
+
+    public int classes() {
+        return counts.length;
+    }
+
+    /** Samples of class {@code trueClass} predicted as {@code predictedClass}. */
+    public long count(int trueClass, int predictedClass) {
+        return counts[trueClass][predictedClass];
+    }
+
+    public long total() {
+        long t = 0;
+        for (long[] row : counts) {
+            for (long c : row) {
+                t += c;
+            }
+        }
+        return t;
+    }
+
+    /** Fraction of samples on the diagonal (NaN when empty). */
+    public double accuracy() {
+        long diag = 0;
+        for (int i = 0; i < counts.length; i++) {
+            diag += counts[i][i];
+        }
+        long t = total();
+        return t == 0 ? Double.NaN : (double) diag / t;
+    }
+
+    /** TP / (TP + FP) for class c (NaN when nothing was predicted as c). */
+    public double precision(int c) {
+        long predicted = 0;
+        for (long[] row : counts) {
+            predicted += row[c];
+        }
+        return predicted == 0 ? Double.NaN : (double) counts[c][c] / predicted;
+    }
+
+    /** TP / (TP + FN) for class c (NaN when class c never occurs). */
+    public double recall(int c) {
+        long actual = 0;
+        for (long v : counts[c]) {
+            actual += v;
+        }
+        return actual == 0 ? Double.NaN : (double) counts[c][c] / actual;
+    }
+
+    /** A text table: rows are true classes, columns predicted classes, then precision and recall per class. */
+    @Override
+    public String toString() {
+        StringBuilder sb = new StringBuilder("true\\pred");
+        int k = counts.length;
+        for (int j = 0; j < k; j++) {
+            sb.append(String.format("%7d", j));
+        }
+        sb.append("   recall\n");
+        for (int i = 0; i < k; i++) {
+            sb.append(String.format("%9d", i));
+            for (int j = 0; j < k; j++) {
+                sb.append(String.format("%7d", counts[i][j]));
+            }
+            sb.append(String.format("   %6.4f%n", recall(i)));
+        }
+        sb.append("precision");
+        for (int j = 0; j < k; j++) {
+            sb.append(String.format(" %6.4f", precision(j)));
+        }
+        return sb.append('\n').toString();
+    }
+}

@@ -1,0 +1,91 @@
+package io.jgrad.train;
+
+import java.io.PrintStream;
+
+/**
+ * Shows training progress. On a terminal: a bar redrawn in place with the running loss, the rate in samples
+ * per second and the time left in the epoch. Otherwise (a file, a pipe, CI): one plain line per epoch.
+ */
+public final class ProgressBar implements Callback {
+    /** Redraws at most this often, so that drawing never costs training time. */
+    static final long REDRAW_NANOS = 100_000_000L;
+    private static final int WIDTH = 24;
+
+    private final PrintStream out;
+    private final boolean terminal;
+    private int lastEpoch;
+    private long epochStart;
+    private long lastDraw;
+    private int samples;
+    private double lossSum;
+
+    /** A progress display on {@code out}; {@code terminal} chooses the redrawn bar over plain lines. */
+    public ProgressBar(PrintStream out, boolean terminal) {
+        this.out = out;
+        this.terminal = terminal;
+    }
+
+    /** Progress on standard error, as a bar when it is a terminal. */
+    public static ProgressBar onStandardError() {
+        java.io.Console console = System.console();
+        return new ProgressBar(System.err, console != null && console.isTerminal());
+    }
+
+    @Override
+    public void onTrainStart(int firstEpoch, int lastEpoch, int stepsPerEpoch) {
+        this.lastEpoch = lastEpoch;
+    }
+
+    @Override
+    public void onBatchEnd(int epoch, int step, int stepsPerEpoch, double loss, int batchSize) {
+        long now = System.nanoTime();
+        if (step == 1) {
+            epochStart = now;
+            samples = 0;
+            lossSum = 0;
+            lastDraw = 0;
+        }
+        samples += batchSize;
+        lossSum += loss * batchSize;
+        if (!terminal || (now - lastDraw < REDRAW_NANOS && step != stepsPerEpoch)) {
+            return;
+        }
+        lastDraw = now;
+        double secs = (now - epochStart) / 1e9;
+        double rate = secs > 0 ? samples / secs : 0;
+        double eta = step > 0 ? secs / step * (stepsPerEpoch - step) : 0;
+        int filled = stepsPerEpoch == 0 ? WIDTH : (int) ((long) WIDTH * step / stepsPerEpoch);
+        out.print("\r\033[K" + String.format("epoch %d/%d [%s%s] %d/%d  loss %.4f  %,.0f samples/s  ETA %s",
+                epoch, lastEpoch, "#".repeat(filled), "-".repeat(WIDTH - filled), step, stepsPerEpoch,
+                lossSum / Math.max(samples, 1), rate, clock(eta)));
+        out.flush();
+    }
+
+    @Override
+    public boolean onEpochEnd(EpochMetrics m) {
+        StringBuilder line = new StringBuilder(String.format("epoch %d/%d  loss %.4f", m.epoch(), lastEpoch, m.trainLoss()));
+        if (!Double.isNaN(m.trainAccuracy())) {
+            line.append(String.format("  acc %.4f", m.trainAccuracy()));
+        }
+        if (m.hasValidation()) {
+            line.append(String.format("  val_loss %.4f", m.valLoss()));
+            if (!Double.isNaN(m.valAccuracy())) {
+                line.append(String.format("  val_acc %.4f", m.valAccuracy()));
+            }
+        }
+        line.append(String.format("  lr %.3g  %.1fs", m.learningRate(), m.seconds()));
+        out.println((terminal ? "\r\033[K" : "") + line);
+        out.flush();
+        return false;
+    }
+
+    @Override
+    public void onTrainEnd(History history) {
+        out.println(history.stopReason());
+    }
+
+    static String clock(double seconds) {
+        long s = Math.round(seconds);
+        return s >= 3600 ? String.format("%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60) : String.format("%d:%02d", s / 60, s % 60);
+    }
+}
