@@ -1,0 +1,62 @@
+package io.jgrad.nn;
+
+import io.jgrad.tensor.Generator;
+import io.jgrad.tensor.Tensor;
+
+/**
+ * Inverted dropout: in training mode each element is zeroed with probability p and the survivors are scaled by
+ * 1 / (1 - p), so the expected output equals the input and evaluation needs no rescaling; in evaluation mode it
+ * is the identity. The mask draws one {@code gen.nextDouble()} per element in row-major order (zeroed when it is
+ * below p), so a seed fixes the masks.
+ */
+public class Dropout extends Module {
+    /** Seed of the generator used by {@link #Dropout(double)}. */
+    public static final long DEFAULT_SEED = 42;
+
+    private final double p;
+    private final Generator gen;
+
+    /** Dropout with probability p, masks drawn from {@code new Generator(DEFAULT_SEED)}. */
+    public Dropout(double p) {
+        this(p, new Generator(DEFAULT_SEED));
+    }
+
+    /** Dropout with probability p in [0, 1), masks drawn from gen (advanced on every training forward). */
+    public Dropout(double p, Generator gen) {
+        if (!(p >= 0 && p < 1)) {
+            throw new IllegalArgumentException("Dropout: probability p must be in [0, 1), got " + p);
+        }
+        this.p = p;
+        this.gen = gen;
+    }
+
+    @Override
+    public Tensor forward(Tensor x) {
+        if (!isTraining() || p == 0) {
+            return x;
+        }
+        Tensor mask = Tensor.zeros(x.dtype(), x.shape());
+        double keep = 1 / (1 - p);
+        int n = mask.numel();
+        switch (x.dtype()) {
+            case FLOAT32 -> {
+                float[] m = mask.floatStorage();
+                for (int i = 0; i < n; i++) {
+                    m[i] = gen.nextDouble() < p ? 0f : (float) keep;
+                }
+            }
+            case FLOAT64 -> {
+                double[] m = mask.doubleStorage();
+                for (int i = 0; i < n; i++) {
+                    m[i] = gen.nextDouble() < p ? 0 : keep;
+                }
+            }
+        }
+        return x.mul(mask);
+    }
+
+    @Override
+    protected String extraRepr() {
+        return "p=" + p;
+    }
+}

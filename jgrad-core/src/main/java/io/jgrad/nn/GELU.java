@@ -1,0 +1,11 @@
+package io.jgrad.nn;
+
+import io.jgrad.tensor.Tensor;
+
+/** Gaussian error linear unit, element-wise: x * Phi(x) with the exact (erf) normal CDF, PyTorch's default. */
+public class GELU extends Module {
+    @Override
+    public Tensor forward(Tensor x) {
+        return x.gelu();
+    }
+}

@@ -1,0 +1,11 @@
+package io.jgrad.nn;
+
+import io.jgrad.tensor.Tensor;
+
+/** Returns its input unchanged: a placeholder where a layer is optional. */
+public class Identity extends Module {
+    @Override
+    public Tensor forward(Tensor x) {
+        return x;
+    }
+}

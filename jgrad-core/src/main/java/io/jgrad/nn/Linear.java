@@ -1,0 +1,84 @@
+package io.jgrad.nn;
+
+import io.jgrad.tensor.Generator;
+import io.jgrad.tensor.Tensor;
+import java.util.Arrays;
+
+/**
+ * A fully connected layer: y = x W^T + b, for x of shape [*, in] and y of shape [*, out]. The weight W has shape
+ * [out, in] and the bias b shape [out], as in PyTorch, so state dicts are interchangeable.
+ *
+ * <p>Initialisation is PyTorch's: W ~ U(-1/sqrt(in), 1/sqrt(in)) (kaiming_uniform with a = sqrt(5)) and
+ * b ~ U(-1/sqrt(in), 1/sqrt(in)), W drawn first, both in row-major order. Without a generator, each layer draws
+ * from a fresh {@code new Generator(DEFAULT_SEED)}, so construction is deterministic (and two layers of the same
+ * shape start equal); pass one shared generator to give every layer its own values.
+ */
+public class Linear extends Module {
+    /** Seed of the generator used by the constructors that take none. */
+    public static final long DEFAULT_SEED = 42;
+
+    private final int in;
+    private final int out;
+    private final boolean hasBias;
+
+    /** A layer with bias, initialised from {@code new Generator(DEFAULT_SEED)}. */
+    public Linear(int in, int out) {
+        this(in, out, true);
+    }
+
+    /** A layer with or without bias, initialised from {@code new Generator(DEFAULT_SEED)}. */
+    public Linear(int in, int out, boolean bias) {
+        this(in, out, bias, new Generator(DEFAULT_SEED));
+    }
+
+    /** A layer initialised from {@code gen}. Modified: gen (advanced by in*out (+ out) draws). */
+    public Linear(int in, int out, boolean bias, Generator gen) {
+        if (in <= 0 || out <= 0) {
+            throw new IllegalArgumentException("Linear: in_features and out_features must be positive, got in=" + in
+                    + ", out=" + out);
+        }
+        this.in = in;
+        this.out = out;
+        this.hasBias = bias;
+        Tensor w = registerParameter("weight", Tensor.zeros(out, in));
+        Init.kaimingUniform(w, Math.sqrt(5), FanMode.FAN_IN, "leaky_relu", gen);
+        if (bias) {
+            double bound = 1 / Math.sqrt(in);
+            Init.uniform(registerParameter("bias", Tensor.zeros(out)), -bound, bound, gen);
+        }
+    }
+
+    @Override
+    public Tensor forward(Tensor x) {
+        if (x.dim() == 0 || x.size(-1) != in) {
+            throw new IllegalArgumentException("Linear(in_features=" + in + ", out_features=" + out + "): input of shape "
+                    + Arrays.toString(x.shape()) + " must have last dimension " + in);
+        }
+        Tensor y = x.matmul(weight().t());
+        Tensor b = bias();
+        return b == null ? y : y.add(b);
+    }
+
+    /** The weight W, shape [out, in]. */
+    public Tensor weight() {
+        return param("weight");
+    }
+
+    /** The bias b, shape [out], or null for a layer built without bias. */
+    public Tensor bias() {
+        return hasBias ? param("bias") : null;
+    }
+
+    public int inFeatures() {
+        return in;
+    }
+
+    public int outFeatures() {
+        return out;
+    }
+
+    @Override
+    protected String extraRepr() {
+        return "in_features=" + in + ", out_features=" + out + ", bias=" + hasBias;
+    }
+}

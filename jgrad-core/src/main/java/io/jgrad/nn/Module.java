@@ -1,0 +1,252 @@
+package io.jgrad.nn;
+
+import io.jgrad.tensor.DType;
+import io.jgrad.tensor.Tensor;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A layer or a network of layers: a function {@link #forward} with named parameters, buffers and child modules.
+ *
+ * <p>Subclasses register everything explicitly in their constructor ({@link #registerParameter},
+ * {@link #registerBuffer}, {@link #registerModule}); nothing is found by reflection. Names follow PyTorch's
+ * {@code state_dict}: a module's own parameters in registration order, then each child's under the child's name
+ * and a dot ({@code 0.weight}, {@code block.0.bias}), so checkpoints line up with PyTorch's.
+ *
+ * <p>Subclasses read their tensors through {@link #param(String)} and {@link #buffer(String)} on every call
+ * rather than caching them in fields, because {@link #to(DType)} replaces the tensors with converted ones.
+ */
+public abstract class Module {
+    private final LinkedHashMap<String, Tensor> parameters = new LinkedHashMap<>();
+    private final LinkedHashMap<String, Tensor> buffers = new LinkedHashMap<>();
+    private final LinkedHashMap<String, Module> modules = new LinkedHashMap<>();
+    private boolean training = true;
+
+    /** Computes this module's output for input {@code x}. */
+    public abstract Tensor forward(Tensor x);
+
+    // ---------------------------------------------------------------- registration
+
+    /**
+     * Adds a trainable parameter: marks it {@code requiresGrad(true)} and labels it with its name.
+     * Modified: t. Returns t.
+     */
+    protected Tensor registerParameter(String name, Tensor t) {
+        checkName("registerParameter", name);
+        if (!t.isLeaf()) {
+            throw new IllegalArgumentException("registerParameter '" + name + "': the tensor was computed by '"
+                    + t.gradFn().op() + "'; a parameter must be a leaf, register t.detach().copy() instead");
+        }
+        t.requiresGrad(true).label(name);
+        parameters.put(name, t);
+        return t;
+    }
+
+    /** Adds a buffer: state saved in {@link #stateDict()} but not trained (e.g. running statistics). Returns t. */
+    protected Tensor registerBuffer(String name, Tensor t) {
+        checkName("registerBuffer", name);
+        buffers.put(name, t);
+        return t;
+    }
+
+    /** Adds a child module whose parameters are named {@code name.<theirs>}. Returns child. */
+    protected <M extends Module> M registerModule(String name, M child) {
+        checkName("registerModule", name);
+        if (child == this) {
+            throw new IllegalArgumentException("registerModule '" + name + "': a module cannot contain itself");
+        }
+        modules.put(name, child);
+        child.namedParameters().forEach((k, p) -> p.label(name + "." + k));
+        return child;
+    }
+
+    private void checkName(String op, String name) {
+        if (name == null || name.isEmpty() || name.contains(".")) {
+            throw new IllegalArgumentException(op + ": name '" + name + "' must be non-empty and contain no '.'"
+                    + " (dots separate the names of nested modules)");
+        }
+        if (parameters.containsKey(name) || buffers.containsKey(name) || modules.containsKey(name)) {
+            throw new IllegalArgumentException(op + ": " + getClass().getSimpleName() + " already has a parameter,"
+                    + " buffer or module named '" + name + "'");
+        }
+    }
+
+    /** This module's own parameter {@code name} (not a child's). */
+    protected Tensor param(String name) {
+        Tensor t = parameters.get(name);
+        if (t == null && !parameters.containsKey(name)) {
+            throw new IllegalArgumentException(getClass().getSimpleName() + " has no parameter '" + name + "'; it has "
+                    + parameters.keySet());
+        }
+        return t;
+    }
+
+    /** This module's own buffer {@code name}. */
+    protected Tensor buffer(String name) {
+        Tensor t = buffers.get(name);
+        if (t == null) {
+            throw new IllegalArgumentException(getClass().getSimpleName() + " has no buffer '" + name + "'; it has "
+                    + buffers.keySet());
+        }
+        return t;
+    }
+
+    // ---------------------------------------------------------------- parameters and state
+
+    /** Every parameter of this module and its descendants, by dotted name, in PyTorch's order. */
+    public LinkedHashMap<String, Tensor> namedParameters() {
+        LinkedHashMap<String, Tensor> out = new LinkedHashMap<>(parameters);
+        modules.forEach((name, m) -> m.namedParameters().forEach((k, p) -> out.put(name + "." + k, p)));
+        return out;
+    }
+
+    /** The parameters of {@link #namedParameters()}, in order: what an optimizer updates. */
+    public List<Tensor> parameters() {
+        return new ArrayList<>(namedParameters().values());
+    }
+
+    /** Number of trainable scalars (sum of the parameters' element counts). */
+    public long parameterCount() {
+        long n = 0;
+        for (Tensor p : namedParameters().values()) {
+            n += p.numel();
+        }
+        return n;
+    }
+
+    /**
+     * Parameters and buffers by dotted name, as PyTorch's {@code state_dict()}: per module its parameters, then its
+     * buffers, then its children's. The tensors are the live ones, not copies.
+     */
+    public LinkedHashMap<String, Tensor> stateDict() {
+        LinkedHashMap<String, Tensor> out = new LinkedHashMap<>(parameters);
+        out.putAll(buffers);
+        modules.forEach((name, m) -> m.stateDict().forEach((k, t) -> out.put(name + "." + k, t)));
+        return out;
+    }
+
+    /**
+     * Copies {@code state} into this module's parameters and buffers, in place and converting the dtype. Every key
+     * must match a tensor of the same shape; with {@code strict} false, missing and unexpected keys are ignored (a
+     * shape mismatch is still an error). Nothing is copied when anything is wrong. Modified: this module's tensors.
+     *
+     * @throws IllegalArgumentException naming every missing and unexpected key and every shape mismatch
+     */
+    public void loadStateDict(Map<String, Tensor> state, boolean strict) {
+        LinkedHashMap<String, Tensor> own = stateDict();
+        List<String> problems = new ArrayList<>();
+        if (strict) {
+            List<String> missing = own.keySet().stream().filter(k -> !state.containsKey(k)).toList();
+            List<String> unexpected = state.keySet().stream().filter(k -> !own.containsKey(k)).toList();
+            if (!missing.isEmpty()) {
+                problems.add("missing keys " + missing);
+            }
+            if (!unexpected.isEmpty()) {
+                problems.add("unexpected keys " + unexpected);
+            }
+        }
+        own.forEach((k, t) -> {
+            Tensor src = state.get(k);
+            if (src == null) {
+                if (state.containsKey(k)) {
+                    problems.add(k + ": checkpoint value is null");
+                }
+            } else if (!Arrays.equals(src.shape(), t.shape())) {
+                problems.add(k + ": checkpoint has " + Arrays.toString(src.shape()) + ", model has "
+                        + Arrays.toString(t.shape()));
+            }
+        });
+        if (!problems.isEmpty()) {
+            throw new IllegalArgumentException("loadStateDict into " + getClass().getSimpleName() + ": "
+                    + String.join("; ", problems)
+                    + (strict ? " (loadStateDict(state, false) ignores missing and unexpected keys)" : ""));
+        }
+        try (var scope = Tensor.noGrad()) {
+            own.forEach((k, t) -> {
+                Tensor src = state.get(k);
+                if (src != null) {
+                    t.copy_(src);
+                }
+            });
+        }
+    }
+
+    /**
+     * Converts every parameter and buffer (recursively) to {@code dtype}, e.g. float64 for gradient checks.
+     * The converted tensors are new leaves that replace the old ones, so fetch {@link #parameters()} again
+     * afterwards. Modified: this module. Returns this.
+     */
+    public Module to(DType dtype) {
+        try (var scope = Tensor.noGrad()) {
+            parameters.replaceAll((name, p) -> p.dtype() == dtype ? p
+                    : p.detach().to(dtype).requiresGrad(true).label(p.label()));
+            buffers.replaceAll((name, b) -> b.dtype() == dtype ? b : b.detach().to(dtype));
+        }
+        modules.values().forEach(m -> m.to(dtype));
+        return this;
+    }
+
+    /** Clears the gradient of every parameter (sets it to null, as PyTorch's {@code zero_grad()}). */
+    public void zeroGrad() {
+        for (Tensor p : namedParameters().values()) {
+            p.zeroGrad();
+        }
+    }
+
+    // ---------------------------------------------------------------- mode and structure
+
+    /** Puts this module and its descendants in training mode (dropout active, batch statistics). Returns this. */
+    public Module train() {
+        return train(true);
+    }
+
+    /** Sets training mode ({@code true}) or evaluation mode for this module and its descendants. Returns this. */
+    public Module train(boolean mode) {
+        training = mode;
+        modules.values().forEach(m -> m.train(mode));
+        return this;
+    }
+
+    /** Puts this module and its descendants in evaluation mode. Returns this. */
+    public Module eval() {
+        return train(false);
+    }
+
+    /** Whether this module is in training mode. */
+    public boolean isTraining() {
+        return training;
+    }
+
+    /** The direct children by name, in registration order (read-only). */
+    public Map<String, Module> children() {
+        return Collections.unmodifiableMap(modules);
+    }
+
+    /**
+     * The settings shown between the parentheses of {@link #toString()}, as PyTorch's {@code extra_repr}
+     * (e.g. {@code in_features=784, out_features=256, bias=true}); empty by default.
+     */
+    protected String extraRepr() {
+        return "";
+    }
+
+    /** The architecture, printed as PyTorch prints modules. */
+    @Override
+    public String toString() {
+        String name = getClass().getSimpleName();
+        if (modules.isEmpty()) {
+            return name + "(" + extraRepr() + ")";
+        }
+        StringBuilder sb = new StringBuilder(name).append("(\n");
+        if (!extraRepr().isEmpty()) {
+            sb.append("  ").append(extraRepr()).append('\n');
+        }
+        modules.forEach((k, m) -> sb.append("  (").append(k).append("): ")
+                .append(m.toString().replace("\n", "\n  ")).append('\n'));
+        return sb.append(')').toString();
+    }
+}

@@ -1,0 +1,26 @@
+package io.jgrad.nn;
+
+import io.jgrad.tensor.Tensor;
+
+/**
+ * Negative log-likelihood: for log-probabilities L of shape [N, C] (e.g. from {@link LogSoftmax}) and targets of
+ * shape [N] holding class indices as numbers, l_i = -L[i, t_i], averaged over the N samples (or summed).
+ */
+public class NLLLoss implements Loss {
+    private final Reduction reduction;
+
+    /** With {@link Reduction#MEAN}. */
+    public NLLLoss() {
+        this(Reduction.MEAN);
+    }
+
+    public NLLLoss(Reduction reduction) {
+        this.reduction = reduction;
+    }
+
+    @Override
+    public Tensor forward(Tensor prediction, Tensor target) {
+        Tensor index = Targets.classIndices("NLLLoss", prediction, target);
+        return reduction.apply(prediction.gather(1, index).neg());
+    }
+}

@@ -1,0 +1,11 @@
+package io.jgrad.nn;
+
+import io.jgrad.tensor.Tensor;
+
+/** Hyperbolic tangent, element-wise; derivative 1 - tanh^2 x. */
+public class Tanh extends Module {
+    @Override
+    public Tensor forward(Tensor x) {
+        return x.tanh();
+    }
+}

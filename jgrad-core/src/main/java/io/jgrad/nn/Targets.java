@@ -1,0 +1,37 @@
+package io.jgrad.nn;
+
+import io.jgrad.tensor.Tensor;
+import java.util.Arrays;
+
+/** Checks of loss targets shared by the losses, so that they reject bad input with the same clear messages. */
+final class Targets {
+    private Targets() {}
+
+    static void requireSameShape(String loss, Tensor prediction, Tensor target) {
+        if (!Arrays.equals(prediction.shape(), target.shape())) {
+            throw new IllegalArgumentException(loss + ": prediction has shape " + Arrays.toString(prediction.shape())
+                    + " but target has shape " + Arrays.toString(target.shape()) + "; they must be equal");
+        }
+    }
+
+    /**
+     * Checks that scores are [N, C] and target is [N] holding class indices (integral values in [0, C)), and returns
+     * the target as an [N, 1] index for {@link Tensor#gather}.
+     */
+    static Tensor classIndices(String loss, Tensor scores, Tensor target) {
+        if (scores.dim() != 2 || target.dim() != 1 || target.size(0) != scores.size(0)) {
+            throw new IllegalArgumentException(loss + ": input has shape " + Arrays.toString(scores.shape())
+                    + " and target has shape " + Arrays.toString(target.shape())
+                    + "; expected input [N, C] and target [N] of class indices");
+        }
+        int classes = scores.size(1);
+        double[] t = target.toDoubleArray();
+        for (int i = 0; i < t.length; i++) {
+            if (!(t[i] >= 0 && t[i] < classes && t[i] == Math.rint(t[i]))) {
+                throw new IllegalArgumentException(loss + ": target value " + t[i] + " in row " + i
+                        + " is not a class index: it must be an integer in [0, " + classes + ")");
+            }
+        }
+        return target.detach().reshape(t.length, 1);
+    }
+}

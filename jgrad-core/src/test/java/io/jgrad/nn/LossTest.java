@@ -1,0 +1,135 @@
+package io.jgrad.nn;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import io.jgrad.tensor.DType;
+import io.jgrad.tensor.Generator;
+import io.jgrad.tensor.GradCheck;
+import io.jgrad.tensor.Tensor;
+import org.junit.jupiter.api.Test;
+
+/** Loss values against direct formulas and gradients (wrt the prediction) against finite differences. */
+class LossTest {
+    private static Tensor f64(long seed, double lo, double hi, int... shape) {
+        return Tensor.uniform(DType.FLOAT64, new Generator(seed), lo, hi, shape).requiresGrad(true);
+    }
+
+    private static Tensor classes(long seed, int n, int c) {
+        Generator g = new Generator(seed);
+        double[] t = new double[n];
+        for (int i = 0; i < n; i++) {
+            t[i] = g.nextInt(c);
+        }
+        return Tensor.of(t);
+    }
+
+    private static void gradCheck(Loss loss, Tensor prediction, Tensor target) {
+        GradCheck.Result r = GradCheck.check(() -> loss.forward(prediction, target), prediction);
+        assertTrue(r.passed(), loss.getClass().getSimpleName() + ": " + r);
+    }
+
+    @Test
+    void gradientsOfEveryLoss() {
+        Tensor y = f64(1, -2, 2, 4, 3);
+        Tensor t = Tensor.uniform(DType.FLOAT64, new Generator(2), -2, 2, 4, 3);
+        for (Reduction r : Reduction.values()) {
+            gradCheck(new MSELoss(r), y, t);
+            gradCheck(new BCELoss(r), f64(3, 0.05, 0.95, 4, 3), Tensor.uniform(DType.FLOAT64, new Generator(4), 0, 1, 4, 3));
+            gradCheck(new BCEWithLogitsLoss(r), f64(5, -4, 4, 4, 3), Tensor.uniform(DType.FLOAT64, new Generator(6), 0, 1, 4, 3));
+            gradCheck(new CrossEntropyLoss(r, 0), f64(7, -3, 3, 5, 4), classes(8, 5, 4));
+            gradCheck(new CrossEntropyLoss(r, 0.1), f64(9, -3, 3, 5, 4), classes(10, 5, 4));
+            gradCheck(new NLLLoss(r), f64(11, -3, 0, 5, 4), classes(12, 5, 4));
+        }
+        gradCheck(new HalfSquaredErrorLoss(), y, t);
+        gradCheck(new CrossEntropyLoss(), f64(13, -3, 3, 6, 3), classes(14, 6, 3));
+    }
+
+    @Test
+    void valuesMatchTheFormulas() {
+        Tensor y = Tensor.of(new double[] {0.2, 0.7, 0.9, 0.4}, 2, 2);
+        Tensor t = Tensor.of(new double[] {0, 1, 1, 0}, 2, 2);
+        // (0.04 + 0.09 + 0.01 + 0.16) = 0.30
+        assertEquals(0.30 / 4, new MSELoss().forward(y, t).item(), 1e-12);
+        assertEquals(0.30, new MSELoss(Reduction.SUM).forward(y, t).item(), 1e-12);
+        assertEquals(0.15, new HalfSquaredErrorLoss().forward(y, t).item(), 1e-12);
+        double bce = -(Math.log(0.8) + Math.log(0.7) + Math.log(0.9) + Math.log(0.6));
+        assertEquals(bce / 4, new BCELoss().forward(y, t).item(), 1e-12);
+        assertEquals(bce, new BCELoss(Reduction.SUM).forward(y, t).item(), 1e-12);
+        Tensor x = Tensor.of(new double[] {-30, 0, 2, 50}, 2, 2);
+        double bcel = 0;
+        double[] xs = {-30, 0, 2, 50}, ts = {0, 1, 1, 0};
+        for (int i = 0; i < 4; i++) {
+            // -t log s(x) - (1 - t) log(1 - s(x)) = softplus(x) - t x, with softplus written without overflow
+            double softplus = xs[i] > 0 ? xs[i] + Math.log1p(Math.exp(-xs[i])) : Math.log1p(Math.exp(xs[i]));
+            bcel += softplus - ts[i] * xs[i];
+        }
+        assertEquals(bcel / 4, new BCEWithLogitsLoss().forward(x, t).item(), 1e-12);
+    }
+
+    @Test
+    void crossEntropyMatchesTheFormulaWithLabelSmoothing() {
+        double[][] z = {{1.0, 2.0, 0.5}, {-1.0, 0.0, 3.0}};
+        int[] cls = {1, 0};
+        double eps = 0.2, total = 0, nllTotal = 0;
+        for (int i = 0; i < 2; i++) {
+            double lse = Math.log(Math.exp(z[i][0]) + Math.exp(z[i][1]) + Math.exp(z[i][2]));
+            double nll = lse - z[i][cls[i]];
+            double smooth = 0;
+            for (int c = 0; c < 3; c++) {
+                smooth += (lse - z[i][c]) / 3;
+            }
+            total += (1 - eps) * nll + eps * smooth;
+            nllTotal += nll;
+        }
+        Tensor logits = Tensor.of(z);
+        Tensor target = Tensor.of(new float[] {1, 0});
+        assertEquals(total / 2, new CrossEntropyLoss(Reduction.MEAN, eps).forward(logits, target).item(), 1e-12);
+        assertEquals(total, new CrossEntropyLoss(Reduction.SUM, eps).forward(logits, target).item(), 1e-12);
+        assertEquals(nllTotal / 2, new CrossEntropyLoss().forward(logits, target).item(), 1e-12);
+        assertEquals(nllTotal / 2, new NLLLoss().forward(logits.logSoftmax(1), target).item(), 1e-12);
+    }
+
+    @Test
+    void bceIsFiniteAtZeroAndOne() {
+        Tensor p = Tensor.of(new double[] {0, 1, 0, 1}).requiresGrad(true);
+        Tensor t = Tensor.of(new double[] {1, 0, 0, 1});
+        Tensor loss = new BCELoss(Reduction.SUM).forward(p, t);
+        assertEquals(200.0, loss.item(), 1e-9); // two wrong certainties at the -100 floor, two right ones at 0
+        loss.backward();
+        for (double g : p.grad().toDoubleArray()) {
+            assertFalse(Double.isNaN(g), "gradient must not be NaN: " + p.grad());
+        }
+        Tensor f32 = new BCELoss().forward(Tensor.of(new float[] {0f, 1f}), Tensor.of(new float[] {1f, 0f}));
+        assertEquals(100.0, f32.item(), 1e-4);
+    }
+
+    @Test
+    void bceWithLogitsGradientAtZeroIsSigmoidMinusTarget() {
+        Tensor x = Tensor.of(new double[] {0, 0}).requiresGrad(true);
+        Tensor t = Tensor.of(new double[] {1, 0.25});
+        Tensor loss = new BCEWithLogitsLoss(Reduction.SUM).forward(x, t);
+        assertEquals(2 * Math.log(2), loss.item(), 1e-12);
+        loss.backward();
+        assertArrayEquals(new double[] {0.5 - 1, 0.5 - 0.25}, x.grad().toDoubleArray(), 1e-12);
+    }
+
+    @Test
+    void errorsNameTheLossAndTheShapes() {
+        var e = assertThrows(IllegalArgumentException.class, () -> new MSELoss().forward(Tensor.zeros(3, 2), Tensor.zeros(3)));
+        assertTrue(e.getMessage().contains("MSELoss") && e.getMessage().contains("[3, 2]") && e.getMessage().contains("[3]"),
+                e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> new BCELoss().forward(Tensor.zeros(2), Tensor.zeros(3)));
+        assertTrue(e.getMessage().contains("BCELoss"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> new CrossEntropyLoss().forward(Tensor.zeros(4, 3), Tensor.of(new float[] {0, 2, 3, 1})));
+        assertTrue(e.getMessage().contains("3.0") && e.getMessage().contains("row 2") && e.getMessage().contains("[0, 3)"),
+                e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> new NLLLoss().forward(Tensor.zeros(2, 3), Tensor.of(new float[] {0.5f, 1})));
+        assertTrue(e.getMessage().contains("NLLLoss") && e.getMessage().contains("row 0"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> new CrossEntropyLoss().forward(Tensor.zeros(4, 3), Tensor.zeros(3)));
+        assertTrue(e.getMessage().contains("[4, 3]") && e.getMessage().contains("[3]"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> new CrossEntropyLoss(Reduction.MEAN, 1.5));
+    }
+}

@@ -1,0 +1,179 @@
+package io.jgrad.nn;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import io.jgrad.tensor.DType;
+import io.jgrad.tensor.Generator;
+import io.jgrad.tensor.Tensor;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class ModuleTest {
+    private static Sequential mlp(int... sizes) {
+        Generator g = new Generator(1);
+        Sequential s = new Sequential();
+        for (int i = 0; i + 1 < sizes.length; i++) {
+            s.add(new Linear(sizes[i], sizes[i + 1], true, g));
+            if (i + 2 < sizes.length) {
+                s.add(new ReLU());
+            }
+        }
+        return s;
+    }
+
+    /** A module with a parameter, a buffer and a nested child, as BatchNorm-like layers will have. */
+    static final class Block extends Module {
+        Block() {
+            registerParameter("scale", Tensor.ones(3));
+            registerBuffer("count", Tensor.zeros(1));
+            registerModule("inner", new Sequential(new Linear(3, 2), new Tanh()));
+        }
+
+        @Override
+        public Tensor forward(Tensor x) {
+            return children().get("inner").forward(x.mul(param("scale")));
+        }
+    }
+
+    @Test
+    void sequentialNamesFollowPyTorch() {
+        Sequential s = mlp(784, 256, 128, 10);
+        assertEquals(List.of("0.weight", "0.bias", "2.weight", "2.bias", "4.weight", "4.bias"),
+                List.copyOf(s.namedParameters().keySet()));
+        assertEquals(List.copyOf(s.namedParameters().keySet()), List.copyOf(s.stateDict().keySet()));
+        assertEquals(784 * 256 + 256 + 256 * 128 + 128 + 128 * 10 + 10, 235_146);
+        assertEquals(235_146L, s.parameterCount());
+        assertEquals(6, s.parameters().size());
+        assertSame(((Linear) s.get(2)).weight(), s.namedParameters().get("2.weight"));
+        assertEquals("2.weight", s.namedParameters().get("2.weight").label());
+        assertTrue(s.parameters().stream().allMatch(Tensor::requiresGrad));
+    }
+
+    @Test
+    void nestedNamesAndBuffers() {
+        Sequential s = new Sequential(new Block(), new Linear(2, 1));
+        assertEquals(List.of("0.scale", "0.inner.0.weight", "0.inner.0.bias", "1.weight", "1.bias"),
+                List.copyOf(s.namedParameters().keySet()));
+        assertEquals(List.of("0.scale", "0.count", "0.inner.0.weight", "0.inner.0.bias", "1.weight", "1.bias"),
+                List.copyOf(s.stateDict().keySet()));
+        assertFalse(s.stateDict().get("0.count").requiresGrad());
+        assertEquals(3 + 6 + 2 + 2 + 1, s.parameterCount());
+        assertArrayEquals(new int[] {4, 1}, s.forward(Tensor.ones(4, 3)).shape());
+    }
+
+    @Test
+    void toStringPrintsArchitectureLikePyTorch() {
+        Sequential s = new Sequential(new Linear(784, 256), new ReLU(), new Dropout(0.5), new Linear(256, 10, false),
+                new Sequential(new LeakyReLU(), new Softmax(1)));
+        String expected = """
+                Sequential(
+                  (0): Linear(in_features=784, out_features=256, bias=true)
+                  (1): ReLU()
+                  (2): Dropout(p=0.5)
+                  (3): Linear(in_features=256, out_features=10, bias=false)
+                  (4): Sequential(
+                    (0): LeakyReLU(negative_slope=0.01)
+                    (1): Softmax(dim=1)
+                  )
+                )""";
+        assertEquals(expected, s.toString());
+    }
+
+    @Test
+    void loadStateDictRoundTripCopiesInPlace() {
+        Sequential a = mlp(4, 5, 3);
+        Sequential b = new Sequential(new Linear(4, 5, true, new Generator(99)), new ReLU(),
+                new Linear(5, 3, true, new Generator(98)));
+        Tensor bWeight = ((Linear) b.get(0)).weight();
+        assertNotEquals(a.stateDict().get("0.weight").get(0, 0), bWeight.get(0, 0));
+        b.loadStateDict(a.stateDict(), true);
+        assertSame(bWeight, ((Linear) b.get(0)).weight(), "values are copied into the existing tensors");
+        for (Map.Entry<String, Tensor> e : a.stateDict().entrySet()) {
+            assertArrayEquals(e.getValue().toFloatArray(), b.stateDict().get(e.getKey()).toFloatArray(), e.getKey());
+        }
+        Tensor x = Tensor.randn(new Generator(5), 2, 4);
+        assertArrayEquals(a.forward(x).toFloatArray(), b.forward(x).toFloatArray());
+        // float64 checkpoint into a float32 model converts
+        Sequential c = mlp(4, 5, 3);
+        c.to(DType.FLOAT64);
+        b.loadStateDict(c.stateDict(), true);
+        assertEquals(DType.FLOAT32, ((Linear) b.get(2)).bias().dtype());
+        assertEquals((float) c.stateDict().get("2.bias").get(1), (float) ((Linear) b.get(2)).bias().get(1));
+    }
+
+    @Test
+    void loadStateDictNamesEveryProblem() {
+        Sequential model = mlp(784, 256, 10);
+        LinkedHashMap<String, Tensor> state = new LinkedHashMap<>(model.stateDict());
+        state.remove("2.bias");
+        state.put("3.weight", Tensor.zeros(1));
+        state.put("0.weight", Tensor.zeros(10, 784));
+        var e = assertThrows(IllegalArgumentException.class, () -> model.loadStateDict(state, true));
+        assertTrue(e.getMessage().contains("missing keys [2.bias]"), e.getMessage());
+        assertTrue(e.getMessage().contains("unexpected keys [3.weight]"), e.getMessage());
+        assertTrue(e.getMessage().contains("0.weight: checkpoint has [10, 784], model has [256, 784]"), e.getMessage());
+        float before = (float) ((Linear) model.get(0)).bias().get(0);
+        state.put("0.bias", Tensor.full(7, 256));
+        assertThrows(IllegalArgumentException.class, () -> model.loadStateDict(state, false), "shape mismatch stays an error");
+        assertEquals(before, (float) ((Linear) model.get(0)).bias().get(0), "nothing is copied when anything is wrong");
+        state.put("0.weight", Tensor.zeros(256, 784));
+        model.loadStateDict(state, false); // missing and unexpected keys ignored
+        assertEquals(7.0, ((Linear) model.get(0)).bias().get(3));
+        assertEquals(0.0, ((Linear) model.get(0)).weight().get(5, 5));
+    }
+
+    @Test
+    void trainEvalIsRecursive() {
+        Sequential inner = new Sequential(new Dropout(0.5));
+        Sequential s = new Sequential(new Linear(2, 2), inner);
+        assertTrue(s.isTraining() && inner.get(0).isTraining());
+        s.eval();
+        assertFalse(s.isTraining() || inner.isTraining() || inner.get(0).isTraining());
+        s.train();
+        assertTrue(inner.get(0).isTraining());
+    }
+
+    @Test
+    void zeroGradClearsEveryParameter() {
+        Sequential s = mlp(3, 4, 2);
+        s.forward(Tensor.ones(2, 3)).sum().backward();
+        assertTrue(s.parameters().stream().allMatch(p -> p.grad() != null));
+        s.zeroGrad();
+        assertTrue(s.parameters().stream().allMatch(p -> p.grad() == null));
+    }
+
+    @Test
+    void toFloat64ConvertsParametersAndBuffers() {
+        Sequential s = new Sequential(new Block());
+        float w = (float) s.stateDict().get("0.inner.0.weight").get(1, 2);
+        assertSame(s, s.to(DType.FLOAT64));
+        for (Map.Entry<String, Tensor> e : s.stateDict().entrySet()) {
+            assertEquals(DType.FLOAT64, e.getValue().dtype(), e.getKey());
+        }
+        assertTrue(s.parameters().stream().allMatch(p -> p.requiresGrad() && p.isLeaf()));
+        assertEquals("0.inner.0.weight", s.namedParameters().get("0.inner.0.weight").label());
+        assertEquals(w, s.stateDict().get("0.inner.0.weight").get(1, 2), 0.0);
+        Tensor y = s.forward(Tensor.ones(DType.FLOAT64, 2, 3));
+        assertEquals(DType.FLOAT64, y.dtype());
+    }
+
+    @Test
+    void registrationRejectsBadNames() {
+        class Bad extends Module {
+            Bad(String a, String b) {
+                registerParameter(a, Tensor.zeros(1));
+                registerParameter(b, Tensor.zeros(1));
+            }
+
+            @Override
+            public Tensor forward(Tensor x) {
+                return x;
+            }
+        }
+        assertThrows(IllegalArgumentException.class, () -> new Bad("w", "w"));
+        assertThrows(IllegalArgumentException.class, () -> new Bad("w", "a.b"));
+        assertThrows(IllegalArgumentException.class, () -> new Bad("w", ""));
+    }
+}

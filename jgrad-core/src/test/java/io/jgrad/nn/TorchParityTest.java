@@ -1,0 +1,179 @@
+package io.jgrad.nn;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import io.jgrad.tensor.DType;
+import io.jgrad.tensor.Generator;
+import io.jgrad.tensor.Tensor;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Forward values and input gradients of every activation and loss against PyTorch 1.13 on the same random float64
+ * inputs. Data goes to /usr/bin/python3 through raw little-endian float64 files in a temporary directory.
+ */
+class TorchParityTest {
+    private static final Path PYTHON = Path.of("/usr/bin/python3");
+    private static final double TOL = 1e-6;
+    private static final String NO_TORCH = "PyTorch not found: apt-get install python3-torch libopenblas0-pthread";
+    /** Exit status of the script when torch (or numpy) cannot be imported. */
+    private static final int NO_TORCH_EXIT = 77;
+
+    /** One comparison: {@code py} is a Python expression of the named tensors, {@code java} the same in jgrad. */
+    private record Case(String name, String input, String py, Function<Tensor, Tensor> java, boolean weighted) {}
+
+    private static final String SCRIPT = """
+            import json, sys
+            try:
+                import numpy as np
+                import torch
+            except ImportError:
+                sys.exit(77)
+            import torch.nn.functional as F
+            d = sys.argv[1]
+            spec = json.load(open(d + '/spec.json'))
+            def load(name):
+                return torch.from_numpy(np.fromfile(d + '/' + name + '.bin', dtype='<f8').reshape(spec['shapes'][name]))
+            data = {n: load(n) for n in spec['shapes']}
+            for c in spec['cases']:
+                env = dict(data)
+                env.update(F=F, torch=torch)
+                x = data[c['input']].clone().requires_grad_(True)
+                env[c['input']] = x
+                y = eval(c['py'], env)
+                loss = (y * data['w']).sum() if c['weighted'] else y
+                loss.backward()
+                y.detach().numpy().astype('<f8').tofile(d + '/' + c['name'] + '.y.bin')
+                x.grad.numpy().astype('<f8').tofile(d + '/' + c['name'] + '.g.bin')
+            """;
+
+    private static void write(Path file, Tensor t) throws IOException {
+        double[] v = t.toDoubleArray();
+        ByteBuffer b = ByteBuffer.allocate(v.length * 8).order(ByteOrder.LITTLE_ENDIAN);
+        for (double x : v) {
+            b.putDouble(x);
+        }
+        Files.write(file, b.array());
+    }
+
+    private static double[] read(Path file) throws IOException {
+        ByteBuffer b = ByteBuffer.wrap(Files.readAllBytes(file)).order(ByteOrder.LITTLE_ENDIAN);
+        double[] v = new double[b.remaining() / 8];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = b.getDouble();
+        }
+        return v;
+    }
+
+    private static void assertClose(String what, double[] expected, double[] actual) {
+        assertEquals(expected.length, actual.length, what + ": element count");
+        for (int i = 0; i < expected.length; i++) {
+            double tol = TOL * Math.max(1, Math.abs(expected[i]));
+            assertEquals(expected[i], actual[i], tol, what + " element " + i);
+        }
+    }
+
+    @Test
+    void activationsAndLossesMatchPyTorch() throws Exception {
+        Assumptions.assumeTrue(Files.isExecutable(PYTHON), NO_TORCH);
+        Generator g = new Generator(2024);
+        Map<String, Tensor> data = new LinkedHashMap<>();
+        data.put("x", Tensor.normal(DType.FLOAT64, g, 0, 2, 6, 7));
+        data.put("w", Tensor.uniform(DType.FLOAT64, g, 0.5, 1.5, 6, 7));
+        data.put("p", Tensor.uniform(DType.FLOAT64, g, 0.05, 0.95, 6, 7));
+        data.put("t", Tensor.uniform(DType.FLOAT64, g, 0, 1, 6, 7));
+        data.put("r", Tensor.normal(DType.FLOAT64, g, 0, 1, 6, 7));
+        data.put("z", Tensor.normal(DType.FLOAT64, g, 0, 2, 5, 4));
+        double[] cls = new double[5];
+        for (int i = 0; i < 5; i++) {
+            cls[i] = g.nextInt(4);
+        }
+        data.put("c", Tensor.of(cls));
+        Tensor t = data.get("t"), r = data.get("r"), c = data.get("c");
+
+        List<Case> cases = new ArrayList<>(List.of(
+                new Case("sigmoid", "x", "torch.sigmoid(x)", x -> new Sigmoid().forward(x), true),
+                new Case("tanh", "x", "torch.tanh(x)", x -> new Tanh().forward(x), true),
+                new Case("relu", "x", "F.relu(x)", x -> new ReLU().forward(x), true),
+                new Case("leaky_relu", "x", "F.leaky_relu(x)", x -> new LeakyReLU().forward(x), true),
+                new Case("leaky_relu_02", "x", "F.leaky_relu(x, 0.2)", x -> new LeakyReLU(0.2).forward(x), true),
+                new Case("elu", "x", "F.elu(x)", x -> new ELU().forward(x), true),
+                new Case("elu_07", "x", "F.elu(x, 0.7)", x -> new ELU(0.7).forward(x), true),
+                new Case("gelu", "x", "F.gelu(x)", x -> new GELU().forward(x), true),
+                new Case("softmax1", "x", "F.softmax(x, dim=1)", x -> new Softmax(1).forward(x), true),
+                new Case("softmax0", "x", "F.softmax(x, dim=0)", x -> new Softmax(0).forward(x), true),
+                new Case("log_softmax", "x", "F.log_softmax(x, dim=1)", x -> new LogSoftmax(1).forward(x), true),
+                new Case("identity", "x", "x * 1", x -> new Identity().forward(x), true),
+                new Case("flatten", "x", "torch.flatten(x.reshape(6, 7, 1), 1)",
+                        x -> new Flatten().forward(x.reshape(6, 7, 1)), true),
+                new Case("half_squared", "x", "0.5 * F.mse_loss(x, r, reduction='sum')",
+                        x -> new HalfSquaredErrorLoss().forward(x, r), false)));
+        for (Reduction red : Reduction.values()) {
+            String rs = red.name().toLowerCase();
+            cases.add(new Case("mse_" + rs, "x", "F.mse_loss(x, r, reduction='" + rs + "')",
+                    x -> new MSELoss(red).forward(x, r), false));
+            cases.add(new Case("bce_" + rs, "p", "F.binary_cross_entropy(p, t, reduction='" + rs + "')",
+                    x -> new BCELoss(red).forward(x, t), false));
+            cases.add(new Case("bce_logits_" + rs, "x", "F.binary_cross_entropy_with_logits(x, t, reduction='" + rs + "')",
+                    x -> new BCEWithLogitsLoss(red).forward(x, t), false));
+            cases.add(new Case("nll_" + rs, "z", "F.nll_loss(z, c.long(), reduction='" + rs + "')",
+                    x -> new NLLLoss(red).forward(x, c), false));
+            for (double eps : new double[] {0, 0.1, 0.3}) {
+                cases.add(new Case("ce_" + rs + "_" + eps, "z",
+                        "F.cross_entropy(z, c.long(), reduction='" + rs + "', label_smoothing=" + eps + ")",
+                        x -> new CrossEntropyLoss(red, eps).forward(x, c), false));
+            }
+        }
+
+        Path dir = Files.createTempDirectory("jgrad-torch-parity");
+        try {
+            for (var e : data.entrySet()) {
+                write(dir.resolve(e.getKey() + ".bin"), e.getValue());
+            }
+            String shapes = data.entrySet().stream()
+                    .map(e -> "\"" + e.getKey() + "\": " + Arrays.toString(e.getValue().shape()))
+                    .collect(Collectors.joining(", ", "{", "}"));
+            String caseJson = cases.stream()
+                    .map(k -> "{\"name\": \"" + k.name() + "\", \"input\": \"" + k.input() + "\", \"py\": \""
+                            + k.py() + "\", \"weighted\": " + k.weighted() + "}")
+                    .collect(Collectors.joining(", ", "[", "]"));
+            Files.writeString(dir.resolve("spec.json"), "{\"shapes\": " + shapes + ", \"cases\": " + caseJson + "}");
+            Files.writeString(dir.resolve("parity.py"), SCRIPT);
+            Process proc = new ProcessBuilder(PYTHON.toString(), dir.resolve("parity.py").toString(), dir.toString())
+                    .redirectErrorStream(true).start();
+            String out = new String(proc.getInputStream().readAllBytes());
+            assertTrue(proc.waitFor(120, TimeUnit.SECONDS), "python timed out");
+            Assumptions.assumeTrue(proc.exitValue() != NO_TORCH_EXIT, NO_TORCH);
+            assertEquals(0, proc.exitValue(), "python failed:\n" + out);
+
+            for (Case k : cases) {
+                Tensor x = data.get(k.input()).copy().requiresGrad(true);
+                Tensor y = k.java().apply(x);
+                (k.weighted() ? y.mul(data.get("w")).sum() : y).backward();
+                assertClose(k.name() + " forward", read(dir.resolve(k.name() + ".y.bin")), y.toDoubleArray());
+                assertClose(k.name() + " gradient", read(dir.resolve(k.name() + ".g.bin")), x.grad().toDoubleArray());
+            }
+        } finally {
+            try (Stream<Path> files = Files.walk(dir)) {
+                for (Path f : files.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(f);
+                }
+            }
+        }
+    }
+}
