@@ -114,6 +114,9 @@ class ShapeOpsTest {
         assertTrue(expand.getMessage().contains("expand") && expand.getMessage().contains("[2, 3]"), expand.getMessage());
         var slice = assertThrows(IllegalArgumentException.class, () -> Tensor.zeros(2, 3).slice(1, 2, 5));
         assertTrue(slice.getMessage().contains("slice") && slice.getMessage().contains("[2, 3]"), slice.getMessage());
+        // bug: a 0-d tensor gave an ArrayIndexOutOfBoundsException instead of a message
+        var cat0 = assertThrows(IllegalArgumentException.class, () -> Tensor.cat(0, Tensor.scalar(1), Tensor.scalar(2)));
+        assertTrue(cat0.getMessage().contains("cat") && cat0.getMessage().contains("zero-dimensional"), cat0.getMessage());
         var squeeze = assertThrows(IllegalArgumentException.class, () -> Tensor.zeros(2, 3).squeeze(0));
         assertTrue(squeeze.getMessage().contains("squeeze"), squeeze.getMessage());
     }
