@@ -49,10 +49,8 @@ final class DoubleKernels {
             int ci = cOff + i * ldc;
             int ai = aOff + i * lda;
             for (int p = 0; p < k; p++) {
+                // no skip of v == 0: the blocked rows above cannot skip, and 0 * inf must be NaN in every row
                 double v = alpha * a[ai + p];
-                if (v == 0.0) {
-                    continue;
-                }
                 int bp = bOff + p * ldb;
                 for (int j = 0; j < n; j++) {
                     c[ci + j] += v * b[bp + j];

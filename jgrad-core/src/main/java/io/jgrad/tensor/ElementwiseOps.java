@@ -36,9 +36,12 @@ final class ElementwiseOps {
         return Autograd.record("rdiv_scalar", y, g -> new Tensor[] {g.mul(y).div(x).neg()}, x);
     }
 
-    /** y = x^p; dy/dx = p x^(p-1). */
+    /** y = x^p; dy/dx = p x^(p-1), and 0 for p = 0 (where p x^(p-1) would be 0 * inf at x = 0). */
     static Tensor powScalar(Tensor x, double p) {
         Tensor y = map(UnaryOp.POW, p, 0, x);
+        if (p == 0) {
+            return Autograd.record("pow", y, g -> new Tensor[] {Tensor.empty(g.dtype, g.shape)}, x);
+        }
         return Autograd.record("pow", y, g -> new Tensor[] {g.mul(map(UnaryOp.POW, p - 1, 0, x)).mul(p)}, x);
     }
 
@@ -120,10 +123,15 @@ final class ElementwiseOps {
     }
 
     static Tensor compare(BinaryOp op, Tensor a, Tensor b) {
+        if (a.dtype != b.dtype) {
+            DType t = DType.promote(a.dtype, b.dtype);
+            a = a.to(t);
+            b = b.to(t);
+        }
         return compute(op, a, b);
     }
 
-    /** The broadcast forward of a binary op, after promoting both operands to a common dtype. */
+    /** The broadcast forward of a binary op; both operands must already have the same dtype. */
     private static Tensor compute(BinaryOp op, Tensor a, Tensor b) {
         int[] shape = Shapes.broadcast(op.name().toLowerCase(java.util.Locale.ROOT), a.shape, b.shape);
         Tensor out = Tensor.empty(a.dtype, shape);

@@ -50,10 +50,8 @@ final class FloatKernels {
             int ci = cOff + i * ldc;
             int ai = aOff + i * lda;
             for (int p = 0; p < k; p++) {
+                // no skip of v == 0: the blocked rows above cannot skip, and 0 * inf must be NaN in every row
                 float v = alpha * a[ai + p];
-                if (v == 0f) {
-                    continue;
-                }
                 int bp = bOff + p * ldb;
                 for (int j = 0; j < n; j++) {
                     c[ci + j] += v * b[bp + j];

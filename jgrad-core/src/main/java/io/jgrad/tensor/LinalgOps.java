@@ -20,7 +20,8 @@ final class LinalgOps {
         }
         // 1-D operands as in PyTorch: a vector on the left is a row, on the right a column; the added dim is removed
         if (a.shape.length == 1) {
-            return matmul(a.unsqueeze(0), b).squeeze(-2);
+            // the row's added dim is the second-to-last of the result, or the last once b's column dim is removed
+            return matmul(a.unsqueeze(0), b).squeeze(b.shape.length == 1 ? -1 : -2);
         }
         if (b.shape.length == 1) {
             return matmul(a, b.unsqueeze(1)).squeeze(-1);

@@ -6,8 +6,17 @@ import java.util.Arrays;
 final class ReduceOps {
     private ReduceOps() {}
 
-    /** Sorted, distinct, non-negative dims; all dims when {@code dims} is empty. */
+    /**
+     * Sorted, distinct, non-negative dims; all dims when {@code dims} is empty. A 0-d tensor accepts dim 0 or
+     * -1 (as in PyTorch) and has no dims to reduce.
+     */
     private static int[] normalize(String op, int[] dims, int rank) {
+        if (rank == 0) {
+            for (int d : dims) {
+                Shapes.dim(op, d, rank);
+            }
+            return new int[0];
+        }
         if (dims.length == 0) {
             int[] all = new int[rank];
             for (int i = 0; i < rank; i++) {
@@ -56,8 +65,14 @@ final class ReduceOps {
         return out;
     }
 
-    /** The unrecorded sum over sorted dims, keeping them as size 1. */
+    /** The unrecorded sum over sorted dims, keeping them as size 1; always a new tensor at offset 0. */
     private static Tensor sumKeep(Tensor x, int[] dims) {
+        if (dims.length == 0) {
+            // nothing to sum (a 0-d tensor): a copy, never x itself, which the caller would record as its own input
+            Tensor out = Tensor.empty(x.dtype, x.shape);
+            Backends.current().copy(x, out);
+            return out;
+        }
         Tensor cur = x.contiguous();
         for (int k = dims.length - 1; k >= 0; k--) {
             int d = dims[k];

@@ -198,6 +198,10 @@ final class ShapeOps {
             throw new IllegalArgumentException("cat: needs at least one tensor");
         }
         int r = xs[0].shape.length;
+        if (r == 0) {
+            throw new IllegalArgumentException("cat: zero-dimensional tensors have no dimension to join along;"
+                    + " reshape(1) them first");
+        }
         int d = Shapes.dim("cat", dim, r);
         DType dtype = xs[0].dtype;
         int total = 0;

@@ -34,9 +34,12 @@ final class Shapes {
         return Arrays.toString(shape);
     }
 
-    /** Normalizes a possibly negative dimension index against {@code rank}, as PyTorch does. */
+    /**
+     * Normalizes a possibly negative dimension index against {@code rank}, as PyTorch does: a 0-d tensor
+     * accepts 0 and -1, as if it had one dimension.
+     */
     static int dim(String op, int dim, int rank) {
-        int d = dim < 0 ? dim + rank : dim;
+        int d = dim < 0 ? dim + Math.max(rank, 1) : dim;
         if (d < 0 || d >= Math.max(rank, 1)) {
             throw new IllegalArgumentException(op + ": dimension " + dim + " out of range for a tensor of rank " + rank);
         }

@@ -11,6 +11,16 @@ final class SoftmaxOps {
     /** Unrecorded log-softmax along d: moves d last, runs the row kernel, moves it back. */
     private static Tensor forward(Tensor x, int d) {
         int r = x.shape.length;
+        if (r == 0) {
+            // one element is its own row: log-softmax x - x = 0 (NaN for an infinite x), softmax 1, as in PyTorch
+            Tensor out = Tensor.empty(x.dtype, x.shape);
+            Tensor xc;
+            try (var scope = Tensor.noGrad()) {
+                xc = x.contiguous();
+            }
+            Backends.current().logSoftmax(xc, 1, 1, out);
+            return out;
+        }
         Tensor moved = d == r - 1 ? x : x.transpose(d, r - 1);
         Tensor xc;
         try (var scope = Tensor.noGrad()) {
@@ -30,7 +40,7 @@ final class SoftmaxOps {
     /** y = x - log sum e^x; dL/dx = g - softmax(x) * sum(g) along dim. */
     static Tensor logSoftmax(Tensor x, int dim) {
         int d = Shapes.dim("logSoftmax", dim, x.shape.length);
-        Tensor y = forward(x, x.shape.length == 0 ? 0 : d);
+        Tensor y = forward(x, d);
         return Autograd.record("log_softmax", y, g -> new Tensor[] {g.sub(y.exp().mul(g.sum(d, true)))}, x);
     }
 

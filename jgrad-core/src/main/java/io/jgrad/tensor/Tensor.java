@@ -623,21 +623,23 @@ public final class Tensor {
     // ---------------------------------------------------------------- in place (not recorded)
 
     private void checkInPlace(String op) {
-        if (Autograd.isEnabled() && requiresGrad && node == null) {
-            throw new IllegalStateException(op + ": in-place change of a leaf that requires grad; do it inside"
-                    + " Tensor.noGrad() (as optimizers do)");
+        if (Autograd.isEnabled() && requiresGrad) {
+            // in-place ops are not recorded: on a leaf the change would be invisible to autograd, and on an
+            // intermediate it would corrupt the values its op saved for the backward pass
+            throw new IllegalStateException(op + ": in-place change of a " + (node == null ? "leaf" : "tensor computed by '"
+                    + node.op() + "'") + " that requires grad; do it inside Tensor.noGrad() (as optimizers do), or on a"
+                    + " detach()ed or copied tensor");
         }
         if (!isContiguous()) {
             throw new IllegalStateException(op + ": in-place ops need a contiguous tensor, this one is a strided view");
         }
     }
 
+    /** other broadcast to this shape, contiguous and in this dtype, as the in-place kernels need. */
     private Tensor sameShape(String op, Tensor other) {
-        if (!Arrays.equals(other.shape, shape)) {
-            Tensor e = other.expand(shape); // throws the shape error when it does not broadcast
-            return e.contiguous();
-        }
-        Tensor c = other.contiguous();
+        Tensor c = Arrays.equals(other.shape, shape)
+                ? other.contiguous()
+                : other.expand(shape).contiguous(); // expand throws the shape error when it does not broadcast
         return c.dtype == dtype ? c : c.to(dtype);
     }
 
@@ -661,8 +663,8 @@ public final class Tensor {
     /** this = src (broadcast to this shape). Modified: this. */
     public Tensor copy_(Tensor src) {
         checkInPlace("copy_");
-        Tensor s = sameShape("copy_", src);
-        Backends.current().axpby(0.0, this, 1.0, s);
+        // a plain copy, not 0 * this + src, which would leave NaN where this held an infinity or NaN
+        Backends.current().copy(sameShape("copy_", src), this);
         return this;
     }
 
@@ -768,6 +770,8 @@ public final class Tensor {
     }
 
     private static String fmt(double v) {
-        return v == Math.rint(v) && Math.abs(v) < 1e15 ? String.format("%.1f", v) : String.format("%.4g", v);
+        // Locale.ROOT: a decimal point everywhere, not the JVM's locale's separator
+        return v == Math.rint(v) && Math.abs(v) < 1e15 ? String.format(java.util.Locale.ROOT, "%.1f", v)
+                : String.format(java.util.Locale.ROOT, "%.4g", v);
     }
 }

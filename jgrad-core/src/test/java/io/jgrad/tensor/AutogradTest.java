@@ -1,0 +1,163 @@
+package io.jgrad.tensor;
+
+import static io.jgrad.tensor.TensorAssertions.assertGradCheck;
+import static io.jgrad.tensor.TensorAssertions.assertValues;
+import static io.jgrad.tensor.TensorAssertions.randn;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+
+class AutogradTest {
+    private static Tensor leaf(double... values) {
+        return Tensor.of(values).requiresGrad(true);
+    }
+
+    @Test
+    void gradientsAccumulateAcrossBackwardCallsUntilZeroGrad() {
+        Tensor x = leaf(1, 2);
+        x.mul(3.0).sum().backward();
+        x.mul(x).sum().backward();
+        assertValues(new double[] {3 + 2, 3 + 4}, x.grad(), 0);
+        x.zeroGrad();
+        assertNull(x.grad());
+        x.mul(5.0).sum().backward();
+        assertValues(new double[] {5, 5}, x.grad(), 0);
+    }
+
+    @Test
+    void detachStopsTheGradient() {
+        Tensor x = leaf(2, 3);
+        Tensor d = x.detach();
+        assertFalse(d.requiresGrad());
+        assertTrue(d.isLeaf());
+        x.mul(d).sum().backward(); // d/dx (x * const) = const
+        assertValues(new double[] {2, 3}, x.grad(), 0);
+    }
+
+    @Test
+    void noGradScopesNestAndRestoreAfterException() {
+        Tensor x = leaf(1);
+        assertTrue(Tensor.isGradEnabled());
+        try (var outer = Tensor.noGrad()) {
+            try (var inner = Tensor.noGrad()) {
+                assertFalse(Tensor.isGradEnabled());
+            }
+            assertFalse(Tensor.isGradEnabled(), "closing the inner scope must not re-enable recording");
+            Tensor y = x.mul(2.0);
+            assertFalse(y.requiresGrad());
+            assertNull(y.gradFn());
+        }
+        assertTrue(Tensor.isGradEnabled());
+        assertThrows(IllegalStateException.class, () -> {
+            try (var scope = Tensor.noGrad()) {
+                throw new IllegalStateException("boom");
+            }
+        });
+        assertTrue(Tensor.isGradEnabled(), "an exception inside noGrad must restore recording");
+        var scope = Tensor.noGrad();
+        scope.close();
+        scope.close(); // closing twice is harmless
+        assertTrue(Tensor.isGradEnabled());
+        assertNotNull(x.mul(2.0).gradFn());
+    }
+
+    @Test
+    void retainGradKeepsIntermediateGradients() {
+        Tensor x = leaf(1, 2);
+        Tensor h = x.mul(3.0).retainGrad();
+        Tensor k = h.exp();
+        assertEquals("mul_scalar", h.gradFn().op());
+        assertEquals(x, h.gradFn().inputs().get(0));
+        k.sum().backward();
+        assertNotNull(h.grad());
+        assertValues(k.toDoubleArray(), h.grad(), 0);
+        assertNull(k.grad(), "intermediates do not keep gradients unless asked");
+        assertFalse(h.isLeaf());
+        assertTrue(h.gradFn().inputs().isEmpty(), "the graph is freed after backward");
+    }
+
+    @Test
+    void secondBackwardNeedsRetainGraph() {
+        Tensor x = leaf(1, 2);
+        Tensor y = x.exp().sum();
+        y.backward();
+        var e = assertThrows(IllegalStateException.class, y::backward);
+        assertTrue(e.getMessage().contains("already freed") && e.getMessage().contains("retainGraph"), e.getMessage());
+
+        Tensor z = leaf(1, 2);
+        Tensor w = z.exp().sum();
+        w.backward(Tensor.scalar(DType.FLOAT64, 1), true);
+        w.backward(Tensor.scalar(DType.FLOAT64, 1), true);
+        assertValues(new double[] {2 * Math.exp(1), 2 * Math.exp(2)}, z.grad(), 1e-15);
+    }
+
+    @Test
+    void backwardErrors() {
+        Tensor x = leaf(1, 2);
+        var nonScalar = assertThrows(IllegalStateException.class, () -> x.mul(2.0).backward());
+        assertTrue(nonScalar.getMessage().contains("scalar") && nonScalar.getMessage().contains("[2]"), nonScalar.getMessage());
+        var noGrad = assertThrows(IllegalStateException.class, () -> Tensor.of(new double[] {1}).sum().backward());
+        assertTrue(noGrad.getMessage().contains("does not require a gradient"), noGrad.getMessage());
+        var wrongShape = assertThrows(IllegalArgumentException.class, () -> x.mul(2.0).backward(Tensor.zeros(3)));
+        assertTrue(wrongShape.getMessage().contains("[3]") && wrongShape.getMessage().contains("[2]"), wrongShape.getMessage());
+        Tensor seeded = leaf(1, 2);
+        seeded.mul(2.0).backward(Tensor.of(new double[] {1, 10}));
+        assertValues(new double[] {2, 20}, seeded.grad(), 0);
+    }
+
+    @Test
+    void diamondAndReusedTensorsSumGradients() {
+        Tensor x = leaf(0.5, -1.5);
+        // y = x*x*x + x + x*x  ->  dy/dx = 3x^2 + 1 + 2x
+        x.mul(x).mul(x).add(x).add(x.mul(x)).sum().backward();
+        double[] xs = {0.5, -1.5};
+        assertValues(new double[] {3 * xs[0] * xs[0] + 1 + 2 * xs[0], 3 * xs[1] * xs[1] + 1 + 2 * xs[1]}, x.grad(), 1e-15);
+        // a diamond: a feeds b and c, which meet again
+        assertGradCheck(v -> {
+            Tensor a = v[0].mul(2.0).tanh();
+            Tensor b = a.exp(), c = a.mul(v[0]);
+            return b.mul(c).add(a).sum(1, false);
+        }, randn(1, 3, 4));
+    }
+
+    @Test
+    void longChainBackpropagatesWithoutStackOverflow() {
+        Tensor x = Tensor.scalar(DType.FLOAT64, 1.0).requiresGrad(true);
+        Tensor y = x;
+        for (int i = 0; i < 100_000; i++) {
+            y = y.mul(1.00001);
+        }
+        y.backward();
+        assertEquals(Math.pow(1.00001, 100_000), x.grad().item(), 1e-9);
+    }
+
+    @Test
+    void inPlaceOnTensorsThatRequireGradIsRejectedOutsideNoGrad() {
+        Tensor w = leaf(1, 2);
+        var e = assertThrows(IllegalStateException.class, () -> w.add_(1.0));
+        assertTrue(e.getMessage().contains("add_") && e.getMessage().contains("noGrad"), e.getMessage());
+        assertThrows(IllegalStateException.class, () -> w.mul_(2.0));
+        assertThrows(IllegalStateException.class, () -> w.fill_(0));
+        try (var scope = Tensor.noGrad()) {
+            w.add_(1.0);
+        }
+        assertValues(new double[] {2, 3}, w, 0);
+        // bug: an intermediate was not protected, so an in-place change silently corrupted the saved values
+        Tensor h = w.exp();
+        var inter = assertThrows(IllegalStateException.class, () -> h.mul_(2.0));
+        assertTrue(inter.getMessage().contains("mul_"), inter.getMessage());
+    }
+
+    @Test
+    void gradientsKeepTheLeafDtype() {
+        Tensor x = Tensor.of(new float[] {1, 2}).requiresGrad(true);
+        x.to(DType.FLOAT64).mul(x.to(DType.FLOAT64)).sum().backward();
+        assertEquals(DType.FLOAT32, x.grad().dtype());
+        assertValues(new double[] {2, 4}, x.grad(), 0);
+    }
+}

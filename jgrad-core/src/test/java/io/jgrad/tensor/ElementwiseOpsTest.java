@@ -1,0 +1,240 @@
+package io.jgrad.tensor;
+
+import static io.jgrad.tensor.TensorAssertions.assertOp;
+import static io.jgrad.tensor.TensorAssertions.assertValues;
+import static io.jgrad.tensor.TensorAssertions.awayFromZero;
+import static io.jgrad.tensor.TensorAssertions.randn;
+import static io.jgrad.tensor.TensorAssertions.uniform;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.function.BinaryOperator;
+import java.util.function.DoubleUnaryOperator;
+import java.util.function.UnaryOperator;
+import org.junit.jupiter.api.Test;
+
+class ElementwiseOpsTest {
+    /** Shape pairs that broadcast in every way the ops must handle, including 0-d operands. */
+    private static final List<int[][]> BROADCAST_SHAPES = List.of(
+            new int[][] {{3, 4}, {3, 4}},
+            new int[][] {{3, 1}, {1, 4}},
+            new int[][] {{2, 3, 4}, {4}},
+            new int[][] {{2, 1, 4}, {3, 1}},
+            new int[][] {{}, {2, 3}},
+            new int[][] {{2, 3}, {}},
+            new int[][] {{}, {}});
+
+    private record Binary(String name, BinaryOperator<Tensor> op, boolean positiveLeft, boolean nonZeroRight) {}
+
+    private static final List<Binary> BINARY = List.of(
+            new Binary("add", Tensor::add, false, false),
+            new Binary("sub", Tensor::sub, false, false),
+            new Binary("mul", Tensor::mul, false, false),
+            new Binary("div", Tensor::div, false, true),
+            new Binary("pow", Tensor::pow, true, false),
+            new Binary("maximum", Tensor::maximum, false, false),
+            new Binary("minimum", Tensor::minimum, false, false));
+
+    private static Tensor left(Binary b, long seed, int... shape) {
+        return b.positiveLeft ? uniform(seed, 0.5, 2.0, shape) : randn(seed, shape);
+    }
+
+    private static Tensor right(Binary b, long seed, int... shape) {
+        return b.nonZeroRight ? awayFromZero(seed, shape) : randn(seed, shape);
+    }
+
+    @Test
+    void binaryOpsGradCheckUnderBroadcasting() {
+        long seed = 1;
+        for (Binary b : BINARY) {
+            for (int[][] s : BROADCAST_SHAPES) {
+                Tensor x = left(b, seed++, s[0]), y = right(b, seed++, s[1]);
+                try {
+                    assertOp(v -> b.op.apply(v[0], v[1]), x, y);
+                } catch (AssertionError e) {
+                    throw new AssertionError(b.name + " " + java.util.Arrays.toString(s[0]) + " op "
+                            + java.util.Arrays.toString(s[1]) + ": " + e.getMessage(), e);
+                }
+            }
+        }
+    }
+
+    @Test
+    void binaryOpsOnViews() {
+        long seed = 100;
+        for (Binary b : BINARY) {
+            // transposed [4,3]^T and sliced [3,6][:,1:5] -> both [3,4]
+            assertOp(v -> b.op.apply(v[0].t(), v[1].slice(1, 1, 5)), left(b, seed++, 4, 3), right(b, seed++, 3, 6));
+            // permuted [4,2,3] -> [2,3,4] against expanded [3,1] -> [3,4]
+            assertOp(v -> b.op.apply(v[0].permute(1, 2, 0), v[1].expand(3, 4)), left(b, seed++, 4, 2, 3), right(b, seed++, 3, 1));
+        }
+    }
+
+    @Test
+    void binaryForwardMatchesScalarMath() {
+        Tensor x = uniform(5, 0.5, 2, 3, 4), y = awayFromZero(6, 4);
+        double[] xs = x.toDoubleArray(), ys = y.toDoubleArray();
+        double[] add = new double[12], div = new double[12], pow = new double[12], max = new double[12];
+        for (int i = 0; i < 12; i++) {
+            double a = xs[i], c = ys[i % 4];
+            add[i] = a + c;
+            div[i] = a / c;
+            pow[i] = Math.pow(a, c);
+            max[i] = Math.max(a, c);
+        }
+        assertValues(add, x.add(y), 1e-15);
+        assertValues(div, x.div(y), 1e-15);
+        assertValues(pow, x.pow(y), 1e-15);
+        assertValues(max, x.maximum(y), 0);
+    }
+
+    private record Unary(String name, UnaryOperator<Tensor> op, DoubleUnaryOperator math, boolean positive) {}
+
+    private static double normalCdf(double x) {
+        // an independent erf: Abramowitz-Stegun 7.1.26 is too coarse, so integrate phi with Simpson's rule
+        int n = 20_000;
+        double lo = -10, h = (x - lo) / n, s = 0;
+        for (int i = 0; i <= n; i++) {
+            double t = lo + i * h, w = i == 0 || i == n ? 1 : (i % 2 == 1 ? 4 : 2);
+            s += w * Math.exp(-t * t / 2);
+        }
+        return s * h / 3 / Math.sqrt(2 * Math.PI);
+    }
+
+    private static final List<Unary> UNARY = List.of(
+            new Unary("neg", Tensor::neg, v -> -v, false),
+            new Unary("add(c)", t -> t.add(1.5), v -> v + 1.5, false),
+            new Unary("sub(c)", t -> t.sub(1.5), v -> v - 1.5, false),
+            new Unary("mul(c)", t -> t.mul(-2.5), v -> v * -2.5, false),
+            new Unary("div(c)", t -> t.div(4.0), v -> v / 4.0, false),
+            new Unary("rdiv", t -> t.rdiv(3.0), v -> 3.0 / v, true),
+            new Unary("pow(3)", t -> t.pow(3), v -> v * v * v, false),
+            new Unary("pow(2)", t -> t.pow(2), v -> v * v, false),
+            new Unary("pow(-1.5)", t -> t.pow(-1.5), v -> Math.pow(v, -1.5), true),
+            new Unary("pow(0.5)", t -> t.pow(0.5), Math::sqrt, true),
+            new Unary("exp", Tensor::exp, Math::exp, false),
+            new Unary("log", Tensor::log, Math::log, true),
+            new Unary("sqrt", Tensor::sqrt, Math::sqrt, true),
+            new Unary("abs", Tensor::abs, Math::abs, false),
+            new Unary("clamp", t -> t.clamp(-0.7, 0.9), v -> Math.min(Math.max(v, -0.7), 0.9), false),
+            new Unary("relu", Tensor::relu, v -> Math.max(v, 0), false),
+            new Unary("sigmoid", Tensor::sigmoid, v -> 1 / (1 + Math.exp(-v)), false),
+            new Unary("tanh", Tensor::tanh, Math::tanh, false),
+            new Unary("leakyRelu", t -> t.leakyRelu(0.1), v -> v > 0 ? v : 0.1 * v, false),
+            new Unary("elu", t -> t.elu(1.3), v -> v > 0 ? v : 1.3 * (Math.exp(v) - 1), false),
+            new Unary("gelu", Tensor::gelu, v -> v * normalCdf(v), false));
+
+    @Test
+    void unaryOpsGradCheckAndFloat32() {
+        long seed = 200;
+        for (Unary u : UNARY) {
+            // away from zero: abs, relu, leakyRelu and elu have their kink there; clamp's bounds are not hit
+            Tensor x = u.positive ? uniform(seed++, 0.3, 3.0, 3, 5) : awayFromZero(seed++, 3, 5);
+            try {
+                assertOp(v -> u.op.apply(v[0]), x);
+                assertOp(v -> u.op.apply(v[0].t()), x); // a transposed view
+                assertOp(v -> u.op.apply(v[0].slice(0, 0, 1).reshape()), x.slice(1, 0, 1)); // a 0-d view
+            } catch (AssertionError e) {
+                throw new AssertionError(u.name + ": " + e.getMessage(), e);
+            }
+        }
+    }
+
+    @Test
+    void unaryForwardMatchesScalarMath() {
+        for (Unary u : UNARY) {
+            Tensor x = u.positive ? uniform(7, 0.3, 3.0, 20) : randn(7, 20);
+            double[] xs = x.toDoubleArray(), expected = new double[xs.length];
+            for (int i = 0; i < xs.length; i++) {
+                expected[i] = u.math.applyAsDouble(xs[i]);
+            }
+            assertArrayEquals(expected, u.op.apply(x).toDoubleArray(), 1e-12, u.name);
+        }
+    }
+
+    @Test
+    void whereGradCheckAndBroadcast() {
+        Tensor mask = randn(11, 3, 1).gt(0.0); // [3,1] mask broadcast against [3,4] and [4]
+        assertOp(v -> Tensor.where(mask, v[0], v[1]), randn(12, 3, 4), randn(13, 4));
+        assertOp(v -> Tensor.where(mask, v[0].t(), v[1]), randn(14, 4, 3), randn(15));
+        Tensor out = Tensor.where(Tensor.of(new double[] {1, 0, 1}), Tensor.of(new double[] {1, 2, 3}), Tensor.of(new double[] {-1, -2, -3}));
+        assertValues(new double[] {1, -2, 3}, out, 0);
+    }
+
+    @Test
+    void comparisonsAreMasksWithoutGradient() {
+        Tensor a = Tensor.of(new double[] {1, 2, 3}).requiresGrad(true);
+        Tensor b = Tensor.of(new double[] {2, 2, 2});
+        assertValues(new double[] {0, 0, 1}, a.gt(b), 0);
+        assertValues(new double[] {0, 1, 1}, a.ge(b), 0);
+        assertValues(new double[] {1, 0, 0}, a.lt(b), 0);
+        assertValues(new double[] {1, 1, 0}, a.le(b), 0);
+        assertValues(new double[] {0, 1, 0}, a.eq(b), 0);
+        assertValues(new double[] {0, 0, 1}, a.gt(2.5), 0);
+        assertValues(new double[] {1, 0, 0}, a.lt(1.5), 0);
+        assertNull(a.gt(b).gradFn());
+    }
+
+    @Test
+    void comparisonsOfMixedDtypesPromote() {
+        // bug: compare() did not promote, so the float32 kernel read the float64 operand's (null) float array
+        Tensor a = Tensor.of(new float[] {1, 2, 3});
+        Tensor b = Tensor.of(new double[] {2, 2, 2});
+        assertValues(new double[] {0, 0, 1}, a.gt(b), 0);
+        assertValues(new double[] {1, 1, 0}, b.ge(a), 0);
+        assertEquals(DType.FLOAT64, a.eq(b).dtype());
+    }
+
+    @Test
+    void mixedDtypeBinaryOpsPromoteAndGradientsKeepTheirDtype() {
+        Tensor a = Tensor.of(new float[] {1, 2}).requiresGrad(true);
+        Tensor b = Tensor.of(new double[] {3, 4}).requiresGrad(true);
+        Tensor y = a.mul(b);
+        assertEquals(DType.FLOAT64, y.dtype());
+        y.sum().backward();
+        assertEquals(DType.FLOAT32, a.grad().dtype());
+        assertValues(new double[] {3, 4}, a.grad(), 0);
+        assertValues(new double[] {1, 2}, b.grad(), 0);
+    }
+
+    @Test
+    void powWithZeroExponentHasZeroGradient() {
+        // bug: the gradient 0 * x^-1 was NaN at x = 0; PyTorch gives 0 (d/dx x^0 = 0 everywhere)
+        Tensor x = Tensor.of(new double[] {0, 2}).requiresGrad(true);
+        x.pow(0).sum().backward();
+        assertValues(new double[] {0, 0}, x.grad(), 0);
+    }
+
+    @Test
+    void broadcastFailureNamesOpAndShapes() {
+        var e = assertThrows(IllegalArgumentException.class, () -> Tensor.zeros(2, 3).add(Tensor.zeros(4)));
+        assertTrue(e.getMessage().contains("add") && e.getMessage().contains("[2, 3]") && e.getMessage().contains("[4]"),
+                e.getMessage());
+        var e2 = assertThrows(IllegalArgumentException.class, () -> Tensor.zeros(2, 3).mul(Tensor.zeros(3, 2)));
+        assertTrue(e2.getMessage().contains("mul") && e2.getMessage().contains("[3, 2]"), e2.getMessage());
+    }
+
+    @Test
+    void numericalStabilityAtExtremes() {
+        for (DType dt : DType.values()) {
+            Tensor x = Tensor.of(new double[] {-100, 100, -1000, 1000}).to(dt);
+            double[] s = x.sigmoid().toDoubleArray();
+            assertEquals(Math.exp(-100), s[0], dt == DType.FLOAT32 ? 1e-45 : 1e-55); // float32: subnormal
+            assertEquals(1.0, s[1], 0);
+            assertEquals(0.0, s[2], 0);
+            assertEquals(1.0, s[3], 0);
+            Tensor xg = Tensor.of(new double[] {-100, 100}).to(dt).requiresGrad(true);
+            xg.sigmoid().sum().backward();
+            for (double g : xg.grad().toDoubleArray()) {
+                assertTrue(Double.isFinite(g) && g >= 0, "sigmoid gradient " + g);
+            }
+            // log(0) is -infinity (as in PyTorch and IEEE 754), not an exception
+            assertEquals(Double.NEGATIVE_INFINITY, Tensor.zeros(dt, 1).log().item());
+            assertEquals(1.0, Tensor.of(new double[] {50}).to(dt).tanh().item(), 0);
+        }
+    }
+}

@@ -1,0 +1,126 @@
+package io.jgrad.tensor;
+
+import static io.jgrad.tensor.TensorAssertions.assertOp;
+import static io.jgrad.tensor.TensorAssertions.assertValues;
+import static io.jgrad.tensor.TensorAssertions.randn;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+
+class ReduceOpsTest {
+    @Test
+    void sumAndMeanGradCheckOverDimsAndKeepDim() {
+        Tensor x = randn(1, 2, 3, 4);
+        for (boolean keep : new boolean[] {true, false}) {
+            for (int dim : new int[] {0, 1, 2, -1, -3}) {
+                assertOp(v -> v[0].sum(dim, keep), x);
+                assertOp(v -> v[0].mean(dim, keep), x);
+            }
+            assertOp(v -> v[0].sum(new int[] {0, 2}, keep), x);
+            assertOp(v -> v[0].mean(new int[] {-1, 0}, keep), x);
+            assertOp(v -> v[0].max(1, keep), x);
+            assertOp(v -> v[0].min(-1, keep), x);
+        }
+        assertOp(v -> v[0].sum(), x);
+        assertOp(v -> v[0].mean(), x);
+        assertOp(v -> v[0].max(), x);
+        assertOp(v -> v[0].min(), x);
+    }
+
+    @Test
+    void reductionsOfViews() {
+        Tensor x = randn(2, 4, 3, 5);
+        assertOp(v -> v[0].permute(2, 0, 1).sum(1, false), x);
+        assertOp(v -> v[0].t().mean(0, true), randn(3, 3, 5));
+        assertOp(v -> v[0].slice(1, 1, 3).max(1, false), x);
+        assertOp(v -> v[0].expand(4, 3, 5).sum(new int[] {0, 2}, false), randn(4, 3, 1));
+        assertOp(v -> v[0].sumTo(3, 1), randn(5, 2, 3, 4));
+        assertOp(v -> v[0].sumTo(4), randn(6, 2, 3, 4));
+        assertOp(v -> v[0].sumTo(), randn(7, 2, 3));
+    }
+
+    @Test
+    void forwardMatchesLoops() {
+        Tensor x = randn(3, 2, 3, 4);
+        double[] v = x.toDoubleArray();
+        double[] sum1 = new double[8], max2 = new double[6], arg2 = new double[6];
+        java.util.Arrays.fill(max2, Double.NEGATIVE_INFINITY);
+        for (int i = 0; i < 2; i++) {
+            for (int j = 0; j < 3; j++) {
+                for (int k = 0; k < 4; k++) {
+                    double e = v[(i * 3 + j) * 4 + k];
+                    sum1[i * 4 + k] += e;
+                    if (e > max2[i * 3 + j]) {
+                        max2[i * 3 + j] = e;
+                        arg2[i * 3 + j] = k;
+                    }
+                }
+            }
+        }
+        double total = 0;
+        for (double e : v) {
+            total += e;
+        }
+        assertValues(sum1, x.sum(1, false), 1e-14);
+        assertArrayEquals(new int[] {2, 1, 4}, x.sum(1, true).shape());
+        assertValues(max2, x.max(2, false), 0);
+        assertValues(arg2, x.argmax(-1, false), 0);
+        assertEquals(total, x.sum().item(), 1e-13);
+        assertEquals(total / 24, x.mean().item(), 1e-14);
+        assertEquals(0, x.sum().dim());
+    }
+
+    @Test
+    void maxGradientGoesToFirstMaximumAndArgTakesFirst() {
+        Tensor x = Tensor.of(new double[] {1, 5, 5, 2, 0, 0}, 2, 3).requiresGrad(true);
+        x.max(1, false).sum().backward();
+        assertValues(new double[] {0, 1, 0, 1, 0, 0}, x.grad(), 0);
+        assertValues(new double[] {1, 0}, x.argmax(1, false), 0);
+        assertValues(new double[] {0, 1}, x.argmin(1, false), 0);
+        assertValues(new double[] {0, 1, 1}, x.argmin(0, false), 0);
+    }
+
+    @Test
+    void sumOfZeroDimViewReadsItsOwnElement() {
+        // bug: summing a 0-d tensor returned a view at offset 0 of the storage, i.e. the wrong element
+        Tensor element = Tensor.arange(DType.FLOAT64, 5).slice(0, 2, 3).reshape();
+        assertEquals(0, element.dim());
+        assertEquals(2.0, element.item());
+        assertEquals(2.0, element.sum().item());
+        assertEquals(2.0, element.mean().item());
+    }
+
+    @Test
+    void sumOfZeroDimIsNewTensorAndLeafStaysLeaf() {
+        // bug: sum(keepDim=true) of a 0-d tensor returned the tensor itself and recorded it as its own input
+        Tensor x = Tensor.scalar(DType.FLOAT64, 3).requiresGrad(true);
+        Tensor s = x.sum(new int[0], true);
+        assertTrue(x.isLeaf(), "x must stay a leaf");
+        assertTrue(s != x);
+        s.backward();
+        assertEquals(1.0, x.grad().item());
+    }
+
+    @Test
+    void reductionsOverDimZeroOfZeroDimTensor() {
+        // as PyTorch: a 0-d tensor can be reduced over dim 0 or -1, giving itself
+        Tensor x = Tensor.scalar(DType.FLOAT64, 4).requiresGrad(true);
+        assertEquals(4.0, x.sum(0, false).item());
+        assertEquals(4.0, x.sum(-1, true).item());
+        assertEquals(4.0, x.mean(0, false).item());
+        assertEquals(4.0, x.max(0, false).item());
+        assertOp(v -> v[0].sum(0, true).mul(v[0]), x);
+    }
+
+    @Test
+    void sumToIsIdentityForSameShape() {
+        Tensor x = randn(8, 2, 3);
+        assertSame(x, x.sumTo(2, 3));
+        assertValues(x.sum(0, true).toDoubleArray(), x.sumTo(1, 3), 0);
+        assertNull(x.sum().gradFn());
+    }
+}

@@ -1,0 +1,106 @@
+package io.jgrad.tensor;
+
+import static io.jgrad.tensor.TensorAssertions.assertValues;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Locale;
+import org.junit.jupiter.api.Test;
+
+class TensorTest {
+    @Test
+    void toStringIsReadable() {
+        Tensor t = Tensor.of(new float[] {1, 2.5f, -3, 0.125f}, 2, 2);
+        assertEquals("tensor([[1.0, 2.500], [-3.0, 0.1250]], shape=[2, 2])", t.toString());
+        assertEquals("tensor(3.0, shape=[], dtype=FLOAT64, requires_grad=true)",
+                Tensor.scalar(DType.FLOAT64, 3).requiresGrad(true).toString());
+        Tensor big = Tensor.arange(2000);
+        assertTrue(big.toString().startsWith("tensor([0.0, 1.0, 2.0, ..., 1997.0, 1998.0, 1999.0], shape=[2000]"), big.toString());
+    }
+
+    @Test
+    void toStringDoesNotDependOnLocale() {
+        // bug: String.format used the default locale, so a German JVM printed "1,0"
+        Locale saved = Locale.getDefault();
+        try {
+            Locale.setDefault(Locale.GERMANY);
+            assertEquals("tensor([1.0, 2.500], shape=[2])", Tensor.of(new float[] {1, 2.5f}).toString());
+        } finally {
+            Locale.setDefault(saved);
+        }
+    }
+
+    @Test
+    void creation() {
+        assertValues(new double[] {0, 1, 2}, Tensor.arange(3), 0);
+        assertValues(new double[] {7, 7}, Tensor.full(7, 2), 0);
+        assertEquals(DType.FLOAT64, Tensor.ones(DType.FLOAT64, 2).dtype());
+        assertArrayEquals(new int[] {}, Tensor.scalar(2).shape());
+        assertValues(new double[] {1, 2, 3, 4}, Tensor.of(new double[][] {{1, 2}, {3, 4}}), 0);
+        float[] data = {1, 2};
+        Tensor w = Tensor.wrap(data, 2);
+        data[0] = 5;
+        assertEquals(5, w.get(0), "wrap shares the array");
+        var e = assertThrows(IllegalArgumentException.class, () -> Tensor.of(new float[] {1, 2, 3}, 2, 2));
+        assertTrue(e.getMessage().contains("[2, 2]"), e.getMessage());
+        Tensor u = Tensor.uniform(DType.FLOAT64, new Generator(1), -2, 3, 1000);
+        for (double v : u.toDoubleArray()) {
+            assertTrue(v >= -2 && v < 3);
+        }
+    }
+
+    @Test
+    void inPlaceOps() {
+        Tensor y = Tensor.of(new double[] {1, 2, 3});
+        y.add_(Tensor.of(new double[] {1, 1, 1}), 2.0);
+        assertValues(new double[] {3, 4, 5}, y, 0);
+        y.axpby_(0.5, 2.0, Tensor.of(new double[] {1, 0, -1}));
+        assertValues(new double[] {3.5, 2, 0.5}, y, 0);
+        y.addcmul_(Tensor.of(new double[] {1, 2, 3}), Tensor.of(new double[] {2, 2, 2}), 0.5);
+        assertValues(new double[] {4.5, 4, 3.5}, y, 0);
+        y.addcdiv_(Tensor.of(new double[] {1, 2, 3}), Tensor.of(new double[] {2, 2, 2}), 2.0);
+        assertValues(new double[] {5.5, 6, 6.5}, y, 0);
+        y.clamp_(5.8, 6.2);
+        assertValues(new double[] {5.8, 6, 6.2}, y, 0);
+        y.mul_(0).add_(4).sqrt_();
+        assertValues(new double[] {2, 2, 2}, y, 0);
+        var e = assertThrows(IllegalStateException.class, () -> Tensor.zeros(2, 3).t().fill_(1));
+        assertTrue(e.getMessage().contains("fill_"), e.getMessage());
+    }
+
+    @Test
+    void copyIntoTensorHoldingInfinityOrNaN() {
+        // bug: copy_ computed 0 * this + src, so an infinite or NaN destination stayed NaN
+        Tensor y = Tensor.of(new float[] {Float.POSITIVE_INFINITY, Float.NaN, 1});
+        y.copy_(Tensor.of(new float[] {4, 5, 6}));
+        assertValues(new double[] {4, 5, 6}, y, 0);
+    }
+
+    @Test
+    void inPlaceWithBroadcastAndOtherDtype() {
+        // bug: the broadcast branch skipped the dtype conversion, so the float32 kernel read a float64 operand
+        Tensor y = Tensor.zeros(2, 2);
+        y.copy_(Tensor.of(new double[] {1, 2}));
+        assertValues(new double[] {1, 2, 1, 2}, y, 0);
+        y.add_(Tensor.of(new double[] {10}).reshape(1, 1), 1.0);
+        assertValues(new double[] {11, 12, 11, 12}, y, 0);
+        Tensor z = Tensor.zeros(DType.FLOAT64, 2);
+        z.copy_(Tensor.of(new float[] {0.5f, 1.5f}));
+        assertValues(new double[] {0.5, 1.5}, z, 0);
+    }
+
+    @Test
+    void getSetItemAndStorage() {
+        Tensor x = Tensor.zeros(DType.FLOAT64, 2, 3);
+        x.set(4, 1, 2);
+        assertEquals(4, x.get(1, 2));
+        assertEquals(4, x.doubleStorage()[5]);
+        assertThrows(IndexOutOfBoundsException.class, () -> x.get(2, 0));
+        var e = assertThrows(IllegalStateException.class, x::item);
+        assertTrue(e.getMessage().contains("item") && e.getMessage().contains("[2, 3]"), e.getMessage());
+        assertThrows(IllegalStateException.class, () -> x.t().doubleStorage());
+        assertArrayEquals(new float[] {0, 0, 0, 0, 0, 4}, x.toFloatArray());
+    }
+}
