@@ -306,13 +306,13 @@ final class DoubleKernels {
         }
     }
 
-    /** y += value * t1 * t2. Modified: y. */
+    /** y += value * t1 * t2, associated as (value * t1) * t2 like PyTorch's CPU kernel, so optimizers round alike. Modified: y. */
     static void addcmul(double[] y, int yOff, double value, double[] t1, int o1, double[] t2, int o2, int n) {
-        for (int i = 0; i < n; i++) y[yOff + i] += value * (t1[o1 + i] * t2[o2 + i]);
+        for (int i = 0; i < n; i++) y[yOff + i] += value * t1[o1 + i] * t2[o2 + i];
     }
 
-    /** y += value * t1 / t2. Modified: y. */
+    /** y += value * t1 / t2, associated as (value * t1) / t2 like PyTorch's CPU kernel. Modified: y. */
     static void addcdiv(double[] y, int yOff, double value, double[] t1, int o1, double[] t2, int o2, int n) {
-        for (int i = 0; i < n; i++) y[yOff + i] += value * (t1[o1 + i] / t2[o2 + i]);
+        for (int i = 0; i < n; i++) y[yOff + i] += value * t1[o1 + i] / t2[o2 + i];
     }
 }

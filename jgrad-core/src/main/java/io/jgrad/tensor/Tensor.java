@@ -689,6 +689,16 @@ public final class Tensor {
         return this;
     }
 
+    /**
+     * this = this / c. Divides by (float) c rather than multiplying by 1/c, as PyTorch does, so that optimizer
+     * updates round the same way. Modified: this.
+     */
+    public Tensor div_(double c) {
+        checkInPlace("div_");
+        Backends.current().binary(BinaryOp.DIV, this, scalar(dtype, c), this);
+        return this;
+    }
+
     /** this = alpha * this + beta * other, in one pass. Modified: this. */
     public Tensor axpby_(double alpha, double beta, Tensor other) {
         checkInPlace("axpby_");

@@ -1,0 +1,72 @@
+package io.jgrad.optim;
+
+import io.jgrad.tensor.DType;
+import io.jgrad.tensor.Tensor;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Adagrad (Duchi, Hazan and Singer, "Adaptive Subgradient Methods for Online Learning and Stochastic
+ * Optimization", JMLR 2011), exactly as PyTorch 1.13's {@code torch.optim.Adagrad}. At step t:
+ * <pre>
+ *   g = grad + weightDecay * p
+ *   clr = lr / (1 + (t - 1) * lrDecay)
+ *   s = s + g * g                       (s starts at initialAccumulatorValue)
+ *   p = p - clr * g / (sqrt(s) + eps)
+ * </pre>
+ * State per parameter: {@code step}, {@code sum} (s).
+ */
+public final class Adagrad extends Optimizer {
+    private final double lrDecay;
+    private final double weightDecay;
+    private final double initialAccumulatorValue;
+    private final double eps;
+
+    /** Adagrad with PyTorch's defaults: lr 1e-2, no lr decay or weight decay, accumulator 0, eps 1e-10. */
+    public Adagrad(List<Tensor> params) {
+        this(params, 1e-2, 0, 0, 0, 1e-10);
+    }
+
+    public Adagrad(List<Tensor> params, double lr, double lrDecay, double weightDecay, double initialAccumulatorValue,
+            double eps) {
+        this(NamedParams.of(params), lr, lrDecay, weightDecay, initialAccumulatorValue, eps);
+    }
+
+    public Adagrad(Map<String, Tensor> params, double lr, double lrDecay, double weightDecay, double initialAccumulatorValue,
+            double eps) {
+        this(NamedParams.of(params), lr, lrDecay, weightDecay, initialAccumulatorValue, eps);
+    }
+
+    private Adagrad(NamedParams params, double lr, double lrDecay, double weightDecay, double initialAccumulatorValue,
+            double eps) {
+        super(params, lr);
+        require(lrDecay >= 0, "Adagrad", "lrDecay", lrDecay, ">= 0");
+        require(weightDecay >= 0, "Adagrad", "weightDecay", weightDecay, ">= 0");
+        require(initialAccumulatorValue >= 0, "Adagrad", "initialAccumulatorValue", initialAccumulatorValue, ">= 0");
+        require(eps >= 0, "Adagrad", "eps", eps, ">= 0");
+        this.lrDecay = lrDecay;
+        this.weightDecay = weightDecay;
+        this.initialAccumulatorValue = initialAccumulatorValue;
+        this.eps = eps;
+    }
+
+    @Override
+    protected List<String> stateNames() {
+        return List.of("step", "sum");
+    }
+
+    @Override
+    protected void update(Tensor param, Tensor grad, Map<String, Tensor> state) {
+        if (state.isEmpty()) {
+            state.put("step", Tensor.scalar(DType.FLOAT64, 0));
+            state.put("sum", Tensor.full(param.dtype(), initialAccumulatorValue, param.shape()));
+        }
+        double step = incrementStep(state);
+        Tensor g = withWeightDecay(grad, param, weightDecay);
+        double clr = lr() / (1 + (step - 1) * lrDecay);
+        Tensor sum = state.get("sum");
+        sum.addcmul_(g, g, 1);
+        Tensor std = sum.sqrt().add_(eps);
+        param.addcdiv_(g, std, -clr);
+    }
+}

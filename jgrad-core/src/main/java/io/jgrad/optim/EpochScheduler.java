@@ -1,0 +1,58 @@
+package io.jgrad.optim;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** The epoch counting and state shared by the closed-schedule {@link LrScheduler}s. */
+abstract class EpochScheduler implements LrScheduler {
+    final Optimizer optimizer;
+    double baseLr;
+    int lastEpoch;
+    private double lastLr;
+
+    EpochScheduler(Optimizer optimizer) {
+        if (optimizer == null) {
+            throw new IllegalArgumentException(getClass().getSimpleName() + ": optimizer is null");
+        }
+        this.optimizer = optimizer;
+        this.baseLr = optimizer.lr();
+        this.lastLr = optimizer.lr();
+    }
+
+    /** The rate for epoch {@link #lastEpoch} (&gt;= 1) given the optimizer's current rate, as PyTorch's recursive get_lr. */
+    abstract double nextLr(double currentLr);
+
+    @Override
+    public void step() {
+        lastEpoch++;
+        lastLr = nextLr(optimizer.lr());
+        optimizer.setLr(lastLr);
+    }
+
+    @Override
+    public double lr() {
+        return lastLr;
+    }
+
+    @Override
+    public Map<String, Double> stateDict() {
+        Map<String, Double> out = new LinkedHashMap<>();
+        out.put("last_epoch", (double) lastEpoch);
+        out.put("base_lr", baseLr);
+        out.put("last_lr", lastLr);
+        return out;
+    }
+
+    @Override
+    public void loadStateDict(Map<String, Double> state) {
+        for (String key : new String[] {"last_epoch", "base_lr", "last_lr"}) {
+            if (state.get(key) == null) {
+                throw new IllegalArgumentException(getClass().getSimpleName() + ".loadStateDict: missing '" + key
+                        + "' (keys present: " + state.keySet() + ")");
+            }
+        }
+        lastEpoch = (int) Math.round(state.get("last_epoch"));
+        baseLr = state.get("base_lr");
+        lastLr = state.get("last_lr");
+    }
+}

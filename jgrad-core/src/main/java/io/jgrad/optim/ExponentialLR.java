@@ -1,0 +1,17 @@
+package io.jgrad.optim;
+
+/** Multiplies the learning rate by {@code gamma} every epoch: lr_e = lr_0 * gamma^e, as PyTorch 1.13's {@code ExponentialLR}. */
+public final class ExponentialLR extends EpochScheduler {
+    private final double gamma;
+
+    public ExponentialLR(Optimizer optimizer, double gamma) {
+        super(optimizer);
+        Optimizer.require(gamma >= 0 && Double.isFinite(gamma), "ExponentialLR", "gamma", gamma, "finite and >= 0");
+        this.gamma = gamma;
+    }
+
+    @Override
+    double nextLr(double currentLr) {
+        return currentLr * gamma;
+    }
+}

@@ -1,0 +1,45 @@
+package io.jgrad.optim;
+
+import io.jgrad.tensor.Tensor;
+import java.util.List;
+
+/** Rescaling of gradients before an optimizer step, as {@code torch.nn.utils.clip_grad_norm_}. */
+public final class GradientClipping {
+    private GradientClipping() {}
+
+    /**
+     * Scales all gradients together so that their total L2 norm ||g|| = sqrt(sum over params of sum g_i^2)
+     * is at most {@code maxNorm}: when maxNorm / (||g|| + 1e-6) &lt; 1, every gradient is multiplied by it.
+     * The norm is accumulated in double. Parameters without a gradient are skipped. A non-finite norm leaves
+     * the gradients unchanged (check the returned value to skip such a step).
+     * Modified: the parameters' gradients.
+     *
+     * @return the total norm before clipping
+     */
+    public static double clipGradNorm(List<Tensor> params, double maxNorm) {
+        if (!(maxNorm >= 0)) {
+            throw new IllegalArgumentException("clipGradNorm: maxNorm = " + maxNorm + " is invalid; it must be >= 0");
+        }
+        double sumSq = 0;
+        for (Tensor p : params) {
+            if (p.grad() != null) {
+                for (double v : p.grad().toDoubleArray()) {
+                    sumSq += v * v;
+                }
+            }
+        }
+        double total = Math.sqrt(sumSq);
+        double scale = maxNorm / (total + 1e-6);
+        if (Double.isFinite(total) && scale < 1) {
+            try (var scope = Tensor.noGrad()) {
+                for (Tensor p : params) {
+                    Tensor g = p.grad();
+                    if (g != null) {
+                        p.setGrad(g.isContiguous() ? g.mul_(scale) : g.mul(scale));
+                    }
+                }
+            }
+        }
+        return total;
+    }
+}

@@ -1,0 +1,25 @@
+package io.jgrad.optim;
+
+import java.util.Map;
+
+/**
+ * Changes an optimizer's learning rate once per epoch (or per step, as the caller chooses), as PyTorch's
+ * {@code _LRScheduler}: construction counts as epoch 0 and leaves the rate unchanged; each {@link #step()}
+ * advances one epoch and sets the optimizer's rate. Call it after {@code optimizer.step()}.
+ */
+public interface LrScheduler {
+    /** Advances one epoch and sets the optimizer's learning rate. Modified: the optimizer. */
+    void step();
+
+    /** The learning rate this scheduler last set (the optimizer's rate right after construction). */
+    double lr();
+
+    /** The scheduler's counters, e.g. {@code last_epoch}, for checkpoints. */
+    Map<String, Double> stateDict();
+
+    /**
+     * Restores counters from {@link #stateDict()}; the optimizer's own rate comes from its own state dict, as in
+     * PyTorch. Modified: this.
+     */
+    void loadStateDict(Map<String, Double> state);
+}

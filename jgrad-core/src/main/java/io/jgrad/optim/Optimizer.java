@@ -1,0 +1,215 @@
+package io.jgrad.optim;
+
+import io.jgrad.tensor.DType;
+import io.jgrad.tensor.Tensor;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Updates a fixed list of parameters from their gradients, one {@link #step()} at a time, as PyTorch's
+ * {@code torch.optim.Optimizer} with a single parameter group.
+ *
+ * <p>Typical loop: {@code opt.zeroGrad(); loss.backward(); opt.step();}. Parameters whose gradient is null
+ * (not reached by the last backward pass) are skipped, as in PyTorch.
+ *
+ * <p>Each parameter has its own state (moment estimates, momentum buffer, step counter), created at its first
+ * update. {@link #stateDict()} names it {@code "<paramIndex>.<buffer>"} as PyTorch's {@code state_dict()} does
+ * (e.g. {@code "0.exp_avg"}), next to the scalars {@code "step"} and {@code "lr"}.
+ */
+public abstract class Optimizer {
+    private static final Pattern STATE_KEY = Pattern.compile("(\\d{1,9})\\.(.+)");
+    private final List<Tensor> params;
+    private final List<String> names;
+    private final List<Map<String, Tensor>> state = new ArrayList<>();
+    private double lr;
+    private long stepCount;
+
+    Optimizer(NamedParams params, double lr) {
+        this.params = params.tensors();
+        this.names = params.names();
+        for (int i = 0; i < this.params.size(); i++) {
+            state.add(new LinkedHashMap<>());
+        }
+        setLr(lr);
+    }
+
+    /** An optimizer of {@code params} (leaf tensors with requiresGrad), named "param i" or by their label. */
+    protected Optimizer(List<Tensor> params, double lr) {
+        this(NamedParams.of(params), lr);
+    }
+
+    /** An optimizer of named parameters (e.g. a module's named parameters); names appear in error messages. */
+    protected Optimizer(Map<String, Tensor> params, double lr) {
+        this(NamedParams.of(params), lr);
+    }
+
+    /**
+     * Updates one parameter in place from its gradient. {@code state} is this parameter's state, empty at its
+     * first update; the implementation fills it with the buffers named by {@link #stateNames()}. Runs with
+     * autograd recording off. Modified: param, state.
+     */
+    protected abstract void update(Tensor param, Tensor grad, Map<String, Tensor> state);
+
+    /**
+     * The names of the per-parameter state buffers, in order. {@code "step"} is a 0-d float64 counter; every
+     * other buffer has its parameter's shape and dtype.
+     */
+    protected abstract List<String> stateNames();
+
+    /** The parameters, in the order their state is indexed. */
+    public List<Tensor> params() {
+        return params;
+    }
+
+    /** Sets every parameter's gradient to null, as PyTorch's {@code zero_grad(set_to_none=True)}. Modified: the gradients. */
+    public void zeroGrad() {
+        for (Tensor p : params) {
+            p.zeroGrad();
+        }
+    }
+
+    /** Applies one update to every parameter that has a gradient. Modified: the parameters and this optimizer's state. */
+    public void step() {
+        try (var scope = Tensor.noGrad()) {
+            for (int i = 0; i < params.size(); i++) {
+                Tensor p = params.get(i);
+                if (p.grad() != null) {
+                    update(p, p.grad(), state.get(i));
+                }
+            }
+        }
+        stepCount++;
+    }
+
+    /** The learning rate used by the next {@link #step()}. */
+    public double lr() {
+        return lr;
+    }
+
+    /** Sets the learning rate (schedulers call this). Modified: this. */
+    public void setLr(double lr) {
+        if (!(lr >= 0) || Double.isInfinite(lr)) {
+            throw new IllegalArgumentException(getClass().getSimpleName() + ": lr = " + lr + " is invalid; it must be a finite number >= 0");
+        }
+        this.lr = lr;
+    }
+
+    /** How many times {@link #step()} has run. */
+    public long stepCount() {
+        return stepCount;
+    }
+
+    /**
+     * A copy of the state: {@code "step"} (step count) and {@code "lr"} as 0-d float64 tensors, then each
+     * parameter's buffers as {@code "<paramIndex>.<buffer>"} (only for parameters updated at least once).
+     * The tensors are copies: later steps do not change them.
+     */
+    public LinkedHashMap<String, Tensor> stateDict() {
+        LinkedHashMap<String, Tensor> out = new LinkedHashMap<>();
+        out.put("step", Tensor.scalar(DType.FLOAT64, stepCount));
+        out.put("lr", Tensor.scalar(DType.FLOAT64, lr));
+        try (var scope = Tensor.noGrad()) {
+            for (int i = 0; i < params.size(); i++) {
+                for (var e : state.get(i).entrySet()) {
+                    out.put(i + "." + e.getKey(), e.getValue().contiguous().copy());
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Replaces the state with a copy of {@code dict} as produced by {@link #stateDict()} of an optimizer of the
+     * same kind, options and parameter shapes. Every key is checked before anything changes. Modified: this.
+     */
+    public void loadStateDict(Map<String, Tensor> dict) {
+        String who = getClass().getSimpleName() + ".loadStateDict";
+        List<String> buffers = stateNames();
+        List<Map<String, Tensor>> loaded = new ArrayList<>();
+        for (int i = 0; i < params.size(); i++) {
+            loaded.add(new LinkedHashMap<>());
+        }
+        for (String key : List.of("step", "lr")) {
+            Tensor t = dict.get(key);
+            if (t == null || t.numel() != 1) {
+                throw new IllegalArgumentException(who + ": '" + key + "' is " + (t == null ? "missing" : "of shape "
+                        + Arrays.toString(t.shape())) + "; it must be a one-element tensor (keys present: " + dict.keySet() + ")");
+            }
+        }
+        try (var scope = Tensor.noGrad()) {
+            for (var e : dict.entrySet()) {
+                String key = e.getKey();
+                if (key.equals("step") || key.equals("lr")) {
+                    continue;
+                }
+                Matcher m = STATE_KEY.matcher(key);
+                int index = m.matches() ? Integer.parseInt(m.group(1)) : -1;
+                String buffer = m.matches() ? m.group(2) : "";
+                if (index < 0 || index >= params.size() || !buffers.contains(buffer)) {
+                    throw new IllegalArgumentException(who + ": unexpected key '" + key + "'; expected 'step', 'lr' and"
+                            + " '<i>.<buffer>' with i in [0, " + params.size() + ") and buffer in " + buffers
+                            + " (was the state saved from another optimizer, options or model?)");
+                }
+                Tensor p = params.get(index);
+                Tensor t = e.getValue();
+                boolean counter = buffer.equals("step");
+                int[] want = counter ? new int[0] : p.shape();
+                if (counter ? t.numel() != 1 : !Arrays.equals(t.shape(), want)) {
+                    throw new IllegalArgumentException(who + ": '" + key + "' has shape " + Arrays.toString(t.shape())
+                            + " but parameter " + index + " ('" + names.get(index) + "') needs " + Arrays.toString(want)
+                            + "; the state belongs to a model of other shapes");
+                }
+                Tensor copy = counter ? Tensor.scalar(DType.FLOAT64, t.toDoubleArray()[0]) : t.to(p.dtype()).contiguous().copy();
+                loaded.get(index).put(buffer, copy);
+            }
+        }
+        for (int i = 0; i < params.size(); i++) {
+            Map<String, Tensor> s = loaded.get(i);
+            if (!s.isEmpty() && s.size() != buffers.size()) {
+                List<String> missing = new ArrayList<>(buffers);
+                missing.removeAll(s.keySet());
+                throw new IllegalArgumentException(who + ": parameter " + i + " ('" + names.get(i) + "') lacks state "
+                        + missing.stream().map(b -> "'" + b + "'").toList() + " (key '" + i + "." + missing.get(0) + "')");
+            }
+        }
+        double newLr = dict.get("lr").toDoubleArray()[0];
+        setLr(newLr);
+        stepCount = Math.round(dict.get("step").toDoubleArray()[0]);
+        for (int i = 0; i < params.size(); i++) {
+            Map<String, Tensor> s = state.get(i);
+            s.clear();
+            for (String b : buffers) { // keep the buffers in stateNames() order
+                if (loaded.get(i).containsKey(b)) {
+                    s.put(b, loaded.get(i).get(b));
+                }
+            }
+        }
+    }
+
+    // ------------------------------------------------------------ shared by the update rules
+
+    /** grad + weightDecay * param in a new tensor, or grad itself when weightDecay is 0 (PyTorch's L2 penalty). */
+    static Tensor withWeightDecay(Tensor grad, Tensor param, double weightDecay) {
+        return weightDecay == 0 ? grad : grad.copy().add_(param, weightDecay);
+    }
+
+    /** Adds 1 to the parameter's 0-d "step" counter (creating it at 0) and returns the new count. Modified: state. */
+    static double incrementStep(Map<String, Tensor> state) {
+        Tensor step = state.computeIfAbsent("step", k -> Tensor.scalar(DType.FLOAT64, 0));
+        double s = step.item() + 1;
+        step.set(s);
+        return s;
+    }
+
+    /** Throws, naming the optimizer, the argument and its allowed range, unless {@code ok}. */
+    static void require(boolean ok, String optimizer, String argument, double value, String range) {
+        if (!ok) {
+            throw new IllegalArgumentException(optimizer + ": " + argument + " = " + value + " is invalid; it must be " + range);
+        }
+    }
+}

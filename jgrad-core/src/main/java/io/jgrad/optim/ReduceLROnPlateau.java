@@ -1,0 +1,111 @@
+package io.jgrad.optim;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Divides the learning rate when a monitored metric stops improving, as PyTorch 1.13's
+ * {@code ReduceLROnPlateau} with {@code threshold_mode='rel'}: a metric improves on the best so far when it is
+ * below best * (1 - threshold) (mode MIN) or above best * (1 + threshold) (mode MAX). After more than
+ * {@code patience} epochs without improvement, lr = max(lr * factor, minLr) (changes smaller than 1e-8 are
+ * skipped), then {@code cooldown} epochs pass before bad epochs count again.
+ *
+ * <p>Not an {@link LrScheduler}: its step needs the metric, {@link #step(double)}.
+ */
+public final class ReduceLROnPlateau {
+    /** Whether lower (MIN, e.g. a loss) or higher (MAX, e.g. an accuracy) metrics are better. */
+    public enum Mode { MIN, MAX }
+
+    private static final double EPS = 1e-8;
+
+    private final Optimizer optimizer;
+    private final Mode mode;
+    private final double factor;
+    private final int patience;
+    private final double threshold;
+    private final int cooldown;
+    private final double minLr;
+    private double best;
+    private int badEpochs;
+    private int cooldownCounter;
+    private int lastEpoch;
+
+    /** PyTorch's defaults: factor 0.1, patience 10, threshold 1e-4, no cooldown, minLr 0. */
+    public ReduceLROnPlateau(Optimizer optimizer, Mode mode) {
+        this(optimizer, mode, 0.1, 10, 1e-4, 0, 0);
+    }
+
+    public ReduceLROnPlateau(Optimizer optimizer, Mode mode, double factor, int patience, double threshold, int cooldown,
+            double minLr) {
+        if (optimizer == null || mode == null) {
+            throw new IllegalArgumentException("ReduceLROnPlateau: optimizer and mode must not be null");
+        }
+        Optimizer.require(factor >= 0 && factor < 1, "ReduceLROnPlateau", "factor", factor, "in [0, 1)");
+        Optimizer.require(patience >= 0, "ReduceLROnPlateau", "patience", patience, ">= 0");
+        Optimizer.require(threshold >= 0 && Double.isFinite(threshold), "ReduceLROnPlateau", "threshold", threshold, "finite and >= 0");
+        Optimizer.require(cooldown >= 0, "ReduceLROnPlateau", "cooldown", cooldown, ">= 0");
+        Optimizer.require(minLr >= 0, "ReduceLROnPlateau", "minLr", minLr, ">= 0");
+        this.optimizer = optimizer;
+        this.mode = mode;
+        this.factor = factor;
+        this.patience = patience;
+        this.threshold = threshold;
+        this.cooldown = cooldown;
+        this.minLr = minLr;
+        this.best = mode == Mode.MIN ? Double.POSITIVE_INFINITY : Double.NEGATIVE_INFINITY;
+    }
+
+    /** Records one epoch's metric and lowers the optimizer's rate after a plateau. Modified: the optimizer, this. */
+    public void step(double metric) {
+        lastEpoch++;
+        boolean better = mode == Mode.MIN ? metric < best * (1 - threshold) : metric > best * (threshold + 1);
+        if (better) {
+            best = metric;
+            badEpochs = 0;
+        } else {
+            badEpochs++;
+        }
+        if (cooldownCounter > 0) {
+            cooldownCounter--;
+            badEpochs = 0; // bad epochs during cooldown do not count
+        }
+        if (badEpochs > patience) {
+            double oldLr = optimizer.lr();
+            double newLr = Math.max(oldLr * factor, minLr);
+            if (oldLr - newLr > EPS) {
+                optimizer.setLr(newLr);
+            }
+            cooldownCounter = cooldown;
+            badEpochs = 0;
+        }
+    }
+
+    /** The optimizer's current learning rate. */
+    public double lr() {
+        return optimizer.lr();
+    }
+
+    /** best, num_bad_epochs, cooldown_counter and last_epoch, for checkpoints. */
+    public Map<String, Double> stateDict() {
+        Map<String, Double> out = new LinkedHashMap<>();
+        out.put("best", best);
+        out.put("num_bad_epochs", (double) badEpochs);
+        out.put("cooldown_counter", (double) cooldownCounter);
+        out.put("last_epoch", (double) lastEpoch);
+        return out;
+    }
+
+    /** Restores the counters saved by {@link #stateDict()}. Modified: this. */
+    public void loadStateDict(Map<String, Double> state) {
+        for (String key : new String[] {"best", "num_bad_epochs", "cooldown_counter", "last_epoch"}) {
+            if (state.get(key) == null) {
+                throw new IllegalArgumentException("ReduceLROnPlateau.loadStateDict: missing '" + key + "' (keys present: "
+                        + state.keySet() + ")");
+            }
+        }
+        best = state.get("best");
+        badEpochs = (int) Math.round(state.get("num_bad_epochs"));
+        cooldownCounter = (int) Math.round(state.get("cooldown_counter"));
+        lastEpoch = (int) Math.round(state.get("last_epoch"));
+    }
+}

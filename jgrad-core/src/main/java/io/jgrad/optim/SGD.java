@@ -1,0 +1,82 @@
+package io.jgrad.optim;
+
+import io.jgrad.tensor.Tensor;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Stochastic gradient descent with optional momentum (Polyak 1964; Sutskever et al. 2013 for Nesterov), exactly
+ * as PyTorch 1.13's {@code torch.optim.SGD}:
+ * <pre>
+ *   g = grad + weightDecay * p
+ *   b = g at the first step, else momentum * b + (1 - dampening) * g      (when momentum != 0)
+ *   g = nesterov ? g + momentum * b : b                                     (when momentum != 0)
+ *   p = p - lr * g
+ * </pre>
+ * State per parameter: {@code momentum_buffer} (only when momentum != 0).
+ */
+public final class SGD extends Optimizer {
+    private final double momentum;
+    private final double dampening;
+    private final double weightDecay;
+    private final boolean nesterov;
+
+    /** Plain SGD: p -= lr * grad. */
+    public SGD(List<Tensor> params, double lr) {
+        this(params, lr, 0, 0, 0, false);
+    }
+
+    /** SGD with (heavy-ball) momentum. */
+    public SGD(List<Tensor> params, double lr, double momentum) {
+        this(params, lr, momentum, 0, 0, false);
+    }
+
+    public SGD(List<Tensor> params, double lr, double momentum, double dampening, double weightDecay, boolean nesterov) {
+        this(NamedParams.of(params), lr, momentum, dampening, weightDecay, nesterov);
+    }
+
+    /** Plain SGD over named parameters. */
+    public SGD(Map<String, Tensor> params, double lr) {
+        this(params, lr, 0, 0, 0, false);
+    }
+
+    public SGD(Map<String, Tensor> params, double lr, double momentum, double dampening, double weightDecay, boolean nesterov) {
+        this(NamedParams.of(params), lr, momentum, dampening, weightDecay, nesterov);
+    }
+
+    private SGD(NamedParams params, double lr, double momentum, double dampening, double weightDecay, boolean nesterov) {
+        super(params, lr);
+        require(momentum >= 0, "SGD", "momentum", momentum, ">= 0");
+        require(weightDecay >= 0, "SGD", "weightDecay", weightDecay, ">= 0");
+        require(Double.isFinite(dampening), "SGD", "dampening", dampening, "finite");
+        if (nesterov && (momentum <= 0 || dampening != 0)) {
+            throw new IllegalArgumentException("SGD: nesterov = true needs momentum > 0 and dampening = 0 (got momentum = "
+                    + momentum + ", dampening = " + dampening + ")");
+        }
+        this.momentum = momentum;
+        this.dampening = dampening;
+        this.weightDecay = weightDecay;
+        this.nesterov = nesterov;
+    }
+
+    @Override
+    protected List<String> stateNames() {
+        return momentum != 0 ? List.of("momentum_buffer") : List.of();
+    }
+
+    @Override
+    protected void update(Tensor param, Tensor grad, Map<String, Tensor> state) {
+        Tensor g = withWeightDecay(grad, param, weightDecay);
+        if (momentum != 0) {
+            Tensor buf = state.get("momentum_buffer");
+            if (buf == null) {
+                buf = g.copy();
+                state.put("momentum_buffer", buf);
+            } else {
+                buf.mul_(momentum).add_(g, 1 - dampening);
+            }
+            g = nesterov ? g.copy().add_(buf, momentum) : buf;
+        }
+        param.add_(g, -lr());
+    }
+}

@@ -1,0 +1,30 @@
+package io.jgrad.optim;
+
+/**
+ * Multiplies the learning rate by {@code gamma} every {@code stepSize} epochs: lr_e = lr_0 * gamma^floor(e /
+ * stepSize), computed recursively as PyTorch 1.13's {@code StepLR} (so it rounds the same way).
+ */
+public final class StepLR extends EpochScheduler {
+    private final int stepSize;
+    private final double gamma;
+
+    /** Decays by 10x every {@code stepSize} epochs. */
+    public StepLR(Optimizer optimizer, int stepSize) {
+        this(optimizer, stepSize, 0.1);
+    }
+
+    public StepLR(Optimizer optimizer, int stepSize, double gamma) {
+        super(optimizer);
+        if (stepSize < 1) {
+            throw new IllegalArgumentException("StepLR: stepSize = " + stepSize + " is invalid; it must be >= 1");
+        }
+        Optimizer.require(gamma >= 0 && Double.isFinite(gamma), "StepLR", "gamma", gamma, "finite and >= 0");
+        this.stepSize = stepSize;
+        this.gamma = gamma;
+    }
+
+    @Override
+    double nextLr(double currentLr) {
+        return lastEpoch % stepSize == 0 ? currentLr * gamma : currentLr;
+    }
+}

@@ -1,0 +1,12 @@
+/**
+ * Optimizers that update parameters from their gradients ({@link io.jgrad.optim.SGD}, {@link io.jgrad.optim.Adam},
+ * {@link io.jgrad.optim.AdamW}, {@link io.jgrad.optim.RMSprop}, {@link io.jgrad.optim.Adagrad}), learning-rate
+ * schedules ({@link io.jgrad.optim.LrScheduler} and {@link io.jgrad.optim.ReduceLROnPlateau}) and
+ * {@link io.jgrad.optim.GradientClipping}.
+ *
+ * <p>Update rules, defaults and the order of the float32 operations follow PyTorch 1.13's single-tensor
+ * ({@code foreach=False}) code paths, so that training runs agree with PyTorch to rounding. Optimizer and
+ * scheduler state can be saved ({@code stateDict()}) and restored ({@code loadStateDict}) so that a resumed run
+ * continues bitwise as if it had never stopped.
+ */
+package io.jgrad.optim;

@@ -1,0 +1,120 @@
+package io.jgrad.optim;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.jgrad.tensor.Tensor;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import org.junit.jupiter.api.Test;
+
+/** Schedules checked against hand-computed rates; PyTorch parity is in {@link TorchParityTest}. */
+class LrSchedulerTest {
+    private static SGD optimizer(double lr) {
+        return new SGD(List.of(Tensor.zeros(1).requiresGrad(true)), lr);
+    }
+
+    private static double[] rates(LrScheduler s, Optimizer opt, int steps) {
+        double[] out = new double[steps + 1];
+        out[0] = opt.lr();
+        for (int i = 1; i <= steps; i++) {
+            s.step();
+            out[i] = opt.lr();
+            assertEquals(out[i], s.lr());
+        }
+        return out;
+    }
+
+    @Test
+    void stepLrHalvesEveryTwoEpochs() {
+        SGD opt = optimizer(1.0);
+        assertArrayEquals(new double[] {1, 1, 0.5, 0.5, 0.25, 0.25, 0.125}, rates(new StepLR(opt, 2, 0.5), opt, 6));
+    }
+
+    @Test
+    void exponentialLrIsGeometric() {
+        SGD opt = optimizer(2.0);
+        assertArrayEquals(new double[] {2, 1, 0.5, 0.25}, rates(new ExponentialLR(opt, 0.5), opt, 3));
+    }
+
+    @Test
+    void cosineFollowsTheClosedFormOverTwoPeriods() {
+        int tMax = 6;
+        double base = 0.3, etaMin = 0.01;
+        SGD opt = optimizer(base);
+        double[] got = rates(new CosineAnnealingLR(opt, tMax, etaMin), opt, 2 * tMax + 3);
+        for (int e = 0; e < got.length; e++) {
+            double closed = etaMin + (base - etaMin) * (1 + Math.cos(Math.PI * e / tMax)) / 2;
+            assertEquals(closed, got[e], 1e-12, "epoch " + e);
+        }
+        assertEquals(etaMin, got[tMax], 1e-12);
+        assertEquals(base, got[2 * tMax], 1e-12);
+    }
+
+    @Test
+    void plateauReducesAfterPatienceRunsOut() {
+        SGD opt = optimizer(1.0);
+        var s = new ReduceLROnPlateau(opt, ReduceLROnPlateau.Mode.MIN, 0.5, 1, 1e-4, 0, 0);
+        double[] metrics = {1, 1, 1, 0.5, 0.6, 0.7, 0.8};
+        double[] expected = {1, 1, 0.5, 0.5, 0.5, 0.25, 0.25};
+        for (int i = 0; i < metrics.length; i++) {
+            s.step(metrics[i]);
+            assertEquals(expected[i], opt.lr(), "epoch " + (i + 1));
+        }
+        // 0.49996 is not below best * (1 - 1e-4) = 0.49995: not an improvement
+        s.step(0.49996);
+        s.step(0.49996);
+        assertEquals(0.125, opt.lr());
+    }
+
+    @Test
+    void plateauCooldownAndMinLr() {
+        SGD opt = optimizer(1.0);
+        var s = new ReduceLROnPlateau(opt, ReduceLROnPlateau.Mode.MAX, 0.5, 0, 1e-4, 2, 0.3);
+        double[] expected = {1, 0.5, 0.5, 0.5, 0.3, 0.3, 0.3, 0.3};
+        for (int i = 0; i < expected.length; i++) {
+            s.step(1.0);
+            assertEquals(expected[i], opt.lr(), "epoch " + (i + 1));
+        }
+        assertThrows(IllegalArgumentException.class, () -> new ReduceLROnPlateau(opt, ReduceLROnPlateau.Mode.MIN, 1.0, 1, 0, 0, 0));
+    }
+
+    @Test
+    void schedulersResumeFromStateDict() {
+        List<Function<Optimizer, LrScheduler>> makers = List.of(o -> new StepLR(o, 3), o -> new ExponentialLR(o, 0.9),
+                o -> new CosineAnnealingLR(o, 5, 0.001));
+        for (var make : makers) {
+            SGD a = optimizer(0.2);
+            double[] straight = rates(make.apply(a), a, 12);
+
+            SGD b = optimizer(0.2);
+            LrScheduler first = make.apply(b);
+            for (int i = 0; i < 4; i++) {
+                first.step();
+            }
+            Map<String, Double> saved = first.stateDict();
+            var optState = b.stateDict();
+            SGD c = optimizer(0.2);
+            c.loadStateDict(optState);
+            LrScheduler resumed = make.apply(c);
+            resumed.loadStateDict(saved);
+            for (int i = 5; i <= 12; i++) {
+                resumed.step();
+                assertEquals(straight[i], c.lr(), first.getClass().getSimpleName() + " epoch " + i);
+            }
+        }
+        SGD opt = optimizer(1);
+        var p = new ReduceLROnPlateau(opt, ReduceLROnPlateau.Mode.MIN, 0.5, 1, 1e-4, 0, 0);
+        p.step(1);
+        p.step(2);
+        var q = new ReduceLROnPlateau(opt, ReduceLROnPlateau.Mode.MIN, 0.5, 1, 1e-4, 0, 0);
+        q.loadStateDict(p.stateDict());
+        q.step(2); // second bad epoch in a row: reduces only if the count was restored
+        assertEquals(0.5, opt.lr());
+        var e = assertThrows(IllegalArgumentException.class, () -> q.loadStateDict(Map.of()));
+        assertTrue(e.getMessage().contains("best"), e.getMessage());
+    }
+}

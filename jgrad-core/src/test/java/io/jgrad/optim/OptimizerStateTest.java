@@ -1,0 +1,217 @@
+package io.jgrad.optim;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.jgrad.tensor.DType;
+import io.jgrad.tensor.Generator;
+import io.jgrad.tensor.Tensor;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import org.junit.jupiter.api.Test;
+
+/** State save and restore, argument checks and the bookkeeping shared by all optimizers. */
+class OptimizerStateTest {
+    static final List<Function<List<Tensor>, Optimizer>> ALL = List.of(
+            ps -> new SGD(ps, 0.1),
+            ps -> new SGD(ps, 0.05, 0.9, 0, 0.01, true),
+            ps -> new Adam(ps, 0.01, 0.9, 0.999, 1e-8, 0.01, true),
+            ps -> new AdamW(ps, 0.01),
+            ps -> new RMSprop(ps, 0.01, 0.9, 1e-8, 0.01, 0.5, true),
+            ps -> new Adagrad(ps, 0.1, 0.01, 0.01, 0.1, 1e-10));
+
+    private static List<Tensor> freshParams() {
+        Generator gen = new Generator(5);
+        return List.of(Tensor.randn(gen, 3, 4).requiresGrad(true), Tensor.randn(gen, 4).requiresGrad(true),
+                Tensor.randn(gen, 2).requiresGrad(true));
+    }
+
+    /** One step on sum(tanh((x * b) W^T)); the third parameter gets a gradient only on even steps. */
+    private static void trainStep(Optimizer opt, List<Tensor> ps, int step) {
+        Tensor x = Tensor.of(new float[] {0.5f, -1f, 0.25f, 2f, 1f, 0.5f, -0.5f, 0.1f}, 2, 4);
+        opt.zeroGrad();
+        Tensor loss = x.mul(ps.get(1)).matmul(ps.get(0).t()).tanh().sum();
+        if (step % 2 == 0) {
+            loss = loss.add(ps.get(2).mul(ps.get(2)).sum());
+        }
+        loss.backward();
+        opt.step();
+    }
+
+    /** Copies every tensor through plain arrays, as a checkpoint file would. */
+    private static Map<String, Tensor> throughArrays(Map<String, Tensor> dict) {
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        dict.forEach((k, t) -> out.put(k, t.dtype() == DType.FLOAT32 ? Tensor.of(t.toFloatArray(), t.shape())
+                : Tensor.of(t.toDoubleArray(), t.shape())));
+        return out;
+    }
+
+    @Test
+    void resumingFromStateDictContinuesBitwise() {
+        for (var make : ALL) {
+            List<Tensor> straight = freshParams();
+            Optimizer a = make.apply(straight);
+            for (int s = 0; s < 7; s++) {
+                trainStep(a, straight, s);
+            }
+
+            List<Tensor> first = freshParams();
+            Optimizer b = make.apply(first);
+            for (int s = 0; s < 3; s++) {
+                trainStep(b, first, s);
+            }
+            Map<String, Tensor> saved = throughArrays(b.stateDict());
+            List<Tensor> resumed = first.stream().map(p -> Tensor.of(p.toFloatArray(), p.shape()).requiresGrad(true)).toList();
+            Optimizer c = make.apply(resumed);
+            c.loadStateDict(saved);
+            assertEquals(3, c.stepCount());
+            for (int s = 3; s < 7; s++) {
+                trainStep(c, resumed, s);
+            }
+            String name = a.getClass().getSimpleName();
+            for (int i = 0; i < straight.size(); i++) {
+                assertArrayEquals(straight.get(i).toFloatArray(), resumed.get(i).toFloatArray(), name + " param " + i);
+            }
+            assertEquals(a.stateDict().keySet(), c.stateDict().keySet(), name);
+        }
+    }
+
+    @Test
+    void stateDictNamesBuffersLikePyTorch() {
+        List<Tensor> ps = freshParams();
+        Adam adam = new Adam(ps, 0.01, 0.9, 0.999, 1e-8, 0, true);
+        assertEquals(List.of("step", "lr"), List.copyOf(adam.stateDict().keySet()));
+        trainStep(adam, ps, 1); // odd step: param 2 has no gradient, so no state
+        assertEquals(List.of("step", "lr", "0.step", "0.exp_avg", "0.exp_avg_sq", "0.max_exp_avg_sq",
+                "1.step", "1.exp_avg", "1.exp_avg_sq", "1.max_exp_avg_sq"), List.copyOf(adam.stateDict().keySet()));
+        Map<String, Tensor> dict = adam.stateDict();
+        assertEquals(1.0, dict.get("step").item());
+        assertEquals(0.01, dict.get("lr").item());
+        assertEquals(DType.FLOAT64, dict.get("lr").dtype());
+        assertArrayEquals(new int[] {3, 4}, dict.get("0.exp_avg").shape());
+        // copies: a later step leaves the saved dict alone
+        float[] before = dict.get("0.exp_avg").toFloatArray();
+        trainStep(adam, ps, 2);
+        assertArrayEquals(before, dict.get("0.exp_avg").toFloatArray());
+
+        SGD plain = new SGD(ps, 0.1);
+        trainStep(plain, ps, 0);
+        assertEquals(List.of("step", "lr"), List.copyOf(plain.stateDict().keySet()));
+        SGD momentum = new SGD(ps, 0.1, 0.9);
+        trainStep(momentum, ps, 0);
+        assertTrue(momentum.stateDict().containsKey("2.momentum_buffer"));
+    }
+
+    @Test
+    void loadStateDictRejectsMismatchesWithClearMessages() {
+        List<Tensor> ps = freshParams();
+        Adam adam = new Adam(ps);
+        trainStep(adam, ps, 0);
+        Map<String, Tensor> good = adam.stateDict();
+
+        Map<String, Tensor> wrongShape = new LinkedHashMap<>(good);
+        wrongShape.put("0.exp_avg", Tensor.zeros(4, 3));
+        var e1 = assertThrows(IllegalArgumentException.class, () -> new Adam(freshParams()).loadStateDict(wrongShape));
+        assertTrue(e1.getMessage().contains("'0.exp_avg'") && e1.getMessage().contains("[4, 3]")
+                && e1.getMessage().contains("[3, 4]"), e1.getMessage());
+
+        Map<String, Tensor> unknown = new LinkedHashMap<>(good);
+        unknown.put("0.momentum_buffer", Tensor.zeros(3, 4));
+        var e2 = assertThrows(IllegalArgumentException.class, () -> new Adam(freshParams()).loadStateDict(unknown));
+        assertTrue(e2.getMessage().contains("'0.momentum_buffer'"), e2.getMessage());
+
+        Map<String, Tensor> outOfRange = new LinkedHashMap<>(good);
+        outOfRange.put("7.exp_avg", Tensor.zeros(3, 4));
+        assertThrows(IllegalArgumentException.class, () -> new Adam(freshParams()).loadStateDict(outOfRange));
+
+        Map<String, Tensor> missing = new LinkedHashMap<>(good);
+        missing.remove("1.exp_avg_sq");
+        Adam target = new Adam(freshParams());
+        var e3 = assertThrows(IllegalArgumentException.class, () -> target.loadStateDict(missing));
+        assertTrue(e3.getMessage().contains("'1.exp_avg_sq'"), e3.getMessage());
+        assertEquals(0, target.stepCount(), "a rejected dict changes nothing");
+
+        Map<String, Tensor> noLr = new LinkedHashMap<>(good);
+        noLr.remove("lr");
+        var e4 = assertThrows(IllegalArgumentException.class, () -> new Adam(freshParams()).loadStateDict(noLr));
+        assertTrue(e4.getMessage().contains("'lr'"), e4.getMessage());
+    }
+
+    @Test
+    void zeroGradClearsAndStepSkipsParamsWithoutGradient() {
+        List<Tensor> ps = freshParams();
+        SGD opt = new SGD(ps, 0.1, 0.9);
+        float[] third = ps.get(2).toFloatArray();
+        trainStep(opt, ps, 1); // param 2 is not in the loss
+        assertArrayEquals(third, ps.get(2).toFloatArray());
+        assertNull(ps.get(2).grad());
+        assertTrue(ps.get(0).grad() != null);
+        opt.zeroGrad();
+        for (Tensor p : ps) {
+            assertNull(p.grad());
+        }
+        assertEquals(1, opt.stepCount());
+    }
+
+    @Test
+    void namedParamsAppearInMessages() {
+        Map<String, Tensor> named = new LinkedHashMap<>();
+        named.put("fc.weight", Tensor.zeros(2, 2).requiresGrad(true));
+        named.put("fc.bias", Tensor.zeros(2));
+        var e = assertThrows(IllegalArgumentException.class, () -> new Adam(named, 0.1));
+        assertTrue(e.getMessage().contains("fc.bias") && e.getMessage().contains("requiresGrad"), e.getMessage());
+        named.get("fc.bias").requiresGrad(true);
+        Adam ok = new Adam(named, 0.1);
+        assertEquals(2, ok.params().size());
+    }
+
+    @Test
+    void rejectsBadParameterLists() {
+        Tensor w = Tensor.zeros(2).requiresGrad(true);
+        assertThrows(IllegalArgumentException.class, () -> new SGD(List.of(), 0.1));
+        var dup = assertThrows(IllegalArgumentException.class, () -> new SGD(List.of(w, w), 0.1));
+        assertTrue(dup.getMessage().contains("same tensor"), dup.getMessage());
+        var nonLeaf = assertThrows(IllegalArgumentException.class, () -> new SGD(List.of(w.mul(2)), 0.1));
+        assertTrue(nonLeaf.getMessage().contains("leaf"), nonLeaf.getMessage());
+    }
+
+    @Test
+    void rejectsBadHyperParametersNamingThem() {
+        List<Tensor> ps = List.of(Tensor.zeros(2).requiresGrad(true));
+        assertMessage("lr", () -> new SGD(ps, -0.1));
+        assertMessage("momentum", () -> new SGD(ps, 0.1, -0.5));
+        assertMessage("nesterov", () -> new SGD(ps, 0.1, 0, 0, 0, true));
+        assertMessage("nesterov", () -> new SGD(ps, 0.1, 0.9, 0.1, 0, true));
+        assertMessage("beta1", () -> new Adam(ps, 0.1, 1.0, 0.999, 1e-8, 0, false));
+        assertMessage("beta2", () -> new AdamW(ps, 0.1, 0.9, -0.1, 1e-8, 0, false));
+        assertMessage("eps", () -> new Adam(ps, 0.1, 0.9, 0.999, -1, 0, false));
+        assertMessage("weightDecay", () -> new Adam(ps, 0.1, 0.9, 0.999, 1e-8, -1, false));
+        assertMessage("alpha", () -> new RMSprop(ps, 0.1, -0.9, 1e-8, 0, 0, false));
+        assertMessage("lrDecay", () -> new Adagrad(ps, 0.1, -1, 0, 0, 1e-10));
+        assertMessage("initialAccumulatorValue", () -> new Adagrad(ps, 0.1, 0, 0, -1, 1e-10));
+        SGD opt = new SGD(ps, 0.1);
+        assertMessage("lr", () -> opt.setLr(Double.NaN));
+        assertEquals(0.1, opt.lr());
+    }
+
+    private static void assertMessage(String argument, Runnable r) {
+        var e = assertThrows(IllegalArgumentException.class, r::run);
+        assertTrue(e.getMessage().contains(argument), "message should name " + argument + ": " + e.getMessage());
+    }
+
+    @Test
+    void float64ParamsKeepFloat64State() {
+        Tensor p = Tensor.of(new double[] {1, 2}).requiresGrad(true);
+        Adam opt = new Adam(List.of(p), 0.1);
+        p.mul(p).sum().backward();
+        opt.step();
+        assertEquals(DType.FLOAT64, opt.stateDict().get("0.exp_avg").dtype());
+        assertNotEquals(1.0, p.get(0));
+    }
+}
