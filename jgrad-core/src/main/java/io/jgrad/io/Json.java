@@ -143,8 +143,10 @@ public final class Json {
                 default -> {
                     if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
                         sb.append(c).append(s.charAt(++i));
-                    } else if (c < 0x20 || c == 0x7F || Character.isSurrogate(c)) {
-                        // Control characters must be escaped; lone surrogates have no UTF-8 form.
+                    } else if (Character.isSurrogate(c)) {
+                        throw new IllegalArgumentException(String.format("Json.write: string has a lone UTF-16 surrogate"
+                                + " U+%04X at index %d; it has no UTF-8 form (a string cut in the middle of a character?)", (int) c, i));
+                    } else if (c < 0x20 || c == 0x7F) {
                         sb.append(String.format("\\u%04x", (int) c));
                     } else {
                         sb.append(c);
