@@ -1,5 +1,11 @@
 package io.jgrad.io;
 
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -39,6 +45,30 @@ public final class Json {
     /** Parses with error positions written as {@code positionPrefix + offset}, e.g. "header character 17". */
     static Object parse(String text, Path source, String positionPrefix) {
         return new JsonParser(text, source, positionPrefix).parseDocument();
+    }
+
+    /**
+     * Reads and parses a UTF-8 JSON file; the size is checked before the file is read.
+     *
+     * @throws JgradFormatException if the file is too large, not UTF-8, or not valid JSON
+     * @throws IOException if the file cannot be read
+     */
+    public static Object read(Path file) throws IOException {
+        long size = Files.size(file);
+        if (size > MAX_LENGTH) {
+            throw new JgradFormatException(file, "", "file is " + size + " bytes, more than the JSON limit of " + MAX_LENGTH);
+        }
+        String text;
+        try {
+            text = StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(Files.readAllBytes(file)))
+                    .toString();
+        } catch (CharacterCodingException e) {
+            throw new JgradFormatException(file, "", "file is not valid UTF-8; JSON must be UTF-8", e);
+        }
+        return parse(text, file);
     }
 
     /** {@code value} as pretty-printed JSON (two-space indent, newline at the end). */

@@ -25,7 +25,8 @@ import java.util.Map;
  *
  * <p>{@link #write} stores float32 tensors as F32 and float64 as F64, contiguously in the map's order.
  * {@link #read} also accepts F16 and BF16 (converted to float32, as half-precision checkpoints are common) and
- * rejects every other dtype. Reading treats the file as hostile; see {@link SafetensorsReader}.
+ * rejects every other dtype. Reading treats the file as hostile: every size in it is checked against the file
+ * before anything is allocated, and every problem is a {@link JgradFormatException} naming the tensor.
  */
 public final class Safetensors {
     /** Key of the optional string-to-string map in the header. */

@@ -96,6 +96,21 @@ class JsonTest {
     }
 
     @Test
+    void readsFilesStrictly(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws java.io.IOException {
+        var good = dir.resolve("c.json");
+        AtomicFiles.writeString(good, Json.write(Map.of("lr", 0.5)));
+        assertEquals(Map.of("lr", 0.5), Json.read(good));
+        var latin1 = dir.resolve("l.json");
+        java.nio.file.Files.write(latin1, new byte[] {'"', (byte) 0xE9, '"'});
+        var e = assertThrows(JgradFormatException.class, () -> Json.read(latin1));
+        assertTrue(e.getMessage().startsWith(latin1 + ": ") && e.getMessage().contains("UTF-8"), e.getMessage());
+        var broken = dir.resolve("b.json");
+        java.nio.file.Files.writeString(broken, "{\"a\": }");
+        var b = assertThrows(JgradFormatException.class, () -> Json.read(broken));
+        assertEquals(broken + ": character 6: unexpected '}'; expected a JSON value", b.getMessage());
+    }
+
+    @Test
     void limitsNestingDepth() {
         String ok = "[".repeat(Json.MAX_DEPTH) + "]".repeat(Json.MAX_DEPTH);
         assertInstanceOf(List.class, Json.parse(ok));
