@@ -1,0 +1,113 @@
+package io.jgrad.data;
+
+import io.jgrad.tensor.Generator;
+import io.jgrad.tensor.Tensor;
+import java.util.Iterator;
+import java.util.NoSuchElementException;
+
+/**
+ * Mini-batches of a {@link Dataset}: each {@link #iterator()} is one epoch that visits every sample once, in
+ * order or in a random permutation drawn from the {@link Generator} when the epoch starts. The same seed gives
+ * the same batches on every machine; to resume training mid-run, save {@link Generator#state()} before an
+ * epoch begins and restore it with {@link Generator#setState(long[])}.
+ *
+ * <p>Batches are new float32 tensors: features [B, ...sampleShape], targets [B, ...targetShape]. The last
+ * batch holds the remaining {@code size % batchSize} samples unless {@code dropLast} is set.
+ */
+public final class DataLoader implements Iterable<DataLoader.Batch> {
+    private final Dataset dataset;
+    private final int batchSize;
+    private final boolean shuffle;
+    private final boolean dropLast;
+    private final Generator generator;
+
+    /** One mini-batch; {@code size} is its number of samples (the first dimension of both tensors). */
+    public record Batch(Tensor features, Tensor targets, int size) {}
+
+    /**
+     * @param generator source of the per-epoch permutations (its state advances each epoch); may be null when
+     *     {@code shuffle} is false
+     */
+    public DataLoader(Dataset dataset, int batchSize, boolean shuffle, boolean dropLast, Generator generator) {
+        if (batchSize <= 0) {
+            throw new IllegalArgumentException("DataLoader: batchSize must be positive, got " + batchSize);
+        }
+        if (shuffle && generator == null) {
+            throw new IllegalArgumentException("DataLoader: shuffling needs a Generator, e.g. new Generator(seed)");
+        }
+        this.dataset = dataset;
+        this.batchSize = batchSize;
+        this.shuffle = shuffle;
+        this.dropLast = dropLast;
+        this.generator = generator;
+    }
+
+    /** Number of batches per epoch: ceil(size / batchSize), or floor when dropLast. */
+    public int numBatches() {
+        int n = dataset.size();
+        return dropLast ? n / batchSize : (n + batchSize - 1) / batchSize;
+    }
+
+    /** The data set batched. */
+    public Dataset dataset() {
+        return dataset;
+    }
+
+    /** Starts an epoch; when shuffling, this draws the epoch's permutation from the generator. */
+    @Override
+    public Iterator<Batch> iterator() {
+        int n = dataset.size();
+        int[] order = new int[n];
+        for (int i = 0; i < n; i++) {
+            order[i] = i;
+        }
+        if (shuffle) {
+            generator.shuffle(order);
+        }
+        int batches = numBatches();
+        int[] sampleShape = dataset.sampleShape();
+        int[] targetShape = dataset.targetShape();
+        int sampleSize = numel(sampleShape);
+        int targetSize = numel(targetShape);
+        return new Iterator<>() {
+            private int next;
+
+            @Override
+            public boolean hasNext() {
+                return next < batches;
+            }
+
+            @Override
+            public Batch next() {
+                if (!hasNext()) {
+                    throw new NoSuchElementException("DataLoader: epoch has only " + batches + " batches");
+                }
+                int start = next * batchSize;
+                int b = Math.min(batchSize, n - start);
+                next++;
+                float[] f = new float[Math.multiplyExact(b, sampleSize)];
+                float[] t = new float[Math.multiplyExact(b, targetSize)];
+                for (int i = 0; i < b; i++) {
+                    dataset.copySample(order[start + i], f, i * sampleSize);
+                    dataset.copyTarget(order[start + i], t, i * targetSize);
+                }
+                return new Batch(Tensor.wrap(f, prepend(b, sampleShape)), Tensor.wrap(t, prepend(b, targetShape)), b);
+            }
+        };
+    }
+
+    private static int numel(int[] shape) {
+        int n = 1;
+        for (int s : shape) {
+            n = Math.multiplyExact(n, s);
+        }
+        return n;
+    }
+
+    private static int[] prepend(int n, int[] shape) {
+        int[] out = new int[shape.length + 1];
+        out[0] = n;
+        System.arraycopy(shape, 0, out, 1, shape.length);
+        return out;
+    }
+}

@@ -1,0 +1,84 @@
+package io.jgrad.data;
+
+import io.jgrad.io.JgradFormatException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+
+/**
+ * MNIST-style image classification data from a directory of IDX files:
+ * {@code train-images-idx3-ubyte}, {@code train-labels-idx1-ubyte}, {@code t10k-images-idx3-ubyte} and
+ * {@code t10k-labels-idx1-ubyte}, each raw or with a {@code .gz} suffix. Works for MNIST, Fashion-MNIST, KMNIST
+ * and the bundled {@code data/mnist-10k}.
+ */
+public final class IdxDataset {
+    /** Largest label accepted; larger values are almost certainly a corrupt file. */
+    public static final int MAX_LABEL = 65535;
+
+    private IdxDataset() {}
+
+    /**
+     * Loads the training ({@code train == true}) or test split of the IDX files in {@code dir}. Pixels are
+     * divided by 255, giving [0, 1], and nothing more. Features are [N, H*W] when {@code flatten}, else
+     * [N, 1, H, W]; targets are [N] class indices (as floats); numClasses is max(10, largest label + 1).
+     *
+     * @throws JgradFormatException if a file is missing or invalid, the image and label counts differ, or a
+     *     label is negative or above {@value #MAX_LABEL}
+     */
+    public static TensorDataset load(Path dir, boolean train, boolean flatten) throws IOException {
+        String prefix = train ? "train" : "t10k";
+        Path imagesFile = find(dir, prefix + "-images-idx3-ubyte");
+        Path labelsFile = find(dir, prefix + "-labels-idx1-ubyte");
+        IdxReader.IdxArray images = IdxReader.read(imagesFile);
+        IdxReader.IdxArray labels = IdxReader.read(labelsFile);
+        if (images.dims().length != 3 || images.type() != IdxReader.ElementType.UNSIGNED_BYTE) {
+            throw new JgradFormatException(imagesFile, "header", "expected images as unsigned bytes [N, H, W], got "
+                    + images.type() + " " + Arrays.toString(images.dims()));
+        }
+        if (labels.dims().length != 1 || labels.type() == IdxReader.ElementType.FLOAT
+                || labels.type() == IdxReader.ElementType.DOUBLE) {
+            throw new JgradFormatException(labelsFile, "header", "expected labels as integers [N], got "
+                    + labels.type() + " " + Arrays.toString(labels.dims()));
+        }
+        int n = images.dims()[0];
+        int h = images.dims()[1];
+        int w = images.dims()[2];
+        if (labels.dims()[0] != n) {
+            throw new JgradFormatException(labelsFile, "header", "holds " + labels.dims()[0] + " labels but "
+                    + imagesFile.getFileName() + " holds " + n + " images; the counts must match");
+        }
+        byte[] pixels = images.data();
+        float[] features = new float[pixels.length];
+        for (int i = 0; i < pixels.length; i++) {
+            features[i] = (pixels[i] & 0xFF) / 255f;
+        }
+        float[] targets = new float[n];
+        int maxLabel = -1;
+        for (int i = 0; i < n; i++) {
+            double label = labels.get(i);
+            if (label < 0 || label > MAX_LABEL) {
+                throw new JgradFormatException(labelsFile, "label " + i, "label " + (long) label + " is out of range; expected 0.."
+                        + MAX_LABEL);
+            }
+            targets[i] = (float) label;
+            maxLabel = Math.max(maxLabel, (int) label);
+        }
+        int[] sampleShape = flatten ? new int[] {h * w} : new int[] {1, h, w};
+        return new TensorDataset(n, features, sampleShape, targets, new int[0], Math.max(10, maxLabel + 1));
+    }
+
+    private static Path find(Path dir, String name) {
+        Path raw = dir.resolve(name);
+        if (Files.isRegularFile(raw)) {
+            return raw;
+        }
+        Path gz = dir.resolve(name + ".gz");
+        if (Files.isRegularFile(gz)) {
+            return gz;
+        }
+        throw new JgradFormatException(raw, "", "file not found (nor " + gz.getFileName() + "); an IDX data directory must"
+                + " contain train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte and"
+                + " t10k-labels-idx1-ubyte, each optionally ending in .gz");
+    }
+}

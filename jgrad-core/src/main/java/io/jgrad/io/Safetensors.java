@@ -1,0 +1,120 @@
+package io.jgrad.io;
+
+import io.jgrad.tensor.DType;
+import io.jgrad.tensor.Tensor;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Tensors in the safetensors format (Hugging Face), which PyTorch, JAX and NumPy users read and write:
+ *
+ * <pre>
+ *   8 bytes      N, little-endian unsigned header length
+ *   N bytes      UTF-8 JSON: {"name": {"dtype": "F32", "shape": [2, 3], "data_offsets": [begin, end]}, ...,
+ *                             "__metadata__": {"key": "value"}}, padded with spaces to a multiple of 8
+ *   the rest     raw little-endian element data; offsets count from the start of this section
+ * </pre>
+ *
+ * <p>{@link #write} stores float32 tensors as F32 and float64 as F64, contiguously in the map's order.
+ * {@link #read} also accepts F16 and BF16 (converted to float32, as half-precision checkpoints are common) and
+ * rejects every other dtype. Reading treats the file as hostile: every size in it is checked against the file
+ * before anything is allocated, and every problem is a {@link JgradFormatException} naming the tensor.
+ */
+public final class Safetensors {
+    /** Key of the optional string-to-string map in the header. */
+    public static final String METADATA_KEY = "__metadata__";
+    /** Largest header accepted when reading (100 MiB), checked before anything is allocated. */
+    public static final long MAX_HEADER_BYTES = 100L << 20;
+
+    private Safetensors() {}
+
+    /** What a file holds: tensors in file order, and the metadata map (empty when the file has none). */
+    public record Contents(LinkedHashMap<String, Tensor> tensors, Map<String, String> metadata) {}
+
+    /**
+     * Writes {@code tensors} (in the map's iteration order) and {@code metadata} (may be null or empty) to
+     * {@code file}, atomically. Modified: the file {@code file}.
+     *
+     * @throws IllegalArgumentException for a tensor named {@value #METADATA_KEY}
+     */
+    public static void write(Path file, Map<String, Tensor> tensors, Map<String, String> metadata) throws IOException {
+        Map<String, Object> header = new LinkedHashMap<>();
+        List<Tensor> order = new ArrayList<>();
+        long offset = 0;
+        for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
+            if (e.getKey().equals(METADATA_KEY)) {
+                throw new IllegalArgumentException("Safetensors.write: a tensor may not be named " + METADATA_KEY);
+            }
+            Tensor t = e.getValue();
+            long bytes = (long) t.numel() * t.dtype().bytes();
+            Map<String, Object> entry = new LinkedHashMap<>();
+            entry.put("dtype", t.dtype().safetensorsName());
+            List<Object> shape = new ArrayList<>();
+            for (int s : t.shape()) {
+                shape.add((long) s);
+            }
+            entry.put("shape", shape);
+            entry.put("data_offsets", List.of(offset, offset + bytes));
+            header.put(e.getKey(), entry);
+            order.add(t);
+            offset += bytes;
+        }
+        if (metadata != null && !metadata.isEmpty()) {
+            header.put(METADATA_KEY, new LinkedHashMap<>(metadata));
+        }
+        byte[] json = Json.writeCompact(header).getBytes(StandardCharsets.UTF_8);
+        int padded = (json.length + 7) / 8 * 8;
+        AtomicFiles.write(file, out -> {
+            ByteBuffer length = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(padded);
+            out.write(length.array());
+            out.write(json);
+            for (int i = json.length; i < padded; i++) {
+                out.write(' ');
+            }
+            for (Tensor t : order) {
+                writeData(out, t);
+            }
+        });
+    }
+
+    private static void writeData(OutputStream out, Tensor t) throws IOException {
+        ByteBuffer buf = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
+        if (t.dtype() == DType.FLOAT32) {
+            for (float v : t.toFloatArray()) {
+                if (buf.remaining() < 4) {
+                    out.write(buf.array(), 0, buf.position());
+                    buf.clear();
+                }
+                buf.putFloat(v);
+            }
+        } else {
+            for (double v : t.toDoubleArray()) {
+                if (buf.remaining() < 8) {
+                    out.write(buf.array(), 0, buf.position());
+                    buf.clear();
+                }
+                buf.putDouble(v);
+            }
+        }
+        out.write(buf.array(), 0, buf.position());
+    }
+
+    /**
+     * Reads every tensor and the metadata from {@code file}.
+     *
+     * @throws JgradFormatException if the file is not valid safetensors, or holds a dtype other than
+     *     F32, F64, F16, BF16; the message names the file, the tensor and what was wrong
+     * @throws IOException if the file cannot be read
+     */
+    public static Contents read(Path file) throws IOException {
+        return SafetensorsReader.read(file);
+    }
+}

@@ -1,0 +1,94 @@
+package io.jgrad.data;
+
+import static io.jgrad.data.IdxReaderTest.gzip;
+import static io.jgrad.data.IdxReaderTest.idx;
+import static org.junit.jupiter.api.Assertions.*;
+
+import io.jgrad.io.JgradFormatException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.zip.GZIPInputStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class IdxDatasetTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void loadsBundledMnist10k() throws IOException {
+        TensorDataset train = IdxDataset.load(IdxReaderTest.mnistDir(), true, true);
+        TensorDataset test = IdxDataset.load(IdxReaderTest.mnistDir(), false, false);
+        assertEquals(8004, train.size());
+        assertEquals(1996, test.size());
+        assertArrayEquals(new int[] {784}, train.sampleShape());
+        assertArrayEquals(new int[] {1, 28, 28}, test.sampleShape());
+        assertArrayEquals(new int[0], train.targetShape());
+        assertEquals(10, train.numClasses());
+        float[] x = train.features().floatStorage();
+        float min = Float.MAX_VALUE, max = -Float.MAX_VALUE;
+        for (float v : x) {
+            min = Math.min(min, v);
+            max = Math.max(max, v);
+        }
+        assertEquals(0f, min);
+        assertEquals(1f, max); // some pixel is 255
+        int[] counts = new int[10];
+        for (float t : test.targets().floatStorage()) {
+            assertEquals(Math.floor(t), t);
+            counts[(int) t]++;
+        }
+        for (int c : counts) {
+            assertTrue(c >= 172 && c <= 225, "test class count " + c + " as the README says");
+        }
+        // pixel (i, j) of image n is raw byte 16 + n*784 + i*28 + j divided by 255, nothing more
+        byte[] raw;
+        try (InputStream in = new GZIPInputStream(Files.newInputStream(IdxReaderTest.mnistDir().resolve("t10k-images-idx3-ubyte.gz")))) {
+            raw = in.readAllBytes();
+        }
+        float[] first = new float[784];
+        test.copySample(5, first, 0);
+        for (int k = 0; k < 784; k++) {
+            assertEquals((raw[16 + 5 * 784 + k] & 0xFF) / 255f, first[k]);
+        }
+    }
+
+    private void files(String prefix, byte[] images, byte[] labels) throws IOException {
+        Files.write(dir.resolve(prefix + "-images-idx3-ubyte"), images);
+        Files.write(dir.resolve(prefix + "-labels-idx1-ubyte.gz"), gzip(labels));
+    }
+
+    @Test
+    void rawAndGzipMixAndLabelsAboveNine() throws IOException {
+        files("train", idx(0x08, new int[] {3, 2, 2}, new byte[] {0, (byte) 255, 51, 102, 0, 0, 0, 0, 1, 2, 3, 4}),
+                idx(0x08, new int[] {3}, new byte[] {0, 11, 4}));
+        TensorDataset ds = IdxDataset.load(dir, true, false);
+        assertArrayEquals(new int[] {1, 2, 2}, ds.sampleShape());
+        assertEquals(12, ds.numClasses());
+        assertArrayEquals(new float[] {0, 11, 4}, ds.targets().floatStorage());
+        assertArrayEquals(new float[] {0, 1, 0.2f, 0.4f}, java.util.Arrays.copyOf(ds.features().floatStorage(), 4));
+    }
+
+    @Test
+    void errorsNameFilesAndCounts() throws IOException {
+        var missing = assertThrows(JgradFormatException.class, () -> IdxDataset.load(dir, true, true));
+        assertTrue(missing.getMessage().contains("train-images-idx3-ubyte"), missing.getMessage());
+        assertTrue(missing.getMessage().contains("t10k-labels-idx1-ubyte"), missing.getMessage());
+        assertTrue(missing.getMessage().contains("not found"), missing.getMessage());
+
+        files("t10k", idx(0x08, new int[] {3, 2, 2}, new byte[12]), idx(0x08, new int[] {2}, new byte[2]));
+        var count = assertThrows(JgradFormatException.class, () -> IdxDataset.load(dir, false, true));
+        assertTrue(count.getMessage().contains("2 labels") && count.getMessage().contains("3 images"), count.getMessage());
+
+        files("t10k", idx(0x08, new int[] {2, 2, 2}, new byte[8]), idx(0x0C, new int[] {2}, new byte[] {0, 0, 0, 1, -1, -1, -1, -1}));
+        var range = assertThrows(JgradFormatException.class, () -> IdxDataset.load(dir, false, true));
+        assertTrue(range.getMessage().contains("label -1 is out of range"), range.getMessage());
+        assertTrue(range.getMessage().contains("label 1:"), range.getMessage());
+
+        files("t10k", idx(0x08, new int[] {2, 4}, new byte[8]), idx(0x08, new int[] {2}, new byte[2]));
+        var shape = assertThrows(JgradFormatException.class, () -> IdxDataset.load(dir, false, true));
+        assertTrue(shape.getMessage().contains("[N, H, W]"), shape.getMessage());
+    }
+}

@@ -1,0 +1,61 @@
+package io.jgrad.io;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class AtomicFilesTest {
+    @TempDir
+    Path dir;
+
+    private long filesIn(Path d) throws IOException {
+        try (Stream<Path> s = Files.list(d)) {
+            return s.count();
+        }
+    }
+
+    @Test
+    void writesAndReplaces() throws IOException {
+        Path f = dir.resolve("a.txt");
+        AtomicFiles.writeString(f, "first");
+        assertEquals("first", Files.readString(f));
+        AtomicFiles.writeBytes(f, new byte[] {1, 2, 3});
+        assertArrayEquals(new byte[] {1, 2, 3}, Files.readAllBytes(f));
+        AtomicFiles.write(f, out -> {
+            out.write("streamed".getBytes());
+            out.close(); // a body that closes its stream must not break the write
+        });
+        assertEquals("streamed", Files.readString(f));
+        assertEquals(1, filesIn(dir), "no temporary file left behind");
+    }
+
+    @Test
+    void failureLeavesOldContentAndNoTempFile() throws IOException {
+        Path f = dir.resolve("keep.txt");
+        AtomicFiles.writeString(f, "old");
+        var e = assertThrows(IOException.class, () -> AtomicFiles.write(f, out -> {
+            out.write("partial new content".getBytes());
+            throw new IOException("disk full (simulated)");
+        }));
+        assertEquals("disk full (simulated)", e.getMessage());
+        assertEquals("old", Files.readString(f));
+        assertEquals(1, filesIn(dir));
+        assertThrows(IllegalStateException.class, () -> AtomicFiles.write(f, out -> {
+            throw new IllegalStateException("bug in body");
+        }));
+        assertEquals("old", Files.readString(f));
+        assertEquals(1, filesIn(dir));
+    }
+
+    @Test
+    void worksWithRelativePath() throws IOException {
+        Path rel = Path.of("").toAbsolutePath().relativize(dir.resolve("rel.txt"));
+        AtomicFiles.writeString(rel, "x");
+        assertEquals("x", Files.readString(dir.resolve("rel.txt")));
+    }
+}

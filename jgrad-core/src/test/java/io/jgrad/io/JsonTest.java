@@ -1,0 +1,120 @@
+package io.jgrad.io;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class JsonTest {
+    @Test
+    void parsesAllTypesInOrder() {
+        Object v = Json.parse(" {\"b\": [1, -2.5e3, true, false, null], \"a\": \"x\\u00e9\\n\\\"\\ud83d\\ude00\", \"c\": {}} ");
+        Map<?, ?> m = assertInstanceOf(LinkedHashMap.class, v);
+        assertEquals(List.of("b", "a", "c"), new ArrayList<>(m.keySet()));
+        List<?> b = (List<?>) m.get("b");
+        assertEquals(1L, b.get(0));
+        assertEquals(-2500.0, b.get(1));
+        assertEquals(Boolean.TRUE, b.get(2));
+        assertEquals(Boolean.FALSE, b.get(3));
+        assertNull(b.get(4));
+        assertEquals("x\u00e9\n\"\uD83D\uDE00", m.get("a"));
+        assertEquals(Map.of(), m.get("c"));
+    }
+
+    @Test
+    void integersBeyondLongBecomeDoubles() {
+        assertEquals(Long.MAX_VALUE, Json.parse("9223372036854775807"));
+        assertEquals(9.223372036854775808E18, Json.parse("9223372036854775808"));
+    }
+
+    @Test
+    void writeRoundTripsDoublesAndEscapes() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("z", List.of(0.1, 1e-300, -0.0, 123456789.123456789, Double.MIN_VALUE, Double.MAX_VALUE, 3.0));
+        m.put("s", "quote\" back\\ tab\t nl\n ctrl\u0001 del\u007f emoji\uD83D\uDE00");
+        m.put("n", null);
+        m.put("i", 42);
+        m.put("nested", Map.of("k", List.of()));
+        String text = Json.write(m);
+        Map<?, ?> back = (Map<?, ?>) Json.parse(text);
+        List<?> z = (List<?>) back.get("z");
+        List<?> expected = (List<?>) m.get("z");
+        for (int k = 0; k < z.size(); k++) {
+            assertEquals(Double.doubleToLongBits((Double) expected.get(k)), Double.doubleToLongBits((Double) z.get(k)), "index " + k);
+        }
+        assertEquals(m.get("s"), back.get("s"));
+        assertTrue(text.contains("\\u0001"), text);
+        assertEquals(42L, back.get("i"));
+        assertEquals(text, Json.write(m), "deterministic");
+        Map<String, Object> compact = new LinkedHashMap<>();
+        compact.put("a", List.of(1, 2.5));
+        compact.put("b", Map.of());
+        assertEquals("{\"a\":[1,2.5],\"b\":{}}", Json.writeCompact(compact));
+        assertEquals("{\n  \"a\": [\n    1\n  ]\n}\n", Json.write(Map.of("a", List.of(1))));
+    }
+
+    @Test
+    void refusesNonFiniteNumbers() {
+        var e = assertThrows(IllegalArgumentException.class, () -> Json.write(List.of(Double.NaN)));
+        assertTrue(e.getMessage().contains("NaN"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> Json.write(Map.of("x", Double.POSITIVE_INFINITY)));
+        var s = assertThrows(IllegalArgumentException.class, () -> Json.write("cut \uD800"));
+        assertTrue(s.getMessage().contains("surrogate"), s.getMessage());
+    }
+
+    private static void bad(String text, String expectedInMessage) {
+        var e = assertThrows(JgradFormatException.class, () -> Json.parse(text), text);
+        assertTrue(e.getMessage().contains(expectedInMessage), "for " + text + ": " + e.getMessage());
+        assertTrue(e.getMessage().contains("character "), e.getMessage());
+    }
+
+    @Test
+    void rejectsInvalidTextWithOffset() {
+        bad("{\"a\": 1, \"a\": 2}", "duplicate key \"a\"");
+        bad("{\"a\": 1} x", "after the end");
+        bad("[1, 2", "expected ',' or ']'");
+        bad("", "empty");
+        bad("01", "leading zeros");
+        bad("1.", "expected a digit");
+        bad("-", "expected a digit");
+        bad("\"abc", "not terminated");
+        bad("\"a\u0001\"", "control character");
+        bad("\"\\x\"", "invalid escape");
+        bad("\"\\ud800\"", "surrogate");
+        bad("\"\\u12g4\"", "hex digit");
+        bad("{1: 2}", "expected a string key");
+        bad("[1,]", "expected a JSON value");
+        bad("tru", "expected a JSON value");
+        bad("1e999", "out of range");
+        bad("NaN", "expected a JSON value");
+        var e = assertThrows(JgradFormatException.class, () -> Json.parse("[1, @]"));
+        assertEquals("character 4", e.position());
+        assertNull(e.file());
+    }
+
+    @Test
+    void readsFilesStrictly(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws java.io.IOException {
+        var good = dir.resolve("c.json");
+        AtomicFiles.writeString(good, Json.write(Map.of("lr", 0.5)));
+        assertEquals(Map.of("lr", 0.5), Json.read(good));
+        var latin1 = dir.resolve("l.json");
+        java.nio.file.Files.write(latin1, new byte[] {'"', (byte) 0xE9, '"'});
+        var e = assertThrows(JgradFormatException.class, () -> Json.read(latin1));
+        assertTrue(e.getMessage().startsWith(latin1 + ": ") && e.getMessage().contains("UTF-8"), e.getMessage());
+        var broken = dir.resolve("b.json");
+        java.nio.file.Files.writeString(broken, "{\"a\": }");
+        var b = assertThrows(JgradFormatException.class, () -> Json.read(broken));
+        assertEquals(broken + ": character 6: unexpected '}'; expected a JSON value", b.getMessage());
+    }
+
+    @Test
+    void limitsNestingDepth() {
+        String ok = "[".repeat(Json.MAX_DEPTH) + "]".repeat(Json.MAX_DEPTH);
+        assertInstanceOf(List.class, Json.parse(ok));
+        bad("[".repeat(Json.MAX_DEPTH + 1) + "]".repeat(Json.MAX_DEPTH + 1), "nesting deeper than 64");
+        bad("[".repeat(100_000), "nesting deeper");
+    }
+}
