@@ -17,10 +17,9 @@ import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;
 import java.io.IOException;
-import java.math.BigDecimal;
-import java.math.MathContext;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -49,7 +48,7 @@ final class ReportCharts {
     /** Confusion-matrix ramp, zero to the largest count; the darkest blue still shows black digits. */
     private static final Color[] BLUES = {Color.WHITE, new Color(0xc6dbef), new Color(0x6baed6),
             new Color(0x4292c6)};
-    private static final int CONFUSION_COLOR_STOPS = 17;
+    private static final int MAX_CONFUSION_COLOR_STOPS = 2048;
     /** Above this many epochs the markers would merge into a thick line. */
     private static final int MAX_EPOCHS_WITH_MARKERS = 40;
     private static final String FONT = Font.SANS_SERIF;
@@ -101,8 +100,10 @@ final class ReportCharts {
     }
 
     /**
-     * The names of the weight tensors in the gradient-norm chart: every parameter whose name does not end
-     * in "bias" (biases follow their weights and would double the number of lines), in first-seen order.
+     * The names of the weight tensors in the gradient-norm chart, input layer first: every parameter whose
+     * name does not end in "bias" (biases follow their weights and would double the number of lines).
+     * Names that start with a layer index ("2.weight") are ordered by it, so "10.weight" follows
+     * "9.weight" whatever order the maps list them in; the others keep their first-seen order, after.
      */
     static List<String> weightTensors(List<EpochMetrics> epochs) {
         List<String> names = new ArrayList<>();
@@ -111,7 +112,17 @@ final class ReportCharts {
                 names.add(name);
             }
         }
+        names.sort(Comparator.comparingLong(ReportCharts::layerIndex));
         return names;
+    }
+
+    /** The leading decimal index of a parameter name ("12.weight" gives 12), Long.MAX_VALUE if none. */
+    private static long layerIndex(String name) {
+        int end = 0;
+        while (end < name.length() && end < 18 && Character.isDigit(name.charAt(end))) {
+            end++;
+        }
+        return end == 0 ? Long.MAX_VALUE : Long.parseLong(name.substring(0, end));
     }
 
     /**
@@ -135,8 +146,8 @@ final class ReportCharts {
 
     /**
      * The confusion matrix as a heat map, true class 0 in the top row, counts written in the cells. The
-     * color follows the square root of the count (so a handful of errors is still visibly tinted next to a
-     * diagonal of thousands); the legend is hidden because the cells carry the numbers.
+     * color follows log(1 + count), so a handful of errors is still visibly tinted next to a diagonal of
+     * thousands; the legend is hidden because the cells carry the numbers.
      */
     static byte[] confusion(ConfusionMatrix cm) throws IOException {
         int k = cm.classes();
@@ -148,11 +159,21 @@ final class ReportCharts {
         styleCommon(styler);
         styler.setLegendVisible(false);
         styler.setPlotContentSize(1.0);
-        // XChart interpolates linearly between equally spaced color stops over [min, max] count; stop i
-        // takes the blue ramp's color at sqrt(i / (n - 1)), which makes the scale a square root.
-        Color[] stops = new Color[CONFUSION_COLOR_STOPS];
-        for (int i = 0; i < stops.length; i++) {
-            stops[i] = interpolate(BLUES, Math.sqrt((double) i / (stops.length - 1)));
+        // XChart interpolates linearly between equally spaced color stops over [min, max] of the cells; a
+        // stop per count (up to a cap) lets the ramp follow log(1 + count) exactly for small counts.
+        long min = Long.MAX_VALUE;
+        long max = 0;
+        for (int t = 0; t < k; t++) {
+            for (int p = 0; p < k; p++) {
+                min = Math.min(min, cm.count(t, p));
+                max = Math.max(max, cm.count(t, p));
+            }
+        }
+        int n = (int) Math.clamp(max - min + 1, 2, MAX_CONFUSION_COLOR_STOPS);
+        Color[] stops = new Color[n];
+        for (int i = 0; i < n; i++) {
+            double count = min + (double) i * (max - min) / (n - 1);
+            stops[i] = interpolate(BLUES, max == 0 ? 0 : Math.log1p(count) / Math.log1p(max));
         }
         styler.setRangeColors(stops);
         styler.setDrawBorder(true);
@@ -195,22 +216,9 @@ final class ReportCharts {
     }
 
     private static void logY(AxesChartStyler styler) {
+        // No custom tick-label function here: XChart 3.8.8 then places ticks as on a linear axis while
+        // still plotting on the log scale, so the labels lie.
         styler.setYAxisLogarithmic(true);
-        styler.setyAxisTickLabelsFormattingFunction(ReportCharts::logTickLabel);
-    }
-
-    /** "0.01", "250", "1e-4", "2.5e6": plain notation for moderate magnitudes, short exponents otherwise. */
-    static String logTickLabel(double v) {
-        if (v == 0 || !Double.isFinite(v)) {
-            return Double.toString(v);
-        }
-        BigDecimal d = new BigDecimal(v, new MathContext(4)).stripTrailingZeros();
-        double a = Math.abs(v);
-        if (a >= 1e-3 && a < 1e5) {
-            return d.toPlainString();
-        }
-        int exponent = d.precision() - d.scale() - 1;
-        return d.movePointLeft(exponent).stripTrailingZeros().toPlainString() + "e" + exponent;
     }
 
     private static void styleCommon(AxesChartStyler styler) {

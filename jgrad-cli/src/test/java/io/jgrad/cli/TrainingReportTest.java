@@ -276,9 +276,14 @@ class TrainingReportTest {
         for (var run : List.of(wide, narrow, zero)) {
             assertEquals(480, ImageIO.read(new ByteArrayInputStream(ReportCharts.loss(run))).getHeight());
         }
-        assertEquals("1e-4", ReportCharts.logTickLabel(1.0000000000000002e-4));
-        assertEquals("0.01", ReportCharts.logTickLabel(0.01));
-        assertEquals("2.5e6", ReportCharts.logTickLabel(2.5e6));
+        // Layers are ordered by their index, not by map order or string order ("10" < "2").
+        Map<String, Double> shuffled = new LinkedHashMap<>();
+        for (String name : List.of("10.weight", "head.weight", "2.weight", "0.bias", "0.weight")) {
+            shuffled.put(name, 1.0);
+        }
+        assertEquals(List.of("0.weight", "2.weight", "10.weight", "head.weight"), ReportCharts.weightTensors(
+                List.of(new EpochMetrics(1, 1, 1, 1, 1, 0.1, 1, shuffled, Map.of()))));
+
         // No norms recorded: no gradient chart, and a report without epochs still writes its page.
         assertTrue(ReportCharts.weightTensors(wide).isEmpty());
         List<Path> written = new TrainingReport("empty", Map.of(), List.of(), null, List.of()).writeTo(dir);
