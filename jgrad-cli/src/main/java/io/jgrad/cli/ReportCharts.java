@@ -169,7 +169,7 @@ final class ReportCharts {
                 max = Math.max(max, cm.count(t, p));
             }
         }
-        int n = (int) Math.clamp(max - min + 1, 2, MAX_CONFUSION_COLOR_STOPS);
+        int n = Math.clamp(max - min + 1, 2, MAX_CONFUSION_COLOR_STOPS);
         Color[] stops = new Color[n];
         for (int i = 0; i < n; i++) {
             double count = min + (double) i * (max - min) / (n - 1);
