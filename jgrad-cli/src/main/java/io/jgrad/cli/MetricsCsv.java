@@ -1,0 +1,79 @@
+package io.jgrad.cli;
+
+import io.jgrad.train.EpochMetrics;
+
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.SequencedSet;
+import java.util.function.Function;
+
+/**
+ * The per-epoch metrics as CSV (RFC 4180, '\n' line ends): one header line, then one row per epoch with
+ * {@code epoch, train_loss, train_accuracy, val_loss, val_accuracy, lr, seconds}, then one
+ * {@code grad_norm:<parameter>} column per parameter and one {@code weight_norm:<parameter>} column per
+ * parameter, in the order the parameters first appear. NaN and missing values are empty cells; numbers
+ * are written with {@link Double#toString} so they read back exactly.
+ */
+final class MetricsCsv {
+    static final String FIXED_HEADER = "epoch,train_loss,train_accuracy,val_loss,val_accuracy,lr,seconds";
+
+    private MetricsCsv() {
+    }
+
+    static String format(List<EpochMetrics> epochs) {
+        SequencedSet<String> gradNames = parameterNames(epochs, EpochMetrics::gradNorms);
+        SequencedSet<String> weightNames = parameterNames(epochs, EpochMetrics::weightNorms);
+        StringBuilder sb = new StringBuilder(FIXED_HEADER);
+        for (String name : gradNames) {
+            sb.append(',').append(field("grad_norm:" + name));
+        }
+        for (String name : weightNames) {
+            sb.append(',').append(field("weight_norm:" + name));
+        }
+        sb.append('\n');
+        for (EpochMetrics m : epochs) {
+            sb.append(m.epoch());
+            for (double v : new double[] {m.trainLoss(), m.trainAccuracy(), m.valLoss(), m.valAccuracy(),
+                    m.learningRate(), m.seconds()}) {
+                sb.append(',').append(number(v));
+            }
+            appendNorms(sb, gradNames, m.gradNorms());
+            appendNorms(sb, weightNames, m.weightNorms());
+            sb.append('\n');
+        }
+        return sb.toString();
+    }
+
+    /** The union of the parameter names across epochs, in first-seen order. */
+    static SequencedSet<String> parameterNames(List<EpochMetrics> epochs,
+                                               Function<EpochMetrics, Map<String, Double>> norms) {
+        SequencedSet<String> names = new LinkedHashSet<>();
+        for (EpochMetrics m : epochs) {
+            Map<String, Double> map = norms.apply(m);
+            if (map != null) {
+                names.addAll(map.keySet());
+            }
+        }
+        return names;
+    }
+
+    private static void appendNorms(StringBuilder sb, SequencedSet<String> names, Map<String, Double> norms) {
+        for (String name : names) {
+            Double v = norms == null ? null : norms.get(name);
+            sb.append(',').append(v == null ? "" : number(v));
+        }
+    }
+
+    private static String number(double v) {
+        return Double.isNaN(v) ? "" : Double.toString(v);
+    }
+
+    /** Quotes a field that holds a comma, quote or line break (parameter names are user-chosen). */
+    private static String field(String s) {
+        if (s.indexOf(',') < 0 && s.indexOf('"') < 0 && s.indexOf('\n') < 0 && s.indexOf('\r') < 0) {
+            return s;
+        }
+        return '"' + s.replace("\"", "\"\"") + '"';
+    }
+}

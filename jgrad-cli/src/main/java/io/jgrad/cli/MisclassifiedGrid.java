@@ -1,0 +1,136 @@
+package io.jgrad.cli;
+
+import javax.imageio.ImageIO;
+import java.awt.Color;
+import java.awt.Font;
+import java.awt.FontMetrics;
+import java.awt.Graphics2D;
+import java.awt.RenderingHints;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * A grid of misclassified images drawn with Java2D: up to {@value #MAX_IMAGES} images,
+ * {@value #COLUMNS} per row, each scaled to fit a {@value #IMAGE_BOX}-pixel square (pixel-exact
+ * when enlarged) and labeled "true 7 / pred 2 (0.81)" underneath.
+ */
+final class MisclassifiedGrid {
+    static {
+        // Must precede the first AWT call: the CLI runs on servers without a display.
+        System.setProperty("java.awt.headless", "true");
+    }
+
+    static final int MAX_IMAGES = 36;
+    static final int COLUMNS = 6;
+    static final int IMAGE_BOX = 112;
+    static final int CELL_WIDTH = 150;
+    static final int LABEL_HEIGHT = 22;
+    static final int PADDING = 10;
+    private static final int CELL_HEIGHT = IMAGE_BOX + LABEL_HEIGHT + PADDING;
+
+    private MisclassifiedGrid() {
+    }
+
+    /** Width in pixels of the grid for {@code n} examples (only the first {@value #MAX_IMAGES} are drawn). */
+    static int width(int n) {
+        return 2 * PADDING + Math.min(Math.min(n, MAX_IMAGES), COLUMNS) * CELL_WIDTH;
+    }
+
+    /** Height in pixels of the grid for {@code n} examples. */
+    static int height(int n) {
+        int rows = (Math.min(n, MAX_IMAGES) + COLUMNS - 1) / COLUMNS;
+        return PADDING + rows * CELL_HEIGHT;
+    }
+
+    /** The label under one image, e.g. "true 7 / pred 2 (0.81)". */
+    static String label(Misclassified m) {
+        return String.format(Locale.ROOT, "true %d / pred %d (%.2f)", m.trueClass(), m.predictedClass(),
+                m.confidence());
+    }
+
+    static BufferedImage render(List<Misclassified> examples) {
+        if (examples.isEmpty()) {
+            throw new IllegalArgumentException("MisclassifiedGrid: no examples to draw; skip the grid instead");
+        }
+        int n = Math.min(examples.size(), MAX_IMAGES);
+        BufferedImage grid = new BufferedImage(width(n), height(n), BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = grid.createGraphics();
+        try {
+            g.setColor(Color.WHITE);
+            g.fillRect(0, 0, grid.getWidth(), grid.getHeight());
+            g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
+            for (int i = 0; i < n; i++) {
+                int x = PADDING + (i % COLUMNS) * CELL_WIDTH;
+                int y = PADDING + (i / COLUMNS) * CELL_HEIGHT;
+                drawCell(g, examples.get(i), x, y);
+            }
+        } finally {
+            g.dispose();
+        }
+        return grid;
+    }
+
+    static byte[] png(List<Misclassified> examples) {
+        var out = new ByteArrayOutputStream();
+        try {
+            ImageIO.write(render(examples), "png", out);
+        } catch (IOException e) {
+            throw new UncheckedIOException("MisclassifiedGrid: PNG encoding to memory failed", e);
+        }
+        return out.toByteArray();
+    }
+
+    private static void drawCell(Graphics2D g, Misclassified m, int x, int y) {
+        double scale = (double) IMAGE_BOX / Math.max(m.height(), m.width());
+        int w = Math.max(1, (int) Math.round(m.width() * scale));
+        int h = Math.max(1, (int) Math.round(m.height() * scale));
+        int ix = x + (CELL_WIDTH - w) / 2;
+        int iy = y + (IMAGE_BOX - h) / 2;
+        // Enlarged digits stay crisp with nearest neighbor; shrunk photos need smoothing.
+        g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, scale >= 1
+                ? RenderingHints.VALUE_INTERPOLATION_NEAREST_NEIGHBOR : RenderingHints.VALUE_INTERPOLATION_BILINEAR);
+        g.drawImage(toImage(m), ix, iy, w, h, null);
+        g.setColor(new Color(0xbbbbbb));
+        g.drawRect(ix - 1, iy - 1, w + 1, h + 1);
+
+        String text = label(m);
+        int size = 13;
+        Font font;
+        FontMetrics fm;
+        do {
+            font = new Font(Font.SANS_SERIF, Font.PLAIN, size--);
+            fm = g.getFontMetrics(font);
+        } while (fm.stringWidth(text) > CELL_WIDTH - 6 && size > 8);
+        g.setFont(font);
+        g.setColor(new Color(0x222222));
+        g.drawString(text, x + (CELL_WIDTH - fm.stringWidth(text)) / 2, y + IMAGE_BOX + 4 + fm.getAscent());
+    }
+
+    /** Pixel values outside [0, 1] are clamped; NaN draws black. */
+    private static BufferedImage toImage(Misclassified m) {
+        int h = m.height();
+        int w = m.width();
+        int plane = h * w;
+        float[] p = m.pixels();
+        boolean rgb = m.channels() == 3;
+        BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+        for (int r = 0; r < h; r++) {
+            for (int c = 0; c < w; c++) {
+                int i = r * w + c;
+                int red = level(p[i]);
+                int green = rgb ? level(p[plane + i]) : red;
+                int blue = rgb ? level(p[2 * plane + i]) : red;
+                img.setRGB(c, r, (red << 16) | (green << 8) | blue);
+            }
+        }
+        return img;
+    }
+
+    private static int level(float v) {
+        return Float.isNaN(v) ? 0 : Math.round(255 * Math.clamp(v, 0f, 1f));
+    }
+}

@@ -1,0 +1,280 @@
+package io.jgrad.cli;
+
+import io.jgrad.train.ConfusionMatrix;
+import io.jgrad.train.EpochMetrics;
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.HeatMapChart;
+import org.knowm.xchart.HeatMapChartBuilder;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.XYSeries;
+import org.knowm.xchart.internal.chartpart.Chart;
+import org.knowm.xchart.style.AxesChartStyler;
+import org.knowm.xchart.style.Styler;
+import org.knowm.xchart.style.markers.SeriesMarkers;
+
+import java.awt.BasicStroke;
+import java.awt.Color;
+import java.awt.Font;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * The report's charts as PNG bytes, drawn with XChart: loss and accuracy per epoch, gradient norm per
+ * weight tensor per epoch (log scale), and the confusion matrix as a heat map.
+ */
+final class ReportCharts {
+    static {
+        // Must precede the first AWT call: the CLI runs on servers without a display.
+        System.setProperty("java.awt.headless", "true");
+    }
+
+    static final int WIDTH = 800;
+    static final int HEIGHT = 480;
+    static final int CONFUSION_WIDTH = 800;
+    static final int CONFUSION_HEIGHT = 720;
+
+    static final Color TRAIN_COLOR = new Color(0x1f77b4);
+    static final Color VALIDATION_COLOR = new Color(0xe6550d);
+    /** Depth palette for the gradient chart, first layer to last: dark blue, purple, pink, orange. */
+    private static final Color[] DEPTH = {new Color(0x0d0887), new Color(0x7e03a8), new Color(0xcc4778),
+            new Color(0xf89540)};
+    /** Confusion-matrix ramp, zero to the largest count; the darkest blue still shows black digits. */
+    private static final Color[] BLUES = {Color.WHITE, new Color(0xc6dbef), new Color(0x6baed6),
+            new Color(0x4292c6)};
+    private static final int MAX_CONFUSION_COLOR_STOPS = 2048;
+    /** Above this many epochs the markers would merge into a thick line. */
+    private static final int MAX_EPOCHS_WITH_MARKERS = 40;
+    private static final String FONT = Font.SANS_SERIF;
+
+    private ReportCharts() {
+    }
+
+    /** Train and validation loss; log-scale y when the positive values span more than two decades. */
+    static byte[] loss(List<EpochMetrics> epochs) throws IOException {
+        return png(lossChart(epochs));
+    }
+
+    static XYChart lossChart(List<EpochMetrics> epochs) {
+        double lo = Double.POSITIVE_INFINITY;
+        double hi = 0;
+        boolean allPositive = true;
+        for (EpochMetrics m : epochs) {
+            for (double v : new double[] {m.trainLoss(), m.valLoss()}) {
+                if (Double.isFinite(v)) {
+                    allPositive &= v > 0;
+                    lo = Math.min(lo, v);
+                    hi = Math.max(hi, v);
+                }
+            }
+        }
+        boolean log = allPositive && hi > 0 && hi / lo > 100;
+        XYChart chart = lineChart("Loss per epoch", log ? "loss (log scale)" : "loss");
+        if (log) {
+            logY(chart.getStyler());
+        }
+        addSeries(chart, "train", epochs, EpochMetrics::trainLoss, TRAIN_COLOR, log);
+        addSeries(chart, "validation", epochs, EpochMetrics::valLoss, VALIDATION_COLOR, log);
+        return chart;
+    }
+
+    /** True when some epoch has a finite train or validation accuracy (false for regression). */
+    static boolean hasAccuracy(List<EpochMetrics> epochs) {
+        return epochs.stream().anyMatch(m -> Double.isFinite(m.trainAccuracy())
+                || Double.isFinite(m.valAccuracy()));
+    }
+
+    /** Train and validation accuracy in percent. */
+    static byte[] accuracy(List<EpochMetrics> epochs) throws IOException {
+        XYChart chart = lineChart("Accuracy per epoch", "accuracy (%)");
+        chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideSE);
+        addSeries(chart, "train", epochs, m -> 100 * m.trainAccuracy(), TRAIN_COLOR, false);
+        addSeries(chart, "validation", epochs, m -> 100 * m.valAccuracy(), VALIDATION_COLOR, false);
+        return png(chart);
+    }
+
+    /**
+     * The names of the weight tensors in the gradient-norm chart, input layer first: every parameter whose
+     * name does not end in "bias" (biases follow their weights and would double the number of lines).
+     * Names that start with a layer index ("2.weight") are ordered by it, so "10.weight" follows
+     * "9.weight" whatever order the maps list them in; the others keep their first-seen order, after.
+     */
+    static List<String> weightTensors(List<EpochMetrics> epochs) {
+        List<String> names = new ArrayList<>();
+        for (String name : MetricsCsv.parameterNames(epochs, EpochMetrics::gradNorms)) {
+            if (!name.endsWith("bias")) {
+                names.add(name);
+            }
+        }
+        names.sort(Comparator.comparingLong(ReportCharts::layerIndex));
+        return names;
+    }
+
+    /** The leading decimal index of a parameter name ("12.weight" gives 12), Long.MAX_VALUE if none. */
+    private static long layerIndex(String name) {
+        int end = 0;
+        while (end < name.length() && end < 18 && Character.isDigit(name.charAt(end))) {
+            end++;
+        }
+        return end == 0 ? Long.MAX_VALUE : Long.parseLong(name.substring(0, end));
+    }
+
+    /**
+     * Mean gradient L2 norm per weight tensor per epoch, log-scale y, colored by depth (first layer dark
+     * blue, last orange) so a fan of lines decades apart shows vanishing gradients at a glance.
+     */
+    static byte[] gradientNorms(List<EpochMetrics> epochs) throws IOException {
+        XYChart chart = lineChart("Gradient L2 norm per weight tensor (mean over the epoch's steps)",
+                "gradient norm (log scale)");
+        AxesChartStyler styler = chart.getStyler();
+        logY(styler);
+        styler.setLegendPosition(Styler.LegendPosition.OutsideE);
+        List<String> names = weightTensors(epochs);
+        for (int i = 0; i < names.size(); i++) {
+            String name = names.get(i);
+            Color color = interpolate(DEPTH, names.size() == 1 ? 0 : (double) i / (names.size() - 1));
+            addSeries(chart, name, epochs, m -> norm(m.gradNorms(), name), color, true);
+        }
+        return png(chart);
+    }
+
+    /**
+     * The confusion matrix as a heat map, true class 0 in the top row, counts written in the cells. The
+     * color follows log(1 + count), so a handful of errors is still visibly tinted next to a diagonal of
+     * thousands; the legend is hidden because the cells carry the numbers.
+     */
+    static byte[] confusion(ConfusionMatrix cm) throws IOException {
+        int k = cm.classes();
+        HeatMapChart chart = new HeatMapChartBuilder().width(CONFUSION_WIDTH).height(CONFUSION_HEIGHT)
+                .title(String.format(Locale.ROOT, "Confusion matrix (%d samples, accuracy %.2f%%)",
+                        cm.total(), 100 * cm.accuracy()))
+                .xAxisTitle("predicted class").yAxisTitle("true class").build();
+        var styler = chart.getStyler();
+        styleCommon(styler);
+        styler.setLegendVisible(false);
+        styler.setPlotContentSize(1.0);
+        // XChart interpolates linearly between equally spaced color stops over [min, max] of the cells; a
+        // stop per count (up to a cap) lets the ramp follow log(1 + count) exactly for small counts.
+        long min = Long.MAX_VALUE;
+        long max = 0;
+        for (int t = 0; t < k; t++) {
+            for (int p = 0; p < k; p++) {
+                min = Math.min(min, cm.count(t, p));
+                max = Math.max(max, cm.count(t, p));
+            }
+        }
+        int n = Math.clamp(max - min + 1, 2, MAX_CONFUSION_COLOR_STOPS);
+        Color[] stops = new Color[n];
+        for (int i = 0; i < n; i++) {
+            double count = min + (double) i * (max - min) / (n - 1);
+            stops[i] = interpolate(BLUES, max == 0 ? 0 : Math.log1p(count) / Math.log1p(max));
+        }
+        styler.setRangeColors(stops);
+        styler.setDrawBorder(true);
+        styler.setShowValue(k <= 20);
+        styler.setValueFont(new Font(FONT, Font.PLAIN, k <= 10 ? 15 : 11));
+        styler.setValueFontColor(Color.BLACK);
+        styler.setHeatMapValueDecimalPattern("0");
+        styler.setPlotGridLinesVisible(false);
+        List<Integer> predicted = new ArrayList<>(k);
+        List<Integer> trueTopDown = new ArrayList<>(k);
+        for (int i = 0; i < k; i++) {
+            predicted.add(i);
+            trueTopDown.add(k - 1 - i);
+        }
+        // Cells are {x index, y index, value}; y index 0 is the bottom row, so true class t sits at k-1-t.
+        List<Number[]> cells = new ArrayList<>(k * k);
+        for (int t = 0; t < k; t++) {
+            for (int p = 0; p < k; p++) {
+                cells.add(new Number[] {p, k - 1 - t, cm.count(t, p)});
+            }
+        }
+        chart.addSeries("confusion", predicted, trueTopDown, cells);
+        return png(chart);
+    }
+
+    private static double norm(Map<String, Double> norms, String name) {
+        Double v = norms == null ? null : norms.get(name);
+        return v == null ? Double.NaN : v;
+    }
+
+    private static XYChart lineChart(String title, String yTitle) {
+        XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title(title)
+                .xAxisTitle("epoch").yAxisTitle(yTitle).build();
+        AxesChartStyler styler = chart.getStyler();
+        styleCommon(styler);
+        styler.setLegendPosition(Styler.LegendPosition.InsideNE);
+        styler.setXAxisDecimalPattern("0");
+        styler.setMarkerSize(6);
+        return chart;
+    }
+
+    private static void logY(AxesChartStyler styler) {
+        // No custom tick-label function here: XChart 3.8.8 then places ticks as on a linear axis while
+        // still plotting on the log scale, so the labels lie.
+        styler.setYAxisLogarithmic(true);
+    }
+
+    private static void styleCommon(AxesChartStyler styler) {
+        styler.setChartBackgroundColor(Color.WHITE);
+        styler.setPlotBackgroundColor(Color.WHITE);
+        styler.setPlotBorderColor(new Color(0xbbbbbb));
+        styler.setPlotGridLinesColor(new Color(0xe4e4e4));
+        styler.setChartTitleBoxVisible(false);
+        styler.setChartTitleFont(new Font(FONT, Font.BOLD, 17));
+        styler.setAxisTitleFont(new Font(FONT, Font.PLAIN, 15));
+        styler.setAxisTickLabelsFont(new Font(FONT, Font.PLAIN, 13));
+        styler.setLegendFont(new Font(FONT, Font.PLAIN, 13));
+        styler.setLegendBorderColor(new Color(0xcccccc));
+        styler.setChartPadding(12);
+        styler.setAntiAlias(true);
+    }
+
+    /**
+     * Adds the finite points of {@code value} per epoch (only positive ones on a log axis, which cannot
+     * show the others); adds nothing when no point remains.
+     */
+    private static void addSeries(XYChart chart, String name, List<EpochMetrics> epochs,
+                                  ToDoubleFunction<EpochMetrics> value, Color color, boolean logAxis) {
+        double[] x = new double[epochs.size()];
+        double[] y = new double[epochs.size()];
+        int n = 0;
+        for (EpochMetrics m : epochs) {
+            double v = value.applyAsDouble(m);
+            if (Double.isFinite(v) && (!logAxis || v > 0)) {
+                x[n] = m.epoch();
+                y[n++] = v;
+            }
+        }
+        if (n == 0) {
+            return;
+        }
+        XYSeries series = chart.addSeries(name, Arrays.copyOf(x, n), Arrays.copyOf(y, n));
+        series.setLineColor(color);
+        series.setMarkerColor(color);
+        series.setMarker(epochs.size() <= MAX_EPOCHS_WITH_MARKERS ? SeriesMarkers.CIRCLE : SeriesMarkers.NONE);
+        series.setLineStyle(new BasicStroke(2.5f, BasicStroke.CAP_ROUND, BasicStroke.JOIN_ROUND));
+    }
+
+    /** Linear interpolation through equally spaced {@code anchors} at t in [0, 1]. */
+    private static Color interpolate(Color[] anchors, double t) {
+        double pos = Math.clamp(t, 0.0, 1.0) * (anchors.length - 1);
+        int i = Math.min((int) pos, anchors.length - 2);
+        double f = pos - i;
+        Color a = anchors[i];
+        Color b = anchors[i + 1];
+        return new Color((int) Math.round(a.getRed() + f * (b.getRed() - a.getRed())),
+                (int) Math.round(a.getGreen() + f * (b.getGreen() - a.getGreen())),
+                (int) Math.round(a.getBlue() + f * (b.getBlue() - a.getBlue())));
+    }
+
+    private static byte[] png(Chart<?, ?> chart) throws IOException {
+        return BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG);
+    }
+}

@@ -1,0 +1,186 @@
+package io.jgrad.cli;
+
+import io.jgrad.train.ConfusionMatrix;
+import io.jgrad.train.EpochMetrics;
+
+import java.util.Base64;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The self-contained report page: facts table, charts embedded as base64 PNG data URIs (so the one file
+ * can be mailed and opens offline), a per-class precision/recall table and a note on reading the
+ * gradient-norm chart. All caller text is HTML-escaped.
+ */
+final class ReportHtml {
+    private static final String CSS = """
+            body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif;
+                   max-width: 960px; margin: 2rem auto; padding: 0 1rem; color: #222; line-height: 1.5;
+                   background: #fff; }
+            h1 { font-size: 1.7rem; margin-bottom: .2rem; }
+            h2 { font-size: 1.25rem; margin-top: 2.2rem; border-bottom: 1px solid #ddd; padding-bottom: .2rem; }
+            table { border-collapse: collapse; margin: .8rem 0; font-size: .95rem; }
+            th, td { padding: .3rem .9rem; border-bottom: 1px solid #e6e6e6; text-align: left; }
+            th { background: #f6f6f6; font-weight: 600; }
+            td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+            table.facts th { background: none; color: #555; font-weight: 500; }
+            figure { margin: 1rem 0; }
+            img { max-width: 100%; height: auto; border: 1px solid #eee; }
+            .note { background: #f7f9fc; border-left: 4px solid #4292c6; padding: .6rem 1rem; font-size: .95rem; }
+            .muted { color: #666; font-size: .9rem; }
+            """;
+
+    private ReportHtml() {
+    }
+
+    /**
+     * @param charts PNG bytes by file name, among {@link TrainingReport}'s chart names; absent ones are
+     *               left out of the page
+     */
+    static String render(String title, Map<String, String> facts, List<EpochMetrics> epochs,
+                         ConfusionMatrix confusion, Map<String, byte[]> charts, int misclassifiedCount) {
+        StringBuilder h = new StringBuilder(64 * 1024);
+        h.append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
+                .append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n")
+                .append("<title>").append(escape(title)).append("</title>\n<style>\n").append(CSS)
+                .append("</style>\n</head>\n<body>\n<h1>").append(escape(title)).append("</h1>\n");
+        h.append("<p class=\"muted\">jgrad training report: ").append(epochs.size())
+                .append(epochs.size() == 1 ? " epoch" : " epochs").append(".</p>\n");
+
+        h.append("<h2>Run</h2>\n<table class=\"facts\">\n");
+        facts.forEach((k, v) -> h.append("<tr><th>").append(escape(k)).append("</th><td>")
+                .append(escape(v)).append("</td></tr>\n"));
+        h.append("</table>\n");
+
+        if (epochs.isEmpty()) {
+            h.append("<p>No epoch completed, so there is nothing to chart.</p>\n");
+        }
+        figure(h, "Loss", charts, TrainingReport.LOSS_PNG, "Train and validation loss per epoch.");
+        figure(h, "Accuracy", charts, TrainingReport.ACCURACY_PNG, "Train and validation accuracy per epoch.");
+        if (charts.containsKey(TrainingReport.GRAD_NORMS_PNG)) {
+            figure(h, "Gradient norms", charts, TrainingReport.GRAD_NORMS_PNG,
+                    "Mean L2 norm of each weight tensor's gradient per epoch (biases omitted), log scale.");
+            gradientNote(h, epochs);
+        }
+        if (confusion != null) {
+            figure(h, "Confusion matrix", charts, TrainingReport.CONFUSION_PNG,
+                    "Rows: true class; columns: predicted class. Off-diagonal cells are errors.");
+            classTable(h, confusion);
+        }
+        if (charts.containsKey(TrainingReport.MISCLASSIFIED_PNG)) {
+            int shown = Math.min(misclassifiedCount, MisclassifiedGrid.MAX_IMAGES);
+            figure(h, "Misclassified examples", charts, TrainingReport.MISCLASSIFIED_PNG,
+                    shown + " misclassified examples: true class, predicted class and the model's confidence"
+                            + " in its (wrong) prediction.");
+        }
+        h.append("<p class=\"muted\">Per-epoch numbers, including every parameter's gradient and weight norm: "
+                + "<a href=\"").append(TrainingReport.METRICS_CSV).append("\">")
+                .append(TrainingReport.METRICS_CSV).append("</a> (beside this file).</p>\n");
+        return h.append("</body>\n</html>\n").toString();
+    }
+
+    private static void figure(StringBuilder h, String heading, Map<String, byte[]> charts, String name,
+                               String caption) {
+        byte[] png = charts.get(name);
+        if (png == null) {
+            return;
+        }
+        h.append("<h2>").append(heading).append("</h2>\n<figure>\n<img alt=\"").append(escape(heading))
+                .append("\" src=\"data:image/png;base64,").append(Base64.getEncoder().encodeToString(png))
+                .append("\">\n<figcaption class=\"muted\">").append(escape(caption))
+                .append("</figcaption>\n</figure>\n");
+    }
+
+    private static void gradientNote(StringBuilder h, List<EpochMetrics> epochs) {
+        h.append("<div class=\"note\"><p><b>Reading this chart.</b> Each line is one layer's weights, colored "
+                + "from the first layer (dark blue) to the last (orange). In a healthy network the lines stay "
+                + "within a decade or two of each other. <b>Vanishing gradients</b> look like a fan: the first "
+                + "layers' lines sit several decades below the last layer's and stay there, so the early "
+                + "layers barely learn while the loss plateaus. Sigmoid and tanh cause it in deep nets because "
+                + "each layer multiplies the backpropagated signal by the activation's slope (at most 0.25 for "
+                + "the sigmoid). Remedies: ReLU-family activations, He or Xavier initialization, normalization "
+                + "layers, residual connections, or fewer layers. <b>Exploding gradients</b> are the mirror "
+                + "image: norms growing epoch after epoch, often ending in a NaN loss; lower the learning rate "
+                + "or clip gradients.</p>\n");
+        List<String> weights = ReportCharts.weightTensors(epochs);
+        EpochMetrics last = epochs.getLast();
+        if (weights.size() >= 2 && last.gradNorms() != null) {
+            Double first = last.gradNorms().get(weights.getFirst());
+            Double end = last.gradNorms().get(weights.getLast());
+            if (first != null && end != null && first > 0 && end > 0) {
+                double decades = Math.log10(end / first);
+                h.append("<p>In this run, at epoch ").append(last.epoch()).append(", the first weight tensor (")
+                        .append(escape(weights.getFirst())).append(") had gradient norm ")
+                        .append(format("%.3g", first)).append(" and the last (")
+                        .append(escape(weights.getLast())).append(") ").append(format("%.3g", end))
+                        .append(": the first layer's gradient is ").append(format("%.1f", Math.abs(decades)))
+                        .append(decades >= 0 ? " decades smaller" : " decades larger").append(" than the last's.")
+                        .append(decades >= 2 ? " <b>The early layers' gradients are vanishing.</b>" : "")
+                        .append("</p>\n");
+            }
+        }
+        h.append("</div>\n");
+    }
+
+    private static void classTable(StringBuilder h, ConfusionMatrix cm) {
+        h.append("<h2>Per-class precision and recall</h2>\n<p class=\"muted\">Precision: of the samples "
+                + "predicted as the class, the fraction that are. Recall: of the samples of the class, the "
+                + "fraction found. F1: their harmonic mean.</p>\n<table>\n<tr><th class=\"num\">class</th>"
+                + "<th class=\"num\">samples</th><th class=\"num\">precision</th><th class=\"num\">recall</th>"
+                + "<th class=\"num\">F1</th></tr>\n");
+        int k = cm.classes();
+        double sumP = 0, sumR = 0, sumF = 0;
+        int nP = 0, nR = 0, nF = 0;
+        for (int c = 0; c < k; c++) {
+            long support = 0;
+            for (int p = 0; p < k; p++) {
+                support += cm.count(c, p);
+            }
+            double precision = cm.precision(c);
+            double recall = cm.recall(c);
+            double f1 = precision + recall > 0 ? 2 * precision * recall / (precision + recall) : Double.NaN;
+            if (!Double.isNaN(precision)) { sumP += precision; nP++; }
+            if (!Double.isNaN(recall)) { sumR += recall; nR++; }
+            if (!Double.isNaN(f1)) { sumF += f1; nF++; }
+            h.append("<tr><td class=\"num\">").append(c).append("</td><td class=\"num\">").append(support)
+                    .append("</td><td class=\"num\">").append(percent(precision))
+                    .append("</td><td class=\"num\">").append(percent(recall))
+                    .append("</td><td class=\"num\">").append(percent(f1)).append("</td></tr>\n");
+        }
+        h.append("<tr><th class=\"num\">mean</th><th class=\"num\">").append(cm.total())
+                .append("</th><th class=\"num\">").append(percent(nP == 0 ? Double.NaN : sumP / nP))
+                .append("</th><th class=\"num\">").append(percent(nR == 0 ? Double.NaN : sumR / nR))
+                .append("</th><th class=\"num\">").append(percent(nF == 0 ? Double.NaN : sumF / nF))
+                .append("</th></tr>\n</table>\n");
+    }
+
+    /** A fraction as a percentage with two decimals; an em dash when undefined. */
+    static String percent(double fraction) {
+        return Double.isNaN(fraction) ? "&mdash;" : format("%.2f%%", 100 * fraction);
+    }
+
+    private static String format(String pattern, double v) {
+        return String.format(Locale.ROOT, pattern, v);
+    }
+
+    /** Escapes the five HTML-significant characters, so caller text can go in elements and attributes. */
+    static String escape(String s) {
+        if (s == null) {
+            return "";
+        }
+        StringBuilder sb = new StringBuilder(s.length() + 16);
+        for (int i = 0; i < s.length(); i++) {
+            char ch = s.charAt(i);
+            switch (ch) {
+                case '&' -> sb.append("&amp;");
+                case '<' -> sb.append("&lt;");
+                case '>' -> sb.append("&gt;");
+                case '"' -> sb.append("&quot;");
+                case '\'' -> sb.append("&#39;");
+                default -> sb.append(ch);
+            }
+        }
+        return sb.toString();
+    }
+}

@@ -1,0 +1,115 @@
+package io.jgrad.cli;
+
+import io.jgrad.train.ConfusionMatrix;
+import io.jgrad.train.EpochMetrics;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * The report written after training into an output directory: {@value #LOSS_PNG}, {@value #ACCURACY_PNG}
+ * (classification only), {@value #GRAD_NORMS_PNG} (when gradient norms were recorded),
+ * {@value #CONFUSION_PNG} (when a confusion matrix is given), {@value #MISCLASSIFIED_PNG} (when
+ * misclassified examples are given), {@value #METRICS_CSV} and {@value #REPORT_HTML}, a single
+ * self-contained page with every chart embedded. Each file is written atomically (temporary file in the
+ * same directory, then rename), so a reader never sees half a file. A report file of this list that does
+ * not apply to this run is deleted, so a reused directory never mixes two runs' charts.
+ *
+ * @param title          page title (any text; it is escaped)
+ * @param facts          run facts shown as a two-column table, in iteration order
+ * @param epochs         metrics of each completed epoch, in order (may be empty)
+ * @param confusion      final confusion matrix on the evaluation set; null for regression
+ * @param misclassified  wrongly predicted image examples; empty when there are none or the data is not
+ *                       images (only the first {@value MisclassifiedGrid#MAX_IMAGES} are drawn)
+ */
+record TrainingReport(String title, Map<String, String> facts, List<EpochMetrics> epochs,
+                      ConfusionMatrix confusion, List<Misclassified> misclassified) {
+    static final String LOSS_PNG = "loss.png";
+    static final String ACCURACY_PNG = "accuracy.png";
+    static final String GRAD_NORMS_PNG = "grad_norms.png";
+    static final String CONFUSION_PNG = "confusion.png";
+    static final String MISCLASSIFIED_PNG = "misclassified.png";
+    static final String METRICS_CSV = "metrics.csv";
+    static final String REPORT_HTML = "report.html";
+
+    TrainingReport {
+        Objects.requireNonNull(title, "TrainingReport: title is null; pass \"\" for none");
+        facts = new LinkedHashMap<>(Objects.requireNonNull(facts, "TrainingReport: facts is null; pass Map.of()"));
+        epochs = List.copyOf(Objects.requireNonNull(epochs, "TrainingReport: epochs is null; pass List.of()"));
+        misclassified = List.copyOf(Objects.requireNonNull(misclassified,
+                "TrainingReport: misclassified is null; pass List.of()"));
+    }
+
+    /**
+     * Writes the report files into {@code dir}, creating it if needed. Modified: files in {@code dir}.
+     *
+     * @return the files written, report.html last
+     */
+    List<Path> writeTo(Path dir) throws IOException {
+        Path out = dir.toAbsolutePath();
+        Files.createDirectories(out);
+        Map<String, byte[]> charts = new LinkedHashMap<>();
+        if (!epochs.isEmpty()) {
+            charts.put(LOSS_PNG, ReportCharts.loss(epochs));
+            if (ReportCharts.hasAccuracy(epochs)) {
+                charts.put(ACCURACY_PNG, ReportCharts.accuracy(epochs));
+            }
+            if (!ReportCharts.weightTensors(epochs).isEmpty()) {
+                charts.put(GRAD_NORMS_PNG, ReportCharts.gradientNorms(epochs));
+            }
+        }
+        if (confusion != null) {
+            charts.put(CONFUSION_PNG, ReportCharts.confusion(confusion));
+        }
+        if (!misclassified.isEmpty()) {
+            charts.put(MISCLASSIFIED_PNG, MisclassifiedGrid.png(misclassified));
+        }
+
+        List<Path> written = new ArrayList<>();
+        for (String name : List.of(LOSS_PNG, ACCURACY_PNG, GRAD_NORMS_PNG, CONFUSION_PNG, MISCLASSIFIED_PNG)) {
+            Path target = out.resolve(name);
+            byte[] png = charts.get(name);
+            if (png == null) {
+                Files.deleteIfExists(target);
+            } else {
+                writeAtomically(target, png);
+                written.add(target);
+            }
+        }
+        Path csv = out.resolve(METRICS_CSV);
+        writeAtomically(csv, MetricsCsv.format(epochs).getBytes(StandardCharsets.UTF_8));
+        written.add(csv);
+        Path html = out.resolve(REPORT_HTML);
+        String page = ReportHtml.render(title, facts, epochs, confusion, charts, misclassified.size());
+        writeAtomically(html, page.getBytes(StandardCharsets.UTF_8));
+        written.add(html);
+        return written;
+    }
+
+    // TODO(lead): replace with io.jgrad.io.AtomicFiles once that branch is merged.
+    private static void writeAtomically(Path target, byte[] bytes) throws IOException {
+        // Not Files.createTempFile: its owner-only permissions would survive the rename.
+        Path tmp = target.resolveSibling("." + target.getFileName() + "." + ProcessHandle.current().pid() + "."
+                + System.nanoTime() + ".tmp");
+        try {
+            Files.write(tmp, bytes, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+            try {
+                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+            }
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+}

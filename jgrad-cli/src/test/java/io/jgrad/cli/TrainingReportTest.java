@@ -1,0 +1,294 @@
+package io.jgrad.cli;
+
+import io.jgrad.train.ConfusionMatrix;
+import io.jgrad.train.EpochMetrics;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import javax.imageio.ImageIO;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class TrainingReportTest {
+    private static final int EPOCHS = 12;
+    private static final String[] PARAMS = {"0.weight", "0.bias", "2.weight", "2.bias", "4.weight", "4.bias",
+            "6.weight", "6.bias"};
+    private static final String TITLE = "MNIST <script>alert('x')</script> & friends";
+
+    /** A 4-layer sigmoid net: each weight layer's gradient is 10x the previous one's, 1000x first to last. */
+    private static List<EpochMetrics> sigmoidRun(boolean classification) {
+        List<EpochMetrics> epochs = new ArrayList<>();
+        for (int e = 1; e <= EPOCHS; e++) {
+            Map<String, Double> grads = new LinkedHashMap<>();
+            Map<String, Double> weights = new LinkedHashMap<>();
+            for (int i = 0; i < PARAMS.length; i++) {
+                int layer = i / 2;
+                double scale = Math.pow(10, layer - 4) * (1 + 0.5 / e);
+                grads.put(PARAMS[i], PARAMS[i].endsWith("bias") ? scale / 3 : scale);
+                weights.put(PARAMS[i], 5.0 + layer + 0.1 * e);
+            }
+            double trainLoss = 2.3 * Math.exp(-0.25 * e) + 0.05;
+            double acc = classification ? 1 - 0.9 * Math.exp(-0.3 * e) : Double.NaN;
+            epochs.add(new EpochMetrics(e, trainLoss, acc, trainLoss * 1.1, classification ? acc - 0.01 : Double.NaN,
+                    0.1 / e, 1.5 + 0.01 * e, grads, weights));
+        }
+        return epochs;
+    }
+
+    private static long count(int t, int p) {
+        return t == p ? 900 + 10L * t : (t + 2 * p) % 7;
+    }
+
+    private static ConfusionMatrix confusion() {
+        ConfusionMatrix cm = new ConfusionMatrix(10);
+        for (int t = 0; t < 10; t++) {
+            for (int p = 0; p < 10; p++) {
+                for (long n = count(t, p); n > 0; n--) {
+                    cm.add(t, p);
+                }
+            }
+        }
+        return cm;
+    }
+
+    /** 28x28 images of a bright ring on black, class i % 10 predicted as (i + 3) % 10. */
+    private static List<Misclassified> misclassified(int n) {
+        List<Misclassified> list = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            float[] px = new float[28 * 28];
+            for (int r = 0; r < 28; r++) {
+                for (int c = 0; c < 28; c++) {
+                    double d = Math.hypot(r - 13.5, c - 13.5);
+                    px[r * 28 + c] = Math.abs(d - 8 - i % 3) < 2 ? 1f : 0f;
+                }
+            }
+            list.add(new Misclassified(px, 28, 28, i % 10, (i + 3) % 10, 0.5 + 0.02 * i));
+        }
+        return list;
+    }
+
+    private static Map<String, String> facts() {
+        Map<String, String> facts = new LinkedHashMap<>();
+        facts.put("data set", "mnist-10k");
+        facts.put("architecture", "784-128-64-32-10 sigmoid <b>deep</b>");
+        facts.put("optimizer", "SGD");
+        facts.put("seed", "42");
+        return facts;
+    }
+
+    private static BufferedImage png(Path file) throws IOException {
+        BufferedImage img = ImageIO.read(file.toFile());
+        assertNotNull(img, file + " does not decode as an image");
+        return img;
+    }
+
+    private static boolean hasColor(BufferedImage img, int rgb) {
+        for (int y = 0; y < img.getHeight(); y++) {
+            for (int x = 0; x < img.getWidth(); x++) {
+                if ((img.getRGB(x, y) & 0xffffff) == rgb) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    @Test
+    void writesEveryFileOfAClassificationRun(@TempDir Path dir) throws IOException {
+        List<EpochMetrics> epochs = sigmoidRun(true);
+        var report = new TrainingReport(TITLE, facts(), epochs, confusion(), misclassified(20));
+        List<Path> written = report.writeTo(dir);
+
+        for (String name : List.of("loss.png", "accuracy.png", "grad_norms.png", "confusion.png",
+                "misclassified.png", "metrics.csv", "report.html")) {
+            assertTrue(Files.isRegularFile(dir.resolve(name)), name + " missing");
+            assertTrue(written.contains(dir.toAbsolutePath().resolve(name)), name + " not reported as written");
+        }
+        try (var files = Files.list(dir)) {
+            assertEquals(7, files.count(), "temporary files left behind");
+        }
+        for (String name : List.of("loss.png", "accuracy.png", "grad_norms.png")) {
+            BufferedImage img = png(dir.resolve(name));
+            assertEquals(800, img.getWidth(), name);
+            assertEquals(480, img.getHeight(), name);
+        }
+        BufferedImage cm = png(dir.resolve("confusion.png"));
+        assertEquals(800, cm.getWidth());
+        assertEquals(720, cm.getHeight());
+
+        // Every weight tensor is drawn: the first layer's line in dark blue, the last layer's in orange.
+        BufferedImage grads = png(dir.resolve("grad_norms.png"));
+        assertTrue(hasColor(grads, 0x0d0887), "first layer's line missing");
+        assertTrue(hasColor(grads, 0xf89540), "last layer's line missing");
+
+        // 20 examples: 6 per row, 4 rows, each 150 wide and 112 + 22 + 10 high, 10 px margins.
+        BufferedImage grid = png(dir.resolve("misclassified.png"));
+        assertEquals(10 + 6 * 150 + 10, grid.getWidth());
+        assertEquals(10 + 4 * (112 + 22 + 10), grid.getHeight());
+        // The first image is enlarged 4x, centered in its 150 px cell: its center is black (inside the
+        // ring), and the ring (radius 8 source pixels) is white 8 source pixels right of the center.
+        int cx = 10 + 75;
+        int cy = 10 + 56;
+        assertEquals(0x000000, grid.getRGB(cx, cy) & 0xffffff);
+        assertEquals(0xffffff, grid.getRGB(cx + 4 * 8, cy) & 0xffffff);
+    }
+
+    @Test
+    void metricsCsvHasOneRowPerEpochAndReadsBack(@TempDir Path dir) throws IOException {
+        List<EpochMetrics> epochs = sigmoidRun(true);
+        new TrainingReport("run", facts(), epochs, confusion(), List.of()).writeTo(dir);
+        List<String> lines = Files.readAllLines(dir.resolve("metrics.csv"));
+        assertEquals(EPOCHS + 1, lines.size());
+        StringBuilder header = new StringBuilder("epoch,train_loss,train_accuracy,val_loss,val_accuracy,lr,seconds");
+        for (String p : PARAMS) {
+            header.append(",grad_norm:").append(p);
+        }
+        for (String p : PARAMS) {
+            header.append(",weight_norm:").append(p);
+        }
+        assertEquals(header.toString(), lines.getFirst());
+        for (int e = 1; e <= EPOCHS; e++) {
+            String[] cells = lines.get(e).split(",", -1);
+            EpochMetrics m = epochs.get(e - 1);
+            assertEquals(7 + 2 * PARAMS.length, cells.length);
+            assertEquals(e, Integer.parseInt(cells[0]));
+            assertEquals(m.trainLoss(), Double.parseDouble(cells[1]));
+            assertEquals(m.trainAccuracy(), Double.parseDouble(cells[2]));
+            assertEquals(m.valLoss(), Double.parseDouble(cells[3]));
+            assertEquals(m.valAccuracy(), Double.parseDouble(cells[4]));
+            assertEquals(0.1 / e, Double.parseDouble(cells[5]));
+            assertEquals(m.seconds(), Double.parseDouble(cells[6]));
+            assertEquals(1e-4 * (1 + 0.5 / e), Double.parseDouble(cells[7]), 1e-18, "grad_norm:0.weight");
+            assertEquals(1e-1 * (1 + 0.5 / e), Double.parseDouble(cells[7 + 6]), 1e-15, "grad_norm:6.weight");
+            assertEquals(8.0 + 0.1 * e, Double.parseDouble(cells[7 + PARAMS.length + 7]), 1e-12,
+                    "weight_norm:6.bias");
+        }
+    }
+
+    @Test
+    void htmlHasFactsClassTableAndEscapesUserText(@TempDir Path dir) throws IOException {
+        new TrainingReport(TITLE, facts(), sigmoidRun(true), confusion(), misclassified(20)).writeTo(dir);
+        String html = Files.readString(dir.resolve("report.html"));
+
+        assertTrue(html.contains("<title>MNIST &lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; friends</title>"));
+        assertTrue(html.contains("784-128-64-32-10 sigmoid &lt;b&gt;deep&lt;/b&gt;"));
+        assertFalse(html.toLowerCase(Locale.ROOT).contains("<script"), "user text reached the page unescaped");
+        // Every tag in the page is one the report itself writes: nothing came from user text.
+        Set<String> ownTags = Set.of("!doctype", "html", "head", "meta", "title", "style", "body", "h1", "h2", "p",
+                "table", "tr", "th", "td", "figure", "img", "figcaption", "div", "b", "a");
+        Matcher tag = Pattern.compile("</?([!a-zA-Z][a-zA-Z0-9]*)").matcher(html);
+        int tags = 0;
+        while (tag.find()) {
+            assertTrue(ownTags.contains(tag.group(1).toLowerCase(Locale.ROOT)), "unexpected tag " + tag.group());
+            tags++;
+        }
+        assertTrue(tags > 50);
+        assertFalse(html.contains("<b>deep"), "the fact's <b> must not be a tag");
+
+        for (var fact : List.of("data set", "mnist-10k", "optimizer", "SGD", "seed", "42")) {
+            assertTrue(html.contains(">" + fact + "<"), "fact " + fact + " missing");
+        }
+
+        // Per-class table: precision and recall from the counts the matrix was built from.
+        for (int c = 0; c < 10; c++) {
+            long row = 0;
+            long col = 0;
+            for (int o = 0; o < 10; o++) {
+                row += count(c, o);
+                col += count(o, c);
+            }
+            String expected = String.format(Locale.ROOT,
+                    "<tr><td class=\"num\">%d</td><td class=\"num\">%d</td><td class=\"num\">%.2f%%</td>"
+                            + "<td class=\"num\">%.2f%%</td>",
+                    c, row, 100.0 * count(c, c) / col, 100.0 * count(c, c) / row);
+            assertTrue(html.contains(expected), "class row missing: " + expected);
+        }
+
+        // Charts are embedded, byte for byte, so the page stands alone.
+        Matcher img = Pattern.compile("src=\"data:image/png;base64,([A-Za-z0-9+/=]+)\"").matcher(html);
+        List<byte[]> embedded = new ArrayList<>();
+        while (img.find()) {
+            embedded.add(Base64.getDecoder().decode(img.group(1)));
+        }
+        assertEquals(5, embedded.size());
+        assertTrue(java.util.Arrays.equals(Files.readAllBytes(dir.resolve("loss.png")), embedded.getFirst()));
+        assertNotNull(ImageIO.read(new ByteArrayInputStream(embedded.getLast())));
+
+        // The gradient note reads the run: 0.weight's norm is 1000x below 6.weight's.
+        assertTrue(html.contains("3.0 decades smaller"), "vanishing-gradient sentence missing");
+        assertTrue(html.contains("vanishing"));
+    }
+
+    @Test
+    void regressionRunSkipsClassificationFilesAndClearsStaleOnes(@TempDir Path dir) throws IOException {
+        new TrainingReport("first", facts(), sigmoidRun(true), confusion(), misclassified(3)).writeTo(dir);
+        assertTrue(Files.exists(dir.resolve("accuracy.png")));
+
+        new TrainingReport("regression", Map.of(), sigmoidRun(false), null, List.of()).writeTo(dir);
+        assertTrue(Files.exists(dir.resolve("loss.png")));
+        assertTrue(Files.exists(dir.resolve("grad_norms.png")));
+        for (String name : List.of("accuracy.png", "confusion.png", "misclassified.png")) {
+            assertFalse(Files.exists(dir.resolve(name)), name + " should not exist for a regression run");
+        }
+        String html = Files.readString(dir.resolve("report.html"));
+        assertFalse(html.contains("Confusion matrix"));
+        assertFalse(html.contains("Accuracy"));
+        List<String> lines = Files.readAllLines(dir.resolve("metrics.csv"));
+        assertEquals(EPOCHS + 1, lines.size());
+        String[] cells = lines.get(1).split(",", -1);
+        assertEquals("", cells[2], "NaN train accuracy must be an empty cell");
+        assertEquals("", cells[4], "NaN validation accuracy must be an empty cell");
+    }
+
+    @Test
+    void lossChartSwitchesToLogScaleBeyondTwoDecades(@TempDir Path dir) throws IOException {
+        List<EpochMetrics> wide = new ArrayList<>();
+        List<EpochMetrics> narrow = new ArrayList<>();
+        List<EpochMetrics> zero = new ArrayList<>();
+        for (int e = 1; e <= 5; e++) {
+            // 0.1 .. 1e-5: four decades. 2.0 .. 0.04: under two decades. 4 .. 0: no log axis possible.
+            wide.add(new EpochMetrics(e, Math.pow(10, -e), Double.NaN, Double.NaN, Double.NaN, 0.1, 1, Map.of(),
+                    Map.of()));
+            narrow.add(new EpochMetrics(e, 2.0 / Math.pow(2.6, e - 1), Double.NaN, Double.NaN, Double.NaN, 0.1,
+                    1, Map.of(), Map.of()));
+            zero.add(new EpochMetrics(e, 5 - e, Double.NaN, Double.NaN, Double.NaN, 0.1, 1, Map.of(), Map.of()));
+        }
+        assertTrue(ReportCharts.lossChart(wide).getStyler().isYAxisLogarithmic());
+        assertFalse(ReportCharts.lossChart(narrow).getStyler().isYAxisLogarithmic());
+        assertFalse(ReportCharts.lossChart(zero).getStyler().isYAxisLogarithmic());
+        for (var run : List.of(wide, narrow, zero)) {
+            assertEquals(480, ImageIO.read(new ByteArrayInputStream(ReportCharts.loss(run))).getHeight());
+        }
+        // Layers are ordered by their index, not by map order or string order ("10" < "2").
+        Map<String, Double> shuffled = new LinkedHashMap<>();
+        for (String name : List.of("10.weight", "head.weight", "2.weight", "0.bias", "0.weight")) {
+            shuffled.put(name, 1.0);
+        }
+        assertEquals(List.of("0.weight", "2.weight", "10.weight", "head.weight"), ReportCharts.weightTensors(
+                List.of(new EpochMetrics(1, 1, 1, 1, 1, 0.1, 1, shuffled, Map.of()))));
+
+        // No norms recorded: no gradient chart, and a report without epochs still writes its page.
+        assertTrue(ReportCharts.weightTensors(wide).isEmpty());
+        List<Path> written = new TrainingReport("empty", Map.of(), List.of(), null, List.of()).writeTo(dir);
+        assertEquals(List.of(dir.toAbsolutePath().resolve("metrics.csv"), dir.toAbsolutePath().resolve("report.html")),
+                written);
+        assertEquals(1, Files.readAllLines(dir.resolve("metrics.csv")).size());
+    }
+}
