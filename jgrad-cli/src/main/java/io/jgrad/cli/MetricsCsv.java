@@ -1,7 +1,13 @@
 package io.jgrad.cli;
 
+import io.jgrad.io.AtomicFiles;
+import io.jgrad.io.JgradFormatException;
 import io.jgrad.train.EpochMetrics;
-
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -75,5 +81,46 @@ final class MetricsCsv {
             return s;
         }
         return '"' + s.replace("\"", "\"\"") + '"';
+    }
+
+    static void write(Path file, List<EpochMetrics> epochs) throws IOException {
+        AtomicFiles.writeString(file, format(epochs));
+    }
+
+    /** Reads a metrics.csv written by {@link #format} (for --resume, which keeps the earlier epochs' rows). */
+    static List<EpochMetrics> read(Path file) throws IOException {
+        List<String> lines = Files.readAllLines(file);
+        if (lines.isEmpty()) {
+            throw new JgradFormatException(file, "line 1", "empty metrics file; expected a header row");
+        }
+        String[] header = lines.get(0).split(",", -1);
+        List<EpochMetrics> out = new ArrayList<>();
+        for (int i = 1; i < lines.size(); i++) {
+            if (lines.get(i).isBlank()) {
+                continue;
+            }
+            String[] c = lines.get(i).split(",", -1);
+            if (c.length != header.length) {
+                throw new JgradFormatException(file, "line " + (i + 1), "has " + c.length + " cells, the header has " + header.length);
+            }
+            double[] v = new double[c.length];
+            for (int j = 0; j < c.length; j++) {
+                try {
+                    v[j] = c[j].isEmpty() ? Double.NaN : Double.parseDouble(c[j]);
+                } catch (NumberFormatException e) {
+                    throw new JgradFormatException(file, "line " + (i + 1) + ", column '" + header[j] + "'", "\"" + c[j] + "\" is not a number");
+                }
+            }
+            Map<String, Double> grads = new LinkedHashMap<>(), weights = new LinkedHashMap<>();
+            for (int j = FIXED_HEADER.split(",").length; j < header.length; j++) {
+                if (header[j].startsWith("grad_norm:")) {
+                    grads.put(header[j].substring(10), v[j]);
+                } else if (header[j].startsWith("weight_norm:")) {
+                    weights.put(header[j].substring(12), v[j]);
+                }
+            }
+            out.add(new EpochMetrics((int) v[0], v[1], v[2], v[3], v[4], v[5], v[6], grads, weights));
+        }
+        return out;
     }
 }

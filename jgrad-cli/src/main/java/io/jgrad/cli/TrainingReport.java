@@ -96,20 +96,7 @@ record TrainingReport(String title, Map<String, String> facts, List<EpochMetrics
         return written;
     }
 
-    // TODO(lead): replace with io.jgrad.io.AtomicFiles once that branch is merged.
     private static void writeAtomically(Path target, byte[] bytes) throws IOException {
-        // Not Files.createTempFile: its owner-only permissions would survive the rename.
-        Path tmp = target.resolveSibling("." + target.getFileName() + "." + ProcessHandle.current().pid() + "."
-                + System.nanoTime() + ".tmp");
-        try {
-            Files.write(tmp, bytes, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-            try {
-                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        io.jgrad.io.AtomicFiles.writeBytes(target, bytes);
     }
 }

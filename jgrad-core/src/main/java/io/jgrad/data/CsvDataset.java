@@ -50,21 +50,35 @@ public final class CsvDataset implements Dataset {
      *     non-negative integer
      */
     public static CsvDataset load(Path file, String targetColumn, boolean classification) throws IOException {
+        return read(file, targetColumn, classification, true);
+    }
+
+    /**
+     * Loads a file of features only (for prediction): every column is a feature, and the targets are all 0.
+     *
+     * @throws JgradFormatException as {@link #load}, for the feature cells
+     */
+    public static CsvDataset loadFeatures(Path file) throws IOException {
+        return read(file, null, false, false);
+    }
+
+    private static CsvDataset read(Path file, String targetColumn, boolean classification, boolean hasTarget)
+            throws IOException {
         var decoder = StandardCharsets.UTF_8.newDecoder()
                 .onMalformedInput(CodingErrorAction.REPORT)
                 .onUnmappableCharacter(CodingErrorAction.REPORT);
         CsvParser parser = null;
         try (var reader = new BufferedReader(new InputStreamReader(Files.newInputStream(file), decoder), 1 << 16)) {
             parser = new CsvParser(reader, file);
-            return parse(parser, file, targetColumn, classification);
+            return parse(parser, file, targetColumn, classification, hasTarget);
         } catch (CharacterCodingException e) {
             String where = parser == null ? "" : "line " + parser.recordLine();
             throw new JgradFormatException(file, where, "text is not valid UTF-8; save the file as UTF-8", e);
         }
     }
 
-    private static CsvDataset parse(CsvParser parser, Path file, String targetColumn, boolean classification)
-            throws IOException {
+    private static CsvDataset parse(CsvParser parser, Path file, String targetColumn, boolean classification,
+                                    boolean hasTarget) throws IOException {
         List<String> header = parser.next();
         if (header == null || (parser.recordBlank() && header.size() == 1)) {
             throw new JgradFormatException(file, "line 1", "file is empty; expected a header row naming the columns");
@@ -76,15 +90,15 @@ public final class CsvDataset implements Dataset {
                         + (header.indexOf(header.get(i)) + 1) + " and " + (i + 1) + "); names must be unique");
             }
         }
-        int target = targetColumn == null ? columns - 1 : header.indexOf(targetColumn);
-        if (target < 0) {
+        int target = !hasTarget ? -1 : targetColumn == null ? columns - 1 : header.indexOf(targetColumn);
+        if (target < 0 && hasTarget) {
             throw new JgradFormatException(file, "line 1", "no column named '" + targetColumn + "'; the columns are " + header);
         }
-        if (columns < 2) {
+        if (columns < 2 && hasTarget) {
             throw new JgradFormatException(file, "line 1", "only one column ('" + header.get(0)
                     + "'); expected feature columns and a target column");
         }
-        int nFeatures = columns - 1;
+        int nFeatures = hasTarget ? columns - 1 : columns;
         int capacity = Math.max(1, Math.min(64, (1 << 20) / nFeatures)); // rows; grows as rows arrive
         float[] features = new float[capacity * nFeatures];
         float[] targets = new float[capacity];
@@ -134,10 +148,12 @@ public final class CsvDataset implements Dataset {
             throw new JgradFormatException(file, "", "has a header but no data rows");
         }
         List<String> names = new ArrayList<>(header);
-        names.remove(target);
+        if (hasTarget) {
+            names.remove(target);
+        }
         TensorDataset data = new TensorDataset(rows, Arrays.copyOf(features, rows * nFeatures), new int[] {nFeatures},
                 Arrays.copyOf(targets, rows), new int[0], classification ? maxClass + 1 : 0);
-        return new CsvDataset(data, names, header.get(target));
+        return new CsvDataset(data, names, hasTarget ? header.get(target) : null);
     }
 
     private static float number(String cell, Path file, int line, String column) {

@@ -1,0 +1,54 @@
+package io.jgrad.cli;
+
+import io.jgrad.nn.ELU;
+import io.jgrad.nn.GELU;
+import io.jgrad.nn.Identity;
+import io.jgrad.nn.LeakyReLU;
+import io.jgrad.nn.Module;
+import io.jgrad.nn.ReLU;
+import io.jgrad.nn.Sigmoid;
+import io.jgrad.nn.Softmax;
+import io.jgrad.nn.Tanh;
+
+/** The activation names the CLI and config.json accept, and the modules they stand for. */
+final class Activations {
+    private Activations() {}
+
+    static final String HIDDEN_NAMES = "relu, sigmoid, tanh, leaky-relu[:alpha], elu[:alpha], gelu";
+    static final String OUTPUT_NAMES = "none, sigmoid, softmax";
+
+    /** The module for a hidden-layer activation such as "relu" or "leaky-relu:0.1"; null if the name is unknown. */
+    static Module hidden(String spec) {
+        String[] parts = spec.trim().toLowerCase(java.util.Locale.ROOT).split(":", 2);
+        Double param = null;
+        if (parts.length == 2) {
+            try {
+                param = Double.parseDouble(parts[1]);
+            } catch (NumberFormatException e) {
+                return null;
+            }
+            if (!Double.isFinite(param)) {
+                return null;
+            }
+        }
+        return switch (parts[0]) {
+            case "relu" -> param == null ? new ReLU() : null;
+            case "sigmoid" -> param == null ? new Sigmoid() : null;
+            case "tanh" -> param == null ? new Tanh() : null;
+            case "gelu" -> param == null ? new GELU() : null;
+            case "leaky-relu", "leaky_relu", "leakyrelu" -> new LeakyReLU(param == null ? 0.01 : param);
+            case "elu" -> new ELU(param == null ? 1.0 : param);
+            default -> null;
+        };
+    }
+
+    /** The module for an output activation, Identity for "none"; null if unknown. */
+    static Module output(String spec) {
+        return switch (spec.trim().toLowerCase(java.util.Locale.ROOT)) {
+            case "none", "identity", "linear" -> new Identity();
+            case "sigmoid" -> new Sigmoid();
+            case "softmax" -> new Softmax(1);
+            default -> null;
+        };
+    }
+}

@@ -1,0 +1,109 @@
+package io.jgrad.cli;
+
+import io.jgrad.data.CsvDataset;
+import io.jgrad.data.IdxDataset;
+import io.jgrad.data.TensorDataset;
+import io.jgrad.tensor.Tensor;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * Where training and test data come from: an IDX directory (MNIST layout) or a CSV file, with the optional
+ * standardization the user asked for. Everything the CLI needs to size the network is here.
+ *
+ * @param train      training samples
+ * @param test       test or validation samples (null when there are none)
+ * @param numClasses classes for classification, 0 for regression
+ * @param imageShape height and width when the samples are images (for the report), else null
+ * @param mean       subtracted from every feature ({@code --normalize}; 0 otherwise)
+ * @param std        then divided into every feature (1 without {@code --normalize})
+ */
+record DataSource(String description, TensorDataset train, TensorDataset test, int numClasses, int[] imageShape,
+                  double mean, double std) {
+
+    /** The bundled MNIST-10k, found beside the installation (the launcher sets jgrad.home). */
+    static Path bundled() {
+        String home = System.getProperty("jgrad.home");
+        Path dir = home == null ? Path.of("data", "mnist-10k") : Path.of(home, "data", "mnist-10k");
+        if (!Files.isDirectory(dir)) {
+            throw new UserError("no --data given and the bundled data set is not at " + dir.toAbsolutePath()
+                    + "; pass --data DIR (an MNIST-style IDX directory) or --data FILE.csv");
+        }
+        return dir;
+    }
+
+    int inputSize() {
+        int[] s = train.sampleShape();
+        int n = 1;
+        for (int d : s) {
+            n *= d;
+        }
+        return n;
+    }
+
+    /**
+     * Loads {@code data} (a directory of IDX files or a .csv file). For CSV, {@code valData} or
+     * {@code valSplit} provide the test part.
+     */
+    static DataSource load(Path data, Path valData, double valSplit, String targetColumn, boolean classification,
+                           boolean normalize, long seed) throws java.io.IOException {
+        if (!Files.exists(data)) {
+            throw new UserError("--data " + data + ": no such file or directory");
+        }
+        DataSource ds;
+        if (Files.isDirectory(data)) {
+            TensorDataset train = IdxDataset.load(data, true, true);
+            TensorDataset test = IdxDataset.load(data, false, true);
+            int side = (int) Math.round(Math.sqrt(train.sampleShape()[0]));
+            int[] image = side * side == train.sampleShape()[0] ? new int[] {side, side} : null;
+            ds = new DataSource(data.toString(), train, test, Math.max(train.numClasses(), test.numClasses()), image, 0, 1);
+        } else {
+            if (!data.getFileName().toString().toLowerCase(java.util.Locale.ROOT).endsWith(".csv")) {
+                throw new UserError("--data " + data + ": expected a directory of IDX files or a .csv file");
+            }
+            CsvDataset all = CsvDataset.load(data, targetColumn, classification);
+            TensorDataset train = all.tensorDataset();
+            TensorDataset test = null;
+            if (valData != null) {
+                test = CsvDataset.load(valData, targetColumn, classification).tensorDataset();
+            } else if (valSplit > 0) {
+                TensorDataset.Split parts = train.split(valSplit, seed);
+                train = parts.train();
+                test = parts.validation();
+            }
+            int classes = classification ? Math.max(train.numClasses(), test == null ? 0 : test.numClasses()) : 0;
+            ds = new DataSource(data.toString(), train, test, classes, null, 0, 1);
+        }
+        return normalize ? ds.standardized() : ds;
+    }
+
+    /** The same data with features mapped by (x - mean) / std, e.g. with a checkpoint's saved statistics. */
+    DataSource standardizedWith(double mean, double std) {
+        if (mean == 0 && std == 1) {
+            return this;
+        }
+        return new DataSource(description + String.format(" (normalized: mean %.4f, std %.4f)", mean, std),
+                shift(train, mean, std), test == null ? null : shift(test, mean, std), numClasses, imageShape, mean, std);
+    }
+
+    /** Features shifted and scaled by the training set's mean and standard deviation (one pair for all features). */
+    DataSource standardized() {
+        float[] x = train.features().toFloatArray();
+        double sum = 0, sq = 0;
+        for (float v : x) {
+            sum += v;
+            sq += (double) v * v;
+        }
+        double m = sum / x.length;
+        double s = Math.sqrt(Math.max(sq / x.length - m * m, 1e-12));
+        return standardizedWith(m, s);
+    }
+
+    private static TensorDataset shift(TensorDataset d, double mean, double std) {
+        Tensor f;
+        try (var scope = Tensor.noGrad()) {
+            f = d.features().sub(mean).div(std);
+        }
+        return new TensorDataset(f, d.targets(), d.numClasses());
+    }
+}

@@ -1,0 +1,52 @@
+package io.jgrad.cli;
+
+import io.jgrad.data.DataLoader;
+import io.jgrad.data.TensorDataset;
+import io.jgrad.tensor.Generator;
+import io.jgrad.train.Evaluation;
+import io.jgrad.train.Trainer;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code jgrad eval}: loss, accuracy and confusion matrix of a trained model on a data set. */
+@Command(name = "eval",
+        mixinStandardHelpOptions = true,
+        header = "Evaluate a trained model: loss, accuracy, confusion matrix, per-class precision and recall.",
+        description = {"", "Reads the run directory written by 'jgrad train' and evaluates its model on the test part of the",
+            "data it was trained on, or on --data (prepared the same way: same scaling and normalization).", ""},
+        footerHeading = "%n",
+        footer = {"@|bold EXAMPLES|@",
+            "  jgrad eval --model runs/latest",
+            "  jgrad eval --model runs/fashion --data /usr/share/datasets/fashion-mnist --split train"})
+final class EvalCommand implements Callable<Integer> {
+    @Option(names = "--model", paramLabel = "DIR", description = "Run directory (default: runs/latest).", defaultValue = "runs/latest")
+    Path model;
+
+    @Option(names = "--data", paramLabel = "DIR|FILE.csv", description = "Data set (default: the one in the run's config.json).")
+    Path data;
+
+    @Option(names = "--split", paramLabel = "test|train", description = "Which part of an IDX directory (default: ${DEFAULT-VALUE}).", defaultValue = "test")
+    String split;
+
+    @Override
+    public Integer call() throws Exception {
+        if (!split.equals("test") && !split.equals("train")) {
+            throw new UserError("--split must be test or train, got " + split);
+        }
+        TrainedModel tm = TrainedModel.load(model);
+        DataSource ds = tm.data(data);
+        TensorDataset set = split.equals("train") || ds.test() == null ? ds.train() : ds.test();
+        Evaluation ev = Trainer.evaluate(tm.network(), tm.objective().loss(), tm.objective().task(),
+                new DataLoader(set, 1000, false, false, new Generator(0)), tm.config().numClasses());
+        System.out.printf("model    %s (%s)%n", tm.dir(), tm.config().model().describe());
+        System.out.printf("data     %s, %s split, %,d samples%n", ds.description(), set == ds.train() ? "train" : "test", ev.samples());
+        System.out.printf("loss     %.6f (%s)%n", ev.loss(), tm.config().loss());
+        if (!Double.isNaN(ev.accuracy())) {
+            System.out.printf("accuracy %.4f (%.2f%%)%n%n", ev.accuracy(), 100 * ev.accuracy());
+            System.out.print(ev.confusion());
+        }
+        return 0;
+    }
+}

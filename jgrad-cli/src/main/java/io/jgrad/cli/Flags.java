@@ -1,0 +1,42 @@
+package io.jgrad.cli;
+
+import java.util.List;
+
+/** Checks of flag values that picocli's types cannot express; each failure names the flag. */
+final class Flags {
+    private Flags() {}
+
+    static int positive(String flag, int v) {
+        if (v < 1) {
+            throw new UserError(flag + " must be a positive integer, got " + v);
+        }
+        return v;
+    }
+
+    static double positive(String flag, double v) {
+        if (!(v > 0) || !Double.isFinite(v)) {
+            throw new UserError(flag + " must be a positive number, got " + v);
+        }
+        return v;
+    }
+
+    /** "--layers 256,128" as sizes; null means the default 256,128; an empty value means no hidden layer. */
+    static int[] layers(List<String> values) {
+        if (values == null) {
+            return new int[] {256, 128};
+        }
+        List<String> parts = values.stream().map(String::trim).filter(s -> !s.isEmpty()).toList();
+        int[] sizes = new int[parts.size()];
+        for (int i = 0; i < sizes.length; i++) {
+            try {
+                sizes[i] = Integer.parseInt(parts.get(i));
+            } catch (NumberFormatException e) {
+                throw new UserError("--layers: \"" + parts.get(i) + "\" is not a layer size; expected positive integers like 256,128");
+            }
+            if (sizes[i] < 1) {
+                throw new UserError("--layers: sizes must be positive, got " + sizes[i]);
+            }
+        }
+        return sizes;
+    }
+}

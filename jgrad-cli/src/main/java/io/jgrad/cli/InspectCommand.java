@@ -1,0 +1,66 @@
+package io.jgrad.cli;
+
+import io.jgrad.io.Safetensors;
+import io.jgrad.tensor.Tensor;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+
+/** {@code jgrad inspect}: what a run directory or a safetensors file holds. */
+@Command(name = "inspect",
+        mixinStandardHelpOptions = true,
+        header = "Show the architecture, parameter counts and tensors of a run directory or a .safetensors file.",
+        description = {"", "For a run directory: the network (as PyTorch would print it), its parameter count, the training options",
+            "and progress, then every tensor of model.safetensors with dtype, shape and value statistics.", ""},
+        footerHeading = "%n",
+        footer = {"@|bold EXAMPLES|@", "  jgrad inspect runs/latest", "  jgrad inspect runs/latest/model.safetensors"})
+final class InspectCommand implements Callable<Integer> {
+    @Parameters(paramLabel = "DIR|FILE.safetensors", description = "What to inspect (default: runs/latest).", defaultValue = "runs/latest")
+    Path target;
+
+    @Override
+    public Integer call() throws Exception {
+        Path file = target;
+        if (Files.isDirectory(target)) {
+            TrainedModel tm = TrainedModel.load(target);
+            RunConfig c = tm.config();
+            System.out.println(tm.network());
+            System.out.printf("parameters  %,d%n", tm.network().parameterCount());
+            System.out.printf("task        %s, loss %s, %s%n", c.task(), c.loss(), c.numClasses() > 0 ? c.numClasses() + " classes" : "numeric target");
+            System.out.printf("training    %s lr %g, batch %d, %d of %d epochs done, seed %d%n", c.optimizer(), c.lr(), c.batchSize(),
+                    c.epochsCompleted(), c.epochs(), c.seed());
+            System.out.printf("data        %s%n%n", c.data());
+            file = target.resolve(Checkpoint.MODEL);
+        } else if (!Files.isRegularFile(target)) {
+            throw new UserError(target + ": no such file or directory");
+        }
+        Safetensors.Contents contents = Safetensors.read(file);
+        System.out.println(file + ":");
+        long total = 0;
+        for (Map.Entry<String, Tensor> e : contents.tensors().entrySet()) {
+            Tensor t = e.getValue();
+            double[] v = t.toDoubleArray();
+            double min = Double.POSITIVE_INFINITY, max = Double.NEGATIVE_INFINITY, sum = 0, sq = 0;
+            for (double x : v) {
+                min = Math.min(min, x);
+                max = Math.max(max, x);
+                sum += x;
+                sq += x * x;
+            }
+            double mean = v.length == 0 ? 0 : sum / v.length;
+            double std = v.length == 0 ? 0 : Math.sqrt(Math.max(sq / v.length - mean * mean, 0));
+            System.out.printf("  %-24s %-4s %-14s %,10d  min %+.4f  max %+.4f  mean %+.4f  std %.4f%n", e.getKey(),
+                    t.dtype().safetensorsName(), Arrays.toString(t.shape()), v.length, min, max, mean, std);
+            total += v.length;
+        }
+        System.out.printf("  %,d values in %d tensors%n", total, contents.tensors().size());
+        if (!contents.metadata().isEmpty()) {
+            System.out.println("  metadata " + contents.metadata());
+        }
+        return 0;
+    }
+}

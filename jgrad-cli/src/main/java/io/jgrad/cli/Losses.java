@@ -1,0 +1,37 @@
+package io.jgrad.cli;
+
+import io.jgrad.nn.BCELoss;
+import io.jgrad.nn.BCEWithLogitsLoss;
+import io.jgrad.nn.CrossEntropyLoss;
+import io.jgrad.nn.HalfSquaredErrorLoss;
+import io.jgrad.nn.Loss;
+import io.jgrad.nn.MSELoss;
+import io.jgrad.nn.Reduction;
+
+/** The loss names the CLI accepts. */
+final class Losses {
+    private Losses() {}
+
+    static final String NAMES = "cross-entropy, mse, half-sse, bce, bce-logits";
+
+    /** The loss for a name, or null if unknown. */
+    static Loss create(String name) {
+        return switch (name) {
+            case "cross-entropy" -> new CrossEntropyLoss();
+            case "mse" -> new MSELoss(Reduction.MEAN);
+            case "half-sse" -> new HalfSquaredErrorLoss();
+            case "bce" -> new BCELoss(Reduction.MEAN);
+            case "bce-logits" -> new BCEWithLogitsLoss(Reduction.MEAN);
+            default -> null;
+        };
+    }
+
+    /** The task a loss implies: how targets are read and accuracy counted. */
+    static String task(String loss) {
+        return switch (loss) {
+            case "cross-entropy" -> "classification";
+            case "bce", "bce-logits" -> "binary";
+            default -> "regression";
+        };
+    }
+}

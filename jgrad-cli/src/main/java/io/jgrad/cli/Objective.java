@@ -1,0 +1,58 @@
+package io.jgrad.cli;
+
+import io.jgrad.nn.Loss;
+import io.jgrad.tensor.Tensor;
+import io.jgrad.train.Task;
+
+/**
+ * How a loss meets a data set: the width of the network's output, the {@link Task} that decides how accuracy
+ * is counted, and the loss applied to targets in the form it needs. A squared-error or BCE loss on K-class
+ * data sees one-hot targets (the textbook setting); BCE on two classes uses one output unit.
+ */
+record Objective(String lossName, Loss loss, Task task, int outputSize) {
+
+    /** Chooses the objective for {@code lossName} on data with {@code numClasses} classes (0: regression). */
+    static Objective of(String lossName, int numClasses) {
+        Loss base = Losses.create(lossName);
+        if (base == null) {
+            throw new UserError("--loss " + lossName + ": unknown loss; expected one of " + Losses.NAMES);
+        }
+        boolean bce = lossName.startsWith("bce");
+        if (numClasses == 0) {
+            if (!Losses.task(lossName).equals("regression")) {
+                throw new UserError("--loss " + lossName + " needs class labels, but the data has numeric targets;"
+                        + " use --loss mse or half-sse for regression");
+            }
+            return new Objective(lossName, columnTargets(base), Task.REGRESSION, 1);
+        }
+        if (lossName.equals("cross-entropy")) {
+            return new Objective(lossName, base, Task.CLASSIFICATION, numClasses);
+        }
+        if (bce && numClasses == 2) {
+            return new Objective(lossName, columnTargets(base), lossName.equals("bce") ? Task.BINARY : Task.BINARY_LOGITS, 1);
+        }
+        return new Objective(lossName, oneHotTargets(base, numClasses), Task.CLASSIFICATION, numClasses);
+    }
+
+    /** Targets [N] compared with outputs [N, 1]. */
+    private static Loss columnTargets(Loss base) {
+        return (prediction, target) -> base.forward(prediction, target.reshape(prediction.shape()));
+    }
+
+    /** Class indices [N] turned into one-hot rows [N, K]. */
+    private static Loss oneHotTargets(Loss base, int k) {
+        return (prediction, target) -> {
+            float[] t = target.toFloatArray();
+            float[] hot = new float[t.length * k];
+            for (int i = 0; i < t.length; i++) {
+                int c = (int) t[i];
+                if (c < 0 || c >= k || c != t[i]) {
+                    throw new IllegalArgumentException("target " + t[i] + " of row " + i + " is not a class in [0, " + k + ")");
+                }
+                hot[i * k + c] = 1f;
+            }
+            Tensor oneHot = Tensor.wrap(hot, t.length, k);
+            return base.forward(prediction, prediction.dtype() == oneHot.dtype() ? oneHot : oneHot.to(prediction.dtype()));
+        };
+    }
+}

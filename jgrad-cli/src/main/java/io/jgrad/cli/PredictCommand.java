@@ -1,0 +1,171 @@
+package io.jgrad.cli;
+
+import io.jgrad.data.CsvDataset;
+import io.jgrad.data.IdxReader;
+import io.jgrad.data.TensorDataset;
+import io.jgrad.tensor.Tensor;
+import java.awt.Graphics2D;
+import java.awt.RenderingHints;
+import java.awt.image.BufferedImage;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import javax.imageio.ImageIO;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code jgrad predict}: class and probabilities for images, IDX records or CSV rows. */
+@Command(name = "predict",
+        mixinStandardHelpOptions = true,
+        header = "Predict classes (with probabilities) or values with a trained model.",
+        description = {"",
+            "Inputs are PNG/JPEG images (converted to grayscale, scaled to the model's input size, and inverted when",
+            "their border is light, since MNIST digits are light on dark), an IDX images file (--idx), or the rows of a",
+            "CSV file with the same feature columns as the training data (--csv). Prints one line per input: the",
+            "predicted class and the probabilities of the most likely classes (or the predicted value for regression).", ""},
+        footerHeading = "%n",
+        footer = {"@|bold EXAMPLES|@",
+            "  jgrad predict --model runs/latest digit.png another.png",
+            "  jgrad predict --model runs/latest --idx data/mnist-10k/t10k-images-idx3-ubyte.gz --limit 5",
+            "  jgrad predict --model runs/iris --csv new-flowers.csv"})
+final class PredictCommand implements Callable<Integer> {
+    @Option(names = "--model", paramLabel = "DIR", description = "Run directory (default: ${DEFAULT-VALUE}).", defaultValue = "runs/latest")
+    Path model;
+
+    @Option(names = "--idx", paramLabel = "FILE", description = "An IDX file of images (e.g. t10k-images-idx3-ubyte.gz).")
+    Path idx;
+
+    @Option(names = "--csv", paramLabel = "FILE.csv", description = "A CSV file with a header and the training data's feature columns.")
+    Path csv;
+
+    @Option(names = "--limit", description = "Predict at most this many records of --idx or --csv (default: all).")
+    Integer limit;
+
+    @Option(names = "--top", description = "Probabilities shown per input (default: ${DEFAULT-VALUE}).", defaultValue = "3")
+    int top;
+
+    @Parameters(paramLabel = "IMAGE", arity = "0..*", description = "Image files (PNG, JPEG, BMP, GIF).")
+    List<Path> images = new ArrayList<>();
+
+    @Override
+    public Integer call() throws Exception {
+        int sources = (idx != null ? 1 : 0) + (csv != null ? 1 : 0) + (images.isEmpty() ? 0 : 1);
+        if (sources != 1) {
+            throw new UserError("give exactly one kind of input: IMAGE files, --idx FILE or --csv FILE");
+        }
+        TrainedModel tm = TrainedModel.load(model);
+        int inputSize = tm.config().model().inputSize();
+        List<String> names = new ArrayList<>();
+        float[] x;
+        if (idx != null) {
+            IdxReader.IdxArray arr = IdxReader.read(idx);
+            int n = arr.dims()[0];
+            int per = arr.numel() / Math.max(n, 1);
+            if (per != inputSize) {
+                throw new UserError("--idx " + idx + ": records have " + per + " values, the model expects " + inputSize);
+            }
+            n = limit == null ? n : Math.min(n, Flags.positive("--limit", limit));
+            x = new float[n * per];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = (float) (arr.get(i) / 255.0);
+            }
+            for (int i = 0; i < n; i++) {
+                names.add(idx.getFileName() + "[" + i + "]");
+            }
+        } else if (csv != null) {
+            TensorDataset ds = CsvDataset.loadFeatures(csv).tensorDataset();
+            if (ds.sampleShape()[0] != inputSize) {
+                throw new UserError("--csv " + csv + ": rows have " + ds.sampleShape()[0] + " feature columns, the model expects " + inputSize);
+            }
+            int n = limit == null ? ds.size() : Math.min(ds.size(), Flags.positive("--limit", limit));
+            x = java.util.Arrays.copyOf(ds.features().toFloatArray(), n * inputSize);
+            for (int i = 0; i < n; i++) {
+                names.add(csv.getFileName() + " row " + (i + 1));
+            }
+        } else {
+            int side = (int) Math.round(Math.sqrt(inputSize));
+            if (side * side != inputSize) {
+                throw new UserError("the model takes " + inputSize + " inputs, which is not a square image; use --csv");
+            }
+            x = new float[images.size() * inputSize];
+            for (int i = 0; i < images.size(); i++) {
+                System.arraycopy(pixels(images.get(i), side), 0, x, i * inputSize, inputSize);
+                names.add(images.get(i).toString());
+            }
+        }
+        int n = names.size();
+        Tensor input = Tensor.wrap(x, n, inputSize).sub(tm.config().normMean()).div(tm.config().normStd());
+        Tensor out;
+        try (var scope = Tensor.noGrad()) {
+            out = tm.network().forward(input);
+            String outAct = tm.config().model().outputActivation();
+            if (tm.config().task().equals("classification") && outAct.equals("none")) {
+                out = out.softmax(1);
+            } else if (tm.config().task().equals("binary") && tm.config().loss().equals("bce-logits")) {
+                out = out.sigmoid();
+            }
+        }
+        float[] o = out.toFloatArray();
+        int k = o.length / Math.max(n, 1);
+        for (int i = 0; i < n; i++) {
+            System.out.println(names.get(i) + ": " + describe(tm.config().task(), o, i * k, k));
+        }
+        return 0;
+    }
+
+    private String describe(String task, float[] o, int off, int k) {
+        if (task.equals("regression")) {
+            return String.format("%.6g", o[off]);
+        }
+        if (k == 1) {
+            return String.format("class %d (p(1) = %.4f)", o[off] >= 0.5 ? 1 : 0, o[off]);
+        }
+        Integer[] order = new Integer[k];
+        for (int j = 0; j < k; j++) {
+            order[j] = j;
+        }
+        java.util.Arrays.sort(order, (a, b) -> Float.compare(o[off + b], o[off + a]));
+        StringBuilder sb = new StringBuilder("class ").append(order[0]).append("  (");
+        for (int j = 0; j < Math.min(Math.max(top, 1), k); j++) {
+            sb.append(j == 0 ? "" : ", ").append(order[j]).append(": ").append(String.format("%.4f", o[off + order[j]]));
+        }
+        return sb.append(')').toString();
+    }
+
+    /** Grayscale pixels in [0, 1], side x side, light-on-dark like MNIST. */
+    static float[] pixels(Path file, int side) throws java.io.IOException {
+        if (!Files.isRegularFile(file)) {
+            throw new UserError(file + ": no such file");
+        }
+        BufferedImage img = ImageIO.read(file.toFile());
+        if (img == null) {
+            throw new UserError(file + ": not an image Java can read (expected PNG, JPEG, BMP or GIF)");
+        }
+        BufferedImage gray = new BufferedImage(side, side, BufferedImage.TYPE_BYTE_GRAY);
+        Graphics2D g = gray.createGraphics();
+        g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
+        g.drawImage(img, 0, 0, side, side, null);
+        g.dispose();
+        float[] p = new float[side * side];
+        double border = 0;
+        int borderCount = 0;
+        for (int y = 0; y < side; y++) {
+            for (int xx = 0; xx < side; xx++) {
+                p[y * side + xx] = (gray.getRaster().getSample(xx, y, 0)) / 255f;
+                if (y == 0 || xx == 0 || y == side - 1 || xx == side - 1) {
+                    border += p[y * side + xx];
+                    borderCount++;
+                }
+            }
+        }
+        if (border / borderCount > 0.5) {
+            for (int i = 0; i < p.length; i++) {
+                p[i] = 1f - p[i];
+            }
+        }
+        return p;
+    }
+}

@@ -1,0 +1,140 @@
+package io.jgrad.cli;
+
+import io.jgrad.io.AtomicFiles;
+import io.jgrad.io.JgradFormatException;
+import io.jgrad.io.Json;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Everything config.json records about a run: the architecture, the data and how it was prepared, the loss,
+ * the optimizer, the training options, and how far training got (with the shuffling generator's state, so
+ * that {@code --resume} continues exactly where the run stopped).
+ */
+record RunConfig(NetworkSpec model, String task, int numClasses, String loss, String data, String targetColumn,
+                 double normMean, double normStd, String optimizer, double lr, double momentum, double weightDecay,
+                 int batchSize, int epochs, long seed, boolean shuffle, double targetLoss, int patience, String schedule,
+                 int epochsCompleted, long[] shuffleState) {
+
+    static final String FILE = "config.json";
+    static final int FORMAT_VERSION = 1;
+
+    RunConfig withProgress(int completed, long[] state) {
+        return new RunConfig(model, task, numClasses, loss, data, targetColumn, normMean, normStd, optimizer, lr, momentum,
+                weightDecay, batchSize, epochs, seed, shuffle, targetLoss, patience, schedule, completed, state);
+    }
+
+    RunConfig withEpochs(int total) {
+        return new RunConfig(model, task, numClasses, loss, data, targetColumn, normMean, normStd, optimizer, lr, momentum,
+                weightDecay, batchSize, total, seed, shuffle, targetLoss, patience, schedule, epochsCompleted, shuffleState);
+    }
+
+    Map<String, Object> toJson() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("format", "jgrad-run");
+        m.put("format_version", (long) FORMAT_VERSION);
+        m.put("model", model.toJson());
+        m.put("task", task);
+        m.put("num_classes", (long) numClasses);
+        m.put("loss", loss);
+        Map<String, Object> d = new LinkedHashMap<>();
+        d.put("path", data);
+        d.put("target_column", targetColumn);
+        d.put("normalize_mean", normMean);
+        d.put("normalize_std", normStd);
+        m.put("data", d);
+        Map<String, Object> o = new LinkedHashMap<>();
+        o.put("name", optimizer);
+        o.put("lr", lr);
+        o.put("momentum", momentum);
+        o.put("weight_decay", weightDecay);
+        m.put("optimizer", o);
+        Map<String, Object> t = new LinkedHashMap<>();
+        t.put("epochs", (long) epochs);
+        t.put("batch_size", (long) batchSize);
+        t.put("seed", seed);
+        t.put("shuffle", shuffle);
+        t.put("target_loss", Double.isFinite(targetLoss) ? targetLoss : null);
+        t.put("patience", (long) patience);
+        t.put("schedule", schedule);
+        m.put("training", t);
+        Map<String, Object> s = new LinkedHashMap<>();
+        s.put("epochs_completed", (long) epochsCompleted);
+        List<Object> st = new ArrayList<>();
+        if (shuffleState != null) {
+            for (long v : shuffleState) {
+                st.add(HexFormat.of().toHexDigits(v)); // hex: a JSON number cannot hold 64 bits exactly
+            }
+        }
+        s.put("shuffle_generator", st);
+        m.put("state", s);
+        return m;
+    }
+
+    void write(Path dir) throws IOException {
+        AtomicFiles.writeString(dir.resolve(FILE), Json.write(toJson()) + "\n");
+    }
+
+    /** Reads DIR/config.json; every problem names the file and the field. */
+    static RunConfig read(Path dir) throws IOException {
+        Path file = dir.resolve(FILE);
+        if (!Files.isRegularFile(file)) {
+            throw new UserError(dir + " is not a jgrad run directory: " + FILE + " is missing");
+        }
+        Map<String, Object> m = ConfigFields.object(Json.parse(Files.readString(file), file), file, "(top level)");
+        Object version = m.get("format_version");
+        if (!(version instanceof Number v) || v.intValue() != FORMAT_VERSION) {
+            throw new JgradFormatException(file, "format_version", "expected " + FORMAT_VERSION + ", got " + ConfigFields.describe(version));
+        }
+        NetworkSpec spec = NetworkSpec.fromJson(ConfigFields.require(m, "model", file, ""), file);
+        String task = ConfigFields.string(m, "task", file, "");
+        if (!List.of("classification", "binary", "regression").contains(task)) {
+            throw new JgradFormatException(file, "task", "expected classification, binary or regression, got \"" + task + "\"");
+        }
+        Object nc = ConfigFields.require(m, "num_classes", file, "");
+        int numClasses = nc instanceof Number ncn && ncn.intValue() == 0 ? 0 : ConfigFields.positiveInt(nc, file, "num_classes");
+        String loss = ConfigFields.string(m, "loss", file, "");
+        if (Losses.create(loss) == null) {
+            throw new JgradFormatException(file, "loss", "unknown loss \"" + loss + "\"; expected one of " + Losses.NAMES);
+        }
+        Map<String, Object> d = ConfigFields.object(ConfigFields.require(m, "data", file, ""), file, "data");
+        Object tc = d.get("target_column");
+        Map<String, Object> o = ConfigFields.object(ConfigFields.require(m, "optimizer", file, ""), file, "optimizer");
+        Map<String, Object> t = ConfigFields.object(ConfigFields.require(m, "training", file, ""), file, "training");
+        Map<String, Object> s = ConfigFields.object(ConfigFields.require(m, "state", file, ""), file, "state");
+        Object tl = t.get("target_loss");
+        List<Object> st = ConfigFields.list(s, "shuffle_generator", file, "state");
+        long[] state = st.isEmpty() ? null : new long[st.size()];
+        for (int i = 0; i < st.size(); i++) {
+            try {
+                state[i] = HexFormat.fromHexDigitsToLong((String) st.get(i));
+            } catch (RuntimeException e) {
+                throw new JgradFormatException(file, "state.shuffle_generator[" + i + "]", "expected 16 hex digits, got " + ConfigFields.describe(st.get(i)));
+            }
+        }
+        Object completed = ConfigFields.require(s, "epochs_completed", file, "state");
+        int done = completed instanceof Number cn && cn.intValue() == 0 ? 0 : ConfigFields.positiveInt(completed, file, "state.epochs_completed");
+        Object seed = ConfigFields.require(t, "seed", file, "training");
+        if (!(seed instanceof Number)) {
+            throw new JgradFormatException(file, "training.seed", "expected an integer, got " + ConfigFields.describe(seed));
+        }
+        Object shuffle = t.get("shuffle");
+        Object patience = t.get("patience");
+        return new RunConfig(spec, task, numClasses, loss, ConfigFields.string(d, "path", file, "data"),
+                tc instanceof String str ? str : null,
+                ConfigFields.number(d, "normalize_mean", file, "data"), ConfigFields.number(d, "normalize_std", file, "data"),
+                ConfigFields.string(o, "name", file, "optimizer"), ConfigFields.number(o, "lr", file, "optimizer"),
+                ConfigFields.number(o, "momentum", file, "optimizer"), ConfigFields.number(o, "weight_decay", file, "optimizer"),
+                ConfigFields.positiveInt(t, "batch_size", file, "training"), ConfigFields.positiveInt(t, "epochs", file, "training"),
+                ((Number) seed).longValue(), !(shuffle instanceof Boolean b) || b,
+                tl instanceof Number tln ? tln.doubleValue() : Double.NEGATIVE_INFINITY,
+                patience instanceof Number pn ? pn.intValue() : 0,
+                t.get("schedule") instanceof String sch ? sch : "none", done, state);
+    }
+}

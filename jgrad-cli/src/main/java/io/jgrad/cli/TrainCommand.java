@@ -1,0 +1,237 @@
+package io.jgrad.cli;
+
+import io.jgrad.data.DataLoader;
+import io.jgrad.io.Safetensors;
+import io.jgrad.nn.Sequential;
+import io.jgrad.optim.Optimizer;
+import io.jgrad.tensor.Backends;
+import io.jgrad.tensor.Generator;
+import io.jgrad.tensor.Tensor;
+import io.jgrad.train.Callback;
+import io.jgrad.train.EpochMetrics;
+import io.jgrad.train.Evaluation;
+import io.jgrad.train.History;
+import io.jgrad.train.ProgressBar;
+import io.jgrad.train.Trainer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code jgrad train}: builds a network for the data, trains it, and writes checkpoints, metrics and a report. */
+@Command(name = "train",
+        mixinStandardHelpOptions = true,
+        sortOptions = false,
+        header = "Train a multi-layer network on an IDX directory or a CSV file.",
+        description = {
+            "",
+            "Builds the equivalent of PyTorch's nn.Sequential(Linear, act, Linear, act, ..., Linear[, output act]) with",
+            "the input size and the number of classes taken from the data, trains it with backpropagation, and writes",
+            "into --out: model.safetensors (PyTorch state_dict names 0.weight, 0.bias, 2.weight, ...), config.json,",
+            "optimizer.safetensors (for --resume), metrics.csv and report.html with charts. Checkpoints are written",
+            "after every epoch, atomically, so an interrupted run loses at most one epoch: continue it with --resume.",
+            "",
+            "Data: a directory with train-images-idx3-ubyte[.gz], train-labels-idx1-ubyte[.gz], t10k-images-idx3-ubyte[.gz]",
+            "and t10k-labels-idx1-ubyte[.gz] (MNIST, Fashion-MNIST), whose t10k part is the test set; or a CSV file with a",
+            "header row, whose --target-column (default: the last) holds class labels 0..K-1 (cross-entropy, bce) or",
+            "numbers (mse, half-sse). Pixels are scaled to [0,1]; --normalize also standardizes with the training set's",
+            "mean and standard deviation.",
+            ""},
+        footerHeading = "%n",
+        footer = {
+            "@|bold EXAMPLES|@",
+            "  jgrad train                                        784-256-128-10 ReLU, Adam, on the bundled MNIST-10k",
+            "  jgrad train --data /usr/share/datasets/fashion-mnist --epochs 10 --out runs/fashion",
+            "  jgrad train --layers 30 --activation sigmoid --output-activation sigmoid --loss mse --optimizer sgd --lr 3",
+            "  jgrad train --data iris.csv --target-column species --layers 16 --val-split 0.2 --epochs 200",
+            "  jgrad train --resume runs/fashion --epochs 20       continue to 20 epochs",
+            "",
+            "@|bold FILES|@",
+            "  DIR/model.safetensors   weights; torch: model.load_state_dict({k: v for k, v in safetensors_load(...)})",
+            "  DIR/config.json         architecture, data preparation, options, progress",
+            "  DIR/report.html         loss, accuracy, gradient norms per layer, confusion matrix, misclassified images"})
+final class TrainCommand implements Callable<Integer> {
+    @Option(names = "--data", paramLabel = "DIR|FILE.csv", description = "Training data (default: the bundled MNIST-10k).")
+    Path data;
+
+    @Option(names = "--val-data", paramLabel = "FILE.csv", description = "Validation/test data for a CSV training file.")
+    Path valData;
+
+    @Option(names = "--val-split", paramLabel = "FRACTION", description = "Hold out this fraction of a CSV file for validation (default: 0).")
+    double valSplit;
+
+    @Option(names = "--target-column", paramLabel = "NAME", description = "CSV column with the targets (default: the last column).")
+    String targetColumn;
+
+    @Option(names = "--normalize", description = "Standardize features with the training set's mean and standard deviation.")
+    boolean normalize;
+
+    @Option(names = "--layers", paramLabel = "N,N,...", split = ",", description = "Hidden layer sizes (default: 256,128). Use --layers '' for none (logistic regression).")
+    List<String> layers;
+
+    @Option(names = "--activation", paramLabel = "NAME", description = "Hidden activation: " + Activations.HIDDEN_NAMES + " (default: relu).")
+    String activation;
+
+    @Option(names = "--output-activation", paramLabel = "NAME", description = "Output activation: " + Activations.OUTPUT_NAMES + " (default: none).")
+    String outputActivation;
+
+    @Option(names = "--loss", paramLabel = "NAME", description = "Loss: " + Losses.NAMES + " (default: cross-entropy; mse for numeric CSV targets).")
+    String loss;
+
+    @Option(names = "--optimizer", paramLabel = "NAME", description = "Optimizer: sgd, adam, adamw, rmsprop, adagrad (default: adam).")
+    String optimizer;
+
+    @Option(names = "--lr", paramLabel = "RATE", description = "Learning rate (default: 0.001 for adam/adamw/rmsprop, 0.01 for adagrad, 0.05 for sgd).")
+    Double lr;
+
+    @Option(names = "--momentum", description = "Momentum for sgd and rmsprop (default: 0).")
+    Double momentum;
+
+    @Option(names = "--weight-decay", description = "L2 weight decay (default: 0; adamw: 0.01).")
+    Double weightDecay;
+
+    @Option(names = "--batch-size", description = "Samples per gradient step (default: 64).")
+    Integer batchSize;
+
+    @Option(names = "--epochs", description = "Maximum number of epochs (default: 10).")
+    Integer epochs;
+
+    @Option(names = "--target-loss", paramLabel = "LOSS", description = "Stop as soon as an epoch's mean training loss is at or below this, e.g. 0.001.")
+    Double targetLoss;
+
+    @Option(names = "--patience", paramLabel = "EPOCHS", description = "Stop when the validation loss has not improved for this many epochs (default: off).")
+    Integer patience;
+
+    @Option(names = "--schedule", paramLabel = "SPEC", description = "Learning-rate schedule: none, step:N[:gamma], exponential:gamma, cosine[:min_lr], plateau[:patience] (default: none).")
+    String schedule;
+
+    @Option(names = "--seed", description = "Seed for initialization and shuffling (default: 42). Same seed and --threads give the same weights.")
+    Long seed;
+
+    @Option(names = "--no-shuffle", description = "Keep the data in file order instead of reshuffling every epoch.")
+    boolean noShuffle;
+
+    @Option(names = "--init", paramLabel = "FILE.safetensors", description = "Start from these weights (names and shapes must match the network).")
+    Path init;
+
+    @Option(names = "--out", paramLabel = "DIR", description = "Output directory (default: runs/latest, or the --resume directory).")
+    Path out;
+
+    @Option(names = "--resume", paramLabel = "DIR", description = "Continue the run saved in DIR (its config.json, model and optimizer state) up to --epochs.")
+    Path resume;
+
+    @Option(names = "--threads", description = "Worker threads (default: all available processors).")
+    Integer threads;
+
+    @Option(names = "--no-report", description = "Skip report.html and its charts.")
+    boolean noReport;
+
+    @Override
+    public Integer call() throws Exception {
+        Backends.setThreads(threads == null ? Runtime.getRuntime().availableProcessors() : Flags.positive("--threads", threads));
+        RunConfig cfg;
+        Sequential model;
+        DataSource ds;
+        Path outDir;
+        if (resume != null) {
+            cfg = RunConfig.read(resume);
+            if (epochs != null) {
+                cfg = cfg.withEpochs(Flags.positive("--epochs", epochs));
+            }
+            ds = DataSource.load(Path.of(cfg.data()), null, 0, cfg.targetColumn(), !cfg.task().equals("regression"), false, cfg.seed())
+                    .standardizedWith(cfg.normMean(), cfg.normStd());
+            outDir = out == null ? resume : out;
+            model = cfg.model().build(new Generator(cfg.seed()));
+            Checkpoint.loadWeights(resume.resolve(Checkpoint.MODEL), model);
+        } else {
+            Path dataPath = data == null ? DataSource.bundled() : data;
+            String lossName = loss == null ? null : loss;
+            boolean csv = Files.isRegularFile(dataPath);
+            if (lossName == null) {
+                lossName = "cross-entropy";
+            }
+            long s = seed == null ? 42 : seed;
+            if (valSplit < 0 || valSplit >= 1) {
+                throw new UserError("--val-split must be in [0, 1), got " + valSplit);
+            }
+            ds = DataSource.load(dataPath, valData, valSplit, targetColumn, !Losses.task(lossName).equals("regression"), normalize, s);
+            Objective obj = Objective.of(lossName, ds.numClasses());
+            NetworkSpec spec;
+            try {
+                spec = new NetworkSpec(ds.inputSize(), Flags.layers(layers), obj.outputSize(),
+                        activation == null ? "relu" : activation, outputActivation == null ? "none" : outputActivation);
+            } catch (IllegalArgumentException e) {
+                throw new UserError(e.getMessage());
+            }
+            String opt = optimizer == null ? "adam" : optimizer.toLowerCase(java.util.Locale.ROOT);
+            cfg = new RunConfig(spec, Losses.task(lossName).equals("regression") ? "regression" : (obj.outputSize() == 1 ? "binary" : "classification"),
+                    ds.numClasses(), lossName, dataPath.toString(), targetColumn, ds.mean(), ds.std(), opt,
+                    lr == null ? Optimizers.defaultLr(opt) : Flags.positive("--lr", lr), momentum == null ? 0 : momentum,
+                    weightDecay == null ? Optimizers.defaultWeightDecay(opt) : weightDecay,
+                    batchSize == null ? 64 : Flags.positive("--batch-size", batchSize), epochs == null ? 10 : Flags.positive("--epochs", epochs),
+                    s, !noShuffle, targetLoss == null ? Double.NEGATIVE_INFINITY : targetLoss, patience == null ? 0 : patience,
+                    schedule == null ? "none" : schedule, 0, null);
+            outDir = out == null ? Path.of("runs", "latest") : out;
+            model = spec.build(new Generator(s));
+            if (init != null) {
+                Checkpoint.loadWeights(init, model);
+            }
+            if (csv && ds.test() == null) {
+                System.err.println("note: no validation data (use --val-split or --val-data); reporting training metrics only");
+            }
+        }
+        Files.createDirectories(outDir);
+        Objective objective = Objective.of(cfg.loss(), cfg.numClasses());
+        Optimizer opt = Optimizers.create(cfg.optimizer(), model.namedParameters(), cfg.lr(), cfg.momentum(), cfg.weightDecay());
+        if (resume != null) {
+            Checkpoint.loadOptimizer(resume.resolve(Checkpoint.OPTIMIZER), opt);
+        }
+        Generator shuffleGen = new Generator(cfg.seed() + 1);
+        if (cfg.shuffleState() != null) {
+            shuffleGen.setState(cfg.shuffleState());
+        }
+        DataLoader trainLoader = new DataLoader(ds.train(), cfg.batchSize(), cfg.shuffle(), false, shuffleGen);
+        DataLoader testLoader = ds.test() == null ? null : new DataLoader(ds.test(), 1000, false, false, new Generator(0));
+
+        System.err.printf("jgrad: %s on %s (%,d train, %,d test), %s lr %s, batch %d, %d threads%n",
+                cfg.model().describe(), ds.description(), ds.train().size(), ds.test() == null ? 0 : ds.test().size(),
+                cfg.optimizer(), Double.toString(cfg.lr()), cfg.batchSize(), Backends.threads());
+        RunConfig base = cfg;
+        List<EpochMetrics> previous = Checkpoint.readMetrics(outDir, cfg.epochsCompleted());
+        List<EpochMetrics> all = new ArrayList<>(previous);
+        Trainer trainer = new Trainer(model, objective.loss(), opt, objective.task())
+                .epochs(cfg.epochs())
+                .startEpoch(cfg.epochsCompleted() + 1)
+                .targetLoss(cfg.targetLoss())
+                .earlyStopping(cfg.patience(), false)
+                .callback(ProgressBar.onStandardError())
+                .callback(new Callback() {
+                    @Override
+                    public boolean onEpochEnd(EpochMetrics m) {
+                        all.add(m);
+                        Checkpoint.save(outDir, model, opt, base.withProgress(m.epoch(), shuffleGen.state()), all);
+                        return false;
+                    }
+                });
+        Schedules.apply(cfg.schedule(), opt, cfg.epochs(), trainer);
+        long t0 = System.nanoTime();
+        History history = trainer.fit(trainLoader, testLoader);
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        Evaluation finalEval = testLoader == null ? null : trainer.evaluate(testLoader, cfg.numClasses());
+        if (finalEval != null) {
+            System.out.printf("test loss %.4f%s on %,d samples (%.1f s of training)%n", finalEval.loss(),
+                    Double.isNaN(finalEval.accuracy()) ? "" : String.format(", accuracy %.2f%%", 100 * finalEval.accuracy()),
+                    finalEval.samples(), seconds);
+        }
+        if (!noReport && !all.isEmpty()) {
+            Reports.write(outDir, cfg, ds, model, objective, all, finalEval, history, seconds);
+        }
+        System.out.println("wrote " + outDir + "/ (model.safetensors, config.json, optimizer.safetensors, metrics.csv"
+                + (noReport ? "" : ", report.html") + ")");
+        return 0;
+    }
+}

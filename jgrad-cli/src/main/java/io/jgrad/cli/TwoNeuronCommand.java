@@ -1,0 +1,223 @@
+package io.jgrad.cli;
+
+import io.jgrad.io.AtomicFiles;
+import io.jgrad.io.Json;
+import io.jgrad.tensor.DType;
+import io.jgrad.tensor.Graph;
+import io.jgrad.tensor.Tensor;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The smallest network that still has a hidden layer: x -> sigmoid neuron (w1, b1) -> sigmoid neuron
+ * (w2, b2) -> E = 1/2 (t - a2)^2. Each step prints the forward values, every factor of the chain rule, the
+ * gradients that autograd computed (which must equal the products), and the gradient-descent update.
+ */
+@Command(name = "two-neuron",
+        mixinStandardHelpOptions = true,
+        header = "One input, a sigmoid hidden neuron, a sigmoid output neuron: backpropagation by hand.",
+        description = {
+            "",
+            "The network computes",
+            "    z1 = w1*x + b1,   a1 = sigmoid(z1),   z2 = w2*a1 + b2,   a2 = sigmoid(z2)",
+            "and the loss E = 1/2 * (t - a2)^2. Backpropagation applies the chain rule from E back to each weight:",
+            "    dE/dw2 = dE/da2 * da2/dz2 * dz2/dw2 = (a2 - t) * a2(1 - a2) * a1",
+            "    dE/dw1 = dE/da2 * da2/dz2 * dz2/da1 * da1/dz1 * dz1/dw1 = (a2 - t) * a2(1 - a2) * w2 * a1(1 - a1) * x",
+            "Gradient descent then moves every weight against its gradient: w := w - lr * dE/dw.",
+            "The command prints all of these numbers, and the gradients jgrad's autograd computed for comparison.",
+            ""},
+        footerHeading = "%n",
+        footer = {
+            "@|bold EXAMPLES|@",
+            "  jgrad example two-neuron",
+            "  jgrad example two-neuron --x 1 --target 0 --w1 0.8 --steps 3",
+            "  jgrad example two-neuron --json",
+            "  jgrad example two-neuron --graph step.dot      (also writes step.svg when Graphviz's dot is installed)"})
+final class TwoNeuronCommand implements Callable<Integer> {
+    @Option(names = "--x", description = "The input x (default: ${DEFAULT-VALUE}).", defaultValue = "1.5")
+    double x;
+
+    @Option(names = {"--target", "-t"}, description = "The target output t (default: ${DEFAULT-VALUE}).", defaultValue = "0.8")
+    double target;
+
+    @Option(names = "--w1", description = "Initial weight of the hidden neuron (default: ${DEFAULT-VALUE}).", defaultValue = "0.4")
+    double w1;
+
+    @Option(names = "--b1", description = "Initial bias of the hidden neuron (default: ${DEFAULT-VALUE}).", defaultValue = "-0.2")
+    double b1;
+
+    @Option(names = "--w2", description = "Initial weight of the output neuron (default: ${DEFAULT-VALUE}).", defaultValue = "0.7")
+    double w2;
+
+    @Option(names = "--b2", description = "Initial bias of the output neuron (default: ${DEFAULT-VALUE}).", defaultValue = "0.1")
+    double b2;
+
+    @Option(names = {"--lr", "--learning-rate"}, description = "Learning rate of gradient descent (default: ${DEFAULT-VALUE}).", defaultValue = "0.5")
+    double lr;
+
+    @Option(names = "--steps", description = "Number of forward/backward/update steps (default: ${DEFAULT-VALUE}).", defaultValue = "1")
+    int steps;
+
+    @Option(names = "--json", description = "Print the same numbers as JSON instead of text.")
+    boolean json;
+
+    @Option(names = "--graph", paramLabel = "FILE.dot",
+            description = "Write the computation graph of the first step (op, value and gradient of each node) in Graphviz DOT;"
+                    + " FILE.svg is rendered too when 'dot' is installed.")
+    Path graph;
+
+    @Override
+    public Integer call() throws Exception {
+        if (steps < 1) {
+            throw new UserError("--steps must be at least 1, got " + steps);
+        }
+        if (!(lr > 0) || !Double.isFinite(lr)) {
+            throw new UserError("--lr must be a positive number, got " + lr);
+        }
+        for (double v : new double[] {x, target, w1, b1, w2, b2}) {
+            if (!Double.isFinite(v)) {
+                throw new UserError("--x, --target, --w1, --b1, --w2 and --b2 must be finite numbers");
+            }
+        }
+        PrintStream out = System.out;
+        List<Map<String, Object>> records = new ArrayList<>();
+        double[] w = {w1, b1, w2, b2};
+        for (int step = 1; step <= steps; step++) {
+            Map<String, Object> rec = step(step, w, step == 1 && graph != null);
+            records.add(rec);
+            if (!json) {
+                printText(out, rec);
+            }
+        }
+        if (json) {
+            Map<String, Object> doc = new LinkedHashMap<>();
+            doc.put("network", "x -> sigmoid(w1*x + b1) -> sigmoid(w2*a1 + b2), E = 1/2 (t - a2)^2");
+            doc.put("x", x);
+            doc.put("target", target);
+            doc.put("learning_rate", lr);
+            doc.put("steps", records);
+            out.println(Json.write(doc));
+        }
+        return 0;
+    }
+
+    /** One step with jgrad's tensors and autograd; {@code w} holds w1, b1, w2, b2 and is updated. Modified: w. */
+    private Map<String, Object> step(int step, double[] w, boolean drawGraph) throws Exception {
+        Tensor tx = Tensor.scalar(DType.FLOAT64, x).label("x");
+        Tensor tt = Tensor.scalar(DType.FLOAT64, target).label("t");
+        Tensor tw1 = Tensor.scalar(DType.FLOAT64, w[0]).requiresGrad(true).label("w1");
+        Tensor tb1 = Tensor.scalar(DType.FLOAT64, w[1]).requiresGrad(true).label("b1");
+        Tensor tw2 = Tensor.scalar(DType.FLOAT64, w[2]).requiresGrad(true).label("w2");
+        Tensor tb2 = Tensor.scalar(DType.FLOAT64, w[3]).requiresGrad(true).label("b2");
+
+        Tensor z1 = tw1.mul(tx).add(tb1).label("z1").retainGrad();
+        Tensor a1 = z1.sigmoid().label("a1").retainGrad();
+        Tensor z2 = tw2.mul(a1).add(tb2).label("z2").retainGrad();
+        Tensor a2 = z2.sigmoid().label("a2").retainGrad();
+        Tensor e = tt.sub(a2).pow(2).mul(0.5).label("E");
+        e.backward(Tensor.scalar(DType.FLOAT64, 1.0), drawGraph);
+        if (drawGraph) {
+            writeGraph(Graph.toDot(e));
+        }
+
+        double vz1 = z1.item(), va1 = a1.item(), vz2 = z2.item(), va2 = a2.item(), ve = e.item();
+        // The chain rule, factor by factor, from the stored forward values.
+        double dEda2 = va2 - target;
+        double da2dz2 = va2 * (1 - va2);
+        double dEdz2 = dEda2 * da2dz2;
+        double dEdw2 = dEdz2 * va1;
+        double dEdb2 = dEdz2;
+        double dEda1 = dEdz2 * w[2];
+        double da1dz1 = va1 * (1 - va1);
+        double dEdz1 = dEda1 * da1dz1;
+        double dEdw1 = dEdz1 * x;
+        double dEdb1 = dEdz1;
+
+        Map<String, Object> rec = new LinkedHashMap<>();
+        rec.put("step", step);
+        rec.put("weights", map("w1", w[0], "b1", w[1], "w2", w[2], "b2", w[3]));
+        rec.put("forward", map("z1", vz1, "a1", va1, "z2", vz2, "a2", va2));
+        rec.put("loss", ve);
+        Map<String, Object> chain = map("dE/da2 = a2 - t", dEda2, "da2/dz2 = a2(1 - a2)", da2dz2,
+                "dE/dz2 = dE/da2 * da2/dz2", dEdz2, "dE/dw2 = dE/dz2 * a1", dEdw2, "dE/db2 = dE/dz2", dEdb2,
+                "dE/da1 = dE/dz2 * w2", dEda1, "da1/dz1 = a1(1 - a1)", da1dz1, "dE/dz1 = dE/da1 * da1/dz1", dEdz1,
+                "dE/dw1 = dE/dz1 * x", dEdw1, "dE/db1 = dE/dz1", dEdb1);
+        rec.put("chain_rule", chain);
+        rec.put("autograd", map("dE/dw1", tw1.grad().item(), "dE/db1", tb1.grad().item(),
+                "dE/dw2", tw2.grad().item(), "dE/db2", tb2.grad().item(), "dE/da1", a1.grad().item(), "dE/dz2", z2.grad().item()));
+        w[0] -= lr * tw1.grad().item();
+        w[1] -= lr * tb1.grad().item();
+        w[2] -= lr * tw2.grad().item();
+        w[3] -= lr * tb2.grad().item();
+        rec.put("updated", map("w1", w[0], "b1", w[1], "w2", w[2], "b2", w[3]));
+        return rec;
+    }
+
+    private static Map<String, Object> map(Object... kv) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        for (int i = 0; i < kv.length; i += 2) {
+            m.put((String) kv[i], kv[i + 1]);
+        }
+        return m;
+    }
+
+    @SuppressWarnings("unchecked")
+    private void printText(PrintStream out, Map<String, Object> rec) {
+        Map<String, Object> wts = (Map<String, Object>) rec.get("weights");
+        Map<String, Object> fw = (Map<String, Object>) rec.get("forward");
+        Map<String, Object> chain = (Map<String, Object>) rec.get("chain_rule");
+        Map<String, Object> ag = (Map<String, Object>) rec.get("autograd");
+        Map<String, Object> up = (Map<String, Object>) rec.get("updated");
+        out.printf("Step %d%n", (Integer) rec.get("step"));
+        out.printf("  weights      w1 = %.6f   b1 = %.6f   w2 = %.6f   b2 = %.6f%n", wts.get("w1"), wts.get("b1"), wts.get("w2"), wts.get("b2"));
+        out.println("  forward pass");
+        out.printf("    z1 = w1*x + b1    = %.6f*%.6f + %.6f = %.6f%n", wts.get("w1"), x, wts.get("b1"), fw.get("z1"));
+        out.printf("    a1 = sigmoid(z1)  = %.6f%n", fw.get("a1"));
+        out.printf("    z2 = w2*a1 + b2   = %.6f*%.6f + %.6f = %.6f%n", wts.get("w2"), fw.get("a1"), wts.get("b2"), fw.get("z2"));
+        out.printf("    a2 = sigmoid(z2)  = %.6f%n", fw.get("a2"));
+        out.printf("    E  = 1/2 (t - a2)^2 = 1/2 (%.6f - %.6f)^2 = %.6f%n", target, fw.get("a2"), rec.get("loss"));
+        out.println("  backward pass (chain rule)");
+        for (Map.Entry<String, Object> c : chain.entrySet()) {
+            out.printf("    %-28s = %.6f%n", c.getKey(), c.getValue());
+        }
+        out.printf("  autograd     dE/dw1 = %.6f   dE/db1 = %.6f   dE/dw2 = %.6f   dE/db2 = %.6f%n",
+                ag.get("dE/dw1"), ag.get("dE/db1"), ag.get("dE/dw2"), ag.get("dE/db2"));
+        out.printf("  update (w := w - %.3g * dE/dw)%n", lr);
+        out.printf("    w1 = %.6f   b1 = %.6f   w2 = %.6f   b2 = %.6f%n%n", up.get("w1"), up.get("b1"), up.get("w2"), up.get("b2"));
+    }
+
+    private void writeGraph(String dot) throws Exception {
+        Path parent = graph.toAbsolutePath().getParent();
+        if (parent != null && !Files.isDirectory(parent)) {
+            throw new UserError("--graph " + graph + ": directory " + parent + " does not exist");
+        }
+        AtomicFiles.writeString(graph, dot);
+        System.err.println("wrote " + graph);
+        String name = graph.getFileName().toString();
+        Path svg = graph.resolveSibling((name.endsWith(".dot") ? name.substring(0, name.length() - 4) : name) + ".svg");
+        try {
+            Path tmp = Files.createTempFile(svg.toAbsolutePath().getParent(), ".graph", ".svg.tmp");
+            Process p = new ProcessBuilder("dot", "-Tsvg", graph.toString(), "-o", tmp.toString())
+                    .redirectErrorStream(true).start();
+            p.getInputStream().readAllBytes();
+            if (p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0) {
+                Files.move(tmp, svg, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                System.err.println("wrote " + svg);
+            } else {
+                Files.deleteIfExists(tmp);
+                System.err.println("note: Graphviz 'dot' failed; " + graph + " is still there");
+            }
+        } catch (java.io.IOException noDot) {
+            System.err.println("note: install Graphviz (apt-get install graphviz) to render " + graph + " as SVG");
+        }
+    }
+}

@@ -1,0 +1,71 @@
+package io.jgrad.cli;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import io.jgrad.io.Json;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class TwoNeuronCommandTest {
+    private static double sigmoid(double z) {
+        return 1 / (1 + Math.exp(-z));
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void jsonHasEveryValueOfTheChainRuleAndTheUpdate() {
+        Cli r = Cli.run("example", "two-neuron", "--x", "1", "--target", "0", "--w1", "0.5", "--b1", "0", "--w2", "-1",
+                "--b2", "0.5", "--lr", "0.1", "--steps", "2", "--json");
+        assertEquals(0, r.exitCode(), r.err());
+        Map<String, Object> doc = (Map<String, Object>) Json.parse(r.out(), Path.of("stdout"));
+        List<Object> steps = (List<Object>) doc.get("steps");
+        assertEquals(2, steps.size());
+        Map<String, Object> s1 = (Map<String, Object>) steps.get(0);
+        // independent recomputation of the textbook formulas
+        double z1 = 0.5 * 1 + 0, a1 = sigmoid(z1), z2 = -1 * a1 + 0.5, a2 = sigmoid(z2);
+        double dz2 = (a2 - 0) * a2 * (1 - a2), dz1 = dz2 * -1 * a1 * (1 - a1);
+        Map<String, Object> fw = (Map<String, Object>) s1.get("forward");
+        assertEquals(z1, (Double) fw.get("z1"), 1e-12);
+        assertEquals(a2, (Double) fw.get("a2"), 1e-12);
+        assertEquals(0.5 * a2 * a2, (Double) s1.get("loss"), 1e-12);
+        Map<String, Object> ag = (Map<String, Object>) s1.get("autograd");
+        assertEquals(dz2 * a1, (Double) ag.get("dE/dw2"), 1e-12);
+        assertEquals(dz2, (Double) ag.get("dE/db2"), 1e-12);
+        assertEquals(dz1 * 1, (Double) ag.get("dE/dw1"), 1e-12);
+        assertEquals(dz1, (Double) ag.get("dE/db1"), 1e-12);
+        Map<String, Object> up = (Map<String, Object>) s1.get("updated");
+        assertEquals(0.5 - 0.1 * dz1, (Double) up.get("w1"), 1e-12);
+        assertEquals(-1 - 0.1 * dz2 * a1, (Double) up.get("w2"), 1e-12);
+        Map<String, Object> s2w = (Map<String, Object>) ((Map<String, Object>) steps.get(1)).get("weights");
+        assertEquals((Double) up.get("w1"), (Double) s2w.get("w1"), 0.0, "step 2 starts from step 1's update");
+    }
+
+    @Test
+    void textNamesEveryPartialDerivative() {
+        Cli r = Cli.run("example", "two-neuron");
+        assertEquals(0, r.exitCode(), r.err());
+        for (String s : List.of("z1 = w1*x + b1", "a2 = sigmoid(z2)", "dE/da2 = a2 - t", "dE/dw1 = dE/dz1 * x", "w1 = ")) {
+            assertTrue(r.out().contains(s), () -> "missing '" + s + "' in\n" + r.out());
+        }
+    }
+
+    @Test
+    void graphIsWrittenAsDot(@TempDir Path dir) throws Exception {
+        Path dot = dir.resolve("g.dot");
+        Cli r = Cli.run("example", "two-neuron", "--graph", dot.toString());
+        assertEquals(0, r.exitCode(), r.err());
+        String text = Files.readString(dot);
+        assertTrue(text.startsWith("digraph"), text);
+        assertTrue(text.contains("w1") && text.contains("sigmoid") && text.contains("grad"), text);
+    }
+
+    @Test
+    void badFlagsAreOneLineErrors() {
+        Cli.run("example", "two-neuron", "--steps", "0").assertUserError("--steps");
+        Cli.run("example", "two-neuron", "--lr", "abc").assertUserError("--lr");
+    }
+}

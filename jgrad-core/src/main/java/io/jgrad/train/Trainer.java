@@ -1,0 +1,237 @@
+package io.jgrad.train;
+
+import io.jgrad.data.DataLoader;
+import io.jgrad.nn.Loss;
+import io.jgrad.nn.Module;
+import io.jgrad.optim.GradientClipping;
+import io.jgrad.optim.LrScheduler;
+import io.jgrad.optim.Optimizer;
+import io.jgrad.optim.ReduceLROnPlateau;
+import io.jgrad.tensor.Tensor;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Trains a model: for each epoch, for each batch, forward pass, loss, backward pass, optimizer step; then
+ * validation, the learning-rate schedule and the stopping rules. {@link #fit} is the whole loop, written to
+ * be read top to bottom.
+ *
+ * <pre>{@code
+ * Trainer trainer = new Trainer(model, new CrossEntropyLoss(), new Adam(model.parameters(), 1e-3), Task.CLASSIFICATION)
+ *         .epochs(10).targetLoss(0.001);
+ * History history = trainer.fit(trainLoader, testLoader);
+ * }</pre>
+ */
+public final class Trainer {
+    private final Module model;
+    private final Loss loss;
+    private final Optimizer optimizer;
+    private final Task task;
+    private final List<Callback> callbacks = new ArrayList<>();
+    private int epochs = 10;
+    private int firstEpoch = 1;
+    private double targetLoss = Double.NEGATIVE_INFINITY;
+    private int patience;
+    private boolean patienceOnAccuracy;
+    private double clipNorm;
+    private LrScheduler scheduler;
+    private ReduceLROnPlateau plateau;
+
+    /** A trainer for {@code model}; {@code task} decides how accuracy is counted. */
+    public Trainer(Module model, Loss loss, Optimizer optimizer, Task task) {
+        this.model = model;
+        this.loss = loss;
+        this.optimizer = optimizer;
+        this.task = task;
+    }
+
+    /** Train for at most this many epochs (default 10). */
+    public Trainer epochs(int n) {
+        if (n < 0) {
+            throw new IllegalArgumentException("epochs must be >= 0, got " + n);
+        }
+        this.epochs = n;
+        return this;
+    }
+
+    /** Stop after the first epoch whose mean training loss is at or below {@code target} (e.g. 0.001). */
+    public Trainer targetLoss(double target) {
+        this.targetLoss = target;
+        return this;
+    }
+
+    /**
+     * Early stopping: stop when the validation loss (or, with {@code onAccuracy}, the validation accuracy) has
+     * not improved for {@code epochs} epochs in a row. 0 turns it off.
+     */
+    public Trainer earlyStopping(int epochs, boolean onAccuracy) {
+        this.patience = epochs;
+        this.patienceOnAccuracy = onAccuracy;
+        return this;
+    }
+
+    /** Rescale gradients whose global L2 norm exceeds {@code maxNorm} before each step (0 turns it off). */
+    public Trainer clipGradNorm(double maxNorm) {
+        this.clipNorm = maxNorm;
+        return this;
+    }
+
+    /** A learning-rate schedule, stepped once per epoch. */
+    public Trainer scheduler(LrScheduler s) {
+        this.scheduler = s;
+        return this;
+    }
+
+    /** Lowers the learning rate when the validation loss (the training loss without validation data) stalls. */
+    public Trainer scheduler(ReduceLROnPlateau s) {
+        this.plateau = s;
+        return this;
+    }
+
+    /** Adds a callback (progress display, checkpoints, custom stopping). */
+    public Trainer callback(Callback c) {
+        callbacks.add(c);
+        return this;
+    }
+
+    /** Continue numbering from this epoch (after resuming from a checkpoint of epoch {@code epoch - 1}). */
+    public Trainer startEpoch(int epoch) {
+        this.firstEpoch = epoch;
+        return this;
+    }
+
+    /** Runs the training loop on {@code train}, evaluating on {@code validation} (may be null) after each epoch. */
+    public History fit(DataLoader train, DataLoader validation) {
+        History history = new History();
+        Map<String, Tensor> params = model.namedParameters();
+        List<Tensor> paramList = new ArrayList<>(params.values());
+        int steps = train.numBatches();
+        for (Callback c : callbacks) {
+            c.onTrainStart(firstEpoch, epochs, steps);
+        }
+        double best = Double.NaN;
+        int badEpochs = 0;
+        history.stopReason("completed " + epochs + " epochs");
+        for (int epoch = firstEpoch; epoch <= epochs; epoch++) {
+            long start = System.nanoTime();
+            model.train();
+            double lossSum = 0;
+            long correct = 0;
+            int seen = 0, step = 0;
+            Map<String, Double> gradNormSums = new LinkedHashMap<>();
+            for (DataLoader.Batch batch : train) {
+                step++;
+                optimizer.zeroGrad();
+                Tensor output = model.forward(batch.features());        // forward pass
+                Tensor l = loss.forward(output, batch.targets());       // loss
+                double value = l.item();
+                if (!Double.isFinite(value)) {
+                    throw new TrainingDivergedException(epoch, step, "the loss is " + value);
+                }
+                l.backward();                                           // backward pass: fills every param's grad
+                for (Map.Entry<String, Tensor> p : params.entrySet()) {
+                    double norm = Norms.l2(p.getValue().grad());
+                    if (!Double.isFinite(norm)) {
+                        throw new TrainingDivergedException(epoch, step, "the gradient of " + p.getKey() + " is not finite");
+                    }
+                    gradNormSums.merge(p.getKey(), norm, Double::sum);
+                }
+                if (clipNorm > 0) {
+                    GradientClipping.clipGradNorm(paramList, clipNorm);
+                }
+                optimizer.step();                                       // gradient-descent step
+                lossSum += value * batch.size();
+                correct += task == Task.REGRESSION ? 0 : Accuracy.correct(task, output, batch.targets());
+                seen += batch.size();
+                for (Callback c : callbacks) {
+                    c.onBatchEnd(epoch, step, steps, value, batch.size());
+                }
+            }
+            Map<String, Double> gradNorms = new LinkedHashMap<>();
+            int stepsDone = Math.max(step, 1);
+            gradNormSums.forEach((k, v) -> gradNorms.put(k, v / stepsDone));
+            Map<String, Double> weightNorms = new LinkedHashMap<>();
+            params.forEach((k, v) -> weightNorms.put(k, Norms.l2(v)));
+            double trainLoss = seen == 0 ? Double.NaN : lossSum / seen;
+            double trainAcc = task == Task.REGRESSION || seen == 0 ? Double.NaN : (double) correct / seen;
+            Evaluation val = validation == null ? null : evaluate(validation, 0);
+            double lr = optimizer.lr();
+            EpochMetrics m = new EpochMetrics(epoch, trainLoss, trainAcc,
+                    val == null ? Double.NaN : val.loss(), val == null ? Double.NaN : val.accuracy(),
+                    lr, (System.nanoTime() - start) / 1e9, gradNorms, weightNorms);
+            history.add(m);
+            if (plateau != null) {
+                plateau.step(val == null ? trainLoss : val.loss());
+            }
+            if (scheduler != null) {
+                scheduler.step();
+            }
+            boolean stop = false;
+            for (Callback c : callbacks) {
+                stop |= c.onEpochEnd(m);
+            }
+            if (stop) {
+                history.stopReason("stopped by a callback after epoch " + epoch);
+                break;
+            }
+            if (trainLoss <= targetLoss) {
+                history.stopReason(String.format("reached target loss %g at epoch %d (loss %.6g)", targetLoss, epoch, trainLoss));
+                break;
+            }
+            if (patience > 0 && val != null) {
+                double score = patienceOnAccuracy ? -val.accuracy() : val.loss();
+                if (Double.isNaN(best) || score < best) {
+                    best = score;
+                    badEpochs = 0;
+                } else if (++badEpochs >= patience) {
+                    history.stopReason("early stop after epoch " + epoch + ": validation "
+                            + (patienceOnAccuracy ? "accuracy" : "loss") + " did not improve for " + patience + " epochs");
+                    break;
+                }
+            }
+        }
+        for (Callback c : callbacks) {
+            c.onTrainEnd(history);
+        }
+        return history;
+    }
+
+    /**
+     * Loss, accuracy and confusion matrix of the model on {@code data}, in eval mode and without recording a
+     * graph. {@code numClasses} sizes the confusion matrix (0: from the model's output width).
+     */
+    public Evaluation evaluate(DataLoader data, int numClasses) {
+        return evaluate(model, loss, task, data, numClasses);
+    }
+
+    /** As {@link #evaluate(DataLoader, int)}, for any model and loss. */
+    public static Evaluation evaluate(Module model, Loss loss, Task task, DataLoader data, int numClasses) {
+        boolean wasTraining = model.isTraining();
+        model.eval();
+        double lossSum = 0;
+        int seen = 0;
+        ConfusionMatrix confusion = null;
+        try (var scope = Tensor.noGrad()) {
+            for (DataLoader.Batch batch : data) {
+                Tensor output = model.forward(batch.features());
+                lossSum += loss.forward(output, batch.targets()).item() * batch.size();
+                seen += batch.size();
+                if (task != Task.REGRESSION) {
+                    if (confusion == null) {
+                        int k = numClasses > 0 ? numClasses : (task == Task.CLASSIFICATION ? output.size(-1) : 2);
+                        confusion = new ConfusionMatrix(k);
+                    }
+                    Accuracy.addTo(confusion, task, output, batch.targets());
+                }
+            }
+        } finally {
+            if (wasTraining) {
+                model.train();
+            }
+        }
+        double acc = confusion == null ? Double.NaN : confusion.accuracy();
+        return new Evaluation(seen == 0 ? Double.NaN : lossSum / seen, acc, confusion, seen);
+    }
+}
