@@ -2,6 +2,7 @@ package io.jgrad.cli;
 
 import io.jgrad.io.JgradFormatException;
 import java.io.PrintWriter;
+import java.nio.file.NoSuchFileException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -60,6 +61,11 @@ public final class Main implements Runnable {
             PrintWriter err = commandLine.getErr();
             if (ex instanceof UserError || ex instanceof JgradFormatException) {
                 err.println("jgrad " + commandLine.getCommandName() + ": " + ex.getMessage());
+                return 2;
+            }
+            if (ex instanceof NoSuchFileException missing) {
+                // a path given on the command line that is not there; not a bug, so no stack trace
+                err.println("jgrad " + commandLine.getCommandName() + ": " + missing.getFile() + ": no such file or directory");
                 return 2;
             }
             throw ex;

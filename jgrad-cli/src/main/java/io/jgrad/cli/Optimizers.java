@@ -13,6 +13,16 @@ import java.util.Map;
 final class Optimizers {
     private Optimizers() {}
 
+    static final java.util.List<String> NAMES = java.util.List.of("sgd", "adam", "adamw", "rmsprop", "adagrad");
+
+    /** {@code name} if it is one of {@link #NAMES}; else a {@link UserError} naming the flag and the choices. */
+    static String known(String name) {
+        if (!NAMES.contains(name)) {
+            throw new UserError("--optimizer " + name + ": unknown optimizer; expected sgd, adam, adamw, rmsprop or adagrad");
+        }
+        return name;
+    }
+
     static double defaultLr(String name) {
         return switch (name) {
             case "sgd" -> 0.05;

@@ -5,7 +5,9 @@ import io.jgrad.optim.ExponentialLR;
 import io.jgrad.optim.LrScheduler;
 import io.jgrad.optim.Optimizer;
 import io.jgrad.optim.ReduceLROnPlateau;
+import io.jgrad.optim.SGD;
 import io.jgrad.optim.StepLR;
+import io.jgrad.tensor.Tensor;
 import io.jgrad.train.Trainer;
 
 /** Parses --schedule values such as {@code step:10:0.5} into learning-rate schedules stepped once per epoch. */
@@ -20,6 +22,14 @@ final class Schedules {
         } else if (s instanceof ReduceLROnPlateau p) {
             trainer.scheduler(p);
         }
+    }
+
+    /**
+     * Throws {@link UserError} if {@code spec} is not a valid schedule, so that a typo is reported before the
+     * data is loaded and training starts.
+     */
+    static void check(String spec, int epochs) {
+        create(spec, new SGD(java.util.List.of(Tensor.zeros(1).requiresGrad(true)), 0.1), epochs);
     }
 
     private static Object create(String spec, Optimizer opt, int epochs) {

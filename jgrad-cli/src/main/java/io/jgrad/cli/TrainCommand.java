@@ -158,6 +158,9 @@ final class TrainCommand implements Callable<Integer> {
             if (valSplit < 0 || valSplit >= 1) {
                 throw new UserError("--val-split must be in [0, 1), got " + valSplit);
             }
+            // names are checked before the data is read, so a typo fails at once with one line
+            Optimizers.known(optimizer == null ? "adam" : optimizer.toLowerCase(java.util.Locale.ROOT));
+            Schedules.check(schedule == null ? "none" : schedule, epochs == null ? 10 : Flags.positive("--epochs", epochs));
             ds = DataSource.load(dataPath, valData, valSplit, targetColumn, !Losses.task(lossName).equals("regression"), normalize, s);
             Objective obj = Objective.of(lossName, ds.numClasses());
             NetworkSpec spec;

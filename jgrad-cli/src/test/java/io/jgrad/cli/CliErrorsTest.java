@@ -1,0 +1,254 @@
+package io.jgrad.cli;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import io.jgrad.io.Json;
+import io.jgrad.io.Safetensors;
+import io.jgrad.tensor.Tensor;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Bad input of every kind gives exit code 2 and one line on standard error that names what is wrong, never a
+ * stack trace; and a failed run leaves no half-written file behind.
+ */
+class CliErrorsTest {
+    @TempDir
+    static Path shared;
+    static Path blobs;
+    /** A finished 4-8-3 run, trained once for the tests that need a run directory. */
+    static Path run;
+
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void trainOnce() throws IOException {
+        blobs = SyntheticData.blobsCsv(shared.resolve("blobs.csv"), 60, 4, 3, 1);
+        run = shared.resolve("run");
+        Cli r = Cli.run("train", "--data", blobs.toString(), "--layers", "8", "--epochs", "1", "--threads", "1",
+                "--no-report", "--out", run.toString());
+        assertEquals(0, r.exitCode(), r.err());
+    }
+
+    /** Runs train on {@code data} with the extra flags, and fast settings for the flags they leave out. */
+    private Cli train(Path data, String... extra) {
+        List<String> args = new ArrayList<>(List.of("train", "--data", data.toString(), "--threads", "1", "--no-report",
+                "--out", dir.resolve("out").toString()));
+        args.addAll(Arrays.asList(extra));
+        for (String[] d : new String[][] {{"--layers", "4"}, {"--epochs", "1"}}) {
+            if (!args.contains(d[0])) {
+                args.addAll(List.of(d));
+            }
+        }
+        return Cli.run(args.toArray(String[]::new));
+    }
+
+    @Test
+    void missingDataPath() {
+        train(dir.resolve("nope.csv")).assertUserError("--data", "nope.csv", "no such file");
+    }
+
+    @Test
+    void missingValidationFile() {
+        train(blobs, "--val-data", dir.resolve("val-missing.csv").toString()).assertUserError("val-missing.csv");
+    }
+
+    @Test
+    void directoryWithoutIdxFiles() throws IOException {
+        Path empty = Files.createDirectories(dir.resolve("empty"));
+        train(empty).assertUserError("train-images-idx3-ubyte", "not found");
+    }
+
+    @Test
+    void wrongIdxMagic() throws IOException {
+        Path d = dir.resolve("idx");
+        SyntheticData.idxDirectory(d, 8, 4, 8, 4, 1);
+        // labels magic (0x801) in the images file: a valid IDX header of the wrong kind
+        Files.delete(d.resolve("train-images-idx3-ubyte.gz"));
+        Files.write(d.resolve("train-images-idx3-ubyte"), SyntheticData.idx(0x00000801, new int[] {8}, new int[8]));
+        train(d).assertUserError("train-images-idx3-ubyte", "[N, H, W]");
+        // not an IDX file at all
+        Files.writeString(d.resolve("train-images-idx3-ubyte"), "hello, world");
+        train(d).assertUserError("train-images-idx3-ubyte", "byte 0", "magic");
+    }
+
+    @Test
+    void truncatedIdxFile() throws IOException {
+        Path d = dir.resolve("idx");
+        SyntheticData.idxDirectory(d, 8, 4, 8, 4, 1);
+        byte[] full = SyntheticData.idxImages(4, 8, new int[4 * 8 * 8]);
+        Files.write(d.resolve("t10k-images-idx3-ubyte"), Arrays.copyOf(full, full.length - 10));
+        train(d).assertUserError("t10k-images-idx3-ubyte", "truncated");
+    }
+
+    @Test
+    void imageAndLabelCountsDiffer() throws IOException {
+        Path d = dir.resolve("idx");
+        SyntheticData.idxDirectory(d, 8, 4, 8, 4, 1);
+        Files.write(d.resolve("t10k-labels-idx1-ubyte"), SyntheticData.idxLabels(new int[] {0, 1, 2}));
+        train(d).assertUserError("t10k-labels-idx1-ubyte", "3 labels", "4");
+    }
+
+    @Test
+    void csvCellThatIsNotANumber() throws IOException {
+        Path csv = Files.writeString(dir.resolve("bad.csv"), "a,b,label\n1,2,0\n3,x7,1\n");
+        train(csv).assertUserError("bad.csv", "line 3", "column 'b'", "x7");
+    }
+
+    @Test
+    void raggedCsvRow() throws IOException {
+        Path csv = Files.writeString(dir.resolve("ragged.csv"), "a,b,label\n1,2,0\n3,1\n");
+        train(csv).assertUserError("ragged.csv", "line 3", "2 values", "3");
+    }
+
+    @Test
+    void unknownNamesOfActivationLossOptimizerSchedule() {
+        train(blobs, "--activation", "swishy").assertUserError("swishy", "relu");
+        train(blobs, "--output-activation", "swishy").assertUserError("swishy", "sigmoid");
+        train(blobs, "--loss", "hinge").assertUserError("--loss", "hinge", "cross-entropy");
+        train(blobs, "--optimizer", "lbfgs").assertUserError("--optimizer", "lbfgs", "adam");
+        train(blobs, "--schedule", "linear").assertUserError("--schedule", "linear", "step:N");
+        train(blobs, "--schedule", "step:often").assertUserError("--schedule", "step:often");
+    }
+
+    @Test
+    void nonPositiveNumbers() {
+        train(blobs, "--epochs", "0").assertUserError("--epochs", "0");
+        train(blobs, "--lr", "-0.1").assertUserError("--lr", "-0.1");
+        train(blobs, "--batch-size", "0").assertUserError("--batch-size");
+        train(blobs, "--layers", "8,-2").assertUserError("--layers", "-2");
+        train(blobs, "--val-split", "1.5").assertUserError("--val-split", "1.5");
+    }
+
+    @Test
+    void resumeOfADirectoryWithoutConfig() throws IOException {
+        Path notARun = Files.createDirectories(dir.resolve("not-a-run"));
+        Cli.run("train", "--resume", notARun.toString()).assertUserError("not-a-run", "config.json");
+    }
+
+    /** Copies the shared run, lets {@code edit} change its config.json, and evaluates it. */
+    @SuppressWarnings("unchecked")
+    private Cli evalWithConfig(Consumer<Map<String, Object>> edit) throws IOException {
+        Path copy = Files.createTempDirectory(dir, "edited");
+        try (Stream<Path> files = Files.list(run)) {
+            for (Path f : files.toList()) {
+                Files.copy(f, copy.resolve(f.getFileName()));
+            }
+        }
+        Map<String, Object> cfg = (Map<String, Object>) Json.parse(Files.readString(copy.resolve("config.json")));
+        edit.accept(cfg);
+        Files.writeString(copy.resolve("config.json"), Json.write(cfg));
+        return Cli.run("eval", "--model", copy.toString());
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> model(Map<String, Object> cfg) {
+        return (Map<String, Object>) cfg.get("model");
+    }
+
+    @Test
+    void configWithWrongTypesUnknownActivationNegativeSizes() throws IOException {
+        evalWithConfig(c -> model(c).put("input_size", "four")).assertUserError("config.json", "model.input_size", "four");
+        evalWithConfig(c -> model(c).put("activation", "swishy")).assertUserError("config.json", "model.activation", "swishy");
+        evalWithConfig(c -> model(c).put("hidden_sizes", List.of(-8L)))
+                .assertUserError("config.json", "model.hidden_sizes[0]", "-8");
+        evalWithConfig(c -> model(c).put("output_size", -3L)).assertUserError("config.json", "model.output_size", "-3");
+        evalWithConfig(c -> c.put("model", List.of())).assertUserError("config.json", "model", "object");
+        evalWithConfig(c -> c.remove("loss")).assertUserError("config.json", "loss", "missing");
+        evalWithConfig(c -> c.put("loss", "hinge")).assertUserError("config.json", "loss", "hinge");
+        evalWithConfig(c -> c.put("training", Map.of("epochs", 1L))).assertUserError("config.json", "training.");
+    }
+
+    @Test
+    void configThatIsNotJson() throws IOException {
+        Path copy = Files.createDirectories(dir.resolve("broken"));
+        Files.writeString(copy.resolve("config.json"), "{\"format\": \"jgrad-run\",");
+        Cli.run("eval", "--model", copy.toString()).assertUserError("config.json");
+        Cli.run("inspect", copy.toString()).assertUserError("config.json");
+    }
+
+    @Test
+    void initWhoseShapesDoNotFit() throws IOException {
+        Map<String, Tensor> tensors = new LinkedHashMap<>();
+        tensors.put("0.weight", Tensor.zeros(5, 4)); // --layers 4 needs [4, 4]
+        tensors.put("0.bias", Tensor.zeros(4));
+        tensors.put("2.weight", Tensor.zeros(3, 4));
+        tensors.put("2.bias", Tensor.zeros(3));
+        Path init = dir.resolve("init.safetensors");
+        Safetensors.write(init, tensors, Map.of());
+        train(blobs, "--init", init.toString()).assertUserError("init.safetensors", "0.weight", "[5, 4]", "[4, 4]");
+        train(blobs, "--init", dir.resolve("absent.safetensors").toString()).assertUserError("absent.safetensors");
+    }
+
+    @Test
+    void evalPredictInspectOnMissingPaths() {
+        Path nowhere = dir.resolve("nowhere");
+        Cli.run("eval", "--model", nowhere.toString()).assertUserError("nowhere");
+        Cli.run("eval", "--model", run.toString(), "--data", nowhere.resolve("x.csv").toString()).assertUserError("x.csv");
+        Cli.run("predict", "--model", nowhere.toString(), "--csv", blobs.toString()).assertUserError("nowhere");
+        Cli.run("predict", "--model", run.toString(), "--csv", nowhere.resolve("f.csv").toString()).assertUserError("f.csv");
+        Cli.run("predict", "--model", run.toString(), "--idx", nowhere.resolve("i.idx").toString()).assertUserError("i.idx");
+        Cli.run("predict", "--model", run.toString(), nowhere.resolve("digit.png").toString()).assertUserError("digit.png");
+        Cli.run("inspect", nowhere.toString()).assertUserError("nowhere");
+    }
+
+    @Test
+    void predictInputsThatDoNotFitTheModel() throws IOException {
+        // blobs.csv has 5 columns (4 features and the label); the model takes 4
+        Cli.run("predict", "--model", run.toString(), "--csv", blobs.toString()).assertUserError("5", "4");
+        Cli.run("predict", "--model", run.toString()).assertUserError("exactly one");
+        Path notImage = Files.writeString(dir.resolve("digit.png"), "not a png");
+        // a 4-input model is a 2x2 image
+        Cli.run("predict", "--model", run.toString(), notImage.toString()).assertUserError("digit.png", "image");
+    }
+
+    @Test
+    void unknownFlagOrSubcommand() {
+        Cli r = Cli.run("train", "--epoch", "3");
+        assertEquals(2, r.exitCode());
+        assertTrue(r.err().contains("--epoch"), r.err());
+        assertFalse(r.err().contains("\tat "), r.err());
+        assertEquals(2, Cli.run("frobnicate").exitCode());
+        assertEquals(2, Cli.run("train", "--epochs", "many").exitCode());
+    }
+
+    @Test
+    void failedRunLeavesNoTemporaryFiles() throws IOException {
+        Path out = dir.resolve("out");
+        // fails after the output directory is created: the schedule is parsed when training starts
+        train(blobs, "--schedule", "bogus").assertUserError("--schedule");
+        // fails in the data: the output directory must not be touched at all
+        Path csv = Files.writeString(dir.resolve("bad.csv"), "a,b,label\n1,2,0\n3,x,1\n");
+        train(csv).assertUserError("bad.csv");
+        if (Files.exists(out)) {
+            try (Stream<Path> files = Files.walk(out)) {
+                List<Path> left = files.filter(Files::isRegularFile).toList();
+                assertEquals(List.of(), left, "a failed run left files in --out");
+            }
+        }
+        // a run that fails while an earlier run's checkpoint is there keeps it intact and adds no temp files
+        Path good = dir.resolve("good");
+        assertEquals(0, Cli.run("train", "--data", blobs.toString(), "--layers", "4", "--epochs", "1", "--threads", "1",
+                "--no-report", "--out", good.toString()).exitCode());
+        byte[] model = Files.readAllBytes(good.resolve("model.safetensors"));
+        Cli.run("train", "--data", blobs.toString(), "--layers", "4", "--epochs", "1", "--threads", "1", "--no-report",
+                "--out", good.toString(), "--optimizer", "bogus").assertUserError("--optimizer");
+        assertArrayEquals(model, Files.readAllBytes(good.resolve("model.safetensors")));
+        try (Stream<Path> files = Files.walk(dir)) {
+            List<Path> tmp = files.filter(p -> p.getFileName().toString().endsWith(".tmp")).toList();
+            assertEquals(List.of(), tmp, "temporary files left behind");
+        }
+    }
+}
