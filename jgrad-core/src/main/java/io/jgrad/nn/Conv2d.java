@@ -15,9 +15,6 @@ import java.util.Arrays;
  * the weight drawn first, in row-major order.
  */
 public class Conv2d extends Module {
-    /** Seed of the generator used by the constructors that take none. */
-    public static final long DEFAULT_SEED = 42;
-
     private final int in;
     private final int out;
     private final int kernel;
@@ -27,14 +24,14 @@ public class Conv2d extends Module {
     private final int groups;
     private final boolean hasBias;
 
-    /** A k x k convolution with stride 1, no padding and a bias, initialised from {@code new Generator(DEFAULT_SEED)}. */
+    /** A k x k convolution with stride 1, no padding and a bias, initialised from {@link Generator#defaultGenerator()}. */
     public Conv2d(int in, int out, int kernel) {
         this(in, out, kernel, 1, 0);
     }
 
-    /** A k x k convolution with a bias, initialised from {@code new Generator(DEFAULT_SEED)}. */
+    /** A k x k convolution with a bias, initialised from {@link Generator#defaultGenerator()}. */
     public Conv2d(int in, int out, int kernel, int stride, int padding) {
-        this(in, out, kernel, stride, padding, 1, 1, true, new Generator(DEFAULT_SEED));
+        this(in, out, kernel, stride, padding, 1, 1, true, Generator.defaultGenerator());
     }
 
     /**

@@ -14,9 +14,9 @@ public class Dropout2d extends Module {
     private final double p;
     private final Generator gen;
 
-    /** Channel dropout with probability p, masks drawn from {@code new Generator(Dropout.DEFAULT_SEED)}. */
+    /** Channel dropout with probability p, masks drawn from {@link Generator#defaultGenerator()}. */
     public Dropout2d(double p) {
-        this(p, new Generator(Dropout.DEFAULT_SEED));
+        this(p, Generator.defaultGenerator());
     }
 
     /** Channel dropout with probability p in [0, 1), masks drawn from gen (advanced on every training forward). */
