@@ -1,6 +1,7 @@
 package io.jgrad.cli;
 
 import io.jgrad.io.JgradFormatException;
+import io.jgrad.train.TrainingDivergedException;
 import java.io.PrintWriter;
 import java.nio.file.NoSuchFileException;
 import picocli.CommandLine;
@@ -59,7 +60,7 @@ public final class Main implements Runnable {
         });
         cmd.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
             PrintWriter err = commandLine.getErr();
-            if (ex instanceof UserError || ex instanceof JgradFormatException) {
+            if (ex instanceof UserError || ex instanceof JgradFormatException || ex instanceof TrainingDivergedException) {
                 err.println("jgrad " + commandLine.getCommandName() + ": " + ex.getMessage());
                 return 2;
             }

@@ -61,7 +61,7 @@ final class TwoNeuronCommand implements Callable<Integer> {
     @Option(names = "--b2", description = "Initial bias of the output neuron (default: ${DEFAULT-VALUE}).", defaultValue = "0.1")
     double b2;
 
-    @Option(names = {"--lr", "--learning-rate"}, description = "Learning rate of gradient descent (default: ${DEFAULT-VALUE}).", defaultValue = "0.5")
+    @Option(names = "--lr", description = "Learning rate of gradient descent (default: ${DEFAULT-VALUE}).", defaultValue = "0.5")
     double lr;
 
     @Option(names = "--steps", description = "Number of forward/backward/update steps (default: ${DEFAULT-VALUE}).", defaultValue = "1")

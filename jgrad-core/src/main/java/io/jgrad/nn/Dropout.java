@@ -10,15 +10,12 @@ import io.jgrad.tensor.Tensor;
  * below p), so a seed fixes the masks.
  */
 public class Dropout extends Module {
-    /** Seed of the generator used by {@link #Dropout(double)}. */
-    public static final long DEFAULT_SEED = 42;
-
     private final double p;
     private final Generator gen;
 
-    /** Dropout with probability p, masks drawn from {@code new Generator(DEFAULT_SEED)}. */
+    /** Dropout with probability p, masks drawn from {@code Generator.defaultGenerator()}. */
     public Dropout(double p) {
-        this(p, new Generator(DEFAULT_SEED));
+        this(p, Generator.defaultGenerator());
     }
 
     /** Dropout with probability p in [0, 1), masks drawn from gen (advanced on every training forward). */

@@ -10,25 +10,24 @@ import java.util.Arrays;
  *
  * <p>Initialisation is PyTorch's: W ~ U(-1/sqrt(in), 1/sqrt(in)) (kaiming_uniform with a = sqrt(5)) and
  * b ~ U(-1/sqrt(in), 1/sqrt(in)), W drawn first, both in row-major order. Without a generator, each layer draws
- * from a fresh {@code new Generator(DEFAULT_SEED)}, so construction is deterministic (and two layers of the same
- * shape start equal); pass one shared generator to give every layer its own values.
+ * from the process-wide {@link Generator#defaultGenerator()} (seeded with {@link Generator#DEFAULT_SEED}; reset it
+ * with {@link Generator#manualSeed}), so layers differ from each other and a program gets the same weights on
+ * every run; pass a generator to control it explicitly.
  */
 public class Linear extends Module {
-    /** Seed of the generator used by the constructors that take none. */
-    public static final long DEFAULT_SEED = 42;
 
     private final int in;
     private final int out;
     private final boolean hasBias;
 
-    /** A layer with bias, initialised from {@code new Generator(DEFAULT_SEED)}. */
+    /** A layer with bias, initialised from {@code Generator.defaultGenerator()}. */
     public Linear(int in, int out) {
         this(in, out, true);
     }
 
-    /** A layer with or without bias, initialised from {@code new Generator(DEFAULT_SEED)}. */
+    /** A layer with or without bias, initialised from {@code Generator.defaultGenerator()}. */
     public Linear(int in, int out, boolean bias) {
-        this(in, out, bias, new Generator(DEFAULT_SEED));
+        this(in, out, bias, Generator.defaultGenerator());
     }
 
     /** A layer initialised from {@code gen}. Modified: gen (advanced by in*out (+ out) draws). */

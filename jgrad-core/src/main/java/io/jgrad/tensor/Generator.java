@@ -9,6 +9,10 @@ package io.jgrad.tensor;
  * let a checkpoint save and restore the exact position in the stream.
  */
 public final class Generator {
+    /** Seed of the process-wide default generator until {@link #manualSeed} changes it. */
+    public static final long DEFAULT_SEED = 42;
+    private static final Generator DEFAULT = new Generator(DEFAULT_SEED);
+
     private long s0, s1, s2, s3;
     private double spareNormal;
     private boolean hasSpare;
@@ -20,6 +24,20 @@ public final class Generator {
         s1 = splitMix(x += 0x9E3779B97F4A7C15L);
         s2 = splitMix(x += 0x9E3779B97F4A7C15L);
         s3 = splitMix(x + 0x9E3779B97F4A7C15L);
+    }
+
+    /**
+     * The process-wide generator that layers use when none is passed (as PyTorch's global generator): each
+     * new layer draws its own numbers from it, so two layers of the same shape start different, and a
+     * program that builds its layers in the same order gets the same weights on every run.
+     */
+    public static Generator defaultGenerator() {
+        return DEFAULT;
+    }
+
+    /** Restarts the default generator at {@code seed} (as torch.manual_seed). Modified: the default generator. */
+    public static void manualSeed(long seed) {
+        DEFAULT.setState(new Generator(seed).state());
     }
 
     private static long splitMix(long z) {

@@ -17,7 +17,8 @@ import java.util.Arrays;
  *
  * <p>The math of each op, and its derivative beside it, lives in one small package-private class per
  * concept: {@link ElementwiseOps}, {@link ReduceOps}, {@link ShapeOps}, {@link LinalgOps},
- * {@link IndexOps}, {@link SoftmaxOps}. This class is the front door that delegates to them.
+ * {@link IndexOps}, {@link SoftmaxOps}, {@link ConvOps}, {@link PoolOps}. This class is the front door that
+ * delegates to them.
  */
 public final class Tensor {
     final DType dtype;
@@ -619,6 +620,27 @@ public final class Tensor {
     public Tensor softmax(int dim) { return SoftmaxOps.softmax(this, dim); }
     /** log softmax along {@code dim}: x_i - log sum_j e^x_j, computed stably. */
     public Tensor logSoftmax(int dim) { return SoftmaxOps.logSoftmax(this, dim); }
+
+    // ---------------------------------------------------------------- convolution and pooling (NCHW)
+
+    /**
+     * 2-D convolution (cross-correlation, as PyTorch's conv2d) of input [N, C, H, W] with weight
+     * [O, C/groups, kH, kW] and optional bias [O] (null for none): y[n, o, i, j] = b[o] + sum over the channels c
+     * of o's group and the kernel offsets of w[o, c, ki, kj] * x[n, c, i*stride - padding + ki*dilation,
+     * j*stride - padding + kj*dilation], zero outside the image. Output [N, O, Ho, Wo] with
+     * Ho = floor((H + 2 padding - dilation (kH - 1) - 1) / stride) + 1, Wo alike.
+     */
+    public static Tensor conv2d(Tensor input, Tensor weight, Tensor bias, int stride, int padding, int dilation,
+                                int groups) {
+        return ConvOps.conv2d(input, weight, bias, stride, padding, dilation, groups);
+    }
+
+    /** Max over kernel x kernel windows of [N, C, H, W], padding never chosen; gradient to each window's first max. */
+    public Tensor maxPool2d(int kernel, int stride, int padding) { return PoolOps.maxPool2d(this, kernel, stride, padding); }
+    /** Mean over kernel x kernel windows of [N, C, H, W]; zero padding counts in the divisor (count_include_pad). */
+    public Tensor avgPool2d(int kernel, int stride, int padding) { return PoolOps.avgPool2d(this, kernel, stride, padding); }
+    /** Mean over the windows [floor(i H / outH), ceil((i+1) H / outH)) (columns alike) giving [N, C, outH, outW]. */
+    public Tensor adaptiveAvgPool2d(int outH, int outW) { return PoolOps.adaptiveAvgPool2d(this, outH, outW); }
 
     // ---------------------------------------------------------------- in place (not recorded)
 

@@ -1,0 +1,190 @@
+package io.jgrad.tensor;
+
+/**
+ * 2-D convolution over NCHW tensors (PyTorch's conv2d, which is a cross-correlation), forward and backward side
+ * by side. With x [N, C, H, W], weight [O, C/G, kH, kW] and G groups:
+ * y[n, o, i, j] = b[o] + sum_{c in group(o), ki, kj} w[o, c, ki, kj] * x[n, c, i*s - p + ki*d, j*s - p + kj*d],
+ * zero outside the image, with Ho = floor((H + 2p - d(kH - 1) - 1) / s) + 1 (Wo alike).
+ *
+ * <p>Computed as GEMMs: the batch (in chunks that keep the buffer bounded) is unfolded by im2col into columns
+ * cols [C*kH*kW, n*Ho*Wo], and per group Y_g = W_g cols_g. The backward pass unfolds again instead of keeping
+ * the columns alive between passes: dW_g = dY_g cols_g^T, dcols_g = W_g^T dY_g folded back by col2im (adding
+ * where windows overlap), and db = sum of dY over N, Ho, Wo.
+ */
+final class ConvOps {
+    private ConvOps() {}
+
+    /** Most elements of the column buffer; larger batches are processed in chunks of samples. */
+    static final int MAX_COLUMN_ELEMENTS = 1 << 22;
+
+    /** The sizes of one convolution. */
+    private record Geometry(int n, int c, int h, int w, int o, int kH, int kW, int s, int p, int d, int groups,
+                            int ho, int wo) {
+        int cg() { return c / groups; }
+        int og() { return o / groups; }
+        int kg() { return cg() * kH * kW; }
+        int plane() { return ho * wo; }
+        /** Samples per chunk: as many as fit in the column buffer, at least one. */
+        int chunk() { return (int) Math.max(1, Math.min(n, MAX_COLUMN_ELEMENTS / Math.max(1L, (long) c * kH * kW * plane()))); }
+    }
+
+    static Tensor conv2d(Tensor x, Tensor w, Tensor b, int stride, int padding, int dilation, int groups) {
+        Geometry g = check(x, w, b, stride, padding, dilation, groups);
+        DType t = DType.promote(x.dtype, w.dtype);
+        if (b != null) {
+            t = DType.promote(t, b.dtype);
+        }
+        Tensor xc, wc, bc;
+        try (var scope = Tensor.noGrad()) {
+            xc = x.to(t).contiguous();
+            wc = w.to(t).contiguous();
+            bc = b == null ? null : b.to(t).contiguous();
+        }
+        Tensor y = Tensor.empty(t, new int[] {g.n, g.o, g.ho, g.wo});
+        int chunk = g.chunk(), ld = chunk * g.plane();
+        Tensor cols = Tensor.empty(t, new int[] {g.c * g.kH * g.kW, ld});
+        Tensor tmp = Tensor.empty(t, new int[] {g.o, ld});
+        for (int n0 = 0; n0 < g.n; n0 += chunk) {
+            int count = Math.min(chunk, g.n - n0);
+            unfold(g, xc, n0, count, cols, ld);
+            int m = count * g.plane();
+            for (int gr = 0; gr < g.groups; gr++) {
+                Backends.current().gemm(1.0, rows(wc, gr * g.og(), g.og(), g.kg(), g.kg()),
+                        rows(cols, gr * g.kg(), g.kg(), m, ld), 0.0, rows(tmp, gr * g.og(), g.og(), m, ld));
+            }
+            // tmp is [O, count*Ho*Wo]; y wants [count, O, Ho*Wo]
+            for (int i = 0; i < count; i++) {
+                for (int oc = 0; oc < g.o; oc++) {
+                    int src = oc * ld + i * g.plane(), dst = ((n0 + i) * g.o + oc) * g.plane();
+                    double bias = bc == null ? 0 : bc.getFlat(oc);
+                    if (t == DType.FLOAT32) {
+                        float fb = (float) bias;
+                        for (int q = 0; q < g.plane(); q++) {
+                            y.f[dst + q] = tmp.f[src + q] + fb;
+                        }
+                    } else {
+                        for (int q = 0; q < g.plane(); q++) {
+                            y.d[dst + q] = tmp.d[src + q] + bias;
+                        }
+                    }
+                }
+            }
+        }
+        return Autograd.record("conv2d", y, gy -> backward(g, xc, wc, gy, x.requiresGrad, w.requiresGrad,
+                b != null && b.requiresGrad), x, w, b);
+    }
+
+    private static Tensor[] backward(Geometry g, Tensor xc, Tensor wc, Tensor gy, boolean needX, boolean needW,
+                                     boolean needB) {
+        DType t = xc.dtype;
+        Tensor gc = gy.to(t).contiguous();
+        Tensor gx = needX ? Tensor.empty(t, xc.shape) : null;
+        Tensor gw = needW ? Tensor.empty(t, wc.shape) : null;
+        Tensor gb = needB ? Tensor.empty(t, new int[] {g.o}) : null;
+        int chunk = g.chunk(), ld = chunk * g.plane();
+        Tensor cols = Tensor.empty(t, new int[] {g.c * g.kH * g.kW, ld});
+        Tensor tmp = Tensor.empty(t, new int[] {g.o, ld});
+        for (int n0 = 0; n0 < g.n; n0 += chunk) {
+            int count = Math.min(chunk, g.n - n0), m = count * g.plane();
+            // dY of the chunk laid out as the forward's tmp: [O, count*Ho*Wo]
+            for (int i = 0; i < count; i++) {
+                for (int oc = 0; oc < g.o; oc++) {
+                    int src = gc.offset + ((n0 + i) * g.o + oc) * g.plane(), dst = oc * ld + i * g.plane();
+                    if (t == DType.FLOAT32) {
+                        System.arraycopy(gc.f, src, tmp.f, dst, g.plane());
+                    } else {
+                        System.arraycopy(gc.d, src, tmp.d, dst, g.plane());
+                    }
+                }
+            }
+            if (needB) {
+                for (int oc = 0; oc < g.o; oc++) {
+                    double sum = 0;
+                    for (int q = 0; q < m; q++) {
+                        sum += tmp.getFlat(oc * ld + q);
+                    }
+                    gb.setFlat(oc, gb.getFlat(oc) + sum);
+                }
+            }
+            if (needW) {
+                unfold(g, xc, n0, count, cols, ld);
+                for (int gr = 0; gr < g.groups; gr++) {
+                    Tensor colsT = rows(cols, gr * g.kg(), g.kg(), m, ld);
+                    colsT = colsT.view(new int[] {m, g.kg()}, new int[] {1, ld}, colsT.offset);
+                    Backends.current().gemm(1.0, rows(tmp, gr * g.og(), g.og(), m, ld), colsT, 1.0,
+                            rows(gw, gr * g.og(), g.og(), g.kg(), g.kg()));
+                }
+            }
+            if (needX) {
+                for (int gr = 0; gr < g.groups; gr++) {
+                    Tensor wg = rows(wc, gr * g.og(), g.og(), g.kg(), g.kg());
+                    Tensor wT = wg.view(new int[] {g.kg(), g.og()}, new int[] {1, g.kg()}, wg.offset);
+                    Backends.current().gemm(1.0, wT, rows(tmp, gr * g.og(), g.og(), m, ld), 0.0,
+                            rows(cols, gr * g.kg(), g.kg(), m, ld));
+                }
+                fold(g, cols, n0, count, gx, ld);
+            }
+        }
+        return new Tensor[] {gx, gw, gb};
+    }
+
+    /** Rows [start, start + count) of a row-major matrix with row stride ld, as a [count, cols] view. */
+    private static Tensor rows(Tensor m, int start, int count, int cols, int ld) {
+        return m.view(new int[] {count, cols}, new int[] {ld, 1}, m.offset + start * ld);
+    }
+
+    private static void unfold(Geometry g, Tensor xc, int n0, int count, Tensor cols, int ld) {
+        int image = g.c * g.h * g.w;
+        for (int i = 0; i < count; i++) {
+            int xOff = xc.offset + (n0 + i) * image, colOff = i * g.plane();
+            if (xc.dtype == DType.FLOAT32) {
+                FloatConvKernels.im2col(xc.f, xOff, g.c, g.h, g.w, g.kH, g.kW, g.s, g.p, g.d, g.ho, g.wo, cols.f, colOff, ld);
+            } else {
+                DoubleConvKernels.im2col(xc.d, xOff, g.c, g.h, g.w, g.kH, g.kW, g.s, g.p, g.d, g.ho, g.wo, cols.d, colOff, ld);
+            }
+        }
+    }
+
+    private static void fold(Geometry g, Tensor cols, int n0, int count, Tensor gx, int ld) {
+        int image = g.c * g.h * g.w;
+        for (int i = 0; i < count; i++) {
+            int xOff = (n0 + i) * image, colOff = i * g.plane();
+            if (gx.dtype == DType.FLOAT32) {
+                FloatConvKernels.col2im(cols.f, colOff, ld, g.c, g.h, g.w, g.kH, g.kW, g.s, g.p, g.d, g.ho, g.wo, gx.f, xOff);
+            } else {
+                DoubleConvKernels.col2im(cols.d, colOff, ld, g.c, g.h, g.w, g.kH, g.kW, g.s, g.p, g.d, g.ho, g.wo, gx.d, xOff);
+            }
+        }
+    }
+
+    private static Geometry check(Tensor x, Tensor w, Tensor b, int s, int p, int d, int groups) {
+        if (x.shape.length != 4 || w.shape.length != 4) {
+            throw new IllegalArgumentException("conv2d: input must be [N, C, H, W] and weight [O, C/groups, kH, kW], got "
+                    + Shapes.str(x.shape) + " and " + Shapes.str(w.shape));
+        }
+        if (s < 1 || p < 0 || d < 1 || groups < 1) {
+            throw new IllegalArgumentException("conv2d: need stride >= 1, padding >= 0, dilation >= 1, groups >= 1, got"
+                    + " stride=" + s + ", padding=" + p + ", dilation=" + d + ", groups=" + groups);
+        }
+        int n = x.shape[0], c = x.shape[1], h = x.shape[2], wd = x.shape[3];
+        int o = w.shape[0], kH = w.shape[2], kW = w.shape[3];
+        if (c % groups != 0 || o % groups != 0) {
+            throw new IllegalArgumentException("conv2d: input channels " + c + " and output channels " + o
+                    + " must both be divisible by groups=" + groups);
+        }
+        if (w.shape[1] * groups != c) {
+            throw new IllegalArgumentException("conv2d: input " + Shapes.str(x.shape) + " has " + c + " channels, weight "
+                    + Shapes.str(w.shape) + " with groups=" + groups + " expects " + w.shape[1] * groups);
+        }
+        if (b != null && (b.shape.length != 1 || b.shape[0] != o)) {
+            throw new IllegalArgumentException("conv2d: bias has shape " + Shapes.str(b.shape) + ", expected [" + o + "]");
+        }
+        int ho = (h + 2 * p - d * (kH - 1) - 1) / s + 1, wo = (wd + 2 * p - d * (kW - 1) - 1) / s + 1;
+        if (h + 2 * p < d * (kH - 1) + 1 || wd + 2 * p < d * (kW - 1) + 1 || kH < 1 || kW < 1) {
+            throw new IllegalArgumentException("conv2d: input " + Shapes.str(x.shape) + " padded by " + p + " is "
+                    + (h + 2 * p) + "x" + (wd + 2 * p) + ", smaller than the kernel " + kH + "x" + kW + " dilated by " + d
+                    + " (" + (d * (kH - 1) + 1) + "x" + (d * (kW - 1) + 1) + "); use a larger input or more padding");
+        }
+        return new Geometry(n, c, h, wd, o, kH, kW, s, p, d, groups, ho, wo);
+    }
+}

@@ -1,0 +1,189 @@
+package io.jgrad.tensor;
+
+/**
+ * Plain-Java float32 kernels of the sliding-window ops on NCHW images: im2col/col2im for convolution, and the
+ * pooling windows. Arrays are contiguous; "plane" means one [H, W] channel of one sample. Output index
+ * (oh, ow) sees input rows ih = oh * s - p + ki * d, and a row or column outside [0, H) x [0, W) is padding.
+ *
+ * <p>{@code DoubleConvKernels} is generated from this file by {@code scripts/gen-double-kernels.sh}: edit this one.
+ */
+final class FloatConvKernels {
+    private FloatConvKernels() {}
+
+    /** First output index o with o * s - p + off >= 0, i.e. whose input index is not in the leading padding. */
+    private static int firstInside(int off, int s, int p) {
+        int start = p - off;
+        return start <= 0 ? 0 : (start + s - 1) / s;
+    }
+
+    /** One past the last output index o with o * s - p + off < size (clamped to [lo, out]). */
+    private static int endInside(int off, int s, int p, int size, int lo, int out) {
+        int limit = size + p - off; // o * s < limit
+        int end = limit <= 0 ? 0 : (limit + s - 1) / s;
+        return Math.max(lo, Math.min(out, end));
+    }
+
+    /**
+     * Unfolds one image x[C, H, W] (at xOff) into columns: row (c * kH + ki) * kW + kj, column oh * Wo + ow of
+     * cols (row stride ld, starting at colOff) holds x[c, oh*s - p + ki*d, ow*s - p + kj*d], or 0 in the padding.
+     * Modified: cols.
+     */
+    static void im2col(float[] x, int xOff, int channels, int h, int w, int kH, int kW, int s, int p, int d,
+                       int ho, int wo, float[] cols, int colOff, int ld) {
+        int row = 0;
+        for (int c = 0; c < channels; c++) {
+            int plane = xOff + c * h * w;
+            for (int ki = 0; ki < kH; ki++) {
+                for (int kj = 0; kj < kW; kj++, row++) {
+                    int base = colOff + row * ld;
+                    int owLo = firstInside(kj * d, s, p), owHi = endInside(kj * d, s, p, w, owLo, wo);
+                    for (int oh = 0; oh < ho; oh++) {
+                        int ih = oh * s - p + ki * d;
+                        int dst = base + oh * wo;
+                        if (ih < 0 || ih >= h) {
+                            java.util.Arrays.fill(cols, dst, dst + wo, 0f);
+                            continue;
+                        }
+                        java.util.Arrays.fill(cols, dst, dst + owLo, 0f);
+                        java.util.Arrays.fill(cols, dst + owHi, dst + wo, 0f);
+                        int src = plane + ih * w + owLo * s - p + kj * d;
+                        if (s == 1 && owHi > owLo) {
+                            System.arraycopy(x, src, cols, dst + owLo, owHi - owLo);
+                        } else {
+                            for (int ow = owLo; ow < owHi; ow++, src += s) {
+                                cols[dst + ow] = x[src];
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** The adjoint of {@link #im2col}: adds every column entry back onto the input element it came from. Modified: x. */
+    static void col2im(float[] cols, int colOff, int ld, int channels, int h, int w, int kH, int kW, int s, int p,
+                       int d, int ho, int wo, float[] x, int xOff) {
+        int row = 0;
+        for (int c = 0; c < channels; c++) {
+            int plane = xOff + c * h * w;
+            for (int ki = 0; ki < kH; ki++) {
+                for (int kj = 0; kj < kW; kj++, row++) {
+                    int base = colOff + row * ld;
+                    int owLo = firstInside(kj * d, s, p), owHi = endInside(kj * d, s, p, w, owLo, wo);
+                    for (int oh = 0; oh < ho; oh++) {
+                        int ih = oh * s - p + ki * d;
+                        if (ih < 0 || ih >= h) {
+                            continue;
+                        }
+                        int src = base + oh * wo;
+                        int dst = plane + ih * w + owLo * s - p + kj * d;
+                        for (int ow = owLo; ow < owHi; ow++, dst += s) {
+                            x[dst] += cols[src + ow];
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Max over each window of each plane; arg receives the in-plane index (ih * W + iw) of the first maximum in
+     * row-major window order (a NaN wins, as in PyTorch). Padding never wins. Modified: y, arg.
+     */
+    static void maxPool(float[] x, int xOff, int planes, int h, int w, int kH, int kW, int sH, int sW, int pH, int pW,
+                        int ho, int wo, float[] y, int[] arg) {
+        for (int pl = 0; pl < planes; pl++) {
+            int plane = xOff + pl * h * w, out = pl * ho * wo;
+            for (int oh = 0; oh < ho; oh++) {
+                int hs = Math.max(oh * sH - pH, 0), he = Math.min(oh * sH - pH + kH, h);
+                for (int ow = 0; ow < wo; ow++) {
+                    int ws = Math.max(ow * sW - pW, 0), we = Math.min(ow * sW - pW + kW, w);
+                    float best = Float.NEGATIVE_INFINITY;
+                    int at = hs * w + ws;
+                    for (int ih = hs; ih < he; ih++) {
+                        for (int iw = ws; iw < we; iw++) {
+                            float v = x[plane + ih * w + iw];
+                            if (v > best || Float.isNaN(v)) {
+                                best = v;
+                                at = ih * w + iw;
+                            }
+                        }
+                    }
+                    y[out + oh * wo + ow] = best;
+                    arg[out + oh * wo + ow] = at;
+                }
+            }
+        }
+    }
+
+    /** Routes each output gradient to the input element that won its window. Modified: gx. */
+    static void maxPoolBackward(float[] g, int gOff, int planes, int hw, int howo, int[] arg, float[] gx) {
+        for (int pl = 0; pl < planes; pl++) {
+            int plane = pl * hw, out = pl * howo;
+            for (int o = 0; o < howo; o++) {
+                gx[plane + arg[out + o]] += g[gOff + out + o];
+            }
+        }
+    }
+
+    /**
+     * Average over each window; the divisor counts the padding inside the window (count_include_pad, PyTorch's
+     * default): (min(hs + kH, H + pH) - hs) * (min(ws + kW, W + pW) - ws) with hs = oh * sH - pH. With forward
+     * false it is the backward instead: each g[o] / divisor is added to its window of x. Modified: y (or x).
+     */
+    static void avgPool(boolean forward, float[] x, int xOff, int planes, int h, int w, int kH, int kW, int sH, int sW,
+                        int pH, int pW, int ho, int wo, float[] y, int yOff) {
+        for (int pl = 0; pl < planes; pl++) {
+            int plane = xOff + pl * h * w, out = yOff + pl * ho * wo;
+            for (int oh = 0; oh < ho; oh++) {
+                int hs0 = oh * sH - pH, he0 = Math.min(hs0 + kH, h + pH);
+                int hs = Math.max(hs0, 0), he = Math.min(he0, h);
+                for (int ow = 0; ow < wo; ow++) {
+                    int ws0 = ow * sW - pW, we0 = Math.min(ws0 + kW, w + pW);
+                    int ws = Math.max(ws0, 0), we = Math.min(we0, w);
+                    int count = (he0 - hs0) * (we0 - ws0);
+                    windowAverage(forward, x, plane, w, hs, he, ws, we, count, y, out + oh * wo + ow);
+                }
+            }
+        }
+    }
+
+    /**
+     * Adaptive average: output (oh, ow) averages rows [floor(oh*H/Ho), ceil((oh+1)*H/Ho)) and the columns alike.
+     * With forward false it is the backward (see {@link #avgPool}). Modified: y (or x).
+     */
+    static void adaptiveAvgPool(boolean forward, float[] x, int xOff, int planes, int h, int w, int ho, int wo,
+                                float[] y, int yOff) {
+        for (int pl = 0; pl < planes; pl++) {
+            int plane = xOff + pl * h * w, out = yOff + pl * ho * wo;
+            for (int oh = 0; oh < ho; oh++) {
+                int hs = (int) ((long) oh * h / ho), he = (int) (((long) (oh + 1) * h + ho - 1) / ho);
+                for (int ow = 0; ow < wo; ow++) {
+                    int ws = (int) ((long) ow * w / wo), we = (int) (((long) (ow + 1) * w + wo - 1) / wo);
+                    windowAverage(forward, x, plane, w, hs, he, ws, we, (he - hs) * (we - ws), y, out + oh * wo + ow);
+                }
+            }
+        }
+    }
+
+    /** y[at] = sum of the window / count, or (backward) the window += y[at] / count. Modified: y (or x). */
+    private static void windowAverage(boolean forward, float[] x, int plane, int w, int hs, int he, int ws, int we,
+                                      int count, float[] y, int at) {
+        if (forward) {
+            float sum = 0f;
+            for (int ih = hs; ih < he; ih++) {
+                for (int iw = ws; iw < we; iw++) {
+                    sum += x[plane + ih * w + iw];
+                }
+            }
+            y[at] = sum / count;
+        } else {
+            float share = y[at] / count;
+            for (int ih = hs; ih < he; ih++) {
+                for (int iw = ws; iw < we; iw++) {
+                    x[plane + ih * w + iw] += share;
+                }
+            }
+        }
+    }
+}

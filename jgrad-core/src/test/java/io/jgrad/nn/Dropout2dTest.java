@@ -1,0 +1,57 @@
+package io.jgrad.nn;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import io.jgrad.tensor.DType;
+import io.jgrad.tensor.Generator;
+import io.jgrad.tensor.GradCheck;
+import io.jgrad.tensor.Tensor;
+import org.junit.jupiter.api.Test;
+
+/** Dropout2d drops whole channels, rescales the others, is the identity in eval mode, and differentiates. */
+class Dropout2dTest {
+    @Test
+    void dropsWholeChannelsAndScalesTheRest() {
+        Dropout2d d = new Dropout2d(0.5, new Generator(3));
+        Tensor x = Tensor.uniform(new Generator(1), 1, 2, 8, 16, 3, 4); // no zeros in the input
+        Tensor y = d.forward(x);
+        int dropped = 0;
+        for (int n = 0; n < 8; n++) {
+            for (int c = 0; c < 16; c++) {
+                boolean zero = y.get(n, c, 0, 0) == 0;
+                dropped += zero ? 1 : 0;
+                for (int i = 0; i < 3; i++) {
+                    for (int j = 0; j < 4; j++) {
+                        assertEquals(zero ? 0 : 2 * x.get(n, c, i, j), y.get(n, c, i, j), 1e-6);
+                    }
+                }
+            }
+        }
+        assertTrue(dropped > 30 && dropped < 98, "128 channels at p = 0.5, dropped " + dropped);
+        d.eval();
+        assertSame(x, d.forward(x));
+    }
+
+    @Test
+    void gradientWithAFixedMask() {
+        Generator gen = new Generator(9);
+        long[] start = gen.state();
+        Dropout2d d = new Dropout2d(0.3, gen);
+        Tensor x = Tensor.normal(DType.FLOAT64, new Generator(2), 0, 1, 3, 4, 2, 3).requiresGrad(true);
+        GradCheck.Result r = GradCheck.check(() -> {
+            gen.setState(start); // the same mask on every evaluation
+            return d.forward(x);
+        }, x);
+        assertTrue(r.passed(), r.toString());
+        x.zeroGrad(); // GradCheck leaves its own weighted gradient in x
+        gen.setState(start);
+        Tensor y = d.forward(x);
+        y.sum().backward();
+        for (int n = 0; n < 3; n++) {
+            for (int c = 0; c < 4; c++) {
+                double expect = y.get(n, c, 1, 2) == 0 ? 0 : 1 / 0.7;
+                assertEquals(expect, x.grad().get(n, c, 1, 2), 1e-12);
+            }
+        }
+    }
+}
