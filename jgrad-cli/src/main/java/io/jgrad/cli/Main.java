@@ -52,6 +52,9 @@ public final class Main implements Runnable {
     public static int execute(String... args) {
         CommandLine cmd = new CommandLine(new Main());
         cmd.setCaseInsensitiveEnumValuesAllowed(true);
+        // the descriptions are written as lines of up to 120 characters; picocli's default of 80 re-broke them mid-sentence
+        cmd.setUsageHelpWidth(HELP_WIDTH);
+        withVersion(cmd);
         cmd.setParameterExceptionHandler((ex, argv) -> {
             PrintWriter err = ex.getCommandLine().getErr();
             err.println(ex.getCommandLine().getCommandName() + ": " + ex.getMessage());
@@ -72,6 +75,17 @@ public final class Main implements Runnable {
             throw ex;
         });
         return cmd.execute(args);
+    }
+
+    /** Width of the help text: the longest line of a command's description or footer. */
+    static final int HELP_WIDTH = 120;
+
+    /** Gives every subcommand's --version the version of jgrad (picocli does not inherit the provider). */
+    private static void withVersion(CommandLine cmd) {
+        cmd.getCommandSpec().versionProvider(new Version());
+        for (CommandLine sub : cmd.getSubcommands().values()) {
+            withVersion(sub);
+        }
     }
 
     public static void main(String[] args) {

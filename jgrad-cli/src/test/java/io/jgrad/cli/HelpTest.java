@@ -1,0 +1,115 @@
+package io.jgrad.cli;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+import picocli.CommandLine;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
+
+/** {@code --help} of jgrad and of every subcommand exits 0 and reads like a man page. */
+class HelpTest {
+    /** Every command as its argument path, e.g. [] for jgrad, [example, two-neuron]. */
+    static Stream<List<String>> commands() {
+        List<List<String>> all = new ArrayList<>();
+        collect(new CommandLine(new Main()), new ArrayList<>(), all);
+        return all.stream();
+    }
+
+    private static void collect(CommandLine cmd, List<String> path, List<List<String>> all) {
+        all.add(List.copyOf(path));
+        for (Map.Entry<String, CommandLine> e : cmd.getSubcommands().entrySet()) {
+            if (!e.getKey().equals("help")) {
+                path.add(e.getKey());
+                collect(e.getValue(), path, all);
+                path.removeLast();
+            }
+        }
+    }
+
+    private static CommandSpec spec(List<String> path) {
+        CommandLine cmd = new CommandLine(new Main());
+        for (String name : path) {
+            cmd = cmd.getSubcommands().get(name);
+        }
+        return cmd.getCommandSpec();
+    }
+
+    /** The text of an annotation line as printed without colors: "@|bold EXAMPLES|@" reads "EXAMPLES". */
+    private static String plain(String markup) {
+        return markup.replaceAll("@\\|[\\w,]+ (.*?)\\|@", "$1").stripTrailing();
+    }
+
+    @ParameterizedTest(name = "jgrad {0} --help")
+    @MethodSource("commands")
+    void helpIsAManPage(List<String> path) {
+        List<String> args = new ArrayList<>(path);
+        args.add("--help");
+        Cli r = Cli.run(args.toArray(String[]::new));
+        assertEquals(0, r.exitCode(), r.err());
+        assertEquals("", r.err());
+        String help = r.out();
+        List<String> lines = Arrays.asList(help.split("\n", -1));
+        CommandSpec spec = spec(path);
+
+        // the header says what the command does, then the synopsis
+        assertTrue(spec.usageMessage().header().length > 0, "no header for " + path);
+        assertTrue(help.startsWith(plain(spec.usageMessage().header()[0])), help);
+        assertTrue(help.contains("Usage: " + spec.qualifiedName()), help);
+        // description and footer lines are printed as written, not re-broken in the middle of a sentence
+        List<String> authored = new ArrayList<>(Arrays.asList(spec.usageMessage().description()));
+        authored.addAll(Arrays.asList(spec.usageMessage().footer()));
+        assertTrue(authored.stream().anyMatch(s -> !s.isBlank()), "no description for " + path);
+        for (String line : authored) {
+            String text = plain(line);
+            if (!text.isBlank()) {
+                assertTrue(lines.stream().anyMatch(l -> l.stripTrailing().equals(text)),
+                        () -> "line broken or missing in the help of " + path + ":\n" + text + "\n--- help:\n" + help);
+            }
+        }
+        // every option is listed with its description
+        for (OptionSpec o : spec.options()) {
+            assertTrue(help.contains(o.longestName()), () -> o.longestName() + " missing:\n" + help);
+            assertTrue(o.description().length > 0 && !o.description()[0].isBlank(), o.longestName() + " has no description");
+        }
+        // a command that does something shows how to use it
+        if (spec.subcommands().isEmpty() || path.isEmpty()) {
+            assertTrue(lines.contains("EXAMPLES"), () -> "no EXAMPLES section in the help of " + path + ":\n" + help);
+        }
+    }
+
+    @ParameterizedTest(name = "jgrad help {0}")
+    @MethodSource("commands")
+    void helpCommandPrintsTheSameAsTheFlag(List<String> path) {
+        org.junit.jupiter.api.Assumptions.assumeTrue(path.size() == 1, "'jgrad help COMMAND' covers first-level commands");
+        Cli flag = Cli.run(path.getFirst(), "--help");
+        Cli viaHelp = Cli.run("help", path.getFirst());
+        assertEquals(0, viaHelp.exitCode(), viaHelp.err());
+        assertEquals(flag.out(), viaHelp.out());
+    }
+
+    @ParameterizedTest(name = "jgrad {0} --version")
+    @MethodSource("commands")
+    void versionNamesJgradAndJava(List<String> path) {
+        List<String> args = new ArrayList<>(path);
+        args.add("--version");
+        Cli r = Cli.run(args.toArray(String[]::new));
+        assertEquals(0, r.exitCode(), r.err());
+        assertTrue(r.out().startsWith("jgrad "), () -> "jgrad " + path + " --version printed: '" + r.out() + "'");
+        assertTrue(r.out().contains("Java " + Runtime.version().feature()), r.out());
+    }
+
+    @org.junit.jupiter.api.Test
+    void jgradAloneShowsItsUsage() {
+        Cli r = Cli.run();
+        assertEquals(0, r.exitCode(), r.err());
+        assertTrue(r.out().contains("Usage: jgrad"), r.out());
+        assertTrue(r.out().contains("Commands:"), r.out());
+    }
+}
