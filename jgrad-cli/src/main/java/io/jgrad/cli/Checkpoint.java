@@ -28,11 +28,18 @@ final class Checkpoint {
     static final String OPTIMIZER = "optimizer.safetensors";
     static final String METRICS = "metrics.csv";
 
-    static void save(Path dir, Module model, Optimizer opt, RunConfig cfg, List<EpochMetrics> metrics) {
+    /** Prefix of the learning-rate schedule's counters in the metadata of optimizer.safetensors. */
+    static final String SCHEDULER_PREFIX = "scheduler.";
+
+    static void save(Path dir, Module model, Optimizer opt, Map<String, Double> schedulerState, RunConfig cfg,
+                     List<EpochMetrics> metrics) {
         try {
             Map<String, String> meta = Map.of("format", "pt", "epoch", Integer.toString(cfg.epochsCompleted()), "producer", "jgrad");
             Safetensors.write(dir.resolve(MODEL), model.stateDict(), meta);
-            Safetensors.write(dir.resolve(OPTIMIZER), opt.stateDict(), meta);
+            Map<String, String> optMeta = new LinkedHashMap<>(meta);
+            // Double.toString reads back exactly, so a resumed schedule continues bit for bit
+            schedulerState.forEach((k, v) -> optMeta.put(SCHEDULER_PREFIX + k, Double.toString(v)));
+            Safetensors.write(dir.resolve(OPTIMIZER), opt.stateDict(), optMeta);
             MetricsCsv.write(dir.resolve(METRICS), metrics);
             cfg.write(dir);
         } catch (IOException e) {
@@ -62,6 +69,22 @@ final class Checkpoint {
         } catch (IllegalArgumentException e) {
             throw new JgradFormatException(file, "tensors", "does not fit the optimizer: " + e.getMessage());
         }
+    }
+
+    /** The schedule's counters saved by {@link #save} in the metadata of {@code file} (empty if none). */
+    static Map<String, Double> readSchedulerState(Path file) throws IOException {
+        Map<String, Double> state = new LinkedHashMap<>();
+        for (Map.Entry<String, String> e : Safetensors.read(file).metadata().entrySet()) {
+            if (e.getKey().startsWith(SCHEDULER_PREFIX)) {
+                String key = e.getKey().substring(SCHEDULER_PREFIX.length());
+                try {
+                    state.put(key, Double.parseDouble(e.getValue()));
+                } catch (NumberFormatException ex) {
+                    throw new JgradFormatException(file, "metadata '" + e.getKey() + "'", "\"" + e.getValue() + "\" is not a number");
+                }
+            }
+        }
+        return state;
     }
 
     /** The metrics of the first {@code epochs} epochs already in DIR/metrics.csv (when resuming), else none. */

@@ -17,7 +17,8 @@ import java.util.Map;
  * the optimizer, the training options, and how far training got (with the shuffling generator's state, so
  * that {@code --resume} continues exactly where the run stopped).
  */
-record RunConfig(NetworkSpec model, String task, int numClasses, String loss, String data, String targetColumn,
+record RunConfig(NetworkSpec model, String task, int numClasses, String loss, String data, String valData, double valSplit,
+                 String targetColumn,
                  double normMean, double normStd, String optimizer, double lr, double momentum, double weightDecay,
                  int batchSize, int epochs, long seed, boolean shuffle, double targetLoss, int patience, String schedule,
                  int epochsCompleted, long[] shuffleState) {
@@ -26,12 +27,12 @@ record RunConfig(NetworkSpec model, String task, int numClasses, String loss, St
     static final int FORMAT_VERSION = 1;
 
     RunConfig withProgress(int completed, long[] state) {
-        return new RunConfig(model, task, numClasses, loss, data, targetColumn, normMean, normStd, optimizer, lr, momentum,
+        return new RunConfig(model, task, numClasses, loss, data, valData, valSplit, targetColumn, normMean, normStd, optimizer, lr, momentum,
                 weightDecay, batchSize, epochs, seed, shuffle, targetLoss, patience, schedule, completed, state);
     }
 
     RunConfig withEpochs(int total) {
-        return new RunConfig(model, task, numClasses, loss, data, targetColumn, normMean, normStd, optimizer, lr, momentum,
+        return new RunConfig(model, task, numClasses, loss, data, valData, valSplit, targetColumn, normMean, normStd, optimizer, lr, momentum,
                 weightDecay, batchSize, total, seed, shuffle, targetLoss, patience, schedule, epochsCompleted, shuffleState);
     }
 
@@ -45,6 +46,8 @@ record RunConfig(NetworkSpec model, String task, int numClasses, String loss, St
         m.put("loss", loss);
         Map<String, Object> d = new LinkedHashMap<>();
         d.put("path", data);
+        d.put("val_data", valData);
+        d.put("val_split", valSplit);
         d.put("target_column", targetColumn);
         d.put("normalize_mean", normMean);
         d.put("normalize_std", normStd);
@@ -105,6 +108,12 @@ record RunConfig(NetworkSpec model, String task, int numClasses, String loss, St
         }
         Map<String, Object> d = ConfigFields.object(ConfigFields.require(m, "data", file, ""), file, "data");
         Object tc = d.get("target_column");
+        Object vd = d.get("val_data");
+        // absent in configs written before it was recorded: no split
+        double valSplit = d.containsKey("val_split") ? ConfigFields.number(d, "val_split", file, "data") : 0;
+        if (valSplit < 0 || valSplit >= 1) {
+            throw new JgradFormatException(file, "data.val_split", "expected a fraction in [0, 1), got " + valSplit);
+        }
         Map<String, Object> o = ConfigFields.object(ConfigFields.require(m, "optimizer", file, ""), file, "optimizer");
         Map<String, Object> t = ConfigFields.object(ConfigFields.require(m, "training", file, ""), file, "training");
         Map<String, Object> s = ConfigFields.object(ConfigFields.require(m, "state", file, ""), file, "state");
@@ -127,6 +136,7 @@ record RunConfig(NetworkSpec model, String task, int numClasses, String loss, St
         Object shuffle = t.get("shuffle");
         Object patience = t.get("patience");
         return new RunConfig(spec, task, numClasses, loss, ConfigFields.string(d, "path", file, "data"),
+                vd instanceof String vds ? vds : null, valSplit,
                 tc instanceof String str ? str : null,
                 ConfigFields.number(d, "normalize_mean", file, "data"), ConfigFields.number(d, "normalize_std", file, "data"),
                 ConfigFields.string(o, "name", file, "optimizer"), ConfigFields.number(o, "lr", file, "optimizer"),

@@ -9,18 +9,51 @@ import io.jgrad.optim.SGD;
 import io.jgrad.optim.StepLR;
 import io.jgrad.tensor.Tensor;
 import io.jgrad.train.Trainer;
+import java.util.Map;
 
 /** Parses --schedule values such as {@code step:10:0.5} into learning-rate schedules stepped once per epoch. */
 final class Schedules {
     private Schedules() {}
 
-    /** Installs the schedule {@code spec} on the trainer. Modified: trainer. */
-    static void apply(String spec, Optimizer opt, int epochs, Trainer trainer) {
+    /**
+     * Installs the schedule {@code spec} on the trainer and returns it (an {@link LrScheduler}, a
+     * {@link ReduceLROnPlateau}, or null for none), for {@link #state} and {@link #loadState}. Modified: trainer.
+     */
+    static Object apply(String spec, Optimizer opt, int epochs, Trainer trainer) {
         Object s = create(spec, opt, epochs);
         if (s instanceof LrScheduler ls) {
             trainer.scheduler(ls);
         } else if (s instanceof ReduceLROnPlateau p) {
             trainer.scheduler(p);
+        }
+        return s;
+    }
+
+    /** The counters of a schedule returned by {@link #apply} (empty for none), saved with each checkpoint. */
+    static Map<String, Double> state(Object schedule) {
+        return switch (schedule) {
+            case LrScheduler ls -> ls.stateDict();
+            case ReduceLROnPlateau p -> p.stateDict();
+            case null, default -> Map.of();
+        };
+    }
+
+    /**
+     * Restores the counters saved by {@link #state}, so that a resumed run continues the schedule instead of
+     * restarting it from the decayed rate. Modified: schedule.
+     */
+    static void loadState(Object schedule, Map<String, Double> state) {
+        if (schedule == null) {
+            return;
+        }
+        try {
+            switch (schedule) {
+                case LrScheduler ls -> ls.loadStateDict(state);
+                case ReduceLROnPlateau p -> p.loadStateDict(state);
+                default -> throw new IllegalStateException("not a schedule: " + schedule);
+            }
+        } catch (IllegalArgumentException e) {
+            throw new UserError("the checkpoint has no state for --schedule: " + e.getMessage());
         }
     }
 

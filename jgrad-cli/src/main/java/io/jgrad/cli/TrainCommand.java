@@ -76,7 +76,7 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--activation", paramLabel = "NAME", description = "Hidden activation: " + Activations.HIDDEN_NAMES + " (default: relu).")
     String activation;
 
-    @Option(names = "--output-activation", paramLabel = "NAME", description = "Output activation: " + Activations.OUTPUT_NAMES + " (default: none).")
+    @Option(names = "--output-activation", paramLabel = "NAME", description = "Output activation: " + Activations.OUTPUT_NAMES + " (default: sigmoid for --loss bce, else none).")
     String outputActivation;
 
     @Option(names = "--loss", paramLabel = "NAME", description = "Loss: " + Losses.NAMES + " (default: cross-entropy; mse for numeric CSV targets).")
@@ -130,6 +130,24 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--no-report", description = "Skip report.html and its charts.")
     boolean noReport;
 
+    /**
+     * --output-activation, defaulting to sigmoid for --loss bce: BCE takes probabilities, and on raw scores it
+     * computes the log of negative numbers (clamped, so training "converges" to a meaningless negative loss).
+     */
+    private String outputActivationFor(String lossName) {
+        if (!lossName.equals("bce")) {
+            return outputActivation == null ? "none" : outputActivation;
+        }
+        if (outputActivation == null) {
+            return "sigmoid";
+        }
+        if (!outputActivation.trim().equalsIgnoreCase("sigmoid")) {
+            throw new UserError("--loss bce needs probabilities, but --output-activation " + outputActivation
+                    + " does not give values in [0, 1]; use --output-activation sigmoid, or --loss bce-logits on raw scores");
+        }
+        return outputActivation;
+    }
+
     @Override
     public Integer call() throws Exception {
         Backends.setThreads(threads == null ? Runtime.getRuntime().availableProcessors() : Flags.positive("--threads", threads));
@@ -142,7 +160,7 @@ final class TrainCommand implements Callable<Integer> {
             if (epochs != null) {
                 cfg = cfg.withEpochs(Flags.positive("--epochs", epochs));
             }
-            ds = DataSource.load(Path.of(cfg.data()), null, 0, cfg.targetColumn(), !cfg.task().equals("regression"), false, cfg.seed())
+            ds = DataSource.load(Path.of(cfg.data()), cfg.valData() == null ? null : Path.of(cfg.valData()), cfg.valSplit(), cfg.targetColumn(), !cfg.task().equals("regression"), false, cfg.seed())
                     .standardizedWith(cfg.normMean(), cfg.normStd());
             outDir = out == null ? resume : out;
             model = cfg.model().build(new Generator(cfg.seed()));
@@ -166,13 +184,13 @@ final class TrainCommand implements Callable<Integer> {
             NetworkSpec spec;
             try {
                 spec = new NetworkSpec(ds.inputSize(), Flags.layers(layers), obj.outputSize(),
-                        activation == null ? "relu" : activation, outputActivation == null ? "none" : outputActivation);
+                        activation == null ? "relu" : activation, outputActivationFor(lossName));
             } catch (IllegalArgumentException e) {
                 throw new UserError(e.getMessage());
             }
             String opt = optimizer == null ? "adam" : optimizer.toLowerCase(java.util.Locale.ROOT);
             cfg = new RunConfig(spec, Losses.task(lossName).equals("regression") ? "regression" : (obj.outputSize() == 1 ? "binary" : "classification"),
-                    ds.numClasses(), lossName, dataPath.toString(), targetColumn, ds.mean(), ds.std(), opt,
+                    ds.numClasses(), lossName, dataPath.toString(), valData == null ? null : valData.toString(), valSplit, targetColumn, ds.mean(), ds.std(), opt,
                     lr == null ? Optimizers.defaultLr(opt) : Flags.positive("--lr", lr), momentum == null ? 0 : momentum,
                     weightDecay == null ? Optimizers.defaultWeightDecay(opt) : weightDecay,
                     batchSize == null ? 64 : Flags.positive("--batch-size", batchSize), epochs == null ? 10 : Flags.positive("--epochs", epochs),
@@ -204,23 +222,27 @@ final class TrainCommand implements Callable<Integer> {
                 cfg.model().describe(), ds.description(), ds.train().size(), ds.test() == null ? 0 : ds.test().size(),
                 cfg.optimizer(), Double.toString(cfg.lr()), cfg.batchSize(), Backends.threads());
         RunConfig base = cfg;
-        List<EpochMetrics> previous = Checkpoint.readMetrics(outDir, cfg.epochsCompleted());
+        // the earlier epochs' rows come from the run being resumed, also when --out names another directory
+        List<EpochMetrics> previous = Checkpoint.readMetrics(resume != null ? resume : outDir, cfg.epochsCompleted());
         List<EpochMetrics> all = new ArrayList<>(previous);
         Trainer trainer = new Trainer(model, objective.loss(), opt, objective.task())
                 .epochs(cfg.epochs())
                 .startEpoch(cfg.epochsCompleted() + 1)
                 .targetLoss(cfg.targetLoss())
                 .earlyStopping(cfg.patience(), false)
-                .callback(ProgressBar.onStandardError())
-                .callback(new Callback() {
-                    @Override
-                    public boolean onEpochEnd(EpochMetrics m) {
-                        all.add(m);
-                        Checkpoint.save(outDir, model, opt, base.withProgress(m.epoch(), shuffleGen.state()), all);
-                        return false;
-                    }
-                });
-        Schedules.apply(cfg.schedule(), opt, cfg.epochs(), trainer);
+                .callback(ProgressBar.onStandardError());
+        Object scheduler = Schedules.apply(cfg.schedule(), opt, cfg.epochs(), trainer);
+        if (resume != null) {
+            Schedules.loadState(scheduler, Checkpoint.readSchedulerState(resume.resolve(Checkpoint.OPTIMIZER)));
+        }
+        trainer.callback(new Callback() {
+            @Override
+            public boolean onEpochEnd(EpochMetrics m) {
+                all.add(m);
+                Checkpoint.save(outDir, model, opt, Schedules.state(scheduler), base.withProgress(m.epoch(), shuffleGen.state()), all);
+                return false;
+            }
+        });
         long t0 = System.nanoTime();
         History history = trainer.fit(trainLoader, testLoader);
         double seconds = (System.nanoTime() - t0) / 1e9;

@@ -22,8 +22,13 @@ record TrainedModel(Path dir, RunConfig config, Sequential network, Objective ob
 
     /** The data the model was trained on (or {@code data}), prepared the same way (scaling, normalization). */
     DataSource data(Path data) throws IOException {
-        Path p = data == null ? Path.of(config.data()) : data;
-        return DataSource.load(p, null, 0, config.targetColumn(), !config.task().equals("regression"), false, config.seed())
+        // the run's own data is split as in training, so that its test part is the held-out part
+        if (data == null) {
+            return DataSource.load(Path.of(config.data()), config.valData() == null ? null : Path.of(config.valData()),
+                    config.valSplit(), config.targetColumn(), !config.task().equals("regression"), false, config.seed())
+                    .standardizedWith(config.normMean(), config.normStd());
+        }
+        return DataSource.load(data, null, 0, config.targetColumn(), !config.task().equals("regression"), false, config.seed())
                 .standardizedWith(config.normMean(), config.normStd());
     }
 }

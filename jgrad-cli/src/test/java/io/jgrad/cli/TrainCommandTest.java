@@ -1,0 +1,253 @@
+package io.jgrad.cli;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import io.jgrad.io.Json;
+import io.jgrad.io.Safetensors;
+import io.jgrad.tensor.Tensor;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** train, then eval, inspect and predict on its output, on small generated CSV and IDX data. */
+class TrainCommandTest {
+    @TempDir
+    Path dir;
+
+    private static Cli ok(String... args) {
+        Cli r = Cli.run(args);
+        assertEquals(0, r.exitCode(), () -> String.join(" ", args) + "\nstderr:\n" + r.err() + "\nstdout:\n" + r.out());
+        return r;
+    }
+
+    /** metrics.csv as header + rows of cells. */
+    record Metrics(List<String> header, List<String[]> rows) {
+        static Metrics read(Path run) throws IOException {
+            List<String> lines = Files.readAllLines(run.resolve("metrics.csv"));
+            List<String[]> rows = new ArrayList<>();
+            for (String l : lines.subList(1, lines.size())) {
+                rows.add(l.split(",", -1));
+            }
+            return new Metrics(Arrays.asList(lines.get(0).split(",")), rows);
+        }
+
+        double get(int row, String column) {
+            int c = header.indexOf(column);
+            assertTrue(c >= 0, "no column " + column + " in " + header);
+            return Double.parseDouble(rows.get(row)[c]);
+        }
+    }
+
+    private static double firstNumberAfter(String text, String label) {
+        Matcher m = Pattern.compile(Pattern.quote(label) + "\\s*([0-9.]+)").matcher(text);
+        assertTrue(m.find(), () -> "no '" + label + "' in:\n" + text);
+        return Double.parseDouble(m.group(1));
+    }
+
+    /** The class of each line "NAME: class K ..." that predict prints, in order. */
+    private static List<Integer> predictedClasses(String out) {
+        List<Integer> classes = new ArrayList<>();
+        Matcher m = Pattern.compile(": class (\\d+)").matcher(out);
+        while (m.find()) {
+            classes.add(Integer.parseInt(m.group(1)));
+        }
+        return classes;
+    }
+
+    @Test
+    void classificationRunWritesEveryFileAndTheOtherCommandsReadIt() throws IOException {
+        Path csv = SyntheticData.blobsCsv(dir.resolve("blobs.csv"), 150, 4, 3, 7);
+        Path run = dir.resolve("run");
+        Cli train = ok("train", "--data", csv.toString(), "--val-split", "0.2", "--layers", "16", "--epochs", "12",
+                "--lr", "0.02", "--batch-size", "16", "--threads", "1", "--out", run.toString());
+        for (String f : List.of("model.safetensors", "config.json", "optimizer.safetensors", "metrics.csv", "report.html",
+                "loss.png", "accuracy.png", "confusion.png", "grad_norms.png")) {
+            assertTrue(Files.size(run.resolve(f)) > 0, f + " missing or empty");
+        }
+        try (Stream<Path> files = Files.list(run)) {
+            assertTrue(files.noneMatch(p -> p.toString().endsWith(".tmp")), "temporary files left in the run directory");
+        }
+        Metrics m = Metrics.read(run);
+        assertEquals(12, m.rows().size(), "one metrics row per epoch");
+        for (int i = 0; i < 12; i++) {
+            assertEquals(i + 1, (int) m.get(i, "epoch"));
+        }
+        assertTrue(m.get(11, "val_accuracy") >= 0.9, "val accuracy " + m.get(11, "val_accuracy"));
+        assertTrue(m.get(11, "train_loss") < m.get(0, "train_loss"));
+        assertTrue(m.header().contains("grad_norm:0.weight") && m.header().contains("grad_norm:2.bias"), m.header().toString());
+        assertTrue(firstNumberAfter(train.out(), "accuracy") >= 90, train.out());
+        // the split holds out 30 rows
+        assertTrue(train.out().contains("on 30 samples"), train.out());
+
+        @SuppressWarnings("unchecked")
+        Map<String, Object> cfg = (Map<String, Object>) Json.parse(Files.readString(run.resolve("config.json")));
+        assertEquals("classification", cfg.get("task"));
+        assertEquals(3L, cfg.get("num_classes"));
+
+        Cli eval = ok("eval", "--model", run.toString());
+        assertTrue(firstNumberAfter(eval.out(), "accuracy") >= 0.9, eval.out());
+        assertTrue(eval.out().contains("recall") && eval.out().contains("precision"), eval.out());
+        // evaluated on the rows held out by --val-split, not on the training rows
+        assertTrue(eval.out().contains("test split, 30 samples"), eval.out());
+        assertEquals(m.get(11, "val_loss"), firstNumberAfter(eval.out(), "loss"), 1e-5);
+
+        Cli inspect = ok("inspect", run.toString());
+        for (String s : List.of("0.weight", "[16, 4]", "0.bias", "[16]", "2.weight", "[3, 16]", "2.bias", "[3]", "Linear(in_features=4")) {
+            assertTrue(inspect.out().contains(s), () -> "inspect lacks " + s + ":\n" + inspect.out());
+        }
+        assertTrue(inspect.out().contains("parameters  " + (16 * 4 + 16 + 3 * 16 + 3)), inspect.out());
+        Cli inspectFile = ok("inspect", run.resolve("model.safetensors").toString());
+        assertTrue(inspectFile.out().contains("[16, 4]"), inspectFile.out());
+
+        int[] truth = new int[12];
+        Path features = SyntheticData.blobFeaturesCsv(dir.resolve("features.csv"), truth, 4, 3, 99);
+        Cli predict = ok("predict", "--model", run.toString(), "--csv", features.toString());
+        List<Integer> got = predictedClasses(predict.out());
+        assertEquals(12, got.size(), predict.out());
+        int correct = 0;
+        for (int i = 0; i < 12; i++) {
+            correct += got.get(i) == truth[i] ? 1 : 0;
+        }
+        assertTrue(correct >= 11, correct + " of 12 correct:\n" + predict.out());
+        Cli limited = ok("predict", "--model", run.toString(), "--csv", features.toString(), "--limit", "2");
+        assertEquals(got.subList(0, 2), predictedClasses(limited.out()));
+    }
+
+    @Test
+    void regressionWithMse() throws IOException {
+        Path csv = SyntheticData.linearCsv(dir.resolve("linear.csv"), 200, 3);
+        Path run = dir.resolve("run");
+        ok("train", "--data", csv.toString(), "--loss", "mse", "--layers", "", "--val-split", "0.25", "--epochs", "40",
+                "--optimizer", "sgd", "--lr", "0.1", "--batch-size", "10", "--threads", "1", "--no-report", "--out", run.toString());
+        Metrics m = Metrics.read(run);
+        // a linear model fits y = 2 x0 - x1 + 0.5 exactly
+        assertTrue(m.get(39, "val_loss") < 1e-3, "val loss " + m.get(39, "val_loss"));
+        assertTrue(m.rows().get(39)[m.header().indexOf("val_accuracy")].isEmpty(), "no accuracy for regression");
+        Map<String, Tensor> w = Safetensors.read(run.resolve("model.safetensors")).tensors();
+        float[] weight = w.get("0.weight").toFloatArray();
+        assertEquals(2.0, weight[0], 0.05);
+        assertEquals(-1.0, weight[1], 0.05);
+        assertEquals(0.5, w.get("0.bias").item(), 0.05);
+        Path x = Files.writeString(dir.resolve("x.csv"), "x0,x1\n0.5,0.25\n-1,1\n");
+        Cli predict = ok("predict", "--model", run.toString(), "--csv", x.toString());
+        List<String> lines = predict.out().lines().toList();
+        assertEquals(2, lines.size(), predict.out());
+        assertEquals(2 * 0.5 - 0.25 + 0.5, Double.parseDouble(lines.get(0).substring(lines.get(0).lastIndexOf(' ') + 1)), 0.05);
+        assertEquals(-2 - 1 + 0.5, Double.parseDouble(lines.get(1).substring(lines.get(1).lastIndexOf(' ') + 1)), 0.05);
+    }
+
+    @Test
+    void targetLossStopsEarly() throws IOException {
+        Path csv = SyntheticData.blobsCsv(dir.resolve("blobs.csv"), 90, 4, 3, 5);
+        Path run = dir.resolve("run");
+        Cli r = ok("train", "--data", csv.toString(), "--layers", "8", "--epochs", "300", "--target-loss", "0.1", "--lr", "0.02",
+                "--batch-size", "10", "--threads", "1", "--no-report", "--out", run.toString());
+        Metrics m = Metrics.read(run);
+        int n = m.rows().size();
+        assertTrue(n < 300, "ran all epochs");
+        assertTrue(m.get(n - 1, "train_loss") <= 0.1, "stopped above the target");
+        for (int i = 0; i < n - 1; i++) {
+            assertTrue(m.get(i, "train_loss") > 0.1, "epoch " + (i + 1) + " already reached the target");
+        }
+        assertTrue(r.err().contains("target loss"), r.err());
+    }
+
+    @Test
+    void sameSeedGivesBitwiseIdenticalWeights() throws IOException {
+        Path csv = SyntheticData.blobsCsv(dir.resolve("blobs.csv"), 90, 4, 3, 5);
+        byte[][] models = new byte[3][];
+        String[] seeds = {"5", "5", "6"};
+        for (int i = 0; i < 3; i++) {
+            Path run = dir.resolve("run" + i);
+            ok("train", "--data", csv.toString(), "--val-split", "0.2", "--layers", "8,8", "--epochs", "3", "--seed", seeds[i],
+                    "--batch-size", "16", "--threads", "1", "--no-report", "--out", run.toString());
+            models[i] = Files.readAllBytes(run.resolve("model.safetensors"));
+        }
+        assertArrayEquals(models[0], models[1], "same seed, different weights");
+        assertFalse(Arrays.equals(models[0], models[2]), "the seed has no effect");
+    }
+
+    @Test
+    void resumeContinuesExactlyWhereTheRunStopped() throws IOException {
+        Path csv = SyntheticData.blobsCsv(dir.resolve("blobs.csv"), 90, 4, 3, 5);
+        Path straight = dir.resolve("straight"), resumed = dir.resolve("resumed");
+        // a schedule, so that its counters must be restored too
+        List<String> common = List.of("--data", csv.toString(), "--val-split", "0.2", "--layers", "8", "--batch-size", "16",
+                "--schedule", "step:1:0.5", "--threads", "1", "--no-report");
+        List<String> a = new ArrayList<>(List.of("train", "--epochs", "4", "--out", straight.toString()));
+        a.addAll(common);
+        ok(a.toArray(String[]::new));
+        Path first = dir.resolve("first");
+        List<String> b = new ArrayList<>(List.of("train", "--epochs", "2", "--out", first.toString()));
+        b.addAll(common);
+        ok(b.toArray(String[]::new));
+        assertEquals(2, Metrics.read(first).rows().size());
+        byte[] firstModel = Files.readAllBytes(first.resolve("model.safetensors"));
+        // into another directory: the first stays as it was, the new one has all four epochs
+        ok("train", "--resume", first.toString(), "--out", resumed.toString(), "--epochs", "4", "--threads", "1", "--no-report");
+        assertArrayEquals(firstModel, Files.readAllBytes(first.resolve("model.safetensors")));
+        assertEquals(2, Metrics.read(first).rows().size());
+
+        assertArrayEquals(Files.readAllBytes(straight.resolve("model.safetensors")), Files.readAllBytes(resumed.resolve("model.safetensors")),
+                "resumed weights differ from an uninterrupted run");
+        assertArrayEquals(Files.readAllBytes(straight.resolve("optimizer.safetensors")),
+                Files.readAllBytes(resumed.resolve("optimizer.safetensors")));
+        Metrics ms = Metrics.read(straight), mr = Metrics.read(resumed);
+        assertEquals(ms.header(), mr.header());
+        assertEquals(4, mr.rows().size());
+        int seconds = ms.header().indexOf("seconds");
+        for (int i = 0; i < 4; i++) {
+            String[] x = ms.rows().get(i).clone(), y = mr.rows().get(i).clone();
+            x[seconds] = y[seconds] = "";
+            assertArrayEquals(x, y, "metrics row of epoch " + (i + 1));
+        }
+        // the step schedule halved the rate after each epoch, and resuming kept it
+        assertEquals(0.001 / 8, mr.get(3, "lr"), 1e-12);
+        // resuming in place continues the same directory
+        ok("train", "--resume", resumed.toString(), "--epochs", "5", "--threads", "1", "--no-report");
+        assertEquals(5, Metrics.read(resumed).rows().size());
+        assertEquals(0.001 / 16, Metrics.read(resumed).get(4, "lr"), 1e-12);
+    }
+
+    @Test
+    void logisticRegressionIsOneNeuron() throws IOException {
+        Path csv = SyntheticData.blobsCsv(dir.resolve("two.csv"), 100, 3, 2, 11);
+        Path run = dir.resolve("run");
+        ok("train", "--data", csv.toString(), "--layers", "", "--loss", "bce", "--val-split", "0.2", "--epochs", "10",
+                "--lr", "0.05", "--batch-size", "16", "--threads", "1", "--no-report", "--out", run.toString());
+        Map<String, Tensor> w = Safetensors.read(run.resolve("model.safetensors")).tensors();
+        assertEquals(List.of("0.bias", "0.weight"), w.keySet().stream().sorted().toList());
+        assertArrayEquals(new int[] {1, 3}, w.get("0.weight").shape());
+        assertArrayEquals(new int[] {1}, w.get("0.bias").shape());
+        Metrics m = Metrics.read(run);
+        for (int i = 0; i < m.rows().size(); i++) {
+            // binary cross-entropy of probabilities is never negative
+            assertTrue(m.get(i, "train_loss") > 0 && m.get(i, "val_loss") > 0, "epoch " + (i + 1) + " loss " + m.get(i, "train_loss"));
+        }
+        assertTrue(m.get(9, "val_accuracy") >= 0.95, "val accuracy " + m.get(9, "val_accuracy"));
+        Path x = Files.writeString(dir.resolve("x.csv"), "f0,f1,f2\n0,0,0\n3,3,3\n");
+        Cli predict = ok("predict", "--model", run.toString(), "--csv", x.toString());
+        assertEquals(List.of(0, 1), predictedClasses(predict.out()), predict.out());
+        // the BCE-with-logits variant needs no output activation and learns the same
+        ok("train", "--data", csv.toString(), "--layers", "", "--loss", "bce-logits", "--val-split", "0.2", "--epochs", "10",
+                "--lr", "0.05", "--batch-size", "16", "--threads", "1", "--no-report", "--out", dir.resolve("logits").toString());
+        assertTrue(Metrics.read(dir.resolve("logits")).get(9, "val_accuracy") >= 0.95);
+        assertEquals(List.of(0, 1), predictedClasses(ok("predict", "--model", dir.resolve("logits").toString(), "--csv", x.toString()).out()));
+    }
+
+    @Test
+    void bceOnOutputsThatAreNotProbabilitiesIsAUserError() throws IOException {
+        Path csv = SyntheticData.blobsCsv(dir.resolve("two.csv"), 20, 3, 2, 11);
+        Cli.run("train", "--data", csv.toString(), "--layers", "", "--loss", "bce", "--output-activation", "none",
+                "--epochs", "1", "--out", dir.resolve("run").toString()).assertUserError("--loss bce", "sigmoid", "bce-logits");
+    }
+}
