@@ -1,0 +1,77 @@
+package io.jgrad.train;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class ProgressBarTest {
+    private static EpochMetrics epoch(int n, double loss, double valLoss, double valAcc) {
+        return new EpochMetrics(n, loss, 0.75, valLoss, valAcc, 0.001, 1.5, Map.of(), Map.of());
+    }
+
+    /** Drives one fit of {@code epochs} epochs of {@code steps} batches of 10 samples (loss 1/step) through the bar. */
+    private static String drive(boolean terminal, int epochs, int steps) throws InterruptedException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        ProgressBar bar = new ProgressBar(new PrintStream(bytes, true, StandardCharsets.UTF_8), terminal);
+        bar.onTrainStart(1, epochs, steps);
+        History h = new History();
+        for (int e = 1; e <= epochs; e++) {
+            for (int s = 1; s <= steps; s++) {
+                bar.onBatchEnd(e, s, steps, 1.0 / s, 10);
+                if (s == 1) {
+                    Thread.sleep(ProgressBar.REDRAW_NANOS / 1_000_000 + 5); // so that the next step redraws
+                }
+            }
+            EpochMetrics m = epoch(e, 0.5 / e, 0.6 / e, 0.9);
+            h.add(m);
+            bar.onEpochEnd(m);
+        }
+        h.stopReason("completed " + epochs + " epochs");
+        bar.onTrainEnd(h);
+        return bytes.toString(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void plainLinesWhenNotATerminal() throws Exception {
+        String out = drive(false, 2, 4);
+        assertFalse(out.contains("\r") || out.contains("\033"), "control characters in plain output: " + out);
+        String[] lines = out.split("\n");
+        assertEquals(3, lines.length, out);
+        assertTrue(lines[0].startsWith("epoch 1/2  loss 0.5000  acc 0.7500  val_loss 0.6000  val_acc 0.9000"), lines[0]);
+        assertTrue(lines[1].startsWith("epoch 2/2  loss 0.2500"), lines[1]);
+        assertEquals("completed 2 epochs", lines[2]);
+    }
+
+    @Test
+    void barWithRateAndEtaOnATerminal() throws Exception {
+        String out = drive(true, 1, 4);
+        // redraws start with a carriage return and clear the line
+        String[] draws = out.split("\r\033\\[K");
+        String last = null;
+        for (String d : draws) {
+            if (d.startsWith("epoch 1/1 [")) {
+                last = d;
+            }
+        }
+        assertNotNull(last, "no bar drawn: " + out);
+        // after the last step: full bar, 4/4, mean loss over 40 samples = (1 + 1/2 + 1/3 + 1/4) / 4, ETA 0:00
+        assertTrue(last.startsWith("epoch 1/1 [########################] 4/4  loss "
+                + String.format("%.4f", (1 + 0.5 + 1.0 / 3 + 0.25) / 4)), last);
+        assertTrue(last.matches("(?s).* [0-9,]+ samples/s  ETA 0:00$"), last);
+        // a partial bar was drawn after step 2 with the time left in the epoch
+        assertTrue(out.contains("[############------------] 2/4"), out);
+        // the epoch summary replaces the bar on its own line
+        assertTrue(out.contains("\r\033[Kepoch 1/1  loss 0.5000"), out);
+    }
+
+    @Test
+    void clockFormatsMinutesAndHours() {
+        assertEquals("0:05", ProgressBar.clock(5));
+        assertEquals("2:03", ProgressBar.clock(123));
+        assertEquals("1:00:01", ProgressBar.clock(3601));
+    }
+}
