@@ -180,9 +180,9 @@ class TrainCommandTest {
     void resumeContinuesExactlyWhereTheRunStopped() throws IOException {
         Path csv = SyntheticData.blobsCsv(dir.resolve("blobs.csv"), 90, 4, 3, 5);
         Path straight = dir.resolve("straight"), resumed = dir.resolve("resumed");
-        // a schedule, so that its counters must be restored too
+        // a schedule whose next decay (after epoch 3) depends on its epoch counter, which must be restored too
         List<String> common = List.of("--data", csv.toString(), "--val-split", "0.2", "--layers", "8", "--batch-size", "16",
-                "--schedule", "step:1:0.5", "--threads", "1", "--no-report");
+                "--schedule", "step:3:0.5", "--threads", "1", "--no-report");
         List<String> a = new ArrayList<>(List.of("train", "--epochs", "4", "--out", straight.toString()));
         a.addAll(common);
         ok(a.toArray(String[]::new));
@@ -210,12 +210,12 @@ class TrainCommandTest {
             x[seconds] = y[seconds] = "";
             assertArrayEquals(x, y, "metrics row of epoch " + (i + 1));
         }
-        // the step schedule halved the rate after each epoch, and resuming kept it
-        assertEquals(0.001 / 8, mr.get(3, "lr"), 1e-12);
-        // resuming in place continues the same directory
+        assertEquals(0.001, mr.get(2, "lr"), 1e-12);
+        assertEquals(0.0005, mr.get(3, "lr"), 1e-12, "the schedule halves the rate after epoch 3");
+        // resuming in place continues the same directory; the next decay is after epoch 6
         ok("train", "--resume", resumed.toString(), "--epochs", "5", "--threads", "1", "--no-report");
         assertEquals(5, Metrics.read(resumed).rows().size());
-        assertEquals(0.001 / 16, Metrics.read(resumed).get(4, "lr"), 1e-12);
+        assertEquals(0.0005, Metrics.read(resumed).get(4, "lr"), 1e-12);
     }
 
     @Test
