@@ -38,9 +38,8 @@ def main():
             if e >= 0:
                 ms.append((time.perf_counter() - t0) * 1e3)
     med = sorted(ms)[len(ms) // 2]
-    print("RESULT torch %.1f %.2f epochs_ms=%s threads=%d gflop=%.2f config=%s" % (
-        med, flop / med / 1e6, [round(v) for v in ms], threads, flop / 1e9,
-        torch.__config__.parallel_info().split("\n")[0] if False else torch.__version__))
+    print("RESULT torch %.1f %.2f epochs_ms=%s threads=%d gflop=%.2f" % (
+        med, flop / med / 1e6, [round(v) for v in ms], threads, flop / 1e9))
 
 
 if __name__ == "__main__":

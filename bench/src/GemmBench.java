@@ -6,7 +6,7 @@ import java.util.Arrays;
 /**
  * Times the 8 GEMMs of one training step of a 784-256-128-10 MLP (batch 128, weights stored [out, in] as in
  * jgrad's and PyTorch's Linear) and reports the time of one Fashion-MNIST "epoch of GEMMs" (469 steps).
- * Run by bench/gemm.sh; the backend is chosen with -Djgrad.blas=java|openblas.
+ * Run by bench/gemm.sh; the backend is chosen with -Djgrad.blas=java|system|bundled|auto.
  *
  * <p>Usage: java --enable-native-access=ALL-UNNAMED -cp CLASSPATH bench/src/GemmBench.java [threads] [epochs] [warmupEpochs]
  * Prints one line: {@code RESULT <backend> <median ms/epoch> <GFLOP/s>} plus the per-epoch times.

@@ -16,10 +16,14 @@ import java.util.Locale;
  * {@link Linker.Option#critical(boolean) critical} with heap access, so the native code reads the arrays where
  * they lie (the GC waits for the call to return, which for one GEMM is milliseconds at most).
  *
- * <p>Which library: system property {@code jgrad.blas} = {@code auto} (default: the natives jar of
- * {@code org.bytedeco:openblas} on the classpath, else a system libopenblas, else none), {@code openblas}
- * (the same search, and a log line if nothing loads) or {@code java} (never load native code). Any failure to
- * load leaves the pure-Java kernels in charge with one line on stderr, never an exception.
+ * <p>Which library: system property {@code jgrad.blas} = {@code auto} (default; also {@code openblas}): a system
+ * libopenblas if there is one, else the natives jar of {@code org.bytedeco:openblas} on the classpath, else
+ * none; {@code system} or {@code bundled}: only that one; {@code java}: never load native code. The system
+ * library comes first because the bundled OpenBLAS 0.3.31 waits for its worker threads by spinning without
+ * yielding the CPU: on a 2-core machine busy with other processes its 2-thread GEMMs ran at 3-16 GFLOP/s against
+ * 40-60 with 1 thread, while Debian's 0.3.21 yields while it waits and kept its speed (bench/gemm.sh).
+ * Any failure to load leaves the pure-Java kernels in charge with one line on stderr, never an exception;
+ * a forced mode that finds nothing says so on that line too.
  */
 final class OpenBlas {
     private static final int ROW_MAJOR = 101, NO_TRANS = 111, TRANS = 112;
@@ -65,33 +69,38 @@ final class OpenBlas {
 
     /** Searches as {@link #get()} does for the given mode, without remembering the answer. */
     static OpenBlas load(String mode) {
-        if (mode.equals("java")) {
-            return null;
-        }
-        if (!mode.equals("auto") && !mode.equals("openblas")) {
-            System.err.println("jgrad: unknown -Djgrad.blas=" + mode + " (expected java, openblas or auto);"
-                    + " using the Java GEMM kernels");
+        boolean system = mode.equals("auto") || mode.equals("openblas") || mode.equals("system");
+        boolean bundled = mode.equals("auto") || mode.equals("openblas") || mode.equals("bundled");
+        if (!system && !bundled) {
+            if (!mode.equals("java")) {
+                System.err.println("jgrad: unknown -Djgrad.blas=" + mode + " (expected auto, openblas, system, bundled"
+                        + " or java); using the Java GEMM kernels");
+            }
             return null;
         }
         String failure = null;
-        try {
-            List<Path> bundled = OpenBlasLocator.bundled();
-            if (!bundled.isEmpty()) {
-                return open(bundled, "bundled " + bundled.getLast().getParent());
+        if (system) {
+            for (Path p : OpenBlasLocator.system()) {
+                try {
+                    return open(List.of(p), "system " + p);
+                } catch (RuntimeException | LinkageError e) {
+                    failure = p + ": " + e;
+                }
             }
-        } catch (RuntimeException | LinkageError e) {
-            failure = "bundled OpenBLAS: " + e;
         }
-        for (Path p : OpenBlasLocator.system()) {
+        if (bundled) {
             try {
-                return open(List.of(p), "system " + p);
+                List<Path> files = OpenBlasLocator.bundled();
+                if (!files.isEmpty()) {
+                    return open(files, "bundled " + files.getLast().getParent());
+                }
             } catch (RuntimeException | LinkageError e) {
-                failure = (failure == null ? "" : failure + "; ") + p + ": " + e;
+                failure = (failure == null ? "" : failure + "; ") + "bundled OpenBLAS: " + e;
             }
         }
-        if (failure != null || mode.equals("openblas")) {
-            System.err.println("jgrad: OpenBLAS not loaded (" + (failure == null ? "none found" : failure)
-                    + "); using the Java GEMM kernels");
+        if (failure != null || !mode.equals("auto")) {
+            System.err.println("jgrad: OpenBLAS not loaded for -Djgrad.blas=" + mode + " ("
+                    + (failure == null ? "none found" : failure) + "); using the Java GEMM kernels");
         }
         return null;
     }

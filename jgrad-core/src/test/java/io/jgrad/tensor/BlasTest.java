@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * GEMM of both CPU paths (Java kernels and OpenBLAS through FFM) against a plain triple loop in float64, on
@@ -69,9 +71,13 @@ class BlasTest {
         java.shutdown();
     }
 
-    @Test
-    void openBlasMatchesTripleLoop() {
-        CpuBackend blas = new CpuBackend(2, blasOrSkip());
+    @ParameterizedTest
+    @ValueSource(strings = {"system", "bundled"})
+    void openBlasMatchesTripleLoop(String mode) {
+        OpenBlas lib = OpenBlas.load(mode);
+        Assumptions.assumeTrue(lib != null, "no " + mode + " OpenBLAS here (system: apt-get install libopenblas0-pthread;"
+                + " bundled: org.bytedeco:openblas:linux-x86_64 on the classpath)");
+        CpuBackend blas = new CpuBackend(2, lib);
         assertEquals("openblas", blas.name());
         checkAgainstReference(blas, DType.FLOAT32);
         checkAgainstReference(blas, DType.FLOAT64);
