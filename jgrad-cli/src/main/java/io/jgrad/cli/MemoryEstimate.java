@@ -29,8 +29,18 @@ final class MemoryEstimate {
         return weights + activations;
     }
 
-    /** Refuses a run whose estimate exceeds the heap still free. */
+    /** Refuses a run whose estimate exceeds the heap still free, or with a layer too large for one array. */
     static void check(NetworkSpec spec, int batchSize) {
+        int in = spec.inputSize();
+        int[] sizes = java.util.Arrays.copyOf(spec.hidden(), spec.hidden().length + 1);
+        sizes[sizes.length - 1] = spec.outputSize();
+        for (int i = 0; i < sizes.length; i++) {
+            if ((long) in * sizes[i] > Integer.MAX_VALUE - 8) {
+                throw new UserError(String.format("layer %d would have %,d x %,d = %,d weights; one tensor holds at most %,d:"
+                        + " use smaller --layers", i + 1, sizes[i], in, (long) in * sizes[i], Integer.MAX_VALUE - 8));
+            }
+            in = sizes[i];
+        }
         Runtime rt = Runtime.getRuntime();
         long free = rt.maxMemory() - (rt.totalMemory() - rt.freeMemory());
         long need = bytesNeeded(spec, batchSize);

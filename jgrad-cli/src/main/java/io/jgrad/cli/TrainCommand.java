@@ -148,6 +148,7 @@ final class TrainCommand implements Callable<Integer> {
             ds = DataSource.load(Path.of(cfg.data()), null, 0, cfg.targetColumn(), !cfg.task().equals("regression"), false, cfg.seed())
                     .standardizedWith(cfg.normMean(), cfg.normStd());
             outDir = out == null ? resume : out;
+            MemoryEstimate.check(cfg.model(), cfg.batchSize());
             model = cfg.model().build(new Generator(cfg.seed()));
             Checkpoint.loadWeights(Checkpoint.weightsFile(resume, Checkpoint.MODEL, cfg), model);
         } else {
@@ -179,6 +180,7 @@ final class TrainCommand implements Callable<Integer> {
                     s, !noShuffle, targetLoss == null ? Double.NEGATIVE_INFINITY : targetLoss, patience == null ? 0 : patience,
                     schedule == null ? "none" : schedule, checkpointEvery == null ? 0 : Math.max(0, checkpointEvery), 0, null, null);
             outDir = out == null ? Path.of("runs", "latest") : out;
+            MemoryEstimate.check(spec, cfg.batchSize());
             model = spec.build(new Generator(s));
             if (init != null) {
                 Checkpoint.loadWeights(init, model);
@@ -193,7 +195,6 @@ final class TrainCommand implements Callable<Integer> {
         if (resume != null) {
             Checkpoint.loadOptimizer(Checkpoint.weightsFile(resume, Checkpoint.OPTIMIZER, cfg), opt);
         }
-        MemoryEstimate.check(cfg.model(), cfg.batchSize());
         Generator shuffleGen = new Generator(cfg.seed() + 1);
         if (cfg.shuffleState() != null) {
             shuffleGen.setState(cfg.shuffleState());
