@@ -12,6 +12,8 @@ jgrad_find_jdk() {
     v=$(jgrad_java_version "$candidate")
     if [ -n "$v" ] && [ "$v" -ge 25 ] && [ -x "$candidate/bin/javac" ]; then
       export JAVA_HOME="$candidate"
+      # Maven 3.8 warns loudly about sun.misc.Unsafe on JDK 24+; the warning is Maven's, not ours.
+      case " ${MAVEN_OPTS:-} " in *unsafe-memory-access*) ;; *) export MAVEN_OPTS="${MAVEN_OPTS:-} --sun-misc-unsafe-memory-access=allow" ;; esac
       return 0
     fi
   done
@@ -22,5 +24,3 @@ jgrad_find_jdk() {
   } >&2
   return 1
 }
-# Maven 3.8 warns loudly about sun.misc.Unsafe on JDK 24+; the warning is Maven's, not ours.
-export MAVEN_OPTS="${MAVEN_OPTS:-} --sun-misc-unsafe-memory-access=allow"

@@ -1,6 +1,5 @@
 package io.jgrad.cli;
 
-import io.jgrad.io.AtomicFiles;
 import io.jgrad.io.JgradFormatException;
 import io.jgrad.io.Safetensors;
 import io.jgrad.nn.Module;
@@ -9,17 +8,25 @@ import io.jgrad.tensor.Tensor;
 import io.jgrad.train.EpochMetrics;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * The files of a run directory. Each is written atomically (temp file, then rename), weights and optimizer
- * state first and config.json last, and each safetensors file records the epoch it belongs to, so a crash
- * at any moment leaves a consistent checkpoint of the last finished epoch or a clear error.
+ * The files of a run directory, written so that a crash at any instant leaves a complete checkpoint.
+ *
+ * <p>Protocol: the new weights and optimizer state go to {@code model.safetensors.next} and
+ * {@code optimizer.safetensors.next} (each written to a temporary name, synced and renamed), then
+ * config.json is replaced (the commit point: it names the checkpoint, e.g. "3:120" for epoch 3, step 120),
+ * then the two {@code .next} files are renamed over the old ones. Every safetensors file carries its
+ * checkpoint tag in its metadata, so {@link #weightsFile} finds, for the tag config.json names, whichever of
+ * the two files holds it: before the commit point the old files still match the old config.json, after it the
+ * {@code .next} files match the new one.
  */
 final class Checkpoint {
     private Checkpoint() {}
@@ -27,6 +34,12 @@ final class Checkpoint {
     static final String MODEL = "model.safetensors";
     static final String OPTIMIZER = "optimizer.safetensors";
     static final String METRICS = "metrics.csv";
+    static final String NEXT = ".next";
+    static final String TAG = "checkpoint";
+
+    static String tag(RunConfig cfg) {
+        return cfg.epochsCompleted() + ":" + (cfg.progress() == null ? 0 : cfg.progress().step());
+    }
 
     /** Prefix of the learning-rate schedule's counters in the metadata of optimizer.safetensors. */
     static final String SCHEDULER_PREFIX = "scheduler.";
@@ -34,17 +47,43 @@ final class Checkpoint {
     static void save(Path dir, Module model, Optimizer opt, Map<String, Double> schedulerState, RunConfig cfg,
                      List<EpochMetrics> metrics) {
         try {
-            Map<String, String> meta = Map.of("format", "pt", "epoch", Integer.toString(cfg.epochsCompleted()), "producer", "jgrad");
-            Safetensors.write(dir.resolve(MODEL), model.stateDict(), meta);
+            Map<String, String> meta = Map.of("format", "pt", TAG, tag(cfg), "producer", "jgrad");
+            Safetensors.write(dir.resolve(MODEL + NEXT), model.stateDict(), meta);
             Map<String, String> optMeta = new LinkedHashMap<>(meta);
             // Double.toString reads back exactly, so a resumed schedule continues bit for bit
             schedulerState.forEach((k, v) -> optMeta.put(SCHEDULER_PREFIX + k, Double.toString(v)));
-            Safetensors.write(dir.resolve(OPTIMIZER), opt.stateDict(), optMeta);
+            Safetensors.write(dir.resolve(OPTIMIZER + NEXT), opt.stateDict(), optMeta);
             MetricsCsv.write(dir.resolve(METRICS), metrics);
-            cfg.write(dir);
+            cfg.write(dir); // the commit point
+            promote(dir, MODEL);
+            promote(dir, OPTIMIZER);
         } catch (IOException e) {
             throw new UncheckedIOException("writing the checkpoint in " + dir + " failed: " + e.getMessage(), e);
         }
+    }
+
+    private static void promote(Path dir, String name) throws IOException {
+        try {
+            Files.move(dir.resolve(name + NEXT), dir.resolve(name), StandardCopyOption.ATOMIC_MOVE);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(dir.resolve(name + NEXT), dir.resolve(name), StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+
+    /** The file among NAME and NAME.next whose checkpoint tag is the one config.json names. */
+    static Path weightsFile(Path dir, String name, RunConfig cfg) throws IOException {
+        String want = tag(cfg);
+        for (Path p : List.of(dir.resolve(name), dir.resolve(name + NEXT))) {
+            if (Files.isRegularFile(p) && want.equals(Safetensors.read(p).metadata().get(TAG))) {
+                return p;
+            }
+        }
+        Path plain = dir.resolve(name);
+        if (Files.isRegularFile(plain) && !Safetensors.read(plain).metadata().containsKey(TAG)) {
+            return plain; // written by another tool: no tag to compare
+        }
+        throw new UserError(dir + ": no " + name + " for checkpoint " + want + " named in " + RunConfig.FILE
+                + "; the directory was changed by hand or by another program");
     }
 
     /** Loads weights into {@code model}; names and shapes must match. */
@@ -61,9 +100,6 @@ final class Checkpoint {
     }
 
     static void loadOptimizer(Path file, Optimizer opt) throws IOException {
-        if (!Files.isRegularFile(file)) {
-            throw new UserError(file + ": no such file (a run directory needs it for --resume)");
-        }
         try {
             opt.loadStateDict(Safetensors.read(file).tensors());
         } catch (IllegalArgumentException e) {

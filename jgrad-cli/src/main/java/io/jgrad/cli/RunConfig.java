@@ -3,6 +3,7 @@ package io.jgrad.cli;
 import io.jgrad.io.AtomicFiles;
 import io.jgrad.io.JgradFormatException;
 import io.jgrad.io.Json;
+import io.jgrad.train.EpochProgress;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,26 +15,29 @@ import java.util.Map;
 
 /**
  * Everything config.json records about a run: the architecture, the data and how it was prepared, the loss,
- * the optimizer, the training options, and how far training got (with the shuffling generator's state, so
- * that {@code --resume} continues exactly where the run stopped).
+ * the optimizer, the training options, and how far training got: the epochs completed, the progress inside the
+ * next epoch when a mid-epoch checkpoint was taken ({@code progress}, else null), and the shuffling generator's
+ * state at the start of that next epoch, so that {@code --resume} continues exactly where the run stopped.
  */
 record RunConfig(NetworkSpec model, String task, int numClasses, String loss, String data, String valData, double valSplit,
                  String targetColumn,
                  double normMean, double normStd, String optimizer, double lr, double momentum, double weightDecay,
                  int batchSize, int epochs, long seed, boolean shuffle, double targetLoss, int patience, String schedule,
-                 int epochsCompleted, long[] shuffleState) {
+                 int checkpointEvery, int epochsCompleted, EpochProgress progress, long[] shuffleState) {
 
     static final String FILE = "config.json";
     static final int FORMAT_VERSION = 1;
 
-    RunConfig withProgress(int completed, long[] state) {
+    RunConfig withProgress(int completed, EpochProgress inEpoch, long[] state) {
         return new RunConfig(model, task, numClasses, loss, data, valData, valSplit, targetColumn, normMean, normStd, optimizer, lr, momentum,
-                weightDecay, batchSize, epochs, seed, shuffle, targetLoss, patience, schedule, completed, state);
+                weightDecay, batchSize, epochs, seed, shuffle, targetLoss, patience, schedule, checkpointEvery, completed,
+                inEpoch, state);
     }
 
     RunConfig withEpochs(int total) {
         return new RunConfig(model, task, numClasses, loss, data, valData, valSplit, targetColumn, normMean, normStd, optimizer, lr, momentum,
-                weightDecay, batchSize, total, seed, shuffle, targetLoss, patience, schedule, epochsCompleted, shuffleState);
+                weightDecay, batchSize, total, seed, shuffle, targetLoss, patience, schedule, checkpointEvery, epochsCompleted,
+                progress, shuffleState);
     }
 
     Map<String, Object> toJson() {
@@ -66,9 +70,22 @@ record RunConfig(NetworkSpec model, String task, int numClasses, String loss, St
         t.put("target_loss", Double.isFinite(targetLoss) ? targetLoss : null);
         t.put("patience", (long) patience);
         t.put("schedule", schedule);
+        t.put("checkpoint_every", (long) checkpointEvery);
         m.put("training", t);
         Map<String, Object> s = new LinkedHashMap<>();
         s.put("epochs_completed", (long) epochsCompleted);
+        if (progress != null) {
+            Map<String, Object> p = new LinkedHashMap<>();
+            p.put("epoch", (long) progress.epoch());
+            p.put("step", (long) progress.step());
+            p.put("loss_sum", progress.lossSum());
+            p.put("correct", progress.correct());
+            p.put("seen", (long) progress.seen());
+            p.put("grad_norm_sums", new LinkedHashMap<String, Object>(progress.gradNormSums()));
+            s.put("epoch_in_progress", p);
+        } else {
+            s.put("epoch_in_progress", null);
+        }
         List<Object> st = new ArrayList<>();
         if (shuffleState != null) {
             for (long v : shuffleState) {
@@ -129,6 +146,21 @@ record RunConfig(NetworkSpec model, String task, int numClasses, String loss, St
         }
         Object completed = ConfigFields.require(s, "epochs_completed", file, "state");
         int done = completed instanceof Number cn && cn.intValue() == 0 ? 0 : ConfigFields.positiveInt(completed, file, "state.epochs_completed");
+        EpochProgress progress = null;
+        if (s.get("epoch_in_progress") != null) {
+            Map<String, Object> p = ConfigFields.object(s.get("epoch_in_progress"), file, "state.epoch_in_progress");
+            Map<String, Object> sums = ConfigFields.object(ConfigFields.require(p, "grad_norm_sums", file, "state.epoch_in_progress"),
+                    file, "state.epoch_in_progress.grad_norm_sums");
+            Map<String, Double> gradSums = new LinkedHashMap<>();
+            for (String k : sums.keySet()) {
+                gradSums.put(k, ConfigFields.number(sums, k, file, "state.epoch_in_progress.grad_norm_sums"));
+            }
+            progress = new EpochProgress(ConfigFields.positiveInt(p, "epoch", file, "state.epoch_in_progress"),
+                    ConfigFields.positiveInt(p, "step", file, "state.epoch_in_progress"),
+                    ConfigFields.number(p, "loss_sum", file, "state.epoch_in_progress"),
+                    (long) ConfigFields.number(p, "correct", file, "state.epoch_in_progress"),
+                    ConfigFields.positiveInt(p, "seen", file, "state.epoch_in_progress"), gradSums);
+        }
         Object seed = ConfigFields.require(t, "seed", file, "training");
         if (!(seed instanceof Number)) {
             throw new JgradFormatException(file, "training.seed", "expected an integer, got " + ConfigFields.describe(seed));
@@ -145,6 +177,7 @@ record RunConfig(NetworkSpec model, String task, int numClasses, String loss, St
                 ((Number) seed).longValue(), !(shuffle instanceof Boolean b) || b,
                 tl instanceof Number tln ? tln.doubleValue() : Double.NEGATIVE_INFINITY,
                 patience instanceof Number pn ? pn.intValue() : 0,
-                t.get("schedule") instanceof String sch ? sch : "none", done, state);
+                t.get("schedule") instanceof String sch ? sch : "none",
+                t.get("checkpoint_every") instanceof Number ce ? ce.intValue() : 0, done, progress, state);
     }
 }

@@ -124,6 +124,9 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--resume", paramLabel = "DIR", description = "Continue the run saved in DIR (its config.json, model and optimizer state) up to --epochs.")
     Path resume;
 
+    @Option(names = "--checkpoint-every", paramLabel = "STEPS", description = "Also checkpoint every this many steps inside an epoch (default: 0, after each epoch only).")
+    Integer checkpointEvery;
+
     @Option(names = "--threads", description = "Worker threads (default: all available processors).")
     Integer threads;
 
@@ -163,8 +166,9 @@ final class TrainCommand implements Callable<Integer> {
             ds = DataSource.load(Path.of(cfg.data()), cfg.valData() == null ? null : Path.of(cfg.valData()), cfg.valSplit(), cfg.targetColumn(), !cfg.task().equals("regression"), false, cfg.seed())
                     .standardizedWith(cfg.normMean(), cfg.normStd());
             outDir = out == null ? resume : out;
+            MemoryEstimate.check(cfg.model(), cfg.batchSize());
             model = cfg.model().build(new Generator(cfg.seed()));
-            Checkpoint.loadWeights(resume.resolve(Checkpoint.MODEL), model);
+            Checkpoint.loadWeights(Checkpoint.weightsFile(resume, Checkpoint.MODEL, cfg), model);
         } else {
             Path dataPath = data == null ? DataSource.bundled() : data;
             String lossName = loss == null ? null : loss;
@@ -195,8 +199,9 @@ final class TrainCommand implements Callable<Integer> {
                     weightDecay == null ? Optimizers.defaultWeightDecay(opt) : weightDecay,
                     batchSize == null ? 64 : Flags.positive("--batch-size", batchSize), epochs == null ? 10 : Flags.positive("--epochs", epochs),
                     s, !noShuffle, targetLoss == null ? Double.NEGATIVE_INFINITY : targetLoss, patience == null ? 0 : patience,
-                    schedule == null ? "none" : schedule, 0, null);
+                    schedule == null ? "none" : schedule, checkpointEvery == null ? 0 : Math.max(0, checkpointEvery), 0, null, null);
             outDir = out == null ? Path.of("runs", "latest") : out;
+            MemoryEstimate.check(spec, cfg.batchSize());
             model = spec.build(new Generator(s));
             if (init != null) {
                 Checkpoint.loadWeights(init, model);
@@ -209,7 +214,7 @@ final class TrainCommand implements Callable<Integer> {
         Objective objective = Objective.of(cfg.loss(), cfg.numClasses());
         Optimizer opt = Optimizers.create(cfg.optimizer(), model.namedParameters(), cfg.lr(), cfg.momentum(), cfg.weightDecay());
         if (resume != null) {
-            Checkpoint.loadOptimizer(resume.resolve(Checkpoint.OPTIMIZER), opt);
+            Checkpoint.loadOptimizer(Checkpoint.weightsFile(resume, Checkpoint.OPTIMIZER, cfg), opt);
         }
         Generator shuffleGen = new Generator(cfg.seed() + 1);
         if (cfg.shuffleState() != null) {
@@ -231,15 +236,33 @@ final class TrainCommand implements Callable<Integer> {
                 .targetLoss(cfg.targetLoss())
                 .earlyStopping(cfg.patience(), false)
                 .callback(ProgressBar.onStandardError());
+        if (cfg.progress() != null) {
+            trainer.resumeFrom(cfg.progress());
+        }
+        int every = cfg.checkpointEvery();
         Object scheduler = Schedules.apply(cfg.schedule(), opt, cfg.epochs(), trainer);
         if (resume != null) {
-            Schedules.loadState(scheduler, Checkpoint.readSchedulerState(resume.resolve(Checkpoint.OPTIMIZER)));
+            Schedules.loadState(scheduler, Checkpoint.readSchedulerState(Checkpoint.weightsFile(resume, Checkpoint.OPTIMIZER, cfg)));
         }
         trainer.callback(new Callback() {
+            private long[] epochStartState = shuffleGen.state();
+
+            @Override
+            public void onEpochStart(int epoch) {
+                epochStartState = shuffleGen.state(); // this epoch's order is drawn from here
+            }
+
+            @Override
+            public void onBatchEnd(int epoch, int step, int stepsPerEpoch, double loss, int batchSize) {
+                if (every > 0 && step % every == 0 && step < stepsPerEpoch) {
+                    Checkpoint.save(outDir, model, opt, Schedules.state(scheduler), base.withProgress(epoch - 1, trainer.progress(), epochStartState), all);
+                }
+            }
+
             @Override
             public boolean onEpochEnd(EpochMetrics m) {
                 all.add(m);
-                Checkpoint.save(outDir, model, opt, Schedules.state(scheduler), base.withProgress(m.epoch(), shuffleGen.state()), all);
+                Checkpoint.save(outDir, model, opt, Schedules.state(scheduler), base.withProgress(m.epoch(), null, shuffleGen.state()), all);
                 return false;
             }
         });

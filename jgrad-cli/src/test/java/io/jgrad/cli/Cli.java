@@ -20,16 +20,18 @@ record Cli(int exitCode, String out, String err) {
         }
     }
 
-    /** A user error: exit code 2 and exactly one line on standard error, without a stack trace. */
+    /**
+     * A user error: exit code 2, no stack trace, and the message on one line (the last on standard error;
+     * progress lines may come before it, and picocli may add a "Try ... --help" hint after it).
+     */
     void assertUserError(String... fragments) {
         org.junit.jupiter.api.Assertions.assertEquals(2, exitCode, () -> "exit code; stderr was: " + err);
-        String[] lines = err.strip().split("\n");
-        // one line; picocli adds a second for a malformed command line: "Try 'jgrad train --help' for the options."
-        boolean oneLine = lines.length == 1 || lines.length == 2 && lines[1].startsWith("Try '");
-        org.junit.jupiter.api.Assertions.assertTrue(oneLine, () -> "expected a one-line error, got:\n" + err);
-        org.junit.jupiter.api.Assertions.assertFalse(err.contains("\tat "), () -> "stack trace printed:\n" + err);
+        org.junit.jupiter.api.Assertions.assertFalse(err.contains("\tat ") || err.contains("Exception in"), () -> "stack trace printed:\n" + err);
+        java.util.List<String> lines = err.lines().filter(l -> !l.isBlank() && !l.startsWith("Try '")).toList();
+        org.junit.jupiter.api.Assertions.assertFalse(lines.isEmpty(), "nothing on stderr");
+        String message = lines.get(lines.size() - 1);
         for (String f : fragments) {
-            org.junit.jupiter.api.Assertions.assertTrue(err.contains(f), () -> "error should mention '" + f + "':\n" + err);
+            org.junit.jupiter.api.Assertions.assertTrue(message.contains(f), () -> "error line should mention '" + f + "':\n" + message + "\n(stderr:\n" + err + ")");
         }
     }
 }

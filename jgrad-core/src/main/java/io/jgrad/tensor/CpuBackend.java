@@ -8,9 +8,10 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 /**
- * The plain-Java backend: {@link FloatKernels} and {@link DoubleKernels}, with GEMM split over a fixed pool
- * of threads by rows of the output. Each output element is computed by exactly one thread in a fixed order,
- * so results are bitwise the same for any thread count.
+ * The CPU backend: {@link FloatKernels} and {@link DoubleKernels}, with GEMM either handed to OpenBLAS (when
+ * {@link OpenBlas#get()} found it) or split over a fixed pool of threads by rows of the output. In the Java
+ * GEMM each output element is computed by exactly one thread in a fixed order, so results are bitwise the same
+ * for any thread count; OpenBLAS results are the same from run to run for a fixed thread count.
  */
 final class CpuBackend implements Backend {
     /** Below this many multiply-adds a GEMM runs on the calling thread: handing work over costs more. */
@@ -18,9 +19,19 @@ final class CpuBackend implements Backend {
 
     private final int threads;
     private final ExecutorService pool;
+    /** Null when GEMM runs in Java. */
+    private final OpenBlas blas;
 
     CpuBackend(int threads) {
+        this(threads, OpenBlas.get());
+    }
+
+    CpuBackend(int threads, OpenBlas blas) {
         this.threads = threads;
+        this.blas = blas;
+        if (blas != null) {
+            blas.setThreads(threads);
+        }
         this.pool = threads > 1 ? Executors.newFixedThreadPool(threads - 1, r -> {
             Thread t = new Thread(r, "jgrad-cpu");
             t.setDaemon(true);
@@ -36,7 +47,7 @@ final class CpuBackend implements Backend {
 
     @Override
     public String name() {
-        return "java";
+        return blas != null ? "openblas" : "java";
     }
 
     @Override
@@ -83,6 +94,10 @@ final class CpuBackend implements Backend {
     @Override
     public void gemm(double alpha, Tensor a, Tensor b, double beta, Tensor c) {
         int m = a.shape[0], k = a.shape[1], n = b.shape[1];
+        if (blas != null && m > 0 && n > 0 && k > 0) {
+            nativeGemm(alpha, a, b, beta, c, m, n, k);
+            return;
+        }
         // The kernel wants row-major A and B; a transposed view is packed once (O(mk) against O(mnk) work).
         Tensor ra = rowMajor(a);
         Tensor rb = rowMajor(b);
@@ -96,6 +111,44 @@ final class CpuBackend implements Backend {
             parallelFor(m, work, (s, e) -> DoubleKernels.gemmRows(s, e, n, k, alpha, ra.d, ra.offset, lda, rb.d, rb.offset, ldb,
                     beta, c.d, c.offset, ldc));
         }
+    }
+
+    private void nativeGemm(double alpha, Tensor a, Tensor b, double beta, Tensor c, int m, int n, int k) {
+        // BLAS reads a row-major or a transposed (column-major) matrix in place; anything else is copied once
+        Tensor sa = blasLayout(a) != 0 ? a : a.contiguous();
+        Tensor sb = blasLayout(b) != 0 ? b : b.contiguous();
+        int la = blasLayout(sa), lb = blasLayout(sb);
+        boolean ta = la < 0, tb = lb < 0;
+        int lda = leadingDim(sa, ta), ldb = leadingDim(sb, tb), ldc = Math.max(n, c.strides[0]);
+        if (c.dtype == DType.FLOAT32) {
+            blas.sgemm(ta, tb, m, n, k, (float) alpha, sa.f, sa.offset, lda, sb.f, sb.offset, ldb, (float) beta,
+                    c.f, c.offset, ldc);
+        } else {
+            blas.dgemm(ta, tb, m, n, k, alpha, sa.d, sa.offset, lda, sb.d, sb.offset, ldb, beta,
+                    c.d, c.offset, ldc);
+        }
+    }
+
+    /**
+     * 1 if the 2-D view x is row-major with a valid leading dimension (row stride at least the row length),
+     * -1 if it is column-major (a transposed row-major matrix) with one, 0 if neither. A dimension of size 1
+     * has a stride that is never used, so it does not decide.
+     */
+    private static int blasLayout(Tensor x) {
+        int rows = x.shape[0], cols = x.shape[1], rs = x.strides[0], cs = x.strides[1];
+        if ((cols == 1 || cs == 1) && (rows == 1 || rs >= cols)) {
+            return 1;
+        }
+        if ((rows == 1 || rs == 1) && (cols == 1 || cs >= rows)) {
+            return -1;
+        }
+        return 0;
+    }
+
+    /** The BLAS leading dimension of x stored row-major (or, when transposed, of x^T stored row-major). */
+    private static int leadingDim(Tensor x, boolean transposed) {
+        int rows = x.shape[0], cols = x.shape[1];
+        return transposed ? (cols == 1 ? rows : x.strides[1]) : (rows == 1 ? cols : x.strides[0]);
     }
 
     private static Tensor rowMajor(Tensor x) {

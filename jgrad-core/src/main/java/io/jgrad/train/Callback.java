@@ -5,6 +5,9 @@ public interface Callback {
     /** Before the first epoch. */
     default void onTrainStart(int firstEpoch, int lastEpoch, int stepsPerEpoch) {}
 
+    /** At the start of each epoch, before its batches are drawn (and shuffled). */
+    default void onEpochStart(int epoch) {}
+
     /** After each optimizer step; {@code loss} is that batch's loss. */
     default void onBatchEnd(int epoch, int step, int stepsPerEpoch, double loss, int batchSize) {}
 

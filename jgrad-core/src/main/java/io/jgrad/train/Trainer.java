@@ -38,6 +38,14 @@ public final class Trainer {
     private double clipNorm;
     private LrScheduler scheduler;
     private ReduceLROnPlateau plateau;
+    private EpochProgress resume;
+    // the running epoch's sums, readable through progress() by callbacks that checkpoint mid-epoch
+    private int epochNow;
+    private int stepNow;
+    private double lossSum;
+    private long correct;
+    private int seen;
+    private final Map<String, Double> gradNormSums = new LinkedHashMap<>();
 
     /** A trainer for {@code model}; {@code task} decides how accuracy is counted. */
     public Trainer(Module model, Loss loss, Optimizer optimizer, Task task) {
@@ -102,6 +110,22 @@ public final class Trainer {
         return this;
     }
 
+    /**
+     * Continue inside an epoch that a mid-epoch checkpoint saved: its first {@code progress.step()} batches
+     * are drawn (so the shuffled order is the same) but not trained on again. The data loader's generator must
+     * be in the state it had when that epoch started.
+     */
+    public Trainer resumeFrom(EpochProgress progress) {
+        this.resume = progress;
+        this.firstEpoch = progress.epoch();
+        return this;
+    }
+
+    /** The running epoch's progress (for callbacks that save mid-epoch checkpoints). */
+    public EpochProgress progress() {
+        return new EpochProgress(epochNow, stepNow, lossSum, correct, seen, gradNormSums);
+    }
+
     /** Runs the training loop on {@code train}, evaluating on {@code validation} (may be null) after each epoch. */
     public History fit(DataLoader train, DataLoader validation) {
         History history = new History();
@@ -117,12 +141,31 @@ public final class Trainer {
         for (int epoch = firstEpoch; epoch <= epochs; epoch++) {
             long start = System.nanoTime();
             model.train();
-            double lossSum = 0;
-            long correct = 0;
-            int seen = 0, step = 0;
-            Map<String, Double> gradNormSums = new LinkedHashMap<>();
+            for (Callback c : callbacks) {
+                c.onEpochStart(epoch);
+            }
+            epochNow = epoch;
+            stepNow = 0;
+            lossSum = 0;
+            correct = 0;
+            seen = 0;
+            gradNormSums.clear();
+            int skip = 0;
+            if (resume != null && resume.epoch() == epoch) {
+                lossSum = resume.lossSum();
+                correct = resume.correct();
+                seen = resume.seen();
+                gradNormSums.putAll(resume.gradNormSums());
+                skip = resume.step();
+                stepNow = skip;
+            }
+            resume = null;
+            int step = 0;
             for (DataLoader.Batch batch : train) {
                 step++;
+                if (step <= skip) {
+                    continue; // taken before the checkpoint this run resumed from
+                }
                 optimizer.zeroGrad();
                 Tensor output = model.forward(batch.features());        // forward pass
                 Tensor l = loss.forward(output, batch.targets());       // loss
@@ -145,6 +188,7 @@ public final class Trainer {
                 lossSum += value * batch.size();
                 correct += task == Task.REGRESSION ? 0 : Accuracy.correct(task, output, batch.targets());
                 seen += batch.size();
+                stepNow = step;
                 for (Callback c : callbacks) {
                     c.onBatchEnd(epoch, step, steps, value, batch.size());
                 }

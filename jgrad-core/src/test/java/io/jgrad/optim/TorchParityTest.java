@@ -1,5 +1,6 @@
 package io.jgrad.optim;
 
+import io.jgrad.testing.PyTorch;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

@@ -1,4 +1,4 @@
-package io.jgrad.optim;
+package io.jgrad.testing;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -9,7 +9,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 
 /** Runs a Python script under /usr/bin/python3 with PyTorch for parity tests, skipping the test when torch is absent. */
-final class PyTorch {
+public final class PyTorch {
     private static final String PYTHON = "/usr/bin/python3";
     private static final String SKIP = "PyTorch not found: apt-get install python3-torch libopenblas0-pthread";
     /** Exit code of the prelude when torch cannot be imported. */
@@ -17,14 +17,14 @@ final class PyTorch {
 
     private PyTorch() {}
 
-    record Result(int exitCode, String output) {}
+    public record Result(int exitCode, String output) {}
 
     /**
      * Runs {@code script} with {@code dir} as its only argument, after a prelude that imports torch (one Python
      * start, as importing torch takes seconds); skips the calling test when there is no torch. Fails after
      * {@code timeoutSeconds}.
      */
-    static Result run(Path dir, String script, int timeoutSeconds) throws IOException {
+    public static Result run(Path dir, String script, int timeoutSeconds) throws IOException {
         Assumptions.assumeTrue(Files.isExecutable(Path.of(PYTHON)), SKIP);
         String prelude = "import sys\ntry:\n    import torch\nexcept ImportError:\n    sys.exit(" + NO_TORCH + ")\n";
         Path file = Files.createTempFile("jgrad-torch", ".py");
@@ -53,7 +53,7 @@ final class PyTorch {
     }
 
     /** Writes {@code bytes} to {@code target} through a temp file in the same folder and a rename. */
-    static void writeAtomically(Path target, byte[] bytes) throws IOException {
+    public static void writeAtomically(Path target, byte[] bytes) throws IOException {
         Path tmp = Files.createTempFile(target.getParent(), target.getFileName().toString(), ".tmp");
         Files.write(tmp, bytes);
         Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);

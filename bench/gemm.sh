@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# GEMM benchmark: the 8 GEMMs of one 784-256-128-10 MLP training step (batch 128) over a Fashion-MNIST epoch
+# (469 steps, 60.46 GFLOP), run alternately by jgrad with its Java kernels, jgrad with the bundled OpenBLAS,
+# jgrad with the system OpenBLAS (the one Debian's PyTorch uses) and PyTorch, in the same environment.
+# Prints every run, then the median ms per epoch of GEMMs, GFLOP/s and the ratio to PyTorch.
+# Usage: bench/gemm.sh [rounds]   (env: THREADS=2 EPOCHS=3 JAVA_EPOCHS=2 WARMUP=1; SKIP_JAVA=1 skips the slow Java kernel)
+# A variant whose library is missing falls back to the Java kernels and is then labelled jgrad-java-as-<variant>.
+set -euo pipefail
+root=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
+cd "$root"
+. scripts/java-env.sh
+jgrad_find_jdk || exit 2
+rounds=${1:-3}
+threads=${THREADS:-2}
+epochs=${EPOCHS:-3}
+java_epochs=${JAVA_EPOCHS:-2}
+warmup=${WARMUP:-1}
+py=/usr/bin/python3
+
+have_torch=1
+if ! [ -x "$py" ] || ! "$py" -c 'import torch' 2>/dev/null; then
+  have_torch=0
+  echo "PyTorch not found for $py: install it with 'apt-get install -y python3-torch libopenblas0-pthread'" \
+       "(Debian/Ubuntu); running the jgrad variants only." >&2
+fi
+
+mvn -q -B -o compile -pl jgrad-core >&2 || mvn -q -B compile -pl jgrad-core >&2
+cpfile=$(mktemp)
+trap 'rm -f "$cpfile"' EXIT
+mvn -q -B -o dependency:build-classpath -pl jgrad-core -Dmdep.includeScope=runtime -Dmdep.outputFile="$cpfile" >&2 \
+  || mvn -q -B dependency:build-classpath -pl jgrad-core -Dmdep.includeScope=runtime -Dmdep.outputFile="$cpfile" >&2
+deps=$(cat "$cpfile")
+java_run() {  # $1 = jgrad.blas mode, $2 = epochs, $3 = label suffix
+  "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -Djgrad.blas="$1" -cp "jgrad-core/target/classes:$deps" \
+    bench/src/GemmBench.java "$threads" "$2" "$warmup" \
+    | if [ "$1" = java ]; then cat; else
+        sed -e "s/^RESULT jgrad-openblas /RESULT jgrad-$3 /" -e "s/^RESULT jgrad-java /RESULT jgrad-java-as-$3 /"; fi
+}
+
+echo "CPU: $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1), $(nproc) cores;" \
+     "load average: $(cut -d' ' -f1-3 /proc/loadavg); OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset}" \
+     "OPENBLAS_L2_SIZE=${OPENBLAS_L2_SIZE:-unset}; threads=$threads"
+out=$(mktemp)
+trap 'rm -f "$cpfile" "$out"' EXIT
+for ((r = 1; r <= rounds; r++)); do
+  [ -n "${SKIP_JAVA:-}" ] || java_run java "$java_epochs" java | tee -a "$out"
+  java_run bundled "$epochs" openblas-bundled | tee -a "$out"
+  java_run system "$epochs" openblas-system | tee -a "$out"
+  if [ "$have_torch" = 1 ]; then
+    "$py" bench/torch_gemm.py "$threads" "$epochs" "$warmup" | tee -a "$out"
+  fi
+done
+echo
+echo "Median over $rounds rounds (each run reports the median of its epochs); ratio = time / PyTorch time:"
+awk '/^RESULT/ { n[$2]++; v[$2, n[$2]] = $3 }
+  END {
+    for (k in n) { m = n[k]; for (i = 1; i <= m; i++) a[i] = v[k, i]
+      for (i = 1; i <= m; i++) for (j = i + 1; j <= m; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
+      med[k] = (m % 2) ? a[(m + 1) / 2] : (a[m / 2] + a[m / 2 + 1]) / 2 }
+    printf "%-26s %12s %10s %10s\n", "peer", "ms/epoch", "GFLOP/s", "vs torch"
+    for (k in med) printf "%-26s %12.1f %10.2f %10s\n", k, med[k], 60.46e3 / med[k],
+      ("torch" in med) ? sprintf("%.2fx", med[k] / med["torch"]) : "n/a"
+  }' "$out" | (read -r h; echo "$h"; sort -k2 -n)

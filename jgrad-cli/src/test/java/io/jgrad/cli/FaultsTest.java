@@ -1,0 +1,72 @@
+package io.jgrad.cli;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import io.jgrad.io.Safetensors;
+import io.jgrad.tensor.Tensor;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Numerical faults, impossible configurations, and what may never appear in the code. */
+class FaultsTest {
+    /** A regression CSV whose targets are large enough that SGD with a huge learning rate overflows. */
+    private static Path regressionCsv(Path dir) throws IOException {
+        StringBuilder sb = new StringBuilder("a,b,y\n");
+        for (int i = 0; i < 64; i++) {
+            sb.append(i % 7).append(',').append(i % 5).append(',').append(1000 * i).append('\n');
+        }
+        Path f = dir.resolve("r.csv");
+        Files.writeString(f, sb.toString());
+        return f;
+    }
+
+    @Test
+    void divergenceStopsWithEpochStepAndLeavesTheLastCheckpointIntact(@TempDir Path dir) throws IOException {
+        Path out = dir.resolve("run");
+        Cli r = Cli.run("train", "--data", regressionCsv(dir).toString(), "--loss", "mse", "--layers", "8",
+                "--optimizer", "sgd", "--lr", "1e6", "--batch-size", "8", "--epochs", "3", "--checkpoint-every", "1",
+                "--out", out.toString(), "--no-report");
+        r.assertUserError("training diverged at epoch 1, step ", "--lr");
+        // the checkpoint written before the fault is complete and finite
+        Cli inspect = Cli.run("inspect", out.toString());
+        assertEquals(0, inspect.exitCode(), inspect.err());
+        for (Tensor t : Safetensors.read(out.resolve("model.safetensors")).tensors().values()) {
+            for (float v : t.toFloatArray()) {
+                assertTrue(Float.isFinite(v), "checkpointed weights must be finite");
+            }
+        }
+        try (Stream<Path> files = Files.list(out)) {
+            assertTrue(files.noneMatch(f -> f.toString().endsWith(".tmp")), "no temporary file left");
+        }
+    }
+
+    @Test
+    void aNetworkThatCannotFitIsRefusedBeforeTraining(@TempDir Path dir) throws IOException {
+        Path csv = regressionCsv(dir);
+        Cli.run("train", "--data", csv.toString(), "--loss", "mse", "--layers", "20000,20000", "--out", dir.resolve("a").toString())
+                .assertUserError("needs about", "MiB", "--layers");
+        Cli.run("train", "--data", csv.toString(), "--loss", "mse", "--layers", "100000,100000", "--out", dir.resolve("b").toString())
+                .assertUserError("weights", "--layers");
+    }
+
+    @Test
+    void noJavaObjectSerializationInTheProduct() throws IOException {
+        // files from others are never deserialized into objects: nothing in a file can make jgrad run code
+        List<String> banned = List.of("ObjectInputStream", "ObjectOutputStream", "implements Serializable", "readObject(");
+        for (Path root : List.of(Path.of("src/main/java"), Path.of("../jgrad-core/src/main/java"))) {
+            try (Stream<Path> files = Files.walk(root)) {
+                for (Path f : files.filter(p -> p.toString().endsWith(".java")).toList()) {
+                    String text = Files.readString(f);
+                    for (String b : banned) {
+                        assertFalse(text.contains(b), f + " uses " + b);
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,79 @@
+package io.jgrad.cli;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import io.jgrad.io.Safetensors;
+import io.jgrad.tensor.Tensor;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A real training process killed with SIGKILL in the middle of an epoch, then resumed with --resume, ends
+ * with bitwise the same weights as a run that was never interrupted.
+ */
+class KillAndResumeTest {
+    private static final Path DATA = Path.of("..", "data", "mnist-10k").toAbsolutePath().normalize();
+
+    private static List<String> trainArgs(Path out) {
+        return List.of("train", "--data", DATA.toString(), "--layers", "32", "--batch-size", "32", "--epochs", "2",
+                "--optimizer", "adam", "--seed", "7", "--threads", "2", "--checkpoint-every", "20", "--no-report",
+                "--out", out.toString());
+    }
+
+    @Test
+    @Timeout(300)
+    void killedMidEpochAndResumedGivesIdenticalWeights(@TempDir Path tmp) throws Exception {
+        Path straight = tmp.resolve("straight"), killed = tmp.resolve("killed");
+        Cli a = Cli.run(trainArgs(straight).toArray(new String[0]));
+        assertEquals(0, a.exitCode(), a.err());
+
+        List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
+                "-cp", System.getProperty("java.class.path"), "io.jgrad.cli.Main"));
+        cmd.addAll(trainArgs(killed));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(tmp.resolve("log.txt").toFile()).start();
+        Path config = killed.resolve("config.json");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        boolean midEpoch = false;
+        while (p.isAlive() && System.nanoTime() < deadline) {
+            if (Files.exists(config)) {
+                String text = Files.readString(config);
+                // kill once the run has written a checkpoint inside its second epoch
+                if (text.contains("\"epochs_completed\": 1") && text.contains("\"step\"")) {
+                    midEpoch = true;
+                    break;
+                }
+            }
+            Thread.sleep(5);
+        }
+        assertTrue(p.isAlive(), "the training process ended before it could be killed:\n" + Files.readString(tmp.resolve("log.txt")));
+        p.destroyForcibly(); // SIGKILL on Unix: no shutdown hooks, no flushing
+        p.waitFor(30, TimeUnit.SECONDS);
+        assertTrue(midEpoch, "no mid-epoch checkpoint appeared");
+
+        Cli b = Cli.run("train", "--resume", killed.toString(), "--no-report");
+        assertEquals(0, b.exitCode(), b.err());
+        Map<String, Tensor> expected = Safetensors.read(straight.resolve("model.safetensors")).tensors();
+        Map<String, Tensor> actual = Safetensors.read(killed.resolve("model.safetensors")).tensors();
+        assertEquals(expected.keySet(), actual.keySet());
+        for (String name : expected.keySet()) {
+            assertArrayEquals(expected.get(name).toFloatArray(), actual.get(name).toFloatArray(), 0f, name + " differs after resume");
+        }
+        List<String> m1 = Files.readAllLines(straight.resolve("metrics.csv")), m2 = Files.readAllLines(killed.resolve("metrics.csv"));
+        assertEquals(m1.size(), m2.size());
+        for (int i = 1; i < m1.size(); i++) {
+            String[] c1 = m1.get(i).split(","), c2 = m2.get(i).split(",");
+            assertEquals(c1[1], c2[1], "train loss of epoch " + i); // identical sums, so identical to the last digit
+            assertEquals(c1[3], c2[3], "validation loss of epoch " + i);
+        }
+        try (var files = Files.list(killed)) {
+            assertTrue(files.noneMatch(f -> f.getFileName().toString().endsWith(".tmp")), "temporary files left behind");
+        }
+    }
+}

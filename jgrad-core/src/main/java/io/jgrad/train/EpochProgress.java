@@ -1,0 +1,23 @@
+package io.jgrad.train;
+
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * How far the running epoch has got: the last finished step and the sums the epoch's metrics are made of.
+ * A mid-epoch checkpoint saves it; {@link Trainer#resumeFrom} continues from it, so that a resumed run takes
+ * the same steps and reports the same epoch metrics as one that never stopped.
+ *
+ * @param epoch        the epoch, from 1
+ * @param step         steps of this epoch already taken
+ * @param lossSum      sum over the samples seen of the per-sample loss (batch loss times batch size)
+ * @param correct      correctly classified samples so far
+ * @param seen         samples seen so far
+ * @param gradNormSums per parameter, the sum over the steps so far of its gradient's L2 norm
+ */
+public record EpochProgress(int epoch, int step, double lossSum, long correct, int seen, Map<String, Double> gradNormSums) {
+    public EpochProgress {
+        gradNormSums = Collections.unmodifiableMap(new LinkedHashMap<>(gradNormSums));
+    }
+}

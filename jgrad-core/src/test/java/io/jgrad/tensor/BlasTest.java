@@ -1,0 +1,157 @@
+package io.jgrad.tensor;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * GEMM of both CPU paths (Java kernels and OpenBLAS through FFM) against a plain triple loop in float64, on
+ * awkward shapes, transposed views, alpha and beta; plus the fallback and determinism promises.
+ */
+class BlasTest {
+    private static final int[][] SHAPES = {{1, 1, 1}, {7, 13, 5}, {33, 17, 65}, {5, 1, 9}, {1, 40, 3}, {70, 130, 45}};
+
+    private static OpenBlas blasOrSkip() {
+        OpenBlas blas = OpenBlas.get();
+        Assumptions.assumeTrue(blas != null, "OpenBLAS not found (no org.bytedeco:openblas natives jar on the classpath"
+                + " and no system libopenblas, or -Djgrad.blas=java): apt-get install libopenblas0-pthread");
+        return blas;
+    }
+
+    /** A [rows, cols] matrix of the dtype, stored row-major or (transposed = true) as the transpose of a [cols, rows] one. */
+    private static Tensor matrix(Generator g, DType dtype, int rows, int cols, boolean transposed) {
+        return transposed ? Tensor.randn(g, cols, rows).to(dtype).t() : Tensor.randn(g, rows, cols).to(dtype);
+    }
+
+    /** alpha * a * b + beta * c0 computed with a triple loop in double. */
+    private static double[] reference(double alpha, Tensor a, Tensor b, double beta, Tensor c0) {
+        int m = a.size(0), k = a.size(1), n = b.size(1);
+        double[] out = new double[m * n];
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                double s = 0;
+                for (int p = 0; p < k; p++) {
+                    s += a.get(i, p) * b.get(p, j);
+                }
+                out[i * n + j] = alpha * s + beta * c0.get(i, j);
+            }
+        }
+        return out;
+    }
+
+    private static void checkAgainstReference(CpuBackend backend, DType dtype) {
+        Generator g = new Generator(11);
+        double tol = dtype == DType.FLOAT32 ? 1e-4 : 1e-12;
+        for (int[] s : SHAPES) {
+            for (int variant = 0; variant < 4; variant++) {
+                boolean ta = (variant & 1) != 0, tb = (variant & 2) != 0;
+                Tensor a = matrix(g, dtype, s[0], s[1], ta), b = matrix(g, dtype, s[1], s[2], tb);
+                Tensor c = Tensor.randn(g, s[0], s[2]).to(dtype);
+                double alpha = variant == 3 ? -0.75 : 1.0, beta = variant == 0 ? 0.0 : 0.5;
+                double[] expected = reference(alpha, a, b, beta, c);
+                backend.gemm(alpha, a, b, beta, c);
+                double[] got = c.toDoubleArray();
+                for (int i = 0; i < got.length; i++) {
+                    double scale = 1 + Math.abs(expected[i]) + Math.sqrt(s[1]);
+                    assertEquals(expected[i], got[i], tol * scale, backend.name() + " " + dtype + " shape " + s[0] + "x"
+                            + s[1] + "x" + s[2] + " transA=" + ta + " transB=" + tb + " element " + i);
+                }
+            }
+        }
+    }
+
+    @Test
+    void javaKernelsMatchTripleLoop() {
+        CpuBackend java = new CpuBackend(2, null);
+        checkAgainstReference(java, DType.FLOAT32);
+        checkAgainstReference(java, DType.FLOAT64);
+        java.shutdown();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"system", "bundled"})
+    void openBlasMatchesTripleLoop(String mode) {
+        OpenBlas lib = OpenBlas.load(mode);
+        Assumptions.assumeTrue(lib != null, "no " + mode + " OpenBLAS here (system: apt-get install libopenblas0-pthread;"
+                + " bundled: org.bytedeco:openblas:linux-x86_64 on the classpath)");
+        CpuBackend blas = new CpuBackend(2, lib);
+        assertEquals("openblas", blas.name());
+        checkAgainstReference(blas, DType.FLOAT32);
+        checkAgainstReference(blas, DType.FLOAT64);
+    }
+
+    @Test
+    void openBlasAndJavaAgree() {
+        OpenBlas lib = blasOrSkip();
+        CpuBackend java = new CpuBackend(2, null), blas = new CpuBackend(2, lib);
+        Generator g = new Generator(5);
+        Tensor a = Tensor.randn(g, 128, 300), w = Tensor.randn(g, 64, 300);
+        Tensor cj = Tensor.zeros(128, 64), cb = Tensor.zeros(128, 64);
+        java.gemm(1.0, a, w.t(), 0.0, cj);
+        blas.gemm(1.0, a, w.t(), 0.0, cb);
+        float[] x = cj.toFloatArray(), y = cb.toFloatArray();
+        for (int i = 0; i < x.length; i++) {
+            assertEquals(x[i], y[i], 1e-4f * (1 + Math.abs(x[i])), "element " + i);
+        }
+        java.shutdown();
+    }
+
+    @Test
+    void javaKernelsAreBitwiseTheSameForAnyThreadCount() {
+        Generator g = new Generator(3);
+        // 67 rows split 3 ways leaves rows outside the 4-row blocks, which must still sum in the same order
+        Tensor a = Tensor.randn(g, 67, 601), b = Tensor.randn(g, 601, 70);
+        Tensor c1 = Tensor.zeros(67, 70), c3 = Tensor.zeros(67, 70);
+        CpuBackend one = new CpuBackend(1, null), three = new CpuBackend(3, null);
+        one.gemm(1.0, a, b, 0.0, c1);
+        three.gemm(1.0, a, b, 0.0, c3);
+        assertArrayEquals(c1.toFloatArray(), c3.toFloatArray());
+        three.shutdown();
+    }
+
+    @Test
+    void openBlasIsDeterministicForAFixedThreadCount() {
+        CpuBackend blas = new CpuBackend(2, blasOrSkip());
+        Generator g = new Generator(4);
+        Tensor a = Tensor.randn(g, 128, 784), w = Tensor.randn(g, 256, 784);
+        Tensor c1 = Tensor.zeros(128, 256), c2 = Tensor.zeros(128, 256);
+        blas.gemm(1.0, a, w.t(), 0.0, c1);
+        blas.gemm(1.0, a, w.t(), 0.0, c2);
+        assertArrayEquals(c1.toFloatArray(), c2.toFloatArray());
+    }
+
+    @Test
+    void forcedJavaLoadsNothingAndStillComputes() {
+        assertNull(OpenBlas.load("java"));
+        assertNull(OpenBlas.load("no-such-mode"), "an unknown jgrad.blas value falls back to Java");
+        CpuBackend java = new CpuBackend(1, OpenBlas.load("java"));
+        assertEquals("java", java.name());
+        Tensor a = Tensor.of(new float[] {1, 2, 3, 4, 5, 6}, 2, 3), b = Tensor.of(new float[] {1, 0, 0, 1, 2, 3}, 3, 2);
+        Tensor c = Tensor.zeros(2, 2);
+        java.gemm(1.0, a, b, 0.0, c);
+        assertArrayEquals(new float[] {7, 11, 16, 23}, c.toFloatArray());
+    }
+
+    @Test
+    void nativeCallRejectsMatricesThatDoNotFitTheirArrays() {
+        OpenBlas blas = blasOrSkip();
+        float[] small = new float[5];
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> blas.sgemm(false, false,
+                2, 2, 3, 1f, small, 0, 3, new float[6], 0, 2, 0f, new float[4], 0, 2));
+        assertTrue(e.getMessage().contains("matrix A [2, 3]"), e.getMessage());
+    }
+
+    @Test
+    void matmulThroughTheDefaultBackendMatchesTripleLoop() {
+        Generator g = new Generator(9);
+        Tensor a = Tensor.randn(g, 9, 31), b = Tensor.randn(g, 8, 31).t();
+        double[] expected = reference(1.0, a, b, 0.0, Tensor.zeros(9, 8));
+        double[] got = a.matmul(b).toDoubleArray();
+        for (int i = 0; i < got.length; i++) {
+            assertEquals(expected[i], got[i], 1e-4 * (1 + Math.abs(expected[i])), Backends.name() + " element " + i);
+        }
+    }
+}
