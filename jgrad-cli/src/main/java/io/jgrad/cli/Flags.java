@@ -20,6 +20,20 @@ final class Flags {
         return v;
     }
 
+    static double nonNegative(String flag, double v) {
+        if (!(v >= 0) || !Double.isFinite(v)) {
+            throw new UserError(flag + " must be a number >= 0, got " + v);
+        }
+        return v;
+    }
+
+    static int nonNegative(String flag, int v) {
+        if (v < 0) {
+            throw new UserError(flag + " must be an integer >= 0, got " + v);
+        }
+        return v;
+    }
+
     /** "--layers 256,128" as sizes; null means the default 256,128; an empty value means no hidden layer. */
     static int[] layers(List<String> values) {
         if (values == null) {

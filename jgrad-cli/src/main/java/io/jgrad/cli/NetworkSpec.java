@@ -59,7 +59,10 @@ record NetworkSpec(int inputSize, int[] hidden, int outputSize, String activatio
         for (int h : hidden) {
             sb.append('-').append(h);
         }
-        sb.append('-').append(outputSize).append(' ').append(activation);
+        sb.append('-').append(outputSize);
+        if (hidden.length > 0) {
+            sb.append(' ').append(activation);
+        }
         if (!outputActivation.equals("none")) {
             sb.append(", output ").append(outputActivation);
         }

@@ -88,16 +88,16 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--lr", paramLabel = "RATE", description = "Learning rate (default: 0.001 for adam/adamw/rmsprop, 0.01 for adagrad, 0.05 for sgd).")
     Double lr;
 
-    @Option(names = "--momentum", description = "Momentum for sgd and rmsprop (default: 0).")
+    @Option(names = "--momentum", paramLabel = "M", description = "Momentum for sgd and rmsprop (default: 0).")
     Double momentum;
 
-    @Option(names = "--weight-decay", description = "L2 weight decay (default: 0; adamw: 0.01).")
+    @Option(names = "--weight-decay", paramLabel = "WD", description = "L2 weight decay (default: 0; adamw: 0.01).")
     Double weightDecay;
 
-    @Option(names = "--batch-size", description = "Samples per gradient step (default: 64).")
+    @Option(names = "--batch-size", paramLabel = "N", description = "Samples per gradient step (default: 64).")
     Integer batchSize;
 
-    @Option(names = "--epochs", description = "Maximum number of epochs (default: 10).")
+    @Option(names = "--epochs", paramLabel = "N", description = "Maximum number of epochs (default: 10).")
     Integer epochs;
 
     @Option(names = "--target-loss", paramLabel = "LOSS", description = "Stop as soon as an epoch's mean training loss is at or below this, e.g. 0.001.")
@@ -109,7 +109,7 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--schedule", paramLabel = "SPEC", description = "Learning-rate schedule: none, step:N[:gamma], exponential:gamma, cosine[:min_lr], plateau[:patience] (default: none).")
     String schedule;
 
-    @Option(names = "--seed", description = "Seed for initialization and shuffling (default: 42). Same seed and --threads give the same weights.")
+    @Option(names = "--seed", paramLabel = "N", description = "Seed for initialization and shuffling (default: 42). Same seed and --threads give the same weights.")
     Long seed;
 
     @Option(names = "--no-shuffle", description = "Keep the data in file order instead of reshuffling every epoch.")
@@ -127,7 +127,7 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--checkpoint-every", paramLabel = "STEPS", description = "Also checkpoint every this many steps inside an epoch (default: 0, after each epoch only).")
     Integer checkpointEvery;
 
-    @Option(names = "--threads", description = "Worker threads (default: all available processors).")
+    @Option(names = "--threads", paramLabel = "N", description = "Worker threads (default: all available processors).")
     Integer threads;
 
     @Option(names = "--no-report", description = "Skip report.html and its charts.")
@@ -195,10 +195,10 @@ final class TrainCommand implements Callable<Integer> {
             String opt = optimizer == null ? "adam" : optimizer.toLowerCase(java.util.Locale.ROOT);
             cfg = new RunConfig(spec, Losses.task(lossName).equals("regression") ? "regression" : (obj.outputSize() == 1 ? "binary" : "classification"),
                     ds.numClasses(), lossName, dataPath.toString(), valData == null ? null : valData.toString(), valSplit, targetColumn, ds.mean(), ds.std(), opt,
-                    lr == null ? Optimizers.defaultLr(opt) : Flags.positive("--lr", lr), momentum == null ? 0 : momentum,
-                    weightDecay == null ? Optimizers.defaultWeightDecay(opt) : weightDecay,
+                    lr == null ? Optimizers.defaultLr(opt) : Flags.positive("--lr", lr), momentum == null ? 0 : Flags.nonNegative("--momentum", momentum),
+                    weightDecay == null ? Optimizers.defaultWeightDecay(opt) : Flags.nonNegative("--weight-decay", weightDecay),
                     batchSize == null ? 64 : Flags.positive("--batch-size", batchSize), epochs == null ? 10 : Flags.positive("--epochs", epochs),
-                    s, !noShuffle, targetLoss == null ? Double.NEGATIVE_INFINITY : targetLoss, patience == null ? 0 : patience,
+                    s, !noShuffle, targetLoss == null ? Double.NEGATIVE_INFINITY : targetLoss, patience == null ? 0 : Flags.nonNegative("--patience", patience),
                     schedule == null ? "none" : schedule, checkpointEvery == null ? 0 : Math.max(0, checkpointEvery), 0, null, null);
             outDir = out == null ? Path.of("runs", "latest") : out;
             MemoryEstimate.check(spec, cfg.batchSize());
