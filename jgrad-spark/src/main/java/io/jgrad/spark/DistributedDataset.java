@@ -32,7 +32,7 @@ public final class DistributedDataset {
     private final int featureSize;
     private final int numClasses;
 
-    private DistributedDataset(JavaRDD<Tuple3<int[], float[], float[]>> blocks, int numClassesAtLeast) {
+    DistributedDataset(JavaRDD<Tuple3<int[], float[], float[]>> blocks, int numClassesAtLeast) {
         this.blocks = blocks.persist(StorageLevel.MEMORY_ONLY());
         // One pass materializes the cache and checks the data: [rows, max label, min width, max width].
         long[] stats = this.blocks.map(DistributedDataset::blockStats).reduce(DistributedDataset::mergeStats);
