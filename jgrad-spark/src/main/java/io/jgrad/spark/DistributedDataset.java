@@ -1,0 +1,168 @@
+package io.jgrad.spark;
+
+import io.jgrad.data.IdxDataset;
+import io.jgrad.data.TensorDataset;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import org.apache.spark.HashPartitioner;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.storage.StorageLevel;
+import scala.Tuple2;
+import scala.Tuple3;
+
+/**
+ * Classification samples spread over the partitions of an RDD and cached in executor memory: each partition
+ * holds one block ({@code int[] globalIndex, float[] features (rows * featureSize), float[] labels}), rows
+ * sorted by global index. The global index is the row's position in the source (file order), and it is what
+ * {@link SparkTrainer} uses to form global batches, so the partitioning does not change which samples make up
+ * a batch. Blocks are plain arrays in {@code scala.Tuple3}s: no jgrad object is ever serialized.
+ */
+public final class DistributedDataset {
+    private final JavaRDD<Tuple3<int[], float[], float[]>> blocks;
+    private final int size;
+    private final int featureSize;
+    private final int numClasses;
+
+    DistributedDataset(JavaRDD<Tuple3<int[], float[], float[]>> blocks, int numClassesAtLeast) {
+        this.blocks = blocks.persist(StorageLevel.MEMORY_ONLY());
+        // One pass materializes the cache and checks the data: [rows, max label, min width, max width].
+        long[] stats = this.blocks.map(DistributedDataset::blockStats).reduce(DistributedDataset::mergeStats);
+        if (stats[0] == 0) {
+            throw new IllegalArgumentException("DistributedDataset: the data has no rows");
+        }
+        if (stats[2] != stats[3]) {
+            throw new IllegalArgumentException("DistributedDataset: rows have between " + stats[2] + " and " + stats[3]
+                    + " features; every row needs the same number");
+        }
+        this.size = Math.toIntExact(stats[0]);
+        this.featureSize = (int) stats[2];
+        this.numClasses = Math.max(numClassesAtLeast, (int) stats[1] + 1);
+    }
+
+    /** Spreads an in-memory data set (e.g. an IDX file read on the driver) over {@code partitions} contiguous ranges. */
+    public static DistributedDataset of(JavaSparkContext jsc, TensorDataset data, int partitions) {
+        checkPartitions(partitions);
+        int n = data.size();
+        int d = Arrays.stream(data.sampleShape()).reduce(1, Math::multiplyExact);
+        float[] x = data.features().toFloatArray();
+        float[] y = data.targets().toFloatArray();
+        List<Tuple3<int[], float[], float[]>> slices = new ArrayList<>();
+        for (int p = 0; p < partitions; p++) {
+            int lo = (int) ((long) n * p / partitions), hi = (int) ((long) n * (p + 1) / partitions);
+            int[] index = new int[hi - lo];
+            Arrays.setAll(index, i -> lo + i);
+            slices.add(new Tuple3<>(index, Arrays.copyOfRange(x, lo * d, hi * d), Arrays.copyOfRange(y, lo, hi)));
+        }
+        return new DistributedDataset(jsc.parallelize(slices, partitions), data.numClasses());
+    }
+
+    /** The training ({@code train}) or test split of an MNIST-style IDX directory, read on the driver. */
+    public static DistributedDataset readIdx(SparkSession spark, Path dir, boolean train, int partitions) throws IOException {
+        return of(JavaSparkContext.fromSparkContext(spark.sparkContext()), IdxDataset.load(dir, train, true), partitions);
+    }
+
+    /**
+     * Rows of a DataFrame: {@code featuresColumn} holds array&lt;float&gt;, array&lt;double&gt; or an ML Vector (or
+     * pass null to use every numeric column except the label), {@code labelColumn} class indices 0..K-1.
+     */
+    public static DistributedDataset fromDataFrame(Dataset<Row> df, String featuresColumn, String labelColumn, int partitions) {
+        checkPartitions(partitions);
+        List<String> names = Arrays.asList(df.columns());
+        if (!names.contains(labelColumn)) {
+            throw new IllegalArgumentException("DistributedDataset: no label column '" + labelColumn + "'; columns: " + names);
+        }
+        if (featuresColumn != null && !names.contains(featuresColumn)) {
+            throw new IllegalArgumentException("DistributedDataset: no features column '" + featuresColumn + "'; columns: " + names
+                    + " (pass null to use every column but the label)");
+        }
+        int[] featureCols = featuresColumn != null ? new int[] {names.indexOf(featuresColumn)}
+                : java.util.stream.IntStream.range(0, names.size()).filter(i -> !names.get(i).equals(labelColumn)).toArray();
+        int labelCol = names.indexOf(labelColumn);
+        // zipWithIndex numbers rows in source order; hashing the Long index spreads them round-robin, deterministically.
+        JavaRDD<Tuple3<int[], float[], float[]>> blocks = df.javaRDD().zipWithIndex()
+                .mapToPair(t -> new Tuple2<>(t._2(), RowValues.sample(t._1(), featureCols, labelCol, t._2())))
+                .partitionBy(new HashPartitioner(partitions))
+                .mapPartitions(RowValues::block);
+        return new DistributedDataset(blocks, 0);
+    }
+
+    /**
+     * Reads {@code path}: an IDX directory (its training split), a {@code .csv} file with a header (label: the
+     * column {@code labelColumn}, or the last column when null; features: all other columns), or Parquet
+     * (features in {@code featuresColumn}, default "features"; label default "label").
+     */
+    public static DistributedDataset read(SparkSession spark, String path, String featuresColumn, String labelColumn,
+                                          int partitions) throws IOException {
+        Path local = Path.of(path);
+        if (Files.isDirectory(local) && (Files.exists(local.resolve("train-labels-idx1-ubyte"))
+                || Files.exists(local.resolve("train-labels-idx1-ubyte.gz")))) {
+            return readIdx(spark, Path.of(path), true, partitions);
+        }
+        if (path.toLowerCase(Locale.ROOT).endsWith(".csv")) {
+            Dataset<Row> df = spark.read().option("header", "true").option("inferSchema", "true").csv(path);
+            String[] cols = df.columns();
+            return fromDataFrame(df, featuresColumn, labelColumn != null ? labelColumn : cols[cols.length - 1], partitions);
+        }
+        return fromDataFrame(spark.read().parquet(path), featuresColumn != null ? featuresColumn : "features",
+                labelColumn != null ? labelColumn : "label", partitions);
+    }
+
+    private static void checkPartitions(int partitions) {
+        if (partitions < 1) {
+            throw new IllegalArgumentException("DistributedDataset: partitions must be at least 1, got " + partitions);
+        }
+    }
+
+    private static long[] blockStats(Tuple3<int[], float[], float[]> b) {
+        int rows = b._1().length;
+        long maxLabel = -1;
+        for (float label : b._3()) {
+            maxLabel = Math.max(maxLabel, (long) label);
+        }
+        long width = rows == 0 ? -1 : b._2().length / rows;
+        return new long[] {rows, maxLabel, rows == 0 ? Long.MAX_VALUE : width, width};
+    }
+
+    private static long[] mergeStats(long[] a, long[] b) {
+        return new long[] {a[0] + b[0], Math.max(a[1], b[1]), Math.min(a[2], b[2]), Math.max(a[3], b[3])};
+    }
+
+    /** The cached blocks, one per partition. */
+    JavaRDD<Tuple3<int[], float[], float[]>> blocks() {
+        return blocks;
+    }
+
+    /** Number of rows. */
+    public int size() {
+        return size;
+    }
+
+    /** Values per row. */
+    public int featureSize() {
+        return featureSize;
+    }
+
+    /** Number of classes: the largest label + 1 (at least the source's own count, e.g. 10 for IDX). */
+    public int numClasses() {
+        return numClasses;
+    }
+
+    /** Number of partitions. */
+    public int partitions() {
+        return blocks.getNumPartitions();
+    }
+
+    /** Drops the cached blocks from executor memory. */
+    public void unpersist() {
+        blocks.unpersist(false);
+    }
+}

@@ -1,0 +1,238 @@
+package io.jgrad.spark;
+
+import io.jgrad.nn.CrossEntropyLoss;
+import io.jgrad.nn.Reduction;
+import io.jgrad.nn.Sequential;
+import io.jgrad.optim.Optimizer;
+import io.jgrad.tensor.DType;
+import io.jgrad.tensor.Generator;
+import io.jgrad.tensor.Tensor;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import scala.Tuple3;
+
+/**
+ * What a task does with its partition's block (executor side). Inputs arrive as plain arrays and strings; the
+ * network is rebuilt from the encoded {@link MlpSpec} once per executor thread and then only has its weights
+ * overwritten. Everything is computed in a fixed order (rows sorted by their position in the global batch),
+ * so a retried task returns exactly the same numbers.
+ */
+final class PartitionWorker {
+    private PartitionWorker() {}
+
+    /** Index in a stats array: summed per-sample losses, samples, correct predictions, slowest compute time (ns). */
+    static final int LOSS = 0, COUNT = 1, CORRECT = 2, NANOS = 3, STATS = 4;
+
+    private static final ThreadLocal<Map<String, Sequential>> MODELS = ThreadLocal.withInitial(HashMap::new);
+
+    private static Sequential model(String spec, float[] weights) {
+        Sequential net = MODELS.get().computeIfAbsent(spec, s -> MlpSpec.decode(s).build(new Generator(0)));
+        FlatParameters.unpack(weights, net);
+        net.zeroGrad();
+        return net;
+    }
+
+    /** Positions in the block of the rows whose rank lies in [lo, hi), ordered by rank. */
+    static int[] rowsOf(int[] globalIndex, int[] rank, int lo, int hi) {
+        long[] keys = new long[globalIndex.length];
+        int m = 0;
+        for (int j = 0; j < globalIndex.length; j++) {
+            int r = rank[globalIndex[j]];
+            if (r >= lo && r < hi) {
+                keys[m++] = ((long) r << 32) | j;
+            }
+        }
+        long[] found = Arrays.copyOf(keys, m);
+        Arrays.sort(found);
+        int[] rows = new int[m];
+        for (int i = 0; i < m; i++) {
+            rows[i] = (int) found[i];
+        }
+        return rows;
+    }
+
+    private static Tensor[] gather(Tuple3<int[], float[], float[]> block, int[] rows) {
+        int width = block._2().length / Math.max(1, block._1().length);
+        float[] x = new float[rows.length * width];
+        float[] y = new float[rows.length];
+        for (int i = 0; i < rows.length; i++) {
+            System.arraycopy(block._2(), rows[i] * width, x, i * width, width);
+            y[i] = block._3()[rows[i]];
+        }
+        return new Tensor[] {Tensor.wrap(x, rows.length, width), Tensor.wrap(y, rows.length)};
+    }
+
+    private static int correct(Tensor output, Tensor labels) {
+        float[] predicted = output.argmax(1, false).toFloatArray();
+        float[] y = labels.toFloatArray();
+        int c = 0;
+        for (int i = 0; i < y.length; i++) {
+            c += predicted[i] == y[i] ? 1 : 0;
+        }
+        return c;
+    }
+
+    /**
+     * The sum over this block's rows in global batch {@code step} (ranks [step*B, step*B+B)) of the per-sample
+     * cross-entropy gradients, flattened in parameter order, followed by the {@link #STATS} numbers.
+     */
+    static double[] gradientSum(Tuple3<int[], float[], float[]> block, String spec, float[] weights, int[] rank,
+                                int batchSize, int step) {
+        long start = System.nanoTime();
+        double[] out = new double[weights.length + STATS];
+        int[] rows = rowsOf(block._1(), rank, step * batchSize, step * batchSize + batchSize);
+        if (rows.length > 0) {
+            Sequential net = model(spec, weights);
+            Tensor[] xy = gather(block, rows);
+            Tensor output = net.forward(xy[0]);
+            Tensor loss = new CrossEntropyLoss(Reduction.SUM, 0).forward(output, xy[1]);
+            loss.backward();
+            int offset = 0;
+            for (Tensor p : net.namedParameters().values()) {
+                float[] g = p.grad().toFloatArray();
+                for (int i = 0; i < g.length; i++) {
+                    out[offset + i] = g[i];
+                }
+                offset += g.length;
+            }
+            int s = weights.length;
+            out[s + LOSS] = loss.item();
+            out[s + COUNT] = rows.length;
+            out[s + CORRECT] = correct(output, xy[1]);
+        }
+        out[weights.length + NANOS] = System.nanoTime() - start;
+        return out;
+    }
+
+    /** Loss sum, sample count and correct predictions over the whole block, in chunks of 1024 rows. */
+    static double[] evaluate(Tuple3<int[], float[], float[]> block, String spec, float[] weights) {
+        double[] out = new double[STATS];
+        int n = block._1().length;
+        if (n == 0) {
+            return out;
+        }
+        Sequential net = model(spec, weights);
+        try (var scope = Tensor.noGrad()) {
+            for (int lo = 0; lo < n; lo += 1024) {
+                int[] rows = new int[Math.min(1024, n - lo)];
+                Arrays.setAll(rows, i -> i);
+                for (int i = 0; i < rows.length; i++) {
+                    rows[i] += lo;
+                }
+                Tensor[] xy = gather(block, rows);
+                Tensor output = net.forward(xy[0]);
+                out[LOSS] += new CrossEntropyLoss(Reduction.SUM, 0).forward(output, xy[1]).item();
+                out[COUNT] += rows.length;
+                out[CORRECT] += correct(output, xy[1]);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Local SGD: starting from the driver's weights and optimizer state, runs one optimizer step per global batch
+     * {@code firstStep .. firstStep+steps-1} on this block's rows of that batch (mean loss over those rows; a batch
+     * with none of them is skipped). Returns, multiplied by the number of rows used (the averaging weight):
+     * "params" (the new weights) and "state:KEY" (the optimizer's per-parameter state), plus "weight" and "stats"
+     * (unweighted). A block that used no rows returns only "weight" (0) and "stats".
+     */
+    static HashMap<String, double[]> localSteps(Tuple3<int[], float[], float[]> block, String spec, String optimizer,
+                                                double[] optimizerSettings, float[] weights, Map<String, double[]> state,
+                                                int[] rank, int batchSize, int firstStep, int steps) {
+        long start = System.nanoTime();
+        HashMap<String, double[]> out = new HashMap<>();
+        double[] stats = new double[STATS];
+        Sequential net = null;
+        Optimizer opt = null;
+        for (int s = firstStep; s < firstStep + steps; s++) {
+            int[] rows = rowsOf(block._1(), rank, s * batchSize, s * batchSize + batchSize);
+            if (rows.length == 0) {
+                continue;
+            }
+            if (net == null) {
+                net = model(spec, weights);
+                opt = new OptimizerSpec(optimizer, optimizerSettings[0], optimizerSettings[1], optimizerSettings[2])
+                        .create(net.namedParameters());
+                opt.loadStateDict(toTensors(state, net));
+            }
+            Tensor[] xy = gather(block, rows);
+            opt.zeroGrad();
+            Tensor output = net.forward(xy[0]);
+            Tensor loss = new CrossEntropyLoss(Reduction.SUM, 0).forward(output, xy[1]);
+            stats[LOSS] += loss.item();
+            stats[COUNT] += rows.length;
+            stats[CORRECT] += correct(output, xy[1]);
+            loss.div(rows.length).backward();
+            opt.step();
+        }
+        stats[NANOS] = System.nanoTime() - start;
+        out.put("stats", stats);
+        double w = stats[COUNT];
+        out.put("weight", new double[] {w});
+        if (net == null) {
+            return out;
+        }
+        float[] p = FlatParameters.pack(net);
+        double[] weighted = new double[p.length];
+        for (int i = 0; i < p.length; i++) {
+            weighted[i] = w * p[i];
+        }
+        out.put("params", weighted);
+        for (var e : opt.stateDict().entrySet()) {
+            if (!e.getKey().equals("step") && !e.getKey().equals("lr")) {
+                double[] v = e.getValue().toDoubleArray();
+                for (int i = 0; i < v.length; i++) {
+                    v[i] *= w;
+                }
+                out.put("state:" + e.getKey(), v);
+            }
+        }
+        return out;
+    }
+
+    /** Optimizer state arrays back into tensors: "step", "lr" and "i.step" are scalars, other buffers have param i's shape. */
+    static LinkedHashMap<String, Tensor> toTensors(Map<String, double[]> state, Sequential net) {
+        var shapes = net.namedParameters().values().stream().map(Tensor::shape).toList();
+        LinkedHashMap<String, Tensor> out = new LinkedHashMap<>();
+        for (var e : state.entrySet()) {
+            String key = e.getKey();
+            int dot = key.indexOf('.');
+            boolean scalar = dot < 0 || key.endsWith(".step");
+            out.put(key, scalar ? Tensor.scalar(DType.FLOAT64, e.getValue()[0])
+                    : Tensor.of(e.getValue(), shapes.get(Integer.parseInt(key.substring(0, dot)))));
+        }
+        return out;
+    }
+
+    /** Element-wise sum of two results, the "stats" NANOS entry taking the maximum; keys missing on one side are copied. */
+    static HashMap<String, double[]> merge(HashMap<String, double[]> a, HashMap<String, double[]> b) {
+        HashMap<String, double[]> out = new HashMap<>(a);
+        for (var e : b.entrySet()) {
+            double[] x = out.get(e.getKey());
+            out.put(e.getKey(), x == null ? e.getValue() : e.getKey().equals("stats") ? addStats(x, e.getValue()) : add(x, e.getValue()));
+        }
+        return out;
+    }
+
+    /** Element-wise sum, the last {@link #STATS} entries being stats. Modified: a. Returns a. */
+    static double[] addGradients(double[] a, double[] b) {
+        int s = a.length - STATS;
+        double nanos = Math.max(a[s + NANOS], b[s + NANOS]);
+        add(a, b);
+        a[s + NANOS] = nanos;
+        return a;
+    }
+
+    static double[] addStats(double[] a, double[] b) {
+        return addGradients(a, b);
+    }
+
+    private static double[] add(double[] a, double[] b) {
+        for (int i = 0; i < a.length; i++) {
+            a[i] += b[i];
+        }
+        return a;
+    }
+}

@@ -1,0 +1,87 @@
+package io.jgrad.spark;
+
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import org.apache.spark.ml.linalg.Vector;
+import org.apache.spark.sql.Row;
+import scala.Tuple2;
+import scala.Tuple3;
+import scala.collection.Seq;
+
+/** Turns DataFrame rows into plain arrays (features, label) and a partition's rows into one block. */
+final class RowValues {
+    private RowValues() {}
+
+    /** Row {@code index}'s features (one array, vector or several numeric columns) and its label. */
+    static Tuple2<float[], Float> sample(Row row, int[] featureCols, int labelCol, long index) {
+        if (index > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("DistributedDataset: more than " + Integer.MAX_VALUE + " rows are not supported");
+        }
+        Object labelValue = row.get(labelCol);
+        if (!(labelValue instanceof Number label) || label.doubleValue() < 0 || label.doubleValue() != Math.floor(label.doubleValue())) {
+            throw new IllegalArgumentException("DistributedDataset: row " + index + " has label " + labelValue + " in column '"
+                    + row.schema().fieldNames()[labelCol] + "'; labels must be class indices 0, 1, 2, ...");
+        }
+        float[] features;
+        if (featureCols.length == 1 && !(row.get(featureCols[0]) instanceof Number)) {
+            features = vector(row.get(featureCols[0]), index);
+        } else {
+            features = new float[featureCols.length];
+            for (int i = 0; i < featureCols.length; i++) {
+                if (!(row.get(featureCols[i]) instanceof Number v)) {
+                    throw new IllegalArgumentException("DistributedDataset: row " + index + ", column '"
+                            + row.schema().fieldNames()[featureCols[i]] + "' holds " + row.get(featureCols[i]) + ", not a number");
+                }
+                features[i] = v.floatValue();
+            }
+        }
+        return new Tuple2<>(features, label.floatValue());
+    }
+
+    private static float[] vector(Object value, long index) {
+        if (value instanceof Vector v) {
+            double[] d = v.toArray();
+            float[] out = new float[d.length];
+            for (int i = 0; i < d.length; i++) {
+                out[i] = (float) d[i];
+            }
+            return out;
+        }
+        if (value instanceof Seq<?> seq) {
+            float[] out = new float[seq.length()];
+            for (int i = 0; i < out.length; i++) {
+                if (!(seq.apply(i) instanceof Number n)) {
+                    throw new IllegalArgumentException("DistributedDataset: row " + index + " has a features array holding "
+                            + seq.apply(i) + "; expected numbers");
+                }
+                out[i] = n.floatValue();
+            }
+            return out;
+        }
+        throw new IllegalArgumentException("DistributedDataset: row " + index + " has features of type "
+                + (value == null ? "null" : value.getClass().getName()) + "; expected array<float>, array<double> or an ML Vector");
+    }
+
+    /** All rows of one partition as one block, sorted by global index so that sums run in a fixed order. */
+    static Iterator<Tuple3<int[], float[], float[]>> block(Iterator<Tuple2<Long, Tuple2<float[], Float>>> rows) {
+        List<Tuple2<Long, Tuple2<float[], Float>>> all = new ArrayList<>();
+        rows.forEachRemaining(all::add);
+        all.sort((a, b) -> Long.compare(a._1(), b._1()));
+        int width = all.isEmpty() ? 0 : all.get(0)._2()._1().length;
+        int[] index = new int[all.size()];
+        float[] features = new float[all.size() * width];
+        float[] labels = new float[all.size()];
+        for (int i = 0; i < all.size(); i++) {
+            float[] f = all.get(i)._2()._1();
+            if (f.length != width) {
+                throw new IllegalArgumentException("DistributedDataset: row " + all.get(i)._1() + " has " + f.length
+                        + " features, row " + all.get(0)._1() + " has " + width + "; every row needs the same number");
+            }
+            index[i] = (int) (long) all.get(i)._1();
+            System.arraycopy(f, 0, features, i * width, width);
+            labels[i] = all.get(i)._2()._2();
+        }
+        return List.of(new Tuple3<>(index, features, labels)).iterator();
+    }
+}

@@ -1,0 +1,108 @@
+package io.jgrad.spark;
+
+import io.jgrad.io.AtomicFiles;
+import io.jgrad.io.Json;
+import io.jgrad.io.Safetensors;
+import io.jgrad.train.EpochMetrics;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The --out directory of a Spark run, in the same format as {@code jgrad train}'s (so {@code jgrad eval},
+ * {@code predict}, {@code inspect} and {@code --resume} read it): model.safetensors, optimizer.safetensors,
+ * metrics.csv, then config.json (jgrad-run format version 1), each written atomically.
+ */
+final class RunDirectory {
+    private RunDirectory() {}
+
+    /** What config.json records besides the progress. */
+    record Settings(MlpSpec spec, int numClasses, String data, OptimizerSpec optimizer, int batchSize, int epochs, long seed,
+                    int partitions, int localSteps) {}
+
+    static void save(Path dir, SparkTrainer trainer, Settings s, List<EpochMetrics> metrics) throws IOException {
+        int epoch = metrics.isEmpty() ? 0 : metrics.getLast().epoch();
+        Map<String, String> meta = Map.of("format", "pt", "epoch", Integer.toString(epoch), "producer", "jgrad-spark");
+        Safetensors.write(dir.resolve("model.safetensors"), trainer.model().stateDict(), meta);
+        Safetensors.write(dir.resolve("optimizer.safetensors"), trainer.optimizer().stateDict(), meta);
+        AtomicFiles.writeString(dir.resolve("metrics.csv"), metricsCsv(metrics));
+        AtomicFiles.writeString(dir.resolve("config.json"), Json.write(config(s, epoch, trainer.shuffleGenerator().state())) + "\n");
+    }
+
+    static Map<String, Object> config(Settings s, int epochsCompleted, long[] shuffleState) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("format", "jgrad-run");
+        m.put("format_version", 1L);
+        m.put("model", s.spec().toJson());
+        m.put("task", "classification");
+        m.put("num_classes", (long) s.numClasses());
+        m.put("loss", "cross-entropy");
+        Map<String, Object> d = new LinkedHashMap<>();
+        d.put("path", s.data());
+        d.put("target_column", null);
+        d.put("normalize_mean", 0.0);
+        d.put("normalize_std", 1.0);
+        m.put("data", d);
+        Map<String, Object> o = new LinkedHashMap<>();
+        o.put("name", s.optimizer().name());
+        o.put("lr", s.optimizer().lr());
+        o.put("momentum", s.optimizer().momentum());
+        o.put("weight_decay", s.optimizer().weightDecay());
+        m.put("optimizer", o);
+        Map<String, Object> t = new LinkedHashMap<>();
+        t.put("epochs", (long) s.epochs());
+        t.put("batch_size", (long) s.batchSize());
+        t.put("seed", s.seed());
+        t.put("shuffle", true);
+        t.put("target_loss", null);
+        t.put("patience", 0L);
+        t.put("schedule", "none");
+        m.put("training", t);
+        Map<String, Object> st = new LinkedHashMap<>();
+        st.put("epochs_completed", (long) epochsCompleted);
+        List<Object> gen = new ArrayList<>();
+        for (long v : shuffleState) {
+            gen.add(HexFormat.of().toHexDigits(v)); // hex: a JSON number cannot hold 64 bits exactly
+        }
+        st.put("shuffle_generator", gen);
+        m.put("state", st);
+        Map<String, Object> spark = new LinkedHashMap<>();
+        spark.put("partitions", (long) s.partitions());
+        spark.put("local_steps", (long) s.localSteps());
+        m.put("spark", spark);
+        return m;
+    }
+
+    /** metrics.csv as the CLI writes it: fixed columns, then grad_norm:NAME and weight_norm:NAME per parameter. */
+    static String metricsCsv(List<EpochMetrics> epochs) {
+        Set<String> grads = new LinkedHashSet<>(), weights = new LinkedHashSet<>();
+        epochs.forEach(m -> {
+            grads.addAll(m.gradNorms().keySet());
+            weights.addAll(m.weightNorms().keySet());
+        });
+        StringBuilder sb = new StringBuilder("epoch,train_loss,train_accuracy,val_loss,val_accuracy,lr,seconds");
+        grads.forEach(g -> sb.append(",grad_norm:").append(g));
+        weights.forEach(w -> sb.append(",weight_norm:").append(w));
+        sb.append('\n');
+        for (EpochMetrics m : epochs) {
+            sb.append(m.epoch());
+            for (double v : new double[] {m.trainLoss(), m.trainAccuracy(), m.valLoss(), m.valAccuracy(), m.learningRate(), m.seconds()}) {
+                sb.append(',').append(number(v));
+            }
+            grads.forEach(g -> sb.append(',').append(number(m.gradNorms().getOrDefault(g, Double.NaN))));
+            weights.forEach(w -> sb.append(',').append(number(m.weightNorms().getOrDefault(w, Double.NaN))));
+            sb.append('\n');
+        }
+        return sb.toString();
+    }
+
+    private static String number(double v) {
+        return Double.isNaN(v) ? "" : Double.toString(v);
+    }
+}

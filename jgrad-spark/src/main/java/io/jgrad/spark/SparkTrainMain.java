@@ -1,0 +1,130 @@
+package io.jgrad.spark;
+
+import io.jgrad.train.Callback;
+import io.jgrad.train.EpochMetrics;
+import io.jgrad.train.Evaluation;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * {@code spark-submit --class io.jgrad.spark.SparkTrainMain jgrad-spark.jar --data DIR|FILE ...}: trains like
+ * {@code jgrad train} on a Spark cluster and writes the same --out directory. Flags: --data, --val-data, --layers,
+ * --activation, --output-activation, --loss (cross-entropy only), --optimizer, --lr, --momentum, --weight-decay,
+ * --batch-size, --epochs, --seed, --out, --partitions, --local-steps, --master (when not using spark-submit).
+ * An IDX directory's t10k files are the validation set.
+ */
+public final class SparkTrainMain {
+    private SparkTrainMain() {}
+
+    private static final Set<String> FLAGS = Set.of("--data", "--val-data", "--layers", "--activation", "--output-activation",
+            "--loss", "--optimizer", "--lr", "--momentum", "--weight-decay", "--batch-size", "--epochs", "--seed", "--out",
+            "--partitions", "--local-steps", "--master");
+
+    public static void main(String[] args) throws IOException {
+        Map<String, String> f = parse(args);
+        if (f.containsKey("--help") || !f.containsKey("--data")) {
+            System.err.println("usage: spark-submit --class io.jgrad.spark.SparkTrainMain jgrad-spark.jar --data DIR|FILE.csv|FILE.parquet"
+                    + " [--layers 256,128] [--optimizer adam] [--lr R] [--batch-size 64] [--epochs 10] [--seed 42] [--out runs/spark]"
+                    + " [--partitions N] [--local-steps K]");
+            System.exit(f.containsKey("--help") ? 0 : 2);
+        }
+        String loss = f.getOrDefault("--loss", "cross-entropy");
+        if (!loss.equals("cross-entropy")) {
+            throw new IllegalArgumentException("--loss " + loss + ": Spark training supports only cross-entropy");
+        }
+        SparkSession.Builder builder = SparkSession.builder().appName("jgrad-spark");
+        if (f.containsKey("--master")) {
+            builder.master(f.get("--master"));
+        }
+        SparkSession spark = builder.getOrCreate();
+        try {
+            JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+            int partitions = Integer.parseInt(f.getOrDefault("--partitions", Integer.toString(jsc.defaultParallelism())));
+            String data = f.get("--data");
+            DistributedDataset train = DistributedDataset.read(spark, data, null, null, partitions);
+            DistributedDataset test = null;
+            if (f.containsKey("--val-data")) {
+                test = DistributedDataset.read(spark, f.get("--val-data"), null, null, partitions);
+            } else if (Files.isDirectory(Path.of(data))) {
+                test = DistributedDataset.readIdx(spark, Path.of(data), false, partitions);
+            }
+            int classes = Math.max(train.numClasses(), test == null ? 0 : test.numClasses());
+            String layers = f.getOrDefault("--layers", "256,128");
+            int[] hidden = layers.isBlank() ? new int[0] : Arrays.stream(layers.split(",")).mapToInt(s -> Integer.parseInt(s.trim())).toArray();
+            MlpSpec spec = new MlpSpec(train.featureSize(), hidden, classes, f.getOrDefault("--activation", "relu"),
+                    f.getOrDefault("--output-activation", "none"));
+            String optName = f.getOrDefault("--optimizer", "adam");
+            OptimizerSpec opt = new OptimizerSpec(optName,
+                    Double.parseDouble(f.getOrDefault("--lr", Double.toString(OptimizerSpec.defaultLr(optName)))),
+                    Double.parseDouble(f.getOrDefault("--momentum", "0")),
+                    Double.parseDouble(f.getOrDefault("--weight-decay", optName.equals("adamw") ? "0.01" : "0")));
+            long seed = Long.parseLong(f.getOrDefault("--seed", "42"));
+            int batch = Integer.parseInt(f.getOrDefault("--batch-size", "64"));
+            int epochs = Integer.parseInt(f.getOrDefault("--epochs", "10"));
+            int local = Integer.parseInt(f.getOrDefault("--local-steps", "1"));
+            Path out = Path.of(f.getOrDefault("--out", "runs/spark"));
+            Files.createDirectories(out);
+            RunDirectory.Settings settings = new RunDirectory.Settings(spec, classes, data, opt, batch, epochs, seed, partitions, local);
+            SparkTrainer trainer = new SparkTrainer(jsc, spec, opt, seed).batchSize(batch).epochs(epochs).localSteps(local);
+            List<EpochMetrics> done = new ArrayList<>();
+            trainer.callback(new Callback() {
+                @Override
+                public boolean onEpochEnd(EpochMetrics m) {
+                    done.add(m);
+                    System.err.printf("epoch %d: train loss %.4f, accuracy %.4f, val loss %.4f, accuracy %.4f, %.1f s (%.2f ms/step overhead)%n",
+                            m.epoch(), m.trainLoss(), m.trainAccuracy(), m.valLoss(), m.valAccuracy(), m.seconds(),
+                            trainer.stepOverheadMillis());
+                    try {
+                        RunDirectory.save(out, trainer, settings, done);
+                    } catch (IOException e) {
+                        throw new UncheckedIOException("writing the checkpoint in " + out + " failed: " + e.getMessage(), e);
+                    }
+                    return false;
+                }
+            });
+            System.err.printf("jgrad-spark: %s on %s (%,d rows in %d partitions), %s lr %s, batch %d, local steps %d%n",
+                    spec.describe(), data, train.size(), partitions, optName, Double.toString(opt.lr()), batch, local);
+            trainer.fit(train, test);
+            if (test != null) {
+                Evaluation e = trainer.evaluate(test);
+                System.out.printf("test loss %.4f, accuracy %.2f%% on %,d samples%n", e.loss(), 100 * e.accuracy(), e.samples());
+            }
+            System.out.println("wrote " + out + "/ (model.safetensors, config.json, optimizer.safetensors, metrics.csv)");
+        } finally {
+            spark.stop();
+        }
+    }
+
+    private static Map<String, String> parse(String[] args) {
+        Map<String, String> out = new HashMap<>();
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            if (a.equals("--help") || a.equals("-h")) {
+                out.put("--help", "");
+                continue;
+            }
+            String key = a.contains("=") ? a.substring(0, a.indexOf('=')) : a;
+            if (!FLAGS.contains(key)) {
+                throw new IllegalArgumentException("unknown option " + a + "; expected one of " + FLAGS.stream().sorted().toList());
+            }
+            if (a.contains("=")) {
+                out.put(key, a.substring(a.indexOf('=') + 1));
+            } else if (i + 1 < args.length) {
+                out.put(key, args[++i]);
+            } else {
+                throw new IllegalArgumentException(a + " needs a value");
+            }
+        }
+        return out;
+    }
+}

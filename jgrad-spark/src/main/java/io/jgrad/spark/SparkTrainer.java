@@ -1,0 +1,335 @@
+package io.jgrad.spark;
+
+import io.jgrad.nn.Sequential;
+import io.jgrad.optim.Optimizer;
+import io.jgrad.tensor.Generator;
+import io.jgrad.tensor.Tensor;
+import io.jgrad.train.Callback;
+import io.jgrad.train.EpochMetrics;
+import io.jgrad.train.Evaluation;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+
+/**
+ * Synchronous data-parallel training of an {@link MlpSpec} network with cross-entropy loss on a
+ * {@link DistributedDataset}, giving the same weights as single-machine training ({@code jgrad train}) with the
+ * same seed, up to float summation order.
+ *
+ * <p>Global batches are those of single-machine training: each epoch draws a permutation of the global row
+ * indices from {@code new Generator(seed + 1)} (as {@link io.jgrad.data.DataLoader} does) and cuts it into
+ * batches of {@code batchSize}. For step s the driver broadcasts the weights as one float array; every
+ * partition returns the sum over its rows in batch s of the per-sample gradients (computed in a fixed row
+ * order); {@code treeReduce} adds them in double precision; the driver divides by the batch's size (the mean
+ * loss's gradient), sets each parameter's gradient and calls {@link Optimizer#step()} of the same optimizer as
+ * single-machine training. Nothing depends on task scheduling or retries beyond the order of the double
+ * additions of the partitions' partial sums.
+ *
+ * <p>With {@code localSteps(k)} for k &gt; 1 (local SGD), each partition instead runs k optimizer steps on its
+ * rows of k consecutive global batches, starting from the driver's weights and optimizer state; the driver then
+ * replaces both by their average over partitions, weighted by the rows each partition used.
+ */
+public final class SparkTrainer {
+    private final JavaSparkContext jsc;
+    private final MlpSpec spec;
+    private final OptimizerSpec optimizerSpec;
+    private final Sequential model;
+    private final Optimizer optimizer;
+    private final Generator shuffle;
+    private final List<Callback> callbacks = new ArrayList<>();
+    private int batchSize = 64;
+    private int epochs = 10;
+    private int firstEpoch = 1;
+    private int localSteps = 1;
+    private int treeDepth = 2;
+    private double overheadMillis = Double.NaN;
+
+    /**
+     * A trainer whose model is {@code spec.build(new Generator(seed))} and whose optimizer is
+     * {@code optimizer.create(model.namedParameters())}, shuffling with {@code new Generator(seed + 1)}: the same
+     * start as {@code jgrad train --seed seed}.
+     */
+    public SparkTrainer(JavaSparkContext jsc, MlpSpec spec, OptimizerSpec optimizer, long seed) {
+        this.jsc = jsc;
+        this.spec = spec;
+        this.optimizerSpec = optimizer;
+        this.model = spec.build(new Generator(seed));
+        this.optimizer = optimizer.create(model.namedParameters());
+        this.shuffle = new Generator(seed + 1);
+    }
+
+    /** Samples per global batch (default 64). */
+    public SparkTrainer batchSize(int b) {
+        if (b < 1) {
+            throw new IllegalArgumentException("SparkTrainer: batch size must be positive, got " + b);
+        }
+        this.batchSize = b;
+        return this;
+    }
+
+    /** Train up to this epoch number (default 10). */
+    public SparkTrainer epochs(int n) {
+        if (n < 0) {
+            throw new IllegalArgumentException("SparkTrainer: epochs must be >= 0, got " + n);
+        }
+        this.epochs = n;
+        return this;
+    }
+
+    /** Continue numbering from this epoch (after restoring a checkpoint of epoch {@code epoch - 1}). */
+    public SparkTrainer startEpoch(int epoch) {
+        this.firstEpoch = epoch;
+        return this;
+    }
+
+    /** Local SGD with k optimizer steps per partition between averagings; 1 (default) is synchronous training. */
+    public SparkTrainer localSteps(int k) {
+        if (k < 1) {
+            throw new IllegalArgumentException("SparkTrainer: local steps must be at least 1 (1 = synchronous), got " + k);
+        }
+        this.localSteps = k;
+        return this;
+    }
+
+    /** Depth of the {@code treeReduce} that sums the partitions' results (default 2). */
+    public SparkTrainer treeDepth(int depth) {
+        if (depth < 1) {
+            throw new IllegalArgumentException("SparkTrainer: tree depth must be at least 1, got " + depth);
+        }
+        this.treeDepth = depth;
+        return this;
+    }
+
+    /** Adds a callback; onBatchEnd is called per global step (per averaging round with local SGD). */
+    public SparkTrainer callback(Callback c) {
+        callbacks.add(c);
+        return this;
+    }
+
+    /** The driver's model: after {@link #fit}, the trained weights. */
+    public Sequential model() {
+        return model;
+    }
+
+    /** The driver's optimizer (its state is what optimizer.safetensors saves). */
+    public Optimizer optimizer() {
+        return optimizer;
+    }
+
+    /** The generator of the epochs' permutations; save its state to resume exactly. */
+    public Generator shuffleGenerator() {
+        return shuffle;
+    }
+
+    /**
+     * Mean wall-clock milliseconds per step (or round) of the last epoch not spent computing in the slowest
+     * partition: scheduling, broadcast, serialization and the tree reduction.
+     */
+    public double stepOverheadMillis() {
+        return overheadMillis;
+    }
+
+    /**
+     * Trains on {@code train}, evaluating on {@code validation} (may be null) after every epoch. Returns the
+     * metrics of every epoch run. Modified: the model, the optimizer, the shuffle generator.
+     */
+    public List<EpochMetrics> fit(DistributedDataset train, DistributedDataset validation) {
+        if (train.featureSize() != spec.inputSize()) {
+            throw new IllegalArgumentException("SparkTrainer.fit: the data has " + train.featureSize()
+                    + " features per row but the network " + spec.describe() + " takes " + spec.inputSize());
+        }
+        if (train.numClasses() > spec.outputSize()) {
+            throw new IllegalArgumentException("SparkTrainer.fit: the data has labels up to " + (train.numClasses() - 1)
+                    + " but the network has only " + spec.outputSize() + " outputs");
+        }
+        int n = train.size();
+        int steps = (n + batchSize - 1) / batchSize;
+        for (Callback c : callbacks) {
+            c.onTrainStart(firstEpoch, epochs, steps);
+        }
+        List<EpochMetrics> history = new ArrayList<>();
+        for (int epoch = firstEpoch; epoch <= epochs; epoch++) {
+            long start = System.nanoTime();
+            int[] order = new int[n];
+            for (int i = 0; i < n; i++) {
+                order[i] = i;
+            }
+            shuffle.shuffle(order);
+            int[] rank = new int[n];
+            for (int i = 0; i < n; i++) {
+                rank[order[i]] = i;
+            }
+            Broadcast<int[]> rankB = jsc.broadcast(rank);
+            EpochSums sums = new EpochSums();
+            try {
+                for (int s = 0; s < steps; s += localSteps) {
+                    long t0 = System.nanoTime();
+                    int k = Math.min(localSteps, steps - s);
+                    int expected = Math.min(n, (s + k) * batchSize) - s * batchSize;
+                    double nanos = localSteps == 1 ? synchronousStep(train, rankB, s, expected, sums)
+                            : localRound(train, rankB, s, k, expected, sums);
+                    sums.overheadNanos += System.nanoTime() - t0 - nanos;
+                    sums.rounds++;
+                    for (Callback c : callbacks) {
+                        c.onBatchEnd(epoch, s + k, steps, sums.lastLoss, expected);
+                    }
+                }
+            } finally {
+                rankB.destroy();
+            }
+            overheadMillis = sums.overheadNanos / 1e6 / Math.max(1, sums.rounds);
+            Map<String, Double> gradNorms = new LinkedHashMap<>();
+            sums.gradNormSums.forEach((name, v) -> gradNorms.put(name, v / Math.max(1, sums.rounds)));
+            Map<String, Double> weightNorms = new LinkedHashMap<>();
+            model.namedParameters().forEach((name, p) -> weightNorms.put(name, l2(p.toFloatArray())));
+            Evaluation val = validation == null ? null : evaluate(validation);
+            EpochMetrics m = new EpochMetrics(epoch, sums.loss / n, sums.correct / n,
+                    val == null ? Double.NaN : val.loss(), val == null ? Double.NaN : val.accuracy(), optimizer.lr(),
+                    (System.nanoTime() - start) / 1e9, gradNorms, weightNorms);
+            history.add(m);
+            boolean stop = false;
+            for (Callback c : callbacks) {
+                stop |= c.onEpochEnd(m);
+            }
+            if (stop) {
+                break;
+            }
+        }
+        return history;
+    }
+
+    /** Running totals of one epoch. */
+    private static final class EpochSums {
+        double loss, correct, lastLoss, overheadNanos;
+        int rounds;
+        final Map<String, Double> gradNormSums = new LinkedHashMap<>();
+    }
+
+    /** One synchronous step; returns the slowest partition's compute time in ns. */
+    private double synchronousStep(DistributedDataset train, Broadcast<int[]> rankB, int step, int expected, EpochSums sums) {
+        Broadcast<float[]> weightsB = jsc.broadcast(FlatParameters.pack(model));
+        String encoded = spec.encode();
+        int b = batchSize;
+        double[] total;
+        try {
+            total = train.blocks()
+                    .map(block -> PartitionWorker.gradientSum(block, encoded, weightsB.value(), rankB.value(), b, step))
+                    .treeReduce(PartitionWorker::addGradients, treeDepth);
+        } finally {
+            weightsB.destroy();
+        }
+        int s = total.length - PartitionWorker.STATS;
+        checkCount(total[s + PartitionWorker.COUNT], expected, step);
+        optimizer.zeroGrad();
+        int offset = 0;
+        for (var e : model.namedParameters().entrySet()) {
+            Tensor p = e.getValue();
+            Tensor g = FlatParameters.slice(total, offset, p.shape(), expected);
+            p.setGrad(g);
+            sums.gradNormSums.merge(e.getKey(), l2(g.toFloatArray()), Double::sum);
+            offset += p.numel();
+        }
+        optimizer.step();
+        sums.loss += total[s + PartitionWorker.LOSS];
+        sums.correct += total[s + PartitionWorker.CORRECT];
+        sums.lastLoss = total[s + PartitionWorker.LOSS] / expected;
+        return total[s + PartitionWorker.NANOS];
+    }
+
+    /** One round of local SGD over {@code k} global batches; returns the slowest partition's compute time in ns. */
+    private double localRound(DistributedDataset train, Broadcast<int[]> rankB, int step, int k, int expected, EpochSums sums) {
+        HashMap<String, double[]> state = new HashMap<>();
+        optimizer.stateDict().forEach((key, t) -> state.put(key, t.toDoubleArray()));
+        Broadcast<float[]> weightsB = jsc.broadcast(FlatParameters.pack(model));
+        Broadcast<HashMap<String, double[]>> stateB = jsc.broadcast(state);
+        String encoded = spec.encode();
+        String name = optimizerSpec.name();
+        double[] settings = {optimizerSpec.lr(), optimizerSpec.momentum(), optimizerSpec.weightDecay()};
+        int b = batchSize;
+        HashMap<String, double[]> total;
+        try {
+            total = train.blocks()
+                    .map(block -> PartitionWorker.localSteps(block, encoded, name, settings, weightsB.value(), stateB.value(),
+                            rankB.value(), b, step, k))
+                    .treeReduce(PartitionWorker::merge, treeDepth);
+        } finally {
+            weightsB.destroy();
+            stateB.destroy();
+        }
+        double[] stats = total.get("stats");
+        checkCount(stats[PartitionWorker.COUNT], expected, step);
+        double weight = total.get("weight")[0];
+        double[] params = total.get("params");
+        float[] averaged = new float[params.length];
+        for (int i = 0; i < params.length; i++) {
+            averaged[i] = (float) (params[i] / weight);
+        }
+        float[] before = FlatParameters.pack(model);
+        FlatParameters.unpack(averaged, model);
+        int offset = 0;
+        for (var e : model.namedParameters().entrySet()) { // the norm of (before - after) / lr: the round's mean update direction
+            int numel = e.getValue().numel();
+            double sq = 0;
+            for (int i = offset; i < offset + numel; i++) {
+                double d = (before[i] - averaged[i]) / optimizer.lr();
+                sq += d * d;
+            }
+            sums.gradNormSums.merge(e.getKey(), Math.sqrt(sq), Double::sum);
+            offset += numel;
+        }
+        LinkedHashMap<String, double[]> newState = new LinkedHashMap<>();
+        newState.put("step", new double[] {optimizer.stepCount() + k});
+        newState.put("lr", new double[] {optimizer.lr()});
+        total.forEach((key, v) -> {
+            if (key.startsWith("state:")) {
+                double[] avg = new double[v.length];
+                for (int i = 0; i < v.length; i++) {
+                    avg[i] = v[i] / weight;
+                }
+                if (key.endsWith(".step")) {
+                    avg[0] = Math.round(avg[0]); // partitions that skipped an empty batch counted one step fewer
+                }
+                newState.put(key.substring("state:".length()), avg);
+            }
+        });
+        optimizer.loadStateDict(PartitionWorker.toTensors(newState, model));
+        sums.loss += stats[PartitionWorker.LOSS];
+        sums.correct += stats[PartitionWorker.CORRECT];
+        sums.lastLoss = stats[PartitionWorker.LOSS] / expected;
+        return stats[PartitionWorker.NANOS];
+    }
+
+    private static void checkCount(double got, int expected, int step) {
+        if (got != expected) {
+            throw new IllegalStateException("SparkTrainer: step " + step + " saw " + (long) got + " samples but its global batch has "
+                    + expected + "; the partitions do not hold each row exactly once (were the blocks recomputed from a"
+                    + " nondeterministic source?)");
+        }
+    }
+
+    /** Mean cross-entropy loss and accuracy of the current model on {@code data}, computed on the executors. */
+    public Evaluation evaluate(DistributedDataset data) {
+        Broadcast<float[]> weightsB = jsc.broadcast(FlatParameters.pack(model));
+        String encoded = spec.encode();
+        try {
+            double[] t = data.blocks().map(block -> PartitionWorker.evaluate(block, encoded, weightsB.value()))
+                    .treeReduce(PartitionWorker::addStats, treeDepth);
+            double count = t[PartitionWorker.COUNT];
+            return new Evaluation(t[PartitionWorker.LOSS] / count, t[PartitionWorker.CORRECT] / count, null, (int) count);
+        } finally {
+            weightsB.destroy();
+        }
+    }
+
+    private static double l2(float[] v) {
+        double sq = 0;
+        for (float x : v) {
+            sq += (double) x * x;
+        }
+        return Math.sqrt(sq);
+    }
+}

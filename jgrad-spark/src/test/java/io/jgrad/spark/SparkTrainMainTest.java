@@ -1,0 +1,46 @@
+package io.jgrad.spark;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.jgrad.io.Json;
+import io.jgrad.io.Safetensors;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The spark-submit entry point writes a run directory in the format of {@code jgrad train --out}. */
+class SparkTrainMainTest {
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void writesTheSameRunDirectoryAsJgradTrain(@TempDir Path dir) throws Exception {
+        StringBuilder csv = new StringBuilder("x1,x2,x3,label\n");
+        for (int i = 0; i < 60; i++) {
+            csv.append(i % 7).append(',').append(i % 5).append(',').append(i % 3).append(',').append(i % 2).append('\n');
+        }
+        Path data = dir.resolve("train.csv");
+        Files.writeString(data, csv);
+        Path out = dir.resolve("run");
+        SparkTrainMain.main(new String[] {"--master", "local[2]", "--data", data.toString(), "--layers", "8",
+            "--optimizer", "sgd", "--lr", "0.1", "--batch-size", "16", "--epochs", "2", "--seed", "3", "--out", out.toString(),
+            "--partitions", "2"});
+        var model = Safetensors.read(out.resolve("model.safetensors")).tensors();
+        assertEquals(List.of("0.weight", "0.bias", "2.weight", "2.bias"), List.copyOf(model.keySet()));
+        assertEquals(List.of(8, 3), java.util.Arrays.stream(model.get("0.weight").shape()).boxed().toList());
+        assertTrue(Files.isRegularFile(out.resolve("optimizer.safetensors")));
+        Map<String, Object> cfg = (Map<String, Object>) Json.read(out.resolve("config.json"));
+        assertEquals("jgrad-run", cfg.get("format"));
+        assertEquals(2L, ((Number) ((Map<String, Object>) cfg.get("state")).get("epochs_completed")).longValue());
+        assertEquals(3L, ((Number) ((Map<String, Object>) cfg.get("model")).get("input_size")).longValue());
+        assertEquals(2L, ((Number) cfg.get("num_classes")).longValue());
+        assertEquals(6, ((List<Object>) ((Map<String, Object>) cfg.get("state")).get("shuffle_generator")).size());
+        List<String> metrics = Files.readAllLines(out.resolve("metrics.csv"));
+        assertEquals(3, metrics.size());
+        assertTrue(metrics.get(0).startsWith("epoch,train_loss,train_accuracy,val_loss,val_accuracy,lr,seconds,grad_norm:0.weight"));
+        assertTrue(metrics.get(2).startsWith("2,"));
+    }
+}

@@ -1,0 +1,162 @@
+package io.jgrad.spark;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.jgrad.data.TensorDataset;
+import io.jgrad.tensor.Generator;
+import io.jgrad.train.EpochMetrics;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Spark training in local[2] against jgrad's single-machine Trainer over the same global batches. */
+class SparkTrainerTest {
+    private static SparkSession spark;
+    private static JavaSparkContext jsc;
+    private static final TensorDataset DATA = SyntheticData.make(512, 7);
+
+    @BeforeAll
+    static void start() {
+        spark = SparkSession.builder().master("local[2]").appName("SparkTrainerTest")
+                .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "2").getOrCreate();
+        jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    }
+
+    @AfterAll
+    static void stop() {
+        spark.stop();
+    }
+
+    private static void assertSameWeights(Map<String, float[]> expected, Map<String, float[]> actual, double tolerance) {
+        assertEquals(expected.keySet(), actual.keySet());
+        expected.forEach((name, w) -> assertArrayEquals(w, actual.get(name), (float) tolerance, name));
+    }
+
+    private static void assertMatchesSingleMachine(DistributedDataset data, OptimizerSpec opt, int epochs) {
+        Map<String, float[]> reference = SyntheticData.singleMachine(DATA, opt, 3, 32, epochs);
+        SparkTrainer trainer = new SparkTrainer(jsc, SyntheticData.SPEC, opt, 3).batchSize(32).epochs(epochs);
+        Map<String, float[]> initial = SyntheticData.weights(trainer.model());
+        List<EpochMetrics> history = trainer.fit(data, null);
+        assertEquals(epochs, history.size());
+        assertTrue(history.get(epochs - 1).trainLoss() < history.get(0).trainLoss(), "training lowers the loss");
+        assertTrue(Math.abs(initial.get("0.weight")[0] - trainer.model().namedParameters().get("0.weight").toFloatArray()[0]) > 1e-4,
+                "the weights moved");
+        assertSameWeights(reference, SyntheticData.weights(trainer.model()), 1e-5);
+    }
+
+    @Test
+    void sgdWithMomentumMatchesSingleMachineTraining() {
+        DistributedDataset data = DistributedDataset.of(jsc, DATA, 2);
+        assertMatchesSingleMachine(data, new OptimizerSpec("sgd", 0.05, 0.9, 0), 3);
+        data.unpersist();
+    }
+
+    @Test
+    void adamOnADataFrameMatchesSingleMachineTraining() {
+        float[] x = DATA.features().toFloatArray();
+        float[] y = DATA.targets().toFloatArray();
+        List<Row> rows = new ArrayList<>();
+        for (int i = 0; i < DATA.size(); i++) {
+            Double[] f = new Double[20];
+            for (int j = 0; j < 20; j++) {
+                f[j] = (double) x[i * 20 + j];
+            }
+            rows.add(RowFactory.create(f, (int) y[i]));
+        }
+        StructType schema = new StructType()
+                .add("features", DataTypes.createArrayType(DataTypes.DoubleType))
+                .add("label", DataTypes.IntegerType);
+        // Rows keep their DataFrame order as global index; the 3 partitions receive them round-robin.
+        Dataset<Row> df = spark.createDataFrame(rows, schema);
+        DistributedDataset data = DistributedDataset.fromDataFrame(df, "features", "label", 3);
+        assertEquals(3, data.partitions());
+        assertEquals(512, data.size());
+        assertEquals(20, data.featureSize());
+        assertEquals(3, data.numClasses());
+        assertMatchesSingleMachine(data, new OptimizerSpec("adam", 0.01, 0, 0), 3);
+        data.unpersist();
+    }
+
+    @Test
+    void csvFileIsReadWithTheLastColumnAsLabel(@TempDir Path dir) throws IOException {
+        StringBuilder csv = new StringBuilder("a,b,class\n");
+        for (int i = 0; i < 40; i++) {
+            csv.append(i).append(',').append(i * 0.5).append(',').append(i % 4).append('\n');
+        }
+        Path file = dir.resolve("small.csv");
+        Files.writeString(file, csv);
+        DistributedDataset data = DistributedDataset.read(spark, file.toString(), null, null, 2);
+        assertEquals(40, data.size());
+        assertEquals(2, data.featureSize());
+        assertEquals(4, data.numClasses());
+        // Row 7 must keep global index 7: its features are (7, 3.5) and its label 3.
+        var blocks = data.blocks().collect();
+        boolean found = false;
+        for (var b : blocks) {
+            for (int j = 0; j < b._1().length; j++) {
+                if (b._1()[j] == 7) {
+                    assertArrayEquals(new float[] {7f, 3.5f}, java.util.Arrays.copyOfRange(b._2(), 2 * j, 2 * j + 2));
+                    assertEquals(3f, b._3()[j]);
+                    found = true;
+                }
+            }
+        }
+        assertTrue(found, "row 7 is in some partition");
+        data.unpersist();
+    }
+
+    @Test
+    void localSgdOnOnePartitionEqualsSingleMachineTraining() {
+        // One partition runs every global batch itself, so k local steps then "averaging" over one partition must
+        // reproduce single-machine training, Adam's moments and step counters included.
+        DistributedDataset data = DistributedDataset.of(jsc, DATA, 1);
+        OptimizerSpec adam = new OptimizerSpec("adam", 0.01, 0, 0);
+        Map<String, float[]> reference = SyntheticData.singleMachine(DATA, adam, 5, 32, 2);
+        SparkTrainer trainer = new SparkTrainer(jsc, SyntheticData.SPEC, adam, 5).batchSize(32).epochs(2).localSteps(3);
+        trainer.fit(data, null);
+        assertSameWeights(reference, SyntheticData.weights(trainer.model()), 1e-5);
+        assertEquals(2 * 16, trainer.optimizer().stepCount());
+        data.unpersist();
+    }
+
+    @Test
+    void localSgdOnTwoPartitionsLearns() {
+        DistributedDataset data = DistributedDataset.of(jsc, DATA, 2);
+        SparkTrainer trainer = new SparkTrainer(jsc, SyntheticData.SPEC, new OptimizerSpec("adam", 0.01, 0, 0), 11)
+                .batchSize(32).epochs(4).localSteps(4);
+        double before = trainer.evaluate(data).accuracy();
+        List<EpochMetrics> history = trainer.fit(data, data);
+        assertTrue(history.get(3).valAccuracy() > 0.85 && history.get(3).valAccuracy() > before + 0.3,
+                "accuracy " + before + " -> " + history.get(3).valAccuracy());
+        data.unpersist();
+    }
+
+    @Test
+    void evaluateCountsEveryRowOnce() {
+        DistributedDataset data = DistributedDataset.of(jsc, DATA, 3);
+        SparkTrainer trainer = new SparkTrainer(jsc, SyntheticData.SPEC, new OptimizerSpec("sgd", 0.1, 0, 0), 1);
+        var eval = trainer.evaluate(data);
+        var local = io.jgrad.train.Trainer.evaluate(SyntheticData.SPEC.build(new Generator(1)), new io.jgrad.nn.CrossEntropyLoss(),
+                io.jgrad.train.Task.CLASSIFICATION, new io.jgrad.data.DataLoader(DATA, 100, false, false, null), 3);
+        assertEquals(512, eval.samples());
+        assertEquals(local.loss(), eval.loss(), 1e-5);
+        assertEquals(local.accuracy(), eval.accuracy(), 1e-12);
+        data.unpersist();
+    }
+}

@@ -1,0 +1,67 @@
+package io.jgrad.spark;
+
+import io.jgrad.data.DataLoader;
+import io.jgrad.data.TensorDataset;
+import io.jgrad.nn.CrossEntropyLoss;
+import io.jgrad.nn.Sequential;
+import io.jgrad.optim.Optimizer;
+import io.jgrad.tensor.Generator;
+import io.jgrad.tensor.Tensor;
+import io.jgrad.train.Task;
+import io.jgrad.train.Trainer;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** A small separable 3-class problem and the single-machine reference training that Spark must reproduce. */
+final class SyntheticData {
+    private SyntheticData() {}
+
+    static final MlpSpec SPEC = new MlpSpec(20, new int[] {16}, 3, "relu", "none");
+
+    /** {@code n} samples of 20 Gaussian features labelled by the argmax of a fixed random linear map. */
+    static TensorDataset make(int n, long seed) {
+        Generator g = new Generator(seed);
+        double[][] w = new double[3][20];
+        for (double[] row : w) {
+            for (int j = 0; j < 20; j++) {
+                row[j] = g.nextGaussian();
+            }
+        }
+        float[] x = new float[n * 20];
+        float[] y = new float[n];
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < 20; j++) {
+                x[i * 20 + j] = (float) g.nextGaussian();
+            }
+            int best = 0;
+            double bestScore = Double.NEGATIVE_INFINITY;
+            for (int c = 0; c < 3; c++) {
+                double s = 0;
+                for (int j = 0; j < 20; j++) {
+                    s += w[c][j] * x[i * 20 + j];
+                }
+                if (s > bestScore) {
+                    bestScore = s;
+                    best = c;
+                }
+            }
+            y[i] = best;
+        }
+        return new TensorDataset(Tensor.of(x, n, 20), Tensor.of(y, n), 3);
+    }
+
+    /** Weights after {@code epochs} epochs of jgrad's own Trainer with the seeds SparkTrainer uses. */
+    static Map<String, float[]> singleMachine(TensorDataset data, OptimizerSpec opt, long seed, int batchSize, int epochs) {
+        Sequential model = SPEC.build(new Generator(seed));
+        Optimizer optimizer = opt.create(model.namedParameters());
+        DataLoader loader = new DataLoader(data, batchSize, true, false, new Generator(seed + 1));
+        new Trainer(model, new CrossEntropyLoss(), optimizer, Task.CLASSIFICATION).epochs(epochs).fit(loader, null);
+        return weights(model);
+    }
+
+    static Map<String, float[]> weights(Sequential model) {
+        Map<String, float[]> out = new LinkedHashMap<>();
+        model.namedParameters().forEach((k, v) -> out.put(k, v.toFloatArray()));
+        return out;
+    }
+}
