@@ -8,7 +8,7 @@
 # With SCALING=1 it then prints a scaling table: hidden width 256/1024/4096 (batch 128) and batch 32/128/1024
 # (hidden 256), Adam, SCALE_STEPS steps per "epoch", SCALE_EPOCHS epochs, median ms per step.
 # Usage: bench/compare.sh [rounds]   env: EPOCHS=10 THREADS=2 OPTS="adam sgd" SCALING=0 SCALE_STEPS=100 SCALE_EPOCHS=2
-#        DATA=/usr/share/datasets/fashion-mnist JAVA_OPTS=(see below)
+#        DATA=/usr/share/datasets/fashion-mnist JAVA_OPTS=(see below) MAIN=1 (0 skips the main table)
 set -euo pipefail
 root=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
 cd "$root"
@@ -47,6 +47,7 @@ echo "CPU: $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1),
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 for ((r = 1; r <= rounds; r++)); do
+  [ "${MAIN:-1}" = 1 ] || break
   for opt in $opts; do
     jgrad_run "$opt" "$epochs" 256 128 128 0 | grep '^RESULT' | tee -a "$out"
     torch_run "$opt" "$epochs" 256 128 128 0 | grep '^RESULT' | tee -a "$out"
@@ -62,6 +63,7 @@ table() { # $1 = file; prints: key peer opt median-s accuracy rss alloc
             med = (m % 2) ? a[(m + 1) / 2] : (a[m / 2] + a[m / 2 + 1]) / 2
             print k, med, acc[k], rss[k], al[k] } }' "$1"
 }
+[ "${MAIN:-1}" = 1 ] && {
 echo
 echo "Median s/epoch over $rounds round(s) x $epochs epochs (ratio = jgrad / torch); accuracy after the last epoch"
 printf '%-6s %-6s %10s %8s %9s %10s %12s\n' opt peer s/epoch ratio "test acc" "peak RSS" "alloc/step"
@@ -70,6 +72,7 @@ table "$out" | sort -k2,2 -k1,1r | awk '{ med[$1 " " $2] = $3; line[NR] = $0 }
           ratio = (f[1] == "jgrad" && ("torch " f[2]) in med) ? sprintf("%.2fx", f[3] / med["torch " f[2]]) : ""
           printf "%-6s %-6s %10.3f %8s %8.2f%% %7.0f MiB %12s\n", f[2], f[1], f[3], ratio, f[4], f[5],
                  f[6] < 0 ? "n/a" : f[6] " B" } }'
+}
 
 if [ "${SCALING:-0}" = 1 ]; then
   steps=${SCALE_STEPS:-100}
