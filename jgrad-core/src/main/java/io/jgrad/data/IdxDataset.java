@@ -20,7 +20,8 @@ public final class IdxDataset {
 
     /**
      * Loads the training ({@code train == true}) or test split of the IDX files in {@code dir}. Pixels are
-     * divided by 255, giving [0, 1], and nothing more. Features are [N, H*W] when {@code flatten}, else
+     * divided by 255, giving [0, 1], and nothing more; the data set stores them as bytes and converts them as
+     * samples are copied out, so the values are the same at a quarter of the memory. Features are [N, H*W] when {@code flatten}, else
      * [N, 1, H, W]; targets are [N] class indices (as floats); numClasses is max(10, largest label + 1).
      *
      * @throws JgradFormatException if a file is missing or invalid, the image and label counts differ, or a
@@ -48,11 +49,7 @@ public final class IdxDataset {
             throw new JgradFormatException(labelsFile, "header", "holds " + labels.dims()[0] + " labels but "
                     + imagesFile.getFileName() + " holds " + n + " images; the counts must match");
         }
-        byte[] pixels = images.data();
-        float[] features = new float[pixels.length];
-        for (int i = 0; i < pixels.length; i++) {
-            features[i] = (pixels[i] & 0xFF) / 255f;
-        }
+        byte[] pixels = images.data(); // kept as bytes, converted per batch: a quarter of the memory of floats
         float[] targets = new float[n];
         int maxLabel = -1;
         for (int i = 0; i < n; i++) {
@@ -65,7 +62,7 @@ public final class IdxDataset {
             maxLabel = Math.max(maxLabel, (int) label);
         }
         int[] sampleShape = flatten ? new int[] {h * w} : new int[] {1, h, w};
-        return new TensorDataset(n, features, sampleShape, targets, new int[0], Math.max(10, maxLabel + 1));
+        return new TensorDataset(n, pixels, sampleShape, targets, new int[0], Math.max(10, maxLabel + 1));
     }
 
     private static Path find(Path dir, String name) {

@@ -10,7 +10,10 @@ import java.util.Arrays;
  * {@link System#arraycopy}.
  */
 public final class TensorDataset implements Dataset {
+    /** Null when the features are held as {@link #pixels}. */
     private final float[] features;
+    /** Unsigned 8-bit features, each meaning (byte & 0xFF) / 255f; null when held as floats. A quarter of the memory. */
+    private final byte[] pixels;
     private final float[] targets;
     private final int[] sampleShape;
     private final int[] targetShape;
@@ -43,15 +46,30 @@ public final class TensorDataset implements Dataset {
 
     /** Takes ownership of the arrays; for loaders that fill them. */
     TensorDataset(int size, float[] features, int[] sampleShape, float[] targets, int[] targetShape, int numClasses) {
+        this(size, features, null, sampleShape, targets, targetShape, numClasses);
+    }
+
+    /**
+     * Takes ownership of the arrays; features are 8-bit pixels p standing for the float32 value (p & 0xFF) / 255f,
+     * converted as samples are copied out (for image loaders: 60,000 MNIST images take 47 MB instead of 188 MB).
+     */
+    TensorDataset(int size, byte[] pixels, int[] sampleShape, float[] targets, int[] targetShape, int numClasses) {
+        this(size, null, pixels, sampleShape, targets, targetShape, numClasses);
+    }
+
+    private TensorDataset(int size, float[] features, byte[] pixels, int[] sampleShape, float[] targets, int[] targetShape,
+                          int numClasses) {
         this.features = features;
+        this.pixels = pixels;
         this.targets = targets;
         this.sampleShape = sampleShape.clone();
         this.targetShape = targetShape.clone();
         this.sampleSize = numel(sampleShape);
         this.targetSize = numel(targetShape);
         this.size = size;
-        if ((long) size * sampleSize != features.length || (long) size * targetSize != targets.length) {
-            throw new IllegalArgumentException("TensorDataset: " + features.length + " feature and " + targets.length
+        int featureCount = features != null ? features.length : pixels.length;
+        if ((long) size * sampleSize != featureCount || (long) size * targetSize != targets.length) {
+            throw new IllegalArgumentException("TensorDataset: " + featureCount + " feature and " + targets.length
                     + " target values do not make " + size + " samples of shapes " + Arrays.toString(sampleShape) + " and "
                     + Arrays.toString(targetShape));
         }
@@ -111,7 +129,14 @@ public final class TensorDataset implements Dataset {
 
     @Override
     public void copySample(int index, float[] dst, int offset) {
-        System.arraycopy(features, Math.multiplyExact(checkIndex(index), sampleSize), dst, offset, sampleSize);
+        int start = Math.multiplyExact(checkIndex(index), sampleSize);
+        if (features != null) {
+            System.arraycopy(features, start, dst, offset, sampleSize);
+            return;
+        }
+        for (int i = 0; i < sampleSize; i++) {
+            dst[offset + i] = (pixels[start + i] & 0xFF) / 255f;
+        }
     }
 
     @Override
@@ -126,8 +151,18 @@ public final class TensorDataset implements Dataset {
         return index;
     }
 
-    /** All features as one tensor [N, ...sampleShape] sharing this data set's storage (do not modify). */
+    /**
+     * All features as one tensor [N, ...sampleShape]: sharing this data set's storage (do not modify) when it holds
+     * floats, a new float32 tensor when it holds 8-bit pixels (as {@link IdxDataset} loads them).
+     */
     public Tensor features() {
+        if (features == null) {
+            float[] all = new float[pixels.length];
+            for (int i = 0; i < size; i++) {
+                copySample(i, all, i * sampleSize);
+            }
+            return Tensor.wrap(all, prepend(size, sampleShape));
+        }
         return Tensor.wrap(features, prepend(size, sampleShape));
     }
 

@@ -31,6 +31,9 @@ public class CrossEntropyLoss implements Loss {
     @Override
     public Tensor forward(Tensor prediction, Tensor target) {
         Tensor index = Targets.classIndices("CrossEntropyLoss", prediction, target);
+        if (labelSmoothing == 0) {
+            return reduction.apply(prediction.crossEntropy(target)); // log-softmax and pick fused, same values
+        }
         Tensor logp = prediction.logSoftmax(1);
         Tensor nll = logp.gather(1, index).neg();
         if (labelSmoothing == 0) {

@@ -53,9 +53,7 @@ public class Linear extends Module {
             throw new IllegalArgumentException("Linear(in_features=" + in + ", out_features=" + out + "): input of shape "
                     + Arrays.toString(x.shape()) + " must have last dimension " + in);
         }
-        Tensor y = x.matmul(weight().t());
-        Tensor b = bias();
-        return b == null ? y : y.add(b);
+        return Tensor.linear(x, weight(), bias());
     }
 
     /** The weight W, shape [out, in]. */

@@ -1,6 +1,7 @@
 package io.jgrad.optim;
 
 import io.jgrad.tensor.DType;
+import io.jgrad.tensor.FusedUpdates;
 import io.jgrad.tensor.Tensor;
 import java.util.List;
 import java.util.Map;
@@ -38,6 +39,11 @@ final class AdamMoments {
         double step = Optimizer.incrementStep(state);
         Tensor expAvg = state.get("exp_avg");
         Tensor expAvgSq = state.get("exp_avg_sq");
+        if (!amsgrad) {
+            // the same arithmetic as the lines below, element by element, in one pass without temporaries
+            FusedUpdates.adam_(param, g, expAvg, expAvgSq, beta1, beta2, lr / (1 - Math.pow(beta1, step)), beta2Sqrt(beta2, step), eps);
+            return;
+        }
         expAvg.mul_(beta1).add_(g, 1 - beta1);
         expAvgSq.mul_(beta2).addcmul_(g, g, 1 - beta2);
         double biasCorrection1 = 1 - Math.pow(beta1, step);
@@ -52,5 +58,10 @@ final class AdamMoments {
         }
         Tensor denom = second.sqrt().div_(biasCorrection2Sqrt).add_(eps);
         param.addcdiv_(expAvg, denom, -stepSize);
+    }
+
+    /** sqrt(1 - beta2^step), the bias correction of the second moment's square root. */
+    private static double beta2Sqrt(double beta2, double step) {
+        return Math.sqrt(1 - Math.pow(beta2, step));
     }
 }

@@ -1,5 +1,6 @@
 package io.jgrad.optim;
 
+import io.jgrad.tensor.FusedUpdates;
 import io.jgrad.tensor.Tensor;
 import java.util.List;
 import java.util.Map;
@@ -72,6 +73,9 @@ public final class SGD extends Optimizer {
             if (buf == null) {
                 buf = g.copy();
                 state.put("momentum_buffer", buf);
+            } else if (!nesterov) {
+                FusedUpdates.momentum_(param, g, buf, momentum, dampening, lr()); // the lines below, in one pass
+                return;
             } else {
                 buf.mul_(momentum).add_(g, 1 - dampening);
             }

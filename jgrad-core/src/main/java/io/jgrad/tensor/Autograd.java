@@ -85,7 +85,13 @@ final class Autograd {
                         gj = gj.to(in.dtype);
                     }
                     Tensor prev = pending.get(in);
-                    pending.put(in, prev == null ? gj : prev.add(gj));
+                    if (prev == null) {
+                        pending.put(in, gj);
+                    } else {
+                        Tensor sum = prev.add(gj);
+                        sum.exclusive = true; // a new tensor that only this map refers to
+                        pending.put(in, sum);
+                    }
                 }
                 if (!retainGraph) {
                     node.release();
@@ -97,7 +103,10 @@ final class Autograd {
     }
 
     private static void accumulateInto(Tensor t, Tensor g) {
-        if (t.grad == null) {
+        if (t.grad == null && g.exclusive) {
+            g.exclusive = false; // taken: another input handed the same tensor copies it
+            t.grad = g;
+        } else if (t.grad == null) {
             t.grad = g.copy(); // g may be shared with other inputs of the same op: never keep it
         } else {
             t.grad.add_(g, 1.0);

@@ -45,4 +45,26 @@ interface Backend {
 
     /** y += value * t1 / t2. Modified: y. */
     void addcdiv(Tensor y, double value, Tensor t1, Tensor t2);
+
+    /**
+     * Per-row cross-entropy of contiguous x [rows, cols] against class indices: logp = log_softmax(x) by row and
+     * loss[r] = -logp[r, target[r]]. logp and loss are contiguous. Modified: logp, loss.
+     */
+    void crossEntropy(Tensor x, int[] target, Tensor logp, Tensor loss);
+
+    /**
+     * dL/dx of {@link #crossEntropy} from the saved logp [rows, cols] and g = dL/dloss [rows] (any stride):
+     * gx[r, j] = g[r] * (exp(logp[r, j]) - [j == target[r]]). Modified: gx.
+     */
+    void crossEntropyBackward(Tensor logp, int[] target, Tensor g, Tensor gx);
+
+    /**
+     * One Adam step over contiguous tensors of equal size, in one pass, rounding as the unfused in-place ops
+     * (see FloatKernels.adam). Modified: p, m, v.
+     */
+    void adam(Tensor p, Tensor g, Tensor m, Tensor v, double beta1, double beta2, double stepSize, double bc2Sqrt,
+              double eps);
+
+    /** buf = momentum * buf + (1 - dampening) * g; p -= lr * buf, in one pass. Modified: p, buf. */
+    void momentum(Tensor p, Tensor g, Tensor buf, double momentum, double dampening, double lr);
 }

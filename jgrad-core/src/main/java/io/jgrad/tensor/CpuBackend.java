@@ -266,4 +266,48 @@ final class CpuBackend implements Backend {
             DoubleKernels.addcdiv(y.d, y.offset, value, t1.d, t1.offset, t2.d, t2.offset, n);
         }
     }
+
+    @Override
+    public void crossEntropy(Tensor x, int[] target, Tensor logp, Tensor loss) {
+        int rows = logp.shape[0], cols = logp.shape[1];
+        if (x.dtype == DType.FLOAT32) {
+            FloatKernels.crossEntropy(x.f, x.offset, rows, cols, target, logp.f, loss.f);
+        } else {
+            DoubleKernels.crossEntropy(x.d, x.offset, rows, cols, target, logp.d, loss.d);
+        }
+    }
+
+    @Override
+    public void crossEntropyBackward(Tensor logp, int[] target, Tensor g, Tensor gx) {
+        int rows = logp.shape[0], cols = logp.shape[1], gs = g.shape.length == 0 ? 0 : g.strides[0];
+        if (logp.dtype == DType.FLOAT32) {
+            FloatKernels.crossEntropyBackward(logp.f, rows, cols, target, g.f, g.offset, gs, gx.f);
+        } else {
+            DoubleKernels.crossEntropyBackward(logp.d, rows, cols, target, g.d, g.offset, gs, gx.d);
+        }
+    }
+
+    @Override
+    public void adam(Tensor p, Tensor g, Tensor m, Tensor v, double beta1, double beta2, double stepSize, double bc2Sqrt,
+                     double eps) {
+        int n = p.numel();
+        if (p.dtype == DType.FLOAT32) {
+            FloatKernels.adam(p.f, p.offset, g.f, g.offset, m.f, m.offset, v.f, v.offset, n, (float) beta1,
+                    (float) (1 - beta1), (float) beta2, (float) (1 - beta2), (float) -stepSize, (float) bc2Sqrt, (float) eps);
+        } else {
+            DoubleKernels.adam(p.d, p.offset, g.d, g.offset, m.d, m.offset, v.d, v.offset, n, beta1, 1 - beta1, beta2,
+                    1 - beta2, -stepSize, bc2Sqrt, eps);
+        }
+    }
+
+    @Override
+    public void momentum(Tensor p, Tensor g, Tensor buf, double momentum, double dampening, double lr) {
+        int n = p.numel();
+        if (p.dtype == DType.FLOAT32) {
+            FloatKernels.momentum(p.f, p.offset, g.f, g.offset, buf.f, buf.offset, n, (float) momentum,
+                    (float) (1 - dampening), (float) -lr);
+        } else {
+            DoubleKernels.momentum(p.d, p.offset, g.d, g.offset, buf.d, buf.offset, n, momentum, 1 - dampening, -lr);
+        }
+    }
 }

@@ -69,10 +69,14 @@ final class ElementwiseOps {
         return Autograd.record("abs", y, g -> new Tensor[] {g.mul(map(UnaryOp.SIGN, 0, 0, x))}, x);
     }
 
-    /** y = max(x, 0); dy/dx = 1 where x &gt; 0, else 0. */
+    /** y = max(x, 0); dy/dx = 1 where x &gt; 0, else 0: the backward keeps g where x &gt; 0 in one pass. */
     static Tensor relu(Tensor x) {
         Tensor y = map(UnaryOp.RELU, 0, 0, x);
-        return Autograd.record("relu", y, g -> new Tensor[] {g.mul(map(UnaryOp.GT_SCALAR, 0, 0, x))}, x);
+        return Autograd.record("relu", y, g -> {
+            Tensor gx = Tensor.empty(x.dtype, x.shape);
+            Backends.current().binary(BinaryOp.RELU_GRAD, g, x, gx);
+            return new Tensor[] {gx};
+        }, x);
     }
 
     /** y = 1 / (1 + e^-x); dy/dx = y (1 - y). */

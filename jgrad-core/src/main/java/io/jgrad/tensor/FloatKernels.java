@@ -204,6 +204,7 @@ final class FloatKernels {
                 case SUB -> { for (int i = 0; i < n; i++) out[po + i] = a[pa + i] - b[pb + i]; return; }
                 case MUL -> { for (int i = 0; i < n; i++) out[po + i] = a[pa + i] * b[pb + i]; return; }
                 case DIV -> { for (int i = 0; i < n; i++) out[po + i] = a[pa + i] / b[pb + i]; return; }
+                case RELU_GRAD -> { for (int i = 0; i < n; i++) out[po + i] = b[pb + i] > 0 ? a[pa + i] : 0f; return; }
                 default -> { }
             }
         } else if (ia == 1 && ib == 0) {
@@ -235,6 +236,7 @@ final class FloatKernels {
             case LT -> x < y ? 1f : 0f;
             case LE -> x <= y ? 1f : 0f;
             case EQ -> x == y ? 1f : 0f;
+            case RELU_GRAD -> y > 0 ? x : 0f;
         };
     }
 
@@ -364,5 +366,68 @@ final class FloatKernels {
     /** y += value * t1 / t2, associated as (value * t1) / t2 like PyTorch's CPU kernel. Modified: y. */
     static void addcdiv(float[] y, int yOff, float value, float[] t1, int o1, float[] t2, int o2, int n) {
         for (int i = 0; i < n; i++) y[yOff + i] += value * t1[o1 + i] / t2[o2 + i];
+    }
+
+    /**
+     * Cross-entropy of each row of x viewed as [rows, cols] against its class target[r]: logp = log_softmax(x)
+     * (as {@link #logSoftmax}, same rounding) is kept for the backward, and loss[r] = -logp[r, target[r]].
+     * Modified: logp, loss.
+     */
+    static void crossEntropy(float[] x, int off, int rows, int cols, int[] target, float[] logp, float[] loss) {
+        logSoftmax(x, off, rows, cols, logp);
+        for (int r = 0; r < rows; r++) {
+            loss[r] = -logp[r * cols + target[r]];
+        }
+    }
+
+    /**
+     * The backward of {@link #crossEntropy} given g[r] = dL/dloss[r], in the operation order of the unfused
+     * log_softmax, gather and neg backward passes: with h = -g[r] at the target and 0 elsewhere,
+     * gx[r, j] = h[j] - exp(logp[r, j]) * sum_j h[j]. Modified: gx.
+     */
+    static void crossEntropyBackward(float[] logp, int rows, int cols, int[] target, float[] g, int gOff, int gStride,
+                                     float[] gx) {
+        for (int r = 0; r < rows; r++) {
+            float h = -g[gOff + r * gStride];
+            int base = r * cols, t = target[r];
+            for (int j = 0; j < cols; j++) {
+                gx[base + j] = (j == t ? h : 0f) - (float) Math.exp(logp[base + j]) * h;
+            }
+        }
+    }
+
+    /**
+     * One Adam update of n elements in one pass, rounding exactly as the unfused sequence m.mul_(beta1).add_(g,
+     * 1 - beta1); v.mul_(beta2).addcmul_(g, g, 1 - beta2); denom = v.sqrt() / bc2Sqrt + eps;
+     * p.addcdiv_(m, denom, -stepSize) (PyTorch 1.13's single-tensor Adam). The caller rounds a1 = 1 - beta1,
+     * a2 = 1 - beta2 and ns = -stepSize from double, as those ops round their scalar arguments. Modified: p, m, v.
+     */
+    static void adam(float[] p, int pOff, float[] g, int gOff, float[] m, int mOff, float[] v, int vOff, int n,
+                     float beta1, float a1, float beta2, float a2, float ns, float bc2Sqrt, float eps) {
+        for (int i = 0; i < n; i++) {
+            float gi = g[gOff + i];
+            float mi = m[mOff + i] * beta1;
+            mi += a1 * gi;
+            m[mOff + i] = mi;
+            float vi = v[vOff + i] * beta2;
+            vi += a2 * gi * gi;
+            v[vOff + i] = vi;
+            float denom = (float) Math.sqrt(vi) / bc2Sqrt + eps;
+            p[pOff + i] += ns * mi / denom;
+        }
+    }
+
+    /**
+     * One SGD-with-momentum update in one pass, rounding as buf.mul_(momentum).add_(g, 1 - dampening);
+     * p.add_(buf, -lr), with a = 1 - dampening and nl = -lr rounded from double by the caller. Modified: p, buf.
+     */
+    static void momentum(float[] p, int pOff, float[] g, int gOff, float[] buf, int bOff, int n, float momentum,
+                         float a, float nl) {
+        for (int i = 0; i < n; i++) {
+            float b = buf[bOff + i] * momentum;
+            b += a * g[gOff + i];
+            buf[bOff + i] = b;
+            p[pOff + i] += nl * b;
+        }
     }
 }

@@ -74,4 +74,61 @@ final class LinalgOps {
         }
         return t.view(new int[] {t.shape[r - 2], t.shape[r - 1]}, new int[] {t.strides[r - 2], t.strides[r - 1]}, off);
     }
+
+    /** y = x W^T + b as one GEMM with beta = 1 onto rows of b; see {@link Tensor#linear}. */
+    static Tensor linear(Tensor x, Tensor w, Tensor b) {
+        if (w.shape.length != 2 || x.shape.length == 0 || x.shape[x.shape.length - 1] != w.shape[1]
+                || (b != null && (b.shape.length != 1 || b.shape[0] != w.shape[0]))) {
+            throw new IllegalArgumentException("linear: input " + Shapes.str(x.shape) + ", weight " + Shapes.str(w.shape)
+                    + (b == null ? "" : ", bias " + Shapes.str(b.shape)) + ": expected input [*, in], weight [out, in]"
+                    + " and bias [out]");
+        }
+        DType t = b == null ? DType.promote(x.dtype, w.dtype) : DType.promote(DType.promote(x.dtype, w.dtype), b.dtype);
+        Tensor xt = x.to(t), wt = w.to(t), bt = b == null ? null : b.to(t);
+        int in = wt.shape[1], out = wt.shape[0];
+        Tensor x2 = xt.shape.length == 2 ? xt : xt.reshape(-1, in);
+        int rows = x2.shape[0];
+        Tensor y = Tensor.empty(t, new int[] {rows, out});
+        Tensor bc = bt == null ? null : bt.contiguous();
+        for (int r = 0; bc != null && r < rows; r++) {
+            if (t == DType.FLOAT32) {
+                System.arraycopy(bc.f, bc.offset, y.f, r * out, out);
+            } else {
+                System.arraycopy(bc.d, bc.offset, y.d, r * out, out);
+            }
+        }
+        Backend backend = Backends.current();
+        backend.gemm(1.0, x2, transposed(wt), bc == null ? 0.0 : 1.0, y);
+        Node.Backward rule = g -> {
+            Backend be = Backends.current();
+            Tensor gx = null, gw = null, gb = null;
+            if (x2.requiresGrad) {
+                gx = Tensor.empty(t, x2.shape);
+                be.gemm(1.0, g, wt, 0.0, gx);
+            }
+            if (wt.requiresGrad) {
+                gw = Tensor.empty(t, wt.shape);
+                be.gemm(1.0, transposed(g), x2, 0.0, gw);
+                gw.exclusive = true;
+            }
+            if (bt != null && bt.requiresGrad) {
+                gb = Tensor.empty(t, bt.shape);
+                be.sum(g.contiguous(), 1, rows, out, gb);
+                gb.exclusive = true;
+            }
+            return bt == null ? new Tensor[] {gx, gw} : new Tensor[] {gx, gw, gb};
+        };
+        Tensor rec = bt == null ? Autograd.record("linear", y, rule, x2, wt) : Autograd.record("linear", y, rule, x2, wt, bt);
+        if (xt.shape.length == 2) {
+            return rec;
+        }
+        int[] shape = xt.shape.clone();
+        shape[shape.length - 1] = out;
+        return rec.reshape(shape);
+    }
+
+    /** The unrecorded transposed view of a 2-D tensor. */
+    private static Tensor transposed(Tensor m) {
+        return m.view(new int[] {m.shape[1], m.shape[0]}, new int[] {m.strides[1], m.strides[0]}, m.offset);
+    }
 }

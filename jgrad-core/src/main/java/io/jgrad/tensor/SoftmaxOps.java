@@ -53,4 +53,35 @@ final class SoftmaxOps {
         }
         return Autograd.record("softmax", y, g -> new Tensor[] {y.mul(g.sub(g.mul(y).sum(d, true)))}, x);
     }
+
+    /** loss[i] = -logSoftmax(x)[i, target[i]]; dL/dx[i, j] = g[i] (softmax(x)[i, j] - [j == target[i]]). */
+    static Tensor crossEntropy(Tensor x, Tensor target) {
+        if (x.shape.length != 2 || target.shape.length != 1 || target.shape[0] != x.shape[0]) {
+            throw new IllegalArgumentException("crossEntropy: logits " + Shapes.str(x.shape) + " and target "
+                    + Shapes.str(target.shape) + ": expected logits [N, C] and target [N] of class indices");
+        }
+        int rows = x.shape[0], cols = x.shape[1];
+        int[] classes = new int[rows];
+        Tensor tc = target.contiguous();
+        for (int i = 0; i < rows; i++) {
+            double v = tc.getFlat(i);
+            if (!(v >= 0 && v < cols && v == Math.rint(v))) {
+                throw new IllegalArgumentException("crossEntropy: target value " + v + " in row " + i
+                        + " is not a class index: it must be an integer in [0, " + cols + ")");
+            }
+            classes[i] = (int) v;
+        }
+        Tensor xc;
+        try (var scope = Tensor.noGrad()) {
+            xc = x.contiguous();
+        }
+        Tensor logp = Tensor.empty(x.dtype, x.shape);
+        Tensor loss = Tensor.empty(x.dtype, new int[] {rows});
+        Backends.current().crossEntropy(xc, classes, logp, loss);
+        return Autograd.record("cross_entropy", loss, g -> {
+            Tensor gx = Tensor.empty(x.dtype, x.shape);
+            Backends.current().crossEntropyBackward(logp, classes, g, gx);
+            return new Tensor[] {gx};
+        }, x);
+    }
 }

@@ -33,6 +33,11 @@ public final class Tensor {
     Tensor grad;
     Node node;
     boolean retainsGrad;
+    /**
+     * Set by a backward rule on a gradient it just allocated and hands to nobody else: autograd may then keep it
+     * as a leaf's {@link #grad()} instead of copying it. Cleared when taken, so only one tensor ever owns it.
+     */
+    boolean exclusive;
     private String label;
 
     Tensor(DType dtype, float[] f, double[] d, int[] shape, int[] strides, int offset) {
@@ -610,6 +615,14 @@ public final class Tensor {
 
     // ---------------------------------------------------------------- matrix products, indexing, softmax
 
+    /**
+     * The affine map of a fully connected layer, y = x W^T + b, for x [*, in], weight W [out, in] and bias b [out]
+     * (null for none), giving y [*, out]: one GEMM onto the broadcast bias, with a backward of two GEMMs and a
+     * column sum (dx = g W, dW = g^T x, db = sum of g over rows). The same values as
+     * {@code x.matmul(weight.t()).add(bias)} up to float rounding (the bias enters the GEMM's sums, as in
+     * PyTorch's addmm).
+     */
+    public static Tensor linear(Tensor x, Tensor weight, Tensor bias) { return LinalgOps.linear(x, weight, bias); }
     /** Matrix product: [m,k] x [k,n] -&gt; [m,n]; batched over leading dims with broadcasting; 1-D operands as in PyTorch. */
     public Tensor matmul(Tensor other) { return LinalgOps.matmul(this, other); }
     /** Rows (or slices along {@code dim}) picked by {@code indices}, repeats allowed. */
@@ -618,6 +631,12 @@ public final class Tensor {
     public Tensor gather(int dim, Tensor index) { return IndexOps.gather(this, dim, index); }
     /** softmax along {@code dim}: e^x_i / sum_j e^x_j, computed stably. */
     public Tensor softmax(int dim) { return SoftmaxOps.softmax(this, dim); }
+    /**
+     * Per-sample cross-entropy of logits [N, C] against target [N] holding class indices (integral values in
+     * [0, C)): loss[i] = -logSoftmax(this)[i, target[i]], shape [N]. One fused op whose backward is
+     * softmax(this) - onehot(target), scaled by the incoming gradient, in one pass. No gradient flows to target.
+     */
+    public Tensor crossEntropy(Tensor target) { return SoftmaxOps.crossEntropy(this, target); }
     /** log softmax along {@code dim}: x_i - log sum_j e^x_j, computed stably. */
     public Tensor logSoftmax(int dim) { return SoftmaxOps.logSoftmax(this, dim); }
 

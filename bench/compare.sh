@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# The headline CPU workload, jgrad against PyTorch: Fashion-MNIST, MLP 784-256-128-10, ReLU, cross-entropy,
+# batch 128, float32, shuffled, Adam (lr 1e-3) and SGD momentum 0.9 (lr 0.05), both with 2 threads.
+# jgrad (bench/src/MlpBench.java, public API only) and PyTorch (bench/torch_mlp.py) run ALTERNATELY, round after
+# round, so that load from other processes hits both alike. Prints every run, then a table of the median s/epoch
+# (median over each run's epochs, then over rounds), the ratio jgrad/torch, test accuracy after the last epoch,
+# the peak RSS of the whole process (VmHWM) and jgrad's bytes allocated per training step (all threads).
+# With SCALING=1 it then prints a scaling table: hidden width 256/1024/4096 (batch 128) and batch 32/128/1024
+# (hidden 256), Adam, SCALE_STEPS steps per "epoch", SCALE_EPOCHS epochs, median ms per step.
+# Usage: bench/compare.sh [rounds]   env: EPOCHS=10 THREADS=2 OPTS="adam sgd" SCALING=0 SCALE_STEPS=100 SCALE_EPOCHS=2
+#        DATA=/usr/share/datasets/fashion-mnist JAVA_OPTS=(see below) MAIN=1 (0 skips the main table)
+set -euo pipefail
+root=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
+cd "$root"
+. scripts/java-env.sh
+jgrad_find_jdk || exit 2
+rounds=${1:-1}
+epochs=${EPOCHS:-10}
+threads=${THREADS:-2}
+opts=${OPTS:-adam sgd}
+data=${DATA:-/usr/share/datasets/fashion-mnist}
+py=/usr/bin/python3
+# The same JVM options as the ./jgrad launcher's defaults (see the comment there for why).
+java_opts=${JAVA_OPTS:-$(sed -n 's/^default_java_opts="\(.*\)"$/\1/p' jgrad)}
+
+if ! [ -x "$py" ] || ! "$py" -c 'import torch' 2>/dev/null; then
+  echo "PyTorch not found for $py: install it with 'apt-get install -y python3-torch libopenblas0-pthread'" >&2
+  exit 2
+fi
+if ! ls "$data"/train-images-idx3-ubyte* >/dev/null 2>&1; then
+  echo "Fashion-MNIST not found in $data: install it with 'apt-get install -y dataset-fashion-mnist' (or set DATA)" >&2
+  exit 2
+fi
+mvn -q -B -o compile -pl jgrad-core >&2 || mvn -q -B compile -pl jgrad-core >&2
+
+jgrad_run() { # opt epochs hidden1 hidden2 batch maxSteps
+  # shellcheck disable=SC2086
+  "$JAVA_HOME/bin/java" $java_opts --enable-native-access=ALL-UNNAMED -cp jgrad-core/target/classes \
+    bench/src/MlpBench.java "$1" "$2" "$threads" "$3" "$4" "$5" "$6" "$data"
+}
+torch_run() {
+  "$py" bench/torch_mlp.py "$1" "$2" "$threads" "$3" "$4" "$5" "$6" "$data"
+}
+
+echo "CPU: $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1), $(nproc) cores; load average:" \
+     "$(cut -d' ' -f1-3 /proc/loadavg); threads=$threads epochs=$epochs rounds=$rounds; JVM options: $java_opts"
+out=$(mktemp)
+trap 'rm -f "$out"' EXIT
+for ((r = 1; r <= rounds; r++)); do
+  [ "${MAIN:-1}" = 1 ] || break
+  for opt in $opts; do
+    jgrad_run "$opt" "$epochs" 256 128 128 0 | grep '^RESULT' | tee -a "$out"
+    torch_run "$opt" "$epochs" 256 128 128 0 | grep '^RESULT' | tee -a "$out"
+  done
+done
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+
+# median of the values in column $2 of the RESULT lines whose peer and optimizer match, per key
+table() { # $1 = file; prints: key peer opt median-s accuracy rss alloc
+  awk '{ k = $2 " " $3; n[k]++; t[k, n[k]] = $4; acc[k] = $5; if ($6 > rss[k]) rss[k] = $6; al[k] = $7 }
+    END { for (k in n) { m = n[k]; for (i = 1; i <= m; i++) a[i] = t[k, i]
+            for (i = 1; i <= m; i++) for (j = i + 1; j <= m; j++) if (a[j] < a[i]) { x = a[i]; a[i] = a[j]; a[j] = x }
+            med = (m % 2) ? a[(m + 1) / 2] : (a[m / 2] + a[m / 2 + 1]) / 2
+            print k, med, acc[k], rss[k], al[k] } }' "$1"
+}
+[ "${MAIN:-1}" = 1 ] && {
+echo
+echo "Median s/epoch over $rounds round(s) x $epochs epochs (ratio = jgrad / torch); accuracy after the last epoch"
+printf '%-6s %-6s %10s %8s %9s %10s %12s\n' opt peer s/epoch ratio "test acc" "peak RSS" "alloc/step"
+table "$out" | sort -k2,2 -k1,1r | awk '{ med[$1 " " $2] = $3; line[NR] = $0 }
+  END { for (i = 1; i <= NR; i++) { split(line[i], f, " ")
+          ratio = (f[1] == "jgrad" && ("torch " f[2]) in med) ? sprintf("%.2fx", f[3] / med["torch " f[2]]) : ""
+          printf "%-6s %-6s %10.3f %8s %8.2f%% %7.0f MiB %12s\n", f[2], f[1], f[3], ratio, f[4], f[5],
+                 f[6] < 0 ? "n/a" : f[6] " B" } }'
+}
+
+if [ "${SCALING:-0}" = 1 ]; then
+  steps=${SCALE_STEPS:-100}
+  sepochs=${SCALE_EPOCHS:-2}
+  sout=$(mktemp)
+  trap 'rm -f "$out" "$sout"' EXIT
+  for cfg in "256 128" "1024 128" "4096 128" "256 32" "256 1024"; do
+    set -- $cfg
+    jgrad_run adam "$sepochs" "$1" 128 "$2" "$steps" | grep '^RESULT' | sed "s/^RESULT /RESULT h$1-b$2 /" | tee -a "$sout"
+    torch_run adam "$sepochs" "$1" 128 "$2" "$steps" | grep '^RESULT' | sed "s/^RESULT /RESULT h$1-b$2 /" | tee -a "$sout"
+  done
+  echo
+  echo "Scaling (Adam, 784-H-128-10, $steps steps x $sepochs epochs; median of the epochs, ms per step):"
+  printf '%-12s %12s %12s %8s\n' config "jgrad ms" "torch ms" ratio
+  awk '{ v[$2, $3] = $9; c[$2] = 1 } END { for (k in c) printf "%-12s %12.2f %12.2f %7.2fx\n", k, v[k, "jgrad"],
+    v[k, "torch"], v[k, "jgrad"] / v[k, "torch"] }' "$sout" | sort -t- -k1.2n -k2.2n
+fi

@@ -1,0 +1,116 @@
+import io.jgrad.data.DataLoader;
+import io.jgrad.data.IdxDataset;
+import io.jgrad.data.TensorDataset;
+import io.jgrad.nn.CrossEntropyLoss;
+import io.jgrad.nn.Linear;
+import io.jgrad.nn.Module;
+import io.jgrad.nn.ReLU;
+import io.jgrad.nn.Sequential;
+import io.jgrad.optim.Adam;
+import io.jgrad.optim.Optimizer;
+import io.jgrad.optim.SGD;
+import io.jgrad.tensor.Backends;
+import io.jgrad.tensor.Generator;
+import io.jgrad.tensor.Tensor;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+
+/**
+ * The headline CPU workload through jgrad's public API: a 784-H1-H2-10 ReLU MLP trained on Fashion-MNIST with
+ * cross-entropy, shuffled mini-batches, Adam (lr 1e-3) or SGD with momentum 0.9 (lr 0.05), float32. The same loop
+ * as bench/torch_mlp.py, which bench/compare.sh runs alternately with this one.
+ *
+ * <p>Usage: java --enable-native-access=ALL-UNNAMED -cp CLASSPATH bench/src/MlpBench.java
+ *     adam|sgd epochs threads hidden1 hidden2 batch maxSteps dataDir
+ * (maxSteps 0 = whole epochs; otherwise each "epoch" stops after that many batches, for the scaling table).
+ * Prints {@code RESULT jgrad <opt> <median s/epoch> <test accuracy %> <peak RSS MiB> <bytes allocated/step>
+ * <median ms/step>} and the per-epoch times. The allocation is measured over 50 steps after the first epoch with
+ * the JVM's per-thread allocation counters, summed over all threads.
+ */
+public class MlpBench {
+    public static void main(String[] args) throws Exception {
+        String opt = args[0];
+        int epochs = Integer.parseInt(args[1]);
+        int threads = Integer.parseInt(args[2]);
+        int h1 = Integer.parseInt(args[3]), h2 = Integer.parseInt(args[4]), batch = Integer.parseInt(args[5]);
+        int maxSteps = Integer.parseInt(args[6]);
+        Path dir = Path.of(args[7]);
+        Backends.setThreads(threads);
+        Generator.manualSeed(0);
+        TensorDataset train = IdxDataset.load(dir, true, true);
+        TensorDataset test = IdxDataset.load(dir, false, true);
+        Sequential model = new Sequential(new Linear(784, h1), new ReLU(), new Linear(h1, h2), new ReLU(), new Linear(h2, 10));
+        Optimizer optimizer = opt.equals("adam") ? new Adam(model.parameters(), 1e-3)
+                : new SGD(model.parameters(), 0.05, 0.9);
+        CrossEntropyLoss lossFn = new CrossEntropyLoss();
+        DataLoader loader = new DataLoader(train, batch, true, false, new Generator(1));
+        double[] seconds = new double[epochs];
+        long steps = 0;
+        double lastLoss = Double.NaN;
+        long allocBytes = -1;
+        int allocSteps = 0;
+        var mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        for (int e = 0; e < epochs; e++) {
+            model.train();
+            long t0 = System.nanoTime();
+            int s = 0;
+            long alloc0 = 0;
+            for (DataLoader.Batch b : loader) {
+                if (e == 1 && s == 10) {
+                    alloc0 = mx.getTotalThreadAllocatedBytes();
+                }
+                Tensor loss = lossFn.forward(model.forward(b.features()), b.targets());
+                optimizer.zeroGrad();
+                loss.backward();
+                optimizer.step();
+                lastLoss = loss.item();
+                s++;
+                if (e == 1 && s == 60) {
+                    allocBytes = mx.getTotalThreadAllocatedBytes() - alloc0;
+                    allocSteps = 50;
+                }
+                if (maxSteps > 0 && s >= maxSteps) {
+                    break;
+                }
+            }
+            seconds[e] = (System.nanoTime() - t0) / 1e9;
+            steps = s;
+        }
+        double accuracy = accuracy(model, test);
+        double[] sorted = seconds.clone();
+        Arrays.sort(sorted);
+        double median = epochs % 2 == 1 ? sorted[epochs / 2] : (sorted[epochs / 2 - 1] + sorted[epochs / 2]) / 2;
+        System.out.printf("RESULT jgrad %s %.4f %.2f %.1f %d %.3f epochs_s=%s loss=%.4f backend=%s threads=%d%n", opt, median,
+                accuracy, peakRssMiB(), allocSteps > 0 ? allocBytes / allocSteps : -1, median * 1e3 / steps,
+                Arrays.toString(Arrays.stream(seconds).map(v -> Math.round(v * 1000) / 1000.0).toArray()), lastLoss,
+                Backends.name(), threads);
+    }
+
+    /** Percentage of test samples whose largest logit is the true class. */
+    static double accuracy(Module model, TensorDataset test) {
+        model.eval();
+        long correct = 0;
+        try (var scope = Tensor.noGrad()) {
+            for (DataLoader.Batch b : new DataLoader(test, 1000, false, false, null)) {
+                float[] predicted = model.forward(b.features()).argmax(1, false).toFloatArray();
+                float[] truth = b.targets().toFloatArray();
+                for (int i = 0; i < predicted.length; i++) {
+                    correct += predicted[i] == truth[i] ? 1 : 0;
+                }
+            }
+        }
+        return 100.0 * correct / test.size();
+    }
+
+    /** VmHWM of this process: the peak resident set of the whole JVM. */
+    static double peakRssMiB() throws java.io.IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+            if (line.startsWith("VmHWM:")) {
+                return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024.0;
+            }
+        }
+        return -1;
+    }
+}

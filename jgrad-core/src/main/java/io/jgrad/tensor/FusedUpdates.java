@@ -1,0 +1,54 @@
+package io.jgrad.tensor;
+
+import java.util.Arrays;
+
+/**
+ * Optimizer updates done in one pass over each parameter instead of one pass per in-place op, for the
+ * optimizers in {@code io.jgrad.optim}. Each rounds every element exactly as the sequence of in-place ops it
+ * replaces (PyTorch 1.13's single-tensor CPU path), so results are bitwise the same, only with fewer memory passes
+ * and no temporaries. Not recorded for autograd; call inside {@link Tensor#noGrad()} as optimizers do.
+ */
+public final class FusedUpdates {
+    private FusedUpdates() {}
+
+    /**
+     * One Adam step: m = beta1 m + (1 - beta1) g; v = beta2 v + (1 - beta2) g^2;
+     * p -= stepSize * m / (sqrt(v) / bc2Sqrt + eps), with stepSize = lr / (1 - beta1^t) and
+     * bc2Sqrt = sqrt(1 - beta2^t). All four tensors must have the same shape and dtype; p, m and v contiguous.
+     * Modified: p, m, v.
+     */
+    public static void adam_(Tensor p, Tensor g, Tensor m, Tensor v, double beta1, double beta2, double stepSize,
+                             double bc2Sqrt, double eps) {
+        check("adam_", p, g, m, v);
+        Backends.current().adam(p, g.contiguous(), m, v, beta1, beta2, stepSize, bc2Sqrt, eps);
+    }
+
+    /**
+     * One SGD-with-momentum step after the first: buf = momentum buf + (1 - dampening) g; p -= lr buf. All three
+     * tensors must have the same shape and dtype; p and buf contiguous. Modified: p, buf.
+     */
+    public static void momentum_(Tensor p, Tensor g, Tensor buf, double momentum, double dampening, double lr) {
+        check("momentum_", p, g, buf, buf);
+        Backends.current().momentum(p, g.contiguous(), buf, momentum, dampening, lr);
+    }
+
+    private static void check(String op, Tensor p, Tensor g, Tensor a, Tensor b) {
+        for (Tensor t : new Tensor[] {g, a, b}) {
+            if (!Arrays.equals(t.shape, p.shape) || t.dtype != p.dtype) {
+                throw new IllegalArgumentException("FusedUpdates." + op + ": parameter " + p.dtype + " " + Shapes.str(p.shape)
+                        + " and a gradient or state buffer " + t.dtype + " " + Shapes.str(t.shape) + " differ; all must"
+                        + " have the parameter's shape and dtype");
+            }
+        }
+        for (Tensor t : new Tensor[] {p, a, b}) {
+            if (!t.isContiguous()) {
+                throw new IllegalArgumentException("FusedUpdates." + op + ": the parameter and state buffers must be"
+                        + " contiguous (one is a strided view of shape " + Shapes.str(t.shape) + ")");
+            }
+            if (Autograd.isEnabled() && t.requiresGrad) {
+                throw new IllegalStateException("FusedUpdates." + op + ": in-place update of a tensor that requires grad;"
+                        + " do it inside Tensor.noGrad(), as optimizers do");
+            }
+        }
+    }
+}
