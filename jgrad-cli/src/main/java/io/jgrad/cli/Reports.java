@@ -51,11 +51,12 @@ final class Reports {
         List<Misclassified> out = new ArrayList<>();
         int n = test.size(), per = hw[0] * hw[1], chunk = 500;
         float[] labels = test.targets().toFloatArray();
+        Tensor features = test.features(); // a fresh float copy for byte-pixel data sets: take it once
         try (var scope = Tensor.noGrad()) {
             model.eval();
             for (int start = 0; start < n && out.size() < MAX_MISCLASSIFIED; start += chunk) {
                 int end = Math.min(n, start + chunk);
-                Tensor x = test.features().slice(0, start, end);
+                Tensor x = features.slice(0, start, end);
                 float[] p = model.forward(x).softmax(1).toFloatArray();
                 float[] pixels = x.toFloatArray();
                 int k = p.length / (end - start);
