@@ -136,11 +136,20 @@ final class ReportCharts {
         logY(styler);
         styler.setLegendPosition(Styler.LegendPosition.OutsideE);
         List<String> names = weightTensors(epochs);
+        double lo = Double.POSITIVE_INFINITY, hi = 0;
         for (int i = 0; i < names.size(); i++) {
             String name = names.get(i);
             Color color = interpolate(DEPTH, names.size() == 1 ? 0 : (double) i / (names.size() - 1));
             addSeries(chart, name, epochs, m -> norm(m.gradNorms(), name), color, true);
+            for (EpochMetrics m : epochs) {
+                double v = norm(m.gradNorms(), name);
+                if (v > 0 && Double.isFinite(v)) {
+                    lo = Math.min(lo, v);
+                    hi = Math.max(hi, v);
+                }
+            }
         }
+        logTicks(styler, lo, hi);
         return png(chart);
     }
 
@@ -219,6 +228,11 @@ final class ReportCharts {
         // No custom tick-label function here: XChart 3.8.8 then places ticks as on a linear axis while
         // still plotting on the log scale, so the labels lie.
         styler.setYAxisLogarithmic(true);
+    }
+
+    /** Decades only when the values span several of them; otherwise a chart within one decade has one label. */
+    private static void logTicks(AxesChartStyler styler, double lo, double hi) {
+        styler.setYAxisLogarithmicDecadeOnly(!(lo > 0 && hi / lo < 30));
     }
 
     private static void styleCommon(AxesChartStyler styler) {

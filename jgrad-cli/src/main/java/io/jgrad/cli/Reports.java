@@ -27,7 +27,7 @@ final class Reports {
         facts.put("Data", ds.description() + String.format(" (%,d train, %,d test)", ds.train().size(), ds.test() == null ? 0 : ds.test().size()));
         facts.put("Network", cfg.model().describe() + String.format(" (%,d parameters)", model.parameterCount()));
         facts.put("Loss", cfg.loss());
-        facts.put("Optimizer", String.format("%s, lr %g, momentum %g, weight decay %g", cfg.optimizer(), cfg.lr(), cfg.momentum(), cfg.weightDecay()));
+        facts.put("Optimizer", cfg.optimizer() + ", lr " + cfg.lr() + ", momentum " + cfg.momentum() + ", weight decay " + cfg.weightDecay());
         facts.put("Batch size", Integer.toString(cfg.batchSize()));
         facts.put("Epochs", metrics.size() + " of " + cfg.epochs() + " (" + history.stopReason() + ")");
         facts.put("Seed", Long.toString(cfg.seed()));
