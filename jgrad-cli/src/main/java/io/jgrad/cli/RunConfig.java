@@ -25,7 +25,11 @@ record RunConfig(NetworkSpec model, String task, int numClasses, String loss, St
                  int checkpointEvery, int epochsCompleted, EpochProgress progress, long[] shuffleState) {
 
     static final String FILE = "config.json";
-    static final int FORMAT_VERSION = 1;
+    /**
+     * 2: "model" is {input_shape, layers}. Version 1 (an MLP as input_size, hidden_sizes, output_size,
+     * activation, output_activation) is still read; it is rewritten as version 2 when such a run is resumed.
+     */
+    static final int FORMAT_VERSION = 2;
 
     RunConfig withProgress(int completed, EpochProgress inEpoch, long[] state) {
         return new RunConfig(model, task, numClasses, loss, data, targetColumn, normMean, normStd, optimizer, lr, momentum,
@@ -106,8 +110,10 @@ record RunConfig(NetworkSpec model, String task, int numClasses, String loss, St
         }
         Map<String, Object> m = ConfigFields.object(Json.parse(Files.readString(file), file), file, "(top level)");
         Object version = m.get("format_version");
-        if (!(version instanceof Number v) || v.intValue() != FORMAT_VERSION) {
-            throw new JgradFormatException(file, "format_version", "expected " + FORMAT_VERSION + ", got " + ConfigFields.describe(version));
+        if (!(version instanceof Number v) || v.doubleValue() != 1 && v.doubleValue() != FORMAT_VERSION) {
+            throw new JgradFormatException(file, "format_version", "expected 1 or " + FORMAT_VERSION + ", got "
+                    + ConfigFields.describe(version) + (version instanceof Number v && v.doubleValue() > FORMAT_VERSION
+                    ? "; the run was written by a newer jgrad, use that one" : ""));
         }
         NetworkSpec spec = NetworkSpec.fromJson(ConfigFields.require(m, "model", file, ""), file);
         String task = ConfigFields.string(m, "task", file, "");

@@ -26,12 +26,12 @@ import picocli.CommandLine.Option;
 @Command(name = "train",
         mixinStandardHelpOptions = true,
         sortOptions = false,
-        header = "Train a multi-layer network on an IDX directory or a CSV file.",
+        header = "Train a multi-layer or convolutional network on an IDX directory or a CSV file.",
         description = {
             "",
-            "Builds the equivalent of PyTorch's nn.Sequential(Linear, act, Linear, act, ..., Linear[, output act]) with",
-            "the input size and the number of classes taken from the data, trains it with backpropagation, and writes",
-            "into --out: model.safetensors (PyTorch state_dict names 0.weight, 0.bias, 2.weight, ...), config.json,",
+            "Builds the equivalent of a PyTorch nn.Sequential with the input shape and the number of classes taken from",
+            "the data, trains it with backpropagation, and writes into --out: model.safetensors (PyTorch state_dict",
+            "names 0.weight, 0.bias, 1.running_mean, ..., after the Sequential's indices), config.json,",
             "optimizer.safetensors (for --resume), metrics.csv and report.html with charts. Checkpoints are written",
             "after every epoch, atomically, so an interrupted run loses at most one epoch: continue it with --resume.",
             "",
@@ -40,12 +40,31 @@ import picocli.CommandLine.Option;
             "header row, whose --target-column (default: the last) holds class labels 0..K-1 (cross-entropy, bce) or",
             "numbers (mse, half-sse). Pixels are scaled to [0,1]; --normalize also standardizes with the training set's",
             "mean and standard deviation.",
+            "",
+            "Networks (--model):",
+            "  mlp        (default) Linear(in, h1), act, ..., Linear(hk, classes)[, output act]: see --layers, --activation.",
+            "             Takes flattened images [N, H*W] or CSV rows.",
+            "  cnn        For images [N, 1, 28, 28] (IDX data is loaded unflattened), with 421,834 parameters for 10 classes:",
+            "             0 Conv2d(1, 32, 3, padding=1)  1 BatchNorm2d(32)  2 ReLU  3 MaxPool2d(2)     -> [N, 32, 14, 14]",
+            "             4 Conv2d(32, 64, 3, padding=1) 5 BatchNorm2d(64)  6 ReLU  7 MaxPool2d(2)     -> [N, 64, 7, 7]",
+            "             8 Dropout(0.25)  9 Flatten  10 Linear(3136, 128)  11 ReLU  12 Dropout(0.5)",
+            "             13 Linear(128, classes). Other image sizes work too (H, W >= 4).",
+            "  FILE.json  Any nn.Sequential of the layers conv2d, linear, batchnorm1d, batchnorm2d, maxpool2d,",
+            "             avgpool2d, adaptiveavgpool2d, dropout, dropout2d, flatten, relu, sigmoid, tanh, gelu,",
+            "             leaky_relu, elu, softmax, log_softmax, identity, with PyTorch's field names and defaults:",
+            "             {\"layers\": [{\"type\": \"conv2d\", \"out_channels\": 16, \"kernel_size\": 3, \"padding\": 1},",
+            "             {\"type\": \"relu\"}, {\"type\": \"maxpool2d\", \"kernel_size\": 2}, {\"type\": \"flatten\"},",
+            "             {\"type\": \"linear\", \"out_features\": 10}]}. in_channels, in_features and num_features are",
+            "             inferred from the data's shape; the last layer must output one value per class (1 for bce).",
+            "             Any convolution or pooling layer makes the network take images [N, C, H, W].",
             ""},
         footerHeading = "%n",
         footer = {
             "@|bold EXAMPLES|@",
             "  jgrad train                                        784-256-128-10 ReLU, Adam, on the bundled MNIST-10k",
             "  jgrad train --data /usr/share/datasets/fashion-mnist --epochs 10 --out runs/fashion",
+            "  jgrad train --model cnn --data /usr/share/datasets/fashion-mnist --epochs 15 --out runs/fashion-cnn",
+            "  jgrad train --model my-net.json --epochs 5        a network described layer by layer",
             "  jgrad train --layers 30 --activation sigmoid --output-activation sigmoid --loss mse --optimizer sgd --lr 3",
             "  jgrad train --data iris.csv --target-column species --layers 16 --val-split 0.2 --epochs 200",
             "  jgrad train --resume runs/fashion --epochs 20       continue to 20 epochs",
@@ -70,7 +89,10 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--normalize", description = "Standardize features with the training set's mean and standard deviation.")
     boolean normalize;
 
-    @Option(names = "--layers", paramLabel = "N,N,...", split = ",", description = "Hidden layer sizes (default: 256,128). Use --layers '' for none (logistic regression).")
+    @Option(names = "--model", paramLabel = "mlp|cnn|FILE.json", description = "The network: mlp (default), cnn, or a JSON file of layers (see above).")
+    String modelChoice;
+
+    @Option(names = "--layers", paramLabel = "N,N,...", split = ",", description = "MLP hidden layer sizes (default: 256,128). Use --layers '' for none (logistic regression).")
     List<String> layers;
 
     @Option(names = "--activation", paramLabel = "NAME", description = "Hidden activation: " + Activations.HIDDEN_NAMES + " (default: relu).")
@@ -145,7 +167,8 @@ final class TrainCommand implements Callable<Integer> {
             if (epochs != null) {
                 cfg = cfg.withEpochs(Flags.positive("--epochs", epochs));
             }
-            ds = DataSource.load(Path.of(cfg.data()), null, 0, cfg.targetColumn(), !cfg.task().equals("regression"), false, cfg.seed())
+            ds = DataSource.load(Path.of(cfg.data()), null, 0, cfg.targetColumn(), !cfg.task().equals("regression"), false, cfg.seed(),
+                    cfg.model().images())
                     .standardizedWith(cfg.normMean(), cfg.normStd());
             outDir = out == null ? resume : out;
             model = cfg.model().build(new Generator(cfg.seed()));
@@ -161,15 +184,17 @@ final class TrainCommand implements Callable<Integer> {
             if (valSplit < 0 || valSplit >= 1) {
                 throw new UserError("--val-split must be in [0, 1), got " + valSplit);
             }
-            ds = DataSource.load(dataPath, valData, valSplit, targetColumn, !Losses.task(lossName).equals("regression"), normalize, s);
-            Objective obj = Objective.of(lossName, ds.numClasses());
-            NetworkSpec spec;
-            try {
-                spec = new NetworkSpec(ds.inputSize(), Flags.layers(layers), obj.outputSize(),
-                        activation == null ? "relu" : activation, outputActivation == null ? "none" : outputActivation);
-            } catch (IllegalArgumentException e) {
-                throw new UserError(e.getMessage());
+            String choice = modelChoice == null ? "mlp" : modelChoice;
+            List<LayerSpec> fileLayers = choice.equals("mlp") || choice.equals("cnn") ? null : NetworkSpec.readLayers(Path.of(choice));
+            if (!choice.equals("mlp") && (layers != null || activation != null || outputActivation != null)) {
+                throw new UserError("--layers, --activation and --output-activation describe --model mlp; --model " + choice
+                        + " has its own layers, so leave them out");
             }
+            boolean images = choice.equals("cnn") || fileLayers != null && fileLayers.stream().anyMatch(LayerSpec::spatial);
+            ds = DataSource.load(dataPath, valData, valSplit, targetColumn, !Losses.task(lossName).equals("regression"), normalize, s,
+                    images);
+            Objective obj = Objective.of(lossName, ds.numClasses());
+            NetworkSpec spec = networkSpec(choice, fileLayers, ds.train().sampleShape(), obj);
             String opt = optimizer == null ? "adam" : optimizer.toLowerCase(java.util.Locale.ROOT);
             cfg = new RunConfig(spec, Losses.task(lossName).equals("regression") ? "regression" : (obj.outputSize() == 1 ? "binary" : "classification"),
                     ds.numClasses(), lossName, dataPath.toString(), targetColumn, ds.mean(), ds.std(), opt,
@@ -193,7 +218,7 @@ final class TrainCommand implements Callable<Integer> {
         if (resume != null) {
             Checkpoint.loadOptimizer(Checkpoint.weightsFile(resume, Checkpoint.OPTIMIZER, cfg), opt);
         }
-        MemoryEstimate.check(cfg.model(), cfg.batchSize());
+        MemoryEstimate.check(cfg.model(), model.parameterCount(), cfg.batchSize());
         Generator shuffleGen = new Generator(cfg.seed() + 1);
         if (cfg.shuffleState() != null) {
             shuffleGen.setState(cfg.shuffleState());
@@ -255,5 +280,34 @@ final class TrainCommand implements Callable<Integer> {
         System.out.println("wrote " + outDir + "/ (model.safetensors, config.json, optimizer.safetensors, metrics.csv"
                 + (noReport ? "" : ", report.html") + ")");
         return 0;
+    }
+
+    /** The network --model names, sized for samples of {@code sampleShape} and the loss's output. */
+    private NetworkSpec networkSpec(String choice, List<LayerSpec> fileLayers, int[] sampleShape, Objective obj) {
+        if (choice.equals("mlp")) {
+            try {
+                return NetworkSpec.mlp(sampleShape[0], Flags.layers(layers), obj.outputSize(),
+                        activation == null ? "relu" : activation, outputActivation == null ? "none" : outputActivation);
+            } catch (IllegalArgumentException e) {
+                throw new UserError(e.getMessage());
+            }
+        }
+        if (choice.equals("cnn")) {
+            if (sampleShape[1] < 4 || sampleShape[2] < 4) {
+                throw new UserError("--model cnn pools twice by 2, so it needs images of at least 4x4, got "
+                        + sampleShape[1] + "x" + sampleShape[2]);
+            }
+            return NetworkSpec.cnn(sampleShape, obj.outputSize());
+        }
+        Path file = Path.of(choice);
+        NetworkSpec spec = NetworkSpec.resolve(sampleShape, fileLayers, file, "layers");
+        int[] out = spec.shapes()[fileLayers.size() - 1];
+        if (out.length != 1 || out[0] != obj.outputSize()) {
+            throw new io.jgrad.io.JgradFormatException(file, "layers[" + (fileLayers.size() - 1) + "]", "the network outputs "
+                    + Layers.shape(out) + ", but the loss needs [N, " + obj.outputSize() + "] (one value per class, 1 for bce);"
+                    + " end with {\"type\": \"linear\", \"out_features\": " + obj.outputSize() + "}"
+                    + (out.length > 1 ? " after a flatten" : ""));
+        }
+        return spec;
     }
 }

@@ -23,7 +23,8 @@ record TrainedModel(Path dir, RunConfig config, Sequential network, Objective ob
     /** The data the model was trained on (or {@code data}), prepared the same way (scaling, normalization). */
     DataSource data(Path data) throws IOException {
         Path p = data == null ? Path.of(config.data()) : data;
-        return DataSource.load(p, null, 0, config.targetColumn(), !config.task().equals("regression"), false, config.seed())
+        return DataSource.load(p, null, 0, config.targetColumn(), !config.task().equals("regression"), false, config.seed(),
+                        config.model().images())
                 .standardizedWith(config.normMean(), config.normStd());
     }
 }
