@@ -95,7 +95,7 @@ record LayerSpec(String type, Map<String, Object> options) {
             throw new JgradFormatException(file, field + ".type", (t == null ? "missing" : "expected a string, got "
                     + ConfigFields.describe(t)) + "; the layer types are " + TYPE_NAMES);
         }
-        String type = name.trim().toLowerCase(Locale.ROOT).replace("_", "");
+        String type = name.trim().toLowerCase(Locale.ROOT).replace("_", "").replace("-", "");
         Map<String, Kind> allowed = FIELDS.get(type);
         if (allowed == null) {
             throw new JgradFormatException(file, field + ".type", "unknown layer type \"" + name + "\"; expected one of "
