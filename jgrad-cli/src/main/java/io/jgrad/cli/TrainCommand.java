@@ -185,17 +185,16 @@ final class TrainCommand implements Callable<Integer> {
             if (valSplit < 0 || valSplit >= 1) {
                 throw new UserError("--val-split must be in [0, 1), got " + valSplit);
             }
-            String choice = modelChoice == null ? "mlp" : modelChoice;
-            List<LayerSpec> fileLayers = choice.equals("mlp") || choice.equals("cnn") ? null : NetworkSpec.readLayers(Path.of(choice));
-            if (!choice.equals("mlp") && (layers != null || activation != null || outputActivation != null)) {
-                throw new UserError("--layers, --activation and --output-activation describe --model mlp; --model " + choice
+            ModelChoice choice = ModelChoice.of(modelChoice == null ? "mlp" : modelChoice);
+            if (!choice.name().equals("mlp") && (layers != null || activation != null || outputActivation != null)) {
+                throw new UserError("--layers, --activation and --output-activation describe --model mlp; --model " + choice.name()
                         + " has its own layers, so leave them out");
             }
-            boolean images = choice.equals("cnn") || fileLayers != null && fileLayers.stream().anyMatch(LayerSpec::spatial);
             ds = DataSource.load(dataPath, valData, valSplit, targetColumn, !Losses.task(lossName).equals("regression"), normalize, s,
-                    images);
+                    choice.images());
             Objective obj = Objective.of(lossName, ds.numClasses());
-            NetworkSpec spec = networkSpec(choice, fileLayers, ds.train().sampleShape(), obj);
+            NetworkSpec spec = choice.spec(ds.train().sampleShape(), obj.outputSize(), Flags.layers(layers),
+                    activation == null ? "relu" : activation, outputActivation == null ? "none" : outputActivation);
             String opt = optimizer == null ? "adam" : optimizer.toLowerCase(java.util.Locale.ROOT);
             cfg = new RunConfig(spec, Losses.task(lossName).equals("regression") ? "regression" : (obj.outputSize() == 1 ? "binary" : "classification"),
                     ds.numClasses(), lossName, dataPath.toString(), targetColumn, ds.mean(), ds.std(), opt,
@@ -281,34 +280,5 @@ final class TrainCommand implements Callable<Integer> {
         System.out.println("wrote " + outDir + "/ (model.safetensors, config.json, optimizer.safetensors, metrics.csv"
                 + (noReport ? "" : ", report.html") + ")");
         return 0;
-    }
-
-    /** The network --model names, sized for samples of {@code sampleShape} and the loss's output. */
-    private NetworkSpec networkSpec(String choice, List<LayerSpec> fileLayers, int[] sampleShape, Objective obj) {
-        if (choice.equals("mlp")) {
-            try {
-                return NetworkSpec.mlp(sampleShape[0], Flags.layers(layers), obj.outputSize(),
-                        activation == null ? "relu" : activation, outputActivation == null ? "none" : outputActivation);
-            } catch (IllegalArgumentException e) {
-                throw new UserError(e.getMessage());
-            }
-        }
-        if (choice.equals("cnn")) {
-            if (sampleShape[1] < 4 || sampleShape[2] < 4) {
-                throw new UserError("--model cnn pools twice by 2, so it needs images of at least 4x4, got "
-                        + sampleShape[1] + "x" + sampleShape[2]);
-            }
-            return NetworkSpec.cnn(sampleShape, obj.outputSize());
-        }
-        Path file = Path.of(choice);
-        NetworkSpec spec = NetworkSpec.resolve(sampleShape, fileLayers, file, "layers");
-        int[] out = spec.shapes()[fileLayers.size() - 1];
-        if (out.length != 1 || out[0] != obj.outputSize()) {
-            throw new io.jgrad.io.JgradFormatException(file, "layers[" + (fileLayers.size() - 1) + "]", "the network outputs "
-                    + Layers.shape(out) + ", but the loss needs [N, " + obj.outputSize() + "] (one value per class, 1 for bce);"
-                    + " end with {\"type\": \"linear\", \"out_features\": " + obj.outputSize() + "}"
-                    + (out.length > 1 ? " after a flatten" : ""));
-        }
-        return spec;
     }
 }
