@@ -2,7 +2,8 @@
 batch size and data preparation (pixels / 255, no normalization), shuffled every epoch; each epoch is timed
 like jgrad's metrics.csv "seconds" (training plus the test-set evaluation in batches of 1000).
 Usage: /usr/bin/python3 bench/torch_cnn.py DATA_DIR EPOCHS [BATCH] [THREADS] [SEED]
-Prints one "EPOCH" line per epoch and a final "RESULT torch <median s/epoch> <peak RSS MiB>" line."""
+Prints one "EPOCH" line per epoch and a final "RESULT torch <median s/epoch> <peak RSS MiB> <CPU s/epoch>" line,
+the CPU time (user + system) being the whole process's, start-up and data loading included, over the epochs."""
 import gzip
 import os
 import resource
@@ -79,8 +80,9 @@ def main():
         times.append(seconds)
         print(f"EPOCH torch {epoch} loss {total / len(xtr):.4f} train_acc {correct / len(xtr):.4f} "
               f"test_acc {right / len(xte):.4f} seconds {seconds:.1f}", flush=True)
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"RESULT torch {statistics.median(times):.2f} {rss:.0f}", flush=True)
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    cpu = (usage.ru_utime + usage.ru_stime) / epochs
+    print(f"RESULT torch {statistics.median(times):.2f} {usage.ru_maxrss / 1024:.0f} {cpu:.1f}", flush=True)
 
 
 if __name__ == "__main__":

@@ -67,7 +67,7 @@ final class InspectCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** One line per layer: index, module, output shape after it (by running a sample through), parameters. */
+    /** One line per layer: index, output shape after it (by running a sample through), parameters, module. */
     private static void printLayers(TrainedModel tm) {
         Sequential net = tm.network();
         int[] in = tm.config().model().inputShape();
@@ -75,13 +75,14 @@ final class InspectCommand implements Callable<Integer> {
         batch[0] = 1;
         System.arraycopy(in, 0, batch, 1, in.length);
         Tensor x = Tensor.zeros(batch);
-        System.out.printf("%-4s %-62s %-20s %s%n", "", "input", Layers.shape(in), "parameters");
+        System.out.printf("%-4s %-20s %12s  %s%n", "", "output shape", "parameters", "layer");
+        System.out.printf("%-4s %-20s %12s  %s%n", "", Layers.shape(in), "", "(input)");
         try (var scope = Tensor.noGrad()) {
             for (int i = 0; i < net.size(); i++) {
                 Module m = net.get(i);
                 x = m.forward(x);
-                System.out.printf("%-4d %-62s %-20s %,d%n", i, m, Layers.shape(Arrays.copyOfRange(x.shape(), 1, x.dim())),
-                        m.parameterCount());
+                System.out.printf("%-4d %-20s %,12d  %s%n", i, Layers.shape(Arrays.copyOfRange(x.shape(), 1, x.dim())),
+                        m.parameterCount(), m);
             }
         }
     }

@@ -65,6 +65,7 @@ class CnnCliTest {
         assertEquals(0, inspect.exitCode(), inspect.err());
         // 320 + 64 + 18,496 + 128 + 401,536 + 1,290 parameters, counted by hand from the documented layers
         assertTrue(inspect.out().contains("parameters  421,834"), inspect.out());
+        assertTrue(inspect.out().contains("0    [N, 32, 28, 28]               320  Conv2d(1, 32, kernel_size=(3, 3)"), inspect.out());
         for (String shape : List.of("[N, 1, 28, 28]", "[N, 32, 28, 28]", "[N, 32, 14, 14]", "[N, 64, 14, 14]", "[N, 64, 7, 7]",
                 "[N, 3136]", "[N, 128]", "[N, 10]")) {
             assertTrue(inspect.out().contains(shape), shape + " missing:\n" + inspect.out());
