@@ -86,6 +86,21 @@ final class Checkpoint {
                 + "; the directory was changed by hand or by another program");
     }
 
+    /**
+     * Deletes temporary files that a process killed while writing left in {@code dir} (AtomicFiles names them
+     * ".NAME.PID.ID.tmp"); the files they were meant to replace are intact. Modified: the directory.
+     */
+    static void removeStaleTemporaries(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            return;
+        }
+        try (var files = Files.list(dir)) {
+            for (Path f : files.filter(p -> p.getFileName().toString().matches("\\..+\\.[0-9]+\\.[0-9a-z]+\\.tmp")).toList()) {
+                Files.deleteIfExists(f);
+            }
+        }
+    }
+
     /** Loads weights into {@code model}; names and shapes must match. */
     static void loadWeights(Path file, Module model) throws IOException {
         if (!Files.isRegularFile(file)) {

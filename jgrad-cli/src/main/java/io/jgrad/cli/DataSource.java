@@ -43,23 +43,29 @@ record DataSource(String description, TensorDataset train, TensorDataset test, i
 
     /**
      * Loads {@code data} (a directory of IDX files or a .csv file). For CSV, {@code valData} or
-     * {@code valSplit} provide the test part.
+     * {@code valSplit} provide the test part. IDX images are [N, 1, H, W] when {@code images} (for convolutional
+     * networks), else flattened to [N, H*W]; CSV data cannot be images.
      */
     static DataSource load(Path data, Path valData, double valSplit, String targetColumn, boolean classification,
-                           boolean normalize, long seed) throws java.io.IOException {
+                           boolean normalize, long seed, boolean images) throws java.io.IOException {
         if (!Files.exists(data)) {
             throw new UserError("--data " + data + ": no such file or directory");
         }
         DataSource ds;
         if (Files.isDirectory(data)) {
-            TensorDataset train = IdxDataset.load(data, true, true);
-            TensorDataset test = IdxDataset.load(data, false, true);
+            TensorDataset train = IdxDataset.load(data, true, !images);
+            TensorDataset test = IdxDataset.load(data, false, !images);
             int side = (int) Math.round(Math.sqrt(train.sampleShape()[0]));
-            int[] image = side * side == train.sampleShape()[0] ? new int[] {side, side} : null;
+            int[] image = images ? new int[] {train.sampleShape()[1], train.sampleShape()[2]}
+                    : side * side == train.sampleShape()[0] ? new int[] {side, side} : null;
             ds = new DataSource(data.toString(), train, test, Math.max(train.numClasses(), test.numClasses()), image, 0, 1);
         } else {
             if (!data.getFileName().toString().toLowerCase(java.util.Locale.ROOT).endsWith(".csv")) {
                 throw new UserError("--data " + data + ": expected a directory of IDX files or a .csv file");
+            }
+            if (images) {
+                throw new UserError("--data " + data + ": a CSV file holds feature vectors, but the network takes images"
+                        + " [C, H, W] (it has convolution or pooling layers); use an IDX directory or --model mlp");
             }
             CsvDataset all = CsvDataset.load(data, targetColumn, classification);
             TensorDataset train = all.tensorDataset();

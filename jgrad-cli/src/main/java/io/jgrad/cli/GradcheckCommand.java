@@ -56,7 +56,7 @@ final class GradcheckCommand implements Callable<Integer> {
         Objective obj = Objective.of(loss, classes ? Math.max(outputs, 2) : 0);
         NetworkSpec spec;
         try {
-            spec = new NetworkSpec(inputs, hidden, obj.outputSize(), activation, outputActivation);
+            spec = NetworkSpec.mlp(inputs, hidden, obj.outputSize(), activation, outputActivation);
         } catch (IllegalArgumentException e) {
             throw new UserError(e.getMessage());
         }

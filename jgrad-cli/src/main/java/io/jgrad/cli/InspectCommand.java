@@ -1,6 +1,8 @@
 package io.jgrad.cli;
 
 import io.jgrad.io.Safetensors;
+import io.jgrad.nn.Module;
+import io.jgrad.nn.Sequential;
 import io.jgrad.tensor.Tensor;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,8 +16,9 @@ import picocli.CommandLine.Parameters;
 @Command(name = "inspect",
         mixinStandardHelpOptions = true,
         header = "Show the architecture, parameter counts and tensors of a run directory or a .safetensors file.",
-        description = {"", "For a run directory: the network (as PyTorch would print it), its parameter count, the training options",
-            "and progress, then every tensor of model.safetensors with dtype, shape and value statistics.", ""},
+        description = {"", "For a run directory: the layers (as PyTorch would print them) with the output shape of each for the",
+            "data's input shape (N is the batch) and their parameter counts, the training options and progress, then",
+            "every tensor of model.safetensors with dtype, shape and value statistics.", ""},
         footerHeading = "%n",
         footer = {"@|bold EXAMPLES|@", "  jgrad inspect runs/latest", "  jgrad inspect runs/latest/model.safetensors"})
 final class InspectCommand implements Callable<Integer> {
@@ -28,7 +31,7 @@ final class InspectCommand implements Callable<Integer> {
         if (Files.isDirectory(target)) {
             TrainedModel tm = TrainedModel.load(target);
             RunConfig c = tm.config();
-            System.out.println(tm.network());
+            printLayers(tm);
             System.out.printf("parameters  %,d%n", tm.network().parameterCount());
             System.out.printf("task        %s, loss %s, %s%n", c.task(), c.loss(), c.numClasses() > 0 ? c.numClasses() + " classes" : "numeric target");
             System.out.printf("training    %s lr %g, batch %d, %d of %d epochs done, seed %d%n", c.optimizer(), c.lr(), c.batchSize(),
@@ -62,5 +65,25 @@ final class InspectCommand implements Callable<Integer> {
             System.out.println("  metadata " + contents.metadata());
         }
         return 0;
+    }
+
+    /** One line per layer: index, output shape after it (by running a sample through), parameters, module. */
+    private static void printLayers(TrainedModel tm) {
+        Sequential net = tm.network();
+        int[] in = tm.config().model().inputShape();
+        int[] batch = new int[in.length + 1];
+        batch[0] = 1;
+        System.arraycopy(in, 0, batch, 1, in.length);
+        Tensor x = Tensor.zeros(batch);
+        System.out.printf("%-4s %-20s %12s  %s%n", "", "output shape", "parameters", "layer");
+        System.out.printf("%-4s %-20s %12s  %s%n", "", Layers.shape(in), "", "(input)");
+        try (var scope = Tensor.noGrad()) {
+            for (int i = 0; i < net.size(); i++) {
+                Module m = net.get(i);
+                x = m.forward(x);
+                System.out.printf("%-4d %-20s %,12d  %s%n", i, Layers.shape(Arrays.copyOfRange(x.shape(), 1, x.dim())),
+                        m.parameterCount(), m);
+            }
+        }
     }
 }

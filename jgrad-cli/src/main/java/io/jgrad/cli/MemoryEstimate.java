@@ -14,39 +14,52 @@ final class MemoryEstimate {
     /** Evaluation runs in batches of this many samples. */
     static final int EVAL_BATCH = 1000;
 
-    static long bytesNeeded(NetworkSpec spec, int batchSize) {
-        long params = 0, widths = spec.inputSize();
-        int in = spec.inputSize();
-        for (int h : spec.hidden()) {
-            params += (long) in * h + h;
-            widths += 2L * h; // the linear output and its activation
-            in = h;
+    /** Live float32 copies of a layer's input and output while evaluating without a graph. */
+    static final int EVAL_COPIES = 3;
+
+    /**
+     * Weights, gradients and optimizer buffers for {@code parameters}, plus the larger of: training,
+     * {@link #ACTIVATION_COPIES} float32 copies of the input and of every layer's output per sample of the batch
+     * (the graph keeps them all); evaluation, {@link #EVAL_COPIES} copies of the widest layer's input and output
+     * per sample of {@link #EVAL_BATCH} (nothing is kept between layers).
+     */
+    static long bytesNeeded(NetworkSpec spec, long parameters, int batchSize) {
+        long widths = spec.inputSize(), widestStep = 0, previous = spec.inputSize();
+        for (int[] shape : spec.shapes()) {
+            long n = 1;
+            for (int d : shape) {
+                n *= d;
+            }
+            widths += n;
+            widestStep = Math.max(widestStep, previous + n);
+            previous = n;
         }
-        params += (long) in * spec.outputSize() + spec.outputSize();
-        widths += 2L * spec.outputSize();
-        long weights = 4L * params * (2 + OPTIMIZER_SLOTS); // weights, gradients, optimizer buffers
-        long activations = 4L * widths * Math.max(batchSize, EVAL_BATCH) * ACTIVATION_COPIES;
+        long weights = 4L * parameters * (2 + OPTIMIZER_SLOTS);
+        long activations = 4L * Math.max(widths * batchSize * ACTIVATION_COPIES, widestStep * EVAL_BATCH * EVAL_COPIES);
         return weights + activations;
     }
 
-    /** Refuses a run whose estimate exceeds the heap still free, or with a layer too large for one array. */
+    /**
+     * Refuses, before anything is allocated, a run with a tensor too large for one array or whose estimate
+     * exceeds the heap still free.
+     */
     static void check(NetworkSpec spec, int batchSize) {
-        int in = spec.inputSize();
-        int[] sizes = java.util.Arrays.copyOf(spec.hidden(), spec.hidden().length + 1);
-        sizes[sizes.length - 1] = spec.outputSize();
-        for (int i = 0; i < sizes.length; i++) {
-            if ((long) in * sizes[i] > Integer.MAX_VALUE - 8) {
-                throw new UserError(String.format("layer %d would have %,d x %,d = %,d weights; one tensor holds at most %,d:"
-                        + " use smaller --layers", i + 1, sizes[i], in, (long) in * sizes[i], Integer.MAX_VALUE - 8));
+        long parameters = 0;
+        for (int i = 0; i < spec.layers().size(); i++) {
+            LayerSpec l = spec.layers().get(i);
+            long largest = Layers.largestTensor(l);
+            if (largest > Integer.MAX_VALUE - 8) {
+                throw new UserError(String.format("layer %d (%s) would have a tensor of %,d values; one tensor holds at most %,d:"
+                        + " use smaller --layers or a smaller model", i, l.describe(), largest, Integer.MAX_VALUE - 8));
             }
-            in = sizes[i];
+            parameters += Layers.parameters(l);
         }
         Runtime rt = Runtime.getRuntime();
         long free = rt.maxMemory() - (rt.totalMemory() - rt.freeMemory());
-        long need = bytesNeeded(spec, batchSize);
+        long need = bytesNeeded(spec, parameters, batchSize);
         if (need > free) {
             throw new UserError(String.format("the network %s with batch size %d needs about %,d MiB of memory for weights,"
-                    + " gradients, optimizer state and activations, but only %,d MiB of heap are free; use smaller --layers"
+                    + " gradients, optimizer state and activations, but only %,d MiB of heap are free; use a smaller network"
                     + " or --batch-size, or give Java more heap: JGRAD_JAVA_OPTS=-Xmx%dg ./jgrad train ...",
                     spec.describe(), batchSize, need >> 20, free >> 20, Math.max(2, (need + rt.maxMemory()) >> 30) + 1));
         }

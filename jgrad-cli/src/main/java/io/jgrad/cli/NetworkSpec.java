@@ -1,91 +1,223 @@
 package io.jgrad.cli;
 
 import io.jgrad.io.JgradFormatException;
-import io.jgrad.nn.Identity;
-import io.jgrad.nn.Linear;
-import io.jgrad.nn.Module;
+import io.jgrad.io.Json;
 import io.jgrad.nn.Sequential;
 import io.jgrad.tensor.Generator;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
- * The architecture of a network built by the CLI: input size, hidden sizes, activations, output size. It
- * builds the equivalent of PyTorch's {@code nn.Sequential(Linear, act, Linear, act, ..., Linear[, out_act])},
- * so the checkpoint's tensor names are {@code 0.weight, 0.bias, 2.weight, ...} exactly as PyTorch's.
+ * The architecture of a network built by the CLI: the shape of one input sample and the layers, each with its
+ * input size inferred. It builds the equivalent of PyTorch's {@code nn.Sequential(layer0, layer1, ...)}, so the
+ * checkpoint's tensor names are {@code 0.weight, 0.bias, 1.running_mean, ...} exactly as PyTorch's.
+ *
+ * @param inputShape one sample's shape without the batch dimension: [features] or images [C, H, W]
+ * @param layers     the layers, in_channels / in_features / num_features filled in
  */
-record NetworkSpec(int inputSize, int[] hidden, int outputSize, String activation, String outputActivation) {
+record NetworkSpec(int[] inputShape, List<LayerSpec> layers) {
+
+    /** The documented default of {@code --model cnn}; see {@link #cnn}. */
+    static final String CNN_DESCRIPTION = "conv2d(32, 3x3, padding 1) - batchnorm2d - relu - maxpool2d(2) - conv2d(64, 3x3,"
+            + " padding 1) - batchnorm2d - relu - maxpool2d(2) - dropout(0.25) - flatten - linear(128) - relu - dropout(0.5)"
+            + " - linear(classes)";
 
     NetworkSpec {
-        if (inputSize < 1 || outputSize < 1) {
-            throw new IllegalArgumentException("input and output sizes must be positive, got " + inputSize + " and " + outputSize);
+        layers = List.copyOf(layers);
+        inputShape = inputShape.clone();
+    }
+
+    /**
+     * Infers every layer's input size from {@code inputShape} and checks that each layer accepts what reaches it.
+     * Errors name {@code file} and {@code field}[i] (e.g. "model.json: layers[3].in_channels: ...").
+     */
+    static NetworkSpec resolve(int[] inputShape, List<LayerSpec> layers, Path file, String field) {
+        if (layers.isEmpty()) {
+            throw new JgradFormatException(file, field, "the network has no layers; list at least one, e.g. {\"type\": \"linear\","
+                    + " \"out_features\": 10}");
         }
-        for (int h : hidden) {
-            if (h < 1) {
-                throw new IllegalArgumentException("hidden layer sizes must be positive, got " + h);
-            }
+        List<LayerSpec> done = new ArrayList<>();
+        int[] shape = inputShape;
+        for (int i = 0; i < layers.size(); i++) {
+            LayerSpec l = Layers.infer(layers.get(i), shape, file, field + "[" + i + "]");
+            shape = Layers.output(l, shape, file, field + "[" + i + "]");
+            done.add(l);
         }
+        return new NetworkSpec(inputShape, done);
+    }
+
+    /** An MLP: Linear, act, Linear, act, ..., Linear[, output act]. Throws IllegalArgumentException for bad names. */
+    static NetworkSpec mlp(int inputSize, int[] hidden, int outputSize, String activation, String outputActivation) {
         if (Activations.hidden(activation) == null) {
             throw new IllegalArgumentException("unknown activation '" + activation + "'; expected one of " + Activations.HIDDEN_NAMES);
         }
         if (Activations.output(outputActivation) == null) {
-            throw new IllegalArgumentException("unknown output activation '" + outputActivation + "'; expected one of " + Activations.OUTPUT_NAMES);
+            throw new IllegalArgumentException("unknown output activation '" + outputActivation + "'; expected one of "
+                    + Activations.OUTPUT_NAMES);
         }
+        List<LayerSpec> layers = new ArrayList<>();
+        for (int h : hidden) {
+            layers.add(LayerSpec.of("linear", "out_features", h));
+            layers.add(activationLayer(activation));
+        }
+        layers.add(LayerSpec.of("linear", "out_features", outputSize));
+        String out = outputActivation.trim().toLowerCase(Locale.ROOT);
+        if (out.equals("sigmoid") || out.equals("softmax")) {
+            layers.add(LayerSpec.of(out));
+        }
+        return resolve(new int[] {inputSize}, layers, null, "layers");
     }
 
-    /** The network, initialized as PyTorch initializes nn.Linear, drawing from {@code gen}. */
+    /**
+     * The default CNN of {@code --model cnn} ({@link #CNN_DESCRIPTION}) for images [C, H, W] with H, W >= 4:
+     * on 28x28 inputs the feature maps are 32x28x28, 32x14x14, 64x14x14, 64x7x7, then 3136 features.
+     */
+    static NetworkSpec cnn(int[] imageShape, int outputs) {
+        List<LayerSpec> layers = List.of(
+                LayerSpec.of("conv2d", "out_channels", 32, "kernel_size", 3, "padding", 1), LayerSpec.of("batchnorm2d"),
+                LayerSpec.of("relu"), LayerSpec.of("maxpool2d", "kernel_size", 2),
+                LayerSpec.of("conv2d", "out_channels", 64, "kernel_size", 3, "padding", 1), LayerSpec.of("batchnorm2d"),
+                LayerSpec.of("relu"), LayerSpec.of("maxpool2d", "kernel_size", 2),
+                LayerSpec.of("dropout", "p", 0.25), LayerSpec.of("flatten"),
+                LayerSpec.of("linear", "out_features", 128), LayerSpec.of("relu"), LayerSpec.of("dropout", "p", 0.5),
+                LayerSpec.of("linear", "out_features", outputs));
+        return resolve(imageShape, layers, null, "--model cnn: layers");
+    }
+
+    /** The layers of a model file: {@code {"layers": [{"type": ...}, ...]}}; errors name the file and the field. */
+    static List<LayerSpec> readLayers(Path file) throws IOException {
+        if (!Files.isRegularFile(file)) {
+            throw new UserError("--model " + file + ": no such file; expected mlp, cnn or a JSON file of layers");
+        }
+        Map<String, Object> m = ConfigFields.object(Json.parse(Files.readString(file), file), file, "(top level)");
+        List<Object> list = ConfigFields.list(m, "layers", file, "");
+        List<LayerSpec> layers = new ArrayList<>();
+        for (int i = 0; i < list.size(); i++) {
+            layers.add(LayerSpec.fromJson(list.get(i), file, "layers[" + i + "]"));
+        }
+        return layers;
+    }
+
+    /** Whether the network takes images [C, H, W] (else flat feature vectors). */
+    boolean images() {
+        return inputShape.length == 3;
+    }
+
+    int inputSize() {
+        int n = 1;
+        for (int d : inputShape) {
+            n *= d;
+        }
+        return n;
+    }
+
+    /** The shape of one sample after each layer. */
+    int[][] shapes() {
+        int[][] out = new int[layers.size()][];
+        int[] shape = inputShape;
+        for (int i = 0; i < out.length; i++) {
+            shape = Layers.output(layers.get(i), shape, null, "layers[" + i + "]");
+            out[i] = shape;
+        }
+        return out;
+    }
+
+    /** "softmax", "logsoftmax" or "sigmoid" when the last layer is one of them, else "none". */
+    String outputActivation() {
+        String last = layers.getLast().type();
+        return List.of("softmax", "logsoftmax", "sigmoid").contains(last) ? last : "none";
+    }
+
+    /** The network, initialized as PyTorch initializes its layers, drawing from {@code gen}. Modified: gen. */
     Sequential build(Generator gen) {
         Sequential net = new Sequential();
-        int in = inputSize;
-        for (int h : hidden) {
-            net.add(new Linear(in, h, true, gen));
-            net.add(Activations.hidden(activation));
-            in = h;
-        }
-        net.add(new Linear(in, outputSize, true, gen));
-        Module out = Activations.output(outputActivation);
-        if (!(out instanceof Identity)) {
-            net.add(out);
+        for (LayerSpec l : layers) {
+            net.add(Layers.build(l, gen));
         }
         return net;
     }
 
-    /** "784-256-128-10 relu" */
+    /** "784-256-128-10 relu" for an MLP, else "1x28x28 conv32k3p1-bn2d-relu-...-linear10". */
     String describe() {
-        StringBuilder sb = new StringBuilder().append(inputSize);
-        for (int h : hidden) {
-            sb.append('-').append(h);
+        StringBuilder sizes = new StringBuilder().append(inputSize());
+        String act = null, out = null;
+        boolean mlp = inputShape.length == 1;
+        for (int i = 0; i < layers.size() && mlp; i++) {
+            LayerSpec l = layers.get(i);
+            boolean last = i == layers.size() - 1;
+            if (i % 2 == 0) {
+                mlp = l.type().equals("linear");
+                sizes.append('-').append(l.integer("out_features", 0));
+            } else if (last && (l.type().equals("sigmoid") || l.type().equals("softmax"))) {
+                out = l.type();
+            } else {
+                mlp = (act == null || act.equals(l.describe())) && Activations.hidden(l.type()) != null && !last;
+                act = l.describe();
+            }
         }
-        sb.append('-').append(outputSize);
-        if (hidden.length > 0) {
-            sb.append(' ').append(activation);
+        if (mlp) {
+            return sizes + (act == null ? "" : " " + act) + (out == null ? "" : ", output " + out);
         }
-        if (!outputActivation.equals("none")) {
-            sb.append(", output ").append(outputActivation);
+        StringBuilder sb = new StringBuilder();
+        for (int d : inputShape) {
+            sb.append(sb.isEmpty() ? "" : "x").append(d);
+        }
+        sb.append(' ');
+        for (int i = 0; i < layers.size(); i++) {
+            sb.append(i == 0 ? "" : "-").append(layers.get(i).describe());
         }
         return sb.toString();
     }
 
     Map<String, Object> toJson() {
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("input_size", (long) inputSize);
-        List<Object> hs = new ArrayList<>();
-        for (int h : hidden) {
-            hs.add((long) h);
+        List<Object> shape = new ArrayList<>();
+        for (int d : inputShape) {
+            shape.add((long) d);
         }
-        m.put("hidden_sizes", hs);
-        m.put("output_size", (long) outputSize);
-        m.put("activation", activation);
-        m.put("output_activation", outputActivation);
+        m.put("input_shape", shape);
+        List<Object> ls = new ArrayList<>();
+        for (LayerSpec l : layers) {
+            ls.add(l.toJson());
+        }
+        m.put("layers", ls);
         return m;
     }
 
-    /** Reads the "model" object of a config.json; every problem names the file and the field. */
+    /**
+     * Reads the "model" object of a config.json: {@code input_shape} and {@code layers}, or the MLP fields of
+     * format_version 1 (input_size, hidden_sizes, output_size, activation, output_activation). Every problem
+     * names the file and the field.
+     */
     static NetworkSpec fromJson(Object node, Path file) {
         Map<String, Object> m = ConfigFields.object(node, file, "model");
+        if (m.containsKey("hidden_sizes")) {
+            return fromVersion1(m, file);
+        }
+        List<Object> shape = ConfigFields.list(m, "input_shape", file, "model");
+        if (shape.size() != 1 && shape.size() != 3) {
+            throw new JgradFormatException(file, "model.input_shape", "expected [features] or [channels, height, width], got "
+                    + shape.size() + " dimensions");
+        }
+        int[] in = new int[shape.size()];
+        for (int i = 0; i < in.length; i++) {
+            in[i] = ConfigFields.positiveInt(shape.get(i), file, "model.input_shape[" + i + "]");
+        }
+        List<Object> list = ConfigFields.list(m, "layers", file, "model");
+        List<LayerSpec> layers = new ArrayList<>();
+        for (int i = 0; i < list.size(); i++) {
+            layers.add(LayerSpec.fromJson(list.get(i), file, "model.layers[" + i + "]"));
+        }
+        return resolve(in, layers, file, "model.layers");
+    }
+
+    private static NetworkSpec fromVersion1(Map<String, Object> m, Path file) {
         int in = ConfigFields.positiveInt(m, "input_size", file, "model");
         int out = ConfigFields.positiveInt(m, "output_size", file, "model");
         List<Object> hs = ConfigFields.list(m, "hidden_sizes", file, "model");
@@ -96,12 +228,23 @@ record NetworkSpec(int inputSize, int[] hidden, int outputSize, String activatio
         String act = ConfigFields.string(m, "activation", file, "model");
         String outAct = ConfigFields.string(m, "output_activation", file, "model");
         if (Activations.hidden(act) == null) {
-            throw new JgradFormatException(file, "model.activation", "unknown activation '" + act + "'; expected one of " + Activations.HIDDEN_NAMES);
+            throw new JgradFormatException(file, "model.activation", "unknown activation '" + act + "'; expected one of "
+                    + Activations.HIDDEN_NAMES);
         }
         if (Activations.output(outAct) == null) {
             throw new JgradFormatException(file, "model.output_activation", "unknown output activation '" + outAct
                     + "'; expected one of " + Activations.OUTPUT_NAMES);
         }
-        return new NetworkSpec(in, hidden, out, act, outAct);
+        return mlp(in, hidden, out, act, outAct);
+    }
+
+    /** The layer of a hidden activation name such as "relu" or "leaky-relu:0.1" (already validated). */
+    private static LayerSpec activationLayer(String spec) {
+        String[] parts = spec.trim().toLowerCase(Locale.ROOT).split(":", 2);
+        String type = parts[0].replace("-", "").replace("_", "");
+        if (parts.length == 2) {
+            return LayerSpec.of(type, type.equals("elu") ? "alpha" : "negative_slope", Double.parseDouble(parts[1]));
+        }
+        return LayerSpec.of(type);
     }
 }

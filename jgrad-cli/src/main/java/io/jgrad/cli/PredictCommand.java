@@ -86,23 +86,34 @@ final class PredictCommand implements Callable<Integer> {
                 names.add(csv.getFileName() + " row " + (i + 1));
             }
         } else {
+            int[] shape = tm.config().model().inputShape();
             int side = (int) Math.round(Math.sqrt(inputSize));
-            if (side * side != inputSize) {
+            if (shape.length == 3 && shape[0] != 1) {
+                throw new UserError("the model takes " + shape[0] + "-channel images; predicting from image files needs a"
+                        + " grayscale (1-channel) model; use --idx or --csv");
+            }
+            if (shape.length == 1 && side * side != inputSize) {
                 throw new UserError("the model takes " + inputSize + " inputs, which is not a square image; use --csv");
             }
+            int h = shape.length == 3 ? shape[1] : side, w = shape.length == 3 ? shape[2] : side;
             x = new float[images.size() * inputSize];
             for (int i = 0; i < images.size(); i++) {
-                System.arraycopy(pixels(images.get(i), side), 0, x, i * inputSize, inputSize);
+                System.arraycopy(pixels(images.get(i), h, w), 0, x, i * inputSize, inputSize);
                 names.add(images.get(i).toString());
             }
         }
         int n = names.size();
-        Tensor input = Tensor.wrap(x, n, inputSize).sub(tm.config().normMean()).div(tm.config().normStd());
+        int[] batchShape = new int[tm.config().model().inputShape().length + 1];
+        batchShape[0] = n;
+        System.arraycopy(tm.config().model().inputShape(), 0, batchShape, 1, batchShape.length - 1);
+        Tensor input = Tensor.wrap(x, batchShape).sub(tm.config().normMean()).div(tm.config().normStd());
         Tensor out;
         try (var scope = Tensor.noGrad()) {
             out = tm.network().forward(input);
             String outAct = tm.config().model().outputActivation();
-            if (tm.config().task().equals("classification") && outAct.equals("none")) {
+            if (tm.config().task().equals("classification") && outAct.equals("logsoftmax")) {
+                out = out.exp();
+            } else if (tm.config().task().equals("classification") && outAct.equals("none")) {
                 out = out.softmax(1);
             } else if (tm.config().task().equals("binary") && tm.config().loss().equals("bce-logits")) {
                 out = out.sigmoid();
@@ -135,8 +146,8 @@ final class PredictCommand implements Callable<Integer> {
         return sb.append(')').toString();
     }
 
-    /** Grayscale pixels in [0, 1], side x side, light-on-dark like MNIST. */
-    static float[] pixels(Path file, int side) throws java.io.IOException {
+    /** Grayscale pixels in [0, 1], h rows of w, light-on-dark like MNIST. */
+    static float[] pixels(Path file, int h, int w) throws java.io.IOException {
         if (!Files.isRegularFile(file)) {
             throw new UserError(file + ": no such file");
         }
@@ -144,19 +155,19 @@ final class PredictCommand implements Callable<Integer> {
         if (img == null) {
             throw new UserError(file + ": not an image Java can read (expected PNG, JPEG, BMP or GIF)");
         }
-        BufferedImage gray = new BufferedImage(side, side, BufferedImage.TYPE_BYTE_GRAY);
+        BufferedImage gray = new BufferedImage(w, h, BufferedImage.TYPE_BYTE_GRAY);
         Graphics2D g = gray.createGraphics();
         g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
-        g.drawImage(img, 0, 0, side, side, null);
+        g.drawImage(img, 0, 0, w, h, null);
         g.dispose();
-        float[] p = new float[side * side];
+        float[] p = new float[h * w];
         double border = 0;
         int borderCount = 0;
-        for (int y = 0; y < side; y++) {
-            for (int xx = 0; xx < side; xx++) {
-                p[y * side + xx] = (gray.getRaster().getSample(xx, y, 0)) / 255f;
-                if (y == 0 || xx == 0 || y == side - 1 || xx == side - 1) {
-                    border += p[y * side + xx];
+        for (int y = 0; y < h; y++) {
+            for (int xx = 0; xx < w; xx++) {
+                p[y * w + xx] = (gray.getRaster().getSample(xx, y, 0)) / 255f;
+                if (y == 0 || xx == 0 || y == h - 1 || xx == w - 1) {
+                    border += p[y * w + xx];
                     borderCount++;
                 }
             }

@@ -23,21 +23,30 @@ record RunConfig(NetworkSpec model, String task, int numClasses, String loss, St
                  String targetColumn,
                  double normMean, double normStd, String optimizer, double lr, double momentum, double weightDecay,
                  int batchSize, int epochs, long seed, boolean shuffle, double targetLoss, int patience, String schedule,
-                 int checkpointEvery, int epochsCompleted, EpochProgress progress, long[] shuffleState) {
+                 int checkpointEvery, int epochsCompleted, EpochProgress progress, long[] shuffleState,
+                 long[] modelState) {
 
     static final String FILE = "config.json";
-    static final int FORMAT_VERSION = 1;
+    /**
+     * 2: "model" is {input_shape, layers}. Version 1 (an MLP as input_size, hidden_sizes, output_size,
+     * activation, output_activation) is still read; it is rewritten as version 2 when such a run is resumed.
+     */
+    static final int FORMAT_VERSION = 2;
 
-    RunConfig withProgress(int completed, EpochProgress inEpoch, long[] state) {
+    /**
+     * This configuration at a checkpoint: epochs completed, progress inside the next epoch (or null), the
+     * shuffling generator's state at the start of that epoch, and the model's generator (dropout masks) now.
+     */
+    RunConfig withProgress(int completed, EpochProgress inEpoch, long[] state, long[] modelGenerator) {
         return new RunConfig(model, task, numClasses, loss, data, valData, valSplit, targetColumn, normMean, normStd, optimizer, lr, momentum,
                 weightDecay, batchSize, epochs, seed, shuffle, targetLoss, patience, schedule, checkpointEvery, completed,
-                inEpoch, state);
+                inEpoch, state, modelGenerator);
     }
 
     RunConfig withEpochs(int total) {
         return new RunConfig(model, task, numClasses, loss, data, valData, valSplit, targetColumn, normMean, normStd, optimizer, lr, momentum,
                 weightDecay, batchSize, total, seed, shuffle, targetLoss, patience, schedule, checkpointEvery, epochsCompleted,
-                progress, shuffleState);
+                progress, shuffleState, modelState);
     }
 
     Map<String, Object> toJson() {
@@ -86,13 +95,8 @@ record RunConfig(NetworkSpec model, String task, int numClasses, String loss, St
         } else {
             s.put("epoch_in_progress", null);
         }
-        List<Object> st = new ArrayList<>();
-        if (shuffleState != null) {
-            for (long v : shuffleState) {
-                st.add(HexFormat.of().toHexDigits(v)); // hex: a JSON number cannot hold 64 bits exactly
-            }
-        }
-        s.put("shuffle_generator", st);
+        s.put("shuffle_generator", hex(shuffleState));
+        s.put("model_generator", hex(modelState));
         m.put("state", s);
         return m;
     }
@@ -109,8 +113,10 @@ record RunConfig(NetworkSpec model, String task, int numClasses, String loss, St
         }
         Map<String, Object> m = ConfigFields.object(Json.parse(Files.readString(file), file), file, "(top level)");
         Object version = m.get("format_version");
-        if (!(version instanceof Number v) || v.intValue() != FORMAT_VERSION) {
-            throw new JgradFormatException(file, "format_version", "expected " + FORMAT_VERSION + ", got " + ConfigFields.describe(version));
+        if (!(version instanceof Number v) || v.doubleValue() != 1 && v.doubleValue() != FORMAT_VERSION) {
+            throw new JgradFormatException(file, "format_version", "expected 1 or " + FORMAT_VERSION + ", got "
+                    + ConfigFields.describe(version) + (version instanceof Number v && v.doubleValue() > FORMAT_VERSION
+                    ? "; the run was written by a newer jgrad, use that one" : ""));
         }
         NetworkSpec spec = NetworkSpec.fromJson(ConfigFields.require(m, "model", file, ""), file);
         String task = ConfigFields.string(m, "task", file, "");
@@ -135,15 +141,9 @@ record RunConfig(NetworkSpec model, String task, int numClasses, String loss, St
         Map<String, Object> t = ConfigFields.object(ConfigFields.require(m, "training", file, ""), file, "training");
         Map<String, Object> s = ConfigFields.object(ConfigFields.require(m, "state", file, ""), file, "state");
         Object tl = t.get("target_loss");
-        List<Object> st = ConfigFields.list(s, "shuffle_generator", file, "state");
-        long[] state = st.isEmpty() ? null : new long[st.size()];
-        for (int i = 0; i < st.size(); i++) {
-            try {
-                state[i] = HexFormat.fromHexDigitsToLong((String) st.get(i));
-            } catch (RuntimeException e) {
-                throw new JgradFormatException(file, "state.shuffle_generator[" + i + "]", "expected 16 hex digits, got " + ConfigFields.describe(st.get(i)));
-            }
-        }
+        long[] state = longs(ConfigFields.list(s, "shuffle_generator", file, "state"), file, "state.shuffle_generator");
+        long[] modelState = s.containsKey("model_generator")
+                ? longs(ConfigFields.list(s, "model_generator", file, "state"), file, "state.model_generator") : null;
         Object completed = ConfigFields.require(s, "epochs_completed", file, "state");
         int done = completed instanceof Number cn && cn.intValue() == 0 ? 0 : ConfigFields.positiveInt(completed, file, "state.epochs_completed");
         EpochProgress progress = null;
@@ -178,6 +178,29 @@ record RunConfig(NetworkSpec model, String task, int numClasses, String loss, St
                 tl instanceof Number tln ? tln.doubleValue() : Double.NEGATIVE_INFINITY,
                 patience instanceof Number pn ? pn.intValue() : 0,
                 t.get("schedule") instanceof String sch ? sch : "none",
-                t.get("checkpoint_every") instanceof Number ce ? ce.intValue() : 0, done, progress, state);
+                t.get("checkpoint_every") instanceof Number ce ? ce.intValue() : 0, done, progress, state, modelState);
+    }
+
+    /** 64-bit words as hex strings: a JSON number cannot hold 64 bits exactly. */
+    private static List<Object> hex(long[] words) {
+        List<Object> out = new ArrayList<>();
+        if (words != null) {
+            for (long v : words) {
+                out.add(HexFormat.of().toHexDigits(v));
+            }
+        }
+        return out;
+    }
+
+    private static long[] longs(List<Object> hex, Path file, String field) {
+        long[] out = hex.isEmpty() ? null : new long[hex.size()];
+        for (int i = 0; i < hex.size(); i++) {
+            try {
+                out[i] = HexFormat.fromHexDigitsToLong((String) hex.get(i));
+            } catch (RuntimeException e) {
+                throw new JgradFormatException(file, field + "[" + i + "]", "expected 16 hex digits, got " + ConfigFields.describe(hex.get(i)));
+            }
+        }
+        return out;
     }
 }

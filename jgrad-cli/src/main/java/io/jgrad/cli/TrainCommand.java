@@ -26,12 +26,12 @@ import picocli.CommandLine.Option;
 @Command(name = "train",
         mixinStandardHelpOptions = true,
         sortOptions = false,
-        header = "Train a multi-layer network on an IDX directory or a CSV file.",
+        header = "Train a multi-layer or convolutional network on an IDX directory or a CSV file.",
         description = {
             "",
-            "Builds the equivalent of PyTorch's nn.Sequential(Linear, act, Linear, act, ..., Linear[, output act]) with",
-            "the input size and the number of classes taken from the data, trains it with backpropagation, and writes",
-            "into --out: model.safetensors (PyTorch state_dict names 0.weight, 0.bias, 2.weight, ...), config.json,",
+            "Builds the equivalent of a PyTorch nn.Sequential with the input shape and the number of classes taken from",
+            "the data, trains it with backpropagation, and writes into --out: model.safetensors (PyTorch state_dict",
+            "names 0.weight, 0.bias, 1.running_mean, ..., after the Sequential's indices), config.json,",
             "optimizer.safetensors (for --resume), metrics.csv and report.html with charts. Checkpoints are written",
             "after every epoch, atomically, so an interrupted run loses at most one epoch: continue it with --resume.",
             "",
@@ -40,12 +40,32 @@ import picocli.CommandLine.Option;
             "header row, whose --target-column (default: the last) holds class labels 0..K-1 (cross-entropy, bce) or",
             "numbers (mse, half-sse). Pixels are scaled to [0,1]; --normalize also standardizes with the training set's",
             "mean and standard deviation.",
+            "",
+            "Networks (--model):",
+            "  mlp        (default) Linear(in, h1), act, ..., Linear(hk, classes)[, output act]: see --layers, --activation.",
+            "             Takes flattened images [N, H*W] or CSV rows.",
+            "  cnn        For images [N, 1, 28, 28] (IDX data is loaded unflattened), with 421,834 parameters for 10 classes:",
+            "             0 Conv2d(1, 32, 3, padding=1)  1 BatchNorm2d(32)  2 ReLU  3 MaxPool2d(2)     -> [N, 32, 14, 14]",
+            "             4 Conv2d(32, 64, 3, padding=1) 5 BatchNorm2d(64)  6 ReLU  7 MaxPool2d(2)     -> [N, 64, 7, 7]",
+            "             8 Dropout(0.25)  9 Flatten  10 Linear(3136, 128)  11 ReLU  12 Dropout(0.5)",
+            "             13 Linear(128, classes). Other image sizes work too (H, W >= 4).",
+            "  FILE.json  Any nn.Sequential of the layers conv2d, linear, batchnorm1d, batchnorm2d, maxpool2d,",
+            "             avgpool2d, adaptiveavgpool2d, dropout, dropout2d, flatten, relu, sigmoid, tanh, gelu,",
+            "             leakyrelu, elu, softmax, logsoftmax, identity (case, '_' and '-' ignored: leaky_relu is leakyrelu),",
+            "             with the field names and defaults of the PyTorch module of that name:",
+            "             {\"layers\": [{\"type\": \"conv2d\", \"out_channels\": 16, \"kernel_size\": 3, \"padding\": 1},",
+            "             {\"type\": \"relu\"}, {\"type\": \"maxpool2d\", \"kernel_size\": 2}, {\"type\": \"flatten\"},",
+            "             {\"type\": \"linear\", \"out_features\": 10}]}. in_channels, in_features and num_features are",
+            "             inferred from the data's shape; the last layer must output one value per class (1 for bce).",
+            "             Any convolution or pooling layer makes the network take images [N, C, H, W].",
             ""},
         footerHeading = "%n",
         footer = {
             "@|bold EXAMPLES|@",
             "  jgrad train                                        784-256-128-10 ReLU, Adam, on the bundled MNIST-10k",
             "  jgrad train --data /usr/share/datasets/fashion-mnist --epochs 10 --out runs/fashion",
+            "  jgrad train --model cnn --data /usr/share/datasets/fashion-mnist --epochs 15 --out runs/fashion-cnn",
+            "  jgrad train --model my-net.json --epochs 5        a network described layer by layer",
             "  jgrad train --layers 30 --activation sigmoid --output-activation sigmoid --loss mse --optimizer sgd --lr 3",
             "  jgrad train --data iris.csv --target-column species --layers 16 --val-split 0.2 --epochs 200",
             "  jgrad train --resume runs/fashion --epochs 20       continue to 20 epochs",
@@ -70,7 +90,10 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--normalize", description = "Standardize features with the training set's mean and standard deviation.")
     boolean normalize;
 
-    @Option(names = "--layers", paramLabel = "N,N,...", split = ",", description = "Hidden layer sizes (default: 256,128). Use --layers '' for none (logistic regression).")
+    @Option(names = "--model", paramLabel = "mlp|cnn|FILE.json", description = "The network: mlp (default), cnn, or a JSON file of layers (see above).")
+    String modelChoice;
+
+    @Option(names = "--layers", paramLabel = "N,N,...", split = ",", description = "MLP hidden layer sizes (default: 256,128). Use --layers '' for none (logistic regression).")
     List<String> layers;
 
     @Option(names = "--activation", paramLabel = "NAME", description = "Hidden activation: " + Activations.HIDDEN_NAMES + " (default: relu).")
@@ -156,6 +179,7 @@ final class TrainCommand implements Callable<Integer> {
         Backends.setThreads(threads == null ? Runtime.getRuntime().availableProcessors() : Flags.positive("--threads", threads));
         RunConfig cfg;
         Sequential model;
+        Generator modelGen; // draws the initial weights, then the dropout masks: its state is checkpointed
         DataSource ds;
         Path outDir;
         if (resume != null) {
@@ -163,11 +187,16 @@ final class TrainCommand implements Callable<Integer> {
             if (epochs != null) {
                 cfg = cfg.withEpochs(Flags.positive("--epochs", epochs));
             }
-            ds = DataSource.load(Path.of(cfg.data()), cfg.valData() == null ? null : Path.of(cfg.valData()), cfg.valSplit(), cfg.targetColumn(), !cfg.task().equals("regression"), false, cfg.seed())
+            ds = DataSource.load(Path.of(cfg.data()), cfg.valData() == null ? null : Path.of(cfg.valData()), cfg.valSplit(),
+                    cfg.targetColumn(), !cfg.task().equals("regression"), false, cfg.seed(), cfg.model().images())
                     .standardizedWith(cfg.normMean(), cfg.normStd());
             outDir = out == null ? resume : out;
             MemoryEstimate.check(cfg.model(), cfg.batchSize());
-            model = cfg.model().build(new Generator(cfg.seed()));
+            modelGen = new Generator(cfg.seed());
+            model = cfg.model().build(modelGen);
+            if (cfg.modelState() != null) {
+                modelGen.setState(cfg.modelState());
+            }
             Checkpoint.loadWeights(Checkpoint.weightsFile(resume, Checkpoint.MODEL, cfg), model);
         } else {
             Path dataPath = data == null ? DataSource.bundled() : data;
@@ -180,18 +209,19 @@ final class TrainCommand implements Callable<Integer> {
             if (valSplit < 0 || valSplit >= 1) {
                 throw new UserError("--val-split must be in [0, 1), got " + valSplit);
             }
+            ModelChoice choice = ModelChoice.of(modelChoice == null ? "mlp" : modelChoice);
+            if (!choice.name().equals("mlp") && (layers != null || activation != null || outputActivation != null)) {
+                throw new UserError("--layers, --activation and --output-activation describe --model mlp; --model " + choice.name()
+                        + " has its own layers, so leave them out");
+            }
             // names are checked before the data is read, so a typo fails at once with one line
             Optimizers.known(optimizer == null ? "adam" : optimizer.toLowerCase(java.util.Locale.ROOT));
             Schedules.check(schedule == null ? "none" : schedule, epochs == null ? 10 : Flags.positive("--epochs", epochs));
-            ds = DataSource.load(dataPath, valData, valSplit, targetColumn, !Losses.task(lossName).equals("regression"), normalize, s);
+            ds = DataSource.load(dataPath, valData, valSplit, targetColumn, !Losses.task(lossName).equals("regression"), normalize, s,
+                    choice.images());
             Objective obj = Objective.of(lossName, ds.numClasses());
-            NetworkSpec spec;
-            try {
-                spec = new NetworkSpec(ds.inputSize(), Flags.layers(layers), obj.outputSize(),
-                        activation == null ? "relu" : activation, outputActivationFor(lossName));
-            } catch (IllegalArgumentException e) {
-                throw new UserError(e.getMessage());
-            }
+            NetworkSpec spec = choice.spec(ds.train().sampleShape(), obj.outputSize(), Flags.layers(layers),
+                    activation == null ? "relu" : activation, outputActivationFor(lossName));
             String opt = optimizer == null ? "adam" : optimizer.toLowerCase(java.util.Locale.ROOT);
             cfg = new RunConfig(spec, Losses.task(lossName).equals("regression") ? "regression" : (obj.outputSize() == 1 ? "binary" : "classification"),
                     ds.numClasses(), lossName, dataPath.toString(), valData == null ? null : valData.toString(), valSplit, targetColumn, ds.mean(), ds.std(), opt,
@@ -199,10 +229,11 @@ final class TrainCommand implements Callable<Integer> {
                     weightDecay == null ? Optimizers.defaultWeightDecay(opt) : Flags.nonNegative("--weight-decay", weightDecay),
                     batchSize == null ? 64 : Flags.positive("--batch-size", batchSize), epochs == null ? 10 : Flags.positive("--epochs", epochs),
                     s, !noShuffle, targetLoss == null ? Double.NEGATIVE_INFINITY : targetLoss, patience == null ? 0 : Flags.nonNegative("--patience", patience),
-                    schedule == null ? "none" : schedule, checkpointEvery == null ? 0 : Math.max(0, checkpointEvery), 0, null, null);
+                    schedule == null ? "none" : schedule, checkpointEvery == null ? 0 : Math.max(0, checkpointEvery), 0, null, null, null);
             outDir = out == null ? Path.of("runs", "latest") : out;
             MemoryEstimate.check(spec, cfg.batchSize());
-            model = spec.build(new Generator(s));
+            modelGen = new Generator(s);
+            model = spec.build(modelGen);
             if (init != null) {
                 Checkpoint.loadWeights(init, model);
             }
@@ -211,6 +242,7 @@ final class TrainCommand implements Callable<Integer> {
             }
         }
         Files.createDirectories(outDir);
+        Checkpoint.removeStaleTemporaries(outDir);
         Objective objective = Objective.of(cfg.loss(), cfg.numClasses());
         Optimizer opt = Optimizers.create(cfg.optimizer(), model.namedParameters(), cfg.lr(), cfg.momentum(), cfg.weightDecay());
         if (resume != null) {
@@ -255,14 +287,14 @@ final class TrainCommand implements Callable<Integer> {
             @Override
             public void onBatchEnd(int epoch, int step, int stepsPerEpoch, double loss, int batchSize) {
                 if (every > 0 && step % every == 0 && step < stepsPerEpoch) {
-                    Checkpoint.save(outDir, model, opt, Schedules.state(scheduler), base.withProgress(epoch - 1, trainer.progress(), epochStartState), all);
+                    Checkpoint.save(outDir, model, opt, Schedules.state(scheduler), base.withProgress(epoch - 1, trainer.progress(), epochStartState, modelGen.state()), all);
                 }
             }
 
             @Override
             public boolean onEpochEnd(EpochMetrics m) {
                 all.add(m);
-                Checkpoint.save(outDir, model, opt, Schedules.state(scheduler), base.withProgress(m.epoch(), null, shuffleGen.state()), all);
+                Checkpoint.save(outDir, model, opt, Schedules.state(scheduler), base.withProgress(m.epoch(), null, shuffleGen.state(), modelGen.state()), all);
                 return false;
             }
         });

@@ -25,10 +25,12 @@ record TrainedModel(Path dir, RunConfig config, Sequential network, Objective ob
         // the run's own data is split as in training, so that its test part is the held-out part
         if (data == null) {
             return DataSource.load(Path.of(config.data()), config.valData() == null ? null : Path.of(config.valData()),
-                    config.valSplit(), config.targetColumn(), !config.task().equals("regression"), false, config.seed())
+                    config.valSplit(), config.targetColumn(), !config.task().equals("regression"), false, config.seed(),
+                    config.model().images())
                     .standardizedWith(config.normMean(), config.normStd());
         }
-        return DataSource.load(data, null, 0, config.targetColumn(), !config.task().equals("regression"), false, config.seed())
+        return DataSource.load(data, null, 0, config.targetColumn(), !config.task().equals("regression"), false, config.seed(),
+                        config.model().images())
                 .standardizedWith(config.normMean(), config.normStd());
     }
 }

@@ -76,4 +76,31 @@ class KillAndResumeTest {
             assertTrue(files.noneMatch(f -> f.getFileName().toString().endsWith(".tmp")), "temporary files left behind");
         }
     }
+
+    @Test
+    @Timeout(300)
+    void resumingANetworkWithDropoutIsExactToo(@TempDir Path tmp) throws Exception {
+        // dropout masks come from the model's generator: its state is part of every checkpoint
+        Path model = tmp.resolve("model.json");
+        Files.writeString(model, """
+                {"layers": [{"type": "flatten"}, {"type": "linear", "out_features": 32}, {"type": "relu"},
+                            {"type": "dropout", "p": 0.5}, {"type": "linear", "out_features": 10}]}
+                """);
+        Path straight = tmp.resolve("straight"), resumed = tmp.resolve("resumed");
+        List<String> common = List.of("--data", DATA.toString(), "--model", model.toString(), "--batch-size", "64",
+                "--seed", "3", "--threads", "2", "--no-report");
+        List<String> a = new ArrayList<>(List.of("train", "--epochs", "2", "--out", straight.toString()));
+        a.addAll(common);
+        assertEquals(0, Cli.run(a.toArray(new String[0])).exitCode());
+        List<String> b = new ArrayList<>(List.of("train", "--epochs", "1", "--out", resumed.toString()));
+        b.addAll(common);
+        assertEquals(0, Cli.run(b.toArray(new String[0])).exitCode());
+        Cli c = Cli.run("train", "--resume", resumed.toString(), "--epochs", "2", "--no-report");
+        assertEquals(0, c.exitCode(), c.err());
+        Map<String, Tensor> expected = Safetensors.read(straight.resolve("model.safetensors")).tensors();
+        Map<String, Tensor> actual = Safetensors.read(resumed.resolve("model.safetensors")).tensors();
+        for (String name : expected.keySet()) {
+            assertArrayEquals(expected.get(name).toFloatArray(), actual.get(name).toFloatArray(), 0f, name + " differs after resume");
+        }
+    }
 }

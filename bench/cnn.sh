@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# `jgrad train --model cnn` against the same CNN in PyTorch (bench/torch_cnn.py), run alternately, same batch
+# size, same thread count, on the same data. Each epoch's time includes the test-set evaluation (as jgrad's
+# metrics.csv "seconds"). Prints every epoch, then per peer the median wall seconds per epoch, the ratio to
+# PyTorch, the CPU seconds (user + system) per epoch of the whole process (start-up and data loading included,
+# a fairer measure than wall time on a shared machine) and the peak resident set size (jgrad: /usr/bin/time's
+# maximum RSS of the whole JVM; PyTorch: ru_maxrss).
+# Usage: bench/cnn.sh [DATA_DIR] [rounds]   (env: THREADS=2 EPOCHS=2 BATCH=64)
+set -euo pipefail
+root=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
+cd "$root"
+data=${1:-/usr/share/datasets/fashion-mnist}
+rounds=${2:-1}
+threads=${THREADS:-2}
+epochs=${EPOCHS:-2}
+batch=${BATCH:-64}
+py=/usr/bin/python3
+have_torch=1
+if ! [ -x "$py" ] || ! "$py" -c 'import torch' 2>/dev/null; then
+  have_torch=0
+  echo "PyTorch not found for $py: install it with 'apt-get install -y python3-torch libopenblas0-pthread'" \
+       "(Debian/Ubuntu); running jgrad only." >&2
+fi
+./jgrad --version >/dev/null  # builds the jar if the sources changed
+jar=$(mktemp --suffix=.jar)
+work=$(mktemp -d)
+out=$(mktemp)
+trap 'rm -rf "$jar" "$work" "$out"' EXIT
+cp jgrad-cli/target/jgrad.jar "$jar"  # a rebuild during the benchmark must not change the running jar
+. scripts/java-env.sh
+jgrad_find_jdk
+echo "CPU: $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1), $(nproc) cores;" \
+     "load average: $(cut -d' ' -f1-3 /proc/loadavg); threads=$threads batch=$batch epochs=$epochs data=$data"
+for ((r = 1; r <= rounds; r++)); do
+  rm -rf "$work/run"
+  /usr/bin/time -f "RSS %M CPU %U %S" -o "$work/time" "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -Djgrad.home="$root" \
+    ${JGRAD_JAVA_OPTS:-} -jar "$jar" train --model cnn --data "$data" --epochs "$epochs" --batch-size "$batch" \
+    --threads "$threads" --seed "$r" --no-report --out "$work/run" 2>/dev/null | grep -v '^wrote' || true
+  rss=$(sed -n 's/^RSS \([0-9]*\) .*/\1/p' "$work/time")
+  cpu=$(sed -n 's/^RSS [0-9]* CPU \([0-9.]*\) \([0-9.]*\)/\1 \2/p' "$work/time" | awk -v e="$epochs" '{ printf "%.1f", ($1 + $2) / e }')
+  tail -n +2 "$work/run/metrics.csv" | awk -F, '{ printf "EPOCH jgrad %d loss %.4f train_acc %.4f test_acc %.4f seconds %.1f\n", $1, $2, $3, $5, $7 }' \
+    | tee -a "$out"
+  secs=$(tail -n +2 "$work/run/metrics.csv" | cut -d, -f7 | sort -n | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }')
+  echo "RESULT jgrad $secs $((rss / 1024)) $cpu" | tee -a "$out"
+  if [ "$have_torch" = 1 ]; then
+    "$py" bench/torch_cnn.py "$data" "$epochs" "$batch" "$threads" "$r" | tee -a "$out"
+  fi
+done
+echo
+echo "Median over $rounds rounds; ratio = time / PyTorch time:"
+awk '/^RESULT/ { n[$2]++; s[$2, n[$2]] = $3; if ($4 > m[$2]) m[$2] = $4; c[$2] += $5 }
+  END {
+    for (k in n) { c = n[k]; for (i = 1; i <= c; i++) a[i] = s[k, i]
+      for (i = 1; i <= c; i++) for (j = i + 1; j <= c; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
+      med[k] = (c % 2) ? a[(c + 1) / 2] : (a[c / 2] + a[c / 2 + 1]) / 2 }
+    printf "%-8s %12s %10s %14s %14s\n", "peer", "s/epoch", "vs torch", "CPU s/epoch", "peak RSS MiB"
+    for (k in med) printf "%-8s %12.1f %10s %14.1f %14d\n", k, med[k], ("torch" in med) ? sprintf("%.2fx", med[k] / med["torch"]) : "n/a",
+      c[k] / n[k], m[k]
+  }' "$out"

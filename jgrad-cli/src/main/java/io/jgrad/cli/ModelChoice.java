@@ -1,0 +1,57 @@
+package io.jgrad.cli;
+
+import io.jgrad.io.JgradFormatException;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * What {@code jgrad train --model} names: "mlp" (the default multi-layer network), "cnn" (the default
+ * convolutional network, {@link NetworkSpec#CNN_DESCRIPTION}) or a JSON file of layers, already read.
+ *
+ * @param name       mlp, cnn or the file name
+ * @param fileLayers the layers of the file, null for mlp and cnn
+ */
+record ModelChoice(String name, List<LayerSpec> fileLayers) {
+
+    static ModelChoice of(String value) throws IOException {
+        return value.equals("mlp") || value.equals("cnn") ? new ModelChoice(value, null)
+                : new ModelChoice(value, NetworkSpec.readLayers(Path.of(value)));
+    }
+
+    /** Whether the network takes images [C, H, W]: the CNN, or a file with a convolution, pooling or 2-D layer. */
+    boolean images() {
+        return name.equals("cnn") || fileLayers != null && fileLayers.stream().anyMatch(LayerSpec::spatial);
+    }
+
+    /**
+     * The network for samples of {@code sampleShape} and {@code outputs} values per sample; {@code hidden},
+     * {@code activation} and {@code outputActivation} shape the MLP only.
+     */
+    NetworkSpec spec(int[] sampleShape, int outputs, int[] hidden, String activation, String outputActivation) {
+        if (name.equals("mlp")) {
+            try {
+                return NetworkSpec.mlp(sampleShape[0], hidden, outputs, activation, outputActivation);
+            } catch (IllegalArgumentException e) {
+                throw new UserError(e.getMessage());
+            }
+        }
+        if (name.equals("cnn")) {
+            if (sampleShape[1] < 4 || sampleShape[2] < 4) {
+                throw new UserError("--model cnn pools twice by 2, so it needs images of at least 4x4, got "
+                        + sampleShape[1] + "x" + sampleShape[2]);
+            }
+            return NetworkSpec.cnn(sampleShape, outputs);
+        }
+        Path file = Path.of(name);
+        NetworkSpec spec = NetworkSpec.resolve(sampleShape, fileLayers, file, "layers");
+        int last = fileLayers.size() - 1;
+        int[] out = spec.shapes()[last];
+        if (out.length != 1 || out[0] != outputs) {
+            throw new JgradFormatException(file, "layers[" + last + "]", "the network outputs " + Layers.shape(out)
+                    + ", but the loss needs [N, " + outputs + "] (one value per class, 1 for bce); end with {\"type\":"
+                    + " \"linear\", \"out_features\": " + outputs + "}" + (out.length > 1 ? " after a flatten" : ""));
+        }
+        return spec;
+    }
+}

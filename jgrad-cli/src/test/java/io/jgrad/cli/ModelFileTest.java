@@ -1,0 +1,134 @@
+package io.jgrad.cli;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import io.jgrad.io.Json;
+import io.jgrad.io.Safetensors;
+import io.jgrad.tensor.Tensor;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** {@code jgrad train --model FILE.json}: any Sequential of the supported layers, and one clear error per mistake. */
+class ModelFileTest {
+    @TempDir
+    static Path tmp;
+    static Path data;
+
+    @BeforeAll
+    static void data() throws Exception {
+        data = IdxFiles.write(tmp.resolve("data8"), 64, 16, 8, 3);
+    }
+
+    private static Cli train(String json, String... extra) throws Exception {
+        Path file = Files.createTempDirectory(tmp, "m").resolve("model.json");
+        Files.writeString(file, json);
+        List<String> args = new java.util.ArrayList<>(List.of("train", "--model", file.toString(), "--data", data.toString(),
+                "--epochs", "1", "--batch-size", "16", "--threads", "1", "--no-report", "--out", file.resolveSibling("run").toString()));
+        args.addAll(List.of(extra));
+        return Cli.run(args.toArray(new String[0]));
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void buildsTheListedLayersWithInputSizesInferred() throws Exception {
+        Cli c = train("""
+                {"layers": [
+                  {"type": "conv2d", "out_channels": 4, "kernel_size": 3, "padding": 1},
+                  {"type": "batchnorm2d"}, {"type": "relu"}, {"type": "maxpool2d", "kernel_size": 2},
+                  {"type": "dropout2d", "p": 0.1}, {"type": "flatten"},
+                  {"type": "linear", "out_features": 16}, {"type": "batchnorm1d"}, {"type": "leaky_relu", "negative_slope": 0.1},
+                  {"type": "dropout", "p": 0.2}, {"type": "linear", "out_features": 10}
+                ]}""");
+        assertEquals(0, c.exitCode(), c.err());
+        Path run = Path.of(c.out().lines().filter(l -> l.startsWith("wrote ")).findFirst().orElseThrow().split(" ")[1]);
+        Map<String, Object> model = (Map<String, Object>) ((Map<String, Object>) Json.parse(Files.readString(run.resolve("config.json"))))
+                .get("model");
+        List<Map<String, Object>> layers = (List<Map<String, Object>>) model.get("layers");
+        assertEquals(List.of(1L, 8L, 8L), model.get("input_shape"));
+        assertEquals(1L, layers.get(0).get("in_channels"));
+        assertEquals(4L, layers.get(1).get("num_features"));
+        assertEquals(4L * 4 * 4, layers.get(6).get("in_features"));
+        assertEquals(16L, layers.get(7).get("num_features"));
+        assertEquals("leakyrelu", layers.get(8).get("type"));
+        assertEquals(0.1, layers.get(8).get("negative_slope"));
+        Map<String, Tensor> w = Safetensors.read(run.resolve("model.safetensors")).tensors();
+        assertArrayEquals(new int[] {4, 1, 3, 3}, w.get("0.weight").shape());
+        assertArrayEquals(new int[] {4}, w.get("1.running_var").shape());
+        assertArrayEquals(new int[] {16, 64}, w.get("6.weight").shape());
+        assertEquals(4.0, w.get("7.num_batches_tracked").item(), "one epoch of 64 samples in batches of 16");
+        assertArrayEquals(new int[] {10, 16}, w.get("10.weight").shape());
+        Cli inspect = Cli.run("inspect", run.toString());
+        assertEquals(0, inspect.exitCode(), inspect.err());
+        assertTrue(inspect.out().contains("[N, 4, 4, 4]") && inspect.out().contains("[N, 64]"), inspect.out());
+        assertEquals(0, Cli.run("eval", "--model", run.toString()).exitCode());
+    }
+
+    @Test
+    void aNetworkWithoutSpatialLayersTakesFlattenedImages() throws Exception {
+        Cli c = train("{\"layers\": [{\"type\": \"linear\", \"out_features\": 10}, {\"type\": \"log_softmax\"}]}", "--loss", "cross-entropy");
+        assertEquals(0, c.exitCode(), c.err());
+        assertTrue(c.err().contains("64 linear10-logsoftmax on"), c.err());
+    }
+
+    static Stream<Arguments> mistakes() {
+        String conv = "{\"type\": \"conv2d\", \"out_channels\": 4, \"kernel_size\": 3}";
+        String head = "{\"type\": \"flatten\"}, {\"type\": \"linear\", \"out_features\": 10}";
+        return Stream.of(
+                Arguments.of("{\"layers\": [" + conv + ", {\"type\": \"relu\"}, {\"type\": \"relu\"}, {\"type\": \"maxpool2d\", \"kernel_size\": \"x\"}, "
+                        + head + "]}", List.of("model.json: layers[3].kernel_size: expected a positive integer, got the string \"x\"")),
+                Arguments.of("{\"layers\": [{\"type\": \"conv3d\"}]}", List.of("layers[0].type: unknown layer type \"conv3d\"",
+                        "conv2d, linear, batchnorm1d, batchnorm2d, maxpool2d")),
+                Arguments.of("{\"layers\": [{\"out_features\": 10}]}", List.of("layers[0].type: missing", "the layer types are conv2d")),
+                Arguments.of("{\"layers\": [{\"type\": \"conv2d\", \"out_channels\": 4, \"kernal_size\": 3}]}",
+                        List.of("layers[0].kernal_size: not a field of conv2d", "kernel_size")),
+                Arguments.of("{\"layers\": [{\"type\": \"conv2d\", \"kernel_size\": 3}, " + head + "]}",
+                        List.of("layers[0].out_channels: missing")),
+                Arguments.of("{\"layers\": [{\"type\": \"conv2d\", \"in_channels\": 3, \"out_channels\": 4, \"kernel_size\": 3}, " + head + "]}",
+                        List.of("layers[0].in_channels: is 3 but the input of this layer is [N, 1, 8, 8], so it must be 1")),
+                Arguments.of("{\"layers\": [" + conv + ", " + head + ", {\"type\": \"batchnorm2d\"}]}",
+                        List.of("layers[3]: batchnorm2d needs images [N, C, H, W], but its input is [N, 10]")),
+                Arguments.of("{\"layers\": [" + conv + ", {\"type\": \"flatten\"}, {\"type\": \"linear\", \"out_features\": 5}]}",
+                        List.of("layers[2]: the network outputs [N, 5], but the loss needs [N, 10]")),
+                Arguments.of("{\"layers\": [{\"type\": \"conv2d\", \"out_channels\": 4, \"kernel_size\": 9}, " + head + "]}",
+                        List.of("layers[0]: conv2d turns the input [N, 1, 8, 8] into [N, 4, 0, 0], which is empty")),
+                Arguments.of("{\"layers\": [" + conv + ", {\"type\": \"dropout\", \"p\": 1.5}, " + head + "]}",
+                        List.of("layers[1].p: expected a number in [0, 1), got 1.5")),
+                Arguments.of("{\"layers\": [" + conv + ", {\"type\": \"maxpool2d\", \"kernel_size\": 2, \"padding\": 2}, " + head + "]}",
+                        List.of("layers[1].padding: 2 is more than half of kernel_size 2")),
+                Arguments.of("{\"layers\": []}", List.of("model.json: layers: the network has no layers")),
+                Arguments.of("{\"layer\": []}", List.of("model.json: .layers: missing field 'layers'")),
+                Arguments.of("{\"layers\": [" + conv + ",]}", List.of("model.json")));
+    }
+
+    @ParameterizedTest
+    @MethodSource("mistakes")
+    void eachMistakeIsOneLineNamingTheFileLayerAndField(String json, List<String> fragments) throws Exception {
+        train(json).assertUserError(fragments.toArray(new String[0]));
+    }
+
+    @Test
+    void refusesWhatTheModelCannotTake() throws Exception {
+        Path csv = tmp.resolve("points.csv");
+        Files.writeString(csv, "a,b,label\n0.1,0.2,0\n0.3,0.1,1\n0.5,0.9,1\n");
+        Path file = tmp.resolve("conv.json");
+        Files.writeString(file, "{\"layers\": [{\"type\": \"conv2d\", \"out_channels\": 2, \"kernel_size\": 1}]}");
+        Cli.run("train", "--model", file.toString(), "--data", csv.toString(), "--no-report", "--out", tmp.resolve("r1").toString())
+                .assertUserError("points.csv: a CSV file holds feature vectors, but the network takes images");
+        Cli.run("train", "--model", "cnn", "--layers", "32", "--data", data.toString(), "--out", tmp.resolve("r2").toString())
+                .assertUserError("--layers, --activation and --output-activation describe --model mlp");
+        Cli.run("train", "--model", tmp.resolve("absent.json").toString(), "--data", data.toString(), "--out", tmp.resolve("r3").toString())
+                .assertUserError("absent.json: no such file; expected mlp, cnn or a JSON file of layers");
+        Path tiny = IdxFiles.write(tmp.resolve("data3"), 8, 4, 3, 4);
+        Cli.run("train", "--model", "cnn", "--data", tiny.toString(), "--out", tmp.resolve("r4").toString())
+                .assertUserError("--model cnn pools twice by 2, so it needs images of at least 4x4, got 3x3");
+    }
+}
