@@ -49,7 +49,7 @@ final class MemoryEstimate {
             LayerSpec l = spec.layers().get(i);
             long largest = Layers.largestTensor(l);
             if (largest > Integer.MAX_VALUE - 8) {
-                throw new UserError(String.format("layer %d (%s) would have a tensor of %,d values; one tensor holds at most %,d:"
+                throw new UserError(String.format("layer %d (%s) would have a weight tensor of %,d values; one tensor holds at most %,d:"
                         + " use smaller --layers or a smaller model", i, l.describe(), largest, Integer.MAX_VALUE - 8));
             }
             parameters += Layers.parameters(l);
@@ -59,8 +59,8 @@ final class MemoryEstimate {
         long need = bytesNeeded(spec, parameters, batchSize);
         if (need > free) {
             throw new UserError(String.format("the network %s with batch size %d needs about %,d MiB of memory for weights,"
-                    + " gradients, optimizer state and activations, but only %,d MiB of heap are free; use a smaller network"
-                    + " or --batch-size, or give Java more heap: JGRAD_JAVA_OPTS=-Xmx%dg ./jgrad train ...",
+                    + " gradients, optimizer state and activations, but only %,d MiB of heap are free; use smaller --layers"
+                    + " (or a smaller --model) or --batch-size, or give Java more heap: JGRAD_JAVA_OPTS=-Xmx%dg ./jgrad train ...",
                     spec.describe(), batchSize, need >> 20, free >> 20, Math.max(2, (need + rt.maxMemory()) >> 30) + 1));
         }
     }

@@ -154,17 +154,22 @@ class CliErrorsTest {
     }
 
     @SuppressWarnings("unchecked")
+    private static Map<String, Object> layer(Map<String, Object> cfg, int i) {
+        return (Map<String, Object>) ((List<Object>) model(cfg).get("layers")).get(i);
+    }
+
+    @SuppressWarnings("unchecked")
     private static Map<String, Object> model(Map<String, Object> cfg) {
         return (Map<String, Object>) cfg.get("model");
     }
 
     @Test
     void configWithWrongTypesUnknownActivationNegativeSizes() throws IOException {
-        evalWithConfig(c -> model(c).put("input_size", "four")).assertUserError("config.json", "model.input_size", "four");
-        evalWithConfig(c -> model(c).put("activation", "swishy")).assertUserError("config.json", "model.activation", "swishy");
-        evalWithConfig(c -> model(c).put("hidden_sizes", List.of(-8L)))
-                .assertUserError("config.json", "model.hidden_sizes[0]", "-8");
-        evalWithConfig(c -> model(c).put("output_size", -3L)).assertUserError("config.json", "model.output_size", "-3");
+        evalWithConfig(c -> model(c).put("input_shape", "four")).assertUserError("config.json", "model.input_shape", "four");
+        evalWithConfig(c -> layer(c, 1).put("type", "swishy")).assertUserError("config.json", "model.layers[1].type", "swishy");
+        evalWithConfig(c -> layer(c, 0).put("out_features", -8L))
+                .assertUserError("config.json", "model.layers[0].out_features", "-8");
+        evalWithConfig(c -> layer(c, 2).put("out_features", "x")).assertUserError("config.json", "model.layers[2].out_features", "x");
         evalWithConfig(c -> c.put("model", List.of())).assertUserError("config.json", "model", "object");
         evalWithConfig(c -> c.remove("loss")).assertUserError("config.json", "loss", "missing");
         evalWithConfig(c -> c.put("loss", "hinge")).assertUserError("config.json", "loss", "hinge");

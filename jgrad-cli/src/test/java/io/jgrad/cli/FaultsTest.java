@@ -51,7 +51,7 @@ class FaultsTest {
         Cli.run("train", "--data", csv.toString(), "--loss", "mse", "--layers", "20000,20000", "--out", dir.resolve("a").toString())
                 .assertUserError("needs about", "MiB", "--layers");
         Cli.run("train", "--data", csv.toString(), "--loss", "mse", "--layers", "100000,100000", "--out", dir.resolve("b").toString())
-                .assertUserError("weights", "--layers");
+                .assertUserError("weight tensor", "--layers");
     }
 
     @Test
