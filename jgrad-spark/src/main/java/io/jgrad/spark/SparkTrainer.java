@@ -22,12 +22,12 @@ import org.apache.spark.broadcast.Broadcast;
  *
  * <p>Global batches are those of single-machine training: each epoch draws a permutation of the global row
  * indices from {@code new Generator(seed + 1)} (as {@link io.jgrad.data.DataLoader} does) and cuts it into
- * batches of {@code batchSize}. For step s the driver broadcasts the weights as one float array; every
+ * batches of {@code batchSize}. For step s the driver sends the weights as one float array; every
  * partition returns the sum over its rows in batch s of the per-sample gradients (computed in a fixed row
- * order); {@code treeReduce} adds them in double precision; the driver divides by the batch's size (the mean
+ * order, sent as float32); the driver adds them in double precision in partition order and divides by the batch's size (the mean
  * loss's gradient), sets each parameter's gradient and calls {@link Optimizer#step()} of the same optimizer as
- * single-machine training. Nothing depends on task scheduling or retries beyond the order of the double
- * additions of the partitions' partial sums.
+ * single-machine training. Nothing depends on task scheduling or retries (with the default
+ * {@link #treeDepth}).
  *
  * <p>With {@code localSteps(k)} for k &gt; 1 (local SGD), each partition instead runs k optimizer steps on its
  * rows of k consecutive global batches, starting from the driver's weights and optimizer state; the driver then
@@ -45,7 +45,7 @@ public final class SparkTrainer {
     private int epochs = 10;
     private int firstEpoch = 1;
     private int localSteps = 1;
-    private int treeDepth = 2;
+    private int treeDepth = 1;
     private double overheadMillis = Double.NaN;
 
     /**
@@ -95,7 +95,11 @@ public final class SparkTrainer {
         return this;
     }
 
-    /** Depth of the {@code treeReduce} that sums the partitions' results (default 2). */
+    /**
+     * How the partitions' gradients are summed: 1 (default) collects them on the driver and adds them in partition
+     * order (the same bits whatever the task timing); 2 or more uses {@code treeAggregate} of that depth, which
+     * spares the driver's memory and network with hundreds of partitions but adds in task completion order.
+     */
     public SparkTrainer treeDepth(int depth) {
         if (depth < 1) {
             throw new IllegalArgumentException("SparkTrainer: tree depth must be at least 1, got " + depth);
@@ -127,7 +131,7 @@ public final class SparkTrainer {
 
     /**
      * Mean wall-clock milliseconds per step (or round) of the last epoch not spent computing in the slowest
-     * partition: scheduling, broadcast, serialization and the tree reduction.
+     * partition: job scheduling, shipping weights and gradients, summing them, the optimizer step.
      */
     public double stepOverheadMillis() {
         return overheadMillis;
@@ -211,16 +215,24 @@ public final class SparkTrainer {
 
     /** One synchronous step; returns the slowest partition's compute time in ns. */
     private double synchronousStep(DistributedDataset train, Broadcast<int[]> rankB, int step, int expected, EpochSums sums) {
-        Broadcast<float[]> weightsB = jsc.broadcast(FlatParameters.pack(model));
+        // The weights travel inside the task's closure: Spark broadcasts every job's serialized tasks anyway, and a
+        // Broadcast of its own cost a second block-manager round trip plus its removal (~8 ms per step in local[2]).
+        float[] weights = FlatParameters.pack(model);
         String encoded = spec.encode();
         int b = batchSize;
-        double[] total;
-        try {
-            total = train.blocks()
-                    .map(block -> PartitionWorker.gradientSum(block, encoded, weightsB.value(), rankB.value(), b, step))
-                    .treeReduce(PartitionWorker::addGradients, treeDepth);
-        } finally {
-            weightsB.destroy();
+        double[] total = new double[weights.length + PartitionWorker.STATS];
+        var partials = train.blocks()
+                .map(block -> PartitionWorker.gradientSum(block, encoded, weights, rankB.value(), b, step));
+        if (treeDepth == 1) {
+            // Collected in partition order, so the double sums do not depend on which task finished first.
+            for (var partial : partials.collect()) {
+                PartitionWorker.addPartial(total, partial);
+            }
+        } else {
+            total = partials.treeAggregate(total, (sum, partial) -> {
+                PartitionWorker.addPartial(sum, partial);
+                return sum;
+            }, PartitionWorker::addGradients, treeDepth);
         }
         int s = total.length - PartitionWorker.STATS;
         checkCount(total[s + PartitionWorker.COUNT], expected, step);
