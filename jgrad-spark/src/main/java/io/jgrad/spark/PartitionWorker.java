@@ -5,12 +5,10 @@ import io.jgrad.nn.Reduction;
 import io.jgrad.nn.Sequential;
 import io.jgrad.optim.Optimizer;
 import io.jgrad.tensor.Backends;
-import io.jgrad.tensor.DType;
 import io.jgrad.tensor.Generator;
 import io.jgrad.tensor.Tensor;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import org.apache.spark.TaskContext;
 import scala.Tuple2;
@@ -44,10 +42,13 @@ final class PartitionWorker {
         static void configure() {}
     }
 
+    /** The executor thread's network for {@code spec}, holding the first parameter-count values of {@code weights}. */
     private static Sequential model(String spec, float[] weights) {
         KernelThreads.configure();
         Sequential net = MODELS.get().computeIfAbsent(spec, s -> MlpSpec.decode(s).build(new Generator(0)));
-        FlatParameters.unpack(weights, net);
+        int count = FlatParameters.count(net);
+        // A local-SGD round sends the weights followed by the optimizer's buffers (RoundState).
+        FlatParameters.unpack(weights.length > count ? Arrays.copyOf(weights, count) : weights, net);
         net.zeroGrad();
         return net;
     }
@@ -168,15 +169,15 @@ final class PartitionWorker {
     /**
      * Local SGD: starting from the driver's weights and optimizer state, runs one optimizer step per global batch
      * {@code firstStep .. firstStep+steps-1} on this block's rows of that batch (mean loss over those rows; a batch
-     * with none of them is skipped). Returns, multiplied by the number of rows used (the averaging weight):
-     * "params" (the new weights) and "state:KEY" (the optimizer's per-parameter state), plus "weight" and "stats"
-     * (unweighted). A block that used no rows returns only "weight" (0) and "stats".
+     * with none of them is skipped). The state arrives as {@link RoundState#pack} lays it out: {@code packed} =
+     * weights, then the tensor buffers named {@code keys[0..]}; {@code scalars} = the values of the remaining keys.
+     * Returns the same layout after the steps (keys, packed values, then {@link #STATS} stats followed by the
+     * scalar values); a block that used no rows returns no keys and an empty array, only stats (COUNT 0).
      */
-    static HashMap<String, double[]> localSteps(Tuple3<int[], float[], float[]> block, String spec, String optimizer,
-                                                double[] optimizerSettings, float[] weights, Map<String, double[]> state,
-                                                int[] rank, int batchSize, int firstStep, int steps) {
+    static Tuple3<String[], float[], double[]> localSteps(Tuple3<int[], float[], float[]> block, String spec, String optimizer,
+                                                         double[] optimizerSettings, float[] packed, String[] keys, double[] scalars,
+                                                         int[] rank, int batchSize, int firstStep, int steps) {
         long start = System.nanoTime();
-        HashMap<String, double[]> out = new HashMap<>();
         double[] stats = new double[STATS];
         Sequential net = null;
         Optimizer opt = null;
@@ -186,10 +187,10 @@ final class PartitionWorker {
                 continue;
             }
             if (net == null) {
-                net = model(spec, weights);
+                net = model(spec, packed);
                 opt = new OptimizerSpec(optimizer, optimizerSettings[0], optimizerSettings[1], optimizerSettings[2])
                         .create(net.namedParameters());
-                opt.loadStateDict(toTensors(state, net));
+                opt.loadStateDict(RoundState.unpack(packed, keys, scalars, net));
             }
             Tensor[] xy = gather(block, rows);
             opt.zeroGrad();
@@ -202,52 +203,13 @@ final class PartitionWorker {
             opt.step();
         }
         stats[NANOS] = System.nanoTime() - start;
-        out.put("stats", stats);
-        double w = stats[COUNT];
-        out.put("weight", new double[] {w});
         if (net == null) {
-            return out;
+            return new Tuple3<>(new String[0], new float[0], stats);
         }
-        float[] p = FlatParameters.pack(net);
-        double[] weighted = new double[p.length];
-        for (int i = 0; i < p.length; i++) {
-            weighted[i] = w * p[i];
-        }
-        out.put("params", weighted);
-        for (var e : opt.stateDict().entrySet()) {
-            if (!e.getKey().equals("step") && !e.getKey().equals("lr")) {
-                double[] v = e.getValue().toDoubleArray();
-                for (int i = 0; i < v.length; i++) {
-                    v[i] *= w;
-                }
-                out.put("state:" + e.getKey(), v);
-            }
-        }
-        return out;
-    }
-
-    /** Optimizer state arrays back into tensors: "step", "lr" and "i.step" are scalars, other buffers have param i's shape. */
-    static LinkedHashMap<String, Tensor> toTensors(Map<String, double[]> state, Sequential net) {
-        var shapes = net.namedParameters().values().stream().map(Tensor::shape).toList();
-        LinkedHashMap<String, Tensor> out = new LinkedHashMap<>();
-        for (var e : state.entrySet()) {
-            String key = e.getKey();
-            int dot = key.indexOf('.');
-            boolean scalar = dot < 0 || key.endsWith(".step");
-            out.put(key, scalar ? Tensor.scalar(DType.FLOAT64, e.getValue()[0])
-                    : Tensor.of(e.getValue(), shapes.get(Integer.parseInt(key.substring(0, dot)))));
-        }
-        return out;
-    }
-
-    /** Element-wise sum of two results, the "stats" NANOS entry taking the maximum; keys missing on one side are copied. */
-    static HashMap<String, double[]> merge(HashMap<String, double[]> a, HashMap<String, double[]> b) {
-        HashMap<String, double[]> out = new HashMap<>(a);
-        for (var e : b.entrySet()) {
-            double[] x = out.get(e.getKey());
-            out.put(e.getKey(), x == null ? e.getValue() : e.getKey().equals("stats") ? addStats(x, e.getValue()) : add(x, e.getValue()));
-        }
-        return out;
+        RoundState out = RoundState.pack(net, opt.stateDict());
+        double[] statsAndScalars = Arrays.copyOf(stats, STATS + out.scalars().length);
+        System.arraycopy(out.scalars(), 0, statsAndScalars, STATS, out.scalars().length);
+        return new Tuple3<>(out.keys(), out.packed(), statsAndScalars);
     }
 
     /** Element-wise sum, the last {@link #STATS} entries being stats. Modified: a. Returns a. */

@@ -8,12 +8,13 @@ import io.jgrad.train.Callback;
 import io.jgrad.train.EpochMetrics;
 import io.jgrad.train.Evaluation;
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
+import scala.Tuple3;
 
 /**
  * Synchronous data-parallel training of an {@link MlpSpec} network with cross-entropy loss on a
@@ -254,34 +255,70 @@ public final class SparkTrainer {
 
     /** One round of local SGD over {@code k} global batches; returns the slowest partition's compute time in ns. */
     private double localRound(DistributedDataset train, Broadcast<int[]> rankB, int step, int k, int expected, EpochSums sums) {
-        HashMap<String, double[]> state = new HashMap<>();
-        optimizer.stateDict().forEach((key, t) -> state.put(key, t.toDoubleArray()));
-        Broadcast<float[]> weightsB = jsc.broadcast(FlatParameters.pack(model));
-        Broadcast<HashMap<String, double[]>> stateB = jsc.broadcast(state);
+        RoundState in = RoundState.pack(model, optimizer.stateDict());
+        Broadcast<float[]> packedB = jsc.broadcast(in.packed());
+        String[] keys = in.keys();
+        double[] scalars = in.scalars();
         String encoded = spec.encode();
         String name = optimizerSpec.name();
         double[] settings = {optimizerSpec.lr(), optimizerSpec.momentum(), optimizerSpec.weightDecay()};
         int b = batchSize;
-        HashMap<String, double[]> total;
+        List<Tuple3<String[], float[], double[]>> results;
         try {
-            total = train.blocks()
-                    .map(block -> PartitionWorker.localSteps(block, encoded, name, settings, weightsB.value(), stateB.value(),
+            results = train.blocks()
+                    .map(block -> PartitionWorker.localSteps(block, encoded, name, settings, packedB.value(), keys, scalars,
                             rankB.value(), b, step, k))
-                    .treeReduce(PartitionWorker::merge, treeDepth);
+                    .collect();
         } finally {
-            weightsB.destroy();
-            stateB.destroy();
+            packedB.destroy();
         }
-        double[] stats = total.get("stats");
+        // The average over partitions weighted by the rows each used, added in double in partition order.
+        double[] stats = new double[PartitionWorker.STATS];
+        String[] outKeys = null;
+        double[] packedSum = null, scalarSum = null;
+        for (var r : results) {
+            double[] rs = r._3();
+            double w = rs[PartitionWorker.COUNT];
+            PartitionWorker.addStats(stats, Arrays.copyOf(rs, PartitionWorker.STATS));
+            if (w == 0) {
+                continue;
+            }
+            if (outKeys == null) {
+                outKeys = r._1();
+                packedSum = new double[r._2().length];
+                scalarSum = new double[rs.length - PartitionWorker.STATS];
+            } else if (!Arrays.equals(outKeys, r._1())) {
+                throw new IllegalStateException("SparkTrainer: partitions returned different optimizer state keys, "
+                        + Arrays.toString(outKeys) + " and " + Arrays.toString(r._1()));
+            }
+            float[] v = r._2();
+            for (int i = 0; i < v.length; i++) {
+                packedSum[i] += w * v[i];
+            }
+            for (int i = 0; i < scalarSum.length; i++) {
+                scalarSum[i] += w * rs[PartitionWorker.STATS + i];
+            }
+        }
         checkCount(stats[PartitionWorker.COUNT], expected, step);
-        double weight = total.get("weight")[0];
-        double[] params = total.get("params");
-        float[] averaged = new float[params.length];
-        for (int i = 0; i < params.length; i++) {
-            averaged[i] = (float) (params[i] / weight);
+        double weight = stats[PartitionWorker.COUNT];
+        float[] averaged = new float[packedSum.length];
+        for (int i = 0; i < averaged.length; i++) {
+            averaged[i] = (float) (packedSum[i] / weight);
+        }
+        double[] averagedScalars = new double[scalarSum.length];
+        int firstScalar = outKeys.length - scalarSum.length;
+        for (int i = 0; i < scalarSum.length; i++) {
+            String key = outKeys[firstScalar + i];
+            averagedScalars[i] = switch (key) {
+                case "step" -> optimizer.stepCount() + k;
+                case "lr" -> optimizer.lr();
+                // partitions that skipped an empty batch counted one step fewer
+                default -> key.endsWith(".step") ? Math.round(scalarSum[i] / weight) : scalarSum[i] / weight;
+            };
         }
         float[] before = FlatParameters.pack(model);
-        FlatParameters.unpack(averaged, model);
+        var newState = RoundState.unpack(averaged, outKeys, averagedScalars, model);
+        FlatParameters.unpack(Arrays.copyOf(averaged, before.length), model);
         int offset = 0;
         for (var e : model.namedParameters().entrySet()) { // the norm of (before - after) / lr: the round's mean update direction
             int numel = e.getValue().numel();
@@ -293,22 +330,7 @@ public final class SparkTrainer {
             sums.gradNormSums.merge(e.getKey(), Math.sqrt(sq), Double::sum);
             offset += numel;
         }
-        LinkedHashMap<String, double[]> newState = new LinkedHashMap<>();
-        newState.put("step", new double[] {optimizer.stepCount() + k});
-        newState.put("lr", new double[] {optimizer.lr()});
-        total.forEach((key, v) -> {
-            if (key.startsWith("state:")) {
-                double[] avg = new double[v.length];
-                for (int i = 0; i < v.length; i++) {
-                    avg[i] = v[i] / weight;
-                }
-                if (key.endsWith(".step")) {
-                    avg[0] = Math.round(avg[0]); // partitions that skipped an empty batch counted one step fewer
-                }
-                newState.put(key.substring("state:".length()), avg);
-            }
-        });
-        optimizer.loadStateDict(PartitionWorker.toTensors(newState, model));
+        optimizer.loadStateDict(newState);
         sums.loss += stats[PartitionWorker.LOSS];
         sums.correct += stats[PartitionWorker.CORRECT];
         sums.lastLoss = stats[PartitionWorker.LOSS] / expected;
