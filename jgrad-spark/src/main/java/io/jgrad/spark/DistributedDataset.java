@@ -33,7 +33,15 @@ public final class DistributedDataset {
     private final int numClasses;
 
     DistributedDataset(JavaRDD<Tuple3<int[], float[], float[]>> blocks, int numClassesAtLeast) {
+        this(blocks, numClassesAtLeast, false);
+    }
+
+    /** With {@code truncateLineage}, the cached blocks replace the lineage (see {@link #of}). */
+    private DistributedDataset(JavaRDD<Tuple3<int[], float[], float[]>> blocks, int numClassesAtLeast, boolean truncateLineage) {
         this.blocks = blocks.persist(StorageLevel.MEMORY_ONLY());
+        if (truncateLineage) {
+            this.blocks.rdd().localCheckpoint();
+        }
         // One pass materializes the cache and checks the data: [rows, max label, min width, max width].
         long[] stats = this.blocks.map(DistributedDataset::blockStats).reduce(DistributedDataset::mergeStats);
         if (stats[0] == 0) {
@@ -48,7 +56,13 @@ public final class DistributedDataset {
         this.numClasses = Math.max(numClassesAtLeast, (int) stats[1] + 1);
     }
 
-    /** Spreads an in-memory data set (e.g. an IDX file read on the driver) over {@code partitions} contiguous ranges. */
+    /**
+     * Spreads an in-memory data set (e.g. an IDX file read on the driver) over {@code partitions} contiguous ranges.
+     * Once cached, the blocks replace the RDD's lineage ({@code localCheckpoint}): a parallelized collection
+     * carries its data in its partitions, so every task would otherwise ship its whole block again (94 MB per
+     * half of Fashion-MNIST, measured ~250 ms per job in local[2]). The price: the blocks of a lost executor
+     * cannot be recomputed, and the job fails; read large data with {@link #read} instead.
+     */
     public static DistributedDataset of(JavaSparkContext jsc, TensorDataset data, int partitions) {
         checkPartitions(partitions);
         int n = data.size();
@@ -62,7 +76,7 @@ public final class DistributedDataset {
             Arrays.setAll(index, i -> lo + i);
             slices.add(new Tuple3<>(index, Arrays.copyOfRange(x, lo * d, hi * d), Arrays.copyOfRange(y, lo, hi)));
         }
-        return new DistributedDataset(jsc.parallelize(slices, partitions), data.numClasses());
+        return new DistributedDataset(jsc.parallelize(slices, partitions), data.numClasses(), true);
     }
 
     /** The training ({@code train}) or test split of an MNIST-style IDX directory, read on the driver. */

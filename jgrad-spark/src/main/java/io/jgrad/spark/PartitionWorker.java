@@ -4,13 +4,14 @@ import io.jgrad.nn.CrossEntropyLoss;
 import io.jgrad.nn.Reduction;
 import io.jgrad.nn.Sequential;
 import io.jgrad.optim.Optimizer;
-import io.jgrad.tensor.DType;
+import io.jgrad.tensor.Backends;
 import io.jgrad.tensor.Generator;
 import io.jgrad.tensor.Tensor;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.Map;
+import org.apache.spark.TaskContext;
+import scala.Tuple2;
 import scala.Tuple3;
 
 /**
@@ -27,9 +28,27 @@ final class PartitionWorker {
 
     private static final ThreadLocal<Map<String, Sequential>> MODELS = ThreadLocal.withInitial(HashMap::new);
 
+    /**
+     * Runs once per JVM, before a task's first kernel: the kernels of a task use the task's share of cores
+     * ({@code spark.task.cpus}, default 1). Spark already runs one task per core, and kernel threads on top of
+     * that made a Fashion-MNIST half-batch gradient 7x slower in local[2] (20 ms against 3 ms, measured).
+     */
+    private static final class KernelThreads {
+        static {
+            TaskContext task = TaskContext.get();
+            Backends.setThreads(task == null ? 1 : task.cpus());
+        }
+
+        static void configure() {}
+    }
+
+    /** The executor thread's network for {@code spec}, holding the first parameter-count values of {@code weights}. */
     private static Sequential model(String spec, float[] weights) {
+        KernelThreads.configure();
         Sequential net = MODELS.get().computeIfAbsent(spec, s -> MlpSpec.decode(s).build(new Generator(0)));
-        FlatParameters.unpack(weights, net);
+        int count = FlatParameters.count(net);
+        // A local-SGD round sends the weights followed by the optimizer's buffers (RoundState).
+        FlatParameters.unpack(weights.length > count ? Arrays.copyOf(weights, count) : weights, net);
         net.zeroGrad();
         return net;
     }
@@ -76,12 +95,15 @@ final class PartitionWorker {
 
     /**
      * The sum over this block's rows in global batch {@code step} (ranks [step*B, step*B+B)) of the per-sample
-     * cross-entropy gradients, flattened in parameter order, followed by the {@link #STATS} numbers.
+     * cross-entropy gradients, flattened in parameter order (float32, as the backward pass computes it: half the
+     * bytes of double, and under Spark's 1 MB limit for results sent directly for networks up to ~260k
+     * parameters), and the {@link #STATS} numbers.
      */
-    static double[] gradientSum(Tuple3<int[], float[], float[]> block, String spec, float[] weights, int[] rank,
-                                int batchSize, int step) {
+    static Tuple2<float[], double[]> gradientSum(Tuple3<int[], float[], float[]> block, String spec, float[] weights, int[] rank,
+                                                 int batchSize, int step) {
         long start = System.nanoTime();
-        double[] out = new double[weights.length + STATS];
+        float[] out = new float[weights.length];
+        double[] stats = new double[STATS];
         int[] rows = rowsOf(block._1(), rank, step * batchSize, step * batchSize + batchSize);
         if (rows.length > 0) {
             Sequential net = model(spec, weights);
@@ -92,18 +114,31 @@ final class PartitionWorker {
             int offset = 0;
             for (Tensor p : net.namedParameters().values()) {
                 float[] g = p.grad().toFloatArray();
-                for (int i = 0; i < g.length; i++) {
-                    out[offset + i] = g[i];
-                }
+                System.arraycopy(g, 0, out, offset, g.length);
                 offset += g.length;
             }
-            int s = weights.length;
-            out[s + LOSS] = loss.item();
-            out[s + COUNT] = rows.length;
-            out[s + CORRECT] = correct(output, xy[1]);
+            stats[LOSS] = loss.item();
+            stats[COUNT] = rows.length;
+            stats[CORRECT] = correct(output, xy[1]);
         }
-        out[weights.length + NANOS] = System.nanoTime() - start;
-        return out;
+        stats[NANOS] = System.nanoTime() - start;
+        return new Tuple2<>(out, stats);
+    }
+
+    /**
+     * Adds a partition's result into {@code sum} (gradient values, then the stats; NANOS takes the maximum).
+     * Modified: sum.
+     */
+    static void addPartial(double[] sum, Tuple2<float[], double[]> partial) {
+        float[] g = partial._1();
+        for (int i = 0; i < g.length; i++) {
+            sum[i] += g[i];
+        }
+        double[] stats = partial._2();
+        int s = g.length;
+        for (int i = 0; i < STATS; i++) {
+            sum[s + i] = i == NANOS ? Math.max(sum[s + i], stats[i]) : sum[s + i] + stats[i];
+        }
     }
 
     /** Loss sum, sample count and correct predictions over the whole block, in chunks of 1024 rows. */
@@ -134,15 +169,15 @@ final class PartitionWorker {
     /**
      * Local SGD: starting from the driver's weights and optimizer state, runs one optimizer step per global batch
      * {@code firstStep .. firstStep+steps-1} on this block's rows of that batch (mean loss over those rows; a batch
-     * with none of them is skipped). Returns, multiplied by the number of rows used (the averaging weight):
-     * "params" (the new weights) and "state:KEY" (the optimizer's per-parameter state), plus "weight" and "stats"
-     * (unweighted). A block that used no rows returns only "weight" (0) and "stats".
+     * with none of them is skipped). The state arrives as {@link RoundState#pack} lays it out: {@code packed} =
+     * weights, then the tensor buffers named {@code keys[0..]}; {@code scalars} = the values of the remaining keys.
+     * Returns the same layout after the steps (keys, packed values, then {@link #STATS} stats followed by the
+     * scalar values); a block that used no rows returns no keys and an empty array, only stats (COUNT 0).
      */
-    static HashMap<String, double[]> localSteps(Tuple3<int[], float[], float[]> block, String spec, String optimizer,
-                                                double[] optimizerSettings, float[] weights, Map<String, double[]> state,
-                                                int[] rank, int batchSize, int firstStep, int steps) {
+    static Tuple3<String[], float[], double[]> localSteps(Tuple3<int[], float[], float[]> block, String spec, String optimizer,
+                                                         double[] optimizerSettings, float[] packed, String[] keys, double[] scalars,
+                                                         int[] rank, int batchSize, int firstStep, int steps) {
         long start = System.nanoTime();
-        HashMap<String, double[]> out = new HashMap<>();
         double[] stats = new double[STATS];
         Sequential net = null;
         Optimizer opt = null;
@@ -152,10 +187,10 @@ final class PartitionWorker {
                 continue;
             }
             if (net == null) {
-                net = model(spec, weights);
+                net = model(spec, packed);
                 opt = new OptimizerSpec(optimizer, optimizerSettings[0], optimizerSettings[1], optimizerSettings[2])
                         .create(net.namedParameters());
-                opt.loadStateDict(toTensors(state, net));
+                opt.loadStateDict(RoundState.unpack(packed, keys, scalars, net));
             }
             Tensor[] xy = gather(block, rows);
             opt.zeroGrad();
@@ -168,52 +203,13 @@ final class PartitionWorker {
             opt.step();
         }
         stats[NANOS] = System.nanoTime() - start;
-        out.put("stats", stats);
-        double w = stats[COUNT];
-        out.put("weight", new double[] {w});
         if (net == null) {
-            return out;
+            return new Tuple3<>(new String[0], new float[0], stats);
         }
-        float[] p = FlatParameters.pack(net);
-        double[] weighted = new double[p.length];
-        for (int i = 0; i < p.length; i++) {
-            weighted[i] = w * p[i];
-        }
-        out.put("params", weighted);
-        for (var e : opt.stateDict().entrySet()) {
-            if (!e.getKey().equals("step") && !e.getKey().equals("lr")) {
-                double[] v = e.getValue().toDoubleArray();
-                for (int i = 0; i < v.length; i++) {
-                    v[i] *= w;
-                }
-                out.put("state:" + e.getKey(), v);
-            }
-        }
-        return out;
-    }
-
-    /** Optimizer state arrays back into tensors: "step", "lr" and "i.step" are scalars, other buffers have param i's shape. */
-    static LinkedHashMap<String, Tensor> toTensors(Map<String, double[]> state, Sequential net) {
-        var shapes = net.namedParameters().values().stream().map(Tensor::shape).toList();
-        LinkedHashMap<String, Tensor> out = new LinkedHashMap<>();
-        for (var e : state.entrySet()) {
-            String key = e.getKey();
-            int dot = key.indexOf('.');
-            boolean scalar = dot < 0 || key.endsWith(".step");
-            out.put(key, scalar ? Tensor.scalar(DType.FLOAT64, e.getValue()[0])
-                    : Tensor.of(e.getValue(), shapes.get(Integer.parseInt(key.substring(0, dot)))));
-        }
-        return out;
-    }
-
-    /** Element-wise sum of two results, the "stats" NANOS entry taking the maximum; keys missing on one side are copied. */
-    static HashMap<String, double[]> merge(HashMap<String, double[]> a, HashMap<String, double[]> b) {
-        HashMap<String, double[]> out = new HashMap<>(a);
-        for (var e : b.entrySet()) {
-            double[] x = out.get(e.getKey());
-            out.put(e.getKey(), x == null ? e.getValue() : e.getKey().equals("stats") ? addStats(x, e.getValue()) : add(x, e.getValue()));
-        }
-        return out;
+        RoundState out = RoundState.pack(net, opt.stateDict());
+        double[] statsAndScalars = Arrays.copyOf(stats, STATS + out.scalars().length);
+        System.arraycopy(out.scalars(), 0, statsAndScalars, STATS, out.scalars().length);
+        return new Tuple3<>(out.keys(), out.packed(), statsAndScalars);
     }
 
     /** Element-wise sum, the last {@link #STATS} entries being stats. Modified: a. Returns a. */

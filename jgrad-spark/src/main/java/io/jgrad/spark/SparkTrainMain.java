@@ -17,44 +17,63 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
 
 /**
- * {@code spark-submit --class io.jgrad.spark.SparkTrainMain jgrad-spark.jar --data DIR|FILE ...}: trains like
- * {@code jgrad train} on a Spark cluster and writes the same --out directory. Flags: --data, --val-data, --layers,
- * --activation, --output-activation, --loss (cross-entropy only), --optimizer, --lr, --momentum, --weight-decay,
- * --batch-size, --epochs, --seed, --out, --partitions, --local-steps, --master (when not using spark-submit).
- * An IDX directory's t10k files are the validation set.
+ * {@code spark-submit --class io.jgrad.spark.SparkTrainMain jgrad-spark.jar --data DIR|FILE ...}, or
+ * {@code jgrad train --spark MASTER ...} (the launcher runs this class): trains like {@code jgrad train} on a Spark
+ * cluster and writes the same --out directory. Flags, named as in {@code jgrad train}: --data, --val-data,
+ * --target-column, --layers, --activation, --output-activation, --loss (cross-entropy only), --optimizer, --lr,
+ * --momentum, --weight-decay, --batch-size, --epochs, --seed, --out; and --partitions, --local-steps, --spark MASTER
+ * (alias --master; not needed under spark-submit). Any other flag is a one-line error with exit status 2. An IDX
+ * directory's t10k files are the validation set; without --data, the data set bundled in {@code jgrad.home}.
  */
 public final class SparkTrainMain {
     private SparkTrainMain() {}
 
-    private static final Set<String> FLAGS = Set.of("--data", "--val-data", "--layers", "--activation", "--output-activation",
-            "--loss", "--optimizer", "--lr", "--momentum", "--weight-decay", "--batch-size", "--epochs", "--seed", "--out",
-            "--partitions", "--local-steps", "--master");
+    static final Set<String> FLAGS = Set.of("--data", "--val-data", "--target-column", "--layers", "--activation",
+            "--output-activation", "--loss", "--optimizer", "--lr", "--momentum", "--weight-decay", "--batch-size", "--epochs",
+            "--seed", "--out", "--partitions", "--local-steps", "--spark", "--master");
+
+    /** Flags of {@code jgrad train} that Spark training does not implement. */
+    private static final Set<String> SINGLE_MACHINE_ONLY = Set.of("--val-split", "--normalize", "--target-loss", "--patience",
+            "--schedule", "--no-shuffle", "--init", "--resume", "--checkpoint-every", "--threads", "--no-report");
 
     public static void main(String[] args) throws IOException {
-        Map<String, String> f = parse(args);
+        Map<String, String> f;
+        try {
+            f = parse(args);
+        } catch (IllegalArgumentException e) {
+            System.err.println("jgrad-spark: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
+        String home = System.getProperty("jgrad.home");
+        if (!f.containsKey("--data") && home != null) {
+            f.put("--data", Path.of(home, "data", "mnist-10k").toString()); // what jgrad train uses by default
+        }
         if (f.containsKey("--help") || !f.containsKey("--data")) {
-            System.err.println("usage: spark-submit --class io.jgrad.spark.SparkTrainMain jgrad-spark.jar --data DIR|FILE.csv|FILE.parquet"
-                    + " [--layers 256,128] [--optimizer adam] [--lr R] [--batch-size 64] [--epochs 10] [--seed 42] [--out runs/spark]"
+            System.err.println("usage: jgrad train --spark MASTER, or spark-submit --class io.jgrad.spark.SparkTrainMain jgrad-spark.jar,"
+                    + " then --data DIR|FILE.csv|FILE.parquet [--layers 256,128] [--optimizer adam] [--lr R] [--batch-size 64] [--epochs 10] [--seed 42] [--out runs/spark]"
                     + " [--partitions N] [--local-steps K]");
             System.exit(f.containsKey("--help") ? 0 : 2);
         }
         String loss = f.getOrDefault("--loss", "cross-entropy");
         if (!loss.equals("cross-entropy")) {
-            throw new IllegalArgumentException("--loss " + loss + ": Spark training supports only cross-entropy");
+            System.err.println("jgrad-spark: --loss " + loss + " is not supported: Spark training supports only cross-entropy");
+            System.exit(2);
         }
         SparkSession.Builder builder = SparkSession.builder().appName("jgrad-spark");
-        if (f.containsKey("--master")) {
-            builder.master(f.get("--master"));
+        if (f.containsKey("--master")) { // started by hand, not by spark-submit: its defaults are ours to choose
+            builder.master(f.get("--master")).config("spark.ui.enabled", "false");
         }
         SparkSession spark = builder.getOrCreate();
         try {
             JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
             int partitions = Integer.parseInt(f.getOrDefault("--partitions", Integer.toString(jsc.defaultParallelism())));
             String data = f.get("--data");
-            DistributedDataset train = DistributedDataset.read(spark, data, null, null, partitions);
+            String label = f.get("--target-column");
+            DistributedDataset train = DistributedDataset.read(spark, data, null, label, partitions);
             DistributedDataset test = null;
             if (f.containsKey("--val-data")) {
-                test = DistributedDataset.read(spark, f.get("--val-data"), null, null, partitions);
+                test = DistributedDataset.read(spark, f.get("--val-data"), null, label, partitions);
             } else if (Files.isDirectory(Path.of(data))) {
                 test = DistributedDataset.readIdx(spark, Path.of(data), false, partitions);
             }
@@ -105,7 +124,11 @@ public final class SparkTrainMain {
         }
     }
 
-    private static Map<String, String> parse(String[] args) {
+    /**
+     * Flag to value ({@code --flag value} or {@code --flag=value}); {@code --spark} is stored as {@code --master}.
+     * Throws IllegalArgumentException with a one-line message for an unknown or unsupported flag or a missing value.
+     */
+    static Map<String, String> parse(String[] args) {
         Map<String, String> out = new HashMap<>();
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
@@ -114,16 +137,22 @@ public final class SparkTrainMain {
                 continue;
             }
             String key = a.contains("=") ? a.substring(0, a.indexOf('=')) : a;
+            if (SINGLE_MACHINE_ONLY.contains(key)) {
+                throw new IllegalArgumentException(key + " is not supported when training on Spark; drop it, or train"
+                        + " on one machine (jgrad train without --spark)");
+            }
             if (!FLAGS.contains(key)) {
                 throw new IllegalArgumentException("unknown option " + a + "; expected one of " + FLAGS.stream().sorted().toList());
             }
+            String value;
             if (a.contains("=")) {
-                out.put(key, a.substring(a.indexOf('=') + 1));
+                value = a.substring(a.indexOf('=') + 1);
             } else if (i + 1 < args.length) {
-                out.put(key, args[++i]);
+                value = args[++i];
             } else {
                 throw new IllegalArgumentException(a + " needs a value");
             }
+            out.put(key.equals("--spark") ? "--master" : key, value);
         }
         return out;
     }

@@ -8,12 +8,13 @@ import io.jgrad.train.Callback;
 import io.jgrad.train.EpochMetrics;
 import io.jgrad.train.Evaluation;
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
+import scala.Tuple3;
 
 /**
  * Synchronous data-parallel training of an {@link MlpSpec} network with cross-entropy loss on a
@@ -22,12 +23,12 @@ import org.apache.spark.broadcast.Broadcast;
  *
  * <p>Global batches are those of single-machine training: each epoch draws a permutation of the global row
  * indices from {@code new Generator(seed + 1)} (as {@link io.jgrad.data.DataLoader} does) and cuts it into
- * batches of {@code batchSize}. For step s the driver broadcasts the weights as one float array; every
+ * batches of {@code batchSize}. For step s the driver sends the weights as one float array; every
  * partition returns the sum over its rows in batch s of the per-sample gradients (computed in a fixed row
- * order); {@code treeReduce} adds them in double precision; the driver divides by the batch's size (the mean
+ * order, sent as float32); the driver adds them in double precision in partition order and divides by the batch's size (the mean
  * loss's gradient), sets each parameter's gradient and calls {@link Optimizer#step()} of the same optimizer as
- * single-machine training. Nothing depends on task scheduling or retries beyond the order of the double
- * additions of the partitions' partial sums.
+ * single-machine training. Nothing depends on task scheduling or retries (with the default
+ * {@link #treeDepth}).
  *
  * <p>With {@code localSteps(k)} for k &gt; 1 (local SGD), each partition instead runs k optimizer steps on its
  * rows of k consecutive global batches, starting from the driver's weights and optimizer state; the driver then
@@ -45,7 +46,7 @@ public final class SparkTrainer {
     private int epochs = 10;
     private int firstEpoch = 1;
     private int localSteps = 1;
-    private int treeDepth = 2;
+    private int treeDepth = 1;
     private double overheadMillis = Double.NaN;
 
     /**
@@ -95,7 +96,11 @@ public final class SparkTrainer {
         return this;
     }
 
-    /** Depth of the {@code treeReduce} that sums the partitions' results (default 2). */
+    /**
+     * How the partitions' gradients are summed: 1 (default) collects them on the driver and adds them in partition
+     * order (the same bits whatever the task timing); 2 or more uses {@code treeAggregate} of that depth, which
+     * spares the driver's memory and network with hundreds of partitions but adds in task completion order.
+     */
     public SparkTrainer treeDepth(int depth) {
         if (depth < 1) {
             throw new IllegalArgumentException("SparkTrainer: tree depth must be at least 1, got " + depth);
@@ -127,7 +132,7 @@ public final class SparkTrainer {
 
     /**
      * Mean wall-clock milliseconds per step (or round) of the last epoch not spent computing in the slowest
-     * partition: scheduling, broadcast, serialization and the tree reduction.
+     * partition: job scheduling, shipping weights and gradients, summing them, the optimizer step.
      */
     public double stepOverheadMillis() {
         return overheadMillis;
@@ -211,16 +216,24 @@ public final class SparkTrainer {
 
     /** One synchronous step; returns the slowest partition's compute time in ns. */
     private double synchronousStep(DistributedDataset train, Broadcast<int[]> rankB, int step, int expected, EpochSums sums) {
-        Broadcast<float[]> weightsB = jsc.broadcast(FlatParameters.pack(model));
+        // The weights travel inside the task's closure: Spark broadcasts every job's serialized tasks anyway, and a
+        // Broadcast of its own cost a second block-manager round trip plus its removal (~8 ms per step in local[2]).
+        float[] weights = FlatParameters.pack(model);
         String encoded = spec.encode();
         int b = batchSize;
-        double[] total;
-        try {
-            total = train.blocks()
-                    .map(block -> PartitionWorker.gradientSum(block, encoded, weightsB.value(), rankB.value(), b, step))
-                    .treeReduce(PartitionWorker::addGradients, treeDepth);
-        } finally {
-            weightsB.destroy();
+        double[] total = new double[weights.length + PartitionWorker.STATS];
+        var partials = train.blocks()
+                .map(block -> PartitionWorker.gradientSum(block, encoded, weights, rankB.value(), b, step));
+        if (treeDepth == 1) {
+            // Collected in partition order, so the double sums do not depend on which task finished first.
+            for (var partial : partials.collect()) {
+                PartitionWorker.addPartial(total, partial);
+            }
+        } else {
+            total = partials.treeAggregate(total, (sum, partial) -> {
+                PartitionWorker.addPartial(sum, partial);
+                return sum;
+            }, PartitionWorker::addGradients, treeDepth);
         }
         int s = total.length - PartitionWorker.STATS;
         checkCount(total[s + PartitionWorker.COUNT], expected, step);
@@ -242,34 +255,70 @@ public final class SparkTrainer {
 
     /** One round of local SGD over {@code k} global batches; returns the slowest partition's compute time in ns. */
     private double localRound(DistributedDataset train, Broadcast<int[]> rankB, int step, int k, int expected, EpochSums sums) {
-        HashMap<String, double[]> state = new HashMap<>();
-        optimizer.stateDict().forEach((key, t) -> state.put(key, t.toDoubleArray()));
-        Broadcast<float[]> weightsB = jsc.broadcast(FlatParameters.pack(model));
-        Broadcast<HashMap<String, double[]>> stateB = jsc.broadcast(state);
+        RoundState in = RoundState.pack(model, optimizer.stateDict());
+        Broadcast<float[]> packedB = jsc.broadcast(in.packed());
+        String[] keys = in.keys();
+        double[] scalars = in.scalars();
         String encoded = spec.encode();
         String name = optimizerSpec.name();
         double[] settings = {optimizerSpec.lr(), optimizerSpec.momentum(), optimizerSpec.weightDecay()};
         int b = batchSize;
-        HashMap<String, double[]> total;
+        List<Tuple3<String[], float[], double[]>> results;
         try {
-            total = train.blocks()
-                    .map(block -> PartitionWorker.localSteps(block, encoded, name, settings, weightsB.value(), stateB.value(),
+            results = train.blocks()
+                    .map(block -> PartitionWorker.localSteps(block, encoded, name, settings, packedB.value(), keys, scalars,
                             rankB.value(), b, step, k))
-                    .treeReduce(PartitionWorker::merge, treeDepth);
+                    .collect();
         } finally {
-            weightsB.destroy();
-            stateB.destroy();
+            packedB.destroy();
         }
-        double[] stats = total.get("stats");
+        // The average over partitions weighted by the rows each used, added in double in partition order.
+        double[] stats = new double[PartitionWorker.STATS];
+        String[] outKeys = null;
+        double[] packedSum = null, scalarSum = null;
+        for (var r : results) {
+            double[] rs = r._3();
+            double w = rs[PartitionWorker.COUNT];
+            PartitionWorker.addStats(stats, Arrays.copyOf(rs, PartitionWorker.STATS));
+            if (w == 0) {
+                continue;
+            }
+            if (outKeys == null) {
+                outKeys = r._1();
+                packedSum = new double[r._2().length];
+                scalarSum = new double[rs.length - PartitionWorker.STATS];
+            } else if (!Arrays.equals(outKeys, r._1())) {
+                throw new IllegalStateException("SparkTrainer: partitions returned different optimizer state keys, "
+                        + Arrays.toString(outKeys) + " and " + Arrays.toString(r._1()));
+            }
+            float[] v = r._2();
+            for (int i = 0; i < v.length; i++) {
+                packedSum[i] += w * v[i];
+            }
+            for (int i = 0; i < scalarSum.length; i++) {
+                scalarSum[i] += w * rs[PartitionWorker.STATS + i];
+            }
+        }
         checkCount(stats[PartitionWorker.COUNT], expected, step);
-        double weight = total.get("weight")[0];
-        double[] params = total.get("params");
-        float[] averaged = new float[params.length];
-        for (int i = 0; i < params.length; i++) {
-            averaged[i] = (float) (params[i] / weight);
+        double weight = stats[PartitionWorker.COUNT];
+        float[] averaged = new float[packedSum.length];
+        for (int i = 0; i < averaged.length; i++) {
+            averaged[i] = (float) (packedSum[i] / weight);
+        }
+        double[] averagedScalars = new double[scalarSum.length];
+        int firstScalar = outKeys.length - scalarSum.length;
+        for (int i = 0; i < scalarSum.length; i++) {
+            String key = outKeys[firstScalar + i];
+            averagedScalars[i] = switch (key) {
+                case "step" -> optimizer.stepCount() + k;
+                case "lr" -> optimizer.lr();
+                // partitions that skipped an empty batch counted one step fewer
+                default -> key.endsWith(".step") ? Math.round(scalarSum[i] / weight) : scalarSum[i] / weight;
+            };
         }
         float[] before = FlatParameters.pack(model);
-        FlatParameters.unpack(averaged, model);
+        var newState = RoundState.unpack(averaged, outKeys, averagedScalars, model);
+        FlatParameters.unpack(Arrays.copyOf(averaged, before.length), model);
         int offset = 0;
         for (var e : model.namedParameters().entrySet()) { // the norm of (before - after) / lr: the round's mean update direction
             int numel = e.getValue().numel();
@@ -281,22 +330,7 @@ public final class SparkTrainer {
             sums.gradNormSums.merge(e.getKey(), Math.sqrt(sq), Double::sum);
             offset += numel;
         }
-        LinkedHashMap<String, double[]> newState = new LinkedHashMap<>();
-        newState.put("step", new double[] {optimizer.stepCount() + k});
-        newState.put("lr", new double[] {optimizer.lr()});
-        total.forEach((key, v) -> {
-            if (key.startsWith("state:")) {
-                double[] avg = new double[v.length];
-                for (int i = 0; i < v.length; i++) {
-                    avg[i] = v[i] / weight;
-                }
-                if (key.endsWith(".step")) {
-                    avg[0] = Math.round(avg[0]); // partitions that skipped an empty batch counted one step fewer
-                }
-                newState.put(key.substring("state:".length()), avg);
-            }
-        });
-        optimizer.loadStateDict(PartitionWorker.toTensors(newState, model));
+        optimizer.loadStateDict(newState);
         sums.loss += stats[PartitionWorker.LOSS];
         sums.correct += stats[PartitionWorker.CORRECT];
         sums.lastLoss = stats[PartitionWorker.LOSS] / expected;

@@ -1,6 +1,8 @@
 package io.jgrad.spark;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jgrad.io.Json;
@@ -14,6 +16,25 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The spark-submit entry point writes a run directory in the format of {@code jgrad train --out}. */
 class SparkTrainMainTest {
+
+    @Test
+    void readsTheFlagsOfJgradTrainWithSparkAsTheMaster() {
+        Map<String, String> f = SparkTrainMain.parse(new String[] {"--spark", "local[2]", "--epochs=3", "--local-steps", "4",
+            "--target-column", "y"});
+        assertEquals(Map.of("--master", "local[2]", "--epochs", "3", "--local-steps", "4", "--target-column", "y"), f);
+    }
+
+    @Test
+    void aFlagOfSingleMachineTrainingIsNamedInTheError() {
+        var e = assertThrows(IllegalArgumentException.class,
+                () -> SparkTrainMain.parse(new String[] {"--spark", "local[2]", "--normalize", "--epochs", "1"}));
+        assertTrue(e.getMessage().startsWith("--normalize is not supported when training on Spark"), e.getMessage());
+        assertFalse(e.getMessage().contains("\n"));
+        var unknown = assertThrows(IllegalArgumentException.class, () -> SparkTrainMain.parse(new String[] {"--epoch", "1"}));
+        assertTrue(unknown.getMessage().startsWith("unknown option --epoch;"), unknown.getMessage());
+        var missing = assertThrows(IllegalArgumentException.class, () -> SparkTrainMain.parse(new String[] {"--lr"}));
+        assertEquals("--lr needs a value", missing.getMessage());
+    }
 
     @Test
     @SuppressWarnings("unchecked")

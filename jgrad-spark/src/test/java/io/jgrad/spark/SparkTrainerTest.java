@@ -49,8 +49,12 @@ class SparkTrainerTest {
     }
 
     private static void assertMatchesSingleMachine(DistributedDataset data, OptimizerSpec opt, int epochs) {
+        assertMatchesSingleMachine(data, opt, epochs, 1);
+    }
+
+    private static void assertMatchesSingleMachine(DistributedDataset data, OptimizerSpec opt, int epochs, int treeDepth) {
         Map<String, float[]> reference = SyntheticData.singleMachine(DATA, opt, 3, 32, epochs);
-        SparkTrainer trainer = new SparkTrainer(jsc, SyntheticData.SPEC, opt, 3).batchSize(32).epochs(epochs);
+        SparkTrainer trainer = new SparkTrainer(jsc, SyntheticData.SPEC, opt, 3).batchSize(32).epochs(epochs).treeDepth(treeDepth);
         Map<String, float[]> initial = SyntheticData.weights(trainer.model());
         List<EpochMetrics> history = trainer.fit(data, null);
         assertEquals(epochs, history.size());
@@ -64,6 +68,15 @@ class SparkTrainerTest {
     void sgdWithMomentumMatchesSingleMachineTraining() {
         DistributedDataset data = DistributedDataset.of(jsc, DATA, 2);
         assertMatchesSingleMachine(data, new OptimizerSpec("sgd", 0.05, 0.9, 0), 3);
+        data.unpersist();
+    }
+
+    @Test
+    void treeAggregationOverFivePartitionsMatchesSingleMachineTraining() {
+        DistributedDataset data = DistributedDataset.of(jsc, DATA, 5);
+        // An in-memory data set must not stay in the lineage, or every task would ship its whole block again.
+        assertTrue(data.blocks().rdd().isCheckpointed(), "the cached blocks replaced the parallelized collection");
+        assertMatchesSingleMachine(data, new OptimizerSpec("sgd", 0.05, 0.9, 0), 2, 2);
         data.unpersist();
     }
 
