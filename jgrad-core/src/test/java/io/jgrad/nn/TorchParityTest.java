@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.*;
 import io.jgrad.tensor.DType;
 import io.jgrad.tensor.Generator;
 import io.jgrad.tensor.Tensor;
+import io.jgrad.testing.PyTorch;
+import io.jgrad.testing.RawFiles;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -16,11 +16,9 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -28,11 +26,7 @@ import org.junit.jupiter.api.Test;
  * inputs. Data goes to /usr/bin/python3 through raw little-endian float64 files in a temporary directory.
  */
 class TorchParityTest {
-    private static final Path PYTHON = Path.of("/usr/bin/python3");
     private static final double TOL = 1e-6;
-    private static final String NO_TORCH = "PyTorch not found: apt-get install python3-torch libopenblas0-pthread";
-    /** Exit status of the script when torch (or numpy) cannot be imported. */
-    private static final int NO_TORCH_EXIT = 77;
 
     /** One comparison: {@code py} is a Python expression of the named tensors, {@code java} the same in jgrad. */
     private record Case(String name, String input, String py, Function<Tensor, Tensor> java, boolean weighted) {}
@@ -62,24 +56,6 @@ class TorchParityTest {
                 x.grad.numpy().astype('<f8').tofile(d + '/' + c['name'] + '.g.bin')
             """;
 
-    private static void write(Path file, Tensor t) throws IOException {
-        double[] v = t.toDoubleArray();
-        ByteBuffer b = ByteBuffer.allocate(v.length * 8).order(ByteOrder.LITTLE_ENDIAN);
-        for (double x : v) {
-            b.putDouble(x);
-        }
-        Files.write(file, b.array());
-    }
-
-    private static double[] read(Path file) throws IOException {
-        ByteBuffer b = ByteBuffer.wrap(Files.readAllBytes(file)).order(ByteOrder.LITTLE_ENDIAN);
-        double[] v = new double[b.remaining() / 8];
-        for (int i = 0; i < v.length; i++) {
-            v[i] = b.getDouble();
-        }
-        return v;
-    }
-
     private static void assertClose(String what, double[] expected, double[] actual) {
         assertEquals(expected.length, actual.length, what + ": element count");
         for (int i = 0; i < expected.length; i++) {
@@ -90,7 +66,6 @@ class TorchParityTest {
 
     @Test
     void activationsAndLossesMatchPyTorch() throws Exception {
-        Assumptions.assumeTrue(Files.isExecutable(PYTHON), NO_TORCH);
         Generator g = new Generator(2024);
         Map<String, Tensor> data = new LinkedHashMap<>();
         data.put("x", Tensor.normal(DType.FLOAT64, g, 0, 2, 6, 7));
@@ -143,7 +118,7 @@ class TorchParityTest {
         Path dir = Files.createTempDirectory("jgrad-torch-parity");
         try {
             for (var e : data.entrySet()) {
-                write(dir.resolve(e.getKey() + ".bin"), e.getValue());
+                RawFiles.writeDoubles(dir.resolve(e.getKey() + ".bin"), e.getValue().toDoubleArray());
             }
             String shapes = data.entrySet().stream()
                     .map(e -> "\"" + e.getKey() + "\": " + Arrays.toString(e.getValue().shape()))
@@ -153,20 +128,15 @@ class TorchParityTest {
                             + k.py() + "\", \"weighted\": " + k.weighted() + "}")
                     .collect(Collectors.joining(", ", "[", "]"));
             Files.writeString(dir.resolve("spec.json"), "{\"shapes\": " + shapes + ", \"cases\": " + caseJson + "}");
-            Files.writeString(dir.resolve("parity.py"), SCRIPT);
-            Process proc = new ProcessBuilder(PYTHON.toString(), dir.resolve("parity.py").toString(), dir.toString())
-                    .redirectErrorStream(true).start();
-            String out = new String(proc.getInputStream().readAllBytes());
-            assertTrue(proc.waitFor(120, TimeUnit.SECONDS), "python timed out");
-            Assumptions.assumeTrue(proc.exitValue() != NO_TORCH_EXIT, NO_TORCH);
-            assertEquals(0, proc.exitValue(), "python failed:\n" + out);
+            PyTorch.Result python = PyTorch.run(dir, SCRIPT, 120);
+            assertEquals(0, python.exitCode(), "python failed:\n" + python.output());
 
             for (Case k : cases) {
                 Tensor x = data.get(k.input()).copy().requiresGrad(true);
                 Tensor y = k.java().apply(x);
                 (k.weighted() ? y.mul(data.get("w")).sum() : y).backward();
-                assertClose(k.name() + " forward", read(dir.resolve(k.name() + ".y.bin")), y.toDoubleArray());
-                assertClose(k.name() + " gradient", read(dir.resolve(k.name() + ".g.bin")), x.grad().toDoubleArray());
+                assertClose(k.name() + " forward", RawFiles.readDoubles(dir.resolve(k.name() + ".y.bin")), y.toDoubleArray());
+                assertClose(k.name() + " gradient", RawFiles.readDoubles(dir.resolve(k.name() + ".g.bin")), x.grad().toDoubleArray());
             }
         } finally {
             try (Stream<Path> files = Files.walk(dir)) {

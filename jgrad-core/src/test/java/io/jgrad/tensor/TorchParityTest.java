@@ -3,18 +3,16 @@ package io.jgrad.tensor;
 import static io.jgrad.tensor.TensorAssertions.assertClose;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.jgrad.testing.PyTorch;
+import io.jgrad.testing.RawFiles;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -22,7 +20,6 @@ import org.junit.jupiter.api.Test;
  * python as raw little-endian float64 files in a temporary directory; results come back the same way.
  */
 class TorchParityTest {
-    private static final Path PYTHON = Path.of("/usr/bin/python3");
 
     private static final String SCRIPT = """
             import os, struct, sys, torch
@@ -65,36 +62,6 @@ class TorchParityTest {
     private static final Case[] CASES = {new Case(6, 5, 4, new int[] {5, 0, 0, 2}), new Case(3, 7, 10, new int[] {1}),
             new Case(1, 3, 2, new int[] {0, 0})};
 
-    private static boolean torchAvailable() {
-        if (!Files.isExecutable(PYTHON)) {
-            return false;
-        }
-        try {
-            Process p = new ProcessBuilder(PYTHON.toString(), "-c", "import torch").redirectErrorStream(true).start();
-            p.getInputStream().transferTo(java.io.OutputStream.nullOutputStream());
-            return p.waitFor(120, TimeUnit.SECONDS) && p.exitValue() == 0;
-        } catch (IOException | InterruptedException e) {
-            return false;
-        }
-    }
-
-    private static void write(Path file, double[] values) throws IOException {
-        ByteBuffer buf = ByteBuffer.allocate(values.length * 8).order(ByteOrder.LITTLE_ENDIAN);
-        for (double v : values) {
-            buf.putDouble(v);
-        }
-        Files.write(file, buf.array());
-    }
-
-    private static double[] read(Path file) throws IOException {
-        ByteBuffer buf = ByteBuffer.wrap(Files.readAllBytes(file)).order(ByteOrder.LITTLE_ENDIAN);
-        double[] out = new double[buf.remaining() / 8];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = buf.getDouble();
-        }
-        return out;
-    }
-
     private static String join(int[] a) {
         StringBuilder sb = new StringBuilder();
         for (int i = 0; i < a.length; i++) {
@@ -125,10 +92,8 @@ class TorchParityTest {
 
     @Test
     void compositeExpressionsMatchTorch() throws Exception {
-        Assumptions.assumeTrue(torchAvailable(), "PyTorch not found: apt-get install python3-torch libopenblas0-pthread");
         Path dir = Files.createTempDirectory("jgrad-torch-parity");
         try {
-            Files.writeString(dir.resolve("parity.py"), SCRIPT);
             List<String> lines = new ArrayList<>();
             List<double[][]> inputs = new ArrayList<>();
             Generator gen = new Generator(2024);
@@ -142,31 +107,25 @@ class TorchParityTest {
                 for (int i = 0; i < c.n; i++) {
                     idx[i] = gen.nextInt(c.m);
                 }
-                write(dir.resolve(ci + "_x"), x);
-                write(dir.resolve(ci + "_w"), w);
-                write(dir.resolve(ci + "_b"), b);
-                write(dir.resolve(ci + "_idx"), idx);
+                RawFiles.writeDoubles(dir.resolve(ci + "_x"), x);
+                RawFiles.writeDoubles(dir.resolve(ci + "_w"), w);
+                RawFiles.writeDoubles(dir.resolve(ci + "_b"), b);
+                RawFiles.writeDoubles(dir.resolve(ci + "_idx"), idx);
                 inputs.add(new double[][] {x, w, b, idx});
                 for (DType dt : DType.values()) {
                     lines.add(ci + " " + dt + " " + c.n + " " + c.k + " " + c.m + " " + join(c.rows));
                 }
             }
             Files.write(dir.resolve("cases.txt"), lines, StandardCharsets.UTF_8);
-            Process p = new ProcessBuilder(PYTHON.toString(), dir.resolve("parity.py").toString(), dir.toString())
-                    .redirectErrorStream(true).start();
-            byte[] log = p.getInputStream().readAllBytes();
-            if (!p.waitFor(120, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                throw new AssertionError("python did not finish within 120 s");
-            }
-            assertEquals(0, p.exitValue(), () -> "python failed:\n" + new String(log, StandardCharsets.UTF_8));
+            PyTorch.Result python = PyTorch.run(dir, SCRIPT, 120);
+            assertEquals(0, python.exitCode(), () -> "python failed:\n" + python.output());
             String[] names = {"lp", "loss1", "loss2", "gx", "gw", "gb"};
             for (int ci = 0; ci < CASES.length; ci++) {
                 double[][] in = inputs.get(ci);
                 for (DType dt : DType.values()) {
                     double[][] ours = jgrad(dt, CASES[ci], in[0], in[1], in[2], in[3]);
                     for (int r = 0; r < names.length; r++) {
-                        double[] theirs = read(dir.resolve(ci + "_" + dt + "_" + names[r]));
+                        double[] theirs = RawFiles.readDoubles(dir.resolve(ci + "_" + dt + "_" + names[r]));
                         String what = "case " + ci + " " + dt + " " + names[r];
                         if (dt == DType.FLOAT64) {
                             org.junit.jupiter.api.Assertions.assertArrayEquals(theirs, ours[r], 1e-10, what);
