@@ -197,6 +197,17 @@ final class DoubleKernels {
     }
 
     private static void binaryRow(BinaryOp op, double[] a, int pa, int ia, double[] b, int pb, int ib, double[] out, int po, int n) {
+        if (ia == 1 && ib == 1 && pa == 0 && pb == 0 && po == 0) {
+            // the same index in every array lets the JIT vectorize even if out is a or b (see adam)
+            switch (op) {
+                case ADD -> { for (int i = 0; i < n; i++) out[i] = a[i] + b[i]; return; }
+                case SUB -> { for (int i = 0; i < n; i++) out[i] = a[i] - b[i]; return; }
+                case MUL -> { for (int i = 0; i < n; i++) out[i] = a[i] * b[i]; return; }
+                case DIV -> { for (int i = 0; i < n; i++) out[i] = a[i] / b[i]; return; }
+                case RELU_GRAD -> { for (int i = 0; i < n; i++) out[i] = b[i] > 0 ? a[i] : 0.0; return; }
+                default -> { }
+            }
+        }
         if (ia == 1 && ib == 1) {
             switch (op) {
                 case ADD -> { for (int i = 0; i < n; i++) out[po + i] = a[pa + i] + b[pb + i]; return; }
@@ -403,6 +414,22 @@ final class DoubleKernels {
      */
     static void adam(double[] p, int pOff, double[] g, int gOff, double[] m, int mOff, double[] v, int vOff, int n,
                      double beta1, double a1, double beta2, double a2, double ns, double bc2Sqrt, double eps) {
+        if (pOff == 0 && gOff == 0 && mOff == 0 && vOff == 0) {
+            // Same index in every array: no cross-iteration dependence even if two arrays were one, so the JIT
+            // vectorizes this copy (measured: the update was 27% of an MLP step with offsets in the indices).
+            for (int i = 0; i < n; i++) {
+                double gi = g[i];
+                double mi = m[i] * beta1;
+                mi += a1 * gi;
+                m[i] = mi;
+                double vi = v[i] * beta2;
+                vi += a2 * gi * gi;
+                v[i] = vi;
+                double denom = Math.sqrt(vi) / bc2Sqrt + eps;
+                p[i] += ns * mi / denom;
+            }
+            return;
+        }
         for (int i = 0; i < n; i++) {
             double gi = g[gOff + i];
             double mi = m[mOff + i] * beta1;
@@ -422,6 +449,15 @@ final class DoubleKernels {
      */
     static void momentum(double[] p, int pOff, double[] g, int gOff, double[] buf, int bOff, int n, double momentum,
                          double a, double nl) {
+        if (pOff == 0 && gOff == 0 && bOff == 0) {
+            for (int i = 0; i < n; i++) { // same index everywhere: vectorized, as in adam
+                double b = buf[i] * momentum;
+                b += a * g[i];
+                buf[i] = b;
+                p[i] += nl * b;
+            }
+            return;
+        }
         for (int i = 0; i < n; i++) {
             double b = buf[bOff + i] * momentum;
             b += a * g[gOff + i];

@@ -198,6 +198,17 @@ final class FloatKernels {
     }
 
     private static void binaryRow(BinaryOp op, float[] a, int pa, int ia, float[] b, int pb, int ib, float[] out, int po, int n) {
+        if (ia == 1 && ib == 1 && pa == 0 && pb == 0 && po == 0) {
+            // the same index in every array lets the JIT vectorize even if out is a or b (see adam)
+            switch (op) {
+                case ADD -> { for (int i = 0; i < n; i++) out[i] = a[i] + b[i]; return; }
+                case SUB -> { for (int i = 0; i < n; i++) out[i] = a[i] - b[i]; return; }
+                case MUL -> { for (int i = 0; i < n; i++) out[i] = a[i] * b[i]; return; }
+                case DIV -> { for (int i = 0; i < n; i++) out[i] = a[i] / b[i]; return; }
+                case RELU_GRAD -> { for (int i = 0; i < n; i++) out[i] = b[i] > 0 ? a[i] : 0f; return; }
+                default -> { }
+            }
+        }
         if (ia == 1 && ib == 1) {
             switch (op) {
                 case ADD -> { for (int i = 0; i < n; i++) out[po + i] = a[pa + i] + b[pb + i]; return; }
@@ -404,6 +415,22 @@ final class FloatKernels {
      */
     static void adam(float[] p, int pOff, float[] g, int gOff, float[] m, int mOff, float[] v, int vOff, int n,
                      float beta1, float a1, float beta2, float a2, float ns, float bc2Sqrt, float eps) {
+        if (pOff == 0 && gOff == 0 && mOff == 0 && vOff == 0) {
+            // Same index in every array: no cross-iteration dependence even if two arrays were one, so the JIT
+            // vectorizes this copy (measured: the update was 27% of an MLP step with offsets in the indices).
+            for (int i = 0; i < n; i++) {
+                float gi = g[i];
+                float mi = m[i] * beta1;
+                mi += a1 * gi;
+                m[i] = mi;
+                float vi = v[i] * beta2;
+                vi += a2 * gi * gi;
+                v[i] = vi;
+                float denom = (float) Math.sqrt(vi) / bc2Sqrt + eps;
+                p[i] += ns * mi / denom;
+            }
+            return;
+        }
         for (int i = 0; i < n; i++) {
             float gi = g[gOff + i];
             float mi = m[mOff + i] * beta1;
@@ -423,6 +450,15 @@ final class FloatKernels {
      */
     static void momentum(float[] p, int pOff, float[] g, int gOff, float[] buf, int bOff, int n, float momentum,
                          float a, float nl) {
+        if (pOff == 0 && gOff == 0 && bOff == 0) {
+            for (int i = 0; i < n; i++) { // same index everywhere: vectorized, as in adam
+                float b = buf[i] * momentum;
+                b += a * g[i];
+                buf[i] = b;
+                p[i] += nl * b;
+            }
+            return;
+        }
         for (int i = 0; i < n; i++) {
             float b = buf[bOff + i] * momentum;
             b += a * g[gOff + i];
