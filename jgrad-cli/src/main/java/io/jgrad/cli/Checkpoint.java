@@ -6,6 +6,7 @@ import io.jgrad.nn.Module;
 import io.jgrad.optim.Optimizer;
 import io.jgrad.tensor.Tensor;
 import io.jgrad.train.EpochMetrics;
+import io.jgrad.train.MetricsCsv;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.AtomicMoveNotSupportedException;

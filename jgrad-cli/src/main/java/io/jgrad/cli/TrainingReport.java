@@ -2,6 +2,7 @@ package io.jgrad.cli;
 
 import io.jgrad.train.ConfusionMatrix;
 import io.jgrad.train.EpochMetrics;
+import io.jgrad.train.MetricsCsv;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -4,15 +4,14 @@ import io.jgrad.io.AtomicFiles;
 import io.jgrad.io.Json;
 import io.jgrad.io.Safetensors;
 import io.jgrad.train.EpochMetrics;
+import io.jgrad.train.MetricsCsv;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * The --out directory of a Spark run, in the same format as {@code jgrad train}'s (so {@code jgrad eval},
@@ -31,7 +30,7 @@ final class RunDirectory {
         Map<String, String> meta = Map.of("format", "pt", "epoch", Integer.toString(epoch), "producer", "jgrad-spark");
         Safetensors.write(dir.resolve("model.safetensors"), trainer.model().stateDict(), meta);
         Safetensors.write(dir.resolve("optimizer.safetensors"), trainer.optimizer().stateDict(), meta);
-        AtomicFiles.writeString(dir.resolve("metrics.csv"), metricsCsv(metrics));
+        MetricsCsv.write(dir.resolve("metrics.csv"), metrics);
         AtomicFiles.writeString(dir.resolve("config.json"), Json.write(config(s, epoch, trainer.shuffleGenerator().state())) + "\n");
     }
 
@@ -77,32 +76,5 @@ final class RunDirectory {
         spark.put("local_steps", (long) s.localSteps());
         m.put("spark", spark);
         return m;
-    }
-
-    /** metrics.csv as the CLI writes it: fixed columns, then grad_norm:NAME and weight_norm:NAME per parameter. */
-    static String metricsCsv(List<EpochMetrics> epochs) {
-        Set<String> grads = new LinkedHashSet<>(), weights = new LinkedHashSet<>();
-        epochs.forEach(m -> {
-            grads.addAll(m.gradNorms().keySet());
-            weights.addAll(m.weightNorms().keySet());
-        });
-        StringBuilder sb = new StringBuilder("epoch,train_loss,train_accuracy,val_loss,val_accuracy,lr,seconds");
-        grads.forEach(g -> sb.append(",grad_norm:").append(g));
-        weights.forEach(w -> sb.append(",weight_norm:").append(w));
-        sb.append('\n');
-        for (EpochMetrics m : epochs) {
-            sb.append(m.epoch());
-            for (double v : new double[] {m.trainLoss(), m.trainAccuracy(), m.valLoss(), m.valAccuracy(), m.learningRate(), m.seconds()}) {
-                sb.append(',').append(number(v));
-            }
-            grads.forEach(g -> sb.append(',').append(number(m.gradNorms().getOrDefault(g, Double.NaN))));
-            weights.forEach(w -> sb.append(',').append(number(m.weightNorms().getOrDefault(w, Double.NaN))));
-            sb.append('\n');
-        }
-        return sb.toString();
-    }
-
-    private static String number(double v) {
-        return Double.isNaN(v) ? "" : Double.toString(v);
     }
 }

@@ -1,8 +1,7 @@
-package io.jgrad.cli;
+package io.jgrad.train;
 
 import io.jgrad.io.AtomicFiles;
 import io.jgrad.io.JgradFormatException;
-import io.jgrad.train.EpochMetrics;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,13 +20,13 @@ import java.util.function.Function;
  * parameter, in the order the parameters first appear. NaN and missing values are empty cells; numbers
  * are written with {@link Double#toString} so they read back exactly.
  */
-final class MetricsCsv {
-    static final String FIXED_HEADER = "epoch,train_loss,train_accuracy,val_loss,val_accuracy,lr,seconds";
+public final class MetricsCsv {
+    public static final String FIXED_HEADER = "epoch,train_loss,train_accuracy,val_loss,val_accuracy,lr,seconds";
 
     private MetricsCsv() {
     }
 
-    static String format(List<EpochMetrics> epochs) {
+    public static String format(List<EpochMetrics> epochs) {
         SequencedSet<String> gradNames = parameterNames(epochs, EpochMetrics::gradNorms);
         SequencedSet<String> weightNames = parameterNames(epochs, EpochMetrics::weightNorms);
         StringBuilder sb = new StringBuilder(FIXED_HEADER);
@@ -52,7 +51,7 @@ final class MetricsCsv {
     }
 
     /** The union of the parameter names across epochs, in first-seen order. */
-    static SequencedSet<String> parameterNames(List<EpochMetrics> epochs,
+    public static SequencedSet<String> parameterNames(List<EpochMetrics> epochs,
                                                Function<EpochMetrics, Map<String, Double>> norms) {
         SequencedSet<String> names = new LinkedHashSet<>();
         for (EpochMetrics m : epochs) {
@@ -83,12 +82,12 @@ final class MetricsCsv {
         return '"' + s.replace("\"", "\"\"") + '"';
     }
 
-    static void write(Path file, List<EpochMetrics> epochs) throws IOException {
+    public static void write(Path file, List<EpochMetrics> epochs) throws IOException {
         AtomicFiles.writeString(file, format(epochs));
     }
 
     /** Reads a metrics.csv written by {@link #format} (for --resume, which keeps the earlier epochs' rows). */
-    static List<EpochMetrics> read(Path file) throws IOException {
+    public static List<EpochMetrics> read(Path file) throws IOException {
         List<String> lines = Files.readAllLines(file);
         if (lines.isEmpty()) {
             throw new JgradFormatException(file, "line 1", "empty metrics file; expected a header row");
