@@ -1,6 +1,6 @@
 """PyTorch reference for `jgrad train --model cnn`: the same network, initialization scheme, Adam (lr 1e-3),
 batch size and data preparation (pixels / 255, no normalization), shuffled every epoch; each epoch is timed
-like jgrad's metrics.csv "seconds" (training plus the test-set evaluation in batches of 1000).
+like jgrad's metrics.csv "seconds" (training plus the test-set evaluation in batches of 256).
 Usage: /usr/bin/python3 bench/torch_cnn.py DATA_DIR EPOCHS [BATCH] [THREADS] [SEED]
 Prints one "EPOCH" line per epoch and a final "RESULT torch <median s/epoch> <peak RSS MiB> <CPU s/epoch>" line,
 the CPU time (user + system) being the whole process's, start-up and data loading included, over the epochs."""
@@ -74,8 +74,8 @@ def main():
         model.eval()
         right = 0
         with torch.no_grad():
-            for i in range(0, len(xte), 1000):
-                right += (model(xte[i:i + 1000]).argmax(1) == yte[i:i + 1000]).sum().item()
+            for i in range(0, len(xte), 256):
+                right += (model(xte[i:i + 256]).argmax(1) == yte[i:i + 256]).sum().item()
         seconds = time.perf_counter() - start
         times.append(seconds)
         print(f"EPOCH torch {epoch} loss {total / len(xtr):.4f} train_acc {correct / len(xtr):.4f} "

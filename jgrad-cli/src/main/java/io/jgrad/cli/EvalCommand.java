@@ -21,6 +21,9 @@ import picocli.CommandLine.Option;
             "  jgrad eval --model runs/latest",
             "  jgrad eval --model runs/fashion --data /usr/share/datasets/fashion-mnist --split train"})
 final class EvalCommand implements Callable<Integer> {
+    /** Samples per evaluation batch: large enough to amortize per-batch work, small enough that a CNN's activations stay small. */
+    static final int BATCH = 256;
+
     @Option(names = "--model", paramLabel = "DIR", description = "Run directory (default: runs/latest).", defaultValue = "runs/latest")
     Path model;
 
@@ -39,7 +42,7 @@ final class EvalCommand implements Callable<Integer> {
         DataSource ds = tm.data(data);
         TensorDataset set = split.equals("train") || ds.test() == null ? ds.train() : ds.test();
         Evaluation ev = Trainer.evaluate(tm.network(), tm.objective().loss(), tm.objective().task(),
-                new DataLoader(set, 1000, false, false, new Generator(0)), tm.config().numClasses());
+                new DataLoader(set, BATCH, false, false, new Generator(0)), tm.config().numClasses());
         System.out.printf("model    %s (%s)%n", tm.dir(), tm.config().model().describe());
         System.out.printf("data     %s, %s split, %,d samples%n", ds.description(), set == ds.train() ? "train" : "test", ev.samples());
         System.out.printf("loss     %.6f (%s)%n", ev.loss(), tm.config().loss());

@@ -253,11 +253,11 @@ final class TrainCommand implements Callable<Integer> {
             shuffleGen.setState(cfg.shuffleState());
         }
         DataLoader trainLoader = new DataLoader(ds.train(), cfg.batchSize(), cfg.shuffle(), false, shuffleGen);
-        DataLoader testLoader = ds.test() == null ? null : new DataLoader(ds.test(), 1000, false, false, new Generator(0));
+        DataLoader testLoader = ds.test() == null ? null : new DataLoader(ds.test(), EvalCommand.BATCH, false, false, new Generator(0));
 
-        System.err.printf("jgrad: %s on %s (%,d train, %,d test), %s lr %s, batch %d, %d threads%n",
+        System.err.printf("jgrad: %s on %s (%,d train, %,d test), %s lr %s, batch %d, %d thread%s%n",
                 cfg.model().describe(), ds.description(), ds.train().size(), ds.test() == null ? 0 : ds.test().size(),
-                cfg.optimizer(), Double.toString(cfg.lr()), cfg.batchSize(), Backends.threads());
+                cfg.optimizer(), Double.toString(cfg.lr()), cfg.batchSize(), Backends.threads(), Backends.threads() == 1 ? "" : "s");
         RunConfig base = cfg;
         // the earlier epochs' rows come from the run being resumed, also when --out names another directory
         List<EpochMetrics> previous = Checkpoint.readMetrics(resume != null ? resume : outDir, cfg.epochsCompleted());

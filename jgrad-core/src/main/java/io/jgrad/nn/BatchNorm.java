@@ -11,7 +11,7 @@ import java.util.Arrays;
  * count m = N * spatial size); the running statistics then move towards the batch's:
  * running_mean = (1 - momentum) running_mean + momentum mean, running_var likewise with the UNBIASED variance
  * var * m / (m - 1), and num_batches_tracked counts the steps. In evaluation mode the running statistics
- * normalize. The forward is composed of differentiable tensor ops, so gradients reach the input, weight and bias.
+ * normalize. The arithmetic is {@link Tensor#batchNorm}, one fused op with its backward.
  *
  * <p>State names are PyTorch's: weight (ones), bias (zeros), running_mean (zeros), running_var (ones),
  * num_batches_tracked (a 0-d tensor).
@@ -58,37 +58,17 @@ public abstract class BatchNorm extends Module {
             throw new IllegalArgumentException(name + ": input " + Arrays.toString(x.shape()) + " has " + x.size(1)
                     + " channels, the layer was built for num_features=" + features);
         }
-        int rank = x.dim();
-        int[] dims = new int[rank - 1];
-        int[] perChannel = new int[rank - 1]; // [C, 1, ...]: broadcasts against [N, C, ...] from the right
-        Arrays.fill(perChannel, 1);
-        perChannel[0] = features;
-        for (int i = 0, k = 0; i < rank; i++) {
-            if (i != 1) {
-                dims[k++] = i;
-            }
+        if (isTraining() && x.numel() / features <= 1) {
+            throw new IllegalArgumentException(name + ": training needs more than 1 value per channel to compute"
+                    + " a variance, got input " + Arrays.toString(x.shape()) + "; use a larger batch or eval()");
         }
-        Tensor normalized;
+        Tensor y = Tensor.batchNorm(x, weight(), bias(), runningMean(), runningVar(), isTraining(), momentum, eps);
         if (isTraining()) {
-            int count = x.numel() / features;
-            if (count <= 1) {
-                throw new IllegalArgumentException(name + ": training needs more than 1 value per channel to compute"
-                        + " a variance, got input " + Arrays.toString(x.shape()) + "; use a larger batch or eval()");
-            }
-            Tensor mean = x.mean(dims, true);
-            Tensor centered = x.sub(mean);
-            Tensor var = centered.mul(centered).mean(dims, true);
-            normalized = centered.div(var.add(eps).sqrt());
             try (var scope = Tensor.noGrad()) {
-                runningMean().axpby_(1 - momentum, momentum, mean.detach().reshape(features));
-                runningVar().axpby_(1 - momentum, momentum * count / (count - 1.0), var.detach().reshape(features));
                 numBatchesTracked().add_(1);
             }
-        } else {
-            normalized = x.sub(runningMean().reshape(perChannel))
-                    .div(runningVar().add(eps).sqrt().reshape(perChannel));
         }
-        return normalized.mul(weight().reshape(perChannel)).add(bias().reshape(perChannel));
+        return y;
     }
 
     /** The scale, shape [C], initially ones. */

@@ -32,24 +32,7 @@ public class Dropout extends Module {
         if (!isTraining() || p == 0) {
             return x;
         }
-        Tensor mask = Tensor.zeros(x.dtype(), x.shape());
-        double keep = 1 / (1 - p);
-        int n = mask.numel();
-        switch (x.dtype()) {
-            case FLOAT32 -> {
-                float[] m = mask.floatStorage();
-                for (int i = 0; i < n; i++) {
-                    m[i] = gen.nextDouble() < p ? 0f : (float) keep;
-                }
-            }
-            case FLOAT64 -> {
-                double[] m = mask.doubleStorage();
-                for (int i = 0; i < n; i++) {
-                    m[i] = gen.nextDouble() < p ? 0 : keep;
-                }
-            }
-        }
-        return x.mul(mask);
+        return x.dropout(p, gen);
     }
 
     @Override

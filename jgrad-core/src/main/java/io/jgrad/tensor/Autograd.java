@@ -103,7 +103,17 @@ final class Autograd {
     }
 
     private static void accumulateInto(Tensor t, Tensor g) {
-        if (t.grad == null && g.exclusive) {
+        if (t.grad == null && BufferPool.active()) {
+            // g's memory may be lent by a recycling scope, but a stored gradient outlives the step: copy it into
+            // memory of our own, the memory this tensor's gradient had before zeroGrad() when it still fits
+            Tensor spare = t.spareGrad;
+            t.spareGrad = null;
+            boolean fits = spare != null && spare.dtype == g.dtype && java.util.Arrays.equals(spare.shape, g.shape)
+                    && spare.offset == 0 && spare.isContiguous() && !BufferPool.isLent(spare);
+            Tensor own = fits ? spare : Tensor.allocate(g.dtype, g.shape);
+            Backends.current().copy(g, own);
+            t.grad = own;
+        } else if (t.grad == null && g.exclusive) {
             g.exclusive = false; // taken: another input handed the same tensor copies it
             t.grad = g;
         } else if (t.grad == null) {

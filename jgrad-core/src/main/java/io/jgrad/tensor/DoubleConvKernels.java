@@ -1,8 +1,8 @@
 package io.jgrad.tensor;
 
 /**
- * GENERATED from FloatConvKernels.java by scripts/gen-double-kernels.sh: do not edit. Plain-Java float64 kernels of the sliding-window ops on NCHW images: im2col/col2im for convolution, and the
- * pooling windows. Arrays are contiguous; "plane" means one [H, W] channel of one sample. Output index
+ * GENERATED from FloatConvKernels.java by scripts/gen-double-kernels.sh: do not edit. Plain-Java float64 kernels of the ops on NCHW images: im2col/col2im for convolution, the pooling windows, and
+ * the per-channel passes of batch normalization. Arrays are contiguous; "plane" means one [H, W] channel of one sample. Output index
  * (oh, ow) sees input rows ih = oh * s - p + ki * d, and a row or column outside [0, H) x [0, W) is padding.
  *
  */
@@ -91,6 +91,10 @@ final class DoubleConvKernels {
      */
     static void maxPool(double[] x, int xOff, int planes, int h, int w, int kH, int kW, int sH, int sW, int pH, int pW,
                         int ho, int wo, double[] y, int[] arg) {
+        if (kH == 2 && kW == 2 && sH == 2 && sW == 2 && pH == 0 && pW == 0) {
+            maxPool2x2(x, xOff, planes, h, w, ho, wo, y, arg);
+            return;
+        }
         for (int pl = 0; pl < planes; pl++) {
             int plane = xOff + pl * h * w, out = pl * ho * wo;
             for (int oh = 0; oh < ho; oh++) {
@@ -110,6 +114,39 @@ final class DoubleConvKernels {
                     }
                     y[out + oh * wo + ow] = best;
                     arg[out + oh * wo + ow] = at;
+                }
+            }
+        }
+    }
+
+    /**
+     * {@link #maxPool} for the common 2x2 window with stride 2 and no padding, the same result without the general
+     * window bounds: the four candidates in row-major order, each replacing the best so far if larger or NaN.
+     */
+    private static void maxPool2x2(double[] x, int xOff, int planes, int h, int w, int ho, int wo, double[] y, int[] arg) {
+        for (int pl = 0; pl < planes; pl++) {
+            int plane = xOff + pl * h * w, out = pl * ho * wo;
+            for (int oh = 0; oh < ho; oh++) {
+                int r0 = 2 * oh * w, r1 = r0 + w, o = out + oh * wo;
+                for (int ow = 0; ow < wo; ow++) {
+                    int i = 2 * ow;
+                    double best = x[plane + r0 + i];
+                    int at = r0 + i;
+                    // selects instead of branches: which candidate wins is data-dependent and mispredicts often
+                    double v = x[plane + r0 + i + 1];
+                    boolean take = v > best || v != v;
+                    best = take ? v : best;
+                    at = take ? r0 + i + 1 : at;
+                    v = x[plane + r1 + i];
+                    take = v > best || v != v;
+                    best = take ? v : best;
+                    at = take ? r1 + i : at;
+                    v = x[plane + r1 + i + 1];
+                    take = v > best || v != v;
+                    best = take ? v : best;
+                    at = take ? r1 + i + 1 : at;
+                    y[o + ow] = best;
+                    arg[o + ow] = at;
                 }
             }
         }
@@ -181,6 +218,87 @@ final class DoubleConvKernels {
             for (int ih = hs; ih < he; ih++) {
                 for (int iw = ws; iw < we; iw++) {
                     x[plane + ih * w + iw] += share;
+                }
+            }
+        }
+    }
+    /**
+     * Per-channel mean and biased variance of x viewed as [n, c, s] (channel in the middle), two passes in double
+     * precision: mean[k] = sum x / (n s), var[k] = sum (x - mean[k])^2 / (n s). Modified: mean, var.
+     */
+    static void channelMoments(double[] x, int xOff, int n, int c, int s, double[] mean, double[] var) {
+        double m = n * s;
+        for (int k = 0; k < c; k++) {
+            double sum = 0;
+            for (int i = 0; i < n; i++) {
+                int base = xOff + (i * c + k) * s;
+                for (int j = 0; j < s; j++) {
+                    sum += x[base + j];
+                }
+            }
+            double mu = sum / m, sq = 0;
+            for (int i = 0; i < n; i++) {
+                int base = xOff + (i * c + k) * s;
+                for (int j = 0; j < s; j++) {
+                    double dv = x[base + j] - mu;
+                    sq += dv * dv;
+                }
+            }
+            mean[k] = mu;
+            var[k] = sq / m;
+        }
+    }
+
+    /**
+     * y = (x - mean[k]) * scale[k] + shift[k] over x viewed as [n, c, s], k the channel; y is contiguous.
+     * Modified: y.
+     */
+    static void channelAffine(double[] x, int xOff, int n, int c, int s, double[] mean, double[] scale, double[] shift,
+                              double[] y) {
+        for (int i = 0; i < n; i++) {
+            for (int k = 0; k < c; k++) {
+                int src = xOff + (i * c + k) * s, dst = (i * c + k) * s;
+                double mu = mean[k], a = scale[k], b = shift[k];
+                for (int j = 0; j < s; j++) {
+                    y[dst + j] = (x[src + j] - mu) * a + b;
+                }
+            }
+        }
+    }
+
+    /**
+     * Per-channel sums of g and of g * (x - mean[k]) over [n, c, s]: sumG[k] and sumGX[k], in double.
+     * Modified: sumG, sumGX.
+     */
+    static void channelGradSums(double[] g, int gOff, double[] x, int xOff, int n, int c, int s, double[] mean,
+                                double[] sumG, double[] sumGX) {
+        for (int k = 0; k < c; k++) {
+            double sg = 0, sgx = 0, mu = mean[k];
+            for (int i = 0; i < n; i++) {
+                int gb = gOff + (i * c + k) * s, xb = xOff + (i * c + k) * s;
+                for (int j = 0; j < s; j++) {
+                    double gv = g[gb + j];
+                    sg += gv;
+                    sgx += gv * (x[xb + j] - mu);
+                }
+            }
+            sumG[k] = sg;
+            sumGX[k] = sgx;
+        }
+    }
+
+    /**
+     * gx = a[k] * g + b[k] * (x - mean[k]) + e[k] over [n, c, s]: the input gradient of batch normalization in one
+     * pass (the coefficients per channel come from the forward's statistics and the gradient sums). Modified: gx.
+     */
+    static void channelGradInput(double[] g, int gOff, double[] x, int xOff, int n, int c, int s, double[] mean,
+                                 double[] a, double[] b, double[] e, double[] gx) {
+        for (int i = 0; i < n; i++) {
+            for (int k = 0; k < c; k++) {
+                int gb = gOff + (i * c + k) * s, xb = xOff + (i * c + k) * s, ob = (i * c + k) * s;
+                double mu = mean[k], ak = a[k], bk = b[k], ek = e[k];
+                for (int j = 0; j < s; j++) {
+                    gx[ob + j] = ak * g[gb + j] + bk * (x[xb + j] - mu) + ek;
                 }
             }
         }

@@ -15,6 +15,27 @@ final class ElementwiseOps {
         return out;
     }
 
+    /** y = x * mask with mask_i = 0 (probability p) or 1 / (1 - p); dy/dx = mask. */
+    static Tensor dropout(Tensor x, double p, Generator gen) {
+        if (!(p >= 0 && p < 1)) {
+            throw new IllegalArgumentException("dropout: probability p must be in [0, 1), got " + p);
+        }
+        Tensor mask = Tensor.empty(x.dtype, x.shape);
+        double keep = 1 / (1 - p);
+        int n = mask.numel();
+        if (x.dtype == DType.FLOAT32) {
+            for (int i = 0; i < n; i++) {
+                mask.f[i] = gen.nextDouble() < p ? 0f : (float) keep;
+            }
+        } else {
+            for (int i = 0; i < n; i++) {
+                mask.d[i] = gen.nextDouble() < p ? 0 : keep;
+            }
+        }
+        Tensor y = compute(BinaryOp.MUL, x, mask);
+        return Autograd.record("dropout", y, g -> new Tensor[] {g.mul(mask)}, x);
+    }
+
     static Tensor neg(Tensor x) {
         Tensor y = map(UnaryOp.NEG, 0, 0, x);
         return Autograd.record("neg", y, g -> new Tensor[] {g.neg()}, x);

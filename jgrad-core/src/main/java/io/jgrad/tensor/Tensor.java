@@ -23,14 +23,16 @@ import java.util.Arrays;
 public final class Tensor {
     final DType dtype;
     /** Exactly one of {@code f} and {@code d} is non-null, as {@link #dtype} says. */
-    final float[] f;
-    final double[] d;
+    float[] f; // null once recycled (see recycling())
+    double[] d;
     final int[] shape;
     final int[] strides;
     final int offset;
 
     boolean requiresGrad;
     Tensor grad;
+    /** The gradient zeroGrad() dropped, whose memory the next backward inside a recycling() scope reuses. */
+    Tensor spareGrad;
     Node node;
     boolean retainsGrad;
     /**
@@ -49,8 +51,16 @@ public final class Tensor {
         this.offset = offset;
     }
 
-    /** A new contiguous tensor of zeros. */
+    /**
+     * A new contiguous tensor of zeros for an op's result: its memory comes from the pool while a
+     * {@link #recycling()} scope is open on this thread.
+     */
     static Tensor empty(DType dtype, int[] shape) {
+        return BufferPool.zeros(dtype, shape);
+    }
+
+    /** A new contiguous tensor of zeros that is never recycled: for the public factories. */
+    static Tensor allocate(DType dtype, int[] shape) {
         int n = Shapes.numel(shape);
         int[] s = shape.clone();
         return dtype == DType.FLOAT32
@@ -60,19 +70,41 @@ public final class Tensor {
 
     /** A view over the same storage with another shape, strides and offset. */
     Tensor view(int[] newShape, int[] newStrides, int newOffset) {
-        return new Tensor(dtype, f, d, newShape, newStrides, newOffset);
+        Tensor v = new Tensor(dtype, f, d, newShape, newStrides, newOffset);
+        if (BufferPool.active()) {
+            BufferPool.viewed(v);
+        }
+        return v;
+    }
+
+    /** Throws if this tensor's memory went back to the pool; returns this. */
+    Tensor usable() {
+        if (f == null && d == null) {
+            throw new IllegalStateException("tensor " + Shapes.str(shape) + " was created inside a Tensor.recycling() scope"
+                    + " that has closed, and its memory is reused: read its values before closing the scope, or keep"
+                    + " it with Recycling.keep(t)");
+        }
+        return this;
+    }
+
+    /** Called when this tensor's memory goes back to the pool: drops the data and the graph. */
+    void recycle() {
+        f = null;
+        d = null;
+        node = null;
+        grad = null;
     }
 
     // ---------------------------------------------------------------- creation
 
     /** Zeros of the given shape, float32. */
     public static Tensor zeros(int... shape) {
-        return empty(DType.FLOAT32, shape);
+        return allocate(DType.FLOAT32, shape);
     }
 
     /** Zeros of the given shape and dtype. */
     public static Tensor zeros(DType dtype, int... shape) {
-        return empty(dtype, shape);
+        return allocate(dtype, shape);
     }
 
     /** Ones of the given shape, float32. */
@@ -92,7 +124,7 @@ public final class Tensor {
 
     /** Every element equal to {@code value}. */
     public static Tensor full(DType dtype, double value, int... shape) {
-        Tensor t = empty(dtype, shape);
+        Tensor t = allocate(dtype, shape);
         t.fill_(value);
         return t;
     }
@@ -114,7 +146,7 @@ public final class Tensor {
 
     /** 0, 1, ..., n-1. */
     public static Tensor arange(DType dtype, int n) {
-        Tensor t = empty(dtype, new int[] {n});
+        Tensor t = allocate(dtype, new int[] {n});
         for (int i = 0; i < n; i++) {
             t.setFlat(i, i);
         }
@@ -197,7 +229,7 @@ public final class Tensor {
 
     /** Uniform in [low, high), from {@code gen}: element i is low + (high - low) * u_i, u_i in row-major order. */
     public static Tensor uniform(DType dtype, Generator gen, double low, double high, int... shape) {
-        Tensor t = empty(dtype, shape);
+        Tensor t = allocate(dtype, shape);
         for (int i = 0, n = t.numel(); i < n; i++) {
             t.setFlat(i, low + (high - low) * gen.nextDouble());
         }
@@ -211,7 +243,7 @@ public final class Tensor {
 
     /** Normal with the given mean and standard deviation, from {@code gen}. */
     public static Tensor normal(DType dtype, Generator gen, double mean, double std, int... shape) {
-        Tensor t = empty(dtype, shape);
+        Tensor t = allocate(dtype, shape);
         for (int i = 0, n = t.numel(); i < n; i++) {
             t.setFlat(i, mean + std * gen.nextGaussian());
         }
@@ -220,7 +252,7 @@ public final class Tensor {
 
     /** Zeros with this tensor's shape and dtype. */
     public Tensor zerosLike() {
-        return empty(dtype, shape);
+        return allocate(dtype, shape);
     }
 
     /** Ones with this tensor's shape and dtype. */
@@ -265,11 +297,13 @@ public final class Tensor {
             throw new IllegalStateException("item: tensor of shape " + Shapes.str(shape) + " has " + numel()
                     + " elements; item() needs exactly one");
         }
+        usable();
         return dtype == DType.FLOAT32 ? f[offset] : d[offset];
     }
 
     /** The element at the given indices (checked). */
     public double get(int... index) {
+        usable();
         return dtype == DType.FLOAT32 ? f[position(index)] : d[position(index)];
     }
 
@@ -389,6 +423,9 @@ public final class Tensor {
 
     /** Clears the accumulated gradient, as PyTorch's {@code zero_grad(set_to_none=True)}. Modified: this. */
     public void zeroGrad() {
+        if (grad != null) {
+            spareGrad = grad;
+        }
         this.grad = null;
     }
 
@@ -463,6 +500,52 @@ public final class Tensor {
     /** Whether ops on this thread are being recorded for autograd now. */
     public static boolean isGradEnabled() {
         return Autograd.isEnabled();
+    }
+
+    /**
+     * Opens a scope on this thread in which tensor operations take the memory of their results from a pool that
+     * earlier scopes gave back, instead of allocating it. Closing the scope gives back the memory of every tensor
+     * the operations created inside it (views included) and makes those tensors unusable: their data is gone,
+     * and using one throws. This is for training loops, one scope per step around forward, loss and backward:
+     * the step's activations and intermediate gradients are then the same arrays every step, and the JVM has
+     * nothing to collect (see {@code Trainer}).
+     * <pre>{@code
+     * opt.zeroGrad();
+     * try (var step = Tensor.recycling()) {
+     *     Tensor loss = lossFn.forward(model.forward(x), y);
+     *     lossValue = loss.item();       // read what you need before the scope closes
+     *     loss.backward();
+     * }
+     * opt.step();                        // outside: optimizer state must outlive the step
+     * }</pre>
+     * Never recycled: tensors made by the factories ({@link #zeros}, {@link #wrap}, {@link #randn}, ...), the
+     * gradients that backward stores in {@link #grad()}, and tensors passed to {@link Recycling#keep}. Inside the
+     * scope, a leaf's gradient memory is reused from before its last {@link #zeroGrad()}: copy a gradient you
+     * want to keep across steps. Scopes nest; each belongs to the thread that opened it.
+     */
+    public static Recycling recycling() {
+        return new Recycling(BufferPool.open());
+    }
+
+    /** The scope returned by {@link #recycling()}. */
+    public static final class Recycling implements AutoCloseable {
+        private final BufferPool.Scope scope;
+
+        private Recycling(BufferPool.Scope scope) {
+            this.scope = scope;
+        }
+
+        /** Takes {@code t}'s memory out of recycling, so that {@code t} stays valid after the scope; returns t. */
+        public Tensor keep(Tensor t) {
+            BufferPool.keep(t);
+            return t;
+        }
+
+        /** Gives back the memory of the tensors created inside; they become unusable. */
+        @Override
+        public void close() {
+            BufferPool.close(scope);
+        }
     }
 
     /** The scope returned by {@link #noGrad()}; closing it restores recording. */
@@ -605,9 +688,9 @@ public final class Tensor {
     /** Flattens dimensions from {@code startDim} on into one. */
     public Tensor flatten(int startDim) { return ShapeOps.flatten(this, startDim); }
     /** This tensor laid out row-major without gaps (itself when it already is). */
-    public Tensor contiguous() { return ShapeOps.contiguous(this); }
+    public Tensor contiguous() { return ShapeOps.contiguous(usable()); }
     /** A contiguous copy that shares nothing with this tensor; recorded for autograd (identity gradient). */
-    public Tensor copy() { return ShapeOps.copy(this); }
+    public Tensor copy() { return ShapeOps.copy(usable()); }
     /** Joins tensors of equal shape except along {@code dim}. */
     public static Tensor cat(int dim, Tensor... tensors) { return ShapeOps.cat(dim, tensors); }
     /** This tensor in another dtype (itself if already so); the gradient converts back. */
@@ -653,6 +736,25 @@ public final class Tensor {
                                 int groups) {
         return ConvOps.conv2d(input, weight, bias, stride, padding, dilation, groups);
     }
+
+    /**
+     * Batch normalization of input [N, C, ...] over every dimension but 1 (PyTorch's F.batch_norm): per channel k,
+     * y = (x - mu_k) / sqrt(var_k + eps) * weight_k + bias_k. In training mu and var are the batch's (var biased),
+     * and the running statistics (when not null) move towards them: running_mean = (1 - momentum) running_mean +
+     * momentum mu, running_var likewise with the unbiased variance var m / (m - 1), m the values per channel.
+     * Otherwise the running statistics normalize. weight and bias [C] may be null (1 and 0).
+     * Modified: runningMean and runningVar, in training.
+     */
+    public static Tensor batchNorm(Tensor input, Tensor weight, Tensor bias, Tensor runningMean, Tensor runningVar,
+                                   boolean training, double momentum, double eps) {
+        return NormOps.batchNorm(input, weight, bias, runningMean, runningVar, training, momentum, eps);
+    }
+
+    /**
+     * Inverted dropout: each element is zeroed with probability p and the others scaled by 1 / (1 - p), the
+     * mask drawn from {@code gen} (one uniform number per element, row-major); the gradient goes through the mask.
+     */
+    public Tensor dropout(double p, Generator gen) { return ElementwiseOps.dropout(this, p, gen); }
 
     /** Max over kernel x kernel windows of [N, C, H, W], padding never chosen; gradient to each window's first max. */
     public Tensor maxPool2d(int kernel, int stride, int padding) { return PoolOps.maxPool2d(this, kernel, stride, padding); }

@@ -167,13 +167,18 @@ public final class Trainer {
                     continue; // taken before the checkpoint this run resumed from
                 }
                 optimizer.zeroGrad();
-                Tensor output = model.forward(batch.features());        // forward pass
-                Tensor l = loss.forward(output, batch.targets());       // loss
-                double value = l.item();
-                if (!Double.isFinite(value)) {
-                    throw new TrainingDivergedException(epoch, step, "the loss is " + value);
+                double value;
+                long stepCorrect;
+                try (var memory = Tensor.recycling()) { // the step's activations reuse the last step's memory
+                    Tensor output = model.forward(batch.features());    // forward pass
+                    Tensor l = loss.forward(output, batch.targets());   // loss
+                    value = l.item();
+                    if (!Double.isFinite(value)) {
+                        throw new TrainingDivergedException(epoch, step, "the loss is " + value);
+                    }
+                    l.backward();                                       // backward pass: fills every param's grad
+                    stepCorrect = task == Task.REGRESSION ? 0 : Accuracy.correct(task, output, batch.targets());
                 }
-                l.backward();                                           // backward pass: fills every param's grad
                 for (Map.Entry<String, Tensor> p : params.entrySet()) {
                     double norm = Norms.l2(p.getValue().grad());
                     if (!Double.isFinite(norm)) {
@@ -186,7 +191,7 @@ public final class Trainer {
                 }
                 optimizer.step();                                       // gradient-descent step
                 lossSum += value * batch.size();
-                correct += task == Task.REGRESSION ? 0 : Accuracy.correct(task, output, batch.targets());
+                correct += stepCorrect;
                 seen += batch.size();
                 stepNow = step;
                 for (Callback c : callbacks) {
@@ -259,15 +264,17 @@ public final class Trainer {
         ConfusionMatrix confusion = null;
         try (var scope = Tensor.noGrad()) {
             for (DataLoader.Batch batch : data) {
-                Tensor output = model.forward(batch.features());
-                lossSum += loss.forward(output, batch.targets()).item() * batch.size();
-                seen += batch.size();
-                if (task != Task.REGRESSION) {
-                    if (confusion == null) {
-                        int k = numClasses > 0 ? numClasses : (task == Task.CLASSIFICATION ? output.size(-1) : 2);
-                        confusion = new ConfusionMatrix(k);
+                try (var memory = Tensor.recycling()) {
+                    Tensor output = model.forward(batch.features());
+                    lossSum += loss.forward(output, batch.targets()).item() * batch.size();
+                    seen += batch.size();
+                    if (task != Task.REGRESSION) {
+                        if (confusion == null) {
+                            int k = numClasses > 0 ? numClasses : (task == Task.CLASSIFICATION ? output.size(-1) : 2);
+                            confusion = new ConfusionMatrix(k);
+                        }
+                        Accuracy.addTo(confusion, task, output, batch.targets());
                     }
-                    Accuracy.addTo(confusion, task, output, batch.targets());
                 }
             }
         } finally {

@@ -38,6 +38,15 @@ class BatchNormTest {
     }
 
     @Test
+    void functionalFormWithoutAffineParametersOrRunningStatisticsMatchesFiniteDifferences() {
+        Tensor x = input(7, 4, 3, 2);
+        GradCheck.Result r = GradCheck.check(() -> Tensor.batchNorm(x, null, null, null, null, true, 0.1, 1e-5), x);
+        assertTrue(r.passed(), r.toString());
+        Tensor y = Tensor.batchNorm(x, null, null, null, null, true, 0.1, 1e-5);
+        assertEquals(0, y.slice(1, 1, 2).mean().item(), 1e-12, "each channel has mean 0");
+    }
+
+    @Test
     void evalGradientsMatchFiniteDifferences() {
         BatchNorm2d bn = new BatchNorm2d(2);
         bn.to(DType.FLOAT64);

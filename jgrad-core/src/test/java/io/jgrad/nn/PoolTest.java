@@ -131,6 +131,24 @@ class PoolTest {
     }
 
     @Test
+    void maxPoolNaNWinsAndTheLastNaNTakesTheGradient() {
+        // PyTorch's rule (v > best || isnan(v)) in window order; the 2x2 stride-2 window has its own loop
+        for (int[] k : new int[][] {{2, 2, 0}, {3, 3, 0}}) {
+            float nan = Float.NaN;
+            Tensor input = (k[0] == 2 ? Tensor.of(new float[] {1, nan, 3, nan}, 1, 1, 2, 2)
+                    : Tensor.of(new float[] {1, nan, 0, 3, nan, 2, 4, 4, 4}, 1, 1, 3, 3)).requiresGrad(true);
+            Tensor y = new MaxPool2d(k[0], k[1], k[2]).forward(input);
+            assertTrue(Float.isNaN(y.toFloatArray()[0]));
+            y.sum().backward();
+            float[] g = input.grad().toFloatArray();
+            int lastNaN = k[0] == 2 ? 3 : 4; // [1, nan, 3, nan] or the full 3x3 window
+            for (int i = 0; i < g.length; i++) {
+                assertEquals(i == lastNaN ? 1f : 0f, g[i], "kernel " + k[0] + ", element " + i);
+            }
+        }
+    }
+
+    @Test
     void avgPoolCountsPaddingInTheDivisor() {
         Tensor y = new AvgPool2d(3, 3, 1).forward(Tensor.ones(1, 1, 3, 3));
         // the only window spans rows and columns -1..1: 4 ones and 5 padding zeros, divided by 9

@@ -1,0 +1,141 @@
+package io.jgrad.tensor;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+
+/** Tensor.recycling(): memory reuse between scopes, what is never recycled, and loud failure on misuse. */
+class RecyclingTest {
+
+    @Test
+    void aClosedScopesMemoryServesTheNextScopeZeroed() {
+        Tensor a = Tensor.of(new float[] {1, 2, 3, 4, 5, 6});
+        float[] first;
+        try (var scope = Tensor.recycling()) {
+            Tensor y = a.mul(a);
+            first = y.f;
+            assertArrayEquals(new float[] {1, 4, 9, 16, 25, 36}, y.toFloatArray());
+        }
+        try (var scope = Tensor.recycling()) {
+            Tensor z = Tensor.empty(DType.FLOAT32, new int[] {2, 3});
+            assertSame(first, z.f, "the same length is served from the free list");
+            assertArrayEquals(new float[6], z.f, "and comes back as zeros");
+            Tensor y = a.add(1.0);
+            assertArrayEquals(new float[] {2, 3, 4, 5, 6, 7}, y.toFloatArray());
+        }
+    }
+
+    @Test
+    void tensorsFromAClosedScopeThrowInsteadOfReadingReusedMemory() {
+        Tensor a = Tensor.of(new float[] {1, 2, 3});
+        Tensor y, view;
+        try (var scope = Tensor.recycling()) {
+            y = a.mul(2.0);
+            view = y.reshape(3, 1);
+        }
+        var e = assertThrows(IllegalStateException.class, () -> y.toFloatArray());
+        assertTrue(e.getMessage().contains("Tensor.recycling()"), e.getMessage());
+        assertThrows(IllegalStateException.class, () -> view.item());
+        assertThrows(IllegalStateException.class, () -> view.copy());
+    }
+
+    @Test
+    void factoriesKeptTensorsAndOutsideResultsAreNotRecycled() {
+        Tensor a = Tensor.of(new float[] {1, 2, 3});
+        Tensor made, kept, kept2;
+        try (var scope = Tensor.recycling()) {
+            made = Tensor.zeros(3).add_(a, 1.0);
+            kept = scope.keep(a.mul(3.0));
+            kept2 = kept.reshape(3, 1);
+        }
+        try (var scope = Tensor.recycling()) {
+            a.mul(5.0);
+            a.add(7.0); // would take kept's array if it had been returned
+        }
+        assertArrayEquals(new float[] {1, 2, 3}, made.toFloatArray());
+        assertArrayEquals(new float[] {3, 6, 9}, kept.toFloatArray());
+        assertArrayEquals(new float[] {3, 6, 9}, kept2.toFloatArray());
+        Tensor outside = a.mul(2.0);
+        try (var scope = Tensor.recycling()) {
+            assertFalse(BufferPool.isLent(outside));
+        }
+        assertArrayEquals(new float[] {2, 4, 6}, outside.toFloatArray());
+    }
+
+    @Test
+    void nestedScopesCloseInnermostFirst() {
+        Tensor a = Tensor.of(new float[] {1, 2});
+        try (var outer = Tensor.recycling()) {
+            Tensor o = a.mul(2.0);
+            Tensor in;
+            try (var inner = Tensor.recycling()) {
+                in = a.mul(3.0);
+            }
+            assertThrows(IllegalStateException.class, in::toFloatArray);
+            assertArrayEquals(new float[] {2, 4}, o.toFloatArray(), "the outer scope's tensors live on");
+            var inner2 = Tensor.recycling();
+            Tensor left = a.mul(4.0);
+            outer.close(); // closes the inner scope left open too
+            assertThrows(IllegalStateException.class, left::toFloatArray);
+            assertThrows(IllegalStateException.class, o::toFloatArray);
+            inner2.close(); // already closed: nothing happens
+        }
+        assertFalse(BufferPool.active());
+    }
+
+    @Test
+    void trainingStepsGiveTheSameGradientsWithAndWithoutRecycling() {
+        double[][] plain = gradientsOverSteps(false);
+        double[][] recycled = gradientsOverSteps(true);
+        for (int i = 0; i < plain.length; i++) {
+            assertArrayEquals(plain[i], recycled[i], 0, "gradient " + i + " (bitwise)");
+        }
+    }
+
+    /** Three SGD steps of a small two-layer network; returns the gradients of the last step, then the weights. */
+    private static double[][] gradientsOverSteps(boolean recycle) {
+        Generator gen = new Generator(3);
+        Tensor w1 = Tensor.randn(gen, 4, 5).requiresGrad(true), w2 = Tensor.randn(gen, 5, 2).requiresGrad(true);
+        Tensor x = Tensor.randn(gen, 6, 4), target = Tensor.of(new float[] {0, 1, 1, 0, 1, 0});
+        for (int step = 0; step < 3; step++) {
+            w1.zeroGrad();
+            w2.zeroGrad();
+            var scope = recycle ? Tensor.recycling() : null;
+            Tensor loss = x.matmul(w1).relu().matmul(w2).crossEntropy(target).mean();
+            loss.backward();
+            if (scope != null) {
+                scope.close();
+            }
+            assertNotNull(w1.grad());
+            try (var ng = Tensor.noGrad()) {
+                w1.add_(w1.grad(), -0.1);
+                w2.add_(w2.grad(), -0.1);
+            }
+        }
+        return new double[][] {w1.grad().toDoubleArray(), w2.grad().toDoubleArray(), w1.toDoubleArray(),
+                w2.toDoubleArray()};
+    }
+
+    @Test
+    void aLeafGradientReusesItsMemoryAfterZeroGradInsideAScope() {
+        Tensor w = Tensor.of(new float[] {1, 2, 3}).requiresGrad(true);
+        float[] first = null;
+        for (int step = 0; step < 3; step++) {
+            w.zeroGrad();
+            try (var scope = Tensor.recycling()) {
+                w.mul(w).sum().backward();
+            }
+            assertArrayEquals(new float[] {2, 4, 6}, w.grad().toFloatArray(), "d(sum w^2)/dw = 2w, step " + step);
+            if (first == null) {
+                first = w.grad().f;
+            } else {
+                assertSame(first, w.grad().f);
+            }
+        }
+    }
+}
