@@ -1,5 +1,6 @@
 package io.jgrad.data;
 
+import io.jgrad.tensor.DType;
 import io.jgrad.tensor.Generator;
 import io.jgrad.tensor.Tensor;
 import java.util.Iterator;
@@ -12,7 +13,9 @@ import java.util.NoSuchElementException;
  * epoch begins and restore it with {@link Generator#setState(long[])}.
  *
  * <p>Batches are new float32 tensors: features [B, ...sampleShape], targets [B, ...targetShape]. The last
- * batch holds the remaining {@code size % batchSize} samples unless {@code dropLast} is set.
+ * batch holds the remaining {@code size % batchSize} samples unless {@code dropLast} is set. A batch taken
+ * inside a {@link Tensor#recycling()} scope lives in the scope's memory (made by {@link Tensor#empty}), so that
+ * a training loop that takes each batch inside its step's scope allocates nothing for it after the first step.
  */
 public final class DataLoader implements Iterable<DataLoader.Batch> {
     private final Dataset dataset;
@@ -85,13 +88,15 @@ public final class DataLoader implements Iterable<DataLoader.Batch> {
                 int start = next * batchSize;
                 int b = Math.min(batchSize, n - start);
                 next++;
-                float[] f = new float[Math.multiplyExact(b, sampleSize)];
-                float[] t = new float[Math.multiplyExact(b, targetSize)];
+                Math.multiplyExact(b, Math.max(sampleSize, targetSize)); // refuse a batch beyond 2^31 elements
+                Tensor features = Tensor.empty(DType.FLOAT32, prepend(b, sampleShape));
+                Tensor targets = Tensor.empty(DType.FLOAT32, prepend(b, targetShape));
+                float[] f = features.floatStorage(), t = targets.floatStorage();
                 for (int i = 0; i < b; i++) {
                     dataset.copySample(order[start + i], f, i * sampleSize);
                     dataset.copyTarget(order[start + i], t, i * targetSize);
                 }
-                return new Batch(Tensor.wrap(f, prepend(b, sampleShape)), Tensor.wrap(t, prepend(b, targetShape)), b);
+                return new Batch(features, targets, b);
             }
         };
     }

@@ -52,10 +52,11 @@ public final class Tensor {
     }
 
     /**
-     * A new contiguous tensor of zeros for an op's result: its memory comes from the pool while a
-     * {@link #recycling()} scope is open on this thread.
+     * Zeros of the given shape and dtype, like {@link #zeros(DType, int...)}, except that inside a
+     * {@link #recycling()} scope the memory comes from the scope's pool and goes back to it when the scope closes
+     * (as every op result's does). For buffers that live one training step, e.g. a data loader's batches.
      */
-    static Tensor empty(DType dtype, int[] shape) {
+    public static Tensor empty(DType dtype, int... shape) {
         return BufferPool.zeros(dtype, shape);
     }
 

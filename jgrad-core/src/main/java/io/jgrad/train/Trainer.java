@@ -9,6 +9,7 @@ import io.jgrad.optim.Optimizer;
 import io.jgrad.optim.ReduceLROnPlateau;
 import io.jgrad.tensor.Tensor;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -161,15 +162,22 @@ public final class Trainer {
             }
             resume = null;
             int step = 0;
-            for (DataLoader.Batch batch : train) {
+            Iterator<DataLoader.Batch> batches = train.iterator();
+            while (batches.hasNext()) {
                 step++;
                 if (step <= skip) {
-                    continue; // taken before the checkpoint this run resumed from
+                    try (var memory = Tensor.recycling()) {
+                        batches.next(); // taken before the checkpoint this run resumed from
+                    }
+                    continue;
                 }
                 optimizer.zeroGrad();
                 double value;
                 long stepCorrect;
-                try (var memory = Tensor.recycling()) { // the step's activations reuse the last step's memory
+                int batchSize;
+                try (var memory = Tensor.recycling()) { // the step's batch and activations reuse the last step's memory
+                    DataLoader.Batch batch = batches.next();
+                    batchSize = batch.size();
                     Tensor output = model.forward(batch.features());    // forward pass
                     Tensor l = loss.forward(output, batch.targets());   // loss
                     value = l.item();
@@ -190,12 +198,12 @@ public final class Trainer {
                     GradientClipping.clipGradNorm(paramList, clipNorm);
                 }
                 optimizer.step();                                       // gradient-descent step
-                lossSum += value * batch.size();
+                lossSum += value * batchSize;
                 correct += stepCorrect;
-                seen += batch.size();
+                seen += batchSize;
                 stepNow = step;
                 for (Callback c : callbacks) {
-                    c.onBatchEnd(epoch, step, steps, value, batch.size());
+                    c.onBatchEnd(epoch, step, steps, value, batchSize);
                 }
             }
             Map<String, Double> gradNorms = new LinkedHashMap<>();
@@ -263,8 +271,9 @@ public final class Trainer {
         int seen = 0;
         ConfusionMatrix confusion = null;
         try (var scope = Tensor.noGrad()) {
-            for (DataLoader.Batch batch : data) {
+            for (Iterator<DataLoader.Batch> batches = data.iterator(); batches.hasNext(); ) {
                 try (var memory = Tensor.recycling()) {
+                    DataLoader.Batch batch = batches.next();
                     Tensor output = model.forward(batch.features());
                     lossSum += loss.forward(output, batch.targets()).item() * batch.size();
                     seen += batch.size();
