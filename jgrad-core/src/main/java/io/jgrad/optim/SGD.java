@@ -71,7 +71,7 @@ public final class SGD extends Optimizer {
         if (momentum != 0) {
             Tensor buf = state.get("momentum_buffer");
             if (buf == null) {
-                buf = g.copy();
+                buf = param.zerosLike().add_(g, 1.0); // state from a factory: never recycled by Tensor.recycling()
                 state.put("momentum_buffer", buf);
             } else if (!nesterov) {
                 FusedUpdates.momentum_(param, g, buf, momentum, dampening, lr()); // the lines below, in one pass

@@ -122,6 +122,42 @@ class RecyclingTest {
     }
 
     @Test
+    void optimizerStateCreatedInsideAScopeOutlivesIt() {
+        java.util.List<java.util.function.Function<java.util.List<Tensor>, io.jgrad.optim.Optimizer>> makers = java.util.List.of(
+                p -> new io.jgrad.optim.SGD(p, 0.1, 0.9),
+                p -> new io.jgrad.optim.SGD(p, 0.1, 0.9, 0, 0.01, true),
+                p -> new io.jgrad.optim.Adam(p, 0.01),
+                p -> new io.jgrad.optim.AdamW(p, 0.01),
+                p -> new io.jgrad.optim.RMSprop(p, 0.01, 0.99, 1e-8, 0, 0.9, true),
+                p -> new io.jgrad.optim.Adagrad(p));
+        for (int k = 0; k < makers.size(); k++) {
+            assertArrayEquals(stepsWithStepInside(makers.get(k), false), stepsWithStepInside(makers.get(k), true), 0,
+                    "optimizer " + k + ": step() inside the scope gives the same weights");
+        }
+    }
+
+    private static double[] stepsWithStepInside(
+            java.util.function.Function<java.util.List<Tensor>, io.jgrad.optim.Optimizer> maker, boolean recycle) {
+        Generator gen = new Generator(9);
+        Tensor w = Tensor.randn(gen, 3, 2).requiresGrad(true);
+        Tensor x = Tensor.randn(gen, 4, 3);
+        io.jgrad.optim.Optimizer opt = maker.apply(java.util.List.of(w));
+        for (int step = 0; step < 4; step++) {
+            opt.zeroGrad();
+            var scope = recycle ? Tensor.recycling() : null;
+            x.matmul(w).tanh().sum().backward();
+            opt.step();
+            a.mul(1.0); // takes any memory the step's scope gave back too early
+            if (scope != null) {
+                scope.close();
+            }
+        }
+        return w.toDoubleArray();
+    }
+
+    private static final Tensor a = Tensor.of(new float[] {1, 2, 3, 4, 5, 6});
+
+    @Test
     void aLeafGradientReusesItsMemoryAfterZeroGradInsideAScope() {
         Tensor w = Tensor.of(new float[] {1, 2, 3}).requiresGrad(true);
         float[] first = null;
