@@ -267,6 +267,7 @@ final class TrainCommand implements Callable<Integer> {
                 .startEpoch(cfg.epochsCompleted() + 1)
                 .targetLoss(cfg.targetLoss())
                 .earlyStopping(cfg.patience(), false)
+                .earlierEpochs(previous)
                 .callback(ProgressBar.onStandardError());
         if (cfg.progress() != null) {
             trainer.resumeFrom(cfg.progress());

@@ -35,6 +35,7 @@ public final class Trainer {
     private int firstEpoch = 1;
     private double targetLoss = Double.NEGATIVE_INFINITY;
     private int patience;
+    private List<EpochMetrics> earlier = List.of();
     private boolean patienceOnAccuracy;
     private double clipNorm;
     private LrScheduler scheduler;
@@ -122,6 +123,15 @@ public final class Trainer {
         return this;
     }
 
+    /**
+     * The metrics of the epochs trained before a resume, oldest first: early stopping counts from them, so that a
+     * resumed run stops where an uninterrupted one would have.
+     */
+    public Trainer earlierEpochs(List<EpochMetrics> metrics) {
+        this.earlier = List.copyOf(metrics);
+        return this;
+    }
+
     /** The running epoch's progress (for callbacks that save mid-epoch checkpoints). */
     public EpochProgress progress() {
         return new EpochProgress(epochNow, stepNow, lossSum, correct, seen, gradNormSums);
@@ -138,6 +148,17 @@ public final class Trainer {
         }
         double best = Double.NaN;
         int badEpochs = 0;
+        for (EpochMetrics m : earlier) { // the same bookkeeping as after each epoch below
+            if (patience > 0 && m.hasValidation()) {
+                double score = patienceOnAccuracy ? -m.valAccuracy() : m.valLoss();
+                if (Double.isNaN(best) || score < best) {
+                    best = score;
+                    badEpochs = 0;
+                } else {
+                    badEpochs++;
+                }
+            }
+        }
         history.stopReason("completed " + epochs + " epochs");
         for (int epoch = firstEpoch; epoch <= epochs; epoch++) {
             long start = System.nanoTime();

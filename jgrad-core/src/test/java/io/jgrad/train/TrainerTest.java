@@ -1,0 +1,47 @@
+package io.jgrad.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.jgrad.data.DataLoader;
+import io.jgrad.data.TensorDataset;
+import io.jgrad.nn.CrossEntropyLoss;
+import io.jgrad.nn.Linear;
+import io.jgrad.optim.SGD;
+import io.jgrad.tensor.Generator;
+import io.jgrad.tensor.Tensor;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** Trainer behaviour that the CLI tests do not reach directly. */
+class TrainerTest {
+
+    /** With lr 0 the validation loss never changes, so only the earlier epochs decide when patience runs out. */
+    private static History fitAfter(List<EpochMetrics> earlier) {
+        Generator gen = new Generator(1);
+        Linear model = new Linear(3, 2, true, gen);
+        Tensor x = Tensor.randn(gen, 8, 3);
+        Tensor y = Tensor.of(new float[] {0, 1, 0, 1, 1, 0, 0, 1});
+        DataLoader data = new DataLoader(new TensorDataset(x, y, 2), 4, false, false, null);
+        Trainer trainer = new Trainer(model, new CrossEntropyLoss(), new SGD(model.parameters(), 0.0), Task.CLASSIFICATION)
+                .epochs(5).startEpoch(earlier.size() + 1).earlyStopping(2, false).earlierEpochs(earlier);
+        return trainer.fit(data, data);
+    }
+
+    private static EpochMetrics epoch(int n, double valLoss) {
+        return new EpochMetrics(n, 1, 0.5, valLoss, 0.5, 0.1, 1, Map.of(), Map.of());
+    }
+
+    @Test
+    void earlyStoppingCountsTheEpochsBeforeAResume() {
+        History fresh = fitAfter(List.of());
+        assertEquals(3, fresh.epochs().size(), "best at epoch 1, then 2 epochs without improvement: " + fresh.stopReason());
+        double constant = fresh.epochs().get(0).valLoss();
+        // epoch 1 was better than anything to come and epoch 2 did not improve: one more bad epoch stops the run
+        History resumed = fitAfter(List.of(epoch(1, constant - 0.5), epoch(2, constant + 1)));
+        assertEquals(1, resumed.epochs().size(), resumed.stopReason());
+        assertEquals(3, resumed.epochs().get(0).epoch());
+        assertTrue(resumed.stopReason().contains("did not improve for 2 epochs"), resumed.stopReason());
+    }
+}
