@@ -102,8 +102,26 @@ final class BufferPool {
         s.lent.clear();
     }
 
+    /**
+     * Test switch: recycled memory handed out by {@link #forOverwrite} is filled with NaN instead of being left as
+     * it was, so that an op that does not write every element of such a result shows up in a comparison.
+     */
+    static boolean poison;
+
     /** A new contiguous tensor of zeros, its memory from the pool when a scope is open on this thread. */
     static Tensor zeros(DType dtype, int[] shape) {
+        return take(dtype, shape, true);
+    }
+
+    /**
+     * A new contiguous tensor whose every element the caller overwrites before anything reads it: recycled
+     * memory is handed out as it is, without the pass that zeroes it (outside a scope: zeros).
+     */
+    static Tensor forOverwrite(DType dtype, int[] shape) {
+        return take(dtype, shape, false);
+    }
+
+    private static Tensor take(DType dtype, int[] shape, boolean zero) {
         Scope s = CURRENT.get();
         int n = Shapes.numel(shape);
         int[] sh = shape.clone();
@@ -118,8 +136,8 @@ final class BufferPool {
             float[] a = q == null ? null : q.poll();
             if (a == null) {
                 a = new float[n];
-            } else {
-                Arrays.fill(a, 0f);
+            } else if (zero || poison) {
+                Arrays.fill(a, zero ? 0f : Float.NaN);
             }
             s.lent.put(a, Boolean.FALSE);
             t = new Tensor(dtype, a, null, sh, st, 0);
@@ -128,8 +146,8 @@ final class BufferPool {
             double[] a = q == null ? null : q.poll();
             if (a == null) {
                 a = new double[n];
-            } else {
-                Arrays.fill(a, 0.0);
+            } else if (zero || poison) {
+                Arrays.fill(a, zero ? 0.0 : Double.NaN);
             }
             s.lent.put(a, Boolean.FALSE);
             t = new Tensor(dtype, null, a, sh, st, 0);

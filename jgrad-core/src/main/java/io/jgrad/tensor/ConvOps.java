@@ -40,10 +40,11 @@ final class ConvOps {
             wc = w.to(t).contiguous();
             bc = b == null ? null : b.to(t).contiguous();
         }
-        Tensor y = Tensor.empty(t, new int[] {g.n, g.o, g.ho, g.wo});
+        Tensor y = Tensor.forOverwrite(t, new int[] {g.n, g.o, g.ho, g.wo});
         int chunk = g.chunk(), ld = chunk * g.plane();
-        Tensor cols = Tensor.empty(t, new int[] {g.c * g.kH * g.kW, ld});
-        Tensor tmp = Tensor.empty(t, new int[] {g.o, ld});
+        // columns and products are written (im2col, GEMM with beta 0, copies) before they are read
+        Tensor cols = Tensor.forOverwrite(t, new int[] {g.c * g.kH * g.kW, ld});
+        Tensor tmp = Tensor.forOverwrite(t, new int[] {g.o, ld});
         for (int n0 = 0; n0 < g.n; n0 += chunk) {
             int count = Math.min(chunk, g.n - n0);
             unfold(g, xc, n0, count, cols, ld);
@@ -82,8 +83,9 @@ final class ConvOps {
         Tensor gw = needW ? Tensor.empty(t, wc.shape) : null;
         Tensor gb = needB ? Tensor.empty(t, new int[] {g.o}) : null;
         int chunk = g.chunk(), ld = chunk * g.plane();
-        Tensor cols = Tensor.empty(t, new int[] {g.c * g.kH * g.kW, ld});
-        Tensor tmp = Tensor.empty(t, new int[] {g.o, ld});
+        // columns and products are written (im2col, GEMM with beta 0, copies) before they are read
+        Tensor cols = Tensor.forOverwrite(t, new int[] {g.c * g.kH * g.kW, ld});
+        Tensor tmp = Tensor.forOverwrite(t, new int[] {g.o, ld});
         for (int n0 = 0; n0 < g.n; n0 += chunk) {
             int count = Math.min(chunk, g.n - n0), m = count * g.plane();
             // dY of the chunk laid out as the forward's tmp: [O, count*Ho*Wo]

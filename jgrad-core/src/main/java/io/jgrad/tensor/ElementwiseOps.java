@@ -10,7 +10,7 @@ final class ElementwiseOps {
 
     static Tensor map(UnaryOp op, double p, double q, Tensor x) {
         Tensor xc = x.contiguous();
-        Tensor out = Tensor.empty(x.dtype, x.shape);
+        Tensor out = Tensor.forOverwrite(x.dtype, x.shape);
         Backends.current().unary(op, p, q, xc, out);
         return out;
     }
@@ -20,7 +20,7 @@ final class ElementwiseOps {
         if (!(p >= 0 && p < 1)) {
             throw new IllegalArgumentException("dropout: probability p must be in [0, 1), got " + p);
         }
-        Tensor mask = Tensor.empty(x.dtype, x.shape);
+        Tensor mask = Tensor.forOverwrite(x.dtype, x.shape);
         double keep = 1 / (1 - p);
         int n = mask.numel();
         if (x.dtype == DType.FLOAT32) {
@@ -94,7 +94,7 @@ final class ElementwiseOps {
     static Tensor relu(Tensor x) {
         Tensor y = map(UnaryOp.RELU, 0, 0, x);
         return Autograd.record("relu", y, g -> {
-            Tensor gx = Tensor.empty(x.dtype, x.shape);
+            Tensor gx = Tensor.forOverwrite(x.dtype, x.shape);
             Backends.current().binary(BinaryOp.RELU_GRAD, g, x, gx);
             return new Tensor[] {gx};
         }, x);
@@ -159,7 +159,7 @@ final class ElementwiseOps {
     /** The broadcast forward of a binary op; both operands must already have the same dtype. */
     private static Tensor compute(BinaryOp op, Tensor a, Tensor b) {
         int[] shape = Shapes.broadcast(op.name().toLowerCase(java.util.Locale.ROOT), a.shape, b.shape);
-        Tensor out = Tensor.empty(a.dtype, shape);
+        Tensor out = Tensor.forOverwrite(a.dtype, shape);
         Backends.current().binary(op, a, b, out);
         return out;
     }

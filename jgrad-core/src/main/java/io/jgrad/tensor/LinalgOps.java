@@ -34,7 +34,7 @@ final class LinalgOps {
         }
         Tensor x = a, w = b;
         if (ra == 2 && rb == 2) {
-            Tensor y = Tensor.empty(a.dtype, new int[] {m, n});
+            Tensor y = Tensor.forOverwrite(a.dtype, new int[] {m, n});
             Backends.current().gemm(1.0, a, b, 0.0, y);
             return Autograd.record("matmul", y, g -> new Tensor[] {
                     x.requiresGrad ? g.matmul(w.t()) : null,
@@ -88,7 +88,7 @@ final class LinalgOps {
         int in = wt.shape[1], out = wt.shape[0];
         Tensor x2 = xt.shape.length == 2 ? xt : xt.reshape(-1, in);
         int rows = x2.shape[0];
-        Tensor y = Tensor.empty(t, new int[] {rows, out});
+        Tensor y = Tensor.forOverwrite(t, new int[] {rows, out}); // the bias rows, or the GEMM with beta 0
         Tensor bc = bt == null ? null : bt.contiguous();
         for (int r = 0; bc != null && r < rows; r++) {
             if (t == DType.FLOAT32) {
@@ -103,11 +103,11 @@ final class LinalgOps {
             Backend be = Backends.current();
             Tensor gx = null, gw = null, gb = null;
             if (x2.requiresGrad) {
-                gx = Tensor.empty(t, x2.shape);
+                gx = Tensor.forOverwrite(t, x2.shape);
                 be.gemm(1.0, g, wt, 0.0, gx);
             }
             if (wt.requiresGrad) {
-                gw = Tensor.empty(t, wt.shape);
+                gw = Tensor.forOverwrite(t, wt.shape);
                 be.gemm(1.0, transposed(g), x2, 0.0, gw);
                 gw.exclusive = true;
             }

@@ -65,7 +65,7 @@ final class NormOps {
             istd[k] = 1 / Math.sqrt(var[k] + eps);
             scale[k] = istd[k] * w[k];
         }
-        Tensor y = Tensor.empty(t, x.shape);
+        Tensor y = Tensor.forOverwrite(t, x.shape);
         if (t == DType.FLOAT32) {
             FloatConvKernels.channelAffine(xc.f, xc.offset, n, c, s, mean, scale, b, y.f);
         } else {
@@ -88,7 +88,7 @@ final class NormOps {
                         e[k] = -scale[k] * sumG[k] / m;
                     }
                 }
-                gx = Tensor.empty(t, x.shape);
+                gx = Tensor.forOverwrite(t, x.shape);
                 if (t == DType.FLOAT32) {
                     FloatConvKernels.channelGradInput(gc.f, gc.offset, xc.f, xc.offset, n, c, s, mean, a, bx, e, gx.f);
                 } else {

@@ -13,7 +13,7 @@ final class PoolOps {
         int[] out = windowShape("maxPool2d", x, kernel, stride, padding);
         Tensor xc = contiguous(x);
         int planes = out[0] * out[1], h = x.shape[2], w = x.shape[3], ho = out[2], wo = out[3];
-        Tensor y = Tensor.empty(x.dtype, out);
+        Tensor y = Tensor.forOverwrite(x.dtype, out);
         int[] arg = BufferPool.ints(y.numel()); // every entry written by the forward
         if (x.dtype == DType.FLOAT32) {
             FloatConvKernels.maxPool(xc.f, xc.offset, planes, h, w, kernel, kernel, stride, stride, padding, padding, ho, wo,

@@ -167,7 +167,7 @@ final class ShapeOps {
     }
 
     static Tensor copy(Tensor x) {
-        Tensor y = Tensor.empty(x.dtype, x.shape);
+        Tensor y = Tensor.forOverwrite(x.dtype, x.shape);
         Backends.current().copy(x, y);
         return Autograd.record("copy", y, g -> new Tensor[] {g}, x);
     }

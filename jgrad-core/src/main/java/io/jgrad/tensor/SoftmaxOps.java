@@ -75,11 +75,11 @@ final class SoftmaxOps {
         try (var scope = Tensor.noGrad()) {
             xc = x.contiguous();
         }
-        Tensor logp = Tensor.empty(x.dtype, x.shape);
-        Tensor loss = Tensor.empty(x.dtype, new int[] {rows});
+        Tensor logp = Tensor.forOverwrite(x.dtype, x.shape);
+        Tensor loss = Tensor.forOverwrite(x.dtype, new int[] {rows});
         Backends.current().crossEntropy(xc, classes, logp, loss);
         return Autograd.record("cross_entropy", loss, g -> {
-            Tensor gx = Tensor.empty(x.dtype, x.shape);
+            Tensor gx = Tensor.forOverwrite(x.dtype, x.shape);
             Backends.current().crossEntropyBackward(logp, classes, g, gx);
             return new Tensor[] {gx};
         }, x);
