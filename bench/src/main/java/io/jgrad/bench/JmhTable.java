@@ -83,7 +83,7 @@ public final class JmhTable {
             for (BenchmarkResult br : r.getBenchmarkResults()) {
                 for (IterationResult ir : br.getIterationResults()) {
                     ops.add(ir.getPrimaryResult().getScore());
-                    Result f = ir.getSecondaryResults().get("flop"), b = ir.getSecondaryResults().get("bytes");
+                    Result<?> f = ir.getSecondaryResults().get("flop"), b = ir.getSecondaryResults().get("bytes");
                     if (f != null) {
                         flop.add(f.getScore());
                     }
@@ -92,7 +92,7 @@ public final class JmhTable {
                     }
                 }
             }
-            Result alloc = r.getSecondaryResults().get("gc.alloc.rate.norm");
+            Result<?> alloc = r.getSecondaryResults().get("gc.alloc.rate.norm");
             // throughput is summed over JMH's threads; time per operation is per thread
             double us = 1e6 * bp.getThreads() / median(ops);
             return new Row(name, params.toString(), threads, us, median(flop) / 1e9, max(flop) / 1e9,
