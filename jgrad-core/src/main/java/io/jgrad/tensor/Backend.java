@@ -22,7 +22,10 @@ interface Backend {
     /** out = op(x; p, q) element-wise over contiguous x and out of equal size (out may be x). Modified: out. */
     void unary(UnaryOp op, double p, double q, Tensor x, Tensor out);
 
-    /** out = op(a, b) with a and b read through their strides, broadcast to out's shape. Modified: out. */
+    /**
+     * out = op(a, b) with a and b read through their strides, broadcast to out's shape; out is contiguous but may
+     * start inside its array (an in-place op on a view, e.g. div_). Modified: out.
+     */
     void binary(BinaryOp op, Tensor a, Tensor b, Tensor out);
 
     /** Copies a strided tensor into contiguous dst of the same shape. Modified: dst. */

@@ -195,9 +195,9 @@ final class CpuBackend implements Backend {
             bs = new int[] {1};
         }
         if (out.dtype == DType.FLOAT32) {
-            FloatKernels.binary(op, shape, a.f, a.offset, as, b.f, b.offset, bs, out.f);
+            FloatKernels.binary(op, shape, a.f, a.offset, as, b.f, b.offset, bs, out.f, out.offset);
         } else {
-            DoubleKernels.binary(op, shape, a.d, a.offset, as, b.d, b.offset, bs, out.d);
+            DoubleKernels.binary(op, shape, a.d, a.offset, as, b.d, b.offset, bs, out.d, out.offset);
         }
     }
 

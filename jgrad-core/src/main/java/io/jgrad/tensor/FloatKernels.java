@@ -165,13 +165,14 @@ final class FloatKernels {
     }
 
     /**
-     * out = op(a, b) with broadcasting: out has shape {@code shape} (contiguous), a and b are read through
-     * the given offsets and strides (0 in broadcast dimensions). Modified: out.
+     * out = op(a, b) with broadcasting: out has shape {@code shape} (contiguous from oOff), a and b are read
+     * through the given offsets and strides (0 in broadcast dimensions). Modified: out.
      */
-    static void binary(BinaryOp op, int[] shape, float[] a, int aOff, int[] as, float[] b, int bOff, int[] bs, float[] out) {
+    static void binary(BinaryOp op, int[] shape, float[] a, int aOff, int[] as, float[] b, int bOff, int[] bs, float[] out,
+                       int oOff) {
         int rank = shape.length;
         if (rank == 0) {
-            binaryRow(op, a, aOff, 0, b, bOff, 0, out, 0, 1);
+            binaryRow(op, a, aOff, 0, b, bOff, 0, out, oOff, 1);
             return;
         }
         int inner = shape[rank - 1];
@@ -182,7 +183,7 @@ final class FloatKernels {
         int ia = as[rank - 1], ib = bs[rank - 1];
         int[] idx = new int[rank];
         int pa = aOff, pb = bOff;
-        for (int po = 0; po < total; po += inner) {
+        for (int po = oOff; po < oOff + total; po += inner) {
             binaryRow(op, a, pa, ia, b, pb, ib, out, po, inner);
             for (int d = rank - 2; d >= 0; d--) {
                 pa += as[d];

@@ -12,7 +12,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * awkward shapes, transposed views, alpha and beta; plus the fallback and determinism promises.
  */
 class BlasTest {
-    private static final int[][] SHAPES = {{1, 1, 1}, {7, 13, 5}, {33, 17, 65}, {5, 1, 9}, {1, 40, 3}, {70, 130, 45}};
+    private static final int[][] SHAPES = {{1, 1, 1}, {7, 13, 5}, {33, 17, 65}, {5, 1, 9}, {1, 40, 3}, {16, 15, 17},
+            {70, 130, 45}};
 
     private static OpenBlas blasOrSkip() {
         OpenBlas blas = OpenBlas.get();
@@ -46,11 +47,12 @@ class BlasTest {
         Generator g = new Generator(11);
         double tol = dtype == DType.FLOAT32 ? 1e-4 : 1e-12;
         for (int[] s : SHAPES) {
-            for (int variant = 0; variant < 4; variant++) {
+            // every combination of transposed operands, each with beta = 0 (C overwritten) and beta != 0 (C updated)
+            for (int variant = 0; variant < 8; variant++) {
                 boolean ta = (variant & 1) != 0, tb = (variant & 2) != 0;
                 Tensor a = matrix(g, dtype, s[0], s[1], ta), b = matrix(g, dtype, s[1], s[2], tb);
                 Tensor c = Tensor.randn(g, s[0], s[2]).to(dtype);
-                double alpha = variant == 3 ? -0.75 : 1.0, beta = variant == 0 ? 0.0 : 0.5;
+                double alpha = variant < 4 ? 1.0 : -0.75, beta = variant < 4 ? 0.0 : 0.5;
                 double[] expected = reference(alpha, a, b, beta, c);
                 backend.gemm(alpha, a, b, beta, c);
                 double[] got = c.toDoubleArray();
@@ -61,6 +63,59 @@ class BlasTest {
                 }
             }
         }
+    }
+
+    /**
+     * GEMM on views inside larger arrays: operands with an offset and a leading dimension larger than their rows
+     * (row-major and transposed), and C a block of rows of a larger matrix, which must be the only part written.
+     */
+    private static void checkViews(CpuBackend backend, DType dtype) {
+        Generator g = new Generator(12);
+        double tol = dtype == DType.FLOAT32 ? 1e-4 : 1e-12;
+        int m = 7, k = 13, n = 5;
+        for (int variant = 0; variant < 8; variant++) {
+            boolean ta = (variant & 1) != 0, tb = (variant & 2) != 0;
+            double alpha = variant < 4 ? 1.0 : 1.5, beta = variant < 4 ? 0.0 : -0.5;
+            // a: [m, k] at row 2, column 3 of a [m + 4, k + 6] array (or the transpose of such a block)
+            Tensor a = ta ? Tensor.randn(g, k + 4, m + 6).to(dtype).slice(0, 2, 2 + k).slice(1, 3, 3 + m).t()
+                    : Tensor.randn(g, m + 4, k + 6).to(dtype).slice(0, 2, 2 + m).slice(1, 3, 3 + k);
+            Tensor b = tb ? Tensor.randn(g, n + 3, k + 5).to(dtype).slice(0, 1, 1 + n).slice(1, 4, 4 + k).t()
+                    : Tensor.randn(g, k + 3, n + 5).to(dtype).slice(0, 1, 1 + k).slice(1, 4, 4 + n);
+            Tensor whole = Tensor.randn(g, m + 3, n).to(dtype);
+            double[] before = whole.toDoubleArray();
+            Tensor c = whole.slice(0, 2, 2 + m); // contiguous rows, offset 2 * n
+            double[] expected = reference(alpha, a, b, beta, c);
+            backend.gemm(alpha, a, b, beta, c);
+            double[] after = whole.toDoubleArray();
+            String what = backend.name() + " " + dtype + " views transA=" + ta + " transB=" + tb + " beta=" + beta;
+            for (int i = 0; i < after.length; i++) {
+                int row = i / n;
+                if (row < 2 || row >= 2 + m) {
+                    assertEquals(before[i], after[i], 0.0, what + ": element " + i + " outside C was written");
+                } else {
+                    double e = expected[i - 2 * n];
+                    assertEquals(e, after[i], tol * (1 + Math.abs(e) + Math.sqrt(k)), what + " element " + (i - 2 * n));
+                }
+            }
+        }
+    }
+
+    @Test
+    void javaKernelsOnViewsInsideLargerArrays() {
+        CpuBackend java = new CpuBackend(2, null);
+        checkViews(java, DType.FLOAT32);
+        checkViews(java, DType.FLOAT64);
+        java.shutdown();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"system", "bundled"})
+    void openBlasOnViewsInsideLargerArrays(String mode) {
+        OpenBlas lib = OpenBlas.load(mode);
+        Assumptions.assumeTrue(lib != null, "no " + mode + " OpenBLAS here");
+        CpuBackend blas = new CpuBackend(2, lib);
+        checkViews(blas, DType.FLOAT32);
+        checkViews(blas, DType.FLOAT64);
     }
 
     @Test

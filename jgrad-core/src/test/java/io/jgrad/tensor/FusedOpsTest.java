@@ -135,6 +135,98 @@ class FusedOpsTest {
         assertTrue(e.getMessage().contains("momentum_") && e.getMessage().contains("[4]"), e.getMessage());
     }
 
+    /** n elements of randn(seed) at offset off of an array of n + off + 2 whose other elements are -99. */
+    private static Tensor offsetView(DType dt, long seed, int n, int off, boolean positive) {
+        Tensor base = Tensor.full(dt, -99, n + off + 2);
+        Tensor view = base.slice(0, off, off + n);
+        Tensor values = positive ? randn(seed, n).abs().add(0.1) : randn(seed, n);
+        try (var s = Tensor.noGrad()) {
+            view.copy_(values.to(dt));
+        }
+        return view;
+    }
+
+    /** A copy of the whole array behind a view, including the elements outside it. */
+    private static double[] wholeArray(Tensor view) {
+        if (view.dtype() == DType.FLOAT64) {
+            return view.d.clone();
+        }
+        double[] all = new double[view.f.length];
+        for (int i = 0; i < all.length; i++) {
+            all[i] = view.f[i];
+        }
+        return all;
+    }
+
+    /**
+     * The fused updates on parameter, gradient and state tensors that are views at different offsets inside larger
+     * arrays (the kernels' general path; whole arrays take a separate same-index loop), on lengths around the vector
+     * widths: bitwise the same as the fused update of offset-0 copies and as the unfused in-place ops on the
+     * views, and nothing outside the views written.
+     */
+    @Test
+    void fusedUpdatesOnOffsetViews() {
+        for (DType dt : DType.values()) {
+            for (int n : new int[] {1, 15, 16, 17, 33}) {
+                Tensor p = offsetView(dt, n, n, 1, false), g = offsetView(dt, n + 1, n, 2, false);
+                Tensor m = offsetView(dt, n + 2, n, 3, false), v = offsetView(dt, n + 3, n, 5, true);
+                Tensor pc = p.copy(), mc = m.copy(), vc = v.copy();
+                Tensor pu = offsetView(dt, n, n, 4, false), mu = offsetView(dt, n + 2, n, 1, false);
+                Tensor vu = offsetView(dt, n + 3, n, 2, true);
+                double[] pAll = wholeArray(p), mAll = wholeArray(m), vAll = wholeArray(v), gAll = wholeArray(g);
+                double b1 = 0.9, b2 = 0.999, lr = 1e-3, eps = 1e-8, step = 2;
+                double stepSize = lr / (1 - Math.pow(b1, step)), bc2 = Math.sqrt(1 - Math.pow(b2, step));
+                try (var s = Tensor.noGrad()) {
+                    FusedUpdates.adam_(p, g, m, v, b1, b2, stepSize, bc2, eps);
+                    FusedUpdates.adam_(pc, g.copy(), mc, vc, b1, b2, stepSize, bc2, eps);
+                    mu.mul_(b1).add_(g, 1 - b1);
+                    vu.mul_(b2).addcmul_(g, g, 1 - b2);
+                    pu.addcdiv_(mu, vu.sqrt().div_(bc2).add_(eps), -stepSize);
+                }
+                String what = "adam " + dt + " n=" + n;
+                assertArrayEquals(pc.toDoubleArray(), p.toDoubleArray(), 0.0, what + ": param, views against copies");
+                assertArrayEquals(mc.toDoubleArray(), m.toDoubleArray(), 0.0, what + ": m");
+                assertArrayEquals(vc.toDoubleArray(), v.toDoubleArray(), 0.0, what + ": v");
+                assertArrayEquals(pu.toDoubleArray(), p.toDoubleArray(), 0.0, what + ": param, fused against unfused");
+                assertArrayEquals(mu.toDoubleArray(), m.toDoubleArray(), 0.0, what + ": m, fused against unfused");
+                assertArrayEquals(vu.toDoubleArray(), v.toDoubleArray(), 0.0, what + ": v, fused against unfused");
+                assertOutsideUnchanged(pAll, p, what + ": param");
+                assertOutsideUnchanged(mAll, m, what + ": m");
+                assertOutsideUnchanged(vAll, v, what + ": v");
+                assertArrayEquals(gAll, wholeArray(g), 0.0, what + ": the gradient must not change");
+
+                Tensor q = offsetView(dt, n + 4, n, 3, false), buf = offsetView(dt, n + 5, n, 1, false);
+                Tensor qc = q.copy(), bufc = buf.copy();
+                Tensor qu = offsetView(dt, n + 4, n, 2, false), bufu = offsetView(dt, n + 5, n, 6, false);
+                double[] qAll = wholeArray(q), bufAll = wholeArray(buf);
+                try (var s = Tensor.noGrad()) {
+                    FusedUpdates.momentum_(q, g, buf, 0.9, 0.1, 0.05);
+                    FusedUpdates.momentum_(qc, g.copy(), bufc, 0.9, 0.1, 0.05);
+                    bufu.mul_(0.9).add_(g, 1 - 0.1);
+                    qu.add_(bufu, -0.05);
+                }
+                what = "momentum " + dt + " n=" + n;
+                assertArrayEquals(qc.toDoubleArray(), q.toDoubleArray(), 0.0, what + ": param, views against copies");
+                assertArrayEquals(bufc.toDoubleArray(), buf.toDoubleArray(), 0.0, what + ": buffer");
+                assertArrayEquals(qu.toDoubleArray(), q.toDoubleArray(), 0.0, what + ": param, fused against unfused");
+                assertArrayEquals(bufu.toDoubleArray(), buf.toDoubleArray(), 0.0, what + ": buffer, fused against unfused");
+                assertOutsideUnchanged(qAll, q, what + ": param");
+                assertOutsideUnchanged(bufAll, buf, what + ": buffer");
+            }
+        }
+    }
+
+    /** The elements of the array behind view that lie outside it equal those in before (the array before the update). */
+    private static void assertOutsideUnchanged(double[] before, Tensor view, String what) {
+        double[] after = wholeArray(view);
+        for (int i = 0; i < after.length; i++) {
+            if (i < view.offset || i >= view.offset + view.numel()) {
+                assertEquals(before[i], after[i], 0.0, what + ": array element " + i + ", outside the view at offset "
+                        + view.offset + ", was written");
+            }
+        }
+    }
+
     /** A gradient kept without a copy must never be shared between two tensors, nor with a retained gradient. */
     @Test
     void keptGradientsAreNeverShared() {
