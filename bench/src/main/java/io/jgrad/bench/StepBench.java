@@ -57,6 +57,9 @@ public class StepBench {
     @Param({"1", "2"})
     public int threads;
 
+    @Param({"recycled", "plain"})
+    public String memory;
+
     private Module net;
     private Optimizer optimizer;
     private final CrossEntropyLoss lossFn = new CrossEntropyLoss();
@@ -106,16 +109,23 @@ public class StepBench {
         }
     }
 
-    /** One training step; returns the loss. */
+    /**
+     * One training step; returns the loss. With {@code memory=recycled} the forward, loss and backward run in a
+     * {@code Tensor.recycling()} scope, as {@code Trainer} runs them; {@code plain} is the loop without it.
+     */
     @Benchmark
     public double step(Flops f) {
         int i = next;
         next = (next + 1) % BATCHES;
-        Tensor loss = lossFn.forward(net.forward(inputs[i]), targets[i]);
         optimizer.zeroGrad();
-        loss.backward();
+        double value;
+        try (var scope = memory.equals("recycled") ? Tensor.recycling() : null) {
+            Tensor loss = lossFn.forward(net.forward(inputs[i]), targets[i]);
+            loss.backward();
+            value = loss.item();
+        }
         optimizer.step();
         f.flop += flop;
-        return loss.item();
+        return value;
     }
 }
