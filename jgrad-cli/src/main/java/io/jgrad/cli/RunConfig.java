@@ -23,7 +23,7 @@ record RunConfig(NetworkSpec model, String task, int numClasses, String loss, St
                  String targetColumn,
                  double normMean, double normStd, String optimizer, double lr, double momentum, double weightDecay,
                  int batchSize, int epochs, long seed, boolean shuffle, double targetLoss, int patience, String schedule,
-                 int checkpointEvery, int epochsCompleted, EpochProgress progress, long[] shuffleState,
+                 String augment, int checkpointEvery, int epochsCompleted, EpochProgress progress, long[] shuffleState,
                  long[] modelState) {
 
     static final String FILE = "config.json";
@@ -39,13 +39,13 @@ record RunConfig(NetworkSpec model, String task, int numClasses, String loss, St
      */
     RunConfig withProgress(int completed, EpochProgress inEpoch, long[] state, long[] modelGenerator) {
         return new RunConfig(model, task, numClasses, loss, data, valData, valSplit, targetColumn, normMean, normStd, optimizer, lr, momentum,
-                weightDecay, batchSize, epochs, seed, shuffle, targetLoss, patience, schedule, checkpointEvery, completed,
+                weightDecay, batchSize, epochs, seed, shuffle, targetLoss, patience, schedule, augment, checkpointEvery, completed,
                 inEpoch, state, modelGenerator);
     }
 
     RunConfig withEpochs(int total) {
         return new RunConfig(model, task, numClasses, loss, data, valData, valSplit, targetColumn, normMean, normStd, optimizer, lr, momentum,
-                weightDecay, batchSize, total, seed, shuffle, targetLoss, patience, schedule, checkpointEvery, epochsCompleted,
+                weightDecay, batchSize, total, seed, shuffle, targetLoss, patience, schedule, augment, checkpointEvery, epochsCompleted,
                 progress, shuffleState, modelState);
     }
 
@@ -79,6 +79,7 @@ record RunConfig(NetworkSpec model, String task, int numClasses, String loss, St
         t.put("target_loss", Double.isFinite(targetLoss) ? targetLoss : null);
         t.put("patience", (long) patience);
         t.put("schedule", schedule);
+        t.put("augment", augment);
         t.put("checkpoint_every", (long) checkpointEvery);
         m.put("training", t);
         Map<String, Object> s = new LinkedHashMap<>();
@@ -178,6 +179,7 @@ record RunConfig(NetworkSpec model, String task, int numClasses, String loss, St
                 tl instanceof Number tln ? tln.doubleValue() : Double.NEGATIVE_INFINITY,
                 patience instanceof Number pn ? pn.intValue() : 0,
                 t.get("schedule") instanceof String sch ? sch : "none",
+                t.get("augment") instanceof String aug ? aug : "none",
                 t.get("checkpoint_every") instanceof Number ce ? ce.intValue() : 0, done, progress, state, modelState);
     }
 

@@ -1,5 +1,6 @@
 package io.jgrad.cli;
 
+import io.jgrad.data.Augmentation;
 import io.jgrad.data.DataLoader;
 import io.jgrad.io.Safetensors;
 import io.jgrad.nn.Sequential;
@@ -129,6 +130,9 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--patience", paramLabel = "EPOCHS", description = "Stop when the validation loss has not improved for this many epochs (default: off).")
     Integer patience;
 
+    @Option(names = "--augment", paramLabel = "SPEC", description = "Random changes to training images each epoch: none, flip (left-right, probability 1/2), shift:N (up to N pixels each way, zero border), or both as flip,shift:N (default: none). Needs an image model (--model cnn or a file with convolutions).")
+    String augment;
+
     @Option(names = "--schedule", paramLabel = "SPEC", description = "Learning-rate schedule: none, step:N[:gamma], exponential:gamma, cosine[:min_lr], plateau[:patience] (default: none).")
     String schedule;
 
@@ -217,6 +221,11 @@ final class TrainCommand implements Callable<Integer> {
             // names are checked before the data is read, so a typo fails at once with one line
             Optimizers.known(optimizer == null ? "adam" : optimizer.toLowerCase(java.util.Locale.ROOT));
             Schedules.check(schedule == null ? "none" : schedule, epochs == null ? 10 : Flags.positive("--epochs", epochs));
+            Augmentation parsedAugment = Flags.augmentation(augment == null ? "none" : augment);
+            if (!parsedAugment.isIdentity() && !choice.images()) {
+                throw new UserError("--augment " + augment + " changes images, but --model " + choice.name()
+                        + " takes flat feature vectors; use --model cnn or a model file with convolutions");
+            }
             ds = DataSource.load(dataPath, valData, valSplit, targetColumn, !Losses.task(lossName).equals("regression"), normalize, s,
                     choice.images());
             Objective obj = Objective.of(lossName, ds.numClasses());
@@ -229,7 +238,7 @@ final class TrainCommand implements Callable<Integer> {
                     weightDecay == null ? Optimizers.defaultWeightDecay(opt) : Flags.nonNegative("--weight-decay", weightDecay),
                     batchSize == null ? 64 : Flags.positive("--batch-size", batchSize), epochs == null ? 10 : Flags.positive("--epochs", epochs),
                     s, !noShuffle, targetLoss == null ? Double.NEGATIVE_INFINITY : targetLoss, patience == null ? 0 : Flags.nonNegative("--patience", patience),
-                    schedule == null ? "none" : schedule, checkpointEvery == null ? 0 : Math.max(0, checkpointEvery), 0, null, null, null);
+                    schedule == null ? "none" : schedule, augment == null ? "none" : augment, checkpointEvery == null ? 0 : Math.max(0, checkpointEvery), 0, null, null, null);
             outDir = out == null ? Path.of("runs", "latest") : out;
             MemoryEstimate.check(spec, cfg.batchSize());
             modelGen = new Generator(s);
@@ -252,7 +261,8 @@ final class TrainCommand implements Callable<Integer> {
         if (cfg.shuffleState() != null) {
             shuffleGen.setState(cfg.shuffleState());
         }
-        DataLoader trainLoader = new DataLoader(ds.train(), cfg.batchSize(), cfg.shuffle(), false, shuffleGen);
+        DataLoader trainLoader = new DataLoader(ds.train(), cfg.batchSize(), cfg.shuffle(), false, shuffleGen)
+                .augment(Flags.augmentation(cfg.augment()));
         DataLoader testLoader = ds.test() == null ? null : new DataLoader(ds.test(), EvalCommand.BATCH, false, false, new Generator(0));
 
         System.err.printf("jgrad: %s on %s (%,d train, %,d test), %s lr %s, batch %d, %d thread%s%n",

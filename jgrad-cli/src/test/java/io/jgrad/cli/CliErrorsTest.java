@@ -121,6 +121,9 @@ class CliErrorsTest {
         train(blobs, "--optimizer", "lbfgs").assertUserError("--optimizer", "lbfgs", "adam");
         train(blobs, "--schedule", "linear").assertUserError("--schedule", "linear", "step:N");
         train(blobs, "--schedule", "step:often").assertUserError("--schedule", "step:often");
+        train(blobs, "--augment", "spin").assertUserError("--augment", "spin", "flip,shift:N");
+        train(blobs, "--augment", "shift:x").assertUserError("--augment", "shift:x");
+        train(blobs, "--augment", "flip").assertUserError("--augment", "--model cnn");
     }
 
     @Test

@@ -35,8 +35,9 @@ class CnnCliTest {
         Path data = IdxFiles.write(tmp.resolve("data"), 64, 32, 28, 1);
         Path run = tmp.resolve("run");
         Cli train = Cli.run("train", "--model", "cnn", "--data", data.toString(), "--epochs", "1", "--batch-size", "16",
-                "--threads", "2", "--out", run.toString());
+                "--threads", "2", "--augment", "flip,shift:2", "--out", run.toString());
         assertEquals(0, train.exitCode(), train.err());
+        assertEquals("flip,shift:2", ((Map<String, Object>) config(run).get("training")).get("augment"));
 
         Map<String, Object> model = (Map<String, Object>) config(run).get("model");
         assertEquals(2L, config(run).get("format_version"));

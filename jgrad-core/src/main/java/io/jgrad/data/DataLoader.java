@@ -23,6 +23,7 @@ public final class DataLoader implements Iterable<DataLoader.Batch> {
     private final boolean shuffle;
     private final boolean dropLast;
     private final Generator generator;
+    private Augmentation augmentation;
 
     /** One mini-batch; {@code size} is its number of samples (the first dimension of both tensors). */
     public record Batch(Tensor features, Tensor targets, int size) {}
@@ -43,6 +44,24 @@ public final class DataLoader implements Iterable<DataLoader.Batch> {
         this.shuffle = shuffle;
         this.dropLast = dropLast;
         this.generator = generator;
+    }
+
+    /**
+     * Applies {@code a} to every sample as batches are assembled, drawing from this loader's generator (the one
+     * that shuffles). Needs samples [C, H, W] and a generator; returns this. Modified: this.
+     */
+    public DataLoader augment(Augmentation a) {
+        if (a != null && !a.isIdentity()) {
+            if (generator == null) {
+                throw new IllegalArgumentException("DataLoader: augmentation needs a Generator, e.g. new Generator(seed)");
+            }
+            if (dataset.sampleShape().length != 3) {
+                throw new IllegalArgumentException("DataLoader: augmentation works on images [C, H, W], the samples are "
+                        + java.util.Arrays.toString(dataset.sampleShape()));
+            }
+        }
+        this.augmentation = a == null || a.isIdentity() ? null : a;
+        return this;
     }
 
     /** Number of batches per epoch: ceil(size / batchSize), or floor when dropLast. */
@@ -72,6 +91,8 @@ public final class DataLoader implements Iterable<DataLoader.Batch> {
         int[] targetShape = dataset.targetShape();
         int sampleSize = numel(sampleShape);
         int targetSize = numel(targetShape);
+        Augmentation aug = augmentation;
+        float[] scratch = aug == null ? null : new float[sampleSize];
         return new Iterator<>() {
             private int next;
 
@@ -95,6 +116,9 @@ public final class DataLoader implements Iterable<DataLoader.Batch> {
                 for (int i = 0; i < b; i++) {
                     dataset.copySample(order[start + i], f, i * sampleSize);
                     dataset.copyTarget(order[start + i], t, i * targetSize);
+                    if (aug != null) {
+                        aug.apply(f, i * sampleSize, sampleShape[0], sampleShape[1], sampleShape[2], generator, scratch);
+                    }
                 }
                 return new Batch(features, targets, b);
             }

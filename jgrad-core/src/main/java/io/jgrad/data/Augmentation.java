@@ -1,0 +1,52 @@
+package io.jgrad.data;
+
+import io.jgrad.tensor.Generator;
+
+/**
+ * Random changes to image samples [C, H, W] made as a {@link DataLoader} assembles a batch, so that every epoch
+ * sees slightly different images: a horizontal flip with probability 1/2 (torchvision's RandomHorizontalFlip)
+ * and a shift by dy, dx drawn uniformly from [-maxShift, maxShift] with the uncovered border zero (what
+ * RandomCrop(H, padding=maxShift) does). The draws come from the loader's generator, in sample order: flip
+ * first, then dy, then dx, so a seed gives the same images on every machine, and a resumed run the same ones.
+ *
+ * @param horizontalFlip whether to flip left-right with probability 1/2
+ * @param maxShift       largest shift in pixels, 0 for none
+ */
+public record Augmentation(boolean horizontalFlip, int maxShift) {
+    public Augmentation {
+        if (maxShift < 0) {
+            throw new IllegalArgumentException("Augmentation: maxShift must be >= 0, got " + maxShift);
+        }
+    }
+
+    /** Whether this changes anything. */
+    public boolean isIdentity() {
+        return !horizontalFlip && maxShift == 0;
+    }
+
+    /**
+     * Transforms one sample x[c, i, j] (c < channels, i < h, j < w, at {@code off}) in place:
+     * x'[c, i, j] = x[c, i - dy, k - dx] with k = w - 1 - j when flipped (else j), 0 where that is outside the image.
+     * {@code scratch} holds at least channels * h * w floats. Modified: x, scratch, gen.
+     */
+    void apply(float[] x, int off, int channels, int h, int w, Generator gen, float[] scratch) {
+        boolean flip = horizontalFlip && gen.nextDouble() < 0.5;
+        int dy = maxShift == 0 ? 0 : (int) (gen.nextDouble() * (2 * maxShift + 1)) - maxShift;
+        int dx = maxShift == 0 ? 0 : (int) (gen.nextDouble() * (2 * maxShift + 1)) - maxShift;
+        if (!flip && dy == 0 && dx == 0) {
+            return;
+        }
+        int n = channels * h * w;
+        System.arraycopy(x, off, scratch, 0, n);
+        for (int c = 0; c < channels; c++) {
+            int plane = c * h * w;
+            for (int i = 0; i < h; i++) {
+                int si = i - dy;
+                for (int j = 0; j < w; j++) {
+                    int sj = (flip ? w - 1 - j : j) - dx;
+                    x[off + plane + i * w + j] = si < 0 || si >= h || sj < 0 || sj >= w ? 0f : scratch[plane + si * w + sj];
+                }
+            }
+        }
+    }
+}
