@@ -127,7 +127,21 @@ public class VGemmBench {
                 throw new AssertionError(x + " max rel err " + err);
             }
         }
-        System.out.println("check ok; threads=" + threads + " load " + java.nio.file.Files.readString(Path.of("/proc/loadavg")).trim());
+        System.out.println("check ok; threads=" + threads + (threads == 1 && !Boolean.getBoolean("wall") ? " (thread CPU time)" : " (wall time)") + " load " + java.nio.file.Files.readString(Path.of("/proc/loadavg")).trim());
+        if (mode.equals("kernel")) {
+            int kc = VGemm.KC;
+            float[] ap = rnd(r, VGemm.MR * kc * 16), bp = rnd(r, VGemm.NR * kc), tl = new float[VGemm.MR * VGemm.NR];
+            for (int rd = 0; rd < rounds; rd++) {
+                long t0 = clock(1);
+                int reps = 200000;
+                for (int i = 0; i < reps; i++) {
+                    VGemm.kernel(kc, ap, (i & 15) * VGemm.MR * kc, bp, 0, tl);
+                }
+                System.out.printf("kernel %dx%d kc=%d: %.1f GFLOP/s%n", VGemm.MR, VGemm.NR, kc,
+                        2.0 * VGemm.MR * VGemm.NR * kc * reps / (clock(1) - t0));
+            }
+            return;
+        }
         if (mode.equals("shapes")) {
             double[][] gv = new double[sh.length][rounds], gb = new double[sh.length][rounds];
             for (int rd = 0; rd < rounds; rd++) {
@@ -140,11 +154,11 @@ public class VGemmBench {
                         boolean v = (pass + rd) % 2 == 0;
                         Gemm g = v ? vg : blas;
                         float[] c = v ? C1[s] : C2[s];
-                        long t0 = System.nanoTime();
+                        long t0 = clock(threads);
                         for (int i = 0; i < reps; i++) {
                             g.sgemm(x.ta, x.tb, x.m, x.n, x.k, 1f, A[s], 0, lda, B[s], 0, ldb, 0.5f * x.beta, c, 0, x.n);
                         }
-                        double gf = flop * reps / (System.nanoTime() - t0);
+                        double gf = flop * reps / (clock(threads) - t0);
                         (v ? gv : gb)[s][rd] = gf;
                     }
                 }
@@ -170,7 +184,7 @@ public class VGemmBench {
                         continue;
                     }
                     Gemm g = v ? vg : blas;
-                    long t0 = System.nanoTime();
+                    long t0 = clock(threads);
                     for (int st = 0; st < STEPS; st++) {
                         for (int s = 0; s < sh.length; s++) {
                             Shape x = sh[s];
@@ -178,7 +192,7 @@ public class VGemmBench {
                             g.sgemm(x.ta, x.tb, x.m, x.n, x.k, 1f, A[s], 0, lda, B[s], 0, ldb, 0.5f * x.beta, (v ? C1 : C2)[s], 0, x.n);
                         }
                     }
-                    (v ? tv : tb)[rd] = (System.nanoTime() - t0) / 1e6;
+                    (v ? tv : tb)[rd] = (clock(threads) - t0) / 1e6;
                 }
             }
             System.out.printf("epoch ms: vector %.1f (%.1f GFLOP/s) %s | openblas %.1f (%.1f GFLOP/s) %s | ratio %.2f%n",
@@ -187,6 +201,13 @@ public class VGemmBench {
         }
         System.out.println("load " + java.nio.file.Files.readString(Path.of("/proc/loadavg")).trim());
         vg.close();
+    }
+
+    static final java.lang.management.ThreadMXBean MX = java.lang.management.ManagementFactory.getThreadMXBean();
+
+    /** With 1 thread the calling thread's CPU time (robust to other processes on a shared machine), else wall time. */
+    static long clock(int threads) {
+        return threads == 1 && !Boolean.getBoolean("wall") ? MX.getCurrentThreadCpuTime() : System.nanoTime();
     }
 
     static String fmt(double[] v) {
@@ -277,13 +298,15 @@ final class VGemm implements VGemmBench.Gemm, AutoCloseable {
             return;
         }
         int nc = j1 - j0, npan = (nc + NR - 1) / NR, mpan = (m + MR - 1) / MR;
-        for (int p0 = 0; p0 < k; p0 += KC) {
-            int kc = Math.min(KC, k - p0);
+        // equal K blocks of at most KC: a short last block would pay the tile's C update for little work
+        int kb = (k + KC - 1) / KC, kcMax = (k + kb - 1) / kb;
+        for (int p0 = 0; p0 < k; p0 += kcMax) {
+            int kc = Math.min(kcMax, k - p0);
             if (bpack[t].length < npan * NR * kc) {
-                bpack[t] = new float[npan * NR * KC];
+                bpack[t] = new float[npan * NR * kc];
             }
             if (apack[t].length < mpan * MR * kc) {
-                apack[t] = new float[mpan * MR * KC];
+                apack[t] = new float[mpan * MR * kc];
             }
             float[] bp = bpack[t], ap = apack[t], tl = tile[t];
             packB(tb, b, bOff, ldb, p0, kc, j0, nc, bp);
@@ -293,8 +316,13 @@ final class VGemm implements VGemmBench.Gemm, AutoCloseable {
                 int jj = j0 + jp * NR, nw = Math.min(NR, j1 - jj);
                 for (int ip = 0; ip < mpan; ip++) {
                     int ii = ip * MR, mw = Math.min(MR, m - ii);
+                    float bt = first ? beta : 1f;
                     kernel(kc, ap, ip * MR * kc, bp, jp * NR * kc, tl);
-                    store(tl, mw, nw, alpha, first ? beta : 1f, c, cOff + ii * ldc + jj, ldc);
+                    if (mw == MR && nw == NR) {
+                        storeFull(tl, alpha, bt, c, cOff + ii * ldc + jj, ldc);
+                    } else {
+                        store(tl, mw, nw, alpha, bt, c, cOff + ii * ldc + jj, ldc);
+                    }
                 }
             }
         }
@@ -369,6 +397,21 @@ final class VGemm implements VGemmBench.Gemm, AutoCloseable {
         }
     }
 
+    /** C[0:MR, 0:NR] = alpha * tile + beta * C (C not read when beta is 0), with vectors. */
+    static void storeFull(float[] tl, float alpha, float beta, float[] c, int off, int ldc) {
+        FloatVector va = FloatVector.broadcast(S, alpha), vb = FloatVector.broadcast(S, beta);
+        for (int i = 0; i < MR; i++) {
+            int co = off + i * ldc, to = i * NR;
+            FloatVector t0 = FloatVector.fromArray(S, tl, to).mul(va), t1 = FloatVector.fromArray(S, tl, to + 16).mul(va);
+            if (beta != 0f) {
+                t0 = FloatVector.fromArray(S, c, co).fma(vb, t0);
+                t1 = FloatVector.fromArray(S, c, co + 16).fma(vb, t1);
+            }
+            t0.intoArray(c, co);
+            t1.intoArray(c, co + 16);
+        }
+    }
+
     /** C[0:mw, 0:nw] = alpha * tile + beta * C (C not read when beta is 0). */
     static void store(float[] tl, int mw, int nw, float alpha, float beta, float[] c, int off, int ldc) {
         for (int i = 0; i < mw; i++) {
@@ -385,7 +428,7 @@ final class VGemm implements VGemmBench.Gemm, AutoCloseable {
         }
     }
 
-    /** tile[i*NR + j] = sum_p ap[ai + p*MR + i] * bp[bi + p*NR + j] for the MR x NR tile. */
+    /** tile[i*NR + j] = sum_p ap[ai + p*MR + i] * bp[bi + p*NR + j] for the MR x NR tile. Modified: tile. */
     static void kernel(int kc, float[] ap, int ai, float[] bp, int bi, float[] tile) {
         FloatVector c00 = FloatVector.zero(S), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00,
                 c40 = c00, c41 = c00, c50 = c00, c51 = c00, c60 = c00, c61 = c00, c70 = c00, c71 = c00;
