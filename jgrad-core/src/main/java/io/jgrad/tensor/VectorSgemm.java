@@ -17,6 +17,8 @@ import jdk.incubator.vector.VectorSpecies;
  * un-inlined and boxed the vectors: 6x slower. Every method here stays small for that reason.</li>
  * <li>K is cut into equal blocks of at most {@link #KC} (a short last block would pay a whole C update for little
  * work); the B panel of one block (KC x 32 floats) stays in L1 while the A panels stream from L2.</li>
+ * <li>Not better, so not used: gathering the transposed operands' panels with vector gathers (slower than the
+ * scalar copy), and a 16 x 16 in-register transpose for them (no difference measurable on the loaded machine).</li>
  * </ul>
  * Each element of C is summed in the same order whatever the column range a thread gets, so results are
  * bitwise the same for any thread count. This class links against {@code jdk.incubator.vector}: only
@@ -28,6 +30,11 @@ final class VectorSgemm implements CpuBackend.FloatGemm {
     static final int MR = 8, NR = 32;
     /** Largest K block. */
     static final int KC = 256;
+    /**
+     * Largest blocks of M and N packed at once: they bound the packing buffers (MC x KC and KC x NC floats, 256 KiB
+     * and 1 MiB) for big matrices; the MLP's GEMMs (m, n at most 256 and 784) fit in one block.
+     */
+    static final int MC = 256, NC = 1024;
 
     /** Packing buffers of one thread, grown on demand and then reused: no allocation per call. */
     private static final class Buffers {
@@ -63,7 +70,7 @@ final class VectorSgemm implements CpuBackend.FloatGemm {
      */
     @Override
     public void columns(int j0, int j1, int m, int k, float alpha, float[] a, int aOff, int ars, int acs,
-                 float[] b, int bOff, int brs, int bcs, float beta, float[] c, int cOff, int ldc) {
+                        float[] b, int bOff, int brs, int bcs, float beta, float[] c, int cOff, int ldc) {
         if (j0 >= j1 || m <= 0) {
             return;
         }
@@ -72,30 +79,43 @@ final class VectorSgemm implements CpuBackend.FloatGemm {
             return;
         }
         Buffers buf = buffers.get();
-        int nc = j1 - j0, npan = (nc + NR - 1) / NR, mpan = (m + MR - 1) / MR;
         int blocks = (k + KC - 1) / KC, kcMax = (k + blocks - 1) / blocks;
-        if (buf.b.length < npan * NR * kcMax) {
-            buf.b = new float[npan * NR * kcMax];
+        int ncMax = Math.min(NC, j1 - j0), mcMax = Math.min(MC, m);
+        int bSize = (ncMax + NR - 1) / NR * NR * kcMax, aSize = (mcMax + MR - 1) / MR * MR * kcMax;
+        if (buf.b.length < bSize) {
+            buf.b = new float[bSize];
         }
-        if (buf.a.length < mpan * MR * kcMax) {
-            buf.a = new float[mpan * MR * kcMax];
+        if (buf.a.length < aSize) {
+            buf.a = new float[aSize];
         }
+        // Each element of C gets its K blocks added in order whatever the blocking of M and N: same bits.
+        for (int jc = j0; jc < j1; jc += NC) {
+            int nc = Math.min(NC, j1 - jc);
+            for (int p0 = 0; p0 < k; p0 += kcMax) {
+                int kc = Math.min(kcMax, k - p0);
+                packB(b, bOff + p0 * brs, brs, bcs, kc, jc, nc, buf.b);
+                for (int ic = 0; ic < m; ic += MC) {
+                    int mc = Math.min(MC, m - ic);
+                    packA(a, aOff + ic * ars + p0 * acs, ars, acs, kc, mc, buf.a);
+                    multiply(kc, mc, nc, buf, alpha, p0 == 0 ? beta : 1f, c, cOff + ic * ldc + jc, ldc);
+                }
+            }
+        }
+    }
+
+    /** The mc x nc block of C at c[off] from the packed panels: every tile through the micro-kernel. */
+    private static void multiply(int kc, int mc, int nc, Buffers buf, float alpha, float beta, float[] c, int off, int ldc) {
         float[] ap = buf.a, bp = buf.b, tile = buf.tile;
-        for (int p0 = 0; p0 < k; p0 += kcMax) {
-            int kc = Math.min(kcMax, k - p0);
-            packB(b, bOff + p0 * brs, brs, bcs, kc, j0, nc, bp);
-            packA(a, aOff + p0 * acs, ars, acs, kc, m, ap);
-            float bt = p0 == 0 ? beta : 1f;
-            for (int jp = 0; jp < npan; jp++) {
-                int jj = j0 + jp * NR, nw = Math.min(NR, j1 - jj);
-                for (int ip = 0; ip < mpan; ip++) {
-                    int ii = ip * MR, mw = Math.min(MR, m - ii);
-                    kernel(kc, ap, ip * MR * kc, bp, jp * NR * kc, tile);
-                    if (mw == MR && nw == NR) {
-                        storeTile(tile, alpha, bt, c, cOff + ii * ldc + jj, ldc);
-                    } else {
-                        storeEdge(tile, mw, nw, alpha, bt, c, cOff + ii * ldc + jj, ldc);
-                    }
+        int npan = (nc + NR - 1) / NR, mpan = (mc + MR - 1) / MR;
+        for (int jp = 0; jp < npan; jp++) {
+            int jj = jp * NR, nw = Math.min(NR, nc - jj);
+            for (int ip = 0; ip < mpan; ip++) {
+                int ii = ip * MR, mw = Math.min(MR, mc - ii);
+                kernel(kc, ap, ip * MR * kc, bp, jp * NR * kc, tile);
+                if (mw == MR && nw == NR) {
+                    storeTile(tile, alpha, beta, c, off + ii * ldc + jj, ldc);
+                } else {
+                    storeEdge(tile, mw, nw, alpha, beta, c, off + ii * ldc + jj, ldc);
                 }
             }
         }

@@ -93,6 +93,29 @@ class VectorSgemmTest {
     }
 
     @Test
+    void blocksOfMNAndKBeyondOnePackingBuffer() {
+        // m > MC, n > NC and k in two blocks: the blocked loops must cover every element exactly once
+        int m = VectorSgemm.MC + 5, n = VectorSgemm.NC + 37, k = VectorSgemm.KC + 13;
+        Generator g = new Generator(25);
+        Tensor a = Tensor.randn(g, m, k), w = Tensor.randn(g, n, k), c = Tensor.randn(g, m, n);
+        float[] x = a.toFloatArray(), y = w.toFloatArray(), c0 = c.toFloatArray();
+        CpuBackend backend = vectorBackend(2);
+        backend.gemm(2.0, a, w.t(), 0.5, c);
+        float[] got = c.toFloatArray();
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                double s = 0;
+                for (int p = 0; p < k; p++) {
+                    s += (double) x[i * k + p] * y[j * k + p];
+                }
+                double expected = 2.0 * s + 0.5 * c0[i * n + j];
+                assertEquals(expected, got[i * n + j], 1e-4 * (1 + Math.abs(expected) + Math.sqrt(k)), "element " + i + ", " + j);
+            }
+        }
+        backend.shutdown();
+    }
+
+    @Test
     void betaZeroDoesNotReadC() {
         CpuBackend backend = vectorBackend(1);
         Tensor a = Tensor.of(new float[] {1, 2, 3, 4, 5, 6}, 2, 3), b = Tensor.of(new float[] {1, 0, 0, 1, 2, 3}, 3, 2);
