@@ -17,9 +17,14 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * Experiment: a Vector API (AVX-512) sgemm against OpenBLAS called as jgrad calls it (FFM critical downcall on
  * heap arrays), on the 8 GEMM shapes of a 784-256-128-10 MLP step (batch 128), same flags as jgrad's Linear.
+ * {@code VGemm} below is the experiment's copy of the kernel that became io.jgrad.tensor.VectorSgemm (same
+ * packing, tile and K blocking; the product adds M and N blocks for big matrices and reads views through their
+ * strides). With 1 thread the times are the calling thread's CPU time (robust to other processes' load; -Dwall=true
+ * for wall time); mode kernel times the micro-kernel alone on packed data.
  *
  * <p>Usage: java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED bench/src/VGemmBench.java
- * [threads] [rounds] [mode]   mode: shapes (per-shape GFLOP/s, alternating) | epoch (the 469-step GEMM epoch).
+ * [threads] [rounds] [mode] [which]   mode: shapes (per-shape GFLOP/s, alternating) | epoch (the 469-step GEMM
+ * epoch; which = both, vector or blas) | kernel. -Dblas=PATH picks the libopenblas (default: Debian's pthread one).
  */
 public class VGemmBench {
     static final int BATCH = 128, STEPS = 469;
