@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # GEMM benchmark: the 8 GEMMs of one 784-256-128-10 MLP training step (batch 128) over a Fashion-MNIST epoch
-# (469 steps, 60.46 GFLOP), run alternately by jgrad with its Java kernels, jgrad with the bundled OpenBLAS,
-# jgrad with the system OpenBLAS (the one Debian's PyTorch uses) and PyTorch, in the same environment.
+# (469 steps, 60.46 GFLOP), run alternately by jgrad with its Java kernels, jgrad with its Vector API kernel
+# (VectorSgemm: needs 512-bit vectors, else it is labelled jgrad-openblas or jgrad-java), jgrad with the bundled
+# OpenBLAS, jgrad with the system OpenBLAS (the one Debian's PyTorch uses) and PyTorch, in the same environment.
 # Prints every run, then the median ms per epoch of GEMMs, GFLOP/s and the ratio to PyTorch.
 # Usage: bench/gemm.sh [rounds]   (env: THREADS=2 EPOCHS=3 JAVA_EPOCHS=2 WARMUP=1; SKIP_JAVA=1 skips the slow Java kernel)
 # A variant whose library is missing falls back to the Java kernels and is then labelled jgrad-java-as-<variant>.
@@ -30,10 +31,12 @@ trap 'rm -f "$cpfile"' EXIT
 mvn -q -B -o dependency:build-classpath -pl jgrad-core -Dmdep.includeScope=runtime -Dmdep.outputFile="$cpfile" >&2 \
   || mvn -q -B dependency:build-classpath -pl jgrad-core -Dmdep.includeScope=runtime -Dmdep.outputFile="$cpfile" >&2
 deps=$(cat "$cpfile")
-java_run() {  # $1 = jgrad.blas mode, $2 = epochs, $3 = label suffix
-  "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -Djgrad.blas="$1" -cp "jgrad-core/target/classes:$deps" \
-    bench/src/GemmBench.java "$threads" "$2" "$warmup" \
-    | if [ "$1" = java ]; then cat; else
+java_run() {  # $1 = jgrad.blas mode, $2 = epochs, $3 = label suffix; VECTOR=1 in the environment: the Vector API kernel
+  local sgemm=(-Djgrad.sgemm=blas)
+  [ -z "${VECTOR:-}" ] || sgemm=(--add-modules jdk.incubator.vector -Djgrad.sgemm=vector)
+  "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED "${sgemm[@]}" -Djgrad.blas="$1" \
+    -cp "jgrad-core/target/classes:$deps" bench/src/GemmBench.java "$threads" "$2" "$warmup" 2> >(grep -v 'incubator modules' >&2) \
+    | if [ "$1" = java ] || [ -n "${VECTOR:-}" ]; then cat; else
         sed -e "s/^RESULT jgrad-openblas /RESULT jgrad-$3 /" -e "s/^RESULT jgrad-java /RESULT jgrad-java-as-$3 /"; fi
 }
 
@@ -44,6 +47,7 @@ out=$(mktemp)
 trap 'rm -f "$cpfile" "$out"' EXIT
 for ((r = 1; r <= rounds; r++)); do
   [ -n "${SKIP_JAVA:-}" ] || java_run java "$java_epochs" java | tee -a "$out"
+  VECTOR=1 java_run auto "$epochs" vector | tee -a "$out"
   java_run bundled "$epochs" openblas-bundled | tee -a "$out"
   java_run system "$epochs" openblas-system | tee -a "$out"
   if [ "$have_torch" = 1 ]; then

@@ -9,7 +9,8 @@ import java.util.Arrays;
  * Run by bench/gemm.sh; the backend is chosen with -Djgrad.blas=java|system|bundled|auto.
  *
  * <p>Usage: java --enable-native-access=ALL-UNNAMED -cp CLASSPATH bench/src/GemmBench.java [threads] [epochs] [warmupEpochs]
- * Prints one line: {@code RESULT <backend> <median ms/epoch> <GFLOP/s>} plus the per-epoch times.
+ * Prints one line: {@code RESULT <backend> <median ms/epoch> <GFLOP/s>} plus the per-epoch times, wall and (robust to
+ * other processes when threads = 1) CPU time of the calling thread.
  */
 public class GemmBench {
     static final int BATCH = 128, STEPS = 469;
@@ -35,11 +36,13 @@ public class GemmBench {
             if (l > 0) flop += 2.0 * BATCH * SIZES[l] * SIZES[l + 1];      // dX = dy w (not for the input layer)
         }
         flop *= STEPS;
-        double[] ms = new double[epochs];
+        double[] ms = new double[epochs], cpu = new double[epochs];
+        // CPU time of this thread: with 1 thread, all the GEMM work, and not inflated by other processes' load
+        java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
         float sink = 0;
         try (var s = Tensor.noGrad()) {
             for (int e = -warmup; e < epochs; e++) {
-                long t0 = System.nanoTime();
+                long t0 = System.nanoTime(), c0 = mx.getCurrentThreadCpuTime();
                 for (int step = 0; step < STEPS; step++) {
                     for (int l = 0; l < layers; l++) {
                         sink += x[l].matmul(w[l].t()).floatStorage()[0];
@@ -49,14 +52,18 @@ public class GemmBench {
                         if (l > 0) sink += dy[l].matmul(w[l]).floatStorage()[0];
                     }
                 }
-                if (e >= 0) ms[e] = (System.nanoTime() - t0) / 1e6;
+                if (e >= 0) {
+                    ms[e] = (System.nanoTime() - t0) / 1e6;
+                    cpu[e] = (mx.getCurrentThreadCpuTime() - c0) / 1e6;
+                }
             }
         }
         double[] sorted = ms.clone();
         Arrays.sort(sorted);
         double med = sorted[epochs / 2];
-        System.out.printf("RESULT jgrad-%s %.1f %.2f epochs_ms=%s threads=%d gflop=%.2f sink=%s%n", Backends.name(), med,
-                flop / med / 1e6, Arrays.toString(Arrays.stream(ms).map(v -> Math.round(v)).toArray()), threads,
-                flop / 1e9, Float.isFinite(sink) ? "ok" : "nan");
+        System.out.printf("RESULT jgrad-%s %.1f %.2f epochs_ms=%s threads=%d gflop=%.2f sink=%s main_thread_cpu_ms=%s%n",
+                Backends.name(), med, flop / med / 1e6, Arrays.toString(Arrays.stream(ms).map(v -> Math.round(v)).toArray()),
+                threads, flop / 1e9, Float.isFinite(sink) ? "ok" : "nan",
+                Arrays.toString(Arrays.stream(cpu).map(v -> Math.round(v)).toArray()));
     }
 }

@@ -34,8 +34,12 @@ class KillAndResumeTest {
         Cli a = Cli.run(trainArgs(straight).toArray(new String[0]));
         assertEquals(0, a.exitCode(), a.err());
 
-        List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
-                "-cp", System.getProperty("java.class.path"), "io.jgrad.cli.Main"));
+        List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java")));
+        if (ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()) {
+            // the same float32 GEMM as this JVM (the Vector API kernel where it has the module), hence the same bits
+            cmd.addAll(List.of("--add-modules", "jdk.incubator.vector"));
+        }
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.jgrad.cli.Main"));
         cmd.addAll(trainArgs(killed));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(tmp.resolve("log.txt").toFile()).start();
         Path config = killed.resolve("config.json");

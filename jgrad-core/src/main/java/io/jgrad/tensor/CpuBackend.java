@@ -2,6 +2,7 @@ package io.jgrad.tensor;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -9,9 +10,11 @@ import java.util.concurrent.Future;
 
 /**
  * The CPU backend: {@link FloatKernels} and {@link DoubleKernels}, with GEMM either handed to OpenBLAS (when
- * {@link OpenBlas#get()} found it) or split over a fixed pool of threads by rows of the output. In the Java
- * GEMM each output element is computed by exactly one thread in a fixed order, so results are bitwise the same
- * for any thread count; OpenBLAS results are the same from run to run for a fixed thread count.
+ * {@link OpenBlas#get()} found it) or split over a fixed pool of threads by rows of the output. float32 GEMM
+ * goes to the Vector API kernel {@link VectorSgemm} instead when {@link #vectorSgemm()} found it usable (faster
+ * than OpenBLAS's AVX2 kernels where the CPU has AVX-512), split over the pool by column panels. In the Java and
+ * Vector API GEMMs each output element is computed by exactly one thread in a fixed order, so results are
+ * bitwise the same for any thread count; OpenBLAS results are the same from run to run for a fixed thread count.
  */
 final class CpuBackend implements Backend {
     /** Below this many multiply-adds a GEMM runs on the calling thread: handing work over costs more. */
@@ -21,14 +24,21 @@ final class CpuBackend implements Backend {
     private final ExecutorService pool;
     /** Null when GEMM runs in Java. */
     private final OpenBlas blas;
+    /** Null when float32 GEMM goes where {@link #blas} says. */
+    private final FloatGemm vector;
 
     CpuBackend(int threads) {
-        this(threads, OpenBlas.get());
+        this(threads, OpenBlas.get(), vectorSgemm());
     }
 
     CpuBackend(int threads, OpenBlas blas) {
+        this(threads, blas, null);
+    }
+
+    CpuBackend(int threads, OpenBlas blas, FloatGemm vector) {
         this.threads = threads;
         this.blas = blas;
+        this.vector = vector;
         if (blas != null) {
             blas.setThreads(threads);
         }
@@ -45,9 +55,74 @@ final class CpuBackend implements Backend {
         }
     }
 
+    /** A float32 GEMM that computes a range of columns of C; implemented by {@link VectorSgemm}. */
+    interface FloatGemm {
+        /** Column ranges handed to threads start at multiples of this. */
+        int columnBlock();
+
+        /**
+         * Columns [j0, j1) of C = alpha * op(A) * op(B) + beta * C for k > 0, op(A) [m, k] with element (i, p) at
+         * a[aOff + i * ars + p * acs], op(B) [k, n] with element (p, j) at b[bOff + p * brs + j * bcs], C row-major
+         * with leading dimension ldc and not read when beta is 0. Modified: c.
+         */
+        void columns(int j0, int j1, int m, int k, float alpha, float[] a, int aOff, int ars, int acs,
+                     float[] b, int bOff, int brs, int bcs, float beta, float[] c, int cOff, int ldc);
+    }
+
+    private static final Object VECTOR_LOCK = new Object();
+    private static boolean vectorSearched;
+    private static FloatGemm vectorInstance;
+
+    /** The float32 GEMM chosen by {@code jgrad.sgemm}, looked for once per JVM; null when there is none. */
+    static FloatGemm vectorSgemm() {
+        synchronized (VECTOR_LOCK) {
+            if (!vectorSearched) {
+                vectorSearched = true;
+                vectorInstance = loadVector(System.getProperty("jgrad.sgemm", "auto").trim().toLowerCase(Locale.ROOT));
+            }
+            return vectorInstance;
+        }
+    }
+
+    /**
+     * The Vector API float32 GEMM for system property {@code jgrad.sgemm} = {@code auto} (default: when the JVM
+     * was started with {@code --add-modules jdk.incubator.vector} and runs 512-bit vectors in hardware),
+     * {@code vector} (the same, but says on stderr why not when it cannot) or {@code blas} (never: float32 GEMM
+     * goes where {@code jgrad.blas} says). Null when not used; never throws. The class is loaded by name because
+     * it links against the incubator module, which a JVM started without that option does not have.
+     */
+    static FloatGemm loadVector(String mode) {
+        if (mode.equals("blas")) {
+            return null;
+        }
+        boolean forced = mode.equals("vector");
+        if (!forced && !mode.equals("auto")) {
+            System.err.println("jgrad: unknown -Djgrad.sgemm=" + mode + " (expected auto, vector or blas); using auto");
+        }
+        String why;
+        if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
+            why = "the JVM was started without --add-modules jdk.incubator.vector";
+        } else {
+            try {
+                Class<?> k = Class.forName("io.jgrad.tensor.VectorSgemm");
+                if ((boolean) k.getDeclaredMethod("supported").invoke(null)) {
+                    return (FloatGemm) k.getDeclaredConstructor().newInstance();
+                }
+                why = "this CPU or JVM has no 512-bit vectors (the Vector API's preferred float species is "
+                        + k.getDeclaredMethod("preferredBits").invoke(null) + " bits)";
+            } catch (ReflectiveOperationException | LinkageError | RuntimeException e) {
+                why = "loading it failed: " + e;
+            }
+        }
+        if (forced) {
+            System.err.println("jgrad: -Djgrad.sgemm=vector, but " + why + "; float32 GEMM goes where jgrad.blas says");
+        }
+        return null;
+    }
+
     @Override
     public String name() {
-        return blas != null ? "openblas" : "java";
+        return vector != null ? "vector" : blas != null ? "openblas" : "java";
     }
 
     @Override
@@ -94,6 +169,15 @@ final class CpuBackend implements Backend {
     @Override
     public void gemm(double alpha, Tensor a, Tensor b, double beta, Tensor c) {
         int m = a.shape[0], k = a.shape[1], n = b.shape[1];
+        if (vector != null && c.dtype == DType.FLOAT32 && m > 0 && n > 0 && k > 0) {
+            // the kernel packs its operands through their strides: transposed views need no copy
+            int block = vector.columnBlock(), panels = (n + block - 1) / block, ldc = m == 1 ? n : c.strides[0];
+            float fa = (float) alpha, fb = (float) beta;
+            parallelFor(panels, (long) m * n * k, (s, e) -> vector.columns(s * block, Math.min(n, e * block), m, k, fa,
+                    a.f, a.offset, a.strides[0], a.strides[1], b.f, b.offset, b.strides[0], b.strides[1], fb,
+                    c.f, c.offset, ldc));
+            return;
+        }
         if (blas != null && m > 0 && n > 0 && k > 0) {
             nativeGemm(alpha, a, b, beta, c, m, n, k);
             return;

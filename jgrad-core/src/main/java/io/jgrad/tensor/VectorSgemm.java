@@ -1,0 +1,277 @@
+package io.jgrad.tensor;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * float32 GEMM in pure Java with the Vector API on 512-bit vectors: C = alpha * A * B + beta * C, blocked and
+ * packed as in BLIS, with an 8 x 32 register tile (16 accumulators of 16 floats).
+ *
+ * <p>Why it looks the way it does (each point measured with bench/src/VGemmBench.java):
+ * <ul>
+ * <li>A and B are copied into panels padded with zeros to whole tiles, so the micro-kernel has no edge cases and
+ * its loads are linear in one counted loop: C2 then hoists the Vector API's bounds checks out of the loop (the
+ * same speed as with {@code -Djdk.incubator.vector.VECTOR_ACCESS_OOB_CHECK=0}).</li>
+ * <li>The micro-kernel only multiplies and writes its tile to a small buffer; the C update is another small
+ * method. With the update inlined into the kernel, C2 hit its inlining node-count cutoff, left Vector API calls
+ * un-inlined and boxed the vectors: 6x slower. Every method here stays small for that reason.</li>
+ * <li>K is cut into equal blocks of at most {@link #KC} (a short last block would pay a whole C update for little
+ * work); the B panel of one block (KC x 32 floats) stays in L1 while the A panels stream from L2.</li>
+ * <li>Not better, so not used: gathering the transposed operands' panels with vector gathers (slower than the
+ * scalar copy), and a 16 x 16 in-register transpose for them (no difference measurable on the loaded machine).</li>
+ * </ul>
+ * Each element of C is summed in the same order whatever the column range a thread gets, so results are
+ * bitwise the same for any thread count. This class links against {@code jdk.incubator.vector}: only
+ * {@link CpuBackend} loads it, reflectively, after checking that the module is there.
+ */
+final class VectorSgemm implements CpuBackend.FloatGemm {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_512;
+    /** Rows and columns of the register tile; NR is two vectors. */
+    static final int MR = 8, NR = 32;
+    /** Largest K block. */
+    static final int KC = 256;
+    /**
+     * Largest blocks of M and N packed at once: they bound the packing buffers (MC x KC and KC x NC floats, 256 KiB
+     * and 1 MiB) for big matrices; the MLP's GEMMs (m, n at most 256 and 784) fit in one block.
+     */
+    static final int MC = 256, NC = 1024;
+
+    /** Packing buffers of one thread, grown on demand and then reused: no allocation per call. */
+    private static final class Buffers {
+        float[] a = new float[0], b = new float[0];
+        final float[] tile = new float[MR * NR];
+    }
+
+    private final ThreadLocal<Buffers> buffers = ThreadLocal.withInitial(Buffers::new);
+
+    /**
+     * Whether this JVM runs 512-bit float vectors in hardware: the Vector API's preferred species is that wide
+     * only when C2 supports it on this CPU (AVX-512 on x86); narrower machines would emulate this kernel slowly.
+     */
+    static boolean supported() {
+        return preferredBits() >= 512;
+    }
+
+    /** The width of the Vector API's preferred float species on this CPU and JVM, in bits. */
+    static int preferredBits() {
+        return FloatVector.SPECIES_PREFERRED.vectorBitSize();
+    }
+
+    @Override
+    public int columnBlock() {
+        return NR;
+    }
+
+    /**
+     * Columns [j0, j1) of C = alpha * op(A) * op(B) + beta * C, where op(A) is [m, k] with element (i, p) at
+     * a[aOff + i * ars + p * acs], op(B) is [k, n] with element (p, j) at b[bOff + p * brs + j * bcs], and C is
+     * row-major with leading dimension ldc. C is not read when beta is 0. Call with j0 a multiple of {@link #NR}
+     * when splitting columns between threads. Modified: c (columns j0 to j1 only).
+     */
+    @Override
+    public void columns(int j0, int j1, int m, int k, float alpha, float[] a, int aOff, int ars, int acs,
+                        float[] b, int bOff, int brs, int bcs, float beta, float[] c, int cOff, int ldc) {
+        if (j0 >= j1 || m <= 0) {
+            return;
+        }
+        if (k <= 0) {
+            scale(m, j0, j1, beta, c, cOff, ldc);
+            return;
+        }
+        Buffers buf = buffers.get();
+        int blocks = (k + KC - 1) / KC, kcMax = (k + blocks - 1) / blocks;
+        int ncMax = Math.min(NC, j1 - j0), mcMax = Math.min(MC, m);
+        int bSize = (ncMax + NR - 1) / NR * NR * kcMax, aSize = (mcMax + MR - 1) / MR * MR * kcMax;
+        if (buf.b.length < bSize) {
+            buf.b = new float[bSize];
+        }
+        if (buf.a.length < aSize) {
+            buf.a = new float[aSize];
+        }
+        // Each element of C gets its K blocks added in order whatever the blocking of M and N: same bits.
+        for (int jc = j0; jc < j1; jc += NC) {
+            int nc = Math.min(NC, j1 - jc);
+            for (int p0 = 0; p0 < k; p0 += kcMax) {
+                int kc = Math.min(kcMax, k - p0);
+                packB(b, bOff + p0 * brs, brs, bcs, kc, jc, nc, buf.b);
+                for (int ic = 0; ic < m; ic += MC) {
+                    int mc = Math.min(MC, m - ic);
+                    packA(a, aOff + ic * ars + p0 * acs, ars, acs, kc, mc, buf.a);
+                    multiply(kc, mc, nc, buf, alpha, p0 == 0 ? beta : 1f, c, cOff + ic * ldc + jc, ldc);
+                }
+            }
+        }
+    }
+
+    /** The mc x nc block of C at c[off] from the packed panels: every tile through the micro-kernel. */
+    private static void multiply(int kc, int mc, int nc, Buffers buf, float alpha, float beta, float[] c, int off, int ldc) {
+        float[] ap = buf.a, bp = buf.b, tile = buf.tile;
+        int npan = (nc + NR - 1) / NR, mpan = (mc + MR - 1) / MR;
+        for (int jp = 0; jp < npan; jp++) {
+            int jj = jp * NR, nw = Math.min(NR, nc - jj);
+            for (int ip = 0; ip < mpan; ip++) {
+                int ii = ip * MR, mw = Math.min(MR, mc - ii);
+                kernel(kc, ap, ip * MR * kc, bp, jp * NR * kc, tile);
+                if (mw == MR && nw == NR) {
+                    storeTile(tile, alpha, beta, c, off + ii * ldc + jj, ldc);
+                } else {
+                    storeEdge(tile, mw, nw, alpha, beta, c, off + ii * ldc + jj, ldc);
+                }
+            }
+        }
+    }
+
+    /** C[:, j0:j1] *= beta (k = 0: the product is empty), writing zeros when beta is 0. */
+    private static void scale(int m, int j0, int j1, float beta, float[] c, int cOff, int ldc) {
+        for (int i = 0; i < m; i++) {
+            for (int j = j0; j < j1; j++) {
+                int at = cOff + i * ldc + j;
+                c[at] = beta == 0f ? 0f : beta * c[at];
+            }
+        }
+    }
+
+    /**
+     * Packs the kc columns of op(A) starting at a[off] into panels of MR rows: ap[(ip * kc + p) * MR + i] =
+     * op(A)(ip * MR + i, p), zero for rows past m. Modified: ap.
+     */
+    private static void packA(float[] a, int off, int rs, int cs, int kc, int m, float[] ap) {
+        int mpan = (m + MR - 1) / MR;
+        for (int ip = 0; ip < mpan; ip++) {
+            int base = ip * MR * kc, i0 = ip * MR, mw = Math.min(MR, m - i0);
+            if (rs == 1 && mw == MR) {
+                // a transposed operand: the MR values of one p are contiguous
+                for (int p = 0; p < kc; p++) {
+                    int src = off + i0 + p * cs, dst = base + p * MR;
+                    for (int i = 0; i < MR; i++) {
+                        ap[dst + i] = a[src + i];
+                    }
+                }
+            } else {
+                for (int i = 0; i < MR; i++) {
+                    if (i < mw) {
+                        int src = off + (i0 + i) * rs;
+                        for (int p = 0; p < kc; p++) {
+                            ap[base + p * MR + i] = a[src + p * cs];
+                        }
+                    } else {
+                        for (int p = 0; p < kc; p++) {
+                            ap[base + p * MR + i] = 0f;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Packs columns j0 to j0 + nc of the kc rows of op(B) starting at b[off] into panels of NR columns:
+     * bp[(jp * kc + p) * NR + j] = op(B)(p, j0 + jp * NR + j), zero for columns past nc. Modified: bp.
+     */
+    private static void packB(float[] b, int off, int rs, int cs, int kc, int j0, int nc, float[] bp) {
+        int npan = (nc + NR - 1) / NR;
+        for (int jp = 0; jp < npan; jp++) {
+            int base = jp * NR * kc, jj = j0 + jp * NR, nw = Math.min(NR, j0 + nc - jj);
+            if (cs == 1 && nw == NR) {
+                for (int p = 0; p < kc; p++) {
+                    int src = off + p * rs + jj, dst = base + p * NR;
+                    FloatVector.fromArray(S, b, src).intoArray(bp, dst);
+                    FloatVector.fromArray(S, b, src + 16).intoArray(bp, dst + 16);
+                }
+            } else {
+                for (int j = 0; j < NR; j++) {
+                    if (j < nw) {
+                        int src = off + (jj + j) * cs;
+                        for (int p = 0; p < kc; p++) {
+                            bp[base + p * NR + j] = b[src + p * rs];
+                        }
+                    } else {
+                        for (int p = 0; p < kc; p++) {
+                            bp[base + p * NR + j] = 0f;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** C[0:MR, 0:NR] at c[off] = alpha * tile + beta * C; C is not read when beta is 0. Modified: c. */
+    private static void storeTile(float[] tile, float alpha, float beta, float[] c, int off, int ldc) {
+        FloatVector va = FloatVector.broadcast(S, alpha), vb = FloatVector.broadcast(S, beta);
+        for (int i = 0; i < MR; i++) {
+            int co = off + i * ldc, to = i * NR;
+            FloatVector t0 = FloatVector.fromArray(S, tile, to).mul(va);
+            FloatVector t1 = FloatVector.fromArray(S, tile, to + 16).mul(va);
+            if (beta != 0f) {
+                t0 = FloatVector.fromArray(S, c, co).fma(vb, t0);
+                t1 = FloatVector.fromArray(S, c, co + 16).fma(vb, t1);
+            }
+            t0.intoArray(c, co);
+            t1.intoArray(c, co + 16);
+        }
+    }
+
+    /** As {@link #storeTile} for the top-left mw x nw corner of the tile (edges of C). Modified: c. */
+    private static void storeEdge(float[] tile, int mw, int nw, float alpha, float beta, float[] c, int off, int ldc) {
+        for (int i = 0; i < mw; i++) {
+            int co = off + i * ldc, to = i * NR;
+            for (int j = 0; j < nw; j++) {
+                float v = alpha * tile[to + j];
+                c[co + j] = beta == 0f ? v : Math.fma(beta, c[co + j], v);
+            }
+        }
+    }
+
+    /**
+     * tile[i * NR + j] = sum over p < kc of ap[ai + p * MR + i] * bp[bi + p * NR + j], in order of p, for the
+     * MR x NR tile. Modified: tile.
+     */
+    static void kernel(int kc, float[] ap, int ai, float[] bp, int bi, float[] tile) {
+        FloatVector c00 = FloatVector.zero(S), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00;
+        FloatVector c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00, c60 = c00, c61 = c00, c70 = c00, c71 = c00;
+        for (int p = 0; p < kc; p++) {
+            int bo = bi + p * NR, ao = ai + p * MR;
+            FloatVector b0 = FloatVector.fromArray(S, bp, bo), b1 = FloatVector.fromArray(S, bp, bo + 16);
+            FloatVector x = FloatVector.broadcast(S, ap[ao]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(S, ap[ao + 1]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(S, ap[ao + 2]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(S, ap[ao + 3]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+            x = FloatVector.broadcast(S, ap[ao + 4]);
+            c40 = x.fma(b0, c40);
+            c41 = x.fma(b1, c41);
+            x = FloatVector.broadcast(S, ap[ao + 5]);
+            c50 = x.fma(b0, c50);
+            c51 = x.fma(b1, c51);
+            x = FloatVector.broadcast(S, ap[ao + 6]);
+            c60 = x.fma(b0, c60);
+            c61 = x.fma(b1, c61);
+            x = FloatVector.broadcast(S, ap[ao + 7]);
+            c70 = x.fma(b0, c70);
+            c71 = x.fma(b1, c71);
+        }
+        c00.intoArray(tile, 0);
+        c01.intoArray(tile, 16);
+        c10.intoArray(tile, 32);
+        c11.intoArray(tile, 48);
+        c20.intoArray(tile, 64);
+        c21.intoArray(tile, 80);
+        c30.intoArray(tile, 96);
+        c31.intoArray(tile, 112);
+        c40.intoArray(tile, 128);
+        c41.intoArray(tile, 144);
+        c50.intoArray(tile, 160);
+        c51.intoArray(tile, 176);
+        c60.intoArray(tile, 192);
+        c61.intoArray(tile, 208);
+        c70.intoArray(tile, 224);
+        c71.intoArray(tile, 240);
+    }
+}
