@@ -61,12 +61,6 @@ public final class SparkTrainMain {
             System.exit(2);
         }
         SparkSession.Builder builder = SparkSession.builder().appName("jgrad-spark");
-        org.apache.spark.SparkConf submitted = new org.apache.spark.SparkConf(); // what spark-submit or -D options set
-        SparkTrainer.recommendedConf().forEach((key, value) -> {
-            if (!submitted.contains(key)) {
-                builder.config(key, value);
-            }
-        });
         if (f.containsKey("--master")) { // started by hand, not by spark-submit: its defaults are ours to choose
             builder.master(f.get("--master")).config("spark.ui.enabled", "false");
         }

@@ -63,16 +63,6 @@ public final class SparkTrainer {
         this.shuffle = new Generator(seed + 1);
     }
 
-    /**
-     * Spark settings that speed training up, for the session that runs it (applied by {@link SparkTrainMain} unless
-     * already set): task results up to 64 MB go straight back with the task's status instead of through the block
-     * manager (a local-SGD round returns weights and optimizer state, 2.8 MB for the 784-256-128-10 MLP with Adam,
-     * above the default 1 MB).
-     */
-    public static Map<String, String> recommendedConf() {
-        return Map.of("spark.task.maxDirectResultSize", "64m");
-    }
-
     /** Samples per global batch (default 64). */
     public SparkTrainer batchSize(int b) {
         if (b < 1) {

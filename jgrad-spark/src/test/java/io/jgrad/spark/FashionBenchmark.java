@@ -44,7 +44,6 @@ public final class FashionBenchmark {
             }
             if (spark == null) {
                 SparkSession.Builder builder = SparkSession.builder().master("local[2]").appName("bench").config("spark.ui.enabled", "false");
-                SparkTrainer.recommendedConf().forEach(builder::config);
                 // -Dconf.spark.x=y overrides or adds Spark settings, to compare them
                 System.getProperties().stringPropertyNames().stream().filter(k -> k.startsWith("conf."))
                         .forEach(k -> builder.config(k.substring(5), System.getProperty(k)));
