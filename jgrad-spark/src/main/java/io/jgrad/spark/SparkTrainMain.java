@@ -67,6 +67,20 @@ public final class SparkTrainMain {
         SparkSession spark = builder.getOrCreate();
         try {
             run(spark, f);
+        } catch (Exception e) {
+            // a missing --data path, a column that is not there, a label that is no class index: one line, no stack trace
+            // (Spark's AnalysisException is checked in Java's eyes but undeclared, hence the instanceof)
+            Throwable cause = e;
+            while (cause.getCause() != null && !(cause instanceof IllegalArgumentException)) {
+                cause = cause.getCause(); // a task's error about the data arrives inside Spark's "Job aborted"
+            }
+            if (!(e instanceof org.apache.spark.sql.AnalysisException || cause instanceof IllegalArgumentException)) {
+                throw e;
+            }
+            Throwable shown = cause instanceof IllegalArgumentException ? cause : e;
+            System.err.println("jgrad-spark: " + String.valueOf(shown.getMessage()).lines().findFirst().orElse(""));
+            spark.stop();
+            System.exit(2);
         } catch (OutOfMemoryError e) {
             System.err.printf("jgrad-spark: out of Java heap (%d MB); give the driver more, e.g. JGRAD_SPARK_JAVA_OPTS=-Xmx2g"
                     + " (jgrad train --spark) or --driver-memory 2g (spark-submit)%n", Runtime.getRuntime().maxMemory() >> 20);
