@@ -17,27 +17,26 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.storage.StorageLevel;
 import scala.Tuple2;
-import scala.Tuple3;
 
 /**
  * Classification samples spread over the partitions of an RDD and cached in executor memory: each partition
- * holds one block ({@code int[] globalIndex, float[] features (rows * featureSize), float[] labels}), rows
- * sorted by global index. The global index is the row's position in the source (file order), and it is what
- * {@link SparkTrainer} uses to form global batches, so the partitioning does not change which samples make up
- * a batch. Blocks are plain arrays in {@code scala.Tuple3}s: no jgrad object is ever serialized.
+ * holds one {@link Block} (global indices, features as 8-bit pixels or float32, labels), rows sorted by global
+ * index. The global index is the row's position in the source (file order), and it is what {@link SparkTrainer}
+ * uses to form global batches, so the partitioning does not change which samples make up a batch. Blocks hold
+ * plain arrays: no jgrad tensor is ever serialized.
  */
 public final class DistributedDataset {
-    private final JavaRDD<Tuple3<int[], float[], float[]>> blocks;
+    private final JavaRDD<Block> blocks;
     private final int size;
     private final int featureSize;
     private final int numClasses;
 
-    DistributedDataset(JavaRDD<Tuple3<int[], float[], float[]>> blocks, int numClassesAtLeast) {
+    DistributedDataset(JavaRDD<Block> blocks, int numClassesAtLeast) {
         this(blocks, numClassesAtLeast, false);
     }
 
     /** With {@code truncateLineage}, the cached blocks replace the lineage (see {@link #of}). */
-    private DistributedDataset(JavaRDD<Tuple3<int[], float[], float[]>> blocks, int numClassesAtLeast, boolean truncateLineage) {
+    private DistributedDataset(JavaRDD<Block> blocks, int numClassesAtLeast, boolean truncateLineage) {
         this.blocks = blocks.persist(StorageLevel.MEMORY_ONLY());
         if (truncateLineage) {
             this.blocks.rdd().localCheckpoint();
@@ -65,18 +64,28 @@ public final class DistributedDataset {
      */
     public static DistributedDataset of(JavaSparkContext jsc, TensorDataset data, int partitions) {
         checkPartitions(partitions);
+        if (data.targetShape().length != 0) {
+            throw new IllegalArgumentException("DistributedDataset.of: targets must be one class index per sample (shape [N]), got"
+                    + " target shape " + Arrays.toString(data.targetShape()));
+        }
         int n = data.size();
         int d = Arrays.stream(data.sampleShape()).reduce(1, Math::multiplyExact);
-        float[] x = data.features().toFloatArray();
-        float[] y = data.targets().toFloatArray();
-        List<Tuple3<int[], float[], float[]>> slices = new ArrayList<>();
+        // Row by row into the blocks: 8-bit images (IdxDataset) stay 8-bit, and no float copy of the whole set is made.
+        float[] row = new float[d], label = new float[1];
+        List<Block> slices = new ArrayList<>();
         for (int p = 0; p < partitions; p++) {
             int lo = (int) ((long) n * p / partitions), hi = (int) ((long) n * (p + 1) / partitions);
-            int[] index = new int[hi - lo];
-            Arrays.setAll(index, i -> lo + i);
-            slices.add(new Tuple3<>(index, Arrays.copyOfRange(x, lo * d, hi * d), Arrays.copyOfRange(y, lo, hi)));
+            Block.Builder block = new Block.Builder(hi - lo, d);
+            for (int i = lo; i < hi; i++) {
+                data.copySample(i, row, 0);
+                data.copyTarget(i, label, 0);
+                block.add(i, row, 0, label[0]);
+            }
+            slices.add(block.build());
         }
-        return new DistributedDataset(jsc.parallelize(slices, partitions), data.numClasses(), true);
+        // Cached and checkpointed is the map's output, not the parallelized collection: once the lineage is cut, nothing
+        // refers to the collection any more and the driver's copy of the data can be collected.
+        return new DistributedDataset(jsc.parallelize(slices, partitions).map(b -> b), data.numClasses(), true);
     }
 
     /** The training ({@code train}) or test split of an MNIST-style IDX directory, read on the driver. */
@@ -102,7 +111,7 @@ public final class DistributedDataset {
                 : java.util.stream.IntStream.range(0, names.size()).filter(i -> !names.get(i).equals(labelColumn)).toArray();
         int labelCol = names.indexOf(labelColumn);
         // zipWithIndex numbers rows in source order; hashing the Long index spreads them round-robin, deterministically.
-        JavaRDD<Tuple3<int[], float[], float[]>> blocks = df.javaRDD().zipWithIndex()
+        JavaRDD<Block> blocks = df.javaRDD().zipWithIndex()
                 .mapToPair(t -> new Tuple2<>(t._2(), RowValues.sample(t._1(), featureCols, labelCol, t._2())))
                 .partitionBy(new HashPartitioner(partitions))
                 .mapPartitions(RowValues::block);
@@ -136,13 +145,13 @@ public final class DistributedDataset {
         }
     }
 
-    private static long[] blockStats(Tuple3<int[], float[], float[]> b) {
-        int rows = b._1().length;
+    private static long[] blockStats(Block b) {
+        int rows = b.rows();
         long maxLabel = -1;
-        for (float label : b._3()) {
+        for (float label : b.labels()) {
             maxLabel = Math.max(maxLabel, (long) label);
         }
-        long width = rows == 0 ? -1 : b._2().length / rows;
+        long width = rows == 0 ? -1 : b.width();
         return new long[] {rows, maxLabel, rows == 0 ? Long.MAX_VALUE : width, width};
     }
 
@@ -151,7 +160,7 @@ public final class DistributedDataset {
     }
 
     /** The cached blocks, one per partition. */
-    JavaRDD<Tuple3<int[], float[], float[]>> blocks() {
+    JavaRDD<Block> blocks() {
         return blocks;
     }
 

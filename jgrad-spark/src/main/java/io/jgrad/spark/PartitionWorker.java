@@ -55,6 +55,15 @@ final class PartitionWorker {
 
     /** Positions in the block of the rows whose rank lies in [lo, hi), ordered by rank. */
     static int[] rowsOf(int[] globalIndex, int[] rank, int lo, int hi) {
+        return rowsOfBatches(globalIndex, rank, lo, hi - lo, 1)[0];
+    }
+
+    /**
+     * For each of {@code steps} consecutive global batches of {@code batchSize} ranks starting at rank {@code lo}, the
+     * positions in the block of the rows in that batch, ordered by rank: one pass over the block for a whole round.
+     */
+    static int[][] rowsOfBatches(int[] globalIndex, int[] rank, int lo, int batchSize, int steps) {
+        long hi = lo + (long) batchSize * steps;
         long[] keys = new long[globalIndex.length];
         int m = 0;
         for (int j = 0; j < globalIndex.length; j++) {
@@ -63,22 +72,30 @@ final class PartitionWorker {
                 keys[m++] = ((long) r << 32) | j;
             }
         }
-        long[] found = Arrays.copyOf(keys, m);
-        Arrays.sort(found);
-        int[] rows = new int[m];
-        for (int i = 0; i < m; i++) {
-            rows[i] = (int) found[i];
+        Arrays.sort(keys, 0, m);
+        int[][] out = new int[steps][];
+        int i = 0;
+        for (int s = 0; s < steps; s++) {
+            long end = ((long) lo + (long) batchSize * (s + 1)) << 32;
+            int first = i;
+            while (i < m && keys[i] < end) {
+                i++;
+            }
+            out[s] = new int[i - first];
+            for (int j = first; j < i; j++) {
+                out[s][j - first] = (int) keys[j];
+            }
         }
-        return rows;
+        return out;
     }
 
-    private static Tensor[] gather(Tuple3<int[], float[], float[]> block, int[] rows) {
-        int width = block._2().length / Math.max(1, block._1().length);
+    private static Tensor[] gather(Block block, int[] rows) {
+        int width = block.width();
         float[] x = new float[rows.length * width];
         float[] y = new float[rows.length];
         for (int i = 0; i < rows.length; i++) {
-            System.arraycopy(block._2(), rows[i] * width, x, i * width, width);
-            y[i] = block._3()[rows[i]];
+            block.copyRow(rows[i], x, i * width);
+            y[i] = block.labels()[rows[i]];
         }
         return new Tensor[] {Tensor.wrap(x, rows.length, width), Tensor.wrap(y, rows.length)};
     }
@@ -99,12 +116,12 @@ final class PartitionWorker {
      * bytes of double, and under Spark's 1 MB limit for results sent directly for networks up to ~260k
      * parameters), and the {@link #STATS} numbers.
      */
-    static Tuple2<float[], double[]> gradientSum(Tuple3<int[], float[], float[]> block, String spec, float[] weights, int[] rank,
+    static Tuple2<float[], double[]> gradientSum(Block block, String spec, float[] weights, int[] rank,
                                                  int batchSize, int step) {
         long start = System.nanoTime();
         float[] out = new float[weights.length];
         double[] stats = new double[STATS];
-        int[] rows = rowsOf(block._1(), rank, step * batchSize, step * batchSize + batchSize);
+        int[] rows = rowsOf(block.index(), rank, step * batchSize, step * batchSize + batchSize);
         if (rows.length > 0) {
             Sequential net = model(spec, weights);
             Tensor[] xy = gather(block, rows);
@@ -142,9 +159,9 @@ final class PartitionWorker {
     }
 
     /** Loss sum, sample count and correct predictions over the whole block, in chunks of 1024 rows. */
-    static double[] evaluate(Tuple3<int[], float[], float[]> block, String spec, float[] weights) {
+    static double[] evaluate(Block block, String spec, float[] weights) {
         double[] out = new double[STATS];
-        int n = block._1().length;
+        int n = block.rows();
         if (n == 0) {
             return out;
         }
@@ -174,15 +191,15 @@ final class PartitionWorker {
      * Returns the same layout after the steps (keys, packed values, then {@link #STATS} stats followed by the
      * scalar values); a block that used no rows returns no keys and an empty array, only stats (COUNT 0).
      */
-    static Tuple3<String[], float[], double[]> localSteps(Tuple3<int[], float[], float[]> block, String spec, String optimizer,
+    static Tuple3<String[], float[], double[]> localSteps(Block block, String spec, String optimizer,
                                                          double[] optimizerSettings, float[] packed, String[] keys, double[] scalars,
                                                          int[] rank, int batchSize, int firstStep, int steps) {
         long start = System.nanoTime();
         double[] stats = new double[STATS];
         Sequential net = null;
         Optimizer opt = null;
-        for (int s = firstStep; s < firstStep + steps; s++) {
-            int[] rows = rowsOf(block._1(), rank, s * batchSize, s * batchSize + batchSize);
+        int[][] batches = rowsOfBatches(block.index(), rank, firstStep * batchSize, batchSize, steps);
+        for (int[] rows : batches) {
             if (rows.length == 0) {
                 continue;
             }

@@ -6,7 +6,6 @@ import java.util.List;
 import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.sql.Row;
 import scala.Tuple2;
-import scala.Tuple3;
 import scala.collection.Seq;
 
 /** Turns DataFrame rows into plain arrays (features, label) and a partition's rows into one block. */
@@ -64,24 +63,20 @@ final class RowValues {
     }
 
     /** All rows of one partition as one block, sorted by global index so that sums run in a fixed order. */
-    static Iterator<Tuple3<int[], float[], float[]>> block(Iterator<Tuple2<Long, Tuple2<float[], Float>>> rows) {
+    static Iterator<Block> block(Iterator<Tuple2<Long, Tuple2<float[], Float>>> rows) {
         List<Tuple2<Long, Tuple2<float[], Float>>> all = new ArrayList<>();
         rows.forEachRemaining(all::add);
         all.sort((a, b) -> Long.compare(a._1(), b._1()));
         int width = all.isEmpty() ? 0 : all.get(0)._2()._1().length;
-        int[] index = new int[all.size()];
-        float[] features = new float[all.size() * width];
-        float[] labels = new float[all.size()];
-        for (int i = 0; i < all.size(); i++) {
-            float[] f = all.get(i)._2()._1();
+        Block.Builder block = new Block.Builder(all.size(), width);
+        for (var row : all) {
+            float[] f = row._2()._1();
             if (f.length != width) {
-                throw new IllegalArgumentException("DistributedDataset: row " + all.get(i)._1() + " has " + f.length
+                throw new IllegalArgumentException("DistributedDataset: row " + row._1() + " has " + f.length
                         + " features, row " + all.get(0)._1() + " has " + width + "; every row needs the same number");
             }
-            index[i] = (int) (long) all.get(i)._1();
-            System.arraycopy(f, 0, features, i * width, width);
-            labels[i] = all.get(i)._2()._2();
+            block.add((int) (long) row._1(), f, 0, row._2()._2());
         }
-        return List.of(new Tuple3<>(index, features, labels)).iterator();
+        return List.of(block.build()).iterator();
     }
 }

@@ -66,62 +66,84 @@ public final class SparkTrainMain {
         }
         SparkSession spark = builder.getOrCreate();
         try {
-            JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-            int partitions = Integer.parseInt(f.getOrDefault("--partitions", Integer.toString(jsc.defaultParallelism())));
-            String data = f.get("--data");
-            String label = f.get("--target-column");
-            DistributedDataset train = DistributedDataset.read(spark, data, null, label, partitions);
-            DistributedDataset test = null;
-            if (f.containsKey("--val-data")) {
-                test = DistributedDataset.read(spark, f.get("--val-data"), null, label, partitions);
-            } else if (Files.isDirectory(Path.of(data))) {
-                test = DistributedDataset.readIdx(spark, Path.of(data), false, partitions);
+            run(spark, f);
+        } catch (Exception e) {
+            // a missing --data path, a column that is not there, a label that is no class index: one line, no stack trace
+            // (Spark's AnalysisException is checked in Java's eyes but undeclared, hence the instanceof)
+            Throwable cause = e;
+            while (cause.getCause() != null && !(cause instanceof IllegalArgumentException)) {
+                cause = cause.getCause(); // a task's error about the data arrives inside Spark's "Job aborted"
             }
-            int classes = Math.max(train.numClasses(), test == null ? 0 : test.numClasses());
-            String layers = f.getOrDefault("--layers", "256,128");
-            int[] hidden = layers.isBlank() ? new int[0] : Arrays.stream(layers.split(",")).mapToInt(s -> Integer.parseInt(s.trim())).toArray();
-            MlpSpec spec = new MlpSpec(train.featureSize(), hidden, classes, f.getOrDefault("--activation", "relu"),
-                    f.getOrDefault("--output-activation", "none"));
-            String optName = f.getOrDefault("--optimizer", "adam");
-            OptimizerSpec opt = new OptimizerSpec(optName,
-                    Double.parseDouble(f.getOrDefault("--lr", Double.toString(OptimizerSpec.defaultLr(optName)))),
-                    Double.parseDouble(f.getOrDefault("--momentum", "0")),
-                    Double.parseDouble(f.getOrDefault("--weight-decay", optName.equals("adamw") ? "0.01" : "0")));
-            long seed = Long.parseLong(f.getOrDefault("--seed", "42"));
-            int batch = Integer.parseInt(f.getOrDefault("--batch-size", "64"));
-            int epochs = Integer.parseInt(f.getOrDefault("--epochs", "10"));
-            int local = Integer.parseInt(f.getOrDefault("--local-steps", "1"));
-            Path out = Path.of(f.getOrDefault("--out", "runs/spark"));
-            Files.createDirectories(out);
-            RunDirectory.Settings settings = new RunDirectory.Settings(spec, classes, data, opt, batch, epochs, seed, partitions, local);
-            SparkTrainer trainer = new SparkTrainer(jsc, spec, opt, seed).batchSize(batch).epochs(epochs).localSteps(local);
-            List<EpochMetrics> done = new ArrayList<>();
-            trainer.callback(new Callback() {
-                @Override
-                public boolean onEpochEnd(EpochMetrics m) {
-                    done.add(m);
-                    System.err.printf("epoch %d: train loss %.4f, accuracy %.4f, val loss %.4f, accuracy %.4f, %.1f s (%.2f ms/step overhead)%n",
-                            m.epoch(), m.trainLoss(), m.trainAccuracy(), m.valLoss(), m.valAccuracy(), m.seconds(),
-                            trainer.stepOverheadMillis());
-                    try {
-                        RunDirectory.save(out, trainer, settings, done);
-                    } catch (IOException e) {
-                        throw new UncheckedIOException("writing the checkpoint in " + out + " failed: " + e.getMessage(), e);
-                    }
-                    return false;
-                }
-            });
-            System.err.printf("jgrad-spark: %s on %s (%,d rows in %d partitions), %s lr %s, batch %d, local steps %d%n",
-                    spec.describe(), data, train.size(), partitions, optName, Double.toString(opt.lr()), batch, local);
-            trainer.fit(train, test);
-            if (test != null) {
-                Evaluation e = trainer.evaluate(test);
-                System.out.printf("test loss %.4f, accuracy %.2f%% on %,d samples%n", e.loss(), 100 * e.accuracy(), e.samples());
+            if (!(e instanceof org.apache.spark.sql.AnalysisException || cause instanceof IllegalArgumentException)) {
+                throw e;
             }
-            System.out.println("wrote " + out + "/ (model.safetensors, config.json, optimizer.safetensors, metrics.csv)");
+            Throwable shown = cause instanceof IllegalArgumentException ? cause : e;
+            System.err.println("jgrad-spark: " + String.valueOf(shown.getMessage()).lines().findFirst().orElse(""));
+            spark.stop();
+            System.exit(2);
+        } catch (OutOfMemoryError e) {
+            System.err.printf("jgrad-spark: out of Java heap (%d MB); give the driver more, e.g. JGRAD_SPARK_JAVA_OPTS=-Xmx2g"
+                    + " (jgrad train --spark) or --driver-memory 2g (spark-submit)%n", Runtime.getRuntime().maxMemory() >> 20);
+            System.exit(1);
         } finally {
             spark.stop();
         }
+    }
+
+    private static void run(SparkSession spark, Map<String, String> f) throws IOException {
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        int partitions = Integer.parseInt(f.getOrDefault("--partitions", Integer.toString(jsc.defaultParallelism())));
+        String data = f.get("--data");
+        String label = f.get("--target-column");
+        DistributedDataset train = DistributedDataset.read(spark, data, null, label, partitions);
+        DistributedDataset test = null;
+        if (f.containsKey("--val-data")) {
+            test = DistributedDataset.read(spark, f.get("--val-data"), null, label, partitions);
+        } else if (Files.isDirectory(Path.of(data))) {
+            test = DistributedDataset.readIdx(spark, Path.of(data), false, partitions);
+        }
+        int classes = Math.max(train.numClasses(), test == null ? 0 : test.numClasses());
+        String layers = f.getOrDefault("--layers", "256,128");
+        int[] hidden = layers.isBlank() ? new int[0] : Arrays.stream(layers.split(",")).mapToInt(s -> Integer.parseInt(s.trim())).toArray();
+        MlpSpec spec = new MlpSpec(train.featureSize(), hidden, classes, f.getOrDefault("--activation", "relu"),
+                f.getOrDefault("--output-activation", "none"));
+        String optName = f.getOrDefault("--optimizer", "adam");
+        OptimizerSpec opt = new OptimizerSpec(optName,
+                Double.parseDouble(f.getOrDefault("--lr", Double.toString(OptimizerSpec.defaultLr(optName)))),
+                Double.parseDouble(f.getOrDefault("--momentum", "0")),
+                Double.parseDouble(f.getOrDefault("--weight-decay", optName.equals("adamw") ? "0.01" : "0")));
+        long seed = Long.parseLong(f.getOrDefault("--seed", "42"));
+        int batch = Integer.parseInt(f.getOrDefault("--batch-size", "64"));
+        int epochs = Integer.parseInt(f.getOrDefault("--epochs", "10"));
+        int local = Integer.parseInt(f.getOrDefault("--local-steps", "1"));
+        Path out = Path.of(f.getOrDefault("--out", "runs/spark"));
+        Files.createDirectories(out);
+        RunDirectory.Settings settings = new RunDirectory.Settings(spec, classes, data, opt, batch, epochs, seed, partitions, local);
+        SparkTrainer trainer = new SparkTrainer(jsc, spec, opt, seed).batchSize(batch).epochs(epochs).localSteps(local);
+        List<EpochMetrics> done = new ArrayList<>();
+        trainer.callback(new Callback() {
+            @Override
+            public boolean onEpochEnd(EpochMetrics m) {
+                done.add(m);
+                System.err.printf("epoch %d: train loss %.4f, accuracy %.4f, val loss %.4f, accuracy %.4f, %.1f s (%.2f ms/step overhead)%n",
+                        m.epoch(), m.trainLoss(), m.trainAccuracy(), m.valLoss(), m.valAccuracy(), m.seconds(),
+                        trainer.stepOverheadMillis());
+                try {
+                    RunDirectory.save(out, trainer, settings, done);
+                } catch (IOException e) {
+                    throw new UncheckedIOException("writing the checkpoint in " + out + " failed: " + e.getMessage(), e);
+                }
+                return false;
+            }
+        });
+        System.err.printf("jgrad-spark: %s on %s (%,d rows in %d partitions), %s lr %s, batch %d, local steps %d%n",
+                spec.describe(), data, train.size(), partitions, optName, Double.toString(opt.lr()), batch, local);
+        trainer.fit(train, test);
+        if (test != null) {
+            Evaluation e = trainer.evaluate(test);
+            System.out.printf("test loss %.4f, accuracy %.2f%% on %,d samples%n", e.loss(), 100 * e.accuracy(), e.samples());
+        }
+        System.out.println("wrote " + out + "/ (model.safetensors, config.json, optimizer.safetensors, metrics.csv)");
     }
 
     /**

@@ -255,23 +255,19 @@ public final class SparkTrainer {
 
     /** One round of local SGD over {@code k} global batches; returns the slowest partition's compute time in ns. */
     private double localRound(DistributedDataset train, Broadcast<int[]> rankB, int step, int k, int expected, EpochSums sums) {
+        // Like a synchronous step's weights, the state travels in the task closure, which Spark broadcasts anyway.
         RoundState in = RoundState.pack(model, optimizer.stateDict());
-        Broadcast<float[]> packedB = jsc.broadcast(in.packed());
+        float[] packed = in.packed();
         String[] keys = in.keys();
         double[] scalars = in.scalars();
         String encoded = spec.encode();
         String name = optimizerSpec.name();
         double[] settings = {optimizerSpec.lr(), optimizerSpec.momentum(), optimizerSpec.weightDecay()};
         int b = batchSize;
-        List<Tuple3<String[], float[], double[]>> results;
-        try {
-            results = train.blocks()
-                    .map(block -> PartitionWorker.localSteps(block, encoded, name, settings, packedB.value(), keys, scalars,
-                            rankB.value(), b, step, k))
-                    .collect();
-        } finally {
-            packedB.destroy();
-        }
+        List<Tuple3<String[], float[], double[]>> results = train.blocks()
+                .map(block -> PartitionWorker.localSteps(block, encoded, name, settings, packed, keys, scalars, rankB.value(), b,
+                        step, k))
+                .collect();
         // The average over partitions weighted by the rows each used, added in double in partition order.
         double[] stats = new double[PartitionWorker.STATS];
         String[] outKeys = null;

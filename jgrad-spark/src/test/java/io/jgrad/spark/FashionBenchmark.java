@@ -34,19 +34,26 @@ public final class FashionBenchmark {
                 Sequential model = spec.build(new Generator(42));
                 Optimizer opt = adam.create(model.namedParameters());
                 Trainer t = new Trainer(model, new CrossEntropyLoss(), opt, Task.CLASSIFICATION).epochs(epochs);
+                long t0 = System.nanoTime();
                 var h = t.fit(new DataLoader(train, 64, true, false, new Generator(43)), new DataLoader(test, 1000, false, false, null));
+                System.out.printf("single: %d epochs in %.1f s%n", epochs, (System.nanoTime() - t0) / 1e9);
                 for (EpochMetrics m : h.epochs()) {
                     System.out.printf("single epoch %d: %.1f s, train loss %.4f, test acc %.4f%n", m.epoch(), m.seconds(), m.trainLoss(), m.valAccuracy());
                 }
                 continue;
             }
             if (spark == null) {
-                spark = SparkSession.builder().master("local[2]").appName("bench").config("spark.ui.enabled", "false").getOrCreate();
+                SparkSession.Builder builder = SparkSession.builder().master("local[2]").appName("bench").config("spark.ui.enabled", "false");
+                // -Dconf.spark.x=y overrides or adds Spark settings, to compare them
+                System.getProperties().stringPropertyNames().stream().filter(k -> k.startsWith("conf."))
+                        .forEach(k -> builder.config(k.substring(5), System.getProperty(k)));
+                spark = builder.getOrCreate();
             }
             JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
             DistributedDataset train = DistributedDataset.readIdx(spark, dir, true, 2);
             DistributedDataset test = DistributedDataset.readIdx(spark, dir, false, 2);
             int k = mode.equals("sync") ? 1 : Integer.parseInt(mode.substring(5));
+            long t0 = System.nanoTime();
             SparkTrainer t = new SparkTrainer(jsc, spec, adam, 42).batchSize(64).epochs(epochs).localSteps(k);
             t.callback(new io.jgrad.train.Callback() {
                 @Override
@@ -57,6 +64,7 @@ public final class FashionBenchmark {
                 }
             });
             t.fit(train, test);
+            System.out.printf("%s: %d epochs in %.1f s%n", mode, epochs, (System.nanoTime() - t0) / 1e9);
             train.unpersist();
             test.unpersist();
         }

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.jgrad.data.TensorDataset;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -15,7 +14,6 @@ import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import scala.Tuple3;
 
 /** A task that fails once and is retried (master local[2,4] allows 4 failures) must not change the result. */
 class SparkTrainerRetryTest {
@@ -43,12 +41,14 @@ class SparkTrainerRetryTest {
         int n = DATA.size();
         float[] x = DATA.features().toFloatArray();
         float[] y = DATA.targets().toFloatArray();
-        List<Tuple3<int[], float[], float[]>> slices = new ArrayList<>();
+        List<Block> slices = new ArrayList<>();
         for (int p = 0; p < 2; p++) {
             int lo = n * p / 2, hi = n * (p + 1) / 2;
-            int[] index = new int[hi - lo];
-            Arrays.setAll(index, i -> lo + i);
-            slices.add(new Tuple3<>(index, Arrays.copyOfRange(x, lo * 20, hi * 20), Arrays.copyOfRange(y, lo, hi)));
+            Block.Builder block = new Block.Builder(hi - lo, 20);
+            for (int i = lo; i < hi; i++) {
+                block.add(i, x, i * 20, y[i]);
+            }
+            slices.add(block.build());
         }
         var rdd = jsc.parallelize(slices, 2).map(block -> {
             TaskContext tc = TaskContext.get();

@@ -122,10 +122,12 @@ class SparkTrainerTest {
         var blocks = data.blocks().collect();
         boolean found = false;
         for (var b : blocks) {
-            for (int j = 0; j < b._1().length; j++) {
-                if (b._1()[j] == 7) {
-                    assertArrayEquals(new float[] {7f, 3.5f}, java.util.Arrays.copyOfRange(b._2(), 2 * j, 2 * j + 2));
-                    assertEquals(3f, b._3()[j]);
+            for (int j = 0; j < b.rows(); j++) {
+                if (b.index()[j] == 7) {
+                    float[] row = new float[2];
+                    b.copyRow(j, row, 0);
+                    assertArrayEquals(new float[] {7f, 3.5f}, row);
+                    assertEquals(3f, b.labels()[j]);
                     found = true;
                 }
             }

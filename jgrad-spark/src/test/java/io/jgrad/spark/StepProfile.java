@@ -111,7 +111,7 @@ public final class StepProfile {
                 maxCompute = Math.max(maxCompute, p._1()[1] - p._1()[0]);
             }
             long g0 = System.nanoTime();
-            train.blocks().map(block -> block._1().length).collect();
+            train.blocks().map(block -> block.rows()).collect();
             long g1 = System.nanoTime();
             double[] row = {b - a, c - b, firstStart - c, maxCompute, d - lastEnd, e - d, f - e, f - a, g1 - g0};
             for (int i = 0; i < row.length; i++) {
