@@ -50,9 +50,9 @@ echo
 echo "Median over $rounds rounds; ratio = time / PyTorch time:"
 awk '/^RESULT/ { n[$2]++; s[$2, n[$2]] = $3; if ($4 > m[$2]) m[$2] = $4; c[$2] += $5 }
   END {
-    for (k in n) { c = n[k]; for (i = 1; i <= c; i++) a[i] = s[k, i]
-      for (i = 1; i <= c; i++) for (j = i + 1; j <= c; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
-      med[k] = (c % 2) ? a[(c + 1) / 2] : (a[c / 2] + a[c / 2 + 1]) / 2 }
+    for (k in n) { cnt = n[k]; for (i = 1; i <= cnt; i++) a[i] = s[k, i]
+      for (i = 1; i <= cnt; i++) for (j = i + 1; j <= cnt; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
+      med[k] = (cnt % 2) ? a[(cnt + 1) / 2] : (a[cnt / 2] + a[cnt / 2 + 1]) / 2 }
     printf "%-8s %12s %10s %14s %14s\n", "peer", "s/epoch", "vs torch", "CPU s/epoch", "peak RSS MiB"
     for (k in med) printf "%-8s %12.1f %10s %14.1f %14d\n", k, med[k], ("torch" in med) ? sprintf("%.2fx", med[k] / med["torch"]) : "n/a",
       c[k] / n[k], m[k]

@@ -57,15 +57,18 @@ public class MlpBench {
             long t0 = System.nanoTime();
             int s = 0;
             long alloc0 = 0;
-            for (DataLoader.Batch b : loader) {
+            for (var batches = loader.iterator(); batches.hasNext(); ) {
                 if (e == 1 && s == 10) {
                     alloc0 = mx.getTotalThreadAllocatedBytes();
                 }
-                Tensor loss = lossFn.forward(model.forward(b.features()), b.targets());
                 optimizer.zeroGrad();
-                loss.backward();
+                try (var memory = Tensor.recycling()) { // as Trainer runs a step: the batch and activations reuse memory
+                    DataLoader.Batch b = batches.next();
+                    Tensor loss = lossFn.forward(model.forward(b.features()), b.targets());
+                    loss.backward();
+                    lastLoss = loss.item();
+                }
                 optimizer.step();
-                lastLoss = loss.item();
                 s++;
                 if (e == 1 && s == 60) {
                     allocBytes = mx.getTotalThreadAllocatedBytes() - alloc0;
