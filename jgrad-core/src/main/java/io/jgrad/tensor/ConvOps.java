@@ -54,25 +54,40 @@ final class ConvOps {
                         rows(cols, gr * g.kg(), g.kg(), m, ld), 0.0, rows(tmp, gr * g.og(), g.og(), m, ld));
             }
             // tmp is [O, count*Ho*Wo]; y wants [count, O, Ho*Wo]
-            for (int i = 0; i < count; i++) {
+            addBiasToSamples(g, tmp, ld, bc, y, n0, count);
+        }
+        return Autograd.record("conv2d", y, gy -> backward(g, xc, wc, gy, x.requiresGrad, w.requiresGrad,
+                b != null && b.requiresGrad), x, w, b);
+    }
+
+    /**
+     * y[n0 + i, oc] = tmp[oc, i * Ho*Wo ...] + bias[oc] for the count samples of a chunk, split over the backend's
+     * threads by sample. Modified: y.
+     */
+    private static void addBiasToSamples(Geometry g, Tensor tmp, int ld, Tensor bc, Tensor y, int n0, int count) {
+        int plane = g.plane();
+        Backends.current().parallelFor(count, 2L * count * g.o * plane, (i0, i1) -> {
+            for (int i = i0; i < i1; i++) {
                 for (int oc = 0; oc < g.o; oc++) {
-                    int src = oc * ld + i * g.plane(), dst = ((n0 + i) * g.o + oc) * g.plane();
+                    int src = oc * ld + i * plane, dst = ((n0 + i) * g.o + oc) * plane, end = dst + plane;
                     double bias = bc == null ? 0 : bc.getFlat(oc);
-                    if (t == DType.FLOAT32) {
+                    // copy, then add in place: a loop over one array with one index is vectorized, one that reads
+                    // another array at another offset is not (the two might overlap)
+                    if (y.dtype == DType.FLOAT32) {
+                        System.arraycopy(tmp.f, src, y.f, dst, plane);
                         float fb = (float) bias;
-                        for (int q = 0; q < g.plane(); q++) {
-                            y.f[dst + q] = tmp.f[src + q] + fb;
+                        for (int q = dst; q < end; q++) {
+                            y.f[q] += fb;
                         }
                     } else {
-                        for (int q = 0; q < g.plane(); q++) {
-                            y.d[dst + q] = tmp.d[src + q] + bias;
+                        System.arraycopy(tmp.d, src, y.d, dst, plane);
+                        for (int q = dst; q < end; q++) {
+                            y.d[q] += bias;
                         }
                     }
                 }
             }
-        }
-        return Autograd.record("conv2d", y, gy -> backward(g, xc, wc, gy, x.requiresGrad, w.requiresGrad,
-                b != null && b.requiresGrad), x, w, b);
+        });
     }
 
     private static Tensor[] backward(Geometry g, Tensor xc, Tensor wc, Tensor gy, boolean needX, boolean needW,
@@ -89,23 +104,45 @@ final class ConvOps {
         for (int n0 = 0; n0 < g.n; n0 += chunk) {
             int count = Math.min(chunk, g.n - n0), m = count * g.plane();
             // dY of the chunk laid out as the forward's tmp: [O, count*Ho*Wo]
-            for (int i = 0; i < count; i++) {
-                for (int oc = 0; oc < g.o; oc++) {
-                    int src = gc.offset + ((n0 + i) * g.o + oc) * g.plane(), dst = oc * ld + i * g.plane();
-                    if (t == DType.FLOAT32) {
-                        System.arraycopy(gc.f, src, tmp.f, dst, g.plane());
-                    } else {
-                        System.arraycopy(gc.d, src, tmp.d, dst, g.plane());
+            int first = n0;
+            Backends.current().parallelFor(count, 2L * count * g.o * g.plane(), (i0, i1) -> {
+                for (int i = i0; i < i1; i++) {
+                    for (int oc = 0; oc < g.o; oc++) {
+                        int src = gc.offset + ((first + i) * g.o + oc) * g.plane(), dst = oc * ld + i * g.plane();
+                        if (t == DType.FLOAT32) {
+                            System.arraycopy(gc.f, src, tmp.f, dst, g.plane());
+                        } else {
+                            System.arraycopy(gc.d, src, tmp.d, dst, g.plane());
+                        }
                     }
                 }
-            }
+            });
             if (needB) {
                 for (int oc = 0; oc < g.o; oc++) {
-                    double sum = 0;
-                    for (int q = 0; q < m; q++) {
-                        sum += tmp.getFlat(oc * ld + q);
+                    double sum = 0, s1 = 0, s2 = 0, s3 = 0; // four partial sums: one waits on each addition
+                    int q = oc * ld, end = q + m;
+                    if (t == DType.FLOAT32) {
+                        for (; q + 4 <= end; q += 4) {
+                            sum += tmp.f[q];
+                            s1 += tmp.f[q + 1];
+                            s2 += tmp.f[q + 2];
+                            s3 += tmp.f[q + 3];
+                        }
+                        for (; q < end; q++) {
+                            sum += tmp.f[q];
+                        }
+                    } else {
+                        for (; q + 4 <= end; q += 4) {
+                            sum += tmp.d[q];
+                            s1 += tmp.d[q + 1];
+                            s2 += tmp.d[q + 2];
+                            s3 += tmp.d[q + 3];
+                        }
+                        for (; q < end; q++) {
+                            sum += tmp.d[q];
+                        }
                     }
-                    gb.setFlat(oc, gb.getFlat(oc) + sum);
+                    gb.setFlat(oc, gb.getFlat(oc) + ((sum + s1) + (s2 + s3)));
                 }
             }
             if (needW) {
@@ -135,9 +172,14 @@ final class ConvOps {
         return m.view(new int[] {count, cols}, new int[] {ld, 1}, m.offset + start * ld);
     }
 
+    /** Columns of the samples [n0, n0 + count) into cols, split over the backend's threads by sample. */
     private static void unfold(Geometry g, Tensor xc, int n0, int count, Tensor cols, int ld) {
+        Backends.current().parallelFor(count, (long) count * g.kg() * g.groups * g.plane(), (i0, i1) -> unfold(g, xc, n0, i0, i1, cols, ld));
+    }
+
+    private static void unfold(Geometry g, Tensor xc, int n0, int i0, int i1, Tensor cols, int ld) {
         int image = g.c * g.h * g.w;
-        for (int i = 0; i < count; i++) {
+        for (int i = i0; i < i1; i++) {
             int xOff = xc.offset + (n0 + i) * image, colOff = i * g.plane();
             if (xc.dtype == DType.FLOAT32) {
                 FloatConvKernels.im2col(xc.f, xOff, g.c, g.h, g.w, g.kH, g.kW, g.s, g.p, g.d, g.ho, g.wo, cols.f, colOff, ld);
@@ -147,9 +189,14 @@ final class ConvOps {
         }
     }
 
+    /** The adjoint of {@link #unfold}, split over the backend's threads by sample (each writes its own image). */
     private static void fold(Geometry g, Tensor cols, int n0, int count, Tensor gx, int ld) {
+        Backends.current().parallelFor(count, 2L * count * g.kg() * g.groups * g.plane(), (i0, i1) -> fold(g, cols, n0, i0, i1, gx, ld));
+    }
+
+    private static void fold(Geometry g, Tensor cols, int n0, int i0, int i1, Tensor gx, int ld) {
         int image = g.c * g.h * g.w;
-        for (int i = 0; i < count; i++) {
+        for (int i = i0; i < i1; i++) {
             int xOff = (n0 + i) * image, colOff = i * g.plane();
             if (gx.dtype == DType.FLOAT32) {
                 FloatConvKernels.col2im(cols.f, colOff, ld, g.c, g.h, g.w, g.kH, g.kW, g.s, g.p, g.d, g.ho, g.wo, gx.f, xOff);

@@ -1,12 +1,6 @@
 package io.jgrad.tensor;
 
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 
 /**
  * The CPU backend: {@link FloatKernels} and {@link DoubleKernels}, with GEMM either handed to OpenBLAS (when
@@ -19,9 +13,14 @@ import java.util.concurrent.Future;
 final class CpuBackend implements Backend {
     /** Below this many multiply-adds a GEMM runs on the calling thread: handing work over costs more. */
     static final long PARALLEL_GEMM_MIN_FLOPS = 1L << 18;
+    /**
+     * Below this many elements read and written a memory-bound kernel runs on the calling thread: 64K floats take
+     * 10-30 microseconds, about what handing a range to a parked thread costs.
+     */
+    static final long PARALLEL_MIN_ELEMENTS = 1L << 16;
 
     private final int threads;
-    private final ExecutorService pool;
+    private final WorkerPool pool;
     /** Null when GEMM runs in Java. */
     private final OpenBlas blas;
     /** Null when float32 GEMM goes where {@link #blas} says. */
@@ -42,11 +41,7 @@ final class CpuBackend implements Backend {
         if (blas != null) {
             blas.setThreads(threads);
         }
-        this.pool = threads > 1 ? Executors.newFixedThreadPool(threads - 1, r -> {
-            Thread t = new Thread(r, "jgrad-cpu");
-            t.setDaemon(true);
-            return t;
-        }) : null;
+        this.pool = threads > 1 ? new WorkerPool(threads - 1) : null;
     }
 
     void shutdown() {
@@ -130,40 +125,19 @@ final class CpuBackend implements Backend {
         return threads;
     }
 
-    /** Runs body(start, end) over [0, n) split into at most {@code threads} contiguous ranges. */
-    private void parallelFor(int n, long work, RangeBody body) {
-        int parts = (int) Math.min(Math.min(threads, n), Math.max(1, work / PARALLEL_GEMM_MIN_FLOPS));
-        if (parts <= 1 || pool == null) {
-            body.run(0, n);
-            return;
-        }
-        List<Future<?>> futures = new ArrayList<>(parts - 1);
-        int chunk = (n + parts - 1) / parts;
-        for (int p = 1; p < parts; p++) {
-            int s = p * chunk, e = Math.min(n, s + chunk);
-            if (s < e) {
-                futures.add(pool.submit(() -> body.run(s, e)));
-            }
-        }
-        body.run(0, Math.min(n, chunk));
-        for (Future<?> fu : futures) {
-            try {
-                fu.get();
-            } catch (InterruptedException ex) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted during a parallel kernel", ex);
-            } catch (ExecutionException ex) {
-                if (ex.getCause() instanceof RuntimeException re) {
-                    throw re;
-                }
-                throw new IllegalStateException(ex.getCause());
-            }
-        }
+    @Override
+    public void parallelFor(int n, long work, RangeBody body) {
+        split(n, work / PARALLEL_MIN_ELEMENTS, body);
     }
 
-    @FunctionalInterface
-    private interface RangeBody {
-        void run(int start, int end);
+    /** Runs body(start, end) over [0, n) in at most min(threads, pieces) contiguous ranges (at least one). */
+    private void split(int n, long pieces, RangeBody body) {
+        int parts = (int) Math.min(Math.min(threads, n), Math.max(1, pieces));
+        if (parts <= 1 || pool == null) {
+            body.run(0, n);
+        } else {
+            pool.run(n, parts, body);
+        }
     }
 
     @Override
@@ -173,7 +147,7 @@ final class CpuBackend implements Backend {
             // the kernel packs its operands through their strides: transposed views need no copy
             int block = vector.columnBlock(), panels = (n + block - 1) / block, ldc = m == 1 ? n : c.strides[0];
             float fa = (float) alpha, fb = (float) beta;
-            parallelFor(panels, (long) m * n * k, (s, e) -> vector.columns(s * block, Math.min(n, e * block), m, k, fa,
+            split(panels, (long) m * n * k / PARALLEL_GEMM_MIN_FLOPS, (s, e) -> vector.columns(s * block, Math.min(n, e * block), m, k, fa,
                     a.f, a.offset, a.strides[0], a.strides[1], b.f, b.offset, b.strides[0], b.strides[1], fb,
                     c.f, c.offset, ldc));
             return;
@@ -189,11 +163,11 @@ final class CpuBackend implements Backend {
         long work = (long) m * n * k;
         if (c.dtype == DType.FLOAT32) {
             float fa = (float) alpha, fb = (float) beta;
-            parallelFor(m, work, (s, e) -> FloatKernels.gemmRows(s, e, n, k, fa, ra.f, ra.offset, lda, rb.f, rb.offset, ldb,
-                    fb, c.f, c.offset, ldc));
+            split(m, work / PARALLEL_GEMM_MIN_FLOPS, (s, e) -> FloatKernels.gemmRows(s, e, n, k, fa, ra.f, ra.offset,
+                    lda, rb.f, rb.offset, ldb, fb, c.f, c.offset, ldc));
         } else {
-            parallelFor(m, work, (s, e) -> DoubleKernels.gemmRows(s, e, n, k, alpha, ra.d, ra.offset, lda, rb.d, rb.offset, ldb,
-                    beta, c.d, c.offset, ldc));
+            split(m, work / PARALLEL_GEMM_MIN_FLOPS, (s, e) -> DoubleKernels.gemmRows(s, e, n, k, alpha, ra.d, ra.offset,
+                    lda, rb.d, rb.offset, ldb, beta, c.d, c.offset, ldc));
         }
     }
 
@@ -259,11 +233,13 @@ final class CpuBackend implements Backend {
     @Override
     public void unary(UnaryOp op, double p, double q, Tensor x, Tensor out) {
         int n = x.numel();
-        if (x.dtype == DType.FLOAT32) {
-            FloatKernels.unary(op, p, q, x.f, x.offset, out.f, out.offset, n);
-        } else {
-            DoubleKernels.unary(op, p, q, x.d, x.offset, out.d, out.offset, n);
-        }
+        parallelFor(n, 2L * n, (s, e) -> {
+            if (x.dtype == DType.FLOAT32) {
+                FloatKernels.unary(op, p, q, x.f, x.offset + s, out.f, out.offset + s, e - s);
+            } else {
+                DoubleKernels.unary(op, p, q, x.d, x.offset + s, out.d, out.offset + s, e - s);
+            }
+        });
     }
 
     @Override
@@ -273,10 +249,17 @@ final class CpuBackend implements Backend {
         int[] bs = Shapes.broadcastStrides(b.shape, b.strides, shape);
         if (java.util.Arrays.equals(a.shape, shape) && java.util.Arrays.equals(b.shape, shape)
                 && a.isContiguous() && b.isContiguous()) {
-            // same-shape contiguous operands: one flat loop the JIT vectorizes
-            shape = new int[] {out.numel()};
-            as = new int[] {1};
-            bs = new int[] {1};
+            // same-shape contiguous operands: flat loops the JIT vectorizes, on ranges of the elements
+            int n = out.numel();
+            parallelFor(n, 3L * n, (s, e) -> {
+                int[] flat = {e - s}, one = {1};
+                if (out.dtype == DType.FLOAT32) {
+                    FloatKernels.binary(op, flat, a.f, a.offset + s, one, b.f, b.offset + s, one, out.f, out.offset + s);
+                } else {
+                    DoubleKernels.binary(op, flat, a.d, a.offset + s, one, b.d, b.offset + s, one, out.d, out.offset + s);
+                }
+            });
+            return;
         }
         if (out.dtype == DType.FLOAT32) {
             FloatKernels.binary(op, shape, a.f, a.offset, as, b.f, b.offset, bs, out.f, out.offset);

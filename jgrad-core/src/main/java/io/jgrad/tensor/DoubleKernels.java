@@ -121,6 +121,19 @@ final class DoubleKernels {
     /** out[i] = op(x[i]; p, q) for i in [0, n). Modified: out (which may be x). */
     static void unary(UnaryOp op, double p, double q, double[] x, int xOff, double[] out, int oOff, int n) {
         double fp = p, fq = q;
+        if (xOff == oOff) {
+            // the same index in both arrays lets the JIT vectorize even if out is x (see adam); the usual case,
+            // since op results and their ranges start where their inputs' do
+            int end = xOff + n;
+            switch (op) {
+                case RELU -> { for (int i = xOff; i < end; i++) out[i] = Math.max(x[i], 0.0); return; }
+                case NEG -> { for (int i = xOff; i < end; i++) out[i] = -x[i]; return; }
+                case ADD_SCALAR -> { for (int i = xOff; i < end; i++) out[i] = x[i] + fp; return; }
+                case MUL_SCALAR -> { for (int i = xOff; i < end; i++) out[i] = x[i] * fp; return; }
+                case GT_SCALAR -> { for (int i = xOff; i < end; i++) out[i] = x[i] > fp ? 1.0 : 0.0; return; }
+                default -> { }
+            }
+        }
         switch (op) {
             case NEG -> { for (int i = 0; i < n; i++) out[oOff + i] = -x[xOff + i]; }
             case EXP -> { for (int i = 0; i < n; i++) out[oOff + i] = Math.exp(x[xOff + i]); }
@@ -198,14 +211,15 @@ final class DoubleKernels {
     }
 
     private static void binaryRow(BinaryOp op, double[] a, int pa, int ia, double[] b, int pb, int ib, double[] out, int po, int n) {
-        if (ia == 1 && ib == 1 && pa == 0 && pb == 0 && po == 0) {
+        if (ia == 1 && ib == 1 && pa == po && pb == po) {
             // the same index in every array lets the JIT vectorize even if out is a or b (see adam)
+            int end = po + n;
             switch (op) {
-                case ADD -> { for (int i = 0; i < n; i++) out[i] = a[i] + b[i]; return; }
-                case SUB -> { for (int i = 0; i < n; i++) out[i] = a[i] - b[i]; return; }
-                case MUL -> { for (int i = 0; i < n; i++) out[i] = a[i] * b[i]; return; }
-                case DIV -> { for (int i = 0; i < n; i++) out[i] = a[i] / b[i]; return; }
-                case RELU_GRAD -> { for (int i = 0; i < n; i++) out[i] = b[i] > 0 ? a[i] : 0.0; return; }
+                case ADD -> { for (int i = po; i < end; i++) out[i] = a[i] + b[i]; return; }
+                case SUB -> { for (int i = po; i < end; i++) out[i] = a[i] - b[i]; return; }
+                case MUL -> { for (int i = po; i < end; i++) out[i] = a[i] * b[i]; return; }
+                case DIV -> { for (int i = po; i < end; i++) out[i] = a[i] / b[i]; return; }
+                case RELU_GRAD -> { for (int i = po; i < end; i++) out[i] = b[i] > 0 ? a[i] : 0.0; return; }
                 default -> { }
             }
         }

@@ -30,6 +30,10 @@ final class FloatConvKernels {
      */
     static void im2col(float[] x, int xOff, int channels, int h, int w, int kH, int kW, int s, int p, int d,
                        int ho, int wo, float[] cols, int colOff, int ld) {
+        if (s == 1 && d == 1 && ho == h && wo == w) {
+            im2colSame(x, xOff, channels, h, w, kH, kW, p, cols, colOff, ld);
+            return;
+        }
         int row = 0;
         for (int c = 0; c < channels; c++) {
             int plane = xOff + c * h * w;
@@ -55,6 +59,45 @@ final class FloatConvKernels {
                             }
                         }
                     }
+                }
+            }
+        }
+    }
+
+    /**
+     * {@link #im2col} for stride 1, dilation 1 and "same" padding (output as large as the input, as a 3x3
+     * convolution with padding 1): each row of cols is the whole plane shifted by (ki - p, kj - p), so it is one
+     * copy of the rows that stay inside, with the columns that wrapped around and the rows outside set to zero.
+     * Short copies per output row cost more in calls than in data (measured: im2col was 19% of a CNN step).
+     */
+    private static void im2colSame(float[] x, int xOff, int channels, int h, int w, int kH, int kW, int p, float[] cols,
+                                   int colOff, int ld) {
+        int row = 0, hw = h * w;
+        for (int c = 0; c < channels; c++) {
+            int plane = xOff + c * hw;
+            for (int ki = 0; ki < kH; ki++) {
+                int dy = ki - p, ohLo = Math.max(0, -dy), ohHi = Math.min(h, h - dy);
+                for (int kj = 0; kj < kW; kj++, row++) {
+                    int dx = kj - p, base = colOff + row * ld;
+                    if (ohHi <= ohLo) {
+                        java.util.Arrays.fill(cols, base, base + hw, 0f);
+                        continue;
+                    }
+                    // cols[base + oh * w + ow] = x[plane + (oh + dy) * w + ow + dx] over the rows inside; the
+                    // elements before the plane's start or after its end (dx != 0) are edge columns, zeroed below
+                    int from = ohLo * w + Math.max(0, -dx), to = ohHi * w - Math.max(0, dx);
+                    System.arraycopy(x, plane + from + dy * w + dx, cols, base + from, to - from);
+                    for (int oh = ohLo; oh < ohHi; oh++) {
+                        int r = base + oh * w;
+                        for (int j = 0; j < -dx; j++) {
+                            cols[r + j] = 0f;
+                        }
+                        for (int j = w - dx; j < w; j++) {
+                            cols[r + j] = 0f;
+                        }
+                    }
+                    java.util.Arrays.fill(cols, base, base + ohLo * w, 0f);
+                    java.util.Arrays.fill(cols, base + ohHi * w, base + hw, 0f);
                 }
             }
         }
@@ -87,16 +130,16 @@ final class FloatConvKernels {
     }
 
     /**
-     * Max over each window of each plane; arg receives the in-plane index (ih * W + iw) of the first maximum in
+     * Max over each window of the planes [p0, p1); arg receives the in-plane index (ih * W + iw) of the first maximum in
      * row-major window order (a NaN wins, as in PyTorch). Padding never wins. Modified: y, arg.
      */
-    static void maxPool(float[] x, int xOff, int planes, int h, int w, int kH, int kW, int sH, int sW, int pH, int pW,
+    static void maxPool(float[] x, int xOff, int p0, int p1, int h, int w, int kH, int kW, int sH, int sW, int pH, int pW,
                         int ho, int wo, float[] y, int[] arg) {
         if (kH == 2 && kW == 2 && sH == 2 && sW == 2 && pH == 0 && pW == 0) {
-            maxPool2x2(x, xOff, planes, h, w, ho, wo, y, arg);
+            maxPool2x2(x, xOff, p0, p1, h, w, ho, wo, y, arg);
             return;
         }
-        for (int pl = 0; pl < planes; pl++) {
+        for (int pl = p0; pl < p1; pl++) {
             int plane = xOff + pl * h * w, out = pl * ho * wo;
             for (int oh = 0; oh < ho; oh++) {
                 int hs = Math.max(oh * sH - pH, 0), he = Math.min(oh * sH - pH + kH, h);
@@ -124,8 +167,8 @@ final class FloatConvKernels {
      * {@link #maxPool} for the common 2x2 window with stride 2 and no padding, the same result without the general
      * window bounds: the four candidates in row-major order, each replacing the best so far if larger or NaN.
      */
-    private static void maxPool2x2(float[] x, int xOff, int planes, int h, int w, int ho, int wo, float[] y, int[] arg) {
-        for (int pl = 0; pl < planes; pl++) {
+    private static void maxPool2x2(float[] x, int xOff, int p0, int p1, int h, int w, int ho, int wo, float[] y, int[] arg) {
+        for (int pl = p0; pl < p1; pl++) {
             int plane = xOff + pl * h * w, out = pl * ho * wo;
             for (int oh = 0; oh < ho; oh++) {
                 int r0 = 2 * oh * w, r1 = r0 + w, o = out + oh * wo;
@@ -153,9 +196,9 @@ final class FloatConvKernels {
         }
     }
 
-    /** Routes each output gradient to the input element that won its window. Modified: gx. */
-    static void maxPoolBackward(float[] g, int gOff, int planes, int hw, int howo, int[] arg, float[] gx) {
-        for (int pl = 0; pl < planes; pl++) {
+    /** Routes each output gradient of the planes [p0, p1) to the input element that won its window. Modified: gx. */
+    static void maxPoolBackward(float[] g, int gOff, int p0, int p1, int hw, int howo, int[] arg, float[] gx) {
+        for (int pl = p0; pl < p1; pl++) {
             int plane = pl * hw, out = pl * howo;
             for (int o = 0; o < howo; o++) {
                 gx[plane + arg[out + o]] += g[gOff + out + o];
@@ -225,38 +268,88 @@ final class FloatConvKernels {
     }
     /**
      * Per-channel mean and biased variance of x viewed as [n, c, s] (channel in the middle), two passes in double
-     * precision: mean[k] = sum x / (n s), var[k] = sum (x - mean[k])^2 / (n s). Modified: mean, var.
+     * precision: mean[k] = sum x / (n s), var[k] = sum (x - mean[k])^2 / (n s), for the channels [k0, k1).
+     * Modified: mean, var.
      */
-    static void channelMoments(float[] x, int xOff, int n, int c, int s, double[] mean, double[] var) {
+    static void channelMoments(float[] x, int xOff, int n, int c, int s, int k0, int k1, double[] mean, double[] var) {
         double m = (double) n * s;
-        for (int k = 0; k < c; k++) {
+        for (int k = k0; k < k1; k++) {
             double sum = 0;
             for (int i = 0; i < n; i++) {
-                int base = xOff + (i * c + k) * s;
-                for (int j = 0; j < s; j++) {
-                    sum += x[base + j];
-                }
+                sum += sumRun(x, xOff + (i * c + k) * s, s);
             }
             double mu = sum / m, sq = 0;
             for (int i = 0; i < n; i++) {
-                int base = xOff + (i * c + k) * s;
-                for (int j = 0; j < s; j++) {
-                    double dv = x[base + j] - mu;
-                    sq += dv * dv;
-                }
+                sq += squaredDeviations(x, xOff + (i * c + k) * s, s, mu);
             }
             mean[k] = mu;
             var[k] = sq / m;
         }
     }
 
+    /*
+     * The reductions below keep four partial sums in double, added in a fixed order: one running sum waits on the
+     * latency of each addition (measured: the batch-norm moments and gradient sums were 10% of a CNN step).
+     */
+
+    /** Sum of x[off, off + len) in double. */
+    private static double sumRun(float[] x, int off, int len) {
+        double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        int j = 0;
+        for (; j + 4 <= len; j += 4) {
+            s0 += x[off + j];
+            s1 += x[off + j + 1];
+            s2 += x[off + j + 2];
+            s3 += x[off + j + 3];
+        }
+        for (; j < len; j++) {
+            s0 += x[off + j];
+        }
+        return (s0 + s1) + (s2 + s3);
+    }
+
+    /** Sum of (x - mu)^2 over x[off, off + len) in double. */
+    private static double squaredDeviations(float[] x, int off, int len, double mu) {
+        double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        int j = 0;
+        for (; j + 4 <= len; j += 4) {
+            double d0 = x[off + j] - mu, d1 = x[off + j + 1] - mu, d2 = x[off + j + 2] - mu, d3 = x[off + j + 3] - mu;
+            s0 += d0 * d0;
+            s1 += d1 * d1;
+            s2 += d2 * d2;
+            s3 += d3 * d3;
+        }
+        for (; j < len; j++) {
+            double d0 = x[off + j] - mu;
+            s0 += d0 * d0;
+        }
+        return (s0 + s1) + (s2 + s3);
+    }
+
+    /** Sum of g * (x - mu) over g[gOff, gOff + len) and x[xOff, ...) in double. */
+    private static double sumProducts(float[] g, int gOff, float[] x, int xOff, int len, double mu) {
+        double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        int j = 0;
+        for (; j + 4 <= len; j += 4) {
+            s0 += g[gOff + j] * (x[xOff + j] - mu);
+            s1 += g[gOff + j + 1] * (x[xOff + j + 1] - mu);
+            s2 += g[gOff + j + 2] * (x[xOff + j + 2] - mu);
+            s3 += g[gOff + j + 3] * (x[xOff + j + 3] - mu);
+        }
+        for (; j < len; j++) {
+            s0 += g[gOff + j] * (x[xOff + j] - mu);
+        }
+        return (s0 + s1) + (s2 + s3);
+    }
+
     /**
-     * y = (x - mean[k]) * scale[k] + shift[k] over x viewed as [n, c, s], k the channel; y is contiguous.
+     * y = (x - mean[k]) * scale[k] + shift[k] over the samples [i0, i1) of x viewed as [n, c, s], k the channel; y is
+     * contiguous.
      * Modified: y.
      */
-    static void channelAffine(float[] x, int xOff, int n, int c, int s, double[] mean, double[] scale, double[] shift,
-                              float[] y) {
-        for (int i = 0; i < n; i++) {
+    static void channelAffine(float[] x, int xOff, int i0, int i1, int c, int s, double[] mean, double[] scale,
+                              double[] shift, float[] y) {
+        for (int i = i0; i < i1; i++) {
             for (int k = 0; k < c; k++) {
                 int src = xOff + (i * c + k) * s, dst = (i * c + k) * s;
                 float mu = (float) mean[k], a = (float) scale[k], b = (float) shift[k];
@@ -268,20 +361,18 @@ final class FloatConvKernels {
     }
 
     /**
-     * Per-channel sums of g and of g * (x - mean[k]) over [n, c, s]: sumG[k] and sumGX[k], in double.
+     * Per-channel sums of g and of g * (x - mean[k]) over [n, c, s]: sumG[k] and sumGX[k], in double, for the
+     * channels [k0, k1).
      * Modified: sumG, sumGX.
      */
-    static void channelGradSums(float[] g, int gOff, float[] x, int xOff, int n, int c, int s, double[] mean,
-                                double[] sumG, double[] sumGX) {
-        for (int k = 0; k < c; k++) {
+    static void channelGradSums(float[] g, int gOff, float[] x, int xOff, int n, int c, int s, int k0, int k1,
+                                double[] mean, double[] sumG, double[] sumGX) {
+        for (int k = k0; k < k1; k++) {
             double sg = 0, sgx = 0, mu = mean[k];
             for (int i = 0; i < n; i++) {
                 int gb = gOff + (i * c + k) * s, xb = xOff + (i * c + k) * s;
-                for (int j = 0; j < s; j++) {
-                    double gv = g[gb + j];
-                    sg += gv;
-                    sgx += gv * (x[xb + j] - mu);
-                }
+                sg += sumRun(g, gb, s);
+                sgx += sumProducts(g, gb, x, xb, s, mu);
             }
             sumG[k] = sg;
             sumGX[k] = sgx;
@@ -289,12 +380,12 @@ final class FloatConvKernels {
     }
 
     /**
-     * gx = a[k] * g + b[k] * (x - mean[k]) + e[k] over [n, c, s]: the input gradient of batch normalization in one
+     * gx = a[k] * g + b[k] * (x - mean[k]) + e[k] over the samples [i0, i1) of [n, c, s]: the input gradient of batch normalization in one
      * pass (the coefficients per channel come from the forward's statistics and the gradient sums). Modified: gx.
      */
-    static void channelGradInput(float[] g, int gOff, float[] x, int xOff, int n, int c, int s, double[] mean,
+    static void channelGradInput(float[] g, int gOff, float[] x, int xOff, int i0, int i1, int c, int s, double[] mean,
                                  double[] a, double[] b, double[] e, float[] gx) {
-        for (int i = 0; i < n; i++) {
+        for (int i = i0; i < i1; i++) {
             for (int k = 0; k < c; k++) {
                 int gb = gOff + (i * c + k) * s, xb = xOff + (i * c + k) * s, ob = (i * c + k) * s;
                 float mu = (float) mean[k], ak = (float) a[k], bk = (float) b[k], ek = (float) e[k];

@@ -122,6 +122,19 @@ final class FloatKernels {
     /** out[i] = op(x[i]; p, q) for i in [0, n). Modified: out (which may be x). */
     static void unary(UnaryOp op, double p, double q, float[] x, int xOff, float[] out, int oOff, int n) {
         float fp = (float) p, fq = (float) q;
+        if (xOff == oOff) {
+            // the same index in both arrays lets the JIT vectorize even if out is x (see adam); the usual case,
+            // since op results and their ranges start where their inputs' do
+            int end = xOff + n;
+            switch (op) {
+                case RELU -> { for (int i = xOff; i < end; i++) out[i] = Math.max(x[i], 0f); return; }
+                case NEG -> { for (int i = xOff; i < end; i++) out[i] = -x[i]; return; }
+                case ADD_SCALAR -> { for (int i = xOff; i < end; i++) out[i] = x[i] + fp; return; }
+                case MUL_SCALAR -> { for (int i = xOff; i < end; i++) out[i] = x[i] * fp; return; }
+                case GT_SCALAR -> { for (int i = xOff; i < end; i++) out[i] = x[i] > fp ? 1f : 0f; return; }
+                default -> { }
+            }
+        }
         switch (op) {
             case NEG -> { for (int i = 0; i < n; i++) out[oOff + i] = -x[xOff + i]; }
             case EXP -> { for (int i = 0; i < n; i++) out[oOff + i] = (float) Math.exp(x[xOff + i]); }
@@ -199,14 +212,15 @@ final class FloatKernels {
     }
 
     private static void binaryRow(BinaryOp op, float[] a, int pa, int ia, float[] b, int pb, int ib, float[] out, int po, int n) {
-        if (ia == 1 && ib == 1 && pa == 0 && pb == 0 && po == 0) {
+        if (ia == 1 && ib == 1 && pa == po && pb == po) {
             // the same index in every array lets the JIT vectorize even if out is a or b (see adam)
+            int end = po + n;
             switch (op) {
-                case ADD -> { for (int i = 0; i < n; i++) out[i] = a[i] + b[i]; return; }
-                case SUB -> { for (int i = 0; i < n; i++) out[i] = a[i] - b[i]; return; }
-                case MUL -> { for (int i = 0; i < n; i++) out[i] = a[i] * b[i]; return; }
-                case DIV -> { for (int i = 0; i < n; i++) out[i] = a[i] / b[i]; return; }
-                case RELU_GRAD -> { for (int i = 0; i < n; i++) out[i] = b[i] > 0 ? a[i] : 0f; return; }
+                case ADD -> { for (int i = po; i < end; i++) out[i] = a[i] + b[i]; return; }
+                case SUB -> { for (int i = po; i < end; i++) out[i] = a[i] - b[i]; return; }
+                case MUL -> { for (int i = po; i < end; i++) out[i] = a[i] * b[i]; return; }
+                case DIV -> { for (int i = po; i < end; i++) out[i] = a[i] / b[i]; return; }
+                case RELU_GRAD -> { for (int i = po; i < end; i++) out[i] = b[i] > 0 ? a[i] : 0f; return; }
                 default -> { }
             }
         }

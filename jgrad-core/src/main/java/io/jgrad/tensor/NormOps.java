@@ -39,11 +39,13 @@ final class NormOps {
         Tensor xc = contiguous(x, t);
         double[] mean = new double[c], var = new double[c], w = values(weight, c, 1), b = values(bias, c, 0);
         if (training) {
-            if (t == DType.FLOAT32) {
-                FloatConvKernels.channelMoments(xc.f, xc.offset, n, c, s, mean, var);
-            } else {
-                DoubleConvKernels.channelMoments(xc.d, xc.offset, n, c, s, mean, var);
-            }
+            Backends.current().parallelFor(c, 2 * m * c, (k0, k1) -> {
+                if (t == DType.FLOAT32) {
+                    FloatConvKernels.channelMoments(xc.f, xc.offset, n, c, s, k0, k1, mean, var);
+                } else {
+                    DoubleConvKernels.channelMoments(xc.d, xc.offset, n, c, s, k0, k1, mean, var);
+                }
+            });
             try (var scope = Tensor.noGrad()) {
                 for (int k = 0; k < c; k++) {
                     if (runningMean != null) {
@@ -66,19 +68,23 @@ final class NormOps {
             scale[k] = istd[k] * w[k];
         }
         Tensor y = Tensor.forOverwrite(t, x.shape);
-        if (t == DType.FLOAT32) {
-            FloatConvKernels.channelAffine(xc.f, xc.offset, n, c, s, mean, scale, b, y.f);
-        } else {
-            DoubleConvKernels.channelAffine(xc.d, xc.offset, n, c, s, mean, scale, b, y.d);
-        }
+        Backends.current().parallelFor(n, 2 * m * c, (i0, i1) -> {
+            if (t == DType.FLOAT32) {
+                FloatConvKernels.channelAffine(xc.f, xc.offset, i0, i1, c, s, mean, scale, b, y.f);
+            } else {
+                DoubleConvKernels.channelAffine(xc.d, xc.offset, i0, i1, c, s, mean, scale, b, y.d);
+            }
+        });
         return Autograd.record("batch_norm", y, g -> {
             Tensor gc = g.to(t).contiguous();
             double[] sumG = new double[c], sumGX = new double[c];
-            if (t == DType.FLOAT32) {
-                FloatConvKernels.channelGradSums(gc.f, gc.offset, xc.f, xc.offset, n, c, s, mean, sumG, sumGX);
-            } else {
-                DoubleConvKernels.channelGradSums(gc.d, gc.offset, xc.d, xc.offset, n, c, s, mean, sumG, sumGX);
-            }
+            Backends.current().parallelFor(c, 2 * m * c, (k0, k1) -> {
+                if (t == DType.FLOAT32) {
+                    FloatConvKernels.channelGradSums(gc.f, gc.offset, xc.f, xc.offset, n, c, s, k0, k1, mean, sumG, sumGX);
+                } else {
+                    DoubleConvKernels.channelGradSums(gc.d, gc.offset, xc.d, xc.offset, n, c, s, k0, k1, mean, sumG, sumGX);
+                }
+            });
             Tensor gx = null, gw = null, gb = null;
             if (x.requiresGrad) {
                 double[] a = scale, bx = new double[c], e = new double[c];
@@ -88,12 +94,15 @@ final class NormOps {
                         e[k] = -scale[k] * sumG[k] / m;
                     }
                 }
-                gx = Tensor.forOverwrite(t, x.shape);
-                if (t == DType.FLOAT32) {
-                    FloatConvKernels.channelGradInput(gc.f, gc.offset, xc.f, xc.offset, n, c, s, mean, a, bx, e, gx.f);
-                } else {
-                    DoubleConvKernels.channelGradInput(gc.d, gc.offset, xc.d, xc.offset, n, c, s, mean, a, bx, e, gx.d);
-                }
+                Tensor out = Tensor.forOverwrite(t, x.shape);
+                Backends.current().parallelFor(n, 3 * m * c, (i0, i1) -> {
+                    if (t == DType.FLOAT32) {
+                        FloatConvKernels.channelGradInput(gc.f, gc.offset, xc.f, xc.offset, i0, i1, c, s, mean, a, bx, e, out.f);
+                    } else {
+                        DoubleConvKernels.channelGradInput(gc.d, gc.offset, xc.d, xc.offset, i0, i1, c, s, mean, a, bx, e, out.d);
+                    }
+                });
+                gx = out;
             }
             if (weight != null && weight.requiresGrad) {
                 gw = Tensor.empty(t, new int[] {c});

@@ -15,21 +15,25 @@ final class PoolOps {
         int planes = out[0] * out[1], h = x.shape[2], w = x.shape[3], ho = out[2], wo = out[3];
         Tensor y = Tensor.forOverwrite(x.dtype, out);
         int[] arg = BufferPool.ints(y.numel()); // every entry written by the forward
-        if (x.dtype == DType.FLOAT32) {
-            FloatConvKernels.maxPool(xc.f, xc.offset, planes, h, w, kernel, kernel, stride, stride, padding, padding, ho, wo,
-                    y.f, arg);
-        } else {
-            DoubleConvKernels.maxPool(xc.d, xc.offset, planes, h, w, kernel, kernel, stride, stride, padding, padding, ho, wo,
-                    y.d, arg);
-        }
+        Backends.current().parallelFor(planes, (long) planes * (h * w + 2L * ho * wo), (p0, p1) -> {
+            if (x.dtype == DType.FLOAT32) {
+                FloatConvKernels.maxPool(xc.f, xc.offset, p0, p1, h, w, kernel, kernel, stride, stride, padding, padding,
+                        ho, wo, y.f, arg);
+            } else {
+                DoubleConvKernels.maxPool(xc.d, xc.offset, p0, p1, h, w, kernel, kernel, stride, stride, padding, padding,
+                        ho, wo, y.d, arg);
+            }
+        });
         return Autograd.record("max_pool2d", y, g -> {
             Tensor gc = g.contiguous();
             Tensor gx = Tensor.empty(x.dtype, x.shape);
-            if (x.dtype == DType.FLOAT32) {
-                FloatConvKernels.maxPoolBackward(gc.f, gc.offset, planes, h * w, ho * wo, arg, gx.f);
-            } else {
-                DoubleConvKernels.maxPoolBackward(gc.d, gc.offset, planes, h * w, ho * wo, arg, gx.d);
-            }
+            Backends.current().parallelFor(planes, (long) planes * (h * w + 2L * ho * wo), (p0, p1) -> {
+                if (x.dtype == DType.FLOAT32) {
+                    FloatConvKernels.maxPoolBackward(gc.f, gc.offset, p0, p1, h * w, ho * wo, arg, gx.f);
+                } else {
+                    DoubleConvKernels.maxPoolBackward(gc.d, gc.offset, p0, p1, h * w, ho * wo, arg, gx.d);
+                }
+            });
             return new Tensor[] {gx};
         }, x);
     }

@@ -39,7 +39,7 @@ final class VectorSgemm implements CpuBackend.FloatGemm {
     /** Packing buffers of one thread, grown on demand and then reused: no allocation per call. */
     private static final class Buffers {
         float[] a = new float[0], b = new float[0];
-        final float[] tile = new float[MR * NR];
+        final float[] tile = new float[MR * NR], scratch = new float[T_SCRATCH];
     }
 
     private final ThreadLocal<Buffers> buffers = ThreadLocal.withInitial(Buffers::new);
@@ -93,10 +93,10 @@ final class VectorSgemm implements CpuBackend.FloatGemm {
             int nc = Math.min(NC, j1 - jc);
             for (int p0 = 0; p0 < k; p0 += kcMax) {
                 int kc = Math.min(kcMax, k - p0);
-                packB(b, bOff + p0 * brs, brs, bcs, kc, jc, nc, buf.b);
+                packB(b, bOff + p0 * brs, brs, bcs, kc, jc, nc, buf.b, buf.scratch);
                 for (int ic = 0; ic < m; ic += MC) {
                     int mc = Math.min(MC, m - ic);
-                    packA(a, aOff + ic * ars + p0 * acs, ars, acs, kc, mc, buf.a);
+                    packA(a, aOff + ic * ars + p0 * acs, ars, acs, kc, mc, buf.a, buf.scratch);
                     multiply(kc, mc, nc, buf, alpha, p0 == 0 ? beta : 1f, c, cOff + ic * ldc + jc, ldc);
                 }
             }
@@ -133,11 +133,29 @@ final class VectorSgemm implements CpuBackend.FloatGemm {
 
     /**
      * Packs the kc columns of op(A) starting at a[off] into panels of MR rows: ap[(ip * kc + p) * MR + i] =
-     * op(A)(ip * MR + i, p), zero for rows past m. Modified: ap.
+     * op(A)(ip * MR + i, p), zero for rows past m. Modified: ap, and t (scratch of {@link #T_SCRATCH} floats).
      */
-    private static void packA(float[] a, int off, int rs, int cs, int kc, int m, float[] ap) {
-        int mpan = (m + MR - 1) / MR;
-        for (int ip = 0; ip < mpan; ip++) {
+    static void packA(float[] a, int off, int rs, int cs, int kc, int m, float[] ap, float[] t) {
+        int mpan = (m + MR - 1) / MR, ip = 0;
+        if (cs == 1) {
+            // row-major A, the usual case: two panels (16 rows) at a time through 16 x 16 transposes
+            for (; ip + 1 < mpan && (ip + 2) * MR <= m; ip += 2) {
+                int base = ip * MR * kc, src = off + ip * MR * rs, p = 0;
+                for (; p + T <= kc; p += T) {
+                    transpose16(a, src + p, rs, t);
+                    for (int q = 0; q < T; q++) { // row q of t: op(A)(16 rows, p + q); 8 to each panel
+                        FloatVector.fromArray(H, t, q * T).intoArray(ap, base + (p + q) * MR);
+                        FloatVector.fromArray(H, t, q * T + MR).intoArray(ap, base + MR * kc + (p + q) * MR);
+                    }
+                }
+                for (; p < kc; p++) {
+                    for (int i = 0; i < 2 * MR; i++) {
+                        ap[base + (i / MR) * MR * kc + p * MR + i % MR] = a[src + i * rs + p];
+                    }
+                }
+            }
+        }
+        for (; ip < mpan; ip++) {
             int base = ip * MR * kc, i0 = ip * MR, mw = Math.min(MR, m - i0);
             if (rs == 1 && mw == MR) {
                 // a transposed operand: the MR values of one p are contiguous
@@ -166,9 +184,10 @@ final class VectorSgemm implements CpuBackend.FloatGemm {
 
     /**
      * Packs columns j0 to j0 + nc of the kc rows of op(B) starting at b[off] into panels of NR columns:
-     * bp[(jp * kc + p) * NR + j] = op(B)(p, j0 + jp * NR + j), zero for columns past nc. Modified: bp.
+     * bp[(jp * kc + p) * NR + j] = op(B)(p, j0 + jp * NR + j), zero for columns past nc. Modified: bp, and t
+     * (scratch of {@link #T_SCRATCH} floats).
      */
-    private static void packB(float[] b, int off, int rs, int cs, int kc, int j0, int nc, float[] bp) {
+    static void packB(float[] b, int off, int rs, int cs, int kc, int j0, int nc, float[] bp, float[] t) {
         int npan = (nc + NR - 1) / NR;
         for (int jp = 0; jp < npan; jp++) {
             int base = jp * NR * kc, jj = j0 + jp * NR, nw = Math.min(NR, j0 + nc - jj);
@@ -177,6 +196,22 @@ final class VectorSgemm implements CpuBackend.FloatGemm {
                     int src = off + p * rs + jj, dst = base + p * NR;
                     FloatVector.fromArray(S, b, src).intoArray(bp, dst);
                     FloatVector.fromArray(S, b, src + 16).intoArray(bp, dst + 16);
+                }
+            } else if (rs == 1 && nw == NR) {
+                // a transposed operand (columns contiguous along p, as W^T in x W^T): 16 x 16 transposes
+                int p = 0;
+                for (; p + T <= kc; p += T) {
+                    for (int half = 0; half < NR; half += T) {
+                        transpose16(b, off + p + (jj + half) * cs, cs, t);
+                        for (int q = 0; q < T; q++) {
+                            FloatVector.fromArray(S, t, q * T).intoArray(bp, base + (p + q) * NR + half);
+                        }
+                    }
+                }
+                for (; p < kc; p++) {
+                    for (int j = 0; j < NR; j++) {
+                        bp[base + p * NR + j] = b[off + p + (jj + j) * cs];
+                    }
                 }
             } else {
                 for (int j = 0; j < NR; j++) {
@@ -192,6 +227,56 @@ final class VectorSgemm implements CpuBackend.FloatGemm {
                     }
                 }
             }
+        }
+    }
+
+    /** Side of the transposed blocks: one 512-bit vector of floats. */
+    private static final int T = 16;
+    /** Floats of scratch that packing needs: the transposed block and one intermediate copy. */
+    static final int T_SCRATCH = 2 * T * T;
+    /** Half a tile row (MR floats). */
+    private static final VectorSpecies<Float> H = FloatVector.SPECIES_256;
+    /**
+     * Index vectors of the transpose's four stages, for lanes selected from two rows r and r + h (h = 8, 4, 2, 1):
+     * LOW keeps row r's lanes c with bit h clear and takes row r + h's lanes c - h for the others; HIGH takes row
+     * r's lanes c + h where bit h is clear and keeps row r + h's lanes otherwise (indices >= 16 pick the second row).
+     */
+    private static final float[][] LOW = new float[4][T], HIGH = new float[4][T];
+
+    static {
+        for (int s = 0, h = 8; s < 4; s++, h >>= 1) {
+            for (int c = 0; c < T; c++) {
+                boolean clear = (c & h) == 0;
+                LOW[s][c] = clear ? c : T + c - h;
+                HIGH[s][c] = clear ? c + h : T + c;
+            }
+        }
+    }
+
+    /**
+     * t[c * 16 + r] = x[off + r * ld + c] for r, c < 16: the transpose of a 16 x 16 block, in four stages that each
+     * swap the off-diagonal h x h blocks of every 2h x 2h block (h = 8, 4, 2, 1) with two-vector permutes (vpermt2ps
+     * on AVX-512), through the second half of t. Scalar copying with strided writes took about 4x longer
+     * (bench/src/VGemmBench.java). Modified: t[0, 512).
+     */
+    private static void transpose16(float[] x, int off, int ld, float[] t) {
+        stage(x, off, ld, t, T * T, 0);
+        stage(t, T * T, T, t, 0, 1);
+        stage(t, 0, T, t, T * T, 2);
+        stage(t, T * T, T, t, 0, 3);
+    }
+
+    /** One stage of {@link #transpose16}: rows of x (stride ld from off) into rows of t from tOff. Modified: t. */
+    private static void stage(float[] x, int off, int ld, float[] t, int tOff, int s) {
+        int h = 8 >> s;
+        FloatVector low = FloatVector.fromArray(S, LOW[s], 0), high = FloatVector.fromArray(S, HIGH[s], 0);
+        for (int r = 0; r < T; r++) {
+            if ((r & h) != 0) {
+                continue;
+            }
+            FloatVector u = FloatVector.fromArray(S, x, off + r * ld), v = FloatVector.fromArray(S, x, off + (r + h) * ld);
+            low.selectFrom(u, v).intoArray(t, tOff + r * T);
+            high.selectFrom(u, v).intoArray(t, tOff + (r + h) * T);
         }
     }
 

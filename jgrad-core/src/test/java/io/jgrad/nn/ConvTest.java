@@ -67,6 +67,9 @@ class ConvTest {
         gradCheck(new Conv2d(4, 6, 2, 1, 1, 1, 2, true, new Generator(7)), input(8, 2, 4, 4, 5));
         gradCheck(new Conv2d(4, 4, 3, 2, 1, 2, 2, false, new Generator(9)), input(10, 2, 4, 7, 8));
         gradCheck(new Conv2d(3, 3, 1, 1, 0, 1, 3, true, new Generator(11)), input(12, 2, 3, 3, 2)); // depthwise 1x1
+        // "same" padding (output as large as the input): im2col's shifted-plane path, also for one-row images
+        gradCheck(new Conv2d(2, 3, 3, 1, 1, 1, 1, true, new Generator(13)), input(14, 2, 2, 4, 5));
+        gradCheck(new Conv2d(2, 2, 3, 1, 1, 1, 1, true, new Generator(15)), input(16, 2, 2, 1, 3));
     }
 
     @Test
@@ -77,7 +80,9 @@ class ConvTest {
                 {6, 4, 3, 2, 2, 3, 2, 1, 1, 9, 11},
                 {4, 8, 5, 1, 2, 1, 4, 1, 2, 5, 5},
                 {1, 2, 4, 1, 0, 2, 1, 1, 2, 7, 12},
-                {2, 2, 3, 5, 1, 1, 1, 0, 1, 3, 4}};
+                {2, 2, 3, 5, 1, 1, 1, 0, 1, 3, 4},
+                {2, 3, 3, 1, 1, 1, 1, 1, 2, 1, 4}, // same padding on one-row images: kernel rows fully outside
+                {3, 2, 1, 1, 0, 1, 1, 1, 2, 4, 3}};
         for (DType dtype : DType.values()) {
             for (int[] k : configs) {
                 Conv2d conv = new Conv2d(k[0], k[1], k[2], k[3], k[4], k[5], k[6], k[7] == 1, new Generator(k[2]));
@@ -174,5 +179,42 @@ class ConvTest {
         assertArrayEquals(new int[] {2, 10}, y.shape());
         assertEquals(0, net.stateDict().get("1.num_batches_tracked").dim());
         assertEquals(1.0, net.stateDict().get("1.num_batches_tracked").item());
+    }
+
+    @Test
+    void aConvNetStepIsBitwiseTheSameOnOneAndOnThreeThreads() {
+        // large enough that im2col/col2im, batch norm, ReLU and pooling split their work over the threads: each
+        // range writes its own outputs in a fixed order, so the split must not change a bit
+        float[][] results = new float[2][];
+        int saved = io.jgrad.tensor.Backends.threads();
+        try {
+            for (int run = 0; run < 2; run++) {
+                io.jgrad.tensor.Backends.setThreads(run == 0 ? 1 : 3);
+                Sequential net = new Sequential(new Conv2d(3, 16, 3, 1, 1, 1, 1, true, new Generator(31)),
+                        new BatchNorm2d(16), new ReLU(), new MaxPool2d(2), new Flatten(),
+                        new Linear(16 * 16 * 16, 5, true, new Generator(32)));
+                Tensor x = Tensor.randn(new Generator(33), 8, 3, 32, 32);
+                Tensor y = net.forward(x);
+                Tensor loss = y.mul(y).mean();
+                loss.backward();
+                java.util.List<Float> all = new java.util.ArrayList<>();
+                all.add((float) loss.item());
+                for (Tensor p : net.parameters()) {
+                    for (float v : p.grad().toFloatArray()) {
+                        all.add(v);
+                    }
+                }
+                for (float v : ((BatchNorm) net.get(1)).runningVar().toFloatArray()) {
+                    all.add(v);
+                }
+                results[run] = new float[all.size()];
+                for (int i = 0; i < all.size(); i++) {
+                    results[run][i] = all.get(i);
+                }
+            }
+        } finally {
+            io.jgrad.tensor.Backends.setThreads(saved);
+        }
+        assertArrayEquals(results[0], results[1]);
     }
 }

@@ -116,6 +116,48 @@ class VectorSgemmTest {
     }
 
     @Test
+    void packingCopiesEveryLayoutExactly() {
+        // row-major and transposed operands (the 16 x 16 transposes), sizes around multiples of 16 and of the tile,
+        // an offset and a leading dimension larger than the row: panels must equal their definition bit for bit
+        java.util.Random r = new java.util.Random(26);
+        float[] t = new float[VectorSgemm.T_SCRATCH];
+        for (int[] s : new int[][] {{1, 1}, {8, 16}, {16, 16}, {17, 33}, {32, 47}, {40, 64}, {33, 5}, {50, 256}}) {
+            int rows = s[0], kc = s[1], ld = kc + 3, off = 7;
+            float[] x = new float[off + Math.max(rows, kc) * (ld + rows + 3)];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = r.nextFloat() - 0.5f;
+            }
+            for (boolean transposed : new boolean[] {false, true}) {
+                // op(X)(i, p) for i < rows, p < kc: row-major with row stride ld, or the transpose of such a matrix
+                int rs = transposed ? 1 : ld, cs = transposed ? rows + 3 : 1;
+                int panelsA = (rows + VectorSgemm.MR - 1) / VectorSgemm.MR, panelsB = (rows + VectorSgemm.NR - 1) / VectorSgemm.NR;
+                float[] ap = new float[panelsA * VectorSgemm.MR * kc], bp = new float[panelsB * VectorSgemm.NR * kc];
+                java.util.Arrays.fill(ap, Float.NaN);
+                java.util.Arrays.fill(bp, Float.NaN);
+                VectorSgemm.packA(x, off, rs, cs, kc, rows, ap, t);
+                // B's columns are X's rows: op(B)(p, j) = op(X)(j, p)
+                VectorSgemm.packB(x, off, cs, rs, kc, 0, rows, bp, t);
+                for (int i = 0; i < panelsA * VectorSgemm.MR; i++) {
+                    for (int p = 0; p < kc; p++) {
+                        float want = i < rows ? x[off + i * rs + p * cs] : 0f;
+                        int ip = i / VectorSgemm.MR;
+                        assertEquals(want, ap[(ip * kc + p) * VectorSgemm.MR + i % VectorSgemm.MR],
+                                "A " + rows + "x" + kc + " transposed=" + transposed + " (" + i + ", " + p + ")");
+                    }
+                }
+                for (int j = 0; j < panelsB * VectorSgemm.NR; j++) {
+                    for (int p = 0; p < kc; p++) {
+                        float want = j < rows ? x[off + j * rs + p * cs] : 0f;
+                        int jp = j / VectorSgemm.NR;
+                        assertEquals(want, bp[(jp * kc + p) * VectorSgemm.NR + j % VectorSgemm.NR],
+                                "B " + kc + "x" + rows + " transposed=" + !transposed + " (" + p + ", " + j + ")");
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
     void betaZeroDoesNotReadC() {
         CpuBackend backend = vectorBackend(1);
         Tensor a = Tensor.of(new float[] {1, 2, 3, 4, 5, 6}, 2, 3), b = Tensor.of(new float[] {1, 0, 0, 1, 2, 3}, 3, 2);

@@ -1,0 +1,87 @@
+package io.jgrad.tensor;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import java.util.concurrent.atomic.AtomicIntegerArray;
+import org.junit.jupiter.api.Test;
+
+/** The pool behind parallel loops: every index exactly once, errors reach the caller, no deadlock when shared. */
+class WorkerPoolTest {
+    /** Runs a loop over [0, n) in parts ranges and checks that each index was visited exactly once. */
+    private static void coversEachIndexOnce(WorkerPool pool, int n, int parts) {
+        AtomicIntegerArray visits = new AtomicIntegerArray(n);
+        pool.run(n, parts, (s, e) -> {
+            assertTrue(0 <= s && s < e && e <= n, "range [" + s + ", " + e + ") of " + n);
+            for (int i = s; i < e; i++) {
+                visits.incrementAndGet(i);
+            }
+        });
+        for (int i = 0; i < n; i++) {
+            assertEquals(1, visits.get(i), "index " + i + " of " + n + " in " + parts + " parts");
+        }
+    }
+
+    @Test
+    void everyIndexRunsExactlyOnceForManySizesAndSplits() {
+        WorkerPool pool = new WorkerPool(2);
+        try {
+            for (int n : new int[] {1, 2, 3, 7, 64, 1000}) {
+                for (int parts : new int[] {1, 2, 3, 5}) {
+                    for (int repeat = 0; repeat < 50; repeat++) {
+                        coversEachIndexOnce(pool, n, Math.min(parts, n));
+                    }
+                }
+            }
+        } finally {
+            pool.shutdown();
+        }
+    }
+
+    @Test
+    void concurrentCallersAndNestedLoopsAllFinish() throws InterruptedException {
+        WorkerPool pool = new WorkerPool(1);
+        Thread[] callers = new Thread[3];
+        Throwable[] failures = new Throwable[callers.length];
+        for (int t = 0; t < callers.length; t++) {
+            int id = t;
+            callers[t] = new Thread(() -> {
+                try {
+                    for (int r = 0; r < 300; r++) {
+                        coversEachIndexOnce(pool, 97, 2);
+                        // a range that loops in parallel itself: the pool is busy, so it runs on its thread
+                        pool.run(4, 2, (s, e) -> coversEachIndexOnce(pool, 10, 2));
+                    }
+                } catch (Throwable e) {
+                    failures[id] = e;
+                }
+            });
+            callers[t].start();
+        }
+        for (Thread c : callers) {
+            c.join(60_000);
+            assertFalse(c.isAlive(), "a caller is stuck");
+        }
+        for (Throwable f : failures) {
+            assertNull(f);
+        }
+        pool.shutdown();
+    }
+
+    @Test
+    void anErrorInARangeReachesTheCallerAndThePoolStaysUsable() {
+        WorkerPool pool = new WorkerPool(1);
+        try {
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> pool.run(100, 2, (s, end) -> {
+                if (s > 0) {
+                    throw new IllegalStateException("range at " + s);
+                }
+            }));
+            assertEquals("range at 50", e.getMessage());
+            coversEachIndexOnce(pool, 100, 2);
+        } finally {
+            pool.shutdown();
+        }
+        // after shutdown the caller runs every range itself
+        coversEachIndexOnce(pool, 100, 2);
+    }
+}
