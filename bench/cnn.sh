@@ -5,7 +5,7 @@
 # PyTorch, the CPU seconds (user + system) per epoch of the whole process (start-up and data loading included,
 # a fairer measure than wall time on a shared machine) and the peak resident set size (jgrad: /usr/bin/time's
 # maximum RSS of the whole JVM; PyTorch: ru_maxrss).
-# Usage: bench/cnn.sh [DATA_DIR] [rounds]   (env: THREADS=2 EPOCHS=2 BATCH=64)
+# Usage: bench/cnn.sh [DATA_DIR] [rounds]   (env: THREADS=2 EPOCHS=2 BATCH=64 JAVA_OPTS=<the launcher's defaults>)
 set -euo pipefail
 root=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
 cd "$root"
@@ -29,11 +29,14 @@ trap 'rm -rf "$jar" "$work" "$out"' EXIT
 cp jgrad-cli/target/jgrad.jar "$jar"  # a rebuild during the benchmark must not change the running jar
 . scripts/java-env.sh
 jgrad_find_jdk
+# The same JVM options as the ./jgrad launcher's defaults (Serial GC, the Vector API module): what users run.
+java_opts=${JAVA_OPTS:-$(sed -n 's/^default_java_opts="\(.*\)"$/\1/p' jgrad)}
 echo "CPU: $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1), $(nproc) cores;" \
-     "load average: $(cut -d' ' -f1-3 /proc/loadavg); threads=$threads batch=$batch epochs=$epochs data=$data"
+     "load average: $(cut -d' ' -f1-3 /proc/loadavg); threads=$threads batch=$batch epochs=$epochs data=$data;" \
+     "JVM options: $java_opts"
 for ((r = 1; r <= rounds; r++)); do
   rm -rf "$work/run"
-  /usr/bin/time -f "RSS %M CPU %U %S" -o "$work/time" "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -Djgrad.home="$root" \
+  /usr/bin/time -f "RSS %M CPU %U %S" -o "$work/time" "$JAVA_HOME/bin/java" $java_opts --enable-native-access=ALL-UNNAMED -Djgrad.home="$root" \
     ${JGRAD_JAVA_OPTS:-} -jar "$jar" train --model cnn --data "$data" --epochs "$epochs" --batch-size "$batch" \
     --threads "$threads" --seed "$r" --no-report --out "$work/run" 2>/dev/null | grep -v '^wrote' || true
   rss=$(sed -n 's/^RSS \([0-9]*\) .*/\1/p' "$work/time")

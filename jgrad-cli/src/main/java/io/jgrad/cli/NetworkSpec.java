@@ -1,5 +1,7 @@
 package io.jgrad.cli;
 
+import io.jgrad.nn.Activations;
+
 import io.jgrad.io.JgradFormatException;
 import io.jgrad.io.Json;
 import io.jgrad.nn.Sequential;

@@ -1,5 +1,7 @@
 package io.jgrad.cli;
 
+import io.jgrad.nn.Activations;
+
 import io.jgrad.data.Augmentation;
 import io.jgrad.data.DataLoader;
 import io.jgrad.io.Safetensors;

@@ -358,23 +358,29 @@ final class CpuBackend implements Backend {
     public void adam(Tensor p, Tensor g, Tensor m, Tensor v, double beta1, double beta2, double stepSize, double bc2Sqrt,
                      double eps) {
         int n = p.numel();
-        if (p.dtype == DType.FLOAT32) {
-            FloatKernels.adam(p.f, p.offset, g.f, g.offset, m.f, m.offset, v.f, v.offset, n, (float) beta1,
-                    (float) (1 - beta1), (float) beta2, (float) (1 - beta2), (float) -stepSize, (float) bc2Sqrt, (float) eps);
-        } else {
-            DoubleKernels.adam(p.d, p.offset, g.d, g.offset, m.d, m.offset, v.d, v.offset, n, beta1, 1 - beta1, beta2,
-                    1 - beta2, -stepSize, bc2Sqrt, eps);
-        }
+        parallelFor(n, 7L * n, (s, e) -> {
+            if (p.dtype == DType.FLOAT32) {
+                FloatKernels.adam(p.f, p.offset + s, g.f, g.offset + s, m.f, m.offset + s, v.f, v.offset + s, e - s,
+                        (float) beta1, (float) (1 - beta1), (float) beta2, (float) (1 - beta2), (float) -stepSize,
+                        (float) bc2Sqrt, (float) eps);
+            } else {
+                DoubleKernels.adam(p.d, p.offset + s, g.d, g.offset + s, m.d, m.offset + s, v.d, v.offset + s, e - s,
+                        beta1, 1 - beta1, beta2, 1 - beta2, -stepSize, bc2Sqrt, eps);
+            }
+        });
     }
 
     @Override
     public void momentum(Tensor p, Tensor g, Tensor buf, double momentum, double dampening, double lr) {
         int n = p.numel();
-        if (p.dtype == DType.FLOAT32) {
-            FloatKernels.momentum(p.f, p.offset, g.f, g.offset, buf.f, buf.offset, n, (float) momentum,
-                    (float) (1 - dampening), (float) -lr);
-        } else {
-            DoubleKernels.momentum(p.d, p.offset, g.d, g.offset, buf.d, buf.offset, n, momentum, 1 - dampening, -lr);
-        }
+        parallelFor(n, 5L * n, (s, e) -> {
+            if (p.dtype == DType.FLOAT32) {
+                FloatKernels.momentum(p.f, p.offset + s, g.f, g.offset + s, buf.f, buf.offset + s, e - s,
+                        (float) momentum, (float) (1 - dampening), (float) -lr);
+            } else {
+                DoubleKernels.momentum(p.d, p.offset + s, g.d, g.offset + s, buf.d, buf.offset + s, e - s, momentum,
+                        1 - dampening, -lr);
+            }
+        });
     }
 }

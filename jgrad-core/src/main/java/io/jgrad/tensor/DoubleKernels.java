@@ -429,10 +429,10 @@ final class DoubleKernels {
      */
     static void adam(double[] p, int pOff, double[] g, int gOff, double[] m, int mOff, double[] v, int vOff, int n,
                      double beta1, double a1, double beta2, double a2, double ns, double bc2Sqrt, double eps) {
-        if (pOff == 0 && gOff == 0 && mOff == 0 && vOff == 0) {
+        if (pOff == gOff && gOff == mOff && mOff == vOff) {
             // Same index in every array: no cross-iteration dependence even if two arrays were one, so the JIT
             // vectorizes this copy (measured: the update was 27% of an MLP step with offsets in the indices).
-            for (int i = 0; i < n; i++) {
+            for (int i = pOff; i < pOff + n; i++) {
                 double gi = g[i];
                 double mi = m[i] * beta1;
                 mi += a1 * gi;
@@ -464,8 +464,8 @@ final class DoubleKernels {
      */
     static void momentum(double[] p, int pOff, double[] g, int gOff, double[] buf, int bOff, int n, double momentum,
                          double a, double nl) {
-        if (pOff == 0 && gOff == 0 && bOff == 0) {
-            for (int i = 0; i < n; i++) { // same index everywhere: vectorized, as in adam
+        if (pOff == gOff && gOff == bOff) {
+            for (int i = pOff; i < pOff + n; i++) { // same index everywhere: vectorized, as in adam
                 double b = buf[i] * momentum;
                 b += a * g[i];
                 buf[i] = b;

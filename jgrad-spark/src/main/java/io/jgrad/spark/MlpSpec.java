@@ -1,20 +1,14 @@
 package io.jgrad.spark;
 
-import io.jgrad.nn.ELU;
-import io.jgrad.nn.GELU;
-import io.jgrad.nn.LeakyReLU;
+import io.jgrad.nn.Activations;
+import io.jgrad.nn.Identity;
 import io.jgrad.nn.Linear;
 import io.jgrad.nn.Module;
-import io.jgrad.nn.ReLU;
 import io.jgrad.nn.Sequential;
-import io.jgrad.nn.Sigmoid;
-import io.jgrad.nn.Softmax;
-import io.jgrad.nn.Tanh;
 import io.jgrad.tensor.Generator;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -38,13 +32,13 @@ public record MlpSpec(int inputSize, int[] hidden, int outputSize, String activa
                 throw new IllegalArgumentException("MlpSpec: hidden layer sizes must be positive, got " + h);
             }
         }
-        if (hiddenActivation(activation) == null) {
-            throw new IllegalArgumentException("MlpSpec: unknown activation '" + activation
-                    + "'; expected relu, sigmoid, tanh, gelu, leaky-relu[:alpha] or elu[:alpha]");
+        if (Activations.hidden(activation) == null) {
+            throw new IllegalArgumentException("MlpSpec: unknown activation '" + activation + "'; expected one of "
+                    + Activations.HIDDEN_NAMES);
         }
-        if (!List.of("none", "sigmoid", "softmax").contains(outputActivation)) {
+        if (Activations.output(outputActivation) == null) {
             throw new IllegalArgumentException("MlpSpec: unknown output activation '" + outputActivation
-                    + "'; expected none, sigmoid or softmax");
+                    + "'; expected one of " + Activations.OUTPUT_NAMES);
         }
     }
 
@@ -60,14 +54,13 @@ public record MlpSpec(int inputSize, int[] hidden, int outputSize, String activa
         int in = inputSize;
         for (int h : hidden) {
             net.add(new Linear(in, h, true, gen));
-            net.add(hiddenActivation(activation));
+            net.add(Activations.hidden(activation));
             in = h;
         }
         net.add(new Linear(in, outputSize, true, gen));
-        switch (outputActivation) {
-            case "sigmoid" -> net.add(new Sigmoid());
-            case "softmax" -> net.add(new Softmax(1));
-            default -> { }
+        Module out = Activations.output(outputActivation);
+        if (!(out instanceof Identity)) {
+            net.add(out);
         }
         return net;
     }
@@ -111,26 +104,5 @@ public record MlpSpec(int inputSize, int[] hidden, int outputSize, String activa
         int[] hidden = f[1].isEmpty() ? new int[0]
                 : java.util.Arrays.stream(f[1].split(",")).mapToInt(Integer::parseInt).toArray();
         return new MlpSpec(Integer.parseInt(f[0]), hidden, Integer.parseInt(f[2]), f[3], f[4]);
-    }
-
-    private static Module hiddenActivation(String spec) {
-        String[] parts = spec.trim().toLowerCase(Locale.ROOT).split(":", 2);
-        Double param = null;
-        if (parts.length == 2) {
-            try {
-                param = Double.parseDouble(parts[1]);
-            } catch (NumberFormatException e) {
-                return null;
-            }
-        }
-        return switch (parts[0]) {
-            case "relu" -> param == null ? new ReLU() : null;
-            case "sigmoid" -> param == null ? new Sigmoid() : null;
-            case "tanh" -> param == null ? new Tanh() : null;
-            case "gelu" -> param == null ? new GELU() : null;
-            case "leaky-relu" -> new LeakyReLU(param == null ? 0.01 : param);
-            case "elu" -> new ELU(param == null ? 1.0 : param);
-            default -> null;
-        };
     }
 }

@@ -1,24 +1,20 @@
-package io.jgrad.cli;
+package io.jgrad.nn;
 
-import io.jgrad.nn.ELU;
-import io.jgrad.nn.GELU;
-import io.jgrad.nn.Identity;
-import io.jgrad.nn.LeakyReLU;
-import io.jgrad.nn.Module;
-import io.jgrad.nn.ReLU;
-import io.jgrad.nn.Sigmoid;
-import io.jgrad.nn.Softmax;
-import io.jgrad.nn.Tanh;
 
-/** The activation names the CLI and config.json accept, and the modules they stand for. */
-final class Activations {
+/**
+ * Activations by name, as the command line, config.json and jgrad-spark spell them: {@code hidden("leaky-relu:0.1")}
+ * is {@code new LeakyReLU(0.1)}, {@code output("softmax")} is {@code new Softmax(1)}.
+ */
+public final class Activations {
     private Activations() {}
 
-    static final String HIDDEN_NAMES = "relu, sigmoid, tanh, leaky-relu[:alpha], elu[:alpha], gelu";
-    static final String OUTPUT_NAMES = "none, sigmoid, softmax";
+    /** The hidden-layer activation names, for help texts and error messages. */
+    public static final String HIDDEN_NAMES = "relu, sigmoid, tanh, leaky-relu[:alpha], elu[:alpha], gelu";
+    /** The output activation names, for help texts and error messages. */
+    public static final String OUTPUT_NAMES = "none, sigmoid, softmax";
 
     /** The module for a hidden-layer activation such as "relu" or "leaky-relu:0.1"; null if the name is unknown. */
-    static Module hidden(String spec) {
+    public static Module hidden(String spec) {
         String[] parts = spec.trim().toLowerCase(java.util.Locale.ROOT).split(":", 2);
         Double param = null;
         if (parts.length == 2) {
@@ -43,7 +39,7 @@ final class Activations {
     }
 
     /** The module for an output activation, Identity for "none"; null if unknown. */
-    static Module output(String spec) {
+    public static Module output(String spec) {
         return switch (spec.trim().toLowerCase(java.util.Locale.ROOT)) {
             case "none", "identity", "linear" -> new Identity();
             case "sigmoid" -> new Sigmoid();
