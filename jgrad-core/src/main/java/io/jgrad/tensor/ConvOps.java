@@ -14,8 +14,12 @@ package io.jgrad.tensor;
 final class ConvOps {
     private ConvOps() {}
 
-    /** Most elements of the column buffer; larger batches are processed in chunks of samples. */
-    static final int MAX_COLUMN_ELEMENTS = 1 << 22;
+    /**
+     * Most elements of the column buffer; larger batches are processed in chunks of samples. 1 MB of floats keeps
+     * the columns that im2col writes in the L2 cache for the GEMM that reads them: the default CNN's MNIST-10k epoch
+     * took 7.0-7.3 s with 2^16 to 2^18 elements against 9.0 s with 2^22 (the whole batch of 64), 1 thread.
+     */
+    static final int MAX_COLUMN_ELEMENTS = 1 << 18;
 
     /** The sizes of one convolution. */
     private record Geometry(int n, int c, int h, int w, int o, int kH, int kW, int s, int p, int d, int groups,
