@@ -325,35 +325,24 @@ final class DoubleConvKernels {
         return (s0 + s1) + (s2 + s3);
     }
 
-    /** Sum of g * (x - mu) over g[gOff, gOff + len) and x[xOff, ...) in double. */
-    private static double sumProducts(double[] g, int gOff, double[] x, int xOff, int len, double mu) {
-        double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-        int j = 0;
-        for (; j + 4 <= len; j += 4) {
-            s0 += g[gOff + j] * (x[xOff + j] - mu);
-            s1 += g[gOff + j + 1] * (x[xOff + j + 1] - mu);
-            s2 += g[gOff + j + 2] * (x[xOff + j + 2] - mu);
-            s3 += g[gOff + j + 3] * (x[xOff + j + 3] - mu);
-        }
-        for (; j < len; j++) {
-            s0 += g[gOff + j] * (x[xOff + j] - mu);
-        }
-        return (s0 + s1) + (s2 + s3);
-    }
-
     /**
-     * y = (x - mean[k]) * scale[k] + shift[k] over the samples [i0, i1) of x viewed as [n, c, s], k the channel; y is
-     * contiguous.
+     * y = (x - mean[k]) * scale[k] + shift[k] over x viewed as [n, c, s], for the channels [k0, k1); y is contiguous.
      * Modified: y.
      */
-    static void channelAffine(double[] x, int xOff, int i0, int i1, int c, int s, double[] mean, double[] scale,
+    static void channelAffine(double[] x, int xOff, int n, int c, int s, int k0, int k1, double[] mean, double[] scale,
                               double[] shift, double[] y) {
-        for (int i = i0; i < i1; i++) {
-            for (int k = 0; k < c; k++) {
-                int src = xOff + (i * c + k) * s, dst = (i * c + k) * s;
-                double mu = mean[k], a = scale[k], b = shift[k];
-                for (int j = 0; j < s; j++) {
-                    y[dst + j] = (x[src + j] - mu) * a + b;
+        for (int k = k0; k < k1; k++) {
+            double mu = mean[k], a = scale[k], b = shift[k];
+            for (int i = 0; i < n; i++) {
+                int dst = (i * c + k) * s, end = dst + s;
+                if (xOff == 0) {
+                    for (int j = dst; j < end; j++) { // one index for both arrays: vectorized (see FloatKernels.adam)
+                        y[j] = (x[j] - mu) * a + b;
+                    }
+                } else {
+                    for (int j = dst, src = xOff + dst; j < end; j++, src++) {
+                        y[j] = (x[src] - mu) * a + b;
+                    }
                 }
             }
         }
@@ -361,35 +350,56 @@ final class DoubleConvKernels {
 
     /**
      * Per-channel sums of g and of g * (x - mean[k]) over [n, c, s]: sumG[k] and sumGX[k], in double, for the
-     * channels [k0, k1).
+     * channels [k0, k1), in one pass with four partial sums each.
      * Modified: sumG, sumGX.
      */
     static void channelGradSums(double[] g, int gOff, double[] x, int xOff, int n, int c, int s, int k0, int k1,
                                 double[] mean, double[] sumG, double[] sumGX) {
         for (int k = k0; k < k1; k++) {
-            double sg = 0, sgx = 0, mu = mean[k];
+            double mu = mean[k], g0 = 0, g1 = 0, g2 = 0, g3 = 0, p0 = 0, p1 = 0, p2 = 0, p3 = 0;
             for (int i = 0; i < n; i++) {
-                int gb = gOff + (i * c + k) * s, xb = xOff + (i * c + k) * s;
-                sg += sumRun(g, gb, s);
-                sgx += sumProducts(g, gb, x, xb, s, mu);
+                int gb = gOff + (i * c + k) * s, xb = xOff + (i * c + k) * s, j = 0;
+                for (; j + 4 <= s; j += 4) {
+                    double v0 = g[gb + j], v1 = g[gb + j + 1], v2 = g[gb + j + 2], v3 = g[gb + j + 3];
+                    g0 += v0;
+                    g1 += v1;
+                    g2 += v2;
+                    g3 += v3;
+                    p0 += v0 * (x[xb + j] - mu);
+                    p1 += v1 * (x[xb + j + 1] - mu);
+                    p2 += v2 * (x[xb + j + 2] - mu);
+                    p3 += v3 * (x[xb + j + 3] - mu);
+                }
+                for (; j < s; j++) {
+                    double v0 = g[gb + j];
+                    g0 += v0;
+                    p0 += v0 * (x[xb + j] - mu);
+                }
             }
-            sumG[k] = sg;
-            sumGX[k] = sgx;
+            sumG[k] = (g0 + g1) + (g2 + g3);
+            sumGX[k] = (p0 + p1) + (p2 + p3);
         }
     }
 
     /**
-     * gx = a[k] * g + b[k] * (x - mean[k]) + e[k] over the samples [i0, i1) of [n, c, s]: the input gradient of batch normalization in one
-     * pass (the coefficients per channel come from the forward's statistics and the gradient sums). Modified: gx.
+     * gx = a[k] * g + b[k] * (x - mean[k]) + e[k] over [n, c, s] for the channels [k0, k1): the input gradient of
+     * batch normalization in one pass (the coefficients per channel come from the forward's statistics and the
+     * gradient sums). gx is contiguous. Modified: gx.
      */
-    static void channelGradInput(double[] g, int gOff, double[] x, int xOff, int i0, int i1, int c, int s, double[] mean,
-                                 double[] a, double[] b, double[] e, double[] gx) {
-        for (int i = i0; i < i1; i++) {
-            for (int k = 0; k < c; k++) {
-                int gb = gOff + (i * c + k) * s, xb = xOff + (i * c + k) * s, ob = (i * c + k) * s;
-                double mu = mean[k], ak = a[k], bk = b[k], ek = e[k];
-                for (int j = 0; j < s; j++) {
-                    gx[ob + j] = ak * g[gb + j] + bk * (x[xb + j] - mu) + ek;
+    static void channelGradInput(double[] g, int gOff, double[] x, int xOff, int n, int c, int s, int k0, int k1,
+                                 double[] mean, double[] a, double[] b, double[] e, double[] gx) {
+        for (int k = k0; k < k1; k++) {
+            double mu = mean[k], ak = a[k], bk = b[k], ek = e[k];
+            for (int i = 0; i < n; i++) {
+                int ob = (i * c + k) * s, end = ob + s;
+                if (gOff == 0 && xOff == 0) {
+                    for (int j = ob; j < end; j++) { // one index for all arrays: vectorized
+                        gx[j] = ak * g[j] + bk * (x[j] - mu) + ek;
+                    }
+                } else {
+                    for (int j = ob, gj = gOff + ob, xj = xOff + ob; j < end; j++, gj++, xj++) {
+                        gx[j] = ak * g[gj] + bk * (x[xj] - mu) + ek;
+                    }
                 }
             }
         }

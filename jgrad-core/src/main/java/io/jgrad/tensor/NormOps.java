@@ -38,14 +38,36 @@ final class NormOps {
                 bias == null ? x.dtype : bias.dtype);
         Tensor xc = contiguous(x, t);
         double[] mean = new double[c], var = new double[c], w = values(weight, c, 1), b = values(bias, c, 0);
-        if (training) {
-            Backends.current().parallelFor(c, 2 * m * c, (k0, k1) -> {
-                if (t == DType.FLOAT32) {
-                    FloatConvKernels.channelMoments(xc.f, xc.offset, n, c, s, k0, k1, mean, var);
-                } else {
-                    DoubleConvKernels.channelMoments(xc.d, xc.offset, n, c, s, k0, k1, mean, var);
+        if (!training) {
+            for (int k = 0; k < c; k++) {
+                mean[k] = runningMean.get(k);
+                var[k] = runningVar.get(k);
+            }
+        }
+        double[] istd = new double[c], scale = new double[c];
+        Tensor y = Tensor.forOverwrite(t, x.shape);
+        // Channel by channel, each channel's passes back to back: its n * s values (200 KB for the default CNN's
+        // first layer at batch 64) are still in the L2 cache for the second and third pass, where pass by pass
+        // over the whole tensor read it from memory three times.
+        Backends.current().parallelFor(c, 3 * m * c, (k0, k1) -> {
+            for (int k = k0; k < k1; k++) {
+                if (training) {
+                    if (t == DType.FLOAT32) {
+                        FloatConvKernels.channelMoments(xc.f, xc.offset, n, c, s, k, k + 1, mean, var);
+                    } else {
+                        DoubleConvKernels.channelMoments(xc.d, xc.offset, n, c, s, k, k + 1, mean, var);
+                    }
                 }
-            });
+                istd[k] = 1 / Math.sqrt(var[k] + eps);
+                scale[k] = istd[k] * w[k];
+                if (t == DType.FLOAT32) {
+                    FloatConvKernels.channelAffine(xc.f, xc.offset, n, c, s, k, k + 1, mean, scale, b, y.f);
+                } else {
+                    DoubleConvKernels.channelAffine(xc.d, xc.offset, n, c, s, k, k + 1, mean, scale, b, y.d);
+                }
+            }
+        });
+        if (training) {
             try (var scope = Tensor.noGrad()) {
                 for (int k = 0; k < c; k++) {
                     if (runningMean != null) {
@@ -56,54 +78,37 @@ final class NormOps {
                     }
                 }
             }
-        } else {
-            for (int k = 0; k < c; k++) {
-                mean[k] = runningMean.get(k);
-                var[k] = runningVar.get(k);
-            }
         }
-        double[] istd = new double[c], scale = new double[c];
-        for (int k = 0; k < c; k++) {
-            istd[k] = 1 / Math.sqrt(var[k] + eps);
-            scale[k] = istd[k] * w[k];
-        }
-        Tensor y = Tensor.forOverwrite(t, x.shape);
-        Backends.current().parallelFor(n, 2 * m * c, (i0, i1) -> {
-            if (t == DType.FLOAT32) {
-                FloatConvKernels.channelAffine(xc.f, xc.offset, i0, i1, c, s, mean, scale, b, y.f);
-            } else {
-                DoubleConvKernels.channelAffine(xc.d, xc.offset, i0, i1, c, s, mean, scale, b, y.d);
-            }
-        });
         return Autograd.record("batch_norm", y, g -> {
             Tensor gc = g.to(t).contiguous();
             double[] sumG = new double[c], sumGX = new double[c];
-            Backends.current().parallelFor(c, 2 * m * c, (k0, k1) -> {
-                if (t == DType.FLOAT32) {
-                    FloatConvKernels.channelGradSums(gc.f, gc.offset, xc.f, xc.offset, n, c, s, k0, k1, mean, sumG, sumGX);
-                } else {
-                    DoubleConvKernels.channelGradSums(gc.d, gc.offset, xc.d, xc.offset, n, c, s, k0, k1, mean, sumG, sumGX);
-                }
-            });
-            Tensor gx = null, gw = null, gb = null;
-            if (x.requiresGrad) {
-                double[] a = scale, bx = new double[c], e = new double[c];
-                if (training) {
-                    for (int k = 0; k < c; k++) {
+            Tensor gxOut = x.requiresGrad ? Tensor.forOverwrite(t, x.shape) : null;
+            double[] bx = new double[c], e = new double[c];
+            // as the forward: per channel the sums, then at once (from L2) the input gradient
+            Backends.current().parallelFor(c, 5 * m * c, (k0, k1) -> {
+                for (int k = k0; k < k1; k++) {
+                    if (t == DType.FLOAT32) {
+                        FloatConvKernels.channelGradSums(gc.f, gc.offset, xc.f, xc.offset, n, c, s, k, k + 1, mean, sumG, sumGX);
+                    } else {
+                        DoubleConvKernels.channelGradSums(gc.d, gc.offset, xc.d, xc.offset, n, c, s, k, k + 1, mean, sumG, sumGX);
+                    }
+                    if (gxOut == null) {
+                        continue;
+                    }
+                    if (training) {
                         bx[k] = -scale[k] * istd[k] * istd[k] * sumGX[k] / m;
                         e[k] = -scale[k] * sumG[k] / m;
                     }
-                }
-                Tensor out = Tensor.forOverwrite(t, x.shape);
-                Backends.current().parallelFor(n, 3 * m * c, (i0, i1) -> {
                     if (t == DType.FLOAT32) {
-                        FloatConvKernels.channelGradInput(gc.f, gc.offset, xc.f, xc.offset, i0, i1, c, s, mean, a, bx, e, out.f);
+                        FloatConvKernels.channelGradInput(gc.f, gc.offset, xc.f, xc.offset, n, c, s, k, k + 1, mean, scale, bx, e,
+                                gxOut.f);
                     } else {
-                        DoubleConvKernels.channelGradInput(gc.d, gc.offset, xc.d, xc.offset, i0, i1, c, s, mean, a, bx, e, out.d);
+                        DoubleConvKernels.channelGradInput(gc.d, gc.offset, xc.d, xc.offset, n, c, s, k, k + 1, mean, scale, bx, e,
+                                gxOut.d);
                     }
-                });
-                gx = out;
-            }
+                }
+            });
+            Tensor gx = gxOut, gw = null, gb = null;
             if (weight != null && weight.requiresGrad) {
                 gw = Tensor.empty(t, new int[] {c});
                 for (int k = 0; k < c; k++) {
