@@ -220,7 +220,7 @@ final class FloatKernels {
                 case SUB -> { for (int i = po; i < end; i++) out[i] = a[i] - b[i]; return; }
                 case MUL -> { for (int i = po; i < end; i++) out[i] = a[i] * b[i]; return; }
                 case DIV -> { for (int i = po; i < end; i++) out[i] = a[i] / b[i]; return; }
-                case RELU_GRAD -> { for (int i = po; i < end; i++) out[i] = b[i] > 0 ? a[i] : 0f; return; }
+                case RELU_GRAD -> { ReluGrad.keepWherePositive(a, b, out, po, end); return; }
                 default -> { }
             }
         }

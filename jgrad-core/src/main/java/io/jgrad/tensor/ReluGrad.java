@@ -1,0 +1,32 @@
+package io.jgrad.tensor;
+
+/**
+ * The ReLU derivative applied to a gradient, out = y &gt; 0 ? g : 0, over one index range of three arrays. Not
+ * generated with the other kernels: the float32 loop tests the sign through the bits, which has no float64 twin by
+ * text substitution.
+ */
+final class ReluGrad {
+    private ReluGrad() {}
+
+    /**
+     * out[i] = y[i] &gt; 0 ? g[i] : +0 for i in [from, to), bit for bit as the comparison (a NaN y gives 0, a NaN or
+     * infinite g is kept where y &gt; 0). Without a branch: y &gt; 0 exactly when its bits, as an int, are in
+     * [1, 0x7F800000] (positive, at most +infinity), so v = bits - 1 and 0x7F7FFFFF - v are both non-negative and
+     * their OR's sign gives the mask. The JIT vectorizes this loop but not the select, whose branch mispredicts on
+     * real activations: 16 against 100 microseconds for 32K floats (measured). Modified: out.
+     */
+    static void keepWherePositive(float[] g, float[] y, float[] out, int from, int to) {
+        for (int i = from; i < to; i++) {
+            int v = Float.floatToRawIntBits(y[i]) - 1;
+            int mask = ~((v | (0x7F7FFFFF - v)) >> 31);
+            out[i] = Float.intBitsToFloat(Float.floatToRawIntBits(g[i]) & mask);
+        }
+    }
+
+    /** The float64 version, a plain select (float64 serves gradient checks, not speed). Modified: out. */
+    static void keepWherePositive(double[] g, double[] y, double[] out, int from, int to) {
+        for (int i = from; i < to; i++) {
+            out[i] = y[i] > 0 ? g[i] : 0.0;
+        }
+    }
+}

@@ -1,0 +1,32 @@
+package io.jgrad.tensor;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/** The branch-free ReLU derivative against the select it replaces, bit for bit, on every kind of float. */
+class ReluGradTest {
+    @Test
+    void sameBitsAsTheSelectForSpecialValuesAndRandomBitPatterns() {
+        float[] special = {Float.NaN, Float.intBitsToFloat(0xFFC00001), 0f, -0f, Float.POSITIVE_INFINITY,
+                Float.NEGATIVE_INFINITY, Float.MIN_VALUE, -Float.MIN_VALUE, Float.MAX_VALUE, -Float.MAX_VALUE,
+                Float.MIN_NORMAL, -Float.MIN_NORMAL, 1f, -1f, Float.intBitsToFloat(0x7F800001)};
+        int n = 1 << 16;
+        float[] g = new float[n], y = new float[n], out = new float[n];
+        Random r = new Random(41);
+        for (int i = 0; i < n; i++) {
+            // every combination of the special values, then random bit patterns (all signs, exponents, NaNs)
+            g[i] = i < special.length * special.length ? special[i % special.length] : Float.intBitsToFloat(r.nextInt());
+            y[i] = i < special.length * special.length ? special[i / special.length] : Float.intBitsToFloat(r.nextInt());
+        }
+        for (int repeat = 0; repeat < 30; repeat++) { // until the JIT has compiled (and vectorized) the loop
+            ReluGrad.keepWherePositive(g, y, out, 3, n - 5);
+        }
+        for (int i = 0; i < n; i++) {
+            float want = i < 3 || i >= n - 5 ? 0f : y[i] > 0 ? g[i] : 0f;
+            assertEquals(Float.floatToRawIntBits(want), Float.floatToRawIntBits(out[i]),
+                    "g=" + g[i] + " y=" + y[i] + " (bits " + Integer.toHexString(Float.floatToRawIntBits(y[i])) + ")");
+        }
+    }
+}
