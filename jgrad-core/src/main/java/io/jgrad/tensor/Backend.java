@@ -13,19 +13,13 @@ interface Backend {
     /** Worker threads used by the kernels that parallelize. */
     int threads();
 
-    /** The body of a parallel loop: handles the indices [start, end). */
-    @FunctionalInterface
-    interface RangeBody {
-        void run(int start, int end);
-    }
-
     /**
      * Runs body over [0, n) cut into at most {@link #threads()} contiguous ranges, the calling thread taking the
      * first, when the work (elements read and written, in all) pays for handing ranges to other threads; otherwise
      * body.run(0, n) on the calling thread. Returns when every range is done. Each range must write only its own
      * outputs, in an order that does not depend on the split, so that results are the same for any thread count.
      */
-    void parallelFor(int n, long work, RangeBody body);
+    void parallelFor(int n, long work, Backends.RangeBody body);
 
     /**
      * c = alpha * a * b + beta * c for 2-D views: a is [m, k], b is [k, n], c is [m, n] and contiguous; a and b

@@ -27,6 +27,23 @@ public final class Backends {
         }
     }
 
+    /** The body of a parallel loop: handles the indices [start, end). */
+    @FunctionalInterface
+    public interface RangeBody {
+        void run(int start, int end);
+    }
+
+    /**
+     * Runs body over [0, n) on the kernels' threads (see {@link #setThreads}), cut into at most that many contiguous
+     * ranges, the calling thread taking one, when the work (elements read and written, in all) pays for handing ranges
+     * to other threads; otherwise body.run(0, n) here. Returns when every range is done, rethrowing the first failure.
+     * Each range must write only its own outputs, so that the result does not depend on the split. For loops outside
+     * the ops that the kernels' threads should share, such as assembling a batch.
+     */
+    public static void parallelFor(int n, long work, RangeBody body) {
+        current.parallelFor(n, work, body);
+    }
+
     /** The number of threads the kernels use. */
     public static int threads() {
         return current.threads();

@@ -126,12 +126,12 @@ final class CpuBackend implements Backend {
     }
 
     @Override
-    public void parallelFor(int n, long work, RangeBody body) {
+    public void parallelFor(int n, long work, Backends.RangeBody body) {
         split(n, work / PARALLEL_MIN_ELEMENTS, body);
     }
 
     /** Runs body(start, end) over [0, n) in at most min(threads, pieces) contiguous ranges (at least one). */
-    private void split(int n, long pieces, RangeBody body) {
+    private void split(int n, long pieces, Backends.RangeBody body) {
         int parts = (int) Math.min(Math.min(threads, n), Math.max(1, pieces));
         if (parts <= 1 || pool == null) {
             body.run(0, n);

@@ -20,12 +20,12 @@ final class WorkerPool {
 
     /** One parallel loop: ranges [p * chunk, min(n, (p + 1) * chunk)) for p < parts. */
     private static final class Loop {
-        final Backend.RangeBody body;
+        final Backends.RangeBody body;
         final int n, parts, chunk;
         final AtomicInteger next = new AtomicInteger(), done = new AtomicInteger();
         volatile Throwable failure;
 
-        Loop(Backend.RangeBody body, int n, int parts) {
+        Loop(Backends.RangeBody body, int n, int parts) {
             this.body = body;
             this.n = n;
             this.parts = parts;
@@ -73,7 +73,7 @@ final class WorkerPool {
     }
 
     /** Runs body over [0, n) in {@code parts} ranges on the caller and the workers; returns when all are done. */
-    void run(int n, int parts, Backend.RangeBody body) {
+    void run(int n, int parts, Backends.RangeBody body) {
         if (parts <= 1 || stopped || !busy.compareAndSet(false, true)) {
             body.run(0, n);
             return;
