@@ -137,7 +137,9 @@ final class BufferPool {
             if (a == null) {
                 a = new float[n];
             } else if (zero || poison) {
-                Arrays.fill(a, zero ? 0f : Float.NaN);
+                float[] r = a; // filled on the kernels' threads: a few MB per CNN layer, read from memory
+                float v = zero ? 0f : Float.NaN;
+                Backends.current().parallelFor(n, n, (from, to) -> Arrays.fill(r, from, to, v));
             }
             s.lent.put(a, Boolean.FALSE);
             t = new Tensor(dtype, a, null, sh, st, 0);
@@ -147,7 +149,9 @@ final class BufferPool {
             if (a == null) {
                 a = new double[n];
             } else if (zero || poison) {
-                Arrays.fill(a, zero ? 0.0 : Double.NaN);
+                double[] r = a;
+                double v = zero ? 0.0 : Double.NaN;
+                Backends.current().parallelFor(n, n, (from, to) -> Arrays.fill(r, from, to, v));
             }
             s.lent.put(a, Boolean.FALSE);
             t = new Tensor(dtype, null, a, sh, st, 0);

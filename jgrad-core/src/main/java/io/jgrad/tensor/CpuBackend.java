@@ -127,12 +127,20 @@ final class CpuBackend implements Backend {
 
     @Override
     public void parallelFor(int n, long work, Backends.RangeBody body) {
-        split(n, work / PARALLEL_MIN_ELEMENTS, body);
+        // more ranges than threads, taken as threads come free: a worker that starts late (woken from parking after a
+        // serial stretch) takes fewer, instead of the caller waiting for its fixed half
+        split(n, work / PARALLEL_MIN_ELEMENTS, RANGES_PER_THREAD, body);
     }
 
-    /** Runs body(start, end) over [0, n) in at most min(threads, pieces) contiguous ranges (at least one). */
-    private void split(int n, long pieces, Backends.RangeBody body) {
-        int parts = (int) Math.min(Math.min(threads, n), Math.max(1, pieces));
+    /** Ranges per thread of a memory-bound loop ({@link #parallelFor}); a GEMM cuts one per thread. */
+    static final int RANGES_PER_THREAD = 4;
+
+    /**
+     * Runs body(start, end) over [0, n) in at most min(threads * perThread, pieces) contiguous ranges (at least one;
+     * one thread runs it whole).
+     */
+    private void split(int n, long pieces, int perThread, Backends.RangeBody body) {
+        int parts = threads == 1 ? 1 : (int) Math.min(Math.min((long) threads * perThread, n), Math.max(1, pieces));
         if (parts <= 1 || pool == null) {
             body.run(0, n);
         } else {
@@ -147,7 +155,7 @@ final class CpuBackend implements Backend {
             // the kernel packs its operands through their strides: transposed views need no copy
             int block = vector.columnBlock(), panels = (n + block - 1) / block, ldc = m == 1 ? n : c.strides[0];
             float fa = (float) alpha, fb = (float) beta;
-            split(panels, (long) m * n * k / PARALLEL_GEMM_MIN_FLOPS, (s, e) -> vector.columns(s * block, Math.min(n, e * block), m, k, fa,
+            split(panels, (long) m * n * k / PARALLEL_GEMM_MIN_FLOPS, 1, (s, e) -> vector.columns(s * block, Math.min(n, e * block), m, k, fa,
                     a.f, a.offset, a.strides[0], a.strides[1], b.f, b.offset, b.strides[0], b.strides[1], fb,
                     c.f, c.offset, ldc));
             return;
@@ -163,10 +171,10 @@ final class CpuBackend implements Backend {
         long work = (long) m * n * k;
         if (c.dtype == DType.FLOAT32) {
             float fa = (float) alpha, fb = (float) beta;
-            split(m, work / PARALLEL_GEMM_MIN_FLOPS, (s, e) -> FloatKernels.gemmRows(s, e, n, k, fa, ra.f, ra.offset,
+            split(m, work / PARALLEL_GEMM_MIN_FLOPS, 1, (s, e) -> FloatKernels.gemmRows(s, e, n, k, fa, ra.f, ra.offset,
                     lda, rb.f, rb.offset, ldb, fb, c.f, c.offset, ldc));
         } else {
-            split(m, work / PARALLEL_GEMM_MIN_FLOPS, (s, e) -> DoubleKernels.gemmRows(s, e, n, k, alpha, ra.d, ra.offset,
+            split(m, work / PARALLEL_GEMM_MIN_FLOPS, 1, (s, e) -> DoubleKernels.gemmRows(s, e, n, k, alpha, ra.d, ra.offset,
                     lda, rb.d, rb.offset, ldb, beta, c.d, c.offset, ldc));
         }
     }
