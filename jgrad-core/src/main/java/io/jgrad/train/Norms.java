@@ -14,10 +14,21 @@ final class Norms {
         }
         double s = 0;
         if (t.dtype() == DType.FLOAT32 && t.isContiguous()) {
+            // four partial sums: one running sum waits on each addition, and the Trainer takes every parameter's
+            // gradient norm at every step (measured: a quarter of a millisecond per step for 235K parameters)
             float[] a = t.floatStorage();
-            for (float v : a) {
-                s += (double) v * v;
+            double s1 = 0, s2 = 0, s3 = 0;
+            int i = 0;
+            for (; i + 4 <= a.length; i += 4) {
+                s += (double) a[i] * a[i];
+                s1 += (double) a[i + 1] * a[i + 1];
+                s2 += (double) a[i + 2] * a[i + 2];
+                s3 += (double) a[i + 3] * a[i + 3];
             }
+            for (; i < a.length; i++) {
+                s += (double) a[i] * a[i];
+            }
+            s = (s + s1) + (s2 + s3);
         } else {
             for (double v : t.toDoubleArray()) {
                 s += v * v;
