@@ -4,18 +4,20 @@ import java.util.Locale;
 
 /**
  * The CPU backend: {@link FloatKernels} and {@link DoubleKernels}, with GEMM either handed to OpenBLAS (when
- * {@link OpenBlas#get()} found it) or split over a fixed pool of threads by rows of the output. float32 GEMM
+ * {@link OpenBlas#get()} found it) or split over the {@link WorkerPool} by rows of the output. float32 GEMM
  * goes to the Vector API kernel {@link VectorSgemm} instead when {@link #vectorSgemm()} found it usable (faster
- * than OpenBLAS's AVX2 kernels where the CPU has AVX-512), split over the pool by column panels. In the Java and
- * Vector API GEMMs each output element is computed by exactly one thread in a fixed order, so results are
- * bitwise the same for any thread count; OpenBLAS results are the same from run to run for a fixed thread count.
+ * than OpenBLAS's AVX2 kernels where the CPU has AVX-512, and than its AVX-512 kernels on 2 threads), split over
+ * the pool by column panels. {@link #parallelFor} splits the memory-bound loops of the ops (element-wise,
+ * optimizer updates, the image kernels) the same way. In the Java and Vector API GEMMs and in those loops each
+ * output element is computed by exactly one thread in a fixed order, so results are bitwise the same for any
+ * thread count; OpenBLAS results are the same from run to run for a fixed thread count.
  */
 final class CpuBackend implements Backend {
     /** Below this many multiply-adds a GEMM runs on the calling thread: handing work over costs more. */
     static final long PARALLEL_GEMM_MIN_FLOPS = 1L << 18;
     /**
      * Below this many elements read and written a memory-bound kernel runs on the calling thread: 64K floats take
-     * 10-30 microseconds, about what handing a range to a parked thread costs.
+     * 10-30 microseconds, about what waking a parked worker costs.
      */
     static final long PARALLEL_MIN_ELEMENTS = 1L << 16;
 

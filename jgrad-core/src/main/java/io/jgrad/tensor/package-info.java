@@ -7,9 +7,9 @@
  * {@code IndexOps}, {@code SoftmaxOps}, {@code ConvOps}, {@code PoolOps}); {@code Autograd} walks the graph
  * backwards. The arithmetic itself runs behind the package-private {@code Backend} interface:
  * {@code CpuBackend} with the plain-Java kernels ({@code FloatKernels}; the float64 ones are generated from
- * them) and, when it can be loaded, OpenBLAS for matrix products ({@code OpenBlas}, through the Foreign
- * Function and Memory API). Public helpers: {@link io.jgrad.tensor.GradCheck} (finite differences),
+ * them), the Vector API GEMM ({@code VectorSgemm}) or, when it can be loaded, OpenBLAS for matrix products
+ * ({@code OpenBlas}, through the Foreign Function and Memory API), and the threads of a {@code WorkerPool}. Public helpers: {@link io.jgrad.tensor.GradCheck} (finite differences),
  * {@link io.jgrad.tensor.Graph} (DOT drawings), {@link io.jgrad.tensor.Generator} (reproducible random
- * numbers), {@link io.jgrad.tensor.Backends} (threads).
+ * numbers), {@link io.jgrad.tensor.Backends} (threads, and {@code parallelFor} for loops outside the ops).
  */
 package io.jgrad.tensor;
