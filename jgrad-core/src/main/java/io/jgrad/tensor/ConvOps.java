@@ -122,33 +122,12 @@ final class ConvOps {
                 }
             });
             if (needB) {
-                int rows = m; // four partial sums per channel: one running sum waits on each addition
+                int rows = m;
                 Backends.current().parallelFor(g.o, (long) g.o * m, (o0, o1) -> {
                     for (int oc = o0; oc < o1; oc++) {
-                        double sum = 0, s1 = 0, s2 = 0, s3 = 0;
-                        int q = oc * ld, end = q + rows;
-                        if (t == DType.FLOAT32) {
-                            for (; q + 4 <= end; q += 4) {
-                                sum += tmp.f[q];
-                                s1 += tmp.f[q + 1];
-                                s2 += tmp.f[q + 2];
-                                s3 += tmp.f[q + 3];
-                            }
-                            for (; q < end; q++) {
-                                sum += tmp.f[q];
-                            }
-                        } else {
-                            for (; q + 4 <= end; q += 4) {
-                                sum += tmp.d[q];
-                                s1 += tmp.d[q + 1];
-                                s2 += tmp.d[q + 2];
-                                s3 += tmp.d[q + 3];
-                            }
-                            for (; q < end; q++) {
-                                sum += tmp.d[q];
-                            }
-                        }
-                        gb.setFlat(oc, gb.getFlat(oc) + ((sum + s1) + (s2 + s3)));
+                        double sum = t == DType.FLOAT32 ? FloatConvKernels.sumRun(tmp.f, oc * ld, rows)
+                                : DoubleConvKernels.sumRun(tmp.d, oc * ld, rows);
+                        gb.setFlat(oc, gb.getFlat(oc) + sum);
                     }
                 });
             }

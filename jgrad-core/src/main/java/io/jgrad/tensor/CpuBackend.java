@@ -142,7 +142,7 @@ final class CpuBackend implements Backend {
      * one thread runs it whole).
      */
     private void split(int n, long pieces, int perThread, Backends.RangeBody body) {
-        int parts = threads == 1 ? 1 : (int) Math.min(Math.min((long) threads * perThread, n), Math.max(1, pieces));
+        int parts = (int) Math.min(Math.min((long) threads * perThread, n), Math.max(1, pieces));
         if (parts <= 1 || pool == null) {
             body.run(0, n);
         } else {

@@ -267,23 +267,21 @@ final class DoubleConvKernels {
     }
     /**
      * Per-channel mean and biased variance of x viewed as [n, c, s] (channel in the middle), two passes in double
-     * precision: mean[k] = sum x / (n s), var[k] = sum (x - mean[k])^2 / (n s), for the channels [k0, k1).
+     * precision: mean[k] = sum x / (n s), var[k] = sum (x - mean[k])^2 / (n s), for the channel k.
      * Modified: mean, var.
      */
-    static void channelMoments(double[] x, int xOff, int n, int c, int s, int k0, int k1, double[] mean, double[] var) {
+    static void channelMoments(double[] x, int xOff, int n, int c, int s, int k, double[] mean, double[] var) {
         double m = n * s;
-        for (int k = k0; k < k1; k++) {
-            double sum = 0;
-            for (int i = 0; i < n; i++) {
-                sum += sumRun(x, xOff + (i * c + k) * s, s);
-            }
-            double mu = sum / m, sq = 0;
-            for (int i = 0; i < n; i++) {
-                sq += squaredDeviations(x, xOff + (i * c + k) * s, s, mu);
-            }
-            mean[k] = mu;
-            var[k] = sq / m;
+        double sum = 0;
+        for (int i = 0; i < n; i++) {
+            sum += sumRun(x, xOff + (i * c + k) * s, s);
         }
+        double mu = sum / m, sq = 0;
+        for (int i = 0; i < n; i++) {
+            sq += squaredDeviations(x, xOff + (i * c + k) * s, s, mu);
+        }
+        mean[k] = mu;
+        var[k] = sq / m;
     }
 
     /*
@@ -292,7 +290,7 @@ final class DoubleConvKernels {
      */
 
     /** Sum of x[off, off + len) in double. */
-    private static double sumRun(double[] x, int off, int len) {
+    static double sumRun(double[] x, int off, int len) {
         double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
         int j = 0;
         for (; j + 4 <= len; j += 4) {
@@ -326,23 +324,21 @@ final class DoubleConvKernels {
     }
 
     /**
-     * y = (x - mean[k]) * scale[k] + shift[k] over x viewed as [n, c, s], for the channels [k0, k1); y is contiguous.
+     * y = (x - mean[k]) * scale[k] + shift[k] over the channel k of x viewed as [n, c, s]; y is contiguous.
      * Modified: y.
      */
-    static void channelAffine(double[] x, int xOff, int n, int c, int s, int k0, int k1, double[] mean, double[] scale,
+    static void channelAffine(double[] x, int xOff, int n, int c, int s, int k, double[] mean, double[] scale,
                               double[] shift, double[] y) {
-        for (int k = k0; k < k1; k++) {
-            double mu = mean[k], a = scale[k], b = shift[k];
-            for (int i = 0; i < n; i++) {
-                int dst = (i * c + k) * s, end = dst + s;
-                if (xOff == 0) {
-                    for (int j = dst; j < end; j++) { // one index for both arrays: vectorized (see FloatKernels.adam)
-                        y[j] = (x[j] - mu) * a + b;
-                    }
-                } else {
-                    for (int j = dst, src = xOff + dst; j < end; j++, src++) {
-                        y[j] = (x[src] - mu) * a + b;
-                    }
+        double mu = mean[k], a = scale[k], b = shift[k];
+        for (int i = 0; i < n; i++) {
+            int dst = (i * c + k) * s, end = dst + s;
+            if (xOff == 0) {
+                for (int j = dst; j < end; j++) { // one index for both arrays: vectorized (see FloatKernels.adam)
+                    y[j] = (x[j] - mu) * a + b;
+                }
+            } else {
+                for (int j = dst, src = xOff + dst; j < end; j++, src++) {
+                    y[j] = (x[src] - mu) * a + b;
                 }
             }
         }
@@ -350,56 +346,52 @@ final class DoubleConvKernels {
 
     /**
      * Per-channel sums of g and of g * (x - mean[k]) over [n, c, s]: sumG[k] and sumGX[k], in double, for the
-     * channels [k0, k1), in one pass with four partial sums each.
+     * channel k, in one pass with four partial sums each.
      * Modified: sumG, sumGX.
      */
-    static void channelGradSums(double[] g, int gOff, double[] x, int xOff, int n, int c, int s, int k0, int k1,
+    static void channelGradSums(double[] g, int gOff, double[] x, int xOff, int n, int c, int s, int k,
                                 double[] mean, double[] sumG, double[] sumGX) {
-        for (int k = k0; k < k1; k++) {
-            double mu = mean[k], g0 = 0, g1 = 0, g2 = 0, g3 = 0, p0 = 0, p1 = 0, p2 = 0, p3 = 0;
-            for (int i = 0; i < n; i++) {
-                int gb = gOff + (i * c + k) * s, xb = xOff + (i * c + k) * s, j = 0;
-                for (; j + 4 <= s; j += 4) {
-                    double v0 = g[gb + j], v1 = g[gb + j + 1], v2 = g[gb + j + 2], v3 = g[gb + j + 3];
-                    g0 += v0;
-                    g1 += v1;
-                    g2 += v2;
-                    g3 += v3;
-                    p0 += v0 * (x[xb + j] - mu);
-                    p1 += v1 * (x[xb + j + 1] - mu);
-                    p2 += v2 * (x[xb + j + 2] - mu);
-                    p3 += v3 * (x[xb + j + 3] - mu);
-                }
-                for (; j < s; j++) {
-                    double v0 = g[gb + j];
-                    g0 += v0;
-                    p0 += v0 * (x[xb + j] - mu);
-                }
+        double mu = mean[k], g0 = 0, g1 = 0, g2 = 0, g3 = 0, p0 = 0, p1 = 0, p2 = 0, p3 = 0;
+        for (int i = 0; i < n; i++) {
+            int gb = gOff + (i * c + k) * s, xb = xOff + (i * c + k) * s, j = 0;
+            for (; j + 4 <= s; j += 4) {
+                double v0 = g[gb + j], v1 = g[gb + j + 1], v2 = g[gb + j + 2], v3 = g[gb + j + 3];
+                g0 += v0;
+                g1 += v1;
+                g2 += v2;
+                g3 += v3;
+                p0 += v0 * (x[xb + j] - mu);
+                p1 += v1 * (x[xb + j + 1] - mu);
+                p2 += v2 * (x[xb + j + 2] - mu);
+                p3 += v3 * (x[xb + j + 3] - mu);
             }
-            sumG[k] = (g0 + g1) + (g2 + g3);
-            sumGX[k] = (p0 + p1) + (p2 + p3);
+            for (; j < s; j++) {
+                double v0 = g[gb + j];
+                g0 += v0;
+                p0 += v0 * (x[xb + j] - mu);
+            }
         }
+        sumG[k] = (g0 + g1) + (g2 + g3);
+        sumGX[k] = (p0 + p1) + (p2 + p3);
     }
 
     /**
-     * gx = a[k] * g + b[k] * (x - mean[k]) + e[k] over [n, c, s] for the channels [k0, k1): the input gradient of
+     * gx = a[k] * g + b[k] * (x - mean[k]) + e[k] over the channel k of [n, c, s]: the input gradient of
      * batch normalization in one pass (the coefficients per channel come from the forward's statistics and the
      * gradient sums). gx is contiguous. Modified: gx.
      */
-    static void channelGradInput(double[] g, int gOff, double[] x, int xOff, int n, int c, int s, int k0, int k1,
+    static void channelGradInput(double[] g, int gOff, double[] x, int xOff, int n, int c, int s, int k,
                                  double[] mean, double[] a, double[] b, double[] e, double[] gx) {
-        for (int k = k0; k < k1; k++) {
-            double mu = mean[k], ak = a[k], bk = b[k], ek = e[k];
-            for (int i = 0; i < n; i++) {
-                int ob = (i * c + k) * s, end = ob + s;
-                if (gOff == 0 && xOff == 0) {
-                    for (int j = ob; j < end; j++) { // one index for all arrays: vectorized
-                        gx[j] = ak * g[j] + bk * (x[j] - mu) + ek;
-                    }
-                } else {
-                    for (int j = ob, gj = gOff + ob, xj = xOff + ob; j < end; j++, gj++, xj++) {
-                        gx[j] = ak * g[gj] + bk * (x[xj] - mu) + ek;
-                    }
+        double mu = mean[k], ak = a[k], bk = b[k], ek = e[k];
+        for (int i = 0; i < n; i++) {
+            int ob = (i * c + k) * s, end = ob + s;
+            if (gOff == 0 && xOff == 0) {
+                for (int j = ob; j < end; j++) { // one index for all arrays: vectorized
+                    gx[j] = ak * g[j] + bk * (x[j] - mu) + ek;
+                }
+            } else {
+                for (int j = ob, gj = gOff + ob, xj = xOff + ob; j < end; j++, gj++, xj++) {
+                    gx[j] = ak * g[gj] + bk * (x[xj] - mu) + ek;
                 }
             }
         }

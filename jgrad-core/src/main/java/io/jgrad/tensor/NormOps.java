@@ -53,17 +53,17 @@ final class NormOps {
             for (int k = k0; k < k1; k++) {
                 if (training) {
                     if (t == DType.FLOAT32) {
-                        FloatConvKernels.channelMoments(xc.f, xc.offset, n, c, s, k, k + 1, mean, var);
+                        FloatConvKernels.channelMoments(xc.f, xc.offset, n, c, s, k, mean, var);
                     } else {
-                        DoubleConvKernels.channelMoments(xc.d, xc.offset, n, c, s, k, k + 1, mean, var);
+                        DoubleConvKernels.channelMoments(xc.d, xc.offset, n, c, s, k, mean, var);
                     }
                 }
                 istd[k] = 1 / Math.sqrt(var[k] + eps);
                 scale[k] = istd[k] * w[k];
                 if (t == DType.FLOAT32) {
-                    FloatConvKernels.channelAffine(xc.f, xc.offset, n, c, s, k, k + 1, mean, scale, b, y.f);
+                    FloatConvKernels.channelAffine(xc.f, xc.offset, n, c, s, k, mean, scale, b, y.f);
                 } else {
-                    DoubleConvKernels.channelAffine(xc.d, xc.offset, n, c, s, k, k + 1, mean, scale, b, y.d);
+                    DoubleConvKernels.channelAffine(xc.d, xc.offset, n, c, s, k, mean, scale, b, y.d);
                 }
             }
         });
@@ -88,9 +88,9 @@ final class NormOps {
             Backends.current().parallelFor(c, 5 * m * c, (k0, k1) -> {
                 for (int k = k0; k < k1; k++) {
                     if (t == DType.FLOAT32) {
-                        FloatConvKernels.channelGradSums(gc.f, gc.offset, xc.f, xc.offset, n, c, s, k, k + 1, mean, sumG, sumGX);
+                        FloatConvKernels.channelGradSums(gc.f, gc.offset, xc.f, xc.offset, n, c, s, k, mean, sumG, sumGX);
                     } else {
-                        DoubleConvKernels.channelGradSums(gc.d, gc.offset, xc.d, xc.offset, n, c, s, k, k + 1, mean, sumG, sumGX);
+                        DoubleConvKernels.channelGradSums(gc.d, gc.offset, xc.d, xc.offset, n, c, s, k, mean, sumG, sumGX);
                     }
                     if (gxOut == null) {
                         continue;
@@ -100,10 +100,10 @@ final class NormOps {
                         e[k] = -scale[k] * sumG[k] / m;
                     }
                     if (t == DType.FLOAT32) {
-                        FloatConvKernels.channelGradInput(gc.f, gc.offset, xc.f, xc.offset, n, c, s, k, k + 1, mean, scale, bx, e,
+                        FloatConvKernels.channelGradInput(gc.f, gc.offset, xc.f, xc.offset, n, c, s, k, mean, scale, bx, e,
                                 gxOut.f);
                     } else {
-                        DoubleConvKernels.channelGradInput(gc.d, gc.offset, xc.d, xc.offset, n, c, s, k, k + 1, mean, scale, bx, e,
+                        DoubleConvKernels.channelGradInput(gc.d, gc.offset, xc.d, xc.offset, n, c, s, k, mean, scale, bx, e,
                                 gxOut.d);
                     }
                 }
