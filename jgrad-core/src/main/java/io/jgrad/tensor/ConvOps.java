@@ -28,8 +28,16 @@ final class ConvOps {
         int og() { return o / groups; }
         int kg() { return cg() * kH * kW; }
         int plane() { return ho * wo; }
-        /** Samples per chunk: as many as fit in the column buffer, at least one. */
-        int chunk() { return (int) Math.max(1, Math.min(n, MAX_COLUMN_ELEMENTS / Math.max(1L, (long) c * kH * kW * plane()))); }
+        /**
+         * Samples per chunk: at most as many as fit in the column buffer (at least one), and the batch cut into
+         * chunks of equal size (the last one may be shorter), so that threads get equal shares. Never depends on the
+         * thread count, and neither do the results.
+         */
+        int chunk() {
+            int most = (int) Math.max(1, Math.min(n, MAX_COLUMN_ELEMENTS / Math.max(1L, (long) c * kH * kW * plane())));
+            int chunks = Math.max(1, (n + most - 1) / most);
+            return Math.max(1, (n + chunks - 1) / chunks);
+        }
     }
 
     static Tensor conv2d(Tensor x, Tensor w, Tensor b, int stride, int padding, int dilation, int groups) {
@@ -46,22 +54,65 @@ final class ConvOps {
         }
         Tensor y = Tensor.forOverwrite(t, new int[] {g.n, g.o, g.ho, g.wo});
         int chunk = g.chunk(), ld = chunk * g.plane();
-        // columns and products are written (im2col, GEMM with beta 0, copies) before they are read
-        Tensor cols = Tensor.forOverwrite(t, new int[] {g.c * g.kH * g.kW, ld});
-        Tensor tmp = Tensor.forOverwrite(t, new int[] {g.o, ld});
-        for (int n0 = 0; n0 < g.n; n0 += chunk) {
-            int count = Math.min(chunk, g.n - n0);
+        Slots slots = new Slots(g, t);
+        slots.run(2L * g.n * g.o * g.kg() * g.plane(), (slot, k) -> {
+            int n0 = k * chunk, count = Math.min(chunk, g.n - n0), m = count * g.plane();
+            Tensor cols = slots.cols[slot], tmp = slots.tmp[slot];
             unfold(g, xc, n0, count, cols, ld);
-            int m = count * g.plane();
             for (int gr = 0; gr < g.groups; gr++) {
                 Backends.current().gemm(1.0, rows(wc, gr * g.og(), g.og(), g.kg(), g.kg()),
                         rows(cols, gr * g.kg(), g.kg(), m, ld), 0.0, rows(tmp, gr * g.og(), g.og(), m, ld));
             }
             // tmp is [O, count*Ho*Wo]; y wants [count, O, Ho*Wo]
             addBiasToSamples(g, tmp, ld, bc, y, n0, count);
-        }
+        });
         return Autograd.record("conv2d", y, gy -> backward(g, xc, wc, gy, x.requiresGrad, w.requiresGrad,
                 b != null && b.requiresGrad), x, w, b);
+    }
+
+    /** The work on chunk k of the batch, with the buffers of one slot. */
+    @FunctionalInterface
+    private interface ChunkBody {
+        void run(int slot, int k);
+    }
+
+    /**
+     * The threads' share of a convolution: the batch's chunks cut into one contiguous run per thread, each with its
+     * own column and product buffers (1 MB of columns, kept in that core's L2 from im2col to the GEMM that reads
+     * them). A chunk goes through im2col, GEMM and the copies on one thread, whose nested parallel loops then run
+     * inline: one hand-over per convolution instead of three per chunk, and no thread waits at the end of each
+     * small loop. Measured on the default CNN (MNIST-10k epoch, 2 threads): 3.4-3.9 s against 4.2-4.5 s with the
+     * chunks one after another and each step split over the threads; 1 thread unchanged (6.7 s). Where the batch is one chunk, the
+     * single slot runs on the caller and its GEMM and copies split over the threads as before. Which thread runs
+     * a chunk never changes what it writes.
+     */
+    private static final class Slots {
+        final int chunks;
+        final Tensor[] cols, tmp;
+
+        Slots(Geometry g, DType t) {
+            chunks = (g.n + g.chunk() - 1) / g.chunk();
+            int count = Math.max(1, Math.min(chunks, Backends.current().threads())), ld = g.chunk() * g.plane();
+            cols = new Tensor[count];
+            tmp = new Tensor[count];
+            // columns and products are written (im2col, GEMM with beta 0, copies) before they are read
+            for (int s = 0; s < count; s++) {
+                cols[s] = Tensor.forOverwrite(t, new int[] {g.c * g.kH * g.kW, ld});
+                tmp[s] = Tensor.forOverwrite(t, new int[] {g.o, ld});
+            }
+        }
+
+        /** Runs body for every chunk, slot s taking chunks [s * chunks / slots, (s + 1) * chunks / slots). */
+        void run(long work, ChunkBody body) {
+            int count = cols.length;
+            Backends.current().parallelFor(count, work, (s0, s1) -> {
+                for (int s = s0; s < s1; s++) {
+                    for (int k = (int) ((long) s * chunks / count), end = (int) ((long) (s + 1) * chunks / count); k < end; k++) {
+                        body.run(s, k);
+                    }
+                }
+            });
+        }
     }
 
     /**
@@ -94,6 +145,10 @@ final class ConvOps {
         });
     }
 
+    /**
+     * dX chunk by chunk (each writes its own samples); dW and db as one partial sum per chunk, added up in chunk
+     * order afterwards, so that the result is the same whichever thread ran which chunk.
+     */
     private static Tensor[] backward(Geometry g, Tensor xc, Tensor wc, Tensor gy, boolean needX, boolean needW,
                                      boolean needB) {
         DType t = xc.dtype;
@@ -101,18 +156,20 @@ final class ConvOps {
         Tensor gx = needX ? Tensor.empty(t, xc.shape) : null;
         Tensor gw = needW ? Tensor.empty(t, wc.shape) : null;
         Tensor gb = needB ? Tensor.empty(t, new int[] {g.o}) : null;
-        int chunk = g.chunk(), ld = chunk * g.plane();
-        // columns and products are written (im2col, GEMM with beta 0, copies) before they are read
-        Tensor cols = Tensor.forOverwrite(t, new int[] {g.c * g.kH * g.kW, ld});
-        Tensor tmp = Tensor.forOverwrite(t, new int[] {g.o, ld});
-        for (int n0 = 0; n0 < g.n; n0 += chunk) {
-            int count = Math.min(chunk, g.n - n0), m = count * g.plane();
+        int chunk = g.chunk(), ld = chunk * g.plane(), wSize = g.o * g.kg();
+        Slots slots = new Slots(g, t);
+        // per chunk: dW (written by a GEMM with beta 0) and db (sums in double)
+        Tensor gwParts = needW ? Tensor.forOverwrite(t, new int[] {slots.chunks, wSize}) : null;
+        Tensor gbParts = needB ? Tensor.forOverwrite(DType.FLOAT64, new int[] {slots.chunks, g.o}) : null;
+        long work = 2L * g.n * g.o * g.kg() * g.plane() * ((needW ? 1 : 0) + (needX ? 1 : 0)) + (long) g.n * g.o * g.plane();
+        slots.run(work, (slot, k) -> {
+            int n0 = k * chunk, count = Math.min(chunk, g.n - n0), m = count * g.plane();
+            Tensor cols = slots.cols[slot], tmp = slots.tmp[slot];
             // dY of the chunk laid out as the forward's tmp: [O, count*Ho*Wo]
-            int first = n0;
             Backends.current().parallelFor(count, 2L * count * g.o * g.plane(), (i0, i1) -> {
                 for (int i = i0; i < i1; i++) {
                     for (int oc = 0; oc < g.o; oc++) {
-                        int src = gc.offset + ((first + i) * g.o + oc) * g.plane(), dst = oc * ld + i * g.plane();
+                        int src = gc.offset + ((n0 + i) * g.o + oc) * g.plane(), dst = oc * ld + i * g.plane();
                         if (t == DType.FLOAT32) {
                             System.arraycopy(gc.f, src, tmp.f, dst, g.plane());
                         } else {
@@ -122,12 +179,10 @@ final class ConvOps {
                 }
             });
             if (needB) {
-                int rows = m;
                 Backends.current().parallelFor(g.o, (long) g.o * m, (o0, o1) -> {
                     for (int oc = o0; oc < o1; oc++) {
-                        double sum = t == DType.FLOAT32 ? FloatConvKernels.sumRun(tmp.f, oc * ld, rows)
-                                : DoubleConvKernels.sumRun(tmp.d, oc * ld, rows);
-                        gb.setFlat(oc, gb.getFlat(oc) + sum);
+                        gbParts.d[k * g.o + oc] = t == DType.FLOAT32 ? FloatConvKernels.sumRun(tmp.f, oc * ld, m)
+                                : DoubleConvKernels.sumRun(tmp.d, oc * ld, m);
                     }
                 });
             }
@@ -136,8 +191,8 @@ final class ConvOps {
                 for (int gr = 0; gr < g.groups; gr++) {
                     Tensor colsT = rows(cols, gr * g.kg(), g.kg(), m, ld);
                     colsT = colsT.view(new int[] {m, g.kg()}, new int[] {1, ld}, colsT.offset);
-                    Backends.current().gemm(1.0, rows(tmp, gr * g.og(), g.og(), m, ld), colsT, 1.0,
-                            rows(gw, gr * g.og(), g.og(), g.kg(), g.kg()));
+                    Backends.current().gemm(1.0, rows(tmp, gr * g.og(), g.og(), m, ld), colsT, 0.0,
+                            rows(gwParts, k * g.o + gr * g.og(), g.og(), g.kg(), g.kg()));
                 }
             }
             if (needX) {
@@ -148,6 +203,35 @@ final class ConvOps {
                             rows(cols, gr * g.kg(), g.kg(), m, ld));
                 }
                 fold(g, cols, n0, count, gx, ld);
+            }
+        });
+        if (needW && slots.chunks > 0) {
+            // the chunks' dW in chunk order: gw = ((p0 + p1) + p2) + ...
+            Backends.current().parallelFor(wSize, (long) slots.chunks * wSize, (e0, e1) -> {
+                for (int e = e0; e < e1; e++) {
+                    if (t == DType.FLOAT32) {
+                        float sum = gwParts.f[e];
+                        for (int k = 1; k < slots.chunks; k++) {
+                            sum += gwParts.f[k * wSize + e];
+                        }
+                        gw.f[e] = sum;
+                    } else {
+                        double sum = gwParts.d[e];
+                        for (int k = 1; k < slots.chunks; k++) {
+                            sum += gwParts.d[k * wSize + e];
+                        }
+                        gw.d[e] = sum;
+                    }
+                }
+            });
+        }
+        if (needB) {
+            for (int oc = 0; oc < g.o; oc++) {
+                double sum = 0;
+                for (int k = 0; k < slots.chunks; k++) {
+                    sum += gbParts.d[k * g.o + oc];
+                }
+                gb.setFlat(oc, sum);
             }
         }
         return new Tensor[] {gx, gw, gb};

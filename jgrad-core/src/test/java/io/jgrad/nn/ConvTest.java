@@ -106,7 +106,7 @@ class ConvTest {
     @Test
     void batchesLargerThanTheColumnBufferAreProcessedInChunks() {
         // 1x1 kernel, 1 channel, 64x64: the 256K-element column buffer holds 64 samples, so 1030 take 17 chunks,
-        // the last one of 6 samples
+        // of 61 samples and a last one of 54
         Conv2d conv = new Conv2d(1, 2, 1, 1, 0, 1, 1, true, new Generator(1));
         int n = 1030;
         Tensor x = Tensor.uniform(new Generator(2), -1, 1, n, 1, 64, 64);
@@ -125,6 +125,50 @@ class ConvTest {
         // dL/dw[o] = sum of every input pixel; dL/db[o] = number of output pixels
         assertEquals(total, conv.weight().grad().get(1, 0, 0, 0), 1e-6 * n * 4096);
         assertEquals(n * 4096.0, conv.bias().grad().get(0), 1e-3);
+    }
+
+    @Test
+    void chunkedGradientsEqualTheSumOverSingleSamples() {
+        // 4 channels, 3x3 kernel, 2 groups, 32x32 "same": 36 column rows of 1024 per sample, so the 256K buffer
+        // holds 7 samples and a batch of 20 is 3 chunks (7, 7, 6) run by the threads, whose dW and db are partial
+        // sums added afterwards. Each sample alone is one chunk: the per-sample gradients must add up to them.
+        int saved = io.jgrad.tensor.Backends.threads();
+        try {
+            io.jgrad.tensor.Backends.setThreads(2);
+            Conv2d conv = new Conv2d(4, 6, 3, 1, 1, 1, 2, true, new Generator(5));
+            int n = 20;
+            Tensor x = Tensor.uniform(new Generator(6), -1, 1, n, 4, 32, 32).requiresGrad(true);
+            Tensor weights = Tensor.uniform(new Generator(7), -1, 1, n, 6, 32, 32);
+            conv.forward(x).mul(weights).sum().backward();
+            double[] gw = conv.weight().grad().toDoubleArray(), gb = conv.bias().grad().toDoubleArray();
+            double[] gx = x.grad().toDoubleArray();
+            double[] sumW = new double[gw.length], sumB = new double[gb.length];
+            int image = 4 * 32 * 32;
+            for (int i = 0; i < n; i++) {
+                conv.zeroGrad();
+                Tensor xi = x.detach().slice(0, i, i + 1).contiguous().requiresGrad(true);
+                conv.forward(xi).mul(weights.slice(0, i, i + 1)).sum().backward();
+                double[] w = conv.weight().grad().toDoubleArray(), b = conv.bias().grad().toDoubleArray();
+                for (int j = 0; j < w.length; j++) {
+                    sumW[j] += w[j];
+                }
+                for (int j = 0; j < b.length; j++) {
+                    sumB[j] += b[j];
+                }
+                double[] g = xi.grad().toDoubleArray();
+                for (int j = 0; j < image; j++) {
+                    assertEquals(g[j], gx[i * image + j], 1e-5, "dX of sample " + i + " element " + j);
+                }
+            }
+            for (int j = 0; j < gw.length; j++) {
+                assertEquals(sumW[j], gw[j], 1e-3 * Math.max(1, Math.abs(sumW[j])), "dW element " + j);
+            }
+            for (int j = 0; j < gb.length; j++) {
+                assertEquals(sumB[j], gb[j], 1e-3 * Math.max(1, Math.abs(sumB[j])), "db element " + j);
+            }
+        } finally {
+            io.jgrad.tensor.Backends.setThreads(saved);
+        }
     }
 
     @Test
