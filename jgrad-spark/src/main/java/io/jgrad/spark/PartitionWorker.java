@@ -5,6 +5,7 @@ import io.jgrad.nn.Reduction;
 import io.jgrad.nn.Sequential;
 import io.jgrad.optim.Optimizer;
 import io.jgrad.tensor.Backends;
+import io.jgrad.tensor.DType;
 import io.jgrad.tensor.Generator;
 import io.jgrad.tensor.Tensor;
 import java.util.Arrays;
@@ -89,15 +90,19 @@ final class PartitionWorker {
         return out;
     }
 
+    /**
+     * The rows' features and labels as tensors made by {@link Tensor#empty}: inside a {@link Tensor#recycling()}
+     * scope they reuse the previous step's memory.
+     */
     private static Tensor[] gather(Block block, int[] rows) {
         int width = block.width();
-        float[] x = new float[rows.length * width];
-        float[] y = new float[rows.length];
+        Tensor features = Tensor.empty(DType.FLOAT32, rows.length, width), labels = Tensor.empty(DType.FLOAT32, rows.length);
+        float[] x = features.floatStorage(), y = labels.floatStorage();
         for (int i = 0; i < rows.length; i++) {
             block.copyRow(rows[i], x, i * width);
             y[i] = block.labels()[rows[i]];
         }
-        return new Tensor[] {Tensor.wrap(x, rows.length, width), Tensor.wrap(y, rows.length)};
+        return new Tensor[] {features, labels};
     }
 
     private static int correct(Tensor output, Tensor labels) {
@@ -124,19 +129,21 @@ final class PartitionWorker {
         int[] rows = rowsOf(block.index(), rank, step * batchSize, step * batchSize + batchSize);
         if (rows.length > 0) {
             Sequential net = model(spec, weights);
-            Tensor[] xy = gather(block, rows);
-            Tensor output = net.forward(xy[0]);
-            Tensor loss = new CrossEntropyLoss(Reduction.SUM, 0).forward(output, xy[1]);
-            loss.backward();
-            int offset = 0;
-            for (Tensor p : net.namedParameters().values()) {
-                float[] g = p.grad().toFloatArray();
-                System.arraycopy(g, 0, out, offset, g.length);
-                offset += g.length;
+            try (var memory = Tensor.recycling()) { // activations and gradients reuse the previous task's memory
+                Tensor[] xy = gather(block, rows);
+                Tensor output = net.forward(xy[0]);
+                Tensor loss = new CrossEntropyLoss(Reduction.SUM, 0).forward(output, xy[1]);
+                loss.backward();
+                int offset = 0;
+                for (Tensor p : net.namedParameters().values()) {
+                    float[] g = p.grad().toFloatArray();
+                    System.arraycopy(g, 0, out, offset, g.length);
+                    offset += g.length;
+                }
+                stats[LOSS] = loss.item();
+                stats[COUNT] = rows.length;
+                stats[CORRECT] = correct(output, xy[1]);
             }
-            stats[LOSS] = loss.item();
-            stats[COUNT] = rows.length;
-            stats[CORRECT] = correct(output, xy[1]);
         }
         stats[NANOS] = System.nanoTime() - start;
         return new Tuple2<>(out, stats);
@@ -173,11 +180,13 @@ final class PartitionWorker {
                 for (int i = 0; i < rows.length; i++) {
                     rows[i] += lo;
                 }
-                Tensor[] xy = gather(block, rows);
-                Tensor output = net.forward(xy[0]);
-                out[LOSS] += new CrossEntropyLoss(Reduction.SUM, 0).forward(output, xy[1]).item();
-                out[COUNT] += rows.length;
-                out[CORRECT] += correct(output, xy[1]);
+                try (var memory = Tensor.recycling()) {
+                    Tensor[] xy = gather(block, rows);
+                    Tensor output = net.forward(xy[0]);
+                    out[LOSS] += new CrossEntropyLoss(Reduction.SUM, 0).forward(output, xy[1]).item();
+                    out[COUNT] += rows.length;
+                    out[CORRECT] += correct(output, xy[1]);
+                }
             }
         }
         return out;
@@ -209,14 +218,17 @@ final class PartitionWorker {
                         .create(net.namedParameters());
                 opt.loadStateDict(RoundState.unpack(packed, keys, scalars, net));
             }
-            Tensor[] xy = gather(block, rows);
             opt.zeroGrad();
-            Tensor output = net.forward(xy[0]);
-            Tensor loss = new CrossEntropyLoss(Reduction.SUM, 0).forward(output, xy[1]);
-            stats[LOSS] += loss.item();
-            stats[COUNT] += rows.length;
-            stats[CORRECT] += correct(output, xy[1]);
-            loss.div(rows.length).backward();
+            // as the Trainer: the step's batch, activations and gradients reuse the previous step's memory
+            try (var memory = Tensor.recycling()) {
+                Tensor[] xy = gather(block, rows);
+                Tensor output = net.forward(xy[0]);
+                Tensor loss = new CrossEntropyLoss(Reduction.SUM, 0).forward(output, xy[1]);
+                stats[LOSS] += loss.item();
+                stats[COUNT] += rows.length;
+                stats[CORRECT] += correct(output, xy[1]);
+                loss.div(rows.length).backward();
+            }
             opt.step();
         }
         stats[NANOS] = System.nanoTime() - start;

@@ -63,6 +63,12 @@ public final class SparkTrainMain {
         SparkSession.Builder builder = SparkSession.builder().appName("jgrad-spark");
         if (f.containsKey("--master")) { // started by hand, not by spark-submit: its defaults are ours to choose
             builder.master(f.get("--master")).config("spark.ui.enabled", "false");
+            if (System.getProperty("spark.task.maxDirectResultSize") == null) {
+                // A local-SGD round returns the weights and Adam's two buffers (2.8 MB for 784-256-128-10); above the
+                // default 1 MB Spark parks each result in the block manager for a second fetch. Sent with the task's
+                // status instead: Fashion-MNIST local[2] round 119 ms against 144 ms (median, Spark's event log).
+                builder.config("spark.task.maxDirectResultSize", "64m");
+            }
         }
         SparkSession spark = builder.getOrCreate();
         try {
