@@ -14,6 +14,7 @@ generate() { # $1 = float class name, $2 = double class name
         -e "s/^ \* Plain-Java float32 kernels/ * GENERATED from $1.java by scripts\/gen-double-kernels.sh: do not edit. Plain-Java float64 kernels/" \
         -e 's/keep float32 precision/keep precision/' \
         -e '/is generated from this file by/d' \
+        -e '/\/\/ float32 only$/d' \
         "$dir/$1.java" > "$dir/$2.java"
 }
 generate FloatKernels DoubleKernels

@@ -286,7 +286,9 @@ final class DoubleConvKernels {
 
     /*
      * The reductions below keep four partial sums in double, added in a fixed order: one running sum waits on the
-     * latency of each addition (measured: the batch-norm moments and gradient sums were 10% of a CNN step).
+     * latency of each addition (measured: the batch-norm moments and gradient sums were 10% of a CNN step). In
+     * float32 they go to Reductions.VECTOR where the JVM has the Vector API (lines marked "float32 only", which
+     * the float64 kernels generated from this file leave out).
      */
 
     /** Sum of x[off, off + len) in double. */

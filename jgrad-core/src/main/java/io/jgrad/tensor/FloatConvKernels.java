@@ -287,11 +287,16 @@ final class FloatConvKernels {
 
     /*
      * The reductions below keep four partial sums in double, added in a fixed order: one running sum waits on the
-     * latency of each addition (measured: the batch-norm moments and gradient sums were 10% of a CNN step).
+     * latency of each addition (measured: the batch-norm moments and gradient sums were 10% of a CNN step). In
+     * float32 they go to Reductions.VECTOR where the JVM has the Vector API (lines marked "float32 only", which
+     * the float64 kernels generated from this file leave out).
      */
 
     /** Sum of x[off, off + len) in double. */
     static double sumRun(float[] x, int off, int len) {
+        if (Reductions.VECTOR != null) { // float32 only
+            return Reductions.VECTOR.sum(x, off, len); // float32 only
+        } // float32 only
         double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
         int j = 0;
         for (; j + 4 <= len; j += 4) {
@@ -308,6 +313,9 @@ final class FloatConvKernels {
 
     /** Sum of (x - mu)^2 over x[off, off + len) in double. */
     private static double squaredDeviations(float[] x, int off, int len, double mu) {
+        if (Reductions.VECTOR != null) { // float32 only
+            return Reductions.VECTOR.squaredDeviations(x, off, len, mu); // float32 only
+        } // float32 only
         double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
         int j = 0;
         for (; j + 4 <= len; j += 4) {
@@ -352,6 +360,14 @@ final class FloatConvKernels {
      */
     static void channelGradSums(float[] g, int gOff, float[] x, int xOff, int n, int c, int s, int k,
                                 double[] mean, double[] sumG, double[] sumGX) {
+        if (Reductions.VECTOR != null) { // float32 only
+            sumG[k] = 0; // float32 only
+            sumGX[k] = 0; // float32 only
+            for (int i = 0; i < n; i++) { // float32 only
+                Reductions.VECTOR.gradSums(g, gOff + (i * c + k) * s, x, xOff + (i * c + k) * s, s, mean[k], sumG, sumGX, k); // float32 only
+            } // float32 only
+            return; // float32 only
+        } // float32 only
         double mu = mean[k], g0 = 0, g1 = 0, g2 = 0, g3 = 0, p0 = 0, p1 = 0, p2 = 0, p3 = 0;
         for (int i = 0; i < n; i++) {
             int gb = gOff + (i * c + k) * s, xb = xOff + (i * c + k) * s, j = 0;
