@@ -307,8 +307,8 @@ final class DoubleConvKernels {
         return (s0 + s1) + (s2 + s3);
     }
 
-    /** Sum of (x - mu)^2 over x[off, off + len) in double. */
-    private static double squaredDeviations(double[] x, int off, int len, double mu) {
+    /** Sum of (x - mu)^2 over x[off, off + len) in double (mu = 0: the sum of squares, exactly). */
+    static double squaredDeviations(double[] x, int off, int len, double mu) {
         double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
         int j = 0;
         for (; j + 4 <= len; j += 4) {

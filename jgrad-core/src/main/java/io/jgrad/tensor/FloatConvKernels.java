@@ -311,8 +311,8 @@ final class FloatConvKernels {
         return (s0 + s1) + (s2 + s3);
     }
 
-    /** Sum of (x - mu)^2 over x[off, off + len) in double. */
-    private static double squaredDeviations(float[] x, int off, int len, double mu) {
+    /** Sum of (x - mu)^2 over x[off, off + len) in double (mu = 0: the sum of squares, exactly). */
+    static double squaredDeviations(float[] x, int off, int len, double mu) {
         if (Reductions.VECTOR != null) { // float32 only
             return Reductions.VECTOR.squaredDeviations(x, off, len, mu); // float32 only
         } // float32 only

@@ -300,6 +300,22 @@ public final class Tensor {
         return Shapes.isContiguous(shape, strides);
     }
 
+    /**
+     * The Euclidean norm sqrt(sum x_i^2) of all elements, accumulated in double, as a number: for logs and
+     * gradient clipping, not recorded in the graph (PyTorch: {@code torch.linalg.vector_norm(t).item()}).
+     */
+    public double l2Norm() {
+        Tensor t = usable();
+        if (t.dtype == DType.FLOAT32 && t.isContiguous()) {
+            return Math.sqrt(FloatConvKernels.squaredDeviations(t.f, t.offset, t.numel(), 0));
+        }
+        double s = 0;
+        for (double v : t.toDoubleArray()) {
+            s += v * v;
+        }
+        return Math.sqrt(s);
+    }
+
     /** The value of a one-element tensor. */
     public double item() {
         if (numel() != 1) {

@@ -13,6 +13,28 @@ import org.junit.jupiter.api.Test;
 
 class ReduceOpsTest {
     @Test
+    void l2NormOfContiguousStridedOffsetAndDoubleTensors() {
+        Generator gen = new Generator(11);
+        Tensor a = Tensor.uniform(gen, -2, 3, 37, 29); // 1073 elements: not a multiple of any vector width
+        double[] v = a.toDoubleArray();
+        double sq = 0;
+        for (double x : v) {
+            sq += x * x;
+        }
+        assertEquals(Math.sqrt(sq), a.l2Norm(), 1e-12 * Math.sqrt(sq));
+        assertEquals(Math.sqrt(sq), a.t().l2Norm(), 1e-12 * Math.sqrt(sq), "a transposed view");
+        assertEquals(Math.sqrt(sq), a.to(DType.FLOAT64).l2Norm(), 1e-12 * Math.sqrt(sq), "float64");
+        Tensor rows = a.slice(0, 5, 9); // contiguous rows at an offset
+        double part = 0;
+        for (int i = 5 * 29; i < 9 * 29; i++) {
+            part += v[i] * v[i];
+        }
+        assertEquals(Math.sqrt(part), rows.l2Norm(), 1e-12 * Math.sqrt(part), "rows 5-8 at an offset");
+        assertEquals(0.0, Tensor.zeros(DType.FLOAT32, 0).l2Norm());
+        assertEquals(5.0, Tensor.wrap(new float[] {3, -4}, 2).l2Norm());
+    }
+
+    @Test
     void sumAndMeanGradCheckOverDimsAndKeepDim() {
         Tensor x = randn(1, 2, 3, 4);
         for (boolean keep : new boolean[] {true, false}) {
