@@ -82,9 +82,9 @@ final class ConvOps {
      * them). A chunk goes through im2col, GEMM and the copies on one thread, whose nested parallel loops then run
      * inline: one hand-over per convolution instead of three per chunk, and no thread waits at the end of each
      * small loop. Measured on the default CNN (MNIST-10k epoch, 2 threads): 3.4-3.9 s against 4.2-4.5 s with the
-     * chunks one after another and each step split over the threads; 1 thread unchanged (6.7 s). Where the batch is one chunk, the
-     * single slot runs on the caller and its GEMM and copies split over the threads as before. Which thread runs
-     * a chunk never changes what it writes.
+     * chunks one after another and each step split over the threads; 1 thread unchanged (6.7 s). Where the batch
+     * is one chunk, the single slot runs on the caller and its GEMM and copies split over the threads as before.
+     * Which thread runs a chunk never changes what it writes.
      */
     private static final class Slots {
         final int chunks;
