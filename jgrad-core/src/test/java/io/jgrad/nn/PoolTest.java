@@ -149,6 +149,47 @@ class PoolTest {
     }
 
     @Test
+    void maxPool2x2FollowsTheScanOrderRuleOnTiesZerosInfinitiesAndNaNs() {
+        // the 2x2 stride-2 loop finds its winner without branches: compare it, value bits and gradient routing,
+        // with the rule itself (v > best || isnan(v), in window order) on values drawn from a small set
+        float[] pool = {0f, -0f, 1f, -1f, 2f, Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY};
+        int n = 3, c = 4, h = 6, w = 8;
+        float[] v = new float[n * c * h * w];
+        java.util.Random rnd = new java.util.Random(3);
+        for (int i = 0; i < v.length; i++) {
+            v[i] = pool[rnd.nextInt(pool.length)];
+        }
+        for (DType t : new DType[] {DType.FLOAT32, DType.FLOAT64}) {
+            Tensor x = Tensor.of(v, n, c, h, w).to(t).requiresGrad(true);
+            Tensor y = new MaxPool2d(2, 2, 0).forward(x);
+            Tensor weights = Tensor.arange(y.numel()).reshape(y.shape()).to(t); // a distinct gradient per window
+            y.mul(weights).sum().backward();
+            double[] got = y.toDoubleArray(), gx = x.grad().toDoubleArray();
+            double[] expectGx = new double[v.length];
+            int o = 0;
+            for (int plane = 0; plane < n * c; plane++) {
+                for (int oh = 0; oh < h / 2; oh++) {
+                    for (int ow = 0; ow < w / 2; ow++, o++) {
+                        int at = -1;
+                        float best = 0;
+                        for (int q = 0; q < 4; q++) {
+                            int i = plane * h * w + (2 * oh + q / 2) * w + 2 * ow + q % 2;
+                            if (at < 0 || v[i] > best || Float.isNaN(v[i])) {
+                                best = v[i];
+                                at = i;
+                            }
+                        }
+                        assertEquals(Double.doubleToRawLongBits(best), Double.doubleToRawLongBits(got[o]),
+                                t + " window " + o + ": " + best + " against " + got[o]);
+                        expectGx[at] += o;
+                    }
+                }
+            }
+            assertArrayEquals(expectGx, gx, t + " gradient routing");
+        }
+    }
+
+    @Test
     void avgPoolCountsPaddingInTheDivisor() {
         Tensor y = new AvgPool2d(3, 3, 1).forward(Tensor.ones(1, 1, 3, 3));
         // the only window spans rows and columns -1..1: 4 ones and 5 padding zeros, divided by 9
