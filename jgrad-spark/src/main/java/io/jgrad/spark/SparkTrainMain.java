@@ -66,7 +66,7 @@ public final class SparkTrainMain {
             if (System.getProperty("spark.task.maxDirectResultSize") == null) {
                 // A local-SGD round returns the weights and Adam's two buffers (2.8 MB for 784-256-128-10); above the
                 // default 1 MB Spark parks each result in the block manager for a second fetch. Sent with the task's
-                // status instead: Fashion-MNIST local[2] round 119 ms against 144 ms (median, Spark's event log).
+                // status instead: Fashion-MNIST local[2], K=64, 10 epochs in 21.1-21.5 s against 23.0-23.9 s.
                 builder.config("spark.task.maxDirectResultSize", "64m");
             }
         }
