@@ -1,9 +1,8 @@
 package io.jgrad.cli;
 
-import io.jgrad.nn.Activations;
-
 import io.jgrad.io.JgradFormatException;
 import io.jgrad.io.Json;
+import io.jgrad.nn.Activations;
 import io.jgrad.nn.Sequential;
 import io.jgrad.tensor.Generator;
 import java.io.IOException;

@@ -1,10 +1,9 @@
 package io.jgrad.cli;
 
-import io.jgrad.nn.Activations;
-
 import io.jgrad.data.Augmentation;
 import io.jgrad.data.DataLoader;
 import io.jgrad.io.Safetensors;
+import io.jgrad.nn.Activations;
 import io.jgrad.nn.Sequential;
 import io.jgrad.optim.Optimizer;
 import io.jgrad.tensor.Backends;

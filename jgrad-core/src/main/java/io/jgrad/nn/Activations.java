@@ -1,6 +1,5 @@
 package io.jgrad.nn;
 
-
 /**
  * Activations by name, as the command line, config.json and jgrad-spark spell them: {@code hidden("leaky-relu:0.1")}
  * is {@code new LeakyReLU(0.1)}, {@code output("softmax")} is {@code new Softmax(1)}.

@@ -53,8 +53,8 @@ final class ConvOps {
             bc = b == null ? null : b.to(t).contiguous();
         }
         Tensor y = Tensor.forOverwrite(t, new int[] {g.n, g.o, g.ho, g.wo});
-        int chunk = g.chunk(), ld = chunk * g.plane();
         Slots slots = new Slots(g, t);
+        int chunk = slots.chunk, ld = slots.ld;
         slots.run(2L * g.n * g.o * g.kg() * g.plane(), (slot, k) -> {
             int n0 = k * chunk, count = Math.min(chunk, g.n - n0), m = count * g.plane();
             Tensor cols = slots.cols[slot], tmp = slots.tmp[slot];
@@ -87,12 +87,15 @@ final class ConvOps {
      * Which thread runs a chunk never changes what it writes.
      */
     private static final class Slots {
-        final int chunks;
+        /** Samples per chunk, the number of chunks, and the leading dimension of the column and product buffers. */
+        final int chunk, chunks, ld;
         final Tensor[] cols, tmp;
 
         Slots(Geometry g, DType t) {
-            chunks = (g.n + g.chunk() - 1) / g.chunk();
-            int count = Math.max(1, Math.min(chunks, Backends.current().threads())), ld = g.chunk() * g.plane();
+            chunk = g.chunk();
+            chunks = (g.n + chunk - 1) / chunk;
+            ld = chunk * g.plane();
+            int count = Math.max(1, Math.min(chunks, Backends.current().threads()));
             cols = new Tensor[count];
             tmp = new Tensor[count];
             // columns and products are written (im2col, GEMM with beta 0, copies) before they are read
@@ -156,8 +159,8 @@ final class ConvOps {
         Tensor gx = needX ? Tensor.empty(t, xc.shape) : null;
         Tensor gw = needW ? Tensor.empty(t, wc.shape) : null;
         Tensor gb = needB ? Tensor.empty(t, new int[] {g.o}) : null;
-        int chunk = g.chunk(), ld = chunk * g.plane(), wSize = g.o * g.kg();
         Slots slots = new Slots(g, t);
+        int chunk = slots.chunk, ld = slots.ld, wSize = g.o * g.kg();
         // per chunk: dW (written by a GEMM with beta 0) and db (sums in double)
         Tensor gwParts = needW ? Tensor.forOverwrite(t, new int[] {slots.chunks, wSize}) : null;
         Tensor gbParts = needB ? Tensor.forOverwrite(DType.FLOAT64, new int[] {slots.chunks, g.o}) : null;
