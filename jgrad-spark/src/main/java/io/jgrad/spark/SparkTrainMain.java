@@ -8,7 +8,6 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -96,9 +95,56 @@ public final class SparkTrainMain {
         }
     }
 
+    /** The int after {@code flag}, or {@code fallback} when the flag is absent; a mistake names the flag. */
+    static int integer(Map<String, String> f, String flag, int fallback) {
+        String v = f.get(flag);
+        return v == null ? fallback : integer(flag, v);
+    }
+
+    private static int integer(String flag, String text) {
+        try {
+            return Integer.parseInt(text);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(flag + ": expected an integer, got '" + text + "'");
+        }
+    }
+
+    /** The number after {@code flag}, or {@code fallback} when the flag is absent; a mistake names the flag. */
+    static double number(Map<String, String> f, String flag, double fallback) {
+        String v = f.get(flag);
+        try {
+            return v == null ? fallback : Double.parseDouble(v);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(flag + ": expected a number, got '" + v + "'");
+        }
+    }
+
     private static void run(SparkSession spark, Map<String, String> f) throws IOException {
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-        int partitions = Integer.parseInt(f.getOrDefault("--partitions", Integer.toString(jsc.defaultParallelism())));
+        // every number first: a mistyped flag stops the run before the data is read and distributed
+        int partitions = integer(f, "--partitions", jsc.defaultParallelism());
+        String layers = f.getOrDefault("--layers", "256,128");
+        int[] hidden = new int[0];
+        if (!layers.isBlank()) {
+            String[] sizes = layers.split(",");
+            hidden = new int[sizes.length];
+            for (int i = 0; i < sizes.length; i++) {
+                hidden[i] = integer("--layers", sizes[i].trim());
+            }
+        }
+        String optName = f.getOrDefault("--optimizer", "adam");
+        double lr = number(f, "--lr", OptimizerSpec.defaultLr(optName));
+        double momentum = number(f, "--momentum", 0);
+        double weightDecay = number(f, "--weight-decay", optName.equals("adamw") ? 0.01 : 0);
+        long seed;
+        try {
+            seed = Long.parseLong(f.getOrDefault("--seed", "42"));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--seed: expected an integer, got '" + f.get("--seed") + "'");
+        }
+        int batch = integer(f, "--batch-size", 64);
+        int epochs = integer(f, "--epochs", 10);
+        int local = integer(f, "--local-steps", 1);
         String data = f.get("--data");
         String label = f.get("--target-column");
         DistributedDataset train = DistributedDataset.read(spark, data, null, label, partitions);
@@ -109,19 +155,9 @@ public final class SparkTrainMain {
             test = DistributedDataset.readIdx(spark, Path.of(data), false, partitions);
         }
         int classes = Math.max(train.numClasses(), test == null ? 0 : test.numClasses());
-        String layers = f.getOrDefault("--layers", "256,128");
-        int[] hidden = layers.isBlank() ? new int[0] : Arrays.stream(layers.split(",")).mapToInt(s -> Integer.parseInt(s.trim())).toArray();
         MlpSpec spec = new MlpSpec(train.featureSize(), hidden, classes, f.getOrDefault("--activation", "relu"),
                 f.getOrDefault("--output-activation", "none"));
-        String optName = f.getOrDefault("--optimizer", "adam");
-        OptimizerSpec opt = new OptimizerSpec(optName,
-                Double.parseDouble(f.getOrDefault("--lr", Double.toString(OptimizerSpec.defaultLr(optName)))),
-                Double.parseDouble(f.getOrDefault("--momentum", "0")),
-                Double.parseDouble(f.getOrDefault("--weight-decay", optName.equals("adamw") ? "0.01" : "0")));
-        long seed = Long.parseLong(f.getOrDefault("--seed", "42"));
-        int batch = Integer.parseInt(f.getOrDefault("--batch-size", "64"));
-        int epochs = Integer.parseInt(f.getOrDefault("--epochs", "10"));
-        int local = Integer.parseInt(f.getOrDefault("--local-steps", "1"));
+        OptimizerSpec opt = new OptimizerSpec(optName, lr, momentum, weightDecay);
         Path out = Path.of(f.getOrDefault("--out", "runs/spark"));
         Files.createDirectories(out);
         RunDirectory.Settings settings = new RunDirectory.Settings(spec, classes, data, opt, batch, epochs, seed, partitions, local);

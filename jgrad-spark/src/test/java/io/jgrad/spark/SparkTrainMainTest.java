@@ -37,6 +37,20 @@ class SparkTrainMainTest {
     }
 
     @Test
+    void aNumberThatIsNotOneNamesItsFlag() {
+        var e = assertThrows(IllegalArgumentException.class,
+                () -> SparkTrainMain.integer(Map.of("--local-steps", "abc"), "--local-steps", 1));
+        assertEquals("--local-steps: expected an integer, got 'abc'", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> SparkTrainMain.integer(Map.of("--epochs", "2.5"), "--epochs", 10));
+        assertEquals("--epochs: expected an integer, got '2.5'", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> SparkTrainMain.number(Map.of("--lr", "fast"), "--lr", 1e-3));
+        assertEquals("--lr: expected a number, got 'fast'", e.getMessage());
+        assertEquals(7, SparkTrainMain.integer(Map.of("--epochs", "7"), "--epochs", 10));
+        assertEquals(10, SparkTrainMain.integer(Map.of(), "--epochs", 10));
+        assertEquals(0.05, SparkTrainMain.number(Map.of("--lr", "0.05"), "--lr", 1e-3));
+    }
+
+    @Test
     @SuppressWarnings("unchecked")
     void writesTheSameRunDirectoryAsJgradTrain(@TempDir Path dir) throws Exception {
         StringBuilder csv = new StringBuilder("x1,x2,x3,label\n");
