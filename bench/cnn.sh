@@ -29,8 +29,8 @@ trap 'rm -rf "$jar" "$work" "$out"' EXIT
 cp jgrad-cli/target/jgrad.jar "$jar"  # a rebuild during the benchmark must not change the running jar
 . scripts/java-env.sh
 jgrad_find_jdk
-# The same JVM options as the ./jgrad launcher's defaults (Serial GC, the Vector API module): what users run.
-java_opts=${JAVA_OPTS:-$(sed -n 's/^default_java_opts="\(.*\)"$/\1/p' jgrad)}
+# The JVM options ./jgrad runs with (jgrad_java_opts in scripts/java-env.sh): what users run.
+java_opts=${JAVA_OPTS:-$(jgrad_java_opts)}
 echo "CPU: $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1), $(nproc) cores;" \
      "load average: $(cut -d' ' -f1-3 /proc/loadavg); threads=$threads batch=$batch epochs=$epochs data=$data;" \
      "JVM options: $java_opts"

@@ -20,8 +20,8 @@ threads=${THREADS:-2}
 opts=${OPTS:-adam sgd}
 data=${DATA:-/usr/share/datasets/fashion-mnist}
 py=/usr/bin/python3
-# The same JVM options as the ./jgrad launcher's defaults (see the comment there for why).
-java_opts=${JAVA_OPTS:-$(sed -n 's/^default_java_opts="\(.*\)"$/\1/p' jgrad)}
+# The JVM options ./jgrad runs with (jgrad_java_opts in scripts/java-env.sh says why each).
+java_opts=${JAVA_OPTS:-$(jgrad_java_opts)}
 
 if ! [ -x "$py" ] || ! "$py" -c 'import torch' 2>/dev/null; then
   echo "PyTorch not found for $py: install it with 'apt-get install -y python3-torch libopenblas0-pthread'" >&2

@@ -19,7 +19,7 @@ root=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
 cd "$root"
 . scripts/java-env.sh
 jgrad_find_jdk || exit 2
-java_opts=${JAVA_OPTS-$(sed -n 's/^default_java_opts="\(.*\)"$/\1/p' jgrad)}
+java_opts=${JAVA_OPTS-$(jgrad_java_opts)}
 
 build() { mvn -q -B -Dstyle.color=never "$@" -Dmaven.test.skip=true -Pbenchmarks-jar -pl bench -am package >&2; }
 build -o 2>/dev/null || build

@@ -426,10 +426,15 @@ final class FloatKernels {
      * One Adam update of n elements in one pass, rounding exactly as the unfused sequence m.mul_(beta1).add_(g,
      * 1 - beta1); v.mul_(beta2).addcmul_(g, g, 1 - beta2); denom = v.sqrt() / bc2Sqrt + eps;
      * p.addcdiv_(m, denom, -stepSize) (PyTorch 1.13's single-tensor Adam). The caller rounds a1 = 1 - beta1,
-     * a2 = 1 - beta2 and ns = -stepSize from double, as those ops round their scalar arguments. Modified: p, m, v.
+     * a2 = 1 - beta2 and ns = -stepSize from double, as those ops round their scalar arguments. With the Vector API
+     * ({@link Updates}) subnormal m and v are stored as zero (float32 only). Modified: p, m, v.
      */
     static void adam(float[] p, int pOff, float[] g, int gOff, float[] m, int mOff, float[] v, int vOff, int n,
                      float beta1, float a1, float beta2, float a2, float ns, float bc2Sqrt, float eps) {
+        if (pOff == gOff && gOff == mOff && mOff == vOff && Updates.VECTOR != null) { // float32 only
+            Updates.VECTOR.adam(p, g, m, v, pOff, n, beta1, a1, beta2, a2, ns, bc2Sqrt, eps); // float32 only
+            return; // float32 only
+        } // float32 only
         if (pOff == gOff && gOff == mOff && mOff == vOff) {
             // Same index in every array: no cross-iteration dependence even if two arrays were one, so the JIT
             // vectorizes this copy (measured: the update was 27% of an MLP step with offsets in the indices).
@@ -461,10 +466,15 @@ final class FloatKernels {
 
     /**
      * One SGD-with-momentum update in one pass, rounding as buf.mul_(momentum).add_(g, 1 - dampening);
-     * p.add_(buf, -lr), with a = 1 - dampening and nl = -lr rounded from double by the caller. Modified: p, buf.
+     * p.add_(buf, -lr), with a = 1 - dampening and nl = -lr rounded from double by the caller. With the Vector API
+     * ({@link Updates}) a subnormal buf is stored as zero (float32 only). Modified: p, buf.
      */
     static void momentum(float[] p, int pOff, float[] g, int gOff, float[] buf, int bOff, int n, float momentum,
                          float a, float nl) {
+        if (pOff == gOff && gOff == bOff && Updates.VECTOR != null) { // float32 only
+            Updates.VECTOR.momentum(p, g, buf, pOff, n, momentum, a, nl); // float32 only
+            return; // float32 only
+        } // float32 only
         if (pOff == gOff && gOff == bOff) {
             for (int i = pOff; i < pOff + n; i++) { // same index everywhere: vectorized, as in adam
                 float b = buf[i] * momentum;

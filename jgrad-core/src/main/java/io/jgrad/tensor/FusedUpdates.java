@@ -6,7 +6,10 @@ import java.util.Arrays;
  * Optimizer updates done in one pass over each parameter instead of one pass per in-place op, for the
  * optimizers in {@code io.jgrad.optim}. Each rounds every element exactly as the sequence of in-place ops it
  * replaces (PyTorch 1.13's single-tensor CPU path), so results are bitwise the same, only with fewer memory passes
- * and no temporaries. Not recorded for autograd; call inside {@link Tensor#noGrad()} as optimizers do.
+ * and no temporaries; one exception: where the JVM has the Vector API, float32 state (Adam's m and v, the momentum
+ * buffer) that falls below {@link Float#MIN_NORMAL} in magnitude is stored as zero, because arithmetic on
+ * subnormals is about 20 times slower on x86 and such a value moves no parameter that is not itself that small.
+ * Not recorded for autograd; call inside {@link Tensor#noGrad()} as optimizers do.
  */
 public final class FusedUpdates {
     private FusedUpdates() {}
