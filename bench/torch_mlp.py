@@ -2,7 +2,8 @@
 bench/compare.sh): a 784-H1-H2-10 ReLU MLP on Fashion-MNIST, cross-entropy, shuffled mini-batches from tensors
 loaded up front, Adam (lr 1e-3) or SGD momentum 0.9 (lr 0.05), float32, torch.set_num_threads(threads).
 
-Usage: python3 bench/torch_mlp.py adam|sgd epochs threads hidden1 hidden2 batch maxSteps dataDir
+Usage: python3 bench/torch_mlp.py adam|sgd epochs threads hidden1 hidden2 batch maxSteps dataDir [seed]
+(seed, default 0, initialises the weights; shuffling uses seed + 1)
 Prints: RESULT torch <opt> <median s/epoch> <test accuracy %> <peak RSS MiB> -1 <median ms/step> epochs_s=[...]
 """
 import gzip
@@ -23,7 +24,8 @@ def main():
     opt, epochs, threads, h1, h2, batch, max_steps, data = sys.argv[1:9]
     epochs, threads, h1, h2, batch, max_steps = map(int, (epochs, threads, h1, h2, batch, max_steps))
     torch.set_num_threads(threads)
-    torch.manual_seed(0)
+    seed = int(sys.argv[9]) if len(sys.argv) > 9 else 0
+    torch.manual_seed(seed)
     x_train = torch.from_numpy(load(f"{data}/train-images-idx3-ubyte.gz", 16).reshape(-1, 784).astype(np.float32) / 255.0)
     y_train = torch.from_numpy(load(f"{data}/train-labels-idx1-ubyte.gz", 8).astype(np.int64))
     x_test = torch.from_numpy(load(f"{data}/t10k-images-idx3-ubyte.gz", 16).reshape(-1, 784).astype(np.float32) / 255.0)
@@ -35,7 +37,7 @@ def main():
     else:
         optimizer = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
     loss_fn = torch.nn.CrossEntropyLoss()
-    gen = torch.Generator().manual_seed(1)
+    gen = torch.Generator().manual_seed(seed + 1)
     n = x_train.shape[0]
     seconds = []
     steps = 0

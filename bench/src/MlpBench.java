@@ -23,7 +23,7 @@ import java.util.Arrays;
  * as bench/torch_mlp.py, which bench/compare.sh runs alternately with this one.
  *
  * <p>Usage: java --enable-native-access=ALL-UNNAMED -cp CLASSPATH bench/src/MlpBench.java
- *     adam|sgd epochs threads hidden1 hidden2 batch maxSteps dataDir
+ *     adam|sgd epochs threads hidden1 hidden2 batch maxSteps dataDir [seed]
  * (maxSteps 0 = whole epochs; otherwise each "epoch" stops after that many batches, for the scaling table).
  * Prints {@code RESULT jgrad <opt> <median s/epoch> <test accuracy %> <peak RSS MiB> <bytes allocated/step>
  * <median ms/step>} and the per-epoch times. The allocation is measured over 50 steps after the first epoch with
@@ -37,15 +37,16 @@ public class MlpBench {
         int h1 = Integer.parseInt(args[3]), h2 = Integer.parseInt(args[4]), batch = Integer.parseInt(args[5]);
         int maxSteps = Integer.parseInt(args[6]);
         Path dir = Path.of(args[7]);
+        long seed = args.length > 8 ? Long.parseLong(args[8]) : 0; // initialisation; shuffling uses seed + 1
         Backends.setThreads(threads);
-        Generator.manualSeed(0);
+        Generator.manualSeed(seed);
         TensorDataset train = IdxDataset.load(dir, true, true);
         TensorDataset test = IdxDataset.load(dir, false, true);
         Sequential model = new Sequential(new Linear(784, h1), new ReLU(), new Linear(h1, h2), new ReLU(), new Linear(h2, 10));
         Optimizer optimizer = opt.equals("adam") ? new Adam(model.parameters(), 1e-3)
                 : new SGD(model.parameters(), 0.05, 0.9);
         CrossEntropyLoss lossFn = new CrossEntropyLoss();
-        DataLoader loader = new DataLoader(train, batch, true, false, new Generator(1));
+        DataLoader loader = new DataLoader(train, batch, true, false, new Generator(seed + 1));
         double[] seconds = new double[epochs];
         long steps = 0;
         double lastLoss = Double.NaN;

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Test accuracy of the headline workload (bench/compare.sh's: Fashion-MNIST, MLP 784-256-128-10, batch 128,
+# 10 epochs) over several seeds, jgrad beside PyTorch: one run's accuracy moves by a few tenths of a point with the
+# seed (initial weights and shuffling), so a single pair of runs cannot say whether the two train alike.
+# Seed s initialises the weights; shuffling uses s + 1 (each peer with its own generator: the numbers differ,
+# the distribution should not). Timing plays no part: jgrad runs with 2 threads, PyTorch with 1 (its faster setting
+# here), one after the other.
+# Usage: bench/accuracy.sh [seeds]   env: OPT=adam EPOCHS=10 DATA=/usr/share/datasets/fashion-mnist
+set -euo pipefail
+root=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
+cd "$root"
+. scripts/java-env.sh
+jgrad_find_jdk || exit 2
+seeds=${1:-5}
+opt=${OPT:-adam}
+epochs=${EPOCHS:-10}
+data=${DATA:-/usr/share/datasets/fashion-mnist}
+py=/usr/bin/python3
+if ! [ -x "$py" ] || ! "$py" -c 'import torch' 2>/dev/null; then
+  echo "PyTorch not found for $py: install it with 'apt-get install -y python3-torch libopenblas0-pthread'" >&2
+  exit 2
+fi
+if ! ls "$data"/train-images-idx3-ubyte* >/dev/null 2>&1; then
+  echo "Fashion-MNIST not found in $data: install it with 'apt-get install -y dataset-fashion-mnist' (or set DATA)" >&2
+  exit 2
+fi
+mvn -q -B -o -Dstyle.color=never compile -pl jgrad-core >&2 || mvn -q -B -Dstyle.color=never compile -pl jgrad-core >&2
+out=$(mktemp)
+trap 'rm -f "$out"' EXIT
+for ((s = 0; s < seeds; s++)); do
+  # shellcheck disable=SC2046
+  "$JAVA_HOME/bin/java" $(jgrad_java_opts) --enable-native-access=ALL-UNNAMED -cp jgrad-core/target/classes \
+    bench/src/MlpBench.java "$opt" "$epochs" 2 256 128 128 0 "$data" "$s" 2>/dev/null | grep '^RESULT' \
+    | awk -v s="$s" '{ print "seed " s, $0 }' | tee -a "$out"
+  "$py" bench/torch_mlp.py "$opt" "$epochs" 1 256 128 128 0 "$data" "$s" | grep '^RESULT' \
+    | awk -v s="$s" '{ print "seed " s, $0 }' | tee -a "$out"
+done
+echo
+echo "Test accuracy after $epochs epochs ($opt), $seeds seeds: mean, sample standard deviation, min, max"
+awk '{ p = $4; n[p]++; x = $7; s[p] += x; q[p] += x * x; if (!(p in lo) || x < lo[p]) lo[p] = x; if (x > hi[p]) hi[p] = x }
+  END { for (p in n) { m = s[p] / n[p]; sd = n[p] > 1 ? sqrt((q[p] - n[p] * m * m) / (n[p] - 1)) : 0
+          printf "%-6s %6.2f%% +- %.2f  (min %.2f, max %.2f)\n", p, m, sd, lo[p], hi[p] } }' "$out" | sort
