@@ -10,20 +10,15 @@ set -euo pipefail
 root=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
 cd "$root"
 . scripts/java-env.sh
+. bench/checks.sh
 jgrad_find_jdk || exit 2
 seeds=${1:-5}
 opt=${OPT:-adam}
 epochs=${EPOCHS:-10}
 data=${DATA:-/usr/share/datasets/fashion-mnist}
 py=/usr/bin/python3
-if ! [ -x "$py" ] || ! "$py" -c 'import torch' 2>/dev/null; then
-  echo "PyTorch not found for $py: install it with 'apt-get install -y python3-torch libopenblas0-pthread'" >&2
-  exit 2
-fi
-if ! ls "$data"/train-images-idx3-ubyte* >/dev/null 2>&1; then
-  echo "Fashion-MNIST not found in $data: install it with 'apt-get install -y dataset-fashion-mnist' (or set DATA)" >&2
-  exit 2
-fi
+bench_require_torch "$py"
+bench_require_fashion_mnist "$data"
 mvn -q -B -o -Dstyle.color=never compile -pl jgrad-core >&2 || mvn -q -B -Dstyle.color=never compile -pl jgrad-core >&2
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT

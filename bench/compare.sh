@@ -13,6 +13,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
 cd "$root"
 . scripts/java-env.sh
+. bench/checks.sh
 jgrad_find_jdk || exit 2
 rounds=${1:-1}
 epochs=${EPOCHS:-10}
@@ -23,14 +24,8 @@ py=/usr/bin/python3
 # The JVM options ./jgrad runs with (jgrad_java_opts in scripts/java-env.sh says why each).
 java_opts=${JAVA_OPTS:-$(jgrad_java_opts)}
 
-if ! [ -x "$py" ] || ! "$py" -c 'import torch' 2>/dev/null; then
-  echo "PyTorch not found for $py: install it with 'apt-get install -y python3-torch libopenblas0-pthread'" >&2
-  exit 2
-fi
-if ! ls "$data"/train-images-idx3-ubyte* >/dev/null 2>&1; then
-  echo "Fashion-MNIST not found in $data: install it with 'apt-get install -y dataset-fashion-mnist' (or set DATA)" >&2
-  exit 2
-fi
+bench_require_torch "$py"
+bench_require_fashion_mnist "$data"
 mvn -q -B -o compile -pl jgrad-core >&2 || mvn -q -B compile -pl jgrad-core >&2
 
 jgrad_run() { # opt epochs hidden1 hidden2 batch maxSteps

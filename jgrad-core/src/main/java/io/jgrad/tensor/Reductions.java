@@ -18,21 +18,6 @@ interface Reductions {
      */
     void gradSums(float[] g, int gOff, float[] x, int xOff, int len, double mu, double[] sumG, double[] sumGX, int k);
 
-    /**
-     * Loaded by name because it links against jdk.incubator.vector, which a JVM started without
-     * {@code --add-modules jdk.incubator.vector} does not have; {@code -Djgrad.vector=false} leaves it out.
-     */
-    Reductions VECTOR = load();
-
-    private static Reductions load() {
-        if (!Boolean.parseBoolean(System.getProperty("jgrad.vector", "true"))
-                || ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
-            return null;
-        }
-        try {
-            return (Reductions) Class.forName("io.jgrad.tensor.VectorReductions").getDeclaredConstructor().newInstance();
-        } catch (ReflectiveOperationException | LinkageError | RuntimeException e) {
-            return null;
-        }
-    }
+    /** The Vector API implementation, or null where the JVM lacks the module (see {@link VectorModule}). */
+    Reductions VECTOR = VectorModule.load(Reductions.class, "io.jgrad.tensor.VectorReductions");
 }

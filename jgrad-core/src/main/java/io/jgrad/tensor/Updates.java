@@ -26,21 +26,6 @@ interface Updates {
      */
     void momentum(float[] p, float[] g, float[] buf, int off, int n, float momentum, float a, float nl);
 
-    /**
-     * Loaded by name because it links against jdk.incubator.vector, which a JVM started without
-     * {@code --add-modules jdk.incubator.vector} does not have; {@code -Djgrad.vector=false} leaves it out.
-     */
-    Updates VECTOR = load();
-
-    private static Updates load() {
-        if (!Boolean.parseBoolean(System.getProperty("jgrad.vector", "true"))
-                || ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
-            return null;
-        }
-        try {
-            return (Updates) Class.forName("io.jgrad.tensor.VectorUpdates").getDeclaredConstructor().newInstance();
-        } catch (ReflectiveOperationException | LinkageError | RuntimeException e) {
-            return null;
-        }
-    }
+    /** The Vector API implementation, or null where the JVM lacks the module (see {@link VectorModule}). */
+    Updates VECTOR = VectorModule.load(Updates.class, "io.jgrad.tensor.VectorUpdates");
 }

@@ -1,0 +1,14 @@
+# Sourced by bench/compare.sh and bench/accuracy.sh: the peers and the data they need, with what to install when
+# one is missing (exit 2).
+bench_require_torch() { # $1 = the python that must import torch
+  if ! [ -x "$1" ] || ! "$1" -c 'import torch' 2>/dev/null; then
+    echo "PyTorch not found for $1: install it with 'apt-get install -y python3-torch libopenblas0-pthread'" >&2
+    exit 2
+  fi
+}
+bench_require_fashion_mnist() { # $1 = the data directory
+  if ! ls "$1"/train-images-idx3-ubyte* >/dev/null 2>&1; then
+    echo "Fashion-MNIST not found in $1: install it with 'apt-get install -y dataset-fashion-mnist' (or set DATA)" >&2
+    exit 2
+  fi
+}
