@@ -16,8 +16,9 @@ interface Backend {
     /**
      * Runs body over [0, n) cut into contiguous ranges (a few per thread), which the calling thread and the workers
      * take as they come free, when the work (elements read and written, in all) pays for handing ranges to other
-     * threads; otherwise body.run(0, n) on the calling thread. Returns when every range is done. Each range must write only its own
-     * outputs, in an order that does not depend on the split, so that results are the same for any thread count.
+     * threads; otherwise body.run(0, n) on the calling thread. Returns when every range is done. Each range must
+     * write only its own outputs, in an order that does not depend on the split, so that results are the same for
+     * any thread count.
      */
     void parallelFor(int n, long work, Backends.RangeBody body);
 

@@ -8,7 +8,7 @@ import java.util.Arrays;
  * replaces (PyTorch 1.13's single-tensor CPU path), so results are bitwise the same, only with fewer memory passes
  * and no temporaries; one exception: where the JVM has the Vector API, float32 state (Adam's m and v, the momentum
  * buffer) that falls below {@link Float#MIN_NORMAL} in magnitude is stored as zero, because arithmetic on
- * subnormals is about 20 times slower on x86 and such a value moves no parameter that is not itself that small.
+ * subnormals is slow on x86 (see {@code Updates}) and such a value moves no parameter that is not itself tiny.
  * Not recorded for autograd; call inside {@link Tensor#noGrad()} as optimizers do.
  */
 public final class FusedUpdates {

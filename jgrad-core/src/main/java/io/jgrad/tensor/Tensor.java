@@ -306,8 +306,9 @@ public final class Tensor {
      */
     public double l2Norm() {
         Tensor t = usable();
-        if (t.dtype == DType.FLOAT32 && t.isContiguous()) {
-            return Math.sqrt(FloatConvKernels.squaredDeviations(t.f, t.offset, t.numel(), 0));
+        if (t.isContiguous()) {
+            return Math.sqrt(t.dtype == DType.FLOAT32 ? FloatConvKernels.squaredDeviations(t.f, t.offset, t.numel(), 0)
+                    : DoubleConvKernels.squaredDeviations(t.d, t.offset, t.numel(), 0));
         }
         double s = 0;
         for (double v : t.toDoubleArray()) {

@@ -47,7 +47,11 @@ final class WorkerPool {
                     body.run(start, end);
                 }
             } catch (Throwable t) {
-                failure = t;
+                synchronized (this) { // the first failure is the one rethrown; this path is never hot
+                    if (failure == null) {
+                        failure = t;
+                    }
+                }
             } finally {
                 done.incrementAndGet();
             }
