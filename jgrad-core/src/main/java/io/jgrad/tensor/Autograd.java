@@ -102,8 +102,28 @@ final class Autograd {
         }
     }
 
+    /**
+     * Memory for the gradient that a backward rule computes for its input {@code in}, to be marked exclusive: where
+     * in is a leaf (a parameter) with no gradient yet whose gradient before {@link Tensor#zeroGrad} fits, that
+     * memory, so that the rule writes the gradient where it is kept (a recycled buffer would be copied there at the
+     * end of the step); otherwise a recycled buffer. Modified: in (its spare gradient taken).
+     */
+    static Tensor gradientBuffer(Tensor in, DType dtype, int[] shape) {
+        Tensor spare = in.spareGrad;
+        if (in.node == null && in.grad == null && spare != null && spare.dtype == dtype
+                && java.util.Arrays.equals(spare.shape, shape) && spare.offset == 0 && spare.isContiguous()
+                && !BufferPool.isLent(spare)) {
+            in.spareGrad = null;
+            return spare;
+        }
+        return Tensor.forOverwrite(dtype, shape);
+    }
+
     private static void accumulateInto(Tensor t, Tensor g) {
-        if (t.grad == null && BufferPool.active()) {
+        if (t.grad == null && g.exclusive && !BufferPool.isLent(g)) {
+            g.exclusive = false; // taken: another input handed the same tensor copies it
+            t.grad = g; // memory of its own (see gradientBuffer): kept without a copy
+        } else if (t.grad == null && BufferPool.active()) {
             // g's memory may be lent by a recycling scope, but a stored gradient outlives the step: copy it into
             // memory of our own, the memory this tensor's gradient had before zeroGrad() when it still fits
             Tensor spare = t.spareGrad;

@@ -107,12 +107,12 @@ final class LinalgOps {
                 be.gemm(1.0, g, wt, 0.0, gx);
             }
             if (wt.requiresGrad) {
-                gw = Tensor.forOverwrite(t, wt.shape);
+                gw = Autograd.gradientBuffer(wt, t, wt.shape);
                 be.gemm(1.0, transposed(g), x2, 0.0, gw);
                 gw.exclusive = true;
             }
             if (bt != null && bt.requiresGrad) {
-                gb = Tensor.empty(t, bt.shape);
+                gb = Autograd.gradientBuffer(bt, t, bt.shape);
                 be.sum(g.contiguous(), 1, rows, out, gb);
                 gb.exclusive = true;
             }

@@ -1,6 +1,7 @@
 package io.jgrad.tensor;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -18,10 +19,13 @@ import jdk.incubator.vector.VectorSpecies;
  * <li>K is cut into equal blocks of at most {@link #KC} (a short last block would pay a whole C update for little
  * work); the B panel of one block (KC x 32 floats) stays in L1 while the A panels stream from L2.</li>
  * <li>Operands whose panels need a transpose (a row-major A, a transposed B such as W^T in x W^T) are packed
- * through 16 x 16 transposes of two-vector permutes. Measured on a quiet Intel Xeon, 1 thread, alternating: the
- * forward GEMM of the MLP's first layer (128 x 256 x 784) took 419-435 microseconds against 462-500 with the
- * scalar copy of B, and packing a row-major 128 x 784 A 31 against 51 microseconds. An earlier try on a loaded
- * machine had measured no difference. Vector gathers were slower than the scalar copy.</li>
+ * through 16 x 16 transposes of two-vector permutes, held in registers from the sixteen loads to the sixteen
+ * stores. Measured on a quiet Intel Xeon, 1 thread, alternating: the forward GEMM of the MLP's first layer
+ * (128 x 256 x 784) took 419-435 microseconds against 462-500 with a scalar copy of B; the register transpose
+ * then took packing B (W^T, 784 x 256) from 82-92 to 42-43 microseconds and A (128 x 784) from 40-42 to 24-27
+ * against the same transpose staged through a scratch array. Vector gathers were slower than the scalar copy.
+ * The transpose is written out, stores included: a helper for the stores was not inlined and C2 boxed every
+ * vector (2.5 times slower than the scratch array).</li>
  * </ul>
  * Each element of C is summed in the same order whatever the column range a thread gets, so results are
  * bitwise the same for any thread count. This class links against {@code jdk.incubator.vector}: only
@@ -136,7 +140,8 @@ final class VectorSgemm implements CpuBackend.FloatGemm {
 
     /**
      * Packs the kc columns of op(A) starting at a[off] into panels of MR rows: ap[(ip * kc + p) * MR + i] =
-     * op(A)(ip * MR + i, p), zero for rows past m. Modified: ap, and t (scratch of {@link #T_SCRATCH} floats).
+     * op(A)(ip * MR + i, p), zero for rows past m. Modified: ap, t
+     * (scratch of {@link #T_SCRATCH} floats).
      */
     static void packA(float[] a, int off, int rs, int cs, int kc, int m, float[] ap, float[] t) {
         int mpan = (m + MR - 1) / MR, ip = 0;
@@ -144,12 +149,8 @@ final class VectorSgemm implements CpuBackend.FloatGemm {
             // row-major A, the usual case: two panels (16 rows) at a time through 16 x 16 transposes
             for (; ip + 1 < mpan && (ip + 2) * MR <= m; ip += 2) {
                 int base = ip * MR * kc, src = off + ip * MR * rs, p = 0;
-                for (; p + T <= kc; p += T) {
-                    transpose16(a, src + p, rs, t);
-                    for (int q = 0; q < T; q++) { // row q of t: op(A)(16 rows, p + q); 8 to each panel
-                        FloatVector.fromArray(H, t, q * T).intoArray(ap, base + (p + q) * MR);
-                        FloatVector.fromArray(H, t, q * T + MR).intoArray(ap, base + MR * kc + (p + q) * MR);
-                    }
+                for (; p + T <= kc; p += T) { // row q of the transpose: op(A)(16 rows, p + q); 8 to each panel
+                    transpose16(a, src + p, rs, t, ap, base + p * MR, MR, base + MR * kc + p * MR);
                 }
                 for (; p < kc; p++) {
                     for (int i = 0; i < 2 * MR; i++) {
@@ -187,7 +188,7 @@ final class VectorSgemm implements CpuBackend.FloatGemm {
 
     /**
      * Packs columns j0 to j0 + nc of the kc rows of op(B) starting at b[off] into panels of NR columns:
-     * bp[(jp * kc + p) * NR + j] = op(B)(p, j0 + jp * NR + j), zero for columns past nc. Modified: bp, and t
+     * bp[(jp * kc + p) * NR + j] = op(B)(p, j0 + jp * NR + j), zero for columns past nc. Modified: bp, t
      * (scratch of {@link #T_SCRATCH} floats).
      */
     static void packB(float[] b, int off, int rs, int cs, int kc, int j0, int nc, float[] bp, float[] t) {
@@ -205,10 +206,7 @@ final class VectorSgemm implements CpuBackend.FloatGemm {
                 int p = 0;
                 for (; p + T <= kc; p += T) {
                     for (int half = 0; half < NR; half += T) {
-                        transpose16(b, off + p + (jj + half) * cs, cs, t);
-                        for (int q = 0; q < T; q++) {
-                            FloatVector.fromArray(S, t, q * T).intoArray(bp, base + (p + q) * NR + half);
-                        }
+                        transpose16(b, off + p + (jj + half) * cs, cs, t, bp, base + p * NR + half, NR, -1);
                     }
                 }
                 for (; p < kc; p++) {
@@ -235,10 +233,8 @@ final class VectorSgemm implements CpuBackend.FloatGemm {
 
     /** Side of the transposed blocks: one 512-bit vector of floats. */
     private static final int T = 16;
-    /** Floats of scratch that packing needs: the transposed block and one intermediate copy. */
-    static final int T_SCRATCH = 2 * T * T;
-    /** Half a tile row (MR floats). */
-    private static final VectorSpecies<Float> H = FloatVector.SPECIES_256;
+    /** Floats of scratch that packing needs: the transposed halves. */
+    static final int T_SCRATCH = T * T;
     /**
      * Index vectors of the transpose's four stages, for lanes selected from two rows r and r + h (h = 8, 4, 2, 1):
      * LOW keeps row r's lanes c with bit h clear and takes row r + h's lanes c - h for the others; HIGH takes row
@@ -257,30 +253,73 @@ final class VectorSgemm implements CpuBackend.FloatGemm {
     }
 
     /**
-     * t[c * 16 + r] = x[off + r * ld + c] for r, c < 16: the transpose of a 16 x 16 block, in four stages that each
-     * swap the off-diagonal h x h blocks of every 2h x 2h block (h = 8, 4, 2, 1) with two-vector permutes (vpermt2ps
-     * on AVX-512), through the second half of t (see the class comment for what it saves). Modified: t[0, 512).
+     * The transpose of the 16 x 16 block x[off + r * ld + c] (r, c < 16): its row q (column q of the block) goes to
+     * d[dOff + q * stride], or, when hiOff >= 0, its first 8 values there and the last 8 to d[hiOff + q * stride] (the
+     * two 8-row panels of A). Four stages each swap the off-diagonal h x h blocks of every 2h x 2h block (h = 8, 4, 2,
+     * 1) with two-vector permutes (vpermt2ps on AVX-512); they commute, so each half of the rows takes stages 4, 2 and
+     * 1 in registers ({@link #eightRows}) and stage 8 pairs the halves on the way to d. Modified: d, t[0, 256).
      */
-    private static void transpose16(float[] x, int off, int ld, float[] t) {
-        stage(x, off, ld, t, T * T, 0);
-        stage(t, T * T, T, t, 0, 1);
-        stage(t, 0, T, t, T * T, 2);
-        stage(t, T * T, T, t, 0, 3);
-    }
-
-    /** One stage of {@link #transpose16}: rows of x (stride ld from off) into rows of t from tOff. Modified: t. */
-    private static void stage(float[] x, int off, int ld, float[] t, int tOff, int s) {
-        int h = 8 >> s;
-        FloatVector low = FloatVector.fromArray(S, LOW[s], 0), high = FloatVector.fromArray(S, HIGH[s], 0);
-        for (int r = 0; r < T; r++) {
-            if ((r & h) != 0) {
-                continue;
+    private static void transpose16(float[] x, int off, int ld, float[] t, float[] d, int dOff, int stride, int hiOff) {
+        eightRows(x, off, ld, t, 0);
+        eightRows(x, off + 8 * ld, ld, t, 8 * T);
+        FloatVector lo = FloatVector.fromArray(S, LOW[0], 0), hi = FloatVector.fromArray(S, HIGH[0], 0);
+        for (int r = 0; r < 8; r++) {
+            FloatVector u = FloatVector.fromArray(S, t, r * T), v = FloatVector.fromArray(S, t, (r + 8) * T);
+            FloatVector first = lo.selectFrom(u, v), second = hi.selectFrom(u, v); // rows r and r + 8 of the result
+            if (hiOff < 0) {
+                first.intoArray(d, dOff + r * stride);
+                second.intoArray(d, dOff + (r + 8) * stride);
+            } else {
+                first.intoArray(d, dOff + r * stride, FIRST8);
+                first.intoArray(d, hiOff - 8 + r * stride, LAST8);
+                second.intoArray(d, dOff + (r + 8) * stride, FIRST8);
+                second.intoArray(d, hiOff - 8 + (r + 8) * stride, LAST8);
             }
-            FloatVector u = FloatVector.fromArray(S, x, off + r * ld), v = FloatVector.fromArray(S, x, off + (r + h) * ld);
-            low.selectFrom(u, v).intoArray(t, tOff + r * T);
-            high.selectFrom(u, v).intoArray(t, tOff + (r + h) * T);
         }
     }
+
+    /**
+     * Stages h = 4, 2, 1 of {@link #transpose16} on the eight rows x[off + r * ld] (r < 8), written out in registers
+     * (a loop over vectors held in an array would box them), to t[tOff + r * 16]. Modified: t.
+     */
+    private static void eightRows(float[] x, int off, int ld, float[] t, int tOff) {
+        FloatVector r0 = FloatVector.fromArray(S, x, off);
+        FloatVector r1 = FloatVector.fromArray(S, x, off + 1 * ld);
+        FloatVector r2 = FloatVector.fromArray(S, x, off + 2 * ld);
+        FloatVector r3 = FloatVector.fromArray(S, x, off + 3 * ld);
+        FloatVector r4 = FloatVector.fromArray(S, x, off + 4 * ld);
+        FloatVector r5 = FloatVector.fromArray(S, x, off + 5 * ld);
+        FloatVector r6 = FloatVector.fromArray(S, x, off + 6 * ld);
+        FloatVector r7 = FloatVector.fromArray(S, x, off + 7 * ld);
+        FloatVector lo = FloatVector.fromArray(S, LOW[1], 0), hi = FloatVector.fromArray(S, HIGH[1], 0);
+        FloatVector s1_0 = lo.selectFrom(r0, r4), s1_4 = hi.selectFrom(r0, r4);
+        FloatVector s1_1 = lo.selectFrom(r1, r5), s1_5 = hi.selectFrom(r1, r5);
+        FloatVector s1_2 = lo.selectFrom(r2, r6), s1_6 = hi.selectFrom(r2, r6);
+        FloatVector s1_3 = lo.selectFrom(r3, r7), s1_7 = hi.selectFrom(r3, r7);
+        lo = FloatVector.fromArray(S, LOW[2], 0);
+        hi = FloatVector.fromArray(S, HIGH[2], 0);
+        FloatVector s2_0 = lo.selectFrom(s1_0, s1_2), s2_2 = hi.selectFrom(s1_0, s1_2);
+        FloatVector s2_1 = lo.selectFrom(s1_1, s1_3), s2_3 = hi.selectFrom(s1_1, s1_3);
+        FloatVector s2_4 = lo.selectFrom(s1_4, s1_6), s2_6 = hi.selectFrom(s1_4, s1_6);
+        FloatVector s2_5 = lo.selectFrom(s1_5, s1_7), s2_7 = hi.selectFrom(s1_5, s1_7);
+        lo = FloatVector.fromArray(S, LOW[3], 0);
+        hi = FloatVector.fromArray(S, HIGH[3], 0);
+        FloatVector s3_0 = lo.selectFrom(s2_0, s2_1), s3_1 = hi.selectFrom(s2_0, s2_1);
+        FloatVector s3_2 = lo.selectFrom(s2_2, s2_3), s3_3 = hi.selectFrom(s2_2, s2_3);
+        FloatVector s3_4 = lo.selectFrom(s2_4, s2_5), s3_5 = hi.selectFrom(s2_4, s2_5);
+        FloatVector s3_6 = lo.selectFrom(s2_6, s2_7), s3_7 = hi.selectFrom(s2_6, s2_7);
+        s3_0.intoArray(t, tOff + 0);
+        s3_1.intoArray(t, tOff + 16);
+        s3_2.intoArray(t, tOff + 32);
+        s3_3.intoArray(t, tOff + 48);
+        s3_4.intoArray(t, tOff + 64);
+        s3_5.intoArray(t, tOff + 80);
+        s3_6.intoArray(t, tOff + 96);
+        s3_7.intoArray(t, tOff + 112);
+    }
+
+    /** The lanes of the first and of the last 8 floats of a vector. */
+    private static final VectorMask<Float> FIRST8 = VectorMask.fromLong(S, 0xFFL), LAST8 = VectorMask.fromLong(S, 0xFF00L);
 
     /** C[0:MR, 0:NR] at c[off] = alpha * tile + beta * C; C is not read when beta is 0. Modified: c. */
     private static void storeTile(float[] tile, float alpha, float beta, float[] c, int off, int ldc) {

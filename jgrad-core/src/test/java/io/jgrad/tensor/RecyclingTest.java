@@ -224,4 +224,38 @@ class RecyclingTest {
             }
         }
     }
+
+    @Test
+    void linearWritesParameterGradientsInTheirOwnMemoryOncePastTheFirstStep() {
+        // from the second step the weight and bias gradients are written where they are kept (no copy out of the
+        // scope's memory): same bits as without recycling, the same arrays every step, untouched by later scopes
+        Generator gen = new Generator(5);
+        Tensor x = Tensor.randn(gen, 6, 4), target = Tensor.of(new float[] {0, 1, 2, 0, 1, 2});
+        Tensor w = Tensor.randn(gen, 3, 4).requiresGrad(true), b = Tensor.randn(gen, 3).requiresGrad(true);
+        w.zeroGrad();
+        b.zeroGrad();
+        Tensor.linear(x, w, b).crossEntropy(target).mean().backward();
+        float[] wantW = w.grad().toFloatArray(), wantB = b.grad().toFloatArray();
+        float[] firstW = null, firstB = null;
+        for (int step = 0; step < 3; step++) {
+            w.zeroGrad();
+            b.zeroGrad();
+            try (var scope = Tensor.recycling()) {
+                Tensor.linear(x, w, b).crossEntropy(target).mean().backward();
+            }
+            try (var scope = Tensor.recycling()) { // a later scope reusing whatever memory the step lent
+                Tensor.linear(x, w, b).mul(Tensor.scalar(1e6)).sum();
+                Tensor.linear(x, w.detach(), b.detach()).add(Tensor.scalar(7));
+            }
+            assertArrayEquals(wantW, w.grad().toFloatArray(), 0, "weight gradient, step " + step);
+            assertArrayEquals(wantB, b.grad().toFloatArray(), 0, "bias gradient, step " + step);
+            if (step == 0) {
+                firstW = w.grad().f;
+                firstB = b.grad().f;
+            } else {
+                assertSame(firstW, w.grad().f, "weight gradient memory, step " + step);
+                assertSame(firstB, b.grad().f, "bias gradient memory, step " + step);
+            }
+        }
+    }
 }
