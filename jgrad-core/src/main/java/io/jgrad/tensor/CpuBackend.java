@@ -57,10 +57,14 @@ final class CpuBackend implements Backend {
         /** Column ranges handed to threads start at multiples of this. */
         int columnBlock();
 
+        /** Row ranges handed to threads start at multiples of this. */
+        int rowBlock();
+
         /**
          * Columns [j0, j1) of C = alpha * op(A) * op(B) + beta * C for k > 0, op(A) [m, k] with element (i, p) at
          * a[aOff + i * ars + p * acs], op(B) [k, n] with element (p, j) at b[bOff + p * brs + j * bcs], C row-major
-         * with leading dimension ldc and not read when beta is 0. Modified: c.
+         * with leading dimension ldc and not read when beta is 0. A range of C's rows is the same call on those rows
+         * of A and C (offsets moved on, m their count). Modified: c.
          */
         void columns(int j0, int j1, int m, int k, float alpha, float[] a, int aOff, int ars, int acs,
                      float[] b, int bOff, int brs, int bcs, float beta, float[] c, int cOff, int ldc);
@@ -156,8 +160,22 @@ final class CpuBackend implements Backend {
         if (vector != null && c.dtype == DType.FLOAT32 && m > 0 && n > 0 && k > 0) {
             // the kernel packs its operands through their strides: transposed views need no copy
             int block = vector.columnBlock(), panels = (n + block - 1) / block, ldc = m == 1 ? n : c.strides[0];
+            int rowBlock = vector.rowBlock(), rowPanels = (m + rowBlock - 1) / rowBlock;
             float fa = (float) alpha, fb = (float) beta;
-            split(panels, (long) m * n * k / PARALLEL_GEMM_MIN_FLOPS, 1, (s, e) -> vector.columns(s * block, Math.min(n, e * block), m, k, fa,
+            long pieces = (long) m * n * k / PARALLEL_GEMM_MIN_FLOPS;
+            if (m > n) {
+                // each thread packs the whole operand that the threads share, so share the smaller one: a split of
+                // C's rows packs B (k x n) on every thread, a split of its columns A (m x k). Measured on the MLP
+                // at batch 1024 (2 threads, Adam): 0.366-0.385 s per epoch against 0.409-0.421 with columns only
+                int ars = a.strides[0];
+                split(rowPanels, pieces, 1, (s, e) -> {
+                    int i0 = s * rowBlock, i1 = Math.min(m, e * rowBlock);
+                    vector.columns(0, n, i1 - i0, k, fa, a.f, a.offset + i0 * ars, ars, a.strides[1], b.f, b.offset,
+                            b.strides[0], b.strides[1], fb, c.f, c.offset + i0 * ldc, ldc);
+                });
+                return;
+            }
+            split(panels, pieces, 1, (s, e) -> vector.columns(s * block, Math.min(n, e * block), m, k, fa,
                     a.f, a.offset, a.strides[0], a.strides[1], b.f, b.offset, b.strides[0], b.strides[1], fb,
                     c.f, c.offset, ldc));
             return;

@@ -69,6 +69,11 @@ final class VectorSgemm implements CpuBackend.FloatGemm {
         return NR;
     }
 
+    @Override
+    public int rowBlock() {
+        return MR;
+    }
+
     /**
      * Columns [j0, j1) of C = alpha * op(A) * op(B) + beta * C, where op(A) is [m, k] with element (i, p) at
      * a[aOff + i * ars + p * acs], op(B) is [k, n] with element (p, j) at b[bOff + p * brs + j * bcs], and C is

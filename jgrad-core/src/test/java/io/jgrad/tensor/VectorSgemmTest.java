@@ -176,6 +176,15 @@ class VectorSgemmTest {
         one.gemm(1.0, a, b, 0.0, c1);
         three.gemm(1.0, a, b, 0.0, c3);
         assertArrayEquals(c1.toFloatArray(), c3.toFloatArray());
+        // more rows than columns: the threads split C's rows (603 = 75 panels of 8 and 3 rows), beta 1 onto C
+        Tensor tall = Tensor.randn(g, 603, 300), right = Tensor.randn(g, 67, 300).t(), start = Tensor.randn(g, 603, 67);
+        Tensor r1 = start.copy(), r3 = start.copy();
+        double[] expected = reference(1.0, tall, right, 1.0, start);
+        one.gemm(1.0, tall, right, 1.0, r1);
+        three.gemm(1.0, tall, right, 1.0, r3);
+        assertArrayEquals(r1.toFloatArray(), r3.toFloatArray());
+        assertClose(expected, r3, 300, "row split");
+        one.shutdown();
         three.shutdown();
     }
 
