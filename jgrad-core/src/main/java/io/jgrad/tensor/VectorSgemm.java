@@ -167,12 +167,9 @@ final class VectorSgemm implements CpuBackend.FloatGemm {
         for (; ip < mpan; ip++) {
             int base = ip * MR * kc, i0 = ip * MR, mw = Math.min(MR, m - i0);
             if (rs == 1 && mw == MR) {
-                // a transposed operand: the MR values of one p are contiguous
+                // a transposed operand: the MR values of one p are contiguous, one 256-bit vector
                 for (int p = 0; p < kc; p++) {
-                    int src = off + i0 + p * cs, dst = base + p * MR;
-                    for (int i = 0; i < MR; i++) {
-                        ap[dst + i] = a[src + i];
-                    }
+                    FloatVector.fromArray(ROW, a, off + i0 + p * cs).intoArray(ap, base + p * MR);
                 }
             } else {
                 for (int i = 0; i < MR; i++) {
@@ -236,6 +233,8 @@ final class VectorSgemm implements CpuBackend.FloatGemm {
         }
     }
 
+    /** One tile row of A (MR floats). */
+    private static final VectorSpecies<Float> ROW = FloatVector.SPECIES_256;
     /** Side of the transposed blocks: one 512-bit vector of floats. */
     private static final int T = 16;
     /** Floats of scratch that packing needs: the transposed halves. */
