@@ -27,7 +27,9 @@ import java.util.Arrays;
  * (maxSteps 0 = whole epochs; otherwise each "epoch" stops after that many batches, for the scaling table).
  * Prints {@code RESULT jgrad <opt> <median s/epoch> <test accuracy %> <peak RSS MiB> <bytes allocated/step>
  * <median ms/step>} and the per-epoch times. The allocation is measured over 50 steps after the first epoch with
- * the JVM's per-thread allocation counters, summed over all threads.
+ * the JVM's per-thread allocation counters, summed over all threads. Before it, a PHASES line gives the mean
+ * microseconds per step in each phase (zeroGrad, batch assembly, forward and loss, backward, optimizer step) over
+ * the epochs after the first, for comparing two builds run alternately.
  */
 public class MlpBench {
     public static void main(String[] args) throws Exception {
@@ -53,6 +55,7 @@ public class MlpBench {
         long allocBytes = -1;
         int allocSteps = 0;
         var mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        long[] phases = new long[6]; // ns in zeroGrad, batch, forward + loss, backward + item, step; steps timed
         for (int e = 0; e < epochs; e++) {
             model.train();
             long t0 = System.nanoTime();
@@ -62,14 +65,27 @@ public class MlpBench {
                 if (e == 1 && s == 10) {
                     alloc0 = mx.getTotalThreadAllocatedBytes();
                 }
+                long q0 = System.nanoTime();
                 optimizer.zeroGrad();
+                long q1 = System.nanoTime(), q2, q3, q4;
                 try (var memory = Tensor.recycling()) { // as Trainer runs a step: the batch and activations reuse memory
                     DataLoader.Batch b = batches.next();
+                    q2 = System.nanoTime();
                     Tensor loss = lossFn.forward(model.forward(b.features()), b.targets());
+                    q3 = System.nanoTime();
                     loss.backward();
                     lastLoss = loss.item();
+                    q4 = System.nanoTime();
                 }
                 optimizer.step();
+                if (e > 0) {
+                    phases[0] += q1 - q0;
+                    phases[1] += q2 - q1;
+                    phases[2] += q3 - q2;
+                    phases[3] += q4 - q3;
+                    phases[4] += System.nanoTime() - q4;
+                    phases[5]++;
+                }
                 s++;
                 if (e == 1 && s == 60) {
                     allocBytes = mx.getTotalThreadAllocatedBytes() - alloc0;
@@ -82,6 +98,10 @@ public class MlpBench {
             seconds[e] = (System.nanoTime() - t0) / 1e9;
             steps = s;
         }
+        long timed = Math.max(1, phases[5]);
+        System.out.printf("PHASES us/step after the first epoch: zeroGrad %.1f batch %.1f forward+loss %.1f backward %.1f"
+                + " step %.1f%n", phases[0] / 1e3 / timed, phases[1] / 1e3 / timed, phases[2] / 1e3 / timed,
+                phases[3] / 1e3 / timed, phases[4] / 1e3 / timed);
         double accuracy = accuracy(model, test);
         double[] sorted = seconds.clone();
         Arrays.sort(sorted);
