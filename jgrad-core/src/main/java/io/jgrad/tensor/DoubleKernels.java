@@ -300,6 +300,13 @@ final class DoubleKernels {
     }
 
     /**
+     * The accumulators of {@link #sum}, one array per thread grown on demand: the bias gradients' sums of a training
+     * step allocate nothing (they were 3 KB of an MLP step's 12.6 KB, measured with the thread's allocation counter).
+     */
+    private static final ThreadLocal<double[][]> SUM_ACCUMULATORS =
+            ThreadLocal.withInitial(() -> new double[][] {new double[0]});
+
+    /**
      * Sum over the middle axis of x viewed as [outer, n, inner]: out[o, i] = sum_k x[o, k, i], accumulated
      * in double so that long sums keep precision. Modified: out.
      */
@@ -315,9 +322,13 @@ final class DoubleKernels {
             }
             return;
         }
-        double[] acc = new double[inner];
+        double[][] held = SUM_ACCUMULATORS.get();
+        if (held[0].length < inner) {
+            held[0] = new double[inner];
+        }
+        double[] acc = held[0];
         for (int o = 0; o < outer; o++) {
-            java.util.Arrays.fill(acc, 0.0);
+            java.util.Arrays.fill(acc, 0, inner, 0.0);
             int base = off + o * n * inner;
             for (int k = 0; k < n; k++) {
                 int row = base + k * inner;

@@ -145,4 +145,25 @@ class ReduceOpsTest {
         assertValues(x.sum(0, true).toDoubleArray(), x.sumTo(1, 3), 0);
         assertNull(x.sum().gradFn());
     }
+
+    @Test
+    void middleAxisSumsOfShrinkingAndGrowingWidthsReuseNoStaleAccumulator() {
+        // the per-thread accumulators are reused across calls: a narrower sum after a wider one, then a wider one
+        // again, must each start from zero (float32 and float64 kernels)
+        for (DType dt : new DType[] {DType.FLOAT32, DType.FLOAT64}) {
+            for (int inner : new int[] {7, 3, 11, 1, 5}) {
+                Tensor x = Tensor.normal(dt, new Generator(40 + inner), 0, 1, 2, 4, inner);
+                double[] v = x.toDoubleArray(), got = x.sum(1, false).toDoubleArray();
+                for (int o = 0; o < 2; o++) {
+                    for (int i = 0; i < inner; i++) {
+                        double want = 0;
+                        for (int k = 0; k < 4; k++) {
+                            want += v[(o * 4 + k) * inner + i];
+                        }
+                        assertEquals(want, got[o * inner + i], 1e-5 * (1 + Math.abs(want)), dt + " inner " + inner);
+                    }
+                }
+            }
+        }
+    }
 }
