@@ -189,6 +189,32 @@ class VectorSgemmTest {
     }
 
     @Test
+    void aLongKIsSplitIntoPartsAddedInOrderTheSameOnAnyThreadCount() {
+        // a small C with a long K (the MLP's first layer: 128 x 256, K = 784): K is cut into parts by shape alone
+        assertEquals(2, CpuBackend.kParts(128, 256, 784));
+        assertEquals(1, CpuBackend.kParts(128, 256, 700), "parts of at least 384");
+        assertEquals(1, CpuBackend.kParts(128, 1024, 784), "C too large to keep partial copies of");
+        assertEquals(8, CpuBackend.kParts(256, 128, 100_000), "at most 8 parts");
+        assertEquals(1, CpuBackend.kParts(64, 288, 100_000), "C too small to gain from it");
+        Generator g = new Generator(27);
+        CpuBackend one = vectorBackend(1), three = vectorBackend(3);
+        // 3 parts of a K of 1163 (starts 0, 384, 768), transposed operands, alpha and beta; C of 131 x 255 (partial
+        // panels and tiles)
+        assertEquals(3, CpuBackend.kParts(131, 255, 1163));
+        for (boolean transposed : new boolean[] {false, true}) {
+            Tensor a = matrix(g, 131, 1163, transposed), b = matrix(g, 1163, 255, !transposed);
+            Tensor start = Tensor.randn(g, 131, 255), c1 = start.copy(), c3 = start.copy();
+            double[] expected = reference(-0.5, a, b, 0.25, start);
+            one.gemm(-0.5, a, b, 0.25, c1);
+            three.gemm(-0.5, a, b, 0.25, c3);
+            assertArrayEquals(c1.toFloatArray(), c3.toFloatArray(), "transposed=" + transposed);
+            assertClose(expected, c3, 1163, "K split, transposed=" + transposed);
+        }
+        one.shutdown();
+        three.shutdown();
+    }
+
+    @Test
     void float64StaysOnTheOtherPath() {
         Generator g = new Generator(24);
         CpuBackend backend = vectorBackend(2);
