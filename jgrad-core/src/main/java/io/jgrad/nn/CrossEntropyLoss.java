@@ -30,15 +30,12 @@ public class CrossEntropyLoss implements Loss {
 
     @Override
     public Tensor forward(Tensor prediction, Tensor target) {
-        Tensor index = Targets.classIndices("CrossEntropyLoss", prediction, target);
+        Tensor index = Targets.classIndices("CrossEntropyLoss", prediction, target); // checked here: errors name this loss
         if (labelSmoothing == 0) {
             return reduction.apply(prediction.crossEntropy(target)); // log-softmax and pick fused, same values
         }
         Tensor logp = prediction.logSoftmax(1);
         Tensor nll = logp.gather(1, index).neg();
-        if (labelSmoothing == 0) {
-            return reduction.apply(nll);
-        }
         Tensor smooth = logp.mean(1, true).neg();
         return reduction.apply(nll.mul(1 - labelSmoothing).add(smooth.mul(labelSmoothing)));
     }
