@@ -30,7 +30,8 @@ public class CrossEntropyLoss implements Loss {
 
     @Override
     public Tensor forward(Tensor prediction, Tensor target) {
-        Tensor index = Targets.classIndices("CrossEntropyLoss", prediction, target); // checked here: errors name this loss
+        // checked here, so that a bad target's error names this loss
+        Tensor index = Targets.classIndices("CrossEntropyLoss", prediction, target);
         if (labelSmoothing == 0) {
             return reduction.apply(prediction.crossEntropy(target)); // log-softmax and pick fused, same values
         }
