@@ -36,10 +36,10 @@ jgrad_find_jdk() {
 #   has 512-bit vectors, and the optimizer updates flush subnormal state; the JVM then prints one "Using incubator
 #   modules" warning. -Djgrad.sgemm=blas and -Djgrad.vector=false turn them off.
 # - Transparent huge pages for the heap, where the kernel offers them (madvise or always): a batch is 128 rows
-#   gathered at random from a 188 MB training set, and with 4 KiB pages each row costs TLB misses. Measured on the
-#   Fashion-MNIST MLP (2 threads, alternated): batch assembly 92-101 against 134-146 us per step, the first layer's
-#   forward GEMM 361-381 against 394-398 us; peak RSS 251-263 against 243-256 MiB. Left out where the kernel has
-#   them off, since the JVM would then warn on every start.
+#   gathered at random from a 47 MB training set (8-bit pixels), and with 4 KiB pages each row costs TLB misses.
+#   Measured on the Fashion-MNIST MLP (2 threads, alternated): batch assembly 92-101 against 134-146 us per step, the
+#   first layer's forward GEMM 361-381 against 394-398 us; peak RSS 251-263 against 243-256 MiB. Left out where the
+#   kernel has them off, since the JVM would then warn on every start.
 jgrad_java_opts() {
   local opts="-XX:+UseSerialGC -Xmn32m --add-modules jdk.incubator.vector"
   if grep -qE '\[(always|madvise)\]' /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null; then

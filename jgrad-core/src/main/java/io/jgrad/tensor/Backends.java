@@ -36,9 +36,10 @@ public final class Backends {
     /**
      * Runs body over [0, n) on the kernels' threads (see {@link #setThreads}), cut into contiguous ranges (a few per
      * thread) that the calling thread and the workers take as they come free, when the work (elements read and
-     * written, in all) pays for handing ranges to other threads; otherwise body.run(0, n) here. Returns when every range is done, rethrowing the first failure.
-     * Each range must write only its own outputs, so that the result does not depend on the split. For loops outside
-     * the ops that the kernels' threads should share, such as assembling a batch.
+     * written, in all) pays for handing ranges to other threads; otherwise body.run(0, n) here. Returns when every
+     * range is done, rethrowing the first failure. Each range must write only its own outputs, so that the result
+     * does not depend on the split. For loops outside the ops that the kernels' threads should share, such as
+     * assembling a batch.
      */
     public static void parallelFor(int n, long work, RangeBody body) {
         current.parallelFor(n, work, body);

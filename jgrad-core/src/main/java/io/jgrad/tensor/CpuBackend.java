@@ -159,20 +159,19 @@ final class CpuBackend implements Backend {
         int m = a.shape[0], k = a.shape[1], n = b.shape[1];
         if (vector != null && c.dtype == DType.FLOAT32 && m > 0 && n > 0 && k > 0) {
             // the kernel packs its operands through their strides: transposed views need no copy
-            int block = vector.columnBlock(), panels = (n + block - 1) / block, ldc = m == 1 ? n : c.strides[0];
-            int rowBlock = vector.rowBlock(), rowPanels = (m + rowBlock - 1) / rowBlock;
+            int ldc = m == 1 ? n : c.strides[0];
             float fa = (float) alpha, fb = (float) beta;
-            long pieces = (long) m * n * k / PARALLEL_GEMM_MIN_FLOPS;
             int parts = kParts(m, n, k);
             if (parts > 1) {
                 splitK(parts, m, n, k, fa, a, b, fb, c, ldc);
                 return;
             }
+            long pieces = (long) m * n * k / PARALLEL_GEMM_MIN_FLOPS;
             if (m > n) {
                 // each thread packs the whole operand that the threads share, so share the smaller one: a split of
                 // C's rows packs B (k x n) on every thread, a split of its columns A (m x k). Measured on the MLP
                 // at batch 1024 (2 threads, Adam): 0.366-0.385 s per epoch against 0.409-0.421 with columns only
-                int ars = a.strides[0];
+                int ars = a.strides[0], rowBlock = vector.rowBlock(), rowPanels = (m + rowBlock - 1) / rowBlock;
                 split(rowPanels, pieces, 1, (s, e) -> {
                     int i0 = s * rowBlock, i1 = Math.min(m, e * rowBlock);
                     vector.columns(0, n, i1 - i0, k, fa, a.f, a.offset + i0 * ars, ars, a.strides[1], b.f, b.offset,
@@ -180,6 +179,7 @@ final class CpuBackend implements Backend {
                 });
                 return;
             }
+            int block = vector.columnBlock(), panels = (n + block - 1) / block;
             split(panels, pieces, 1, (s, e) -> vector.columns(s * block, Math.min(n, e * block), m, k, fa,
                     a.f, a.offset, a.strides[0], a.strides[1], b.f, b.offset, b.strides[0], b.strides[1], fb,
                     c.f, c.offset, ldc));
