@@ -20,7 +20,7 @@ data=${DATA:-/usr/share/datasets/fashion-mnist}
 py=/usr/bin/python3
 bench_require_torch "$py"
 bench_require_fashion_mnist "$data"
-mvn -q -B -o -Dstyle.color=never compile -pl jgrad-core >&2 || mvn -q -B -Dstyle.color=never compile -pl jgrad-core >&2
+bench_build_core
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 for ((s = 0; s < seeds; s++)); do

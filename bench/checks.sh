@@ -1,5 +1,5 @@
 # Sourced by bench/compare.sh and bench/accuracy.sh: the peers and the data they need, with what to install when
-# one is missing (exit 2).
+# one is missing (exit 2), and the build of jgrad-core's classes that both run MlpBench on.
 bench_require_torch() { # $1 = the python that must import torch
   if ! [ -x "$1" ] || ! "$1" -c 'import torch' 2>/dev/null; then
     echo "PyTorch not found for $1: install it with 'apt-get install -y python3-torch libopenblas0-pthread'" >&2
@@ -11,4 +11,7 @@ bench_require_fashion_mnist() { # $1 = the data directory
     echo "Fashion-MNIST not found in $1: install it with 'apt-get install -y dataset-fashion-mnist' (or set DATA)" >&2
     exit 2
   fi
+}
+bench_build_core() { # offline first: the machines these run on often have no network
+  mvn -q -B -o -Dstyle.color=never compile -pl jgrad-core >&2 || mvn -q -B -Dstyle.color=never compile -pl jgrad-core >&2
 }

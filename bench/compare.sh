@@ -26,7 +26,7 @@ java_opts=${JAVA_OPTS:-$(jgrad_java_opts)}
 
 bench_require_torch "$py"
 bench_require_fashion_mnist "$data"
-mvn -q -B -o compile -pl jgrad-core >&2 || mvn -q -B compile -pl jgrad-core >&2
+bench_build_core
 
 jgrad_run() { # opt epochs hidden1 hidden2 batch maxSteps
   # shellcheck disable=SC2086
