@@ -1,21 +1,45 @@
 package io.jgrad.tensor;
 
 /**
- * The ReLU derivative applied to a gradient, out = y &gt; 0 ? g : 0, over one index range of three arrays. Not
- * generated with the other kernels: the float32 loop tests the sign through the bits, which has no float64 twin by
- * text substitution.
+ * The ReLU derivative applied to a gradient, out = y &gt; 0 ? g : +0, over one index range of three arrays. Not
+ * generated with the other kernels: the float32 loops have no float64 twin by text substitution. float32 runs the
+ * Vector API's compare and blend ({@link VectorReluGrad}) where the JVM has the module, else a branch-free loop.
  */
 final class ReluGrad {
     private ReluGrad() {}
 
+    /** A float32 loop with the contract of {@link ReluGrad#keepWherePositive(float[], float[], float[], int, int)}. */
+    interface Kernel {
+        /** See {@link ReluGrad#keepWherePositive(float[], float[], float[], int, int)}. Modified: out. */
+        void keepWherePositive(float[] g, float[] y, float[] out, int from, int to);
+    }
+
+    /**
+     * The Vector API loop, or null where the JVM lacks the module (see {@link VectorModule}). Measured on 32K floats
+     * in cache (Intel Xeon, AVX-512): 4.0-4.1 microseconds against 17.6-18.3 for {@link #plain}, which C2 does not
+     * turn into vector code.
+     */
+    static final Kernel VECTOR = VectorModule.load(Kernel.class, "io.jgrad.tensor.VectorReluGrad");
+
     /**
      * out[i] = y[i] &gt; 0 ? g[i] : +0 for i in [from, to), bit for bit as the comparison (a NaN y gives 0, a NaN or
-     * infinite g is kept where y &gt; 0). Without a branch: y &gt; 0 exactly when its bits, as an int, are in
-     * [1, 0x7F800000] (positive, at most +infinity), so v = bits - 1 and 0x7F7FFFFF - v are both non-negative and
-     * their OR's sign gives the mask. The JIT vectorizes this loop but not the select, whose branch mispredicts on
-     * real activations: 16 against 100 microseconds for 32K floats (measured). Modified: out.
+     * infinite g is kept where y &gt; 0). Modified: out.
      */
     static void keepWherePositive(float[] g, float[] y, float[] out, int from, int to) {
+        if (VECTOR != null) {
+            VECTOR.keepWherePositive(g, y, out, from, to);
+        } else {
+            plain(g, y, out, from, to);
+        }
+    }
+
+    /**
+     * The loop without the Vector API, and without a branch: y &gt; 0 exactly when its bits, as an int, are in
+     * [1, 0x7F800000] (positive, at most +infinity), so v = bits - 1 and 0x7F7FFFFF - v are both non-negative and
+     * their OR's sign gives the mask. A select's branch mispredicts on real activations: 16 against 100 microseconds
+     * for 32K floats (measured). Modified: out.
+     */
+    static void plain(float[] g, float[] y, float[] out, int from, int to) {
         for (int i = from; i < to; i++) {
             int v = Float.floatToRawIntBits(y[i]) - 1;
             int mask = ~((v | (0x7F7FFFFF - v)) >> 31);

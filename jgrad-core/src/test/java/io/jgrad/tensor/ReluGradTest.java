@@ -1,18 +1,37 @@
 package io.jgrad.tensor;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 
 import java.util.Random;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
-/** The branch-free ReLU derivative against the select it replaces, bit for bit, on every kind of float. */
+/** The float32 ReLU derivative loops (branch-free, Vector API) against the select, bit for bit, on any float. */
 class ReluGradTest {
     @Test
-    void sameBitsAsTheSelectForSpecialValuesAndRandomBitPatterns() {
+    void branchFreeLoopGivesTheSelectsBits() {
+        check(ReluGrad::plain, "plain");
+    }
+
+    @Test
+    void vectorLoopGivesTheSelectsBits() {
+        Assumptions.assumeTrue(ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent(),
+                "the JVM runs without --add-modules jdk.incubator.vector");
+        assertNotNull(ReluGrad.VECTOR, "the Vector API loop should load where the module is present");
+        check(ReluGrad.VECTOR, "vector");
+    }
+
+    @Test
+    void entryPointGivesTheSelectsBits() {
+        check(ReluGrad::keepWherePositive, "keepWherePositive");
+    }
+
+    private static void check(ReluGrad.Kernel kernel, String name) {
         float[] special = {Float.NaN, Float.intBitsToFloat(0xFFC00001), 0f, -0f, Float.POSITIVE_INFINITY,
                 Float.NEGATIVE_INFINITY, Float.MIN_VALUE, -Float.MIN_VALUE, Float.MAX_VALUE, -Float.MAX_VALUE,
                 Float.MIN_NORMAL, -Float.MIN_NORMAL, 1f, -1f, Float.intBitsToFloat(0x7F800001)};
-        int n = 1 << 16;
+        int n = (1 << 16) + 7; // not a multiple of any vector width: the scalar tail runs too
         float[] g = new float[n], y = new float[n], out = new float[n];
         Random r = new Random(41);
         for (int i = 0; i < n; i++) {
@@ -21,12 +40,13 @@ class ReluGradTest {
             y[i] = i < special.length * special.length ? special[i / special.length] : Float.intBitsToFloat(r.nextInt());
         }
         for (int repeat = 0; repeat < 30; repeat++) { // until the JIT has compiled (and vectorized) the loop
-            ReluGrad.keepWherePositive(g, y, out, 3, n - 5);
+            kernel.keepWherePositive(g, y, out, 3, n - 5);
         }
         for (int i = 0; i < n; i++) {
             float want = i < 3 || i >= n - 5 ? 0f : y[i] > 0 ? g[i] : 0f;
             assertEquals(Float.floatToRawIntBits(want), Float.floatToRawIntBits(out[i]),
-                    "g=" + g[i] + " y=" + y[i] + " (bits " + Integer.toHexString(Float.floatToRawIntBits(y[i])) + ")");
+                    name + ": g=" + g[i] + " y=" + y[i] + " (bits " + Integer.toHexString(Float.floatToRawIntBits(y[i]))
+                            + ")");
         }
     }
 }
