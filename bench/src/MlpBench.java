@@ -2,10 +2,13 @@ import io.jgrad.data.DataLoader;
 import io.jgrad.data.IdxDataset;
 import io.jgrad.data.TensorDataset;
 import io.jgrad.nn.CrossEntropyLoss;
+import io.jgrad.nn.LeakyReLU;
 import io.jgrad.nn.Linear;
 import io.jgrad.nn.Module;
 import io.jgrad.nn.ReLU;
 import io.jgrad.nn.Sequential;
+import io.jgrad.nn.Sigmoid;
+import io.jgrad.nn.Tanh;
 import io.jgrad.optim.Adam;
 import io.jgrad.optim.Optimizer;
 import io.jgrad.optim.SGD;
@@ -29,9 +32,21 @@ import java.util.Arrays;
  * <median ms/step>} and the per-epoch times. The allocation is measured over 50 steps after the first epoch with
  * the JVM's per-thread allocation counters, summed over all threads. Before it, a PHASES line gives the mean
  * microseconds per step in each phase (zeroGrad, batch assembly, forward and loss, backward, optimizer step) over
- * the epochs after the first, for comparing two builds run alternately.
+ * the epochs after the first, for comparing two builds run alternately. {@code -Dactivation=leaky_relu|tanh|sigmoid}
+ * replaces the ReLUs (not part of the headline workload; for timing the other activations).
  */
 public class MlpBench {
+    private static Module activation() {
+        String name = System.getProperty("activation", "relu");
+        return switch (name) {
+            case "relu" -> new ReLU();
+            case "leaky_relu" -> new LeakyReLU(0.01);
+            case "tanh" -> new Tanh();
+            case "sigmoid" -> new Sigmoid();
+            default -> throw new IllegalArgumentException("-Dactivation=" + name + ": expected relu, leaky_relu, tanh or sigmoid");
+        };
+    }
+
     public static void main(String[] args) throws Exception {
         String opt = args[0];
         int epochs = Integer.parseInt(args[1]);
@@ -44,7 +59,8 @@ public class MlpBench {
         Generator.manualSeed(seed);
         TensorDataset train = IdxDataset.load(dir, true, true);
         TensorDataset test = IdxDataset.load(dir, false, true);
-        Sequential model = new Sequential(new Linear(784, h1), new ReLU(), new Linear(h1, h2), new ReLU(), new Linear(h2, 10));
+        Sequential model = new Sequential(new Linear(784, h1), activation(), new Linear(h1, h2), activation(),
+                new Linear(h2, 10));
         Optimizer optimizer = opt.equals("adam") ? new Adam(model.parameters(), 1e-3)
                 : new SGD(model.parameters(), 0.05, 0.9);
         CrossEntropyLoss lossFn = new CrossEntropyLoss();

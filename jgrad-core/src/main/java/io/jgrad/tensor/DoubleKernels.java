@@ -120,6 +120,11 @@ final class DoubleKernels {
 
     /** out[i] = op(x[i]; p, q) for i in [0, n). Modified: out (which may be x). */
     static void unary(UnaryOp op, double p, double q, double[] x, int xOff, double[] out, int oOff, int n) {
+        unaryLoops(op, p, q, x, xOff, out, oOff, n);
+    }
+
+    /** {@link #unary} in plain loops. Modified: out (which may be x). */
+    static void unaryLoops(UnaryOp op, double p, double q, double[] x, int xOff, double[] out, int oOff, int n) {
         double fp = p, fq = q;
         if (xOff == oOff) {
             // the same index in both arrays lets the JIT vectorize even if out is x (see adam); the usual case,

@@ -121,6 +121,15 @@ final class FloatKernels {
 
     /** out[i] = op(x[i]; p, q) for i in [0, n). Modified: out (which may be x). */
     static void unary(UnaryOp op, double p, double q, float[] x, int xOff, float[] out, int oOff, int n) {
+        UnaryKernels vector = UnaryKernels.VECTOR; // float32 only
+        if (vector != null && vector.apply(op, (float) p, (float) q, x, xOff, out, oOff, n)) { // float32 only
+            return; // float32 only
+        } // float32 only
+        unaryLoops(op, p, q, x, xOff, out, oOff, n);
+    }
+
+    /** {@link #unary} in plain loops. Modified: out (which may be x). */
+    static void unaryLoops(UnaryOp op, double p, double q, float[] x, int xOff, float[] out, int oOff, int n) {
         float fp = (float) p, fq = (float) q;
         if (xOff == oOff) {
             // the same index in both arrays lets the JIT vectorize even if out is x (see adam); the usual case,

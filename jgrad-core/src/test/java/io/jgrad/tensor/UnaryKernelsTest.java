@@ -1,0 +1,104 @@
+package io.jgrad.tensor;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Random;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The Vector API selections against the plain loops, bit for bit: special values, random bit patterns, lengths
+ * around the vector width and offsets that differ between input and output.
+ */
+class UnaryKernelsTest {
+    private static final UnaryOp[] SELECTIONS = {UnaryOp.GT_SCALAR, UnaryOp.LT_SCALAR, UnaryOp.INSIDE, UnaryOp.SIGN,
+            UnaryOp.LEAKY_RELU};
+    private static final float[] SPECIAL = {Float.NaN, Float.intBitsToFloat(0xFFC00001), 0f, -0f,
+            Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.MIN_VALUE, -Float.MIN_VALUE, Float.MAX_VALUE,
+            -Float.MAX_VALUE, Float.MIN_NORMAL, -Float.MIN_NORMAL, 1f, -1f, 0.5f, -0.5f, 0.25f, 2f};
+
+    private static float[] x;
+
+    @BeforeAll
+    static void values() {
+        int n = 4099;
+        x = new float[n];
+        Random r = new Random(7);
+        for (int i = 0; i < n; i++) {
+            boolean special = i < SPECIAL.length;
+            x[i] = special ? SPECIAL[i] : i % 2 == 0 ? Float.intBitsToFloat(r.nextInt()) : (float) r.nextGaussian();
+        }
+    }
+
+    private static UnaryKernels vector() {
+        Assumptions.assumeTrue(ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent(),
+                "the JVM runs without --add-modules jdk.incubator.vector");
+        assertNotNull(UnaryKernels.VECTOR, "the Vector API kernels should load where the module is present");
+        return UnaryKernels.VECTOR;
+    }
+
+    @Test
+    void selectionsGiveThePlainLoopsBits() {
+        UnaryKernels kernels = vector();
+        float[][] params = {{0f, 0f}, {0.25f, 1f}, {-1f, 0.5f}, {0.01f, 0f}, {Float.NaN, 1f}};
+        for (UnaryOp op : SELECTIONS) {
+            for (float[] pq : params) {
+                for (int n : new int[] {0, 1, 15, 16, 17, 33, 1000, 4096}) {
+                    for (int[] offsets : new int[][] {{0, 0}, {3, 0}, {0, 5}, {2, 2}}) {
+                        int xOff = offsets[0], oOff = offsets[1];
+                        float[] want = new float[oOff + n + 1], got = new float[oOff + n + 1];
+                        want[oOff + n] = got[oOff + n] = 42f; // one past the range: must stay
+                        FloatKernels.unaryLoops(op, pq[0], pq[1], x, xOff, want, oOff, n);
+                        for (int repeat = 0; repeat < 3; repeat++) {
+                            assertTrue(kernels.apply(op, pq[0], pq[1], x, xOff, got, oOff, n), op + " declined");
+                        }
+                        for (int i = 0; i < want.length; i++) {
+                            String where = op + " p=" + pq[0] + " q=" + pq[1] + " n=" + n + " offsets " + xOff + "/"
+                                    + oOff + " at " + i;
+                            assertEquals(Float.floatToRawIntBits(want[i]), Float.floatToRawIntBits(got[i]), where);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void inPlaceSelectionOverwritesItsInput() {
+        UnaryKernels kernels = vector();
+        float[] y = x.clone(), want = new float[x.length];
+        FloatKernels.unaryLoops(UnaryOp.LEAKY_RELU, 0.1, 0, x, 0, want, 0, x.length);
+        kernels.apply(UnaryOp.LEAKY_RELU, 0.1f, 0f, y, 0, y, 0, y.length);
+        for (int i = 0; i < y.length; i++) {
+            assertEquals(Float.floatToRawIntBits(want[i]), Float.floatToRawIntBits(y[i]), "at " + i);
+        }
+    }
+
+    @Test
+    void otherFunctionsAreLeftToThePlainLoops() {
+        UnaryKernels kernels = vector();
+        float[] out = new float[4];
+        for (UnaryOp op : new UnaryOp[] {UnaryOp.RELU, UnaryOp.GELU, UnaryOp.POW, UnaryOp.CLAMP}) {
+            assertFalse(kernels.apply(op, 1f, 2f, x, 0, out, 0, 4), op.toString());
+            assertEquals(0f, out[0], op + " wrote although it declined");
+        }
+    }
+
+    @Test
+    void backendResultIsTheSameWithAndWithoutTheVectorKernels() {
+        // the public path: Tensor ops on float32 go through FloatKernels.unary, which takes the vector kernels
+        Tensor t = Tensor.of(x.clone(), x.length);
+        float[] leaky = t.leakyRelu(0.2).toFloatArray(), above = t.gt(0.5).toFloatArray();
+        float[] wantLeaky = new float[x.length], wantAbove = new float[x.length];
+        FloatKernels.unaryLoops(UnaryOp.LEAKY_RELU, 0.2, 0, x, 0, wantLeaky, 0, x.length);
+        FloatKernels.unaryLoops(UnaryOp.GT_SCALAR, 0.5, 0, x, 0, wantAbove, 0, x.length);
+        for (int i = 0; i < x.length; i++) {
+            assertEquals(Float.floatToRawIntBits(wantLeaky[i]), Float.floatToRawIntBits(leaky[i]), "leaky at " + i);
+            assertEquals(Float.floatToRawIntBits(wantAbove[i]), Float.floatToRawIntBits(above[i]), "gt at " + i);
+        }
+    }
+}
