@@ -11,8 +11,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The Vector API selections against the plain loops, bit for bit: special values, random bit patterns, lengths
- * around the vector width and offsets that differ between input and output.
+ * The Vector API kernels against the plain loops: the selections bit for bit, tanh and the sigmoid within
+ * their stated ulp bounds, on special values, random bit patterns, lengths around the vector width and offsets
+ * that differ between input and output; and the same bits wherever a range starts (any thread count).
  */
 class UnaryKernelsTest {
     private static final UnaryOp[] SELECTIONS = {UnaryOp.GT_SCALAR, UnaryOp.LT_SCALAR, UnaryOp.INSIDE, UnaryOp.SIGN,
@@ -82,7 +83,8 @@ class UnaryKernelsTest {
     void otherFunctionsAreLeftToThePlainLoops() {
         UnaryKernels kernels = vector();
         float[] out = new float[4];
-        for (UnaryOp op : new UnaryOp[] {UnaryOp.RELU, UnaryOp.GELU, UnaryOp.POW, UnaryOp.CLAMP}) {
+        UnaryOp[] others = {UnaryOp.RELU, UnaryOp.EXP, UnaryOp.LOG, UnaryOp.ELU, UnaryOp.GELU, UnaryOp.POW, UnaryOp.CLAMP};
+        for (UnaryOp op : others) {
             assertFalse(kernels.apply(op, 1f, 2f, x, 0, out, 0, 4), op.toString());
             assertEquals(0f, out[0], op + " wrote although it declined");
         }
@@ -99,6 +101,87 @@ class UnaryKernelsTest {
         for (int i = 0; i < x.length; i++) {
             assertEquals(Float.floatToRawIntBits(wantLeaky[i]), Float.floatToRawIntBits(leaky[i]), "leaky at " + i);
             assertEquals(Float.floatToRawIntBits(wantAbove[i]), Float.floatToRawIntBits(above[i]), "gt at " + i);
+        }
+    }
+
+    /** Distance in units in the last place between two floats of the same sign; 0 for two NaNs. */
+    private static long ulps(float a, float b) {
+        if (Float.isNaN(a) || Float.isNaN(b)) {
+            return Float.isNaN(a) && Float.isNaN(b) ? 0 : Long.MAX_VALUE;
+        }
+        if (a == b) {
+            return 0;
+        }
+        long ia = Float.floatToRawIntBits(a), ib = Float.floatToRawIntBits(b);
+        ia = ia < 0 ? Integer.MIN_VALUE - ia : ia; // order the negative floats below the positive ones
+        ib = ib < 0 ? Integer.MIN_VALUE - ib : ib;
+        return Math.abs(ia - ib);
+    }
+
+    @Test
+    void transcendentalFunctionsStayWithinTheirUlpBounds() {
+        UnaryKernels kernels = vector();
+        // the sigmoid's e^-|x| reaches the subnormal range and underflow, tanh's e^2|x| overflows
+        Object[][] cases = {{UnaryOp.TANH, 1L, -12f, 12f}, {UnaryOp.SIGMOID, 2L, -110f, 110f}};
+        Random r = new Random(3);
+        int n = 1 << 18;
+        for (Object[] c : cases) {
+            UnaryOp op = (UnaryOp) c[0];
+            long bound = (Long) c[1];
+            float lo = (Float) c[2], hi = (Float) c[3];
+            float[] in = new float[n], want = new float[n], got = new float[n];
+            for (int i = 0; i < n; i++) {
+                in[i] = i < SPECIAL.length ? SPECIAL[i] : switch (i % 3) {
+                    case 0 -> Float.intBitsToFloat(r.nextInt()); // every exponent, NaNs and infinities
+                    case 1 -> (float) (r.nextGaussian() * 0.1); // near 0, where tanh switches to its polynomial
+                    default -> lo + (hi - lo) * r.nextFloat(); // the whole range up to overflow and underflow
+                };
+            }
+            FloatKernels.unaryLoops(op, 0, 0, in, 0, want, 0, n);
+            assertTrue(kernels.apply(op, 0f, 0f, in, 0, got, 0, n), op + " declined");
+            for (int i = 0; i < n; i++) {
+                assertTrue(ulps(want[i], got[i]) <= bound, op + "(" + in[i] + "): " + got[i] + ", plain " + want[i]);
+            }
+        }
+    }
+
+    @Test
+    void transcendentalSpecialValuesAreExact() {
+        UnaryKernels kernels = vector();
+        float inf = Float.POSITIVE_INFINITY, nan = Float.NaN;
+        Object[][] cases = {
+            {UnaryOp.TANH, new float[] {nan, inf, -inf, 0f, -0f, 20f, -20f, Float.MIN_VALUE, -1e-5f},
+                new float[] {nan, 1f, -1f, 0f, -0f, 1f, -1f, Float.MIN_VALUE, -1e-5f}},
+            {UnaryOp.SIGMOID, new float[] {nan, inf, -inf, 0f, -0f, 120f, -200f, -104f},
+                new float[] {nan, 1f, 0f, 0.5f, 0.5f, 1f, 0f, 0f}}};
+        for (Object[] c : cases) {
+            UnaryOp op = (UnaryOp) c[0];
+            float[] in = (float[]) c[1], want = (float[]) c[2], got = new float[in.length];
+            kernels.apply(op, 0f, 0f, in, 0, got, 0, in.length);
+            for (int i = 0; i < in.length; i++) {
+                String what = op + "(" + in[i] + ") = " + got[i];
+                if (Float.isNaN(want[i])) {
+                    assertTrue(Float.isNaN(got[i]), what);
+                } else {
+                    assertEquals(Float.floatToRawIntBits(want[i]), Float.floatToRawIntBits(got[i]), what);
+                }
+            }
+        }
+    }
+
+    @Test
+    void anElementsBitsDoNotDependOnWhereItsRangeStarts() {
+        UnaryKernels kernels = vector();
+        for (UnaryOp op : new UnaryOp[] {UnaryOp.TANH, UnaryOp.SIGMOID, UnaryOp.LEAKY_RELU}) {
+            float[] whole = new float[x.length], pieces = new float[x.length];
+            kernels.apply(op, 0.1f, 0f, x, 0, whole, 0, x.length);
+            // ranges like those of a parallel loop's threads: off the vector grid, the last one partial
+            for (int[] range : new int[][] {{0, 7}, {7, 1000}, {1000, 1001}, {1001, 2050}, {2050, x.length}}) {
+                kernels.apply(op, 0.1f, 0f, x, range[0], pieces, range[0], range[1] - range[0]);
+            }
+            for (int i = 0; i < x.length; i++) {
+                assertEquals(Float.floatToRawIntBits(whole[i]), Float.floatToRawIntBits(pieces[i]), op + " at " + i);
+            }
         }
     }
 }
