@@ -9,6 +9,7 @@
 # (hidden 256), Adam, SCALE_STEPS steps per "epoch", SCALE_EPOCHS epochs, median ms per step.
 # Usage: bench/compare.sh [rounds]   env: EPOCHS=10 THREADS=2 OPTS="adam sgd" SCALING=0 SCALE_STEPS=100 SCALE_EPOCHS=2
 #        DATA=/usr/share/datasets/fashion-mnist JAVA_OPTS=(see below) MAIN=1 (0 skips the main table)
+#        ACTIVATION=relu (or leaky_relu, tanh, sigmoid: the hidden layers' activation, for both peers)
 set -euo pipefail
 root=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
 cd "$root"
@@ -20,6 +21,7 @@ epochs=${EPOCHS:-10}
 threads=${THREADS:-2}
 opts=${OPTS:-adam sgd}
 data=${DATA:-/usr/share/datasets/fashion-mnist}
+export ACTIVATION=${ACTIVATION:-relu} # read by bench/torch_mlp.py; MlpBench gets it as -Dactivation
 py=/usr/bin/python3
 # The JVM options ./jgrad runs with (jgrad_java_opts in scripts/java-env.sh says why each).
 java_opts=${JAVA_OPTS:-$(jgrad_java_opts)}
@@ -30,7 +32,8 @@ bench_build_core
 
 jgrad_run() { # opt epochs hidden1 hidden2 batch maxSteps
   # shellcheck disable=SC2086
-  "$JAVA_HOME/bin/java" $java_opts --enable-native-access=ALL-UNNAMED -cp jgrad-core/target/classes \
+  "$JAVA_HOME/bin/java" $java_opts -Dactivation="$ACTIVATION" --enable-native-access=ALL-UNNAMED \
+    -cp jgrad-core/target/classes \
     bench/src/MlpBench.java "$1" "$2" "$threads" "$3" "$4" "$5" "$6" "$data"
 }
 torch_run() {
@@ -38,7 +41,8 @@ torch_run() {
 }
 
 echo "CPU: $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1), $(nproc) cores; load average:" \
-     "$(cut -d' ' -f1-3 /proc/loadavg); threads=$threads epochs=$epochs rounds=$rounds; JVM options: $java_opts"
+     "$(cut -d' ' -f1-3 /proc/loadavg); threads=$threads epochs=$epochs rounds=$rounds activation=$ACTIVATION;" \
+     "JVM options: $java_opts"
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 for ((r = 1; r <= rounds; r++)); do

@@ -3,10 +3,12 @@ bench/compare.sh): a 784-H1-H2-10 ReLU MLP on Fashion-MNIST, cross-entropy, shuf
 loaded up front, Adam (lr 1e-3) or SGD momentum 0.9 (lr 0.05), float32, torch.set_num_threads(threads).
 
 Usage: python3 bench/torch_mlp.py adam|sgd epochs threads hidden1 hidden2 batch maxSteps dataDir [seed]
-(seed, default 0, initialises the weights; shuffling uses seed + 1)
+(seed, default 0, initialises the weights; shuffling uses seed + 1). The environment variable ACTIVATION
+(relu, leaky_relu, tanh or sigmoid; default relu) replaces the ReLUs, as MlpBench's -Dactivation does.
 Prints: RESULT torch <opt> <median s/epoch> <test accuracy %> <peak RSS MiB> -1 <median ms/step> epochs_s=[...]
 """
 import gzip
+import os
 import statistics
 import sys
 import time
@@ -30,7 +32,10 @@ def main():
     y_train = torch.from_numpy(load(f"{data}/train-labels-idx1-ubyte.gz", 8).astype(np.int64))
     x_test = torch.from_numpy(load(f"{data}/t10k-images-idx3-ubyte.gz", 16).reshape(-1, 784).astype(np.float32) / 255.0)
     y_test = torch.from_numpy(load(f"{data}/t10k-labels-idx1-ubyte.gz", 8).astype(np.int64))
-    model = torch.nn.Sequential(torch.nn.Linear(784, h1), torch.nn.ReLU(), torch.nn.Linear(h1, h2), torch.nn.ReLU(),
+    activations = {"relu": torch.nn.ReLU, "leaky_relu": lambda: torch.nn.LeakyReLU(0.01), "tanh": torch.nn.Tanh,
+                   "sigmoid": torch.nn.Sigmoid}
+    activation = activations[os.environ.get("ACTIVATION", "relu")]
+    model = torch.nn.Sequential(torch.nn.Linear(784, h1), activation(), torch.nn.Linear(h1, h2), activation(),
                                 torch.nn.Linear(h2, 10))
     if opt == "adam":
         optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)

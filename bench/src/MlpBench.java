@@ -43,7 +43,8 @@ public class MlpBench {
             case "leaky_relu" -> new LeakyReLU(0.01);
             case "tanh" -> new Tanh();
             case "sigmoid" -> new Sigmoid();
-            default -> throw new IllegalArgumentException("-Dactivation=" + name + ": expected relu, leaky_relu, tanh or sigmoid");
+            default -> throw new IllegalArgumentException("-Dactivation=" + name
+                    + ": expected relu, leaky_relu, tanh or sigmoid");
         };
     }
 
