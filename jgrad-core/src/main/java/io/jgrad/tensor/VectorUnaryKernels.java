@@ -22,8 +22,8 @@ final class VectorUnaryKernels implements UnaryKernels {
     @Override
     public boolean apply(UnaryOp op, float p, float q, float[] x, int xOff, float[] out, int oOff, int n) {
         switch (op) {
-            case GT_SCALAR -> greaterThan(p, x, xOff, out, oOff, n);
-            case LT_SCALAR -> lessThan(p, x, xOff, out, oOff, n);
+            case GT_SCALAR -> above(1f, p, x, xOff, out, oOff, n);
+            case LT_SCALAR -> above(-1f, p, x, xOff, out, oOff, n);
             case INSIDE -> inside(p, q, x, xOff, out, oOff, n);
             case SIGN -> sign(x, xOff, out, oOff, n);
             case LEAKY_RELU -> leakyRelu(p, x, xOff, out, oOff, n);
@@ -45,23 +45,17 @@ final class VectorUnaryKernels implements UnaryKernels {
         return S.indexInRange(i, n);
     }
 
-    /** 1 where x &gt; p, else 0 (NaN gives 0). */
-    private static void greaterThan(float p, float[] x, int xOff, float[] out, int oOff, int n) {
+    /**
+     * 1 where s x &gt; s p, else 0 (NaN gives 0): x &gt; p for s = 1, x &lt; p for s = -1 (negation is exact, so the two
+     * comparisons are the same). One loop for both: the comparison itself must be a constant for C2.
+     */
+    private static void above(float s, float p, float[] x, int xOff, float[] out, int oOff, int n) {
         FloatVector zero = FloatVector.zero(S), one = FloatVector.broadcast(S, 1f);
+        float sp = s * p;
         for (int i = 0; i < n; i += S.length()) {
             VectorMask<Float> m = live(i, n);
             FloatVector v = FloatVector.fromArray(S, x, xOff + i, m);
-            zero.blend(one, v.compare(VectorOperators.GT, p)).intoArray(out, oOff + i, m);
-        }
-    }
-
-    /** 1 where x &lt; p, else 0 (NaN gives 0). */
-    private static void lessThan(float p, float[] x, int xOff, float[] out, int oOff, int n) {
-        FloatVector zero = FloatVector.zero(S), one = FloatVector.broadcast(S, 1f);
-        for (int i = 0; i < n; i += S.length()) {
-            VectorMask<Float> m = live(i, n);
-            FloatVector v = FloatVector.fromArray(S, x, xOff + i, m);
-            zero.blend(one, v.compare(VectorOperators.LT, p)).intoArray(out, oOff + i, m);
+            zero.blend(one, v.mul(s).compare(VectorOperators.GT, sp)).intoArray(out, oOff + i, m);
         }
     }
 
