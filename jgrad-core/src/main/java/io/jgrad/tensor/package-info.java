@@ -5,13 +5,13 @@
  * record a computation graph. Each op lives, forward and derivative side by side, in one package-private
  * class per concept ({@code ElementwiseOps}, {@code ReduceOps}, {@code ShapeOps}, {@code LinalgOps},
  * {@code IndexOps}, {@code SoftmaxOps}, {@code ConvOps}, {@code PoolOps}); {@code Autograd} walks the graph
- * backwards. The arithmetic itself runs behind the package-private {@code Backend} interface:
- * {@code CpuBackend} with the plain-Java kernels ({@code FloatKernels}; the float64 ones are generated from
- * them), the Vector API GEMM ({@code VectorSgemm}) or, when it can be loaded, OpenBLAS for matrix products
- * ({@code OpenBlas}, through the Foreign Function and Memory API), the Vector API sums of batch normalization
- * ({@code Reductions}, {@code VectorReductions}) and the optimizer updates that flush subnormal state
- * ({@code Updates}, {@code VectorUpdates}), the conversion of 8-bit pixels ({@code Pixels},
- * {@code VectorPixels}) and the ReLU derivative ({@code ReluGrad}, {@code VectorReluGrad}), all loaded by
+ * backwards. The arithmetic itself runs behind the package-private {@code Backend} interface: {@code CpuBackend} with
+ * the plain-Java kernels ({@code FloatKernels}; the float64 ones are generated from them), the Vector API GEMM
+ * ({@code VectorSgemm}) or, when it can be loaded, OpenBLAS for matrix products ({@code OpenBlas}, through the Foreign
+ * Function and Memory API), the Vector API sums of batch normalization ({@code Reductions}, {@code VectorReductions})
+ * and the optimizer updates that flush subnormal state ({@code Updates}, {@code VectorUpdates}), the conversion of
+ * 8-bit pixels ({@code Pixels}, {@code VectorPixels}), the ReLU derivative ({@code ReluGrad}, {@code VectorReluGrad})
+ * and the element-wise selections, tanh and sigmoid ({@code UnaryKernels}, {@code VectorUnaryKernels}), all loaded by
  * {@code VectorModule}, and the threads of a {@code WorkerPool}. Public helpers:
  * {@link io.jgrad.tensor.GradCheck} (finite differences),
  * {@link io.jgrad.tensor.Graph} (DOT drawings), {@link io.jgrad.tensor.Generator} (reproducible random
