@@ -8,11 +8,11 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * {@link UnaryKernels} with the Vector API. The selections compare and blend; a blend moves the chosen value's bits
- * untouched, so they give the plain loops' bits. tanh and the sigmoid are computed here from IEEE arithmetic
- * (Cephes' single-precision algorithms), not with the Vector API's EXP and TANH: those call Intel's SVML once C2 has
- * compiled the loop (7 and 14 us per 32K floats) but run Math's functions lane by lane before that, so a value's
- * bits would change when the JIT got to the loop, and two runs with the same seed would differ. The last, partial
- * vector of a call runs under a mask.
+ * untouched, so they give the plain loops' bits. tanh, the sigmoid and ELU are computed here from IEEE arithmetic
+ * (Cephes' single-precision algorithms and a Taylor series), not with the Vector API's EXP and TANH: those call Intel's
+ * SVML once C2 has compiled the loop (7 and 14 us per 32K floats) but run Math's functions lane by lane before that, so
+ * a value's bits would change when the JIT got to the loop, and two runs with the same seed would differ. The last,
+ * partial vector of a call runs under a mask.
  */
 final class VectorUnaryKernels implements UnaryKernels {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -29,6 +29,7 @@ final class VectorUnaryKernels implements UnaryKernels {
             case LEAKY_RELU -> leakyRelu(p, x, xOff, out, oOff, n);
             case TANH -> tanh(x, xOff, out, oOff, n);
             case SIGMOID -> sigmoid(x, xOff, out, oOff, n);
+            case ELU -> elu(p, x, xOff, out, oOff, n);
             default -> {
                 return false;
             }
@@ -46,8 +47,8 @@ final class VectorUnaryKernels implements UnaryKernels {
     }
 
     /**
-     * 1 where s x &gt; s p, else 0 (NaN gives 0): x &gt; p for s = 1, x &lt; p for s = -1 (negation is exact, so the two
-     * comparisons are the same). One loop for both: the comparison itself must be a constant for C2.
+     * 1 where s x &gt; s p, else 0 (NaN gives 0): x &gt; p for s = 1, x &lt; p for s = -1 (negation is exact, so the
+     * two comparisons are the same). One loop for both: the comparison itself must be a constant for C2.
      */
     private static void above(float s, float p, float[] x, int xOff, float[] out, int oOff, int n) {
         FloatVector zero = FloatVector.zero(S), one = FloatVector.broadcast(S, 1f);
@@ -118,6 +119,25 @@ final class VectorUnaryKernels implements UnaryKernels {
             FloatVector v = FloatVector.fromArray(S, x, xOff + i, m);
             FloatVector e = exp(v.abs().neg()), d = e.add(ONE);
             ONE.div(d).blend(e.div(d), v.compare(VectorOperators.LT, 0f)).intoArray(out, oOff + i, m);
+        }
+    }
+
+    /** 1/k! for k = 2..8: e^x - 1 = x (1 + x/2! + ... + x^7/8!), the rest under 1e-8 of it for |x| &lt;= 1/2. */
+    private static final FloatVector F2 = c(1f / 2), F3 = c(1f / 6), F4 = c(1f / 24), F5 = c(1f / 120),
+            F6 = c(1f / 720), F7 = c(1f / 5040), F8 = c(1f / 40320);
+
+    /**
+     * x where x &gt; 0, else p (e^x - 1): e^x - 1 by its Taylor series above -1/2, where the subtraction would cancel,
+     * and from {@link #exp} below.
+     */
+    private static void elu(float p, float[] x, int xOff, float[] out, int oOff, int n) {
+        for (int i = 0; i < n; i += S.length()) {
+            VectorMask<Float> m = live(i, n);
+            FloatVector v = FloatVector.fromArray(S, x, xOff + i, m);
+            FloatVector series = v.fma(F8, F7).fma(v, F6).fma(v, F5).fma(v, F4).fma(v, F3).fma(v, F2).fma(v, ONE)
+                    .mul(v);
+            FloatVector em1 = exp(v.min(0f)).sub(ONE).blend(series, v.compare(VectorOperators.GT, -0.5f));
+            em1.mul(p).blend(v, v.compare(VectorOperators.GT, 0f)).intoArray(out, oOff + i, m);
         }
     }
 

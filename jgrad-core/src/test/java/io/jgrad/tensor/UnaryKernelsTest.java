@@ -11,7 +11,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The Vector API kernels against the plain loops: the selections bit for bit, tanh and the sigmoid within
+ * The Vector API kernels against the plain loops: the selections bit for bit, tanh, the sigmoid and ELU within
  * their stated ulp bounds, on special values, random bit patterns, lengths around the vector width and offsets
  * that differ between input and output; and the same bits wherever a range starts (any thread count).
  */
@@ -83,7 +83,7 @@ class UnaryKernelsTest {
     void otherFunctionsAreLeftToThePlainLoops() {
         UnaryKernels kernels = vector();
         float[] out = new float[4];
-        UnaryOp[] others = {UnaryOp.RELU, UnaryOp.EXP, UnaryOp.LOG, UnaryOp.ELU, UnaryOp.GELU, UnaryOp.POW, UnaryOp.CLAMP};
+        UnaryOp[] others = {UnaryOp.RELU, UnaryOp.EXP, UnaryOp.LOG, UnaryOp.GELU, UnaryOp.POW, UnaryOp.CLAMP};
         for (UnaryOp op : others) {
             assertFalse(kernels.apply(op, 1f, 2f, x, 0, out, 0, 4), op.toString());
             assertEquals(0f, out[0], op + " wrote although it declined");
@@ -121,14 +121,15 @@ class UnaryKernelsTest {
     @Test
     void transcendentalFunctionsStayWithinTheirUlpBounds() {
         UnaryKernels kernels = vector();
-        // the sigmoid's e^-|x| reaches the subnormal range and underflow, tanh's e^2|x| overflows
-        Object[][] cases = {{UnaryOp.TANH, 1L, -12f, 12f}, {UnaryOp.SIGMOID, 2L, -110f, 110f}};
+        // the sigmoid's e^-|x| reaches the subnormal range and underflow, tanh's e^2|x| overflows; ELU's alpha
+        Object[][] cases = {{UnaryOp.TANH, 1L, -12f, 12f, 0f}, {UnaryOp.SIGMOID, 2L, -110f, 110f, 0f},
+            {UnaryOp.ELU, 1L, -20f, 5f, 1f}, {UnaryOp.ELU, 2L, -20f, 5f, 1.7f}, {UnaryOp.ELU, 2L, -20f, 5f, 0.3f}};
         Random r = new Random(3);
         int n = 1 << 18;
         for (Object[] c : cases) {
             UnaryOp op = (UnaryOp) c[0];
             long bound = (Long) c[1];
-            float lo = (Float) c[2], hi = (Float) c[3];
+            float lo = (Float) c[2], hi = (Float) c[3], p = (Float) c[4];
             float[] in = new float[n], want = new float[n], got = new float[n];
             for (int i = 0; i < n; i++) {
                 in[i] = i < SPECIAL.length ? SPECIAL[i] : switch (i % 3) {
@@ -137,10 +138,11 @@ class UnaryKernelsTest {
                     default -> lo + (hi - lo) * r.nextFloat(); // the whole range up to overflow and underflow
                 };
             }
-            FloatKernels.unaryLoops(op, 0, 0, in, 0, want, 0, n);
-            assertTrue(kernels.apply(op, 0f, 0f, in, 0, got, 0, n), op + " declined");
+            FloatKernels.unaryLoops(op, p, 0, in, 0, want, 0, n);
+            assertTrue(kernels.apply(op, p, 0f, in, 0, got, 0, n), op + " declined");
             for (int i = 0; i < n; i++) {
-                assertTrue(ulps(want[i], got[i]) <= bound, op + "(" + in[i] + "): " + got[i] + ", plain " + want[i]);
+                String what = op + "(" + in[i] + "; " + p + "): " + got[i] + ", plain " + want[i];
+                assertTrue(ulps(want[i], got[i]) <= bound, what);
             }
         }
     }
@@ -153,11 +155,13 @@ class UnaryKernelsTest {
             {UnaryOp.TANH, new float[] {nan, inf, -inf, 0f, -0f, 20f, -20f, Float.MIN_VALUE, -1e-5f},
                 new float[] {nan, 1f, -1f, 0f, -0f, 1f, -1f, Float.MIN_VALUE, -1e-5f}},
             {UnaryOp.SIGMOID, new float[] {nan, inf, -inf, 0f, -0f, 120f, -200f, -104f},
-                new float[] {nan, 1f, 0f, 0.5f, 0.5f, 1f, 0f, 0f}}};
+                new float[] {nan, 1f, 0f, 0.5f, 0.5f, 1f, 0f, 0f}},
+            {UnaryOp.ELU, new float[] {nan, inf, -inf, 0f, -0f, -200f, 3f}, // alpha 1
+                new float[] {nan, inf, -1f, 0f, -0f, -1f, 3f}}};
         for (Object[] c : cases) {
             UnaryOp op = (UnaryOp) c[0];
             float[] in = (float[]) c[1], want = (float[]) c[2], got = new float[in.length];
-            kernels.apply(op, 0f, 0f, in, 0, got, 0, in.length);
+            kernels.apply(op, 1f, 0f, in, 0, got, 0, in.length);
             for (int i = 0; i < in.length; i++) {
                 String what = op + "(" + in[i] + ") = " + got[i];
                 if (Float.isNaN(want[i])) {
@@ -172,7 +176,7 @@ class UnaryKernelsTest {
     @Test
     void anElementsBitsDoNotDependOnWhereItsRangeStarts() {
         UnaryKernels kernels = vector();
-        for (UnaryOp op : new UnaryOp[] {UnaryOp.TANH, UnaryOp.SIGMOID, UnaryOp.LEAKY_RELU}) {
+        for (UnaryOp op : new UnaryOp[] {UnaryOp.TANH, UnaryOp.SIGMOID, UnaryOp.ELU, UnaryOp.LEAKY_RELU}) {
             float[] whole = new float[x.length], pieces = new float[x.length];
             kernels.apply(op, 0.1f, 0f, x, 0, whole, 0, x.length);
             // ranges like those of a parallel loop's threads: off the vector grid, the last one partial
