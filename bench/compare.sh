@@ -9,7 +9,7 @@
 # (hidden 256), Adam, SCALE_STEPS steps per "epoch", SCALE_EPOCHS epochs, median ms per step.
 # Usage: bench/compare.sh [rounds]   env: EPOCHS=10 THREADS=2 OPTS="adam sgd" SCALING=0 SCALE_STEPS=100 SCALE_EPOCHS=2
 #        DATA=/usr/share/datasets/fashion-mnist JAVA_OPTS=(see below) MAIN=1 (0 skips the main table)
-#        ACTIVATION=relu (or leaky_relu, tanh, sigmoid: the hidden layers' activation, for both peers)
+#        ACTIVATION=relu (or leaky_relu, tanh, sigmoid, elu, gelu: the hidden layers' activation, for both peers)
 set -euo pipefail
 root=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
 cd "$root"

@@ -4,7 +4,7 @@ loaded up front, Adam (lr 1e-3) or SGD momentum 0.9 (lr 0.05), float32, torch.se
 
 Usage: python3 bench/torch_mlp.py adam|sgd epochs threads hidden1 hidden2 batch maxSteps dataDir [seed]
 (seed, default 0, initialises the weights; shuffling uses seed + 1). The environment variable ACTIVATION
-(relu, leaky_relu, tanh or sigmoid; default relu) replaces the ReLUs, as MlpBench's -Dactivation does.
+(relu, leaky_relu, tanh, sigmoid, elu or gelu; default relu) replaces the ReLUs, as MlpBench's -Dactivation does.
 Prints: RESULT torch <opt> <median s/epoch> <test accuracy %> <peak RSS MiB> -1 <median ms/step> epochs_s=[...]
 """
 import gzip
@@ -33,7 +33,7 @@ def main():
     x_test = torch.from_numpy(load(f"{data}/t10k-images-idx3-ubyte.gz", 16).reshape(-1, 784).astype(np.float32) / 255.0)
     y_test = torch.from_numpy(load(f"{data}/t10k-labels-idx1-ubyte.gz", 8).astype(np.int64))
     activations = {"relu": torch.nn.ReLU, "leaky_relu": lambda: torch.nn.LeakyReLU(0.01), "tanh": torch.nn.Tanh,
-                   "sigmoid": torch.nn.Sigmoid}
+                   "sigmoid": torch.nn.Sigmoid, "elu": torch.nn.ELU, "gelu": torch.nn.GELU}
     activation = activations[os.environ.get("ACTIVATION", "relu")]
     model = torch.nn.Sequential(torch.nn.Linear(784, h1), activation(), torch.nn.Linear(h1, h2), activation(),
                                 torch.nn.Linear(h2, 10))

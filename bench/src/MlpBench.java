@@ -2,6 +2,8 @@ import io.jgrad.data.DataLoader;
 import io.jgrad.data.IdxDataset;
 import io.jgrad.data.TensorDataset;
 import io.jgrad.nn.CrossEntropyLoss;
+import io.jgrad.nn.ELU;
+import io.jgrad.nn.GELU;
 import io.jgrad.nn.LeakyReLU;
 import io.jgrad.nn.Linear;
 import io.jgrad.nn.Module;
@@ -32,7 +34,7 @@ import java.util.Arrays;
  * <median ms/step>} and the per-epoch times. The allocation is measured over 50 steps after the first epoch with
  * the JVM's per-thread allocation counters, summed over all threads. Before it, a PHASES line gives the mean
  * microseconds per step in each phase (zeroGrad, batch assembly, forward and loss, backward, optimizer step) over
- * the epochs after the first, for comparing two builds run alternately. {@code -Dactivation=leaky_relu|tanh|sigmoid}
+ * the epochs after the first, for comparing two builds run alternately. {@code -Dactivation=leaky_relu|tanh|sigmoid|elu|gelu}
  * replaces the ReLUs (not part of the headline workload; for timing the other activations).
  */
 public class MlpBench {
@@ -43,8 +45,10 @@ public class MlpBench {
             case "leaky_relu" -> new LeakyReLU(0.01);
             case "tanh" -> new Tanh();
             case "sigmoid" -> new Sigmoid();
+            case "elu" -> new ELU();
+            case "gelu" -> new GELU();
             default -> throw new IllegalArgumentException("-Dactivation=" + name
-                    + ": expected relu, leaky_relu, tanh or sigmoid");
+                    + ": expected relu, leaky_relu, tanh, sigmoid, elu or gelu");
         };
     }
 
