@@ -6,20 +6,23 @@ package io.jgrad.tensor;
  * its plain loops.
  *
  * <p>Why: the plain loops of the selections (a comparison picking a value) keep a branch, which mispredicts on real
- * data, and those of tanh, the sigmoid and ELU call {@code Math} in double one element at a time. Measured on 32K
- * floats in cache (Intel Xeon, AVX-512, 1 thread), plain against vector: leaky ReLU 95-114 against 4 us, x &gt; p
- * 55-107 against 4, sign 105-113 against 4, tanh 351-358 against 29, the sigmoid 340-352 against 21-23, ELU 297-307
- * against 28 (ReLU, which C2 vectorizes itself: 3).
+ * data, and those of tanh, the sigmoid, ELU and GELU call {@code Math} (GELU a series for erf) in double one element
+ * at a time. Measured on 32K floats in cache (Intel Xeon, AVX-512, 1 thread), plain against vector: leaky ReLU 95-114
+ * against 4 us, x &gt; p 55-107 against 4, sign 105-113 against 4, tanh 351-358 against 29, the sigmoid 340-352
+ * against 21-23, ELU 276-307 against 28, GELU 1362 against 93-100 and its derivative 1563 against 95 (ReLU, which C2
+ * vectorizes itself: 3).
  *
  * <p>The selections ({@link UnaryOp#GT_SCALAR}, {@link UnaryOp#LT_SCALAR}, {@link UnaryOp#INSIDE},
  * {@link UnaryOp#SIGN}, {@link UnaryOp#LEAKY_RELU}) give the plain loops' bits, NaN included. {@link UnaryOp#TANH} is
  * within 1 ulp of the plain loop (which rounds a double result once), {@link UnaryOp#SIGMOID} and {@link UnaryOp#ELU}
- * within 2 (ELU within 1 for alpha 1), computed in float; special values (infinities, zeros, NaN, overflow and
- * underflow) come out as in the plain loops. Each element's bits depend on its value only, not on where a range starts
- * nor on the JIT's progress, so they are the same for any thread count. {@link UnaryOp#EXP} stays in its plain loop,
+ * within 2 (ELU within 1 for alpha 1), computed in float. {@link UnaryOp#GELU} and {@link UnaryOp#GELU_GRAD} are
+ * computed in double and rounded once: within 1 ulp of the plain loops from x = -5 up (the derivative, near its zero
+ * at x = -0.7518, within 2^-40 of its larger term); below -5 the plain loops' 1 + erf(x / sqrt 2) cancels in double
+ * and these are the accurate ones. Special values (infinities, zeros, NaN, overflow and underflow) come out as in the
+ * plain loops. Each element's bits depend on its value only, not on where a range starts nor on the JIT's progress (a
+ * NaN's payload aside), so they are the same for any thread count. {@link UnaryOp#EXP} stays in its plain loop,
  * rounded as the fused cross-entropy's backward rounds its softmax (that kernel and logSoftmax, gather and neg give
- * the same bits); so does {@link UnaryOp#GELU}, whose float version reached 4 ulp, not the 2 that every float32 kernel
- * keeps to (measured and dropped: 63 against 1362 us).
+ * the same bits).
  */
 interface UnaryKernels {
     /**
