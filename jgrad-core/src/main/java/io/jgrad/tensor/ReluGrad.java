@@ -3,31 +3,21 @@ package io.jgrad.tensor;
 /**
  * The ReLU derivative applied to a gradient, out = y &gt; 0 ? g : +0, over one index range of three arrays. Not
  * generated with the other kernels: the float32 loops have no float64 twin by text substitution. float32 runs the
- * Vector API's compare and blend ({@link VectorReluGrad}) where the JVM has the module, else a branch-free loop.
+ * Vector API's compare and blend ({@link UnaryKernels#keepWherePositive}) where the JVM has the module, else a
+ * branch-free loop. Measured on 32K floats in cache (Intel Xeon, AVX-512): 4.0-4.1 microseconds against 17.6-18.3
+ * for {@link #plain}, which C2 does not turn into vector code.
  */
 final class ReluGrad {
     private ReluGrad() {}
-
-    /** A float32 loop with the contract of {@link ReluGrad#keepWherePositive(float[], float[], float[], int, int)}. */
-    interface Kernel {
-        /** See {@link ReluGrad#keepWherePositive(float[], float[], float[], int, int)}. Modified: out. */
-        void keepWherePositive(float[] g, float[] y, float[] out, int from, int to);
-    }
-
-    /**
-     * The Vector API loop, or null where the JVM lacks the module (see {@link VectorModule}). Measured on 32K floats
-     * in cache (Intel Xeon, AVX-512): 4.0-4.1 microseconds against 17.6-18.3 for {@link #plain}, which C2 does not
-     * turn into vector code.
-     */
-    static final Kernel VECTOR = VectorModule.load(Kernel.class, "io.jgrad.tensor.VectorReluGrad");
 
     /**
      * out[i] = y[i] &gt; 0 ? g[i] : +0 for i in [from, to), bit for bit as the comparison (a NaN y gives 0, a NaN or
      * infinite g is kept where y &gt; 0). Modified: out.
      */
     static void keepWherePositive(float[] g, float[] y, float[] out, int from, int to) {
-        if (VECTOR != null) {
-            VECTOR.keepWherePositive(g, y, out, from, to);
+        UnaryKernels vector = UnaryKernels.VECTOR;
+        if (vector != null) {
+            vector.keepWherePositive(g, y, out, from, to);
         } else {
             plain(g, y, out, from, to);
         }

@@ -2,7 +2,7 @@ package io.jgrad.tensor;
 
 /**
  * Loads the kernels that link against jdk.incubator.vector ({@link VectorReductions}, {@link VectorUpdates},
- * {@link VectorPixels}, {@link VectorReluGrad}, {@link VectorUnaryKernels}) by name, because a JVM started without
+ * {@link VectorPixels}, {@link VectorUnaryKernels}) by name, because a JVM started without
  * {@code --add-modules jdk.incubator.vector} does not have the module and would fail to link them;
  * {@code -Djgrad.vector=false} leaves them out.
  */

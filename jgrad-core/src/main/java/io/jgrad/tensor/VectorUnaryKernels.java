@@ -10,17 +10,18 @@ import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * {@link UnaryKernels} with the Vector API. The selections compare and blend; a blend moves the chosen value's bits
- * untouched, so they give the plain loops' bits. tanh, the sigmoid, ELU and GELU are computed here from IEEE arithmetic
- * (Cephes' single-precision algorithms, a Taylor series, and for GELU double precision and polynomials fitted to erfc),
- * not with the Vector API's EXP and TANH: those call Intel's SVML once C2 has compiled the loop (7 and 14 us per 32K
- * floats) but run Math's functions lane by lane before that, so a value's bits would change when the JIT got to the
- * loop, and two runs with the same seed would differ. The last, partial vector of a call runs under a mask.
+ * {@link UnaryKernels} with the Vector API. The selections (the ReLU derivative among them) compare and blend; a blend
+ * moves the chosen value's bits untouched, so they give the plain loops' bits. tanh, the sigmoid, ELU and GELU are
+ * computed here from IEEE arithmetic (Cephes' single-precision algorithms, a Taylor series, and for GELU double
+ * precision and polynomials fitted to erfc), not with the Vector API's EXP and TANH: those call Intel's SVML once C2
+ * has compiled the loop (7 and 14 us per 32K floats) but run Math's functions lane by lane before that, so a value's
+ * bits would change when the JIT got to the loop, and two runs with the same seed would differ. The last, partial
+ * vector of a call runs under a mask.
  */
 final class VectorUnaryKernels implements UnaryKernels {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     /** As many ints as S has floats. */
-    private static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Integer> I = S.withLanes(int.class);
 
     @Override
     public boolean apply(UnaryOp op, float p, float q, float[] x, int xOff, float[] out, int oOff, int n) {
@@ -56,34 +57,42 @@ final class VectorUnaryKernels implements UnaryKernels {
      * two comparisons are the same). One loop for both: the comparison itself must be a constant for C2.
      */
     private static void above(float s, float p, float[] x, int xOff, float[] out, int oOff, int n) {
-        FloatVector zero = FloatVector.zero(S), one = FloatVector.broadcast(S, 1f);
         float sp = s * p;
         for (int i = 0; i < n; i += S.length()) {
             VectorMask<Float> m = live(i, n);
             FloatVector v = FloatVector.fromArray(S, x, xOff + i, m);
-            zero.blend(one, v.mul(s).compare(VectorOperators.GT, sp)).intoArray(out, oOff + i, m);
+            ZERO.blend(ONE, v.mul(s).compare(VectorOperators.GT, sp)).intoArray(out, oOff + i, m);
         }
     }
 
     /** 1 where p &lt;= x &lt;= q, else 0 (NaN gives 0). */
     private static void inside(float p, float q, float[] x, int xOff, float[] out, int oOff, int n) {
-        FloatVector zero = FloatVector.zero(S), one = FloatVector.broadcast(S, 1f);
         for (int i = 0; i < n; i += S.length()) {
             VectorMask<Float> m = live(i, n);
             FloatVector v = FloatVector.fromArray(S, x, xOff + i, m);
             VectorMask<Float> in = v.compare(VectorOperators.GE, p).and(v.compare(VectorOperators.LE, q));
-            zero.blend(one, in).intoArray(out, oOff + i, m);
+            ZERO.blend(ONE, in).intoArray(out, oOff + i, m);
         }
     }
 
     /** Math.signum: 1 where x &gt; 0, -1 where x &lt; 0, x itself for zeros of either sign and NaN. */
     private static void sign(float[] x, int xOff, float[] out, int oOff, int n) {
-        FloatVector one = FloatVector.broadcast(S, 1f), minusOne = FloatVector.broadcast(S, -1f);
         for (int i = 0; i < n; i += S.length()) {
             VectorMask<Float> m = live(i, n);
             FloatVector v = FloatVector.fromArray(S, x, xOff + i, m);
-            v.blend(one, v.compare(VectorOperators.GT, 0f)).blend(minusOne, v.compare(VectorOperators.LT, 0f))
+            v.blend(ONE, v.compare(VectorOperators.GT, 0f)).blend(MINUS_ONE, v.compare(VectorOperators.LT, 0f))
                     .intoArray(out, oOff + i, m);
+        }
+    }
+
+    @Override
+    public void keepWherePositive(float[] g, float[] y, float[] out, int from, int to) {
+        int n = to - from;
+        for (int i = 0; i < n; i += S.length()) {
+            VectorMask<Float> m = live(i, n);
+            FloatVector yi = FloatVector.fromArray(S, y, from + i, m);
+            ZERO.blend(FloatVector.fromArray(S, g, from + i, m), yi.compare(VectorOperators.GT, 0f))
+                    .intoArray(out, from + i, m);
         }
     }
 
@@ -177,8 +186,8 @@ final class VectorUnaryKernels implements UnaryKernels {
             D_LN2_LO = d(-1.42860682030941723212e-6), D_LOG2E = d(1.4426950408889634073599), D_ROUND = d(0x1.8p52),
             D_ONE = d(1), D_HALF = d(0.5), D_SQRT_HALF = d(0.70710678118654752440), D_EIGHTH = d(0.125),
             D_INV_SQRT_2PI = d(0.39894228040143267794);
-    private static final LongVector D_ROUND_BITS = LongVector.broadcast(LongVector.SPECIES_PREFERRED,
-            Double.doubleToRawLongBits(0x1.8p52)), D_BIAS = LongVector.broadcast(LongVector.SPECIES_PREFERRED, 1023);
+    private static final LongVector D_ROUND_BITS = LongVector.broadcast(D.withLanes(long.class),
+            Double.doubleToRawLongBits(0x1.8p52)), D_BIAS = LongVector.broadcast(D.withLanes(long.class), 1023);
 
     /** e^y for y in [-200, 0] (Cephes' exp; 2^n stays a normal double there). */
     private static DoubleVector exp(DoubleVector y) {
@@ -226,7 +235,7 @@ final class VectorUnaryKernels implements UnaryKernels {
     private static final FloatVector LOW = c(-110f), HIGH = c(100f), LOG2E = c(1.44269504088896341f),
             ROUND = c(ROUNDER), LN2_HI = c(-0.693359375f), LN2_LO = c(2.12194440e-4f), P0 = c(1.9875691500e-4f),
             P1 = c(1.3981999507e-3f), P2 = c(8.3334519073e-3f), P3 = c(4.1665795894e-2f), P4 = c(1.6666665459e-1f),
-            P5 = c(5.0000001201e-1f), ONE = c(1f);
+            P5 = c(5.0000001201e-1f), ONE = c(1f), ZERO = c(0f), MINUS_ONE = c(-1f);
     private static final IntVector ROUND_BITS = IntVector.broadcast(I, Float.floatToRawIntBits(ROUNDER)),
             BIAS = IntVector.broadcast(I, 127);
 

@@ -10,9 +10,9 @@
  * ({@code VectorSgemm}) or, when it can be loaded, OpenBLAS for matrix products ({@code OpenBlas}, through the Foreign
  * Function and Memory API), the Vector API sums of batch normalization ({@code Reductions}, {@code VectorReductions})
  * and the optimizer updates that flush subnormal state ({@code Updates}, {@code VectorUpdates}), the conversion of
- * 8-bit pixels ({@code Pixels}, {@code VectorPixels}), the ReLU derivative ({@code ReluGrad}, {@code VectorReluGrad})
- * and the element-wise selections, tanh and sigmoid ({@code UnaryKernels}, {@code VectorUnaryKernels}), all loaded by
- * {@code VectorModule}, and the threads of a {@code WorkerPool}. Public helpers:
+ * 8-bit pixels ({@code Pixels}, {@code VectorPixels}) and the element-wise selections (the ReLU derivative among them),
+ * tanh, sigmoid, ELU and GELU ({@code UnaryKernels}, {@code VectorUnaryKernels}), all loaded by {@code VectorModule},
+ * and the threads of a {@code WorkerPool}. Public helpers:
  * {@link io.jgrad.tensor.GradCheck} (finite differences),
  * {@link io.jgrad.tensor.Graph} (DOT drawings), {@link io.jgrad.tensor.Generator} (reproducible random
  * numbers), {@link io.jgrad.tensor.Backends} (threads; {@code parallelFor} for loops outside the ops and
