@@ -1,16 +1,11 @@
 import io.jgrad.data.DataLoader;
 import io.jgrad.data.IdxDataset;
 import io.jgrad.data.TensorDataset;
+import io.jgrad.nn.Activations;
 import io.jgrad.nn.CrossEntropyLoss;
-import io.jgrad.nn.ELU;
-import io.jgrad.nn.GELU;
-import io.jgrad.nn.LeakyReLU;
 import io.jgrad.nn.Linear;
 import io.jgrad.nn.Module;
-import io.jgrad.nn.ReLU;
 import io.jgrad.nn.Sequential;
-import io.jgrad.nn.Sigmoid;
-import io.jgrad.nn.Tanh;
 import io.jgrad.optim.Adam;
 import io.jgrad.optim.Optimizer;
 import io.jgrad.optim.SGD;
@@ -34,22 +29,18 @@ import java.util.Arrays;
  * <median ms/step>} and the per-epoch times. The allocation is measured over 50 steps after the first epoch with
  * the JVM's per-thread allocation counters, summed over all threads. Before it, a PHASES line gives the mean
  * microseconds per step in each phase (zeroGrad, batch assembly, forward and loss, backward, optimizer step) over
- * the epochs after the first, for comparing two builds run alternately. {@code -Dactivation=leaky_relu|tanh|sigmoid|elu|gelu}
- * replaces the ReLUs (not part of the headline workload; for timing the other activations).
+ * the epochs after the first, for comparing two builds run alternately. {@code -Dactivation=NAME}, a name as
+ * {@code jgrad train --activation} takes it (leaky_relu, tanh, sigmoid, elu, gelu...), replaces the ReLUs (not part
+ * of the headline workload; for timing the other activations).
  */
 public class MlpBench {
     private static Module activation() {
         String name = System.getProperty("activation", "relu");
-        return switch (name) {
-            case "relu" -> new ReLU();
-            case "leaky_relu" -> new LeakyReLU(0.01);
-            case "tanh" -> new Tanh();
-            case "sigmoid" -> new Sigmoid();
-            case "elu" -> new ELU();
-            case "gelu" -> new GELU();
-            default -> throw new IllegalArgumentException("-Dactivation=" + name
-                    + ": expected relu, leaky_relu, tanh, sigmoid, elu or gelu");
-        };
+        Module module = Activations.hidden(name); // the names the command line takes (leaky_relu too)
+        if (module == null) {
+            throw new IllegalArgumentException("-Dactivation=" + name + ": expected " + Activations.HIDDEN_NAMES);
+        }
+        return module;
     }
 
     public static void main(String[] args) throws Exception {
