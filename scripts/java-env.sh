@@ -33,8 +33,9 @@ jgrad_find_jdk() {
 #   Measured on the Fashion-MNIST MLP (bench/compare.sh, 2 loaded cores): peak RSS 235 MiB against 546 MiB with the
 #   default G1 (which grows its young generation to ~1 GB), and epochs no slower (3.8 s against 5.3 s median, noisy).
 # - The Vector API module lets float32 GEMM use jgrad's AVX-512 kernel (io.jgrad.tensor.VectorSgemm) where the CPU
-#   has 512-bit vectors, and the optimizer updates flush subnormal state; the JVM then prints one "Using incubator
-#   modules" warning. -Djgrad.sgemm=blas and -Djgrad.vector=false turn them off.
+#   has 512-bit vectors, the optimizer updates flush subnormal state, and the element-wise kernels C2 leaves scalar
+#   (the ReLU derivative, leaky ReLU, tanh, sigmoid, ELU, GELU) run a vector at a time; the JVM then prints one
+#   "Using incubator modules" warning. -Djgrad.sgemm=blas and -Djgrad.vector=false turn them off.
 # - Transparent huge pages for the heap, where the kernel offers them (madvise or always): a batch is 128 rows
 #   gathered at random from a 47 MB training set (8-bit pixels), and with 4 KiB pages each row costs TLB misses.
 #   Measured on the Fashion-MNIST MLP (2 threads, alternated): batch assembly 92-101 against 134-146 us per step, the
