@@ -22,6 +22,11 @@ threads=${THREADS:-2}
 opts=${OPTS:-adam sgd}
 data=${DATA:-/usr/share/datasets/fashion-mnist}
 export ACTIVATION=${ACTIVATION:-relu} # read by bench/torch_mlp.py; MlpBench gets it as -Dactivation
+case "$ACTIVATION" in
+  relu | leaky_relu | tanh | sigmoid | elu | gelu) ;;
+  *) echo "bench/compare.sh: ACTIVATION: expected relu, leaky_relu, tanh, sigmoid, elu or gelu, got '$ACTIVATION'" >&2
+     exit 2 ;;
+esac
 py=/usr/bin/python3
 # The JVM options ./jgrad runs with (jgrad_java_opts in scripts/java-env.sh says why each).
 java_opts=${JAVA_OPTS:-$(jgrad_java_opts)}
