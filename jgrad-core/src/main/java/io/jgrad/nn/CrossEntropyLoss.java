@@ -30,11 +30,12 @@ public class CrossEntropyLoss implements Loss {
 
     @Override
     public Tensor forward(Tensor prediction, Tensor target) {
-        // checked here, so that a bad target's error names this loss
-        Tensor index = Targets.classIndices("CrossEntropyLoss", prediction, target);
         if (labelSmoothing == 0) {
-            return reduction.apply(prediction.crossEntropy(target)); // log-softmax and pick fused, same values
+            // log-softmax and pick fused, the same values; it checks the target's values as it reads them
+            Targets.requireClassShapes("CrossEntropyLoss", prediction, target);
+            return reduction.apply(prediction.crossEntropy(target));
         }
+        Tensor index = Targets.classIndices("CrossEntropyLoss", prediction, target);
         Tensor logp = prediction.logSoftmax(1);
         Tensor nll = logp.gather(1, index).neg();
         Tensor smooth = logp.mean(1, true).neg();

@@ -15,15 +15,23 @@ final class Targets {
     }
 
     /**
-     * Checks that scores are [N, C] and target is [N] holding class indices (integral values in [0, C)), and returns
-     * the target as an [N, 1] index for {@link Tensor#gather}.
+     * Checks that scores are [N, C] and target is [N]; the values are left to the op that reads them (the fused
+     * cross-entropy checks them as it converts them, without a copy of the target).
      */
-    static Tensor classIndices(String loss, Tensor scores, Tensor target) {
+    static void requireClassShapes(String loss, Tensor scores, Tensor target) {
         if (scores.dim() != 2 || target.dim() != 1 || target.size(0) != scores.size(0)) {
             throw new IllegalArgumentException(loss + ": input has shape " + Arrays.toString(scores.shape())
                     + " and target has shape " + Arrays.toString(target.shape())
                     + "; expected input [N, C] and target [N] of class indices");
         }
+    }
+
+    /**
+     * Checks that scores are [N, C] and target is [N] holding class indices (integral values in [0, C)), and returns
+     * the target as an [N, 1] index for {@link Tensor#gather}.
+     */
+    static Tensor classIndices(String loss, Tensor scores, Tensor target) {
+        requireClassShapes(loss, scores, target);
         int classes = scores.size(1);
         double[] t = target.toDoubleArray();
         for (int i = 0; i < t.length; i++) {

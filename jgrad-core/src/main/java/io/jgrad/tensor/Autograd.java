@@ -51,11 +51,13 @@ final class Autograd {
             throw new IllegalStateException("backward: this tensor does not require a gradient: none of its inputs had"
                     + " requiresGrad(true), or it was computed inside Tensor.noGrad()");
         }
-        List<Tensor> order = topologicalOrder(root);
-        Map<Tensor, Tensor> pending = new IdentityHashMap<>();
-        pending.put(root, seed);
+        Workspace w = Workspace.take();
+        List<Tensor> order = w.order;
+        Map<Tensor, Tensor> pending = w.pending;
         disable(); // the backward pass itself is not recorded
         try {
+            topologicalOrder(root, w);
+            pending.put(root, seed);
             for (int i = order.size() - 1; i >= 0; i--) {
                 Tensor t = order.get(i);
                 Tensor g = pending.remove(t);
@@ -99,6 +101,41 @@ final class Autograd {
             }
         } finally {
             enable();
+            w.giveBack();
+        }
+    }
+
+    /**
+     * The maps and lists of one backward pass, kept per thread and emptied after each pass, so that a training step
+     * allocates none of them. A backward started inside another on the same thread (from a backward rule) gets its
+     * own.
+     */
+    private static final class Workspace {
+        private static final ThreadLocal<Workspace> OF_THREAD = ThreadLocal.withInitial(Workspace::new);
+
+        final Map<Tensor, Tensor> pending = new IdentityHashMap<>();
+        final Set<Tensor> visited = Collections.newSetFromMap(new IdentityHashMap<>());
+        final ArrayList<Tensor> order = new ArrayList<>();
+        final ArrayList<Tensor> stack = new ArrayList<>();
+        int[] next = new int[16];
+        private boolean busy;
+
+        static Workspace take() {
+            Workspace w = OF_THREAD.get();
+            if (w.busy) {
+                w = new Workspace();
+            }
+            w.busy = true;
+            return w;
+        }
+
+        /** Empties everything (no tensor stays reachable from the thread) and marks it free. */
+        void giveBack() {
+            pending.clear();
+            visited.clear();
+            order.clear();
+            stack.clear();
+            busy = false;
         }
     }
 
@@ -143,14 +180,18 @@ final class Autograd {
         }
     }
 
-    /** Post-order of the nodes that lead to {@code root} through tensors that require gradients. */
-    static List<Tensor> topologicalOrder(Tensor root) {
-        Set<Tensor> visited = Collections.newSetFromMap(new IdentityHashMap<>());
-        List<Tensor> order = new ArrayList<>();
-        ArrayList<Tensor> stack = new ArrayList<>();
-        int[] next = new int[16];
+    /**
+     * Appends to w.order the post-order of the nodes that lead to {@code root} through tensors that require
+     * gradients. Modified: w.
+     */
+    private static void topologicalOrder(Tensor root, Workspace w) {
+        Set<Tensor> visited = w.visited;
+        List<Tensor> order = w.order;
+        ArrayList<Tensor> stack = w.stack;
+        int[] next = w.next;
         stack.add(root);
         visited.add(root);
+        next[0] = 0;
         while (!stack.isEmpty()) {
             int top = stack.size() - 1;
             Tensor t = stack.get(top);
@@ -172,6 +213,7 @@ final class Autograd {
                 stack.add(child);
                 if (stack.size() > next.length) {
                     next = java.util.Arrays.copyOf(next, next.length * 2);
+                    w.next = next;
                 }
                 next[stack.size() - 1] = 0;
             } else {
@@ -179,6 +221,5 @@ final class Autograd {
                 order.add(t);
             }
         }
-        return order;
     }
 }

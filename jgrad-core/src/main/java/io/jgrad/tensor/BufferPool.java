@@ -4,7 +4,6 @@ import java.lang.ref.SoftReference;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
@@ -25,22 +24,98 @@ final class BufferPool {
     private static final ThreadLocal<Scope> CURRENT = new ThreadLocal<>();
     private static final ThreadLocal<SoftReference<Free>> FREE = new ThreadLocal<>();
 
-    /** Free arrays by length. */
+    /** Free arrays by length, and the closed scopes kept for reuse. */
     private static final class Free {
-        final Map<Integer, ArrayDeque<float[]>> floats = new HashMap<>();
-        final Map<Integer, ArrayDeque<double[]>> doubles = new HashMap<>();
-        final Map<Integer, ArrayDeque<int[]>> ints = new HashMap<>();
+        final ByLength<float[]> floats = new ByLength<>();
+        final ByLength<double[]> doubles = new ByLength<>();
+        final ByLength<int[]> ints = new ByLength<>();
+        final ArrayDeque<Scope> scopes = new ArrayDeque<>();
+        final Layouts layouts = new Layouts();
     }
 
-    /** One open scope: the arrays it lent, and every tensor made over them (views included). */
+    /**
+     * The shapes of the tensors taken so far, each with its contiguous strides, shared by every tensor of that shape
+     * instead of a copy of both per tensor (nothing writes a tensor's shape or strides). At most {@code MAX} of them,
+     * so that a program of ever new shapes does not make the search long; beyond that, copies as before.
+     */
+    private static final class Layouts {
+        private static final int MAX = 64;
+        private int[][] shapes = new int[16][];
+        private int[][] strides = new int[16][];
+        private int size;
+
+        /** The index of shape's entry, added if there is room; -1 where it is not there and there is none. */
+        int find(int[] shape) {
+            for (int i = 0; i < size; i++) {
+                if (Arrays.equals(shapes[i], shape)) {
+                    return i;
+                }
+            }
+            if (size == MAX) {
+                return -1;
+            }
+            if (size == shapes.length) {
+                shapes = Arrays.copyOf(shapes, size * 2);
+                strides = Arrays.copyOf(strides, size * 2);
+            }
+            shapes[size] = shape.clone();
+            strides[size] = Shapes.contiguousStrides(shapes[size]);
+            return size++;
+        }
+    }
+
+    /**
+     * Queues of free arrays keyed by their length. A program asks for a few distinct lengths, so a linear scan over
+     * plain int keys, which unlike a map's boxed keys allocates nothing per request.
+     */
+    private static final class ByLength<A> {
+        private int[] lengths = new int[16];
+        private Object[] queues = new Object[16];
+        private int size;
+
+        @SuppressWarnings("unchecked")
+        A poll(int n) {
+            for (int i = 0; i < size; i++) {
+                if (lengths[i] == n) {
+                    return ((ArrayDeque<A>) queues[i]).poll();
+                }
+            }
+            return null;
+        }
+
+        @SuppressWarnings("unchecked")
+        void push(int n, A array) {
+            for (int i = 0; i < size; i++) {
+                if (lengths[i] == n) {
+                    ((ArrayDeque<A>) queues[i]).push(array);
+                    return;
+                }
+            }
+            if (size == lengths.length) {
+                lengths = Arrays.copyOf(lengths, size * 2);
+                queues = Arrays.copyOf(queues, size * 2);
+            }
+            ArrayDeque<A> q = new ArrayDeque<>();
+            q.push(array);
+            lengths[size] = n;
+            queues[size++] = q;
+        }
+    }
+
+    /**
+     * One open scope: the arrays it lent, and every tensor made over them (views included). Closed scopes are
+     * reused, their map and lists emptied but not shrunk, so that a step opens one without allocating;
+     * {@code generation} tells a reused scope from the one a stale {@link Tensor.Recycling} refers to.
+     */
     static final class Scope {
-        final Scope parent;
+        Scope parent;
         final Free free;
         final Map<Object, Boolean> lent = new IdentityHashMap<>(); // value: kept by keep()
+        final List<Object> lentArrays = new ArrayList<>(); // lent's keys, walked without an iterator's entries
         final List<Tensor> tensors = new ArrayList<>();
+        int generation;
 
-        Scope(Scope parent, Free free) {
-            this.parent = parent;
+        Scope(Free free) {
             this.free = free;
         }
     }
@@ -52,7 +127,11 @@ final class BufferPool {
             free = new Free();
             FREE.set(new SoftReference<>(free));
         }
-        Scope s = new Scope(CURRENT.get(), free);
+        Scope s = free.scopes.poll();
+        if (s == null) {
+            s = new Scope(free);
+        }
+        s.parent = CURRENT.get();
         CURRENT.set(s);
         return s;
     }
@@ -71,11 +150,20 @@ final class BufferPool {
             return; // already closed
         }
         while (c != s) {
+            Scope parent = c.parent;
             release(c);
-            c = c.parent;
+            c = parent;
         }
+        Scope parent = s.parent;
         release(s);
-        CURRENT.set(s.parent);
+        CURRENT.set(parent);
+    }
+
+    /** Closes {@code s} if it is still the scope of that generation (not closed, or closed and reused since). */
+    static void close(Scope s, int generation) {
+        if (s.generation == generation) {
+            close(s);
+        }
     }
 
     private static void release(Scope s) {
@@ -85,21 +173,22 @@ final class BufferPool {
                 t.recycle();
             }
         }
-        for (Map.Entry<Object, Boolean> e : s.lent.entrySet()) {
-            if (e.getValue()) {
+        for (Object array : s.lentArrays) {
+            if (s.lent.get(array)) {
                 continue;
             }
-            if (e.getKey() instanceof float[] a) {
-                s.free.floats.computeIfAbsent(a.length, k -> new ArrayDeque<>()).push(a);
-            } else if (e.getKey() instanceof double[] a) {
-                s.free.doubles.computeIfAbsent(a.length, k -> new ArrayDeque<>()).push(a);
-            } else {
-                int[] a = (int[]) e.getKey();
-                s.free.ints.computeIfAbsent(a.length, k -> new ArrayDeque<>()).push(a);
+            switch (array) {
+                case float[] a -> s.free.floats.push(a.length, a);
+                case double[] a -> s.free.doubles.push(a.length, a);
+                default -> s.free.ints.push(((int[]) array).length, (int[]) array);
             }
         }
         s.tensors.clear();
         s.lent.clear();
+        s.lentArrays.clear();
+        s.parent = null;
+        s.generation++;
+        s.free.scopes.push(s);
     }
 
     /**
@@ -124,16 +213,16 @@ final class BufferPool {
     private static Tensor take(DType dtype, int[] shape, boolean zero) {
         Scope s = CURRENT.get();
         int n = Shapes.numel(shape);
-        int[] sh = shape.clone();
-        int[] st = Shapes.contiguousStrides(sh);
+        int k = s == null ? -1 : s.free.layouts.find(shape);
+        int[] sh = k < 0 ? shape.clone() : s.free.layouts.shapes[k];
+        int[] st = k < 0 ? Shapes.contiguousStrides(sh) : s.free.layouts.strides[k];
         if (s == null) {
             return dtype == DType.FLOAT32 ? new Tensor(dtype, new float[n], null, sh, st, 0)
                     : new Tensor(dtype, null, new double[n], sh, st, 0);
         }
         Tensor t;
         if (dtype == DType.FLOAT32) {
-            ArrayDeque<float[]> q = s.free.floats.get(n);
-            float[] a = q == null ? null : q.poll();
+            float[] a = s.free.floats.poll(n);
             if (a == null) {
                 a = new float[n];
             } else if (zero || poison) {
@@ -141,11 +230,10 @@ final class BufferPool {
                 float v = zero ? 0f : Float.NaN;
                 Backends.current().parallelFor(n, n, (from, to) -> Arrays.fill(r, from, to, v));
             }
-            s.lent.put(a, Boolean.FALSE);
+            lend(s, a);
             t = new Tensor(dtype, a, null, sh, st, 0);
         } else {
-            ArrayDeque<double[]> q = s.free.doubles.get(n);
-            double[] a = q == null ? null : q.poll();
+            double[] a = s.free.doubles.poll(n);
             if (a == null) {
                 a = new double[n];
             } else if (zero || poison) {
@@ -153,7 +241,7 @@ final class BufferPool {
                 double v = zero ? 0.0 : Double.NaN;
                 Backends.current().parallelFor(n, n, (from, to) -> Arrays.fill(r, from, to, v));
             }
-            s.lent.put(a, Boolean.FALSE);
+            lend(s, a);
             t = new Tensor(dtype, null, a, sh, st, 0);
         }
         s.tensors.add(t);
@@ -169,13 +257,17 @@ final class BufferPool {
         if (s == null) {
             return new int[n];
         }
-        ArrayDeque<int[]> q = s.free.ints.get(n);
-        int[] a = q == null ? null : q.poll();
+        int[] a = s.free.ints.poll(n);
         if (a == null) {
             a = new int[n];
         }
-        s.lent.put(a, Boolean.FALSE);
+        lend(s, a);
         return a;
+    }
+
+    private static void lend(Scope s, Object array) {
+        s.lent.put(array, Boolean.FALSE);
+        s.lentArrays.add(array);
     }
 
     /** Registers a view made over lent memory, so that it too loses its data when the memory goes back. */

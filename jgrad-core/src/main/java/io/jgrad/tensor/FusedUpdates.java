@@ -36,22 +36,31 @@ public final class FusedUpdates {
     }
 
     private static void check(String op, Tensor p, Tensor g, Tensor a, Tensor b) {
-        for (Tensor t : new Tensor[] {g, a, b}) {
-            if (!Arrays.equals(t.shape, p.shape) || t.dtype != p.dtype) {
-                throw new IllegalArgumentException("FusedUpdates." + op + ": parameter " + p.dtype + " " + Shapes.str(p.shape)
-                        + " and a gradient or state buffer " + t.dtype + " " + Shapes.str(t.shape) + " differ; all must"
-                        + " have the parameter's shape and dtype");
-            }
+        // one tensor at a time, not over an array of them: the optimizers call this for every parameter every step
+        sameAsParameter(op, p, g);
+        sameAsParameter(op, p, a);
+        sameAsParameter(op, p, b);
+        updatable(op, p);
+        updatable(op, a);
+        updatable(op, b);
+    }
+
+    private static void sameAsParameter(String op, Tensor p, Tensor t) {
+        if (!Arrays.equals(t.shape, p.shape) || t.dtype != p.dtype) {
+            throw new IllegalArgumentException("FusedUpdates." + op + ": parameter " + p.dtype + " " + Shapes.str(p.shape)
+                    + " and a gradient or state buffer " + t.dtype + " " + Shapes.str(t.shape) + " differ; all must"
+                    + " have the parameter's shape and dtype");
         }
-        for (Tensor t : new Tensor[] {p, a, b}) {
-            if (!t.isContiguous()) {
-                throw new IllegalArgumentException("FusedUpdates." + op + ": the parameter and state buffers must be"
-                        + " contiguous (one is a strided view of shape " + Shapes.str(t.shape) + ")");
-            }
-            if (Autograd.isEnabled() && t.requiresGrad) {
-                throw new IllegalStateException("FusedUpdates." + op + ": in-place update of a tensor that requires grad;"
-                        + " do it inside Tensor.noGrad(), as optimizers do");
-            }
+    }
+
+    private static void updatable(String op, Tensor t) {
+        if (!t.isContiguous()) {
+            throw new IllegalArgumentException("FusedUpdates." + op + ": the parameter and state buffers must be"
+                    + " contiguous (one is a strided view of shape " + Shapes.str(t.shape) + ")");
+        }
+        if (Autograd.isEnabled() && t.requiresGrad) {
+            throw new IllegalStateException("FusedUpdates." + op + ": in-place update of a tensor that requires grad;"
+                    + " do it inside Tensor.noGrad(), as optimizers do");
         }
     }
 }

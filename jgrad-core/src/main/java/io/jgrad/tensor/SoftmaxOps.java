@@ -61,7 +61,7 @@ final class SoftmaxOps {
                     + Shapes.str(target.shape) + ": expected logits [N, C] and target [N] of class indices");
         }
         int rows = x.shape[0], cols = x.shape[1];
-        int[] classes = new int[rows];
+        int[] classes = BufferPool.ints(rows); // kept for the backward, as long as logp
         Tensor tc = target.contiguous();
         for (int i = 0; i < rows; i++) {
             double v = tc.getFlat(i);

@@ -556,9 +556,11 @@ public final class Tensor {
     /** The scope returned by {@link #recycling()}. */
     public static final class Recycling implements AutoCloseable {
         private final BufferPool.Scope scope;
+        private final int generation;
 
         private Recycling(BufferPool.Scope scope) {
             this.scope = scope;
+            this.generation = scope.generation;
         }
 
         /** Takes {@code t}'s memory out of recycling, so that {@code t} stays valid after the scope; returns t. */
@@ -570,7 +572,7 @@ public final class Tensor {
         /** Gives back the memory of the tensors created inside; they become unusable. */
         @Override
         public void close() {
-            BufferPool.close(scope);
+            BufferPool.close(scope, generation);
         }
     }
 

@@ -97,6 +97,30 @@ class AutogradTest {
     }
 
     @Test
+    void aBackwardPassLeavesNothingForTheNext() {
+        // a pass keeps its maps per thread and reuses them: one that failed half-way, or one run from inside a
+        // backward rule, must leave no marks that change another
+        Tensor x = leaf(1, 2);
+        Tensor y = x.exp().sum();
+        y.backward();
+        assertThrows(IllegalStateException.class, y::backward); // fails in the sort, with tensors already visited
+        x.zeroGrad();
+        x.mul(3.0).sum().backward();
+        assertValues(new double[] {3, 3}, x.grad(), 0);
+
+        Tensor inner = leaf(2);
+        Tensor innerLoss = inner.mul(inner).sum();
+        Tensor z = leaf(1, 2);
+        Tensor probe = Autograd.record("probe", Tensor.of(new double[] {1, 2}), g -> {
+            innerLoss.backward(); // a whole pass while the outer one is half-way
+            return new Tensor[] {g.mul(5.0)};
+        }, z);
+        probe.mul(z).sum().backward();
+        assertValues(new double[] {4}, inner.grad(), 0);
+        assertValues(new double[] {1 + 5 * 1, 2 + 5 * 2}, z.grad(), 0); // probe + 5 z: both paths to z
+    }
+
+    @Test
     void backwardErrors() {
         Tensor x = leaf(1, 2);
         var nonScalar = assertThrows(IllegalStateException.class, () -> x.mul(2.0).backward());

@@ -89,6 +89,34 @@ class RecyclingTest {
     }
 
     @Test
+    void aStaleScopeDoesNotCloseTheScopeThatReusedItsBookkeeping() {
+        Tensor a = Tensor.of(new float[] {1, 2});
+        var first = Tensor.recycling();
+        first.close();
+        try (var second = Tensor.recycling()) { // served the closed scope's maps and lists
+            Tensor y = a.mul(2.0);
+            first.close(); // closed already: must not close second
+            assertTrue(BufferPool.active());
+            assertArrayEquals(new float[] {2, 4}, y.toFloatArray());
+        }
+        assertFalse(BufferPool.active());
+    }
+
+    @Test
+    void tensorsOfOneShapeShareTheirLayoutButNotTheirMemory() {
+        try (var scope = Tensor.recycling()) {
+            Tensor a = Tensor.empty(DType.FLOAT32, new int[] {2, 3}), b = Tensor.empty(DType.FLOAT32, new int[] {2, 3});
+            assertSame(a.shape, b.shape);
+            assertSame(a.strides, b.strides);
+            assertFalse(a.f == b.f);
+            int[] s = a.shape();
+            s[0] = 7; // a copy: the shared array is not reachable from outside
+            assertArrayEquals(new int[] {2, 3}, b.shape());
+            assertArrayEquals(new int[] {3, 1}, b.strides);
+        }
+    }
+
+    @Test
     void trainingStepsGiveTheSameGradientsWithAndWithoutRecycling() {
         double[][] plain = gradientsOverSteps(false);
         double[][] recycled = gradientsOverSteps(true);
