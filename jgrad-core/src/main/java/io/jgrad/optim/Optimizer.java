@@ -202,7 +202,7 @@ public abstract class Optimizer {
     static double incrementStep(Map<String, Tensor> state) {
         Tensor step = state.computeIfAbsent("step", k -> Tensor.scalar(DType.FLOAT64, 0));
         double s = step.item() + 1;
-        step.set(s);
+        step.fill_(s); // not set(s): its empty varargs array would be allocated per parameter per step
         return s;
     }
 

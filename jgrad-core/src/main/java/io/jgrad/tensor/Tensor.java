@@ -374,12 +374,22 @@ public final class Tensor {
 
     /** The elements in row-major order as a new float array. */
     public float[] toFloatArray() {
+        return toFloatArray(null);
+    }
+
+    /**
+     * The elements in row-major order in {@code into} when it holds at least {@link #numel()} floats (those after
+     * them untouched), else in a new array, as {@code Collection.toArray(T[])} does: for a caller that reads a
+     * tensor every step without allocating. Modified: into.
+     */
+    public float[] toFloatArray(float[] into) {
         Tensor c = contiguous();
-        float[] out = new float[c.numel()];
+        int n = c.numel();
+        float[] out = into != null && into.length >= n ? into : new float[n];
         if (c.dtype == DType.FLOAT32) {
-            System.arraycopy(c.f, c.offset, out, 0, out.length);
+            System.arraycopy(c.f, c.offset, out, 0, n);
         } else {
-            for (int i = 0; i < out.length; i++) {
+            for (int i = 0; i < n; i++) {
                 out[i] = (float) c.d[c.offset + i];
             }
         }

@@ -1,7 +1,8 @@
 package io.jgrad.tensor;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -23,9 +24,23 @@ final class WorkerPool {
 
     /** One parallel loop: ranges [p * chunk, min(n, (p + 1) * chunk)) for p < parts. */
     private static final class Loop {
+        // counters as fields updated through VarHandles rather than two AtomicInteger objects per loop: a training
+        // step runs a few dozen loops
+        private static final VarHandle NEXT, DONE;
+
+        static {
+            try {
+                MethodHandles.Lookup lookup = MethodHandles.lookup();
+                NEXT = lookup.findVarHandle(Loop.class, "next", int.class);
+                DONE = lookup.findVarHandle(Loop.class, "done", int.class);
+            } catch (ReflectiveOperationException e) {
+                throw new ExceptionInInitializerError(e);
+            }
+        }
+
         final Backends.RangeBody body;
         final int n, parts, chunk;
-        final AtomicInteger next = new AtomicInteger(), done = new AtomicInteger();
+        private volatile int next, done;
         volatile Throwable failure;
 
         Loop(Backends.RangeBody body, int n, int parts) {
@@ -35,9 +50,13 @@ final class WorkerPool {
             this.chunk = (n + parts - 1) / parts;
         }
 
+        int done() {
+            return done;
+        }
+
         /** Runs the next untaken range; false when none is left. */
         boolean runNext() {
-            int p = next.getAndIncrement();
+            int p = (int) NEXT.getAndAdd(this, 1);
             if (p >= parts) {
                 return false;
             }
@@ -53,7 +72,7 @@ final class WorkerPool {
                     }
                 }
             } finally {
-                done.incrementAndGet();
+                DONE.getAndAdd(this, 1);
             }
             return true;
         }
@@ -98,7 +117,7 @@ final class WorkerPool {
                 // the caller works too
             }
             // only ranges a worker has taken and is running are left: wait for them, spinning while that is short
-            for (int spins = 0; l.done.get() < l.parts; spins++) {
+            for (int spins = 0; l.done() < l.parts; spins++) {
                 if (spins < 10_000) {
                     Thread.onSpinWait();
                 } else {

@@ -2,21 +2,34 @@ package io.jgrad.train;
 
 import io.jgrad.tensor.Tensor;
 
-/** Turns outputs into predicted classes (arg-max, or a threshold for binary outputs) and counts the hits. */
+/**
+ * Turns outputs into predicted classes (arg-max, or a threshold for binary outputs) and counts the hits. Its arrays
+ * are kept from batch to batch, so that counting a training step's hits allocates nothing once they are big enough.
+ */
 final class Accuracy {
-    private Accuracy() {}
+    private final Task task;
+    private float[] outputs = new float[0];
+    private float[] targets = new float[0];
+    private int[] predictions = new int[0];
 
-    /** Predicted class of each row of {@code output}. */
-    static int[] predictions(Task task, Tensor output) {
-        float[] o = output.toFloatArray();
+    Accuracy(Task task) {
+        this.task = task;
+    }
+
+    /** Predicts the class of each row of {@code output} into {@link #predictions}; returns the number of rows. */
+    private int predict(Tensor output) {
+        outputs = output.toFloatArray(outputs);
         int n = output.dim() == 0 ? 1 : output.size(0);
-        int k = n == 0 ? 0 : o.length / n;
-        int[] pred = new int[n];
+        int k = n == 0 ? 0 : output.numel() / n;
+        if (predictions.length < n) {
+            predictions = new int[n];
+        }
+        float[] o = outputs;
         for (int i = 0; i < n; i++) {
             if (task == Task.BINARY) {
-                pred[i] = o[i * k] >= 0.5f ? 1 : 0;
+                predictions[i] = o[i * k] >= 0.5f ? 1 : 0;
             } else if (task == Task.BINARY_LOGITS) {
-                pred[i] = o[i * k] > 0 ? 1 : 0;
+                predictions[i] = o[i * k] > 0 ? 1 : 0;
             } else {
                 int best = 0;
                 for (int j = 1; j < k; j++) {
@@ -24,30 +37,33 @@ final class Accuracy {
                         best = j;
                     }
                 }
-                pred[i] = best;
+                predictions[i] = best;
             }
         }
-        return pred;
+        return n;
     }
 
-    static long correct(Task task, Tensor output, Tensor targets) {
-        int[] pred = predictions(task, output);
-        float[] t = targets.toFloatArray();
+    /** How many rows of {@code output} predict the class in the matching row of {@code targets}. */
+    long correct(Tensor output, Tensor targets) {
+        int n = predict(output);
+        this.targets = targets.toFloatArray(this.targets);
+        int stride = targets.numel() / Math.max(n, 1);
         long c = 0;
-        for (int i = 0; i < pred.length; i++) {
-            if (pred[i] == (int) t[i * (t.length / Math.max(pred.length, 1))]) {
+        for (int i = 0; i < n; i++) {
+            if (predictions[i] == (int) this.targets[i * stride]) {
                 c++;
             }
         }
         return c;
     }
 
-    static void addTo(ConfusionMatrix m, Task task, Tensor output, Tensor targets) {
-        int[] pred = predictions(task, output);
-        float[] t = targets.toFloatArray();
-        int stride = t.length / Math.max(pred.length, 1);
-        for (int i = 0; i < pred.length; i++) {
-            m.add((int) t[i * stride], pred[i]);
+    /** Counts each row's (target, prediction) pair in m. Modified: m. */
+    void addTo(ConfusionMatrix m, Tensor output, Tensor targets) {
+        int n = predict(output);
+        this.targets = targets.toFloatArray(this.targets);
+        int stride = targets.numel() / Math.max(n, 1);
+        for (int i = 0; i < n; i++) {
+            m.add((int) this.targets[i * stride], predictions[i]);
         }
     }
 }

@@ -47,7 +47,9 @@ public final class Trainer {
     private double lossSum;
     private long correct;
     private int seen;
-    private final Map<String, Double> gradNormSums = new LinkedHashMap<>();
+    // per parameter, in namedParameters() order: arrays, so that a step adds its norms without boxing them
+    private String[] paramNames = new String[0];
+    private double[] gradNormSums = new double[0];
 
     /** A trainer for {@code model}; {@code task} decides how accuracy is counted. */
     public Trainer(Module model, Loss loss, Optimizer optimizer, Task task) {
@@ -134,7 +136,11 @@ public final class Trainer {
 
     /** The running epoch's progress (for callbacks that save mid-epoch checkpoints). */
     public EpochProgress progress() {
-        return new EpochProgress(epochNow, stepNow, lossSum, correct, seen, gradNormSums);
+        Map<String, Double> sums = new LinkedHashMap<>();
+        for (int i = 0; i < paramNames.length; i++) {
+            sums.put(paramNames[i], gradNormSums[i]);
+        }
+        return new EpochProgress(epochNow, stepNow, lossSum, correct, seen, sums);
     }
 
     /** Runs the training loop on {@code train}, evaluating on {@code validation} (may be null) after each epoch. */
@@ -142,6 +148,10 @@ public final class Trainer {
         History history = new History();
         Map<String, Tensor> params = model.namedParameters();
         List<Tensor> paramList = new ArrayList<>(params.values());
+        Tensor[] paramArray = paramList.toArray(new Tensor[0]);
+        paramNames = params.keySet().toArray(new String[0]);
+        gradNormSums = new double[paramNames.length];
+        Accuracy accuracy = new Accuracy(task);
         int steps = train.numBatches();
         for (Callback c : callbacks) {
             c.onTrainStart(firstEpoch, epochs, steps);
@@ -171,13 +181,15 @@ public final class Trainer {
             lossSum = 0;
             correct = 0;
             seen = 0;
-            gradNormSums.clear();
+            java.util.Arrays.fill(gradNormSums, 0);
             int skip = 0;
             if (resume != null && resume.epoch() == epoch) {
                 lossSum = resume.lossSum();
                 correct = resume.correct();
                 seen = resume.seen();
-                gradNormSums.putAll(resume.gradNormSums());
+                for (int i = 0; i < paramNames.length; i++) {
+                    gradNormSums[i] = resume.gradNormSums().getOrDefault(paramNames[i], 0.0);
+                }
                 skip = resume.step();
                 stepNow = skip;
             }
@@ -206,14 +218,14 @@ public final class Trainer {
                         throw new TrainingDivergedException(epoch, step, "the loss is " + value);
                     }
                     l.backward();                                       // backward pass: fills every param's grad
-                    stepCorrect = task == Task.REGRESSION ? 0 : Accuracy.correct(task, output, batch.targets());
+                    stepCorrect = task == Task.REGRESSION ? 0 : accuracy.correct(output, batch.targets());
                 }
-                for (Map.Entry<String, Tensor> p : params.entrySet()) {
-                    double norm = Norms.l2(p.getValue().grad());
+                for (int i = 0; i < paramArray.length; i++) {
+                    double norm = Norms.l2(paramArray[i].grad());
                     if (!Double.isFinite(norm)) {
-                        throw new TrainingDivergedException(epoch, step, "the gradient of " + p.getKey() + " is not finite");
+                        throw new TrainingDivergedException(epoch, step, "the gradient of " + paramNames[i] + " is not finite");
                     }
-                    gradNormSums.merge(p.getKey(), norm, Double::sum);
+                    gradNormSums[i] += norm;
                 }
                 if (clipNorm > 0) {
                     GradientClipping.clipGradNorm(paramList, clipNorm);
@@ -229,7 +241,9 @@ public final class Trainer {
             }
             Map<String, Double> gradNorms = new LinkedHashMap<>();
             int stepsDone = Math.max(step, 1);
-            gradNormSums.forEach((k, v) -> gradNorms.put(k, v / stepsDone));
+            for (int i = 0; i < paramNames.length; i++) {
+                gradNorms.put(paramNames[i], gradNormSums[i] / stepsDone);
+            }
             Map<String, Double> weightNorms = new LinkedHashMap<>();
             params.forEach((k, v) -> weightNorms.put(k, Norms.l2(v)));
             double trainLoss = seen == 0 ? Double.NaN : lossSum / seen;
@@ -291,6 +305,7 @@ public final class Trainer {
         double lossSum = 0;
         int seen = 0;
         ConfusionMatrix confusion = null;
+        Accuracy accuracy = new Accuracy(task);
         try (var scope = Tensor.noGrad()) {
             for (Iterator<DataLoader.Batch> batches = data.iterator(); batches.hasNext(); ) {
                 try (var memory = Tensor.recycling()) {
@@ -303,7 +318,7 @@ public final class Trainer {
                             int k = numClasses > 0 ? numClasses : (task == Task.CLASSIFICATION ? output.size(-1) : 2);
                             confusion = new ConfusionMatrix(k);
                         }
-                        Accuracy.addTo(confusion, task, output, batch.targets());
+                        accuracy.addTo(confusion, output, batch.targets());
                     }
                 }
             }

@@ -3,6 +3,7 @@ package io.jgrad.tensor;
 import static io.jgrad.tensor.TensorAssertions.assertValues;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -102,5 +103,20 @@ class TensorTest {
         assertTrue(e.getMessage().contains("item") && e.getMessage().contains("[2, 3]"), e.getMessage());
         assertThrows(IllegalStateException.class, () -> x.t().doubleStorage());
         assertArrayEquals(new float[] {0, 0, 0, 0, 0, 4}, x.toFloatArray());
+    }
+
+    @Test
+    void toFloatArrayWritesIntoAnArrayThatIsBigEnough() {
+        Tensor m = Tensor.of(new float[][] {{1, 2, 3}, {4, 5, 6}});
+        float[] big = {9, 9, 9, 9, 9, 9, 9, 9};
+        assertSame(big, m.toFloatArray(big));
+        assertArrayEquals(new float[] {1, 2, 3, 4, 5, 6, 9, 9}, big, "the elements after numel() are left alone");
+        assertSame(big, m.t().toFloatArray(big), "a strided view, row-major");
+        assertArrayEquals(new float[] {1, 4, 2, 5, 3, 6, 9, 9}, big);
+        float[] small = new float[5];
+        float[] fresh = Tensor.of(new double[] {1.5, 2.5, 3.5, 4.5, 5.5, 6.5}).toFloatArray(small);
+        assertArrayEquals(new float[] {1.5f, 2.5f, 3.5f, 4.5f, 5.5f, 6.5f}, fresh, "float64, into a new array");
+        assertArrayEquals(new float[5], small, "too small: untouched");
+        assertArrayEquals(new float[] {1, 2, 3, 4, 5, 6}, m.toFloatArray(null));
     }
 }

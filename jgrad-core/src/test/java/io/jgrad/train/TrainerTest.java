@@ -1,6 +1,7 @@
 package io.jgrad.train;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jgrad.data.DataLoader;
@@ -43,5 +44,47 @@ class TrainerTest {
         assertEquals(1, resumed.epochs().size(), resumed.stopReason());
         assertEquals(3, resumed.epochs().get(0).epoch());
         assertTrue(resumed.stopReason().contains("did not improve for 2 epochs"), resumed.stopReason());
+    }
+
+    /** One epoch of 4 batches of 4 (not shuffled); with {@code stopAfter} > 0 a callback stops it after that step. */
+    private static History oneEpoch(Linear model, SGD optimizer, EpochProgress resume, int stopAfter, EpochProgress[] saved) {
+        Tensor x = Tensor.randn(new Generator(7), 16, 3);
+        Tensor y = Tensor.of(new float[] {0, 1, 0, 1, 1, 0, 0, 1, 1, 1, 0, 0, 1, 0, 1, 0});
+        DataLoader data = new DataLoader(new TensorDataset(x, y, 2), 4, false, false, null);
+        Trainer trainer = new Trainer(model, new CrossEntropyLoss(), optimizer, Task.CLASSIFICATION).epochs(1);
+        if (resume != null) {
+            trainer.resumeFrom(resume);
+        }
+        trainer.callback(new Callback() {
+            @Override
+            public void onBatchEnd(int epoch, int step, int stepsPerEpoch, double loss, int batchSize) {
+                if (step == stopAfter) {
+                    saved[0] = trainer.progress();
+                    throw new IllegalStateException("stopped after step " + step);
+                }
+            }
+        });
+        return trainer.fit(data, null);
+    }
+
+    @Test
+    void anEpochResumedMidWayReportsWhatAnUninterruptedOneDoes() {
+        Linear a = new Linear(3, 2, true, new Generator(1));
+        EpochMetrics whole = oneEpoch(a, new SGD(a.parameters(), 0.1), null, 0, null).epochs().getFirst();
+
+        Linear b = new Linear(3, 2, true, new Generator(1));
+        SGD optimizer = new SGD(b.parameters(), 0.1);
+        EpochProgress[] saved = new EpochProgress[1];
+        assertThrows(IllegalStateException.class, () -> oneEpoch(b, optimizer, null, 2, saved));
+        assertEquals(2, saved[0].step());
+        assertEquals(Map.of("weight", 0.0, "bias", 0.0).keySet(), saved[0].gradNormSums().keySet());
+        assertTrue(saved[0].gradNormSums().get("weight") > 0);
+        EpochMetrics resumed = oneEpoch(b, optimizer, saved[0], 0, null).epochs().getFirst();
+
+        // the same sums over the same steps: equal to the last bit
+        assertEquals(whole.trainLoss(), resumed.trainLoss(), 0);
+        assertEquals(whole.trainAccuracy(), resumed.trainAccuracy(), 0);
+        assertEquals(whole.gradNorms(), resumed.gradNorms());
+        assertEquals(whole.weightNorms(), resumed.weightNorms());
     }
 }
