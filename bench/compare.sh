@@ -7,6 +7,8 @@
 # the peak RSS of the whole process (VmHWM) and jgrad's bytes allocated per training step (all threads).
 # With SCALING=1 it then prints a scaling table: hidden width 256/1024/4096 (batch 128) and batch 32/128/1024
 # (hidden 256), Adam, SCALE_STEPS steps per "epoch", SCALE_EPOCHS epochs, median ms per step.
+# THREADS may list several counts (THREADS="2 1"): every round then runs each peer with each, and the table ends
+# with each optimizer's best against best (each peer's fastest thread count), all from the same alternated rounds.
 # Usage: bench/compare.sh [rounds]   env: EPOCHS=10 THREADS=2 OPTS="adam sgd" SCALING=0 SCALE_STEPS=100 SCALE_EPOCHS=2
 #        DATA=/usr/share/datasets/fashion-mnist JAVA_OPTS=(see below) MAIN=1 (0 skips the main table)
 #        ACTIVATION=relu (or leaky_relu, tanh, sigmoid, elu, gelu: the hidden layers' activation, for both peers)
@@ -18,7 +20,14 @@ cd "$root"
 jgrad_find_jdk || exit 2
 rounds=${1:-1}
 epochs=${EPOCHS:-10}
-threads=${THREADS:-2}
+thread_counts=${THREADS:-2}
+for t in $thread_counts; do
+  case "$t" in
+    '' | *[!0-9]* | 0) echo "bench/compare.sh: THREADS: expected thread counts such as 2 or \"2 1\", got '$thread_counts'" >&2
+                       exit 2 ;;
+  esac
+done
+threads=${thread_counts%% *} # the scaling table's
 opts=${OPTS:-adam sgd}
 data=${DATA:-/usr/share/datasets/fashion-mnist}
 export ACTIVATION=${ACTIVATION:-relu} # read by bench/torch_mlp.py; MlpBench gets it as -Dactivation
@@ -35,33 +44,37 @@ bench_require_torch "$py"
 bench_require_fashion_mnist "$data"
 bench_build_core
 
-jgrad_run() { # opt epochs hidden1 hidden2 batch maxSteps
+jgrad_run() { # opt epochs hidden1 hidden2 batch maxSteps [threads]
   # shellcheck disable=SC2086
   "$JAVA_HOME/bin/java" $java_opts -Dactivation="$ACTIVATION" --enable-native-access=ALL-UNNAMED \
     -cp jgrad-core/target/classes \
-    bench/src/MlpBench.java "$1" "$2" "$threads" "$3" "$4" "$5" "$6" "$data"
+    bench/src/MlpBench.java "$1" "$2" "${7:-$threads}" "$3" "$4" "$5" "$6" "$data"
 }
 torch_run() {
-  "$py" bench/torch_mlp.py "$1" "$2" "$threads" "$3" "$4" "$5" "$6" "$data"
+  "$py" bench/torch_mlp.py "$1" "$2" "${7:-$threads}" "$3" "$4" "$5" "$6" "$data"
 }
 
 echo "CPU: $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1), $(nproc) cores; load average:" \
-     "$(cut -d' ' -f1-3 /proc/loadavg); threads=$threads epochs=$epochs rounds=$rounds activation=$ACTIVATION;" \
+     "$(cut -d' ' -f1-3 /proc/loadavg); threads=$thread_counts epochs=$epochs rounds=$rounds activation=$ACTIVATION;" \
      "JVM options: $java_opts"
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 for ((r = 1; r <= rounds; r++)); do
   [ "${MAIN:-1}" = 1 ] || break
   for opt in $opts; do
-    jgrad_run "$opt" "$epochs" 256 128 128 0 | grep '^RESULT' | tee -a "$out"
-    torch_run "$opt" "$epochs" 256 128 128 0 | grep '^RESULT' | tee -a "$out"
+    for t in $thread_counts; do
+      jgrad_run "$opt" "$epochs" 256 128 128 0 "$t" | grep '^RESULT' | tee -a "$out"
+      torch_run "$opt" "$epochs" 256 128 128 0 "$t" | grep '^RESULT' | tee -a "$out"
+    done
   done
 done
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 
-# median of the values in column $2 of the RESULT lines whose peer and optimizer match, per key
-table() { # $1 = file; prints: key peer opt median-s accuracy rss alloc
-  awk '{ k = $2 " " $3; n[k]++; t[k, n[k]] = $4; acc[k] = $5; if ($6 > rss[k]) rss[k] = $6; al[k] = $7 }
+# per peer, optimizer and thread count (the RESULT line's threads=N): the median s/epoch over the rounds, the last
+# accuracy, the largest peak RSS and the last allocation per step
+table() { # $1 = file; prints: peer opt threads median-s accuracy rss alloc
+  awk '{ thr = "?"; for (i = 8; i <= NF; i++) if ($i ~ /^threads=/) thr = substr($i, 9)
+         k = $2 " " $3 " " thr; n[k]++; t[k, n[k]] = $4; acc[k] = $5; if ($6 > rss[k]) rss[k] = $6; al[k] = $7 }
     END { for (k in n) { m = n[k]; for (i = 1; i <= m; i++) a[i] = t[k, i]
             for (i = 1; i <= m; i++) for (j = i + 1; j <= m; j++) if (a[j] < a[i]) { x = a[i]; a[i] = a[j]; a[j] = x }
             med = (m % 2) ? a[(m + 1) / 2] : (a[m / 2] + a[m / 2 + 1]) / 2
@@ -69,13 +82,21 @@ table() { # $1 = file; prints: key peer opt median-s accuracy rss alloc
 }
 [ "${MAIN:-1}" = 1 ] && {
 echo
-echo "Median s/epoch over $rounds round(s) x $epochs epochs (ratio = jgrad / torch); accuracy after the last epoch"
-printf '%-6s %-6s %10s %8s %9s %10s %12s\n' opt peer s/epoch ratio "test acc" "peak RSS" "alloc/step"
-table "$out" | sort -k2,2 -k1,1r | awk '{ med[$1 " " $2] = $3; line[NR] = $0 }
+echo "Median s/epoch over $rounds round(s) x $epochs epochs (ratio = jgrad / torch with as many threads); accuracy after"
+echo "the last epoch"
+printf '%-6s %-6s %7s %10s %8s %9s %10s %12s\n' opt peer threads s/epoch ratio "test acc" "peak RSS" "alloc/step"
+several=0; [ "$thread_counts" != "${thread_counts%% *}" ] && several=1
+table "$out" | sort -k2,2 -k3,3nr -k1,1r | awk -v several="$several" '{ med[$1 " " $2 " " $3] = $4; line[NR] = $0
+    if (!(($1 " " $2) in best) || $4 < best[$1 " " $2]) { best[$1 " " $2] = $4; bt[$1 " " $2] = $3 } }
   END { for (i = 1; i <= NR; i++) { split(line[i], f, " ")
-          ratio = (f[1] == "jgrad" && ("torch " f[2]) in med) ? sprintf("%.2fx", f[3] / med["torch " f[2]]) : ""
-          printf "%-6s %-6s %10.3f %8s %8.2f%% %7.0f MiB %12s\n", f[2], f[1], f[3], ratio, f[4], f[5],
-                 f[6] < 0 ? "n/a" : f[6] " B" } }'
+          other = "torch " f[2] " " f[3]
+          ratio = (f[1] == "jgrad" && other in med) ? sprintf("%.2fx", f[4] / med[other]) : ""
+          printf "%-6s %-6s %7s %10.3f %8s %8.2f%% %7.0f MiB %12s\n", f[2], f[1], f[3], f[4], ratio, f[5], f[6],
+                 f[7] < 0 ? "n/a" : f[7] " B" }
+        for (k in best) { split(k, f, " ")
+          if (f[1] == "jgrad" && ("torch " f[2]) in best && several)
+            printf "best against best, %s: jgrad %.3f (%s threads) / torch %.3f (%s) = %.2fx\n", f[2], best[k], bt[k],
+                   best["torch " f[2]], bt["torch " f[2]], best[k] / best["torch " f[2]] } }'
 }
 
 if [ "${SCALING:-0}" = 1 ]; then
