@@ -40,8 +40,8 @@ final class NormOps {
         double[] mean = new double[c], var = new double[c], w = values(weight, c, 1), b = values(bias, c, 0);
         if (!training) {
             for (int k = 0; k < c; k++) {
-                mean[k] = runningMean.get(k);
-                var[k] = runningVar.get(k);
+                mean[k] = at(runningMean, k);
+                var[k] = at(runningVar, k);
             }
         }
         double[] istd = new double[c], scale = new double[c];
@@ -71,10 +71,10 @@ final class NormOps {
             try (var scope = Tensor.noGrad()) {
                 for (int k = 0; k < c; k++) {
                     if (runningMean != null) {
-                        runningMean.set((1 - momentum) * runningMean.get(k) + momentum * mean[k], k);
+                        setAt(runningMean, k, (1 - momentum) * at(runningMean, k) + momentum * mean[k]);
                     }
                     if (runningVar != null) {
-                        runningVar.set((1 - momentum) * runningVar.get(k) + momentum * var[k] * m / (m - 1.0), k);
+                        setAt(runningVar, k, (1 - momentum) * at(runningVar, k) + momentum * var[k] * m / (m - 1.0));
                     }
                 }
             }
@@ -135,8 +135,27 @@ final class NormOps {
     private static double[] values(Tensor p, int c, double absent) {
         double[] v = new double[c];
         for (int k = 0; k < c; k++) {
-            v[k] = p == null ? absent : p.get(k);
+            v[k] = p == null ? absent : at(p, k);
         }
         return v;
+    }
+
+    /**
+     * Element k of a 1-D tensor (a channel's parameter or statistic), read as get(k) reads it but without get's
+     * varargs array: this runs for every channel of every batch-norm layer at every step.
+     */
+    private static double at(Tensor p, int k) {
+        int i = p.offset + k * p.strides[0];
+        return p.dtype == DType.FLOAT32 ? p.f[i] : p.d[i];
+    }
+
+    /** Sets element k of a 1-D tensor, as set(v, k) does without its varargs array. Modified: p. */
+    private static void setAt(Tensor p, int k, double v) {
+        int i = p.offset + k * p.strides[0];
+        if (p.dtype == DType.FLOAT32) {
+            p.f[i] = (float) v;
+        } else {
+            p.d[i] = v;
+        }
     }
 }
