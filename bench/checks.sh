@@ -13,5 +13,8 @@ bench_require_fashion_mnist() { # $1 = the data directory
   fi
 }
 bench_build_core() { # offline first: the machines these run on often have no network
-  mvn -q -B -o -Dstyle.color=never compile -pl jgrad-core >&2 || mvn -q -B -Dstyle.color=never compile -pl jgrad-core >&2
+  # Maven prints colour resets even in quiet batch mode: stripped, as ./jgrad does
+  { mvn -q -B -o -Dstyle.color=never compile -pl jgrad-core 2>&1 || mvn -q -B -Dstyle.color=never compile -pl jgrad-core 2>&1; } \
+    | sed 's/\x1b\[[0-9;]*m//g' >&2
+  return "${PIPESTATUS[0]}"
 }

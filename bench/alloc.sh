@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# What a training step allocates, site by site (bench/src/AllocSites.java): the headline MLP trained by Trainer.fit
+# on Fashion-MNIST, one epoch to warm up, then one epoch under a JFR recording of every allocation (the JVM runs
+# with -XX:-UseTLAB so that each allocation is an event). Prints bytes per step, then the sites that allocate most.
+# JMH's StepBench (bench/jmh.sh StepBench) gives the total per step without a breakdown, at full speed.
+# Usage: bench/alloc.sh [adam|sgd] [threads] [sites]   env: DATA=/usr/share/datasets/fashion-mnist
+set -euo pipefail
+root=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
+cd "$root"
+. scripts/java-env.sh
+. bench/checks.sh
+jgrad_find_jdk || exit 2
+opt=${1:-adam}
+threads=${2:-2}
+sites=${3:-25}
+case "$opt" in adam | sgd) ;; *) echo "bench/alloc.sh: optimizer: expected adam or sgd, got '$opt'" >&2; exit 2 ;; esac
+[[ "$threads" =~ ^[1-9][0-9]*$ ]] || { echo "bench/alloc.sh: threads: expected a positive integer, got '$threads'" >&2; exit 2; }
+[[ "$sites" =~ ^[1-9][0-9]*$ ]] || { echo "bench/alloc.sh: sites: expected a positive integer, got '$sites'" >&2; exit 2; }
+data=${DATA:-/usr/share/datasets/fashion-mnist}
+bench_require_fashion_mnist "$data"
+bench_build_core
+# shellcheck disable=SC2046
+"$JAVA_HOME/bin/java" $(jgrad_java_opts) -XX:-UseTLAB --enable-native-access=ALL-UNNAMED -cp jgrad-core/target/classes \
+  bench/src/AllocSites.java "$opt" "$threads" "$data" "$sites" 2> >(grep -v '^WARNING: Using incubator modules' >&2)
