@@ -65,40 +65,56 @@ final class BufferPool {
     }
 
     /**
-     * Queues of free arrays keyed by their length. A program asks for a few distinct lengths, so a linear scan over
-     * plain int keys, which unlike a map's boxed keys allocates nothing per request.
+     * Queues of free arrays keyed by their length, in an open-addressing table of plain int keys: a map with boxed
+     * keys allocated an Integer per request for every length above 127.
      */
     private static final class ByLength<A> {
-        private int[] lengths = new int[16];
-        private Object[] queues = new Object[16];
+        private int[] keys = new int[32]; // a length + 1, 0 for an empty slot
+        private Object[] queues = new Object[32];
         private int size;
+
+        private int slot(int n) {
+            int mask = keys.length - 1;
+            int i = (n * 0x9E3779B9) >>> 16 & mask;
+            while (keys[i] != 0 && keys[i] != n + 1) {
+                i = (i + 1) & mask;
+            }
+            return i;
+        }
 
         @SuppressWarnings("unchecked")
         A poll(int n) {
-            for (int i = 0; i < size; i++) {
-                if (lengths[i] == n) {
-                    return ((ArrayDeque<A>) queues[i]).poll();
-                }
-            }
-            return null;
+            int i = slot(n);
+            return keys[i] == 0 ? null : ((ArrayDeque<A>) queues[i]).poll();
         }
 
         @SuppressWarnings("unchecked")
         void push(int n, A array) {
-            for (int i = 0; i < size; i++) {
-                if (lengths[i] == n) {
-                    ((ArrayDeque<A>) queues[i]).push(array);
-                    return;
+            int i = slot(n);
+            if (keys[i] == 0) {
+                if (2 * (size + 1) > keys.length) {
+                    grow();
+                    i = slot(n);
+                }
+                keys[i] = n + 1;
+                queues[i] = new ArrayDeque<A>();
+                size++;
+            }
+            ((ArrayDeque<A>) queues[i]).push(array);
+        }
+
+        private void grow() {
+            int[] oldKeys = keys;
+            Object[] oldQueues = queues;
+            keys = new int[oldKeys.length * 2];
+            queues = new Object[oldKeys.length * 2];
+            for (int k = 0; k < oldKeys.length; k++) {
+                if (oldKeys[k] != 0) {
+                    int i = slot(oldKeys[k] - 1);
+                    keys[i] = oldKeys[k];
+                    queues[i] = oldQueues[k];
                 }
             }
-            if (size == lengths.length) {
-                lengths = Arrays.copyOf(lengths, size * 2);
-                queues = Arrays.copyOf(queues, size * 2);
-            }
-            ArrayDeque<A> q = new ArrayDeque<>();
-            q.push(array);
-            lengths[size] = n;
-            queues[size++] = q;
         }
     }
 

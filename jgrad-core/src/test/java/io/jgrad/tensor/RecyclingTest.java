@@ -103,6 +103,24 @@ class RecyclingTest {
     }
 
     @Test
+    void manyDistinctLengthsAreEachServedTheirOwnArrayBack() {
+        int lengths = 300; // past the first tables of free lists and of shared layouts
+        float[][] first = new float[lengths + 1][];
+        try (var scope = Tensor.recycling()) {
+            for (int n = 0; n <= lengths; n++) {
+                first[n] = Tensor.empty(DType.FLOAT32, new int[] {n}).f;
+            }
+        }
+        try (var scope = Tensor.recycling()) {
+            for (int n = lengths; n >= 0; n--) {
+                Tensor t = Tensor.empty(DType.FLOAT32, new int[] {n});
+                assertSame(first[n], t.f, "length " + n);
+                assertArrayEquals(new int[] {n}, t.shape());
+            }
+        }
+    }
+
+    @Test
     void tensorsOfOneShapeShareTheirLayoutButNotTheirMemory() {
         try (var scope = Tensor.recycling()) {
             Tensor a = Tensor.empty(DType.FLOAT32, new int[] {2, 3}), b = Tensor.empty(DType.FLOAT32, new int[] {2, 3});
