@@ -6,7 +6,8 @@
 # (median over each run's epochs, then over rounds), the ratio jgrad/torch, test accuracy after the last epoch,
 # the peak RSS of the whole process (VmHWM) and jgrad's bytes allocated per training step (all threads).
 # With SCALING=1 it then prints a scaling table: hidden width 256/1024/4096 (batch 128) and batch 32/128/1024
-# (hidden 256), Adam, SCALE_STEPS steps per "epoch", SCALE_EPOCHS epochs, median ms per step.
+# (hidden 256), Adam, SCALE_STEPS steps per "epoch", SCALE_EPOCHS epochs, median ms per step, one column per peer and
+# thread count, and the best against the best.
 # THREADS may list several counts (THREADS="2 1"): every round then runs each peer with each, and the table ends
 # with each optimizer's best against best (each peer's fastest thread count), all from the same alternated rounds.
 # Usage: bench/compare.sh [rounds]   env: EPOCHS=10 THREADS=2 OPTS="adam sgd" SCALING=0 SCALE_STEPS=100 SCALE_EPOCHS=2
@@ -27,7 +28,7 @@ for t in $thread_counts; do
                        exit 2 ;;
   esac
 done
-threads=${thread_counts%% *} # the scaling table's
+threads=${thread_counts%% *}
 opts=${OPTS:-adam sgd}
 data=${DATA:-/usr/share/datasets/fashion-mnist}
 export ACTIVATION=${ACTIVATION:-relu} # read by bench/torch_mlp.py; MlpBench gets it as -Dactivation
@@ -106,12 +107,25 @@ if [ "${SCALING:-0}" = 1 ]; then
   trap 'rm -f "$out" "$sout"' EXIT
   for cfg in "256 128" "1024 128" "4096 128" "256 32" "256 1024"; do
     set -- $cfg
-    jgrad_run adam "$sepochs" "$1" 128 "$2" "$steps" | grep '^RESULT' | sed "s/^RESULT /RESULT h$1-b$2 /" | tee -a "$sout"
-    torch_run adam "$sepochs" "$1" 128 "$2" "$steps" | grep '^RESULT' | sed "s/^RESULT /RESULT h$1-b$2 /" | tee -a "$sout"
+    for t in $thread_counts; do
+      jgrad_run adam "$sepochs" "$1" 128 "$2" "$steps" "$t" | grep '^RESULT' | sed "s/^RESULT /RESULT h$1-b$2 $t /" \
+        | tee -a "$sout"
+      torch_run adam "$sepochs" "$1" 128 "$2" "$steps" "$t" | grep '^RESULT' | sed "s/^RESULT /RESULT h$1-b$2 $t /" \
+        | tee -a "$sout"
+    done
   done
   echo
-  echo "Scaling (Adam, 784-H-128-10, $steps steps x $sepochs epochs; median of the epochs, ms per step):"
-  printf '%-12s %12s %12s %8s\n' config "jgrad ms" "torch ms" ratio
-  awk '{ v[$2, $3] = $9; c[$2] = 1 } END { for (k in c) printf "%-12s %12.2f %12.2f %7.2fx\n", k, v[k, "jgrad"],
-    v[k, "torch"], v[k, "jgrad"] / v[k, "torch"] }' "$sout" | sort -t- -k1.2n -k2.2n
+  echo "Scaling (Adam, 784-H-128-10, $steps steps x $sepochs epochs; median of the epochs, ms per step; best against"
+  echo "best: each peer's fastest thread count):"
+  # RESULT config threads peer opt s/epoch accuracy rss alloc ms/step ...
+  awk -v counts="$thread_counts" 'BEGIN { nt = split(counts, tc, " ")
+      printf "%-12s", "config"; for (i = 1; i <= nt; i++) printf " %9s %9s", "jgrad " tc[i] "T", "torch " tc[i] "T"
+      printf " %16s\n", "best against best" }'
+  awk -v counts="$thread_counts" 'BEGIN { nt = split(counts, tc, " ") }
+    { v[$2, $3, $4] = $10; c[$2] = 1 }
+    END { for (k in c) { line = sprintf("%-12s", k); bj = bt = -1
+            for (i = 1; i <= nt; i++) { j = v[k, tc[i], "jgrad"]; t = v[k, tc[i], "torch"]
+              line = line sprintf(" %9.2f %9.2f", j, t)
+              if (bj < 0 || j < bj) bj = j; if (bt < 0 || t < bt) bt = t }
+            print line sprintf(" %15.2fx", bj / bt) } }' "$sout" | sort -t- -k1.2n -k2.2n
 fi
