@@ -69,7 +69,6 @@ for ((r = 1; r <= rounds; r++)); do
     done
   done
 done
-echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 # per peer, optimizer and thread count (the RESULT line's threads=N): the median s/epoch over the rounds, the last
 # accuracy, the largest peak RSS and the last allocation per step
@@ -129,3 +128,4 @@ if [ "${SCALING:-0}" = 1 ]; then
               if (bj < 0 || j < bj) bj = j; if (bt < 0 || t < bt) bt = t }
             print line sprintf(" %15.2fx", bj / bt) } }' "$sout" | sort -t- -k1.2n -k2.2n
 fi
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
