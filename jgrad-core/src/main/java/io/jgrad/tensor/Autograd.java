@@ -147,13 +147,17 @@ final class Autograd {
      */
     static Tensor gradientBuffer(Tensor in, DType dtype, int[] shape) {
         Tensor spare = in.spareGrad;
-        if (in.node == null && in.grad == null && spare != null && spare.dtype == dtype
-                && java.util.Arrays.equals(spare.shape, shape) && spare.offset == 0 && spare.isContiguous()
-                && !BufferPool.isLent(spare)) {
+        if (in.node == null && in.grad == null && fits(spare, dtype, shape)) {
             in.spareGrad = null;
             return spare;
         }
         return Tensor.forOverwrite(dtype, shape);
+    }
+
+    /** Whether a gradient dropped by zeroGrad() can hold a dtype gradient of that shape: its own whole memory. */
+    private static boolean fits(Tensor spare, DType dtype, int[] shape) {
+        return spare != null && spare.dtype == dtype && java.util.Arrays.equals(spare.shape, shape)
+                && spare.offset == 0 && spare.isContiguous() && !BufferPool.isLent(spare);
     }
 
     private static void accumulateInto(Tensor t, Tensor g) {
@@ -165,14 +169,9 @@ final class Autograd {
             // memory of our own, the memory this tensor's gradient had before zeroGrad() when it still fits
             Tensor spare = t.spareGrad;
             t.spareGrad = null;
-            boolean fits = spare != null && spare.dtype == g.dtype && java.util.Arrays.equals(spare.shape, g.shape)
-                    && spare.offset == 0 && spare.isContiguous() && !BufferPool.isLent(spare);
-            Tensor own = fits ? spare : Tensor.allocate(g.dtype, g.shape);
+            Tensor own = fits(spare, g.dtype, g.shape) ? spare : Tensor.allocate(g.dtype, g.shape);
             Backends.current().copy(g, own);
             t.grad = own;
-        } else if (t.grad == null && g.exclusive) {
-            g.exclusive = false; // taken: another input handed the same tensor copies it
-            t.grad = g;
         } else if (t.grad == null) {
             t.grad = g.copy(); // g may be shared with other inputs of the same op: never keep it
         } else {

@@ -145,8 +145,7 @@ final class VectorSgemm implements CpuBackend.FloatGemm {
 
     /**
      * Packs the kc columns of op(A) starting at a[off] into panels of MR rows: ap[(ip * kc + p) * MR + i] =
-     * op(A)(ip * MR + i, p), zero for rows past m. Modified: ap, t
-     * (scratch of {@link #T_SCRATCH} floats).
+     * op(A)(ip * MR + i, p), zero for rows past m. Modified: ap, t (scratch of {@link #T_SCRATCH} floats).
      */
     static void packA(float[] a, int off, int rs, int cs, int kc, int m, float[] ap, float[] t) {
         int mpan = (m + MR - 1) / MR, ip = 0;

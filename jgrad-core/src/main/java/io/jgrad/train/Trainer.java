@@ -148,7 +148,6 @@ public final class Trainer {
         History history = new History();
         Map<String, Tensor> params = model.namedParameters();
         List<Tensor> paramList = new ArrayList<>(params.values());
-        Tensor[] paramArray = paramList.toArray(new Tensor[0]);
         paramNames = params.keySet().toArray(new String[0]);
         gradNormSums = new double[paramNames.length];
         Accuracy accuracy = new Accuracy(task);
@@ -220,8 +219,8 @@ public final class Trainer {
                     l.backward();                                       // backward pass: fills every param's grad
                     stepCorrect = task == Task.REGRESSION ? 0 : accuracy.correct(output, batch.targets());
                 }
-                for (int i = 0; i < paramArray.length; i++) {
-                    double norm = Norms.l2(paramArray[i].grad());
+                for (int i = 0; i < paramNames.length; i++) {
+                    double norm = Norms.l2(paramList.get(i).grad());
                     if (!Double.isFinite(norm)) {
                         throw new TrainingDivergedException(epoch, step, "the gradient of " + paramNames[i] + " is not finite");
                     }
