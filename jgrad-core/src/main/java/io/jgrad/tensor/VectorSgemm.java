@@ -26,6 +26,11 @@ import jdk.incubator.vector.VectorSpecies;
  * against the same transpose staged through a scratch array. Vector gathers were slower than the scalar copy.
  * The transpose is written out, stores included: a helper for the stores was not inlined and C2 boxed every
  * vector (2.5 times slower than the scratch array).</li>
+ * <li>Every vector is 512 bits wide. A transposed A was once packed with 256-bit copies; FloatVector's shared
+ * methods then profiled two vector classes, and in some JVM runs C2 compiled packB's row copies without the Vector
+ * API intrinsics (-XX:+PrintInlining: "failed to inline (intrinsic)"): packing B for the first layer's weight
+ * gradient took 70-230 microseconds instead of 15-22, 1 thread. The copies are now 512 bits, each overwritten in
+ * part by the next.</li>
  * </ul>
  * Each element of C is summed in the same order whatever the column range a thread gets, so results are
  * bitwise the same for any thread count. This class links against {@code jdk.incubator.vector}: only
@@ -93,7 +98,7 @@ final class VectorSgemm implements CpuBackend.FloatGemm {
         Buffers buf = buffers.get();
         int blocks = (k + KC - 1) / KC, kcMax = (k + blocks - 1) / blocks;
         int ncMax = Math.min(NC, j1 - j0), mcMax = Math.min(MC, m);
-        int bSize = (ncMax + NR - 1) / NR * NR * kcMax, aSize = (mcMax + MR - 1) / MR * MR * kcMax;
+        int bSize = (ncMax + NR - 1) / NR * NR * kcMax, aSize = (mcMax + MR - 1) / MR * MR * kcMax + MR;
         if (buf.b.length < bSize) {
             buf.b = new float[bSize];
         }
@@ -145,7 +150,8 @@ final class VectorSgemm implements CpuBackend.FloatGemm {
 
     /**
      * Packs the kc columns of op(A) starting at a[off] into panels of MR rows: ap[(ip * kc + p) * MR + i] =
-     * op(A)(ip * MR + i, p), zero for rows past m. Modified: ap, t (scratch of {@link #T_SCRATCH} floats).
+     * op(A)(ip * MR + i, p), zero for rows past m. ap needs MR floats of slack past the panels. Modified: ap, t
+     * (scratch of {@link #T_SCRATCH} floats).
      */
     static void packA(float[] a, int off, int rs, int cs, int kc, int m, float[] ap, float[] t) {
         int mpan = (m + MR - 1) / MR, ip = 0;
@@ -166,9 +172,18 @@ final class VectorSgemm implements CpuBackend.FloatGemm {
         for (; ip < mpan; ip++) {
             int base = ip * MR * kc, i0 = ip * MR, mw = Math.min(MR, m - i0);
             if (rs == 1 && mw == MR) {
-                // a transposed operand: the MR values of one p are contiguous, one 256-bit vector
+                // a transposed operand: the MR values of one p are contiguous. One 512-bit copy each, whose second
+                // half the next p overwrites (ap has MR floats of slack past the last panel); a copy that would
+                // read past a's end goes float by float
                 for (int p = 0; p < kc; p++) {
-                    FloatVector.fromArray(ROW, a, off + i0 + p * cs).intoArray(ap, base + p * MR);
+                    int src = off + i0 + p * cs, dst = base + p * MR;
+                    if (src + 2 * MR <= a.length) {
+                        FloatVector.fromArray(S, a, src).intoArray(ap, dst);
+                    } else {
+                        for (int i = 0; i < MR; i++) {
+                            ap[dst + i] = a[src + i];
+                        }
+                    }
                 }
             } else {
                 for (int i = 0; i < MR; i++) {
@@ -232,8 +247,6 @@ final class VectorSgemm implements CpuBackend.FloatGemm {
         }
     }
 
-    /** One tile row of A (MR floats). */
-    private static final VectorSpecies<Float> ROW = FloatVector.SPECIES_256;
     /** Side of the transposed blocks: one 512-bit vector of floats. */
     private static final int T = 16;
     /** Floats of scratch that packing needs: the transposed halves. */

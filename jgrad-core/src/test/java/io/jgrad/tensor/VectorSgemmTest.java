@@ -131,10 +131,17 @@ class VectorSgemmTest {
                 // op(X)(i, p) for i < rows, p < kc: row-major with row stride ld, or the transpose of such a matrix
                 int rs = transposed ? 1 : ld, cs = transposed ? rows + 3 : 1;
                 int panelsA = (rows + VectorSgemm.MR - 1) / VectorSgemm.MR, panelsB = (rows + VectorSgemm.NR - 1) / VectorSgemm.NR;
-                float[] ap = new float[panelsA * VectorSgemm.MR * kc], bp = new float[panelsB * VectorSgemm.NR * kc];
+                // packA may write MR floats of slack past its panels
+                float[] ap = new float[panelsA * VectorSgemm.MR * kc + VectorSgemm.MR], bp = new float[panelsB * VectorSgemm.NR * kc];
                 java.util.Arrays.fill(ap, Float.NaN);
                 java.util.Arrays.fill(bp, Float.NaN);
                 VectorSgemm.packA(x, off, rs, cs, kc, rows, ap, t);
+                // the same operand ending where the array ends: the copies that would read past it go float by float
+                float[] tight = java.util.Arrays.copyOf(x, off + (rows - 1) * rs + (kc - 1) * cs + 1);
+                float[] apTight = new float[ap.length];
+                VectorSgemm.packA(tight, off, rs, cs, kc, rows, apTight, t);
+                assertArrayEquals(java.util.Arrays.copyOf(ap, ap.length - VectorSgemm.MR),
+                        java.util.Arrays.copyOf(apTight, ap.length - VectorSgemm.MR), "A from an array that ends with it");
                 // B's columns are X's rows: op(B)(p, j) = op(X)(j, p)
                 VectorSgemm.packB(x, off, cs, rs, kc, 0, rows, bp, t);
                 for (int i = 0; i < panelsA * VectorSgemm.MR; i++) {
