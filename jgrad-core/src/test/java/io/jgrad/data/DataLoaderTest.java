@@ -87,6 +87,36 @@ class DataLoaderTest {
     }
 
     @Test
+    void overlappingAndAbandonedEpochsKeepTheirOwnOrder() {
+        // an epoch's permutation array is reused by the next epoch once the first has ended: epochs that run at the
+        // same time, or one left half-way, must not see another's order
+        DataLoader loader = new DataLoader(images(), 3, true, false, new Generator(7));
+        DataLoader twin = new DataLoader(images(), 3, true, false, new Generator(7));
+        List<Integer> first = order(twin), second = order(twin), third = order(twin), fourth = order(twin);
+        assertEquals(first, order(loader));
+        var outer = loader.iterator(); // the second epoch, read one batch at a time
+        List<Integer> outerOrder = new ArrayList<>();
+        float[] y0 = outer.next().targets().toFloatArray();
+        for (float v : y0) {
+            outerOrder.add((int) v);
+        }
+        assertEquals(third, order(loader), "an epoch started while another runs draws the next permutation");
+        while (outer.hasNext()) {
+            for (float v : outer.next().targets().toFloatArray()) {
+                outerOrder.add((int) v);
+            }
+        }
+        assertEquals(second, outerOrder, "the running epoch kept its own order");
+        var abandoned = loader.iterator();
+        abandoned.next();
+        List<Integer> after = order(loader);
+        assertNotEquals(fourth, after, "the abandoned epoch drew the fourth permutation");
+        List<Integer> sorted = new ArrayList<>(after);
+        sorted.sort(null);
+        assertEquals(List.of(0, 1, 2, 3, 4, 5, 6, 7, 8, 9), sorted, "every sample exactly once");
+    }
+
+    @Test
     void generatorStateResumesAnEpoch() {
         Generator g = new Generator(5);
         DataLoader loader = new DataLoader(images(), 4, true, false, g);
