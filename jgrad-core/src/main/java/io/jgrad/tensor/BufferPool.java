@@ -175,7 +175,10 @@ final class BufferPool {
         CURRENT.set(parent);
     }
 
-    /** Closes {@code s} if it is still the scope of that generation (not closed, or closed and reused since). */
+    /**
+     * Closes {@code s} unless it was closed since it was opened as that generation: a closed scope is kept for reuse
+     * under the next generation, which a stale {@link Tensor.Recycling} must not close.
+     */
     static void close(Scope s, int generation) {
         if (s.generation == generation) {
             close(s);

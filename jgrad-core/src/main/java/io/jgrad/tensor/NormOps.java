@@ -145,17 +145,11 @@ final class NormOps {
      * varargs array: this runs for every channel of every batch-norm layer at every step.
      */
     private static double at(Tensor p, int k) {
-        int i = p.offset + k * p.strides[0];
-        return p.dtype == DType.FLOAT32 ? p.f[i] : p.d[i];
+        return p.getFlat(k * p.strides[0]);
     }
 
     /** Sets element k of a 1-D tensor, as set(v, k) does without its varargs array. Modified: p. */
     private static void setAt(Tensor p, int k, double v) {
-        int i = p.offset + k * p.strides[0];
-        if (p.dtype == DType.FLOAT32) {
-            p.f[i] = (float) v;
-        } else {
-            p.d[i] = v;
-        }
+        p.setFlat(k * p.strides[0], v);
     }
 }

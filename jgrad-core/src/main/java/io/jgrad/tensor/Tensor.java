@@ -359,11 +359,15 @@ public final class Tensor {
         return p;
     }
 
-    /** Row-major element i of a contiguous tensor, unchecked. */
+    /**
+     * The element i places past this tensor's offset in its storage, unchecked: row-major element i of a contiguous
+     * tensor, element k of a 1-D one for i = k * strides[0].
+     */
     double getFlat(int i) {
         return dtype == DType.FLOAT32 ? f[offset + i] : d[offset + i];
     }
 
+    /** Sets the element {@link #getFlat} reads, rounded to this tensor's dtype. Modified: this. */
     void setFlat(int i, double v) {
         if (dtype == DType.FLOAT32) {
             f[offset + i] = (float) v;
