@@ -13,7 +13,7 @@ cd "$root"
 . bench/checks.sh
 jgrad_find_jdk || exit 2
 seeds=${1:-5}
-[[ "$seeds" =~ ^[1-9][0-9]*$ ]] || { echo "bench/accuracy.sh: seeds: expected a positive integer, got '$seeds'" >&2; exit 2; }
+bench_require_positive_int "bench/accuracy.sh: seeds" "$seeds"
 opt=${OPT:-adam}
 epochs=${EPOCHS:-10}
 data=${DATA:-/usr/share/datasets/fashion-mnist}

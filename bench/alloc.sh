@@ -14,8 +14,8 @@ opt=${1:-adam}
 threads=${2:-2}
 sites=${3:-25}
 case "$opt" in adam | sgd) ;; *) echo "bench/alloc.sh: optimizer: expected adam or sgd, got '$opt'" >&2; exit 2 ;; esac
-[[ "$threads" =~ ^[1-9][0-9]*$ ]] || { echo "bench/alloc.sh: threads: expected a positive integer, got '$threads'" >&2; exit 2; }
-[[ "$sites" =~ ^[1-9][0-9]*$ ]] || { echo "bench/alloc.sh: sites: expected a positive integer, got '$sites'" >&2; exit 2; }
+bench_require_positive_int "bench/alloc.sh: threads" "$threads"
+bench_require_positive_int "bench/alloc.sh: sites" "$sites"
 data=${DATA:-/usr/share/datasets/fashion-mnist}
 bench_require_fashion_mnist "$data"
 bench_build_core

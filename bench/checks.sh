@@ -1,5 +1,8 @@
-# Sourced by bench/compare.sh and bench/accuracy.sh: the peers and the data they need, with what to install when
-# one is missing (exit 2), and the build of jgrad-core's classes that both run MlpBench on.
+# Sourced by bench/compare.sh, bench/accuracy.sh and bench/alloc.sh: the peers and the data they need, with what to
+# install when one is missing (exit 2), their arguments' checks, and the build of jgrad-core's classes they run on.
+bench_require_positive_int() { # $1 = what says it (script: argument), $2 = the value
+  [[ "$2" =~ ^[1-9][0-9]*$ ]] || { echo "$1: expected a positive integer, got '$2'" >&2; exit 2; }
+}
 bench_require_torch() { # $1 = the python that must import torch
   if ! [ -x "$1" ] || ! "$1" -c 'import torch' 2>/dev/null; then
     echo "PyTorch not found for $1: install it with 'apt-get install -y python3-torch libopenblas0-pthread'" >&2
