@@ -10,9 +10,15 @@
 # thread count, and the best against the best.
 # THREADS may list several counts (THREADS="2 1"): every round then runs each peer with each, and the table ends
 # with each optimizer's best against best (each peer's fastest thread count), all from the same alternated rounds.
+# PyTorch with N threads: torch.set_num_threads(N) and OPENBLAS_NUM_THREADS=N, so that N means N cores for both peers
+# (torch.set_num_threads does not reach OpenBLAS's own pool, which has a thread per core), and OMP_WAIT_POLICY=PASSIVE
+# (with both pools spinning on 2 cores, an SGD epoch took 2.7 s instead of 0.62). Where THREADS has a count M > 1,
+# each round also runs PyTorch as "1+M": set_num_threads(1) with M OpenBLAS threads, its fastest setting on 2 cores.
 # Usage: bench/compare.sh [rounds]   env: EPOCHS=10 THREADS=2 OPTS="adam sgd" SCALING=0 SCALE_STEPS=100 SCALE_EPOCHS=2
 #        DATA=/usr/share/datasets/fashion-mnist JAVA_OPTS=(see below) MAIN=1 (0 skips the main table)
 #        ACTIVATION=relu (or leaky_relu, tanh, sigmoid, elu, gelu: the hidden layers' activation, for both peers)
+#        FLUSH_DENORMAL=0 (1: PyTorch runs with torch.set_flush_denormal(True); jgrad's optimizers always store
+#        subnormal state as zero, see VectorUpdates; PyTorch's Adam slows down without it as its state decays)
 set -euo pipefail
 root=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
 cd "$root"
@@ -37,6 +43,11 @@ case "$ACTIVATION" in
   *) echo "bench/compare.sh: ACTIVATION: expected relu, leaky_relu, tanh, sigmoid, elu or gelu, got '$ACTIVATION'" >&2
      exit 2 ;;
 esac
+export FLUSH_DENORMAL=${FLUSH_DENORMAL:-0} # read by bench/torch_mlp.py
+case "$FLUSH_DENORMAL" in
+  0 | 1) ;;
+  *) echo "bench/compare.sh: FLUSH_DENORMAL: expected 0 or 1, got '$FLUSH_DENORMAL'" >&2; exit 2 ;;
+esac
 py=/usr/bin/python3
 # The JVM options ./jgrad runs with (jgrad_java_opts in scripts/java-env.sh says why each).
 java_opts=${JAVA_OPTS:-$(jgrad_java_opts)}
@@ -51,12 +62,22 @@ jgrad_run() { # opt epochs hidden1 hidden2 batch maxSteps [threads]
     -cp jgrad-core/target/classes \
     bench/src/MlpBench.java "$1" "$2" "${7:-$threads}" "$3" "$4" "$5" "$6" "$data"
 }
-torch_run() {
-  "$py" bench/torch_mlp.py "$1" "$2" "${7:-$threads}" "$3" "$4" "$5" "$6" "$data"
+torch_run() { # opt epochs hidden1 hidden2 batch maxSteps [config: N, or 1+M for 1 thread of its own and M BLAS threads]
+  local config=${7:-$threads} intra blas
+  intra=${config%%+*}
+  blas=${config#*+}
+  OPENBLAS_NUM_THREADS=$blas OMP_WAIT_POLICY=PASSIVE \
+    "$py" bench/torch_mlp.py "$1" "$2" "$intra" "$3" "$4" "$5" "$6" "$data" | sed "s/ threads=[0-9]*/ threads=$config/"
 }
+# PyTorch's mixed setting (see the header), where some thread count is above 1
+most=1
+for t in $thread_counts; do [ "$t" -gt "$most" ] && most=$t; done
+torch_configs=$thread_counts
+[ "$most" -gt 1 ] && torch_configs="$thread_counts 1+$most"
 
 echo "CPU: $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1), $(nproc) cores; load average:" \
      "$(cut -d' ' -f1-3 /proc/loadavg); threads=$thread_counts epochs=$epochs rounds=$rounds activation=$ACTIVATION;" \
+     "PyTorch flush_denormal=$FLUSH_DENORMAL;" \
      "JVM options: $java_opts"
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
@@ -67,6 +88,9 @@ for ((r = 1; r <= rounds; r++)); do
       jgrad_run "$opt" "$epochs" 256 128 128 0 "$t" | grep '^RESULT' | tee -a "$out"
       torch_run "$opt" "$epochs" 256 128 128 0 "$t" | grep '^RESULT' | tee -a "$out"
     done
+    if [ "$torch_configs" != "$thread_counts" ]; then
+      torch_run "$opt" "$epochs" 256 128 128 0 "1+$most" | grep '^RESULT' | tee -a "$out"
+    fi
   done
 done
 
@@ -85,7 +109,7 @@ echo
 echo "Median s/epoch over $rounds round(s) x $epochs epochs (ratio = jgrad / torch with as many threads); accuracy after"
 echo "the last epoch"
 printf '%-6s %-6s %7s %10s %8s %9s %10s %12s\n' opt peer threads s/epoch ratio "test acc" "peak RSS" "alloc/step"
-several=0; [ "$thread_counts" != "${thread_counts%% *}" ] && several=1
+several=0; [ "$torch_configs" != "${torch_configs%% *}" ] && several=1
 table "$out" | sort -k2,2 -k3,3nr -k1,1r | awk -v several="$several" '{ med[$1 " " $2 " " $3] = $4; line[NR] = $0
     if (!(($1 " " $2) in best) || $4 < best[$1 " " $2]) { best[$1 " " $2] = $4; bt[$1 " " $2] = $3 } }
   END { for (i = 1; i <= NR; i++) { split(line[i], f, " ")
@@ -109,6 +133,8 @@ if [ "${SCALING:-0}" = 1 ]; then
     for t in $thread_counts; do
       jgrad_run adam "$sepochs" "$1" 128 "$2" "$steps" "$t" | grep '^RESULT' | sed "s/^RESULT /RESULT h$1-b$2 $t /" \
         | tee -a "$sout"
+    done
+    for t in $torch_configs; do
       torch_run adam "$sepochs" "$1" 128 "$2" "$steps" "$t" | grep '^RESULT' | sed "s/^RESULT /RESULT h$1-b$2 $t /" \
         | tee -a "$sout"
     done
@@ -117,15 +143,19 @@ if [ "${SCALING:-0}" = 1 ]; then
   echo "Scaling (Adam, 784-H-128-10, $steps steps x $sepochs epochs; median of the epochs, ms per step; best against"
   echo "best: each peer's fastest thread count):"
   # RESULT config threads peer opt s/epoch accuracy rss alloc ms/step ...
-  awk -v counts="$thread_counts" 'BEGIN { nt = split(counts, tc, " ")
-      printf "%-12s", "config"; for (i = 1; i <= nt; i++) printf " %9s %9s", "jgrad " tc[i] "T", "torch " tc[i] "T"
+  awk -v counts="$thread_counts" -v tcounts="$torch_configs" 'BEGIN { nt = split(counts, tc, " ")
+      np = split(tcounts, pc, " "); printf "%-12s", "config"
+      for (i = 1; i <= nt; i++) printf " %9s", "jgrad " tc[i] "T"
+      for (i = 1; i <= np; i++) printf " %9s", "torch " pc[i] "T"
       printf " %16s\n", "best against best" }'
-  awk -v counts="$thread_counts" 'BEGIN { nt = split(counts, tc, " ") }
+  awk -v counts="$thread_counts" -v tcounts="$torch_configs" 'BEGIN { nt = split(counts, tc, " ")
+      np = split(tcounts, pc, " ") }
     { v[$2, $3, $4] = $10; c[$2] = 1 }
     END { for (k in c) { line = sprintf("%-12s", k); bj = bt = -1
-            for (i = 1; i <= nt; i++) { j = v[k, tc[i], "jgrad"]; t = v[k, tc[i], "torch"]
-              line = line sprintf(" %9.2f %9.2f", j, t)
-              if (bj < 0 || j < bj) bj = j; if (bt < 0 || t < bt) bt = t }
+            for (i = 1; i <= nt; i++) { j = v[k, tc[i], "jgrad"]; line = line sprintf(" %9.2f", j)
+              if (bj < 0 || j < bj) bj = j }
+            for (i = 1; i <= np; i++) { t = v[k, pc[i], "torch"]; line = line sprintf(" %9.2f", t)
+              if (bt < 0 || t < bt) bt = t }
             print line sprintf(" %15.2fx", bj / bt) } }' "$sout" | sort -t- -k1.2n -k2.2n
 fi
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

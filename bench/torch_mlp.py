@@ -5,6 +5,8 @@ loaded up front, Adam (lr 1e-3) or SGD momentum 0.9 (lr 0.05), float32, torch.se
 Usage: python3 bench/torch_mlp.py adam|sgd epochs threads hidden1 hidden2 batch maxSteps dataDir [seed]
 (seed, default 0, initialises the weights; shuffling uses seed + 1). The environment variable ACTIVATION
 (relu, leaky_relu, tanh, sigmoid, elu or gelu; default relu) replaces the ReLUs, as MlpBench's -Dactivation does.
+FLUSH_DENORMAL=1 calls torch.set_flush_denormal(True) (subnormal floats read and written as zero, as jgrad's optimizers
+store their state; off by default in PyTorch).
 Prints: RESULT torch <opt> <median s/epoch> <test accuracy %> <peak RSS MiB> -1 <median ms/step> epochs_s=[...]
 """
 import gzip
@@ -26,6 +28,9 @@ def main():
     opt, epochs, threads, h1, h2, batch, max_steps, data = sys.argv[1:9]
     epochs, threads, h1, h2, batch, max_steps = map(int, (epochs, threads, h1, h2, batch, max_steps))
     torch.set_num_threads(threads)
+    flush = os.environ.get("FLUSH_DENORMAL", "0") == "1"
+    if flush and not torch.set_flush_denormal(True):
+        sys.exit("bench/torch_mlp.py: FLUSH_DENORMAL=1, but this CPU has no flush-to-zero mode for PyTorch")
     seed = int(sys.argv[9]) if len(sys.argv) > 9 else 0
     torch.manual_seed(seed)
     x_train = torch.from_numpy(load(f"{data}/train-images-idx3-ubyte.gz", 16).reshape(-1, 784).astype(np.float32) / 255.0)
@@ -75,7 +80,8 @@ def main():
                 rss = int(line.split()[1]) / 1024.0
     med = statistics.median(seconds)
     print(f"RESULT torch {opt} {med:.4f} {accuracy:.2f} {rss:.1f} -1 {med * 1e3 / steps:.3f} "
-          f"epochs_s={[round(v, 3) for v in seconds]} loss={last:.4f} threads={threads}", flush=True)
+          f"epochs_s={[round(v, 3) for v in seconds]} loss={last:.4f} flush_denormal={int(flush)} threads={threads}",
+          flush=True)
 
 
 if __name__ == "__main__":
