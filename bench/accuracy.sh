@@ -3,8 +3,9 @@
 # 10 epochs) over several seeds, jgrad beside PyTorch: one run's accuracy moves by a few tenths of a point with the
 # seed (initial weights and shuffling), so a single pair of runs cannot say whether the two train alike.
 # Seed s initialises the weights; shuffling uses s + 1 (each peer with its own generator: the numbers differ,
-# the distribution should not). Timing plays no part: jgrad runs with 2 threads, PyTorch with 1 (its faster setting
-# here), one after the other.
+# the distribution should not). Timing plays no part: jgrad runs with 2 threads, PyTorch with
+# torch.set_num_threads(1) and OpenBLAS's default pool (its fastest setting here: "1+2" in bench/compare.sh), one
+# after the other.
 # Usage: bench/accuracy.sh [seeds]   env: OPT=adam EPOCHS=10 DATA=/usr/share/datasets/fashion-mnist
 set -euo pipefail
 root=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)

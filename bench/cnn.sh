@@ -5,7 +5,13 @@
 # PyTorch, the CPU seconds (user + system) per epoch of the whole process (start-up and data loading included,
 # a fairer measure than wall time on a shared machine) and the peak resident set size (jgrad: /usr/bin/time's
 # maximum RSS of the whole JVM; PyTorch: ru_maxrss).
-# Usage: bench/cnn.sh [DATA_DIR] [rounds]   (env: THREADS=2 EPOCHS=2 BATCH=64 JAVA_OPTS=<the launcher's defaults>)
+# PyTorch runs with torch.set_num_threads(THREADS) and OPENBLAS_NUM_THREADS=1: its fully connected layers then call
+# OpenBLAS on the calling thread instead of waking a second pool of one thread per core beside its OpenMP one. Its
+# fastest of the settings measured on 2 cores (2026-12-06, one Fashion-MNIST epoch at batch 64): 23.5-24.4 s with
+# 2 threads and 1 OpenBLAS thread, 31.8-32.8 s with OpenBLAS's default pool, 41.2 s with that pool and
+# OMP_WAIT_POLICY=PASSIVE, 40.2 s with 1 thread and 2 OpenBLAS threads. TORCH_BLAS_THREADS overrides the 1.
+# Usage: bench/cnn.sh [DATA_DIR] [rounds]   (env: THREADS=2 EPOCHS=2 BATCH=64 JAVA_OPTS=<the launcher's defaults>
+#                                            TORCH_BLAS_THREADS=1)
 set -euo pipefail
 root=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
 cd "$root"
@@ -33,6 +39,7 @@ jgrad_find_jdk
 java_opts=${JAVA_OPTS:-$(jgrad_java_opts)}
 echo "CPU: $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1), $(nproc) cores;" \
      "load average: $(cut -d' ' -f1-3 /proc/loadavg); threads=$threads batch=$batch epochs=$epochs data=$data;" \
+     "PyTorch's OpenBLAS threads: ${TORCH_BLAS_THREADS:-1};" \
      "JVM options: $java_opts"
 for ((r = 1; r <= rounds; r++)); do
   rm -rf "$work/run"
@@ -46,7 +53,8 @@ for ((r = 1; r <= rounds; r++)); do
   secs=$(tail -n +2 "$work/run/metrics.csv" | cut -d, -f7 | sort -n | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }')
   echo "RESULT jgrad $secs $((rss / 1024)) $cpu" | tee -a "$out"
   if [ "$have_torch" = 1 ]; then
-    "$py" bench/torch_cnn.py "$data" "$epochs" "$batch" "$threads" "$r" | tee -a "$out"
+    OPENBLAS_NUM_THREADS=${TORCH_BLAS_THREADS:-1} "$py" bench/torch_cnn.py "$data" "$epochs" "$batch" "$threads" "$r" \
+      | tee -a "$out"
   fi
 done
 echo

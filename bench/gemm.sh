@@ -51,7 +51,8 @@ for ((r = 1; r <= rounds; r++)); do
   java_run bundled "$epochs" openblas-bundled | tee -a "$out"
   java_run system "$epochs" openblas-system | tee -a "$out"
   if [ "$have_torch" = 1 ]; then
-    "$py" bench/torch_gemm.py "$threads" "$epochs" "$warmup" | tee -a "$out"
+    # torch.set_num_threads does not reach OpenBLAS's own pool (one thread per core by default)
+    OPENBLAS_NUM_THREADS=$threads "$py" bench/torch_gemm.py "$threads" "$epochs" "$warmup" | tee -a "$out"
   fi
 done
 echo
