@@ -44,12 +44,16 @@ public class GemmBench {
             for (int e = -warmup; e < epochs; e++) {
                 long t0 = System.nanoTime(), c0 = mx.getCurrentThreadCpuTime();
                 for (int step = 0; step < STEPS; step++) {
-                    for (int l = 0; l < layers; l++) {
-                        sink += x[l].matmul(w[l].t()).floatStorage()[0];
-                    }
-                    for (int l = layers - 1; l >= 0; l--) {
-                        sink += dy[l].t().matmul(x[l]).floatStorage()[0];
-                        if (l > 0) sink += dy[l].matmul(w[l]).floatStorage()[0];
+                    // results from the step's pool, as in training (Trainer opens this scope around each step):
+                    // without it every product allocates and zeroes its result, which the GEMM does not need
+                    try (var r = Tensor.recycling()) {
+                        for (int l = 0; l < layers; l++) {
+                            sink += x[l].matmul(w[l].t()).floatStorage()[0];
+                        }
+                        for (int l = layers - 1; l >= 0; l--) {
+                            sink += dy[l].t().matmul(x[l]).floatStorage()[0];
+                            if (l > 0) sink += dy[l].matmul(w[l]).floatStorage()[0];
+                        }
                     }
                 }
                 if (e >= 0) {
