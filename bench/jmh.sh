@@ -3,7 +3,8 @@
 # the benchmarks with JMH's GC profiler, and prints one table (io.jgrad.bench.JmhTable): time per operation,
 # GFLOP/s and % of the peak FMA rate measured in the same run (median and best iteration), GB/s for the
 # memory-bound kernels, and bytes allocated per operation (gc.alloc.rate.norm, all threads).
-#   MlpGemmBench.gemm  the 8 GEMMs of a 784-256-128-10 MLP training step at batch 128 (Tensor.matmul), 1 and 2 threads
+#   MlpGemmBench.gemm  the 8 GEMMs of a 784-256-128-10 MLP training step at batch 128 (Tensor.matmul), 1 and 2 threads,
+#                      outputs recycled (as in training) or freshly allocated
 #   MlpGemmBench.step  the 8 together
 #   PeakFmaBench       16 independent chains of Vector API FMAs, 1 and 2 threads: the denominator of "% peak"
 #   KernelBench        ReLU forward/backward, bias add, fused Adam and SGD-momentum, cross-entropy forward/backward

@@ -19,7 +19,9 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * The 8 matrix products of one training step of the 784-256-128-10 MLP at batch 128, through the public
  * {@link Tensor#matmul} on the same views as {@code Linear} (weights stored [out, in]), so with what a user gets:
- * the backend jgrad picked (OpenBLAS when found) and a freshly allocated output.
+ * the backend jgrad picked. {@code memory=recycled} takes the output from a {@code Tensor.recycling()} scope opened
+ * around each call, as {@code Trainer} opens one around each step (the GEMM writes every element, so nothing is
+ * zeroed); {@code memory=plain} allocates a zeroed output per call, as outside such a scope.
  *
  * <p>Shapes are named {@code <product><layer>_MxKxN} for C[M, N] = A[M, K] B[K, N]: {@code fwd} is x W^T (B a
  * transposed view), {@code dX} is dY W (both row-major; not for the first layer, whose input needs no gradient),
@@ -43,6 +45,9 @@ public class MlpGemmBench {
 
         @Param({"1", "2"})
         public int threads;
+
+        @Param({"recycled", "plain"})
+        public String memory;
 
         Tensor a, b;
         long flop;
@@ -79,6 +84,9 @@ public class MlpGemmBench {
         @Param({"1", "2"})
         public int threads;
 
+        @Param({"recycled", "plain"})
+        public String memory;
+
         final Tensor[] x = new Tensor[3], w = new Tensor[3], dy = new Tensor[3];
         long flop;
 
@@ -99,20 +107,24 @@ public class MlpGemmBench {
     @Benchmark
     public Tensor gemm(Product p, Flops f) {
         f.flop += p.flop;
-        return p.a.matmul(p.b);
+        try (var scope = p.memory.equals("recycled") ? Tensor.recycling() : null) {
+            return p.a.matmul(p.b);
+        }
     }
 
     /** All 8 products of a step (forward layer 1 to 3, then backward 3 to 1). */
     @Benchmark
     public float step(Step s, Flops f) {
         float sink = 0;
-        for (int l = 0; l < 3; l++) {
-            sink += s.x[l].matmul(s.w[l].t()).floatStorage()[0];
-        }
-        for (int l = 2; l >= 0; l--) {
-            sink += s.dy[l].t().matmul(s.x[l]).floatStorage()[0];
-            if (l > 0) {
-                sink += s.dy[l].matmul(s.w[l]).floatStorage()[0];
+        try (var scope = s.memory.equals("recycled") ? Tensor.recycling() : null) {
+            for (int l = 0; l < 3; l++) {
+                sink += s.x[l].matmul(s.w[l].t()).floatStorage()[0];
+            }
+            for (int l = 2; l >= 0; l--) {
+                sink += s.dy[l].t().matmul(s.x[l]).floatStorage()[0];
+                if (l > 0) {
+                    sink += s.dy[l].matmul(s.w[l]).floatStorage()[0];
+                }
             }
         }
         f.flop += s.flop;
