@@ -4,7 +4,8 @@ import java.util.Locale;
 
 /**
  * The CPU backend: {@link FloatKernels} and {@link DoubleKernels}, with GEMM either handed to OpenBLAS (when
- * {@link OpenBlas#get()} found it) or split over the {@link WorkerPool} by rows of the output. float32 GEMM
+ * {@link OpenBlas#get()} found it; single-threaded, one call per block of the output, the blocks split over the
+ * {@link WorkerPool}) or split over the pool by rows of the output. float32 GEMM
  * goes to the Vector API kernel {@link VectorSgemm} instead when {@link #vectorSgemm()} found it usable (faster
  * than OpenBLAS's AVX2 kernels where the CPU has AVX-512, and than its AVX-512 kernels on 2 threads), split over
  * the pool by column panels. {@link #parallelFor} splits the memory-bound loops of the ops (element-wise,
@@ -41,7 +42,9 @@ final class CpuBackend implements Backend {
         this.blas = blas;
         this.vector = vector;
         if (blas != null) {
-            blas.setThreads(threads);
+            // the products are split over this backend's pool instead (see nativeGemm): a second pool of threads
+            // would contend with its spinning workers for the same cores
+            blas.setThreads(1);
         }
         this.pool = threads > 1 ? new WorkerPool(threads - 1) : null;
     }
@@ -274,12 +277,38 @@ final class CpuBackend implements Backend {
         int la = blasLayout(sa), lb = blasLayout(sb);
         boolean ta = la < 0, tb = lb < 0;
         int lda = leadingDim(sa, ta), ldb = leadingDim(sb, tb), ldc = Math.max(n, c.strides[0]);
-        if (c.dtype == DType.FLOAT32) {
-            blas.sgemm(ta, tb, m, n, k, (float) alpha, sa.f, sa.offset, lda, sb.f, sb.offset, ldb, (float) beta,
-                    c.f, c.offset, ldc);
+        // OpenBLAS runs single-threaded; the pool splits C into blocks of rows (or of columns, when C is wider than
+        // tall: each thread then packs the smaller operand whole), one call per block. Measured on the MLP with
+        // -Djgrad.sgemm=blas, 2 threads: 0.514-0.518 s per epoch against 0.659-0.677 with OpenBLAS's own 2 threads,
+        // whose second thread shared a core with this pool's spinning worker (no faster than 1 thread, 0.64)
+        long pieces = (long) m * n * k / PARALLEL_GEMM_MIN_FLOPS;
+        if (m >= n) {
+            int ars = sa.strides[0];
+            split((m + BLAS_BLOCK - 1) / BLAS_BLOCK, pieces, 1, (s, e) -> {
+                int i0 = s * BLAS_BLOCK, i1 = Math.min(m, e * BLAS_BLOCK);
+                blasBlock(ta, tb, i1 - i0, n, k, alpha, sa, sa.offset + i0 * ars, lda, sb, sb.offset, ldb, beta, c,
+                        c.offset + i0 * ldc, ldc);
+            });
         } else {
-            blas.dgemm(ta, tb, m, n, k, alpha, sa.d, sa.offset, lda, sb.d, sb.offset, ldb, beta,
-                    c.d, c.offset, ldc);
+            int bcs = sb.strides[1];
+            split((n + BLAS_BLOCK - 1) / BLAS_BLOCK, pieces, 1, (s, e) -> {
+                int j0 = s * BLAS_BLOCK, j1 = Math.min(n, e * BLAS_BLOCK);
+                blasBlock(ta, tb, m, j1 - j0, k, alpha, sa, sa.offset, lda, sb, sb.offset + j0 * bcs, ldb, beta, c,
+                        c.offset + j0, ldc);
+            });
+        }
+    }
+
+    /** Rows or columns of C handed to a thread start at multiples of this: whole cache lines of C. */
+    private static final int BLAS_BLOCK = 16;
+
+    /** One OpenBLAS call on a block of C; the offsets say where the block's operands and result start. */
+    private void blasBlock(boolean ta, boolean tb, int m, int n, int k, double alpha, Tensor a, int aOff, int lda,
+                           Tensor b, int bOff, int ldb, double beta, Tensor c, int cOff, int ldc) {
+        if (c.dtype == DType.FLOAT32) {
+            blas.sgemm(ta, tb, m, n, k, (float) alpha, a.f, aOff, lda, b.f, bOff, ldb, (float) beta, c.f, cOff, ldc);
+        } else {
+            blas.dgemm(ta, tb, m, n, k, alpha, a.d, aOff, lda, b.d, bOff, ldb, beta, c.d, cOff, ldc);
         }
     }
 

@@ -21,7 +21,9 @@ import java.util.Locale;
  * none; {@code system} or {@code bundled}: only that one; {@code java}: never load native code. The system
  * library comes first because the bundled OpenBLAS 0.3.31 waits for its worker threads by spinning without
  * yielding the CPU: on a 2-core machine busy with other processes its 2-thread GEMMs ran at 3-16 GFLOP/s against
- * 40-60 with 1 thread, while Debian's 0.3.21 yields while it waits and kept its speed (bench/gemm.sh).
+ * 40-60 with 1 thread, while Debian's 0.3.21 yields while it waits and kept its speed (bench/gemm.sh). Since
+ * then {@link CpuBackend} runs OpenBLAS single-threaded and splits the products over its own threads, so neither
+ * library's threads wait; the order stayed.
  * Any failure to load leaves the pure-Java kernels in charge with one line on stderr, never an exception;
  * a forced mode that finds nothing says so on that line too.
  */

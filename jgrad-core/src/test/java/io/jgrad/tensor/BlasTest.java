@@ -43,10 +43,21 @@ class BlasTest {
         return out;
     }
 
+    /**
+     * Shapes big enough for the backend to split C over 3 threads (more than 2 x CpuBackend.PARALLEL_GEMM_MIN_FLOPS
+     * multiply-adds), with sizes that are not multiples of the 16-row or 16-column blocks: by rows where m >= n, by
+     * columns where m < n.
+     */
+    private static final int[][] SPLIT_SHAPES = {{131, 97, 45}, {67, 601, 70}, {45, 130, 131}, {200, 33, 200}};
+
     private static void checkAgainstReference(CpuBackend backend, DType dtype) {
+        checkAgainstReference(backend, dtype, SHAPES);
+    }
+
+    private static void checkAgainstReference(CpuBackend backend, DType dtype, int[][] shapes) {
         Generator g = new Generator(11);
         double tol = dtype == DType.FLOAT32 ? 1e-4 : 1e-12;
-        for (int[] s : SHAPES) {
+        for (int[] s : shapes) {
             // every combination of transposed operands, each with beta = 0 (C overwritten) and beta != 0 (C updated)
             for (int variant = 0; variant < 8; variant++) {
                 boolean ta = (variant & 1) != 0, tb = (variant & 2) != 0;
@@ -70,9 +81,12 @@ class BlasTest {
      * (row-major and transposed), and C a block of rows of a larger matrix, which must be the only part written.
      */
     private static void checkViews(CpuBackend backend, DType dtype) {
+        checkViews(backend, dtype, 7, 13, 5);
+    }
+
+    private static void checkViews(CpuBackend backend, DType dtype, int m, int k, int n) {
         Generator g = new Generator(12);
         double tol = dtype == DType.FLOAT32 ? 1e-4 : 1e-12;
-        int m = 7, k = 13, n = 5;
         for (int variant = 0; variant < 8; variant++) {
             boolean ta = (variant & 1) != 0, tb = (variant & 2) != 0;
             double alpha = variant < 4 ? 1.0 : 1.5, beta = variant < 4 ? 0.0 : -0.5;
@@ -136,6 +150,25 @@ class BlasTest {
         assertEquals("openblas", blas.name());
         checkAgainstReference(blas, DType.FLOAT32);
         checkAgainstReference(blas, DType.FLOAT64);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"system", "bundled"})
+    void openBlasSplitOverThreadsMatchesTripleLoop(String mode) {
+        // OpenBLAS runs single-threaded and the backend's pool calls it once per block of rows or columns of C:
+        // each block's operands and result start at their own offsets, inside views too
+        OpenBlas lib = OpenBlas.load(mode);
+        Assumptions.assumeTrue(lib != null, "no " + mode + " OpenBLAS here");
+        CpuBackend blas = new CpuBackend(3, lib);
+        try {
+            for (DType dtype : DType.values()) {
+                checkAgainstReference(blas, dtype, SPLIT_SHAPES);
+                checkViews(blas, dtype, 131, 97, 45); // rows
+                checkViews(blas, dtype, 45, 130, 131); // columns
+            }
+        } finally {
+            blas.shutdown();
+        }
     }
 
     @Test

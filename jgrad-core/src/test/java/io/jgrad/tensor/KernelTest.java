@@ -125,8 +125,8 @@ class KernelTest {
 
     @Test
     void resultsAreBitwiseRepeatableForAFixedThreadCount() {
-        // whatever the backend (OpenBLAS may split sums differently per thread count), the same thread count
-        // gives the same bits: what makes same seed + same --threads reproducible
+        // whatever the backend (OpenBLAS, called once per block of C, may sum a block differently by its size), the
+        // same thread count gives the same bits: what makes same seed + same --threads reproducible
         int saved = Backends.threads();
         try {
             for (DType dt : DType.values()) {
