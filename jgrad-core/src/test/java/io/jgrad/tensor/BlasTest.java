@@ -22,6 +22,14 @@ class BlasTest {
         return blas;
     }
 
+    /** The OpenBLAS of that mode ("system" or "bundled"), or the test is skipped saying how to get it. */
+    private static OpenBlas loadOrSkip(String mode) {
+        OpenBlas lib = OpenBlas.load(mode);
+        Assumptions.assumeTrue(lib != null, "no " + mode + " OpenBLAS here (system: apt-get install libopenblas0-pthread;"
+                + " bundled: org.bytedeco:openblas:linux-x86_64 on the classpath)");
+        return lib;
+    }
+
     /** A [rows, cols] matrix of the dtype, stored row-major or (transposed = true) as the transpose of a [cols, rows] one. */
     private static Tensor matrix(Generator g, DType dtype, int rows, int cols, boolean transposed) {
         return transposed ? Tensor.randn(g, cols, rows).to(dtype).t() : Tensor.randn(g, rows, cols).to(dtype);
@@ -125,9 +133,7 @@ class BlasTest {
     @ParameterizedTest
     @ValueSource(strings = {"system", "bundled"})
     void openBlasOnViewsInsideLargerArrays(String mode) {
-        OpenBlas lib = OpenBlas.load(mode);
-        Assumptions.assumeTrue(lib != null, "no " + mode + " OpenBLAS here");
-        CpuBackend blas = new CpuBackend(2, lib);
+        CpuBackend blas = new CpuBackend(2, loadOrSkip(mode));
         checkViews(blas, DType.FLOAT32);
         checkViews(blas, DType.FLOAT64);
     }
@@ -143,10 +149,7 @@ class BlasTest {
     @ParameterizedTest
     @ValueSource(strings = {"system", "bundled"})
     void openBlasMatchesTripleLoop(String mode) {
-        OpenBlas lib = OpenBlas.load(mode);
-        Assumptions.assumeTrue(lib != null, "no " + mode + " OpenBLAS here (system: apt-get install libopenblas0-pthread;"
-                + " bundled: org.bytedeco:openblas:linux-x86_64 on the classpath)");
-        CpuBackend blas = new CpuBackend(2, lib);
+        CpuBackend blas = new CpuBackend(2, loadOrSkip(mode));
         assertEquals("openblas", blas.name());
         checkAgainstReference(blas, DType.FLOAT32);
         checkAgainstReference(blas, DType.FLOAT64);
@@ -157,9 +160,7 @@ class BlasTest {
     void openBlasSplitOverThreadsMatchesTripleLoop(String mode) {
         // OpenBLAS runs single-threaded and the backend's pool calls it once per block of rows or columns of C:
         // each block's operands and result start at their own offsets, inside views too
-        OpenBlas lib = OpenBlas.load(mode);
-        Assumptions.assumeTrue(lib != null, "no " + mode + " OpenBLAS here");
-        CpuBackend blas = new CpuBackend(3, lib);
+        CpuBackend blas = new CpuBackend(3, loadOrSkip(mode));
         try {
             for (DType dtype : DType.values()) {
                 checkAgainstReference(blas, dtype, SPLIT_SHAPES);
