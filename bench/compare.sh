@@ -69,11 +69,12 @@ torch_run() { # opt epochs hidden1 hidden2 batch maxSteps [config: N, or 1+M for
   OPENBLAS_NUM_THREADS=$blas OMP_WAIT_POLICY=PASSIVE \
     "$py" bench/torch_mlp.py "$1" "$2" "$intra" "$3" "$4" "$5" "$6" "$data" | sed "s/ threads=[0-9]*/ threads=$config/"
 }
-# PyTorch's mixed setting (see the header), where some thread count is above 1
+# PyTorch's mixed setting (see the header), where some thread count is above 1; empty otherwise
 most=1
 for t in $thread_counts; do [ "$t" -gt "$most" ] && most=$t; done
-torch_configs=$thread_counts
-[ "$most" -gt 1 ] && torch_configs="$thread_counts 1+$most"
+torch_extra=
+[ "$most" -gt 1 ] && torch_extra="1+$most"
+torch_configs="$thread_counts $torch_extra"
 
 echo "CPU: $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1), $(nproc) cores; load average:" \
      "$(cut -d' ' -f1-3 /proc/loadavg); threads=$thread_counts epochs=$epochs rounds=$rounds activation=$ACTIVATION;" \
@@ -88,9 +89,9 @@ for ((r = 1; r <= rounds; r++)); do
       jgrad_run "$opt" "$epochs" 256 128 128 0 "$t" | grep '^RESULT' | tee -a "$out"
       torch_run "$opt" "$epochs" 256 128 128 0 "$t" | grep '^RESULT' | tee -a "$out"
     done
-    if [ "$torch_configs" != "$thread_counts" ]; then
-      torch_run "$opt" "$epochs" 256 128 128 0 "1+$most" | grep '^RESULT' | tee -a "$out"
-    fi
+    for t in $torch_extra; do
+      torch_run "$opt" "$epochs" 256 128 128 0 "$t" | grep '^RESULT' | tee -a "$out"
+    done
   done
 done
 
@@ -109,7 +110,7 @@ echo
 echo "Median s/epoch over $rounds round(s) x $epochs epochs (ratio = jgrad / torch with as many threads); accuracy after"
 echo "the last epoch"
 printf '%-6s %-6s %7s %10s %8s %9s %10s %12s\n' opt peer threads s/epoch ratio "test acc" "peak RSS" "alloc/step"
-several=0; [ "$torch_configs" != "${torch_configs%% *}" ] && several=1
+several=0; [ "$thread_counts" != "${thread_counts%% *}" ] || [ -n "$torch_extra" ] && several=1
 table "$out" | sort -k2,2 -k3,3nr -k1,1r | awk -v several="$several" '{ med[$1 " " $2 " " $3] = $4; line[NR] = $0
     if (!(($1 " " $2) in best) || $4 < best[$1 " " $2]) { best[$1 " " $2] = $4; bt[$1 " " $2] = $3 } }
   END { for (i = 1; i <= NR; i++) { split(line[i], f, " ")
