@@ -8,10 +8,10 @@ import java.util.Locale;
  * {@link WorkerPool}) or split over the pool by rows of the output. float32 GEMM goes to the Vector API kernel
  * {@link VectorSgemm} instead when {@link #vectorSgemm()} found it usable (faster than OpenBLAS's AVX2 kernels
  * where the CPU has AVX-512, level with its AVX-512 kernels in whole training, and the same bits for any thread
- * count), split over the pool by column panels, rows or K. {@link #parallelFor} splits the memory-bound loops of the ops (element-wise,
- * optimizer updates, the image kernels) the same way. In the Java and Vector API GEMMs and in those loops each
- * output element is computed by exactly one thread in a fixed order, so results are bitwise the same for any
- * thread count; OpenBLAS results are the same from run to run for a fixed thread count.
+ * count), split over the pool by column panels, rows or K. {@link #parallelFor} splits the memory-bound loops of
+ * the ops (element-wise, optimizer updates, the image kernels) the same way. In the Java and Vector API GEMMs and
+ * in those loops each output element is computed by exactly one thread in a fixed order, so results are bitwise
+ * the same for any thread count; OpenBLAS results are the same from run to run for a fixed thread count.
  */
 final class CpuBackend implements Backend {
     /** Below this many multiply-adds a GEMM runs on the calling thread: handing work over costs more. */
