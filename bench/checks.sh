@@ -1,5 +1,6 @@
-# Sourced by bench/compare.sh, bench/accuracy.sh and bench/alloc.sh: the peers and the data they need, with what to
-# install when one is missing (exit 2), their arguments' checks, and the build of jgrad-core's classes they run on.
+# Sourced by bench/compare.sh, bench/accuracy.sh, bench/alloc.sh, bench/cnn.sh and bench/gemm.sh: the peers and the
+# data they need, with what to install when one is missing (exit 2), their arguments' checks, and the build of
+# jgrad-core's classes they run on.
 bench_require_positive_int() { # $1 = what says it (script: argument), $2 = the value
   [[ "$2" =~ ^[1-9][0-9]*$ ]] || { echo "$1: expected a positive integer, got '$2'" >&2; exit 2; }
 }

@@ -15,11 +15,17 @@
 set -euo pipefail
 root=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
 cd "$root"
+. bench/checks.sh
 data=${1:-/usr/share/datasets/fashion-mnist}
 rounds=${2:-1}
 threads=${THREADS:-2}
 epochs=${EPOCHS:-2}
 batch=${BATCH:-64}
+bench_require_positive_int "bench/cnn.sh: rounds" "$rounds"
+bench_require_positive_int "bench/cnn.sh: THREADS" "$threads"
+bench_require_positive_int "bench/cnn.sh: EPOCHS" "$epochs"
+bench_require_positive_int "bench/cnn.sh: BATCH" "$batch"
+bench_require_positive_int "bench/cnn.sh: TORCH_BLAS_THREADS" "${TORCH_BLAS_THREADS:-1}"
 py=/usr/bin/python3
 have_torch=1
 if ! [ -x "$py" ] || ! "$py" -c 'import torch' 2>/dev/null; then

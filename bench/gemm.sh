@@ -10,12 +10,18 @@ set -euo pipefail
 root=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
 cd "$root"
 . scripts/java-env.sh
+. bench/checks.sh
 jgrad_find_jdk || exit 2
 rounds=${1:-3}
 threads=${THREADS:-2}
 epochs=${EPOCHS:-3}
 java_epochs=${JAVA_EPOCHS:-2}
 warmup=${WARMUP:-1}
+bench_require_positive_int "bench/gemm.sh: rounds" "$rounds"
+bench_require_positive_int "bench/gemm.sh: THREADS" "$threads"
+bench_require_positive_int "bench/gemm.sh: EPOCHS" "$epochs"
+bench_require_positive_int "bench/gemm.sh: JAVA_EPOCHS" "$java_epochs"
+[[ "$warmup" =~ ^[0-9]+$ ]] || { echo "bench/gemm.sh: WARMUP: expected a whole number of epochs, got '$warmup'" >&2; exit 2; }
 py=/usr/bin/python3
 
 have_torch=1
@@ -25,7 +31,7 @@ if ! [ -x "$py" ] || ! "$py" -c 'import torch' 2>/dev/null; then
        "(Debian/Ubuntu); running the jgrad variants only." >&2
 fi
 
-mvn -q -B -o compile -pl jgrad-core >&2 || mvn -q -B compile -pl jgrad-core >&2
+bench_build_core
 cpfile=$(mktemp)
 trap 'rm -f "$cpfile"' EXIT
 mvn -q -B -o dependency:build-classpath -pl jgrad-core -Dmdep.includeScope=runtime -Dmdep.outputFile="$cpfile" >&2 \
