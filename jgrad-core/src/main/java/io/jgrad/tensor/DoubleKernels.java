@@ -382,9 +382,9 @@ final class DoubleKernels {
             for (int j = 0; j < cols; j++) {
                 s += Math.exp(x[base + j] - max);
             }
-            double shift = (max + Math.log(s));
+            double lse = Math.log(s);
             for (int j = 0; j < cols; j++) {
-                out[r * cols + j] = x[base + j] - shift;
+                out[r * cols + j] = ((x[base + j] - max) - lse);
             }
         }
     }

@@ -387,9 +387,9 @@ final class FloatKernels {
             for (int j = 0; j < cols; j++) {
                 s += Math.exp(x[base + j] - max);
             }
-            float shift = (float) (max + Math.log(s));
+            double lse = Math.log(s);
             for (int j = 0; j < cols; j++) {
-                out[r * cols + j] = x[base + j] - shift;
+                out[r * cols + j] = (float) ((x[base + j] - max) - lse);
             }
         }
     }

@@ -59,6 +59,30 @@ class SoftmaxOpsTest {
     }
 
     @Test
+    void largeLogitsKeepFloat32Precision() {
+        // x - max is exact here and log(sum) is small, so the result should be within an ulp of the float64 value;
+        // subtracting a rounded max + log(sum) (an ulp of 1e4 is 1e-3) was 4e-4 off, where PyTorch is exact
+        for (double offset : new double[] {-1e4, 1e4, 3e5}) {
+            double[] row = {offset, offset + 1, offset + 2};
+            double max = offset + 2, s = 0;
+            for (double v : row) {
+                s += Math.exp(v - max);
+            }
+            double[] expected = new double[3];
+            for (int j = 0; j < 3; j++) {
+                expected[j] = row[j] - max - Math.log(s);
+            }
+            Tensor x = Tensor.of(row).to(DType.FLOAT32);
+            assertValues(expected, x.logSoftmax(0), 1e-6);
+            double[] probabilities = new double[3];
+            for (int j = 0; j < 3; j++) {
+                probabilities[j] = Math.exp(expected[j]);
+            }
+            assertValues(probabilities, x.softmax(0), 1e-7);
+        }
+    }
+
+    @Test
     void zeroDimensionalInputAsPyTorch() {
         // known edge: PyTorch gives softmax(0-d) = 1 and log_softmax(0-d) = 0, with zero gradient
         Tensor x = Tensor.scalar(DType.FLOAT64, 2.5).requiresGrad(true);
