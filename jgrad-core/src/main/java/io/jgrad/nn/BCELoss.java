@@ -4,11 +4,16 @@ import io.jgrad.tensor.Tensor;
 
 /**
  * Binary cross-entropy on probabilities p in [0, 1]: l_i = -(t_i log p_i + (1 - t_i) log(1 - p_i)), averaged (or
- * summed). As in PyTorch each log is clamped at -100, so p = 0 or 1 gives a finite loss. Prediction and target
- * must have the same shape. Prefer {@link BCEWithLogitsLoss} on raw scores: it is more stable than sigmoid + BCE.
+ * summed). As in PyTorch each log is clamped at -100, so p = 0 or 1 gives a finite loss, and the gradient is
+ * PyTorch's dl_i/dp_i = (p_i - t_i) / max(p_i (1 - p_i), 1e-12): the derivative of the unclamped loss, kept finite.
+ * (The derivative of the clamped loss would be 0, or point away from the target, wherever p is 0 or 1.) No
+ * gradient flows to the target. Prediction and target must have the same shape. Prefer {@link BCEWithLogitsLoss}
+ * on raw scores: it is more stable than sigmoid + BCE.
  */
 public class BCELoss implements Loss {
     private static final double LOG_FLOOR = -100;
+    /** PyTorch's floor of p (1 - p) in the gradient. */
+    private static final double SLOPE_FLOOR = 1e-12;
 
     private final Reduction reduction;
 
@@ -24,22 +29,21 @@ public class BCELoss implements Loss {
     @Override
     public Tensor forward(Tensor prediction, Tensor target) {
         Targets.requireSameShape("BCELoss", prediction, target);
-        Tensor logP = clampedLog(prediction);
-        Tensor log1mP = clampedLog(prediction.neg().add(1.0));
-        Tensor t = target.to(prediction.dtype());
-        Tensor losses = t.mul(logP).add(t.neg().add(1.0).mul(log1mP)).neg();
-        return reduction.apply(losses);
+        Tensor p = prediction;
+        Tensor losses, slope;
+        try (var scope = Tensor.noGrad()) {
+            Tensor t = target.to(p.dtype());
+            Tensor oneMinusP = p.neg().add(1.0);
+            losses = t.mul(clampedLog(p)).add(t.neg().add(1.0).mul(clampedLog(oneMinusP))).neg();
+            slope = p.sub(t).div(p.mul(oneMinusP).clamp(SLOPE_FLOOR, Double.POSITIVE_INFINITY));
+        }
+        // p - p.detach() is 0 in value and has derivative 1 with respect to p: the sum has the loss's value and
+        // the gradient slope
+        return reduction.apply(losses.add(p.sub(p.detach()).mul(slope)));
     }
 
-    /**
-     * max(log p, -100). Where p = 0, log is taken of 1 instead and the result replaced by -100: log(0) would put
-     * 0 * infinity = NaN into the backward pass even though that element's gradient is cut.
-     */
+    /** max(log p, -100), with log 0 = -infinity clamped to -100 as well. */
     private static Tensor clampedLog(Tensor p) {
-        Tensor positive = p.gt(0);
-        Tensor one = Tensor.ones(p.dtype());
-        Tensor floor = Tensor.scalar(p.dtype(), LOG_FLOOR);
-        Tensor log = Tensor.where(positive, p, one).log().clamp(LOG_FLOOR, Double.POSITIVE_INFINITY);
-        return Tensor.where(positive, log, floor);
+        return p.log().clamp(LOG_FLOOR, Double.POSITIVE_INFINITY);
     }
 }

@@ -96,11 +96,26 @@ class LossTest {
         Tensor loss = new BCELoss(Reduction.SUM).forward(p, t);
         assertEquals(200.0, loss.item(), 1e-9); // two wrong certainties at the -100 floor, two right ones at 0
         loss.backward();
-        for (double g : p.grad().toDoubleArray()) {
-            assertFalse(Double.isNaN(g), "gradient must not be NaN: " + p.grad());
-        }
+        // PyTorch's (p - t) / max(p (1 - p), 1e-12): a wrong certainty pushes hard towards the target
+        assertArrayEquals(new double[] {-1e12, 1e12, 0, 0}, p.grad().toDoubleArray(), 1);
         Tensor f32 = new BCELoss().forward(Tensor.of(new float[] {0f, 1f}), Tensor.of(new float[] {1f, 0f}));
         assertEquals(100.0, f32.item(), 1e-4);
+    }
+
+    @Test
+    void bceGradientNearZeroAndOnePointsTowardsTheTarget() {
+        // The derivative of the clamped loss would be +0.75 at p = 0, t = 0.25 (away from the minimum at 0.25)
+        // and 0 at p = 1 - 1e-12 in float32 (which rounds to 1); PyTorch's backward gives these.
+        Tensor p = Tensor.of(new double[] {0, 1, 1e-50, 0.5}).requiresGrad(true);
+        Tensor t = Tensor.of(new double[] {0.25, 0.25, 0, 1});
+        new BCELoss(Reduction.SUM).forward(p, t).backward();
+        assertArrayEquals(new double[] {-0.25e12, 0.75e12, 1e-38, -2}, p.grad().toDoubleArray(), 1e-3);
+        Tensor p32 = Tensor.of(new float[] {1f - 1e-12f, 0.25f}).requiresGrad(true);
+        Tensor loss = new BCELoss().forward(p32, Tensor.of(new float[] {0f, 1f}));
+        assertEquals((100 - Math.log(0.25)) / 2, loss.item(), 1e-5);
+        loss.backward();
+        assertEquals(0.5e12, p32.grad().toDoubleArray()[0], 0.5e12 * 1e-6);
+        assertEquals(-0.75 / (0.25 * 0.75) / 2, p32.grad().toDoubleArray()[1], 1e-6);
     }
 
     @Test
