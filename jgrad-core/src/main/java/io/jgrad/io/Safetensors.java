@@ -24,8 +24,9 @@ import java.util.Map;
  * </pre>
  *
  * <p>{@link #write} stores float32 tensors as F32 and float64 as F64, contiguously in the map's order.
- * {@link #read} also accepts F16 and BF16 (converted to float32, as half-precision checkpoints are common) and
- * rejects every other dtype. Reading treats the file as hostile: every size in it is checked against the file
+ * {@link #read} also accepts F16 and BF16 (converted to float32, as half-precision checkpoints are common), and
+ * I64, I32, I16, I8, U8 and BOOL (converted to float64, exact up to 2^53: PyTorch stores BatchNorm's
+ * num_batches_tracked as I64), and rejects every other dtype. Reading treats the file as hostile: every size in it is checked against the file
  * before anything is allocated, and every problem is a {@link JgradFormatException} naming the tensor.
  */
 public final class Safetensors {
@@ -111,7 +112,7 @@ public final class Safetensors {
      * Reads every tensor and the metadata from {@code file}.
      *
      * @throws JgradFormatException if the file is not valid safetensors, or holds a dtype other than
-     *     F32, F64, F16, BF16; the message names the file, the tensor and what was wrong
+     *     F32, F64, F16, BF16, I64, I32, I16, I8, U8, BOOL; the message names the file, the tensor and what was wrong
      * @throws IOException if the file cannot be read
      */
     public static Contents read(Path file) throws IOException {

@@ -28,13 +28,18 @@ final class SafetensorsReader {
 
     private SafetensorsReader() {}
 
+    /** The dtypes read; integers and booleans become float64 (exact up to 2^53), as PyTorch's int64 counters. */
     private enum StoredType {
-        F32(4), F64(8), F16(2), BF16(2);
+        F32(4), F64(8), F16(2), BF16(2), I64(8), I32(4), I16(2), I8(1), U8(1), BOOL(1);
 
         final int bytes;
 
         StoredType(int bytes) {
             this.bytes = bytes;
+        }
+
+        boolean readAsDouble() {
+            return this != F32 && this != F16 && this != BF16;
         }
     }
 
@@ -144,7 +149,7 @@ final class SafetensorsReader {
             type = StoredType.valueOf(dtypeName);
         } catch (IllegalArgumentException e) {
             throw new JgradFormatException(file, where, "dtype " + dtypeName
-                    + " is not supported; jgrad reads F32, F64, F16 and BF16 (convert the tensor to float first)");
+                    + " is not supported; jgrad reads F32, F64, F16, BF16, I64, I32, I16, I8, U8 and BOOL");
         }
         List<?> shapeList = list(map.get("shape"), "shape", where, file);
         int[] shape = new int[shapeList.size()];
@@ -216,8 +221,8 @@ final class SafetensorsReader {
     }
 
     private static Tensor readTensor(FileChannel ch, Entry e, long dataStart, Path file) throws IOException {
-        float[] f = e.type == StoredType.F64 ? null : new float[e.numel];
-        double[] d = e.type == StoredType.F64 ? new double[e.numel] : null;
+        float[] f = e.type.readAsDouble() ? null : new float[e.numel];
+        double[] d = e.type.readAsDouble() ? new double[e.numel] : null;
         ByteBuffer buf = ByteBuffer.allocate(CHUNK).order(ByteOrder.LITTLE_ENDIAN);
         long position = dataStart + e.begin;
         int i = 0;
@@ -232,6 +237,12 @@ final class SafetensorsReader {
                     case F64 -> d[i] = buf.getDouble();
                     case F16 -> f[i] = Float.float16ToFloat(buf.getShort());
                     case BF16 -> f[i] = Float.intBitsToFloat((buf.getShort() & 0xFFFF) << 16);
+                    case I64 -> d[i] = buf.getLong();
+                    case I32 -> d[i] = buf.getInt();
+                    case I16 -> d[i] = buf.getShort();
+                    case I8 -> d[i] = buf.get();
+                    case U8 -> d[i] = buf.get() & 0xFF;
+                    case BOOL -> d[i] = buf.get() == 0 ? 0 : 1;
                 }
             }
         }

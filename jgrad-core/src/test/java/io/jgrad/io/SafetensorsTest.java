@@ -109,6 +109,26 @@ class SafetensorsTest {
     }
 
     @Test
+    void readsIntegersAndBooleansAsFloat64() throws IOException {
+        String header = "{" + entry("n", "I64", "[]", "[0,8]") + "," + entry("i", "I32", "[2]", "[8,16]") + ","
+                + entry("s", "I16", "[1]", "[16,18]") + "," + entry("b", "I8", "[1]", "[18,19]") + ","
+                + entry("u", "U8", "[1]", "[19,20]") + "," + entry("z", "BOOL", "[2]", "[20,22]") + "}";
+        ByteBuffer data = ByteBuffer.allocate(22).order(ByteOrder.LITTLE_ENDIAN);
+        data.putLong((1L << 53) + 0).putInt(-7).putInt(Integer.MAX_VALUE).putShort((short) -300).put((byte) -5)
+                .put((byte) 200).put((byte) 1).put((byte) 0);
+        var read = Safetensors.read(file("ints.safetensors", craft(header, data.array())));
+        Tensor n = read.tensors().get("n");
+        assertEquals(DType.FLOAT64, n.dtype());
+        assertEquals(0, n.dim());
+        assertEquals(0x1p53, n.item());
+        assertArrayEquals(new double[] {-7, Integer.MAX_VALUE}, read.tensors().get("i").toDoubleArray());
+        assertArrayEquals(new double[] {-300}, read.tensors().get("s").toDoubleArray());
+        assertArrayEquals(new double[] {-5}, read.tensors().get("b").toDoubleArray());
+        assertArrayEquals(new double[] {200}, read.tensors().get("u").toDoubleArray());
+        assertArrayEquals(new double[] {1, 0}, read.tensors().get("z").toDoubleArray());
+    }
+
+    @Test
     void refusesTensorNamedMetadata() {
         assertThrows(IllegalArgumentException.class,
                 () -> Safetensors.write(dir.resolve("x"), Map.of(Safetensors.METADATA_KEY, Tensor.zeros(1)), null));
@@ -145,7 +165,7 @@ class SafetensorsTest {
         bad(craft("{\"t\":{\"dtype\":\"F32\",\"shape\":[2]}}", eight), "tensor 't'", "no \"data_offsets\"");
         bad(craft("{\"t\":5}", eight), "tensor 't'", "must be an object");
         bad(craft("{" + entry("t", "F32", "[2]", "[0,8]").replace("\"F32\"", "5") + "}", eight), "dtype must be a string");
-        bad(craft("{" + entry("ids", "I64", "[1]", "[0,8]") + "}", eight), "tensor 'ids'", "I64", "not supported");
+        bad(craft("{" + entry("q", "F8_E4M3", "[8]", "[0,8]") + "}", eight), "tensor 'q'", "F8_E4M3", "not supported");
         bad(craft("{" + entry("t", "F32", "[-2]", "[0,8]") + "}", eight), "tensor 't'", "non-negative integers");
         bad(craft("{" + entry("t", "F32", "[1.5]", "[0,8]") + "}", eight), "tensor 't'", "non-negative integers");
         bad(craft("{" + entry("t", "F32", "2", "[0,8]") + "}", eight), "shape must be an array");

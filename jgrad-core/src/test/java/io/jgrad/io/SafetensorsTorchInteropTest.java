@@ -114,8 +114,16 @@ class SafetensorsTorchInteropTest {
                 'f16': torch.randn(3, 2).half(),
                 'bf16': torch.randn(5).bfloat16(),
                 'zero_d': torch.tensor(3.5),
+                'counter': torch.nn.BatchNorm1d(2).num_batches_tracked.add(41),  # int64, 0-d
+                'i32': torch.tensor([-3, 0, 2**31 - 1], dtype=torch.int32),
+                'i16': torch.tensor([-300, 7], dtype=torch.int16),
+                'i8': torch.tensor([-128, 127], dtype=torch.int8),
+                'u8': torch.tensor([0, 255], dtype=torch.uint8),
+                'mask': torch.tensor([True, False, True]),
             }
-            names = {torch.float32: 'F32', torch.float64: 'F64', torch.float16: 'F16', torch.bfloat16: 'BF16'}
+            names = {torch.float32: 'F32', torch.float64: 'F64', torch.float16: 'F16', torch.bfloat16: 'BF16',
+                     torch.int64: 'I64', torch.int32: 'I32', torch.int16: 'I16', torch.int8: 'I8', torch.uint8: 'U8',
+                     torch.bool: 'BOOL'}
             header, blobs, offset = {'__metadata__': {'format': 'pt'}}, [], 0
             for k, t in tensors.items():
                 b = t.contiguous().view(torch.uint8).numpy().tobytes() if t.dim() > 0 else t.reshape(1).view(torch.uint8).numpy().tobytes()
@@ -140,7 +148,10 @@ class SafetensorsTorchInteropTest {
         Files.writeString(script, PY_WRITE);
         runPython(script, f.toString(), ref.toString());
         var read = Safetensors.read(f);
-        assertEquals(List.of("f32", "f64", "f16", "bf16", "zero_d"), List.copyOf(read.tensors().keySet()));
+        assertEquals(List.of("f32", "f64", "f16", "bf16", "zero_d", "counter", "i32", "i16", "i8", "u8", "mask"),
+                List.copyOf(read.tensors().keySet()));
+        assertEquals(41.0, read.tensors().get("counter").item());
+        assertEquals(DType.FLOAT64, read.tensors().get("counter").dtype());
         assertEquals(Map.of("format", "pt"), read.metadata());
         assertArrayEquals(new int[] {2, 3}, read.tensors().get("f32").shape());
         assertArrayEquals(new int[] {3, 2}, read.tensors().get("f16").shape());
