@@ -136,7 +136,8 @@ public final class CsvDataset implements Dataset {
                 } else {
                     if (classification && (v < 0 || v != Math.floor(v) || v > MAX_CLASS)) {
                         throw new JgradFormatException(file, position(line, header.get(c)), "\"" + shorten(record.get(c))
-                                + "\" is not a class index; classification targets must be integers 0.." + MAX_CLASS);
+                                + "\" is not a class index; classification targets must be integers 0.." + MAX_CLASS
+                                + " (real-valued targets need a regression loss such as mean squared error)");
                     }
                     maxClass = Math.max(maxClass, (int) v);
                     targets[rows] = v;

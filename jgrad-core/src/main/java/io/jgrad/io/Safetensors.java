@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * Tensors in the safetensors format (Hugging Face), which PyTorch, JAX and NumPy users read and write:
@@ -41,8 +42,9 @@ public final class Safetensors {
     public record Contents(LinkedHashMap<String, Tensor> tensors, Map<String, String> metadata) {}
 
     /**
-     * Writes {@code tensors} (in the map's iteration order) and {@code metadata} (may be null or empty) to
-     * {@code file}, atomically. Modified: the file {@code file}.
+     * Writes {@code tensors} (in the map's iteration order) and {@code metadata} (may be null or empty; its keys
+     * sorted, so that equal contents give equal bytes whatever the map's iteration order, which for
+     * {@code Map.of} changes from one JVM to the next) to {@code file}, atomically. Modified: the file {@code file}.
      *
      * @throws IllegalArgumentException for a tensor named {@value #METADATA_KEY}
      */
@@ -69,7 +71,7 @@ public final class Safetensors {
             offset += bytes;
         }
         if (metadata != null && !metadata.isEmpty()) {
-            header.put(METADATA_KEY, new LinkedHashMap<>(metadata));
+            header.put(METADATA_KEY, new TreeMap<>(metadata));
         }
         byte[] json = Json.writeCompact(header).getBytes(StandardCharsets.UTF_8);
         int padded = (json.length + 7) / 8 * 8;

@@ -104,7 +104,7 @@ class CsvDatasetTest {
         bad("a,b,y\n1,2,3\n", "zz", false, "no column named 'zz'", "[a, b, y]");
         bad("y\n1\n", null, false, "only one column");
         bad("a,a,y\n1,2,3\n", null, false, "'a' appears twice");
-        bad("a,y\n1,1.5\n", null, true, "line 2, column 'y'", "\"1.5\" is not a class index");
+        bad("a,y\n1,1.5\n", null, true, "line 2, column 'y'", "\"1.5\" is not a class index", "regression loss");
         bad("a,y\n1,-1\n", null, true, "\"-1\" is not a class index");
         bad("a,y\n1,2\n\n3,4\n", null, false, "line 3", "blank line");
         bad("a,y\n1,\"2\n", null, false, "line 2", "quoted field is not closed");

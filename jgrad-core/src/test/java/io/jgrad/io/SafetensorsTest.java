@@ -129,6 +129,23 @@ class SafetensorsTest {
     }
 
     @Test
+    void metadataOrderDoesNotChangeTheBytes() throws IOException {
+        // Map.of iterates in an order that changes between JVMs: two runs of the CLI wrote different files
+        Map<String, Tensor> tensors = Map.of("w", Tensor.of(new float[] {1, 2}));
+        Map<String, String> forward = new java.util.LinkedHashMap<>(), backward = new java.util.LinkedHashMap<>();
+        for (String k : new String[] {"producer", "format", "checkpoint"}) {
+            forward.put(k, k + "-value");
+        }
+        for (String k : new String[] {"checkpoint", "format", "producer"}) {
+            backward.put(k, k + "-value");
+        }
+        Safetensors.write(dir.resolve("a.safetensors"), tensors, forward);
+        Safetensors.write(dir.resolve("b.safetensors"), tensors, backward);
+        assertArrayEquals(Files.readAllBytes(dir.resolve("a.safetensors")), Files.readAllBytes(dir.resolve("b.safetensors")));
+        assertEquals(forward, Safetensors.read(dir.resolve("b.safetensors")).metadata());
+    }
+
+    @Test
     void refusesTensorNamedMetadata() {
         assertThrows(IllegalArgumentException.class,
                 () -> Safetensors.write(dir.resolve("x"), Map.of(Safetensors.METADATA_KEY, Tensor.zeros(1)), null));
