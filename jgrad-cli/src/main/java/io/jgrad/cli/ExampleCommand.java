@@ -7,14 +7,19 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         header = "Small worked examples that show how backpropagation works.",
         synopsisSubcommandLabel = "EXAMPLE",
-        description = {"", "Each example prints every number it computes, like a textbook.", ""},
+        description = {"", "Each example prints every number it computes, like a textbook. 'jgrad example' without an EXAMPLE",
+            "is a usage error (exit status 2).", ""},
+        footerHeading = "%n",
+        footer = {"@|bold EXAMPLES|@", "  jgrad example two-neuron", "  jgrad help example two-neuron       the options of one example"},
         subcommands = {TwoNeuronCommand.class})
 final class ExampleCommand implements Runnable {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
+    /** Without an EXAMPLE there is nothing to run: a usage error, as picocli reports a missing required subcommand. */
     @Override
     public void run() {
-        spec.commandLine().usage(System.out);
+        throw new picocli.CommandLine.ParameterException(spec.commandLine(), "missing EXAMPLE; expected one of "
+                + String.join(", ", spec.subcommands().keySet()));
     }
 }

@@ -15,8 +15,9 @@ import picocli.CommandLine.Command;
         synopsisSubcommandLabel = "COMMAND",
         description = {
             "",
-            "jgrad trains multi-layer networks on the JVM with reverse-mode automatic differentiation. Without",
-            "arguments, @|bold jgrad train|@ trains a 784-256-128-10 ReLU network on the bundled MNIST-10k digits.",
+            "jgrad trains multi-layer perceptrons, convolutional networks and any nn.Sequential described in a JSON file",
+            "(see 'jgrad help train') on the JVM with reverse-mode automatic differentiation. Without arguments,",
+            "@|bold jgrad train|@ trains a 784-256-128-10 ReLU network on the bundled MNIST-10k digits.",
             ""},
         subcommands = {
             TrainCommand.class,
@@ -25,7 +26,7 @@ import picocli.CommandLine.Command;
             InspectCommand.class,
             GradcheckCommand.class,
             ExampleCommand.class,
-            CommandLine.HelpCommand.class},
+            HelpCommand.class},
         footerHeading = "%n",
         footer = {
             "@|bold EXAMPLES|@",
@@ -34,9 +35,25 @@ import picocli.CommandLine.Command;
             "  jgrad eval --model runs/latest               accuracy and confusion matrix on the test split",
             "  jgrad example two-neuron                      every number of one backpropagation step",
             "",
+            "@|bold ENVIRONMENT|@",
+            "  JAVA_HOME              the JDK 25 (or newer) that runs jgrad; else /usr/lib/jvm/temurin-25-jdk-amd64",
+            "  JGRAD_JAVA_OPTS        extra JVM options, given after jgrad's own, so they win (e.g. -Xmx8g)",
+            "  JGRAD_SPARK_JAVA_OPTS  the same for 'jgrad train --spark' (its default heap is -Xmx512m)",
+            "  System properties, given as -D options in JGRAD_JAVA_OPTS (e.g. JGRAD_JAVA_OPTS=-Djgrad.blas=java):",
+            "  -Djgrad.sgemm=auto|vector|blas   float32 GEMM: jgrad's AVX-512 Vector API kernel where the CPU has 512-bit",
+            "                                   vectors (auto, default), the same but saying on stderr why not (vector), or",
+            "                                   never (blas: float32 GEMM goes where jgrad.blas says)",
+            "  -Djgrad.blas=auto|openblas|system|bundled|java",
+            "                                   OpenBLAS for GEMM: the system libopenblas, else the bundled one (auto or",
+            "                                   openblas, default), only one of them (system, bundled), or none (java: the",
+            "                                   pure-Java kernels)",
+            "  -Djgrad.vector=true|false        Vector API element-wise kernels, reductions and optimizer updates",
+            "                                   (default: true; false leaves them scalar)",
+            "",
             "@|bold EXIT STATUS|@",
-            "  0 success; 1 internal error (a bug: please report it with the stack trace);",
-            "  2 bad input (a flag, a file, a data set): the message says which and what was expected.",
+            "  0 success; 1 internal error (a bug: please report it with the stack trace), or, for 'jgrad gradcheck',",
+            "  a gradient that failed the check; 2 bad input (a flag, a file, a data set): the message says which and",
+            "  what was expected.",
             "",
             "Run 'jgrad help COMMAND' for the options of one command."})
 public final class Main implements Runnable {
@@ -57,19 +74,20 @@ public final class Main implements Runnable {
         withVersion(cmd);
         cmd.setParameterExceptionHandler((ex, argv) -> {
             PrintWriter err = ex.getCommandLine().getErr();
-            err.println(ex.getCommandLine().getCommandName() + ": " + ex.getMessage());
+            // "jgrad train: ...", as the errors of the commands themselves (picocli's own start with the bare name)
+            err.println(ex.getCommandLine().getCommandSpec().qualifiedName() + ": " + ex.getMessage());
             err.println("Try '" + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help' for the options.");
             return 2;
         });
         cmd.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
             PrintWriter err = commandLine.getErr();
             if (ex instanceof UserError || ex instanceof JgradFormatException || ex instanceof TrainingDivergedException) {
-                err.println("jgrad " + commandLine.getCommandName() + ": " + ex.getMessage());
+                err.println(commandLine.getCommandSpec().qualifiedName() + ": " + ex.getMessage());
                 return 2;
             }
             if (ex instanceof NoSuchFileException missing) {
                 // a path given on the command line that is not there; not a bug, so no stack trace
-                err.println("jgrad " + commandLine.getCommandName() + ": " + missing.getFile() + ": no such file or directory");
+                err.println(commandLine.getCommandSpec().qualifiedName() + ": " + missing.getFile() + ": no such file or directory");
                 return 2;
             }
             throw ex;

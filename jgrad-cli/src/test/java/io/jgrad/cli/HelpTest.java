@@ -112,4 +112,37 @@ class HelpTest {
         assertTrue(r.out().contains("Usage: jgrad"), r.out());
         assertTrue(r.out().contains("Commands:"), r.out());
     }
+
+    @org.junit.jupiter.api.Test
+    void helpFollowsTheWholeCommandPath() {
+        Cli viaHelp = Cli.run("help", "example", "two-neuron");
+        assertEquals(0, viaHelp.exitCode(), viaHelp.err());
+        assertEquals(Cli.run("example", "two-neuron", "--help").out(), viaHelp.out());
+        assertTrue(viaHelp.out().startsWith("One input, a sigmoid hidden neuron"), viaHelp.out());
+        Cli.run("help", "example", "nope").assertUserError("jgrad help:", "unknown command 'nope'", "two-neuron");
+    }
+
+    @org.junit.jupiter.api.Test
+    void exampleWithoutAnExampleIsAUsageError() {
+        Cli r = Cli.run("example");
+        r.assertUserError("jgrad example:", "two-neuron");
+        assertEquals("", r.out());
+    }
+
+    @org.junit.jupiter.api.Test
+    void picocliErrorsStartWithTheFullCommandName() {
+        Cli.run("train", "--epochs", "x").assertUserError("jgrad train: ", "--epochs");
+        Cli.run("example", "two-neuron", "--steps", "x").assertUserError("jgrad example two-neuron: ", "--steps");
+        Cli r = Cli.run("train", "--epochs", "x");
+        assertTrue(r.err().startsWith("jgrad train: "), r.err());
+    }
+
+    @org.junit.jupiter.api.Test
+    void mainPageNamesTheEnvironmentAndGradcheckExitStatus() {
+        String help = Cli.run("--help").out();
+        for (String name : List.of("ENVIRONMENT", "JAVA_HOME", "JGRAD_JAVA_OPTS", "JGRAD_SPARK_JAVA_OPTS", "-Djgrad.sgemm=",
+                "-Djgrad.blas=", "-Djgrad.vector=", "'jgrad gradcheck',")) {
+            assertTrue(help.contains(name), () -> name + " missing:\n" + help);
+        }
+    }
 }
