@@ -1,5 +1,6 @@
 package io.jgrad.cli;
 
+import io.jgrad.nn.Activations;
 import io.jgrad.nn.Sequential;
 import io.jgrad.tensor.DType;
 import io.jgrad.tensor.Generator;
@@ -16,44 +17,69 @@ import picocli.CommandLine.Option;
         mixinStandardHelpOptions = true,
         header = "Check a network's backpropagated gradients against finite differences, in float64.",
         description = {"",
-            "Builds a small network with the given architecture, a random batch and random targets, computes every",
-            "gradient of the loss by backpropagation, and compares each one with the central difference",
-            "(E(w + eps) - E(w - eps)) / (2 eps). Prints the worst error and where it is; exits 1 if a gradient is off.", ""},
+            "Builds a small MLP with the given architecture (Linear layers with the hidden activation between them),",
+            "a random batch of standard normal inputs and random targets (class indices for cross-entropy, bce and",
+            "bce-logits; standard normal numbers for mse and half-sse), computes every gradient of the loss by",
+            "backpropagation, and compares each one with the central difference (E(w + eps) - E(w - eps)) / (2 eps),",
+            "eps = 1e-6. A gradient passes when |analytic - numeric| <= 1e-6 + 1e-5 * |numeric| (absolute tolerance",
+            "1e-6, relative 1e-5). Prints the worst error and where it is.", ""},
         footerHeading = "%n",
-        footer = {"@|bold EXAMPLES|@", "  jgrad gradcheck", "  jgrad gradcheck --inputs 4 --layers 5,3 --activation tanh --outputs 2 --loss mse"})
+        footer = {"@|bold EXAMPLES|@",
+            "  jgrad gradcheck",
+            "  jgrad gradcheck --inputs 4 --layers 5,3 --activation sigmoid --outputs 2 --loss bce-logits",
+            "  jgrad gradcheck --inputs 4 --layers 5,3 --activation elu:0.5 --loss mse     regression: one output",
+            "",
+            "@|bold EXIT STATUS|@",
+            "  0 every gradient passed; 1 a gradient failed the check; 2 bad input (a flag): the message says which."})
 final class GradcheckCommand implements Callable<Integer> {
-    @Option(names = "--inputs", description = "Input size (default: ${DEFAULT-VALUE}).", defaultValue = "6")
+    @Option(names = "--inputs", paramLabel = "N", description = "Input features (default: ${DEFAULT-VALUE}).", defaultValue = "6")
     int inputs;
 
-    @Option(names = "--layers", split = ",", paramLabel = "N,N,...", description = "Hidden layer sizes (default: 5,4).")
+    @Option(names = "--layers", split = ",", paramLabel = "SIZES", hideParamSyntax = true,
+            description = "Hidden layer sizes, comma-separated, e.g. 5,4 (default: 5,4).")
     List<String> layers;
 
-    @Option(names = "--outputs", description = "Output size or number of classes (default: ${DEFAULT-VALUE}).", defaultValue = "3")
-    int outputs;
+    @Option(names = "--outputs", paramLabel = "N",
+            description = "Number of classes (at least 2) for cross-entropy, bce and bce-logits; bce with 2 classes has one "
+                    + "output unit (default: 3). Not accepted with mse and half-sse, whose network has one output.")
+    Integer outputs;
 
-    @Option(names = "--activation", description = "Hidden activation (default: ${DEFAULT-VALUE}).", defaultValue = "tanh")
+    @Option(names = "--activation", paramLabel = "NAME", description = "Hidden activation: " + Activations.HIDDEN_NAMES
+            + " (default: ${DEFAULT-VALUE}).", defaultValue = "tanh")
     String activation;
 
-    @Option(names = "--output-activation", description = "Output activation (default: ${DEFAULT-VALUE}).", defaultValue = "none")
+    @Option(names = "--output-activation", paramLabel = "NAME", description = "Output activation: " + Activations.OUTPUT_NAMES
+            + " (default: ${DEFAULT-VALUE}).", defaultValue = "none")
     String outputActivation;
 
-    @Option(names = "--loss", description = "Loss: " + Losses.NAMES + " (default: ${DEFAULT-VALUE}).", defaultValue = "cross-entropy")
+    @Option(names = "--loss", paramLabel = "NAME", description = "Loss: " + Losses.NAMES + " (default: ${DEFAULT-VALUE}).",
+            defaultValue = "cross-entropy")
     String loss;
 
-    @Option(names = "--batch", description = "Samples in the random batch (default: ${DEFAULT-VALUE}).", defaultValue = "4")
+    @Option(names = "--batch", paramLabel = "N", description = "Samples in the random batch (default: ${DEFAULT-VALUE}).", defaultValue = "4")
     int batch;
 
-    @Option(names = "--seed", description = "Seed (default: ${DEFAULT-VALUE}).", defaultValue = "1")
+    @Option(names = "--seed", paramLabel = "N", description = "Seed of the weights, inputs and targets (default: ${DEFAULT-VALUE}).",
+            defaultValue = "1")
     long seed;
 
     @Override
     public Integer call() {
         Flags.positive("--inputs", inputs);
-        Flags.positive("--outputs", outputs);
         Flags.positive("--batch", batch);
         int[] hidden = layers == null ? new int[] {5, 4} : Flags.layers(layers);
+        if (Losses.create(loss) == null) {
+            throw new UserError("--loss " + loss + ": unknown loss; expected one of " + Losses.NAMES);
+        }
         boolean classes = !Losses.task(loss).equals("regression");
-        Objective obj = Objective.of(loss, classes ? Math.max(outputs, 2) : 0);
+        if (!classes && outputs != null) {
+            throw new UserError("--outputs: --loss " + loss + " checks a regression network, which has one output; leave --outputs out");
+        }
+        int numClasses = outputs == null ? 3 : Flags.positive("--outputs", outputs);
+        if (classes && numClasses < 2) {
+            throw new UserError("--outputs must be at least 2 classes for --loss " + loss + ", got " + numClasses);
+        }
+        Objective obj = Objective.of(loss, classes ? numClasses : 0);
         NetworkSpec spec;
         try {
             spec = NetworkSpec.mlp(inputs, hidden, obj.outputSize(), activation, outputActivation);
@@ -66,7 +92,7 @@ final class GradcheckCommand implements Callable<Integer> {
         Tensor x = Tensor.normal(DType.FLOAT64, gen, 0, 1, batch, inputs);
         float[] t = new float[batch];
         for (int i = 0; i < batch; i++) {
-            t[i] = classes ? gen.nextInt(Math.max(outputs, 2)) : (float) gen.nextGaussian();
+            t[i] = classes ? gen.nextInt(numClasses) : (float) gen.nextGaussian();
         }
         Tensor target = Tensor.of(t).to(DType.FLOAT64);
         List<Tensor> vars = new ArrayList<>(net.namedParameters().values());

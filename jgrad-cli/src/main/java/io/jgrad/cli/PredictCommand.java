@@ -41,10 +41,10 @@ final class PredictCommand implements Callable<Integer> {
     @Option(names = "--csv", paramLabel = "FILE.csv", description = "A CSV file with a header and the training data's feature columns.")
     Path csv;
 
-    @Option(names = "--limit", description = "Predict at most this many records of --idx or --csv (default: all).")
+    @Option(names = "--limit", paramLabel = "N", description = "Predict at most this many records of --idx or --csv (default: all).")
     Integer limit;
 
-    @Option(names = "--top", description = "Probabilities shown per input (default: ${DEFAULT-VALUE}).", defaultValue = "3")
+    @Option(names = "--top", paramLabel = "K", description = "Probabilities shown per input (default: ${DEFAULT-VALUE}).", defaultValue = "3")
     int top;
 
     @Parameters(paramLabel = "IMAGE", arity = "0..*", description = "Image files (PNG, JPEG, BMP, GIF).")

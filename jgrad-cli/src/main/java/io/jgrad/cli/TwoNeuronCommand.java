@@ -43,28 +43,28 @@ import picocli.CommandLine.Option;
             "  jgrad example two-neuron --json",
             "  jgrad example two-neuron --graph step.dot      (also writes step.svg when Graphviz's dot is installed)"})
 final class TwoNeuronCommand implements Callable<Integer> {
-    @Option(names = "--x", description = "The input x (default: ${DEFAULT-VALUE}).", defaultValue = "1.5")
+    @Option(names = "--x", paramLabel = "X", description = "The input x (default: ${DEFAULT-VALUE}).", defaultValue = "1.5")
     double x;
 
-    @Option(names = {"--target", "-t"}, description = "The target output t (default: ${DEFAULT-VALUE}).", defaultValue = "0.8")
+    @Option(names = {"--target", "-t"}, paramLabel = "T", description = "The target output t (default: ${DEFAULT-VALUE}).", defaultValue = "0.8")
     double target;
 
-    @Option(names = "--w1", description = "Initial weight of the hidden neuron (default: ${DEFAULT-VALUE}).", defaultValue = "0.4")
+    @Option(names = "--w1", paramLabel = "W", description = "Initial weight of the hidden neuron (default: ${DEFAULT-VALUE}).", defaultValue = "0.4")
     double w1;
 
-    @Option(names = "--b1", description = "Initial bias of the hidden neuron (default: ${DEFAULT-VALUE}).", defaultValue = "-0.2")
+    @Option(names = "--b1", paramLabel = "B", description = "Initial bias of the hidden neuron (default: ${DEFAULT-VALUE}).", defaultValue = "-0.2")
     double b1;
 
-    @Option(names = "--w2", description = "Initial weight of the output neuron (default: ${DEFAULT-VALUE}).", defaultValue = "0.7")
+    @Option(names = "--w2", paramLabel = "W", description = "Initial weight of the output neuron (default: ${DEFAULT-VALUE}).", defaultValue = "0.7")
     double w2;
 
-    @Option(names = "--b2", description = "Initial bias of the output neuron (default: ${DEFAULT-VALUE}).", defaultValue = "0.1")
+    @Option(names = "--b2", paramLabel = "B", description = "Initial bias of the output neuron (default: ${DEFAULT-VALUE}).", defaultValue = "0.1")
     double b2;
 
-    @Option(names = "--lr", description = "Learning rate of gradient descent (default: ${DEFAULT-VALUE}).", defaultValue = "0.5")
+    @Option(names = "--lr", paramLabel = "RATE", description = "Learning rate of gradient descent (default: ${DEFAULT-VALUE}).", defaultValue = "0.5")
     double lr;
 
-    @Option(names = "--steps", description = "Number of forward/backward/update steps (default: ${DEFAULT-VALUE}).", defaultValue = "1")
+    @Option(names = "--steps", paramLabel = "N", description = "Number of forward/backward/update steps (default: ${DEFAULT-VALUE}).", defaultValue = "1")
     int steps;
 
     @Option(names = "--json", description = "Print the same numbers as JSON instead of text.")

@@ -73,6 +73,9 @@ class HelpTest {
                         () -> "line broken or missing in the help of " + path + ":\n" + text + "\n--- help:\n" + help);
             }
         }
+        // every value is named for what it is (N, NAME, FILE...), not by picocli's generic <fieldName>
+        assertFalse(java.util.regex.Pattern.compile("=<[a-z]\\w*>").matcher(help).find(),
+                () -> "a generic <field> placeholder in the help of " + path + ":\n" + help);
         // every option is listed with its description
         for (OptionSpec o : spec.options()) {
             assertTrue(help.contains(o.longestName()), () -> o.longestName() + " missing:\n" + help);

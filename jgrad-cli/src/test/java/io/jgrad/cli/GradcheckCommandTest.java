@@ -1,0 +1,53 @@
+package io.jgrad.cli;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import io.jgrad.tensor.GradCheck;
+import java.util.Arrays;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+/** {@code jgrad gradcheck}: its examples run and pass, its page states GradCheck's eps and tolerances, bad flags exit 2. */
+class GradcheckCommandTest {
+    @Test
+    void everyExampleOfTheHelpPageRunsAndPasses() {
+        List<String> examples = Cli.run("help", "gradcheck").out().lines()
+                .dropWhile(l -> !l.equals("EXAMPLES")).skip(1).takeWhile(l -> !l.isBlank())
+                .map(String::strip).toList();
+        assertEquals(3, examples.size(), examples::toString);
+        for (String example : examples) {
+            String[] words = example.split(" {2,}")[0].split(" ");
+            assertEquals("jgrad", words[0]);
+            Cli r = Cli.run(Arrays.copyOfRange(words, 1, words.length));
+            assertEquals(0, r.exitCode(), () -> example + ": " + r.err() + r.out());
+            assertTrue(r.out().contains("GradCheck passed"), () -> example + ":\n" + r.out());
+        }
+    }
+
+    @Test
+    void regressionHasOneOutput() {
+        Cli r = Cli.run("gradcheck", "--loss", "mse");
+        assertEquals(0, r.exitCode(), r.err());
+        assertTrue(r.out().contains("6-5-4-1 tanh, mse loss"), r.out());
+        Cli.run("gradcheck", "--loss", "mse", "--outputs", "2").assertUserError("jgrad gradcheck:", "--outputs", "one output");
+        Cli.run("gradcheck", "--outputs", "1").assertUserError("--outputs", "at least 2");
+        Cli.run("gradcheck", "--loss", "nope").assertUserError("--loss nope", "cross-entropy");
+    }
+
+    @Test
+    void helpStatesTheStepAndTolerancesOfGradCheck() {
+        String help = Cli.run("help", "gradcheck").out().replace("\n", " ");
+        Matcher m = Pattern.compile("eps = ([0-9.e-]+)\\. A gradient passes when \\|analytic - numeric\\| <= ([0-9.e-]+) \\+ ([0-9.e-]+) \\* \\|numeric\\|")
+                .matcher(help);
+        assertTrue(m.find(), help);
+        assertEquals(GradCheck.EPS, Double.parseDouble(m.group(1)));
+        assertEquals(GradCheck.ATOL, Double.parseDouble(m.group(2)));
+        assertEquals(GradCheck.RTOL, Double.parseDouble(m.group(3)));
+        for (String label : List.of("<activation>", "<batch>", "<inputs>", "<loss>", "<outputs>", "<seed>", "N,N,...[")) {
+            assertFalse(help.contains(label), () -> label + " in:\n" + help);
+        }
+        assertTrue(help.contains("leaky-relu[:alpha]") && help.contains("none, sigmoid, softmax"), help);
+    }
+}
