@@ -23,7 +23,7 @@ record RunConfig(NetworkSpec model, String task, int numClasses, String loss, St
                  String targetColumn,
                  double normMean, double normStd, String optimizer, double lr, double momentum, double weightDecay,
                  int batchSize, int epochs, long seed, boolean shuffle, double targetLoss, int patience, String schedule,
-                 String augment, int checkpointEvery, int epochsCompleted, EpochProgress progress, long[] shuffleState,
+                 String augment, int checkpointEvery, double clipGradNorm, boolean noReport, int epochsCompleted, EpochProgress progress, long[] shuffleState,
                  long[] modelState) {
 
     static final String FILE = "config.json";
@@ -39,14 +39,21 @@ record RunConfig(NetworkSpec model, String task, int numClasses, String loss, St
      */
     RunConfig withProgress(int completed, EpochProgress inEpoch, long[] state, long[] modelGenerator) {
         return new RunConfig(model, task, numClasses, loss, data, valData, valSplit, targetColumn, normMean, normStd, optimizer, lr, momentum,
-                weightDecay, batchSize, epochs, seed, shuffle, targetLoss, patience, schedule, augment, checkpointEvery, completed,
+                weightDecay, batchSize, epochs, seed, shuffle, targetLoss, patience, schedule, augment, checkpointEvery, clipGradNorm, noReport, completed,
                 inEpoch, state, modelGenerator);
     }
 
     RunConfig withEpochs(int total) {
         return new RunConfig(model, task, numClasses, loss, data, valData, valSplit, targetColumn, normMean, normStd, optimizer, lr, momentum,
-                weightDecay, batchSize, total, seed, shuffle, targetLoss, patience, schedule, augment, checkpointEvery, epochsCompleted,
+                weightDecay, batchSize, total, seed, shuffle, targetLoss, patience, schedule, augment, checkpointEvery, clipGradNorm, noReport, epochsCompleted,
                 progress, shuffleState, modelState);
+    }
+
+    /** This configuration with report.html turned off ({@code --resume DIR --no-report}). */
+    RunConfig withoutReport() {
+        return new RunConfig(model, task, numClasses, loss, data, valData, valSplit, targetColumn, normMean, normStd, optimizer, lr, momentum,
+                weightDecay, batchSize, epochs, seed, shuffle, targetLoss, patience, schedule, augment, checkpointEvery, clipGradNorm, true,
+                epochsCompleted, progress, shuffleState, modelState);
     }
 
     Map<String, Object> toJson() {
@@ -81,6 +88,8 @@ record RunConfig(NetworkSpec model, String task, int numClasses, String loss, St
         t.put("schedule", schedule);
         t.put("augment", augment);
         t.put("checkpoint_every", (long) checkpointEvery);
+        t.put("clip_grad_norm", clipGradNorm > 0 ? clipGradNorm : null);
+        t.put("report", !noReport);
         m.put("training", t);
         Map<String, Object> s = new LinkedHashMap<>();
         s.put("epochs_completed", (long) epochsCompleted);
@@ -168,6 +177,19 @@ record RunConfig(NetworkSpec model, String task, int numClasses, String loss, St
         }
         Object shuffle = t.get("shuffle");
         Object patience = t.get("patience");
+        // clip_grad_norm and report are absent in configs written before they were recorded: no clipping, a report
+        Object clip = t.get("clip_grad_norm");
+        double clipGradNorm = 0;
+        if (clip != null) {
+            clipGradNorm = ConfigFields.number(t, "clip_grad_norm", file, "training");
+            if (!(clipGradNorm > 0) || !Double.isFinite(clipGradNorm)) {
+                throw new JgradFormatException(file, "training.clip_grad_norm", "expected a positive number or null, got " + clipGradNorm);
+            }
+        }
+        Object report = t.get("report");
+        if (report != null && !(report instanceof Boolean)) {
+            throw new JgradFormatException(file, "training.report", "expected true or false, got " + ConfigFields.describe(report));
+        }
         return new RunConfig(spec, task, numClasses, loss, ConfigFields.string(d, "path", file, "data"),
                 vd instanceof String vds ? vds : null, valSplit,
                 tc instanceof String str ? str : null,
@@ -180,7 +202,8 @@ record RunConfig(NetworkSpec model, String task, int numClasses, String loss, St
                 patience instanceof Number pn ? pn.intValue() : 0,
                 t.get("schedule") instanceof String sch ? sch : "none",
                 t.get("augment") instanceof String aug ? aug : "none",
-                t.get("checkpoint_every") instanceof Number ce ? ce.intValue() : 0, done, progress, state, modelState);
+                t.get("checkpoint_every") instanceof Number ce ? ce.intValue() : 0, clipGradNorm, Boolean.FALSE.equals(report),
+                done, progress, state, modelState);
     }
 
     /** 64-bit words as hex strings: a JSON number cannot hold 64 bits exactly. */

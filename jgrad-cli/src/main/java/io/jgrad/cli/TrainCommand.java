@@ -29,12 +29,16 @@ import picocli.CommandLine.Option;
         mixinStandardHelpOptions = true,
         sortOptions = false,
         header = "Train a multi-layer or convolutional network on an IDX directory or a CSV file.",
+        customSynopsis = {
+            "@|bold jgrad train|@ [--data DIR|FILE.csv] [--model mlp|cnn|FILE.json] [--layers SIZES] [OPTION]...",
+            "       @|bold jgrad train|@ --resume DIR [--epochs N] [--out DIR] [--threads N] [--no-report]",
+            "       @|bold jgrad train|@ --spark MASTER [--data DIR|FILE.csv] [--partitions N] [--local-steps K] [OPTION]..."},
         description = {
             "",
             "Builds the equivalent of a PyTorch nn.Sequential with the input shape and the number of classes taken from",
             "the data, trains it with backpropagation, and writes into --out: model.safetensors (PyTorch state_dict",
             "names 0.weight, 0.bias, 1.running_mean, ..., after the Sequential's indices), config.json,",
-            "optimizer.safetensors (for --resume), metrics.csv and report.html with charts. Checkpoints are written",
+            "optimizer.safetensors (for --resume), metrics.csv and report.html with PNG charts. Checkpoints are written",
             "after every epoch, atomically, so an interrupted run loses at most one epoch: continue it with --resume.",
             "",
             "Data: a directory with train-images-idx3-ubyte[.gz], train-labels-idx1-ubyte[.gz], t10k-images-idx3-ubyte[.gz]",
@@ -60,6 +64,17 @@ import picocli.CommandLine.Option;
             "             {\"type\": \"linear\", \"out_features\": 10}]}. in_channels, in_features and num_features are",
             "             inferred from the data's shape; the last layer must output one value per class (1 for bce).",
             "             Any convolution or pooling layer makes the network take images [N, C, H, W].",
+            "",
+            "Spark (--spark MASTER): trains an MLP on a Spark cluster with synchronous data parallelism (each step's",
+            "batch is split over the partitions and their gradients summed), or with local SGD for --local-steps K > 1",
+            "(each partition takes K steps, then the weights are averaged). The jgrad script runs it as",
+            "io.jgrad.spark.SparkTrainMain on Spark's classpath (the first use builds jgrad-spark and downloads Spark).",
+            "It writes the same --out files except report.html and its charts (default --out: runs/spark). MASTER is a",
+            "Spark master URL: local[2] (this machine, 2 threads) or spark://HOST:7077. Its own options: --partitions N",
+            "(default: Spark's default parallelism) and --local-steps K (default: 1). It accepts --data, --val-data,",
+            "--target-column, --layers, --activation, --output-activation, --loss (cross-entropy only), --optimizer,",
+            "--lr, --momentum, --weight-decay, --batch-size, --epochs, --seed and --out; any other option exits 2.",
+            "JGRAD_SPARK_JAVA_OPTS sets its JVM options (default heap 512 MB).",
             ""},
         footerHeading = "%n",
         footer = {
@@ -69,13 +84,28 @@ import picocli.CommandLine.Option;
             "  jgrad train --model cnn --data /usr/share/datasets/fashion-mnist --epochs 15 --out runs/fashion-cnn",
             "  jgrad train --model my-net.json --epochs 5        a network described layer by layer",
             "  jgrad train --layers 30 --activation sigmoid --output-activation sigmoid --loss mse --optimizer sgd --lr 3",
-            "  jgrad train --data iris.csv --target-column species --layers 16 --val-split 0.2 --epochs 200",
+            "  jgrad train --data iris.csv --target-column class --layers 16 --val-split 0.2 --epochs 200",
+            "                                      (the column must hold class numbers 0, 1, 2, not species names)",
             "  jgrad train --resume runs/fashion --epochs 20       continue to 20 epochs",
+            "  jgrad train --spark local[2] --data /usr/share/datasets/fashion-mnist --local-steps 4 --epochs 5",
             "",
             "@|bold FILES|@",
-            "  DIR/model.safetensors   weights; torch: model.load_state_dict({k: v for k, v in safetensors_load(...)})",
-            "  DIR/config.json         architecture, data preparation, options, progress",
-            "  DIR/report.html         loss, accuracy, gradient norms per layer, confusion matrix, misclassified images"})
+            "  DIR is --out. Written after every epoch:",
+            "  DIR/model.safetensors       the weights and buffers under PyTorch's state_dict names; in PyTorch:",
+            "                              model.load_state_dict(safetensors.torch.load_file(\"DIR/model.safetensors\"))",
+            "                              for the equivalent nn.Sequential model",
+            "  DIR/config.json             architecture, data and its preparation, options, progress (read by --resume)",
+            "  DIR/optimizer.safetensors   the optimizer's state (moments, step count) and the schedule's, for --resume",
+            "  DIR/metrics.csv             per epoch: loss, accuracy, learning rate, seconds, gradient and weight norms",
+            "  Written at the end, unless --no-report:",
+            "  DIR/report.html             the report: run facts, charts, confusion matrix, misclassified images",
+            "  DIR/loss.png, accuracy.png, grad_norms.png, confusion.png, misclassified.png",
+            "                              the report's charts (accuracy.png, confusion.png for class targets;",
+            "                              misclassified.png for images; grad_norms.png when the model has weights)",
+            "",
+            "@|bold EXIT STATUS|@",
+            "  0 trained; 1 internal error; 2 bad input (a flag, a file, a data set) or a diverged training (NaN or",
+            "  infinite loss): the message says which and what was expected."})
 final class TrainCommand implements Callable<Integer> {
     @Option(names = "--data", paramLabel = "DIR|FILE.csv", description = "Training data (default: the bundled MNIST-10k).")
     Path data;
@@ -95,7 +125,8 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--model", paramLabel = "mlp|cnn|FILE.json", description = "The network: mlp (default), cnn, or a JSON file of layers (see above).")
     String modelChoice;
 
-    @Option(names = "--layers", paramLabel = "N,N,...", split = ",", description = "MLP hidden layer sizes (default: 256,128). Use --layers '' for none (logistic regression).")
+    @Option(names = "--layers", paramLabel = "SIZES", split = ",", hideParamSyntax = true,
+            description = "MLP hidden layer sizes, comma-separated, e.g. 256,128 (the default). Use --layers '' for none (logistic regression).")
     List<String> layers;
 
     @Option(names = "--activation", paramLabel = "NAME", description = "Hidden activation: " + Activations.HIDDEN_NAMES + " (default: relu).")
@@ -104,7 +135,8 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--output-activation", paramLabel = "NAME", description = "Output activation: " + Activations.OUTPUT_NAMES + " (default: sigmoid for --loss bce, else none).")
     String outputActivation;
 
-    @Option(names = "--loss", paramLabel = "NAME", description = "Loss: " + Losses.NAMES + " (default: cross-entropy; mse for numeric CSV targets).")
+    @Option(names = "--loss", paramLabel = "NAME", description = "Loss: " + Losses.NAMES + " (default: cross-entropy, which needs integer class targets;"
+            + " use mse or half-sse for real-valued targets).")
     String loss;
 
     @Option(names = "--optimizer", paramLabel = "NAME", description = "Optimizer: sgd, adam, adamw, rmsprop, adagrad (default: adam).")
@@ -125,7 +157,7 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--epochs", paramLabel = "N", description = "Maximum number of epochs (default: 10).")
     Integer epochs;
 
-    @Option(names = "--target-loss", paramLabel = "LOSS", description = "Stop as soon as an epoch's mean training loss is at or below this, e.g. 0.001.")
+    @Option(names = "--target-loss", paramLabel = "LOSS", description = "Stop as soon as an epoch's mean training loss is at or below this, e.g. 0.001 (default: off).")
     Double targetLoss;
 
     @Option(names = "--patience", paramLabel = "EPOCHS", description = "Stop when the validation loss has not improved for this many epochs (default: off).")
@@ -143,13 +175,14 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--no-shuffle", description = "Keep the data in file order instead of reshuffling every epoch.")
     boolean noShuffle;
 
-    @Option(names = "--init", paramLabel = "FILE.safetensors", description = "Start from these weights (names and shapes must match the network).")
+    @Option(names = "--init", paramLabel = "FILE", description = "Start from the weights in this .safetensors file (names and shapes must match the network).")
     Path init;
 
     @Option(names = "--out", paramLabel = "DIR", description = "Output directory (default: runs/latest, or the --resume directory).")
     Path out;
 
-    @Option(names = "--resume", paramLabel = "DIR", description = "Continue the run saved in DIR (its config.json, model and optimizer state) up to --epochs.")
+    @Option(names = "--resume", paramLabel = "DIR", description = "Continue the run saved in DIR (its config.json, model and optimizer state) up to --epochs."
+            + " The data and all other options come from DIR/config.json; only --epochs, --out, --threads and --no-report apply.")
     Path resume;
 
     @Option(names = "--checkpoint-every", paramLabel = "STEPS", description = "Also checkpoint every this many steps inside an epoch (default: 0, after each epoch only).")
@@ -158,7 +191,12 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--threads", paramLabel = "N", description = "Worker threads (default: all available processors).")
     Integer threads;
 
-    @Option(names = "--no-report", description = "Skip report.html and its charts.")
+    @Option(names = "--clip-grad-norm", paramLabel = "MAX",
+            description = "Scale the gradients of each step together so that their total L2 norm is at most MAX, as PyTorch's"
+                    + " clip_grad_norm_ (default: off). Remembered by --resume.")
+    Double clipGradNorm;
+
+    @Option(names = "--no-report", description = "Skip report.html and its charts. Remembered by --resume.")
     boolean noReport;
 
     /**
@@ -192,6 +230,9 @@ final class TrainCommand implements Callable<Integer> {
             if (epochs != null) {
                 cfg = cfg.withEpochs(Flags.positive("--epochs", epochs));
             }
+            if (noReport) {
+                cfg = cfg.withoutReport();
+            }
             ds = DataSource.load(Path.of(cfg.data()), cfg.valData() == null ? null : Path.of(cfg.valData()), cfg.valSplit(),
                     cfg.targetColumn(), !cfg.task().equals("regression"), false, cfg.seed(), cfg.model().images())
                     .standardizedWith(cfg.normMean(), cfg.normStd());
@@ -222,6 +263,9 @@ final class TrainCommand implements Callable<Integer> {
             // names are checked before the data is read, so a typo fails at once with one line
             Optimizers.known(optimizer == null ? "adam" : optimizer.toLowerCase(java.util.Locale.ROOT));
             Schedules.check(schedule == null ? "none" : schedule, epochs == null ? 10 : Flags.positive("--epochs", epochs));
+            if (clipGradNorm != null) {
+                Flags.positive("--clip-grad-norm", clipGradNorm);
+            }
             Augmentation parsedAugment = Flags.augmentation(augment == null ? "none" : augment);
             if (!parsedAugment.isIdentity() && !choice.images()) {
                 throw new UserError("--augment " + augment + " changes images, but --model " + choice.name()
@@ -239,7 +283,8 @@ final class TrainCommand implements Callable<Integer> {
                     weightDecay == null ? Optimizers.defaultWeightDecay(opt) : Flags.nonNegative("--weight-decay", weightDecay),
                     batchSize == null ? 64 : Flags.positive("--batch-size", batchSize), epochs == null ? 10 : Flags.positive("--epochs", epochs),
                     s, !noShuffle, targetLoss == null ? Double.NEGATIVE_INFINITY : targetLoss, patience == null ? 0 : Flags.nonNegative("--patience", patience),
-                    schedule == null ? "none" : schedule, augment == null ? "none" : augment, checkpointEvery == null ? 0 : Math.max(0, checkpointEvery), 0, null, null, null);
+                    schedule == null ? "none" : schedule, augment == null ? "none" : augment, checkpointEvery == null ? 0 : Math.max(0, checkpointEvery),
+                    clipGradNorm == null ? 0 : Flags.positive("--clip-grad-norm", clipGradNorm), noReport, 0, null, null, null);
             outDir = out == null ? Path.of("runs", "latest") : out;
             MemoryEstimate.check(spec, cfg.batchSize());
             modelGen = new Generator(s);
@@ -278,6 +323,7 @@ final class TrainCommand implements Callable<Integer> {
                 .startEpoch(cfg.epochsCompleted() + 1)
                 .targetLoss(cfg.targetLoss())
                 .earlyStopping(cfg.patience(), false)
+                .clipGradNorm(cfg.clipGradNorm())
                 .earlierEpochs(previous)
                 .callback(ProgressBar.onStandardError());
         if (cfg.progress() != null) {
@@ -319,11 +365,12 @@ final class TrainCommand implements Callable<Integer> {
                     Double.isNaN(finalEval.accuracy()) ? "" : String.format(", accuracy %.2f%%", 100 * finalEval.accuracy()),
                     finalEval.samples(), seconds);
         }
-        if (!noReport && !all.isEmpty()) {
+        boolean report = !cfg.noReport();
+        if (report && !all.isEmpty()) {
             Reports.write(outDir, cfg, ds, model, objective, all, finalEval, history, seconds);
         }
         System.out.println("wrote " + outDir + "/ (model.safetensors, config.json, optimizer.safetensors, metrics.csv"
-                + (noReport ? "" : ", report.html") + ")");
+                + (report ? ", report.html" : "") + ")");
         return 0;
     }
 }

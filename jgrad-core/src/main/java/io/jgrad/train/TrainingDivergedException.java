@@ -10,7 +10,7 @@ public final class TrainingDivergedException extends RuntimeException {
 
     public TrainingDivergedException(int epoch, int step, String what) {
         super("training diverged at epoch " + epoch + ", step " + step + ": " + what
-                + "; try a smaller learning rate (--lr), gradient clipping, or check the data for NaN/huge values");
+                + "; try a smaller learning rate (--lr), gradient clipping (--clip-grad-norm MAX), or check the data for NaN/huge values");
         this.epoch = epoch;
         this.step = step;
     }

@@ -1,0 +1,137 @@
+package io.jgrad.cli;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import io.jgrad.io.Json;
+import io.jgrad.io.Safetensors;
+import io.jgrad.tensor.Tensor;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** train's --clip-grad-norm and --no-report, and that --resume remembers both. */
+class TrainOptionsTest {
+    @TempDir
+    Path dir;
+
+    private static Cli ok(String... args) {
+        Cli r = Cli.run(args);
+        assertEquals(0, r.exitCode(), () -> String.join(" ", args) + "\nstderr:\n" + r.err() + "\nstdout:\n" + r.out());
+        return r;
+    }
+
+    /** Every parameter of model.safetensors, in name order, as one vector. */
+    private static double[] weights(Path run) throws IOException {
+        List<Double> all = new ArrayList<>();
+        for (Map.Entry<String, Tensor> e : new java.util.TreeMap<>(Safetensors.read(run.resolve("model.safetensors")).tensors()).entrySet()) {
+            for (double v : e.getValue().toDoubleArray()) {
+                all.add(v);
+            }
+        }
+        return all.stream().mapToDouble(Double::doubleValue).toArray();
+    }
+
+    private static double distance(double[] a, double[] b) {
+        double s = 0;
+        for (int i = 0; i < a.length; i++) {
+            s += (a[i] - b[i]) * (a[i] - b[i]);
+        }
+        return Math.sqrt(s);
+    }
+
+    /** One step of plain SGD on all 30 rows: the weights move by lr * (the gradient, clipped to norm MAX). */
+    private Path oneStep(Path csv, String name, String lr, String... extra) {
+        Path run = dir.resolve(name);
+        List<String> a = new ArrayList<>(List.of("train", "--data", csv.toString(), "--layers", "8", "--optimizer", "sgd", "--lr", lr,
+                "--batch-size", "30", "--epochs", "1", "--threads", "1", "--no-report", "--out", run.toString()));
+        a.addAll(List.of(extra));
+        ok(a.toArray(String[]::new));
+        return run;
+    }
+
+    @Test
+    void clipGradNormLimitsTheStep() throws IOException {
+        Path csv = SyntheticData.blobsCsv(dir.resolve("blobs.csv"), 30, 4, 3, 5);
+        // a learning rate too small to change a float32 weight: the initial weights (the same seed draws them)
+        double[] initial = weights(oneStep(csv, "initial", "1e-30"));
+        double free = distance(initial, weights(oneStep(csv, "free", "0.5")));
+        double clipped = distance(initial, weights(oneStep(csv, "clipped", "0.5", "--clip-grad-norm", "0.01")));
+        assertTrue(clipped <= 0.5 * 0.01 * 1.001, "step of " + clipped + " with the gradient clipped to norm 0.01 at lr 0.5");
+        assertTrue(clipped > 0.5 * 0.01 * 0.99, "the step " + clipped + " should be lr * MAX, the gradient's norm being above MAX");
+        assertTrue(free > 10 * clipped, "without clipping the step is " + free);
+        Map<String, Object> training = (Map<String, Object>) ((Map<String, Object>) Json.parse(
+                Files.readString(dir.resolve("clipped/config.json")), dir.resolve("clipped/config.json"))).get("training");
+        assertEquals(0.01, ((Number) training.get("clip_grad_norm")).doubleValue());
+    }
+
+    @Test
+    void resumeKeepsTheClipping() throws IOException {
+        Path csv = SyntheticData.blobsCsv(dir.resolve("blobs.csv"), 60, 4, 3, 5);
+        List<String> common = List.of("--data", csv.toString(), "--layers", "8", "--optimizer", "sgd", "--lr", "0.5",
+                "--batch-size", "20", "--clip-grad-norm", "0.05", "--threads", "1", "--no-report");
+        Path straight = dir.resolve("straight"), first = dir.resolve("first");
+        List<String> a = new ArrayList<>(List.of("train", "--epochs", "2", "--out", straight.toString()));
+        a.addAll(common);
+        ok(a.toArray(String[]::new));
+        List<String> b = new ArrayList<>(List.of("train", "--epochs", "1", "--out", first.toString()));
+        b.addAll(common);
+        ok(b.toArray(String[]::new));
+        ok("train", "--resume", first.toString(), "--epochs", "2", "--threads", "1");
+        assertArrayEquals(Files.readAllBytes(straight.resolve("model.safetensors")), Files.readAllBytes(first.resolve("model.safetensors")),
+                "the resumed run trained differently: it lost --clip-grad-norm");
+    }
+
+    @Test
+    void badClipGradNormIsAUserError() throws IOException {
+        Path csv = SyntheticData.blobsCsv(dir.resolve("blobs.csv"), 30, 4, 3, 5);
+        for (String bad : List.of("0", "-1", "NaN", "Infinity")) {
+            Cli r = Cli.run("train", "--data", csv.toString(), "--clip-grad-norm", bad, "--epochs", "1", "--out", dir.resolve("r").toString());
+            r.assertUserError("jgrad train:", "--clip-grad-norm", "positive number");
+        }
+        Cli.run("train", "--clip-grad-norm", "x").assertUserError("jgrad train:", "--clip-grad-norm");
+        assertFalse(Files.exists(dir.resolve("r")), "a bad flag must stop the run before it writes anything");
+    }
+
+    @Test
+    void resumeRemembersNoReport() throws IOException {
+        Path csv = SyntheticData.blobsCsv(dir.resolve("blobs.csv"), 30, 4, 3, 5);
+        Path run = dir.resolve("run");
+        ok("train", "--data", csv.toString(), "--layers", "4", "--epochs", "1", "--threads", "1", "--no-report", "--out", run.toString());
+        Cli r = ok("train", "--resume", run.toString(), "--epochs", "2", "--threads", "1");
+        assertFalse(Files.exists(run.resolve("report.html")), "--resume of a --no-report run wrote report.html");
+        assertFalse(Files.exists(run.resolve("loss.png")));
+        assertFalse(r.out().contains("report.html"), r.out());
+        assertTrue(Files.readString(run.resolve("config.json")).contains("\"report\": false"));
+
+        // a config.json from before the field was recorded: the report is written, as it was then
+        Path config = run.resolve("config.json");
+        String text = Files.readString(config);
+        String old = text.replaceAll(",\\s*\"report\": false", "");
+        assertNotEquals(text, old);
+        Files.writeString(config, old);
+        ok("train", "--resume", run.toString(), "--epochs", "3", "--threads", "1");
+        assertTrue(Files.exists(run.resolve("report.html")));
+    }
+
+    @Test
+    void helpNamesEveryFileARunWritesAndTheSparkOptions() throws IOException {
+        Path csv = SyntheticData.blobsCsv(dir.resolve("blobs.csv"), 40, 4, 3, 5);
+        Path run = dir.resolve("run");
+        ok("train", "--data", csv.toString(), "--val-split", "0.25", "--layers", "4", "--epochs", "1", "--threads", "1", "--out", run.toString());
+        String help = Cli.run("help", "train").out();
+        String files = help.substring(help.indexOf("\nFILES\n"));
+        try (var written = Files.list(run)) {
+            for (Path f : written.toList()) {
+                assertTrue(files.contains(f.getFileName().toString()), () -> f.getFileName() + " is not in the FILES section:\n" + files);
+            }
+        }
+        for (String flag : List.of("--spark MASTER", "--partitions N", "--local-steps K", "--clip-grad-norm")) {
+            assertTrue(help.contains(flag), () -> flag + " missing:\n" + help);
+        }
+    }
+}
