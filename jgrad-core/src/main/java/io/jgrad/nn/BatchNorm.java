@@ -110,6 +110,6 @@ public abstract class BatchNorm extends Module {
 
     @Override
     protected String extraRepr() {
-        return features + ", eps=" + eps + ", momentum=" + momentum + ", affine=True, track_running_stats=True";
+        return features + ", eps=" + pythonRepr(eps) + ", momentum=" + pythonRepr(momentum) + ", affine=True, track_running_stats=True";
     }
 }

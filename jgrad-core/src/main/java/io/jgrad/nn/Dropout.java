@@ -37,6 +37,6 @@ public class Dropout extends Module {
 
     @Override
     protected String extraRepr() {
-        return "p=" + p;
+        return "p=" + pythonRepr(p);
     }
 }

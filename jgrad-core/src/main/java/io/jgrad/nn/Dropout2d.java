@@ -47,6 +47,6 @@ public class Dropout2d extends Module {
 
     @Override
     protected String extraRepr() {
-        return "p=" + p;
+        return "p=" + pythonRepr(p);
     }
 }

@@ -22,6 +22,6 @@ public class ELU extends Module {
 
     @Override
     protected String extraRepr() {
-        return "alpha=" + alpha;
+        return "alpha=" + pythonRepr(alpha);
     }
 }

@@ -22,6 +22,6 @@ public class LeakyReLU extends Module {
 
     @Override
     protected String extraRepr() {
-        return "negative_slope=" + alpha;
+        return "negative_slope=" + pythonRepr(alpha);
     }
 }

@@ -76,6 +76,6 @@ public class Linear extends Module {
 
     @Override
     protected String extraRepr() {
-        return "in_features=" + in + ", out_features=" + out + ", bias=" + hasBias;
+        return "in_features=" + in + ", out_features=" + out + ", bias=" + pythonRepr(hasBias);
     }
 }

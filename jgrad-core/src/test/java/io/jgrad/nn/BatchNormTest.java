@@ -118,6 +118,6 @@ class BatchNormTest {
         assertTrue(e.getMessage().contains("[N, C, H, W]"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> new BatchNorm1d(4).forward(Tensor.zeros(1, 4)));
         assertTrue(e.getMessage().contains("more than 1 value per channel"), e.getMessage());
-        assertEquals("BatchNorm2d(4, eps=1.0E-5, momentum=0.1, affine=True, track_running_stats=True)", bn.toString());
+        assertEquals("BatchNorm2d(4, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True)", bn.toString());
     }
 }

@@ -69,16 +69,37 @@ class ModuleTest {
                 new Sequential(new LeakyReLU(), new Softmax(1)));
         String expected = """
                 Sequential(
-                  (0): Linear(in_features=784, out_features=256, bias=true)
+                  (0): Linear(in_features=784, out_features=256, bias=True)
                   (1): ReLU()
                   (2): Dropout(p=0.5)
-                  (3): Linear(in_features=256, out_features=10, bias=false)
+                  (3): Linear(in_features=256, out_features=10, bias=False)
                   (4): Sequential(
                     (0): LeakyReLU(negative_slope=0.01)
                     (1): Softmax(dim=1)
                   )
                 )""";
         assertEquals(expected, s.toString());
+    }
+
+    /** Python's repr of each value, as printed by python3 -c 'print(repr(v))'. */
+    @Test
+    void numbersAndBooleansAreSpelledAsPythonPrintsThem() {
+        Map<Double, String> python = new java.util.LinkedHashMap<>();
+        python.put(1e-5, "1e-05");
+        python.put(0.1, "0.1");
+        python.put(0.25, "0.25");
+        python.put(1.0, "1.0");
+        python.put(0.0001, "0.0001");
+        python.put(0.00012, "0.00012");
+        python.put(2.5e-7, "2.5e-07");
+        python.put(123456789.0, "123456789.0");
+        python.put(1e15, "1000000000000000.0");
+        python.put(1e16, "1e+16");
+        python.put(-0.01, "-0.01");
+        python.put(0.0, "0.0");
+        python.forEach((v, repr) -> assertEquals(repr, Module.pythonRepr(v), "repr(" + v + ")"));
+        assertEquals("True", Module.pythonRepr(true));
+        assertEquals("ELU(alpha=0.25)", new ELU(0.25).toString());
     }
 
     @Test
