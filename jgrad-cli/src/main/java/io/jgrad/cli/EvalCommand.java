@@ -14,8 +14,15 @@ import picocli.CommandLine.Option;
 @Command(name = "eval",
         mixinStandardHelpOptions = true,
         header = "Evaluate a trained model: loss, accuracy, confusion matrix, per-class precision and recall.",
-        description = {"", "Reads the run directory written by 'jgrad train' and evaluates its model on the test part of the",
-            "data it was trained on, or on --data (prepared the same way: same scaling and normalization).", ""},
+        description = {"", "Reads the run directory written by 'jgrad train' and evaluates its model on the data it was trained",
+            "on, or on --data, prepared the same way (same scaling and normalization). Which rows: with --split test",
+            "(the default), an IDX directory's t10k part, or a CSV run's validation rows (its --val-data, or the",
+            "--val-split rows held out in training); a CSV run without validation data has none, and its training rows",
+            "are used. --split train uses the training rows. A CSV file given as --data is evaluated whole. The output's",
+            "'data' line says which split was used.",
+            "",
+            "The data path in the run's config.json is the one given to 'jgrad train'; a relative one is resolved",
+            "against the current directory, so from another directory give --data.", ""},
         footerHeading = "%n",
         footer = {"@|bold EXAMPLES|@",
             "  jgrad eval --model runs/latest",
@@ -30,7 +37,7 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--data", paramLabel = "DIR|FILE.csv", description = "Data set (default: the one in the run's config.json).")
     Path data;
 
-    @Option(names = "--split", paramLabel = "test|train", description = "Which part of an IDX directory (default: ${DEFAULT-VALUE}).", defaultValue = "test")
+    @Option(names = "--split", paramLabel = "test|train", description = "Which part: test (IDX t10k, or a CSV run's validation rows) or train (default: ${DEFAULT-VALUE}).", defaultValue = "test")
     String split;
 
     @Override

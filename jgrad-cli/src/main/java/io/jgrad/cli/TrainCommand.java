@@ -227,6 +227,7 @@ final class TrainCommand implements Callable<Integer> {
         Path outDir;
         if (resume != null) {
             cfg = RunConfig.read(resume);
+            TrainedModel.checkConfiguredData(resume, cfg, false);
             if (epochs != null) {
                 cfg = cfg.withEpochs(Flags.positive("--epochs", epochs));
             }

@@ -20,10 +20,28 @@ record TrainedModel(Path dir, RunConfig config, Sequential network, Objective ob
         return new TrainedModel(dir, cfg, net, Objective.of(cfg.loss(), cfg.numClasses()));
     }
 
+    /**
+     * Fails with a message that names DIR/config.json when the data paths it records are not there: they are
+     * resolved against the current directory, so a run trained with a relative --data and used from elsewhere
+     * would otherwise blame a --data flag the user never gave.
+     */
+    static void checkConfiguredData(Path runDir, RunConfig config, boolean dataFlag) {
+        String[][] paths = {{"data.path", config.data()}, {"data.val_data", config.valData()}};
+        for (String[] p : paths) {
+            if (p[1] != null && !Files.exists(Path.of(p[1]))) {
+                throw new UserError(runDir.resolve(RunConfig.FILE) + ": " + p[0] + " " + p[1] + ": no such file or directory"
+                        + (Path.of(p[1]).isAbsolute() ? "" : " (relative to the current directory, "
+                        + Path.of("").toAbsolutePath() + ")") + "; run from the directory where the run was trained"
+                        + (dataFlag ? ", or give --data" : ""));
+            }
+        }
+    }
+
     /** The data the model was trained on (or {@code data}), prepared the same way (scaling, normalization). */
     DataSource data(Path data) throws IOException {
         // the run's own data is split as in training, so that its test part is the held-out part
         if (data == null) {
+            checkConfiguredData(dir, config, true);
             return DataSource.load(Path.of(config.data()), config.valData() == null ? null : Path.of(config.valData()),
                     config.valSplit(), config.targetColumn(), !config.task().equals("regression"), false, config.seed(),
                     config.model().images())

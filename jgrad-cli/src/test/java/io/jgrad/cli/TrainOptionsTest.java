@@ -134,4 +134,21 @@ class TrainOptionsTest {
             assertTrue(help.contains(flag), () -> flag + " missing:\n" + help);
         }
     }
+
+    @Test
+    void aMissingDataPathFromConfigJsonIsBlamedOnConfigJson() throws IOException {
+        Path csv = SyntheticData.blobsCsv(dir.resolve("blobs.csv"), 30, 4, 3, 5);
+        Path run = dir.resolve("run");
+        ok("train", "--data", csv.toString(), "--layers", "4", "--epochs", "1", "--threads", "1", "--no-report", "--out", run.toString());
+        // as if trained with a relative --data in another directory
+        Path config = run.resolve("config.json");
+        Files.writeString(config, Files.readString(config).replace(csv.toString(), "elsewhere/blobs.csv"));
+        Cli.run("eval", "--model", run.toString()).assertUserError("jgrad eval: ", config.toString(), "data.path elsewhere/blobs.csv",
+                "relative to the current directory", "give --data");
+        Cli r = Cli.run("train", "--resume", run.toString(), "--epochs", "2");
+        r.assertUserError("jgrad train: ", config.toString(), "data.path elsewhere/blobs.csv");
+        assertFalse(r.err().contains("--data"), r.err());
+        Cli ev = ok("eval", "--model", run.toString(), "--data", csv.toString());
+        assertTrue(ev.out().contains("train split, 30 samples"), ev.out());
+    }
 }
