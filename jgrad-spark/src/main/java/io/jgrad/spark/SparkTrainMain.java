@@ -33,7 +33,7 @@ public final class SparkTrainMain {
 
     /** Flags of {@code jgrad train} that Spark training does not implement. */
     private static final Set<String> SINGLE_MACHINE_ONLY = Set.of("--val-split", "--normalize", "--target-loss", "--patience",
-            "--schedule", "--no-shuffle", "--init", "--resume", "--checkpoint-every", "--threads", "--no-report");
+            "--schedule", "--no-shuffle", "--init", "--resume", "--checkpoint-every", "--threads", "--no-report", "--clip-grad-norm");
 
     public static void main(String[] args) throws IOException {
         Map<String, String> f;
@@ -167,9 +167,11 @@ public final class SparkTrainMain {
             @Override
             public boolean onEpochEnd(EpochMetrics m) {
                 done.add(m);
-                System.err.printf("epoch %d: train loss %.4f, accuracy %.4f, val loss %.4f, accuracy %.4f, %.1f s (%.2f ms/step overhead)%n",
-                        m.epoch(), m.trainLoss(), m.trainAccuracy(), m.valLoss(), m.valAccuracy(), m.seconds(),
-                        trainer.stepOverheadMillis());
+                // without --val-data (a CSV file) there is nothing to validate on: say so rather than "val loss NaN"
+                String val = Double.isNaN(m.valLoss()) ? "no validation data"
+                        : String.format("val loss %.4f, accuracy %.4f", m.valLoss(), m.valAccuracy());
+                System.err.printf("epoch %d: train loss %.4f, accuracy %.4f, %s, %.1f s (%.2f ms/step overhead)%n",
+                        m.epoch(), m.trainLoss(), m.trainAccuracy(), val, m.seconds(), trainer.stepOverheadMillis());
                 try {
                     RunDirectory.save(out, trainer, settings, done);
                 } catch (IOException e) {
@@ -211,10 +213,15 @@ public final class SparkTrainMain {
             String value;
             if (a.contains("=")) {
                 value = a.substring(a.indexOf('=') + 1);
-            } else if (i + 1 < args.length) {
+            } else if (i + 1 < args.length && !args[i + 1].startsWith("--")) {
                 value = args[++i];
             } else {
-                throw new IllegalArgumentException(a + " needs a value");
+                value = null; // missing, or the next flag: taken as the value, it made the error "unknown option ..."
+            }
+            if (value == null || value.isEmpty()) {
+                throw new IllegalArgumentException(key.equals("--spark") || key.equals("--master")
+                        ? key + " needs a master URL such as local[2] or spark://HOST:7077 (e.g. jgrad train --spark local[2] --data DIR)"
+                        : key + " needs a value");
             }
             out.put(key.equals("--spark") ? "--master" : key, value);
         }

@@ -37,6 +37,20 @@ class SparkTrainMainTest {
     }
 
     @Test
+    void sparkWithoutAMasterUrlSaysSo() {
+        // 'jgrad train --spark --data DIR' used to take --data as the master URL and then reject DIR as an unknown option
+        for (String[] args : List.of(new String[] {"--spark", "--data", "d"}, new String[] {"--data", "d", "--spark"},
+                new String[] {"--spark=", "--data", "d"})) {
+            var e = assertThrows(IllegalArgumentException.class, () -> SparkTrainMain.parse(args));
+            assertTrue(e.getMessage().startsWith("--spark needs a master URL such as local[2]"), e.getMessage());
+        }
+        var e = assertThrows(IllegalArgumentException.class, () -> SparkTrainMain.parse(new String[] {"--lr", "--epochs", "1"}));
+        assertEquals("--lr needs a value", e.getMessage());
+        var clip = assertThrows(IllegalArgumentException.class, () -> SparkTrainMain.parse(new String[] {"--clip-grad-norm", "1"}));
+        assertTrue(clip.getMessage().startsWith("--clip-grad-norm is not supported when training on Spark"), clip.getMessage());
+    }
+
+    @Test
     void aNumberThatIsNotOneNamesItsFlag() {
         var e = assertThrows(IllegalArgumentException.class,
                 () -> SparkTrainMain.integer(Map.of("--local-steps", "abc"), "--local-steps", 1));
