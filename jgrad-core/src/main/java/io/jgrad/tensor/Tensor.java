@@ -17,8 +17,8 @@ import java.util.Arrays;
  *
  * <p>The math of each op, and its derivative beside it, lives in one small package-private class per
  * concept: {@link ElementwiseOps}, {@link ReduceOps}, {@link ShapeOps}, {@link LinalgOps},
- * {@link IndexOps}, {@link SoftmaxOps}, {@link ConvOps}, {@link PoolOps}. This class is the front door that
- * delegates to them.
+ * {@link IndexOps}, {@link SoftmaxOps}, {@link ConvOps}, {@link PoolOps}, {@link NormOps}. This class is the
+ * front door that delegates to them.
  */
 public final class Tensor {
     final DType dtype;

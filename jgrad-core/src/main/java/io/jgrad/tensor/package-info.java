@@ -4,8 +4,9 @@
  * <p>{@link io.jgrad.tensor.Tensor} is the front door: an n-dimensional float32 or float64 array whose ops
  * record a computation graph. Each op lives, forward and derivative side by side, in one package-private
  * class per concept ({@code ElementwiseOps}, {@code ReduceOps}, {@code ShapeOps}, {@code LinalgOps},
- * {@code IndexOps}, {@code SoftmaxOps}, {@code ConvOps}, {@code PoolOps}); {@code Autograd} walks the graph
- * backwards. The arithmetic itself runs behind the package-private {@code Backend} interface: {@code CpuBackend} with
+ * {@code IndexOps}, {@code SoftmaxOps}, {@code ConvOps}, {@code PoolOps}, {@code NormOps}); {@code Autograd}
+ * walks the graph backwards. The arithmetic itself runs behind the package-private {@code Backend} interface:
+ * {@code CpuBackend} with
  * the plain-Java kernels ({@code FloatKernels}; the float64 ones are generated from them), the Vector API GEMM
  * ({@code VectorSgemm}) or, when it can be loaded, OpenBLAS for matrix products ({@code OpenBlas}, through the Foreign
  * Function and Memory API), the Vector API sums of batch normalization ({@code Reductions}, {@code VectorReductions})
