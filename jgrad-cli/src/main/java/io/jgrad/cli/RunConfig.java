@@ -144,7 +144,7 @@ record RunConfig(NetworkSpec model, String task, int numClasses, String loss, St
         Object vd = d.get("val_data");
         // absent in configs written before it was recorded: no split
         double valSplit = d.containsKey("val_split") ? ConfigFields.number(d, "val_split", file, "data") : 0;
-        if (valSplit < 0 || valSplit >= 1) {
+        if (!(valSplit >= 0 && valSplit < 1)) { // NaN fails too
             throw new JgradFormatException(file, "data.val_split", "expected a fraction in [0, 1), got " + valSplit);
         }
         Map<String, Object> o = ConfigFields.object(ConfigFields.require(m, "optimizer", file, ""), file, "optimizer");

@@ -217,8 +217,16 @@ final class TrainCommand implements Callable<Integer> {
         return outputActivation;
     }
 
+    /** Checks of flag values that need no data, so that a mistake fails at once, before anything is read or written. */
+    private void checkFlags() {
+        if (targetLoss != null && !Double.isFinite(targetLoss)) {
+            throw new UserError("--target-loss must be a finite number (a mean training loss, e.g. 0.001), got " + targetLoss);
+        }
+    }
+
     @Override
     public Integer call() throws Exception {
+        checkFlags();
         Backends.setThreads(threads == null ? Runtime.getRuntime().availableProcessors() : Flags.positive("--threads", threads));
         RunConfig cfg;
         Sequential model;
@@ -253,7 +261,7 @@ final class TrainCommand implements Callable<Integer> {
                 lossName = "cross-entropy";
             }
             long s = seed == null ? 42 : seed;
-            if (valSplit < 0 || valSplit >= 1) {
+            if (!(valSplit >= 0 && valSplit < 1)) { // NaN fails too
                 throw new UserError("--val-split must be in [0, 1), got " + valSplit);
             }
             ModelChoice choice = ModelChoice.of(modelChoice == null ? "mlp" : modelChoice);
