@@ -55,6 +55,7 @@ record DataSource(String description, TensorDataset train, TensorDataset test, i
         if (Files.isDirectory(data)) {
             TensorDataset train = IdxDataset.load(data, true, !images);
             TensorDataset test = IdxDataset.load(data, false, !images);
+            checkIdxSplitsMatch(data, train, test);
             int side = (int) Math.round(Math.sqrt(train.sampleShape()[0]));
             int[] image = images ? new int[] {train.sampleShape()[1], train.sampleShape()[2]}
                     : side * side == train.sampleShape()[0] ? new int[] {side, side} : null;
@@ -71,7 +72,10 @@ record DataSource(String description, TensorDataset train, TensorDataset test, i
             TensorDataset train = all.tensorDataset();
             TensorDataset test = null;
             if (valData != null) {
-                test = CsvDataset.load(valData, targetColumn, classification).tensorDataset();
+                CsvDataset val = CsvDataset.load(valData, targetColumn, classification);
+                checkValidationColumns(valData, all, val);
+                test = val.tensorDataset();
+                checkLabelsWithin(valData, "--val-data " + valData, test, train.numClasses());
             } else if (valSplit > 0) {
                 TensorDataset.Split parts = train.split(valSplit, seed);
                 train = parts.train();
@@ -81,6 +85,41 @@ record DataSource(String description, TensorDataset train, TensorDataset test, i
             ds = new DataSource(data.toString(), train, test, classes, null, 0, 1);
         }
         return normalize ? ds.standardized() : ds;
+    }
+
+    /** The test split of an IDX directory must have the training images' size and no class the training split lacks. */
+    private static void checkIdxSplitsMatch(Path dir, TensorDataset train, TensorDataset test) throws java.io.IOException {
+        int[] trainShape = IdxDataset.imageShape(dir, true);
+        int[] testShape = IdxDataset.imageShape(dir, false);
+        if (!java.util.Arrays.equals(trainShape, testShape)) {
+            throw new UserError("--data " + dir + ": the test images (t10k-images-idx3-ubyte) are " + testShape[0] + "x" + testShape[1]
+                    + " but the training images (train-images-idx3-ubyte) are " + trainShape[0] + "x" + trainShape[1]
+                    + "; both splits must have the same image size");
+        }
+        checkLabelsWithin(dir.resolve("t10k-labels-idx1-ubyte"), "--data " + dir + ": t10k-labels-idx1-ubyte", test, train.numClasses());
+    }
+
+    /** A validation CSV file must have the training file's feature columns, by name and in order. */
+    private static void checkValidationColumns(Path valData, CsvDataset train, CsvDataset val) {
+        if (!train.featureNames().equals(val.featureNames())) {
+            throw new UserError("--val-data " + valData + ": feature columns " + val.featureNames() + " (" + val.featureNames().size()
+                    + ") differ from the training file's " + train.featureNames() + " (" + train.featureNames().size()
+                    + "); validation data must have the same columns");
+        }
+    }
+
+    /** Every class label of {@code set} must be below {@code classes}, the training data's class count (0: regression). */
+    private static void checkLabelsWithin(Path file, String what, TensorDataset set, int classes) {
+        if (classes == 0 || set.numClasses() <= classes) {
+            return;
+        }
+        float[] t = set.targets().toFloatArray();
+        for (int i = 0; i < t.length; i++) {
+            if (t[i] >= classes) {
+                throw new UserError(what + ": record " + (i + 1) + " has label " + (long) t[i] + ", but the training data has "
+                        + classes + " classes (labels 0.." + (classes - 1) + "); a label the network was not built for cannot be evaluated");
+            }
+        }
     }
 
     /** The same data with features mapped by (x - mean) / std, e.g. with a checkpoint's saved statistics. */

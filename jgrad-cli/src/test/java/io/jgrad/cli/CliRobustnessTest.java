@@ -69,4 +69,34 @@ class CliRobustnessTest {
         train(blobs, "--target-loss", "Infinity").assertUserError("--target-loss", "Infinity");
         assertNothingWritten();
     }
+
+    @Test
+    void testSplitWithOtherImageSizeIsRejectedBeforeTraining() throws IOException {
+        Path d = dir.resolve("idx");
+        SyntheticData.idxDirectory(d, 8, 4, 8, 4, 1);
+        // 4x16 test images: as many pixels as 8x8, so a flattened MLP used to train on them without a word
+        Files.write(d.resolve("t10k-images-idx3-ubyte"), SyntheticData.idx(0x00000803, new int[] {4, 4, 16}, new int[4 * 64]));
+        train(d).assertUserError("--data", "t10k-images-idx3-ubyte", "4x16", "8x8");
+        Cli.run("train", "--data", d.toString(), "--model", "cnn", "--epochs", "1", "--threads", "1", "--no-report", "--out",
+                out().toString()).assertUserError("t10k-images-idx3-ubyte", "4x16", "8x8");
+        assertNothingWritten();
+    }
+
+    @Test
+    void testLabelsBeyondTheTrainingClassesAreRejected() throws IOException {
+        Path d = dir.resolve("idx");
+        SyntheticData.idxDirectory(d, 8, 4, 8, 4, 1);
+        Files.write(d.resolve("t10k-labels-idx1-ubyte"), SyntheticData.idxLabels(new int[] {0, 1, 12, 2}));
+        train(d).assertUserError("t10k-labels-idx1-ubyte", "label 12", "10 classes");
+        assertNothingWritten();
+    }
+
+    @Test
+    void validationCsvWithOtherColumnsOrUnknownLabelsIsRejected() throws IOException {
+        Path five = SyntheticData.blobsCsv(dir.resolve("val5.csv"), 20, 5, 3, 2);
+        train(blobs, "--val-data", five.toString()).assertUserError("--val-data", "val5.csv", "5", "4");
+        Path big = Files.writeString(dir.resolve("valbig.csv"), "f0,f1,f2,f3,label\n1,2,3,4,0\n1,2,3,4,7\n");
+        train(blobs, "--val-data", big.toString()).assertUserError("--val-data", "valbig.csv", "label 7", "3 classes");
+        assertNothingWritten();
+    }
 }

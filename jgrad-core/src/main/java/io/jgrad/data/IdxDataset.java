@@ -1,10 +1,14 @@
 package io.jgrad.data;
 
 import io.jgrad.io.JgradFormatException;
+import java.io.BufferedInputStream;
+import java.io.DataInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.zip.GZIPInputStream;
 
 /**
  * MNIST-style image classification data from a directory of IDX files:
@@ -63,6 +67,23 @@ public final class IdxDataset {
         }
         int[] sampleShape = flatten ? new int[] {h * w} : new int[] {1, h, w};
         return new TensorDataset(n, pixels, sampleShape, targets, new int[0], Math.max(10, maxLabel + 1));
+    }
+
+    /**
+     * Height and width of the images of the training ({@code train == true}) or test split in {@code dir}, read from
+     * the images file's header only. Meant for a directory that {@link #load} has already accepted.
+     */
+    public static int[] imageShape(Path dir, boolean train) throws IOException {
+        Path file = find(dir, (train ? "train" : "t10k") + "-images-idx3-ubyte");
+        try (InputStream raw = new BufferedInputStream(Files.newInputStream(file))) {
+            raw.mark(2);
+            boolean gzip = raw.read() == 0x1f && raw.read() == 0x8b;
+            raw.reset();
+            DataInputStream in = new DataInputStream(gzip ? new GZIPInputStream(raw) : raw);
+            in.readInt(); // magic
+            in.readInt(); // count
+            return new int[] {in.readInt(), in.readInt()};
+        }
     }
 
     private static Path find(Path dir, String name) {
