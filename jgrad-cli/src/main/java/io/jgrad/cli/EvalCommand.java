@@ -40,6 +40,27 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--split", paramLabel = "test|train", description = "Which part: test (IDX t10k, or a CSV run's validation rows) or train (default: ${DEFAULT-VALUE}).", defaultValue = "test")
     String split;
 
+    /** The samples must have the model's input shape and no label beyond its classes; else a UserError naming the data. */
+    static void checkFits(TrainedModel tm, TensorDataset set, Path file) {
+        int[] want = tm.config().model().inputShape();
+        if (!java.util.Arrays.equals(set.sampleShape(), want)) {
+            throw new UserError("--data " + file + ": samples have shape " + java.util.Arrays.toString(set.sampleShape())
+                    + " (" + (set.sampleShape().length == 1 ? "feature values" : "channels, height, width") + "), but the model in "
+                    + tm.dir() + " takes " + java.util.Arrays.toString(want) + "; use the kind of data it was trained on");
+        }
+        int classes = tm.config().numClasses();
+        if (tm.config().task().equals("regression") || classes == 0) {
+            return;
+        }
+        float[] t = set.targets().toFloatArray();
+        for (int i = 0; i < t.length; i++) {
+            if (t[i] >= classes) {
+                throw new UserError("--data " + file + ": record " + (i + 1) + " has label " + (long) t[i] + ", but the model in "
+                        + tm.dir() + " has " + classes + " classes (labels 0.." + (classes - 1) + ")");
+            }
+        }
+    }
+
     @Override
     public Integer call() throws Exception {
         if (!split.equals("test") && !split.equals("train")) {
@@ -48,6 +69,7 @@ final class EvalCommand implements Callable<Integer> {
         TrainedModel tm = TrainedModel.load(model);
         DataSource ds = tm.data(data);
         TensorDataset set = split.equals("train") || ds.test() == null ? ds.train() : ds.test();
+        checkFits(tm, set, data == null ? Path.of(tm.config().data()) : data);
         Evaluation ev = Trainer.evaluate(tm.network(), tm.objective().loss(), tm.objective().task(),
                 new DataLoader(set, BATCH, false, false, new Generator(0)), tm.config().numClasses());
         System.out.printf("model    %s (%s)%n", tm.dir(), tm.config().model().describe());

@@ -99,4 +99,15 @@ class CliRobustnessTest {
         train(blobs, "--val-data", big.toString()).assertUserError("--val-data", "valbig.csv", "label 7", "3 classes");
         assertNothingWritten();
     }
+
+    @Test
+    void evalOnDataThatDoesNotFitTheModel() throws IOException {
+        Path five = SyntheticData.blobsCsv(dir.resolve("five.csv"), 20, 5, 3, 2);
+        Cli.run("eval", "--model", run.toString(), "--data", five.toString()).assertUserError("--data", "five.csv", "[5]", "[4]");
+        Path big = Files.writeString(dir.resolve("big.csv"), "f0,f1,f2,f3,label\n1,2,3,4,0\n1,2,3,4,5\n");
+        Cli.run("eval", "--model", run.toString(), "--data", big.toString()).assertUserError("--data", "big.csv", "label 5", "3 classes");
+        Path idx = dir.resolve("idx");
+        SyntheticData.idxDirectory(idx, 8, 4, 8, 4, 1);
+        Cli.run("eval", "--model", run.toString(), "--data", idx.toString()).assertUserError("--data", "idx", "[64]", "[4]");
+    }
 }
