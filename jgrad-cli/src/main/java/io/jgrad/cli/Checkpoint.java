@@ -104,6 +104,9 @@ final class Checkpoint {
 
     /** Loads weights into {@code model}; names and shapes must match. */
     static void loadWeights(Path file, Module model) throws IOException {
+        if (Files.isDirectory(file)) {
+            throw new UserError(file + ": is a directory; expected a .safetensors file of weights");
+        }
         if (!Files.isRegularFile(file)) {
             throw new UserError(file + ": no such file");
         }

@@ -35,6 +35,13 @@ final class Flags {
         return v;
     }
 
+    /** Rejects an empty path (which Java reads as the current directory); null (flag not given) passes. */
+    static void notEmpty(String flag, java.nio.file.Path path) {
+        if (path != null && path.toString().isBlank()) {
+            throw new UserError(flag + ": the path is empty; expected a file or directory name");
+        }
+    }
+
     /** "--layers 256,128" as sizes; null means the default 256,128; an empty value means no hidden layer. */
     static int[] layers(List<String> values) {
         if (values == null) {

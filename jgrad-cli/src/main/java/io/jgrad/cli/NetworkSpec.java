@@ -93,6 +93,9 @@ record NetworkSpec(int[] inputShape, List<LayerSpec> layers) {
 
     /** The layers of a model file: {@code {"layers": [{"type": ...}, ...]}}; errors name the file and the field. */
     static List<LayerSpec> readLayers(Path file) throws IOException {
+        if (Files.isDirectory(file)) {
+            throw new UserError("--model " + file + ": is a directory; expected mlp, cnn or a JSON file of layers");
+        }
         if (!Files.isRegularFile(file)) {
             throw new UserError("--model " + file + ": no such file; expected mlp, cnn or a JSON file of layers");
         }

@@ -56,6 +56,9 @@ final class PredictCommand implements Callable<Integer> {
         if (sources != 1) {
             throw new UserError("give exactly one kind of input: IMAGE files, --idx FILE or --csv FILE");
         }
+        Flags.notEmpty("--idx", idx);
+        Flags.notEmpty("--csv", csv);
+        Flags.notEmpty("--model", model);
         TrainedModel tm = TrainedModel.load(model);
         int inputSize = tm.config().model().inputSize();
         List<String> names = new ArrayList<>();
@@ -148,6 +151,9 @@ final class PredictCommand implements Callable<Integer> {
 
     /** Grayscale pixels in [0, 1], h rows of w, light-on-dark like MNIST. */
     static float[] pixels(Path file, int h, int w) throws java.io.IOException {
+        if (Files.isDirectory(file)) {
+            throw new UserError(file + ": is a directory; expected an image file (PNG, JPEG, BMP or GIF)");
+        }
         if (!Files.isRegularFile(file)) {
             throw new UserError(file + ": no such file");
         }

@@ -219,6 +219,10 @@ final class TrainCommand implements Callable<Integer> {
 
     /** Checks of flag values that need no data, so that a mistake fails at once, before anything is read or written. */
     private void checkFlags() {
+        Flags.notEmpty("--data", data);
+        Flags.notEmpty("--val-data", valData);
+        Flags.notEmpty("--init", init);
+        Flags.notEmpty("--resume", resume);
         if (targetLoss != null && !Double.isFinite(targetLoss)) {
             throw new UserError("--target-loss must be a finite number (a mean training loss, e.g. 0.001), got " + targetLoss);
         }

@@ -110,4 +110,21 @@ class CliRobustnessTest {
         SyntheticData.idxDirectory(idx, 8, 4, 8, 4, 1);
         Cli.run("eval", "--model", run.toString(), "--data", idx.toString()).assertUserError("--data", "idx", "[64]", "[4]");
     }
+
+    @Test
+    void directoryWhereAFileIsExpected() throws IOException {
+        Path csvDir = Files.createDirectories(dir.resolve("somedir.csv"));
+        train(blobs, "--val-data", csvDir.toString()).assertUserError("somedir.csv", "is a directory", "CSV file");
+        Cli.run("predict", "--model", run.toString(), "--csv", csvDir.toString()).assertUserError("somedir.csv", "is a directory", "CSV");
+        Cli.run("predict", "--model", run.toString(), "--idx", csvDir + "/").assertUserError("somedir.csv", "is a directory", "IDX");
+        Cli.run("predict", "--model", run.toString(), "--idx", "").assertUserError("--idx", "empty");
+        Path init = Files.createDirectories(dir.resolve("init.safetensors"));
+        train(blobs, "--init", init.toString()).assertUserError("init.safetensors", "is a directory");
+        Path png = Files.createDirectories(dir.resolve("digit.png"));
+        Cli.run("predict", "--model", run.toString(), png.toString()).assertUserError("digit.png", "is a directory");
+        Path json = Files.createDirectories(dir.resolve("net.json"));
+        Cli.run("train", "--data", blobs.toString(), "--model", json.toString(), "--out", out().toString())
+                .assertUserError("--model", "net.json", "is a directory");
+        assertNothingWritten();
+    }
 }

@@ -64,6 +64,9 @@ public final class CsvDataset implements Dataset {
 
     private static CsvDataset read(Path file, String targetColumn, boolean classification, boolean hasTarget)
             throws IOException {
+        if (Files.isDirectory(file)) {
+            throw new JgradFormatException(file, "", "is a directory; expected a CSV file");
+        }
         var decoder = StandardCharsets.UTF_8.newDecoder()
                 .onMalformedInput(CodingErrorAction.REPORT)
                 .onUnmappableCharacter(CodingErrorAction.REPORT);

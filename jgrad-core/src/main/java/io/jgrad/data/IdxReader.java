@@ -85,6 +85,9 @@ public final class IdxReader {
      * @throws IOException if the file cannot be read
      */
     public static IdxArray read(Path file) throws IOException {
+        if (Files.isDirectory(file)) {
+            throw new JgradFormatException(file, "", "is a directory; expected an IDX file");
+        }
         try (InputStream raw = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
             raw.mark(2);
             boolean gzip = raw.read() == 0x1f && raw.read() == 0x8b;
