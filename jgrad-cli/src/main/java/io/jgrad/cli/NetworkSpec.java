@@ -99,7 +99,7 @@ record NetworkSpec(int[] inputShape, List<LayerSpec> layers) {
         if (!Files.isRegularFile(file)) {
             throw new UserError("--model " + file + ": no such file; expected mlp, cnn or a JSON file of layers");
         }
-        Map<String, Object> m = ConfigFields.object(Json.parse(Files.readString(file), file), file, "(top level)");
+        Map<String, Object> m = ConfigFields.object(Json.read(file), file, "(top level)");
         List<Object> list = ConfigFields.list(m, "layers", file, "");
         List<LayerSpec> layers = new ArrayList<>();
         for (int i = 0; i < list.size(); i++) {

@@ -121,7 +121,7 @@ record RunConfig(NetworkSpec model, String task, int numClasses, String loss, St
         if (!Files.isRegularFile(file)) {
             throw new UserError(dir + " is not a jgrad run directory: " + FILE + " is missing");
         }
-        Map<String, Object> m = ConfigFields.object(Json.parse(Files.readString(file), file), file, "(top level)");
+        Map<String, Object> m = ConfigFields.object(Json.read(file), file, "(top level)");
         Object version = m.get("format_version");
         if (!(version instanceof Number v) || v.doubleValue() != 1 && v.doubleValue() != FORMAT_VERSION) {
             throw new JgradFormatException(file, "format_version", "expected 1 or " + FORMAT_VERSION + ", got "

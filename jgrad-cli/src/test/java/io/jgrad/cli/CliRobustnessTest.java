@@ -127,4 +127,23 @@ class CliRobustnessTest {
                 .assertUserError("--model", "net.json", "is a directory");
         assertNothingWritten();
     }
+
+    @Test
+    void modelFileAndConfigThatAreNotUtf8() throws IOException {
+        byte[] latin1 = "{\"layers\": [{\"type\": \"linear\", \"out_features\": 3, \"note\": \"caf\u00e9\"}]}"
+                .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+        Path net = Files.write(dir.resolve("net.json"), latin1);
+        Cli.run("train", "--data", blobs.toString(), "--model", net.toString(), "--epochs", "1", "--threads", "1",
+                "--out", out().toString()).assertUserError("net.json", "UTF-8");
+        Path copy = Files.createDirectories(dir.resolve("run-copy"));
+        try (Stream<Path> files = Files.list(run)) {
+            for (Path f : files.toList()) {
+                Files.copy(f, copy.resolve(f.getFileName()));
+            }
+        }
+        String cfg = Files.readString(copy.resolve("config.json")).replace("\"jgrad-run\"", "\"jgrad-run\u00e9\"");
+        Files.write(copy.resolve("config.json"), cfg.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+        Cli.run("eval", "--model", copy.toString()).assertUserError("config.json", "UTF-8");
+        Cli.run("train", "--resume", copy.toString(), "--epochs", "2").assertUserError("config.json", "UTF-8");
+    }
 }
