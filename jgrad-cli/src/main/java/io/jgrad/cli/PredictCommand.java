@@ -149,6 +149,16 @@ final class PredictCommand implements Callable<Integer> {
         return sb.append(')').toString();
     }
 
+    /** The image in {@code file}, or null if no reader knows its format; a damaged file is a UserError naming it. */
+    private static BufferedImage readImage(Path file) throws java.io.IOException {
+        try {
+            return ImageIO.read(file.toFile());
+        } catch (javax.imageio.IIOException e) {
+            throw new UserError(file + ": corrupt or truncated image (" + e.getMessage()
+                    + (e.getCause() == null || e.getCause().getMessage() == null ? "" : ": " + e.getCause().getMessage()) + ")");
+        }
+    }
+
     /** Grayscale pixels in [0, 1], h rows of w, light-on-dark like MNIST. */
     static float[] pixels(Path file, int h, int w) throws java.io.IOException {
         if (Files.isDirectory(file)) {
@@ -157,7 +167,7 @@ final class PredictCommand implements Callable<Integer> {
         if (!Files.isRegularFile(file)) {
             throw new UserError(file + ": no such file");
         }
-        BufferedImage img = ImageIO.read(file.toFile());
+        BufferedImage img = readImage(file);
         if (img == null) {
             throw new UserError(file + ": not an image Java can read (expected PNG, JPEG, BMP or GIF)");
         }

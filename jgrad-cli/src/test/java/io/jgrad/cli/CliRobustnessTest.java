@@ -146,4 +146,17 @@ class CliRobustnessTest {
         Cli.run("eval", "--model", copy.toString()).assertUserError("config.json", "UTF-8");
         Cli.run("train", "--resume", copy.toString(), "--epochs", "2").assertUserError("config.json", "UTF-8");
     }
+
+    @Test
+    void truncatedPngAndJpeg() throws IOException {
+        java.awt.image.BufferedImage img = new java.awt.image.BufferedImage(16, 16, java.awt.image.BufferedImage.TYPE_BYTE_GRAY);
+        for (String format : List.of("png", "jpg")) {
+            java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+            assertTrue(javax.imageio.ImageIO.write(img, format, bytes));
+            byte[] whole = bytes.toByteArray();
+            Path file = Files.write(dir.resolve("digit." + format), Arrays.copyOf(whole, whole.length / 2));
+            // the shared run takes 4 inputs: a 2x2 image
+            Cli.run("predict", "--model", run.toString(), file.toString()).assertUserError("digit." + format, "corrupt or truncated");
+        }
+    }
 }
