@@ -58,6 +58,9 @@ final class Checkpoint {
             cfg.write(dir); // the commit point
             promote(dir, MODEL);
             promote(dir, OPTIMIZER);
+        } catch (java.nio.file.FileSystemException e) {
+            throw new UserError("--out " + dir + ": cannot write the checkpoint (" + e.getMessage()
+                    + "); check that the directory is writable and the disk is not full");
         } catch (IOException e) {
             throw new UncheckedIOException("writing the checkpoint in " + dir + " failed: " + e.getMessage(), e);
         }

@@ -217,12 +217,46 @@ final class TrainCommand implements Callable<Integer> {
         return outputActivation;
     }
 
+    /**
+     * The output directory must be a directory or creatable as one, and writable: checked before the data is read, so
+     * that a bad --out fails at once and not after an epoch of training. Nothing is created here.
+     */
+    private static void checkOut(Path dir) {
+        Path abs = dir.toAbsolutePath();
+        if (Files.exists(abs) && !Files.isDirectory(abs)) {
+            throw new UserError("--out " + dir + ": exists and is not a directory; expected a directory for the run's files");
+        }
+        Path existing = abs;
+        while (existing != null && !Files.exists(existing)) {
+            existing = existing.getParent();
+        }
+        if (existing == null) {
+            return;
+        }
+        if (!Files.isDirectory(existing)) {
+            throw new UserError("--out " + dir + ": " + existing + " is a file, not a directory, so the output directory cannot be created");
+        }
+        if (!Files.isWritable(existing)) {
+            throw new UserError("--out " + dir + ": cannot write in " + existing + " (read-only or no permission); choose another --out");
+        }
+    }
+
+    private static void createOutDir(Path dir) throws java.io.IOException {
+        try {
+            Files.createDirectories(dir);
+        } catch (java.nio.file.FileSystemException e) {
+            throw new UserError("--out " + dir + ": cannot create the output directory (" + e.getMessage() + ")");
+        }
+    }
+
     /** Checks of flag values that need no data, so that a mistake fails at once, before anything is read or written. */
     private void checkFlags() {
         Flags.notEmpty("--data", data);
         Flags.notEmpty("--val-data", valData);
         Flags.notEmpty("--init", init);
         Flags.notEmpty("--resume", resume);
+        Flags.notEmpty("--out", out);
+        checkOut(out != null ? out : resume != null ? resume : Path.of("runs", "latest"));
         if (targetLoss != null && !Double.isFinite(targetLoss)) {
             throw new UserError("--target-loss must be a finite number (a mean training loss, e.g. 0.001), got " + targetLoss);
         }
@@ -309,7 +343,7 @@ final class TrainCommand implements Callable<Integer> {
                 System.err.println("note: no validation data (use --val-split or --val-data); reporting training metrics only");
             }
         }
-        Files.createDirectories(outDir);
+        createOutDir(outDir);
         Checkpoint.removeStaleTemporaries(outDir);
         Objective objective = Objective.of(cfg.loss(), cfg.numClasses());
         Optimizer opt = Optimizers.create(cfg.optimizer(), model.namedParameters(), cfg.lr(), cfg.momentum(), cfg.weightDecay());

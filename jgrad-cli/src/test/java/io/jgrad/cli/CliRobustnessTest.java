@@ -159,4 +159,15 @@ class CliRobustnessTest {
             Cli.run("predict", "--model", run.toString(), file.toString()).assertUserError("digit." + format, "corrupt or truncated");
         }
     }
+
+    @Test
+    void badOutIsRejectedBeforeTheDataIsRead() throws IOException {
+        Path file = Files.writeString(dir.resolve("existing"), "keep me");
+        // bad.csv would fail when read: the --out error must come first
+        Path bad = Files.writeString(dir.resolve("bad.csv"), "a,b,label\n1,x,0\n");
+        train(bad, "--out", file.toString()).assertUserError("--out", "existing", "not a directory");
+        train(bad, "--out", file.resolve("sub").toString()).assertUserError("--out", "existing", "not a directory");
+        train(bad, "--out", "").assertUserError("--out", "empty");
+        assertEquals("keep me", Files.readString(file));
+    }
 }
