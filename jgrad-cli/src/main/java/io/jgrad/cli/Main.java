@@ -112,11 +112,20 @@ public final class Main implements Runnable {
         try {
             code = execute(args);
         } catch (OutOfMemoryError e) {
+            if (isThreadLimit(e)) {
+                System.err.println("jgrad: the system refused to start another thread (" + e.getMessage() + "); use a smaller --threads");
+                System.exit(2);
+            }
             System.err.println("jgrad: out of memory; use a smaller --batch-size or network, or give Java more heap"
                     + " (JGRAD_JAVA_OPTS=-Xmx8g ./jgrad ...)");
             code = 2;
         }
         System.exit(code);
+    }
+
+    /** Whether {@code e} is the JVM failing to start a thread (a process or memory limit), not a full Java heap. */
+    static boolean isThreadLimit(OutOfMemoryError e) {
+        return e.getMessage() != null && e.getMessage().contains("unable to create native thread");
     }
 
     /** Reads the version from the jar manifest (falls back to "dev" when run from classes). */

@@ -249,8 +249,15 @@ final class TrainCommand implements Callable<Integer> {
         }
     }
 
+    /** The most --threads accepted: far above any core count, far below where thread creation exhausts memory. */
+    static final int MAX_THREADS = 1024;
+
     /** Checks of flag values that need no data, so that a mistake fails at once, before anything is read or written. */
     private void checkFlags() {
+        if (threads != null && threads > MAX_THREADS) {
+            throw new UserError("--threads must be at most " + MAX_THREADS + ", got " + threads
+                    + "; more threads than cores only slow training down (this machine has " + Runtime.getRuntime().availableProcessors() + ")");
+        }
         Flags.notEmpty("--data", data);
         Flags.notEmpty("--val-data", valData);
         Flags.notEmpty("--init", init);

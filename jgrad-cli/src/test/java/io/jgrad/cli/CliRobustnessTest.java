@@ -42,9 +42,9 @@ class CliRobustnessTest {
 
     /** Runs train on {@code data} with the extra flags, and fast settings for the flags they leave out. */
     private Cli train(Path data, String... extra) {
-        List<String> args = new ArrayList<>(List.of("train", "--data", data.toString(), "--threads", "1", "--no-report"));
+        List<String> args = new ArrayList<>(List.of("train", "--data", data.toString(), "--no-report"));
         args.addAll(Arrays.asList(extra));
-        for (String[] d : new String[][] {{"--layers", "4"}, {"--epochs", "1"}, {"--out", out().toString()}}) {
+        for (String[] d : new String[][] {{"--layers", "4"}, {"--epochs", "1"}, {"--out", out().toString()}, {"--threads", "1"}}) {
             if (!args.contains(d[0])) {
                 args.addAll(List.of(d));
             }
@@ -169,5 +169,13 @@ class CliRobustnessTest {
         train(bad, "--out", file.resolve("sub").toString()).assertUserError("--out", "existing", "not a directory");
         train(bad, "--out", "").assertUserError("--out", "empty");
         assertEquals("keep me", Files.readString(file));
+    }
+
+    @Test
+    void threadsAreCapped() throws IOException {
+        train(blobs, "--threads", "100000").assertUserError("--threads", "at most 1024", "100000");
+        assertNothingWritten();
+        assertTrue(Main.isThreadLimit(new OutOfMemoryError("unable to create native thread: possibly out of memory or process/resource limits reached")));
+        assertFalse(Main.isThreadLimit(new OutOfMemoryError("Java heap space")));
     }
 }
