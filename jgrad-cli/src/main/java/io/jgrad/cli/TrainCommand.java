@@ -252,6 +252,80 @@ final class TrainCommand implements Callable<Integer> {
     /** The most --threads accepted: far above any core count, far below where thread creation exhausts memory. */
     static final int MAX_THREADS = 1024;
 
+    /**
+     * --resume continues the run that config.json describes: a flag that would change it is an error, not silently
+     * ignored. Only --epochs, --out, --threads and --no-report may change, and --data when the stored path is gone.
+     */
+    private void checkResumeFlags(RunConfig cfg) {
+        Path file = resume.resolve(RunConfig.FILE);
+        String fixed = " is fixed by the run in " + file + "; leave it out";
+        // the network: any of these given is a change, since the weights are the run's
+        for (Object[] f : new Object[][] {{"--model", modelChoice}, {"--layers", layers}, {"--activation", activation},
+                {"--output-activation", outputActivation}, {"--init", init}}) {
+            if (f[1] != null) {
+                throw new UserError(f[0] + fixed + " (--resume continues with the run's own network and weights)");
+            }
+        }
+        String opt = optimizer == null ? null : optimizer.toLowerCase(java.util.Locale.ROOT);
+        Object[][] values = {
+            {"--loss", loss, cfg.loss()}, {"--optimizer", opt, cfg.optimizer()}, {"--lr", lr, cfg.lr()},
+            {"--momentum", momentum, cfg.momentum()}, {"--weight-decay", weightDecay, cfg.weightDecay()},
+            {"--batch-size", batchSize, cfg.batchSize()}, {"--seed", seed, cfg.seed()},
+            {"--target-loss", targetLoss, cfg.targetLoss()}, {"--patience", patience, cfg.patience()},
+            {"--schedule", schedule, cfg.schedule()}, {"--augment", augment, cfg.augment()},
+            {"--checkpoint-every", checkpointEvery, cfg.checkpointEvery()}, {"--target-column", targetColumn, cfg.targetColumn()},
+            {"--val-data", valData == null ? null : valData.toString(), cfg.valData()},
+            {"--val-split", valSplit == 0 ? null : valSplit, cfg.valSplit()},
+            {"--normalize", normalize ? true : null, cfg.normMean() != 0 || cfg.normStd() != 1},
+            {"--no-shuffle", noShuffle ? true : null, !cfg.shuffle()}};
+        for (Object[] v : values) {
+            if (v[1] != null && !v[1].equals(v[2])) {
+                throw new UserError(v[0] + fixed + " (the run has " + (v[2] instanceof Double d && d == Double.NEGATIVE_INFINITY ? "none" : v[2])
+                        + ", " + v[0] + " gives " + v[1] + ")");
+            }
+        }
+        if (data != null && Files.exists(Path.of(cfg.data())) && !samePath(data, Path.of(cfg.data()))) {
+            throw new UserError("--data" + fixed + " (the run's data set is " + cfg.data() + ", which still exists; --data is only"
+                    + " for a run whose data set has moved)");
+        }
+    }
+
+    private static boolean samePath(Path a, Path b) {
+        return a.toAbsolutePath().normalize().equals(b.toAbsolutePath().normalize());
+    }
+
+    /** A resumed run must have epochs left to train. */
+    private void checkResumeEpochs(RunConfig cfg) {
+        if (cfg.epochs() <= cfg.epochsCompleted()) {
+            throw new UserError(resume + " already has " + cfg.epochsCompleted() + " epoch" + (cfg.epochsCompleted() == 1 ? "" : "s")
+                    + "; give --epochs greater than " + cfg.epochsCompleted() + (epochs == null ? "" : " (got " + epochs + ")"));
+        }
+    }
+
+    /** The run's data path, or --data when the stored one no longer exists (recorded in the config from now on). */
+    private RunConfig resumeData(RunConfig cfg) {
+        if (Files.exists(Path.of(cfg.data())) || cfg.data().isEmpty()) {
+            return cfg;
+        }
+        if (data == null) {
+            throw new UserError("the data set named in " + resume.resolve(RunConfig.FILE) + " (" + cfg.data()
+                    + ") is missing; pass --data with its new location");
+        }
+        return cfg.withData(data.toString());
+    }
+
+    /** Data given with --data on --resume must fit the run's network. */
+    private void checkResumedDataFits(RunConfig cfg, DataSource ds) {
+        if (!java.util.Arrays.equals(ds.train().sampleShape(), cfg.model().inputShape())) {
+            throw new UserError("--data " + cfg.data() + ": samples have shape " + java.util.Arrays.toString(ds.train().sampleShape())
+                    + ", but the run in " + resume + " takes " + java.util.Arrays.toString(cfg.model().inputShape()));
+        }
+        if (cfg.numClasses() > 0 && ds.numClasses() > cfg.numClasses()) {
+            throw new UserError("--data " + cfg.data() + ": has labels up to " + (ds.numClasses() - 1) + ", but the run in " + resume
+                    + " has " + cfg.numClasses() + " classes");
+        }
+    }
+
     /** Checks of flag values that need no data, so that a mistake fails at once, before anything is read or written. */
     private void checkFlags() {
         if (threads != null && threads > MAX_THREADS) {
@@ -280,16 +354,19 @@ final class TrainCommand implements Callable<Integer> {
         Path outDir;
         if (resume != null) {
             cfg = RunConfig.read(resume);
-            TrainedModel.checkConfiguredData(resume, cfg, false);
+            checkResumeFlags(cfg);
             if (epochs != null) {
                 cfg = cfg.withEpochs(Flags.positive("--epochs", epochs));
             }
+            checkResumeEpochs(cfg);
             if (noReport) {
                 cfg = cfg.withoutReport();
             }
+            cfg = resumeData(cfg);
             ds = DataSource.load(Path.of(cfg.data()), cfg.valData() == null ? null : Path.of(cfg.valData()), cfg.valSplit(),
                     cfg.targetColumn(), !cfg.task().equals("regression"), false, cfg.seed(), cfg.model().images())
                     .standardizedWith(cfg.normMean(), cfg.normStd());
+            checkResumedDataFits(cfg, ds);
             outDir = out == null ? resume : out;
             MemoryEstimate.check(cfg.model(), cfg.batchSize());
             modelGen = new Generator(cfg.seed());

@@ -2,6 +2,7 @@ package io.jgrad.cli;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import io.jgrad.io.Json;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -177,5 +178,57 @@ class CliRobustnessTest {
         assertNothingWritten();
         assertTrue(Main.isThreadLimit(new OutOfMemoryError("unable to create native thread: possibly out of memory or process/resource limits reached")));
         assertFalse(Main.isThreadLimit(new OutOfMemoryError("Java heap space")));
+    }
+
+    /** A copy of the shared run (so that a test may change or continue it). */
+    private Path copyOfRun(String name) throws IOException {
+        Path copy = Files.createDirectories(dir.resolve(name));
+        try (Stream<Path> files = Files.list(run)) {
+            for (Path f : files.toList()) {
+                Files.copy(f, copy.resolve(f.getFileName()));
+            }
+        }
+        return copy;
+    }
+
+    @Test
+    void resumeWithNoEpochsLeftIsAnError() throws IOException {
+        Path copy = copyOfRun("done");
+        Cli.run("train", "--resume", copy.toString(), "--epochs", "1", "--threads", "1")
+                .assertUserError("done", "already has 1 epoch", "--epochs greater than 1");
+        Cli.run("train", "--resume", copy.toString(), "--threads", "1").assertUserError("done", "--epochs greater than 1");
+    }
+
+    @Test
+    void resumeRejectsFlagsThatConfigJsonFixes() throws IOException {
+        Path copy = copyOfRun("fixed");
+        byte[] config = Files.readAllBytes(copy.resolve("config.json"));
+        String[][] conflicts = {{"--lr", "0.1"}, {"--optimizer", "sgd"}, {"--layers", "8"}, {"--model", "cnn"},
+            {"--batch-size", "8"}, {"--init", run.resolve("model.safetensors").toString()}, {"--seed", "7"},
+            {"--data", SyntheticData.blobsCsv(dir.resolve("other.csv"), 30, 4, 3, 5).toString()}};
+        for (String[] c : conflicts) {
+            Cli.run("train", "--resume", copy.toString(), "--epochs", "2", "--threads", "1", "--no-report", c[0], c[1])
+                    .assertUserError(c[0], "is fixed by the run in", "config.json", "leave it out");
+        }
+        assertArrayEquals(config, Files.readAllBytes(copy.resolve("config.json")), "a rejected resume changed config.json");
+        // the same values as the run's are not a conflict
+        Cli same = Cli.run("train", "--resume", copy.toString(), "--epochs", "2", "--threads", "1", "--no-report", "--lr", "0.001",
+                "--optimizer", "adam", "--data", blobs.toString());
+        assertEquals(0, same.exitCode(), same.err());
+    }
+
+    @Test
+    void resumeWhoseDataMovedNeedsData() throws IOException {
+        Path copy = copyOfRun("moved");
+        Path moved = dir.resolve("gone.csv");
+        Files.copy(blobs, moved);
+        String cfg = Files.readString(copy.resolve("config.json")).replace(Json.writeCompact(blobs.toString()), Json.writeCompact(moved.toString()));
+        Files.writeString(copy.resolve("config.json"), cfg);
+        Path elsewhere = Files.move(moved, dir.resolve("elsewhere.csv"));
+        Cli.run("train", "--resume", copy.toString(), "--epochs", "2", "--threads", "1", "--no-report")
+                .assertUserError("moved", "config.json", "gone.csv", "is missing", "pass --data");
+        Cli ok = Cli.run("train", "--resume", copy.toString(), "--epochs", "2", "--threads", "1", "--no-report", "--data", elsewhere.toString());
+        assertEquals(0, ok.exitCode(), ok.err());
+        assertTrue(Files.readString(copy.resolve("config.json")).contains("elsewhere.csv"), "config.json should name the new path");
     }
 }
