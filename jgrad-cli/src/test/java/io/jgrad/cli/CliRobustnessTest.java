@@ -231,4 +231,11 @@ class CliRobustnessTest {
         assertEquals(0, ok.exitCode(), ok.err());
         assertTrue(Files.readString(copy.resolve("config.json")).contains("elsewhere.csv"), "config.json should name the new path");
     }
+
+    @Test
+    void hugeCsvLabelNamesTheFileAndLine() throws IOException {
+        Path csv = Files.writeString(dir.resolve("huge.csv"), "f0,f1,label\n1,2,0\n3,4,1000000\n2,2,1\n");
+        train(csv).assertUserError("huge.csv", "line 3", "1000000", "0..65535");
+        assertNothingWritten();
+    }
 }

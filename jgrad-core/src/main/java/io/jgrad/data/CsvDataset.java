@@ -25,8 +25,12 @@ import java.util.regex.Pattern;
  * blank lines at the end are ignored. Every error names the file, the line and column, and what was expected.
  */
 public final class CsvDataset implements Dataset {
-    /** Largest class index accepted (float32 holds integers exactly up to 2^24). */
-    public static final int MAX_CLASS = 1 << 24;
+    /**
+     * Largest class index accepted, as {@link IdxDataset#MAX_LABEL}: a network gets one output per class up to the
+     * largest label, so a stray large label (a value column taken for labels) would otherwise build a huge output layer
+     * and fail later for lack of memory, without naming the line.
+     */
+    public static final int MAX_CLASS = IdxDataset.MAX_LABEL;
     private static final Pattern NUMBER = Pattern.compile("[+-]?(\\d+(\\.\\d*)?|\\.\\d+)([eE][+-]?\\d+)?");
     private static final Pattern NON_FINITE = Pattern.compile("[+-]?(nan|inf|infinity)");
 
