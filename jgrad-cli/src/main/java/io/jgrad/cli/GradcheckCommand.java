@@ -86,6 +86,9 @@ final class GradcheckCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new UserError(e.getMessage());
         }
+        for (int i = 0; i < spec.layers().size(); i++) {
+            MemoryEstimate.checkTensorSize(spec, i, "use smaller --inputs, --layers or --outputs");
+        }
         Generator gen = new Generator(seed);
         Sequential net = spec.build(gen);
         net.to(DType.FLOAT64);

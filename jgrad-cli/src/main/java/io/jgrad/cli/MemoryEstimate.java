@@ -39,6 +39,16 @@ final class MemoryEstimate {
         return weights + activations;
     }
 
+    /** Refuses layer {@code i} of {@code spec} if one of its tensors is too large for one array; {@code advice} names the flags. */
+    static void checkTensorSize(NetworkSpec spec, int i, String advice) {
+        LayerSpec l = spec.layers().get(i);
+        long largest = Layers.largestTensor(l);
+        if (largest > Integer.MAX_VALUE - 8) {
+            throw new UserError(String.format("layer %d (%s) would have a weight tensor of %,d values; one tensor holds at most %,d:"
+                    + " %s", i, l.describe(), largest, Integer.MAX_VALUE - 8, advice));
+        }
+    }
+
     /**
      * Refuses, before anything is allocated, a run with a tensor too large for one array or whose estimate
      * exceeds the heap still free.
@@ -47,11 +57,7 @@ final class MemoryEstimate {
         long parameters = 0;
         for (int i = 0; i < spec.layers().size(); i++) {
             LayerSpec l = spec.layers().get(i);
-            long largest = Layers.largestTensor(l);
-            if (largest > Integer.MAX_VALUE - 8) {
-                throw new UserError(String.format("layer %d (%s) would have a weight tensor of %,d values; one tensor holds at most %,d:"
-                        + " use smaller --layers or a smaller model", i, l.describe(), largest, Integer.MAX_VALUE - 8));
-            }
+            checkTensorSize(spec, i, "use smaller --layers or a smaller model");
             parameters += Layers.parameters(l);
         }
         Runtime rt = Runtime.getRuntime();

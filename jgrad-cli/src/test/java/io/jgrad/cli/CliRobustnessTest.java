@@ -238,4 +238,9 @@ class CliRobustnessTest {
         train(csv).assertUserError("huge.csv", "line 3", "1000000", "0..65535");
         assertNothingWritten();
     }
+
+    @Test
+    void gradcheckRefusesTensorsTooLargeForAnArray() {
+        Cli.run("gradcheck", "--inputs", "100000", "--layers", "100000").assertUserError("layer 0", "--inputs", "--layers");
+    }
 }
