@@ -67,6 +67,9 @@ final class Flags {
         boolean flip = false;
         int shift = 0;
         String expected = "; expected none, flip, shift:N or flip,shift:N (N a pixel count, e.g. flip,shift:2)";
+        if (spec.trim().endsWith(",") || spec.trim().startsWith(",")) {
+            throw new UserError("--augment: \"" + spec + "\" has an empty part" + expected);
+        }
         for (String part : spec.trim().toLowerCase(java.util.Locale.ROOT).split(",")) {
             String p = part.trim();
             if (p.equals("none") && spec.trim().equalsIgnoreCase("none")) {

@@ -56,6 +56,7 @@ final class PredictCommand implements Callable<Integer> {
         if (sources != 1) {
             throw new UserError("give exactly one kind of input: IMAGE files, --idx FILE or --csv FILE");
         }
+        Flags.positive("--top", top);
         Flags.notEmpty("--idx", idx);
         Flags.notEmpty("--csv", csv);
         Flags.notEmpty("--model", model);

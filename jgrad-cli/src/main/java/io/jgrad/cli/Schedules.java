@@ -62,7 +62,41 @@ final class Schedules {
      * data is loaded and training starts.
      */
     static void check(String spec, int epochs) {
+        checkForm(spec);
         create(spec, new SGD(java.util.List.of(Tensor.zeros(1).requiresGrad(true)), 0.1), epochs);
+    }
+
+    /** The number of fields of each kind of schedule, and the ranges of its numbers (which the schedules do not check). */
+    private static void checkForm(String spec) {
+        String expected = "; expected none, step:N[:gamma], exponential:gamma, cosine[:min_lr] or plateau[:patience], e.g. step:10:0.5";
+        String[] p = spec.trim().toLowerCase(java.util.Locale.ROOT).split(":", -1);
+        int max = switch (p[0]) {
+            case "none" -> 1;
+            case "step" -> 3;
+            case "exponential", "exp", "cosine", "plateau" -> 2;
+            default -> Integer.MAX_VALUE; // unknown names are reported by create
+        };
+        if (p[0].isEmpty()) {
+            throw new UserError("--schedule: the value is empty" + expected);
+        }
+        if (p.length > max) {
+            throw new UserError("--schedule " + spec + ": too many fields (" + p.length + ")" + expected);
+        }
+        for (int i = 1; i < p.length; i++) {
+            if (p[i].isBlank()) {
+                throw new UserError("--schedule " + spec + ": field " + (i + 1) + " is empty" + expected);
+            }
+            double v;
+            try {
+                v = Double.parseDouble(p[i]);
+            } catch (NumberFormatException e) {
+                continue; // reported by create
+            }
+            boolean gamma = p[0].startsWith("exp") || p[0].equals("step") && i == 2;
+            if (!Double.isFinite(v) || v < 0 || gamma && v == 0) {
+                throw new UserError("--schedule " + spec + ": " + p[i] + " is not a " + (gamma ? "positive" : "non-negative") + " finite number" + expected);
+            }
+        }
     }
 
     private static Object create(String spec, Optimizer opt, int epochs) {

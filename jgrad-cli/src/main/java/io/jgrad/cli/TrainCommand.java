@@ -326,6 +326,19 @@ final class TrainCommand implements Callable<Integer> {
         }
     }
 
+    /** A shift must leave most of the image: at most less than half its smaller side. */
+    private void checkAugmentFits(Augmentation a, DataSource ds) {
+        int[] s = ds.train().sampleShape();
+        if (a.maxShift() == 0 || s.length < 2) {
+            return; // a flat model with --augment was refused earlier
+        }
+        int side = Math.min(s[s.length - 2], s[s.length - 1]);
+        if (2 * a.maxShift() >= side) {
+            throw new UserError("--augment " + augment + ": a shift of " + a.maxShift() + " pixels would move the " + s[s.length - 2] + "x"
+                    + s[s.length - 1] + " images mostly out of view; expected shift:N with N < " + (side + 1) / 2 + " (e.g. shift:2)");
+        }
+    }
+
     /** Checks of flag values that need no data, so that a mistake fails at once, before anything is read or written. */
     private void checkFlags() {
         if (threads != null && threads > MAX_THREADS) {
@@ -338,6 +351,12 @@ final class TrainCommand implements Callable<Integer> {
         Flags.notEmpty("--resume", resume);
         Flags.notEmpty("--out", out);
         checkOut(out != null ? out : resume != null ? resume : Path.of("runs", "latest"));
+        if (checkpointEvery != null) {
+            Flags.nonNegative("--checkpoint-every", checkpointEvery);
+        }
+        if (valData != null && valSplit != 0) {
+            throw new UserError("--val-split and --val-data both give validation data; use one of them");
+        }
         if (targetLoss != null && !Double.isFinite(targetLoss)) {
             throw new UserError("--target-loss must be a finite number (a mean training loss, e.g. 0.001), got " + targetLoss);
         }
@@ -404,6 +423,7 @@ final class TrainCommand implements Callable<Integer> {
             }
             ds = DataSource.load(dataPath, valData, valSplit, targetColumn, !Losses.task(lossName).equals("regression"), normalize, s,
                     choice.images());
+            checkAugmentFits(parsedAugment, ds);
             Objective obj = Objective.of(lossName, ds.numClasses());
             NetworkSpec spec = choice.spec(ds.train().sampleShape(), obj.outputSize(), Flags.layers(layers),
                     activation == null ? "relu" : activation, outputActivationFor(lossName));

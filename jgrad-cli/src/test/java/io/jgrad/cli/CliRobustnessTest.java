@@ -243,4 +243,26 @@ class CliRobustnessTest {
     void gradcheckRefusesTensorsTooLargeForAnArray() {
         Cli.run("gradcheck", "--inputs", "100000", "--layers", "100000").assertUserError("layer 0", "--inputs", "--layers");
     }
+
+    @Test
+    void valuesThatWereSilentlyClampedOrDroppedAreRejected() throws IOException {
+        train(blobs, "--checkpoint-every", "-1").assertUserError("--checkpoint-every", "-1");
+        train(blobs, "--schedule", "step:1:0.5:9").assertUserError("--schedule", "step:1:0.5:9", "step:N[:gamma]");
+        train(blobs, "--schedule", "").assertUserError("--schedule", "empty");
+        train(blobs, "--schedule", "step:1:").assertUserError("--schedule", "empty");
+        train(blobs, "--schedule", "exponential:NaN").assertUserError("--schedule", "NaN");
+        train(blobs, "--augment", "flip,").assertUserError("--augment", "flip,");
+        Path val = SyntheticData.blobsCsv(dir.resolve("val.csv"), 20, 4, 3, 2);
+        train(blobs, "--val-split", "0.2", "--val-data", val.toString()).assertUserError("--val-split", "--val-data");
+        assertNothingWritten();
+        Path idx = dir.resolve("idx");
+        SyntheticData.idxDirectory(idx, 8, 4, 8, 4, 1);
+        Cli.run("train", "--data", idx.toString(), "--model", "cnn", "--augment", "shift:100", "--epochs", "1", "--threads", "1",
+                "--no-report", "--out", out().toString()).assertUserError("--augment", "shift:100", "8x8");
+        assertNothingWritten();
+        Path features = Files.writeString(dir.resolve("features.csv"), "f0,f1,f2,f3\n0.1,0.2,0.3,0.4\n");
+        assertEquals(0, Cli.run("predict", "--model", run.toString(), "--csv", features.toString(), "--top", "1").exitCode());
+        Cli.run("predict", "--model", run.toString(), "--csv", features.toString(), "--top", "0").assertUserError("--top", "0");
+        Cli.run("predict", "--model", run.toString(), "--csv", features.toString(), "--top", "-1").assertUserError("--top", "-1");
+    }
 }
