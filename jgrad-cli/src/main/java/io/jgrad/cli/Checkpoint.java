@@ -105,8 +105,28 @@ final class Checkpoint {
         }
     }
 
-    /** Loads weights into {@code model}; names and shapes must match. */
+    /** Loads weights into {@code model}; names and shapes must match (a run directory's own weights). */
     static void loadWeights(Path file, Module model) throws IOException {
+        loadWeights(file, model, "the weights do not match the network in " + RunConfig.FILE
+                + " beside them; the run directory was changed by hand or by another program");
+    }
+
+    /** As {@link #loadWeights(Path, Module)}; {@code advice} says what to do if the weights do not fit. */
+    static void loadWeights(Path file, Module model, String advice) throws IOException {
+        try {
+            loadWeightsUnchecked(file, model);
+        } catch (JgradFormatException e) {
+            if (!e.getMessage().contains("does not fit the network")) {
+                throw e;
+            }
+            // the core's message ends with an API hint (loadStateDict(state, false)) that a CLI user cannot act on
+            String m = e.getMessage().replace("loadStateDict into Sequential: ", "")
+                    .replaceAll(" \\(loadStateDict\\(state, false\\)[^)]*\\)$", "");
+            throw new UserError(m + "; " + advice);
+        }
+    }
+
+    private static void loadWeightsUnchecked(Path file, Module model) throws IOException {
         if (Files.isDirectory(file)) {
             throw new UserError(file + ": is a directory; expected a .safetensors file of weights");
         }

@@ -339,6 +339,10 @@ final class TrainCommand implements Callable<Integer> {
         }
     }
 
+    /** What to do when --init's weights do not fit the network. */
+    static final String INIT_MISMATCH = "--init's weights were made for another network: give the --model and --layers"
+            + " (and data) they were trained with, or leave out --init";
+
     /** Checks of flag values that need no data, so that a mistake fails at once, before anything is read or written. */
     private void checkFlags() {
         if (threads != null && threads > MAX_THREADS) {
@@ -441,7 +445,7 @@ final class TrainCommand implements Callable<Integer> {
             modelGen = new Generator(s);
             model = spec.build(modelGen);
             if (init != null) {
-                Checkpoint.loadWeights(init, model);
+                Checkpoint.loadWeights(init, model, INIT_MISMATCH);
             }
             if (csv && ds.test() == null) {
                 System.err.println("note: no validation data (use --val-split or --val-data); reporting training metrics only");

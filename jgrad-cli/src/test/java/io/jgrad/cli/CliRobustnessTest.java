@@ -265,4 +265,21 @@ class CliRobustnessTest {
         Cli.run("predict", "--model", run.toString(), "--csv", features.toString(), "--top", "0").assertUserError("--top", "0");
         Cli.run("predict", "--model", run.toString(), "--csv", features.toString(), "--top", "-1").assertUserError("--top", "-1");
     }
+
+    @Test
+    void weightMismatchSaysWhatToDoNotWhichApiToCall() throws IOException {
+        // the shared run is 4-4-3: its weights do not fit 4-8-3
+        Cli c = train(blobs, "--layers", "8", "--init", run.resolve("model.safetensors").toString());
+        c.assertUserError("model.safetensors", "0.weight", "[4, 4]", "[8, 4]", "leave out --init");
+        assertFalse(c.err().contains("loadStateDict"), c.err());
+        assertNothingWritten();
+        // a run directory whose model.safetensors came from another network
+        Path other = dir.resolve("other");
+        assertEquals(0, train(blobs, "--layers", "8", "--out", other.toString()).exitCode());
+        Path copy = copyOfRun("swapped");
+        Files.copy(other.resolve("model.safetensors"), copy.resolve("model.safetensors"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Cli e = Cli.run("eval", "--model", copy.toString());
+        e.assertUserError("swapped", "model.safetensors", "config.json");
+        assertFalse(e.err().contains("loadStateDict"), e.err());
+    }
 }
