@@ -182,7 +182,8 @@ final class TrainCommand implements Callable<Integer> {
     Path out;
 
     @Option(names = "--resume", paramLabel = "DIR", description = "Continue the run saved in DIR (its config.json, model and optimizer state) up to --epochs."
-            + " The data and all other options come from DIR/config.json; only --epochs, --out, --threads and --no-report apply.")
+            + " The data and all other options come from DIR/config.json, and giving another value for one is an error; only"
+            + " --epochs, --out, --threads and --no-report may change, and --data when the run's data set has moved.")
     Path resume;
 
     @Option(names = "--checkpoint-every", paramLabel = "STEPS", description = "Also checkpoint every this many steps inside an epoch (default: 0, after each epoch only).")
@@ -274,6 +275,7 @@ final class TrainCommand implements Callable<Integer> {
             {"--target-loss", targetLoss, cfg.targetLoss()}, {"--patience", patience, cfg.patience()},
             {"--schedule", schedule, cfg.schedule()}, {"--augment", augment, cfg.augment()},
             {"--checkpoint-every", checkpointEvery, cfg.checkpointEvery()}, {"--target-column", targetColumn, cfg.targetColumn()},
+            {"--clip-grad-norm", clipGradNorm, cfg.clipGradNorm() > 0 ? cfg.clipGradNorm() : "none"},
             {"--val-data", valData == null ? null : valData.toString(), cfg.valData()},
             {"--val-split", valSplit == 0 ? null : valSplit, cfg.valSplit()},
             {"--normalize", normalize ? true : null, cfg.normMean() != 0 || cfg.normStd() != 1},
@@ -304,14 +306,12 @@ final class TrainCommand implements Callable<Integer> {
 
     /** The run's data path, or --data when the stored one no longer exists (recorded in the config from now on). */
     private RunConfig resumeData(RunConfig cfg) {
-        if (Files.exists(Path.of(cfg.data())) || cfg.data().isEmpty()) {
-            return cfg;
+        RunConfig c = cfg;
+        if (data != null && !Files.exists(Path.of(c.data()))) {
+            c = c.withData(data.toString());
         }
-        if (data == null) {
-            throw new UserError("the data set named in " + resume.resolve(RunConfig.FILE) + " (" + cfg.data()
-                    + ") is missing; pass --data with its new location");
-        }
-        return cfg.withData(data.toString());
+        TrainedModel.checkConfiguredData(resume, c);
+        return c;
     }
 
     /** Data given with --data on --resume must fit the run's network. */

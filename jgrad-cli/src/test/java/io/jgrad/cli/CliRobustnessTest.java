@@ -211,6 +211,8 @@ class CliRobustnessTest {
                     .assertUserError(c[0], "is fixed by the run in", "config.json", "leave it out");
         }
         assertArrayEquals(config, Files.readAllBytes(copy.resolve("config.json")), "a rejected resume changed config.json");
+        Cli.run("train", "--resume", copy.toString(), "--epochs", "2", "--threads", "1", "--clip-grad-norm", "1")
+                .assertUserError("--clip-grad-norm", "is fixed by the run", "the run has none");
         // the same values as the run's are not a conflict
         Cli same = Cli.run("train", "--resume", copy.toString(), "--epochs", "2", "--threads", "1", "--no-report", "--lr", "0.001",
                 "--optimizer", "adam", "--data", blobs.toString());
@@ -226,7 +228,7 @@ class CliRobustnessTest {
         Files.writeString(copy.resolve("config.json"), cfg);
         Path elsewhere = Files.move(moved, dir.resolve("elsewhere.csv"));
         Cli.run("train", "--resume", copy.toString(), "--epochs", "2", "--threads", "1", "--no-report")
-                .assertUserError("moved", "config.json", "gone.csv", "is missing", "pass --data");
+                .assertUserError("moved", "config.json", "data.path", "gone.csv", "no such file", "give --data with its new location");
         Cli ok = Cli.run("train", "--resume", copy.toString(), "--epochs", "2", "--threads", "1", "--no-report", "--data", elsewhere.toString());
         assertEquals(0, ok.exitCode(), ok.err());
         assertTrue(Files.readString(copy.resolve("config.json")).contains("elsewhere.csv"), "config.json should name the new path");
