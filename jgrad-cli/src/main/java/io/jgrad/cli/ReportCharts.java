@@ -82,6 +82,9 @@ final class ReportCharts {
         }
         addSeries(chart, "train", epochs, EpochMetrics::trainLoss, TRAIN_COLOR, log);
         addSeries(chart, "validation", epochs, EpochMetrics::valLoss, VALIDATION_COLOR, log);
+        if (!log) {
+            padLinearRange(chart, epochs, Double.POSITIVE_INFINITY, EpochMetrics::trainLoss, EpochMetrics::valLoss);
+        }
         return chart;
     }
 
@@ -93,11 +96,63 @@ final class ReportCharts {
 
     /** Train and validation accuracy in percent. */
     static byte[] accuracy(List<EpochMetrics> epochs) throws IOException {
+        return png(accuracyChart(epochs));
+    }
+
+    static XYChart accuracyChart(List<EpochMetrics> epochs) {
         XYChart chart = lineChart("Accuracy per epoch", "accuracy (%)");
         chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideSE);
-        addSeries(chart, "train", epochs, m -> 100 * m.trainAccuracy(), TRAIN_COLOR, false);
-        addSeries(chart, "validation", epochs, m -> 100 * m.valAccuracy(), VALIDATION_COLOR, false);
-        return png(chart);
+        ToDoubleFunction<EpochMetrics> train = m -> 100 * m.trainAccuracy();
+        ToDoubleFunction<EpochMetrics> validation = m -> 100 * m.valAccuracy();
+        addSeries(chart, "train", epochs, train, TRAIN_COLOR, false);
+        addSeries(chart, "validation", epochs, validation, VALIDATION_COLOR, false);
+        padLinearRange(chart, epochs, 100, train, validation);
+        return chart;
+    }
+
+    /**
+     * XChart 3.8.8 puts a linear axis's ticks at the data values themselves when they are equally spaced,
+     * which two values always are (one epoch with train and validation, or two epochs of one series): the
+     * labels then read "0.59453982981606" at the extremes and nothing between. An explicit range, padded by
+     * a tenth of the span (or of the value when there is one), brings back evenly spaced round ticks. The
+     * range stays at or above 0 for non-negative data and at or below {@code ceiling} (100 for accuracy).
+     */
+    @SafeVarargs
+    static void padLinearRange(XYChart chart, List<EpochMetrics> epochs, double ceiling, ToDoubleFunction<EpochMetrics>... series) {
+        java.util.TreeSet<Double> values = new java.util.TreeSet<>();
+        for (EpochMetrics m : epochs) {
+            for (ToDoubleFunction<EpochMetrics> f : series) {
+                double v = f.applyAsDouble(m);
+                if (Double.isFinite(v)) {
+                    values.add(v);
+                }
+            }
+        }
+        if (values.isEmpty() || !equallySpaced(new ArrayList<>(values))) {
+            return;
+        }
+        double lo = values.first();
+        double hi = values.last();
+        double pad = hi > lo ? (hi - lo) / 10 : Math.max(Math.abs(hi) / 10, 1e-3);
+        AxesChartStyler styler = chart.getStyler();
+        // A loss or accuracy below zero means nothing: keep the padded range from crossing it.
+        styler.setYAxisMin(lo >= 0 ? Math.max(0, lo - pad) : lo - pad);
+        styler.setYAxisMax(hi <= ceiling ? Math.min(ceiling, hi + pad) : hi + pad);
+    }
+
+    /** True for one or two values, or values whose gaps are all equal (to 1e-9 of the span). */
+    private static boolean equallySpaced(List<Double> sorted) {
+        if (sorted.size() <= 2) {
+            return true;
+        }
+        double step = sorted.get(1) - sorted.get(0);
+        double tolerance = 1e-9 * (sorted.getLast() - sorted.getFirst());
+        for (int i = 2; i < sorted.size(); i++) {
+            if (Math.abs(sorted.get(i) - sorted.get(i - 1) - step) > tolerance) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**
@@ -221,6 +276,8 @@ final class ReportCharts {
         styleCommon(styler);
         styler.setLegendPosition(Styler.LegendPosition.InsideNE);
         styler.setXAxisDecimalPattern("0");
+        // Right-aligned, so short labels ("1", "0.7") sit against the axis instead of floating off it.
+        styler.setYAxisLabelAlignment(AxesChartStyler.TextAlignment.Right);
         styler.setMarkerSize(6);
         return chart;
     }

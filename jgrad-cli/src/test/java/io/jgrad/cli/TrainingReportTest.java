@@ -291,4 +291,23 @@ class TrainingReportTest {
                 written);
         assertEquals(1, Files.readAllLines(dir.resolve("metrics.csv")).size());
     }
+
+    @Test
+    void oneEpochChartsGetAPaddedRangeInsteadOfTicksAtTheDataValues() {
+        // XChart 3.8.8 puts ticks at equally spaced data values: with one epoch (train and validation) its
+        // labels were the raw doubles "0.59453982981606" and "0.167413046878421", and nothing between.
+        List<EpochMetrics> one = List.of(new EpochMetrics(1, 0.59453982981606, 0.8122, 0.167413046878421,
+                0.9534, 0.001, 10, Map.of(), Map.of()));
+        var loss = ReportCharts.lossChart(one).getStyler();
+        assertEquals(0.124, loss.getYAxisMin(), 1e-3);
+        assertEquals(0.637, loss.getYAxisMax(), 1e-3);
+        var accuracy = ReportCharts.accuracyChart(one).getStyler();
+        assertEquals(79.8, accuracy.getYAxisMin(), 0.1);
+        assertEquals(96.8, accuracy.getYAxisMax(), 0.1);
+        // Perfect accuracy in every epoch: the range ends at 100 %, not above it.
+        List<EpochMetrics> perfect = List.of(new EpochMetrics(1, 0.01, 1, 0.01, 1, 0.001, 1, Map.of(), Map.of()));
+        assertEquals(100, ReportCharts.accuracyChart(perfect).getStyler().getYAxisMax(), 1e-9);
+        // Many unevenly spaced values: XChart's own ticks, no fixed range.
+        assertEquals(null, ReportCharts.lossChart(sigmoidRun(true)).getStyler().getYAxisMax());
+    }
 }
