@@ -56,8 +56,12 @@ final class ReportHtml {
         if (epochs.isEmpty()) {
             h.append("<p>No epoch completed, so there is nothing to chart.</p>\n");
         }
-        figure(h, "Loss", charts, TrainingReport.LOSS_PNG, "Train and validation loss per epoch.");
-        figure(h, "Accuracy", charts, TrainingReport.ACCURACY_PNG, "Train and validation accuracy per epoch.");
+        boolean validation = epochs.stream().anyMatch(m -> Double.isFinite(m.valLoss()));
+        String noValidation = " (no validation data, so no validation curve: --val-split or --val-data adds one).";
+        figure(h, "Loss", charts, TrainingReport.LOSS_PNG,
+                validation ? "Train and validation loss per epoch." : "Training loss per epoch" + noValidation);
+        figure(h, "Accuracy", charts, TrainingReport.ACCURACY_PNG,
+                validation ? "Train and validation accuracy per epoch." : "Training accuracy per epoch" + noValidation);
         if (charts.containsKey(TrainingReport.GRAD_NORMS_PNG)) {
             figure(h, "Gradient norms", charts, TrainingReport.GRAD_NORMS_PNG,
                     "Mean L2 norm of each weight tensor's gradient per epoch (biases omitted), log scale.");
@@ -70,9 +74,11 @@ final class ReportHtml {
         }
         if (charts.containsKey(TrainingReport.MISCLASSIFIED_PNG)) {
             int shown = Math.min(misclassifiedCount, MisclassifiedGrid.MAX_IMAGES);
+            long errors = confusion == null ? -1 : errors(confusion);
+            String which = errors > shown ? "The first " + shown + " of the " + errors + " misclassified examples"
+                    : shown + " misclassified examples";
             figure(h, "Misclassified examples", charts, TrainingReport.MISCLASSIFIED_PNG,
-                    shown + " misclassified examples: true class, predicted class and the model's confidence"
-                            + " in its (wrong) prediction.");
+                    which + ": true class / predicted class (the model's confidence in its wrong prediction).");
         }
         h.append("<p class=\"muted\">Per-epoch numbers, including every parameter's gradient and weight norm: "
                 + "<a href=\"").append(TrainingReport.METRICS_CSV).append("\">")
@@ -139,7 +145,16 @@ final class ReportHtml {
             }
             double precision = cm.precision(c);
             double recall = cm.recall(c);
-            double f1 = precision + recall > 0 ? 2 * precision * recall / (precision + recall) : Double.NaN;
+            // From the counts, 2TP / (2TP + FP + FN): 0 for a class that occurs but is never predicted (its
+            // precision is undefined, its recall 0), where the harmonic mean of the two gave NaN and the mean
+            // row then averaged F1 over the predicted classes only (a one-class predictor scored 19% F1).
+            long tp = cm.count(c, c);
+            long predictedAs = 0;
+            for (int t = 0; t < k; t++) {
+                predictedAs += cm.count(t, c);
+            }
+            long f1Denominator = tp + predictedAs + support;
+            double f1 = f1Denominator == 0 ? Double.NaN : 2.0 * tp / f1Denominator;
             if (!Double.isNaN(precision)) { sumP += precision; nP++; }
             if (!Double.isNaN(recall)) { sumR += recall; nR++; }
             if (!Double.isNaN(f1)) { sumF += f1; nF++; }
@@ -153,6 +168,15 @@ final class ReportHtml {
                 .append("</th><th class=\"num\">").append(percent(nR == 0 ? Double.NaN : sumR / nR))
                 .append("</th><th class=\"num\">").append(percent(nF == 0 ? Double.NaN : sumF / nF))
                 .append("</th></tr>\n</table>\n");
+    }
+
+    /** Off-diagonal count of the matrix: the examples the model got wrong. */
+    private static long errors(ConfusionMatrix cm) {
+        long correct = 0;
+        for (int c = 0; c < cm.classes(); c++) {
+            correct += cm.count(c, c);
+        }
+        return cm.total() - correct;
     }
 
     /** A fraction as a percentage with two decimals; an em dash when undefined. */

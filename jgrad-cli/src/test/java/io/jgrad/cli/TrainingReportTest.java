@@ -310,4 +310,44 @@ class TrainingReportTest {
         // Many unevenly spaced values: XChart's own ticks, no fixed range.
         assertEquals(null, ReportCharts.lossChart(sigmoidRun(true)).getStyler().getYAxisMax());
     }
+
+    @Test
+    void classTableAndCaptionsDescribeWhatTheRunHad(@TempDir Path dir) throws IOException {
+        // Everything predicted as class 2 (the deep sigmoid net of the README): classes 0 and 1 are never
+        // predicted, so their precision is undefined; their F1 is 0, and the mean F1 is a third of class 2's.
+        ConfusionMatrix cm = new ConfusionMatrix(3);
+        for (int t = 0; t < 3; t++) {
+            for (int n = 0; n < 10; n++) {
+                cm.add(t, 2);
+            }
+        }
+        List<EpochMetrics> trainOnly = sigmoidRun(true).stream().map(m -> new EpochMetrics(m.epoch(),
+                m.trainLoss(), m.trainAccuracy(), Double.NaN, Double.NaN, 0.1, 1, m.gradNorms(),
+                m.weightNorms())).toList();
+        new TrainingReport("t", facts(), trainOnly, cm, misclassified(36)).writeTo(dir);
+        String html = Files.readString(dir.resolve("report.html"));
+
+        assertTrue(html.contains("<tr><td class=\"num\">0</td><td class=\"num\">10</td><td class=\"num\">&mdash;"
+                + "</td><td class=\"num\">0.00%</td><td class=\"num\">0.00%</td></tr>"), html);
+        // Class 2: precision 1/3, recall 1, F1 = 2*10 / (10 + 30 + 10) = 40 %; mean F1 40/3 %.
+        assertTrue(html.contains("<td class=\"num\">40.00%</td></tr>"), "class 2's F1");
+        assertTrue(html.contains("<th class=\"num\">13.33%</th></tr>"), "mean F1 over all three classes");
+
+        assertTrue(html.contains("Training loss per epoch (no validation data"), "loss caption");
+        assertTrue(html.contains("Training accuracy per epoch (no validation data"), "accuracy caption");
+        assertFalse(html.contains("Train and validation"));
+        // No more errors than images shown (this matrix has 20): the caption has no "first N of M".
+        assertFalse(html.contains("The first"), "caption");
+        assertTrue(html.contains("36 misclassified examples: true class / predicted class"), "caption");
+
+        // More errors than images: the caption says how many there were in all.
+        new TrainingReport("t", facts(), sigmoidRun(true), confusion(), misclassified(36)).writeTo(dir);
+        html = Files.readString(dir.resolve("report.html"));
+        long errors = confusion().total();
+        for (int c = 0; c < 10; c++) {
+            errors -= count(c, c);
+        }
+        assertTrue(html.contains("The first 36 of the " + errors + " misclassified examples"), "caption");
+        assertTrue(html.contains("Train and validation loss per epoch."));
+    }
 }
