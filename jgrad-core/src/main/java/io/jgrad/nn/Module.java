@@ -177,13 +177,13 @@ public abstract class Module {
 
     /**
      * Converts every parameter and buffer (recursively) to {@code dtype}, e.g. float64 for gradient checks.
-     * The converted tensors are new leaves that replace the old ones, so fetch {@link #parameters()} again
-     * afterwards. Modified: this module. Returns this.
+     * The converted tensors are new leaves that replace the old ones (a frozen parameter stays frozen), so fetch
+     * {@link #parameters()} again afterwards. Modified: this module. Returns this.
      */
     public Module to(DType dtype) {
         try (var scope = Tensor.noGrad()) {
             parameters.replaceAll((name, p) -> p.dtype() == dtype ? p
-                    : p.detach().to(dtype).requiresGrad(true).label(p.label()));
+                    : p.detach().to(dtype).requiresGrad(p.requiresGrad()).label(p.label()));
             buffers.replaceAll((name, b) -> b.dtype() == dtype ? b : b.detach().to(dtype));
         }
         modules.values().forEach(m -> m.to(dtype));

@@ -197,4 +197,14 @@ class ModuleTest {
         assertThrows(IllegalArgumentException.class, () -> new Bad("w", "a.b"));
         assertThrows(IllegalArgumentException.class, () -> new Bad("w", ""));
     }
+
+    @Test
+    void toKeepsFrozenParametersFrozen() {
+        Sequential net = new Sequential(new Linear(2, 3, true, new Generator(1)), new Linear(3, 1, true, new Generator(2)));
+        ((Linear) net.get(0)).weight().requiresGrad(false);
+        net.to(DType.FLOAT64);
+        assertFalse(((Linear) net.get(0)).weight().requiresGrad());
+        assertTrue(((Linear) net.get(0)).bias().requiresGrad());
+        assertEquals(DType.FLOAT64, ((Linear) net.get(0)).weight().dtype());
+    }
 }
