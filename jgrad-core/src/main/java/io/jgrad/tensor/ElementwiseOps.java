@@ -185,10 +185,14 @@ final class ElementwiseOps {
             case DIV -> Autograd.record(name, y, g -> new Tensor[] {
                     x.requiresGrad ? g.div(z).sumTo(x.shape) : null,
                     z.requiresGrad ? g.mul(y).div(z).neg().sumTo(z.shape) : null}, x, z);
-            // d(x^z) = z x^(z-1) dx + x^z ln(x) dz
-            case POW -> Autograd.record(name, y, g -> new Tensor[] {
-                    x.requiresGrad ? g.mul(z).mul(x.pow(z.sub(1.0))).sumTo(x.shape) : null,
-                    z.requiresGrad ? g.mul(y).mul(x.log()).sumTo(z.shape) : null}, x, z);
+            // d(x^z) = z x^(z-1) dx + x^z ln(x) dz, zero as in PyTorch where a factor is 0 and the other infinite:
+            // no dx where z = 0 (0 x^-1 at x = 0), no dz where x = 0 and z >= 0 (0^z ln 0)
+            case POW -> Autograd.record(name, y, g -> {
+                Tensor zero = Tensor.zeros(y.dtype);
+                return new Tensor[] {
+                    x.requiresGrad ? Tensor.where(z.eq(zero), zero, g.mul(z).mul(x.pow(z.sub(1.0)))).sumTo(x.shape) : null,
+                    z.requiresGrad ? Tensor.where(x.eq(zero).mul(z.ge(zero)), zero, g.mul(y).mul(x.log())).sumTo(z.shape) : null};
+            }, x, z);
             // the gradient goes to the operand that was chosen; ties go to x
             case MAX -> Autograd.record(name, y, g -> {
                 Tensor toX = compute(BinaryOp.GE, x, z);

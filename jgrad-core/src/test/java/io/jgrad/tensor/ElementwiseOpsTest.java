@@ -237,4 +237,15 @@ class ElementwiseOpsTest {
             assertEquals(1.0, Tensor.of(new double[] {50}).to(dt).tanh().item(), 0);
         }
     }
+
+    @Test
+    void powGradientsAtAZeroBaseAreZeroAsInPyTorch() {
+        // z x^(z-1) at x = 0, z = 0 is 0 * inf, and x^z ln x at x = 0 is 0 * -inf: PyTorch gives 0 for both
+        Tensor x = Tensor.of(new double[] {0, 2, 0, 0}).requiresGrad(true);
+        Tensor z = Tensor.of(new double[] {2, 3, 0, -1}).requiresGrad(true);
+        x.pow(z).sum().backward();
+        // dx = z x^(z-1): 0, 12, 0 (z = 0), -1 * 0^-2 = -inf; dz = x^z ln x: 0, 8 ln 2, 0, 0^-1 ln 0 = -inf (as torch)
+        assertArrayEquals(new double[] {0, 12, 0, Double.NEGATIVE_INFINITY}, x.grad().toDoubleArray());
+        assertArrayEquals(new double[] {0, 8 * Math.log(2), 0, Double.NEGATIVE_INFINITY}, z.grad().toDoubleArray(), 1e-12);
+    }
 }
