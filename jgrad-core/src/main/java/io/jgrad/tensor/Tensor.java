@@ -333,8 +333,13 @@ public final class Tensor {
         return dtype == DType.FLOAT32 ? f[position(index)] : d[position(index)];
     }
 
-    /** Sets the element at the given indices; not recorded for autograd. Modified: this. */
+    /**
+     * Sets the element at the given indices; not recorded for autograd, so, as the other in-place ops, refused on a
+     * tensor that requires grad outside {@link #noGrad()}. Modified: this.
+     */
     public Tensor set(double value, int... index) {
+        usable();
+        checkRequiresGrad("set");
         int p = position(index);
         if (dtype == DType.FLOAT32) {
             f[p] = (float) value;
@@ -808,15 +813,19 @@ public final class Tensor {
     // ---------------------------------------------------------------- in place (not recorded)
 
     private void checkInPlace(String op) {
+        checkRequiresGrad(op);
+        if (!isContiguous()) {
+            throw new IllegalStateException(op + ": in-place ops need a contiguous tensor, this one is a strided view");
+        }
+    }
+
+    private void checkRequiresGrad(String op) {
         if (Autograd.isEnabled() && requiresGrad) {
             // in-place ops are not recorded: on a leaf the change would be invisible to autograd, and on an
             // intermediate it would corrupt the values its op saved for the backward pass
             throw new IllegalStateException(op + ": in-place change of a " + (node == null ? "leaf" : "tensor computed by '"
                     + node.op() + "'") + " that requires grad; do it inside Tensor.noGrad() (as optimizers do), or on a"
                     + " detach()ed or copied tensor");
-        }
-        if (!isContiguous()) {
-            throw new IllegalStateException(op + ": in-place ops need a contiguous tensor, this one is a strided view");
         }
     }
 

@@ -119,4 +119,23 @@ class TensorTest {
         assertArrayEquals(new float[5], small, "too small: untouched");
         assertArrayEquals(new float[] {1, 2, 3, 4, 5, 6}, m.toFloatArray(null));
     }
+
+    @Test
+    void setIsCheckedAsTheOtherInPlaceOps() {
+        Tensor w = Tensor.of(new double[] {1, 2}).requiresGrad(true);
+        Tensor y = w.exp();
+        var e = assertThrows(IllegalStateException.class, () -> y.set(0, 0));
+        assertTrue(e.getMessage().contains("set") && e.getMessage().contains("'exp'"), e.getMessage());
+        assertThrows(IllegalStateException.class, () -> w.set(5, 0));
+        try (var scope = Tensor.noGrad()) {
+            w.set(5, 0); // as an optimizer would
+        }
+        assertEquals(5.0, w.get(0));
+        Tensor kept;
+        Tensor source = Tensor.of(new float[] {1, 2});
+        try (var memory = Tensor.recycling()) {
+            kept = source.add(1); // from the scope's pool: its memory goes back when the scope closes
+        }
+        assertThrows(IllegalStateException.class, () -> kept.set(1, 0));
+    }
 }
