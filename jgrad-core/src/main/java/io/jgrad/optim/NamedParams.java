@@ -39,9 +39,10 @@ record NamedParams(List<Tensor> tensors, List<String> names) {
             if (p == null) {
                 throw new IllegalArgumentException("optimizer: " + where + " is null");
             }
-            if (!p.isLeaf() || !p.requiresGrad()) {
-                throw new IllegalArgumentException("optimizer: " + where + " must be a leaf tensor with requiresGrad(true)"
-                        + (p.isLeaf() ? "; call requiresGrad(true) on it" : ", it was computed by '" + p.gradFn().op() + "'"));
+            // a frozen leaf (requiresGrad false) is accepted as in PyTorch: it gets no gradient, so steps skip it
+            if (!p.isLeaf()) {
+                throw new IllegalArgumentException("optimizer: " + where + " must be a leaf tensor (a parameter), but it was"
+                        + " computed by '" + p.gradFn().op() + "'");
             }
             Integer before = seen.put(p, i);
             if (before != null) {

@@ -163,10 +163,10 @@ class OptimizerStateTest {
     void namedParamsAppearInMessages() {
         Map<String, Tensor> named = new LinkedHashMap<>();
         named.put("fc.weight", Tensor.zeros(2, 2).requiresGrad(true));
-        named.put("fc.bias", Tensor.zeros(2));
+        named.put("fc.bias", Tensor.zeros(2).requiresGrad(true).mul(2));
         var e = assertThrows(IllegalArgumentException.class, () -> new Adam(named, 0.1));
-        assertTrue(e.getMessage().contains("fc.bias") && e.getMessage().contains("requiresGrad"), e.getMessage());
-        named.get("fc.bias").requiresGrad(true);
+        assertTrue(e.getMessage().contains("fc.bias") && e.getMessage().contains("leaf"), e.getMessage());
+        named.put("fc.bias", Tensor.zeros(2).requiresGrad(true));
         Adam ok = new Adam(named, 0.1);
         assertEquals(2, ok.params().size());
     }
@@ -213,5 +213,19 @@ class OptimizerStateTest {
         opt.step();
         assertEquals(DType.FLOAT64, opt.stateDict().get("0.exp_avg").dtype());
         assertNotEquals(1.0, p.get(0));
+    }
+
+    @Test
+    void frozenParametersAreAcceptedAndLeftAlone() {
+        // as PyTorch: a leaf with requiresGrad(false) gets no gradient, so a step skips it
+        Tensor frozen = Tensor.of(new float[] {1, 2});
+        Tensor live = Tensor.of(new float[] {3, 4}).requiresGrad(true);
+        SGD sgd = new SGD(java.util.List.of(frozen, live), 0.5);
+        live.mul(live).sum().backward();
+        sgd.step();
+        assertArrayEquals(new float[] {1, 2}, frozen.toFloatArray());
+        assertArrayEquals(new float[] {3 - 0.5f * 6, 4 - 0.5f * 8}, live.toFloatArray());
+        var e = assertThrows(IllegalArgumentException.class, () -> new SGD(java.util.List.of(live.mul(2)), 0.1));
+        assertTrue(e.getMessage().contains("leaf") && e.getMessage().contains("computed by"), e.getMessage());
     }
 }
