@@ -9,10 +9,13 @@ import io.jgrad.optim.Optimizer;
 import io.jgrad.optim.ReduceLROnPlateau;
 import io.jgrad.tensor.Tensor;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Trains a model: for each epoch, for each batch, forward pass, loss, backward pass, optimizer step; then
@@ -150,6 +153,11 @@ public final class Trainer {
         List<Tensor> paramList = new ArrayList<>(params.values());
         paramNames = params.keySet().toArray(new String[0]);
         gradNormSums = new double[paramNames.length];
+        // the model's parameters the optimizer does not update (frozen or left out): their gradients are cleared each
+        // step too, or they would add up over the whole run (and their norms grow); usually none
+        Set<Tensor> optimized = Collections.newSetFromMap(new IdentityHashMap<>());
+        optimized.addAll(optimizer.params());
+        Tensor[] notOptimized = paramList.stream().filter(p -> !optimized.contains(p)).toArray(Tensor[]::new);
         Accuracy accuracy = new Accuracy(task);
         int steps = train.numBatches();
         for (Callback c : callbacks) {
@@ -204,6 +212,9 @@ public final class Trainer {
                     continue;
                 }
                 optimizer.zeroGrad();
+                for (Tensor p : notOptimized) {
+                    p.zeroGrad();
+                }
                 double value;
                 long stepCorrect;
                 int batchSize;

@@ -8,6 +8,8 @@ import io.jgrad.data.DataLoader;
 import io.jgrad.data.TensorDataset;
 import io.jgrad.nn.CrossEntropyLoss;
 import io.jgrad.nn.Linear;
+import io.jgrad.nn.Sequential;
+import io.jgrad.nn.Tanh;
 import io.jgrad.optim.SGD;
 import io.jgrad.tensor.Generator;
 import io.jgrad.tensor.Tensor;
@@ -86,5 +88,23 @@ class TrainerTest {
         assertEquals(whole.trainAccuracy(), resumed.trainAccuracy(), 0);
         assertEquals(whole.gradNorms(), resumed.gradNorms());
         assertEquals(whole.weightNorms(), resumed.weightNorms());
+    }
+
+    @Test
+    void parametersTheOptimizerLeavesOutDoNotAccumulateGradients() {
+        // one batch, lr 0: every step computes the same gradients, so each epoch's norms must equal the first's
+        Generator gen = new Generator(3);
+        Sequential model = new Sequential(new Linear(3, 4, true, gen), new Tanh(), new Linear(4, 2, true, gen));
+        Tensor x = Tensor.randn(gen, 4, 3);
+        Tensor y = Tensor.of(new float[] {0, 1, 1, 0});
+        DataLoader data = new DataLoader(new TensorDataset(x, y, 2), 4, false, false, null);
+        SGD headOnly = new SGD(model.get(2).parameters(), 0.0);
+        History h = new Trainer(model, new CrossEntropyLoss(), headOnly, Task.CLASSIFICATION).epochs(3).fit(data, null);
+        double first = h.epochs().get(0).gradNorms().get("0.weight");
+        assertTrue(first > 0);
+        for (EpochMetrics m : h.epochs()) {
+            assertEquals(first, m.gradNorms().get("0.weight"), first * 1e-6, "epoch " + m.epoch());
+            assertEquals(h.epochs().get(0).gradNorms().get("2.weight"), m.gradNorms().get("2.weight"), 1e-6);
+        }
     }
 }
