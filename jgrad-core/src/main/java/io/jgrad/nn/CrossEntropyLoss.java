@@ -39,6 +39,7 @@ public class CrossEntropyLoss implements Loss {
         Tensor logp = prediction.logSoftmax(1);
         Tensor nll = logp.gather(1, index).neg();
         Tensor smooth = logp.mean(1, true).neg();
-        return reduction.apply(nll.mul(1 - labelSmoothing).add(smooth.mul(labelSmoothing)));
+        Tensor perSample = nll.mul(1 - labelSmoothing).add(smooth.mul(labelSmoothing)); // [N, 1]
+        return reduction.apply(perSample.reshape(perSample.shape()[0]));
     }
 }

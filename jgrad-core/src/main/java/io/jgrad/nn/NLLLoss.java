@@ -21,6 +21,7 @@ public class NLLLoss implements Loss {
     @Override
     public Tensor forward(Tensor prediction, Tensor target) {
         Tensor index = Targets.classIndices("NLLLoss", prediction, target);
-        return reduction.apply(prediction.gather(1, index).neg());
+        Tensor perSample = prediction.gather(1, index).neg(); // [N, 1]
+        return reduction.apply(perSample.reshape(perSample.shape()[0]));
     }
 }

@@ -2,15 +2,24 @@ package io.jgrad.nn;
 
 import io.jgrad.tensor.Tensor;
 
-/** How a loss combines its per-element (or per-sample) values into one scalar, as PyTorch's {@code reduction}. */
+/** How a loss combines its per-element (or per-sample) values, as PyTorch's {@code reduction}. */
 public enum Reduction {
     /** The average: the loss does not grow with the batch size (PyTorch's default). */
     MEAN,
     /** The total. */
-    SUM;
+    SUM,
+    /**
+     * No reduction: the per-element (or per-sample) losses, e.g. to weight them before reducing; a training loop
+     * (and {@code Trainer}) needs a scalar, so reduce them before calling backward.
+     */
+    NONE;
 
-    /** Reduces per-element losses to a scalar. */
+    /** Reduces per-element losses to a scalar (NONE: returns them as they are). */
     Tensor apply(Tensor losses) {
-        return this == MEAN ? losses.mean() : losses.sum();
+        return switch (this) {
+            case MEAN -> losses.mean();
+            case SUM -> losses.sum();
+            case NONE -> losses;
+        };
     }
 }

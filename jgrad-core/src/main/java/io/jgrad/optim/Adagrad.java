@@ -27,6 +27,11 @@ public final class Adagrad extends Optimizer {
         this(params, 1e-2, 0, 0, 0, 1e-10);
     }
 
+    /** Adagrad with the given learning rate and PyTorch's other defaults. */
+    public Adagrad(List<Tensor> params, double lr) {
+        this(params, lr, 0, 0, 0, 1e-10);
+    }
+
     public Adagrad(List<Tensor> params, double lr, double lrDecay, double weightDecay, double initialAccumulatorValue,
             double eps) {
         this(NamedParams.of(params), lr, lrDecay, weightDecay, initialAccumulatorValue, eps);

@@ -31,6 +31,11 @@ public final class RMSprop extends Optimizer {
         this(params, 1e-2, 0.99, 1e-8, 0, 0, false);
     }
 
+    /** RMSprop with the given learning rate and PyTorch's other defaults. */
+    public RMSprop(List<Tensor> params, double lr) {
+        this(params, lr, 0.99, 1e-8, 0, 0, false);
+    }
+
     public RMSprop(List<Tensor> params, double lr, double alpha, double eps, double weightDecay, double momentum, boolean centered) {
         this(NamedParams.of(params), lr, alpha, eps, weightDecay, momentum, centered);
     }

@@ -147,4 +147,26 @@ class LossTest {
         assertTrue(e.getMessage().contains("[4, 3]") && e.getMessage().contains("[3]"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> new CrossEntropyLoss(Reduction.MEAN, 1.5));
     }
+
+    @Test
+    void reductionNoneGivesThePerSampleLossesTheOthersReduce() {
+        Generator g = new Generator(11);
+        Tensor logits = Tensor.randn(g, 4, 3);
+        Tensor classes = Tensor.of(new float[] {0, 2, 1, 2});
+        Tensor p = Tensor.uniform(DType.FLOAT32, g, 0.05, 0.95, 4, 2), t = Tensor.uniform(DType.FLOAT32, g, 0, 1, 4, 2);
+        Loss[][] losses = {
+            {new CrossEntropyLoss(Reduction.NONE, 0.1), new CrossEntropyLoss(Reduction.MEAN, 0.1), new CrossEntropyLoss(Reduction.SUM, 0.1)},
+            {new NLLLoss(Reduction.NONE), new NLLLoss(Reduction.MEAN), new NLLLoss(Reduction.SUM)},
+            {new MSELoss(Reduction.NONE), new MSELoss(Reduction.MEAN), new MSELoss(Reduction.SUM)},
+            {new BCELoss(Reduction.NONE), new BCELoss(Reduction.MEAN), new BCELoss(Reduction.SUM)},
+            {new BCEWithLogitsLoss(Reduction.NONE), new BCEWithLogitsLoss(Reduction.MEAN), new BCEWithLogitsLoss(Reduction.SUM)}};
+        for (int k = 0; k < losses.length; k++) {
+            Tensor prediction = k < 2 ? (k == 1 ? logits.logSoftmax(1) : logits) : p;
+            Tensor target = k < 2 ? classes : t;
+            Tensor each = losses[k][0].forward(prediction, target);
+            assertArrayEquals(k < 2 ? new int[] {4} : new int[] {4, 2}, each.shape(), losses[k][0].getClass().getSimpleName());
+            assertEquals(losses[k][1].forward(prediction, target).item(), each.mean().item(), 1e-6);
+            assertEquals(losses[k][2].forward(prediction, target).item(), each.sum().item(), 1e-5);
+        }
+    }
 }

@@ -50,7 +50,8 @@ class TorchParityTest {
                 x = data[c['input']].clone().requires_grad_(True)
                 env[c['input']] = x
                 y = eval(c['py'], env)
-                loss = (y * data['w']).sum() if c['weighted'] else y
+                # the first y.numel() weights in y's shape (all of w for the activations)
+                loss = (y * data['w'].reshape(-1)[:y.numel()].reshape(y.shape)).sum() if c['weighted'] else y
                 loss.backward()
                 y.detach().numpy().astype('<f8').tofile(d + '/' + c['name'] + '.y.bin')
                 x.grad.numpy().astype('<f8').tofile(d + '/' + c['name'] + '.g.bin')
@@ -100,18 +101,19 @@ class TorchParityTest {
                         x -> new HalfSquaredErrorLoss().forward(x, r), false)));
         for (Reduction red : Reduction.values()) {
             String rs = red.name().toLowerCase();
+            boolean none = red == Reduction.NONE; // per-element losses: weighted and summed as the activations are
             cases.add(new Case("mse_" + rs, "x", "F.mse_loss(x, r, reduction='" + rs + "')",
-                    x -> new MSELoss(red).forward(x, r), false));
+                    x -> new MSELoss(red).forward(x, r), none));
             cases.add(new Case("bce_" + rs, "p", "F.binary_cross_entropy(p, t, reduction='" + rs + "')",
-                    x -> new BCELoss(red).forward(x, t), false));
+                    x -> new BCELoss(red).forward(x, t), none));
             cases.add(new Case("bce_logits_" + rs, "x", "F.binary_cross_entropy_with_logits(x, t, reduction='" + rs + "')",
-                    x -> new BCEWithLogitsLoss(red).forward(x, t), false));
+                    x -> new BCEWithLogitsLoss(red).forward(x, t), none));
             cases.add(new Case("nll_" + rs, "z", "F.nll_loss(z, c.long(), reduction='" + rs + "')",
-                    x -> new NLLLoss(red).forward(x, c), false));
+                    x -> new NLLLoss(red).forward(x, c), none));
             for (double eps : new double[] {0, 0.1, 0.3}) {
                 cases.add(new Case("ce_" + rs + "_" + eps, "z",
                         "F.cross_entropy(z, c.long(), reduction='" + rs + "', label_smoothing=" + eps + ")",
-                        x -> new CrossEntropyLoss(red, eps).forward(x, c), false));
+                        x -> new CrossEntropyLoss(red, eps).forward(x, c), none));
             }
         }
 
@@ -134,7 +136,8 @@ class TorchParityTest {
             for (Case k : cases) {
                 Tensor x = data.get(k.input()).copy().requiresGrad(true);
                 Tensor y = k.java().apply(x);
-                (k.weighted() ? y.mul(data.get("w")).sum() : y).backward();
+                Tensor w = data.get("w");
+                (k.weighted() ? y.mul(w.reshape(w.numel()).slice(0, 0, y.numel()).reshape(y.shape())).sum() : y).backward();
                 assertClose(k.name() + " forward", RawFiles.readDoubles(dir.resolve(k.name() + ".y.bin")), y.toDoubleArray());
                 assertClose(k.name() + " gradient", RawFiles.readDoubles(dir.resolve(k.name() + ".g.bin")), x.grad().toDoubleArray());
             }

@@ -162,6 +162,7 @@ class OptimizerReferenceTest {
     @Test
     void rmspropVariants() {
         check(ps -> new RMSprop(ps), rmsprop(1e-2, 0.99, 1e-8, 0, 0, false));
+        check(ps -> new RMSprop(ps, 0.003), rmsprop(0.003, 0.99, 1e-8, 0, 0, false));
         check(ps -> new RMSprop(ps, 0.05, 0.9, 1e-6, 0.1, 0, false), rmsprop(0.05, 0.9, 1e-6, 0.1, 0, false));
         check(ps -> new RMSprop(ps, 0.05, 0.9, 1e-8, 0, 0.7, false), rmsprop(0.05, 0.9, 1e-8, 0, 0.7, false));
         check(ps -> new RMSprop(ps, 0.01, 0.9, 1e-8, 0.01, 0.5, true), rmsprop(0.01, 0.9, 1e-8, 0.01, 0.5, true));
@@ -170,6 +171,7 @@ class OptimizerReferenceTest {
     @Test
     void adagradVariants() {
         check(ps -> new Adagrad(ps), adagrad(1e-2, 0, 0, 0, 1e-10));
+        check(ps -> new Adagrad(ps, 0.2), adagrad(0.2, 0, 0, 0, 1e-10));
         check(ps -> new Adagrad(ps, 0.5, 0.1, 0.05, 0.3, 1e-6), adagrad(0.5, 0.1, 0.05, 0.3, 1e-6));
     }
 }
