@@ -81,7 +81,13 @@ public final class Main implements Runnable {
         });
         cmd.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
             PrintWriter err = commandLine.getErr();
-            if (ex instanceof UserError || ex instanceof JgradFormatException || ex instanceof TrainingDivergedException) {
+            if (ex instanceof TrainingDivergedException d) { // the library's advice names its API; here, the flags
+                err.println(commandLine.getCommandSpec().qualifiedName() + ": training diverged at epoch " + d.epoch() + ", step "
+                        + d.step() + ": " + d.what() + "; try a smaller --lr, gradient clipping (--clip-grad-norm MAX), or check"
+                        + " the data for NaN or huge values");
+                return 2;
+            }
+            if (ex instanceof UserError || ex instanceof JgradFormatException) {
                 err.println(commandLine.getCommandSpec().qualifiedName() + ": " + ex.getMessage());
                 return 2;
             }

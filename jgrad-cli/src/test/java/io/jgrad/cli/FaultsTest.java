@@ -31,7 +31,8 @@ class FaultsTest {
         Cli r = Cli.run("train", "--data", regressionCsv(dir).toString(), "--loss", "mse", "--layers", "8",
                 "--optimizer", "sgd", "--lr", "1e6", "--batch-size", "8", "--epochs", "3", "--checkpoint-every", "1",
                 "--out", out.toString(), "--no-report");
-        r.assertUserError("training diverged at epoch 1, step ", "--lr");
+        r.assertUserError("training diverged at epoch 1, step ", "--lr", "--clip-grad-norm");
+        assertFalse(r.err().contains("Trainer."), r.err()); // the library's advice names its API, not for this user
         // the checkpoint written before the fault is complete and finite
         Cli inspect = Cli.run("inspect", out.toString());
         assertEquals(0, inspect.exitCode(), inspect.err());

@@ -19,6 +19,9 @@ import java.util.Map;
  *
  * <p>Subclasses read their tensors through {@link #param(String)} and {@link #buffer(String)} on every call
  * rather than caching them in fields, because {@link #to(DType)} replaces the tensors with converted ones.
+ *
+ * <p>In a file that imports {@code io.jgrad.nn.*}, write {@code import io.jgrad.nn.Module;} as well: the name
+ * {@code Module} alone is otherwise ambiguous with {@code java.lang.Module}.
  */
 public abstract class Module {
     private final LinkedHashMap<String, Tensor> parameters = new LinkedHashMap<>();
@@ -109,7 +112,7 @@ public abstract class Module {
         return new ArrayList<>(namedParameters().values());
     }
 
-    /** Number of trainable scalars (sum of the parameters' element counts). */
+    /** Number of scalars in the parameters (sum of their element counts), frozen ones included. */
     public long parameterCount() {
         long n = 0;
         for (Tensor p : namedParameters().values()) {

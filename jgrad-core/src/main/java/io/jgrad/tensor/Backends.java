@@ -1,8 +1,8 @@
 package io.jgrad.tensor;
 
 /**
- * Chooses the backend the ops use and how many threads it may take. The default is the plain-Java CPU
- * backend with one thread per available processor.
+ * Chooses the backend the ops use and how many threads it may take. The default is the CPU backend (its matrix
+ * products by the Vector API kernel or OpenBLAS, as {@link #name()} says) with one thread per available processor.
  */
 public final class Backends {
     private Backends() {}
@@ -13,7 +13,10 @@ public final class Backends {
         return current;
     }
 
-    /** Sets the number of threads the kernels use (as torch.set_num_threads). Results do not depend on it. */
+    /**
+     * Sets the number of threads the kernels use (as torch.set_num_threads). With the Vector API kernel results do
+     * not depend on it; with OpenBLAS's products (where chosen) the last bits may.
+     */
     public static synchronized void setThreads(int threads) {
         if (threads < 1) {
             throw new IllegalArgumentException("threads must be at least 1, got " + threads);

@@ -501,7 +501,11 @@ public final class Tensor {
         return this;
     }
 
-    /** A tensor sharing this one's storage but cut from the graph: no gradient flows through it. */
+    /**
+     * A tensor sharing this one's storage but cut from the graph: no gradient flows through it. Changing it in place
+     * changes this tensor too, and jgrad does not detect that (PyTorch's version counters would): if an op saved
+     * this tensor for its backward pass, that pass then computes with the changed values.
+     */
     public Tensor detach() {
         return view(shape, strides, offset);
     }
@@ -535,6 +539,8 @@ public final class Tensor {
 
     /**
      * Turns off graph recording on this thread until {@code close()}: for evaluation and weight updates.
+     * In-place ops are allowed inside on tensors that require grad; a change to a value that a recorded op saved for
+     * its backward pass is not detected (see {@link #detach()}), so update weights after backward, as optimizers do.
      * <pre>{@code try (var scope = Tensor.noGrad()) { ... } }</pre>
      */
     public static NoGrad noGrad() {

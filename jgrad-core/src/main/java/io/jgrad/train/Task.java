@@ -4,9 +4,13 @@ package io.jgrad.train;
 public enum Task {
     /** Outputs [N, C] scores; the predicted class is the arg-max; targets are class indices [N]. */
     CLASSIFICATION,
-    /** Outputs [N, 1] or [N] probabilities (after a sigmoid): class 1 when at least 0.5; targets 0 or 1. */
+    /**
+     * Outputs [N, 1] or [N] probabilities (after a sigmoid), the same shape as the targets (0 or 1), as BCELoss
+     * requires: [N] targets (a TensorDataset's) need an [N] output (end the network with Flatten(0)); class 1 when at
+     * least 0.5.
+     */
     BINARY,
-    /** Outputs [N, 1] or [N] scores before the sigmoid (for BCE with logits): class 1 when above 0. */
+    /** As {@link #BINARY} for scores before the sigmoid (for BCEWithLogitsLoss): class 1 when above 0. */
     BINARY_LOGITS,
     /** Outputs real numbers: no accuracy, only the loss. */
     REGRESSION

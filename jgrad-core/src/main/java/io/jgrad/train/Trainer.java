@@ -62,7 +62,10 @@ public final class Trainer {
         this.task = task;
     }
 
-    /** Train for at most this many epochs (default 10). */
+    /**
+     * The last epoch to train (default 10): training stops after epoch n, or earlier (target loss, early stopping).
+     * With {@link #startEpoch} s > 1 (a resumed run) that is n - s + 1 epochs.
+     */
     public Trainer epochs(int n) {
         if (n < 0) {
             throw new IllegalArgumentException("epochs must be >= 0, got " + n);
@@ -146,6 +149,13 @@ public final class Trainer {
         return new EpochProgress(epochNow, stepNow, lossSum, correct, seen, sums);
     }
 
+    private static void requireBatches(String which, DataLoader loader) {
+        if (loader.numBatches() == 0) {
+            throw new IllegalArgumentException("Trainer.fit: the " + which + " loader gives no batches (" + loader.dataset().size()
+                    + " samples" + (loader.dataset().size() > 0 ? ", fewer than a batch, and dropLast is on" : "") + ")");
+        }
+    }
+
     /** Runs the training loop on {@code train}, evaluating on {@code validation} (may be null) after each epoch. */
     public History fit(DataLoader train, DataLoader validation) {
         History history = new History();
@@ -160,6 +170,10 @@ public final class Trainer {
         Tensor[] notOptimized = paramList.stream().filter(p -> !optimized.contains(p)).toArray(Tensor[]::new);
         Accuracy accuracy = new Accuracy(task);
         int steps = train.numBatches();
+        requireBatches("training", train);
+        if (validation != null) {
+            requireBatches("validation", validation); // an empty one would silently turn early stopping off
+        }
         for (Callback c : callbacks) {
             c.onTrainStart(firstEpoch, epochs, steps);
         }
@@ -176,7 +190,7 @@ public final class Trainer {
                 }
             }
         }
-        history.stopReason("completed " + epochs + " epochs");
+        history.stopReason("completed " + epochs + (epochs == 1 ? " epoch" : " epochs"));
         for (int epoch = firstEpoch; epoch <= epochs; epoch++) {
             long start = System.nanoTime();
             model.train();

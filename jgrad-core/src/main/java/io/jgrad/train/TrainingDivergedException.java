@@ -2,17 +2,20 @@ package io.jgrad.train;
 
 /**
  * Thrown when the loss or a gradient becomes NaN or infinite: training cannot continue meaningfully. The
- * message names the epoch, the step and the parameter, and suggests the usual fix (a smaller learning rate).
+ * message names the epoch, the step and the parameter, and suggests the usual fixes (a smaller learning rate,
+ * {@link Trainer#clipGradNorm gradient clipping}).
  */
 public final class TrainingDivergedException extends RuntimeException {
     private final int epoch;
     private final int step;
+    private final String what;
 
     public TrainingDivergedException(int epoch, int step, String what) {
         super("training diverged at epoch " + epoch + ", step " + step + ": " + what
-                + "; try a smaller learning rate (--lr), gradient clipping (--clip-grad-norm MAX), or check the data for NaN/huge values");
+                + "; try a smaller learning rate, gradient clipping (Trainer.clipGradNorm), or check the data for NaN or huge values");
         this.epoch = epoch;
         this.step = step;
+        this.what = what;
     }
 
     public int epoch() {
@@ -21,5 +24,10 @@ public final class TrainingDivergedException extends RuntimeException {
 
     public int step() {
         return step;
+    }
+
+    /** What went wrong, e.g. that the loss is NaN, without the advice. */
+    public String what() {
+        return what;
     }
 }

@@ -107,4 +107,18 @@ class TrainerTest {
             assertEquals(h.epochs().get(0).gradNorms().get("2.weight"), m.gradNorms().get("2.weight"), 1e-6);
         }
     }
+
+    @Test
+    void aLoaderWithoutBatchesIsAnError() {
+        // it used to run silently, reporting a NaN loss (training) or no early stopping (validation)
+        Linear model = new Linear(3, 2, true, new Generator(1));
+        Tensor x = Tensor.randn(new Generator(2), 3, 3);
+        DataLoader tooSmall = new DataLoader(new TensorDataset(x, Tensor.of(new float[] {0, 1, 0}), 2), 4, false, true, null);
+        DataLoader fine = new DataLoader(new TensorDataset(x, Tensor.of(new float[] {0, 1, 0}), 2), 2, false, false, null);
+        Trainer trainer = new Trainer(model, new CrossEntropyLoss(), new SGD(model.parameters(), 0.1), Task.CLASSIFICATION).epochs(1);
+        var e = assertThrows(IllegalArgumentException.class, () -> trainer.fit(tooSmall, null));
+        assertTrue(e.getMessage().contains("training loader gives no batches") && e.getMessage().contains("dropLast"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> trainer.fit(fine, tooSmall));
+        assertTrue(e.getMessage().contains("validation loader"), e.getMessage());
+    }
 }
