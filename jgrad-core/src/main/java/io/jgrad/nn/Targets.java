@@ -10,8 +10,15 @@ final class Targets {
     static void requireSameShape(String loss, Tensor prediction, Tensor target) {
         if (!Arrays.equals(prediction.shape(), target.shape())) {
             throw new IllegalArgumentException(loss + ": prediction has shape " + Arrays.toString(prediction.shape())
-                    + " but target has shape " + Arrays.toString(target.shape()) + "; they must be equal");
+                    + " but target has shape " + Arrays.toString(target.shape()) + "; they must be equal"
+                    + (oneColumnAgainstVector(prediction, target)
+                    ? " (one output per sample against [N] targets: end the network with new Flatten(0), or reshape the"
+                    + " prediction to [N])" : ""));
         }
+    }
+
+    private static boolean oneColumnAgainstVector(Tensor prediction, Tensor target) {
+        return prediction.dim() == 2 && prediction.size(1) == 1 && target.dim() == 1 && target.size(0) == prediction.size(0);
     }
 
     /**

@@ -133,6 +133,10 @@ class LossTest {
         var e = assertThrows(IllegalArgumentException.class, () -> new MSELoss().forward(Tensor.zeros(3, 2), Tensor.zeros(3)));
         assertTrue(e.getMessage().contains("MSELoss") && e.getMessage().contains("[3, 2]") && e.getMessage().contains("[3]"),
                 e.getMessage());
+        assertFalse(e.getMessage().contains("Flatten"), e.getMessage());
+        // the usual regression slip, Linear(k, 1) against a dataset's [N] targets, gets its remedy named
+        e = assertThrows(IllegalArgumentException.class, () -> new MSELoss().forward(Tensor.zeros(3, 1), Tensor.zeros(3)));
+        assertTrue(e.getMessage().contains("new Flatten(0)"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> new BCELoss().forward(Tensor.zeros(2), Tensor.zeros(3)));
         assertTrue(e.getMessage().contains("BCELoss"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class,
