@@ -78,10 +78,12 @@ final class ShapeOps {
         return permute(x, order);
     }
 
-    static Tensor slice(Tensor x, int dim, int start, int end) {
+    static Tensor slice(Tensor x, int dim, int from, int to) {
         int d = Shapes.dim("slice", dim, x.shape.length);
+        // negative ends count from the end, as Python's x[-2:]
+        int start = from < 0 ? from + x.shape[d] : from, end = to < 0 ? to + x.shape[d] : to;
         if (start < 0 || end < start || end > x.shape[d]) {
-            throw new IllegalArgumentException("slice: range [" + start + ", " + end + ") does not fit dimension " + d
+            throw new IllegalArgumentException("slice: range [" + from + ", " + to + ") does not fit dimension " + d
                     + " of size " + x.shape[d] + " in shape " + Shapes.str(x.shape));
         }
         int[] shape = x.shape.clone();

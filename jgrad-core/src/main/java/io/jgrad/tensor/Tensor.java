@@ -327,7 +327,7 @@ public final class Tensor {
         return dtype == DType.FLOAT32 ? f[offset] : d[offset];
     }
 
-    /** The element at the given indices (checked). */
+    /** The element at the given indices (checked; a negative index counts from the end, -1 the last). */
     public double get(int... index) {
         usable();
         return dtype == DType.FLOAT32 ? f[position(index)] : d[position(index)];
@@ -355,11 +355,11 @@ public final class Tensor {
         }
         int p = offset;
         for (int i = 0; i < index.length; i++) {
-            if (index[i] < 0 || index[i] >= shape[i]) {
+            if (index[i] < -shape[i] || index[i] >= shape[i]) {
                 throw new IndexOutOfBoundsException("index " + index[i] + " out of range for dimension " + i
                         + " of size " + shape[i]);
             }
-            p += index[i] * strides[i];
+            p += (index[i] < 0 ? index[i] + shape[i] : index[i]) * strides[i]; // -1 is the last, as in Python
         }
         return p;
     }
@@ -730,7 +730,7 @@ public final class Tensor {
         }
         return ShapeOps.transpose(this, 0, 1);
     }
-    /** Elements [start, end) along {@code dim}; a view. */
+    /** Elements [start, end) along {@code dim}, a negative end counting from the end (as Python's x[-2:]); a view. */
     public Tensor slice(int dim, int start, int end) { return ShapeOps.slice(this, dim, start, end); }
     /** Broadcast to a larger shape without copying. */
     public Tensor expand(int... newShape) { return ShapeOps.expand(this, newShape); }

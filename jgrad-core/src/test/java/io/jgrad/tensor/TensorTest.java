@@ -138,4 +138,18 @@ class TensorTest {
         }
         assertThrows(IllegalStateException.class, () -> kept.set(1, 0));
     }
+
+    @Test
+    void negativeIndicesCountFromTheEnd() {
+        Tensor x = Tensor.of(new float[][] {{1, 2, 3}, {4, 5, 6}});
+        assertEquals(6.0, x.get(-1, -1));
+        assertEquals(4.0, x.get(-1, 0));
+        x.set(9, -2, -3);
+        assertEquals(9.0, x.get(0, 0));
+        assertThrows(IndexOutOfBoundsException.class, () -> x.get(0, -4));
+        assertArrayEquals(new float[] {2, 3, 5, 6}, x.slice(1, -2, 3).contiguous().toFloatArray());
+        assertArrayEquals(new float[] {2, 5}, x.slice(1, 1, -1).contiguous().toFloatArray());
+        var e = assertThrows(IllegalArgumentException.class, () -> x.slice(1, -4, 3));
+        assertTrue(e.getMessage().contains("[-4, 3)"), e.getMessage());
+    }
 }
