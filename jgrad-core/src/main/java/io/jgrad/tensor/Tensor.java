@@ -670,6 +670,12 @@ public final class Tensor {
     public Tensor le(Tensor other) { return ElementwiseOps.compare(BinaryOp.LE, this, other); }
     /** 1 where this == other, else 0. */
     public Tensor eq(Tensor other) { return ElementwiseOps.compare(BinaryOp.EQ, this, other); }
+    /** 1 where this &gt;= c, else 0 (0 for NaN), in this dtype. */
+    public Tensor ge(double c) { return ge(scalar(dtype, c)); }
+    /** 1 where this &lt;= c, else 0 (0 for NaN), in this dtype. */
+    public Tensor le(double c) { return le(scalar(dtype, c)); }
+    /** 1 where this == c, else 0, in this dtype. */
+    public Tensor eq(double c) { return eq(scalar(dtype, c)); }
     /** where(mask, a, b): a where mask is non-zero, b elsewhere, all broadcast. */
     public static Tensor where(Tensor mask, Tensor a, Tensor b) { return ElementwiseOps.where(mask, a, b); }
 
@@ -700,6 +706,17 @@ public final class Tensor {
     public Tensor mean(int[] dims, boolean keepDim) { return ReduceOps.mean(this, dims, keepDim); }
     /** Mean over one dimension. */
     public Tensor mean(int dim, boolean keepDim) { return ReduceOps.mean(this, new int[] {dim}, keepDim); }
+    /**
+     * Variance over one dimension, sum((x - mean)^2) / (n - 1) (unbiased, as PyTorch's default; NaN for n = 1),
+     * composed of mean, sub, mul and sum.
+     */
+    public Tensor var(int dim, boolean keepDim) {
+        Tensor centred = sub(mean(dim, true));
+        int n = shape.length == 0 ? 1 : shape[Shapes.dim("var", dim, shape.length)];
+        return centred.mul(centred).sum(dim, keepDim).div(n - 1);
+    }
+    /** Standard deviation over one dimension: sqrt of the unbiased {@link #var(int, boolean)}. */
+    public Tensor std(int dim, boolean keepDim) { return var(dim, keepDim).sqrt(); }
     /** Maximum of all elements, a scalar; the gradient goes to the first maximal element. */
     public Tensor max() { return ReduceOps.extremeAll(this, false); }
     /** Maximum over one dimension. */
@@ -738,6 +755,8 @@ public final class Tensor {
     public Tensor unsqueeze(int dim) { return ShapeOps.unsqueeze(this, dim); }
     /** Removes dimension {@code dim}, which must have size 1. */
     public Tensor squeeze(int dim) { return ShapeOps.squeeze(this, dim); }
+    /** Removes every dimension of size 1 (a reshape). */
+    public Tensor squeeze() { return reshape(Arrays.stream(shape).filter(s -> s != 1).toArray()); }
     /** Flattens dimensions from {@code startDim} on into one. */
     public Tensor flatten(int startDim) { return ShapeOps.flatten(this, startDim); }
     /** This tensor laid out row-major without gaps (itself when it already is). */
@@ -746,6 +765,34 @@ public final class Tensor {
     public Tensor copy() { return ShapeOps.copy(usable()); }
     /** Joins tensors of equal shape except along {@code dim}. */
     public static Tensor cat(int dim, Tensor... tensors) { return ShapeOps.cat(dim, tensors); }
+    /** Joins tensors of equal shape along a new dimension {@code dim} (in [0, rank]): cat of the unsqueezed tensors. */
+    public static Tensor stack(int dim, Tensor... tensors) {
+        if (tensors.length == 0) {
+            throw new IllegalArgumentException("stack: no tensors");
+        }
+        int d = Shapes.dim("stack", dim, tensors[0].shape.length + 1);
+        Tensor[] lifted = new Tensor[tensors.length];
+        for (int i = 0; i < tensors.length; i++) {
+            if (!Arrays.equals(tensors[i].shape, tensors[0].shape)) {
+                throw new IllegalArgumentException("stack: tensor " + i + " has shape " + Shapes.str(tensors[i].shape)
+                        + ", tensor 0 " + Shapes.str(tensors[0].shape) + "; they must be equal");
+            }
+            lifted[i] = tensors[i].unsqueeze(d);
+        }
+        return cat(d, lifted);
+    }
+    /** Views of consecutive pieces of {@code size} along {@code dim} (the last may be smaller), as PyTorch's split. */
+    public java.util.List<Tensor> split(int size, int dim) {
+        int d = Shapes.dim("split", dim, shape.length);
+        if (size < 1) {
+            throw new IllegalArgumentException("split: size must be at least 1, got " + size);
+        }
+        java.util.List<Tensor> pieces = new java.util.ArrayList<>();
+        for (int start = 0; start < shape[d]; start += size) {
+            pieces.add(slice(d, start, Math.min(shape[d], start + size)));
+        }
+        return pieces;
+    }
     /** This tensor in another dtype (itself if already so); the gradient converts back. */
     public Tensor to(DType target) { return ShapeOps.to(this, target); }
 

@@ -248,4 +248,12 @@ class ElementwiseOpsTest {
         assertArrayEquals(new double[] {0, 12, 0, Double.NEGATIVE_INFINITY}, x.grad().toDoubleArray());
         assertArrayEquals(new double[] {0, 8 * Math.log(2), 0, Double.NEGATIVE_INFINITY}, z.grad().toDoubleArray(), 1e-12);
     }
+
+    @Test
+    void scalarComparisons() {
+        Tensor x = Tensor.of(new double[] {1, 2, 3, Double.NaN});
+        assertArrayEquals(new double[] {0, 1, 1, 0}, x.ge(2).toDoubleArray());
+        assertArrayEquals(new double[] {1, 1, 0, 0}, x.le(2).toDoubleArray());
+        assertArrayEquals(new double[] {0, 1, 0, 0}, x.eq(2).toDoubleArray());
+    }
 }

@@ -166,4 +166,16 @@ class ReduceOpsTest {
             }
         }
     }
+
+    @Test
+    void varianceAndStandardDeviationAreUnbiasedAsPyTorch() {
+        Tensor x = Tensor.of(new double[][] {{1, 2, 4}, {3, 3, 3}});
+        // row 0: mean 7/3, squared deviations 16/9 + 1/9 + 25/9 = 42/9, over n - 1 = 2
+        assertValues(new double[] {21.0 / 9, 0}, x.var(1, false), 1e-15);
+        assertValues(new double[] {Math.sqrt(21.0 / 9), 0}, x.std(1, false), 1e-15);
+        assertArrayEquals(new int[] {1, 3}, x.var(0, true).shape());
+        assertValues(new double[] {2, 0.5, 0.5}, x.var(0, false), 1e-15);
+        assertOp(v -> v[0].var(1, false), randn(3, 4, 5));
+        assertOp(v -> v[0].std(0, true), randn(4, 3, 2).add(0.0));
+    }
 }

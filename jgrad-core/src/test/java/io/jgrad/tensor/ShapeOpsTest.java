@@ -120,4 +120,22 @@ class ShapeOpsTest {
         var squeeze = assertThrows(IllegalArgumentException.class, () -> Tensor.zeros(2, 3).squeeze(0));
         assertTrue(squeeze.getMessage().contains("squeeze"), squeeze.getMessage());
     }
+
+    @Test
+    void stackSplitAndSqueezeAll() {
+        Tensor a = Tensor.of(new double[] {1, 2}), b = Tensor.of(new double[] {3, 4});
+        assertArrayEquals(new int[] {2, 2}, Tensor.stack(0, a, b).shape());
+        assertValues(new double[] {1, 2, 3, 4}, Tensor.stack(0, a, b), 0);
+        assertValues(new double[] {1, 3, 2, 4}, Tensor.stack(1, a, b), 0);
+        assertValues(new double[] {1, 3, 2, 4}, Tensor.stack(-1, a, b), 0);
+        assertThrows(IllegalArgumentException.class, () -> Tensor.stack(0, a, Tensor.zeros(3)));
+        assertOp(v -> Tensor.stack(1, v[0], v[1].mul(2)), randn(5, 3, 2), randn(6, 3, 2));
+        Tensor x = Tensor.arange(DType.FLOAT64, 7).reshape(7, 1);
+        var pieces = x.split(3, 0);
+        assertEquals(3, pieces.size());
+        assertValues(new double[] {3, 4, 5}, pieces.get(1), 0);
+        assertValues(new double[] {6}, pieces.get(2), 0);
+        assertArrayEquals(new int[] {7}, x.squeeze().shape());
+        assertArrayEquals(new int[] {}, Tensor.zeros(1, 1).squeeze().shape());
+    }
 }
