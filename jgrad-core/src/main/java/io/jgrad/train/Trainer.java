@@ -40,6 +40,8 @@ public final class Trainer {
     private int patience;
     private List<EpochMetrics> earlier = List.of();
     private boolean patienceOnAccuracy;
+    private double minDelta;
+    private boolean restoreBest;
     private double clipNorm;
     private LrScheduler scheduler;
     private ReduceLROnPlateau plateau;
@@ -85,8 +87,23 @@ public final class Trainer {
      * not improved for {@code epochs} epochs in a row. 0 turns it off.
      */
     public Trainer earlyStopping(int epochs, boolean onAccuracy) {
+        return earlyStopping(epochs, onAccuracy, 0, false);
+    }
+
+    /**
+     * Early stopping as {@link #earlyStopping(int, boolean)}, where an epoch improves only when it beats the best
+     * by more than {@code minDelta} (in loss, or in accuracy as a fraction), and, with {@code restoreBest}, the
+     * model ends with the weights and buffers of its best epoch of this fit (as Keras's restore_best_weights; the
+     * optimizer's state stays that of the last epoch). Modified at the end of fit, with restoreBest: the model.
+     */
+    public Trainer earlyStopping(int epochs, boolean onAccuracy, double minDelta, boolean restoreBest) {
+        if (epochs < 0 || !(minDelta >= 0)) {
+            throw new IllegalArgumentException("earlyStopping: epochs must be >= 0 and minDelta >= 0, got " + epochs + " and " + minDelta);
+        }
         this.patience = epochs;
         this.patienceOnAccuracy = onAccuracy;
+        this.minDelta = minDelta;
+        this.restoreBest = restoreBest;
         return this;
     }
 
@@ -182,7 +199,7 @@ public final class Trainer {
         for (EpochMetrics m : earlier) { // the same bookkeeping as after each epoch below
             if (patience > 0 && m.hasValidation()) {
                 double score = patienceOnAccuracy ? -m.valAccuracy() : m.valLoss();
-                if (Double.isNaN(best) || score < best) {
+                if (Double.isNaN(best) || score < best - minDelta) {
                     best = score;
                     badEpochs = 0;
                 } else {
@@ -191,6 +208,8 @@ public final class Trainer {
             }
         }
         history.stopReason("completed " + epochs + (epochs == 1 ? " epoch" : " epochs"));
+        Map<String, Tensor> bestState = null; // with restoreBest: the best epoch's weights, from this fit's epochs
+        int bestEpoch = 0, lastEpoch = 0;
         for (int epoch = firstEpoch; epoch <= epochs; epoch++) {
             long start = System.nanoTime();
             model.train();
@@ -273,6 +292,7 @@ public final class Trainer {
             double trainLoss = seen == 0 ? Double.NaN : lossSum / seen;
             double trainAcc = task == Task.REGRESSION || seen == 0 ? Double.NaN : (double) correct / seen;
             Evaluation val = validation == null ? null : evaluate(validation, 0);
+            lastEpoch = epoch;
             double lr = optimizer.lr();
             EpochMetrics m = new EpochMetrics(epoch, trainLoss, trainAcc,
                     val == null ? Double.NaN : val.loss(), val == null ? Double.NaN : val.accuracy(),
@@ -298,9 +318,13 @@ public final class Trainer {
             }
             if (patience > 0 && val != null) {
                 double score = patienceOnAccuracy ? -val.accuracy() : val.loss();
-                if (Double.isNaN(best) || score < best) {
+                if (Double.isNaN(best) || score < best - minDelta) {
                     best = score;
                     badEpochs = 0;
+                    if (restoreBest) {
+                        bestState = snapshot(model);
+                        bestEpoch = epoch;
+                    }
                 } else if (++badEpochs >= patience) {
                     history.stopReason("early stop after epoch " + epoch + ": validation "
                             + (patienceOnAccuracy ? "accuracy" : "loss") + " did not improve for " + patience + " epochs");
@@ -308,10 +332,25 @@ public final class Trainer {
                 }
             }
         }
+        if (bestState != null && bestEpoch != lastEpoch) {
+            try (var scope = Tensor.noGrad()) {
+                model.loadStateDict(bestState, true);
+            }
+            history.stopReason(history.stopReason() + "; restored the weights of epoch " + bestEpoch + ", the best");
+        }
         for (Callback c : callbacks) {
             c.onTrainEnd(history);
         }
         return history;
+    }
+
+    /** Copies of the model's parameters and buffers. */
+    private static Map<String, Tensor> snapshot(Module model) {
+        Map<String, Tensor> copy = new LinkedHashMap<>();
+        try (var scope = Tensor.noGrad()) {
+            model.stateDict().forEach((name, t) -> copy.put(name, t.copy()));
+        }
+        return copy;
     }
 
     /**

@@ -121,4 +121,41 @@ class TrainerTest {
         e = assertThrows(IllegalArgumentException.class, () -> trainer.fit(fine, tooSmall));
         assertTrue(e.getMessage().contains("validation loader"), e.getMessage());
     }
+
+    @Test
+    void earlyStoppingCanRestoreTheBestWeightsAndNeedsMoreThanMinDelta() {
+        // trained towards class 0, validated against class 1 on the same inputs: the validation loss only grows, so
+        // epoch 1 is the best
+        Tensor x = Tensor.randn(new Generator(5), 8, 3);
+        DataLoader train = new DataLoader(new TensorDataset(x, Tensor.zeros(8), 2), 4, false, false, null);
+        DataLoader val = new DataLoader(new TensorDataset(x, Tensor.ones(8), 2), 8, false, false, null);
+        for (boolean restore : new boolean[] {true, false}) {
+            Linear model = new Linear(3, 2, true, new Generator(1));
+            float[][] afterEpoch1 = new float[1][];
+            History h = new Trainer(model, new CrossEntropyLoss(), new SGD(model.parameters(), 0.5), Task.CLASSIFICATION)
+                    .epochs(10).earlyStopping(2, false, 0, restore).callback(new Callback() {
+                        @Override
+                        public boolean onEpochEnd(EpochMetrics m) {
+                            if (m.epoch() == 1) {
+                                afterEpoch1[0] = model.weight().toFloatArray();
+                            }
+                            return false;
+                        }
+                    }).fit(train, val);
+            assertEquals(3, h.epochs().size(), h.stopReason());
+            assertEquals(restore, java.util.Arrays.equals(afterEpoch1[0], model.weight().toFloatArray()), h.stopReason());
+            assertEquals(restore, h.stopReason().contains("restored the weights of epoch 1"), h.stopReason());
+        }
+        // trained and validated on the same data the loss keeps falling, by less than minDelta = 10 per epoch
+        Linear model = new Linear(3, 2, true, new Generator(1));
+        DataLoader same = new DataLoader(new TensorDataset(x, Tensor.zeros(8), 2), 8, false, false, null);
+        History plain = new Trainer(model, new CrossEntropyLoss(), new SGD(model.parameters(), 0.1), Task.CLASSIFICATION)
+                .epochs(6).earlyStopping(2, false).fit(same, same);
+        assertEquals(6, plain.epochs().size(), plain.stopReason());
+        Linear other = new Linear(3, 2, true, new Generator(1));
+        History strict = new Trainer(other, new CrossEntropyLoss(), new SGD(other.parameters(), 0.1), Task.CLASSIFICATION)
+                .epochs(6).earlyStopping(2, false, 10, false).fit(same, same);
+        assertEquals(3, strict.epochs().size(), strict.stopReason());
+        assertTrue(strict.epochs().get(2).valLoss() < strict.epochs().get(0).valLoss()); // it did improve, by too little
+    }
 }
