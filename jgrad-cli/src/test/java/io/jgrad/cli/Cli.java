@@ -20,6 +20,24 @@ record Cli(int exitCode, String out, String err) {
         }
     }
 
+    /** Runs the command and asserts that it succeeded (exit code 0), showing its output otherwise. */
+    static Cli ok(String... args) {
+        Cli r = run(args);
+        org.junit.jupiter.api.Assertions.assertEquals(0, r.exitCode,
+                () -> String.join(" ", args) + "\nstderr:\n" + r.err + "\nstdout:\n" + r.out);
+        return r;
+    }
+
+    /**
+     * A run of {@code jgrad train} on a CSV file, one epoch on one thread without a report, into {@code out}:
+     * a run directory for the tests that need one. Returns out.
+     */
+    static java.nio.file.Path trainedRun(java.nio.file.Path csv, String layers, java.nio.file.Path out) {
+        ok("train", "--data", csv.toString(), "--layers", layers, "--epochs", "1", "--threads", "1", "--no-report",
+                "--out", out.toString());
+        return out;
+    }
+
     /**
      * A user error: exit code 2, no stack trace, and the message on one line (the last on standard error;
      * progress lines may come before it, and picocli may add a "Try ... --help" hint after it).

@@ -36,10 +36,7 @@ class CliErrorsTest {
     @BeforeAll
     static void trainOnce() throws IOException {
         blobs = SyntheticData.blobsCsv(shared.resolve("blobs.csv"), 60, 4, 3, 1);
-        run = shared.resolve("run");
-        Cli r = Cli.run("train", "--data", blobs.toString(), "--layers", "8", "--epochs", "1", "--threads", "1",
-                "--no-report", "--out", run.toString());
-        assertEquals(0, r.exitCode(), r.err());
+        run = Cli.trainedRun(blobs, "8", shared.resolve("run"));
     }
 
     /** Runs train on {@code data} with the extra flags, and fast settings for the flags they leave out. */

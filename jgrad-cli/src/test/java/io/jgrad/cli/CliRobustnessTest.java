@@ -31,10 +31,7 @@ class CliRobustnessTest {
     @BeforeAll
     static void trainOnce() throws IOException {
         blobs = SyntheticData.blobsCsv(shared.resolve("blobs.csv"), 60, 4, 3, 1);
-        run = shared.resolve("run");
-        Cli r = Cli.run("train", "--data", blobs.toString(), "--layers", "4", "--epochs", "1", "--threads", "1",
-                "--no-report", "--out", run.toString());
-        assertEquals(0, r.exitCode(), r.err());
+        run = Cli.trainedRun(blobs, "4", shared.resolve("run"));
     }
 
     private Path out() {

@@ -20,9 +20,7 @@ class IdxCommandsTest {
     Path dir;
 
     private static Cli ok(String... args) {
-        Cli r = Cli.run(args);
-        assertEquals(0, r.exitCode(), () -> String.join(" ", args) + "\n" + r.err());
-        return r;
+        return Cli.ok(args);
     }
 
     private static List<Integer> classes(String out) {
