@@ -57,12 +57,15 @@ final class ReportCharts {
     private ReportCharts() {
     }
 
-    /** Train and validation loss; log-scale y when the positive values span more than two decades. */
-    static byte[] loss(List<EpochMetrics> epochs) throws IOException {
-        return png(lossChart(epochs));
+    /**
+     * Train and held-out loss; log-scale y when the positive values span more than two decades. The held-out
+     * series is named {@code heldOut} ("validation" or "test"; null reads "validation").
+     */
+    static byte[] loss(List<EpochMetrics> epochs, String heldOut) throws IOException {
+        return png(lossChart(epochs, heldOut));
     }
 
-    static XYChart lossChart(List<EpochMetrics> epochs) {
+    static XYChart lossChart(List<EpochMetrics> epochs, String heldOut) {
         double lo = Double.POSITIVE_INFINITY;
         double hi = 0;
         boolean allPositive = true;
@@ -81,7 +84,7 @@ final class ReportCharts {
             logY(chart.getStyler());
         }
         addSeries(chart, "train", epochs, EpochMetrics::trainLoss, TRAIN_COLOR, log);
-        addSeries(chart, "validation", epochs, EpochMetrics::valLoss, VALIDATION_COLOR, log);
+        addSeries(chart, heldOut == null ? "validation" : heldOut, epochs, EpochMetrics::valLoss, VALIDATION_COLOR, log);
         if (!log) {
             padLinearRange(chart, epochs, Double.POSITIVE_INFINITY, EpochMetrics::trainLoss, EpochMetrics::valLoss);
         }
@@ -94,18 +97,18 @@ final class ReportCharts {
                 || Double.isFinite(m.valAccuracy()));
     }
 
-    /** Train and validation accuracy in percent. */
-    static byte[] accuracy(List<EpochMetrics> epochs) throws IOException {
-        return png(accuracyChart(epochs));
+    /** Train and held-out accuracy in percent; the held-out series is named as in {@link #loss}. */
+    static byte[] accuracy(List<EpochMetrics> epochs, String heldOut) throws IOException {
+        return png(accuracyChart(epochs, heldOut));
     }
 
-    static XYChart accuracyChart(List<EpochMetrics> epochs) {
+    static XYChart accuracyChart(List<EpochMetrics> epochs, String heldOut) {
         XYChart chart = lineChart("Accuracy per epoch", "accuracy (%)");
         chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideSE);
         ToDoubleFunction<EpochMetrics> train = m -> 100 * m.trainAccuracy();
         ToDoubleFunction<EpochMetrics> validation = m -> 100 * m.valAccuracy();
         addSeries(chart, "train", epochs, train, TRAIN_COLOR, false);
-        addSeries(chart, "validation", epochs, validation, VALIDATION_COLOR, false);
+        addSeries(chart, heldOut == null ? "validation" : heldOut, epochs, validation, VALIDATION_COLOR, false);
         padLinearRange(chart, epochs, 100, train, validation);
         return chart;
     }
@@ -214,12 +217,10 @@ final class ReportCharts {
      * color follows log(1 + count), so a handful of errors is still visibly tinted next to a diagonal of
      * thousands; the legend is hidden because the cells carry the numbers.
      */
-    static byte[] confusion(ConfusionMatrix cm) throws IOException {
+    static byte[] confusion(ConfusionMatrix cm, String heldOut) throws IOException {
         int k = cm.classes();
         HeatMapChart chart = new HeatMapChartBuilder().width(CONFUSION_WIDTH).height(CONFUSION_HEIGHT)
-                .title(String.format(Locale.ROOT, "Confusion matrix (%d samples, accuracy %.2f%%)",
-                        cm.total(), 100 * cm.accuracy()))
-                .xAxisTitle("predicted class").yAxisTitle("true class").build();
+                .title(confusionTitle(cm, heldOut)).xAxisTitle("predicted class").yAxisTitle("true class").build();
         var styler = chart.getStyler();
         styleCommon(styler);
         styler.setLegendVisible(false);
@@ -262,6 +263,12 @@ final class ReportCharts {
         }
         chart.addSeries("confusion", predicted, trueTopDown, cells);
         return png(chart);
+    }
+
+    /** "Confusion matrix, validation set (180 samples, accuracy 55.00%)": which samples it counts. */
+    static String confusionTitle(ConfusionMatrix cm, String heldOut) {
+        return String.format(Locale.ROOT, "Confusion matrix%s (%d samples, accuracy %.2f%%)",
+                heldOut == null ? "" : ", " + heldOut + " set", cm.total(), 100 * cm.accuracy());
     }
 
     private static double norm(Map<String, Double> norms, String name) {

@@ -39,7 +39,8 @@ final class ReportHtml {
      *               left out of the page
      */
     static String render(String title, Map<String, String> facts, List<EpochMetrics> epochs,
-                         ConfusionMatrix confusion, Map<String, byte[]> charts, int misclassifiedCount) {
+                         ConfusionMatrix confusion, String heldOut, Map<String, byte[]> charts,
+                         int misclassifiedCount) {
         StringBuilder h = new StringBuilder(64 * 1024);
         h.append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
                 .append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n")
@@ -57,11 +58,12 @@ final class ReportHtml {
             h.append("<p>No epoch completed, so there is nothing to chart.</p>\n");
         }
         boolean validation = epochs.stream().anyMatch(m -> Double.isFinite(m.valLoss()));
+        String set = heldOut == null ? "validation" : heldOut;
         String noValidation = " (no validation data, so no validation curve: --val-split or --val-data adds one).";
         figure(h, "Loss", charts, TrainingReport.LOSS_PNG,
-                validation ? "Train and validation loss per epoch." : "Training loss per epoch" + noValidation);
+                validation ? "Train and " + set + " loss per epoch." : "Training loss per epoch" + noValidation);
         figure(h, "Accuracy", charts, TrainingReport.ACCURACY_PNG,
-                validation ? "Train and validation accuracy per epoch." : "Training accuracy per epoch" + noValidation);
+                validation ? "Train and " + set + " accuracy per epoch." : "Training accuracy per epoch" + noValidation);
         if (charts.containsKey(TrainingReport.GRAD_NORMS_PNG)) {
             figure(h, "Gradient norms", charts, TrainingReport.GRAD_NORMS_PNG,
                     "Mean L2 norm of each weight tensor's gradient per epoch (biases omitted), log scale.");
@@ -69,7 +71,8 @@ final class ReportHtml {
         }
         if (confusion != null) {
             figure(h, "Confusion matrix", charts, TrainingReport.CONFUSION_PNG,
-                    "Rows: true class; columns: predicted class. Off-diagonal cells are errors.");
+                    "The final model on the " + set + " set. Rows: true class; columns: predicted class. "
+                            + "Off-diagonal cells are errors.");
             classTable(h, confusion);
         }
         if (charts.containsKey(TrainingReport.MISCLASSIFIED_PNG)) {

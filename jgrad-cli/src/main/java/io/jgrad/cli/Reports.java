@@ -23,8 +23,11 @@ final class Reports {
 
     static void write(Path dir, RunConfig cfg, DataSource ds, Sequential model, Objective objective,
                       List<EpochMetrics> metrics, Evaluation finalEval, History history, double seconds) throws IOException {
+        String heldOut = heldOut(cfg, ds);
         Map<String, String> facts = new LinkedHashMap<>();
-        facts.put("Data", ds.description() + String.format(" (%,d train, %,d test)", ds.train().size(), ds.test() == null ? 0 : ds.test().size()));
+        facts.put("Data", ds.description() + (heldOut == null ? String.format(" (%,d train, no held-out data)", ds.train().size())
+                : String.format(" (%,d train, %,d %s%s)", ds.train().size(), ds.test().size(), heldOut,
+                        heldOut.equals("test") && cfg.patience() > 0 ? ", also used for early stopping" : "")));
         facts.put("Network", cfg.model().describe() + String.format(" (%,d parameters)", model.parameterCount()));
         facts.put("Loss", cfg.loss());
         facts.put("Optimizer", cfg.optimizer() + ", lr " + cfg.lr() + ", momentum " + cfg.momentum() + ", weight decay " + cfg.weightDecay());
@@ -32,9 +35,10 @@ final class Reports {
         facts.put("Epochs", metrics.size() + " of " + cfg.epochs() + " (" + history.stopReason() + ")");
         facts.put("Seed", Long.toString(cfg.seed()));
         if (finalEval != null) {
-            facts.put("Test loss", String.format("%.4f", finalEval.loss()));
+            String set = Character.toUpperCase(heldOut.charAt(0)) + heldOut.substring(1);
+            facts.put(set + " loss", String.format("%.4f", finalEval.loss()));
             if (!Double.isNaN(finalEval.accuracy())) {
-                facts.put("Test accuracy", String.format("%.2f%%", 100 * finalEval.accuracy()));
+                facts.put(set + " accuracy", String.format("%.2f%%", 100 * finalEval.accuracy()));
             }
         }
         facts.put("Training time", String.format("%.1f s (this session), %d threads", seconds, Backends.threads()));
@@ -43,7 +47,18 @@ final class Reports {
         List<Misclassified> wrong = ds.imageShape() == null || ds.test() == null || !cfg.task().equals("classification")
                 ? List.of() : misclassified(model, ds.test(), ds.imageShape(), ds.mean(), ds.std());
         new TrainingReport("jgrad training report: " + cfg.model().describe(), facts, metrics,
-                finalEval == null ? null : finalEval.confusion(), wrong).writeTo(dir);
+                finalEval == null ? null : finalEval.confusion(), heldOut, wrong).writeTo(dir);
+    }
+
+    /**
+     * What the held-out samples are: "test" for an IDX directory's t10k split, "validation" for --val-split or
+     * --val-data (CSV data, where early stopping and the epoch curves use them); null when there are none.
+     */
+    static String heldOut(RunConfig cfg, DataSource ds) {
+        if (ds.test() == null) {
+            return null;
+        }
+        return java.nio.file.Files.isDirectory(Path.of(cfg.data())) ? "test" : "validation";
     }
 
     /** The first test images the model gets wrong, with its confidence in the wrong class. */

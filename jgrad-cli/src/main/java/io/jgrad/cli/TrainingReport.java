@@ -29,12 +29,14 @@ import java.util.Objects;
  * @param title          page title (any text; it is escaped)
  * @param facts          run facts shown as a two-column table, in iteration order
  * @param epochs         metrics of each completed epoch, in order (may be empty)
- * @param confusion      final confusion matrix on the evaluation set; null for regression
+ * @param confusion      final confusion matrix on the held-out set; null for regression or without one
+ * @param heldOut        what the held-out set is ("validation" or "test"), for the captions; null when the
+ *                       run had none
  * @param misclassified  wrongly predicted image examples; empty when there are none or the data is not
  *                       images (only the first {@value MisclassifiedGrid#MAX_IMAGES} are drawn)
  */
 record TrainingReport(String title, Map<String, String> facts, List<EpochMetrics> epochs,
-                      ConfusionMatrix confusion, List<Misclassified> misclassified) {
+                      ConfusionMatrix confusion, String heldOut, List<Misclassified> misclassified) {
     static final String LOSS_PNG = "loss.png";
     static final String ACCURACY_PNG = "accuracy.png";
     static final String GRAD_NORMS_PNG = "grad_norms.png";
@@ -61,16 +63,16 @@ record TrainingReport(String title, Map<String, String> facts, List<EpochMetrics
         Files.createDirectories(out);
         Map<String, byte[]> charts = new LinkedHashMap<>();
         if (!epochs.isEmpty()) {
-            charts.put(LOSS_PNG, ReportCharts.loss(epochs));
+            charts.put(LOSS_PNG, ReportCharts.loss(epochs, heldOut));
             if (ReportCharts.hasAccuracy(epochs)) {
-                charts.put(ACCURACY_PNG, ReportCharts.accuracy(epochs));
+                charts.put(ACCURACY_PNG, ReportCharts.accuracy(epochs, heldOut));
             }
             if (!ReportCharts.weightTensors(epochs).isEmpty()) {
                 charts.put(GRAD_NORMS_PNG, ReportCharts.gradientNorms(epochs));
             }
         }
         if (confusion != null) {
-            charts.put(CONFUSION_PNG, ReportCharts.confusion(confusion));
+            charts.put(CONFUSION_PNG, ReportCharts.confusion(confusion, heldOut));
         }
         if (!misclassified.isEmpty()) {
             charts.put(MISCLASSIFIED_PNG, MisclassifiedGrid.png(misclassified));
@@ -91,7 +93,7 @@ record TrainingReport(String title, Map<String, String> facts, List<EpochMetrics
         writeAtomically(csv, MetricsCsv.format(epochs).getBytes(StandardCharsets.UTF_8));
         written.add(csv);
         Path html = out.resolve(REPORT_HTML);
-        String page = ReportHtml.render(title, facts, epochs, confusion, charts, misclassified.size());
+        String page = ReportHtml.render(title, facts, epochs, confusion, heldOut, charts, misclassified.size());
         writeAtomically(html, page.getBytes(StandardCharsets.UTF_8));
         written.add(html);
         return written;

@@ -113,7 +113,7 @@ class TrainingReportTest {
     @Test
     void writesEveryFileOfAClassificationRun(@TempDir Path dir) throws IOException {
         List<EpochMetrics> epochs = sigmoidRun(true);
-        var report = new TrainingReport(TITLE, facts(), epochs, confusion(), misclassified(20));
+        var report = new TrainingReport(TITLE, facts(), epochs, confusion(), "validation", misclassified(20));
         List<Path> written = report.writeTo(dir);
 
         for (String name : List.of("loss.png", "accuracy.png", "grad_norms.png", "confusion.png",
@@ -153,7 +153,7 @@ class TrainingReportTest {
     @Test
     void metricsCsvHasOneRowPerEpochAndReadsBack(@TempDir Path dir) throws IOException {
         List<EpochMetrics> epochs = sigmoidRun(true);
-        new TrainingReport("run", facts(), epochs, confusion(), List.of()).writeTo(dir);
+        new TrainingReport("run", facts(), epochs, confusion(), "validation", List.of()).writeTo(dir);
         List<String> lines = Files.readAllLines(dir.resolve("metrics.csv"));
         assertEquals(EPOCHS + 1, lines.size());
         StringBuilder header = new StringBuilder("epoch,train_loss,train_accuracy,val_loss,val_accuracy,lr,seconds");
@@ -184,7 +184,7 @@ class TrainingReportTest {
 
     @Test
     void htmlHasFactsClassTableAndEscapesUserText(@TempDir Path dir) throws IOException {
-        new TrainingReport(TITLE, facts(), sigmoidRun(true), confusion(), misclassified(20)).writeTo(dir);
+        new TrainingReport(TITLE, facts(), sigmoidRun(true), confusion(), "validation", misclassified(20)).writeTo(dir);
         String html = Files.readString(dir.resolve("report.html"));
 
         assertTrue(html.contains("<title>MNIST &lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; friends</title>"));
@@ -238,10 +238,10 @@ class TrainingReportTest {
 
     @Test
     void regressionRunSkipsClassificationFilesAndClearsStaleOnes(@TempDir Path dir) throws IOException {
-        new TrainingReport("first", facts(), sigmoidRun(true), confusion(), misclassified(3)).writeTo(dir);
+        new TrainingReport("first", facts(), sigmoidRun(true), confusion(), "validation", misclassified(3)).writeTo(dir);
         assertTrue(Files.exists(dir.resolve("accuracy.png")));
 
-        new TrainingReport("regression", Map.of(), sigmoidRun(false), null, List.of()).writeTo(dir);
+        new TrainingReport("regression", Map.of(), sigmoidRun(false), null, "validation", List.of()).writeTo(dir);
         assertTrue(Files.exists(dir.resolve("loss.png")));
         assertTrue(Files.exists(dir.resolve("grad_norms.png")));
         for (String name : List.of("accuracy.png", "confusion.png", "misclassified.png")) {
@@ -270,11 +270,11 @@ class TrainingReportTest {
                     1, Map.of(), Map.of()));
             zero.add(new EpochMetrics(e, 5 - e, Double.NaN, Double.NaN, Double.NaN, 0.1, 1, Map.of(), Map.of()));
         }
-        assertTrue(ReportCharts.lossChart(wide).getStyler().isYAxisLogarithmic());
-        assertFalse(ReportCharts.lossChart(narrow).getStyler().isYAxisLogarithmic());
-        assertFalse(ReportCharts.lossChart(zero).getStyler().isYAxisLogarithmic());
+        assertTrue(ReportCharts.lossChart(wide, null).getStyler().isYAxisLogarithmic());
+        assertFalse(ReportCharts.lossChart(narrow, null).getStyler().isYAxisLogarithmic());
+        assertFalse(ReportCharts.lossChart(zero, null).getStyler().isYAxisLogarithmic());
         for (var run : List.of(wide, narrow, zero)) {
-            assertEquals(480, ImageIO.read(new ByteArrayInputStream(ReportCharts.loss(run))).getHeight());
+            assertEquals(480, ImageIO.read(new ByteArrayInputStream(ReportCharts.loss(run, null))).getHeight());
         }
         // Layers are ordered by their index, not by map order or string order ("10" < "2").
         Map<String, Double> shuffled = new LinkedHashMap<>();
@@ -286,7 +286,7 @@ class TrainingReportTest {
 
         // No norms recorded: no gradient chart, and a report without epochs still writes its page.
         assertTrue(ReportCharts.weightTensors(wide).isEmpty());
-        List<Path> written = new TrainingReport("empty", Map.of(), List.of(), null, List.of()).writeTo(dir);
+        List<Path> written = new TrainingReport("empty", Map.of(), List.of(), null, null, List.of()).writeTo(dir);
         assertEquals(List.of(dir.toAbsolutePath().resolve("metrics.csv"), dir.toAbsolutePath().resolve("report.html")),
                 written);
         assertEquals(1, Files.readAllLines(dir.resolve("metrics.csv")).size());
@@ -298,17 +298,17 @@ class TrainingReportTest {
         // labels were the raw doubles "0.59453982981606" and "0.167413046878421", and nothing between.
         List<EpochMetrics> one = List.of(new EpochMetrics(1, 0.59453982981606, 0.8122, 0.167413046878421,
                 0.9534, 0.001, 10, Map.of(), Map.of()));
-        var loss = ReportCharts.lossChart(one).getStyler();
+        var loss = ReportCharts.lossChart(one, null).getStyler();
         assertEquals(0.124, loss.getYAxisMin(), 1e-3);
         assertEquals(0.637, loss.getYAxisMax(), 1e-3);
-        var accuracy = ReportCharts.accuracyChart(one).getStyler();
+        var accuracy = ReportCharts.accuracyChart(one, null).getStyler();
         assertEquals(79.8, accuracy.getYAxisMin(), 0.1);
         assertEquals(96.8, accuracy.getYAxisMax(), 0.1);
         // Perfect accuracy in every epoch: the range ends at 100 %, not above it.
         List<EpochMetrics> perfect = List.of(new EpochMetrics(1, 0.01, 1, 0.01, 1, 0.001, 1, Map.of(), Map.of()));
-        assertEquals(100, ReportCharts.accuracyChart(perfect).getStyler().getYAxisMax(), 1e-9);
+        assertEquals(100, ReportCharts.accuracyChart(perfect, null).getStyler().getYAxisMax(), 1e-9);
         // Many unevenly spaced values: XChart's own ticks, no fixed range.
-        assertEquals(null, ReportCharts.lossChart(sigmoidRun(true)).getStyler().getYAxisMax());
+        assertEquals(null, ReportCharts.lossChart(sigmoidRun(true), null).getStyler().getYAxisMax());
     }
 
     @Test
@@ -324,7 +324,7 @@ class TrainingReportTest {
         List<EpochMetrics> trainOnly = sigmoidRun(true).stream().map(m -> new EpochMetrics(m.epoch(),
                 m.trainLoss(), m.trainAccuracy(), Double.NaN, Double.NaN, 0.1, 1, m.gradNorms(),
                 m.weightNorms())).toList();
-        new TrainingReport("t", facts(), trainOnly, cm, misclassified(36)).writeTo(dir);
+        new TrainingReport("t", facts(), trainOnly, cm, null, misclassified(36)).writeTo(dir);
         String html = Files.readString(dir.resolve("report.html"));
 
         assertTrue(html.contains("<tr><td class=\"num\">0</td><td class=\"num\">10</td><td class=\"num\">&mdash;"
@@ -341,7 +341,7 @@ class TrainingReportTest {
         assertTrue(html.contains("36 misclassified examples: true class / predicted class"), "caption");
 
         // More errors than images: the caption says how many there were in all.
-        new TrainingReport("t", facts(), sigmoidRun(true), confusion(), misclassified(36)).writeTo(dir);
+        new TrainingReport("t", facts(), sigmoidRun(true), confusion(), "validation", misclassified(36)).writeTo(dir);
         html = Files.readString(dir.resolve("report.html"));
         long errors = confusion().total();
         for (int c = 0; c < 10; c++) {
@@ -349,5 +349,13 @@ class TrainingReportTest {
         }
         assertTrue(html.contains("The first 36 of the " + errors + " misclassified examples"), "caption");
         assertTrue(html.contains("Train and validation loss per epoch."));
+    }
+
+    @Test
+    void confusionTitleNamesTheSetItCounts() {
+        assertEquals("Confusion matrix, validation set (" + confusion().total() + " samples, accuracy "
+                + String.format(Locale.ROOT, "%.2f%%)", 100 * confusion().accuracy()),
+                ReportCharts.confusionTitle(confusion(), "validation"));
+        assertTrue(ReportCharts.confusionTitle(confusion(), "test").startsWith("Confusion matrix, test set ("));
     }
 }
