@@ -21,18 +21,39 @@ final class Reports {
     /** Misclassified test images shown in the report, at most. */
     static final int MAX_MISCLASSIFIED = 36;
 
-    static void write(Path dir, RunConfig cfg, DataSource ds, Sequential model, Objective objective,
+    /** @param init the --init weights file of this session, null when none was given (or on --resume) */
+    static void write(Path dir, RunConfig cfg, DataSource ds, Sequential model, Objective objective, Path init,
                       List<EpochMetrics> metrics, Evaluation finalEval, History history, double seconds) throws IOException {
         String heldOut = heldOut(cfg, ds);
         Map<String, String> facts = new LinkedHashMap<>();
         facts.put("Data", ds.description() + (heldOut == null ? String.format(" (%,d train, no held-out data)", ds.train().size())
-                : String.format(" (%,d train, %,d %s%s)", ds.train().size(), ds.test().size(), heldOut,
-                        heldOut.equals("test") && cfg.patience() > 0 ? ", also used for early stopping" : "")));
+                : String.format(" (%,d train, %,d %s%s)", ds.train().size(), ds.test().size(), heldOut, heldOutSource(cfg))));
         facts.put("Network", cfg.model().describe() + String.format(" (%,d parameters)", model.parameterCount()));
+        if (init != null) {
+            facts.put("Initial weights", "--init " + init);
+        }
         facts.put("Loss", cfg.loss());
-        facts.put("Optimizer", cfg.optimizer() + ", lr " + cfg.lr() + ", momentum " + cfg.momentum() + ", weight decay " + cfg.weightDecay());
-        facts.put("Batch size", Integer.toString(cfg.batchSize()));
+        facts.put("Optimizer", cfg.optimizer() + ", lr " + cfg.lr()
+                + (MOMENTUM_OPTIMIZERS.contains(cfg.optimizer()) ? ", momentum " + cfg.momentum() : "")
+                + ", weight decay " + cfg.weightDecay());
+        if (!cfg.schedule().equals("none")) {
+            facts.put("Learning-rate schedule", "--schedule " + cfg.schedule());
+        }
+        if (cfg.clipGradNorm() > 0) {
+            facts.put("Gradient clipping", "--clip-grad-norm " + cfg.clipGradNorm() + " (global L2 norm)");
+        }
+        if (!cfg.augment().equals("none")) {
+            facts.put("Augmentation", "--augment " + cfg.augment());
+        }
+        facts.put("Batch size", cfg.batchSize() + (cfg.shuffle() ? "" : " (--no-shuffle: same order every epoch)"));
         facts.put("Epochs", metrics.size() + " of " + cfg.epochs() + " (" + history.stopReason() + ")");
+        if (cfg.patience() > 0) {
+            facts.put("Early stopping", "--patience " + cfg.patience() + ": stop when the " + (heldOut == null ? "validation" : heldOut)
+                    + " loss has not improved for " + cfg.patience() + (cfg.patience() == 1 ? " epoch" : " epochs"));
+        }
+        if (Double.isFinite(cfg.targetLoss())) {
+            facts.put("Target loss", "--target-loss " + cfg.targetLoss() + ": stop when an epoch's training loss is at or below it");
+        }
         facts.put("Seed", Long.toString(cfg.seed()));
         if (finalEval != null) {
             String set = Character.toUpperCase(heldOut.charAt(0)) + heldOut.substring(1);
@@ -48,6 +69,17 @@ final class Reports {
                 ? List.of() : misclassified(model, ds.test(), ds.imageShape(), ds.mean(), ds.std());
         new TrainingReport("jgrad training report: " + cfg.model().describe(), facts, metrics,
                 finalEval == null ? null : finalEval.confusion(), heldOut, wrong).writeTo(dir);
+    }
+
+    /** The optimizers whose update uses --momentum (the others ignore it, so the report leaves it out). */
+    private static final java.util.Set<String> MOMENTUM_OPTIMIZERS = java.util.Set.of("sgd", "rmsprop");
+
+    /** Where CSV held-out data came from ("; --val-split 0.2"), and whether IDX test data also chose the stopping epoch. */
+    private static String heldOutSource(RunConfig cfg) {
+        if (java.nio.file.Files.isDirectory(Path.of(cfg.data()))) {
+            return cfg.patience() > 0 ? ", also used for early stopping" : "";
+        }
+        return cfg.valData() != null ? "; --val-data " + cfg.valData() : "; --val-split " + cfg.valSplit();
     }
 
     /**

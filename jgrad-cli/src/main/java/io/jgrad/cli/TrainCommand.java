@@ -522,7 +522,7 @@ final class TrainCommand implements Callable<Integer> {
         }
         boolean report = !cfg.noReport();
         if (report && !all.isEmpty()) {
-            Reports.write(outDir, cfg, ds, model, objective, all, finalEval, history, seconds);
+            Reports.write(outDir, cfg, ds, model, objective, resume == null ? init : null, all, finalEval, history, seconds);
         }
         System.out.println("wrote " + outDir + "/ (model.safetensors, config.json, optimizer.safetensors, metrics.csv"
                 + (report ? ", report.html" : "") + ")");

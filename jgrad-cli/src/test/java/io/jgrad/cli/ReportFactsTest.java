@@ -53,7 +53,7 @@ class ReportFactsTest {
         String html = Files.readString(train("csv", "--data", csv.toString(), "--val-split", "0.2", "--layers", "8",
                 "--epochs", "2").resolve("report.html"));
         Map<String, String> facts = facts(html);
-        assertTrue(facts.get("Data").endsWith("(120 train, 30 validation)"), facts.toString());
+        assertTrue(facts.get("Data").contains("(120 train, 30 validation"), facts.toString());
         assertTrue(facts.containsKey("Validation loss"), facts.toString());
         assertTrue(facts.containsKey("Validation accuracy"), facts.toString());
         assertFalse(html.contains("Test loss") || html.contains("Test accuracy"), facts.toString());
@@ -67,5 +67,41 @@ class ReportFactsTest {
         assertTrue(facts.get("Data").endsWith("(60 train, 20 test)"), facts.toString());
         assertTrue(facts.containsKey("Test loss") && facts.containsKey("Test accuracy"), facts.toString());
         assertTrue(html.contains("Train and test loss per epoch."), "loss caption");
+    }
+
+    @Test
+    void factsListTheOptionsTheRunWasGivenAndOnlyThose() throws IOException {
+        Path csv = SyntheticData.blobsCsv(dir.resolve("blobs.csv"), 150, 4, 3, 7);
+        Path first = train("first", "--data", csv.toString(), "--layers", "8", "--epochs", "1");
+        Map<String, String> plain = facts(Files.readString(first.resolve("report.html")));
+        assertEquals("adam, lr 0.001, weight decay 0.0", plain.get("Optimizer"), "adam ignores --momentum");
+        assertEquals("64", plain.get("Batch size"));
+        for (String absent : List.of("Initial weights", "Learning-rate schedule", "Gradient clipping", "Augmentation",
+                "Early stopping", "Target loss")) {
+            assertFalse(plain.containsKey(absent), absent + " listed for a run without it: " + plain);
+        }
+
+        Path run = train("all", "--data", csv.toString(), "--val-data", csv.toString(), "--layers", "8", "--epochs", "2",
+                "--optimizer", "sgd", "--momentum", "0.9", "--schedule", "step:1:0.5", "--patience", "4",
+                "--clip-grad-norm", "2.5", "--target-loss", "0.0001", "--no-shuffle",
+                "--init", first.resolve("model.safetensors").toString());
+        Map<String, String> facts = facts(Files.readString(run.resolve("report.html")));
+        assertTrue(facts.get("Data").endsWith("(150 train, 150 validation; --val-data " + csv + ")"), facts.get("Data"));
+        assertEquals("--init " + first.resolve("model.safetensors"), facts.get("Initial weights"));
+        assertEquals("sgd, lr 0.05, momentum 0.9, weight decay 0.0", facts.get("Optimizer"));
+        assertEquals("--schedule step:1:0.5", facts.get("Learning-rate schedule"));
+        assertEquals("--clip-grad-norm 2.5 (global L2 norm)", facts.get("Gradient clipping"));
+        assertEquals("64 (--no-shuffle: same order every epoch)", facts.get("Batch size"));
+        assertEquals("--patience 4: stop when the validation loss has not improved for 4 epochs", facts.get("Early stopping"));
+        assertTrue(facts.get("Target loss").startsWith("--target-loss 1.0E-4: stop when"), facts.get("Target loss"));
+
+        Path split = train("split", "--data", csv.toString(), "--val-split", "0.2", "--layers", "8", "--epochs", "1");
+        assertTrue(facts(Files.readString(split.resolve("report.html"))).get("Data").endsWith("(120 train, 30 validation; --val-split 0.2)"));
+
+        Path idx = dir.resolve("idx");
+        SyntheticData.idxDirectory(idx, 40, 10, 8, 3, 5);
+        Map<String, String> cnn = facts(Files.readString(train("cnn", "--data", idx.toString(), "--model", "cnn",
+                "--epochs", "1", "--augment", "flip", "--batch-size", "20").resolve("report.html")));
+        assertEquals("--augment flip", cnn.get("Augmentation"));
     }
 }
