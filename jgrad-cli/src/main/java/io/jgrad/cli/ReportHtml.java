@@ -148,15 +148,15 @@ final class ReportHtml {
             }
             double precision = cm.precision(c);
             double recall = cm.recall(c);
-            // From the counts, 2TP / (2TP + FP + FN): 0 for a class that occurs but is never predicted (its
-            // precision is undefined, its recall 0), where the harmonic mean of the two gave NaN and the mean
-            // row then averaged F1 over the predicted classes only (a one-class predictor scored 19% F1).
+            // From the counts, 2TP / (2TP + FP + FN) = 2TP / (predicted as c + samples of c): 0 for a class that
+            // occurs but is never predicted (its precision is undefined, its recall 0), where the harmonic mean
+            // of the two gave NaN and the mean row then averaged F1 over the predicted classes only.
             long tp = cm.count(c, c);
             long predictedAs = 0;
             for (int t = 0; t < k; t++) {
                 predictedAs += cm.count(t, c);
             }
-            long f1Denominator = tp + predictedAs + support;
+            long f1Denominator = predictedAs + support;
             double f1 = f1Denominator == 0 ? Double.NaN : 2.0 * tp / f1Denominator;
             if (!Double.isNaN(precision)) { sumP += precision; nP++; }
             if (!Double.isNaN(recall)) { sumR += recall; nR++; }

@@ -218,7 +218,9 @@ class TrainingReportTest {
                     "<tr><td class=\"num\">%d</td><td class=\"num\">%d</td><td class=\"num\">%.2f%%</td>"
                             + "<td class=\"num\">%.2f%%</td>",
                     c, row, 100.0 * count(c, c) / col, 100.0 * count(c, c) / row);
-            assertTrue(html.contains(expected), "class row missing: " + expected);
+            double p = (double) count(c, c) / col, r = (double) count(c, c) / row;
+            expected += String.format(Locale.ROOT, "<td class=\"num\">%.2f%%</td></tr>", 100 * 2 * p * r / (p + r));
+            assertTrue(html.contains(expected), "class row missing (F1: the harmonic mean): " + expected);
         }
 
         // Charts are embedded, byte for byte, so the page stands alone.
@@ -329,9 +331,10 @@ class TrainingReportTest {
 
         assertTrue(html.contains("<tr><td class=\"num\">0</td><td class=\"num\">10</td><td class=\"num\">&mdash;"
                 + "</td><td class=\"num\">0.00%</td><td class=\"num\">0.00%</td></tr>"), html);
-        // Class 2: precision 1/3, recall 1, F1 = 2*10 / (10 + 30 + 10) = 40 %; mean F1 40/3 %.
-        assertTrue(html.contains("<td class=\"num\">40.00%</td></tr>"), "class 2's F1");
-        assertTrue(html.contains("<th class=\"num\">13.33%</th></tr>"), "mean F1 over all three classes");
+        // Class 2: precision 1/3, recall 1, F1 = 2*10 / (2*10 + 20 FP + 0 FN) = 50 % (the harmonic mean of 1/3
+        // and 1); mean F1 50/3 %.
+        assertTrue(html.contains("<td class=\"num\">50.00%</td></tr>"), "class 2's F1");
+        assertTrue(html.contains("<th class=\"num\">16.67%</th></tr>"), "mean F1 over all three classes");
 
         assertTrue(html.contains("Training loss per epoch (no validation data"), "loss caption");
         assertTrue(html.contains("Training accuracy per epoch (no validation data"), "accuracy caption");
