@@ -139,8 +139,12 @@ final class ReportHtml {
                 + "<th class=\"num\">samples</th><th class=\"num\">precision</th><th class=\"num\">recall</th>"
                 + "<th class=\"num\">F1</th></tr>\n");
         int k = cm.classes();
+        // Macro means as scikit-learn's default (zero_division=0): over the classes that occur or are predicted,
+        // an undefined precision or recall counting as 0. Averaging only the defined ones let a model that
+        // predicts one class score that class's precision as its mean.
         double sumP = 0, sumR = 0, sumF = 0;
-        int nP = 0, nR = 0, nF = 0;
+        int n = 0;
+        boolean undefined = false;
         for (int c = 0; c < k; c++) {
             long support = 0;
             for (int p = 0; p < k; p++) {
@@ -158,19 +162,28 @@ final class ReportHtml {
             }
             long f1Denominator = predictedAs + support;
             double f1 = f1Denominator == 0 ? Double.NaN : 2.0 * tp / f1Denominator;
-            if (!Double.isNaN(precision)) { sumP += precision; nP++; }
-            if (!Double.isNaN(recall)) { sumR += recall; nR++; }
-            if (!Double.isNaN(f1)) { sumF += f1; nF++; }
+            if (f1Denominator > 0) {
+                sumP += Double.isNaN(precision) ? 0 : precision;
+                sumR += Double.isNaN(recall) ? 0 : recall;
+                sumF += f1;
+                n++;
+                undefined |= Double.isNaN(precision) || Double.isNaN(recall);
+            }
             h.append("<tr><td class=\"num\">").append(c).append("</td><td class=\"num\">").append(support)
                     .append("</td><td class=\"num\">").append(percent(precision))
                     .append("</td><td class=\"num\">").append(percent(recall))
                     .append("</td><td class=\"num\">").append(percent(f1)).append("</td></tr>\n");
         }
         h.append("<tr><th class=\"num\">mean</th><th class=\"num\">").append(cm.total())
-                .append("</th><th class=\"num\">").append(percent(nP == 0 ? Double.NaN : sumP / nP))
-                .append("</th><th class=\"num\">").append(percent(nR == 0 ? Double.NaN : sumR / nR))
-                .append("</th><th class=\"num\">").append(percent(nF == 0 ? Double.NaN : sumF / nF))
+                .append("</th><th class=\"num\">").append(percent(n == 0 ? Double.NaN : sumP / n))
+                .append("</th><th class=\"num\">").append(percent(n == 0 ? Double.NaN : sumR / n))
+                .append("</th><th class=\"num\">").append(percent(n == 0 ? Double.NaN : sumF / n))
                 .append("</th></tr>\n</table>\n");
+        h.append("<p class=\"muted\">Mean: the unweighted mean over the classes that occur or are predicted.")
+                .append(undefined ? " A dash marks a precision that is undefined (the class is never predicted) or a "
+                        + "recall that is undefined (it never occurs); the mean counts it as 0, as scikit-learn does by "
+                        + "default (zero_division=0)." : "")
+                .append("</p>\n");
     }
 
     /** Off-diagonal count of the matrix: the examples the model got wrong. */

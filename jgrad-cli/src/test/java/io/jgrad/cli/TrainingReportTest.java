@@ -335,6 +335,11 @@ class TrainingReportTest {
         // and 1); mean F1 50/3 %.
         assertTrue(html.contains("<td class=\"num\">50.00%</td></tr>"), "class 2's F1");
         assertTrue(html.contains("<th class=\"num\">16.67%</th></tr>"), "mean F1 over all three classes");
+        // Mean precision as scikit-learn's default (zero_division=0): (0 + 0 + 1/3) / 3, not 1/3 over the one
+        // predicted class; the footnote says so.
+        assertTrue(html.contains("<tr><th class=\"num\">mean</th><th class=\"num\">30</th><th class=\"num\">11.11%</th>"
+                + "<th class=\"num\">33.33%</th><th class=\"num\">16.67%</th></tr>"), "mean row");
+        assertTrue(html.contains("the mean counts it as 0, as scikit-learn does by default (zero_division=0)."), "footnote");
 
         assertTrue(html.contains("Training loss per epoch (no validation data"), "loss caption");
         assertTrue(html.contains("Training accuracy per epoch (no validation data"), "accuracy caption");
