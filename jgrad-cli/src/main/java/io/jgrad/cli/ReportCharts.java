@@ -159,20 +159,28 @@ final class ReportCharts {
     }
 
     /**
-     * The names of the weight tensors in the gradient-norm chart, input layer first: every parameter whose
-     * name does not end in "bias" (biases follow their weights and would double the number of lines).
-     * Names that start with a layer index ("2.weight") are ordered by it, so "10.weight" follows
-     * "9.weight" whatever order the maps list them in; the others keep their first-seen order, after.
+     * The names of the weight tensors in the gradient-norm chart, input layer first: the parameters with 2 or
+     * more dimensions ({@code ranks}: name to number of dimensions), that is the weights of Linear and Conv
+     * layers. Biases and normalization layers' scales and shifts (BatchNorm's "1.weight" is a vector) are left
+     * out: they are not layers of the depth the chart is about. A name without a rank is left out too. Names
+     * that start with a layer index ("2.weight") are ordered by it, so "10.weight" follows "9.weight" whatever
+     * order the maps list them in; the others keep their first-seen order, after.
      */
-    static List<String> weightTensors(List<EpochMetrics> epochs) {
+    static List<String> weightTensors(List<EpochMetrics> epochs, Map<String, Integer> ranks) {
         List<String> names = new ArrayList<>();
         for (String name : MetricsCsv.parameterNames(epochs, EpochMetrics::gradNorms)) {
-            if (!name.endsWith("bias")) {
+            Integer rank = ranks.get(name);
+            if (rank != null && rank >= 2) {
                 names.add(name);
             }
         }
         names.sort(Comparator.comparingLong(ReportCharts::layerIndex));
         return names;
+    }
+
+    /** The legend label of the i-th (0-based) weight tensor: "layer 1 (0.weight)". */
+    static String layerLabel(List<String> weights, int i) {
+        return "layer " + (i + 1) + " (" + weights.get(i) + ")";
     }
 
     /** The leading decimal index of a parameter name ("12.weight" gives 12), Long.MAX_VALUE if none. */
@@ -188,18 +196,21 @@ final class ReportCharts {
      * Mean gradient L2 norm per weight tensor per epoch, log-scale y, colored by depth (first layer dark
      * blue, last orange) so a fan of lines decades apart shows vanishing gradients at a glance.
      */
-    static byte[] gradientNorms(List<EpochMetrics> epochs) throws IOException {
+    static byte[] gradientNorms(List<EpochMetrics> epochs, List<String> weights) throws IOException {
+        return png(gradientNormsChart(epochs, weights));
+    }
+
+    static XYChart gradientNormsChart(List<EpochMetrics> epochs, List<String> names) {
         XYChart chart = lineChart("Gradient L2 norm per weight tensor (mean over the epoch's steps)",
                 "gradient norm (log scale)");
         AxesChartStyler styler = chart.getStyler();
         logY(styler);
         styler.setLegendPosition(Styler.LegendPosition.OutsideE);
-        List<String> names = weightTensors(epochs);
         double lo = Double.POSITIVE_INFINITY, hi = 0;
         for (int i = 0; i < names.size(); i++) {
             String name = names.get(i);
             Color color = interpolate(DEPTH, names.size() == 1 ? 0 : (double) i / (names.size() - 1));
-            addSeries(chart, name, epochs, m -> norm(m.gradNorms(), name), color, true);
+            addSeries(chart, layerLabel(names, i), epochs, m -> norm(m.gradNorms(), name), color, true);
             for (EpochMetrics m : epochs) {
                 double v = norm(m.gradNorms(), name);
                 if (v > 0 && Double.isFinite(v)) {
@@ -209,7 +220,7 @@ final class ReportCharts {
             }
         }
         logTicks(styler, lo, hi);
-        return png(chart);
+        return chart;
     }
 
     /**
@@ -295,9 +306,64 @@ final class ReportCharts {
         styler.setYAxisLogarithmic(true);
     }
 
-    /** Decades only when the values span several of them; otherwise a chart within one decade has one label. */
+    /**
+     * Decades only when the values span several of them. Over a narrower span XChart 3.8.8 labels the ends of
+     * the data range (3.453 and 3.63) and the multiples of a power of ten between them, of which there may be
+     * none: such an axis gets a range widened to round values, {@link #logRange}, with at least three of them.
+     */
     private static void logTicks(AxesChartStyler styler, double lo, double hi) {
-        styler.setYAxisLogarithmicDecadeOnly(!(lo > 0 && hi / lo < 30));
+        boolean narrow = lo > 0 && hi / lo < 30;
+        styler.setYAxisLogarithmicDecadeOnly(!narrow);
+        if (narrow) {
+            double[] range = logRange(lo, hi);
+            styler.setYAxisMin(range[0]);
+            styler.setYAxisMax(range[1]);
+        }
+    }
+
+    /**
+     * A range around [lo, hi] (0 < lo <= hi) whose ends are one-digit multiples of a power of ten (3, 0.5, 40)
+     * and which holds at least three such values, padded by about a sixth of the span on the log scale; XChart
+     * puts a labelled tick at each of those values.
+     */
+    static double[] logRange(double lo, double hi) {
+        double pad = Math.pow(hi / lo, 1.0 / 6);
+        pad = Math.max(pad, 1.05);
+        int[] bottom = roundDown(lo / pad);
+        int[] top = roundUp(hi * pad);
+        boolean lower = true;
+        while (stepsBetween(bottom, top) < 2) {
+            if (lower) {
+                bottom = bottom[0] > 1 ? new int[] {bottom[0] - 1, bottom[1]} : new int[] {9, bottom[1] - 1};
+            } else {
+                top = top[0] < 9 ? new int[] {top[0] + 1, top[1]} : new int[] {1, top[1] + 1};
+            }
+            lower = !lower;
+        }
+        return new double[] {value(bottom), value(top)};
+    }
+
+    /** {mantissa 1..9, exponent} of the largest one-digit multiple of a power of ten at or below v. */
+    private static int[] roundDown(double v) {
+        int e = (int) Math.floor(Math.log10(v));
+        int m = (int) Math.floor(v / Math.pow(10, e) + 1e-9);
+        return m < 1 ? new int[] {9, e - 1} : new int[] {Math.min(m, 9), e};
+    }
+
+    /** {mantissa 1..9, exponent} of the smallest one-digit multiple of a power of ten at or above v. */
+    private static int[] roundUp(double v) {
+        int e = (int) Math.floor(Math.log10(v));
+        int m = (int) Math.ceil(v / Math.pow(10, e) - 1e-9);
+        return m > 9 ? new int[] {1, e + 1} : new int[] {Math.max(m, 1), e};
+    }
+
+    /** How many one-digit multiples of powers of ten lie above {@code from}, up to and including {@code to}. */
+    private static int stepsBetween(int[] from, int[] to) {
+        return (to[1] - from[1]) * 9 + to[0] - from[0];
+    }
+
+    private static double value(int[] mantissaExponent) {
+        return new java.math.BigDecimal(mantissaExponent[0]).scaleByPowerOfTen(mantissaExponent[1]).doubleValue();
     }
 
     private static void styleCommon(AxesChartStyler styler) {

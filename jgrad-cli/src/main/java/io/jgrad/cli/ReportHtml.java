@@ -39,7 +39,7 @@ final class ReportHtml {
      *               left out of the page
      */
     static String render(String title, Map<String, String> facts, List<EpochMetrics> epochs,
-                         ConfusionMatrix confusion, String heldOut, Map<String, byte[]> charts,
+                         List<String> weights, ConfusionMatrix confusion, String heldOut, Map<String, byte[]> charts,
                          int misclassifiedCount) {
         StringBuilder h = new StringBuilder(64 * 1024);
         h.append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
@@ -66,8 +66,10 @@ final class ReportHtml {
                 validation ? "Train and " + set + " accuracy per epoch." : "Training accuracy per epoch" + noValidation);
         if (charts.containsKey(TrainingReport.GRAD_NORMS_PNG)) {
             figure(h, "Gradient norms", charts, TrainingReport.GRAD_NORMS_PNG,
-                    "Mean L2 norm of each weight tensor's gradient per epoch (biases omitted), log scale.");
-            gradientNote(h, epochs);
+                    "Mean L2 norm of each layer's weight gradient per epoch, log scale: the weight tensors of 2 or more "
+                        + "dimensions (Linear, Conv), numbered from the input; biases and normalization layers' "
+                        + "scales are omitted.");
+            gradientNote(h, epochs, weights);
         }
         if (confusion != null) {
             figure(h, "Confusion matrix", charts, TrainingReport.CONFUSION_PNG,
@@ -101,7 +103,7 @@ final class ReportHtml {
                 .append("</figcaption>\n</figure>\n");
     }
 
-    private static void gradientNote(StringBuilder h, List<EpochMetrics> epochs) {
+    private static void gradientNote(StringBuilder h, List<EpochMetrics> epochs, List<String> weights) {
         h.append("<div class=\"note\"><p><b>Reading this chart.</b> Each line is one layer's weights, colored "
                 + "from the first layer (dark blue) to the last (orange). In a healthy network the lines stay "
                 + "within a decade or two of each other. <b>Vanishing gradients</b> look like a fan: the first "
@@ -112,7 +114,6 @@ final class ReportHtml {
                 + "layers, residual connections, or fewer layers. <b>Exploding gradients</b> are the mirror "
                 + "image: norms growing epoch after epoch, often ending in a NaN loss; lower the learning rate "
                 + "or clip gradients.</p>\n");
-        List<String> weights = ReportCharts.weightTensors(epochs);
         EpochMetrics last = epochs.getLast();
         if (weights.size() >= 2 && last.gradNorms() != null) {
             Double first = last.gradNorms().get(weights.getFirst());
@@ -120,9 +121,10 @@ final class ReportHtml {
             if (first != null && end != null && first > 0 && end > 0) {
                 double decades = Math.log10(end / first);
                 h.append("<p>In this run, at epoch ").append(last.epoch()).append(", the first weight tensor (")
-                        .append(escape(weights.getFirst())).append(") had gradient norm ")
-                        .append(format("%.3g", first)).append(" and the last (")
-                        .append(escape(weights.getLast())).append(") ").append(format("%.3g", end))
+                        .append("layer 1, ").append(escape(weights.getFirst())).append(") had gradient norm ")
+                        .append(format("%.3g", first)).append(" and the last (layer ").append(weights.size())
+                        .append(", ").append(escape(weights.getLast())).append(") ")
+                        .append(format("%.3g", end))
                         .append(": the first layer's gradient is ").append(format("%.1f", Math.abs(decades)))
                         .append(decades >= 0 ? " decades smaller" : " decades larger").append(" than the last's.")
                         .append(decades >= 2 ? " <b>The early layers' gradients are vanishing.</b>" : "")

@@ -67,7 +67,9 @@ final class Reports {
         facts.put("Processor", Machine.cpuModel());
         List<Misclassified> wrong = ds.imageShape() == null || ds.test() == null || !cfg.task().equals("classification")
                 ? List.of() : misclassified(model, ds.test(), ds.imageShape(), ds.mean(), ds.std());
-        new TrainingReport("jgrad training report: " + cfg.model().describe(), facts, metrics,
+        Map<String, Integer> ranks = new LinkedHashMap<>();
+        model.namedParameters().forEach((name, t) -> ranks.put(name, t.dim()));
+        new TrainingReport("jgrad training report: " + cfg.model().describe(), facts, metrics, ranks,
                 finalEval == null ? null : finalEval.confusion(), heldOut, wrong).writeTo(dir);
     }
 

@@ -29,6 +29,8 @@ import java.util.Objects;
  * @param title          page title (any text; it is escaped)
  * @param facts          run facts shown as a two-column table, in iteration order
  * @param epochs         metrics of each completed epoch, in order (may be empty)
+ * @param ranks          number of dimensions of each parameter tensor, by the names the gradient norms use;
+ *                       the gradient chart shows those with 2 or more (Linear and Conv weights)
  * @param confusion      final confusion matrix on the held-out set; null for regression or without one
  * @param heldOut        what the held-out set is ("validation" or "test"), for the captions; null when the
  *                       run had none
@@ -36,7 +38,7 @@ import java.util.Objects;
  *                       images (only the first {@value MisclassifiedGrid#MAX_IMAGES} are drawn)
  */
 record TrainingReport(String title, Map<String, String> facts, List<EpochMetrics> epochs,
-                      ConfusionMatrix confusion, String heldOut, List<Misclassified> misclassified) {
+                      Map<String, Integer> ranks, ConfusionMatrix confusion, String heldOut, List<Misclassified> misclassified) {
     static final String LOSS_PNG = "loss.png";
     static final String ACCURACY_PNG = "accuracy.png";
     static final String GRAD_NORMS_PNG = "grad_norms.png";
@@ -49,6 +51,7 @@ record TrainingReport(String title, Map<String, String> facts, List<EpochMetrics
         Objects.requireNonNull(title, "TrainingReport: title is null; pass \"\" for none");
         facts = new LinkedHashMap<>(Objects.requireNonNull(facts, "TrainingReport: facts is null; pass Map.of()"));
         epochs = List.copyOf(Objects.requireNonNull(epochs, "TrainingReport: epochs is null; pass List.of()"));
+        ranks = Map.copyOf(Objects.requireNonNull(ranks, "TrainingReport: ranks is null; pass Map.of()"));
         misclassified = List.copyOf(Objects.requireNonNull(misclassified,
                 "TrainingReport: misclassified is null; pass List.of()"));
     }
@@ -62,13 +65,14 @@ record TrainingReport(String title, Map<String, String> facts, List<EpochMetrics
         Path out = dir.toAbsolutePath();
         Files.createDirectories(out);
         Map<String, byte[]> charts = new LinkedHashMap<>();
+        List<String> weights = ReportCharts.weightTensors(epochs, ranks);
         if (!epochs.isEmpty()) {
             charts.put(LOSS_PNG, ReportCharts.loss(epochs, heldOut));
             if (ReportCharts.hasAccuracy(epochs)) {
                 charts.put(ACCURACY_PNG, ReportCharts.accuracy(epochs, heldOut));
             }
-            if (!ReportCharts.weightTensors(epochs).isEmpty()) {
-                charts.put(GRAD_NORMS_PNG, ReportCharts.gradientNorms(epochs));
+            if (!weights.isEmpty()) {
+                charts.put(GRAD_NORMS_PNG, ReportCharts.gradientNorms(epochs, weights));
             }
         }
         if (confusion != null) {
@@ -93,7 +97,8 @@ record TrainingReport(String title, Map<String, String> facts, List<EpochMetrics
         writeAtomically(csv, MetricsCsv.format(epochs).getBytes(StandardCharsets.UTF_8));
         written.add(csv);
         Path html = out.resolve(REPORT_HTML);
-        String page = ReportHtml.render(title, facts, epochs, confusion, heldOut, charts, misclassified.size());
+        String page = ReportHtml.render(title, facts, epochs, weights, confusion, heldOut, charts,
+                misclassified.size());
         writeAtomically(html, page.getBytes(StandardCharsets.UTF_8));
         written.add(html);
         return written;

@@ -100,8 +100,11 @@ class ReportFactsTest {
 
         Path idx = dir.resolve("idx");
         SyntheticData.idxDirectory(idx, 40, 10, 8, 3, 5);
-        Map<String, String> cnn = facts(Files.readString(train("cnn", "--data", idx.toString(), "--model", "cnn",
-                "--epochs", "1", "--augment", "flip", "--batch-size", "20").resolve("report.html")));
-        assertEquals("--augment flip", cnn.get("Augmentation"));
+        String cnnHtml = Files.readString(train("cnn", "--data", idx.toString(), "--model", "cnn",
+                "--epochs", "1", "--augment", "flip", "--batch-size", "20").resolve("report.html"));
+        assertEquals("--augment flip", facts(cnnHtml).get("Augmentation"));
+        // Two convolutions and two Linear layers; the BatchNorm scales 1.weight and 5.weight are not layers.
+        assertTrue(cnnHtml.contains("the first weight tensor (layer 1, 0.weight)"), "gradient note");
+        assertTrue(cnnHtml.contains("and the last (layer 4, 13.weight)"), "gradient note");
     }
 }

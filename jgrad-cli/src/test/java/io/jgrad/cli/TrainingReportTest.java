@@ -30,7 +30,17 @@ class TrainingReportTest {
     private static final int EPOCHS = 12;
     private static final String[] PARAMS = {"0.weight", "0.bias", "2.weight", "2.bias", "4.weight", "4.bias",
             "6.weight", "6.bias"};
+    /** Weights are matrices, biases vectors. */
+    private static final Map<String, Integer> RANKS = ranks();
     private static final String TITLE = "MNIST <script>alert('x')</script> & friends";
+
+    private static Map<String, Integer> ranks() {
+        Map<String, Integer> ranks = new LinkedHashMap<>();
+        for (String p : PARAMS) {
+            ranks.put(p, p.endsWith("bias") ? 1 : 2);
+        }
+        return ranks;
+    }
 
     /** A 4-layer sigmoid net: each weight layer's gradient is 10x the previous one's, 1000x first to last. */
     private static List<EpochMetrics> sigmoidRun(boolean classification) {
@@ -113,7 +123,7 @@ class TrainingReportTest {
     @Test
     void writesEveryFileOfAClassificationRun(@TempDir Path dir) throws IOException {
         List<EpochMetrics> epochs = sigmoidRun(true);
-        var report = new TrainingReport(TITLE, facts(), epochs, confusion(), "validation", misclassified(20));
+        var report = new TrainingReport(TITLE, facts(), epochs, RANKS, confusion(), "validation", misclassified(20));
         List<Path> written = report.writeTo(dir);
 
         for (String name : List.of("loss.png", "accuracy.png", "grad_norms.png", "confusion.png",
@@ -153,7 +163,7 @@ class TrainingReportTest {
     @Test
     void metricsCsvHasOneRowPerEpochAndReadsBack(@TempDir Path dir) throws IOException {
         List<EpochMetrics> epochs = sigmoidRun(true);
-        new TrainingReport("run", facts(), epochs, confusion(), "validation", List.of()).writeTo(dir);
+        new TrainingReport("run", facts(), epochs, RANKS, confusion(), "validation", List.of()).writeTo(dir);
         List<String> lines = Files.readAllLines(dir.resolve("metrics.csv"));
         assertEquals(EPOCHS + 1, lines.size());
         StringBuilder header = new StringBuilder("epoch,train_loss,train_accuracy,val_loss,val_accuracy,lr,seconds");
@@ -184,7 +194,7 @@ class TrainingReportTest {
 
     @Test
     void htmlHasFactsClassTableAndEscapesUserText(@TempDir Path dir) throws IOException {
-        new TrainingReport(TITLE, facts(), sigmoidRun(true), confusion(), "validation", misclassified(20)).writeTo(dir);
+        new TrainingReport(TITLE, facts(), sigmoidRun(true), RANKS, confusion(), "validation", misclassified(20)).writeTo(dir);
         String html = Files.readString(dir.resolve("report.html"));
 
         assertTrue(html.contains("<title>MNIST &lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; friends</title>"));
@@ -240,10 +250,10 @@ class TrainingReportTest {
 
     @Test
     void regressionRunSkipsClassificationFilesAndClearsStaleOnes(@TempDir Path dir) throws IOException {
-        new TrainingReport("first", facts(), sigmoidRun(true), confusion(), "validation", misclassified(3)).writeTo(dir);
+        new TrainingReport("first", facts(), sigmoidRun(true), RANKS, confusion(), "validation", misclassified(3)).writeTo(dir);
         assertTrue(Files.exists(dir.resolve("accuracy.png")));
 
-        new TrainingReport("regression", Map.of(), sigmoidRun(false), null, "validation", List.of()).writeTo(dir);
+        new TrainingReport("regression", Map.of(), sigmoidRun(false), RANKS, null, "validation", List.of()).writeTo(dir);
         assertTrue(Files.exists(dir.resolve("loss.png")));
         assertTrue(Files.exists(dir.resolve("grad_norms.png")));
         for (String name : List.of("accuracy.png", "confusion.png", "misclassified.png")) {
@@ -284,11 +294,12 @@ class TrainingReportTest {
             shuffled.put(name, 1.0);
         }
         assertEquals(List.of("0.weight", "2.weight", "10.weight", "head.weight"), ReportCharts.weightTensors(
-                List.of(new EpochMetrics(1, 1, 1, 1, 1, 0.1, 1, shuffled, Map.of()))));
+                List.of(new EpochMetrics(1, 1, 1, 1, 1, 0.1, 1, shuffled, Map.of())),
+                Map.of("10.weight", 2, "head.weight", 2, "2.weight", 4, "0.bias", 1, "0.weight", 2)));
 
         // No norms recorded: no gradient chart, and a report without epochs still writes its page.
-        assertTrue(ReportCharts.weightTensors(wide).isEmpty());
-        List<Path> written = new TrainingReport("empty", Map.of(), List.of(), null, null, List.of()).writeTo(dir);
+        assertTrue(ReportCharts.weightTensors(wide, RANKS).isEmpty());
+        List<Path> written = new TrainingReport("empty", Map.of(), List.of(), RANKS, null, null, List.of()).writeTo(dir);
         assertEquals(List.of(dir.toAbsolutePath().resolve("metrics.csv"), dir.toAbsolutePath().resolve("report.html")),
                 written);
         assertEquals(1, Files.readAllLines(dir.resolve("metrics.csv")).size());
@@ -326,7 +337,7 @@ class TrainingReportTest {
         List<EpochMetrics> trainOnly = sigmoidRun(true).stream().map(m -> new EpochMetrics(m.epoch(),
                 m.trainLoss(), m.trainAccuracy(), Double.NaN, Double.NaN, 0.1, 1, m.gradNorms(),
                 m.weightNorms())).toList();
-        new TrainingReport("t", facts(), trainOnly, cm, null, misclassified(36)).writeTo(dir);
+        new TrainingReport("t", facts(), trainOnly, RANKS, cm, null, misclassified(36)).writeTo(dir);
         String html = Files.readString(dir.resolve("report.html"));
 
         assertTrue(html.contains("<tr><td class=\"num\">0</td><td class=\"num\">10</td><td class=\"num\">&mdash;"
@@ -349,7 +360,7 @@ class TrainingReportTest {
         assertTrue(html.contains("36 misclassified examples: true class / predicted class"), "caption");
 
         // More errors than images: the caption says how many there were in all.
-        new TrainingReport("t", facts(), sigmoidRun(true), confusion(), "validation", misclassified(36)).writeTo(dir);
+        new TrainingReport("t", facts(), sigmoidRun(true), RANKS, confusion(), "validation", misclassified(36)).writeTo(dir);
         html = Files.readString(dir.resolve("report.html"));
         long errors = confusion().total();
         for (int c = 0; c < 10; c++) {
@@ -357,6 +368,28 @@ class TrainingReportTest {
         }
         assertTrue(html.contains("The first 36 of the " + errors + " misclassified examples"), "caption");
         assertTrue(html.contains("Train and validation loss per epoch."));
+    }
+
+    @Test
+    void gradientChartShowsLayerWeightsOnlyWithReadableTicks() {
+        // A BatchNorm between two Linear layers: its scale "1.weight" is a vector, not a layer.
+        List<EpochMetrics> epochs = new ArrayList<>();
+        for (int e = 1; e <= 4; e++) {
+            epochs.add(new EpochMetrics(e, 1, 0.5, 1, 0.5, 0.1, 1, Map.of("0.weight", 3.63 - 0.05 * e, "0.bias", 0.5,
+                    "1.weight", 0.06, "1.bias", 0.05, "3.weight", 3.5 + 0.01 * e, "3.bias", 0.4), Map.of()));
+        }
+        List<String> weights = ReportCharts.weightTensors(epochs,
+                Map.of("0.weight", 2, "0.bias", 1, "1.weight", 1, "1.bias", 1, "3.weight", 2, "3.bias", 1));
+        assertEquals(List.of("0.weight", "3.weight"), weights);
+        var chart = ReportCharts.gradientNormsChart(epochs, weights);
+        assertEquals(Set.of("layer 1 (0.weight)", "layer 2 (3.weight)"), chart.getSeriesMap().keySet());
+        // 3.43 .. 3.54 lies within one decade: XChart labelled only the two ends; the range is widened to round
+        // values holding at least three one-digit multiples of a power of ten, each a labelled tick.
+        assertEquals(2.0, chart.getStyler().getYAxisMin());
+        assertEquals(4.0, chart.getStyler().getYAxisMax());
+        assertEquals(List.of(0.1, 0.6), java.util.Arrays.stream(ReportCharts.logRange(0.18, 0.5)).boxed().toList());
+        assertEquals(List.of(0.03, 0.9), java.util.Arrays.stream(ReportCharts.logRange(0.055, 0.55)).boxed().toList());
+        assertEquals(List.of(9.0, 20.0), java.util.Arrays.stream(ReportCharts.logRange(9.9, 10.1)).boxed().toList());
     }
 
     @Test
