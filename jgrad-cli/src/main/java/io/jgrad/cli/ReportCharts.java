@@ -91,6 +91,40 @@ final class ReportCharts {
         return chart;
     }
 
+    /** True when the epochs' learning rates are not all the same (a --schedule changed it). */
+    static boolean lrVaries(List<EpochMetrics> epochs) {
+        return epochs.stream().mapToDouble(EpochMetrics::learningRate).filter(Double::isFinite).distinct().count() > 1;
+    }
+
+    /** The learning rate each epoch trained with; log-scale y when it spans more than two decades. */
+    static byte[] learningRate(List<EpochMetrics> epochs) throws IOException {
+        return png(learningRateChart(epochs));
+    }
+
+    static XYChart learningRateChart(List<EpochMetrics> epochs) {
+        double lo = Double.POSITIVE_INFINITY;
+        double hi = 0;
+        for (EpochMetrics m : epochs) {
+            if (Double.isFinite(m.learningRate()) && m.learningRate() > 0) {
+                lo = Math.min(lo, m.learningRate());
+                hi = Math.max(hi, m.learningRate());
+            }
+        }
+        boolean log = hi > 0 && hi / lo > 100;
+        XYChart chart = lineChart("Learning rate per epoch", log ? "learning rate (log scale)" : "learning rate");
+        chart.getStyler().setLegendVisible(false);
+        if (log) {
+            logY(chart.getStyler());
+        } else {
+            chart.getStyler().setYAxisDecimalPattern("0.########"); // XChart's default writes .001
+        }
+        addSeries(chart, "learning rate", epochs, EpochMetrics::learningRate, TRAIN_COLOR, log);
+        if (!log) {
+            padLinearRange(chart, epochs, Double.POSITIVE_INFINITY, EpochMetrics::learningRate);
+        }
+        return chart;
+    }
+
     /** True when some epoch has a finite train or validation accuracy (false for regression). */
     static boolean hasAccuracy(List<EpochMetrics> epochs) {
         return epochs.stream().anyMatch(m -> Double.isFinite(m.trainAccuracy())

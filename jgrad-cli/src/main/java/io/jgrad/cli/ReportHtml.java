@@ -64,6 +64,8 @@ final class ReportHtml {
                 validation ? "Train and " + set + " loss per epoch." : "Training loss per epoch" + noValidation);
         figure(h, "Accuracy", charts, TrainingReport.ACCURACY_PNG,
                 validation ? "Train and " + set + " accuracy per epoch." : "Training accuracy per epoch" + noValidation);
+        figure(h, "Learning rate", charts, TrainingReport.LR_PNG,
+                "The learning rate each epoch trained with, as the schedule set it (the lr column of metrics.csv).");
         if (charts.containsKey(TrainingReport.GRAD_NORMS_PNG)) {
             figure(h, "Gradient norms", charts, TrainingReport.GRAD_NORMS_PNG,
                     "Mean L2 norm of each layer's weight gradient per epoch, log scale: the weight tensors of 2 or more "

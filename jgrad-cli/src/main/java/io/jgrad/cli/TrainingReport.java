@@ -19,7 +19,7 @@ import java.util.Objects;
 
 /**
  * The report written after training into an output directory: {@value #LOSS_PNG}, {@value #ACCURACY_PNG}
- * (classification only), {@value #GRAD_NORMS_PNG} (when gradient norms were recorded),
+ * (classification only), {@value #LR_PNG} (when a schedule changed the learning rate), {@value #GRAD_NORMS_PNG} (when gradient norms were recorded),
  * {@value #CONFUSION_PNG} (when a confusion matrix is given), {@value #MISCLASSIFIED_PNG} (when
  * misclassified examples are given), {@value #METRICS_CSV} and {@value #REPORT_HTML}, a single
  * self-contained page with every chart embedded. Each file is written atomically (temporary file in the
@@ -41,6 +41,7 @@ record TrainingReport(String title, Map<String, String> facts, List<EpochMetrics
                       Map<String, Integer> ranks, ConfusionMatrix confusion, String heldOut, List<Misclassified> misclassified) {
     static final String LOSS_PNG = "loss.png";
     static final String ACCURACY_PNG = "accuracy.png";
+    static final String LR_PNG = "lr.png";
     static final String GRAD_NORMS_PNG = "grad_norms.png";
     static final String CONFUSION_PNG = "confusion.png";
     static final String MISCLASSIFIED_PNG = "misclassified.png";
@@ -71,6 +72,9 @@ record TrainingReport(String title, Map<String, String> facts, List<EpochMetrics
             if (ReportCharts.hasAccuracy(epochs)) {
                 charts.put(ACCURACY_PNG, ReportCharts.accuracy(epochs, heldOut));
             }
+            if (ReportCharts.lrVaries(epochs)) {
+                charts.put(LR_PNG, ReportCharts.learningRate(epochs));
+            }
             if (!weights.isEmpty()) {
                 charts.put(GRAD_NORMS_PNG, ReportCharts.gradientNorms(epochs, weights));
             }
@@ -83,7 +87,7 @@ record TrainingReport(String title, Map<String, String> facts, List<EpochMetrics
         }
 
         List<Path> written = new ArrayList<>();
-        for (String name : List.of(LOSS_PNG, ACCURACY_PNG, GRAD_NORMS_PNG, CONFUSION_PNG, MISCLASSIFIED_PNG)) {
+        for (String name : List.of(LOSS_PNG, ACCURACY_PNG, LR_PNG, GRAD_NORMS_PNG, CONFUSION_PNG, MISCLASSIFIED_PNG)) {
             Path target = out.resolve(name);
             byte[] png = charts.get(name);
             if (png == null) {

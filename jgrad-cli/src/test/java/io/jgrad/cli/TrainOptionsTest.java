@@ -120,7 +120,9 @@ class TrainOptionsTest {
     void helpNamesEveryFileARunWritesAndTheSparkOptions() throws IOException {
         Path csv = SyntheticData.blobsCsv(dir.resolve("blobs.csv"), 40, 4, 3, 5);
         Path run = dir.resolve("run");
-        ok("train", "--data", csv.toString(), "--val-split", "0.25", "--layers", "4", "--epochs", "1", "--threads", "1", "--out", run.toString());
+        ok("train", "--data", csv.toString(), "--val-split", "0.25", "--layers", "4", "--epochs", "2", "--schedule", "step:1:0.5",
+                "--threads", "1", "--out", run.toString());
+        assertTrue(Files.exists(run.resolve("lr.png")), "a schedule's run writes lr.png, which FILES must list");
         String help = Cli.run("help", "train").out();
         String files = help.substring(help.indexOf("\nFILES\n"));
         try (var written = Files.list(run)) {

@@ -126,15 +126,16 @@ class TrainingReportTest {
         var report = new TrainingReport(TITLE, facts(), epochs, RANKS, confusion(), "validation", misclassified(20));
         List<Path> written = report.writeTo(dir);
 
-        for (String name : List.of("loss.png", "accuracy.png", "grad_norms.png", "confusion.png",
+        // The learning rate falls as 0.1 / epoch: lr.png shows it.
+        for (String name : List.of("loss.png", "accuracy.png", "lr.png", "grad_norms.png", "confusion.png",
                 "misclassified.png", "metrics.csv", "report.html")) {
             assertTrue(Files.isRegularFile(dir.resolve(name)), name + " missing");
             assertTrue(written.contains(dir.toAbsolutePath().resolve(name)), name + " not reported as written");
         }
         try (var files = Files.list(dir)) {
-            assertEquals(7, files.count(), "temporary files left behind");
+            assertEquals(8, files.count(), "temporary files left behind");
         }
-        for (String name : List.of("loss.png", "accuracy.png", "grad_norms.png")) {
+        for (String name : List.of("loss.png", "accuracy.png", "lr.png", "grad_norms.png")) {
             BufferedImage img = png(dir.resolve(name));
             assertEquals(800, img.getWidth(), name);
             assertEquals(480, img.getHeight(), name);
@@ -239,7 +240,8 @@ class TrainingReportTest {
         while (img.find()) {
             embedded.add(Base64.getDecoder().decode(img.group(1)));
         }
-        assertEquals(5, embedded.size());
+        assertEquals(6, embedded.size());
+        assertTrue(html.contains("<h2>Learning rate</h2>"));
         assertTrue(java.util.Arrays.equals(Files.readAllBytes(dir.resolve("loss.png")), embedded.getFirst()));
         assertNotNull(ImageIO.read(new ByteArrayInputStream(embedded.getLast())));
 
@@ -337,6 +339,8 @@ class TrainingReportTest {
         List<EpochMetrics> trainOnly = sigmoidRun(true).stream().map(m -> new EpochMetrics(m.epoch(),
                 m.trainLoss(), m.trainAccuracy(), Double.NaN, Double.NaN, 0.1, 1, m.gradNorms(),
                 m.weightNorms())).toList();
+        new TrainingReport("t", facts(), sigmoidRun(true), RANKS, cm, null, misclassified(36)).writeTo(dir);
+        assertTrue(Files.exists(dir.resolve("lr.png")));
         new TrainingReport("t", facts(), trainOnly, RANKS, cm, null, misclassified(36)).writeTo(dir);
         String html = Files.readString(dir.resolve("report.html"));
 
@@ -352,6 +356,9 @@ class TrainingReportTest {
                 + "<th class=\"num\">33.33%</th><th class=\"num\">16.67%</th></tr>"), "mean row");
         assertTrue(html.contains("the mean counts it as 0, as scikit-learn does by default (zero_division=0)."), "footnote");
 
+        // A constant learning rate: no lr.png, and the one a scheduled run left in the directory is removed.
+        assertFalse(Files.exists(dir.resolve("lr.png")), "lr.png for a constant learning rate");
+        assertFalse(html.contains("Learning rate"));
         assertTrue(html.contains("Training loss per epoch (no validation data"), "loss caption");
         assertTrue(html.contains("Training accuracy per epoch (no validation data"), "accuracy caption");
         assertFalse(html.contains("Train and validation"));
