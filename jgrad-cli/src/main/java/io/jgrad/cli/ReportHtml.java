@@ -73,6 +73,10 @@ final class ReportHtml {
                         + "scales are omitted.");
             gradientNote(h, epochs, weights);
         }
+        if (confusion == null && ReportCharts.hasAccuracy(epochs)) {
+            h.append("<h2>Confusion matrix</h2>\n<p>No confusion matrix or per-class table: no held-out data: give "
+                    + "--val-split or --val-data.</p>\n");
+        }
         if (confusion != null) {
             figure(h, "Confusion matrix", charts, TrainingReport.CONFUSION_PNG,
                     "The final model on the " + set + " set. Rows: true class; columns: predicted class. "

@@ -262,7 +262,7 @@ class TrainingReportTest {
             assertFalse(Files.exists(dir.resolve(name)), name + " should not exist for a regression run");
         }
         String html = Files.readString(dir.resolve("report.html"));
-        assertFalse(html.contains("Confusion matrix"));
+        assertFalse(html.contains("Confusion matrix"), "regression has no classes to confuse");
         assertFalse(html.contains("Accuracy"));
         List<String> lines = Files.readAllLines(dir.resolve("metrics.csv"));
         assertEquals(EPOCHS + 1, lines.size());
@@ -356,6 +356,13 @@ class TrainingReportTest {
                 + "<th class=\"num\">33.33%</th><th class=\"num\">16.67%</th></tr>"), "mean row");
         assertTrue(html.contains("the mean counts it as 0, as scikit-learn does by default (zero_division=0)."), "footnote");
 
+        // Classes but no held-out data: the page says why there is no confusion matrix.
+        new TrainingReport("t", facts(), trainOnly, RANKS, null, null, List.of()).writeTo(dir);
+        assertTrue(Files.readString(dir.resolve("report.html")).contains("<p>No confusion matrix or per-class table: "
+                + "no held-out data: give --val-split or --val-data.</p>"), "no-confusion note");
+        new TrainingReport("t", facts(), trainOnly, RANKS, cm, null, misclassified(36)).writeTo(dir);
+        html = Files.readString(dir.resolve("report.html"));
+        assertFalse(html.contains("No confusion matrix"));
         // A constant learning rate: no lr.png, and the one a scheduled run left in the directory is removed.
         assertFalse(Files.exists(dir.resolve("lr.png")), "lr.png for a constant learning rate");
         assertFalse(html.contains("Learning rate"));
