@@ -46,7 +46,7 @@ final class ReportHtml {
                 .append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n")
                 .append("<title>").append(escape(title)).append("</title>\n<style>\n").append(CSS)
                 .append("</style>\n</head>\n<body>\n<h1>").append(escape(title)).append("</h1>\n");
-        h.append("<p class=\"muted\">jgrad training report: ").append(epochs.size())
+        h.append("<p class=\"muted\">").append(epochs.size())
                 .append(epochs.size() == 1 ? " epoch" : " epochs").append(".</p>\n");
 
         h.append("<h2>Run</h2>\n<table class=\"facts\">\n");
@@ -71,7 +71,9 @@ final class ReportHtml {
                     "Mean L2 norm of each layer's weight gradient per epoch, log scale: the weight tensors of 2 or more "
                         + "dimensions (Linear, Conv), numbered from the input; biases and normalization layers' "
                         + "scales are omitted.");
-            gradientNote(h, epochs, weights);
+            if (weights.size() >= 2) { // one weight layer has no depth for gradients to vanish across
+                gradientNote(h, epochs, weights);
+            }
         }
         if (confusion == null && ReportCharts.hasAccuracy(epochs)) {
             h.append("<h2>Confusion matrix</h2>\n<p>No confusion matrix or per-class table: no held-out data: give "

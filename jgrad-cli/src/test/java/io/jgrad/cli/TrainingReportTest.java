@@ -200,6 +200,8 @@ class TrainingReportTest {
 
         assertTrue(html.contains("<title>MNIST &lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; friends</title>"));
         assertTrue(html.contains("784-128-64-32-10 sigmoid &lt;b&gt;deep&lt;/b&gt;"));
+        // The heading is the title; the line under it only the summary, not "jgrad training report" again.
+        assertTrue(html.contains("</h1>\n<p class=\"muted\">12 epochs.</p>"), "summary line");
         assertFalse(html.toLowerCase(Locale.ROOT).contains("<script"), "user text reached the page unescaped");
         // Every tag in the page is one the report itself writes: nothing came from user text.
         Set<String> ownTags = Set.of("!doctype", "html", "head", "meta", "title", "style", "body", "h1", "h2", "p",
@@ -404,6 +406,15 @@ class TrainingReportTest {
         assertEquals(List.of(0.1, 0.6), java.util.Arrays.stream(ReportCharts.logRange(0.18, 0.5)).boxed().toList());
         assertEquals(List.of(0.03, 0.9), java.util.Arrays.stream(ReportCharts.logRange(0.055, 0.55)).boxed().toList());
         assertEquals(List.of(9.0, 20.0), java.util.Arrays.stream(ReportCharts.logRange(9.9, 10.1)).boxed().toList());
+    }
+
+    @Test
+    void vanishingGradientNoteNeedsTwoWeightLayers(@TempDir Path dir) throws IOException {
+        new TrainingReport("one layer", facts(), sigmoidRun(true), Map.of("6.weight", 2, "6.bias", 1), confusion(),
+                "validation", List.of()).writeTo(dir);
+        String html = Files.readString(dir.resolve("report.html"));
+        assertTrue(html.contains("<h2>Gradient norms</h2>"), "the one layer's chart stays");
+        assertFalse(html.contains("Vanishing gradients"), "vanishing-gradient note for a one-layer model");
     }
 
     @Test
