@@ -6,6 +6,7 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Reverse-mode automatic differentiation. Ops call {@link #record} as they run, which links the output to
@@ -18,6 +19,17 @@ final class Autograd {
     private Autograd() {}
 
     private static final ThreadLocal<int[]> DISABLED = ThreadLocal.withInitial(() -> new int[1]);
+
+    /**
+     * Counts in-place changes. A node keeps its value when the op ran, a storage the value of its last in-place
+     * change: a backward rule whose input or output changed after the op ran would compute from the changed values
+     * (PyTorch's version counters catch the same mistake).
+     */
+    private static final AtomicLong CLOCK = new AtomicLong();
+
+    static long tick() {
+        return CLOCK.incrementAndGet();
+    }
 
     static boolean isEnabled() {
         return DISABLED.get()[0] == 0;
@@ -39,7 +51,7 @@ final class Autograd {
         for (Tensor t : inputs) {
             if (t != null && t.requiresGrad) {
                 out.requiresGrad = true;
-                out.node = new Node(op, inputs, backward);
+                out.node = new Node(op, inputs, backward, CLOCK.get());
                 return out;
             }
         }
@@ -72,6 +84,7 @@ final class Autograd {
                     continue;
                 }
                 Tensor[] inputs = node.inputArray();
+                checkUnchanged(t, node, inputs);
                 Tensor[] grads = node.backward(g);
                 for (int j = 0; j < inputs.length; j++) {
                     Tensor in = inputs[j];
@@ -102,6 +115,29 @@ final class Autograd {
         } finally {
             enable();
             w.giveBack();
+        }
+    }
+
+    /**
+     * Refuses a backward rule whose output or inputs changed in place after its op ran. Every input is checked,
+     * where PyTorch checks only the values a rule saved: any tensor of the graph changed between its use and
+     * backward is refused (in PyTorch, the result of an addition may change without error).
+     */
+    private static void checkUnchanged(Tensor out, Node node, Tensor[] inputs) {
+        long at = node.createdAt;
+        int changed = out.storageOwner().changedAt > at ? -1 : -2;
+        for (int j = 0; changed == -2 && j < inputs.length; j++) {
+            if (inputs[j] != null && inputs[j].storageOwner().changedAt > at) {
+                changed = j;
+            }
+        }
+        if (changed != -2) {
+            Tensor t = changed == -1 ? out : inputs[changed];
+            String what = changed == -1 ? "the result" : "input " + changed + (t.node == null ? "" : " (computed by '"
+                    + t.node.op() + "')");
+            throw new IllegalStateException("backward: " + what + " of '" + node.op() + "' was changed in place (an"
+                    + " in-place op or set, on it, a view of it or its detach()) after '" + node.op() + "' ran; the"
+                    + " gradients would come from the changed values. Change a copy instead, or change it after backward");
         }
     }
 

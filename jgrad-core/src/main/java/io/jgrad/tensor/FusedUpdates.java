@@ -43,6 +43,9 @@ public final class FusedUpdates {
         updatable(op, p);
         updatable(op, a);
         updatable(op, b);
+        p.markChanged();
+        a.markChanged();
+        b.markChanged();
     }
 
     private static void sameAsParameter(String op, Tensor p, Tensor t) {

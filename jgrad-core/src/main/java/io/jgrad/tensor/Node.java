@@ -20,10 +20,14 @@ public final class Node {
     private Tensor[] inputs;
     private Backward backward;
 
-    Node(String op, Tensor[] inputs, Backward backward) {
+    /** {@link Autograd}'s clock when the op ran: a later in-place change of an input or the output is an error. */
+    final long createdAt;
+
+    Node(String op, Tensor[] inputs, Backward backward, long createdAt) {
         this.op = op;
         this.inputs = inputs;
         this.backward = backward;
+        this.createdAt = createdAt;
     }
 
     /** The operation's name, e.g. {@code "matmul"}, {@code "sigmoid"}. */

@@ -1,6 +1,9 @@
 package io.jgrad.tensor;
 
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.Map;
+import java.util.WeakHashMap;
 
 /**
  * An n-dimensional array of float32 (default) or float64 numbers that records the operations applied to it,
@@ -40,7 +43,15 @@ public final class Tensor {
      * as a leaf's {@link #grad()} instead of copying it. Cleared when taken, so only one tensor ever owns it.
      */
     boolean exclusive;
-    private String label;
+    /**
+     * Labels, kept beside the tensors rather than in a field: few tensors have one (parameters, hand-built
+     * examples), and a field would make every op's result 8 bytes larger (64 bytes with {@link #changedAt}).
+     */
+    private static final Map<Tensor, String> LABELS = Collections.synchronizedMap(new WeakHashMap<>());
+    /** The tensor whose storage this one views (null: its own storage); it keeps {@link #changedAt}. */
+    private Tensor root;
+    /** When the storage was last changed by an in-place op, on {@link Autograd}'s clock (0: never). */
+    long changedAt;
 
     Tensor(DType dtype, float[] f, double[] d, int[] shape, int[] strides, int offset) {
         this.dtype = dtype;
@@ -80,10 +91,21 @@ public final class Tensor {
     /** A view over the same storage with another shape, strides and offset. */
     Tensor view(int[] newShape, int[] newStrides, int newOffset) {
         Tensor v = new Tensor(dtype, f, d, newShape, newStrides, newOffset);
+        v.root = storageOwner();
         if (BufferPool.active()) {
             BufferPool.viewed(v);
         }
         return v;
+    }
+
+    /** The tensor that owns this one's storage: itself, or the one a view (or detach()) was taken of. */
+    Tensor storageOwner() {
+        return root == null ? this : root;
+    }
+
+    /** Records that the storage changes in place now, for the check before each backward rule. */
+    void markChanged() {
+        storageOwner().changedAt = Autograd.tick();
     }
 
     /** Throws if this tensor's memory went back to the pool; returns this. */
@@ -341,6 +363,7 @@ public final class Tensor {
         usable();
         checkRequiresGrad("set");
         int p = position(index);
+        markChanged();
         if (dtype == DType.FLOAT32) {
             f[p] = (float) value;
         } else {
@@ -492,19 +515,23 @@ public final class Tensor {
 
     /** A name shown in graph drawings and error messages (e.g. the parameter name). */
     public String label() {
-        return label;
+        return LABELS.get(this);
     }
 
     /** Sets the label; returns this. */
     public Tensor label(String name) {
-        this.label = name;
+        if (name == null) {
+            LABELS.remove(this);
+        } else {
+            LABELS.put(this, name);
+        }
         return this;
     }
 
     /**
      * A tensor sharing this one's storage but cut from the graph: no gradient flows through it. Changing it in place
-     * changes this tensor too, and jgrad does not detect that (PyTorch's version counters would): if an op saved
-     * this tensor for its backward pass, that pass then computes with the changed values.
+     * changes this tensor too: if this tensor was used by a recorded op, a later backward pass through that op
+     * refuses to run (IllegalStateException) rather than compute from the changed values.
      */
     public Tensor detach() {
         return view(shape, strides, offset);
@@ -539,8 +566,9 @@ public final class Tensor {
 
     /**
      * Turns off graph recording on this thread until {@code close()}: for evaluation and weight updates.
-     * In-place ops are allowed inside on tensors that require grad; a change to a value that a recorded op saved for
-     * its backward pass is not detected (see {@link #detach()}), so update weights after backward, as optimizers do.
+     * In-place ops are allowed inside on tensors that require grad; a backward pass through an op that used a tensor
+     * changed after the op ran refuses to run (see {@link #detach()}), so update weights after backward, as
+     * optimizers do.
      * <pre>{@code try (var scope = Tensor.noGrad()) { ... } }</pre>
      */
     public static NoGrad noGrad() {
@@ -870,6 +898,7 @@ public final class Tensor {
         if (!isContiguous()) {
             throw new IllegalStateException(op + ": in-place ops need a contiguous tensor, this one is a strided view");
         }
+        markChanged();
     }
 
     private void checkRequiresGrad(String op) {

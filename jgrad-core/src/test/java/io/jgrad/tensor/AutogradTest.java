@@ -3,6 +3,7 @@ package io.jgrad.tensor;
 import static io.jgrad.tensor.TensorAssertions.assertGradCheck;
 import static io.jgrad.tensor.TensorAssertions.assertValues;
 import static io.jgrad.tensor.TensorAssertions.randn;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -183,5 +184,52 @@ class AutogradTest {
         x.to(DType.FLOAT64).mul(x.to(DType.FLOAT64)).sum().backward();
         assertEquals(DType.FLOAT32, x.grad().dtype());
         assertValues(new double[] {2, 4}, x.grad(), 0);
+    }
+
+    @Test
+    void aValueChangedInPlaceAfterItsOpRanIsRefusedAtBackward() {
+        // through detach(): exp's backward uses its result
+        Tensor w = Tensor.of(new double[] {1, 2}).requiresGrad(true);
+        Tensor e = w.exp();
+        Tensor l = e.sum();
+        e.detach().mul_(0);
+        var ex = assertThrows(IllegalStateException.class, l::backward);
+        assertTrue(ex.getMessage().contains("input 0 (computed by 'exp') of 'sum'") && ex.getMessage().contains("changed in place"),
+                ex.getMessage());
+        // inside noGrad(): mul's backward uses its inputs
+        Tensor w3 = Tensor.of(new double[] {1, 2}).requiresGrad(true);
+        Tensor y = w3.mul(w3);
+        try (var scope = Tensor.noGrad()) {
+            w3.mul_(10);
+        }
+        ex = assertThrows(IllegalStateException.class, () -> y.sum().backward());
+        assertTrue(ex.getMessage().contains("input 0 of 'mul'"), ex.getMessage());
+        // data changed through a view, and a weight changed by an optimizer step between two backward passes
+        Tensor x = Tensor.of(new double[] {3, 4, 5});
+        Tensor v = Tensor.of(new double[] {1, 1, 1}).requiresGrad(true);
+        Tensor z = v.mul(x).sum();
+        x.slice(0, 1, 3).fill_(0);
+        assertThrows(IllegalStateException.class, z::backward);
+        Tensor p = Tensor.of(new float[] {1, 2}).requiresGrad(true);
+        Tensor loss = p.mul(p).sum();
+        loss.backward(Tensor.scalar(DType.FLOAT32, 1), true);
+        new io.jgrad.optim.SGD(java.util.List.of(p), 0.1, 0.9).step(); // the fused momentum update
+        new io.jgrad.optim.SGD(java.util.List.of(p), 0.1, 0.9).step();
+        assertThrows(IllegalStateException.class, loss::backward);
+    }
+
+    @Test
+    void changesBeforeTheOpRanAreFine() {
+        Tensor w = Tensor.of(new double[] {1, 2}).requiresGrad(true);
+        w.detach().mul_(2);
+        Tensor y = w.exp().sum();
+        y.backward();
+        assertArrayEquals(new double[] {Math.exp(2), Math.exp(4)}, w.grad().toDoubleArray(), 1e-12);
+        try (var scope = Tensor.noGrad()) {
+            w.add_(1); // an update after backward, as optimizers make, and a fresh graph after it
+        }
+        w.zeroGrad();
+        w.exp().sum().backward();
+        assertArrayEquals(new double[] {Math.exp(3), Math.exp(5)}, w.grad().toDoubleArray(), 1e-12);
     }
 }
