@@ -45,7 +45,7 @@ public final class Tensor {
     boolean exclusive;
     /**
      * Labels, kept beside the tensors rather than in a field: few tensors have one (parameters, hand-built
-     * examples), and a field would make every op's result 8 bytes larger (64 bytes with {@link #changedAt}).
+     * examples), and a field in every op's result would cost memory on the hot path for them.
      */
     private static final Map<Tensor, String> LABELS = Collections.synchronizedMap(new WeakHashMap<>());
     /** The tensor whose storage this one views (null: its own storage); it keeps {@link #changedAt}. */
