@@ -893,12 +893,44 @@ public final class Tensor {
 
     // ---------------------------------------------------------------- in place (not recorded)
 
-    private void checkInPlace(String op) {
+    /**
+     * Checks an in-place op and records the change; true when this is a strided view, which the op then changes
+     * through {@link #throughCopy} (the kernels work on contiguous memory).
+     */
+    private boolean onView(String op) {
         checkRequiresGrad(op);
-        if (!isContiguous()) {
-            throw new IllegalStateException(op + ": in-place ops need a contiguous tensor, this one is a strided view");
+        boolean view = !isContiguous();
+        for (int i = 0; view && i < shape.length; i++) {
+            if (strides[i] == 0 && shape[i] > 1) {
+                throw new IllegalStateException(op + ": this view repeats elements (an expand()ed dimension " + i
+                        + " of size " + shape[i] + "), so an in-place change would write one element several times;"
+                        + " change a contiguous() copy");
+            }
         }
         markChanged();
+        return view;
+    }
+
+    /** An in-place op on a strided view: applied to a contiguous copy, written back element by element. */
+    private Tensor throughCopy(java.util.function.Consumer<Tensor> op) {
+        Tensor c = ShapeOps.copy(this);
+        op.accept(c);
+        int[] index = new int[shape.length];
+        for (int k = 0, n = numel(); k < n; k++) {
+            int p = offset;
+            for (int j = 0; j < index.length; j++) {
+                p += index[j] * strides[j];
+            }
+            if (dtype == DType.FLOAT32) {
+                f[p] = c.f[k];
+            } else {
+                d[p] = c.d[k];
+            }
+            for (int j = index.length - 1; j >= 0 && ++index[j] == shape[j]; j--) {
+                index[j] = 0;
+            }
+        }
+        return this;
     }
 
     private void checkRequiresGrad(String op) {
@@ -921,7 +953,9 @@ public final class Tensor {
 
     /** this = value everywhere. Modified: this. */
     public Tensor fill_(double value) {
-        checkInPlace("fill_");
+        if (onView("fill_")) {
+            return throughCopy(t -> t.fill_(value));
+        }
         int n = numel();
         if (dtype == DType.FLOAT32) {
             Arrays.fill(f, offset, offset + n, (float) value);
@@ -938,7 +972,9 @@ public final class Tensor {
 
     /** this = src (broadcast to this shape). Modified: this. */
     public Tensor copy_(Tensor src) {
-        checkInPlace("copy_");
+        if (onView("copy_")) {
+            return throughCopy(t -> t.copy_(src));
+        }
         // a plain copy, not 0 * this + src, which would leave NaN where this held an infinity or NaN
         Backends.current().copy(sameShape("copy_", src), this);
         return this;
@@ -946,21 +982,27 @@ public final class Tensor {
 
     /** this += alpha * other. Modified: this. */
     public Tensor add_(Tensor other, double alpha) {
-        checkInPlace("add_");
+        if (onView("add_")) {
+            return throughCopy(t -> t.add_(other, alpha));
+        }
         Backends.current().axpby(1.0, this, alpha, sameShape("add_", other));
         return this;
     }
 
     /** this += c. Modified: this. */
     public Tensor add_(double c) {
-        checkInPlace("add_");
+        if (onView("add_")) {
+            return throughCopy(t -> t.add_(c));
+        }
         Backends.current().unary(UnaryOp.ADD_SCALAR, c, 0, this, this);
         return this;
     }
 
     /** this *= c. Modified: this. */
     public Tensor mul_(double c) {
-        checkInPlace("mul_");
+        if (onView("mul_")) {
+            return throughCopy(t -> t.mul_(c));
+        }
         Backends.current().unary(UnaryOp.MUL_SCALAR, c, 0, this, this);
         return this;
     }
@@ -970,42 +1012,54 @@ public final class Tensor {
      * updates round the same way. Modified: this.
      */
     public Tensor div_(double c) {
-        checkInPlace("div_");
+        if (onView("div_")) {
+            return throughCopy(t -> t.div_(c));
+        }
         Backends.current().binary(BinaryOp.DIV, this, scalar(dtype, c), this);
         return this;
     }
 
     /** this = alpha * this + beta * other, in one pass. Modified: this. */
     public Tensor axpby_(double alpha, double beta, Tensor other) {
-        checkInPlace("axpby_");
+        if (onView("axpby_")) {
+            return throughCopy(t -> t.axpby_(alpha, beta, other));
+        }
         Backends.current().axpby(alpha, this, beta, sameShape("axpby_", other));
         return this;
     }
 
     /** this += value * t1 * t2 (element-wise). Modified: this. */
     public Tensor addcmul_(Tensor t1, Tensor t2, double value) {
-        checkInPlace("addcmul_");
+        if (onView("addcmul_")) {
+            return throughCopy(t -> t.addcmul_(t1, t2, value));
+        }
         Backends.current().addcmul(this, value, sameShape("addcmul_", t1), sameShape("addcmul_", t2));
         return this;
     }
 
     /** this += value * t1 / t2 (element-wise). Modified: this. */
     public Tensor addcdiv_(Tensor t1, Tensor t2, double value) {
-        checkInPlace("addcdiv_");
+        if (onView("addcdiv_")) {
+            return throughCopy(t -> t.addcdiv_(t1, t2, value));
+        }
         Backends.current().addcdiv(this, value, sameShape("addcdiv_", t1), sameShape("addcdiv_", t2));
         return this;
     }
 
     /** this = min(max(this, lo), hi). Modified: this. */
     public Tensor clamp_(double lo, double hi) {
-        checkInPlace("clamp_");
+        if (onView("clamp_")) {
+            return throughCopy(t -> t.clamp_(lo, hi));
+        }
         Backends.current().unary(UnaryOp.CLAMP, lo, hi, this, this);
         return this;
     }
 
     /** this = sqrt(this). Modified: this. */
     public Tensor sqrt_() {
-        checkInPlace("sqrt_");
+        if (onView("sqrt_")) {
+            return throughCopy(t -> t.sqrt_());
+        }
         Backends.current().unary(UnaryOp.SQRT, 0, 0, this, this);
         return this;
     }

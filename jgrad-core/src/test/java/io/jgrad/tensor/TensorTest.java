@@ -67,8 +67,8 @@ class TensorTest {
         assertValues(new double[] {5.8, 6, 6.2}, y, 0);
         y.mul_(0).add_(4).sqrt_();
         assertValues(new double[] {2, 2, 2}, y, 0);
-        var e = assertThrows(IllegalStateException.class, () -> Tensor.zeros(2, 3).t().fill_(1));
-        assertTrue(e.getMessage().contains("fill_"), e.getMessage());
+        var e = assertThrows(IllegalStateException.class, () -> Tensor.zeros(3).expand(2, 3).fill_(1));
+        assertTrue(e.getMessage().contains("fill_"), e.getMessage()); // strided views: inPlaceOpsWorkOnStridedViews
     }
 
     @Test
@@ -151,5 +151,24 @@ class TensorTest {
         assertArrayEquals(new float[] {2, 5}, x.slice(1, 1, -1).contiguous().toFloatArray());
         var e = assertThrows(IllegalArgumentException.class, () -> x.slice(1, -4, 3));
         assertTrue(e.getMessage().contains("[-4, 3)"), e.getMessage());
+    }
+
+    @Test
+    void inPlaceOpsWorkOnStridedViews() {
+        for (DType dt : DType.values()) {
+            Tensor x = Tensor.of(new double[][] {{1, 2, 3}, {4, 5, 6}}).to(dt);
+            x.t().add_(1); // a transposed view
+            assertArrayEquals(new double[] {2, 3, 4, 5, 6, 7}, x.toDoubleArray());
+            x.slice(1, 0, 2).mul_(10); // the first two columns: rows are strided
+            assertArrayEquals(new double[] {20, 30, 4, 50, 60, 7}, x.toDoubleArray());
+            x.slice(1, 2, 3).copy_(Tensor.of(new double[] {-1, -2}).reshape(2, 1));
+            assertArrayEquals(new double[] {20, 30, -1, 50, 60, -2}, x.toDoubleArray());
+            x.t().slice(0, 1, 2).clamp_(0, 40); // column 1 through two views
+            assertArrayEquals(new double[] {20, 30, -1, 50, 40, -2}, x.toDoubleArray());
+            var e = assertThrows(IllegalStateException.class, () -> Tensor.zeros(1, 3).expand(2, 3).fill_(1));
+            assertTrue(e.getMessage().contains("repeats elements"), e.getMessage());
+        }
+        Tensor w = Tensor.of(new double[][] {{1, 2}, {3, 4}}).requiresGrad(true);
+        assertThrows(IllegalStateException.class, () -> w.t().add_(1)); // a leaf that requires grad, outside noGrad()
     }
 }
