@@ -489,7 +489,11 @@ public final class Tensor {
         this.grad = g;
     }
 
-    /** Clears the accumulated gradient, as PyTorch's {@code zero_grad(set_to_none=True)}. Modified: this. */
+    /**
+     * Clears the accumulated gradient, as PyTorch's {@code zero_grad(set_to_none=True)}. Inside a
+     * {@link #recycling()} scope the next backward may reuse the old gradient's memory, so a reference to it kept
+     * across the call can change: copy it first. Modified: this.
+     */
     public void zeroGrad() {
         if (grad != null) {
             spareGrad = grad;
@@ -684,7 +688,7 @@ public final class Tensor {
     public Tensor maximum(Tensor other) { return ElementwiseOps.binary(BinaryOp.MAX, this, other); }
     /** min(this, other) element-wise, broadcast; ties send the gradient to this. */
     public Tensor minimum(Tensor other) { return ElementwiseOps.binary(BinaryOp.MIN, this, other); }
-    /** 1 where this &gt; other, else 0 (no gradient). */
+    /** 1 where this &gt; other, else 0, in the operands' dtype (jgrad has no boolean dtype); no gradient. */
     public Tensor gt(Tensor other) { return ElementwiseOps.compare(BinaryOp.GT, this, other); }
     /** 1 where this &gt; c, else 0 (no gradient). */
     public Tensor gt(double c) { return ElementwiseOps.compareScalar(UnaryOp.GT_SCALAR, this, c); }
@@ -753,7 +757,10 @@ public final class Tensor {
     public Tensor min() { return ReduceOps.extremeAll(this, true); }
     /** Minimum over one dimension. */
     public Tensor min(int dim, boolean keepDim) { return ReduceOps.extreme(this, dim, keepDim, true); }
-    /** Index of the first maximum along {@code dim}, as a tensor of integral values (no gradient). */
+    /**
+     * Index of the first maximum along {@code dim}, as integral values in this tensor's dtype (jgrad has no integer
+     * dtype; float32 holds indices exactly up to 2^24), no gradient.
+     */
     public Tensor argmax(int dim, boolean keepDim) { return ReduceOps.argExtreme(this, dim, keepDim, false); }
     /** Index of the first minimum along {@code dim}. */
     public Tensor argmin(int dim, boolean keepDim) { return ReduceOps.argExtreme(this, dim, keepDim, true); }
