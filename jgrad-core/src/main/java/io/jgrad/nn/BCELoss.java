@@ -6,9 +6,11 @@ import io.jgrad.tensor.Tensor;
  * Binary cross-entropy on probabilities p in [0, 1]: l_i = -(t_i log p_i + (1 - t_i) log(1 - p_i)), averaged (or
  * summed). As in PyTorch each log is clamped at -100, so p = 0 or 1 gives a finite loss, and the gradient is
  * PyTorch's dl_i/dp_i = (p_i - t_i) / max(p_i (1 - p_i), 1e-12): the derivative of the unclamped loss, kept finite.
- * (The derivative of the clamped loss would be 0, or point away from the target, wherever p is 0 or 1.) No
- * gradient flows to the target. Prediction and target must have the same shape. Prefer {@link BCEWithLogitsLoss}
- * on raw scores: it is more stable than sigmoid + BCE.
+ * (The derivative of the clamped loss would be 0, or point away from the target, wherever p is 0 or 1.) A target
+ * that requires grad (soft targets, distillation) gets dl_i/dt_i = max(log(1 - p_i), -100) - max(log p_i, -100).
+ * Both gradients are constants of the graph, so second derivatives through this loss are not available.
+ * Prediction and target must have the same shape. Prefer {@link BCEWithLogitsLoss} on raw scores: it is more
+ * stable than sigmoid + BCE.
  */
 public class BCELoss implements Loss {
     private static final double LOG_FLOOR = -100;
@@ -30,16 +32,23 @@ public class BCELoss implements Loss {
     public Tensor forward(Tensor prediction, Tensor target) {
         Targets.requireSameShape("BCELoss", prediction, target);
         Tensor p = prediction;
-        Tensor losses, slope;
+        Tensor losses, slope, targetSlope;
         try (var scope = Tensor.noGrad()) {
             Tensor t = target.to(p.dtype());
             Tensor oneMinusP = p.neg().add(1.0);
-            losses = t.mul(clampedLog(p)).add(t.neg().add(1.0).mul(clampedLog(oneMinusP))).neg();
+            Tensor logP = clampedLog(p), log1mP = clampedLog(oneMinusP);
+            losses = t.mul(logP).add(t.neg().add(1.0).mul(log1mP)).neg();
             slope = p.sub(t).div(p.mul(oneMinusP).clamp(SLOPE_FLOOR, Double.POSITIVE_INFINITY));
+            targetSlope = target.requiresGrad() ? log1mP.sub(logP) : null;
         }
         // p - p.detach() is 0 in value and has derivative 1 with respect to p: the sum has the loss's value and
         // the gradient slope
-        return reduction.apply(losses.add(p.sub(p.detach()).mul(slope)));
+        Tensor result = losses.add(p.sub(p.detach()).mul(slope));
+        if (targetSlope != null) {
+            Tensor t = target.to(p.dtype());
+            result = result.add(t.sub(t.detach()).mul(targetSlope));
+        }
+        return reduction.apply(result);
     }
 
     /** max(log p, -100), with log 0 = -infinity clamped to -100 as well. */

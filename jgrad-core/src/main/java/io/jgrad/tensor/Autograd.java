@@ -23,7 +23,8 @@ final class Autograd {
     /**
      * Counts in-place changes. A node keeps its value when the op ran, a storage the value of its last in-place
      * change: a backward rule whose input or output changed after the op ran would compute from the changed values
-     * (PyTorch's version counters catch the same mistake).
+     * (PyTorch's version counters catch the same mistake). One counter for the whole JVM: only the order of
+     * changes and ops matters, and in-place changes are few per step (the optimizer's), so threads rarely contend.
      */
     private static final AtomicLong CLOCK = new AtomicLong();
 

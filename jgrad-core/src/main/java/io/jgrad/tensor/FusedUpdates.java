@@ -45,7 +45,9 @@ public final class FusedUpdates {
         updatable(op, b);
         p.markChanged();
         a.markChanged();
-        b.markChanged();
+        if (b != a) {
+            b.markChanged();
+        }
     }
 
     private static void sameAsParameter(String op, Tensor p, Tensor t) {

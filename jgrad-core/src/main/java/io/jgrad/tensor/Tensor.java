@@ -226,7 +226,8 @@ public final class Tensor {
 
     /**
      * Wraps {@code data} without copying: the tensor and the array share storage, so writes to either are
-     * seen by both. For loaders and kernels that fill buffers themselves.
+     * seen by both. For loaders and kernels that fill buffers themselves. Changes made through the array, or
+     * through another tensor wrapping it, are not seen by the check of in-place changes before backward.
      */
     public static Tensor wrap(float[] data, int... shape) {
         int[] s = shape.clone();
@@ -744,7 +745,7 @@ public final class Tensor {
      */
     public Tensor var(int dim, boolean keepDim) {
         Tensor centred = sub(mean(dim, true));
-        int n = shape.length == 0 ? 1 : shape[Shapes.dim("var", dim, shape.length)];
+        int n = shape[Shapes.dim("var", dim, shape.length)];
         return centred.mul(centred).sum(dim, keepDim).div(n - 1);
     }
     /** Standard deviation over one dimension: sqrt of the unbiased {@link #var(int, boolean)}. */
@@ -791,7 +792,15 @@ public final class Tensor {
     /** Removes dimension {@code dim}, which must have size 1. */
     public Tensor squeeze(int dim) { return ShapeOps.squeeze(this, dim); }
     /** Removes every dimension of size 1 (a reshape). */
-    public Tensor squeeze() { return reshape(Arrays.stream(shape).filter(s -> s != 1).toArray()); }
+    public Tensor squeeze() {
+        Tensor t = this;
+        for (int i = shape.length - 1; i >= 0; i--) {
+            if (shape[i] == 1) {
+                t = t.squeeze(i); // a view, as squeeze(dim)
+            }
+        }
+        return t;
+    }
     /** Flattens dimensions from {@code startDim} on into one. */
     public Tensor flatten(int startDim) { return ShapeOps.flatten(this, startDim); }
     /** This tensor laid out row-major without gaps (itself when it already is). */
@@ -901,8 +910,9 @@ public final class Tensor {
     // ---------------------------------------------------------------- in place (not recorded)
 
     /**
-     * Checks an in-place op and records the change; true when this is a strided view, which the op then changes
-     * through {@link #throughCopy} (the kernels work on contiguous memory).
+     * Checks an in-place op and records the change (so call it after checking the op's other arguments); true when
+     * this is a strided view, which the op then changes through {@link #throughCopy} (the kernels work on contiguous
+     * memory).
      */
     private boolean onView(String op) {
         checkRequiresGrad(op);
@@ -979,20 +989,22 @@ public final class Tensor {
 
     /** this = src (broadcast to this shape). Modified: this. */
     public Tensor copy_(Tensor src) {
+        Tensor s = sameShape("copy_", src); // checked before onView records a change
         if (onView("copy_")) {
-            return throughCopy(t -> t.copy_(src));
+            return throughCopy(t -> t.copy_(s));
         }
         // a plain copy, not 0 * this + src, which would leave NaN where this held an infinity or NaN
-        Backends.current().copy(sameShape("copy_", src), this);
+        Backends.current().copy(s, this);
         return this;
     }
 
     /** this += alpha * other. Modified: this. */
     public Tensor add_(Tensor other, double alpha) {
+        Tensor o = sameShape("add_", other);
         if (onView("add_")) {
-            return throughCopy(t -> t.add_(other, alpha));
+            return throughCopy(t -> t.add_(o, alpha));
         }
-        Backends.current().axpby(1.0, this, alpha, sameShape("add_", other));
+        Backends.current().axpby(1.0, this, alpha, o);
         return this;
     }
 
@@ -1028,28 +1040,31 @@ public final class Tensor {
 
     /** this = alpha * this + beta * other, in one pass. Modified: this. */
     public Tensor axpby_(double alpha, double beta, Tensor other) {
+        Tensor o = sameShape("axpby_", other);
         if (onView("axpby_")) {
-            return throughCopy(t -> t.axpby_(alpha, beta, other));
+            return throughCopy(t -> t.axpby_(alpha, beta, o));
         }
-        Backends.current().axpby(alpha, this, beta, sameShape("axpby_", other));
+        Backends.current().axpby(alpha, this, beta, o);
         return this;
     }
 
     /** this += value * t1 * t2 (element-wise). Modified: this. */
     public Tensor addcmul_(Tensor t1, Tensor t2, double value) {
+        Tensor a = sameShape("addcmul_", t1), b = sameShape("addcmul_", t2);
         if (onView("addcmul_")) {
-            return throughCopy(t -> t.addcmul_(t1, t2, value));
+            return throughCopy(t -> t.addcmul_(a, b, value));
         }
-        Backends.current().addcmul(this, value, sameShape("addcmul_", t1), sameShape("addcmul_", t2));
+        Backends.current().addcmul(this, value, a, b);
         return this;
     }
 
     /** this += value * t1 / t2 (element-wise). Modified: this. */
     public Tensor addcdiv_(Tensor t1, Tensor t2, double value) {
+        Tensor a = sameShape("addcdiv_", t1), b = sameShape("addcdiv_", t2);
         if (onView("addcdiv_")) {
-            return throughCopy(t -> t.addcdiv_(t1, t2, value));
+            return throughCopy(t -> t.addcdiv_(a, b, value));
         }
-        Backends.current().addcdiv(this, value, sameShape("addcdiv_", t1), sameShape("addcdiv_", t2));
+        Backends.current().addcdiv(this, value, a, b);
         return this;
     }
 

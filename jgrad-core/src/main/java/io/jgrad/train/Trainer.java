@@ -93,8 +93,10 @@ public final class Trainer {
     /**
      * Early stopping as {@link #earlyStopping(int, boolean)}, where an epoch improves only when it beats the best
      * by more than {@code minDelta} (in loss, or in accuracy as a fraction), and, with {@code restoreBest}, the
-     * model ends with the weights and buffers of its best epoch of this fit (as Keras's restore_best_weights; the
-     * optimizer's state stays that of the last epoch). Modified at the end of fit, with restoreBest: the model.
+     * model ends with the weights and buffers of its best epoch (as Keras's restore_best_weights; the optimizer's
+     * state stays that of the last epoch). Only epochs trained by this fit can be restored: when the best was one of
+     * the {@link #earlierEpochs} of a resumed run, the stop reason says so. Modified at the end of fit, with
+     * restoreBest: the model.
      */
     public Trainer earlyStopping(int epochs, boolean onAccuracy, double minDelta, boolean restoreBest) {
         if (epochs < 0 || !(minDelta >= 0)) {
@@ -195,13 +197,14 @@ public final class Trainer {
             c.onTrainStart(firstEpoch, epochs, steps);
         }
         double best = Double.NaN;
-        int badEpochs = 0;
+        int badEpochs = 0, bestEpoch = 0;
         for (EpochMetrics m : earlier) { // the same bookkeeping as after each epoch below
             if (patience > 0 && m.hasValidation()) {
                 double score = patienceOnAccuracy ? -m.valAccuracy() : m.valLoss();
                 if (Double.isNaN(best) || score < best - minDelta) {
                     best = score;
                     badEpochs = 0;
+                    bestEpoch = m.epoch();
                 } else {
                     badEpochs++;
                 }
@@ -209,7 +212,7 @@ public final class Trainer {
         }
         history.stopReason("completed " + epochs + (epochs == 1 ? " epoch" : " epochs"));
         Map<String, Tensor> bestState = null; // with restoreBest: the best epoch's weights, from this fit's epochs
-        int bestEpoch = 0, lastEpoch = 0;
+        int lastEpoch = 0;
         for (int epoch = firstEpoch; epoch <= epochs; epoch++) {
             long start = System.nanoTime();
             model.train();
@@ -332,11 +335,15 @@ public final class Trainer {
                 }
             }
         }
-        if (bestState != null && bestEpoch != lastEpoch) {
+        if (restoreBest && bestState != null && bestEpoch != lastEpoch) {
             try (var scope = Tensor.noGrad()) {
                 model.loadStateDict(bestState, true);
             }
             history.stopReason(history.stopReason() + "; restored the weights of epoch " + bestEpoch + ", the best");
+        } else if (restoreBest && bestState == null && bestEpoch > 0 && bestEpoch < firstEpoch) {
+            // the earlier epochs' weights are not in memory: say so rather than end silently with the last ones
+            history.stopReason(history.stopReason() + "; the best epoch, " + bestEpoch + ", came before this fit, so its"
+                    + " weights were not restored");
         }
         for (Callback c : callbacks) {
             c.onTrainEnd(history);

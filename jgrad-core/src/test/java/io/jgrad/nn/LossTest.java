@@ -173,4 +173,17 @@ class LossTest {
             assertEquals(losses[k][2].forward(prediction, target).item(), each.sum().item(), 1e-5);
         }
     }
+
+    @Test
+    void bceGivesSoftTargetsTheirGradient() {
+        // PyTorch's binary_cross_entropy_target_backward: dl/dt = log(1 - p) - log(p), each log clamped at -100
+        Tensor t = Tensor.uniform(DType.FLOAT64, new Generator(8), 0, 1, 3, 2);
+        GradCheck.Result r = GradCheck.check(() -> new BCELoss(Reduction.MEAN).forward(
+                Tensor.uniform(DType.FLOAT64, new Generator(9), 0.05, 0.95, 3, 2), t), t.requiresGrad(true));
+        assertTrue(r.passed(), r.toString());
+        Tensor p = Tensor.of(new double[] {0, 0.5});
+        Tensor soft = Tensor.of(new double[] {0.3, 0.3}).requiresGrad(true);
+        new BCELoss(Reduction.SUM).forward(p, soft).backward();
+        assertArrayEquals(new double[] {0 - -100, 0}, soft.grad().toDoubleArray(), 1e-12);
+    }
 }

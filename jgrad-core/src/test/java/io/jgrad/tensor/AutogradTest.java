@@ -213,9 +213,17 @@ class AutogradTest {
         Tensor p = Tensor.of(new float[] {1, 2}).requiresGrad(true);
         Tensor loss = p.mul(p).sum();
         loss.backward(Tensor.scalar(DType.FLOAT32, 1), true);
-        new io.jgrad.optim.SGD(java.util.List.of(p), 0.1, 0.9).step(); // the fused momentum update
-        new io.jgrad.optim.SGD(java.util.List.of(p), 0.1, 0.9).step();
-        assertThrows(IllegalStateException.class, loss::backward);
+        var sgd = new io.jgrad.optim.SGD(java.util.List.of(p), 0.1, 0.9);
+        sgd.step(); // the first step sets the momentum buffer; the second is FusedUpdates.momentum_
+        Tensor loss2 = p.mul(p).sum();
+        loss2.backward(Tensor.scalar(DType.FLOAT32, 1), true);
+        sgd.step();
+        assertThrows(IllegalStateException.class, loss2::backward);
+        Tensor q = Tensor.of(new float[] {1, 2}).requiresGrad(true);
+        Tensor lossQ = q.mul(q).sum();
+        lossQ.backward(Tensor.scalar(DType.FLOAT32, 1), true);
+        new io.jgrad.optim.Adam(java.util.List.of(q), 0.1).step(); // FusedUpdates.adam_
+        assertThrows(IllegalStateException.class, lossQ::backward);
     }
 
     @Test
@@ -231,5 +239,13 @@ class AutogradTest {
         w.zeroGrad();
         w.exp().sum().backward();
         assertArrayEquals(new double[] {Math.exp(3), Math.exp(5)}, w.grad().toDoubleArray(), 1e-12);
+        // an in-place op refused for its arguments changed nothing, so it is no reason to refuse backward
+        Tensor x = Tensor.of(new double[] {1, 2}).requiresGrad(true);
+        Tensor ex = x.exp();
+        try (var scope = Tensor.noGrad()) {
+            assertThrows(IllegalArgumentException.class, () -> x.add_(Tensor.zeros(3), 1));
+        }
+        ex.sum().backward();
+        assertArrayEquals(new double[] {Math.exp(1), Math.exp(2)}, x.grad().toDoubleArray(), 1e-12);
     }
 }

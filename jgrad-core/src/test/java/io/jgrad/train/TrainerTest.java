@@ -158,4 +158,16 @@ class TrainerTest {
         assertEquals(3, strict.epochs().size(), strict.stopReason());
         assertTrue(strict.epochs().get(2).valLoss() < strict.epochs().get(0).valLoss()); // it did improve, by too little
     }
+
+    @Test
+    void restoreBestSaysWhenTheBestEpochCameBeforeAResume() {
+        Generator gen = new Generator(1);
+        Linear model = new Linear(3, 2, true, gen);
+        Tensor x = Tensor.randn(gen, 8, 3);
+        DataLoader data = new DataLoader(new TensorDataset(x, Tensor.of(new float[] {0, 1, 0, 1, 1, 0, 0, 1}), 2), 4, false, false, null);
+        History h = new Trainer(model, new CrossEntropyLoss(), new SGD(model.parameters(), 0.0), Task.CLASSIFICATION)
+                .epochs(5).startEpoch(3).earlyStopping(2, false, 0, true)
+                .earlierEpochs(List.of(epoch(1, 0.01), epoch(2, 5))).fit(data, data);
+        assertTrue(h.stopReason().contains("the best epoch, 1, came before this fit"), h.stopReason());
+    }
 }
