@@ -56,6 +56,13 @@ record RunConfig(NetworkSpec model, String task, int numClasses, String loss, St
                 epochsCompleted, progress, shuffleState, modelState);
     }
 
+    /** This configuration with the validation file at {@code path} (a resumed run whose file moved). */
+    RunConfig withValData(String path) {
+        return new RunConfig(model, task, numClasses, loss, data, path, valSplit, targetColumn, normMean, normStd, optimizer, lr, momentum,
+                weightDecay, batchSize, epochs, seed, shuffle, targetLoss, patience, schedule, augment, checkpointEvery, clipGradNorm, noReport,
+                epochsCompleted, progress, shuffleState, modelState);
+    }
+
     /** This configuration with the data set at {@code path} (a resumed run whose data moved). */
     RunConfig withData(String path) {
         return new RunConfig(model, task, numClasses, loss, path, valData, valSplit, targetColumn, normMean, normStd, optimizer, lr, momentum,

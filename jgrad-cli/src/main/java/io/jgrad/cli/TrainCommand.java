@@ -184,7 +184,7 @@ final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--resume", paramLabel = "DIR", description = "Continue the run saved in DIR (its config.json, model and optimizer state) up to --epochs."
             + " The data and all other options come from DIR/config.json, and giving another value for one is an error; only"
-            + " --epochs, --out, --threads and --no-report may change, and --data when the run's data set has moved.")
+            + " --epochs, --out, --threads and --no-report may change, and --data or --val-data when the run's file has moved.")
     Path resume;
 
     @Option(names = "--checkpoint-every", paramLabel = "STEPS", description = "Also checkpoint every this many steps inside an epoch (default: 0, after each epoch only).")
@@ -256,7 +256,7 @@ final class TrainCommand implements Callable<Integer> {
 
     /**
      * --resume continues the run that config.json describes: a flag that would change it is an error, not silently
-     * ignored. Only --epochs, --out, --threads and --no-report may change, and --data when the stored path is gone.
+     * ignored. Only --epochs, --out, --threads and --no-report may change, and --data or --val-data when the stored path is gone.
      */
     private void checkResumeFlags(RunConfig cfg) {
         Path file = resume.resolve(RunConfig.FILE);
@@ -270,14 +270,13 @@ final class TrainCommand implements Callable<Integer> {
         }
         String opt = optimizer == null ? null : optimizer.toLowerCase(java.util.Locale.ROOT);
         Object[][] values = {
-            {"--loss", loss, cfg.loss()}, {"--optimizer", opt, cfg.optimizer()}, {"--lr", lr, cfg.lr()},
+            {"--loss", normalized(loss), cfg.loss()}, {"--optimizer", opt, cfg.optimizer()}, {"--lr", lr, cfg.lr()},
             {"--momentum", momentum, cfg.momentum()}, {"--weight-decay", weightDecay, cfg.weightDecay()},
             {"--batch-size", batchSize, cfg.batchSize()}, {"--seed", seed, cfg.seed()},
             {"--target-loss", targetLoss, cfg.targetLoss()}, {"--patience", patience, cfg.patience()},
-            {"--schedule", schedule, cfg.schedule()}, {"--augment", augment, cfg.augment()},
+            {"--schedule", normalized(schedule), normalized(cfg.schedule())}, {"--augment", normalized(augment), normalized(cfg.augment())},
             {"--checkpoint-every", checkpointEvery, cfg.checkpointEvery()}, {"--target-column", targetColumn, cfg.targetColumn()},
             {"--clip-grad-norm", clipGradNorm, cfg.clipGradNorm() > 0 ? cfg.clipGradNorm() : "none"},
-            {"--val-data", valData == null ? null : valData.toString(), cfg.valData()},
             {"--val-split", valSplit == 0 ? null : valSplit, cfg.valSplit()},
             {"--normalize", normalize ? true : null, cfg.normMean() != 0 || cfg.normStd() != 1},
             {"--no-shuffle", noShuffle ? true : null, !cfg.shuffle()}};
@@ -291,6 +290,16 @@ final class TrainCommand implements Callable<Integer> {
             throw new UserError("--data" + fixed + " (the run's data set is " + cfg.data() + ", which still exists; --data is only"
                     + " for a run whose data set has moved)");
         }
+        if (valData != null && (cfg.valData() == null
+                || Files.exists(Path.of(cfg.valData())) && !samePath(valData, Path.of(cfg.valData())))) {
+            throw new UserError("--val-data" + fixed + " (the run's validation file is " + (cfg.valData() == null ? "none"
+                    : cfg.valData() + ", which still exists; --val-data is only for a run whose validation file has moved") + ")");
+        }
+    }
+
+    /** A name as the options' parsers read it (case and surrounding blanks ignored); null stays null. */
+    private static String normalized(String name) {
+        return name == null ? null : name.trim().toLowerCase(java.util.Locale.ROOT);
     }
 
     private static boolean samePath(Path a, Path b) {
@@ -311,7 +320,10 @@ final class TrainCommand implements Callable<Integer> {
         if (data != null && !Files.exists(Path.of(c.data()))) {
             c = c.withData(data.toString());
         }
-        TrainedModel.checkConfiguredData(resume, c);
+        if (valData != null && c.valData() != null && !Files.exists(Path.of(c.valData()))) {
+            c = c.withValData(valData.toString());
+        }
+        TrainedModel.checkConfiguredData(resume, c, true);
         return c;
     }
 
@@ -428,6 +440,11 @@ final class TrainCommand implements Callable<Integer> {
             }
             ds = DataSource.load(dataPath, valData, valSplit, targetColumn, !Losses.task(lossName).equals("regression"), normalize, s,
                     choice.images());
+            if ((valSplit > 0 || valData != null) && (ds.test() == null || ds.test().size() == 0)) {
+                throw new UserError(valData != null ? "--val-data " + valData + ": has no rows; expected at least one"
+                        : "--val-split " + valSplit + " leaves none of the " + ds.train().size() + " rows for validation;"
+                        + " expected at least one (e.g. 0.2)");
+            }
             checkAugmentFits(parsedAugment, ds);
             Objective obj = Objective.of(lossName, ds.numClasses());
             NetworkSpec spec = choice.spec(ds.train().sampleShape(), obj.outputSize(), Flags.layers(layers),
@@ -467,8 +484,10 @@ final class TrainCommand implements Callable<Integer> {
                 .augment(Flags.augmentation(cfg.augment()));
         DataLoader testLoader = ds.test() == null ? null : new DataLoader(ds.test(), EvalCommand.BATCH, false, false, new Generator(0));
 
-        System.err.printf("jgrad: %s on %s (%,d train, %,d test), %s lr %s, batch %d, %d thread%s%n",
-                cfg.model().describe(), ds.description(), ds.train().size(), ds.test() == null ? 0 : ds.test().size(),
+        String heldOut = Reports.heldOut(cfg, ds);
+        System.err.printf("jgrad: %s on %s (%,d train, %s), %s lr %s, batch %d, %d thread%s%n",
+                cfg.model().describe(), ds.description(), ds.train().size(),
+                heldOut == null ? "no held-out data" : String.format("%,d %s", ds.test().size(), heldOut),
                 cfg.optimizer(), Double.toString(cfg.lr()), cfg.batchSize(), Backends.threads(), Backends.threads() == 1 ? "" : "s");
         RunConfig base = cfg;
         // the earlier epochs' rows come from the run being resumed, also when --out names another directory
@@ -517,7 +536,7 @@ final class TrainCommand implements Callable<Integer> {
         double seconds = (System.nanoTime() - t0) / 1e9;
         Evaluation finalEval = testLoader == null ? null : trainer.evaluate(testLoader, cfg.numClasses());
         if (finalEval != null) {
-            System.out.printf("test loss %.4f%s on %,d samples (%.1f s of training)%n", finalEval.loss(),
+            System.out.printf("%s loss %.4f%s on %,d samples (%.1f s of training)%n", heldOut, finalEval.loss(),
                     Double.isNaN(finalEval.accuracy()) ? "" : String.format(", accuracy %.2f%%", 100 * finalEval.accuracy()),
                     finalEval.samples(), seconds);
         }

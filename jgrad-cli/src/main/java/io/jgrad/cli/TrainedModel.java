@@ -25,14 +25,15 @@ record TrainedModel(Path dir, RunConfig config, Sequential network, Objective ob
      * resolved against the current directory, so a run trained with a relative --data and used from elsewhere
      * would otherwise blame a --data flag the user never gave.
      */
-    static void checkConfiguredData(Path runDir, RunConfig config) {
+    static void checkConfiguredData(Path runDir, RunConfig config, boolean resuming) {
         String[][] paths = {{"data.path", config.data()}, {"data.val_data", config.valData()}};
         for (String[] p : paths) {
             if (p[1] != null && !Files.exists(Path.of(p[1]))) {
                 throw new UserError(runDir.resolve(RunConfig.FILE) + ": " + p[0] + " " + p[1] + ": no such file or directory"
                         + (Path.of(p[1]).isAbsolute() ? "" : " (relative to the current directory, "
                         + Path.of("").toAbsolutePath() + ")") + "; run from the directory where the run was trained"
-                        + (p[0].equals("data.path") ? ", or give --data with its new location" : ""));
+                        + (p[0].equals("data.path") ? ", or give --data with its new location"
+                        : resuming ? ", or give --val-data with its new location" : ""));
             }
         }
     }
@@ -41,7 +42,7 @@ record TrainedModel(Path dir, RunConfig config, Sequential network, Objective ob
     DataSource data(Path data) throws IOException {
         // the run's own data is split as in training, so that its test part is the held-out part
         if (data == null) {
-            checkConfiguredData(dir, config);
+            checkConfiguredData(dir, config, false);
             return DataSource.load(Path.of(config.data()), config.valData() == null ? null : Path.of(config.valData()),
                     config.valSplit(), config.targetColumn(), !config.task().equals("regression"), false, config.seed(),
                     config.model().images())

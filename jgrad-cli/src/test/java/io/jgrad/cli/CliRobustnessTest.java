@@ -281,4 +281,32 @@ class CliRobustnessTest {
         e.assertUserError("swapped", "model.safetensors", "config.json");
         assertFalse(e.err().contains("loadStateDict"), e.err());
     }
+
+    @Test
+    void aValidationSplitWithNoRowsIsAUserError() throws IOException {
+        // it used to train, then stop with a stack trace from Trainer.fit's check of an empty loader
+        train(blobs, "--val-split", "0.001").assertUserError("--val-split 0.001", "leaves none of the 60 rows", "at least one");
+        assertNothingWritten();
+        Cli ok = train(blobs, "--val-split", "0.2");
+        assertEquals(0, ok.exitCode(), ok.err());
+        assertTrue(ok.err().contains("(48 train, 12 validation)"), ok.err());
+        assertTrue(ok.out().contains("validation loss"), ok.out());
+    }
+
+    @Test
+    void resumeComparesPathsAndNamesAsTheParsersRead() throws IOException {
+        Path val = Files.copy(blobs, dir.resolve("v.csv"));
+        Path r = Cli.trainedRun(blobs, "4", dir.resolve("r"));
+        Cli.ok("train", "--data", blobs.toString(), "--val-data", val.toString(), "--layers", "4", "--epochs", "1",
+                "--threads", "1", "--no-report", "--schedule", "cosine", "--out", r.toString());
+        // the same file by another spelling of its path, the same schedule in other case
+        Cli.ok("train", "--resume", r.toString(), "--epochs", "2", "--threads", "1", "--val-data",
+                dir.resolve(".").resolve("v.csv").toString(), "--schedule", " Cosine");
+        // a validation file that moved: refused without --val-data, taken with it
+        Path moved = Files.move(val, dir.resolve("moved.csv"));
+        Cli.run("train", "--resume", r.toString(), "--epochs", "3", "--threads", "1")
+                .assertUserError("data.val_data", "give --val-data with its new location");
+        Cli.ok("train", "--resume", r.toString(), "--epochs", "3", "--threads", "1", "--val-data", moved.toString());
+        assertTrue(Files.readString(r.resolve("config.json")).contains("moved.csv"), "config.json should name the new path");
+    }
 }
