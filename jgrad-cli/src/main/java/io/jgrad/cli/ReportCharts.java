@@ -310,6 +310,88 @@ final class ReportCharts {
         return png(chart);
     }
 
+    /** Above this many rows the predicted-vs-true chart draws an evenly spaced subset of them. */
+    static final int MAX_SCATTER_POINTS = 5000;
+    static final int PREDICTIONS_SIZE = 680;
+    /** The y = x line, drawn under the points. */
+    private static final Color IDENTITY_COLOR = new Color(0x888888);
+
+    /** How many of {@code rows} rows the predicted-vs-true chart draws. */
+    static int scatterRows(int rows) {
+        return Math.min(rows, MAX_SCATTER_POINTS);
+    }
+
+    /**
+     * A regression model's prediction for each row against the row's true target, with the line y = x: points on
+     * it are exact. Both axes share one range, padded by a twentieth of the span, so the line is the diagonal and
+     * the plot is close to square. Over {@link #MAX_SCATTER_POINTS} rows, an evenly spaced subset is drawn.
+     */
+    static byte[] predictions(RegressionPredictions p) throws IOException {
+        return png(predictionsChart(p));
+    }
+
+    static XYChart predictionsChart(RegressionPredictions p) {
+        int n = p.size();
+        int shown = scatterRows(n);
+        double[] x = new double[shown];
+        double[] y = new double[shown];
+        double lo = Double.POSITIVE_INFINITY, hi = Double.NEGATIVE_INFINITY;
+        int m = 0;
+        for (int k = 0; k < shown; k++) {
+            int i = (int) ((long) k * n / shown);
+            double t = p.truth()[i], v = p.predicted()[i];
+            if (Double.isFinite(t) && Double.isFinite(v)) {
+                x[m] = t;
+                y[m++] = v;
+                lo = Math.min(lo, Math.min(t, v));
+                hi = Math.max(hi, Math.max(t, v));
+            }
+        }
+        String title = predictionsTitle(p, shown);
+        XYChart chart = new XYChartBuilder().width(PREDICTIONS_SIZE).height(PREDICTIONS_SIZE).title(title)
+                .xAxisTitle("true").yAxisTitle("predicted").build();
+        AxesChartStyler styler = chart.getStyler();
+        styleCommon(styler);
+        styler.setChartTitleFont(new Font(FONT, Font.BOLD, 15));
+        styler.setLegendPosition(Styler.LegendPosition.InsideNW);
+        styler.setYAxisLabelAlignment(AxesChartStyler.TextAlignment.Right);
+        if (m == 0) {
+            lo = 0;
+            hi = 1;
+        }
+        double pad = hi > lo ? (hi - lo) / 20 : Math.max(Math.abs(hi) / 10, 1e-3);
+        lo -= pad;
+        hi += pad;
+        styler.setXAxisMin(lo);
+        styler.setXAxisMax(hi);
+        styler.setYAxisMin(lo);
+        styler.setYAxisMax(hi);
+        XYSeries line = chart.addSeries("y = x", new double[] {lo, hi}, new double[] {lo, hi});
+        line.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Line);
+        line.setMarker(SeriesMarkers.NONE);
+        line.setLineColor(IDENTITY_COLOR);
+        line.setLineStyle(new BasicStroke(1.5f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_ROUND, 10f, new float[] {6f, 4f}, 0f));
+        if (m > 0) {
+            XYSeries points = chart.addSeries(p.set() + " rows", Arrays.copyOf(x, m), Arrays.copyOf(y, m));
+            points.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
+            points.setMarker(SeriesMarkers.CIRCLE);
+            // Translucent, so that dense regions read darker than lone points.
+            points.setMarkerColor(new Color(TRAIN_COLOR.getRed(), TRAIN_COLOR.getGreen(), TRAIN_COLOR.getBlue(),
+                    shown > 1000 ? 90 : 160));
+            styler.setMarkerSize(shown > 1000 ? 4 : 6);
+        }
+        return chart;
+    }
+
+    /** "Predicted vs true, validation set (100 rows, RMSE 0.1023, R² 0.9871)". */
+    static String predictionsTitle(RegressionPredictions p, int shown) {
+        double r2 = p.r2();
+        return String.format(Locale.ROOT, "Predicted vs true, %s set (%s, RMSE %s, R² %s)", p.set(),
+                shown < p.size() ? String.format(Locale.ROOT, "%,d of %,d rows", shown, p.size())
+                        : String.format(Locale.ROOT, "%,d rows", p.size()),
+                Reports.significant(p.rmse()), Double.isNaN(r2) ? "undefined" : String.format(Locale.ROOT, "%.4f", r2));
+    }
+
     /** "Confusion matrix, validation set (180 samples, accuracy 55.00%)": which samples it counts. */
     static String confusionTitle(ConfusionMatrix cm, String heldOut) {
         return String.format(Locale.ROOT, "Confusion matrix%s (%d samples, accuracy %.2f%%)",

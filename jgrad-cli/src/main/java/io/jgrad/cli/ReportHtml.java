@@ -40,7 +40,7 @@ final class ReportHtml {
      */
     static String render(String title, Map<String, String> facts, List<EpochMetrics> epochs,
                          List<String> weights, ConfusionMatrix confusion, String heldOut, Map<String, byte[]> charts,
-                         int misclassifiedCount) {
+                         int misclassifiedCount, RegressionPredictions predictions) {
         StringBuilder h = new StringBuilder(64 * 1024);
         h.append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
                 .append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n")
@@ -92,6 +92,17 @@ final class ReportHtml {
                     : shown + " misclassified examples";
             figure(h, "Misclassified examples", charts, TrainingReport.MISCLASSIFIED_PNG,
                     which + ": true class / predicted class (the model's confidence in its wrong prediction).");
+        }
+        if (predictions != null && charts.containsKey(TrainingReport.PREDICTIONS_PNG)) {
+            int shown = ReportCharts.scatterRows(predictions.size());
+            figure(h, "Predicted vs true", charts, TrainingReport.PREDICTIONS_PNG,
+                    "The final model's prediction for each row of the " + predictions.set() + " set"
+                            + (predictions.set().equals("training") ? " (no held-out data: --val-split or --val-data adds some)" : "")
+                            + " against its true target, in target units"
+                            + (shown < predictions.size() ? String.format(Locale.ROOT, " (%,d of the %,d rows, evenly spaced)",
+                                    shown, predictions.size()) : "")
+                            + ". Points on the line y = x are exact; points above it are over-predictions, below it"
+                            + " under-predictions.");
         }
         h.append("<p class=\"muted\">Per-epoch numbers, including every parameter's gradient and weight norm: "
                 + "<a href=\"").append(TrainingReport.METRICS_CSV).append("\">")

@@ -7,11 +7,15 @@ import io.jgrad.tensor.Tensor;
 import io.jgrad.train.EpochMetrics;
 import io.jgrad.train.Evaluation;
 import io.jgrad.train.History;
+import io.jgrad.train.Task;
 import java.io.IOException;
+import java.math.BigDecimal;
+import java.math.MathContext;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /** Assembles the facts and examples of a finished run and writes report.html with its charts. */
@@ -62,6 +66,20 @@ final class Reports {
                 facts.put(set + " accuracy", String.format("%.2f%%", 100 * finalEval.accuracy()));
             }
         }
+        RegressionPredictions predictions = null;
+        if (objective.task() == Task.REGRESSION) {
+            // DataSource standardizes only the features (--normalize); the targets stay as read, so the model's
+            // outputs and these metrics are in the target column's units.
+            TensorDataset rows = ds.test() != null ? ds.test() : ds.train();
+            predictions = new RegressionPredictions(heldOut == null ? "training" : heldOut, rows.targets().toFloatArray(),
+                    predict(model, rows));
+            String key = Character.toUpperCase(predictions.set().charAt(0)) + predictions.set().substring(1);
+            String note = heldOut == null ? " (training rows: no held-out data)" : "";
+            facts.put(key + " RMSE", significant(predictions.rmse()) + note);
+            double r2 = predictions.r2();
+            facts.put(key + " R²", (Double.isNaN(r2) ? "undefined (every target has the same value)"
+                    : String.format(Locale.ROOT, "%.4f", r2)) + note);
+        }
         facts.put("Training time", String.format("%.1f s (this session), %d threads", seconds, Backends.threads()));
         facts.put("Software", "jgrad " + new Main.Version().getVersion()[0].replace("jgrad ", ""));
         facts.put("Processor", Machine.cpuModel());
@@ -70,7 +88,35 @@ final class Reports {
         Map<String, Integer> ranks = new LinkedHashMap<>();
         model.namedParameters().forEach((name, t) -> ranks.put(name, t.dim()));
         new TrainingReport("jgrad training report: " + cfg.model().describe(), facts, metrics, ranks,
-                finalEval == null ? null : finalEval.confusion(), heldOut, wrong).writeTo(dir);
+                finalEval == null ? null : finalEval.confusion(), heldOut, wrong, predictions).writeTo(dir);
+    }
+
+    /** Four significant digits without an exponent ("0.1023", "1235", "123500"); NaN as "NaN". */
+    static String significant(double v) {
+        if (!Double.isFinite(v)) {
+            return Double.toString(v);
+        }
+        return new BigDecimal(v).round(new MathContext(4)).toPlainString();
+    }
+
+    /** The model's output for every row of {@code data} (a regression model: one output per row), in row order. */
+    static float[] predict(Sequential model, TensorDataset data) {
+        int n = data.size(), chunk = 500;
+        float[] out = new float[n];
+        Tensor features = data.features(); // a fresh copy for some data sets: take it once
+        try (var scope = Tensor.noGrad()) {
+            model.eval();
+            for (int start = 0; start < n; start += chunk) {
+                int end = Math.min(n, start + chunk);
+                float[] p = model.forward(features.slice(0, start, end)).toFloatArray();
+                if (p.length != end - start) {
+                    throw new IllegalStateException("a regression model gave " + p.length + " outputs for "
+                            + (end - start) + " rows; expected one per row");
+                }
+                System.arraycopy(p, 0, out, start, p.length);
+            }
+        }
+        return out;
     }
 
     /** The optimizers whose update uses --momentum (the others ignore it, so the report leaves it out). */

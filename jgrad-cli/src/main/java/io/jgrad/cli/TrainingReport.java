@@ -21,7 +21,8 @@ import java.util.Objects;
  * The report written after training into an output directory: {@value #LOSS_PNG}, {@value #ACCURACY_PNG}
  * (classification only), {@value #LR_PNG} (when a schedule changed the learning rate), {@value #GRAD_NORMS_PNG} (when gradient norms were recorded),
  * {@value #CONFUSION_PNG} (when a confusion matrix is given), {@value #MISCLASSIFIED_PNG} (when
- * misclassified examples are given), {@value #METRICS_CSV} and {@value #REPORT_HTML}, a single
+ * misclassified examples are given), {@value #PREDICTIONS_PNG} (when regression predictions are given),
+ * {@value #METRICS_CSV} and {@value #REPORT_HTML}, a single
  * self-contained page with every chart embedded. Each file is written atomically (temporary file in the
  * same directory, then rename), so a reader never sees half a file. A report file of this list that does
  * not apply to this run is deleted, so a reused directory never mixes two runs' charts.
@@ -36,15 +37,19 @@ import java.util.Objects;
  *                       run had none
  * @param misclassified  wrongly predicted image examples; empty when there are none or the data is not
  *                       images (only the first {@value MisclassifiedGrid#MAX_IMAGES} are drawn)
+ * @param predictions    a regression model's predictions on the held-out rows (or the training rows when there
+ *                       are none), for the predicted-vs-true chart; null for classification
  */
 record TrainingReport(String title, Map<String, String> facts, List<EpochMetrics> epochs,
-                      Map<String, Integer> ranks, ConfusionMatrix confusion, String heldOut, List<Misclassified> misclassified) {
+                      Map<String, Integer> ranks, ConfusionMatrix confusion, String heldOut, List<Misclassified> misclassified,
+                      RegressionPredictions predictions) {
     static final String LOSS_PNG = "loss.png";
     static final String ACCURACY_PNG = "accuracy.png";
     static final String LR_PNG = "lr.png";
     static final String GRAD_NORMS_PNG = "grad_norms.png";
     static final String CONFUSION_PNG = "confusion.png";
     static final String MISCLASSIFIED_PNG = "misclassified.png";
+    static final String PREDICTIONS_PNG = "predictions.png";
     static final String METRICS_CSV = "metrics.csv";
     static final String REPORT_HTML = "report.html";
 
@@ -55,6 +60,12 @@ record TrainingReport(String title, Map<String, String> facts, List<EpochMetrics
         ranks = Map.copyOf(Objects.requireNonNull(ranks, "TrainingReport: ranks is null; pass Map.of()"));
         misclassified = List.copyOf(Objects.requireNonNull(misclassified,
                 "TrainingReport: misclassified is null; pass List.of()"));
+    }
+
+    /** A report without regression predictions. */
+    TrainingReport(String title, Map<String, String> facts, List<EpochMetrics> epochs, Map<String, Integer> ranks,
+                   ConfusionMatrix confusion, String heldOut, List<Misclassified> misclassified) {
+        this(title, facts, epochs, ranks, confusion, heldOut, misclassified, null);
     }
 
     /**
@@ -85,9 +96,13 @@ record TrainingReport(String title, Map<String, String> facts, List<EpochMetrics
         if (!misclassified.isEmpty()) {
             charts.put(MISCLASSIFIED_PNG, MisclassifiedGrid.png(misclassified));
         }
+        if (predictions != null && predictions.size() > 0) {
+            charts.put(PREDICTIONS_PNG, ReportCharts.predictions(predictions));
+        }
 
         List<Path> written = new ArrayList<>();
-        for (String name : List.of(LOSS_PNG, ACCURACY_PNG, LR_PNG, GRAD_NORMS_PNG, CONFUSION_PNG, MISCLASSIFIED_PNG)) {
+        for (String name : List.of(LOSS_PNG, ACCURACY_PNG, LR_PNG, GRAD_NORMS_PNG, CONFUSION_PNG, MISCLASSIFIED_PNG,
+                PREDICTIONS_PNG)) {
             Path target = out.resolve(name);
             byte[] png = charts.get(name);
             if (png == null) {
@@ -102,7 +117,7 @@ record TrainingReport(String title, Map<String, String> facts, List<EpochMetrics
         written.add(csv);
         Path html = out.resolve(REPORT_HTML);
         String page = ReportHtml.render(title, facts, epochs, weights, confusion, heldOut, charts,
-                misclassified.size());
+                misclassified.size(), predictions);
         writeAtomically(html, page.getBytes(StandardCharsets.UTF_8));
         written.add(html);
         return written;

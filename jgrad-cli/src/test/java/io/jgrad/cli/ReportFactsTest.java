@@ -2,15 +2,20 @@ package io.jgrad.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.jgrad.io.Safetensors;
+import io.jgrad.tensor.Tensor;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Random;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -106,5 +111,86 @@ class ReportFactsTest {
         // Two convolutions and two Linear layers; the BatchNorm scales 1.weight and 5.weight are not layers.
         assertTrue(cnnHtml.contains("the first weight tensor (layer 1, 0.weight)"), "gradient note");
         assertTrue(cnnHtml.contains("and the last (layer 4, 13.weight)"), "gradient note");
+    }
+
+    /** {@code rows} rows of y = 3 x1 - 2 x2 + 10 + noise (sd 0.5), x uniform in [-2, 2], header x1,x2,y. */
+    private static Path regressionCsv(Path file, int rows, long seed) throws IOException {
+        Random r = new Random(seed);
+        StringBuilder sb = new StringBuilder("x1,x2,y\n");
+        for (int i = 0; i < rows; i++) {
+            double a = 4 * r.nextDouble() - 2, b = 4 * r.nextDouble() - 2;
+            sb.append(String.format(Locale.ROOT, "%.5f,%.5f,%.5f%n", a, b, 3 * a - 2 * b + 10 + 0.5 * r.nextGaussian()));
+        }
+        Files.writeString(file, sb);
+        return file;
+    }
+
+    /**
+     * {RMSE, R²} of the linear model (one Linear layer, no hidden layer) saved in {@code run} on the rows of
+     * {@code csv}, computed here in double from the saved weights, the run's feature standardization and the
+     * file's text: nothing of the report's own code.
+     */
+    private static double[] linearModelMetrics(Path run, Path csv) throws IOException {
+        Map<String, Tensor> w = Safetensors.read(run.resolve("model.safetensors")).tensors();
+        float[] weight = w.get("0.weight").toFloatArray();
+        double bias = w.get("0.bias").toFloatArray()[0];
+        var cfg = TrainedModel.load(run).config();
+        List<double[]> rows = new ArrayList<>();
+        for (String line : Files.readAllLines(csv).subList(1, Files.readAllLines(csv).size())) {
+            String[] c = line.split(",");
+            rows.add(new double[] {Double.parseDouble(c[0]), Double.parseDouble(c[1]), Double.parseDouble(c[2])});
+        }
+        double mean = rows.stream().mapToDouble(r -> r[2]).average().orElseThrow();
+        double res = 0, tot = 0;
+        for (double[] r : rows) {
+            double p = bias;
+            for (int j = 0; j < 2; j++) {
+                p += weight[j] * (r[j] - cfg.normMean()) / cfg.normStd();
+            }
+            res += (p - r[2]) * (p - r[2]);
+            tot += (r[2] - mean) * (r[2] - mean);
+        }
+        return new double[] {Math.sqrt(res / rows.size()), 1 - res / tot};
+    }
+
+    private static void assertMetric(double expected, String fact, double tolerance, String what) {
+        assertNotNull(fact, what + " missing from the facts");
+        double shown = Double.parseDouble(fact.split(" ")[0]);
+        assertEquals(expected, shown, tolerance, what + ": " + fact);
+    }
+
+    @Test
+    void regressionRunsReportRmseAndR2OfTheHeldOutPredictionsInTargetUnits() throws IOException {
+        Path trainCsv = regressionCsv(dir.resolve("train.csv"), 80, 1);
+        Path valCsv = regressionCsv(dir.resolve("val.csv"), 30, 2);
+        // --normalize standardizes the features only: the metrics must still be in the target's units (y around 10).
+        Path run = train("reg", "--data", trainCsv.toString(), "--val-data", valCsv.toString(), "--loss", "mse",
+                "--layers", "", "--normalize", "--epochs", "4", "--lr", "0.05");
+        Map<String, String> facts = facts(Files.readString(run.resolve("report.html")));
+        double[] expected = linearModelMetrics(run, valCsv);
+        assertTrue(expected[1] > -50 && expected[1] < 0.99, "a partly trained model, R² " + expected[1]); // not a trivial value
+        assertMetric(expected[0], facts.get("Validation RMSE"), 1e-3 * expected[0], "Validation RMSE");
+        assertMetric(expected[1], facts.get("Validation R²"), 2e-4, "Validation R²");
+        assertTrue(Files.exists(run.resolve("predictions.png")), "a regression run writes predictions.png");
+        String html = Files.readString(run.resolve("report.html"));
+        assertTrue(html.contains("<h2>Predicted vs true</h2>") && html.contains("each row of the validation set"), "chart");
+
+        // Without held-out data the training rows are used, and said to be.
+        Path noVal = train("reg-train", "--data", trainCsv.toString(), "--loss", "half-sse", "--layers", "", "--epochs", "2",
+                "--lr", "0.05", "--no-shuffle");
+        facts = facts(Files.readString(noVal.resolve("report.html")));
+        expected = linearModelMetrics(noVal, trainCsv);
+        assertMetric(expected[0], facts.get("Training RMSE"), 1e-3 * expected[0], "Training RMSE");
+        assertMetric(expected[1], facts.get("Training R²"), 2e-4, "Training R²");
+        assertTrue(facts.get("Training R²").endsWith("(training rows: no held-out data)"), facts.get("Training R²"));
+        assertTrue(Files.exists(noVal.resolve("predictions.png")));
+
+        // A classification run in the same directory has none of it, and removes the stale chart.
+        Path csv = SyntheticData.blobsCsv(dir.resolve("blobs.csv"), 60, 2, 3, 7);
+        train("reg", "--data", csv.toString(), "--val-split", "0.2", "--layers", "4", "--epochs", "1");
+        String classification = Files.readString(run.resolve("report.html"));
+        assertFalse(Files.exists(run.resolve("predictions.png")), "stale predictions.png left beside a classification report");
+        assertFalse(classification.contains("RMSE") || classification.contains("R²") || classification.contains("Predicted vs true"),
+                "classification report with regression metrics");
     }
 }

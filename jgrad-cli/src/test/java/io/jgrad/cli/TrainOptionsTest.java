@@ -123,11 +123,17 @@ class TrainOptionsTest {
         ok("train", "--data", csv.toString(), "--val-split", "0.25", "--layers", "4", "--epochs", "2", "--schedule", "step:1:0.5",
                 "--threads", "1", "--out", run.toString());
         assertTrue(Files.exists(run.resolve("lr.png")), "a schedule's run writes lr.png, which FILES must list");
+        Path regression = dir.resolve("regression");
+        ok("train", "--data", SyntheticData.linearCsv(dir.resolve("linear.csv"), 40, 5).toString(), "--loss", "mse", "--layers", "4",
+                "--epochs", "1", "--threads", "1", "--out", regression.toString());
+        assertTrue(Files.exists(regression.resolve("predictions.png")), "a regression run writes predictions.png, which FILES must list");
         String help = Cli.run("help", "train").out();
         String files = help.substring(help.indexOf("\nFILES\n"));
-        try (var written = Files.list(run)) {
-            for (Path f : written.toList()) {
-                assertTrue(files.contains(f.getFileName().toString()), () -> f.getFileName() + " is not in the FILES section:\n" + files);
+        for (Path out : List.of(run, regression)) {
+            try (var written = Files.list(out)) {
+                for (Path f : written.toList()) {
+                    assertTrue(files.contains(f.getFileName().toString()), () -> f.getFileName() + " is not in the FILES section:\n" + files);
+                }
             }
         }
         for (String flag : List.of("--spark MASTER", "--partitions N", "--local-steps K", "--clip-grad-norm")) {

@@ -274,6 +274,36 @@ class TrainingReportTest {
     }
 
     @Test
+    void regressionPredictionsGetAPredictedVsTrueChartThatAClassificationReportRemoves(@TempDir Path dir) throws IOException {
+        float[] truth = {1, 2, 3, 4};
+        float[] predicted = {1.5f, 2, 2, 4};
+        var p = new RegressionPredictions("validation", truth, predicted);
+        // SS_res = 0.25 + 0 + 1 + 0 = 1.25, mean 2.5, SS_tot = 2.25 + 0.25 + 0.25 + 2.25 = 5
+        assertEquals(Math.sqrt(1.25 / 4), p.rmse(), 1e-12);
+        assertEquals(1 - 1.25 / 5, p.r2(), 1e-12);
+        assertTrue(Double.isNaN(new RegressionPredictions("training", new float[] {2, 2}, new float[] {1, 3}).r2()),
+                "R² is undefined for constant targets");
+
+        var chart = ReportCharts.predictionsChart(p);
+        assertEquals("true", chart.getXAxisTitle());
+        assertEquals("predicted", chart.getYAxisTitle());
+        assertTrue(chart.getTitle().startsWith("Predicted vs true, validation set (4 rows"), chart.getTitle());
+        assertEquals(chart.getStyler().getXAxisMin(), chart.getStyler().getYAxisMin(), "one range for both axes");
+        assertEquals(chart.getStyler().getXAxisMax(), chart.getStyler().getYAxisMax(), "one range for both axes");
+        assertTrue(chart.getSeriesMap().containsKey("y = x"), chart.getSeriesMap().keySet().toString());
+
+        new TrainingReport("regression", Map.of(), sigmoidRun(false), RANKS, null, "validation", List.of(), p).writeTo(dir);
+        BufferedImage png = ImageIO.read(dir.resolve("predictions.png").toFile());
+        assertEquals(ReportCharts.PREDICTIONS_SIZE, png.getWidth());
+        String html = Files.readString(dir.resolve("report.html"));
+        assertTrue(html.contains("<h2>Predicted vs true</h2>"), "chart embedded");
+
+        new TrainingReport("classification", facts(), sigmoidRun(true), RANKS, confusion(), "validation", List.of()).writeTo(dir);
+        assertFalse(Files.exists(dir.resolve("predictions.png")), "stale predictions.png kept");
+        assertFalse(Files.readString(dir.resolve("report.html")).contains("Predicted vs true"));
+    }
+
+    @Test
     void lossChartSwitchesToLogScaleBeyondTwoDecades(@TempDir Path dir) throws IOException {
         List<EpochMetrics> wide = new ArrayList<>();
         List<EpochMetrics> narrow = new ArrayList<>();
