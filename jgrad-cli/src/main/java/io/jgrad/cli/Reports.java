@@ -53,7 +53,8 @@ final class Reports {
         facts.put("Epochs", metrics.size() + " of " + cfg.epochs() + " (" + history.stopReason() + ")");
         if (cfg.patience() > 0) {
             facts.put("Early stopping", "--patience " + cfg.patience() + ": stop when the " + (heldOut == null ? "validation" : heldOut)
-                    + " loss has not improved for " + cfg.patience() + (cfg.patience() == 1 ? " epoch" : " epochs"));
+                    + " loss has not improved for " + cfg.patience() + (cfg.patience() == 1 ? " epoch" : " epochs")
+                    + (cfg.restoreBest() ? "; --restore-best: end with the weights of the best epoch" : ""));
         }
         if (Double.isFinite(cfg.targetLoss())) {
             facts.put("Target loss", "--target-loss " + cfg.targetLoss() + ": stop when an epoch's training loss is at or below it");

@@ -22,7 +22,7 @@ import java.util.Map;
 record RunConfig(NetworkSpec model, String task, int numClasses, String loss, String data, String valData, double valSplit,
                  String targetColumn,
                  double normMean, double normStd, String optimizer, double lr, double momentum, double weightDecay,
-                 int batchSize, int epochs, long seed, boolean shuffle, double targetLoss, int patience, String schedule,
+                 int batchSize, int epochs, long seed, boolean shuffle, double targetLoss, int patience, boolean restoreBest, String schedule,
                  String augment, int checkpointEvery, double clipGradNorm, boolean noReport, int epochsCompleted, EpochProgress progress, long[] shuffleState,
                  long[] modelState) {
 
@@ -39,34 +39,34 @@ record RunConfig(NetworkSpec model, String task, int numClasses, String loss, St
      */
     RunConfig withProgress(int completed, EpochProgress inEpoch, long[] state, long[] modelGenerator) {
         return new RunConfig(model, task, numClasses, loss, data, valData, valSplit, targetColumn, normMean, normStd, optimizer, lr, momentum,
-                weightDecay, batchSize, epochs, seed, shuffle, targetLoss, patience, schedule, augment, checkpointEvery, clipGradNorm, noReport, completed,
+                weightDecay, batchSize, epochs, seed, shuffle, targetLoss, patience, restoreBest, schedule, augment, checkpointEvery, clipGradNorm, noReport, completed,
                 inEpoch, state, modelGenerator);
     }
 
     RunConfig withEpochs(int total) {
         return new RunConfig(model, task, numClasses, loss, data, valData, valSplit, targetColumn, normMean, normStd, optimizer, lr, momentum,
-                weightDecay, batchSize, total, seed, shuffle, targetLoss, patience, schedule, augment, checkpointEvery, clipGradNorm, noReport, epochsCompleted,
+                weightDecay, batchSize, total, seed, shuffle, targetLoss, patience, restoreBest, schedule, augment, checkpointEvery, clipGradNorm, noReport, epochsCompleted,
                 progress, shuffleState, modelState);
     }
 
     /** This configuration with report.html turned off ({@code --resume DIR --no-report}). */
     RunConfig withoutReport() {
         return new RunConfig(model, task, numClasses, loss, data, valData, valSplit, targetColumn, normMean, normStd, optimizer, lr, momentum,
-                weightDecay, batchSize, epochs, seed, shuffle, targetLoss, patience, schedule, augment, checkpointEvery, clipGradNorm, true,
+                weightDecay, batchSize, epochs, seed, shuffle, targetLoss, patience, restoreBest, schedule, augment, checkpointEvery, clipGradNorm, true,
                 epochsCompleted, progress, shuffleState, modelState);
     }
 
     /** This configuration with the validation file at {@code path} (a resumed run whose file moved). */
     RunConfig withValData(String path) {
         return new RunConfig(model, task, numClasses, loss, data, path, valSplit, targetColumn, normMean, normStd, optimizer, lr, momentum,
-                weightDecay, batchSize, epochs, seed, shuffle, targetLoss, patience, schedule, augment, checkpointEvery, clipGradNorm, noReport,
+                weightDecay, batchSize, epochs, seed, shuffle, targetLoss, patience, restoreBest, schedule, augment, checkpointEvery, clipGradNorm, noReport,
                 epochsCompleted, progress, shuffleState, modelState);
     }
 
     /** This configuration with the data set at {@code path} (a resumed run whose data moved). */
     RunConfig withData(String path) {
         return new RunConfig(model, task, numClasses, loss, path, valData, valSplit, targetColumn, normMean, normStd, optimizer, lr, momentum,
-                weightDecay, batchSize, epochs, seed, shuffle, targetLoss, patience, schedule, augment, checkpointEvery, clipGradNorm, noReport,
+                weightDecay, batchSize, epochs, seed, shuffle, targetLoss, patience, restoreBest, schedule, augment, checkpointEvery, clipGradNorm, noReport,
                 epochsCompleted, progress, shuffleState, modelState);
     }
 
@@ -99,6 +99,7 @@ record RunConfig(NetworkSpec model, String task, int numClasses, String loss, St
         t.put("shuffle", shuffle);
         t.put("target_loss", Double.isFinite(targetLoss) ? targetLoss : null);
         t.put("patience", (long) patience);
+        t.put("restore_best", restoreBest);
         t.put("schedule", schedule);
         t.put("augment", augment);
         t.put("checkpoint_every", (long) checkpointEvery);
@@ -204,6 +205,11 @@ record RunConfig(NetworkSpec model, String task, int numClasses, String loss, St
         if (report != null && !(report instanceof Boolean)) {
             throw new JgradFormatException(file, "training.report", "expected true or false, got " + ConfigFields.describe(report));
         }
+        // absent in configs written before --restore-best: off
+        Object restoreBest = t.get("restore_best");
+        if (restoreBest != null && !(restoreBest instanceof Boolean)) {
+            throw new JgradFormatException(file, "training.restore_best", "expected true or false, got " + ConfigFields.describe(restoreBest));
+        }
         return new RunConfig(spec, task, numClasses, loss, ConfigFields.string(d, "path", file, "data"),
                 vd instanceof String vds ? vds : null, valSplit,
                 tc instanceof String str ? str : null,
@@ -213,7 +219,7 @@ record RunConfig(NetworkSpec model, String task, int numClasses, String loss, St
                 ConfigFields.positiveInt(t, "batch_size", file, "training"), ConfigFields.positiveInt(t, "epochs", file, "training"),
                 ((Number) seed).longValue(), !(shuffle instanceof Boolean b) || b,
                 tl instanceof Number tln ? tln.doubleValue() : Double.NEGATIVE_INFINITY,
-                patience instanceof Number pn ? pn.intValue() : 0,
+                patience instanceof Number pn ? pn.intValue() : 0, Boolean.TRUE.equals(restoreBest),
                 t.get("schedule") instanceof String sch ? sch : "none",
                 t.get("augment") instanceof String aug ? aug : "none",
                 t.get("checkpoint_every") instanceof Number ce ? ce.intValue() : 0, clipGradNorm, Boolean.FALSE.equals(report),

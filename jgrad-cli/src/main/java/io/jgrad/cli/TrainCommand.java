@@ -166,6 +166,15 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--patience", paramLabel = "EPOCHS", description = "Stop when the validation loss has not improved for this many epochs (default: off).")
     Integer patience;
 
+    @Option(names = "--restore-best",
+            description = "With --patience: end the run with the weights (and buffers) of the epoch with the best validation loss"
+                    + " instead of the last epoch's, as Keras's restore_best_weights (default: off). model.safetensors, the final"
+                    + " evaluation and report.html then use those weights; the optimizer's state, metrics.csv and config.json's"
+                    + " epochs completed stay the last epoch's, so --resume continues counting from the last epoch, from the"
+                    + " restored weights. Only this run's epochs can be restored (not ones before a --resume). Needs held-out data"
+                    + " (--val-split, --val-data, or an IDX directory's t10k files). Remembered by --resume.")
+    boolean restoreBest;
+
     @Option(names = "--augment", paramLabel = "SPEC", description = "Random changes to training images each epoch: none, flip (left-right, probability 1/2), shift:N (up to N pixels each way, zero border), or both as flip,shift:N (default: none). Needs an image model (--model cnn or a file with convolutions).")
     String augment;
 
@@ -253,6 +262,9 @@ final class TrainCommand implements Callable<Integer> {
         }
     }
 
+    /** What {@link Trainer}'s stop reason says when --restore-best put the best epoch's weights back into the model. */
+    static final String RESTORED = "; restored the weights of epoch ";
+
     /** The most --threads accepted: far above any core count, far below where thread creation exhausts memory. */
     static final int MAX_THREADS = 1024;
 
@@ -276,6 +288,7 @@ final class TrainCommand implements Callable<Integer> {
             {"--momentum", momentum, cfg.momentum()}, {"--weight-decay", weightDecay, cfg.weightDecay()},
             {"--batch-size", batchSize, cfg.batchSize()}, {"--seed", seed, cfg.seed()},
             {"--target-loss", targetLoss, cfg.targetLoss()}, {"--patience", patience, cfg.patience()},
+            {"--restore-best", restoreBest ? true : null, cfg.restoreBest()},
             {"--schedule", normalized(schedule), normalized(cfg.schedule())}, {"--augment", normalized(augment), normalized(cfg.augment())},
             {"--checkpoint-every", checkpointEvery, cfg.checkpointEvery()}, {"--target-column", targetColumn, cfg.targetColumn()},
             {"--clip-grad-norm", clipGradNorm, cfg.clipGradNorm() > 0 ? cfg.clipGradNorm() : "none"},
@@ -376,6 +389,10 @@ final class TrainCommand implements Callable<Integer> {
         if (valData != null && valSplit != 0) {
             throw new UserError("--val-split and --val-data both give validation data; use one of them");
         }
+        if (restoreBest && resume == null && (patience == null || patience == 0)) {
+            throw new UserError("--restore-best restores the best epoch found by early stopping, so it needs --patience (e.g. --patience 3)"
+                    + (patience == null ? "" : ", not --patience 0"));
+        }
         if (targetLoss != null && !Double.isFinite(targetLoss)) {
             throw new UserError("--target-loss must be a finite number (a mean training loss, e.g. 0.001), got " + targetLoss);
         }
@@ -448,6 +465,10 @@ final class TrainCommand implements Callable<Integer> {
                         + " expected at least one (e.g. 0.2)");
             }
             checkAugmentFits(parsedAugment, ds);
+            if (restoreBest && ds.test() == null) {
+                throw new UserError("--restore-best compares the epochs on held-out data, but there is none; give --val-split (e.g. 0.2)"
+                        + " or --val-data FILE.csv");
+            }
             Objective obj = Objective.of(lossName, ds.numClasses());
             NetworkSpec spec = choice.spec(ds.train().sampleShape(), obj.outputSize(), Flags.layers(layers),
                     activation == null ? "relu" : activation, outputActivationFor(lossName));
@@ -457,7 +478,7 @@ final class TrainCommand implements Callable<Integer> {
                     lr == null ? Optimizers.defaultLr(opt) : Flags.positive("--lr", lr), momentum == null ? 0 : Flags.nonNegative("--momentum", momentum),
                     weightDecay == null ? Optimizers.defaultWeightDecay(opt) : Flags.nonNegative("--weight-decay", weightDecay),
                     batchSize == null ? 64 : Flags.positive("--batch-size", batchSize), epochs == null ? 10 : Flags.positive("--epochs", epochs),
-                    s, !noShuffle, targetLoss == null ? Double.NEGATIVE_INFINITY : targetLoss, patience == null ? 0 : Flags.nonNegative("--patience", patience),
+                    s, !noShuffle, targetLoss == null ? Double.NEGATIVE_INFINITY : targetLoss, patience == null ? 0 : Flags.nonNegative("--patience", patience), restoreBest,
                     schedule == null ? "none" : schedule, augment == null ? "none" : augment, checkpointEvery == null ? 0 : Math.max(0, checkpointEvery),
                     clipGradNorm == null ? 0 : Flags.positive("--clip-grad-norm", clipGradNorm), noReport, 0, null, null, null);
             outDir = out == null ? Path.of("runs", "latest") : out;
@@ -499,7 +520,7 @@ final class TrainCommand implements Callable<Integer> {
                 .epochs(cfg.epochs())
                 .startEpoch(cfg.epochsCompleted() + 1)
                 .targetLoss(cfg.targetLoss())
-                .earlyStopping(cfg.patience(), false)
+                .earlyStopping(cfg.patience(), false, 0, cfg.restoreBest())
                 .clipGradNorm(cfg.clipGradNorm())
                 .earlierEpochs(previous)
                 .callback(ProgressBar.onStandardError());
@@ -511,6 +532,7 @@ final class TrainCommand implements Callable<Integer> {
         if (resume != null) {
             Schedules.loadState(scheduler, Checkpoint.readSchedulerState(Checkpoint.weightsFile(resume, Checkpoint.OPTIMIZER, cfg)));
         }
+        RunConfig[] lastCheckpoint = {null}; // the configuration saved after the last epoch
         trainer.callback(new Callback() {
             private long[] epochStartState = shuffleGen.state();
 
@@ -529,13 +551,19 @@ final class TrainCommand implements Callable<Integer> {
             @Override
             public boolean onEpochEnd(EpochMetrics m) {
                 all.add(m);
-                Checkpoint.save(outDir, model, opt, Schedules.state(scheduler), base.withProgress(m.epoch(), null, shuffleGen.state(), modelGen.state()), all);
+                lastCheckpoint[0] = base.withProgress(m.epoch(), null, shuffleGen.state(), modelGen.state());
+                Checkpoint.save(outDir, model, opt, Schedules.state(scheduler), lastCheckpoint[0], all);
                 return false;
             }
         });
         long t0 = System.nanoTime();
         History history = trainer.fit(trainLoader, testLoader);
         double seconds = (System.nanoTime() - t0) / 1e9;
+        if (cfg.restoreBest() && lastCheckpoint[0] != null && history.stopReason().contains(RESTORED)) {
+            // the checkpoint after the last epoch holds that epoch's weights: save the restored ones over them, with
+            // the same config.json (epochs completed: the last trained epoch), optimizer state and metrics
+            Checkpoint.save(outDir, model, opt, Schedules.state(scheduler), lastCheckpoint[0], all);
+        }
         Evaluation finalEval = testLoader == null ? null : trainer.evaluate(testLoader, cfg.numClasses());
         if (finalEval != null) {
             System.out.printf("%s loss %.4f%s on %,d samples (%.1f s of training)%n", heldOut, finalEval.loss(),

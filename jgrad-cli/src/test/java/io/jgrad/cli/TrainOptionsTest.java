@@ -14,7 +14,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** train's --clip-grad-norm and --no-report, and that --resume remembers both. */
+/** train's --clip-grad-norm, --no-report and --restore-best, and that --resume remembers them. */
 class TrainOptionsTest {
     @TempDir
     Path dir;
@@ -156,5 +156,89 @@ class TrainOptionsTest {
         assertTrue(r.err().contains("give --data with its new location"), r.err()); // --resume takes --data for moved data
         Cli ev = ok("eval", "--model", run.toString(), "--data", csv.toString());
         assertTrue(ev.out().contains("train split, 30 samples"), ev.out());
+    }
+
+    /** The training.* fields of a run's config.json. */
+    private static Map<String, Object> training(Path run) throws IOException {
+        Path config = run.resolve("config.json");
+        return (Map<String, Object>) ((Map<String, Object>) Json.parse(Files.readString(config), config)).get("training");
+    }
+
+    /**
+     * Validation rows whose labels are shifted by one class from the training blobs': the better the network fits
+     * the training data, the worse the validation loss, so with a large learning rate it is worse after epoch 2.
+     */
+    private Path contraryValidation() throws IOException {
+        Path val = SyntheticData.blobsCsv(dir.resolve("val.csv"), 15, 4, 3, 6);
+        StringBuilder sb = new StringBuilder();
+        for (String line : Files.readAllLines(val)) {
+            int comma = line.lastIndexOf(',');
+            String label = line.substring(comma + 1);
+            sb.append(label.equals("label") ? line : line.substring(0, comma + 1) + (Integer.parseInt(label) + 1) % 3).append('\n');
+        }
+        Files.writeString(val, sb);
+        return val;
+    }
+
+    private Cli trainContrary(Path csv, Path val, String name, String... extra) {
+        List<String> a = new ArrayList<>(List.of("train", "--data", csv.toString(), "--val-data", val.toString(), "--layers", "8",
+                "--lr", "0.05", "--seed", "7", "--threads", "1", "--out", dir.resolve(name).toString()));
+        a.addAll(List.of(extra));
+        return ok(a.toArray(String[]::new));
+    }
+
+    @Test
+    void restoreBestEndsWithTheBestEpochsWeights() throws IOException {
+        Path csv = SyntheticData.blobsCsv(dir.resolve("blobs.csv"), 30, 4, 3, 5), val = contraryValidation();
+        // the same seed and data give the same weights: these are the ones after epoch 1
+        trainContrary(csv, val, "one", "--epochs", "1", "--no-report");
+        Cli best = trainContrary(csv, val, "best", "--epochs", "4", "--patience", "1", "--restore-best");
+        trainContrary(csv, val, "plain", "--epochs", "4", "--patience", "1", "--no-report");
+        Path run = dir.resolve("best");
+        List<String> rows = Files.readAllLines(run.resolve("metrics.csv"));
+        assertEquals(3, rows.size(), "expected an early stop after epoch 2:\n" + rows);
+        double val1 = Double.parseDouble(rows.get(1).split(",")[3]), val2 = Double.parseDouble(rows.get(2).split(",")[3]);
+        assertTrue(val2 > val1 + 1e-3, "the validation loss should get worse after epoch 1: " + rows);
+
+        double[] epoch1 = weights(dir.resolve("one"));
+        assertArrayEquals(epoch1, weights(run), 0.0, "model.safetensors should hold the weights of epoch 1, the best");
+        assertFalse(java.util.Arrays.equals(epoch1, weights(dir.resolve("plain"))), "without --restore-best the last epoch's weights stay");
+        assertTrue(best.err().contains("restored the weights of epoch 1, the best"), best.err());
+        String loss1 = String.format("%.4f", val1);
+        assertTrue(best.out().contains("validation loss " + loss1), "the final evaluation should be the restored model's:\n" + best.out());
+        String report = Files.readString(run.resolve("report.html"));
+        assertTrue(report.contains(loss1) && !report.contains(String.format("%.4f", val2)), "report.html should evaluate the restored model");
+        assertTrue(report.contains("restored the weights of epoch 1"));
+
+        assertEquals(true, training(run).get("restore_best"));
+        assertEquals(false, training(dir.resolve("plain")).get("restore_best"));
+        // epochs completed stays the last trained epoch, and the resumed run starts from the saved checkpoint
+        assertTrue(Files.readString(run.resolve("config.json")).contains("\"epochs_completed\": 2"));
+        Cli resumed = ok("train", "--resume", run.toString(), "--epochs", "4", "--threads", "1", "--no-report");
+        assertTrue(resumed.err().contains("epoch 3/4"), resumed.err());
+        assertEquals(true, training(run).get("restore_best"));
+
+        Cli.run("train", "--resume", dir.resolve("plain").toString(), "--epochs", "5", "--restore-best")
+                .assertUserError("--restore-best", "fixed by the run");
+        // a config.json from before the field was recorded: off
+        Path config = dir.resolve("plain/config.json");
+        String text = Files.readString(config), old = text.replaceAll(",\\s*\"restore_best\": false", "");
+        assertNotEquals(text, old);
+        Files.writeString(config, old);
+        ok("train", "--resume", dir.resolve("plain").toString(), "--epochs", "5", "--threads", "1", "--no-report");
+        assertEquals(false, training(dir.resolve("plain")).get("restore_best"));
+    }
+
+    @Test
+    void restoreBestNeedsPatienceAndHeldOutData() throws IOException {
+        Path csv = SyntheticData.blobsCsv(dir.resolve("blobs.csv"), 30, 4, 3, 5);
+        Path out = dir.resolve("r");
+        Cli.run("train", "--data", csv.toString(), "--val-split", "0.2", "--restore-best", "--out", out.toString())
+                .assertUserError("jgrad train:", "--restore-best", "--patience");
+        Cli.run("train", "--data", csv.toString(), "--val-split", "0.2", "--patience", "0", "--restore-best", "--out", out.toString())
+                .assertUserError("jgrad train:", "--restore-best", "--patience");
+        Cli.run("train", "--data", csv.toString(), "--patience", "1", "--restore-best", "--out", out.toString())
+                .assertUserError("jgrad train:", "--restore-best", "--val-split", "--val-data");
+        assertFalse(Files.exists(out), "a refused --restore-best must stop the run before it writes anything");
     }
 }

@@ -32,7 +32,7 @@ public final class SparkTrainMain {
             "--seed", "--out", "--partitions", "--local-steps", "--spark", "--master");
 
     /** Flags of {@code jgrad train} that Spark training does not implement. */
-    private static final Set<String> SINGLE_MACHINE_ONLY = Set.of("--val-split", "--normalize", "--target-loss", "--patience",
+    private static final Set<String> SINGLE_MACHINE_ONLY = Set.of("--val-split", "--normalize", "--target-loss", "--patience", "--restore-best",
             "--schedule", "--no-shuffle", "--init", "--resume", "--checkpoint-every", "--threads", "--no-report", "--clip-grad-norm");
 
     public static void main(String[] args) throws IOException {
