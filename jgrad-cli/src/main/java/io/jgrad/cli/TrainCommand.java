@@ -469,6 +469,10 @@ final class TrainCommand implements Callable<Integer> {
                 throw new UserError("--restore-best compares the epochs on held-out data, but there is none; give --val-split (e.g. 0.2)"
                         + " or --val-data FILE.csv");
             }
+            if (patience != null && patience > 0 && ds.test() == null) { // it would silently never stop
+                throw new UserError("--patience stops when the validation loss stops improving, but there is no held-out data;"
+                        + " give --val-split (e.g. 0.2) or --val-data FILE.csv");
+            }
             Objective obj = Objective.of(lossName, ds.numClasses());
             NetworkSpec spec = choice.spec(ds.train().sampleShape(), obj.outputSize(), Flags.layers(layers),
                     activation == null ? "relu" : activation, outputActivationFor(lossName));

@@ -309,4 +309,13 @@ class CliRobustnessTest {
         Cli.ok("train", "--resume", r.toString(), "--epochs", "3", "--threads", "1", "--val-data", moved.toString());
         assertTrue(Files.readString(r.resolve("config.json")).contains("moved.csv"), "config.json should name the new path");
     }
+
+    @Test
+    void patienceWithoutHeldOutDataIsAUserError() throws IOException {
+        // early stopping watches the validation loss: without held-out data it used to do nothing, silently
+        train(blobs, "--patience", "2").assertUserError("--patience", "no held-out data", "--val-split");
+        assertNothingWritten();
+        Cli ok = train(blobs, "--patience", "2", "--val-split", "0.2");
+        assertEquals(0, ok.exitCode(), ok.err());
+    }
 }
