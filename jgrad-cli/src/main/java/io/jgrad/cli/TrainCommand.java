@@ -402,100 +402,112 @@ final class TrainCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         checkFlags();
         Backends.setThreads(threads == null ? Runtime.getRuntime().availableProcessors() : Flags.positive("--threads", threads));
-        RunConfig cfg;
-        Sequential model;
-        Generator modelGen; // draws the initial weights, then the dropout masks: its state is checkpointed
-        DataSource ds;
-        Path outDir;
-        if (resume != null) {
-            cfg = RunConfig.read(resume);
-            checkResumeFlags(cfg);
-            if (epochs != null) {
-                cfg = cfg.withEpochs(Flags.positive("--epochs", epochs));
-            }
-            checkResumeEpochs(cfg);
-            if (noReport) {
-                cfg = cfg.withoutReport();
-            }
-            cfg = resumeData(cfg);
-            ds = DataSource.load(Path.of(cfg.data()), cfg.valData() == null ? null : Path.of(cfg.valData()), cfg.valSplit(),
-                    cfg.targetColumn(), !cfg.task().equals("regression"), false, cfg.seed(), cfg.model().images())
-                    .standardizedWith(cfg.normMean(), cfg.normStd());
-            checkResumedDataFits(cfg, ds);
-            outDir = out == null ? resume : out;
-            MemoryEstimate.check(cfg.model(), cfg.batchSize());
-            modelGen = new Generator(cfg.seed());
-            model = cfg.model().build(modelGen);
-            if (cfg.modelState() != null) {
-                modelGen.setState(cfg.modelState());
-            }
-            Checkpoint.loadWeights(Checkpoint.weightsFile(resume, Checkpoint.MODEL, cfg), model);
-        } else {
-            Path dataPath = data == null ? DataSource.bundled() : data;
-            String lossName = loss == null ? null : loss;
-            boolean csv = Files.isRegularFile(dataPath);
-            if (lossName == null) {
-                lossName = "cross-entropy";
-            }
-            long s = seed == null ? 42 : seed;
-            if (!(valSplit >= 0 && valSplit < 1)) { // NaN fails too
-                throw new UserError("--val-split must be in [0, 1), got " + valSplit);
-            }
-            ModelChoice choice = ModelChoice.of(modelChoice == null ? "mlp" : modelChoice);
-            if (!choice.name().equals("mlp") && (layers != null || activation != null || outputActivation != null)) {
-                throw new UserError("--layers, --activation and --output-activation describe --model mlp; --model " + choice.name()
-                        + " has its own layers, so leave them out");
-            }
-            // names are checked before the data is read, so a typo fails at once with one line
-            Optimizers.known(optimizer == null ? "adam" : optimizer.toLowerCase(java.util.Locale.ROOT));
-            Schedules.check(schedule == null ? "none" : schedule, epochs == null ? 10 : Flags.positive("--epochs", epochs));
-            if (clipGradNorm != null) {
-                Flags.positive("--clip-grad-norm", clipGradNorm);
-            }
-            Augmentation parsedAugment = Flags.augmentation(augment == null ? "none" : augment);
-            if (!parsedAugment.isIdentity() && !choice.images()) {
-                throw new UserError("--augment " + augment + " changes images, but --model " + choice.name()
-                        + " takes flat feature vectors; use --model cnn or a model file with convolutions");
-            }
-            ds = DataSource.load(dataPath, valData, valSplit, targetColumn, !Losses.task(lossName).equals("regression"), normalize, s,
-                    choice.images());
-            if ((valSplit > 0 || valData != null) && (ds.test() == null || ds.test().size() == 0)) {
-                throw new UserError(valData != null ? "--val-data " + valData + ": has no rows; expected at least one"
-                        : "--val-split " + valSplit + " leaves none of the " + ds.train().size() + " rows for validation;"
-                        + " expected at least one (e.g. 0.2)");
-            }
-            checkAugmentFits(parsedAugment, ds);
-            if (restoreBest && ds.test() == null) {
-                throw new UserError("--restore-best compares the epochs on held-out data, but there is none; give --val-split (e.g. 0.2)"
-                        + " or --val-data FILE.csv");
-            }
-            if (patience != null && patience > 0 && ds.test() == null) { // it would silently never stop
-                throw new UserError("--patience stops when the validation loss stops improving, but there is no held-out data;"
-                        + " give --val-split (e.g. 0.2) or --val-data FILE.csv");
-            }
-            Objective obj = Objective.of(lossName, ds.numClasses());
-            NetworkSpec spec = choice.spec(ds.train().sampleShape(), obj.outputSize(), Flags.layers(layers),
-                    activation == null ? "relu" : activation, outputActivationFor(lossName));
-            String opt = optimizer == null ? "adam" : optimizer.toLowerCase(java.util.Locale.ROOT);
-            cfg = new RunConfig(spec, Losses.task(lossName).equals("regression") ? "regression" : (obj.outputSize() == 1 ? "binary" : "classification"),
-                    ds.numClasses(), lossName, dataPath.toString(), valData == null ? null : valData.toString(), valSplit, targetColumn, ds.mean(), ds.std(), opt,
-                    lr == null ? Optimizers.defaultLr(opt) : Flags.positive("--lr", lr), momentum == null ? 0 : Flags.nonNegative("--momentum", momentum),
-                    weightDecay == null ? Optimizers.defaultWeightDecay(opt) : Flags.nonNegative("--weight-decay", weightDecay),
-                    batchSize == null ? 64 : Flags.positive("--batch-size", batchSize), epochs == null ? 10 : Flags.positive("--epochs", epochs),
-                    s, !noShuffle, targetLoss == null ? Double.NEGATIVE_INFINITY : targetLoss, patience == null ? 0 : Flags.nonNegative("--patience", patience), restoreBest,
-                    schedule == null ? "none" : schedule, augment == null ? "none" : augment, checkpointEvery == null ? 0 : Math.max(0, checkpointEvery),
-                    clipGradNorm == null ? 0 : Flags.positive("--clip-grad-norm", clipGradNorm), noReport, 0, null, null, null);
-            outDir = out == null ? Path.of("runs", "latest") : out;
-            MemoryEstimate.check(spec, cfg.batchSize());
-            modelGen = new Generator(s);
-            model = spec.build(modelGen);
-            if (init != null) {
-                Checkpoint.loadWeights(init, model, INIT_MISMATCH);
-            }
-            if (csv && ds.test() == null) {
-                System.err.println("note: no validation data (use --val-split or --val-data); reporting training metrics only");
-            }
+        return train(resume != null ? resumed() : fresh());
+    }
+
+    /** What a run starts from: its configuration, data, network and the generator that drew it, and --out. */
+    private record Start(RunConfig cfg, DataSource ds, Sequential model, Generator modelGen, Path outDir) {}
+
+    /** --resume DIR: the run config.json describes, its data, and its saved weights. */
+    private Start resumed() throws Exception {
+        RunConfig cfg = RunConfig.read(resume);
+        checkResumeFlags(cfg);
+        if (epochs != null) {
+            cfg = cfg.withEpochs(Flags.positive("--epochs", epochs));
         }
+        checkResumeEpochs(cfg);
+        if (noReport) {
+            cfg = cfg.withoutReport();
+        }
+        cfg = resumeData(cfg);
+        DataSource ds = DataSource.load(Path.of(cfg.data()), cfg.valData() == null ? null : Path.of(cfg.valData()), cfg.valSplit(),
+                cfg.targetColumn(), !cfg.task().equals("regression"), false, cfg.seed(), cfg.model().images())
+                .standardizedWith(cfg.normMean(), cfg.normStd());
+        checkResumedDataFits(cfg, ds);
+        Path outDir = out == null ? resume : out;
+        MemoryEstimate.check(cfg.model(), cfg.batchSize());
+        Generator modelGen = new Generator(cfg.seed()); // draws the initial weights, then the dropout masks
+        Sequential model = cfg.model().build(modelGen);
+        if (cfg.modelState() != null) {
+            modelGen.setState(cfg.modelState());
+        }
+        Checkpoint.loadWeights(Checkpoint.weightsFile(resume, Checkpoint.MODEL, cfg), model);
+        return new Start(cfg, ds, model, modelGen, outDir);
+    }
+
+    /** A new run: the flags checked, the data read, the network built for it (and --init loaded). */
+    private Start fresh() throws Exception {
+        Path dataPath = data == null ? DataSource.bundled() : data;
+        String lossName = loss == null ? "cross-entropy" : loss;
+        boolean csv = Files.isRegularFile(dataPath);
+        long s = seed == null ? 42 : seed;
+        if (!(valSplit >= 0 && valSplit < 1)) { // NaN fails too
+            throw new UserError("--val-split must be in [0, 1), got " + valSplit);
+        }
+        ModelChoice choice = ModelChoice.of(modelChoice == null ? "mlp" : modelChoice);
+        if (!choice.name().equals("mlp") && (layers != null || activation != null || outputActivation != null)) {
+            throw new UserError("--layers, --activation and --output-activation describe --model mlp; --model " + choice.name()
+                    + " has its own layers, so leave them out");
+        }
+        // names are checked before the data is read, so a typo fails at once with one line
+        Optimizers.known(optimizer == null ? "adam" : optimizer.toLowerCase(java.util.Locale.ROOT));
+        Schedules.check(schedule == null ? "none" : schedule, epochs == null ? 10 : Flags.positive("--epochs", epochs));
+        if (clipGradNorm != null) {
+            Flags.positive("--clip-grad-norm", clipGradNorm);
+        }
+        Augmentation parsedAugment = Flags.augmentation(augment == null ? "none" : augment);
+        if (!parsedAugment.isIdentity() && !choice.images()) {
+            throw new UserError("--augment " + augment + " changes images, but --model " + choice.name()
+                    + " takes flat feature vectors; use --model cnn or a model file with convolutions");
+        }
+        DataSource ds = DataSource.load(dataPath, valData, valSplit, targetColumn, !Losses.task(lossName).equals("regression"), normalize, s,
+                choice.images());
+        if ((valSplit > 0 || valData != null) && (ds.test() == null || ds.test().size() == 0)) {
+            throw new UserError(valData != null ? "--val-data " + valData + ": has no rows; expected at least one"
+                    : "--val-split " + valSplit + " leaves none of the " + ds.train().size() + " rows for validation;"
+                    + " expected at least one (e.g. 0.2)");
+        }
+        checkAugmentFits(parsedAugment, ds);
+        if (restoreBest && ds.test() == null) {
+            throw new UserError("--restore-best compares the epochs on held-out data, but there is none; give --val-split (e.g. 0.2)"
+                    + " or --val-data FILE.csv");
+        }
+        if (patience != null && patience > 0 && ds.test() == null) { // it would silently never stop
+            throw new UserError("--patience stops when the validation loss stops improving, but there is no held-out data;"
+                    + " give --val-split (e.g. 0.2) or --val-data FILE.csv");
+        }
+        Objective obj = Objective.of(lossName, ds.numClasses());
+        NetworkSpec spec = choice.spec(ds.train().sampleShape(), obj.outputSize(), Flags.layers(layers),
+                activation == null ? "relu" : activation, outputActivationFor(lossName));
+        String opt = optimizer == null ? "adam" : optimizer.toLowerCase(java.util.Locale.ROOT);
+        RunConfig cfg = new RunConfig(spec, Losses.task(lossName).equals("regression") ? "regression" : (obj.outputSize() == 1 ? "binary" : "classification"),
+                ds.numClasses(), lossName, dataPath.toString(), valData == null ? null : valData.toString(), valSplit, targetColumn, ds.mean(), ds.std(), opt,
+                lr == null ? Optimizers.defaultLr(opt) : Flags.positive("--lr", lr), momentum == null ? 0 : Flags.nonNegative("--momentum", momentum),
+                weightDecay == null ? Optimizers.defaultWeightDecay(opt) : Flags.nonNegative("--weight-decay", weightDecay),
+                batchSize == null ? 64 : Flags.positive("--batch-size", batchSize), epochs == null ? 10 : Flags.positive("--epochs", epochs),
+                s, !noShuffle, targetLoss == null ? Double.NEGATIVE_INFINITY : targetLoss, patience == null ? 0 : Flags.nonNegative("--patience", patience), restoreBest,
+                schedule == null ? "none" : schedule, augment == null ? "none" : augment, checkpointEvery == null ? 0 : Math.max(0, checkpointEvery),
+                clipGradNorm == null ? 0 : Flags.positive("--clip-grad-norm", clipGradNorm), noReport, 0, null, null, null);
+        Path outDir = out == null ? Path.of("runs", "latest") : out;
+        MemoryEstimate.check(spec, cfg.batchSize());
+        Generator modelGen = new Generator(s); // draws the initial weights, then the dropout masks
+        Sequential model = spec.build(modelGen);
+        if (init != null) {
+            Checkpoint.loadWeights(init, model, INIT_MISMATCH);
+        }
+        if (csv && ds.test() == null) {
+            System.err.println("note: no validation data (use --val-split or --val-data); reporting training metrics only");
+        }
+        return new Start(cfg, ds, model, modelGen, outDir);
+    }
+
+    /** Trains from {@code start}, checkpointing every epoch, then evaluates and writes the report. */
+    private int train(Start start) throws Exception {
+        RunConfig cfg = start.cfg();
+        DataSource ds = start.ds();
+        Sequential model = start.model();
+        Generator modelGen = start.modelGen();
+        Path outDir = start.outDir();
         createOutDir(outDir);
         Checkpoint.removeStaleTemporaries(outDir);
         Objective objective = Objective.of(cfg.loss(), cfg.numClasses());
