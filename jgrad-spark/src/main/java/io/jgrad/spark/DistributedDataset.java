@@ -125,9 +125,7 @@ public final class DistributedDataset {
      */
     public static DistributedDataset read(SparkSession spark, String path, String featuresColumn, String labelColumn,
                                           int partitions) throws IOException {
-        Path local = Path.of(path);
-        if (Files.isDirectory(local) && (Files.exists(local.resolve("train-labels-idx1-ubyte"))
-                || Files.exists(local.resolve("train-labels-idx1-ubyte.gz")))) {
+        if (isIdx(path)) {
             return readIdx(spark, Path.of(path), true, partitions);
         }
         if (path.toLowerCase(Locale.ROOT).endsWith(".csv")) {
@@ -137,6 +135,13 @@ public final class DistributedDataset {
         }
         return fromDataFrame(spark.read().parquet(path), featuresColumn != null ? featuresColumn : "features",
                 labelColumn != null ? labelColumn : "label", partitions);
+    }
+
+    /** Whether {@code path} is an IDX directory (it holds train labels); a Parquet data set is a directory too. */
+    static boolean isIdx(String path) {
+        Path local = Path.of(path);
+        return Files.isDirectory(local) && (Files.exists(local.resolve("train-labels-idx1-ubyte"))
+                || Files.exists(local.resolve("train-labels-idx1-ubyte.gz")));
     }
 
     private static void checkPartitions(int partitions) {

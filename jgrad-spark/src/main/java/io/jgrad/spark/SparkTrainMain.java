@@ -151,7 +151,7 @@ public final class SparkTrainMain {
         DistributedDataset test = null;
         if (f.containsKey("--val-data")) {
             test = DistributedDataset.read(spark, f.get("--val-data"), null, label, partitions);
-        } else if (Files.isDirectory(Path.of(data))) {
+        } else if (DistributedDataset.isIdx(data)) { // not a Parquet directory: it has no t10k split
             test = DistributedDataset.readIdx(spark, Path.of(data), false, partitions);
         }
         int classes = Math.max(train.numClasses(), test == null ? 0 : test.numClasses());

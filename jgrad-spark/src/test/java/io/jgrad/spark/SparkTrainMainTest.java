@@ -9,8 +9,14 @@ import io.jgrad.io.Json;
 import io.jgrad.io.Safetensors;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -91,5 +97,23 @@ class SparkTrainMainTest {
         assertEquals(3, metrics.size());
         assertTrue(metrics.get(0).startsWith("epoch,train_loss,train_accuracy,val_loss,val_accuracy,lr,seconds,grad_norm:0.weight"));
         assertTrue(metrics.get(2).startsWith("2,"));
+    }
+
+    /** A Parquet data set is a directory: without --val-data there is no validation set, not an IDX t10k split to load. */
+    @Test
+    void aParquetDirectoryTrainsWithoutValidationData(@TempDir Path dir) throws Exception {
+        SparkSession spark = SparkSession.builder().master("local[2]").config("spark.ui.enabled", "false").getOrCreate();
+        List<Row> rows = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            rows.add(RowFactory.create(new double[] {i % 7, i % 5}, i % 2));
+        }
+        StructType schema = new StructType().add("features", DataTypes.createArrayType(DataTypes.DoubleType))
+                .add("label", DataTypes.IntegerType);
+        Path parquet = dir.resolve("train.parquet");
+        spark.createDataFrame(rows, schema).write().parquet(parquet.toString());
+        Path out = dir.resolve("run");
+        SparkTrainMain.main(new String[] {"--master", "local[2]", "--data", parquet.toString(), "--layers", "4", "--batch-size", "8",
+            "--epochs", "1", "--out", out.toString()});
+        assertTrue(Files.isRegularFile(out.resolve("model.safetensors")));
     }
 }
