@@ -22,8 +22,8 @@ final class RunDirectory {
     private RunDirectory() {}
 
     /** What config.json records besides the progress. */
-    record Settings(MlpSpec spec, int numClasses, String data, OptimizerSpec optimizer, int batchSize, int epochs, long seed,
-                    int partitions, int localSteps) {}
+    record Settings(MlpSpec spec, int numClasses, String data, String valData, String targetColumn, OptimizerSpec optimizer,
+                    int batchSize, int epochs, long seed, int partitions, int localSteps) {}
 
     static void save(Path dir, SparkTrainer trainer, Settings s, List<EpochMetrics> metrics) throws IOException {
         int epoch = metrics.isEmpty() ? 0 : metrics.getLast().epoch();
@@ -44,7 +44,10 @@ final class RunDirectory {
         m.put("loss", "cross-entropy");
         Map<String, Object> d = new LinkedHashMap<>();
         d.put("path", s.data());
-        d.put("target_column", null);
+        // as jgrad train records them: jgrad eval reads the label column and the validation rows from here
+        d.put("val_data", s.valData());
+        d.put("val_split", 0.0);
+        d.put("target_column", s.targetColumn());
         d.put("normalize_mean", 0.0);
         d.put("normalize_std", 1.0);
         m.put("data", d);

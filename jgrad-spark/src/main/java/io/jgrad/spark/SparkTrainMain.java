@@ -160,7 +160,7 @@ public final class SparkTrainMain {
         OptimizerSpec opt = new OptimizerSpec(optName, lr, momentum, weightDecay);
         Path out = Path.of(f.getOrDefault("--out", "runs/spark"));
         Files.createDirectories(out);
-        RunDirectory.Settings settings = new RunDirectory.Settings(spec, classes, data, opt, batch, epochs, seed, partitions, local);
+        RunDirectory.Settings settings = new RunDirectory.Settings(spec, classes, data, f.get("--val-data"), label, opt, batch, epochs, seed, partitions, local);
         SparkTrainer trainer = new SparkTrainer(jsc, spec, opt, seed).batchSize(batch).epochs(epochs).localSteps(local);
         List<EpochMetrics> done = new ArrayList<>();
         trainer.callback(new Callback() {

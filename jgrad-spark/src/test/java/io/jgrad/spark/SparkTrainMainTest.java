@@ -99,6 +99,26 @@ class SparkTrainMainTest {
         assertTrue(metrics.get(2).startsWith("2,"));
     }
 
+    /** A CSV with its label first: --target-column and --val-data must reach config.json, or jgrad eval picks column 'c'. */
+    @Test
+    @SuppressWarnings("unchecked")
+    void recordsTheTargetColumnAndValidationFileForJgradEval(@TempDir Path dir) throws Exception {
+        StringBuilder csv = new StringBuilder("label,a,b,c\n");
+        for (int i = 0; i < 40; i++) {
+            csv.append(i % 2).append(',').append(i % 7).append(',').append(i % 5).append(',').append(i * 0.25).append('\n');
+        }
+        Path train = dir.resolve("train.csv"), val = dir.resolve("val.csv");
+        Files.writeString(train, csv);
+        Files.writeString(val, csv);
+        Path out = dir.resolve("run");
+        SparkTrainMain.main(new String[] {"--master", "local[2]", "--data", train.toString(), "--val-data", val.toString(),
+            "--target-column", "label", "--layers", "4", "--batch-size", "8", "--epochs", "1", "--out", out.toString()});
+        Map<String, Object> data = (Map<String, Object>) ((Map<String, Object>) Json.read(out.resolve("config.json"))).get("data");
+        assertEquals("label", data.get("target_column"));
+        assertEquals(val.toString(), data.get("val_data"));
+        assertEquals(0.0, ((Number) data.get("val_split")).doubleValue());
+    }
+
     /** A Parquet data set is a directory: without --val-data there is no validation set, not an IDX t10k split to load. */
     @Test
     void aParquetDirectoryTrainsWithoutValidationData(@TempDir Path dir) throws Exception {
