@@ -109,6 +109,12 @@ public final class SparkTrainMain {
         }
     }
 
+    private static void atLeastOne(String flag, int value) {
+        if (value < 1) {
+            throw new IllegalArgumentException(flag + " must be at least 1, got " + value);
+        }
+    }
+
     /** The number after {@code flag}, or {@code fallback} when the flag is absent; a mistake names the flag. */
     static double number(Map<String, String> f, String flag, double fallback) {
         String v = f.get(flag);
@@ -119,7 +125,7 @@ public final class SparkTrainMain {
         }
     }
 
-    private static void run(SparkSession spark, Map<String, String> f) throws IOException {
+    static void run(SparkSession spark, Map<String, String> f) throws IOException {
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         // every number first: a mistyped flag stops the run before the data is read and distributed
         int partitions = integer(f, "--partitions", jsc.defaultParallelism());
@@ -145,6 +151,10 @@ public final class SparkTrainMain {
         int batch = integer(f, "--batch-size", 64);
         int epochs = integer(f, "--epochs", 10);
         int local = integer(f, "--local-steps", 1);
+        atLeastOne("--partitions", partitions);
+        atLeastOne("--batch-size", batch);
+        atLeastOne("--epochs", epochs); // 0 would train nothing, write nothing and still say "wrote"
+        atLeastOne("--local-steps", local);
         String data = f.get("--data");
         String label = f.get("--target-column");
         DistributedDataset train = DistributedDataset.read(spark, data, null, label, partitions);

@@ -136,4 +136,19 @@ class SparkTrainMainTest {
             "--epochs", "1", "--out", out.toString()});
         assertTrue(Files.isRegularFile(out.resolve("model.safetensors")));
     }
+
+    /** Counts are checked before the data is read (a missing path would be the error otherwise), and --epochs 0 is one. */
+    @Test
+    void countsThatCannotTrainAreRejectedBeforeReadingTheData(@TempDir Path dir) throws Exception {
+        SparkSession spark = SparkSession.builder().master("local[2]").config("spark.ui.enabled", "false").getOrCreate();
+        String missing = dir.resolve("absent.csv").toString();
+        for (String[] bad : List.of(new String[] {"--epochs", "0"}, new String[] {"--batch-size", "0"},
+                new String[] {"--local-steps", "0"}, new String[] {"--partitions", "0"}, new String[] {"--epochs", "-2"})) {
+            Map<String, String> f = new java.util.HashMap<>(Map.of("--data", missing, "--out", dir.resolve("run").toString()));
+            f.put(bad[0], bad[1]);
+            var e = assertThrows(IllegalArgumentException.class, () -> SparkTrainMain.run(spark, f), String.join(" ", bad));
+            assertTrue(e.getMessage().startsWith(bad[0] + " must be"), e.getMessage());
+        }
+        assertFalse(Files.exists(dir.resolve("run")), "nothing written");
+    }
 }
