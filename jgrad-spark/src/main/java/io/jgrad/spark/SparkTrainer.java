@@ -151,6 +151,10 @@ public final class SparkTrainer {
             throw new IllegalArgumentException("SparkTrainer.fit: the data has labels up to " + (train.numClasses() - 1)
                     + " but the network has only " + spec.outputSize() + " outputs");
         }
+        if (validation != null && validation.featureSize() != spec.inputSize()) { // else found only after the first epoch
+            throw new IllegalArgumentException("SparkTrainer.fit: the validation data has " + validation.featureSize()
+                    + " features per row but the network " + spec.describe() + " takes " + spec.inputSize());
+        }
         int n = train.size();
         int steps = (n + batchSize - 1) / batchSize;
         for (Callback c : callbacks) {

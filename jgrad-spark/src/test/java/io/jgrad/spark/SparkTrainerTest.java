@@ -174,4 +174,17 @@ class SparkTrainerTest {
         assertEquals(local.accuracy(), eval.accuracy(), 1e-12);
         data.unpersist();
     }
+
+    @Test
+    void validationDataOfAnotherWidthIsRejectedBeforeTraining() {
+        DistributedDataset data = DistributedDataset.of(jsc, DATA, 2);
+        DistributedDataset narrow = DistributedDataset.of(jsc, new TensorDataset(io.jgrad.tensor.Tensor.zeros(4, 3),
+                io.jgrad.tensor.Tensor.zeros(4), 3), 2);
+        SparkTrainer trainer = new SparkTrainer(jsc, SyntheticData.SPEC, new OptimizerSpec("sgd", 0.1, 0, 0), 1).batchSize(32).epochs(1);
+        var e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> trainer.fit(data, narrow));
+        assertTrue(e.getMessage().contains("validation data has 3 features"), e.getMessage());
+        assertEquals(0, trainer.optimizer().stepCount(), "no epoch was trained first");
+        data.unpersist();
+        narrow.unpersist();
+    }
 }
