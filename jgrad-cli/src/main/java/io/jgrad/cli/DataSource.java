@@ -6,6 +6,7 @@ import io.jgrad.data.TensorDataset;
 import io.jgrad.tensor.Tensor;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * Where training and test data come from: an IDX directory (MNIST layout) or a CSV file, with the optional
@@ -17,9 +18,10 @@ import java.nio.file.Path;
  * @param imageShape height and width when the samples are images (for the report), else null
  * @param mean       subtracted from every feature ({@code --normalize}; 0 otherwise)
  * @param std        then divided into every feature (1 without {@code --normalize})
+ * @param featureColumns a CSV file's feature column names, in the order of the features; null for IDX data
  */
 record DataSource(String description, TensorDataset train, TensorDataset test, int numClasses, int[] imageShape,
-                  double mean, double std) {
+                  double mean, double std, List<String> featureColumns) {
 
     /** The bundled MNIST-10k, found beside the installation (the launcher sets jgrad.home). */
     static Path bundled() {
@@ -44,10 +46,12 @@ record DataSource(String description, TensorDataset train, TensorDataset test, i
     /**
      * Loads {@code data} (a directory of IDX files or a .csv file). For CSV, {@code valData} or
      * {@code valSplit} provide the test part. IDX images are [N, 1, H, W] when {@code images} (for convolutional
-     * networks), else flattened to [N, H*W]; CSV data cannot be images.
+     * networks), else flattened to [N, H*W]; CSV data cannot be images. With {@code features} (a trained model's
+     * recorded feature columns; null: all but the target, in file order), a CSV file's features are those columns,
+     * picked by name in that order; other columns are ignored, and a missing one is an error.
      */
     static DataSource load(Path data, Path valData, double valSplit, String targetColumn, boolean classification,
-                           boolean normalize, long seed, boolean images) throws java.io.IOException {
+                           boolean normalize, long seed, boolean images, List<String> features) throws java.io.IOException {
         if (!Files.exists(data)) {
             throw new UserError("--data " + data + ": no such file or directory");
         }
@@ -59,7 +63,7 @@ record DataSource(String description, TensorDataset train, TensorDataset test, i
             int side = (int) Math.round(Math.sqrt(train.sampleShape()[0]));
             int[] image = images ? new int[] {train.sampleShape()[1], train.sampleShape()[2]}
                     : side * side == train.sampleShape()[0] ? new int[] {side, side} : null;
-            ds = new DataSource(data.toString(), train, test, Math.max(train.numClasses(), test.numClasses()), image, 0, 1);
+            ds = new DataSource(data.toString(), train, test, Math.max(train.numClasses(), test.numClasses()), image, 0, 1, null);
         } else {
             if (!data.getFileName().toString().toLowerCase(java.util.Locale.ROOT).endsWith(".csv")) {
                 throw new UserError("--data " + data + ": expected a directory of IDX files or a .csv file");
@@ -68,11 +72,11 @@ record DataSource(String description, TensorDataset train, TensorDataset test, i
                 throw new UserError("--data " + data + ": a CSV file holds feature vectors, but the network takes images"
                         + " [C, H, W] (it has convolution or pooling layers); use an IDX directory or --model mlp");
             }
-            CsvDataset all = CsvDataset.load(data, targetColumn, classification);
+            CsvDataset all = CsvDataset.load(data, targetColumn, classification, features);
             TensorDataset train = all.tensorDataset();
             TensorDataset test = null;
             if (valData != null) {
-                CsvDataset val = CsvDataset.load(valData, targetColumn, classification);
+                CsvDataset val = CsvDataset.load(valData, targetColumn, classification, features);
                 checkValidationColumns(valData, all, val);
                 test = val.tensorDataset();
                 checkLabelsWithin(valData, "--val-data " + valData, test, train.numClasses());
@@ -82,7 +86,7 @@ record DataSource(String description, TensorDataset train, TensorDataset test, i
                 test = parts.validation();
             }
             int classes = classification ? Math.max(train.numClasses(), test == null ? 0 : test.numClasses()) : 0;
-            ds = new DataSource(data.toString(), train, test, classes, null, 0, 1);
+            ds = new DataSource(data.toString(), train, test, classes, null, 0, 1, all.featureNames());
         }
         return normalize ? ds.standardized() : ds;
     }
@@ -128,7 +132,8 @@ record DataSource(String description, TensorDataset train, TensorDataset test, i
             return this;
         }
         return new DataSource(description + String.format(" (normalized: mean %.4f, std %.4f)", mean, std),
-                shift(train, mean, std), test == null ? null : shift(test, mean, std), numClasses, imageShape, mean, std);
+                shift(train, mean, std), test == null ? null : shift(test, mean, std), numClasses, imageShape, mean, std,
+                featureColumns);
     }
 
     /** Features shifted and scaled by the training set's mean and standard deviation (one pair for all features). */

@@ -18,8 +18,10 @@ import picocli.CommandLine.Option;
             "on, or on --data, prepared the same way (same scaling and normalization). Which rows: with --split test",
             "(the default), an IDX directory's t10k part, or a CSV run's validation rows (its --val-data, or the",
             "--val-split rows held out in training); a CSV run without validation data has none, and its training rows",
-            "are used. --split train uses the training rows. A CSV file given as --data is evaluated whole. The output's",
-            "'data' line says which split was used.",
+            "are used. --split train uses the training rows. A CSV file given as --data is evaluated whole; its feature",
+            "columns are picked by the names recorded in training, in any order (other columns are ignored, a missing one",
+            "is an error), and its target is the run's --target-column, or else the last column that is not a feature. The",
+            "output's 'data' line says which split was used.",
             "",
             "The data path in the run's config.json is the one given to 'jgrad train'; a relative one is resolved",
             "against the current directory, so from another directory give --data.", ""},
@@ -34,7 +36,7 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--model", paramLabel = "DIR", description = "Run directory (default: runs/latest).", defaultValue = "runs/latest")
     Path model;
 
-    @Option(names = "--data", paramLabel = "DIR|FILE.csv", description = "Data set (default: the one in the run's config.json).")
+    @Option(names = "--data", paramLabel = "DIR|FILE.csv", description = "Data set (default: the one in the run's config.json); a CSV file needs the training columns, by name in any order.")
     Path data;
 
     @Option(names = "--split", paramLabel = "test|train", description = "Which part: test (IDX t10k, or a CSV run's validation rows) or train (default: ${DEFAULT-VALUE}).", defaultValue = "test")

@@ -24,8 +24,10 @@ import picocli.CommandLine.Parameters;
         description = {"",
             "Inputs are PNG/JPEG images (converted to grayscale, scaled to the model's input size, and inverted when",
             "their border is light, since MNIST digits are light on dark), an IDX images file (--idx), or the rows of a",
-            "CSV file with the same feature columns as the training data (--csv). Prints one line per input: the",
-            "predicted class and the probabilities of the most likely classes (or the predicted value for regression).", ""},
+            "CSV file with the training data's feature columns (--csv): they are picked by name, in any order, and other",
+            "columns (such as the target) are ignored; a missing one is an error. (Runs trained before jgrad recorded the",
+            "column names take the columns in file order.) Prints one line per input: the predicted class and the",
+            "probabilities of the most likely classes (or the predicted value for regression).", ""},
         footerHeading = "%n",
         footer = {"@|bold EXAMPLES|@",
             "  jgrad predict --model runs/latest digit.png another.png",
@@ -38,7 +40,7 @@ final class PredictCommand implements Callable<Integer> {
     @Option(names = "--idx", paramLabel = "FILE", description = "An IDX file of images (e.g. t10k-images-idx3-ubyte.gz).")
     Path idx;
 
-    @Option(names = "--csv", paramLabel = "FILE.csv", description = "A CSV file with a header and the training data's feature columns.")
+    @Option(names = "--csv", paramLabel = "FILE.csv", description = "A CSV file with a header and the training data's feature columns, by name in any order.")
     Path csv;
 
     @Option(names = "--limit", paramLabel = "N", description = "Predict at most this many records of --idx or --csv (default: all).")
@@ -80,7 +82,7 @@ final class PredictCommand implements Callable<Integer> {
                 names.add(idx.getFileName() + "[" + i + "]");
             }
         } else if (csv != null) {
-            TensorDataset ds = CsvDataset.loadFeatures(csv).tensorDataset();
+            TensorDataset ds = CsvDataset.loadFeatures(csv, tm.config().featureColumns()).tensorDataset();
             if (ds.sampleShape()[0] != inputSize) {
                 throw new UserError("--csv " + csv + ": rows have " + ds.sampleShape()[0] + " feature columns, the model expects " + inputSize);
             }

@@ -20,7 +20,7 @@ import java.util.Map;
  * state at the start of that next epoch, so that {@code --resume} continues exactly where the run stopped.
  */
 record RunConfig(NetworkSpec model, String task, int numClasses, String loss, String data, String valData, double valSplit,
-                 String targetColumn,
+                 String targetColumn, List<String> featureColumns,
                  double normMean, double normStd, String optimizer, double lr, double momentum, double weightDecay,
                  int batchSize, int epochs, long seed, boolean shuffle, double targetLoss, int patience, boolean restoreBest, String schedule,
                  String augment, int checkpointEvery, double clipGradNorm, boolean noReport, int epochsCompleted, EpochProgress progress, long[] shuffleState,
@@ -38,34 +38,34 @@ record RunConfig(NetworkSpec model, String task, int numClasses, String loss, St
      * shuffling generator's state at the start of that epoch, and the model's generator (dropout masks) now.
      */
     RunConfig withProgress(int completed, EpochProgress inEpoch, long[] state, long[] modelGenerator) {
-        return new RunConfig(model, task, numClasses, loss, data, valData, valSplit, targetColumn, normMean, normStd, optimizer, lr, momentum,
+        return new RunConfig(model, task, numClasses, loss, data, valData, valSplit, targetColumn, featureColumns, normMean, normStd, optimizer, lr, momentum,
                 weightDecay, batchSize, epochs, seed, shuffle, targetLoss, patience, restoreBest, schedule, augment, checkpointEvery, clipGradNorm, noReport, completed,
                 inEpoch, state, modelGenerator);
     }
 
     RunConfig withEpochs(int total) {
-        return new RunConfig(model, task, numClasses, loss, data, valData, valSplit, targetColumn, normMean, normStd, optimizer, lr, momentum,
+        return new RunConfig(model, task, numClasses, loss, data, valData, valSplit, targetColumn, featureColumns, normMean, normStd, optimizer, lr, momentum,
                 weightDecay, batchSize, total, seed, shuffle, targetLoss, patience, restoreBest, schedule, augment, checkpointEvery, clipGradNorm, noReport, epochsCompleted,
                 progress, shuffleState, modelState);
     }
 
     /** This configuration with report.html turned off ({@code --resume DIR --no-report}). */
     RunConfig withoutReport() {
-        return new RunConfig(model, task, numClasses, loss, data, valData, valSplit, targetColumn, normMean, normStd, optimizer, lr, momentum,
+        return new RunConfig(model, task, numClasses, loss, data, valData, valSplit, targetColumn, featureColumns, normMean, normStd, optimizer, lr, momentum,
                 weightDecay, batchSize, epochs, seed, shuffle, targetLoss, patience, restoreBest, schedule, augment, checkpointEvery, clipGradNorm, true,
                 epochsCompleted, progress, shuffleState, modelState);
     }
 
     /** This configuration with the validation file at {@code path} (a resumed run whose file moved). */
     RunConfig withValData(String path) {
-        return new RunConfig(model, task, numClasses, loss, data, path, valSplit, targetColumn, normMean, normStd, optimizer, lr, momentum,
+        return new RunConfig(model, task, numClasses, loss, data, path, valSplit, targetColumn, featureColumns, normMean, normStd, optimizer, lr, momentum,
                 weightDecay, batchSize, epochs, seed, shuffle, targetLoss, patience, restoreBest, schedule, augment, checkpointEvery, clipGradNorm, noReport,
                 epochsCompleted, progress, shuffleState, modelState);
     }
 
     /** This configuration with the data set at {@code path} (a resumed run whose data moved). */
     RunConfig withData(String path) {
-        return new RunConfig(model, task, numClasses, loss, path, valData, valSplit, targetColumn, normMean, normStd, optimizer, lr, momentum,
+        return new RunConfig(model, task, numClasses, loss, path, valData, valSplit, targetColumn, featureColumns, normMean, normStd, optimizer, lr, momentum,
                 weightDecay, batchSize, epochs, seed, shuffle, targetLoss, patience, restoreBest, schedule, augment, checkpointEvery, clipGradNorm, noReport,
                 epochsCompleted, progress, shuffleState, modelState);
     }
@@ -83,6 +83,9 @@ record RunConfig(NetworkSpec model, String task, int numClasses, String loss, St
         d.put("val_data", valData);
         d.put("val_split", valSplit);
         d.put("target_column", targetColumn);
+        if (featureColumns != null) {
+            d.put("feature_columns", new ArrayList<Object>(featureColumns));
+        }
         d.put("normalize_mean", normMean);
         d.put("normalize_std", normStd);
         m.put("data", d);
@@ -212,7 +215,7 @@ record RunConfig(NetworkSpec model, String task, int numClasses, String loss, St
         }
         return new RunConfig(spec, task, numClasses, loss, ConfigFields.string(d, "path", file, "data"),
                 vd instanceof String vds ? vds : null, valSplit,
-                tc instanceof String str ? str : null,
+                tc instanceof String str ? str : null, featureColumns(d, file),
                 ConfigFields.number(d, "normalize_mean", file, "data"), ConfigFields.number(d, "normalize_std", file, "data"),
                 ConfigFields.string(o, "name", file, "optimizer"), ConfigFields.number(o, "lr", file, "optimizer"),
                 ConfigFields.number(o, "momentum", file, "optimizer"), ConfigFields.number(o, "weight_decay", file, "optimizer"),
@@ -224,6 +227,22 @@ record RunConfig(NetworkSpec model, String task, int numClasses, String loss, St
                 t.get("augment") instanceof String aug ? aug : "none",
                 t.get("checkpoint_every") instanceof Number ce ? ce.intValue() : 0, clipGradNorm, Boolean.FALSE.equals(report),
                 done, progress, state, modelState);
+    }
+
+    /** data.feature_columns: a CSV run's feature column names; absent in older configs and for IDX data (null). */
+    private static List<String> featureColumns(Map<String, Object> d, Path file) {
+        if (d.get("feature_columns") == null) {
+            return null;
+        }
+        List<String> names = new ArrayList<>();
+        for (Object o : ConfigFields.list(d, "feature_columns", file, "data")) {
+            if (!(o instanceof String name)) {
+                throw new JgradFormatException(file, "data.feature_columns", "expected column names (strings), got "
+                        + ConfigFields.describe(o));
+            }
+            names.add(name);
+        }
+        return List.copyOf(names);
     }
 
     /** 64-bit words as hex strings: a JSON number cannot hold 64 bits exactly. */

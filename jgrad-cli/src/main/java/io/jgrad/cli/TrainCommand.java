@@ -421,7 +421,7 @@ final class TrainCommand implements Callable<Integer> {
         }
         cfg = resumeData(cfg);
         DataSource ds = DataSource.load(Path.of(cfg.data()), cfg.valData() == null ? null : Path.of(cfg.valData()), cfg.valSplit(),
-                cfg.targetColumn(), !cfg.task().equals("regression"), false, cfg.seed(), cfg.model().images())
+                cfg.targetColumn(), !cfg.task().equals("regression"), false, cfg.seed(), cfg.model().images(), null)
                 .standardizedWith(cfg.normMean(), cfg.normStd());
         checkResumedDataFits(cfg, ds);
         Path outDir = out == null ? resume : out;
@@ -461,7 +461,7 @@ final class TrainCommand implements Callable<Integer> {
                     + " takes flat feature vectors; use --model cnn or a model file with convolutions");
         }
         DataSource ds = DataSource.load(dataPath, valData, valSplit, targetColumn, !Losses.task(lossName).equals("regression"), normalize, s,
-                choice.images());
+                choice.images(), null);
         if ((valSplit > 0 || valData != null) && (ds.test() == null || ds.test().size() == 0)) {
             throw new UserError(valData != null ? "--val-data " + valData + ": has no rows; expected at least one"
                     : "--val-split " + valSplit + " leaves none of the " + ds.train().size() + " rows for validation;"
@@ -481,7 +481,7 @@ final class TrainCommand implements Callable<Integer> {
                 activation == null ? "relu" : activation, outputActivationFor(lossName));
         String opt = optimizer == null ? "adam" : optimizer.toLowerCase(java.util.Locale.ROOT);
         RunConfig cfg = new RunConfig(spec, Losses.task(lossName).equals("regression") ? "regression" : (obj.outputSize() == 1 ? "binary" : "classification"),
-                ds.numClasses(), lossName, dataPath.toString(), valData == null ? null : valData.toString(), valSplit, targetColumn, ds.mean(), ds.std(), opt,
+                ds.numClasses(), lossName, dataPath.toString(), valData == null ? null : valData.toString(), valSplit, targetColumn, ds.featureColumns(), ds.mean(), ds.std(), opt,
                 lr == null ? Optimizers.defaultLr(opt) : Flags.positive("--lr", lr), momentum == null ? 0 : Flags.nonNegative("--momentum", momentum),
                 weightDecay == null ? Optimizers.defaultWeightDecay(opt) : Flags.nonNegative("--weight-decay", weightDecay),
                 batchSize == null ? 64 : Flags.positive("--batch-size", batchSize), epochs == null ? 10 : Flags.positive("--epochs", epochs),

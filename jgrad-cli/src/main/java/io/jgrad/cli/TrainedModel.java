@@ -45,11 +45,11 @@ record TrainedModel(Path dir, RunConfig config, Sequential network, Objective ob
             checkConfiguredData(dir, config, false);
             return DataSource.load(Path.of(config.data()), config.valData() == null ? null : Path.of(config.valData()),
                     config.valSplit(), config.targetColumn(), !config.task().equals("regression"), false, config.seed(),
-                    config.model().images())
+                    config.model().images(), config.featureColumns())
                     .standardizedWith(config.normMean(), config.normStd());
         }
         return DataSource.load(data, null, 0, config.targetColumn(), !config.task().equals("regression"), false, config.seed(),
-                        config.model().images())
+                        config.model().images(), config.featureColumns())
                 .standardizedWith(config.normMean(), config.normStd());
     }
 }

@@ -211,8 +211,10 @@ class CliErrorsTest {
 
     @Test
     void predictInputsThatDoNotFitTheModel() throws IOException {
-        // blobs.csv has 5 columns (4 features and the label); the model takes 4
-        Cli.run("predict", "--model", run.toString(), "--csv", blobs.toString()).assertUserError("5", "4");
+        // the model's feature columns are picked by name: blobs.csv's label column is ignored, a missing feature is an error
+        Cli.ok("predict", "--model", run.toString(), "--csv", blobs.toString());
+        Path three = Files.writeString(dir.resolve("three.csv"), "f0,f1,f2\n1,2,3\n");
+        Cli.run("predict", "--model", run.toString(), "--csv", three.toString()).assertUserError("three.csv", "'f3'");
         Cli.run("predict", "--model", run.toString()).assertUserError("exactly one");
         Path notImage = Files.writeString(dir.resolve("digit.png"), "not a png");
         // a 4-input model is a 2x2 image

@@ -54,7 +54,20 @@ public final class CsvDataset implements Dataset {
      *     non-negative integer
      */
     public static CsvDataset load(Path file, String targetColumn, boolean classification) throws IOException {
-        return read(file, targetColumn, classification, true);
+        return read(file, targetColumn, classification, true, null);
+    }
+
+    /**
+     * Loads {@code file} with the named feature columns, in the order of {@code features}, whatever their order in
+     * the file; other columns are ignored (not even parsed). Without {@code targetColumn} the target is the last
+     * column that is not one of {@code features}.
+     *
+     * @param features the feature column names, or null for all columns but the target, in file order
+     * @throws JgradFormatException as {@link #load}, and if a column of {@code features} is missing
+     */
+    public static CsvDataset load(Path file, String targetColumn, boolean classification, List<String> features)
+            throws IOException {
+        return read(file, targetColumn, classification, true, features);
     }
 
     /**
@@ -63,11 +76,21 @@ public final class CsvDataset implements Dataset {
      * @throws JgradFormatException as {@link #load}, for the feature cells
      */
     public static CsvDataset loadFeatures(Path file) throws IOException {
-        return read(file, null, false, false);
+        return read(file, null, false, false, null);
     }
 
-    private static CsvDataset read(Path file, String targetColumn, boolean classification, boolean hasTarget)
-            throws IOException {
+    /**
+     * Loads the named feature columns of {@code file} (for prediction), in the order of {@code features}, whatever
+     * their order in the file; other columns are ignored. The targets are all 0.
+     *
+     * @throws JgradFormatException as {@link #load}, and if a column of {@code features} is missing
+     */
+    public static CsvDataset loadFeatures(Path file, List<String> features) throws IOException {
+        return read(file, null, false, false, features);
+    }
+
+    private static CsvDataset read(Path file, String targetColumn, boolean classification, boolean hasTarget,
+                                   List<String> features) throws IOException {
         if (Files.isDirectory(file)) {
             throw new JgradFormatException(file, "", "is a directory; expected a CSV file");
         }
@@ -77,7 +100,7 @@ public final class CsvDataset implements Dataset {
         CsvParser parser = null;
         try (var reader = new BufferedReader(new InputStreamReader(Files.newInputStream(file), decoder), 1 << 16)) {
             parser = new CsvParser(reader, file);
-            return parse(parser, file, targetColumn, classification, hasTarget);
+            return parse(parser, file, targetColumn, classification, hasTarget, features);
         } catch (CharacterCodingException e) {
             String where = parser == null ? "" : "line " + parser.recordLine();
             throw new JgradFormatException(file, where, "text is not valid UTF-8; save the file as UTF-8", e);
@@ -85,7 +108,7 @@ public final class CsvDataset implements Dataset {
     }
 
     private static CsvDataset parse(CsvParser parser, Path file, String targetColumn, boolean classification,
-                                    boolean hasTarget) throws IOException {
+                                    boolean hasTarget, List<String> features) throws IOException {
         List<String> header = parser.next();
         if (header == null || (parser.recordBlank() && header.size() == 1)) {
             throw new JgradFormatException(file, "line 1", "file is empty; expected a header row naming the columns");
@@ -97,17 +120,32 @@ public final class CsvDataset implements Dataset {
                         + (header.indexOf(header.get(i)) + 1) + " and " + (i + 1) + "); names must be unique");
             }
         }
-        int target = !hasTarget ? -1 : targetColumn == null ? columns - 1 : header.indexOf(targetColumn);
+        if (features != null) {
+            List<String> missing = features.stream().filter(f -> !header.contains(f)).toList();
+            if (!missing.isEmpty()) {
+                throw new JgradFormatException(file, "line 1", "no column" + (missing.size() == 1 ? " " : "s ")
+                        + quoted(missing) + "; expected the feature columns " + quoted(features)
+                        + " (in any order), the file has " + quoted(header));
+            }
+        }
+        int target = !hasTarget ? -1 : targetColumn != null ? header.indexOf(targetColumn) : lastNotIn(header, features);
         if (target < 0 && hasTarget) {
-            throw new JgradFormatException(file, "line 1", "no column named '" + targetColumn + "'; the columns are " + header);
+            throw new JgradFormatException(file, "line 1", targetColumn == null
+                    ? "no target column; the columns are " + quoted(header) + ", all of them features"
+                    : "no column named '" + targetColumn + "'; the columns are " + header);
         }
         if (columns < 2 && hasTarget) {
             throw new JgradFormatException(file, "line 1", "only one column ('" + header.get(0)
                     + "'); expected feature columns and a target column");
         }
-        int nFeatures = hasTarget ? columns - 1 : columns;
+        // slot[c]: where column c goes in a row's features; -1 for the target and for columns not selected
+        int[] slot = new int[columns];
+        for (int c = 0, k = 0; c < columns; c++) {
+            slot[c] = c == target ? -1 : features == null ? k++ : features.indexOf(header.get(c));
+        }
+        int nFeatures = features != null ? features.size() : hasTarget ? columns - 1 : columns;
         int capacity = Math.max(1, Math.min(64, (1 << 20) / nFeatures)); // rows; grows as rows arrive
-        float[] features = new float[capacity * nFeatures];
+        float[] values = new float[capacity * nFeatures];
         float[] targets = new float[capacity];
         int rows = 0;
         int blankLine = 0; // first of a run of blank lines, which is an error unless only blank lines follow
@@ -133,13 +171,16 @@ public final class CsvDataset implements Dataset {
                     throw new JgradFormatException(file, "line " + line, "too many rows for one float array");
                 }
                 targets = Arrays.copyOf(targets, grown);
-                features = Arrays.copyOf(features, grown * nFeatures);
+                values = Arrays.copyOf(values, grown * nFeatures);
             }
             int k = rows * nFeatures;
             for (int c = 0; c < columns; c++) {
+                if (c != target && slot[c] < 0) {
+                    continue;
+                }
                 float v = number(record.get(c), file, line, header.get(c));
                 if (c != target) {
-                    features[k++] = v;
+                    values[k + slot[c]] = v;
                 } else {
                     if (classification && (v < 0 || v != Math.floor(v) || v > MAX_CLASS)) {
                         throw new JgradFormatException(file, position(line, header.get(c)), "\"" + shorten(record.get(c))
@@ -155,11 +196,11 @@ public final class CsvDataset implements Dataset {
         if (rows == 0) {
             throw new JgradFormatException(file, "", "has a header but no data rows");
         }
-        List<String> names = new ArrayList<>(header);
-        if (hasTarget) {
+        List<String> names = features != null ? features : new ArrayList<>(header);
+        if (hasTarget && features == null) {
             names.remove(target);
         }
-        TensorDataset data = new TensorDataset(rows, Arrays.copyOf(features, rows * nFeatures), new int[] {nFeatures},
+        TensorDataset data = new TensorDataset(rows, Arrays.copyOf(values, rows * nFeatures), new int[] {nFeatures},
                 Arrays.copyOf(targets, rows), new int[0], classification ? maxClass + 1 : 0);
         return new CsvDataset(data, names, hasTarget ? header.get(target) : null);
     }
@@ -181,6 +222,20 @@ public final class CsvDataset implements Dataset {
                     + "\" is not a finite number in float32 (beyond +-3.4e38)");
         }
         return v;
+    }
+
+    /** The index of the last name in {@code header} that is not in {@code names} (null: the last), or -1. */
+    private static int lastNotIn(List<String> header, List<String> names) {
+        for (int c = header.size() - 1; c >= 0; c--) {
+            if (names == null || !names.contains(header.get(c))) {
+                return c;
+            }
+        }
+        return -1;
+    }
+
+    private static String quoted(List<String> names) {
+        return names.stream().map(n -> "'" + n + "'").collect(java.util.stream.Collectors.joining(", ", "[", "]"));
     }
 
     private static String position(int line, String column) {
