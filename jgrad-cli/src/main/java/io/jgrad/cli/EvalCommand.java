@@ -75,7 +75,9 @@ final class EvalCommand implements Callable<Integer> {
         Evaluation ev = Trainer.evaluate(tm.network(), tm.objective().loss(), tm.objective().task(),
                 new DataLoader(set, BATCH, false, false, new Generator(0)), tm.config().numClasses());
         System.out.printf("model    %s (%s)%n", tm.dir(), tm.config().model().describe());
-        System.out.printf("data     %s, %s split, %,d samples%n", ds.description(), set == ds.train() ? "train" : "test", ev.samples());
+        // named as train's console and report name it: "validation" for a CSV run's held-out rows, "test" for IDX t10k
+        String part = set == ds.train() ? "train" : Reports.heldOut(tm.config(), ds);
+        System.out.printf("data     %s, %s split, %,d samples%n", ds.description(), part, ev.samples());
         System.out.printf("loss     %.6f (%s)%n", ev.loss(), tm.config().loss());
         if (!Double.isNaN(ev.accuracy())) {
             System.out.printf("accuracy %.4f (%.2f%%)%n%n", ev.accuracy(), 100 * ev.accuracy());

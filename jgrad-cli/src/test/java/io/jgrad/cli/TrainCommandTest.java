@@ -95,7 +95,7 @@ class TrainCommandTest {
         assertTrue(firstNumberAfter(eval.out(), "accuracy") >= 0.9, eval.out());
         assertTrue(eval.out().contains("recall") && eval.out().contains("precision"), eval.out());
         // evaluated on the rows held out by --val-split, not on the training rows
-        assertTrue(eval.out().contains("test split, 30 samples"), eval.out());
+        assertTrue(eval.out().contains("validation split, 30 samples"), eval.out());
         assertEquals(m.get(11, "val_loss"), firstNumberAfter(eval.out(), "loss"), 1e-5);
 
         Cli inspect = ok("inspect", run.toString());
