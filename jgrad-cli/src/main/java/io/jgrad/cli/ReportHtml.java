@@ -87,7 +87,7 @@ final class ReportHtml {
         }
         if (charts.containsKey(TrainingReport.MISCLASSIFIED_PNG)) {
             int shown = Math.min(misclassifiedCount, MisclassifiedGrid.MAX_IMAGES);
-            long errors = confusion == null ? -1 : errors(confusion);
+            long errors = confusion == null ? -1 : confusion.total() - confusion.correct();
             String which = errors > shown ? "The first " + shown + " of the " + errors + " misclassified examples"
                     : shown + " misclassified examples";
             figure(h, "Misclassified examples", charts, TrainingReport.MISCLASSIFIED_PNG,
@@ -167,23 +167,13 @@ final class ReportHtml {
         int n = 0;
         boolean undefined = false;
         for (int c = 0; c < k; c++) {
-            long support = 0;
-            for (int p = 0; p < k; p++) {
-                support += cm.count(c, p);
-            }
+            long support = cm.support(c);
             double precision = cm.precision(c);
             double recall = cm.recall(c);
-            // From the counts, 2TP / (2TP + FP + FN) = 2TP / (predicted as c + samples of c): 0 for a class that
-            // occurs but is never predicted (its precision is undefined, its recall 0), where the harmonic mean
-            // of the two gave NaN and the mean row then averaged F1 over the predicted classes only.
-            long tp = cm.count(c, c);
-            long predictedAs = 0;
-            for (int t = 0; t < k; t++) {
-                predictedAs += cm.count(t, c);
-            }
-            long f1Denominator = predictedAs + support;
-            double f1 = f1Denominator == 0 ? Double.NaN : 2.0 * tp / f1Denominator;
-            if (f1Denominator > 0) {
+            // from the counts: 0 for a class that occurs but is never predicted, where the harmonic mean of an
+            // undefined precision and a recall of 0 gave NaN and the mean row then skipped the class
+            double f1 = cm.f1(c);
+            if (cm.predicted(c) + support > 0) { // the class occurs or is predicted
                 sumP += Double.isNaN(precision) ? 0 : precision;
                 sumR += Double.isNaN(recall) ? 0 : recall;
                 sumF += f1;
@@ -205,15 +195,6 @@ final class ReportHtml {
                         + "recall that is undefined (it never occurs); the mean counts it as 0, as scikit-learn does by "
                         + "default (zero_division=0)." : "")
                 .append("</p>\n");
-    }
-
-    /** Off-diagonal count of the matrix: the examples the model got wrong. */
-    private static long errors(ConfusionMatrix cm) {
-        long correct = 0;
-        for (int c = 0; c < cm.classes(); c++) {
-            correct += cm.count(c, c);
-        }
-        return cm.total() - correct;
     }
 
     /** A fraction as a percentage with two decimals; an em dash when undefined. */

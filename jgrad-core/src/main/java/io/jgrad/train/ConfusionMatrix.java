@@ -1,9 +1,9 @@
 package io.jgrad.train;
 
 /**
- * Counts of (true class, predicted class) pairs, and the per-class precision and recall derived from them:
+ * Counts of (true class, predicted class) pairs, and the per-class precision, recall and F1 derived from them:
  * precision(c) = TP / (TP + FP) (of the samples predicted c, the fraction that are c), recall(c) = TP / (TP + FN)
- * (of the samples of class c, the fraction found).
+ * (of the samples of class c, the fraction found), F1(c) = 2TP / (2TP + FP + FN).
  */
 public final class ConfusionMatrix {
     private final long[][] counts;
@@ -40,32 +40,59 @@ public final class ConfusionMatrix {
         return t;
     }
 
-    /** Fraction of samples on the diagonal (NaN when empty). */
-    public double accuracy() {
+    /** Samples predicted as their true class: the diagonal's sum. */
+    public long correct() {
         long diag = 0;
         for (int i = 0; i < counts.length; i++) {
             diag += counts[i][i];
         }
-        long t = total();
-        return t == 0 ? Double.NaN : (double) diag / t;
+        return diag;
     }
 
-    /** TP / (TP + FP) for class c (NaN when nothing was predicted as c). */
-    public double precision(int c) {
+    /** Samples of class c, TP + FN: row c's sum. */
+    public long support(int c) {
+        long actual = 0;
+        for (long v : counts[c]) {
+            actual += v;
+        }
+        return actual;
+    }
+
+    /** Samples predicted as class c, TP + FP: column c's sum. */
+    public long predicted(int c) {
         long predicted = 0;
         for (long[] row : counts) {
             predicted += row[c];
         }
+        return predicted;
+    }
+
+    /** Fraction of samples on the diagonal (NaN when empty). */
+    public double accuracy() {
+        long t = total();
+        return t == 0 ? Double.NaN : (double) correct() / t;
+    }
+
+    /** TP / (TP + FP) for class c (NaN when nothing was predicted as c). */
+    public double precision(int c) {
+        long predicted = predicted(c);
         return predicted == 0 ? Double.NaN : (double) counts[c][c] / predicted;
     }
 
     /** TP / (TP + FN) for class c (NaN when class c never occurs). */
     public double recall(int c) {
-        long actual = 0;
-        for (long v : counts[c]) {
-            actual += v;
-        }
+        long actual = support(c);
         return actual == 0 ? Double.NaN : (double) counts[c][c] / actual;
+    }
+
+    /**
+     * 2TP / (2TP + FP + FN) = 2TP / (predicted(c) + support(c)) for class c, the harmonic mean of precision and
+     * recall where both are defined: 0 for a class that occurs but is never predicted (precision undefined), NaN
+     * only when c neither occurs nor is predicted.
+     */
+    public double f1(int c) {
+        long denominator = predicted(c) + support(c);
+        return denominator == 0 ? Double.NaN : 2.0 * counts[c][c] / denominator;
     }
 
     /** A text table: rows are true classes, columns predicted classes, then precision and recall per class. */

@@ -1,6 +1,7 @@
 package io.jgrad.train;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jgrad.tensor.Tensor;
 import org.junit.jupiter.api.Test;
@@ -29,5 +30,28 @@ class AccuracyTest {
         ConfusionMatrix m = new ConfusionMatrix(2);
         logits.addTo(m, Tensor.of(new float[] {3f, -1f}), Tensor.of(new float[] {1, 1}));
         assertEquals(0.5, m.accuracy(), 0);
+    }
+
+    @Test
+    void confusionMatrixCountsAndScoresPerClass() {
+        // true 0 predicted 0 twice, true 0 predicted 1 once, true 1 predicted 0 once; class 2 never occurs or is
+        // predicted, class 3 occurs but is never predicted
+        ConfusionMatrix m = new ConfusionMatrix(4);
+        m.add(0, 0);
+        m.add(0, 0);
+        m.add(0, 1);
+        m.add(1, 0);
+        m.add(3, 0);
+        assertEquals(5, m.total());
+        assertEquals(2, m.correct());
+        assertEquals(3, m.support(0));
+        assertEquals(4, m.predicted(0));
+        assertEquals(0.5, m.precision(0), 0);
+        assertEquals(2.0 / 3, m.recall(0), 1e-15);
+        assertEquals(2.0 * 2 / (4 + 3), m.f1(0), 1e-15); // the harmonic mean of 1/2 and 2/3
+        assertEquals(0, m.f1(1), 0);
+        assertTrue(Double.isNaN(m.f1(2)));
+        assertTrue(Double.isNaN(m.precision(3)));
+        assertEquals(0, m.f1(3), 0);
     }
 }
