@@ -32,9 +32,9 @@ public class BCELoss implements Loss {
     public Tensor forward(Tensor prediction, Tensor target) {
         Targets.requireSameShape("BCELoss", prediction, target);
         Tensor p = prediction;
+        Tensor t = target.to(p.dtype()); // recorded when the target requires grad, so its gradient converts back
         Tensor losses, slope, targetSlope;
         try (var scope = Tensor.noGrad()) {
-            Tensor t = target.to(p.dtype());
             Tensor oneMinusP = p.neg().add(1.0);
             Tensor logP = clampedLog(p), log1mP = clampedLog(oneMinusP);
             losses = t.mul(logP).add(t.neg().add(1.0).mul(log1mP)).neg();
@@ -45,7 +45,6 @@ public class BCELoss implements Loss {
         // the gradient slope
         Tensor result = losses.add(p.sub(p.detach()).mul(slope));
         if (targetSlope != null) {
-            Tensor t = target.to(p.dtype());
             result = result.add(t.sub(t.detach()).mul(targetSlope));
         }
         return reduction.apply(result);

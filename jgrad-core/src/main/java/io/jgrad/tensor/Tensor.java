@@ -791,7 +791,7 @@ public final class Tensor {
     public Tensor unsqueeze(int dim) { return ShapeOps.unsqueeze(this, dim); }
     /** Removes dimension {@code dim}, which must have size 1. */
     public Tensor squeeze(int dim) { return ShapeOps.squeeze(this, dim); }
-    /** Removes every dimension of size 1 (a reshape). */
+    /** Removes every dimension of size 1; a view, as {@link #squeeze(int)}. */
     public Tensor squeeze() {
         Tensor t = this;
         for (int i = shape.length - 1; i >= 0; i--) {

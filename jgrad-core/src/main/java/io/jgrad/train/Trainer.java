@@ -168,6 +168,11 @@ public final class Trainer {
         return new EpochProgress(epochNow, stepNow, lossSum, correct, seen, sums);
     }
 
+    /** Whether an epoch's early-stopping score (lower is better) beats the best so far by more than minDelta. */
+    private boolean improves(double score, double best) {
+        return Double.isNaN(best) || score < best - minDelta;
+    }
+
     private static void requireBatches(String which, DataLoader loader) {
         if (loader.numBatches() == 0) {
             throw new IllegalArgumentException("Trainer.fit: the " + which + " loader gives no batches (" + loader.dataset().size()
@@ -201,7 +206,7 @@ public final class Trainer {
         for (EpochMetrics m : earlier) { // the same bookkeeping as after each epoch below
             if (patience > 0 && m.hasValidation()) {
                 double score = patienceOnAccuracy ? -m.valAccuracy() : m.valLoss();
-                if (Double.isNaN(best) || score < best - minDelta) {
+                if (improves(score, best)) {
                     best = score;
                     badEpochs = 0;
                     bestEpoch = m.epoch();
@@ -321,7 +326,7 @@ public final class Trainer {
             }
             if (patience > 0 && val != null) {
                 double score = patienceOnAccuracy ? -val.accuracy() : val.loss();
-                if (Double.isNaN(best) || score < best - minDelta) {
+                if (improves(score, best)) {
                     best = score;
                     badEpochs = 0;
                     if (restoreBest) {
