@@ -61,7 +61,7 @@ final class Reports {
         }
         facts.put("Seed", Long.toString(cfg.seed()));
         if (finalEval != null) {
-            String set = Character.toUpperCase(heldOut.charAt(0)) + heldOut.substring(1);
+            String set = capitalized(heldOut);
             facts.put(set + " loss", String.format("%.4f", finalEval.loss()));
             if (!Double.isNaN(finalEval.accuracy())) {
                 facts.put(set + " accuracy", String.format("%.2f%%", 100 * finalEval.accuracy()));
@@ -74,7 +74,7 @@ final class Reports {
             TensorDataset rows = ds.test() != null ? ds.test() : ds.train();
             predictions = new RegressionPredictions(heldOut == null ? "training" : heldOut, rows.targets().toFloatArray(),
                     predict(model, rows));
-            String key = Character.toUpperCase(predictions.set().charAt(0)) + predictions.set().substring(1);
+            String key = capitalized(predictions.set());
             String note = heldOut == null ? " (training rows: no held-out data)" : "";
             facts.put(key + " RMSE", significant(predictions.rmse()) + note);
             double r2 = predictions.r2();
@@ -90,6 +90,10 @@ final class Reports {
         model.namedParameters().forEach((name, t) -> ranks.put(name, t.dim()));
         new TrainingReport("jgrad training report: " + cfg.model().describe(), facts, metrics, ranks,
                 finalEval == null ? null : finalEval.confusion(), heldOut, wrong, predictions).writeTo(dir);
+    }
+
+    private static String capitalized(String word) {
+        return Character.toUpperCase(word.charAt(0)) + word.substring(1);
     }
 
     /** Four significant digits without an exponent ("0.1023", "1235", "123500"); NaN as "NaN". */
@@ -125,7 +129,7 @@ final class Reports {
 
     /** Where CSV held-out data came from ("; --val-split 0.2"), and whether IDX test data also chose the stopping epoch. */
     private static String heldOutSource(RunConfig cfg) {
-        if (java.nio.file.Files.isDirectory(Path.of(cfg.data()))) {
+        if (idx(cfg)) {
             return cfg.patience() > 0 ? ", also used for early stopping" : "";
         }
         return cfg.valData() != null ? "; --val-data " + cfg.valData() : "; --val-split " + cfg.valSplit();
@@ -139,7 +143,12 @@ final class Reports {
         if (ds.test() == null) {
             return null;
         }
-        return java.nio.file.Files.isDirectory(Path.of(cfg.data())) ? "test" : "validation";
+        return idx(cfg) ? "test" : "validation";
+    }
+
+    /** Whether the run trained on an IDX directory (whose t10k part is its test set), as DataSource decides it. */
+    private static boolean idx(RunConfig cfg) {
+        return java.nio.file.Files.isDirectory(Path.of(cfg.data()));
     }
 
     /** The first test images the model gets wrong, with its confidence in the wrong class. */

@@ -468,13 +468,10 @@ final class TrainCommand implements Callable<Integer> {
                     + " expected at least one (e.g. 0.2)");
         }
         checkAugmentFits(parsedAugment, ds);
-        if (restoreBest && ds.test() == null) {
-            throw new UserError("--restore-best compares the epochs on held-out data, but there is none; give --val-split (e.g. 0.2)"
-                    + " or --val-data FILE.csv");
-        }
-        if (patience != null && patience > 0 && ds.test() == null) { // it would silently never stop
-            throw new UserError("--patience stops when the validation loss stops improving, but there is no held-out data;"
-                    + " give --val-split (e.g. 0.2) or --val-data FILE.csv");
+        // early stopping watches the held-out loss: without held-out data it would silently never stop
+        if (ds.test() == null && (restoreBest || patience != null && patience > 0)) {
+            throw new UserError((restoreBest ? "--restore-best" : "--patience") + " compares the epochs' loss on held-out data,"
+                    + " but there is no held-out data; give --val-split (e.g. 0.2) or --val-data FILE.csv");
         }
         Objective obj = Objective.of(lossName, ds.numClasses());
         NetworkSpec spec = choice.spec(ds.train().sampleShape(), obj.outputSize(), Flags.layers(layers),
@@ -486,8 +483,8 @@ final class TrainCommand implements Callable<Integer> {
                 weightDecay == null ? Optimizers.defaultWeightDecay(opt) : Flags.nonNegative("--weight-decay", weightDecay),
                 batchSize == null ? 64 : Flags.positive("--batch-size", batchSize), epochs == null ? 10 : Flags.positive("--epochs", epochs),
                 s, !noShuffle, targetLoss == null ? Double.NEGATIVE_INFINITY : targetLoss, patience == null ? 0 : Flags.nonNegative("--patience", patience), restoreBest,
-                schedule == null ? "none" : schedule, augment == null ? "none" : augment, checkpointEvery == null ? 0 : Math.max(0, checkpointEvery),
-                clipGradNorm == null ? 0 : Flags.positive("--clip-grad-norm", clipGradNorm), noReport, 0, null, null, null);
+                schedule == null ? "none" : schedule, augment == null ? "none" : augment, checkpointEvery == null ? 0 : checkpointEvery,
+                clipGradNorm == null ? 0 : clipGradNorm, noReport, 0, null, null, null);
         Path outDir = out == null ? Path.of("runs", "latest") : out;
         MemoryEstimate.check(spec, cfg.batchSize());
         Generator modelGen = new Generator(s); // draws the initial weights, then the dropout masks
