@@ -114,16 +114,26 @@ record DataSource(String description, TensorDataset train, TensorDataset test, i
 
     /** Every class label of {@code set} must be below {@code classes}, the training data's class count (0: regression). */
     private static void checkLabelsWithin(Path file, String what, TensorDataset set, int classes) {
+        int i = firstLabelFrom(set, classes);
+        if (i >= 0) {
+            throw new UserError(what + ": record " + (i + 1) + " has label " + (long) set.targets().toFloatArray()[i]
+                    + ", but the training data has " + classes + " classes (labels 0.." + (classes - 1) + "); a label the"
+                    + " network was not built for cannot be evaluated");
+        }
+    }
+
+    /** The index of the first record of {@code set} whose class label is {@code classes} or more; -1 when none is (or classes is 0). */
+    static int firstLabelFrom(TensorDataset set, int classes) {
         if (classes == 0 || set.numClasses() <= classes) {
-            return;
+            return -1;
         }
         float[] t = set.targets().toFloatArray();
         for (int i = 0; i < t.length; i++) {
             if (t[i] >= classes) {
-                throw new UserError(what + ": record " + (i + 1) + " has label " + (long) t[i] + ", but the training data has "
-                        + classes + " classes (labels 0.." + (classes - 1) + "); a label the network was not built for cannot be evaluated");
+                return i;
             }
         }
+        return -1;
     }
 
     /** The same data with features mapped by (x - mean) / std, e.g. with a checkpoint's saved statistics. */

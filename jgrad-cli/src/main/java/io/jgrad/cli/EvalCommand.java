@@ -51,15 +51,10 @@ final class EvalCommand implements Callable<Integer> {
                     + tm.dir() + " takes " + java.util.Arrays.toString(want) + "; use the kind of data it was trained on");
         }
         int classes = tm.config().numClasses();
-        if (tm.config().task().equals("regression") || classes == 0) {
-            return;
-        }
-        float[] t = set.targets().toFloatArray();
-        for (int i = 0; i < t.length; i++) {
-            if (t[i] >= classes) {
-                throw new UserError("--data " + file + ": record " + (i + 1) + " has label " + (long) t[i] + ", but the model in "
-                        + tm.dir() + " has " + classes + " classes (labels 0.." + (classes - 1) + ")");
-            }
+        int i = tm.config().task().equals("regression") ? -1 : DataSource.firstLabelFrom(set, classes);
+        if (i >= 0) {
+            throw new UserError("--data " + file + ": record " + (i + 1) + " has label " + (long) set.targets().toFloatArray()[i]
+                    + ", but the model in " + tm.dir() + " has " + classes + " classes (labels 0.." + (classes - 1) + ")");
         }
     }
 

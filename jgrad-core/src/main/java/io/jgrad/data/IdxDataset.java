@@ -1,14 +1,10 @@
 package io.jgrad.data;
 
 import io.jgrad.io.JgradFormatException;
-import java.io.BufferedInputStream;
-import java.io.DataInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.zip.GZIPInputStream;
 
 /**
  * MNIST-style image classification data from a directory of IDX files:
@@ -74,16 +70,8 @@ public final class IdxDataset {
      * the images file's header only. Meant for a directory that {@link #load} has already accepted.
      */
     public static int[] imageShape(Path dir, boolean train) throws IOException {
-        Path file = find(dir, (train ? "train" : "t10k") + "-images-idx3-ubyte");
-        try (InputStream raw = new BufferedInputStream(Files.newInputStream(file))) {
-            raw.mark(2);
-            boolean gzip = raw.read() == 0x1f && raw.read() == 0x8b;
-            raw.reset();
-            DataInputStream in = new DataInputStream(gzip ? new GZIPInputStream(raw) : raw);
-            in.readInt(); // magic
-            in.readInt(); // count
-            return new int[] {in.readInt(), in.readInt()};
-        }
+        int[] dims = IdxReader.dims(find(dir, (train ? "train" : "t10k") + "-images-idx3-ubyte"));
+        return Arrays.copyOfRange(dims, dims.length - 2, dims.length);
     }
 
     private static Path find(Path dir, String name) {

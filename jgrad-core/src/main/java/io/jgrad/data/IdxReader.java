@@ -85,6 +85,26 @@ public final class IdxReader {
      * @throws IOException if the file cannot be read
      */
     public static IdxArray read(Path file) throws IOException {
+        return withStream(file, (in, fileSize, decompressed) -> readStream(in, file, fileSize, decompressed));
+    }
+
+    /**
+     * The dimensions in {@code file}'s header, without reading its data (e.g. the image size of a large file whose
+     * data was already read as another shape); the header is checked as {@link #read} checks it.
+     *
+     * @throws JgradFormatException if the file does not start with a valid IDX header (or valid gzip of one)
+     */
+    public static int[] dims(Path file) throws IOException {
+        return withStream(file, (in, fileSize, decompressed) -> readHeader(in, file, decompressed).dims());
+    }
+
+    /** What is read from an IDX stream: {@code fileSize} is an uncompressed file's exact size, or -1 if unknown. */
+    private interface StreamReader<T> {
+        T read(InputStream in, long fileSize, String decompressed) throws IOException;
+    }
+
+    /** Opens {@code file}, decompressing it when it starts with gzip's magic bytes, and reads it with {@code reader}. */
+    private static <T> T withStream(Path file, StreamReader<T> reader) throws IOException {
         if (Files.isDirectory(file)) {
             throw new JgradFormatException(file, "", "is a directory; expected an IDX file");
         }
@@ -94,17 +114,40 @@ public final class IdxReader {
             raw.reset();
             if (gzip) {
                 try (InputStream in = new GZIPInputStream(raw, 1 << 16)) {
-                    return readStream(in, file, -1, " (after decompression)");
+                    return reader.read(in, -1, " (after decompression)");
                 } catch (ZipException | EOFException e) {
                     throw new JgradFormatException(file, "", "gzip data is corrupt or truncated (" + e.getMessage() + ")", e);
                 }
             }
-            return readStream(raw, file, Files.size(file), "");
+            return reader.read(raw, Files.size(file), "");
         }
     }
 
+    /** An IDX header: the element type, the dimensions, and the data bytes they need. */
+    private record Header(ElementType type, int[] dims, long dataBytes) {}
+
     /** {@code fileSize} is the exact size of an uncompressed file, or -1 for a stream of unknown length. */
     private static IdxArray readStream(InputStream in, Path file, long fileSize, String decompressed) throws IOException {
+        Header h = readHeader(in, file, decompressed);
+        int[] dims = h.dims();
+        ElementType type = h.type();
+        long bytes = h.dataBytes();
+        long headerBytes = 4 + 4L * dims.length;
+        if (fileSize >= 0 && fileSize != headerBytes + bytes) {
+            throw new JgradFormatException(file, "header", "dimensions " + Arrays.toString(dims) + " of " + type + " need "
+                    + bytes + " data bytes, but the file holds " + (fileSize - headerBytes)
+                    + (fileSize < headerBytes + bytes ? "; the file is truncated" : "; it has extra bytes at the end"));
+        }
+        byte[] data = readData(in, (int) bytes, file, dims, type, decompressed);
+        if (in.read() >= 0) {
+            throw new JgradFormatException(file, "byte " + (headerBytes + bytes), "extra data after the " + bytes
+                    + " bytes that dimensions " + Arrays.toString(dims) + " need" + decompressed);
+        }
+        return new IdxArray(dims, type, data);
+    }
+
+    /** The magic number, the element type and the dimensions, each checked. */
+    private static Header readHeader(InputStream in, Path file, String decompressed) throws IOException {
         byte[] head = in.readNBytes(4);
         if (head.length < 4) {
             throw new JgradFormatException(file, "byte 0", "file is " + head.length + " bytes long" + decompressed
@@ -151,18 +194,7 @@ public final class IdxReader {
                         + " bytes, more than jgrad can load");
             }
         }
-        long headerBytes = 4 + 4L * nDims;
-        if (fileSize >= 0 && fileSize != headerBytes + bytes) {
-            throw new JgradFormatException(file, "header", "dimensions " + Arrays.toString(dims) + " of " + type + " need "
-                    + bytes + " data bytes, but the file holds " + (fileSize - headerBytes)
-                    + (fileSize < headerBytes + bytes ? "; the file is truncated" : "; it has extra bytes at the end"));
-        }
-        byte[] data = readData(in, (int) bytes, file, dims, type, decompressed);
-        if (in.read() >= 0) {
-            throw new JgradFormatException(file, "byte " + (headerBytes + bytes), "extra data after the " + bytes
-                    + " bytes that dimensions " + Arrays.toString(dims) + " need" + decompressed);
-        }
-        return new IdxArray(dims, type, data);
+        return new Header(type, dims, bytes);
     }
 
     /** Reads exactly {@code n} bytes, growing the buffer only as data actually arrives. */

@@ -68,6 +68,11 @@ class IdxReaderTest {
         assertArrayEquals(fromGz.dims(), fromRaw.dims());
         assertArrayEquals(fromGz.data(), fromRaw.data());
         assertArrayEquals(Arrays.copyOfRange(raw, 16, raw.length), fromRaw.data());
+        // the header alone, gzip or raw
+        assertArrayEquals(new int[] {1996, 28, 28}, IdxReader.dims(gz));
+        assertArrayEquals(new int[] {1996, 28, 28}, IdxReader.dims(write("header-only-raw", raw)));
+        var e = assertThrows(JgradFormatException.class, () -> IdxReader.dims(write("not-idx", new byte[] {1, 2, 3, 4, 5})));
+        assertTrue(e.getMessage().contains("two zero bytes"), e.getMessage());
     }
 
     @Test
