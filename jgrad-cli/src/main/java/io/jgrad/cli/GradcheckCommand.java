@@ -68,9 +68,7 @@ final class GradcheckCommand implements Callable<Integer> {
         Flags.positive("--inputs", inputs);
         Flags.positive("--batch", batch);
         int[] hidden = layers == null ? new int[] {5, 4} : Flags.layers(layers);
-        if (Losses.create(loss) == null) {
-            throw new UserError("--loss " + loss + ": unknown loss; expected one of " + Losses.NAMES);
-        }
+        Losses.require(loss); // before the --outputs checks, which depend on the loss's task
         boolean classes = !Losses.task(loss).equals("regression");
         if (!classes && outputs != null) {
             throw new UserError("--outputs: --loss " + loss + " checks a regression network, which has one output; leave --outputs out");

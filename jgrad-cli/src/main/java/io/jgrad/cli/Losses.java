@@ -26,6 +26,15 @@ final class Losses {
         };
     }
 
+    /** The loss for --loss {@code name}; an unknown name is a UserError listing the known ones. */
+    static Loss require(String name) {
+        Loss loss = create(name);
+        if (loss == null) {
+            throw new UserError("--loss " + name + ": unknown loss; expected one of " + NAMES);
+        }
+        return loss;
+    }
+
     /** The task a loss implies: how targets are read and accuracy counted. */
     static String task(String loss) {
         return switch (loss) {

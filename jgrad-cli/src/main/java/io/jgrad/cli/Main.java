@@ -80,23 +80,23 @@ public final class Main implements Runnable {
             return 2;
         });
         cmd.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
-            PrintWriter err = commandLine.getErr();
-            if (ex instanceof TrainingDivergedException d) { // the library's advice names its API; here, the flags
-                err.println(commandLine.getCommandSpec().qualifiedName() + ": training diverged at epoch " + d.epoch() + ", step "
-                        + d.step() + ": " + d.what() + "; try a smaller --lr, gradient clipping (--clip-grad-norm MAX), or check"
-                        + " the data for NaN or huge values");
-                return 2;
+            // a user's mistake: one line after the command's name, exit 2; anything else is a bug, with its trace
+            String message = switch (ex) {
+                // the library's advice names its API; here, the flags
+                case TrainingDivergedException d -> "training diverged at epoch " + d.epoch() + ", step " + d.step() + ": "
+                        + d.what() + "; try a smaller --lr, gradient clipping (--clip-grad-norm MAX), or check the data for"
+                        + " NaN or huge values";
+                case UserError u -> u.getMessage();
+                case JgradFormatException f -> f.getMessage();
+                // a path given on the command line that is not there
+                case NoSuchFileException missing -> missing.getFile() + ": no such file or directory";
+                default -> null;
+            };
+            if (message == null) {
+                throw ex;
             }
-            if (ex instanceof UserError || ex instanceof JgradFormatException) {
-                err.println(commandLine.getCommandSpec().qualifiedName() + ": " + ex.getMessage());
-                return 2;
-            }
-            if (ex instanceof NoSuchFileException missing) {
-                // a path given on the command line that is not there; not a bug, so no stack trace
-                err.println(commandLine.getCommandSpec().qualifiedName() + ": " + missing.getFile() + ": no such file or directory");
-                return 2;
-            }
-            throw ex;
+            commandLine.getErr().println(commandLine.getCommandSpec().qualifiedName() + ": " + message);
+            return 2;
         });
         return cmd.execute(args);
     }

@@ -13,10 +13,7 @@ record Objective(String lossName, Loss loss, Task task, int outputSize) {
 
     /** Chooses the objective for {@code lossName} on data with {@code numClasses} classes (0: regression). */
     static Objective of(String lossName, int numClasses) {
-        Loss base = Losses.create(lossName);
-        if (base == null) {
-            throw new UserError("--loss " + lossName + ": unknown loss; expected one of " + Losses.NAMES);
-        }
+        Loss base = Losses.require(lossName);
         boolean bce = lossName.startsWith("bce");
         if (numClasses == 0) {
             if (!Losses.task(lossName).equals("regression")) {
