@@ -35,7 +35,8 @@ jgrad_find_jdk() {
 # - The Vector API module lets float32 GEMM use jgrad's AVX-512 kernel (io.jgrad.tensor.VectorSgemm) where the CPU
 #   has 512-bit vectors, the optimizer updates flush subnormal state, and the element-wise kernels C2 leaves scalar
 #   (the ReLU derivative, leaky ReLU, tanh, sigmoid, ELU, GELU) run a vector at a time; the JVM then prints one
-#   "Using incubator modules" warning. -Djgrad.sgemm=blas and -Djgrad.vector=false turn them off.
+#   "Using incubator modules" warning, which ./jgrad drops (jgrad_drop_incubator_warning).
+#   -Djgrad.sgemm=blas and -Djgrad.vector=false turn them off.
 # - Transparent huge pages for the heap, where the kernel offers them (madvise or always): a batch is 128 rows
 #   gathered at random from a 47 MB training set (8-bit pixels), and with 4 KiB pages each row costs TLB misses.
 #   Measured on the Fashion-MNIST MLP (2 threads, alternated): batch assembly 92-101 against 134-146 us per step, the
@@ -47,4 +48,32 @@ jgrad_java_opts() {
     opts="$opts -XX:+UseTransparentHugePages"
   fi
   echo "$opts"
+}
+
+# Copies standard input to standard output, less a first line that is the JVM's "WARNING: Using incubator modules:
+# jdk.incubator.vector". The JVM prints it on every start where that module is added, before main runs, and no
+# option turns it off (JEP 11); a user of ./jgrad did not ask for the module and cannot act on the warning. Only that
+# exact first line goes: any other first line, and everything after it, passes through as it comes (cat, not a line
+# filter, so a progress bar redrawn with carriage returns is not held back). Interrupts and terminations are ignored
+# here, so that what the JVM prints while it stops on Ctrl-C (where its last checkpoint is) still gets through;
+# the filter ends when the JVM closes its end of the pipe.
+jgrad_drop_incubator_warning() {
+  trap '' INT TERM
+  local first
+  if IFS= read -r first; then
+    [ "$first" = "WARNING: Using incubator modules: jdk.incubator.vector" ] || printf '%s\n' "$first"
+  else
+    printf '%s' "$first" # the JVM's whole output had no line end
+  fi
+  exec cat
+}
+
+# Runs "$@" (a java command line) with its standard error through jgrad_drop_incubator_warning and exits with its
+# status, once the filter has written everything (so no message lands after the shell prompt).
+jgrad_exec_java() {
+  local status=0
+  # The braces make this shell, not the child that execs java, open the filter, so that $! is the filter's pid.
+  { "$@"; } 2> >(jgrad_drop_incubator_warning >&2) || status=$?
+  wait "$!" 2>/dev/null || true
+  exit "$status"
 }

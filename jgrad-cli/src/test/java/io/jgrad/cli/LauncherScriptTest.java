@@ -1,0 +1,51 @@
+package io.jgrad.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The ./jgrad launcher's standard-error filter (scripts/java-env.sh): the JVM's "Using incubator modules" line goes,
+ * everything else, and the exit status, come through.
+ */
+class LauncherScriptTest {
+    private static final Path ENV = Path.of("..", "scripts", "java-env.sh").toAbsolutePath().normalize();
+    private static final String WARNING = "WARNING: Using incubator modules: jdk.incubator.vector";
+
+    /** Runs {@code script} in bash after sourcing java-env.sh; returns {exit status, stdout, stderr}. */
+    private static String[] bash(String script) throws Exception {
+        Process p = new ProcessBuilder("bash", "-c", ". '" + ENV + "'\n" + script).start();
+        p.getOutputStream().close();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        p.waitFor(30, TimeUnit.SECONDS);
+        return new String[] {String.valueOf(p.exitValue()), out, err};
+    }
+
+    @Test
+    void dropsOnlyTheWarningOnTheFirstLine() throws Exception {
+        assertEquals("progress\rdone\nlast",
+                bash("printf '" + WARNING + "\\nprogress\\rdone\\nlast' | jgrad_drop_incubator_warning")[1]);
+        // the same words later, or another first line, are somebody's output: kept
+        assertEquals("first\n" + WARNING + "\n",
+                bash("printf 'first\\n" + WARNING + "\\n' | jgrad_drop_incubator_warning")[1]);
+        assertEquals("no line end", bash("printf 'no line end' | jgrad_drop_incubator_warning")[1]);
+        assertEquals("", bash("printf '' | jgrad_drop_incubator_warning")[1]);
+    }
+
+    @Test
+    void execJavaKeepsTheStatusAndTheRestOfStandardError() throws Exception {
+        String[] r = bash("jgrad_exec_java sh -c 'echo \"" + WARNING + "\" >&2; echo out; echo \"jgrad train: --epochs: bad\" >&2; exit 2'");
+        assertEquals("2", r[0]);
+        assertEquals("out\n", r[1]);
+        assertEquals("jgrad train: --epochs: bad\n", r[2]);
+        // in a subshell whose standard error is a file, as a terminal would be (that the file is complete when the
+        // status comes back is the point of the wait, but a race this test cannot force)
+        r = bash("f=$(mktemp); (jgrad_exec_java sh -c 'echo \"" + WARNING + "\" >&2; sleep 0.3; echo late >&2; exit 3';"
+                + " echo never) 2> \"$f\"; echo \"status $?\"; cat \"$f\"; rm -f \"$f\"");
+        assertEquals("status 3\nlate\n", r[1]);
+    }
+}
