@@ -546,47 +546,55 @@ final class TrainCommand implements Callable<Integer> {
             Schedules.loadState(scheduler, Checkpoint.readSchedulerState(Checkpoint.weightsFile(resume, Checkpoint.OPTIMIZER, cfg)));
         }
         RunConfig[] lastCheckpoint = {null}; // the configuration saved after the last epoch
-        trainer.callback(new Callback() {
-            private long[] epochStartState = shuffleGen.state();
+        try (Interruption interruption = new Interruption(resume, resume == null ? null
+                : Interruption.describe(cfg.epochsCompleted(), cfg.epochs(), cfg.progress() == null ? 0 : cfg.progress().step()))) {
+            trainer.callback(new Callback() {
+                private long[] epochStartState = shuffleGen.state();
 
-            @Override
-            public void onEpochStart(int epoch) {
-                epochStartState = shuffleGen.state(); // this epoch's order is drawn from here
-            }
-
-            @Override
-            public void onBatchEnd(int epoch, int step, int stepsPerEpoch, double loss, int batchSize) {
-                if (every > 0 && step % every == 0 && step < stepsPerEpoch) {
-                    Checkpoint.save(outDir, model, opt, Schedules.state(scheduler), base.withProgress(epoch - 1, trainer.progress(), epochStartState, modelGen.state()), all);
+                @Override
+                public void onEpochStart(int epoch) {
+                    epochStartState = shuffleGen.state(); // this epoch's order is drawn from here
                 }
-            }
 
-            @Override
-            public boolean onEpochEnd(EpochMetrics m) {
-                all.add(m);
-                lastCheckpoint[0] = base.withProgress(m.epoch(), null, shuffleGen.state(), modelGen.state());
-                Checkpoint.save(outDir, model, opt, Schedules.state(scheduler), lastCheckpoint[0], all);
-                return false;
+                @Override
+                public void onBatchEnd(int epoch, int step, int stepsPerEpoch, double loss, int batchSize) {
+                    if (every > 0 && step % every == 0 && step < stepsPerEpoch) {
+                        RunConfig now = base.withProgress(epoch - 1, trainer.progress(), epochStartState, modelGen.state());
+                        interruption.write(outDir, Interruption.describe(epoch - 1, base.epochs(), step),
+                                () -> Checkpoint.save(outDir, model, opt, Schedules.state(scheduler), now, all));
+                    }
+                }
+
+                @Override
+                public boolean onEpochEnd(EpochMetrics m) {
+                    all.add(m);
+                    lastCheckpoint[0] = base.withProgress(m.epoch(), null, shuffleGen.state(), modelGen.state());
+                    interruption.write(outDir, Interruption.describe(m.epoch(), base.epochs(), 0),
+                            () -> Checkpoint.save(outDir, model, opt, Schedules.state(scheduler), lastCheckpoint[0], all));
+                    return false;
+                }
+            });
+            long t0 = System.nanoTime();
+            History history = trainer.fit(trainLoader, testLoader);
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            if (cfg.restoreBest() && lastCheckpoint[0] != null && history.stopReason().contains(RESTORED)) {
+                // the checkpoint after the last epoch holds that epoch's weights: save the restored ones over them, with
+                // the same config.json (epochs completed: the last trained epoch), optimizer state and metrics
+                interruption.write(outDir, null,
+                        () -> Checkpoint.save(outDir, model, opt, Schedules.state(scheduler), lastCheckpoint[0], all));
             }
-        });
-        long t0 = System.nanoTime();
-        History history = trainer.fit(trainLoader, testLoader);
-        double seconds = (System.nanoTime() - t0) / 1e9;
-        if (cfg.restoreBest() && lastCheckpoint[0] != null && history.stopReason().contains(RESTORED)) {
-            // the checkpoint after the last epoch holds that epoch's weights: save the restored ones over them, with
-            // the same config.json (epochs completed: the last trained epoch), optimizer state and metrics
-            Checkpoint.save(outDir, model, opt, Schedules.state(scheduler), lastCheckpoint[0], all);
-        }
-        Evaluation finalEval = testLoader == null ? null : trainer.evaluate(testLoader, cfg.numClasses());
-        if (finalEval != null) {
-            System.out.printf("%s loss %.4f%s on %,d samples (%.1f s of training)%n", heldOut, finalEval.loss(),
-                    Double.isNaN(finalEval.accuracy()) ? "" : String.format(", accuracy %.2f%%", 100 * finalEval.accuracy()),
-                    finalEval.samples(), seconds);
+            Evaluation finalEval = testLoader == null ? null : trainer.evaluate(testLoader, cfg.numClasses());
+            if (finalEval != null) {
+                System.out.printf("%s loss %.4f%s on %,d samples (%.1f s of training)%n", heldOut, finalEval.loss(),
+                        Double.isNaN(finalEval.accuracy()) ? "" : String.format(", accuracy %.2f%%", 100 * finalEval.accuracy()),
+                        finalEval.samples(), seconds);
+            }
+            if (!cfg.noReport() && !all.isEmpty()) {
+                interruption.write(outDir, null, () -> Reports.write(outDir, cfg, ds, model, objective,
+                        resume == null ? init : null, all, finalEval, history, seconds));
+            }
         }
         boolean report = !cfg.noReport();
-        if (report && !all.isEmpty()) {
-            Reports.write(outDir, cfg, ds, model, objective, resume == null ? init : null, all, finalEval, history, seconds);
-        }
         System.out.println("wrote " + outDir + "/ (model.safetensors, config.json, optimizer.safetensors, metrics.csv"
                 + (report ? ", report.html" : "") + ")");
         return 0;

@@ -34,28 +34,9 @@ class KillAndResumeTest {
         Cli a = Cli.run(trainArgs(straight).toArray(new String[0]));
         assertEquals(0, a.exitCode(), a.err());
 
-        List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java")));
-        if (ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()) {
-            // the same float32 GEMM as this JVM (the Vector API kernel where it has the module), hence the same bits
-            cmd.addAll(List.of("--add-modules", "jdk.incubator.vector"));
-        }
-        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.jgrad.cli.Main"));
-        cmd.addAll(trainArgs(killed));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(tmp.resolve("log.txt").toFile()).start();
-        Path config = killed.resolve("config.json");
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-        boolean midEpoch = false;
-        while (p.isAlive() && System.nanoTime() < deadline) {
-            if (Files.exists(config)) {
-                String text = Files.readString(config);
-                // kill once the run has written a checkpoint inside its second epoch
-                if (text.contains("\"epochs_completed\": 1") && text.contains("\"step\"")) {
-                    midEpoch = true;
-                    break;
-                }
-            }
-            Thread.sleep(5);
-        }
+        Process p = start(trainArgs(killed), tmp.resolve("log.txt"));
+        // kill once the run has written a checkpoint inside its second epoch
+        boolean midEpoch = awaitConfig(p, killed, text -> text.contains("\"epochs_completed\": 1") && text.contains("\"step\""));
         assertTrue(p.isAlive(), "the training process ended before it could be killed:\n" + Files.readString(tmp.resolve("log.txt")));
         p.destroyForcibly(); // SIGKILL on Unix: no shutdown hooks, no flushing
         p.waitFor(30, TimeUnit.SECONDS);
@@ -79,6 +60,61 @@ class KillAndResumeTest {
         try (var files = Files.list(killed)) {
             assertTrue(files.noneMatch(f -> f.getFileName().toString().endsWith(".tmp")), "temporary files left behind");
         }
+    }
+
+    /** Starts {@code jgrad ARGS} in a JVM of its own (this one's, with its classpath), output to {@code log}. */
+    private static Process start(List<String> args, Path log) throws java.io.IOException {
+        List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java")));
+        if (ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()) {
+            // the same float32 GEMM as this JVM (the Vector API kernel where it has the module), hence the same bits
+            cmd.addAll(List.of("--add-modules", "jdk.incubator.vector"));
+        }
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.jgrad.cli.Main"));
+        cmd.addAll(args);
+        return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    }
+
+    /** Waits (up to 2 minutes) until {@code dir}'s config.json satisfies {@code ready}; false if it never did. */
+    private static boolean awaitConfig(Process p, Path dir, java.util.function.Predicate<String> ready) throws Exception {
+        Path config = dir.resolve("config.json");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (p.isAlive() && System.nanoTime() < deadline) {
+            if (Files.exists(config) && ready.test(Files.readString(config))) {
+                return true;
+            }
+            Thread.sleep(5);
+        }
+        return false;
+    }
+
+    @Test
+    @Timeout(300)
+    void terminatedWhileCheckpointingLeavesACompleteCheckpointAndSaysHowToContinue(@TempDir Path tmp) throws Exception {
+        // a checkpoint after every step, so that the signal almost always comes while one is being written
+        Path run = tmp.resolve("run");
+        List<String> args = new ArrayList<>(trainArgs(run));
+        args.set(args.indexOf("--checkpoint-every") + 1, "1");
+        args.set(args.indexOf("--epochs") + 1, "50");
+        Path log = tmp.resolve("log.txt");
+        Process p = start(args, log);
+        boolean saved = awaitConfig(p, run, text -> text.contains("\"step\""));
+        assertTrue(p.isAlive() && saved, "no checkpoint while the run was alive:\n" + Files.readString(log));
+        p.destroy(); // SIGTERM on Unix: the JVM runs its shutdown hooks, as on Ctrl-C (SIGINT)
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "the process did not stop");
+        String out = Files.readString(log);
+        assertEquals(143, p.exitValue(), out);
+        assertTrue(out.contains("jgrad train: interrupted; " + run + " holds the checkpoint ")
+                && out.contains("continue with 'jgrad train --resume " + run + "'"), out);
+        try (var files = Files.list(run)) {
+            assertEquals(List.of("config.json", "metrics.csv", "model.safetensors", "optimizer.safetensors"),
+                    files.map(f -> f.getFileName().toString()).sorted().toList(), "temporary or .next files left behind");
+        }
+        // and the checkpoint it names continues: one epoch more than it completed
+        String config = Files.readString(run.resolve("config.json"));
+        var completed = java.util.regex.Pattern.compile("\"epochs_completed\": (\\d+)").matcher(config);
+        assertTrue(completed.find(), config);
+        Cli resumed = Cli.run("train", "--resume", run.toString(), "--epochs", String.valueOf(Integer.parseInt(completed.group(1)) + 1));
+        assertEquals(0, resumed.exitCode(), resumed.err());
     }
 
     @Test
