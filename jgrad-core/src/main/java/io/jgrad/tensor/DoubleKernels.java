@@ -224,7 +224,7 @@ final class DoubleKernels {
                 case SUB -> { for (int i = po; i < end; i++) out[i] = a[i] - b[i]; return; }
                 case MUL -> { for (int i = po; i < end; i++) out[i] = a[i] * b[i]; return; }
                 case DIV -> { for (int i = po; i < end; i++) out[i] = a[i] / b[i]; return; }
-                case RELU_GRAD -> { ReluGrad.keepWherePositive(a, b, out, po, end); return; }
+                case RELU_GRAD -> { ReluGrad.reluGrad(a, b, out, po, end); return; }
                 default -> { }
             }
         }
@@ -234,7 +234,7 @@ final class DoubleKernels {
                 case SUB -> { for (int i = 0; i < n; i++) out[po + i] = a[pa + i] - b[pb + i]; return; }
                 case MUL -> { for (int i = 0; i < n; i++) out[po + i] = a[pa + i] * b[pb + i]; return; }
                 case DIV -> { for (int i = 0; i < n; i++) out[po + i] = a[pa + i] / b[pb + i]; return; }
-                case RELU_GRAD -> { for (int i = 0; i < n; i++) out[po + i] = b[pb + i] > 0 ? a[pa + i] : 0.0; return; }
+                case RELU_GRAD -> { for (int i = 0; i < n; i++) out[po + i] = b[pb + i] <= 0 ? 0.0 : a[pa + i]; return; }
                 default -> { }
             }
         } else if (ia == 1 && ib == 0) {
@@ -266,7 +266,7 @@ final class DoubleKernels {
             case LT -> x < y ? 1.0 : 0.0;
             case LE -> x <= y ? 1.0 : 0.0;
             case EQ -> x == y ? 1.0 : 0.0;
-            case RELU_GRAD -> y > 0 ? x : 0.0;
+            case RELU_GRAD -> y <= 0 ? 0.0 : x; // a NaN y keeps x, as PyTorch
         };
     }
 

@@ -90,7 +90,10 @@ final class ElementwiseOps {
         return Autograd.record("abs", y, g -> new Tensor[] {g.mul(map(UnaryOp.SIGN, 0, 0, x))}, x);
     }
 
-    /** y = max(x, 0); dy/dx = 1 where x &gt; 0, else 0: the backward keeps g where x &gt; 0 in one pass. */
+    /**
+     * y = max(x, 0); dy/dx = 0 where x &lt;= 0, else 1 (also at a NaN x, as PyTorch): the backward keeps g where x is
+     * not at most 0, in one pass.
+     */
     static Tensor relu(Tensor x) {
         Tensor y = map(UnaryOp.RELU, 0, 0, x);
         return Autograd.record("relu", y, g -> {

@@ -229,7 +229,7 @@ final class FloatKernels {
                 case SUB -> { for (int i = po; i < end; i++) out[i] = a[i] - b[i]; return; }
                 case MUL -> { for (int i = po; i < end; i++) out[i] = a[i] * b[i]; return; }
                 case DIV -> { for (int i = po; i < end; i++) out[i] = a[i] / b[i]; return; }
-                case RELU_GRAD -> { ReluGrad.keepWherePositive(a, b, out, po, end); return; }
+                case RELU_GRAD -> { ReluGrad.reluGrad(a, b, out, po, end); return; }
                 default -> { }
             }
         }
@@ -239,7 +239,7 @@ final class FloatKernels {
                 case SUB -> { for (int i = 0; i < n; i++) out[po + i] = a[pa + i] - b[pb + i]; return; }
                 case MUL -> { for (int i = 0; i < n; i++) out[po + i] = a[pa + i] * b[pb + i]; return; }
                 case DIV -> { for (int i = 0; i < n; i++) out[po + i] = a[pa + i] / b[pb + i]; return; }
-                case RELU_GRAD -> { for (int i = 0; i < n; i++) out[po + i] = b[pb + i] > 0 ? a[pa + i] : 0f; return; }
+                case RELU_GRAD -> { for (int i = 0; i < n; i++) out[po + i] = b[pb + i] <= 0 ? 0f : a[pa + i]; return; }
                 default -> { }
             }
         } else if (ia == 1 && ib == 0) {
@@ -271,7 +271,7 @@ final class FloatKernels {
             case LT -> x < y ? 1f : 0f;
             case LE -> x <= y ? 1f : 0f;
             case EQ -> x == y ? 1f : 0f;
-            case RELU_GRAD -> y > 0 ? x : 0f;
+            case RELU_GRAD -> y <= 0 ? 0f : x; // a NaN y keeps x, as PyTorch
         };
     }
 

@@ -32,10 +32,10 @@ interface UnaryKernels {
     boolean apply(UnaryOp op, float p, float q, float[] x, int xOff, float[] out, int oOff, int n);
 
     /**
-     * The ReLU derivative, a selection too: out[i] = y[i] &gt; 0 ? g[i] : +0 for i in [from, to), the select's bits
-     * (see {@link ReluGrad#keepWherePositive(float[], float[], float[], int, int)}). Modified: out.
+     * The ReLU derivative, a selection too: out[i] = y[i] &lt;= 0 ? +0 : g[i] for i in [from, to) (a NaN y keeps
+     * g), the select's bits (see {@link ReluGrad#reluGrad(float[], float[], float[], int, int)}). Modified: out.
      */
-    void keepWherePositive(float[] g, float[] y, float[] out, int from, int to);
+    void reluGrad(float[] g, float[] y, float[] out, int from, int to);
 
     /** The Vector API implementation, or null where the JVM lacks the module (see {@link VectorModule}). */
     UnaryKernels VECTOR = VectorModule.load(UnaryKernels.class, "io.jgrad.tensor.VectorUnaryKernels");

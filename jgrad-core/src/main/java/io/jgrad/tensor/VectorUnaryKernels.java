@@ -86,12 +86,12 @@ final class VectorUnaryKernels implements UnaryKernels {
     }
 
     @Override
-    public void keepWherePositive(float[] g, float[] y, float[] out, int from, int to) {
+    public void reluGrad(float[] g, float[] y, float[] out, int from, int to) {
         int n = to - from;
         for (int i = 0; i < n; i += S.length()) {
             VectorMask<Float> m = live(i, n);
             FloatVector yi = FloatVector.fromArray(S, y, from + i, m);
-            ZERO.blend(FloatVector.fromArray(S, g, from + i, m), yi.compare(VectorOperators.GT, 0f))
+            FloatVector.fromArray(S, g, from + i, m).blend(ZERO, yi.compare(VectorOperators.LE, 0f))
                     .intoArray(out, from + i, m);
         }
     }

@@ -83,7 +83,7 @@ class ElementwiseKernelTest {
             case LT -> a < b ? 1 : 0;
             case LE -> a <= b ? 1 : 0;
             case EQ -> a == b ? 1 : 0;
-            case RELU_GRAD -> b > 0 ? a : 0;
+            case RELU_GRAD -> b <= 0 ? 0 : a;
         };
     }
 

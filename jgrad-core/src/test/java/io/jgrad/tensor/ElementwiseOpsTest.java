@@ -48,6 +48,28 @@ class ElementwiseOpsTest {
     }
 
     @Test
+    void reluAndLeakyReluAtNanAndZeroAsPyTorch() {
+        // PyTorch 1.13, float32 and float64 alike: relu([nan, -1, 0, 2]) = [nan, 0, 0, 2], its gradient [1, 0, 0, 1]
+        // (threshold_backward keeps the gradient where the result is not <= 0); leaky_relu's (slope 0.1) gradient
+        // [0.1, 0.1, 0.1, 1]
+        for (boolean float64 : new boolean[] {false, true}) {
+            float[] values = {Float.NaN, -1, 0, 2};
+            Tensor x = Tensor.of(values, 4);
+            if (float64) {
+                x = x.to(DType.FLOAT64);
+            }
+            x.requiresGrad(true);
+            Tensor y = x.relu();
+            y.sum().backward();
+            assertArrayEquals(new double[] {Double.NaN, 0, 0, 2}, y.toDoubleArray(), 0, "relu, float64 " + float64);
+            assertArrayEquals(new double[] {1, 0, 0, 1}, x.grad().toDoubleArray(), 0, "relu's gradient, float64 " + float64);
+            x.zeroGrad();
+            x.leakyRelu(0.1).sum().backward();
+            assertArrayEquals(new double[] {0.1, 0.1, 0.1, 1}, x.grad().toDoubleArray(), 1e-7, "leaky relu's gradient, float64 " + float64);
+        }
+    }
+
+    @Test
     void binaryOpsGradCheckUnderBroadcasting() {
         long seed = 1;
         for (Binary b : BINARY) {
