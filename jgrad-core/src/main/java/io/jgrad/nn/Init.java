@@ -1,5 +1,6 @@
 package io.jgrad.nn;
 
+import io.jgrad.tensor.DType;
 import io.jgrad.tensor.Generator;
 import io.jgrad.tensor.Tensor;
 import java.util.Arrays;
@@ -16,8 +17,14 @@ import java.util.Locale;
 public final class Init {
     private Init() {}
 
-    /** Fills t with samples of U(a, b). Modified: t. */
+    /** Fills t with samples of U(a, b); a and b must be finite in t's dtype, with a &lt;= b. Modified: t. */
     public static Tensor uniform(Tensor t, double a, double b, Generator gen) {
+        // as PyTorch's uniform_: U(-inf, inf) would fill NaN, and a bound past Float.MAX_VALUE infinities in float32
+        double max = t.dtype() == DType.FLOAT32 ? Float.MAX_VALUE : Double.MAX_VALUE;
+        if (!(Math.abs(a) <= max && Math.abs(b) <= max)) {
+            throw new IllegalArgumentException("Init.uniform: bounds [" + a + ", " + b + ") are not finite in " + t.dtype()
+                    + "; each must be within +-" + max);
+        }
         if (!(a <= b)) {
             throw new IllegalArgumentException("Init.uniform: lower bound " + a + " is above upper bound " + b);
         }

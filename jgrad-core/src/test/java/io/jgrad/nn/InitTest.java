@@ -88,6 +88,25 @@ class InitTest {
     }
 
     @Test
+    void uniformRefusesBoundsOutsideTheDtypesRange() {
+        // as PyTorch's uniform_ ("from is out of bounds for float"): U(-inf, inf) would be all NaN, and a bound
+        // beyond Float.MAX_VALUE infinite values in a float32 tensor
+        Tensor f32 = Tensor.zeros(3);
+        for (double[] ab : new double[][] {{Double.NEGATIVE_INFINITY, Double.POSITIVE_INFINITY}, {0, Double.POSITIVE_INFINITY},
+                {-1e39, 0}, {Double.NaN, 1}}) {
+            var e = assertThrows(IllegalArgumentException.class, () -> Init.uniform(f32, ab[0], ab[1], new Generator(1)));
+            assertTrue(e.getMessage().contains("Init.uniform") && e.getMessage().contains("FLOAT32"), e.getMessage());
+        }
+        assertArrayEquals(new float[3], f32.toFloatArray(), "a refused call leaves the tensor alone");
+        Tensor f64 = Init.uniform(Tensor.zeros(DType.FLOAT64, 3), -1e300, 1e300, new Generator(1));
+        for (double v : f64.toDoubleArray()) {
+            assertTrue(Double.isFinite(v) && Math.abs(v) <= 1e300, "float64 takes bounds beyond float32's range: " + v);
+        }
+        var order = assertThrows(IllegalArgumentException.class, () -> Init.uniform(f32, 2, 1, new Generator(1)));
+        assertTrue(order.getMessage().contains("above upper bound"), order.getMessage());
+    }
+
+    @Test
     void constantsAndParametersInPlace() {
         Linear l = new Linear(3, 2);
         Tensor w = l.weight();
