@@ -17,22 +17,42 @@ public final class FusedUpdates {
     /**
      * One Adam step: m = beta1 m + (1 - beta1) g; v = beta2 v + (1 - beta2) g^2;
      * p -= stepSize * m / (sqrt(v) / bc2Sqrt + eps), with stepSize = lr / (1 - beta1^t) and
-     * bc2Sqrt = sqrt(1 - beta2^t). All four tensors must have the same shape and dtype; p, m and v contiguous.
-     * Modified: p, m, v.
+     * bc2Sqrt = sqrt(1 - beta2^t). All four tensors must have the same shape and dtype; m and v contiguous (p
+     * may be a strided view: it is then updated through a contiguous copy). Modified: p, m, v.
      */
     public static void adam_(Tensor p, Tensor g, Tensor m, Tensor v, double beta1, double beta2, double stepSize,
                              double bc2Sqrt, double eps) {
         check("adam_", p, g, m, v);
-        Backends.current().adam(p, g.contiguous(), m, v, beta1, beta2, stepSize, bc2Sqrt, eps);
+        Tensor c = contiguous(p);
+        Backends.current().adam(c, g.contiguous(), m, v, beta1, beta2, stepSize, bc2Sqrt, eps);
+        writeBack(p, c);
     }
 
     /**
      * One SGD-with-momentum step after the first: buf = momentum buf + (1 - dampening) g; p -= lr buf. All three
-     * tensors must have the same shape and dtype; p and buf contiguous. Modified: p, buf.
+     * tensors must have the same shape and dtype; buf contiguous (p may be a strided view, as in adam_). Modified:
+     * p, buf.
      */
     public static void momentum_(Tensor p, Tensor g, Tensor buf, double momentum, double dampening, double lr) {
         check("momentum_", p, g, buf, buf);
-        Backends.current().momentum(p, g.contiguous(), buf, momentum, dampening, lr);
+        Tensor c = contiguous(p);
+        Backends.current().momentum(c, g.contiguous(), buf, momentum, dampening, lr);
+        writeBack(p, c);
+    }
+
+    /**
+     * p itself, or a contiguous copy of a strided parameter (a transposed or sliced view a user registered, which
+     * PyTorch's optimizers accept too): the kernels run over contiguous storage.
+     */
+    private static Tensor contiguous(Tensor p) {
+        return p.isContiguous() ? p : p.contiguous();
+    }
+
+    /** Copies the updated values back into a strided parameter; nothing to do where p was updated in place. */
+    private static void writeBack(Tensor p, Tensor updated) {
+        if (updated != p) {
+            p.copy_(updated);
+        }
     }
 
     private static void check(String op, Tensor p, Tensor g, Tensor a, Tensor b) {
@@ -40,9 +60,9 @@ public final class FusedUpdates {
         sameAsParameter(op, p, g);
         sameAsParameter(op, p, a);
         sameAsParameter(op, p, b);
-        updatable(op, p);
-        updatable(op, a);
-        updatable(op, b);
+        updatable(op, p, true);
+        updatable(op, a, false);
+        updatable(op, b, false);
         p.markChanged();
         a.markChanged();
         if (b != a) {
@@ -58,10 +78,10 @@ public final class FusedUpdates {
         }
     }
 
-    private static void updatable(String op, Tensor t) {
-        if (!t.isContiguous()) {
-            throw new IllegalArgumentException("FusedUpdates." + op + ": the parameter and state buffers must be"
-                    + " contiguous (one is a strided view of shape " + Shapes.str(t.shape) + ")");
+    private static void updatable(String op, Tensor t, boolean parameter) {
+        if (!parameter && !t.isContiguous()) {
+            throw new IllegalArgumentException("FusedUpdates." + op + ": the state buffers must be contiguous (one is"
+                    + " a strided view of shape " + Shapes.str(t.shape) + ")");
         }
         if (Autograd.isEnabled() && t.requiresGrad) {
             throw new IllegalStateException("FusedUpdates." + op + ": in-place update of a tensor that requires grad;"

@@ -83,6 +83,31 @@ class OptimizerStateTest {
     }
 
     @Test
+    void stridedParametersAreUpdatedAsContiguousOnes() {
+        // a transposed leaf (PyTorch's optimizers take non-contiguous parameters too): the same steps, bit for bit,
+        // as on a contiguous copy, and its storage, seen through the view, holds the result; SGD with plain momentum
+        // too (its fused update, where ALL's SGD has Nesterov's)
+        List<Function<List<Tensor>, Optimizer>> all = new java.util.ArrayList<>(ALL);
+        all.add(ps -> new SGD(ps, 0.05, 0.9));
+        for (var make : all) {
+            List<Tensor> plain = freshParams();
+            Tensor base = plain.get(0).detach().t().contiguous(); // [4, 3]: its transpose has plain's values
+            List<Tensor> strided = List.of(base.t().requiresGrad(true), plain.get(1).detach().copy().requiresGrad(true),
+                    plain.get(2).detach().copy().requiresGrad(true));
+            Optimizer a = make.apply(plain), b = make.apply(strided);
+            for (int step = 0; step < 4; step++) {
+                trainStep(a, plain, step);
+                trainStep(b, strided, step);
+                for (int i = 0; i < 3; i++) {
+                    assertArrayEquals(plain.get(i).toFloatArray(), strided.get(i).toFloatArray(), 0f,
+                            a.getClass().getSimpleName() + ", step " + step + ", parameter " + i);
+                }
+            }
+            assertArrayEquals(plain.get(0).t().toFloatArray(), base.toFloatArray(), 0f, "the view's storage");
+        }
+    }
+
+    @Test
     void stateDictNamesBuffersLikePyTorch() {
         List<Tensor> ps = freshParams();
         Adam adam = new Adam(ps, 0.01, 0.9, 0.999, 1e-8, 0, true);
