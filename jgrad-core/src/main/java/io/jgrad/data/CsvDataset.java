@@ -4,22 +4,28 @@ import io.jgrad.io.JgradFormatException;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
 import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CoderResult;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.regex.Pattern;
 
 /**
- * A numeric table from a CSV file: the first row names the columns, every other cell is a finite decimal
- * number. One column is the target; all others, in file order, are the features [N, F]. For classification
- * the target must hold class indices 0, 1, 2, ... (numClasses = largest + 1); for regression it is a scalar
- * per row (targetShape []).
+ * A numeric table from a CSV file: the first row names the columns (each name non-blank and unique), every
+ * other cell is a finite decimal number. One column is the target; all others, in file order, are the features
+ * [N, F]. For classification the target must hold class indices 0, 1, 2, ... (numClasses = largest + 1), each an
+ * integer as written (3, 3.0 or 3e0; not 3.00000001, which float32 would round to 3); for regression it is a
+ * scalar per row (targetShape []).
  *
  * <p>Quoting follows RFC 4180 (see {@link CsvParser}); the file must be UTF-8 (a byte-order mark is ignored);
  * blank lines at the end are ignored. Every error names the file, the line and column, and what was expected.
@@ -49,9 +55,9 @@ public final class CsvDataset implements Dataset {
      *
      * @param targetColumn name of the target column, or null for the last column
      * @param classification whether the target holds class indices (else regression values)
-     * @throws JgradFormatException if the file is empty, has no data rows, has ragged rows, a cell that is not
-     *     a finite number, an unknown target column, or (for classification) a target that is not a
-     *     non-negative integer
+     * @throws JgradFormatException if the file is empty, has a blank or repeated column name, no data rows,
+     *     ragged rows, a cell that is not a finite number, an unknown target column, or (for classification) a
+     *     target that is not an integer in 0..{@value #MAX_CLASS}
      */
     public static CsvDataset load(Path file, String targetColumn, boolean classification) throws IOException {
         return read(file, targetColumn, classification, true, null);
@@ -97,51 +103,105 @@ public final class CsvDataset implements Dataset {
         var decoder = StandardCharsets.UTF_8.newDecoder()
                 .onMalformedInput(CodingErrorAction.REPORT)
                 .onUnmappableCharacter(CodingErrorAction.REPORT);
-        CsvParser parser = null;
         try (var reader = new BufferedReader(new InputStreamReader(Files.newInputStream(file), decoder), 1 << 16)) {
-            parser = new CsvParser(reader, file);
-            return parse(parser, file, targetColumn, classification, hasTarget, features);
+            return parse(new CsvParser(reader, file), file, targetColumn, classification, hasTarget, features);
         } catch (CharacterCodingException e) {
-            String where = parser == null ? "" : "line " + parser.recordLine();
-            throw new JgradFormatException(file, where, "text is not valid UTF-8; save the file as UTF-8", e);
+            // the reader decodes ahead of the parser (a whole buffer at a time), so the parser's line is not where the
+            // bad bytes are: find them with a second pass, which only a failing load pays for
+            throw new JgradFormatException(file, "line " + lineOfMalformedUtf8(file), "text is not valid UTF-8; save the"
+                    + " file as UTF-8", e);
+        }
+    }
+
+    /**
+     * The 1-based line holding the first bytes of {@code file} that are not UTF-8, counting line ends as
+     * {@link CsvParser} does (CRLF, LF or CR, also inside quotes).
+     */
+    static long lineOfMalformedUtf8(Path file) throws IOException {
+        var decoder = StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT)
+                .onUnmappableCharacter(CodingErrorAction.REPORT);
+        ByteBuffer in = ByteBuffer.allocate(1 << 16);
+        CharBuffer out = CharBuffer.allocate(1 << 16);
+        long line = 1;
+        boolean afterCr = false;
+        try (var channel = Files.newByteChannel(file)) {
+            while (true) {
+                boolean end = channel.read(in) < 0;
+                in.flip();
+                CoderResult result;
+                do {
+                    result = decoder.decode(in, out, end);
+                    out.flip();
+                    while (out.hasRemaining()) {
+                        char c = out.get();
+                        if (c == '\r' || (c == '\n' && !afterCr)) {
+                            line++;
+                        }
+                        afterCr = c == '\r';
+                    }
+                    out.clear();
+                } while (result.isOverflow());
+                if (result.isError() || end) {
+                    return line;
+                }
+                in.compact();
+            }
         }
     }
 
     private static CsvDataset parse(CsvParser parser, Path file, String targetColumn, boolean classification,
                                     boolean hasTarget, List<String> features) throws IOException {
         List<String> header = parser.next();
-        if (header == null || (parser.recordBlank() && header.size() == 1)) {
+        if (header == null) {
             throw new JgradFormatException(file, "line 1", "file is empty; expected a header row naming the columns");
         }
+        if (parser.recordBlank() && header.size() == 1) {
+            throw new JgradFormatException(file, "line 1", "line is blank; expected a header row naming the columns"
+                    + " on the first line");
+        }
         int columns = header.size();
+        Map<String, Integer> index = new HashMap<>(); // a linear check: a file may have 100,000s of columns
         for (int i = 0; i < columns; i++) {
-            if (header.indexOf(header.get(i)) != i) {
-                throw new JgradFormatException(file, "line 1", "column name '" + header.get(i) + "' appears twice (columns "
-                        + (header.indexOf(header.get(i)) + 1) + " and " + (i + 1) + "); names must be unique");
+            String name = header.get(i);
+            if (name.isBlank()) {
+                // a trailing comma, or the unnamed index column that pandas' to_csv writes without index=False: the
+                // row numbers would otherwise become a feature
+                throw new JgradFormatException(file, "line 1, column " + (i + 1), "the header gives this column no name;"
+                        + " every column needs one (a trailing comma, or a row index saved without a name?)");
+            }
+            Integer first = index.putIfAbsent(name, i);
+            if (first != null) {
+                throw new JgradFormatException(file, "line 1", "column name '" + printable(name) + "' appears twice"
+                        + " (columns " + (first + 1) + " and " + (i + 1) + "); names must be unique");
             }
         }
         if (features != null) {
-            List<String> missing = features.stream().filter(f -> !header.contains(f)).toList();
+            List<String> missing = features.stream().filter(f -> !index.containsKey(f)).toList();
             if (!missing.isEmpty()) {
                 throw new JgradFormatException(file, "line 1", "no column" + (missing.size() == 1 ? " " : "s ")
                         + quoted(missing) + "; expected the feature columns " + quoted(features)
                         + " (in any order), the file has " + quoted(header));
             }
         }
-        int target = !hasTarget ? -1 : targetColumn != null ? header.indexOf(targetColumn) : lastNotIn(header, features);
+        int target = !hasTarget ? -1 : targetColumn != null ? index.getOrDefault(targetColumn, -1) : lastNotIn(header, features);
         if (target < 0 && hasTarget) {
             throw new JgradFormatException(file, "line 1", targetColumn == null
                     ? "no target column; the columns are " + quoted(header) + ", all of them features"
-                    : "no column named '" + targetColumn + "'; the columns are " + header);
+                    : "no column named '" + printable(targetColumn) + "'; the columns are " + printable(header.toString()));
         }
         if (columns < 2 && hasTarget) {
-            throw new JgradFormatException(file, "line 1", "only one column ('" + header.get(0)
+            throw new JgradFormatException(file, "line 1", "only one column ('" + printable(header.get(0))
                     + "'); expected feature columns and a target column");
         }
         // slot[c]: where column c goes in a row's features; -1 for the target and for columns not selected
+        Map<String, Integer> featureSlot = new HashMap<>();
+        for (int i = 0; features != null && i < features.size(); i++) {
+            featureSlot.putIfAbsent(features.get(i), i);
+        }
         int[] slot = new int[columns];
         for (int c = 0, k = 0; c < columns; c++) {
-            slot[c] = c == target ? -1 : features == null ? k++ : features.indexOf(header.get(c));
+            slot[c] = c == target ? -1 : features == null ? k++ : featureSlot.getOrDefault(header.get(c), -1);
         }
         int nFeatures = features != null ? features.size() : hasTarget ? columns - 1 : columns;
         int capacity = Math.max(1, Math.min(64, (1 << 20) / nFeatures)); // rows; grows as rows arrive
@@ -178,17 +238,19 @@ public final class CsvDataset implements Dataset {
                 if (c != target && slot[c] < 0) {
                     continue;
                 }
-                float v = number(record.get(c), file, line, header.get(c));
+                double v = number(record.get(c), file, line, header.get(c));
                 if (c != target) {
-                    values[k + slot[c]] = v;
+                    values[k + slot[c]] = (float) v;
                 } else {
+                    // checked before rounding to float32, which would turn 2.00000001 into a class index and
+                    // 16777217 into 16777216
                     if (classification && (v < 0 || v != Math.floor(v) || v > MAX_CLASS)) {
                         throw new JgradFormatException(file, position(line, header.get(c)), "\"" + shorten(record.get(c))
                                 + "\" is not a class index; classification targets must be integers 0.." + MAX_CLASS
                                 + " (real-valued targets need a regression loss such as mean squared error)");
                     }
                     maxClass = Math.max(maxClass, (int) v);
-                    targets[rows] = v;
+                    targets[rows] = (float) v;
                 }
             }
             rows++;
@@ -205,7 +267,8 @@ public final class CsvDataset implements Dataset {
         return new CsvDataset(data, names, hasTarget ? header.get(target) : null);
     }
 
-    private static float number(String cell, Path file, int line, String column) {
+    /** The cell's value, parsed in float64; refused where it is not finite in float32. */
+    private static double number(String cell, Path file, int line, String column) {
         String s = cell.strip();
         if (s.isEmpty()) {
             throw new JgradFormatException(file, position(line, column), "empty cell; expected a number");
@@ -216,8 +279,8 @@ public final class CsvDataset implements Dataset {
         if (!NUMBER.matcher(s).matches()) {
             throw new JgradFormatException(file, position(line, column), "\"" + shorten(cell) + "\" is not a number");
         }
-        float v = (float) Double.parseDouble(s);
-        if (!Float.isFinite(v)) {
+        double v = Double.parseDouble(s);
+        if (!Float.isFinite((float) v)) {
             throw new JgradFormatException(file, position(line, column), "\"" + shorten(cell)
                     + "\" is not a finite number in float32 (beyond +-3.4e38)");
         }
@@ -226,8 +289,9 @@ public final class CsvDataset implements Dataset {
 
     /** The index of the last name in {@code header} that is not in {@code names} (null: the last), or -1. */
     private static int lastNotIn(List<String> header, List<String> names) {
+        java.util.Set<String> set = names == null ? java.util.Set.of() : new java.util.HashSet<>(names);
         for (int c = header.size() - 1; c >= 0; c--) {
-            if (names == null || !names.contains(header.get(c))) {
+            if (!set.contains(header.get(c))) {
                 return c;
             }
         }
@@ -235,15 +299,23 @@ public final class CsvDataset implements Dataset {
     }
 
     private static String quoted(List<String> names) {
-        return names.stream().map(n -> "'" + n + "'").collect(java.util.stream.Collectors.joining(", ", "[", "]"));
+        return names.stream().map(n -> "'" + printable(n) + "'").collect(java.util.stream.Collectors.joining(", ", "[", "]"));
     }
 
     private static String position(int line, String column) {
-        return "line " + line + ", column '" + column + "'";
+        return "line " + line + ", column '" + printable(column) + "'";
     }
 
     private static String shorten(String s) {
-        return s.length() > 40 ? s.substring(0, 40) + "..." : s;
+        return printable(s.length() > 40 ? s.substring(0, 40) + "..." : s);
+    }
+
+    /**
+     * {@code s} with carriage returns, line feeds and tabs written as the escapes {@code \r}, {@code \n}, {@code \t}: a
+     * quoted name or cell may hold them, and an error message must stay on one line.
+     */
+    static String printable(String s) {
+        return s.replace("\r", "\\r").replace("\n", "\\n").replace("\t", "\\t");
     }
 
     /** The feature column names, in order. */

@@ -85,7 +85,8 @@ public final class TensorDataset implements Dataset {
             }
             for (int i = 0; i < targets.length; i++) {
                 float t = targets[i];
-                if (!(t >= 0 && t < numClasses && t == Math.floor(t))) {
+                // compared in float64: as a float, numClasses 2^24 + 1 would round down to 2^24 and refuse class 2^24
+                if (!(t >= 0 && t < (double) numClasses && t == Math.floor(t))) {
                     throw new IllegalArgumentException("TensorDataset: target " + t + " of sample " + i
                             + " is not a class index in [0, " + numClasses + ")");
                 }

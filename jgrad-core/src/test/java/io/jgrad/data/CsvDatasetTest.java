@@ -68,7 +68,8 @@ class CsvDatasetTest {
     void multiLineQuotedCellKeepsLineNumbers() throws IOException {
         Path f = csv("a,\"b\nstill b\",y\n1,2,3\n4,x,6\n");
         var e = assertThrows(JgradFormatException.class, () -> CsvDataset.load(f, null, false));
-        assertEquals(f + ": line 4, column 'b\nstill b': \"x\" is not a number", e.getMessage());
+        // the line break in the name is written as an escape: a message is one line
+        assertEquals(f + ": line 4, column 'b\\nstill b': \"x\" is not a number", e.getMessage());
     }
 
     private void bad(String text, String target, boolean classification, String... expected) throws IOException {
@@ -109,6 +110,104 @@ class CsvDatasetTest {
         bad("a,y\n1,2\n\n3,4\n", null, false, "line 3", "blank line");
         bad("a,y\n1,\"2\n", null, false, "line 2", "quoted field is not closed");
         bad("a,y\n1,\"2\"x\n", null, false, "line 2", "after a closing quote");
+    }
+
+    @Test
+    void quotedLineBreaksAndTabsAreEscapedInMessages() throws IOException {
+        bad("a,\"y\r\nz\"\n1,\"2\n3\"\n", null, false, "line 3, column 'y\\nz': \"2\\n3\" is not a number");
+        bad("\"a\tb\",\"a\tb\",y\n1,2,3\n", null, false, "'a\\tb' appears twice");
+        bad("\"a\nb\",y\n1,2\n", "y\n", false, "no column named 'y\\n'; the columns are [a\\nb, y]");
+        for (String text : List.of("a,\"y\r\nz\"\n1,\"2\n3\"\n", "\"a\nb\",\"a\nb\",y\n1,2,3\n", "a,y\n\"x\n\",2\n")) {
+            Path f = csv(text);
+            var e = assertThrows(JgradFormatException.class, () -> CsvDataset.load(f, null, false));
+            assertFalse(e.getMessage().contains("\n") || e.getMessage().contains("\r"), e.getMessage());
+        }
+    }
+
+    @Test
+    void headerCellsWithoutANameAreRefused() throws IOException {
+        // a trailing comma on every line, and pandas' to_csv without index=False (whose row numbers would be a feature)
+        bad("a,b,y,\n1,2,3,\n", null, false, "line 1, column 4", "no name");
+        bad(",a,y\n0,1.5,1\n1,2.5,0\n", null, true, "line 1, column 1", "no name");
+        bad("a, ,y\n1,2,3\n", null, false, "line 1, column 2", "no name");
+        Path features = csv("a,\n1,2\n");
+        var e = assertThrows(JgradFormatException.class, () -> CsvDataset.loadFeatures(features));
+        assertTrue(e.getMessage().contains("line 1, column 2"), e.getMessage());
+    }
+
+    @Test
+    void blankFirstLineIsNotCalledEmpty() throws IOException {
+        bad("\na,y\n1,2\n", null, false, "line 1", "line is blank; expected a header row");
+        bad("\r\n", null, false, "line 1", "blank");
+    }
+
+    @Test
+    void classIndicesAreCheckedBeforeRoundingToFloat32() throws IOException {
+        // float32 made 2.00000001 the integer 2 and 0.99999999 the integer 1
+        bad("a,y\n1,2.00000001\n", null, true, "line 2, column 'y'", "\"2.00000001\" is not a class index");
+        bad("a,y\n1,0.99999999\n", null, true, "\"0.99999999\" is not a class index");
+        bad("a,y\n1,65535.000001\n", null, true, "\"65535.000001\" is not a class index");
+        CsvDataset largest = CsvDataset.load(csv("a,y\n1,65535\n2,0\n"), null, true);
+        assertEquals(CsvDataset.MAX_CLASS + 1, largest.numClasses());
+        // regression targets and features are rounded to float32 as before
+        assertEquals(2f, target(CsvDataset.load(csv("a,y\n1,2.00000001\n"), null, false), 0));
+        // TensorDataset compared a target with numClasses in float32, where 2^24 + 1 is 2^24: class 2^24 was refused
+        TensorDataset big = new TensorDataset(io.jgrad.tensor.Tensor.zeros(1, 1),
+                io.jgrad.tensor.Tensor.of(new float[] {16777216f}, 1), 16777217);
+        assertEquals(16777217, big.numClasses());
+    }
+
+    @Test
+    void classLabelsNeedNotBeContiguous() throws IOException {
+        CsvDataset ds = CsvDataset.load(csv("a,y\n1,9\n2,3\n3,9\n4,1.0\n5,3e0\n"), null, true);
+        assertEquals(10, ds.numClasses(), "largest label + 1, as torch's cross-entropy needs");
+        assertArrayEquals(new float[] {9, 3, 9, 1, 3}, ds.tensorDataset().targets().toFloatArray());
+        CsvDataset single = CsvDataset.load(csv("a,b,y\r\n-1,2.5,0"), null, true);
+        assertEquals(1, single.size());
+        assertEquals(1, single.numClasses());
+        assertArrayEquals(new float[] {-1, 2.5f}, row(single, 0));
+    }
+
+    @Test
+    void wideFileLoadsInLinearTime() throws IOException {
+        // the duplicate-name check compared every pair of names: 120,000 columns took 17 s, 250,000 over a minute
+        int columns = 250_000;
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < columns; i++) {
+            sb.append(i == 0 ? "" : ",").append("c").append(i);
+        }
+        sb.append('\n');
+        for (int i = 0; i < columns; i++) {
+            sb.append(i == 0 ? "" : ",").append(i % 7);
+        }
+        Path f = csv(sb.append('\n').toString());
+        CsvDataset ds = assertTimeoutPreemptively(java.time.Duration.ofSeconds(15), () -> CsvDataset.load(f, null, false));
+        assertEquals(columns - 1, ds.featureNames().size());
+        assertEquals("c249999", ds.targetName());
+        assertEquals((columns - 1) % 7, target(ds, 0));
+        bad("a,b,c,b,y\n1,2,3,4,5\n", null, false, "'b' appears twice (columns 2 and 4)");
+    }
+
+    @Test
+    void invalidUtf8IsReportedOnItsOwnLine() throws IOException {
+        // the reader decodes ahead of the parser, which named the line it had reached (line 16384, or line 0)
+        java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
+        b.writeBytes("a,y\n".getBytes(StandardCharsets.UTF_8));
+        for (int i = 0; i < 20_000; i++) {
+            b.writeBytes("1,2\n".getBytes(StandardCharsets.UTF_8));
+        }
+        b.writeBytes(new byte[] {'1', ',', (byte) 0xE9, '\n'});
+        Path deep = dir.resolve("deep.csv");
+        Files.write(deep, b.toByteArray());
+        var e = assertThrows(JgradFormatException.class, () -> CsvDataset.load(deep, null, false));
+        assertEquals(deep + ": line 20002: text is not valid UTF-8; save the file as UTF-8", e.getMessage());
+
+        Path early = dir.resolve("early.csv");
+        // CRLF, a lone CR and a quoted line break each count as one line; the bad byte starts line 5
+        Files.write(early, new byte[] {'a', ',', 'y', '\r', '\n', '1', ',', '"', '2', '\n', '"', '\r', '3', ',', '4', '\r', '\n',
+                (byte) 0xC3, '1', ',', '2', '\n'});
+        var e2 = assertThrows(JgradFormatException.class, () -> CsvDataset.load(early, null, false));
+        assertEquals("line 5", e2.position());
     }
 
     @Test
