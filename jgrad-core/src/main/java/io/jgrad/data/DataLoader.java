@@ -39,6 +39,8 @@ public final class DataLoader implements Iterable<DataLoader.Batch> {
     /**
      * @param generator source of the per-epoch permutations (its state advances each epoch); may be null when
      *     {@code shuffle} is false
+     * @throws IllegalArgumentException if batchSize is not positive, or shuffle is set and the generator is null or
+     *     the data set empty (as PyTorch; an empty data set without shuffling gives epochs of no batches)
      */
     public DataLoader(Dataset dataset, int batchSize, boolean shuffle, boolean dropLast, Generator generator) {
         if (batchSize <= 0) {
@@ -46,6 +48,10 @@ public final class DataLoader implements Iterable<DataLoader.Batch> {
         }
         if (shuffle && generator == null) {
             throw new IllegalArgumentException("DataLoader: shuffling needs a Generator, e.g. new Generator(seed)");
+        }
+        if (shuffle && dataset.size() == 0) {
+            // as PyTorch's RandomSampler refuses num_samples=0: an epoch of no steps is a mistake upstream
+            throw new IllegalArgumentException("DataLoader: cannot shuffle an empty data set (size 0)");
         }
         this.dataset = dataset;
         this.batchSize = batchSize;

@@ -135,6 +135,19 @@ class DataLoaderTest {
     }
 
     @Test
+    void emptyDataSetIsRefusedWhenShuffledAndEmptyOtherwise() {
+        // as PyTorch 1.13: DataLoader(empty, shuffle=True) raises "num_samples should be a positive integer value";
+        // without shuffling len() is 0 and an epoch has no batches
+        TensorDataset empty = new TensorDataset(Tensor.zeros(0, 3), Tensor.zeros(0));
+        var e = assertThrows(IllegalArgumentException.class, () -> new DataLoader(empty, 4, true, false, new Generator(1)));
+        assertTrue(e.getMessage().contains("empty"), e.getMessage());
+        DataLoader plain = new DataLoader(empty, 4, false, false, null);
+        assertEquals(0, plain.numBatches());
+        assertFalse(plain.iterator().hasNext());
+        assertThrows(java.util.NoSuchElementException.class, () -> plain.iterator().next());
+    }
+
+    @Test
     void tensorDatasetValidatesAndSplits() {
         var rows = assertThrows(IllegalArgumentException.class, () -> new TensorDataset(Tensor.zeros(3, 2), Tensor.zeros(4)));
         assertTrue(rows.getMessage().contains("3 rows") && rows.getMessage().contains("4"), rows.getMessage());
