@@ -24,8 +24,8 @@ public final class IdxDataset {
      * samples are copied out, so the values are the same at a quarter of the memory. Features are [N, H*W] when {@code flatten}, else
      * [N, 1, H, W]; targets are [N] class indices (as floats); numClasses is max(10, largest label + 1).
      *
-     * @throws JgradFormatException if a file is missing or invalid, the image and label counts differ, or a
-     *     label is negative or above {@value #MAX_LABEL}
+     * @throws JgradFormatException if a file is missing or invalid, the images have no pixels, the image and label
+     *     counts differ, or a label is negative or above {@value #MAX_LABEL}
      */
     public static TensorDataset load(Path dir, boolean train, boolean flatten) throws IOException {
         String prefix = train ? "train" : "t10k";
@@ -45,6 +45,9 @@ public final class IdxDataset {
         int n = images.dims()[0];
         int h = images.dims()[1];
         int w = images.dims()[2];
+        if (h == 0 || w == 0) {
+            throw new JgradFormatException(imagesFile, "header", "images are " + h + "x" + w + "; expected at least 1x1");
+        }
         if (labels.dims()[0] != n) {
             throw new JgradFormatException(labelsFile, "header", "holds " + labels.dims()[0] + " labels but "
                     + imagesFile.getFileName() + " holds " + n + " images; the counts must match");

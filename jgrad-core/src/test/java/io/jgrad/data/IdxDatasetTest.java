@@ -90,5 +90,11 @@ class IdxDatasetTest {
         files("t10k", idx(0x08, new int[] {2, 4}, new byte[8]), idx(0x08, new int[] {2}, new byte[2]));
         var shape = assertThrows(JgradFormatException.class, () -> IdxDataset.load(dir, false, true));
         assertTrue(shape.getMessage().contains("[N, H, W]"), shape.getMessage());
+
+        // images of no pixels made a network with no inputs, which failed later with an IllegalArgumentException
+        files("t10k", idx(0x08, new int[] {2, 0, 5}, new byte[0]), idx(0x08, new int[] {2}, new byte[2]));
+        var empty = assertThrows(JgradFormatException.class, () -> IdxDataset.load(dir, false, true));
+        assertTrue(empty.getMessage().contains("t10k-images-idx3-ubyte") && empty.getMessage().contains("0x5"),
+                empty.getMessage());
     }
 }
