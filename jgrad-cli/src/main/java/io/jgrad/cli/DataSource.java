@@ -59,6 +59,11 @@ record DataSource(String description, TensorDataset train, TensorDataset test, i
         if (Files.isDirectory(data)) {
             TensorDataset train = IdxDataset.load(data, true, !images);
             TensorDataset test = IdxDataset.load(data, false, !images);
+            if (train.size() == 0 || test.size() == 0) {
+                // an empty training split trained to a NaN loss, an empty test split reported on 0 samples
+                throw new UserError("--data " + data + ": " + (train.size() == 0 ? "train" : "t10k")
+                        + "-images-idx3-ubyte holds no images; expected at least one");
+            }
             checkIdxSplitsMatch(data, train, test);
             int side = (int) Math.round(Math.sqrt(train.sampleShape()[0]));
             int[] image = images ? new int[] {train.sampleShape()[1], train.sampleShape()[2]}
@@ -82,6 +87,10 @@ record DataSource(String description, TensorDataset train, TensorDataset test, i
                 checkLabelsWithin(valData, "--val-data " + valData, test, train.numClasses());
             } else if (valSplit > 0) {
                 TensorDataset.Split parts = train.split(valSplit, seed);
+                if (parts.train().size() == 0) { // it trained to a NaN loss
+                    throw new UserError("--val-split " + valSplit + " of the " + train.size() + " rows of " + data
+                            + " leaves no rows for training; use a smaller fraction, or --val-data");
+                }
                 train = parts.train();
                 test = parts.validation();
             }
@@ -109,6 +118,10 @@ record DataSource(String description, TensorDataset train, TensorDataset test, i
             throw new UserError("--val-data " + valData + ": feature columns " + val.featureNames() + " (" + val.featureNames().size()
                     + ") differ from the training file's " + train.featureNames() + " (" + train.featureNames().size()
                     + "); validation data must have the same columns");
+        }
+        if (!train.targetName().equals(val.targetName())) { // the last column: another name is another quantity
+            throw new UserError("--val-data " + valData + ": the target column is '" + val.targetName()
+                    + "' where the training file's is '" + train.targetName() + "'; validation data must have the same columns");
         }
     }
 

@@ -444,6 +444,10 @@ final class TrainCommand implements Callable<Integer> {
         if (!(valSplit >= 0 && valSplit < 1)) { // NaN fails too
             throw new UserError("--val-split must be in [0, 1), got " + valSplit);
         }
+        if (Files.isDirectory(dataPath) && (valData != null || valSplit > 0)) { // it was silently ignored
+            throw new UserError((valData != null ? "--val-data" : "--val-split") + " is for a CSV training file; the test"
+                    + " set of the IDX directory " + dataPath + " is its t10k files");
+        }
         ModelChoice choice = ModelChoice.of(modelChoice == null ? "mlp" : modelChoice);
         if (!choice.name().equals("mlp") && (layers != null || activation != null || outputActivation != null)) {
             throw new UserError("--layers, --activation and --output-activation describe --model mlp; --model " + choice.name()

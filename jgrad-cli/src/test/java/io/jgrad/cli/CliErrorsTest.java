@@ -111,6 +111,62 @@ class CliErrorsTest {
     }
 
     @Test
+    void csvErrorWithALineBreakInAColumnNameIsOneLine() throws IOException {
+        Path csv = Files.writeString(dir.resolve("nl.csv"), "a,\"label\nof row\"\n1,0\n3,x\n");
+        Cli r = train(csv);
+        r.assertUserError("nl.csv", "line 4", "column 'label\\nof row'", "\"x\"");
+        assertEquals(1, r.err().lines().filter(l -> l.startsWith("jgrad train")).count(), r.err());
+        assertFalse(r.err().lines().anyMatch(l -> l.startsWith("of row")), r.err());
+    }
+
+    @Test
+    void valSplitThatLeavesNoTrainingRows() throws IOException {
+        // it trained on no rows: "loss NaN", exit 0 (CliRobustnessTest covers a split that leaves no validation rows)
+        Path four = Files.writeString(dir.resolve("four.csv"), "a,b,y\n1,2,0\n3,4,1\n5,6,1\n7,8,0\n");
+        train(four, "--val-split", "0.9").assertUserError("--val-split 0.9", "4 rows", "no rows for training");
+        Path one = Files.writeString(dir.resolve("one.csv"), "a,b,y\n1,2,0\n");
+        train(one, "--val-split", "0.5").assertUserError("1 rows", "no rows for training");
+        Cli single = train(one);
+        assertEquals(0, single.exitCode(), single.err()); // a single row trains, without validation
+    }
+
+    @Test
+    void validationFileWithAnotherTargetColumn() throws IOException {
+        // the feature columns matched, so the other file's last column was taken as the target
+        Path two = Files.writeString(dir.resolve("two.csv"), "a,b,y\n1,2,0\n3,4,1\n");
+        Path target = Files.writeString(dir.resolve("target.csv"), "a,b,z\n1,2,0\n");
+        train(two, "--val-data", target.toString()).assertUserError("target.csv", "target column is 'z'", "'y'");
+        Path same = Files.writeString(dir.resolve("same.csv"), "a,b,y\n5,6,1\n");
+        Cli ok = train(two, "--val-data", same.toString());
+        assertEquals(0, ok.exitCode(), ok.err());
+    }
+
+    @Test
+    void validationFlagsWithAnIdxDirectory() throws IOException {
+        // both were silently ignored: the t10k files were the test set anyway
+        Path two = Files.writeString(dir.resolve("two.csv"), "a,b,y\n1,2,0\n3,4,1\n");
+        Path d = dir.resolve("idx");
+        SyntheticData.idxDirectory(d, 8, 4, 8, 4, 1);
+        train(d, "--val-split", "0.5").assertUserError("--val-split", "CSV", "t10k");
+        train(d, "--val-data", two.toString()).assertUserError("--val-data", "CSV", "t10k");
+    }
+
+    @Test
+    void idxSplitWithNoImages() throws IOException {
+        // an empty t10k split reported "test loss NaN on 0 samples"; an empty train split trained to a NaN loss (exit 0)
+        Path d = dir.resolve("idx");
+        SyntheticData.idxDirectory(d, 8, 4, 8, 4, 1);
+        Files.write(d.resolve("t10k-images-idx3-ubyte"), SyntheticData.idxImages(0, 8, new int[0]));
+        Files.write(d.resolve("t10k-labels-idx1-ubyte"), SyntheticData.idxLabels(new int[0]));
+        train(d).assertUserError("t10k-images-idx3-ubyte holds no images");
+        Files.delete(d.resolve("train-images-idx3-ubyte.gz"));
+        Files.delete(d.resolve("train-labels-idx1-ubyte.gz"));
+        Files.write(d.resolve("train-images-idx3-ubyte"), SyntheticData.idxImages(0, 8, new int[0]));
+        Files.write(d.resolve("train-labels-idx1-ubyte"), SyntheticData.idxLabels(new int[0]));
+        train(d).assertUserError("train-images-idx3-ubyte holds no images");
+    }
+
+    @Test
     void unknownNamesOfActivationLossOptimizerSchedule() {
         train(blobs, "--activation", "swishy").assertUserError("swishy", "relu");
         train(blobs, "--output-activation", "swishy").assertUserError("swishy", "sigmoid");
