@@ -24,7 +24,7 @@ record LayerSpec(String type, Map<String, Object> options) {
     /** What a field may hold. */
     enum Kind {
         POSITIVE_INT("a positive integer"), NONNEGATIVE_INT("an integer >= 0"),
-        PROBABILITY("a number in [0, 1)"), POSITIVE_NUMBER("a positive number"), FRACTION("a number in [0, 1]"),
+        POSITIVE_NUMBER("a positive number"), FRACTION("a number in [0, 1]"),
         NUMBER("a number"), BOOLEAN("true or false"), SIZE("a positive integer or a list [h, w] of two");
 
         final String expected;
@@ -51,8 +51,8 @@ record LayerSpec(String type, Map<String, Object> options) {
                 "padding", Kind.NONNEGATIVE_INT));
         FIELDS.put("avgpool2d", FIELDS.get("maxpool2d"));
         FIELDS.put("adaptiveavgpool2d", fields("output_size", Kind.SIZE));
-        FIELDS.put("dropout", fields("p", Kind.PROBABILITY));
-        FIELDS.put("dropout2d", fields("p", Kind.PROBABILITY));
+        FIELDS.put("dropout", fields("p", Kind.FRACTION));
+        FIELDS.put("dropout2d", fields("p", Kind.FRACTION));
         FIELDS.put("flatten", fields("start_dim", Kind.POSITIVE_INT));
         FIELDS.put("relu", fields());
         FIELDS.put("sigmoid", fields());
@@ -127,7 +127,6 @@ record LayerSpec(String type, Map<String, Object> options) {
         boolean ok = switch (kind) {
             case POSITIVE_INT -> integral(v) && ((Number) v).doubleValue() >= 1;
             case NONNEGATIVE_INT -> integral(v) && ((Number) v).doubleValue() >= 0;
-            case PROBABILITY -> v instanceof Number n && n.doubleValue() >= 0 && n.doubleValue() < 1;
             case POSITIVE_NUMBER -> v instanceof Number n && n.doubleValue() > 0 && Double.isFinite(n.doubleValue());
             case FRACTION -> v instanceof Number n && n.doubleValue() >= 0 && n.doubleValue() <= 1;
             case NUMBER -> v instanceof Number n && Double.isFinite(n.doubleValue());
@@ -143,7 +142,7 @@ record LayerSpec(String type, Map<String, Object> options) {
         }
         return switch (kind) {
             case BOOLEAN -> v;
-            case PROBABILITY, POSITIVE_NUMBER, FRACTION, NUMBER -> ((Number) v).doubleValue();
+            case POSITIVE_NUMBER, FRACTION, NUMBER -> ((Number) v).doubleValue();
             default -> ((Number) v).longValue();
         };
     }

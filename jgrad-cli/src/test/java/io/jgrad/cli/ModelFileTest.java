@@ -101,7 +101,7 @@ class ModelFileTest {
                 Arguments.of("{\"layers\": [{\"type\": \"conv2d\", \"out_channels\": 4, \"kernel_size\": 9}, " + head + "]}",
                         List.of("layers[0]: conv2d turns the input [N, 1, 8, 8] into [N, 4, 0, 0], which is empty")),
                 Arguments.of("{\"layers\": [" + conv + ", {\"type\": \"dropout\", \"p\": 1.5}, " + head + "]}",
-                        List.of("layers[1].p: expected a number in [0, 1), got 1.5")),
+                        List.of("layers[1].p: expected a number in [0, 1], got 1.5")),
                 Arguments.of("{\"layers\": [" + conv + ", {\"type\": \"maxpool2d\", \"kernel_size\": 2, \"padding\": 2}, " + head + "]}",
                         List.of("layers[1].padding: 2 is more than half of kernel_size 2")),
                 Arguments.of("{\"layers\": []}", List.of("model.json: layers: the network has no layers")),

@@ -7,7 +7,7 @@ import io.jgrad.tensor.Tensor;
  * Inverted dropout: in training mode each element is zeroed with probability p and the survivors are scaled by
  * 1 / (1 - p), so the expected output equals the input and evaluation needs no rescaling; in evaluation mode it
  * is the identity. The mask draws one {@code gen.nextDouble()} per element in row-major order (zeroed when it is
- * below p), so a seed fixes the masks.
+ * below p; no draws for p = 1, which zeroes everything), so a seed fixes the masks.
  */
 public class Dropout extends Module {
     private final double p;
@@ -18,10 +18,10 @@ public class Dropout extends Module {
         this(p, Generator.defaultGenerator());
     }
 
-    /** Dropout with probability p in [0, 1), masks drawn from gen (advanced on every training forward). */
+    /** Dropout with probability p in [0, 1] (1 zeroes everything, as PyTorch), masks drawn from gen (advanced on every training forward). */
     public Dropout(double p, Generator gen) {
-        if (!(p >= 0 && p < 1)) {
-            throw new IllegalArgumentException("Dropout: probability p must be in [0, 1), got " + p);
+        if (!(p >= 0 && p <= 1)) {
+            throw new IllegalArgumentException("Dropout: probability p must be in [0, 1], got " + p);
         }
         this.p = p;
         this.gen = gen;

@@ -8,7 +8,7 @@ import java.util.Arrays;
  * Channel dropout, as PyTorch's {@code nn.Dropout2d}: in training mode each channel x[n, c] of an [N, C, H, W]
  * input is zeroed as a whole with probability p and the kept channels are scaled by 1 / (1 - p); in evaluation
  * mode it is the identity. The mask draws one {@code gen.nextDouble()} per (n, c) in row-major order (dropped
- * when it is below p), so a seed fixes the masks.
+ * when it is below p; no draws for p = 1, which drops every channel), so a seed fixes the masks.
  */
 public class Dropout2d extends Module {
     private final double p;
@@ -19,10 +19,10 @@ public class Dropout2d extends Module {
         this(p, Generator.defaultGenerator());
     }
 
-    /** Channel dropout with probability p in [0, 1), masks drawn from gen (advanced on every training forward). */
+    /** Channel dropout with probability p in [0, 1] (1 zeroes everything, as PyTorch), masks drawn from gen (advanced on every training forward). */
     public Dropout2d(double p, Generator gen) {
-        if (!(p >= 0 && p < 1)) {
-            throw new IllegalArgumentException("Dropout2d: probability p must be in [0, 1), got " + p);
+        if (!(p >= 0 && p <= 1)) {
+            throw new IllegalArgumentException("Dropout2d: probability p must be in [0, 1], got " + p);
         }
         this.p = p;
         this.gen = gen;
@@ -40,7 +40,7 @@ public class Dropout2d extends Module {
         double[] mask = new double[n * c];
         double keep = 1 / (1 - p);
         for (int i = 0; i < mask.length; i++) {
-            mask[i] = gen.nextDouble() < p ? 0 : keep;
+            mask[i] = p == 1 || gen.nextDouble() < p ? 0 : keep;
         }
         return x.mul(Tensor.of(mask, n, c, 1, 1).to(x.dtype()));
     }

@@ -17,8 +17,13 @@ final class ElementwiseOps {
 
     /** y = x * mask with mask_i = 0 (probability p) or 1 / (1 - p); dy/dx = mask. */
     static Tensor dropout(Tensor x, double p, Generator gen) {
-        if (!(p >= 0 && p < 1)) {
-            throw new IllegalArgumentException("dropout: probability p must be in [0, 1), got " + p);
+        if (!(p >= 0 && p <= 1)) {
+            throw new IllegalArgumentException("dropout: probability p must be in [0, 1], got " + p);
+        }
+        if (p == 1) {
+            // 1 / (1 - p) is infinite; PyTorch multiplies by 0 instead, so inf and NaN inputs give NaN there too
+            Tensor zero = Tensor.zeros(x.dtype, x.shape);
+            return Autograd.record("dropout", compute(BinaryOp.MUL, x, zero), g -> new Tensor[] {g.mul(zero)}, x);
         }
         Tensor mask = Tensor.forOverwrite(x.dtype, x.shape);
         double keep = 1 / (1 - p);

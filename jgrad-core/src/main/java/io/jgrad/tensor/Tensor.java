@@ -895,8 +895,9 @@ public final class Tensor {
     }
 
     /**
-     * Inverted dropout: each element is zeroed with probability p and the others scaled by 1 / (1 - p), the
-     * mask drawn from {@code gen} (one uniform number per element, row-major); the gradient goes through the mask.
+     * Inverted dropout: each element is zeroed with probability p in [0, 1] and the others scaled by 1 / (1 - p),
+     * the mask drawn from {@code gen} (one uniform number per element, row-major); the gradient goes through the
+     * mask. p = 1 multiplies by 0 without drawing from gen, as PyTorch. Modified: gen.
      */
     public Tensor dropout(double p, Generator gen) { return ElementwiseOps.dropout(this, p, gen); }
 

@@ -54,4 +54,22 @@ class Dropout2dTest {
             }
         }
     }
+
+    @Test
+    void probabilityOneDropsEveryChannelAndErrorsNameTheLayer() {
+        Generator gen = new Generator(4);
+        long[] start = gen.state();
+        Dropout2d d = new Dropout2d(1.0, gen);
+        Tensor x = Tensor.normal(DType.FLOAT64, new Generator(5), 0, 1, 2, 3, 2, 2).requiresGrad(true);
+        Tensor y = d.forward(x);
+        assertArrayEquals(new double[x.numel()], y.toDoubleArray(), 0); // 0 or -0
+        y.sum().backward();
+        assertArrayEquals(new double[x.numel()], x.grad().toDoubleArray());
+        assertArrayEquals(start, gen.state(), "p = 1 draws no mask");
+        d.eval();
+        assertSame(x, d.forward(x));
+        var e = assertThrows(IllegalArgumentException.class, () -> new Dropout2d(1.5));
+        assertEquals("Dropout2d: probability p must be in [0, 1], got 1.5", e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> new Dropout2d(-0.5));
+    }
 }

@@ -2,8 +2,10 @@ package io.jgrad.nn;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import io.jgrad.tensor.DType;
 import io.jgrad.tensor.Generator;
 import io.jgrad.tensor.Tensor;
+import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 
 class DropoutTest {
@@ -50,9 +52,35 @@ class DropoutTest {
     }
 
     @Test
+    void probabilityOneZeroesEverythingInTrainingAndIsTheIdentityInEval() {
+        // PyTorch 1.13 allows p = 1: x * 0 (so inf and NaN give NaN) with a zero gradient; eval returns x
+        Generator gen = new Generator(6);
+        long[] start = gen.state();
+        Dropout d = new Dropout(1.0, gen);
+        for (DType dt : DType.values()) {
+            Tensor x = Tensor.of(new double[] {1.5, -2, 0, Double.POSITIVE_INFINITY, Double.NaN}).to(dt)
+                    .requiresGrad(true);
+            Tensor y = d.forward(x);
+            double[] v = y.toDoubleArray();
+            assertArrayEquals(new double[] {0, 0, 0}, Arrays.copyOf(v, 3), 0); // -2 * 0 is -0, as in PyTorch
+            assertTrue(Double.isNaN(v[3]) && Double.isNaN(v[4]), Arrays.toString(v));
+            y.mul(Tensor.of(new double[] {1, 2, 3, 4, 5}).to(dt)).sum().backward();
+            assertArrayEquals(new double[5], x.grad().toDoubleArray());
+        }
+        assertArrayEquals(start, gen.state(), "p = 1 draws no mask");
+        d.eval();
+        Tensor x = Tensor.randn(new Generator(7), 3, 4);
+        assertSame(x, d.forward(x));
+        assertEquals("Dropout(p=1.0)", d.toString());
+    }
+
+    @Test
     void rejectsBadProbability() {
-        assertThrows(IllegalArgumentException.class, () -> new Dropout(1.0));
+        var e = assertThrows(IllegalArgumentException.class, () -> new Dropout(1.0000001));
+        assertEquals("Dropout: probability p must be in [0, 1], got 1.0000001", e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> new Dropout(-0.1));
         assertThrows(IllegalArgumentException.class, () -> new Dropout(Double.NaN));
+        e = assertThrows(IllegalArgumentException.class, () -> Tensor.ones(2).dropout(1.5, new Generator(1)));
+        assertEquals("dropout: probability p must be in [0, 1], got 1.5", e.getMessage());
     }
 }
