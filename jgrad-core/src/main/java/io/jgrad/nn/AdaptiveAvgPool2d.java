@@ -1,12 +1,12 @@
 package io.jgrad.nn;
 
 import io.jgrad.tensor.Tensor;
-import java.util.Arrays;
 
 /**
  * Average pooling to a fixed output size, as PyTorch's {@code nn.AdaptiveAvgPool2d}: [N, C, H, W] to
  * [N, C, outH, outW], output row i averaging input rows [floor(i H / outH), ceil((i + 1) H / outH)), columns
- * alike. {@code AdaptiveAvgPool2d(1, 1)} is global average pooling. See {@link Tensor#adaptiveAvgPool2d}.
+ * alike; an unbatched [C, H, W] gives [C, outH, outW] (as PyTorch 1.13). {@code AdaptiveAvgPool2d(1, 1)} is global
+ * average pooling. See {@link Tensor#adaptiveAvgPool2d}.
  */
 public class AdaptiveAvgPool2d extends Module {
     private final int outH;
@@ -23,11 +23,8 @@ public class AdaptiveAvgPool2d extends Module {
 
     @Override
     public Tensor forward(Tensor x) {
-        if (x.dim() != 4) {
-            throw new IllegalArgumentException("AdaptiveAvgPool2d: input " + Arrays.toString(x.shape())
-                    + " must be [N, C, H, W]");
-        }
-        return x.adaptiveAvgPool2d(outH, outW);
+        Pooling.checkRank("AdaptiveAvgPool2d", x);
+        return Pooling.batched(x, b -> b.adaptiveAvgPool2d(outH, outW));
     }
 
     @Override

@@ -5,7 +5,8 @@ import io.jgrad.tensor.Tensor;
 /**
  * Average pooling over k x k windows of [N, C, H, W] images, as PyTorch's {@code nn.AvgPool2d} with its defaults
  * (ceil_mode=False, count_include_pad=True: the zero padding counts in each window's divisor k * k).
- * Ho = floor((H + 2 padding - k) / stride) + 1. See {@link Tensor#avgPool2d}.
+ * Ho = floor((H + 2 padding - k) / stride) + 1; an unbatched [C, H, W] gives [C, Ho, Wo] (as PyTorch 1.13).
+ * See {@link Tensor#avgPool2d}.
  */
 public class AvgPool2d extends Module {
     private final int kernel;
@@ -33,7 +34,7 @@ public class AvgPool2d extends Module {
     @Override
     public Tensor forward(Tensor x) {
         Pooling.checkInput("AvgPool2d", x, kernel, padding);
-        return x.avgPool2d(kernel, stride, padding);
+        return Pooling.batched(x, b -> b.avgPool2d(kernel, stride, padding));
     }
 
     @Override

@@ -8,7 +8,8 @@ import java.util.Arrays;
  * A 2-D convolution over NCHW images, as PyTorch's {@code nn.Conv2d}: input [N, in, H, W] to [N, out, Ho, Wo] with
  * y[n, o] = b[o] + sum over the in/groups channels c of o's group of cross-correlate(w[o, c], x[n, c]), sampled
  * every {@code stride} pixels with taps {@code dilation} apart on the input zero-padded by {@code padding};
- * Ho = floor((H + 2 padding - dilation (k - 1) - 1) / stride) + 1, Wo alike. See {@link Tensor#conv2d}.
+ * Ho = floor((H + 2 padding - dilation (k - 1) - 1) / stride) + 1, Wo alike. See {@link Tensor#conv2d}. An
+ * unbatched image [in, H, W] gives [out, Ho, Wo], as a batch of one (as PyTorch 1.13).
  *
  * <p>The weight has shape [out, in/groups, k, k] and the bias [out], with PyTorch's names and initialisation:
  * both ~ U(-1/sqrt(fan_in), 1/sqrt(fan_in)) with fan_in = in/groups * k * k (kaiming_uniform with a = sqrt(5)),
@@ -67,18 +68,21 @@ public class Conv2d extends Module {
 
     @Override
     public Tensor forward(Tensor x) {
-        if (x.dim() != 4) {
+        if (x.dim() != 3 && x.dim() != 4) {
             throw new IllegalArgumentException("Conv2d: input " + Arrays.toString(x.shape()) + " must be [N, C, H, W]"
-                    + (x.dim() == 3 ? "; add the batch dimension with unsqueeze(0)" : ""));
+                    + " or an unbatched image [C, H, W]");
         }
-        if (x.size(1) != in) {
-            throw new IllegalArgumentException("Conv2d: input " + Arrays.toString(x.shape()) + " has " + x.size(1)
+        if (x.size(-3) != in) {
+            throw new IllegalArgumentException("Conv2d: input " + Arrays.toString(x.shape()) + " has " + x.size(-3)
                     + " channels, weight expects " + in);
         }
         int span = dilation * (kernel - 1) + 1;
-        if (x.size(2) + 2 * padding < span || x.size(3) + 2 * padding < span) {
+        if (x.size(-2) + 2 * padding < span || x.size(-1) + 2 * padding < span) {
             throw new IllegalArgumentException("Conv2d: input " + Arrays.toString(x.shape()) + " padded by " + padding
                     + " is smaller than the " + span + "x" + span + " (dilated) kernel");
+        }
+        if (x.dim() == 3) {
+            return Tensor.conv2d(x.unsqueeze(0), weight(), bias(), stride, padding, dilation, groups).squeeze(0);
         }
         return Tensor.conv2d(x, weight(), bias(), stride, padding, dilation, groups);
     }

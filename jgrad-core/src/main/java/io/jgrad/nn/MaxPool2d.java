@@ -5,7 +5,8 @@ import io.jgrad.tensor.Tensor;
 /**
  * Max pooling over k x k windows of [N, C, H, W] images, as PyTorch's {@code nn.MaxPool2d} (ceil_mode=False): the
  * padding is never chosen, and the gradient of each output goes to the first maximum of its window.
- * Ho = floor((H + 2 padding - k) / stride) + 1. See {@link Tensor#maxPool2d}.
+ * Ho = floor((H + 2 padding - k) / stride) + 1; an unbatched [C, H, W] gives [C, Ho, Wo] (as PyTorch 1.13).
+ * See {@link Tensor#maxPool2d}.
  */
 public class MaxPool2d extends Module {
     private final int kernel;
@@ -33,7 +34,7 @@ public class MaxPool2d extends Module {
     @Override
     public Tensor forward(Tensor x) {
         Pooling.checkInput("MaxPool2d", x, kernel, padding);
-        return x.maxPool2d(kernel, stride, padding);
+        return Pooling.batched(x, b -> b.maxPool2d(kernel, stride, padding));
     }
 
     @Override

@@ -24,8 +24,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Conv2d, the pools and BatchNorm2d against PyTorch 1.13 on the same data, in float32 and float64: forward outputs
- * and the gradients of the input, weight and bias of L = sum(y * r) for a fixed random r; and three SGD steps of a
+ * Conv2d, the pools, BatchNorm1d/2d (training and eval), Dropout with p = 1 and Softmax/LogSoftmax over inner
+ * dimensions against PyTorch 1.13 on the same data, in float32 and float64, on awkward shapes (batch 1, one channel,
+ * unbatched [C, H, W] images): forward outputs, running statistics and num_batches_tracked, and the gradients of
+ * the input, weight and bias of L = sum(y * r) for a fixed random r; and three SGD steps of a
  * small conv net with batch norm (running statistics, parameters, then eval-mode outputs). Data goes to
  * /usr/bin/python3 through raw little-endian files in a temporary directory; one python run serves all cases.
  */
@@ -119,11 +121,47 @@ class CnnTorchParityTest {
                 new Case("avgpool" + t, dt, "nn.AvgPool2d(3, 2, 1)", new AvgPool2d(3, 2, 1), new int[] {2, 3, 9, 8}),
                 new Case("adaptive" + t, dt, "nn.AdaptiveAvgPool2d((3, 4))", new AdaptiveAvgPool2d(3, 4),
                         new int[] {2, 3, 7, 6}),
-                new Case("bn2d" + t, dt, "nn.BatchNorm2d(3)", batchNorm(), new int[] {4, 3, 5, 6})));
+                new Case("bn2d" + t, dt, "nn.BatchNorm2d(3)", batchNorm(new BatchNorm2d(3)), new int[] {4, 3, 5, 6}),
+                // awkward shapes: batch 1, one channel, kernel larger than stride and the reverse, odd sizes
+                new Case("conv_batch1_stride_over_kernel" + t, dt, "nn.Conv2d(3, 2, 2, stride=3, padding=1)",
+                        conv(3, 2, 2, 3, 1, 1, 1, true, 5), new int[] {1, 3, 8, 7}),
+                new Case("maxpool_k4_s1_p2" + t, dt, "nn.MaxPool2d(4, 1, 2)", new MaxPool2d(4, 1, 2),
+                        new int[] {1, 1, 5, 6}),
+                new Case("avgpool_s3_k2" + t, dt, "nn.AvgPool2d(2, 3)", new AvgPool2d(2, 3), new int[] {1, 2, 7, 8}),
+                // unbatched images [C, H, W], which PyTorch 1.13 takes as a batch of one
+                new Case("conv_unbatched" + t, dt, "nn.Conv2d(3, 4, 3, stride=2, padding=1)",
+                        conv(3, 4, 3, 2, 1, 1, 1, true, 6), new int[] {3, 7, 6}),
+                new Case("conv_unbatched_1ch" + t, dt, "nn.Conv2d(1, 2, 4, stride=3, padding=2, bias=False)",
+                        conv(1, 2, 4, 3, 2, 1, 1, false, 7), new int[] {1, 8, 9}),
+                new Case("maxpool_unbatched" + t, dt, "nn.MaxPool2d(3, 2, 1)", new MaxPool2d(3, 2, 1),
+                        new int[] {3, 7, 6}),
+                new Case("avgpool_unbatched" + t, dt, "nn.AvgPool2d(3, 2, 1)", new AvgPool2d(3, 2, 1),
+                        new int[] {2, 5, 4}),
+                new Case("adaptive_unbatched" + t, dt, "nn.AdaptiveAvgPool2d((4, 3))", new AdaptiveAvgPool2d(4, 3),
+                        new int[] {3, 5, 7}),
+                // batch norm: batch 1 with spatial extent, 2-d and 3-d BatchNorm1d, eps and momentum, eval mode
+                new Case("bn1d_batch1" + t, dt, "nn.BatchNorm1d(3)", batchNorm(new BatchNorm1d(3)), new int[] {1, 3, 5}),
+                new Case("bn1d_2d" + t, dt, "nn.BatchNorm1d(3, eps=0.01, momentum=0.5)",
+                        batchNorm(new BatchNorm1d(3, 0.01, 0.5)), new int[] {2, 3}),
+                new Case("bn2d_batch1" + t, dt, "nn.BatchNorm2d(3, eps=0.1, momentum=0.7)",
+                        batchNorm(new BatchNorm2d(3, 0.1, 0.7)), new int[] {1, 3, 2, 3}),
+                new Case("bn2d_eval" + t, dt, "nn.BatchNorm2d(3).eval()", batchNorm(new BatchNorm2d(3)).eval(),
+                        new int[] {1, 3, 3, 2}),
+                // dropout with p = 1: zeros and a zero gradient in training, the identity in eval
+                new Case("dropout_p1" + t, dt, "nn.Dropout(1.0)", new Dropout(1.0, new Generator(8)),
+                        new int[] {2, 3, 4}),
+                new Case("dropout2d_p1" + t, dt, "nn.Dropout2d(1.0)", new Dropout2d(1.0, new Generator(9)),
+                        new int[] {2, 3, 2, 2}),
+                new Case("dropout_p1_eval" + t, dt, "nn.Dropout(1.0).eval()", new Dropout(1.0).eval(),
+                        new int[] {2, 3}),
+                // softmax over a dimension that is not the last
+                new Case("softmax_channels" + t, dt, "nn.Softmax(1)", new Softmax(1), new int[] {2, 3, 4, 5}),
+                new Case("logsoftmax_channels" + t, dt, "nn.LogSoftmax(1)", new LogSoftmax(1), new int[] {1, 4, 3, 2}),
+                new Case("logsoftmax_middle" + t, dt, "nn.LogSoftmax(-2)", new LogSoftmax(-2), new int[] {2, 5, 3})));
     }
 
-    private static BatchNorm2d batchNorm() {
-        BatchNorm2d bn = new BatchNorm2d(3);
+    /** bn with non-trivial weight, bias and running statistics, for 3 channels. Returns bn. */
+    private static BatchNorm batchNorm(BatchNorm bn) {
         try (var s = Tensor.noGrad()) {
             bn.weight().copy_(Tensor.uniform(new Generator(5), 0.5, 1.5, 3));
             bn.bias().copy_(Tensor.uniform(new Generator(6), -1, 1, 3));
@@ -272,6 +310,8 @@ class CnnTorchParityTest {
                         bn.runningMean());
                 assertClose(c.name() + " running_var", DType.FLOAT64, read(c.name() + ".running_var", DType.FLOAT64),
                         bn.runningVar());
+                assertClose(c.name() + " num_batches_tracked", DType.FLOAT64,
+                        read(c.name() + ".num_batches_tracked", DType.FLOAT64), bn.numBatchesTracked());
             }
         }
     }

@@ -73,6 +73,20 @@ class ConvTest {
     }
 
     @Test
+    void unbatchedImagesAreABatchOfOne() {
+        // PyTorch 1.13 maps [C, H, W] to [out, Ho, Wo]: the same values and gradients as [1, C, H, W]
+        Conv2d conv = new Conv2d(3, 2, 3, 2, 1, 1, 1, true, new Generator(21));
+        conv.to(DType.FLOAT64);
+        Tensor x = input(22, 3, 5, 6);
+        Tensor y = conv.forward(x);
+        assertArrayEquals(new int[] {2, 3, 3}, y.shape());
+        assertArrayEquals(reference(x.unsqueeze(0), conv.weight(), conv.bias(), 2, 1, 1, 1), y.toDoubleArray(), 1e-12);
+        gradCheck(conv, x);
+        gradCheck(new Conv2d(1, 2, 4, 3, 2, 1, 1, false, new Generator(23)), input(24, 1, 7, 5)); // one channel
+        gradCheck(new Conv2d(4, 4, 3, 1, 1, 2, 2, true, new Generator(25)), input(26, 4, 5, 5)); // dilated, grouped
+    }
+
+    @Test
     void forwardMatchesDirectLoopOnAwkwardShapes() {
         int[][] configs = { // in, out, k, stride, padding, dilation, groups, bias, N, H, W
                 {3, 5, 3, 1, 1, 1, 1, 1, 2, 7, 9},
@@ -198,8 +212,12 @@ class ConvTest {
         Conv2d conv = new Conv2d(1, 4, 3);
         var e = assertThrows(IllegalArgumentException.class, () -> conv.forward(Tensor.zeros(8, 3, 28, 28)));
         assertEquals("Conv2d: input [8, 3, 28, 28] has 3 channels, weight expects 1", e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> conv.forward(Tensor.zeros(1, 28, 28)));
-        assertTrue(e.getMessage().contains("[1, 28, 28]") && e.getMessage().contains("unsqueeze"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> conv.forward(Tensor.zeros(28, 28)));
+        assertEquals("Conv2d: input [28, 28] must be [N, C, H, W] or an unbatched image [C, H, W]", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> conv.forward(Tensor.zeros(3, 28, 28)));
+        assertEquals("Conv2d: input [3, 28, 28] has 3 channels, weight expects 1", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> conv.forward(Tensor.zeros(1, 2, 9)));
+        assertEquals("Conv2d: input [1, 2, 9] padded by 0 is smaller than the 3x3 (dilated) kernel", e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> conv.forward(Tensor.zeros(1, 1, 2, 5)));
         assertTrue(e.getMessage().startsWith("Conv2d: input [1, 1, 2, 5]"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> new Conv2d(3, 4, 3, 1, 0, 1, 2, true, new Generator(1)));

@@ -85,6 +85,21 @@ class PoolTest {
     }
 
     @Test
+    void unbatchedImagesAreABatchOfOne() {
+        // PyTorch 1.13 maps [C, H, W] to [C, Ho, Wo]: the values of [1, C, H, W], and gradients to match
+        Tensor x = distinct(12, 3, 7, 5);
+        Module[] pools = {new MaxPool2d(3, 2, 1), new AvgPool2d(2, 3), new AdaptiveAvgPool2d(4, 3)};
+        int[][] shapes = {{3, 4, 3}, {3, 2, 2}, {3, 4, 3}};
+        for (int i = 0; i < pools.length; i++) {
+            Tensor y = pools[i].forward(x);
+            assertArrayEquals(shapes[i], y.shape(), pools[i].toString());
+            assertArrayEquals(pools[i].forward(x.unsqueeze(0)).toDoubleArray(), y.toDoubleArray(), 0, pools[i].toString());
+            gradCheck(pools[i], x);
+        }
+        gradCheck(new MaxPool2d(2), distinct(13, 1, 5, 4)); // one channel, odd size
+    }
+
+    @Test
     void forwardMatchesDirectLoops() {
         int[][] configs = {{2, 2, 0}, {3, 2, 1}, {3, 1, 1}, {4, 3, 2}, {1, 2, 0}}; // kernel, stride, padding
         for (DType dtype : DType.values()) {
@@ -203,7 +218,12 @@ class PoolTest {
         e = assertThrows(IllegalArgumentException.class, () -> new AvgPool2d(3).forward(Tensor.zeros(1, 1, 2, 5)));
         assertTrue(e.getMessage().startsWith("AvgPool2d: input [1, 1, 2, 5]"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> new MaxPool2d(2).forward(Tensor.zeros(4, 4)));
-        assertTrue(e.getMessage().contains("[4, 4]") && e.getMessage().contains("[N, C, H, W]"), e.getMessage());
+        assertEquals("MaxPool2d: input [4, 4] must be [N, C, H, W] or an unbatched image [C, H, W]", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> new AvgPool2d(3).forward(Tensor.zeros(2, 2, 5)));
+        assertEquals("AvgPool2d: input [2, 2, 5] padded by 0 is smaller than the 3x3 window", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> new AdaptiveAvgPool2d(2, 2).forward(Tensor.zeros(1, 2, 3, 4, 5)));
+        assertEquals("AdaptiveAvgPool2d: input [1, 2, 3, 4, 5] must be [N, C, H, W] or an unbatched image [C, H, W]",
+                e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> new AdaptiveAvgPool2d(0, 1));
         assertTrue(e.getMessage().startsWith("AdaptiveAvgPool2d:"), e.getMessage());
         assertEquals("MaxPool2d(kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=False)",
