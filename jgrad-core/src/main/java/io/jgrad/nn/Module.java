@@ -5,9 +5,11 @@ import io.jgrad.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * A layer or a network of layers: a function {@link #forward} with named parameters, buffers and child modules.
@@ -100,19 +102,36 @@ public abstract class Module {
 
     // ---------------------------------------------------------------- parameters and state
 
-    /** Every parameter of this module and its descendants, by dotted name, in PyTorch's order. */
+    /**
+     * Every parameter of this module and its descendants, by dotted name, in PyTorch's order. A tensor reachable
+     * under several names (a module used twice, tied weights) appears once, under its first name, as in PyTorch's
+     * {@code named_parameters()}, so that an optimizer steps it once; {@link #stateDict()} keeps every name.
+     */
     public LinkedHashMap<String, Tensor> namedParameters() {
-        LinkedHashMap<String, Tensor> out = new LinkedHashMap<>(parameters);
-        modules.forEach((name, m) -> m.namedParameters().forEach((k, p) -> out.put(name + "." + k, p)));
+        LinkedHashMap<String, Tensor> out = new LinkedHashMap<>();
+        Set<Tensor> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+        collectParameters("", out, seen);
         return out;
     }
 
-    /** The parameters of {@link #namedParameters()}, in order: what an optimizer updates. */
+    private void collectParameters(String prefix, Map<String, Tensor> out, Set<Tensor> seen) {
+        parameters.forEach((name, p) -> {
+            if (seen.add(p)) {
+                out.put(prefix + name, p);
+            }
+        });
+        modules.forEach((name, m) -> m.collectParameters(prefix + name + ".", out, seen));
+    }
+
+    /** The parameters of {@link #namedParameters()}, in order, each once: what an optimizer updates. */
     public List<Tensor> parameters() {
         return new ArrayList<>(namedParameters().values());
     }
 
-    /** Number of scalars in the parameters (sum of their element counts), frozen ones included. */
+    /**
+     * Number of scalars in the parameters (sum of the element counts of {@link #parameters()}), frozen ones
+     * included, shared ones once.
+     */
     public long parameterCount() {
         long n = 0;
         for (Tensor p : namedParameters().values()) {
@@ -180,17 +199,23 @@ public abstract class Module {
 
     /**
      * Converts every parameter and buffer (recursively) to {@code dtype}, e.g. float64 for gradient checks.
-     * The converted tensors are new leaves that replace the old ones (a frozen parameter stays frozen), so fetch
-     * {@link #parameters()} again afterwards. Modified: this module. Returns this.
+     * The converted tensors are new leaves that replace the old ones, so fetch {@link #parameters()} again
+     * afterwards; each keeps its requiresGrad flag (a frozen parameter stays frozen, as in PyTorch), and a tensor
+     * registered in several places is converted once, so shared weights stay shared. Modified: this module.
+     * Returns this.
      */
     public Module to(DType dtype) {
         try (var scope = Tensor.noGrad()) {
-            parameters.replaceAll((name, p) -> p.dtype() == dtype ? p
-                    : p.detach().to(dtype).requiresGrad(p.requiresGrad()).label(p.label()));
-            buffers.replaceAll((name, b) -> b.dtype() == dtype ? b : b.detach().to(dtype));
+            convert(dtype, new IdentityHashMap<>());
         }
-        modules.values().forEach(m -> m.to(dtype));
         return this;
+    }
+
+    private void convert(DType dtype, Map<Tensor, Tensor> done) {
+        parameters.replaceAll((name, p) -> p.dtype() == dtype ? p : done.computeIfAbsent(p,
+                q -> q.detach().to(dtype).requiresGrad(q.requiresGrad()).label(q.label())));
+        buffers.replaceAll((name, b) -> b.dtype() == dtype ? b : done.computeIfAbsent(b, c -> c.detach().to(dtype)));
+        modules.values().forEach(m -> m.convert(dtype, done));
     }
 
     /** Clears the gradient of every parameter (sets it to null, as PyTorch's {@code zero_grad()}). */

@@ -2,8 +2,10 @@ package io.jgrad.nn;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import io.jgrad.optim.SGD;
 import io.jgrad.tensor.DType;
 import io.jgrad.tensor.Generator;
+import io.jgrad.tensor.GradCheck;
 import io.jgrad.tensor.Tensor;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -178,6 +180,57 @@ class ModuleTest {
         assertEquals(w, s.stateDict().get("0.inner.0.weight").get(1, 2), 0.0);
         Tensor y = s.forward(Tensor.ones(DType.FLOAT64, 2, 3));
         assertEquals(DType.FLOAT64, y.dtype());
+    }
+
+    @Test
+    void aModuleUsedTwiceHasItsParametersOnceAsInPyTorch() {
+        // PyTorch 1.13, nn.Sequential(l, nn.Tanh(), l): parameters() has 2 tensors, named_parameters() the keys
+        // 0.weight and 0.bias, state_dict() all 4 keys
+        Linear l = new Linear(3, 3, true, new Generator(4));
+        Sequential s = new Sequential(l, new Tanh(), l);
+        assertEquals(List.of("0.weight", "0.bias"), List.copyOf(s.namedParameters().keySet()));
+        assertEquals(List.of(l.weight(), l.bias()), s.parameters());
+        assertEquals(12, s.parameterCount());
+        assertEquals(List.of("0.weight", "0.bias", "2.weight", "2.bias"), List.copyOf(s.stateDict().keySet()));
+        // the gradient sums both uses (float64 finite differences), and an optimizer takes the list and steps once
+        s.to(DType.FLOAT64);
+        Tensor x = Tensor.normal(DType.FLOAT64, new Generator(5), 0, 1, 2, 3).requiresGrad(true);
+        List<Tensor> vars = new java.util.ArrayList<>(List.of(x));
+        vars.addAll(s.parameters());
+        GradCheck.Result r = GradCheck.check(() -> s.forward(x), vars.toArray(Tensor[]::new));
+        assertTrue(r.passed(), r.toString());
+        assertEquals(x.numel() + 12, r.checked());
+        s.zeroGrad();
+        Tensor before = l.weight().detach().copy();
+        s.forward(x).sum().backward();
+        new SGD(s.parameters(), 0.5).step();
+        double[] w0 = before.toDoubleArray(), g = l.weight().grad().toDoubleArray(), w1 = l.weight().toDoubleArray();
+        for (int i = 0; i < w0.length; i++) {
+            assertEquals(w0[i] - 0.5 * g[i], w1[i], 1e-15, "weight element " + i);
+        }
+    }
+
+    @Test
+    void toKeepsTiedWeightsTied() {
+        // PyTorch's module.to(dtype) converts a tensor held by two modules once: it stays one tensor
+        class Tied extends Module {
+            Tied(Linear encoder) {
+                registerModule("encoder", encoder);
+                registerParameter("decoder_weight", encoder.weight());
+            }
+
+            @Override
+            public Tensor forward(Tensor x) {
+                return Tensor.linear(x, param("decoder_weight"), null);
+            }
+        }
+        Linear encoder = new Linear(3, 3, true, new Generator(7));
+        Tied tied = new Tied(encoder);
+        assertEquals(List.of("decoder_weight", "encoder.bias"), List.copyOf(tied.namedParameters().keySet()));
+        tied.to(DType.FLOAT64);
+        assertEquals(DType.FLOAT64, encoder.weight().dtype());
+        assertSame(encoder.weight(), tied.stateDict().get("decoder_weight"));
+        assertEquals(2, tied.parameters().size());
     }
 
     @Test
