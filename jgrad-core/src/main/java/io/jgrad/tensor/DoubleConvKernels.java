@@ -9,10 +9,14 @@ package io.jgrad.tensor;
 final class DoubleConvKernels {
     private DoubleConvKernels() {}
 
-    /** First output index o with o * s - p + off >= 0, i.e. whose input index is not in the leading padding. */
-    private static int firstInside(int off, int s, int p) {
+    /**
+     * First output index o with o * s - p + off >= 0, i.e. whose input index is not in the leading padding, at most
+     * out: with dilation, a tap can sit in the padding for every output (W = 1, padding 2, dilation 2), and an
+     * index past out would make the caller's zero fills run past the row.
+     */
+    private static int firstInside(int off, int s, int p, int out) {
         int start = p - off;
-        return start <= 0 ? 0 : (start + s - 1) / s;
+        return start <= 0 ? 0 : Math.min(out, (start + s - 1) / s);
     }
 
     /** One past the last output index o with o * s - p + off < size (clamped to [lo, out]). */
@@ -39,7 +43,7 @@ final class DoubleConvKernels {
             for (int ki = 0; ki < kH; ki++) {
                 for (int kj = 0; kj < kW; kj++, row++) {
                     int base = colOff + row * ld;
-                    int owLo = firstInside(kj * d, s, p), owHi = endInside(kj * d, s, p, w, owLo, wo);
+                    int owLo = firstInside(kj * d, s, p, wo), owHi = endInside(kj * d, s, p, w, owLo, wo);
                     for (int oh = 0; oh < ho; oh++) {
                         int ih = oh * s - p + ki * d;
                         int dst = base + oh * wo;
@@ -111,7 +115,7 @@ final class DoubleConvKernels {
             for (int ki = 0; ki < kH; ki++) {
                 for (int kj = 0; kj < kW; kj++, row++) {
                     int base = colOff + row * ld;
-                    int owLo = firstInside(kj * d, s, p), owHi = endInside(kj * d, s, p, w, owLo, wo);
+                    int owLo = firstInside(kj * d, s, p, wo), owHi = endInside(kj * d, s, p, w, owLo, wo);
                     for (int oh = 0; oh < ho; oh++) {
                         int ih = oh * s - p + ki * d;
                         if (ih < 0 || ih >= h) {

@@ -125,6 +125,11 @@ class CnnTorchParityTest {
                 // awkward shapes: batch 1, one channel, kernel larger than stride and the reverse, odd sizes
                 new Case("conv_batch1_stride_over_kernel" + t, dt, "nn.Conv2d(3, 2, 2, stride=3, padding=1)",
                         conv(3, 2, 2, 3, 1, 1, 1, true, 5), new int[] {1, 3, 8, 7}),
+                new Case("conv_dilated_tap_in_padding" + t, dt, "nn.Conv2d(3, 2, 3, stride=1, padding=2, dilation=2)",
+                        conv(3, 2, 3, 1, 2, 2, 1, true, 10), new int[] {2, 3, 7, 1}),
+                new Case("conv_dilated_strided_tap_in_padding" + t, dt,
+                        "nn.Conv2d(3, 1, 4, stride=2, padding=3, dilation=3, bias=False)",
+                        conv(3, 1, 4, 2, 3, 3, 1, false, 11), new int[] {1, 3, 8, 5}),
                 new Case("maxpool_k4_s1_p2" + t, dt, "nn.MaxPool2d(4, 1, 2)", new MaxPool2d(4, 1, 2),
                         new int[] {1, 1, 5, 6}),
                 new Case("avgpool_s3_k2" + t, dt, "nn.AvgPool2d(2, 3)", new AvgPool2d(2, 3), new int[] {1, 2, 7, 8}),

@@ -70,6 +70,9 @@ class ConvTest {
         // "same" padding (output as large as the input): im2col's shifted-plane path, also for one-row images
         gradCheck(new Conv2d(2, 3, 3, 1, 1, 1, 1, true, new Generator(13)), input(14, 2, 2, 4, 5));
         gradCheck(new Conv2d(2, 2, 3, 1, 1, 1, 1, true, new Generator(15)), input(16, 2, 2, 1, 3));
+        // dilated taps that fall in the padding for every output column
+        gradCheck(new Conv2d(2, 2, 3, 1, 2, 2, 1, true, new Generator(17)), input(18, 2, 2, 4, 1));
+        gradCheck(new Conv2d(2, 1, 4, 2, 3, 3, 1, true, new Generator(19)), input(20, 1, 2, 5, 5));
     }
 
     @Test
@@ -96,7 +99,10 @@ class ConvTest {
                 {1, 2, 4, 1, 0, 2, 1, 1, 2, 7, 12},
                 {2, 2, 3, 5, 1, 1, 1, 0, 1, 3, 4},
                 {2, 3, 3, 1, 1, 1, 1, 1, 2, 1, 4}, // same padding on one-row images: kernel rows fully outside
-                {3, 2, 1, 1, 0, 1, 1, 1, 2, 4, 3}};
+                {3, 2, 1, 1, 0, 1, 1, 1, 2, 4, 3},
+                // a dilated tap in the padding for every output column (W = 1; W = 5 with stride 2): im2col threw
+                {3, 2, 3, 1, 2, 2, 1, 0, 3, 7, 1},
+                {3, 1, 4, 2, 3, 3, 1, 1, 2, 8, 5}};
         for (DType dtype : DType.values()) {
             for (int[] k : configs) {
                 Conv2d conv = new Conv2d(k[0], k[1], k[2], k[3], k[4], k[5], k[6], k[7] == 1, new Generator(k[2]));
