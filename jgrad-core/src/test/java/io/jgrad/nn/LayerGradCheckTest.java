@@ -75,6 +75,25 @@ class LayerGradCheckTest {
     }
 
     @Test
+    void eluGradientKeepsItsPrecisionForVeryNegativeInputs() {
+        // PyTorch's backward is alpha e^x, computed from x (1.13 gives 3.09e-9 for alpha 0.5, x = -20, weight 3,
+        // in float32 too); alpha e^x = y + alpha cancels to 0 there, so only x keeps the digits
+        double[] xs = {-5, -20, -40, -80};
+        for (DType dt : DType.values()) {
+            Tensor x = Tensor.of(xs).to(dt).requiresGrad(true);
+            new ELU(0.5).forward(x).sum().backward();
+            double[] g = x.grad().toDoubleArray();
+            for (int i = 0; i < xs.length; i++) {
+                double expect = 0.5 * Math.exp(xs[i]);
+                if (dt == DType.FLOAT32 && expect < Float.MIN_NORMAL) {
+                    continue; // float32 subnormals carry too few digits for a relative bound
+                }
+                assertEquals(expect, g[i], (dt == DType.FLOAT32 ? 1e-6 : 1e-14) * expect, dt + " x = " + xs[i]);
+            }
+        }
+    }
+
+    @Test
     void flatten() {
         Tensor x = input(30, 2, 3, 2, 2);
         assertArrayEquals(new int[] {2, 12}, new Flatten().forward(x).shape());
