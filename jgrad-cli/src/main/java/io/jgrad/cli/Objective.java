@@ -1,6 +1,7 @@
 package io.jgrad.cli;
 
 import io.jgrad.nn.Loss;
+import io.jgrad.nn.Reduction;
 import io.jgrad.tensor.Tensor;
 import io.jgrad.train.Task;
 
@@ -31,14 +32,29 @@ record Objective(String lossName, Loss loss, Task task, int outputSize) {
         return new Objective(lossName, oneHotTargets(base, numClasses), Task.CLASSIFICATION, numClasses);
     }
 
+    /** {@code adapted}, with the reduction of {@code base}, which the Trainer needs to add batches up per sample. */
+    private static Loss withReductionOf(Loss base, Loss adapted) {
+        return new Loss() {
+            @Override
+            public Tensor forward(Tensor prediction, Tensor target) {
+                return adapted.forward(prediction, target);
+            }
+
+            @Override
+            public Reduction reduction() {
+                return base.reduction();
+            }
+        };
+    }
+
     /** Targets [N] compared with outputs [N, 1]. */
     private static Loss columnTargets(Loss base) {
-        return (prediction, target) -> base.forward(prediction, target.reshape(prediction.shape()));
+        return withReductionOf(base, (prediction, target) -> base.forward(prediction, target.reshape(prediction.shape())));
     }
 
     /** Class indices [N] turned into one-hot rows [N, K]. */
     private static Loss oneHotTargets(Loss base, int k) {
-        return (prediction, target) -> {
+        return withReductionOf(base, (prediction, target) -> {
             float[] t = target.toFloatArray();
             float[] hot = new float[t.length * k];
             for (int i = 0; i < t.length; i++) {
@@ -50,6 +66,6 @@ record Objective(String lossName, Loss loss, Task task, int outputSize) {
             }
             Tensor oneHot = Tensor.wrap(hot, t.length, k);
             return base.forward(prediction, prediction.dtype() == oneHot.dtype() ? oneHot : oneHot.to(prediction.dtype()));
-        };
+        });
     }
 }

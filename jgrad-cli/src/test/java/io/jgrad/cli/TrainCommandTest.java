@@ -144,6 +144,22 @@ class TrainCommandTest {
     }
 
     @Test
+    void halfSseIsReportedPerSampleWhateverTheBatchSize() throws IOException {
+        // half-sse sums over its batch. With an lr too small to move the weights, the training loss (batches of 7) and
+        // the validation loss on the same rows (batches of 256) must agree; they used to be scaled by the batch size
+        Path linear = SyntheticData.linearCsv(dir.resolve("linear.csv"), 60, 3);
+        Path blobs = SyntheticData.blobsCsv(dir.resolve("blobs.csv"), 60, 4, 3, 5); // one-hot targets for 3 classes
+        for (Path csv : List.of(linear, blobs)) {
+            Path run = dir.resolve("run-" + csv.getFileName());
+            ok("train", "--data", csv.toString(), "--val-data", csv.toString(), "--loss", "half-sse", "--layers", "4",
+                    "--optimizer", "sgd", "--lr", "1e-12", "--batch-size", "7", "--epochs", "1", "--no-shuffle", "--threads", "1",
+                    "--no-report", "--out", run.toString());
+            Metrics m = Metrics.read(run);
+            assertEquals(m.get(0, "val_loss"), m.get(0, "train_loss"), 1e-5 * m.get(0, "val_loss"), csv.toString());
+        }
+    }
+
+    @Test
     void targetLossStopsEarly() throws IOException {
         Path csv = SyntheticData.blobsCsv(dir.resolve("blobs.csv"), 90, 4, 3, 5);
         Path run = dir.resolve("run");

@@ -29,6 +29,11 @@ public class BCELoss implements Loss {
     }
 
     @Override
+    public Reduction reduction() {
+        return reduction;
+    }
+
+    @Override
     public Tensor forward(Tensor prediction, Tensor target) {
         Targets.requireSameShape("BCELoss", prediction, target);
         Tensor p = prediction;

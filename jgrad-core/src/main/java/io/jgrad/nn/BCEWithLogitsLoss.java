@@ -20,6 +20,11 @@ public class BCEWithLogitsLoss implements Loss {
     }
 
     @Override
+    public Reduction reduction() {
+        return reduction;
+    }
+
+    @Override
     public Tensor forward(Tensor prediction, Tensor target) {
         Targets.requireSameShape("BCEWithLogitsLoss", prediction, target);
         Tensor x = prediction;

@@ -29,6 +29,11 @@ public class CrossEntropyLoss implements Loss {
     }
 
     @Override
+    public Reduction reduction() {
+        return reduction;
+    }
+
+    @Override
     public Tensor forward(Tensor prediction, Tensor target) {
         if (labelSmoothing == 0) {
             // log-softmax and pick fused, the same values; it checks the target's values as it reads them

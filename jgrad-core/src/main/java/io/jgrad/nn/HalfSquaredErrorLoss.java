@@ -13,4 +13,10 @@ public class HalfSquaredErrorLoss implements Loss {
         Tensor diff = target.sub(prediction);
         return diff.mul(diff).sum().mul(0.5);
     }
+
+    /** {@link Reduction#SUM}: E adds up the batch's samples. */
+    @Override
+    public Reduction reduction() {
+        return Reduction.SUM;
+    }
 }

@@ -9,4 +9,13 @@ import io.jgrad.tensor.Tensor;
 public interface Loss {
     /** The loss of {@code prediction} against {@code target}; shapes as each implementation says. */
     Tensor forward(Tensor prediction, Tensor target);
+
+    /**
+     * How {@link #forward} combines a batch's samples, as PyTorch's {@code reduction} attribute: {@link Reduction#MEAN}
+     * (the default) or {@link Reduction#SUM}. A training loop reads it to add batches of different sizes up per sample:
+     * the loss of a batch of n samples stands for n * loss when it is a mean, for loss when it is a sum.
+     */
+    default Reduction reduction() {
+        return Reduction.MEAN;
+    }
 }

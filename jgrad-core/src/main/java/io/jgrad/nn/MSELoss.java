@@ -19,6 +19,11 @@ public class MSELoss implements Loss {
     }
 
     @Override
+    public Reduction reduction() {
+        return reduction;
+    }
+
+    @Override
     public Tensor forward(Tensor prediction, Tensor target) {
         Targets.requireSameShape("MSELoss", prediction, target);
         Tensor diff = prediction.sub(target);

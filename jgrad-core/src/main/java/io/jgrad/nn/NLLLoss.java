@@ -19,6 +19,11 @@ public class NLLLoss implements Loss {
     }
 
     @Override
+    public Reduction reduction() {
+        return reduction;
+    }
+
+    @Override
     public Tensor forward(Tensor prediction, Tensor target) {
         Tensor index = Targets.classIndices("NLLLoss", prediction, target);
         Tensor perSample = prediction.gather(1, index).neg(); // [N, 1]

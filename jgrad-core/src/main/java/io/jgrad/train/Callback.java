@@ -8,7 +8,10 @@ public interface Callback {
     /** At the start of each epoch, before its batches are drawn (and shuffled). */
     default void onEpochStart(int epoch) {}
 
-    /** After each optimizer step; {@code loss} is that batch's loss. */
+    /**
+     * After each optimizer step; {@code loss} is that batch's mean loss per sample: the loss's value, divided by
+     * {@code batchSize} for a loss that sums over the batch ({@link io.jgrad.nn.Loss#reduction}).
+     */
     default void onBatchEnd(int epoch, int step, int stepsPerEpoch, double loss, int batchSize) {}
 
     /** After each epoch (and its validation). Return true to stop training after this epoch. */

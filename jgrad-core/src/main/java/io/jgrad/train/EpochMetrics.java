@@ -3,7 +3,8 @@ package io.jgrad.train;
 import java.util.Map;
 
 /**
- * What one epoch measured. Losses are means over samples; accuracies are fractions in [0, 1] (NaN for
+ * What one epoch measured. Losses are means over samples, batches weighted by their size (a loss that sums over
+ * its batch, as HalfSquaredErrorLoss, is added up and divided by the number of samples); accuracies are fractions in [0, 1] (NaN for
  * regression or when there is no validation set). {@code gradNorms} holds, per parameter tensor
  * (e.g. {@code 0.weight}), the mean over the epoch's steps of the L2 norm of its gradient: in a deep
  * sigmoid network the first layers' values are orders of magnitude smaller (vanishing gradients).

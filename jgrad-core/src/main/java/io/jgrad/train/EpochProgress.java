@@ -11,7 +11,7 @@ import java.util.Map;
  *
  * @param epoch        the epoch, from 1
  * @param step         steps of this epoch already taken
- * @param lossSum      sum over the samples seen of the per-sample loss (batch loss times batch size)
+ * @param lossSum      sum over the samples seen of the per-sample loss (a mean batch loss times the batch size)
  * @param correct      correctly classified samples so far
  * @param seen         samples seen so far
  * @param gradNormSums per parameter, the sum over the steps so far of its gradient's L2 norm

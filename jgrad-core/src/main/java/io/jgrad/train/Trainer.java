@@ -3,6 +3,7 @@ package io.jgrad.train;
 import io.jgrad.data.DataLoader;
 import io.jgrad.nn.Loss;
 import io.jgrad.nn.Module;
+import io.jgrad.nn.Reduction;
 import io.jgrad.optim.GradientClipping;
 import io.jgrad.optim.LrScheduler;
 import io.jgrad.optim.Optimizer;
@@ -282,12 +283,13 @@ public final class Trainer {
                     GradientClipping.clipGradNorm(paramList, clipNorm);
                 }
                 optimizer.step();                                       // gradient-descent step
-                lossSum += value * batchSize;
+                double total = total(loss, value, batchSize);
+                lossSum += total;
                 correct += stepCorrect;
                 seen += batchSize;
                 stepNow = step;
                 for (Callback c : callbacks) {
-                    c.onBatchEnd(epoch, step, steps, value, batchSize);
+                    c.onBatchEnd(epoch, step, steps, total / batchSize, batchSize);
                 }
             }
             Map<String, Double> gradNorms = new LinkedHashMap<>();
@@ -356,6 +358,14 @@ public final class Trainer {
         return history;
     }
 
+    /**
+     * The sum over a batch's {@code n} samples of their loss, from the batch's loss {@code value}: n * value for a
+     * mean, value for a sum. Epoch losses are these totals over the samples seen, whatever the batch sizes.
+     */
+    private static double total(Loss loss, double value, int n) {
+        return loss.reduction() == Reduction.SUM ? value : value * n;
+    }
+
     /** Copies of the model's parameters and buffers. */
     private static Map<String, Tensor> snapshot(Module model) {
         Map<String, Tensor> copy = new LinkedHashMap<>();
@@ -386,7 +396,7 @@ public final class Trainer {
                 try (var memory = Tensor.recycling()) {
                     DataLoader.Batch batch = batches.next();
                     Tensor output = model.forward(batch.features());
-                    lossSum += loss.forward(output, batch.targets()).item() * batch.size();
+                    lossSum += total(loss, loss.forward(output, batch.targets()).item(), batch.size());
                     seen += batch.size();
                     if (task != Task.REGRESSION) {
                         if (confusion == null) {

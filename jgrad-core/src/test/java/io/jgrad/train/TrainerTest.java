@@ -7,7 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.jgrad.data.DataLoader;
 import io.jgrad.data.TensorDataset;
 import io.jgrad.nn.CrossEntropyLoss;
+import io.jgrad.nn.HalfSquaredErrorLoss;
 import io.jgrad.nn.Linear;
+import io.jgrad.nn.MSELoss;
+import io.jgrad.nn.Reduction;
 import io.jgrad.nn.Sequential;
 import io.jgrad.nn.Tanh;
 import io.jgrad.optim.SGD;
@@ -169,5 +172,39 @@ class TrainerTest {
                 .epochs(5).startEpoch(3).earlyStopping(2, false, 0, true)
                 .earlierEpochs(List.of(epoch(1, 0.01), epoch(2, 5))).fit(data, data);
         assertTrue(h.stopReason().contains("the best epoch, 1, came before this fit"), h.stopReason());
+    }
+
+    @Test
+    void aLossThatSumsOverTheBatchIsReportedPerSample() {
+        // E = 1/2 sum (t - y)^2 sums over the batch: its epoch loss is the total over the samples divided by their
+        // number, whatever the batch size. It used to be weighted by the batch size once more: the training loss
+        // (batches of 4, 4 and 2) and the validation loss (one batch of 10) of the same unchanged model differed
+        Generator gen = new Generator(4);
+        Linear model = new Linear(3, 1, true, gen);
+        Tensor x = Tensor.randn(gen, 10, 3);
+        Tensor t = Tensor.randn(gen, 10, 1);
+        double expected;
+        try (var scope = Tensor.noGrad()) {
+            expected = new HalfSquaredErrorLoss().forward(model.forward(x), t).item() / 10;
+        }
+        DataLoader train = new DataLoader(new TensorDataset(x, t), 4, false, false, null);
+        DataLoader val = new DataLoader(new TensorDataset(x, t), 10, false, false, null);
+        double[] batchSum = {0};
+        History h = new Trainer(model, new HalfSquaredErrorLoss(), new SGD(model.parameters(), 0.0), Task.REGRESSION)
+                .epochs(1).callback(new Callback() {
+                    @Override
+                    public void onBatchEnd(int epoch, int step, int stepsPerEpoch, double loss, int batchSize) {
+                        batchSum[0] += loss * batchSize; // what ProgressBar's running loss adds up
+                    }
+                }).fit(train, val);
+        EpochMetrics m = h.epochs().getFirst();
+        assertEquals(expected, m.trainLoss(), 1e-6 * expected);
+        assertEquals(expected, m.valLoss(), 1e-6 * expected);
+        assertEquals(expected, batchSum[0] / 10, 1e-6 * expected);
+        assertEquals(expected, Trainer.evaluate(model, new HalfSquaredErrorLoss(), Task.REGRESSION, train, 0).loss(), 1e-6 * expected);
+        // with one output, the per-sample squared error is the same whether MSELoss sums or averages the batch
+        double mean = Trainer.evaluate(model, new MSELoss(Reduction.MEAN), Task.REGRESSION, train, 0).loss();
+        assertEquals(2 * expected, mean, 1e-6 * mean);
+        assertEquals(mean, Trainer.evaluate(model, new MSELoss(Reduction.SUM), Task.REGRESSION, train, 0).loss(), 1e-6 * mean);
     }
 }
