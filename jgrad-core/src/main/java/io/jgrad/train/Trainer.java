@@ -314,6 +314,22 @@ public final class Trainer {
             if (scheduler != null) {
                 scheduler.step();
             }
+            // every epoch is scored, also one after which a callback or the target loss stops the run: restoreBest
+            // must not put back an older epoch's weights over a better last one
+            boolean patienceOut = false;
+            if (patience > 0 && val != null) {
+                double score = patienceOnAccuracy ? -val.accuracy() : val.loss();
+                if (improves(score, best)) {
+                    best = score;
+                    badEpochs = 0;
+                    if (restoreBest) {
+                        bestState = snapshot(model);
+                        bestEpoch = epoch;
+                    }
+                } else {
+                    patienceOut = ++badEpochs >= patience;
+                }
+            }
             boolean stop = false;
             for (Callback c : callbacks) {
                 stop |= c.onEpochEnd(m);
@@ -326,20 +342,10 @@ public final class Trainer {
                 history.stopReason(String.format("reached target loss %g at epoch %d (loss %.6g)", targetLoss, epoch, trainLoss));
                 break;
             }
-            if (patience > 0 && val != null) {
-                double score = patienceOnAccuracy ? -val.accuracy() : val.loss();
-                if (improves(score, best)) {
-                    best = score;
-                    badEpochs = 0;
-                    if (restoreBest) {
-                        bestState = snapshot(model);
-                        bestEpoch = epoch;
-                    }
-                } else if (++badEpochs >= patience) {
-                    history.stopReason("early stop after epoch " + epoch + ": validation "
-                            + (patienceOnAccuracy ? "accuracy" : "loss") + " did not improve for " + patience + " epochs");
-                    break;
-                }
+            if (patienceOut) {
+                history.stopReason("early stop after epoch " + epoch + ": validation "
+                        + (patienceOnAccuracy ? "accuracy" : "loss") + " did not improve for " + patience + " epochs");
+                break;
             }
         }
         if (restoreBest && bestState != null && bestEpoch != lastEpoch) {

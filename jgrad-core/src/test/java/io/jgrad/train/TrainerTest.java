@@ -207,4 +207,39 @@ class TrainerTest {
         assertEquals(2 * expected, mean, 1e-6 * mean);
         assertEquals(mean, Trainer.evaluate(model, new MSELoss(Reduction.SUM), Task.REGRESSION, train, 0).loss(), 1e-6 * mean);
     }
+
+    @Test
+    void restoreBestCountsTheEpochThatStopsTheRun() {
+        // trained and validated on the same data, the loss falls every epoch, so the last epoch is the best. When the
+        // target loss (or a callback) stopped the run, that epoch was never compared, and restoreBest put back the
+        // weights of the one before it
+        Tensor x = Tensor.randn(new Generator(5), 8, 3);
+        DataLoader same = new DataLoader(new TensorDataset(x, Tensor.zeros(8), 2), 8, false, false, null);
+        for (boolean byCallback : new boolean[] {false, true}) {
+            Linear model = new Linear(3, 2, true, new Generator(1));
+            float[][] atEnd = new float[1][];
+            double[] lastLoss = {Double.NaN};
+            Trainer trainer = new Trainer(model, new CrossEntropyLoss(), new SGD(model.parameters(), 0.1), Task.CLASSIFICATION)
+                    .epochs(10).earlyStopping(3, false, 0, true).callback(new Callback() {
+                        @Override
+                        public boolean onEpochEnd(EpochMetrics m) {
+                            atEnd[0] = model.weight().toFloatArray();
+                            lastLoss[0] = m.trainLoss();
+                            return byCallback && m.epoch() == 3;
+                        }
+                    });
+            if (!byCallback) {
+                // a target just above epoch 3's loss, from a run that went on
+                Linear probe = new Linear(3, 2, true, new Generator(1));
+                History all = new Trainer(probe, new CrossEntropyLoss(), new SGD(probe.parameters(), 0.1), Task.CLASSIFICATION)
+                        .epochs(3).fit(same, same);
+                trainer.targetLoss(all.epochs().get(2).trainLoss() * (1 + 1e-9));
+            }
+            History h = trainer.fit(same, same);
+            assertEquals(3, h.epochs().size(), h.stopReason());
+            assertTrue(h.epochs().get(2).valLoss() < h.epochs().get(1).valLoss(), "epoch 3 is the best");
+            assertTrue(java.util.Arrays.equals(atEnd[0], model.weight().toFloatArray()), h.stopReason());
+            assertTrue(!h.stopReason().contains("restored"), h.stopReason());
+        }
+    }
 }
