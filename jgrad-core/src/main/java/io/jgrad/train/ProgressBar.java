@@ -17,6 +17,7 @@ public final class ProgressBar implements Callback {
     private long epochStart;
     private long lastDraw;
     private int samples;
+    private int stepsRun;
     private double lossSum;
 
     /** A progress display on {@code out}; {@code terminal} chooses the redrawn bar over plain lines. */
@@ -36,15 +37,30 @@ public final class ProgressBar implements Callback {
         this.lastEpoch = lastEpoch;
     }
 
+    /**
+     * Starts the epoch's clock and sums here, not at step 1: an epoch resumed from a mid-epoch checkpoint begins at a
+     * later step, and timed from a stale start its rate and time left were nonsense.
+     */
+    @Override
+    public void onEpochStart(int epoch) {
+        restart(System.nanoTime());
+    }
+
+    private void restart(long now) {
+        epochStart = now;
+        samples = 0;
+        stepsRun = 0;
+        lossSum = 0;
+        lastDraw = 0;
+    }
+
     @Override
     public void onBatchEnd(int epoch, int step, int stepsPerEpoch, double loss, int batchSize) {
         long now = System.nanoTime();
         if (step == 1) {
-            epochStart = now;
-            samples = 0;
-            lossSum = 0;
-            lastDraw = 0;
+            restart(now);
         }
+        stepsRun++;
         samples += batchSize;
         lossSum += loss * batchSize;
         if (!terminal || (now - lastDraw < REDRAW_NANOS && step != stepsPerEpoch)) {
@@ -53,7 +69,7 @@ public final class ProgressBar implements Callback {
         lastDraw = now;
         double secs = (now - epochStart) / 1e9;
         double rate = secs > 0 ? samples / secs : 0;
-        double eta = step > 0 ? secs / step * (stepsPerEpoch - step) : 0;
+        double eta = secs / stepsRun * (stepsPerEpoch - step); // from the steps this run took, not those resumed past
         int filled = stepsPerEpoch == 0 ? WIDTH : (int) ((long) WIDTH * step / stepsPerEpoch);
         out.print("\r\033[K" + String.format("epoch %d/%d [%s%s] %d/%d  loss %.4f  %,.0f samples/s  ETA %s",
                 epoch, lastEpoch, "#".repeat(filled), "-".repeat(WIDTH - filled), step, stepsPerEpoch,

@@ -69,6 +69,23 @@ class ProgressBarTest {
     }
 
     @Test
+    void anEpochResumedMidWayIsTimedFromItsStart() throws Exception {
+        // resumed from a checkpoint after step 2 of 4: the first batch this run sees is step 3. Its rate and time left
+        // used to be measured from a start never set (0 ns), which gave about 0 samples/s and hours left
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        ProgressBar bar = new ProgressBar(new PrintStream(bytes, true, StandardCharsets.UTF_8), true);
+        bar.onTrainStart(1, 1, 4);
+        bar.onEpochStart(1);
+        Thread.sleep(ProgressBar.REDRAW_NANOS / 1_000_000 + 5);
+        bar.onBatchEnd(1, 3, 4, 0.5, 10);
+        String out = bytes.toString(StandardCharsets.UTF_8);
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("3/4  loss 0\\.5000  ([0-9,]+) samples/s  ETA (\\S+)").matcher(out);
+        assertTrue(m.find(), out);
+        assertTrue(Long.parseLong(m.group(1).replace(",", "")) >= 1, "10 samples in about 0.1 s: " + out);
+        assertEquals("0:00", m.group(2), out); // one step left, as long as the one step taken
+    }
+
+    @Test
     void clockFormatsMinutesAndHours() {
         assertEquals("0:05", ProgressBar.clock(5));
         assertEquals("2:03", ProgressBar.clock(123));
