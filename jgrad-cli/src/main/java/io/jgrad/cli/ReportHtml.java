@@ -133,22 +133,18 @@ final class ReportHtml {
                 + "layers, residual connections, or fewer layers. <b>Exploding gradients</b> are the mirror "
                 + "image: norms growing epoch after epoch, often ending in a NaN loss; lower the learning rate "
                 + "or clip gradients.</p>\n");
-        EpochMetrics last = epochs.getLast();
-        if (weights.size() >= 2 && last.gradNorms() != null) {
-            Double first = last.gradNorms().get(weights.getFirst());
-            Double end = last.gradNorms().get(weights.getLast());
-            if (first != null && end != null && first > 0 && end > 0) {
-                double decades = Math.log10(end / first);
-                h.append("<p>In this run, at epoch ").append(last.epoch()).append(", the first weight tensor (")
-                        .append("layer 1, ").append(escape(weights.getFirst())).append(") had gradient norm ")
-                        .append(format("%.3g", first)).append(" and the last (layer ").append(weights.size())
-                        .append(", ").append(escape(weights.getLast())).append(") ")
-                        .append(format("%.3g", end))
-                        .append(": the first layer's gradient is ").append(format("%.1f", Math.abs(decades)))
-                        .append(decades >= 0 ? " decades smaller" : " decades larger").append(" than the last's.")
-                        .append(decades >= 2 ? " <b>The early layers' gradients are vanishing.</b>" : "")
-                        .append("</p>\n");
-            }
+        GradientSpread spread = GradientSpread.of(epochs, weights);
+        if (spread != null) {
+            double decades = spread.decades();
+            h.append("<p>In this run, at epoch ").append(spread.epoch()).append(", the first weight tensor (")
+                    .append("layer 1, ").append(escape(spread.first())).append(") had gradient norm ")
+                    .append(format("%.3g", spread.firstNorm())).append(" and the last (layer ").append(spread.layers())
+                    .append(", ").append(escape(spread.last())).append(") ")
+                    .append(format("%.3g", spread.lastNorm()))
+                    .append(": the first layer's gradient is ").append(format("%.1f", Math.abs(decades)))
+                    .append(decades >= 0 ? " decades smaller" : " decades larger").append(" than the last's.")
+                    .append(spread.vanishing() ? " <b>The early layers' gradients are vanishing.</b>" : "")
+                    .append("</p>\n");
         }
         h.append("</div>\n");
     }

@@ -86,8 +86,7 @@ final class Reports {
         facts.put("Processor", Machine.cpuModel());
         List<Misclassified> wrong = ds.imageShape() == null || ds.test() == null || !cfg.task().equals("classification")
                 ? List.of() : misclassified(model, ds.test(), ds.imageShape(), ds.mean(), ds.std());
-        Map<String, Integer> ranks = new LinkedHashMap<>();
-        model.namedParameters().forEach((name, t) -> ranks.put(name, t.dim()));
+        Map<String, Integer> ranks = GradientSpread.ranks(model);
         new TrainingReport("jgrad training report: " + cfg.model().describe(), facts, metrics, ranks,
                 finalEval == null ? null : finalEval.confusion(), heldOut, wrong, predictions).writeTo(dir);
     }

@@ -502,6 +502,21 @@ final class TrainCommand implements Callable<Integer> {
         return new Start(cfg, ds, model, modelGen, outDir);
     }
 
+    /**
+     * Says on standard error when the first layer's gradients ended the run 2 or more decades below the last's: the
+     * report's gradient chart shows it, but a student watching the console should not have to open it to learn
+     * why the early layers do not learn.
+     */
+    private static void vanishingNote(List<EpochMetrics> epochs, Sequential model, boolean report) {
+        GradientSpread spread = GradientSpread.of(epochs, model);
+        if (spread != null && spread.vanishing()) {
+            System.err.printf("note: vanishing gradients: at epoch %d the first layer's gradient norm (%s, %.3g) was %.1f"
+                            + " decades below the last layer's (%s, %.3g), so the early layers barely learn; ReLU, He"
+                            + " initialization or fewer layers help%s%n", spread.epoch(), spread.first(), spread.firstNorm(),
+                    spread.decades(), spread.last(), spread.lastNorm(), report ? " (report.html charts the norms)" : "");
+        }
+    }
+
     /** Trains from {@code start}, checkpointing every epoch, then evaluates and writes the report. */
     private int train(Start start) throws Exception {
         RunConfig cfg = start.cfg();
@@ -593,6 +608,7 @@ final class TrainCommand implements Callable<Integer> {
                         Double.isNaN(finalEval.accuracy()) ? "" : String.format(", accuracy %.2f%%", 100 * finalEval.accuracy()),
                         finalEval.samples(), seconds);
             }
+            vanishingNote(all, model, !cfg.noReport());
             if (!cfg.noReport() && !all.isEmpty()) {
                 interruption.write(outDir, null, () -> Reports.write(outDir, cfg, ds, model, objective,
                         resume == null ? init : null, all, finalEval, history, seconds));

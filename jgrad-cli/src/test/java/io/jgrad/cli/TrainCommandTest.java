@@ -264,4 +264,23 @@ class TrainCommandTest {
         Cli.run("train", "--data", csv.toString(), "--layers", "", "--loss", "bce", "--output-activation", "none",
                 "--epochs", "1", "--out", dir.resolve("run").toString()).assertUserError("--loss bce", "sigmoid", "bce-logits");
     }
+
+    @Test
+    void aDeepSigmoidNetworkIsToldItsGradientsVanish(@TempDir Path dir) throws IOException {
+        Path csv = SyntheticData.blobsCsv(dir.resolve("blobs.csv"), 60, 4, 3, 7);
+        Cli deep = Cli.ok("train", "--data", csv.toString(), "--layers", "8,8,8,8,8,8,8,8,8,8", "--activation", "sigmoid",
+                "--optimizer", "sgd", "--lr", "0.1", "--epochs", "1", "--threads", "1", "--no-report", "--out",
+                dir.resolve("deep").toString());
+        String note = deep.err().lines().filter(l -> l.startsWith("note: vanishing gradients")).findFirst().orElse(null);
+        assertNotNull(note, deep.err());
+        // the figures are the ones metrics.csv holds for the first and the last weight
+        Metrics m = Metrics.read(dir.resolve("deep"));
+        double first = m.get(0, "grad_norm:0.weight"), last = m.get(0, "grad_norm:20.weight");
+        assertTrue(Math.log10(last / first) >= 2, first + " " + last);
+        assertTrue(note.contains(String.format("(0.weight, %.3g)", first)) && note.contains(String.format("(20.weight, %.3g)", last))
+                && note.contains(String.format("%.1f decades", Math.log10(last / first))), note);
+        Cli shallow = Cli.ok("train", "--data", csv.toString(), "--layers", "8", "--epochs", "1", "--threads", "1",
+                "--no-report", "--out", dir.resolve("shallow").toString());
+        assertFalse(shallow.err().contains("vanishing"), shallow.err());
+    }
 }
