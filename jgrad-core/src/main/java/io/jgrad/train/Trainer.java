@@ -110,8 +110,16 @@ public final class Trainer {
         return this;
     }
 
-    /** Rescale gradients whose global L2 norm exceeds {@code maxNorm} before each step (0 turns it off). */
+    /**
+     * Rescale gradients whose global L2 norm exceeds {@code maxNorm} before each step (0 turns it off).
+     *
+     * @throws IllegalArgumentException if maxNorm is negative, infinite or NaN
+     */
     public Trainer clipGradNorm(double maxNorm) {
+        if (!(maxNorm >= 0 && maxNorm < Double.POSITIVE_INFINITY)) { // a typo's NaN or -1 silently turned clipping off
+            throw new IllegalArgumentException("Trainer.clipGradNorm: maxNorm must be a finite number >= 0 (0 turns"
+                    + " clipping off), got " + maxNorm);
+        }
         this.clipNorm = maxNorm;
         return this;
     }

@@ -126,6 +126,17 @@ class TrainerTest {
     }
 
     @Test
+    void clipGradNormRefusesALimitThatIsNotAFiniteNonNegativeNumber() {
+        Linear model = new Linear(3, 2, true, new Generator(1));
+        Trainer trainer = new Trainer(model, new CrossEntropyLoss(), new SGD(model.parameters(), 0.1), Task.CLASSIFICATION);
+        for (double bad : new double[] {-1, Double.NaN, Double.POSITIVE_INFINITY}) {
+            var e = assertThrows(IllegalArgumentException.class, () -> trainer.clipGradNorm(bad));
+            assertTrue(e.getMessage().contains("maxNorm") && e.getMessage().contains(String.valueOf(bad)), e.getMessage());
+        }
+        trainer.clipGradNorm(0).clipGradNorm(1.5); // off, and a limit
+    }
+
+    @Test
     void earlyStoppingCanRestoreTheBestWeightsAndNeedsMoreThanMinDelta() {
         // trained towards class 0, validated against class 1 on the same inputs: the validation loss only grows, so
         // epoch 1 is the best
