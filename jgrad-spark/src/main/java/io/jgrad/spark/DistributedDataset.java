@@ -12,9 +12,15 @@ import java.util.Locale;
 import org.apache.spark.HashPartitioner;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.ArrayType;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.NumericType;
+import org.apache.spark.sql.types.StringType;
+import org.apache.spark.sql.types.UserDefinedType;
 import org.apache.spark.storage.StorageLevel;
 import scala.Tuple2;
 
@@ -110,12 +116,44 @@ public final class DistributedDataset {
         int[] featureCols = featuresColumn != null ? new int[] {names.indexOf(featuresColumn)}
                 : java.util.stream.IntStream.range(0, names.size()).filter(i -> !names.get(i).equals(labelColumn)).toArray();
         int labelCol = names.indexOf(labelColumn);
+        // Types are checked here, on the driver: a task meeting a string "2" would blame that row, not the "x" that made
+        // Spark read the whole column as strings.
+        for (int c : featureCols) {
+            DataType type = df.schema().fields()[c].dataType();
+            boolean vector = featureCols.length == 1 && (type instanceof ArrayType || type instanceof UserDefinedType<?>);
+            if (!vector) {
+                requireNumbers(df, names.get(c), "");
+            }
+        }
+        requireNumbers(df, labelColumn, "; labels must be class indices 0, 1, 2, ...");
         // zipWithIndex numbers rows in source order; hashing the Long index spreads them round-robin, deterministically.
         JavaRDD<Block> blocks = df.javaRDD().zipWithIndex()
                 .mapToPair(t -> new Tuple2<>(t._2(), RowValues.sample(t._1(), featureCols, labelCol, t._2())))
                 .partitionBy(new HashPartitioner(partitions))
                 .mapPartitions(RowValues::block);
         return new DistributedDataset(blocks, 0);
+    }
+
+    /**
+     * Throws when {@code column} is not numeric, quoting its first value that is not a number when it holds strings
+     * (a string column of numbers only, e.g. of a CSV file with no rows, passes: its rows say what is wrong).
+     */
+    private static void requireNumbers(Dataset<Row> df, String column, String hint) {
+        DataType type = df.schema().apply(column).dataType();
+        if (type instanceof NumericType) {
+            return;
+        }
+        Column c = df.col(column);
+        if (type instanceof StringType) {
+            List<Row> word = df.select(c).where(c.isNotNull().and(c.try_cast("double").isNull())).limit(1).collectAsList();
+            if (word.isEmpty()) {
+                return;
+            }
+            throw new IllegalArgumentException("DistributedDataset: column '" + column + "' holds \"" + word.get(0).getString(0)
+                    + "\", not a number" + hint);
+        }
+        throw new IllegalArgumentException("DistributedDataset: column '" + column + "' holds values of type " + type.simpleString()
+                + ", not numbers" + hint);
     }
 
     /**
@@ -129,8 +167,12 @@ public final class DistributedDataset {
             return readIdx(spark, Path.of(path), true, partitions);
         }
         if (path.toLowerCase(Locale.ROOT).endsWith(".csv")) {
-            Dataset<Row> df = spark.read().option("header", "true").option("inferSchema", "true").csv(path);
+            // FAILFAST: a row with more or fewer values than the header is an error, not cut short or padded with nulls
+            Dataset<Row> df = spark.read().option("header", "true").option("inferSchema", "true").option("mode", "FAILFAST").csv(path);
             String[] cols = df.columns();
+            if (cols.length == 0) {
+                throw new IllegalArgumentException("DistributedDataset: the file is empty; expected a header row naming the columns");
+            }
             return fromDataFrame(df, featuresColumn, labelColumn != null ? labelColumn : cols[cols.length - 1], partitions);
         }
         return fromDataFrame(spark.read().parquet(path), featuresColumn != null ? featuresColumn : "features",

@@ -1,5 +1,7 @@
 package io.jgrad.spark;
 
+import io.jgrad.nn.Activations;
+import io.jgrad.tensor.Tensor;
 import io.jgrad.train.Callback;
 import io.jgrad.train.EpochMetrics;
 import io.jgrad.train.Evaluation;
@@ -12,6 +14,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Pattern;
+import org.apache.spark.SparkThrowable;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
 
@@ -58,6 +62,14 @@ public final class SparkTrainMain {
         if (!loss.equals("cross-entropy")) {
             System.err.println("jgrad-spark: --loss " + loss + " is not supported: Spark training supports only cross-entropy");
             System.exit(2);
+        }
+        if (f.containsKey("--master")) {
+            try {
+                checkMaster(f.get("--master"));
+            } catch (IllegalArgumentException e) {
+                System.err.println("jgrad-spark: " + e.getMessage());
+                System.exit(2);
+            }
         }
         SparkSession.Builder builder = SparkSession.builder().appName("jgrad-spark");
         if (f.containsKey("--master")) { // started by hand, not by spark-submit: its defaults are ours to choose
@@ -125,6 +137,65 @@ public final class SparkTrainMain {
         }
     }
 
+    /** Spark's local master URLs (SparkMasterRegex in SparkContext), with at least one thread. */
+    private static final Pattern LOCAL_MASTER = Pattern.compile("local(\\[([1-9][0-9]*|\\*)(\\s*,\\s*[0-9]+)?\\])?"
+            + "|local-cluster\\[\\s*[0-9]+\\s*,\\s*[0-9]+\\s*,\\s*[0-9]+\\s*]");
+
+    /**
+     * Rejects a {@code local...} master URL that Spark would fail to parse: Spark's own error comes with a logged stack
+     * trace. Other URLs (spark://, yarn, k8s://, a plug-in's) are left to Spark.
+     */
+    static void checkMaster(String master) {
+        if (master.startsWith("local") && !LOCAL_MASTER.matcher(master).matches()) {
+            throw new IllegalArgumentException("--spark " + master + ": not a master URL Spark can parse; expected local,"
+                    + " local[N], local[*], local[N,MAX_FAILURES] or local-cluster[WORKERS,CORES,MEMORY_MB] (N at least 1),"
+                    + " or a cluster's URL such as spark://HOST:7077");
+        }
+    }
+
+    /** Reads one data set (the closure); what is wrong with the data becomes one line naming {@code flag} and {@code path}. */
+    private static DistributedDataset load(String flag, String path, DataReader reader) throws IOException {
+        try {
+            return reader.read();
+        } catch (Exception e) {
+            String why = dataError(e);
+            if (why == null) {
+                throw e;
+            }
+            throw new IllegalArgumentException(flag + " " + path + ": " + why, e);
+        }
+    }
+
+    private interface DataReader {
+        DistributedDataset read() throws IOException;
+    }
+
+    /**
+     * The first line of what {@code e} says about the data: a rejected value (an IllegalArgumentException, also when it
+     * comes from a task inside Spark's "Job aborted"), a path Spark cannot read or analyse, a malformed CSV record, a
+     * file that is not Parquet, an unreadable IDX file. Null when {@code e} is about something else.
+     */
+    static String dataError(Throwable e) {
+        boolean unreadable = e instanceof org.apache.spark.sql.AnalysisException || e instanceof IOException;
+        Throwable deepest = e;
+        for (Throwable c = e; c != null; c = c.getCause()) {
+            if (c instanceof IllegalArgumentException) {
+                return firstLine(c).replaceFirst("^DistributedDataset: ", "");
+            }
+            if (c instanceof SparkThrowable st && st.getCondition() != null
+                    && (st.getCondition().startsWith("FAILED_READ_FILE") || st.getCondition().startsWith("MALFORMED"))) {
+                unreadable = true;
+            }
+            deepest = c;
+        }
+        // Spark's read errors wrap the one that says what is wrong ("... is not a Parquet file", "Malformed CSV record: ...")
+        return !unreadable ? null : firstLine(e instanceof org.apache.spark.sql.AnalysisException ? e : deepest);
+    }
+
+    private static String firstLine(Throwable e) {
+        return String.valueOf(e.getMessage()).lines().findFirst().orElse("").strip();
+    }
+
     static void run(SparkSession spark, Map<String, String> f) throws IOException {
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         // every number first: a mistyped flag stops the run before the data is read and distributed
@@ -142,6 +213,28 @@ public final class SparkTrainMain {
         double lr = number(f, "--lr", OptimizerSpec.defaultLr(optName));
         double momentum = number(f, "--momentum", 0);
         double weightDecay = number(f, "--weight-decay", optName.equals("adamw") ? 0.01 : 0);
+        // then the names and settings: a typo should not cost reading and distributing the data first
+        OptimizerSpec opt;
+        try {
+            opt = new OptimizerSpec(optName, lr, momentum, weightDecay);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--optimizer " + optName + ": " + e.getMessage().replaceFirst("^OptimizerSpec: ", ""));
+        }
+        opt.create(Map.of("0.weight", Tensor.zeros(1))); // the optimizer's own checks of lr, momentum and weight decay
+        String activation = f.getOrDefault("--activation", "relu"), outputActivation = f.getOrDefault("--output-activation", "none");
+        if (Activations.hidden(activation) == null) {
+            throw new IllegalArgumentException("--activation " + activation + ": unknown activation '" + activation
+                    + "'; expected one of " + Activations.HIDDEN_NAMES);
+        }
+        if (Activations.output(outputActivation) == null) {
+            throw new IllegalArgumentException("--output-activation " + outputActivation + ": unknown output activation '"
+                    + outputActivation + "'; expected one of " + Activations.OUTPUT_NAMES);
+        }
+        for (int h : hidden) {
+            if (h < 1) {
+                throw new IllegalArgumentException("--layers: sizes must be positive, got " + h);
+            }
+        }
         long seed;
         try {
             seed = Long.parseLong(f.getOrDefault("--seed", "42"));
@@ -155,21 +248,27 @@ public final class SparkTrainMain {
         atLeastOne("--batch-size", batch);
         atLeastOne("--epochs", epochs); // 0 would train nothing, write nothing and still say "wrote"
         atLeastOne("--local-steps", local);
+        Path out = Path.of(f.getOrDefault("--out", "runs/spark"));
+        if (Files.exists(out) && !Files.isDirectory(out)) {
+            throw new IllegalArgumentException("--out " + out + ": exists and is not a directory; expected a directory for the run's files");
+        }
         String data = f.get("--data");
         String label = f.get("--target-column");
-        DistributedDataset train = DistributedDataset.read(spark, data, null, label, partitions);
+        DistributedDataset train = load("--data", data, () -> DistributedDataset.read(spark, data, null, label, partitions));
         DistributedDataset test = null;
-        if (f.containsKey("--val-data")) {
-            test = DistributedDataset.read(spark, f.get("--val-data"), null, label, partitions);
+        String valData = f.get("--val-data");
+        if (valData != null) {
+            test = load("--val-data", valData, () -> DistributedDataset.read(spark, valData, null, label, partitions));
         } else if (DistributedDataset.isIdx(data)) { // not a Parquet directory: it has no t10k split
-            test = DistributedDataset.readIdx(spark, Path.of(data), false, partitions);
+            test = load("--data", data, () -> DistributedDataset.readIdx(spark, Path.of(data), false, partitions));
         }
         int classes = Math.max(train.numClasses(), test == null ? 0 : test.numClasses());
-        MlpSpec spec = new MlpSpec(train.featureSize(), hidden, classes, f.getOrDefault("--activation", "relu"),
-                f.getOrDefault("--output-activation", "none"));
-        OptimizerSpec opt = new OptimizerSpec(optName, lr, momentum, weightDecay);
-        Path out = Path.of(f.getOrDefault("--out", "runs/spark"));
-        Files.createDirectories(out);
+        MlpSpec spec = new MlpSpec(train.featureSize(), hidden, classes, activation, outputActivation);
+        try {
+            Files.createDirectories(out);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("--out " + out + ": cannot create the directory (" + e + ")", e);
+        }
         RunDirectory.Settings settings = new RunDirectory.Settings(spec, classes, data, f.get("--val-data"), label, opt, batch, epochs, seed, partitions, local);
         SparkTrainer trainer = new SparkTrainer(jsc, spec, opt, seed).batchSize(batch).epochs(epochs).localSteps(local);
         List<EpochMetrics> done = new ArrayList<>();

@@ -151,4 +151,107 @@ class SparkTrainMainTest {
         }
         assertFalse(Files.exists(dir.resolve("run")), "nothing written");
     }
+
+    private static SparkSession session() {
+        return SparkSession.builder().master("local[2]").config("spark.ui.enabled", "false").getOrCreate();
+    }
+
+    /** Runs {@code run} on {@code flags} and returns its one-line error (failing if it succeeds or throws anything else). */
+    private static String errorOf(SparkSession spark, Path dir, String... flags) {
+        Map<String, String> f = new java.util.HashMap<>(Map.of("--out", dir.resolve("run").toString(), "--layers", "2",
+                "--epochs", "1"));
+        for (int i = 0; i < flags.length; i += 2) {
+            f.put(flags[i], flags[i + 1]);
+        }
+        var e = assertThrows(IllegalArgumentException.class, () -> SparkTrainMain.run(spark, f), String.join(" ", flags));
+        assertFalse(e.getMessage().contains("\n"), e.getMessage());
+        return e.getMessage();
+    }
+
+    /**
+     * Bad data named by its flag and file in one line: an empty file and a file that is not Parquet were stack traces
+     * (exit 1); a word in a numeric column blamed another row's number ("row 0, column 'b' holds 2"); a row with an
+     * extra value was silently cut short.
+     */
+    @Test
+    void badDataIsOneLineNamingTheFlagAndFile(@TempDir Path dir) throws Exception {
+        SparkSession spark = session();
+        Path empty = Files.writeString(dir.resolve("empty.csv"), "");
+        assertEquals("--data " + empty + ": the file is empty; expected a header row naming the columns",
+                errorOf(spark, dir, "--data", empty.toString()));
+        Path text = Files.writeString(dir.resolve("notes.txt"), "hello\n");
+        String notParquet = errorOf(spark, dir, "--data", text.toString());
+        assertTrue(notParquet.startsWith("--data " + text + ": ") && notParquet.contains("is not a Parquet file"), notParquet);
+        Path word = Files.writeString(dir.resolve("word.csv"), "a,b,label\n1,2,0\n3,x,1\n");
+        assertEquals("--data " + word + ": column 'b' holds \"x\", not a number", errorOf(spark, dir, "--data", word.toString()));
+        Path label = Files.writeString(dir.resolve("label.csv"), "a,b,label\n1,2,0\n3,4,cat\n");
+        assertEquals("--data " + label + ": column 'label' holds \"cat\", not a number; labels must be class indices 0, 1, 2, ...",
+                errorOf(spark, dir, "--data", label.toString()));
+        Path ok = Files.writeString(dir.resolve("ok.csv"), "a,b,label\n1,2,0\n3,4,1\n");
+        Path extra = Files.writeString(dir.resolve("extra.csv"), "a,b,label\n1,2,0\n3,4,1,5\n");
+        String malformed = errorOf(spark, dir, "--data", ok.toString(), "--val-data", extra.toString());
+        assertTrue(malformed.startsWith("--val-data " + extra + ": ") && malformed.contains("Malformed CSV record: 3,4,1,5"), malformed);
+        Path negative = Files.writeString(dir.resolve("negative.csv"), "a,b,label\n1,2,0\n3,4,-1\n");
+        assertEquals("--data " + negative + ": row 1 has label -1 in column 'label'; labels must be class indices 0, 1, 2, ...",
+                errorOf(spark, dir, "--data", negative.toString()));
+        assertFalse(Files.exists(dir.resolve("run")), "nothing written");
+    }
+
+    /** Names and settings are checked before the data is read (the missing file would be the error otherwise). */
+    @Test
+    void badFlagsAreNamedBeforeTheDataIsRead(@TempDir Path dir) throws Exception {
+        SparkSession spark = session();
+        String missing = dir.resolve("absent.csv").toString();
+        assertEquals("--optimizer foo: unknown optimizer 'foo'; expected sgd, adam, adamw, rmsprop or adagrad",
+                errorOf(spark, dir, "--data", missing, "--optimizer", "foo"));
+        assertTrue(errorOf(spark, dir, "--data", missing, "--activation", "foo")
+                .startsWith("--activation foo: unknown activation 'foo'; expected one of relu"));
+        assertTrue(errorOf(spark, dir, "--data", missing, "--output-activation", "soft")
+                .startsWith("--output-activation soft: unknown output activation 'soft'; expected one of none"));
+        assertEquals("--layers: sizes must be positive, got 0", errorOf(spark, dir, "--data", missing, "--layers", "4,0"));
+        assertTrue(errorOf(spark, dir, "--data", missing, "--lr", "-1").contains("lr = -1.0 is invalid"));
+        assertTrue(errorOf(spark, dir, "--data", missing, "--optimizer", "sgd", "--momentum", "-0.5").contains("momentum"));
+        Path file = Files.writeString(dir.resolve("file.txt"), "x");
+        assertEquals("--out " + file + ": exists and is not a directory; expected a directory for the run's files",
+                errorOf(spark, dir, "--data", missing, "--out", file.toString()));
+        assertFalse(Files.exists(dir.resolve("run")), "nothing written");
+    }
+
+    @Test
+    void aLocalMasterUrlThatSparkCannotParseIsNamed() {
+        for (String ok : List.of("local", "local[2]", "local[*]", "local[2,4]", "local[*, 3]", "local-cluster[2,1,1024]",
+                "spark://host:7077", "yarn")) {
+            SparkTrainMain.checkMaster(ok);
+        }
+        for (String bad : List.of("local[x]", "local[0]", "local[2", "local2", "local-cluster[2]")) {
+            var e = assertThrows(IllegalArgumentException.class, () -> SparkTrainMain.checkMaster(bad), bad);
+            assertTrue(e.getMessage().startsWith("--spark " + bad + ": not a master URL Spark can parse; expected local,"
+                    + " local[N]"), e.getMessage());
+        }
+    }
+
+    /**
+     * What {@code jgrad train --spark} prints (its JVM options and log4j2.properties, in a JVM of its own): a bad row
+     * found inside a task is one line and exit status 2. Spark used to log the task's exception with its stack trace
+     * three times (the executor, the lost task, a second task killed while writing its shuffle).
+     */
+    @Test
+    void theLauncherPrintsABadRowAsOneLine(@TempDir Path dir) throws Exception {
+        Path data = Files.writeString(dir.resolve("bad.csv"), "a,b,label\n1,2,0\n3,4,0\n5,6,0.5\n7,8,1\n");
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        command.addAll(List.of(System.getProperty("spark.jvm.options", "").trim().split("\\s+")));
+        command.addAll(List.of("-Dlog4j2.configurationFile=" + Path.of("src/launcher/log4j2.properties").toAbsolutePath(),
+                "-XX:+UseSerialGC", "-Xmx512m", "-cp", System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")),
+                "io.jgrad.spark.SparkTrainMain", "--spark", "local[2]", "--data", data.toString(), "--partitions", "2",
+                "--out", dir.resolve("run").toString()));
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        p.getOutputStream().close();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(120, java.util.concurrent.TimeUnit.SECONDS));
+        assertEquals(2, p.exitValue(), out);
+        assertFalse(out.contains("\tat ") || out.contains("Exception"), out);
+        List<String> lines = out.lines().toList();
+        assertEquals("jgrad-spark: --data " + data + ": row 2 has label 0.5 in column 'label'; labels must be class indices 0, 1, 2, ...",
+                lines.getLast(), out);
+    }
 }
