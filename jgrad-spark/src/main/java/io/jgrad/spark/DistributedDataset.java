@@ -36,13 +36,21 @@ public final class DistributedDataset {
     private final int size;
     private final int featureSize;
     private final int numClasses;
+    private final List<String> featureColumns;
+    private final String labelColumn;
 
     DistributedDataset(JavaRDD<Block> blocks, int numClassesAtLeast) {
-        this(blocks, numClassesAtLeast, false);
+        this(blocks, numClassesAtLeast, false, null, null);
     }
 
-    /** With {@code truncateLineage}, the cached blocks replace the lineage (see {@link #of}). */
-    private DistributedDataset(JavaRDD<Block> blocks, int numClassesAtLeast, boolean truncateLineage) {
+    /**
+     * With {@code truncateLineage}, the cached blocks replace the lineage (see {@link #of}); {@code featureColumns}
+     * and {@code labelColumn} name a DataFrame's columns (null for other sources).
+     */
+    private DistributedDataset(JavaRDD<Block> blocks, int numClassesAtLeast, boolean truncateLineage, List<String> featureColumns,
+                               String labelColumn) {
+        this.featureColumns = featureColumns;
+        this.labelColumn = labelColumn;
         this.blocks = blocks.persist(StorageLevel.MEMORY_ONLY());
         if (truncateLineage) {
             this.blocks.rdd().localCheckpoint();
@@ -91,7 +99,7 @@ public final class DistributedDataset {
         }
         // Cached and checkpointed is the map's output, not the parallelized collection: once the lineage is cut, nothing
         // refers to the collection any more and the driver's copy of the data can be collected.
-        return new DistributedDataset(jsc.parallelize(slices, partitions).map(b -> b), data.numClasses(), true);
+        return new DistributedDataset(jsc.parallelize(slices, partitions).map(b -> b), data.numClasses(), true, null, null);
     }
 
     /** The training ({@code train}) or test split of an MNIST-style IDX directory, read on the driver. */
@@ -131,7 +139,8 @@ public final class DistributedDataset {
                 .mapToPair(t -> new Tuple2<>(t._2(), RowValues.sample(t._1(), featureCols, labelCol, t._2())))
                 .partitionBy(new HashPartitioner(partitions))
                 .mapPartitions(RowValues::block);
-        return new DistributedDataset(blocks, 0);
+        return new DistributedDataset(blocks, 0, false,
+                Arrays.stream(featureCols).mapToObj(names::get).toList(), labelColumn);
     }
 
     /**
@@ -224,6 +233,16 @@ public final class DistributedDataset {
     /** Number of classes: the largest label + 1 (at least the source's own count, e.g. 10 for IDX). */
     public int numClasses() {
         return numClasses;
+    }
+
+    /** The DataFrame columns the features come from, in order; null when the data did not come from a DataFrame. */
+    List<String> featureColumns() {
+        return featureColumns;
+    }
+
+    /** The DataFrame column of the labels; null when the data did not come from a DataFrame. */
+    String labelColumn() {
+        return labelColumn;
     }
 
     /** Number of partitions. */

@@ -196,6 +196,32 @@ public final class SparkTrainMain {
         return String.valueOf(e.getMessage()).lines().findFirst().orElse("").strip();
     }
 
+    /**
+     * Validation data must fit what the network is built from, as {@code jgrad train} requires it: the training
+     * file's feature and target columns (same names, same order) and no class the training data lacks.
+     * {@code what} names the data in the message.
+     */
+    static void checkValidation(DistributedDataset train, DistributedDataset val, String what) {
+        List<String> trainColumns = train.featureColumns(), valColumns = val.featureColumns();
+        if (trainColumns != null && valColumns != null) {
+            if (!trainColumns.equals(valColumns)) {
+                throw new IllegalArgumentException(what + ": feature columns " + valColumns + " (" + valColumns.size()
+                        + ") differ from the training file's " + trainColumns + " (" + trainColumns.size()
+                        + "); validation data must have the same columns");
+            }
+            if (!train.labelColumn().equals(val.labelColumn())) {
+                throw new IllegalArgumentException(what + ": the target column is '" + val.labelColumn()
+                        + "' where the training file's is '" + train.labelColumn() + "'; validation data must have the same columns");
+            }
+        }
+        int classes = train.numClasses();
+        if (val.numClasses() > classes) {
+            throw new IllegalArgumentException(what + ": has label " + (val.numClasses() - 1) + ", but the training data has "
+                    + classes + " classes (labels 0.." + (classes - 1) + "); a label the network was not built for cannot be"
+                    + " evaluated");
+        }
+    }
+
     static void run(SparkSession spark, Map<String, String> f) throws IOException {
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         // every number first: a mistyped flag stops the run before the data is read and distributed
@@ -259,8 +285,10 @@ public final class SparkTrainMain {
         String valData = f.get("--val-data");
         if (valData != null) {
             test = load("--val-data", valData, () -> DistributedDataset.read(spark, valData, null, label, partitions));
+            checkValidation(train, test, "--val-data " + valData);
         } else if (DistributedDataset.isIdx(data)) { // not a Parquet directory: it has no t10k split
             test = load("--data", data, () -> DistributedDataset.readIdx(spark, Path.of(data), false, partitions));
+            checkValidation(train, test, "--data " + data + ": its t10k labels");
         }
         int classes = Math.max(train.numClasses(), test == null ? 0 : test.numClasses());
         MlpSpec spec = new MlpSpec(train.featureSize(), hidden, classes, activation, outputActivation);

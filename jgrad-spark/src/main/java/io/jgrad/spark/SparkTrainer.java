@@ -155,6 +155,10 @@ public final class SparkTrainer {
             throw new IllegalArgumentException("SparkTrainer.fit: the validation data has " + validation.featureSize()
                     + " features per row but the network " + spec.describe() + " takes " + spec.inputSize());
         }
+        if (validation != null && validation.numClasses() > spec.outputSize()) {
+            throw new IllegalArgumentException("SparkTrainer.fit: the validation data has labels up to " + (validation.numClasses() - 1)
+                    + " but the network has only " + spec.outputSize() + " outputs");
+        }
         int n = train.size();
         int steps = (n + batchSize - 1) / batchSize;
         for (Callback c : callbacks) {

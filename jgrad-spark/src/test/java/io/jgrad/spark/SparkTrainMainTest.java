@@ -197,6 +197,28 @@ class SparkTrainMainTest {
         assertFalse(Files.exists(dir.resolve("run")), "nothing written");
     }
 
+    /** As jgrad train: validation rows must have the training file's columns, and no class the network lacks. */
+    @Test
+    void validationDataNeedsTheTrainingColumnsAndClasses(@TempDir Path dir) throws Exception {
+        SparkSession spark = session();
+        Path train = Files.writeString(dir.resolve("train.csv"), "a,b,label\n1,2,0\n3,4,1\n5,6,0\n");
+        // the same values under swapped names: read in file order they were silently fed to the wrong inputs
+        Path swapped = Files.writeString(dir.resolve("swapped.csv"), "b,a,label\n2,1,0\n4,3,1\n");
+        assertEquals("--val-data " + swapped + ": feature columns [b, a] (2) differ from the training file's [a, b] (2);"
+                + " validation data must have the same columns", errorOf(spark, dir, "--data", train.toString(), "--val-data",
+                swapped.toString()));
+        Path target = Files.writeString(dir.resolve("target.csv"), "a,b,y\n2,1,0\n4,3,1\n");
+        assertEquals("--val-data " + target + ": the target column is 'y' where the training file's is 'label';"
+                + " validation data must have the same columns", errorOf(spark, dir, "--data", train.toString(), "--val-data",
+                target.toString()));
+        // label 7 used to widen the network to 8 outputs, which jgrad train refuses
+        Path seven = Files.writeString(dir.resolve("seven.csv"), "a,b,label\n1,2,0\n3,4,7\n");
+        assertEquals("--val-data " + seven + ": has label 7, but the training data has 2 classes (labels 0..1); a label the"
+                + " network was not built for cannot be evaluated", errorOf(spark, dir, "--data", train.toString(), "--val-data",
+                seven.toString()));
+        assertFalse(Files.exists(dir.resolve("run")), "nothing written");
+    }
+
     /** Names and settings are checked before the data is read (the missing file would be the error otherwise). */
     @Test
     void badFlagsAreNamedBeforeTheDataIsRead(@TempDir Path dir) throws Exception {

@@ -187,4 +187,18 @@ class SparkTrainerTest {
         data.unpersist();
         narrow.unpersist();
     }
+
+    @Test
+    void validationLabelsWithoutAnOutputAreRejectedBeforeTraining() {
+        DistributedDataset data = DistributedDataset.of(jsc, DATA, 2);
+        // label 3 for a network with 3 outputs (classes 0..2): found only when the first epoch's evaluation failed
+        DistributedDataset four = DistributedDataset.of(jsc, new TensorDataset(io.jgrad.tensor.Tensor.zeros(4, 20),
+                io.jgrad.tensor.Tensor.of(new float[] {0, 1, 2, 3}, 4), 4), 2);
+        SparkTrainer trainer = new SparkTrainer(jsc, SyntheticData.SPEC, new OptimizerSpec("sgd", 0.1, 0, 0), 1).batchSize(32).epochs(1);
+        var e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> trainer.fit(data, four));
+        assertEquals("SparkTrainer.fit: the validation data has labels up to 3 but the network has only 3 outputs", e.getMessage());
+        assertEquals(0, trainer.optimizer().stepCount(), "no epoch was trained first");
+        data.unpersist();
+        four.unpersist();
+    }
 }
