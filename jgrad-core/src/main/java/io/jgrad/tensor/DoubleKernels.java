@@ -167,6 +167,7 @@ final class DoubleKernels {
             case RDIV_SCALAR -> { for (int i = 0; i < n; i++) out[oOff + i] = fp / x[xOff + i]; }
             case LEAKY_RELU -> { for (int i = 0; i < n; i++) { double v = x[xOff + i]; out[oOff + i] = v > 0 ? v : fp * v; } }
             case ELU -> { for (int i = 0; i < n; i++) { double v = x[xOff + i]; out[oOff + i] = v > 0 ? v : (p * Math.expm1(v)); } }
+            case ELU_GRAD -> { for (int i = 0; i < n; i++) { double v = x[xOff + i]; out[oOff + i] = v <= 0 ? (p * Math.exp(v)) : 1.0; } }
             case GELU -> { for (int i = 0; i < n; i++) { double v = x[xOff + i]; out[oOff + i] = (v * SpecialFunctions.normalCdf(v)); } }
             case GELU_GRAD -> {
                 for (int i = 0; i < n; i++) {

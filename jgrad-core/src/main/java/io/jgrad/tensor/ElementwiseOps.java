@@ -128,15 +128,13 @@ final class ElementwiseOps {
     }
 
     /**
-     * y = x if x &gt; 0 else a (e^x - 1); dy/dx = 1, or a e^x. The backward computes a e^x from x, as PyTorch:
-     * the equal y + a cancels to 0 once e^x is below y's rounding (x &lt; -17 in float32, -37 in float64).
+     * y = x if x &gt; 0 else a (e^x - 1); dy/dx = 1, or a e^x. The backward computes a e^x from x in one pass
+     * ({@link UnaryOp#ELU_GRAD}), as PyTorch: the equal y + a cancels to 0 once e^x is below y's rounding (x &lt; -17
+     * in float32, -37 in float64).
      */
     static Tensor elu(Tensor x, double a) {
         Tensor y = map(UnaryOp.ELU, a, 0, x);
-        return Autograd.record("elu", y, g -> {
-            Tensor positive = map(UnaryOp.GT_SCALAR, 0, 0, x);
-            return new Tensor[] {g.mul(where(positive, positive, map(UnaryOp.EXP, 0, 0, x).mul(a)))};
-        }, x);
+        return Autograd.record("elu", y, g -> new Tensor[] {g.mul(map(UnaryOp.ELU_GRAD, a, 0, x))}, x);
     }
 
     /** y = x Phi(x); dy/dx = Phi(x) + x phi(x). */

@@ -172,6 +172,7 @@ final class FloatKernels {
             case RDIV_SCALAR -> { for (int i = 0; i < n; i++) out[oOff + i] = fp / x[xOff + i]; }
             case LEAKY_RELU -> { for (int i = 0; i < n; i++) { float v = x[xOff + i]; out[oOff + i] = v > 0 ? v : fp * v; } }
             case ELU -> { for (int i = 0; i < n; i++) { float v = x[xOff + i]; out[oOff + i] = v > 0 ? v : (float) (p * Math.expm1(v)); } }
+            case ELU_GRAD -> { for (int i = 0; i < n; i++) { float v = x[xOff + i]; out[oOff + i] = v <= 0 ? (float) (p * Math.exp(v)) : 1f; } }
             case GELU -> { for (int i = 0; i < n; i++) { float v = x[xOff + i]; out[oOff + i] = (float) (v * SpecialFunctions.normalCdf(v)); } }
             case GELU_GRAD -> {
                 for (int i = 0; i < n; i++) {

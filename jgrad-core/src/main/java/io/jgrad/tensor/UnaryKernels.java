@@ -14,8 +14,8 @@ package io.jgrad.tensor;
  *
  * <p>The selections ({@link UnaryOp#GT_SCALAR}, {@link UnaryOp#LT_SCALAR}, {@link UnaryOp#INSIDE},
  * {@link UnaryOp#SIGN}, {@link UnaryOp#LEAKY_RELU}) give the plain loops' bits, NaN included. {@link UnaryOp#TANH} is
- * within 1 ulp of the plain loop (which rounds a double result once), {@link UnaryOp#SIGMOID} and {@link UnaryOp#ELU}
- * within 2 (ELU within 1 for alpha 1), computed in float. {@link UnaryOp#GELU} and {@link UnaryOp#GELU_GRAD} are
+ * within 1 ulp of the plain loop (which rounds a double result once), {@link UnaryOp#SIGMOID}, {@link UnaryOp#ELU} and
+ * {@link UnaryOp#ELU_GRAD} within 2 (the ELU ones within 1 for alpha 1), computed in float. {@link UnaryOp#GELU} and {@link UnaryOp#GELU_GRAD} are
  * computed in double and rounded once: within 1 ulp of the plain loops from x = -5 up (the derivative, near its zero
  * at x = -0.7518, within 2^-40 of its larger term); below -5 the plain loops' 1 + erf(x / sqrt 2) cancels in double
  * and these are the accurate ones. Special values (infinities, zeros, NaN, overflow and underflow) come out as in the

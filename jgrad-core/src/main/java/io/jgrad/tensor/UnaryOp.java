@@ -20,6 +20,7 @@ enum UnaryOp {
     /** p / x */ RDIV_SCALAR,
     /** x if x &gt; 0 else p * x */ LEAKY_RELU,
     /** x if x &gt; 0 else p * (e^x - 1) */ ELU,
+    /** p * e^x if x &lt;= 0 else 1 (the derivative of ELU; 1 at NaN, as PyTorch) */ ELU_GRAD,
     /** x * Phi(x), Phi the standard normal CDF (exact, erf-based, as PyTorch's default) */ GELU,
     /** Phi(x) + x * phi(x), the derivative of GELU */ GELU_GRAD,
     /** min(max(x, p), q) */ CLAMP,

@@ -34,6 +34,7 @@ final class VectorUnaryKernels implements UnaryKernels {
             case TANH -> tanh(x, xOff, out, oOff, n);
             case SIGMOID -> sigmoid(x, xOff, out, oOff, n);
             case ELU -> elu(p, x, xOff, out, oOff, n);
+            case ELU_GRAD -> eluGrad(p, x, xOff, out, oOff, n);
             case GELU -> gelu(false, x, xOff, out, oOff, n);
             case GELU_GRAD -> gelu(true, x, xOff, out, oOff, n);
             default -> {
@@ -152,6 +153,15 @@ final class VectorUnaryKernels implements UnaryKernels {
                     .mul(v);
             FloatVector em1 = exp(v.min(0f)).sub(ONE).blend(series, v.compare(VectorOperators.GT, -0.5f));
             em1.mul(p).blend(v, v.compare(VectorOperators.GT, 0f)).intoArray(out, oOff + i, m);
+        }
+    }
+
+    /** ELU's derivative: p e^x where x &lt;= 0, else 1 (also at NaN). */
+    private static void eluGrad(float p, float[] x, int xOff, float[] out, int oOff, int n) {
+        for (int i = 0; i < n; i += S.length()) {
+            VectorMask<Float> m = live(i, n);
+            FloatVector v = FloatVector.fromArray(S, x, xOff + i, m);
+            exp(v.min(0f)).mul(p).blend(ONE, v.compare(VectorOperators.LE, 0f).not()).intoArray(out, oOff + i, m);
         }
     }
 

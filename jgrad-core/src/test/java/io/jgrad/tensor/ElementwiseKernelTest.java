@@ -59,6 +59,7 @@ class ElementwiseKernelTest {
             case RDIV_SCALAR -> p / x;
             case LEAKY_RELU -> x > 0 ? x : p * x;
             case ELU -> x > 0 ? x : p * Math.expm1(x);
+            case ELU_GRAD -> x <= 0 ? p * Math.exp(x) : 1;
             case GELU -> x * SpecialFunctions.normalCdf(x);
             case GELU_GRAD -> SpecialFunctions.normalCdf(x) + x * SpecialFunctions.normalPdf(x);
             case CLAMP -> Math.min(Math.max(x, p), q);

@@ -11,7 +11,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The Vector API kernels against the plain loops: the selections bit for bit, tanh, the sigmoid and ELU within
+ * The Vector API kernels against the plain loops: the selections bit for bit, tanh, the sigmoid and ELU (and its derivative) within
  * their stated ulp bounds, on special values, random bit patterns, lengths around the vector width and offsets
  * that differ between input and output; and the same bits wherever a range starts (any thread count).
  */
@@ -123,7 +123,8 @@ class UnaryKernelsTest {
         UnaryKernels kernels = vector();
         // the sigmoid's e^-|x| reaches the subnormal range and underflow, tanh's e^2|x| overflows; ELU's alpha
         Object[][] cases = {{UnaryOp.TANH, 1L, -12f, 12f, 0f}, {UnaryOp.SIGMOID, 2L, -110f, 110f, 0f},
-            {UnaryOp.ELU, 1L, -20f, 5f, 1f}, {UnaryOp.ELU, 2L, -20f, 5f, 1.7f}, {UnaryOp.ELU, 2L, -20f, 5f, 0.3f}};
+            {UnaryOp.ELU, 1L, -20f, 5f, 1f}, {UnaryOp.ELU, 2L, -20f, 5f, 1.7f}, {UnaryOp.ELU, 2L, -20f, 5f, 0.3f},
+            {UnaryOp.ELU_GRAD, 1L, -110f, 5f, 1f}, {UnaryOp.ELU_GRAD, 2L, -110f, 5f, 1.7f}, {UnaryOp.ELU_GRAD, 2L, -110f, 5f, 0.3f}};
         Random r = new Random(3);
         int n = 1 << 18;
         for (Object[] c : cases) {
@@ -158,6 +159,8 @@ class UnaryKernelsTest {
                 new float[] {nan, 1f, 0f, 0.5f, 0.5f, 1f, 0f, 0f}},
             {UnaryOp.ELU, new float[] {nan, inf, -inf, 0f, -0f, -200f, 3f}, // alpha 1
                 new float[] {nan, inf, -1f, 0f, -0f, -1f, 3f}},
+            {UnaryOp.ELU_GRAD, new float[] {nan, inf, -inf, 0f, -0f, -200f, 3f, -20f}, // alpha 1; 1 at NaN, as PyTorch
+                new float[] {1f, 1f, 0f, 1f, 1f, 0f, 1f, (float) Math.exp(-20)}},
             {UnaryOp.GELU, new float[] {nan, inf, -inf, 0f, -0f, 30f, -30f},
                 new float[] {nan, inf, nan, 0f, -0f, 30f, -0f}},
             {UnaryOp.GELU_GRAD, new float[] {nan, inf, -inf, 0f, -0f, 30f, -30f},
@@ -180,8 +183,8 @@ class UnaryKernelsTest {
     @Test
     void anElementsBitsDoNotDependOnWhereItsRangeStarts() {
         UnaryKernels kernels = vector();
-        for (UnaryOp op : new UnaryOp[] {UnaryOp.TANH, UnaryOp.SIGMOID, UnaryOp.ELU, UnaryOp.GELU, UnaryOp.GELU_GRAD,
-                UnaryOp.LEAKY_RELU}) {
+        for (UnaryOp op : new UnaryOp[] {UnaryOp.TANH, UnaryOp.SIGMOID, UnaryOp.ELU, UnaryOp.ELU_GRAD, UnaryOp.GELU,
+                UnaryOp.GELU_GRAD, UnaryOp.LEAKY_RELU}) {
             float[] whole = new float[x.length], pieces = new float[x.length];
             kernels.apply(op, 0.1f, 0f, x, 0, whole, 0, x.length);
             // ranges like those of a parallel loop's threads: off the vector grid, the last one partial
