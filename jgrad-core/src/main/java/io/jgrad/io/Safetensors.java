@@ -21,7 +21,8 @@ import java.util.TreeMap;
  *   8 bytes      N, little-endian unsigned header length
  *   N bytes      UTF-8 JSON: {"name": {"dtype": "F32", "shape": [2, 3], "data_offsets": [begin, end]}, ...,
  *                             "__metadata__": {"key": "value"}}, padded with spaces to a multiple of 8
- *   the rest     raw little-endian element data; offsets count from the start of this section
+ *   the rest     raw little-endian element data; offsets count from the start of this section, and the
+ *                tensors, taken in order of offset, cover it exactly: no gap, no overlap, nothing after the last
  * </pre>
  *
  * <p>{@link #write} stores float32 tensors as F32 and float64 as F64, contiguously in the map's order.

@@ -20,8 +20,8 @@ import java.util.Map;
 /**
  * Reads safetensors files without trusting any size in them: the header length is checked against the file
  * size and a cap before its buffer is allocated, every entry is validated (dtype, shape, offsets within the
- * data section, no overlaps, length = numel * element size) before any tensor is allocated, and the data is
- * read through a {@link FileChannel} in bounded chunks.
+ * data section, length = numel * element size; together the tensors cover the data section without gap,
+ * overlap or trailing bytes) before any tensor is allocated, and the data is read through a {@link FileChannel} in bounded chunks.
  */
 final class SafetensorsReader {
     private static final int CHUNK = 1 << 16;
@@ -81,7 +81,7 @@ final class SafetensorsReader {
                     entries.add(entry(name, e.getValue(), dataSize, file));
                 }
             }
-            checkOverlaps(entries, file);
+            checkLayout(entries, 8 + n, dataSize, file);
             LinkedHashMap<String, Tensor> tensors = new LinkedHashMap<>();
             for (Entry entry : entries) {
                 tensors.put(entry.name, readTensor(ch, entry, 8 + n, file));
@@ -204,19 +204,36 @@ final class SafetensorsReader {
         };
     }
 
-    private static void checkOverlaps(List<Entry> entries, Path file) {
+    /**
+     * The spec's layout rule, as the reference reader (safetensors' {@code validate}) enforces it: taken in
+     * order of offset, each tensor begins where the previous one ended, and the last ends at the end of the
+     * file. A gap or trailing bytes belong to no tensor; they mean a header edited by hand, two files joined, or
+     * a file that is not what its header says, and PyTorch's safetensors refuses such a file.
+     */
+    private static void checkLayout(List<Entry> entries, long dataStart, long dataSize, Path file) {
         List<Entry> sorted = new ArrayList<>(entries);
         sorted.sort(Comparator.comparingLong(Entry::begin).thenComparingLong(Entry::end));
         Entry previous = null;
+        long covered = 0;
         for (Entry e : sorted) {
+            String where = "tensor '" + e.name + "'";
+            if (e.begin < covered) {
+                throw new JgradFormatException(file, where, "data_offsets [" + e.begin + ", " + e.end + "] overlap those of tensor '"
+                        + previous.name + "' [" + previous.begin + ", " + previous.end + "]");
+            }
+            if (e.begin > covered) {
+                throw new JgradFormatException(file, where, "data_offsets [" + e.begin + ", " + e.end + "] leave bytes ["
+                        + covered + ", " + e.begin + ") of the data section to no tensor; safetensors data must be contiguous");
+            }
+            covered = e.end;
             if (e.end > e.begin) {
-                if (previous != null && e.begin < previous.end) {
-                    throw new JgradFormatException(file, "tensor '" + e.name + "'", "data_offsets [" + e.begin + ", "
-                            + e.end + "] overlap those of tensor '" + previous.name + "' [" + previous.begin + ", "
-                            + previous.end + "]");
-                }
                 previous = e;
             }
+        }
+        if (covered != dataSize) {
+            throw new JgradFormatException(file, "byte " + (dataStart + covered), "the tensors end at byte " + covered
+                    + " of the " + dataSize + "-byte data section; the " + (dataSize - covered)
+                    + " bytes after them belong to no tensor (trailing garbage, or two files joined)");
         }
     }
 

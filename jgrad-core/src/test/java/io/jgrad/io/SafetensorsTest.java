@@ -198,4 +198,27 @@ class SafetensorsTest {
         bad(craft("{\"__metadata__\":{\"k\":1}}", eight), "__metadata__", "\"k\"", "must be a string");
         bad(craft("{\"__metadata__\":[]}", eight), "__metadata__", "object of strings");
     }
+
+    /**
+     * The spec's layout rule (the reference reader's {@code validate}: sorted by offset, each tensor begins where
+     * the previous ended, the last ends at the end of the file): these files were read as if nothing were wrong.
+     */
+    @Test
+    void rejectsGapsTrailingBytesAndEmptyTensorsInsideOthers() throws IOException {
+        bad(craft("{" + entry("a", "F32", "[1]", "[0,4]") + "," + entry("b", "F32", "[1]", "[8,12]") + "}", new byte[12]),
+                "tensor 'b'", "bytes [4, 8)", "contiguous");
+        bad(craft("{" + entry("a", "F32", "[1]", "[4,8]") + "}", new byte[8]), "tensor 'a'", "bytes [0, 4)");
+        byte[] trailing = craft("{" + entry("a", "F32", "[2]", "[0,8]") + "}", new byte[16]);
+        int dataStart = trailing.length - 16;
+        bad(trailing, "byte " + (dataStart + 8), "tensors end at byte 8 of the 16-byte data section", "8 bytes after them");
+        bad(craft("{}", new byte[8]), "byte " + (8 + 8), "tensors end at byte 0 of the 8-byte data section");
+        bad(craft("{" + entry("a", "F32", "[2]", "[0,8]") + "," + entry("z", "F32", "[0]", "[4,4]") + "}", new byte[8]),
+                "tensor 'z'", "overlap", "'a'");
+        // still read: any order of entries, empty tensors at a boundary or at the end, an empty file of tensors
+        var ok = Safetensors.read(file("ok.safetensors", craft("{" + entry("b", "F32", "[1]", "[4,8]") + ","
+                + entry("e", "F64", "[0,3]", "[8,8]") + "," + entry("a", "F32", "[1]", "[0,4]") + ","
+                + entry("z", "F32", "[2,0]", "[4,4]") + "}", new byte[8])));
+        assertEquals(List.of("b", "e", "a", "z"), List.copyOf(ok.tensors().keySet()));
+        assertTrue(Safetensors.read(file("none.safetensors", craft("{}", new byte[0]))).tensors().isEmpty());
+    }
 }
