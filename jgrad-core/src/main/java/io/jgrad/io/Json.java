@@ -17,12 +17,12 @@ import java.util.Map;
  * {@link Long} (integers without fraction or exponent that fit), {@link Double} (all other numbers),
  * {@link Boolean} and {@code null}. It rejects what lenient parsers let through: duplicate keys, trailing
  * content, nesting deeper than {@value #MAX_DEPTH}, text longer than {@value #MAX_LENGTH} characters, lone
- * surrogates in escapes, control characters in strings. Errors are {@link JgradFormatException}s giving the
- * character offset.
+ * surrogates in escapes, control characters in strings. Errors are {@link JgradFormatException}s whose
+ * position is the line and column (from 1) of the offending character, as an editor shows them.
  *
- * <p>Writing accepts the same types (plus other {@link Number}s and any {@link Map} with string keys, written in
- * its iteration order), is deterministic, and prints doubles in the shortest form that reads back to the same
- * value. NaN and infinities have no JSON form and are refused.
+ * <p>Writing accepts the same types (plus Integer, Short, Byte, Float and BigInteger, and any {@link Map} with
+ * string keys, written in its iteration order), is deterministic, and prints doubles in the shortest form that
+ * reads back to the same value. NaN and infinities have no JSON form and are refused, as is nesting that {@link #parse} would refuse.
  */
 public final class Json {
     /** Deepest nesting of arrays and objects accepted. */
@@ -39,7 +39,7 @@ public final class Json {
 
     /** Parses {@code text} that was read from {@code source} (named in errors; may be null). */
     public static Object parse(String text, Path source) {
-        return parse(text, source, "character ");
+        return new JsonParser(text, source, null).parseDocument();
     }
 
     /** Parses with error positions written as {@code positionPrefix + offset}, e.g. "header character 17". */
@@ -86,7 +86,8 @@ public final class Json {
     }
 
     private static void writeValue(StringBuilder sb, Object value, int indent, boolean pretty) {
-        if (indent > MAX_DEPTH) {
+        // a container at indent i is nesting level i + 1: refuse what parse would refuse
+        if (indent >= MAX_DEPTH && (value instanceof Map<?, ?> || value instanceof List<?>)) {
             throw new IllegalArgumentException("Json.write: nesting deeper than " + MAX_DEPTH + " (a cycle?)");
         }
         switch (value) {

@@ -14,6 +14,7 @@ final class JsonParser {
     private int pos;
     private int depth;
 
+    /** {@code prefix} null: positions in errors are a line and column; else {@code prefix + character offset}. */
     JsonParser(String text, Path source, String prefix) {
         this.text = text;
         this.source = source;
@@ -37,7 +38,25 @@ final class JsonParser {
     }
 
     private JgradFormatException error(int at, String problem) {
-        return new JgradFormatException(source, prefix + at, problem);
+        return new JgradFormatException(source, prefix != null ? prefix + at : lineAndColumn(at), problem);
+    }
+
+    /**
+     * "line L, column C" of the character at {@code at}, both from 1, as an editor shows them: lines end at LF,
+     * CRLF or a lone CR, and columns count code points, so a character outside the BMP is one column.
+     */
+    private String lineAndColumn(int at) {
+        int line = 1;
+        int lineStart = 0;
+        for (int i = 0; i < at && i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c == '\n' || c == '\r' && (i + 1 >= text.length() || text.charAt(i + 1) != '\n')) {
+                line++;
+                lineStart = i + 1;
+            }
+        }
+        int end = Math.min(at, text.length());
+        return "line " + line + ", column " + (text.codePointCount(lineStart, end) + 1);
     }
 
     private String describe(int at) {
@@ -276,7 +295,8 @@ final class JsonParser {
             skipDigits();
         }
         String literal = text.substring(start, pos);
-        if (integral && literal.length() <= 19) {
+        // 20 characters: "-9223372036854775808" is a long; longer text of digits is not, and is not parsed as one
+        if (integral && literal.length() <= 20) {
             try {
                 return Long.parseLong(literal);
             } catch (NumberFormatException tooBig) {

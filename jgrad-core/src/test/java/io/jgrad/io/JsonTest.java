@@ -28,6 +28,43 @@ class JsonTest {
     void integersBeyondLongBecomeDoubles() {
         assertEquals(Long.MAX_VALUE, Json.parse("9223372036854775807"));
         assertEquals(9.223372036854775808E18, Json.parse("9223372036854775808"));
+        // negative integers of 19 digits fit a long too: they had become doubles, -1234567890123456789 rounded
+        assertEquals(Long.MIN_VALUE, Json.parse("-9223372036854775808"));
+        assertEquals(-1234567890123456789L, Json.parse("-1234567890123456789"));
+        assertEquals(-9.223372036854775809E18, Json.parse("-9223372036854775809"));
+        assertEquals(0L, Json.parse("-0"), "-0 is the integer 0, as in Python; -0.0 keeps its sign");
+        assertEquals(Double.doubleToLongBits(-0.0), Double.doubleToLongBits((Double) Json.parse("-0.0")));
+    }
+
+    /** A hand-edited config.json is read in an editor: errors give the line and column, not a character offset. */
+    @Test
+    void errorsGiveLineAndColumn() {
+        var e = assertThrows(JgradFormatException.class, () -> Json.parse("{\n  \"a\": 1,\n  \"b\": x\n}"));
+        assertEquals("line 3, column 8", e.position());
+        assertEquals("<text>: line 3, column 8: unexpected 'x'; expected a JSON value", e.getMessage());
+        // CRLF and lone CR end lines; a character outside the BMP is one column
+        assertEquals("line 2, column 2", assertThrows(JgradFormatException.class, () -> Json.parse("[1,\r\n @]")).position());
+        assertEquals("line 3, column 1", assertThrows(JgradFormatException.class, () -> Json.parse("[1,\r2,\r@]")).position());
+        assertEquals("line 1, column 6", assertThrows(JgradFormatException.class,
+                () -> Json.parse("[\"\uD83D\uDE00\",@]")).position());
+        assertEquals("line 2, column 1", assertThrows(JgradFormatException.class, () -> Json.parse("[1,\n")).position());
+        assertEquals("line 1, column 1", assertThrows(JgradFormatException.class, () -> Json.parse("")).position());
+        // safetensors headers are one machine-written line: they keep the character offset
+        assertEquals("header character 2", assertThrows(JgradFormatException.class,
+                () -> Json.parse("{\n\"", null, "header character ")).position());
+    }
+
+    @Test
+    void writeRefusesNestingThatParseRefuses() {
+        Object v = List.of();
+        for (int i = 1; i < Json.MAX_DEPTH; i++) {
+            v = List.of(v);
+        }
+        assertEquals(v, Json.parse(Json.write(v)), "64 levels: written and read back");
+        Object deeper = Map.of("k", v);
+        // 65 levels used to be written, giving a file that Json.parse then refused
+        var e = assertThrows(IllegalArgumentException.class, () -> Json.write(deeper));
+        assertTrue(e.getMessage().contains("nesting deeper than 64"), e.getMessage());
     }
 
     @Test
@@ -68,7 +105,7 @@ class JsonTest {
     private static void bad(String text, String expectedInMessage) {
         var e = assertThrows(JgradFormatException.class, () -> Json.parse(text), text);
         assertTrue(e.getMessage().contains(expectedInMessage), "for " + text + ": " + e.getMessage());
-        assertTrue(e.getMessage().contains("character "), e.getMessage());
+        assertTrue(e.getMessage().matches("<text>: line [0-9]+, column [0-9]+: .*"), e.getMessage());
     }
 
     @Test
@@ -91,7 +128,7 @@ class JsonTest {
         bad("1e999", "out of range");
         bad("NaN", "expected a JSON value");
         var e = assertThrows(JgradFormatException.class, () -> Json.parse("[1, @]"));
-        assertEquals("character 4", e.position());
+        assertEquals("line 1, column 5", e.position());
         assertNull(e.file());
     }
 
@@ -107,7 +144,7 @@ class JsonTest {
         var broken = dir.resolve("b.json");
         java.nio.file.Files.writeString(broken, "{\"a\": }");
         var b = assertThrows(JgradFormatException.class, () -> Json.read(broken));
-        assertEquals(broken + ": character 6: unexpected '}'; expected a JSON value", b.getMessage());
+        assertEquals(broken + ": line 1, column 7: unexpected '}'; expected a JSON value", b.getMessage());
     }
 
     @Test
