@@ -4,6 +4,7 @@ import io.jgrad.io.JgradFormatException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /** Typed reads of config.json fields; each failure names the file, the field and the type expected. */
 final class ConfigFields {
@@ -17,11 +18,83 @@ final class ConfigFields {
         throw new JgradFormatException(file, field, "expected an object, got " + describe(node));
     }
 
+    /** The dotted name of {@code key} inside {@code parent} ("" at the top level). */
+    static String field(String parent, String key) {
+        return parent.isEmpty() ? key : parent + "." + key;
+    }
+
     static Object require(Map<String, Object> m, String key, Path file, String parent) {
         if (!m.containsKey(key)) {
-            throw new JgradFormatException(file, parent + "." + key, "missing field '" + key + "'");
+            throw new JgradFormatException(file, field(parent, key), "missing field '" + key + "'");
         }
         return m.get(key);
+    }
+
+    /**
+     * Refuses a key of {@code m} that is not in {@code known}: a misspelt optional field ("patiance") would
+     * otherwise be ignored in silence and its default used.
+     */
+    static void onlyKnown(Map<String, Object> m, Path file, String parent, Set<String> known) {
+        for (String key : m.keySet()) {
+            if (!known.contains(key)) {
+                throw new JgradFormatException(file, field(parent, key), "unknown field '" + key + "'; "
+                        + (parent.isEmpty() ? "the top level" : parent) + " has " + String.join(", ", known.stream().sorted().toList()));
+            }
+        }
+    }
+
+    /** A field that may be absent or null (then {@code absent}), else must be a string. */
+    static String optionalString(Map<String, Object> m, String key, Path file, String parent, String absent) {
+        Object v = m.get(key);
+        if (v == null) {
+            return absent;
+        }
+        if (v instanceof String s) {
+            return s;
+        }
+        throw new JgradFormatException(file, field(parent, key), "expected a string or null, got " + describe(v));
+    }
+
+    /** A field that may be absent or null (then {@code absent}), else must be true or false. */
+    static boolean optionalBoolean(Map<String, Object> m, String key, Path file, String parent, boolean absent) {
+        Object v = m.get(key);
+        if (v == null) {
+            return absent;
+        }
+        if (v instanceof Boolean b) {
+            return b;
+        }
+        throw new JgradFormatException(file, field(parent, key), "expected true or false, got " + describe(v));
+    }
+
+    /** A field that may be absent or null (then {@code absent}), else must be an integer in [0, 2^31). */
+    static int optionalNonNegativeInt(Map<String, Object> m, String key, Path file, String parent, int absent) {
+        Object v = m.get(key);
+        return v == null ? absent : nonNegativeInt(v, file, field(parent, key));
+    }
+
+    static int nonNegativeInt(Map<String, Object> m, String key, Path file, String parent) {
+        return nonNegativeInt(require(m, key, file, parent), file, field(parent, key));
+    }
+
+    static int nonNegativeInt(Object v, Path file, String field) {
+        if (v instanceof Number n && n.doubleValue() == Math.rint(n.doubleValue()) && n.doubleValue() >= 0
+                && n.doubleValue() <= Integer.MAX_VALUE) {
+            return n.intValue();
+        }
+        throw new JgradFormatException(file, field, "expected a non-negative integer, got " + describe(v));
+    }
+
+    /** Any 64-bit integer: a long as written, or a double with an integral value that a long holds exactly. */
+    static long integer(Map<String, Object> m, String key, Path file, String parent) {
+        Object v = require(m, key, file, parent);
+        if (v instanceof Long l) {
+            return l;
+        }
+        if (v instanceof Double d && d == Math.rint(d) && Math.abs(d) < 0x1p63) {
+            return (long) (double) d;
+        }
+        throw new JgradFormatException(file, field(parent, key), "expected an integer, got " + describe(v));
     }
 
     @SuppressWarnings("unchecked")
@@ -30,7 +103,7 @@ final class ConfigFields {
         if (v instanceof List<?> l) {
             return (List<Object>) l;
         }
-        throw new JgradFormatException(file, parent + "." + key, "expected a list, got " + describe(v));
+        throw new JgradFormatException(file, field(parent, key), "expected a list, got " + describe(v));
     }
 
     static String string(Map<String, Object> m, String key, Path file, String parent) {
@@ -38,11 +111,11 @@ final class ConfigFields {
         if (v instanceof String s) {
             return s;
         }
-        throw new JgradFormatException(file, parent + "." + key, "expected a string, got " + describe(v));
+        throw new JgradFormatException(file, field(parent, key), "expected a string, got " + describe(v));
     }
 
     static int positiveInt(Map<String, Object> m, String key, Path file, String parent) {
-        return positiveInt(require(m, key, file, parent), file, parent + "." + key);
+        return positiveInt(require(m, key, file, parent), file, field(parent, key));
     }
 
     static int positiveInt(Object v, Path file, String field) {
@@ -58,7 +131,7 @@ final class ConfigFields {
         if (v instanceof Number n && Double.isFinite(n.doubleValue())) {
             return n.doubleValue();
         }
-        throw new JgradFormatException(file, parent + "." + key, "expected a number, got " + describe(v));
+        throw new JgradFormatException(file, field(parent, key), "expected a number, got " + describe(v));
     }
 
     static String describe(Object v) {

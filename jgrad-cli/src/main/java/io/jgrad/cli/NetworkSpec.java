@@ -13,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The architecture of a network built by the CLI: the shape of one input sample and the layers, each with its
@@ -202,8 +203,10 @@ record NetworkSpec(int[] inputShape, List<LayerSpec> layers) {
     static NetworkSpec fromJson(Object node, Path file) {
         Map<String, Object> m = ConfigFields.object(node, file, "model");
         if (m.containsKey("hidden_sizes")) {
+            ConfigFields.onlyKnown(m, file, "model", Set.of("input_size", "hidden_sizes", "output_size", "activation", "output_activation"));
             return fromVersion1(m, file);
         }
+        ConfigFields.onlyKnown(m, file, "model", Set.of("input_shape", "layers"));
         List<Object> shape = ConfigFields.list(m, "input_shape", file, "model");
         if (shape.size() != 1 && shape.size() != 3) {
             throw new JgradFormatException(file, "model.input_shape", "expected [features] or [channels, height, width], got "

@@ -3,6 +3,7 @@ package io.jgrad.cli;
 import io.jgrad.io.AtomicFiles;
 import io.jgrad.io.JgradFormatException;
 import io.jgrad.io.Json;
+import io.jgrad.tensor.Generator;
 import io.jgrad.train.EpochProgress;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -12,6 +13,7 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Everything config.json records about a run: the architecture, the data and how it was prepared, the loss,
@@ -133,7 +135,23 @@ record RunConfig(NetworkSpec model, String task, int numClasses, String loss, St
         AtomicFiles.writeString(dir.resolve(FILE), Json.write(toJson()) + "\n");
     }
 
-    /** Reads DIR/config.json; every problem names the file and the field. */
+    /** The fields of each object of config.json, as every version of jgrad has written them. */
+    private static final Set<String> TOP = Set.of("format", "format_version", "model", "task", "num_classes", "loss", "data",
+            "optimizer", "training", "state");
+    private static final Set<String> DATA = Set.of("path", "val_data", "val_split", "target_column", "feature_columns",
+            "normalize_mean", "normalize_std");
+    private static final Set<String> OPTIMIZER = Set.of("name", "lr", "momentum", "weight_decay");
+    private static final Set<String> TRAINING = Set.of("epochs", "batch_size", "seed", "shuffle", "target_loss", "patience",
+            "restore_best", "schedule", "augment", "checkpoint_every", "clip_grad_norm", "report");
+    private static final Set<String> STATE = Set.of("epochs_completed", "epoch_in_progress", "shuffle_generator", "model_generator");
+    private static final Set<String> PROGRESS = Set.of("epoch", "step", "loss_sum", "correct", "seen", "grad_norm_sums");
+
+    /**
+     * Reads DIR/config.json, which a user may have edited by hand: every problem (a wrong type, a missing or
+     * unknown field, a value that jgrad train would refuse as a flag) names the file and the field, and nothing
+     * of the wrong type is replaced by a default in silence. Optional fields are those that older versions did
+     * not write; absent or null, they take the value that such a run had.
+     */
     static RunConfig read(Path dir) throws IOException {
         Path file = dir.resolve(FILE);
         if (!Files.isRegularFile(file)) {
@@ -144,89 +162,115 @@ record RunConfig(NetworkSpec model, String task, int numClasses, String loss, St
         if (!(version instanceof Number v) || v.doubleValue() != 1 && v.doubleValue() != FORMAT_VERSION) {
             throw new JgradFormatException(file, "format_version", "expected 1 or " + FORMAT_VERSION + ", got "
                     + ConfigFields.describe(version) + (version instanceof Number v && v.doubleValue() > FORMAT_VERSION
-                    ? "; the run was written by a newer jgrad, use that one" : ""));
+                    && v.doubleValue() == Math.rint(v.doubleValue()) ? "; the run was written by a newer jgrad, use that one" : ""));
         }
+        ConfigFields.onlyKnown(m, file, "", TOP);
         NetworkSpec spec = NetworkSpec.fromJson(ConfigFields.require(m, "model", file, ""), file);
         String task = ConfigFields.string(m, "task", file, "");
         if (!List.of("classification", "binary", "regression").contains(task)) {
             throw new JgradFormatException(file, "task", "expected classification, binary or regression, got \"" + task + "\"");
         }
-        Object nc = ConfigFields.require(m, "num_classes", file, "");
-        int numClasses = nc instanceof Number ncn && ncn.intValue() == 0 ? 0 : ConfigFields.positiveInt(nc, file, "num_classes");
+        int numClasses = ConfigFields.nonNegativeInt(m, "num_classes", file, "");
         String loss = ConfigFields.string(m, "loss", file, "");
         if (Losses.create(loss) == null) {
             throw new JgradFormatException(file, "loss", "unknown loss \"" + loss + "\"; expected one of " + Losses.NAMES);
         }
         Map<String, Object> d = ConfigFields.object(ConfigFields.require(m, "data", file, ""), file, "data");
-        Object tc = d.get("target_column");
-        Object vd = d.get("val_data");
+        ConfigFields.onlyKnown(d, file, "data", DATA);
         // absent in configs written before it was recorded: no split
         double valSplit = d.containsKey("val_split") ? ConfigFields.number(d, "val_split", file, "data") : 0;
         if (!(valSplit >= 0 && valSplit < 1)) { // NaN fails too
             throw new JgradFormatException(file, "data.val_split", "expected a fraction in [0, 1), got " + valSplit);
         }
+        double normStd = ConfigFields.number(d, "normalize_std", file, "data");
+        if (!(normStd > 0)) {
+            throw new JgradFormatException(file, "data.normalize_std", "expected a positive number (the features are divided by it), got "
+                    + normStd);
+        }
         Map<String, Object> o = ConfigFields.object(ConfigFields.require(m, "optimizer", file, ""), file, "optimizer");
+        ConfigFields.onlyKnown(o, file, "optimizer", OPTIMIZER);
+        String optimizer = ConfigFields.string(o, "name", file, "optimizer");
+        if (!Optimizers.NAMES.contains(optimizer)) {
+            throw new JgradFormatException(file, "optimizer.name", "unknown optimizer \"" + optimizer + "\"; expected one of "
+                    + String.join(", ", Optimizers.NAMES));
+        }
+        double lr = positive(o, "lr", file, "optimizer");
+        double momentum = nonNegative(o, "momentum", file, "optimizer");
+        double weightDecay = nonNegative(o, "weight_decay", file, "optimizer");
         Map<String, Object> t = ConfigFields.object(ConfigFields.require(m, "training", file, ""), file, "training");
+        ConfigFields.onlyKnown(t, file, "training", TRAINING);
+        int epochs = ConfigFields.positiveInt(t, "epochs", file, "training");
         Map<String, Object> s = ConfigFields.object(ConfigFields.require(m, "state", file, ""), file, "state");
-        Object tl = t.get("target_loss");
+        ConfigFields.onlyKnown(s, file, "state", STATE);
         long[] state = longs(ConfigFields.list(s, "shuffle_generator", file, "state"), file, "state.shuffle_generator");
-        long[] modelState = s.containsKey("model_generator")
+        long[] modelState = s.get("model_generator") != null
                 ? longs(ConfigFields.list(s, "model_generator", file, "state"), file, "state.model_generator") : null;
-        Object completed = ConfigFields.require(s, "epochs_completed", file, "state");
-        int done = completed instanceof Number cn && cn.intValue() == 0 ? 0 : ConfigFields.positiveInt(completed, file, "state.epochs_completed");
+        int done = ConfigFields.nonNegativeInt(s, "epochs_completed", file, "state");
         EpochProgress progress = null;
         if (s.get("epoch_in_progress") != null) {
-            Map<String, Object> p = ConfigFields.object(s.get("epoch_in_progress"), file, "state.epoch_in_progress");
-            Map<String, Object> sums = ConfigFields.object(ConfigFields.require(p, "grad_norm_sums", file, "state.epoch_in_progress"),
-                    file, "state.epoch_in_progress.grad_norm_sums");
+            String at = "state.epoch_in_progress";
+            Map<String, Object> p = ConfigFields.object(s.get("epoch_in_progress"), file, at);
+            ConfigFields.onlyKnown(p, file, at, PROGRESS);
+            Map<String, Object> sums = ConfigFields.object(ConfigFields.require(p, "grad_norm_sums", file, at),
+                    file, at + ".grad_norm_sums");
             Map<String, Double> gradSums = new LinkedHashMap<>();
             for (String k : sums.keySet()) {
-                gradSums.put(k, ConfigFields.number(sums, k, file, "state.epoch_in_progress.grad_norm_sums"));
+                gradSums.put(k, ConfigFields.number(sums, k, file, at + ".grad_norm_sums"));
             }
-            progress = new EpochProgress(ConfigFields.positiveInt(p, "epoch", file, "state.epoch_in_progress"),
-                    ConfigFields.positiveInt(p, "step", file, "state.epoch_in_progress"),
-                    ConfigFields.number(p, "loss_sum", file, "state.epoch_in_progress"),
-                    (long) ConfigFields.number(p, "correct", file, "state.epoch_in_progress"),
-                    ConfigFields.positiveInt(p, "seen", file, "state.epoch_in_progress"), gradSums);
+            progress = new EpochProgress(ConfigFields.positiveInt(p, "epoch", file, at),
+                    ConfigFields.positiveInt(p, "step", file, at), ConfigFields.number(p, "loss_sum", file, at),
+                    (long) ConfigFields.number(p, "correct", file, at), ConfigFields.positiveInt(p, "seen", file, at), gradSums);
         }
-        Object seed = ConfigFields.require(t, "seed", file, "training");
-        if (!(seed instanceof Number)) {
-            throw new JgradFormatException(file, "training.seed", "expected an integer, got " + ConfigFields.describe(seed));
-        }
-        Object shuffle = t.get("shuffle");
-        Object patience = t.get("patience");
+        long seed = ConfigFields.integer(t, "seed", file, "training");
+        // target_loss null: no target (it is written so); absent: a config from before it was recorded, the same
+        double targetLoss = t.get("target_loss") == null ? Double.NEGATIVE_INFINITY : ConfigFields.number(t, "target_loss", file, "training");
         // clip_grad_norm and report are absent in configs written before they were recorded: no clipping, a report
-        Object clip = t.get("clip_grad_norm");
         double clipGradNorm = 0;
-        if (clip != null) {
+        if (t.get("clip_grad_norm") != null) {
             clipGradNorm = ConfigFields.number(t, "clip_grad_norm", file, "training");
             if (!(clipGradNorm > 0) || !Double.isFinite(clipGradNorm)) {
                 throw new JgradFormatException(file, "training.clip_grad_norm", "expected a positive number or null, got " + clipGradNorm);
             }
         }
-        Object report = t.get("report");
-        if (report != null && !(report instanceof Boolean)) {
-            throw new JgradFormatException(file, "training.report", "expected true or false, got " + ConfigFields.describe(report));
+        String schedule = ConfigFields.optionalString(t, "schedule", file, "training", "none");
+        String augment = ConfigFields.optionalString(t, "augment", file, "training", "none");
+        try {
+            Schedules.check(schedule, epochs);
+        } catch (UserError e) {
+            throw new JgradFormatException(file, "training.schedule", "\"" + schedule + "\" is not a schedule (" + e.getMessage() + ")");
         }
-        // absent in configs written before --restore-best: off
-        Object restoreBest = t.get("restore_best");
-        if (restoreBest != null && !(restoreBest instanceof Boolean)) {
-            throw new JgradFormatException(file, "training.restore_best", "expected true or false, got " + ConfigFields.describe(restoreBest));
+        try {
+            Flags.augmentation(augment);
+        } catch (UserError e) {
+            throw new JgradFormatException(file, "training.augment", "\"" + augment + "\" is not an augmentation (" + e.getMessage() + ")");
         }
         return new RunConfig(spec, task, numClasses, loss, ConfigFields.string(d, "path", file, "data"),
-                vd instanceof String vds ? vds : null, valSplit,
-                tc instanceof String str ? str : null, featureColumns(d, file),
-                ConfigFields.number(d, "normalize_mean", file, "data"), ConfigFields.number(d, "normalize_std", file, "data"),
-                ConfigFields.string(o, "name", file, "optimizer"), ConfigFields.number(o, "lr", file, "optimizer"),
-                ConfigFields.number(o, "momentum", file, "optimizer"), ConfigFields.number(o, "weight_decay", file, "optimizer"),
-                ConfigFields.positiveInt(t, "batch_size", file, "training"), ConfigFields.positiveInt(t, "epochs", file, "training"),
-                ((Number) seed).longValue(), !(shuffle instanceof Boolean b) || b,
-                tl instanceof Number tln ? tln.doubleValue() : Double.NEGATIVE_INFINITY,
-                patience instanceof Number pn ? pn.intValue() : 0, Boolean.TRUE.equals(restoreBest),
-                t.get("schedule") instanceof String sch ? sch : "none",
-                t.get("augment") instanceof String aug ? aug : "none",
-                t.get("checkpoint_every") instanceof Number ce ? ce.intValue() : 0, clipGradNorm, Boolean.FALSE.equals(report),
-                done, progress, state, modelState);
+                ConfigFields.optionalString(d, "val_data", file, "data", null), valSplit,
+                ConfigFields.optionalString(d, "target_column", file, "data", null), featureColumns(d, file),
+                ConfigFields.number(d, "normalize_mean", file, "data"), normStd, optimizer, lr, momentum, weightDecay,
+                ConfigFields.positiveInt(t, "batch_size", file, "training"), epochs, seed,
+                ConfigFields.optionalBoolean(t, "shuffle", file, "training", true), targetLoss,
+                ConfigFields.optionalNonNegativeInt(t, "patience", file, "training", 0),
+                // absent in configs written before --restore-best: off
+                ConfigFields.optionalBoolean(t, "restore_best", file, "training", false), schedule, augment,
+                ConfigFields.optionalNonNegativeInt(t, "checkpoint_every", file, "training", 0), clipGradNorm,
+                !ConfigFields.optionalBoolean(t, "report", file, "training", true), done, progress, state, modelState);
+    }
+
+    private static double positive(Map<String, Object> m, String key, Path file, String parent) {
+        double v = ConfigFields.number(m, key, file, parent);
+        if (!(v > 0)) {
+            throw new JgradFormatException(file, parent + "." + key, "expected a positive number, got " + v);
+        }
+        return v;
+    }
+
+    private static double nonNegative(Map<String, Object> m, String key, Path file, String parent) {
+        double v = ConfigFields.number(m, key, file, parent);
+        if (!(v >= 0)) {
+            throw new JgradFormatException(file, parent + "." + key, "expected a non-negative number, got " + v);
+        }
+        return v;
     }
 
     /** data.feature_columns: a CSV run's feature column names; absent in older configs and for IDX data (null). */
@@ -235,7 +279,11 @@ record RunConfig(NetworkSpec model, String task, int numClasses, String loss, St
             return null;
         }
         List<String> names = new ArrayList<>();
-        for (Object o : ConfigFields.list(d, "feature_columns", file, "data")) {
+        List<Object> listed = ConfigFields.list(d, "feature_columns", file, "data");
+        if (listed.isEmpty()) {
+            throw new JgradFormatException(file, "data.feature_columns", "expected the names of the feature columns, got an empty list");
+        }
+        for (Object o : listed) {
             if (!(o instanceof String name)) {
                 throw new JgradFormatException(file, "data.feature_columns", "expected column names (strings), got "
                         + ConfigFields.describe(o));
@@ -256,14 +304,22 @@ record RunConfig(NetworkSpec model, String task, int numClasses, String loss, St
         return out;
     }
 
+    /** A generator's state as hex words (an empty list: none recorded), which must be as many as it has. */
     private static long[] longs(List<Object> hex, Path file, String field) {
-        long[] out = hex.isEmpty() ? null : new long[hex.size()];
+        if (hex.isEmpty()) {
+            return null;
+        }
+        int words = new Generator(0).state().length;
+        if (hex.size() != words) {
+            throw new JgradFormatException(file, field, "expected " + words + " words of 16 hex digits (a generator's state), got "
+                    + hex.size());
+        }
+        long[] out = new long[hex.size()];
         for (int i = 0; i < hex.size(); i++) {
-            try {
-                out[i] = HexFormat.fromHexDigitsToLong((String) hex.get(i));
-            } catch (RuntimeException e) {
+            if (!(hex.get(i) instanceof String h) || !h.matches("[0-9a-fA-F]{16}")) {
                 throw new JgradFormatException(file, field + "[" + i + "]", "expected 16 hex digits, got " + ConfigFields.describe(hex.get(i)));
             }
+            out[i] = HexFormat.fromHexDigitsToLong(h);
         }
         return out;
     }

@@ -232,6 +232,78 @@ class CliErrorsTest {
         evalWithConfig(c -> c.put("training", Map.of("epochs", 1L))).assertUserError("config.json", "training.");
     }
 
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> section(Map<String, Object> cfg, String name) {
+        return (Map<String, Object>) cfg.get(name);
+    }
+
+    /**
+     * Hand edits that were taken in silence (a string where a number or boolean belongs became the default:
+     * "shuffle": "no" shuffled, "patience": "5" turned early stopping off), misspelt fields that were ignored,
+     * and values that crashed train --resume with a stack trace (exit 1) or were blamed on a flag never given.
+     */
+    @Test
+    void configFieldsOfTheWrongTypeOrUnknownAreRefusedByName() throws IOException {
+        String[][] cases = {
+            {"training", "shuffle", "\"no\"", "training.shuffle", "true or false"},
+            {"training", "patience", "\"5\"", "training.patience", "non-negative integer"},
+            {"training", "patience", "2.5", "training.patience", "2.5"},
+            {"training", "patience", "-3", "training.patience", "-3"},
+            {"training", "checkpoint_every", "\"x\"", "training.checkpoint_every", "non-negative integer"},
+            {"training", "target_loss", "\"0.1\"", "training.target_loss", "expected a number"},
+            {"training", "seed", "1.5", "training.seed", "integer"},
+            {"training", "schedule", "5", "training.schedule", "string"},
+            {"training", "schedule", "\"bogus\"", "training.schedule", "bogus"},
+            {"training", "augment", "\"bogus\"", "training.augment", "bogus"},
+            {"training", "patiance", "5", "training.patiance", "unknown field"},
+            {"data", "target_column", "5", "data.target_column", "string or null"},
+            {"data", "val_data", "5", "data.val_data", "string or null"},
+            {"data", "feature_columns", "[]", "data.feature_columns", "empty"},
+            {"data", "normalize_std", "0", "data.normalize_std", "positive"},
+            {"optimizer", "name", "\"bogus\"", "optimizer.name", "bogus"},
+            {"optimizer", "lr", "-1", "optimizer.lr", "positive"},
+            {"optimizer", "momentum", "-1", "optimizer.momentum", "non-negative"},
+            {"state", "epochs_completed", "0.5", "state.epochs_completed", "0.5"},
+            {"state", "shuffle_generator", "[\"\"]", "state.shuffle_generator", "6 words"},
+            {"state", "shuffle_generator", "[\"\",\"\",\"\",\"\",\"\",\"\"]", "state.shuffle_generator[0]", "16 hex digits"},
+            {"", "num_classes", "0.5", "num_classes", "0.5"},
+            {"", "learning_rate", "0.5", "learning_rate", "unknown field"},
+            {"model", "dropout", "0.5", "model.dropout", "unknown field"},
+        };
+        for (String[] c : cases) {
+            Object value = Json.parse(c[2]);
+            Consumer<Map<String, Object>> edit = cfg -> (c[0].isEmpty() ? cfg : section(cfg, c[0])).put(c[1], value);
+            Path copy = editedRun(edit);
+            String[] fragments = {"config.json: " + c[3] + ": ", c[4]};
+            Cli.run("eval", "--model", copy.toString()).assertUserError(fragments);
+            Cli.run("inspect", copy.toString()).assertUserError(fragments);
+            Cli.run("train", "--resume", copy.toString(), "--epochs", "2", "--threads", "1").assertUserError(fragments);
+        }
+        // what older versions wrote, or null where a field is optional, is still read
+        Cli.ok("eval", "--model", editedRun(cfg -> {
+            section(cfg, "training").remove("restore_best");
+            section(cfg, "training").remove("report");
+            section(cfg, "training").put("schedule", null);
+            section(cfg, "data").remove("val_split");
+            section(cfg, "state").remove("model_generator");
+        }).toString());
+    }
+
+    /** A copy of the shared run whose config.json {@code edit} has changed. */
+    @SuppressWarnings("unchecked")
+    private Path editedRun(Consumer<Map<String, Object>> edit) throws IOException {
+        Path copy = Files.createTempDirectory(dir, "edited");
+        try (Stream<Path> files = Files.list(run)) {
+            for (Path f : files.toList()) {
+                Files.copy(f, copy.resolve(f.getFileName()));
+            }
+        }
+        Map<String, Object> cfg = (Map<String, Object>) Json.parse(Files.readString(copy.resolve("config.json")));
+        edit.accept(cfg);
+        Files.writeString(copy.resolve("config.json"), Json.write(cfg));
+        return copy;
+    }
+
     @Test
     void configThatIsNotJson() throws IOException {
         Path copy = Files.createDirectories(dir.resolve("broken"));

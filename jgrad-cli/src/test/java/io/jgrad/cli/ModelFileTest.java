@@ -105,7 +105,7 @@ class ModelFileTest {
                 Arguments.of("{\"layers\": [" + conv + ", {\"type\": \"maxpool2d\", \"kernel_size\": 2, \"padding\": 2}, " + head + "]}",
                         List.of("layers[1].padding: 2 is more than half of kernel_size 2")),
                 Arguments.of("{\"layers\": []}", List.of("model.json: layers: the network has no layers")),
-                Arguments.of("{\"layer\": []}", List.of("model.json: .layers: missing field 'layers'")),
+                Arguments.of("{\"layer\": []}", List.of("model.json: layers: missing field 'layers'")),
                 Arguments.of("{\"layers\": [" + conv + ",]}", List.of("model.json")));
     }
 
