@@ -37,7 +37,7 @@ final class InspectCommand implements Callable<Integer> {
             System.out.printf("training    %s lr %g, batch %d, %d of %d epochs done, seed %d%n", c.optimizer(), c.lr(), c.batchSize(),
                     c.epochsCompleted(), c.epochs(), c.seed());
             System.out.printf("data        %s%n%n", c.data());
-            file = target.resolve(Checkpoint.MODEL);
+            file = tm.weights();
         } else if (!Files.isRegularFile(target)) {
             throw new UserError(target + ": no such file or directory");
         }

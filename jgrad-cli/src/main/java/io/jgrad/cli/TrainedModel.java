@@ -6,8 +6,12 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** A run directory loaded back: its configuration and the network with its trained weights. */
-record TrainedModel(Path dir, RunConfig config, Sequential network, Objective objective) {
+/**
+ * A run directory loaded back: its configuration and the network with its trained weights, read from
+ * {@code weights}: model.safetensors, or model.safetensors.next where a checkpoint was interrupted after
+ * config.json named it (see {@link Checkpoint}).
+ */
+record TrainedModel(Path dir, RunConfig config, Sequential network, Objective objective, Path weights) {
 
     static TrainedModel load(Path dir) throws IOException {
         if (!Files.isDirectory(dir)) {
@@ -15,9 +19,11 @@ record TrainedModel(Path dir, RunConfig config, Sequential network, Objective ob
         }
         RunConfig cfg = RunConfig.read(dir);
         Sequential net = cfg.model().build(new Generator(cfg.seed()));
-        Checkpoint.loadWeights(dir.resolve(Checkpoint.MODEL), net);
+        // the weights of the checkpoint config.json names, as train --resume takes them
+        Path weights = Checkpoint.weightsFile(dir, Checkpoint.MODEL, cfg);
+        Checkpoint.loadWeights(weights, net);
         net.eval();
-        return new TrainedModel(dir, cfg, net, Objective.of(cfg.loss(), cfg.numClasses()));
+        return new TrainedModel(dir, cfg, net, Objective.of(cfg.loss(), cfg.numClasses()), weights);
     }
 
     /**

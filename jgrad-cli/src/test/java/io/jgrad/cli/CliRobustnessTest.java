@@ -3,12 +3,16 @@ package io.jgrad.cli;
 import static org.junit.jupiter.api.Assertions.*;
 
 import io.jgrad.io.Json;
+import io.jgrad.io.Safetensors;
+import io.jgrad.tensor.Tensor;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -283,6 +287,27 @@ class CliRobustnessTest {
         Cli e = Cli.run("eval", "--model", copy.toString());
         e.assertUserError("swapped", "model.safetensors", "config.json");
         assertFalse(e.err().contains("loadStateDict"), e.err());
+    }
+
+    /**
+     * A checkpoint interrupted after its commit point: config.json names checkpoint 1:0, whose weights are still
+     * in model.safetensors.next, while model.safetensors holds an older checkpoint (here all zeros). train --resume
+     * took the named weights; eval, predict and inspect read model.safetensors whatever its checkpoint, so they
+     * scored the old weights against a config.json that says 1 epoch done.
+     */
+    @Test
+    void evalAndInspectReadTheCheckpointThatConfigNames() throws IOException {
+        Path copy = copyOfRun("interrupted");
+        Files.move(copy.resolve("model.safetensors"), copy.resolve("model.safetensors.next"));
+        Map<String, Tensor> older = new LinkedHashMap<>();
+        Safetensors.read(copy.resolve("model.safetensors.next")).tensors().forEach((k, v) -> older.put(k, Tensor.zeros(v.shape())));
+        Safetensors.write(copy.resolve("model.safetensors"), older, Map.of("format", "pt", "checkpoint", "0:0", "producer", "jgrad"));
+        String want = Cli.ok("eval", "--model", run.toString()).out();
+        assertEquals(want.replace(run.toString(), copy.toString()), Cli.ok("eval", "--model", copy.toString()).out());
+        String inspected = Cli.ok("inspect", copy.toString()).out();
+        assertTrue(inspected.contains(copy.resolve("model.safetensors.next") + ":"), inspected);
+        assertEquals(Cli.ok("inspect", run.toString()).out().replace(run.resolve("model.safetensors").toString(),
+                copy.resolve("model.safetensors.next").toString()).replace(run.toString(), copy.toString()), inspected);
     }
 
     @Test
