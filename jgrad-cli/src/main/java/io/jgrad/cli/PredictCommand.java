@@ -68,11 +68,9 @@ final class PredictCommand implements Callable<Integer> {
         float[] x;
         if (idx != null) {
             IdxReader.IdxArray arr = IdxReader.read(idx);
+            checkIdxFits(arr.dims(), tm.config().model().inputShape(), idx);
             int n = arr.dims()[0];
-            int per = arr.numel() / Math.max(n, 1);
-            if (per != inputSize) {
-                throw new UserError("--idx " + idx + ": records have " + per + " values, the model expects " + inputSize);
-            }
+            int per = inputSize;
             n = limit == null ? n : Math.min(n, Flags.positive("--limit", limit));
             x = new float[n * per];
             for (int i = 0; i < x.length; i++) {
@@ -131,6 +129,36 @@ final class PredictCommand implements Callable<Integer> {
             System.out.println(names.get(i) + ": " + describe(tm.config().task(), o, i * k, k));
         }
         return 0;
+    }
+
+    /**
+     * The records of an IDX file with {@code dims} [N, ...] must be what the model takes: for a model of images
+     * [C, H, W], images of H x W (a [N, H, W] file when C is 1, else [N, C, H, W]), since records of the same
+     * number of values but another size would be reshaped into nonsense; for a model of feature vectors, records
+     * of that many values (images flattened). At least one record. Else a UserError naming the file.
+     */
+    static void checkIdxFits(int[] dims, int[] inputShape, Path file) {
+        int[] record = java.util.Arrays.copyOfRange(dims, 1, dims.length);
+        int values = 1;
+        for (int d : record) {
+            values *= d;
+        }
+        boolean images = inputShape.length == 3;
+        boolean fits = images
+                ? java.util.Arrays.equals(record, inputShape) || inputShape[0] == 1
+                        && java.util.Arrays.equals(record, new int[] {inputShape[1], inputShape[2]})
+                : dims.length > 1 && values == inputShape[0];
+        if (!fits) {
+            String want = images ? inputShape[1] + "x" + inputShape[2] + " images" + (inputShape[0] == 1 ? ""
+                    : " of " + inputShape[0] + " channels") + " (records " + (inputShape[0] == 1 ? "[" + inputShape[1] + ", "
+                    + inputShape[2] + "]" : java.util.Arrays.toString(inputShape)) + ")" : "records of " + inputShape[0] + " values";
+            throw new UserError("--idx " + file + ": " + (record.length == 0 ? "records are single numbers (a labels file?)"
+                    : "records have shape " + java.util.Arrays.toString(record) + " (" + values + " values)")
+                    + ", but the model takes " + want + "; use images of the size it was trained on");
+        }
+        if (dims[0] == 0) {
+            throw new UserError("--idx " + file + ": holds no records; expected at least one");
+        }
     }
 
     private String describe(String task, float[] o, int off, int k) {
