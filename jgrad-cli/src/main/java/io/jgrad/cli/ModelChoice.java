@@ -25,10 +25,11 @@ record ModelChoice(String name, List<LayerSpec> fileLayers) {
     }
 
     /**
-     * The network for samples of {@code sampleShape} and {@code outputs} values per sample; {@code hidden},
-     * {@code activation} and {@code outputActivation} shape the MLP only.
+     * The network for samples of {@code sampleShape} and {@code outputs} values per sample, to be trained with
+     * {@code lossName}; {@code hidden}, {@code activation} and {@code outputActivation} shape the MLP only. A file's
+     * network must end in a sigmoid for --loss bce, as the MLP's --output-activation must be.
      */
-    NetworkSpec spec(int[] sampleShape, int outputs, int[] hidden, String activation, String outputActivation) {
+    NetworkSpec spec(int[] sampleShape, int outputs, String lossName, int[] hidden, String activation, String outputActivation) {
         if (name.equals("mlp")) {
             try {
                 return NetworkSpec.mlp(sampleShape[0], hidden, outputs, activation, outputActivation);
@@ -48,9 +49,18 @@ record ModelChoice(String name, List<LayerSpec> fileLayers) {
         int last = fileLayers.size() - 1;
         int[] out = spec.shapes()[last];
         if (out.length != 1 || out[0] != outputs) {
+            boolean regression = Losses.task(lossName).equals("regression");
             throw new JgradFormatException(file, "layers[" + last + "]", "the network outputs " + Layers.shape(out)
-                    + ", but the loss needs [N, " + outputs + "] (one value per class, 1 for bce); end with {\"type\":"
+                    + ", but the loss needs [N, " + outputs + "] (" + (regression ? "one value, the numeric target"
+                    : "one value per class, 1 for bce") + "); end with {\"type\":"
                     + " \"linear\", \"out_features\": " + outputs + "}" + (out.length > 1 ? " after a flatten" : ""));
+        }
+        // on scores outside [0, 1] BCE takes the log of negative numbers: the first step's loss is NaN, reported as a
+        // divergence that blames the learning rate; a softmax over the one output is always 1 and learns nothing
+        if (lossName.equals("bce") && !spec.outputActivation().equals("sigmoid")) {
+            throw new JgradFormatException(file, "layers[" + last + "]", "--loss bce needs probabilities, but the network"
+                    + " ends with " + fileLayers.get(last).type() + ", which does not give values in [0, 1]; end it with"
+                    + " {\"type\": \"sigmoid\"}, or use --loss bce-logits on raw scores");
         }
         return spec;
     }

@@ -62,8 +62,9 @@ import picocli.CommandLine.Option;
             "             {\"layers\": [{\"type\": \"conv2d\", \"out_channels\": 16, \"kernel_size\": 3, \"padding\": 1},",
             "             {\"type\": \"relu\"}, {\"type\": \"maxpool2d\", \"kernel_size\": 2}, {\"type\": \"flatten\"},",
             "             {\"type\": \"linear\", \"out_features\": 10}]}. in_channels, in_features and num_features are",
-            "             inferred from the data's shape; the last layer must output one value per class (1 for bce).",
-            "             Any convolution or pooling layer makes the network take images [N, C, H, W].",
+            "             inferred from the data's shape; the last layer must output one value per class (1 for bce,",
+            "             and end with sigmoid for --loss bce; 1 for mse and half-sse on numeric targets). Any",
+            "             convolution or pooling layer makes the network take images [N, C, H, W].",
             "",
             "Spark (--spark MASTER): trains an MLP on a Spark cluster with synchronous data parallelism (each step's",
             "batch is split over the partitions and their gradients summed), or with local SGD for --local-steps K > 1",
@@ -478,7 +479,7 @@ final class TrainCommand implements Callable<Integer> {
                     + " but there is no held-out data; give --val-split (e.g. 0.2) or --val-data FILE.csv");
         }
         Objective obj = Objective.of(lossName, ds.numClasses());
-        NetworkSpec spec = choice.spec(ds.train().sampleShape(), obj.outputSize(), Flags.layers(layers),
+        NetworkSpec spec = choice.spec(ds.train().sampleShape(), obj.outputSize(), lossName, Flags.layers(layers),
                 activation == null ? "relu" : activation, outputActivationFor(lossName));
         String opt = optimizer == null ? "adam" : optimizer.toLowerCase(java.util.Locale.ROOT);
         RunConfig cfg = new RunConfig(spec, Losses.task(lossName).equals("regression") ? "regression" : (obj.outputSize() == 1 ? "binary" : "classification"),

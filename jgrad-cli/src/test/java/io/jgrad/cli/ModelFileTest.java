@@ -116,6 +116,30 @@ class ModelFileTest {
     }
 
     @Test
+    void bceNeedsANetworkThatEndsInASigmoid() throws Exception {
+        Path csv = SyntheticData.blobsCsv(tmp.resolve("two.csv"), 40, 3, 2, 3);
+        String[] ends = {"", ", {\"type\": \"softmax\"}", ", {\"type\": \"sigmoid\"}"};
+        Cli[] runs = new Cli[ends.length];
+        for (int i = 0; i < ends.length; i++) {
+            Path file = Files.writeString(tmp.resolve("bce" + i + ".json"), "{\"layers\": [{\"type\": \"linear\", \"out_features\": 4},"
+                    + " {\"type\": \"relu\"}, {\"type\": \"linear\", \"out_features\": 1}" + ends[i] + "]}");
+            runs[i] = Cli.run("train", "--model", file.toString(), "--data", csv.toString(), "--loss", "bce", "--epochs", "1",
+                    "--threads", "1", "--no-report", "--out", tmp.resolve("bce-run" + i).toString());
+        }
+        // raw scores trained to a NaN loss, reported as a divergence that blamed --lr; a softmax of one value is always 1
+        runs[0].assertUserError("bce0.json: layers[2]: --loss bce needs probabilities", "ends with linear", "\"sigmoid\"", "bce-logits");
+        runs[1].assertUserError("bce1.json: layers[3]: --loss bce needs probabilities", "ends with softmax");
+        assertEquals(0, runs[2].exitCode(), runs[2].err());
+        // a regression target is one value, not one per class
+        Path linear = SyntheticData.linearCsv(tmp.resolve("linear.csv"), 20, 3);
+        Path two = Files.writeString(tmp.resolve("two-outputs.json"), "{\"layers\": [{\"type\": \"linear\", \"out_features\": 2}]}");
+        Cli.run("train", "--model", two.toString(), "--data", linear.toString(), "--loss", "mse", "--epochs", "1", "--no-report",
+                "--out", tmp.resolve("mse-run").toString())
+                .assertUserError("two-outputs.json: layers[0]: the network outputs [N, 2], but the loss needs [N, 1] (one value,"
+                        + " the numeric target)");
+    }
+
+    @Test
     void refusesWhatTheModelCannotTake() throws Exception {
         Path csv = tmp.resolve("points.csv");
         Files.writeString(csv, "a,b,label\n0.1,0.2,0\n0.3,0.1,1\n0.5,0.9,1\n");
