@@ -101,6 +101,13 @@ record NetworkSpec(int[] inputShape, List<LayerSpec> layers) {
             throw new UserError("--model " + file + ": no such file; expected mlp, cnn or a JSON file of layers");
         }
         Map<String, Object> m = ConfigFields.object(Json.read(file), file, "(top level)");
+        // as a layer's unknown field: a key such as "input_shape" or "loss" here would otherwise be silently ignored
+        for (String key : m.keySet()) {
+            if (!key.equals("layers")) {
+                throw new JgradFormatException(file, key, "not a field of a model file; it has only \"layers\" (the input"
+                        + " shape comes from the data, the loss from --loss)");
+            }
+        }
         List<Object> list = ConfigFields.list(m, "layers", file, "");
         List<LayerSpec> layers = new ArrayList<>();
         for (int i = 0; i < list.size(); i++) {

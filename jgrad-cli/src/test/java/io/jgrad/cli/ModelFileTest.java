@@ -105,7 +105,10 @@ class ModelFileTest {
                 Arguments.of("{\"layers\": [" + conv + ", {\"type\": \"maxpool2d\", \"kernel_size\": 2, \"padding\": 2}, " + head + "]}",
                         List.of("layers[1].padding: 2 is more than half of kernel_size 2")),
                 Arguments.of("{\"layers\": []}", List.of("model.json: layers: the network has no layers")),
-                Arguments.of("{\"layer\": []}", List.of("model.json: layers: missing field 'layers'")),
+                Arguments.of("{\"layer\": []}", List.of("model.json: layer: not a field of a model file")),
+                Arguments.of("{\"layers\": [" + conv + ", " + head + "], \"input_shape\": [1, 28, 28]}",
+                        List.of("model.json: input_shape: not a field of a model file; it has only \"layers\"")),
+                Arguments.of("{}", List.of("model.json: layers: missing field 'layers'")),
                 Arguments.of("{\"layers\": [" + conv + ",]}", List.of("model.json")));
     }
 
