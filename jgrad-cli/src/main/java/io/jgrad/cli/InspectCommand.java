@@ -42,6 +42,7 @@ final class InspectCommand implements Callable<Integer> {
             throw new UserError(target + ": no such file or directory");
         }
         Safetensors.Contents contents = Safetensors.read(file);
+        Map<String, String> stored = storedDtypes(file);
         System.out.println(file + ":");
         long total = 0;
         for (Map.Entry<String, Tensor> e : contents.tensors().entrySet()) {
@@ -54,10 +55,16 @@ final class InspectCommand implements Callable<Integer> {
                 sum += x;
                 sq += x * x;
             }
-            double mean = v.length == 0 ? 0 : sum / v.length;
-            double std = v.length == 0 ? 0 : Math.sqrt(Math.max(sq / v.length - mean * mean, 0));
-            System.out.printf("  %-24s %-4s %-14s %,10d  min %+.4f  max %+.4f  mean %+.4f  std %.4f%n", e.getKey(),
-                    t.dtype().safetensorsName(), Arrays.toString(t.shape()), v.length, min, max, mean, std);
+            double mean = sum / v.length;
+            double std = Math.sqrt(Math.max(sq / v.length - mean * mean, 0));
+            // the file's own dtype: the reader widens F16 and BF16 to float32 and integers and BOOL to float64
+            String dtype = stored.getOrDefault(e.getKey(), t.dtype().safetensorsName());
+            if (v.length == 0) {
+                System.out.printf("  %-24s %-4s %-14s %,10d  (empty)%n", e.getKey(), dtype, Arrays.toString(t.shape()), 0);
+            } else {
+                System.out.printf("  %-24s %-4s %-14s %,10d  min %+.4f  max %+.4f  mean %+.4f  std %.4f%n", e.getKey(),
+                        dtype, Arrays.toString(t.shape()), v.length, min, max, mean, std);
+            }
             total += v.length;
         }
         System.out.printf("  %,d values in %d tensors%n", total, contents.tensors().size());
@@ -65,6 +72,31 @@ final class InspectCommand implements Callable<Integer> {
             System.out.println("  metadata " + contents.metadata());
         }
         return 0;
+    }
+
+    /**
+     * The dtype each tensor has in {@code file} (F16, I64, BOOL, ...), from its header; the file has already been
+     * read and checked by {@link Safetensors#read}.
+     */
+    static Map<String, String> storedDtypes(Path file) throws java.io.IOException {
+        Map<String, String> dtypes = new java.util.HashMap<>();
+        try (var ch = java.nio.channels.FileChannel.open(file)) {
+            java.nio.ByteBuffer length = java.nio.ByteBuffer.allocate(8).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            while (length.hasRemaining() && ch.read(length) >= 0) {
+                // read on
+            }
+            java.nio.ByteBuffer header = java.nio.ByteBuffer.allocate((int) length.getLong(0));
+            while (header.hasRemaining() && ch.read(header) >= 0) {
+                // read on
+            }
+            Object parsed = io.jgrad.io.Json.parse(new String(header.array(), java.nio.charset.StandardCharsets.UTF_8), file);
+            for (Map.Entry<?, ?> e : ((Map<?, ?>) parsed).entrySet()) {
+                if (e.getValue() instanceof Map<?, ?> entry && entry.get("dtype") instanceof String dtype) {
+                    dtypes.put((String) e.getKey(), dtype);
+                }
+            }
+        }
+        return dtypes;
     }
 
     /** One line per layer: index, output shape after it (by running a sample through), parameters, module. */

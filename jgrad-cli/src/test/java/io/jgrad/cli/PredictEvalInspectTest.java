@@ -2,6 +2,10 @@ package io.jgrad.cli;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.BeforeAll;
@@ -56,5 +60,47 @@ class PredictEvalInspectTest {
         assertEquals(3, Cli.ok("predict", "--model", mlp.toString(), "--idx", flat.toString()).out().lines().count());
         Cli.run("predict", "--model", mlp.toString(), "--idx", idxFile("small-idx3-ubyte", 0x0803, 2, 7, 7).toString())
                 .assertUserError("small-idx3-ubyte", "[7, 7] (49 values)", "records of 64 values");
+    }
+
+    /**
+     * A safetensors file as PyTorch writes one, by the format's spec: a half-precision weight, BatchNorm's int64
+     * num_batches_tracked, a bool mask and an empty tensor.
+     */
+    private static Path foreignSafetensors() throws Exception {
+        String header = "{\"w\":{\"dtype\":\"F16\",\"shape\":[2],\"data_offsets\":[0,4]},"
+                + "\"1.num_batches_tracked\":{\"dtype\":\"I64\",\"shape\":[],\"data_offsets\":[4,12]},"
+                + "\"mask\":{\"dtype\":\"BOOL\",\"shape\":[3],\"data_offsets\":[12,15]},"
+                + "\"empty\":{\"dtype\":\"F32\",\"shape\":[0,3],\"data_offsets\":[15,15]},"
+                + "\"__metadata__\":{\"format\":\"pt\"}}";
+        byte[] json = (header + " ".repeat((8 - header.length() % 8) % 8)).getBytes(StandardCharsets.UTF_8);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.write(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(json.length).array());
+        out.write(json);
+        out.write(new byte[] {0x00, 0x3e, 0x00, (byte) 0xc0}); // 1.5, -2.0 in float16
+        out.write(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(7).array());
+        out.write(new byte[] {1, 0, 1});
+        return Files.write(tmp.resolve("torch.safetensors"), out.toByteArray());
+    }
+
+    /** The line of inspect's output that describes tensor {@code name}. */
+    private static String line(Cli inspect, String name) {
+        return inspect.out().lines().filter(l -> l.trim().startsWith(name + " ")).findFirst()
+                .orElseThrow(() -> new AssertionError("no line for " + name + ":\n" + inspect.out()));
+    }
+
+    @Test
+    void inspectShowsTheDtypesTheFileHolds() throws Exception {
+        Cli inspect = Cli.ok("inspect", foreignSafetensors().toString());
+        // they were shown as read into memory: F16 as F32, I64 and BOOL as F64
+        assertTrue(line(inspect, "w").matches("\\s*w\\s+F16\\s+\\[2\\]\\s+2\\s+min -2.0000\\s+max \\+1.5000.*"), inspect.out());
+        assertTrue(line(inspect, "1.num_batches_tracked").matches("\\s*1.num_batches_tracked\\s+I64\\s+\\[\\]\\s+1\\s+min \\+7.0000.*"),
+                inspect.out());
+        assertTrue(line(inspect, "mask").matches("\\s*mask\\s+BOOL\\s+\\[3\\]\\s+3\\s+min \\+0.0000\\s+max \\+1.0000.*"), inspect.out());
+        // an empty tensor has no minimum or maximum (it showed min +Infinity, max -Infinity)
+        assertTrue(line(inspect, "empty").matches("\\s*empty\\s+F32\\s+\\[0, 3\\]\\s+0\\s+\\(empty\\)"), inspect.out());
+        assertFalse(inspect.out().contains("Infinity"), inspect.out());
+        assertTrue(inspect.out().contains("6 values in 4 tensors"), inspect.out());
+        // jgrad's own files store float32 as F32
+        assertTrue(line(Cli.ok("inspect", mlp.toString()), "0.weight").contains(" F32 "));
     }
 }
