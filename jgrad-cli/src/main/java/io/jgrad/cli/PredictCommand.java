@@ -112,8 +112,10 @@ final class PredictCommand implements Callable<Integer> {
         System.arraycopy(tm.config().model().inputShape(), 0, batchShape, 1, batchShape.length - 1);
         Tensor input = Tensor.wrap(x, batchShape).sub(tm.config().normMean()).div(tm.config().normStd());
         Tensor out;
+        float[] raw;
         try (var scope = Tensor.noGrad()) {
             out = tm.network().forward(input);
+            raw = out.toFloatArray();
             String outAct = tm.config().model().outputActivation();
             if (tm.config().task().equals("classification") && outAct.equals("logsoftmax")) {
                 out = out.exp();
@@ -126,7 +128,8 @@ final class PredictCommand implements Callable<Integer> {
         float[] o = out.toFloatArray();
         int k = o.length / Math.max(n, 1);
         for (int i = 0; i < n; i++) {
-            System.out.println(names.get(i) + ": " + describe(tm.config().task(), o, i * k, k));
+            System.out.println(names.get(i) + ": " + describe(tm.config().task(), o, i * k, k,
+                    tm.config().loss().equals("bce-logits") ? raw[i * k] > 0 : o[i * k] >= 0.5));
         }
         return 0;
     }
@@ -161,12 +164,17 @@ final class PredictCommand implements Callable<Integer> {
         }
     }
 
-    private String describe(String task, float[] o, int off, int k) {
+    /**
+     * One input's line: the value, or the class and probabilities. {@code positive}: whether a one-output model
+     * predicts class 1, decided as eval's accuracy decides it (a probability of at least 0.5, or for bce-logits a
+     * score above 0: the sigmoid rounds scores within about 3e-8 of 0 to exactly 0.5).
+     */
+    private String describe(String task, float[] o, int off, int k, boolean positive) {
         if (task.equals("regression")) {
             return String.format("%.6g", o[off]);
         }
         if (k == 1) {
-            return String.format("class %d (p(1) = %.4f)", o[off] >= 0.5 ? 1 : 0, o[off]);
+            return String.format("class %d (p(1) = %.4f)", positive ? 1 : 0, o[off]);
         }
         Integer[] order = new Integer[k];
         for (int j = 0; j < k; j++) {

@@ -103,4 +103,25 @@ class PredictEvalInspectTest {
         // jgrad's own files store float32 as F32
         assertTrue(line(Cli.ok("inspect", mlp.toString()), "0.weight").contains(" F32 "));
     }
+
+    @Test
+    void predictDrawsTheBinaryLineWhereEvalDoes() throws Exception {
+        Path csv = SyntheticData.blobsCsv(tmp.resolve("two.csv"), 12, 3, 2, 4);
+        Path features = Files.writeString(tmp.resolve("x.csv"), "f0,f1,f2\n1,2,3\n-1,0.5,2\n");
+        for (String loss : new String[] {"bce", "bce-logits"}) {
+            Path run = tmp.resolve(loss);
+            Cli.ok("train", "--data", csv.toString(), "--layers", "", "--loss", loss, "--epochs", "1", "--threads", "1",
+                    "--no-report", "--out", run.toString());
+            // weights 0 and a bias just below 0: a score of -1e-8, whose sigmoid rounds to 0.5 in float32
+            io.jgrad.io.Safetensors.write(run.resolve("model.safetensors"), java.util.Map.of("0.weight",
+                    io.jgrad.tensor.Tensor.zeros(1, 3), "0.bias", io.jgrad.tensor.Tensor.wrap(new float[] {-1e-8f}, 1)), null);
+            // eval: BCE's probability 0.5 is class 1 (at least 0.5), bce-logits' score -1e-8 is class 0 (not above 0)
+            int want = loss.equals("bce") ? 1 : 0;
+            String eval = Cli.ok("eval", "--model", run.toString(), "--data", csv.toString()).out();
+            String column = want == 1 ? "0      6" : "6      0";
+            assertTrue(eval.contains("        0      " + column) && eval.contains("        1      " + column), eval);
+            String predict = Cli.ok("predict", "--model", run.toString(), "--csv", features.toString()).out();
+            assertEquals(2, predict.lines().filter(l -> l.endsWith(": class " + want + " (p(1) = 0.5000)")).count(), loss + ":\n" + predict);
+        }
+    }
 }
