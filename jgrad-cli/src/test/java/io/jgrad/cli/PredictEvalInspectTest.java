@@ -124,4 +124,26 @@ class PredictEvalInspectTest {
             assertEquals(2, predict.lines().filter(l -> l.endsWith(": class " + want + " (p(1) = 0.5000)")).count(), loss + ":\n" + predict);
         }
     }
+
+    @Test
+    void aRunStoppedWhileRenamingItsCheckpointIsReadAsItsConfigSays() throws Exception {
+        Path csv = SyntheticData.blobsCsv(tmp.resolve("blobs.csv"), 60, 4, 3, 6);
+        Path first = Cli.trainedRun(csv, "8", tmp.resolve("first"));
+        Path run = tmp.resolve("second");
+        Cli.ok("train", "--resume", first.toString(), "--out", run.toString(), "--epochs", "2", "--threads", "1", "--no-report");
+        String eval = Cli.ok("eval", "--model", run.toString()).out();
+        String predict = Cli.ok("predict", "--model", run.toString(), "--csv", csv.toString()).out();
+        // the state Checkpoint.save leaves when stopped after the commit point (config.json names epoch 2) and before
+        // renaming model.safetensors.next over model.safetensors, which still holds epoch 1
+        Files.move(run.resolve("model.safetensors"), run.resolve("model.safetensors.next"));
+        Files.copy(first.resolve("model.safetensors"), run.resolve("model.safetensors"));
+        assertNotEquals(eval, Cli.ok("eval", "--model", first.toString()).out().replace(first.toString(), run.toString()),
+                "one more epoch should change the loss");
+        assertEquals(eval, Cli.ok("eval", "--model", run.toString()).out());
+        assertEquals(predict, Cli.ok("predict", "--model", run.toString(), "--csv", csv.toString()).out());
+        Cli inspect = Cli.ok("inspect", run.toString());
+        assertTrue(inspect.out().contains("2 of 2 epochs done") && inspect.out().contains("model.safetensors.next:"), inspect.out());
+        // and train --resume, which always read it so, continues from it
+        Cli.ok("train", "--resume", run.toString(), "--epochs", "3", "--threads", "1", "--no-report");
+    }
 }
