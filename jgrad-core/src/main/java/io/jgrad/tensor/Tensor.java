@@ -744,8 +744,9 @@ public final class Tensor {
      * composed of mean, sub, mul and sum.
      */
     public Tensor var(int dim, boolean keepDim) {
+        int d = Shapes.dim("var", dim, shape.length);
+        int n = shape.length == 0 ? 1 : shape[d]; // a 0-d tensor is one value along its dim 0, as PyTorch: NaN
         Tensor centred = sub(mean(dim, true));
-        int n = shape[Shapes.dim("var", dim, shape.length)];
         return centred.mul(centred).sum(dim, keepDim).div(n - 1);
     }
     /** Standard deviation over one dimension: sqrt of the unbiased {@link #var(int, boolean)}. */

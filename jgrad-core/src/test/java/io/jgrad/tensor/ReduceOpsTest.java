@@ -177,5 +177,10 @@ class ReduceOpsTest {
         assertValues(new double[] {2, 0.5, 0.5}, x.var(0, false), 1e-15);
         assertOp(v -> v[0].var(1, false), randn(3, 4, 5));
         assertOp(v -> v[0].std(0, true), randn(4, 3, 2).add(0.0));
+        // bug: a 0-d tensor threw ArrayIndexOutOfBoundsException; PyTorch: tensor(2.).var(0) is nan (one value)
+        Tensor x0 = Tensor.scalar(DType.FLOAT64, 2);
+        assertEquals(0, x0.var(0, false).dim());
+        assertTrue(Double.isNaN(x0.var(0, false).item()));
+        assertTrue(Double.isNaN(x0.std(-1, true).item()));
     }
 }
