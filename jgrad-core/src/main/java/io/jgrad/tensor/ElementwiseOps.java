@@ -156,9 +156,21 @@ final class ElementwiseOps {
         return map(op, c, 0, x); // a mask: not differentiable, so not recorded
     }
 
+    /**
+     * The dtype a binary op computes in, as PyTorch's result_type: a 0-d tensor beside one with dimensions takes that
+     * one's dtype (float32 x times a float64 0-d tensor stays float32), otherwise the wider of the two.
+     */
+    static DType resultType(Tensor a, Tensor b) {
+        boolean scalarA = a.shape.length == 0, scalarB = b.shape.length == 0;
+        if (scalarA != scalarB) {
+            return scalarA ? b.dtype : a.dtype;
+        }
+        return DType.promote(a.dtype, b.dtype);
+    }
+
     static Tensor compare(BinaryOp op, Tensor a, Tensor b) {
         if (a.dtype != b.dtype) {
-            DType t = DType.promote(a.dtype, b.dtype);
+            DType t = resultType(a, b);
             a = a.to(t);
             b = b.to(t);
         }
@@ -175,7 +187,7 @@ final class ElementwiseOps {
 
     static Tensor binary(BinaryOp op, Tensor a, Tensor b) {
         if (a.dtype != b.dtype) {
-            DType t = DType.promote(a.dtype, b.dtype);
+            DType t = resultType(a, b);
             a = a.to(t);
             b = b.to(t);
         }
@@ -218,7 +230,7 @@ final class ElementwiseOps {
     /** out = a where mask != 0, else b, all broadcast; the gradient follows the same choice. */
     static Tensor where(Tensor mask, Tensor a, Tensor b) {
         if (a.dtype != b.dtype) {
-            DType t = DType.promote(a.dtype, b.dtype);
+            DType t = resultType(a, b);
             a = a.to(t);
             b = b.to(t);
         }

@@ -16,7 +16,9 @@ import java.util.WeakHashMap;
  * {@code _} (PyTorch's convention), which modify this tensor in place and are not recorded for autograd.
  *
  * <p>Broadcasting follows NumPy and PyTorch: shapes are aligned on the right and a dimension of size 1
- * stretches to match. Shape errors name the op and both shapes.
+ * stretches to match. Shape errors name the op and both shapes. Operands of different dtypes are promoted as
+ * PyTorch does: to float64 when either is float64, except that a 0-d tensor beside a tensor with dimensions takes
+ * that tensor's dtype (a float32 tensor times a float64 {@link #scalar(DType, double) scalar} is float32).
  *
  * <p>The math of each op, and its derivative beside it, lives in one small package-private class per
  * concept: {@link ElementwiseOps}, {@link ReduceOps}, {@link ShapeOps}, {@link LinalgOps},

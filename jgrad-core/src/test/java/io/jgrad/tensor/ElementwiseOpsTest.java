@@ -224,6 +224,28 @@ class ElementwiseOpsTest {
     }
 
     @Test
+    void aZeroDimOperandTakesTheDtypeOfTheOtherAsInPyTorch() {
+        // bug: a float64 0-d tensor made every op float64; torch.ones(2) * torch.tensor(2., dtype=torch.float64) is
+        // float32 (PyTorch's result_type: a 0-d tensor does not widen a tensor with dimensions)
+        Tensor x = Tensor.of(new float[] {0.1f, 2}).requiresGrad(true);
+        Tensor s = Tensor.scalar(DType.FLOAT64, 3).requiresGrad(true);
+        Tensor y = x.mul(s);
+        assertEquals(DType.FLOAT32, y.dtype());
+        assertEquals(DType.FLOAT32, s.sub(x).dtype());
+        assertEquals(DType.FLOAT32, Tensor.where(x.gt(1), x, s).dtype());
+        y.sum().backward();
+        assertEquals(DType.FLOAT32, x.grad().dtype());
+        assertEquals(DType.FLOAT64, s.grad().dtype(), "each gradient in its tensor's dtype");
+        assertValues(new double[] {3, 3}, x.grad(), 0);
+        assertEquals(0.1f + 2f, s.grad().item(), 1e-6);
+        // the comparison runs in float32 too: float32(0.1) equals the float64 0.1 rounded to float32
+        assertValues(new double[] {1, 0}, x.eq(Tensor.scalar(DType.FLOAT64, 0.1)), 0);
+        // both 0-d, or both with dimensions: the wider dtype
+        assertEquals(DType.FLOAT64, Tensor.scalar(1).add(Tensor.scalar(DType.FLOAT64, 1)).dtype());
+        assertEquals(DType.FLOAT64, x.add(Tensor.of(new double[] {1})).dtype());
+    }
+
+    @Test
     void powWithZeroExponentHasZeroGradient() {
         // bug: the gradient 0 * x^-1 was NaN at x = 0; PyTorch gives 0 (d/dx x^0 = 0 everywhere)
         Tensor x = Tensor.of(new double[] {0, 2}).requiresGrad(true);
