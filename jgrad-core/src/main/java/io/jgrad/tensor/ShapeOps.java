@@ -133,7 +133,18 @@ final class ShapeOps {
         for (int i = 0, j = 0; i <= r; i++) {
             s[i] = i == d ? 1 : x.shape[j++];
         }
-        return reshape(x, s);
+        if (x.isContiguous()) {
+            return reshape(x, s);
+        }
+        // a strided view stays a view of the same storage, as in PyTorch (reshape would copy it); the new dim's
+        // stride is never read, PyTorch's choice keeps it at least 1
+        int[] st = new int[r + 1];
+        for (int i = 0, j = 0; i <= r; i++) {
+            st[i] = i == d ? (d < r ? Math.max(1, x.shape[d] * x.strides[d]) : 1) : x.strides[j++];
+        }
+        Tensor y = x.view(s, st, x.offset);
+        int[] original = x.shape;
+        return Autograd.record("unsqueeze", y, g -> new Tensor[] {g.reshape(original)}, x);
     }
 
     static Tensor squeeze(Tensor x, int dim) {
@@ -141,13 +152,19 @@ final class ShapeOps {
         if (x.shape[d] != 1) {
             throw new IllegalArgumentException("squeeze: dimension " + d + " of shape " + Shapes.str(x.shape) + " is not 1");
         }
-        int[] s = new int[x.shape.length - 1];
+        int[] s = new int[x.shape.length - 1], st = new int[s.length];
         for (int i = 0, j = 0; i < x.shape.length; i++) {
             if (i != d) {
+                st[j] = x.strides[i];
                 s[j++] = x.shape[i];
             }
         }
-        return reshape(x, s);
+        if (x.isContiguous()) {
+            return reshape(x, s);
+        }
+        Tensor y = x.view(s, st, x.offset); // a view of a strided tensor too, as unsqueeze
+        int[] original = x.shape;
+        return Autograd.record("squeeze", y, g -> new Tensor[] {g.reshape(original)}, x);
     }
 
     static Tensor flatten(Tensor x, int startDim) {

@@ -10,8 +10,9 @@ import java.util.WeakHashMap;
  * so that {@link #backward()} can compute the gradient of a scalar result with respect to every tensor that
  * {@link #requiresGrad(boolean) requires a gradient}.
  *
- * <p>A tensor is a shape and strides over a contiguous primitive array; views ({@link #reshape},
- * {@link #transpose}, {@link #permute}, {@link #slice}, {@link #expand}) share that array without copying.
+ * <p>A tensor is a shape and strides over a contiguous primitive array; views ({@link #transpose},
+ * {@link #permute}, {@link #slice}, {@link #expand}, {@link #squeeze}, {@link #unsqueeze}, and {@link #reshape} of
+ * a contiguous tensor) share that array without copying.
  * Operations never modify their inputs and return new tensors, except the methods whose name ends in
  * {@code _} (PyTorch's convention), which modify this tensor in place and are not recorded for autograd.
  *
@@ -790,9 +791,9 @@ public final class Tensor {
     public Tensor slice(int dim, int start, int end) { return ShapeOps.slice(this, dim, start, end); }
     /** Broadcast to a larger shape without copying. */
     public Tensor expand(int... newShape) { return ShapeOps.expand(this, newShape); }
-    /** Inserts a dimension of size 1 at {@code dim}. */
+    /** Inserts a dimension of size 1 at {@code dim} (negative counts from the end of the result); a view. */
     public Tensor unsqueeze(int dim) { return ShapeOps.unsqueeze(this, dim); }
-    /** Removes dimension {@code dim}, which must have size 1. */
+    /** Removes dimension {@code dim}, which must have size 1; a view. */
     public Tensor squeeze(int dim) { return ShapeOps.squeeze(this, dim); }
     /** Removes every dimension of size 1; a view, as {@link #squeeze(int)}. */
     public Tensor squeeze() {

@@ -58,6 +58,36 @@ class ShapeOpsTest {
     }
 
     @Test
+    void squeezeAndUnsqueezeOfStridedViewsAreViews() {
+        // bug: both went through reshape, which copies a non-contiguous tensor, so they shared nothing with it;
+        // in PyTorch x.t().unsqueeze(0) and x.t()[:, :1].squeeze(1) see later writes to x
+        Tensor x = Tensor.arange(DType.FLOAT64, 6).reshape(2, 3);
+        Tensor u = x.t().unsqueeze(0), u2 = x.t().unsqueeze(-1), u1 = x.t().unsqueeze(1);
+        Tensor s = x.t().slice(1, 0, 1).squeeze(1), all = x.slice(1, 1, 2).unsqueeze(0).squeeze();
+        x.set(-7, 0, 1);
+        assertArrayEquals(new int[] {1, 3, 2}, u.shape());
+        assertEquals(-7, u.get(0, 1, 0), "unsqueeze(0) of a transposed view is a view");
+        assertEquals(-7, u2.get(1, 0, 0));
+        assertEquals(-7, u1.get(1, 0, 0));
+        assertValues(new double[] {0, 3, -7, 4, 2, 5}, u, 0);
+        x.set(-8, 0, 0);
+        assertValues(new double[] {-8, -7, 2}, s, 0);
+        assertValues(new double[] {-7, 4}, all, 0);
+        // writes through them reach x, and backward through them is the inverse movement
+        u.slice(1, 2, 3).squeeze(1).squeeze(0).fill_(9);
+        assertValues(new double[] {-8, -7, 9, 3, 4, 9}, x, 0);
+        assertOp(v -> v[0].t().unsqueeze(1).mul(v[0].t().unsqueeze(-1)), randn(9, 3, 4));
+        assertOp(v -> v[0].permute(1, 0, 2).slice(1, 1, 2).squeeze(1).unsqueeze(0), randn(10, 3, 4, 2));
+        Tensor w = randn(11, 2, 3).requiresGrad(true);
+        Tensor y = w.t().unsqueeze(0);
+        assertEquals("unsqueeze", y.gradFn().op());
+        try (var scope = Tensor.noGrad()) {
+            w.add_(1); // changes y's input after y was computed: the shared storage makes it visible
+        }
+        assertThrows(IllegalStateException.class, () -> y.mul(y).sum().backward());
+    }
+
+    @Test
     void copyAndToGradCheckAndIndependence() {
         assertOp(v -> v[0].copy().mul(v[0]), randn(8, 3, 4));
         assertOp(v -> v[0].t().copy(), randn(9, 3, 4));
