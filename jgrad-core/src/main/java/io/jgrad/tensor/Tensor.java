@@ -965,12 +965,20 @@ public final class Tensor {
         }
     }
 
-    /** other broadcast to this shape, contiguous and in this dtype, as the in-place kernels need. */
+    /**
+     * other broadcast to this shape, contiguous and in this dtype, as the in-place kernels need; a copy where it
+     * would share memory with this at another place (x[1:].add_(x[:-1])), which the kernels, writing this as they
+     * read other, would otherwise read after they changed it.
+     */
     private Tensor sameShape(String op, Tensor other) {
-        Tensor c = Arrays.equals(other.shape, shape)
-                ? other.contiguous()
-                : other.expand(shape).contiguous(); // expand throws the shape error when it does not broadcast
-        return c.dtype == dtype ? c : c.to(dtype);
+        if (!Arrays.equals(other.shape, shape) && !Arrays.equals(Shapes.broadcast(op, other.shape, shape), shape)) {
+            throw new IllegalArgumentException(op + ": the argument of shape " + Shapes.str(other.shape)
+                    + " does not broadcast to this tensor's shape " + Shapes.str(shape));
+        }
+        Tensor c = Arrays.equals(other.shape, shape) ? other.contiguous() : other.expand(shape).contiguous();
+        c = c.dtype == dtype ? c : c.to(dtype);
+        boolean shared = c.dtype == DType.FLOAT32 ? c.f == f : c.d == d;
+        return shared && c.offset != offset ? ShapeOps.copy(c) : c;
     }
 
     /** this = value everywhere. Modified: this. */
@@ -992,7 +1000,7 @@ public final class Tensor {
         return fill_(0.0);
     }
 
-    /** this = src (broadcast to this shape). Modified: this. */
+    /** this = src (broadcast to this shape; src may overlap this, it is read as it was before). Modified: this. */
     public Tensor copy_(Tensor src) {
         Tensor s = sameShape("copy_", src); // checked before onView records a change
         if (onView("copy_")) {
@@ -1003,7 +1011,7 @@ public final class Tensor {
         return this;
     }
 
-    /** this += alpha * other. Modified: this. */
+    /** this += alpha * other (other broadcast, read as it was before when it overlaps this). Modified: this. */
     public Tensor add_(Tensor other, double alpha) {
         Tensor o = sameShape("add_", other);
         if (onView("add_")) {

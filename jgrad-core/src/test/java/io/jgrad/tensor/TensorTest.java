@@ -93,6 +93,43 @@ class TensorTest {
     }
 
     @Test
+    void inPlaceOpsReadAnOverlappingArgumentAsItWasBefore() {
+        // bug: x[1:4].add_(x[0:3]) read x[1] after it had added to it, giving [0, 1, 3, 6, 4]; with the argument
+        // read first it is [0, 1, 3, 5, 4] (PyTorch refuses the partial overlap: clone() first)
+        for (DType dt : DType.values()) {
+            Tensor x = Tensor.arange(dt, 5);
+            x.slice(0, 1, 4).add_(x.slice(0, 0, 3), 1);
+            assertValues(new double[] {0, 1, 3, 5, 4}, x, 0);
+            Tensor y = Tensor.arange(dt, 5);
+            y.slice(0, 1, 5).axpby_(2, 1, y.slice(0, 0, 4));
+            assertValues(new double[] {0, 2, 5, 8, 11}, y, 0);
+            Tensor z = Tensor.arange(dt, 5);
+            z.slice(0, 1, 4).addcmul_(z.slice(0, 0, 3), z.slice(0, 2, 5), 1);
+            assertValues(new double[] {0, 1 + 0 * 2, 2 + 1 * 3, 3 + 2 * 4, 4}, z, 0);
+            Tensor w = Tensor.arange(dt, 5);
+            w.slice(0, 0, 4).copy_(w.slice(0, 1, 5));
+            assertValues(new double[] {1, 2, 3, 4, 4}, w, 0);
+            Tensor self = Tensor.arange(dt, 3);
+            self.add_(self, 1); // the same elements: no overlap problem
+            assertValues(new double[] {0, 2, 4}, self, 0);
+        }
+    }
+
+    @Test
+    void inPlaceShapeErrorsNameTheOp() {
+        // bug: the message came from expand ("expand: shape [4] cannot be broadcast..."), not from add_
+        Tensor x = Tensor.zeros(2, 3);
+        var e = assertThrows(IllegalArgumentException.class, () -> x.add_(Tensor.zeros(4), 1));
+        assertTrue(e.getMessage().startsWith("add_") && e.getMessage().contains("[4]") && e.getMessage().contains("[2, 3]"),
+                e.getMessage());
+        var bigger = assertThrows(IllegalArgumentException.class, () -> Tensor.zeros(1, 3).copy_(Tensor.zeros(2, 3)));
+        assertTrue(bigger.getMessage().startsWith("copy_") && bigger.getMessage().contains("[2, 3]")
+                && bigger.getMessage().contains("[1, 3]"), bigger.getMessage());
+        var cm = assertThrows(IllegalArgumentException.class, () -> x.addcmul_(Tensor.zeros(3), Tensor.zeros(3, 1), 1));
+        assertTrue(cm.getMessage().startsWith("addcmul_") && cm.getMessage().contains("[3, 1]"), cm.getMessage());
+    }
+
+    @Test
     void getSetItemAndStorage() {
         Tensor x = Tensor.zeros(DType.FLOAT64, 2, 3);
         x.set(4, 1, 2);
