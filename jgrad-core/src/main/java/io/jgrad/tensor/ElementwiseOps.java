@@ -177,9 +177,18 @@ final class ElementwiseOps {
         return compute(op, a, b);
     }
 
+    /** The op's name in messages and graphs: the Tensor method's, e.g. "maximum" where the reduction is "max". */
+    private static String name(BinaryOp op) {
+        return switch (op) {
+            case MAX -> "maximum";
+            case MIN -> "minimum";
+            default -> op.name().toLowerCase(java.util.Locale.ROOT);
+        };
+    }
+
     /** The broadcast forward of a binary op; both operands must already have the same dtype. */
     private static Tensor compute(BinaryOp op, Tensor a, Tensor b) {
-        int[] shape = Shapes.broadcast(op.name().toLowerCase(java.util.Locale.ROOT), a.shape, b.shape);
+        int[] shape = Shapes.broadcast(name(op), a.shape, b.shape);
         Tensor out = Tensor.forOverwrite(a.dtype, shape);
         Backends.current().binary(op, a, b, out);
         return out;
@@ -193,7 +202,7 @@ final class ElementwiseOps {
         }
         Tensor x = a, z = b;
         Tensor y = compute(op, x, z);
-        String name = op.name().toLowerCase(java.util.Locale.ROOT);
+        String name = name(op);
         return switch (op) {
             // d(x+z) = dx + dz; broadcasting in the forward becomes summation in the backward (sumTo)
             case ADD -> Autograd.record(name, y, g -> new Tensor[] {g.sumTo(x.shape), g.sumTo(z.shape)}, x, z);

@@ -13,6 +13,19 @@ final class LinalgOps {
             throw new IllegalArgumentException("matmul: both operands need at least 1 dimension, got shapes "
                     + Shapes.str(a.shape) + " and " + Shapes.str(b.shape));
         }
+        // checked on the caller's shapes, before 1-D operands become matrices
+        int ka = a.shape[a.shape.length - 1], kb = b.shape[Math.max(0, b.shape.length - 2)];
+        if (ka != kb) {
+            throw new IllegalArgumentException("matmul: " + Shapes.str(a.shape) + " x " + Shapes.str(b.shape)
+                    + ": inner dimensions " + ka + " and " + kb + " differ");
+        }
+        for (int i = 3; i <= Math.min(a.shape.length, b.shape.length); i++) {
+            int da = a.shape[a.shape.length - i], db = b.shape[b.shape.length - i];
+            if (da != db && da != 1 && db != 1) {
+                throw new IllegalArgumentException("matmul: " + Shapes.str(a.shape) + " x " + Shapes.str(b.shape)
+                        + ": batch dimensions do not broadcast (" + da + " vs " + db + ")");
+            }
+        }
         if (a.dtype != b.dtype) {
             DType t = DType.promote(a.dtype, b.dtype);
             a = a.to(t);

@@ -356,7 +356,8 @@ public final class Tensor {
     /** The element at the given indices (checked; a negative index counts from the end, -1 the last). */
     public double get(int... index) {
         usable();
-        return dtype == DType.FLOAT32 ? f[position(index)] : d[position(index)];
+        int p = position("get", index);
+        return dtype == DType.FLOAT32 ? f[p] : d[p];
     }
 
     /**
@@ -366,7 +367,7 @@ public final class Tensor {
     public Tensor set(double value, int... index) {
         usable();
         checkRequiresGrad("set");
-        int p = position(index);
+        int p = position("set", index);
         markChanged();
         if (dtype == DType.FLOAT32) {
             f[p] = (float) value;
@@ -376,15 +377,16 @@ public final class Tensor {
         return this;
     }
 
-    private int position(int[] index) {
+    private int position(String op, int[] index) {
         if (index.length != shape.length) {
-            throw new IllegalArgumentException("get: " + index.length + " indices for a tensor of rank " + shape.length);
+            throw new IllegalArgumentException(op + ": " + index.length + " indices for a tensor of rank " + shape.length
+                    + " " + Shapes.str(shape));
         }
         int p = offset;
         for (int i = 0; i < index.length; i++) {
             if (index[i] < -shape[i] || index[i] >= shape[i]) {
-                throw new IndexOutOfBoundsException("index " + index[i] + " out of range for dimension " + i
-                        + " of size " + shape[i]);
+                throw new IndexOutOfBoundsException(op + ": index " + index[i] + " out of range for dimension " + i
+                        + " of size " + shape[i] + " in shape " + Shapes.str(shape));
             }
             p += (index[i] < 0 ? index[i] + shape[i] : index[i]) * strides[i]; // -1 is the last, as in Python
         }
@@ -505,8 +507,15 @@ public final class Tensor {
         this.grad = null;
     }
 
-    /** Keeps the gradient of this intermediate (non-leaf) tensor after backward, for inspection and graphs. */
+    /**
+     * Keeps the gradient of this intermediate (non-leaf) tensor after backward, for inspection and graphs; refused,
+     * as in PyTorch, on a tensor that does not require grad (it would never get one). Modified: this.
+     */
     public Tensor retainGrad() {
+        if (!requiresGrad) {
+            throw new IllegalStateException("retainGrad: this tensor does not require grad, so it never gets a gradient;"
+                    + " call requiresGrad(true) on the leaves it is computed from, outside Tensor.noGrad()");
+        }
         this.retainsGrad = true;
         return this;
     }
@@ -829,14 +838,20 @@ public final class Tensor {
         }
         return cat(d, lifted);
     }
-    /** Views of consecutive pieces of {@code size} along {@code dim} (the last may be smaller), as PyTorch's split. */
+    /**
+     * Views of consecutive pieces of {@code size} along {@code dim} (the last may be smaller), as PyTorch's split; one
+     * empty piece when the dimension is empty.
+     */
     public java.util.List<Tensor> split(int size, int dim) {
+        if (shape.length == 0) {
+            throw new IllegalArgumentException("split: a 0-d tensor has no dimension to split; reshape(1) it first");
+        }
         int d = Shapes.dim("split", dim, shape.length);
         if (size < 1) {
             throw new IllegalArgumentException("split: size must be at least 1, got " + size);
         }
         java.util.List<Tensor> pieces = new java.util.ArrayList<>();
-        for (int start = 0; start < shape[d]; start += size) {
+        for (int start = 0; start < shape[d] || start == 0; start += size) {
             pieces.add(slice(d, start, Math.min(shape[d], start + size)));
         }
         return pieces;

@@ -80,6 +80,9 @@ class AutogradTest {
         assertNull(k.grad(), "intermediates do not keep gradients unless asked");
         assertFalse(h.isLeaf());
         assertTrue(h.gradFn().inputs().isEmpty(), "the graph is freed after backward");
+        // bug: on a tensor that does not require grad it did nothing, and grad() stayed null; PyTorch refuses it
+        var e = assertThrows(IllegalStateException.class, () -> Tensor.of(new double[] {1}).retainGrad());
+        assertTrue(e.getMessage().contains("retainGrad") && e.getMessage().contains("require"), e.getMessage());
     }
 
     @Test

@@ -258,6 +258,12 @@ class ElementwiseOpsTest {
         var e = assertThrows(IllegalArgumentException.class, () -> Tensor.zeros(2, 3).add(Tensor.zeros(4)));
         assertTrue(e.getMessage().contains("add") && e.getMessage().contains("[2, 3]") && e.getMessage().contains("[4]"),
                 e.getMessage());
+        // bug: maximum and minimum were reported as "max" and "min", the names of the reductions
+        var max = assertThrows(IllegalArgumentException.class, () -> Tensor.zeros(2).maximum(Tensor.zeros(3)));
+        assertTrue(max.getMessage().startsWith("maximum:"), max.getMessage());
+        var min = assertThrows(IllegalArgumentException.class, () -> Tensor.zeros(2).minimum(Tensor.zeros(3)));
+        assertTrue(min.getMessage().startsWith("minimum:"), min.getMessage());
+        assertEquals("maximum", Tensor.zeros(2).requiresGrad(true).maximum(Tensor.zeros(2)).gradFn().op());
         var e2 = assertThrows(IllegalArgumentException.class, () -> Tensor.zeros(2, 3).mul(Tensor.zeros(3, 2)));
         assertTrue(e2.getMessage().contains("mul") && e2.getMessage().contains("[3, 2]"), e2.getMessage());
     }

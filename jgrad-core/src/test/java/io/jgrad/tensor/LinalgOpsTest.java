@@ -83,5 +83,13 @@ class LinalgOpsTest {
         assertTrue(b.getMessage().contains("matmul"), b.getMessage());
         var s = assertThrows(IllegalArgumentException.class, () -> Tensor.scalar(1).matmul(Tensor.zeros(3)));
         assertTrue(s.getMessage().contains("matmul"), s.getMessage());
+        // bug: 1-D operands were named by the matrices made of them ("[1, 3] x [4, 1]"), batch dims without the shapes
+        var v = assertThrows(IllegalArgumentException.class, () -> Tensor.zeros(3).matmul(Tensor.zeros(4)));
+        assertTrue(v.getMessage().contains("[3] x [4]") && v.getMessage().contains("3 and 4"), v.getMessage());
+        var mv = assertThrows(IllegalArgumentException.class, () -> Tensor.zeros(5, 2, 3).matmul(Tensor.zeros(4)));
+        assertTrue(mv.getMessage().contains("[5, 2, 3] x [4]"), mv.getMessage());
+        var vm = assertThrows(IllegalArgumentException.class, () -> Tensor.zeros(3).matmul(Tensor.zeros(4, 5)));
+        assertTrue(vm.getMessage().contains("[3] x [4, 5]"), vm.getMessage());
+        assertTrue(b.getMessage().contains("[2, 3, 4] x [3, 4, 5]") && b.getMessage().contains("batch"), b.getMessage());
     }
 }

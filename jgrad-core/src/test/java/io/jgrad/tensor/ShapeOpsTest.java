@@ -167,5 +167,12 @@ class ShapeOpsTest {
         assertValues(new double[] {6}, pieces.get(2), 0);
         assertArrayEquals(new int[] {7}, x.squeeze().shape());
         assertArrayEquals(new int[] {}, Tensor.zeros(1, 1).squeeze().shape());
+        // bug: an empty dimension gave no pieces; torch.zeros(0).split(2) is one empty piece
+        var empty = Tensor.zeros(2, 0).split(3, -1);
+        assertEquals(1, empty.size());
+        assertArrayEquals(new int[] {2, 0}, empty.get(0).shape());
+        // bug: a 0-d tensor threw ArrayIndexOutOfBoundsException
+        var zeroD = assertThrows(IllegalArgumentException.class, () -> Tensor.scalar(1).split(1, 0));
+        assertTrue(zeroD.getMessage().contains("split"), zeroD.getMessage());
     }
 }

@@ -136,6 +136,14 @@ class TensorTest {
         assertEquals(4, x.get(1, 2));
         assertEquals(4, x.doubleStorage()[5]);
         assertThrows(IndexOutOfBoundsException.class, () -> x.get(2, 0));
+        // bug: set reported its mistakes as get's, and an index out of range named no op or shape
+        var rank = assertThrows(IllegalArgumentException.class, () -> x.set(1, 0));
+        assertTrue(rank.getMessage().startsWith("set:") && rank.getMessage().contains("[2, 3]"), rank.getMessage());
+        var range = assertThrows(IndexOutOfBoundsException.class, () -> x.set(1, 0, 5));
+        assertTrue(range.getMessage().startsWith("set:") && range.getMessage().contains("5")
+                && range.getMessage().contains("[2, 3]"), range.getMessage());
+        var get = assertThrows(IndexOutOfBoundsException.class, () -> x.get(-3, 0));
+        assertTrue(get.getMessage().startsWith("get:"), get.getMessage());
         var e = assertThrows(IllegalStateException.class, x::item);
         assertTrue(e.getMessage().contains("item") && e.getMessage().contains("[2, 3]"), e.getMessage());
         assertThrows(IllegalStateException.class, () -> x.t().doubleStorage());
