@@ -135,9 +135,13 @@ record RunConfig(NetworkSpec model, String task, int numClasses, String loss, St
         AtomicFiles.writeString(dir.resolve(FILE), Json.write(toJson()) + "\n");
     }
 
-    /** The fields of each object of config.json, as every version of jgrad has written them. */
+    /**
+     * The fields of each object of config.json, as every version of jgrad has written them. "spark" is jgrad-spark's
+     * record of its partitions and local steps (its RunDirectory): a Spark run's directory is read here too, and the
+     * field is not used.
+     */
     private static final Set<String> TOP = Set.of("format", "format_version", "model", "task", "num_classes", "loss", "data",
-            "optimizer", "training", "state");
+            "optimizer", "training", "state", "spark");
     private static final Set<String> DATA = Set.of("path", "val_data", "val_split", "target_column", "feature_columns",
             "normalize_mean", "normalize_std");
     private static final Set<String> OPTIMIZER = Set.of("name", "lr", "momentum", "weight_decay");

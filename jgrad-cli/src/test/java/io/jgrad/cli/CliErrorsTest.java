@@ -289,6 +289,18 @@ class CliErrorsTest {
         }).toString());
     }
 
+    /**
+     * jgrad-spark's run directory (RunDirectory.config) records its partitions and local steps in a top-level
+     * "spark" object; eval, predict, inspect and --resume read such a directory, so the strict reading of config.json
+     * must know that field.
+     */
+    @Test
+    void aSparkRunsConfigWithItsSparkSectionIsRead() throws IOException {
+        Path copy = editedRun(cfg -> cfg.put("spark", new java.util.LinkedHashMap<>(Map.of("partitions", 2L, "local_steps", 1L))));
+        Cli.ok("eval", "--model", copy.toString());
+        Cli.ok("inspect", copy.toString());
+    }
+
     /** A copy of the shared run whose config.json {@code edit} has changed. */
     @SuppressWarnings("unchecked")
     private Path editedRun(Consumer<Map<String, Object>> edit) throws IOException {
