@@ -195,18 +195,8 @@ class CliErrorsTest {
     }
 
     /** Copies the shared run, lets {@code edit} change its config.json, and evaluates it. */
-    @SuppressWarnings("unchecked")
     private Cli evalWithConfig(Consumer<Map<String, Object>> edit) throws IOException {
-        Path copy = Files.createTempDirectory(dir, "edited");
-        try (Stream<Path> files = Files.list(run)) {
-            for (Path f : files.toList()) {
-                Files.copy(f, copy.resolve(f.getFileName()));
-            }
-        }
-        Map<String, Object> cfg = (Map<String, Object>) Json.parse(Files.readString(copy.resolve("config.json")));
-        edit.accept(cfg);
-        Files.writeString(copy.resolve("config.json"), Json.write(cfg));
-        return Cli.run("eval", "--model", copy.toString());
+        return Cli.run("eval", "--model", editedRun(edit).toString());
     }
 
     @SuppressWarnings("unchecked")
