@@ -68,12 +68,10 @@ jgrad_drop_incubator_warning() {
   exec cat
 }
 
-# Runs "$@" (a java command line) with its standard error through jgrad_drop_incubator_warning and exits with its
-# status, once the filter has written everything (so no message lands after the shell prompt).
+# Replaces this shell with "$@" (a java command line), its standard error through jgrad_drop_incubator_warning. exec,
+# so that the JVM keeps the launcher's process id: a SIGTERM sent to ./jgrad (kill, a supervisor) reaches the JVM,
+# whose shutdown hooks then finish the checkpoint being written; a shell waiting for java would die and leave it
+# running. The price: nothing waits for the filter, so the JVM's very last line may come a moment after it exits.
 jgrad_exec_java() {
-  local status=0
-  # The braces make this shell, not the child that execs java, open the filter, so that $! is the filter's pid.
-  { "$@"; } 2> >(jgrad_drop_incubator_warning >&2) || status=$?
-  wait "$!" 2>/dev/null || true
-  exit "$status"
+  exec "$@" 2> >(jgrad_drop_incubator_warning >&2)
 }
