@@ -40,8 +40,8 @@ final class GradcheckCommand implements Callable<Integer> {
     List<String> layers;
 
     @Option(names = "--outputs", paramLabel = "N",
-            description = "Number of classes (at least 2) for cross-entropy, bce and bce-logits; bce with 2 classes has one "
-                    + "output unit (default: 3). Not accepted with mse and half-sse, whose network has one output.")
+            description = "Number of classes (at least 2) for cross-entropy, bce and bce-logits; bce and bce-logits with 2 "
+                    + "classes have one output unit (default: 3). Not accepted with mse and half-sse, whose network has one output.")
     Integer outputs;
 
     @Option(names = "--activation", paramLabel = "NAME", description = "Hidden activation: " + Activations.HIDDEN_NAMES
@@ -49,7 +49,7 @@ final class GradcheckCommand implements Callable<Integer> {
     String activation;
 
     @Option(names = "--output-activation", paramLabel = "NAME", description = "Output activation: " + Activations.OUTPUT_NAMES
-            + " (default: ${DEFAULT-VALUE}).", defaultValue = "none")
+            + " (default: sigmoid for --loss bce, else none).")
     String outputActivation;
 
     @Option(names = "--loss", paramLabel = "NAME", description = "Loss: " + Losses.NAMES + " (default: ${DEFAULT-VALUE}).",
@@ -80,7 +80,7 @@ final class GradcheckCommand implements Callable<Integer> {
         Objective obj = Objective.of(loss, classes ? numClasses : 0);
         NetworkSpec spec;
         try {
-            spec = NetworkSpec.mlp(inputs, hidden, obj.outputSize(), activation, outputActivation);
+            spec = NetworkSpec.mlp(inputs, hidden, obj.outputSize(), activation, Losses.outputActivation(loss, outputActivation));
         } catch (IllegalArgumentException e) {
             throw new UserError(e.getMessage());
         }

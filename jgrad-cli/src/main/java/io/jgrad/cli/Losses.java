@@ -43,4 +43,24 @@ final class Losses {
             default -> "regression";
         };
     }
+
+    /**
+     * The output activation for --loss {@code loss} given --output-activation {@code given} (null when not given):
+     * sigmoid by default for bce, which takes probabilities, and on raw scores computes the log of negative numbers
+     * (clamped in training, so that it "converges" to a meaningless negative loss; NaN in a gradient check); any
+     * other output activation with bce is a UserError. Other losses: {@code given}, or none.
+     */
+    static String outputActivation(String loss, String given) {
+        if (!loss.equals("bce")) {
+            return given == null ? "none" : given;
+        }
+        if (given == null) {
+            return "sigmoid";
+        }
+        if (!given.trim().equalsIgnoreCase("sigmoid")) {
+            throw new UserError("--loss bce needs probabilities, but --output-activation " + given
+                    + " does not give values in [0, 1]; use --output-activation sigmoid, or --loss bce-logits on raw scores");
+        }
+        return given;
+    }
 }

@@ -214,24 +214,6 @@ final class TrainCommand implements Callable<Integer> {
     boolean noReport;
 
     /**
-     * --output-activation, defaulting to sigmoid for --loss bce: BCE takes probabilities, and on raw scores it
-     * computes the log of negative numbers (clamped, so training "converges" to a meaningless negative loss).
-     */
-    private String outputActivationFor(String lossName) {
-        if (!lossName.equals("bce")) {
-            return outputActivation == null ? "none" : outputActivation;
-        }
-        if (outputActivation == null) {
-            return "sigmoid";
-        }
-        if (!outputActivation.trim().equalsIgnoreCase("sigmoid")) {
-            throw new UserError("--loss bce needs probabilities, but --output-activation " + outputActivation
-                    + " does not give values in [0, 1]; use --output-activation sigmoid, or --loss bce-logits on raw scores");
-        }
-        return outputActivation;
-    }
-
-    /**
      * The output directory must be a directory or creatable as one, and writable: checked before the data is read, so
      * that a bad --out fails at once and not after an epoch of training. Nothing is created here.
      */
@@ -480,7 +462,7 @@ final class TrainCommand implements Callable<Integer> {
         }
         Objective obj = Objective.of(lossName, ds.numClasses());
         NetworkSpec spec = choice.spec(ds.train().sampleShape(), obj.outputSize(), lossName, Flags.layers(layers),
-                activation == null ? "relu" : activation, outputActivationFor(lossName));
+                activation == null ? "relu" : activation, Losses.outputActivation(lossName, outputActivation));
         String opt = optimizer == null ? "adam" : optimizer.toLowerCase(java.util.Locale.ROOT);
         RunConfig cfg = new RunConfig(spec, Losses.task(lossName).equals("regression") ? "regression" : (obj.outputSize() == 1 ? "binary" : "classification"),
                 ds.numClasses(), lossName, dataPath.toString(), valData == null ? null : valData.toString(), valSplit, targetColumn, ds.featureColumns(), ds.mean(), ds.std(), opt,

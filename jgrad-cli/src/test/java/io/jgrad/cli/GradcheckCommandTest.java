@@ -36,6 +36,25 @@ class GradcheckCommandTest {
         Cli.run("gradcheck", "--loss", "nope").assertUserError("--loss nope", "cross-entropy");
     }
 
+    /**
+     * BCE takes probabilities: on the raw outputs of a Linear layer it took the log of negative numbers, the numeric
+     * gradient came out NaN and a correct backward pass was reported as FAILED (exit 1). As in 'jgrad train', --loss
+     * bce now ends the network with a sigmoid unless told otherwise, and refuses an output activation that is not one.
+     */
+    @Test
+    void bceGetsASigmoidOutputAsInTrain() {
+        for (String outputs : List.of("2", "3")) {
+            Cli r = Cli.run("gradcheck", "--loss", "bce", "--outputs", outputs);
+            assertEquals(0, r.exitCode(), () -> r.err() + r.out());
+            assertTrue(r.out().contains("output sigmoid, bce loss") && r.out().contains("GradCheck passed"), r.out());
+        }
+        Cli.run("gradcheck", "--loss", "bce", "--output-activation", "none")
+                .assertUserError("jgrad gradcheck:", "--loss bce needs probabilities", "--output-activation none", "bce-logits");
+        Cli r = Cli.run("gradcheck", "--loss", "bce-logits");
+        assertEquals(0, r.exitCode(), () -> r.err() + r.out());
+        assertFalse(r.out().contains("output sigmoid"), r.out());
+    }
+
     @Test
     void helpStatesTheStepAndTolerancesOfGradCheck() {
         String help = Cli.run("help", "gradcheck").out().replace("\n", " ");
