@@ -52,9 +52,9 @@ import picocli.CommandLine.Command;
             "",
             "@|bold EXIT STATUS|@",
             "  0 success; 1 internal error (a bug: please report it with the stack trace), or, for 'jgrad gradcheck',",
-            "  a gradient that failed the check; 2 bad input (a flag, a file, a data set): the message says which and",
-            "  what was expected; 130 or 143 interrupted (Ctrl-C, SIGTERM): 'jgrad train' first finishes the checkpoint it is",
-            "  writing and says how to continue.",
+            "  a gradient that failed the check; 2 bad input (a flag, a file, a data set) or, for 'jgrad train', a",
+            "  diverged training: the message says which and what was expected; 130 or 143 interrupted (Ctrl-C,",
+            "  SIGTERM): 'jgrad train' first finishes the checkpoint it is writing and says how to continue.",
             "",
             "Run 'jgrad help COMMAND' for the options of one command."})
 public final class Main implements Runnable {

@@ -109,7 +109,9 @@ import picocli.CommandLine.Option;
             "",
             "@|bold EXIT STATUS|@",
             "  0 trained; 1 internal error; 2 bad input (a flag, a file, a data set) or a diverged training (NaN or",
-            "  infinite loss): the message says which and what was expected."})
+            "  infinite loss): the message says which and what was expected; 130 interrupted by Ctrl-C (SIGINT), 143",
+            "  by SIGTERM: a checkpoint being written is finished first, and the message names the epoch DIR holds",
+            "  and the --resume command that continues it."})
 final class TrainCommand implements Callable<Integer> {
     @Option(names = "--data", paramLabel = "DIR|FILE.csv", description = "Training data (default: the bundled MNIST-10k).")
     Path data;

@@ -148,4 +148,21 @@ class HelpTest {
             assertTrue(help.contains(name), () -> name + " missing:\n" + help);
         }
     }
+
+    /**
+     * The exit statuses a page lists are the ones the command returns: train exits 130 on SIGINT and 143 on SIGTERM
+     * (KillAndResumeTest) and 2 on a diverged loss (FaultsTest), so its own page and jgrad's say so.
+     */
+    @org.junit.jupiter.api.Test
+    void exitStatusSectionsListTrainsInterruptAndDivergence() {
+        String train = exitStatus(Cli.run("help", "train").out());
+        assertTrue(train.contains("130 interrupted by Ctrl-C (SIGINT), 143 by SIGTERM") && train.contains("--resume"), train);
+        String top = exitStatus(Cli.run("--help").out());
+        assertTrue(top.contains("for 'jgrad train', a diverged training") && top.contains("130 or 143"), top);
+    }
+
+    private static String exitStatus(String page) {
+        return page.lines().dropWhile(l -> !l.equals("EXIT STATUS")).skip(1).takeWhile(l -> !l.isBlank())
+                .map(String::strip).reduce((a, b) -> a + " " + b).orElse("");
+    }
 }
