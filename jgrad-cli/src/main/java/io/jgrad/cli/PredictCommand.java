@@ -90,6 +90,10 @@ final class PredictCommand implements Callable<Integer> {
                 names.add(csv.getFileName() + " row " + (i + 1));
             }
         } else {
+            if (limit != null) { // it was ignored: every file named was predicted
+                throw new UserError("--limit counts the records of --idx or --csv; with IMAGE files, name only those to"
+                        + " predict");
+            }
             int[] shape = tm.config().model().inputShape();
             int side = (int) Math.round(Math.sqrt(inputSize));
             if (shape.length == 3 && shape[0] != 1) {

@@ -349,6 +349,8 @@ class CliErrorsTest {
         Path notImage = Files.writeString(dir.resolve("digit.png"), "not a png");
         // a 4-input model is a 2x2 image
         Cli.run("predict", "--model", run.toString(), notImage.toString()).assertUserError("digit.png", "image");
+        // --limit counts records of --idx or --csv; beside image files it was silently ignored
+        Cli.run("predict", "--model", run.toString(), "--limit", "1", notImage.toString()).assertUserError("--limit", "IMAGE");
     }
 
     @Test
