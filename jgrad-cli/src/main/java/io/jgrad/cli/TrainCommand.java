@@ -215,6 +215,10 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--no-report", description = "Skip report.html and its charts. Remembered by --resume.")
     boolean noReport;
 
+    @Option(names = "--grad-norms", description = {"After each epoch, print each weight tensor's gradient norm (its mean over",
+            "the epoch's steps), first layer to last: vanishing or exploding gradients as they happen. Also with --resume."})
+    boolean gradNorms;
+
     /**
      * The output directory must be a directory or creatable as one, and writable: checked before the data is read, so
      * that a bad --out fails at once and not after an epoch of training. Nothing is created here.
@@ -487,6 +491,21 @@ final class TrainCommand implements Callable<Integer> {
         return new Start(cfg, ds, model, modelGen, outDir);
     }
 
+    /** --grad-norms: one line after the epoch's, "  gradient norms: 0.weight 3.57e-09, ..., 20.weight 0.231". */
+    private static void printGradientNorms(EpochMetrics m, Map<String, Integer> ranks) {
+        if (m.gradNorms() == null) {
+            return;
+        }
+        List<String> weights = ReportCharts.weightTensors(List.of(m), ranks);
+        StringBuilder line = new StringBuilder("  gradient norms:");
+        for (int i = 0; i < weights.size(); i++) {
+            Double norm = m.gradNorms().get(weights.get(i));
+            line.append(i == 0 ? " " : ", ").append(weights.get(i)).append(' ')
+                    .append(norm == null ? "n/a" : String.format("%.3g", norm));
+        }
+        System.err.println(line);
+    }
+
     /**
      * Says on standard error when the first layer's gradients ended the run 2 or more decades below the last's: the
      * report's gradient chart shows it, but a student watching the console should not have to open it to learn
@@ -548,6 +567,16 @@ final class TrainCommand implements Callable<Integer> {
         Object scheduler = Schedules.apply(cfg.schedule(), opt, cfg.epochs(), trainer);
         if (resume != null) {
             Schedules.loadState(scheduler, Checkpoint.readSchedulerState(Checkpoint.weightsFile(resume, Checkpoint.OPTIMIZER, cfg)));
+        }
+        if (gradNorms) {
+            Map<String, Integer> ranks = GradientSpread.ranks(model);
+            trainer.callback(new Callback() {
+                @Override
+                public boolean onEpochEnd(EpochMetrics m) {
+                    printGradientNorms(m, ranks);
+                    return false;
+                }
+            });
         }
         RunConfig[] lastCheckpoint = {null}; // the configuration saved after the last epoch
         try (Interruption interruption = new Interruption(resume, resume == null ? null

@@ -283,4 +283,22 @@ class TrainCommandTest {
                 "--no-report", "--out", dir.resolve("shallow").toString());
         assertFalse(shallow.err().contains("vanishing"), shallow.err());
     }
+
+    @Test
+    void gradNormsPrintsEachWeightsNormAfterEachEpoch(@TempDir Path dir) throws IOException {
+        Path csv = SyntheticData.blobsCsv(dir.resolve("blobs.csv"), 60, 4, 3, 7);
+        Cli r = Cli.ok("train", "--data", csv.toString(), "--layers", "8,8", "--epochs", "2", "--threads", "1", "--no-report",
+                "--grad-norms", "--out", dir.resolve("run").toString());
+        List<String> lines = r.err().lines().filter(l -> l.startsWith("  gradient norms: ")).toList();
+        assertEquals(2, lines.size(), r.err());
+        Metrics m = Metrics.read(dir.resolve("run"));
+        for (int epoch = 0; epoch < 2; epoch++) {
+            // the weights in layer order, biases left out, each as metrics.csv records it
+            String expect = "  gradient norms: " + String.format("0.weight %.3g, 2.weight %.3g, 4.weight %.3g",
+                    m.get(epoch, "grad_norm:0.weight"), m.get(epoch, "grad_norm:2.weight"), m.get(epoch, "grad_norm:4.weight"));
+            assertEquals(expect, lines.get(epoch));
+        }
+        assertFalse(Cli.ok("train", "--data", csv.toString(), "--layers", "8", "--epochs", "1", "--threads", "1", "--no-report",
+                "--out", dir.resolve("quiet").toString()).err().contains("gradient norms"));
+    }
 }
