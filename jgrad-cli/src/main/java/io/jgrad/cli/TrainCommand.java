@@ -215,8 +215,9 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--no-report", description = "Skip report.html and its charts. Remembered by --resume.")
     boolean noReport;
 
-    @Option(names = "--grad-norms", description = {"After each epoch, print each weight tensor's gradient norm (its mean over",
-            "the epoch's steps), first layer to last: vanishing or exploding gradients as they happen. Also with --resume."})
+    @Option(names = "--grad-norms", description = "After each epoch, print each weight tensor's gradient norm (its mean"
+            + " over the epoch's steps), first layer to last: vanishing or exploding gradients as they happen. Also with"
+            + " --resume.")
     boolean gradNorms;
 
     /**
