@@ -68,10 +68,7 @@ public class Conv2d extends Module {
 
     @Override
     public Tensor forward(Tensor x) {
-        if (x.dim() != 3 && x.dim() != 4) {
-            throw new IllegalArgumentException("Conv2d: input " + Arrays.toString(x.shape()) + " must be [N, C, H, W]"
-                    + " or an unbatched image [C, H, W]");
-        }
+        Pooling.checkRank("Conv2d", x);
         if (x.size(-3) != in) {
             throw new IllegalArgumentException("Conv2d: input " + Arrays.toString(x.shape()) + " has " + x.size(-3)
                     + " channels, weight expects " + in);
@@ -81,10 +78,7 @@ public class Conv2d extends Module {
             throw new IllegalArgumentException("Conv2d: input " + Arrays.toString(x.shape()) + " padded by " + padding
                     + " is smaller than the " + span + "x" + span + " (dilated) kernel");
         }
-        if (x.dim() == 3) {
-            return Tensor.conv2d(x.unsqueeze(0), weight(), bias(), stride, padding, dilation, groups).squeeze(0);
-        }
-        return Tensor.conv2d(x, weight(), bias(), stride, padding, dilation, groups);
+        return Pooling.batched(x, b -> Tensor.conv2d(b, weight(), bias(), stride, padding, dilation, groups));
     }
 
     /** The weight, shape [out, in/groups, k, k]. */

@@ -4,7 +4,10 @@ import io.jgrad.tensor.Tensor;
 import java.util.Arrays;
 import java.util.function.UnaryOperator;
 
-/** The argument checks and batching shared by the pooling layers, with messages naming the layer. */
+/**
+ * The argument checks and batching shared by the pooling layers (and, for the input's rank and unbatched images,
+ * Conv2d), with messages naming the layer.
+ */
 final class Pooling {
     private Pooling() {}
 
