@@ -78,12 +78,12 @@ final class Checkpoint {
     static Path weightsFile(Path dir, String name, RunConfig cfg) throws IOException {
         String want = tag(cfg);
         for (Path p : List.of(dir.resolve(name), dir.resolve(name + NEXT))) {
-            if (Files.isRegularFile(p) && want.equals(Safetensors.read(p).metadata().get(TAG))) {
+            if (Files.isRegularFile(p) && want.equals(Safetensors.header(p).metadata().get(TAG))) {
                 return p;
             }
         }
         Path plain = dir.resolve(name);
-        if (Files.isRegularFile(plain) && !Safetensors.read(plain).metadata().containsKey(TAG)) {
+        if (Files.isRegularFile(plain) && !Safetensors.header(plain).metadata().containsKey(TAG)) {
             return plain; // written by another tool: no tag to compare
         }
         throw new UserError(dir + ": no " + name + " for checkpoint " + want + " named in " + RunConfig.FILE
@@ -152,7 +152,7 @@ final class Checkpoint {
     /** The schedule's counters saved by {@link #save} in the metadata of {@code file} (empty if none). */
     static Map<String, Double> readSchedulerState(Path file) throws IOException {
         Map<String, Double> state = new LinkedHashMap<>();
-        for (Map.Entry<String, String> e : Safetensors.read(file).metadata().entrySet()) {
+        for (Map.Entry<String, String> e : Safetensors.header(file).metadata().entrySet()) {
             if (e.getKey().startsWith(SCHEDULER_PREFIX)) {
                 String key = e.getKey().substring(SCHEDULER_PREFIX.length());
                 try {

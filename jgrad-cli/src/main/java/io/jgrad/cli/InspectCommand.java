@@ -42,7 +42,7 @@ final class InspectCommand implements Callable<Integer> {
             throw new UserError(target + ": no such file or directory");
         }
         Safetensors.Contents contents = Safetensors.read(file);
-        Map<String, String> stored = storedDtypes(file);
+        Map<String, String> stored = Safetensors.header(file).dtypes();
         System.out.println(file + ":");
         long total = 0;
         for (Map.Entry<String, Tensor> e : contents.tensors().entrySet()) {
@@ -72,31 +72,6 @@ final class InspectCommand implements Callable<Integer> {
             System.out.println("  metadata " + contents.metadata());
         }
         return 0;
-    }
-
-    /**
-     * The dtype each tensor has in {@code file} (F16, I64, BOOL, ...), from its header; the file has already been
-     * read and checked by {@link Safetensors#read}.
-     */
-    static Map<String, String> storedDtypes(Path file) throws java.io.IOException {
-        Map<String, String> dtypes = new java.util.HashMap<>();
-        try (var ch = java.nio.channels.FileChannel.open(file)) {
-            java.nio.ByteBuffer length = java.nio.ByteBuffer.allocate(8).order(java.nio.ByteOrder.LITTLE_ENDIAN);
-            while (length.hasRemaining() && ch.read(length) >= 0) {
-                // read on
-            }
-            java.nio.ByteBuffer header = java.nio.ByteBuffer.allocate((int) length.getLong(0));
-            while (header.hasRemaining() && ch.read(header) >= 0) {
-                // read on
-            }
-            Object parsed = io.jgrad.io.Json.parse(new String(header.array(), java.nio.charset.StandardCharsets.UTF_8), file);
-            for (Map.Entry<?, ?> e : ((Map<?, ?>) parsed).entrySet()) {
-                if (e.getValue() instanceof Map<?, ?> entry && entry.get("dtype") instanceof String dtype) {
-                    dtypes.put((String) e.getKey(), dtype);
-                }
-            }
-        }
-        return dtypes;
     }
 
     /** One line per layer: index, output shape after it (by running a sample through), parameters, module. */

@@ -43,6 +43,12 @@ public final class Safetensors {
     public record Contents(LinkedHashMap<String, Tensor> tensors, Map<String, String> metadata) {}
 
     /**
+     * A file's header without its data: the metadata, and each tensor's dtype as the file stores it ("F16", "I64",
+     * ...; {@link #read} widens F16 and BF16 to float32, integers and BOOL to float64), in file order.
+     */
+    public record Header(Map<String, String> metadata, Map<String, String> dtypes) {}
+
+    /**
      * Writes {@code tensors} (in the map's iteration order) and {@code metadata} (may be null or empty; its keys
      * sorted, so that equal contents give equal bytes whatever the map's iteration order, which for
      * {@code Map.of} changes from one JVM to the next) to {@code file}, atomically. Modified: the file {@code file}.
@@ -120,5 +126,16 @@ public final class Safetensors {
      */
     public static Contents read(Path file) throws IOException {
         return SafetensorsReader.read(file);
+    }
+
+    /**
+     * Reads and checks only the header of {@code file}, as {@link #read} does, without reading the tensors: for a
+     * look at the metadata or the stored dtypes of a large file.
+     *
+     * @throws JgradFormatException if the header is not valid safetensors (as {@link #read})
+     * @throws IOException if the file cannot be read
+     */
+    public static Header header(Path file) throws IOException {
+        return SafetensorsReader.header(file);
     }
 }

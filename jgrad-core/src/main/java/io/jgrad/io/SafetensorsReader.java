@@ -45,49 +45,69 @@ final class SafetensorsReader {
 
     private record Entry(String name, StoredType type, int[] shape, int numel, long begin, long end) {}
 
+    /** A validated header: the metadata, the tensors' entries in file order, and where their data starts. */
+    private record Parsed(Map<String, String> metadata, List<Entry> entries, long dataStart) {}
+
     static Safetensors.Contents read(Path file) throws IOException {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            long size = ch.size();
-            if (size < 8) {
-                throw new JgradFormatException(file, "", "file is " + size
-                        + " bytes long; a safetensors file starts with an 8-byte header length");
-            }
-            ByteBuffer lengthBuf = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
-            readFully(ch, lengthBuf, 0, file);
-            long n = lengthBuf.getLong(0);
-            if (n < 0 || n > Safetensors.MAX_HEADER_BYTES) {
-                throw new JgradFormatException(file, "byte 0", "header length " + Long.toUnsignedString(n)
-                        + " is larger than the limit of " + Safetensors.MAX_HEADER_BYTES + " bytes; not a safetensors file?");
-            }
-            if (n > size - 8) {
-                throw new JgradFormatException(file, "byte 0", "header length " + n + " is larger than the "
-                        + (size - 8) + " bytes that follow it; the file is truncated or not safetensors");
-            }
-            ByteBuffer headerBuf = ByteBuffer.allocate((int) n);
-            readFully(ch, headerBuf, 8, file);
-            String json = decodeUtf8(headerBuf, file);
-            Object parsed = Json.parse(json, file, "header character ");
-            if (!(parsed instanceof Map<?, ?> header)) {
-                throw new JgradFormatException(file, "header", "header is not a JSON object");
-            }
-            long dataSize = size - 8 - n;
-            Map<String, String> metadata = new LinkedHashMap<>();
-            List<Entry> entries = new ArrayList<>();
-            for (Map.Entry<?, ?> e : header.entrySet()) {
-                String name = (String) e.getKey();
-                if (name.equals(Safetensors.METADATA_KEY)) {
-                    metadata = metadata(e.getValue(), file);
-                } else {
-                    entries.add(entry(name, e.getValue(), dataSize, file));
-                }
-            }
-            checkLayout(entries, 8 + n, dataSize, file);
+            Parsed parsed = parseHeader(ch, file);
             LinkedHashMap<String, Tensor> tensors = new LinkedHashMap<>();
-            for (Entry entry : entries) {
-                tensors.put(entry.name, readTensor(ch, entry, 8 + n, file));
+            for (Entry entry : parsed.entries()) {
+                tensors.put(entry.name, readTensor(ch, entry, parsed.dataStart(), file));
             }
-            return new Safetensors.Contents(tensors, metadata);
+            return new Safetensors.Contents(tensors, parsed.metadata());
         }
+    }
+
+    static Safetensors.Header header(Path file) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            Parsed parsed = parseHeader(ch, file);
+            Map<String, String> dtypes = new LinkedHashMap<>();
+            for (Entry entry : parsed.entries()) {
+                dtypes.put(entry.name, entry.type.name());
+            }
+            return new Safetensors.Header(parsed.metadata(), dtypes);
+        }
+    }
+
+    /** Reads and checks the header (length, JSON, entries, layout against the file's size); no tensor data. */
+    private static Parsed parseHeader(FileChannel ch, Path file) throws IOException {
+        long size = ch.size();
+        if (size < 8) {
+            throw new JgradFormatException(file, "", "file is " + size
+                    + " bytes long; a safetensors file starts with an 8-byte header length");
+        }
+        ByteBuffer lengthBuf = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+        readFully(ch, lengthBuf, 0, file);
+        long n = lengthBuf.getLong(0);
+        if (n < 0 || n > Safetensors.MAX_HEADER_BYTES) {
+            throw new JgradFormatException(file, "byte 0", "header length " + Long.toUnsignedString(n)
+                    + " is larger than the limit of " + Safetensors.MAX_HEADER_BYTES + " bytes; not a safetensors file?");
+        }
+        if (n > size - 8) {
+            throw new JgradFormatException(file, "byte 0", "header length " + n + " is larger than the "
+                    + (size - 8) + " bytes that follow it; the file is truncated or not safetensors");
+        }
+        ByteBuffer headerBuf = ByteBuffer.allocate((int) n);
+        readFully(ch, headerBuf, 8, file);
+        String json = decodeUtf8(headerBuf, file);
+        Object parsed = Json.parse(json, file, "header character ");
+        if (!(parsed instanceof Map<?, ?> header)) {
+            throw new JgradFormatException(file, "header", "header is not a JSON object");
+        }
+        long dataSize = size - 8 - n;
+        Map<String, String> metadata = new LinkedHashMap<>();
+        List<Entry> entries = new ArrayList<>();
+        for (Map.Entry<?, ?> e : header.entrySet()) {
+            String name = (String) e.getKey();
+            if (name.equals(Safetensors.METADATA_KEY)) {
+                metadata = metadata(e.getValue(), file);
+            } else {
+                entries.add(entry(name, e.getValue(), dataSize, file));
+            }
+        }
+        checkLayout(entries, 8 + n, dataSize, file);
+        return new Parsed(metadata, entries, 8 + n);
     }
 
     private static void readFully(FileChannel ch, ByteBuffer buf, long position, Path file) throws IOException {

@@ -109,6 +109,20 @@ class SafetensorsTest {
     }
 
     @Test
+    void headerGivesTheMetadataAndStoredDtypesAndChecksAsReadDoes() throws IOException {
+        String header = "{\"__metadata__\":{\"k\":\"v\"},\"h\":{\"dtype\":\"F16\",\"shape\":[3],\"data_offsets\":[0,6]},"
+                + "\"n\":{\"dtype\":\"I64\",\"shape\":[],\"data_offsets\":[6,14]}}";
+        Safetensors.Header h = Safetensors.header(file("h.safetensors", craft(header, new byte[14])));
+        assertEquals(Map.of("k", "v"), h.metadata());
+        assertEquals(List.of("h", "n"), List.copyOf(h.dtypes().keySet()));
+        assertEquals(List.of("F16", "I64"), List.copyOf(h.dtypes().values()));
+        // the same checks as read: data shorter than the header says is refused without reading any tensor
+        Path shortData = file("short.safetensors", craft(header, new byte[10]));
+        String readMessage = assertThrows(JgradFormatException.class, () -> Safetensors.read(shortData)).getMessage();
+        assertEquals(readMessage, assertThrows(JgradFormatException.class, () -> Safetensors.header(shortData)).getMessage());
+    }
+
+    @Test
     void readsIntegersAndBooleansAsFloat64() throws IOException {
         String header = "{" + entry("n", "I64", "[]", "[0,8]") + "," + entry("i", "I32", "[2]", "[8,16]") + ","
                 + entry("s", "I16", "[1]", "[16,18]") + "," + entry("b", "I8", "[1]", "[18,19]") + ","
