@@ -33,8 +33,14 @@ record Cli(int exitCode, String out, String err) {
      * a run directory for the tests that need one. Returns out.
      */
     static java.nio.file.Path trainedRun(java.nio.file.Path csv, String layers, java.nio.file.Path out) {
-        ok("train", "--data", csv.toString(), "--layers", layers, "--epochs", "1", "--threads", "1", "--no-report",
-                "--out", out.toString());
+        return train(out, "--data", csv.toString(), "--layers", layers, "--epochs", "1", "--no-report");
+    }
+
+    /** {@code jgrad train --threads 1 --out OUT FLAGS...}, asserted to succeed; returns out. */
+    static java.nio.file.Path train(java.nio.file.Path out, String... flags) {
+        java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("train", "--threads", "1", "--out", out.toString()));
+        args.addAll(java.util.List.of(flags));
+        ok(args.toArray(String[]::new));
         return out;
     }
 

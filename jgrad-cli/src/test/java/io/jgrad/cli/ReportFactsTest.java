@@ -44,12 +44,8 @@ class ReportFactsTest {
         return facts;
     }
 
-    private Path train(String name, String... args) throws IOException {
-        Path run = dir.resolve(name);
-        List<String> all = new ArrayList<>(List.of("train", "--threads", "1", "--out", run.toString()));
-        all.addAll(List.of(args));
-        ok(all.toArray(String[]::new));
-        return run;
+    private Path train(String name, String... args) {
+        return Cli.train(dir.resolve(name), args);
     }
 
     @Test

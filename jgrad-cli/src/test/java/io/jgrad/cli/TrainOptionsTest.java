@@ -44,12 +44,10 @@ class TrainOptionsTest {
 
     /** One step of plain SGD on all 30 rows: the weights move by lr * (the gradient, clipped to norm MAX). */
     private Path oneStep(Path csv, String name, String lr, String... extra) {
-        Path run = dir.resolve(name);
-        List<String> a = new ArrayList<>(List.of("train", "--data", csv.toString(), "--layers", "8", "--optimizer", "sgd", "--lr", lr,
-                "--batch-size", "30", "--epochs", "1", "--threads", "1", "--no-report", "--out", run.toString()));
+        List<String> a = new ArrayList<>(List.of("--data", csv.toString(), "--layers", "8", "--optimizer", "sgd", "--lr", lr,
+                "--batch-size", "30", "--epochs", "1", "--no-report"));
         a.addAll(List.of(extra));
-        ok(a.toArray(String[]::new));
-        return run;
+        return Cli.train(dir.resolve(name), a.toArray(String[]::new));
     }
 
     @Test
