@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.function.BiConsumer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -582,6 +583,9 @@ final class TrainCommand implements Callable<Integer> {
         RunConfig[] lastCheckpoint = {null}; // the configuration saved after the last epoch
         try (Interruption interruption = new Interruption(resume, resume == null ? null
                 : Interruption.describe(cfg.epochsCompleted(), cfg.epochs(), cfg.progress() == null ? 0 : cfg.progress().step()))) {
+            // a checkpoint of config c, which Ctrl-C waits for; holds: what it leaves in outDir (null: the same again)
+            BiConsumer<RunConfig, String> checkpoint = (c, holds) -> interruption.write(outDir, holds,
+                    () -> Checkpoint.save(outDir, model, opt, Schedules.state(scheduler), c, all));
             trainer.callback(new Callback() {
                 private long[] epochStartState = shuffleGen.state();
 
@@ -593,9 +597,8 @@ final class TrainCommand implements Callable<Integer> {
                 @Override
                 public void onBatchEnd(int epoch, int step, int stepsPerEpoch, double loss, int batchSize) {
                     if (every > 0 && step % every == 0 && step < stepsPerEpoch) {
-                        RunConfig now = base.withProgress(epoch - 1, trainer.progress(), epochStartState, modelGen.state());
-                        interruption.write(outDir, Interruption.describe(epoch - 1, base.epochs(), step),
-                                () -> Checkpoint.save(outDir, model, opt, Schedules.state(scheduler), now, all));
+                        checkpoint.accept(base.withProgress(epoch - 1, trainer.progress(), epochStartState, modelGen.state()),
+                                Interruption.describe(epoch - 1, base.epochs(), step));
                     }
                 }
 
@@ -603,8 +606,7 @@ final class TrainCommand implements Callable<Integer> {
                 public boolean onEpochEnd(EpochMetrics m) {
                     all.add(m);
                     lastCheckpoint[0] = base.withProgress(m.epoch(), null, shuffleGen.state(), modelGen.state());
-                    interruption.write(outDir, Interruption.describe(m.epoch(), base.epochs(), 0),
-                            () -> Checkpoint.save(outDir, model, opt, Schedules.state(scheduler), lastCheckpoint[0], all));
+                    checkpoint.accept(lastCheckpoint[0], Interruption.describe(m.epoch(), base.epochs(), 0));
                     return false;
                 }
             });
@@ -614,8 +616,7 @@ final class TrainCommand implements Callable<Integer> {
             if (cfg.restoreBest() && lastCheckpoint[0] != null && history.stopReason().contains(RESTORED)) {
                 // the checkpoint after the last epoch holds that epoch's weights: save the restored ones over them, with
                 // the same config.json (epochs completed: the last trained epoch), optimizer state and metrics
-                interruption.write(outDir, null,
-                        () -> Checkpoint.save(outDir, model, opt, Schedules.state(scheduler), lastCheckpoint[0], all));
+                checkpoint.accept(lastCheckpoint[0], null);
             }
             Evaluation finalEval = testLoader == null ? null : trainer.evaluate(testLoader, cfg.numClasses());
             if (finalEval != null) {
