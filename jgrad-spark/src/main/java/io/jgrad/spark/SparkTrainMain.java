@@ -85,6 +85,9 @@ public final class SparkTrainMain {
         try {
             run(spark, f);
         } catch (Exception e) {
+            if (Interruption.stopping()) {
+                return; // Ctrl-C or SIGTERM stopped the SparkContext under the run: Interruption says what is left
+            }
             // a missing --data path, a column that is not there, a label that is no class index: one line, no stack trace
             // (Spark's AnalysisException is checked in Java's eyes but undeclared, hence the instanceof)
             Throwable cause = e;
@@ -278,53 +281,55 @@ public final class SparkTrainMain {
         if (Files.exists(out) && !Files.isDirectory(out)) {
             throw new IllegalArgumentException("--out " + out + ": exists and is not a directory; expected a directory for the run's files");
         }
-        String data = f.get("--data");
-        String label = f.get("--target-column");
-        DistributedDataset train = load("--data", data, () -> DistributedDataset.read(spark, data, null, label, partitions));
-        DistributedDataset test = null;
-        String valData = f.get("--val-data");
-        if (valData != null) {
-            test = load("--val-data", valData, () -> DistributedDataset.read(spark, valData, null, label, partitions));
-            checkValidation(train, test, "--val-data " + valData);
-        } else if (DistributedDataset.isIdx(data)) { // not a Parquet directory: it has no t10k split
-            test = load("--data", data, () -> DistributedDataset.readIdx(spark, Path.of(data), false, partitions));
-            checkValidation(train, test, "--data " + data + ": its t10k labels");
-        }
-        int classes = Math.max(train.numClasses(), test == null ? 0 : test.numClasses());
-        MlpSpec spec = new MlpSpec(train.featureSize(), hidden, classes, activation, outputActivation);
-        try {
-            Files.createDirectories(out);
-        } catch (IOException e) {
-            throw new IllegalArgumentException("--out " + out + ": cannot create the directory (" + e + ")", e);
-        }
-        RunDirectory.Settings settings = new RunDirectory.Settings(spec, classes, data, f.get("--val-data"), label, opt, batch, epochs, seed, partitions, local);
-        SparkTrainer trainer = new SparkTrainer(jsc, spec, opt, seed).batchSize(batch).epochs(epochs).localSteps(local);
-        List<EpochMetrics> done = new ArrayList<>();
-        trainer.callback(new Callback() {
-            @Override
-            public boolean onEpochEnd(EpochMetrics m) {
-                done.add(m);
-                // without --val-data (a CSV file) there is nothing to validate on: say so rather than "val loss NaN"
-                String val = Double.isNaN(m.valLoss()) ? "no validation data"
-                        : String.format("val loss %.4f, accuracy %.4f", m.valLoss(), m.valAccuracy());
-                System.err.printf("epoch %d: train loss %.4f, accuracy %.4f, %s, %.1f s (%.2f ms/step overhead)%n",
-                        m.epoch(), m.trainLoss(), m.trainAccuracy(), val, m.seconds(), trainer.stepOverheadMillis());
-                try {
-                    RunDirectory.save(out, trainer, settings, done);
-                } catch (IOException e) {
-                    throw new UncheckedIOException("writing the checkpoint in " + out + " failed: " + e.getMessage(), e);
-                }
-                return false;
+        try (Interruption interruption = new Interruption(out, epochs)) {
+            String data = f.get("--data");
+            String label = f.get("--target-column");
+            DistributedDataset train = load("--data", data, () -> DistributedDataset.read(spark, data, null, label, partitions));
+            DistributedDataset test = null;
+            String valData = f.get("--val-data");
+            if (valData != null) {
+                test = load("--val-data", valData, () -> DistributedDataset.read(spark, valData, null, label, partitions));
+                checkValidation(train, test, "--val-data " + valData);
+            } else if (DistributedDataset.isIdx(data)) { // not a Parquet directory: it has no t10k split
+                test = load("--data", data, () -> DistributedDataset.readIdx(spark, Path.of(data), false, partitions));
+                checkValidation(train, test, "--data " + data + ": its t10k labels");
             }
-        });
-        System.err.printf("jgrad-spark: %s on %s (%,d rows in %d partitions), %s lr %s, batch %d, local steps %d%n",
-                spec.describe(), data, train.size(), partitions, optName, Double.toString(opt.lr()), batch, local);
-        trainer.fit(train, test);
-        if (test != null) {
-            Evaluation e = trainer.evaluate(test);
-            System.out.printf("test loss %.4f, accuracy %.2f%% on %,d samples%n", e.loss(), 100 * e.accuracy(), e.samples());
+            int classes = Math.max(train.numClasses(), test == null ? 0 : test.numClasses());
+            MlpSpec spec = new MlpSpec(train.featureSize(), hidden, classes, activation, outputActivation);
+            try {
+                Files.createDirectories(out);
+            } catch (IOException e) {
+                throw new IllegalArgumentException("--out " + out + ": cannot create the directory (" + e + ")", e);
+            }
+            RunDirectory.Settings settings = new RunDirectory.Settings(spec, classes, data, f.get("--val-data"), label, opt, batch, epochs, seed, partitions, local);
+            SparkTrainer trainer = new SparkTrainer(jsc, spec, opt, seed).batchSize(batch).epochs(epochs).localSteps(local);
+            List<EpochMetrics> done = new ArrayList<>();
+            trainer.callback(new Callback() {
+                @Override
+                public boolean onEpochEnd(EpochMetrics m) {
+                    done.add(m);
+                    // without --val-data (a CSV file) there is nothing to validate on: say so rather than "val loss NaN"
+                    String val = Double.isNaN(m.valLoss()) ? "no validation data"
+                            : String.format("val loss %.4f, accuracy %.4f", m.valLoss(), m.valAccuracy());
+                    System.err.printf("epoch %d: train loss %.4f, accuracy %.4f, %s, %.1f s (%.2f ms/step overhead)%n",
+                            m.epoch(), m.trainLoss(), m.trainAccuracy(), val, m.seconds(), trainer.stepOverheadMillis());
+                    try {
+                        interruption.write(m.epoch(), () -> RunDirectory.save(out, trainer, settings, done));
+                    } catch (IOException e) {
+                        throw new UncheckedIOException("writing the checkpoint in " + out + " failed: " + e.getMessage(), e);
+                    }
+                    return false;
+                }
+            });
+            System.err.printf("jgrad-spark: %s on %s (%,d rows in %d partitions), %s lr %s, batch %d, local steps %d%n",
+                    spec.describe(), data, train.size(), partitions, optName, Double.toString(opt.lr()), batch, local);
+            trainer.fit(train, test);
+            if (test != null) {
+                Evaluation e = trainer.evaluate(test);
+                System.out.printf("test loss %.4f, accuracy %.2f%% on %,d samples%n", e.loss(), 100 * e.accuracy(), e.samples());
+            }
+            System.out.println("wrote " + out + "/ (model.safetensors, config.json, optimizer.safetensors, metrics.csv)");
         }
-        System.out.println("wrote " + out + "/ (model.safetensors, config.json, optimizer.safetensors, metrics.csv)");
     }
 
     /**

@@ -7,11 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jgrad.io.Json;
 import io.jgrad.io.Safetensors;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
@@ -260,20 +262,71 @@ class SparkTrainMainTest {
     @Test
     void theLauncherPrintsABadRowAsOneLine(@TempDir Path dir) throws Exception {
         Path data = Files.writeString(dir.resolve("bad.csv"), "a,b,label\n1,2,0\n3,4,0\n5,6,0.5\n7,8,1\n");
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
-        command.addAll(List.of(System.getProperty("spark.jvm.options", "").trim().split("\\s+")));
-        command.addAll(List.of("-Dlog4j2.configurationFile=" + Path.of("src/launcher/log4j2.properties").toAbsolutePath(),
-                "-XX:+UseSerialGC", "-Xmx512m", "-cp", System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")),
-                "io.jgrad.spark.SparkTrainMain", "--spark", "local[2]", "--data", data.toString(), "--partitions", "2",
-                "--out", dir.resolve("run").toString()));
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        Process p = launcherJvm("--data", data.toString(), "--out", dir.resolve("run").toString());
         p.getOutputStream().close();
-        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(120, java.util.concurrent.TimeUnit.SECONDS));
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS));
         assertEquals(2, p.exitValue(), out);
         assertFalse(out.contains("\tat ") || out.contains("Exception"), out);
         List<String> lines = out.lines().toList();
         assertEquals("jgrad-spark: --data " + data + ": row 2 has label 0.5 in column 'label'; labels must be class indices 0, 1, 2, ...",
                 lines.getLast(), out);
+    }
+
+    /**
+     * A SIGTERM (or Ctrl-C, which ./jgrad passes on as one) stops Spark's context under the run: the driver's failed
+     * round is no stack trace, the epoch being written finishes, and the last line says which epoch the directory
+     * holds, which its config.json and metrics.csv agree with. Before, the round's IllegalStateException ("SparkContext
+     * has been shutdown") came out with its stack trace and nothing said what was left.
+     */
+    @Test
+    void aTerminatedRunSaysWhichEpochItsDirectoryHolds(@TempDir Path dir) throws Exception {
+        StringBuilder csv = new StringBuilder("a,b,c,label\n");
+        var random = new java.util.Random(1);
+        for (int i = 0; i < 4000; i++) {
+            int label = random.nextInt(3);
+            csv.append(random.nextGaussian() + label).append(',').append(random.nextGaussian()).append(',')
+                    .append(random.nextGaussian() - label).append(',').append(label).append('\n');
+        }
+        Path data = Files.writeString(dir.resolve("data.csv"), csv);
+        Path run = dir.resolve("run");
+        Process p = launcherJvm("--data", data.toString(), "--epochs", "1000", "--batch-size", "16", "--out", run.toString());
+        p.getOutputStream().close();
+        var reader = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+        List<String> lines = new ArrayList<>();
+        for (String line; (line = reader.readLine()) != null; ) {
+            lines.add(line);
+            if (line.startsWith("epoch 2:")) {
+                p.toHandle().destroy(); // SIGTERM (Process.destroy would also close the stream read here)
+            }
+        }
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+        String out = String.join("\n", lines);
+        assertEquals(143, p.exitValue(), out);
+        assertFalse(out.contains("\tat ") || out.contains("Exception"), out);
+        var m = java.util.regex.Pattern.compile("jgrad-spark: interrupted; " + java.util.regex.Pattern.quote(run.toString())
+                + " holds the run after epoch (\\d+) of 1000 \\('jgrad train --resume " + java.util.regex.Pattern.quote(run.toString())
+                + "' continues it on one machine\\)").matcher(lines.getLast());
+        assertTrue(m.matches(), out);
+        long epoch = Long.parseLong(m.group(1));
+        assertTrue(epoch >= 2, out);
+        @SuppressWarnings("unchecked")
+        Map<String, Object> state = (Map<String, Object>) ((Map<String, Object>) Json.read(run.resolve("config.json"))).get("state");
+        assertEquals(epoch, state.get("epochs_completed"), out);
+        assertEquals(epoch + 1, Files.readAllLines(run.resolve("metrics.csv")).size(), out); // a header and a row per epoch
+    }
+
+    /**
+     * SparkTrainMain in a JVM of its own, as {@code jgrad train --spark local[2] --partitions 2 ARGS} starts it (its JVM
+     * options and log4j2.properties), standard error merged into standard output.
+     */
+    private static Process launcherJvm(String... args) throws java.io.IOException {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        command.addAll(List.of(System.getProperty("spark.jvm.options", "").trim().split("\\s+")));
+        command.addAll(List.of("-Dlog4j2.configurationFile=" + Path.of("src/launcher/log4j2.properties").toAbsolutePath(),
+                "-XX:+UseSerialGC", "-Xmx512m", "-cp", System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")),
+                "io.jgrad.spark.SparkTrainMain", "--spark", "local[2]", "--partitions", "2"));
+        command.addAll(List.of(args));
+        return new ProcessBuilder(command).redirectErrorStream(true).start();
     }
 }

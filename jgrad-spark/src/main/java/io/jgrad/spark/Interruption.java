@@ -1,0 +1,74 @@
+package io.jgrad.spark;
+
+import java.nio.file.Path;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * What Ctrl-C (SIGINT) or a SIGTERM does to a Spark run ({@code jgrad train --spark}, spark-submit): Spark's own
+ * shutdown hook stops the SparkContext, and the round in flight then fails in the driver. This hook waits for a
+ * write of the run directory in progress ({@link RunDirectory#save}, four files) to finish, keeps any later one from
+ * starting, and says which epoch the directory holds; {@link #stopping()} tells the driver that its failure is the
+ * interruption, not an error to report with a stack trace. As {@code jgrad train}'s hook does on one machine.
+ */
+final class Interruption implements AutoCloseable {
+    private final ReentrantLock writing = new ReentrantLock();
+    private final Thread hook = new Thread(this::stop, "jgrad-spark-interrupted");
+    private final Path dir;
+    private final int epochs;
+    private volatile int saved = -1;
+
+    /** Watches a run of {@code epochs} epochs that writes {@code dir}. */
+    Interruption(Path dir, int epochs) {
+        this.dir = dir;
+        this.epochs = epochs;
+        Runtime.getRuntime().addShutdownHook(hook);
+    }
+
+    /** Runs {@code write}, which leaves the directory holding the run after {@code epoch}, so that an interruption waits for it. */
+    <E extends Exception> void write(int epoch, Write<E> write) throws E {
+        writing.lock();
+        try {
+            write.run();
+            saved = epoch;
+        } finally {
+            writing.unlock();
+        }
+    }
+
+    /** A write of the run directory, which may throw {@code E}. */
+    interface Write<E extends Exception> {
+        void run() throws E;
+    }
+
+    /** Whether the JVM is stopping (its shutdown hooks run): then a failed Spark job is the interruption's doing. */
+    static boolean stopping() {
+        Thread probe = new Thread(() -> {});
+        try {
+            Runtime.getRuntime().addShutdownHook(probe);
+        } catch (IllegalStateException e) {
+            return true; // "Shutdown in progress"
+        }
+        Runtime.getRuntime().removeShutdownHook(probe);
+        return false;
+    }
+
+    /** The shutdown hook: waits for the write in progress, then never lets go, so that no other starts. */
+    private void stop() {
+        writing.lock();
+        System.err.println(saved < 0
+                ? "jgrad-spark: interrupted before the first epoch ended; nothing was written to " + dir
+                : "jgrad-spark: interrupted; " + dir + " holds the run after epoch " + saved + " of " + epochs
+                        + " ('jgrad train --resume " + dir + "' continues it on one machine)");
+        System.err.flush();
+    }
+
+    /** Removes the hook: the run ended without being interrupted. */
+    @Override
+    public void close() {
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException e) {
+            // the JVM is already stopping: the hook runs (or ran) and says what the directory holds
+        }
+    }
+}
