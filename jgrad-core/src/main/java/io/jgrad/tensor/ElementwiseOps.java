@@ -89,10 +89,14 @@ final class ElementwiseOps {
         return Autograd.record("sqrt", y, g -> new Tensor[] {g.div(y).mul(0.5)}, x);
     }
 
-    /** y = |x|; dy/dx = sign x (0 at 0, as PyTorch). */
+    /**
+     * y = |x|; dy/dx = sign x, taken as 0 at 0 and at NaN, as PyTorch's sgn: (x &gt; 0) - (x &lt; 0) rather than the
+     * SIGN kernel, whose NaN (Math.signum's) would make the gradient NaN where PyTorch's is 0.
+     */
     static Tensor abs(Tensor x) {
         Tensor y = map(UnaryOp.ABS, 0, 0, x);
-        return Autograd.record("abs", y, g -> new Tensor[] {g.mul(map(UnaryOp.SIGN, 0, 0, x))}, x);
+        return Autograd.record("abs", y, g -> new Tensor[] {
+                g.mul(map(UnaryOp.GT_SCALAR, 0, 0, x).sub(map(UnaryOp.LT_SCALAR, 0, 0, x)))}, x);
     }
 
     /**

@@ -306,4 +306,15 @@ class ElementwiseOpsTest {
         assertArrayEquals(new double[] {1, 1, 0, 0}, x.le(2).toDoubleArray());
         assertArrayEquals(new double[] {0, 1, 0, 0}, x.eq(2).toDoubleArray());
     }
+
+    @Test
+    void absGradientIsZeroAtZeroAndAtNaNAsPyTorch() {
+        // bug: the gradient came from Math.signum, NaN at a NaN x; PyTorch's sgn is 0 there:
+        // torch.tensor([nan, 0., -0., 2., -3.]).abs() backward gives [0, 0, 0, 1, -1]
+        for (DType dt : DType.values()) {
+            Tensor x = Tensor.of(new double[] {Double.NaN, 0, -0.0, 2, -3}).to(dt).requiresGrad(true);
+            x.abs().mul(Tensor.of(new double[] {5, 5, 5, 5, 5}).to(dt)).sum().backward();
+            assertArrayEquals(new double[] {0, 0, 0, 5, -5}, x.grad().toDoubleArray(), 0, dt.toString());
+        }
+    }
 }
