@@ -177,14 +177,16 @@ final class Autograd {
     }
 
     /**
-     * Memory for the gradient that a backward rule computes for its input {@code in}, to be marked exclusive: where
-     * in is a leaf (a parameter) with no gradient yet whose gradient before {@link Tensor#zeroGrad} fits, that
-     * memory, so that the rule writes the gradient where it is kept (a recycled buffer would be copied there at the
-     * end of the step); otherwise a recycled buffer. Modified: in (its spare gradient taken).
+     * Memory for the gradient that a backward rule computes for its input {@code in}, to be marked exclusive: inside a
+     * {@link Tensor#recycling()} scope, where in is a leaf (a parameter) with no gradient yet whose gradient before
+     * {@link Tensor#zeroGrad} fits, that memory, so that the rule writes the gradient where it is kept (a recycled
+     * buffer would be copied there at the end of the step); otherwise a recycled buffer (outside a scope, new
+     * memory). Only inside a scope, as {@link #accumulateInto} and zeroGrad's contract: outside one, a gradient
+     * someone kept across zeroGrad() must keep its values. Modified: in (its spare gradient taken).
      */
     static Tensor gradientBuffer(Tensor in, DType dtype, int[] shape) {
         Tensor spare = in.spareGrad;
-        if (in.node == null && in.grad == null && fits(spare, dtype, shape)) {
+        if (BufferPool.active() && in.node == null && in.grad == null && fits(spare, dtype, shape)) {
             in.spareGrad = null;
             return spare;
         }

@@ -304,4 +304,24 @@ class RecyclingTest {
             }
         }
     }
+
+    @Test
+    void outsideAScopeAGradientKeptAcrossZeroGradKeepsItsValues() {
+        // bug: linear's backward wrote the weight and bias gradients into the memory of the gradients zeroGrad()
+        // dropped even outside a recycling() scope, so a gradient kept from the step before (to log or compare it)
+        // changed under its holder; zeroGrad's contract limits that reuse to inside a scope, as PyTorch's
+        // zero_grad(set_to_none=True) leaves the old tensor alone
+        Tensor x = Tensor.of(new double[] {1, 2, 3, 4, 5, 6}, 2, 3);
+        Tensor w = Tensor.of(new double[] {1, 0, 0, 0, 1, 0}, 2, 3).requiresGrad(true);
+        Tensor b = Tensor.of(new double[] {0, 0}).requiresGrad(true);
+        Tensor.linear(x, w, b).sum().backward();
+        Tensor keptW = w.grad(), keptB = b.grad();
+        w.zeroGrad();
+        b.zeroGrad();
+        Tensor.linear(x.mul(10.0), w, b).mul(3.0).sum().backward();
+        assertArrayEquals(new double[] {5, 7, 9, 5, 7, 9}, keptW.toDoubleArray(), 0, "the kept weight gradient");
+        assertArrayEquals(new double[] {2, 2}, keptB.toDoubleArray(), 0, "the kept bias gradient");
+        assertArrayEquals(new double[] {150, 210, 270, 150, 210, 270}, w.grad().toDoubleArray(), 0);
+        assertArrayEquals(new double[] {6, 6}, b.grad().toDoubleArray(), 0);
+    }
 }
