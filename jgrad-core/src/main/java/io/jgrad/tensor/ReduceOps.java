@@ -144,8 +144,48 @@ final class ReduceOps {
         }, x);
     }
 
+    /**
+     * y = max (or min) of all elements. The gradient g is shared equally by the k elements that equal y (those
+     * that are NaN when y is NaN), g / k each, as PyTorch's evenly_distribute_backward for max() and min(): a tie
+     * of the whole tensor is no choice of one element, where max(dim) returns an index that its gradient follows.
+     */
     static Tensor extremeAll(Tensor x, boolean min) {
-        return extreme(x.reshape(-1), 0, false, min);
+        Tensor y;
+        try (var scope = Tensor.noGrad()) {
+            y = extreme(x.reshape(-1), 0, false, min);
+        }
+        return Autograd.record(min ? "min" : "max", y, g -> {
+            double v = y.item();
+            boolean nan = Double.isNaN(v);
+            Tensor xc = x.contiguous();
+            int n = xc.numel(), k = 0;
+            for (int i = 0; i < n; i++) {
+                double e = xc.getFlat(i);
+                k += (nan ? Double.isNaN(e) : e == v) ? 1 : 0;
+            }
+            double share = g.item() / k;
+            Tensor gx = Tensor.empty(x.dtype, x.shape);
+            for (int i = 0; i < n; i++) {
+                double e = xc.getFlat(i);
+                if (nan ? Double.isNaN(e) : e == v) {
+                    gx.setFlat(i, share);
+                }
+            }
+            return new Tensor[] {gx};
+        }, x);
+    }
+
+    /**
+     * s = sqrt(var(x)) over dim; ds = g / (2 s), but 0 where s = 0, as PyTorch's std_backward (masked_fill where
+     * the result is 0): a constant row would otherwise give infinity times a zero deviation, NaN.
+     */
+    static Tensor std(Tensor x, int dim, boolean keepDim) {
+        Tensor v = x.var(dim, keepDim);
+        Tensor s = ElementwiseOps.map(UnaryOp.SQRT, 0, 0, v);
+        return Autograd.record("std", s, g -> {
+            Tensor zero = Tensor.zeros(g.dtype);
+            return new Tensor[] {Tensor.where(s.eq(zero), zero, g.div(s).mul(0.5))};
+        }, v);
     }
 
     /** Index of the first max (or min) along dim, as integral values in x's dtype; not differentiable. */

@@ -761,15 +761,22 @@ public final class Tensor {
         Tensor centred = sub(mean(dim, true));
         return centred.mul(centred).sum(dim, keepDim).div(n - 1);
     }
-    /** Standard deviation over one dimension: sqrt of the unbiased {@link #var(int, boolean)}. */
-    public Tensor std(int dim, boolean keepDim) { return var(dim, keepDim).sqrt(); }
-    /** Maximum of all elements, a scalar; the gradient goes to the first maximal element. */
+    /**
+     * Standard deviation over one dimension: s = sqrt of the unbiased {@link #var(int, boolean)}. Its gradient
+     * g / (2 s) times that of the variance is taken as 0 where s = 0 (a constant row), as PyTorch's, not the
+     * NaN of infinity times 0.
+     */
+    public Tensor std(int dim, boolean keepDim) { return ReduceOps.std(this, dim, keepDim); }
+    /**
+     * Maximum of all elements, a scalar; the gradient is shared equally by the elements equal to it (by the NaNs
+     * when it is NaN), as PyTorch's max(). Unlike {@link #max(int, boolean)}, which sends it to the first.
+     */
     public Tensor max() { return ReduceOps.extremeAll(this, false); }
-    /** Maximum over one dimension. */
+    /** Maximum over one dimension; the gradient goes to the first maximal element of each slice, as PyTorch's. */
     public Tensor max(int dim, boolean keepDim) { return ReduceOps.extreme(this, dim, keepDim, false); }
-    /** Minimum of all elements, a scalar. */
+    /** Minimum of all elements, a scalar; ties share the gradient, as in {@link #max()}. */
     public Tensor min() { return ReduceOps.extremeAll(this, true); }
-    /** Minimum over one dimension. */
+    /** Minimum over one dimension; the gradient goes to the first minimal element of each slice. */
     public Tensor min(int dim, boolean keepDim) { return ReduceOps.extreme(this, dim, keepDim, true); }
     /**
      * Index of the first maximum along {@code dim}, as integral values in this tensor's dtype (jgrad has no integer

@@ -183,4 +183,46 @@ class ReduceOpsTest {
         assertTrue(Double.isNaN(x0.var(0, false).item()));
         assertTrue(Double.isNaN(x0.std(-1, true).item()));
     }
+
+    @Test
+    void maxAndMinOfAllElementsShareTheGradientAmongTiesAsPyTorch() {
+        // bug: the gradient went whole to the first tied element; PyTorch 1.13's max() and min() (no dim) share it
+        // equally (evenly_distribute_backward): torch.tensor([1., 3., 3., 2.]).max() gives [0, .5, .5, 0]
+        Tensor x = Tensor.of(new double[] {1, 3, 3, 2}).requiresGrad(true);
+        x.max().backward();
+        assertValues(new double[] {0, 0.5, 0.5, 0}, x.grad(), 0);
+        Tensor leaf = Tensor.of(new double[] {1, 1, 3, 1}, 2, 2).requiresGrad(true);
+        leaf.t().min().mul(6.0).backward(); // through a transposed view, 3 ties
+        assertValues(new double[] {2, 2, 0, 2}, leaf.grad(), 1e-15);
+        // a NaN maximum: the NaNs share it, as torch
+        Tensor n = Tensor.of(new double[] {Double.NaN, 1, Double.NaN}).requiresGrad(true);
+        n.max().backward();
+        assertValues(new double[] {0.5, 0, 0.5}, n.grad(), 0);
+        // float32 and a 0-d tensor
+        Tensor f = Tensor.of(new float[] {2, 2, 2}).requiresGrad(true);
+        f.max().backward();
+        assertValues(new double[] {1 / 3f, 1 / 3f, 1 / 3f}, f.grad(), 0);
+        Tensor s = Tensor.scalar(DType.FLOAT64, 4).requiresGrad(true);
+        s.min().backward();
+        assertEquals(1.0, s.grad().item());
+        // max(dim) still sends each slice's gradient to its first maximum, as PyTorch's (it follows the index)
+        Tensor d = Tensor.of(new double[] {1, 3, 3, 2}).requiresGrad(true);
+        d.max(0, false).backward();
+        assertValues(new double[] {0, 1, 0, 0}, d.grad(), 0);
+    }
+
+    @Test
+    void stdOfAConstantRowHasZeroGradientAsPyTorch() {
+        // bug: std = sqrt(var) gave g / (2 * 0) times zero deviations, NaN; PyTorch's std_backward sets it to 0 where
+        // the result is 0: torch.tensor([[2., 2., 2.], [1., 2., 4.]]).std(1) gives [0, 0, 0] on the constant row
+        Tensor x = Tensor.of(new double[][] {{2, 2, 2}, {1, 2, 4}}).requiresGrad(true);
+        Tensor s = x.std(1, false);
+        s.sum().backward();
+        double sd = Math.sqrt(7.0 / 3); // row 1: mean 7/3, squared deviations 16/9 + 1/9 + 25/9 over 2
+        double[] dev = {1 - 7.0 / 3, 2 - 7.0 / 3, 4 - 7.0 / 3};
+        assertValues(new double[] {0, 0, 0, dev[0] / (2 * sd), dev[1] / (2 * sd), dev[2] / (2 * sd)}, x.grad(), 1e-15);
+        Tensor c = Tensor.full(DType.FLOAT32, 0.75, 4, 3).requiresGrad(true);
+        c.std(0, true).sum().backward();
+        assertValues(new double[12], c.grad(), 0);
+    }
 }
