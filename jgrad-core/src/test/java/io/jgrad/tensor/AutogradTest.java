@@ -251,4 +251,51 @@ class AutogradTest {
         ex.sum().backward();
         assertArrayEquals(new double[] {Math.exp(1), Math.exp(2)}, x.grad().toDoubleArray(), 1e-12);
     }
+
+    @Test
+    void aSecondLossThroughAFreedPartOfTheGraphIsRefusedAndChangesNoGradient() {
+        // as PyTorch ("Trying to backward through the graph a second time"): two losses sharing exp(x), the first
+        // backward without retainGraph frees it; the second names the freed op and how to keep it, before adding
+        // anything to x.grad
+        Tensor x = leaf(1, 2);
+        Tensor e = x.exp();
+        Tensor first = e.sum(), second = e.mul(2.0).sum();
+        first.backward();
+        double[] after = x.grad().toDoubleArray();
+        var ex = assertThrows(IllegalStateException.class, second::backward);
+        assertTrue(ex.getMessage().contains("'exp'") && ex.getMessage().contains("retainGraph"), ex.getMessage());
+        assertArrayEquals(after, x.grad().toDoubleArray(), 0);
+        // with retainGraph on the first, the second goes through and adds its own
+        Tensor y = leaf(1, 2);
+        Tensor ey = y.exp();
+        ey.sum().backward(Tensor.scalar(DType.FLOAT64, 1), true);
+        ey.mul(2.0).sum().backward();
+        assertValues(new double[] {3 * Math.exp(1), 3 * Math.exp(2)}, y.grad(), 1e-15);
+    }
+
+    @Test
+    void requiresGradPropagatesFromAnyInputAndStopsAtNoGradAndDetach() {
+        Tensor w = leaf(1, 2), c = Tensor.of(new double[] {3, 4});
+        Tensor y = c.mul(w);
+        assertTrue(y.requiresGrad() && !y.isLeaf(), "one input that requires grad is enough");
+        assertFalse(c.mul(c).requiresGrad());
+        Tensor inside;
+        try (var scope = Tensor.noGrad()) {
+            inside = w.mul(2.0).add(c);
+        }
+        assertFalse(inside.requiresGrad());
+        assertTrue(inside.isLeaf());
+        Tensor d = y.detach();
+        assertFalse(d.requiresGrad());
+        assertTrue(d.isLeaf());
+        // a result mixing a detached or noGrad value with w gets w's gradient only
+        y.mul(d).add(inside).sum().backward();
+        assertValues(new double[] {3 * 3 * 1, 4 * 4 * 2}, w.grad(), 0); // d(c w * c w0)/dw = c^2 w0, w0 = [1, 2]
+        assertNull(y.grad(), "an intermediate keeps no gradient unless retainGrad()");
+        var e = assertThrows(IllegalStateException.class, () -> y.requiresGrad(false));
+        assertTrue(e.getMessage().contains("requiresGrad(false)") && e.getMessage().contains("detach()"), e.getMessage());
+        var none = assertThrows(IllegalStateException.class, () -> inside.sum().backward());
+        assertTrue(none.getMessage().contains("does not require a gradient") && none.getMessage().contains("noGrad"),
+                none.getMessage());
+    }
 }

@@ -23,7 +23,10 @@ import org.junit.jupiter.api.Test;
  * the gradient of every input after a backward pass seeded with the same non-scalar gradient are compared:
  * float64 to 1e-12 relative, float32 to float32 rounding. Covers views, negative dims, keepdim reductions with
  * ties and NaN, broadcasting with 0-d tensors in every binary op, float32/float64 promotion, matmul on 1-D, 2-D
- * and batched shapes, cat/stack/split/gather/index_select, clamp, where and comparisons.
+ * and batched shapes, cat/stack/split/gather/index_select, clamp, where and comparisons, and the edge points of
+ * the differentiable ops: kinks at 0 (abs, relu, leaky ReLU, ELU), poles and infinities (sqrt, log, x^p, c / x,
+ * division by 0, softmax of -inf), ties in max() and min(), constant rows in std, size-1 dimensions and 0-d tensors,
+ * linear on 1-D, strided and shared operands.
  */
 class TensorApiTorchParityTest {
 
@@ -89,6 +92,21 @@ class TensorApiTorchParityTest {
         return new Input(DType.FLOAT64, shape, "nan");
     }
 
+    /** 0, 0.5 and 1 at random: the edge of sqrt, log and x^p at 0 (and ties). */
+    private static Input nonNeg(int... shape) {
+        return new Input(DType.FLOAT64, shape, "nonneg");
+    }
+
+    /** Every element 0.75: a constant row, whose variance is 0. */
+    private static Input constant(int... shape) {
+        return new Input(DType.FLOAT64, shape, "const");
+    }
+
+    /** randn with -infinity in the middle element: a class that softmax gives probability 0. */
+    private static Input withNegInf(int... shape) {
+        return new Input(DType.FLOAT64, shape, "neginf");
+    }
+
     private static double[] values(Input in, Generator gen) {
         int n = Shapes.numel(in.shape);
         double[] v = new double[n];
@@ -97,11 +115,16 @@ class TensorApiTorchParityTest {
             v[i] = switch (in.kind) {
                 case "pos" -> (float) (0.5 + 1.5 * gen.nextDouble());
                 case "ties" -> gen.nextInt(3) * 0.5 - 0.5;
+                case "nonneg" -> gen.nextInt(3) * 0.5;
+                case "const" -> 0.75;
                 default -> (float) gen.nextGaussian();
             };
         }
         if (in.kind.equals("nan") && n > 1) {
             v[n / 2] = Double.NaN;
+        }
+        if (in.kind.equals("neginf") && n > 1) {
+            v[n / 2] = Double.NEGATIVE_INFINITY;
         }
         return v;
     }
@@ -242,6 +265,55 @@ class TensorApiTorchParityTest {
             cs.add(new Case("cmp" + i, "(a " + cmp[i] + " b).double()", cmpJ.get(i), ties(3, 4), ties(4)));
             cs.add(new Case("cmp_nan" + i, "(a " + cmp[i] + " b).double()", cmpJ.get(i), withNan(2, 3), in()));
         }
+        // the edge points of each differentiable op, gradients included: kinks at 0, poles and infinities, ties
+        cs.add(new Case("abs_zero", "a.abs()", v -> v[0].abs(), ties(3, 4)));
+        cs.add(new Case("abs_nan", "a.abs()", v -> v[0].abs(), withNan(2, 3)));
+        cs.add(new Case("relu_zero", "a.relu()", v -> v[0].relu(), ties(3, 4)));
+        cs.add(new Case("leaky_relu_zero", "torch.nn.functional.leaky_relu(a, 0.1)", v -> v[0].leakyRelu(0.1), ties(3, 4)));
+        cs.add(new Case("elu_zero", "torch.nn.functional.elu(a, 1.3)", v -> v[0].elu(1.3), ties(3, 4)));
+        cs.add(new Case("gelu_zero", "torch.nn.functional.gelu(a)", v -> v[0].gelu(), ties(3, 4)));
+        cs.add(new Case("sigmoid_tanh_zero", "a.sigmoid() * a.tanh()", v -> v[0].sigmoid().mul(v[0].tanh()), ties(3, 4)));
+        cs.add(new Case("sqrt_zero", "a.sqrt()", v -> v[0].sqrt(), nonNeg(3, 4)));
+        cs.add(new Case("log_zero", "a.log()", v -> v[0].log(), nonNeg(3, 4)));
+        cs.add(new Case("exp_neginf", "a.exp()", v -> v[0].exp(), withNegInf(2, 3)));
+        cs.add(new Case("pow2_zero", "a ** 2", v -> v[0].pow(2), ties(3, 4)));
+        cs.add(new Case("pow1_zero", "a ** 1", v -> v[0].pow(1), ties(3, 4)));
+        cs.add(new Case("pow0_zero", "a ** 0", v -> v[0].pow(0), ties(3, 4)));
+        cs.add(new Case("pow_half_zero", "a ** 0.5", v -> v[0].pow(0.5), nonNeg(3, 4)));
+        cs.add(new Case("pow_neg_zero", "a ** -1", v -> v[0].pow(-1), nonNeg(3, 4)));
+        cs.add(new Case("rdiv_zero", "3.0 / a", v -> v[0].rdiv(3), ties(3, 4)));
+        cs.add(new Case("div_by_zero", "a / b", v -> v[0].div(v[1]), in(3, 4), ties(3, 4)));
+        cs.add(new Case("clamp_point", "a.clamp(0, 0)", v -> v[0].clamp(0, 0), ties(3, 4)));
+        cs.add(new Case("max_all_ties", "a.max()", v -> v[0].max(), ties(4, 5)));
+        cs.add(new Case("min_all_ties", "a.min()", v -> v[0].min(), ties(4, 5)));
+        cs.add(new Case("max_all_0d", "a.max() * a", v -> v[0].max().mul(v[0]), in()));
+        cs.add(new Case("max_all_nan", "a.max()", v -> v[0].max(), withNan(2, 3)));
+        cs.add(new Case("max_size1_dim", "a.max(1).values", v -> v[0].max(1, false), in(3, 1)));
+        cs.add(new Case("min_all_0d_view", "a.t()[1:].min()", v -> v[0].t().slice(0, 1, 3).min(), ties(4, 3)));
+        cs.add(new Case("maximum_self", "torch.maximum(a, a)", v -> v[0].maximum(v[0]), ties(3, 4)));
+        cs.add(new Case("minimum_self", "torch.minimum(a, a)", v -> v[0].minimum(v[0]), ties(3, 4)));
+        cs.add(new Case("std_constant", "a.std(1)", v -> v[0].std(1, false), constant(3, 4)));
+        cs.add(new Case("std_constant_keep", "a.std(0, keepdim=True)", v -> v[0].std(0, true), constant(3, 4)));
+        cs.add(new Case("var_constant", "a.var(1)", v -> v[0].var(1, false), constant(3, 4)));
+        cs.add(new Case("sum_size1", "a.sum(1, keepdim=True) * a", v -> v[0].sum(1, true).mul(v[0]), in(3, 1)));
+        cs.add(new Case("mean_size1_0d", "a.mean(0) * b", v -> v[0].mean(0, false).mul(v[1]), in(1), in()));
+        cs.add(new Case("softmax_size1", "a.softmax(1)", v -> v[0].softmax(1), in(3, 1)));
+        cs.add(new Case("softmax_neginf", "a.softmax(-1)", v -> v[0].softmax(-1), withNegInf(2, 3)));
+        cs.add(new Case("log_softmax_neginf", "a.log_softmax(1)", v -> v[0].logSoftmax(1), withNegInf(2, 3)));
+        cs.add(new Case("cross_entropy_ties", "torch.nn.functional.cross_entropy(a, torch.tensor([0, 2, 1, 1]),"
+                + " reduction='none')", v -> v[0].crossEntropy(Tensor.of(new double[] {0, 2, 1, 1})), ties(4, 3)));
+        cs.add(new Case("cross_entropy_view", "torch.nn.functional.cross_entropy(a.t(), torch.tensor([0, 2]),"
+                + " reduction='none').sum() * a", v -> v[0].t().crossEntropy(Tensor.of(new double[] {0, 2})).sum().mul(v[0]),
+                in(3, 2)));
+        cs.add(new Case("linear", "torch.nn.functional.linear(a, b, c)", v -> Tensor.linear(v[0], v[1], v[2]),
+                in(2, 3), in(4, 3), in(4)));
+        cs.add(new Case("linear_1d", "torch.nn.functional.linear(a, b, c)", v -> Tensor.linear(v[0], v[1], v[2]),
+                in(3), in(4, 3), in(4)));
+        cs.add(new Case("linear_views", "torch.nn.functional.linear(a.t(), b[:, 1:], c[1:])",
+                v -> Tensor.linear(v[0].t(), v[1].slice(1, 1, 4), v[2].slice(0, 1, 5)), in(3, 2), in(4, 4), in(5)));
+        cs.add(new Case("linear_self", "torch.nn.functional.linear(a, a)", v -> Tensor.linear(v[0], v[0], null), in(3, 3)));
+        cs.add(new Case("where_self", "torch.where(a > 0, a, a * 2)", v -> Tensor.where(v[0].gt(0), v[0], v[0].mul(2)),
+                ties(3, 4)));
         cs.add(new Case("cmp_scalar_gt", "(a > 0).double()", v -> v[0].gt(0), withNan(2, 3)));
         cs.add(new Case("cmp_scalar_le", "(a <= 0).double()", v -> v[0].le(0), withNan(2, 3)));
         return cs;
