@@ -233,6 +233,13 @@ final class Autograd {
         while (!stack.isEmpty()) {
             int top = stack.size() - 1;
             Tensor t = stack.get(top);
+            if (t.f == null && t.d == null) {
+                // recycle() dropped its node with its memory: walking on would treat it as a leaf, and the gradients
+                // of everything before it would quietly never come
+                throw new IllegalStateException("backward: the graph goes through a tensor " + Shapes.str(t.shape)
+                        + " created inside a Tensor.recycling() scope that has closed, which took that part of the"
+                        + " graph with its memory: call backward before closing the scope");
+            }
             Node node = t.node;
             if (node != null && node.released()) {
                 throw new IllegalStateException("backward: the graph through '" + node.op() + "' was already freed by an"

@@ -449,6 +449,7 @@ public final class Tensor {
      * the tensor and bypass autograd. For data loaders and kernels; everyone else uses {@link #toFloatArray()}.
      */
     public float[] floatStorage() {
+        usable();
         if (dtype != DType.FLOAT32 || offset != 0 || !isContiguous() || f.length != numel()) {
             throw new IllegalStateException("floatStorage: needs a contiguous float32 tensor that owns its whole array; call"
                     + " contiguous().copy() first (this one: " + dtype + " " + Shapes.str(shape) + ")");
@@ -458,6 +459,7 @@ public final class Tensor {
 
     /** The backing double array; as {@link #floatStorage()}, for float64 tensors. */
     public double[] doubleStorage() {
+        usable();
         if (dtype != DType.FLOAT64 || offset != 0 || !isContiguous() || d.length != numel()) {
             throw new IllegalStateException("doubleStorage: needs a contiguous float64 tensor that owns its whole array; call"
                     + " contiguous().copy() first (this one: " + dtype + " " + Shapes.str(shape) + ")");

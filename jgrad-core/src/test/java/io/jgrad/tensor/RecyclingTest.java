@@ -3,6 +3,7 @@ package io.jgrad.tensor;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -42,6 +43,36 @@ class RecyclingTest {
         assertTrue(e.getMessage().contains("Tensor.recycling()"), e.getMessage());
         assertThrows(IllegalStateException.class, () -> view.item());
         assertThrows(IllegalStateException.class, () -> view.copy());
+    }
+
+    @Test
+    void backwardThroughTensorsOfAClosedScopeThrowsInsteadOfLeavingTheGradientsOut() {
+        // closing the scope drops its tensors' graph: a backward from them reached no parameter and returned quietly
+        Tensor w = Tensor.of(new float[] {1, 2, 3}).requiresGrad(true);
+        Tensor loss, kept;
+        try (var scope = Tensor.recycling()) {
+            loss = w.mul(w).sum();
+            kept = scope.keep(w.mul(w).sum()); // its value stays, the graph behind it (w * w) does not
+        }
+        for (Tensor l : new Tensor[] {loss, kept}) {
+            var e = assertThrows(IllegalStateException.class, l::backward);
+            assertTrue(e.getMessage().contains("Tensor.recycling()"), e.getMessage());
+        }
+        assertNull(w.grad());
+    }
+
+    @Test
+    void storageOfARecycledTensorThrowsTheRecyclingError() {
+        Tensor a = Tensor.of(new float[] {1, 2, 3});
+        Tensor f, d;
+        try (var scope = Tensor.recycling()) {
+            f = a.mul(2.0);
+            d = a.to(DType.FLOAT64).mul(2.0);
+        }
+        var e = assertThrows(IllegalStateException.class, f::floatStorage); // was a NullPointerException
+        assertTrue(e.getMessage().contains("Tensor.recycling()"), e.getMessage());
+        e = assertThrows(IllegalStateException.class, d::doubleStorage);
+        assertTrue(e.getMessage().contains("Tensor.recycling()"), e.getMessage());
     }
 
     @Test
