@@ -130,6 +130,8 @@ final class BufferPool {
         final List<Object> lentArrays = new ArrayList<>(); // lent's keys, walked without an iterator's entries
         final List<Tensor> tensors = new ArrayList<>();
         int generation;
+        /** The thread that opened it: only its scope stack holds it. */
+        Thread owner;
 
         Scope(Free free) {
             this.free = free;
@@ -148,6 +150,7 @@ final class BufferPool {
             s = new Scope(free);
         }
         s.parent = CURRENT.get();
+        s.owner = Thread.currentThread();
         CURRENT.set(s);
         return s;
     }
@@ -178,9 +181,18 @@ final class BufferPool {
     /**
      * Closes {@code s} unless it was closed since it was opened as that generation: a closed scope is kept for reuse
      * under the next generation, which a stale {@link Tensor.Recycling} must not close.
+     *
+     * @throws IllegalStateException if s is open and this is not the thread that opened it
      */
     static void close(Scope s, int generation) {
         if (s.generation == generation) {
+            Thread owner = s.owner;
+            if (owner != Thread.currentThread()) {
+                // this thread's stack does not hold it: close(s) would return as if it were closed, and the scope
+                // would stay open on its thread for good, lending memory it never gives back
+                throw new IllegalStateException("Tensor.recycling(): the scope was opened on thread '" + owner.getName()
+                        + "' and only that thread can close it, not '" + Thread.currentThread().getName() + "'");
+            }
             close(s);
         }
     }

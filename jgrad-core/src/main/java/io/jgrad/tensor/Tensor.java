@@ -641,21 +641,36 @@ public final class Tensor {
             return t;
         }
 
-        /** Gives back the memory of the tensors created inside; they become unusable. */
+        /**
+         * Gives back the memory of the tensors created inside; they become unusable. Closing it again does nothing.
+         *
+         * @throws IllegalStateException if the scope is open and this is not the thread that opened it
+         */
         @Override
         public void close() {
             BufferPool.close(scope, generation);
         }
     }
 
-    /** The scope returned by {@link #noGrad()}; closing it restores recording. */
+    /** The scope returned by {@link #noGrad()}; closing it, on the thread that opened it, restores recording. */
     public static final class NoGrad implements AutoCloseable {
+        private final Thread owner = Thread.currentThread();
         private boolean closed;
 
         private NoGrad() {}
 
+        /**
+         * Restores recording on the thread that opened this scope; a second close does nothing.
+         *
+         * @throws IllegalStateException if called on another thread: it would turn recording on there (or off for
+         *     good, below zero) and leave it off on the opener
+         */
         @Override
         public void close() {
+            if (owner != Thread.currentThread()) {
+                throw new IllegalStateException("Tensor.noGrad(): the scope was opened on thread '" + owner.getName()
+                        + "' and only that thread can close it, not '" + Thread.currentThread().getName() + "'");
+            }
             if (!closed) {
                 closed = true;
                 Autograd.enable();

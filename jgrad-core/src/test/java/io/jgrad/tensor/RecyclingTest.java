@@ -76,6 +76,63 @@ class RecyclingTest {
     }
 
     @Test
+    void aScopeClosedOnAnotherThreadThrowsAndStaysOpenForItsOwnThread() throws Exception {
+        // the other thread's close found no open scope of its own and returned: the scope stayed open for good on
+        // the thread that opened it, lending memory it would never give back
+        Tensor a = Tensor.of(new float[] {1, 2});
+        var scope = Tensor.recycling();
+        Tensor y = a.mul(2.0);
+        Throwable[] thrown = new Throwable[1];
+        Thread other = new Thread(() -> {
+            try {
+                scope.close();
+            } catch (Throwable t) {
+                thrown[0] = t;
+            }
+        });
+        other.start();
+        other.join();
+        try {
+            assertTrue(thrown[0] instanceof IllegalStateException, String.valueOf(thrown[0]));
+            assertTrue(thrown[0].getMessage().contains(Thread.currentThread().getName()), thrown[0].getMessage());
+            assertArrayEquals(new float[] {2, 4}, y.toFloatArray());
+        } finally {
+            scope.close(); // here, on its own thread, it closes
+        }
+        assertFalse(BufferPool.active());
+        assertThrows(IllegalStateException.class, y::toFloatArray);
+    }
+
+    @Test
+    void aNoGradScopeClosedOnAnotherThreadThrowsAndChangesNeitherThread() throws Exception {
+        // it decremented the closing thread's counter to -1 (recording off there for good) and left this one off
+        var scope = Tensor.noGrad();
+        Object[] seen = new Object[2];
+        Thread other = new Thread(() -> {
+            try {
+                scope.close();
+            } catch (Throwable t) {
+                seen[0] = t;
+            }
+            seen[1] = Tensor.isGradEnabled();
+        });
+        other.start();
+        other.join();
+        try {
+            assertTrue(seen[0] instanceof IllegalStateException, String.valueOf(seen[0]));
+            assertTrue(((Throwable) seen[0]).getMessage().contains(Thread.currentThread().getName()));
+            assertTrue((Boolean) seen[1], "recording on the other thread");
+            assertFalse(Tensor.isGradEnabled(), "still off here");
+            scope.close();
+            assertTrue(Tensor.isGradEnabled());
+        } finally {
+            if (!Tensor.isGradEnabled()) {
+                Autograd.enable(); // a failure above must not leave recording off for the tests run after it
+            }
+        }
+    }
+
+    @Test
     void factoriesKeptTensorsAndOutsideResultsAreNotRecycled() {
         Tensor a = Tensor.of(new float[] {1, 2, 3});
         Tensor made, kept, kept2;
