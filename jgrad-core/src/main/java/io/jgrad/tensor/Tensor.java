@@ -500,7 +500,7 @@ public final class Tensor {
     /**
      * Clears the accumulated gradient, as PyTorch's {@code zero_grad(set_to_none=True)}. Inside a
      * {@link #recycling()} scope the next backward may reuse the old gradient's memory, so a reference to it kept
-     * across the call can change: copy it first. Modified: this.
+     * across the call can change: copy it first (outside a scope, as in PyTorch, it keeps its values). Modified: this.
      */
     public void zeroGrad() {
         if (grad != null) {
