@@ -68,6 +68,27 @@ class ReadmeExamplesTest {
         return tests.stream();
     }
 
+    /** The README's first example is the whole program a reader copies: it stays short. */
+    @org.junit.jupiter.api.Test
+    void theFirstExampleIsUnderTwentyLines() throws Exception {
+        String first = javaBlocks().getFirst();
+        assertTrue(first.lines().count() < 20, () -> "README java block 1 has " + first.lines().count() + " lines:\n" + first);
+    }
+
+    /** The commands that compile and run the first example name the jar that jgrad-core's build writes. */
+    @org.junit.jupiter.api.Test
+    void theCommandsThatRunTheFirstExampleNameJgradCoresJar() throws Exception {
+        javaBlocks();
+        Matcher version = Pattern.compile("<artifactId>jgrad-parent</artifactId>\\s*<version>([^<]+)</version>")
+                .matcher(Files.readString(README.resolveSibling("pom.xml")));
+        assertTrue(version.find(), "no version in the parent pom.xml");
+        String jar = "jgrad-core/target/jgrad-core-" + version.group(1) + ".jar";
+        String readme = Files.readString(README);
+        assertTrue(readme.contains("\njavac -cp " + jar + " Xor.java\n"), () -> "README: no 'javac -cp " + jar + " Xor.java'");
+        assertTrue(readme.contains("\njava --enable-native-access=ALL-UNNAMED -cp " + jar + ":. Xor\n"),
+                () -> "README: no 'java ... -cp " + jar + ":. Xor'");
+    }
+
     private static void run(int n, String className, String code) throws Exception {
         Path src = Files.createDirectories(work.resolve("block" + n + "/src"));
         Path classes = Files.createDirectories(work.resolve("block" + n + "/classes"));
