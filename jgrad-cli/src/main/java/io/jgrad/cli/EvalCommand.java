@@ -28,7 +28,11 @@ import picocli.CommandLine.Option;
         footerHeading = "%n",
         footer = {"@|bold EXAMPLES|@",
             "  jgrad eval --model runs/latest",
-            "  jgrad eval --model runs/fashion --data /usr/share/datasets/fashion-mnist --split train"})
+            "  jgrad eval --model runs/fashion --data /usr/share/datasets/fashion-mnist --split train",
+            "",
+            "@|bold EXIT STATUS|@",
+            "  0 evaluated; 1 internal error; 2 bad input (a flag, the run directory, the data set): the message says",
+            "  which and what was expected."})
 final class EvalCommand implements Callable<Integer> {
     /** Samples per evaluation batch: large enough to amortize per-batch work, small enough that a CNN's activations stay small. */
     static final int BATCH = 256;

@@ -17,7 +17,8 @@ import picocli.CommandLine.Parameters;
         header = "Show the help page of a command.",
         description = {"", "Prints the same page as 'jgrad COMMAND --help'; without a COMMAND, the page of jgrad itself.", ""},
         footerHeading = "%n",
-        footer = {"@|bold EXAMPLES|@", "  jgrad help train", "  jgrad help example two-neuron"})
+        footer = {"@|bold EXAMPLES|@", "  jgrad help train", "  jgrad help example two-neuron", "",
+            "@|bold EXIT STATUS|@", "  0 printed; 2 an unknown COMMAND."})
 final class HelpCommand implements CommandLine.IHelpCommandInitializable2, Runnable {
     @CommandLine.Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
     boolean helpRequested;
@@ -41,7 +42,7 @@ final class HelpCommand implements CommandLine.IHelpCommandInitializable2, Runna
         CommandLine target = self.getParent();
         for (String name : path) {
             CommandLine sub = target.getSubcommands().get(name);
-            if (sub == null || sub == self) {
+            if (sub == null) {
                 List<String> names = new ArrayList<>(target.getSubcommands().keySet());
                 names.remove("help");
                 throw new CommandLine.ParameterException(self, "unknown command '" + name + "'"

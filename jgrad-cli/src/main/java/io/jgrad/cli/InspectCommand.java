@@ -20,7 +20,10 @@ import picocli.CommandLine.Parameters;
             "data's input shape (N is the batch) and their parameter counts, the training options and progress, then",
             "every tensor of model.safetensors with dtype, shape and value statistics.", ""},
         footerHeading = "%n",
-        footer = {"@|bold EXAMPLES|@", "  jgrad inspect runs/latest", "  jgrad inspect runs/latest/model.safetensors"})
+        footer = {"@|bold EXAMPLES|@", "  jgrad inspect runs/latest", "  jgrad inspect runs/latest/model.safetensors", "",
+            "@|bold EXIT STATUS|@",
+            "  0 inspected; 1 internal error; 2 bad input (neither a run directory nor a readable .safetensors file):",
+            "  the message says what was wrong."})
 final class InspectCommand implements Callable<Integer> {
     @Parameters(paramLabel = "DIR|FILE.safetensors", description = "What to inspect (default: runs/latest).", defaultValue = "runs/latest")
     Path target;

@@ -32,7 +32,11 @@ import picocli.CommandLine.Parameters;
         footer = {"@|bold EXAMPLES|@",
             "  jgrad predict --model runs/latest digit.png another.png",
             "  jgrad predict --model runs/latest --idx data/mnist-10k/t10k-images-idx3-ubyte.gz --limit 5",
-            "  jgrad predict --model runs/iris --csv new-flowers.csv"})
+            "  jgrad predict --model runs/iris --csv new-flowers.csv",
+            "",
+            "@|bold EXIT STATUS|@",
+            "  0 predicted; 1 internal error; 2 bad input (a flag, the run directory, an image, the --idx or --csv",
+            "  file): the message says which and what was expected."})
 final class PredictCommand implements Callable<Integer> {
     @Option(names = "--model", paramLabel = "DIR", description = "Run directory (default: ${DEFAULT-VALUE}).", defaultValue = "runs/latest")
     Path model;

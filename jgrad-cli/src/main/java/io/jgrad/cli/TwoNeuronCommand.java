@@ -41,7 +41,11 @@ import picocli.CommandLine.Option;
             "  jgrad example two-neuron",
             "  jgrad example two-neuron --x 1 --target 0 --w1 0.8 --steps 3",
             "  jgrad example two-neuron --json",
-            "  jgrad example two-neuron --graph step.dot      (also writes step.svg when Graphviz's dot is installed)"})
+            "  jgrad example two-neuron --graph step.dot      (also writes step.svg when Graphviz's dot is installed)",
+            "",
+            "@|bold EXIT STATUS|@",
+            "  0 printed; 1 internal error; 2 bad input (a flag value, a --graph file that cannot be written): the",
+            "  message says which."})
 final class TwoNeuronCommand implements Callable<Integer> {
     @Option(names = "--x", paramLabel = "X", description = "The input x (default: ${DEFAULT-VALUE}).", defaultValue = "1.5")
     double x;

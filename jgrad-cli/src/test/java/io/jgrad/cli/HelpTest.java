@@ -85,6 +85,9 @@ class HelpTest {
         if (spec.subcommands().isEmpty() || path.isEmpty()) {
             assertTrue(lines.contains("EXAMPLES"), () -> "no EXAMPLES section in the help of " + path + ":\n" + help);
         }
+        // and, as a man page does, what its exit status means
+        assertTrue(lines.contains("EXIT STATUS") && !exitStatus(help).isEmpty(),
+                () -> "no EXIT STATUS section in the help of " + path + ":\n" + help);
     }
 
     @ParameterizedTest(name = "jgrad help {0}")
@@ -123,6 +126,16 @@ class HelpTest {
         assertEquals(Cli.run("example", "two-neuron", "--help").out(), viaHelp.out());
         assertTrue(viaHelp.out().startsWith("One input, a sigmoid hidden neuron"), viaHelp.out());
         Cli.run("help", "example", "nope").assertUserError("jgrad help:", "unknown command 'nope'", "two-neuron");
+    }
+
+    /** The main page lists 'help' among the commands, so 'jgrad help help' is its page, as 'jgrad help --help' prints it. */
+    @org.junit.jupiter.api.Test
+    void helpHasAHelpPageToo() {
+        Cli viaHelp = Cli.run("help", "help");
+        assertEquals(0, viaHelp.exitCode(), viaHelp.err());
+        assertEquals(Cli.run("help", "--help").out(), viaHelp.out());
+        assertTrue(viaHelp.out().startsWith("Show the help page of a command."), viaHelp.out());
+        assertTrue(viaHelp.out().lines().anyMatch("EXIT STATUS"::equals), viaHelp.out());
     }
 
     @org.junit.jupiter.api.Test
