@@ -32,7 +32,7 @@ import picocli.CommandLine.Option;
         header = "Train a multi-layer or convolutional network on an IDX directory or a CSV file.",
         customSynopsis = {
             "@|bold jgrad train|@ [--data DIR|FILE.csv] [--model mlp|cnn|FILE.json] [--layers SIZES] [OPTION]...",
-            "       @|bold jgrad train|@ --resume DIR [--epochs N] [--out DIR] [--threads N] [--no-report]",
+            "       @|bold jgrad train|@ --resume DIR [--epochs N] [--out DIR] [--threads N] [--no-report] [--grad-norms]",
             "       @|bold jgrad train|@ --spark MASTER [--data DIR|FILE.csv] [--partitions N] [--local-steps K] [OPTION]..."},
         description = {
             "",
@@ -103,7 +103,8 @@ import picocli.CommandLine.Option;
             "  DIR/report.html             the report: run facts, charts, confusion matrix, misclassified images;",
             "                              for regression, RMSE and R^2 on the held-out (else the training) rows",
             "  DIR/loss.png, accuracy.png, lr.png, grad_norms.png, confusion.png, misclassified.png, predictions.png",
-            "                              the report's charts (accuracy.png, confusion.png for class targets;",
+            "                              the report's charts (accuracy.png for class targets, confusion.png for",
+            "                              them with held-out data (an IDX directory's t10k files, --val-data, --val-split);",
             "                              lr.png when --schedule changed the learning rate;",
             "                              misclassified.png for images; grad_norms.png when the model has weights;",
             "                              predictions.png, predicted against true values, for regression)",
