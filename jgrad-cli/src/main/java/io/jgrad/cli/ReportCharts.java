@@ -82,6 +82,7 @@ final class ReportCharts {
         XYChart chart = lineChart("Loss per epoch", log ? "loss (log scale)" : "loss");
         if (log) {
             logY(chart.getStyler());
+            logTicks(chart.getStyler(), lo, hi);
         }
         addSeries(chart, "train", epochs, EpochMetrics::trainLoss, TRAIN_COLOR, log);
         addSeries(chart, heldOut == null ? "validation" : heldOut, epochs, EpochMetrics::valLoss, VALIDATION_COLOR, log);
@@ -115,6 +116,7 @@ final class ReportCharts {
         chart.getStyler().setLegendVisible(false);
         if (log) {
             logY(chart.getStyler());
+            logTicks(chart.getStyler(), lo, hi);
         } else {
             chart.getStyler().setYAxisDecimalPattern("0.########"); // XChart's default writes .001
         }
@@ -423,18 +425,29 @@ final class ReportCharts {
     }
 
     /**
-     * Decades only when the values span several of them. Over a narrower span XChart 3.8.8 labels the ends of
-     * the data range (3.453 and 3.63) and the multiples of a power of ten between them, of which there may be
-     * none: such an axis gets a range widened to round values, {@link #logRange}, with at least three of them.
+     * Decades only when the values span several of them, on a range from the decade at or below the smallest value
+     * to the one at or above the largest: XChart 3.8.8 labels only the decades inside the data's own range, so the
+     * lowest line (a first layer's 1.2e-05 under a lowest label of 1E-4) sat below every label, and its value could
+     * not be read. Over a narrower span XChart labels the ends of the data range (3.453 and 3.63) and the
+     * multiples of a power of ten between them, of which there may be none: such an axis gets a range widened to
+     * round values, {@link #logRange}, with at least three of them. Nothing is set when no value is positive.
      */
     private static void logTicks(AxesChartStyler styler, double lo, double hi) {
-        boolean narrow = lo > 0 && hi / lo < 30;
-        styler.setYAxisLogarithmicDecadeOnly(!narrow);
-        if (narrow) {
-            double[] range = logRange(lo, hi);
-            styler.setYAxisMin(range[0]);
-            styler.setYAxisMax(range[1]);
+        if (!(lo > 0 && hi >= lo && Double.isFinite(hi))) {
+            return;
         }
+        boolean narrow = hi / lo < 30;
+        styler.setYAxisLogarithmicDecadeOnly(!narrow);
+        double[] range = narrow ? logRange(lo, hi) : decades(lo, hi);
+        styler.setYAxisMin(range[0]);
+        styler.setYAxisMax(range[1]);
+    }
+
+    /** The powers of ten at or below {@code lo} and at or above {@code hi} (0 < lo <= hi). */
+    static double[] decades(double lo, double hi) {
+        int bottom = (int) Math.floor(Math.log10(lo) + 1e-9);
+        int top = (int) Math.ceil(Math.log10(hi) - 1e-9);
+        return new double[] {value(new int[] {1, bottom}), value(new int[] {1, Math.max(top, bottom + 1)})};
     }
 
     /**

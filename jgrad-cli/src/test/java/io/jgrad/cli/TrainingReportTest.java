@@ -439,6 +439,30 @@ class TrainingReportTest {
     }
 
     @Test
+    void logAxesSpanningDecadesEndAtTheDecadesAroundTheData() {
+        // The deep sigmoid run of the README: first layer 1.2e-05, last 0.51. XChart labelled only the decades inside
+        // the data (1E-4 .. 0.1), so the first two layers' lines lay below the lowest label and could not be read.
+        List<EpochMetrics> epochs = new ArrayList<>();
+        for (int e = 1; e <= 4; e++) {
+            epochs.add(new EpochMetrics(e, 3e-5 * e, Double.NaN, 0.3 / e, Double.NaN, Math.pow(10, -e), 1,
+                    Map.of("0.weight", 1.17e-05, "2.weight", 2.55e-05, "4.weight", 0.0133, "6.weight", 0.51), Map.of()));
+        }
+        var grads = ReportCharts.gradientNormsChart(epochs, List.of("0.weight", "2.weight", "4.weight", "6.weight")).getStyler();
+        assertTrue(grads.isYAxisLogarithmicDecadeOnly());
+        assertEquals(1e-5, grads.getYAxisMin());
+        assertEquals(1.0, grads.getYAxisMax());
+        var loss = ReportCharts.lossChart(epochs, "validation").getStyler(); // 3e-05 .. 0.3
+        assertTrue(loss.isYAxisLogarithmic());
+        assertEquals(1e-5, loss.getYAxisMin());
+        assertEquals(1.0, loss.getYAxisMax());
+        var lr = ReportCharts.learningRateChart(epochs).getStyler(); // 1e-4 .. 0.1: already decades
+        assertEquals(1e-4, lr.getYAxisMin());
+        assertEquals(0.1, lr.getYAxisMax());
+        assertEquals(List.of(1e-22, 1e22), java.util.Arrays.stream(ReportCharts.decades(5.9e-22, 1.4e21)).boxed().toList());
+        assertEquals(List.of(10.0, 100.0), java.util.Arrays.stream(ReportCharts.decades(10, 10)).boxed().toList());
+    }
+
+    @Test
     void vanishingGradientNoteNeedsTwoWeightLayers(@TempDir Path dir) throws IOException {
         new TrainingReport("one layer", facts(), sigmoidRun(true), Map.of("6.weight", 2, "6.bias", 1), confusion(),
                 "validation", List.of()).writeTo(dir);
