@@ -62,7 +62,7 @@ final class Reports {
         facts.put("Seed", Long.toString(cfg.seed()));
         if (finalEval != null) {
             String set = capitalized(heldOut);
-            facts.put(set + " loss", String.format("%.4f", finalEval.loss()));
+            facts.put(set + " loss", loss(finalEval.loss()));
             if (!Double.isNaN(finalEval.accuracy())) {
                 facts.put(set + " accuracy", String.format("%.2f%%", 100 * finalEval.accuracy()));
             }
@@ -93,6 +93,15 @@ final class Reports {
 
     private static String capitalized(String word) {
         return Character.toUpperCase(word.charAt(0)) + word.substring(1);
+    }
+
+    /**
+     * A loss as the console's epoch lines show it (io.jgrad.train.ProgressBar): four decimals from 0.001 up to
+     * 100,000 (and for 0), else four significant digits with an exponent ("1.402e+21", "9.500e-04").
+     */
+    static String loss(double v) {
+        double a = Math.abs(v);
+        return a == 0 || !Double.isFinite(v) || (a >= 1e-3 && a < 1e5) ? String.format("%.4f", v) : String.format("%.3e", v);
     }
 
     /** Four significant digits without an exponent ("0.1023", "1235", "123500"); NaN as "NaN". */

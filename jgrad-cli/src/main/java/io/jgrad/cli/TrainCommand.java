@@ -621,7 +621,7 @@ final class TrainCommand implements Callable<Integer> {
             }
             Evaluation finalEval = testLoader == null ? null : trainer.evaluate(testLoader, cfg.numClasses());
             if (finalEval != null) {
-                System.out.printf("%s loss %.4f%s on %,d samples (%.1f s of training)%n", heldOut, finalEval.loss(),
+                System.out.printf("%s loss %s%s on %,d samples (%.1f s of training)%n", heldOut, Reports.loss(finalEval.loss()),
                         Double.isNaN(finalEval.accuracy()) ? "" : String.format(", accuracy %.2f%%", 100 * finalEval.accuracy()),
                         finalEval.samples(), seconds);
             }

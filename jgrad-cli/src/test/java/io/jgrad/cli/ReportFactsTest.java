@@ -189,4 +189,24 @@ class ReportFactsTest {
         assertFalse(classification.contains("RMSE") || classification.contains("R²") || classification.contains("Predicted vs true"),
                 "classification report with regression metrics");
     }
+    @Test
+    void aHugeLossReadsTheSameInTheEpochLineTheResultAndTheReport() throws IOException {
+        // targets near 3 million: the untrained network's squared error is about 1e13, which the console and the
+        // report wrote with four decimals ("validation loss 9378563153920.0000"), a number to count the digits of
+        StringBuilder rows = new StringBuilder("a,b,y\n");
+        Random r = new Random(3);
+        for (int i = 0; i < 40; i++) {
+            double a = r.nextDouble(), b = r.nextDouble();
+            rows.append(String.format(Locale.ROOT, "%.4f,%.4f,%.1f%n", a, b, 3e6 + 1e5 * a - 5e4 * b));
+        }
+        Path csv = Files.writeString(dir.resolve("big.csv"), rows);
+        Path out = dir.resolve("big");
+        Cli run = ok("train", "--threads", "1", "--out", out.toString(), "--data", csv.toString(), "--loss", "mse",
+                "--val-split", "0.25", "--layers", "4", "--epochs", "1");
+        Matcher result = Pattern.compile("^validation loss (\\d\\.\\d{3}e\\+\\d\\d) on 10 samples", Pattern.MULTILINE).matcher(run.out());
+        assertTrue(result.find(), run.out());
+        String loss = result.group(1);
+        assertTrue(run.err().contains("  val_loss " + loss + "  lr "), "the epoch line's val_loss should read " + loss + ":\n" + run.err());
+        assertEquals(loss, facts(Files.readString(out.resolve("report.html"))).get("Validation loss"));
+    }
 }

@@ -71,20 +71,20 @@ public final class ProgressBar implements Callback {
         double rate = secs > 0 ? samples / secs : 0;
         double eta = secs / stepsRun * (stepsPerEpoch - step); // from the steps this run took, not those resumed past
         int filled = stepsPerEpoch == 0 ? WIDTH : (int) ((long) WIDTH * step / stepsPerEpoch);
-        out.print("\r\033[K" + String.format("epoch %d/%d [%s%s] %d/%d  loss %.4f  %,.0f samples/s  ETA %s",
+        out.print("\r\033[K" + String.format("epoch %d/%d [%s%s] %d/%d  loss %s  %,.0f samples/s  ETA %s",
                 epoch, lastEpoch, "#".repeat(filled), "-".repeat(WIDTH - filled), step, stepsPerEpoch,
-                lossSum / Math.max(samples, 1), rate, clock(eta)));
+                loss(lossSum / Math.max(samples, 1)), rate, clock(eta)));
         out.flush();
     }
 
     @Override
     public boolean onEpochEnd(EpochMetrics m) {
-        StringBuilder line = new StringBuilder(String.format("epoch %d/%d  loss %.4f", m.epoch(), lastEpoch, m.trainLoss()));
+        StringBuilder line = new StringBuilder(String.format("epoch %d/%d  loss %s", m.epoch(), lastEpoch, loss(m.trainLoss())));
         if (!Double.isNaN(m.trainAccuracy())) {
             line.append(String.format("  acc %.4f", m.trainAccuracy()));
         }
         if (m.hasValidation()) {
-            line.append(String.format("  val_loss %.4f", m.valLoss()));
+            line.append("  val_loss ").append(loss(m.valLoss()));
             if (!Double.isNaN(m.valAccuracy())) {
                 line.append(String.format("  val_acc %.4f", m.valAccuracy()));
             }
@@ -98,6 +98,16 @@ public final class ProgressBar implements Callback {
     @Override
     public void onTrainEnd(History history) {
         out.println(history.stopReason());
+    }
+
+    /**
+     * A loss as these lines show it: four decimals from 0.001 up to 100,000 (and for 0), else four significant
+     * digits with an exponent. With four decimals alone a diverging run printed "1401531532200236000000.0000" and a
+     * run trained to --target-loss 0.0001 printed "0.0000" every epoch.
+     */
+    static String loss(double v) {
+        double a = Math.abs(v);
+        return a == 0 || !Double.isFinite(v) || (a >= 1e-3 && a < 1e5) ? String.format("%.4f", v) : String.format("%.3e", v);
     }
 
     static String clock(double seconds) {

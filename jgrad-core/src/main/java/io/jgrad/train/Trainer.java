@@ -347,7 +347,9 @@ public final class Trainer {
                 break;
             }
             if (trainLoss <= targetLoss) {
-                history.stopReason(String.format("reached target loss %g at epoch %d (loss %.6g)", targetLoss, epoch, trainLoss));
+                history.stopReason(String.format("reached target loss %s at epoch %d (loss %s)",
+                        Double.isFinite(targetLoss) ? java.math.BigDecimal.valueOf(targetLoss).stripTrailingZeros().toPlainString()
+                                : Double.toString(targetLoss), epoch, ProgressBar.loss(trainLoss))); // as given: "0.2", not "0.200000"
                 break;
             }
             if (patienceOut) {

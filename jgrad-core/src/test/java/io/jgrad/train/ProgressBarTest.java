@@ -86,6 +86,37 @@ class ProgressBarTest {
     }
 
     @Test
+    void lossesFarFromOneKeepFourSignificantDigits() {
+        // a diverging run printed "loss 1401531532200236000000.0000"; one trained to --target-loss 0.0001, "loss 0.0000"
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        ProgressBar bar = new ProgressBar(new PrintStream(bytes, true, StandardCharsets.UTF_8), false);
+        bar.onTrainStart(1, 3, 1);
+        bar.onEpochEnd(epoch(1, 1.401531532200236e21, 1.8085069035453458e18, 0.1));
+        bar.onEpochEnd(epoch(2, 9.5e-4, 0.1234, 0.9));
+        bar.onEpochEnd(epoch(3, 0, 99999.0, 0.9));
+        String[] lines = bytes.toString(StandardCharsets.UTF_8).split("\n");
+        assertTrue(lines[0].startsWith("epoch 1/3  loss 1.402e+21  acc 0.7500  val_loss 1.809e+18  val_acc 0.1000"), lines[0]);
+        assertTrue(lines[1].startsWith("epoch 2/3  loss 9.500e-04  acc 0.7500  val_loss 0.1234"), lines[1]);
+        assertTrue(lines[2].startsWith("epoch 3/3  loss 0.0000  acc 0.7500  val_loss 99999.0000"), lines[2]);
+        assertEquals("NaN", ProgressBar.loss(Double.NaN));
+    }
+
+    @Test
+    void targetLossStopSaysTheTargetAsGiven() {
+        io.jgrad.tensor.Generator gen = new io.jgrad.tensor.Generator(1);
+        io.jgrad.nn.Linear model = new io.jgrad.nn.Linear(3, 2, true, gen);
+        io.jgrad.data.DataLoader data = new io.jgrad.data.DataLoader(new io.jgrad.data.TensorDataset(
+                io.jgrad.tensor.Tensor.randn(gen, 8, 3), io.jgrad.tensor.Tensor.of(new float[] {0, 1, 0, 1, 1, 0, 0, 1}), 2),
+                8, false, false, null);
+        History h = new Trainer(model, new io.jgrad.nn.CrossEntropyLoss(), new io.jgrad.optim.SGD(model.parameters(), 0.1),
+                Task.CLASSIFICATION).epochs(3).targetLoss(100).fit(data, null);
+        // it read "reached target loss 100.000 at epoch 1 (loss 0.775412)": the target reformatted, the loss unlike the epoch line's
+        assertEquals("reached target loss 100 at epoch 1 (loss " + ProgressBar.loss(h.epochs().getFirst().trainLoss()) + ")",
+                h.stopReason());
+        assertTrue(h.stopReason().matches("reached target loss 100 at epoch 1 \\(loss \\d\\.\\d{4}\\)"), h.stopReason());
+    }
+
+    @Test
     void clockFormatsMinutesAndHours() {
         assertEquals("0:05", ProgressBar.clock(5));
         assertEquals("2:03", ProgressBar.clock(123));
