@@ -517,10 +517,10 @@ final class TrainCommand implements Callable<Integer> {
     private static void vanishingNote(List<EpochMetrics> epochs, Sequential model, boolean report) {
         GradientSpread spread = GradientSpread.of(epochs, model);
         if (spread != null && spread.vanishing()) {
-            System.err.printf("note: vanishing gradients: at epoch %d the first layer's gradient norm (%s, %.3g) was %.1f"
+            System.err.println(String.format("note: vanishing gradients: at epoch %d the first layer's gradient norm (%s, %.3g) was %.1f"
                             + " decades below the last layer's (%s, %.3g), so the early layers barely learn; ReLU, He"
-                            + " initialization or fewer layers help%s%n", spread.epoch(), spread.first(), spread.firstNorm(),
-                    spread.decades(), spread.last(), spread.lastNorm(), report ? " (report.html charts the norms)" : "");
+                            + " initialization or fewer layers help%s", spread.epoch(), spread.first(), spread.firstNorm(),
+                    spread.decades(), spread.last(), spread.lastNorm(), report ? " (report.html charts the norms)" : ""));
         }
     }
 
@@ -547,10 +547,13 @@ final class TrainCommand implements Callable<Integer> {
         DataLoader testLoader = ds.test() == null ? null : new DataLoader(ds.test(), EvalCommand.BATCH, false, false, new Generator(0));
 
         String heldOut = Reports.heldOut(cfg, ds);
-        System.err.printf("jgrad: %s on %s (%,d train, %s), %s lr %s, batch %d, %d thread%s%n",
+        // Each console line goes out in one write (println of a whole String): printf writes every piece of its format
+        // separately, and ./jgrad passes standard error through a filter process, so in 'jgrad train > log 2>&1' a line
+        // of one stream could land in the middle of a line of the other ("testcompleted 4 epochs\n loss 2.3597 ...").
+        System.err.println(String.format("jgrad: %s on %s (%,d train, %s), %s lr %s, batch %d, %d thread%s",
                 cfg.model().describe(), ds.description(), ds.train().size(),
                 heldOut == null ? "no held-out data" : String.format("%,d %s", ds.test().size(), heldOut),
-                cfg.optimizer(), Double.toString(cfg.lr()), cfg.batchSize(), Backends.threads(), Backends.threads() == 1 ? "" : "s");
+                cfg.optimizer(), Double.toString(cfg.lr()), cfg.batchSize(), Backends.threads(), Backends.threads() == 1 ? "" : "s"));
         RunConfig base = cfg;
         // the earlier epochs' rows come from the run being resumed, also when --out names another directory
         List<EpochMetrics> previous = Checkpoint.readMetrics(resume != null ? resume : outDir, cfg.epochsCompleted());
@@ -621,9 +624,9 @@ final class TrainCommand implements Callable<Integer> {
             }
             Evaluation finalEval = testLoader == null ? null : trainer.evaluate(testLoader, cfg.numClasses());
             if (finalEval != null) {
-                System.out.printf("%s loss %s%s on %,d samples (%.1f s of training)%n", heldOut, Reports.loss(finalEval.loss()),
+                System.out.println(String.format("%s loss %s%s on %,d samples (%.1f s of training)", heldOut, Reports.loss(finalEval.loss()),
                         Double.isNaN(finalEval.accuracy()) ? "" : String.format(", accuracy %.2f%%", 100 * finalEval.accuracy()),
-                        finalEval.samples(), seconds);
+                        finalEval.samples(), seconds));
             }
             vanishingNote(all, model, !cfg.noReport());
             if (!cfg.noReport() && !all.isEmpty()) {

@@ -284,6 +284,54 @@ class TrainCommandTest {
         assertFalse(shallow.err().contains("vanishing"), shallow.err());
     }
 
+    /** An output stream that keeps each write it is given apart, as the system calls of a file descriptor. */
+    private static final class Writes extends java.io.OutputStream {
+        final List<String> chunks = new ArrayList<>();
+
+        @Override
+        public void write(int b) {
+            chunks.add(String.valueOf((char) b));
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) {
+            chunks.add(new String(b, off, len, java.nio.charset.StandardCharsets.UTF_8));
+        }
+    }
+
+    @Test
+    void everyConsoleLineOfTrainIsWrittenWhole(@TempDir Path dir) throws IOException {
+        // ./jgrad sends standard error through a filter process, so where both streams go to one file ('> log 2>&1') a
+        // line written in pieces could be cut by a line of the other stream: "testcompleted 4 epochs\n loss 2.3597 ...".
+        // System.out and System.err write each piece of a printf at once (autoflush), as these streams do.
+        Path csv = SyntheticData.blobsCsv(dir.resolve("blobs.csv"), 60, 4, 3, 7);
+        Writes out = new Writes(), err = new Writes();
+        java.io.PrintStream oldOut = System.out, oldErr = System.err;
+        int code;
+        synchronized (Cli.class) { // Cli.run swaps the same streams
+            try {
+                System.setOut(new java.io.PrintStream(out, true, java.nio.charset.StandardCharsets.UTF_8));
+                System.setErr(new java.io.PrintStream(err, true, java.nio.charset.StandardCharsets.UTF_8));
+                // a deep sigmoid network, for the vanishing-gradient note too
+                code = Main.execute("train", "--data", csv.toString(), "--val-split", "0.2", "--layers", "8,8,8,8,8,8,8,8,8,8",
+                        "--activation", "sigmoid", "--optimizer", "sgd", "--lr", "0.1", "--epochs", "2", "--threads", "1",
+                        "--grad-norms", "--no-report", "--out", dir.resolve("run").toString());
+            } finally {
+                System.setOut(oldOut);
+                System.setErr(oldErr);
+            }
+        }
+        assertEquals(0, code, String.join("", err.chunks));
+        assertTrue(String.join("", err.chunks).contains("note: vanishing gradients"), String.join("", err.chunks));
+        for (Writes stream : List.of(out, err)) {
+            assertTrue(stream.chunks.size() >= 2, stream.chunks.toString());
+            for (String chunk : stream.chunks) {
+                assertTrue(chunk.endsWith("\n") && chunk.indexOf('\n') == chunk.length() - 1,
+                        () -> "written in pieces: '" + chunk + "' of " + stream.chunks);
+            }
+        }
+    }
+
     @Test
     void gradNormsPrintsEachWeightsNormAfterEachEpoch(@TempDir Path dir) throws IOException {
         Path csv = SyntheticData.blobsCsv(dir.resolve("blobs.csv"), 60, 4, 3, 7);
