@@ -37,7 +37,8 @@ final class InspectCommand implements Callable<Integer> {
             printLayers(tm);
             System.out.printf("parameters  %,d%n", tm.network().parameterCount());
             System.out.printf("task        %s, loss %s, %s%n", c.task(), c.loss(), c.numClasses() > 0 ? c.numClasses() + " classes" : "numeric target");
-            System.out.printf("training    %s lr %g, batch %d, %d of %d epochs done, seed %d%n", c.optimizer(), c.lr(), c.batchSize(),
+            // the rate as train's first line and report.html give it ("lr 0.001"); %g wrote "lr 0.00100000"
+            System.out.printf("training    %s lr %s, batch %d, %d of %d epochs done, seed %d%n", c.optimizer(), Double.toString(c.lr()), c.batchSize(),
                     c.epochsCompleted(), c.epochs(), c.seed());
             System.out.printf("data        %s%n%n", c.data());
             file = tm.weights();

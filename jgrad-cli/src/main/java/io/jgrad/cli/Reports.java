@@ -81,7 +81,8 @@ final class Reports {
             facts.put(key + " R²", (Double.isNaN(r2) ? "undefined (every target has the same value)"
                     : String.format(Locale.ROOT, "%.4f", r2)) + note);
         }
-        facts.put("Training time", String.format("%.1f s (this session), %d threads", seconds, Backends.threads()));
+        facts.put("Training time", String.format("%.1f s (this session), %d thread%s", seconds, Backends.threads(),
+                Backends.threads() == 1 ? "" : "s"));
         facts.put("Software", "jgrad " + new Main.Version().getVersion()[0].replace("jgrad ", ""));
         facts.put("Processor", Machine.cpuModel());
         List<Misclassified> wrong = ds.imageShape() == null || ds.test() == null || !cfg.task().equals("classification")

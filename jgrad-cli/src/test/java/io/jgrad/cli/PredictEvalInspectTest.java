@@ -146,4 +146,16 @@ class PredictEvalInspectTest {
         // and train --resume, which always read it so, continues from it
         Cli.ok("train", "--resume", run.toString(), "--epochs", "3", "--threads", "1", "--no-report");
     }
+
+    @Test
+    void inspectGivesTheLearningRateAsTrainDoes() throws Exception {
+        Path csv = SyntheticData.blobsCsv(tmp.resolve("blobs.csv"), 60, 4, 3, 6);
+        Path run = Cli.trainedRun(csv, "8", tmp.resolve("run"));
+        // it read "adam lr 0.00100000": %g's six significant digits
+        assertTrue(Cli.ok("inspect", run.toString()).out().lines()
+                .anyMatch(l -> l.equals("training    adam lr 0.001, batch 64, 1 of 1 epochs done, seed 42")), "inspect's training line");
+        Path sgd = Cli.train(tmp.resolve("sgd"), "--data", csv.toString(), "--layers", "8", "--epochs", "1", "--no-report",
+                "--optimizer", "sgd", "--lr", "0.1");
+        assertTrue(Cli.ok("inspect", sgd.toString()).out().contains("training    sgd lr 0.1, batch 64,"), "sgd's rate");
+    }
 }

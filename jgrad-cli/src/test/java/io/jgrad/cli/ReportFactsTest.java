@@ -77,6 +77,8 @@ class ReportFactsTest {
         Map<String, String> plain = facts(Files.readString(first.resolve("report.html")));
         assertEquals("adam, lr 0.001, weight decay 0.0", plain.get("Optimizer"), "adam ignores --momentum");
         assertEquals("64", plain.get("Batch size"));
+        // --threads 1: "1 thread" (it said "1 threads")
+        assertTrue(plain.get("Training time").matches("\\d+\\.\\d s \\(this session\\), 1 thread"), plain.get("Training time"));
         for (String absent : List.of("Initial weights", "Learning-rate schedule", "Gradient clipping", "Augmentation",
                 "Early stopping", "Target loss")) {
             assertFalse(plain.containsKey(absent), absent + " listed for a run without it: " + plain);
