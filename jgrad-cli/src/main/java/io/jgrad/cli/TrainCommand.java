@@ -183,7 +183,7 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--augment", paramLabel = "SPEC", description = "Random changes to training images each epoch: none, flip (left-right, probability 1/2), shift:N (up to N pixels each way, zero border), or both as flip,shift:N (default: none). Needs an image model (--model cnn or a file with convolutions).")
     String augment;
 
-    @Option(names = "--schedule", paramLabel = "SPEC", description = "Learning-rate schedule: none, step:N[:gamma], exponential:gamma, cosine[:min_lr], plateau[:patience] (default: none).")
+    @Option(names = "--schedule", paramLabel = "SPEC", description = "Learning-rate schedule: none, step:N[:gamma], exponential:gamma, cosine[:min_lr] (annealed over --epochs, which --resume then cannot change), plateau[:patience] (default: none).")
     String schedule;
 
     @Option(names = "--seed", paramLabel = "N", description = "Seed for initialization and shuffling (default: 42). Same seed and --threads give the same weights.")
@@ -313,6 +313,22 @@ final class TrainCommand implements Callable<Integer> {
         return a.toAbsolutePath().normalize().equals(b.toAbsolutePath().normalize());
     }
 
+    /**
+     * A cosine schedule anneals over the run's --epochs, to min_lr at the last one, and cannot be stretched: a
+     * resumed run that had finished would go on at min_lr (0 by default: epochs that change nothing, which a user
+     * saw), and one stopped halfway would bend onto another curve. So --epochs on --resume must keep the horizon.
+     */
+    private void checkCosineHorizon(RunConfig cfg, int newEpochs) {
+        String spec = normalized(cfg.schedule());
+        if (spec == null || !spec.startsWith("cosine") || newEpochs == cfg.epochs()) {
+            return;
+        }
+        throw new UserError("--epochs " + newEpochs + ": the run in " + resume + " anneals its learning rate with --schedule "
+                + cfg.schedule() + " over " + cfg.epochs() + " epochs, which --resume cannot change; leave --epochs out to"
+                + " continue to epoch " + cfg.epochs() + ", or train further in a new run from its weights: jgrad train --init "
+                + resume.resolve("model.safetensors") + " --schedule " + cfg.schedule() + " --epochs N (with the run's other flags)");
+    }
+
     /** A resumed run must have epochs left to train. */
     private void checkResumeEpochs(RunConfig cfg) {
         if (cfg.epochs() <= cfg.epochsCompleted()) {
@@ -405,7 +421,8 @@ final class TrainCommand implements Callable<Integer> {
         RunConfig cfg = RunConfig.read(resume);
         checkResumeFlags(cfg);
         if (epochs != null) {
-            cfg = cfg.withEpochs(Flags.positive("--epochs", epochs));
+            checkCosineHorizon(cfg, Flags.positive("--epochs", epochs));
+            cfg = cfg.withEpochs(epochs);
         }
         checkResumeEpochs(cfg);
         if (noReport) {

@@ -326,16 +326,33 @@ class CliRobustnessTest {
         Path val = Files.copy(blobs, dir.resolve("v.csv"));
         Path r = Cli.trainedRun(blobs, "4", dir.resolve("r"));
         Cli.ok("train", "--data", blobs.toString(), "--val-data", val.toString(), "--layers", "4", "--epochs", "1",
-                "--threads", "1", "--no-report", "--schedule", "cosine", "--out", r.toString());
+                "--threads", "1", "--no-report", "--schedule", "exponential:0.9", "--out", r.toString());
         // the same file by another spelling of its path, the same schedule in other case
         Cli.ok("train", "--resume", r.toString(), "--epochs", "2", "--threads", "1", "--val-data",
-                dir.resolve(".").resolve("v.csv").toString(), "--schedule", " Cosine");
+                dir.resolve(".").resolve("v.csv").toString(), "--schedule", " Exponential:0.9");
         // a validation file that moved: refused without --val-data, taken with it
         Path moved = Files.move(val, dir.resolve("moved.csv"));
         Cli.run("train", "--resume", r.toString(), "--epochs", "3", "--threads", "1")
                 .assertUserError("data.val_data", "give --val-data with its new location");
         Cli.ok("train", "--resume", r.toString(), "--epochs", "3", "--threads", "1", "--val-data", moved.toString());
         assertTrue(Files.readString(r.resolve("config.json")).contains("moved.csv"), "config.json should name the new path");
+    }
+
+    @Test
+    void resumeKeepsACosineScheduleOverTheEpochsItWasPlannedFor() throws IOException {
+        // resumed to 6 epochs after 3, the learning rate stayed at min_lr 0 and epochs 4-6 changed nothing, silently
+        Path r = dir.resolve("cos");
+        Cli.ok("train", "--data", blobs.toString(), "--layers", "4", "--epochs", "3", "--threads", "1", "--no-report",
+                "--schedule", "cosine", "--out", r.toString());
+        String before = Files.readString(r.resolve("config.json"));
+        Cli.run("train", "--resume", r.toString(), "--epochs", "6", "--threads", "1").assertUserError("--epochs 6",
+                "--schedule cosine over 3 epochs", "--init " + r.resolve("model.safetensors"));
+        assertEquals(before, Files.readString(r.resolve("config.json")), "a refused resume changes nothing");
+        // other schedules extend as they are: a step schedule goes on stepping
+        Path step = dir.resolve("step");
+        Cli.ok("train", "--data", blobs.toString(), "--layers", "4", "--epochs", "2", "--threads", "1", "--no-report",
+                "--schedule", "step:1:0.5", "--out", step.toString());
+        Cli.ok("train", "--resume", step.toString(), "--epochs", "3", "--threads", "1");
     }
 
     @Test
