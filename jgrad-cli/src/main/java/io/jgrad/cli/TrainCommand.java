@@ -463,7 +463,13 @@ final class TrainCommand implements Callable<Integer> {
                     + " has its own layers, so leave them out");
         }
         // names are checked before the data is read, so a typo fails at once with one line
-        Optimizers.known(optimizer == null ? "adam" : optimizer.toLowerCase(java.util.Locale.ROOT));
+        String optName = optimizer == null ? "adam" : optimizer.toLowerCase(java.util.Locale.ROOT);
+        Optimizers.known(optName);
+        if (momentum != null && momentum != 0 && !optName.equals("sgd") && !optName.equals("rmsprop")) {
+            // it was ignored in silence: a user comparing with SGD would believe the momentum applied
+            throw new UserError("--momentum " + momentum + ": --optimizer " + optName + " has no momentum (only sgd and rmsprop"
+                    + " take it" + (optName.startsWith("adam") ? "; Adam's first-moment decay, beta1, is fixed at 0.9)" : ")"));
+        }
         Schedules.check(schedule == null ? "none" : schedule, epochs == null ? 10 : Flags.positive("--epochs", epochs));
         if (clipGradNorm != null) {
             Flags.positive("--clip-grad-norm", clipGradNorm);
@@ -489,7 +495,7 @@ final class TrainCommand implements Callable<Integer> {
         Objective obj = Objective.of(lossName, ds.numClasses());
         NetworkSpec spec = choice.spec(ds.train().sampleShape(), obj.outputSize(), lossName, Flags.layers(layers),
                 activation == null ? "relu" : activation, Losses.outputActivation(lossName, outputActivation));
-        String opt = optimizer == null ? "adam" : optimizer.toLowerCase(java.util.Locale.ROOT);
+        String opt = optName;
         RunConfig cfg = new RunConfig(spec, Losses.task(lossName).equals("regression") ? "regression" : (obj.outputSize() == 1 ? "binary" : "classification"),
                 ds.numClasses(), lossName, dataPath.toString(), valData == null ? null : valData.toString(), valSplit, targetColumn, ds.featureColumns(), ds.mean(), ds.std(), opt,
                 lr == null ? Optimizers.defaultLr(opt) : Flags.positive("--lr", lr), momentum == null ? 0 : Flags.nonNegative("--momentum", momentum),

@@ -356,6 +356,16 @@ class CliRobustnessTest {
     }
 
     @Test
+    void momentumForAnOptimizerWithoutOneIsAUserError() throws IOException {
+        // adam, adamw and adagrad ignored --momentum in silence
+        train(blobs, "--optimizer", "adam", "--momentum", "0.9").assertUserError("--momentum 0.9", "--optimizer adam has no momentum", "beta1");
+        train(blobs, "--optimizer", "Adagrad", "--momentum", "0.5").assertUserError("--momentum 0.5", "--optimizer adagrad has no momentum");
+        assertNothingWritten();
+        assertEquals(0, train(blobs, "--optimizer", "rmsprop", "--momentum", "0.9").exitCode());
+        assertEquals(0, train(blobs, "--optimizer", "adam", "--momentum", "0").exitCode());
+    }
+
+    @Test
     void patienceWithoutHeldOutDataIsAUserError() throws IOException {
         // early stopping watches the validation loss: without held-out data it used to do nothing, silently
         train(blobs, "--patience", "2").assertUserError("--patience", "no held-out data", "--val-split");

@@ -250,6 +250,10 @@ public final class SparkTrainMain {
             throw new IllegalArgumentException("--optimizer " + optName + ": " + e.getMessage().replaceFirst("^OptimizerSpec: ", ""));
         }
         opt.create(Map.of("0.weight", Tensor.zeros(1))); // the optimizer's own checks of lr, momentum and weight decay
+        if (momentum != 0 && !opt.name().equals("sgd") && !opt.name().equals("rmsprop")) {
+            throw new IllegalArgumentException("--momentum " + f.get("--momentum") + ": --optimizer " + opt.name()
+                    + " has no momentum (only sgd and rmsprop take it), as in jgrad train");
+        }
         String activation = f.getOrDefault("--activation", "relu"), outputActivation = f.getOrDefault("--output-activation", "none");
         if (Activations.hidden(activation) == null) {
             throw new IllegalArgumentException("--activation " + activation + ": unknown activation '" + activation

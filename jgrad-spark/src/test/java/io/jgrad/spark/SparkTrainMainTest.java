@@ -154,6 +154,16 @@ class SparkTrainMainTest {
         assertFalse(Files.exists(dir.resolve("run")), "nothing written");
     }
 
+    /** --momentum with an optimizer that has none was ignored in silence; as in jgrad train it is refused, before the data is read. */
+    @Test
+    void momentumForAnOptimizerWithoutOneIsRefused(@TempDir Path dir) {
+        String missing = dir.resolve("absent.csv").toString();
+        assertEquals("--momentum 0.9: --optimizer adam has no momentum (only sgd and rmsprop take it), as in jgrad train",
+                errorOf(session(), dir, "--data", missing, "--optimizer", "adam", "--momentum", "0.9"));
+        assertTrue(errorOf(session(), dir, "--data", missing, "--optimizer", "sgd", "--momentum", "0.9").startsWith("--data " + missing),
+                "sgd takes it: the error is the missing data");
+    }
+
     private static SparkSession session() {
         return SparkSession.builder().master("local[2]").config("spark.ui.enabled", "false").getOrCreate();
     }
