@@ -327,6 +327,28 @@ class SparkTrainMainTest {
     }
 
     /**
+     * A round whose task closure holds more than Spark's 1000 KiB (here 1.4 MB of weights, 3 times that with Adam's
+     * state) logged "Broadcasting large task binary" once per round: by design, so the launcher's log4j2.properties
+     * filters out that one DAGScheduler warning.
+     */
+    @Test
+    void theLauncherDoesNotWarnOfTheWeightsInEveryRound(@TempDir Path dir) throws Exception {
+        StringBuilder csv = new StringBuilder("a,b,label\n");
+        for (int i = 0; i < 64; i++) {
+            csv.append(i % 7).append(',').append(i % 5).append(',').append(i % 2).append('\n');
+        }
+        Path data = Files.writeString(dir.resolve("data.csv"), csv);
+        Process p = launcherJvm("--data", data.toString(), "--layers", "600,600", "--epochs", "2", "--batch-size", "8",
+                "--local-steps", "2", "--out", dir.resolve("run").toString());
+        p.getOutputStream().close();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS));
+        assertEquals(0, p.exitValue(), out);
+        assertTrue(out.contains("epoch 2:"), out);
+        assertFalse(out.contains("Broadcasting large task binary"), out);
+    }
+
+    /**
      * SparkTrainMain in a JVM of its own, as {@code jgrad train --spark local[2] --partitions 2 ARGS} starts it (its JVM
      * options and log4j2.properties), standard error merged into standard output.
      */
