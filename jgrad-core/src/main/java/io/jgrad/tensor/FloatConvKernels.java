@@ -34,7 +34,7 @@ final class FloatConvKernels {
      */
     static void im2col(float[] x, int xOff, int channels, int h, int w, int kH, int kW, int s, int p, int d,
                        int ho, int wo, float[] cols, int colOff, int ld) {
-        if (s == 1 && d == 1 && ho == h && wo == w) {
+        if (s == 1 && d == 1 && ho == h && wo == w && p < w) {
             im2colSame(x, xOff, channels, h, w, kH, kW, p, cols, colOff, ld);
             return;
         }
@@ -73,6 +73,8 @@ final class FloatConvKernels {
      * convolution with padding 1): each row of cols is the whole plane shifted by (ki - p, kj - p), so it is one
      * copy of the rows that stay inside, with the columns that wrapped around and the rows outside set to zero.
      * Short copies per output row cost more in calls than in data (measured: im2col was 19% of a CNN step).
+     * Needs p &lt; W: a shift of W columns or more wraps a whole row (a 5x5 kernel with padding 2 on a 1x1 image made
+     * the copy's length negative), and such rows are all padding, which the general loop writes.
      */
     private static void im2colSame(float[] x, int xOff, int channels, int h, int w, int kH, int kW, int p, float[] cols,
                                    int colOff, int ld) {

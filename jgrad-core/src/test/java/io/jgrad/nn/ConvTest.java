@@ -102,7 +102,9 @@ class ConvTest {
                 {3, 2, 1, 1, 0, 1, 1, 1, 2, 4, 3},
                 // a dilated tap in the padding for every output column (W = 1; W = 5 with stride 2): im2col threw
                 {3, 2, 3, 1, 2, 2, 1, 0, 3, 7, 1},
-                {3, 1, 4, 2, 3, 3, 1, 1, 2, 8, 5}};
+                {3, 1, 4, 2, 3, 3, 1, 1, 2, 8, 5},
+                // "same" padding wider than the image (a 5x5 kernel on 1x1 and 3x1 maps): im2col threw
+                {2, 3, 5, 1, 2, 1, 1, 1, 2, 1, 1}, {2, 2, 5, 1, 2, 1, 1, 0, 2, 3, 1}};
         for (DType dtype : DType.values()) {
             for (int[] k : configs) {
                 Conv2d conv = new Conv2d(k[0], k[1], k[2], k[3], k[4], k[5], k[6], k[7] == 1, new Generator(k[2]));
