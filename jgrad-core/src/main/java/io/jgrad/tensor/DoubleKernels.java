@@ -443,7 +443,8 @@ final class DoubleKernels {
      * 1 - beta1); v.mul_(beta2).addcmul_(g, g, 1 - beta2); denom = v.sqrt() / bc2Sqrt + eps;
      * p.addcdiv_(m, denom, -stepSize) (PyTorch 1.13's single-tensor Adam). The caller rounds a1 = 1 - beta1,
      * a2 = 1 - beta2 and ns = -stepSize from double, as those ops round their scalar arguments. With the Vector API
-     * ({@link Updates}) subnormal m and v are stored as zero (float32 only). Modified: p, m, v.
+     * ({@link Updates}) subnormal m and v are stored as zero (float32 only), wherever the arrays' offsets lie.
+     * Modified: p, m, v.
      */
     static void adam(double[] p, int pOff, double[] g, int gOff, double[] m, int mOff, double[] v, int vOff, int n,
                      double beta1, double a1, double beta2, double a2, double ns, double bc2Sqrt, double eps) {
@@ -479,7 +480,8 @@ final class DoubleKernels {
     /**
      * One SGD-with-momentum update in one pass, rounding as buf.mul_(momentum).add_(g, 1 - dampening);
      * p.add_(buf, -lr), with a = 1 - dampening and nl = -lr rounded from double by the caller. With the Vector API
-     * ({@link Updates}) a subnormal buf is stored as zero (float32 only). Modified: p, buf.
+     * ({@link Updates}) a subnormal buf is stored as zero (float32 only), wherever the arrays' offsets lie.
+     * Modified: p, buf.
      */
     static void momentum(double[] p, int pOff, double[] g, int gOff, double[] buf, int bOff, int n, double momentum,
                          double a, double nl) {

@@ -448,7 +448,8 @@ final class FloatKernels {
      * 1 - beta1); v.mul_(beta2).addcmul_(g, g, 1 - beta2); denom = v.sqrt() / bc2Sqrt + eps;
      * p.addcdiv_(m, denom, -stepSize) (PyTorch 1.13's single-tensor Adam). The caller rounds a1 = 1 - beta1,
      * a2 = 1 - beta2 and ns = -stepSize from double, as those ops round their scalar arguments. With the Vector API
-     * ({@link Updates}) subnormal m and v are stored as zero (float32 only). Modified: p, m, v.
+     * ({@link Updates}) subnormal m and v are stored as zero (float32 only), wherever the arrays' offsets lie.
+     * Modified: p, m, v.
      */
     static void adam(float[] p, int pOff, float[] g, int gOff, float[] m, int mOff, float[] v, int vOff, int n,
                      float beta1, float a1, float beta2, float a2, float ns, float bc2Sqrt, float eps) {
@@ -472,13 +473,16 @@ final class FloatKernels {
             }
             return;
         }
+        boolean flush = Updates.VECTOR != null; // views at other offsets flush too, as the vector loop // float32 only
         for (int i = 0; i < n; i++) {
             float gi = g[gOff + i];
             float mi = m[mOff + i] * beta1;
             mi += a1 * gi;
+            mi = flush && Math.abs(mi) < Float.MIN_NORMAL ? 0f : mi; // float32 only
             m[mOff + i] = mi;
             float vi = v[vOff + i] * beta2;
             vi += a2 * gi * gi;
+            vi = flush && Math.abs(vi) < Float.MIN_NORMAL ? 0f : vi; // float32 only
             v[vOff + i] = vi;
             float denom = (float) Math.sqrt(vi) / bc2Sqrt + eps;
             p[pOff + i] += ns * mi / denom;
@@ -488,7 +492,8 @@ final class FloatKernels {
     /**
      * One SGD-with-momentum update in one pass, rounding as buf.mul_(momentum).add_(g, 1 - dampening);
      * p.add_(buf, -lr), with a = 1 - dampening and nl = -lr rounded from double by the caller. With the Vector API
-     * ({@link Updates}) a subnormal buf is stored as zero (float32 only). Modified: p, buf.
+     * ({@link Updates}) a subnormal buf is stored as zero (float32 only), wherever the arrays' offsets lie.
+     * Modified: p, buf.
      */
     static void momentum(float[] p, int pOff, float[] g, int gOff, float[] buf, int bOff, int n, float momentum,
                          float a, float nl) {
@@ -505,9 +510,11 @@ final class FloatKernels {
             }
             return;
         }
+        boolean flush = Updates.VECTOR != null; // views at other offsets flush too, as the vector loop // float32 only
         for (int i = 0; i < n; i++) {
             float b = buf[bOff + i] * momentum;
             b += a * g[gOff + i];
+            b = flush && Math.abs(b) < Float.MIN_NORMAL ? 0f : b; // float32 only
             buf[bOff + i] = b;
             p[pOff + i] += nl * b;
         }
