@@ -55,11 +55,27 @@ final class Interruption implements AutoCloseable {
     /** The shutdown hook: waits for the write in progress, then never lets go, so that no other starts. */
     private void stop() {
         writing.lock();
+        quietSpark();
         System.err.println(saved < 0
                 ? "jgrad-spark: interrupted before the first epoch ended; nothing was written to " + dir
                 : "jgrad-spark: interrupted; " + dir + " holds the run after epoch " + saved + " of " + epochs
                         + " ('jgrad train --resume " + dir + "' continues it on one machine)");
         System.err.flush();
+    }
+
+    /**
+     * Turns Spark's logging off: what it says from here on ("Task 0 in stage N failed; aborting job", as its context
+     * stops under the round in flight) is the interruption's doing, and it came after this hook's message, so that
+     * the message was not the last line. Where Log4j 2's core is not the logging backend (a cluster set up
+     * otherwise), Spark's lines stay.
+     */
+    private static void quietSpark() {
+        try {
+            org.apache.logging.log4j.core.config.Configurator.setAllLevels(
+                    org.apache.logging.log4j.LogManager.ROOT_LOGGER_NAME, org.apache.logging.log4j.Level.OFF);
+        } catch (LinkageError | RuntimeException e) {
+            // another backend: nothing to turn off here
+        }
     }
 
     /** Removes the hook: the run ended without being interrupted. */
