@@ -68,10 +68,33 @@ jgrad_drop_incubator_warning() {
   exec cat
 }
 
-# Replaces this shell with "$@" (a java command line), its standard error through jgrad_drop_incubator_warning. exec,
-# so that the JVM keeps the launcher's process id: a SIGTERM sent to ./jgrad (kill, a supervisor) reaches the JVM,
-# whose shutdown hooks then finish the checkpoint being written; a shell waiting for java would die and leave it
-# running. The price: nothing waits for the filter, so the JVM's very last line may come a moment after it exits.
-jgrad_exec_java() {
-  exec "$@" 2> >(jgrad_drop_incubator_warning >&2)
+# Runs "$@" (a java command line) with its standard error through jgrad_drop_incubator_warning, waits for the JVM
+# and then for the filter, and returns the JVM's exit status. Waiting for the filter matters to a caller that reads
+# ./jgrad through pipes and stops reading when ./jgrad exits (Java's Process does: it drains and closes the pipes as
+# soon as its child ends): an error the JVM printed just before exiting was still in the filter and got lost (seen
+# in 55 of 200 runs when this shell exec'd the JVM). The JVM runs as a background job, so that this shell can wait;
+# a SIGTERM sent to ./jgrad (kill, a supervisor) and Ctrl-C are passed on to it as a SIGTERM (a background job of a
+# script ignores SIGINT), on which its shutdown hooks finish the checkpoint being written; the status is then 143,
+# or 130 for Ctrl-C as the JVM itself would give. Standard input stays this shell's (the progress bar checks that it
+# is a terminal), or /dev/null where the shell has none.
+jgrad_run_java() {
+  local child filter status=0
+  jgrad_interrupted=
+  { exec 3<&0; } 2>/dev/null || exec 3</dev/null
+  exec 4> >(jgrad_drop_incubator_warning >&2)
+  filter=$!
+  "$@" <&3 2>&4 3<&- 4>&- &
+  child=$!
+  exec 3<&- 4>&- # the filter ends when the JVM, its last writer, closes standard error
+  trap 'jgrad_interrupted=130; kill -TERM "$child" 2>/dev/null || true' INT
+  trap 'jgrad_interrupted=143; kill -TERM "$child" 2>/dev/null || true' TERM
+  while :; do
+    wait "$child" && status=0 || status=$? # returns early, above 128, when a trapped signal came in
+    kill -0 "$child" 2>/dev/null || break
+  done
+  wait "$child" && status=0 || status=$? # the JVM's own status, once it has ended
+  wait "$filter" 2>/dev/null || true # bash 5.1 and later wait for a process substitution by its pid
+  trap - INT TERM
+  [ "$status" -eq 143 ] && [ "$jgrad_interrupted" = 130 ] && status=130
+  return "$status"
 }

@@ -36,26 +36,39 @@ class LauncherScriptTest {
         assertEquals("", bash("printf '' | jgrad_drop_incubator_warning")[1]);
     }
 
+    /**
+     * The last line the command writes before exiting comes through the filter to a caller that stops reading when
+     * ./jgrad exits (Java's Process drains and closes the pipes then): with the JVM exec'd in the launcher's place,
+     * such a line was still in the filter and got lost (55 of 200 runs of this check); the launcher now waits.
+     */
     @Test
-    void execJavaKeepsTheStatusAndTheRestOfStandardError() throws Exception {
-        String[] r = bash("jgrad_exec_java sh -c 'echo \"" + WARNING + "\" >&2; echo out; echo \"jgrad train: --epochs: bad\" >&2; exit 2'");
-        assertEquals("2", r[0]);
-        assertEquals("out\n", r[1]);
-        assertEquals("jgrad train: --epochs: bad\n", r[2]);
-        // in a subshell whose standard error is a file, as a terminal would be (the filter may finish a moment after
-        // the command: exec does not wait for it, hence the pause)
-        r = bash("f=$(mktemp); (jgrad_exec_java sh -c 'echo \"" + WARNING + "\" >&2; echo late >&2; exit 3';"
-                + " echo never) 2> \"$f\"; echo \"status $?\"; sleep 0.5; cat \"$f\"; rm -f \"$f\"");
-        assertEquals("status 3\nlate\n", r[1]);
+    void runJavaKeepsTheStatusAndEveryLineOfStandardError() throws Exception {
+        for (int i = 0; i < 200; i++) {
+            String[] r = bash("jgrad_run_java sh -c 'echo \"" + WARNING + "\" >&2; echo out; echo \"jgrad train: --epochs: bad\" >&2; exit 2'");
+            assertEquals("2", r[0]);
+            assertEquals("out\n", r[1]);
+            assertEquals("jgrad train: --epochs: bad\n", r[2], "run " + i);
+        }
     }
 
     @Test
-    void theCommandKeepsTheLaunchersProcessIdSoASigtermReachesIt() throws Exception {
-        // a supervisor's kill of ./jgrad's pid must reach the JVM (its shutdown hook finishes the checkpoint): the
-        // launcher execs the command instead of waiting for it in a shell that a SIGTERM would kill alone
-        String[] r = bash("(jgrad_exec_java sh -c 'sleep 20 >/dev/null 2>&1 & s=$!;"
+    void aSigtermToTheLauncherReachesTheCommand() throws Exception {
+        // a supervisor's kill of ./jgrad's pid must reach the JVM (its shutdown hook finishes the checkpoint): a shell
+        // that waited for it without passing the signal on died alone and left it running
+        String[] r = bash("(jgrad_run_java sh -c 'sleep 20 >/dev/null 2>&1 & s=$!;"
                 + " trap \"kill $s; echo got TERM; exit 7\" TERM; wait') & pid=$!;"
                 + " sleep 1; kill -TERM $pid; wait $pid; echo \"status $?\"");
         assertEquals("got TERM\nstatus 7\n", r[1], r[2]);
+    }
+
+    @Test
+    void ctrlCReachesTheCommandAsASigtermAndEndsWithStatus130() throws Exception {
+        // the command runs as a background job, which ignores SIGINT: the launcher passes Ctrl-C on as a SIGTERM, and
+        // a JVM stopped by it (143) ends the launcher with 130, as Ctrl-C of a JVM in the foreground would. set -m
+        // gives the launcher's subshell a SIGINT it can trap, as a launcher started from a terminal has.
+        String[] r = bash("set -m; (jgrad_run_java sh -c 'sleep 20 >/dev/null 2>&1 & s=$!;"
+                + " trap \"kill $s; echo got TERM; exit 143\" TERM; wait') & pid=$!;"
+                + " sleep 1; kill -INT $pid; wait $pid; echo \"status $?\"");
+        assertEquals("got TERM\nstatus 130\n", r[1], r[2]);
     }
 }
