@@ -36,13 +36,10 @@ public class Dropout2d extends Module {
         if (!isTraining() || p == 0) {
             return x;
         }
-        int n = x.size(0), c = x.size(1);
-        double[] mask = new double[n * c];
-        double keep = 1 / (1 - p);
-        for (int i = 0; i < mask.length; i++) {
-            mask[i] = p == 1 || gen.nextDouble() < p ? 0 : keep;
-        }
-        return x.mul(Tensor.of(mask, n, c, 1, 1).to(x.dtype()));
+        // the [N, C, 1, 1] mask is dropout applied to ones: the same draws, and drawn under one lock of gen for the
+        // whole mask (the default generator may be shared by threads), not one per channel
+        Tensor mask = Tensor.ones(x.dtype(), x.size(0), x.size(1), 1, 1).dropout(p, gen);
+        return x.mul(mask);
     }
 
     @Override

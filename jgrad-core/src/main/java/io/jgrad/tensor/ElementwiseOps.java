@@ -28,13 +28,15 @@ final class ElementwiseOps {
         Tensor mask = Tensor.forOverwrite(x.dtype, x.shape);
         double keep = 1 / (1 - p);
         int n = mask.numel();
-        if (x.dtype == DType.FLOAT32) {
-            for (int i = 0; i < n; i++) {
-                mask.f[i] = gen.nextDouble() < p ? 0f : (float) keep;
-            }
-        } else {
-            for (int i = 0; i < n; i++) {
-                mask.d[i] = gen.nextDouble() < p ? 0 : keep;
+        synchronized (gen) { // once per mask, not per draw: the default generator may be shared by threads (see Generator)
+            if (x.dtype == DType.FLOAT32) {
+                for (int i = 0; i < n; i++) {
+                    mask.f[i] = gen.uniform() < p ? 0f : (float) keep;
+                }
+            } else {
+                for (int i = 0; i < n; i++) {
+                    mask.d[i] = gen.uniform() < p ? 0 : keep;
+                }
             }
         }
         Tensor y = compute(BinaryOp.MUL, x, mask);

@@ -5,20 +5,32 @@ package io.jgrad.tensor;
  * every machine and JVM: it uses only integer arithmetic and {@link StrictMath}, never the platform's
  * intrinsics, so {@code new Generator(42)} gives the same weights everywhere.
  *
- * <p>Not thread-safe: give each thread its own generator. {@link #state()} and {@link #setState(long[])}
- * let a checkpoint save and restore the exact position in the stream.
+ * <p>A generator made with {@code new Generator(seed)} is not thread-safe: give each thread its own. The
+ * process-wide {@link #defaultGenerator()} is safe to share, as PyTorch's default CPU generator (which a mutex
+ * guards): each of its methods holds its lock for the whole call, and the tensor ops that fill a tensor from a
+ * generator ({@link Tensor#uniform}, {@link Tensor#normal}, {@link Tensor#dropout}) hold the generator's lock once for
+ * the whole tensor, so a tensor's values are a run of consecutive draws even when other threads draw too, and no
+ * lock is taken per element. {@link #state()} and {@link #setState(long[])} let a checkpoint save and restore the
+ * exact position in the stream.
  */
 public final class Generator {
     /** Seed of the process-wide default generator until {@link #manualSeed} changes it. */
     public static final long DEFAULT_SEED = 42;
-    private static final Generator DEFAULT = new Generator(DEFAULT_SEED);
+    private static final Generator DEFAULT = new Generator(DEFAULT_SEED, true);
 
+    /** Whether threads share this generator (only the default one): its public methods then lock it. */
+    private final boolean shared;
     private long s0, s1, s2, s3;
     private double spareNormal;
     private boolean hasSpare;
 
     /** A generator whose stream is fixed by {@code seed}. */
     public Generator(long seed) {
+        this(seed, false);
+    }
+
+    private Generator(long seed, boolean shared) {
+        this.shared = shared;
         long x = seed;
         s0 = splitMix(x += 0x9E3779B97F4A7C15L);
         s1 = splitMix(x += 0x9E3779B97F4A7C15L);
@@ -29,7 +41,8 @@ public final class Generator {
     /**
      * The process-wide generator that layers use when none is passed (as PyTorch's global generator): each
      * new layer draws its own numbers from it, so two layers of the same shape start different, and a
-     * program that builds its layers in the same order gets the same weights on every run.
+     * program that builds its layers in the same order gets the same weights on every run. Threads may share it:
+     * concurrent calls are serialized (the order in which two threads' draws interleave is then up to the scheduler).
      */
     public static Generator defaultGenerator() {
         return DEFAULT;
@@ -48,6 +61,15 @@ public final class Generator {
 
     /** The next 64 random bits. */
     public long nextLong() {
+        if (shared) {
+            synchronized (this) {
+                return next();
+            }
+        }
+        return next();
+    }
+
+    private long next() {
         long result = Long.rotateLeft(s0 + s3, 23) + s0;
         long t = s1 << 17;
         s2 ^= s0;
@@ -61,7 +83,20 @@ public final class Generator {
 
     /** Uniform in [0, 1) with 53 random bits. */
     public double nextDouble() {
-        return (nextLong() >>> 11) * 0x1.0p-53;
+        if (shared) {
+            synchronized (this) {
+                return uniform();
+            }
+        }
+        return uniform();
+    }
+
+    /**
+     * {@link #nextDouble()} without the shared generator's lock: for the loops of this package that fill a whole
+     * tensor inside {@code synchronized (gen)}.
+     */
+    double uniform() {
+        return (next() >>> 11) * 0x1.0p-53;
     }
 
     /** Uniform integer in [0, bound), without modulo bias. */
@@ -69,13 +104,22 @@ public final class Generator {
         if (bound <= 0) {
             throw new IllegalArgumentException("nextInt: bound must be positive, got " + bound);
         }
-        long r = nextLong() >>> 33; // 31 random bits
+        if (shared) {
+            synchronized (this) {
+                return below(bound);
+            }
+        }
+        return below(bound);
+    }
+
+    private int below(int bound) {
+        long r = next() >>> 33; // 31 random bits
         long m = r * bound;
         long l = m & 0x7FFFFFFFL;
         if (l < bound) {
             long threshold = (0x80000000L - bound) % bound;
             while (l < threshold) {
-                r = nextLong() >>> 33;
+                r = next() >>> 33;
                 m = r * bound;
                 l = m & 0x7FFFFFFFL;
             }
@@ -85,15 +129,25 @@ public final class Generator {
 
     /** Standard normal N(0, 1) by the Box-Muller transform (StrictMath, so reproducible everywhere). */
     public double nextGaussian() {
+        if (shared) {
+            synchronized (this) {
+                return gaussian();
+            }
+        }
+        return gaussian();
+    }
+
+    /** {@link #nextGaussian()} without the shared generator's lock, as {@link #uniform()}. */
+    double gaussian() {
         if (hasSpare) {
             hasSpare = false;
             return spareNormal;
         }
         double u1;
         do {
-            u1 = nextDouble();
+            u1 = uniform();
         } while (u1 == 0.0);
-        double u2 = nextDouble();
+        double u2 = uniform();
         double r = StrictMath.sqrt(-2.0 * StrictMath.log(u1));
         double theta = 2.0 * Math.PI * u2;
         spareNormal = r * StrictMath.sin(theta);
@@ -103,8 +157,18 @@ public final class Generator {
 
     /** Fisher-Yates shuffle of {@code a} in place. Modified: {@code a}. */
     public void shuffle(int[] a) {
+        if (shared) {
+            synchronized (this) {
+                permute(a);
+            }
+        } else {
+            permute(a);
+        }
+    }
+
+    private void permute(int[] a) {
         for (int i = a.length - 1; i > 0; i--) {
-            int j = nextInt(i + 1);
+            int j = below(i + 1);
             int t = a[i];
             a[i] = a[j];
             a[j] = t;
@@ -113,6 +177,15 @@ public final class Generator {
 
     /** The full state (6 longs), for checkpoints. */
     public long[] state() {
+        if (shared) {
+            synchronized (this) {
+                return snapshot();
+            }
+        }
+        return snapshot();
+    }
+
+    private long[] snapshot() {
         return new long[] {s0, s1, s2, s3, Double.doubleToRawLongBits(spareNormal), hasSpare ? 1 : 0};
     }
 
@@ -121,6 +194,16 @@ public final class Generator {
         if (state.length != 6) {
             throw new IllegalArgumentException("Generator state has 6 longs, got " + state.length);
         }
+        if (shared) {
+            synchronized (this) {
+                restore(state);
+            }
+        } else {
+            restore(state);
+        }
+    }
+
+    private void restore(long[] state) {
         s0 = state[0];
         s1 = state[1];
         s2 = state[2];

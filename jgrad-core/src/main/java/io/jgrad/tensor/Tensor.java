@@ -265,8 +265,10 @@ public final class Tensor {
     /** Uniform in [low, high), from {@code gen}: element i is low + (high - low) * u_i, u_i in row-major order. */
     public static Tensor uniform(DType dtype, Generator gen, double low, double high, int... shape) {
         Tensor t = allocate(dtype, shape);
-        for (int i = 0, n = t.numel(); i < n; i++) {
-            t.setFlat(i, low + (high - low) * gen.nextDouble());
+        synchronized (gen) { // once per tensor: the default generator may be shared by threads (see Generator)
+            for (int i = 0, n = t.numel(); i < n; i++) {
+                t.setFlat(i, low + (high - low) * gen.uniform());
+            }
         }
         return t;
     }
@@ -279,8 +281,10 @@ public final class Tensor {
     /** Normal with the given mean and standard deviation, from {@code gen}. */
     public static Tensor normal(DType dtype, Generator gen, double mean, double std, int... shape) {
         Tensor t = allocate(dtype, shape);
-        for (int i = 0, n = t.numel(); i < n; i++) {
-            t.setFlat(i, mean + std * gen.nextGaussian());
+        synchronized (gen) { // once per tensor, as uniform
+            for (int i = 0, n = t.numel(); i < n; i++) {
+                t.setFlat(i, mean + std * gen.gaussian());
+            }
         }
         return t;
     }

@@ -72,4 +72,24 @@ class Dropout2dTest {
         assertEquals("Dropout2d: probability p must be in [0, 1], got 1.5", e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> new Dropout2d(-0.5));
     }
+
+    /** Channel (n, c) is dropped when the generator's (n * C + c)-th nextDouble is below p, else scaled by 1 / (1 - p). */
+    @Test
+    void theMaskIsTheGeneratorsDrawsInRowMajorOrder() {
+        Generator gen = new Generator(31);
+        Tensor x = Tensor.ones(4, 6, 2, 3);
+        Tensor y = new Dropout2d(0.35, gen).forward(x);
+        Generator h = new Generator(31);
+        for (int n = 0; n < 4; n++) {
+            for (int c = 0; c < 6; c++) {
+                float expect = h.nextDouble() < 0.35 ? 0f : (float) (1 / 0.65);
+                for (int i = 0; i < 2; i++) {
+                    for (int j = 0; j < 3; j++) {
+                        assertEquals(expect, (float) y.get(n, c, i, j), 0f);
+                    }
+                }
+            }
+        }
+        assertArrayEquals(h.state(), gen.state(), "one draw per channel");
+    }
 }

@@ -6,7 +6,16 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 class GeneratorTest {
@@ -150,5 +159,134 @@ class GeneratorTest {
         assertEquals(3, y.mean().item(), 0.03);
         double fourth = x.pow(4).mean().item();
         assertEquals(3, fourth, 0.15); // kurtosis of a normal, which a uniform (1.8) would fail
+    }
+
+    /**
+     * The default generator is shared by every layer built without a generator, so threads that build or train such
+     * models at once draw from it together. Three threads draw from it at once (a tensor at a time, a double at a
+     * time, 64 bits at a time): together they must have drawn exactly the first draws of its stream, each once (a race
+     * on its state draws some numbers twice and skips others), each tensor a run of consecutive draws, and the
+     * generator must end where that many draws leave it.
+     */
+    @Test
+    void threadsSharingTheDefaultGeneratorEachGetDistinctDrawsOfItsStream() throws Exception {
+        long seed = 20240611L;
+        int rounds = 400, size = 1000;
+        Generator.manualSeed(seed);
+        Generator shared = Generator.defaultGenerator();
+        CountDownLatch start = new CountDownLatch(1);
+        ExecutorService pool = Executors.newFixedThreadPool(3);
+        List<double[]> tensors = new ArrayList<>();
+        double[] singles = new double[rounds * size], fromLongs = new double[rounds * size];
+        try {
+            Future<?> a = pool.submit(() -> {
+                start.await();
+                for (int r = 0; r < rounds; r++) {
+                    tensors.add(Tensor.uniform(DType.FLOAT64, shared, 0, 1, size).toDoubleArray());
+                }
+                return null;
+            });
+            Future<?> b = pool.submit(() -> {
+                start.await();
+                for (int i = 0; i < singles.length; i++) {
+                    singles[i] = shared.nextDouble();
+                }
+                return null;
+            });
+            Future<?> c = pool.submit(() -> {
+                start.await();
+                for (int i = 0; i < fromLongs.length; i++) {
+                    fromLongs[i] = (shared.nextLong() >>> 11) * 0x1.0p-53; // as nextDouble
+                }
+                return null;
+            });
+            start.countDown();
+            a.get(60, TimeUnit.SECONDS);
+            b.get(60, TimeUnit.SECONDS);
+            c.get(60, TimeUnit.SECONDS);
+        } finally {
+            pool.shutdownNow();
+        }
+        int n = 3 * rounds * size;
+        Generator reference = new Generator(seed);
+        double[] expected = new double[n];
+        Map<Double, Integer> position = new HashMap<>();
+        for (int i = 0; i < n; i++) {
+            expected[i] = reference.nextDouble();
+            position.put(expected[i], i);
+        }
+        assertEquals(n, position.size(), "the reference stream's draws are distinct");
+        double[] drawn = new double[n];
+        int k = 0;
+        for (double[] t : tensors) {
+            System.arraycopy(t, 0, drawn, k, size);
+            k += size;
+        }
+        System.arraycopy(singles, 0, drawn, k, singles.length);
+        System.arraycopy(fromLongs, 0, drawn, k + singles.length, fromLongs.length);
+        for (double v : drawn) {
+            assertTrue(v >= 0 && v < 1, "a draw outside [0, 1): " + v);
+        }
+        double[] sorted = drawn.clone(), sortedExpected = expected.clone();
+        Arrays.sort(sorted);
+        Arrays.sort(sortedExpected);
+        int differ = 0;
+        for (int i = 0; i < n; i++) {
+            differ += sorted[i] == sortedExpected[i] ? 0 : 1;
+        }
+        assertEquals(0, differ, "the threads' draws should be the stream's first " + n + ", each once");
+        for (double[] t : tensors) {
+            Integer first = position.get(t[0]);
+            assertTrue(first != null && first + size <= n, "a tensor's first value is not a draw of the stream");
+            assertArrayEquals(Arrays.copyOfRange(expected, first, first + size), t, 0,
+                    "a tensor should hold consecutive draws, not ones interleaved with other threads'");
+        }
+        assertArrayEquals(reference.state(), shared.state(), "the default generator should be where " + n + " draws leave it");
+        assertEquals(reference.nextLong(), shared.nextLong());
+    }
+
+    /** Locking the default generator changed none of its numbers: after manualSeed it is new Generator(seed), draw for draw. */
+    @Test
+    void theDefaultGeneratorAfterManualSeedDrawsAsANewGeneratorWithThatSeed() {
+        for (long seed : new long[] {0, 42, -1}) {
+            Generator.manualSeed(seed);
+            Generator d = Generator.defaultGenerator(), g = new Generator(seed);
+            assertArrayEquals(g.state(), d.state());
+            assertEquals(g.nextLong(), d.nextLong());
+            assertEquals(g.nextDouble(), d.nextDouble(), 0);
+            assertEquals(g.nextGaussian(), d.nextGaussian(), 0);
+            assertEquals(g.nextGaussian(), d.nextGaussian(), 0); // the spare
+            assertEquals(g.nextInt(1000), d.nextInt(1000));
+            int[] p = {0, 1, 2, 3, 4, 5, 6, 7}, q = p.clone();
+            g.shuffle(p);
+            d.shuffle(q);
+            assertArrayEquals(p, q);
+            assertArrayEquals(Tensor.uniform(DType.FLOAT64, g, -2, 3, 5, 7).toDoubleArray(),
+                    Tensor.uniform(DType.FLOAT64, d, -2, 3, 5, 7).toDoubleArray(), 0);
+            assertArrayEquals(Tensor.rand(g, 33).toFloatArray(), Tensor.rand(d, 33).toFloatArray(), 0f);
+            assertArrayEquals(Tensor.normal(DType.FLOAT64, g, 1, 2, 9).toDoubleArray(),
+                    Tensor.normal(DType.FLOAT64, d, 1, 2, 9).toDoubleArray(), 0);
+            Tensor x = Tensor.ones(4, 16);
+            assertArrayEquals(x.dropout(0.3, g).toFloatArray(), x.dropout(0.3, d).toFloatArray(), 0f);
+            assertArrayEquals(g.state(), d.state());
+        }
+        Generator.manualSeed(42);
+        Generator d = Generator.defaultGenerator();
+        for (double expected : DOUBLES_42) {
+            assertEquals(expected, d.nextDouble(), 0);
+        }
+        Generator.manualSeed(Generator.DEFAULT_SEED);
+    }
+
+    /** A dropout mask is u_i < p ? 0 : 1 / (1 - p) for the draws u_i of nextDouble in row-major order, as before. */
+    @Test
+    void aDropoutMaskIsTheGeneratorsDrawsInRowMajorOrder() {
+        Generator g = new Generator(77);
+        double[] mask = Tensor.ones(DType.FLOAT64, 3, 50).dropout(0.4, g).toDoubleArray();
+        Generator h = new Generator(77);
+        for (double m : mask) {
+            assertEquals(h.nextDouble() < 0.4 ? 0 : 1 / 0.6, m, 0);
+        }
+        assertArrayEquals(h.state(), g.state());
     }
 }
