@@ -68,12 +68,13 @@ public final class ProgressBar implements Callback {
         }
         lastDraw = now;
         double secs = (now - epochStart) / 1e9;
-        double rate = secs > 0 ? samples / secs : 0;
-        double eta = secs / stepsRun * (stepsPerEpoch - step); // from the steps this run took, not those resumed past
+        // the clock starts at the end of step 1, so its frame has no time measured yet: "--", not "0 samples/s ETA 0:00"
+        String rate = secs > 0 ? String.format("%,.0f", samples / secs) : "--";
+        String eta = secs > 0 ? clock(secs / stepsRun * (stepsPerEpoch - step)) : "--"; // from the steps this run took
         int filled = stepsPerEpoch == 0 ? WIDTH : (int) ((long) WIDTH * step / stepsPerEpoch);
-        out.print("\r\033[K" + String.format("epoch %d/%d [%s%s] %d/%d  loss %s  %,.0f samples/s  ETA %s",
+        out.print("\r\033[K" + String.format("epoch %d/%d [%s%s] %d/%d  loss %s  %s samples/s  ETA %s",
                 epoch, lastEpoch, "#".repeat(filled), "-".repeat(WIDTH - filled), step, stepsPerEpoch,
-                loss(lossSum / Math.max(samples, 1)), rate, clock(eta)));
+                loss(lossSum / Math.max(samples, 1)), rate, eta));
         out.flush();
     }
 

@@ -69,6 +69,22 @@ class ProgressBarTest {
     }
 
     @Test
+    void theFirstFrameShowsNoRateBeforeOneIsMeasured() throws Exception {
+        // the clock starts when step 1 ends, so its frame has no time measured: it said "0 samples/s  ETA 0:00"
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        ProgressBar bar = new ProgressBar(new PrintStream(bytes, true, StandardCharsets.UTF_8), true);
+        bar.onTrainStart(1, 1, 100);
+        bar.onEpochStart(1);
+        bar.onBatchEnd(1, 1, 100, 0.5, 10);
+        String first = bytes.toString(StandardCharsets.UTF_8);
+        assertTrue(first.endsWith("1/100  loss 0.5000  -- samples/s  ETA --"), first);
+        Thread.sleep(ProgressBar.REDRAW_NANOS / 1_000_000 + 5);
+        bar.onBatchEnd(1, 2, 100, 0.5, 10);
+        String second = bytes.toString(StandardCharsets.UTF_8).substring(first.length());
+        assertTrue(second.matches("(?s).*2/100  loss 0\\.5000  [0-9,]+ samples/s  ETA \\d+:\\d\\d$"), second);
+    }
+
+    @Test
     void anEpochResumedMidWayIsTimedFromItsStart() throws Exception {
         // resumed from a checkpoint after step 2 of 4: the first batch this run sees is step 3. Its rate and time left
         // used to be measured from a start never set (0 ns), which gave about 0 samples/s and hours left
