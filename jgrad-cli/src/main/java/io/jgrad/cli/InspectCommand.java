@@ -38,8 +38,10 @@ final class InspectCommand implements Callable<Integer> {
             System.out.printf("parameters  %,d%n", tm.network().parameterCount());
             System.out.printf("task        %s, loss %s, %s%n", c.task(), c.loss(), c.numClasses() > 0 ? c.numClasses() + " classes" : "numeric target");
             // the rate as train's first line and report.html give it ("lr 0.001"); %g wrote "lr 0.00100000"
-            System.out.printf("training    %s lr %s, batch %d, %d of %d epochs done, seed %d%n", c.optimizer(), Double.toString(c.lr()), c.batchSize(),
-                    c.epochsCompleted(), c.epochs(), c.seed());
+            // with --restore-best, model.safetensors may hold an earlier epoch's weights than the epochs done
+            System.out.printf("training    %s lr %s, batch %d, %d of %d epochs done%s, seed %d%n", c.optimizer(), Double.toString(c.lr()), c.batchSize(),
+                    c.epochsCompleted(), c.epochs(), c.restoredEpoch() > 0
+                            ? " (the weights are epoch " + c.restoredEpoch() + "'s, the best: --restore-best)" : "", c.seed());
             System.out.printf("data        %s%n%n", c.data());
             file = tm.weights();
         } else if (!Files.isRegularFile(target)) {

@@ -20,13 +20,15 @@ import java.util.Set;
  * the optimizer, the training options, and how far training got: the epochs completed, the progress inside the
  * next epoch when a mid-epoch checkpoint was taken ({@code progress}, else null), and the shuffling generator's
  * state at the start of that next epoch, so that {@code --resume} continues exactly where the run stopped.
+ * {@code restoredEpoch} is the epoch whose weights --restore-best put in model.safetensors instead of the last
+ * completed epoch's (0: the weights are the last completed epoch's).
  */
 record RunConfig(NetworkSpec model, String task, int numClasses, String loss, String data, String valData, double valSplit,
                  String targetColumn, List<String> featureColumns,
                  double normMean, double normStd, String optimizer, double lr, double momentum, double weightDecay,
                  int batchSize, int epochs, long seed, boolean shuffle, double targetLoss, int patience, boolean restoreBest, String schedule,
                  String augment, int checkpointEvery, double clipGradNorm, boolean noReport, int epochsCompleted, EpochProgress progress, long[] shuffleState,
-                 long[] modelState) {
+                 long[] modelState, int restoredEpoch) {
 
     static final String FILE = "config.json";
     /**
@@ -42,34 +44,41 @@ record RunConfig(NetworkSpec model, String task, int numClasses, String loss, St
     RunConfig withProgress(int completed, EpochProgress inEpoch, long[] state, long[] modelGenerator) {
         return new RunConfig(model, task, numClasses, loss, data, valData, valSplit, targetColumn, featureColumns, normMean, normStd, optimizer, lr, momentum,
                 weightDecay, batchSize, epochs, seed, shuffle, targetLoss, patience, restoreBest, schedule, augment, checkpointEvery, clipGradNorm, noReport, completed,
-                inEpoch, state, modelGenerator);
+                inEpoch, state, modelGenerator, 0); // the weights saved with it are those trained last
+    }
+
+    /** This configuration with model.safetensors holding the weights of {@code epoch} (--restore-best), not the last. */
+    RunConfig withRestoredEpoch(int epoch) {
+        return new RunConfig(model, task, numClasses, loss, data, valData, valSplit, targetColumn, featureColumns, normMean, normStd, optimizer, lr, momentum,
+                weightDecay, batchSize, epochs, seed, shuffle, targetLoss, patience, restoreBest, schedule, augment, checkpointEvery, clipGradNorm, noReport,
+                epochsCompleted, progress, shuffleState, modelState, epoch);
     }
 
     RunConfig withEpochs(int total) {
         return new RunConfig(model, task, numClasses, loss, data, valData, valSplit, targetColumn, featureColumns, normMean, normStd, optimizer, lr, momentum,
                 weightDecay, batchSize, total, seed, shuffle, targetLoss, patience, restoreBest, schedule, augment, checkpointEvery, clipGradNorm, noReport, epochsCompleted,
-                progress, shuffleState, modelState);
+                progress, shuffleState, modelState, restoredEpoch);
     }
 
     /** This configuration with report.html turned off ({@code --resume DIR --no-report}). */
     RunConfig withoutReport() {
         return new RunConfig(model, task, numClasses, loss, data, valData, valSplit, targetColumn, featureColumns, normMean, normStd, optimizer, lr, momentum,
                 weightDecay, batchSize, epochs, seed, shuffle, targetLoss, patience, restoreBest, schedule, augment, checkpointEvery, clipGradNorm, true,
-                epochsCompleted, progress, shuffleState, modelState);
+                epochsCompleted, progress, shuffleState, modelState, restoredEpoch);
     }
 
     /** This configuration with the validation file at {@code path} (a resumed run whose file moved). */
     RunConfig withValData(String path) {
         return new RunConfig(model, task, numClasses, loss, data, path, valSplit, targetColumn, featureColumns, normMean, normStd, optimizer, lr, momentum,
                 weightDecay, batchSize, epochs, seed, shuffle, targetLoss, patience, restoreBest, schedule, augment, checkpointEvery, clipGradNorm, noReport,
-                epochsCompleted, progress, shuffleState, modelState);
+                epochsCompleted, progress, shuffleState, modelState, restoredEpoch);
     }
 
     /** This configuration with the data set at {@code path} (a resumed run whose data moved). */
     RunConfig withData(String path) {
         return new RunConfig(model, task, numClasses, loss, path, valData, valSplit, targetColumn, featureColumns, normMean, normStd, optimizer, lr, momentum,
                 weightDecay, batchSize, epochs, seed, shuffle, targetLoss, patience, restoreBest, schedule, augment, checkpointEvery, clipGradNorm, noReport,
-                epochsCompleted, progress, shuffleState, modelState);
+                epochsCompleted, progress, shuffleState, modelState, restoredEpoch);
     }
 
     Map<String, Object> toJson() {
@@ -127,6 +136,9 @@ record RunConfig(NetworkSpec model, String task, int numClasses, String loss, St
         }
         s.put("shuffle_generator", hex(shuffleState));
         s.put("model_generator", hex(modelState));
+        if (restoredEpoch > 0) { // written only then: other runs' config.json stay as before
+            s.put("restored_epoch", (long) restoredEpoch);
+        }
         m.put("state", s);
         return m;
     }
@@ -147,7 +159,8 @@ record RunConfig(NetworkSpec model, String task, int numClasses, String loss, St
     private static final Set<String> OPTIMIZER = Set.of("name", "lr", "momentum", "weight_decay");
     private static final Set<String> TRAINING = Set.of("epochs", "batch_size", "seed", "shuffle", "target_loss", "patience",
             "restore_best", "schedule", "augment", "checkpoint_every", "clip_grad_norm", "report");
-    private static final Set<String> STATE = Set.of("epochs_completed", "epoch_in_progress", "shuffle_generator", "model_generator");
+    private static final Set<String> STATE = Set.of("epochs_completed", "epoch_in_progress", "shuffle_generator", "model_generator",
+            "restored_epoch");
     private static final Set<String> PROGRESS = Set.of("epoch", "step", "loss_sum", "correct", "seen", "grad_norm_sums");
 
     /**
@@ -210,6 +223,12 @@ record RunConfig(NetworkSpec model, String task, int numClasses, String loss, St
         long[] modelState = s.get("model_generator") != null
                 ? longs(ConfigFields.list(s, "model_generator", file, "state"), file, "state.model_generator") : null;
         int done = ConfigFields.nonNegativeInt(s, "epochs_completed", file, "state");
+        // absent: the weights are the last completed epoch's (every run without a --restore-best restore)
+        int restoredEpoch = ConfigFields.optionalNonNegativeInt(s, "restored_epoch", file, "state", 0);
+        if (restoredEpoch > done) {
+            throw new JgradFormatException(file, "state.restored_epoch", "expected an epoch from 1 to epochs_completed (" + done
+                    + "), got " + restoredEpoch);
+        }
         EpochProgress progress = null;
         if (s.get("epoch_in_progress") != null) {
             String at = "state.epoch_in_progress";
@@ -258,7 +277,8 @@ record RunConfig(NetworkSpec model, String task, int numClasses, String loss, St
                 // absent in configs written before --restore-best: off
                 ConfigFields.optionalBoolean(t, "restore_best", file, "training", false), schedule, augment,
                 ConfigFields.optionalNonNegativeInt(t, "checkpoint_every", file, "training", 0), clipGradNorm,
-                !ConfigFields.optionalBoolean(t, "report", file, "training", true), done, progress, state, modelState);
+                !ConfigFields.optionalBoolean(t, "report", file, "training", true), done, progress, state, modelState,
+                restoredEpoch);
     }
 
     private static double positive(Map<String, Object> m, String key, Path file, String parent) {

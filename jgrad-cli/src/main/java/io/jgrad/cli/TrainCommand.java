@@ -503,7 +503,7 @@ final class TrainCommand implements Callable<Integer> {
                 batchSize == null ? 64 : Flags.positive("--batch-size", batchSize), epochs == null ? 10 : Flags.positive("--epochs", epochs),
                 s, !noShuffle, targetLoss == null ? Double.NEGATIVE_INFINITY : targetLoss, patience == null ? 0 : Flags.nonNegative("--patience", patience), restoreBest,
                 schedule == null ? "none" : schedule, augment == null ? "none" : augment, checkpointEvery == null ? 0 : checkpointEvery,
-                clipGradNorm == null ? 0 : clipGradNorm, noReport, 0, null, null, null);
+                clipGradNorm == null ? 0 : clipGradNorm, noReport, 0, null, null, null, 0);
         Path outDir = out == null ? Path.of("runs", "latest") : out;
         MemoryEstimate.check(spec, cfg.batchSize());
         Generator modelGen = new Generator(s); // draws the initial weights, then the dropout masks
@@ -642,8 +642,11 @@ final class TrainCommand implements Callable<Integer> {
             double seconds = (System.nanoTime() - t0) / 1e9;
             if (cfg.restoreBest() && lastCheckpoint[0] != null && history.stopReason().contains(RESTORED)) {
                 // the checkpoint after the last epoch holds that epoch's weights: save the restored ones over them, with
-                // the same config.json (epochs completed: the last trained epoch), optimizer state and metrics
-                checkpoint.accept(lastCheckpoint[0], null);
+                // the same config.json (epochs completed: the last trained epoch; restored_epoch added), optimizer state
+                // and metrics
+                String reason = history.stopReason();
+                int best = Integer.parseInt(reason.substring(reason.indexOf(RESTORED) + RESTORED.length()).replaceAll("\\D.*", ""));
+                checkpoint.accept(lastCheckpoint[0].withRestoredEpoch(best), null); // jgrad inspect says whose weights they are
             }
             Evaluation finalEval = testLoader == null ? null : trainer.evaluate(testLoader, cfg.numClasses());
             if (finalEval != null) {

@@ -212,9 +212,24 @@ class TrainOptionsTest {
         assertEquals(false, training(dir.resolve("plain")).get("restore_best"));
         // epochs completed stays the last trained epoch, and the resumed run starts from the saved checkpoint
         assertTrue(Files.readString(run.resolve("config.json")).contains("\"epochs_completed\": 2"));
+        // inspect said "2 of 4 epochs done" without saying that model.safetensors holds epoch 1's weights
+        assertTrue(ok("inspect", run.toString()).out().lines().anyMatch(l -> l.startsWith("training    ")
+                && l.endsWith(", 2 of 4 epochs done (the weights are epoch 1's, the best: --restore-best), seed 7")), "inspect's training line");
+        assertFalse(ok("inspect", dir.resolve("plain").toString()).out().contains("the weights are epoch"));
+        Path restoredConfig = run.resolve("config.json");
+        String kept = Files.readString(restoredConfig);
+        assertTrue(kept.contains("\"restored_epoch\": 1"), kept);
+        Files.writeString(restoredConfig, kept.replace("\"restored_epoch\": 1", "\"restored_epoch\": 3"));
+        Cli.run("inspect", run.toString()).assertUserError("state.restored_epoch", "epochs_completed (2)", "got 3");
+        Files.writeString(restoredConfig, kept);
         Cli resumed = ok("train", "--resume", run.toString(), "--epochs", "4", "--threads", "1", "--no-report");
         assertTrue(resumed.err().contains("epoch 3/4"), resumed.err());
         assertEquals(true, training(run).get("restore_best"));
+        // the resumed epochs trained on from the restored weights, and the best (epoch 1) came before them: the weights
+        // are now the last epoch's
+        assertTrue(resumed.err().contains("the best epoch, 1, came before this fit"), resumed.err());
+        assertTrue(ok("inspect", run.toString()).out().lines().anyMatch(l -> l.endsWith(", 3 of 4 epochs done, seed 7")),
+                "inspect after --resume");
 
         Cli.run("train", "--resume", dir.resolve("plain").toString(), "--epochs", "5", "--restore-best")
                 .assertUserError("--restore-best", "fixed by the run");
