@@ -68,8 +68,10 @@ final class InspectCommand implements Callable<Integer> {
             if (v.length == 0) {
                 System.out.printf("  %-24s %-4s %-14s %,10d  (empty)%n", e.getKey(), dtype, Arrays.toString(t.shape()), 0);
             } else {
-                System.out.printf("  %-24s %-4s %-14s %,10d  min %+.4f  max %+.4f  mean %+.4f  std %.4f%n", e.getKey(),
-                        dtype, Arrays.toString(t.shape()), v.length, min, max, mean, std);
+                // as train's console writes losses: four significant digits with an exponent below 0.001 and from
+                // 100,000 (with four decimals alone, a weight of 2e-05 read 0.0000)
+                System.out.printf("  %-24s %-4s %-14s %,10d  min %s  max %s  mean %s  std %s%n", e.getKey(),
+                        dtype, Arrays.toString(t.shape()), v.length, signed(min), signed(max), signed(mean), Reports.loss(std));
             }
             total += v.length;
         }
@@ -78,6 +80,11 @@ final class InspectCommand implements Callable<Integer> {
             System.out.println("  metadata " + contents.metadata());
         }
         return 0;
+    }
+
+    /** {@link Reports#loss} with a plus sign on numbers that are not negative, as %+.4f wrote them. */
+    private static String signed(double v) {
+        return (v >= 0 ? "+" : "") + Reports.loss(v);
     }
 
     /** One line per layer: index, output shape after it (by running a sample through), parameters, module. */

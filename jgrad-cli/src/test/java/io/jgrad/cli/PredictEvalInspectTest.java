@@ -105,6 +105,21 @@ class PredictEvalInspectTest {
     }
 
     @Test
+    void inspectShowsTinyAndHugeValuesWithFourSignificantDigits() throws Exception {
+        // with %+.4f, weights of 1e-05 read +0.0000 and 2e12 read +2000000000000.0000
+        Path file = tmp.resolve("scales.safetensors");
+        io.jgrad.io.Safetensors.write(file, java.util.Map.of(
+                "tiny", io.jgrad.tensor.Tensor.of(new double[] {2e-5, -3.1416e-6}),
+                "huge", io.jgrad.tensor.Tensor.of(new double[] {1.5e12, 2e12}),
+                "plain", io.jgrad.tensor.Tensor.of(new double[] {-0.25, 0.75})), null);
+        Cli inspect = Cli.ok("inspect", file.toString());
+        assertTrue(line(inspect, "tiny").endsWith("min -3.142e-06  max +2.000e-05  mean +8.429e-06  std 1.157e-05"), inspect.out());
+        assertTrue(line(inspect, "huge").endsWith("min +1.500e+12  max +2.000e+12  mean +1.750e+12  std 2.500e+11"), inspect.out());
+        // between 0.001 and 100,000, four decimals, as train's console writes losses
+        assertTrue(line(inspect, "plain").endsWith("min -0.2500  max +0.7500  mean +0.2500  std 0.5000"), inspect.out());
+    }
+
+    @Test
     void predictDrawsTheBinaryLineWhereEvalDoes() throws Exception {
         Path csv = SyntheticData.blobsCsv(tmp.resolve("two.csv"), 12, 3, 2, 4);
         Path features = Files.writeString(tmp.resolve("x.csv"), "f0,f1,f2\n1,2,3\n-1,0.5,2\n");
