@@ -106,7 +106,11 @@ final class ReportHtml {
         }
         h.append("<p class=\"muted\">Per-epoch numbers, including every parameter's gradient and weight norm: "
                 + "<a href=\"").append(TrainingReport.METRICS_CSV).append("\">")
-                .append(TrainingReport.METRICS_CSV).append("</a> (beside this file).</p>\n");
+                .append(TrainingReport.METRICS_CSV).append("</a> (beside this file")
+                // its column names are a file format; say whose numbers they hold when they are not validation data's
+                .append(validation && heldOut != null && !heldOut.equals("validation")
+                        ? "; its val_loss and val_accuracy columns are the " + escape(heldOut) + " set's" : "")
+                .append(").</p>\n");
         return h.append("</body>\n</html>\n").toString();
     }
 

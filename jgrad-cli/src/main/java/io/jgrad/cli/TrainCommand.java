@@ -98,7 +98,9 @@ import picocli.CommandLine.Option;
             "                              for the equivalent nn.Sequential model",
             "  DIR/config.json             architecture, data and its preparation, options, progress (read by --resume)",
             "  DIR/optimizer.safetensors   the optimizer's state (moments, step count) and the schedule's, for --resume",
-            "  DIR/metrics.csv             per epoch: loss, accuracy, learning rate, seconds, gradient and weight norms",
+            "  DIR/metrics.csv             per epoch: loss, accuracy, learning rate, seconds, gradient and weight norms;",
+            "                              its val_loss and val_accuracy columns are the held-out data's: for an IDX",
+            "                              directory, its t10k test set (which the epoch lines call test_loss, test_acc)",
             "  Written at the end, unless --no-report:",
             "  DIR/report.html             the report: run facts, charts, confusion matrix, misclassified images;",
             "                              for regression, RMSE and R^2 on the held-out (else the training) rows",
@@ -588,7 +590,8 @@ final class TrainCommand implements Callable<Integer> {
                 .earlyStopping(cfg.patience(), false, 0, cfg.restoreBest())
                 .clipGradNorm(cfg.clipGradNorm())
                 .earlierEpochs(previous)
-                .callback(ProgressBar.onStandardError());
+                // an IDX directory's t10k files are its test set: the epoch lines say so, as the first line and the report do
+                .callback(ProgressBar.onStandardError().heldOutName("test".equals(heldOut) ? "test" : "val"));
         if (cfg.progress() != null) {
             trainer.resumeFrom(cfg.progress());
         }

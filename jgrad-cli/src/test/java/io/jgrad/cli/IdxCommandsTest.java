@@ -48,6 +48,30 @@ class IdxCommandsTest {
     }
 
     @Test
+    void theT10kPartIsCalledTheTestSetInTheEpochLinesAsInTheReport() throws Exception {
+        Path data = dir.resolve("idx");
+        SyntheticData.idxDirectory(data, 200, 40, 8, 4, 3);
+        Path run = dir.resolve("run");
+        Cli train = ok("train", "--data", data.toString(), "--layers", "16", "--epochs", "2", "--batch-size", "16",
+                "--threads", "1", "--out", run.toString());
+        // the first line and report.html said "test" while the epoch lines said val_loss and val_acc
+        assertTrue(train.err().contains("200 train, 40 test"), train.err());
+        List<String> epochLines = train.err().lines().filter(l -> l.startsWith("epoch ")).toList();
+        assertEquals(2, epochLines.size(), train.err());
+        for (String l : epochLines) {
+            assertTrue(l.matches("epoch \\d/2  loss \\S+  acc \\S+  test_loss \\S+  test_acc \\S+  lr .*"), l);
+        }
+        assertFalse(train.err().contains("val_"), train.err());
+        assertTrue(train.out().startsWith("test loss "), train.out());
+        // metrics.csv keeps its column names (a file format); the report says whose numbers they are
+        assertTrue(Files.readAllLines(run.resolve("metrics.csv")).get(0).startsWith(io.jgrad.train.MetricsCsv.FIXED_HEADER));
+        String report = Files.readString(run.resolve("report.html"));
+        assertTrue(report.contains("Train and test loss per epoch."), "report's loss caption");
+        assertTrue(report.contains("its val_loss and val_accuracy columns are the test set's"), "report's note on metrics.csv");
+
+    }
+
+    @Test
     void trainEvalPredictOnIdx() throws Exception {
         Path data = dir.resolve("idx");
         int[] testLabels = SyntheticData.idxDirectory(data, 200, 40, 8, 4, 3);

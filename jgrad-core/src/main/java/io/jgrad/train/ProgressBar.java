@@ -13,6 +13,7 @@ public final class ProgressBar implements Callback {
 
     private final PrintStream out;
     private final boolean terminal;
+    private String heldOut = "val";
     private int lastEpoch;
     private long epochStart;
     private long lastDraw;
@@ -24,6 +25,18 @@ public final class ProgressBar implements Callback {
     public ProgressBar(PrintStream out, boolean terminal) {
         this.out = out;
         this.terminal = terminal;
+    }
+
+    /**
+     * Names the held-out metrics in the epoch lines: "val" (the default, as Keras: val_loss, val_acc), or "test" when
+     * the data evaluated after each epoch is a test set (test_loss, test_acc). Returns this.
+     */
+    public ProgressBar heldOutName(String name) {
+        if (!name.matches("[a-z]+")) {
+            throw new IllegalArgumentException("ProgressBar.heldOutName: expected a lower-case word such as val or test, got \"" + name + "\"");
+        }
+        this.heldOut = name;
+        return this;
     }
 
     /** Progress on standard error, as a bar when it is a terminal. */
@@ -85,9 +98,9 @@ public final class ProgressBar implements Callback {
             line.append(String.format("  acc %.4f", m.trainAccuracy()));
         }
         if (m.hasValidation()) {
-            line.append("  val_loss ").append(loss(m.valLoss()));
+            line.append("  ").append(heldOut).append("_loss ").append(loss(m.valLoss()));
             if (!Double.isNaN(m.valAccuracy())) {
-                line.append(String.format("  val_acc %.4f", m.valAccuracy()));
+                line.append(String.format("  %s_acc %.4f", heldOut, m.valAccuracy()));
             }
         }
         line.append(String.format("  lr %.3g  %.1fs", m.learningRate(), m.seconds()));

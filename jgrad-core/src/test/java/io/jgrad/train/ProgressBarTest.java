@@ -47,6 +47,18 @@ class ProgressBarTest {
     }
 
     @Test
+    void heldOutMetricsCanBeNamedForATestSet() {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        ProgressBar bar = new ProgressBar(new PrintStream(bytes, true, StandardCharsets.UTF_8), false).heldOutName("test");
+        bar.onTrainStart(1, 1, 1);
+        bar.onEpochEnd(epoch(1, 0.5, 0.6, 0.9));
+        assertTrue(bytes.toString(StandardCharsets.UTF_8).startsWith("epoch 1/1  loss 0.5000  acc 0.7500  test_loss 0.6000  test_acc 0.9000  lr "),
+                bytes.toString(StandardCharsets.UTF_8));
+        var e = assertThrows(IllegalArgumentException.class, () -> bar.heldOutName("val loss"));
+        assertTrue(e.getMessage().contains("\"val loss\""), e.getMessage());
+    }
+
+    @Test
     void barWithRateAndEtaOnATerminal() throws Exception {
         String out = drive(true, 1, 4);
         // redraws start with a carriage return and clear the line
