@@ -25,8 +25,11 @@ final class Reports {
     /** Misclassified test images shown in the report, at most. */
     static final int MAX_MISCLASSIFIED = 36;
 
-    /** @param init the --init weights file of this session, null when none was given (or on --resume) */
-    static void write(Path dir, RunConfig cfg, DataSource ds, Sequential model, Objective objective, Path init,
+    /**
+     * @param init the --init weights file of this session, null when none was given (or on --resume)
+     * @return the names of the files written, report.html last (metrics.csv and the PNG charts before it)
+     */
+    static List<String> write(Path dir, RunConfig cfg, DataSource ds, Sequential model, Objective objective, Path init,
                       List<EpochMetrics> metrics, Evaluation finalEval, History history, double seconds) throws IOException {
         String heldOut = heldOut(cfg, ds);
         Map<String, String> facts = new LinkedHashMap<>();
@@ -88,8 +91,12 @@ final class Reports {
         List<Misclassified> wrong = ds.imageShape() == null || ds.test() == null || !cfg.task().equals("classification")
                 ? List.of() : misclassified(model, ds.test(), ds.imageShape(), ds.mean(), ds.std());
         Map<String, Integer> ranks = GradientSpread.ranks(model);
-        new TrainingReport("jgrad training report: " + cfg.model().describe(), facts, metrics, ranks,
-                finalEval == null ? null : finalEval.confusion(), heldOut, wrong, predictions).writeTo(dir);
+        List<String> names = new ArrayList<>();
+        for (Path p : new TrainingReport("jgrad training report: " + cfg.model().describe(), facts, metrics, ranks,
+                finalEval == null ? null : finalEval.confusion(), heldOut, wrong, predictions).writeTo(dir)) {
+            names.add(p.getFileName().toString());
+        }
+        return names;
     }
 
     private static String capitalized(String word) {

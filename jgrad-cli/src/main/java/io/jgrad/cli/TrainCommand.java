@@ -611,6 +611,7 @@ final class TrainCommand implements Callable<Integer> {
             });
         }
         RunConfig[] lastCheckpoint = {null}; // the configuration saved after the last epoch
+        List<String> reportFiles = new ArrayList<>(); // metrics.csv, the charts and report.html, once written
         try (Interruption interruption = new Interruption(resume, resume == null ? null
                 : Interruption.describe(cfg.epochsCompleted(), cfg.epochs(), cfg.progress() == null ? 0 : cfg.progress().step()))) {
             // a checkpoint of config c, which Ctrl-C waits for; holds: what it leaves in outDir (null: the same again)
@@ -659,13 +660,20 @@ final class TrainCommand implements Callable<Integer> {
             }
             vanishingNote(all, model, !cfg.noReport());
             if (!cfg.noReport() && !all.isEmpty()) {
-                interruption.write(outDir, null, () -> Reports.write(outDir, cfg, ds, model, objective,
-                        resume == null ? init : null, all, finalEval, history, seconds));
+                interruption.write(outDir, null, () -> reportFiles.addAll(Reports.write(outDir, cfg, ds, model, objective,
+                        resume == null ? init : null, all, finalEval, history, seconds)));
             }
         }
-        boolean report = !cfg.noReport();
-        System.out.println("wrote " + outDir + "/ (model.safetensors, config.json, optimizer.safetensors, metrics.csv"
-                + (report ? ", report.html" : "") + ")");
+        // every file written, the report's PNG charts included (they were left out of this line)
+        List<String> files = new ArrayList<>(List.of(Checkpoint.MODEL, RunConfig.FILE, Checkpoint.OPTIMIZER, Checkpoint.METRICS));
+        for (boolean charts : new boolean[] {false, true}) { // report.html, then its charts
+            for (String f : reportFiles) {
+                if (f.endsWith(".png") == charts && !files.contains(f)) {
+                    files.add(f);
+                }
+            }
+        }
+        System.out.println("wrote " + outDir + "/ (" + String.join(", ", files) + ")");
         return 0;
     }
 }

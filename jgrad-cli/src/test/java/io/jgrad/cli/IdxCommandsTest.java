@@ -69,6 +69,22 @@ class IdxCommandsTest {
         assertTrue(report.contains("Train and test loss per epoch."), "report's loss caption");
         assertTrue(report.contains("its val_loss and val_accuracy columns are the test set's"), "report's note on metrics.csv");
 
+        // the last line named the checkpoint files and report.html but none of the charts written beside them
+        String wrote = train.out().lines().filter(l -> l.startsWith("wrote ")).findFirst().orElseThrow();
+        List<String> pngs;
+        try (var files = Files.list(run)) {
+            pngs = files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".png")).sorted().toList();
+        }
+        assertTrue(pngs.containsAll(List.of("loss.png", "accuracy.png", "confusion.png", "misclassified.png")), pngs.toString());
+        assertTrue(wrote.startsWith("wrote " + run + "/ (model.safetensors, config.json, optimizer.safetensors, metrics.csv,"
+                + " report.html, loss.png, "), wrote);
+        for (String png : pngs) {
+            assertTrue(wrote.contains(" " + png + ",") || wrote.endsWith(" " + png + ")"), png + " is not in: " + wrote);
+        }
+        Cli noReport = ok("train", "--data", data.toString(), "--layers", "16", "--epochs", "1", "--batch-size", "16",
+                "--threads", "1", "--no-report", "--out", dir.resolve("bare").toString());
+        assertTrue(noReport.out().contains("wrote " + dir.resolve("bare") + "/ (model.safetensors, config.json,"
+                + " optimizer.safetensors, metrics.csv)\n"), noReport.out());
     }
 
     @Test
