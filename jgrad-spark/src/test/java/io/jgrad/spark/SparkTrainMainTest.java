@@ -58,6 +58,28 @@ class SparkTrainMainTest {
         assertTrue(clip.getMessage().startsWith("--clip-grad-norm is not supported when training on Spark"), clip.getMessage());
     }
 
+    /**
+     * Every option of {@code jgrad train} (read from its source, the CLI module being no dependency of this one) is
+     * either taken on Spark or refused as single-machine only, never "unknown option": --model, --augment and
+     * --grad-norms were unknown, as if misspelt.
+     */
+    @Test
+    void everyOptionOfJgradTrainIsTakenOrNamedAsSingleMachineOnly() throws Exception {
+        String source = Files.readString(Path.of("..", "jgrad-cli", "src", "main", "java", "io", "jgrad", "cli", "TrainCommand.java"));
+        var m = java.util.regex.Pattern.compile("@Option\\(names = \"(--[a-z-]+)\"").matcher(source);
+        int options = 0;
+        for (; m.find(); options++) {
+            String flag = m.group(1);
+            try {
+                SparkTrainMain.parse(new String[] {flag, "1"});
+                assertTrue(SparkTrainMain.FLAGS.contains(flag), flag);
+            } catch (IllegalArgumentException e) {
+                assertFalse(e.getMessage().startsWith("unknown option"), e.getMessage());
+            }
+        }
+        assertTrue(options > 25, "read " + options + " options from TrainCommand.java");
+    }
+
     @Test
     void aNumberThatIsNotOneNamesItsFlag() {
         var e = assertThrows(IllegalArgumentException.class,
