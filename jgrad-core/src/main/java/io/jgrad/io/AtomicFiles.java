@@ -25,8 +25,9 @@ public final class AtomicFiles {
     /**
      * Writes {@code target} atomically with the content that {@code body} writes to the stream it is given.
      * The body need not close the stream. Modified: the file {@code target} (replaced), its directory.
+     * Package-private: {@link Safetensors} streams through it; other modules write whole strings or byte arrays.
      */
-    public static void write(Path target, IOConsumer<OutputStream> body) throws IOException {
+    static void write(Path target, IOConsumer<OutputStream> body) throws IOException {
         Path absolute = target.toAbsolutePath();
         Path dir = absolute.getParent();
         // Not Files.createTempFile: its owner-only permissions would survive the rename.

@@ -4,7 +4,7 @@ import java.io.IOException;
 
 /** A consumer that may throw {@link IOException}: the body that writes a file's content. */
 @FunctionalInterface
-public interface IOConsumer<T> {
+interface IOConsumer<T> {
     /** Consumes {@code value}, e.g. writes to the stream. */
     void accept(T value) throws IOException;
 }

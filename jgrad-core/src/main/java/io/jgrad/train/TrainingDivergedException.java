@@ -10,7 +10,8 @@ public final class TrainingDivergedException extends RuntimeException {
     private final int step;
     private final String what;
 
-    public TrainingDivergedException(int epoch, int step, String what) {
+    /** Thrown by {@link Trainer} only: epoch and step are 1-based, {@code what} names the non-finite value. */
+    TrainingDivergedException(int epoch, int step, String what) {
         super("training diverged at epoch " + epoch + ", step " + step + ": " + what
                 + "; try a smaller learning rate, gradient clipping (Trainer.clipGradNorm), or check the data for NaN or huge values");
         this.epoch = epoch;
@@ -18,10 +19,12 @@ public final class TrainingDivergedException extends RuntimeException {
         this.what = what;
     }
 
+    /** The epoch (1-based) whose step diverged. */
     public int epoch() {
         return epoch;
     }
 
+    /** The step (1-based, within the epoch) whose loss or gradient was not finite. */
     public int step() {
         return step;
     }
