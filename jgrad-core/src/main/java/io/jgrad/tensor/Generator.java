@@ -59,7 +59,7 @@ public final class Generator {
         return z ^ (z >>> 31);
     }
 
-    /** The next 64 random bits. */
+    /** The next 64 random bits. Modified: this. */
     public long nextLong() {
         if (shared) {
             synchronized (this) {
@@ -81,7 +81,7 @@ public final class Generator {
         return result;
     }
 
-    /** Uniform in [0, 1) with 53 random bits. */
+    /** Uniform in [0, 1) with 53 random bits: (nextLong() >>> 11) * 2^-53. Modified: this. */
     public double nextDouble() {
         if (shared) {
             synchronized (this) {
@@ -99,7 +99,7 @@ public final class Generator {
         return (next() >>> 11) * 0x1.0p-53;
     }
 
-    /** Uniform integer in [0, bound), without modulo bias. */
+    /** Uniform integer in [0, bound), without modulo bias. Modified: this. */
     public int nextInt(int bound) {
         if (bound <= 0) {
             throw new IllegalArgumentException("nextInt: bound must be positive, got " + bound);
@@ -127,7 +127,7 @@ public final class Generator {
         return (int) (m >>> 31);
     }
 
-    /** Standard normal N(0, 1) by the Box-Muller transform (StrictMath, so reproducible everywhere). */
+    /** Standard normal N(0, 1) by the Box-Muller transform (StrictMath, so reproducible everywhere). Modified: this. */
     public double nextGaussian() {
         if (shared) {
             synchronized (this) {
@@ -155,7 +155,7 @@ public final class Generator {
         return r * StrictMath.cos(theta);
     }
 
-    /** Fisher-Yates shuffle of {@code a} in place. Modified: {@code a}. */
+    /** Fisher-Yates shuffle of {@code a} in place. Modified: {@code a}, this. */
     public void shuffle(int[] a) {
         if (shared) {
             synchronized (this) {
@@ -189,7 +189,7 @@ public final class Generator {
         return new long[] {s0, s1, s2, s3, Double.doubleToRawLongBits(spareNormal), hasSpare ? 1 : 0};
     }
 
-    /** Restores a state returned by {@link #state()}. */
+    /** Restores a state returned by {@link #state()}. Modified: this. */
     public void setState(long[] state) {
         if (state.length != 6) {
             throw new IllegalArgumentException("Generator state has 6 longs, got " + state.length);

@@ -321,6 +321,7 @@ public final class Tensor {
         return Shapes.numel(shape);
     }
 
+    /** The element type, float32 or float64. */
     public DType dtype() {
         return dtype;
     }
@@ -541,7 +542,7 @@ public final class Tensor {
         return LABELS.get(this);
     }
 
-    /** Sets the label; returns this. */
+    /** Sets the label (null removes it); returns this. Modified: this. */
     public Tensor label(String name) {
         if (name == null) {
             LABELS.remove(this);
@@ -563,6 +564,7 @@ public final class Tensor {
     /**
      * Computes dL/dx for every tensor x that requires a gradient and leads to this scalar L, adding it to
      * {@code x.grad()} (gradients accumulate across calls until {@link #zeroGrad()}). The graph is freed.
+     * Modified: the grad() of every leaf reached (and of tensors that {@link #retainGrad()}).
      */
     public void backward() {
         if (numel() != 1) {
@@ -573,12 +575,19 @@ public final class Tensor {
         Autograd.backward(this, onesLike(), false);
     }
 
-    /** Backward pass seeded with dL/d(this) = {@code gradOutput} (same shape as this). The graph is freed. */
+    /**
+     * Backward pass seeded with dL/d(this) = {@code gradOutput} (same shape as this), for a non-scalar output: x.grad
+     * gets sum over the elements j of this of gradOutput_j * d(this_j)/dx. The graph is freed. Modified: as
+     * {@link #backward()}.
+     */
     public void backward(Tensor gradOutput) {
         backward(gradOutput, false);
     }
 
-    /** Backward pass; with {@code retainGraph} the graph can be walked again. */
+    /**
+     * Backward pass seeded with dL/d(this) = {@code gradOutput}, as {@link #backward(Tensor)}; with
+     * {@code retainGraph} the graph is kept and can be walked again. Modified: the grad() of the leaves reached.
+     */
     public void backward(Tensor gradOutput, boolean retainGraph) {
         if (!Arrays.equals(gradOutput.shape, shape)) {
             throw new IllegalArgumentException("backward: gradOutput has shape " + Shapes.str(gradOutput.shape)
@@ -762,15 +771,18 @@ public final class Tensor {
 
     /** Sum of all elements, a scalar. */
     public Tensor sum() { return ReduceOps.sumAll(this); }
-    /** Sum over the given dimensions. */
+    /**
+     * Sum over the given dimensions (negative count from the end): those dimensions are removed from the shape, or
+     * kept with size 1 when {@code keepDim}.
+     */
     public Tensor sum(int[] dims, boolean keepDim) { return ReduceOps.sum(this, dims, keepDim); }
-    /** Sum over one dimension. */
+    /** Sum over one dimension, removed from the shape (size 1 when {@code keepDim}). */
     public Tensor sum(int dim, boolean keepDim) { return ReduceOps.sum(this, new int[] {dim}, keepDim); }
     /** Mean of all elements, a scalar. */
     public Tensor mean() { return ReduceOps.meanAll(this); }
-    /** Mean over the given dimensions. */
+    /** Mean over the given dimensions: their sum divided by the product of their sizes; shape as {@link #sum(int[], boolean)}. */
     public Tensor mean(int[] dims, boolean keepDim) { return ReduceOps.mean(this, dims, keepDim); }
-    /** Mean over one dimension. */
+    /** Mean over one dimension; shape as {@link #sum(int, boolean)}. */
     public Tensor mean(int dim, boolean keepDim) { return ReduceOps.mean(this, new int[] {dim}, keepDim); }
     /**
      * Variance over one dimension, sum((x - mean)^2) / (n - 1) (unbiased, as PyTorch's default; NaN for n = 1),
@@ -804,7 +816,7 @@ public final class Tensor {
      * dtype; float32 holds indices exactly up to 2^24), no gradient.
      */
     public Tensor argmax(int dim, boolean keepDim) { return ReduceOps.argExtreme(this, dim, keepDim, false); }
-    /** Index of the first minimum along {@code dim}. */
+    /** Index of the first minimum along {@code dim}, as {@link #argmax(int, boolean)}. */
     public Tensor argmin(int dim, boolean keepDim) { return ReduceOps.argExtreme(this, dim, keepDim, true); }
     /** Sums broadcast dimensions away so that the result has {@code targetShape}: the adjoint of broadcasting. */
     public Tensor sumTo(int... targetShape) { return ReduceOps.sumTo(this, targetShape); }
@@ -826,7 +838,7 @@ public final class Tensor {
     }
     /** Elements [start, end) along {@code dim}, a negative end counting from the end (as Python's x[-2:]); a view. */
     public Tensor slice(int dim, int start, int end) { return ShapeOps.slice(this, dim, start, end); }
-    /** Broadcast to a larger shape without copying. */
+    /** Broadcast to {@code newShape} (-1 keeps a dimension) without copying: a view in which size-1 dimensions repeat. */
     public Tensor expand(int... newShape) { return ShapeOps.expand(this, newShape); }
     /** Inserts a dimension of size 1 at {@code dim} (negative counts from the end of the result); a view. */
     public Tensor unsqueeze(int dim) { return ShapeOps.unsqueeze(this, dim); }
@@ -842,13 +854,13 @@ public final class Tensor {
         }
         return t;
     }
-    /** Flattens dimensions from {@code startDim} on into one. */
+    /** Flattens dimensions from {@code startDim} on into one: [d0, ..., dk, ..., dn] to [d0, ..., dk * ... * dn]. */
     public Tensor flatten(int startDim) { return ShapeOps.flatten(this, startDim); }
     /** This tensor laid out row-major without gaps (itself when it already is). */
     public Tensor contiguous() { return ShapeOps.contiguous(usable()); }
     /** A contiguous copy that shares nothing with this tensor; recorded for autograd (identity gradient). */
     public Tensor copy() { return ShapeOps.copy(usable()); }
-    /** Joins tensors of equal shape except along {@code dim}. */
+    /** Joins tensors of equal shape except along {@code dim}; the result's size along dim is the sum of theirs. */
     public static Tensor cat(int dim, Tensor... tensors) { return ShapeOps.cat(dim, tensors); }
     /** Joins tensors of equal shape along a new dimension {@code dim} (in [0, rank]): cat of the unsqueezed tensors. */
     public static Tensor stack(int dim, Tensor... tensors) {
@@ -899,7 +911,11 @@ public final class Tensor {
     public static Tensor linear(Tensor x, Tensor weight, Tensor bias) { return LinalgOps.linear(x, weight, bias); }
     /** Matrix product: [m,k] x [k,n] -&gt; [m,n]; batched over leading dims with broadcasting; 1-D operands as in PyTorch. */
     public Tensor matmul(Tensor other) { return LinalgOps.matmul(this, other); }
-    /** Rows (or slices along {@code dim}) picked by {@code indices}, repeats allowed. */
+    /**
+     * Slices along {@code dim} picked by {@code indices} (each in [0, size(dim)), repeats allowed): out has this shape with size
+     * indices.length along dim, and out[..., i, ...] = this[..., indices[i], ...]; the gradient adds back into the
+     * picked slices.
+     */
     public Tensor indexSelect(int dim, int... indices) { return IndexOps.indexSelect(this, dim, indices); }
     /** out[i][j] = this[i][index[i][j]] (for dim 1), as torch.gather; index holds integral values. */
     public Tensor gather(int dim, Tensor index) { return IndexOps.gather(this, dim, index); }
