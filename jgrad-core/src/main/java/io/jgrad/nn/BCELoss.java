@@ -24,6 +24,10 @@ public class BCELoss implements Loss {
         this(Reduction.MEAN);
     }
 
+    /**
+     * With {@code reduction}: MEAN averages the per-element losses, SUM adds them, NONE returns them (the
+     * prediction's shape).
+     */
     public BCELoss(Reduction reduction) {
         this.reduction = reduction;
     }

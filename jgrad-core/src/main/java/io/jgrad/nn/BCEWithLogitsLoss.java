@@ -15,6 +15,10 @@ public class BCEWithLogitsLoss implements Loss {
         this(Reduction.MEAN);
     }
 
+    /**
+     * With {@code reduction}: MEAN averages the per-element losses, SUM adds them, NONE returns them (the
+     * prediction's shape).
+     */
     public BCEWithLogitsLoss(Reduction reduction) {
         this.reduction = reduction;
     }

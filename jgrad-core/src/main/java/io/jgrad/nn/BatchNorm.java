@@ -47,6 +47,10 @@ public abstract class BatchNorm extends Module {
     /** The accepted input shapes, for error messages, e.g. "[N, C, H, W]". */
     abstract String expectedShape();
 
+    /**
+     * Normalizes x [N, C, ...] per channel (see the class comment); same shape out. Modified: in training mode
+     * running_mean, running_var and num_batches_tracked.
+     */
     @Override
     public Tensor forward(Tensor x) {
         String name = getClass().getSimpleName();
@@ -96,14 +100,17 @@ public abstract class BatchNorm extends Module {
         return buffer("num_batches_tracked");
     }
 
+    /** The number of channels C. */
     public int numFeatures() {
         return features;
     }
 
+    /** The eps added to the variance before the square root. */
     public double eps() {
         return eps;
     }
 
+    /** The weight of a new batch's statistics in the running ones. */
     public double momentum() {
         return momentum;
     }

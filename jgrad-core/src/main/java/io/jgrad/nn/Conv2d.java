@@ -91,10 +91,12 @@ public class Conv2d extends Module {
         return hasBias ? param("bias") : null;
     }
 
+    /** The input channels {@code in}. */
     public int inChannels() {
         return in;
     }
 
+    /** The output channels {@code out}. */
     public int outChannels() {
         return out;
     }

@@ -27,6 +27,10 @@ public class Dropout extends Module {
         this.gen = gen;
     }
 
+    /**
+     * In training mode (and p &gt; 0) x with the dropout mask applied, same shape; otherwise x itself. Modified: the
+     * generator, in training mode with 0 &lt; p &lt; 1.
+     */
     @Override
     public Tensor forward(Tensor x) {
         if (!isTraining() || p == 0) {

@@ -28,6 +28,10 @@ public class Dropout2d extends Module {
         this.gen = gen;
     }
 
+    /**
+     * In training mode (and p &gt; 0) x [N, C, H, W] times a per-channel mask, same shape; otherwise x itself.
+     * Modified: the generator, in training mode with 0 &lt; p &lt; 1.
+     */
     @Override
     public Tensor forward(Tensor x) {
         if (x.dim() != 4) {

@@ -11,6 +11,7 @@ public class ELU extends Module {
         this(1.0);
     }
 
+    /** With the given alpha (the negative saturation value is -alpha). */
     public ELU(double alpha) {
         this.alpha = alpha;
     }

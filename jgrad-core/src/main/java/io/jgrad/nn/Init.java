@@ -17,7 +17,7 @@ import java.util.Locale;
 public final class Init {
     private Init() {}
 
-    /** Fills t with samples of U(a, b); a and b must be finite in t's dtype, with a &lt;= b. Modified: t. */
+    /** Fills t with samples of U(a, b); a and b must be finite in t's dtype, with a &lt;= b. Modified: t, gen. */
     public static Tensor uniform(Tensor t, double a, double b, Generator gen) {
         // as PyTorch's uniform_: U(-inf, inf) would fill NaN, and a bound past Float.MAX_VALUE infinities in float32
         double max = t.dtype() == DType.FLOAT32 ? Float.MAX_VALUE : Double.MAX_VALUE;
@@ -31,7 +31,7 @@ public final class Init {
         return overwrite(t, Tensor.uniform(t.dtype(), gen, a, b, t.shape()));
     }
 
-    /** Fills t with samples of N(mean, std^2). Modified: t. */
+    /** Fills t with samples of N(mean, std^2). Modified: t, gen. */
     public static Tensor normal(Tensor t, double mean, double std, Generator gen) {
         if (!(std >= 0)) {
             throw new IllegalArgumentException("Init.normal: standard deviation must be >= 0, got " + std);
@@ -56,14 +56,14 @@ public final class Init {
         return constant(t, 1.0);
     }
 
-    /** Glorot/Xavier uniform: U(-a, a) with a = gain * sqrt(6 / (fan_in + fan_out)). Modified: t. */
+    /** Glorot/Xavier uniform: U(-a, a) with a = gain * sqrt(6 / (fan_in + fan_out)). Modified: t, gen. */
     public static Tensor xavierUniform(Tensor t, double gain, Generator gen) {
         int[] fans = fans("Init.xavierUniform", t.shape());
         double a = gain * Math.sqrt(6.0 / (fans[0] + fans[1]));
         return uniform(t, -a, a, gen);
     }
 
-    /** Glorot/Xavier normal: N(0, std^2) with std = gain * sqrt(2 / (fan_in + fan_out)). Modified: t. */
+    /** Glorot/Xavier normal: N(0, std^2) with std = gain * sqrt(2 / (fan_in + fan_out)). Modified: t, gen. */
     public static Tensor xavierNormal(Tensor t, double gain, Generator gen) {
         int[] fans = fans("Init.xavierNormal", t.shape());
         return normal(t, 0, gain * Math.sqrt(2.0 / (fans[0] + fans[1])), gen);
@@ -73,14 +73,14 @@ public final class Init {
      * He/Kaiming uniform: U(-bound, bound) with bound = gain * sqrt(3 / fan), gain =
      * {@link #calculateGain(String, double) calculateGain(nonlinearity, a)} and fan chosen by {@code mode}.
      * {@code a} is the negative slope of a following leaky ReLU (ignored by other nonlinearities). PyTorch's
-     * {@code nn.Linear} uses a = sqrt(5), FAN_IN, "leaky_relu", which gives bound = 1 / sqrt(fan_in). Modified: t.
+     * {@code nn.Linear} uses a = sqrt(5), FAN_IN, "leaky_relu", which gives bound = 1 / sqrt(fan_in). Modified: t, gen.
      */
     public static Tensor kaimingUniform(Tensor t, double a, FanMode mode, String nonlinearity, Generator gen) {
         double bound = calculateGain(nonlinearity, a) * Math.sqrt(3.0 / fan("Init.kaimingUniform", t, mode));
         return uniform(t, -bound, bound, gen);
     }
 
-    /** He/Kaiming normal: N(0, std^2) with std = gain / sqrt(fan) (gain as in {@link #kaimingUniform}). Modified: t. */
+    /** He/Kaiming normal: N(0, std^2) with std = gain / sqrt(fan) (gain as in {@link #kaimingUniform}). Modified: t, gen. */
     public static Tensor kaimingNormal(Tensor t, double a, FanMode mode, String nonlinearity, Generator gen) {
         double std = calculateGain(nonlinearity, a) / Math.sqrt(fan("Init.kaimingNormal", t, mode));
         return normal(t, 0, std, gen);

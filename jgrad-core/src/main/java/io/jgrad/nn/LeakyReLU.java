@@ -11,6 +11,7 @@ public class LeakyReLU extends Module {
         this(0.01);
     }
 
+    /** With the given negative slope alpha. */
     public LeakyReLU(double alpha) {
         this.alpha = alpha;
     }

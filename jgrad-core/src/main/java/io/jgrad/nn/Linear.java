@@ -66,10 +66,12 @@ public class Linear extends Module {
         return hasBias ? param("bias") : null;
     }
 
+    /** The input size {@code in}. */
     public int inFeatures() {
         return in;
     }
 
+    /** The output size {@code out}. */
     public int outFeatures() {
         return out;
     }

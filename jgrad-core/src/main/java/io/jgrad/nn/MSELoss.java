@@ -14,6 +14,10 @@ public class MSELoss implements Loss {
         this(Reduction.MEAN);
     }
 
+    /**
+     * With {@code reduction}: MEAN averages the per-element losses, SUM adds them, NONE returns them (the
+     * prediction's shape).
+     */
     public MSELoss(Reduction reduction) {
         this.reduction = reduction;
     }

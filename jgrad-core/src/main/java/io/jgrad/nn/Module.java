@@ -218,7 +218,7 @@ public abstract class Module {
         modules.values().forEach(m -> m.convert(dtype, done));
     }
 
-    /** Clears the gradient of every parameter (sets it to null, as PyTorch's {@code zero_grad()}). */
+    /** Clears the gradient of every parameter (sets it to null, as PyTorch's {@code zero_grad()}). Modified: the parameters' grad. */
     public void zeroGrad() {
         for (Tensor p : namedParameters().values()) {
             p.zeroGrad();
@@ -227,19 +227,19 @@ public abstract class Module {
 
     // ---------------------------------------------------------------- mode and structure
 
-    /** Puts this module and its descendants in training mode (dropout active, batch statistics). Returns this. */
+    /** Puts this module and its descendants in training mode (dropout active, batch statistics). Returns this. Modified: this. */
     public Module train() {
         return train(true);
     }
 
-    /** Sets training mode ({@code true}) or evaluation mode for this module and its descendants. Returns this. */
+    /** Sets training mode ({@code true}) or evaluation mode for this module and its descendants. Returns this. Modified: this. */
     public Module train(boolean mode) {
         training = mode;
         modules.values().forEach(m -> m.train(mode));
         return this;
     }
 
-    /** Puts this module and its descendants in evaluation mode. Returns this. */
+    /** Puts this module and its descendants in evaluation mode. Returns this. Modified: this. */
     public Module eval() {
         return train(false);
     }

@@ -14,6 +14,7 @@ public class NLLLoss implements Loss {
         this(Reduction.MEAN);
     }
 
+    /** With {@code reduction}: MEAN averages the per-sample losses, SUM adds them, NONE returns them, shape [N]. */
     public NLLLoss(Reduction reduction) {
         this.reduction = reduction;
     }
