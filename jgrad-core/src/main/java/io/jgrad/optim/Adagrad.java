@@ -32,11 +32,13 @@ public final class Adagrad extends Optimizer {
         this(params, lr, 0, 0, 0, 1e-10);
     }
 
+    /** Adagrad with every option of the class comment's update. */
     public Adagrad(List<Tensor> params, double lr, double lrDecay, double weightDecay, double initialAccumulatorValue,
             double eps) {
         this(NamedParams.of(params), lr, lrDecay, weightDecay, initialAccumulatorValue, eps);
     }
 
+    /** Adagrad over named parameters with every option. */
     public Adagrad(Map<String, Tensor> params, double lr, double lrDecay, double weightDecay, double initialAccumulatorValue,
             double eps) {
         this(NamedParams.of(params), lr, lrDecay, weightDecay, initialAccumulatorValue, eps);

@@ -29,18 +29,22 @@ public final class Adam extends Optimizer {
         this(params, 1e-3);
     }
 
+    /** Adam with the given learning rate and PyTorch's other defaults. */
     public Adam(List<Tensor> params, double lr) {
         this(params, lr, 0.9, 0.999, 1e-8, 0, false);
     }
 
+    /** Adam with every option of the class comment's update. */
     public Adam(List<Tensor> params, double lr, double beta1, double beta2, double eps, double weightDecay, boolean amsgrad) {
         this(NamedParams.of(params), lr, beta1, beta2, eps, weightDecay, amsgrad);
     }
 
+    /** Adam over named parameters with the given learning rate and PyTorch's other defaults. */
     public Adam(Map<String, Tensor> params, double lr) {
         this(params, lr, 0.9, 0.999, 1e-8, 0, false);
     }
 
+    /** Adam over named parameters with every option. */
     public Adam(Map<String, Tensor> params, double lr, double beta1, double beta2, double eps, double weightDecay,
             boolean amsgrad) {
         this(NamedParams.of(params), lr, beta1, beta2, eps, weightDecay, amsgrad);

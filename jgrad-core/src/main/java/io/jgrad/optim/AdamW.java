@@ -28,18 +28,22 @@ public final class AdamW extends Optimizer {
         this(params, 1e-3);
     }
 
+    /** AdamW with the given learning rate and PyTorch's other defaults (weight decay 1e-2). */
     public AdamW(List<Tensor> params, double lr) {
         this(params, lr, 0.9, 0.999, 1e-8, 1e-2, false);
     }
 
+    /** AdamW with every option of the class comment's update. */
     public AdamW(List<Tensor> params, double lr, double beta1, double beta2, double eps, double weightDecay, boolean amsgrad) {
         this(NamedParams.of(params), lr, beta1, beta2, eps, weightDecay, amsgrad);
     }
 
+    /** AdamW over named parameters with the given learning rate and PyTorch's other defaults. */
     public AdamW(Map<String, Tensor> params, double lr) {
         this(params, lr, 0.9, 0.999, 1e-8, 1e-2, false);
     }
 
+    /** AdamW over named parameters with every option. */
     public AdamW(Map<String, Tensor> params, double lr, double beta1, double beta2, double eps, double weightDecay,
             boolean amsgrad) {
         this(NamedParams.of(params), lr, beta1, beta2, eps, weightDecay, amsgrad);

@@ -17,6 +17,7 @@ public final class CosineAnnealingLR extends EpochScheduler {
         this(optimizer, tMax, 0);
     }
 
+    /** Anneals from the optimizer's current rate to {@code etaMin} over {@code tMax} epochs. */
     public CosineAnnealingLR(Optimizer optimizer, int tMax, double etaMin) {
         super(optimizer);
         if (tMax < 1) {

@@ -4,6 +4,7 @@ package io.jgrad.optim;
 public final class ExponentialLR extends EpochScheduler {
     private final double gamma;
 
+    /** Multiplies the rate by gamma every epoch. */
     public ExponentialLR(Optimizer optimizer, double gamma) {
         super(optimizer);
         Optimizer.require(gamma >= 0 && Double.isFinite(gamma), "ExponentialLR", "gamma", gamma, "finite and >= 0");

@@ -36,10 +36,12 @@ public final class RMSprop extends Optimizer {
         this(params, lr, 0.99, 1e-8, 0, 0, false);
     }
 
+    /** RMSprop with every option of the class comment's update. */
     public RMSprop(List<Tensor> params, double lr, double alpha, double eps, double weightDecay, double momentum, boolean centered) {
         this(NamedParams.of(params), lr, alpha, eps, weightDecay, momentum, centered);
     }
 
+    /** RMSprop over named parameters with every option. */
     public RMSprop(Map<String, Tensor> params, double lr, double alpha, double eps, double weightDecay, double momentum,
             boolean centered) {
         this(NamedParams.of(params), lr, alpha, eps, weightDecay, momentum, centered);

@@ -35,6 +35,7 @@ public final class ReduceLROnPlateau {
         this(optimizer, mode, 0.1, 10, 1e-4, 0, 0);
     }
 
+    /** With every option of the class comment; factor in [0, 1), patience, threshold, cooldown and minLr &gt;= 0. */
     public ReduceLROnPlateau(Optimizer optimizer, Mode mode, double factor, int patience, double threshold, int cooldown,
             double minLr) {
         if (optimizer == null || mode == null) {

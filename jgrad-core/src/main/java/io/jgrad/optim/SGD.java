@@ -32,6 +32,7 @@ public final class SGD extends Optimizer {
         this(params, lr, momentum, 0, 0, false);
     }
 
+    /** SGD with every option of the class comment's update; nesterov needs momentum &gt; 0 and dampening 0. */
     public SGD(List<Tensor> params, double lr, double momentum, double dampening, double weightDecay, boolean nesterov) {
         this(NamedParams.of(params), lr, momentum, dampening, weightDecay, nesterov);
     }
@@ -41,6 +42,7 @@ public final class SGD extends Optimizer {
         this(params, lr, 0, 0, 0, false);
     }
 
+    /** As {@link #SGD(List, double, double, double, double, boolean)}, over named parameters. */
     public SGD(Map<String, Tensor> params, double lr, double momentum, double dampening, double weightDecay, boolean nesterov) {
         this(NamedParams.of(params), lr, momentum, dampening, weightDecay, nesterov);
     }

@@ -13,6 +13,7 @@ public final class StepLR extends EpochScheduler {
         this(optimizer, stepSize, 0.1);
     }
 
+    /** Multiplies the rate by gamma every {@code stepSize} epochs. */
     public StepLR(Optimizer optimizer, int stepSize, double gamma) {
         super(optimizer);
         if (stepSize < 1) {
