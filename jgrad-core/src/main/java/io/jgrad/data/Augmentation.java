@@ -13,6 +13,7 @@ import io.jgrad.tensor.Generator;
  * @param maxShift       largest shift in pixels, 0 for none
  */
 public record Augmentation(boolean horizontalFlip, int maxShift) {
+    /** Checks maxShift &gt;= 0. */
     public Augmentation {
         if (maxShift < 0) {
             throw new IllegalArgumentException("Augmentation: maxShift must be >= 0, got " + maxShift);

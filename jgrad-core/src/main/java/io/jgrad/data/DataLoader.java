@@ -89,7 +89,10 @@ public final class DataLoader implements Iterable<DataLoader.Batch> {
         return dataset;
     }
 
-    /** Starts an epoch; when shuffling, this draws the epoch's permutation from the generator. */
+    /**
+     * Starts an epoch; when shuffling, this draws the epoch's permutation from the generator, and augmentation
+     * draws from it as batches are assembled. Modified: the generator, when shuffling or augmenting.
+     */
     @Override
     public Iterator<Batch> iterator() {
         int n = dataset.size();

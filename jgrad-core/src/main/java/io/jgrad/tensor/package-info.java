@@ -17,6 +17,8 @@
  * {@link io.jgrad.tensor.GradCheck} (finite differences),
  * {@link io.jgrad.tensor.Graph} (DOT drawings), {@link io.jgrad.tensor.Generator} (reproducible random
  * numbers), {@link io.jgrad.tensor.Backends} (threads; {@code parallelFor} for loops outside the ops and
- * {@code pixelsToFloats} for data sets held as bytes).
+ * {@code pixelsToFloats} for data sets held as bytes), {@link io.jgrad.tensor.DType}, {@link io.jgrad.tensor.Node}
+ * (what {@link io.jgrad.tensor.Tensor#gradFn()} returns) and {@link io.jgrad.tensor.FusedUpdates} (the optimizers'
+ * one-pass updates, public for {@code io.jgrad.optim}).
  */
 package io.jgrad.tensor;

@@ -21,6 +21,7 @@ public final class ConfusionMatrix {
         counts[trueClass][predictedClass]++;
     }
 
+    /** The number of classes (the matrix is classes x classes). */
     public int classes() {
         return counts.length;
     }
@@ -30,6 +31,7 @@ public final class ConfusionMatrix {
         return counts[trueClass][predictedClass];
     }
 
+    /** The number of samples recorded: the sum of all counts. */
     public long total() {
         long t = 0;
         for (long[] row : counts) {

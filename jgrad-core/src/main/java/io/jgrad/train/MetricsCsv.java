@@ -21,11 +21,13 @@ import java.util.function.Function;
  * are written with {@link Double#toString} so they read back exactly.
  */
 public final class MetricsCsv {
+    /** The header's first seven columns, before the per-parameter norm columns. */
     public static final String FIXED_HEADER = "epoch,train_loss,train_accuracy,val_loss,val_accuracy,lr,seconds";
 
     private MetricsCsv() {
     }
 
+    /** The CSV text of the class comment for {@code epochs}, in order. */
     public static String format(List<EpochMetrics> epochs) {
         SequencedSet<String> gradNames = parameterNames(epochs, EpochMetrics::gradNorms);
         SequencedSet<String> weightNames = parameterNames(epochs, EpochMetrics::weightNorms);
@@ -82,6 +84,7 @@ public final class MetricsCsv {
         return '"' + s.replace("\"", "\"\"") + '"';
     }
 
+    /** Writes {@link #format} of {@code epochs} to {@code file} atomically. Modified: the file {@code file}. */
     public static void write(Path file, List<EpochMetrics> epochs) throws IOException {
         AtomicFiles.writeString(file, format(epochs));
     }

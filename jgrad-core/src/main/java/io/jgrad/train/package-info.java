@@ -1,6 +1,6 @@
 /**
  * Training: the {@link io.jgrad.train.Trainer} epoch loop (forward, loss, backward, optimizer step), the
- * metrics it records per epoch (loss, accuracy, per-layer gradient and weight norms), the confusion matrix,
- * callbacks, and the progress bar.
+ * metrics it records per epoch (loss, accuracy, per-layer gradient and weight norms) and their CSV file
+ * ({@link io.jgrad.train.MetricsCsv}), the confusion matrix, callbacks, and the progress bar.
  */
 package io.jgrad.train;
