@@ -49,9 +49,9 @@ public final class Backends {
     }
 
     /**
-     * dst[dstOff + i] = (src[srcOff + i] & 0xFF) / 255f for i < n: unsigned 8-bit pixels to the floats in [0, 1]
-     * that the division gives, a vector at a time where the JVM has the Vector API module. For data sets held as
-     * bytes. Modified: dst.
+     * {@code dst[dstOff + i] = (src[srcOff + i] & 0xFF) / 255f} for {@code i < n}: unsigned 8-bit pixels to the
+     * floats in [0, 1] that the division gives, a vector at a time where the JVM has the Vector API module. For data
+     * sets held as bytes. Modified: dst.
      */
     public static void pixelsToFloats(byte[] src, int srcOff, float[] dst, int dstOff, int n) {
         java.util.Objects.checkFromIndexSize(srcOff, n, src.length);
