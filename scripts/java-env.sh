@@ -78,16 +78,20 @@ jgrad_drop_incubator_warning() {
 # or 130 for Ctrl-C as the JVM itself would give. Standard input stays this shell's (the progress bar checks that it
 # is a terminal), or /dev/null where the shell has none.
 jgrad_run_java() {
-  local child filter status=0
+  local child= filter status=0
   jgrad_interrupted=
+  # Trapped before the JVM starts: a signal that came between its start and the traps would end this shell alone
+  # (the default action) and leave the JVM running unwatched. One that comes before the JVM exists is passed on as
+  # soon as it does.
+  trap 'jgrad_interrupted=130; [ -z "$child" ] || kill -TERM "$child" 2>/dev/null || true' INT
+  trap 'jgrad_interrupted=143; [ -z "$child" ] || kill -TERM "$child" 2>/dev/null || true' TERM
   { exec 3<&0; } 2>/dev/null || exec 3</dev/null
   exec 4> >(jgrad_drop_incubator_warning >&2)
   filter=$!
   "$@" <&3 2>&4 3<&- 4>&- &
   child=$!
+  [ -z "$jgrad_interrupted" ] || kill -TERM "$child" 2>/dev/null || true
   exec 3<&- 4>&- # the filter ends when the JVM, its last writer, closes standard error
-  trap 'jgrad_interrupted=130; kill -TERM "$child" 2>/dev/null || true' INT
-  trap 'jgrad_interrupted=143; kill -TERM "$child" 2>/dev/null || true' TERM
   while :; do
     wait "$child" && status=0 || status=$? # returns early, above 128, when a trapped signal came in
     kill -0 "$child" 2>/dev/null || break
