@@ -82,9 +82,13 @@ final class InspectCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** {@link Reports#loss} with a plus sign on numbers that are not negative, as %+.4f wrote them. */
+    /**
+     * {@link Reports#loss} with a sign, as %+.4f wrote them: a plus sign unless it starts with a minus, which -0.0
+     * does ("-0.0000"; by v &gt;= 0 it read "+-0.0000"), and NaN has none.
+     */
     private static String signed(double v) {
-        return (v >= 0 ? "+" : "") + Reports.loss(v);
+        String s = Reports.loss(v);
+        return s.startsWith("-") || Double.isNaN(v) ? s : "+" + s;
     }
 
     /** One line per layer: index, output shape after it (by running a sample through), parameters, module. */

@@ -111,12 +111,15 @@ class PredictEvalInspectTest {
         io.jgrad.io.Safetensors.write(file, java.util.Map.of(
                 "tiny", io.jgrad.tensor.Tensor.of(new double[] {2e-5, -3.1416e-6}),
                 "huge", io.jgrad.tensor.Tensor.of(new double[] {1.5e12, 2e12}),
-                "plain", io.jgrad.tensor.Tensor.of(new double[] {-0.25, 0.75})), null);
+                "plain", io.jgrad.tensor.Tensor.of(new double[] {-0.25, 0.75}),
+                "zeros", io.jgrad.tensor.Tensor.of(new double[] {-0.0, 0.0})), null);
         Cli inspect = Cli.ok("inspect", file.toString());
         assertTrue(line(inspect, "tiny").endsWith("min -3.142e-06  max +2.000e-05  mean +8.429e-06  std 1.157e-05"), inspect.out());
         assertTrue(line(inspect, "huge").endsWith("min +1.500e+12  max +2.000e+12  mean +1.750e+12  std 2.500e+11"), inspect.out());
         // between 0.001 and 100,000, four decimals, as train's console writes losses
         assertTrue(line(inspect, "plain").endsWith("min -0.2500  max +0.7500  mean +0.2500  std 0.5000"), inspect.out());
+        // a negative zero keeps its one sign, as %+.4f gave it (it read "+-0.0000")
+        assertTrue(line(inspect, "zeros").endsWith("min -0.0000  max +0.0000  mean +0.0000  std 0.0000"), inspect.out());
     }
 
     @Test
