@@ -4,6 +4,7 @@ import io.jgrad.io.Safetensors;
 import io.jgrad.nn.Module;
 import io.jgrad.nn.Sequential;
 import io.jgrad.tensor.Tensor;
+import io.jgrad.train.ProgressBar;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -71,7 +72,7 @@ final class InspectCommand implements Callable<Integer> {
                 // as train's console writes losses: four significant digits with an exponent below 0.001 and from
                 // 100,000 (with four decimals alone, a weight of 2e-05 read 0.0000)
                 System.out.printf("  %-24s %-4s %-14s %,10d  min %s  max %s  mean %s  std %s%n", e.getKey(),
-                        dtype, Arrays.toString(t.shape()), v.length, signed(min), signed(max), signed(mean), Reports.loss(std));
+                        dtype, Arrays.toString(t.shape()), v.length, signed(min), signed(max), signed(mean), ProgressBar.loss(std));
             }
             total += v.length;
         }
@@ -83,11 +84,11 @@ final class InspectCommand implements Callable<Integer> {
     }
 
     /**
-     * {@link Reports#loss} with a sign, as %+.4f wrote them: a plus sign unless it starts with a minus, which -0.0
+     * {@link ProgressBar#loss} with a sign, as %+.4f wrote them: a plus sign unless it starts with a minus, which -0.0
      * does ("-0.0000"; by v &gt;= 0 it read "+-0.0000"), and NaN has none.
      */
     private static String signed(double v) {
-        String s = Reports.loss(v);
+        String s = ProgressBar.loss(v);
         return s.startsWith("-") || Double.isNaN(v) ? s : "+" + s;
     }
 

@@ -7,6 +7,7 @@ import io.jgrad.tensor.Tensor;
 import io.jgrad.train.EpochMetrics;
 import io.jgrad.train.Evaluation;
 import io.jgrad.train.History;
+import io.jgrad.train.ProgressBar;
 import io.jgrad.train.Task;
 import java.io.IOException;
 import java.math.BigDecimal;
@@ -65,7 +66,7 @@ final class Reports {
         facts.put("Seed", Long.toString(cfg.seed()));
         if (finalEval != null) {
             String set = capitalized(heldOut);
-            facts.put(set + " loss", loss(finalEval.loss()));
+            facts.put(set + " loss", ProgressBar.loss(finalEval.loss())); // as the epoch lines
             if (!Double.isNaN(finalEval.accuracy())) {
                 facts.put(set + " accuracy", String.format("%.2f%%", 100 * finalEval.accuracy()));
             }
@@ -101,15 +102,6 @@ final class Reports {
 
     private static String capitalized(String word) {
         return Character.toUpperCase(word.charAt(0)) + word.substring(1);
-    }
-
-    /**
-     * A loss as the console's epoch lines show it (io.jgrad.train.ProgressBar): four decimals from 0.001 up to
-     * 100,000 (and for 0), else four significant digits with an exponent ("1.402e+21", "9.500e-04").
-     */
-    static String loss(double v) {
-        double a = Math.abs(v);
-        return a == 0 || !Double.isFinite(v) || (a >= 1e-3 && a < 1e5) ? String.format("%.4f", v) : String.format("%.3e", v);
     }
 
     /** Four significant digits without an exponent ("0.1023", "1235", "123500"); NaN as "NaN". */

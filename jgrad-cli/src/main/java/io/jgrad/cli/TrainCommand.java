@@ -654,7 +654,7 @@ final class TrainCommand implements Callable<Integer> {
             }
             Evaluation finalEval = testLoader == null ? null : trainer.evaluate(testLoader, cfg.numClasses());
             if (finalEval != null) {
-                System.out.println(String.format("%s loss %s%s on %,d samples (%.1f s of training)", heldOut, Reports.loss(finalEval.loss()),
+                System.out.println(String.format("%s loss %s%s on %,d samples (%.1f s of training)", heldOut, ProgressBar.loss(finalEval.loss()),
                         Double.isNaN(finalEval.accuracy()) ? "" : String.format(", accuracy %.2f%%", 100 * finalEval.accuracy()),
                         finalEval.samples(), seconds));
             }

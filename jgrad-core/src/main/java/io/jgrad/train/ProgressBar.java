@@ -115,11 +115,12 @@ public final class ProgressBar implements Callback {
     }
 
     /**
-     * A loss as these lines show it: four decimals from 0.001 up to 100,000 (and for 0), else four significant
-     * digits with an exponent. With four decimals alone a diverging run printed "1401531532200236000000.0000" and a
-     * run trained to --target-loss 0.0001 printed "0.0000" every epoch.
+     * A loss as these lines show it: four decimals from 0.001 up to 100,000 (and for 0, NaN and infinities), else
+     * four significant digits with an exponent ("1.402e+21", "9.500e-04"). With four decimals alone a diverging run
+     * printed "1401531532200236000000.0000" and a run trained to --target-loss 0.0001 printed "0.0000" every epoch.
+     * Public so that jgrad's other console lines and its report write losses the same way.
      */
-    static String loss(double v) {
+    public static String loss(double v) {
         double a = Math.abs(v);
         return a == 0 || !Double.isFinite(v) || (a >= 1e-3 && a < 1e5) ? String.format("%.4f", v) : String.format("%.3e", v);
     }
