@@ -673,14 +673,15 @@ public final class Tensor {
         private NoGrad() {}
 
         /**
-         * Restores recording on the thread that opened this scope; a second close does nothing.
+         * Restores recording on the thread that opened this scope; a second close does nothing, on any thread (as
+         * {@link Recycling#close()}).
          *
-         * @throws IllegalStateException if called on another thread: it would turn recording on there (or off for
-         *     good, below zero) and leave it off on the opener
+         * @throws IllegalStateException if the scope is open and this is not the thread that opened it: it would turn
+         *     recording on there (or off for good, below zero) and leave it off on the opener
          */
         @Override
         public void close() {
-            if (owner != Thread.currentThread()) {
+            if (!closed && owner != Thread.currentThread()) {
                 throw new IllegalStateException("Tensor.noGrad(): the scope was opened on thread '" + owner.getName()
                         + "' and only that thread can close it, not '" + Thread.currentThread().getName() + "'");
             }

@@ -133,6 +133,34 @@ class RecyclingTest {
     }
 
     @Test
+    void closingAClosedScopeAgainOnAnotherThreadDoesNothingForBothKinds() throws Exception {
+        // a second close does nothing: a closed noGrad() scope threw there, where a closed recycling() scope did not
+        var noGrad = Tensor.noGrad();
+        noGrad.close();
+        var recycling = Tensor.recycling();
+        recycling.close();
+        Throwable[] thrown = new Throwable[2];
+        Thread other = new Thread(() -> {
+            try {
+                noGrad.close();
+            } catch (Throwable t) {
+                thrown[0] = t;
+            }
+            try {
+                recycling.close();
+            } catch (Throwable t) {
+                thrown[1] = t;
+            }
+        });
+        other.start();
+        other.join();
+        assertNull(thrown[0], "noGrad: " + thrown[0]);
+        assertNull(thrown[1], "recycling: " + thrown[1]);
+        assertTrue(Tensor.isGradEnabled());
+        assertFalse(BufferPool.active());
+    }
+
+    @Test
     void factoriesKeptTensorsAndOutsideResultsAreNotRecycled() {
         Tensor a = Tensor.of(new float[] {1, 2, 3});
         Tensor made, kept, kept2;
