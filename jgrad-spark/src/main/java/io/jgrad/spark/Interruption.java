@@ -52,13 +52,16 @@ final class Interruption implements AutoCloseable {
         return false;
     }
 
-    /** The shutdown hook: waits for the write in progress, then never lets go, so that no other starts. */
+    /**
+     * The shutdown hook: waits for the write in progress, then never lets go, so that no other starts. It says
+     * "stopped", not "interrupted": Spark's own exit when a task runs out of heap (status 52) runs it too.
+     */
     private void stop() {
         writing.lock();
         quietSpark();
         System.err.println(saved < 0
-                ? "jgrad-spark: interrupted before the first epoch ended; nothing was written to " + dir
-                : "jgrad-spark: interrupted; " + dir + " holds the run after epoch " + saved + " of " + epochs
+                ? "jgrad-spark: stopped before the first epoch ended; nothing was written to " + dir
+                : "jgrad-spark: stopped; " + dir + " holds the run after epoch " + saved + " of " + epochs
                         + " ('jgrad train --resume " + dir + "' continues it on one machine)");
         System.err.flush();
     }

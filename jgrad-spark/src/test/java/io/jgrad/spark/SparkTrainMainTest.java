@@ -336,7 +336,7 @@ class SparkTrainMainTest {
         String out = String.join("\n", lines);
         assertEquals(143, p.exitValue(), out);
         assertFalse(out.contains("\tat ") || out.contains("Exception"), out);
-        var m = java.util.regex.Pattern.compile("jgrad-spark: interrupted; " + java.util.regex.Pattern.quote(run.toString())
+        var m = java.util.regex.Pattern.compile("jgrad-spark: stopped; " + java.util.regex.Pattern.quote(run.toString())
                 + " holds the run after epoch (\\d+) of 1000 \\('jgrad train --resume " + java.util.regex.Pattern.quote(run.toString())
                 + "' continues it on one machine\\)").matcher(lines.getLast());
         assertTrue(m.matches(), out);
