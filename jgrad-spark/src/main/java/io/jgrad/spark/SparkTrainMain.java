@@ -4,6 +4,7 @@ import io.jgrad.nn.Activations;
 import io.jgrad.tensor.Tensor;
 import io.jgrad.train.Callback;
 import io.jgrad.train.EpochMetrics;
+import io.jgrad.train.ProgressBar;
 import io.jgrad.train.Evaluation;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -309,15 +310,17 @@ public final class SparkTrainMain {
             RunDirectory.Settings settings = new RunDirectory.Settings(spec, classes, data, f.get("--val-data"), label, opt, batch, epochs, seed, partitions, local);
             SparkTrainer trainer = new SparkTrainer(jsc, spec, opt, seed).batchSize(batch).epochs(epochs).localSteps(local);
             List<EpochMetrics> done = new ArrayList<>();
+            // an IDX directory's held-out part is its t10k test split, as jgrad train's lines call it
+            String heldOut = valData == null ? "test" : "val";
             trainer.callback(new Callback() {
                 @Override
                 public boolean onEpochEnd(EpochMetrics m) {
                     done.add(m);
                     // without --val-data (a CSV file) there is nothing to validate on: say so rather than "val loss NaN"
                     String val = Double.isNaN(m.valLoss()) ? "no validation data"
-                            : String.format("val loss %.4f, accuracy %.4f", m.valLoss(), m.valAccuracy());
-                    System.err.printf("epoch %d: train loss %.4f, accuracy %.4f, %s, %.1f s (%.2f ms/step overhead)%n",
-                            m.epoch(), m.trainLoss(), m.trainAccuracy(), val, m.seconds(), trainer.stepOverheadMillis());
+                            : String.format("%s loss %s, accuracy %.4f", heldOut, ProgressBar.loss(m.valLoss()), m.valAccuracy());
+                    System.err.printf("epoch %d: train loss %s, accuracy %.4f, %s, %.1f s (%.2f ms/step overhead)%n",
+                            m.epoch(), ProgressBar.loss(m.trainLoss()), m.trainAccuracy(), val, m.seconds(), trainer.stepOverheadMillis());
                     try {
                         interruption.write(m.epoch(), () -> RunDirectory.save(out, trainer, settings, done));
                     } catch (IOException e) {
@@ -331,7 +334,8 @@ public final class SparkTrainMain {
             trainer.fit(train, test);
             if (test != null) {
                 Evaluation e = trainer.evaluate(test);
-                System.out.printf("test loss %.4f, accuracy %.2f%% on %,d samples%n", e.loss(), 100 * e.accuracy(), e.samples());
+                System.out.printf("%s loss %s, accuracy %.2f%% on %,d samples%n", valData == null ? "test" : "validation",
+                        ProgressBar.loss(e.loss()), 100 * e.accuracy(), e.samples());
             }
             System.out.println("wrote " + out + "/ (model.safetensors, config.json, optimizer.safetensors, metrics.csv)");
         }

@@ -371,6 +371,25 @@ class SparkTrainMainTest {
     }
 
     /**
+     * An IDX directory's held-out part is its t10k test split: the epoch lines say "test loss" as the result line
+     * does and as jgrad train's lines do (they said "val loss"), with jgrad train's loss format.
+     */
+    @Test
+    void anIdxRunCallsItsHeldOutPartTheTestSet(@TempDir Path dir) throws Exception {
+        Path mnist = Path.of("..", "data", "mnist-10k").toAbsolutePath().normalize();
+        Process p = launcherJvm("--data", mnist.toString(), "--layers", "8", "--epochs", "1", "--batch-size", "256",
+                "--out", dir.resolve("run").toString());
+        p.getOutputStream().close();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS));
+        assertEquals(0, p.exitValue(), out);
+        assertTrue(out.lines().anyMatch(l -> l.matches("epoch 1: train loss \\d+\\.\\d{4}, accuracy 0\\.\\d{4}, test loss \\d+\\.\\d{4},"
+                + " accuracy 0\\.\\d{4}, .*")), out);
+        assertTrue(out.lines().anyMatch(l -> l.matches("test loss \\d+\\.\\d{4}, accuracy \\d+\\.\\d{2}% on 1,996 samples")), out);
+        assertFalse(out.contains("val loss"), out);
+    }
+
+    /**
      * SparkTrainMain in a JVM of its own, as {@code jgrad train --spark local[2] --partitions 2 ARGS} starts it (its JVM
      * options and log4j2.properties), standard error merged into standard output.
      */
