@@ -256,9 +256,6 @@ final class TrainCommand implements Callable<Integer> {
         }
     }
 
-    /** What {@link Trainer}'s stop reason says when --restore-best put the best epoch's weights back into the model. */
-    static final String RESTORED = "; restored the weights of epoch ";
-
     /** The most --threads accepted: far above any core count, far below where thread creation exhausts memory. */
     static final int MAX_THREADS = 1024;
 
@@ -644,13 +641,11 @@ final class TrainCommand implements Callable<Integer> {
             long t0 = System.nanoTime();
             History history = trainer.fit(trainLoader, testLoader);
             double seconds = (System.nanoTime() - t0) / 1e9;
-            if (cfg.restoreBest() && lastCheckpoint[0] != null && history.stopReason().contains(RESTORED)) {
+            if (cfg.restoreBest() && lastCheckpoint[0] != null && history.restoredEpoch() > 0) {
                 // the checkpoint after the last epoch holds that epoch's weights: save the restored ones over them, with
                 // the same config.json (epochs completed: the last trained epoch; restored_epoch added), optimizer state
                 // and metrics
-                String reason = history.stopReason();
-                int best = Integer.parseInt(reason.substring(reason.indexOf(RESTORED) + RESTORED.length()).replaceAll("\\D.*", ""));
-                checkpoint.accept(lastCheckpoint[0].withRestoredEpoch(best), null); // jgrad inspect says whose weights they are
+                checkpoint.accept(lastCheckpoint[0].withRestoredEpoch(history.restoredEpoch()), null); // inspect says whose weights they are
             }
             Evaluation finalEval = testLoader == null ? null : trainer.evaluate(testLoader, cfg.numClasses());
             if (finalEval != null) {

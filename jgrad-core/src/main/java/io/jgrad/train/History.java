@@ -8,6 +8,7 @@ import java.util.List;
 public final class History {
     private final List<EpochMetrics> epochs = new ArrayList<>();
     private String stopReason = "not started";
+    private int restoredEpoch;
 
     void add(EpochMetrics m) {
         epochs.add(m);
@@ -15,6 +16,18 @@ public final class History {
 
     void stopReason(String reason) {
         this.stopReason = reason;
+    }
+
+    void restoredEpoch(int epoch) {
+        this.restoredEpoch = epoch;
+    }
+
+    /**
+     * The epoch whose weights {@link Trainer#restoreBest} put back into the model when training ended (its stop
+     * reason says so too), or 0 when the model holds the last epoch's weights.
+     */
+    public int restoredEpoch() {
+        return restoredEpoch;
     }
 
     /** Epochs in order (unmodifiable). */

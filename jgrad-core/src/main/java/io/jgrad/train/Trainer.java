@@ -363,6 +363,7 @@ public final class Trainer {
                 model.loadStateDict(bestState, true);
             }
             history.stopReason(history.stopReason() + "; restored the weights of epoch " + bestEpoch + ", the best");
+            history.restoredEpoch(bestEpoch);
         } else if (restoreBest && bestState == null && bestEpoch > 0 && bestEpoch < firstEpoch) {
             // the earlier epochs' weights are not in memory: say so rather than end silently with the last ones
             history.stopReason(history.stopReason() + "; the best epoch, " + bestEpoch + ", came before this fit, so its"

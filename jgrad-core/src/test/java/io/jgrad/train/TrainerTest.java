@@ -159,6 +159,7 @@ class TrainerTest {
             assertEquals(3, h.epochs().size(), h.stopReason());
             assertEquals(restore, java.util.Arrays.equals(afterEpoch1[0], model.weight().toFloatArray()), h.stopReason());
             assertEquals(restore, h.stopReason().contains("restored the weights of epoch 1"), h.stopReason());
+            assertEquals(restore ? 1 : 0, h.restoredEpoch(), h.stopReason());
         }
         // trained and validated on the same data the loss keeps falling, by less than minDelta = 10 per epoch
         Linear model = new Linear(3, 2, true, new Generator(1));
@@ -251,6 +252,7 @@ class TrainerTest {
             assertTrue(h.epochs().get(2).valLoss() < h.epochs().get(1).valLoss(), "epoch 3 is the best");
             assertTrue(java.util.Arrays.equals(atEnd[0], model.weight().toFloatArray()), h.stopReason());
             assertTrue(!h.stopReason().contains("restored"), h.stopReason());
+            assertEquals(0, h.restoredEpoch());
         }
     }
 }
