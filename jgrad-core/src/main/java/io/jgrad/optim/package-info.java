@@ -1,6 +1,7 @@
 /**
  * Optimizers that update parameters from their gradients ({@link io.jgrad.optim.SGD}, {@link io.jgrad.optim.Adam},
- * {@link io.jgrad.optim.AdamW}, {@link io.jgrad.optim.RMSprop}, {@link io.jgrad.optim.Adagrad}), learning-rate
+ * {@link io.jgrad.optim.AdamW}, {@link io.jgrad.optim.RMSprop}, {@link io.jgrad.optim.Adagrad}, and by name through
+ * {@link io.jgrad.optim.Optimizers}, the table the command line and Spark training share), learning-rate
  * schedules ({@link io.jgrad.optim.LrScheduler} and {@link io.jgrad.optim.ReduceLROnPlateau}) and
  * {@link io.jgrad.optim.GradientClipping}.
  *

@@ -243,7 +243,7 @@ public final class SparkTrainMain {
         String optName = f.getOrDefault("--optimizer", "adam");
         double lr = number(f, "--lr", OptimizerSpec.defaultLr(optName));
         double momentum = number(f, "--momentum", 0);
-        double weightDecay = number(f, "--weight-decay", optName.equals("adamw") ? 0.01 : 0);
+        double weightDecay = number(f, "--weight-decay", io.jgrad.optim.Optimizers.defaultWeightDecay(optName));
         // then the names and settings: a typo should not cost reading and distributing the data first
         OptimizerSpec opt;
         try {
@@ -252,7 +252,7 @@ public final class SparkTrainMain {
             throw new IllegalArgumentException("--optimizer " + optName + ": " + e.getMessage().replaceFirst("^OptimizerSpec: ", ""));
         }
         opt.create(Map.of("0.weight", Tensor.zeros(1))); // the optimizer's own checks of lr, momentum and weight decay
-        if (momentum != 0 && !opt.name().equals("sgd") && !opt.name().equals("rmsprop")) {
+        if (momentum != 0 && !io.jgrad.optim.Optimizers.takesMomentum(opt.name())) {
             throw new IllegalArgumentException("--momentum " + f.get("--momentum") + ": --optimizer " + opt.name()
                     + " has no momentum (only sgd and rmsprop take it), as in jgrad train");
         }

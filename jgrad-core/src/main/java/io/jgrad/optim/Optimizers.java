@@ -1,0 +1,60 @@
+package io.jgrad.optim;
+
+import io.jgrad.tensor.Tensor;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The optimizers by name, as {@code jgrad train --optimizer} and Spark training choose them (Keras's
+ * {@code optimizer="adam"}): sgd, adam, adamw, rmsprop and adagrad with PyTorch 1.13's defaults for what the name
+ * leaves open (Adam's betas 0.9 and 0.999 and eps 1e-8, RMSprop's alpha 0.99 and eps 1e-8, Adagrad's eps 1e-10),
+ * and jgrad's default learning rates and weight decay. One table, so that one machine and Spark build the same
+ * optimizer from the same flags.
+ */
+public final class Optimizers {
+    private Optimizers() {}
+
+    /** The names {@link #create} takes. */
+    public static final List<String> NAMES = List.of("sgd", "adam", "adamw", "rmsprop", "adagrad");
+
+    /** Whether {@code name} is one of {@link #NAMES}. */
+    public static boolean known(String name) {
+        return NAMES.contains(name);
+    }
+
+    /** The default learning rate: 0.05 for sgd, 0.01 for adagrad, 0.001 for the others. */
+    public static double defaultLr(String name) {
+        return switch (name) {
+            case "sgd" -> 0.05;
+            case "adagrad" -> 0.01;
+            default -> 0.001;
+        };
+    }
+
+    /** The default weight decay: 0.01 for adamw (as PyTorch's AdamW), 0 for the others. */
+    public static double defaultWeightDecay(String name) {
+        return name.equals("adamw") ? 0.01 : 0.0;
+    }
+
+    /** Whether the optimizer takes a momentum (sgd and rmsprop); the others have none to set. */
+    public static boolean takesMomentum(String name) {
+        return name.equals("sgd") || name.equals("rmsprop");
+    }
+
+    /**
+     * The optimizer {@code name} over {@code params} (not modified until its first step). {@code momentum} applies to
+     * sgd and rmsprop (see {@link #takesMomentum}), {@code weightDecay} to all (L2 added to the gradient; adamw's is
+     * decoupled). Throws IllegalArgumentException for an unknown name or a setting the optimizer refuses.
+     */
+    public static Optimizer create(String name, Map<String, Tensor> params, double lr, double momentum, double weightDecay) {
+        return switch (name) {
+            case "sgd" -> new SGD(params, lr, momentum, 0, weightDecay, false);
+            case "adam" -> new Adam(params, lr, 0.9, 0.999, 1e-8, weightDecay, false);
+            case "adamw" -> new AdamW(params, lr, 0.9, 0.999, 1e-8, weightDecay, false);
+            case "rmsprop" -> new RMSprop(params, lr, 0.99, 1e-8, weightDecay, momentum, false);
+            case "adagrad" -> new Adagrad(params, lr, 0, weightDecay, 0, 1e-10);
+            default -> throw new IllegalArgumentException("unknown optimizer '" + name + "'; expected "
+                    + String.join(", ", NAMES));
+        };
+    }
+}
