@@ -167,8 +167,10 @@ public final class DistributedDataset {
 
     /**
      * Reads {@code path}: an IDX directory (its training split), a {@code .csv} file with a header (label: the
-     * column {@code labelColumn}, or the last column when null; features: all other columns), or Parquet
-     * (features in {@code featuresColumn}, default "features"; label default "label").
+     * column {@code labelColumn}, or the last column when null; features: all other columns), or Parquet: with a
+     * {@code features} column of arrays or ML Vectors (or a {@code featuresColumn} named), the features are that column
+     * and the label defaults to "label"; without one, its numeric columns are read as a CSV file's (label: {@code
+     * labelColumn}, or the last column when null; features: all other columns, each of a numeric type).
      */
     public static DistributedDataset read(SparkSession spark, String path, String featuresColumn, String labelColumn,
                                           int partitions) throws IOException {
@@ -184,8 +186,34 @@ public final class DistributedDataset {
             }
             return fromDataFrame(df, featuresColumn, labelColumn != null ? labelColumn : cols[cols.length - 1], partitions);
         }
-        return fromDataFrame(spark.read().parquet(path), featuresColumn != null ? featuresColumn : "features",
-                labelColumn != null ? labelColumn : "label", partitions);
+        Dataset<Row> df = spark.read().parquet(path);
+        if (featuresColumn != null || isVectorColumn(df, "features")) {
+            return fromDataFrame(df, featuresColumn != null ? featuresColumn : "features", labelColumn != null ? labelColumn : "label",
+                    partitions);
+        }
+        // plain columns, as a CSV file has them: the label is the last one unless named, the features all others
+        String[] cols = df.columns();
+        String label = labelColumn != null ? labelColumn : cols[cols.length - 1];
+        if (Arrays.asList(cols).contains(label)) {
+            // Parquet columns have types: a string column is refused by its type, also when its values read as numbers
+            for (String c : cols) {
+                DataType type = df.schema().apply(c).dataType();
+                if (!c.equals(label) && !(type instanceof NumericType)) {
+                    throw new IllegalArgumentException("DistributedDataset: column '" + c + "' holds values of type " + type.simpleString()
+                            + ", not numbers; the features are every column but the label column '" + label + "'");
+                }
+            }
+        }
+        return fromDataFrame(df, null, label, partitions);
+    }
+
+    /** Whether {@code df} has a column {@code name} of arrays or ML Vectors (not a plain number column that happens to be named so). */
+    private static boolean isVectorColumn(Dataset<Row> df, String name) {
+        if (!Arrays.asList(df.columns()).contains(name)) {
+            return false;
+        }
+        DataType type = df.schema().apply(name).dataType();
+        return type instanceof ArrayType || type instanceof UserDefinedType<?>;
     }
 
     /** Whether {@code path} is an IDX directory (it holds train labels); a Parquet data set is a directory too. */

@@ -26,8 +26,11 @@ import org.apache.spark.sql.SparkSession;
  * cluster and writes the same --out directory. Flags, named as in {@code jgrad train}: --data, --val-data,
  * --target-column, --layers, --activation, --output-activation, --loss (cross-entropy only), --optimizer, --lr,
  * --momentum, --weight-decay, --batch-size, --epochs, --seed, --out; and --partitions, --local-steps, --spark MASTER
- * (alias --master; not needed under spark-submit). Any other flag is a one-line error with exit status 2. An IDX
- * directory's t10k files are the validation set; without --data, the data set bundled in {@code jgrad.home}.
+ * (alias --master; not needed under spark-submit). Any other flag is a one-line error with exit status 2. --data and
+ * --val-data are an IDX directory (its t10k files are the validation set), a CSV file with a header, or Parquet: a
+ * {@code features} column of arrays or ML Vectors and a {@code label} column, or else plain numeric columns read as a
+ * CSV file's (the label: --target-column, default the last column; the features: every other column). Without
+ * --data, the data set bundled in {@code jgrad.home}.
  */
 public final class SparkTrainMain {
     private SparkTrainMain() {}

@@ -161,6 +161,118 @@ class SparkTrainMainTest {
         assertTrue(Files.isRegularFile(out.resolve("model.safetensors")));
     }
 
+    /** 40 rows of int, long, float and double features and a label, as the schema {@code types} (label last unless named first). */
+    private static Path parquet(SparkSession spark, Path file, boolean labelFirst, org.apache.spark.sql.types.DataType... types) {
+        List<Row> rows = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            List<Object> values = new ArrayList<>(List.of(i % 7, (long) (i % 5) * 3, (i % 3) * 0.25f, i * 0.125).subList(0, types.length));
+            for (int c = 0; c < types.length; c++) {
+                if (types[c] == DataTypes.StringType) {
+                    values.set(c, "v" + values.get(c));
+                }
+            }
+            values.add(labelFirst ? 0 : values.size(), i % 3 == 0 ? 1 : 0);
+            rows.add(RowFactory.create(values.toArray()));
+        }
+        StructType schema = new StructType();
+        String[] names = {"a", "b", "c", "d"};
+        if (labelFirst) {
+            schema = schema.add("label", DataTypes.IntegerType);
+        }
+        for (int c = 0; c < types.length; c++) {
+            schema = schema.add(names[c], types[c]);
+        }
+        if (!labelFirst) {
+            schema = schema.add("label", DataTypes.IntegerType);
+        }
+        // one file: a directory of several is read largest file first, not in the order the rows were written
+        spark.createDataFrame(rows, schema).coalesce(1).write().parquet(file.toString());
+        return file;
+    }
+
+    private static final org.apache.spark.sql.types.DataType[] NUMBERS = {DataTypes.IntegerType, DataTypes.LongType,
+        DataTypes.FloatType, DataTypes.DoubleType};
+
+    /**
+     * Parquet without a features column is read as a CSV file is: its plain numeric columns (int, long, float, double)
+     * are the features, the last one the label; the same rows as CSV train to the same weights. It was refused: "no
+     * features column 'features'".
+     */
+    @Test
+    void parquetWithNumericColumnsTrainsAsTheSameCsvDoes(@TempDir Path dir) throws Exception {
+        Path pq = parquet(session(), dir.resolve("train.parquet"), false, NUMBERS);
+        StringBuilder csv = new StringBuilder("a,b,c,d,label\n");
+        for (int i = 0; i < 40; i++) {
+            csv.append(i % 7).append(',').append((i % 5) * 3).append(',').append((i % 3) * 0.25).append(',').append(i * 0.125)
+                    .append(',').append(i % 3 == 0 ? 1 : 0).append('\n');
+        }
+        Path csvFile = Files.writeString(dir.resolve("train.csv"), csv);
+        Map<String, float[]> weights = new java.util.HashMap<>();
+        for (Path data : List.of(pq, csvFile)) {
+            Path out = dir.resolve("run-" + data.getFileName());
+            SparkTrainMain.main(new String[] {"--master", "local[2]", "--data", data.toString(), "--layers", "4", "--batch-size", "8",
+                "--epochs", "1", "--seed", "5", "--partitions", "2", "--out", out.toString()});
+            var model = Safetensors.read(out.resolve("model.safetensors")).tensors();
+            assertEquals(List.of(4, 4), java.util.Arrays.stream(model.get("0.weight").shape()).boxed().toList());
+            for (var e : model.entrySet()) {
+                float[] v = e.getValue().toFloatArray();
+                float[] before = weights.putIfAbsent(e.getKey(), v);
+                if (before != null) {
+                    assertTrue(java.util.Arrays.equals(before, v), e.getKey() + " differs between Parquet and CSV");
+                }
+            }
+        }
+        assertEquals(4, weights.size());
+    }
+
+    /** A string column of a Parquet table is refused by its type, in one line naming it; --target-column picks the label. */
+    @Test
+    void parquetColumnsAreNumbersAndTheTargetColumnIsTheLabel(@TempDir Path dir) throws Exception {
+        SparkSession spark = session();
+        Path words = parquet(spark, dir.resolve("words.parquet"), false, DataTypes.IntegerType, DataTypes.StringType,
+                DataTypes.FloatType);
+        assertEquals("--data " + words + ": column 'b' holds values of type string, not numbers; the features are every column"
+                + " but the label column 'label'", errorOf(spark, dir, "--data", words.toString()));
+        Path nulls = dir.resolve("nulls.parquet");
+        spark.createDataFrame(List.of(RowFactory.create(1, 0.5, 0), RowFactory.create(2, null, 1)), new StructType()
+                .add("a", DataTypes.IntegerType).add("b", DataTypes.DoubleType).add("label", DataTypes.IntegerType))
+                .coalesce(1).write().parquet(nulls.toString());
+        assertEquals("--data " + nulls + ": row 1, column 'b' holds null, not a number", errorOf(spark, dir, "--data", nulls.toString()));
+        Path first = parquet(spark, dir.resolve("first.parquet"), true, NUMBERS);
+        // by default the last column, 'd' (i * 0.125), is the label, as for CSV
+        String lastIsLabel = errorOf(spark, dir, "--data", first.toString());
+        assertTrue(lastIsLabel.matches("--data \\Q" + first + "\\E: row \\d+ has label \\d\\.\\d+ in column 'd'; labels must be class"
+                + " indices 0, 1, 2, \\.\\.\\."), lastIsLabel);
+        assertFalse(Files.exists(dir.resolve("run")), "nothing written");
+        Path out = dir.resolve("named");
+        SparkTrainMain.run(spark, new java.util.HashMap<>(Map.of("--data", first.toString(), "--target-column", "label",
+                "--layers", "2", "--epochs", "1", "--out", out.toString())));
+        assertEquals(List.of(2, 4), java.util.Arrays.stream(Safetensors.read(out.resolve("model.safetensors")).tensors()
+                .get("0.weight").shape()).boxed().toList());
+        DistributedDataset ds = DistributedDataset.read(spark, first.toString(), null, "label", 2);
+        assertEquals(List.of("a", "b", "c", "d"), ds.featureColumns());
+        assertEquals("label", ds.labelColumn());
+        assertEquals(2, ds.numClasses());
+        assertEquals(40, ds.size());
+        ds.unpersist();
+    }
+
+    /** --val-data Parquet must have the training Parquet's columns, as CSV must. */
+    @Test
+    void parquetValidationDataNeedsTheTrainingColumns(@TempDir Path dir) throws Exception {
+        SparkSession spark = session();
+        Path train = parquet(spark, dir.resolve("train.parquet"), false, NUMBERS);
+        Path fewer = parquet(spark, dir.resolve("fewer.parquet"), false, DataTypes.IntegerType, DataTypes.LongType, DataTypes.FloatType);
+        assertEquals("--val-data " + fewer + ": feature columns [a, b, c] (3) differ from the training file's [a, b, c, d] (4);"
+                + " validation data must have the same columns", errorOf(spark, dir, "--data", train.toString(), "--val-data",
+                fewer.toString()));
+        Path csv = Files.writeString(dir.resolve("val.csv"), "a,b,c,d,label\n1,3,0.25,0.5,0\n2,6,0.5,1.5,1\n");
+        Path out = dir.resolve("ok");
+        SparkTrainMain.run(spark, new java.util.HashMap<>(Map.of("--data", train.toString(), "--val-data", csv.toString(),
+                "--layers", "2", "--epochs", "1", "--out", out.toString())));
+        assertTrue(Files.isRegularFile(out.resolve("model.safetensors")), "a CSV file of the same columns validates a Parquet run");
+    }
+
     /** Counts are checked before the data is read (a missing path would be the error otherwise), and --epochs 0 is one. */
     @Test
     void countsThatCannotTrainAreRejectedBeforeReadingTheData(@TempDir Path dir) throws Exception {
