@@ -17,6 +17,8 @@ seeds=${1:-5}
 bench_require_positive_int "bench/accuracy.sh: seeds" "$seeds"
 opt=${OPT:-adam}
 epochs=${EPOCHS:-10}
+bench_require_one_of "bench/accuracy.sh: OPT" "$opt" adam sgd
+bench_require_positive_int "bench/accuracy.sh: EPOCHS" "$epochs"
 data=${DATA:-/usr/share/datasets/fashion-mnist}
 py=/usr/bin/python3
 bench_require_torch "$py"
@@ -27,7 +29,8 @@ trap 'rm -f "$out"' EXIT
 for ((s = 0; s < seeds; s++)); do
   # shellcheck disable=SC2046
   "$JAVA_HOME/bin/java" $(jgrad_java_opts) --enable-native-access=ALL-UNNAMED -cp jgrad-core/target/classes \
-    bench/src/MlpBench.java "$opt" "$epochs" 2 256 128 128 0 "$data" "$s" 2>/dev/null | grep '^RESULT' \
+    bench/src/MlpBench.java "$opt" "$epochs" 2 256 128 128 0 "$data" "$s" \
+    2> >(grep -v '^WARNING: Using incubator modules' >&2) | grep '^RESULT' \
     | awk -v s="$s" '{ print "seed " s, $0 }' | tee -a "$out"
   "$py" bench/torch_mlp.py "$opt" "$epochs" 1 256 128 128 0 "$data" "$s" | grep '^RESULT' \
     | awk -v s="$s" '{ print "seed " s, $0 }' | tee -a "$out"

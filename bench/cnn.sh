@@ -11,11 +11,15 @@
 # 2 threads and 1 OpenBLAS thread, 31.8-32.8 s with OpenBLAS's default pool, 41.2 s with that pool and
 # OMP_WAIT_POLICY=PASSIVE, 40.2 s with 1 thread and 2 OpenBLAS threads. TORCH_BLAS_THREADS overrides the 1.
 # Usage: bench/cnn.sh [DATA_DIR] [rounds]   (env: THREADS=2 EPOCHS=2 BATCH=64 JAVA_OPTS=<the launcher's defaults>
-#                                            TORCH_BLAS_THREADS=1)
+#                                            JGRAD_JAVA_OPTS=<added after them> TORCH_BLAS_THREADS=1)
+# Without PyTorch at /usr/bin/python3 on OpenBLAS (python3-torch with libopenblas0-pthread), it says what to install
+# and runs jgrad alone.
 set -euo pipefail
 root=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
 cd "$root"
+. scripts/java-env.sh
 . bench/checks.sh
+jgrad_find_jdk || exit 2
 data=${1:-/usr/share/datasets/fashion-mnist}
 rounds=${2:-1}
 threads=${THREADS:-2}
@@ -26,12 +30,13 @@ bench_require_positive_int "bench/cnn.sh: THREADS" "$threads"
 bench_require_positive_int "bench/cnn.sh: EPOCHS" "$epochs"
 bench_require_positive_int "bench/cnn.sh: BATCH" "$batch"
 bench_require_positive_int "bench/cnn.sh: TORCH_BLAS_THREADS" "${TORCH_BLAS_THREADS:-1}"
+bench_require_fashion_mnist "$data"
 py=/usr/bin/python3
 have_torch=1
-if ! [ -x "$py" ] || ! "$py" -c 'import torch' 2>/dev/null; then
+torch_problem=$(bench_torch_problem "$py")
+if [ -n "$torch_problem" ]; then
   have_torch=0
-  echo "PyTorch not found for $py: install it with 'apt-get install -y python3-torch libopenblas0-pthread'" \
-       "(Debian/Ubuntu); running jgrad only." >&2
+  echo "$torch_problem; running jgrad only. For the comparison, $bench_torch_install" >&2
 fi
 ./jgrad --version >/dev/null  # builds the jar if the sources changed
 jar=$(mktemp --suffix=.jar)
@@ -39,8 +44,6 @@ work=$(mktemp -d)
 out=$(mktemp)
 trap 'rm -rf "$jar" "$work" "$out"' EXIT
 cp jgrad-cli/target/jgrad.jar "$jar"  # a rebuild during the benchmark must not change the running jar
-. scripts/java-env.sh
-jgrad_find_jdk
 # The JVM options ./jgrad runs with (jgrad_java_opts in scripts/java-env.sh): what users run.
 java_opts=${JAVA_OPTS:-$(jgrad_java_opts)}
 echo "CPU: $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1), $(nproc) cores;" \
@@ -51,7 +54,10 @@ for ((r = 1; r <= rounds; r++)); do
   rm -rf "$work/run"
   /usr/bin/time -f "RSS %M CPU %U %S" -o "$work/time" "$JAVA_HOME/bin/java" $java_opts --enable-native-access=ALL-UNNAMED -Djgrad.home="$root" \
     ${JGRAD_JAVA_OPTS:-} -jar "$jar" train --model cnn --data "$data" --epochs "$epochs" --batch-size "$batch" \
-    --threads "$threads" --seed "$r" --no-report --out "$work/run" 2>/dev/null | grep -v '^wrote' || true
+    --threads "$threads" --seed "$r" --no-report --out "$work/run" 2>"$work/stderr" | { grep -v '^wrote' || true; } \
+    || { status=$?; [ "$status" = 130 ] || [ "$status" = 143 ] && exit "$status" # Ctrl-C: the JVM exits 130
+         echo "bench/cnn.sh: jgrad train failed (exit status $status); its standard error:" >&2
+         grep -v '^WARNING: Using incubator modules' "$work/stderr" >&2; exit 1; }
   rss=$(sed -n 's/^RSS \([0-9]*\) .*/\1/p' "$work/time")
   cpu=$(sed -n 's/^RSS [0-9]* CPU \([0-9.]*\) \([0-9.]*\)/\1 \2/p' "$work/time" | awk -v e="$epochs" '{ printf "%.1f", ($1 + $2) / e }')
   tail -n +2 "$work/run/metrics.csv" | awk -F, '{ printf "EPOCH jgrad %d loss %.4f train_acc %.4f test_acc %.4f seconds %.1f\n", $1, $2, $3, $5, $7 }' \

@@ -27,15 +27,22 @@ cd "$root"
 jgrad_find_jdk || exit 2
 rounds=${1:-1}
 epochs=${EPOCHS:-10}
+bench_require_positive_int "bench/compare.sh: rounds" "$rounds"
+bench_require_positive_int "bench/compare.sh: EPOCHS" "$epochs"
+bench_require_one_of "bench/compare.sh: MAIN" "${MAIN:-1}" 0 1
+bench_require_one_of "bench/compare.sh: SCALING" "${SCALING:-0}" 0 1
+bench_require_positive_int "bench/compare.sh: SCALE_STEPS" "${SCALE_STEPS:-100}"
+bench_require_positive_int "bench/compare.sh: SCALE_EPOCHS" "${SCALE_EPOCHS:-2}"
 thread_counts=${THREADS:-2}
+bad_threads() { echo "bench/compare.sh: THREADS: expected counts as 2 or \"2 1\", got '$thread_counts'" >&2; exit 2; }
+[ -n "${thread_counts// /}" ] || bad_threads # a blank THREADS would run nothing
 for t in $thread_counts; do
-  case "$t" in
-    '' | *[!0-9]* | 0) echo "bench/compare.sh: THREADS: expected thread counts such as 2 or \"2 1\", got '$thread_counts'" >&2
-                       exit 2 ;;
-  esac
+  case "$t" in '' | *[!0-9]* | 0) bad_threads ;; esac
 done
 threads=${thread_counts%% *}
 opts=${OPTS:-adam sgd}
+[ -n "${opts// /}" ] || { echo "bench/compare.sh: OPTS: expected adam, sgd or both, got '$opts'" >&2; exit 2; }
+for o in $opts; do bench_require_one_of "bench/compare.sh: OPTS" "$o" adam sgd; done
 data=${DATA:-/usr/share/datasets/fashion-mnist}
 export ACTIVATION=${ACTIVATION:-relu} # read by bench/torch_mlp.py; MlpBench gets it as -Dactivation
 case "$ACTIVATION" in
@@ -60,7 +67,8 @@ jgrad_run() { # opt epochs hidden1 hidden2 batch maxSteps [threads]
   # shellcheck disable=SC2086
   "$JAVA_HOME/bin/java" $java_opts -Dactivation="$ACTIVATION" --enable-native-access=ALL-UNNAMED \
     -cp jgrad-core/target/classes \
-    bench/src/MlpBench.java "$1" "$2" "${7:-$threads}" "$3" "$4" "$5" "$6" "$data"
+    bench/src/MlpBench.java "$1" "$2" "${7:-$threads}" "$3" "$4" "$5" "$6" "$data" \
+    2> >(grep -v '^WARNING: Using incubator modules' >&2)
 }
 torch_run() { # opt epochs hidden1 hidden2 batch maxSteps [config: N, or 1+M for 1 thread of its own and M BLAS threads]
   local config=${7:-$threads} intra blas

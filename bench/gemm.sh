@@ -6,6 +6,8 @@
 # Prints every run, then the median ms per epoch of GEMMs, GFLOP/s and the ratio to PyTorch.
 # Usage: bench/gemm.sh [rounds]   (env: THREADS=2 EPOCHS=3 JAVA_EPOCHS=2 WARMUP=1; SKIP_JAVA=1 skips the slow Java kernel)
 # A variant whose library is missing falls back to the Java kernels and is then labelled jgrad-java-as-<variant>.
+# Without PyTorch at /usr/bin/python3 on OpenBLAS (python3-torch with libopenblas0-pthread), it says what to install
+# and runs the jgrad variants alone.
 set -euo pipefail
 root=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
 cd "$root"
@@ -25,10 +27,10 @@ bench_require_positive_int "bench/gemm.sh: JAVA_EPOCHS" "$java_epochs"
 py=/usr/bin/python3
 
 have_torch=1
-if ! [ -x "$py" ] || ! "$py" -c 'import torch' 2>/dev/null; then
+torch_problem=$(bench_torch_problem "$py")
+if [ -n "$torch_problem" ]; then
   have_torch=0
-  echo "PyTorch not found for $py: install it with 'apt-get install -y python3-torch libopenblas0-pthread'" \
-       "(Debian/Ubuntu); running the jgrad variants only." >&2
+  echo "$torch_problem; running the jgrad variants only. For the comparison, $bench_torch_install" >&2
 fi
 
 bench_build_core

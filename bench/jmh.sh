@@ -19,7 +19,13 @@ set -euo pipefail
 root=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
 cd "$root"
 . scripts/java-env.sh
+. bench/checks.sh
 jgrad_find_jdk || exit 2
+[ -z "${WARMUP:-}" ] || bench_require_int "bench/jmh.sh: WARMUP" "$WARMUP"
+[ -z "${ITERATIONS:-}" ] || bench_require_positive_int "bench/jmh.sh: ITERATIONS" "$ITERATIONS"
+bench_require_int "bench/jmh.sh: FORKS" "${FORKS:-1}"
+[ -z "${TIME:-}" ] || [[ "$TIME" =~ ^[1-9][0-9]*(ns|us|ms|s|min|hr)$ ]] \
+  || { echo "bench/jmh.sh: TIME: expected a duration such as 1s or 500ms, got '$TIME'" >&2; exit 2; }
 java_opts=${JAVA_OPTS-$(jgrad_java_opts)}
 
 build() { mvn -q -B -Dstyle.color=never "$@" -Dmaven.test.skip=true -Pbenchmarks-jar -pl bench -am package >&2; }
@@ -47,7 +53,10 @@ status=0
     -rf json -rff bench/target/jmh.json "$@" || status=$?
 sleep 0.5
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
-if [ "$status" != 0 ]; then
+if [ "$status" = 130 ] || [ "$status" = 143 ]; then
+  echo "jmh.sh: interrupted; what JMH wrote is in $log" >&2
+  exit "$status"
+elif [ "$status" != 0 ]; then
   echo "jmh.sh: JMH failed (exit status $status); the end of $log:" >&2
   tail -n 30 "$log" >&2
   exit 1

@@ -26,6 +26,9 @@ def load(path, offset):
 
 def main():
     opt, epochs, threads, h1, h2, batch, max_steps, data = sys.argv[1:9]
+    if opt not in ("adam", "sgd"):  # anything else ran SGD under that name
+        print(f"bench/torch_mlp.py: optimizer: expected adam or sgd, got '{opt}'", file=sys.stderr)
+        sys.exit(2)
     epochs, threads, h1, h2, batch, max_steps = map(int, (epochs, threads, h1, h2, batch, max_steps))
     torch.set_num_threads(threads)
     flush = os.environ.get("FLUSH_DENORMAL", "0") == "1"

@@ -45,6 +45,10 @@ public class MlpBench {
 
     public static void main(String[] args) throws Exception {
         String opt = args[0];
+        if (!opt.equals("adam") && !opt.equals("sgd")) { // anything else ran SGD under that name
+            System.err.println("MlpBench: optimizer: expected adam or sgd, got '" + opt + "'");
+            System.exit(2);
+        }
         int epochs = Integer.parseInt(args[1]);
         int threads = Integer.parseInt(args[2]);
         int h1 = Integer.parseInt(args[3]), h2 = Integer.parseInt(args[4]), batch = Integer.parseInt(args[5]);
