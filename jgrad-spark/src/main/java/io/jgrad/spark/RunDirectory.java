@@ -22,8 +22,8 @@ final class RunDirectory {
     private RunDirectory() {}
 
     /** What config.json records besides the progress. */
-    record Settings(MlpSpec spec, int numClasses, String data, String valData, String targetColumn, OptimizerSpec optimizer,
-                    int batchSize, int epochs, long seed, int partitions, int localSteps) {}
+    record Settings(MlpSpec spec, int numClasses, String data, String valData, String targetColumn, List<String> featureColumns,
+                    OptimizerSpec optimizer, int batchSize, int epochs, long seed, int partitions, int localSteps) {}
 
     static void save(Path dir, SparkTrainer trainer, Settings s, List<EpochMetrics> metrics) throws IOException {
         int epoch = metrics.isEmpty() ? 0 : metrics.getLast().epoch();
@@ -48,6 +48,9 @@ final class RunDirectory {
         d.put("val_data", s.valData());
         d.put("val_split", 0.0);
         d.put("target_column", s.targetColumn());
+        if (s.featureColumns() != null) { // a table's columns, as jgrad train records a CSV file's: predict --csv picks them by name
+            d.put("feature_columns", new ArrayList<Object>(s.featureColumns()));
+        }
         d.put("normalize_mean", 0.0);
         d.put("normalize_std", 1.0);
         m.put("data", d);

@@ -310,7 +310,8 @@ public final class SparkTrainMain {
             } catch (IOException e) {
                 throw new IllegalArgumentException("--out " + out + ": cannot create the directory (" + e + ")", e);
             }
-            RunDirectory.Settings settings = new RunDirectory.Settings(spec, classes, data, f.get("--val-data"), label, opt, batch, epochs, seed, partitions, local);
+            RunDirectory.Settings settings = new RunDirectory.Settings(spec, classes, data, f.get("--val-data"), label,
+                    train.featureColumns(), opt, batch, epochs, seed, partitions, local);
             SparkTrainer trainer = new SparkTrainer(jsc, spec, opt, seed).batchSize(batch).epochs(epochs).localSteps(local);
             List<EpochMetrics> done = new ArrayList<>();
             // an IDX directory's held-out part is its t10k test split, as jgrad train's lines call it

@@ -117,6 +117,8 @@ class SparkTrainMainTest {
         assertEquals(3L, ((Number) ((Map<String, Object>) cfg.get("model")).get("input_size")).longValue());
         assertEquals(2L, ((Number) cfg.get("num_classes")).longValue());
         assertEquals(6, ((List<Object>) ((Map<String, Object>) cfg.get("state")).get("shuffle_generator")).size());
+        // as jgrad train records a CSV file's columns: jgrad predict --csv then picks them by name (it took every column)
+        assertEquals(List.of("x1", "x2", "x3"), ((Map<String, Object>) cfg.get("data")).get("feature_columns"));
         List<String> metrics = Files.readAllLines(out.resolve("metrics.csv"));
         assertEquals(3, metrics.size());
         assertTrue(metrics.get(0).startsWith("epoch,train_loss,train_accuracy,val_loss,val_accuracy,lr,seconds,grad_norm:0.weight"));
