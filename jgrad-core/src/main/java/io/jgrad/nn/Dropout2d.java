@@ -41,7 +41,7 @@ public class Dropout2d extends Module {
             return x;
         }
         // the [N, C, 1, 1] mask is dropout applied to ones: the same draws, and drawn under one lock of gen for the
-        // whole mask (the default generator may be shared by threads), not one per channel
+        // whole mask (threads may share a generator), not one per channel
         Tensor mask = Tensor.ones(x.dtype(), x.size(0), x.size(1), 1, 1).dropout(p, gen);
         return x.mul(mask);
     }

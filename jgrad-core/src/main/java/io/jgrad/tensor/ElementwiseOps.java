@@ -28,7 +28,7 @@ final class ElementwiseOps {
         Tensor mask = Tensor.forOverwrite(x.dtype, x.shape);
         double keep = 1 / (1 - p);
         int n = mask.numel();
-        synchronized (gen) { // once per mask, not per draw: the default generator may be shared by threads (see Generator)
+        synchronized (gen) { // once per mask, not per draw: threads may share a generator (see Generator)
             if (x.dtype == DType.FLOAT32) {
                 for (int i = 0; i < n; i++) {
                     mask.f[i] = gen.uniform() < p ? 0f : (float) keep;

@@ -5,32 +5,25 @@ package io.jgrad.tensor;
  * every machine and JVM: it uses only integer arithmetic and {@link StrictMath}, never the platform's
  * intrinsics, so {@code new Generator(42)} gives the same weights everywhere.
  *
- * <p>A generator made with {@code new Generator(seed)} is not thread-safe: give each thread its own. The
- * process-wide {@link #defaultGenerator()} is safe to share, as PyTorch's default CPU generator (which a mutex
- * guards): each of its methods holds its lock for the whole call, and the tensor ops that fill a tensor from a
- * generator ({@link Tensor#uniform}, {@link Tensor#normal}, {@link Tensor#dropout}) hold the generator's lock once for
- * the whole tensor, so a tensor's values are a run of consecutive draws even when other threads draw too, and no
- * lock is taken per element. {@link #state()} and {@link #setState(long[])} let a checkpoint save and restore the
+ * <p>Threads may share a generator, as they share PyTorch's default CPU generator (which a mutex guards): each
+ * public method holds the generator's lock for the whole call, and the tensor ops that fill a tensor from a
+ * generator ({@link Tensor#uniform}, {@link Tensor#normal}, {@link Tensor#dropout}) hold it once for the whole tensor,
+ * so a tensor's values are a run of consecutive draws even when other threads draw too, and no lock is taken per
+ * element. The per-call lock of the other methods is uncontended in a single thread, and no loop of jgrad's calls
+ * them per element (augmentation draws three numbers per image). {@link #state()} and {@link #setState(long[])} let a checkpoint save and restore the
  * exact position in the stream.
  */
 public final class Generator {
     /** Seed of the process-wide default generator until {@link #manualSeed} changes it. */
     public static final long DEFAULT_SEED = 42;
-    private static final Generator DEFAULT = new Generator(DEFAULT_SEED, true);
+    private static final Generator DEFAULT = new Generator(DEFAULT_SEED);
 
-    /** Whether threads share this generator (only the default one): its public methods then lock it. */
-    private final boolean shared;
     private long s0, s1, s2, s3;
     private double spareNormal;
     private boolean hasSpare;
 
     /** A generator whose stream is fixed by {@code seed}. */
     public Generator(long seed) {
-        this(seed, false);
-    }
-
-    private Generator(long seed, boolean shared) {
-        this.shared = shared;
         long x = seed;
         s0 = splitMix(x += 0x9E3779B97F4A7C15L);
         s1 = splitMix(x += 0x9E3779B97F4A7C15L);
@@ -60,12 +53,7 @@ public final class Generator {
     }
 
     /** The next 64 random bits. Modified: this. */
-    public long nextLong() {
-        if (shared) {
-            synchronized (this) {
-                return next();
-            }
-        }
+    public synchronized long nextLong() {
         return next();
     }
 
@@ -82,17 +70,12 @@ public final class Generator {
     }
 
     /** Uniform in [0, 1) with 53 random bits: (nextLong() >>> 11) * 2^-53. Modified: this. */
-    public double nextDouble() {
-        if (shared) {
-            synchronized (this) {
-                return uniform();
-            }
-        }
+    public synchronized double nextDouble() {
         return uniform();
     }
 
     /**
-     * {@link #nextDouble()} without the shared generator's lock: for the loops of this package that fill a whole
+     * {@link #nextDouble()} without taking the lock: for the loops of this package that fill a whole
      * tensor inside {@code synchronized (gen)}.
      */
     double uniform() {
@@ -100,14 +83,9 @@ public final class Generator {
     }
 
     /** Uniform integer in [0, bound), without modulo bias. Modified: this. */
-    public int nextInt(int bound) {
+    public synchronized int nextInt(int bound) {
         if (bound <= 0) {
             throw new IllegalArgumentException("nextInt: bound must be positive, got " + bound);
-        }
-        if (shared) {
-            synchronized (this) {
-                return below(bound);
-            }
         }
         return below(bound);
     }
@@ -128,16 +106,11 @@ public final class Generator {
     }
 
     /** Standard normal N(0, 1) by the Box-Muller transform (StrictMath, so reproducible everywhere). Modified: this. */
-    public double nextGaussian() {
-        if (shared) {
-            synchronized (this) {
-                return gaussian();
-            }
-        }
+    public synchronized double nextGaussian() {
         return gaussian();
     }
 
-    /** {@link #nextGaussian()} without the shared generator's lock, as {@link #uniform()}. */
+    /** {@link #nextGaussian()} without taking the lock, as {@link #uniform()}. */
     double gaussian() {
         if (hasSpare) {
             hasSpare = false;
@@ -156,17 +129,7 @@ public final class Generator {
     }
 
     /** Fisher-Yates shuffle of {@code a} in place. Modified: {@code a}, this. */
-    public void shuffle(int[] a) {
-        if (shared) {
-            synchronized (this) {
-                permute(a);
-            }
-        } else {
-            permute(a);
-        }
-    }
-
-    private void permute(int[] a) {
+    public synchronized void shuffle(int[] a) {
         for (int i = a.length - 1; i > 0; i--) {
             int j = below(i + 1);
             int t = a[i];
@@ -176,34 +139,15 @@ public final class Generator {
     }
 
     /** The full state (6 longs), for checkpoints. */
-    public long[] state() {
-        if (shared) {
-            synchronized (this) {
-                return snapshot();
-            }
-        }
-        return snapshot();
-    }
-
-    private long[] snapshot() {
+    public synchronized long[] state() {
         return new long[] {s0, s1, s2, s3, Double.doubleToRawLongBits(spareNormal), hasSpare ? 1 : 0};
     }
 
     /** Restores a state returned by {@link #state()}. Modified: this. */
-    public void setState(long[] state) {
+    public synchronized void setState(long[] state) {
         if (state.length != 6) {
             throw new IllegalArgumentException("Generator state has 6 longs, got " + state.length);
         }
-        if (shared) {
-            synchronized (this) {
-                restore(state);
-            }
-        } else {
-            restore(state);
-        }
-    }
-
-    private void restore(long[] state) {
         s0 = state[0];
         s1 = state[1];
         s2 = state[2];

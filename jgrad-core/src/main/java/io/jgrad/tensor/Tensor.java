@@ -265,7 +265,7 @@ public final class Tensor {
     /** Uniform in [low, high), from {@code gen}: element i is low + (high - low) * u_i, u_i in row-major order. */
     public static Tensor uniform(DType dtype, Generator gen, double low, double high, int... shape) {
         Tensor t = allocate(dtype, shape);
-        synchronized (gen) { // once per tensor: the default generator may be shared by threads (see Generator)
+        synchronized (gen) { // once per tensor: threads may share a generator (see Generator)
             for (int i = 0, n = t.numel(); i < n; i++) {
                 t.setFlat(i, low + (high - low) * gen.uniform());
             }
