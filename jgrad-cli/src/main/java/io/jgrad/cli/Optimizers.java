@@ -19,6 +19,17 @@ final class Optimizers {
         return name;
     }
 
+    /**
+     * A --momentum (null: not given) for an optimizer that has none is a {@link UserError}: it was ignored in silence,
+     * and a user comparing with SGD would believe it applied.
+     */
+    static void checkMomentum(String name, Double momentum) {
+        if (momentum != null && momentum != 0 && !io.jgrad.optim.Optimizers.takesMomentum(name)) {
+            throw new UserError("--momentum " + momentum + ": --optimizer " + name + " has no momentum (only sgd and rmsprop"
+                    + " take it" + (name.startsWith("adam") ? "; Adam's first-moment decay, beta1, is fixed at 0.9)" : ")"));
+        }
+    }
+
     static double defaultLr(String name) {
         return io.jgrad.optim.Optimizers.defaultLr(name);
     }

@@ -464,11 +464,7 @@ final class TrainCommand implements Callable<Integer> {
         // names are checked before the data is read, so a typo fails at once with one line
         String optName = optimizer == null ? "adam" : optimizer.toLowerCase(java.util.Locale.ROOT);
         Optimizers.known(optName);
-        if (momentum != null && momentum != 0 && !io.jgrad.optim.Optimizers.takesMomentum(optName)) {
-            // it was ignored in silence: a user comparing with SGD would believe the momentum applied
-            throw new UserError("--momentum " + momentum + ": --optimizer " + optName + " has no momentum (only sgd and rmsprop"
-                    + " take it" + (optName.startsWith("adam") ? "; Adam's first-moment decay, beta1, is fixed at 0.9)" : ")"));
-        }
+        Optimizers.checkMomentum(optName, momentum);
         Schedules.check(schedule == null ? "none" : schedule, epochs == null ? 10 : Flags.positive("--epochs", epochs));
         if (clipGradNorm != null) {
             Flags.positive("--clip-grad-norm", clipGradNorm);

@@ -1,11 +1,12 @@
 package io.jgrad.spark;
 
 import io.jgrad.nn.Activations;
+import io.jgrad.optim.Optimizers;
 import io.jgrad.tensor.Tensor;
 import io.jgrad.train.Callback;
 import io.jgrad.train.EpochMetrics;
-import io.jgrad.train.ProgressBar;
 import io.jgrad.train.Evaluation;
+import io.jgrad.train.ProgressBar;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -246,7 +247,7 @@ public final class SparkTrainMain {
         String optName = f.getOrDefault("--optimizer", "adam");
         double lr = number(f, "--lr", OptimizerSpec.defaultLr(optName));
         double momentum = number(f, "--momentum", 0);
-        double weightDecay = number(f, "--weight-decay", io.jgrad.optim.Optimizers.defaultWeightDecay(optName));
+        double weightDecay = number(f, "--weight-decay", Optimizers.defaultWeightDecay(optName));
         // then the names and settings: a typo should not cost reading and distributing the data first
         OptimizerSpec opt;
         try {
@@ -255,7 +256,7 @@ public final class SparkTrainMain {
             throw new IllegalArgumentException("--optimizer " + optName + ": " + e.getMessage().replaceFirst("^OptimizerSpec: ", ""));
         }
         opt.create(Map.of("0.weight", Tensor.zeros(1))); // the optimizer's own checks of lr, momentum and weight decay
-        if (momentum != 0 && !io.jgrad.optim.Optimizers.takesMomentum(opt.name())) {
+        if (momentum != 0 && !Optimizers.takesMomentum(opt.name())) {
             throw new IllegalArgumentException("--momentum " + f.get("--momentum") + ": --optimizer " + opt.name()
                     + " has no momentum (only sgd and rmsprop take it), as in jgrad train");
         }
