@@ -128,7 +128,7 @@ public final class DistributedDataset {
         // Spark read the whole column as strings.
         for (int c : featureCols) {
             DataType type = df.schema().fields()[c].dataType();
-            boolean vector = featureCols.length == 1 && (type instanceof ArrayType || type instanceof UserDefinedType<?>);
+            boolean vector = featureCols.length == 1 && isVector(type);
             if (!vector) {
                 requireNumbers(df, names.get(c), "");
             }
@@ -212,7 +212,11 @@ public final class DistributedDataset {
         if (!Arrays.asList(df.columns()).contains(name)) {
             return false;
         }
-        DataType type = df.schema().apply(name).dataType();
+        return isVector(df.schema().apply(name).dataType());
+    }
+
+    /** Whether a column of this type holds a whole feature vector per row: arrays, or ML Vectors (a user-defined type). */
+    private static boolean isVector(DataType type) {
         return type instanceof ArrayType || type instanceof UserDefinedType<?>;
     }
 
