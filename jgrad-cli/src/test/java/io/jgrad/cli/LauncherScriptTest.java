@@ -55,9 +55,7 @@ class LauncherScriptTest {
     void aSigtermToTheLauncherReachesTheCommand() throws Exception {
         // a supervisor's kill of ./jgrad's pid must reach the JVM (its shutdown hook finishes the checkpoint): a shell
         // that waited for it without passing the signal on died alone and left it running
-        String[] r = bash("(jgrad_run_java sh -c 'sleep 20 >/dev/null 2>&1 & s=$!;"
-                + " trap \"kill $s; echo got TERM; exit 7\" TERM; wait') & pid=$!;"
-                + " sleep 1; kill -TERM $pid; wait $pid; echo \"status $?\"");
+        String[] r = signalTheLauncher("", "TERM", 7);
         assertEquals("got TERM\nstatus 7\n", r[1], r[2]);
     }
 
@@ -81,9 +79,17 @@ class LauncherScriptTest {
         // the command runs as a background job, which ignores SIGINT: the launcher passes Ctrl-C on as a SIGTERM, and
         // a JVM stopped by it (143) ends the launcher with 130, as Ctrl-C of a JVM in the foreground would. set -m
         // gives the launcher's subshell a SIGINT it can trap, as a launcher started from a terminal has.
-        String[] r = bash("set -m; (jgrad_run_java sh -c 'sleep 20 >/dev/null 2>&1 & s=$!;"
-                + " trap \"kill $s; echo got TERM; exit 143\" TERM; wait') & pid=$!;"
-                + " sleep 1; kill -INT $pid; wait $pid; echo \"status $?\"");
+        String[] r = signalTheLauncher("set -m; ", "INT", 143);
         assertEquals("got TERM\nstatus 130\n", r[1], r[2]);
+    }
+
+    /**
+     * Starts jgrad_run_java in a background subshell (after {@code setup}) on a command that, on SIGTERM, says "got
+     * TERM" and exits with {@code exitOnTerm}; a second later sends {@code signal} to the launcher and prints its status.
+     */
+    private static String[] signalTheLauncher(String setup, String signal, int exitOnTerm) throws Exception {
+        return bash(setup + "(jgrad_run_java sh -c 'sleep 20 >/dev/null 2>&1 & s=$!;"
+                + " trap \"kill $s; echo got TERM; exit " + exitOnTerm + "\" TERM; wait') & pid=$!;"
+                + " sleep 1; kill -" + signal + " $pid; wait $pid; echo \"status $?\"");
     }
 }
