@@ -76,7 +76,8 @@ jgrad_drop_incubator_warning() {
 # a SIGTERM sent to ./jgrad (kill, a supervisor) and Ctrl-C are passed on to it as a SIGTERM (a background job of a
 # script ignores SIGINT), on which its shutdown hooks finish the checkpoint being written; the status is then 143,
 # or 130 for Ctrl-C as the JVM itself would give. Standard input stays this shell's (the progress bar checks that it
-# is a terminal), or /dev/null where the shell has none.
+# is a terminal), or /dev/null where the shell has none. A JVM killed outright (SIGKILL: kill -9, or the kernel's
+# out-of-memory killer) gets a line saying so in place of bash's job report ("line 96: 4333 Killed  "$@" 0<&3 ...").
 jgrad_run_java() {
   local child= filter status=0
   jgrad_interrupted=
@@ -93,12 +94,18 @@ jgrad_run_java() {
   [ -z "$jgrad_interrupted" ] || kill -TERM "$child" 2>/dev/null || true
   exec 3<&- 4>&- # the filter ends when the JVM, its last writer, closes standard error
   while :; do
-    wait "$child" && status=0 || status=$? # returns early, above 128, when a trapped signal came in
+    wait "$child" 2>/dev/null && status=0 || status=$? # returns early, above 128, when a trapped signal came in
     kill -0 "$child" 2>/dev/null || break
   done
-  wait "$child" && status=0 || status=$? # the JVM's own status, once it has ended
+  wait "$child" 2>/dev/null && status=0 || status=$? # the JVM's own status, once it has ended
   wait "$filter" 2>/dev/null || true # bash 5.1 and later wait for a process substitution by its pid
   trap - INT TERM
   [ "$status" -eq 143 ] && [ "$jgrad_interrupted" = 130 ] && status=130
+  if [ "$status" -eq 137 ]; then
+    # no shutdown hook ran, but checkpoints are replaced whole: a run directory holds the last one written
+    echo "jgrad: java was killed (SIGKILL, exit status 137); if nobody sent that signal, the kernel ran out of memory" \
+      "and killed the largest process ('dmesg' or 'journalctl -k' says). A training run's directory keeps its last" \
+      "checkpoint: 'jgrad train --resume DIR' continues from it." >&2
+  fi
   return "$status"
 }

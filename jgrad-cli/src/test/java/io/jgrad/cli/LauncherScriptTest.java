@@ -1,6 +1,8 @@
 package io.jgrad.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -81,6 +83,21 @@ class LauncherScriptTest {
         // gives the launcher's subshell a SIGINT it can trap, as a launcher started from a terminal has.
         String[] r = signalTheLauncher("set -m; ", "INT", 143);
         assertEquals("got TERM\nstatus 130\n", r[1], r[2]);
+    }
+
+    /**
+     * A JVM killed outright (the kernel's out-of-memory killer sends SIGKILL, which no shutdown hook sees) ends the
+     * launcher with 137 and one line saying what happened and how to go on, instead of bash's job report naming a
+     * line of java-env.sh and its redirections.
+     */
+    @Test
+    void aKilledCommandIsReportedInWordsWithStatus137() throws Exception {
+        String[] r = bash("jgrad_run_java sh -c 'echo started >&2; kill -KILL $$'; echo \"status $?\"");
+        assertEquals("status 137\n", r[1], r[2]);
+        assertEquals(2, r[2].split("\n").length, r[2]);
+        assertTrue(r[2].startsWith("started\njgrad: java was killed (SIGKILL, exit status 137);"), r[2]);
+        assertTrue(r[2].contains("'jgrad train --resume DIR' continues from it."), r[2]);
+        assertFalse(r[2].contains("java-env.sh"), r[2]);
     }
 
     /**
