@@ -4,12 +4,17 @@ like jgrad's metrics.csv "seconds" (training plus the test-set evaluation in bat
 Usage: /usr/bin/python3 bench/torch_cnn.py DATA_DIR EPOCHS [BATCH] [THREADS] [SEED]
 Prints one "EPOCH" line per epoch and a final "RESULT torch <median s/epoch> <peak RSS MiB> <CPU s/epoch>" line,
 the CPU time (user + system) being the whole process's, start-up and data loading included, over the epochs."""
+import signal
+import sys
+
+# Ctrl-C ends the benchmark as it ends a C program, with no traceback (torch's import alone takes seconds)
+signal.signal(signal.SIGINT, signal.SIG_DFL)
+
 import gzip
 import os
 import resource
 import statistics
 import struct
-import sys
 import time
 
 import numpy as np

@@ -1,7 +1,12 @@
 """PyTorch peer of GemmBench.java: the 8 GEMMs of one 784-256-128-10 MLP training step (batch 128), timed
 over a Fashion-MNIST epoch (469 steps). Usage: /usr/bin/python3 bench/torch_gemm.py [threads] [epochs] [warmup]
 Prints: RESULT torch <median ms/epoch> <GFLOP/s> ..."""
+import signal
 import sys
+
+# Ctrl-C ends the benchmark as it ends a C program, with no traceback (torch's import alone takes seconds)
+signal.signal(signal.SIGINT, signal.SIG_DFL)
+
 import time
 
 import torch

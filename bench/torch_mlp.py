@@ -9,10 +9,15 @@ FLUSH_DENORMAL=1 calls torch.set_flush_denormal(True) (subnormal floats read and
 store their state; off by default in PyTorch).
 Prints: RESULT torch <opt> <median s/epoch> <test accuracy %> <peak RSS MiB> -1 <median ms/step> epochs_s=[...]
 """
+import signal
+import sys
+
+# Ctrl-C ends the benchmark as it ends a C program, with no traceback (torch's import alone takes seconds)
+signal.signal(signal.SIGINT, signal.SIG_DFL)
+
 import gzip
 import os
 import statistics
-import sys
 import time
 
 import numpy as np
