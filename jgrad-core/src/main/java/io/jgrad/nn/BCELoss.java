@@ -1,5 +1,6 @@
 package io.jgrad.nn;
 
+import io.jgrad.tensor.DType;
 import io.jgrad.tensor.Tensor;
 
 /**
@@ -9,8 +10,9 @@ import io.jgrad.tensor.Tensor;
  * (The derivative of the clamped loss would be 0, or point away from the target, wherever p is 0 or 1.) A target
  * that requires grad (soft targets, distillation) gets dl_i/dt_i = max(log(1 - p_i), -100) - max(log p_i, -100).
  * Both gradients are constants of the graph, so second derivatives through this loss are not available.
- * Prediction and target must have the same shape. Prefer {@link BCEWithLogitsLoss} on raw scores: it is more
- * stable than sigmoid + BCE.
+ * Prediction and target must have the same shape, and every prediction must lie in [0, 1], as PyTorch requires (a
+ * NaN passes on to a NaN loss, which {@link io.jgrad.train.Trainer} reports as a diverged training). Prefer
+ * {@link BCEWithLogitsLoss} on raw scores: it is more stable than sigmoid + BCE.
  */
 public class BCELoss implements Loss {
     private static final double LOG_FLOOR = -100;
@@ -40,6 +42,7 @@ public class BCELoss implements Loss {
     @Override
     public Tensor forward(Tensor prediction, Tensor target) {
         Targets.requireSameShape("BCELoss", prediction, target);
+        requireProbabilities(prediction);
         Tensor p = prediction;
         Tensor t = target.to(p.dtype()); // recorded when the target requires grad, so its gradient converts back
         Tensor losses, slope, targetSlope;
@@ -57,6 +60,27 @@ public class BCELoss implements Loss {
             result = result.add(t.sub(t.detach()).mul(targetSlope));
         }
         return reduction.apply(result);
+    }
+
+    /**
+     * Rejects a prediction below 0 or above 1: the log of a raw score is NaN or a wrong finite number, and a NaN
+     * loss would be blamed on the learning rate. NaN itself passes (min and max propagate it, and NaN compares false).
+     */
+    private static void requireProbabilities(Tensor p) {
+        if (p.numel() == 0) {
+            return;
+        }
+        double lo, hi;
+        try (var scope = Tensor.noGrad()) {
+            lo = p.min().item();
+            hi = p.max().item();
+        }
+        if (lo < 0 || hi > 1) {
+            double bad = lo < 0 ? lo : hi;
+            throw new IllegalArgumentException("BCELoss: the prediction holds " + (p.dtype() == DType.FLOAT32
+                    ? Float.toString((float) bad) : Double.toString(bad)) + ", but BCELoss takes probabilities in [0, 1];"
+                    + " end the network with new Sigmoid(), or use BCEWithLogitsLoss on raw scores");
+        }
     }
 
     /** max(log p, -100), with log 0 = -infinity clamped to -100 as well. */

@@ -119,6 +119,24 @@ class LossTest {
     }
 
     @Test
+    void bceRejectsPredictionsOutsideZeroOne() {
+        // the usual slip: a network without its final Sigmoid. The log of a negative score was NaN, which the Trainer
+        // then blamed on the learning rate ("training diverged"); PyTorch refuses such input as well.
+        var e = assertThrows(IllegalArgumentException.class,
+                () -> new BCELoss().forward(Tensor.of(new float[] {0.5f, -0.25f, 0.75f}), Tensor.of(new float[] {1, 0, 1})));
+        assertTrue(e.getMessage().contains("BCELoss") && e.getMessage().contains("-0.25") && e.getMessage().contains("[0, 1]")
+                && e.getMessage().contains("Sigmoid") && e.getMessage().contains("BCEWithLogitsLoss"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> new BCELoss(Reduction.SUM).forward(Tensor.of(new double[] {1.5, 0.5}), Tensor.of(new double[] {1, 0})));
+        assertTrue(e.getMessage().contains("1.5"), e.getMessage());
+        // the bounds themselves are probabilities; NaN passes on to a NaN loss (the Trainer reports it as divergence)
+        assertEquals(0.0, new BCELoss().forward(Tensor.of(new double[] {0, 1}), Tensor.of(new double[] {0, 1})).item());
+        assertTrue(Double.isNaN(new BCELoss().forward(Tensor.of(new double[] {Double.NaN, 0.5}),
+                Tensor.of(new double[] {0, 1})).item()));
+        assertEquals(0, new BCELoss(Reduction.SUM).forward(Tensor.zeros(0), Tensor.zeros(0)).item());
+    }
+
+    @Test
     void bceWithLogitsGradientAtZeroIsSigmoidMinusTarget() {
         Tensor x = Tensor.of(new double[] {0, 0}).requiresGrad(true);
         Tensor t = Tensor.of(new double[] {1, 0.25});
