@@ -189,7 +189,13 @@ public final class Trainer {
         }
     }
 
-    /** Runs the training loop on {@code train}, evaluating on {@code validation} (may be null) after each epoch. */
+    /**
+     * Runs the training loop on {@code train}, evaluating on {@code validation} (may be null) after each epoch.
+     * Modified: the model's parameters and buffers, the optimizer, the loaders' generators.
+     *
+     * @throws IllegalArgumentException if a loader gives no batches, or the optimizer updates none of the model's
+     *     parameters (built for another model, or before {@link Module#to} replaced them)
+     */
     public History fit(DataLoader train, DataLoader validation) {
         History history = new History();
         Map<String, Tensor> params = model.namedParameters();
@@ -201,6 +207,12 @@ public final class Trainer {
         Set<Tensor> optimized = Collections.newSetFromMap(new IdentityHashMap<>());
         optimized.addAll(optimizer.params());
         Tensor[] notOptimized = paramList.stream().filter(p -> !optimized.contains(p)).toArray(Tensor[]::new);
+        if (!paramList.isEmpty() && notOptimized.length == paramList.size()) {
+            // every epoch would run at the same loss without a word
+            throw new IllegalArgumentException("Trainer.fit: the optimizer updates none of the model's " + paramList.size()
+                    + " parameters " + params.keySet() + "; build it from this model's parameters() (after model.to(dtype),"
+                    + " which replaces them, fetch them again)");
+        }
         Accuracy accuracy = new Accuracy(task);
         int steps = train.numBatches();
         requireBatches("training", train);

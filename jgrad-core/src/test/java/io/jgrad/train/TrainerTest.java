@@ -14,6 +14,7 @@ import io.jgrad.nn.Reduction;
 import io.jgrad.nn.Sequential;
 import io.jgrad.nn.Tanh;
 import io.jgrad.optim.SGD;
+import io.jgrad.tensor.DType;
 import io.jgrad.tensor.Generator;
 import io.jgrad.tensor.Tensor;
 import java.util.List;
@@ -109,6 +110,24 @@ class TrainerTest {
             assertEquals(first, m.gradNorms().get("0.weight"), first * 1e-6, "epoch " + m.epoch());
             assertEquals(h.epochs().get(0).gradNorms().get("2.weight"), m.gradNorms().get("2.weight"), 1e-6);
         }
+    }
+
+    @Test
+    void anOptimizerOfNoneOfTheModelsParametersIsAnError() {
+        // model.to(FLOAT64) after the optimizer was built replaces every parameter: the optimizer kept the old
+        // tensors, and fit used to run every epoch at the same loss without a word
+        Linear model = new Linear(3, 2, true, new Generator(1));
+        SGD stale = new SGD(model.parameters(), 0.1);
+        model.to(DType.FLOAT64);
+        Tensor x = Tensor.randn(new Generator(2), 4, 3);
+        DataLoader data = new DataLoader(new TensorDataset(x, Tensor.of(new float[] {0, 1, 0, 1}), 2), 2, false, false, null);
+        Trainer trainer = new Trainer(model, new CrossEntropyLoss(), stale, Task.CLASSIFICATION).epochs(1);
+        var e = assertThrows(IllegalArgumentException.class, () -> trainer.fit(data, null));
+        assertTrue(e.getMessage().contains("none of the model's 2 parameters") && e.getMessage().contains("weight")
+                && e.getMessage().contains("to(dtype)"), e.getMessage());
+        // an optimizer of some of them (the others frozen or left out on purpose) still trains
+        new Trainer(model, new CrossEntropyLoss(), new SGD(List.of(model.weight()), 0.1), Task.CLASSIFICATION).epochs(1)
+                .fit(data, null);
     }
 
     @Test
