@@ -406,7 +406,10 @@ public final class Trainer {
 
     /**
      * Loss, accuracy and confusion matrix of the model on {@code data}, in eval mode and without recording a
-     * graph. {@code numClasses} sizes the confusion matrix (0: from the model's output width).
+     * graph. {@code numClasses} sizes the confusion matrix (0: from the model's output width; for classification at
+     * least that width).
+     *
+     * @throws IllegalArgumentException if, for classification, numClasses is positive but below the output width
      */
     public Evaluation evaluate(DataLoader data, int numClasses) {
         return evaluate(model, loss, task, data, numClasses);
@@ -429,6 +432,12 @@ public final class Trainer {
                     seen += batch.size();
                     if (task != Task.REGRESSION) {
                         if (confusion == null) {
+                            if (task == Task.CLASSIFICATION && numClasses > 0 && numClasses < output.size(-1)) {
+                                // a prediction of a class beyond the matrix would have no cell to count in
+                                throw new IllegalArgumentException("Trainer.evaluate: numClasses = " + numClasses
+                                        + " but the model gives " + output.size(-1) + " scores per sample; pass 0 (one"
+                                        + " class per score) or at least " + output.size(-1));
+                            }
                             int k = numClasses > 0 ? numClasses : (task == Task.CLASSIFICATION ? output.size(-1) : 2);
                             confusion = new ConfusionMatrix(k);
                         }

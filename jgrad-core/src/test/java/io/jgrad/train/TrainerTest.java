@@ -131,6 +131,22 @@ class TrainerTest {
     }
 
     @Test
+    void evaluateRefusesFewerClassesThanTheModelHasOutputs() {
+        // the confusion matrix had numClasses rows and columns, and the first prediction of a class beyond them threw
+        // ArrayIndexOutOfBoundsException
+        Linear model = new Linear(2, 3, true, new Generator(3));
+        Tensor x = Tensor.randn(new Generator(1), 40, 2);
+        DataLoader data = new DataLoader(new TensorDataset(x, Tensor.zeros(40), 2), 8, false, false, null);
+        assertEquals(2, model.forward(x).argmax(1, false).max().item(), "the data must make the model predict class 2");
+        var e = assertThrows(IllegalArgumentException.class,
+                () -> Trainer.evaluate(model, new CrossEntropyLoss(), Task.CLASSIFICATION, data, 2));
+        assertTrue(e.getMessage().contains("numClasses = 2") && e.getMessage().contains("3 scores"), e.getMessage());
+        assertTrue(model.isTraining(), "evaluate puts the model back in training mode");
+        assertEquals(3, Trainer.evaluate(model, new CrossEntropyLoss(), Task.CLASSIFICATION, data, 0).confusion().classes());
+        assertEquals(4, Trainer.evaluate(model, new CrossEntropyLoss(), Task.CLASSIFICATION, data, 4).confusion().classes());
+    }
+
+    @Test
     void aLoaderWithoutBatchesIsAnError() {
         // it used to run silently, reporting a NaN loss (training) or no early stopping (validation)
         Linear model = new Linear(3, 2, true, new Generator(1));
