@@ -77,8 +77,17 @@ public final class Trainer {
         return this;
     }
 
-    /** Stop after the first epoch whose mean training loss is at or below {@code target} (e.g. 0.001). */
+    /**
+     * Stop after the first epoch whose mean training loss is at or below {@code target} (e.g. 0.001);
+     * negative infinity (the default) turns it off.
+     *
+     * @throws IllegalArgumentException if target is NaN
+     */
     public Trainer targetLoss(double target) {
+        if (Double.isNaN(target)) { // compares false with every loss: the run would silently never stop on it
+            throw new IllegalArgumentException("Trainer.targetLoss: target must be a number (e.g. 0.001; negative"
+                    + " infinity turns it off), got NaN");
+        }
         this.targetLoss = target;
         return this;
     }

@@ -172,6 +172,16 @@ class TrainerTest {
     }
 
     @Test
+    void targetLossRefusesNaN() {
+        // NaN compares false with every epoch's loss, so a NaN target (a computation gone wrong) silently never stopped
+        Linear model = new Linear(3, 2, true, new Generator(1));
+        Trainer trainer = new Trainer(model, new CrossEntropyLoss(), new SGD(model.parameters(), 0.1), Task.CLASSIFICATION);
+        var e = assertThrows(IllegalArgumentException.class, () -> trainer.targetLoss(Double.NaN));
+        assertTrue(e.getMessage().contains("targetLoss") && e.getMessage().contains("NaN"), e.getMessage());
+        trainer.targetLoss(0.001).targetLoss(Double.NEGATIVE_INFINITY); // a target, and off
+    }
+
+    @Test
     void earlyStoppingCanRestoreTheBestWeightsAndNeedsMoreThanMinDelta() {
         // trained towards class 0, validated against class 1 on the same inputs: the validation loss only grows, so
         // epoch 1 is the best
