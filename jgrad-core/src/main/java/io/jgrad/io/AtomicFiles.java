@@ -9,6 +9,7 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -25,6 +26,8 @@ public final class AtomicFiles {
     /**
      * Writes {@code target} atomically with the content that {@code body} writes to the stream it is given.
      * The body need not close the stream. Modified: the file {@code target} (replaced), its directory.
+     *
+     * @throws NoSuchFileException naming {@code target} when its directory does not exist
      * Package-private: {@link Safetensors} streams through it; other modules write whole strings or byte arrays.
      */
     static void write(Path target, IOConsumer<OutputStream> body) throws IOException {
@@ -33,6 +36,10 @@ public final class AtomicFiles {
         // Not Files.createTempFile: its owner-only permissions would survive the rename.
         Path tmp = dir.resolve("." + absolute.getFileName() + "." + ProcessHandle.current().pid() + "."
                 + Long.toUnsignedString(System.nanoTime(), 36) + ".tmp");
+        if (!Files.isDirectory(dir)) {
+            // else the open below fails naming the temporary file, a name the caller never gave
+            throw new NoSuchFileException(absolute.toString(), null, "the directory " + dir + " does not exist");
+        }
         boolean done = false;
         try {
             try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.CREATE_NEW)) {

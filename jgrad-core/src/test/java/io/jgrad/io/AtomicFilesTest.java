@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -50,6 +51,16 @@ class AtomicFilesTest {
         }));
         assertEquals("old", Files.readString(f));
         assertEquals(1, filesIn(dir));
+    }
+
+    @Test
+    void aMissingDirectoryIsReportedWithTheTargetsName() {
+        // the error named the temporary file (".x.safetensors.<pid>.<time>.tmp"), a name the caller never gave
+        Path target = dir.resolve("absent").resolve("x.safetensors");
+        var e = assertThrows(NoSuchFileException.class, () -> AtomicFiles.writeString(target, "x"));
+        assertEquals(target.toAbsolutePath().toString(), e.getFile());
+        assertTrue(e.getMessage().contains("directory " + dir.resolve("absent") + " does not exist"), e.getMessage());
+        assertFalse(e.getMessage().contains(".tmp"), e.getMessage());
     }
 
     @Test
