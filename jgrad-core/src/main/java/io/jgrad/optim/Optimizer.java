@@ -29,7 +29,8 @@ public abstract class Optimizer {
     private double lr;
     private long stepCount;
 
-    Optimizer(NamedParams params, double lr) {
+    Optimizer(NamedParams given, double lr) {
+        NamedParams params = given.checked(getClass().getSimpleName());
         this.params = params.tensors();
         this.names = params.names();
         for (int i = 0; i < this.params.size(); i++) {

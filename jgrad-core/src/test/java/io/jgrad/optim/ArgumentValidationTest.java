@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.jgrad.nn.Linear;
+import io.jgrad.nn.Module;
 import io.jgrad.tensor.Tensor;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -65,6 +67,42 @@ class ArgumentValidationTest {
         new Adam(params(), 0, 0, 0, 0, 0, true);
         new RMSprop(params(), 0, 0, 0, 0, 0, true);
         new Adagrad(params(), 0, 0, 0, 0, 0);
+    }
+
+    /** A layer kept in a field without registerModule: its parameters are not the module's. */
+    private static final class Unregistered extends Module {
+        private final Linear fc = new Linear(2, 1);
+
+        @Override
+        public Tensor forward(Tensor x) {
+            return fc.forward(x);
+        }
+    }
+
+    private static Optimizer make(String who, List<Tensor> params) {
+        return switch (who) {
+            case "SGD" -> new SGD(params, 0.1);
+            case "Adam" -> new Adam(params, 0.1);
+            case "AdamW" -> new AdamW(params, 0.1);
+            case "RMSprop" -> new RMSprop(params, 0.1);
+            default -> new Adagrad(params, 0.1);
+        };
+    }
+
+    @Test
+    void optimizersRefuseBadParameterListsNamingTheClass() {
+        // the messages began "optimizer:", naming no class, and an empty list gave no hint why a model has none
+        for (String who : List.of("SGD", "Adam", "AdamW", "RMSprop", "Adagrad")) {
+            List<Tensor> none = new Unregistered().parameters();
+            var e = assertThrows(IllegalArgumentException.class, () -> make(who, none));
+            assertTrue(e.getMessage().startsWith(who + ": got an empty parameter list") && e.getMessage().contains("registerModule")
+                    && e.getMessage().contains("registerParameter"), e.getMessage());
+            Tensor w = Tensor.zeros(2).requiresGrad(true);
+            refused(who, "parameter 1", () -> make(who, List.of(w, w)));
+            refused(who, "parameter 0", () -> make(who, List.of(w.mul(2))));
+        }
+        refused("SGD", "params is null", () -> new SGD((List<Tensor>) null, 0.1));
+        refused("Adam", "params is null", () -> new Adam((java.util.Map<String, Tensor>) null, 0.1));
     }
 
     @Test
