@@ -1,6 +1,7 @@
 package io.jgrad.train;
 
 import io.jgrad.tensor.Tensor;
+import java.util.Arrays;
 
 /**
  * Turns outputs into predicted classes (arg-max, or a threshold for binary outputs) and counts the hits. Its arrays
@@ -16,11 +17,25 @@ final class Accuracy {
         this.task = task;
     }
 
-    /** Predicts the class of each row of {@code output} into {@link #predictions}; returns the number of rows. */
+    /**
+     * Predicts the class of each row of {@code output} into {@link #predictions}; returns the number of rows.
+     *
+     * @throws IllegalArgumentException if the output's shape does not fit the task ([N, C] for classification, one
+     *     value per row for the binary tasks)
+     */
     private int predict(Tensor output) {
-        outputs = output.toFloatArray(outputs);
         int n = output.dim() == 0 ? 1 : output.size(0);
         int k = n == 0 ? 0 : output.numel() / n;
+        if (task == Task.CLASSIFICATION && output.dim() != 2) {
+            throw new IllegalArgumentException("Task.CLASSIFICATION needs outputs [N, C] of class scores, but the model"
+                    + " gave " + Arrays.toString(output.shape()) + "; use Task.BINARY or BINARY_LOGITS for one score per"
+                    + " sample, Task.REGRESSION for real values");
+        }
+        if (task != Task.CLASSIFICATION && n > 0 && k != 1) {
+            throw new IllegalArgumentException("Task." + task + " needs one output per sample ([N] or [N, 1]), but the"
+                    + " model gave " + Arrays.toString(output.shape()) + "; use Task.CLASSIFICATION for C class scores");
+        }
+        outputs = output.toFloatArray(outputs);
         if (predictions.length < n) {
             predictions = new int[n];
         }
@@ -46,11 +61,11 @@ final class Accuracy {
     /** How many rows of {@code output} predict the class in the matching row of {@code targets}. */
     long correct(Tensor output, Tensor targets) {
         int n = predict(output);
-        this.targets = targets.toFloatArray(this.targets);
-        int stride = targets.numel() / Math.max(n, 1);
+        int classes = task == Task.CLASSIFICATION ? output.size(1) : 2;
+        readTargets(targets, n);
         long c = 0;
         for (int i = 0; i < n; i++) {
-            if (predictions[i] == (int) this.targets[i * stride]) {
+            if (predictions[i] == targetClass(i, classes)) {
                 c++;
             }
         }
@@ -60,10 +75,33 @@ final class Accuracy {
     /** Counts each row's (target, prediction) pair in m. Modified: m. */
     void addTo(ConfusionMatrix m, Tensor output, Tensor targets) {
         int n = predict(output);
-        this.targets = targets.toFloatArray(this.targets);
-        int stride = targets.numel() / Math.max(n, 1);
+        readTargets(targets, n);
         for (int i = 0; i < n; i++) {
-            m.add((int) this.targets[i * stride], predictions[i]);
+            m.add(targetClass(i, m.classes()), predictions[i]);
         }
+    }
+
+    /** Reads one target per row into {@link #targets}, refusing any other count (one-hot rows, a wrong batch). */
+    private void readTargets(Tensor targets, int n) {
+        if (targets.numel() != n) {
+            throw new IllegalArgumentException("Task." + task + " needs one class index per sample (targets [N]), but got"
+                    + " targets " + Arrays.toString(targets.shape()) + " for " + n + " outputs"
+                    + (targets.dim() == 2 ? " (one-hot rows? pass the class indices)" : ""));
+        }
+        this.targets = targets.toFloatArray(this.targets);
+    }
+
+    /**
+     * Row i's true class: its target truncated to an integer (a binary target's 0.7 is class 0), which must be one
+     * of {@code classes}, and for classification integral.
+     */
+    private int targetClass(int i, int classes) {
+        float t = targets[i];
+        boolean integral = task != Task.CLASSIFICATION || t == Math.rint(t);
+        if (!(t >= 0 && t < classes && integral)) {
+            throw new IllegalArgumentException("Task." + task + ": target " + t + " in row " + i + " is not a class"
+                    + (task == Task.CLASSIFICATION ? " index" : "") + " in [0, " + classes + ")");
+        }
+        return (int) t;
     }
 }

@@ -1,6 +1,9 @@
 package io.jgrad.train;
 
-/** What the network predicts, which decides how accuracy is measured. */
+/**
+ * What the network predicts, which decides how accuracy is measured. {@link Trainer} refuses, naming the shapes,
+ * outputs and targets that do not fit the task, rather than count hits that mean nothing.
+ */
 public enum Task {
     /** Outputs [N, C] scores; the predicted class is the arg-max; targets are class indices [N]. */
     CLASSIFICATION,

@@ -1,6 +1,7 @@
 package io.jgrad.train;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jgrad.tensor.Tensor;
@@ -30,6 +31,33 @@ class AccuracyTest {
         ConfusionMatrix m = new ConfusionMatrix(2);
         logits.addTo(m, Tensor.of(new float[] {3f, -1f}), Tensor.of(new float[] {1, 1}));
         assertEquals(0.5, m.accuracy(), 0);
+    }
+
+    @Test
+    void outputsAndTargetsThatDoNotFitTheTaskAreRefused() {
+        // each used to count silently: a regression net's [N] output under CLASSIFICATION was one "class 0" per row,
+        // one-hot targets [N, C] were read as their first column, and a wide output under BINARY as its first score
+        Accuracy classes = new Accuracy(Task.CLASSIFICATION);
+        var e = assertThrows(IllegalArgumentException.class,
+                () -> classes.correct(Tensor.of(new float[] {0.3f, 2.5f}), Tensor.of(new float[] {0.5f, 2.5f})));
+        assertTrue(e.getMessage().contains("CLASSIFICATION") && e.getMessage().contains("[N, C]")
+                && e.getMessage().contains("[2]") && e.getMessage().contains("REGRESSION"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> classes.correct(Tensor.of(new float[][] {{0, 1}, {1, 0}}), Tensor.of(new float[][] {{0, 1}, {1, 0}})));
+        assertTrue(e.getMessage().contains("class index per sample") && e.getMessage().contains("[2, 2]"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> classes.correct(Tensor.of(new float[][] {{0, 1}, {1, 0}}), Tensor.of(new float[] {1, 2})));
+        assertTrue(e.getMessage().contains("2.0") && e.getMessage().contains("row 1") && e.getMessage().contains("[0, 2)"),
+                e.getMessage());
+        Accuracy binary = new Accuracy(Task.BINARY);
+        e = assertThrows(IllegalArgumentException.class,
+                () -> binary.correct(Tensor.of(new float[][] {{0.2f, 0.8f}}), Tensor.of(new float[] {1})));
+        assertTrue(e.getMessage().contains("BINARY") && e.getMessage().contains("[1, 2]")
+                && e.getMessage().contains("CLASSIFICATION"), e.getMessage());
+        // a class beyond the confusion matrix (here a BINARY target of 2) was an ArrayIndexOutOfBoundsException
+        e = assertThrows(IllegalArgumentException.class,
+                () -> binary.addTo(new ConfusionMatrix(2), Tensor.of(new float[] {0.7f, 0.1f}), Tensor.of(new float[] {1, 2})));
+        assertTrue(e.getMessage().contains("2.0") && e.getMessage().contains("row 1"), e.getMessage());
     }
 
     @Test
