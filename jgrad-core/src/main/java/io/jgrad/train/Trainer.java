@@ -57,8 +57,17 @@ public final class Trainer {
     private String[] paramNames = new String[0];
     private double[] gradNormSums = new double[0];
 
-    /** A trainer for {@code model}; {@code task} decides how accuracy is counted. */
+    /**
+     * A trainer for {@code model}; {@code task} decides how accuracy is counted.
+     *
+     * @throws IllegalArgumentException if an argument is null, or the loss's reduction is {@link Reduction#NONE}
+     */
     public Trainer(Module model, Loss loss, Optimizer optimizer, Task task) {
+        requireNonNull("model", model);
+        requireNonNull("loss", loss);
+        requireNonNull("optimizer", optimizer);
+        requireNonNull("task", task);
+        requireReduced("Trainer", loss);
         this.model = model;
         this.loss = loss;
         this.optimizer = optimizer;
@@ -184,6 +193,21 @@ public final class Trainer {
             sums.put(paramNames[i], gradNormSums[i]);
         }
         return new EpochProgress(epochNow, stepNow, lossSum, correct, seen, sums);
+    }
+
+    private static void requireNonNull(String what, Object value) {
+        if (value == null) {
+            throw new IllegalArgumentException("Trainer: " + what + " is null");
+        }
+    }
+
+    /** A step and an epoch's sums need one number per batch: a per-sample loss would fail at item(), naming no loss. */
+    private static void requireReduced(String who, Loss loss) {
+        if (loss.reduction() == Reduction.NONE) {
+            String name = loss.getClass().getSimpleName();
+            throw new IllegalArgumentException(who + ": the loss " + (name.isEmpty() ? "" : name + " ") + "has"
+                    + " Reduction.NONE, one value per sample; training and evaluation need one per batch: use MEAN or SUM");
+        }
     }
 
     /** Whether an epoch's early-stopping score (lower is better) beats the best so far by more than minDelta. */
@@ -424,8 +448,14 @@ public final class Trainer {
         return evaluate(model, loss, task, data, numClasses);
     }
 
-    /** As {@link #evaluate(DataLoader, int)}, for any model and loss. */
+    /**
+     * As {@link #evaluate(DataLoader, int)}, for any model and loss.
+     *
+     * @throws IllegalArgumentException as {@link #evaluate(DataLoader, int)}, and if the loss's reduction is
+     *     {@link Reduction#NONE}
+     */
     public static Evaluation evaluate(Module model, Loss loss, Task task, DataLoader data, int numClasses) {
+        requireReduced("Trainer.evaluate", loss);
         boolean wasTraining = model.isTraining();
         model.eval();
         double lossSum = 0;

@@ -172,6 +172,23 @@ class TrainerTest {
     }
 
     @Test
+    void aLossWithoutReductionIsRefused() {
+        // a per-sample loss failed at the first step with "item: tensor of shape [4] has 4 elements", naming no loss
+        Linear model = new Linear(3, 1, true, new Generator(1));
+        SGD sgd = new SGD(model.parameters(), 0.1);
+        var e = assertThrows(IllegalArgumentException.class,
+                () -> new Trainer(model, new MSELoss(Reduction.NONE), sgd, Task.REGRESSION));
+        assertTrue(e.getMessage().contains("MSELoss") && e.getMessage().contains("Reduction.NONE")
+                && e.getMessage().contains("MEAN or SUM"), e.getMessage());
+        DataLoader data = new DataLoader(new TensorDataset(Tensor.zeros(4, 3), Tensor.zeros(4, 1)), 2, false, false, null);
+        e = assertThrows(IllegalArgumentException.class,
+                () -> Trainer.evaluate(model, new MSELoss(Reduction.NONE), Task.REGRESSION, data, 0));
+        assertTrue(e.getMessage().contains("Reduction.NONE"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> new Trainer(model, null, sgd, Task.REGRESSION));
+        assertTrue(e.getMessage().contains("loss is null"), e.getMessage());
+    }
+
+    @Test
     void targetLossRefusesNaN() {
         // NaN compares false with every epoch's loss, so a NaN target (a computation gone wrong) silently never stopped
         Linear model = new Linear(3, 2, true, new Generator(1));
