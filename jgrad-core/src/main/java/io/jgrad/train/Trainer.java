@@ -103,7 +103,8 @@ public final class Trainer {
 
     /**
      * Early stopping: stop when the validation loss (or, with {@code onAccuracy}, the validation accuracy) has
-     * not improved for {@code epochs} epochs in a row. 0 turns it off.
+     * not improved for {@code epochs} epochs in a row. 0 turns it off; otherwise {@link #fit} needs a validation
+     * loader.
      */
     public Trainer earlyStopping(int epochs, boolean onAccuracy) {
         return earlyStopping(epochs, onAccuracy, 0, false);
@@ -116,10 +117,16 @@ public final class Trainer {
      * state stays that of the last epoch). Only epochs trained by this fit can be restored: when the best was one of
      * the {@link #earlierEpochs} of a resumed run, the stop reason says so. Modified at the end of fit, with
      * restoreBest: the model.
+     *
+     * @throws IllegalArgumentException if epochs or minDelta is negative (or NaN), or restoreBest is set with epochs 0
      */
     public Trainer earlyStopping(int epochs, boolean onAccuracy, double minDelta, boolean restoreBest) {
         if (epochs < 0 || !(minDelta >= 0)) {
             throw new IllegalArgumentException("earlyStopping: epochs must be >= 0 and minDelta >= 0, got " + epochs + " and " + minDelta);
+        }
+        if (restoreBest && epochs == 0) { // the best epoch is tracked only while early stopping watches
+            throw new IllegalArgumentException("earlyStopping: restoreBest restores the best epoch that early stopping"
+                    + " found, so it needs epochs > 0 (e.g. 3), got 0");
         }
         this.patience = epochs;
         this.patienceOnAccuracy = onAccuracy;
@@ -226,8 +233,9 @@ public final class Trainer {
      * Runs the training loop on {@code train}, evaluating on {@code validation} (may be null) after each epoch.
      * Modified: the model's parameters and buffers, the optimizer, the loaders' generators.
      *
-     * @throws IllegalArgumentException if a loader gives no batches, or the optimizer updates none of the model's
-     *     parameters (built for another model, or before {@link Module#to} replaced them)
+     * @throws IllegalArgumentException if a loader gives no batches, early stopping is on without a validation
+     *     loader, or the optimizer updates none of the model's parameters (built for another model, or before
+     *     {@link Module#to} replaced them)
      */
     public History fit(DataLoader train, DataLoader validation) {
         History history = new History();
@@ -251,6 +259,10 @@ public final class Trainer {
         requireBatches("training", train);
         if (validation != null) {
             requireBatches("validation", validation); // an empty one would silently turn early stopping off
+        } else if (patience > 0) { // else it would silently never stop
+            throw new IllegalArgumentException("Trainer.fit: early stopping (earlyStopping(" + patience + ", ...)) compares"
+                    + " the epochs' validation " + (patienceOnAccuracy ? "accuracy" : "loss") + ", but fit got no"
+                    + " validation loader; pass one, or earlyStopping(0, false) to turn it off");
         }
         for (Callback c : callbacks) {
             c.onTrainStart(firstEpoch, epochs, steps);

@@ -189,6 +189,23 @@ class TrainerTest {
     }
 
     @Test
+    void earlyStoppingNeedsValidationData() {
+        // without a validation loader the patience was never counted: the run went on to its last epoch silently
+        // (the CLI refuses --patience without held-out data; the library did not), and restoreBest without patience
+        // never took a snapshot
+        Linear model = new Linear(3, 2, true, new Generator(1));
+        DataLoader data = new DataLoader(new TensorDataset(Tensor.randn(new Generator(2), 4, 3),
+                Tensor.of(new float[] {0, 1, 0, 1}), 2), 2, false, false, null);
+        Trainer trainer = new Trainer(model, new CrossEntropyLoss(), new SGD(model.parameters(), 0.0), Task.CLASSIFICATION)
+                .epochs(5).earlyStopping(2, false);
+        var e = assertThrows(IllegalArgumentException.class, () -> trainer.fit(data, null));
+        assertTrue(e.getMessage().contains("early stopping") && e.getMessage().contains("validation"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> trainer.earlyStopping(0, false, 0, true));
+        assertTrue(e.getMessage().contains("restoreBest") && e.getMessage().contains("epochs > 0"), e.getMessage());
+        assertEquals(3, trainer.fit(data, data).epochs().size(), "with validation data, lr 0 stops after 1 + 2 epochs");
+    }
+
+    @Test
     void targetLossRefusesNaN() {
         // NaN compares false with every epoch's loss, so a NaN target (a computation gone wrong) silently never stopped
         Linear model = new Linear(3, 2, true, new Generator(1));
