@@ -35,6 +35,11 @@ abstract class EpochScheduler implements LrScheduler {
     }
 
     @Override
+    public Optimizer optimizer() {
+        return optimizer;
+    }
+
+    @Override
     public Map<String, Double> stateDict() {
         Map<String, Double> out = new LinkedHashMap<>();
         out.put("last_epoch", (double) lastEpoch);

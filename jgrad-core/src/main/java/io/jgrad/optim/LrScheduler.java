@@ -14,6 +14,14 @@ public interface LrScheduler {
     /** The learning rate this scheduler last set (the optimizer's rate right after construction). */
     double lr();
 
+    /**
+     * The optimizer whose rate {@link #step()} sets, so that a training loop can check it schedules its own; null
+     * when an implementation does not say.
+     */
+    default Optimizer optimizer() {
+        return null;
+    }
+
     /** The scheduler's counters, e.g. {@code last_epoch}, for checkpoints. */
     Map<String, Double> stateDict();
 

@@ -56,6 +56,11 @@ public final class ReduceLROnPlateau {
         this.best = mode == Mode.MIN ? Double.POSITIVE_INFINITY : Double.NEGATIVE_INFINITY;
     }
 
+    /** The optimizer whose rate {@link #step(double)} lowers. */
+    public Optimizer optimizer() {
+        return optimizer;
+    }
+
     /** Records one epoch's metric and lowers the optimizer's rate after a plateau. Modified: the optimizer, this. */
     public void step(double metric) {
         lastEpoch++;

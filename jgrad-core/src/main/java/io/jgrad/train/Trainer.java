@@ -149,16 +149,35 @@ public final class Trainer {
         return this;
     }
 
-    /** A learning-rate schedule, stepped once per epoch. */
+    /**
+     * A learning-rate schedule, stepped once per epoch.
+     *
+     * @throws IllegalArgumentException if it schedules another optimizer than this trainer's
+     */
     public Trainer scheduler(LrScheduler s) {
+        requireOwnOptimizer(s == null ? null : s.optimizer(), s);
         this.scheduler = s;
         return this;
     }
 
-    /** Lowers the learning rate when the validation loss (the training loss without validation data) stalls. */
+    /**
+     * Lowers the learning rate when the validation loss (the training loss without validation data) stalls.
+     *
+     * @throws IllegalArgumentException if it lowers another optimizer's rate than this trainer's
+     */
     public Trainer scheduler(ReduceLROnPlateau s) {
+        requireOwnOptimizer(s == null ? null : s.optimizer(), s);
         this.plateau = s;
         return this;
+    }
+
+    /** A scheduler of another optimizer (one built before the model was rebuilt or converted) would change nothing here. */
+    private void requireOwnOptimizer(Optimizer scheduled, Object scheduler) {
+        if (scheduled != null && scheduled != optimizer) {
+            throw new IllegalArgumentException("Trainer.scheduler: the " + scheduler.getClass().getSimpleName() + " sets the"
+                    + " learning rate of another optimizer than this trainer's " + optimizer.getClass().getSimpleName()
+                    + "; build it from the optimizer given to the Trainer");
+        }
     }
 
     /** Adds a callback (progress display, checkpoints, custom stopping). */

@@ -13,7 +13,9 @@ import io.jgrad.nn.MSELoss;
 import io.jgrad.nn.Reduction;
 import io.jgrad.nn.Sequential;
 import io.jgrad.nn.Tanh;
+import io.jgrad.optim.ReduceLROnPlateau;
 import io.jgrad.optim.SGD;
+import io.jgrad.optim.StepLR;
 import io.jgrad.tensor.DType;
 import io.jgrad.tensor.Generator;
 import io.jgrad.tensor.Tensor;
@@ -203,6 +205,21 @@ class TrainerTest {
         e = assertThrows(IllegalArgumentException.class, () -> trainer.earlyStopping(0, false, 0, true));
         assertTrue(e.getMessage().contains("restoreBest") && e.getMessage().contains("epochs > 0"), e.getMessage());
         assertEquals(3, trainer.fit(data, data).epochs().size(), "with validation data, lr 0 stops after 1 + 2 epochs");
+    }
+
+    @Test
+    void aSchedulerOfAnotherOptimizerIsRefused() {
+        // it scheduled the other optimizer's rate, and the Trainer's stayed where it was, epoch after epoch
+        Linear model = new Linear(3, 2, true, new Generator(1));
+        SGD sgd = new SGD(model.parameters(), 0.1);
+        SGD other = new SGD(model.parameters(), 0.1);
+        Trainer trainer = new Trainer(model, new CrossEntropyLoss(), sgd, Task.CLASSIFICATION);
+        var e = assertThrows(IllegalArgumentException.class, () -> trainer.scheduler(new StepLR(other, 1, 0.5)));
+        assertTrue(e.getMessage().contains("StepLR") && e.getMessage().contains("another optimizer"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> trainer.scheduler(new ReduceLROnPlateau(other, ReduceLROnPlateau.Mode.MIN)));
+        assertTrue(e.getMessage().contains("ReduceLROnPlateau") && e.getMessage().contains("another optimizer"), e.getMessage());
+        trainer.scheduler(new StepLR(sgd, 1, 0.5)).scheduler(new ReduceLROnPlateau(sgd, ReduceLROnPlateau.Mode.MIN));
     }
 
     @Test
