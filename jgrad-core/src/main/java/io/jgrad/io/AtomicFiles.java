@@ -8,6 +8,7 @@ import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -26,9 +27,10 @@ public final class AtomicFiles {
     /**
      * Writes {@code target} atomically with the content that {@code body} writes to the stream it is given.
      * The body need not close the stream. Modified: the file {@code target} (replaced), its directory.
+     * Package-private: {@link Safetensors} streams through it; other modules write whole strings or byte arrays.
      *
      * @throws NoSuchFileException naming {@code target} when its directory does not exist
-     * Package-private: {@link Safetensors} streams through it; other modules write whole strings or byte arrays.
+     * @throws FileSystemException naming {@code target} when it is a directory
      */
     static void write(Path target, IOConsumer<OutputStream> body) throws IOException {
         Path absolute = target.toAbsolutePath();
@@ -39,6 +41,9 @@ public final class AtomicFiles {
         if (!Files.isDirectory(dir)) {
             // else the open below fails naming the temporary file, a name the caller never gave
             throw new NoSuchFileException(absolute.toString(), null, "the directory " + dir + " does not exist");
+        }
+        if (Files.isDirectory(absolute)) { // else the rename fails naming the temporary file
+            throw new FileSystemException(absolute.toString(), null, "is a directory; expected a file name");
         }
         boolean done = false;
         try {

@@ -3,9 +3,11 @@ package io.jgrad.io;
 import static org.junit.jupiter.api.Assertions.*;
 
 import java.io.IOException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -61,6 +63,19 @@ class AtomicFilesTest {
         assertEquals(target.toAbsolutePath().toString(), e.getFile());
         assertTrue(e.getMessage().contains("directory " + dir.resolve("absent") + " does not exist"), e.getMessage());
         assertFalse(e.getMessage().contains(".tmp"), e.getMessage());
+    }
+
+    @Test
+    void aDirectoryAsTargetIsRefusedWithItsName() throws IOException {
+        // the rename's error named the temporary file beside it
+        Path target = Files.createDirectory(dir.resolve("model.safetensors"));
+        var e = assertThrows(FileSystemException.class, () -> AtomicFiles.writeString(target, "x"));
+        assertEquals(target.toAbsolutePath().toString(), e.getFile());
+        assertEquals("is a directory; expected a file name", e.getReason());
+        assertTrue(Files.isDirectory(target));
+        try (var left = Files.list(dir)) {
+            assertEquals(List.of(target), left.toList());
+        }
     }
 
     @Test
