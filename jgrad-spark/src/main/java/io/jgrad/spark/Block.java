@@ -4,11 +4,12 @@ import java.io.Serializable;
 import java.util.Arrays;
 
 /**
- * One partition's rows, sorted by global index: {@code index[i]} is row i's position in the source (file order),
- * {@code labels[i]} its class, and its {@code width} feature values are held either as 8-bit {@code pixels}
- * (byte p standing for the float32 value {@code (p & 0xFF) / 255f}, as jgrad's IDX loader keeps images: a quarter
- * of the memory) or as {@code features} (float32); the other array is null. {@link Builder} picks the bytes
- * whenever every value of the block is exactly such a quotient, so the encoding never changes a value.
+ * One partition's rows, sorted by global index: {@code index[i]} is row i's position in the source (as {@link
+ * DistributedDataset} numbers rows), {@code labels[i]} its class, and its {@code width} feature values are held
+ * either as 8-bit {@code pixels} (byte p standing for the float32 value {@code (p & 0xFF) / 255f}, as jgrad's IDX
+ * loader keeps images: a quarter of the memory) or as {@code features} (float32); the other array is null.
+ * {@link Builder} picks the bytes whenever every value of the block is exactly such a quotient, so the encoding
+ * never changes a value.
  *
  * <p>Only plain arrays are serialized (a block travels once, when an in-memory data set is distributed).
  */

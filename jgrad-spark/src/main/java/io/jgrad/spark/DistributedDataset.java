@@ -7,15 +7,18 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import org.apache.spark.HashPartitioner;
+import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.NumericType;
@@ -27,9 +30,11 @@ import scala.Tuple2;
 /**
  * Classification samples spread over the partitions of an RDD and cached in executor memory: each partition
  * holds one {@link Block} (global indices, features as 8-bit pixels or float32, labels), rows sorted by global
- * index. The global index is the row's position in the source (file order), and it is what {@link SparkTrainer}
- * uses to form global batches, so the partitioning does not change which samples make up a batch. Blocks hold
- * plain arrays: no jgrad tensor is ever serialized.
+ * index. The global index is the row's position in the source, and it is what {@link SparkTrainer} uses to form
+ * global batches, so the partitioning does not change which samples make up a batch. For files read by {@link #read}
+ * the position is in file-path order, then row order within each file (a directory of part files: part-00000's rows
+ * first), whatever order and sizes Spark lists and reads the files in; for {@link #fromDataFrame} it is the
+ * DataFrame's own order. Blocks hold plain arrays: no jgrad tensor is ever serialized.
  */
 public final class DistributedDataset {
     private final JavaRDD<Block> blocks;
@@ -109,9 +114,20 @@ public final class DistributedDataset {
 
     /**
      * Rows of a DataFrame: {@code featuresColumn} holds array&lt;float&gt;, array&lt;double&gt; or an ML Vector (or
-     * pass null to use every numeric column except the label), {@code labelColumn} class indices 0..K-1.
+     * pass null to use every numeric column except the label), {@code labelColumn} class indices 0..K-1. Rows are
+     * numbered in the DataFrame's order; a DataFrame read straight from several files is in Spark's reading order
+     * (largest file first, equal sizes as the file system lists them): {@link #read} orders such files by path.
      */
     public static DistributedDataset fromDataFrame(Dataset<Row> df, String featuresColumn, String labelColumn, int partitions) {
+        return fromDataFrame(df, featuresColumn, labelColumn, partitions, false);
+    }
+
+    /**
+     * As the public {@link #fromDataFrame}; with {@code fileOrder} ({@code df} must be a plain read of files) rows are
+     * numbered by {@link #inFileOrder} instead of in the order Spark reads them.
+     */
+    private static DistributedDataset fromDataFrame(Dataset<Row> df, String featuresColumn, String labelColumn, int partitions,
+                                                    boolean fileOrder) {
         checkPartitions(partitions);
         List<String> names = Arrays.asList(df.columns());
         if (!names.contains(labelColumn)) {
@@ -134,14 +150,94 @@ public final class DistributedDataset {
             }
         }
         requireNumbers(df, labelColumn, "; labels must be class indices 0, 1, 2, ...");
-        // zipWithIndex numbers rows in source order; hashing the Long index spreads them round-robin, deterministically.
-        JavaRDD<Block> blocks = df.javaRDD().zipWithIndex()
+        // Rows numbered in source order; hashing the Long index spreads them round-robin, deterministically.
+        JavaPairRDD<Row, Long> numbered = fileOrder ? inFileOrder(df) : df.javaRDD().zipWithIndex();
+        JavaRDD<Block> blocks = numbered
                 .mapToPair(t -> new Tuple2<>(t._2(), RowValues.sample(t._1(), featureCols, labelCol, t._2())))
                 .partitionBy(new HashPartitioner(partitions))
                 .mapPartitions(RowValues::block);
         return new DistributedDataset(blocks, 0, false,
                 Arrays.stream(featureCols).mapToObj(names::get).toList(), labelColumn);
     }
+
+    /**
+     * The rows of {@code df}, a plain read of files, each with its position when the files are taken in path order
+     * and each file's rows in file order. Spark's own order ({@code zipWithIndex} on the scan) is not that: it reads
+     * the largest pieces of files first, and files of equal size in the order the file system lists them, so the
+     * same part files could give another order, and with it other batches, on another machine or after a copy.
+     * A piece is a file, or the byte range of one that Spark reads as a split; Spark reads each piece whole, in
+     * order, inside one partition. One job counts the rows of each piece, the driver sorts the pieces by (path,
+     * start) and gives each its first position, and the returned RDD (computed again over the same scan, as
+     * zipWithIndex's is) adds the row's place within its piece. The rows keep {@code df}'s columns, followed by two
+     * of the file's metadata.
+     */
+    private static JavaPairRDD<Row, Long> inFileOrder(Dataset<Row> df) {
+        Column file = df.metadataColumn("_metadata");
+        int path = df.columns().length, start = path + 1;
+        JavaRDD<Row> rows = df.select(functions.col("*"), file.getField("file_path"), file.getField("file_block_start")).javaRDD();
+        List<Piece> pieces = new ArrayList<>(rows.mapPartitionsWithIndex((partition, it) -> {
+            List<Piece> found = new ArrayList<>();
+            String piecePath = null;
+            long pieceStart = -1, n = 0;
+            while (it.hasNext()) {
+                Row row = it.next();
+                if (n > 0 && row.getLong(start) == pieceStart && row.getString(path).equals(piecePath)) {
+                    n++;
+                    continue;
+                }
+                if (n > 0) {
+                    found.add(new Piece(piecePath, pieceStart, partition, found.size(), n));
+                }
+                piecePath = row.getString(path);
+                pieceStart = row.getLong(start);
+                n = 1;
+            }
+            if (n > 0) {
+                found.add(new Piece(piecePath, pieceStart, partition, found.size(), n));
+            }
+            return found.iterator();
+        }, false).collect());
+        pieces.sort(Comparator.comparing(Piece::path).thenComparingLong(Piece::start));
+        // first[p][k]: the position of the first row of partition p's k-th piece
+        long[][] first = new long[rows.getNumPartitions()][];
+        long[] count = new long[first.length];
+        for (Piece piece : pieces) {
+            count[piece.partition()]++;
+        }
+        for (int p = 0; p < first.length; p++) {
+            first[p] = new long[(int) count[p]];
+        }
+        long next = 0;
+        for (Piece piece : pieces) {
+            first[piece.partition()][piece.ordinal()] = next;
+            next += piece.rows();
+        }
+        return JavaPairRDD.fromJavaRDD(rows.mapPartitionsWithIndex((partition, it) -> new java.util.Iterator<Tuple2<Row, Long>>() {
+            private int ordinal = -1;
+            private String piecePath;
+            private long pieceStart, position;
+
+            @Override
+            public boolean hasNext() {
+                return it.hasNext();
+            }
+
+            @Override
+            public Tuple2<Row, Long> next() {
+                Row row = it.next();
+                if (ordinal < 0 || row.getLong(start) != pieceStart || !row.getString(path).equals(piecePath)) {
+                    ordinal++;
+                    piecePath = row.getString(path);
+                    pieceStart = row.getLong(start);
+                    position = first[partition][ordinal];
+                }
+                return new Tuple2<>(row, position++);
+            }
+        }, true));
+    }
+
+    /** The {@code ordinal}-th piece of a file that partition {@code partition} reads: {@code rows} rows from byte {@code start}. */
+    private record Piece(String path, long start, int partition, int ordinal, long rows) implements java.io.Serializable {}
 
     /**
      * Throws when {@code column} is not numeric, quoting its first value that is not a number when it holds strings
@@ -170,7 +266,8 @@ public final class DistributedDataset {
      * column {@code labelColumn}, or the last column when null; features: all other columns), or Parquet: with a
      * {@code features} column of arrays or ML Vectors (or a {@code featuresColumn} named), the features are that column
      * and the label defaults to "label"; without one, its numeric columns are read as a CSV file's (label: {@code
-     * labelColumn}, or the last column when null; features: all other columns, each of a numeric type).
+     * labelColumn}, or the last column when null; features: all other columns, each of a numeric type). A directory
+     * of several files is read in path order, each file's rows in order (see {@link #inFileOrder}).
      */
     public static DistributedDataset read(SparkSession spark, String path, String featuresColumn, String labelColumn,
                                           int partitions) throws IOException {
@@ -184,12 +281,12 @@ public final class DistributedDataset {
             if (cols.length == 0) {
                 throw new IllegalArgumentException("DistributedDataset: the file is empty; expected a header row naming the columns");
             }
-            return fromDataFrame(df, featuresColumn, labelColumn != null ? labelColumn : cols[cols.length - 1], partitions);
+            return fromDataFrame(df, featuresColumn, labelColumn != null ? labelColumn : cols[cols.length - 1], partitions, true);
         }
         Dataset<Row> df = spark.read().parquet(path);
         if (featuresColumn != null || isVectorColumn(df, "features")) {
             return fromDataFrame(df, featuresColumn != null ? featuresColumn : "features", labelColumn != null ? labelColumn : "label",
-                    partitions);
+                    partitions, true);
         }
         // plain columns, as a CSV file has them: the label is the last one unless named, the features all others
         String[] cols = df.columns();
@@ -204,7 +301,7 @@ public final class DistributedDataset {
                 }
             }
         }
-        return fromDataFrame(df, null, label, partitions);
+        return fromDataFrame(df, null, label, partitions, true);
     }
 
     /** Whether {@code df} has a column {@code name} of arrays or ML Vectors (not a plain number column that happens to be named so). */

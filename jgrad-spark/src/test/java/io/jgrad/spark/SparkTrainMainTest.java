@@ -187,7 +187,6 @@ class SparkTrainMainTest {
         if (!labelFirst) {
             schema = schema.add("label", DataTypes.IntegerType);
         }
-        // one file: a directory of several is read largest file first, not in the order the rows were written
         spark.createDataFrame(rows, schema).coalesce(1).write().parquet(file.toString());
         return file;
     }

@@ -136,6 +136,56 @@ class SparkTrainerTest {
         data.unpersist();
     }
 
+    /**
+     * A directory of part files numbers its rows file by file in path order, each file's rows in order, as one file
+     * holding them all would. Spark reads the largest piece first (and equal sizes as the file system lists them): the
+     * 100-row part-00001 came first, so the same files could make other batches elsewhere. The CSV case also splits the
+     * largest file into byte ranges that Spark reads in separate tasks.
+     */
+    @Test
+    void partFilesAreNumberedInPathOrderWhateverTheirSizes(@TempDir Path dir) throws IOException {
+        int[] sizes = {10, 100, 30};
+        StructType schema = new StructType().add("x", DataTypes.DoubleType).add("label", DataTypes.IntegerType);
+        Path parquet = Files.createDirectories(dir.resolve("parts.parquet")), csv = Files.createDirectories(dir.resolve("parts.csv"));
+        for (int p = 0, id = 0; p < sizes.length; p++) {
+            List<Row> rows = new ArrayList<>();
+            StringBuilder text = new StringBuilder("x,label\n");
+            for (int i = 0; i < sizes[p]; i++, id++) {
+                rows.add(RowFactory.create((double) id, id % 3));
+                text.append(id).append(',').append(id % 3).append('\n');
+            }
+            Path written = dir.resolve("written" + p);
+            spark.createDataFrame(rows, schema).coalesce(1).write().parquet(written.toString());
+            try (var files = Files.list(written)) {
+                Files.move(files.filter(f -> f.toString().endsWith(".parquet")).findFirst().orElseThrow(),
+                        parquet.resolve(String.format("part-%05d.parquet", p)));
+            }
+            Files.writeString(csv.resolve(String.format("part-%05d.csv", p)), text);
+        }
+        for (Path data : List.of(parquet, csv)) {
+            String before = spark.conf().get("spark.sql.files.maxPartitionBytes");
+            spark.conf().set("spark.sql.files.maxPartitionBytes", "256"); // part-00001.csv (~600 bytes) is read in pieces
+            DistributedDataset ds;
+            try {
+                ds = DistributedDataset.read(spark, data.toString(), null, null, 2);
+            } finally {
+                spark.conf().set("spark.sql.files.maxPartitionBytes", before);
+            }
+            assertEquals(140, ds.size());
+            int rows = 0;
+            for (Block b : ds.blocks().collect()) {
+                for (int j = 0; j < b.rows(); j++, rows++) {
+                    float[] x = new float[1];
+                    b.copyRow(j, x, 0);
+                    assertEquals(b.index()[j], x[0], data + ": the row holding x = " + x[0]);
+                    assertEquals(b.index()[j] % 3, b.labels()[j]);
+                }
+            }
+            assertEquals(140, rows);
+            ds.unpersist();
+        }
+    }
+
     @Test
     void localSgdOnOnePartitionEqualsSingleMachineTraining() {
         // One partition runs every global batch itself, so k local steps then "averaging" over one partition must
