@@ -1,5 +1,6 @@
 package io.jgrad.spark;
 
+import io.jgrad.data.CsvDataset;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -22,6 +23,12 @@ final class RowValues {
             throw new IllegalArgumentException("DistributedDataset: row " + index + " has label " + labelValue + " in column '"
                     + row.schema().fieldNames()[labelCol] + "'; labels must be class indices 0, 1, 2, ...");
         }
+        // the network gets an output per class up to the largest label: as jgrad train, a label past CsvDataset.MAX_CLASS
+        // is refused (1e12 overflowed the class count to 0, and the error blamed the network's sizes)
+        if (label.doubleValue() > CsvDataset.MAX_CLASS) {
+            throw new IllegalArgumentException("DistributedDataset: row " + index + " has label " + labelValue + " in column '"
+                    + row.schema().fieldNames()[labelCol] + "'; labels must be class indices 0.." + CsvDataset.MAX_CLASS);
+        }
         float[] features;
         if (featureCols.length == 1 && !(row.get(featureCols[0]) instanceof Number)) {
             features = vector(row.get(featureCols[0]), index);
@@ -33,9 +40,21 @@ final class RowValues {
                             + row.schema().fieldNames()[featureCols[i]] + "' holds " + row.get(featureCols[i]) + ", not a number");
                 }
                 features[i] = v.floatValue();
+                if (!Float.isFinite(features[i])) {
+                    throw notFinite(v, "row " + index + ", column '" + row.schema().fieldNames()[featureCols[i]] + "' holds ");
+                }
             }
         }
         return new Tuple2<>(features, label.floatValue());
+    }
+
+    /**
+     * The error for a feature value {@code v} that is not finite in float32 ({@code where} says which row and value):
+     * as jgrad train, NaN, infinities and numbers beyond +-3.4e38 are refused; they made every loss NaN.
+     */
+    private static IllegalArgumentException notFinite(Number v, String where) {
+        return new IllegalArgumentException("DistributedDataset: " + where + v + ", not a finite number"
+                + (Double.isFinite(v.doubleValue()) ? " in float32 (beyond +-3.4e38)" : ""));
     }
 
     private static float[] vector(Object value, long index) {
@@ -44,6 +63,9 @@ final class RowValues {
             float[] out = new float[d.length];
             for (int i = 0; i < d.length; i++) {
                 out[i] = (float) d[i];
+                if (!Float.isFinite(out[i])) {
+                    throw notFinite(d[i], "row " + index + " has a features vector holding ");
+                }
             }
             return out;
         }
@@ -55,6 +77,9 @@ final class RowValues {
                             + seq.apply(i) + "; expected numbers");
                 }
                 out[i] = n.floatValue();
+                if (!Float.isFinite(out[i])) {
+                    throw notFinite(n, "row " + index + " has a features array holding ");
+                }
             }
             return out;
         }

@@ -344,6 +344,34 @@ class SparkTrainMainTest {
         assertFalse(Files.exists(dir.resolve("run")), "nothing written");
     }
 
+    /**
+     * As jgrad train: a feature that is not finite in float32 and a label past the last class index jgrad accepts are
+     * refused in one line naming the row and column. NaN and Infinity trained to a NaN loss with exit status 0, and a
+     * label of 1e12 overflowed the class count ("MlpSpec: input and output sizes must be positive, got 2 and 0").
+     */
+    @Test
+    void nonFiniteValuesAndLabelsPastTheLastClassAreRefused(@TempDir Path dir) throws Exception {
+        SparkSession spark = session();
+        for (String[] c : List.of(new String[] {"NaN", "row 1, column 'b' holds NaN, not a finite number"},
+                new String[] {"-Infinity", "row 1, column 'b' holds -Infinity, not a finite number"},
+                new String[] {"1e39", "row 1, column 'b' holds 1.0E39, not a finite number in float32 (beyond +-3.4e38)"})) {
+            Path file = Files.writeString(dir.resolve("b" + c[0] + ".csv"), "a,b,label\n1,2,0\n3," + c[0] + ",1\n");
+            assertEquals("--data " + file + ": " + c[1], errorOf(spark, dir, "--data", file.toString()));
+        }
+        for (String label : List.of("1.0E12", "65536")) {
+            Path file = Files.writeString(dir.resolve("label" + label + ".csv"), "a,b,label\n1,2,0\n3,4," + label + "\n");
+            assertEquals("--data " + file + ": row 1 has label " + label + " in column 'label'; labels must be class indices 0..65535",
+                    errorOf(spark, dir, "--data", file.toString()));
+        }
+        Path array = dir.resolve("array.parquet");
+        spark.createDataFrame(List.of(RowFactory.create(new double[] {1, 2}, 0), RowFactory.create(new double[] {3, Double.NaN}, 1)),
+                new StructType().add("features", DataTypes.createArrayType(DataTypes.DoubleType)).add("label", DataTypes.IntegerType))
+                .coalesce(1).write().parquet(array.toString());
+        assertEquals("--data " + array + ": row 1 has a features array holding NaN, not a finite number",
+                errorOf(spark, dir, "--data", array.toString()));
+        assertFalse(Files.exists(dir.resolve("run")), "nothing written");
+    }
+
     /** As jgrad train: validation rows must have the training file's columns, and no class the network lacks. */
     @Test
     void validationDataNeedsTheTrainingColumnsAndClasses(@TempDir Path dir) throws Exception {
