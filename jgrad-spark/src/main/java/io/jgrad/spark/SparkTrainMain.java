@@ -15,10 +15,12 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.ServiceLoader;
 import java.util.Set;
 import java.util.regex.Pattern;
 import org.apache.spark.SparkThrowable;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.scheduler.ExternalClusterManager;
 import org.apache.spark.sql.SparkSession;
 
 /**
@@ -151,15 +153,33 @@ public final class SparkTrainMain {
             + "|local-cluster\\[\\s*[0-9]+\\s*,\\s*[0-9]+\\s*,\\s*[0-9]+\\s*]");
 
     /**
-     * Rejects a {@code local...} master URL that Spark would fail to parse: Spark's own error comes with a logged stack
-     * trace. Other URLs (spark://, yarn, k8s://, a plug-in's) are left to Spark.
+     * Rejects a master URL that Spark would fail to parse, as SparkContext decides it: a {@code local...} URL that is
+     * not one of its forms, or any other URL but spark://... that no cluster manager on the classpath takes (yarn and
+     * k8s:// need Spark's YARN or Kubernetes module, which spark-submit of such a distribution provides). Spark's own
+     * error comes with a logged stack trace.
      */
     static void checkMaster(String master) {
-        if (master.startsWith("local") && !LOCAL_MASTER.matcher(master).matches()) {
-            throw new IllegalArgumentException("--spark " + master + ": not a master URL Spark can parse; expected local,"
-                    + " local[N], local[*], local[N,MAX_FAILURES] or local-cluster[WORKERS,CORES,MEMORY_MB] (N at least 1),"
-                    + " or a cluster's URL such as spark://HOST:7077");
+        boolean local = master.startsWith("local");
+        if (local ? LOCAL_MASTER.matcher(master).matches() : master.startsWith("spark://") || hasClusterManager(master)) {
+            return;
         }
+        throw new IllegalArgumentException("--spark " + master + ": not a master URL Spark can parse; expected local,"
+                + " local[N], local[*], local[N,MAX_FAILURES] or local-cluster[WORKERS,CORES,MEMORY_MB] (N at least 1),"
+                + " or a cluster's URL such as spark://HOST:7077" + (local ? ""
+                : " (no cluster manager on the classpath takes '" + master + "': yarn and k8s:// need spark-submit of a Spark"
+                        + " built with them)"));
+    }
+
+    /** Whether a cluster manager plug-in on the classpath takes {@code master}, looked up as SparkContext looks it up. */
+    private static boolean hasClusterManager(String master) {
+        ClassLoader loader = Thread.currentThread().getContextClassLoader();
+        for (ExternalClusterManager manager : ServiceLoader.load(ExternalClusterManager.class,
+                loader != null ? loader : SparkTrainMain.class.getClassLoader())) {
+            if (manager.canCreate(master)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Reads one data set (the closure); what is wrong with the data becomes one line naming {@code flag} and {@code path}. */

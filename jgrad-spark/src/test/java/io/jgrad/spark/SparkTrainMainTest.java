@@ -414,16 +414,22 @@ class SparkTrainMainTest {
         assertFalse(Files.exists(dir.resolve("run")), "nothing written");
     }
 
+    /**
+     * A master URL that Spark cannot parse is one line; 'foo' (and 'yarn', whose module is not on this classpath) were
+     * Spark's "Could not parse Master URL" with its stack trace, logged and thrown (exit status 1).
+     */
     @Test
-    void aLocalMasterUrlThatSparkCannotParseIsNamed() {
+    void aMasterUrlThatSparkCannotParseIsNamed() {
         for (String ok : List.of("local", "local[2]", "local[*]", "local[2,4]", "local[*, 3]", "local-cluster[2,1,1024]",
-                "spark://host:7077", "yarn")) {
+                "spark://host:7077")) {
             SparkTrainMain.checkMaster(ok);
         }
-        for (String bad : List.of("local[x]", "local[0]", "local[2", "local2", "local-cluster[2]")) {
+        for (String bad : List.of("local[x]", "local[0]", "local[2", "local2", "local-cluster[2]", "foo", "yarn", "k8s://host:443")) {
             var e = assertThrows(IllegalArgumentException.class, () -> SparkTrainMain.checkMaster(bad), bad);
             assertTrue(e.getMessage().startsWith("--spark " + bad + ": not a master URL Spark can parse; expected local,"
                     + " local[N]"), e.getMessage());
+            assertEquals(!bad.startsWith("local"), e.getMessage().endsWith(" (no cluster manager on the classpath takes '" + bad
+                    + "': yarn and k8s:// need spark-submit of a Spark built with them)"), e.getMessage());
         }
     }
 
