@@ -57,6 +57,12 @@ record DataSource(String description, TensorDataset train, TensorDataset test, i
         }
         DataSource ds;
         if (Files.isDirectory(data)) {
+            String parts = sparkPartFiles(data);
+            if (parts != null) {
+                // it was "train-images-idx3-ubyte: file not found", also for 'jgrad train --resume' of a Spark run on Parquet
+                throw new UserError("--data " + data + ": a directory of " + parts + " part files, which only 'jgrad train --spark"
+                        + " MASTER' reads; on one machine --data is an IDX directory or a .csv file");
+            }
             TensorDataset train = IdxDataset.load(data, true, !images);
             TensorDataset test = IdxDataset.load(data, false, !images);
             if (train.size() == 0 || test.size() == 0) {
@@ -98,6 +104,21 @@ record DataSource(String description, TensorDataset train, TensorDataset test, i
             ds = new DataSource(data.toString(), train, test, classes, null, 0, 1, all.featureNames());
         }
         return normalize ? ds.standardized() : ds;
+    }
+
+    /**
+     * "Parquet" or "CSV" when {@code dir} is not an IDX directory (no train-* file) but holds files of that kind, as
+     * Spark writes a data set (part-00000-....parquet); else null.
+     */
+    private static String sparkPartFiles(Path dir) throws java.io.IOException {
+        try (var files = Files.list(dir)) {
+            List<String> names = files.map(f -> f.getFileName().toString().toLowerCase(java.util.Locale.ROOT)).toList();
+            if (names.stream().anyMatch(n -> n.startsWith("train-"))) {
+                return null;
+            }
+            return names.stream().anyMatch(n -> n.endsWith(".parquet")) ? "Parquet"
+                    : names.stream().anyMatch(n -> n.endsWith(".csv")) ? "CSV" : null;
+        }
     }
 
     /** The test split of an IDX directory must have the training images' size and no class the training split lacks. */

@@ -68,6 +68,21 @@ class CliErrorsTest {
         train(empty).assertUserError("train-images-idx3-ubyte", "not found");
     }
 
+    /**
+     * A directory of Parquet or CSV part files, as Spark writes them (and as a Spark run's config.json names its data
+     * for 'jgrad train --resume'), is named as such: it was "train-images-idx3-ubyte: file not found".
+     */
+    @Test
+    void directoryOfSparkPartFiles() throws IOException {
+        for (String kind : List.of("Parquet", "CSV")) {
+            Path parts = Files.createDirectories(dir.resolve(kind));
+            Files.writeString(parts.resolve("_SUCCESS"), "");
+            Files.copy(blobs, parts.resolve("part-00000." + kind.toLowerCase()));
+            train(parts).assertUserError("--data " + parts + ": a directory of " + kind + " part files, which only 'jgrad train"
+                    + " --spark MASTER' reads; on one machine --data is an IDX directory or a .csv file");
+        }
+    }
+
     @Test
     void wrongIdxMagic() throws IOException {
         Path d = dir.resolve("idx");
