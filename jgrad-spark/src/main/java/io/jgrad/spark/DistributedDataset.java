@@ -262,7 +262,8 @@ public final class DistributedDataset {
     }
 
     /**
-     * Reads {@code path}: an IDX directory (its training split), a {@code .csv} file with a header (label: the
+     * Reads {@code path}: an IDX directory (its training split), a {@code .csv} file with a header (or a directory of
+     * such files: one whose name ends in .csv, or which holds .csv files and no .parquet one) (label: the
      * column {@code labelColumn}, or the last column when null; features: all other columns), or Parquet: with a
      * {@code features} column of arrays or ML Vectors (or a {@code featuresColumn} named), the features are that column
      * and the label defaults to "label"; without one, its numeric columns are read as a CSV file's (label: {@code
@@ -274,7 +275,7 @@ public final class DistributedDataset {
         if (isIdx(path)) {
             return readIdx(spark, Path.of(path), true, partitions);
         }
-        if (path.toLowerCase(Locale.ROOT).endsWith(".csv")) {
+        if (path.toLowerCase(Locale.ROOT).endsWith(".csv") || isCsvDirectory(path)) {
             // FAILFAST: a row with more or fewer values than the header is an error, not cut short or padded with nulls
             Dataset<Row> df = spark.read().option("header", "true").option("inferSchema", "true").option("mode", "FAILFAST").csv(path);
             String[] cols = df.columns();
@@ -315,6 +316,21 @@ public final class DistributedDataset {
     /** Whether a column of this type holds a whole feature vector per row: arrays, or ML Vectors (a user-defined type). */
     private static boolean isVector(DataType type) {
         return type instanceof ArrayType || type instanceof UserDefinedType<?>;
+    }
+
+    /**
+     * Whether {@code path} is a local directory of CSV part files (as {@code df.write().csv(dir)} leaves them: it was
+     * read as Parquet, "part-00000.csv is not a Parquet file"): it holds a .csv file and no .parquet one.
+     */
+    static boolean isCsvDirectory(String path) throws IOException {
+        Path local = Path.of(path);
+        if (!Files.isDirectory(local)) {
+            return false;
+        }
+        try (var files = Files.list(local)) {
+            List<String> names = files.map(f -> f.getFileName().toString().toLowerCase(Locale.ROOT)).toList();
+            return names.stream().anyMatch(n -> n.endsWith(".csv")) && names.stream().noneMatch(n -> n.endsWith(".parquet"));
+        }
     }
 
     /** Whether {@code path} is an IDX directory (it holds train labels); a Parquet data set is a directory too. */

@@ -186,6 +186,21 @@ class SparkTrainerTest {
         }
     }
 
+    /** A directory of CSV part files whose name does not end in .csv was read as Parquet ("... is not a Parquet file"). */
+    @Test
+    void aDirectoryOfCsvPartFilesIsReadAsCsv(@TempDir Path dir) throws IOException {
+        Path parts = Files.createDirectories(dir.resolve("parts"));
+        Files.writeString(parts.resolve("_SUCCESS"), "");
+        Files.writeString(parts.resolve("part-00000.csv"), "a,b,label\n1,2,0\n3,4,1\n");
+        Files.writeString(parts.resolve("part-00001.csv"), "a,b,label\n5,6,2\n");
+        DistributedDataset data = DistributedDataset.read(spark, parts.toString(), null, null, 2);
+        assertEquals(3, data.size());
+        assertEquals(2, data.featureSize());
+        assertEquals(3, data.numClasses());
+        assertEquals(List.of("a", "b"), data.featureColumns());
+        data.unpersist();
+    }
+
     @Test
     void localSgdOnOnePartitionEqualsSingleMachineTraining() {
         // One partition runs every global batch itself, so k local steps then "averaging" over one partition must
