@@ -74,6 +74,7 @@ public final class SparkTrainMain {
         if (f.containsKey("--master")) {
             try {
                 checkMaster(f.get("--master"));
+                checkReachable(f.get("--master"), 5000);
             } catch (IllegalArgumentException e) {
                 System.err.println("jgrad-spark: " + e.getMessage());
                 System.exit(2);
@@ -168,6 +169,41 @@ public final class SparkTrainMain {
                 + " or a cluster's URL such as spark://HOST:7077" + (local ? ""
                 : " (no cluster manager on the classpath takes '" + master + "': yarn and k8s:// need spark-submit of a Spark"
                         + " built with them)"));
+    }
+
+    /**
+     * Rejects a spark:// master none of whose hosts (spark://HOST:PORT, or several, comma-separated, for standby
+     * masters) accepts a connection within {@code timeoutMillis}: Spark would try for a minute, logging a stack trace
+     * every 20 s, and then fail with an internal error and its stack trace (exit status 1). Other URLs pass.
+     */
+    static void checkReachable(String master, int timeoutMillis) {
+        if (!master.startsWith("spark://")) {
+            return;
+        }
+        String why = null;
+        for (String hostPort : master.substring("spark://".length()).split(",")) {
+            int colon = hostPort.lastIndexOf(':');
+            int port;
+            try {
+                port = colon < 0 ? 7077 : Integer.parseInt(hostPort.substring(colon + 1).trim());
+            } catch (NumberFormatException e) {
+                why = "'" + hostPort.substring(colon + 1) + "' is not a port number";
+                continue;
+            }
+            String host = (colon < 0 ? hostPort : hostPort.substring(0, colon)).trim();
+            try (java.net.Socket socket = new java.net.Socket()) {
+                socket.connect(new java.net.InetSocketAddress(host, port), timeoutMillis);
+                return;
+            } catch (java.net.UnknownHostException | IllegalArgumentException e) {
+                why = "unknown host or port '" + hostPort.trim() + "'";
+            } catch (java.net.SocketTimeoutException e) {
+                why = "no answer from " + host + ":" + port + " within " + timeoutMillis / 1000 + " s";
+            } catch (IOException e) {
+                why = host + ":" + port + ": " + e.getMessage();
+            }
+        }
+        throw new IllegalArgumentException("--spark " + master + ": cannot reach the Spark master (" + why
+                + "); expected the URL of a running standalone master, spark://HOST:PORT (port 7077 by default)");
     }
 
     /** Whether a cluster manager plug-in on the classpath takes {@code master}, looked up as SparkContext looks it up. */

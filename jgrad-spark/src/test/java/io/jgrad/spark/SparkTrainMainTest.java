@@ -434,6 +434,37 @@ class SparkTrainMainTest {
     }
 
     /**
+     * A spark:// master that nothing answers at is one line naming --spark; Spark tried for a minute, logging a stack
+     * trace every 20 s, then failed with "[INTERNAL_ERROR] The Spark SQL phase analysis failed" and its stack trace.
+     */
+    @Test
+    void aSparkMasterThatNothingAnswersAtIsNamed() throws Exception {
+        int closed;
+        try (var probe = new java.net.ServerSocket(0)) {
+            closed = probe.getLocalPort(); // free once closed: connections are refused
+        }
+        var e = assertThrows(IllegalArgumentException.class, () -> SparkTrainMain.checkReachable("spark://127.0.0.1:" + closed, 2000));
+        assertTrue(e.getMessage().startsWith("--spark spark://127.0.0.1:" + closed + ": cannot reach the Spark master (127.0.0.1:"
+                + closed + ": "), e.getMessage());
+        assertTrue(e.getMessage().endsWith("); expected the URL of a running standalone master, spark://HOST:PORT (port 7077 by"
+                + " default)"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> SparkTrainMain.checkReachable("spark://127.0.0.1:x", 2000));
+        assertTrue(e.getMessage().contains("('x' is not a port number)"), e.getMessage());
+        try (var master = new java.net.ServerSocket(0)) {
+            SparkTrainMain.checkReachable("spark://127.0.0.1:" + closed + ",127.0.0.1:" + master.getLocalPort(), 2000);
+        }
+        SparkTrainMain.checkReachable("local[2]", 2000);
+        // as jgrad train --spark runs it: one line, exit status 2, no stack trace
+        Process p = launcherJvm("--spark", "spark://127.0.0.1:" + closed, "--data", "absent.csv");
+        p.getOutputStream().close();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(2, p.exitValue(), out);
+        assertFalse(out.contains("\tat ") || out.contains("Exception"), out);
+        assertTrue(out.lines().toList().getLast().startsWith("jgrad-spark: --spark spark://127.0.0.1:" + closed + ": cannot reach"), out);
+    }
+
+    /**
      * What {@code jgrad train --spark} prints (its JVM options and log4j2.properties, in a JVM of its own): a bad row
      * found inside a task is one line and exit status 2. Spark used to log the task's exception with its stack trace
      * three times (the executor, the lost task, a second task killed while writing its shuffle).
