@@ -282,6 +282,7 @@ public final class DistributedDataset {
             if (cols.length == 0) {
                 throw new IllegalArgumentException("DistributedDataset: the file is empty; expected a header row naming the columns");
             }
+            checkHeader(spark, path, cols);
             return fromDataFrame(df, featuresColumn, labelColumn != null ? labelColumn : cols[cols.length - 1], partitions, true);
         }
         Dataset<Row> df = spark.read().parquet(path);
@@ -303,6 +304,33 @@ public final class DistributedDataset {
             }
         }
         return fromDataFrame(df, null, label, partitions, true);
+    }
+
+    /**
+     * Refuses a CSV header that Spark read under other names ({@code cols}): it renames a name that appears twice
+     * (ignoring case) or an empty one after its column ("a,a" becomes a0, a1), and the run directory then recorded
+     * feature columns that the file does not have. As jgrad train does, the error names the column.
+     */
+    private static void checkHeader(SparkSession spark, String path, String[] cols) {
+        Row first = spark.read().option("header", "false").option("inferSchema", "false").csv(path).first();
+        for (int i = 0; i < cols.length && i < first.length(); i++) {
+            String name = first.getString(i);
+            if (name != null && name.equals(cols[i])) {
+                continue;
+            }
+            if (name == null || name.isBlank()) {
+                throw new IllegalArgumentException("DistributedDataset: the header names no column " + (i + 1)
+                        + "; every column needs a name");
+            }
+            for (int j = 0; j < first.length(); j++) {
+                if (j != i && name.equalsIgnoreCase(first.getString(j))) {
+                    throw new IllegalArgumentException("DistributedDataset: column name '" + first.getString(Math.min(i, j))
+                            + "' appears twice (columns " + (Math.min(i, j) + 1) + " and " + (Math.max(i, j) + 1)
+                            + "); names must be unique"
+                            + (name.equals(first.getString(j)) ? "" : ", also ignoring case (as Spark reads them)"));
+                }
+            }
+        }
     }
 
     /** Whether {@code df} has a column {@code name} of arrays or ML Vectors (not a plain number column that happens to be named so). */

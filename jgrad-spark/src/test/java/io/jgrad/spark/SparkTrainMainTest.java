@@ -372,6 +372,26 @@ class SparkTrainMainTest {
         assertFalse(Files.exists(dir.resolve("run")), "nothing written");
     }
 
+    /**
+     * As jgrad train: a CSV header naming a column twice (Spark also when only the case differs) or naming none is
+     * refused. Spark renamed them (a0, a1; _c1), the run trained, and config.json recorded feature columns the file
+     * does not have, which jgrad eval and predict then looked for.
+     */
+    @Test
+    void csvHeaderNamesMustBeUniqueAndPresent(@TempDir Path dir) throws Exception {
+        SparkSession spark = session();
+        Path twice = Files.writeString(dir.resolve("twice.csv"), "a,a,label\n1,2,0\n3,4,1\n");
+        assertEquals("--data " + twice + ": column name 'a' appears twice (columns 1 and 2); names must be unique",
+                errorOf(spark, dir, "--data", twice.toString()));
+        Path cased = Files.writeString(dir.resolve("cased.csv"), "x,A,b,a,label\n0,1,2,3,0\n4,5,6,7,1\n");
+        assertEquals("--data " + cased + ": column name 'A' appears twice (columns 2 and 4); names must be unique, also ignoring"
+                + " case (as Spark reads them)", errorOf(spark, dir, "--data", cased.toString()));
+        Path unnamed = Files.writeString(dir.resolve("unnamed.csv"), "a,,label\n1,2,0\n3,4,1\n");
+        assertEquals("--data " + unnamed + ": the header names no column 2; every column needs a name",
+                errorOf(spark, dir, "--data", unnamed.toString()));
+        assertFalse(Files.exists(dir.resolve("run")), "nothing written");
+    }
+
     /** As jgrad train: validation rows must have the training file's columns, and no class the network lacks. */
     @Test
     void validationDataNeedsTheTrainingColumnsAndClasses(@TempDir Path dir) throws Exception {
