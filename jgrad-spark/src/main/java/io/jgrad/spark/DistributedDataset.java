@@ -23,6 +23,7 @@ import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.NumericType;
 import org.apache.spark.sql.types.StringType;
+import org.apache.spark.sql.types.StructType;
 import org.apache.spark.sql.types.UserDefinedType;
 import org.apache.spark.storage.StorageLevel;
 import scala.Tuple2;
@@ -341,9 +342,14 @@ public final class DistributedDataset {
         return isVector(df.schema().apply(name).dataType());
     }
 
-    /** Whether a column of this type holds a whole feature vector per row: arrays, or ML Vectors (a user-defined type). */
+    /**
+     * Whether a column of this type holds a whole feature vector per row: arrays, or ML Vectors (a user-defined type,
+     * or its storage struct {@link RowValues#VECTOR_FIELDS}, which is what Spark reads from Parquet where the UDT's
+     * class, in spark-mllib, is not on the classpath, as under {@code jgrad train --spark}).
+     */
     private static boolean isVector(DataType type) {
-        return type instanceof ArrayType || type instanceof UserDefinedType<?>;
+        return type instanceof ArrayType || type instanceof UserDefinedType<?>
+                || type instanceof StructType struct && Arrays.asList(struct.fieldNames()).equals(RowValues.VECTOR_FIELDS);
     }
 
     /**

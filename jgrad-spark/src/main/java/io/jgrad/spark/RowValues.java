@@ -2,6 +2,7 @@ package io.jgrad.spark;
 
 import io.jgrad.data.CsvDataset;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import org.apache.spark.ml.linalg.Vector;
@@ -57,7 +58,34 @@ final class RowValues {
                 + (Double.isFinite(v.doubleValue()) ? " in float32 (beyond +-3.4e38)" : ""));
     }
 
+    /**
+     * The fields of an ML Vector as Parquet stores it: type (0 sparse, 1 dense), size (sparse), indices (sparse),
+     * values. Without spark-mllib's VectorUDT on the classpath Spark reads the column as this struct.
+     */
+    static final List<String> VECTOR_FIELDS = List.of("type", "size", "indices", "values");
+
+    /** A stored ML Vector ({@link #VECTOR_FIELDS}) as a dense float32 array, row {@code index} named in an error. */
+    private static float[] storedVector(Row v, long index) {
+        List<Object> values = v.getList(3);
+        boolean dense = v.getByte(0) == 1;
+        float[] out = new float[dense ? values.size() : v.getInt(1)];
+        List<Object> indices = dense ? null : v.getList(2);
+        for (int i = 0; i < values.size(); i++) {
+            double d = ((Number) values.get(i)).doubleValue();
+            int at = dense ? i : ((Number) indices.get(i)).intValue();
+            out[at] = (float) d;
+            if (!Float.isFinite(out[at])) {
+                throw notFinite(d, "row " + index + " has a features vector holding ");
+            }
+        }
+        return out;
+    }
+
     private static float[] vector(Object value, long index) {
+        if (value instanceof Row stored && stored.schema() != null
+                && Arrays.asList(stored.schema().fieldNames()).equals(VECTOR_FIELDS)) {
+            return storedVector(stored, index);
+        }
         if (value instanceof Vector v) {
             double[] d = v.toArray();
             float[] out = new float[d.length];

@@ -201,6 +201,33 @@ class SparkTrainerTest {
         data.unpersist();
     }
 
+    /**
+     * ML Vectors in Parquet, read where spark-mllib's VectorUDT is not on the classpath (jgrad train --spark's
+     * classpath has only spark-mllib-local): Spark gives the column as the vector's storage struct, which was refused
+     * ("column 'features' holds values of type struct<type:tinyint,size:int,...>, not numbers"). Dense and sparse.
+     */
+    @Test
+    void mlVectorsReadAsTheirStorageStructAreFeatures(@TempDir Path dir) throws IOException {
+        StructType stored = new StructType().add("type", DataTypes.ByteType, false).add("size", DataTypes.IntegerType)
+                .add("indices", DataTypes.createArrayType(DataTypes.IntegerType, false))
+                .add("values", DataTypes.createArrayType(DataTypes.DoubleType, false));
+        List<Row> rows = List.of(RowFactory.create(RowFactory.create((byte) 1, null, null, new double[] {0.5, 1, 2}), 0),
+                RowFactory.create(RowFactory.create((byte) 0, 3, new int[] {2}, new double[] {4}), 1));
+        Path file = dir.resolve("vectors.parquet");
+        spark.createDataFrame(rows, new StructType().add("features", stored).add("label", DataTypes.IntegerType)).coalesce(1)
+                .write().parquet(file.toString());
+        DistributedDataset data = DistributedDataset.read(spark, file.toString(), null, null, 1);
+        assertEquals(2, data.size());
+        assertEquals(3, data.featureSize());
+        Block b = data.blocks().collect().get(0);
+        float[] x = new float[6];
+        b.copyRow(0, x, 0);
+        b.copyRow(1, x, 3);
+        assertArrayEquals(new float[] {0.5f, 1, 2, 0, 0, 4}, x);
+        assertArrayEquals(new float[] {0, 1}, b.labels());
+        data.unpersist();
+    }
+
     @Test
     void localSgdOnOnePartitionEqualsSingleMachineTraining() {
         // One partition runs every global batch itself, so k local steps then "averaging" over one partition must
