@@ -377,16 +377,18 @@ public final class SparkTrainMain {
                 @Override
                 public boolean onEpochEnd(EpochMetrics m) {
                     done.add(m);
-                    // without --val-data (a CSV file) there is nothing to validate on: say so rather than "val loss NaN"
-                    String val = Double.isNaN(m.valLoss()) ? "no validation data"
-                            : String.format("%s loss %s, accuracy %.4f", heldOut, ProgressBar.loss(m.valLoss()), m.valAccuracy());
-                    System.err.printf("epoch %d: train loss %s, accuracy %.4f, %s, %.1f s (%.2f ms/step overhead)%n",
-                            m.epoch(), ProgressBar.loss(m.trainLoss()), m.trainAccuracy(), val, m.seconds(), trainer.stepOverheadMillis());
+                    // written before the epoch's line: once it is shown, a Ctrl-C leaves the directory holding that epoch
+                    // (the line came first, and a SIGTERM between the two left the epoch before)
                     try {
                         interruption.write(m.epoch(), () -> RunDirectory.save(out, trainer, settings, done));
                     } catch (IOException e) {
                         throw new UncheckedIOException("writing the checkpoint in " + out + " failed: " + e.getMessage(), e);
                     }
+                    // without --val-data (a CSV file) there is nothing to validate on: say so rather than "val loss NaN"
+                    String val = Double.isNaN(m.valLoss()) ? "no validation data"
+                            : String.format("%s loss %s, accuracy %.4f", heldOut, ProgressBar.loss(m.valLoss()), m.valAccuracy());
+                    System.err.printf("epoch %d: train loss %s, accuracy %.4f, %s, %.1f s (%.2f ms/step overhead)%n",
+                            m.epoch(), ProgressBar.loss(m.trainLoss()), m.trainAccuracy(), val, m.seconds(), trainer.stepOverheadMillis());
                     return false;
                 }
             });
