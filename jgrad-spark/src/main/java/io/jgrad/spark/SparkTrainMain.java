@@ -74,6 +74,7 @@ public final class SparkTrainMain {
         if (f.containsKey("--master")) {
             try {
                 checkMaster(f.get("--master"));
+                checkHeap(Runtime.getRuntime().maxMemory());
                 checkReachable(f.get("--master"), 5000);
             } catch (IllegalArgumentException e) {
                 System.err.println("jgrad-spark: " + e.getMessage());
@@ -169,6 +170,21 @@ public final class SparkTrainMain {
                 + " or a cluster's URL such as spark://HOST:7077" + (local ? ""
                 : " (no cluster manager on the classpath takes '" + master + "': yarn and k8s:// need spark-submit of a Spark"
                         + " built with them)"));
+    }
+
+    /** What Spark's driver needs at least: 1.5 times the 300 MB it reserves (UnifiedMemoryManager). */
+    static final long MIN_HEAP = 300L * 1024 * 1024 * 3 / 2;
+
+    /**
+     * Rejects a heap of {@code maxMemory} bytes that Spark's driver would refuse ("[INVALID_DRIVER_MEMORY] System memory
+     * ... must be at least 471859200", logged and thrown with its stack trace), saying how to give it more.
+     */
+    static void checkHeap(long maxMemory) {
+        if (maxMemory < MIN_HEAP && System.getProperty("spark.testing.memory") == null) {
+            throw new IllegalArgumentException(String.format("the Java heap is %d MB, but Spark needs at least %d MB; give it"
+                    + " more, e.g. JGRAD_SPARK_JAVA_OPTS=-Xmx1g (jgrad train --spark) or --driver-memory 1g (spark-submit)",
+                    maxMemory >> 20, MIN_HEAP >> 20));
+        }
     }
 
     /**

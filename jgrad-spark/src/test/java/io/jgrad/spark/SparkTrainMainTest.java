@@ -454,6 +454,25 @@ class SparkTrainMainTest {
     }
 
     /**
+     * A heap too small for Spark's driver (JGRAD_SPARK_JAVA_OPTS=-Xmx200m) is one line saying how to give it more,
+     * exit status 2: it was Spark's INVALID_DRIVER_MEMORY, logged and thrown with its stack trace (exit 1).
+     */
+    @Test
+    void aHeapTooSmallForSparkIsOneLine() throws Exception {
+        SparkTrainMain.checkHeap(SparkTrainMain.MIN_HEAP);
+        var e = assertThrows(IllegalArgumentException.class, () -> SparkTrainMain.checkHeap(SparkTrainMain.MIN_HEAP - 1));
+        assertEquals("the Java heap is 449 MB, but Spark needs at least 450 MB; give it more, e.g. JGRAD_SPARK_JAVA_OPTS=-Xmx1g"
+                + " (jgrad train --spark) or --driver-memory 1g (spark-submit)", e.getMessage());
+        Process p = launcherJvm(List.of("-Xmx200m"), "--data", "absent.csv");
+        p.getOutputStream().close();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(2, p.exitValue(), out);
+        assertFalse(out.contains("\tat ") || out.contains("Exception"), out);
+        assertTrue(out.lines().toList().getLast().matches("jgrad-spark: the Java heap is \\d+ MB, but Spark needs at least 450 MB; .*"), out);
+    }
+
+    /**
      * A spark:// master that nothing answers at is one line naming --spark; Spark tried for a minute, logging a stack
      * trace every 20 s, then failed with "[INTERNAL_ERROR] The Spark SQL phase analysis failed" and its stack trace.
      */
@@ -592,10 +611,17 @@ class SparkTrainMainTest {
      * options and log4j2.properties), standard error merged into standard output.
      */
     private static Process launcherJvm(String... args) throws java.io.IOException {
+        return launcherJvm(List.of(), args);
+    }
+
+    /** As {@link #launcherJvm(String...)}, with {@code jvmOptions} after the launcher's (JGRAD_SPARK_JAVA_OPTS). */
+    private static Process launcherJvm(List<String> jvmOptions, String... args) throws java.io.IOException {
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
         command.addAll(List.of(System.getProperty("spark.jvm.options", "").trim().split("\\s+")));
         command.addAll(List.of("-Dlog4j2.configurationFile=" + Path.of("src/launcher/log4j2.properties").toAbsolutePath(),
-                "-XX:+UseSerialGC", "-Xmx512m", "-cp", System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")),
+                "-XX:+UseSerialGC", "-Xmx512m"));
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-cp", System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")),
                 "io.jgrad.spark.SparkTrainMain", "--spark", "local[2]", "--partitions", "2"));
         command.addAll(List.of(args));
         return new ProcessBuilder(command).redirectErrorStream(true).start();
