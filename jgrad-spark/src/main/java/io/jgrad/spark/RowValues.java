@@ -20,6 +20,10 @@ final class RowValues {
             throw new IllegalArgumentException("DistributedDataset: more than " + Integer.MAX_VALUE + " rows are not supported");
         }
         Object labelValue = row.get(labelCol);
+        if (labelValue instanceof String text) { // a Parquet string column of digits: "label 0" would read as a class index
+            throw new IllegalArgumentException("DistributedDataset: row " + index + " has label \"" + text + "\" in column '"
+                    + row.schema().fieldNames()[labelCol] + "', a string; labels must be class indices 0, 1, 2, ... of a numeric type");
+        }
         if (!(labelValue instanceof Number label) || label.doubleValue() < 0 || label.doubleValue() != Math.floor(label.doubleValue())) {
             throw new IllegalArgumentException("DistributedDataset: row " + index + " has label " + labelValue + " in column '"
                     + row.schema().fieldNames()[labelCol] + "'; labels must be class indices 0, 1, 2, ...");

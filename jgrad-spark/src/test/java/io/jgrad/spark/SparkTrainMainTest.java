@@ -239,6 +239,12 @@ class SparkTrainMainTest {
                 .add("a", DataTypes.IntegerType).add("b", DataTypes.DoubleType).add("label", DataTypes.IntegerType))
                 .coalesce(1).write().parquet(nulls.toString());
         assertEquals("--data " + nulls + ": row 1, column 'b' holds null, not a number", errorOf(spark, dir, "--data", nulls.toString()));
+        Path textLabels = dir.resolve("text-labels.parquet");
+        spark.createDataFrame(List.of(RowFactory.create(1, "0"), RowFactory.create(2, "1")), new StructType()
+                .add("a", DataTypes.IntegerType).add("label", DataTypes.StringType)).coalesce(1).write().parquet(textLabels.toString());
+        // it said "row 0 has label 0 in column 'label'; labels must be class indices 0, 1, 2, ...", of label 0
+        assertEquals("--data " + textLabels + ": row 0 has label \"0\" in column 'label', a string; labels must be class indices"
+                + " 0, 1, 2, ... of a numeric type", errorOf(spark, dir, "--data", textLabels.toString()));
         Path first = parquet(spark, dir.resolve("first.parquet"), true, NUMBERS);
         // by default the last column, 'd' (i * 0.125), is the label, as for CSV
         String lastIsLabel = errorOf(spark, dir, "--data", first.toString());
