@@ -15,12 +15,17 @@ final class Interruption implements AutoCloseable {
     private final Thread hook = new Thread(this::stop, "jgrad-spark-interrupted");
     private final Path dir;
     private final int epochs;
+    private final boolean resumable;
     private volatile int saved = -1;
 
-    /** Watches a run of {@code epochs} epochs that writes {@code dir}. */
-    Interruption(Path dir, int epochs) {
+    /**
+     * Watches a run of {@code epochs} epochs that writes {@code dir}; {@code resumable}: its data is what
+     * {@code jgrad train} reads on one machine (an IDX directory or a CSV file), so {@code --resume} can continue it.
+     */
+    Interruption(Path dir, int epochs, boolean resumable) {
         this.dir = dir;
         this.epochs = epochs;
+        this.resumable = resumable;
         Runtime.getRuntime().addShutdownHook(hook);
     }
 
@@ -59,11 +64,17 @@ final class Interruption implements AutoCloseable {
     private void stop() {
         writing.lock();
         quietSpark();
-        System.err.println(saved < 0
-                ? "jgrad-spark: stopped before the first epoch ended; nothing was written to " + dir
-                : "jgrad-spark: stopped; " + dir + " holds the run after epoch " + saved + " of " + epochs
-                        + " ('jgrad train --resume " + dir + "' continues it on one machine)");
+        System.err.println(message(dir, saved, epochs, resumable));
         System.err.flush();
+    }
+
+    /** What the hook says: which epoch of {@code epochs} {@code dir} holds ({@code saved}, -1: none), and how to go on. */
+    static String message(Path dir, int saved, int epochs, boolean resumable) {
+        return saved < 0 ? "jgrad-spark: stopped before the first epoch ended; nothing was written to " + dir
+                : "jgrad-spark: stopped; " + dir + " holds the run after epoch " + saved + " of " + epochs + (resumable
+                        ? " ('jgrad train --resume " + dir + "' continues it on one machine)"
+                        : " (its data is Parquet or a directory of CSV files, which jgrad train does not read on one machine,"
+                                + " so --resume cannot continue it)");
     }
 
     /**

@@ -363,8 +363,11 @@ public final class SparkTrainMain {
         if (Files.exists(out) && !Files.isDirectory(out)) {
             throw new IllegalArgumentException("--out " + out + ": exists and is not a directory; expected a directory for the run's files");
         }
-        try (Interruption interruption = new Interruption(out, epochs)) {
-            String data = f.get("--data");
+        String data = f.get("--data");
+        // jgrad train --resume reads the run's data on one machine: an IDX directory or one CSV file, not Parquet
+        boolean resumable = DistributedDataset.isIdx(data) || Files.isRegularFile(Path.of(data))
+                && data.toLowerCase(java.util.Locale.ROOT).endsWith(".csv");
+        try (Interruption interruption = new Interruption(out, epochs, resumable)) {
             String label = f.get("--target-column");
             DistributedDataset train = load("--data", data, () -> DistributedDataset.read(spark, data, null, label, partitions));
             DistributedDataset test = null;

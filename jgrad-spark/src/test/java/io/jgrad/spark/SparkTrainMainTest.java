@@ -572,6 +572,22 @@ class SparkTrainMainTest {
     }
 
     /**
+     * The stop message offers 'jgrad train --resume' only where jgrad train can read the data on one machine: for a
+     * Parquet run it did too, and the resume then failed on the data.
+     */
+    @Test
+    void theStopMessageOffersResumeOnlyForDataJgradTrainReads() {
+        Path run = Path.of("runs", "x");
+        assertEquals("jgrad-spark: stopped; runs/x holds the run after epoch 2 of 5 ('jgrad train --resume runs/x' continues it"
+                + " on one machine)", Interruption.message(run, 2, 5, true));
+        assertEquals("jgrad-spark: stopped; runs/x holds the run after epoch 2 of 5 (its data is Parquet or a directory of CSV"
+                + " files, which jgrad train does not read on one machine, so --resume cannot continue it)",
+                Interruption.message(run, 2, 5, false));
+        assertEquals("jgrad-spark: stopped before the first epoch ended; nothing was written to runs/x",
+                Interruption.message(run, -1, 5, false));
+    }
+
+    /**
      * A round whose task closure holds more than Spark's 1000 KiB (here 1.4 MB of weights, 3 times that with Adam's
      * state) logged "Broadcasting large task binary" once per round: by design, so the launcher's log4j2.properties
      * filters out that one DAGScheduler warning.
