@@ -3,6 +3,7 @@ package io.jgrad.cli;
 import io.jgrad.io.JgradFormatException;
 import io.jgrad.train.TrainingDivergedException;
 import java.io.PrintWriter;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.NoSuchFileException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -91,6 +92,9 @@ public final class Main implements Runnable {
                 case JgradFormatException f -> f.getMessage();
                 // a path given on the command line that is not there
                 case NoSuchFileException missing -> missing.getFile() + ": no such file or directory";
+                // a file given by the user (or in a run directory) that this user may not read: the output directory's
+                // writability is checked before anything is read, so a denied access here is a read
+                case AccessDeniedException denied -> denied.getFile() + ": permission denied; expected a file that this user may read";
                 default -> null;
             };
             if (message == null) {

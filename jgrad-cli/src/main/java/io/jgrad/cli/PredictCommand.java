@@ -198,6 +198,10 @@ final class PredictCommand implements Callable<Integer> {
 
     /** The image in {@code file}, or null if no reader knows its format; a damaged file is a UserError naming it. */
     private static BufferedImage readImage(Path file) throws java.io.IOException {
+        if (!Files.isReadable(file)) {
+            // ImageIO would report it as "Can't read input file!", which reads like a damaged image
+            throw new java.nio.file.AccessDeniedException(file.toString());
+        }
         try {
             return ImageIO.read(file.toFile());
         } catch (javax.imageio.IIOException e) {

@@ -133,6 +133,72 @@ class CliRobustnessTest {
         assertNothingWritten();
     }
 
+    /**
+     * Makes {@code file} (whose content is {@code content}) a file that this process may not read: permissions 000,
+     * or, where that does not stop the process (root reads any file), a link to /proc/sys/vm/drop_caches, a write-only
+     * setting that Linux lets nobody read. Skips the test where neither works.
+     */
+    private static Path unreadable(Path file, byte[] content) throws IOException {
+        Files.write(file, content);
+        try {
+            Files.setPosixFilePermissions(file, java.util.Set.of());
+        } catch (UnsupportedOperationException e) {
+            // not a POSIX file system: try the link
+        }
+        if (Files.isReadable(file)) {
+            Files.delete(file);
+            Files.createSymbolicLink(file, Path.of("/proc/sys/vm/drop_caches"));
+        }
+        org.junit.jupiter.api.Assumptions.assumeFalse(Files.isReadable(file), "no way to make a file unreadable here");
+        return file;
+    }
+
+    /**
+     * A file the user may not read is a user error naming it, for every file jgrad reads; it was an
+     * AccessDeniedException's stack trace with exit code 1 (an image said "corrupt or truncated image").
+     */
+    @Test
+    void unreadableFilesAreUserErrors() throws IOException {
+        String denied = "permission denied";
+        Path csv = unreadable(dir.resolve("secret.csv"), Files.readAllBytes(blobs));
+        train(csv).assertUserError("secret.csv", denied);
+        train(blobs, "--val-data", csv.toString()).assertUserError("secret.csv", denied);
+        Path net = unreadable(dir.resolve("net.json"), "{\"layers\": [{\"type\": \"linear\", \"out_features\": 3}]}".getBytes());
+        train(blobs, "--model", net.toString()).assertUserError("net.json", denied);
+        Path init = unreadable(dir.resolve("init.safetensors"), Files.readAllBytes(run.resolve("model.safetensors")));
+        train(blobs, "--init", init.toString()).assertUserError("init.safetensors", denied);
+        Path idx = dir.resolve("idx");
+        SyntheticData.idxDirectory(idx, 8, 4, 8, 4, 1);
+        Path labels = idx.resolve("t10k-labels-idx1-ubyte");
+        unreadable(labels, Files.readAllBytes(labels));
+        train(idx).assertUserError("t10k-labels-idx1-ubyte", denied);
+        assertNothingWritten();
+
+        Cli.run("eval", "--model", run.toString(), "--data", csv.toString()).assertUserError("secret.csv", denied);
+        Cli.run("predict", "--model", run.toString(), "--csv", csv.toString()).assertUserError("secret.csv", denied);
+        Cli.run("predict", "--model", run.toString(), "--idx", labels.toString()).assertUserError("t10k-labels-idx1-ubyte", denied);
+        java.io.ByteArrayOutputStream png = new java.io.ByteArrayOutputStream();
+        javax.imageio.ImageIO.write(new java.awt.image.BufferedImage(2, 2, java.awt.image.BufferedImage.TYPE_BYTE_GRAY), "png", png);
+        Path image = unreadable(dir.resolve("digit.png"), png.toByteArray());
+        Cli.run("predict", "--model", run.toString(), image.toString()).assertUserError("digit.png", denied);
+        Cli.run("inspect", init.toString()).assertUserError("init.safetensors", denied);
+
+        // a run directory whose config.json or model.safetensors cannot be read
+        for (String name : List.of("config.json", "model.safetensors")) {
+            Path copy = Files.createDirectories(dir.resolve("run-" + name));
+            try (Stream<Path> files = Files.list(run)) {
+                for (Path f : files.toList()) {
+                    Files.copy(f, copy.resolve(f.getFileName()));
+                }
+            }
+            unreadable(copy.resolve(name), Files.readAllBytes(run.resolve(name)));
+            Cli.run("eval", "--model", copy.toString()).assertUserError(name, denied);
+            Cli.run("predict", "--model", copy.toString(), "--csv", blobs.toString()).assertUserError(name, denied);
+            Cli.run("inspect", copy.toString()).assertUserError(name, denied);
+            Cli.run("train", "--resume", copy.toString(), "--epochs", "2", "--threads", "1").assertUserError(name, denied);
+        }
+    }
+
     @Test
     void modelFileAndConfigThatAreNotUtf8() throws IOException {
         byte[] latin1 = "{\"layers\": [{\"type\": \"linear\", \"out_features\": 3, \"note\": \"caf\u00e9\"}]}"
