@@ -92,6 +92,9 @@ final class TwoNeuronCommand implements Callable<Integer> {
                 throw new UserError("--x, --target, --w1, --b1, --w2 and --b2 must be finite numbers");
             }
         }
+        if (graph != null) {
+            checkGraph(graph);
+        }
         PrintStream out = System.out;
         List<Map<String, Object>> records = new ArrayList<>();
         double[] w = {w1, b1, w2, b2};
@@ -199,11 +202,25 @@ final class TwoNeuronCommand implements Callable<Integer> {
         out.printf("    w1 = %.6f   b1 = %.6f   w2 = %.6f   b2 = %.6f%n%n", up.get("w1"), up.get("b1"), up.get("w2"), up.get("b2"));
     }
 
-    private void writeGraph(String dot) throws Exception {
+    /**
+     * The --graph file must be creatable (or replaceable) in an existing, writable directory: checked before the steps
+     * are printed, so that a bad --graph fails at once and not with a rename error after the output.
+     */
+    private static void checkGraph(Path graph) {
+        if (Files.isDirectory(graph)) {
+            throw new UserError("--graph " + graph + ": is a directory; expected a file name for the DOT graph, e.g. "
+                    + graph.resolve("step.dot"));
+        }
         Path parent = graph.toAbsolutePath().getParent();
         if (parent != null && !Files.isDirectory(parent)) {
             throw new UserError("--graph " + graph + ": directory " + parent + " does not exist");
         }
+        if (parent != null && !Files.isWritable(parent)) {
+            throw new UserError("--graph " + graph + ": cannot write in " + parent + " (read-only or no permission); choose another file");
+        }
+    }
+
+    private void writeGraph(String dot) throws Exception {
         AtomicFiles.writeString(graph, dot);
         System.err.println("wrote " + graph);
         String name = graph.getFileName().toString();

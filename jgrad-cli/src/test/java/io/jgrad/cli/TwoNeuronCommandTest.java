@@ -63,6 +63,24 @@ class TwoNeuronCommandTest {
         assertTrue(text.contains("w1") && text.contains("sigmoid") && text.contains("grad"), text);
     }
 
+    /**
+     * A --graph that names a directory, or a file in a missing directory, is refused before anything is printed; a
+     * directory was a FileSystemException's stack trace (exit 1) from the rename of the temporary file onto it.
+     */
+    @Test
+    void aGraphThatCannotBeWrittenIsRefusedFirst(@TempDir Path dir) throws Exception {
+        Path sub = Files.createDirectories(dir.resolve("sub.dot"));
+        Cli r = Cli.run("example", "two-neuron", "--graph", sub.toString());
+        r.assertUserError("--graph", "sub.dot", "is a directory");
+        assertEquals("", r.out(), "nothing printed before the error");
+        try (var left = Files.list(dir)) {
+            assertEquals(List.of(sub), left.toList(), "no temporary file left");
+        }
+        Cli missing = Cli.run("example", "two-neuron", "--graph", dir.resolve("nowhere/g.dot").toString());
+        missing.assertUserError("--graph", "nowhere", "does not exist");
+        assertEquals("", missing.out(), "nothing printed before the error");
+    }
+
     @Test
     void badFlagsAreOneLineErrors() {
         Cli.run("example", "two-neuron", "--steps", "0").assertUserError("--steps");
