@@ -256,7 +256,33 @@ final class ReportCharts {
             }
         }
         logTicks(styler, lo, hi);
+        thinLegend(chart, names);
         return chart;
+    }
+
+    /**
+     * The most legend entries the gradient chart shows: about 20 rows of the legend's font fit beside the plot of a
+     * {@link #HEIGHT}-pixel chart; more ran off the top and bottom of the image and over the title.
+     */
+    static final int MAX_LEGEND_ENTRIES = 16;
+
+    /**
+     * Keeps in the legend of a chart with more than {@link #MAX_LEGEND_ENTRIES} layers only every k-th layer's line
+     * and the last one's (k the smallest stride that fits); every line is still drawn, and its color, between those
+     * of the labelled layers around it, says where it lies. Modified: the series' legend flags of {@code chart}.
+     */
+    private static void thinLegend(XYChart chart, List<String> names) {
+        int n = names.size();
+        if (n <= MAX_LEGEND_ENTRIES) {
+            return;
+        }
+        int stride = (n - 2) / (MAX_LEGEND_ENTRIES - 1) + 1; // entries 0, stride, 2 stride, ... below n - 1, and n - 1
+        for (int i = 0; i < n; i++) {
+            XYSeries series = chart.getSeriesMap().get(layerLabel(names, i));
+            if (series != null) {
+                series.setShowInLegend(i % stride == 0 || i == n - 1);
+            }
+        }
     }
 
     /**

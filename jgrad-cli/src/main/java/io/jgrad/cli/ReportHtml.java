@@ -70,7 +70,9 @@ final class ReportHtml {
             figure(h, "Gradient norms", charts, TrainingReport.GRAD_NORMS_PNG,
                     "Mean L2 norm of each layer's weight gradient per epoch, log scale: the weight tensors of 2 or more "
                         + "dimensions (Linear, Conv), numbered from the input; biases and normalization layers' "
-                        + "scales are omitted.");
+                        + "scales are omitted." + (weights.size() > ReportCharts.MAX_LEGEND_ENTRIES
+                                ? " The legend names every few layers and the last; the lines between them have the "
+                                    + "colors between theirs." : ""));
             if (weights.size() >= 2) { // one weight layer has no depth for gradients to vanish across
                 gradientNote(h, epochs, weights);
             }

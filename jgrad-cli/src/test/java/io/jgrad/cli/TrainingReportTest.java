@@ -438,6 +438,38 @@ class TrainingReportTest {
         assertEquals(List.of(9.0, 20.0), java.util.Arrays.stream(ReportCharts.logRange(9.9, 10.1)).boxed().toList());
     }
 
+    /**
+     * A 26-layer network's gradient chart: every layer's line is drawn, but the legend lists layers 1, 3, ..., 25 and
+     * 26 only. With all 26 entries, the legend was taller than the 480-pixel image: layers 1 to 3 and 25 to 26 were
+     * cut off, and the legend covered the end of the title.
+     */
+    @Test
+    void aDeepNetworksGradientLegendFitsTheChart() throws IOException {
+        List<String> names = new ArrayList<>();
+        Map<String, Double> norms = new java.util.HashMap<>();
+        for (int layer = 0; layer < 26; layer++) {
+            names.add(2 * layer + ".weight");
+            norms.put(2 * layer + ".weight", Math.pow(10, layer - 25));
+        }
+        List<EpochMetrics> epochs = new ArrayList<>();
+        for (int e = 1; e <= 3; e++) {
+            epochs.add(new EpochMetrics(e, 1, 0.5, 1, 0.5, 0.1, 1, norms, Map.of()));
+        }
+        var chart = ReportCharts.gradientNormsChart(epochs, names);
+        assertEquals(26, chart.getSeriesMap().size(), "every layer's line is drawn");
+        List<String> legend = chart.getSeriesMap().values().stream().filter(s -> s.isShowInLegend()).map(s -> s.getName()).toList();
+        List<String> expected = new ArrayList<>();
+        for (int layer = 1; layer <= 25; layer += 2) {
+            expected.add(ReportCharts.layerLabel(names, layer - 1));
+        }
+        expected.add("layer 26 (50.weight)");
+        assertEquals(expected, legend);
+        assertTrue(legend.size() <= ReportCharts.MAX_LEGEND_ENTRIES);
+        // up to the limit, every layer is listed
+        var sixteen = ReportCharts.gradientNormsChart(epochs, names.subList(0, 16));
+        assertTrue(sixteen.getSeriesMap().values().stream().allMatch(s -> s.isShowInLegend()));
+    }
+
     @Test
     void logAxesSpanningDecadesEndAtTheDecadesAroundTheData() {
         // The deep sigmoid run of the README: first layer 1.2e-05, last 0.51. XChart labelled only the decades inside
