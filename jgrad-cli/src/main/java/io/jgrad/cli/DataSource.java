@@ -84,10 +84,12 @@ record DataSource(String description, TensorDataset train, TensorDataset test, i
                         + " [C, H, W] (it has convolution or pooling layers); use an IDX directory or --model mlp");
             }
             CsvDataset all = CsvDataset.load(data, targetColumn, classification, features);
+            noteNumericHeader(data, all);
             TensorDataset train = all.tensorDataset();
             TensorDataset test = null;
             if (valData != null) {
                 CsvDataset val = CsvDataset.load(valData, targetColumn, classification, features);
+                noteNumericHeader(valData, val);
                 checkValidationColumns(valData, all, val);
                 test = val.tensorDataset();
                 checkLabelsWithin(valData, "--val-data " + valData, test, train.numClasses());
@@ -119,6 +121,32 @@ record DataSource(String description, TensorDataset train, TensorDataset test, i
             return names.stream().anyMatch(n -> n.endsWith(".parquet")) ? "Parquet"
                     : names.stream().anyMatch(n -> n.endsWith(".csv")) ? "CSV" : null;
         }
+    }
+
+    /**
+     * Says on standard error when every column name of {@code file} is a number: a file without a header row, whose
+     * first row of data was read as the column names, and so is neither trained on nor evaluated.
+     */
+    private static void noteNumericHeader(Path file, CsvDataset csv) {
+        List<String> names = new java.util.ArrayList<>(csv.featureNames());
+        names.add(csv.targetName());
+        if (headerIsNumbers(names)) {
+            String shown = String.join(",", names.subList(0, Math.min(names.size(), 4))) + (names.size() > 4 ? ",..." : "");
+            System.err.println("note: " + file + ": every column name in line 1 (" + shown + ") is a number; line 1 is"
+                    + " read as the header row, so if the file has none, its first row is not used: add a line of column names");
+        }
+    }
+
+    /** Whether every name is a number, as a CSV cell of data would be (e.g. 0.12573, -2, 1e-3). */
+    static boolean headerIsNumbers(List<String> names) {
+        for (String name : names) {
+            try {
+                Double.parseDouble(name.trim());
+            } catch (NumberFormatException e) {
+                return false;
+            }
+        }
+        return !names.isEmpty();
     }
 
     /** The test split of an IDX directory must have the training images' size and no class the training split lacks. */

@@ -45,6 +45,25 @@ class CsvColumnsTest {
         return eval.out().lines().filter(l -> l.startsWith("loss")).findFirst().orElseThrow();
     }
 
+    /**
+     * A CSV file without a header row trains on all but its first row, whose numbers become the column names: jgrad
+     * says so. It said nothing (and 'predict --csv' on a second such file then missed columns named after numbers).
+     */
+    @Test
+    void aFileWithoutAHeaderRowIsNoted() throws IOException {
+        Path headerless = write("headerless.csv", "0.5,-0.25,0.75", "-1,0.75,-2.25", "0.1,0.9,-0.7", "1,1,1.5");
+        Cli train = Cli.ok("train", "--data", headerless.toString(), "--loss", "mse", "--layers", "", "--epochs", "1",
+                "--threads", "1", "--no-report", "--out", dir.resolve("headerless").toString(), "--val-data", headerless.toString());
+        List<String> notes = train.err().lines().filter(l -> l.startsWith("note: " + headerless)).toList();
+        assertEquals(2, notes.size(), train.err()); // --data and --val-data
+        assertTrue(notes.get(0).contains("(0.5,-0.25,0.75) is a number") && notes.get(0).contains("add a line of column names"), notes.get(0));
+        // numbered feature columns with a named target are a header: no note
+        Path numbered = write("numbered.csv", "0,1,y", "0.5,-0.25,0.75", "-1,0.75,-2.25");
+        Cli named = Cli.ok("train", "--data", numbered.toString(), "--loss", "mse", "--layers", "", "--epochs", "1",
+                "--threads", "1", "--no-report", "--out", dir.resolve("numbered").toString());
+        assertFalse(named.err().contains("is a number"), named.err());
+    }
+
     @Test
     void configRecordsTheFeatureColumns() throws IOException {
         Map<?, ?> data = (Map<?, ?>) ((Map<?, ?>) Json.read(run.resolve("config.json"))).get("data");
