@@ -42,12 +42,23 @@ final class Flags {
         }
     }
 
-    /** "--layers 256,128" as sizes; null means the default 256,128; an empty value means no hidden layer. */
+    /**
+     * "--layers 256,128" as sizes; null means the default 256,128; an empty value means no hidden layer. An empty size
+     * among others ("256,,128", "256,") is an error: a typo, whose layer would otherwise be silently left out.
+     */
     static int[] layers(List<String> values) {
         if (values == null) {
             return new int[] {256, 128};
         }
-        List<String> parts = values.stream().map(String::trim).filter(s -> !s.isEmpty()).toList();
+        // split here rather than by picocli, whose split drops a trailing empty part ("256," gave [256])
+        List<String> parts = values.stream().flatMap(v -> java.util.Arrays.stream(v.split(",", -1))).map(String::trim).toList();
+        if (parts.stream().allMatch(String::isEmpty)) {
+            return new int[0];
+        }
+        if (parts.contains("")) {
+            throw new UserError("--layers: \"" + String.join(",", values) + "\" has an empty size; expected positive integers"
+                    + " like 256,128, or '' for no hidden layer");
+        }
         int[] sizes = new int[parts.size()];
         for (int i = 0; i < sizes.length; i++) {
             try {

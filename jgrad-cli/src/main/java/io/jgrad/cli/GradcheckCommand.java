@@ -35,7 +35,7 @@ final class GradcheckCommand implements Callable<Integer> {
     @Option(names = "--inputs", paramLabel = "N", description = "Input features (default: ${DEFAULT-VALUE}).", defaultValue = "6")
     int inputs;
 
-    @Option(names = "--layers", split = ",", paramLabel = "SIZES", hideParamSyntax = true,
+    @Option(names = "--layers", paramLabel = "SIZES", hideParamSyntax = true,
             description = "Hidden layer sizes, comma-separated, e.g. 5,4 (default: 5,4).")
     List<String> layers;
 

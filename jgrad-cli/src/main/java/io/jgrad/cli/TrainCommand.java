@@ -135,7 +135,7 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--model", paramLabel = "mlp|cnn|FILE.json", description = "The network: mlp (default), cnn, or a JSON file of layers (see above).")
     String modelChoice;
 
-    @Option(names = "--layers", paramLabel = "SIZES", split = ",", hideParamSyntax = true,
+    @Option(names = "--layers", paramLabel = "SIZES", hideParamSyntax = true,
             description = "MLP hidden layer sizes, comma-separated, e.g. 256,128 (the default). Use --layers '' for none (logistic regression).")
     List<String> layers;
 

@@ -203,6 +203,20 @@ class CliErrorsTest {
         train(blobs, "--val-split", "1.5").assertUserError("--val-split", "1.5");
     }
 
+    /**
+     * An empty size among --layers' sizes is a typo, refused like a size that is not a number; "8,,4" trained a
+     * 4-8-4-3 network without a word (the empty part was dropped) and "8," a 4-8-3 one. An empty --layers is still no
+     * hidden layer, also from gradcheck.
+     */
+    @Test
+    void anEmptyLayerSizeAmongOthers() {
+        train(blobs, "--layers", "8,,4").assertUserError("--layers", "8,,4", "empty size");
+        train(blobs, "--layers", "8,").assertUserError("--layers", "empty size");
+        Cli.run("gradcheck", "--layers", ",5").assertUserError("--layers", "empty size");
+        assertEquals(0, train(blobs, "--layers", "").exitCode());
+        assertEquals(0, Cli.run("gradcheck", "--layers", "").exitCode());
+    }
+
     @Test
     void resumeOfADirectoryWithoutConfig() throws IOException {
         Path notARun = Files.createDirectories(dir.resolve("not-a-run"));
