@@ -403,6 +403,11 @@ final class TrainCommand implements Callable<Integer> {
         if (targetLoss != null && !Double.isFinite(targetLoss)) {
             throw new UserError("--target-loss must be a finite number (a mean training loss, e.g. 0.001), got " + targetLoss);
         }
+        if (targetLoss != null && targetLoss < 0) {
+            // every loss --loss offers is >= 0: the run would go on to --epochs as if no target were given
+            throw new UserError("--target-loss must be a number >= 0 (a mean training loss, e.g. 0.001), got " + targetLoss
+                    + "; no loss is negative, so the target would never be reached");
+        }
     }
 
     @Override

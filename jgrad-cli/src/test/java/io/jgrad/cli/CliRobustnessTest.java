@@ -72,6 +72,14 @@ class CliRobustnessTest {
         assertNothingWritten();
     }
 
+    /** Every loss is >= 0: a negative --target-loss was accepted and never reached, the run training on to --epochs. */
+    @Test
+    void aNegativeTargetLossIsRefused() throws IOException {
+        train(blobs, "--target-loss", "-0.001").assertUserError("--target-loss", ">= 0", "-0.001");
+        assertNothingWritten();
+        assertEquals(0, train(blobs, "--target-loss", "0").exitCode());
+    }
+
     @Test
     void testSplitWithOtherImageSizeIsRejectedBeforeTraining() throws IOException {
         Path d = dir.resolve("idx");
