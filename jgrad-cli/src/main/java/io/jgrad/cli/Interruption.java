@@ -25,6 +25,11 @@ final class Interruption implements AutoCloseable {
     private final Thread hook = new Thread(this::stop, "jgrad-interrupted");
     private volatile Path checkpointDir;
     private volatile String checkpoint;
+    /** The epochs of a run that has stopped training (-1 while it trains): its checkpoint needs a larger --epochs to go on. */
+    private volatile int finishedEpochs = -1;
+    /** The epochs of the run once the next checkpoint is written, when that one is its last (else -1). */
+    private volatile int finishing = -1;
+    private volatile boolean reportPending;
 
     /**
      * Watches a run writing to its directory; {@code resumedFrom} and {@code resumedCheckpoint} name the checkpoint
@@ -47,10 +52,32 @@ final class Interruption implements AutoCloseable {
             if (holds != null) {
                 checkpointDir = dir;
                 checkpoint = holds;
+                if (finishing >= 0) { // under the lock with the checkpoint: an interruption sees both or neither
+                    finishedEpochs = finishing;
+                }
             }
         } finally {
             writing.unlock();
         }
+    }
+
+    /**
+     * Marks the run as done training after {@code epochs} epochs (all of them, or fewer when a stopping rule ended it),
+     * its last checkpoint written: what is left is the final evaluation and, when {@code report}, the report. An
+     * interruption from here on says so, since 'jgrad train --resume DIR' alone would have no epochs left to train.
+     */
+    void finished(int epochs, boolean report) {
+        finishedEpochs = epochs;
+        reportPending = report;
+    }
+
+    /**
+     * As {@link #finished}, from the moment the next checkpoint (the last epoch's, after {@code epochs} epochs) has
+     * been written: before, the directory holds the previous one, which --resume DIR continues.
+     */
+    void lastCheckpointNext(int epochs, boolean report) {
+        finishing = epochs;
+        reportPending = report;
     }
 
     /** What the checkpoint of a run that has completed {@code epochs} of {@code total} epochs, and {@code step} steps of the next, holds. */
@@ -64,8 +91,14 @@ final class Interruption implements AutoCloseable {
         writing.lock();
         Console console = System.console();
         String start = console != null && console.isTerminal() ? System.lineSeparator() : ""; // off the progress bar's line
+        int done = finishedEpochs;
         System.err.println(start + (checkpoint == null
                 ? "jgrad train: interrupted before the first checkpoint; nothing to continue from"
+                : done >= 0
+                ? "jgrad train: interrupted after the last epoch" + (reportPending ? ", before the report was written" : "")
+                        + "; " + checkpointDir + " holds the trained model (the checkpoint " + checkpoint + "): 'jgrad eval --model "
+                        + checkpointDir + "' evaluates it, and 'jgrad train --resume " + checkpointDir + " --epochs N' with N > "
+                        + done + " trains on"
                 : "jgrad train: interrupted; " + checkpointDir + " holds the checkpoint " + checkpoint
                         + ": continue with 'jgrad train --resume " + checkpointDir + "'"));
         System.err.flush();

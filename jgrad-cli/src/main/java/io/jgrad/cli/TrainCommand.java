@@ -635,6 +635,9 @@ final class TrainCommand implements Callable<Integer> {
                 public boolean onEpochEnd(EpochMetrics m) {
                     all.add(m);
                     lastCheckpoint[0] = base.withProgress(m.epoch(), null, shuffleGen.state(), modelGen.state());
+                    if (m.epoch() == base.epochs()) {
+                        interruption.lastCheckpointNext(m.epoch(), !cfg.noReport());
+                    }
                     checkpoint.accept(lastCheckpoint[0], Interruption.describe(m.epoch(), base.epochs(), 0));
                     return false;
                 }
@@ -642,6 +645,8 @@ final class TrainCommand implements Callable<Integer> {
             long t0 = System.nanoTime();
             History history = trainer.fit(trainLoader, testLoader);
             double seconds = (System.nanoTime() - t0) / 1e9;
+            // also when --target-loss or --patience stopped it early
+            interruption.finished(all.isEmpty() ? cfg.epochsCompleted() : all.get(all.size() - 1).epoch(), !cfg.noReport());
             if (cfg.restoreBest() && lastCheckpoint[0] != null && history.restoredEpoch() > 0) {
                 // the checkpoint after the last epoch holds that epoch's weights: save the restored ones over them, with
                 // the same config.json (epochs completed: the last trained epoch; restored_epoch added), optimizer state

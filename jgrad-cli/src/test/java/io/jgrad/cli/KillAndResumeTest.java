@@ -117,6 +117,40 @@ class KillAndResumeTest {
         assertEquals(0, resumed.exitCode(), resumed.err());
     }
 
+    /**
+     * A SIGTERM after the last epoch's checkpoint (during the final evaluation and the report) says that the run has
+     * finished training and how to evaluate it or train on. It said "continue with 'jgrad train --resume DIR'", which
+     * then failed: the run had no epochs left.
+     */
+    @Test
+    @Timeout(300)
+    void terminatedAfterTheLastEpochSaysTheRunIsTrained(@TempDir Path tmp) throws Exception {
+        for (int attempt = 0; attempt < 5; attempt++) {
+            Path run = tmp.resolve("run" + attempt);
+            List<String> args = new ArrayList<>(trainArgs(run));
+            args.set(args.indexOf("--epochs") + 1, "1");
+            args.remove("--no-report"); // the report takes a while: the signal comes while it is made
+            Path log = tmp.resolve("log" + attempt + ".txt");
+            Process p = start(args, log);
+            boolean trained = awaitConfig(p, run, text -> text.contains("\"epochs_completed\": 1"));
+            p.destroy();
+            assertTrue(p.waitFor(60, TimeUnit.SECONDS), "the process did not stop");
+            String out = Files.readString(log);
+            assertTrue(trained || p.exitValue() == 0, out);
+            if (p.exitValue() == 0) {
+                continue; // it had finished before the signal: try again
+            }
+            assertEquals(143, p.exitValue(), out);
+            assertTrue(out.contains("jgrad train: interrupted after the last epoch, before the report was written; " + run
+                    + " holds the trained model (the checkpoint after epoch 1 of 1): 'jgrad eval --model " + run + "' evaluates it,"
+                    + " and 'jgrad train --resume " + run + " --epochs N' with N > 1 trains on"), out);
+            assertEquals(0, Cli.run("eval", "--model", run.toString()).exitCode());
+            assertEquals(0, Cli.run("train", "--resume", run.toString(), "--epochs", "2", "--no-report").exitCode());
+            return;
+        }
+        fail("each of 5 runs finished before the signal reached it");
+    }
+
     @Test
     @Timeout(300)
     void resumingANetworkWithDropoutIsExactToo(@TempDir Path tmp) throws Exception {
