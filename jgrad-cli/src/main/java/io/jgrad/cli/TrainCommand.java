@@ -45,8 +45,8 @@ import picocli.CommandLine.Option;
             "Data: a directory with train-images-idx3-ubyte[.gz], train-labels-idx1-ubyte[.gz], t10k-images-idx3-ubyte[.gz]",
             "and t10k-labels-idx1-ubyte[.gz] (MNIST, Fashion-MNIST), whose t10k part is the test set; or a CSV file with a",
             "header row, whose --target-column (default: the last) holds class labels 0..K-1 (cross-entropy, bce) or",
-            "numbers (mse, half-sse). Pixels are scaled to [0,1]; --normalize also standardizes with the training set's",
-            "mean and standard deviation.",
+            "numbers (mse, half-sse). Pixels are scaled to [0,1]; --normalize also standardizes with one mean and one",
+            "standard deviation of all the training set's values (as MNIST's 0.1307 and 0.3081), not one per column.",
             "",
             "Networks (--model):",
             "  mlp        (default) Linear(in, h1), act, ..., Linear(hk, classes)[, output act]: see --layers, --activation.",
@@ -129,7 +129,9 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--target-column", paramLabel = "NAME", description = "CSV column with the targets (default: the last column).")
     String targetColumn;
 
-    @Option(names = "--normalize", description = "Standardize features with the training set's mean and standard deviation.")
+    @Option(names = "--normalize", description = "Standardize the inputs with one mean and one standard deviation of all the"
+            + " training set's values, not one per column: CSV columns on different scales keep their ratios, so"
+            + " standardize such columns beforehand (default: off).")
     boolean normalize;
 
     @Option(names = "--model", paramLabel = "mlp|cnn|FILE.json", description = "The network: mlp (default), cnn, or a JSON file of layers (see above).")

@@ -153,6 +153,25 @@ class HelpTest {
         assertTrue(r.err().startsWith("jgrad train: "), r.err());
     }
 
+    /**
+     * --normalize standardizes with one mean and one standard deviation of all the training values, also for a CSV
+     * file's columns: the help said "Standardize features with the training set's mean and standard deviation", which
+     * reads as one pair per column (as scikit-learn's StandardScaler) and left columns on different scales as they were.
+     */
+    @org.junit.jupiter.api.Test
+    void normalizeSaysItUsesOnePairForAllColumns(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws java.io.IOException {
+        String help = Cli.run("train", "--help").out().replaceAll("\\s+", " ");
+        assertTrue(help.contains("--normalize Standardize the inputs with one mean and one standard deviation of all the training"
+                + " set's values, not one per column"), help);
+        // and so it does: the columns 1..3 and 100..300 have one mean, 101 (606 / 6), and one standard deviation
+        java.nio.file.Path csv = java.nio.file.Files.writeString(dir.resolve("scales.csv"), "a,b,y\n1,100,0\n2,200,1\n3,300,0\n");
+        Cli.ok("train", "--data", csv.toString(), "--normalize", "--layers", "", "--epochs", "1", "--threads", "1", "--no-report",
+                "--out", dir.resolve("run").toString());
+        java.util.Map<?, ?> data = (java.util.Map<?, ?>) ((java.util.Map<?, ?>) io.jgrad.io.Json.read(dir.resolve("run/config.json"))).get("data");
+        assertEquals(101.0, ((Number) data.get("normalize_mean")).doubleValue(), 1e-9);
+        assertTrue(data.get("normalize_std") instanceof Number, data.toString());
+    }
+
     @org.junit.jupiter.api.Test
     void mainPageNamesTheEnvironmentAndGradcheckExitStatus() {
         String help = Cli.run("--help").out();
