@@ -27,15 +27,22 @@ record ModelChoice(String name, List<LayerSpec> fileLayers) {
     /**
      * The network for samples of {@code sampleShape} and {@code outputs} values per sample, to be trained with
      * {@code lossName}; {@code hidden}, {@code activation} and {@code outputActivation} shape the MLP only. A file's
-     * network must end in a sigmoid for --loss bce, as the MLP's --output-activation must be.
+     * network must end in a sigmoid for --loss bce, as the MLP's --output-activation must be, and neither may end in
+     * one for --loss bce-logits ({@link Losses#sigmoidTwice}).
      */
     NetworkSpec spec(int[] sampleShape, int outputs, String lossName, int[] hidden, String activation, String outputActivation) {
         if (name.equals("mlp")) {
+            NetworkSpec spec;
             try {
-                return NetworkSpec.mlp(sampleShape[0], hidden, outputs, activation, outputActivation);
+                spec = NetworkSpec.mlp(sampleShape[0], hidden, outputs, activation, outputActivation);
             } catch (IllegalArgumentException e) {
                 throw new UserError(e.getMessage());
             }
+            String twice = Losses.sigmoidTwice(lossName, spec.outputActivation());
+            if (twice != null) {
+                throw new UserError("--output-activation sigmoid: " + twice);
+            }
+            return spec;
         }
         if (name.equals("cnn")) {
             if (sampleShape[1] < 4 || sampleShape[2] < 4) {
@@ -61,6 +68,10 @@ record ModelChoice(String name, List<LayerSpec> fileLayers) {
             throw new JgradFormatException(file, "layers[" + last + "]", "--loss bce needs probabilities, but the network"
                     + " ends with " + fileLayers.get(last).type() + ", which does not give values in [0, 1]; end it with"
                     + " {\"type\": \"sigmoid\"}, or use --loss bce-logits on raw scores");
+        }
+        String twice = Losses.sigmoidTwice(lossName, spec.outputActivation());
+        if (twice != null) {
+            throw new JgradFormatException(file, "layers[" + last + "]", twice);
         }
         return spec;
     }

@@ -144,7 +144,8 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--activation", paramLabel = "NAME", description = "Hidden activation: " + Activations.HIDDEN_NAMES + " (default: relu).")
     String activation;
 
-    @Option(names = "--output-activation", paramLabel = "NAME", description = "Output activation: " + Activations.OUTPUT_NAMES + " (default: sigmoid for --loss bce, else none).")
+    @Option(names = "--output-activation", paramLabel = "NAME", description = "Output activation: " + Activations.OUTPUT_NAMES + " (default: sigmoid for --loss bce, else none)."
+            + " Not sigmoid for --loss bce-logits, nor softmax for cross-entropy: they apply their own to raw scores.")
     String outputActivation;
 
     @Option(names = "--loss", paramLabel = "NAME", description = "Loss: " + Losses.NAMES + " (default: cross-entropy, which needs integer class targets;"
@@ -515,6 +516,10 @@ final class TrainCommand implements Callable<Integer> {
         }
         if (csv && ds.test() == null) {
             System.err.println("note: no validation data (use --val-split or --val-data); reporting training metrics only");
+        }
+        String twice = Losses.softmaxTwice(lossName, spec.outputActivation());
+        if (twice != null) {
+            System.err.println("note: " + twice);
         }
         return new Start(cfg, ds, model, modelGen, outDir);
     }

@@ -265,6 +265,39 @@ class TrainCommandTest {
                 "--epochs", "1", "--out", dir.resolve("run").toString()).assertUserError("--loss bce", "sigmoid", "bce-logits");
     }
 
+    /**
+     * bce-logits applies the sigmoid itself: a network that ends with one gave every sample a probability above 0.5,
+     * and its eval and predict said class 1 for all of them, whatever it had learned (trained without a word). Now
+     * refused, for the MLP's --output-activation and a model file's last layer alike.
+     */
+    @Test
+    void bceLogitsOnANetworkEndingWithASigmoidIsAUserError() throws IOException {
+        Path csv = SyntheticData.blobsCsv(dir.resolve("two.csv"), 20, 3, 2, 11);
+        Cli.run("train", "--data", csv.toString(), "--layers", "", "--loss", "bce-logits", "--output-activation", "sigmoid",
+                "--epochs", "1", "--out", dir.resolve("run").toString())
+                .assertUserError("--output-activation sigmoid", "--loss bce-logits applies the sigmoid itself", "class 0 is never predicted", "--loss bce");
+        Path net = Files.writeString(dir.resolve("net.json"), "{\"layers\": [{\"type\": \"linear\", \"out_features\": 1}, {\"type\": \"sigmoid\"}]}");
+        Cli.run("train", "--data", csv.toString(), "--model", net.toString(), "--loss", "bce-logits", "--epochs", "1",
+                "--out", dir.resolve("run").toString()).assertUserError("net.json", "layers[1]", "applies the sigmoid itself");
+        assertFalse(Files.exists(dir.resolve("run")));
+    }
+
+    /**
+     * Cross-entropy applies the softmax itself: a network that ends with one trains (its most likely class is right),
+     * but slowly and with a loss that cannot go below -ln(e/(e+K-1)); jgrad train says so. It said nothing.
+     */
+    @Test
+    void crossEntropyOnANetworkEndingWithASoftmaxIsNoted() throws IOException {
+        Path csv = SyntheticData.blobsCsv(dir.resolve("three.csv"), 30, 3, 3, 11);
+        Cli twice = ok("train", "--data", csv.toString(), "--layers", "4", "--output-activation", "softmax", "--epochs", "1",
+                "--threads", "1", "--no-report", "--out", dir.resolve("twice").toString());
+        assertTrue(twice.err().lines().anyMatch(l -> l.startsWith("note: --loss cross-entropy applies the softmax itself")
+                && l.contains("leave out --output-activation softmax")), twice.err());
+        Cli once = ok("train", "--data", csv.toString(), "--layers", "4", "--epochs", "1", "--threads", "1", "--no-report",
+                "--out", dir.resolve("once").toString());
+        assertFalse(once.err().contains("applies the softmax itself"), once.err());
+    }
+
     @Test
     void aDeepSigmoidNetworkIsToldItsGradientsVanish(@TempDir Path dir) throws IOException {
         Path csv = SyntheticData.blobsCsv(dir.resolve("blobs.csv"), 60, 4, 3, 7);
