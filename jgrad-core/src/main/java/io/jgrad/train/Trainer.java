@@ -423,9 +423,8 @@ public final class Trainer {
                 break;
             }
             if (trainLoss <= targetLoss) {
-                history.stopReason(String.format("reached target loss %s at epoch %d (loss %s)",
-                        Double.isFinite(targetLoss) ? java.math.BigDecimal.valueOf(targetLoss).stripTrailingZeros().toPlainString()
-                                : Double.toString(targetLoss), epoch, ProgressBar.loss(trainLoss))); // as given: "0.2", not "0.200000"
+                history.stopReason(String.format("reached target loss %s at epoch %d (loss %s)", plain(targetLoss), epoch,
+                        ProgressBar.loss(trainLoss)));
                 break;
             }
             if (patienceOut) {
@@ -433,6 +432,12 @@ public final class Trainer {
                         + (patienceOnAccuracy ? "accuracy" : "loss") + " did not improve for " + patience + " epochs");
                 break;
             }
+        }
+        List<EpochMetrics> done = history.epochs();
+        if (Double.isFinite(targetLoss) && lastEpoch == epochs && !done.isEmpty() && !(done.getLast().trainLoss() <= targetLoss)) {
+            // ran out of epochs: "completed 5 epochs" alone did not say that the target the run was given was missed
+            history.stopReason(history.stopReason() + " without reaching the target loss " + plain(targetLoss) + " (the last epoch's loss "
+                    + ProgressBar.loss(done.getLast().trainLoss()) + ")");
         }
         if (restoreBest && bestState != null && bestEpoch != lastEpoch) {
             try (var scope = Tensor.noGrad()) {
@@ -449,6 +454,11 @@ public final class Trainer {
             c.onTrainEnd(history);
         }
         return history;
+    }
+
+    /** The target loss as given: "0.2", not "0.200000" (a non-finite one as Java writes it). */
+    private static String plain(double target) {
+        return Double.isFinite(target) ? java.math.BigDecimal.valueOf(target).stripTrailingZeros().toPlainString() : Double.toString(target);
     }
 
     /**

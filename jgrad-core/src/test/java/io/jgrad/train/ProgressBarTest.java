@@ -144,6 +144,26 @@ class ProgressBarTest {
         assertTrue(h.stopReason().matches("reached target loss 100 at epoch 1 \\(loss \\d\\.\\d{4}\\)"), h.stopReason());
     }
 
+    /**
+     * A run that uses up its epochs without reaching its target loss says so: it read "completed 3 epochs" alone, as if
+     * no target had been given. Without a target the reason stays as it was.
+     */
+    @Test
+    void aTargetLossNotReachedIsSaid() {
+        io.jgrad.tensor.Generator gen = new io.jgrad.tensor.Generator(1);
+        io.jgrad.nn.Linear model = new io.jgrad.nn.Linear(3, 2, true, gen);
+        io.jgrad.data.DataLoader data = new io.jgrad.data.DataLoader(new io.jgrad.data.TensorDataset(
+                io.jgrad.tensor.Tensor.randn(gen, 8, 3), io.jgrad.tensor.Tensor.of(new float[] {0, 1, 0, 1, 1, 0, 0, 1}), 2),
+                8, false, false, null);
+        History h = new Trainer(model, new io.jgrad.nn.CrossEntropyLoss(), new io.jgrad.optim.SGD(model.parameters(), 0.1),
+                Task.CLASSIFICATION).epochs(3).targetLoss(0.001).fit(data, null);
+        assertEquals("completed 3 epochs without reaching the target loss 0.001 (the last epoch's loss "
+                + ProgressBar.loss(h.epochs().getLast().trainLoss()) + ")", h.stopReason());
+        History plain = new Trainer(model, new io.jgrad.nn.CrossEntropyLoss(), new io.jgrad.optim.SGD(model.parameters(), 0.1),
+                Task.CLASSIFICATION).epochs(2).fit(data, null);
+        assertEquals("completed 2 epochs", plain.stopReason());
+    }
+
     @Test
     void clockFormatsMinutesAndHours() {
         assertEquals("0:05", ProgressBar.clock(5));
