@@ -149,6 +149,32 @@ record DataSource(String description, TensorDataset train, TensorDataset test, i
         return !names.isEmpty();
     }
 
+    /**
+     * A note when most of the classes up to the largest label have no sample (fewer than half of them have one), or
+     * null: the class count is the largest label plus one, so a target that is not a class index 0..K-1 (an id, a
+     * count, a price in whole units) makes a network with an output per number up to its largest value, most of
+     * them for classes that never occur.
+     */
+    String unusedClassesNote() {
+        if (numClasses <= 2) {
+            return null;
+        }
+        java.util.BitSet seen = new java.util.BitSet(numClasses);
+        for (TensorDataset set : test == null ? List.of(train) : List.of(train, test)) {
+            for (float label : set.targets().toFloatArray()) {
+                seen.set((int) label);
+            }
+        }
+        int used = seen.cardinality();
+        // against the largest label, not numClasses: an IDX directory has at least 10 classes whatever its labels
+        if (2 * used >= seen.length()) {
+            return null;
+        }
+        return String.format("the targets take %,d different values, but class labels are counted from 0 up to the largest,"
+                + " %,d, so the network gets %,d outputs, %,d of them for classes no sample has; class labels must be"
+                + " 0..K-1 (for a numeric target use --loss mse)", used, numClasses - 1, numClasses, numClasses - used);
+    }
+
     /** The test split of an IDX directory must have the training images' size and no class the training split lacks. */
     private static void checkIdxSplitsMatch(Path dir, TensorDataset train, TensorDataset test) throws java.io.IOException {
         int[] trainShape = IdxDataset.imageShape(dir, true);

@@ -517,6 +517,10 @@ final class TrainCommand implements Callable<Integer> {
         if (csv && ds.test() == null) {
             System.err.println("note: no validation data (use --val-split or --val-data); reporting training metrics only");
         }
+        String unused = ds.unusedClassesNote();
+        if (unused != null) {
+            System.err.println("note: " + dataPath + ": " + unused);
+        }
         String twice = Losses.softmaxTwice(lossName, spec.outputActivation());
         if (twice != null) {
             System.err.println("note: " + twice);

@@ -298,6 +298,24 @@ class TrainCommandTest {
         assertFalse(once.err().contains("applies the softmax itself"), once.err());
     }
 
+    /**
+     * Class labels are counted from 0 to the largest: a target column of ids or counts (0, 7, 50) made a network of 51
+     * outputs without a word; jgrad train now notes how many of them no sample has. Labels 0..K-1 get no note.
+     */
+    @Test
+    void labelsThatLeaveMostClassesEmptyAreNoted() throws IOException {
+        Path ids = Files.writeString(dir.resolve("ids.csv"), "a,b,id\n1,2,0\n3,4,7\n5,6,50\n7,8,7\n");
+        Cli sparse = ok("train", "--data", ids.toString(), "--layers", "", "--epochs", "1", "--threads", "1", "--no-report",
+                "--out", dir.resolve("ids").toString());
+        assertTrue(sparse.err().lines().anyMatch(l -> l.equals("note: " + ids + ": the targets take 3 different values, but class"
+                + " labels are counted from 0 up to the largest, 50, so the network gets 51 outputs, 48 of them for classes no"
+                + " sample has; class labels must be 0..K-1 (for a numeric target use --loss mse)")), sparse.err());
+        Path csv = SyntheticData.blobsCsv(dir.resolve("three.csv"), 30, 3, 3, 11);
+        Cli dense = ok("train", "--data", csv.toString(), "--layers", "", "--epochs", "1", "--threads", "1", "--no-report",
+                "--out", dir.resolve("three").toString());
+        assertFalse(dense.err().contains("classes no sample has"), dense.err());
+    }
+
     @Test
     void aDeepSigmoidNetworkIsToldItsGradientsVanish(@TempDir Path dir) throws IOException {
         Path csv = SyntheticData.blobsCsv(dir.resolve("blobs.csv"), 60, 4, 3, 7);
