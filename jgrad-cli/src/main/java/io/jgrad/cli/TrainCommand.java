@@ -464,6 +464,10 @@ final class TrainCommand implements Callable<Integer> {
             throw new UserError((valData != null ? "--val-data" : "--val-split") + " is for a CSV training file; the test"
                     + " set of the IDX directory " + dataPath + " is its t10k files");
         }
+        if (Files.isDirectory(dataPath) && targetColumn != null) { // it was silently ignored too
+            throw new UserError("--target-column is for a CSV training file; the labels of the IDX directory " + dataPath
+                    + " are its train-labels-idx1-ubyte and t10k-labels-idx1-ubyte files");
+        }
         ModelChoice choice = ModelChoice.of(modelChoice == null ? "mlp" : modelChoice);
         if (!choice.name().equals("mlp") && (layers != null || activation != null || outputActivation != null)) {
             throw new UserError("--layers, --activation and --output-activation describe --model mlp; --model " + choice.name()

@@ -164,6 +164,8 @@ class CliErrorsTest {
         SyntheticData.idxDirectory(d, 8, 4, 8, 4, 1);
         train(d, "--val-split", "0.5").assertUserError("--val-split", "CSV", "t10k");
         train(d, "--val-data", two.toString()).assertUserError("--val-data", "CSV", "t10k");
+        // and so was --target-column, which has no column to name in an IDX directory
+        train(d, "--target-column", "label").assertUserError("--target-column", "CSV", "labels-idx1-ubyte");
     }
 
     @Test
