@@ -45,6 +45,17 @@ final class Losses {
     }
 
     /**
+     * Why an output activation other than the sigmoid gives bce no probability per output: a softmax's values lie in
+     * [0, 1] but sum to 1 over the outputs (over bce's one output of two classes it is always 1, and learns nothing);
+     * the others' values leave [0, 1].
+     */
+    static String notProbabilities(String activation) {
+        return activation.trim().equalsIgnoreCase("softmax")
+                ? "gives values that sum to 1 over the outputs (over one output, always 1), not a probability per output"
+                : "does not give values in [0, 1]";
+    }
+
+    /**
      * The note for a network trained with cross-entropy whose last layer is {@code outputActivation}, or null when
      * there is nothing to say: cross-entropy applies the softmax itself, to raw scores, so a network that already ends
      * with a softmax has it applied twice. It trains (PyTorch does the same), and the most likely class is the same,
@@ -88,8 +99,8 @@ final class Losses {
             return "sigmoid";
         }
         if (!given.trim().equalsIgnoreCase("sigmoid")) {
-            throw new UserError("--loss bce needs probabilities, but --output-activation " + given
-                    + " does not give values in [0, 1]; use --output-activation sigmoid, or --loss bce-logits on raw scores");
+            throw new UserError("--loss bce needs probabilities, but --output-activation " + given + " "
+                    + notProbabilities(given) + "; use --output-activation sigmoid, or --loss bce-logits on raw scores");
         }
         return given;
     }

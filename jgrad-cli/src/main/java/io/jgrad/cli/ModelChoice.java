@@ -24,11 +24,15 @@ record ModelChoice(String name, List<LayerSpec> fileLayers) {
         return name.equals("cnn") || fileLayers != null && fileLayers.stream().anyMatch(LayerSpec::spatial);
     }
 
+    /** Why a network of one output may not end with a softmax or log-softmax. */
+    private static final String ONE_SOFTMAX = "a softmax over the network's one output is always 1 (a log-softmax always 0),"
+            + " whatever the input, so the network would learn nothing";
+
     /**
      * The network for samples of {@code sampleShape} and {@code outputs} values per sample, to be trained with
      * {@code lossName}; {@code hidden}, {@code activation} and {@code outputActivation} shape the MLP only. A file's
      * network must end in a sigmoid for --loss bce, as the MLP's --output-activation must be, and neither may end in
-     * one for --loss bce-logits ({@link Losses#sigmoidTwice}).
+     * one for --loss bce-logits ({@link Losses#sigmoidTwice}); a network of one output may not end with a softmax.
      */
     NetworkSpec spec(int[] sampleShape, int outputs, String lossName, int[] hidden, String activation, String outputActivation) {
         if (name.equals("mlp")) {
@@ -41,6 +45,9 @@ record ModelChoice(String name, List<LayerSpec> fileLayers) {
             String twice = Losses.sigmoidTwice(lossName, spec.outputActivation());
             if (twice != null) {
                 throw new UserError("--output-activation sigmoid: " + twice);
+            }
+            if (outputs == 1 && spec.outputActivation().equals("softmax")) {
+                throw new UserError("--output-activation softmax: " + ONE_SOFTMAX + "; use sigmoid for a probability, or none");
             }
             return spec;
         }
@@ -66,12 +73,17 @@ record ModelChoice(String name, List<LayerSpec> fileLayers) {
         // divergence that blames the learning rate; a softmax over the one output is always 1 and learns nothing
         if (lossName.equals("bce") && !spec.outputActivation().equals("sigmoid")) {
             throw new JgradFormatException(file, "layers[" + last + "]", "--loss bce needs probabilities, but the network"
-                    + " ends with " + fileLayers.get(last).type() + ", which does not give values in [0, 1]; end it with"
-                    + " {\"type\": \"sigmoid\"}, or use --loss bce-logits on raw scores");
+                    + " ends with " + fileLayers.get(last).type() + ", which " + Losses.notProbabilities(fileLayers.get(last).type())
+                    + "; end it with {\"type\": \"sigmoid\"}, or use --loss bce-logits on raw scores");
         }
         String twice = Losses.sigmoidTwice(lossName, spec.outputActivation());
         if (twice != null) {
             throw new JgradFormatException(file, "layers[" + last + "]", twice);
+        }
+        // after bce's own check above, which says what bce needs instead
+        if (outputs == 1 && (spec.outputActivation().equals("softmax") || spec.outputActivation().equals("logsoftmax"))) {
+            throw new JgradFormatException(file, "layers[" + last + "]", fileLayers.get(last).type() + ": " + ONE_SOFTMAX
+                    + "; end with {\"type\": \"sigmoid\"} for a probability, or with the linear layer");
         }
         return spec;
     }

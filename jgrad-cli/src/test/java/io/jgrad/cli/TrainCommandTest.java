@@ -316,6 +316,29 @@ class TrainCommandTest {
         assertFalse(dense.err().contains("classes no sample has"), dense.err());
     }
 
+    /**
+     * A softmax over a network's one output is always 1: with --loss mse it trained a constant without a word, and
+     * with bce the error said that a softmax "does not give values in [0, 1]", which it does.
+     */
+    @Test
+    void aSoftmaxOverOneOutputIsAUserError() throws IOException {
+        Path csv = SyntheticData.blobsCsv(dir.resolve("two.csv"), 20, 3, 2, 11);
+        Cli.run("train", "--data", csv.toString(), "--layers", "", "--loss", "mse", "--output-activation", "softmax",
+                "--epochs", "1", "--out", dir.resolve("run").toString())
+                .assertUserError("--output-activation softmax", "one output is always 1", "learn nothing");
+        Path net = Files.writeString(dir.resolve("net.json"), "{\"layers\": [{\"type\": \"linear\", \"out_features\": 1}, {\"type\": \"softmax\"}]}");
+        Cli.run("train", "--data", csv.toString(), "--model", net.toString(), "--loss", "mse", "--epochs", "1",
+                "--out", dir.resolve("run").toString()).assertUserError("net.json", "layers[1]", "one output is always 1");
+        Cli.run("train", "--data", csv.toString(), "--model", net.toString(), "--loss", "bce", "--epochs", "1",
+                "--out", dir.resolve("run").toString()).assertUserError("net.json", "layers[1]", "--loss bce needs probabilities",
+                "ends with softmax, which gives values that sum to 1 over the outputs");
+        Cli bce = Cli.run("train", "--data", csv.toString(), "--layers", "", "--loss", "bce", "--output-activation", "softmax",
+                "--epochs", "1", "--out", dir.resolve("run").toString());
+        bce.assertUserError("--loss bce needs probabilities", "sum to 1 over the outputs", "--output-activation sigmoid");
+        assertFalse(bce.err().contains("does not give values in [0, 1]"), bce.err());
+        assertFalse(Files.exists(dir.resolve("run")));
+    }
+
     @Test
     void aDeepSigmoidNetworkIsToldItsGradientsVanish(@TempDir Path dir) throws IOException {
         Path csv = SyntheticData.blobsCsv(dir.resolve("blobs.csv"), 60, 4, 3, 7);
