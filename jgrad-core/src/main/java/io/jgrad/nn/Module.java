@@ -1,6 +1,7 @@
 package io.jgrad.nn;
 
 import io.jgrad.tensor.DType;
+import io.jgrad.tensor.PythonRepr;
 import io.jgrad.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -263,37 +264,14 @@ public abstract class Module {
         return "";
     }
 
-    /** A boolean as Python prints it: {@code True} or {@code False}. */
+    /** A boolean as Python prints it: {@code True} or {@code False} ({@link PythonRepr#of(boolean)}). */
     protected static String pythonRepr(boolean b) {
-        return b ? "True" : "False";
+        return PythonRepr.of(b);
     }
 
-    /**
-     * A float as Python's {@code repr} prints it, so that {@link #toString()} reads as PyTorch's: the shortest
-     * digits that read back to the same double (as {@link Double#toString(double)} chooses them), in positional
-     * notation with at least one decimal ({@code 0.1}, {@code 1.0}, {@code 0.0001}) when the decimal exponent is in
-     * [-4, 16), else as {@code 1e-05}, {@code 2.5e+16}; {@code nan}, {@code inf}, {@code -inf}.
-     */
+    /** A float as Python's {@code repr} prints it ({@link PythonRepr#of(double)}): {@code 0.1}, {@code 1e-05}, {@code nan}. */
     protected static String pythonRepr(double v) {
-        if (Double.isNaN(v)) {
-            return "nan";
-        }
-        if (Double.isInfinite(v)) {
-            return v > 0 ? "inf" : "-inf";
-        }
-        if (v == 0) {
-            return 1 / v < 0 ? "-0.0" : "0.0";
-        }
-        java.math.BigDecimal d = new java.math.BigDecimal(Double.toString(Math.abs(v))).stripTrailingZeros();
-        String digits = d.unscaledValue().toString();
-        int exponent = digits.length() - 1 - d.scale();
-        String sign = v < 0 ? "-" : "";
-        if (exponent < -4 || exponent >= 16) {
-            String mantissa = digits.length() == 1 ? digits : digits.charAt(0) + "." + digits.substring(1);
-            return sign + mantissa + "e" + (exponent < 0 ? "-" : "+") + String.format(java.util.Locale.ROOT, "%02d", Math.abs(exponent));
-        }
-        String plain = d.toPlainString();
-        return sign + (plain.contains(".") ? plain : plain + ".0");
+        return PythonRepr.of(v);
     }
 
     /** The architecture, printed as PyTorch prints modules. */

@@ -1,6 +1,7 @@
 package io.jgrad.optim;
 
 import io.jgrad.tensor.DType;
+import io.jgrad.tensor.PythonRepr;
 import io.jgrad.tensor.Tensor;
 import java.util.List;
 import java.util.Map;
@@ -75,5 +76,11 @@ public final class Adagrad extends Optimizer {
         sum.addcmul_(g, g, 1);
         Tensor std = sum.sqrt().add_(eps);
         param.addcdiv_(g, std, -clr);
+    }
+
+    @Override
+    protected Map<String, String> settings() {
+        return Map.of("lr_decay", PythonRepr.of(lrDecay), "weight_decay", PythonRepr.of(weightDecay),
+                "initial_accumulator_value", PythonRepr.of(initialAccumulatorValue), "eps", PythonRepr.of(eps));
     }
 }

@@ -1,5 +1,6 @@
 package io.jgrad.optim;
 
+import io.jgrad.tensor.PythonRepr;
 import io.jgrad.tensor.Tensor;
 import java.util.List;
 import java.util.Map;
@@ -68,5 +69,11 @@ public final class AdamW extends Optimizer {
     protected void update(Tensor param, Tensor grad, Map<String, Tensor> state) {
         param.mul_(1 - lr() * weightDecay);
         AdamMoments.step(param, grad, state, lr(), beta1, beta2, eps, amsgrad);
+    }
+
+    @Override
+    protected Map<String, String> settings() {
+        return Map.of("betas", "(" + PythonRepr.of(beta1) + ", " + PythonRepr.of(beta2) + ")", "eps", PythonRepr.of(eps),
+                "weight_decay", PythonRepr.of(weightDecay), "amsgrad", PythonRepr.of(amsgrad));
     }
 }

@@ -1,5 +1,7 @@
 package io.jgrad.optim;
 
+import io.jgrad.tensor.PythonRepr;
+
 /**
  * Cosine annealing without restarts (Loshchilov and Hutter, "SGDR: Stochastic Gradient Descent with Warm
  * Restarts", ICLR 2017): lr_e = etaMin + (lr_0 - etaMin) * (1 + cos(pi * e / tMax)) / 2, which reaches etaMin at
@@ -36,5 +38,11 @@ public final class CosineAnnealingLR extends EpochScheduler {
         }
         return (1 + StrictMath.cos(Math.PI * lastEpoch / tMax)) / (1 + StrictMath.cos(Math.PI * (lastEpoch - 1) / tMax))
                 * (currentLr - etaMin) + etaMin;
+    }
+
+    /** The class and its settings, by PyTorch's argument names, as a module prints, e.g. {@code StepLR(step_size=30, gamma=0.1)}. */
+    @Override
+    public String toString() {
+        return "CosineAnnealingLR(T_max=" + tMax + ", eta_min=" + PythonRepr.of(etaMin) + ")";
     }
 }

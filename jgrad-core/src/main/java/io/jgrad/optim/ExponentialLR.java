@@ -1,5 +1,7 @@
 package io.jgrad.optim;
 
+import io.jgrad.tensor.PythonRepr;
+
 /** Multiplies the learning rate by {@code gamma} every epoch: lr_e = lr_0 * gamma^e, as PyTorch 1.13's {@code ExponentialLR}. */
 public final class ExponentialLR extends EpochScheduler {
     private final double gamma;
@@ -14,5 +16,11 @@ public final class ExponentialLR extends EpochScheduler {
     @Override
     double nextLr(double currentLr) {
         return currentLr * gamma;
+    }
+
+    /** The class and its settings, by PyTorch's argument names, as a module prints, e.g. {@code StepLR(step_size=30, gamma=0.1)}. */
+    @Override
+    public String toString() {
+        return "ExponentialLR(gamma=" + PythonRepr.of(gamma) + ")";
     }
 }

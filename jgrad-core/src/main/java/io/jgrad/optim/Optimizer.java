@@ -1,12 +1,14 @@
 package io.jgrad.optim;
 
 import io.jgrad.tensor.DType;
+import io.jgrad.tensor.PythonRepr;
 import io.jgrad.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -190,6 +192,40 @@ public abstract class Optimizer {
                 }
             }
         }
+    }
+
+    /**
+     * The settings other than the learning rate, by their PyTorch names (e.g. {@code betas}, {@code eps},
+     * {@code weight_decay}), with values spelled as Python prints them ({@link PythonRepr}); {@link #toString()} shows
+     * them. Empty by default.
+     */
+    protected Map<String, String> settings() {
+        return Map.of();
+    }
+
+    /**
+     * The optimizer and its settings as PyTorch 1.13 prints an optimizer: the class name, then its one parameter
+     * group's settings sorted by name, the current learning rate among them, e.g.
+     * <pre>
+     * Adam (
+     * Parameter Group 0
+     *     amsgrad: False
+     *     betas: (0.9, 0.999)
+     *     eps: 1e-08
+     *     lr: 0.001
+     *     weight_decay: 0.0
+     * )
+     * </pre>
+     * Only jgrad's settings appear (PyTorch adds {@code foreach}, {@code maximize} and others jgrad lacks), and every
+     * number as a float: {@code weight_decay: 0.0} where PyTorch's default prints as the int {@code 0}.
+     */
+    @Override
+    public String toString() {
+        Map<String, String> all = new TreeMap<>(settings());
+        all.put("lr", PythonRepr.of(lr));
+        StringBuilder sb = new StringBuilder(getClass().getSimpleName()).append(" (\nParameter Group 0\n");
+        all.forEach((k, v) -> sb.append("    ").append(k).append(": ").append(v).append('\n'));
+        return sb.append(')').toString();
     }
 
     // ------------------------------------------------------------ shared by the update rules

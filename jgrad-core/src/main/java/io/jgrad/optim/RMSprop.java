@@ -1,5 +1,6 @@
 package io.jgrad.optim;
 
+import io.jgrad.tensor.PythonRepr;
 import io.jgrad.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.List;
@@ -101,5 +102,11 @@ public final class RMSprop extends Optimizer {
         } else {
             param.addcdiv_(g, avg, -lr());
         }
+    }
+
+    @Override
+    protected Map<String, String> settings() {
+        return Map.of("alpha", PythonRepr.of(alpha), "eps", PythonRepr.of(eps), "weight_decay", PythonRepr.of(weightDecay),
+                "momentum", PythonRepr.of(momentum), "centered", PythonRepr.of(centered));
     }
 }

@@ -1,5 +1,6 @@
 package io.jgrad.optim;
 
+import io.jgrad.tensor.PythonRepr;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -113,5 +114,13 @@ public final class ReduceLROnPlateau {
         badEpochs = (int) Math.round(state.get("num_bad_epochs"));
         cooldownCounter = (int) Math.round(state.get("cooldown_counter"));
         lastEpoch = (int) Math.round(state.get("last_epoch"));
+    }
+
+    /** The class and its settings, by PyTorch's argument names, as a module prints, e.g. {@code StepLR(step_size=30, gamma=0.1)}. */
+    @Override
+    public String toString() {
+        return "ReduceLROnPlateau(mode='" + mode.name().toLowerCase(java.util.Locale.ROOT) + "', factor=" + PythonRepr.of(factor)
+                + ", patience=" + patience + ", threshold=" + PythonRepr.of(threshold) + ", cooldown=" + cooldown
+                + ", min_lr=" + PythonRepr.of(minLr) + ")";
     }
 }

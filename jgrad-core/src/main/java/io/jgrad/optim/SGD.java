@@ -1,6 +1,7 @@
 package io.jgrad.optim;
 
 import io.jgrad.tensor.FusedUpdates;
+import io.jgrad.tensor.PythonRepr;
 import io.jgrad.tensor.Tensor;
 import java.util.List;
 import java.util.Map;
@@ -84,5 +85,11 @@ public final class SGD extends Optimizer {
             g = nesterov ? g.copy().add_(buf, momentum) : buf;
         }
         param.add_(g, -lr());
+    }
+
+    @Override
+    protected Map<String, String> settings() {
+        return Map.of("momentum", PythonRepr.of(momentum), "dampening", PythonRepr.of(dampening),
+                "weight_decay", PythonRepr.of(weightDecay), "nesterov", PythonRepr.of(nesterov));
     }
 }

@@ -1,5 +1,7 @@
 package io.jgrad.optim;
 
+import io.jgrad.tensor.PythonRepr;
+
 /**
  * Multiplies the learning rate by {@code gamma} every {@code stepSize} epochs: lr_e = lr_0 * gamma^floor(e /
  * stepSize), computed recursively as PyTorch 1.13's {@code StepLR} (so it rounds the same way).
@@ -27,5 +29,11 @@ public final class StepLR extends EpochScheduler {
     @Override
     double nextLr(double currentLr) {
         return lastEpoch % stepSize == 0 ? currentLr * gamma : currentLr;
+    }
+
+    /** The class and its settings, by PyTorch's argument names, as a module prints, e.g. {@code StepLR(step_size=30, gamma=0.1)}. */
+    @Override
+    public String toString() {
+        return "StepLR(step_size=" + stepSize + ", gamma=" + PythonRepr.of(gamma) + ")";
     }
 }

@@ -19,6 +19,7 @@
  * numbers), {@link io.jgrad.tensor.Backends} (threads; {@code parallelFor} for loops outside the ops and
  * {@code pixelsToFloats} for data sets held as bytes), {@link io.jgrad.tensor.DType}, {@link io.jgrad.tensor.Node}
  * (what {@link io.jgrad.tensor.Tensor#gradFn()} returns) and {@link io.jgrad.tensor.FusedUpdates} (the optimizers'
- * one-pass updates, public for {@code io.jgrad.optim}).
+ * one-pass updates, public for {@code io.jgrad.optim}) and {@link io.jgrad.tensor.PythonRepr} (numbers as Python
+ * prints them, for the {@code toString} of modules and optimizers).
  */
 package io.jgrad.tensor;
