@@ -12,9 +12,12 @@ public final class Activations {
     /** The output activation names, for help texts and error messages. */
     public static final String OUTPUT_NAMES = "none, sigmoid, softmax";
 
-    /** The module for a hidden-layer activation such as "relu" or "leaky-relu:0.1"; null if the name is unknown. */
+    /**
+     * The module for a hidden-layer activation such as "relu" or "leaky-relu:0.1"; null if the name is unknown (callers
+     * test names this way before building anything). Throws IllegalArgumentException for a null spec.
+     */
     public static Module hidden(String spec) {
-        String[] parts = spec.trim().toLowerCase(java.util.Locale.ROOT).split(":", 2);
+        String[] parts = notNull("hidden", spec, HIDDEN_NAMES).trim().toLowerCase(java.util.Locale.ROOT).split(":", 2);
         Double param = null;
         if (parts.length == 2) {
             try {
@@ -37,13 +40,20 @@ public final class Activations {
         };
     }
 
-    /** The module for an output activation, Identity for "none"; null if unknown. */
+    /** The module for an output activation, Identity for "none"; null if unknown. Throws IllegalArgumentException for null. */
     public static Module output(String spec) {
-        return switch (spec.trim().toLowerCase(java.util.Locale.ROOT)) {
+        return switch (notNull("output", spec, OUTPUT_NAMES).trim().toLowerCase(java.util.Locale.ROOT)) {
             case "none", "identity", "linear" -> new Identity();
             case "sigmoid" -> new Sigmoid();
             case "softmax" -> new Softmax(1);
             default -> null;
         };
+    }
+
+    private static String notNull(String method, String spec, String names) {
+        if (spec == null) {
+            throw new IllegalArgumentException("Activations." + method + ": spec is null; expected one of " + names);
+        }
+        return spec;
     }
 }

@@ -18,7 +18,10 @@ public class Sequential extends Module {
     /** Appends a module, named by its position. Modified: this. Returns this. */
     public Sequential add(Module m) {
         if (m == null) {
-            throw new IllegalArgumentException("Sequential.add: module " + layers.size() + " is null");
+            // the usual source: Activations.hidden or output given a name it does not know
+            throw new IllegalArgumentException("Sequential.add: module " + layers.size() + " is null (Activations.hidden"
+                    + " and Activations.output return null for an unknown name; hidden: " + Activations.HIDDEN_NAMES
+                    + "; output: " + Activations.OUTPUT_NAMES + ")");
         }
         registerModule(String.valueOf(layers.size()), m);
         layers.add(m);

@@ -17,14 +17,14 @@ public final class Optimizers {
     /** The names {@link #create} takes. */
     public static final List<String> NAMES = List.of("sgd", "adam", "adamw", "rmsprop", "adagrad");
 
-    /** Whether {@code name} is one of {@link #NAMES}. */
+    /** Whether {@code name} is one of {@link #NAMES}; false for null. */
     public static boolean known(String name) {
-        return NAMES.contains(name);
+        return name != null && NAMES.contains(name);
     }
 
     /** The default learning rate: 0.05 for sgd, 0.01 for adagrad, 0.001 for the others. */
     public static double defaultLr(String name) {
-        return switch (name) {
+        return switch (notNull("defaultLr", name)) {
             case "sgd" -> 0.05;
             case "adagrad" -> 0.01;
             default -> 0.001;
@@ -33,21 +33,21 @@ public final class Optimizers {
 
     /** The default weight decay: 0.01 for adamw (as PyTorch's AdamW), 0 for the others. */
     public static double defaultWeightDecay(String name) {
-        return name.equals("adamw") ? 0.01 : 0.0;
+        return notNull("defaultWeightDecay", name).equals("adamw") ? 0.01 : 0.0;
     }
 
     /** Whether the optimizer takes a momentum (sgd and rmsprop); the others have none to set. */
     public static boolean takesMomentum(String name) {
-        return name.equals("sgd") || name.equals("rmsprop");
+        return notNull("takesMomentum", name).equals("sgd") || name.equals("rmsprop");
     }
 
     /**
      * The optimizer {@code name} over {@code params} (not modified until its first step). {@code momentum} applies to
      * sgd and rmsprop (see {@link #takesMomentum}), {@code weightDecay} to all (L2 added to the gradient; adamw's is
-     * decoupled). Throws IllegalArgumentException for an unknown name or a setting the optimizer refuses.
+     * decoupled). Throws IllegalArgumentException for an unknown or null name or a setting the optimizer refuses.
      */
     public static Optimizer create(String name, Map<String, Tensor> params, double lr, double momentum, double weightDecay) {
-        return switch (name) {
+        return switch (notNull("create", name)) {
             case "sgd" -> new SGD(params, lr, momentum, 0, weightDecay, false);
             case "adam" -> new Adam(params, lr, 0.9, 0.999, 1e-8, weightDecay, false);
             case "adamw" -> new AdamW(params, lr, 0.9, 0.999, 1e-8, weightDecay, false);
@@ -56,5 +56,13 @@ public final class Optimizers {
             default -> throw new IllegalArgumentException("unknown optimizer '" + name + "'; expected "
                     + String.join(", ", NAMES));
         };
+    }
+
+    /** The default learning rate and weight decay of an unknown name are the others', so only null is refused here. */
+    private static String notNull(String method, String name) {
+        if (name == null) {
+            throw new IllegalArgumentException("Optimizers." + method + ": name is null; expected " + String.join(", ", NAMES));
+        }
+        return name;
     }
 }

@@ -57,4 +57,14 @@ class OptimizersTest {
         assertEquals("unknown optimizer 'lbfgs'; expected sgd, adam, adamw, rmsprop, adagrad", e.getMessage());
         assertFalse(Optimizers.known("Adam"));
     }
+
+    @Test
+    void aNullNameIsRefusedWithTheNamesAccepted() {
+        var e = assertThrows(IllegalArgumentException.class, () -> Optimizers.create(null, params(), 0.1, 0, 0));
+        assertEquals("Optimizers.create: name is null; expected sgd, adam, adamw, rmsprop, adagrad", e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> Optimizers.defaultLr(null));
+        assertThrows(IllegalArgumentException.class, () -> Optimizers.defaultWeightDecay(null));
+        assertThrows(IllegalArgumentException.class, () -> Optimizers.takesMomentum(null));
+        assertFalse(Optimizers.known(null));
+    }
 }
