@@ -94,11 +94,16 @@ record DataSource(String description, TensorDataset train, TensorDataset test, i
                 test = val.tensorDataset();
                 checkLabelsWithin(valData, "--val-data " + valData, test, train.numClasses());
             } else if (valSplit > 0) {
-                TensorDataset.Split parts = train.split(valSplit, seed);
-                if (parts.train().size() == 0) { // it trained to a NaN loss
+                long held = Math.round(train.size() * valSplit); // split's rule, so that its refusal says the flag
+                if (held == train.size()) {
                     throw new UserError("--val-split " + valSplit + " of the " + train.size() + " rows of " + data
                             + " leaves no rows for training; use a smaller fraction, or --val-data");
                 }
+                if (held == 0) {
+                    throw new UserError("--val-split " + valSplit + " leaves none of the " + train.size() + " rows for validation;"
+                            + " expected at least one (e.g. 0.2)");
+                }
+                TensorDataset.Split parts = train.split(valSplit, seed);
                 train = parts.train();
                 test = parts.validation();
             }

@@ -488,10 +488,8 @@ final class TrainCommand implements Callable<Integer> {
         }
         DataSource ds = DataSource.load(dataPath, valData, valSplit, targetColumn, !Losses.task(lossName).equals("regression"), normalize, s,
                 choice.images(), null);
-        if ((valSplit > 0 || valData != null) && (ds.test() == null || ds.test().size() == 0)) {
-            throw new UserError(valData != null ? "--val-data " + valData + ": has no rows; expected at least one"
-                    : "--val-split " + valSplit + " leaves none of the " + ds.train().size() + " rows for validation;"
-                    + " expected at least one (e.g. 0.2)");
+        if (valData != null && (ds.test() == null || ds.test().size() == 0)) { // DataSource checks --val-split's parts
+            throw new UserError("--val-data " + valData + ": has no rows; expected at least one");
         }
         checkAugmentFits(parsedAugment, ds);
         // early stopping watches the held-out loss: without held-out data it would silently never stop

@@ -189,11 +189,21 @@ public final class TensorDataset implements Dataset {
 
     /**
      * Splits into a training and a validation part: the samples are shuffled by a {@link Generator} seeded with
-     * {@code seed}, and the first {@code round(size * valFraction)} go to validation.
+     * {@code seed}, and the first {@code round(size * valFraction)} go to validation (rounding half up). A fraction
+     * that leaves either part empty is refused: it must lie in [0.5 / size, (size - 0.5) / size). A valFraction of 0
+     * holds nothing out: every sample is in the training part and the validation part is empty.
      */
     public Split split(double valFraction, long seed) {
         if (!(valFraction >= 0 && valFraction < 1)) {
             throw new IllegalArgumentException("TensorDataset.split: valFraction must be in [0, 1), got " + valFraction);
+        }
+        long held = Math.round(size * valFraction);
+        if (valFraction > 0 && (held == 0 || held == size)) {
+            // an empty part fails only later, in a DataLoader or at the first epoch, far from its cause
+            throw new IllegalArgumentException("TensorDataset.split: valFraction " + valFraction + " of " + size
+                    + " samples leaves " + (size - held) + " for training and " + held + " for validation; both need at least one"
+                    + (size < 2 ? ", so " + size + (size == 1 ? " sample" : " samples") + " cannot be split"
+                            : " (valFraction in [" + 0.5 / size + ", " + (size - 0.5) / size + "))"));
         }
         int[] order = new int[size];
         for (int i = 0; i < size; i++) {

@@ -180,6 +180,22 @@ class DataLoaderTest {
         assertThrows(IllegalArgumentException.class, () -> ds.split(1.0, 1));
     }
 
+    /** A split whose training or validation part would be empty is refused at once, not at the DataLoader or fit. */
+    @Test
+    void aSplitThatLeavesAPartEmptyIsRefused() {
+        TensorDataset ds = images(); // 10 samples
+        var e = assertThrows(IllegalArgumentException.class, () -> ds.split(0.99, 1));
+        assertEquals("TensorDataset.split: valFraction 0.99 of 10 samples leaves 0 for training and 10 for validation;"
+                + " both need at least one (valFraction in [0.05, 0.95))", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> ds.split(0.04, 1));
+        assertTrue(e.getMessage().contains("leaves 10 for training and 0 for validation"), e.getMessage());
+        assertEquals(1, ds.split(0.05, 1).validation().size(), "the range's lower end holds one out");
+        assertEquals(1, ds.split(0.949, 1).train().size(), "just below its upper end one trains");
+        assertEquals(10, ds.split(0, 1).train().size(), "0 holds nothing out");
+        e = assertThrows(IllegalArgumentException.class, () -> ds.subset(new int[] {3}).split(0.5, 1));
+        assertTrue(e.getMessage().endsWith("both need at least one, so 1 sample cannot be split"), e.getMessage());
+    }
+
     @Test
     void regressionTargetsWithShape() {
         TensorDataset ds = new TensorDataset(Tensor.arange(6).reshape(3, 2), Tensor.arange(6).reshape(3, 2).add(10));
