@@ -16,7 +16,8 @@ import java.util.function.Supplier;
  * GradCheck.Result r = GradCheck.check(() -> x.tanh().sum(), x);
  * assert r.passed() : r;
  * }</pre>
- * To check a module, pass its parameters (converted to float64) as variables along with the input.
+ * To check a module, convert it with {@code model.to(DType.FLOAT64)} (which replaces its parameters) and pass its
+ * {@code parameters()}, fetched after the conversion, as variables along with the input.
  */
 public final class GradCheck {
     private GradCheck() {}
@@ -67,9 +68,16 @@ public final class GradCheck {
         for (int i = 0; i < variables.length; i++) {
             Tensor v = variables[i];
             if (v.dtype != DType.FLOAT64 || !v.isContiguous() || !v.isLeaf()) {
-                throw new IllegalArgumentException("GradCheck: variable " + i + " must be a contiguous float64 leaf tensor"
-                        + " (got " + v.dtype + " " + Shapes.str(v.shape) + (v.isLeaf() ? "" : ", computed by " + v.node.op())
-                        + "); use x.to(DType.FLOAT64) and check in float64");
+                // the variables must be the very tensors f reads: a converted copy of a module's parameter is not
+                String fix = v.dtype != DType.FLOAT64
+                        ? "convert an input with x.to(DType.FLOAT64) and a model with model.to(DType.FLOAT64), then pass"
+                                + " the model's parameters() fetched after the conversion"
+                        : !v.isLeaf() ? "pass the leaf tensors it is computed from"
+                        : "pass a contiguous copy (x.contiguous().detach()) and let f read that copy";
+                throw new IllegalArgumentException("GradCheck: variable " + i + (v.label() != null ? " (" + v.label() + ")" : "")
+                        + " must be a contiguous float64 leaf tensor (got " + v.dtype + " " + Shapes.str(v.shape)
+                        + (v.isLeaf() ? "" : ", computed by " + v.node.op()) + (v.isContiguous() ? "" : ", not contiguous")
+                        + "); " + fix);
             }
             v.requiresGrad(true);
             v.zeroGrad();

@@ -35,6 +35,24 @@ class LayerGradCheckTest {
         check(new Linear(4, 3, true, new Generator(1)), input(5, 4)); // a single sample
     }
 
+    /**
+     * A float32 parameter is refused with the conversion that works for it: model.to(FLOAT64), not x.to(FLOAT64),
+     * whose copy the model never reads (its gradient check would compare zeros with zeros).
+     */
+    @Test
+    void aFloat32ParameterIsRefusedWithTheModelsConversion() {
+        Linear l = new Linear(4, 3, true, new Generator(1));
+        Tensor x = input(2, 5, 4);
+        var e = assertThrows(IllegalArgumentException.class, () -> GradCheck.check(() -> l.forward(x.to(DType.FLOAT32)), x, l.weight()));
+        assertEquals("GradCheck: variable 1 (weight) must be a contiguous float64 leaf tensor (got FLOAT32 [3, 4]); convert an"
+                + " input with x.to(DType.FLOAT64) and a model with model.to(DType.FLOAT64), then pass the model's parameters()"
+                + " fetched after the conversion", e.getMessage());
+        Tensor computed = x.mul(2);
+        e = assertThrows(IllegalArgumentException.class, () -> GradCheck.check(() -> computed, computed));
+        assertTrue(e.getMessage().endsWith("(got FLOAT64 [5, 4], computed by mul_scalar); pass the leaf tensors it is computed from"),
+                e.getMessage());
+    }
+
     @Test
     void linear3dInputMatchesRowWise() {
         Linear l = new Linear(4, 3, true, new Generator(1));
