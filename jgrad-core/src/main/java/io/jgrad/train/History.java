@@ -23,8 +23,9 @@ public final class History {
     }
 
     /**
-     * The epoch whose weights {@link Trainer#restoreBest} put back into the model when training ended (its stop
-     * reason says so too), or 0 when the model holds the last epoch's weights.
+     * The epoch whose weights early stopping's {@code restoreBest} ({@link Trainer#earlyStopping(int, boolean, double,
+     * boolean)}) put back into the model when training ended (its stop reason says so too), or 0 when the model holds
+     * the last epoch's weights.
      */
     public int restoredEpoch() {
         return restoredEpoch;
