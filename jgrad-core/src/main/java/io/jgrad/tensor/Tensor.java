@@ -4,6 +4,7 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.Map;
 import java.util.WeakHashMap;
+import java.util.stream.DoubleStream;
 
 /**
  * An n-dimensional array of float32 (default) or float64 numbers that records the operations applied to it,
@@ -1161,15 +1162,27 @@ public final class Tensor {
 
     // ---------------------------------------------------------------- printing
 
+    /**
+     * The values, with at most the first and last 3 entries of each dimension once there are more than 1000, then
+     * the shape, a dtype other than float32 and the gradient state: {@code tensor([[1.0000, 2.5000], [-3.0000,
+     * 0.1250]], shape=[2, 2])}. The values shown share one number format, chosen from them as PyTorch 1.13 chooses
+     * it (integers {@code 3.0}, fixed {@code 0.1250} or scientific {@code 1.0000e-08}), without its padding to a
+     * common width.
+     */
     @Override
     public String toString() {
         StringBuilder sb = new StringBuilder("tensor(");
         Tensor c = contiguous();
         int n = c.numel();
+        boolean full = n <= 1000;
         if (shape.length == 0) {
-            sb.append(fmt(c.getFlat(0)));
+            double v = c.getFlat(0);
+            sb.append(PrintFormat.of(new double[] {v}).format(v));
         } else {
-            appendNested(sb, c, 0, 0, Math.min(n, 1000) == n);
+            DoubleStream.Builder shown = DoubleStream.builder();
+            visitShown(c, 0, 0, full, shown);
+            PrintFormat format = PrintFormat.of(shown.build().toArray());
+            appendNested(sb, c, 0, 0, full, format);
         }
         sb.append(", shape=").append(Shapes.str(shape));
         if (dtype != DType.FLOAT32) {
@@ -1183,7 +1196,23 @@ public final class Tensor {
         return sb.append(')').toString();
     }
 
-    private void appendNested(StringBuilder sb, Tensor c, int dimIdx, int base, boolean full) {
+    /** The entries {@link #appendNested} prints, in order, for choosing their format. Modified: shown. */
+    private void visitShown(Tensor c, int dimIdx, int base, boolean full, DoubleStream.Builder shown) {
+        int size = shape[dimIdx];
+        int stride = c.strides[dimIdx];
+        for (int i = 0; i < size; i++) {
+            if (!full && size > 6 && i == 3) {
+                i = size - 3;
+            }
+            if (dimIdx == shape.length - 1) {
+                shown.add(c.getFlat(base + i * stride));
+            } else {
+                visitShown(c, dimIdx + 1, base + i * stride, full, shown);
+            }
+        }
+    }
+
+    private void appendNested(StringBuilder sb, Tensor c, int dimIdx, int base, boolean full, PrintFormat format) {
         int size = shape[dimIdx];
         int stride = c.strides[dimIdx];
         sb.append('[');
@@ -1193,20 +1222,14 @@ public final class Tensor {
                 i = size - 3;
             }
             if (dimIdx == shape.length - 1) {
-                sb.append(fmt(c.getFlat(base + i * stride)));
+                sb.append(format.format(c.getFlat(base + i * stride)));
             } else {
-                appendNested(sb, c, dimIdx + 1, base + i * stride, full);
+                appendNested(sb, c, dimIdx + 1, base + i * stride, full, format);
             }
             if (i < size - 1) {
                 sb.append(", ");
             }
         }
         sb.append(']');
-    }
-
-    private static String fmt(double v) {
-        // Locale.ROOT: a decimal point everywhere, not the JVM's locale's separator
-        return v == Math.rint(v) && Math.abs(v) < 1e15 ? String.format(java.util.Locale.ROOT, "%.1f", v)
-                : String.format(java.util.Locale.ROOT, "%.4g", v);
     }
 }
