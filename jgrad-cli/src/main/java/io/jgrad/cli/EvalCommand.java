@@ -23,6 +23,10 @@ import picocli.CommandLine.Option;
             "is an error), and its target is the run's --target-column, or else the last column that is not a feature. The",
             "output's 'data' line says which split was used.",
             "",
+            "A classifier is scored by accuracy and its confusion matrix; a regression model (--loss mse or half-sse) by",
+            "RMSE, sqrt(mean((predicted - true)^2)) in the target's units, and R^2, 1 - SS_res / SS_tot, as the training",
+            "report computes them.",
+            "",
             "The data path in the run's config.json is the one given to 'jgrad train'; a relative one is resolved",
             "against the current directory, so from another directory give --data.", ""},
         footerHeading = "%n",
@@ -81,6 +85,15 @@ final class EvalCommand implements Callable<Integer> {
         if (!Double.isNaN(ev.accuracy())) {
             System.out.printf("accuracy %.4f (%.2f%%)%n%n", ev.accuracy(), 100 * ev.accuracy());
             System.out.print(ev.confusion());
+        }
+        if (tm.objective().task() == io.jgrad.train.Task.REGRESSION) {
+            // the report's definitions, on the same rows; the loss line alone hid how far off the predictions are
+            RegressionPredictions p = new RegressionPredictions(part, set.targets().toFloatArray(),
+                    Reports.predict(tm.network(), set));
+            double r2 = p.r2();
+            System.out.printf("RMSE     %s%n", Reports.significant(p.rmse()));
+            System.out.printf("R^2      %s%n", Double.isNaN(r2) ? "undefined (every target has the same value)"
+                    : String.format(java.util.Locale.ROOT, "%.4f", r2));
         }
         return 0;
     }

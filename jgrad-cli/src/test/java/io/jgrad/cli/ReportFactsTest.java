@@ -191,6 +191,41 @@ class ReportFactsTest {
         assertFalse(classification.contains("RMSE") || classification.contains("R²") || classification.contains("Predicted vs true"),
                 "classification report with regression metrics");
     }
+    /**
+     * 'jgrad eval' on a regression run printed only the loss, while the report showed RMSE and R²: it prints both, as
+     * the report defines them, computed here from the weights and the CSV text.
+     */
+    @Test
+    void evalOfARegressionRunPrintsRmseAndR2AsTheReportDoes() throws IOException {
+        Path trainCsv = regressionCsv(dir.resolve("eval-train.csv"), 80, 3);
+        Path valCsv = regressionCsv(dir.resolve("eval-val.csv"), 30, 4);
+        Path run = train("eval-reg", "--data", trainCsv.toString(), "--val-data", valCsv.toString(), "--loss", "mse",
+                "--layers", "", "--normalize", "--epochs", "3", "--lr", "0.05");
+        double[] expected = linearModelMetrics(run, valCsv);
+        assertTrue(expected[1] > -50 && expected[1] < 0.99, "a partly trained model, R² " + expected[1]);
+        Map<String, String> eval = new java.util.HashMap<>();
+        for (String line : ok("eval", "--model", run.toString()).out().lines().toList()) {
+            String[] kv = line.split("\\s+", 2);
+            eval.put(kv[0], kv.length > 1 ? kv[1] : "");
+        }
+        assertTrue(eval.get("data").contains("validation split, 30 samples"), eval.toString());
+        assertMetric(expected[0], eval.get("RMSE"), 1e-3 * expected[0], "eval RMSE");
+        assertMetric(expected[1], eval.get("R^2"), 2e-4, "eval R^2");
+        Map<String, String> facts = facts(Files.readString(run.resolve("report.html")));
+        assertEquals(facts.get("Validation RMSE"), eval.get("RMSE"), "eval and the report disagree");
+        assertEquals(facts.get("Validation R²"), eval.get("R^2"), "eval and the report disagree");
+
+        // the training rows on request
+        Map<String, String> train = new java.util.HashMap<>();
+        for (String line : ok("eval", "--model", run.toString(), "--split", "train").out().lines().toList()) {
+            String[] kv = line.split("\\s+", 2);
+            train.put(kv[0], kv.length > 1 ? kv[1] : "");
+        }
+        expected = linearModelMetrics(run, trainCsv);
+        assertMetric(expected[0], train.get("RMSE"), 1e-3 * expected[0], "eval --split train RMSE");
+        assertMetric(expected[1], train.get("R^2"), 2e-4, "eval --split train R^2");
+    }
+
     @Test
     void aHugeLossReadsTheSameInTheEpochLineTheResultAndTheReport() throws IOException {
         // targets near 3 million: the untrained network's squared error is about 1e13, which the console and the
