@@ -27,7 +27,8 @@ import picocli.CommandLine.Parameters;
             "CSV file with the training data's feature columns (--csv): they are picked by name, in any order, and other",
             "columns (such as the target) are ignored; a missing one is an error. (Runs trained before jgrad recorded the",
             "column names take the columns in file order.) Prints one line per input: the predicted class and the",
-            "probabilities of the most likely classes (or the predicted value for regression).", ""},
+            "probabilities of the --top K most likely classes; for a binary (one-output) model p(1), for regression the",
+            "predicted value.", ""},
         footerHeading = "%n",
         footer = {"@|bold EXAMPLES|@",
             "  jgrad predict --model runs/latest digit.png another.png",
@@ -50,8 +51,11 @@ final class PredictCommand implements Callable<Integer> {
     @Option(names = "--limit", paramLabel = "N", description = "Predict at most this many records of --idx or --csv (default: all).")
     Integer limit;
 
-    @Option(names = "--top", paramLabel = "K", description = "Probabilities shown per input (default: ${DEFAULT-VALUE}).", defaultValue = "3")
-    int top;
+    /** Null when not given: 3 for a model of several classes; refused for one with a single output. */
+    @Option(names = "--top", paramLabel = "K", description = "Class probabilities shown per input, most likely first"
+            + " (default: 3). Only for a model of several classes: a binary (one-output) model shows p(1), a regression"
+            + " model its value, so --top is an error for them.")
+    Integer top;
 
     @Parameters(paramLabel = "IMAGE", arity = "0..*", description = "Image files (PNG, JPEG, BMP, GIF).")
     List<Path> images = new ArrayList<>();
@@ -62,11 +66,19 @@ final class PredictCommand implements Callable<Integer> {
         if (sources != 1) {
             throw new UserError("give exactly one kind of input: IMAGE files, --idx FILE or --csv FILE");
         }
-        Flags.positive("--top", top);
+        if (top != null) {
+            Flags.positive("--top", top);
+        }
         Flags.notEmpty("--idx", idx);
         Flags.notEmpty("--csv", csv);
         Flags.notEmpty("--model", model);
         TrainedModel tm = TrainedModel.load(model);
+        if (top != null && !tm.config().task().equals("classification")) {
+            // it was ignored: a one-output model has no ranking of classes to cut
+            throw new UserError("--top ranks the classes of a model of several classes, but the model in " + tm.dir() + " is "
+                    + (tm.config().task().equals("regression") ? "a regression model (each line is its predicted value)"
+                    : "a binary classifier with one output (each line shows p(1))") + "; leave --top out");
+        }
         int inputSize = tm.config().model().inputSize();
         List<String> names = new ArrayList<>();
         float[] x;
@@ -190,7 +202,7 @@ final class PredictCommand implements Callable<Integer> {
         }
         java.util.Arrays.sort(order, (a, b) -> Float.compare(o[off + b], o[off + a]));
         StringBuilder sb = new StringBuilder("class ").append(order[0]).append("  (");
-        for (int j = 0; j < Math.min(Math.max(top, 1), k); j++) {
+        for (int j = 0; j < Math.min(top == null ? 3 : top, k); j++) {
             sb.append(j == 0 ? "" : ", ").append(order[j]).append(": ").append(String.format("%.4f", o[off + order[j]]));
         }
         return sb.append(')').toString();

@@ -63,6 +63,35 @@ class PredictEvalInspectTest {
     }
 
     /**
+     * --top picks how many class probabilities a line shows; a binary (one-output) or regression model has none to
+     * rank, and it was silently ignored there. It is refused for them, and still works for a model of several classes.
+     */
+    @Test
+    void topIsRefusedForModelsWithOneOutput() throws Exception {
+        Path blobs = SyntheticData.blobsCsv(tmp.resolve("top-blobs.csv"), 40, 2, 2, 3);
+        Path binary = Cli.train(tmp.resolve("top-binary"), "--data", blobs.toString(), "--loss", "bce-logits", "--layers", "4",
+                "--epochs", "1", "--no-report");
+        Path linear = SyntheticData.linearCsv(tmp.resolve("top-linear.csv"), 40, 3);
+        Path regression = Cli.train(tmp.resolve("top-regression"), "--data", linear.toString(), "--loss", "mse", "--layers", "",
+                "--epochs", "1", "--no-report");
+        Path three = Cli.train(tmp.resolve("top-three"), "--data",
+                SyntheticData.blobsCsv(tmp.resolve("top-three.csv"), 30, 2, 3, 3).toString(), "--layers", "4", "--epochs", "1",
+                "--no-report");
+        Path features = Files.writeString(tmp.resolve("top-features.csv"), "f0,f1,x0,x1\n0.1,0.2,0.3,0.4\n");
+        Cli.run("predict", "--model", binary.toString(), "--csv", features.toString(), "--top", "2")
+                .assertUserError("--top", "binary classifier with one output", "p(1)", "leave --top out");
+        Cli.run("predict", "--model", regression.toString(), "--csv", features.toString(), "--top", "1")
+                .assertUserError("--top", "regression model", "leave --top out");
+        // without --top they predict as before
+        assertTrue(Cli.ok("predict", "--model", binary.toString(), "--csv", features.toString()).out().contains("(p(1) = "));
+        assertEquals(1, Cli.ok("predict", "--model", regression.toString(), "--csv", features.toString()).out().lines().count());
+        // several classes: 3 probabilities by default, K with --top K
+        assertEquals(3, Cli.ok("predict", "--model", three.toString(), "--csv", features.toString()).out().split(": ").length - 2);
+        assertEquals(2, Cli.ok("predict", "--model", three.toString(), "--csv", features.toString(), "--top", "2").out()
+                .split(": ").length - 2);
+    }
+
+    /**
      * A safetensors file as PyTorch writes one, by the format's spec: a half-precision weight, BatchNorm's int64
      * num_batches_tracked, a bool mask and an empty tensor.
      */
