@@ -1,6 +1,7 @@
 package io.jgrad.cli;
 
 import java.io.Console;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -10,7 +11,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * keeps any later one from starting, and says which checkpoint the directory holds and how to continue from it.
  * Without it a run stopped in the middle of a checkpoint left temporary and {@code .next} files beside the previous,
  * intact, checkpoint, and ended without a word. A SIGKILL or a power cut runs no hook: {@link Checkpoint}'s protocol
- * keeps the directory consistent then, and the next run in it deletes the temporaries.
+ * keeps the directory consistent then, and the next run in it deletes the temporaries. Interrupted before its first
+ * write, a run removes the output directory again if it created it (an empty one was left, looking like a broken run).
  *
  * <p>The hook is registered by the constructor and removed by {@link #close()}, so a JVM that ends normally (or a
  * test running the command in-process) never sees it.
@@ -30,6 +32,9 @@ final class Interruption implements AutoCloseable {
     /** The epochs of the run once the next checkpoint is written, when that one is its last (else -1). */
     private volatile int finishing = -1;
     private volatile boolean reportPending;
+    /** The output directory, and the outermost directory of it that this run created (null: none), until a write starts. */
+    private volatile Path outDir;
+    private volatile Path createdDir;
 
     /**
      * Watches a run writing to its directory; {@code resumedFrom} and {@code resumedCheckpoint} name the checkpoint
@@ -48,6 +53,7 @@ final class Interruption implements AutoCloseable {
     <E extends Exception> void write(Path dir, String holds, Write<E> write) throws E {
         writing.lock();
         try {
+            createdDir = null; // the directory may hold files from here on: never removed
             write.run();
             if (holds != null) {
                 checkpointDir = dir;
@@ -59,6 +65,16 @@ final class Interruption implements AutoCloseable {
         } finally {
             writing.unlock();
         }
+    }
+
+    /**
+     * Records that the run created {@code created} (null: nothing), the outermost new directory on the way to its
+     * output directory {@code dir}: an interruption before the first write removes them again, when still empty,
+     * rather than leave an empty run directory behind. A directory that existed before is never removed.
+     */
+    void created(Path dir, Path created) {
+        outDir = dir;
+        createdDir = created;
     }
 
     /**
@@ -92,16 +108,37 @@ final class Interruption implements AutoCloseable {
         Console console = System.console();
         String start = console != null && console.isTerminal() ? System.lineSeparator() : ""; // off the progress bar's line
         int done = finishedEpochs;
+        String removed = removeCreated() ? "; removed the empty " + outDir + " it had created" : "";
         System.err.println(start + (checkpoint == null
-                ? "jgrad train: interrupted before the first checkpoint; nothing to continue from"
+                ? "jgrad train: interrupted before the first checkpoint; nothing to continue from" + removed
                 : done >= 0
                 ? "jgrad train: interrupted after the last epoch" + (reportPending ? ", before the report was written" : "")
                         + "; " + checkpointDir + " holds the trained model (the checkpoint " + checkpoint + "): 'jgrad eval --model "
                         + checkpointDir + "' evaluates it, and 'jgrad train --resume " + checkpointDir + " --epochs N' with N > "
                         + done + " trains on"
                 : "jgrad train: interrupted; " + checkpointDir + " holds the checkpoint " + checkpoint
-                        + ": continue with 'jgrad train --resume " + checkpointDir + "'"));
+                        + ": continue with 'jgrad train --resume " + checkpointDir + "'" + removed));
         System.err.flush();
+    }
+
+    /**
+     * Deletes the output directory and the parents this run created, innermost first, if nothing was written there;
+     * true if the output directory is gone. Files.delete refuses a directory that is not empty, so whatever
+     * something else put there stays.
+     */
+    private boolean removeCreated() {
+        Path top = createdDir;
+        if (top == null) {
+            return false;
+        }
+        try {
+            for (Path p = outDir.toAbsolutePath(); p != null && p.startsWith(top); p = p.getParent()) {
+                Files.delete(p);
+            }
+            return true;
+        } catch (java.io.IOException | RuntimeException e) {
+            return !Files.exists(outDir); // a parent that is not empty stays: the run's own directory is still gone
+        }
     }
 
     /** Removes the hook: the run ended without being interrupted. */

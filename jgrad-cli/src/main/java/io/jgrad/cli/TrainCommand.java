@@ -251,12 +251,21 @@ final class TrainCommand implements Callable<Integer> {
         }
     }
 
-    private static void createOutDir(Path dir) throws java.io.IOException {
+    /**
+     * Creates {@code dir} and its missing parents. Returns the outermost directory this created (null when {@code dir}
+     * existed), which an interruption before anything is written removes again.
+     */
+    private static Path createOutDir(Path dir) throws java.io.IOException {
+        Path created = null;
+        for (Path p = dir.toAbsolutePath(); p != null && !Files.exists(p); p = p.getParent()) {
+            created = p;
+        }
         try {
             Files.createDirectories(dir);
         } catch (java.nio.file.FileSystemException e) {
             throw new UserError("--out " + dir + ": cannot create the output directory (" + e.getMessage() + ")");
         }
+        return created;
     }
 
     /** The most --threads accepted: far above any core count, far below where thread creation exhausts memory. */
@@ -567,8 +576,6 @@ final class TrainCommand implements Callable<Integer> {
         Sequential model = start.model();
         Generator modelGen = start.modelGen();
         Path outDir = start.outDir();
-        createOutDir(outDir);
-        Checkpoint.removeStaleTemporaries(outDir);
         Objective objective = Objective.of(cfg.loss(), cfg.numClasses());
         Optimizer opt = Optimizers.create(cfg.optimizer(), model.namedParameters(), cfg.lr(), cfg.momentum(), cfg.weightDecay());
         if (resume != null) {
@@ -625,6 +632,9 @@ final class TrainCommand implements Callable<Integer> {
         List<String> reportFiles = new ArrayList<>(); // metrics.csv, the charts and report.html, once written
         try (Interruption interruption = new Interruption(resume, resume == null ? null
                 : Interruption.describe(cfg.epochsCompleted(), cfg.epochs(), cfg.progress() == null ? 0 : cfg.progress().step()))) {
+            // created once the hook is in place, so that an interruption before the first write finds what to remove
+            interruption.created(outDir, createOutDir(outDir));
+            Checkpoint.removeStaleTemporaries(outDir);
             // a checkpoint of config c, which Ctrl-C waits for; holds: what it leaves in outDir (null: the same again)
             BiConsumer<RunConfig, String> checkpoint = (c, holds) -> interruption.write(outDir, holds,
                     () -> Checkpoint.save(outDir, model, opt, Schedules.state(scheduler), c, all));

@@ -151,6 +151,68 @@ class KillAndResumeTest {
         fail("each of 5 runs finished before the signal reached it");
     }
 
+    /**
+     * A SIGTERM before the first checkpoint left behind the empty --out directory that the run had created. It is
+     * removed (with the parents the run created), and said to be; a directory that existed before stays.
+     */
+    @Test
+    @Timeout(300)
+    void terminatedBeforeTheFirstCheckpointRemovesTheDirectoryItCreatedOnly(@TempDir Path tmp) throws Exception {
+        Path existing = Files.createDirectory(tmp.resolve("existing"));
+        for (Path run : List.of(tmp.resolve("new").resolve("run"), existing)) {
+            boolean tested = false;
+            for (int attempt = 0; attempt < 5 && !tested; attempt++) {
+                // a wide network, one checkpoint at the end of the epoch: seconds between creating the directory and writing
+                List<String> args = new ArrayList<>(trainArgs(run));
+                args.set(args.indexOf("--layers") + 1, "1024,1024");
+                args.set(args.indexOf("--checkpoint-every") + 1, "0");
+                Path log = tmp.resolve("log" + attempt + ".txt");
+                Process p = start(args, log);
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+                // the run directory is created once the first line is out (for "existing": it already exists)
+                while (p.isAlive() && System.nanoTime() < deadline
+                        && !(Files.isDirectory(run) && Files.readString(log).contains("jgrad: "))) {
+                    Thread.sleep(5);
+                }
+                Thread.sleep(200);
+                boolean early;
+                try (var files = Files.list(run)) {
+                    early = files.findAny().isEmpty();
+                }
+                p.destroy();
+                assertTrue(p.waitFor(60, TimeUnit.SECONDS), "the process did not stop");
+                String out = Files.readString(log);
+                if (!early || p.exitValue() == 0) {
+                    deleteRecursively(tmp.resolve("new"));
+                    deleteRecursively(existing);
+                    Files.createDirectory(existing);
+                    continue; // it had written its first checkpoint before the signal: try again
+                }
+                assertEquals(143, p.exitValue(), out);
+                assertTrue(out.contains("jgrad train: interrupted before the first checkpoint; nothing to continue from"), out);
+                if (run.equals(existing)) {
+                    assertTrue(Files.isDirectory(existing), "removed a directory that existed before the run");
+                    assertFalse(out.contains("removed"), out);
+                } else {
+                    assertFalse(Files.exists(tmp.resolve("new")), "left the empty directories it created");
+                    assertTrue(out.contains("; removed the empty " + run + " it had created"), out);
+                }
+                tested = true;
+            }
+            assertTrue(tested, "each of 5 runs wrote its first checkpoint before the signal reached it");
+        }
+    }
+
+    private static void deleteRecursively(Path dir) throws java.io.IOException {
+        if (Files.exists(dir)) {
+            try (var all = Files.walk(dir)) {
+                for (Path p : all.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.delete(p);
+                }
+            }
+        }
+    }
+
     @Test
     @Timeout(300)
     void resumingANetworkWithDropoutIsExactToo(@TempDir Path tmp) throws Exception {
