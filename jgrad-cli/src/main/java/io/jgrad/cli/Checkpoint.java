@@ -45,24 +45,49 @@ final class Checkpoint {
     /** Prefix of the learning-rate schedule's counters in the metadata of optimizer.safetensors. */
     static final String SCHEDULER_PREFIX = "scheduler.";
 
+    /**
+     * Writes a checkpoint of {@code cfg} by the protocol above. Modified: the files in {@code dir}. A failure before
+     * the commit point deletes the {@code .next} files this call wrote, which no config.json names; the previous
+     * checkpoint stays as it was. After it they are the checkpoint, and stay.
+     */
     static void save(Path dir, Module model, Optimizer opt, Map<String, Double> schedulerState, RunConfig cfg,
                      List<EpochMetrics> metrics) {
+        List<Path> uncommitted = new ArrayList<>(2);
         try {
             Map<String, String> meta = Map.of("format", "pt", TAG, tag(cfg), "producer", "jgrad");
             Safetensors.write(dir.resolve(MODEL + NEXT), model.stateDict(), meta);
+            uncommitted.add(dir.resolve(MODEL + NEXT)); // not before: a failed write leaves the file that was there
             Map<String, String> optMeta = new LinkedHashMap<>(meta);
             // Double.toString reads back exactly, so a resumed schedule continues bit for bit
             schedulerState.forEach((k, v) -> optMeta.put(SCHEDULER_PREFIX + k, Double.toString(v)));
             Safetensors.write(dir.resolve(OPTIMIZER + NEXT), opt.stateDict(), optMeta);
+            uncommitted.add(dir.resolve(OPTIMIZER + NEXT));
             MetricsCsv.write(dir.resolve(METRICS), metrics);
-            cfg.write(dir); // the commit point
+            cfg.write(dir); // the commit point: AtomicFiles throws only when the rename did not happen
+            uncommitted.clear();
             promote(dir, MODEL);
             promote(dir, OPTIMIZER);
         } catch (java.nio.file.FileSystemException e) {
+            discard(uncommitted);
             throw new UserError("--out " + dir + ": cannot write the checkpoint (" + e.getMessage()
                     + "); check that the directory is writable and the disk is not full");
         } catch (IOException e) {
+            discard(uncommitted);
             throw new UncheckedIOException("writing the checkpoint in " + dir + " failed: " + e.getMessage(), e);
+        } catch (RuntimeException | Error e) {
+            discard(uncommitted);
+            throw e;
+        }
+    }
+
+    /** Deletes {@code files}, as far as it can: the error that stopped the checkpoint is the one to report. */
+    private static void discard(List<Path> files) {
+        for (Path f : files) {
+            try {
+                Files.deleteIfExists(f);
+            } catch (IOException | RuntimeException e) {
+                // a directory that refuses this refused the write too; the message about that follows
+            }
         }
     }
 

@@ -46,6 +46,40 @@ class FaultsTest {
         }
     }
 
+    /**
+     * A directory in the way of an output file (OUT/metrics.csv, OUT/config.json) stops the checkpoint cleanly, but
+     * left model.safetensors.next and optimizer.safetensors.next behind: written before the commit point, named by no
+     * config.json. They are deleted; a checkpoint already there stays intact and usable.
+     */
+    @Test
+    void aCheckpointThatFailsBeforeItsCommitLeavesNoNextFiles(@TempDir Path dir) throws IOException {
+        Path csv = SyntheticData.blobsCsv(dir.resolve("blobs.csv"), 40, 2, 2, 5);
+        for (String blocked : List.of("metrics.csv", "config.json")) {
+            Path out = Files.createDirectories(dir.resolve("fresh-" + blocked).resolve(blocked)).getParent();
+            Cli.run("train", "--data", csv.toString(), "--layers", "4", "--epochs", "1", "--threads", "1", "--no-report",
+                    "--out", out.toString()).assertUserError("--out", "cannot write the checkpoint", blocked);
+            try (Stream<Path> files = Files.list(out)) {
+                // metrics.csv comes before the commit point, whole: a later checkpoint reads only its committed epochs
+                assertEquals(blocked.equals("metrics.csv") ? List.of("metrics.csv") : List.of("config.json", "metrics.csv"),
+                        files.map(f -> f.getFileName().toString()).sorted().toList(),
+                        "half-written checkpoint files left beside the directory " + blocked);
+            }
+        }
+        // a run with a checkpoint, resumed with metrics.csv replaced by a directory: the old checkpoint stays
+        Path run = Cli.train(dir.resolve("run"), "--data", csv.toString(), "--layers", "4", "--epochs", "1", "--no-report");
+        byte[] weights = Files.readAllBytes(run.resolve("model.safetensors"));
+        Files.delete(run.resolve("metrics.csv"));
+        Files.createDirectory(run.resolve("metrics.csv"));
+        Cli.run("train", "--resume", run.toString(), "--epochs", "2", "--threads", "1")
+                .assertUserError("--out", "cannot write the checkpoint", "metrics.csv");
+        try (Stream<Path> files = Files.list(run)) {
+            assertEquals(List.of("config.json", "metrics.csv", "model.safetensors", "optimizer.safetensors"),
+                    files.map(f -> f.getFileName().toString()).sorted().toList(), "half-written checkpoint files left behind");
+        }
+        assertArrayEquals(weights, Files.readAllBytes(run.resolve("model.safetensors")), "the previous checkpoint changed");
+        assertEquals(0, Cli.run("inspect", run.toString()).exitCode());
+    }
+
     @Test
     void aNetworkThatCannotFitIsRefusedBeforeTraining(@TempDir Path dir) throws IOException {
         Path csv = regressionCsv(dir);
