@@ -41,6 +41,6 @@ public class Dropout extends Module {
 
     @Override
     protected String extraRepr() {
-        return "p=" + pythonRepr(p);
+        return "p=" + pythonRepr(p) + ", inplace=False"; // as PyTorch prints it: jgrad never drops in place
     }
 }

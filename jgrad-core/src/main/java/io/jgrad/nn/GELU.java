@@ -8,4 +8,10 @@ public class GELU extends Module {
     public Tensor forward(Tensor x) {
         return x.gelu();
     }
+
+    /** PyTorch's repr: its default, the exact form, is spelt out as approximate='none'. */
+    @Override
+    protected String extraRepr() {
+        return "approximate='none'";
+    }
 }

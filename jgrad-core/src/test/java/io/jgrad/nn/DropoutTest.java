@@ -71,7 +71,7 @@ class DropoutTest {
         d.eval();
         Tensor x = Tensor.randn(new Generator(7), 3, 4);
         assertSame(x, d.forward(x));
-        assertEquals("Dropout(p=1.0)", d.toString());
+        assertEquals("Dropout(p=1.0, inplace=False)", d.toString());
     }
 
     @Test

@@ -73,7 +73,7 @@ class ModuleTest {
                 Sequential(
                   (0): Linear(in_features=784, out_features=256, bias=True)
                   (1): ReLU()
-                  (2): Dropout(p=0.5)
+                  (2): Dropout(p=0.5, inplace=False)
                   (3): Linear(in_features=256, out_features=10, bias=False)
                   (4): Sequential(
                     (0): LeakyReLU(negative_slope=0.01)
@@ -81,6 +81,39 @@ class ModuleTest {
                   )
                 )""";
         assertEquals(expected, s.toString());
+    }
+
+    /**
+     * Each layer jgrad builds prints as PyTorch 1.13 prints the same module, recorded with
+     * {@code python3 -c 'import torch.nn as nn; print(repr(nn.GELU()))'} and so on. GELU printed "GELU()" and
+     * Dropout "Dropout(p=0.5)", where PyTorch prints "GELU(approximate='none')" and "Dropout(p=0.5, inplace=False)".
+     */
+    @Test
+    void everyLayerPrintsAsPyTorch113PrintsIt() {
+        Map<Module, String> torch = new java.util.LinkedHashMap<>();
+        torch.put(new GELU(), "GELU(approximate='none')");
+        torch.put(new Dropout(0.5), "Dropout(p=0.5, inplace=False)");
+        torch.put(new Dropout2d(0.25), "Dropout2d(p=0.25, inplace=False)");
+        torch.put(new ELU(), "ELU(alpha=1.0)");
+        torch.put(new LeakyReLU(), "LeakyReLU(negative_slope=0.01)");
+        torch.put(new LogSoftmax(1), "LogSoftmax(dim=1)");
+        torch.put(new Softmax(1), "Softmax(dim=1)");
+        torch.put(new AdaptiveAvgPool2d(1, 1), "AdaptiveAvgPool2d(output_size=(1, 1))");
+        torch.put(new Flatten(), "Flatten(start_dim=1, end_dim=-1)");
+        torch.put(new AvgPool2d(2), "AvgPool2d(kernel_size=2, stride=2, padding=0)");
+        torch.put(new AvgPool2d(2, 1, 1), "AvgPool2d(kernel_size=2, stride=1, padding=1)");
+        torch.put(new MaxPool2d(2), "MaxPool2d(kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=False)");
+        torch.put(new BatchNorm1d(4), "BatchNorm1d(4, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True)");
+        torch.put(new BatchNorm2d(3), "BatchNorm2d(3, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True)");
+        torch.put(new Linear(3, 4), "Linear(in_features=3, out_features=4, bias=True)");
+        torch.put(new Linear(3, 4, false), "Linear(in_features=3, out_features=4, bias=False)");
+        torch.put(new Conv2d(1, 2, 3), "Conv2d(1, 2, kernel_size=(3, 3), stride=(1, 1))");
+        torch.put(new Conv2d(1, 2, 3, 2, 1), "Conv2d(1, 2, kernel_size=(3, 3), stride=(2, 2), padding=(1, 1))");
+        torch.put(new ReLU(), "ReLU()");
+        torch.put(new Sigmoid(), "Sigmoid()");
+        torch.put(new Tanh(), "Tanh()");
+        torch.put(new Identity(), "Identity()");
+        torch.forEach((module, expected) -> assertEquals(expected, module.toString()));
     }
 
     /** Python's repr of each value, as printed by python3 -c 'print(repr(v))'. */
