@@ -16,7 +16,8 @@ import java.util.Locale;
 /**
  * A grid of misclassified images drawn with Java2D: up to {@value #MAX_IMAGES} images,
  * {@value #COLUMNS} per row, each scaled to fit a {@value #IMAGE_BOX}-pixel square (pixel-exact
- * when enlarged) and labeled "true 7 / pred 2 (0.81)" underneath.
+ * when enlarged) and labeled "true 7 / pred 2 (0.81)" underneath, under a title that says what the images are
+ * and what the label's numbers mean (the PNG is also opened on its own, away from the report's caption).
  */
 final class MisclassifiedGrid {
     static {
@@ -31,19 +32,32 @@ final class MisclassifiedGrid {
     static final int LABEL_HEIGHT = 22;
     static final int PADDING = 10;
     private static final int CELL_HEIGHT = IMAGE_BOX + LABEL_HEIGHT + PADDING;
+    /** The title's two lines above the first row. */
+    static final int TITLE_HEIGHT = 46;
+    /** The narrowest grid, in cells: a grid of one or two images is widened so that its title fits. */
+    static final int MIN_COLUMNS = 3;
 
     private MisclassifiedGrid() {
     }
 
     /** Width in pixels of the grid for {@code n} examples (only the first {@value #MAX_IMAGES} are drawn). */
     static int width(int n) {
-        return 2 * PADDING + Math.min(Math.min(n, MAX_IMAGES), COLUMNS) * CELL_WIDTH;
+        return 2 * PADDING + Math.max(MIN_COLUMNS, Math.min(Math.min(n, MAX_IMAGES), COLUMNS)) * CELL_WIDTH;
     }
 
     /** Height in pixels of the grid for {@code n} examples. */
     static int height(int n) {
         int rows = (Math.min(n, MAX_IMAGES) + COLUMNS - 1) / COLUMNS;
-        return PADDING + rows * CELL_HEIGHT;
+        return TITLE_HEIGHT + PADDING + rows * CELL_HEIGHT;
+    }
+
+    /**
+     * The title's lines: which images these are ({@code set}: "test", "validation"; null: none named) and how to read
+     * the label under each.
+     */
+    static List<String> title(String set) {
+        return List.of("Misclassified " + (set == null ? "" : set + " ") + "images",
+                "under each: true class / predicted class (the model's probability for the predicted class)");
     }
 
     /** The label under one image, e.g. "true 7 / pred 2 (0.81)". */
@@ -52,7 +66,7 @@ final class MisclassifiedGrid {
                 m.confidence());
     }
 
-    static BufferedImage render(List<Misclassified> examples) {
+    static BufferedImage render(List<Misclassified> examples, String set) {
         if (examples.isEmpty()) {
             throw new IllegalArgumentException("MisclassifiedGrid: no examples to draw; skip the grid instead");
         }
@@ -63,9 +77,13 @@ final class MisclassifiedGrid {
             g.setColor(Color.WHITE);
             g.fillRect(0, 0, grid.getWidth(), grid.getHeight());
             g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
+            List<String> title = title(set);
+            g.setColor(new Color(0x222222));
+            drawFitted(g, title.get(0), Font.BOLD, 16, grid.getWidth(), 6);
+            drawFitted(g, title.get(1), Font.PLAIN, 13, grid.getWidth(), 28);
             for (int i = 0; i < n; i++) {
                 int x = PADDING + (i % COLUMNS) * CELL_WIDTH;
-                int y = PADDING + (i / COLUMNS) * CELL_HEIGHT;
+                int y = TITLE_HEIGHT + PADDING + (i / COLUMNS) * CELL_HEIGHT;
                 drawCell(g, examples.get(i), x, y);
             }
         } finally {
@@ -74,10 +92,22 @@ final class MisclassifiedGrid {
         return grid;
     }
 
-    static byte[] png(List<Misclassified> examples) {
+    /** {@code text} centered with its top at {@code top}, in the largest size up to {@code size} that fits {@code width}. */
+    private static void drawFitted(Graphics2D g, String text, int style, int size, int width, int top) {
+        Font font;
+        FontMetrics fm;
+        do {
+            font = new Font(Font.SANS_SERIF, style, size--);
+            fm = g.getFontMetrics(font);
+        } while (fm.stringWidth(text) > width - 2 * PADDING && size > 8);
+        g.setFont(font);
+        g.drawString(text, (width - fm.stringWidth(text)) / 2, top + fm.getAscent());
+    }
+
+    static byte[] png(List<Misclassified> examples, String set) {
         var out = new ByteArrayOutputStream();
         try {
-            ImageIO.write(render(examples), "png", out);
+            ImageIO.write(render(examples, set), "png", out);
         } catch (IOException e) {
             throw new UncheckedIOException("MisclassifiedGrid: PNG encoding to memory failed", e);
         }

@@ -17,6 +17,9 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;
+import java.awt.Graphics2D;
+import java.awt.RenderingHints;
+import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -285,18 +288,98 @@ final class ReportCharts {
         }
     }
 
+    /** Width of the color scale right of the confusion matrix. */
+    static final int CONFUSION_SCALE_WIDTH = 90;
+
     /**
-     * The confusion matrix as a heat map, true class 0 in the top row, counts written in the cells. The
-     * color follows log(1 + count), so a handful of errors is still visibly tinted next to a diagonal of
-     * thousands; the legend is hidden because the cells carry the numbers.
+     * The confusion matrix as a heat map, true class 0 in the top row, counts written in the cells (up to 20
+     * classes; beyond, they do not fit). The color follows log(1 + count), so a handful of errors is still visibly
+     * tinted next to a diagonal of thousands; a color scale on the right, ticked at counts, says which shade is
+     * which count, which is all a matrix of many classes shows.
      */
     static byte[] confusion(ConfusionMatrix cm, String heldOut) throws IOException {
+        return png(confusionImage(cm, heldOut));
+    }
+
+    /** The image {@link #confusion} encodes: the heat map, then the color scale in the right margin. */
+    static BufferedImage confusionImage(ConfusionMatrix cm, String heldOut) {
+        long max = 0;
+        for (int t = 0; t < cm.classes(); t++) {
+            for (int p = 0; p < cm.classes(); p++) {
+                max = Math.max(max, cm.count(t, p));
+            }
+        }
+        BufferedImage image = new BufferedImage(CONFUSION_WIDTH, CONFUSION_HEIGHT, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = image.createGraphics();
+        try {
+            g.setColor(Color.WHITE);
+            g.fillRect(0, 0, CONFUSION_WIDTH, CONFUSION_HEIGHT);
+            g.drawImage(BitmapEncoder.getBufferedImage(confusionChart(cm, heldOut)), 0, 0, null);
+            drawCountScale(g, max, CONFUSION_WIDTH - CONFUSION_SCALE_WIDTH + 8, 70, CONFUSION_HEIGHT - 120);
+        } finally {
+            g.dispose();
+        }
+        return image;
+    }
+
+    /** The shade of a cell holding {@code count} in a matrix whose largest count is {@code max}. */
+    static Color confusionColor(double count, long max) {
+        return interpolate(BLUES, max == 0 ? 0 : Math.log1p(count) / Math.log1p(max));
+    }
+
+    /**
+     * The counts labelled on the color scale: 0, 1, 2, 5, 10, 20, 50, ... up to {@code max}, then {@code max}
+     * itself; a round count whose label would touch max's (at most {@code minGap} of the scale's log1p height
+     * away) is left out.
+     */
+    static List<Long> scaleCounts(long max, double minGap) {
+        List<Long> counts = new ArrayList<>(List.of(0L));
+        if (max == 0) {
+            return counts;
+        }
+        for (long decade = 1; decade <= max && decade > 0; decade *= 10) {
+            for (long m : new long[] {1, 2, 5}) {
+                long c = m * decade;
+                if (c < max && (Math.log1p(max) - Math.log1p(c)) / Math.log1p(max) > minGap) {
+                    counts.add(c);
+                }
+            }
+        }
+        counts.add(max);
+        return counts;
+    }
+
+    /** A vertical bar from {@code bottom} (count 0) up to {@code top} (count max), on log(1 + count), with its ticks. */
+    private static void drawCountScale(Graphics2D g, long max, int x, int top, int bottom) {
+        g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
+        int barWidth = 18;
+        for (int y = top; y <= bottom; y++) {
+            double t = (double) (bottom - y) / (bottom - top);
+            g.setColor(interpolate(BLUES, max == 0 ? 0 : t));
+            g.drawLine(x, y, x + barWidth - 1, y);
+        }
+        g.setColor(new Color(0xbbbbbb));
+        g.drawRect(x - 1, top - 1, barWidth + 1, bottom - top + 2);
+        Font font = new Font(FONT, Font.PLAIN, 13);
+        g.setFont(font);
+        var fm = g.getFontMetrics();
+        g.setColor(new Color(0x222222));
+        g.drawString("count", x - 2, top - 12);
+        double minGap = (fm.getAscent() + 2.0) / (bottom - top);
+        for (long c : scaleCounts(max, minGap)) {
+            int y = max == 0 ? bottom : (int) Math.round(bottom - Math.log1p(c) / Math.log1p(max) * (bottom - top));
+            g.drawLine(x + barWidth, y, x + barWidth + 4, y);
+            g.drawString(String.format(Locale.ROOT, "%,d", c), x + barWidth + 7, y + fm.getAscent() / 2 - 1);
+        }
+    }
+
+    private static HeatMapChart confusionChart(ConfusionMatrix cm, String heldOut) {
         int k = cm.classes();
-        HeatMapChart chart = new HeatMapChartBuilder().width(CONFUSION_WIDTH).height(CONFUSION_HEIGHT)
+        HeatMapChart chart = new HeatMapChartBuilder().width(CONFUSION_WIDTH - CONFUSION_SCALE_WIDTH).height(CONFUSION_HEIGHT)
                 .title(confusionTitle(cm, heldOut)).xAxisTitle("predicted class").yAxisTitle("true class").build();
         var styler = chart.getStyler();
         styleCommon(styler);
-        styler.setLegendVisible(false);
+        styler.setLegendVisible(false); // XChart's gradient legend labels only its ends ("0.0", "196.0"): drawn here instead
         styler.setPlotContentSize(1.0);
         // XChart interpolates linearly between equally spaced color stops over [min, max] of the cells; a
         // stop per count (up to a cap) lets the ramp follow log(1 + count) exactly for small counts.
@@ -312,7 +395,7 @@ final class ReportCharts {
         Color[] stops = new Color[n];
         for (int i = 0; i < n; i++) {
             double count = min + (double) i * (max - min) / (n - 1);
-            stops[i] = interpolate(BLUES, max == 0 ? 0 : Math.log1p(count) / Math.log1p(max));
+            stops[i] = confusionColor(count, max);
         }
         styler.setRangeColors(stops);
         styler.setDrawBorder(true);
@@ -335,7 +418,7 @@ final class ReportCharts {
             }
         }
         chart.addSeries("confusion", predicted, trueTopDown, cells);
-        return png(chart);
+        return chart;
     }
 
     /** Above this many rows the predicted-vs-true chart draws an evenly spaced subset of them. */
@@ -467,6 +550,16 @@ final class ReportCharts {
         double[] range = narrow ? logRange(lo, hi) : decades(lo, hi);
         styler.setYAxisMin(range[0]);
         styler.setYAxisMax(range[1]);
+        styler.setYAxisDecimalPattern(logTickPattern(range[0], range[1]));
+    }
+
+    /**
+     * One number format for every label of a log axis from {@code lo} to {@code hi}: XChart 3.8.8 writes a label
+     * below 0.001 or above 1000 in scientific notation and the others plainly, so an axis across either bound read
+     * "1E-4" under "0.001". Such an axis is scientific throughout ("1E-4", "1E-3", "1E-2"), any other plain.
+     */
+    static String logTickPattern(double lo, double hi) {
+        return lo < 1e-3 || hi > 1e3 ? "0.#E0" : "0.###";
     }
 
     /** The powers of ten at or below {@code lo} and at or above {@code hi} (0 < lo <= hi). */
@@ -576,5 +669,11 @@ final class ReportCharts {
 
     private static byte[] png(Chart<?, ?> chart) throws IOException {
         return BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG);
+    }
+
+    private static byte[] png(BufferedImage image) throws IOException {
+        var out = new java.io.ByteArrayOutputStream();
+        javax.imageio.ImageIO.write(image, "png", out);
+        return out.toByteArray();
     }
 }

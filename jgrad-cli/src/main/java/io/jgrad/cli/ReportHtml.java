@@ -84,7 +84,8 @@ final class ReportHtml {
         if (confusion != null) {
             figure(h, "Confusion matrix", charts, TrainingReport.CONFUSION_PNG,
                     "The final model on the " + set + " set. Rows: true class; columns: predicted class. "
-                            + "Off-diagonal cells are errors.");
+                            + "Off-diagonal cells are errors. The shade follows log(1 + count), as the scale on the"
+                            + " right reads.");
             classTable(h, confusion);
         }
         if (charts.containsKey(TrainingReport.MISCLASSIFIED_PNG)) {

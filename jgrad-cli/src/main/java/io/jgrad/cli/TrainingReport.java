@@ -94,7 +94,7 @@ record TrainingReport(String title, Map<String, String> facts, List<EpochMetrics
             charts.put(CONFUSION_PNG, ReportCharts.confusion(confusion, heldOut));
         }
         if (!misclassified.isEmpty()) {
-            charts.put(MISCLASSIFIED_PNG, MisclassifiedGrid.png(misclassified));
+            charts.put(MISCLASSIFIED_PNG, MisclassifiedGrid.png(misclassified, heldOut));
         }
         if (predictions != null && predictions.size() > 0) {
             charts.put(PREDICTIONS_PNG, ReportCharts.predictions(predictions));

@@ -149,14 +149,14 @@ class TrainingReportTest {
         assertTrue(hasColor(grads, 0x0d0887), "first layer's line missing");
         assertTrue(hasColor(grads, 0xf89540), "last layer's line missing");
 
-        // 20 examples: 6 per row, 4 rows, each 150 wide and 112 + 22 + 10 high, 10 px margins.
+        // 20 examples: 6 per row, 4 rows, each 150 wide and 112 + 22 + 10 high, 10 px margins, under a 46 px title.
         BufferedImage grid = png(dir.resolve("misclassified.png"));
         assertEquals(10 + 6 * 150 + 10, grid.getWidth());
-        assertEquals(10 + 4 * (112 + 22 + 10), grid.getHeight());
+        assertEquals(46 + 10 + 4 * (112 + 22 + 10), grid.getHeight());
         // The first image is enlarged 4x, centered in its 150 px cell: its center is black (inside the
         // ring), and the ring (radius 8 source pixels) is white 8 source pixels right of the center.
         int cx = 10 + 75;
-        int cy = 10 + 56;
+        int cy = 46 + 10 + 56;
         assertEquals(0x000000, grid.getRGB(cx, cy) & 0xffffff);
         assertEquals(0xffffff, grid.getRGB(cx + 4 * 8, cy) & 0xffffff);
     }
@@ -501,6 +501,126 @@ class TrainingReportTest {
         String html = Files.readString(dir.resolve("report.html"));
         assertTrue(html.contains("<h2>Gradient norms</h2>"), "the one layer's chart stays");
         assertFalse(html.contains("Vanishing gradients"), "vanishing-gradient note for a one-layer model");
+    }
+
+    /** Dark (text) pixels in rows [y0, y1) of {@code img}. */
+    private static int darkPixels(BufferedImage img, int y0, int y1) {
+        int n = 0;
+        for (int y = y0; y < y1; y++) {
+            for (int x = 0; x < img.getWidth(); x++) {
+                int rgb = img.getRGB(x, y);
+                if (((rgb >> 16) & 0xff) < 128 && ((rgb >> 8) & 0xff) < 128 && (rgb & 0xff) < 128) {
+                    n++;
+                }
+            }
+        }
+        return n;
+    }
+
+    /**
+     * misclassified.png had no title: opened on its own (not beside the report's caption), "true 3 / pred 6 (0.17)"
+     * under each image did not say what 0.17 is. A title says which images these are and how to read the label,
+     * also for a grid of one image, which is widened to fit it.
+     */
+    @Test
+    void misclassifiedGridHasATitleThatExplainsTheLabels(@TempDir Path dir) throws IOException {
+        assertEquals(List.of("Misclassified test images",
+                "under each: true class / predicted class (the model's probability for the predicted class)"),
+                MisclassifiedGrid.title("test"));
+        for (int n : new int[] {1, 20}) {
+            new TrainingReport(TITLE, facts(), sigmoidRun(true), RANKS, confusion(), "test", misclassified(n)).writeTo(dir);
+            BufferedImage grid = png(dir.resolve("misclassified.png"));
+            // text in the title band, which ends above the first image (the white margin row before it)
+            assertTrue(darkPixels(grid, 0, 24) > 100, "no first title line");
+            assertTrue(darkPixels(grid, 24, MisclassifiedGrid.TITLE_HEIGHT) > 100, "no second title line");
+            for (int x = 0; x < grid.getWidth(); x++) {
+                assertEquals(0xffffff, grid.getRGB(x, MisclassifiedGrid.TITLE_HEIGHT + 5) & 0xffffff, "title runs into the images");
+            }
+            assertTrue(grid.getWidth() >= 10 + 3 * 150 + 10, "a one-image grid too narrow for its title");
+        }
+    }
+
+    /**
+     * With many classes (here 30) the confusion matrix shows no counts in its cells, and had no color scale, so
+     * its shades could not be read. A scale right of the matrix runs from white (0) to the largest count's blue,
+     * on log(1 + count) as the cells are colored, with ticks at 0, 1, 2, 5, 10, ... and the largest count.
+     */
+    @Test
+    void confusionMatrixHasAColorScaleOfCounts() {
+        ConfusionMatrix cm = new ConfusionMatrix(30);
+        for (int t = 0; t < 30; t++) {
+            for (int p = 0; p < 30; p++) {
+                for (int n = t == p ? 196 : (t * p) % 4; n > 0; n--) {
+                    cm.add(t, p);
+                }
+            }
+        }
+        BufferedImage img = ReportCharts.confusionImage(cm, "test");
+        assertEquals(800, img.getWidth());
+        assertEquals(720, img.getHeight());
+        // the bar: a column of the scale's margin from the top of the scale (196) down to its bottom (0)
+        int x = 800 - ReportCharts.CONFUSION_SCALE_WIDTH + 8 + 9, top = 70, bottom = 720 - 120;
+        assertEquals(ReportCharts.confusionColor(196, 196).getRGB() & 0xffffff, img.getRGB(x, top) & 0xffffff, "top: the largest count");
+        assertEquals(0xffffff, img.getRGB(x, bottom) & 0xffffff, "bottom: count 0");
+        for (long c : List.of(1L, 2L, 5L, 10L, 50L)) {
+            int y = (int) Math.round(bottom - Math.log1p(c) / Math.log1p(196) * (bottom - top));
+            int want = ReportCharts.confusionColor(c, 196).getRGB(), got = img.getRGB(x, y);
+            for (int shift : new int[] {16, 8, 0}) {
+                assertEquals((want >> shift) & 0xff, (got >> shift) & 0xff, 3, "the scale's shade at count " + c);
+            }
+        }
+        assertEquals(List.of(0L, 1L, 2L, 5L, 10L, 20L, 50L, 100L, 196L), ReportCharts.scaleCounts(196, 0.02));
+        assertEquals(List.of(0L, 1L, 2L, 5L, 10L, 20L, 50L, 196L), ReportCharts.scaleCounts(196, 0.2), "100 crowds 196");
+        assertEquals(List.of(0L), ReportCharts.scaleCounts(0, 0.02));
+        // tick labels right of the bar
+        int labels = 0;
+        for (int y = top - 10; y < bottom + 10; y++) {
+            for (int lx = x + 20; lx < 800; lx++) {
+                labels += (img.getRGB(lx, y) & 0xff) < 100 ? 1 : 0;
+            }
+        }
+        assertTrue(labels > 200, "no tick labels beside the scale");
+    }
+
+    /** The labels XChart 3.8.8 draws on a chart's log y axis, from its own tick calculator. */
+    private static List<String> logAxisLabels(org.knowm.xchart.style.AxesChartStyler styler) throws Exception {
+        String pkg = "org.knowm.xchart.internal.chartpart.";
+        @SuppressWarnings({"unchecked", "rawtypes"})
+        Object y = Enum.valueOf((Class) Class.forName(pkg + "Axis$Direction"), "Y");
+        var ctor = Class.forName(pkg + "AxisTickCalculator_Logarithmic").getDeclaredConstructor(y.getClass(), double.class,
+                double.class, double.class, org.knowm.xchart.style.AxesChartStyler.class);
+        ctor.setAccessible(true);
+        var calc = (org.knowm.xchart.internal.chartpart.AxisTickCalculator_) ctor.newInstance(y, 400.0,
+                styler.getYAxisMin(), styler.getYAxisMax(), styler);
+        return calc.getTickLabels().stream().filter(l -> l != null && !l.isBlank()).toList();
+    }
+
+    /**
+     * A log axis across 0.001 (or 1000) mixed formats: "0.001" beside "1E-4", XChart's per-label choice. Every
+     * label of an axis is now in one format: scientific when the axis crosses either bound, plain otherwise.
+     */
+    @Test
+    void logAxisLabelsShareOneFormat() throws Exception {
+        List<EpochMetrics> epochs = new ArrayList<>();
+        for (int e = 1; e <= 6; e++) {
+            epochs.add(new EpochMetrics(e, 2 * Math.pow(0.2, e), Double.NaN, 3 * Math.pow(0.2, e), Double.NaN,
+                    0.1 * Math.pow(0.3, e), 1, Map.of("0.weight", 2e-5 * e, "2.weight", 0.3 * e), Map.of()));
+        }
+        List<String> loss = logAxisLabels(ReportCharts.lossChart(epochs, "test").getStyler());
+        List<String> lr = logAxisLabels(ReportCharts.learningRateChart(epochs).getStyler());
+        List<String> grads = logAxisLabels(ReportCharts.gradientNormsChart(epochs, List.of("0.weight", "2.weight")).getStyler());
+        assertEquals(List.of("1E-5", "1E-4", "1E-3", "1E-2", "1E-1", "1E0", "1E1"), grads); // 2e-5 .. 1.8
+        for (List<String> labels : List.of(loss, lr, grads)) {
+            assertTrue(labels.size() >= 3, labels.toString());
+            assertTrue(labels.stream().allMatch(l -> l.contains("E")), "mixed formats: " + labels);
+        }
+        // inside [0.001, 1000] every label is plain
+        List<EpochMetrics> plain = new ArrayList<>();
+        for (int e = 1; e <= 3; e++) { // 0.005 .. 0.6
+            plain.add(new EpochMetrics(e, 5 * Math.pow(0.1, e), Double.NaN, 6 * Math.pow(0.1, e), Double.NaN, 0.1, 1,
+                    Map.of(), Map.of()));
+        }
+        assertEquals(List.of("0.001", "0.01", "0.1", "1"), logAxisLabels(ReportCharts.lossChart(plain, "test").getStyler()));
     }
 
     @Test
