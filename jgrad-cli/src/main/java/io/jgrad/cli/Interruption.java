@@ -12,7 +12,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * Without it a run stopped in the middle of a checkpoint left temporary and {@code .next} files beside the previous,
  * intact, checkpoint, and ended without a word. A SIGKILL or a power cut runs no hook: {@link Checkpoint}'s protocol
  * keeps the directory consistent then, and the next run in it deletes the temporaries. Interrupted before its first
- * write, a run removes the output directory again if it created it (an empty one was left, looking like a broken run).
+ * write, or stopped there by an error, a run removes the output directory again if it created it (an empty one was
+ * left, looking like a broken run).
  *
  * <p>The hook is registered by the constructor and removed by {@link #close()}, so a JVM that ends normally (or a
  * test running the command in-process) never sees it.
@@ -35,6 +36,8 @@ final class Interruption implements AutoCloseable {
     /** The output directory, and the outermost directory of it that this run created (null: none), until a write starts. */
     private volatile Path outDir;
     private volatile Path createdDir;
+    /** Whether the run got to its end; else {@link #close} (an error stopped it) removes what {@link #created} names. */
+    private volatile boolean completed;
 
     /**
      * Watches a run writing to its directory; {@code resumedFrom} and {@code resumedCheckpoint} name the checkpoint
@@ -141,9 +144,20 @@ final class Interruption implements AutoCloseable {
         }
     }
 
-    /** Removes the hook: the run ended without being interrupted. */
+    /** Marks the run as having ended normally: {@link #close} leaves the output directory alone. */
+    void completed() {
+        completed = true;
+    }
+
+    /**
+     * Removes the hook: the run ended without being interrupted. An error before the first write (a diverged first
+     * epoch, a full disk) removes the output directory this run created, as an interruption does.
+     */
     @Override
     public void close() {
+        if (!completed) {
+            removeCreated();
+        }
         try {
             Runtime.getRuntime().removeShutdownHook(hook);
         } catch (IllegalStateException e) {

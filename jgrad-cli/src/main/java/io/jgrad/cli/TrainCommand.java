@@ -687,6 +687,7 @@ final class TrainCommand implements Callable<Integer> {
                 interruption.write(outDir, null, () -> reportFiles.addAll(Reports.write(outDir, cfg, ds, model, objective,
                         resume == null ? init : null, all, finalEval, history, seconds)));
             }
+            interruption.completed();
         }
         // every file written, the report's PNG charts included (they were left out of this line)
         List<String> files = new ArrayList<>(List.of(Checkpoint.MODEL, RunConfig.FILE, Checkpoint.OPTIMIZER, Checkpoint.METRICS));

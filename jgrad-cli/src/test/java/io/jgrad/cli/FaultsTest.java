@@ -80,6 +80,24 @@ class FaultsTest {
         assertEquals(0, Cli.run("inspect", run.toString()).exitCode());
     }
 
+    /**
+     * A run that diverged before its first checkpoint left the empty --out directory (and parents) it had created.
+     * They are removed, as on an interruption; a directory that existed before stays.
+     */
+    @Test
+    void aRunThatFailsBeforeItsFirstCheckpointRemovesTheDirectoryItCreated(@TempDir Path dir) throws IOException {
+        Path csv = regressionCsv(dir);
+        Path created = dir.resolve("new").resolve("run");
+        Path existing = Files.createDirectory(dir.resolve("existing"));
+        for (Path out : List.of(created, existing)) {
+            Cli.run("train", "--data", csv.toString(), "--loss", "mse", "--layers", "8", "--optimizer", "sgd", "--lr", "1e6",
+                    "--batch-size", "8", "--epochs", "3", "--out", out.toString(), "--no-report")
+                    .assertUserError("training diverged at epoch 1, step ");
+        }
+        assertFalse(Files.exists(dir.resolve("new")), "left the empty directories it created");
+        assertTrue(Files.isDirectory(existing), "removed a directory that existed before the run");
+    }
+
     @Test
     void aNetworkThatCannotFitIsRefusedBeforeTraining(@TempDir Path dir) throws IOException {
         Path csv = regressionCsv(dir);
