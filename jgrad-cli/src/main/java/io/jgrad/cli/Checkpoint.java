@@ -27,7 +27,8 @@ import java.util.Map;
  * then the two {@code .next} files are renamed over the old ones. Every safetensors file carries its
  * checkpoint tag in its metadata, so {@link #weightsFile} finds, for the tag config.json names, whichever of
  * the two files holds it: before the commit point the old files still match the old config.json, after it the
- * {@code .next} files match the new one.
+ * {@code .next} files match the new one. A run that writes to a directory left between the two renames finishes
+ * them first ({@link #finishRenames}), before its own checkpoint replaces the {@code .next} files.
  */
 final class Checkpoint {
     private Checkpoint() {}
@@ -113,6 +114,40 @@ final class Checkpoint {
         }
         throw new UserError(dir + ": no " + name + " for checkpoint " + want + " named in " + RunConfig.FILE
                 + "; the directory was changed by hand or by another program");
+    }
+
+    /**
+     * Finishes the renames of a checkpoint whose process stopped between its commit point and them: config.json
+     * then names the {@code .next} files. A run writing to {@code dir} calls this first, since its first checkpoint
+     * replaces those files before its own commit point: a crash there, or a failed write (which deletes what it
+     * wrote), left config.json naming weights that no longer existed. A directory without a readable config.json,
+     * or whose files already match it, is left as it is. Modified: the files in {@code dir}.
+     */
+    static void finishRenames(Path dir) throws IOException {
+        RunConfig cfg;
+        try {
+            cfg = Files.isRegularFile(dir.resolve(RunConfig.FILE)) ? RunConfig.read(dir) : null;
+        } catch (IOException | RuntimeException e) {
+            return; // not a run's checkpoint: a new run replaces it whole
+        }
+        if (cfg == null) {
+            return;
+        }
+        String want = tag(cfg);
+        for (String name : List.of(MODEL, OPTIMIZER)) {
+            if (want.equals(tagOf(dir.resolve(name + NEXT))) && !want.equals(tagOf(dir.resolve(name)))) {
+                promote(dir, name);
+            }
+        }
+    }
+
+    /** The checkpoint tag in the metadata of {@code file}; null when it has none or is not a readable safetensors file. */
+    private static String tagOf(Path file) {
+        try {
+            return Files.isRegularFile(file) ? Safetensors.header(file).metadata().get(TAG) : null;
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
     }
 
     /**

@@ -635,6 +635,7 @@ final class TrainCommand implements Callable<Integer> {
             // created once the hook is in place, so that an interruption before the first write finds what to remove
             interruption.created(outDir, createOutDir(outDir));
             Checkpoint.removeStaleTemporaries(outDir);
+            Checkpoint.finishRenames(outDir);
             // a checkpoint of config c, which Ctrl-C waits for; holds: what it leaves in outDir (null: the same again)
             BiConsumer<RunConfig, String> checkpoint = (c, holds) -> interruption.write(outDir, holds,
                     () -> Checkpoint.save(outDir, model, opt, Schedules.state(scheduler), c, all));

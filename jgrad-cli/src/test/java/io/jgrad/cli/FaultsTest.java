@@ -81,6 +81,37 @@ class FaultsTest {
     }
 
     /**
+     * A run stopped between its checkpoint's commit point and the renames leaves config.json naming the .next files.
+     * Resumed, its first checkpoint wrote model.safetensors.next over them before its own commit point, so a failure
+     * there (deleting what it wrote) or a crash left config.json naming weights that existed nowhere: the run could not
+     * be evaluated nor resumed. The resumed run now finishes the renames first.
+     */
+    @Test
+    void aResumeFinishesTheRenamesOfACheckpointStoppedAfterItsCommit(@TempDir Path dir) throws IOException {
+        Path csv = SyntheticData.blobsCsv(dir.resolve("blobs.csv"), 40, 2, 2, 5);
+        Path first = Cli.train(dir.resolve("first"), "--data", csv.toString(), "--layers", "4", "--epochs", "1", "--no-report");
+        Path run = dir.resolve("run");
+        Cli.ok("train", "--resume", first.toString(), "--out", run.toString(), "--epochs", "2", "--threads", "1", "--no-report");
+        String eval = Cli.ok("eval", "--model", run.toString()).out();
+        // the state of a process stopped after writing config.json (epoch 2) and before renaming the .next files
+        for (String name : List.of("model.safetensors", "optimizer.safetensors")) {
+            Files.move(run.resolve(name), run.resolve(name + ".next"));
+            Files.copy(first.resolve(name), run.resolve(name));
+        }
+        // resumed, its next checkpoint fails before its commit point
+        Files.delete(run.resolve("metrics.csv"));
+        Files.createDirectory(run.resolve("metrics.csv"));
+        Cli.run("train", "--resume", run.toString(), "--epochs", "3", "--threads", "1", "--no-report")
+                .assertUserError("--out", "cannot write the checkpoint", "metrics.csv");
+        // the epoch-2 checkpoint that config.json names is still there, now under the plain names
+        assertEquals(eval, Cli.ok("eval", "--model", run.toString()).out());
+        try (Stream<Path> files = Files.list(run)) {
+            assertEquals(List.of("config.json", "metrics.csv", "model.safetensors", "optimizer.safetensors"),
+                    files.map(f -> f.getFileName().toString()).sorted().toList());
+        }
+    }
+
+    /**
      * A run that diverged before its first checkpoint left the empty --out directory (and parents) it had created.
      * They are removed, as on an interruption; a directory that existed before stays.
      */
