@@ -6,7 +6,10 @@ import io.jgrad.io.Safetensors;
 import io.jgrad.train.EpochMetrics;
 import io.jgrad.train.MetricsCsv;
 import java.io.IOException;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -16,7 +19,11 @@ import java.util.Map;
 /**
  * The --out directory of a Spark run, in the same format as {@code jgrad train}'s (so {@code jgrad eval},
  * {@code predict}, {@code inspect} and {@code --resume} read it): model.safetensors, optimizer.safetensors,
- * metrics.csv, then config.json (jgrad-run format version 1), each written atomically.
+ * metrics.csv and config.json (jgrad-run format version 1), written by jgrad train's checkpoint protocol (jgrad-cli's
+ * Checkpoint): the weights and the optimizer state go to {@code .next} files tagged with their checkpoint
+ * ("EPOCH:0"), then config.json, the commit point, names that checkpoint, then the {@code .next} files are renamed
+ * over the old ones. The readers take whichever file holds the tag config.json names, so a run killed at any instant
+ * (SIGKILL, a power cut: no shutdown hook runs) leaves one consistent epoch. Each file is written atomically.
  */
 final class RunDirectory {
     private RunDirectory() {}
@@ -25,13 +32,47 @@ final class RunDirectory {
     record Settings(MlpSpec spec, int numClasses, String data, String valData, String targetColumn, List<String> featureColumns,
                     OptimizerSpec optimizer, int batchSize, int epochs, long seed, int partitions, int localSteps) {}
 
+    /**
+     * Writes the run after its last epoch in {@code metrics} by the protocol above. A failure before the commit point
+     * deletes the {@code .next} files this call wrote; the previous epoch stays as it was. Modified: the files in dir.
+     */
     static void save(Path dir, SparkTrainer trainer, Settings s, List<EpochMetrics> metrics) throws IOException {
         int epoch = metrics.isEmpty() ? 0 : metrics.getLast().epoch();
-        Map<String, String> meta = Map.of("format", "pt", "epoch", Integer.toString(epoch), "producer", "jgrad-spark");
-        Safetensors.write(dir.resolve("model.safetensors"), trainer.model().stateDict(), meta);
-        Safetensors.write(dir.resolve("optimizer.safetensors"), trainer.optimizer().stateDict(), meta);
-        MetricsCsv.write(dir.resolve("metrics.csv"), metrics);
-        AtomicFiles.writeString(dir.resolve("config.json"), Json.write(config(s, epoch, trainer.shuffleGenerator().state())) + "\n");
+        Map<String, String> meta = Map.of("format", "pt", "epoch", Integer.toString(epoch), "producer", "jgrad-spark",
+                "checkpoint", epoch + ":0");
+        List<Path> uncommitted = new ArrayList<>(2);
+        boolean committed = false;
+        try {
+            Safetensors.write(dir.resolve(MODEL + NEXT), trainer.model().stateDict(), meta);
+            uncommitted.add(dir.resolve(MODEL + NEXT)); // not before: a failed write leaves the file that was there
+            Safetensors.write(dir.resolve(OPTIMIZER + NEXT), trainer.optimizer().stateDict(), meta);
+            uncommitted.add(dir.resolve(OPTIMIZER + NEXT));
+            MetricsCsv.write(dir.resolve("metrics.csv"), metrics);
+            AtomicFiles.writeString(dir.resolve("config.json"), Json.write(config(s, epoch, trainer.shuffleGenerator().state())) + "\n");
+            committed = true;
+        } finally {
+            if (!committed) {
+                for (Path f : uncommitted) {
+                    try {
+                        Files.deleteIfExists(f);
+                    } catch (IOException | RuntimeException e) {
+                        // the error that stopped the checkpoint is the one to report
+                    }
+                }
+            }
+        }
+        promote(dir, MODEL);
+        promote(dir, OPTIMIZER);
+    }
+
+    private static final String MODEL = "model.safetensors", OPTIMIZER = "optimizer.safetensors", NEXT = ".next";
+
+    private static void promote(Path dir, String name) throws IOException {
+        try {
+            Files.move(dir.resolve(name + NEXT), dir.resolve(name), StandardCopyOption.ATOMIC_MOVE);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(dir.resolve(name + NEXT), dir.resolve(name), StandardCopyOption.REPLACE_EXISTING);
+        }
     }
 
     static Map<String, Object> config(Settings s, int epochsCompleted, long[] shuffleState) {

@@ -1,5 +1,6 @@
 package io.jgrad.spark;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -307,6 +308,38 @@ class SparkTrainMainTest {
 
     private static SparkSession session() {
         return SparkSession.builder().master("local[2]").config("spark.ui.enabled", "false").getOrCreate();
+    }
+
+    /**
+     * A checkpoint written as jgrad train writes one: the weights and optimizer state tagged with the epoch config.json
+     * names, and a write that fails before config.json (here: metrics.csv blocked by a directory) leaves the previous
+     * epoch's files as they were and nothing else. The files were replaced one by one, so a run killed between them
+     * left weights of one epoch beside the config.json of the one before, which --resume took without a word.
+     */
+    @Test
+    void aCheckpointIsCommittedByConfigJsonAlone(@TempDir Path dir) throws Exception {
+        SparkSession spark = session();
+        Path train = Files.writeString(dir.resolve("train.csv"), "a,b,label\n1,2,0\n3,4,1\n5,6,0\n7,8,1\n");
+        Path out = dir.resolve("run");
+        SparkTrainMain.run(spark, Map.of("--data", train.toString(), "--out", out.toString(), "--layers", "2", "--epochs", "1"));
+        for (String name : List.of("model.safetensors", "optimizer.safetensors")) {
+            assertEquals("1:0", Safetensors.header(out.resolve(name)).metadata().get("checkpoint"), name);
+        }
+        Map<String, byte[]> before = new java.util.TreeMap<>();
+        for (String name : List.of("config.json", "model.safetensors", "optimizer.safetensors")) {
+            before.put(name, Files.readAllBytes(out.resolve(name)));
+        }
+        Files.delete(out.resolve("metrics.csv"));
+        Files.createDirectory(out.resolve("metrics.csv"));
+        assertThrows(RuntimeException.class, () -> SparkTrainMain.run(spark, Map.of("--data", train.toString(), "--out",
+                out.toString(), "--layers", "2", "--epochs", "1", "--seed", "7")));
+        for (var e : before.entrySet()) {
+            assertArrayEquals(e.getValue(), Files.readAllBytes(out.resolve(e.getKey())), e.getKey() + " changed");
+        }
+        try (var files = Files.list(out)) {
+            assertEquals(List.of("config.json", "metrics.csv", "model.safetensors", "optimizer.safetensors"),
+                    files.map(f -> f.getFileName().toString()).sorted().toList());
+        }
     }
 
     /** Runs {@code run} on {@code flags} and returns its one-line error (failing if it succeeds or throws anything else). */
