@@ -562,7 +562,7 @@ final class ReportCharts {
         return lo < 1e-3 || hi > 1e3 ? "0.#E0" : "0.###";
     }
 
-    /** The powers of ten at or below {@code lo} and at or above {@code hi} (0 < lo <= hi). */
+    /** The powers of ten at or below {@code lo} and at or above {@code hi} (0 &lt; lo &lt;= hi). */
     static double[] decades(double lo, double hi) {
         int bottom = (int) Math.floor(Math.log10(lo) + 1e-9);
         int top = (int) Math.ceil(Math.log10(hi) - 1e-9);
@@ -570,7 +570,7 @@ final class ReportCharts {
     }
 
     /**
-     * A range around [lo, hi] (0 < lo <= hi) whose ends are one-digit multiples of a power of ten (3, 0.5, 40)
+     * A range around [lo, hi] (0 &lt; lo &lt;= hi) whose ends are one-digit multiples of a power of ten (3, 0.5, 40)
      * and which holds at least three such values, padded by about a sixth of the span on the log scale; XChart
      * puts a labelled tick at each of those values.
      */

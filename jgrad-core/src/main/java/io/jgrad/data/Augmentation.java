@@ -26,7 +26,7 @@ public record Augmentation(boolean horizontalFlip, int maxShift) {
     }
 
     /**
-     * Transforms one sample x[c, i, j] (c < channels, i < h, j < w, at {@code off}) in place:
+     * Transforms one sample x[c, i, j] (c &lt; channels, i &lt; h, j &lt; w, at {@code off}) in place:
      * x'[c, i, j] = x[c, i - dy, k - dx] with k = w - 1 - j when flipped (else j), 0 where that is outside the image.
      * {@code scratch} holds at least channels * h * w floats. Modified: x, scratch, gen.
      */

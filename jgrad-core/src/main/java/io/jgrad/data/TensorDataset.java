@@ -13,7 +13,7 @@ import java.util.Arrays;
 public final class TensorDataset implements Dataset {
     /** Null when the features are held as {@link #pixels}. */
     private final float[] features;
-    /** Unsigned 8-bit features, each meaning (byte & 0xFF) / 255f; null when held as floats. A quarter of the memory. */
+    /** Unsigned 8-bit features, each meaning (byte &amp; 0xFF) / 255f; null when held as floats. A quarter of the memory. */
     private final byte[] pixels;
     private final float[] targets;
     private final int[] sampleShape;
@@ -51,7 +51,7 @@ public final class TensorDataset implements Dataset {
     }
 
     /**
-     * Takes ownership of the arrays; features are 8-bit pixels p standing for the float32 value (p & 0xFF) / 255f,
+     * Takes ownership of the arrays; features are 8-bit pixels p standing for the float32 value (p &amp; 0xFF) / 255f,
      * converted as samples are copied out (for image loaders: 60,000 MNIST images take 47 MB instead of 188 MB).
      */
     TensorDataset(int size, byte[] pixels, int[] sampleShape, float[] targets, int[] targetShape, int numClasses) {

@@ -20,7 +20,7 @@ final class FloatConvKernels {
         return start <= 0 ? 0 : Math.min(out, (start + s - 1) / s);
     }
 
-    /** One past the last output index o with o * s - p + off < size (clamped to [lo, out]). */
+    /** One past the last output index o with o * s - p + off &lt; size (clamped to [lo, out]). */
     private static int endInside(int off, int s, int p, int size, int lo, int out) {
         int limit = size + p - off; // o * s < limit
         int end = limit <= 0 ? 0 : (limit + s - 1) / s;

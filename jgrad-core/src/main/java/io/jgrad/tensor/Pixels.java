@@ -1,7 +1,7 @@
 package io.jgrad.tensor;
 
 /**
- * Unsigned 8-bit pixels to float32: dst[dstOff + i] = (src[srcOff + i] & 0xFF) / 255f, the float the division
+ * Unsigned 8-bit pixels to float32: dst[dstOff + i] = (src[srcOff + i] &amp; 0xFF) / 255f, the float the division
  * gives, for data sets held as bytes (a quarter of the memory). {@link #VECTOR} converts and divides a vector at a
  * time ({@link VectorPixels}); {@link #PLAIN} reads a table of the 256 values.
  *

@@ -11,8 +11,9 @@ import jdk.incubator.vector.VectorSpecies;
  * widened to double a vector at a time (vcvtps2pd), added into two vectors of double partial sums, which are added
  * across lanes at the end. The plain loops (in {@link FloatConvKernels}) convert and add one element per cycle,
  * four partial sums deep; these reductions were 17% of a CNN step's CPU time on 2 threads (JFR, MNIST-10k).
- * Used by {@link FloatConvKernels} when {@link #get()} finds the incubator module; the sums are in double either
- * way, in another order, so the last bits differ from the plain loops (and never between thread counts).
+ * Used by {@link FloatConvKernels} as {@link Reductions#VECTOR} where the incubator module is there; the sums are in
+ * double either way, in another order, so the last bits differ from the plain loops (and never between thread
+ * counts).
  */
 final class VectorReductions implements Reductions {
     private static final VectorSpecies<Double> D = DoubleVector.SPECIES_PREFERRED;

@@ -269,7 +269,7 @@ final class VectorSgemm implements CpuBackend.FloatGemm {
     }
 
     /**
-     * The transpose of the 16 x 16 block x[off + r * ld + c] (r, c < 16): its row q (column q of the block) goes to
+     * The transpose of the 16 x 16 block x[off + r * ld + c] (r, c &lt; 16): its row q (column q of the block) goes to
      * d[dOff + q * stride], or, when hiOff >= 0, its first 8 values there and the last 8 to d[hiOff + q * stride] (the
      * two 8-row panels of A). Four stages each swap the off-diagonal h x h blocks of every 2h x 2h block (h = 8, 4, 2,
      * 1) with two-vector permutes (vpermt2ps on AVX-512); they commute, so each half of the rows takes stages 4, 2 and
@@ -295,7 +295,7 @@ final class VectorSgemm implements CpuBackend.FloatGemm {
     }
 
     /**
-     * Stages h = 4, 2, 1 of {@link #transpose16} on the eight rows x[off + r * ld] (r < 8), written out in registers
+     * Stages h = 4, 2, 1 of {@link #transpose16} on the eight rows x[off + r * ld] (r &lt; 8), written out in registers
      * (a loop over vectors held in an array would box them), to t[tOff + r * 16]. Modified: t.
      */
     private static void eightRows(float[] x, int off, int ld, float[] t, int tOff) {
@@ -365,7 +365,7 @@ final class VectorSgemm implements CpuBackend.FloatGemm {
     }
 
     /**
-     * tile[i * NR + j] = sum over p < kc of ap[ai + p * MR + i] * bp[bi + p * NR + j], in order of p, for the
+     * tile[i * NR + j] = sum over p &lt; kc of ap[ai + p * MR + i] * bp[bi + p * NR + j], in order of p, for the
      * MR x NR tile. Modified: tile.
      */
     static void kernel(int kc, float[] ap, int ai, float[] bp, int bi, float[] tile) {

@@ -22,7 +22,7 @@ final class WorkerPool {
      */
     static final long SPIN_NANOS = 300_000;
 
-    /** One parallel loop: ranges [p * chunk, min(n, (p + 1) * chunk)) for p < parts. */
+    /** One parallel loop: ranges [p * chunk, min(n, (p + 1) * chunk)) for p &lt; parts. */
     private static final class Loop {
         // counters as fields updated through VarHandles rather than two AtomicInteger objects per loop: a training
         // step runs a few dozen loops
