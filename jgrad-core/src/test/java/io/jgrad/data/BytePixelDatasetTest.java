@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import org.junit.jupiter.api.Test;
 
-/** A TensorDataset holding 8-bit pixels gives the same float values as one holding (p & 0xFF) / 255f. */
+/** A TensorDataset holding 8-bit pixels gives the same float values as one holding (p &amp; 0xFF) / 255f. */
 class BytePixelDatasetTest {
     @Test
     void bytesReadAsTheirFloatValuesEverywhere() {

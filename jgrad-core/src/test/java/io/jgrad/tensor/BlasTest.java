@@ -54,7 +54,7 @@ class BlasTest {
     /**
      * Shapes big enough for the backend to split C over 3 threads (more than 2 x CpuBackend.PARALLEL_GEMM_MIN_FLOPS
      * multiply-adds), with sizes that are not multiples of the 16-row or 16-column blocks: by rows where m >= n, by
-     * columns where m < n.
+     * columns where m &lt; n.
      */
     private static final int[][] SPLIT_SHAPES = {{131, 97, 45}, {67, 601, 70}, {45, 130, 131}, {200, 33, 200}};
 

@@ -278,7 +278,7 @@ class GeneratorTest {
         Generator.manualSeed(Generator.DEFAULT_SEED);
     }
 
-    /** A dropout mask is u_i < p ? 0 : 1 / (1 - p) for the draws u_i of nextDouble in row-major order, as before. */
+    /** A dropout mask is u_i &lt; p ? 0 : 1 / (1 - p) for the draws u_i of nextDouble in row-major order, as before. */
     @Test
     void aDropoutMaskIsTheGeneratorsDrawsInRowMajorOrder() {
         Generator g = new Generator(77);

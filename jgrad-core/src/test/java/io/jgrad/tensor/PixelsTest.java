@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
-/** Pixels to floats: every byte value gives the float of (p & 0xFF) / 255f, bit for bit, in the vector part and the tail. */
+/** Pixels to floats: every byte value gives the float of (p &amp; 0xFF) / 255f, bit for bit, in the vector part and the tail. */
 class PixelsTest {
     private static final byte[] SRC = new byte[3 * 256 + 40];
 

@@ -204,7 +204,7 @@ class SparkTrainerTest {
     /**
      * ML Vectors in Parquet, read where spark-mllib's VectorUDT is not on the classpath (jgrad train --spark's
      * classpath has only spark-mllib-local): Spark gives the column as the vector's storage struct, which was refused
-     * ("column 'features' holds values of type struct<type:tinyint,size:int,...>, not numbers"). Dense and sparse.
+     * ("column 'features' holds values of type struct&lt;type:tinyint,size:int,...&gt;, not numbers"). Dense and sparse.
      */
     @Test
     void mlVectorsReadAsTheirStorageStructAreFeatures(@TempDir Path dir) throws IOException {
