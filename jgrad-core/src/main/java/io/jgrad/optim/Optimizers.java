@@ -22,23 +22,32 @@ public final class Optimizers {
         return name != null && NAMES.contains(name);
     }
 
-    /** The default learning rate: 0.05 for sgd, 0.01 for adagrad, 0.001 for the others. */
+    /**
+     * The default learning rate: 0.05 for sgd, 0.01 for adagrad, 0.001 for the others. Throws
+     * IllegalArgumentException for a name not in {@link #NAMES}.
+     */
     public static double defaultLr(String name) {
-        return switch (notNull("defaultLr", name)) {
+        return switch (checked("defaultLr", name)) {
             case "sgd" -> 0.05;
             case "adagrad" -> 0.01;
             default -> 0.001;
         };
     }
 
-    /** The default weight decay: 0.01 for adamw (as PyTorch's AdamW), 0 for the others. */
+    /**
+     * The default weight decay: 0.01 for adamw (as PyTorch's AdamW), 0 for the others. Throws
+     * IllegalArgumentException for a name not in {@link #NAMES}.
+     */
     public static double defaultWeightDecay(String name) {
-        return notNull("defaultWeightDecay", name).equals("adamw") ? 0.01 : 0.0;
+        return checked("defaultWeightDecay", name).equals("adamw") ? 0.01 : 0.0;
     }
 
-    /** Whether the optimizer takes a momentum (sgd and rmsprop); the others have none to set. */
+    /**
+     * Whether the optimizer takes a momentum (sgd and rmsprop); the others have none to set. Throws
+     * IllegalArgumentException for a name not in {@link #NAMES}.
+     */
     public static boolean takesMomentum(String name) {
-        return notNull("takesMomentum", name).equals("sgd") || name.equals("rmsprop");
+        return checked("takesMomentum", name).equals("sgd") || name.equals("rmsprop");
     }
 
     /**
@@ -47,21 +56,27 @@ public final class Optimizers {
      * decoupled). Throws IllegalArgumentException for an unknown or null name or a setting the optimizer refuses.
      */
     public static Optimizer create(String name, Map<String, Tensor> params, double lr, double momentum, double weightDecay) {
-        return switch (notNull("create", name)) {
+        return switch (checked("create", name)) {
             case "sgd" -> new SGD(params, lr, momentum, 0, weightDecay, false);
             case "adam" -> new Adam(params, lr, 0.9, 0.999, 1e-8, weightDecay, false);
             case "adamw" -> new AdamW(params, lr, 0.9, 0.999, 1e-8, weightDecay, false);
             case "rmsprop" -> new RMSprop(params, lr, 0.99, 1e-8, weightDecay, momentum, false);
             case "adagrad" -> new Adagrad(params, lr, 0, weightDecay, 0, 1e-10);
-            default -> throw new IllegalArgumentException("unknown optimizer '" + name + "'; expected "
-                    + String.join(", ", NAMES));
+            default -> throw new AssertionError(name); // checked refuses the others
         };
     }
 
-    /** The default learning rate and weight decay of an unknown name are the others', so only null is refused here. */
-    private static String notNull(String method, String name) {
+    /**
+     * {@code name} if it is one of {@link #NAMES}. An unknown name is refused here, not given the others' defaults:
+     * a caller that looked up the defaults before checking the name would otherwise build a run from a typo's
+     * settings, or say nothing of it.
+     */
+    private static String checked(String method, String name) {
         if (name == null) {
             throw new IllegalArgumentException("Optimizers." + method + ": name is null; expected " + String.join(", ", NAMES));
+        }
+        if (!NAMES.contains(name)) {
+            throw new IllegalArgumentException("unknown optimizer '" + name + "'; expected " + String.join(", ", NAMES));
         }
         return name;
     }

@@ -58,6 +58,17 @@ class OptimizersTest {
         assertFalse(Optimizers.known("Adam"));
     }
 
+    /** An unknown name used to get the others' defaults (0.001, no weight decay) and no momentum, in silence. */
+    @Test
+    void anUnknownNameIsRefusedByEveryLookUpWithTheNamesAccepted() {
+        String expected = "unknown optimizer 'foo'; expected sgd, adam, adamw, rmsprop, adagrad";
+        assertEquals(expected, assertThrows(IllegalArgumentException.class, () -> Optimizers.defaultLr("foo")).getMessage());
+        assertEquals(expected, assertThrows(IllegalArgumentException.class, () -> Optimizers.defaultWeightDecay("foo")).getMessage());
+        assertEquals(expected, assertThrows(IllegalArgumentException.class, () -> Optimizers.takesMomentum("foo")).getMessage());
+        // the names are exact, as create takes them
+        assertThrows(IllegalArgumentException.class, () -> Optimizers.defaultLr("Adam"));
+    }
+
     @Test
     void aNullNameIsRefusedWithTheNamesAccepted() {
         var e = assertThrows(IllegalArgumentException.class, () -> Optimizers.create(null, params(), 0.1, 0, 0));

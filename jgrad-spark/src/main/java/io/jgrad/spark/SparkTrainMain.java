@@ -317,6 +317,11 @@ public final class SparkTrainMain {
             }
         }
         String optName = f.getOrDefault("--optimizer", "adam");
+        // the name before its defaults: Optimizers refuses to give defaults for an unknown name
+        if (!Optimizers.known(optName)) {
+            throw new IllegalArgumentException("--optimizer " + optName + ": unknown optimizer '" + optName
+                    + "'; expected sgd, adam, adamw, rmsprop or adagrad");
+        }
         double lr = number(f, "--lr", OptimizerSpec.defaultLr(optName));
         double momentum = number(f, "--momentum", 0);
         double weightDecay = number(f, "--weight-decay", Optimizers.defaultWeightDecay(optName));
