@@ -276,6 +276,7 @@ public final class DistributedDataset {
         if (isIdx(path)) {
             return readIdx(spark, Path.of(path), true, partitions);
         }
+        checkReadable(path);
         if (path.toLowerCase(Locale.ROOT).endsWith(".csv") || isCsvDirectory(path)) {
             // FAILFAST: a row with more or fewer values than the header is an error, not cut short or padded with nulls
             Dataset<Row> df = spark.read().option("header", "true").option("inferSchema", "true").option("mode", "FAILFAST").csv(path);
@@ -356,6 +357,34 @@ public final class DistributedDataset {
      * Whether {@code path} is a local directory of CSV part files (as {@code df.write().csv(dir)} leaves them: it was
      * read as Parquet, "part-00000.csv is not a Parquet file"): it holds a .csv file and no .parquet one.
      */
+    /**
+     * Refuses a local {@code path} (or a file in a local directory, as Spark lists it: not hidden, not "_"-prefixed)
+     * that this user may not read. Spark reads such a CSV file as one with no rows, so the error would be "the file is
+     * empty", pointing at its contents. A path that is not local (hdfs://...) does not exist here and is left to Spark.
+     */
+    private static void checkReadable(String path) throws IOException {
+        Path local = Path.of(path);
+        if (!Files.exists(local)) {
+            return;
+        }
+        boolean directory = Files.isDirectory(local);
+        if (!Files.isReadable(local)) {
+            throw new IllegalArgumentException("DistributedDataset: permission denied; expected a " + (directory ? "directory" : "file")
+                    + " that this user may read");
+        }
+        if (directory) {
+            try (var files = Files.list(local)) {
+                for (Path f : files.sorted().toList()) {
+                    String name = f.getFileName().toString();
+                    if (!name.startsWith(".") && !name.startsWith("_") && Files.isRegularFile(f) && !Files.isReadable(f)) {
+                        throw new IllegalArgumentException("DistributedDataset: " + f + ": permission denied; expected a file"
+                                + " that this user may read");
+                    }
+                }
+            }
+        }
+    }
+
     static boolean isCsvDirectory(String path) throws IOException {
         Path local = Path.of(path);
         if (!Files.isDirectory(local)) {

@@ -453,6 +453,42 @@ class SparkTrainMainTest {
         assertFalse(Files.exists(dir.resolve("run")), "nothing written");
     }
 
+    /**
+     * A file the user may not read is "permission denied", as jgrad train without --spark says it: a CSV file was "the
+     * file is empty" (Spark reads an unreadable file as no rows), which sent the user looking at its contents.
+     */
+    @Test
+    void unreadableDataIsPermissionDenied(@TempDir Path dir) throws Exception {
+        SparkSession spark = session();
+        String denied = ": permission denied; expected a file that this user may read";
+        Path good = Files.writeString(dir.resolve("good.csv"), "a,b,label\n1,2,0\n3,4,1\n");
+        Path secret = unreadable(dir.resolve("secret.csv"), "a,b,label\n1,2,0\n3,4,1\n");
+        assertEquals("--data " + secret + denied, errorOf(spark, dir, "--data", secret.toString()));
+        assertEquals("--val-data " + secret + denied, errorOf(spark, dir, "--data", good.toString(), "--val-data", secret.toString()));
+        // a directory of CSV files names the one it cannot read
+        Path parts = Files.createDirectories(dir.resolve("parts.csv"));
+        Files.writeString(parts.resolve("part-0.csv"), "a,b,label\n1,2,0\n");
+        Path part = unreadable(parts.resolve("part-1.csv"), "a,b,label\n3,4,1\n");
+        assertEquals("--data " + parts + ": " + part + denied, errorOf(spark, dir, "--data", parts.toString()));
+        assertFalse(Files.exists(dir.resolve("run")), "nothing written");
+    }
+
+    /** {@code file} with {@code content}, made unreadable as jgrad-cli's CliRobustnessTest makes it (also as root). */
+    private static Path unreadable(Path file, String content) throws java.io.IOException {
+        Files.writeString(file, content);
+        try {
+            Files.setPosixFilePermissions(file, java.util.Set.of());
+        } catch (UnsupportedOperationException e) {
+            // not a POSIX file system: try the link
+        }
+        if (Files.isReadable(file)) { // root reads a file whatever its permissions, but not this one
+            Files.delete(file);
+            Files.createSymbolicLink(file, Path.of("/proc/sys/vm/drop_caches"));
+        }
+        org.junit.jupiter.api.Assumptions.assumeFalse(Files.isReadable(file), "no way to make a file unreadable here");
+        return file;
+    }
+
     /** Names and settings are checked before the data is read (the missing file would be the error otherwise). */
     @Test
     void badFlagsAreNamedBeforeTheDataIsRead(@TempDir Path dir) throws Exception {
