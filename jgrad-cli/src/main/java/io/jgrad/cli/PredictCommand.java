@@ -51,10 +51,10 @@ final class PredictCommand implements Callable<Integer> {
     @Option(names = "--limit", paramLabel = "N", description = "Predict at most this many records of --idx or --csv (default: all).")
     Integer limit;
 
-    /** Null when not given: 3 for a model of several classes; refused for one with a single output. */
+    /** Null when not given: 3 for a model of several classes; refused for one with a single output or above its classes. */
     @Option(names = "--top", paramLabel = "K", description = "Class probabilities shown per input, most likely first"
-            + " (default: 3). Only for a model of several classes: a binary (one-output) model shows p(1), a regression"
-            + " model its value, so --top is an error for them.")
+            + " (default: 3, or all when the model has 2). At most the model's number of classes. Only for a model of several"
+            + " classes: a binary (one-output) model shows p(1), a regression model its value, so --top is an error for them.")
     Integer top;
 
     @Parameters(paramLabel = "IMAGE", arity = "0..*", description = "Image files (PNG, JPEG, BMP, GIF).")
@@ -78,6 +78,11 @@ final class PredictCommand implements Callable<Integer> {
             throw new UserError("--top ranks the classes of a model of several classes, but the model in " + tm.dir() + " is "
                     + (tm.config().task().equals("regression") ? "a regression model (each line is its predicted value)"
                     : "a binary classifier with one output (each line shows p(1))") + "; leave --top out");
+        }
+        if (top != null && top > tm.config().numClasses()) {
+            // as PyTorch's topk refuses k > size: showing fewer than asked in silence hides a mistaken K or model
+            throw new UserError("--top " + top + ": the model in " + tm.dir() + " has " + tm.config().numClasses()
+                    + " classes; expected 1 to " + tm.config().numClasses());
         }
         int inputSize = tm.config().model().inputSize();
         List<String> names = new ArrayList<>();

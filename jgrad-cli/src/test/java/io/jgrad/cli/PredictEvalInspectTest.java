@@ -64,7 +64,8 @@ class PredictEvalInspectTest {
 
     /**
      * --top picks how many class probabilities a line shows; a binary (one-output) or regression model has none to
-     * rank, and it was silently ignored there. It is refused for them, and still works for a model of several classes.
+     * rank, and it was silently ignored there. It is refused for them, and still works for a model of several classes,
+     * up to its number of classes.
      */
     @Test
     void topIsRefusedForModelsWithOneOutput() throws Exception {
@@ -89,6 +90,11 @@ class PredictEvalInspectTest {
         assertEquals(3, Cli.ok("predict", "--model", three.toString(), "--csv", features.toString()).out().split(": ").length - 2);
         assertEquals(2, Cli.ok("predict", "--model", three.toString(), "--csv", features.toString(), "--top", "2").out()
                 .split(": ").length - 2);
+        assertEquals(3, Cli.ok("predict", "--model", three.toString(), "--csv", features.toString(), "--top", "3").out()
+                .split(": ").length - 2);
+        // more than there are classes: refused, as PyTorch's topk refuses k > size; it silently showed all three
+        Cli.run("predict", "--model", three.toString(), "--csv", features.toString(), "--top", "4")
+                .assertUserError("--top 4", "has 3 classes", "expected 1 to 3");
     }
 
     /**
