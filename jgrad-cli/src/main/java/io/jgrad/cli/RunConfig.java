@@ -60,6 +60,16 @@ record RunConfig(NetworkSpec model, String task, int numClasses, String loss, St
                 progress, shuffleState, modelState, restoredEpoch);
     }
 
+    /**
+     * This configuration with new stopping criteria ({@code --resume DIR --target-loss L --patience N}): the mean
+     * training loss to stop at (negative infinity: none) and the epochs without improvement (0: none).
+     */
+    RunConfig withStopping(double newTargetLoss, int newPatience) {
+        return new RunConfig(model, task, numClasses, loss, data, valData, valSplit, targetColumn, featureColumns, normMean, normStd, optimizer, lr, momentum,
+                weightDecay, batchSize, epochs, seed, shuffle, newTargetLoss, newPatience, restoreBest, schedule, augment, checkpointEvery, clipGradNorm, noReport,
+                epochsCompleted, progress, shuffleState, modelState, restoredEpoch);
+    }
+
     /** This configuration with report.html turned off ({@code --resume DIR --no-report}). */
     RunConfig withoutReport() {
         return new RunConfig(model, task, numClasses, loss, data, valData, valSplit, targetColumn, featureColumns, normMean, normStd, optimizer, lr, momentum,

@@ -32,7 +32,8 @@ import picocli.CommandLine.Option;
         header = "Train a multi-layer or convolutional network on an IDX directory or a CSV file.",
         customSynopsis = {
             "@|bold jgrad train|@ [--data DIR|FILE.csv] [--model mlp|cnn|FILE.json] [--layers SIZES] [OPTION]...",
-            "       @|bold jgrad train|@ --resume DIR [--epochs N] [--out DIR] [--threads N] [--no-report] [--grad-norms]",
+            "       @|bold jgrad train|@ --resume DIR [--epochs N] [--target-loss LOSS] [--patience EPOCHS] [--out DIR] [--threads N]",
+            "                   [--no-report] [--grad-norms]",
             "       @|bold jgrad train|@ --spark MASTER [--data DIR|FILE.csv] [--partitions N] [--local-steps K] [OPTION]..."},
         description = {
             "",
@@ -170,10 +171,10 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--epochs", paramLabel = "N", description = "Maximum number of epochs (default: 10).")
     Integer epochs;
 
-    @Option(names = "--target-loss", paramLabel = "LOSS", description = "Stop as soon as an epoch's mean training loss is at or below this, e.g. 0.001 (default: off).")
+    @Option(names = "--target-loss", paramLabel = "LOSS", description = "Stop as soon as an epoch's mean training loss is at or below this, e.g. 0.001 (default: off). --resume may give a new one.")
     Double targetLoss;
 
-    @Option(names = "--patience", paramLabel = "EPOCHS", description = "Stop when the validation loss has not improved for this many epochs (default: off).")
+    @Option(names = "--patience", paramLabel = "EPOCHS", description = "Stop when the validation loss has not improved for this many epochs (default: off). --resume may give a new one.")
     Integer patience;
 
     @Option(names = "--restore-best",
@@ -205,7 +206,8 @@ final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--resume", paramLabel = "DIR", description = "Continue the run saved in DIR (its config.json, model and optimizer state) up to --epochs."
             + " The data and all other options come from DIR/config.json, and giving another value for one is an error; only"
-            + " --epochs, --out, --threads and --no-report may change, and --data or --val-data when the run's file has moved.")
+            + " --epochs, --target-loss, --patience, --out, --threads and --no-report may change (the new values are recorded"
+            + " in config.json), and --data or --val-data when the run's file has moved.")
     Path resume;
 
     @Option(names = "--checkpoint-every", paramLabel = "STEPS", description = "Also checkpoint every this many steps inside an epoch (default: 0, after each epoch only).")
@@ -273,7 +275,9 @@ final class TrainCommand implements Callable<Integer> {
 
     /**
      * --resume continues the run that config.json describes: a flag that would change it is an error, not silently
-     * ignored. Only --epochs, --out, --threads and --no-report may change, and --data or --val-data when the stored path is gone.
+     * ignored. Only --epochs, --target-loss, --patience, --out, --threads and --no-report may change, and --data or
+     * --val-data when the stored path is gone. The stopping criteria may change because they decide only where the run
+     * ends, not any epoch's weights, and a run that reached its target could otherwise not be continued.
      */
     private void checkResumeFlags(RunConfig cfg) {
         Path file = resume.resolve(RunConfig.FILE);
@@ -290,7 +294,6 @@ final class TrainCommand implements Callable<Integer> {
             {"--loss", normalized(loss), cfg.loss()}, {"--optimizer", opt, cfg.optimizer()}, {"--lr", lr, cfg.lr()},
             {"--momentum", momentum, cfg.momentum()}, {"--weight-decay", weightDecay, cfg.weightDecay()},
             {"--batch-size", batchSize, cfg.batchSize()}, {"--seed", seed, cfg.seed()},
-            {"--target-loss", targetLoss, cfg.targetLoss()}, {"--patience", patience, cfg.patience()},
             {"--restore-best", restoreBest ? true : null, cfg.restoreBest()},
             {"--schedule", normalized(schedule), normalized(cfg.schedule())}, {"--augment", normalized(augment), normalized(cfg.augment())},
             {"--checkpoint-every", checkpointEvery, cfg.checkpointEvery()}, {"--target-column", targetColumn, cfg.targetColumn()},
@@ -441,6 +444,14 @@ final class TrainCommand implements Callable<Integer> {
             cfg = cfg.withEpochs(epochs);
         }
         checkResumeEpochs(cfg);
+        if (targetLoss != null || patience != null) { // checkFlags checked --target-loss
+            cfg = cfg.withStopping(targetLoss != null ? targetLoss : cfg.targetLoss(),
+                    patience != null ? Flags.nonNegative("--patience", patience) : cfg.patience());
+            if (cfg.restoreBest() && cfg.patience() == 0) {
+                throw new UserError("--patience 0: the run in " + resume + " restores the best epoch (--restore-best), which needs"
+                        + " early stopping; give --patience 1 or more, or leave it out");
+            }
+        }
         if (noReport) {
             cfg = cfg.withoutReport();
         }
@@ -449,6 +460,10 @@ final class TrainCommand implements Callable<Integer> {
                 cfg.targetColumn(), !cfg.task().equals("regression"), false, cfg.seed(), cfg.model().images(), null)
                 .standardizedWith(cfg.normMean(), cfg.normStd());
         checkResumedDataFits(cfg, ds);
+        if (patience != null && patience > 0 && ds.test() == null) {
+            throw new UserError("--patience compares the epochs' loss on held-out data, but the run in " + resume + " has no"
+                    + " held-out data (neither --val-split nor --val-data was given); leave --patience out");
+        }
         Path outDir = out == null ? resume : out;
         MemoryEstimate.check(cfg.model(), cfg.batchSize());
         Generator modelGen = new Generator(cfg.seed()); // draws the initial weights, then the dropout masks

@@ -175,6 +175,48 @@ class TrainCommandTest {
         assertTrue(r.err().contains("target loss"), r.err());
     }
 
+    /**
+     * A run stopped by --target-loss (or --patience) is continued with a new one, as Keras's fit takes new stopping
+     * callbacks each call: --resume refused both, so the resumed run trained one epoch, was below the old target
+     * again and stopped. The new values are recorded in config.json; the weights of each epoch do not depend on them.
+     */
+    @Test
+    void resumeTakesANewTargetLossAndPatience() throws IOException {
+        Path csv = SyntheticData.blobsCsv(dir.resolve("blobs.csv"), 90, 4, 3, 5);
+        Path run = dir.resolve("run");
+        ok("train", "--data", csv.toString(), "--val-split", "0.2", "--layers", "8", "--epochs", "40", "--target-loss", "1.0",
+                "--lr", "0.02", "--batch-size", "10", "--threads", "1", "--no-report", "--out", run.toString());
+        int reached = Metrics.read(run).rows().size();
+        assertTrue(reached < 40 && reached + 3 <= 40, "the target was not reached early: " + reached + " epochs");
+        // the old target ends the resumed run after one epoch again
+        Path again = dir.resolve("again");
+        Cli same = ok("train", "--resume", run.toString(), "--out", again.toString(), "--threads", "1", "--no-report");
+        assertEquals(reached + 1, Metrics.read(again).rows().size());
+        assertTrue(same.err().contains("reached target loss 1"), same.err());
+        // a lower target (0 is never reached here): it trains on to --epochs, and config.json says so
+        Cli lower = ok("train", "--resume", run.toString(), "--epochs", String.valueOf(reached + 3), "--target-loss", "0",
+                "--threads", "1", "--no-report");
+        assertEquals(reached + 3, Metrics.read(run).rows().size(), lower.err());
+        String config = Files.readString(run.resolve("config.json"));
+        assertTrue(config.matches("(?s).*\"target_loss\"\\s*:\\s*0(\\.0)?\\s*[,}].*"), config);
+        // --patience likewise: recorded, and refused where the run has no held-out data to watch
+        ok("train", "--resume", run.toString(), "--epochs", String.valueOf(reached + 4), "--patience", "5", "--threads", "1",
+                "--no-report");
+        assertTrue(Files.readString(run.resolve("config.json")).matches("(?s).*\"patience\"\\s*:\\s*5\\s*[,}].*"));
+        Path noVal = dir.resolve("no-val");
+        ok("train", "--data", csv.toString(), "--layers", "8", "--epochs", "1", "--threads", "1", "--no-report", "--out",
+                noVal.toString());
+        Cli.run("train", "--resume", noVal.toString(), "--epochs", "2", "--patience", "2", "--threads", "1")
+                .assertUserError("--patience", "no held-out data");
+        Cli.run("train", "--resume", run.toString(), "--epochs", "50", "--patience", "-1", "--threads", "1")
+                .assertUserError("--patience", "-1");
+        Path best = dir.resolve("best");
+        ok("train", "--data", csv.toString(), "--val-split", "0.2", "--layers", "8", "--epochs", "1", "--patience", "1",
+                "--restore-best", "--threads", "1", "--no-report", "--out", best.toString());
+        Cli.run("train", "--resume", best.toString(), "--epochs", "2", "--patience", "0", "--threads", "1")
+                .assertUserError("--patience 0", "--restore-best", "--patience 1 or more");
+    }
+
     @Test
     void sameSeedGivesBitwiseIdenticalWeights() throws IOException {
         Path csv = SyntheticData.blobsCsv(dir.resolve("blobs.csv"), 90, 4, 3, 5);
