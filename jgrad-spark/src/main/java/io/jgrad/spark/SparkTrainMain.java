@@ -254,7 +254,8 @@ public final class SparkTrainMain {
     /**
      * The first line of what {@code e} says about the data: a rejected value (an IllegalArgumentException, also when it
      * comes from a task inside Spark's "Job aborted"), a path Spark cannot read or analyse, a malformed CSV record, a
-     * file that is not Parquet, an unreadable IDX file. Null when {@code e} is about something else.
+     * file that is not Parquet, an unreadable IDX file, a file this user may not read. Null when {@code e} is about
+     * something else.
      */
     static String dataError(Throwable e) {
         boolean unreadable = e instanceof org.apache.spark.sql.AnalysisException || e instanceof IOException;
@@ -262,6 +263,9 @@ public final class SparkTrainMain {
         for (Throwable c = e; c != null; c = c.getCause()) {
             if (c instanceof IllegalArgumentException) {
                 return firstLine(c).replaceFirst("^DistributedDataset: ", "");
+            }
+            if (c instanceof java.nio.file.AccessDeniedException denied) { // its message is the path alone
+                return denied.getFile() + ": permission denied; expected a file that this user may read";
             }
             if (c instanceof SparkThrowable st && st.getCondition() != null
                     && (st.getCondition().startsWith("FAILED_READ_FILE") || st.getCondition().startsWith("MALFORMED"))) {

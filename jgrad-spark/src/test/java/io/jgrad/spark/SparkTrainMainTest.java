@@ -470,6 +470,16 @@ class SparkTrainMainTest {
         Files.writeString(parts.resolve("part-0.csv"), "a,b,label\n1,2,0\n");
         Path part = unreadable(parts.resolve("part-1.csv"), "a,b,label\n3,4,1\n");
         assertEquals("--data " + parts + ": " + part + denied, errorOf(spark, dir, "--data", parts.toString()));
+        Path parquet = unreadable(dir.resolve("secret.parquet"), "PAR1");
+        assertEquals("--data " + parquet + denied, errorOf(spark, dir, "--data", parquet.toString()));
+        // an IDX directory whose labels file cannot be read (read on the driver, not by Spark)
+        Path idx = Files.createDirectories(dir.resolve("idx"));
+        Path mnist = Path.of("..", "data", "mnist-10k").toAbsolutePath().normalize();
+        for (String name : List.of("train-images-idx3-ubyte.gz", "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")) {
+            Files.createSymbolicLink(idx.resolve(name), mnist.resolve(name));
+        }
+        Path labels = unreadable(idx.resolve("train-labels-idx1-ubyte.gz"), "");
+        assertEquals("--data " + idx + ": " + labels + denied, errorOf(spark, dir, "--data", idx.toString()));
         assertFalse(Files.exists(dir.resolve("run")), "nothing written");
     }
 
