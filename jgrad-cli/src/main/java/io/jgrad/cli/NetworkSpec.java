@@ -54,14 +54,18 @@ record NetworkSpec(int[] inputShape, List<LayerSpec> layers) {
         return new NetworkSpec(inputShape, done);
     }
 
-    /** An MLP: Linear, act, Linear, act, ..., Linear[, output act]. Throws IllegalArgumentException for bad names. */
+    /**
+     * An MLP: Linear, act, Linear, act, ..., Linear[, output act]. Throws IllegalArgumentException for bad names, its
+     * message naming the flag that gave them (--activation, --output-activation), as the commands' other errors do.
+     */
     static NetworkSpec mlp(int inputSize, int[] hidden, int outputSize, String activation, String outputActivation) {
         if (Activations.hidden(activation) == null) {
-            throw new IllegalArgumentException("unknown activation '" + activation + "'; expected one of " + Activations.HIDDEN_NAMES);
+            throw new IllegalArgumentException("--activation " + activation + ": unknown activation; expected one of "
+                    + Activations.HIDDEN_NAMES);
         }
         if (Activations.output(outputActivation) == null) {
-            throw new IllegalArgumentException("unknown output activation '" + outputActivation + "'; expected one of "
-                    + Activations.OUTPUT_NAMES);
+            throw new IllegalArgumentException("--output-activation " + outputActivation + ": unknown output activation;"
+                    + " expected one of " + Activations.OUTPUT_NAMES);
         }
         List<LayerSpec> layers = new ArrayList<>();
         for (int h : hidden) {

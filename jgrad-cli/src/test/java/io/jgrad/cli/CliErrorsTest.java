@@ -183,10 +183,13 @@ class CliErrorsTest {
         train(d).assertUserError("train-images-idx3-ubyte holds no images");
     }
 
+    /** Each names its flag, as --loss and --optimizer always did; --activation and --output-activation did not. */
     @Test
     void unknownNamesOfActivationLossOptimizerSchedule() {
-        train(blobs, "--activation", "swishy").assertUserError("swishy", "relu");
-        train(blobs, "--output-activation", "swishy").assertUserError("swishy", "sigmoid");
+        train(blobs, "--activation", "swishy").assertUserError("--activation swishy", "relu");
+        train(blobs, "--output-activation", "swishy").assertUserError("--output-activation swishy", "sigmoid");
+        Cli.run("gradcheck", "--activation", "swishy").assertUserError("jgrad gradcheck:", "--activation swishy", "relu");
+        Cli.run("gradcheck", "--output-activation", "swishy").assertUserError("--output-activation swishy", "softmax");
         train(blobs, "--loss", "hinge").assertUserError("--loss", "hinge", "cross-entropy");
         train(blobs, "--optimizer", "lbfgs").assertUserError("--optimizer", "lbfgs", "adam");
         train(blobs, "--schedule", "linear").assertUserError("--schedule", "linear", "step:N");
