@@ -19,9 +19,11 @@ import java.util.List;
  * @param mean       subtracted from every feature ({@code --normalize}; 0 otherwise)
  * @param std        then divided into every feature (1 without {@code --normalize})
  * @param featureColumns a CSV file's feature column names, in the order of the features; null for IDX data
+ * @param targetColumn   a CSV file's target column name, also when it was the default (the last column), so that
+ *                       config.json can name it for eval on files with other columns; null for IDX data
  */
 record DataSource(String description, TensorDataset train, TensorDataset test, int numClasses, int[] imageShape,
-                  double mean, double std, List<String> featureColumns) {
+                  double mean, double std, List<String> featureColumns, String targetColumn) {
 
     /** The bundled MNIST-10k, found beside the installation (the launcher sets jgrad.home). */
     static Path bundled() {
@@ -74,7 +76,7 @@ record DataSource(String description, TensorDataset train, TensorDataset test, i
             int side = (int) Math.round(Math.sqrt(train.sampleShape()[0]));
             int[] image = images ? new int[] {train.sampleShape()[1], train.sampleShape()[2]}
                     : side * side == train.sampleShape()[0] ? new int[] {side, side} : null;
-            ds = new DataSource(data.toString(), train, test, Math.max(train.numClasses(), test.numClasses()), image, 0, 1, null);
+            ds = new DataSource(data.toString(), train, test, Math.max(train.numClasses(), test.numClasses()), image, 0, 1, null, null);
         } else {
             if (!data.getFileName().toString().toLowerCase(java.util.Locale.ROOT).endsWith(".csv")) {
                 throw new UserError("--data " + data + ": expected a directory of IDX files or a .csv file");
@@ -108,7 +110,7 @@ record DataSource(String description, TensorDataset train, TensorDataset test, i
                 test = parts.validation();
             }
             int classes = classification ? Math.max(train.numClasses(), test == null ? 0 : test.numClasses()) : 0;
-            ds = new DataSource(data.toString(), train, test, classes, null, 0, 1, all.featureNames());
+            ds = new DataSource(data.toString(), train, test, classes, null, 0, 1, all.featureNames(), all.targetName());
         }
         return normalize ? ds.standardized() : ds;
     }
@@ -236,7 +238,7 @@ record DataSource(String description, TensorDataset train, TensorDataset test, i
         }
         return new DataSource(description + String.format(" (normalized: mean %.4f, std %.4f)", mean, std),
                 shift(train, mean, std), test == null ? null : shift(test, mean, std), numClasses, imageShape, mean, std,
-                featureColumns);
+                featureColumns, targetColumn);
     }
 
     /** Features shifted and scaled by the training set's mean and standard deviation (one pair for all features). */

@@ -526,7 +526,7 @@ final class TrainCommand implements Callable<Integer> {
                 activation == null ? "relu" : activation, Losses.outputActivation(lossName, outputActivation));
         String opt = optName;
         RunConfig cfg = new RunConfig(spec, Losses.task(lossName).equals("regression") ? "regression" : (obj.outputSize() == 1 ? "binary" : "classification"),
-                ds.numClasses(), lossName, dataPath.toString(), valData == null ? null : valData.toString(), valSplit, targetColumn, ds.featureColumns(), ds.mean(), ds.std(), opt,
+                ds.numClasses(), lossName, dataPath.toString(), valData == null ? null : valData.toString(), valSplit, targetColumn != null ? targetColumn : ds.targetColumn(), ds.featureColumns(), ds.mean(), ds.std(), opt,
                 lr == null ? Optimizers.defaultLr(opt) : Flags.positive("--lr", lr), momentum == null ? 0 : Flags.nonNegative("--momentum", momentum),
                 weightDecay == null ? Optimizers.defaultWeightDecay(opt) : Flags.nonNegative("--weight-decay", weightDecay),
                 batchSize == null ? 64 : Flags.positive("--batch-size", batchSize), epochs == null ? 10 : Flags.positive("--epochs", epochs),

@@ -88,6 +88,20 @@ class CsvColumnsTest {
         assertEquals(want, loss(Cli.ok("eval", "--model", run.toString(), "--data", moved.toString())));
     }
 
+    /**
+     * The training file's target column is recorded by name even when it was the default (the last column), so that
+     * eval finds it among other columns: with an id column after it, eval used to take the id as the target.
+     */
+    @Test
+    void evalFindsTheDefaultTargetColumnByName() throws IOException {
+        Map<?, ?> data = (Map<?, ?>) ((Map<?, ?>) Json.read(run.resolve("config.json"))).get("data");
+        assertEquals("y", data.get("target_column"));
+        Path plain = write("plain.csv", "x0,x1,y", "0.5,-0.25,1.75", "-1,0.75,-2.25", "0.1,0.9,-0.2");
+        Path withId = write("with-id.csv", "x1,y,x0,id", "-0.25,1.75,0.5,7", "0.75,-2.25,-1,8", "0.9,-0.2,0.1,9");
+        String want = loss(Cli.ok("eval", "--model", run.toString(), "--data", plain.toString()));
+        assertEquals(want, loss(Cli.ok("eval", "--model", run.toString(), "--data", withId.toString())));
+    }
+
     @Test
     void aMissingColumnIsAUserErrorNamingIt() throws IOException {
         Path renamed = write("renamed.csv", "x0,z", "0.5,-0.25");
