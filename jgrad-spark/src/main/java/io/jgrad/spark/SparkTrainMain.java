@@ -415,8 +415,11 @@ public final class SparkTrainMain {
                     // without --val-data (a CSV file) there is nothing to validate on: say so rather than "val loss NaN"
                     String val = Double.isNaN(m.valLoss()) ? "no validation data"
                             : String.format("%s loss %s, accuracy %.4f", heldOut, ProgressBar.loss(m.valLoss()), m.valAccuracy());
-                    System.err.printf("epoch %d: train loss %s, accuracy %.4f, %s, %.1f s (%.2f ms/step overhead)%n",
-                            m.epoch(), ProgressBar.loss(m.trainLoss()), m.trainAccuracy(), val, m.seconds(), trainer.stepOverheadMillis());
+                    // one write per line (./jgrad's filter passes standard error on), and the overhead is per round of
+                    // --local-steps steps, when there are several
+                    System.err.println(String.format("epoch %d: train loss %s, accuracy %.4f, %s, %.1f s (%.2f ms/%s overhead)",
+                            m.epoch(), ProgressBar.loss(m.trainLoss()), m.trainAccuracy(), val, m.seconds(), trainer.stepOverheadMillis(),
+                            local > 1 ? "round" : "step"));
                     return false;
                 }
             });

@@ -685,6 +685,8 @@ class SparkTrainMainTest {
         assertTrue(p.waitFor(120, TimeUnit.SECONDS));
         assertEquals(0, p.exitValue(), out);
         assertTrue(out.contains("epoch 2:"), out);
+        // with --local-steps 2 the overhead is measured per round of two steps, and said so
+        assertTrue(out.lines().anyMatch(l -> l.startsWith("epoch 2:") && l.matches(".* \\(\\d+\\.\\d{2} ms/round overhead\\)")), out);
         assertFalse(out.contains("Broadcasting large task binary"), out);
     }
 
@@ -702,7 +704,7 @@ class SparkTrainMainTest {
         assertTrue(p.waitFor(120, TimeUnit.SECONDS));
         assertEquals(0, p.exitValue(), out);
         assertTrue(out.lines().anyMatch(l -> l.matches("epoch 1: train loss \\d+\\.\\d{4}, accuracy 0\\.\\d{4}, test loss \\d+\\.\\d{4},"
-                + " accuracy 0\\.\\d{4}, .*")), out);
+                + " accuracy 0\\.\\d{4}, .* \\(\\d+\\.\\d{2} ms/step overhead\\)")), out);
         assertTrue(out.lines().anyMatch(l -> l.matches("test loss \\d+\\.\\d{4}, accuracy \\d+\\.\\d{2}% on 1,996 samples")), out);
         assertFalse(out.contains("val loss"), out);
     }
