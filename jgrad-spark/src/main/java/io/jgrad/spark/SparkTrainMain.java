@@ -112,8 +112,9 @@ public final class SparkTrainMain {
             spark.stop();
             System.exit(2);
         } catch (OutOfMemoryError e) {
-            System.err.printf("jgrad-spark: out of Java heap (%d MB); give the driver more, e.g. JGRAD_SPARK_JAVA_OPTS=-Xmx2g"
-                    + " (jgrad train --spark) or --driver-memory 2g (spark-submit)%n", Runtime.getRuntime().maxMemory() >> 20);
+            System.err.println(String.format("jgrad-spark: out of Java heap (%d MB); give the driver more, e.g."
+                    + " JGRAD_SPARK_JAVA_OPTS=-Xmx2g (jgrad train --spark) or --driver-memory 2g (spark-submit)",
+                    Runtime.getRuntime().maxMemory() >> 20));
             System.exit(1);
         } finally {
             spark.stop();
@@ -423,8 +424,8 @@ public final class SparkTrainMain {
                     return false;
                 }
             });
-            System.err.printf("jgrad-spark: %s on %s (%,d rows in %d partitions), %s lr %s, batch %d, local steps %d%n",
-                    spec.describe(), data, train.size(), partitions, optName, Double.toString(opt.lr()), batch, local);
+            System.err.println(String.format("jgrad-spark: %s on %s (%,d rows in %d partitions), %s lr %s, batch %d, local steps %d",
+                    spec.describe(), data, train.size(), partitions, optName, Double.toString(opt.lr()), batch, local));
             trainer.fit(train, test);
             if (test != null) {
                 Evaluation e = trainer.evaluate(test);
