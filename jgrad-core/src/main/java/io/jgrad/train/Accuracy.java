@@ -11,6 +11,8 @@ final class Accuracy {
     private final Task task;
     private float[] outputs = new float[0];
     private float[] targets = new float[0];
+    /** Targets given as rows [N, C], before their arg-max goes to {@link #targets}. */
+    private float[] rows = new float[0];
     private int[] predictions = new int[0];
 
     Accuracy(Task task) {
@@ -33,7 +35,8 @@ final class Accuracy {
         }
         if (task != Task.CLASSIFICATION && n > 0 && k != 1) {
             throw new IllegalArgumentException("Task." + task + " needs one output per sample ([N] or [N, 1]), but the"
-                    + " model gave " + Arrays.toString(output.shape()) + "; use Task.CLASSIFICATION for C class scores");
+                    + " model gave " + Arrays.toString(output.shape()) + "; use Task.CLASSIFICATION for C class scores,"
+                    + " or Task.REGRESSION to train without an accuracy (several labels per sample, for one)");
         }
         outputs = output.toFloatArray(outputs);
         if (predictions.length < n) {
@@ -62,7 +65,7 @@ final class Accuracy {
     long correct(Tensor output, Tensor targets) {
         int n = predict(output);
         int classes = task == Task.CLASSIFICATION ? output.size(1) : 2;
-        readTargets(targets, n);
+        readTargets(targets, n, classes);
         long c = 0;
         for (int i = 0; i < n; i++) {
             if (predictions[i] == targetClass(i, classes)) {
@@ -75,18 +78,40 @@ final class Accuracy {
     /** Counts each row's (target, prediction) pair in m. Modified: m. */
     void addTo(ConfusionMatrix m, Tensor output, Tensor targets) {
         int n = predict(output);
-        readTargets(targets, n);
+        readTargets(targets, n, task == Task.CLASSIFICATION ? output.size(1) : 2);
         for (int i = 0; i < n; i++) {
             m.add(targetClass(i, m.classes()), predictions[i]);
         }
     }
 
-    /** Reads one target per row into {@link #targets}, refusing any other count (one-hot rows, a wrong batch). */
-    private void readTargets(Tensor targets, int n) {
+    /**
+     * Reads one target class per row into {@link #targets}: a class index per row, or, for classification, rows [N, C]
+     * of the outputs' width (one-hot or soft labels, as MSELoss takes them), whose class is the row's arg-max (the
+     * first of equal values). Refuses any other shape.
+     */
+    private void readTargets(Tensor targets, int n, int classes) {
+        if (task == Task.CLASSIFICATION && targets.dim() == 2 && classes > 1 && targets.size(0) == n
+                && targets.size(1) == classes) {
+            rows = targets.toFloatArray(rows);
+            if (this.targets.length < n) {
+                this.targets = new float[n];
+            }
+            for (int i = 0; i < n; i++) {
+                int best = 0;
+                for (int j = 1; j < classes; j++) {
+                    if (rows[i * classes + j] > rows[i * classes + best]) {
+                        best = j;
+                    }
+                }
+                this.targets[i] = best;
+            }
+            return;
+        }
         if (targets.numel() != n) {
-            throw new IllegalArgumentException("Task." + task + " needs one class index per sample (targets [N]), but got"
-                    + " targets " + Arrays.toString(targets.shape()) + " for " + n + " outputs"
-                    + (targets.dim() == 2 ? " (one-hot rows? pass the class indices)" : ""));
+            throw new IllegalArgumentException("Task." + task + " needs one class index per sample (targets [N])"
+                    + (task == Task.CLASSIFICATION ? " or a row of " + classes + " values per sample ([N, " + classes
+                    + "], one-hot)" : "") + ", but got targets " + Arrays.toString(targets.shape()) + " for " + n
+                    + " outputs; Task.REGRESSION trains without an accuracy");
         }
         this.targets = targets.toFloatArray(this.targets);
     }

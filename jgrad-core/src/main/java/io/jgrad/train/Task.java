@@ -5,7 +5,10 @@ package io.jgrad.train;
  * outputs and targets that do not fit the task, rather than count hits that mean nothing.
  */
 public enum Task {
-    /** Outputs [N, C] scores; the predicted class is the arg-max; targets are class indices [N]. */
+    /**
+     * Outputs [N, C] scores; the predicted class is the arg-max; targets are class indices [N], or rows [N, C] (one-hot
+     * or soft labels, as MSELoss takes them) whose arg-max is the class.
+     */
     CLASSIFICATION,
     /**
      * Outputs [N, 1] or [N] probabilities (after a sigmoid), the same shape as the targets (0 or 1), as BCELoss

@@ -43,8 +43,9 @@ class AccuracyTest {
         assertTrue(e.getMessage().contains("CLASSIFICATION") && e.getMessage().contains("[N, C]")
                 && e.getMessage().contains("[2]") && e.getMessage().contains("REGRESSION"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class,
-                () -> classes.correct(Tensor.of(new float[][] {{0, 1}, {1, 0}}), Tensor.of(new float[][] {{0, 1}, {1, 0}})));
-        assertTrue(e.getMessage().contains("class index per sample") && e.getMessage().contains("[2, 2]"), e.getMessage());
+                () -> classes.correct(Tensor.of(new float[][] {{0, 1}, {1, 0}}), Tensor.of(new float[][] {{0, 1, 0}, {1, 0, 0}})));
+        assertTrue(e.getMessage().contains("class index per sample") && e.getMessage().contains("[2, 3]")
+                && e.getMessage().contains("[N, 2]") && e.getMessage().contains("REGRESSION"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class,
                 () -> classes.correct(Tensor.of(new float[][] {{0, 1}, {1, 0}}), Tensor.of(new float[] {1, 2})));
         assertTrue(e.getMessage().contains("2.0") && e.getMessage().contains("row 1") && e.getMessage().contains("[0, 2)"),
@@ -58,6 +59,27 @@ class AccuracyTest {
         e = assertThrows(IllegalArgumentException.class,
                 () -> binary.addTo(new ConfusionMatrix(2), Tensor.of(new float[] {0.7f, 0.1f}), Tensor.of(new float[] {1, 2})));
         assertTrue(e.getMessage().contains("2.0") && e.getMessage().contains("row 1"), e.getMessage());
+    }
+
+    /**
+     * Targets given as rows of the outputs' width (one-hot, or soft labels: what MSELoss trains a classifier on)
+     * count by their arg-max. Refused by the first shape check of this session, which broke training with MSE on
+     * one-hot targets; before that they were read by their first column.
+     */
+    @Test
+    void targetRowsOfTheOutputsWidthCountByTheirArgMax() {
+        Accuracy acc = new Accuracy(Task.CLASSIFICATION);
+        Tensor out = Tensor.of(new float[][] {{0.1f, 0.7f, 0.2f}, {0.9f, 0.05f, 0.05f}, {0.2f, 0.3f, 0.5f}});
+        Tensor oneHot = Tensor.of(new float[][] {{0, 1, 0}, {0, 0, 1}, {0, 0, 1}});
+        assertEquals(2, acc.correct(out, oneHot));
+        Tensor soft = Tensor.of(new float[][] {{0.1f, 0.8f, 0.1f}, {0.6f, 0.2f, 0.2f}, {0.3f, 0.4f, 0.3f}});
+        assertEquals(2, acc.correct(out, soft));
+        assertEquals(2, acc.correct(out, Tensor.of(new float[] {1, 2, 2})), "class indices count as before");
+        ConfusionMatrix m = new ConfusionMatrix(3);
+        acc.addTo(m, out, oneHot);
+        assertEquals(1, m.count(2, 0));
+        assertEquals(1, m.count(1, 1));
+        assertEquals(1, m.count(2, 2));
     }
 
     @Test

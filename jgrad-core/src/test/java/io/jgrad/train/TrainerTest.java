@@ -38,6 +38,19 @@ class TrainerTest {
         return trainer.fit(data, data);
     }
 
+    /** MSE on one-hot targets, the textbook classifier: it trains and counts its accuracy by the targets' arg-max. */
+    @Test
+    void mseOnOneHotTargetsTrainsAsAClassifier() {
+        Generator gen = new Generator(3);
+        Linear model = new Linear(2, 2, true, gen);
+        Tensor x = Tensor.of(new float[][] {{1, 0}, {0, 1}, {2, 0}, {0, 2}});
+        Tensor y = Tensor.of(new float[][] {{1, 0}, {0, 1}, {1, 0}, {0, 1}});
+        DataLoader data = new DataLoader(new TensorDataset(x, y), 4, false, false, null);
+        History h = new Trainer(model, new MSELoss(), new SGD(model.parameters(), 0.2), Task.CLASSIFICATION).epochs(200)
+                .fit(data, null);
+        assertEquals(1.0, h.epochs().getLast().trainAccuracy(), 0);
+    }
+
     private static EpochMetrics epoch(int n, double valLoss) {
         return new EpochMetrics(n, 1, 0.5, valLoss, 0.5, 0.1, 1, Map.of(), Map.of());
     }
