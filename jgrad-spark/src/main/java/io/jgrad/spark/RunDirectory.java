@@ -67,6 +67,54 @@ final class RunDirectory {
 
     private static final String MODEL = "model.safetensors", OPTIMIZER = "optimizer.safetensors", NEXT = ".next";
 
+    /**
+     * Makes {@code dir} ready for a run's first write, as jgrad train does with its --out: deletes the temporary files
+     * that a killed write left (".NAME.PID.ID.tmp", beside intact files), and finishes the renames of a checkpoint
+     * stopped between its commit point and them (config.json naming the {@code .next} files), which the first
+     * {@link #save} would otherwise replace before its own commit point, leaving config.json naming weights that
+     * exist nowhere if it failed or was killed. Modified: the files in {@code dir}.
+     */
+    static void prepare(Path dir) throws IOException {
+        try (var files = Files.list(dir)) {
+            for (Path f : files.filter(p -> p.getFileName().toString().matches("\\..+\\.[0-9]+\\.[0-9a-z]+\\.tmp")).toList()) {
+                Files.deleteIfExists(f);
+            }
+        }
+        String want = committedTag(dir);
+        if (want == null) {
+            return;
+        }
+        for (String name : List.of(MODEL, OPTIMIZER)) {
+            if (want.equals(tagOf(dir.resolve(name + NEXT))) && !want.equals(tagOf(dir.resolve(name)))) {
+                promote(dir, name);
+            }
+        }
+    }
+
+    /** The checkpoint that dir's config.json names ("EPOCHS:STEP", as tagged), or null without a readable one. */
+    private static String committedTag(Path dir) {
+        try {
+            Path file = dir.resolve("config.json");
+            if (!Files.isRegularFile(file) || !(Json.read(file) instanceof Map<?, ?> m) || !(m.get("state") instanceof Map<?, ?> st)) {
+                return null;
+            }
+            Object step = st.get("progress") instanceof Map<?, ?> p ? p.get("step") : (Object) 0L;
+            return st.get("epochs_completed") instanceof Number done && step instanceof Number s
+                    ? done.longValue() + ":" + s.longValue() : null;
+        } catch (IOException | RuntimeException e) {
+            return null; // not a run's checkpoint: this run replaces it whole
+        }
+    }
+
+    /** The checkpoint tag in the metadata of {@code file}; null when it has none or is not a readable safetensors file. */
+    private static String tagOf(Path file) {
+        try {
+            return Files.isRegularFile(file) ? Safetensors.header(file).metadata().get("checkpoint") : null;
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
     private static void promote(Path dir, String name) throws IOException {
         try {
             Files.move(dir.resolve(name + NEXT), dir.resolve(name), StandardCopyOption.ATOMIC_MOVE);

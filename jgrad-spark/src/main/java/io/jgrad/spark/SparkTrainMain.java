@@ -393,8 +393,9 @@ public final class SparkTrainMain {
             MlpSpec spec = new MlpSpec(train.featureSize(), hidden, classes, activation, outputActivation);
             try {
                 Files.createDirectories(out);
+                RunDirectory.prepare(out);
             } catch (IOException e) {
-                throw new IllegalArgumentException("--out " + out + ": cannot create the directory (" + e + ")", e);
+                throw new IllegalArgumentException("--out " + out + ": cannot create or prepare the directory (" + e + ")", e);
             }
             RunDirectory.Settings settings = new RunDirectory.Settings(spec, classes, data, f.get("--val-data"), label,
                     train.featureColumns(), opt, batch, epochs, seed, partitions, local);

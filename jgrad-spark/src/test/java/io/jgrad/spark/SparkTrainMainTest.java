@@ -342,6 +342,37 @@ class SparkTrainMainTest {
         }
     }
 
+    /**
+     * A run into a directory whose last checkpoint stopped between its commit point and its renames (config.json
+     * naming the .next files) finishes the renames first, as jgrad train does: its own first write replaced the .next
+     * files before its commit point, so when it failed (here metrics.csv is blocked) config.json named weights that
+     * existed nowhere.
+     */
+    @Test
+    void aRunFinishesTheRenamesOfACheckpointStoppedAfterItsCommit(@TempDir Path dir) throws Exception {
+        SparkSession spark = session();
+        Path train = Files.writeString(dir.resolve("train.csv"), "a,b,label\n1,2,0\n3,4,1\n5,6,0\n7,8,1\n");
+        Path one = dir.resolve("one"), out = dir.resolve("run");
+        SparkTrainMain.run(spark, Map.of("--data", train.toString(), "--out", one.toString(), "--layers", "2", "--epochs", "1"));
+        SparkTrainMain.run(spark, Map.of("--data", train.toString(), "--out", out.toString(), "--layers", "2", "--epochs", "2"));
+        byte[] model = Files.readAllBytes(out.resolve("model.safetensors"));
+        for (String name : List.of("model.safetensors", "optimizer.safetensors")) { // stopped before the renames
+            Files.move(out.resolve(name), out.resolve(name + ".next"));
+            Files.copy(one.resolve(name), out.resolve(name));
+        }
+        Files.writeString(out.resolve(".model.safetensors.123.abc.tmp"), "a killed write's temporary file");
+        Files.delete(out.resolve("metrics.csv"));
+        Files.createDirectory(out.resolve("metrics.csv"));
+        assertThrows(RuntimeException.class, () -> SparkTrainMain.run(spark, Map.of("--data", train.toString(), "--out",
+                out.toString(), "--layers", "2", "--epochs", "1", "--seed", "7")));
+        assertArrayEquals(model, Files.readAllBytes(out.resolve("model.safetensors")), "the epoch config.json names");
+        assertEquals("2:0", Safetensors.header(out.resolve("optimizer.safetensors")).metadata().get("checkpoint"));
+        try (var files = Files.list(out)) {
+            assertEquals(List.of("config.json", "metrics.csv", "model.safetensors", "optimizer.safetensors"),
+                    files.map(f -> f.getFileName().toString()).sorted().toList());
+        }
+    }
+
     /** Runs {@code run} on {@code flags} and returns its one-line error (failing if it succeeds or throws anything else). */
     private static String errorOf(SparkSession spark, Path dir, String... flags) {
         Map<String, String> f = new java.util.HashMap<>(Map.of("--out", dir.resolve("run").toString(), "--layers", "2",
