@@ -39,7 +39,16 @@ final class Checkpoint {
     static final String NEXT = ".next";
     static final String TAG = "checkpoint";
 
+    /**
+     * The checkpoint's tag: "EPOCHS:STEP", and ":restoredR" after it when --restore-best rewrote the checkpoint of
+     * the last epoch with epoch R's weights, so that the rewrite's files differ in tag from the ones it replaces.
+     */
     static String tag(RunConfig cfg) {
+        return legacyTag(cfg) + (cfg.restoredEpoch() > 0 ? ":restored" + cfg.restoredEpoch() : "");
+    }
+
+    /** The tag without the restored epoch, which run directories written before it was added carry. */
+    private static String legacyTag(RunConfig cfg) {
         return cfg.epochsCompleted() + ":" + (cfg.progress() == null ? 0 : cfg.progress().step());
     }
 
@@ -111,6 +120,10 @@ final class Checkpoint {
         Path plain = dir.resolve(name);
         if (Files.isRegularFile(plain) && !Safetensors.header(plain).metadata().containsKey(TAG)) {
             return plain; // written by another tool: no tag to compare
+        }
+        if (cfg.restoredEpoch() > 0 && Files.isRegularFile(plain)
+                && legacyTag(cfg).equals(Safetensors.header(plain).metadata().get(TAG))) {
+            return plain; // a --restore-best run written before the tag named the restored epoch
         }
         throw new UserError(dir + ": no " + name + " for checkpoint " + want + " named in " + RunConfig.FILE
                 + "; the directory was changed by hand or by another program");

@@ -185,6 +185,38 @@ class TrainOptionsTest {
         return ok(a.toArray(String[]::new));
     }
 
+    /**
+     * --restore-best rewrites the last epoch's checkpoint with the best epoch's weights. Its files carried the same
+     * tag as the ones they replace, so a run stopped after that rewrite's commit point and before its renames was read
+     * with the last epoch's weights (model.safetensors matched the tag first) while config.json and inspect said the
+     * best epoch's. The tag now names the restored epoch.
+     */
+    @Test
+    void aRestoreBestRewriteStoppedBeforeItsRenamesIsReadWithTheRestoredWeights() throws IOException {
+        Path csv = SyntheticData.blobsCsv(dir.resolve("blobs.csv"), 30, 4, 3, 5), val = contraryValidation();
+        trainContrary(csv, val, "best", "--epochs", "4", "--patience", "1", "--restore-best", "--no-report");
+        trainContrary(csv, val, "plain", "--epochs", "4", "--patience", "1", "--no-report");
+        Path run = dir.resolve("best");
+        String eval = ok("eval", "--model", run.toString()).out();
+        // a run directory written before the tag named the restored epoch ("2:0") still reads
+        Path legacy = Files.createDirectory(dir.resolve("legacy"));
+        for (String name : List.of("config.json", "model.safetensors", "optimizer.safetensors", "metrics.csv")) {
+            Files.copy(run.resolve(name), legacy.resolve(name));
+        }
+        var model = Safetensors.read(legacy.resolve("model.safetensors"));
+        assertEquals("2:0:restored1", model.metadata().get("checkpoint"));
+        Safetensors.write(legacy.resolve("model.safetensors"), model.tensors(),
+                Map.of("format", "pt", "checkpoint", "2:0", "producer", "jgrad"));
+        assertEquals(eval.replace(run.toString(), legacy.toString()), ok("eval", "--model", legacy.toString()).out());
+        assertNotEquals(eval, ok("eval", "--model", dir.resolve("plain").toString()).out()
+                .replace(dir.resolve("plain").toString(), run.toString()), "the restored weights should evaluate differently");
+        // the state of a process stopped after the rewrite's config.json and before its renames: model.safetensors
+        // still holds the last epoch's weights (those of the same run without --restore-best)
+        Files.move(run.resolve("model.safetensors"), run.resolve("model.safetensors.next"));
+        Files.copy(dir.resolve("plain").resolve("model.safetensors"), run.resolve("model.safetensors"));
+        assertEquals(eval, ok("eval", "--model", run.toString()).out());
+    }
+
     @Test
     void restoreBestEndsWithTheBestEpochsWeights() throws IOException {
         Path csv = SyntheticData.blobsCsv(dir.resolve("blobs.csv"), 30, 4, 3, 5), val = contraryValidation();
