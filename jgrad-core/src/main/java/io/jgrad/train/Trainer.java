@@ -300,7 +300,8 @@ public final class Trainer {
                 }
             }
         }
-        history.stopReason("completed " + epochs + (epochs == 1 ? " epoch" : " epochs"));
+        String completed = "completed " + epochs + (epochs == 1 ? " epoch" : " epochs");
+        history.stopReason(completed);
         Map<String, Tensor> bestState = null; // with restoreBest: the best epoch's weights, from this fit's epochs
         int lastEpoch = 0;
         for (int epoch = firstEpoch; epoch <= epochs; epoch++) {
@@ -434,8 +435,10 @@ public final class Trainer {
             }
         }
         List<EpochMetrics> done = history.epochs();
-        if (Double.isFinite(targetLoss) && lastEpoch == epochs && !done.isEmpty() && !(done.getLast().trainLoss() <= targetLoss)) {
+        if (Double.isFinite(targetLoss) && lastEpoch == epochs && completed.equals(history.stopReason()) && !done.isEmpty()
+                && !(done.getLast().trainLoss() <= targetLoss)) {
             // ran out of epochs: "completed 5 epochs" alone did not say that the target the run was given was missed
+            // (an early stop or a callback that ended the last epoch gives its own reason)
             history.stopReason(history.stopReason() + " without reaching the target loss " + plain(targetLoss) + " (the last epoch's loss "
                     + ProgressBar.loss(done.getLast().trainLoss()) + ")");
         }

@@ -131,13 +131,22 @@ class ProgressBarTest {
 
     /** Trains a 3-input, 2-class linear model on 8 fixed samples for {@code epochs} epochs, SGD lr 0.1. */
     private static History fitLinear(int epochs, double targetLoss) {
+        return fitLinear(epochs, targetLoss, null);
+    }
+
+    /** As {@link #fitLinear(int, double)}, with {@code callback} (null: none). */
+    private static History fitLinear(int epochs, double targetLoss, Callback callback) {
         io.jgrad.tensor.Generator gen = new io.jgrad.tensor.Generator(1);
         io.jgrad.nn.Linear model = new io.jgrad.nn.Linear(3, 2, true, gen);
         io.jgrad.data.DataLoader data = new io.jgrad.data.DataLoader(new io.jgrad.data.TensorDataset(
                 io.jgrad.tensor.Tensor.randn(gen, 8, 3), io.jgrad.tensor.Tensor.of(new float[] {0, 1, 0, 1, 1, 0, 0, 1}), 2),
                 8, false, false, null);
-        return new Trainer(model, new io.jgrad.nn.CrossEntropyLoss(), new io.jgrad.optim.SGD(model.parameters(), 0.1),
-                Task.CLASSIFICATION).epochs(epochs).targetLoss(targetLoss).fit(data, null);
+        Trainer trainer = new Trainer(model, new io.jgrad.nn.CrossEntropyLoss(), new io.jgrad.optim.SGD(model.parameters(), 0.1),
+                Task.CLASSIFICATION).epochs(epochs).targetLoss(targetLoss);
+        if (callback != null) {
+            trainer.callback(callback);
+        }
+        return trainer.fit(data, null);
     }
 
     @Test
@@ -160,6 +169,15 @@ class ProgressBarTest {
                 + ProgressBar.loss(h.epochs().getLast().trainLoss()) + ")", h.stopReason());
         History plain = fitLinear(2, Double.NEGATIVE_INFINITY); // the default: no target
         assertEquals("completed 2 epochs", plain.stopReason());
+        // a run that something else stopped at its last epoch keeps that reason alone: it read "stopped by a callback
+        // after epoch 3 without reaching the target loss ..."
+        History stopped = fitLinear(3, 0.001, new Callback() {
+            @Override
+            public boolean onEpochEnd(EpochMetrics m) {
+                return m.epoch() == 3;
+            }
+        });
+        assertEquals("stopped by a callback after epoch 3", stopped.stopReason());
     }
 
     @Test
