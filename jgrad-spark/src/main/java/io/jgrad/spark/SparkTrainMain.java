@@ -315,9 +315,13 @@ public final class SparkTrainMain {
         String layers = f.getOrDefault("--layers", "256,128");
         int[] hidden = new int[0];
         if (!layers.isBlank()) {
-            String[] sizes = layers.split(",");
+            String[] sizes = layers.split(",", -1); // -1: a trailing empty size ("8,") is kept, and refused
             hidden = new int[sizes.length];
             for (int i = 0; i < sizes.length; i++) {
+                if (sizes[i].isBlank()) { // as jgrad train: a typo whose layer would otherwise be left out
+                    throw new IllegalArgumentException("--layers: \"" + layers + "\" has an empty size; expected positive"
+                            + " integers like 256,128, or '' for no hidden layer");
+                }
                 hidden[i] = integer("--layers", sizes[i].trim());
             }
         }

@@ -542,6 +542,11 @@ class SparkTrainMainTest {
         assertTrue(errorOf(spark, dir, "--data", missing, "--output-activation", "soft")
                 .startsWith("--output-activation soft: unknown output activation 'soft'; expected one of none"));
         assertEquals("--layers: sizes must be positive, got 0", errorOf(spark, dir, "--data", missing, "--layers", "4,0"));
+        // a trailing empty size was dropped ("8," trained one layer of 8); jgrad train refuses it too
+        for (String layers : List.of("8,", "8,,4", ",5")) {
+            assertEquals("--layers: \"" + layers + "\" has an empty size; expected positive integers like 256,128, or '' for no"
+                    + " hidden layer", errorOf(spark, dir, "--data", missing, "--layers", layers));
+        }
         assertTrue(errorOf(spark, dir, "--data", missing, "--lr", "-1").contains("lr = -1.0 is invalid"));
         assertTrue(errorOf(spark, dir, "--data", missing, "--optimizer", "sgd", "--momentum", "-0.5").contains("momentum"));
         Path file = Files.writeString(dir.resolve("file.txt"), "x");
