@@ -127,6 +127,19 @@ public final class SparkTrainMain {
         return v == null ? fallback : integer(flag, v);
     }
 
+    /**
+     * Whether {@code jgrad train --resume} can continue a run on this data on one machine: it reads an IDX directory
+     * or one CSV file, not Parquet or a directory of part files, for --data and --val-data (null: none) alike.
+     */
+    static boolean resumable(String data, String valData) {
+        return readsOnOneMachine(data) && (valData == null || readsOnOneMachine(valData));
+    }
+
+    private static boolean readsOnOneMachine(String path) {
+        return DistributedDataset.isIdx(path) || Files.isRegularFile(Path.of(path))
+                && path.toLowerCase(java.util.Locale.ROOT).endsWith(".csv");
+    }
+
     private static int integer(String flag, String text) {
         try {
             return Integer.parseInt(text);
@@ -378,10 +391,7 @@ public final class SparkTrainMain {
             throw new IllegalArgumentException("--out " + out + ": exists and is not a directory; expected a directory for the run's files");
         }
         String data = f.get("--data");
-        // jgrad train --resume reads the run's data on one machine: an IDX directory or one CSV file, not Parquet
-        boolean resumable = DistributedDataset.isIdx(data) || Files.isRegularFile(Path.of(data))
-                && data.toLowerCase(java.util.Locale.ROOT).endsWith(".csv");
-        try (Interruption interruption = new Interruption(out, epochs, resumable)) {
+        try (Interruption interruption = new Interruption(out, epochs, resumable(data, f.get("--val-data")))) {
             String label = f.get("--target-column");
             DistributedDataset train = load("--data", data, () -> DistributedDataset.read(spark, data, null, label, partitions));
             DistributedDataset test = null;

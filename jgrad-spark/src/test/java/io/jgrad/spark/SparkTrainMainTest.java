@@ -702,6 +702,19 @@ class SparkTrainMainTest {
                 Interruption.message(run, -1, 5, false));
     }
 
+    /** A run is resumable on one machine when jgrad train reads its --data and its --val-data (the latter was not checked). */
+    @Test
+    void aRunIsResumableWhenJgradTrainReadsAllItsData(@TempDir Path dir) throws Exception {
+        String csv = Files.writeString(dir.resolve("train.csv"), "a,label\n1,0\n").toString();
+        String parquet = Files.createDirectory(dir.resolve("val.parquet")).toString();
+        String mnist = Path.of("..", "data", "mnist-10k").toAbsolutePath().normalize().toString();
+        assertTrue(SparkTrainMain.resumable(csv, null));
+        assertTrue(SparkTrainMain.resumable(mnist, null));
+        assertTrue(SparkTrainMain.resumable(csv, csv));
+        assertFalse(SparkTrainMain.resumable(parquet, null));
+        assertFalse(SparkTrainMain.resumable(csv, parquet));
+    }
+
     /**
      * A round whose task closure holds more than Spark's 1000 KiB (here 1.4 MB of weights, 3 times that with Adam's
      * state) logged "Broadcasting large task binary" once per round: by design, so the launcher's log4j2.properties
