@@ -96,7 +96,7 @@ class LauncherScriptTest {
         assertEquals("status 137\n", r[1], r[2]);
         assertEquals(2, r[2].split("\n").length, r[2]);
         assertTrue(r[2].startsWith("started\njgrad: java was killed (SIGKILL, exit status 137);"), r[2]);
-        assertTrue(r[2].contains("'jgrad train --resume DIR' continues from it."), r[2]);
+        assertTrue(r[2].contains("last checkpoint, if it had written one: 'jgrad train --resume DIR' continues from it"), r[2]);
         assertFalse(r[2].contains("java-env.sh"), r[2]);
     }
 
