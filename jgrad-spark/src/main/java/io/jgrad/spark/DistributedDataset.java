@@ -311,10 +311,24 @@ public final class DistributedDataset {
     /**
      * Refuses a CSV header that Spark read under other names ({@code cols}): it renames a name that appears twice
      * (ignoring case) or an empty one after its column ("a,a" becomes a0, a1), and the run directory then recorded
-     * feature columns that the file does not have. As jgrad train does, the error names the column.
+     * feature columns that the file does not have. As jgrad train does, the error names the column. Also refuses a
+     * header of numbers only: a file written without a header row, whose first row would be read as the names.
      */
     private static void checkHeader(SparkSession spark, String path, String[] cols) {
         Row first = spark.read().option("header", "false").option("inferSchema", "false").csv(path).first();
+        List<String> raw = new ArrayList<>();
+        for (int i = 0; i < first.length(); i++) {
+            raw.add(first.getString(i) == null ? "" : first.getString(i));
+        }
+        if (raw.stream().allMatch(DistributedDataset::isNumber)) {
+            // a file without a header row, as df.write().csv(dir) writes them by default: its first row became the
+            // names (renamed by Spark where a value repeats) and would be dropped from every file without a word
+            // (jgrad train notes the same case)
+            String shown = String.join(",", raw.subList(0, Math.min(raw.size(), 4))) + (raw.size() > 4 ? ",..." : "");
+            throw new IllegalArgumentException("DistributedDataset: every column name in the header (" + shown + ") is a"
+                    + " number: a file without a header row, whose first row would be read as the names and not trained on;"
+                    + " expected a header row naming the columns (Spark writes one with .option(\"header\", \"true\"))");
+        }
         for (int i = 0; i < cols.length && i < first.length(); i++) {
             String name = first.getString(i);
             if (name != null && name.equals(cols[i])) {
@@ -354,10 +368,6 @@ public final class DistributedDataset {
     }
 
     /**
-     * Whether {@code path} is a local directory of CSV part files (as {@code df.write().csv(dir)} leaves them: it was
-     * read as Parquet, "part-00000.csv is not a Parquet file"): it holds a .csv file and no .parquet one.
-     */
-    /**
      * Refuses a local {@code path} (or a file in a local directory, as Spark lists it: not hidden, not "_"-prefixed)
      * that this user may not read. Spark reads such a CSV file as one with no rows, so the error would be "the file is
      * empty", pointing at its contents. A path that is not local (hdfs://...) does not exist here and is left to Spark.
@@ -385,6 +395,10 @@ public final class DistributedDataset {
         }
     }
 
+    /**
+     * Whether {@code path} is a local directory of CSV part files (as {@code df.write().csv(dir)} leaves them: it was
+     * read as Parquet, "part-00000.csv is not a Parquet file"): it holds a .csv file and no .parquet one.
+     */
     static boolean isCsvDirectory(String path) throws IOException {
         Path local = Path.of(path);
         if (!Files.isDirectory(local)) {
@@ -393,6 +407,16 @@ public final class DistributedDataset {
         try (var files = Files.list(local)) {
             List<String> names = files.map(f -> f.getFileName().toString().toLowerCase(Locale.ROOT)).toList();
             return names.stream().anyMatch(n -> n.endsWith(".csv")) && names.stream().noneMatch(n -> n.endsWith(".parquet"));
+        }
+    }
+
+    /** Whether a header cell reads as a number, as a cell of data would (0.125, -2, 1e-3). */
+    private static boolean isNumber(String name) {
+        try {
+            Double.parseDouble(name.trim());
+            return true;
+        } catch (NumberFormatException e) {
+            return false;
         }
     }
 

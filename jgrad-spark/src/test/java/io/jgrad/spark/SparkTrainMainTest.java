@@ -456,6 +456,12 @@ class SparkTrainMainTest {
         Path cased = Files.writeString(dir.resolve("cased.csv"), "x,A,b,a,label\n0,1,2,3,0\n4,5,6,7,1\n");
         assertEquals("--data " + cased + ": column name 'A' appears twice (columns 2 and 4); names must be unique, also ignoring"
                 + " case (as Spark reads them)", errorOf(spark, dir, "--data", cased.toString()));
+        // a file without a header (as df.write().csv(dir) writes): its first row was taken as the names and dropped, or,
+        // with a value twice in it, refused as "column name '0' appears twice"
+        Path headless = Files.writeString(dir.resolve("headless.csv"), "0,0,1\n1,2,0\n3,4,1\n");
+        assertEquals("--data " + headless + ": every column name in the header (0,0,1) is a number: a file without a header"
+                + " row, whose first row would be read as the names and not trained on; expected a header row naming the"
+                + " columns (Spark writes one with .option(\"header\", \"true\"))", errorOf(spark, dir, "--data", headless.toString()));
         Path unnamed = Files.writeString(dir.resolve("unnamed.csv"), "a,,label\n1,2,0\n3,4,1\n");
         assertEquals("--data " + unnamed + ": the header names no column 2; every column needs a name",
                 errorOf(spark, dir, "--data", unnamed.toString()));
