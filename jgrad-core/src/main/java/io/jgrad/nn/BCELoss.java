@@ -42,7 +42,6 @@ public class BCELoss implements Loss {
     @Override
     public Tensor forward(Tensor prediction, Tensor target) {
         Targets.requireSameShape("BCELoss", prediction, target);
-        requireProbabilities(prediction);
         Tensor p = prediction;
         Tensor t = target.to(p.dtype()); // recorded when the target requires grad, so its gradient converts back
         Tensor losses, slope, targetSlope;
@@ -59,7 +58,13 @@ public class BCELoss implements Loss {
         if (targetSlope != null) {
             result = result.add(t.sub(t.detach()).mul(targetSlope));
         }
-        return reduction.apply(result);
+        Tensor out = reduction.apply(result);
+        // a prediction outside [0, 1] makes log p or log(1 - p) NaN, and with it the loss: only then (or when the
+        // losses are not reduced) look for one, rather than take the prediction's min and max at every step
+        if (reduction == Reduction.NONE || Double.isNaN(out.item())) {
+            requireProbabilities(prediction);
+        }
+        return out;
     }
 
     /**

@@ -129,6 +129,14 @@ class LossTest {
         e = assertThrows(IllegalArgumentException.class,
                 () -> new BCELoss(Reduction.SUM).forward(Tensor.of(new double[] {1.5, 0.5}), Tensor.of(new double[] {1, 0})));
         assertTrue(e.getMessage().contains("1.5"), e.getMessage());
+        // unreduced losses, and a float just above 1 (its log(1 - p) is NaN as every out-of-range value's log is, which is
+        // when the reduced loss looks for one)
+        e = assertThrows(IllegalArgumentException.class,
+                () -> new BCELoss(Reduction.NONE).forward(Tensor.of(new double[] {-1e-9, 0.5}), Tensor.of(new double[] {0, 1})));
+        assertTrue(e.getMessage().contains("-1.0E-9"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> new BCELoss().forward(Tensor.of(new float[] {Math.nextUp(1f), 0.5f}), Tensor.of(new float[] {0, 1})));
+        assertTrue(e.getMessage().contains(Float.toString(Math.nextUp(1f))), e.getMessage());
         // the bounds themselves are probabilities; NaN passes on to a NaN loss (the Trainer reports it as divergence)
         assertEquals(0.0, new BCELoss().forward(Tensor.of(new double[] {0, 1}), Tensor.of(new double[] {0, 1})).item());
         assertTrue(Double.isNaN(new BCELoss().forward(Tensor.of(new double[] {Double.NaN, 0.5}),
