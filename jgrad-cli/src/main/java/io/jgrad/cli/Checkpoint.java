@@ -57,12 +57,15 @@ final class Checkpoint {
 
     /**
      * Writes a checkpoint of {@code cfg} by the protocol above. Modified: the files in {@code dir}. A failure before
-     * the commit point deletes the {@code .next} files this call wrote, which no config.json names; the previous
-     * checkpoint stays as it was. After it they are the checkpoint, and stay.
+     * the commit point deletes the {@code .next} files this call wrote, which no config.json names, and metrics.csv
+     * when there was no checkpoint before; the previous checkpoint stays as it was. After it they are the
+     * checkpoint, and stay.
      */
     static void save(Path dir, Module model, Optimizer opt, Map<String, Double> schedulerState, RunConfig cfg,
                      List<EpochMetrics> metrics) {
-        List<Path> uncommitted = new ArrayList<>(2);
+        List<Path> uncommitted = new ArrayList<>(3);
+        // the first checkpoint in dir: a failure before its commit point leaves nothing, metrics.csv included
+        boolean first = !Files.isRegularFile(dir.resolve(RunConfig.FILE));
         try {
             Map<String, String> meta = Map.of("format", "pt", TAG, tag(cfg), "producer", "jgrad");
             Safetensors.write(dir.resolve(MODEL + NEXT), model.stateDict(), meta);
@@ -73,6 +76,9 @@ final class Checkpoint {
             Safetensors.write(dir.resolve(OPTIMIZER + NEXT), opt.stateDict(), optMeta);
             uncommitted.add(dir.resolve(OPTIMIZER + NEXT));
             MetricsCsv.write(dir.resolve(METRICS), metrics);
+            if (first) {
+                uncommitted.add(dir.resolve(METRICS));
+            }
             cfg.write(dir); // the commit point: AtomicFiles throws only when the rename did not happen
             uncommitted.clear();
             promote(dir, MODEL);

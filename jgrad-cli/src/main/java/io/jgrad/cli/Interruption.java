@@ -56,8 +56,8 @@ final class Interruption implements AutoCloseable {
     <E extends Exception> void write(Path dir, String holds, Write<E> write) throws E {
         writing.lock();
         try {
-            createdDir = null; // the directory may hold files from here on: never removed
             write.run();
+            createdDir = null; // the directory holds files from here on: never removed (a failed write left none)
             if (holds != null) {
                 checkpointDir = dir;
                 checkpoint = holds;
