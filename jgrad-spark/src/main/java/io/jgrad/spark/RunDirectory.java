@@ -34,13 +34,15 @@ final class RunDirectory {
 
     /**
      * Writes the run after its last epoch in {@code metrics} by the protocol above. A failure before the commit point
-     * deletes the {@code .next} files this call wrote; the previous epoch stays as it was. Modified: the files in dir.
+     * deletes the {@code .next} files this call wrote, and metrics.csv when there was no config.json before; the
+     * previous epoch stays as it was. Modified: the files in dir.
      */
     static void save(Path dir, SparkTrainer trainer, Settings s, List<EpochMetrics> metrics) throws IOException {
         int epoch = metrics.isEmpty() ? 0 : metrics.getLast().epoch();
         Map<String, String> meta = Map.of("format", "pt", "epoch", Integer.toString(epoch), "producer", "jgrad-spark",
                 "checkpoint", epoch + ":0");
-        List<Path> uncommitted = new ArrayList<>(2);
+        List<Path> uncommitted = new ArrayList<>(3);
+        boolean first = !Files.isRegularFile(dir.resolve("config.json")); // then a failure leaves no metrics.csv either
         boolean committed = false;
         try {
             Safetensors.write(dir.resolve(MODEL + NEXT), trainer.model().stateDict(), meta);
@@ -48,6 +50,9 @@ final class RunDirectory {
             Safetensors.write(dir.resolve(OPTIMIZER + NEXT), trainer.optimizer().stateDict(), meta);
             uncommitted.add(dir.resolve(OPTIMIZER + NEXT));
             MetricsCsv.write(dir.resolve("metrics.csv"), metrics);
+            if (first) {
+                uncommitted.add(dir.resolve("metrics.csv"));
+            }
             AtomicFiles.writeString(dir.resolve("config.json"), Json.write(config(s, epoch, trainer.shuffleGenerator().state())) + "\n");
             committed = true;
         } finally {

@@ -321,6 +321,13 @@ class SparkTrainMainTest {
         SparkSession spark = session();
         Path train = Files.writeString(dir.resolve("train.csv"), "a,b,label\n1,2,0\n3,4,1\n5,6,0\n7,8,1\n");
         Path out = dir.resolve("run");
+        // a first write that fails before config.json (blocked by a directory) leaves nothing beside the blocker
+        Path blocked = Files.createDirectories(dir.resolve("blocked").resolve("config.json")).getParent();
+        assertThrows(RuntimeException.class, () -> SparkTrainMain.run(spark, Map.of("--data", train.toString(), "--out",
+                blocked.toString(), "--layers", "2", "--epochs", "1")));
+        try (var files = Files.list(blocked)) {
+            assertEquals(List.of("config.json"), files.map(f -> f.getFileName().toString()).toList());
+        }
         SparkTrainMain.run(spark, Map.of("--data", train.toString(), "--out", out.toString(), "--layers", "2", "--epochs", "1"));
         for (String name : List.of("model.safetensors", "optimizer.safetensors")) {
             assertEquals("1:0", Safetensors.header(out.resolve(name)).metadata().get("checkpoint"), name);
