@@ -1,5 +1,6 @@
 package io.jgrad.cli;
 
+import io.jgrad.io.CheckpointFiles;
 import io.jgrad.io.JgradFormatException;
 import io.jgrad.io.Safetensors;
 import io.jgrad.nn.Module;
@@ -9,10 +10,8 @@ import io.jgrad.train.EpochMetrics;
 import io.jgrad.train.MetricsCsv;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -36,8 +35,8 @@ final class Checkpoint {
     static final String MODEL = "model.safetensors";
     static final String OPTIMIZER = "optimizer.safetensors";
     static final String METRICS = "metrics.csv";
-    static final String NEXT = ".next";
-    static final String TAG = "checkpoint";
+    static final String NEXT = CheckpointFiles.NEXT;
+    static final String TAG = CheckpointFiles.TAG;
 
     /**
      * The checkpoint's tag: "EPOCHS:STEP", and ":restoredR" after it when --restore-best rewrote the checkpoint of
@@ -81,37 +80,18 @@ final class Checkpoint {
             }
             cfg.write(dir); // the commit point: AtomicFiles throws only when the rename did not happen
             uncommitted.clear();
-            promote(dir, MODEL);
-            promote(dir, OPTIMIZER);
+            CheckpointFiles.promote(dir, MODEL);
+            CheckpointFiles.promote(dir, OPTIMIZER);
         } catch (java.nio.file.FileSystemException e) {
-            discard(uncommitted);
+            CheckpointFiles.discard(uncommitted);
             throw new UserError("--out " + dir + ": cannot write the checkpoint (" + e.getMessage()
                     + "); check that the directory is writable and the disk is not full");
         } catch (IOException e) {
-            discard(uncommitted);
+            CheckpointFiles.discard(uncommitted);
             throw new UncheckedIOException("writing the checkpoint in " + dir + " failed: " + e.getMessage(), e);
         } catch (RuntimeException | Error e) {
-            discard(uncommitted);
+            CheckpointFiles.discard(uncommitted);
             throw e;
-        }
-    }
-
-    /** Deletes {@code files}, as far as it can: the error that stopped the checkpoint is the one to report. */
-    private static void discard(List<Path> files) {
-        for (Path f : files) {
-            try {
-                Files.deleteIfExists(f);
-            } catch (IOException | RuntimeException e) {
-                // a directory that refuses this refused the write too; the message about that follows
-            }
-        }
-    }
-
-    private static void promote(Path dir, String name) throws IOException {
-        try {
-            Files.move(dir.resolve(name + NEXT), dir.resolve(name), StandardCopyOption.ATOMIC_MOVE);
-        } catch (AtomicMoveNotSupportedException e) {
-            Files.move(dir.resolve(name + NEXT), dir.resolve(name), StandardCopyOption.REPLACE_EXISTING);
         }
     }
 
@@ -136,11 +116,9 @@ final class Checkpoint {
     }
 
     /**
-     * Finishes the renames of a checkpoint whose process stopped between its commit point and them: config.json
-     * then names the {@code .next} files. A run writing to {@code dir} calls this first, since its first checkpoint
-     * replaces those files before its own commit point: a crash there, or a failed write (which deletes what it
-     * wrote), left config.json naming weights that no longer existed. A directory without a readable config.json,
-     * or whose files already match it, is left as it is. Modified: the files in {@code dir}.
+     * Finishes the renames of the checkpoint that dir's config.json names, if its process stopped between the commit
+     * point and them ({@link CheckpointFiles#finishRenames}); a directory without a readable config.json is left as it
+     * is. Modified: the files in {@code dir}.
      */
     static void finishRenames(Path dir) throws IOException {
         RunConfig cfg;
@@ -149,39 +127,7 @@ final class Checkpoint {
         } catch (IOException | RuntimeException e) {
             return; // not a run's checkpoint: a new run replaces it whole
         }
-        if (cfg == null) {
-            return;
-        }
-        String want = tag(cfg);
-        for (String name : List.of(MODEL, OPTIMIZER)) {
-            if (want.equals(tagOf(dir.resolve(name + NEXT))) && !want.equals(tagOf(dir.resolve(name)))) {
-                promote(dir, name);
-            }
-        }
-    }
-
-    /** The checkpoint tag in the metadata of {@code file}; null when it has none or is not a readable safetensors file. */
-    private static String tagOf(Path file) {
-        try {
-            return Files.isRegularFile(file) ? Safetensors.header(file).metadata().get(TAG) : null;
-        } catch (IOException | RuntimeException e) {
-            return null;
-        }
-    }
-
-    /**
-     * Deletes temporary files that a process killed while writing left in {@code dir} (AtomicFiles names them
-     * ".NAME.PID.ID.tmp"); the files they were meant to replace are intact. Modified: the directory.
-     */
-    static void removeStaleTemporaries(Path dir) throws IOException {
-        if (!Files.isDirectory(dir)) {
-            return;
-        }
-        try (var files = Files.list(dir)) {
-            for (Path f : files.filter(p -> p.getFileName().toString().matches("\\..+\\.[0-9]+\\.[0-9a-z]+\\.tmp")).toList()) {
-                Files.deleteIfExists(f);
-            }
-        }
+        CheckpointFiles.finishRenames(dir, cfg == null ? null : tag(cfg), MODEL, OPTIMIZER);
     }
 
     /** Loads weights into {@code model}; names and shapes must match (a run directory's own weights). */

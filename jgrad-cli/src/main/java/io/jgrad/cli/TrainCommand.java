@@ -2,6 +2,7 @@ package io.jgrad.cli;
 
 import io.jgrad.data.Augmentation;
 import io.jgrad.data.DataLoader;
+import io.jgrad.io.AtomicFiles;
 import io.jgrad.io.Safetensors;
 import io.jgrad.nn.Activations;
 import io.jgrad.nn.Sequential;
@@ -649,7 +650,7 @@ final class TrainCommand implements Callable<Integer> {
                 : Interruption.describe(cfg.epochsCompleted(), cfg.epochs(), cfg.progress() == null ? 0 : cfg.progress().step()))) {
             // created once the hook is in place, so that an interruption before the first write finds what to remove
             interruption.created(outDir, createOutDir(outDir));
-            Checkpoint.removeStaleTemporaries(outDir);
+            AtomicFiles.removeStaleTemporaries(outDir);
             Checkpoint.finishRenames(outDir);
             // a checkpoint of config c, which Ctrl-C waits for; holds: what it leaves in outDir (null: the same again)
             BiConsumer<RunConfig, String> checkpoint = (c, holds) -> interruption.write(outDir, holds,

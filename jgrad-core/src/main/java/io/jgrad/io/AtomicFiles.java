@@ -67,6 +67,22 @@ public final class AtomicFiles {
         }
     }
 
+    /**
+     * Deletes the temporary files that a process killed while writing left in {@code dir} (named
+     * ".NAME.PID.ID.tmp" by the writes of this class); the files they were meant to replace are intact. Nothing when dir is not
+     * a directory. Modified: the directory.
+     */
+    public static void removeStaleTemporaries(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            return;
+        }
+        try (var files = Files.list(dir)) {
+            for (Path f : files.filter(p -> p.getFileName().toString().matches("\\..+\\.[0-9]+\\.[0-9a-z]+\\.tmp")).toList()) {
+                Files.deleteIfExists(f);
+            }
+        }
+    }
+
     /** Writes {@code text} as UTF-8 to {@code target} atomically. Modified: the file {@code target}. */
     public static void writeString(Path target, String text) throws IOException {
         byte[] bytes = text.getBytes(StandardCharsets.UTF_8);

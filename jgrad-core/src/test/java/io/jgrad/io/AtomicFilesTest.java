@@ -79,6 +79,20 @@ class AtomicFilesTest {
     }
 
     @Test
+    void staleTemporariesGoAndNothingElse() throws IOException {
+        Path target = dir.resolve("model.safetensors");
+        AtomicFiles.writeString(target, "kept");
+        Files.writeString(dir.resolve(".model.safetensors.4242.k3j9x.tmp"), "a killed write's temporary file");
+        Files.writeString(dir.resolve(".notes.tmp"), "not one of AtomicFiles' names");
+        AtomicFiles.removeStaleTemporaries(dir);
+        try (Stream<Path> left = Files.list(dir)) {
+            assertEquals(List.of(".notes.tmp", "model.safetensors"), left.map(p -> p.getFileName().toString()).sorted().toList());
+        }
+        AtomicFiles.removeStaleTemporaries(target); // not a directory: nothing to do
+        assertEquals("kept", Files.readString(target));
+    }
+
+    @Test
     void worksWithRelativePath() throws IOException {
         Path rel = Path.of("").toAbsolutePath().relativize(dir.resolve("rel.txt"));
         AtomicFiles.writeString(rel, "x");

@@ -1,15 +1,14 @@
 package io.jgrad.spark;
 
 import io.jgrad.io.AtomicFiles;
+import io.jgrad.io.CheckpointFiles;
 import io.jgrad.io.Json;
 import io.jgrad.io.Safetensors;
 import io.jgrad.train.EpochMetrics;
 import io.jgrad.train.MetricsCsv;
 import java.io.IOException;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -19,11 +18,9 @@ import java.util.Map;
 /**
  * The --out directory of a Spark run, in the same format as {@code jgrad train}'s (so {@code jgrad eval},
  * {@code predict}, {@code inspect} and {@code --resume} read it): model.safetensors, optimizer.safetensors,
- * metrics.csv and config.json (jgrad-run format version 1), written by jgrad train's checkpoint protocol (jgrad-cli's
- * Checkpoint): the weights and the optimizer state go to {@code .next} files tagged with their checkpoint
- * ("EPOCH:0"), then config.json, the commit point, names that checkpoint, then the {@code .next} files are renamed
- * over the old ones. The readers take whichever file holds the tag config.json names, so a run killed at any instant
- * (SIGKILL, a power cut: no shutdown hook runs) leaves one consistent epoch. Each file is written atomically.
+ * metrics.csv and config.json (jgrad-run format version 1), written by jgrad train's checkpoint protocol
+ * ({@link CheckpointFiles}; tags "EPOCH:0", config.json the commit point), so a run killed at any instant (SIGKILL, a
+ * power cut: no shutdown hook runs) leaves one consistent epoch. Each file is written atomically.
  */
 final class RunDirectory {
     private RunDirectory() {}
@@ -40,7 +37,7 @@ final class RunDirectory {
     static void save(Path dir, SparkTrainer trainer, Settings s, List<EpochMetrics> metrics) throws IOException {
         int epoch = metrics.isEmpty() ? 0 : metrics.getLast().epoch();
         Map<String, String> meta = Map.of("format", "pt", "epoch", Integer.toString(epoch), "producer", "jgrad-spark",
-                "checkpoint", epoch + ":0");
+                CheckpointFiles.TAG, epoch + ":0");
         List<Path> uncommitted = new ArrayList<>(3);
         boolean first = !Files.isRegularFile(dir.resolve("config.json")); // then a failure leaves no metrics.csv either
         boolean committed = false;
@@ -57,46 +54,29 @@ final class RunDirectory {
             committed = true;
         } finally {
             if (!committed) {
-                for (Path f : uncommitted) {
-                    try {
-                        Files.deleteIfExists(f);
-                    } catch (IOException | RuntimeException e) {
-                        // the error that stopped the checkpoint is the one to report
-                    }
-                }
+                CheckpointFiles.discard(uncommitted);
             }
         }
-        promote(dir, MODEL);
-        promote(dir, OPTIMIZER);
+        CheckpointFiles.promote(dir, MODEL);
+        CheckpointFiles.promote(dir, OPTIMIZER);
     }
 
-    private static final String MODEL = "model.safetensors", OPTIMIZER = "optimizer.safetensors", NEXT = ".next";
+    private static final String MODEL = "model.safetensors", OPTIMIZER = "optimizer.safetensors", NEXT = CheckpointFiles.NEXT;
 
     /**
      * Makes {@code dir} ready for a run's first write, as jgrad train does with its --out: deletes the temporary files
-     * that a killed write left (".NAME.PID.ID.tmp", beside intact files), and finishes the renames of a checkpoint
-     * stopped between its commit point and them (config.json naming the {@code .next} files), which the first
-     * {@link #save} would otherwise replace before its own commit point, leaving config.json naming weights that
-     * exist nowhere if it failed or was killed. Modified: the files in {@code dir}.
+     * a killed write left ({@link AtomicFiles#removeStaleTemporaries}) and finishes the renames of a checkpoint stopped
+     * after its commit point ({@link CheckpointFiles#finishRenames}). Modified: the files in {@code dir}.
      */
     static void prepare(Path dir) throws IOException {
-        try (var files = Files.list(dir)) {
-            for (Path f : files.filter(p -> p.getFileName().toString().matches("\\..+\\.[0-9]+\\.[0-9a-z]+\\.tmp")).toList()) {
-                Files.deleteIfExists(f);
-            }
-        }
-        String want = committedTag(dir);
-        if (want == null) {
-            return;
-        }
-        for (String name : List.of(MODEL, OPTIMIZER)) {
-            if (want.equals(tagOf(dir.resolve(name + NEXT))) && !want.equals(tagOf(dir.resolve(name)))) {
-                promote(dir, name);
-            }
-        }
+        AtomicFiles.removeStaleTemporaries(dir);
+        CheckpointFiles.finishRenames(dir, committedTag(dir), MODEL, OPTIMIZER);
     }
 
-    /** The checkpoint that dir's config.json names ("EPOCHS:STEP", as tagged), or null without a readable one. */
+    /**
+     * The checkpoint that dir's config.json names, tagged as jgrad train tags it ("EPOCHS:STEP", then ":restoredR"
+     * after a --restore-best rewrite), or null without a readable one.
+     */
     private static String committedTag(Path dir) {
         try {
             Path file = dir.resolve("config.json");
@@ -104,27 +84,11 @@ final class RunDirectory {
                 return null;
             }
             Object step = st.get("progress") instanceof Map<?, ?> p ? p.get("step") : (Object) 0L;
+            String restored = st.get("restored_epoch") instanceof Number r ? ":restored" + r.longValue() : "";
             return st.get("epochs_completed") instanceof Number done && step instanceof Number s
-                    ? done.longValue() + ":" + s.longValue() : null;
+                    ? done.longValue() + ":" + s.longValue() + restored : null;
         } catch (IOException | RuntimeException e) {
             return null; // not a run's checkpoint: this run replaces it whole
-        }
-    }
-
-    /** The checkpoint tag in the metadata of {@code file}; null when it has none or is not a readable safetensors file. */
-    private static String tagOf(Path file) {
-        try {
-            return Files.isRegularFile(file) ? Safetensors.header(file).metadata().get("checkpoint") : null;
-        } catch (IOException | RuntimeException e) {
-            return null;
-        }
-    }
-
-    private static void promote(Path dir, String name) throws IOException {
-        try {
-            Files.move(dir.resolve(name + NEXT), dir.resolve(name), StandardCopyOption.ATOMIC_MOVE);
-        } catch (AtomicMoveNotSupportedException e) {
-            Files.move(dir.resolve(name + NEXT), dir.resolve(name), StandardCopyOption.REPLACE_EXISTING);
         }
     }
 

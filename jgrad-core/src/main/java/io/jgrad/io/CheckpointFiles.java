@@ -1,0 +1,75 @@
+package io.jgrad.io;
+
+import java.io.IOException;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.List;
+
+/**
+ * The commit protocol of a run directory's checkpoint, which {@code jgrad train} and jgrad-spark both write: the
+ * tensors go to {@code NAME.next} files tagged in their metadata ({@link #TAG}) with the checkpoint they belong to,
+ * then the file naming the checkpoint (a run's config.json) is replaced atomically, the commit point, then the
+ * {@code .next} files are renamed over {@code NAME} ({@link #promote}). Before the commit point the old files match
+ * the old config.json, after it the {@code .next} ones match the new one, so a process stopped at any instant leaves
+ * one whole checkpoint, which a reader finds by its tag.
+ */
+public final class CheckpointFiles {
+    private CheckpointFiles() {}
+
+    /** Suffix of a file written before the commit point. */
+    public static final String NEXT = ".next";
+    /** Metadata key of a safetensors file's checkpoint tag. */
+    public static final String TAG = "checkpoint";
+
+    /** The checkpoint tag in the metadata of {@code file}; null when it has none or is not a readable safetensors file. */
+    public static String tag(Path file) {
+        try {
+            return Files.isRegularFile(file) ? Safetensors.header(file).metadata().get(TAG) : null;
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    /** Renames {@code dir/NAME.next} over {@code dir/NAME}, atomically where the file system can. Modified: dir. */
+    public static void promote(Path dir, String name) throws IOException {
+        try {
+            Files.move(dir.resolve(name + NEXT), dir.resolve(name), StandardCopyOption.ATOMIC_MOVE);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(dir.resolve(name + NEXT), dir.resolve(name), StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+
+    /**
+     * Finishes the renames of a checkpoint whose process stopped between its commit point and them: each
+     * {@code NAME.next} tagged {@code committed} (the tag the commit file names; null: nothing to finish) is renamed
+     * over {@code NAME} unless {@code NAME} holds that tag already. A run writing to {@code dir} calls this first: its
+     * first checkpoint replaces the {@code .next} files before its own commit point, and a failure or a crash there
+     * left the commit file naming tensors that existed nowhere. Modified: the files in dir.
+     */
+    public static void finishRenames(Path dir, String committed, String... names) throws IOException {
+        if (committed == null) {
+            return;
+        }
+        for (String name : names) {
+            if (committed.equals(tag(dir.resolve(name + NEXT))) && !committed.equals(tag(dir.resolve(name)))) {
+                promote(dir, name);
+            }
+        }
+    }
+
+    /**
+     * Deletes the files a checkpoint wrote before it failed short of its commit point, as far as it can: the error
+     * that stopped the checkpoint is the one to report. Modified: the files.
+     */
+    public static void discard(List<Path> files) {
+        for (Path f : files) {
+            try {
+                Files.deleteIfExists(f);
+            } catch (IOException | RuntimeException e) {
+                // a directory that refuses this refused the write too; the message about that follows
+            }
+        }
+    }
+}
