@@ -49,13 +49,7 @@ final class Accuracy {
             } else if (task == Task.BINARY_LOGITS) {
                 predictions[i] = o[i * k] > 0 ? 1 : 0;
             } else {
-                int best = 0;
-                for (int j = 1; j < k; j++) {
-                    if (o[i * k + j] > o[i * k + best]) {
-                        best = j;
-                    }
-                }
-                predictions[i] = best;
+                predictions[i] = argMax(o, i * k, k);
             }
         }
         return n;
@@ -97,13 +91,7 @@ final class Accuracy {
                 this.targets = new float[n];
             }
             for (int i = 0; i < n; i++) {
-                int best = 0;
-                for (int j = 1; j < classes; j++) {
-                    if (rows[i * classes + j] > rows[i * classes + best]) {
-                        best = j;
-                    }
-                }
-                this.targets[i] = best;
+                this.targets[i] = argMax(rows, i * classes, classes);
             }
             return;
         }
@@ -114,6 +102,17 @@ final class Accuracy {
                     + " outputs; Task.REGRESSION trains without an accuracy");
         }
         this.targets = targets.toFloatArray(this.targets);
+    }
+
+    /** The index in [0, k) of the largest of a[off, off + k), the first of equal ones. */
+    private static int argMax(float[] a, int off, int k) {
+        int best = 0;
+        for (int j = 1; j < k; j++) {
+            if (a[off + j] > a[off + best]) {
+                best = j;
+            }
+        }
+        return best;
     }
 
     /**
