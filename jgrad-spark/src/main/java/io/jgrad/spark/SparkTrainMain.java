@@ -164,6 +164,36 @@ public final class SparkTrainMain {
         }
     }
 
+    /**
+     * The hidden layer sizes of {@code --layers} ("256,128"), by jgrad train's rule: blank (also " , ") is no hidden
+     * layer, and an empty size among others ("256,,128", "256,") is an error, a typo whose layer would otherwise be
+     * left out. Errors are worded as jgrad train's.
+     */
+    static int[] hiddenSizes(String layers) {
+        String[] parts = layers.split(",", -1); // -1: a trailing empty size ("8,") is kept, and refused
+        if (java.util.Arrays.stream(parts).allMatch(String::isBlank)) {
+            return new int[0];
+        }
+        int[] sizes = new int[parts.length];
+        for (int i = 0; i < parts.length; i++) {
+            String part = parts[i].trim();
+            if (part.isEmpty()) {
+                throw new IllegalArgumentException("--layers: \"" + layers + "\" has an empty size; expected positive"
+                        + " integers like 256,128, or '' for no hidden layer");
+            }
+            try {
+                sizes[i] = Integer.parseInt(part);
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("--layers: \"" + part + "\" is not a layer size; expected positive integers"
+                        + " like 256,128");
+            }
+            if (sizes[i] < 1) {
+                throw new IllegalArgumentException("--layers: sizes must be positive, got " + sizes[i]);
+            }
+        }
+        return sizes;
+    }
+
     /** Spark's local master URLs (SparkMasterRegex in SparkContext), with at least one thread. */
     private static final Pattern LOCAL_MASTER = Pattern.compile("local(\\[([1-9][0-9]*|\\*)(\\s*,\\s*[0-9]+)?\\])?"
             + "|local-cluster\\[\\s*[0-9]+\\s*,\\s*[0-9]+\\s*,\\s*[0-9]+\\s*]");
@@ -325,19 +355,7 @@ public final class SparkTrainMain {
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         // every number first: a mistyped flag stops the run before the data is read and distributed
         int partitions = integer(f, "--partitions", jsc.defaultParallelism());
-        String layers = f.getOrDefault("--layers", "256,128");
-        int[] hidden = new int[0];
-        if (!layers.isBlank()) {
-            String[] sizes = layers.split(",", -1); // -1: a trailing empty size ("8,") is kept, and refused
-            hidden = new int[sizes.length];
-            for (int i = 0; i < sizes.length; i++) {
-                if (sizes[i].isBlank()) { // as jgrad train: a typo whose layer would otherwise be left out
-                    throw new IllegalArgumentException("--layers: \"" + layers + "\" has an empty size; expected positive"
-                            + " integers like 256,128, or '' for no hidden layer");
-                }
-                hidden[i] = integer("--layers", sizes[i].trim());
-            }
-        }
+        int[] hidden = hiddenSizes(f.getOrDefault("--layers", "256,128"));
         String optName = f.getOrDefault("--optimizer", "adam");
         // the name before its defaults: Optimizers refuses to give defaults for an unknown name
         if (!Optimizers.known(optName)) {
@@ -367,11 +385,6 @@ public final class SparkTrainMain {
         if (Activations.output(outputActivation) == null) {
             throw new IllegalArgumentException("--output-activation " + outputActivation + ": unknown output activation '"
                     + outputActivation + "'; expected one of " + Activations.OUTPUT_NAMES);
-        }
-        for (int h : hidden) {
-            if (h < 1) {
-                throw new IllegalArgumentException("--layers: sizes must be positive, got " + h);
-            }
         }
         long seed;
         try {
@@ -479,7 +492,8 @@ public final class SparkTrainMain {
             } else {
                 value = null; // missing, or the next flag: taken as the value, it made the error "unknown option ..."
             }
-            if (value == null || value.isEmpty()) {
+            // --layers '' is no hidden layer (logistic regression), as in jgrad train; other flags need a value
+            if (value == null || value.isEmpty() && !key.equals("--layers")) {
                 throw new IllegalArgumentException(key.equals("--spark") || key.equals("--master")
                         ? key + " needs a master URL such as local[2] or spark://HOST:7077 (e.g. jgrad train --spark local[2] --data DIR)"
                         : key + " needs a value");

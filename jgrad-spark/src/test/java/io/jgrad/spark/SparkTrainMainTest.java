@@ -81,6 +81,23 @@ class SparkTrainMainTest {
         assertTrue(options > 25, "read " + options + " options from TrainCommand.java");
     }
 
+    /**
+     * --layers '' is no hidden layer, as jgrad train documents it; it was refused as "--layers needs a value". The sizes
+     * follow jgrad train's rule and wording: blank parts alone are no layer, a word is not a layer size.
+     */
+    @Test
+    void anEmptyLayersFlagIsNoHiddenLayerAsInJgradTrain() {
+        assertEquals(Map.of("--layers", ""), SparkTrainMain.parse(new String[] {"--layers", ""}));
+        assertEquals(Map.of("--layers", "", "--epochs", "1"), SparkTrainMain.parse(new String[] {"--layers=", "--epochs", "1"}));
+        assertArrayEquals(new int[0], SparkTrainMain.hiddenSizes(""));
+        assertArrayEquals(new int[0], SparkTrainMain.hiddenSizes(" , "));
+        assertArrayEquals(new int[] {8, 4}, SparkTrainMain.hiddenSizes(" 8, 4"));
+        var e = assertThrows(IllegalArgumentException.class, () -> SparkTrainMain.hiddenSizes("8,abc"));
+        assertEquals("--layers: \"abc\" is not a layer size; expected positive integers like 256,128", e.getMessage());
+        var missing = assertThrows(IllegalArgumentException.class, () -> SparkTrainMain.parse(new String[] {"--layers"}));
+        assertEquals("--layers needs a value", missing.getMessage());
+    }
+
     @Test
     void aNumberThatIsNotOneNamesItsFlag() {
         var e = assertThrows(IllegalArgumentException.class,
