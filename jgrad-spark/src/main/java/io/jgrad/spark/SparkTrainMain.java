@@ -148,10 +148,32 @@ public final class SparkTrainMain {
         }
     }
 
-    private static void atLeastOne(String flag, int value) {
+    private static void positive(String flag, int value) {
         if (value < 1) {
-            throw new IllegalArgumentException(flag + " must be at least 1, got " + value);
+            throw new IllegalArgumentException(flag + " must be a positive integer, got " + value);
         }
+    }
+
+    /**
+     * {@code value}, refused unless positive and finite, in jgrad train's words: the optimizers take a learning rate of
+     * 0, which trains nothing, and their own error names neither the flag nor jgrad train's range.
+     */
+    private static double positive(String flag, double value) {
+        if (!(value > 0) || !Double.isFinite(value)) {
+            throw new IllegalArgumentException(flag + " must be a positive number, got " + value);
+        }
+        return value;
+    }
+
+    /**
+     * {@code value}, refused unless finite and at least 0, in jgrad train's words: the optimizers take an infinite
+     * momentum or weight decay, and the run then failed writing config.json after its first epoch.
+     */
+    private static double nonNegative(String flag, double value) {
+        if (!(value >= 0) || !Double.isFinite(value)) {
+            throw new IllegalArgumentException(flag + " must be a number >= 0, got " + value);
+        }
+        return value;
     }
 
     /** The number after {@code flag}, or {@code fallback} when the flag is absent; a mistake names the flag. */
@@ -362,9 +384,9 @@ public final class SparkTrainMain {
             throw new IllegalArgumentException("--optimizer " + optName + ": unknown optimizer '" + optName
                     + "'; expected sgd, adam, adamw, rmsprop or adagrad");
         }
-        double lr = number(f, "--lr", OptimizerSpec.defaultLr(optName));
-        double momentum = number(f, "--momentum", 0);
-        double weightDecay = number(f, "--weight-decay", Optimizers.defaultWeightDecay(optName));
+        double lr = positive("--lr", number(f, "--lr", OptimizerSpec.defaultLr(optName)));
+        double momentum = nonNegative("--momentum", number(f, "--momentum", 0));
+        double weightDecay = nonNegative("--weight-decay", number(f, "--weight-decay", Optimizers.defaultWeightDecay(optName)));
         // then the names and settings: a typo should not cost reading and distributing the data first
         OptimizerSpec opt;
         try {
@@ -395,10 +417,10 @@ public final class SparkTrainMain {
         int batch = integer(f, "--batch-size", 64);
         int epochs = integer(f, "--epochs", 10);
         int local = integer(f, "--local-steps", 1);
-        atLeastOne("--partitions", partitions);
-        atLeastOne("--batch-size", batch);
-        atLeastOne("--epochs", epochs); // 0 would train nothing, write nothing and still say "wrote"
-        atLeastOne("--local-steps", local);
+        positive("--partitions", partitions);
+        positive("--batch-size", batch);
+        positive("--epochs", epochs); // 0 would train nothing, write nothing and still say "wrote"
+        positive("--local-steps", local);
         Path out = Path.of(f.getOrDefault("--out", "runs/spark"));
         if (Files.exists(out) && !Files.isDirectory(out)) {
             throw new IllegalArgumentException("--out " + out + ": exists and is not a directory; expected a directory for the run's files");

@@ -577,11 +577,34 @@ class SparkTrainMainTest {
             assertEquals("--layers: \"" + layers + "\" has an empty size; expected positive integers like 256,128, or '' for no"
                     + " hidden layer", errorOf(spark, dir, "--data", missing, "--layers", layers));
         }
-        assertTrue(errorOf(spark, dir, "--data", missing, "--lr", "-1").contains("lr = -1.0 is invalid"));
+        assertEquals("--lr must be a positive number, got -1.0", errorOf(spark, dir, "--data", missing, "--lr", "-1"));
         assertTrue(errorOf(spark, dir, "--data", missing, "--optimizer", "sgd", "--momentum", "-0.5").contains("momentum"));
         Path file = Files.writeString(dir.resolve("file.txt"), "x");
         assertEquals("--out " + file + ": exists and is not a directory; expected a directory for the run's files",
                 errorOf(spark, dir, "--data", missing, "--out", file.toString()));
+        assertFalse(Files.exists(dir.resolve("run")), "nothing written");
+    }
+
+    /**
+     * Settings out of jgrad train's ranges are refused in its words, before the data is read: --lr 0 trained nothing,
+     * an infinite --momentum or --weight-decay trained an epoch and then failed writing config.json ("Json.write:
+     * Infinity has no JSON form"), and the optimizers' own errors named neither the flag nor the range.
+     */
+    @Test
+    void settingsOutOfJgradTrainsRangesAreRefusedInItsWords(@TempDir Path dir) {
+        SparkSession spark = session();
+        String missing = dir.resolve("absent.csv").toString();
+        for (String lr : List.of("0", "-0.5", "NaN", "Infinity")) {
+            assertEquals("--lr must be a positive number, got " + Double.parseDouble(lr),
+                    errorOf(spark, dir, "--data", missing, "--lr", lr));
+        }
+        for (String flag : List.of("--momentum", "--weight-decay")) {
+            for (String v : List.of("-1", "NaN", "Infinity")) {
+                assertEquals(flag + " must be a number >= 0, got " + Double.parseDouble(v),
+                        errorOf(spark, dir, "--data", missing, "--optimizer", "sgd", flag, v));
+            }
+        }
+        assertEquals("--batch-size must be a positive integer, got 0", errorOf(spark, dir, "--data", missing, "--batch-size", "0"));
         assertFalse(Files.exists(dir.resolve("run")), "nothing written");
     }
 
