@@ -378,10 +378,11 @@ public final class SparkTrainMain {
         // every number first: a mistyped flag stops the run before the data is read and distributed
         int partitions = integer(f, "--partitions", jsc.defaultParallelism());
         int[] hidden = hiddenSizes(f.getOrDefault("--layers", "256,128"));
-        String optName = f.getOrDefault("--optimizer", "adam");
+        // as jgrad train reads it: --optimizer Adam is adam (config.json records the name in lower case)
+        String optName = f.getOrDefault("--optimizer", "adam").toLowerCase(java.util.Locale.ROOT);
         // the name before its defaults: Optimizers refuses to give defaults for an unknown name
         if (!Optimizers.known(optName)) {
-            throw new IllegalArgumentException("--optimizer " + optName + ": unknown optimizer '" + optName
+            throw new IllegalArgumentException("--optimizer " + f.get("--optimizer") + ": unknown optimizer '" + f.get("--optimizer")
                     + "'; expected sgd, adam, adamw, rmsprop or adagrad");
         }
         double lr = positive("--lr", number(f, "--lr", OptimizerSpec.defaultLr(optName)));

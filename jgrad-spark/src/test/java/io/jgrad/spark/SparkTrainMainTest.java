@@ -608,6 +608,20 @@ class SparkTrainMainTest {
         assertFalse(Files.exists(dir.resolve("run")), "nothing written");
     }
 
+    /** --optimizer's name is read as jgrad train reads it, whatever its case: 'ADAM' was an unknown optimizer. */
+    @Test
+    void anOptimizerNameInCapitalsIsTheOptimizer(@TempDir Path dir) {
+        SparkSession spark = session();
+        String missing = dir.resolve("absent.csv").toString();
+        assertTrue(errorOf(spark, dir, "--data", missing, "--optimizer", "ADAM").startsWith("--data " + missing),
+                "the name is known: the error is the missing data");
+        assertEquals("--momentum 0.9: --optimizer adamw has no momentum (only sgd and rmsprop take it), as in jgrad train",
+                errorOf(spark, dir, "--data", missing, "--optimizer", "AdamW", "--momentum", "0.9"));
+        assertTrue(errorOf(spark, dir, "--data", missing, "--optimizer", "SGD", "--momentum", "0.9").startsWith("--data " + missing));
+        assertEquals("--optimizer Foo: unknown optimizer 'Foo'; expected sgd, adam, adamw, rmsprop or adagrad",
+                errorOf(spark, dir, "--data", missing, "--optimizer", "Foo"));
+    }
+
     /**
      * A master URL that Spark cannot parse is one line; 'foo' (and 'yarn', whose module is not on this classpath) were
      * Spark's "Could not parse Master URL" with its stack trace, logged and thrown (exit status 1).
