@@ -373,6 +373,26 @@ public final class SparkTrainMain {
         }
     }
 
+    /**
+     * Refuses --target-column and --val-data for an IDX directory {@code data}, as jgrad train refuses them: its labels
+     * are its label files, and its test set is its t10k files. --target-column was ignored without a word; a
+     * --val-data took the place of the t10k files, and a run that jgrad train --resume then continued on one machine
+     * was validated on the t10k files instead.
+     */
+    private static void checkIdxFlags(String data, Map<String, String> f) {
+        if (!DistributedDataset.isIdx(data)) {
+            return;
+        }
+        if (f.containsKey("--target-column")) {
+            throw new IllegalArgumentException("--target-column is for CSV or Parquet training data; the labels of the IDX"
+                    + " directory " + data + " are its train-labels-idx1-ubyte and t10k-labels-idx1-ubyte files");
+        }
+        if (f.containsKey("--val-data")) {
+            throw new IllegalArgumentException("--val-data is for CSV or Parquet training data; the test set of the IDX"
+                    + " directory " + data + " is its t10k files");
+        }
+    }
+
     static void run(SparkSession spark, Map<String, String> f) throws IOException {
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         // every number first: a mistyped flag stops the run before the data is read and distributed
@@ -427,6 +447,7 @@ public final class SparkTrainMain {
             throw new IllegalArgumentException("--out " + out + ": exists and is not a directory; expected a directory for the run's files");
         }
         String data = f.get("--data");
+        checkIdxFlags(data, f);
         try (Interruption interruption = new Interruption(out, epochs, resumable(data, f.get("--val-data")))) {
             String label = f.get("--target-column");
             DistributedDataset train = load("--data", data, () -> DistributedDataset.read(spark, data, null, label, partitions));

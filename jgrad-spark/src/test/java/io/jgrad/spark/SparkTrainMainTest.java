@@ -623,6 +623,23 @@ class SparkTrainMainTest {
     }
 
     /**
+     * An IDX directory's labels and test set are its own files: --target-column and --val-data are refused for it, as
+     * jgrad train refuses them, before anything is read (--target-column was ignored, --val-data replaced the t10k files).
+     */
+    @Test
+    void anIdxDirectoryTakesNoTargetColumnNorValidationFile(@TempDir Path dir) throws Exception {
+        SparkSession spark = session();
+        Path idx = Files.createDirectory(dir.resolve("idx"));
+        Files.write(idx.resolve("train-labels-idx1-ubyte"), new byte[0]); // never read: the flags are refused first
+        assertEquals("--target-column is for CSV or Parquet training data; the labels of the IDX directory " + idx
+                + " are its train-labels-idx1-ubyte and t10k-labels-idx1-ubyte files",
+                errorOf(spark, dir, "--data", idx.toString(), "--target-column", "label"));
+        assertEquals("--val-data is for CSV or Parquet training data; the test set of the IDX directory " + idx
+                + " is its t10k files", errorOf(spark, dir, "--data", idx.toString(), "--val-data", dir.resolve("v.csv").toString()));
+        assertFalse(Files.exists(dir.resolve("run")), "nothing written");
+    }
+
+    /**
      * A master URL that Spark cannot parse is one line; 'foo' (and 'yarn', whose module is not on this classpath) were
      * Spark's "Could not parse Master URL" with its stack trace, logged and thrown (exit status 1).
      */
