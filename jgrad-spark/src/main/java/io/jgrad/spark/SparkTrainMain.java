@@ -373,6 +373,24 @@ public final class SparkTrainMain {
         }
     }
 
+    private static boolean isSoftmax(String outputActivation) {
+        return outputActivation.trim().equalsIgnoreCase("softmax");
+    }
+
+    /**
+     * The note for --output-activation {@code outputActivation}, or null when there is nothing to say, as jgrad train
+     * says it: cross-entropy, Spark training's only loss, applies the softmax itself, to raw scores, so a network that
+     * already ends with one has it applied twice. It trains, and the most likely class is the same, but the
+     * probabilities the loss sees cannot come near 0 or 1 (over 10 classes, at most e/(e+9) = 0.23), so learning is
+     * slower and the loss higher.
+     */
+    static String softmaxTwice(String outputActivation) {
+        return !isSoftmax(outputActivation) ? null
+                : "--loss cross-entropy applies the softmax itself, to raw scores, and the network already ends with one, so"
+                        + " it is applied twice: learning is slower and the loss higher than they should be; leave out"
+                        + " --output-activation softmax";
+    }
+
     /**
      * Refuses --target-column and --val-data for an IDX directory {@code data}, as jgrad train refuses them: its labels
      * are its label files, and its test set is its t10k files. --target-column was ignored without a word; a
@@ -429,6 +447,10 @@ public final class SparkTrainMain {
             throw new IllegalArgumentException("--output-activation " + outputActivation + ": unknown output activation '"
                     + outputActivation + "'; expected one of " + Activations.OUTPUT_NAMES);
         }
+        String twice = softmaxTwice(outputActivation);
+        if (twice != null) {
+            System.err.println("note: " + twice);
+        }
         long seed;
         try {
             seed = Long.parseLong(f.getOrDefault("--seed", "42"));
@@ -461,6 +483,12 @@ public final class SparkTrainMain {
                 checkValidation(train, test, "--data " + data + ": its t10k labels");
             }
             int classes = Math.max(train.numClasses(), test == null ? 0 : test.numClasses());
+            if (classes == 1 && isSoftmax(outputActivation)) {
+                // as jgrad train refuses it: every label is 0, so the network has one output, whose softmax is constant
+                throw new IllegalArgumentException("--output-activation " + outputActivation + ": the data has one class (every"
+                        + " label is 0), so the network has one output, and a softmax over one output is always 1, whatever the"
+                        + " input, so the network would learn nothing; use sigmoid for a probability, or none");
+            }
             MlpSpec spec = new MlpSpec(train.featureSize(), hidden, classes, activation, outputActivation);
             try {
                 Files.createDirectories(out);

@@ -640,6 +640,33 @@ class SparkTrainMainTest {
     }
 
     /**
+     * A softmax output layer is noted, as jgrad train notes it, since cross-entropy applies its own; over one output (data
+     * whose labels are all 0) it is refused, as jgrad train refuses it. Both trained without a word.
+     */
+    @Test
+    void aSoftmaxOutputIsNotedAndOverOneClassRefused(@TempDir Path dir) throws Exception {
+        SparkSession spark = session();
+        String missing = dir.resolve("absent.csv").toString();
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream stderr = System.err;
+        System.setErr(new java.io.PrintStream(err, true, StandardCharsets.UTF_8));
+        try {
+            errorOf(spark, dir, "--data", missing, "--output-activation", "Softmax");
+        } finally {
+            System.setErr(stderr);
+        }
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("note: --loss cross-entropy applies the softmax itself, to raw"
+                + " scores, and the network already ends with one, so it is applied twice: learning is slower and the loss"
+                + " higher than they should be; leave out --output-activation softmax\n"), err.toString(StandardCharsets.UTF_8));
+        assertEquals(null, SparkTrainMain.softmaxTwice("sigmoid"));
+        Path zeros = Files.writeString(dir.resolve("zeros.csv"), "a,b,label\n1,2,0\n3,4,0\n");
+        assertEquals("--output-activation softmax: the data has one class (every label is 0), so the network has one output,"
+                + " and a softmax over one output is always 1, whatever the input, so the network would learn nothing; use"
+                + " sigmoid for a probability, or none", errorOf(spark, dir, "--data", zeros.toString(), "--output-activation", "softmax"));
+        assertFalse(Files.exists(dir.resolve("run")), "nothing written");
+    }
+
+    /**
      * A master URL that Spark cannot parse is one line; 'foo' (and 'yarn', whose module is not on this classpath) were
      * Spark's "Could not parse Master URL" with its stack trace, logged and thrown (exit status 1).
      */
