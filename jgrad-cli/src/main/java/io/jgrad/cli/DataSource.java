@@ -137,23 +137,11 @@ record DataSource(String description, TensorDataset train, TensorDataset test, i
     private static void noteNumericHeader(Path file, CsvDataset csv) {
         List<String> names = new java.util.ArrayList<>(csv.featureNames());
         names.add(csv.targetName());
-        if (headerIsNumbers(names)) {
+        if (CsvDataset.headerIsNumbers(names)) {
             String shown = String.join(",", names.subList(0, Math.min(names.size(), 4))) + (names.size() > 4 ? ",..." : "");
             System.err.println("note: " + file + ": every column name in line 1 (" + shown + ") is a number; line 1 is"
                     + " read as the header row, so if the file has none, its first row is not used: add a line of column names");
         }
-    }
-
-    /** Whether every name is a number, as a CSV cell of data would be (e.g. 0.12573, -2, 1e-3). */
-    static boolean headerIsNumbers(List<String> names) {
-        for (String name : names) {
-            try {
-                Double.parseDouble(name.trim());
-            } catch (NumberFormatException e) {
-                return false;
-            }
-        }
-        return !names.isEmpty();
     }
 
     /**

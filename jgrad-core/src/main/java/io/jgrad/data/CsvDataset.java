@@ -311,6 +311,23 @@ public final class CsvDataset implements Dataset {
     }
 
     /**
+     * Whether every one of {@code names}, a header row's cells, reads as a number, as a cell of data would (0.125, -2,
+     * 1e-3, surrounding blanks ignored): the sign of a file written without a header row, whose first row of data is
+     * then read as the column names. False for no names. Both {@code jgrad train} (which notes it) and Spark training
+     * (which refuses it) ask this of a header.
+     */
+    public static boolean headerIsNumbers(List<String> names) {
+        for (String name : names) {
+            try {
+                Double.parseDouble(name.trim());
+            } catch (NumberFormatException e) {
+                return false;
+            }
+        }
+        return !names.isEmpty();
+    }
+
+    /**
      * {@code s} with carriage returns, line feeds and tabs written as the escapes {@code \r}, {@code \n}, {@code \t}: a
      * quoted name or cell may hold them, and an error message must stay on one line.
      */

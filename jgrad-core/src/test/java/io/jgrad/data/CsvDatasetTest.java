@@ -217,4 +217,13 @@ class CsvDatasetTest {
         var e = assertThrows(JgradFormatException.class, () -> CsvDataset.load(f, null, false));
         assertTrue(e.getMessage().contains("not valid UTF-8"), e.getMessage());
     }
+
+    /** A header of numbers only is a file without a header row; one name among the numbers is a header. */
+    @Test
+    void aHeaderOfNumbersOnlyIsTold() {
+        assertTrue(CsvDataset.headerIsNumbers(List.of("0.125", " -2", "1e-3 ", "7")));
+        assertFalse(CsvDataset.headerIsNumbers(List.of("0.125", "x", "7")));
+        assertFalse(CsvDataset.headerIsNumbers(List.of("0.125", "")), "an empty name is no number");
+        assertFalse(CsvDataset.headerIsNumbers(List.of()));
+    }
 }

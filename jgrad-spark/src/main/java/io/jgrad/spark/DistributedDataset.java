@@ -1,5 +1,6 @@
 package io.jgrad.spark;
 
+import io.jgrad.data.CsvDataset;
 import io.jgrad.data.IdxDataset;
 import io.jgrad.data.TensorDataset;
 import java.io.IOException;
@@ -320,7 +321,7 @@ public final class DistributedDataset {
         for (int i = 0; i < first.length(); i++) {
             raw.add(first.getString(i) == null ? "" : first.getString(i));
         }
-        if (raw.stream().allMatch(DistributedDataset::isNumber)) {
+        if (CsvDataset.headerIsNumbers(raw)) {
             // a file without a header row, as df.write().csv(dir) writes them by default: its first row became the
             // names (renamed by Spark where a value repeats) and would be dropped from every file without a word
             // (jgrad train notes the same case)
@@ -407,16 +408,6 @@ public final class DistributedDataset {
         try (var files = Files.list(local)) {
             List<String> names = files.map(f -> f.getFileName().toString().toLowerCase(Locale.ROOT)).toList();
             return names.stream().anyMatch(n -> n.endsWith(".csv")) && names.stream().noneMatch(n -> n.endsWith(".parquet"));
-        }
-    }
-
-    /** Whether a header cell reads as a number, as a cell of data would (0.125, -2, 1e-3). */
-    private static boolean isNumber(String name) {
-        try {
-            Double.parseDouble(name.trim());
-            return true;
-        } catch (NumberFormatException e) {
-            return false;
         }
     }
 
