@@ -14,7 +14,7 @@ final class Optimizers {
     /** {@code name} if it is one of {@link #NAMES}; else a {@link UserError} naming the flag and the choices. */
     static String known(String name) {
         if (!io.jgrad.optim.Optimizers.known(name)) {
-            throw new UserError("--optimizer " + name + ": unknown optimizer; expected sgd, adam, adamw, rmsprop or adagrad");
+            throw new UserError("--optimizer " + name + ": unknown optimizer; expected " + io.jgrad.optim.Optimizers.NAMES_IN_WORDS);
         }
         return name;
     }
@@ -25,8 +25,8 @@ final class Optimizers {
      */
     static void checkMomentum(String name, Double momentum) {
         if (momentum != null && momentum != 0 && !io.jgrad.optim.Optimizers.takesMomentum(name)) {
-            throw new UserError("--momentum " + momentum + ": --optimizer " + name + " has no momentum (only sgd and rmsprop"
-                    + " take it" + (name.startsWith("adam") ? "; Adam's first-moment decay, beta1, is fixed at 0.9)" : ")"));
+            throw new UserError("--momentum " + momentum + ": --optimizer " + name + " has no momentum (only "
+                    + io.jgrad.optim.Optimizers.WITH_MOMENTUM_IN_WORDS + " take it" + (name.startsWith("adam") ? "; Adam's first-moment decay, beta1, is fixed at 0.9)" : ")"));
         }
     }
 

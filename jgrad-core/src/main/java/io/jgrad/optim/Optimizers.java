@@ -16,6 +16,18 @@ public final class Optimizers {
 
     /** The names {@link #create} takes. */
     public static final List<String> NAMES = List.of("sgd", "adam", "adamw", "rmsprop", "adagrad");
+    /** The names of {@link #NAMES} whose optimizer takes a momentum (see {@link #takesMomentum}). */
+    public static final List<String> WITH_MOMENTUM = List.of("sgd", "rmsprop");
+    /** {@link #NAMES} as messages list them: "sgd, adam, adamw, rmsprop or adagrad". */
+    public static final String NAMES_IN_WORDS = inWords(NAMES, "or");
+    /** {@link #WITH_MOMENTUM} as messages list them: "sgd and rmsprop". */
+    public static final String WITH_MOMENTUM_IN_WORDS = inWords(WITH_MOMENTUM, "and");
+
+    /** "a, b or c" for {@code names} a, b, c and {@code conjunction} "or". */
+    private static String inWords(List<String> names, String conjunction) {
+        int last = names.size() - 1;
+        return last == 0 ? names.get(0) : String.join(", ", names.subList(0, last)) + " " + conjunction + " " + names.get(last);
+    }
 
     /** Whether {@code name} is one of {@link #NAMES}; false for null. */
     public static boolean known(String name) {
@@ -47,7 +59,7 @@ public final class Optimizers {
      * IllegalArgumentException for a name not in {@link #NAMES}.
      */
     public static boolean takesMomentum(String name) {
-        return checked("takesMomentum", name).equals("sgd") || name.equals("rmsprop");
+        return WITH_MOMENTUM.contains(checked("takesMomentum", name));
     }
 
     /**

@@ -58,6 +58,14 @@ class OptimizersTest {
         assertFalse(Optimizers.known("Adam"));
     }
 
+    /** The names as the command lines' messages list them, from the lists that decide. */
+    @Test
+    void theNamesInWordsAreTheListsInWords() {
+        assertEquals("sgd, adam, adamw, rmsprop or adagrad", Optimizers.NAMES_IN_WORDS);
+        assertEquals("sgd and rmsprop", Optimizers.WITH_MOMENTUM_IN_WORDS);
+        assertTrue(Optimizers.NAMES.containsAll(Optimizers.WITH_MOMENTUM));
+    }
+
     /** An unknown name used to get the others' defaults (0.001, no weight decay) and no momentum, in silence. */
     @Test
     void anUnknownNameIsRefusedByEveryLookUpWithTheNamesAccepted() {

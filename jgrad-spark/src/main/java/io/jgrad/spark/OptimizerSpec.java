@@ -16,7 +16,7 @@ public record OptimizerSpec(String name, double lr, double momentum, double weig
     public OptimizerSpec {
         if (!Optimizers.known(name)) {
             throw new IllegalArgumentException("OptimizerSpec: unknown optimizer '" + name
-                    + "'; expected sgd, adam, adamw, rmsprop or adagrad");
+                    + "'; expected " + Optimizers.NAMES_IN_WORDS);
         }
     }
 

@@ -421,7 +421,7 @@ public final class SparkTrainMain {
         // the name before its defaults: Optimizers refuses to give defaults for an unknown name
         if (!Optimizers.known(optName)) {
             throw new IllegalArgumentException("--optimizer " + f.get("--optimizer") + ": unknown optimizer '" + f.get("--optimizer")
-                    + "'; expected sgd, adam, adamw, rmsprop or adagrad");
+                    + "'; expected " + Optimizers.NAMES_IN_WORDS);
         }
         double lr = positive("--lr", number(f, "--lr", OptimizerSpec.defaultLr(optName)));
         double momentum = nonNegative("--momentum", number(f, "--momentum", 0));
@@ -436,7 +436,7 @@ public final class SparkTrainMain {
         opt.create(Map.of("0.weight", Tensor.zeros(1))); // the optimizer's own checks of lr, momentum and weight decay
         if (momentum != 0 && !Optimizers.takesMomentum(opt.name())) {
             throw new IllegalArgumentException("--momentum " + f.get("--momentum") + ": --optimizer " + opt.name()
-                    + " has no momentum (only sgd and rmsprop take it), as in jgrad train");
+                    + " has no momentum (only " + Optimizers.WITH_MOMENTUM_IN_WORDS + " take it), as in jgrad train");
         }
         String activation = f.getOrDefault("--activation", "relu"), outputActivation = f.getOrDefault("--output-activation", "none");
         if (Activations.hidden(activation) == null) {
