@@ -3,6 +3,7 @@ package io.jgrad.cli;
 import io.jgrad.data.Augmentation;
 import io.jgrad.data.DataLoader;
 import io.jgrad.io.AtomicFiles;
+import io.jgrad.io.CheckpointFiles;
 import io.jgrad.io.Safetensors;
 import io.jgrad.nn.Activations;
 import io.jgrad.nn.Sequential;
@@ -235,22 +236,10 @@ final class TrainCommand implements Callable<Integer> {
      * that a bad --out fails at once and not after an epoch of training. Nothing is created here.
      */
     private static void checkOut(Path dir) {
-        Path abs = dir.toAbsolutePath();
-        if (Files.exists(abs) && !Files.isDirectory(abs)) {
-            throw new UserError("--out " + dir + ": exists and is not a directory; expected a directory for the run's files");
-        }
-        Path existing = abs;
-        while (existing != null && !Files.exists(existing)) {
-            existing = existing.getParent();
-        }
-        if (existing == null) {
-            return;
-        }
-        if (!Files.isDirectory(existing)) {
-            throw new UserError("--out " + dir + ": " + existing + " is a file, not a directory, so the output directory cannot be created");
-        }
-        if (!Files.isWritable(existing)) {
-            throw new UserError("--out " + dir + ": cannot write in " + existing + " (read-only or no permission); choose another --out");
+        try {
+            CheckpointFiles.checkRunDirectory(dir, "--out");
+        } catch (IllegalArgumentException e) {
+            throw new UserError(e.getMessage());
         }
     }
 

@@ -72,4 +72,35 @@ public final class CheckpointFiles {
             }
         }
     }
+
+    /**
+     * Refuses a run directory {@code dir} that cannot hold checkpoints, before anything is read or written: one that
+     * exists and is not a directory, one under a file, or one whose nearest existing directory this user may not
+     * write in. A directory that does not exist yet passes (nothing is created here). The message begins with
+     * {@code flag} and {@code dir}, e.g. "--out runs/x: ...", as the command lines word their errors.
+     *
+     * @throws IllegalArgumentException saying what is wrong and what was expected
+     */
+    public static void checkRunDirectory(Path dir, String flag) {
+        Path abs = dir.toAbsolutePath();
+        if (Files.exists(abs) && !Files.isDirectory(abs)) {
+            throw new IllegalArgumentException(flag + " " + dir + ": exists and is not a directory; expected a directory for the"
+                    + " run's files");
+        }
+        Path existing = abs;
+        while (existing != null && !Files.exists(existing)) {
+            existing = existing.getParent();
+        }
+        if (existing == null) {
+            return;
+        }
+        if (!Files.isDirectory(existing)) {
+            throw new IllegalArgumentException(flag + " " + dir + ": " + existing + " is a file, not a directory, so the output"
+                    + " directory cannot be created");
+        }
+        if (!Files.isWritable(existing)) {
+            throw new IllegalArgumentException(flag + " " + dir + ": cannot write in " + existing + " (read-only or no"
+                    + " permission); choose another " + flag);
+        }
+    }
 }

@@ -465,9 +465,8 @@ public final class SparkTrainMain {
         positive("--epochs", epochs); // 0 would train nothing, write nothing and still say "wrote"
         positive("--local-steps", local);
         Path out = Path.of(f.getOrDefault("--out", "runs/spark"));
-        if (Files.exists(out) && !Files.isDirectory(out)) {
-            throw new IllegalArgumentException("--out " + out + ": exists and is not a directory; expected a directory for the run's files");
-        }
+        // as jgrad train checks it: a directory under a file or in one this user may not write failed after the data was read
+        io.jgrad.io.CheckpointFiles.checkRunDirectory(out, "--out");
         String data = f.get("--data");
         checkIdxFlags(data, f);
         try (Interruption interruption = new Interruption(out, epochs, resumable(data, f.get("--val-data")))) {

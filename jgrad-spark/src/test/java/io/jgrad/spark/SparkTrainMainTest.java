@@ -667,6 +667,18 @@ class SparkTrainMainTest {
     }
 
     /**
+     * An --out under a file is refused as jgrad train refuses it, before the data is read; it failed after reading
+     * and distributing the data, with the file system's exception in the line.
+     */
+    @Test
+    void anOutDirectoryUnderAFileIsRefusedBeforeTheDataIsRead(@TempDir Path dir) throws Exception {
+        Path file = Files.writeString(dir.resolve("file.txt"), "x");
+        assertEquals("--out " + file.resolve("run") + ": " + file + " is a file, not a directory, so the output directory cannot"
+                + " be created", errorOf(session(), dir, "--data", dir.resolve("absent.csv").toString(), "--out",
+                file.resolve("run").toString()));
+    }
+
+    /**
      * A master URL that Spark cannot parse is one line; 'foo' (and 'yarn', whose module is not on this classpath) were
      * Spark's "Could not parse Master URL" with its stack trace, logged and thrown (exit status 1).
      */

@@ -1,0 +1,45 @@
+package io.jgrad.io;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class CheckpointFilesTest {
+    @TempDir
+    Path dir;
+
+    /** A run directory that cannot hold checkpoints is refused with the flag, the path and what was expected; nothing is created. */
+    @Test
+    void aRunDirectoryMustBeADirectoryOrCreatableAsOne() throws IOException {
+        CheckpointFiles.checkRunDirectory(dir, "--out");
+        CheckpointFiles.checkRunDirectory(dir.resolve("new").resolve("deeper"), "--out");
+        assertFalse(Files.exists(dir.resolve("new")), "nothing created");
+        Path file = Files.writeString(dir.resolve("file"), "keep me");
+        var e = assertThrows(IllegalArgumentException.class, () -> CheckpointFiles.checkRunDirectory(file, "--out"));
+        assertEquals("--out " + file + ": exists and is not a directory; expected a directory for the run's files", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> CheckpointFiles.checkRunDirectory(file.resolve("sub"), "--out"));
+        assertEquals("--out " + file.resolve("sub") + ": " + file + " is a file, not a directory, so the output directory"
+                + " cannot be created", e.getMessage());
+        assertEquals("keep me", Files.readString(file));
+    }
+
+    @Test
+    void aRunDirectoryInADirectoryThatCannotBeWrittenIsRefused() throws IOException {
+        Path locked = Files.createDirectory(dir.resolve("locked"));
+        Files.setPosixFilePermissions(locked, PosixFilePermissions.fromString("r-xr-xr-x"));
+        try {
+            Assumptions.assumeFalse(Files.isWritable(locked), "root writes in a read-only directory");
+            var e = assertThrows(IllegalArgumentException.class, () -> CheckpointFiles.checkRunDirectory(locked.resolve("run"), "--out"));
+            assertEquals("--out " + locked.resolve("run") + ": cannot write in " + locked + " (read-only or no permission);"
+                    + " choose another --out", e.getMessage());
+        } finally {
+            Files.setPosixFilePermissions(locked, PosixFilePermissions.fromString("rwxr-xr-x"));
+        }
+    }
+}
