@@ -458,6 +458,20 @@ public final class DistributedDataset {
         return numClasses;
     }
 
+    /** The labels the rows have, as a set of class indices (one Spark job over the cached blocks). */
+    java.util.BitSet labels() {
+        return blocks.map(b -> {
+            java.util.BitSet set = new java.util.BitSet();
+            for (float label : b.labels()) {
+                set.set((int) label);
+            }
+            return set;
+        }).reduce((a, b) -> {
+            a.or(b);
+            return a;
+        });
+    }
+
     /** The DataFrame columns the features come from, in order; null when the data did not come from a DataFrame. */
     List<String> featureColumns() {
         return featureColumns;

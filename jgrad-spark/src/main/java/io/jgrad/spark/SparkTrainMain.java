@@ -411,6 +411,31 @@ public final class SparkTrainMain {
         }
     }
 
+    /**
+     * As jgrad train's note, or null: most of the {@code classes} up to the largest label have no sample in
+     * {@code train} or {@code test} (null: none). The class count is the largest label plus one, so a target that is
+     * not a class index 0..K-1 (an id, a count, a price in whole units) makes a network with an output per number up
+     * to its largest value, most of them for classes that never occur.
+     */
+    static String unusedClassesNote(int classes, DistributedDataset train, DistributedDataset test) {
+        if (classes <= 2) {
+            return null;
+        }
+        java.util.BitSet seen = train.labels();
+        if (test != null) {
+            seen.or(test.labels());
+        }
+        int used = seen.cardinality();
+        // against the largest label, not the class count: an IDX directory has at least 10 classes whatever its labels
+        if (2 * used >= seen.length()) {
+            return null;
+        }
+        return String.format("the targets take %,d different values, but class labels are counted from 0 up to the largest,"
+                + " %,d, so the network gets %,d outputs, %,d of them for classes no sample has; class labels must be"
+                + " 0..K-1 (a numeric target needs --loss mse, which jgrad train has on one machine)", used, classes - 1,
+                classes, classes - used);
+    }
+
     static void run(SparkSession spark, Map<String, String> f) throws IOException {
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         // every number first: a mistyped flag stops the run before the data is read and distributed
@@ -487,6 +512,10 @@ public final class SparkTrainMain {
                 throw new IllegalArgumentException("--output-activation " + outputActivation + ": the data has one class (every"
                         + " label is 0), so the network has one output, and a softmax over one output is always 1, whatever the"
                         + " input, so the network would learn nothing; use sigmoid for a probability, or none");
+            }
+            String unused = unusedClassesNote(classes, train, test);
+            if (unused != null) {
+                System.err.println("note: " + data + ": " + unused);
             }
             MlpSpec spec = new MlpSpec(train.featureSize(), hidden, classes, activation, outputActivation);
             try {

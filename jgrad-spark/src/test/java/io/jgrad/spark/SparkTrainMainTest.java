@@ -679,6 +679,33 @@ class SparkTrainMainTest {
     }
 
     /**
+     * Labels that leave most classes up to the largest without a sample (an id or a count taken for class indices) are
+     * noted, as jgrad train notes them; the run built 51 outputs for two values without a word.
+     */
+    @Test
+    void labelsThatAreNotClassIndicesAreNoted(@TempDir Path dir) throws Exception {
+        SparkSession spark = session();
+        Path sparse = Files.writeString(dir.resolve("sparse.csv"), "a,b,label\n1,2,0\n3,4,50\n5,6,0\n7,8,50\n");
+        Path dense = Files.writeString(dir.resolve("dense.csv"), "a,b,label\n1,2,0\n3,4,1\n5,6,2\n7,8,1\n");
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream stderr = System.err;
+        System.setErr(new java.io.PrintStream(err, true, StandardCharsets.UTF_8));
+        try {
+            SparkTrainMain.run(spark, Map.of("--data", sparse.toString(), "--layers", "2", "--epochs", "1", "--out",
+                    dir.resolve("run").toString()));
+            SparkTrainMain.run(spark, Map.of("--data", dense.toString(), "--layers", "2", "--epochs", "1", "--out",
+                    dir.resolve("run2").toString()));
+        } finally {
+            System.setErr(stderr);
+        }
+        String said = err.toString(StandardCharsets.UTF_8);
+        assertTrue(said.contains("note: " + sparse + ": the targets take 2 different values, but class labels are counted from"
+                + " 0 up to the largest, 50, so the network gets 51 outputs, 49 of them for classes no sample has; class"
+                + " labels must be 0..K-1 (a numeric target needs --loss mse, which jgrad train has on one machine)\n"), said);
+        assertEquals(1, said.split("note: ", -1).length - 1, "one note, not one for labels 0, 1, 2: " + said);
+    }
+
+    /**
      * A master URL that Spark cannot parse is one line; 'foo' (and 'yarn', whose module is not on this classpath) were
      * Spark's "Could not parse Master URL" with its stack trace, logged and thrown (exit status 1).
      */
