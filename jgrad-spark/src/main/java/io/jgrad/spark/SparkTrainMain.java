@@ -438,6 +438,11 @@ public final class SparkTrainMain {
 
     static void run(SparkSession spark, Map<String, String> f) throws IOException {
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        for (String flag : List.of("--data", "--val-data", "--out")) {
+            if (f.containsKey(flag) && f.get(flag).isBlank()) { // as jgrad train: Java reads a blank path as the current directory
+                throw new IllegalArgumentException(flag + ": the path is empty; expected a file or directory name");
+            }
+        }
         // every number first: a mistyped flag stops the run before the data is read and distributed
         int partitions = integer(f, "--partitions", jsc.defaultParallelism());
         int[] hidden = hiddenSizes(f.getOrDefault("--layers", "256,128"));

@@ -705,6 +705,17 @@ class SparkTrainMainTest {
         assertEquals(1, said.split("note: ", -1).length - 1, "one note, not one for labels 0, 1, 2: " + said);
     }
 
+    /** A blank path is refused as jgrad train refuses it; --data ' ' was Spark's PATH_NOT_FOUND for the working directory. */
+    @Test
+    void aBlankPathIsRefusedAsEmpty(@TempDir Path dir) {
+        SparkSession spark = session();
+        String data = dir.resolve("absent.csv").toString();
+        for (String flag : List.of("--data", "--val-data", "--out")) {
+            assertEquals(flag + ": the path is empty; expected a file or directory name",
+                    errorOf(spark, dir, "--data", data, flag, " "));
+        }
+    }
+
     /**
      * A master URL that Spark cannot parse is one line; 'foo' (and 'yarn', whose module is not on this classpath) were
      * Spark's "Could not parse Master URL" with its stack trace, logged and thrown (exit status 1).
