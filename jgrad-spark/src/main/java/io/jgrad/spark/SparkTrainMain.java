@@ -412,6 +412,25 @@ public final class SparkTrainMain {
     }
 
     /**
+     * Refuses, before anything is allocated, a network with a weight tensor too large for one array, in jgrad train's
+     * words; Spark training said only "shape [50000, 50000] has more than 2^31 elements", naming no flag. Layers are
+     * numbered as in the Sequential (Linear layers at 0, 2, 4, ...).
+     */
+    static void checkTensorSizes(MlpSpec spec) {
+        int[] hidden = spec.hidden();
+        int in = spec.inputSize();
+        for (int i = 0; i <= hidden.length; i++) {
+            int out = i < hidden.length ? hidden[i] : spec.outputSize();
+            long values = (long) in * out;
+            if (values > Integer.MAX_VALUE - 8) {
+                throw new IllegalArgumentException(String.format("layer %d (linear%d) would have a weight tensor of %,d values;"
+                        + " one tensor holds at most %,d: use smaller --layers", 2 * i, out, values, Integer.MAX_VALUE - 8));
+            }
+            in = out;
+        }
+    }
+
+    /**
      * As jgrad train's note, or null: most of the {@code classes} up to the largest label have no sample in
      * {@code train} or {@code test} (null: none). The class count is the largest label plus one, so a target that is
      * not a class index 0..K-1 (an id, a count, a price in whole units) makes a network with an output per number up
@@ -523,6 +542,7 @@ public final class SparkTrainMain {
                 System.err.println("note: " + data + ": " + unused);
             }
             MlpSpec spec = new MlpSpec(train.featureSize(), hidden, classes, activation, outputActivation);
+            checkTensorSizes(spec);
             try {
                 Files.createDirectories(out);
                 RunDirectory.prepare(out);

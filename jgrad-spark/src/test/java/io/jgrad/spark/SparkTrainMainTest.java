@@ -716,6 +716,15 @@ class SparkTrainMainTest {
         }
     }
 
+    /** A weight tensor too large for one array is refused in jgrad train's words, naming --layers. */
+    @Test
+    void aLayerTooLargeForOneArrayNamesLayers(@TempDir Path dir) throws Exception {
+        Path csv = Files.writeString(dir.resolve("d.csv"), "a,b,label\n1,2,0\n3,4,1\n");
+        assertEquals("layer 2 (linear50000) would have a weight tensor of 2,500,000,000 values; one tensor holds at most"
+                + " 2,147,483,639: use smaller --layers", errorOf(session(), dir, "--data", csv.toString(), "--layers", "50000,50000"));
+        assertFalse(Files.exists(dir.resolve("run")), "nothing written");
+    }
+
     /**
      * A master URL that Spark cannot parse is one line; 'foo' (and 'yarn', whose module is not on this classpath) were
      * Spark's "Could not parse Master URL" with its stack trace, logged and thrown (exit status 1).
