@@ -397,6 +397,19 @@ class SparkTrainMainTest {
         }
     }
 
+    /** What {@code body} writes to standard error. */
+    private static String standardErrorOf(org.junit.jupiter.api.function.Executable body) throws Throwable {
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream stderr = System.err;
+        System.setErr(new java.io.PrintStream(err, true, StandardCharsets.UTF_8));
+        try {
+            body.execute();
+        } finally {
+            System.setErr(stderr);
+        }
+        return err.toString(StandardCharsets.UTF_8);
+    }
+
     /** Runs {@code run} on {@code flags} and returns its one-line error (failing if it succeeds or throws anything else). */
     private static String errorOf(SparkSession spark, Path dir, String... flags) {
         Map<String, String> f = new java.util.HashMap<>(Map.of("--out", dir.resolve("run").toString(), "--layers", "2",
@@ -644,20 +657,13 @@ class SparkTrainMainTest {
      * whose labels are all 0) it is refused, as jgrad train refuses it. Both trained without a word.
      */
     @Test
-    void aSoftmaxOutputIsNotedAndOverOneClassRefused(@TempDir Path dir) throws Exception {
+    void aSoftmaxOutputIsNotedAndOverOneClassRefused(@TempDir Path dir) throws Throwable {
         SparkSession spark = session();
         String missing = dir.resolve("absent.csv").toString();
-        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
-        java.io.PrintStream stderr = System.err;
-        System.setErr(new java.io.PrintStream(err, true, StandardCharsets.UTF_8));
-        try {
-            errorOf(spark, dir, "--data", missing, "--output-activation", "Softmax");
-        } finally {
-            System.setErr(stderr);
-        }
-        assertTrue(err.toString(StandardCharsets.UTF_8).contains("note: --loss cross-entropy applies the softmax itself, to raw"
-                + " scores, and the network already ends with one, so it is applied twice: learning is slower and the loss"
-                + " higher than they should be; leave out --output-activation softmax\n"), err.toString(StandardCharsets.UTF_8));
+        String said = standardErrorOf(() -> errorOf(spark, dir, "--data", missing, "--output-activation", "Softmax"));
+        assertTrue(said.contains("note: --loss cross-entropy applies the softmax itself, to raw scores, and the network already"
+                + " ends with one, so it is applied twice: learning is slower and the loss higher than they should be; leave out"
+                + " --output-activation softmax\n"), said);
         assertEquals(null, SparkTrainMain.softmaxTwice("sigmoid"));
         Path zeros = Files.writeString(dir.resolve("zeros.csv"), "a,b,label\n1,2,0\n3,4,0\n");
         assertEquals("--output-activation softmax: the data has one class (every label is 0), so the network has one output,"
@@ -683,22 +689,16 @@ class SparkTrainMainTest {
      * noted, as jgrad train notes them; the run built 51 outputs for two values without a word.
      */
     @Test
-    void labelsThatAreNotClassIndicesAreNoted(@TempDir Path dir) throws Exception {
+    void labelsThatAreNotClassIndicesAreNoted(@TempDir Path dir) throws Throwable {
         SparkSession spark = session();
         Path sparse = Files.writeString(dir.resolve("sparse.csv"), "a,b,label\n1,2,0\n3,4,50\n5,6,0\n7,8,50\n");
         Path dense = Files.writeString(dir.resolve("dense.csv"), "a,b,label\n1,2,0\n3,4,1\n5,6,2\n7,8,1\n");
-        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
-        java.io.PrintStream stderr = System.err;
-        System.setErr(new java.io.PrintStream(err, true, StandardCharsets.UTF_8));
-        try {
+        String said = standardErrorOf(() -> {
             SparkTrainMain.run(spark, Map.of("--data", sparse.toString(), "--layers", "2", "--epochs", "1", "--out",
                     dir.resolve("run").toString()));
             SparkTrainMain.run(spark, Map.of("--data", dense.toString(), "--layers", "2", "--epochs", "1", "--out",
                     dir.resolve("run2").toString()));
-        } finally {
-            System.setErr(stderr);
-        }
-        String said = err.toString(StandardCharsets.UTF_8);
+        });
         assertTrue(said.contains("note: " + sparse + ": the targets take 2 different values, but class labels are counted from"
                 + " 0 up to the largest, 50, so the network gets 51 outputs, 49 of them for classes no sample has; class"
                 + " labels must be 0..K-1 (a numeric target needs --loss mse, which jgrad train has on one machine)\n"), said);
