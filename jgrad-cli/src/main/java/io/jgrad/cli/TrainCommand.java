@@ -47,7 +47,7 @@ import picocli.CommandLine.Option;
             "",
             "Data: a directory with train-images-idx3-ubyte[.gz], train-labels-idx1-ubyte[.gz], t10k-images-idx3-ubyte[.gz]",
             "and t10k-labels-idx1-ubyte[.gz] (MNIST, Fashion-MNIST), whose t10k part is the test set; or a CSV file with a",
-            "header row, whose --target-column (default: the last) holds class labels 0..K-1 (cross-entropy, bce) or",
+            "header row, whose --target-column (default: the last) holds class labels 0..K-1, K >= 2 (cross-entropy, bce) or",
             "numbers (mse, half-sse). Pixels are scaled to [0,1]; --normalize also standardizes with one mean and one",
             "standard deviation of all the training set's values (as MNIST's 0.1307 and 0.3081), not one per column.",
             "",
@@ -510,6 +510,13 @@ final class TrainCommand implements Callable<Integer> {
         if (ds.test() == null && (restoreBest || patience != null && patience > 0)) {
             throw new UserError((restoreBest ? "--restore-best" : "--patience") + " compares the epochs' loss on held-out data,"
                     + " but there is no held-out data; give --val-split (e.g. 0.2) or --val-data FILE.csv");
+        }
+        if (ds.numClasses() == 1) {
+            // scikit-learn refuses to fit a classifier to one class too: it is a wrong --target-column or a filtered file
+            throw new UserError("--data " + dataPath + ": every label in column '" + (targetColumn != null ? targetColumn
+                    : ds.targetColumn()) + "' is 0, so the data has one class and a classifier has nothing to learn (--loss "
+                    + lossName + " is " + (lossName.equals("cross-entropy") ? "0 whatever the weights" : "met by a constant output")
+                    + "); expected labels of two or more classes, 0..K-1");
         }
         Objective obj = Objective.of(lossName, ds.numClasses());
         NetworkSpec spec = choice.spec(ds.train().sampleShape(), obj.outputSize(), lossName, Flags.layers(layers),

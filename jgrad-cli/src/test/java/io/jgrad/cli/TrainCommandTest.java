@@ -341,6 +341,26 @@ class TrainCommandTest {
     }
 
     /**
+     * Class labels that are all 0 are one class, and a classifier of one class has nothing to learn: cross-entropy over
+     * one output is 0 whatever the weights, and the run ended "completed 1 epoch" without a word. Refused, as
+     * scikit-learn refuses to fit a classifier to one class.
+     */
+    @Test
+    void labelsOfOneClassAreRefused() throws IOException {
+        Path zeros = Files.writeString(dir.resolve("zeros.csv"), "a,b,label\n1,2,0\n3,4,0\n5,6,0\n");
+        for (String loss : List.of("cross-entropy", "bce", "bce-logits")) {
+            Cli r = Cli.run("train", "--data", zeros.toString(), "--loss", loss, "--layers", "4", "--epochs", "1",
+                    "--threads", "1", "--no-report", "--out", dir.resolve("one-" + loss).toString());
+            r.assertUserError("--data " + zeros + ": every label in column 'label' is 0, so the data has one class and a"
+                    + " classifier has nothing to learn (--loss " + loss + " is ");
+            assertFalse(Files.exists(dir.resolve("one-" + loss)), "nothing written");
+        }
+        Path two = Files.writeString(dir.resolve("two.csv"), "a,b,label\n1,2,0\n3,4,1\n5,6,0\n");
+        ok("train", "--data", two.toString(), "--layers", "4", "--epochs", "1", "--threads", "1", "--no-report", "--out",
+                dir.resolve("two").toString());
+    }
+
+    /**
      * Class labels are counted from 0 to the largest: a target column of ids or counts (0, 7, 50) made a network of 51
      * outputs without a word; jgrad train now notes how many of them no sample has. Labels 0..K-1 get no note.
      */

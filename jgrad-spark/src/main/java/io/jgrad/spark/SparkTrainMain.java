@@ -531,11 +531,11 @@ public final class SparkTrainMain {
                 checkValidation(train, test, "--data " + data + ": its t10k labels");
             }
             int classes = Math.max(train.numClasses(), test == null ? 0 : test.numClasses());
-            if (classes == 1 && isSoftmax(outputActivation)) {
-                // as jgrad train refuses it: every label is 0, so the network has one output, whose softmax is constant
-                throw new IllegalArgumentException("--output-activation " + outputActivation + ": the data has one class (every"
-                        + " label is 0), so the network has one output, and a softmax over one output is always 1, whatever the"
-                        + " input, so the network would learn nothing; use sigmoid for a probability, or none");
+            if (classes == 1) {
+                // as jgrad train refuses it (and scikit-learn): a wrong --target-column or a filtered file, not a model
+                throw new IllegalArgumentException("--data " + data + ": every label is 0, so the data has one class and a"
+                        + " classifier has nothing to learn (cross-entropy is 0 whatever the weights); expected labels of two or"
+                        + " more classes, 0..K-1");
             }
             String unused = unusedClassesNote(classes, train, test);
             if (unused != null) {

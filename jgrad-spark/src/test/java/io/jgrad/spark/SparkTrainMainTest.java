@@ -653,11 +653,11 @@ class SparkTrainMainTest {
     }
 
     /**
-     * A softmax output layer is noted, as jgrad train notes it, since cross-entropy applies its own; over one output (data
-     * whose labels are all 0) it is refused, as jgrad train refuses it. Both trained without a word.
+     * A softmax output layer is noted, as jgrad train notes it, since cross-entropy applies its own; it trained without a
+     * word. (Over one output, data of one class, the run is refused: {@link #labelsOfOneClassAreRefused}.)
      */
     @Test
-    void aSoftmaxOutputIsNotedAndOverOneClassRefused(@TempDir Path dir) throws Throwable {
+    void aSoftmaxOutputIsNoted(@TempDir Path dir) throws Throwable {
         SparkSession spark = session();
         String missing = dir.resolve("absent.csv").toString();
         String said = standardErrorOf(() -> errorOf(spark, dir, "--data", missing, "--output-activation", "Softmax"));
@@ -665,11 +665,23 @@ class SparkTrainMainTest {
                 + " ends with one, so it is applied twice: learning is slower and the loss higher than they should be; leave out"
                 + " --output-activation softmax\n"), said);
         assertEquals(null, SparkTrainMain.softmaxTwice("sigmoid"));
+    }
+
+    /**
+     * Labels that are all 0 are one class, and a classifier of one class has nothing to learn (cross-entropy over one
+     * output is 0 whatever the weights): refused, as jgrad train refuses it; it trained at loss 0 without a word (and a
+     * softmax output over that one class was the only case refused).
+     */
+    @Test
+    void labelsOfOneClassAreRefused(@TempDir Path dir) throws Throwable {
+        SparkSession spark = session();
         Path zeros = Files.writeString(dir.resolve("zeros.csv"), "a,b,label\n1,2,0\n3,4,0\n");
-        assertEquals("--output-activation softmax: the data has one class (every label is 0), so the network has one output,"
-                + " and a softmax over one output is always 1, whatever the input, so the network would learn nothing; use"
-                + " sigmoid for a probability, or none", errorOf(spark, dir, "--data", zeros.toString(), "--output-activation", "softmax"));
-        assertFalse(Files.exists(dir.resolve("run")), "nothing written");
+        for (String out : new String[] {"none", "softmax"}) {
+            assertEquals("--data " + zeros + ": every label is 0, so the data has one class and a classifier has nothing to"
+                    + " learn (cross-entropy is 0 whatever the weights); expected labels of two or more classes, 0..K-1",
+                    errorOf(spark, dir, "--data", zeros.toString(), "--output-activation", out));
+            assertFalse(Files.exists(dir.resolve("run")), "nothing written");
+        }
     }
 
     /**
