@@ -160,6 +160,9 @@ final class CpuBackend implements Backend {
     @Override
     public void gemm(double alpha, Tensor a, Tensor b, double beta, Tensor c) {
         int m = a.shape[0], k = a.shape[1], n = b.shape[1];
+        if (m == 0 || n == 0) {
+            return; // no C to write; the row loops below would still index C's rows through its strides
+        }
         if (vector != null && c.dtype == DType.FLOAT32 && m > 0 && n > 0 && k > 0) {
             // the kernel packs its operands through their strides: transposed views need no copy
             int ldc = m == 1 ? n : c.strides[0];

@@ -76,7 +76,17 @@ final class Shapes {
         return out;
     }
 
+    /**
+     * True when the strides are the row-major ones of {@link #contiguousStrides} up to dimensions of size 1, or there
+     * are no elements at all (as in PyTorch: an empty tensor has nothing out of place, and its strides, computed with
+     * empty dimensions counted as 1, match no product of the sizes).
+     */
     static boolean isContiguous(int[] shape, int[] strides) {
+        for (int size : shape) {
+            if (size == 0) {
+                return true;
+            }
+        }
         int s = 1;
         for (int i = shape.length - 1; i >= 0; i--) {
             if (shape[i] != 1 && strides[i] != s) {

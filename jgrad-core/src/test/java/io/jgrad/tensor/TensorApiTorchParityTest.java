@@ -26,7 +26,7 @@ import org.junit.jupiter.api.Test;
  * and batched shapes, cat/stack/split/gather/index_select, clamp, where and comparisons, and the edge points of
  * the differentiable ops: kinks at 0 (abs, relu, leaky ReLU, ELU), poles and infinities (sqrt, log, x^p, c / x,
  * division by 0, softmax of -inf), ties in max() and min(), constant rows in std, size-1 dimensions and 0-d tensors,
- * linear on 1-D, strided and shared operands.
+ * linear on 1-D, strided and shared operands, and tensors with an empty dimension (products with K = 0 included).
  */
 class TensorApiTorchParityTest {
 
@@ -316,6 +316,17 @@ class TensorApiTorchParityTest {
                 ties(3, 4)));
         cs.add(new Case("cmp_scalar_gt", "(a > 0).double()", v -> v[0].gt(0), withNan(2, 3)));
         cs.add(new Case("cmp_scalar_le", "(a <= 0).double()", v -> v[0].le(0), withNan(2, 3)));
+        // empty tensors: a 0 after the first dim gave strides that isContiguous() refused, so in-place ops (and ones(),
+        // full(), which fill in place) recursed until StackOverflowError; a product with an empty output indexed C's
+        // rows
+        cs.add(new Case("ones_empty", "a + torch.ones(2, 0)", v -> v[0].add(Tensor.ones(2, 0)), in(2, 0)));
+        cs.add(new Case("full_empty", "a * torch.full((3, 0, 2), 2.0)", v -> v[0].mul(Tensor.full(2, 3, 0, 2)), in(0, 2)));
+        cs.add(new Case("matmul_k0", "a @ b", v -> v[0].matmul(v[1]), in(2, 0), in(0, 3)));
+        cs.add(new Case("matmul_k0_f32", "a @ b", v -> v[0].matmul(v[1]), in32(2, 0), in32(0, 3)));
+        cs.add(new Case("matmul_n0", "a @ b", v -> v[0].matmul(v[1]), in(2, 3), in(3, 0)));
+        cs.add(new Case("matmul_m0_batched", "a @ b", v -> v[0].matmul(v[1]), in(2, 0, 3), in(3, 4)));
+        cs.add(new Case("linear_empty_in", "torch.nn.functional.linear(a, b, c)", v -> Tensor.linear(v[0], v[1], v[2]),
+                in(2, 0), in(3, 0), in(3)));
         return cs;
     }
 

@@ -12,6 +12,22 @@ import org.junit.jupiter.api.Test;
 
 class TensorTest {
     @Test
+    void inPlaceOpsOnEmptyTensorsAreNoOps() {
+        // bug: [2, 0] got strides [1, 1], which isContiguous() refused, and every in-place op then went through a
+        // contiguous copy with the same strides, recursing until StackOverflowError (Tensor.ones(2, 0) among them)
+        for (DType dt : DType.values()) {
+            for (int[] shape : new int[][] {{2, 0}, {0, 3}, {3, 0, 2}}) {
+                Tensor x = Tensor.zeros(dt, shape);
+                assertTrue(x.isContiguous(), "an empty tensor is contiguous, as in PyTorch");
+                x.fill_(1).add_(2).mul_(3).div_(2).sqrt_().zero_().add_(Tensor.ones(dt, shape), 2).axpby_(1, 1, x.copy());
+                assertArrayEquals(shape, x.shape());
+                assertArrayEquals(shape, Tensor.ones(dt, shape).shape());
+                assertArrayEquals(shape, Tensor.full(dt, 7, shape).shape());
+            }
+        }
+    }
+
+    @Test
     void toStringIsReadable() {
         Tensor t = Tensor.of(new float[] {1, 2.5f, -3, 0.125f}, 2, 2);
         assertEquals("tensor([[1.0000, 2.5000], [-3.0000, 0.1250]], shape=[2, 2])", t.toString());
