@@ -787,14 +787,14 @@ public final class Tensor {
     /** Mean over one dimension; shape as {@link #sum(int, boolean)}. */
     public Tensor mean(int dim, boolean keepDim) { return ReduceOps.mean(this, new int[] {dim}, keepDim); }
     /**
-     * Variance over one dimension, sum((x - mean)^2) / (n - 1) (unbiased, as PyTorch's default; NaN for n = 1),
-     * composed of mean, sub, mul and sum.
+     * Variance over one dimension, sum((x - mean)^2) / (n - 1) (unbiased, as PyTorch's default; NaN for n = 1 and, as
+     * 0 / 0, for an empty dimension), composed of mean, sub, mul and sum.
      */
     public Tensor var(int dim, boolean keepDim) {
         int d = Shapes.dim("var", dim, shape.length);
         int n = shape.length == 0 ? 1 : shape[d]; // a 0-d tensor is one value along its dim 0, as PyTorch: NaN
         Tensor centred = sub(mean(dim, true));
-        return centred.mul(centred).sum(dim, keepDim).div(n - 1);
+        return centred.mul(centred).sum(dim, keepDim).div(Math.max(n - 1, 0)); // n = 0: 0 / 0, not 0 / -1
     }
     /**
      * Standard deviation over one dimension: s = sqrt of the unbiased {@link #var(int, boolean)}. Its gradient
