@@ -9,6 +9,7 @@ final class IndexOps {
     private IndexOps() {}
 
     static Tensor indexSelect(Tensor x, int dim, int[] indices) {
+        Shapes.requireDims("indexSelect", x.shape);
         int d = Shapes.dim("indexSelect", dim, x.shape.length);
         int n = x.shape[d];
         for (int i : indices) {
@@ -58,6 +59,7 @@ final class IndexOps {
     /** out[o, j, i] = x[o, index[o, j, i], i] with x and index viewed as [outer, n, inner] around dim. */
     static Tensor gather(Tensor x, int dim, Tensor index) {
         int r = x.shape.length;
+        Shapes.requireDims("gather", x.shape);
         int d = Shapes.dim("gather", dim, r);
         if (index.shape.length != r) {
             throw new IllegalArgumentException("gather: index has shape " + Shapes.str(index.shape) + " but input has shape "

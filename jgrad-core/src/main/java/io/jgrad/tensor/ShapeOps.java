@@ -69,6 +69,9 @@ final class ShapeOps {
     static Tensor transpose(Tensor x, int d0, int d1) {
         int r = x.shape.length;
         int a = Shapes.dim("transpose", d0, r), b = Shapes.dim("transpose", d1, r);
+        if (r == 0) {
+            return permute(x, new int[0]); // dims 0 and -1 of a 0-d tensor name no real dimension, as in PyTorch
+        }
         int[] order = new int[r];
         for (int i = 0; i < r; i++) {
             order[i] = i;
@@ -79,6 +82,7 @@ final class ShapeOps {
     }
 
     static Tensor slice(Tensor x, int dim, int from, int to) {
+        Shapes.requireDims("slice", x.shape);
         int d = Shapes.dim("slice", dim, x.shape.length);
         // negative ends count from the end, as Python's x[-2:]
         int start = from < 0 ? from + x.shape[d] : from, end = to < 0 ? to + x.shape[d] : to;
@@ -149,6 +153,9 @@ final class ShapeOps {
 
     static Tensor squeeze(Tensor x, int dim) {
         int d = Shapes.dim("squeeze", dim, x.shape.length);
+        if (x.shape.length == 0) {
+            return reshape(x, new int[0]); // nothing to remove, as PyTorch's squeeze(0) of a 0-d tensor
+        }
         if (x.shape[d] != 1) {
             throw new IllegalArgumentException("squeeze: dimension " + d + " of shape " + Shapes.str(x.shape) + " is not 1");
         }

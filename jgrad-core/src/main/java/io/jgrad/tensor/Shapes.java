@@ -46,6 +46,16 @@ final class Shapes {
         return d;
     }
 
+    /**
+     * Throws for a 0-d tensor, which {@link #dim} lets through (dims 0 and -1, as PyTorch wraps them) but which has no
+     * dimension to index along.
+     */
+    static void requireDims(String op, int[] shape) {
+        if (shape.length == 0) {
+            throw new IllegalArgumentException(op + ": a 0-d tensor has no dimensions; reshape(1) it first");
+        }
+    }
+
     /** NumPy broadcasting: align on the right; sizes must be equal or 1. */
     static int[] broadcast(String op, int[] a, int[] b) {
         int rank = Math.max(a.length, b.length);

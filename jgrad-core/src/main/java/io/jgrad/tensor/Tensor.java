@@ -309,6 +309,7 @@ public final class Tensor {
 
     /** Size of dimension {@code dim} (negative counts from the end). */
     public int size(int dim) {
+        Shapes.requireDims("size", shape);
         return shape[Shapes.dim("size", dim, shape.length)];
     }
 

@@ -152,6 +152,21 @@ class ShapeOpsTest {
     }
 
     @Test
+    void dimensionOpsOnA0dTensorThrowAClearError() {
+        // bug: dims 0 and -1 pass the dimension check for a 0-d tensor (as in PyTorch), and these ops then indexed
+        // the empty shape: ArrayIndexOutOfBoundsException
+        Tensor s = Tensor.scalar(DType.FLOAT64, 3);
+        for (var op : java.util.List.<java.util.function.Consumer<Tensor>>of(t -> t.slice(0, 0, 1), t -> t.size(-1),
+                t -> t.indexSelect(0, 0), t -> t.gather(0, Tensor.scalar(0)))) {
+            var e = assertThrows(IllegalArgumentException.class, () -> op.accept(s));
+            assertTrue(e.getMessage().contains("a 0-d tensor has no dimensions; reshape(1) it first"), e.getMessage());
+        }
+        // squeeze and transpose of dim 0 of a 0-d tensor leave it as it is, as in PyTorch (values: the parity test)
+        assertArrayEquals(new int[0], s.squeeze(0).shape());
+        assertArrayEquals(new int[0], s.transpose(-1, 0).shape());
+    }
+
+    @Test
     void stackSplitAndSqueezeAll() {
         Tensor a = Tensor.of(new double[] {1, 2}), b = Tensor.of(new double[] {3, 4});
         assertArrayEquals(new int[] {2, 2}, Tensor.stack(0, a, b).shape());

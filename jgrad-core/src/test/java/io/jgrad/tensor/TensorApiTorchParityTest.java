@@ -330,6 +330,10 @@ class TensorApiTorchParityTest {
         // the variance over an empty dimension divided its sum 0 by n - 1 = -1, giving -0 where torch gives NaN
         cs.add(new Case("var_empty_dim", "a.var(1)", v -> v[0].var(1, false), in(2, 0)));
         cs.add(new Case("std_empty_dim", "a.std(0, keepdim=True)", v -> v[0].std(0, true), in(0, 3)));
+        // 0-d tensors: dims 0 and -1 name no real dimension, and squeeze and transpose indexed the empty shape
+        cs.add(new Case("squeeze_0d", "a.squeeze(0) * 2", v -> v[0].squeeze(0).mul(2), in()));
+        cs.add(new Case("squeeze_neg_0d", "a.squeeze(-1) * 2", v -> v[0].squeeze(-1).mul(2), in()));
+        cs.add(new Case("transpose_0d", "a.transpose(0, -1) * 2", v -> v[0].transpose(0, -1).mul(2), in()));
         return cs;
     }
 
