@@ -569,12 +569,7 @@ public final class Tensor {
      * Modified: the grad() of every leaf reached (and of tensors that {@link #retainGrad()}).
      */
     public void backward() {
-        if (numel() != 1) {
-            throw new IllegalStateException("backward: output has shape " + Shapes.str(shape) + "; backward() without an"
-                    + " argument needs a scalar (one element): reduce it first (e.g. .sum() or .mean()) or call"
-                    + " backward(gradOfOutput)");
-        }
-        Autograd.backward(this, onesLike(), false);
+        backward(null, false);
     }
 
     /**
@@ -587,10 +582,21 @@ public final class Tensor {
     }
 
     /**
-     * Backward pass seeded with dL/d(this) = {@code gradOutput}, as {@link #backward(Tensor)}; with
-     * {@code retainGraph} the graph is kept and can be walked again. Modified: the grad() of the leaves reached.
+     * Backward pass seeded with dL/d(this) = {@code gradOutput}, as {@link #backward(Tensor)}, or with 1 when
+     * gradOutput is null and this is a scalar, as {@link #backward()} (PyTorch's {@code loss.backward(retain_graph=True)}
+     * is {@code loss.backward(null, true)}); with {@code retainGraph} the graph is kept and can be walked again.
+     * Modified: the grad() of the leaves reached.
      */
     public void backward(Tensor gradOutput, boolean retainGraph) {
+        if (gradOutput == null) {
+            if (numel() != 1) {
+                throw new IllegalStateException("backward: output has shape " + Shapes.str(shape) + "; backward() without"
+                        + " a gradient needs a scalar (one element): reduce it first (e.g. .sum() or .mean()) or pass"
+                        + " backward(gradOfOutput)");
+            }
+            Autograd.backward(this, onesLike(), retainGraph);
+            return;
+        }
         if (!Arrays.equals(gradOutput.shape, shape)) {
             throw new IllegalArgumentException("backward: gradOutput has shape " + Shapes.str(gradOutput.shape)
                     + " but the output has shape " + Shapes.str(shape));

@@ -101,6 +101,18 @@ class AutogradTest {
     }
 
     @Test
+    void retainGraphWithoutAGradientSeedsAScalarWithOne() {
+        // bug: loss.backward(null, true), PyTorch's loss.backward(retain_graph=True), threw NullPointerException
+        Tensor x = leaf(1, 2);
+        Tensor y = x.exp().sum();
+        y.backward(null, true);
+        y.backward(null, false);
+        assertValues(new double[] {2 * Math.exp(1), 2 * Math.exp(2)}, x.grad(), 1e-15);
+        var e = assertThrows(IllegalStateException.class, () -> x.exp().backward(null, true));
+        assertTrue(e.getMessage().contains("shape [2]") && e.getMessage().contains("backward(gradOfOutput)"), e.getMessage());
+    }
+
+    @Test
     void aBackwardPassLeavesNothingForTheNext() {
         // a pass keeps its maps per thread and reuses them: one that failed half-way, or one run from inside a
         // backward rule, must leave no marks that change another
