@@ -496,10 +496,21 @@ public final class Tensor {
         return grad;
     }
 
-    /** Replaces the gradient (null clears it). Modified: this. */
+    /**
+     * Replaces the gradient (null clears it); it must have this tensor's shape and dtype, as PyTorch requires of an
+     * assigned {@code .grad} (backward adds into it, and the optimizers update from it, in this dtype). Modified: this.
+     */
     public void setGrad(Tensor g) {
         if (g != null && !Arrays.equals(g.shape, shape)) {
             throw new IllegalArgumentException("setGrad: gradient shape " + Shapes.str(g.shape) + " differs from tensor shape " + Shapes.str(shape));
+        }
+        if (g != null && g.dtype != dtype) {
+            throw new IllegalArgumentException("setGrad: gradient dtype " + g.dtype + " differs from tensor dtype " + dtype
+                    + "; convert it with g.to(DType." + dtype + ")");
+        }
+        if (g == this) {
+            throw new IllegalArgumentException("setGrad: a tensor cannot be its own gradient (backward would add into its"
+                    + " values); pass a copy()");
         }
         this.grad = g;
     }

@@ -202,6 +202,22 @@ class AutogradTest {
     }
 
     @Test
+    void setGradRefusesAnotherDtypeAndTheTensorItself() {
+        // bug: a float32 gradient set on a float64 parameter was kept; backward then accumulated float32 into it, and
+        // Adam failed deep inside its fused update ("FusedUpdates.adam_: ... differ"). PyTorch: "assigned grad has
+        // data of a different type", "can't assign Variable as its own grad"
+        Tensor x = leaf(1, 2);
+        var e = assertThrows(IllegalArgumentException.class, () -> x.setGrad(Tensor.ones(2)));
+        assertTrue(e.getMessage().contains("setGrad: gradient dtype FLOAT32 differs from tensor dtype FLOAT64"), e.getMessage());
+        var self = assertThrows(IllegalArgumentException.class, () -> x.setGrad(x));
+        assertTrue(self.getMessage().contains("its own gradient"), self.getMessage());
+        assertNull(x.grad(), "nothing set");
+        x.setGrad(Tensor.ones(DType.FLOAT64, 2));
+        x.mul(3).sum().backward();
+        assertValues(new double[] {4, 4}, x.grad(), 0);
+    }
+
+    @Test
     void aValueChangedInPlaceAfterItsOpRanIsRefusedAtBackward() {
         // through detach(): exp's backward uses its result
         Tensor w = Tensor.of(new double[] {1, 2}).requiresGrad(true);

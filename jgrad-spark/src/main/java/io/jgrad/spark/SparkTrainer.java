@@ -250,7 +250,7 @@ public final class SparkTrainer {
         for (var e : model.namedParameters().entrySet()) {
             Tensor p = e.getValue();
             Tensor g = FlatParameters.slice(total, offset, p.shape(), expected);
-            p.setGrad(g);
+            p.setGrad(g.to(p.dtype())); // the partial sums travel as float32; setGrad wants the parameter's dtype
             sums.gradNormSums.merge(e.getKey(), l2(g.toFloatArray()), Double::sum);
             offset += p.numel();
         }
