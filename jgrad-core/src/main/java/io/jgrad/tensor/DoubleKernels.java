@@ -135,6 +135,7 @@ final class DoubleKernels {
                 case NEG -> { for (int i = xOff; i < end; i++) out[i] = -x[i]; return; }
                 case ADD_SCALAR -> { for (int i = xOff; i < end; i++) out[i] = x[i] + fp; return; }
                 case MUL_SCALAR -> { for (int i = xOff; i < end; i++) out[i] = x[i] * fp; return; }
+                case DIV_SCALAR -> { for (int i = xOff; i < end; i++) out[i] = x[i] / fp; return; }
                 case GT_SCALAR -> { for (int i = xOff; i < end; i++) out[i] = x[i] > fp ? 1.0 : 0.0; return; }
                 default -> { }
             }
@@ -164,6 +165,7 @@ final class DoubleKernels {
             }
             case ADD_SCALAR -> { for (int i = 0; i < n; i++) out[oOff + i] = x[xOff + i] + fp; }
             case MUL_SCALAR -> { for (int i = 0; i < n; i++) out[oOff + i] = x[xOff + i] * fp; }
+            case DIV_SCALAR -> { for (int i = 0; i < n; i++) out[oOff + i] = x[xOff + i] / fp; }
             case RDIV_SCALAR -> { for (int i = 0; i < n; i++) out[oOff + i] = fp / x[xOff + i]; }
             case LEAKY_RELU -> { for (int i = 0; i < n; i++) { double v = x[xOff + i]; out[oOff + i] = v > 0 ? v : fp * v; } }
             case ELU -> { for (int i = 0; i < n; i++) { double v = x[xOff + i]; out[oOff + i] = v > 0 ? v : (p * Math.expm1(v)); } }

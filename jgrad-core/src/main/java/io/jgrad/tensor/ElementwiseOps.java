@@ -58,6 +58,15 @@ final class ElementwiseOps {
         return Autograd.record("mul_scalar", y, g -> new Tensor[] {g.mul(c)}, x);
     }
 
+    /**
+     * y = x / c; dy/dx = 1 / c. A division, not x * (1 / c), which PyTorch's x / c is not either: the product rounds
+     * twice (off by one unit in the last place for a third of the elements at c = 3) and overflows for a subnormal c.
+     */
+    static Tensor divScalar(Tensor x, double c) {
+        Tensor y = map(UnaryOp.DIV_SCALAR, c, 0, x);
+        return Autograd.record("div_scalar", y, g -> new Tensor[] {g.div(c)}, x);
+    }
+
     /** y = c / x; dy/dx = -c / x^2 = -y / x. */
     static Tensor rdivScalar(Tensor x, double c) {
         Tensor y = map(UnaryOp.RDIV_SCALAR, c, 0, x);

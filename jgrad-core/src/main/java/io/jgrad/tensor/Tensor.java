@@ -727,8 +727,8 @@ public final class Tensor {
     public Tensor mul(double c) { return ElementwiseOps.mulScalar(this, c); }
     /** this / other, broadcast. */
     public Tensor div(Tensor other) { return ElementwiseOps.binary(BinaryOp.DIV, this, other); }
-    /** this / c. */
-    public Tensor div(double c) { return ElementwiseOps.mulScalar(this, 1.0 / c); }
+    /** this / c, divided (as PyTorch's), not multiplied by 1 / c. */
+    public Tensor div(double c) { return ElementwiseOps.divScalar(this, c); }
     /** c / this. */
     public Tensor rdiv(double c) { return ElementwiseOps.rdivScalar(this, c); }
     /** -this. */

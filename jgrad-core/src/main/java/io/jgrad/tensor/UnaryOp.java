@@ -17,6 +17,7 @@ enum UnaryOp {
     /** x^p */ POW,
     /** x + p */ ADD_SCALAR,
     /** x * p */ MUL_SCALAR,
+    /** x / p (a true division, as PyTorch's; not x times 1 / p) */ DIV_SCALAR,
     /** p / x */ RDIV_SCALAR,
     /** x if x &gt; 0 else p * x */ LEAKY_RELU,
     /** x if x &gt; 0 else p * (e^x - 1) */ ELU,

@@ -27,6 +27,7 @@ class ElementwiseKernelTest {
             case POW -> new double[] {1.5, 0};
             case ADD_SCALAR -> new double[] {1.25, 0};
             case MUL_SCALAR -> new double[] {-2.5, 0};
+            case DIV_SCALAR -> new double[] {3, 0};
             case RDIV_SCALAR -> new double[] {3, 0};
             case LEAKY_RELU -> new double[] {0.125, 0};
             case ELU -> new double[] {1.25, 0};
@@ -56,6 +57,7 @@ class ElementwiseKernelTest {
             case POW -> Math.pow(x, p);
             case ADD_SCALAR -> x + p;
             case MUL_SCALAR -> x * p;
+            case DIV_SCALAR -> x / p;
             case RDIV_SCALAR -> p / x;
             case LEAKY_RELU -> x > 0 ? x : p * x;
             case ELU -> x > 0 ? x : p * Math.expm1(x);
@@ -132,7 +134,7 @@ class ElementwiseKernelTest {
     /** True for the ops whose float results the kernel must round exactly as one IEEE operation. */
     private static boolean exact(UnaryOp op) {
         return switch (op) {
-            case NEG, ABS, SIGN, RELU, SQRT, ADD_SCALAR, MUL_SCALAR, RDIV_SCALAR, LEAKY_RELU, CLAMP, INSIDE, GT_SCALAR,
+            case NEG, ABS, SIGN, RELU, SQRT, ADD_SCALAR, MUL_SCALAR, DIV_SCALAR, RDIV_SCALAR, LEAKY_RELU, CLAMP, INSIDE, GT_SCALAR,
                  LT_SCALAR -> true;
             default -> false;
         };

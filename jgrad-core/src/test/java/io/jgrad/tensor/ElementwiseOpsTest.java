@@ -70,6 +70,36 @@ class ElementwiseOpsTest {
     }
 
     @Test
+    void divisionByAScalarDividesAsPyTorchDoes() {
+        // bug: div(c) computed x * (1 / c), which rounds twice: a third of the elements were one unit in the last place
+        // off x / c at c = 3 (PyTorch 1.13's x / 3 is a true division: torch.equal(x / 3, x / torch.tensor(3.)) holds),
+        // and a subnormal c overflowed 1 / c, giving infinity for 1e-300 / 1e-310 = 1e10. mean(), which divides its sum
+        // by the count, and its gradient inherited both
+        java.util.Random r = new java.util.Random(7);
+        double[] d = new double[1000];
+        float[] f = new float[d.length];
+        for (int i = 0; i < d.length; i++) {
+            d[i] = r.nextGaussian() * 10;
+            f[i] = (float) d[i];
+        }
+        for (double c : new double[] {3, 7, 10, 0.1, 255}) {
+            double[] yd = Tensor.of(d, d.length).div(c).toDoubleArray();
+            float[] yf = Tensor.of(f, f.length).div(c).toFloatArray();
+            for (int i = 0; i < d.length; i++) {
+                assertEquals(d[i] / c, yd[i], 0, "float64 " + d[i] + " / " + c);
+                assertEquals(f[i] / (float) c, yf[i], 0, "float32 " + f[i] + " / " + c);
+            }
+        }
+        assertEquals(1e-300 / 1e-310, Tensor.of(new double[] {1e-300}, 1).div(1e-310).item(), 0, "a subnormal divisor");
+        Tensor x = Tensor.of(new double[] {0.1, 0.2, 0.4}, 3).requiresGrad(true);
+        Tensor mean = x.mean();
+        assertEquals((0.1 + 0.2 + 0.4) / 3, mean.item(), 0);
+        mean.backward();
+        assertValues(new double[] {1.0 / 3, 1.0 / 3, 1.0 / 3}, x.grad(), 0);
+        assertOp(v -> v[0].div(-2.5), randn(3, 2, 3));
+    }
+
+    @Test
     void binaryOpsGradCheckUnderBroadcasting() {
         long seed = 1;
         for (Binary b : BINARY) {
