@@ -263,8 +263,19 @@ public final class Tensor {
         return uniform(DType.FLOAT32, gen, low, high, shape);
     }
 
-    /** Uniform in [low, high), from {@code gen}: element i is low + (high - low) * u_i, u_i in row-major order. */
+    /**
+     * Uniform in [low, high), from {@code gen}: element i is low + (high - low) * u_i, u_i in row-major order. low and
+     * high must be finite in dtype, with low &lt;= high, as PyTorch's uniform_ requires. Modified: gen.
+     */
     public static Tensor uniform(DType dtype, Generator gen, double low, double high, int... shape) {
+        double max = dtype == DType.FLOAT32 ? Float.MAX_VALUE : Double.MAX_VALUE;
+        if (!(Math.abs(low) <= max && Math.abs(high) <= max)) {
+            throw new IllegalArgumentException("Tensor.uniform: bounds [" + low + ", " + high + ") are not finite in " + dtype
+                    + "; each must be within +-" + max);
+        }
+        if (!(low <= high)) {
+            throw new IllegalArgumentException("Tensor.uniform: low " + low + " is above high " + high);
+        }
         Tensor t = allocate(dtype, shape);
         synchronized (gen) { // once per tensor: threads may share a generator (see Generator)
             for (int i = 0, n = t.numel(); i < n; i++) {
@@ -279,8 +290,14 @@ public final class Tensor {
         return normal(DType.FLOAT32, gen, 0, 1, shape);
     }
 
-    /** Normal with the given mean and standard deviation, from {@code gen}. */
+    /**
+     * Normal with the given mean and standard deviation (std &gt;= 0, as PyTorch's normal requires), from {@code gen}.
+     * Modified: gen.
+     */
     public static Tensor normal(DType dtype, Generator gen, double mean, double std, int... shape) {
+        if (!(std >= 0)) {
+            throw new IllegalArgumentException("Tensor.normal: standard deviation must be >= 0, got " + std);
+        }
         Tensor t = allocate(dtype, shape);
         synchronized (gen) { // once per tensor, as uniform
             for (int i = 0, n = t.numel(); i < n; i++) {

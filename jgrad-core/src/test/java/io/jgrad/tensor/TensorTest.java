@@ -12,6 +12,25 @@ import org.junit.jupiter.api.Test;
 
 class TensorTest {
     @Test
+    void randomFactoriesRefuseBoundsPyTorchRefuses() {
+        // bug: uniform(1, 0) sampled (0, 1] and normal with std -1 sampled N(0, 1) negated, silently; Init.uniform and
+        // Init.normal refused them, and so does PyTorch ("uniform_ expects to return a [from, to) range, but found
+        // from=1 > to=0", "normal expects std >= 0.0")
+        Generator gen = new Generator(3);
+        var e = assertThrows(IllegalArgumentException.class, () -> Tensor.uniform(gen, 1, 0, 3));
+        assertTrue(e.getMessage().contains("Tensor.uniform: low 1.0 is above high 0.0"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> Tensor.uniform(gen, 0, Double.POSITIVE_INFINITY, 3));
+        assertTrue(e.getMessage().contains("not finite in FLOAT32"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> Tensor.uniform(gen, -1e39, 0, 3));
+        assertTrue(e.getMessage().contains("not finite in FLOAT32"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> Tensor.normal(DType.FLOAT64, gen, 0, -1, 3));
+        assertTrue(e.getMessage().contains("Tensor.normal: standard deviation must be >= 0, got -1.0"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> Tensor.normal(DType.FLOAT64, gen, 0, Double.NaN, 3));
+        assertEquals(-1e39, Tensor.uniform(DType.FLOAT64, gen, -1e39, -1e39, 1).item(), 0, "finite in float64");
+        assertEquals(2.0, Tensor.normal(DType.FLOAT32, gen, 2, 0, 1).item(), 0, "std 0 is the mean");
+    }
+
+    @Test
     void inPlaceOpsOnEmptyTensorsAreNoOps() {
         // bug: [2, 0] got strides [1, 1], which isContiguous() refused, and every in-place op then went through a
         // contiguous copy with the same strides, recursing until StackOverflowError (Tensor.ones(2, 0) among them)
