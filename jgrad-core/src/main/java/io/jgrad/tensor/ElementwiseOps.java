@@ -238,14 +238,16 @@ final class ElementwiseOps {
                     x.requiresGrad ? Tensor.where(z.eq(zero), zero, g.mul(z).mul(x.pow(z.sub(1.0)))).sumTo(x.shape) : null,
                     z.requiresGrad ? Tensor.where(x.eq(zero).mul(z.ge(zero)), zero, g.mul(y).mul(x.log())).sumTo(z.shape) : null};
             }, x, z);
-            // the gradient goes to the operand that was chosen; ties go to x
+            // the gradient goes to the operand that was chosen; ties go to x. Where either is NaN (so is y) both
+            // get it, as in PyTorch, whose masks (self < other, self > other) are false there: hence "not below"
+            // rather than "at least" (which NaN is not either)
             case MAX -> Autograd.record(name, y, g -> {
-                Tensor toX = compute(BinaryOp.GE, x, z);
-                return new Tensor[] {g.mul(toX).sumTo(x.shape), g.mul(toX.neg().add(1.0)).sumTo(z.shape)};
+                Tensor toX = compute(BinaryOp.LT, x, z).neg().add(1.0), toZ = compute(BinaryOp.GE, x, z).neg().add(1.0);
+                return new Tensor[] {g.mul(toX).sumTo(x.shape), g.mul(toZ).sumTo(z.shape)};
             }, x, z);
             case MIN -> Autograd.record(name, y, g -> {
-                Tensor toX = compute(BinaryOp.LE, x, z);
-                return new Tensor[] {g.mul(toX).sumTo(x.shape), g.mul(toX.neg().add(1.0)).sumTo(z.shape)};
+                Tensor toX = compute(BinaryOp.GT, x, z).neg().add(1.0), toZ = compute(BinaryOp.LE, x, z).neg().add(1.0);
+                return new Tensor[] {g.mul(toX).sumTo(x.shape), g.mul(toZ).sumTo(z.shape)};
             }, x, z);
             default -> y; // comparisons: masks without gradient
         };

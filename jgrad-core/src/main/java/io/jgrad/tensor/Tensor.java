@@ -764,9 +764,12 @@ public final class Tensor {
     public Tensor abs() { return ElementwiseOps.abs(this); }
     /** min(max(this, lo), hi); the gradient passes where lo &lt;= x &lt;= hi. */
     public Tensor clamp(double lo, double hi) { return ElementwiseOps.clamp(this, lo, hi); }
-    /** max(this, other) element-wise, broadcast; ties send the gradient to this. */
+    /**
+     * max(this, other) element-wise, broadcast (NaN where either is NaN); ties send the gradient to this (PyTorch splits
+     * it), a NaN on either side to both, as in PyTorch.
+     */
     public Tensor maximum(Tensor other) { return ElementwiseOps.binary(BinaryOp.MAX, this, other); }
-    /** min(this, other) element-wise, broadcast; ties send the gradient to this. */
+    /** min(this, other) element-wise, broadcast; gradient at ties and NaN as {@link #maximum}. */
     public Tensor minimum(Tensor other) { return ElementwiseOps.binary(BinaryOp.MIN, this, other); }
     /** 1 where this &gt; other, else 0, in the operands' dtype (jgrad has no boolean dtype); no gradient. */
     public Tensor gt(Tensor other) { return ElementwiseOps.compare(BinaryOp.GT, this, other); }

@@ -220,6 +220,10 @@ class TensorApiTorchParityTest {
         // forward only where values tie: on ties torch splits the gradient in half, jgrad gives it to this (documented)
         cs.add(new Case("maximum_ties", "torch.maximum(a, b).detach()", v -> v[0].maximum(v[1]).detach(), ties(3, 4), ties(4)));
         cs.add(new Case("minimum_ties", "torch.minimum(a, b).detach()", v -> v[0].minimum(v[1]).detach(), ties(3, 4), ties(4)));
+        // a NaN on either side: torch sends the gradient to both operands; jgrad sent it to the other one only
+        cs.add(new Case("maximum_nan", "torch.maximum(a, b)", v -> v[0].maximum(v[1]), withNan(3, 3), in(3, 3)));
+        cs.add(new Case("minimum_nan", "torch.minimum(b, a)", v -> v[1].minimum(v[0]), withNan(3, 3), in(3, 3)));
+        cs.add(new Case("maximum_nan_bcast", "torch.maximum(b, a)", v -> v[1].maximum(v[0]), withNan(2, 3), in(3)));
         // float32/float64 promotion, 0-d tensors included
         cs.add(new Case("promote_dims", "a * b", v -> v[0].mul(v[1]), in32(2, 3), in(3)));
         cs.add(new Case("promote_0d_both", "a + b", v -> v[0].add(v[1]), in32(), in()));
