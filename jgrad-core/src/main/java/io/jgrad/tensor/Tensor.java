@@ -1180,8 +1180,11 @@ public final class Tensor {
         return this;
     }
 
-    /** this = min(max(this, lo), hi). Modified: this. */
+    /** this = min(max(this, lo), hi), lo &lt;= hi (as {@link #clamp}). Modified: this. */
     public Tensor clamp_(double lo, double hi) {
+        if (lo > hi) { // checked before onView records a change
+            throw new IllegalArgumentException("clamp_: lower bound " + lo + " is above upper bound " + hi);
+        }
         if (onView("clamp_")) {
             return throughCopy(t -> t.clamp_(lo, hi));
         }

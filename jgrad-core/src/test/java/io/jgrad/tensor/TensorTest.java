@@ -131,6 +131,12 @@ class TensorTest {
         assertValues(new double[] {5.5, 6, 6.5}, y, 0);
         y.clamp_(5.8, 6.2);
         assertValues(new double[] {5.8, 6, 6.2}, y, 0);
+        // bug: clamp(1, -1) is refused, but clamp_(1, -1) set every element to -1 (PyTorch's rule, which jgrad's
+        // clamp does not follow)
+        Tensor before = y.copy();
+        var bounds = assertThrows(IllegalArgumentException.class, () -> y.clamp_(6.2, 5.8));
+        assertTrue(bounds.getMessage().contains("clamp_: lower bound 6.2 is above upper bound 5.8"), bounds.getMessage());
+        assertValues(before.toDoubleArray(), y, 0);
         y.mul_(0).add_(4).sqrt_();
         assertValues(new double[] {2, 2, 2}, y, 0);
         var e = assertThrows(IllegalStateException.class, () -> Tensor.zeros(3).expand(2, 3).fill_(1));
