@@ -26,6 +26,14 @@ final class NormOps {
                         + " channels but a parameter or running statistic has shape " + Shapes.str(p.shape));
             }
         }
+        for (Tensor r : training ? new Tensor[] {runningMean, runningVar} : new Tensor[0]) {
+            if (r != null && c > 1 && r.strides[0] == 0) {
+                // each channel's update would land in the same element, the last channel's winning over the others
+                throw new IllegalArgumentException("batch_norm: a running statistic of shape " + Shapes.str(r.shape)
+                        + " is an expand()ed view whose " + c + " elements share one memory location, so training"
+                        + " cannot update it per channel; pass a tensor of its own (contiguous())");
+            }
+        }
         long m = (long) n * s;
         if (training && m <= 1) {
             throw new IllegalArgumentException("batch_norm: training needs more than 1 value per channel, got input "

@@ -88,6 +88,26 @@ class BatchNormTest {
     }
 
     @Test
+    void anExpandedRunningStatisticIsRefusedInTraining() {
+        // bug: Tensor.zeros(1).expand(3) as running mean took the three channels' updates into its one element, one
+        // after the other (0.45, then 0.955, then 1.5095), silently; PyTorch refuses to write such a view in place
+        Tensor x = Tensor.arange(12).reshape(4, 3);
+        Tensor shared = Tensor.zeros(1);
+        var e = assertThrows(IllegalArgumentException.class,
+                () -> Tensor.batchNorm(x, null, null, shared.expand(3), Tensor.ones(3), true, 0.1, 1e-5));
+        assertTrue(e.getMessage().contains("batch_norm: a running statistic of shape [3] is an expand()ed view"),
+                e.getMessage());
+        assertEquals(0.0, shared.item(), "left alone");
+        assertThrows(IllegalArgumentException.class,
+                () -> Tensor.batchNorm(x, null, null, Tensor.zeros(3), Tensor.ones(1).expand(3), true, 0.1, 1e-5));
+        // evaluation only reads them, and one channel has nothing to share
+        Tensor.batchNorm(x, null, null, shared.expand(3), Tensor.ones(1).expand(3), false, 0.1, 1e-5);
+        Tensor one = Tensor.zeros(1, 1).expand(1, 1).squeeze(0);
+        Tensor.batchNorm(Tensor.arange(4).reshape(4, 1), null, null, one, Tensor.ones(1), true, 0.1, 1e-5);
+        assertEquals(0.15, one.item(), 1e-7, "0.1 of the mean 1.5");
+    }
+
+    @Test
     void evalUsesRunningStatisticsAndLeavesThemAlone() {
         BatchNorm1d bn = new BatchNorm1d(2);
         try (var s = Tensor.noGrad()) {
