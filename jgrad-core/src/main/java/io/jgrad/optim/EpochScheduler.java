@@ -56,7 +56,16 @@ abstract class EpochScheduler implements LrScheduler {
                         + "' (keys present: " + state.keySet() + ")");
             }
         }
-        lastEpoch = (int) Math.round(state.get("last_epoch"));
+        String who = getClass().getSimpleName() + ".loadStateDict";
+        double epoch = state.get("last_epoch");
+        // all checked before any is taken: a rejected state leaves the schedule as it was
+        Optimizer.require(epoch >= 0 && epoch <= Integer.MAX_VALUE && epoch == Math.rint(epoch), who, "last_epoch", epoch,
+                "a whole number >= 0");
+        for (String key : new String[] {"base_lr", "last_lr"}) {
+            double lr = state.get(key);
+            Optimizer.require(lr >= 0 && Double.isFinite(lr), who, key, lr, "a finite number >= 0");
+        }
+        lastEpoch = (int) epoch;
         baseLr = state.get("base_lr");
         lastLr = state.get("last_lr");
     }

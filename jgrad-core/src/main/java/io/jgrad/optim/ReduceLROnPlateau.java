@@ -110,6 +110,14 @@ public final class ReduceLROnPlateau {
                         + state.keySet() + ")");
             }
         }
+        // all checked before any is taken: a rejected state leaves the scheduler as it was
+        Optimizer.require(!Double.isNaN(state.get("best")), "ReduceLROnPlateau.loadStateDict", "best", state.get("best"),
+                "a number (infinite before the first epoch)");
+        for (String key : new String[] {"num_bad_epochs", "cooldown_counter", "last_epoch"}) {
+            double v = state.get(key);
+            Optimizer.require(v >= 0 && v <= Integer.MAX_VALUE && v == Math.rint(v), "ReduceLROnPlateau.loadStateDict", key,
+                    v, "a whole number >= 0");
+        }
         best = state.get("best");
         badEpochs = (int) Math.round(state.get("num_bad_epochs"));
         cooldownCounter = (int) Math.round(state.get("cooldown_counter"));

@@ -29,6 +29,39 @@ class LrSchedulerTest {
     }
 
     @Test
+    void loadStateDictRefusesValuesNoScheduleCanHave() {
+        // bug: a NaN or negative base_lr, last_lr or last_epoch was taken as it was: lr() answered NaN, and the next
+        // step failed in setLr ("SGD: lr = NaN is invalid") or set a rate from a negative epoch, far from the state
+        // that caused it; ReduceLROnPlateau took a NaN best (every comparison false: never a plateau) and negative
+        // counters alike
+        SGD opt = optimizer(0.1);
+        ExponentialLR s = new ExponentialLR(opt, 0.5);
+        s.step();
+        Map<String, Double> good = s.stateDict();
+        for (var bad : List.of(Map.entry("base_lr", Double.NaN), Map.entry("last_lr", -0.1), Map.entry("last_epoch", -1.0),
+                Map.entry("last_epoch", 2.5), Map.entry("base_lr", Double.POSITIVE_INFINITY))) {
+            var state = new java.util.HashMap<>(good);
+            state.put(bad.getKey(), bad.getValue());
+            var e = assertThrows(IllegalArgumentException.class, () -> s.loadStateDict(state));
+            assertTrue(e.getMessage().startsWith("ExponentialLR.loadStateDict: " + bad.getKey() + " = " + bad.getValue()
+                    + " is invalid"), e.getMessage());
+        }
+        assertEquals(good, s.stateDict(), "a refused state changes nothing");
+        s.loadStateDict(good);
+        ReduceLROnPlateau p = new ReduceLROnPlateau(opt, ReduceLROnPlateau.Mode.MIN);
+        Map<String, Double> fresh = p.stateDict();
+        for (var bad : List.of(Map.entry("best", Double.NaN), Map.entry("num_bad_epochs", -2.0),
+                Map.entry("cooldown_counter", 0.5), Map.entry("last_epoch", -1.0))) {
+            var state = new java.util.HashMap<>(fresh);
+            state.put(bad.getKey(), bad.getValue());
+            var e = assertThrows(IllegalArgumentException.class, () -> p.loadStateDict(state));
+            assertTrue(e.getMessage().startsWith("ReduceLROnPlateau.loadStateDict: " + bad.getKey()), e.getMessage());
+        }
+        assertEquals(fresh, p.stateDict());
+        p.loadStateDict(fresh); // best is infinite before the first epoch
+    }
+
+    @Test
     void stepLrHalvesEveryTwoEpochs() {
         SGD opt = optimizer(1.0);
         assertArrayEquals(new double[] {1, 1, 0.5, 0.5, 0.25, 0.25, 0.125}, rates(new StepLR(opt, 2, 0.5), opt, 6));
