@@ -144,6 +144,7 @@ public abstract class Optimizer {
                         + Arrays.toString(t.shape())) + "; it must be a one-element tensor (keys present: " + dict.keySet() + ")");
             }
         }
+        requireCount(who, "step", dict.get("step").toDoubleArray()[0]);
         try (var scope = Tensor.noGrad()) {
             for (var e : dict.entrySet()) {
                 String key = e.getKey();
@@ -166,6 +167,9 @@ public abstract class Optimizer {
                     throw new IllegalArgumentException(who + ": '" + key + "' has shape " + Arrays.toString(t.shape())
                             + " but parameter " + index + " ('" + names.get(index) + "') needs " + Arrays.toString(want)
                             + "; the state belongs to a model of other shapes");
+                }
+                if (counter) {
+                    requireCount(who, key, t.toDoubleArray()[0]); // a NaN or negative step count makes Adam's bias correction NaN
                 }
                 Tensor copy = counter ? Tensor.scalar(DType.FLOAT64, t.toDoubleArray()[0]) : t.to(p.dtype()).contiguous().copy();
                 loaded.get(index).put(buffer, copy);
@@ -244,6 +248,14 @@ public abstract class Optimizer {
     }
 
     /** Throws, naming the optimizer, the argument and its allowed range, unless {@code ok}. */
+    /** Throws unless a step count read from a state dict is a whole number &gt;= 0 (a long). */
+    private static void requireCount(String who, String key, double v) {
+        if (!(v >= 0 && v <= Long.MAX_VALUE && v == Math.rint(v))) {
+            throw new IllegalArgumentException(who + ": '" + key + "' = " + v + " is invalid; a step count is a whole"
+                    + " number >= 0");
+        }
+    }
+
     static void require(boolean ok, String optimizer, String argument, double value, String range) {
         if (!ok) {
             throw new IllegalArgumentException(optimizer + ": " + argument + " = " + value + " is invalid; it must be " + range);

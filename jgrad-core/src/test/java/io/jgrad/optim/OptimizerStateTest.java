@@ -166,6 +166,19 @@ class OptimizerStateTest {
         noLr.remove("lr");
         var e4 = assertThrows(IllegalArgumentException.class, () -> new Adam(freshParams()).loadStateDict(noLr));
         assertTrue(e4.getMessage().contains("'lr'"), e4.getMessage());
+
+        // bug: step counts were taken as they were: a NaN '0.step' made Adam's bias correction, and with it every later
+        // update of parameter 0, NaN; a NaN 'step' became 0 (Math.round)
+        for (String key : List.of("step", "0.step", "2.step")) {
+            for (double bad : new double[] {Double.NaN, -1, 1.5, Double.POSITIVE_INFINITY}) {
+                Map<String, Tensor> count = new LinkedHashMap<>(good);
+                count.put(key, Tensor.scalar(DType.FLOAT64, bad));
+                Adam fresh = new Adam(freshParams());
+                var e5 = assertThrows(IllegalArgumentException.class, () -> fresh.loadStateDict(count), key + " = " + bad);
+                assertTrue(e5.getMessage().contains("'" + key + "' = " + bad + " is invalid"), e5.getMessage());
+                assertEquals(0, fresh.stepCount(), "a rejected dict changes nothing");
+            }
+        }
     }
 
     @Test
