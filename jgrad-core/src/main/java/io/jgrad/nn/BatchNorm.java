@@ -10,8 +10,9 @@ import java.util.Arrays;
  * <p>In training mode mean and var are the batch's, over every dimension but 1, var biased (divided by the
  * count m = N * spatial size); the running statistics then move towards the batch's:
  * running_mean = (1 - momentum) running_mean + momentum mean, running_var likewise with the UNBIASED variance
- * var * m / (m - 1), and num_batches_tracked counts the steps. In evaluation mode the running statistics
- * normalize. The arithmetic is {@link Tensor#batchNorm}, one fused op with its backward.
+ * var * m / (m - 1), and num_batches_tracked counts the steps. An empty input (m = 0) gives an empty output and
+ * leaves running_mean and running_var alone, while num_batches_tracked still counts it, as in PyTorch. In
+ * evaluation mode the running statistics normalize. The arithmetic is {@link Tensor#batchNorm}, one fused op with its backward.
  *
  * <p>State names are PyTorch's: weight (ones), bias (zeros), running_mean (zeros), running_var (ones),
  * num_batches_tracked (a 0-d tensor).
@@ -62,7 +63,8 @@ public abstract class BatchNorm extends Module {
             throw new IllegalArgumentException(name + ": input " + Arrays.toString(x.shape()) + " has " + x.size(1)
                     + " channels, the layer was built for num_features=" + features);
         }
-        if (isTraining() && x.numel() / features <= 1) {
+        // exactly 1 (not 0): an empty batch passes through as in PyTorch, where a pipeline's last batch may be empty
+        if (isTraining() && x.numel() / features == 1) {
             throw new IllegalArgumentException(name + ": training needs more than 1 value per channel to compute"
                     + " a variance, got input " + Arrays.toString(x.shape()) + "; use a larger batch or eval()");
         }

@@ -35,7 +35,7 @@ final class NormOps {
             }
         }
         long m = (long) n * s;
-        if (training && m <= 1) {
+        if (training && m == 1) {
             throw new IllegalArgumentException("batch_norm: training needs more than 1 value per channel, got input "
                     + Shapes.str(x.shape));
         }
@@ -59,7 +59,9 @@ final class NormOps {
         // over the whole tensor read it from memory three times.
         Backends.current().parallelFor(c, 3 * m * c, (k0, k1) -> {
             for (int k = k0; k < k1; k++) {
-                if (training) {
+                // an empty batch has no moments (0 / 0): the zeros stand in, keeping istd finite, so that the
+                // weight's gradient sum(g xhat) istd is 0 rather than NaN
+                if (training && m > 0) {
                     if (t == DType.FLOAT32) {
                         FloatConvKernels.channelMoments(xc.f, xc.offset, n, c, s, k, mean, var);
                     } else {
@@ -75,7 +77,7 @@ final class NormOps {
                 }
             }
         });
-        if (training) {
+        if (training && m > 0) {
             try (var scope = Tensor.noGrad()) {
                 for (int k = 0; k < c; k++) {
                     if (runningMean != null) {
@@ -103,7 +105,7 @@ final class NormOps {
                     if (gxOut == null) {
                         continue;
                     }
-                    if (training) {
+                    if (training && m > 0) {
                         bx[k] = -scale[k] * istd[k] * istd[k] * sumGX[k] / m;
                         e[k] = -scale[k] * sumG[k] / m;
                     }

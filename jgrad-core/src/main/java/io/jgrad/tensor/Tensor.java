@@ -988,8 +988,8 @@ public final class Tensor {
      * Batch normalization of input [N, C, ...] over every dimension but 1 (PyTorch's F.batch_norm): per channel k,
      * y = (x - mu_k) / sqrt(var_k + eps) * weight_k + bias_k. In training mu and var are the batch's (var biased),
      * and the running statistics (when not null) move towards them: running_mean = (1 - momentum) running_mean +
-     * momentum mu, running_var likewise with the unbiased variance var m / (m - 1), m the values per channel.
-     * Otherwise the running statistics normalize. weight and bias [C] may be null (1 and 0); in training a running
+     * momentum mu, running_var likewise with the unbiased variance var m / (m - 1), m the values per channel;
+     * training needs m != 1, and an empty input (m = 0) leaves them alone and gives an empty output. Otherwise the running statistics normalize. weight and bias [C] may be null (1 and 0); in training a running
      * statistic must not be an expand()ed view of one element (its channels' updates would share that element).
      * Modified: runningMean and runningVar, in training.
      */

@@ -126,6 +126,31 @@ class BatchNormTest {
     }
 
     @Test
+    void anEmptyBatchGivesAnEmptyOutputAndLeavesTheRunningStatisticsAlone() {
+        // PyTorch 1.13: an empty output, running_mean/var unchanged, num_batches_tracked still counts the step,
+        // and zero (not NaN) gradients for weight and bias
+        BatchNorm[] layers = {new BatchNorm1d(3), new BatchNorm1d(3), new BatchNorm2d(3), new BatchNorm1d(3)};
+        int[][] shapes = {{0, 3}, {0, 3, 4}, {0, 3, 2, 2}, {2, 3, 0}};
+        for (int i = 0; i < layers.length; i++) {
+            BatchNorm bn = layers[i];
+            try (var s = Tensor.noGrad()) {
+                bn.runningMean().fill_(0.5);
+                bn.runningVar().fill_(2);
+            }
+            Tensor x = Tensor.zeros(shapes[i]).requiresGrad(true);
+            Tensor y = bn.forward(x);
+            assertArrayEquals(shapes[i], y.shape());
+            assertArrayEquals(new double[] {0.5, 0.5, 0.5}, bn.runningMean().toDoubleArray());
+            assertArrayEquals(new double[] {2, 2, 2}, bn.runningVar().toDoubleArray());
+            assertEquals(1.0, bn.numBatchesTracked().item());
+            y.sum().backward();
+            assertArrayEquals(shapes[i], x.grad().shape());
+            assertArrayEquals(new double[] {0, 0, 0}, bn.weight().grad().toDoubleArray());
+            assertArrayEquals(new double[] {0, 0, 0}, bn.bias().grad().toDoubleArray());
+        }
+    }
+
+    @Test
     void stateNamesAndErrors() {
         BatchNorm2d bn = new BatchNorm2d(4);
         assertEquals(List.of("weight", "bias", "running_mean", "running_var", "num_batches_tracked"),
