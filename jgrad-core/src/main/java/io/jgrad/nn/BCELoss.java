@@ -10,7 +10,7 @@ import io.jgrad.tensor.Tensor;
  * (The derivative of the clamped loss would be 0, or point away from the target, wherever p is 0 or 1.) A target
  * that requires grad (soft targets, distillation) gets dl_i/dt_i = max(log(1 - p_i), -100) - max(log p_i, -100).
  * Both gradients are constants of the graph, so second derivatives through this loss are not available.
- * Prediction and target must have the same shape, and every prediction must lie in [0, 1], as PyTorch requires (a
+ * Prediction and target must have the same shape and the same dtype (as PyTorch requires), and every prediction must lie in [0, 1], as PyTorch requires (a
  * NaN passes on to a NaN loss, which {@link io.jgrad.train.Trainer} reports as a diverged training). Prefer
  * {@link BCEWithLogitsLoss} on raw scores: it is more stable than sigmoid + BCE.
  */
@@ -42,8 +42,14 @@ public class BCELoss implements Loss {
     @Override
     public Tensor forward(Tensor prediction, Tensor target) {
         Targets.requireSameShape("BCELoss", prediction, target);
+        if (prediction.dtype() != target.dtype()) {
+            // converting the target to the prediction's dtype silently dropped float64 precision
+            throw new IllegalArgumentException("BCELoss: the prediction is " + prediction.dtype() + " but the target "
+                    + target.dtype() + "; convert the target with target.to(DType." + prediction.dtype() + ")"
+                    + " (PyTorch's binary_cross_entropy refuses mixed dtypes too)");
+        }
         Tensor p = prediction;
-        Tensor t = target.to(p.dtype()); // recorded when the target requires grad, so its gradient converts back
+        Tensor t = target;
         Tensor losses, slope, targetSlope;
         try (var scope = Tensor.noGrad()) {
             Tensor oneMinusP = p.neg().add(1.0);

@@ -212,4 +212,32 @@ class LossTest {
         new BCELoss(Reduction.SUM).forward(p, soft).backward();
         assertArrayEquals(new double[] {0 - -100, 0}, soft.grad().toDoubleArray(), 1e-12);
     }
+    @Test
+    void bceWithLogitsPromotesMixedDtypesAndBceRefusesThem() {
+        // PyTorch 1.13: binary_cross_entropy_with_logits(float32, float64) is float64, the input's gradient float32
+        Tensor x32 = Tensor.of(new float[] {-1.5f, 0.25f, 2}).requiresGrad(true);
+        Tensor t64 = Tensor.of(new double[] {0, 1, 0.3});
+        Tensor l = new BCEWithLogitsLoss().forward(x32, t64);
+        assertEquals(DType.FLOAT64, l.dtype());
+        Tensor x64 = Tensor.of(new double[] {-1.5, 0.25, 2}).requiresGrad(true);
+        Tensor reference = new BCEWithLogitsLoss().forward(x64, t64);
+        assertEquals(reference.item(), l.item(), 1e-15);
+        l.backward();
+        reference.backward();
+        assertEquals(DType.FLOAT32, x32.grad().dtype());
+        assertArrayEquals(x64.grad().toDoubleArray(), x32.grad().toDoubleArray(), 1e-7);
+        Tensor t32 = Tensor.of(new float[] {0, 1, 0.25f}).requiresGrad(true);
+        Tensor l2 = new BCEWithLogitsLoss(Reduction.SUM).forward(Tensor.of(new double[] {-1.5, 0.25, 2}), t32);
+        assertEquals(DType.FLOAT64, l2.dtype());
+        l2.backward();
+        assertEquals(DType.FLOAT32, t32.grad().dtype());
+
+        // PyTorch 1.13's binary_cross_entropy refuses them: "Found dtype Double but expected Float"
+        var e = assertThrows(IllegalArgumentException.class, () -> new BCELoss().forward(
+                Tensor.of(new float[] {0.3f, 0.7f}), Tensor.of(new double[] {0, 1})));
+        assertEquals("BCELoss: the prediction is FLOAT32 but the target FLOAT64; convert the target with"
+                + " target.to(DType.FLOAT32) (PyTorch's binary_cross_entropy refuses mixed dtypes too)", e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> new BCELoss().forward(
+                Tensor.of(new double[] {0.3, 0.7}), Tensor.of(new float[] {0, 1})));
+    }
 }
