@@ -53,9 +53,11 @@ public final class Safetensors {
      * sorted, so that equal contents give equal bytes whatever the map's iteration order, which for
      * {@code Map.of} changes from one JVM to the next) to {@code file}, atomically. Modified: the file {@code file}.
      *
-     * @throws IllegalArgumentException for a tensor named {@value #METADATA_KEY}
+     * @throws IllegalArgumentException for a tensor named {@value #METADATA_KEY}, or a null tensors map, tensor name,
+     *     tensor, metadata key or metadata value (nothing is written then)
      */
     public static void write(Path file, Map<String, Tensor> tensors, Map<String, String> metadata) throws IOException {
+        requireNoNulls(tensors, metadata);
         Map<String, Object> header = new LinkedHashMap<>();
         List<Tensor> order = new ArrayList<>();
         long offset = 0;
@@ -93,6 +95,31 @@ public final class Safetensors {
                 writeData(out, t);
             }
         });
+    }
+
+    /** Refuses null maps, names and values up front, before anything is written, naming what is null. */
+    private static void requireNoNulls(Map<String, Tensor> tensors, Map<String, String> metadata) {
+        if (tensors == null) {
+            throw new IllegalArgumentException("Safetensors.write: tensors is null");
+        }
+        for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
+            if (e.getKey() == null) {
+                throw new IllegalArgumentException("Safetensors.write: a tensor name is null");
+            }
+            if (e.getValue() == null) {
+                throw new IllegalArgumentException("Safetensors.write: tensor \"" + e.getKey() + "\" is null");
+            }
+        }
+        if (metadata != null) {
+            for (Map.Entry<String, String> e : metadata.entrySet()) {
+                if (e.getKey() == null) {
+                    throw new IllegalArgumentException("Safetensors.write: a metadata key is null");
+                }
+                if (e.getValue() == null) {
+                    throw new IllegalArgumentException("Safetensors.write: metadata \"" + e.getKey() + "\" is null");
+                }
+            }
+        }
     }
 
     private static void writeData(OutputStream out, Tensor t) throws IOException {

@@ -23,6 +23,10 @@ public class Dropout extends Module {
         if (!(p >= 0 && p <= 1)) {
             throw new IllegalArgumentException("Dropout: probability p must be in [0, 1], got " + p);
         }
+        if (gen == null) {
+            // here, rather than as a NullPointerException at the first training forward
+            throw new IllegalArgumentException("Dropout: generator is null");
+        }
         this.p = p;
         this.gen = gen;
     }

@@ -24,6 +24,10 @@ public class Dropout2d extends Module {
         if (!(p >= 0 && p <= 1)) {
             throw new IllegalArgumentException("Dropout2d: probability p must be in [0, 1], got " + p);
         }
+        if (gen == null) {
+            // here, rather than as a NullPointerException at the first training forward
+            throw new IllegalArgumentException("Dropout2d: generator is null");
+        }
         this.p = p;
         this.gen = gen;
     }

@@ -160,6 +160,9 @@ public abstract class Module {
      * @throws IllegalArgumentException naming every missing and unexpected key and every shape mismatch
      */
     public void loadStateDict(Map<String, Tensor> state, boolean strict) {
+        if (state == null) {
+            throw new IllegalArgumentException("loadStateDict into " + getClass().getSimpleName() + ": state is null");
+        }
         LinkedHashMap<String, Tensor> own = stateDict();
         List<String> problems = new ArrayList<>();
         if (strict) {

@@ -20,6 +20,16 @@ public final class GradientClipping {
         if (!(maxNorm >= 0)) {
             throw new IllegalArgumentException("clipGradNorm: maxNorm = " + maxNorm + " is invalid; it must be >= 0");
         }
+        if (params == null) {
+            throw new IllegalArgumentException("clipGradNorm: params is null");
+        }
+        int i = 0;
+        for (Tensor p : params) { // not get(i): any List, a linked one too
+            if (p == null) {
+                throw new IllegalArgumentException("clipGradNorm: params[" + i + "] is null");
+            }
+            i++;
+        }
         double sumSq = 0;
         for (Tensor p : params) {
             if (p.grad() != null) {

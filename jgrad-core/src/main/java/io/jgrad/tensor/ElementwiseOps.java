@@ -20,6 +20,9 @@ final class ElementwiseOps {
         if (!(p >= 0 && p <= 1)) {
             throw new IllegalArgumentException("dropout: probability p must be in [0, 1], got " + p);
         }
+        if (gen == null) {
+            throw new IllegalArgumentException("dropout: generator is null");
+        }
         if (p == 1) {
             // 1 / (1 - p) is infinite; PyTorch multiplies by 0 instead, so inf and NaN inputs give NaN there too
             Tensor zero = Tensor.zeros(x.dtype, x.shape);

@@ -220,6 +220,14 @@ final class ShapeOps {
 
     /** Joins along dim; the gradient of each input is its slice of the output's gradient. */
     static Tensor cat(int dim, Tensor... xs) {
+        if (xs == null) {
+            throw new IllegalArgumentException("cat: tensors is null");
+        }
+        for (int i = 0; i < xs.length; i++) {
+            if (xs[i] == null) {
+                throw new IllegalArgumentException("cat: tensor " + i + " is null");
+            }
+        }
         if (xs.length == 0) {
             throw new IllegalArgumentException("cat: needs at least one tensor");
         }

@@ -202,8 +202,20 @@ public final class Tensor {
         return new Tensor(DType.FLOAT64, null, data.clone(), s, Shapes.contiguousStrides(s), 0);
     }
 
+    private static void requireRows(Object[] rows) {
+        if (rows == null) {
+            throw new IllegalArgumentException("Tensor.of: rows is null");
+        }
+        for (int i = 0; i < rows.length; i++) {
+            if (rows[i] == null) {
+                throw new IllegalArgumentException("Tensor.of: row " + i + " is null");
+            }
+        }
+    }
+
     /** A float32 matrix from rows of equal length. */
     public static Tensor of(float[][] rows) {
+        requireRows(rows);
         int cols = rows.length == 0 ? 0 : rows[0].length;
         float[] data = new float[rows.length * cols];
         for (int i = 0; i < rows.length; i++) {
@@ -217,6 +229,7 @@ public final class Tensor {
 
     /** A float64 matrix from rows of equal length. */
     public static Tensor of(double[][] rows) {
+        requireRows(rows);
         int cols = rows.length == 0 ? 0 : rows[0].length;
         double[] data = new double[rows.length * cols];
         for (int i = 0; i < rows.length; i++) {
@@ -276,6 +289,9 @@ public final class Tensor {
         if (!(low <= high)) {
             throw new IllegalArgumentException("Tensor.uniform: low " + low + " is above high " + high);
         }
+        if (gen == null) {
+            throw new IllegalArgumentException("Tensor.uniform: generator is null");
+        }
         Tensor t = allocate(dtype, shape);
         synchronized (gen) { // once per tensor: threads may share a generator (see Generator)
             for (int i = 0, n = t.numel(); i < n; i++) {
@@ -297,6 +313,9 @@ public final class Tensor {
     public static Tensor normal(DType dtype, Generator gen, double mean, double std, int... shape) {
         if (!(std >= 0)) {
             throw new IllegalArgumentException("Tensor.normal: standard deviation must be >= 0, got " + std);
+        }
+        if (gen == null) {
+            throw new IllegalArgumentException("Tensor.normal: generator is null");
         }
         Tensor t = allocate(dtype, shape);
         synchronized (gen) { // once per tensor, as uniform

@@ -1,0 +1,73 @@
+package io.jgrad;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import io.jgrad.io.Safetensors;
+import io.jgrad.nn.Dropout;
+import io.jgrad.nn.Dropout2d;
+import io.jgrad.nn.Linear;
+import io.jgrad.optim.GradientClipping;
+import io.jgrad.tensor.DType;
+import io.jgrad.tensor.Tensor;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A null argument to a public entry point fails at the call, with a message naming the entry point and the argument,
+ * rather than as a bare NullPointerException later (at forward, or deep inside the op).
+ */
+class NullArgumentTest {
+    @TempDir
+    Path dir;
+
+    private static void refused(String message, Executable call) {
+        var e = assertThrows(IllegalArgumentException.class, call);
+        assertEquals(message, e.getMessage());
+    }
+
+    @Test
+    void nullArgumentsAreRefusedAtTheCallNamingTheArgument() {
+        Tensor x = Tensor.zeros(2, 3);
+        refused("Dropout: generator is null", () -> new Dropout(0.5, null));
+        refused("Dropout2d: generator is null", () -> new Dropout2d(0.5, null));
+        refused("dropout: generator is null", () -> x.dropout(0, null));
+        refused("dropout: generator is null", () -> x.dropout(1, null));
+        refused("Tensor.normal: generator is null", () -> Tensor.randn(null, 3));
+        refused("Tensor.uniform: generator is null", () -> Tensor.rand(null, 3));
+        refused("Tensor.uniform: generator is null", () -> Tensor.uniform(DType.FLOAT64, null, 0, 1, 0));
+        refused("loadStateDict into Linear: state is null", () -> new Linear(2, 3).loadStateDict(null, true));
+        refused("clipGradNorm: params is null", () -> GradientClipping.clipGradNorm(null, 1));
+        refused("clipGradNorm: params[1] is null", () -> GradientClipping.clipGradNorm(Arrays.asList(x, null), 1));
+        refused("cat: tensor 1 is null", () -> Tensor.cat(0, x, null));
+        refused("cat: tensors is null", () -> Tensor.cat(0, (Tensor[]) null));
+        refused("Tensor.of: row 1 is null", () -> Tensor.of(new double[][] {{1}, null}));
+        refused("Tensor.of: row 0 is null", () -> Tensor.of(new float[][] {null, {1}}));
+        refused("Tensor.of: rows is null", () -> Tensor.of((double[][]) null));
+    }
+
+    @Test
+    void safetensorsWriteRefusesANullTensorOrNameBeforeWritingAnything() {
+        Path f = dir.resolve("m.safetensors");
+        Map<String, Tensor> tensors = new HashMap<>();
+        tensors.put("a", Tensor.zeros(2));
+        tensors.put("b", null);
+        refused("Safetensors.write: tensor \"b\" is null", () -> Safetensors.write(f, tensors, Map.of()));
+        tensors.remove("b");
+        tensors.put(null, Tensor.zeros(1));
+        refused("Safetensors.write: a tensor name is null", () -> Safetensors.write(f, tensors, Map.of()));
+        refused("Safetensors.write: tensors is null", () -> Safetensors.write(f, null, Map.of()));
+        Map<String, String> metadata = new HashMap<>();
+        metadata.put("k", null);
+        refused("Safetensors.write: metadata \"k\" is null",
+                () -> Safetensors.write(f, Map.of("a", Tensor.zeros(1)), metadata));
+        assertEquals(List.of(), List.of(dir.toFile().list()), "nothing written");
+        assertFalse(Files.exists(f));
+    }
+}
