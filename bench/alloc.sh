@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # What a training step allocates, site by site (bench/src/AllocSites.java): the headline MLP trained by Trainer.fit
 # on Fashion-MNIST, one epoch to warm up, then one epoch under a JFR recording of every allocation (the JVM runs
-# with -XX:-UseTLAB so that each allocation is an event). Prints bytes per step, then the sites that allocate most.
+# with -XX:-UseTLAB so that each allocation is an event). Prints bytes per step, the sites that allocate most, then
+# the same bytes by kind (parallel-loop dispatch, views, op results, graph nodes, shapes, float arrays, other).
 # JMH's StepBench (bench/jmh.sh StepBench) gives the total per step without a breakdown, at full speed.
 # Usage: bench/alloc.sh [adam|sgd] [threads] [sites]   env: DATA=/usr/share/datasets/fashion-mnist
 set -euo pipefail

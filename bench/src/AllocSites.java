@@ -15,6 +15,7 @@ import io.jgrad.train.Trainer;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import jdk.jfr.Recording;
 import jdk.jfr.consumer.RecordedEvent;
@@ -26,7 +27,9 @@ import jdk.jfr.consumer.RecordingFile;
  * by {@code Trainer.fit} for one epoch to warm up, then one more epoch under a JFR recording of every allocation.
  * Run with {@code -XX:-UseTLAB} (bench/alloc.sh does): without thread-local allocation buffers each allocation is an
  * event, where with them JFR sees only buffer refills and samples. Prints the bytes per step in all, then the sites
- * (the allocated class and the first jgrad frames) that allocate the most. Allocation without TLABs is slower and
+ * (the allocated class and the first jgrad frames) that allocate the most, then the bytes by kind ({@link #kind}:
+ * what the backend's parallel loops and views cost, against the dynamic graph's own objects, which each step builds
+ * anew by design). Allocation without TLABs is slower and
  * the timing is not the point here; the counts are the same code's.
  * Usage: AllocSites.java [adam|sgd] [threads] [data dir] [sites to print]
  */
@@ -78,6 +81,55 @@ public class AllocSites {
         bySite.entrySet().stream().sorted((a, b) -> Long.compare(b.getValue()[1], a.getValue()[1])).limit(top)
                 .forEach(s -> System.out.printf("%,12d %10.1f  %s%n", s.getValue()[1] / steps,
                         s.getValue()[0] / (double) steps, s.getKey()));
+        Map<String, long[]> byKind = new java.util.LinkedHashMap<>();
+        for (String kind : KINDS) {
+            byKind.put(kind, new long[2]);
+        }
+        bySite.forEach((where, v) -> {
+            long[] k = byKind.get(kind(where));
+            k[0] += v[0];
+            k[1] += v[1];
+        });
+        System.out.printf("%nby kind:%n%12s %10s  %s%n", "bytes/step", "objects", "kind");
+        byKind.forEach((kind, v) -> System.out.printf("%,12d %10.1f  %s%n", v[1] / steps, v[0] / (double) steps, kind));
+    }
+
+    private static final String DISPATCH = "parallel-loop dispatch (range bodies, WorkerPool.Loop, broadcast strides)";
+    private static final String VIEWS = "views (the GEMM's transposed operands, reshape, expand)";
+    private static final String RESULTS = "op results' tensor headers";
+    private static final String GRAPH = "graph nodes, their input arrays and backward closures";
+    private static final String SHAPES = "shape arrays";
+    private static final String FLOATS = "float and double arrays";
+    private static final String OTHER = "other (iterators, scopes, the batch record)";
+    private static final List<String> KINDS = List.of(DISPATCH, VIEWS, RESULTS, GRAPH, SHAPES, FLOATS, OTHER);
+
+    /**
+     * Which kind of object a site (as {@link #site} names it) allocates: what the backend's parallel loops cost, views,
+     * and the dynamic graph's own objects, which a step builds anew by design.
+     */
+    private static String kind(String site) {
+        String type = site.contains(" < ") ? site.substring(0, site.indexOf(" < ")) : site;
+        if (type.startsWith("io.jgrad.tensor.CpuBackend$$Lambda") || type.startsWith("io.jgrad.tensor.BufferPool$$Lambda")
+                || type.equals("io.jgrad.tensor.WorkerPool$Loop") || site.contains("broadcastStrides")
+                || type.equals("[I") && site.contains("FloatKernels.binary")) {
+            return DISPATCH;
+        }
+        if (site.contains("Tensor.view:")) {
+            return VIEWS;
+        }
+        if (type.equals("io.jgrad.tensor.Tensor")) {
+            return RESULTS;
+        }
+        if (type.equals("io.jgrad.tensor.Node") || type.equals("[Lio.jgrad.tensor.Tensor;") || type.contains("Ops$$Lambda")) {
+            return GRAPH;
+        }
+        if (type.equals("[I")) {
+            return site.contains("LinalgOps.transposed") || site.contains("ShapeOps.") ? VIEWS : SHAPES;
+        }
+        if (type.equals("[F") || type.equals("[D")) {
+            return FLOATS;
+        }
+        return OTHER;
     }
 
     /** The allocated class and up to three frames of jgrad code (the JDK's frames skipped, the first one kept). */
