@@ -641,7 +641,14 @@ public final class Tensor {
                         + " a gradient needs a scalar (one element): reduce it first (e.g. .sum() or .mean()) or pass"
                         + " backward(gradOfOutput)");
             }
-            Autograd.backward(this, onesLike(), retainGraph);
+            // the seed from the step's pool, as the gradients it starts: a new array per step otherwise
+            Tensor seed = forOverwrite(dtype, shape);
+            if (dtype == DType.FLOAT32) {
+                seed.f[seed.offset] = 1f;
+            } else {
+                seed.d[seed.offset] = 1.0;
+            }
+            Autograd.backward(this, seed, retainGraph);
             return;
         }
         if (!Arrays.equals(gradOutput.shape, shape)) {
