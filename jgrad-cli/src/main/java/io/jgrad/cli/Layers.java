@@ -81,46 +81,77 @@ final class Layers {
         };
     }
 
-    /** The shape of one sample after the (inferred) layer; fails when a dimension would be empty. */
+    /**
+     * The shape of one sample after the (inferred) layer; fails when a dimension would be empty, or when one sample
+     * alone would have more values than one tensor holds (a batch tensor [N, ...] holds at least one sample). The sizes
+     * are computed in long: a padding or a channel count near 2^31 must not wrap around to a small or negative size.
+     */
     static int[] output(LayerSpec l, int[] in, Path file, String field) {
-        int[] out = switch (l.type()) {
+        long[] out = switch (l.type()) {
             case "conv2d" -> {
-                int k = l.integer("kernel_size", 1), s = l.integer("stride", 1), p = l.integer("padding", 0);
-                int d = l.integer("dilation", 1);
-                yield new int[] {l.integer("out_channels", 1), Math.floorDiv(in[1] + 2 * p - d * (k - 1) - 1, s) + 1,
+                long k = l.integer("kernel_size", 1), s = l.integer("stride", 1), p = l.integer("padding", 0);
+                long d = l.integer("dilation", 1);
+                yield new long[] {l.integer("out_channels", 1), Math.floorDiv(in[1] + 2 * p - d * (k - 1) - 1, s) + 1,
                     Math.floorDiv(in[2] + 2 * p - d * (k - 1) - 1, s) + 1};
             }
             case "maxpool2d", "avgpool2d" -> {
-                int k = l.integer("kernel_size", 1), s = l.integer("stride", k), p = l.integer("padding", 0);
+                long k = l.integer("kernel_size", 1), s = l.integer("stride", (int) k), p = l.integer("padding", 0);
                 if (2 * p > k) {
                     throw new JgradFormatException(file, field + ".padding", p + " is more than half of kernel_size " + k
                             + " (PyTorch refuses it too)");
                 }
-                yield new int[] {in[0], Math.floorDiv(in[1] + 2 * p - k, s) + 1, Math.floorDiv(in[2] + 2 * p - k, s) + 1};
+                yield new long[] {in[0], Math.floorDiv(in[1] + 2 * p - k, s) + 1, Math.floorDiv(in[2] + 2 * p - k, s) + 1};
             }
-            case "adaptiveavgpool2d" -> new int[] {in[0], l.size("output_size")[0], l.size("output_size")[1]};
+            case "adaptiveavgpool2d" -> new long[] {in[0], l.size("output_size")[0], l.size("output_size")[1]};
             case "linear" -> {
-                int[] o = in.clone();
+                long[] o = longs(in);
                 o[o.length - 1] = l.integer("out_features", 1);
                 yield o;
             }
             case "flatten" -> {
                 int from = l.integer("start_dim", 1) - 1;
-                int[] o = Arrays.copyOf(in, from + 1);
+                long[] o = Arrays.copyOf(longs(in), from + 1);
                 for (int i = from + 1; i < in.length; i++) {
-                    o[from] *= in[i];
+                    o[from] = saturatedProduct(o[from], in[i]);
                 }
                 yield o;
             }
-            default -> in.clone();
+            default -> longs(in);
         };
-        for (int d : out) {
+        long values = 1;
+        for (long d : out) {
             if (d < 1) {
                 throw new JgradFormatException(file, field, l.type() + " turns the input " + shape(in) + " into " + shape(out)
                         + ", which is empty; the image is too small for this layer (pad it, or pool less before it)");
             }
+            values = saturatedProduct(values, d);
         }
-        return out;
+        if (values > MAX_TENSOR) {
+            throw new JgradFormatException(file, field, String.format("%s turns the input %s into %s, %s values per sample;"
+                    + " one tensor holds at most %,d: use fewer channels or features, or less padding", l.type(), shape(in),
+                    shape(out), values == Long.MAX_VALUE ? "more than 2^63" : String.format("%,d", values), MAX_TENSOR));
+        }
+        int[] result = new int[out.length];
+        for (int i = 0; i < out.length; i++) {
+            result[i] = (int) out[i];
+        }
+        return result;
+    }
+
+    /** The most values one tensor holds (a Java array's limit). */
+    static final long MAX_TENSOR = Integer.MAX_VALUE - 8;
+
+    /** a * b for a, b >= 0, or Long.MAX_VALUE where that overflows. */
+    private static long saturatedProduct(long a, long b) {
+        return Math.multiplyHigh(a, b) != 0 || a * b < 0 ? Long.MAX_VALUE : a * b;
+    }
+
+    private static long[] longs(int[] v) {
+        long[] o = new long[v.length];
+        for (int i = 0; i < v.length; i++) {
+            o[i] = v[i];
+        }
+        return o;
     }
 
     /** Number of trainable values of an inferred layer (its weight and bias). */
@@ -181,8 +212,12 @@ final class Layers {
 
     /** "[N, 32, 14, 14]" for a sample shape [32, 14, 14]. */
     static String shape(int[] sample) {
+        return shape(longs(sample));
+    }
+
+    private static String shape(long[] sample) {
         StringBuilder sb = new StringBuilder("[N");
-        for (int d : sample) {
+        for (long d : sample) {
             sb.append(", ").append(d);
         }
         return sb.append(']').toString();

@@ -109,6 +109,17 @@ class ModelFileTest {
                 Arguments.of("{\"layers\": [" + conv + ", " + head + "], \"input_shape\": [1, 28, 28]}",
                         List.of("model.json: input_shape: not a field of a model file; it has only \"layers\"")),
                 Arguments.of("{}", List.of("model.json: layers: missing field 'layers'")),
+                // sizes near 2^31 wrapped around in int: a "too small" image, or a memory estimate that overflowed long and
+                // let the run start, to die allocating the first batch with a stack trace
+                Arguments.of("{\"layers\": [{\"type\": \"conv2d\", \"out_channels\": 2000000000, \"kernel_size\": 1}, " + head + "]}",
+                        List.of("model.json: layers[0]: conv2d turns the input [N, 1, 8, 8] into [N, 2000000000, 8, 8],"
+                                + " 128,000,000,000 values per sample; one tensor holds at most 2,147,483,639")),
+                Arguments.of("{\"layers\": [{\"type\": \"conv2d\", \"out_channels\": 4, \"kernel_size\": 3, \"padding\": 1100000000}, "
+                        + head + "]}", List.of("layers[0]: conv2d turns the input [N, 1, 8, 8] into [N, 4, 2200000006, 2200000006],"
+                                + " more than 2^63 values per sample")),
+                Arguments.of("{\"layers\": [{\"type\": \"conv2d\", \"out_channels\": 10, \"kernel_size\": 1, \"padding\": 1000000000},"
+                        + " {\"type\": \"adaptiveavgpool2d\", \"output_size\": 1}, {\"type\": \"flatten\"}]}",
+                        List.of("layers[0]: conv2d turns the input [N, 1, 8, 8] into [N, 10, 2000000008, 2000000008]")),
                 Arguments.of("{\"layers\": [" + conv + ",]}", List.of("model.json")));
     }
 
