@@ -202,6 +202,7 @@ record RunConfig(NetworkSpec model, String task, int numClasses, String loss, St
         if (Losses.create(loss) == null) {
             throw new JgradFormatException(file, "loss", "unknown loss \"" + loss + "\"; expected one of " + Losses.NAMES);
         }
+        checkObjective(spec, task, numClasses, loss, file);
         Map<String, Object> d = ConfigFields.object(ConfigFields.require(m, "data", file, ""), file, "data");
         ConfigFields.onlyKnown(d, file, "data", DATA);
         // absent in configs written before it was recorded: no split
@@ -289,6 +290,40 @@ record RunConfig(NetworkSpec model, String task, int numClasses, String loss, St
                 ConfigFields.optionalNonNegativeInt(t, "checkpoint_every", file, "training", 0), clipGradNorm,
                 !ConfigFields.optionalBoolean(t, "report", file, "training", true), done, progress, state, modelState,
                 restoredEpoch);
+    }
+
+    /**
+     * Refuses a task, number of classes, loss and network that 'jgrad train' would not have written together: eval and
+     * predict would otherwise score a 3-output network as 5 classes, a classifier as a regression, or stop with a stack
+     * trace when bce meets outputs outside [0, 1]. The rules are train's: num_classes is K >= 2, or 0 (numeric targets)
+     * for a squared-error loss; the task is regression for a squared-error loss, else binary (one output) or classification;
+     * the network ends with the width of {@link Objective#outputSize()}; bce's network ends with a sigmoid.
+     */
+    private static void checkObjective(NetworkSpec spec, String task, int numClasses, String loss, Path file) {
+        boolean regression = Losses.task(loss).equals("regression");
+        // a squared-error loss also trains on class labels, as one-hot targets (task "regression", K classes)
+        if (numClasses == 1 || !regression && numClasses == 0) {
+            throw new JgradFormatException(file, "num_classes", "is " + numClasses + ", but loss \"" + loss + "\" needs "
+                    + (regression ? "0 (numeric targets) or" : "class labels 0..K-1, so") + " K >= 2 classes");
+        }
+        Objective objective = Objective.of(loss, numClasses);
+        String expected = regression ? "regression" : objective.outputSize() == 1 ? "binary" : "classification";
+        if (!task.equals(expected)) {
+            throw new JgradFormatException(file, "task", "is \"" + task + "\", but loss \"" + loss + "\" with num_classes "
+                    + numClasses + " is \"" + expected + "\"");
+        }
+        int last = spec.layers().size() - 1;
+        int[] out = spec.shapes()[last];
+        if (out.length != 1 || out[0] != objective.outputSize()) {
+            throw new JgradFormatException(file, "model.layers[" + last + "]", "the network outputs " + Layers.shape(out)
+                    + ", but loss \"" + loss + "\" with num_classes " + numClasses + " needs [N, " + objective.outputSize()
+                    + "]; model, num_classes and loss must be those of one run");
+        }
+        if (loss.equals("bce") && !spec.outputActivation().equals("sigmoid")) {
+            throw new JgradFormatException(file, "model.layers[" + last + "]", "loss \"bce\" needs probabilities, but the network"
+                    + " ends with " + spec.layers().get(last).type() + ", which "
+                    + Losses.notProbabilities(spec.layers().get(last).type()) + "; expected a sigmoid");
+        }
     }
 
     private static double positive(Map<String, Object> m, String key, Path file, String parent) {

@@ -315,6 +315,31 @@ class CliErrorsTest {
     }
 
     /**
+     * Fields that are each valid but do not belong together (as 'jgrad train' never writes them) were read as they were:
+     * eval scored the 3-output network as 5 classes, predict treated a classifier as a regression, eval blamed a --loss
+     * flag nobody gave, and loss bce on a network without a sigmoid stopped eval with a stack trace.
+     */
+    @Test
+    void configFieldsThatDoNotFitTogetherAreRefusedByName() throws IOException {
+        Object[][] cases = {
+            {"num_classes", 5L, "config.json: model.layers[2]: the network outputs [N, 3], but loss \"cross-entropy\" with"
+                    + " num_classes 5 needs [N, 5]"},
+            {"task", "regression", "config.json: task: is \"regression\", but loss \"cross-entropy\" with num_classes 3 is"
+                    + " \"classification\""},
+            {"loss", "bce", "config.json: model.layers[2]: loss \"bce\" needs probabilities, but the network ends with linear"},
+            {"num_classes", 0L, "config.json: num_classes: is 0, but loss \"cross-entropy\" needs class labels 0..K-1, so K >= 2"},
+        };
+        for (Object[] c : cases) {
+            Path copy = editedRun(cfg -> cfg.put((String) c[0], c[1]));
+            String fragment = (String) c[2];
+            Cli.run("eval", "--model", copy.toString()).assertUserError(fragment);
+            Cli.run("predict", "--model", copy.toString(), "--csv", blobs.toString(), "--limit", "1").assertUserError(fragment);
+            Cli.run("inspect", copy.toString()).assertUserError(fragment);
+            Cli.run("train", "--resume", copy.toString(), "--epochs", "2", "--threads", "1").assertUserError(fragment);
+        }
+    }
+
+    /**
      * jgrad-spark's run directory (RunDirectory.config) records its partitions and local steps in a top-level
      * "spark" object; eval, predict, inspect and --resume read such a directory, so the strict reading of config.json
      * must know that field.
