@@ -85,6 +85,11 @@ record ModelChoice(String name, List<LayerSpec> fileLayers) {
             throw new JgradFormatException(file, "layers[" + last + "]", fileLayers.get(last).type() + ": " + ONE_SOFTMAX
                     + "; end with {\"type\": \"sigmoid\"} for a probability, or with the linear layer");
         }
+        // else the optimizer refuses its empty parameter list, in words meant for Java code (registerModule)
+        if (spec.layers().stream().mapToLong(Layers::parameters).sum() == 0) {
+            throw new JgradFormatException(file, "layers", "the network has no weights to train; expected at least one layer"
+                    + " with weights (conv2d, linear, batchnorm1d, batchnorm2d)");
+        }
         return spec;
     }
 }

@@ -109,6 +109,9 @@ class ModelFileTest {
                 Arguments.of("{\"layers\": [" + conv + ", " + head + "], \"input_shape\": [1, 28, 28]}",
                         List.of("model.json: input_shape: not a field of a model file; it has only \"layers\"")),
                 Arguments.of("{}", List.of("model.json: layers: missing field 'layers'")),
+                // a network without weights reached the optimizer, whose error spoke of registerModule and parameters()
+                Arguments.of("{\"layers\": [{\"type\": \"adaptiveavgpool2d\", \"output_size\": [10, 1]}, {\"type\": \"flatten\"}]}",
+                        List.of("model.json: layers: the network has no weights to train; expected at least one layer with weights")),
                 // sizes near 2^31 wrapped around in int: a "too small" image, or a memory estimate that overflowed long and
                 // let the run start, to die allocating the first batch with a stack trace
                 Arguments.of("{\"layers\": [{\"type\": \"conv2d\", \"out_channels\": 2000000000, \"kernel_size\": 1}, " + head + "]}",
