@@ -28,15 +28,26 @@ final class MemoryEstimate {
         for (int[] shape : spec.shapes()) {
             long n = 1;
             for (int d : shape) {
-                n *= d;
+                n *= d; // at most 2^31 values per sample: Layers.output refuses more
             }
             widths += n;
             widestStep = Math.max(widestStep, previous + n);
             previous = n;
         }
-        long weights = 4L * parameters * (2 + OPTIMIZER_SLOTS);
-        long activations = 4L * Math.max(widths * batchSize * ACTIVATION_COPIES, widestStep * EVAL_BATCH * EVAL_COPIES);
-        return weights + activations;
+        // saturating: a huge --batch-size times a layer of ~2^31 values overflowed long, to an estimate that passed
+        long weights = times(4L * parameters, 2 + OPTIMIZER_SLOTS);
+        long activations = times(4, Math.max(times(times(widths, batchSize), ACTIVATION_COPIES),
+                times(widestStep, (long) EVAL_BATCH * EVAL_COPIES)));
+        return plus(weights, activations);
+    }
+
+    /** a * b for a, b >= 0, or Long.MAX_VALUE where that overflows. */
+    private static long times(long a, long b) {
+        return Math.multiplyHigh(a, b) != 0 || a * b < 0 ? Long.MAX_VALUE : a * b;
+    }
+
+    private static long plus(long a, long b) {
+        return a + b < 0 ? Long.MAX_VALUE : a + b;
     }
 
     /** Refuses layer {@code i} of {@code spec} if one of its tensors is too large for one array; {@code advice} names the flags. */
@@ -67,7 +78,7 @@ final class MemoryEstimate {
             throw new UserError(String.format("the network %s with batch size %d needs about %,d MiB of memory for weights,"
                     + " gradients, optimizer state and activations, but only %,d MiB of heap are free; use smaller --layers"
                     + " (or a smaller --model) or --batch-size, or give Java more heap: JGRAD_JAVA_OPTS=-Xmx%dg ./jgrad train ...",
-                    spec.describe(), batchSize, need >> 20, free >> 20, Math.max(2, (need + rt.maxMemory()) >> 30) + 1));
+                    spec.describe(), batchSize, need >> 20, free >> 20, Math.max(2, plus(need, rt.maxMemory()) >> 30) + 1));
         }
     }
 }

@@ -138,6 +138,22 @@ class FaultsTest {
                 .assertUserError("weight tensor", "--layers");
     }
 
+    /**
+     * The estimate, 4 bytes x 6 copies x (values per sample of all layers) x batch, overflowed long for a layer near
+     * 2^31 values and a huge --batch-size: at this batch size to a negative number, so the run started and died
+     * allocating the first batch's [48, 10, 14008, 14008] with a stack trace.
+     */
+    @Test
+    void anEstimateBeyondLongIsRefusedNotWrappedAround(@TempDir Path dir) throws IOException {
+        Path data = IdxFiles.write(dir.resolve("data8"), 48, 8, 8, 1);
+        Path model = Files.writeString(dir.resolve("wide.json"), "{\"layers\": [{\"type\": \"conv2d\", \"out_channels\": 10,"
+                + " \"kernel_size\": 1, \"padding\": 7000}, {\"type\": \"adaptiveavgpool2d\", \"output_size\": 1}, {\"type\": \"flatten\"}]}");
+        Cli.run("train", "--model", model.toString(), "--data", data.toString(), "--batch-size", "195851678", "--epochs", "1",
+                "--threads", "1", "--no-report", "--out", dir.resolve("run").toString())
+                .assertUserError("with batch size 195851678 needs about", "MiB", "--batch-size");
+        assertFalse(Files.exists(dir.resolve("run")), "left the run directory behind");
+    }
+
     @Test
     void noJavaObjectSerializationInTheProduct() throws IOException {
         // files from others are never deserialized into objects: nothing in a file can make jgrad run code
