@@ -357,6 +357,11 @@ record RunConfig(NetworkSpec model, String task, int numClasses, String loss, St
                 throw new JgradFormatException(file, "data.feature_columns", "expected column names (strings), got "
                         + ConfigFields.describe(o));
             }
+            // eval and predict pick the columns by these names: a name twice would feed one column to two inputs
+            if (names.contains(name)) {
+                throw new JgradFormatException(file, "data.feature_columns", "column '" + name + "' is listed twice (at "
+                        + names.indexOf(name) + " and " + names.size() + "); expected each feature column once");
+            }
             names.add(name);
         }
         return List.copyOf(names);

@@ -284,6 +284,8 @@ class CliErrorsTest {
             {"data", "target_column", "5", "data.target_column", "string or null"},
             {"data", "val_data", "5", "data.val_data", "string or null"},
             {"data", "feature_columns", "[]", "data.feature_columns", "empty"},
+            // f0 twice, f1 left out: eval and predict fed f0 to two inputs, with no error
+            {"data", "feature_columns", "[\"f0\", \"f0\", \"f2\", \"f3\"]", "data.feature_columns", "column 'f0' is listed twice (at 0 and 1)"},
             {"data", "normalize_std", "0", "data.normalize_std", "positive"},
             {"optimizer", "name", "\"bogus\"", "optimizer.name", "bogus"},
             {"optimizer", "lr", "-1", "optimizer.lr", "positive"},
