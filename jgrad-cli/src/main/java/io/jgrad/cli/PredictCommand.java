@@ -4,6 +4,7 @@ import io.jgrad.data.CsvDataset;
 import io.jgrad.data.IdxReader;
 import io.jgrad.data.TensorDataset;
 import io.jgrad.tensor.Tensor;
+import io.jgrad.train.Task;
 import java.awt.Graphics2D;
 import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
@@ -27,8 +28,8 @@ import picocli.CommandLine.Parameters;
             "CSV file with the training data's feature columns (--csv): they are picked by name, in any order, and other",
             "columns (such as the target) are ignored; a missing one is an error. (Runs trained before jgrad recorded the",
             "column names take the columns in file order.) Prints one line per input: the predicted class and the",
-            "probabilities of the --top K most likely classes; for a binary (one-output) model p(1), for regression the",
-            "predicted value.", ""},
+            "probabilities of the --top K most likely classes (for a model trained with mse, half-sse or bce on class",
+            "labels, its outputs for them); for a binary (one-output) model p(1), for regression the predicted value.", ""},
         footerHeading = "%n",
         footer = {"@|bold EXAMPLES|@",
             "  jgrad predict --model runs/latest digit.png another.png",
@@ -73,10 +74,13 @@ final class PredictCommand implements Callable<Integer> {
         Flags.notEmpty("--csv", csv);
         Flags.notEmpty("--model", model);
         TrainedModel tm = TrainedModel.load(model);
-        if (top != null && !tm.config().task().equals("classification")) {
+        // the objective's task, as eval's: a squared-error loss on class labels (config.json's task "regression",
+        // num_classes K) trains a classifier on one-hot targets, which predicts the arg-max class as eval scores it
+        Task task = tm.objective().task();
+        if (top != null && task != Task.CLASSIFICATION) {
             // it was ignored: a one-output model has no ranking of classes to cut
             throw new UserError("--top ranks the classes of a model of several classes, but the model in " + tm.dir() + " is "
-                    + (tm.config().task().equals("regression") ? "a regression model (each line is its predicted value)"
+                    + (task == Task.REGRESSION ? "a regression model (each line is its predicted value)"
                     : "a binary classifier with one output (each line shows p(1))") + "; leave --top out");
         }
         if (top != null && top > tm.config().numClasses()) {
@@ -142,18 +146,21 @@ final class PredictCommand implements Callable<Integer> {
             out = tm.network().forward(input);
             raw = out.toFloatArray();
             String outAct = tm.config().model().outputActivation();
-            if (tm.config().task().equals("classification") && outAct.equals("logsoftmax")) {
+            // cross-entropy's probabilities are the softmax of the scores; the outputs of a network trained on one-hot
+            // targets (mse, half-sse, bce) are its own estimates per class, shown as they are
+            boolean crossEntropy = tm.config().loss().equals("cross-entropy");
+            if (task == Task.CLASSIFICATION && outAct.equals("logsoftmax")) {
                 out = out.exp();
-            } else if (tm.config().task().equals("classification") && outAct.equals("none")) {
+            } else if (task == Task.CLASSIFICATION && crossEntropy && outAct.equals("none")) {
                 out = out.softmax(1);
-            } else if (tm.config().task().equals("binary") && tm.config().loss().equals("bce-logits")) {
+            } else if (task == Task.BINARY_LOGITS) {
                 out = out.sigmoid();
             }
         }
         float[] o = out.toFloatArray();
         int k = o.length / Math.max(n, 1);
         for (int i = 0; i < n; i++) {
-            System.out.println(names.get(i) + ": " + describe(tm.config().task(), o, i * k, k,
+            System.out.println(names.get(i) + ": " + describe(task, o, i * k, k,
                     tm.config().loss().equals("bce-logits") ? raw[i * k] > 0 : o[i * k] >= 0.5));
         }
         return 0;
@@ -194,8 +201,8 @@ final class PredictCommand implements Callable<Integer> {
      * predicts class 1, decided as eval's accuracy decides it (a probability of at least 0.5, or for bce-logits a
      * score above 0: the sigmoid rounds scores within about 3e-8 of 0 to exactly 0.5).
      */
-    private String describe(String task, float[] o, int off, int k, boolean positive) {
-        if (task.equals("regression")) {
+    private String describe(Task task, float[] o, int off, int k, boolean positive) {
+        if (task == Task.REGRESSION) {
             return String.format("%.6g", o[off]);
         }
         if (k == 1) {

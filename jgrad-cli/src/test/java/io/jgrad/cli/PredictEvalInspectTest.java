@@ -98,6 +98,41 @@ class PredictEvalInspectTest {
     }
 
     /**
+     * --loss mse on class labels trains a classifier on one-hot targets (the README's textbook MNIST example), whose
+     * config.json has task "regression" and num_classes 10; eval scores it by accuracy, but predict printed the first
+     * of its 10 outputs as a regression's value and refused --top. It prints the arg-max class and the top outputs.
+     */
+    @Test
+    void aSquaredErrorClassifierPredictsClasses() throws Exception {
+        Path run = Cli.train(tmp.resolve("mse-classes"), "--data", idx.toString(), "--loss", "mse", "--output-activation", "sigmoid",
+                "--layers", "4", "--epochs", "1", "--batch-size", "16", "--no-report");
+        TrainedModel tm = TrainedModel.load(run);
+        float[] outputs;
+        try (var scope = io.jgrad.tensor.Tensor.noGrad()) {
+            outputs = tm.network().forward(tm.data(null).test().features()).toFloatArray();
+        }
+        Cli predict = Cli.ok("predict", "--model", run.toString(), "--idx", idx.resolve("t10k-images-idx3-ubyte").toString(),
+                "--top", "10");
+        java.util.List<String> lines = predict.out().lines().toList();
+        assertEquals(8, lines.size(), predict.out());
+        for (int i = 0; i < lines.size(); i++) {
+            int best = 0;
+            for (int c = 1; c < 10; c++) {
+                best = outputs[i * 10 + c] > outputs[i * 10 + best] ? c : best;
+            }
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\[" + i + "\\]: class (\\d)  \\((.*)\\)").matcher(lines.get(i));
+            assertTrue(m.find(), lines.get(i));
+            assertEquals(best, Integer.parseInt(m.group(1)), lines.get(i));
+            String[] shown = m.group(2).split(", ");
+            assertEquals(10, shown.length, lines.get(i));
+            for (String entry : shown) {
+                String[] kv = entry.split(": ");
+                assertEquals(outputs[i * 10 + Integer.parseInt(kv[0])], Float.parseFloat(kv[1]), 1e-4, lines.get(i));
+            }
+        }
+    }
+
+    /**
      * A safetensors file as PyTorch writes one, by the format's spec: a half-precision weight, BatchNorm's int64
      * num_batches_tracked, a bool mask and an empty tensor.
      */
