@@ -532,6 +532,7 @@ final class TrainCommand implements Callable<Integer> {
                 clipGradNorm == null ? 0 : clipGradNorm, noReport, 0, null, null, null, 0);
         Path outDir = out == null ? Path.of("runs", "latest") : out;
         MemoryEstimate.check(spec, cfg.batchSize());
+        checkBatchNormBatches(spec, ds.train().size(), cfg.batchSize());
         Generator modelGen = new Generator(s); // draws the initial weights, then the dropout masks
         Sequential model = spec.build(modelGen);
         if (init != null) {
@@ -713,5 +714,44 @@ final class TrainCommand implements Callable<Integer> {
         }
         System.out.println("wrote " + outDir + "/ (" + String.join(", ", files) + ")");
         return 0;
+    }
+
+    /**
+     * Refuses a --batch-size whose smallest batch, the last of each epoch ({@code samples} mod {@code batchSize}, when
+     * not 0), gives a batch normalization layer of {@code spec} one value per channel: its variance over the batch is
+     * undefined, and the layer refuses it in training, as PyTorch's does. A layer of input [C, L] or [C, H, W] has L or
+     * H x W values per channel and sample. The message suggests the next batch size that leaves no such batch.
+     */
+    static void checkBatchNormBatches(NetworkSpec spec, int samples, int batchSize) {
+        int[][] shapes = spec.shapes();
+        for (int i = 0; i < spec.layers().size(); i++) {
+            String type = spec.layers().get(i).type();
+            if (!type.equals("batchnorm1d") && !type.equals("batchnorm2d")) {
+                continue;
+            }
+            int[] in = i == 0 ? spec.inputShape() : shapes[i - 1];
+            long perSample = 1;
+            for (int d = 1; d < in.length; d++) {
+                perSample *= in[d];
+            }
+            if (smallestBatch(samples, batchSize) * perSample >= 2) {
+                continue;
+            }
+            int works = batchSize + 1;
+            while (works < samples && smallestBatch(samples, works) * perSample < 2) {
+                works++;
+            }
+            int smallest = smallestBatch(samples, batchSize);
+            throw new UserError("--batch-size " + batchSize + ": " + (smallest == Math.min(batchSize, samples)
+                    ? "each batch has " : "the last batch of each epoch has ") + smallest + " of the " + samples
+                    + " training samples, and layers[" + i + "] (" + type + ") needs 2 or more values per channel in"
+                    + " training to compute a variance, but its input " + Layers.shape(in) + " gives " + perSample
+                    + " per sample; use a --batch-size that leaves no batch of one sample, e.g. --batch-size " + works);
+        }
+    }
+
+    /** The number of samples in the smallest batch of an epoch. */
+    private static int smallestBatch(int samples, int batchSize) {
+        return samples <= batchSize ? samples : samples % batchSize == 0 ? batchSize : samples % batchSize;
     }
 }

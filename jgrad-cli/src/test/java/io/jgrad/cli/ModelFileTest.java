@@ -156,6 +156,37 @@ class ModelFileTest {
                         + " the numeric target)");
     }
 
+    /**
+     * Batch normalization cannot normalize one value per channel in training (PyTorch raises "Expected more than 1 value
+     * per channel"). A last batch of one sample (64 samples, --batch-size 21: 21, 21, 21, 1) stopped the run at the end
+     * of its first epoch with BatchNorm's IllegalArgumentException and a stack trace (exit 1). It is refused before
+     * training, naming the flag and the layer, with a batch size that works.
+     */
+    @Test
+    void aLastBatchOfOneSampleIsRefusedForBatchNorm() throws Exception {
+        String bn1d = "{\"layers\": [{\"type\": \"flatten\"}, {\"type\": \"linear\", \"out_features\": 6}, {\"type\": \"batchnorm1d\"},"
+                + " {\"type\": \"relu\"}, {\"type\": \"linear\", \"out_features\": 10}]}";
+        batch(bn1d, "21").assertUserError("--batch-size 21: the last batch of each epoch has 1 of the 64 training"
+                + " samples, and layers[2] (batchnorm1d) needs 2 or more values per channel in training", "e.g. --batch-size 22");
+        batch(bn1d, "1").assertUserError("--batch-size 1: each batch has 1 of the 64 training samples",
+                "layers[2] (batchnorm1d)", "e.g. --batch-size 2");
+        // images of 1x1 after pooling: batchnorm2d has one value per channel and sample too
+        String bn2d = "{\"layers\": [{\"type\": \"conv2d\", \"out_channels\": 3, \"kernel_size\": 3}, {\"type\": \"maxpool2d\","
+                + " \"kernel_size\": 6}, {\"type\": \"batchnorm2d\"}, {\"type\": \"flatten\"}, {\"type\": \"linear\", \"out_features\": 10}]}";
+        batch(bn2d, "63").assertUserError("--batch-size 63", "layers[2] (batchnorm2d)");
+        // one sample of several values per channel is enough, as in PyTorch
+        String wide = "{\"layers\": [{\"type\": \"conv2d\", \"out_channels\": 3, \"kernel_size\": 3}, {\"type\": \"batchnorm2d\"},"
+                + " {\"type\": \"flatten\"}, {\"type\": \"linear\", \"out_features\": 10}]}";
+        assertEquals(0, batch(wide, "21").exitCode());
+    }
+
+    /** train as {@link #train}, with {@code --batch-size size} instead of 16. */
+    private static Cli batch(String json, String size) throws Exception {
+        Path file = Files.writeString(Files.createTempDirectory(tmp, "b").resolve("model.json"), json);
+        return Cli.run("train", "--model", file.toString(), "--data", data.toString(), "--epochs", "1", "--batch-size", size,
+                "--threads", "1", "--no-report", "--out", file.resolveSibling("run").toString());
+    }
+
     @Test
     void refusesWhatTheModelCannotTake() throws Exception {
         Path csv = tmp.resolve("points.csv");
