@@ -60,6 +60,15 @@ record ModelChoice(String name, List<LayerSpec> fileLayers) {
         }
         Path file = Path.of(name);
         NetworkSpec spec = NetworkSpec.resolve(sampleShape, fileLayers, file, "layers");
+        // as MemoryEstimate's check, which would name "layer i" and advise --layers, a flag of --model mlp only
+        for (int i = 0; i < spec.layers().size(); i++) {
+            long largest = Layers.largestTensor(spec.layers().get(i));
+            if (largest > Layers.MAX_TENSOR) {
+                throw new JgradFormatException(file, "layers[" + i + "]", String.format("%s would have a weight tensor of %,d"
+                        + " values; one tensor holds at most %,d: use fewer features or channels", spec.layers().get(i).type(),
+                        largest, Layers.MAX_TENSOR));
+            }
+        }
         int last = fileLayers.size() - 1;
         int[] out = spec.shapes()[last];
         if (out.length != 1 || out[0] != outputs) {

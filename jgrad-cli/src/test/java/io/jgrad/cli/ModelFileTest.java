@@ -109,6 +109,11 @@ class ModelFileTest {
                 Arguments.of("{\"layers\": [" + conv + ", " + head + "], \"input_shape\": [1, 28, 28]}",
                         List.of("model.json: input_shape: not a field of a model file; it has only \"layers\"")),
                 Arguments.of("{}", List.of("model.json: layers: missing field 'layers'")),
+                // a weight too large for one tensor: the message named "layer 1 (linear100000000)", not the file, and advised
+                // --layers, which --model FILE.json refuses
+                Arguments.of("{\"layers\": [{\"type\": \"flatten\"}, {\"type\": \"linear\", \"out_features\": 100000000},"
+                        + " {\"type\": \"linear\", \"out_features\": 10}]}", List.of("model.json: layers[1]: linear would have a weight"
+                        + " tensor of 6,400,000,000 values; one tensor holds at most 2,147,483,639: use fewer features or channels")),
                 // a network without weights reached the optimizer, whose error spoke of registerModule and parameters()
                 Arguments.of("{\"layers\": [{\"type\": \"adaptiveavgpool2d\", \"output_size\": [10, 1]}, {\"type\": \"flatten\"}]}",
                         List.of("model.json: layers: the network has no weights to train; expected at least one layer with weights")),
