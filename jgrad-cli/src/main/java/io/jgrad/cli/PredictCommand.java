@@ -93,6 +93,11 @@ final class PredictCommand implements Callable<Integer> {
         float[] x;
         if (idx != null) {
             IdxReader.IdxArray arr = IdxReader.read(idx);
+            // as training reads them (IdxDataset): other types would be divided by 255 too, floats in [0, 1] included
+            if (arr.type() != IdxReader.ElementType.UNSIGNED_BYTE) {
+                throw new UserError("--idx " + idx + ": holds " + arr.type() + " values; expected unsigned bytes 0..255, as"
+                        + " the IDX images training reads (predict scales them to [0, 1] as training does)");
+            }
             checkIdxFits(arr.dims(), tm.config().model().inputShape(), idx);
             int n = arr.dims()[0];
             int per = inputSize;

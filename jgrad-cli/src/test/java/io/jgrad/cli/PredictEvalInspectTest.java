@@ -63,6 +63,25 @@ class PredictEvalInspectTest {
     }
 
     /**
+     * Training reads IDX images of unsigned bytes only, scaled by 1/255; predict --idx read any element type and scaled it
+     * the same way, so float images already in [0, 1] (IDX type 0x0D) were divided by 255 again and predicted as nearly
+     * black images, without a word.
+     */
+    @Test
+    void predictIdxTakesUnsignedBytesAsTrainingDoes() throws Exception {
+        ByteBuffer b = ByteBuffer.allocate(16 + 3 * 64 * 4); // big-endian, as IDX
+        b.putInt(0x00000D03).putInt(3).putInt(8).putInt(8);
+        for (int i = 0; i < 3 * 64; i++) {
+            b.putFloat(0.5f);
+        }
+        Path floats = Files.write(tmp.resolve("float-idx3"), b.array());
+        for (Path run : new Path[] {cnn, mlp}) {
+            Cli.run("predict", "--model", run.toString(), "--idx", floats.toString())
+                    .assertUserError("--idx", "float-idx3", "FLOAT", "expected unsigned bytes 0..255");
+        }
+    }
+
+    /**
      * --top picks how many class probabilities a line shows; a binary (one-output) or regression model has none to
      * rank, and it was silently ignored there. It is refused for them, and still works for a model of several classes,
      * up to its number of classes.
