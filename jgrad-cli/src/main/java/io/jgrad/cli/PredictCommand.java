@@ -141,32 +141,39 @@ final class PredictCommand implements Callable<Integer> {
             }
         }
         int n = names.size();
-        int[] batchShape = new int[tm.config().model().inputShape().length + 1];
-        batchShape[0] = n;
-        System.arraycopy(tm.config().model().inputShape(), 0, batchShape, 1, batchShape.length - 1);
-        Tensor input = Tensor.wrap(x, batchShape).sub(tm.config().normMean()).div(tm.config().normStd());
-        Tensor out;
-        float[] raw;
-        try (var scope = Tensor.noGrad()) {
-            out = tm.network().forward(input);
-            raw = out.toFloatArray();
-            String outAct = tm.config().model().outputActivation();
-            // cross-entropy's probabilities are the softmax of the scores; the outputs of a network trained on one-hot
-            // targets (mse, half-sse, bce) are its own estimates per class, shown as they are
-            boolean crossEntropy = tm.config().loss().equals("cross-entropy");
-            if (task == Task.CLASSIFICATION && outAct.equals("logsoftmax")) {
-                out = out.exp();
-            } else if (task == Task.CLASSIFICATION && crossEntropy && outAct.equals("none")) {
-                out = out.softmax(1);
-            } else if (task == Task.BINARY_LOGITS) {
-                out = out.sigmoid();
+        int[] sample = tm.config().model().inputShape();
+        String outAct = tm.config().model().outputActivation();
+        // cross-entropy's probabilities are the softmax of the scores; the outputs of a network trained on one-hot
+        // targets (mse, half-sse, bce) are its own estimates per class, shown as they are
+        boolean crossEntropy = tm.config().loss().equals("cross-entropy");
+        // in batches, as eval: all inputs at once made activations of more than 2^31 values, or more than the heap
+        // that train's memory estimate allowed for (it assumes evaluation in batches)
+        for (int from = 0; from < n; from += EvalCommand.BATCH) {
+            int rows = Math.min(EvalCommand.BATCH, n - from);
+            int[] batchShape = new int[sample.length + 1];
+            batchShape[0] = rows;
+            System.arraycopy(sample, 0, batchShape, 1, sample.length);
+            Tensor input = Tensor.wrap(java.util.Arrays.copyOfRange(x, from * inputSize, (from + rows) * inputSize), batchShape)
+                    .sub(tm.config().normMean()).div(tm.config().normStd());
+            Tensor out;
+            float[] raw;
+            try (var scope = Tensor.noGrad()) {
+                out = tm.network().forward(input);
+                raw = out.toFloatArray();
+                if (task == Task.CLASSIFICATION && outAct.equals("logsoftmax")) {
+                    out = out.exp();
+                } else if (task == Task.CLASSIFICATION && crossEntropy && outAct.equals("none")) {
+                    out = out.softmax(1);
+                } else if (task == Task.BINARY_LOGITS) {
+                    out = out.sigmoid();
+                }
             }
-        }
-        float[] o = out.toFloatArray();
-        int k = o.length / Math.max(n, 1);
-        for (int i = 0; i < n; i++) {
-            System.out.println(names.get(i) + ": " + describe(task, o, i * k, k,
-                    tm.config().loss().equals("bce-logits") ? raw[i * k] > 0 : o[i * k] >= 0.5));
+            float[] o = out.toFloatArray();
+            int k = o.length / rows;
+            for (int i = 0; i < rows; i++) {
+                System.out.println(names.get(from + i) + ": " + describe(task, o, i * k, k,
+                        tm.config().loss().equals("bce-logits") ? raw[i * k] > 0 : o[i * k] >= 0.5));
+            }
         }
         return 0;
     }

@@ -82,6 +82,32 @@ class PredictEvalInspectTest {
     }
 
     /**
+     * predict ran all its inputs through the network at once: 140,000 CSV rows through a hidden layer of 16,384 units
+     * is an activation [140000, 16384] of more than 2^31 values, which stopped predict with a stack trace (exit 1)
+     * where eval, in batches, scored the same rows (and more inputs of a large network ran out of memory). predict
+     * goes in batches too, and its lines are those of the rows predicted one file at a time.
+     */
+    @Test
+    void predictGoesThroughManyRowsInBatches() throws Exception {
+        Path blobs = SyntheticData.blobsCsv(tmp.resolve("wide-blobs.csv"), 30, 2, 3, 3);
+        Path wide = Cli.train(tmp.resolve("wide"), "--data", blobs.toString(), "--layers", "16384", "--epochs", "1", "--no-report");
+        int rows = 140_000;
+        StringBuilder csv = new StringBuilder("f0,f1\n");
+        for (int i = 0; i < rows; i++) {
+            csv.append(i % 7).append(".5,").append(i % 5).append(".25\n");
+        }
+        Path many = Files.writeString(tmp.resolve("many.csv"), csv);
+        java.util.List<String> lines = Cli.ok("predict", "--model", wide.toString(), "--csv", many.toString()).out().lines().toList();
+        assertEquals(rows, lines.size());
+        // rows repeat every 35: the same row, the same line, wherever it falls in a batch
+        for (int i : new int[] {0, 3, 34, 255, 256, 1000, rows - 1}) {
+            Path one = Files.writeString(tmp.resolve("one.csv"), "f0,f1\n" + (i % 7) + ".5," + (i % 5) + ".25\n");
+            String single = Cli.ok("predict", "--model", wide.toString(), "--csv", one.toString()).out().strip();
+            assertEquals(single.substring(single.indexOf(':')), lines.get(i).substring(lines.get(i).indexOf(':')), "row " + (i + 1));
+        }
+    }
+
+    /**
      * --top picks how many class probabilities a line shows; a binary (one-output) or regression model has none to
      * rank, and it was silently ignored there. It is refused for them, and still works for a model of several classes,
      * up to its number of classes.
