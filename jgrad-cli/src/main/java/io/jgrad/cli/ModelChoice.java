@@ -15,6 +15,10 @@ import java.util.List;
 record ModelChoice(String name, List<LayerSpec> fileLayers) {
 
     static ModelChoice of(String value) throws IOException {
+        if (value.isBlank()) {
+            // as a path, "" is the current directory: it was refused as "--model : is a directory"
+            throw new UserError("--model: empty; expected mlp, cnn or a JSON file of layers");
+        }
         return value.equals("mlp") || value.equals("cnn") ? new ModelChoice(value, null)
                 : new ModelChoice(value, NetworkSpec.readLayers(Path.of(value)));
     }

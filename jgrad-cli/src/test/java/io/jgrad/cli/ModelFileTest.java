@@ -204,6 +204,9 @@ class ModelFileTest {
                 .assertUserError("--layers, --activation and --output-activation describe --model mlp");
         Cli.run("train", "--model", tmp.resolve("absent.json").toString(), "--data", data.toString(), "--out", tmp.resolve("r3").toString())
                 .assertUserError("absent.json: no such file; expected mlp, cnn or a JSON file of layers");
+        // as a path, "" is the current directory
+        Cli.run("train", "--model", "", "--data", data.toString(), "--out", tmp.resolve("r5").toString())
+                .assertUserError("--model: empty; expected mlp, cnn or a JSON file of layers");
         Path tiny = IdxFiles.write(tmp.resolve("data3"), 8, 4, 3, 4);
         Cli.run("train", "--model", "cnn", "--data", tiny.toString(), "--out", tmp.resolve("r4").toString())
                 .assertUserError("--model cnn pools twice by 2, so it needs images of at least 4x4, got 3x3");
