@@ -72,6 +72,9 @@ final class EvalCommand implements Callable<Integer> {
         if (!split.equals("test") && !split.equals("train")) {
             throw new UserError("--split must be test or train, got " + split);
         }
+        // as paths, "" is the current directory: --data "" was taken for a directory of CSV part files
+        Flags.notEmpty("--model", model);
+        Flags.notEmpty("--data", data);
         TrainedModel tm = TrainedModel.load(model);
         DataSource ds = tm.data(data);
         TensorDataset set = split.equals("train") || ds.test() == null ? ds.train() : ds.test();

@@ -31,6 +31,7 @@ final class InspectCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        Flags.notEmpty("DIR|FILE.safetensors", target);
         Path file = target;
         if (Files.isDirectory(target)) {
             TrainedModel tm = TrainedModel.load(target);

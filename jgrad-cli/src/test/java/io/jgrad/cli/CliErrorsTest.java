@@ -52,6 +52,14 @@ class CliErrorsTest {
         return Cli.run(args.toArray(String[]::new));
     }
 
+    /** As paths, "" is the current directory: eval took --data "" for a directory of CSV part files. */
+    @Test
+    void emptyPathsOfEvalAndInspectAreRefusedAsEmpty() {
+        Cli.run("eval", "--model", run.toString(), "--data", "").assertUserError("--data: the path is empty");
+        Cli.run("eval", "--model", "").assertUserError("--model: the path is empty");
+        Cli.run("inspect", "").assertUserError("DIR|FILE.safetensors: the path is empty");
+    }
+
     @Test
     void missingDataPath() {
         train(dir.resolve("nope.csv")).assertUserError("--data", "nope.csv", "no such file");
