@@ -28,8 +28,9 @@ import picocli.CommandLine.Parameters;
             "CSV file with the training data's feature columns (--csv): they are picked by name, in any order, and other",
             "columns (such as the target) are ignored; a missing one is an error. (Runs trained before jgrad recorded the",
             "column names take the columns in file order.) Prints one line per input: the predicted class and the",
-            "probabilities of the --top K most likely classes (for a model trained with mse, half-sse or bce on class",
-            "labels, its outputs for them); for a binary (one-output) model p(1), for regression the predicted value.", ""},
+            "probabilities of the --top K most likely classes (for a model trained on class labels with mse, half-sse,",
+            "bce or bce-logits, which score each class on its own, its outputs, after a sigmoid for bce-logits); for a",
+            "binary (one-output) model p(1), for regression the predicted value.", ""},
         footerHeading = "%n",
         footer = {"@|bold EXAMPLES|@",
             "  jgrad predict --model runs/latest digit.png another.png",
@@ -164,8 +165,8 @@ final class PredictCommand implements Callable<Integer> {
                     out = out.exp();
                 } else if (task == Task.CLASSIFICATION && crossEntropy && outAct.equals("none")) {
                     out = out.softmax(1);
-                } else if (task == Task.BINARY_LOGITS) {
-                    out = out.sigmoid();
+                } else if (task == Task.BINARY_LOGITS || task == Task.CLASSIFICATION && tm.config().loss().equals("bce-logits")) {
+                    out = out.sigmoid(); // bce-logits on K classes scores each class on its own, as K binary ones
                 }
             }
             float[] o = out.toFloatArray();

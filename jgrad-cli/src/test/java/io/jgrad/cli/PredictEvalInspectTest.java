@@ -82,6 +82,31 @@ class PredictEvalInspectTest {
     }
 
     /**
+     * --loss bce-logits on K classes trains K independent binary scores (one-hot targets through a sigmoid each); predict
+     * showed the softmax over them, as for cross-entropy, so the values were neither the model's per-class
+     * probabilities nor summed to anything meaningful. It shows each class's sigmoid.
+     */
+    @Test
+    void bceLogitsOnSeveralClassesShowsEachClasssSigmoid() throws Exception {
+        Path run = Cli.train(tmp.resolve("bce-logits-classes"), "--data", idx.toString(), "--loss", "bce-logits", "--layers", "4",
+                "--epochs", "1", "--batch-size", "16", "--no-report");
+        TrainedModel tm = TrainedModel.load(run);
+        float[] scores;
+        try (var scope = io.jgrad.tensor.Tensor.noGrad()) {
+            scores = tm.network().forward(tm.data(null).test().features()).toFloatArray();
+        }
+        String line = Cli.ok("predict", "--model", run.toString(), "--idx", idx.resolve("t10k-images-idx3-ubyte").toString(),
+                "--limit", "1", "--top", "10").out().strip();
+        String[] shown = line.substring(line.indexOf('(') + 1, line.length() - 1).split(", ");
+        assertEquals(10, shown.length, line);
+        for (String entry : shown) {
+            String[] kv = entry.split(": ");
+            double sigmoid = 1 / (1 + Math.exp(-scores[Integer.parseInt(kv[0])]));
+            assertEquals(sigmoid, Double.parseDouble(kv[1]), 1e-4, line);
+        }
+    }
+
+    /**
      * predict ran all its inputs through the network at once: 140,000 CSV rows through a hidden layer of 16,384 units
      * is an activation [140000, 16384] of more than 2^31 values, which stopped predict with a stack trace (exit 1)
      * where eval, in batches, scored the same rows (and more inputs of a large network ran out of memory). predict
