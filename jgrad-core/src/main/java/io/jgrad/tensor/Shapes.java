@@ -56,6 +56,15 @@ final class Shapes {
         }
     }
 
+    private static boolean hasEmptyDimension(int[] shape) {
+        for (int size : shape) {
+            if (size == 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** NumPy broadcasting: align on the right; sizes must be equal or 1. */
     static int[] broadcast(String op, int[] a, int[] b) {
         int rank = Math.max(a.length, b.length);
@@ -92,15 +101,11 @@ final class Shapes {
      * empty dimensions counted as 1, match no product of the sizes).
      */
     static boolean isContiguous(int[] shape, int[] strides) {
-        for (int size : shape) {
-            if (size == 0) {
-                return true;
-            }
-        }
         int s = 1;
         for (int i = shape.length - 1; i >= 0; i--) {
             if (shape[i] != 1 && strides[i] != s) {
-                return false;
+                // only here, off the path of the contiguous tensors that nearly every op asks about
+                return hasEmptyDimension(shape);
             }
             s *= shape[i];
         }
