@@ -14,6 +14,16 @@ package io.jgrad.tensor;
 final class NormOps {
     private NormOps() {}
 
+    /** Throws when the running statistic {@code r} (may be null) of {@code c} channels is an expand()ed view of one element. */
+    private static void requireElementPerChannel(Tensor r, int c) {
+        if (r != null && c > 1 && r.strides[0] == 0) {
+            // each channel's update would land in the same element, the last channel's winning over the others
+            throw new IllegalArgumentException("batch_norm: a running statistic of shape " + Shapes.str(r.shape)
+                    + " is an expand()ed view whose " + c + " elements share one memory location, so training"
+                    + " cannot update it per channel; pass a tensor of its own (contiguous())");
+        }
+    }
+
     static Tensor batchNorm(Tensor x, Tensor weight, Tensor bias, Tensor runningMean, Tensor runningVar,
                             boolean training, double momentum, double eps) {
         if (x.shape.length < 2) {
@@ -26,13 +36,9 @@ final class NormOps {
                         + " channels but a parameter or running statistic has shape " + Shapes.str(p.shape));
             }
         }
-        for (Tensor r : training ? new Tensor[] {runningMean, runningVar} : new Tensor[0]) {
-            if (r != null && c > 1 && r.strides[0] == 0) {
-                // each channel's update would land in the same element, the last channel's winning over the others
-                throw new IllegalArgumentException("batch_norm: a running statistic of shape " + Shapes.str(r.shape)
-                        + " is an expand()ed view whose " + c + " elements share one memory location, so training"
-                        + " cannot update it per channel; pass a tensor of its own (contiguous())");
-            }
+        if (training) { // two calls, not a loop over a new array: this runs at every training step
+            requireElementPerChannel(runningMean, c);
+            requireElementPerChannel(runningVar, c);
         }
         long m = (long) n * s;
         if (training && m == 1) {
