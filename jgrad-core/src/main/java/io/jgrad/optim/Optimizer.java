@@ -247,7 +247,6 @@ public abstract class Optimizer {
         return s;
     }
 
-    /** Throws, naming the optimizer, the argument and its allowed range, unless {@code ok}. */
     /** Throws unless a step count read from a state dict is a whole number &gt;= 0 (a long). */
     private static void requireCount(String who, String key, double v) {
         if (!(v >= 0 && v <= Long.MAX_VALUE && v == Math.rint(v))) {
@@ -256,6 +255,7 @@ public abstract class Optimizer {
         }
     }
 
+    /** Throws, naming the optimizer, the argument and its allowed range, unless {@code ok}. */
     static void require(boolean ok, String optimizer, String argument, double value, String range) {
         if (!ok) {
             throw new IllegalArgumentException(optimizer + ": " + argument + " = " + value + " is invalid; it must be " + range);
