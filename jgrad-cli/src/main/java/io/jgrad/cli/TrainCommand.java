@@ -532,7 +532,7 @@ final class TrainCommand implements Callable<Integer> {
                 clipGradNorm == null ? 0 : clipGradNorm, noReport, 0, null, null, null, 0);
         Path outDir = out == null ? Path.of("runs", "latest") : out;
         MemoryEstimate.check(spec, cfg.batchSize());
-        checkBatchNormBatches(spec, ds.train().size(), cfg.batchSize());
+        checkBatchNormBatches(spec, ds.train().size(), cfg.batchSize(), dataPath);
         Generator modelGen = new Generator(s); // draws the initial weights, then the dropout masks
         Sequential model = spec.build(modelGen);
         if (init != null) {
@@ -720,9 +720,10 @@ final class TrainCommand implements Callable<Integer> {
      * Refuses a --batch-size whose smallest batch, the last of each epoch ({@code samples} mod {@code batchSize}, when
      * not 0), gives a batch normalization layer of {@code spec} one value per channel: its variance over the batch is
      * undefined, and the layer refuses it in training, as PyTorch's does. A layer of input [C, L] or [C, H, W] has L or
-     * H x W values per channel and sample. The message suggests the next batch size that leaves no such batch.
+     * H x W values per channel and sample. The message suggests the next batch size that leaves no such batch, or, for
+     * a training set of one sample of one value per channel, which no batch size helps, names {@code data} instead.
      */
-    static void checkBatchNormBatches(NetworkSpec spec, int samples, int batchSize) {
+    static void checkBatchNormBatches(NetworkSpec spec, int samples, int batchSize, Path data) {
         int[][] shapes = spec.shapes();
         for (int i = 0; i < spec.layers().size(); i++) {
             String type = spec.layers().get(i).type();
@@ -736,6 +737,13 @@ final class TrainCommand implements Callable<Integer> {
             }
             if (smallestBatch(samples, batchSize) * perSample >= 2) {
                 continue;
+            }
+            if (samples * perSample < 2) {
+                // every batch is the whole training set: a larger --batch-size (as the message below would advise) cannot help
+                throw new UserError("--data " + data + ": the training set has " + samples + " sample" + (samples == 1 ? "" : "s")
+                        + ", and layers[" + i + "] (" + type + ") needs 2 or more values per channel in training to compute a"
+                        + " variance, but its input " + Layers.shape(in) + " gives " + perSample + " per sample, whatever the"
+                        + " --batch-size; expected more training data (or less --val-split), or a model without " + type);
             }
             int works = batchSize + 1;
             while (works < samples && smallestBatch(samples, works) * perSample < 2) {

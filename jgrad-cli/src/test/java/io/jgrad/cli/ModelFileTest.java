@@ -185,6 +185,23 @@ class ModelFileTest {
         assertEquals(0, batch(wide, "21").exitCode());
     }
 
+    /**
+     * A training set of one sample of one value per channel leaves batch normalization nothing to compute a variance
+     * from, whatever the batch size. The refusal advised "e.g. --batch-size 17", and then, for --batch-size 17, "e.g.
+     * --batch-size 18", without end; it names --data and what would help instead.
+     */
+    @Test
+    void oneTrainingSampleForBatchNormNamesTheDataNotABatchSizeThatCannotHelp() throws Exception {
+        Path csv = Files.writeString(Files.createTempDirectory(tmp, "one").resolve("one-row.csv"), "a,b,y\n0.5,1.5,2\n");
+        Path file = Files.writeString(csv.resolveSibling("model.json"), "{\"layers\": [{\"type\": \"linear\", \"out_features\": 4},"
+                + " {\"type\": \"batchnorm1d\"}, {\"type\": \"relu\"}, {\"type\": \"linear\", \"out_features\": 1}]}");
+        Cli c = Cli.run("train", "--model", file.toString(), "--data", csv.toString(), "--loss", "mse", "--epochs", "1",
+                "--batch-size", "16", "--threads", "1", "--no-report", "--out", csv.resolveSibling("run").toString());
+        c.assertUserError("--data " + csv + ": the training set has 1 sample, and layers[1] (batchnorm1d) needs 2 or more"
+                + " values per channel", "whatever the --batch-size", "more training data");
+        assertFalse(c.err().contains("e.g. --batch-size"), c.err());
+    }
+
     /** train as {@link #train}, with {@code --batch-size size} instead of 16. */
     private static Cli batch(String json, String size) throws Exception {
         Path file = Files.writeString(Files.createTempDirectory(tmp, "b").resolve("model.json"), json);
