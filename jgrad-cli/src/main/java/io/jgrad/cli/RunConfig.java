@@ -297,12 +297,14 @@ record RunConfig(NetworkSpec model, String task, int numClasses, String loss, St
      * predict would otherwise score a 3-output network as 5 classes, a classifier as a regression, or stop with a stack
      * trace when bce meets outputs outside [0, 1]. The rules are train's: num_classes is K >= 2, or 0 (numeric targets)
      * for a squared-error loss; the task is regression for a squared-error loss, else binary (one output) or classification;
-     * the network ends with the width of {@link Objective#outputSize()}; bce's network ends with a sigmoid.
+     * the network ends with the width of {@link Objective#outputSize()}; bce's network ends with a sigmoid. One
+     * exception: num_classes 1 with a classification loss, which train wrote for data whose labels were all 0 until it
+     * refused such data, so that those runs still load.
      */
     private static void checkObjective(NetworkSpec spec, String task, int numClasses, String loss, Path file) {
         boolean regression = Losses.task(loss).equals("regression");
         // a squared-error loss also trains on class labels, as one-hot targets (task "regression", K classes)
-        if (numClasses == 1 || !regression && numClasses == 0) {
+        if (regression && numClasses == 1 || !regression && numClasses == 0) {
             throw new JgradFormatException(file, "num_classes", "is " + numClasses + ", but loss \"" + loss + "\" needs "
                     + (regression ? "0 (numeric targets) or" : "class labels 0..K-1, so") + " K >= 2 classes");
         }

@@ -350,6 +350,31 @@ class CliErrorsTest {
     }
 
     /**
+     * Until train refused data whose labels are all 0, it wrote such a run as num_classes 1, task "binary" (one output)
+     * and its loss; the checks of config.json's fields against each other refused every such run directory ("num_classes:
+     * is 1, ... K >= 2 classes"), so that eval, predict and inspect could no longer read runs they had read. They still
+     * do. The run here is that config: a one-output network trained with --loss bce-logits, whose config.json is then
+     * given what train wrote for one class.
+     */
+    @Test
+    @SuppressWarnings("unchecked")
+    void aOneClassRunWrittenBeforeOneClassWasRefusedStillLoads() throws IOException {
+        Path two = SyntheticData.blobsCsv(dir.resolve("two.csv"), 20, 4, 2, 1);
+        Path old = dir.resolve("one-class-run");
+        Cli.ok("train", "--data", two.toString(), "--loss", "bce-logits", "--layers", "4", "--epochs", "1", "--threads", "1",
+                "--no-report", "--out", old.toString());
+        Map<String, Object> cfg = (Map<String, Object>) Json.parse(Files.readString(old.resolve("config.json")));
+        assertEquals("binary", cfg.get("task"));
+        cfg.put("loss", "cross-entropy");
+        cfg.put("num_classes", 1L);
+        Files.writeString(old.resolve("config.json"), Json.write(cfg));
+        Path zeros = Files.writeString(dir.resolve("zeros.csv"), "f0,f1,f2,f3,label\n0.5,0.5,0.5,0.5,0\n1,1,1,1,0\n");
+        Cli.ok("inspect", old.toString());
+        Cli.ok("eval", "--model", old.toString(), "--data", zeros.toString());
+        Cli.ok("predict", "--model", old.toString(), "--csv", zeros.toString());
+    }
+
+    /**
      * jgrad-spark's run directory (RunDirectory.config) records its partitions and local steps in a top-level
      * "spark" object; eval, predict, inspect and --resume read such a directory, so the strict reading of config.json
      * must know that field.
