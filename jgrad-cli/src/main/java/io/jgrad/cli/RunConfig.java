@@ -298,8 +298,8 @@ record RunConfig(NetworkSpec model, String task, int numClasses, String loss, St
      * trace when bce meets outputs outside [0, 1]. The rules are train's: num_classes is K >= 2, or 0 (numeric targets)
      * for a squared-error loss; the task is regression for a squared-error loss, else binary (one output) or classification;
      * the network ends with the width of {@link Objective#outputSize()}; bce's network ends with a sigmoid. One
-     * exception: num_classes 1 with a classification loss, which train wrote for data whose labels were all 0 until it
-     * refused such data, so that those runs still load.
+     * exception: num_classes 1 with a classification loss, which train (task "binary") and Spark training (task
+     * "classification") wrote for data whose labels were all 0 until they refused such data, so that those runs still load.
      */
     private static void checkObjective(NetworkSpec spec, String task, int numClasses, String loss, Path file) {
         boolean regression = Losses.task(loss).equals("regression");
@@ -310,7 +310,9 @@ record RunConfig(NetworkSpec model, String task, int numClasses, String loss, St
         }
         Objective objective = Objective.of(loss, numClasses);
         String expected = regression ? "regression" : objective.outputSize() == 1 ? "binary" : "classification";
-        if (!task.equals(expected)) {
+        // a one-class run of Spark training, which writes every run as "classification"
+        boolean oldOneClass = numClasses == 1 && task.equals("classification");
+        if (!task.equals(expected) && !oldOneClass) {
             throw new JgradFormatException(file, "task", "is \"" + task + "\", but loss \"" + loss + "\" with num_classes "
                     + numClasses + " is \"" + expected + "\"");
         }

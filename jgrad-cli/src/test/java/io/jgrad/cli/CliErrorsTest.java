@@ -351,7 +351,7 @@ class CliErrorsTest {
 
     /**
      * Until train refused data whose labels are all 0, it wrote such a run as num_classes 1, task "binary" (one output)
-     * and its loss; the checks of config.json's fields against each other refused every such run directory ("num_classes:
+     * and its loss, and Spark training as task "classification"; the checks of config.json's fields against each other refused every such run directory ("num_classes:
      * is 1, ... K >= 2 classes"), so that eval, predict and inspect could no longer read runs they had read. They still
      * do. The run here is that config: a one-output network trained with --loss bce-logits, whose config.json is then
      * given what train wrote for one class.
@@ -372,6 +372,11 @@ class CliErrorsTest {
         Cli.ok("inspect", old.toString());
         Cli.ok("eval", "--model", old.toString(), "--data", zeros.toString());
         Cli.ok("predict", "--model", old.toString(), "--csv", zeros.toString());
+        // Spark training wrote the same run as task "classification" (RunDirectory writes every run so)
+        cfg.put("task", "classification");
+        Files.writeString(old.resolve("config.json"), Json.write(cfg));
+        Cli.ok("inspect", old.toString());
+        Cli.ok("eval", "--model", old.toString(), "--data", zeros.toString());
     }
 
     /**
