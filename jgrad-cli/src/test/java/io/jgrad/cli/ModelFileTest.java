@@ -202,6 +202,31 @@ class ModelFileTest {
         assertFalse(c.err().contains("e.g. --batch-size"), c.err());
     }
 
+    /**
+     * A PyTorch state dict without a batch norm layer's num_batches_tracked (a checkpoint older than that buffer)
+     * loads in PyTorch with strict=True, the counter set to 0; --init refused it as "missing keys".
+     */
+    @Test
+    void initWithoutNumBatchesTrackedStartsTheCounterAtZero() throws Exception {
+        String json = "{\"layers\": [{\"type\": \"conv2d\", \"out_channels\": 2, \"kernel_size\": 3}, {\"type\": \"batchnorm2d\"},"
+                + " {\"type\": \"flatten\"}, {\"type\": \"linear\", \"out_features\": 10}]}";
+        Cli first = train(json);
+        assertEquals(0, first.exitCode(), first.err());
+        Path run = Path.of(first.out().lines().filter(l -> l.startsWith("wrote ")).findFirst().orElseThrow().split(" ")[1]);
+        Map<String, Tensor> w = new java.util.LinkedHashMap<>(Safetensors.read(run.resolve("model.safetensors")).tensors());
+        assertEquals(4.0, w.remove("1.num_batches_tracked").item());
+        Path init = tmp.resolve("old-torch.safetensors");
+        Safetensors.write(init, w, Map.of());
+        Cli second = train(json, "--init", init.toString());
+        assertEquals(0, second.exitCode(), second.err());
+        Path run2 = Path.of(second.out().lines().filter(l -> l.startsWith("wrote ")).findFirst().orElseThrow().split(" ")[1]);
+        assertEquals(4.0, Safetensors.read(run2.resolve("model.safetensors")).tensors().get("1.num_batches_tracked").item(),
+                "counted from 0, 4 batches of one epoch");
+        w.remove("1.running_mean"); // any other key is still required
+        Safetensors.write(init, w, Map.of());
+        train(json, "--init", init.toString()).assertUserError("old-torch.safetensors", "missing keys [1.running_mean]");
+    }
+
     /** train as {@link #train}, with {@code --batch-size size} instead of 16. */
     private static Cli batch(String json, String size) throws Exception {
         Path file = Files.writeString(Files.createTempDirectory(tmp, "b").resolve("model.json"), json);

@@ -2,6 +2,7 @@ package io.jgrad.nn;
 
 import io.jgrad.tensor.Tensor;
 import java.util.Arrays;
+import java.util.Map;
 
 /**
  * Batch normalization over the channel dimension 1 of [N, C, ...] inputs, as PyTorch's {@code _BatchNorm}:
@@ -75,6 +76,20 @@ public abstract class BatchNorm extends Module {
             }
         }
         return y;
+    }
+
+    /**
+     * num_batches_tracked = 0 where {@code state} lacks it, as PyTorch's {@code _NormBase._load_from_state_dict} for
+     * state dicts older than the buffer (those without version metadata, which safetensors files never carry).
+     * Modified: state.
+     */
+    @Override
+    void addLegacyDefaults(String prefix, Map<String, Tensor> state) {
+        super.addLegacyDefaults(prefix, state);
+        String key = prefix + "num_batches_tracked";
+        if (!state.containsKey(key)) {
+            state.put(key, Tensor.zeros());
+        }
     }
 
     /** The scale, shape [C], initially ones. */

@@ -155,7 +155,9 @@ public abstract class Module {
     /**
      * Copies {@code state} into this module's parameters and buffers, in place and converting the dtype. Every key
      * must match a tensor of the same shape; with {@code strict} false, missing and unexpected keys are ignored (a
-     * shape mismatch is still an error). Nothing is copied when anything is wrong. Modified: this module's tensors.
+     * shape mismatch is still an error). Nothing is copied when anything is wrong. As PyTorch does for a state dict
+     * without version metadata (any safetensors file), a batch norm layer's missing {@code num_batches_tracked} is
+     * no error: it is set to 0. Modified: this module's tensors, not {@code state}.
      *
      * @throws IllegalArgumentException naming every missing and unexpected key and every shape mismatch
      */
@@ -163,11 +165,13 @@ public abstract class Module {
         if (state == null) {
             throw new IllegalArgumentException("loadStateDict into " + getClass().getSimpleName() + ": state is null");
         }
+        LinkedHashMap<String, Tensor> given = new LinkedHashMap<>(state);
+        addLegacyDefaults("", given);
         LinkedHashMap<String, Tensor> own = stateDict();
         List<String> problems = new ArrayList<>();
         if (strict) {
-            List<String> missing = own.keySet().stream().filter(k -> !state.containsKey(k)).toList();
-            List<String> unexpected = state.keySet().stream().filter(k -> !own.containsKey(k)).toList();
+            List<String> missing = own.keySet().stream().filter(k -> !given.containsKey(k)).toList();
+            List<String> unexpected = given.keySet().stream().filter(k -> !own.containsKey(k)).toList();
             if (!missing.isEmpty()) {
                 problems.add("missing keys " + missing);
             }
@@ -176,9 +180,9 @@ public abstract class Module {
             }
         }
         own.forEach((k, t) -> {
-            Tensor src = state.get(k);
+            Tensor src = given.get(k);
             if (src == null) {
-                if (state.containsKey(k)) {
+                if (given.containsKey(k)) {
                     problems.add(k + ": checkpoint value is null");
                 }
             } else if (!Arrays.equals(src.shape(), t.shape())) {
@@ -193,12 +197,21 @@ public abstract class Module {
         }
         try (var scope = Tensor.noGrad()) {
             own.forEach((k, t) -> {
-                Tensor src = state.get(k);
+                Tensor src = given.get(k);
                 if (src != null) {
                     t.copy_(src);
                 }
             });
         }
+    }
+
+    /**
+     * Adds to {@code state}, under {@code prefix}, the value of each state entry that a checkpoint written before the
+     * entry existed lacks and that PyTorch's {@code _load_from_state_dict} fills in; none by default, recursively
+     * for the children. Modified: state.
+     */
+    void addLegacyDefaults(String prefix, Map<String, Tensor> state) {
+        modules.forEach((name, m) -> m.addLegacyDefaults(prefix + name + ".", state));
     }
 
     /**

@@ -165,4 +165,34 @@ class BatchNormTest {
         assertTrue(e.getMessage().contains("more than 1 value per channel"), e.getMessage());
         assertEquals("BatchNorm2d(4, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True)", bn.toString());
     }
+
+    /** PyTorch 1.13: {@code load_state_dict(strict=True)} of a plain dict without "1.num_batches_tracked" sets it to 0. */
+    @Test
+    void aStateWithoutNumBatchesTrackedLoadsItAsZeroAsPyTorchDoes() {
+        Sequential model = new Sequential(new Linear(3, 2, true, new Generator(1)), new BatchNorm1d(2));
+        BatchNorm bn = (BatchNorm) model.get(1);
+        try (var s = Tensor.noGrad()) {
+            bn.numBatchesTracked().fill_(5);
+        }
+        java.util.Map<String, Tensor> state = new java.util.LinkedHashMap<>();
+        model.stateDict().forEach((k, t) -> state.put(k, t.detach().copy()));
+        state.remove("1.num_batches_tracked");
+        try (var s = Tensor.noGrad()) {
+            state.get("1.running_mean").fill_(0.25);
+        }
+        model.loadStateDict(state, true);
+        assertEquals(0.0, bn.numBatchesTracked().item(), "filled in as 0, not kept");
+        assertArrayEquals(new double[] {0.25, 0.25}, bn.runningMean().toDoubleArray());
+        assertFalse(state.containsKey("1.num_batches_tracked"), "the caller's map is not modified");
+
+        try (var s = Tensor.noGrad()) {
+            bn.numBatchesTracked().fill_(5);
+        }
+        model.loadStateDict(state, false);
+        assertEquals(0.0, bn.numBatchesTracked().item(), "non-strict fills it in too, as PyTorch");
+
+        state.remove("1.running_var"); // every other key stays required
+        var e = assertThrows(IllegalArgumentException.class, () -> model.loadStateDict(state, true));
+        assertTrue(e.getMessage().contains("missing keys [1.running_var]"), e.getMessage());
+    }
 }
