@@ -25,7 +25,8 @@ record LayerSpec(String type, Map<String, Object> options) {
     enum Kind {
         POSITIVE_INT("a positive integer"), NONNEGATIVE_INT("an integer >= 0"),
         POSITIVE_NUMBER("a positive number"), FRACTION("a number in [0, 1]"),
-        NUMBER("a number"), BOOLEAN("true or false"), SIZE("a positive integer or a list [h, w] of two");
+        NUMBER("a number"), BOOLEAN("true or false"), SIZE("a positive integer or a list [h, w] of two"),
+        DIM("an integer (a negative one counts from the end, as in PyTorch)");
 
         final String expected;
 
@@ -53,15 +54,15 @@ record LayerSpec(String type, Map<String, Object> options) {
         FIELDS.put("adaptiveavgpool2d", fields("output_size", Kind.SIZE));
         FIELDS.put("dropout", fields("p", Kind.FRACTION));
         FIELDS.put("dropout2d", fields("p", Kind.FRACTION));
-        FIELDS.put("flatten", fields("start_dim", Kind.POSITIVE_INT));
+        FIELDS.put("flatten", fields("start_dim", Kind.DIM));
         FIELDS.put("relu", fields());
         FIELDS.put("sigmoid", fields());
         FIELDS.put("tanh", fields());
         FIELDS.put("gelu", fields());
         FIELDS.put("leakyrelu", fields("negative_slope", Kind.NUMBER));
         FIELDS.put("elu", fields("alpha", Kind.NUMBER));
-        FIELDS.put("softmax", fields("dim", Kind.POSITIVE_INT));
-        FIELDS.put("logsoftmax", fields("dim", Kind.POSITIVE_INT));
+        FIELDS.put("softmax", fields("dim", Kind.DIM));
+        FIELDS.put("logsoftmax", fields("dim", Kind.DIM));
         FIELDS.put("identity", fields());
     }
 
@@ -127,6 +128,7 @@ record LayerSpec(String type, Map<String, Object> options) {
         boolean ok = switch (kind) {
             case POSITIVE_INT -> integral(v) && ((Number) v).doubleValue() >= 1;
             case NONNEGATIVE_INT -> integral(v) && ((Number) v).doubleValue() >= 0;
+            case DIM -> integral(v); // its range depends on the input's rank: Layers.infer checks it
             case POSITIVE_NUMBER -> v instanceof Number n && n.doubleValue() > 0 && Double.isFinite(n.doubleValue());
             case FRACTION -> v instanceof Number n && n.doubleValue() >= 0 && n.doubleValue() <= 1;
             case NUMBER -> v instanceof Number n && Double.isFinite(n.doubleValue());

@@ -31,7 +31,8 @@ import java.util.Arrays;
  * stands for. Shapes follow PyTorch: a convolution maps [C, H, W] to [out, Ho, Wo] with
  * Ho = floor((H + 2 padding - dilation (k - 1) - 1) / stride) + 1, a pool to [C, floor((H + 2 padding - k) /
  * stride) + 1, ...], a linear layer replaces the last dimension by out_features, flatten(start_dim) merges the
- * dimensions from start_dim (counting the batch as dimension 0) to the last.
+ * dimensions from start_dim (counting the batch as dimension 0, or, when negative, back from the last as -1) to the
+ * last.
  */
 final class Layers {
     private Layers() {}
@@ -69,11 +70,16 @@ final class Layers {
                 yield l;
             }
             case "flatten", "softmax", "logsoftmax" -> {
-                String f = l.type().equals("flatten") ? "start_dim" : "dim";
+                String f = dimField(l);
                 int d = l.integer(f, 1);
-                if (d > in.length) {
-                    throw new JgradFormatException(file, field + "." + f, d + " is past the last dimension of the input "
-                            + shape(in) + " (dimension 0 is the batch)");
+                int resolved = dim(l, in);
+                if (resolved < 1 || resolved > in.length) {
+                    String where = resolved > in.length ? "past the last dimension" : resolved == 0
+                            ? "the batch dimension 0" : "before the first dimension";
+                    throw new JgradFormatException(file, field + "." + f, d + " is " + where + " of the input " + shape(in)
+                            + (in.length == 1 ? "; expected 1, or -1 counting from the last" : "; expected 1 to " + in.length
+                                    + ", or -" + in.length + " to -1 counting from the last")
+                            + " (dimension 0 is the batch; each sample is taken alone)");
                 }
                 yield l;
             }
@@ -109,7 +115,7 @@ final class Layers {
                 yield o;
             }
             case "flatten" -> {
-                int from = l.integer("start_dim", 1) - 1;
+                int from = dim(l, in) - 1;
                 long[] o = Arrays.copyOf(longs(in), from + 1);
                 for (int i = from + 1; i < in.length; i++) {
                     o[from] = saturatedProduct(o[from], in[i]);
@@ -208,6 +214,21 @@ final class Layers {
             case "identity" -> new Identity();
             default -> throw new IllegalStateException("LayerSpec accepted the unknown type " + l.type());
         };
+    }
+
+    /** "start_dim" for flatten, "dim" for softmax and logsoftmax. */
+    private static String dimField(LayerSpec l) {
+        return l.type().equals("flatten") ? "start_dim" : "dim";
+    }
+
+    /**
+     * The dimension of the batched input [N, in...] that flatten's start_dim or softmax's dim names, counted as PyTorch
+     * does: d &gt;= 0 is itself, d &lt; 0 is d + 1 + in.length (-1 the last). {@link #infer} refuses a
+     * result outside [1, in.length]: 0 is the batch.
+     */
+    private static int dim(LayerSpec l, int[] in) {
+        int d = l.integer(dimField(l), 1);
+        return d < 0 ? d + 1 + in.length : d;
     }
 
     /** "[N, 32, 14, 14]" for a sample shape [32, 14, 14]. */

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A CNN trained by {@code jgrad train --model FILE.json} loads into the equivalent PyTorch nn.Sequential (built
  * from the run's config.json layer list, strict load_state_dict of model.safetensors) and gives the same logits
- * in evaluation mode, batch-norm running statistics included.
+ * in evaluation mode, batch-norm running statistics included, and negative dims counted as PyTorch counts them.
  */
 class CnnTorchCheckpointTest {
     private static final Path PYTHON = Path.of("/usr/bin/python3");
@@ -47,6 +47,7 @@ class CnnTorchCheckpointTest {
                 if t == "dropout2d": return nn.Dropout2d(g("p", 0.5))
                 if t == "flatten": return nn.Flatten(g("start_dim", 1))
                 if t == "relu": return nn.ReLU()
+                if t == "softmax": return nn.Softmax(g("dim", 1))
                 if t == "elu": return nn.ELU(g("alpha", 1.0))
                 raise SystemExit("no mapping for " + t)
             net = nn.Sequential(*[layer(l) for l in cfg["layers"]])
@@ -73,10 +74,10 @@ class CnnTorchCheckpointTest {
         Files.writeString(tmp.resolve("model.json"), """
                 {"layers": [
                   {"type": "conv2d", "out_channels": 4, "kernel_size": 3, "padding": 1}, {"type": "batchnorm2d"},
-                  {"type": "relu"}, {"type": "avgpool2d", "kernel_size": 2},
+                  {"type": "relu"}, {"type": "softmax", "dim": -3}, {"type": "avgpool2d", "kernel_size": 2},
                   {"type": "conv2d", "out_channels": 6, "kernel_size": 3, "stride": 1, "bias": false}, {"type": "batchnorm2d"},
                   {"type": "elu"}, {"type": "maxpool2d", "kernel_size": 2, "stride": 1}, {"type": "dropout2d", "p": 0.2},
-                  {"type": "flatten"}, {"type": "linear", "out_features": 12}, {"type": "batchnorm1d"}, {"type": "relu"},
+                  {"type": "flatten", "start_dim": -3}, {"type": "linear", "out_features": 12}, {"type": "batchnorm1d"}, {"type": "relu"},
                   {"type": "dropout"}, {"type": "linear", "out_features": 10}
                 ]}""");
         Path run = tmp.resolve("run");

@@ -79,6 +79,46 @@ class ModelFileTest {
         assertTrue(c.err().contains("64 linear10-logsoftmax on"), c.err());
     }
 
+    /**
+     * softmax/logsoftmax dim and flatten start_dim had to be positive, so PyTorch's "dim": -1 was refused. A negative one
+     * counts back from the last dimension of the batched input [N, ...], as in PyTorch (nn.Flatten(-2) of [N, 4, 6, 6]
+     * is [N, 4, 36]); config.json keeps the value as given.
+     */
+    @Test
+    @SuppressWarnings("unchecked")
+    void negativeDimsCountFromTheLastAsInPyTorch() throws Exception {
+        Cli c = train("""
+                {"layers": [
+                  {"type": "conv2d", "out_channels": 4, "kernel_size": 3}, {"type": "softmax", "dim": -3},
+                  {"type": "flatten", "start_dim": -2}, {"type": "flatten", "start_dim": -2},
+                  {"type": "linear", "out_features": 10}, {"type": "log_softmax", "dim": -1}
+                ]}""", "--loss", "cross-entropy");
+        assertEquals(0, c.exitCode(), c.err());
+        Path run = Path.of(c.out().lines().filter(l -> l.startsWith("wrote ")).findFirst().orElseThrow().split(" ")[1]);
+        Map<String, Object> model = (Map<String, Object>) ((Map<String, Object>) Json.parse(Files.readString(run.resolve("config.json"))))
+                .get("model");
+        List<Map<String, Object>> layers = (List<Map<String, Object>>) model.get("layers");
+        assertEquals(-2L, layers.get(2).get("start_dim"));
+        assertEquals(4L * 6 * 6, layers.get(4).get("in_features"));
+        Cli inspect = Cli.run("inspect", run.toString());
+        assertEquals(0, inspect.exitCode(), inspect.err());
+        assertTrue(inspect.out().contains("[N, 4, 36]") && inspect.out().contains("[N, 144]"), inspect.out());
+        assertEquals(0, Cli.run("eval", "--model", run.toString()).exitCode());
+
+        String lin = "{\"type\": \"flatten\"}, {\"type\": \"linear\", \"out_features\": 10}";
+        train("{\"layers\": [" + lin + ", {\"type\": \"softmax\", \"dim\": -2}]}").assertUserError(
+                "model.json: layers[2].dim: -2 is the batch dimension 0 of the input [N, 10]; expected 1, or -1 counting from the last");
+        train("{\"layers\": [" + lin + ", {\"type\": \"softmax\", \"dim\": 0}]}").assertUserError(
+                "layers[2].dim: 0 is the batch dimension 0 of the input [N, 10]");
+        train("{\"layers\": [" + lin + ", {\"type\": \"logsoftmax\", \"dim\": -3}]}").assertUserError(
+                "layers[2].dim: -3 is before the first dimension of the input [N, 10]");
+        train("{\"layers\": [{\"type\": \"conv2d\", \"out_channels\": 4, \"kernel_size\": 3}, {\"type\": \"flatten\", \"start_dim\": 4},"
+                + " {\"type\": \"linear\", \"out_features\": 10}]}").assertUserError("layers[1].start_dim: 4 is past the last dimension"
+                        + " of the input [N, 4, 6, 6]; expected 1 to 3, or -3 to -1 counting from the last");
+        train("{\"layers\": [{\"type\": \"flatten\", \"start_dim\": 1.5}, {\"type\": \"linear\", \"out_features\": 10}]}")
+                .assertUserError("layers[0].start_dim: expected an integer (a negative one counts from the end, as in PyTorch), got 1.5");
+    }
+
     static Stream<Arguments> mistakes() {
         String conv = "{\"type\": \"conv2d\", \"out_channels\": 4, \"kernel_size\": 3}";
         String head = "{\"type\": \"flatten\"}, {\"type\": \"linear\", \"out_features\": 10}";
