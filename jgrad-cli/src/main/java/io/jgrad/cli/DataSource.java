@@ -47,13 +47,15 @@ record DataSource(String description, TensorDataset train, TensorDataset test, i
 
     /**
      * Loads {@code data} (a directory of IDX files or a .csv file). For CSV, {@code valData} or
-     * {@code valSplit} provide the test part. IDX images are [N, 1, H, W] when {@code images} (for convolutional
-     * networks), else flattened to [N, H*W]; CSV data cannot be images. With {@code features} (a trained model's
+     * {@code valSplit} provide the test part. IDX images are [N, 1, H, W] when {@code imageNetwork} is not null (the
+     * network takes images), else flattened to [N, H*W]; CSV data cannot be images, and is then refused with
+     * {@code imageNetwork}, which says why the network takes images and what data to give. With {@code features} (a trained model's
      * recorded feature columns; null: all but the target, in file order), a CSV file's features are those columns,
      * picked by name in that order; other columns are ignored, and a missing one is an error.
      */
     static DataSource load(Path data, Path valData, double valSplit, String targetColumn, boolean classification,
-                           boolean normalize, long seed, boolean images, List<String> features) throws java.io.IOException {
+                           boolean normalize, long seed, String imageNetwork, List<String> features) throws java.io.IOException {
+        boolean images = imageNetwork != null;
         if (!Files.exists(data)) {
             throw new UserError("--data " + data + ": no such file or directory");
         }
@@ -82,8 +84,7 @@ record DataSource(String description, TensorDataset train, TensorDataset test, i
                 throw new UserError("--data " + data + ": expected a directory of IDX files or a .csv file");
             }
             if (images) {
-                throw new UserError("--data " + data + ": a CSV file holds feature vectors, but the network takes images"
-                        + " [C, H, W] (it has convolution or pooling layers); use an IDX directory or --model mlp");
+                throw new UserError("--data " + data + ": a CSV file holds feature vectors, but " + imageNetwork);
             }
             CsvDataset all = CsvDataset.load(data, targetColumn, classification, features);
             noteNumericHeader(data, all);

@@ -189,6 +189,16 @@ record LayerSpec(String type, Map<String, Object> options) {
         };
     }
 
+    /** "layers[1] (batchnorm2d)": the first of {@code layers} that works on images only, or null when none does. */
+    static String firstSpatial(List<LayerSpec> layers) {
+        for (int i = 0; i < layers.size(); i++) {
+            if (layers.get(i).spatial()) {
+                return "layers[" + i + "] (" + layers.get(i).type() + ")";
+            }
+        }
+        return null;
+    }
+
     Map<String, Object> toJson() {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("type", type);

@@ -28,6 +28,20 @@ record ModelChoice(String name, List<LayerSpec> fileLayers) {
         return name.equals("cnn") || fileLayers != null && fileLayers.stream().anyMatch(LayerSpec::spatial);
     }
 
+    /**
+     * Null when the network takes flat feature vectors; else, for {@link DataSource#load}'s refusal of a CSV file, why
+     * it takes images and what to train it on instead.
+     */
+    String imageNetwork() {
+        if (!images()) {
+            return null;
+        }
+        String why = fileLayers == null ? "--model cnn is convolutional"
+                : LayerSpec.firstSpatial(fileLayers) + " of " + name + " works on images";
+        return "the network takes images [N, C, H, W]: " + why + "; use an IDX directory of images, or a network without"
+                + " image layers (conv2d, batchnorm2d, maxpool2d, avgpool2d, adaptiveavgpool2d, dropout2d), e.g. --model mlp";
+    }
+
     /** Why a network of one output may not end with a softmax or log-softmax. */
     private static final String ONE_SOFTMAX = "a softmax over the network's one output is always 1 (a log-softmax always 0),"
             + " whatever the input, so the network would learn nothing";

@@ -125,6 +125,19 @@ record NetworkSpec(int[] inputShape, List<LayerSpec> layers) {
         return inputShape.length == 3;
     }
 
+    /**
+     * Null when the network takes flat feature vectors; else, for {@link DataSource#load}'s refusal of a CSV file, that
+     * the trained network takes images, because of which layer, and {@code advice}: what to give instead.
+     */
+    String imageNetwork(String advice) {
+        if (!images()) {
+            return null;
+        }
+        String layer = LayerSpec.firstSpatial(layers);
+        return "the run's network takes images [N, C, H, W]" + (layer == null ? "" : ": its " + layer + " works on images")
+                + "; " + advice;
+    }
+
     int inputSize() {
         int n = 1;
         for (int d : inputShape) {

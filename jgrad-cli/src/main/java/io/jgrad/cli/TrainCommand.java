@@ -69,8 +69,8 @@ import picocli.CommandLine.Option;
             "             {\"type\": \"relu\"}, {\"type\": \"maxpool2d\", \"kernel_size\": 2}, {\"type\": \"flatten\"},",
             "             {\"type\": \"linear\", \"out_features\": 10}]}. in_channels, in_features and num_features are",
             "             inferred from the data's shape; the last layer must output one value per class (1 for bce,",
-            "             and end with sigmoid for --loss bce; 1 for mse and half-sse on numeric targets). Any",
-            "             convolution or pooling layer makes the network take images [N, C, H, W].",
+            "             and end with sigmoid for --loss bce; 1 for mse and half-sse on numeric targets). Any conv2d,",
+            "             pooling, batchnorm2d or dropout2d layer makes the network take images [N, C, H, W].",
             "",
             "Spark (--spark MASTER): trains an MLP on a Spark cluster with synchronous data parallelism (each step's",
             "batch is split over the partitions and their gradients summed), or with local SGD for --local-steps K > 1",
@@ -449,7 +449,8 @@ final class TrainCommand implements Callable<Integer> {
         }
         cfg = resumeData(cfg);
         DataSource ds = DataSource.load(Path.of(cfg.data()), cfg.valData() == null ? null : Path.of(cfg.valData()), cfg.valSplit(),
-                cfg.targetColumn(), !cfg.task().equals("regression"), false, cfg.seed(), cfg.model().images(), null)
+                cfg.targetColumn(), !cfg.task().equals("regression"), false, cfg.seed(),
+                cfg.model().imageNetwork("give --data an IDX directory of images, as it was trained on"), null)
                 .standardizedWith(cfg.normMean(), cfg.normStd());
         checkResumedDataFits(cfg, ds);
         if (patience != null && patience > 0 && ds.test() == null) {
@@ -503,7 +504,7 @@ final class TrainCommand implements Callable<Integer> {
                     + " takes flat feature vectors; use --model cnn or a model file with convolutions");
         }
         DataSource ds = DataSource.load(dataPath, valData, valSplit, targetColumn, !Losses.task(lossName).equals("regression"), normalize, s,
-                choice.images(), null);
+                choice.imageNetwork(), null);
         if (valData != null && (ds.test() == null || ds.test().size() == 0)) { // DataSource checks --val-split's parts
             throw new UserError("--val-data " + valData + ": has no rows; expected at least one");
         }

@@ -274,6 +274,35 @@ class ModelFileTest {
                 "--threads", "1", "--no-report", "--out", file.resolveSibling("run").toString());
     }
 
+    /**
+     * A network whose only image layers are batchnorm2d and dropout2d takes images too. Given a CSV file, train said
+     * "(it has convolution or pooling layers)", and eval said that and advised "--model mlp", a flag eval does not have.
+     */
+    @Test
+    void aCsvFileForAnImageNetworkIsRefusedNamingTheLayerAndWhatEachCommandTakes() throws Exception {
+        Path csv = tmp.resolve("flat.csv");
+        Files.writeString(csv, "a,b,label\n0.1,0.2,0\n0.3,0.1,1\n0.5,0.9,1\n");
+        String json = "{\"layers\": [{\"type\": \"batchnorm2d\"}, {\"type\": \"dropout2d\"}, {\"type\": \"flatten\"},"
+                + " {\"type\": \"linear\", \"out_features\": 10}]}";
+        Path file = Files.writeString(tmp.resolve("bn-only.json"), json);
+        Cli t = Cli.run("train", "--model", file.toString(), "--data", csv.toString(), "--no-report", "--out", tmp.resolve("r6").toString());
+        t.assertUserError("--data " + csv + ": a CSV file holds feature vectors, but the network takes images [N, C, H, W]:"
+                + " layers[0] (batchnorm2d) of " + file + " works on images; use an IDX directory of images, or a network"
+                + " without image layers", "e.g. --model mlp");
+        assertFalse(t.err().contains("convolution or pooling"), t.err());
+        Cli.run("train", "--model", "cnn", "--data", csv.toString(), "--no-report", "--out", tmp.resolve("r7").toString())
+                .assertUserError("the network takes images [N, C, H, W]: --model cnn is convolutional; use an IDX directory");
+
+        Cli trained = train(json);
+        assertEquals(0, trained.exitCode(), trained.err());
+        Path run = Path.of(trained.out().lines().filter(l -> l.startsWith("wrote ")).findFirst().orElseThrow().split(" ")[1]);
+        Cli e = Cli.run("eval", "--model", run.toString(), "--data", csv.toString());
+        e.assertUserError("--data " + csv + ": a CSV file holds feature vectors, but the run's network takes images"
+                + " [N, C, H, W]: its layers[0] (batchnorm2d) works on images; evaluate it on an IDX directory of images, as it"
+                + " was trained on (--data DIR), or leave out --data for the data in its config.json");
+        assertFalse(e.err().contains("--model mlp") || e.err().contains("convolution or pooling"), e.err());
+    }
+
     @Test
     void refusesWhatTheModelCannotTake() throws Exception {
         Path csv = tmp.resolve("points.csv");
