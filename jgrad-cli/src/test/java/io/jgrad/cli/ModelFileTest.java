@@ -72,6 +72,13 @@ class ModelFileTest {
         assertEquals(0, Cli.run("eval", "--model", run.toString()).exitCode());
     }
 
+    /** A model file saved with a UTF-8 byte-order mark (as Notepad writes it) was refused: "unexpected character U+FEFF". */
+    @Test
+    void aModelFileMayStartWithAByteOrderMark() throws Exception {
+        Cli c = train("\uFEFF{\"layers\": [{\"type\": \"flatten\"}, {\"type\": \"linear\", \"out_features\": 10}]}");
+        assertEquals(0, c.exitCode(), c.err());
+    }
+
     @Test
     void aNetworkWithoutSpatialLayersTakesFlattenedImages() throws Exception {
         Cli c = train("{\"layers\": [{\"type\": \"linear\", \"out_features\": 10}, {\"type\": \"log_softmax\"}]}", "--loss", "cross-entropy");

@@ -48,7 +48,8 @@ public final class Json {
     }
 
     /**
-     * Reads and parses a UTF-8 JSON file; the size is checked before the file is read.
+     * Reads and parses a UTF-8 JSON file; the size is checked before the file is read. One byte-order mark at the start
+     * is skipped, as RFC 8259 section 8.1 allows and as CSV files are read: some editors write it.
      *
      * @throws JgradFormatException if the file is too large, not UTF-8, or not valid JSON
      * @throws IOException if the file cannot be read
@@ -68,7 +69,7 @@ public final class Json {
         } catch (CharacterCodingException e) {
             throw new JgradFormatException(file, "", "file is not valid UTF-8; JSON must be UTF-8", e);
         }
-        return parse(text, file);
+        return parse(text.startsWith("\uFEFF") ? text.substring(1) : text, file);
     }
 
     /** {@code value} as pretty-printed JSON (two-space indent, newline at the end). */

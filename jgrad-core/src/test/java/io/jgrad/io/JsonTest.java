@@ -147,6 +147,24 @@ class JsonTest {
         assertEquals(broken + ": line 1, column 7: unexpected '}'; expected a JSON value", b.getMessage());
     }
 
+    /**
+     * A file saved by an editor that writes a UTF-8 byte-order mark (Windows Notepad) was refused ("unexpected character
+     * U+FEFF"), while CSV files with one were read. RFC 8259 8.1 lets a parser ignore it; one is skipped at the start of
+     * a file only, and the positions of later errors stay those an editor shows (the mark is not a column).
+     */
+    @Test
+    void aFileMayStartWithAByteOrderMark(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws java.io.IOException {
+        var bom = dir.resolve("bom.json");
+        java.nio.file.Files.writeString(bom, "\uFEFF{\"lr\": 0.5}");
+        assertEquals(Map.of("lr", 0.5), Json.read(bom));
+        java.nio.file.Files.writeString(bom, "\uFEFF{\"a\": }");
+        var e = assertThrows(JgradFormatException.class, () -> Json.read(bom));
+        assertEquals(bom + ": line 1, column 7: unexpected '}'; expected a JSON value", e.getMessage());
+        java.nio.file.Files.writeString(bom, "\uFEFF\uFEFF{}"); // one mark, not any number of them
+        assertThrows(JgradFormatException.class, () -> Json.read(bom));
+        assertThrows(JgradFormatException.class, () -> Json.parse("\uFEFF{}"), "a string is not a file: no mark to skip");
+    }
+
     @Test
     void limitsNestingDepth() {
         String ok = "[".repeat(Json.MAX_DEPTH) + "]".repeat(Json.MAX_DEPTH);
