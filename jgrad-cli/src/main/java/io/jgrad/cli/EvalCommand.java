@@ -18,11 +18,11 @@ import picocli.CommandLine.Option;
             "on, or on --data, prepared the same way (same scaling and normalization). Which rows: with --split test",
             "(the default), an IDX directory's t10k part, or a CSV run's validation rows (its --val-data, or the",
             "--val-split rows held out in training); a CSV run without validation data has none, and its training rows",
-            "are used. --split train uses the training rows. A CSV file given as --data is evaluated whole; its feature",
-            "columns are picked by the names recorded in training, in any order (other columns are ignored, a missing one",
-            "is an error), and its target is the column of the training file's target name (its --target-column, or the",
-            "last column; for runs that did not record it, the last column that is not a feature). The output's 'data'",
-            "line says which split was used.",
+            "are used. --split train uses the training rows. A CSV file given as --data is evaluated whole (--split does",
+            "not apply to it); its feature columns are picked by the names recorded in training, in any order (other",
+            "columns are ignored, a missing one is an error), and its target is the column of the training file's target",
+            "name (its --target-column, or the last column; for runs that did not record it, the last column that is not",
+            "a feature). The output's 'data' line says which split was used, or 'the whole file'.",
             "",
             "A classifier is scored by accuracy and its confusion matrix; a regression model (--loss mse or half-sse) by",
             "RMSE, sqrt(mean((predicted - true)^2)) in the target's units, and R^2, 1 - SS_res / SS_tot, as the training",
@@ -84,7 +84,10 @@ final class EvalCommand implements Callable<Integer> {
         System.out.printf("model    %s (%s)%n", tm.dir(), tm.config().model().describe());
         // named as train's console and report name it: "validation" for a CSV run's held-out rows, "test" for IDX t10k
         String part = set == ds.train() ? "train" : Reports.heldOut(tm.config(), ds);
-        System.out.printf("data     %s, %s split, %,d samples%n", ds.description(), part, ev.samples());
+        // a CSV file given as --data has no parts (DataSource splits only the run's own data): it is evaluated whole
+        boolean wholeFile = data != null && ds.test() == null;
+        System.out.printf("data     %s, %s, %,d samples%n", ds.description(), wholeFile ? "the whole file" : part + " split",
+                ev.samples());
         System.out.printf("loss     %.6f (%s)%n", ev.loss(), tm.config().loss());
         if (!Double.isNaN(ev.accuracy())) {
             System.out.printf("accuracy %.4f (%.2f%%)%n%n", ev.accuracy(), 100 * ev.accuracy());

@@ -97,6 +97,12 @@ class TrainCommandTest {
         // evaluated on the rows held out by --val-split, not on the training rows
         assertTrue(eval.out().contains("validation split, 30 samples"), eval.out());
         assertEquals(m.get(11, "val_loss"), firstNumberAfter(eval.out(), "loss"), 1e-5);
+        // a CSV file given as --data is evaluated whole, whatever --split says; the line said "train split, 150 samples",
+        // though the run's train split is 120 rows
+        for (String split : List.of("test", "train")) {
+            Cli whole = ok("eval", "--model", run.toString(), "--data", csv.toString(), "--split", split);
+            assertTrue(whole.out().contains("data     " + csv + ", the whole file, 150 samples\n"), whole.out());
+        }
 
         Cli inspect = ok("inspect", run.toString());
         for (String s : List.of("0.weight", "[16, 4]", "0.bias", "[16]", "2.weight", "[3, 16]", "2.bias", "[3]", "Linear(in_features=4")) {

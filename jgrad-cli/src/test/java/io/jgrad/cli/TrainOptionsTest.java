@@ -153,7 +153,7 @@ class TrainOptionsTest {
         r.assertUserError("jgrad train: ", config.toString(), "data.path elsewhere/blobs.csv");
         assertTrue(r.err().contains("give --data with its new location"), r.err()); // --resume takes --data for moved data
         Cli ev = ok("eval", "--model", run.toString(), "--data", csv.toString());
-        assertTrue(ev.out().contains("train split, 30 samples"), ev.out());
+        assertTrue(ev.out().contains("the whole file, 30 samples"), ev.out());
     }
 
     /** The training.* fields of a run's config.json. */
