@@ -105,6 +105,8 @@ public final class Trainer {
      * Early stopping: stop when the validation loss (or, with {@code onAccuracy}, the validation accuracy) has
      * not improved for {@code epochs} epochs in a row. 0 turns it off; otherwise {@link #fit} needs a validation
      * loader.
+     *
+     * @throws IllegalArgumentException as {@link #earlyStopping(int, boolean, double, boolean)}
      */
     public Trainer earlyStopping(int epochs, boolean onAccuracy) {
         return earlyStopping(epochs, onAccuracy, 0, false);
@@ -118,11 +120,17 @@ public final class Trainer {
      * the {@link #earlierEpochs} of a resumed run, the stop reason says so. Modified at the end of fit, with
      * restoreBest: the model.
      *
-     * @throws IllegalArgumentException if epochs or minDelta is negative (or NaN), or restoreBest is set with epochs 0
+     * @throws IllegalArgumentException if epochs or minDelta is negative (or NaN), restoreBest is set with epochs 0, or
+     *     onAccuracy is set with {@code epochs > 0} for {@link Task#REGRESSION}, which has no accuracy
      */
     public Trainer earlyStopping(int epochs, boolean onAccuracy, double minDelta, boolean restoreBest) {
         if (epochs < 0 || !(minDelta >= 0)) {
             throw new IllegalArgumentException("earlyStopping: epochs must be >= 0 and minDelta >= 0, got " + epochs + " and " + minDelta);
+        }
+        if (onAccuracy && epochs > 0 && task == Task.REGRESSION) {
+            // every epoch's accuracy is NaN, and a NaN score counted as an improvement: the run never stopped early
+            throw new IllegalArgumentException("earlyStopping: onAccuracy watches the validation accuracy, but Task.REGRESSION"
+                    + " has none; watch the validation loss (onAccuracy false)");
         }
         if (restoreBest && epochs == 0) { // the best epoch is tracked only while early stopping watches
             throw new IllegalArgumentException("earlyStopping: restoreBest restores the best epoch that early stopping"

@@ -221,6 +221,24 @@ class TrainerTest {
     }
 
     @Test
+    void earlyStoppingOnAccuracyIsRefusedForRegression() {
+        // a regression's accuracy is NaN every epoch, and a NaN score "improved" on the NaN best: the run silently went
+        // on to its last epoch however long the validation loss stalled (and restoreBest snapshotted every epoch)
+        Linear model = new Linear(3, 1, true, new Generator(1));
+        Generator gen = new Generator(2);
+        DataLoader data = new DataLoader(new TensorDataset(Tensor.randn(gen, 8, 3), Tensor.randn(gen, 8, 1)), 4, false,
+                false, null);
+        Trainer trainer = new Trainer(model, new MSELoss(), new SGD(model.parameters(), 0.0), Task.REGRESSION).epochs(6);
+        var e = assertThrows(IllegalArgumentException.class, () -> trainer.earlyStopping(2, true));
+        assertTrue(e.getMessage().contains("accuracy") && e.getMessage().contains("REGRESSION"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> trainer.earlyStopping(2, true, 0, true));
+        assertTrue(e.getMessage().contains("onAccuracy false"), e.getMessage());
+        // on the loss it works: lr 0 keeps the validation loss constant, so the run stops after 1 + 2 epochs
+        assertEquals(3, trainer.earlyStopping(2, false).fit(data, data).epochs().size());
+        trainer.earlyStopping(0, true); // turning it off needs no accuracy
+    }
+
+    @Test
     void aSchedulerOfAnotherOptimizerIsRefused() {
         // it scheduled the other optimizer's rate, and the Trainer's stayed where it was, epoch after epoch
         Linear model = new Linear(3, 2, true, new Generator(1));
