@@ -480,6 +480,14 @@ public final class Trainer {
         return loss.reduction() == Reduction.SUM ? value : value * n;
     }
 
+    /** Adds {@code m} and its descendants to {@code out}, parents before their children. Modified: out. */
+    private static void modulesOf(Module m, List<Module> out) {
+        out.add(m);
+        for (Module child : m.children().values()) {
+            modulesOf(child, out);
+        }
+    }
+
     /** Copies of the model's parameters and buffers. */
     private static Map<String, Tensor> snapshot(Module model) {
         Map<String, Tensor> copy = new LinkedHashMap<>();
@@ -491,8 +499,9 @@ public final class Trainer {
 
     /**
      * Loss, accuracy and confusion matrix of the model on {@code data}, in eval mode and without recording a
-     * graph. {@code numClasses} sizes the confusion matrix (0: from the model's output width; for classification at
-     * least that width).
+     * graph; afterwards every module is back in the mode it had (a layer frozen with {@code eval()} stays so).
+     * {@code numClasses} sizes the confusion matrix (0: from the model's output width; for classification at least
+     * that width).
      *
      * @throws IllegalArgumentException if, for classification, numClasses is positive but below the output width
      */
@@ -508,7 +517,12 @@ public final class Trainer {
      */
     public static Evaluation evaluate(Module model, Loss loss, Task task, DataLoader data, int numClasses) {
         requireReduced("Trainer.evaluate", loss);
-        boolean wasTraining = model.isTraining();
+        List<Module> modules = new ArrayList<>();
+        modulesOf(model, modules);
+        boolean[] training = new boolean[modules.size()];
+        for (int i = 0; i < training.length; i++) {
+            training[i] = modules.get(i).isTraining();
+        }
         model.eval();
         double lossSum = 0;
         int seen = 0;
@@ -537,8 +551,11 @@ public final class Trainer {
                 }
             }
         } finally {
-            if (wasTraining) {
-                model.train();
+            // each module's own mode, not model.train(): that put a layer the user froze with eval() (a batch norm in
+            // fine-tuning) back in training mode. In pre-order, each train(mode), which also sets the descendants, comes
+            // before theirs.
+            for (int i = 0; i < training.length; i++) {
+                modules.get(i).train(training[i]);
             }
         }
         double acc = confusion == null ? Double.NaN : confusion.accuracy();

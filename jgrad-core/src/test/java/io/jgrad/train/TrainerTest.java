@@ -1,11 +1,13 @@
 package io.jgrad.train;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jgrad.data.DataLoader;
 import io.jgrad.data.TensorDataset;
+import io.jgrad.nn.BatchNorm1d;
 import io.jgrad.nn.CrossEntropyLoss;
 import io.jgrad.nn.HalfSquaredErrorLoss;
 import io.jgrad.nn.Linear;
@@ -236,6 +238,28 @@ class TrainerTest {
         // on the loss it works: lr 0 keeps the validation loss constant, so the run stops after 1 + 2 epochs
         assertEquals(3, trainer.earlyStopping(2, false).fit(data, data).epochs().size());
         trainer.earlyStopping(0, true); // turning it off needs no accuracy
+    }
+
+    @Test
+    void evaluateGivesEachModuleBackItsOwnMode() {
+        // fine-tuning with a frozen batch norm (eval() on that layer alone, the rest training): evaluate switched the
+        // whole model to eval and then called train() on it, which put the frozen layer back in training mode, so that
+        // the next training step's batches overwrote the running statistics it was meant to keep
+        Generator gen = new Generator(4);
+        BatchNorm1d frozen = new BatchNorm1d(3);
+        Linear head = new Linear(3, 2, true, gen);
+        Sequential model = new Sequential(frozen, head);
+        model.train();
+        frozen.eval();
+        DataLoader data = new DataLoader(new TensorDataset(Tensor.randn(gen, 6, 3), Tensor.of(new float[] {0, 1, 0, 1, 1, 0}),
+                2), 4, false, false, null);
+        Trainer trainer = new Trainer(model, new CrossEntropyLoss(), new SGD(model.parameters(), 0.1), Task.CLASSIFICATION);
+        trainer.evaluate(data, 0);
+        assertTrue(model.isTraining() && head.isTraining(), "the training modules train again");
+        assertFalse(frozen.isTraining(), "the frozen batch norm stays in eval mode");
+        model.eval(); // and a model evaluated in eval mode stays there
+        trainer.evaluate(data, 0);
+        assertFalse(model.isTraining() || head.isTraining() || frozen.isTraining());
     }
 
     @Test
