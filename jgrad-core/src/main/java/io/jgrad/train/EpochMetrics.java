@@ -13,8 +13,11 @@ import java.util.Map;
 public record EpochMetrics(int epoch, double trainLoss, double trainAccuracy, double valLoss, double valAccuracy,
                            double learningRate, double seconds, Map<String, Double> gradNorms,
                            Map<String, Double> weightNorms) {
-    /** True when a validation set was evaluated. */
+    /**
+     * True when a validation set was evaluated: its loss or its accuracy is a number. A classifier's validation loss
+     * that is NaN (a NaN in the validation data) counts, its accuracy being a number; a regression's reads as none.
+     */
     public boolean hasValidation() {
-        return !Double.isNaN(valLoss);
+        return !Double.isNaN(valLoss) || !Double.isNaN(valAccuracy);
     }
 }

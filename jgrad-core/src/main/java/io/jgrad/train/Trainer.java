@@ -128,7 +128,7 @@ public final class Trainer {
             throw new IllegalArgumentException("earlyStopping: epochs must be >= 0 and minDelta >= 0, got " + epochs + " and " + minDelta);
         }
         if (onAccuracy && epochs > 0 && task == Task.REGRESSION) {
-            // every epoch's accuracy is NaN, and a NaN score counted as an improvement: the run never stopped early
+            // every epoch's accuracy is NaN: no epoch improves on another, whatever the loss does
             throw new IllegalArgumentException("earlyStopping: onAccuracy watches the validation accuracy, but Task.REGRESSION"
                     + " has none; watch the validation loss (onAccuracy false)");
         }
@@ -244,9 +244,13 @@ public final class Trainer {
         }
     }
 
-    /** Whether an epoch's early-stopping score (lower is better) beats the best so far by more than minDelta. */
+    /**
+     * Whether an epoch's early-stopping score (lower is better) beats the best so far (infinite before the first) by
+     * more than minDelta. A NaN score never does, as in Keras: a validation loss that is NaN every epoch must run the
+     * patience out, not restart it.
+     */
     private boolean improves(double score, double best) {
-        return Double.isNaN(best) || score < best - minDelta;
+        return score < best - minDelta;
     }
 
     private static void requireBatches(String which, DataLoader loader) {
@@ -294,7 +298,7 @@ public final class Trainer {
         for (Callback c : callbacks) {
             c.onTrainStart(firstEpoch, epochs, steps);
         }
-        double best = Double.NaN;
+        double best = Double.POSITIVE_INFINITY;
         int badEpochs = 0, bestEpoch = 0;
         for (EpochMetrics m : earlier) { // the same bookkeeping as after each epoch below
             if (patience > 0 && m.hasValidation()) {
@@ -410,8 +414,9 @@ public final class Trainer {
             // every epoch is scored, also one after which a callback or the target loss stops the run: restoreBest
             // must not put back an older epoch's weights over a better last one
             boolean patienceOut = false;
+            double score = Double.NaN;
             if (patience > 0 && val != null) {
-                double score = patienceOnAccuracy ? -val.accuracy() : val.loss();
+                score = patienceOnAccuracy ? -val.accuracy() : val.loss();
                 if (improves(score, best)) {
                     best = score;
                     badEpochs = 0;
@@ -438,7 +443,8 @@ public final class Trainer {
             }
             if (patienceOut) {
                 history.stopReason("early stop after epoch " + epoch + ": validation "
-                        + (patienceOnAccuracy ? "accuracy" : "loss") + " did not improve for " + patience + " epochs");
+                        + (patienceOnAccuracy ? "accuracy" : "loss") + " did not improve for " + patience + " epochs"
+                        + (Double.isNaN(score) ? " (it is NaN)" : ""));
                 break;
             }
         }

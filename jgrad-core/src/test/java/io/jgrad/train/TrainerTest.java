@@ -263,6 +263,32 @@ class TrainerTest {
     }
 
     @Test
+    void aValidationLossThatIsNaNNeverImprovesAndIsShown() {
+        // a validation sample with a NaN feature: every epoch's validation loss is NaN. A NaN score "improved" on the
+        // NaN that stood for "no best yet", so early stopping never counted a bad epoch and the run went on to its last
+        // epoch; and the progress lines left val_loss and val_acc out, as if there were no validation data
+        Generator gen = new Generator(1);
+        Linear model = new Linear(3, 2, true, gen);
+        DataLoader train = new DataLoader(new TensorDataset(Tensor.randn(gen, 10, 3),
+                Tensor.of(new float[] {0, 1, 0, 1, 1, 0, 0, 1, 1, 0}), 2), 4, false, false, null);
+        float[][] features = new float[4][3];
+        features[2][1] = Float.NaN;
+        DataLoader val = new DataLoader(new TensorDataset(Tensor.of(features), Tensor.of(new float[] {0, 1, 0, 1}), 2), 4,
+                false, false, null);
+        java.io.ByteArrayOutputStream lines = new java.io.ByteArrayOutputStream();
+        History h = new Trainer(model, new CrossEntropyLoss(), new SGD(model.parameters(), 0.1), Task.CLASSIFICATION)
+                .epochs(6).earlyStopping(2, false, 0, true)
+                .callback(new ProgressBar(new java.io.PrintStream(lines, true, java.nio.charset.StandardCharsets.UTF_8), false))
+                .fit(train, val);
+        assertEquals(2, h.epochs().size(), "no epoch improved, so patience 2 runs out after epoch 2: " + h.stopReason());
+        assertTrue(h.stopReason().contains("did not improve for 2 epochs") && h.stopReason().contains("NaN"), h.stopReason());
+        assertEquals(0, h.restoredEpoch(), "no epoch was the best");
+        assertTrue(h.epochs().getFirst().hasValidation());
+        String out = lines.toString(java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(out.contains("val_loss NaN  val_acc "), out);
+    }
+
+    @Test
     void aSchedulerOfAnotherOptimizerIsRefused() {
         // it scheduled the other optimizer's rate, and the Trainer's stayed where it was, epoch after epoch
         Linear model = new Linear(3, 2, true, new Generator(1));
