@@ -62,6 +62,11 @@ public final class ReduceLROnPlateau {
         return optimizer;
     }
 
+    /** Whether lower (MIN) or higher (MAX) metrics are better, so that a training loop can check it feeds a fitting one. */
+    public Mode mode() {
+        return mode;
+    }
+
     /** Records one epoch's metric and lowers the optimizer's rate after a plateau. Modified: the optimizer, this. */
     public void step(double metric) {
         lastEpoch++;

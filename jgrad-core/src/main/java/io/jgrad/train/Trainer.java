@@ -169,12 +169,20 @@ public final class Trainer {
     }
 
     /**
-     * Lowers the learning rate when the validation loss (the training loss without validation data) stalls.
+     * Lowers the learning rate when the validation loss (the training loss without validation data) stalls: {@code s}
+     * is stepped with that loss after each epoch, so it must be built with {@link ReduceLROnPlateau.Mode#MIN}. (To
+     * follow another metric, step it from a {@link Callback#onEpochEnd} instead.)
      *
-     * @throws IllegalArgumentException if it lowers another optimizer's rate than this trainer's
+     * @throws IllegalArgumentException if it lowers another optimizer's rate than this trainer's, or its mode is MAX
      */
     public Trainer scheduler(ReduceLROnPlateau s) {
         requireOwnOptimizer(s == null ? null : s.optimizer(), s);
+        if (s != null && s.mode() == ReduceLROnPlateau.Mode.MAX) {
+            // it would take each fall of the loss for a plateau and cut the rate while training goes well
+            throw new IllegalArgumentException("Trainer.scheduler: the ReduceLROnPlateau has Mode.MAX (higher is better), but"
+                    + " the Trainer steps it with the validation loss, which is better lower; build it with Mode.MIN, or step"
+                    + " it from a Callback's onEpochEnd with the metric it watches (e.g. metrics.valAccuracy())");
+        }
         this.plateau = s;
         return this;
     }

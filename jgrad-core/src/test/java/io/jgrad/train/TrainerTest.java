@@ -304,6 +304,20 @@ class TrainerTest {
     }
 
     @Test
+    void aPlateauScheduleThatWantsAHigherMetricIsRefused() {
+        // the Trainer steps it with the validation loss: one built with Mode.MAX (meant for an accuracy, as Keras's
+        // mode='max') took every fall of the loss for a plateau and cut the learning rate while training went well
+        Linear model = new Linear(3, 2, true, new Generator(1));
+        SGD sgd = new SGD(model.parameters(), 0.1);
+        Trainer trainer = new Trainer(model, new CrossEntropyLoss(), sgd, Task.CLASSIFICATION);
+        var e = assertThrows(IllegalArgumentException.class,
+                () -> trainer.scheduler(new ReduceLROnPlateau(sgd, ReduceLROnPlateau.Mode.MAX)));
+        assertTrue(e.getMessage().contains("Mode.MAX") && e.getMessage().contains("loss") && e.getMessage().contains("onEpochEnd"),
+                e.getMessage());
+        trainer.scheduler(new ReduceLROnPlateau(sgd, ReduceLROnPlateau.Mode.MIN));
+    }
+
+    @Test
     void targetLossRefusesNaN() {
         // NaN compares false with every epoch's loss, so a NaN target (a computation gone wrong) silently never stopped
         Linear model = new Linear(3, 2, true, new Generator(1));
