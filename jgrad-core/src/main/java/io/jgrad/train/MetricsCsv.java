@@ -89,13 +89,48 @@ public final class MetricsCsv {
         AtomicFiles.writeString(file, format(epochs));
     }
 
+    /**
+     * The cells of the header line, unquoted as {@link #field} quoted them (a parameter name may hold a comma or a
+     * quote); the rows hold numbers only, never quoted.
+     */
+    private static String[] headerCells(Path file, String line) {
+        List<String> cells = new ArrayList<>();
+        StringBuilder cell = new StringBuilder();
+        boolean quoted = false;
+        for (int i = 0; i < line.length(); i++) {
+            char c = line.charAt(i);
+            if (quoted) {
+                if (c != '"') {
+                    cell.append(c);
+                } else if (i + 1 < line.length() && line.charAt(i + 1) == '"') {
+                    cell.append('"');
+                    i++;
+                } else {
+                    quoted = false;
+                }
+            } else if (c == ',') {
+                cells.add(cell.toString());
+                cell.setLength(0);
+            } else if (c == '"' && cell.isEmpty()) {
+                quoted = true;
+            } else {
+                cell.append(c);
+            }
+        }
+        if (quoted) {
+            throw new JgradFormatException(file, "line 1", "a quoted column name is not closed; expected a '\"' before the line ends");
+        }
+        cells.add(cell.toString());
+        return cells.toArray(new String[0]);
+    }
+
     /** Reads a metrics.csv written by {@link #format} (for --resume, which keeps the earlier epochs' rows). */
     public static List<EpochMetrics> read(Path file) throws IOException {
         List<String> lines = Files.readAllLines(file);
         if (lines.isEmpty()) {
             throw new JgradFormatException(file, "line 1", "empty metrics file; expected a header row");
         }
-        String[] header = lines.get(0).split(",", -1);
+        String[] header = headerCells(file, lines.get(0));
         List<EpochMetrics> out = new ArrayList<>();
         for (int i = 1; i < lines.size(); i++) {
             if (lines.get(i).isBlank()) {
