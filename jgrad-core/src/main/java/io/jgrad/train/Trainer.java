@@ -517,7 +517,8 @@ public final class Trainer {
      * {@code numClasses} sizes the confusion matrix (0: from the model's output width; for classification at least
      * that width).
      *
-     * @throws IllegalArgumentException if, for classification, numClasses is positive but below the output width
+     * @throws IllegalArgumentException if, for classification, numClasses is positive but below the output width, or,
+     *     for a binary task, it is 1
      */
     public Evaluation evaluate(DataLoader data, int numClasses) {
         return evaluate(model, loss, task, data, numClasses);
@@ -531,6 +532,11 @@ public final class Trainer {
      */
     public static Evaluation evaluate(Module model, Loss loss, Task task, DataLoader data, int numClasses) {
         requireReduced("Trainer.evaluate", loss);
+        if ((task == Task.BINARY || task == Task.BINARY_LOGITS) && numClasses == 1) {
+            // the matrix would have no cell for class 1, the first sample of it or predicted as it
+            throw new IllegalArgumentException("Trainer.evaluate: numClasses = 1, but Task." + task + " predicts class 0"
+                    + " or 1; pass 0 or 2");
+        }
         List<Module> modules = new ArrayList<>();
         modulesOf(model, modules);
         boolean[] training = new boolean[modules.size()];

@@ -7,10 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jgrad.data.DataLoader;
 import io.jgrad.data.TensorDataset;
+import io.jgrad.nn.BCEWithLogitsLoss;
 import io.jgrad.nn.BatchNorm1d;
 import io.jgrad.nn.CrossEntropyLoss;
 import io.jgrad.nn.HalfSquaredErrorLoss;
 import io.jgrad.nn.Linear;
+import io.jgrad.nn.Loss;
 import io.jgrad.nn.MSELoss;
 import io.jgrad.nn.Reduction;
 import io.jgrad.nn.Sequential;
@@ -161,6 +163,23 @@ class TrainerTest {
         assertTrue(model.isTraining(), "evaluate puts the model back in training mode");
         assertEquals(3, Trainer.evaluate(model, new CrossEntropyLoss(), Task.CLASSIFICATION, data, 0).confusion().classes());
         assertEquals(4, Trainer.evaluate(model, new CrossEntropyLoss(), Task.CLASSIFICATION, data, 4).confusion().classes());
+    }
+
+    @Test
+    void evaluateRefusesOneClassForABinaryTask() {
+        // a binary task predicts class 0 or 1; numClasses = 1 made a 1 x 1 confusion matrix, and the first sample of
+        // class 1 (or predicted 1) threw ArrayIndexOutOfBoundsException: Index 1 out of bounds for length 1
+        Linear model = new Linear(2, 1, true, new Generator(3));
+        DataLoader data = new DataLoader(new TensorDataset(Tensor.randn(new Generator(1), 8, 2),
+                Tensor.of(new float[][] {{0}, {1}, {0}, {1}, {1}, {0}, {0}, {1}})), 4, false, false, null);
+        for (Task task : new Task[] {Task.BINARY_LOGITS, Task.BINARY}) {
+            Loss loss = task == Task.BINARY ? new MSELoss() : new BCEWithLogitsLoss();
+            var e = assertThrows(IllegalArgumentException.class, () -> Trainer.evaluate(model, loss, task, data, 1));
+            assertTrue(e.getMessage().contains("numClasses = 1") && e.getMessage().contains("Task." + task)
+                    && e.getMessage().contains("pass 0 or 2"), e.getMessage());
+            assertEquals(2, Trainer.evaluate(model, loss, task, data, 0).confusion().classes());
+            assertEquals(2, Trainer.evaluate(model, loss, task, data, 2).confusion().classes());
+        }
     }
 
     @Test
