@@ -18,8 +18,10 @@ public final class ProgressBar implements Callback {
     private long epochStart;
     private long lastDraw;
     private int samples;
-    private int stepsRun;
     private double lossSum;
+    // the steps, and their samples, that ended after epochStart: the rate and the time left are measured on these alone
+    private int timedSteps;
+    private int timedSamples;
 
     /** A progress display on {@code out}; {@code terminal} chooses the redrawn bar over plain lines. */
     public ProgressBar(PrintStream out, boolean terminal) {
@@ -62,8 +64,9 @@ public final class ProgressBar implements Callback {
     private void restart(long now) {
         epochStart = now;
         samples = 0;
-        stepsRun = 0;
         lossSum = 0;
+        timedSteps = 0;
+        timedSamples = 0;
         lastDraw = 0;
     }
 
@@ -72,8 +75,10 @@ public final class ProgressBar implements Callback {
         long now = System.nanoTime();
         if (step == 1) {
             restart(now);
+        } else {
+            timedSteps++;
+            timedSamples += batchSize;
         }
-        stepsRun++;
         samples += batchSize;
         lossSum += loss * batchSize;
         if (!terminal || (now - lastDraw < REDRAW_NANOS && step != stepsPerEpoch)) {
@@ -82,8 +87,10 @@ public final class ProgressBar implements Callback {
         lastDraw = now;
         double secs = (now - epochStart) / 1e9;
         // the clock starts at the end of step 1, so its frame has no time measured yet: "--", not "0 samples/s ETA 0:00"
-        String rate = secs > 0 ? String.format("%,.0f", samples / secs) : "--";
-        String eta = secs > 0 ? clock(secs / stepsRun * (stepsPerEpoch - step)) : "--"; // from the steps this run took
+        // step 1 ends when the clock starts, so it is not in the rate: counted, it doubled the rate at step 2
+        boolean timed = secs > 0 && timedSteps > 0;
+        String rate = timed ? String.format("%,.0f", timedSamples / secs) : "--";
+        String eta = timed ? clock(secs / timedSteps * (stepsPerEpoch - step)) : "--"; // from the steps this run took
         int filled = stepsPerEpoch == 0 ? WIDTH : (int) ((long) WIDTH * step / stepsPerEpoch);
         out.print("\r\033[K" + String.format("epoch %d/%d [%s%s] %d/%d  loss %s  %s samples/s  ETA %s",
                 epoch, lastEpoch, "#".repeat(filled), "-".repeat(WIDTH - filled), step, stepsPerEpoch,

@@ -97,6 +97,25 @@ class ProgressBarTest {
     }
 
     @Test
+    void theRateAndTimeLeftCountOnlyTheStepsTimed() throws Exception {
+        // the clock starts when step 1 ends, but step 1's samples and step were counted with the time after it: at step 2
+        // the rate was two batches over one step's time, twice the real one, and the time left half of it
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        ProgressBar bar = new ProgressBar(new PrintStream(bytes, true, StandardCharsets.UTF_8), true);
+        bar.onTrainStart(1, 1, 100);
+        bar.onEpochStart(1);
+        bar.onBatchEnd(1, 1, 100, 0.5, 10);
+        Thread.sleep(300);
+        bar.onBatchEnd(1, 2, 100, 0.5, 10);
+        String out = bytes.toString(StandardCharsets.UTF_8);
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("2/100  loss 0\\.5000  ([0-9,]+) samples/s  ETA (\\d+):(\\d\\d)").matcher(out);
+        assertTrue(m.find(), out);
+        // step 2 took at least 0.3 s for its 10 samples: at most 33 samples/s, and 98 more such steps at least 29 s
+        assertTrue(Long.parseLong(m.group(1).replace(",", "")) <= 10 / 0.3, out);
+        assertTrue(Integer.parseInt(m.group(2)) * 60 + Integer.parseInt(m.group(3)) >= 29, out);
+    }
+
+    @Test
     void anEpochResumedMidWayIsTimedFromItsStart() throws Exception {
         // resumed from a checkpoint after step 2 of 4: the first batch this run sees is step 3. Its rate and time left
         // used to be measured from a start never set (0 ns), which gave about 0 samples/s and hours left
