@@ -270,7 +270,9 @@ public final class Trainer {
 
     /**
      * Runs the training loop on {@code train}, evaluating on {@code validation} (may be null) after each epoch.
-     * Modified: the model's parameters and buffers, the optimizer, the loaders' generators.
+     * Each epoch trains in training mode: a model in eval mode is put in training mode, every module of it; in a
+     * model in training mode, a module the user put in eval mode (a frozen batch norm) stays so, as in PyTorch
+     * Lightning. Modified: the model's parameters, buffers and modes, the optimizer, the loaders' generators.
      *
      * @throws IllegalArgumentException if a loader gives no batches, early stopping is on without a validation
      *     loader, or the optimizer updates none of the model's parameters (built for another model, or before
@@ -326,7 +328,12 @@ public final class Trainer {
         int lastEpoch = 0;
         for (int epoch = firstEpoch; epoch <= epochs; epoch++) {
             long start = System.nanoTime();
-            model.train();
+            if (!model.isTraining()) {
+                // the whole model, left in eval mode (by the user, or a callback that evaluated): train it in training
+                // mode. Not model.train() always: that also unfroze a layer put in eval mode in a training model (a batch
+                // norm in fine-tuning), whose running statistics then moved; evaluate gives each module its mode back
+                model.train();
+            }
             for (Callback c : callbacks) {
                 c.onEpochStart(epoch);
             }

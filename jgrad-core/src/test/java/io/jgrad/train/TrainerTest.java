@@ -1,5 +1,6 @@
 package io.jgrad.train;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -305,6 +306,34 @@ class TrainerTest {
         assertTrue(h.epochs().getFirst().hasValidation());
         String out = lines.toString(java.nio.charset.StandardCharsets.UTF_8);
         assertTrue(out.contains("val_loss NaN  val_acc "), out);
+    }
+
+    @Test
+    void fitKeepsAFrozenLayerInEvalMode() {
+        // fit called model.train() at the start of every epoch, which unfroze a batch norm the user had put in eval mode
+        // (fine-tuning a pretrained feature extractor): its running statistics moved to the new data's, epoch after epoch
+        Generator gen = new Generator(4);
+        BatchNorm1d frozen = new BatchNorm1d(3);
+        Sequential model = new Sequential(frozen, new Linear(3, 2, true, gen));
+        frozen.eval();
+        Tensor x = Tensor.randn(gen, 8, 3).mul(3).add(5); // far from the running mean 0 and variance 1
+        DataLoader data = new DataLoader(new TensorDataset(x, Tensor.of(new float[] {0, 1, 0, 1, 1, 0, 0, 1}), 2), 4,
+                false, false, null);
+        Map<String, Tensor> before = model.stateDict();
+        float[] mean = before.get("0.running_mean").toFloatArray(), variance = before.get("0.running_var").toFloatArray();
+        new Trainer(model, new CrossEntropyLoss(), new SGD(model.parameters(), 0.1), Task.CLASSIFICATION).epochs(2)
+                .fit(data, data);
+        assertFalse(frozen.isTraining());
+        assertTrue(model.isTraining() && model.get(1).isTraining());
+        assertArrayEquals(mean, model.stateDict().get("0.running_mean").toFloatArray());
+        assertArrayEquals(variance, model.stateDict().get("0.running_var").toFloatArray());
+
+        // a model left wholly in eval mode (after an evaluation of the user's) still trains in training mode
+        model.eval();
+        new Trainer(model, new CrossEntropyLoss(), new SGD(model.parameters(), 0.1), Task.CLASSIFICATION).epochs(1)
+                .fit(data, null);
+        assertTrue(frozen.isTraining() && model.isTraining());
+        assertFalse(java.util.Arrays.equals(mean, model.stateDict().get("0.running_mean").toFloatArray()));
     }
 
     @Test
