@@ -167,6 +167,9 @@ public final class SparkTrainer {
         List<EpochMetrics> history = new ArrayList<>();
         for (int epoch = firstEpoch; epoch <= epochs; epoch++) {
             long start = System.nanoTime();
+            for (Callback c : callbacks) {
+                c.onEpochStart(epoch); // before the shuffle, as the Callback contract says and the Trainer does
+            }
             int[] order = new int[n];
             for (int i = 0; i < n; i++) {
                 order[i] = i;

@@ -243,6 +243,30 @@ class SparkTrainerTest {
     }
 
     @Test
+    void callbacksHearEachEpochStartBeforeItsSteps() {
+        // SparkTrainer never called onEpochStart: a ProgressBar, which starts an epoch's clock there when the epoch's
+        // first call is not step 1 (local SGD reports step 3, 6, ...), timed epoch 1 from a start never set (about 0
+        // samples/s, hours left) and each later epoch from the one before
+        DistributedDataset data = DistributedDataset.of(jsc, DATA, 1);
+        List<String> events = new ArrayList<>();
+        SparkTrainer trainer = new SparkTrainer(jsc, SyntheticData.SPEC, new OptimizerSpec("sgd", 0.05, 0, 0), 5)
+                .batchSize(64).epochs(2).localSteps(3).callback(new io.jgrad.train.Callback() {
+                    @Override
+                    public void onEpochStart(int epoch) {
+                        events.add("start " + epoch);
+                    }
+
+                    @Override
+                    public void onBatchEnd(int epoch, int step, int stepsPerEpoch, double loss, int batchSize) {
+                        events.add(epoch + ":" + step);
+                    }
+                });
+        trainer.fit(data, null);
+        assertEquals(List.of("start 1", "1:3", "1:6", "1:8", "start 2", "2:3", "2:6", "2:8"), events);
+        data.unpersist();
+    }
+
+    @Test
     void localSgdOnTwoPartitionsLearns() {
         DistributedDataset data = DistributedDataset.of(jsc, DATA, 2);
         SparkTrainer trainer = new SparkTrainer(jsc, SyntheticData.SPEC, new OptimizerSpec("adam", 0.01, 0, 0), 11)
