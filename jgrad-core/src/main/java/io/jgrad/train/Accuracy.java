@@ -116,15 +116,23 @@ final class Accuracy {
     }
 
     /**
-     * Row i's true class: its target truncated to an integer (a binary target's 0.7 is class 0), which must be one
-     * of {@code classes}, and for classification integral.
+     * Row i's true class: for classification its target, an integral class index in [0, {@code classes}); for the
+     * binary tasks, whose targets are in [0, 1], the nearer class, 1 from 0.5 on (a smoothed label's 0.9 is class 1,
+     * as the prediction threshold would say).
      */
     private int targetClass(int i, int classes) {
         float t = targets[i];
-        boolean integral = task != Task.CLASSIFICATION || t == Math.rint(t);
-        if (!(t >= 0 && t < classes && integral)) {
-            throw new IllegalArgumentException("Task." + task + ": target " + t + " in row " + i + " is not a class"
-                    + (task == Task.CLASSIFICATION ? " index" : "") + " in [0, " + classes + ")");
+        if (task != Task.CLASSIFICATION) {
+            // truncated, a smoothed 0.9 was class 0: every hit on a positive sample counted as a miss
+            if (!(t >= 0 && t <= 1)) {
+                throw new IllegalArgumentException("Task." + task + ": target " + t + " in row " + i + " is not in [0, 1]"
+                        + " (class 0 or 1, or a smoothed label between)");
+            }
+            return t >= 0.5f ? 1 : 0;
+        }
+        if (!(t >= 0 && t < classes && t == Math.rint(t))) {
+            throw new IllegalArgumentException("Task." + task + ": target " + t + " in row " + i + " is not a class index"
+                    + " in [0, " + classes + ")");
         }
         return (int) t;
     }

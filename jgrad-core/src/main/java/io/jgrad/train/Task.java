@@ -11,9 +11,9 @@ public enum Task {
      */
     CLASSIFICATION,
     /**
-     * Outputs [N, 1] or [N] probabilities (after a sigmoid), the same shape as the targets (0 or 1), as BCELoss
-     * requires: [N] targets (a TensorDataset's) need an [N] output (end the network with Flatten(0)); class 1 when at
-     * least 0.5.
+     * Outputs [N, 1] or [N] probabilities (after a sigmoid), the same shape as the targets (0 or 1, or smoothed labels
+     * in [0, 1], whose class is the nearer one), as BCELoss requires: [N] targets (a TensorDataset's) need an [N]
+     * output (end the network with Flatten(0)); class 1 when at least 0.5.
      */
     BINARY,
     /** As {@link #BINARY} for scores before the sigmoid (for BCEWithLogitsLoss): class 1 when above 0. */

@@ -34,6 +34,25 @@ class AccuracyTest {
     }
 
     @Test
+    void smoothedBinaryTargetsAreTheirNearestClass() {
+        // BCE with label smoothing trains on targets 0.1 and 0.9: a target was truncated to its class, so 0.9 was class 0,
+        // and every correct prediction of a positive sample counted as a miss (here 1 of 4 right instead of 3)
+        Tensor probabilities = Tensor.of(new float[][] {{0.8f}, {0.3f}, {0.6f}, {0.95f}});
+        Tensor smoothed = Tensor.of(new float[][] {{0.9f}, {0.1f}, {0.1f}, {0.9f}});
+        assertEquals(3, new Accuracy(Task.BINARY).correct(probabilities, smoothed));
+        ConfusionMatrix m = new ConfusionMatrix(2);
+        new Accuracy(Task.BINARY_LOGITS).addTo(m, Tensor.of(new float[] {2f, -1f, 1f, 3f}), Tensor.of(new float[] {0.9f, 0.1f, 0.1f, 0.9f}));
+        assertEquals(2, m.count(1, 1));
+        assertEquals(1, m.count(0, 1));
+        assertEquals(1, m.count(0, 0));
+        // beyond [0, 1] a binary target is no probability of class 1: refused, 1.5 as 2 was
+        var e = assertThrows(IllegalArgumentException.class,
+                () -> new Accuracy(Task.BINARY).correct(Tensor.of(new float[] {0.7f, 0.1f}), Tensor.of(new float[] {1, 1.5f})));
+        assertTrue(e.getMessage().contains("1.5") && e.getMessage().contains("row 1") && e.getMessage().contains("[0, 1]"),
+                e.getMessage());
+    }
+
+    @Test
     void outputsAndTargetsThatDoNotFitTheTaskAreRefused() {
         // each used to count silently: a regression net's [N] output under CLASSIFICATION was one "class 0" per row,
         // one-hot targets [N, C] were read as their first column, and a wide output under BINARY as its first score
