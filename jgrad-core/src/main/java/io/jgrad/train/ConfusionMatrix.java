@@ -16,8 +16,17 @@ public final class ConfusionMatrix {
         counts = new long[classes][classes];
     }
 
-    /** Records one sample. Modified: this. */
+    /**
+     * Records one sample. Modified: this.
+     *
+     * @throws IllegalArgumentException if a class is not in 0..classes()-1 (nothing is counted)
+     */
     public void add(int trueClass, int predictedClass) {
+        if (trueClass < 0 || trueClass >= counts.length || predictedClass < 0 || predictedClass >= counts.length) {
+            boolean t = trueClass < 0 || trueClass >= counts.length;
+            throw new IllegalArgumentException("ConfusionMatrix.add: " + (t ? "true class " + trueClass : "predicted class "
+                    + predictedClass) + " is not one of the matrix's " + counts.length + " classes 0.." + (counts.length - 1));
+        }
         counts[trueClass][predictedClass]++;
     }
 

@@ -196,8 +196,9 @@ public final class Trainer {
         }
     }
 
-    /** Adds a callback (progress display, checkpoints, custom stopping). */
+    /** Adds a callback (progress display, checkpoints, custom stopping); refuses null with IllegalArgumentException. */
     public Trainer callback(Callback c) {
+        requireNonNull("callback", c);
         callbacks.add(c);
         return this;
     }

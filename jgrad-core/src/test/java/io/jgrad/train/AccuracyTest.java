@@ -34,6 +34,17 @@ class AccuracyTest {
     }
 
     @Test
+    void aClassOutsideTheMatrixIsRefusedByName() {
+        // it was a bare ArrayIndexOutOfBoundsException, naming neither the class nor the matrix's size
+        ConfusionMatrix m = new ConfusionMatrix(3);
+        var e = assertThrows(IllegalArgumentException.class, () -> m.add(3, 0));
+        assertEquals("ConfusionMatrix.add: true class 3 is not one of the matrix's 3 classes 0..2", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> m.add(0, -1));
+        assertEquals("ConfusionMatrix.add: predicted class -1 is not one of the matrix's 3 classes 0..2", e.getMessage());
+        assertEquals(0, m.total(), "nothing counted");
+    }
+
+    @Test
     void smoothedBinaryTargetsAreTheirNearestClass() {
         // BCE with label smoothing trains on targets 0.1 and 0.9: a target was truncated to its class, so 0.9 was class 0,
         // and every correct prediction of a positive sample counted as a miss (here 1 of 4 right instead of 3)

@@ -223,6 +223,10 @@ class TrainerTest {
         assertTrue(e.getMessage().contains("Reduction.NONE"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> new Trainer(model, null, sgd, Task.REGRESSION));
         assertTrue(e.getMessage().contains("loss is null"), e.getMessage());
+        // a null callback was taken and failed inside fit with a NullPointerException, at the first epoch's start
+        Trainer trainer = new Trainer(model, new MSELoss(), sgd, Task.REGRESSION);
+        e = assertThrows(IllegalArgumentException.class, () -> trainer.callback(null));
+        assertEquals("Trainer: callback is null", e.getMessage());
     }
 
     @Test
