@@ -156,7 +156,8 @@ final class ReportCharts {
      * XChart 3.8.8 puts a linear axis's ticks at the data values themselves when they are equally spaced,
      * which two values always are (one epoch with train and validation, or two epochs of one series): the
      * labels then read "0.59453982981606" at the extremes and nothing between. An explicit range, padded by
-     * a tenth of the span (or of the value when there is one), brings back evenly spaced round ticks. The
+     * a tenth of the span (or of the value when there is one, then widened to round ends not symmetric about it),
+     * brings back evenly spaced round ticks. The
      * range stays at or above 0 for non-negative data and at or below {@code ceiling} (100 for accuracy).
      */
     @SafeVarargs
@@ -176,10 +177,23 @@ final class ReportCharts {
         double lo = values.first();
         double hi = values.last();
         double pad = hi > lo ? (hi - lo) / 10 : Math.max(Math.abs(hi) / 10, 1e-3);
+        double min = lo - pad;
+        double max = hi + pad;
+        if (hi == lo) {
+            // One value between symmetric ends: {min, value, max} are equally spaced again, and XChart would label
+            // just those three raw doubles. Ends on multiples of a power of ten below the pad, not both at the same
+            // distance from the value, let it choose round ticks.
+            double step = Math.pow(10, Math.floor(Math.log10(pad)));
+            min = Math.floor(min / step) * step;
+            max = Math.ceil(max / step) * step;
+            if (Math.abs((max - hi) - (lo - min)) <= 1e-9 * (max - min)) {
+                max += step;
+            }
+        }
         AxesChartStyler styler = chart.getStyler();
         // A loss or accuracy below zero means nothing: keep the padded range from crossing it.
-        styler.setYAxisMin(lo >= 0 ? Math.max(0, lo - pad) : lo - pad);
-        styler.setYAxisMax(hi <= ceiling ? Math.min(ceiling, hi + pad) : hi + pad);
+        styler.setYAxisMin(lo >= 0 ? Math.max(0, min) : min);
+        styler.setYAxisMax(hi <= ceiling ? Math.min(ceiling, max) : max);
     }
 
     /** True for one or two values, or values whose gaps are all equal (to 1e-9 of the span). */

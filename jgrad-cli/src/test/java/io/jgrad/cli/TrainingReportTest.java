@@ -358,6 +358,41 @@ class TrainingReportTest {
         assertEquals(null, ReportCharts.lossChart(sigmoidRun(true), null).getStyler().getYAxisMax());
     }
 
+    /**
+     * One epoch without held-out data: one loss and one accuracy. The padded range was symmetric about the value, so
+     * XChart's axis values {min, value, max} were equally spaced again and it put its only ticks there, labelled
+     * "0.693700689077377", "0.630636990070343" and "0.567573291063309".
+     */
+    @Test
+    void oneValueChartsHaveRoundTicks() throws Exception {
+        List<EpochMetrics> one = List.of(new EpochMetrics(1, 0.630636990070343, 0.6425, Double.NaN, Double.NaN,
+                0.001, 1, Map.of(), Map.of()));
+        List<String> loss = linearAxisLabels(ReportCharts.lossChart(one, null).getStyler(), List.of(0.630636990070343));
+        assertTrue(loss.size() >= 3, loss::toString);
+        assertTrue(loss.stream().allMatch(l -> l.length() <= 5), () -> "long tick labels " + loss);
+        List<String> accuracy = linearAxisLabels(ReportCharts.accuracyChart(one, null).getStyler(), List.of(64.25));
+        assertTrue(accuracy.size() >= 3, accuracy::toString);
+        assertTrue(accuracy.stream().allMatch(l -> l.length() <= 3), () -> "long tick labels " + accuracy);
+        // the value is still inside the range, and a loss range stays at or above 0, an accuracy at or below 100
+        var styler = ReportCharts.lossChart(one, null).getStyler();
+        assertTrue(styler.getYAxisMin() < 0.6306 && styler.getYAxisMax() > 0.6307 && styler.getYAxisMin() >= 0);
+        List<EpochMetrics> perfect = List.of(new EpochMetrics(1, 0.01, 1, Double.NaN, Double.NaN, 0.001, 1, Map.of(), Map.of()));
+        assertEquals(100, ReportCharts.accuracyChart(perfect, null).getStyler().getYAxisMax(), 1e-9);
+    }
+
+    /** The labels XChart 3.8.8 draws on a chart's linear y axis over the given data values, from its own tick calculator. */
+    private static List<String> linearAxisLabels(org.knowm.xchart.style.AxesChartStyler styler, List<Double> data) throws Exception {
+        String pkg = "org.knowm.xchart.internal.chartpart.";
+        @SuppressWarnings({"unchecked", "rawtypes"})
+        Object y = Enum.valueOf((Class) Class.forName(pkg + "Axis$Direction"), "Y");
+        var ctor = Class.forName(pkg + "AxisTickCalculator_Number").getDeclaredConstructor(y.getClass(), double.class,
+                double.class, double.class, List.class, org.knowm.xchart.style.AxesChartStyler.class);
+        ctor.setAccessible(true);
+        var calc = (org.knowm.xchart.internal.chartpart.AxisTickCalculator_) ctor.newInstance(y, 400.0,
+                styler.getYAxisMin(), styler.getYAxisMax(), data, styler);
+        return calc.getTickLabels().stream().filter(l -> l != null && !l.isBlank()).toList();
+    }
+
     @Test
     void classTableAndCaptionsDescribeWhatTheRunHad(@TempDir Path dir) throws IOException {
         // Everything predicted as class 2 (the deep sigmoid net of the README): classes 0 and 1 are never
