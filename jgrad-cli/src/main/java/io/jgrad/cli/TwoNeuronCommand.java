@@ -44,8 +44,8 @@ import picocli.CommandLine.Option;
             "  jgrad example two-neuron --graph step.dot      (also writes step.svg when Graphviz's dot is installed)",
             "",
             "@|bold EXIT STATUS|@",
-            "  0 printed; 1 internal error; 2 bad input (a flag value, a --graph file that cannot be written): the",
-            "  message says which."})
+            "  0 printed; 1 internal error; 2 bad input (a flag value, a --graph file that cannot be written, values",
+            "  so large that a result leaves float64's range): the message says which."})
 final class TwoNeuronCommand implements Callable<Integer> {
     @Option(names = "--x", paramLabel = "X", description = "The input x (default: ${DEFAULT-VALUE}).", defaultValue = "1.5")
     double x;
@@ -100,6 +100,7 @@ final class TwoNeuronCommand implements Callable<Integer> {
         double[] w = {w1, b1, w2, b2};
         for (int step = 1; step <= steps; step++) {
             Map<String, Object> rec = step(step, w, step == 1 && graph != null);
+            requireFinite(rec);
             records.add(rec);
             if (!json) {
                 printText(out, rec);
@@ -167,6 +168,26 @@ final class TwoNeuronCommand implements Callable<Integer> {
         w[3] -= lr * tb2.grad().item();
         rec.put("updated", map("w1", w[0], "b1", w[1], "w2", w[2], "b2", w[3]));
         return rec;
+    }
+
+    /**
+     * Every number of a step must be a float64: JSON has no Infinity or NaN, and a printed "E = Infinity" would
+     * be false (the exact loss is finite, only too large). Checked before the step is printed.
+     */
+    @SuppressWarnings("unchecked")
+    private static void requireFinite(Map<String, Object> rec) {
+        Map<String, Object> named = new LinkedHashMap<>((Map<String, Object>) rec.get("forward"));
+        named.put("E = 1/2 (t - a2)^2", rec.get("loss"));
+        named.putAll((Map<String, Object>) rec.get("chain_rule"));
+        named.putAll((Map<String, Object>) rec.get("autograd"));
+        ((Map<String, Object>) rec.get("updated")).forEach((k, v) -> named.put("updated " + k + " = " + k + " - lr * dE/d" + k, v));
+        for (Map.Entry<String, Object> e : named.entrySet()) {
+            double v = (Double) e.getValue();
+            if (!Double.isFinite(v)) {
+                throw new UserError("step " + rec.get("step") + ": " + e.getKey() + " is " + v + ", beyond float64's range"
+                        + " (|value| < 1.8e308); use smaller --x, --target, --w1, --b1, --w2, --b2 or --lr");
+            }
+        }
     }
 
     private static Map<String, Object> map(Object... kv) {

@@ -81,6 +81,27 @@ class TwoNeuronCommandTest {
         assertEquals("", missing.out(), "nothing printed before the error");
     }
 
+    /**
+     * Values whose results leave float64's range: (t - a2)^2 with --target 1e200 is Infinity, and --json crashed
+     * with Json.write's IllegalArgumentException and a stack trace (exit 1); the text printed "E = ... = Infinity"
+     * and went on with NaN weights, exit 0.
+     */
+    @Test
+    void valuesBeyondFloat64AreAUserErrorNamingTheQuantity() {
+        for (String mode : new String[] {"--json", "--steps=1"}) {
+            Cli r = Cli.run("example", "two-neuron", "--target", "1e200", mode);
+            r.assertUserError("step 1", "E", "float64", "--target");
+            assertFalse(r.out().contains("Infinity"), r.out());
+        }
+        Cli z = Cli.run("example", "two-neuron", "--x", "1e200", "--w1", "1e200", "--json");
+        z.assertUserError("step 1", "z1", "--x");
+        assertEquals("", z.out());
+        // finite gradients, but the update w1 - lr * dE/dw1 overflows: that step is not printed
+        Cli u = Cli.run("example", "two-neuron", "--target", "1e150", "--lr", "1e160", "--steps", "2");
+        u.assertUserError("step 1", "updated w1", "--lr");
+        assertEquals("", u.out());
+    }
+
     @Test
     void badFlagsAreOneLineErrors() {
         Cli.run("example", "two-neuron", "--steps", "0").assertUserError("--steps");
