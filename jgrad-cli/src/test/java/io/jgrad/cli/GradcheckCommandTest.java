@@ -55,6 +55,19 @@ class GradcheckCommandTest {
         assertFalse(r.out().contains("output sigmoid"), r.out());
     }
 
+    /**
+     * A ReLU network has exact zero gradients (dead units): the "worst" element printed was one of them, analytic 0
+     * and numeric 0, beside a max abs error of 1.91e-10 found elsewhere.
+     */
+    @Test
+    void theWorstElementHasAnError() {
+        Cli r = Cli.run("gradcheck", "--activation", "relu");
+        assertEquals(0, r.exitCode(), r.err());
+        Matcher m = Pattern.compile("worst at .* \\(analytic (\\S+), numeric (\\S+)\\)").matcher(r.out());
+        assertTrue(m.find(), r.out());
+        assertFalse(m.group(1).equals(m.group(2)), r.out());
+    }
+
     @Test
     void helpStatesTheStepAndTolerancesOfGradCheck() {
         String help = Cli.run("help", "gradcheck").out().replace("\n", " ");

@@ -30,8 +30,9 @@ public final class GradCheck {
     public static final double RTOL = 1e-5;
 
     /**
-     * The outcome: the worst element (largest |analytic - numeric| beyond tolerance, or overall), where it is,
-     * and how many elements were checked.
+     * The outcome: the worst element, whose |analytic - numeric| is the largest multiple of its tolerance
+     * atol + rtol * |numeric| (above 1 for a failed element), where it is, and how many elements were checked.
+     * The largest absolute and relative errors may lie at other elements.
      */
     public record Result(boolean passed, int checked, double maxAbsError, double maxRelError,
                          String worstAt, double analytic, double numeric) {
@@ -92,7 +93,7 @@ public final class GradCheck {
         }
         boolean passed = true;
         int checked = 0;
-        double worstExcess = Double.NEGATIVE_INFINITY, maxAbs = 0, maxRel = 0, worstA = 0, worstN = 0;
+        double worstRatio = Double.NEGATIVE_INFINITY, maxAbs = 0, maxRel = 0, worstA = 0, worstN = 0;
         String worstAt = "nowhere";
         try (var scope = Tensor.noGrad()) {
             for (int i = 0; i < variables.length; i++) {
@@ -117,8 +118,12 @@ public final class GradCheck {
                     if (scale > atol) {
                         maxRel = Math.max(maxRel, rel);
                     }
-                    if (excess > worstExcess || Double.isNaN(excess)) {
-                        worstExcess = Double.isNaN(excess) ? Double.POSITIVE_INFINITY : excess;
+                    // Ranked by the share of its own tolerance: the margin excess itself is largest where
+                    // |numeric| (and so the tolerance) is smallest, an exact 0 = 0 rather than the real worst.
+                    double tolerance = atol + rtol * Math.abs(num);
+                    double ratio = abs == 0 ? 0 : Double.isNaN(abs) ? Double.POSITIVE_INFINITY : abs / tolerance;
+                    if (ratio > worstRatio) {
+                        worstRatio = ratio;
                         worstAt = "variable " + i + (v.label() != null ? " (" + v.label() + ")" : "") + " element "
                                 + java.util.Arrays.toString(unravel(e, v.shape));
                         worstA = a;
