@@ -206,21 +206,34 @@ final class TwoNeuronCommand implements Callable<Integer> {
         Map<String, Object> ag = (Map<String, Object>) rec.get("autograd");
         Map<String, Object> up = (Map<String, Object>) rec.get("updated");
         out.printf("Step %d%n", (Integer) rec.get("step"));
-        out.printf("  weights      w1 = %.6f   b1 = %.6f   w2 = %.6f   b2 = %.6f%n", wts.get("w1"), wts.get("b1"), wts.get("w2"), wts.get("b2"));
+        out.printf("  weights      w1 = %s   b1 = %s   w2 = %s   b2 = %s%n", num(wts.get("w1")), num(wts.get("b1")),
+                num(wts.get("w2")), num(wts.get("b2")));
         out.println("  forward pass");
-        out.printf("    z1 = w1*x + b1    = %.6f*%.6f + %.6f = %.6f%n", wts.get("w1"), x, wts.get("b1"), fw.get("z1"));
-        out.printf("    a1 = sigmoid(z1)  = %.6f%n", fw.get("a1"));
-        out.printf("    z2 = w2*a1 + b2   = %.6f*%.6f + %.6f = %.6f%n", wts.get("w2"), fw.get("a1"), wts.get("b2"), fw.get("z2"));
-        out.printf("    a2 = sigmoid(z2)  = %.6f%n", fw.get("a2"));
-        out.printf("    E  = 1/2 (t - a2)^2 = 1/2 (%.6f - %.6f)^2 = %.6f%n", target, fw.get("a2"), rec.get("loss"));
+        out.printf("    z1 = w1*x + b1    = %s*%s + %s = %s%n", num(wts.get("w1")), num(x), num(wts.get("b1")), num(fw.get("z1")));
+        out.printf("    a1 = sigmoid(z1)  = %s%n", num(fw.get("a1")));
+        out.printf("    z2 = w2*a1 + b2   = %s*%s + %s = %s%n", num(wts.get("w2")), num(fw.get("a1")), num(wts.get("b2")),
+                num(fw.get("z2")));
+        out.printf("    a2 = sigmoid(z2)  = %s%n", num(fw.get("a2")));
+        out.printf("    E  = 1/2 (t - a2)^2 = 1/2 (%s - %s)^2 = %s%n", num(target), num(fw.get("a2")), num(rec.get("loss")));
         out.println("  backward pass (chain rule)");
         for (Map.Entry<String, Object> c : chain.entrySet()) {
-            out.printf("    %-28s = %.6f%n", c.getKey(), c.getValue());
+            out.printf("    %-28s = %s%n", c.getKey(), num(c.getValue()));
         }
-        out.printf("  autograd     dE/dw1 = %.6f   dE/db1 = %.6f   dE/dw2 = %.6f   dE/db2 = %.6f%n",
-                ag.get("dE/dw1"), ag.get("dE/db1"), ag.get("dE/dw2"), ag.get("dE/db2"));
-        out.printf("  update (w := w - %.3g * dE/dw)%n", lr);
-        out.printf("    w1 = %.6f   b1 = %.6f   w2 = %.6f   b2 = %.6f%n%n", up.get("w1"), up.get("b1"), up.get("w2"), up.get("b2"));
+        out.printf("  autograd     dE/dw1 = %s   dE/db1 = %s   dE/dw2 = %s   dE/db2 = %s%n",
+                num(ag.get("dE/dw1")), num(ag.get("dE/db1")), num(ag.get("dE/dw2")), num(ag.get("dE/db2")));
+        out.printf("  update (w := w - %s * dE/dw)%n", num(lr));
+        out.printf("    w1 = %s   b1 = %s   w2 = %s   b2 = %s%n%n", num(up.get("w1")), num(up.get("b1")), num(up.get("w2")),
+                num(up.get("b2")));
+    }
+
+    /**
+     * Six decimals for magnitudes from 0.001 to 1e9 (and 0), else six significant digits in scientific notation:
+     * a saturated sigmoid's vanishing gradient, -2.06e-09, must not read "-0.000000", nor a huge value 200 digits.
+     */
+    static String num(Object value) {
+        double v = (Double) value + 0.0; // -0.0 (a product with an underflowed 0) prints as 0
+        double a = Math.abs(v);
+        return String.format(java.util.Locale.ROOT, a == 0 || (a >= 1e-3 && a < 1e9) ? "%.6f" : "%.6g", v);
     }
 
     /**

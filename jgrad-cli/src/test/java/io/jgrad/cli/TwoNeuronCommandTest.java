@@ -53,6 +53,40 @@ class TwoNeuronCommandTest {
         }
     }
 
+    /**
+     * Saturated sigmoids (z1 = 150, z2 = 10): the gradients vanish, which is what the example shows, but with six
+     * fixed decimals every one of them printed as "-0.000000", the loss as "0.000000", and the update's learning
+     * rate 0.12345 as "0.123" (w := w - 0.123 * dE/dw, which does not give the printed weights). Each printed number now agrees with the JSON one to six significant digits.
+     */
+    @Test
+    @SuppressWarnings("unchecked")
+    void textShowsSixSignificantDigitsOfTinyGradients() {
+        String[] flags = {"example", "two-neuron", "--x", "30", "--w1", "5", "--b1", "0", "--w2", "10", "--b2", "0",
+            "--target", "1", "--lr", "0.12345"};
+        Cli text = Cli.run(flags);
+        assertEquals(0, text.exitCode(), text.err());
+        List<String> withJson = new java.util.ArrayList<>(List.of(flags));
+        withJson.add("--json");
+        Map<String, Object> step = (Map<String, Object>) ((List<Object>) ((Map<String, Object>) Json.parse(
+                Cli.run(withJson.toArray(new String[0])).out(), Path.of("stdout"))).get("steps")).get(0);
+        Map<String, Object> chain = (Map<String, Object>) step.get("chain_rule");
+        for (Map.Entry<String, Object> c : chain.entrySet()) {
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile(java.util.regex.Pattern.quote(c.getKey())
+                    + " += (\\S+)").matcher(text.out());
+            assertTrue(m.find(), c.getKey() + " in\n" + text.out());
+            double exact = (Double) c.getValue();
+            assertEquals(exact, Double.parseDouble(m.group(1)), 1e-5 * Math.abs(exact), c.getKey() + " in\n" + text.out());
+        }
+        java.util.regex.Matcher loss = java.util.regex.Pattern.compile("\\)\\^2 = (\\S+)\\n").matcher(text.out());
+        assertTrue(loss.find(), text.out());
+        assertEquals((Double) step.get("loss"), Double.parseDouble(loss.group(1)), 1e-5 * (Double) step.get("loss"), text.out());
+        assertTrue(text.out().contains("w := w - 0.123450 * dE/dw"), text.out());
+        // a1 = sigmoid(150) rounds to 1 in float64, so a1(1 - a1) is 0 and the products -0.0: printed as 0
+        assertFalse(text.out().contains("-0.000000"), text.out());
+        // ordinary magnitudes keep their six decimals
+        assertTrue(Cli.run("example", "two-neuron").out().contains("a1 = sigmoid(z1)  = 0.598688"));
+    }
+
     @Test
     void graphIsWrittenAsDot(@TempDir Path dir) throws Exception {
         Path dot = dir.resolve("g.dot");
