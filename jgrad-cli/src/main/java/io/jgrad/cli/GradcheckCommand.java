@@ -50,7 +50,7 @@ final class GradcheckCommand implements Callable<Integer> {
     String activation;
 
     @Option(names = "--output-activation", paramLabel = "NAME", description = "Output activation: " + Activations.OUTPUT_NAMES
-            + " (default: sigmoid for --loss bce, else none).")
+            + " (default: sigmoid for --loss bce, else none); softmax needs two or more outputs.")
     String outputActivation;
 
     @Option(names = "--loss", paramLabel = "NAME", description = "Loss: " + Losses.NAMES + " (default: ${DEFAULT-VALUE}).",
@@ -84,6 +84,12 @@ final class GradcheckCommand implements Callable<Integer> {
             spec = NetworkSpec.mlp(inputs, hidden, obj.outputSize(), activation, Losses.outputActivation(loss, outputActivation));
         } catch (IllegalArgumentException e) {
             throw new UserError(e.getMessage());
+        }
+        // as 'jgrad train' refuses it (ModelChoice.spec): the network is constant, so the check would compare zeros
+        if (obj.outputSize() == 1 && spec.outputActivation().equals("softmax")) {
+            throw new UserError("--output-activation softmax: a softmax over the network's one output is always 1, whatever"
+                    + " the input, so every gradient is exactly 0 and the check would pass without checking anything; use"
+                    + " sigmoid or none with --loss " + loss);
         }
         for (int i = 0; i < spec.layers().size(); i++) {
             MemoryEstimate.checkTensorSize(spec, i, "use smaller --inputs, --layers or --outputs");

@@ -37,6 +37,23 @@ class GradcheckCommandTest {
     }
 
     /**
+     * A softmax over one output is always 1: every gradient is exactly 0, and the check "passed" with max abs error
+     * 0.00 on a network that computes a constant, checking nothing. 'jgrad train' refuses that network; so does
+     * gradcheck now.
+     */
+    @Test
+    void aSoftmaxOverOneOutputIsRefused() {
+        for (String[] loss : List.of(new String[] {"--loss", "mse"}, new String[] {"--loss", "half-sse"},
+                new String[] {"--loss", "bce-logits", "--outputs", "2"})) {
+            List<String> args = new java.util.ArrayList<>(List.of("gradcheck", "--output-activation", "softmax"));
+            args.addAll(List.of(loss));
+            Cli.run(args.toArray(new String[0])).assertUserError("jgrad gradcheck:", "--output-activation softmax", "always 1");
+        }
+        Cli three = Cli.run("gradcheck", "--output-activation", "softmax", "--loss", "bce-logits");
+        assertEquals(0, three.exitCode(), () -> three.err() + three.out());
+    }
+
+    /**
      * BCE takes probabilities: on the raw outputs of a Linear layer it took the log of negative numbers, the numeric
      * gradient came out NaN and a correct backward pass was reported as FAILED (exit 1). As in 'jgrad train', --loss
      * bce now ends the network with a sigmoid unless told otherwise, and refuses an output activation that is not one.
