@@ -259,8 +259,8 @@ final class TwoNeuronCommand implements Callable<Integer> {
         System.err.println("wrote " + graph);
         String name = graph.getFileName().toString();
         Path svg = graph.resolveSibling((name.endsWith(".dot") ? name.substring(0, name.length() - 4) : name) + ".svg");
+        Path tmp = Files.createTempFile(svg.toAbsolutePath().getParent(), ".graph", ".svg.tmp");
         try {
-            Path tmp = Files.createTempFile(svg.toAbsolutePath().getParent(), ".graph", ".svg.tmp");
             Process p = new ProcessBuilder("dot", "-Tsvg", graph.toString(), "-o", tmp.toString())
                     .redirectErrorStream(true).start();
             p.getInputStream().readAllBytes();
@@ -268,11 +268,13 @@ final class TwoNeuronCommand implements Callable<Integer> {
                 Files.move(tmp, svg, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
                 System.err.println("wrote " + svg);
             } else {
-                Files.deleteIfExists(tmp);
+                p.destroyForcibly();
                 System.err.println("note: Graphviz 'dot' failed; " + graph + " is still there");
             }
         } catch (java.io.IOException noDot) {
             System.err.println("note: install Graphviz (apt-get install graphviz) to render " + graph + " as SVG");
+        } finally {
+            Files.deleteIfExists(tmp); // still there unless dot's output was moved to FILE.svg
         }
     }
 }

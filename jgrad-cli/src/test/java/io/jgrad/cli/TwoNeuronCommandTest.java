@@ -95,6 +95,11 @@ class TwoNeuronCommandTest {
         String text = Files.readString(dot);
         assertTrue(text.startsWith("digraph"), text);
         assertTrue(text.contains("w1") && text.contains("sigmoid") && text.contains("grad"), text);
+        // Without Graphviz, the SVG's temporary file ".graph<random>.svg.tmp" was left beside the graph.
+        try (var left = Files.list(dir)) {
+            List<String> names = left.map(p -> p.getFileName().toString()).sorted().toList();
+            assertTrue(names.equals(List.of("g.dot")) || names.equals(List.of("g.dot", "g.svg")), names::toString);
+        }
     }
 
     /**
