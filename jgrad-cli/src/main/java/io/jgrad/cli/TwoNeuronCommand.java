@@ -100,7 +100,6 @@ final class TwoNeuronCommand implements Callable<Integer> {
         double[] w = {w1, b1, w2, b2};
         for (int step = 1; step <= steps; step++) {
             Map<String, Object> rec = step(step, w, step == 1 && graph != null);
-            requireFinite(rec);
             records.add(rec);
             if (!json) {
                 printText(out, rec);
@@ -118,7 +117,10 @@ final class TwoNeuronCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** One step with jgrad's tensors and autograd; {@code w} holds w1, b1, w2, b2 and is updated. Modified: w. */
+    /**
+     * One step with jgrad's tensors and autograd; {@code w} holds w1, b1, w2, b2 and is updated. A UserError when a
+     * number of the step is not finite ({@link #requireFinite}). Modified: w.
+     */
     private Map<String, Object> step(int step, double[] w, boolean drawGraph) throws Exception {
         Tensor tx = Tensor.scalar(DType.FLOAT64, x).label("x");
         Tensor tt = Tensor.scalar(DType.FLOAT64, target).label("t");
@@ -133,9 +135,6 @@ final class TwoNeuronCommand implements Callable<Integer> {
         Tensor a2 = z2.sigmoid().label("a2").retainGrad();
         Tensor e = tt.sub(a2).pow(2).mul(0.5).label("E");
         e.backward(Tensor.scalar(DType.FLOAT64, 1.0), drawGraph);
-        if (drawGraph) {
-            writeGraph(Graph.toDot(e));
-        }
 
         double vz1 = z1.item(), va1 = a1.item(), vz2 = z2.item(), va2 = a2.item(), ve = e.item();
         // The chain rule, factor by factor, from the stored forward values.
@@ -167,6 +166,10 @@ final class TwoNeuronCommand implements Callable<Integer> {
         w[2] -= lr * tw2.grad().item();
         w[3] -= lr * tb2.grad().item();
         rec.put("updated", map("w1", w[0], "b1", w[1], "w2", w[2], "b2", w[3]));
+        requireFinite(rec); // before the graph, so that a refused step leaves no file
+        if (drawGraph) {
+            writeGraph(Graph.toDot(e));
+        }
         return rec;
     }
 

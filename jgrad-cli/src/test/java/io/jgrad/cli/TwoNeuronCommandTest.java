@@ -141,6 +141,16 @@ class TwoNeuronCommandTest {
         assertEquals("", u.out());
     }
 
+    /** A step refused for a value beyond float64 leaves no --graph file behind (it was written before the check). */
+    @Test
+    void aRefusedStepWritesNoGraph(@TempDir Path dir) throws Exception {
+        Path dot = dir.resolve("step.dot");
+        Cli.run("example", "two-neuron", "--target", "1e200", "--graph", dot.toString()).assertUserError("step 1", "E");
+        try (var left = Files.list(dir)) {
+            assertEquals(List.of(), left.toList());
+        }
+    }
+
     @Test
     void badFlagsAreOneLineErrors() {
         Cli.run("example", "two-neuron", "--steps", "0").assertUserError("--steps");
