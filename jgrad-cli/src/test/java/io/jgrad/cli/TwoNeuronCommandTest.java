@@ -141,6 +141,34 @@ class TwoNeuronCommandTest {
         assertEquals("", u.out());
     }
 
+    /**
+     * With Graphviz: the SVG was rendered into a Files.createTempFile file, whose owner-only permissions survived the
+     * rename, so FILE.svg was rw------- beside a rw-r--r-- FILE.dot. A stand-in 'dot' on the PATH of a JVM of its own
+     * copies the DOT text to its -o file.
+     */
+    @Test
+    void theRenderedSvgHasTheDotFilesPermissions(@TempDir Path dir) throws Exception {
+        Path bin = Files.createDirectory(dir.resolve("bin"));
+        Path fakeDot = bin.resolve("dot");
+        Files.writeString(fakeDot, "#!/bin/sh\n# dot -Tsvg IN -o OUT\ncp \"$2\" \"$4\"\n");
+        fakeDot.toFile().setExecutable(true);
+        Path out = Files.createDirectory(dir.resolve("out"));
+        List<String> cmd = new java.util.ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
+                "-cp", System.getProperty("java.class.path"), "io.jgrad.cli.Main", "example", "two-neuron", "--graph",
+                out.resolve("step.dot").toString()));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        pb.environment().put("PATH", bin + java.io.File.pathSeparator + System.getenv("PATH"));
+        Process p = pb.start();
+        String log = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertEquals(0, p.waitFor(), log);
+        assertTrue(log.contains("wrote " + out.resolve("step.svg")), log);
+        assertEquals(Files.readString(out.resolve("step.dot")), Files.readString(out.resolve("step.svg")));
+        assertEquals(Files.getPosixFilePermissions(out.resolve("step.dot")), Files.getPosixFilePermissions(out.resolve("step.svg")));
+        try (var left = Files.list(out)) {
+            assertEquals(List.of("step.dot", "step.svg"), left.map(f -> f.getFileName().toString()).sorted().toList());
+        }
+    }
+
     /** A step refused for a value beyond float64 leaves no --graph file behind (it was written before the check). */
     @Test
     void aRefusedStepWritesNoGraph(@TempDir Path dir) throws Exception {
