@@ -129,11 +129,12 @@ final class TwoNeuronCommand implements Callable<Integer> {
         Tensor tw2 = Tensor.scalar(DType.FLOAT64, w[2]).requiresGrad(true).label("w2");
         Tensor tb2 = Tensor.scalar(DType.FLOAT64, w[3]).requiresGrad(true).label("b2");
 
-        Tensor z1 = tw1.mul(tx).add(tb1).label("z1").retainGrad();
+        // every computed node keeps its gradient: --graph promises the gradient of each node
+        Tensor z1 = tw1.mul(tx).retainGrad().add(tb1).label("z1").retainGrad();
         Tensor a1 = z1.sigmoid().label("a1").retainGrad();
-        Tensor z2 = tw2.mul(a1).add(tb2).label("z2").retainGrad();
+        Tensor z2 = tw2.mul(a1).retainGrad().add(tb2).label("z2").retainGrad();
         Tensor a2 = z2.sigmoid().label("a2").retainGrad();
-        Tensor e = tt.sub(a2).pow(2).mul(0.5).label("E");
+        Tensor e = tt.sub(a2).retainGrad().pow(2).retainGrad().mul(0.5).label("E").retainGrad();
         e.backward(Tensor.scalar(DType.FLOAT64, 1.0), drawGraph);
 
         double vz1 = z1.item(), va1 = a1.item(), vz2 = z2.item(), va2 = a2.item(), ve = e.item();

@@ -95,6 +95,15 @@ class TwoNeuronCommandTest {
         String text = Files.readString(dot);
         assertTrue(text.startsWith("digraph"), text);
         assertTrue(text.contains("w1") && text.contains("sigmoid") && text.contains("grad"), text);
+        // "op, value and gradient of each node", as --help says: the products w1*x and w2*a1, t - a2, its square
+        // and E itself had no gradient; only the constants x and t have none. dE/dE = 1, dE/d(square) = 1/2.
+        List<String> nodes = text.lines().filter(l -> l.contains("[label=")).toList();
+        assertEquals(15, nodes.size(), text);
+        for (String node : nodes) {
+            assertEquals(!node.contains("const"), node.contains("| grad "), node);
+        }
+        assertTrue(text.contains("{E = mul_scalar | shape [] | value 0.01498 | grad 1.000}"), text);
+        assertTrue(text.contains("{pow | shape [] | value 0.02995 | grad 0.5000}"), text);
         // Without Graphviz, the SVG's temporary file ".graph<random>.svg.tmp" was left beside the graph.
         try (var left = Files.list(dir)) {
             List<String> names = left.map(p -> p.getFileName().toString()).sorted().toList();
