@@ -87,9 +87,11 @@ final class TwoNeuronCommand implements Callable<Integer> {
         if (!(lr > 0) || !Double.isFinite(lr)) {
             throw new UserError("--lr must be a positive number, got " + lr);
         }
-        for (double v : new double[] {x, target, w1, b1, w2, b2}) {
-            if (!Double.isFinite(v)) {
-                throw new UserError("--x, --target, --w1, --b1, --w2 and --b2 must be finite numbers");
+        String[] flags = {"--x", "--target", "--w1", "--b1", "--w2", "--b2"};
+        double[] values = {x, target, w1, b1, w2, b2};
+        for (int i = 0; i < flags.length; i++) {
+            if (!Double.isFinite(values[i])) {
+                throw new UserError(flags[i] + " must be a finite number, got " + values[i]);
             }
         }
         if (graph != null) {

@@ -192,5 +192,10 @@ class TwoNeuronCommandTest {
     void badFlagsAreOneLineErrors() {
         Cli.run("example", "two-neuron", "--steps", "0").assertUserError("--steps");
         Cli.run("example", "two-neuron", "--lr", "abc").assertUserError("--lr");
+        // a non-finite value: the message named all six flags, not the one given, nor its value
+        Cli w2 = Cli.run("example", "two-neuron", "--w2", "Infinity");
+        w2.assertUserError("--w2", "Infinity", "finite");
+        assertFalse(w2.err().contains("--b1"), w2.err());
+        Cli.run("example", "two-neuron", "-t", "NaN").assertUserError("--target", "NaN", "finite");
     }
 }
