@@ -6,7 +6,6 @@ import io.jgrad.tensor.Backends;
 import io.jgrad.tensor.Tensor;
 import io.jgrad.train.EpochMetrics;
 import io.jgrad.train.Evaluation;
-import io.jgrad.train.History;
 import io.jgrad.train.ProgressBar;
 import io.jgrad.train.Task;
 import java.io.IOException;
@@ -28,10 +27,11 @@ final class Reports {
 
     /**
      * @param init the --init weights file of this session, null when none was given (or on --resume)
+     * @param stopReason why training ended, as {@link io.jgrad.train.History#stopReason()} says it (or a divergence)
      * @return the names of the files written, report.html last (metrics.csv and the PNG charts before it)
      */
     static List<String> write(Path dir, RunConfig cfg, DataSource ds, Sequential model, Objective objective, Path init,
-                      List<EpochMetrics> metrics, Evaluation finalEval, History history, double seconds) throws IOException {
+                      List<EpochMetrics> metrics, Evaluation finalEval, String stopReason, double seconds) throws IOException {
         String heldOut = heldOut(cfg, ds);
         Map<String, String> facts = new LinkedHashMap<>();
         facts.put("Data", ds.description() + (heldOut == null ? String.format(" (%,d train, no held-out data)", ds.train().size())
@@ -54,7 +54,7 @@ final class Reports {
             facts.put("Augmentation", "--augment " + cfg.augment());
         }
         facts.put("Batch size", cfg.batchSize() + (cfg.shuffle() ? "" : " (--no-shuffle: same order every epoch)"));
-        facts.put("Epochs", metrics.size() + " of " + cfg.epochs() + " (" + history.stopReason() + ")");
+        facts.put("Epochs", metrics.size() + " of " + cfg.epochs() + " (" + stopReason + ")");
         if (cfg.patience() > 0) {
             facts.put("Early stopping", "--patience " + cfg.patience() + ": stop when the " + (heldOut == null ? "validation" : heldOut)
                     + " loss has not improved for " + cfg.patience() + (cfg.patience() == 1 ? " epoch" : " epochs")

@@ -17,6 +17,7 @@ import io.jgrad.train.Evaluation;
 import io.jgrad.train.History;
 import io.jgrad.train.ProgressBar;
 import io.jgrad.train.Trainer;
+import io.jgrad.train.TrainingDivergedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -118,7 +119,8 @@ import picocli.CommandLine.Option;
             "",
             "@|bold EXIT STATUS|@",
             "  0 trained; 1 internal error; 2 bad input (a flag, a file, a data set) or a diverged training (NaN or",
-            "  infinite loss): the message says which and what was expected; 130 interrupted by Ctrl-C (SIGINT), 143",
+            "  infinite loss; the epochs before it keep their checkpoint and report): the message says which and what",
+            "  was expected; 130 interrupted by Ctrl-C (SIGINT), 143",
             "  by SIGTERM: a checkpoint being written is finished first, and the message names the epoch DIR holds",
             "  and the --resume command that continues it."})
 final class TrainCommand implements Callable<Integer> {
@@ -683,7 +685,16 @@ final class TrainCommand implements Callable<Integer> {
                 }
             });
             long t0 = System.nanoTime();
-            History history = trainer.fit(trainLoader, testLoader);
+            History history;
+            try {
+                history = trainer.fit(trainLoader, testLoader);
+            } catch (TrainingDivergedException d) {
+                if (!cfg.noReport() && !all.isEmpty()) {
+                    divergedReport(d, outDir, cfg, ds, model, objective, resume == null ? init : null, all,
+                            (System.nanoTime() - t0) / 1e9, interruption);
+                }
+                throw d;
+            }
             double seconds = (System.nanoTime() - t0) / 1e9;
             // also when --target-loss or --patience stopped it early
             interruption.finished(all.isEmpty() ? cfg.epochsCompleted() : all.get(all.size() - 1).epoch(), !cfg.noReport());
@@ -702,7 +713,7 @@ final class TrainCommand implements Callable<Integer> {
             vanishingNote(all, model, !cfg.noReport());
             if (!cfg.noReport() && !all.isEmpty()) {
                 interruption.write(outDir, null, () -> reportFiles.addAll(Reports.write(outDir, cfg, ds, model, objective,
-                        resume == null ? init : null, all, finalEval, history, seconds)));
+                        resume == null ? init : null, all, finalEval, history.stopReason(), seconds)));
             }
             interruption.completed();
         }
@@ -717,6 +728,31 @@ final class TrainCommand implements Callable<Integer> {
         }
         System.out.println("wrote " + outDir + "/ (" + String.join(", ", files) + ")");
         return 0;
+    }
+
+    /**
+     * Writes the report of a run that diverged after {@code epochs} finished epochs: its loss curve up to the divergence
+     * is what a student most needs to see (an exploding loss). The charts of predictions come from the last
+     * checkpoint's weights, since the model's are no longer numbers. A report that cannot be written is a note on
+     * standard error: the divergence stays the error the run ends with. Modified: model (the checkpoint's weights).
+     */
+    private static void divergedReport(TrainingDivergedException d, Path outDir, RunConfig cfg, DataSource ds, Sequential model,
+                                       Objective objective, Path init, List<EpochMetrics> epochs, double seconds,
+                                       Interruption interruption) {
+        try {
+            Checkpoint.loadWeights(outDir.resolve(Checkpoint.MODEL), model);
+            String reason = "diverged at epoch " + d.epoch() + ", step " + d.step() + ": " + d.what() + "; the charts of"
+                    + " predictions use the weights of the last checkpoint";
+            List<String> files = new ArrayList<>();
+            interruption.write(outDir, null, () -> files.addAll(Reports.write(outDir, cfg, ds, model, objective, init, epochs,
+                    null, reason, seconds)));
+            files.remove(Checkpoint.METRICS); // written with each checkpoint before: the report and its charts are new
+            files.sort(java.util.Comparator.comparing(f -> f.endsWith(".png"))); // report.html first, as a finished run's line
+            System.out.println("wrote " + outDir + "/ (" + String.join(", ", files) + ") for the " + epochs.size()
+                    + (epochs.size() == 1 ? " epoch" : " epochs") + " before the divergence");
+        } catch (java.io.IOException | RuntimeException e) {
+            System.err.println("note: the report of the epochs before the divergence could not be written: " + e.getMessage());
+        }
     }
 
     /**

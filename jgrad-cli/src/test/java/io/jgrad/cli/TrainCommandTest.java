@@ -347,6 +347,36 @@ class TrainCommandTest {
     }
 
     /**
+     * A run that diverges after some epochs writes its report: the exploding loss is what its reader must see. It
+     * ended with the error line and metrics.csv alone, no report.html or charts (found by the session's exploratory
+     * test of the report). The charts of predictions come from the last checkpoint's weights, the model's being NaN.
+     */
+    @Test
+    void aDivergedRunWritesTheReportOfItsEpochs() throws IOException {
+        Path csv = SyntheticData.linearCsv(dir.resolve("lin.csv"), 200, 3);
+        Path out = dir.resolve("diverged");
+        Cli r = Cli.run("train", "--data", csv.toString(), "--loss", "mse", "--optimizer", "sgd", "--lr", "1.5", "--layers",
+                "16", "--epochs", "8", "--batch-size", "16", "--threads", "1", "--out", out.toString());
+        r.assertUserError("training diverged at epoch ");
+        Matcher m = Pattern.compile("training diverged at epoch (\\d+), step (\\d+)").matcher(r.err());
+        assertTrue(m.find(), r.err());
+        int finished = Integer.parseInt(m.group(1)) - 1;
+        assertTrue(finished >= 2, "the data and --lr should diverge after an epoch or more: " + r.err());
+        assertEquals(finished, Metrics.read(out).rows().size());
+        assertTrue(r.out().contains("wrote " + out + "/ (report.html, loss.png"), r.out());
+        assertTrue(r.out().contains("for the " + finished + " epochs before the divergence"), r.out());
+        String html = Files.readString(out.resolve("report.html"));
+        assertTrue(html.contains(finished + " of 8 (diverged at epoch " + m.group(1) + ", step " + m.group(2)), html);
+        for (String png : List.of("loss.png", "grad_norms.png", "predictions.png")) {
+            assertTrue(Files.size(out.resolve(png)) > 0, png);
+        }
+        Cli quiet = Cli.run("train", "--data", csv.toString(), "--loss", "mse", "--optimizer", "sgd", "--lr", "1.5", "--layers",
+                "16", "--epochs", "8", "--batch-size", "16", "--threads", "1", "--no-report", "--out", dir.resolve("quiet").toString());
+        quiet.assertUserError("training diverged at epoch ");
+        assertFalse(Files.exists(dir.resolve("quiet").resolve("report.html")), "--no-report");
+    }
+
+    /**
      * Class labels that are all 0 are one class, and a classifier of one class has nothing to learn: cross-entropy over
      * one output is 0 whatever the weights, and the run ended "completed 1 epoch" without a word. Refused, as
      * scikit-learn refuses to fit a classifier to one class.
