@@ -121,7 +121,10 @@ public final class GradCheck {
                     // Ranked by the share of its own tolerance: the margin excess itself is largest where
                     // |numeric| (and so the tolerance) is smallest, an exact 0 = 0 rather than the real worst.
                     double tolerance = atol + rtol * Math.abs(num);
-                    double ratio = abs == 0 ? 0 : Double.isNaN(abs) ? Double.POSITIVE_INFINITY : abs / tolerance;
+                    double ratio = abs == 0 ? 0 : abs / tolerance;
+                    if (Double.isNaN(ratio)) { // a NaN error, or an infinite one over an infinite tolerance (overflow)
+                        ratio = Double.POSITIVE_INFINITY;
+                    }
                     if (ratio > worstRatio) {
                         worstRatio = ratio;
                         worstAt = "variable " + i + (v.label() != null ? " (" + v.label() + ")" : "") + " element "

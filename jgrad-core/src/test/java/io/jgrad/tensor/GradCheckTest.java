@@ -39,4 +39,21 @@ class GradCheckTest {
         assertTrue(r.worstAt().startsWith("variable 1 (b)"), r.toString());
         assertTrue(r.analytic() != r.numeric(), r.toString());
     }
+
+    /**
+     * A numeric derivative that overflows (exp at the edge of float64: exp(x + eps) is infinite, exp(x - eps) and the
+     * analytic exp(x) are not) fails the check; its error and its tolerance are then both infinite, and their ratio,
+     * NaN, ranked below every number: the worst element reported was the unused a, 0 = 0, not the failed x. (The 0.5
+     * keeps the check's output weight, in [0.5, 1.5), from overflowing the other values.)
+     */
+    @Test
+    void aFailedElementWithAnInfiniteNumericDerivativeIsTheWorst() {
+        Tensor a = leaf("a", 0.5);
+        Tensor x = Tensor.scalar(DType.FLOAT64, Math.log(Double.MAX_VALUE) - 1e-7).requiresGrad(true).label("x");
+        GradCheck.Result r = GradCheck.check(() -> x.exp().mul(0.5), a, x);
+        assertFalse(r.passed(), r.toString());
+        assertTrue(r.worstAt().startsWith("variable 1 (x)"), r.toString());
+        assertEquals(Double.POSITIVE_INFINITY, r.numeric(), r.toString());
+        assertTrue(Double.isFinite(r.analytic()), r.toString());
+    }
 }
