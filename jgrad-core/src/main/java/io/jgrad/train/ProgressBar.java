@@ -19,9 +19,11 @@ public final class ProgressBar implements Callback {
     private long lastDraw;
     private int samples;
     private double lossSum;
-    // the steps, and their samples, that ended after epochStart: the rate and the time left are measured on these alone
-    private int timedSteps;
+    // the samples of the steps that ended after epochStart: the rate and the time left are measured on these alone
     private int timedSamples;
+    // the step at epochStart, -1 when the clock started with the epoch and the first report is still to come: a report
+    // may cover several steps (Spark's rounds of local steps), so the steps timed are counted by their numbers
+    private int clockStep = -1;
 
     /** A progress display on {@code out}; {@code terminal} chooses the redrawn bar over plain lines. */
     public ProgressBar(PrintStream out, boolean terminal) {
@@ -62,10 +64,10 @@ public final class ProgressBar implements Callback {
     }
 
     private void restart(long now) {
+        clockStep = -1;
         epochStart = now;
         samples = 0;
         lossSum = 0;
-        timedSteps = 0;
         timedSamples = 0;
         lastDraw = 0;
     }
@@ -73,11 +75,28 @@ public final class ProgressBar implements Callback {
     @Override
     public void onBatchEnd(int epoch, int step, int stepsPerEpoch, double loss, int batchSize) {
         long now = System.nanoTime();
+        double secs; // this frame's clock, and the steps and samples it timed
+        int steps, stepsSamples;
         if (step == 1) {
             restart(now);
+            clockStep = 1;
+            secs = 0;
+            steps = 0;
+            stepsSamples = 0;
+        } else if (clockStep < 0) {
+            // the first report of an epoch that did not start at step 1 (resumed mid-way), or of one reported in rounds:
+            // this frame is timed from the epoch's start as one step, the next ones from here by their step numbers
+            secs = (now - epochStart) / 1e9;
+            steps = 1;
+            stepsSamples = batchSize;
+            epochStart = now;
+            clockStep = step;
+            timedSamples = 0;
         } else {
-            timedSteps++;
             timedSamples += batchSize;
+            secs = (now - epochStart) / 1e9;
+            steps = step - clockStep;
+            stepsSamples = timedSamples;
         }
         samples += batchSize;
         lossSum += loss * batchSize;
@@ -85,12 +104,11 @@ public final class ProgressBar implements Callback {
             return;
         }
         lastDraw = now;
-        double secs = (now - epochStart) / 1e9;
         // the clock starts at the end of step 1, so its frame has no time measured yet: "--", not "0 samples/s ETA 0:00"
         // step 1 ends when the clock starts, so it is not in the rate: counted, it doubled the rate at step 2
-        boolean timed = secs > 0 && timedSteps > 0;
-        String rate = timed ? String.format("%,.0f", timedSamples / secs) : "--";
-        String eta = timed ? clock(secs / timedSteps * (stepsPerEpoch - step)) : "--"; // from the steps this run took
+        boolean timed = secs > 0 && steps > 0;
+        String rate = timed ? String.format("%,.0f", stepsSamples / secs) : "--";
+        String eta = timed ? clock(secs / steps * (stepsPerEpoch - step)) : "--"; // from the steps this run took
         int filled = stepsPerEpoch == 0 ? WIDTH : (int) ((long) WIDTH * step / stepsPerEpoch);
         out.print("\r\033[K" + String.format("epoch %d/%d [%s%s] %d/%d  loss %s  %s samples/s  ETA %s",
                 epoch, lastEpoch, "#".repeat(filled), "-".repeat(WIDTH - filled), step, stepsPerEpoch,

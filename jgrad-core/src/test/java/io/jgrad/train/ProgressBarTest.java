@@ -116,6 +116,29 @@ class ProgressBarTest {
     }
 
     @Test
+    void stepsReportedInRoundsAreTimedByTheirNumbers() throws Exception {
+        // Spark's local SGD reports once per round of K steps (here 3): each report counted as one step, so the time left
+        // was K times too long (at step 6 of 30, 24 steps of about 0.1 s each were shown as 24 rounds of 0.3 s)
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        ProgressBar bar = new ProgressBar(new PrintStream(bytes, true, StandardCharsets.UTF_8), true);
+        bar.onTrainStart(1, 1, 30);
+        bar.onEpochStart(1);
+        Thread.sleep(300);
+        bar.onBatchEnd(1, 3, 30, 0.5, 192);
+        Thread.sleep(300);
+        bar.onBatchEnd(1, 6, 30, 0.5, 192);
+        String out = bytes.toString(StandardCharsets.UTF_8);
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("6/30  loss 0\\.5000  ([0-9,]+) samples/s  ETA (\\d+):(\\d\\d)")
+                .matcher(out);
+        assertTrue(m.find(), out);
+        int eta = Integer.parseInt(m.group(2)) * 60 + Integer.parseInt(m.group(3));
+        // 3 steps in at least 0.3 s, 24 left: at least 2 s; K times too long would be at least 7 s (at most 5 s here, on a
+        // machine that sleeps up to 0.6 s for 0.3)
+        assertTrue(eta >= 2 && eta <= 5, out);
+        assertTrue(Long.parseLong(m.group(1).replace(",", "")) <= 192 / 0.3, out);
+    }
+
+    @Test
     void anEpochResumedMidWayIsTimedFromItsStart() throws Exception {
         // resumed from a checkpoint after step 2 of 4: the first batch this run sees is step 3. Its rate and time left
         // used to be measured from a start never set (0 ns), which gave about 0 samples/s and hours left
