@@ -21,4 +21,13 @@ public interface Callback {
 
     /** Once, when training ends, with the reason. */
     default void onTrainEnd(History history) {}
+
+    /**
+     * Once, instead of {@link #onTrainEnd}, when {@link Trainer#fit} ends with an exception once it has begun calling
+     * {@link #onTrainStart} (a {@link TrainingDivergedException}, an error of the data or of a callback, this one's
+     * included), before fit rethrows it: the
+     * place to end a progress line or close a log (Lightning's {@code on_exception}). An exception thrown here is added
+     * to {@code failure} as suppressed.
+     */
+    default void onTrainFailed(Throwable failure) {}
 }

@@ -24,6 +24,8 @@ public final class ProgressBar implements Callback {
     // the step at epochStart, -1 when the clock started with the epoch and the first report is still to come: a report
     // may cover several steps (Spark's rounds of local steps), so the steps timed are counted by their numbers
     private int clockStep = -1;
+    // a bar is drawn on the current line (a terminal's), which the epoch's line replaces
+    private boolean barShown;
 
     /** A progress display on {@code out}; {@code terminal} chooses the redrawn bar over plain lines. */
     public ProgressBar(PrintStream out, boolean terminal) {
@@ -114,6 +116,20 @@ public final class ProgressBar implements Callback {
                 epoch, lastEpoch, "#".repeat(filled), "-".repeat(WIDTH - filled), step, stepsPerEpoch,
                 loss(lossSum / Math.max(samples, 1)), rate, eta));
         out.flush();
+        barShown = true;
+    }
+
+    /**
+     * Ends the bar's line, kept as it was when training failed: the error that follows (on the same terminal) would
+     * otherwise be written at the end of it.
+     */
+    @Override
+    public void onTrainFailed(Throwable failure) {
+        if (barShown) {
+            out.println();
+            out.flush();
+            barShown = false;
+        }
     }
 
     @Override
@@ -130,6 +146,7 @@ public final class ProgressBar implements Callback {
         }
         line.append(String.format("  lr %.3g  %.1fs", m.learningRate(), m.seconds()));
         out.println((terminal ? "\r\033[K" : "") + line);
+        barShown = false;
         out.flush();
         return false;
     }

@@ -280,6 +280,25 @@ public final class Trainer {
      *     {@link Module#to} replaced them)
      */
     public History fit(DataLoader train, DataLoader validation) {
+        started = false;
+        try {
+            return run(train, validation);
+        } catch (RuntimeException | Error e) {
+            for (Callback c : started ? callbacks : List.<Callback>of()) {
+                try {
+                    c.onTrainFailed(e);
+                } catch (RuntimeException | Error again) {
+                    e.addSuppressed(again);
+                }
+            }
+            throw e;
+        }
+    }
+
+    /** Whether this fit has called the callbacks' onTrainStart: only then do they hear of a failure. */
+    private boolean started;
+
+    private History run(DataLoader train, DataLoader validation) {
         History history = new History();
         Map<String, Tensor> params = model.namedParameters();
         List<Tensor> paramList = new ArrayList<>(params.values());
@@ -306,6 +325,7 @@ public final class Trainer {
                     + " the epochs' validation " + (patienceOnAccuracy ? "accuracy" : "loss") + ", but fit got no"
                     + " validation loader; pass one, or earlyStopping(0, false) to turn it off");
         }
+        started = true; // a callback's onTrainStart may fail too: the others, started or not, hear of it
         for (Callback c : callbacks) {
             c.onTrainStart(firstEpoch, epochs, steps);
         }

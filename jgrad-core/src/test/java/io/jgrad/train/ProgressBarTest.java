@@ -116,6 +116,31 @@ class ProgressBarTest {
     }
 
     @Test
+    void aFailureEndsTheBarsLine() {
+        // the error after a failed fit was written at the end of the bar's line ("...ETA 0:03jgrad train: training
+        // diverged"); the bar's line is now ended first, and kept: where it stopped is worth seeing
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        ProgressBar bar = new ProgressBar(new PrintStream(bytes, true, StandardCharsets.UTF_8), true);
+        bar.onTrainStart(1, 1, 4);
+        bar.onEpochStart(1);
+        bar.onBatchEnd(1, 1, 4, 0.5, 10);
+        bar.onTrainFailed(new IllegalStateException("x"));
+        String out = bytes.toString(StandardCharsets.UTF_8);
+        assertTrue(out.endsWith("ETA --\n"), out);
+        bar.onTrainFailed(new IllegalStateException("again"));
+        assertEquals(out, bytes.toString(StandardCharsets.UTF_8), "one line end, not an empty line per call");
+        ByteArrayOutputStream epochs = new ByteArrayOutputStream();
+        ProgressBar ended = new ProgressBar(new PrintStream(epochs, true, StandardCharsets.UTF_8), true);
+        ended.onTrainStart(1, 1, 1);
+        ended.onEpochStart(1);
+        ended.onBatchEnd(1, 1, 1, 0.5, 10);
+        ended.onEpochEnd(new EpochMetrics(1, 0.5, Double.NaN, Double.NaN, Double.NaN, 0.1, 1.0, java.util.Map.of(), java.util.Map.of()));
+        String before = epochs.toString(StandardCharsets.UTF_8);
+        ended.onTrainFailed(new IllegalStateException("after the epoch's line"));
+        assertEquals(before, epochs.toString(StandardCharsets.UTF_8), "the epoch's line was ended already");
+    }
+
+    @Test
     void stepsReportedInRoundsAreTimedByTheirNumbers() throws Exception {
         // Spark's local SGD reports once per round of K steps (here 3): each report counted as one step, so the time left
         // was K times too long (at step 6 of 30, 24 steps of about 0.1 s each were shown as 24 rounds of 0.3 s)

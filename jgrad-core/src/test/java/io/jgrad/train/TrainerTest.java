@@ -3,6 +3,7 @@ package io.jgrad.train;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -24,6 +25,7 @@ import io.jgrad.optim.StepLR;
 import io.jgrad.tensor.DType;
 import io.jgrad.tensor.Generator;
 import io.jgrad.tensor.Tensor;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -244,6 +246,54 @@ class TrainerTest {
         e = assertThrows(IllegalArgumentException.class, () -> trainer.earlyStopping(0, false, 0, true));
         assertTrue(e.getMessage().contains("restoreBest") && e.getMessage().contains("epochs > 0"), e.getMessage());
         assertEquals(3, trainer.fit(data, data).epochs().size(), "with validation data, lr 0 stops after 1 + 2 epochs");
+    }
+
+    @Test
+    void callbacksHearOfAFailureBeforeFitRethrowsIt() {
+        // no callback heard of an exception that ended fit: a terminal progress bar left its line open, so the error
+        // printed after it landed at the end of the bar's line, and a log could not be closed
+        Linear model = new Linear(3, 1, true, new Generator(1));
+        Generator gen = new Generator(2);
+        DataLoader data = new DataLoader(new TensorDataset(Tensor.randn(gen, 8, 3), Tensor.randn(gen, 8, 1)), 4, false,
+                false, null);
+        List<String> heard = new ArrayList<>();
+        RuntimeException boom = new IllegalStateException("boom");
+        Callback listener = new Callback() {
+            @Override
+            public void onTrainFailed(Throwable failure) {
+                heard.add("failed: " + failure.getMessage());
+            }
+
+            @Override
+            public void onTrainEnd(History history) {
+                heard.add("ended");
+            }
+        };
+        Trainer trainer = new Trainer(model, new MSELoss(), new SGD(model.parameters(), 0.1), Task.REGRESSION).epochs(2)
+                .callback(listener).callback(new Callback() {
+                    @Override
+                    public void onBatchEnd(int epoch, int step, int stepsPerEpoch, double loss, int batchSize) {
+                        throw boom;
+                    }
+
+                    @Override
+                    public void onTrainFailed(Throwable failure) {
+                        throw new IllegalArgumentException("while failing");
+                    }
+                });
+        var e = assertThrows(IllegalStateException.class, () -> trainer.fit(data, null));
+        assertSame(boom, e);
+        assertEquals(List.of("failed: boom"), heard);
+        assertEquals("while failing", e.getSuppressed()[0].getMessage());
+        // a divergence too; a setup refused before onTrainStart is not a failure of training
+        Trainer diverging = new Trainer(model, new MSELoss(), new SGD(model.parameters(), 1e30), Task.REGRESSION).epochs(3)
+                .callback(listener);
+        heard.clear();
+        TrainingDivergedException d = assertThrows(TrainingDivergedException.class, () -> diverging.fit(data, null));
+        assertEquals(List.of("failed: " + d.getMessage()), heard);
+        heard.clear();
+        assertThrows(IllegalArgumentException.class, () -> diverging.earlyStopping(1, false).fit(data, null));
+        assertEquals(List.of(), heard);
     }
 
     @Test
