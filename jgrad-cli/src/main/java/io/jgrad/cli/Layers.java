@@ -23,6 +23,7 @@ import io.jgrad.nn.Sigmoid;
 import io.jgrad.nn.Softmax;
 import io.jgrad.nn.Tanh;
 import io.jgrad.tensor.Generator;
+import io.jgrad.tensor.Tensor;
 import java.nio.file.Path;
 import java.util.Arrays;
 
@@ -118,7 +119,7 @@ final class Layers {
                 int from = dim(l, in) - 1;
                 long[] o = Arrays.copyOf(longs(in), from + 1);
                 for (int i = from + 1; i < in.length; i++) {
-                    o[from] = saturatedProduct(o[from], in[i]);
+                    o[from] = MemoryEstimate.times(o[from], in[i]);
                 }
                 yield o;
             }
@@ -130,26 +131,18 @@ final class Layers {
                 throw new JgradFormatException(file, field, l.type() + " turns the input " + shape(in) + " into " + shape(out)
                         + ", which is empty; the image is too small for this layer (pad it, or pool less before it)");
             }
-            values = saturatedProduct(values, d);
+            values = MemoryEstimate.times(values, d);
         }
-        if (values > MAX_TENSOR) {
+        if (values > Tensor.MAX_NUMEL) {
             throw new JgradFormatException(file, field, String.format("%s turns the input %s into %s, %s values per sample;"
                     + " one tensor holds at most %,d: use fewer channels or features, or less padding", l.type(), shape(in),
-                    shape(out), values == Long.MAX_VALUE ? "more than 2^63" : String.format("%,d", values), MAX_TENSOR));
+                    shape(out), values == Long.MAX_VALUE ? "more than 2^63" : String.format("%,d", values), Tensor.MAX_NUMEL));
         }
         int[] result = new int[out.length];
         for (int i = 0; i < out.length; i++) {
             result[i] = (int) out[i];
         }
         return result;
-    }
-
-    /** The most values one tensor holds (a Java array's limit). */
-    static final long MAX_TENSOR = Integer.MAX_VALUE - 8;
-
-    /** a * b for a, b >= 0, or Long.MAX_VALUE where that overflows. */
-    private static long saturatedProduct(long a, long b) {
-        return Math.multiplyHigh(a, b) != 0 || a * b < 0 ? Long.MAX_VALUE : a * b;
     }
 
     private static long[] longs(int[] v) {

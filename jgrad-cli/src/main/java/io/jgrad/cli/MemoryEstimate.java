@@ -1,5 +1,7 @@
 package io.jgrad.cli;
 
+import io.jgrad.tensor.Tensor;
+
 /**
  * A pre-flight estimate of the heap a training run needs beyond its data, so that a configuration that
  * cannot fit is refused with numbers before the first step, not with an OutOfMemoryError mid-run.
@@ -42,7 +44,7 @@ final class MemoryEstimate {
     }
 
     /** a * b for a, b >= 0, or Long.MAX_VALUE where that overflows. */
-    private static long times(long a, long b) {
+    static long times(long a, long b) {
         return Math.multiplyHigh(a, b) != 0 || a * b < 0 ? Long.MAX_VALUE : a * b;
     }
 
@@ -54,9 +56,9 @@ final class MemoryEstimate {
     static void checkTensorSize(NetworkSpec spec, int i, String advice) {
         LayerSpec l = spec.layers().get(i);
         long largest = Layers.largestTensor(l);
-        if (largest > Integer.MAX_VALUE - 8) {
+        if (largest > Tensor.MAX_NUMEL) {
             throw new UserError(String.format("layer %d (%s) would have a weight tensor of %,d values; one tensor holds at most %,d:"
-                    + " %s", i, l.describe(), largest, Integer.MAX_VALUE - 8, advice));
+                    + " %s", i, l.describe(), largest, Tensor.MAX_NUMEL, advice));
         }
     }
 

@@ -1,6 +1,7 @@
 package io.jgrad.cli;
 
 import io.jgrad.io.JgradFormatException;
+import io.jgrad.tensor.Tensor;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -81,10 +82,10 @@ record ModelChoice(String name, List<LayerSpec> fileLayers) {
         // as MemoryEstimate's check, which would name "layer i" and advise --layers, a flag of --model mlp only
         for (int i = 0; i < spec.layers().size(); i++) {
             long largest = Layers.largestTensor(spec.layers().get(i));
-            if (largest > Layers.MAX_TENSOR) {
+            if (largest > Tensor.MAX_NUMEL) {
                 throw new JgradFormatException(file, "layers[" + i + "]", String.format("%s would have a weight tensor of %,d"
                         + " values; one tensor holds at most %,d: use fewer features or channels", spec.layers().get(i).type(),
-                        largest, Layers.MAX_TENSOR));
+                        largest, Tensor.MAX_NUMEL));
             }
         }
         int last = fileLayers.size() - 1;

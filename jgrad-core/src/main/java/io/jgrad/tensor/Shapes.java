@@ -13,7 +13,7 @@ final class Shapes {
                 throw new IllegalArgumentException("negative dimension in shape " + str(shape));
             }
             n *= s;
-            if (n > Integer.MAX_VALUE - 8) {
+            if (n > Tensor.MAX_NUMEL) {
                 throw new IllegalArgumentException("shape " + str(shape) + " has more than 2^31 elements");
             }
         }

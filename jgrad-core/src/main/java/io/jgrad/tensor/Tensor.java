@@ -28,6 +28,9 @@ import java.util.stream.DoubleStream;
  * front door that delegates to them.
  */
 public final class Tensor {
+    /** The most elements one tensor holds (about the largest Java array): a larger shape is refused. */
+    public static final int MAX_NUMEL = Integer.MAX_VALUE - 8;
+
     final DType dtype;
     /** Exactly one of {@code f} and {@code d} is non-null, as {@link #dtype} says. */
     float[] f; // null once recycled (see recycling())

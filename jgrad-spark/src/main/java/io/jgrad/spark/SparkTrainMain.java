@@ -422,9 +422,9 @@ public final class SparkTrainMain {
         for (int i = 0; i <= hidden.length; i++) {
             int out = i < hidden.length ? hidden[i] : spec.outputSize();
             long values = (long) in * out;
-            if (values > Integer.MAX_VALUE - 8) {
+            if (values > Tensor.MAX_NUMEL) {
                 throw new IllegalArgumentException(String.format("layer %d (linear%d) would have a weight tensor of %,d values;"
-                        + " one tensor holds at most %,d: use smaller --layers", 2 * i, out, values, Integer.MAX_VALUE - 8));
+                        + " one tensor holds at most %,d: use smaller --layers", 2 * i, out, values, Tensor.MAX_NUMEL));
             }
             in = out;
         }
