@@ -2,6 +2,7 @@ package io.jgrad.optim;
 
 import io.jgrad.tensor.DType;
 import io.jgrad.tensor.FusedUpdates;
+import io.jgrad.tensor.PythonRepr;
 import io.jgrad.tensor.Tensor;
 import java.util.List;
 import java.util.Map;
@@ -9,6 +10,12 @@ import java.util.Map;
 /** The moment estimates and bias-corrected step shared by {@link Adam} and {@link AdamW}. */
 final class AdamMoments {
     private AdamMoments() {}
+
+    /** The settings Adam and AdamW print ({@link Optimizer#settings}), by PyTorch's names. */
+    static Map<String, String> settings(double beta1, double beta2, double eps, double weightDecay, boolean amsgrad) {
+        return Map.of("betas", "(" + PythonRepr.of(beta1) + ", " + PythonRepr.of(beta2) + ")", "eps", PythonRepr.of(eps),
+                "weight_decay", PythonRepr.of(weightDecay), "amsgrad", PythonRepr.of(amsgrad));
+    }
 
     static List<String> stateNames(boolean amsgrad) {
         return amsgrad ? List.of("step", "exp_avg", "exp_avg_sq", "max_exp_avg_sq") : List.of("step", "exp_avg", "exp_avg_sq");

@@ -1,6 +1,5 @@
 package io.jgrad.optim;
 
-import io.jgrad.tensor.PythonRepr;
 import io.jgrad.tensor.Tensor;
 import java.util.List;
 import java.util.Map;
@@ -73,7 +72,6 @@ public final class AdamW extends Optimizer {
 
     @Override
     protected Map<String, String> settings() {
-        return Map.of("betas", "(" + PythonRepr.of(beta1) + ", " + PythonRepr.of(beta2) + ")", "eps", PythonRepr.of(eps),
-                "weight_decay", PythonRepr.of(weightDecay), "amsgrad", PythonRepr.of(amsgrad));
+        return AdamMoments.settings(beta1, beta2, eps, weightDecay, amsgrad);
     }
 }

@@ -59,7 +59,7 @@ abstract class EpochScheduler implements LrScheduler {
         String who = getClass().getSimpleName() + ".loadStateDict";
         double epoch = state.get("last_epoch");
         // all checked before any is taken: a rejected state leaves the schedule as it was
-        Optimizer.require(epoch >= 0 && epoch <= Integer.MAX_VALUE && epoch == Math.rint(epoch), who, "last_epoch", epoch,
+        Optimizer.require(Optimizer.isCount(epoch, Integer.MAX_VALUE), who, "last_epoch", epoch,
                 "a whole number >= 0");
         for (String key : new String[] {"base_lr", "last_lr"}) {
             double lr = state.get(key);

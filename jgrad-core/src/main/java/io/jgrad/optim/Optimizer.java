@@ -247,9 +247,14 @@ public abstract class Optimizer {
         return s;
     }
 
+    /** Whether {@code v}, a counter read from a state dict, is a whole number in [0, max]. */
+    static boolean isCount(double v, double max) {
+        return v >= 0 && v <= max && v == Math.rint(v);
+    }
+
     /** Throws unless a step count read from a state dict is a whole number &gt;= 0 (a long). */
     private static void requireCount(String who, String key, double v) {
-        if (!(v >= 0 && v <= Long.MAX_VALUE && v == Math.rint(v))) {
+        if (!isCount(v, Long.MAX_VALUE)) {
             throw new IllegalArgumentException(who + ": '" + key + "' = " + v + " is invalid; a step count is a whole"
                     + " number >= 0");
         }

@@ -120,7 +120,7 @@ public final class ReduceLROnPlateau {
                 "a number (infinite before the first epoch)");
         for (String key : new String[] {"num_bad_epochs", "cooldown_counter", "last_epoch"}) {
             double v = state.get(key);
-            Optimizer.require(v >= 0 && v <= Integer.MAX_VALUE && v == Math.rint(v), "ReduceLROnPlateau.loadStateDict", key,
+            Optimizer.require(Optimizer.isCount(v, Integer.MAX_VALUE), "ReduceLROnPlateau.loadStateDict", key,
                     v, "a whole number >= 0");
         }
         best = state.get("best");

@@ -110,17 +110,16 @@ public final class GradCheck {
                     double abs = Math.abs(a - num);
                     double scale = Math.max(Math.abs(a), Math.abs(num));
                     double rel = scale > 0 ? abs / scale : 0;
-                    double excess = abs - (atol + rtol * Math.abs(num));
-                    if (!(excess <= 0)) {
+                    double tolerance = atol + rtol * Math.abs(num);
+                    if (!(abs - tolerance <= 0)) {
                         passed = false;
                     }
                     maxAbs = Math.max(maxAbs, abs);
                     if (scale > atol) {
                         maxRel = Math.max(maxRel, rel);
                     }
-                    // Ranked by the share of its own tolerance: the margin excess itself is largest where
+                    // Ranked by the share of its own tolerance: the margin abs - tolerance itself is largest where
                     // |numeric| (and so the tolerance) is smallest, an exact 0 = 0 rather than the real worst.
-                    double tolerance = atol + rtol * Math.abs(num);
                     double ratio = abs == 0 ? 0 : abs / tolerance;
                     if (Double.isNaN(ratio)) { // a NaN error, or an infinite one over an infinite tolerance (overflow)
                         ratio = Double.POSITIVE_INFINITY;
