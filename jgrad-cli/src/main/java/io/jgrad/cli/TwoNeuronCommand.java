@@ -265,10 +265,9 @@ final class TwoNeuronCommand implements Callable<Integer> {
         System.err.println("wrote " + graph);
         String name = graph.getFileName().toString();
         Path svg = graph.resolveSibling((name.endsWith(".dot") ? name.substring(0, name.length() - 4) : name) + ".svg");
-        // Named as AtomicFiles names its temporary files, and left for dot to create: a Files.createTempFile file's
-        // owner-only permissions would survive the rename.
-        Path tmp = svg.toAbsolutePath().resolveSibling("." + svg.getFileName() + "." + ProcessHandle.current().pid() + "."
-                + Long.toUnsignedString(System.nanoTime(), 36) + ".tmp");
+        // AtomicFiles' name, left for dot to create: a Files.createTempFile file's owner-only permissions would survive
+        // the rename.
+        Path tmp = AtomicFiles.temporaryFor(svg);
         try {
             Process p = new ProcessBuilder("dot", "-Tsvg", graph.toString(), "-o", tmp.toString())
                     .redirectErrorStream(true).start();

@@ -36,8 +36,7 @@ public final class AtomicFiles {
         Path absolute = target.toAbsolutePath();
         Path dir = absolute.getParent();
         // Not Files.createTempFile: its owner-only permissions would survive the rename.
-        Path tmp = dir.resolve("." + absolute.getFileName() + "." + ProcessHandle.current().pid() + "."
-                + Long.toUnsignedString(System.nanoTime(), 36) + ".tmp");
+        Path tmp = temporaryFor(absolute);
         if (!Files.isDirectory(dir)) {
             // else the open below fails naming the temporary file, a name the caller never gave
             throw new NoSuchFileException(absolute.toString(), null, "the directory " + dir + " does not exist");
@@ -65,6 +64,17 @@ public final class AtomicFiles {
                 Files.deleteIfExists(tmp);
             }
         }
+    }
+
+    /**
+     * A new name for a temporary file beside {@code target}, through which to write it and then rename it over it:
+     * ".NAME.PID.ID.tmp", the name the writes of this class use and {@link #removeStaleTemporaries} recognizes, so a
+     * writer killed before its rename leaves nothing the next run in the directory keeps.
+     */
+    public static Path temporaryFor(Path target) {
+        Path absolute = target.toAbsolutePath();
+        return absolute.resolveSibling("." + absolute.getFileName() + "." + ProcessHandle.current().pid() + "."
+                + Long.toUnsignedString(System.nanoTime(), 36) + ".tmp");
     }
 
     /**
