@@ -1,13 +1,11 @@
 package io.jgrad.cli;
 
-import javax.imageio.ImageIO;
 import java.awt.Color;
 import java.awt.Font;
 import java.awt.FontMetrics;
 import java.awt.Graphics2D;
 import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.List;
@@ -105,13 +103,11 @@ final class MisclassifiedGrid {
     }
 
     static byte[] png(List<Misclassified> examples, String set) {
-        var out = new ByteArrayOutputStream();
         try {
-            ImageIO.write(render(examples, set), "png", out);
+            return ReportCharts.png(render(examples, set));
         } catch (IOException e) {
             throw new UncheckedIOException("MisclassifiedGrid: PNG encoding to memory failed", e);
         }
-        return out.toByteArray();
     }
 
     private static void drawCell(Graphics2D g, Misclassified m, int x, int y) {

@@ -685,7 +685,8 @@ final class ReportCharts {
         return BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG);
     }
 
-    private static byte[] png(BufferedImage image) throws IOException {
+    /** {@code image} encoded as PNG, in memory. */
+    static byte[] png(BufferedImage image) throws IOException {
         var out = new java.io.ByteArrayOutputStream();
         javax.imageio.ImageIO.write(image, "png", out);
         return out.toByteArray();

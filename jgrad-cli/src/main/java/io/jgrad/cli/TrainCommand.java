@@ -516,10 +516,10 @@ final class TrainCommand implements Callable<Integer> {
             throw new UserError((restoreBest ? "--restore-best" : "--patience") + " compares the epochs' loss on held-out data,"
                     + " but there is no held-out data; give --val-split (e.g. 0.2) or --val-data FILE.csv");
         }
+        String target = targetColumn != null ? targetColumn : ds.targetColumn();
         if (ds.numClasses() == 1) {
             // scikit-learn refuses to fit a classifier to one class too: it is a wrong --target-column or a filtered file
-            throw new UserError("--data " + dataPath + ": every label in column '" + (targetColumn != null ? targetColumn
-                    : ds.targetColumn()) + "' is 0, so the data has one class and a classifier has nothing to learn (--loss "
+            throw new UserError("--data " + dataPath + ": every label in column '" + target + "' is 0, so the data has one class and a classifier has nothing to learn (--loss "
                     + lossName + " is " + (lossName.equals("cross-entropy") ? "0 whatever the weights" : "met by a constant output")
                     + "); expected labels of two or more classes, 0..K-1");
         }
@@ -528,7 +528,7 @@ final class TrainCommand implements Callable<Integer> {
                 activation == null ? "relu" : activation, Losses.outputActivation(lossName, outputActivation));
         String opt = optName;
         RunConfig cfg = new RunConfig(spec, Losses.task(lossName).equals("regression") ? "regression" : (obj.outputSize() == 1 ? "binary" : "classification"),
-                ds.numClasses(), lossName, dataPath.toString(), valData == null ? null : valData.toString(), valSplit, targetColumn != null ? targetColumn : ds.targetColumn(), ds.featureColumns(), ds.mean(), ds.std(), opt,
+                ds.numClasses(), lossName, dataPath.toString(), valData == null ? null : valData.toString(), valSplit, target, ds.featureColumns(), ds.mean(), ds.std(), opt,
                 lr == null ? Optimizers.defaultLr(opt) : Flags.positive("--lr", lr), momentum == null ? 0 : Flags.nonNegative("--momentum", momentum),
                 weightDecay == null ? Optimizers.defaultWeightDecay(opt) : Flags.nonNegative("--weight-decay", weightDecay),
                 batchSize == null ? 64 : Flags.positive("--batch-size", batchSize), epochs == null ? 10 : Flags.positive("--epochs", epochs),
@@ -719,15 +719,20 @@ final class TrainCommand implements Callable<Integer> {
         }
         // every file written, the report's PNG charts included (they were left out of this line)
         List<String> files = new ArrayList<>(List.of(Checkpoint.MODEL, RunConfig.FILE, Checkpoint.OPTIMIZER, Checkpoint.METRICS));
-        for (boolean charts : new boolean[] {false, true}) { // report.html, then its charts
+        addReportFiles(files, reportFiles);
+        System.out.println("wrote " + outDir + "/ (" + String.join(", ", files) + ")");
+        return 0;
+    }
+
+    /** Appends to {@code files} those of {@code reportFiles} it lacks: report.html, then its charts. Modified: files. */
+    private static void addReportFiles(List<String> files, List<String> reportFiles) {
+        for (boolean charts : new boolean[] {false, true}) {
             for (String f : reportFiles) {
                 if (f.endsWith(".png") == charts && !files.contains(f)) {
                     files.add(f);
                 }
             }
         }
-        System.out.println("wrote " + outDir + "/ (" + String.join(", ", files) + ")");
-        return 0;
     }
 
     /**
@@ -746,9 +751,10 @@ final class TrainCommand implements Callable<Integer> {
             List<String> files = new ArrayList<>();
             interruption.write(outDir, null, () -> files.addAll(Reports.write(outDir, cfg, ds, model, objective, init, epochs,
                     null, reason, seconds)));
-            files.remove(Checkpoint.METRICS); // written with each checkpoint before: the report and its charts are new
-            files.sort(java.util.Comparator.comparing(f -> f.endsWith(".png"))); // report.html first, as a finished run's line
-            System.out.println("wrote " + outDir + "/ (" + String.join(", ", files) + ") for the " + epochs.size()
+            List<String> shown = new ArrayList<>(); // the report and its charts: metrics.csv came with each checkpoint
+            addReportFiles(shown, files);
+            shown.remove(Checkpoint.METRICS);
+            System.out.println("wrote " + outDir + "/ (" + String.join(", ", shown) + ") for the " + epochs.size()
                     + (epochs.size() == 1 ? " epoch" : " epochs") + " before the divergence");
         } catch (java.io.IOException | RuntimeException e) {
             System.err.println("note: the report of the epochs before the divergence could not be written: " + e.getMessage());
@@ -774,7 +780,8 @@ final class TrainCommand implements Callable<Integer> {
             for (int d = 1; d < in.length; d++) {
                 perSample *= in[d];
             }
-            if (smallestBatch(samples, batchSize) * perSample >= 2) {
+            int smallest = smallestBatch(samples, batchSize);
+            if (smallest * perSample >= 2) {
                 continue;
             }
             if (samples * perSample < 2) {
@@ -788,7 +795,6 @@ final class TrainCommand implements Callable<Integer> {
             while (works < samples && smallestBatch(samples, works) * perSample < 2) {
                 works++;
             }
-            int smallest = smallestBatch(samples, batchSize);
             throw new UserError("--batch-size " + batchSize + ": " + (smallest == Math.min(batchSize, samples)
                     ? "each batch has " : "the last batch of each epoch has ") + smallest + " of the " + samples
                     + " training samples, and layers[" + i + "] (" + type + ") needs 2 or more values per channel in"
