@@ -32,9 +32,9 @@ import java.util.Map;
 final class Checkpoint {
     private Checkpoint() {}
 
-    static final String MODEL = "model.safetensors";
-    static final String OPTIMIZER = "optimizer.safetensors";
-    static final String METRICS = "metrics.csv";
+    static final String MODEL = CheckpointFiles.MODEL;
+    static final String OPTIMIZER = CheckpointFiles.OPTIMIZER;
+    static final String METRICS = CheckpointFiles.METRICS;
     static final String NEXT = CheckpointFiles.NEXT;
     static final String TAG = CheckpointFiles.TAG;
 
@@ -62,36 +62,18 @@ final class Checkpoint {
      */
     static void save(Path dir, Module model, Optimizer opt, Map<String, Double> schedulerState, RunConfig cfg,
                      List<EpochMetrics> metrics) {
-        List<Path> uncommitted = new ArrayList<>(3);
-        // the first checkpoint in dir: a failure before its commit point leaves nothing, metrics.csv included
-        boolean first = !Files.isRegularFile(dir.resolve(RunConfig.FILE));
+        Map<String, String> meta = Map.of("format", "pt", TAG, tag(cfg), "producer", "jgrad");
+        Map<String, String> optMeta = new LinkedHashMap<>(meta);
+        // Double.toString reads back exactly, so a resumed schedule continues bit for bit
+        schedulerState.forEach((k, v) -> optMeta.put(SCHEDULER_PREFIX + k, Double.toString(v)));
         try {
-            Map<String, String> meta = Map.of("format", "pt", TAG, tag(cfg), "producer", "jgrad");
-            Safetensors.write(dir.resolve(MODEL + NEXT), model.stateDict(), meta);
-            uncommitted.add(dir.resolve(MODEL + NEXT)); // not before: a failed write leaves the file that was there
-            Map<String, String> optMeta = new LinkedHashMap<>(meta);
-            // Double.toString reads back exactly, so a resumed schedule continues bit for bit
-            schedulerState.forEach((k, v) -> optMeta.put(SCHEDULER_PREFIX + k, Double.toString(v)));
-            Safetensors.write(dir.resolve(OPTIMIZER + NEXT), opt.stateDict(), optMeta);
-            uncommitted.add(dir.resolve(OPTIMIZER + NEXT));
-            MetricsCsv.write(dir.resolve(METRICS), metrics);
-            if (first) {
-                uncommitted.add(dir.resolve(METRICS));
-            }
-            cfg.write(dir); // the commit point: AtomicFiles throws only when the rename did not happen
-            uncommitted.clear();
-            CheckpointFiles.promote(dir, MODEL);
-            CheckpointFiles.promote(dir, OPTIMIZER);
+            CheckpointFiles.write(dir, RunConfig.FILE, model.stateDict(), meta, opt.stateDict(), optMeta,
+                    () -> MetricsCsv.write(dir.resolve(METRICS), metrics), () -> cfg.write(dir));
         } catch (java.nio.file.FileSystemException e) {
-            CheckpointFiles.discard(uncommitted);
             throw new UserError("--out " + dir + ": cannot write the checkpoint (" + e.getMessage()
                     + "); check that the directory is writable and the disk is not full");
         } catch (IOException e) {
-            CheckpointFiles.discard(uncommitted);
             throw new UncheckedIOException("writing the checkpoint in " + dir + " failed: " + e.getMessage(), e);
-        } catch (RuntimeException | Error e) {
-            CheckpointFiles.discard(uncommitted);
-            throw e;
         }
     }
 

@@ -1,11 +1,14 @@
 package io.jgrad.io;
 
+import io.jgrad.tensor.Tensor;
 import java.io.IOException;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The commit protocol of a run directory's checkpoint, which {@code jgrad train} and jgrad-spark both write: the
@@ -22,6 +25,49 @@ public final class CheckpointFiles {
     public static final String NEXT = ".next";
     /** Metadata key of a safetensors file's checkpoint tag. */
     public static final String TAG = "checkpoint";
+    /** The files of a checkpoint besides its commit file: the model's and the optimizer's state, the epochs' metrics. */
+    public static final String MODEL = "model.safetensors", OPTIMIZER = "optimizer.safetensors", METRICS = "metrics.csv";
+
+    /** A file's write before the commit point, which may fail with an IOException. */
+    @FunctionalInterface
+    public interface Write {
+        /** Writes the file, atomically. */
+        void run() throws IOException;
+    }
+
+    /**
+     * Writes one checkpoint in {@code dir} by the protocol: {@code model} and {@code optimizer} (state dicts, with their
+     * metadata, the {@link #TAG} among it) to {@link #MODEL}{@code .next} and {@link #OPTIMIZER}{@code .next}, then
+     * {@code metrics} ({@link #METRICS}), then {@code commit}, which replaces the commit file {@code commitName}: the
+     * commit point. Then the renames ({@link #promote}). A failure before the commit point deletes the {@code .next}
+     * files this call wrote, which no commit file names, and metrics.csv for the first checkpoint in dir (no commit
+     * file before), and is rethrown; the previous checkpoint stays as it was. Modified: the files in dir.
+     */
+    public static void write(Path dir, String commitName, Map<String, Tensor> model, Map<String, String> modelMeta,
+                             Map<String, Tensor> optimizer, Map<String, String> optimizerMeta, Write metrics, Write commit)
+            throws IOException {
+        List<Path> uncommitted = new ArrayList<>(3);
+        boolean first = !Files.isRegularFile(dir.resolve(commitName)); // then a failure leaves no metrics.csv either
+        boolean committed = false;
+        try {
+            Safetensors.write(dir.resolve(MODEL + NEXT), model, modelMeta);
+            uncommitted.add(dir.resolve(MODEL + NEXT)); // not before: a failed write leaves the file that was there
+            Safetensors.write(dir.resolve(OPTIMIZER + NEXT), optimizer, optimizerMeta);
+            uncommitted.add(dir.resolve(OPTIMIZER + NEXT));
+            metrics.run();
+            if (first) {
+                uncommitted.add(dir.resolve(METRICS));
+            }
+            commit.run(); // the commit point: an atomic write throws only when its rename did not happen
+            committed = true;
+        } finally {
+            if (!committed) {
+                discard(uncommitted);
+            }
+        }
+        promote(dir, MODEL);
+        promote(dir, OPTIMIZER);
+    }
 
     /** The checkpoint tag in the metadata of {@code file}; null when it has none or is not a readable safetensors file. */
     public static String tag(Path file) {

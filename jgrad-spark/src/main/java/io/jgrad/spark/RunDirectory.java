@@ -3,7 +3,6 @@ package io.jgrad.spark;
 import io.jgrad.io.AtomicFiles;
 import io.jgrad.io.CheckpointFiles;
 import io.jgrad.io.Json;
-import io.jgrad.io.Safetensors;
 import io.jgrad.train.EpochMetrics;
 import io.jgrad.train.MetricsCsv;
 import java.io.IOException;
@@ -38,30 +37,11 @@ final class RunDirectory {
         int epoch = metrics.isEmpty() ? 0 : metrics.getLast().epoch();
         Map<String, String> meta = Map.of("format", "pt", "epoch", Integer.toString(epoch), "producer", "jgrad-spark",
                 CheckpointFiles.TAG, epoch + ":0");
-        List<Path> uncommitted = new ArrayList<>(3);
-        boolean first = !Files.isRegularFile(dir.resolve("config.json")); // then a failure leaves no metrics.csv either
-        boolean committed = false;
-        try {
-            Safetensors.write(dir.resolve(MODEL + NEXT), trainer.model().stateDict(), meta);
-            uncommitted.add(dir.resolve(MODEL + NEXT)); // not before: a failed write leaves the file that was there
-            Safetensors.write(dir.resolve(OPTIMIZER + NEXT), trainer.optimizer().stateDict(), meta);
-            uncommitted.add(dir.resolve(OPTIMIZER + NEXT));
-            MetricsCsv.write(dir.resolve("metrics.csv"), metrics);
-            if (first) {
-                uncommitted.add(dir.resolve("metrics.csv"));
-            }
-            AtomicFiles.writeString(dir.resolve("config.json"), Json.write(config(s, epoch, trainer.shuffleGenerator().state())) + "\n");
-            committed = true;
-        } finally {
-            if (!committed) {
-                CheckpointFiles.discard(uncommitted);
-            }
-        }
-        CheckpointFiles.promote(dir, MODEL);
-        CheckpointFiles.promote(dir, OPTIMIZER);
+        CheckpointFiles.write(dir, "config.json", trainer.model().stateDict(), meta, trainer.optimizer().stateDict(), meta,
+                () -> MetricsCsv.write(dir.resolve(CheckpointFiles.METRICS), metrics),
+                () -> AtomicFiles.writeString(dir.resolve("config.json"), Json.write(config(s, epoch,
+                        trainer.shuffleGenerator().state())) + "\n"));
     }
-
-    private static final String MODEL = "model.safetensors", OPTIMIZER = "optimizer.safetensors", NEXT = CheckpointFiles.NEXT;
 
     /**
      * Makes {@code dir} ready for a run's first write, as jgrad train does with its --out: deletes the temporary files
@@ -70,7 +50,7 @@ final class RunDirectory {
      */
     static void prepare(Path dir) throws IOException {
         AtomicFiles.removeStaleTemporaries(dir);
-        CheckpointFiles.finishRenames(dir, committedTag(dir), MODEL, OPTIMIZER);
+        CheckpointFiles.finishRenames(dir, committedTag(dir), CheckpointFiles.MODEL, CheckpointFiles.OPTIMIZER);
     }
 
     /**
