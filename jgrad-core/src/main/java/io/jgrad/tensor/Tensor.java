@@ -1250,10 +1250,10 @@ public final class Tensor {
             double v = c.getFlat(0);
             sb.append(PrintFormat.of(new double[] {v}).format(v));
         } else {
-            DoubleStream.Builder shown = DoubleStream.builder();
-            visitShown(c, 0, 0, full, shown);
+            DoubleStream.Builder shown = DoubleStream.builder(); // first the values, for their common format
+            walkShown(c, 0, 0, full, null, shown::add);
             PrintFormat format = PrintFormat.of(shown.build().toArray());
-            appendNested(sb, c, 0, 0, full, format);
+            walkShown(c, 0, 0, full, sb, v -> sb.append(format.format(v)));
         }
         sb.append(", shape=").append(Shapes.str(shape));
         if (dtype != DType.FLOAT32) {
@@ -1267,40 +1267,35 @@ public final class Tensor {
         return sb.append(')').toString();
     }
 
-    /** The entries {@link #appendNested} prints, in order, for choosing their format. Modified: shown. */
-    private void visitShown(Tensor c, int dimIdx, int base, boolean full, DoubleStream.Builder shown) {
+    /**
+     * Walks the entries {@link #toString} shows, in order (the first and last 3 of a dimension of more than 6 when not
+     * {@code full}), giving each to {@code entry}; with {@code sb}, also writes the brackets, commas and "..." around
+     * them. Modified: sb.
+     */
+    private void walkShown(Tensor c, int dimIdx, int base, boolean full, StringBuilder sb, java.util.function.DoubleConsumer entry) {
         int size = shape[dimIdx];
         int stride = c.strides[dimIdx];
-        for (int i = 0; i < size; i++) {
-            if (!full && size > 6 && i == 3) {
-                i = size - 3;
-            }
-            if (dimIdx == shape.length - 1) {
-                shown.add(c.getFlat(base + i * stride));
-            } else {
-                visitShown(c, dimIdx + 1, base + i * stride, full, shown);
-            }
+        if (sb != null) {
+            sb.append('[');
         }
-    }
-
-    private void appendNested(StringBuilder sb, Tensor c, int dimIdx, int base, boolean full, PrintFormat format) {
-        int size = shape[dimIdx];
-        int stride = c.strides[dimIdx];
-        sb.append('[');
         for (int i = 0; i < size; i++) {
             if (!full && size > 6 && i == 3) {
-                sb.append("..., ");
+                if (sb != null) {
+                    sb.append("..., ");
+                }
                 i = size - 3;
             }
             if (dimIdx == shape.length - 1) {
-                sb.append(format.format(c.getFlat(base + i * stride)));
+                entry.accept(c.getFlat(base + i * stride));
             } else {
-                appendNested(sb, c, dimIdx + 1, base + i * stride, full, format);
+                walkShown(c, dimIdx + 1, base + i * stride, full, sb, entry);
             }
-            if (i < size - 1) {
+            if (sb != null && i < size - 1) {
                 sb.append(", ");
             }
         }
-        sb.append(']');
+        if (sb != null) {
+            sb.append(']');
+        }
     }
 }
