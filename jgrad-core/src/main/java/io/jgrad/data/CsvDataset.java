@@ -23,9 +23,11 @@ import java.util.regex.Pattern;
 /**
  * A numeric table from a CSV file: the first row names the columns (each name non-blank and unique), every
  * other cell is a finite decimal number. One column is the target; all others, in file order, are the features
- * [N, F]. For classification the target must hold class indices 0, 1, 2, ... (numClasses = largest + 1), each an
- * integer as written (3, 3.0 or 3e0; not 3.00000001, which float32 would round to 3); for regression it is a
- * scalar per row (targetShape []).
+ * [N, F]. For classification the target holds class indices 0, 1, 2, ... (numClasses = largest + 1), each an
+ * integer as written (3, 3.0 or 3e0; not 3.00000001, which float32 would round to 3), or class names: when a
+ * cell of the target is not a number (setosa, yes), every cell of it is a name (surrounding blanks ignored), and
+ * class i is the i-th of the distinct names in sorted order (String order, as scikit-learn's LabelEncoder); see
+ * {@link #classNames()}. For regression the target is a scalar per row (targetShape []).
  *
  * <p>Quoting follows RFC 4180 (see {@link CsvParser}); the file must be UTF-8 (a byte-order mark is ignored);
  * blank lines at the end are ignored. Every error names the file, the line and column, and what was expected.
@@ -43,11 +45,13 @@ public final class CsvDataset implements Dataset {
     private final TensorDataset data;
     private final List<String> featureNames;
     private final String targetName;
+    private final List<String> classNames;
 
-    private CsvDataset(TensorDataset data, List<String> featureNames, String targetName) {
+    private CsvDataset(TensorDataset data, List<String> featureNames, String targetName, List<String> classNames) {
         this.data = data;
         this.featureNames = List.copyOf(featureNames);
         this.targetName = targetName;
+        this.classNames = List.copyOf(classNames);
     }
 
     /**
@@ -60,7 +64,7 @@ public final class CsvDataset implements Dataset {
      *     target that is not an integer in 0..{@value #MAX_CLASS}
      */
     public static CsvDataset load(Path file, String targetColumn, boolean classification) throws IOException {
-        return read(file, targetColumn, classification, true, null);
+        return load(file, targetColumn, classification, null, null);
     }
 
     /**
@@ -73,7 +77,30 @@ public final class CsvDataset implements Dataset {
      */
     public static CsvDataset load(Path file, String targetColumn, boolean classification, List<String> features)
             throws IOException {
-        return read(file, targetColumn, classification, true, features);
+        return load(file, targetColumn, classification, features, null);
+    }
+
+    /**
+     * Loads {@code file} as {@link #load(Path, String, boolean, List)}, with the classes of another file: for
+     * validation or test data, whose labels must mean what the training file's mean.
+     *
+     * @param classNames null to read class indices or, when a target cell is not a number, class names (as the
+     *     other overloads do); an empty list for class indices only; else the names of classes 0, 1, ..., which
+     *     every target cell must be one of (numClasses is then their number, even where some do not occur)
+     * @throws JgradFormatException as {@link #load(Path, String, boolean, List)}, and if a target is not one of
+     *     {@code classNames}
+     */
+    public static CsvDataset load(Path file, String targetColumn, boolean classification, List<String> features,
+                                  List<String> classNames) throws IOException {
+        if (!classification || classNames != null) {
+            return read(file, targetColumn, classification, true, features, classNames, false);
+        }
+        try {
+            return read(file, targetColumn, true, true, features, List.of(), true);
+        } catch (NamesInTarget e) {
+            // the rows before the first name were read as numbers; read again, every target cell as a name
+            return read(file, targetColumn, true, true, features, null, false);
+        }
     }
 
     /**
@@ -82,7 +109,7 @@ public final class CsvDataset implements Dataset {
      * @throws JgradFormatException as {@link #load}, for the feature cells
      */
     public static CsvDataset loadFeatures(Path file) throws IOException {
-        return read(file, null, false, false, null);
+        return read(file, null, false, false, null, List.of(), false);
     }
 
     /**
@@ -92,11 +119,26 @@ public final class CsvDataset implements Dataset {
      * @throws JgradFormatException as {@link #load}, and if a column of {@code features} is missing
      */
     public static CsvDataset loadFeatures(Path file, List<String> features) throws IOException {
-        return read(file, null, false, false, features);
+        return read(file, null, false, false, features, List.of(), false);
     }
 
+    /**
+     * Thrown by a read of class indices at a target cell that is not a number, when the caller asked to learn class
+     * names then ({@code namesInstead}): the read starts again with every target cell a name.
+     */
+    private static final class NamesInTarget extends RuntimeException {
+        NamesInTarget() {
+            super(null, null, false, false);
+        }
+    }
+
+    /**
+     * {@code classNames}: empty for class indices, null to learn class names from the target column, else the
+     * names of classes 0, 1, ... (see {@link #load(Path, String, boolean, List, List)}); {@code namesInstead}: with
+     * class indices, throw {@link NamesInTarget} at a target cell that is a name instead of refusing it.
+     */
     private static CsvDataset read(Path file, String targetColumn, boolean classification, boolean hasTarget,
-                                   List<String> features) throws IOException {
+                                   List<String> features, List<String> classNames, boolean namesInstead) throws IOException {
         if (Files.isDirectory(file)) {
             throw new JgradFormatException(file, "", "is a directory; expected a CSV file");
         }
@@ -104,7 +146,8 @@ public final class CsvDataset implements Dataset {
                 .onMalformedInput(CodingErrorAction.REPORT)
                 .onUnmappableCharacter(CodingErrorAction.REPORT);
         try (var reader = new BufferedReader(new InputStreamReader(Files.newInputStream(file), decoder), 1 << 16)) {
-            return parse(new CsvParser(reader, file), file, targetColumn, classification, hasTarget, features);
+            return parse(new CsvParser(reader, file), file, targetColumn, classification, hasTarget, features, classNames,
+                    namesInstead);
         } catch (CharacterCodingException e) {
             // the reader decodes ahead of the parser (a whole buffer at a time), so the parser's line is not where the
             // bad bytes are: find them with a second pass, which only a failing load pays for
@@ -151,7 +194,8 @@ public final class CsvDataset implements Dataset {
     }
 
     private static CsvDataset parse(CsvParser parser, Path file, String targetColumn, boolean classification,
-                                    boolean hasTarget, List<String> features) throws IOException {
+                                    boolean hasTarget, List<String> features, List<String> classNames, boolean namesInstead)
+            throws IOException {
         List<String> header = parser.next();
         if (header == null) {
             throw new JgradFormatException(file, "line 1", "file is empty; expected a header row naming the columns");
@@ -210,6 +254,12 @@ public final class CsvDataset implements Dataset {
         int rows = 0;
         int blankLine = 0; // first of a run of blank lines, which is an error unless only blank lines follow
         int maxClass = -1;
+        // class names: by name, the index of a given name, or the order of first appearance of a learned one
+        boolean byName = classification && (classNames == null || !classNames.isEmpty());
+        Map<String, Integer> nameIds = new HashMap<>();
+        for (int i = 0; byName && classNames != null && i < classNames.size(); i++) {
+            nameIds.putIfAbsent(classNames.get(i), i);
+        }
         List<String> record;
         while ((record = parser.next()) != null) {
             int line = parser.recordLine();
@@ -238,6 +288,17 @@ public final class CsvDataset implements Dataset {
                 if (c != target && slot[c] < 0) {
                     continue;
                 }
+                if (c == target && byName) {
+                    targets[rows] = classId(record.get(c), nameIds, classNames == null, file, line, header.get(c));
+                    continue;
+                }
+                if (c == target && namesInstead && isName(record.get(c))) {
+                    throw new NamesInTarget();
+                }
+                if (c == target && namesInstead && record.get(c).isBlank()) {
+                    throw new JgradFormatException(file, position(line, header.get(c)), "empty cell; expected a class"
+                            + " index or name");
+                }
                 double v = number(record.get(c), file, line, header.get(c));
                 if (c != target) {
                     values[k + slot[c]] = (float) v;
@@ -262,9 +323,63 @@ public final class CsvDataset implements Dataset {
         if (hasTarget && features == null) {
             names.remove(target);
         }
+        List<String> classes = List.of();
+        if (byName) {
+            classes = classNames != null ? classNames : sortedNames(nameIds, targets, rows);
+            maxClass = classes.size() - 1;
+        }
         TensorDataset data = new TensorDataset(rows, Arrays.copyOf(values, rows * nFeatures), new int[] {nFeatures},
                 Arrays.copyOf(targets, rows), new int[0], classification ? maxClass + 1 : 0);
-        return new CsvDataset(data, names, hasTarget ? header.get(target) : null);
+        return new CsvDataset(data, names, hasTarget ? header.get(target) : null, classes);
+    }
+
+    /** Whether a target cell is a class name rather than a (possibly bad) number: not blank, not a number of any kind. */
+    private static boolean isName(String cell) {
+        String s = cell.strip();
+        return !s.isEmpty() && !NUMBER.matcher(s).matches() && !NON_FINITE.matcher(s.toLowerCase(Locale.ROOT)).matches();
+    }
+
+    /**
+     * The class of a target cell read as a name: its index in {@code ids}; a new name gets the next index when
+     * {@code learn}, else it is an error naming the classes.
+     */
+    private static int classId(String cell, Map<String, Integer> ids, boolean learn, Path file, int line, String column) {
+        String name = cell.strip();
+        if (name.isEmpty()) {
+            throw new JgradFormatException(file, position(line, column), "empty cell; expected a class name");
+        }
+        Integer id = ids.get(name);
+        if (id != null) {
+            return id;
+        }
+        if (!learn) {
+            List<String> known = ids.keySet().stream().sorted(java.util.Comparator.comparing(ids::get)).toList();
+            throw new JgradFormatException(file, position(line, column), "\"" + shorten(cell) + "\" is not one of the "
+                    + known.size() + " classes of the training data, " + quoted(known.size() > 20 ? known.subList(0, 20) : known)
+                    + (known.size() > 20 ? " (first 20)" : ""));
+        }
+        if (ids.size() > MAX_CLASS) {
+            throw new JgradFormatException(file, position(line, column), "more than " + (MAX_CLASS + 1) + " different"
+                    + " class names; expected class names or indices 0.." + MAX_CLASS + " (an identifier column?)");
+        }
+        ids.put(name, ids.size());
+        return ids.size() - 1;
+    }
+
+    /**
+     * The learned names in sorted order, with {@code targets[0, rows)} renumbered from order of appearance to that
+     * order. Modified: targets.
+     */
+    private static List<String> sortedNames(Map<String, Integer> ids, float[] targets, int rows) {
+        List<String> sorted = ids.keySet().stream().sorted().toList();
+        int[] renumber = new int[sorted.size()];
+        for (int i = 0; i < sorted.size(); i++) {
+            renumber[ids.get(sorted.get(i))] = i;
+        }
+        for (int r = 0; r < rows; r++) {
+            targets[r] = renumber[(int) targets[r]];
+        }
+        return sorted;
     }
 
     /** The cell's value, parsed in float64; refused where it is not finite in float32. */
@@ -338,6 +453,14 @@ public final class CsvDataset implements Dataset {
     /** The feature column names, in order. */
     public List<String> featureNames() {
         return featureNames;
+    }
+
+    /**
+     * The names of classes 0, 1, ... when the target column holds class names (or the load was given them); empty
+     * when it holds class indices, or for regression.
+     */
+    public List<String> classNames() {
+        return classNames;
     }
 
     /** The target column name. */

@@ -109,23 +109,48 @@ public final class ConfusionMatrix {
     /** A text table: rows are true classes, columns predicted classes, then precision and recall per class. */
     @Override
     public String toString() {
-        StringBuilder sb = new StringBuilder("true\\pred");
+        return toString(null);
+    }
+
+    /**
+     * {@link #toString()} with the classes named by {@code classNames} (class i is {@code classNames.get(i)}, shown up
+     * to 12 characters), or by their indices when it is null or empty.
+     */
+    public String toString(java.util.List<String> classNames) {
         int k = counts.length;
+        boolean named = classNames != null && !classNames.isEmpty();
+        if (named && classNames.size() != k) {
+            throw new IllegalArgumentException("ConfusionMatrix: " + classNames.size() + " class names for " + k + " classes");
+        }
+        String[] label = new String[k];
+        int w = 7;
         for (int j = 0; j < k; j++) {
-            sb.append(String.format("%7d", j));
+            String name = named ? classNames.get(j) : Integer.toString(j);
+            label[j] = name.length() > 12 ? name.substring(0, 11) + "~" : name;
+            w = Math.max(w, label[j].length() + 1);
+        }
+        int first = Math.max(9, w); // "true\\pred", then the true class of each row
+        StringBuilder sb = new StringBuilder(pad("true\\pred", first));
+        for (int j = 0; j < k; j++) {
+            sb.append(pad(label[j], w));
         }
         sb.append("   recall\n");
         for (int i = 0; i < k; i++) {
-            sb.append(String.format("%9d", i));
+            sb.append(pad(label[i], first));
             for (int j = 0; j < k; j++) {
-                sb.append(String.format("%7d", counts[i][j]));
+                sb.append(pad(Long.toString(counts[i][j]), w));
             }
             sb.append(String.format("   %6.4f%n", recall(i)));
         }
-        sb.append("precision");
+        sb.append(pad("precision", first));
         for (int j = 0; j < k; j++) {
-            sb.append(String.format(" %6.4f", precision(j)));
+            sb.append(String.format(" %" + (w - 1) + ".4f", precision(j)));
         }
         return sb.append('\n').toString();
+    }
+
+    /** {@code s} right-aligned in {@code width} characters. */
+    private static String pad(String s, int width) {
+        return " ".repeat(Math.max(0, width - s.length())) + s;
     }
 }

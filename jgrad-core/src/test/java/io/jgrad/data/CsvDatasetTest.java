@@ -54,6 +54,62 @@ class CsvDatasetTest {
         assertEquals(1f, target(ds, 2));
     }
 
+    private static float[] targets(Dataset ds) {
+        float[] out = new float[ds.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = target(ds, i);
+        }
+        return out;
+    }
+
+    /** Class names are numbered in sorted order, as scikit-learn's LabelEncoder, whatever order they appear in. */
+    @Test
+    void classNamesAreNumberedInSortedOrder() throws IOException {
+        CsvDataset ds = CsvDataset.load(csv("a,species\n1,virginica\n2, setosa\n3,versicolor\n4,setosa \n"), null, true);
+        assertEquals(List.of("setosa", "versicolor", "virginica"), ds.classNames());
+        assertEquals(3, ds.numClasses());
+        assertArrayEquals(new float[] {2, 0, 1, 0}, targets(ds));
+        assertArrayEquals(new float[] {1, 2, 3, 4}, ds.tensorDataset().features().toFloatArray());
+        // rows read as numbers before the first name are names too: the column is read again
+        CsvDataset mixed = CsvDataset.load(csv("a,y\n1,10\n2,2\n3,cat\n4,10\n"), null, true);
+        assertEquals(List.of("10", "2", "cat"), mixed.classNames());
+        assertArrayEquals(new float[] {0, 1, 2, 0}, targets(mixed));
+        // class indices stay indices, without names
+        assertEquals(List.of(), CsvDataset.load(csv("a,y\n1,1\n2,0\n"), null, true).classNames());
+        assertEquals(List.of(), CsvDataset.load(csv("a,y\n1,0.5\n"), null, false).classNames());
+    }
+
+    /** Validation data takes the training file's names: their order, and no name it does not know. */
+    @Test
+    void givenClassNamesMapAndRefuseUnknownOnes() throws IOException {
+        CsvDataset val = CsvDataset.load(csv("a,y\n1,yes\n2,yes\n"), null, true, null, List.of("no", "yes"));
+        assertEquals(List.of("no", "yes"), val.classNames());
+        assertEquals(2, val.numClasses()); // "no" does not occur, but is still class 0
+        assertArrayEquals(new float[] {1, 1}, targets(val));
+        Path f = csv("a,y\n1,yes\n2,maybe\n");
+        var e = assertThrows(JgradFormatException.class, () -> CsvDataset.load(f, null, true, null, List.of("no", "yes")));
+        assertEquals(f + ": line 3, column 'y': \"maybe\" is not one of the 2 classes of the training data, ['no', 'yes']",
+                e.getMessage());
+        // an empty list: class indices only, as a training file of indices needs of its validation file
+        var indices = assertThrows(JgradFormatException.class,
+                () -> CsvDataset.load(f, null, true, null, List.of()));
+        assertTrue(indices.getMessage().endsWith("line 2, column 'y': \"yes\" is not a number"), indices.getMessage());
+    }
+
+    @Test
+    void classNameErrors() throws IOException {
+        bad("a,y\n1,cat\n2,\n", null, true, "line 3, column 'y'", "empty cell; expected a class name");
+        bad("a,y\n1,0\n2,\n3,cat\n", null, true, "line 3, column 'y'", "empty cell; expected a class index or name");
+        // regression targets are numbers; a name is no class there
+        bad("a,y\n1,cat\n", null, false, "line 2, column 'y'", "\"cat\" is not a number");
+        StringBuilder ids = new StringBuilder("a,id\n");
+        for (int i = 0; i <= CsvDataset.MAX_CLASS + 1; i++) {
+            ids.append(i).append(",u").append(i).append('\n');
+        }
+        bad(ids.toString(), null, true, "line " + (CsvDataset.MAX_CLASS + 3) + ", column 'id'",
+                "more than 65536 different class names");
+    }
+
     @Test
     void regressionOnLastColumnByDefault() throws IOException {
         CsvDataset ds = CsvDataset.load(csv("a,b,y\n1,2,0.25\n3,4,-1.5"), null, false);

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jgrad.tensor.Tensor;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** Hits counted with arrays kept from batch to batch: a smaller batch after a larger one sees none of its rows. */
@@ -110,6 +111,31 @@ class AccuracyTest {
         assertEquals(1, m.count(2, 0));
         assertEquals(1, m.count(1, 1));
         assertEquals(1, m.count(2, 2));
+    }
+
+    /** The table by class index (as ever), and by class name, columns as wide as the longest name plus one. */
+    @Test
+    void confusionMatrixTableByIndexAndByName() {
+        ConfusionMatrix m = new ConfusionMatrix(2);
+        m.add(0, 0);
+        m.add(0, 1);
+        m.add(1, 1);
+        assertEquals("""
+                true\\pred      0      1   recall
+                        0      1      1   0.5000
+                        1      0      1   1.0000
+                precision 1.0000 0.5000
+                """, m.toString());
+        assertEquals(m.toString(), m.toString(List.of()));
+        assertEquals(" true\\pred    setosa virginica   recall\n"
+                + "    setosa         1         1   0.5000\n"
+                + " virginica         0         1   1.0000\n"
+                + " precision    1.0000    0.5000\n", m.toString(List.of("setosa", "virginica")));
+        assertEquals("    true\\pred a-very-long~            b   recall\n"
+                + " a-very-long~            1            1   0.5000\n"
+                + "            b            0            1   1.0000\n"
+                + "    precision       1.0000       0.5000\n", m.toString(List.of("a-very-long-name", "b")));
+        assertThrows(IllegalArgumentException.class, () -> m.toString(List.of("one")));
     }
 
     @Test
