@@ -21,9 +21,10 @@ import java.util.List;
  * @param featureColumns a CSV file's feature column names, in the order of the features; null for IDX data
  * @param targetColumn   a CSV file's target column name, also when it was the default (the last column), so that
  *                       config.json can name it for eval on files with other columns; null for IDX data
+ * @param classNames     the names of classes 0, 1, ... where a CSV file's target holds names; else empty
  */
 record DataSource(String description, TensorDataset train, TensorDataset test, int numClasses, int[] imageShape,
-                  double mean, double std, List<String> featureColumns, String targetColumn) {
+                  double mean, double std, List<String> featureColumns, String targetColumn, List<String> classNames) {
 
     /** The bundled MNIST-10k, found beside the installation (the launcher sets jgrad.home). */
     static Path bundled() {
@@ -51,10 +52,13 @@ record DataSource(String description, TensorDataset train, TensorDataset test, i
      * network takes images), else flattened to [N, H*W]; CSV data cannot be images, and is then refused with
      * {@code imageNetwork}, which says why the network takes images and what data to give. With {@code features} (a trained model's
      * recorded feature columns; null: all but the target, in file order), a CSV file's features are those columns,
-     * picked by name in that order; other columns are ignored, and a missing one is an error.
+     * picked by name in that order; other columns are ignored, and a missing one is an error. {@code classNames}: a
+     * trained model's recorded class names (empty: class indices), whose meaning a CSV file's target must keep; null
+     * for a new run, whose CSV target may hold class indices or names ({@link CsvDataset}).
      */
     static DataSource load(Path data, Path valData, double valSplit, String targetColumn, boolean classification,
-                           boolean normalize, long seed, String imageNetwork, List<String> features) throws java.io.IOException {
+                           boolean normalize, long seed, String imageNetwork, List<String> features,
+                           List<String> classNames) throws java.io.IOException {
         boolean images = imageNetwork != null;
         if (!Files.exists(data)) {
             throw new UserError("--data " + data + ": no such file or directory");
@@ -78,7 +82,8 @@ record DataSource(String description, TensorDataset train, TensorDataset test, i
             int side = (int) Math.round(Math.sqrt(train.sampleShape()[0]));
             int[] image = images ? new int[] {train.sampleShape()[1], train.sampleShape()[2]}
                     : side * side == train.sampleShape()[0] ? new int[] {side, side} : null;
-            ds = new DataSource(data.toString(), train, test, Math.max(train.numClasses(), test.numClasses()), image, 0, 1, null, null);
+            ds = new DataSource(data.toString(), train, test, Math.max(train.numClasses(), test.numClasses()), image, 0, 1, null, null,
+                    List.of());
         } else {
             if (!data.getFileName().toString().toLowerCase(java.util.Locale.ROOT).endsWith(".csv")) {
                 throw new UserError("--data " + data + ": expected a directory of IDX files or a .csv file");
@@ -86,12 +91,13 @@ record DataSource(String description, TensorDataset train, TensorDataset test, i
             if (images) {
                 throw new UserError("--data " + data + ": a CSV file holds feature vectors, but " + imageNetwork);
             }
-            CsvDataset all = CsvDataset.load(data, targetColumn, classification, features);
+            CsvDataset all = CsvDataset.load(data, targetColumn, classification, features, classNames);
             noteNumericHeader(data, all);
             TensorDataset train = all.tensorDataset();
             TensorDataset test = null;
             if (valData != null) {
-                CsvDataset val = CsvDataset.load(valData, targetColumn, classification, features);
+                // by the training file's class names, or as class indices where it has none
+                CsvDataset val = CsvDataset.load(valData, targetColumn, classification, features, all.classNames());
                 noteNumericHeader(valData, val);
                 checkValidationColumns(valData, all, val);
                 test = val.tensorDataset();
@@ -111,7 +117,8 @@ record DataSource(String description, TensorDataset train, TensorDataset test, i
                 test = parts.validation();
             }
             int classes = classification ? Math.max(train.numClasses(), test == null ? 0 : test.numClasses()) : 0;
-            ds = new DataSource(data.toString(), train, test, classes, null, 0, 1, all.featureNames(), all.targetName());
+            ds = new DataSource(data.toString(), train, test, classes, null, 0, 1, all.featureNames(), all.targetName(),
+                    all.classNames());
         }
         return normalize ? ds.standardized() : ds;
     }
@@ -227,7 +234,7 @@ record DataSource(String description, TensorDataset train, TensorDataset test, i
         }
         return new DataSource(description + String.format(" (normalized: mean %.4f, std %.4f)", mean, std),
                 shift(train, mean, std), test == null ? null : shift(test, mean, std), numClasses, imageShape, mean, std,
-                featureColumns, targetColumn);
+                featureColumns, targetColumn, classNames);
     }
 
     /** Features shifted and scaled by the training set's mean and standard deviation (one pair for all features). */

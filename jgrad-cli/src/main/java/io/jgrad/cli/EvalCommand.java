@@ -91,7 +91,7 @@ final class EvalCommand implements Callable<Integer> {
         System.out.printf("loss     %.6f (%s)%n", ev.loss(), tm.config().loss());
         if (!Double.isNaN(ev.accuracy())) {
             System.out.printf("accuracy %.4f (%.2f%%)%n%n", ev.accuracy(), 100 * ev.accuracy());
-            System.out.print(ev.confusion());
+            System.out.print(ev.confusion().toString(tm.config().classNames()));
         }
         if (tm.objective().task() == io.jgrad.train.Task.REGRESSION) {
             // the report's definitions, on the same rows; the loss line alone hid how far off the predictions are

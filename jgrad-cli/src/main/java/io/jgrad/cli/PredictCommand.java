@@ -30,7 +30,8 @@ import picocli.CommandLine.Parameters;
             "column names take the columns in file order.) Prints one line per input: the predicted class and the",
             "probabilities of the --top K most likely classes (for a model trained on class labels with mse, half-sse,",
             "bce or bce-logits, which score each class on its own, its outputs, after a sigmoid for bce-logits); for a",
-            "binary (one-output) model p(1), for regression the predicted value.", ""},
+            "binary (one-output) model p(1), for regression the predicted value. Classes are shown by the names of the",
+            "training file's target where it held names (setosa), else by index.", ""},
         footerHeading = "%n",
         footer = {"@|bold EXAMPLES|@",
             "  jgrad predict --model runs/latest digit.png another.png",
@@ -62,6 +63,9 @@ final class PredictCommand implements Callable<Integer> {
     @Parameters(paramLabel = "IMAGE", arity = "0..*", description = "Image files (PNG, JPEG, BMP, GIF).")
     List<Path> images = new ArrayList<>();
 
+    /** The trained model's class names (config.json's data.class_names), or empty where its classes are indices. */
+    private List<String> classNames = List.of();
+
     @Override
     public Integer call() throws Exception {
         int sources = (idx != null ? 1 : 0) + (csv != null ? 1 : 0) + (images.isEmpty() ? 0 : 1);
@@ -75,6 +79,7 @@ final class PredictCommand implements Callable<Integer> {
         Flags.notEmpty("--csv", csv);
         Flags.notEmpty("--model", model);
         TrainedModel tm = TrainedModel.load(model);
+        classNames = tm.config().classNames();
         // the objective's task, as eval's: a squared-error loss on class labels (config.json's task "regression",
         // num_classes K) trains a classifier on one-hot targets, which predicts the arg-max class as eval scores it
         Task task = tm.objective().task();
@@ -219,18 +224,24 @@ final class PredictCommand implements Callable<Integer> {
             return String.format("%.6g", o[off]);
         }
         if (k == 1) {
-            return String.format("class %d (p(1) = %.4f)", positive ? 1 : 0, o[off]);
+            return String.format("class %s (p(%s) = %.4f)", className(positive ? 1 : 0), className(1), o[off]);
         }
         Integer[] order = new Integer[k];
         for (int j = 0; j < k; j++) {
             order[j] = j;
         }
         java.util.Arrays.sort(order, (a, b) -> Float.compare(o[off + b], o[off + a]));
-        StringBuilder sb = new StringBuilder("class ").append(order[0]).append("  (");
+        StringBuilder sb = new StringBuilder("class ").append(className(order[0])).append("  (");
         for (int j = 0; j < Math.min(top == null ? 3 : top, k); j++) {
-            sb.append(j == 0 ? "" : ", ").append(order[j]).append(": ").append(String.format("%.4f", o[off + order[j]]));
+            sb.append(j == 0 ? "" : ", ").append(className(order[j])).append(": ").append(String.format("%.4f", o[off + order[j]]));
         }
         return sb.append(')').toString();
+    }
+
+    /** Class {@code c} as the training data named it: its name where the CSV target held names, else its index. */
+    private String className(int c) {
+        List<String> names = classNames;
+        return names.isEmpty() ? Integer.toString(c) : names.get(c);
     }
 
     /** The image in {@code file}, or null if no reader knows its format; a damaged file is a UserError naming it. */

@@ -311,12 +311,12 @@ final class ReportCharts {
      * tinted next to a diagonal of thousands; a color scale on the right, ticked at counts, says which shade is
      * which count, which is all a matrix of many classes shows.
      */
-    static byte[] confusion(ConfusionMatrix cm, String heldOut) throws IOException {
-        return png(confusionImage(cm, heldOut));
+    static byte[] confusion(ConfusionMatrix cm, String heldOut, List<String> classNames) throws IOException {
+        return png(confusionImage(cm, heldOut, classNames));
     }
 
     /** The image {@link #confusion} encodes: the heat map, then the color scale in the right margin. */
-    static BufferedImage confusionImage(ConfusionMatrix cm, String heldOut) {
+    static BufferedImage confusionImage(ConfusionMatrix cm, String heldOut, List<String> classNames) {
         long max = 0;
         for (int t = 0; t < cm.classes(); t++) {
             for (int p = 0; p < cm.classes(); p++) {
@@ -328,7 +328,7 @@ final class ReportCharts {
         try {
             g.setColor(Color.WHITE);
             g.fillRect(0, 0, CONFUSION_WIDTH, CONFUSION_HEIGHT);
-            g.drawImage(BitmapEncoder.getBufferedImage(confusionChart(cm, heldOut)), 0, 0, null);
+            g.drawImage(BitmapEncoder.getBufferedImage(confusionChart(cm, heldOut, classNames)), 0, 0, null);
             drawCountScale(g, max, CONFUSION_WIDTH - CONFUSION_SCALE_WIDTH + 8, 70, CONFUSION_HEIGHT - 120);
         } finally {
             g.dispose();
@@ -387,7 +387,8 @@ final class ReportCharts {
         }
     }
 
-    private static HeatMapChart confusionChart(ConfusionMatrix cm, String heldOut) {
+    /** {@code classNames}: the axes' labels for classes 0, 1, ..., or empty for their indices. */
+    private static HeatMapChart confusionChart(ConfusionMatrix cm, String heldOut, List<String> classNames) {
         int k = cm.classes();
         HeatMapChart chart = new HeatMapChartBuilder().width(CONFUSION_WIDTH - CONFUSION_SCALE_WIDTH).height(CONFUSION_HEIGHT)
                 .title(confusionTitle(cm, heldOut)).xAxisTitle("predicted class").yAxisTitle("true class").build();
@@ -418,11 +419,11 @@ final class ReportCharts {
         styler.setValueFontColor(Color.BLACK);
         styler.setHeatMapValueDecimalPattern("0");
         styler.setPlotGridLinesVisible(false);
-        List<Integer> predicted = new ArrayList<>(k);
-        List<Integer> trueTopDown = new ArrayList<>(k);
+        List<Object> predicted = new ArrayList<>(k);
+        List<Object> trueTopDown = new ArrayList<>(k);
         for (int i = 0; i < k; i++) {
-            predicted.add(i);
-            trueTopDown.add(k - 1 - i);
+            predicted.add(classNames.isEmpty() ? (Object) i : classNames.get(i));
+            trueTopDown.add(classNames.isEmpty() ? (Object) (k - 1 - i) : classNames.get(k - 1 - i));
         }
         // Cells are {x index, y index, value}; y index 0 is the bottom row, so true class t sits at k-1-t.
         List<Number[]> cells = new ArrayList<>(k * k);

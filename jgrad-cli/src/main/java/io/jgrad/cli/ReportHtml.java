@@ -40,7 +40,7 @@ final class ReportHtml {
      */
     static String render(String title, Map<String, String> facts, List<EpochMetrics> epochs,
                          List<String> weights, ConfusionMatrix confusion, String heldOut, Map<String, byte[]> charts,
-                         int misclassifiedCount, RegressionPredictions predictions) {
+                         int misclassifiedCount, RegressionPredictions predictions, List<String> classNames) {
         StringBuilder h = new StringBuilder(64 * 1024);
         h.append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
                 .append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n")
@@ -86,7 +86,7 @@ final class ReportHtml {
                     "The final model on the " + set + " set. Rows: true class; columns: predicted class. "
                             + "Off-diagonal cells are errors. The shade follows log(1 + count), as the scale on the"
                             + " right reads.");
-            classTable(h, confusion);
+            classTable(h, confusion, classNames);
         }
         if (charts.containsKey(TrainingReport.MISCLASSIFIED_PNG)) {
             int shown = Math.min(misclassifiedCount, MisclassifiedGrid.MAX_IMAGES);
@@ -156,7 +156,8 @@ final class ReportHtml {
         h.append("</div>\n");
     }
 
-    private static void classTable(StringBuilder h, ConfusionMatrix cm) {
+    /** {@code names}: of classes 0, 1, ..., or empty to show the classes' indices. */
+    private static void classTable(StringBuilder h, ConfusionMatrix cm, List<String> names) {
         h.append("<h2>Per-class precision and recall</h2>\n<p class=\"muted\">Precision: of the samples "
                 + "predicted as the class, the fraction that are. Recall: of the samples of the class, the "
                 + "fraction found. F1: their harmonic mean.</p>\n<table>\n<tr><th class=\"num\">class</th>"
@@ -183,7 +184,8 @@ final class ReportHtml {
                 n++;
                 undefined |= Double.isNaN(precision) || Double.isNaN(recall);
             }
-            h.append("<tr><td class=\"num\">").append(c).append("</td><td class=\"num\">").append(support)
+            h.append("<tr><td class=\"num\">").append(names.isEmpty() ? Integer.toString(c) : escape(names.get(c)))
+                    .append("</td><td class=\"num\">").append(support)
                     .append("</td><td class=\"num\">").append(percent(precision))
                     .append("</td><td class=\"num\">").append(percent(recall))
                     .append("</td><td class=\"num\">").append(percent(f1)).append("</td></tr>\n");

@@ -94,7 +94,7 @@ final class Reports {
         Map<String, Integer> ranks = GradientSpread.ranks(model);
         List<String> names = new ArrayList<>();
         for (Path p : new TrainingReport("jgrad training report: " + cfg.model().describe(), facts, metrics, ranks,
-                finalEval == null ? null : finalEval.confusion(), heldOut, wrong, predictions).writeTo(dir)) {
+                finalEval == null ? null : finalEval.confusion(), heldOut, wrong, predictions, cfg.classNames()).writeTo(dir)) {
             names.add(p.getFileName().toString());
         }
         return names;

@@ -21,10 +21,11 @@ import java.util.Set;
  * next epoch when a mid-epoch checkpoint was taken ({@code progress}, else null), and the shuffling generator's
  * state at the start of that next epoch, so that {@code --resume} continues exactly where the run stopped.
  * {@code restoredEpoch} is the epoch whose weights --restore-best put in model.safetensors instead of the last
- * completed epoch's (0: the weights are the last completed epoch's).
+ * completed epoch's (0: the weights are the last completed epoch's). {@code classNames} names classes 0, 1, ... where
+ * a CSV file's target held names (empty otherwise, and in configs written before names were read).
  */
 record RunConfig(NetworkSpec model, String task, int numClasses, String loss, String data, String valData, double valSplit,
-                 String targetColumn, List<String> featureColumns,
+                 String targetColumn, List<String> featureColumns, List<String> classNames,
                  double normMean, double normStd, String optimizer, double lr, double momentum, double weightDecay,
                  int batchSize, int epochs, long seed, boolean shuffle, double targetLoss, int patience, boolean restoreBest, String schedule,
                  String augment, int checkpointEvery, double clipGradNorm, boolean noReport, int epochsCompleted, EpochProgress progress, long[] shuffleState,
@@ -42,20 +43,20 @@ record RunConfig(NetworkSpec model, String task, int numClasses, String loss, St
      * shuffling generator's state at the start of that epoch, and the model's generator (dropout masks) now.
      */
     RunConfig withProgress(int completed, EpochProgress inEpoch, long[] state, long[] modelGenerator) {
-        return new RunConfig(model, task, numClasses, loss, data, valData, valSplit, targetColumn, featureColumns, normMean, normStd, optimizer, lr, momentum,
+        return new RunConfig(model, task, numClasses, loss, data, valData, valSplit, targetColumn, featureColumns, classNames, normMean, normStd, optimizer, lr, momentum,
                 weightDecay, batchSize, epochs, seed, shuffle, targetLoss, patience, restoreBest, schedule, augment, checkpointEvery, clipGradNorm, noReport, completed,
                 inEpoch, state, modelGenerator, 0); // the weights saved with it are those trained last
     }
 
     /** This configuration with model.safetensors holding the weights of {@code epoch} (--restore-best), not the last. */
     RunConfig withRestoredEpoch(int epoch) {
-        return new RunConfig(model, task, numClasses, loss, data, valData, valSplit, targetColumn, featureColumns, normMean, normStd, optimizer, lr, momentum,
+        return new RunConfig(model, task, numClasses, loss, data, valData, valSplit, targetColumn, featureColumns, classNames, normMean, normStd, optimizer, lr, momentum,
                 weightDecay, batchSize, epochs, seed, shuffle, targetLoss, patience, restoreBest, schedule, augment, checkpointEvery, clipGradNorm, noReport,
                 epochsCompleted, progress, shuffleState, modelState, epoch);
     }
 
     RunConfig withEpochs(int total) {
-        return new RunConfig(model, task, numClasses, loss, data, valData, valSplit, targetColumn, featureColumns, normMean, normStd, optimizer, lr, momentum,
+        return new RunConfig(model, task, numClasses, loss, data, valData, valSplit, targetColumn, featureColumns, classNames, normMean, normStd, optimizer, lr, momentum,
                 weightDecay, batchSize, total, seed, shuffle, targetLoss, patience, restoreBest, schedule, augment, checkpointEvery, clipGradNorm, noReport, epochsCompleted,
                 progress, shuffleState, modelState, restoredEpoch);
     }
@@ -65,28 +66,28 @@ record RunConfig(NetworkSpec model, String task, int numClasses, String loss, St
      * training loss to stop at (negative infinity: none) and the epochs without improvement (0: none).
      */
     RunConfig withStopping(double newTargetLoss, int newPatience) {
-        return new RunConfig(model, task, numClasses, loss, data, valData, valSplit, targetColumn, featureColumns, normMean, normStd, optimizer, lr, momentum,
+        return new RunConfig(model, task, numClasses, loss, data, valData, valSplit, targetColumn, featureColumns, classNames, normMean, normStd, optimizer, lr, momentum,
                 weightDecay, batchSize, epochs, seed, shuffle, newTargetLoss, newPatience, restoreBest, schedule, augment, checkpointEvery, clipGradNorm, noReport,
                 epochsCompleted, progress, shuffleState, modelState, restoredEpoch);
     }
 
     /** This configuration with report.html turned off ({@code --resume DIR --no-report}). */
     RunConfig withoutReport() {
-        return new RunConfig(model, task, numClasses, loss, data, valData, valSplit, targetColumn, featureColumns, normMean, normStd, optimizer, lr, momentum,
+        return new RunConfig(model, task, numClasses, loss, data, valData, valSplit, targetColumn, featureColumns, classNames, normMean, normStd, optimizer, lr, momentum,
                 weightDecay, batchSize, epochs, seed, shuffle, targetLoss, patience, restoreBest, schedule, augment, checkpointEvery, clipGradNorm, true,
                 epochsCompleted, progress, shuffleState, modelState, restoredEpoch);
     }
 
     /** This configuration with the validation file at {@code path} (a resumed run whose file moved). */
     RunConfig withValData(String path) {
-        return new RunConfig(model, task, numClasses, loss, data, path, valSplit, targetColumn, featureColumns, normMean, normStd, optimizer, lr, momentum,
+        return new RunConfig(model, task, numClasses, loss, data, path, valSplit, targetColumn, featureColumns, classNames, normMean, normStd, optimizer, lr, momentum,
                 weightDecay, batchSize, epochs, seed, shuffle, targetLoss, patience, restoreBest, schedule, augment, checkpointEvery, clipGradNorm, noReport,
                 epochsCompleted, progress, shuffleState, modelState, restoredEpoch);
     }
 
     /** This configuration with the data set at {@code path} (a resumed run whose data moved). */
     RunConfig withData(String path) {
-        return new RunConfig(model, task, numClasses, loss, path, valData, valSplit, targetColumn, featureColumns, normMean, normStd, optimizer, lr, momentum,
+        return new RunConfig(model, task, numClasses, loss, path, valData, valSplit, targetColumn, featureColumns, classNames, normMean, normStd, optimizer, lr, momentum,
                 weightDecay, batchSize, epochs, seed, shuffle, targetLoss, patience, restoreBest, schedule, augment, checkpointEvery, clipGradNorm, noReport,
                 epochsCompleted, progress, shuffleState, modelState, restoredEpoch);
     }
@@ -106,6 +107,9 @@ record RunConfig(NetworkSpec model, String task, int numClasses, String loss, St
         d.put("target_column", targetColumn);
         if (featureColumns != null) {
             d.put("feature_columns", new ArrayList<Object>(featureColumns));
+        }
+        if (!classNames.isEmpty()) { // written only then: other runs' config.json stay as before
+            d.put("class_names", new ArrayList<Object>(classNames));
         }
         d.put("normalize_mean", normMean);
         d.put("normalize_std", normStd);
@@ -165,7 +169,7 @@ record RunConfig(NetworkSpec model, String task, int numClasses, String loss, St
     private static final Set<String> TOP = Set.of("format", "format_version", "model", "task", "num_classes", "loss", "data",
             "optimizer", "training", "state", "spark");
     private static final Set<String> DATA = Set.of("path", "val_data", "val_split", "target_column", "feature_columns",
-            "normalize_mean", "normalize_std");
+            "class_names", "normalize_mean", "normalize_std");
     private static final Set<String> OPTIMIZER = Set.of("name", "lr", "momentum", "weight_decay");
     private static final Set<String> TRAINING = Set.of("epochs", "batch_size", "seed", "shuffle", "target_loss", "patience",
             "restore_best", "schedule", "augment", "checkpoint_every", "clip_grad_norm", "report");
@@ -281,6 +285,7 @@ record RunConfig(NetworkSpec model, String task, int numClasses, String loss, St
         return new RunConfig(spec, task, numClasses, loss, ConfigFields.string(d, "path", file, "data"),
                 ConfigFields.optionalString(d, "val_data", file, "data", null), valSplit,
                 ConfigFields.optionalString(d, "target_column", file, "data", null), featureColumns(d, file),
+                classNames(d, file, numClasses),
                 ConfigFields.number(d, "normalize_mean", file, "data"), normStd, optimizer, lr, momentum, weightDecay,
                 ConfigFields.positiveInt(t, "batch_size", file, "training"), epochs, seed,
                 ConfigFields.optionalBoolean(t, "shuffle", file, "training", true), targetLoss,
@@ -369,6 +374,33 @@ record RunConfig(NetworkSpec model, String task, int numClasses, String loss, St
             names.add(name);
         }
         return List.copyOf(names);
+    }
+
+    /**
+     * data.class_names: absent or null, none (class indices); else num_classes distinct, non-blank names, as the
+     * training file's target held them (predict prints them, eval and --resume map a CSV file's targets by them).
+     */
+    private static List<String> classNames(Map<String, Object> d, Path file, int numClasses) {
+        if (d.get("class_names") == null) {
+            return List.of();
+        }
+        List<Object> listed = ConfigFields.list(d, "class_names", file, "data");
+        if (listed.size() != numClasses) {
+            throw new JgradFormatException(file, "data.class_names", "lists " + listed.size() + " names, but num_classes is "
+                    + numClasses + "; expected a name for each class");
+        }
+        Set<String> seen = new java.util.HashSet<>();
+        for (Object o : listed) {
+            if (!(o instanceof String name) || name.isBlank()) {
+                throw new JgradFormatException(file, "data.class_names", "expected class names (non-blank strings), got "
+                        + ConfigFields.describe(o));
+            }
+            if (!seen.add(name)) {
+                throw new JgradFormatException(file, "data.class_names", "class '" + name + "' is listed twice; expected each"
+                        + " class once");
+            }
+        }
+        return listed.stream().map(String.class::cast).toList();
     }
 
     /** 64-bit words as hex strings: a JSON number cannot hold 64 bits exactly. */

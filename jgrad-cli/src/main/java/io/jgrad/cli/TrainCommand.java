@@ -48,9 +48,11 @@ import picocli.CommandLine.Option;
             "",
             "Data: a directory with train-images-idx3-ubyte[.gz], train-labels-idx1-ubyte[.gz], t10k-images-idx3-ubyte[.gz]",
             "and t10k-labels-idx1-ubyte[.gz] (MNIST, Fashion-MNIST), whose t10k part is the test set; or a CSV file with a",
-            "header row, whose --target-column (default: the last) holds class labels 0..K-1, K >= 2 (cross-entropy, bce) or",
-            "numbers (mse, half-sse). Pixels are scaled to [0,1]; --normalize also standardizes with one mean and one",
-            "standard deviation of all the training set's values (as MNIST's 0.1307 and 0.3081), not one per column.",
+            "header row, whose --target-column (default: the last) holds class labels 0..K-1, K >= 2 (cross-entropy, bce),",
+            "class names (setosa, yes: a column with a cell that is not a number; class i is the i-th name in sorted",
+            "order, as config.json records, and predict and eval show the names) or numbers (mse, half-sse). Pixels",
+            "are scaled to [0,1]; --normalize also standardizes with one mean and one standard deviation of all the",
+            "training set's values (as MNIST's 0.1307 and 0.3081), not one per column.",
             "",
             "Networks (--model):",
             "  mlp        (default) Linear(in, h1), act, ..., Linear(hk, classes)[, output act]: see --layers, --activation.",
@@ -452,7 +454,7 @@ final class TrainCommand implements Callable<Integer> {
         cfg = resumeData(cfg);
         DataSource ds = DataSource.load(Path.of(cfg.data()), cfg.valData() == null ? null : Path.of(cfg.valData()), cfg.valSplit(),
                 cfg.targetColumn(), !cfg.task().equals("regression"), false, cfg.seed(),
-                cfg.model().imageNetwork("give --data an IDX directory of images, as it was trained on"), null)
+                cfg.model().imageNetwork("give --data an IDX directory of images, as it was trained on"), null, cfg.classNames())
                 .standardizedWith(cfg.normMean(), cfg.normStd());
         checkResumedDataFits(cfg, ds);
         if (patience != null && patience > 0 && ds.test() == null) {
@@ -506,7 +508,7 @@ final class TrainCommand implements Callable<Integer> {
                     + " takes flat feature vectors; use --model cnn or a model file with convolutions");
         }
         DataSource ds = DataSource.load(dataPath, valData, valSplit, targetColumn, !Losses.task(lossName).equals("regression"), normalize, s,
-                choice.imageNetwork(), null);
+                choice.imageNetwork(), null, null);
         if (valData != null && (ds.test() == null || ds.test().size() == 0)) { // DataSource checks --val-split's parts
             throw new UserError("--val-data " + valData + ": has no rows; expected at least one");
         }
@@ -519,7 +521,8 @@ final class TrainCommand implements Callable<Integer> {
         String target = targetColumn != null ? targetColumn : ds.targetColumn();
         if (ds.numClasses() == 1) {
             // scikit-learn refuses to fit a classifier to one class too: it is a wrong --target-column or a filtered file
-            throw new UserError("--data " + dataPath + ": every label in column '" + target + "' is 0, so the data has one class and a classifier has nothing to learn (--loss "
+            String only = ds.classNames().isEmpty() ? "0" : "'" + ds.classNames().get(0) + "'";
+            throw new UserError("--data " + dataPath + ": every label in column '" + target + "' is " + only + ", so the data has one class and a classifier has nothing to learn (--loss "
                     + lossName + " is " + (lossName.equals("cross-entropy") ? "0 whatever the weights" : "met by a constant output")
                     + "); expected labels of two or more classes, 0..K-1");
         }
@@ -528,7 +531,7 @@ final class TrainCommand implements Callable<Integer> {
                 activation == null ? "relu" : activation, Losses.outputActivation(lossName, outputActivation));
         String opt = optName;
         RunConfig cfg = new RunConfig(spec, Losses.task(lossName).equals("regression") ? "regression" : (obj.outputSize() == 1 ? "binary" : "classification"),
-                ds.numClasses(), lossName, dataPath.toString(), valData == null ? null : valData.toString(), valSplit, target, ds.featureColumns(), ds.mean(), ds.std(), opt,
+                ds.numClasses(), lossName, dataPath.toString(), valData == null ? null : valData.toString(), valSplit, target, ds.featureColumns(), ds.classNames(), ds.mean(), ds.std(), opt,
                 lr == null ? Optimizers.defaultLr(opt) : Flags.positive("--lr", lr), momentum == null ? 0 : Flags.nonNegative("--momentum", momentum),
                 weightDecay == null ? Optimizers.defaultWeightDecay(opt) : Flags.nonNegative("--weight-decay", weightDecay),
                 batchSize == null ? 64 : Flags.positive("--batch-size", batchSize), epochs == null ? 10 : Flags.positive("--epochs", epochs),
@@ -546,6 +549,11 @@ final class TrainCommand implements Callable<Integer> {
         if (csv && ds.test() == null) {
             System.err.println("note: no validation data (use --val-split or --val-data); reporting training metrics only");
         }
+        if (!ds.classNames().isEmpty()) {
+            // which output is which class: the names' sorted order, which predict and eval use too
+            System.err.println("note: " + dataPath + ": column '" + target + "' holds class names; classes 0.."
+                    + (ds.numClasses() - 1) + " are " + namesShown(ds.classNames()) + " (sorted), as config.json records");
+        }
         String unused = ds.unusedClassesNote();
         if (unused != null) {
             System.err.println("note: " + dataPath + ": " + unused);
@@ -555,6 +563,12 @@ final class TrainCommand implements Callable<Integer> {
             System.err.println("note: " + twice);
         }
         return new Start(cfg, ds, model, modelGen, outDir);
+    }
+
+    /** Up to 10 class names, quoted, then how many more there are. */
+    static String namesShown(List<String> names) {
+        String shown = names.stream().limit(10).map(n -> "'" + n + "'").collect(java.util.stream.Collectors.joining(", "));
+        return names.size() > 10 ? shown + " and " + (names.size() - 10) + " more" : shown;
     }
 
     /** --grad-norms: one line after the epoch's, "  gradient norms: 0.weight 3.57e-09, ..., 20.weight 0.231". */

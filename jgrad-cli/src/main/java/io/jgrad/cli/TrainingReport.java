@@ -39,10 +39,12 @@ import java.util.Objects;
  *                       images (only the first {@value MisclassifiedGrid#MAX_IMAGES} are drawn)
  * @param predictions    a regression model's predictions on the held-out rows (or the training rows when there
  *                       are none), for the predicted-vs-true chart; null for classification
+ * @param classNames     the names of classes 0, 1, ... for the confusion matrix and the per-class table; empty to
+ *                       show the classes' indices
  */
 record TrainingReport(String title, Map<String, String> facts, List<EpochMetrics> epochs,
                       Map<String, Integer> ranks, ConfusionMatrix confusion, String heldOut, List<Misclassified> misclassified,
-                      RegressionPredictions predictions) {
+                      RegressionPredictions predictions, List<String> classNames) {
     static final String LOSS_PNG = "loss.png";
     static final String ACCURACY_PNG = "accuracy.png";
     static final String LR_PNG = "lr.png";
@@ -60,12 +62,20 @@ record TrainingReport(String title, Map<String, String> facts, List<EpochMetrics
         ranks = Map.copyOf(Objects.requireNonNull(ranks, "TrainingReport: ranks is null; pass Map.of()"));
         misclassified = List.copyOf(Objects.requireNonNull(misclassified,
                 "TrainingReport: misclassified is null; pass List.of()"));
+        classNames = List.copyOf(Objects.requireNonNull(classNames, "TrainingReport: classNames is null; pass List.of()"));
+    }
+
+    /** A report whose classes are shown by index. */
+    TrainingReport(String title, Map<String, String> facts, List<EpochMetrics> epochs, Map<String, Integer> ranks,
+                   ConfusionMatrix confusion, String heldOut, List<Misclassified> misclassified,
+                   RegressionPredictions predictions) {
+        this(title, facts, epochs, ranks, confusion, heldOut, misclassified, predictions, List.of());
     }
 
     /** A report without regression predictions. */
     TrainingReport(String title, Map<String, String> facts, List<EpochMetrics> epochs, Map<String, Integer> ranks,
                    ConfusionMatrix confusion, String heldOut, List<Misclassified> misclassified) {
-        this(title, facts, epochs, ranks, confusion, heldOut, misclassified, null);
+        this(title, facts, epochs, ranks, confusion, heldOut, misclassified, null, List.of());
     }
 
     /**
@@ -91,7 +101,7 @@ record TrainingReport(String title, Map<String, String> facts, List<EpochMetrics
             }
         }
         if (confusion != null) {
-            charts.put(CONFUSION_PNG, ReportCharts.confusion(confusion, heldOut));
+            charts.put(CONFUSION_PNG, ReportCharts.confusion(confusion, heldOut, classNames));
         }
         if (!misclassified.isEmpty()) {
             charts.put(MISCLASSIFIED_PNG, MisclassifiedGrid.png(misclassified, heldOut));
@@ -117,7 +127,7 @@ record TrainingReport(String title, Map<String, String> facts, List<EpochMetrics
         written.add(csv);
         Path html = out.resolve(REPORT_HTML);
         String page = ReportHtml.render(title, facts, epochs, weights, confusion, heldOut, charts,
-                misclassified.size(), predictions);
+                misclassified.size(), predictions, classNames);
         writeAtomically(html, page.getBytes(StandardCharsets.UTF_8));
         written.add(html);
         return written;

@@ -590,7 +590,7 @@ class TrainingReportTest {
                 }
             }
         }
-        BufferedImage img = ReportCharts.confusionImage(cm, "test");
+        BufferedImage img = ReportCharts.confusionImage(cm, "test", List.of());
         assertEquals(800, img.getWidth());
         assertEquals(720, img.getHeight());
         // the bar: a column of the scale's margin from the top of the scale (196) down to its bottom (0)

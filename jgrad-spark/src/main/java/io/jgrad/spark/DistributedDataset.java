@@ -151,7 +151,9 @@ public final class DistributedDataset {
                 requireNumbers(df, names.get(c), "");
             }
         }
-        requireNumbers(df, labelColumn, "; labels must be class indices 0, 1, 2, ...");
+        // jgrad train on one machine reads a CSV file's class names; here they would need a pass to collect and sort them
+        requireNumbers(df, labelColumn, "; labels must be class indices 0, 1, 2, ... (map class names to them first,"
+                + " e.g. with Spark ML's StringIndexer; jgrad train without --spark maps a CSV file's names itself)");
         // Rows numbered in source order; hashing the Long index spreads them round-robin, deterministically.
         JavaPairRDD<Row, Long> numbered = fileOrder ? inFileOrder(df) : df.javaRDD().zipWithIndex();
         JavaRDD<Block> blocks = numbered

@@ -439,7 +439,9 @@ class SparkTrainMainTest {
         Path word = Files.writeString(dir.resolve("word.csv"), "a,b,label\n1,2,0\n3,x,1\n");
         assertEquals("--data " + word + ": column 'b' holds \"x\", not a number", errorOf(spark, dir, "--data", word.toString()));
         Path label = Files.writeString(dir.resolve("label.csv"), "a,b,label\n1,2,0\n3,4,cat\n");
-        assertEquals("--data " + label + ": column 'label' holds \"cat\", not a number; labels must be class indices 0, 1, 2, ...",
+        assertEquals("--data " + label + ": column 'label' holds \"cat\", not a number; labels must be class indices 0, 1, 2, ..."
+                + " (map class names to them first, e.g. with Spark ML's StringIndexer; jgrad train without --spark maps a"
+                + " CSV file's names itself)",
                 errorOf(spark, dir, "--data", label.toString()));
         Path ok = Files.writeString(dir.resolve("ok.csv"), "a,b,label\n1,2,0\n3,4,1\n");
         Path extra = Files.writeString(dir.resolve("extra.csv"), "a,b,label\n1,2,0\n3,4,1,5\n");

@@ -1,0 +1,127 @@
+package io.jgrad.cli;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import io.jgrad.io.Json;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A CSV target of class names (iris's species) trains as classes 0..K-1 in the names' sorted order; config.json
+ * records the names, and predict, eval, the report and --resume use them. It was refused ("setosa" is not a number).
+ */
+class CsvClassNamesTest {
+    @TempDir
+    Path dir;
+
+    /** Three separable clusters named out of sorted order in the file: virginica comes first. */
+    private Path flowers(String name, int rows, String... extraLines) throws IOException {
+        List<String> lines = new ArrayList<>(List.of("a,b,species"));
+        String[] names = {"virginica", "setosa", "versicolor"};
+        double[][] centers = {{3, 3}, {-3, 0}, {0, -3}};
+        for (int i = 0; i < rows; i++) {
+            int c = i % 3;
+            double jitter = 0.1 * ((i * 7) % 5 - 2);
+            lines.add((centers[c][0] + jitter) + "," + (centers[c][1] - jitter) + "," + names[c]);
+        }
+        lines.addAll(List.of(extraLines));
+        return Files.writeString(dir.resolve(name), String.join("\n", lines) + "\n");
+    }
+
+    private Path train(Path out, Path csv, String... flags) {
+        List<String> args = new ArrayList<>(List.of("--data", csv.toString(), "--layers", "8", "--no-report"));
+        args.addAll(List.of(flags));
+        return Cli.train(out, args.toArray(String[]::new));
+    }
+
+    @Test
+    void namesTrainAndAreRecordedPredictedAndEvaluated() throws IOException {
+        Path csv = flowers("flowers.csv", 60);
+        Path val = flowers("val.csv", 9);
+        Path run = dir.resolve("run");
+        Cli train = Cli.run("train", "--threads", "1", "--out", run.toString(), "--data", csv.toString(), "--val-data",
+                val.toString(), "--layers", "8", "--epochs", "30", "--lr", "0.05", "--batch-size", "8");
+        assertEquals(0, train.exitCode(), train.err());
+        assertTrue(train.err().contains("note: " + csv + ": column 'species' holds class names; classes 0..2 are 'setosa',"
+                + " 'versicolor', 'virginica' (sorted)"), train.err());
+        Map<?, ?> data = (Map<?, ?>) ((Map<?, ?>) Json.read(run.resolve("config.json"))).get("data");
+        assertEquals(List.of("setosa", "versicolor", "virginica"), data.get("class_names"));
+        assertTrue(train.out().contains("accuracy 100.00%"), train.out());
+
+        List<String> predicted = Cli.ok("predict", "--model", run.toString(), "--csv", val.toString(), "--top", "1").out()
+                .lines().map(l -> l.substring(l.indexOf(": ") + 2)).toList();
+        assertEquals(9, predicted.size());
+        for (int i = 0; i < 9; i++) {
+            String want = List.of("virginica", "setosa", "versicolor").get(i % 3);
+            assertTrue(predicted.get(i).matches("class " + want + "  \\(" + want + ": [01]\\.\\d{4}\\)"), predicted.get(i));
+        }
+
+        String eval = Cli.ok("eval", "--model", run.toString()).out();
+        assertTrue(eval.contains(" true\\pred     setosa versicolor  virginica   recall\n"
+                + "     setosa          3          0          0   1.0000\n"), eval);
+        String report = Files.readString(run.resolve("report.html"));
+        assertTrue(report.contains("<td class=\"num\">versicolor</td>"), "the per-class table names the classes");
+    }
+
+    /** Validation, evaluation and resumed data must use the training file's names: another name is no class. */
+    @Test
+    void aNameTheTrainingDataLacksIsRefusedWithItsLine() throws IOException {
+        Path csv = flowers("flowers.csv", 12);
+        Path val = flowers("val.csv", 3, "1,1,rose");
+        Cli.run("train", "--threads", "1", "--out", dir.resolve("x").toString(), "--data", csv.toString(), "--val-data",
+                val.toString(), "--epochs", "1").assertUserError(val + ": line 5, column 'species': \"rose\" is not one of the"
+                + " 3 classes of the training data, ['setosa', 'versicolor', 'virginica']");
+        assertFalse(Files.exists(dir.resolve("x")), "nothing written");
+
+        Path run = train(dir.resolve("run"), csv, "--epochs", "1");
+        Cli.run("eval", "--model", run.toString(), "--data", val.toString())
+                .assertUserError(val + ": line 5, column 'species': \"rose\" is not one of the 3 classes");
+
+        // --resume reads the data again by the recorded names, not by the sorted names of what the file holds now: a
+        // file that lost its setosa rows keeps versicolor as class 1
+        Path fewer = Files.writeString(dir.resolve("fewer.csv"), "a,b,species\n3,3,virginica\n0,-3,versicolor\n");
+        Path small = train(dir.resolve("small"), fewer, "--epochs", "1");
+        assertEquals(List.of("versicolor", "virginica"), ((Map<?, ?>) ((Map<?, ?>) Json.read(small.resolve("config.json")))
+                .get("data")).get("class_names"));
+        Files.writeString(fewer, "a,b,species\n3,3,virginica\n0,-3,versicolor\n-3,0,setosa\n");
+        Cli.run("train", "--resume", small.toString(), "--epochs", "2").assertUserError(fewer
+                + ": line 4, column 'species': \"setosa\" is not one of the 2 classes of the training data");
+        Files.writeString(fewer, "a,b,species\n0,-3,versicolor\n3,3,virginica\n");
+        Cli.ok("train", "--resume", small.toString(), "--epochs", "2", "--threads", "1");
+    }
+
+    /** A hand-edited config.json's class names must be one per class, distinct and non-blank. */
+    @Test
+    void recordedClassNamesAreChecked() throws IOException {
+        Path run = train(dir.resolve("run"), flowers("flowers.csv", 12), "--epochs", "1");
+        Path config = run.resolve("config.json");
+        String good = Files.readString(config);
+        String[][] cases = {
+            {"\"virginica\"\n", "\"virginica\",\n      \"rose\"\n", "lists 4 names, but num_classes is 3"},
+            {"\"virginica\"\n", "\"setosa\"\n", "class 'setosa' is listed twice"},
+            {"\"virginica\"\n", "\" \"\n", "expected class names (non-blank strings)"},
+        };
+        for (String[] c : cases) {
+            assertTrue(good.contains(c[0]), good);
+            Files.writeString(config, good.replace(c[0], c[1]));
+            Cli.run("eval", "--model", run.toString()).assertUserError(config.toString(), "data.class_names", c[2]);
+        }
+    }
+
+    /** A run of class indices (or one from before names were read) takes indices only: a name is refused. */
+    @Test
+    void aRunOfClassIndicesRefusesNames() throws IOException {
+        Path indices = Files.writeString(dir.resolve("indices.csv"), "a,b,species\n3,3,0\n-3,0,1\n0,-3,2\n");
+        Path run = train(dir.resolve("run"), indices, "--epochs", "1");
+        assertFalse(Files.readString(run.resolve("config.json")).contains("class_names"), "written only for names");
+        Path names = flowers("names.csv", 3);
+        Cli.run("eval", "--model", run.toString(), "--data", names.toString())
+                .assertUserError(names + ": line 2, column 'species': \"virginica\" is not a number");
+    }
+}
