@@ -38,7 +38,8 @@ final class InspectCommand implements Callable<Integer> {
             RunConfig c = tm.config();
             printLayers(tm);
             System.out.printf("parameters  %,d%n", tm.network().parameterCount());
-            System.out.printf("task        %s, loss %s, %s%n", c.task(), c.loss(), c.numClasses() > 0 ? c.numClasses() + " classes" : "numeric target");
+            System.out.printf("task        %s, loss %s, %s%n", c.task(), c.loss(), c.numClasses() == 0 ? "numeric target"
+                    : c.numClasses() + " classes" + (c.classNames().isEmpty() ? "" : " (" + TrainCommand.namesShown(c.classNames()) + ")"));
             // the rate as train's first line and report.html give it ("lr 0.001"); %g wrote "lr 0.00100000"
             // with --restore-best, model.safetensors may hold an earlier epoch's weights than the epochs done
             System.out.printf("training    %s lr %s, batch %d, %d of %d epochs done%s, seed %d%n", c.optimizer(), Double.toString(c.lr()), c.batchSize(),

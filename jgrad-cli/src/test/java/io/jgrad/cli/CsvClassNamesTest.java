@@ -65,6 +65,8 @@ class CsvClassNamesTest {
         String eval = Cli.ok("eval", "--model", run.toString()).out();
         assertTrue(eval.contains(" true\\pred     setosa versicolor  virginica   recall\n"
                 + "     setosa          3          0          0   1.0000\n"), eval);
+        assertTrue(Cli.ok("inspect", run.toString()).out().contains("task        classification, loss cross-entropy, 3 classes"
+                + " ('setosa', 'versicolor', 'virginica')\n"));
         String report = Files.readString(run.resolve("report.html"));
         assertTrue(report.contains("<td class=\"num\">versicolor</td>"), "the per-class table names the classes");
     }
