@@ -31,12 +31,17 @@ import picocli.CommandLine.Parameters;
             "probabilities of the --top K most likely classes (for a model trained on class labels with mse, half-sse,",
             "bce or bce-logits, which score each class on its own, its outputs, after a sigmoid for bce-logits); for a",
             "binary (one-output) model p(1), for regression the predicted value. Classes are shown by the names of the",
-            "training file's target where it held names (setosa), else by index.", ""},
+            "training file's target where it held names (setosa), else by index.",
+            "",
+            "With --output FILE.csv the predictions go to that file instead, one row per input under a header: input",
+            "(as the lines name it), predicted (the class, or the value of a regression model), then for a classifier",
+            "p_CLASS for every class (for a binary model, p_ of class 1 only). The file is written whole or not at all.", ""},
         footerHeading = "%n",
         footer = {"@|bold EXAMPLES|@",
             "  jgrad predict --model runs/latest digit.png another.png",
             "  jgrad predict --model runs/latest --idx data/mnist-10k/t10k-images-idx3-ubyte.gz --limit 5",
             "  jgrad predict --model runs/iris --csv new-flowers.csv",
+            "  jgrad predict --model runs/iris --csv new-flowers.csv --output predictions.csv",
             "",
             "@|bold EXIT STATUS|@",
             "  0 predicted; 1 internal error; 2 bad input (a flag, the run directory, an image, the --idx or --csv",
@@ -60,6 +65,10 @@ final class PredictCommand implements Callable<Integer> {
             + " classes: a binary (one-output) model shows p(1), a regression model its value, so --top is an error for them.")
     Integer top;
 
+    @Option(names = "--output", paramLabel = "FILE.csv", description = "Write the predictions to this CSV file (every"
+            + " class's probability) instead of printing them.")
+    Path output;
+
     @Parameters(paramLabel = "IMAGE", arity = "0..*", description = "Image files (PNG, JPEG, BMP, GIF).")
     List<Path> images = new ArrayList<>();
 
@@ -78,6 +87,18 @@ final class PredictCommand implements Callable<Integer> {
         Flags.notEmpty("--idx", idx);
         Flags.notEmpty("--csv", csv);
         Flags.notEmpty("--model", model);
+        Flags.notEmpty("--output", output);
+        if (output != null && top != null) { // it would be ignored: the file holds every class's probability
+            throw new UserError("--top chooses the probabilities printed; --output " + output + " writes every class's,"
+                    + " so leave --top out");
+        }
+        if (output != null && Files.isDirectory(output)) {
+            throw new UserError("--output " + output + ": is a directory; expected a file name such as predictions.csv");
+        }
+        Path outputDir = output == null ? null : output.toAbsolutePath().getParent();
+        if (outputDir != null && !Files.isDirectory(outputDir)) { // checked before predicting, not after
+            throw new UserError("--output " + output + ": no directory " + outputDir + "; create it first");
+        }
         TrainedModel tm = TrainedModel.load(model);
         classNames = tm.config().classNames();
         // the objective's task, as eval's: a squared-error loss on class labels (config.json's task "regression",
@@ -147,6 +168,7 @@ final class PredictCommand implements Callable<Integer> {
             }
         }
         int n = names.size();
+        StringBuilder file = output == null ? null : new StringBuilder(); // --output's text, written whole at the end
         int[] sample = tm.config().model().inputShape();
         String outAct = tm.config().model().outputActivation();
         // cross-entropy's probabilities are the softmax of the scores; the outputs of a network trained on one-hot
@@ -177,11 +199,59 @@ final class PredictCommand implements Callable<Integer> {
             float[] o = out.toFloatArray();
             int k = o.length / rows;
             for (int i = 0; i < rows; i++) {
-                System.out.println(names.get(from + i) + ": " + describe(task, o, i * k, k,
-                        tm.config().loss().equals("bce-logits") ? raw[i * k] > 0 : o[i * k] >= 0.5));
+                boolean positive = tm.config().loss().equals("bce-logits") ? raw[i * k] > 0 : o[i * k] >= 0.5;
+                if (file == null) {
+                    System.out.println(names.get(from + i) + ": " + describe(task, o, i * k, k, positive));
+                } else {
+                    if (file.isEmpty()) {
+                        file.append(header(task, k)).append('\n');
+                    }
+                    file.append(row(task, names.get(from + i), o, i * k, k, positive)).append('\n');
+                }
             }
         }
+        if (file != null) {
+            io.jgrad.io.AtomicFiles.writeString(output, file.toString());
+            System.out.println("wrote " + output + " (" + n + " prediction" + (n == 1 ? "" : "s") + ")");
+        }
         return 0;
+    }
+
+    /** The --output file's header: input, predicted, then a probability column per class (class 1 for a binary model). */
+    private String header(Task task, int k) {
+        StringBuilder sb = new StringBuilder("input,predicted");
+        if (task != Task.REGRESSION) {
+            for (int j = k == 1 ? 1 : 0; j < Math.max(k, 2); j++) {
+                sb.append(',').append(csvField("p_" + className(j)));
+            }
+        }
+        return sb.toString();
+    }
+
+    /** One input's row of the --output file, in the columns of {@link #header}. */
+    private String row(Task task, String input, float[] o, int off, int k, boolean positive) {
+        StringBuilder sb = new StringBuilder(csvField(input)).append(',');
+        if (task == Task.REGRESSION) {
+            return sb.append(String.format(java.util.Locale.ROOT, "%.6g", o[off])).toString();
+        }
+        int predicted = positive ? 1 : 0; // a binary model's; else the arg-max, the first of equal ones as printed
+        if (k > 1) {
+            predicted = 0;
+            for (int j = 1; j < k; j++) {
+                predicted = o[off + j] > o[off + predicted] ? j : predicted;
+            }
+        }
+        sb.append(csvField(className(predicted)));
+        for (int j = 0; j < k; j++) {
+            sb.append(',').append(String.format(java.util.Locale.ROOT, "%.6g", o[off + j])); // 6 digits also near 0
+        }
+        return sb.toString();
+    }
+
+    /** A CSV field, quoted (RFC 4180) where it holds a comma, a quote or a line break: a file or class name may. */
+    private static String csvField(String s) {
+        boolean plain = s.chars().noneMatch(c -> c == ',' || c == '"' || c == '\n' || c == '\r');
+        return plain ? s : '"' + s.replace("\"", "\"\"") + '"';
     }
 
     /**

@@ -71,6 +71,56 @@ class CsvClassNamesTest {
         assertTrue(report.contains("<td class=\"num\">versicolor</td>"), "the per-class table names the classes");
     }
 
+    /**
+     * predict --output FILE.csv: a header, then per input its name (quoted where it holds a comma), the predicted
+     * class and every class's probability, the same classes as the printed lines; written whole, nothing printed
+     * but where it went.
+     */
+    @Test
+    void predictWritesACsvFileOfEveryClasssProbability() throws IOException {
+        Path run = train(dir.resolve("run"), flowers("flowers.csv", 30), "--epochs", "30", "--lr", "0.05", "--batch-size", "8");
+        Path input = flowers("in, put.csv", 4);
+        Path out = dir.resolve("predictions.csv");
+        Cli predict = Cli.ok("predict", "--model", run.toString(), "--csv", input.toString(), "--output", out.toString());
+        assertEquals("wrote " + out + " (4 predictions)\n", predict.out());
+        List<String> lines = Files.readAllLines(out);
+        assertEquals("input,predicted,p_setosa,p_versicolor,p_virginica", lines.get(0));
+        List<String> printed = Cli.ok("predict", "--model", run.toString(), "--csv", input.toString()).out().lines().toList();
+        assertEquals(5, lines.size());
+        for (int i = 1; i <= 4; i++) {
+            String[] cells = lines.get(i).split(",(?=[^ ])"); // the quoted name holds ", "
+            assertEquals("\"in, put.csv row " + i + "\"", cells[0]);
+            assertTrue(printed.get(i - 1).startsWith("in, put.csv row " + i + ": class " + cells[1] + "  ("), printed.get(i - 1));
+            double sum = 0;
+            for (int j = 2; j < 5; j++) {
+                sum += Double.parseDouble(cells[j]);
+            }
+            assertEquals(1, sum, 1e-5, "a softmax's probabilities: " + lines.get(i));
+        }
+        Cli.run("predict", "--model", run.toString(), "--csv", input.toString(), "--output", out.toString(), "--top", "2")
+                .assertUserError("--top", "--output " + out, "leave --top out");
+        Cli.run("predict", "--model", run.toString(), "--csv", input.toString(), "--output", dir.resolve("no/p.csv").toString())
+                .assertUserError("--output " + dir.resolve("no/p.csv"), "no directory " + dir.resolve("no"));
+        Cli.run("predict", "--model", run.toString(), "--csv", input.toString(), "--output", dir.toString())
+                .assertUserError("--output " + dir, "is a directory");
+    }
+
+    /** A binary model of names: p(class 1) under that class's name, on the lines and in the --output file. */
+    @Test
+    void aBinaryModelShowsTheProbabilityOfItsSecondClassByName() throws IOException {
+        Path csv = Files.writeString(dir.resolve("yn.csv"), "x,ok\n0.1,no\n0.9,yes\n0.2,no\n0.8,yes\n");
+        Path run = Cli.train(dir.resolve("run"), "--data", csv.toString(), "--loss", "bce", "--layers", "", "--epochs", "1");
+        String line = Cli.ok("predict", "--model", run.toString(), "--csv", csv.toString(), "--limit", "1").out();
+        assertTrue(line.matches("yn.csv row 1: class (no|yes) \\(p\\(yes\\) = 0\\.\\d{4}\\)\n"), line);
+        Path out = dir.resolve("p.csv");
+        Cli.ok("predict", "--model", run.toString(), "--csv", csv.toString(), "--output", out.toString());
+        List<String> lines = Files.readAllLines(out);
+        assertEquals("input,predicted,p_yes", lines.get(0));
+        String[] cells = lines.get(1).split(",");
+        assertEquals(Double.parseDouble(cells[2]) >= 0.5 ? "yes" : "no", cells[1]);
+        assertTrue(line.contains("class " + cells[1] + " "), line);
+    }
+
     /** Validation, evaluation and resumed data must use the training file's names: another name is no class. */
     @Test
     void aNameTheTrainingDataLacksIsRefusedWithItsLine() throws IOException {

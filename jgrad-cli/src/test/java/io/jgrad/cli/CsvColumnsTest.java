@@ -64,6 +64,19 @@ class CsvColumnsTest {
         assertFalse(named.err().contains("is a number"), named.err());
     }
 
+    /** A regression model's --output file: input and the predicted value, the value the printed line shows. */
+    @Test
+    void predictOutputOfARegressionModel() throws IOException {
+        Path out = dir.resolve("values.csv");
+        Cli.ok("predict", "--model", run.toString(), "--csv", features.toString(), "--output", out.toString());
+        List<String> lines = java.nio.file.Files.readAllLines(out);
+        assertEquals("input,predicted", lines.get(0));
+        List<String> printed = values(Cli.ok("predict", "--model", run.toString(), "--csv", features.toString()));
+        for (int i = 0; i < 3; i++) {
+            assertEquals("features.csv row " + (i + 1) + "," + printed.get(i), lines.get(i + 1));
+        }
+    }
+
     @Test
     void configRecordsTheFeatureColumns() throws IOException {
         Map<?, ?> data = (Map<?, ?>) ((Map<?, ?>) Json.read(run.resolve("config.json"))).get("data");
