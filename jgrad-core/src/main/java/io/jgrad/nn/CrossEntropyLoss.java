@@ -9,10 +9,15 @@ import io.jgrad.tensor.Tensor;
  * eps is the label smoothing (0 by default), as in PyTorch 1.13: the target distribution becomes
  * (1 - eps) * onehot + eps / C. The gradient with respect to x is softmax(x) minus that distribution (per sample,
  * divided by N for the mean).
+ *
+ * <p>With class weights w (PyTorch's {@code weight}, e.g. to count a rare class more),
+ * l_i = (1 - eps) * w[t_i] * (-logp[i, t_i]) + eps * mean_c(w[c] * (-logp[i, c])), and the mean divides their sum by
+ * sum_i w[t_i] instead of N (as PyTorch, which divides by 0 for a batch whose targets all weigh 0).
  */
 public class CrossEntropyLoss implements Loss {
     private final Reduction reduction;
     private final double labelSmoothing;
+    private final double[] weight; // null: every class weighs 1
 
     /** With {@link Reduction#MEAN} and no label smoothing. */
     public CrossEntropyLoss() {
@@ -21,8 +26,35 @@ public class CrossEntropyLoss implements Loss {
 
     /** With the given reduction and label smoothing eps in [0, 1]. */
     public CrossEntropyLoss(Reduction reduction, double labelSmoothing) {
+        this(null, reduction, labelSmoothing);
+    }
+
+    /**
+     * With class weights {@code weight} [C] (finite, at least 0; null for none, copied), the given reduction and label
+     * smoothing eps in [0, 1], as PyTorch's {@code CrossEntropyLoss(weight, reduction=..., label_smoothing=...)}.
+     */
+    public CrossEntropyLoss(Tensor weight, Reduction reduction, double labelSmoothing) {
         if (!(labelSmoothing >= 0 && labelSmoothing <= 1)) {
             throw new IllegalArgumentException("CrossEntropyLoss: label smoothing must be in [0, 1], got " + labelSmoothing);
+        }
+        if (reduction == null) {
+            throw new IllegalArgumentException("CrossEntropyLoss: reduction is null; expected MEAN, SUM or NONE");
+        }
+        if (weight != null) {
+            if (weight.dim() != 1 || weight.numel() == 0) {
+                throw new IllegalArgumentException("CrossEntropyLoss: weight must have shape [C], one per class, got "
+                        + java.util.Arrays.toString(weight.shape()));
+            }
+            double[] w = weight.toDoubleArray();
+            for (int c = 0; c < w.length; c++) {
+                if (!(w[c] >= 0 && Double.isFinite(w[c]))) {
+                    throw new IllegalArgumentException("CrossEntropyLoss: weight of class " + c + " is " + w[c]
+                            + "; expected a finite number >= 0");
+                }
+            }
+            this.weight = w;
+        } else {
+            this.weight = null;
         }
         this.reduction = reduction;
         this.labelSmoothing = labelSmoothing;
@@ -35,6 +67,9 @@ public class CrossEntropyLoss implements Loss {
 
     @Override
     public Tensor forward(Tensor prediction, Tensor target) {
+        if (weight != null) {
+            return weighted(prediction, target);
+        }
         if (labelSmoothing == 0) {
             // log-softmax and pick fused, the same values; it checks the target's values as it reads them
             Targets.requireClassShapes("CrossEntropyLoss", prediction, target);
@@ -46,5 +81,36 @@ public class CrossEntropyLoss implements Loss {
         Tensor smooth = logp.mean(1, true).neg();
         Tensor perSample = nll.mul(1 - labelSmoothing).add(smooth.mul(labelSmoothing)); // [N, 1]
         return reduction.apply(perSample.reshape(perSample.shape()[0]));
+    }
+
+    /** The class-weighted loss of the class comment, composed from log-softmax, gather and products. */
+    private Tensor weighted(Tensor prediction, Tensor target) {
+        Tensor index = Targets.classIndices("CrossEntropyLoss", prediction, target);
+        int n = prediction.size(0), classes = prediction.size(1);
+        if (classes != weight.length) {
+            throw new IllegalArgumentException("CrossEntropyLoss: " + weight.length + " class weights for scores of "
+                    + classes + " classes");
+        }
+        double[] t = index.toDoubleArray();
+        double[] perRow = new double[n];
+        double total = 0;
+        for (int i = 0; i < n; i++) {
+            perRow[i] = weight[(int) t[i]];
+            total += perRow[i];
+        }
+        Tensor logp = prediction.logSoftmax(1);
+        Tensor rowWeight = Tensor.of(perRow, n, 1).to(prediction.dtype());
+        Tensor perSample = logp.gather(1, index).neg().mul(rowWeight); // [N, 1]
+        if (labelSmoothing > 0) {
+            Tensor classWeight = Tensor.of(weight, 1, classes).to(prediction.dtype());
+            Tensor smooth = logp.neg().mul(classWeight).mean(1, true);
+            perSample = perSample.mul(1 - labelSmoothing).add(smooth.mul(labelSmoothing));
+        }
+        perSample = perSample.reshape(n);
+        return switch (reduction) {
+            case MEAN -> perSample.sum().div(total);
+            case SUM -> perSample.sum();
+            case NONE -> perSample;
+        };
     }
 }

@@ -38,6 +38,9 @@ class LossTest {
             gradCheck(new BCEWithLogitsLoss(r), f64(5, -4, 4, 4, 3), Tensor.uniform(DType.FLOAT64, new Generator(6), 0, 1, 4, 3));
             gradCheck(new CrossEntropyLoss(r, 0), f64(7, -3, 3, 5, 4), classes(8, 5, 4));
             gradCheck(new CrossEntropyLoss(r, 0.1), f64(9, -3, 3, 5, 4), classes(10, 5, 4));
+            Tensor weights = Tensor.of(new double[] {0.5, 2, 0, 1.25});
+            gradCheck(new CrossEntropyLoss(weights, r, 0), f64(15, -3, 3, 5, 4), classes(16, 5, 4));
+            gradCheck(new CrossEntropyLoss(weights, r, 0.2), f64(17, -3, 3, 5, 4), classes(18, 5, 4));
             gradCheck(new NLLLoss(r), f64(11, -3, 0, 5, 4), classes(12, 5, 4));
         }
         gradCheck(new HalfSquaredErrorLoss(), y, t);
@@ -64,6 +67,28 @@ class LossTest {
             bcel += softplus - ts[i] * xs[i];
         }
         assertEquals(bcel / 4, new BCEWithLogitsLoss().forward(x, t).item(), 1e-12);
+    }
+
+    /** Class weights: the formula's value by hand, and the refusals of weights that are no class weights. */
+    @Test
+    void classWeightedCrossEntropy() {
+        Tensor x = Tensor.of(new double[][] {{1, 2, 0}, {0.5, -1, 3}});
+        Tensor t = Tensor.of(new double[] {1, 2});
+        Tensor w = Tensor.of(new double[] {1, 3, 0.5});
+        double l0 = -(2 - Math.log(Math.exp(1) + Math.exp(2) + 1)), l1 = -(3 - Math.log(Math.exp(0.5) + Math.exp(-1) + Math.exp(3)));
+        assertEquals((3 * l0 + 0.5 * l1) / 3.5, new CrossEntropyLoss(w, Reduction.MEAN, 0).forward(x, t).item(), 1e-12);
+        assertEquals(3 * l0 + 0.5 * l1, new CrossEntropyLoss(w, Reduction.SUM, 0).forward(x, t).item(), 1e-12);
+        // weights of 1 are the unweighted loss
+        Tensor ones = Tensor.of(new double[] {1, 1, 1});
+        assertEquals(new CrossEntropyLoss(Reduction.MEAN, 0.1).forward(x, t).item(),
+                new CrossEntropyLoss(ones, Reduction.MEAN, 0.1).forward(x, t).item(), 1e-12);
+        for (Tensor bad : new Tensor[] {Tensor.of(new double[] {1, -1, 1}), Tensor.of(new double[] {1, Double.NaN, 1}),
+                Tensor.of(new double[][] {{1, 1, 1}})}) {
+            assertThrows(IllegalArgumentException.class, () -> new CrossEntropyLoss(bad, Reduction.MEAN, 0));
+        }
+        var e = assertThrows(IllegalArgumentException.class,
+                () -> new CrossEntropyLoss(Tensor.of(new double[] {1, 1}), Reduction.MEAN, 0).forward(x, t));
+        assertEquals("CrossEntropyLoss: 2 class weights for scores of 3 classes", e.getMessage());
     }
 
     @Test

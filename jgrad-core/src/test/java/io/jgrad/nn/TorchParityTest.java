@@ -80,6 +80,7 @@ class TorchParityTest {
             cls[i] = g.nextInt(4);
         }
         data.put("c", Tensor.of(cls));
+        data.put("cw", Tensor.uniform(DType.FLOAT64, g, 0.2, 2, 4));
         Tensor t = data.get("t"), r = data.get("r"), c = data.get("c");
 
         List<Case> cases = new ArrayList<>(List.of(
@@ -114,6 +115,10 @@ class TorchParityTest {
                 cases.add(new Case("ce_" + rs + "_" + eps, "z",
                         "F.cross_entropy(z, c.long(), reduction='" + rs + "', label_smoothing=" + eps + ")",
                         x -> new CrossEntropyLoss(red, eps).forward(x, c), none));
+                Tensor cw = data.get("cw");
+                cases.add(new Case("ce_weighted_" + rs + "_" + eps, "z",
+                        "F.cross_entropy(z, c.long(), weight=cw, reduction='" + rs + "', label_smoothing=" + eps + ")",
+                        x -> new CrossEntropyLoss(cw, red, eps).forward(x, c), none));
             }
         }
 
