@@ -35,6 +35,64 @@ final class Flags {
         return v;
     }
 
+    /** --class-weights weighs cross-entropy's classes: refused with another loss, before any data is read. */
+    static void checkClassWeightsLoss(String spec, String lossName) {
+        if (spec != null && !lossName.equals("cross-entropy")) {
+            throw new UserError("--class-weights weighs the classes of --loss cross-entropy, not of --loss " + lossName
+                    + "; leave it out or use cross-entropy");
+        }
+    }
+
+    /**
+     * The weights of --class-weights {@code spec} for data of {@code numClasses} classes: "balanced" gives class c
+     * n / (K * n_c) over the {@code train} samples (scikit-learn's), else one number >= 0 per class, not all 0.
+     */
+    static double[] classWeights(String spec, String lossName, io.jgrad.data.TensorDataset train, int numClasses) {
+        checkClassWeightsLoss(spec, lossName);
+        double[] w = new double[numClasses];
+        if (spec.trim().equalsIgnoreCase("balanced")) {
+            long[] count = new long[numClasses];
+            for (float t : train.targets().toFloatArray()) {
+                count[(int) t]++;
+            }
+            for (int c = 0; c < numClasses; c++) {
+                if (count[c] == 0) {
+                    throw new UserError("--class-weights balanced: class " + c + " has no training sample, so its weight n / (K"
+                            + " * n_c) would be infinite; give one weight per class instead, e.g. " + "1,".repeat(numClasses - 1) + "1");
+                }
+                w[c] = (double) train.size() / ((double) numClasses * count[c]);
+            }
+            return w;
+        }
+        String[] parts = spec.split(",", -1);
+        if (parts.length != numClasses) {
+            throw new UserError("--class-weights " + spec + ": " + parts.length + " weight" + (parts.length == 1 ? "" : "s")
+                    + " for the data's " + numClasses + " classes; expected one per class, or balanced");
+        }
+        for (int c = 0; c < numClasses; c++) {
+            try {
+                w[c] = Double.parseDouble(parts[c].strip());
+            } catch (NumberFormatException e) {
+                throw new UserError("--class-weights " + spec + ": \"" + parts[c].strip() + "\" is not a number; expected"
+                        + " weights >= 0 such as 1,4 or balanced");
+            }
+            if (!(w[c] >= 0) || !Double.isFinite(w[c])) {
+                throw new UserError("--class-weights " + spec + ": weight " + c + " is " + parts[c].strip() + "; expected a"
+                        + " finite number >= 0");
+            }
+        }
+        if (java.util.Arrays.stream(w).allMatch(v -> v == 0)) {
+            throw new UserError("--class-weights " + spec + ": every weight is 0, so no sample would count; expected one above 0");
+        }
+        return w;
+    }
+
+    /** Class weights as a person reads them: 4 significant digits, comma-separated. */
+    static String weightsShown(double[] w) {
+        return java.util.Arrays.stream(w).mapToObj(v -> String.format(java.util.Locale.ROOT, "%.4g", v))
+                .collect(java.util.stream.Collectors.joining(", "));
+    }
+
     /** Rejects an empty path (which Java reads as the current directory); null (flag not given) passes. */
     static void notEmpty(String flag, java.nio.file.Path path) {
         if (path != null && path.toString().isBlank()) {

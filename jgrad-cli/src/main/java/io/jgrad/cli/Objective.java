@@ -14,7 +14,16 @@ record Objective(String lossName, Loss loss, Task task, int outputSize) {
 
     /** Chooses the objective for {@code lossName} on data with {@code numClasses} classes (0: regression). */
     static Objective of(String lossName, int numClasses) {
-        Loss base = Losses.require(lossName);
+        return of(lossName, numClasses, null);
+    }
+
+    /**
+     * As {@link #of(String, int)}, with cross-entropy's weight of each class ({@code classWeights}, one per class; null:
+     * none, and the only value for other losses).
+     */
+    static Objective of(String lossName, int numClasses, double[] classWeights) {
+        Loss base = classWeights == null ? Losses.require(lossName)
+                : new io.jgrad.nn.CrossEntropyLoss(Tensor.of(classWeights), Reduction.MEAN, 0);
         boolean bce = lossName.startsWith("bce");
         if (numClasses == 0) {
             if (!Losses.task(lossName).equals("regression")) {

@@ -40,7 +40,8 @@ final class Reports {
         if (init != null) {
             facts.put("Initial weights", "--init " + init);
         }
-        facts.put("Loss", cfg.loss());
+        facts.put("Loss", cfg.loss() + (cfg.classWeights() == null ? "" : ", class weights "
+                + Flags.weightsShown(cfg.classWeights())));
         facts.put("Optimizer", cfg.optimizer() + ", lr " + cfg.lr()
                 + (MOMENTUM_OPTIMIZERS.contains(cfg.optimizer()) ? ", momentum " + cfg.momentum() : "")
                 + ", weight decay " + cfg.weightDecay());

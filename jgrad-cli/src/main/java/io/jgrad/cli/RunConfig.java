@@ -23,12 +23,13 @@ import java.util.Set;
  * {@code restoredEpoch} is the epoch whose weights --restore-best put in model.safetensors instead of the last
  * completed epoch's (0: the weights are the last completed epoch's). {@code classNames} names classes 0, 1, ... where
  * a CSV file's target held names (empty otherwise, and in configs written before names were read).
+ * {@code classWeights}: cross-entropy's weight of each class (--class-weights), or null for none.
  */
 record RunConfig(NetworkSpec model, String task, int numClasses, String loss, String data, String valData, double valSplit,
                  String targetColumn, List<String> featureColumns, List<String> classNames,
                  double normMean, double normStd, String optimizer, double lr, double momentum, double weightDecay,
                  int batchSize, int epochs, long seed, boolean shuffle, double targetLoss, int patience, boolean restoreBest, String schedule,
-                 String augment, int checkpointEvery, double clipGradNorm, boolean noReport, int epochsCompleted, EpochProgress progress, long[] shuffleState,
+                 String augment, int checkpointEvery, double clipGradNorm, double[] classWeights, boolean noReport, int epochsCompleted, EpochProgress progress, long[] shuffleState,
                  long[] modelState, int restoredEpoch) {
 
     static final String FILE = "config.json";
@@ -44,20 +45,20 @@ record RunConfig(NetworkSpec model, String task, int numClasses, String loss, St
      */
     RunConfig withProgress(int completed, EpochProgress inEpoch, long[] state, long[] modelGenerator) {
         return new RunConfig(model, task, numClasses, loss, data, valData, valSplit, targetColumn, featureColumns, classNames, normMean, normStd, optimizer, lr, momentum,
-                weightDecay, batchSize, epochs, seed, shuffle, targetLoss, patience, restoreBest, schedule, augment, checkpointEvery, clipGradNorm, noReport, completed,
+                weightDecay, batchSize, epochs, seed, shuffle, targetLoss, patience, restoreBest, schedule, augment, checkpointEvery, clipGradNorm, classWeights, noReport, completed,
                 inEpoch, state, modelGenerator, 0); // the weights saved with it are those trained last
     }
 
     /** This configuration with model.safetensors holding the weights of {@code epoch} (--restore-best), not the last. */
     RunConfig withRestoredEpoch(int epoch) {
         return new RunConfig(model, task, numClasses, loss, data, valData, valSplit, targetColumn, featureColumns, classNames, normMean, normStd, optimizer, lr, momentum,
-                weightDecay, batchSize, epochs, seed, shuffle, targetLoss, patience, restoreBest, schedule, augment, checkpointEvery, clipGradNorm, noReport,
+                weightDecay, batchSize, epochs, seed, shuffle, targetLoss, patience, restoreBest, schedule, augment, checkpointEvery, clipGradNorm, classWeights, noReport,
                 epochsCompleted, progress, shuffleState, modelState, epoch);
     }
 
     RunConfig withEpochs(int total) {
         return new RunConfig(model, task, numClasses, loss, data, valData, valSplit, targetColumn, featureColumns, classNames, normMean, normStd, optimizer, lr, momentum,
-                weightDecay, batchSize, total, seed, shuffle, targetLoss, patience, restoreBest, schedule, augment, checkpointEvery, clipGradNorm, noReport, epochsCompleted,
+                weightDecay, batchSize, total, seed, shuffle, targetLoss, patience, restoreBest, schedule, augment, checkpointEvery, clipGradNorm, classWeights, noReport, epochsCompleted,
                 progress, shuffleState, modelState, restoredEpoch);
     }
 
@@ -67,28 +68,28 @@ record RunConfig(NetworkSpec model, String task, int numClasses, String loss, St
      */
     RunConfig withStopping(double newTargetLoss, int newPatience) {
         return new RunConfig(model, task, numClasses, loss, data, valData, valSplit, targetColumn, featureColumns, classNames, normMean, normStd, optimizer, lr, momentum,
-                weightDecay, batchSize, epochs, seed, shuffle, newTargetLoss, newPatience, restoreBest, schedule, augment, checkpointEvery, clipGradNorm, noReport,
+                weightDecay, batchSize, epochs, seed, shuffle, newTargetLoss, newPatience, restoreBest, schedule, augment, checkpointEvery, clipGradNorm, classWeights, noReport,
                 epochsCompleted, progress, shuffleState, modelState, restoredEpoch);
     }
 
     /** This configuration with report.html turned off ({@code --resume DIR --no-report}). */
     RunConfig withoutReport() {
         return new RunConfig(model, task, numClasses, loss, data, valData, valSplit, targetColumn, featureColumns, classNames, normMean, normStd, optimizer, lr, momentum,
-                weightDecay, batchSize, epochs, seed, shuffle, targetLoss, patience, restoreBest, schedule, augment, checkpointEvery, clipGradNorm, true,
+                weightDecay, batchSize, epochs, seed, shuffle, targetLoss, patience, restoreBest, schedule, augment, checkpointEvery, clipGradNorm, classWeights, true,
                 epochsCompleted, progress, shuffleState, modelState, restoredEpoch);
     }
 
     /** This configuration with the validation file at {@code path} (a resumed run whose file moved). */
     RunConfig withValData(String path) {
         return new RunConfig(model, task, numClasses, loss, data, path, valSplit, targetColumn, featureColumns, classNames, normMean, normStd, optimizer, lr, momentum,
-                weightDecay, batchSize, epochs, seed, shuffle, targetLoss, patience, restoreBest, schedule, augment, checkpointEvery, clipGradNorm, noReport,
+                weightDecay, batchSize, epochs, seed, shuffle, targetLoss, patience, restoreBest, schedule, augment, checkpointEvery, clipGradNorm, classWeights, noReport,
                 epochsCompleted, progress, shuffleState, modelState, restoredEpoch);
     }
 
     /** This configuration with the data set at {@code path} (a resumed run whose data moved). */
     RunConfig withData(String path) {
         return new RunConfig(model, task, numClasses, loss, path, valData, valSplit, targetColumn, featureColumns, classNames, normMean, normStd, optimizer, lr, momentum,
-                weightDecay, batchSize, epochs, seed, shuffle, targetLoss, patience, restoreBest, schedule, augment, checkpointEvery, clipGradNorm, noReport,
+                weightDecay, batchSize, epochs, seed, shuffle, targetLoss, patience, restoreBest, schedule, augment, checkpointEvery, clipGradNorm, classWeights, noReport,
                 epochsCompleted, progress, shuffleState, modelState, restoredEpoch);
     }
 
@@ -132,6 +133,13 @@ record RunConfig(NetworkSpec model, String task, int numClasses, String loss, St
         t.put("augment", augment);
         t.put("checkpoint_every", (long) checkpointEvery);
         t.put("clip_grad_norm", clipGradNorm > 0 ? clipGradNorm : null);
+        if (classWeights != null) { // written only then: other runs' config.json stay as before
+            List<Object> w = new ArrayList<>();
+            for (double v : classWeights) {
+                w.add(v);
+            }
+            t.put("class_weights", w);
+        }
         t.put("report", !noReport);
         m.put("training", t);
         Map<String, Object> s = new LinkedHashMap<>();
@@ -172,7 +180,7 @@ record RunConfig(NetworkSpec model, String task, int numClasses, String loss, St
             "class_names", "normalize_mean", "normalize_std");
     private static final Set<String> OPTIMIZER = Set.of("name", "lr", "momentum", "weight_decay");
     private static final Set<String> TRAINING = Set.of("epochs", "batch_size", "seed", "shuffle", "target_loss", "patience",
-            "restore_best", "schedule", "augment", "checkpoint_every", "clip_grad_norm", "report");
+            "restore_best", "schedule", "augment", "checkpoint_every", "clip_grad_norm", "class_weights", "report");
     private static final Set<String> STATE = Set.of("epochs_completed", "epoch_in_progress", "shuffle_generator", "model_generator",
             "restored_epoch");
     private static final Set<String> PROGRESS = Set.of("epoch", "step", "loss_sum", "correct", "seen", "grad_norm_sums");
@@ -293,6 +301,7 @@ record RunConfig(NetworkSpec model, String task, int numClasses, String loss, St
                 // absent in configs written before --restore-best: off
                 ConfigFields.optionalBoolean(t, "restore_best", file, "training", false), schedule, augment,
                 ConfigFields.optionalNonNegativeInt(t, "checkpoint_every", file, "training", 0), clipGradNorm,
+                classWeights(t, file, numClasses, loss),
                 !ConfigFields.optionalBoolean(t, "report", file, "training", true), done, progress, state, modelState,
                 restoredEpoch);
     }
@@ -374,6 +383,37 @@ record RunConfig(NetworkSpec model, String task, int numClasses, String loss, St
             names.add(name);
         }
         return List.copyOf(names);
+    }
+
+    /**
+     * training.class_weights: absent or null, none; else one finite weight >= 0 per class, not all 0, for cross-entropy
+     * only (as --class-weights).
+     */
+    private static double[] classWeights(Map<String, Object> t, Path file, int numClasses, String loss) {
+        if (t.get("class_weights") == null) {
+            return null;
+        }
+        List<Object> listed = ConfigFields.list(t, "class_weights", file, "training");
+        if (!loss.equals("cross-entropy")) {
+            throw new JgradFormatException(file, "training.class_weights", "weighs the classes of cross-entropy, but the loss"
+                    + " is \"" + loss + "\"; expected null");
+        }
+        if (listed.size() != numClasses) {
+            throw new JgradFormatException(file, "training.class_weights", "lists " + listed.size() + " weights, but"
+                    + " num_classes is " + numClasses + "; expected one per class");
+        }
+        double[] w = new double[numClasses];
+        for (int c = 0; c < numClasses; c++) {
+            if (!(listed.get(c) instanceof Number v) || !(v.doubleValue() >= 0) || !Double.isFinite(v.doubleValue())) {
+                throw new JgradFormatException(file, "training.class_weights", "weight " + c + " is "
+                        + ConfigFields.describe(listed.get(c)) + "; expected a finite number >= 0");
+            }
+            w[c] = v.doubleValue();
+        }
+        if (java.util.Arrays.stream(w).allMatch(v -> v == 0)) {
+            throw new JgradFormatException(file, "training.class_weights", "every weight is 0; expected one above 0");
+        }
+        return w;
     }
 
     /**

@@ -229,6 +229,12 @@ final class TrainCommand implements Callable<Integer> {
                     + " clip_grad_norm_ (default: off). Remembered by --resume.")
     Double clipGradNorm;
 
+    @Option(names = "--class-weights", paramLabel = "balanced|W0,W1,...",
+            description = "Weigh each class's samples in the cross-entropy loss (PyTorch's weight): balanced (n / (K * n_c)"
+                    + " for the n training samples, K classes and n_c samples of class c, as scikit-learn's), or one weight"
+                    + " >= 0 per class (default: all 1). For data where some classes are rare. Remembered by --resume.")
+    String classWeights;
+
     @Option(names = "--no-report", description = "Skip report.html and its charts. Remembered by --resume.")
     boolean noReport;
 
@@ -284,6 +290,10 @@ final class TrainCommand implements Callable<Integer> {
             if (f[1] != null) {
                 throw new UserError(f[0] + fixed + " (--resume continues with the run's own network and weights)");
             }
+        }
+        if (classWeights != null) {
+            throw new UserError("--class-weights" + fixed + " (the run's loss weighs its classes "
+                    + (cfg.classWeights() == null ? "equally" : java.util.Arrays.toString(cfg.classWeights())) + ")");
         }
         String opt = optimizer == null ? null : optimizer.toLowerCase(java.util.Locale.ROOT);
         Object[][] values = {
@@ -498,6 +508,7 @@ final class TrainCommand implements Callable<Integer> {
         String optName = optimizer == null ? "adam" : optimizer.toLowerCase(java.util.Locale.ROOT);
         Optimizers.known(optName);
         Optimizers.checkMomentum(optName, momentum);
+        Flags.checkClassWeightsLoss(classWeights, lossName);
         Schedules.check(schedule == null ? "none" : schedule, epochs == null ? 10 : Flags.positive("--epochs", epochs));
         if (clipGradNorm != null) {
             Flags.positive("--clip-grad-norm", clipGradNorm);
@@ -526,7 +537,8 @@ final class TrainCommand implements Callable<Integer> {
                     + lossName + " is " + (lossName.equals("cross-entropy") ? "0 whatever the weights" : "met by a constant output")
                     + "); expected labels of two or more classes, 0..K-1");
         }
-        Objective obj = Objective.of(lossName, ds.numClasses());
+        double[] weights = classWeights == null ? null : Flags.classWeights(classWeights, lossName, ds.train(), ds.numClasses());
+        Objective obj = Objective.of(lossName, ds.numClasses(), weights);
         NetworkSpec spec = choice.spec(ds.train().sampleShape(), obj.outputSize(), lossName, Flags.layers(layers),
                 activation == null ? "relu" : activation, Losses.outputActivation(lossName, outputActivation));
         String opt = optName;
@@ -537,7 +549,7 @@ final class TrainCommand implements Callable<Integer> {
                 batchSize == null ? 64 : Flags.positive("--batch-size", batchSize), epochs == null ? 10 : Flags.positive("--epochs", epochs),
                 s, !noShuffle, targetLoss == null ? Double.NEGATIVE_INFINITY : targetLoss, patience == null ? 0 : Flags.nonNegative("--patience", patience), restoreBest,
                 schedule == null ? "none" : schedule, augment == null ? "none" : augment, checkpointEvery == null ? 0 : checkpointEvery,
-                clipGradNorm == null ? 0 : clipGradNorm, noReport, 0, null, null, null, 0);
+                clipGradNorm == null ? 0 : clipGradNorm, weights, noReport, 0, null, null, null, 0);
         Path outDir = out == null ? Path.of("runs", "latest") : out;
         MemoryEstimate.check(spec, cfg.batchSize());
         checkBatchNormBatches(spec, ds.train().size(), cfg.batchSize(), dataPath);
@@ -608,7 +620,7 @@ final class TrainCommand implements Callable<Integer> {
         Sequential model = start.model();
         Generator modelGen = start.modelGen();
         Path outDir = start.outDir();
-        Objective objective = Objective.of(cfg.loss(), cfg.numClasses());
+        Objective objective = Objective.of(cfg.loss(), cfg.numClasses(), cfg.classWeights());
         Optimizer opt = Optimizers.create(cfg.optimizer(), model.namedParameters(), cfg.lr(), cfg.momentum(), cfg.weightDecay());
         if (resume != null) {
             Checkpoint.loadOptimizer(Checkpoint.weightsFile(resume, Checkpoint.OPTIMIZER, cfg), opt);

@@ -23,7 +23,7 @@ record TrainedModel(Path dir, RunConfig config, Sequential network, Objective ob
         Path weights = Checkpoint.weightsFile(dir, Checkpoint.MODEL, cfg);
         Checkpoint.loadWeights(weights, net);
         net.eval();
-        return new TrainedModel(dir, cfg, net, Objective.of(cfg.loss(), cfg.numClasses()), weights);
+        return new TrainedModel(dir, cfg, net, Objective.of(cfg.loss(), cfg.numClasses(), cfg.classWeights()), weights);
     }
 
     /**

@@ -1,0 +1,109 @@
+package io.jgrad.cli;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import io.jgrad.io.Json;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** jgrad train --class-weights: cross-entropy's weight per class, recorded, used by eval and --resume, and checked. */
+class ClassWeightsTest {
+    @TempDir
+    Path dir;
+
+    /** 30 rows of class 0 and 10 of class 1 (overlapping), 6 of class 2: rare classes, as the flag is for. */
+    private Path imbalanced() throws IOException {
+        StringBuilder sb = new StringBuilder("x,y,label\n");
+        for (int i = 0; i < 46; i++) {
+            int c = i < 30 ? 0 : i < 40 ? 1 : 2;
+            double jitter = ((i * 37) % 11 - 5) / 5.0;
+            sb.append(c + jitter).append(',').append(c * 0.5 - jitter).append(',').append(c).append('\n');
+        }
+        return Files.writeString(dir.resolve("imbalanced.csv"), sb.toString());
+    }
+
+    private static Map<?, ?> training(Path run) throws IOException {
+        return (Map<?, ?>) ((Map<?, ?>) Json.read(run.resolve("config.json"))).get("training");
+    }
+
+    /** The number on the line of {@code out} that starts with {@code prefix}, after it. */
+    private static double number(String out, String prefix, String after) {
+        String line = out.lines().filter(l -> l.startsWith(prefix)).findFirst().orElseThrow(() -> new AssertionError(out));
+        String rest = line.substring(line.indexOf(after) + after.length()).trim();
+        return Double.parseDouble(rest.split("[ ,]")[0]);
+    }
+
+    @Test
+    void balancedWeightsAreRecordedAndEvalUsesTheWeightedLoss() throws IOException {
+        Path csv = imbalanced();
+        Path weighted = dir.resolve("weighted"), plain = dir.resolve("plain");
+        Cli train = Cli.run("train", "--threads", "1", "--out", weighted.toString(), "--data", csv.toString(), "--val-data",
+                csv.toString(), "--layers", "", "--epochs", "3", "--class-weights", "balanced", "--no-report");
+        assertEquals(0, train.exitCode(), train.err());
+        // n / (K n_c) = 46 / (3 * 30), 46 / (3 * 10), 46 / (3 * 6)
+        assertEquals(List.of(46.0 / 90, 46.0 / 30, 46.0 / 18), training(weighted).get("class_weights"));
+        Cli.train(plain, "--data", csv.toString(), "--val-data", csv.toString(), "--layers", "", "--epochs", "3", "--no-report");
+        assertNull(training(plain).get("class_weights"), "written only when given");
+
+        Cli eval = Cli.ok("eval", "--model", weighted.toString());
+        assertTrue(eval.out().contains("(cross-entropy, class weights 0.5111, 1.533, 2.556)"), eval.out());
+        // eval scores the run's own objective: the weighted validation loss training ended with
+        double trained = number(train.out(), "validation loss", "validation loss");
+        assertEquals(trained, number(eval.out(), "loss", "loss"), 1e-4);
+        assertNotEquals(trained, number(Cli.ok("eval", "--model", plain.toString()).out(), "loss", "loss"), 1e-3);
+
+        Cli.run("train", "--resume", weighted.toString(), "--epochs", "4", "--class-weights", "1,1,1")
+                .assertUserError("--class-weights is fixed by the run", "[0.5111");
+        Cli.ok("train", "--resume", weighted.toString(), "--epochs", "4", "--threads", "1");
+        assertEquals(List.of(46.0 / 90, 46.0 / 30, 46.0 / 18), training(weighted).get("class_weights"), "kept by --resume");
+    }
+
+    @Test
+    void givenWeightsAreChecked() throws IOException {
+        Path csv = imbalanced();
+        Path run = Cli.train(dir.resolve("run"), "--data", csv.toString(), "--layers", "", "--epochs", "1", "--no-report",
+                "--class-weights", "1, 3,0");
+        assertEquals(List.of(1.0, 3.0, 0.0), training(run).get("class_weights"));
+        String out = dir.resolve("x").toString();
+        Cli.run("train", "--out", out, "--data", csv.toString(), "--class-weights", "1,2").assertUserError(
+                "--class-weights 1,2: 2 weights for the data's 3 classes; expected one per class, or balanced");
+        Cli.run("train", "--out", out, "--data", csv.toString(), "--class-weights", "1,x,1")
+                .assertUserError("--class-weights 1,x,1: \"x\" is not a number");
+        Cli.run("train", "--out", out, "--data", csv.toString(), "--class-weights", "1,-1,1")
+                .assertUserError("--class-weights 1,-1,1: weight 1 is -1; expected a finite number >= 0");
+        Cli.run("train", "--out", out, "--data", csv.toString(), "--class-weights", "0,0,0")
+                .assertUserError("every weight is 0");
+        // refused before any data is read: the data path does not exist
+        Cli.run("train", "--out", out, "--data", dir.resolve("missing.csv").toString(), "--loss", "mse", "--class-weights",
+                "balanced").assertUserError("--class-weights weighs the classes of --loss cross-entropy, not of --loss mse");
+        Path gap = Files.writeString(dir.resolve("gap.csv"), "x,label\n0,0\n1,2\n0.5,0\n");
+        Cli.run("train", "--out", out, "--data", gap.toString(), "--class-weights", "balanced")
+                .assertUserError("--class-weights balanced: class 1 has no training sample", "e.g. 1,1,1");
+        assertFalse(Files.exists(Path.of(out)), "nothing written");
+    }
+
+    /** A hand-edited config.json's weights must be one per class, finite, >= 0, for cross-entropy. */
+    @Test
+    void recordedWeightsAreChecked() throws IOException {
+        Path run = Cli.train(dir.resolve("run"), "--data", imbalanced().toString(), "--layers", "", "--epochs", "1",
+                "--no-report", "--class-weights", "1,2,3");
+        Path config = run.resolve("config.json");
+        String good = Files.readString(config);
+        String[][] cases = {
+            {"\"class_weights\": [\n      1.0,", "\"class_weights\": [\n      -1.0,", "weight 0 is -1.0; expected a finite number >= 0"},
+            {"\"class_weights\": [\n      1.0,", "\"class_weights\": [\n", "lists 2 weights, but num_classes is 3"},
+            {"\"loss\": \"cross-entropy\"", "\"loss\": \"bce-logits\"", "training.class_weights: weighs the classes of"
+                    + " cross-entropy, but the loss is \"bce-logits\"; expected null"},
+        };
+        for (String[] c : cases) {
+            assertTrue(good.contains(c[0]), good);
+            Files.writeString(config, good.replace(c[0], c[1]));
+            Cli.run("eval", "--model", run.toString()).assertUserError(config.toString(), c[2]);
+        }
+    }
+}
