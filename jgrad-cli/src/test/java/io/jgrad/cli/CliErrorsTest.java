@@ -135,9 +135,10 @@ class CliErrorsTest {
 
     @Test
     void csvErrorWithALineBreakInAColumnNameIsOneLine() throws IOException {
-        Path csv = Files.writeString(dir.resolve("nl.csv"), "a,\"label\nof row\"\n1,0\n3,x\n");
+        // the bad cell is a feature's: a target cell that is not a number is a class name
+        Path csv = Files.writeString(dir.resolve("nl.csv"), "\"feature\nof row\",label\n1,0\nx,3\n");
         Cli r = train(csv);
-        r.assertUserError("nl.csv", "line 4", "column 'label\\nof row'", "\"x\"");
+        r.assertUserError("nl.csv", "line 4", "column 'feature\\nof row'", "\"x\"");
         assertEquals(1, r.err().lines().filter(l -> l.startsWith("jgrad train")).count(), r.err());
         assertFalse(r.err().lines().anyMatch(l -> l.startsWith("of row")), r.err());
     }
