@@ -16,15 +16,14 @@ import java.util.List;
  * @param test       test or validation samples (null when there are none)
  * @param numClasses classes for classification, 0 for regression
  * @param imageShape height and width when the samples are images (for the report), else null
- * @param mean       subtracted from every feature ({@code --normalize}; 0 otherwise)
- * @param std        then divided into every feature (1 without {@code --normalize})
+ * @param normalization how the features were standardized ({@code --normalize}; {@link Standardization#NONE} otherwise)
  * @param featureColumns a CSV file's feature column names, in the order of the features; null for IDX data
  * @param targetColumn   a CSV file's target column name, also when it was the default (the last column), so that
  *                       config.json can name it for eval on files with other columns; null for IDX data
  * @param classNames     the names of classes 0, 1, ... where a CSV file's target holds names; else empty
  */
 record DataSource(String description, TensorDataset train, TensorDataset test, int numClasses, int[] imageShape,
-                  double mean, double std, List<String> featureColumns, String targetColumn, List<String> classNames) {
+                  Standardization normalization, List<String> featureColumns, String targetColumn, List<String> classNames) {
 
     /** The bundled MNIST-10k, found beside the installation (the launcher sets jgrad.home). */
     static Path bundled() {
@@ -57,7 +56,7 @@ record DataSource(String description, TensorDataset train, TensorDataset test, i
      * for a new run, whose CSV target may hold class indices or names ({@link CsvDataset}).
      */
     static DataSource load(Path data, Path valData, double valSplit, String targetColumn, boolean classification,
-                           boolean normalize, long seed, String imageNetwork, List<String> features,
+                           String normalize, long seed, String imageNetwork, List<String> features,
                            List<String> classNames) throws java.io.IOException {
         boolean images = imageNetwork != null;
         if (!Files.exists(data)) {
@@ -82,7 +81,7 @@ record DataSource(String description, TensorDataset train, TensorDataset test, i
             int side = (int) Math.round(Math.sqrt(train.sampleShape()[0]));
             int[] image = images ? new int[] {train.sampleShape()[1], train.sampleShape()[2]}
                     : side * side == train.sampleShape()[0] ? new int[] {side, side} : null;
-            ds = new DataSource(data.toString(), train, test, Math.max(train.numClasses(), test.numClasses()), image, 0, 1, null, null,
+            ds = new DataSource(data.toString(), train, test, Math.max(train.numClasses(), test.numClasses()), image, Standardization.NONE, null, null,
                     List.of());
         } else {
             if (!data.getFileName().toString().toLowerCase(java.util.Locale.ROOT).endsWith(".csv")) {
@@ -117,10 +116,16 @@ record DataSource(String description, TensorDataset train, TensorDataset test, i
                 test = parts.validation();
             }
             int classes = classification ? Math.max(train.numClasses(), test == null ? 0 : test.numClasses()) : 0;
-            ds = new DataSource(data.toString(), train, test, classes, null, 0, 1, all.featureNames(), all.targetName(),
+            ds = new DataSource(data.toString(), train, test, classes, null, Standardization.NONE, all.featureNames(), all.targetName(),
                     all.classNames());
         }
-        return normalize ? ds.standardized() : ds;
+        if ("columns".equals(normalize) && ds.imageShape() != null) {
+            // the report's misclassified images are drawn by undoing one mean and std, and pixels share one scale
+            throw new UserError("--normalize columns standardizes each column of a CSV file, but --data " + data + " holds images,"
+                    + " whose pixels share one scale; use --normalize");
+        }
+        return normalize == null ? ds : ds.standardizedWith("columns".equals(normalize)
+                ? Standardization.ofColumns(ds.train()) : Standardization.ofAll(ds.train()));
     }
 
     /**
@@ -227,34 +232,16 @@ record DataSource(String description, TensorDataset train, TensorDataset test, i
         return -1;
     }
 
-    /** The same data with features mapped by (x - mean) / std, e.g. with a checkpoint's saved statistics. */
-    DataSource standardizedWith(double mean, double std) {
-        if (mean == 0 && std == 1) {
+    /** The same data with features mapped by {@code s}, e.g. with a checkpoint's saved statistics. */
+    DataSource standardizedWith(Standardization s) {
+        if (s.isNone()) {
             return this;
         }
-        return new DataSource(description + String.format(" (normalized: mean %.4f, std %.4f)", mean, std),
-                shift(train, mean, std), test == null ? null : shift(test, mean, std), numClasses, imageShape, mean, std,
-                featureColumns, targetColumn, classNames);
+        return new DataSource(description + " (normalized: " + s.describe() + ")", shift(train, s),
+                test == null ? null : shift(test, s), numClasses, imageShape, s, featureColumns, targetColumn, classNames);
     }
 
-    /** Features shifted and scaled by the training set's mean and standard deviation (one pair for all features). */
-    DataSource standardized() {
-        float[] x = train.features().toFloatArray();
-        double sum = 0, sq = 0;
-        for (float v : x) {
-            sum += v;
-            sq += (double) v * v;
-        }
-        double m = sum / x.length;
-        double s = Math.sqrt(Math.max(sq / x.length - m * m, 1e-12));
-        return standardizedWith(m, s);
-    }
-
-    private static TensorDataset shift(TensorDataset d, double mean, double std) {
-        Tensor f;
-        try (var scope = Tensor.noGrad()) {
-            f = d.features().sub(mean).div(std);
-        }
-        return new TensorDataset(f, d.targets(), d.numClasses());
+    private static TensorDataset shift(TensorDataset d, Standardization s) {
+        return new TensorDataset(s.apply(d.features()), d.targets(), d.numClasses());
     }
 }

@@ -35,6 +35,18 @@ final class Flags {
         return v;
     }
 
+    /** --normalize's mode: null when the flag is absent, else "all" (also the flag alone) or "columns". */
+    static String normalizeMode(String value) {
+        if (value == null) {
+            return null;
+        }
+        String mode = value.trim().toLowerCase(java.util.Locale.ROOT);
+        if (!mode.equals("all") && !mode.equals("columns")) {
+            throw new UserError("--normalize must be all or columns (or the flag alone, for all), got " + value);
+        }
+        return mode;
+    }
+
     /** --class-weights weighs cross-entropy's classes: refused with another loss, before any data is read. */
     static void checkClassWeightsLoss(String spec, String lossName) {
         if (spec != null && !lossName.equals("cross-entropy")) {

@@ -181,8 +181,8 @@ final class PredictCommand implements Callable<Integer> {
             int[] batchShape = new int[sample.length + 1];
             batchShape[0] = rows;
             System.arraycopy(sample, 0, batchShape, 1, sample.length);
-            Tensor input = Tensor.wrap(java.util.Arrays.copyOfRange(x, from * inputSize, (from + rows) * inputSize), batchShape)
-                    .sub(tm.config().normMean()).div(tm.config().normStd());
+            Tensor input = tm.config().normalization().apply(
+                    Tensor.wrap(java.util.Arrays.copyOfRange(x, from * inputSize, (from + rows) * inputSize), batchShape));
             Tensor out;
             float[] raw;
             try (var scope = Tensor.noGrad()) {

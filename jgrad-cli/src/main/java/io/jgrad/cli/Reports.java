@@ -91,7 +91,8 @@ final class Reports {
         facts.put("Software", "jgrad " + new Main.Version().getVersion()[0].replace("jgrad ", ""));
         facts.put("Processor", Machine.cpuModel());
         List<Misclassified> wrong = ds.imageShape() == null || ds.test() == null || !cfg.task().equals("classification")
-                ? List.of() : misclassified(model, ds.test(), ds.imageShape(), ds.mean(), ds.std());
+                ? List.of() : misclassified(model, ds.test(), ds.imageShape(), ds.normalization().mean()[0],
+                        ds.normalization().std()[0]);
         Map<String, Integer> ranks = GradientSpread.ranks(model);
         List<String> names = new ArrayList<>();
         for (Path p : new TrainingReport("jgrad training report: " + cfg.model().describe(), facts, metrics, ranks,

@@ -27,7 +27,7 @@ import java.util.Set;
  */
 record RunConfig(NetworkSpec model, String task, int numClasses, String loss, String data, String valData, double valSplit,
                  String targetColumn, List<String> featureColumns, List<String> classNames,
-                 double normMean, double normStd, String optimizer, double lr, double momentum, double weightDecay,
+                 Standardization normalization, String optimizer, double lr, double momentum, double weightDecay,
                  int batchSize, int epochs, long seed, boolean shuffle, double targetLoss, int patience, boolean restoreBest, String schedule,
                  String augment, int checkpointEvery, double clipGradNorm, double[] classWeights, boolean noReport, int epochsCompleted, EpochProgress progress, long[] shuffleState,
                  long[] modelState, int restoredEpoch) {
@@ -44,20 +44,20 @@ record RunConfig(NetworkSpec model, String task, int numClasses, String loss, St
      * shuffling generator's state at the start of that epoch, and the model's generator (dropout masks) now.
      */
     RunConfig withProgress(int completed, EpochProgress inEpoch, long[] state, long[] modelGenerator) {
-        return new RunConfig(model, task, numClasses, loss, data, valData, valSplit, targetColumn, featureColumns, classNames, normMean, normStd, optimizer, lr, momentum,
+        return new RunConfig(model, task, numClasses, loss, data, valData, valSplit, targetColumn, featureColumns, classNames, normalization, optimizer, lr, momentum,
                 weightDecay, batchSize, epochs, seed, shuffle, targetLoss, patience, restoreBest, schedule, augment, checkpointEvery, clipGradNorm, classWeights, noReport, completed,
                 inEpoch, state, modelGenerator, 0); // the weights saved with it are those trained last
     }
 
     /** This configuration with model.safetensors holding the weights of {@code epoch} (--restore-best), not the last. */
     RunConfig withRestoredEpoch(int epoch) {
-        return new RunConfig(model, task, numClasses, loss, data, valData, valSplit, targetColumn, featureColumns, classNames, normMean, normStd, optimizer, lr, momentum,
+        return new RunConfig(model, task, numClasses, loss, data, valData, valSplit, targetColumn, featureColumns, classNames, normalization, optimizer, lr, momentum,
                 weightDecay, batchSize, epochs, seed, shuffle, targetLoss, patience, restoreBest, schedule, augment, checkpointEvery, clipGradNorm, classWeights, noReport,
                 epochsCompleted, progress, shuffleState, modelState, epoch);
     }
 
     RunConfig withEpochs(int total) {
-        return new RunConfig(model, task, numClasses, loss, data, valData, valSplit, targetColumn, featureColumns, classNames, normMean, normStd, optimizer, lr, momentum,
+        return new RunConfig(model, task, numClasses, loss, data, valData, valSplit, targetColumn, featureColumns, classNames, normalization, optimizer, lr, momentum,
                 weightDecay, batchSize, total, seed, shuffle, targetLoss, patience, restoreBest, schedule, augment, checkpointEvery, clipGradNorm, classWeights, noReport, epochsCompleted,
                 progress, shuffleState, modelState, restoredEpoch);
     }
@@ -67,28 +67,28 @@ record RunConfig(NetworkSpec model, String task, int numClasses, String loss, St
      * training loss to stop at (negative infinity: none) and the epochs without improvement (0: none).
      */
     RunConfig withStopping(double newTargetLoss, int newPatience) {
-        return new RunConfig(model, task, numClasses, loss, data, valData, valSplit, targetColumn, featureColumns, classNames, normMean, normStd, optimizer, lr, momentum,
+        return new RunConfig(model, task, numClasses, loss, data, valData, valSplit, targetColumn, featureColumns, classNames, normalization, optimizer, lr, momentum,
                 weightDecay, batchSize, epochs, seed, shuffle, newTargetLoss, newPatience, restoreBest, schedule, augment, checkpointEvery, clipGradNorm, classWeights, noReport,
                 epochsCompleted, progress, shuffleState, modelState, restoredEpoch);
     }
 
     /** This configuration with report.html turned off ({@code --resume DIR --no-report}). */
     RunConfig withoutReport() {
-        return new RunConfig(model, task, numClasses, loss, data, valData, valSplit, targetColumn, featureColumns, classNames, normMean, normStd, optimizer, lr, momentum,
+        return new RunConfig(model, task, numClasses, loss, data, valData, valSplit, targetColumn, featureColumns, classNames, normalization, optimizer, lr, momentum,
                 weightDecay, batchSize, epochs, seed, shuffle, targetLoss, patience, restoreBest, schedule, augment, checkpointEvery, clipGradNorm, classWeights, true,
                 epochsCompleted, progress, shuffleState, modelState, restoredEpoch);
     }
 
     /** This configuration with the validation file at {@code path} (a resumed run whose file moved). */
     RunConfig withValData(String path) {
-        return new RunConfig(model, task, numClasses, loss, data, path, valSplit, targetColumn, featureColumns, classNames, normMean, normStd, optimizer, lr, momentum,
+        return new RunConfig(model, task, numClasses, loss, data, path, valSplit, targetColumn, featureColumns, classNames, normalization, optimizer, lr, momentum,
                 weightDecay, batchSize, epochs, seed, shuffle, targetLoss, patience, restoreBest, schedule, augment, checkpointEvery, clipGradNorm, classWeights, noReport,
                 epochsCompleted, progress, shuffleState, modelState, restoredEpoch);
     }
 
     /** This configuration with the data set at {@code path} (a resumed run whose data moved). */
     RunConfig withData(String path) {
-        return new RunConfig(model, task, numClasses, loss, path, valData, valSplit, targetColumn, featureColumns, classNames, normMean, normStd, optimizer, lr, momentum,
+        return new RunConfig(model, task, numClasses, loss, path, valData, valSplit, targetColumn, featureColumns, classNames, normalization, optimizer, lr, momentum,
                 weightDecay, batchSize, epochs, seed, shuffle, targetLoss, patience, restoreBest, schedule, augment, checkpointEvery, clipGradNorm, classWeights, noReport,
                 epochsCompleted, progress, shuffleState, modelState, restoredEpoch);
     }
@@ -112,8 +112,7 @@ record RunConfig(NetworkSpec model, String task, int numClasses, String loss, St
         if (!classNames.isEmpty()) { // written only then: other runs' config.json stay as before
             d.put("class_names", new ArrayList<Object>(classNames));
         }
-        d.put("normalize_mean", normMean);
-        d.put("normalize_std", normStd);
+        normalization.putInto(d);
         m.put("data", d);
         Map<String, Object> o = new LinkedHashMap<>();
         o.put("name", optimizer);
@@ -222,11 +221,7 @@ record RunConfig(NetworkSpec model, String task, int numClasses, String loss, St
         if (!(valSplit >= 0 && valSplit < 1)) { // NaN fails too
             throw new JgradFormatException(file, "data.val_split", "expected a fraction in [0, 1), got " + valSplit);
         }
-        double normStd = ConfigFields.number(d, "normalize_std", file, "data");
-        if (!(normStd > 0)) {
-            throw new JgradFormatException(file, "data.normalize_std", "expected a positive number (the features are divided by it), got "
-                    + normStd);
-        }
+        Standardization normalization = Standardization.read(d, file, flatInputs(spec));
         Map<String, Object> o = ConfigFields.object(ConfigFields.require(m, "optimizer", file, ""), file, "optimizer");
         ConfigFields.onlyKnown(o, file, "optimizer", OPTIMIZER);
         String optimizer = ConfigFields.string(o, "name", file, "optimizer");
@@ -294,7 +289,7 @@ record RunConfig(NetworkSpec model, String task, int numClasses, String loss, St
                 ConfigFields.optionalString(d, "val_data", file, "data", null), valSplit,
                 ConfigFields.optionalString(d, "target_column", file, "data", null), featureColumns(d, file),
                 classNames(d, file, numClasses),
-                ConfigFields.number(d, "normalize_mean", file, "data"), normStd, optimizer, lr, momentum, weightDecay,
+                normalization, optimizer, lr, momentum, weightDecay,
                 ConfigFields.positiveInt(t, "batch_size", file, "training"), epochs, seed,
                 ConfigFields.optionalBoolean(t, "shuffle", file, "training", true), targetLoss,
                 ConfigFields.optionalNonNegativeInt(t, "patience", file, "training", 0),
@@ -383,6 +378,15 @@ record RunConfig(NetworkSpec model, String task, int numClasses, String loss, St
             names.add(name);
         }
         return List.copyOf(names);
+    }
+
+    /** The number of values the network takes per sample: its input shape's product. */
+    private static int flatInputs(NetworkSpec spec) {
+        int n = 1;
+        for (int d : spec.inputShape()) {
+            n *= d;
+        }
+        return n;
     }
 
     /**

@@ -52,7 +52,7 @@ import picocli.CommandLine.Option;
             "class names (setosa, yes: a column with a cell that is not a number; class i is the i-th name in sorted",
             "order, as config.json records, and predict and eval show the names) or numbers (mse, half-sse). Pixels",
             "are scaled to [0,1]; --normalize also standardizes with one mean and one standard deviation of all the",
-            "training set's values (as MNIST's 0.1307 and 0.3081), not one per column.",
+            "training set's values (as MNIST's 0.1307 and 0.3081), --normalize columns with one per CSV column.",
             "",
             "Networks (--model):",
             "  mlp        (default) Linear(in, h1), act, ..., Linear(hk, classes)[, output act]: see --layers, --activation.",
@@ -138,10 +138,11 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--target-column", paramLabel = "NAME", description = "CSV column with the targets (default: the last column).")
     String targetColumn;
 
-    @Option(names = "--normalize", description = "Standardize the inputs with one mean and one standard deviation of all the"
-            + " training set's values, not one per column: CSV columns on different scales keep their ratios, so"
-            + " standardize such columns beforehand (default: off).")
-    boolean normalize;
+    @Option(names = "--normalize", paramLabel = "all|columns", arity = "0..1", fallbackValue = "all",
+            description = "Standardize the inputs: with one mean and one standard deviation of all the training set's values"
+                    + " (all, or the flag alone: for images), or with a mean and standard deviation per column (columns: for"
+                    + " CSV columns on different scales, as scikit-learn's StandardScaler) (default: off).")
+    String normalize;
 
     @Option(names = "--model", paramLabel = "mlp|cnn|FILE.json", description = "The network: mlp (default), cnn, or a JSON file of layers (see above).")
     String modelChoice;
@@ -305,7 +306,8 @@ final class TrainCommand implements Callable<Integer> {
             {"--checkpoint-every", checkpointEvery, cfg.checkpointEvery()}, {"--target-column", targetColumn, cfg.targetColumn()},
             {"--clip-grad-norm", clipGradNorm, cfg.clipGradNorm() > 0 ? cfg.clipGradNorm() : "none"},
             {"--val-split", valSplit == 0 ? null : valSplit, cfg.valSplit()},
-            {"--normalize", normalize ? true : null, cfg.normMean() != 0 || cfg.normStd() != 1},
+            {"--normalize", normalize == null ? null : Flags.normalizeMode(normalize),
+                    cfg.normalization().isNone() ? "off" : cfg.normalization().perColumn() ? "columns" : "all"},
             {"--no-shuffle", noShuffle ? true : null, !cfg.shuffle()}};
         for (Object[] v : values) {
             if (v[1] != null && !v[1].equals(v[2])) {
@@ -463,9 +465,9 @@ final class TrainCommand implements Callable<Integer> {
         }
         cfg = resumeData(cfg);
         DataSource ds = DataSource.load(Path.of(cfg.data()), cfg.valData() == null ? null : Path.of(cfg.valData()), cfg.valSplit(),
-                cfg.targetColumn(), !cfg.task().equals("regression"), false, cfg.seed(),
+                cfg.targetColumn(), !cfg.task().equals("regression"), null, cfg.seed(),
                 cfg.model().imageNetwork("give --data an IDX directory of images, as it was trained on"), null, cfg.classNames())
-                .standardizedWith(cfg.normMean(), cfg.normStd());
+                .standardizedWith(cfg.normalization());
         checkResumedDataFits(cfg, ds);
         if (patience != null && patience > 0 && ds.test() == null) {
             throw new UserError("--patience compares the epochs' loss on held-out data, but the run in " + resume + " has no"
@@ -518,7 +520,8 @@ final class TrainCommand implements Callable<Integer> {
             throw new UserError("--augment " + augment + " changes images, but --model " + choice.name()
                     + " takes flat feature vectors; use --model cnn or a model file with convolutions");
         }
-        DataSource ds = DataSource.load(dataPath, valData, valSplit, targetColumn, !Losses.task(lossName).equals("regression"), normalize, s,
+        DataSource ds = DataSource.load(dataPath, valData, valSplit, targetColumn, !Losses.task(lossName).equals("regression"),
+                Flags.normalizeMode(normalize), s,
                 choice.imageNetwork(), null, null);
         if (valData != null && (ds.test() == null || ds.test().size() == 0)) { // DataSource checks --val-split's parts
             throw new UserError("--val-data " + valData + ": has no rows; expected at least one");
@@ -543,7 +546,7 @@ final class TrainCommand implements Callable<Integer> {
                 activation == null ? "relu" : activation, Losses.outputActivation(lossName, outputActivation));
         String opt = optName;
         RunConfig cfg = new RunConfig(spec, Losses.task(lossName).equals("regression") ? "regression" : (obj.outputSize() == 1 ? "binary" : "classification"),
-                ds.numClasses(), lossName, dataPath.toString(), valData == null ? null : valData.toString(), valSplit, target, ds.featureColumns(), ds.classNames(), ds.mean(), ds.std(), opt,
+                ds.numClasses(), lossName, dataPath.toString(), valData == null ? null : valData.toString(), valSplit, target, ds.featureColumns(), ds.classNames(), ds.normalization(), opt,
                 lr == null ? Optimizers.defaultLr(opt) : Flags.positive("--lr", lr), momentum == null ? 0 : Flags.nonNegative("--momentum", momentum),
                 weightDecay == null ? Optimizers.defaultWeightDecay(opt) : Flags.nonNegative("--weight-decay", weightDecay),
                 batchSize == null ? 64 : Flags.positive("--batch-size", batchSize), epochs == null ? 10 : Flags.positive("--epochs", epochs),

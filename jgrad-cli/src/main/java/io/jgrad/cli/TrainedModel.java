@@ -50,15 +50,15 @@ record TrainedModel(Path dir, RunConfig config, Sequential network, Objective ob
         if (data == null) {
             checkConfiguredData(dir, config, false);
             return DataSource.load(Path.of(config.data()), config.valData() == null ? null : Path.of(config.valData()),
-                    config.valSplit(), config.targetColumn(), !config.task().equals("regression"), false, config.seed(),
+                    config.valSplit(), config.targetColumn(), !config.task().equals("regression"), null, config.seed(),
                     config.model().imageNetwork("give --data an IDX directory of images, as it was trained on"),
                     config.featureColumns(), config.classNames())
-                    .standardizedWith(config.normMean(), config.normStd());
+                    .standardizedWith(config.normalization());
         }
-        return DataSource.load(data, null, 0, config.targetColumn(), !config.task().equals("regression"), false, config.seed(),
+        return DataSource.load(data, null, 0, config.targetColumn(), !config.task().equals("regression"), null, config.seed(),
                         config.model().imageNetwork("evaluate it on an IDX directory of images, as it was trained on"
                                 + " (--data DIR), or leave out --data for the data in its config.json"),
                         config.featureColumns(), config.classNames())
-                .standardizedWith(config.normMean(), config.normStd());
+                .standardizedWith(config.normalization());
     }
 }

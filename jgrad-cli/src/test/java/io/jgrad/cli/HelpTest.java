@@ -161,8 +161,9 @@ class HelpTest {
     @org.junit.jupiter.api.Test
     void normalizeSaysItUsesOnePairForAllColumns(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws java.io.IOException {
         String help = Cli.run("train", "--help").out().replaceAll("\\s+", " ");
-        assertTrue(help.contains("--normalize Standardize the inputs with one mean and one standard deviation of all the training"
-                + " set's values, not one per column"), help);
+        assertTrue(help.contains("--normalize[=all|columns] Standardize the inputs: with one mean and one standard deviation of"
+                + " all the training set's values (all, or the flag alone: for images), or with a mean and standard deviation per"
+                + " column (columns: "), help);
         // and so it does: the columns 1..3 and 100..300 have one mean, 101 (606 / 6), and one standard deviation
         java.nio.file.Path csv = java.nio.file.Files.writeString(dir.resolve("scales.csv"), "a,b,y\n1,100,0\n2,200,1\n3,300,0\n");
         Cli.ok("train", "--data", csv.toString(), "--normalize", "--layers", "", "--epochs", "1", "--threads", "1", "--no-report",

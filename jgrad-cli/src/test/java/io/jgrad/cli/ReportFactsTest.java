@@ -143,7 +143,7 @@ class ReportFactsTest {
         for (double[] r : rows) {
             double p = bias;
             for (int j = 0; j < 2; j++) {
-                p += weight[j] * (r[j] - cfg.normMean()) / cfg.normStd();
+                p += weight[j] * (r[j] - cfg.normalization().mean()[0]) / cfg.normalization().std()[0];
             }
             res += (p - r[2]) * (p - r[2]);
             tot += (r[2] - mean) * (r[2] - mean);
