@@ -93,6 +93,10 @@ final class EvalCommand implements Callable<Integer> {
         if (!Double.isNaN(ev.accuracy())) {
             System.out.printf("accuracy %.4f (%.2f%%)%n%n", ev.accuracy(), 100 * ev.accuracy());
             System.out.print(ev.confusion().toString(tm.config().classNames()));
+            double[] macro = ev.confusion().macro();
+            // F1 and the macro means, as scikit-learn's classification_report: for unbalanced classes accuracy says little
+            System.out.printf(java.util.Locale.ROOT, "%nmacro avg precision %.4f  recall %.4f  F1 %.4f  (unweighted over the"
+                    + " classes that occur or are predicted; an undefined value counts 0)%n", macro[0], macro[1], macro[2]);
         }
         if (tm.objective().task() == io.jgrad.train.Task.REGRESSION) {
             // the report's definitions, on the same rows; the loss line alone hid how far off the predictions are

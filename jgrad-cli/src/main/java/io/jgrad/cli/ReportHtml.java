@@ -164,11 +164,6 @@ final class ReportHtml {
                 + "<th class=\"num\">samples</th><th class=\"num\">precision</th><th class=\"num\">recall</th>"
                 + "<th class=\"num\">F1</th></tr>\n");
         int k = cm.classes();
-        // Macro means as scikit-learn's default (zero_division=0): over the classes that occur or are predicted,
-        // an undefined precision or recall counting as 0. Averaging only the defined ones let a model that
-        // predicts one class score that class's precision as its mean.
-        double sumP = 0, sumR = 0, sumF = 0;
-        int n = 0;
         boolean undefined = false;
         for (int c = 0; c < k; c++) {
             long support = cm.support(c);
@@ -177,11 +172,7 @@ final class ReportHtml {
             // from the counts: 0 for a class that occurs but is never predicted, where the harmonic mean of an
             // undefined precision and a recall of 0 gave NaN and the mean row then skipped the class
             double f1 = cm.f1(c);
-            if (cm.predicted(c) + support > 0) { // the class occurs or is predicted
-                sumP += Double.isNaN(precision) ? 0 : precision;
-                sumR += Double.isNaN(recall) ? 0 : recall;
-                sumF += f1;
-                n++;
+            if (cm.predicted(c) + support > 0) { // the class occurs or is predicted: the mean counts it
                 undefined |= Double.isNaN(precision) || Double.isNaN(recall);
             }
             h.append("<tr><td class=\"num\">").append(names.isEmpty() ? Integer.toString(c) : escape(names.get(c)))
@@ -190,10 +181,11 @@ final class ReportHtml {
                     .append("</td><td class=\"num\">").append(percent(recall))
                     .append("</td><td class=\"num\">").append(percent(f1)).append("</td></tr>\n");
         }
+        double[] macro = cm.macro();
         h.append("<tr><th class=\"num\">mean</th><th class=\"num\">").append(cm.total())
-                .append("</th><th class=\"num\">").append(percent(n == 0 ? Double.NaN : sumP / n))
-                .append("</th><th class=\"num\">").append(percent(n == 0 ? Double.NaN : sumR / n))
-                .append("</th><th class=\"num\">").append(percent(n == 0 ? Double.NaN : sumF / n))
+                .append("</th><th class=\"num\">").append(percent(macro[0]))
+                .append("</th><th class=\"num\">").append(percent(macro[1]))
+                .append("</th><th class=\"num\">").append(percent(macro[2]))
                 .append("</th></tr>\n</table>\n");
         h.append("<p class=\"muted\">Mean: the unweighted mean over the classes that occur or are predicted.")
                 .append(undefined ? " A dash marks a precision that is undefined (the class is never predicted) or a "

@@ -65,6 +65,7 @@ class CsvClassNamesTest {
         String eval = Cli.ok("eval", "--model", run.toString()).out();
         assertTrue(eval.contains(" true\\pred     setosa versicolor  virginica   recall\n"
                 + "     setosa          3          0          0   1.0000\n"), eval);
+        assertTrue(eval.contains("\nmacro avg precision 1.0000  recall 1.0000  F1 1.0000  (unweighted"), eval);
         assertTrue(Cli.ok("inspect", run.toString()).out().contains("task        classification, loss cross-entropy, 3 classes"
                 + " ('setosa', 'versicolor', 'virginica')\n"));
         String report = Files.readString(run.resolve("report.html"));

@@ -106,6 +106,28 @@ public final class ConfusionMatrix {
         return denominator == 0 ? Double.NaN : 2.0 * counts[c][c] / denominator;
     }
 
+    /**
+     * The unweighted means of precision, recall and F1 over the classes that occur or are predicted, an undefined
+     * precision or recall counting as 0: scikit-learn's average="macro" with its default zero_division=0. NaN each
+     * when the matrix is empty. Averaging only the defined values would let a model that predicts one class score
+     * that class's precision as its mean.
+     *
+     * @return {mean precision, mean recall, mean F1}
+     */
+    public double[] macro() {
+        double p = 0, r = 0, f = 0;
+        int n = 0;
+        for (int c = 0; c < counts.length; c++) {
+            if (predicted(c) + support(c) > 0) {
+                p += Double.isNaN(precision(c)) ? 0 : precision(c);
+                r += Double.isNaN(recall(c)) ? 0 : recall(c);
+                f += f1(c);
+                n++;
+            }
+        }
+        return n == 0 ? new double[] {Double.NaN, Double.NaN, Double.NaN} : new double[] {p / n, r / n, f / n};
+    }
+
     /** A text table: rows are true classes, columns predicted classes, then precision and recall per class. */
     @Override
     public String toString() {

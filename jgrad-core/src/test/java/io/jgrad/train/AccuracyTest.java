@@ -1,5 +1,6 @@
 package io.jgrad.train;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -111,6 +112,22 @@ class AccuracyTest {
         assertEquals(1, m.count(2, 0));
         assertEquals(1, m.count(1, 1));
         assertEquals(1, m.count(2, 2));
+    }
+
+    /**
+     * Macro means as scikit-learn's precision_recall_fscore_support(average="macro", zero_division=0): over the classes
+     * that occur or are predicted (not class 2), a never-predicted class's precision counting 0.
+     */
+    @Test
+    void macroMeansOverTheClassesThatOccurOrArePredicted() {
+        ConfusionMatrix m = new ConfusionMatrix(4);
+        assertTrue(Double.isNaN(m.macro()[0]) && Double.isNaN(m.macro()[1]) && Double.isNaN(m.macro()[2]));
+        int[][] pairs = {{0, 0}, {0, 1}, {1, 1}, {1, 1}, {3, 0}};
+        for (int[] p : pairs) {
+            m.add(p[0], p[1]);
+        }
+        // class 0: P 1/2, R 1/2, F1 1/2; class 1: P 2/3, R 1, F1 4/5; class 3: P undefined (0), R 0, F1 0
+        assertArrayEquals(new double[] {(0.5 + 2.0 / 3) / 3, 1.5 / 3, 1.3 / 3}, m.macro(), 1e-12);
     }
 
     /** The table by class index (as ever), and by class name, columns as wide as the longest name plus one. */
