@@ -295,6 +295,11 @@ public final class CsvDataset implements Dataset {
                 if (c == target && namesInstead && isName(record.get(c))) {
                     throw new NamesInTarget();
                 }
+                if (c == target && !classification && hasTarget && isName(record.get(c))) {
+                    throw new JgradFormatException(file, position(line, header.get(c)), "\"" + shorten(record.get(c))
+                            + "\" is not a number; a regression target holds numbers (class names need a classification"
+                            + " loss such as cross-entropy)");
+                }
                 if (c == target && namesInstead && record.get(c).isBlank()) {
                     throw new JgradFormatException(file, position(line, header.get(c)), "empty cell; expected a class"
                             + " index or name");

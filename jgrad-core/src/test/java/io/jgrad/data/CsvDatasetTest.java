@@ -101,7 +101,8 @@ class CsvDatasetTest {
         bad("a,y\n1,cat\n2,\n", null, true, "line 3, column 'y'", "empty cell; expected a class name");
         bad("a,y\n1,0\n2,\n3,cat\n", null, true, "line 3, column 'y'", "empty cell; expected a class index or name");
         // regression targets are numbers; a name is no class there
-        bad("a,y\n1,cat\n", null, false, "line 2, column 'y'", "\"cat\" is not a number");
+        bad("a,y\n1,cat\n", null, false, "line 2, column 'y'", "\"cat\" is not a number; a regression target holds"
+                + " numbers (class names need a classification loss such as cross-entropy)");
         StringBuilder ids = new StringBuilder("a,id\n");
         for (int i = 0; i <= CsvDataset.MAX_CLASS + 1; i++) {
             ids.append(i).append(",u").append(i).append('\n');
