@@ -81,8 +81,8 @@ record DataSource(String description, TensorDataset train, TensorDataset test, i
             int side = (int) Math.round(Math.sqrt(train.sampleShape()[0]));
             int[] image = images ? new int[] {train.sampleShape()[1], train.sampleShape()[2]}
                     : side * side == train.sampleShape()[0] ? new int[] {side, side} : null;
-            ds = new DataSource(data.toString(), train, test, Math.max(train.numClasses(), test.numClasses()), image, Standardization.NONE, null, null,
-                    List.of());
+            ds = new DataSource(data.toString(), train, test, Math.max(train.numClasses(), test.numClasses()), image,
+                    Standardization.NONE, null, null, List.of());
         } else {
             if (!data.getFileName().toString().toLowerCase(java.util.Locale.ROOT).endsWith(".csv")) {
                 throw new UserError("--data " + data + ": expected a directory of IDX files or a .csv file");
@@ -116,8 +116,8 @@ record DataSource(String description, TensorDataset train, TensorDataset test, i
                 test = parts.validation();
             }
             int classes = classification ? Math.max(train.numClasses(), test == null ? 0 : test.numClasses()) : 0;
-            ds = new DataSource(data.toString(), train, test, classes, null, Standardization.NONE, all.featureNames(), all.targetName(),
-                    all.classNames());
+            ds = new DataSource(data.toString(), train, test, classes, null, Standardization.NONE, all.featureNames(),
+                    all.targetName(), all.classNames());
         }
         if ("columns".equals(normalize) && ds.imageShape() != null) {
             // the report's misclassified images are drawn by undoing one mean and std, and pixels share one scale

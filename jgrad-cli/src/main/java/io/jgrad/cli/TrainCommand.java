@@ -521,8 +521,7 @@ final class TrainCommand implements Callable<Integer> {
                     + " takes flat feature vectors; use --model cnn or a model file with convolutions");
         }
         DataSource ds = DataSource.load(dataPath, valData, valSplit, targetColumn, !Losses.task(lossName).equals("regression"),
-                Flags.normalizeMode(normalize), s,
-                choice.imageNetwork(), null, null);
+                Flags.normalizeMode(normalize), s, choice.imageNetwork(), null, null);
         if (valData != null && (ds.test() == null || ds.test().size() == 0)) { // DataSource checks --val-split's parts
             throw new UserError("--val-data " + valData + ": has no rows; expected at least one");
         }
