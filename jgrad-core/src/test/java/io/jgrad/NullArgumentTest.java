@@ -3,9 +3,14 @@ package io.jgrad;
 import static org.junit.jupiter.api.Assertions.*;
 
 import io.jgrad.io.Safetensors;
+import io.jgrad.nn.BCELoss;
+import io.jgrad.nn.BCEWithLogitsLoss;
+import io.jgrad.nn.CrossEntropyLoss;
 import io.jgrad.nn.Dropout;
 import io.jgrad.nn.Dropout2d;
 import io.jgrad.nn.Linear;
+import io.jgrad.nn.MSELoss;
+import io.jgrad.nn.NLLLoss;
 import io.jgrad.optim.GradientClipping;
 import io.jgrad.tensor.DType;
 import io.jgrad.tensor.Tensor;
@@ -50,6 +55,20 @@ class NullArgumentTest {
         refused("Tensor.of: row 1 is null", () -> Tensor.of(new double[][] {{1}, null}));
         refused("Tensor.of: row 0 is null", () -> Tensor.of(new float[][] {null, {1}}));
         refused("Tensor.of: rows is null", () -> Tensor.of((double[][]) null));
+    }
+
+    /**
+     * A loss keeps its reduction for every forward, and a Trainer checks the loss once at construction: a null one
+     * accepted there failed only at the first batch, as a NullPointerException inside forward.
+     */
+    @Test
+    void aNullReductionIsRefusedWhenTheLossIsBuilt() {
+        String expected = ": reduction is null; pass Reduction.MEAN, Reduction.SUM or Reduction.NONE";
+        refused("MSELoss" + expected, () -> new MSELoss(null));
+        refused("BCELoss" + expected, () -> new BCELoss(null));
+        refused("BCEWithLogitsLoss" + expected, () -> new BCEWithLogitsLoss(null));
+        refused("NLLLoss" + expected, () -> new NLLLoss(null));
+        refused("CrossEntropyLoss" + expected, () -> new CrossEntropyLoss(null, 0.1));
     }
 
     @Test

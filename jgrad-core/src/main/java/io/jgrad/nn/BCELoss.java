@@ -31,7 +31,7 @@ public class BCELoss implements Loss {
      * prediction's shape).
      */
     public BCELoss(Reduction reduction) {
-        this.reduction = reduction;
+        this.reduction = Reduction.nonNull("BCELoss", reduction);
     }
 
     @Override

@@ -22,7 +22,7 @@ public class BCEWithLogitsLoss implements Loss {
      * prediction's shape).
      */
     public BCEWithLogitsLoss(Reduction reduction) {
-        this.reduction = reduction;
+        this.reduction = Reduction.nonNull("BCEWithLogitsLoss", reduction);
     }
 
     @Override

@@ -37,9 +37,6 @@ public class CrossEntropyLoss implements Loss {
         if (!(labelSmoothing >= 0 && labelSmoothing <= 1)) {
             throw new IllegalArgumentException("CrossEntropyLoss: label smoothing must be in [0, 1], got " + labelSmoothing);
         }
-        if (reduction == null) {
-            throw new IllegalArgumentException("CrossEntropyLoss: reduction is null; expected MEAN, SUM or NONE");
-        }
         if (weight != null) {
             if (weight.dim() != 1 || weight.numel() == 0) {
                 throw new IllegalArgumentException("CrossEntropyLoss: weight must have shape [C], one per class, got "
@@ -56,7 +53,7 @@ public class CrossEntropyLoss implements Loss {
         } else {
             this.weight = null;
         }
-        this.reduction = reduction;
+        this.reduction = Reduction.nonNull("CrossEntropyLoss", reduction);
         this.labelSmoothing = labelSmoothing;
     }
 

@@ -19,7 +19,7 @@ public class MSELoss implements Loss {
      * prediction's shape).
      */
     public MSELoss(Reduction reduction) {
-        this.reduction = reduction;
+        this.reduction = Reduction.nonNull("MSELoss", reduction);
     }
 
     @Override

@@ -16,7 +16,7 @@ public class NLLLoss implements Loss {
 
     /** With {@code reduction}: MEAN averages the per-sample losses, SUM adds them, NONE returns them, shape [N]. */
     public NLLLoss(Reduction reduction) {
-        this.reduction = reduction;
+        this.reduction = Reduction.nonNull("NLLLoss", reduction);
     }
 
     @Override

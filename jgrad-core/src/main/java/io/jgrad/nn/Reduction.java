@@ -14,6 +14,18 @@ public enum Reduction {
      */
     NONE;
 
+    /**
+     * {@code reduction} itself; refused when null, so that a loss fails where it is built (naming itself) rather than
+     * at its first forward, which may be a Trainer's first batch.
+     */
+    static Reduction nonNull(String loss, Reduction reduction) {
+        if (reduction == null) {
+            throw new IllegalArgumentException(loss + ": reduction is null; pass Reduction.MEAN, Reduction.SUM or"
+                    + " Reduction.NONE");
+        }
+        return reduction;
+    }
+
     /** Reduces per-element losses to a scalar (NONE: returns them as they are). */
     Tensor apply(Tensor losses) {
         return switch (this) {
