@@ -11,6 +11,7 @@ import io.jgrad.nn.Dropout2d;
 import io.jgrad.nn.Linear;
 import io.jgrad.nn.MSELoss;
 import io.jgrad.nn.NLLLoss;
+import io.jgrad.nn.Sequential;
 import io.jgrad.optim.GradientClipping;
 import io.jgrad.tensor.DType;
 import io.jgrad.tensor.Tensor;
@@ -69,6 +70,16 @@ class NullArgumentTest {
         refused("BCEWithLogitsLoss" + expected, () -> new BCEWithLogitsLoss(null));
         refused("NLLLoss" + expected, () -> new NLLLoss(null));
         refused("CrossEntropyLoss" + expected, () -> new CrossEntropyLoss(null, 0.1));
+    }
+
+    /** A null dtype failed inside the conversion loop ("Cannot load from double array because ... is null"). */
+    @Test
+    void aNullDtypeIsRefusedByTheConversions() {
+        refused("to: dtype is null; pass DType.FLOAT32 or DType.FLOAT64", () -> Tensor.zeros(2).to(null));
+        Sequential net = new Sequential(new Linear(2, 3), new Linear(3, 1));
+        Tensor before = net.parameters().get(0);
+        refused("Sequential.to: dtype is null; pass DType.FLOAT32 or DType.FLOAT64", () -> net.to(null));
+        assertSame(before, net.parameters().get(0), "the module is left as it was");
     }
 
     @Test

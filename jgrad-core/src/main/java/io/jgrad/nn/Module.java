@@ -222,6 +222,10 @@ public abstract class Module {
      * Returns this.
      */
     public Module to(DType dtype) {
+        if (dtype == null) {
+            throw new IllegalArgumentException(getClass().getSimpleName() + ".to: dtype is null; pass DType.FLOAT32 or"
+                    + " DType.FLOAT64");
+        }
         try (var scope = Tensor.noGrad()) {
             convert(dtype, new IdentityHashMap<>());
         }

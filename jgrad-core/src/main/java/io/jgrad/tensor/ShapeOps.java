@@ -199,6 +199,9 @@ final class ShapeOps {
     }
 
     static Tensor to(Tensor x, DType target) {
+        if (target == null) {
+            throw new IllegalArgumentException("to: dtype is null; pass DType.FLOAT32 or DType.FLOAT64");
+        }
         if (x.dtype == target) {
             return x;
         }
