@@ -50,13 +50,8 @@ abstract class EpochScheduler implements LrScheduler {
 
     @Override
     public void loadStateDict(Map<String, Double> state) {
-        for (String key : new String[] {"last_epoch", "base_lr", "last_lr"}) {
-            if (state.get(key) == null) {
-                throw new IllegalArgumentException(getClass().getSimpleName() + ".loadStateDict: missing '" + key
-                        + "' (keys present: " + state.keySet() + ")");
-            }
-        }
         String who = getClass().getSimpleName() + ".loadStateDict";
+        requireEntries(who, state, "last_epoch", "base_lr", "last_lr");
         double epoch = state.get("last_epoch");
         // all checked before any is taken: a rejected state leaves the schedule as it was
         Optimizer.require(Optimizer.isCount(epoch, Integer.MAX_VALUE), who, "last_epoch", epoch,
@@ -68,5 +63,21 @@ abstract class EpochScheduler implements LrScheduler {
         lastEpoch = (int) epoch;
         baseLr = state.get("base_lr");
         lastLr = state.get("last_lr");
+    }
+
+    /**
+     * Throws, naming {@code who} and the key, unless {@code state} is a map holding a value for each of {@code keys}:
+     * a null map, a missing key and a key holding null are told apart.
+     */
+    static void requireEntries(String who, Map<String, Double> state, String... keys) {
+        if (state == null) {
+            throw new IllegalArgumentException(who + ": state is null; pass a map such as stateDict() returns");
+        }
+        for (String key : keys) {
+            if (state.get(key) == null) {
+                throw new IllegalArgumentException(who + (state.containsKey(key) ? ": '" + key + "' is null"
+                        : ": missing '" + key + "'") + " (keys present: " + state.keySet() + ")");
+            }
+        }
     }
 }

@@ -132,6 +132,9 @@ public abstract class Optimizer {
      */
     public void loadStateDict(Map<String, Tensor> dict) {
         String who = getClass().getSimpleName() + ".loadStateDict";
+        if (dict == null) {
+            throw new IllegalArgumentException(who + ": dict is null; pass a map such as stateDict() returns");
+        }
         List<String> buffers = stateNames();
         List<Map<String, Tensor>> loaded = new ArrayList<>();
         for (int i = 0; i < params.size(); i++) {
@@ -140,14 +143,21 @@ public abstract class Optimizer {
         for (String key : List.of("step", "lr")) {
             Tensor t = dict.get(key);
             if (t == null || t.numel() != 1) {
-                throw new IllegalArgumentException(who + ": '" + key + "' is " + (t == null ? "missing" : "of shape "
-                        + Arrays.toString(t.shape())) + "; it must be a one-element tensor (keys present: " + dict.keySet() + ")");
+                String is = t != null ? "of shape " + Arrays.toString(t.shape()) : dict.containsKey(key) ? "null" : "missing";
+                throw new IllegalArgumentException(who + ": '" + key + "' is " + is + "; it must be a one-element tensor"
+                        + " (keys present: " + dict.keySet() + ")");
             }
         }
         requireCount(who, "step", dict.get("step").toDoubleArray()[0]);
+        // here, naming the key, rather than in setLr below, whose message names neither loadStateDict nor the dict
+        double newLr = dict.get("lr").toDoubleArray()[0];
+        require(newLr >= 0 && Double.isFinite(newLr), who, "'lr'", newLr, "a finite number >= 0");
         try (var scope = Tensor.noGrad()) {
             for (var e : dict.entrySet()) {
                 String key = e.getKey();
+                if (key == null) {
+                    throw new IllegalArgumentException(who + ": a key is null; expected 'step', 'lr' and '<i>.<buffer>'");
+                }
                 if (key.equals("step") || key.equals("lr")) {
                     continue;
                 }
@@ -163,6 +173,10 @@ public abstract class Optimizer {
                 Tensor t = e.getValue();
                 boolean counter = buffer.equals("step");
                 int[] want = counter ? new int[0] : p.shape();
+                if (t == null) {
+                    throw new IllegalArgumentException(who + ": '" + key + "' is null; parameter " + index + " ('"
+                            + names.get(index) + "') needs a tensor of shape " + Arrays.toString(want));
+                }
                 if (counter ? t.numel() != 1 : !Arrays.equals(t.shape(), want)) {
                     throw new IllegalArgumentException(who + ": '" + key + "' has shape " + Arrays.toString(t.shape())
                             + " but parameter " + index + " ('" + names.get(index) + "') needs " + Arrays.toString(want)
@@ -184,7 +198,6 @@ public abstract class Optimizer {
                         + missing.stream().map(b -> "'" + b + "'").toList() + " (key '" + i + "." + missing.get(0) + "')");
             }
         }
-        double newLr = dict.get("lr").toDoubleArray()[0];
         setLr(newLr);
         stepCount = Math.round(dict.get("step").toDoubleArray()[0]);
         for (int i = 0; i < params.size(); i++) {

@@ -109,12 +109,8 @@ public final class ReduceLROnPlateau {
 
     /** Restores the counters saved by {@link #stateDict()}. Modified: this. */
     public void loadStateDict(Map<String, Double> state) {
-        for (String key : new String[] {"best", "num_bad_epochs", "cooldown_counter", "last_epoch"}) {
-            if (state.get(key) == null) {
-                throw new IllegalArgumentException("ReduceLROnPlateau.loadStateDict: missing '" + key + "' (keys present: "
-                        + state.keySet() + ")");
-            }
-        }
+        EpochScheduler.requireEntries("ReduceLROnPlateau.loadStateDict", state, "best", "num_bad_epochs",
+                "cooldown_counter", "last_epoch");
         // all checked before any is taken: a rejected state leaves the scheduler as it was
         Optimizer.require(!Double.isNaN(state.get("best")), "ReduceLROnPlateau.loadStateDict", "best", state.get("best"),
                 "a number (infinite before the first epoch)");

@@ -29,6 +29,36 @@ class LrSchedulerTest {
     }
 
     @Test
+    void loadStateDictNamesANullStateOrValue() {
+        // bug: a null state failed with a NullPointerException, and a key holding null was reported as "missing"
+        // beside a list of the keys present that named it
+        SGD opt = optimizer(0.1);
+        StepLR s = new StepLR(opt, 2);
+        ReduceLROnPlateau p = new ReduceLROnPlateau(opt, ReduceLROnPlateau.Mode.MIN);
+        assertEquals("StepLR.loadStateDict: state is null; pass a map such as stateDict() returns",
+                assertThrows(IllegalArgumentException.class, () -> s.loadStateDict(null)).getMessage());
+        assertEquals("ReduceLROnPlateau.loadStateDict: state is null; pass a map such as stateDict() returns",
+                assertThrows(IllegalArgumentException.class, () -> p.loadStateDict(null)).getMessage());
+        for (String key : List.of("last_epoch", "base_lr", "last_lr")) {
+            Map<String, Double> state = new java.util.HashMap<>(s.stateDict());
+            state.put(key, null);
+            var e = assertThrows(IllegalArgumentException.class, () -> s.loadStateDict(state));
+            assertTrue(e.getMessage().startsWith("StepLR.loadStateDict: '" + key + "' is null"), e.getMessage());
+        }
+        for (String key : List.of("best", "num_bad_epochs", "cooldown_counter", "last_epoch")) {
+            Map<String, Double> state = new java.util.HashMap<>(p.stateDict());
+            state.put(key, null);
+            var e = assertThrows(IllegalArgumentException.class, () -> p.loadStateDict(state));
+            assertTrue(e.getMessage().startsWith("ReduceLROnPlateau.loadStateDict: '" + key + "' is null"),
+                    e.getMessage());
+        }
+        Map<String, Double> noBest = new java.util.HashMap<>(p.stateDict());
+        noBest.remove("best");
+        var e = assertThrows(IllegalArgumentException.class, () -> p.loadStateDict(noBest));
+        assertTrue(e.getMessage().startsWith("ReduceLROnPlateau.loadStateDict: missing 'best'"), e.getMessage());
+    }
+
+    @Test
     void loadStateDictRefusesValuesNoScheduleCanHave() {
         // bug: a NaN or negative base_lr, last_lr or last_epoch was taken as it was: lr() answered NaN, and the next
         // step failed in setLr ("SGD: lr = NaN is invalid") or set a rate from a negative epoch, far from the state

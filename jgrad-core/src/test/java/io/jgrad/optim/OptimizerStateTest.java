@@ -182,6 +182,42 @@ class OptimizerStateTest {
     }
 
     @Test
+    void loadStateDictNamesANullDictKeyOrValueAndANonFiniteLr() {
+        // bug: a null dict, a null key or a null buffer failed with a NullPointerException; a null 'step' or 'lr' was
+        // reported as "missing" beside a list of the keys present that held it; a NaN 'lr' failed in setLr as
+        // "Adam: lr = NaN is invalid", which named neither loadStateDict nor the key
+        List<Tensor> ps = freshParams();
+        Adam adam = new Adam(ps);
+        trainStep(adam, ps, 0);
+        Map<String, Tensor> good = adam.stateDict();
+        Adam target = new Adam(freshParams());
+        assertEquals("Adam.loadStateDict: dict is null; pass a map such as stateDict() returns",
+                assertThrows(IllegalArgumentException.class, () -> target.loadStateDict(null)).getMessage());
+        for (String key : List.of("step", "lr", "0.exp_avg", "2.step")) {
+            Map<String, Tensor> nulled = new java.util.HashMap<>(good);
+            nulled.put(key, null);
+            var e = assertThrows(IllegalArgumentException.class, () -> target.loadStateDict(nulled), key);
+            assertTrue(e.getMessage().startsWith("Adam.loadStateDict: '" + key + "' is null;"), e.getMessage());
+        }
+        Map<String, Tensor> nullKey = new java.util.HashMap<>(good);
+        nullKey.put(null, Tensor.zeros(3, 4));
+        var e = assertThrows(IllegalArgumentException.class, () -> target.loadStateDict(nullKey));
+        assertTrue(e.getMessage().startsWith("Adam.loadStateDict: a key is null;"), e.getMessage());
+        for (double bad : new double[] {Double.NaN, -0.1, Double.POSITIVE_INFINITY}) {
+            Map<String, Tensor> lr = new LinkedHashMap<>(good);
+            lr.put("lr", Tensor.scalar(DType.FLOAT64, bad));
+            var e2 = assertThrows(IllegalArgumentException.class, () -> target.loadStateDict(lr), "lr = " + bad);
+            assertEquals("Adam.loadStateDict: 'lr' = " + bad + " is invalid; it must be a finite number >= 0",
+                    e2.getMessage());
+        }
+        assertEquals(0, target.stepCount(), "a rejected dict changes nothing");
+        assertEquals(Map.of("step", 0.0, "lr", 0.001), Map.of("step", target.stateDict().get("step").item(), "lr",
+                target.stateDict().get("lr").item()));
+        target.loadStateDict(good);
+        assertEquals(1, target.stepCount());
+    }
+
+    @Test
     void zeroGradClearsAndStepSkipsParamsWithoutGradient() {
         List<Tensor> ps = freshParams();
         SGD opt = new SGD(ps, 0.1, 0.9);
