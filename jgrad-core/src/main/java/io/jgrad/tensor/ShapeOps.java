@@ -181,10 +181,9 @@ final class ShapeOps {
         int d = Shapes.dim("flatten", startDim, x.shape.length);
         int[] s = new int[d + 1];
         System.arraycopy(x.shape, 0, s, 0, d);
-        s[d] = -1;
-        if (x.numel() == 0) {
-            s[d] = 0;
-        }
+        // the product of the flattened sizes, not -1 for reshape to infer: with a 0 before startDim there is nothing
+        // to infer it from, and an empty batch [0, 2, 3] must give [0, 6] (what a following Linear checks), not [0, 0]
+        s[d] = Shapes.numel(Arrays.copyOfRange(x.shape, d, x.shape.length));
         return reshape(x, s);
     }
 

@@ -331,6 +331,11 @@ class TensorApiTorchParityTest {
         cs.add(new Case("matmul_m0_batched", "a @ b", v -> v[0].matmul(v[1]), in(2, 0, 3), in(3, 4)));
         cs.add(new Case("linear_empty_in", "torch.nn.functional.linear(a, b, c)", v -> Tensor.linear(v[0], v[1], v[2]),
                 in(2, 0), in(3, 0), in(3)));
+        // flatten of an empty batch: the flattened size is the product of the sizes, [0, 2, 3] -> [0, 6], not 0 (a
+        // CNN's Flatten gave the next Linear [0, 0])
+        cs.add(new Case("flatten_empty_batch", "a.flatten(1)", v -> v[0].flatten(1), in(0, 2, 3)));
+        cs.add(new Case("flatten_empty_middle", "a.flatten(-2)", v -> v[0].flatten(-2), in(2, 3, 0, 4)));
+        cs.add(new Case("flatten_empty_0", "a.flatten(0)", v -> v[0].flatten(0), in(3, 0, 2)));
         // the variance over an empty dimension divided its sum 0 by n - 1 = -1, giving -0 where torch gives NaN
         cs.add(new Case("var_empty_dim", "a.var(1)", v -> v[0].var(1, false), in(2, 0)));
         cs.add(new Case("std_empty_dim", "a.std(0, keepdim=True)", v -> v[0].std(0, true), in(0, 3)));
