@@ -15,6 +15,9 @@ import java.util.Locale;
  * fan_in = in * k1 * k2 * ... and fan_out = out * k1 * k2 * ...; tensors need at least 2 dimensions.
  */
 public final class Init {
+    /** The nonlinearities {@link #calculateGain(String, double)} knows, for its messages. */
+    private static final String GAIN_NAMES = "linear, conv1d/2d/3d, sigmoid, tanh, relu, leaky_relu, selu";
+
     private Init() {}
 
     /** Fills t with samples of U(a, b); a and b must be finite in t's dtype, with a &lt;= b. Modified: t, gen. */
@@ -96,6 +99,9 @@ public final class Init {
      * 5/3 for tanh; sqrt(2) for relu; sqrt(2 / (1 + param^2)) for leaky_relu (param = negative slope); 3/4 for selu.
      */
     public static double calculateGain(String nonlinearity, double param) {
+        if (nonlinearity == null) {
+            throw new IllegalArgumentException("Init.calculateGain: nonlinearity is null; use one of " + GAIN_NAMES);
+        }
         return switch (nonlinearity.toLowerCase(Locale.ROOT)) {
             case "linear", "identity", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
                  "conv_transpose3d", "sigmoid" -> 1.0;
@@ -104,7 +110,7 @@ public final class Init {
             case "leaky_relu" -> Math.sqrt(2.0 / (1 + param * param));
             case "selu" -> 3.0 / 4.0;
             default -> throw new IllegalArgumentException("Init.calculateGain: unsupported nonlinearity '" + nonlinearity
-                    + "'; use one of linear, conv1d/2d/3d, sigmoid, tanh, relu, leaky_relu, selu");
+                    + "'; use one of " + GAIN_NAMES);
         };
     }
 
@@ -122,6 +128,9 @@ public final class Init {
     }
 
     private static int fan(String op, Tensor t, FanMode mode) {
+        if (mode == null) { // else it would silently be fan_out
+            throw new IllegalArgumentException(op + ": mode is null; pass FanMode.FAN_IN or FanMode.FAN_OUT");
+        }
         int[] fans = fans(op, t.shape());
         int fan = mode == FanMode.FAN_IN ? fans[0] : fans[1];
         if (fan == 0) {

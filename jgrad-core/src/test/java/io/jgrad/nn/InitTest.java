@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.*;
 import io.jgrad.tensor.DType;
 import io.jgrad.tensor.Generator;
 import io.jgrad.tensor.Tensor;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class InitTest {
@@ -41,6 +42,26 @@ class InitTest {
         assertEquals(Math.sqrt(2 / 1.04), Init.calculateGain("leaky_relu", 0.2), 1e-15);
         assertEquals(0.75, Init.calculateGain("selu"));
         assertThrows(IllegalArgumentException.class, () -> Init.calculateGain("swish"));
+    }
+
+    @Test
+    void kaimingRefusesANullModeOrNonlinearityNamingIt() {
+        // bug: a null mode silently drew with fan_out (the else of mode == FAN_IN), and a null nonlinearity failed
+        // with a NullPointerException from toLowerCase
+        Tensor w = Tensor.zeros(3, 5);
+        Generator g = new Generator(1);
+        for (var call : List.<org.junit.jupiter.api.function.Executable>of(
+                () -> Init.kaimingUniform(w, 0, null, "relu", g), () -> Init.kaimingNormal(w, 0, null, "relu", g))) {
+            var e = assertThrows(IllegalArgumentException.class, call);
+            assertTrue(e.getMessage().matches("Init\\.kaiming(Uniform|Normal): mode is null; pass FanMode\\.FAN_IN or"
+                    + " FanMode\\.FAN_OUT"), e.getMessage());
+        }
+        assertArrayEquals(new double[15], w.toDoubleArray(), "nothing drawn");
+        String gain = "Init.calculateGain: nonlinearity is null; use one of linear, conv1d/2d/3d, sigmoid, tanh, relu,"
+                + " leaky_relu, selu";
+        assertEquals(gain, assertThrows(IllegalArgumentException.class, () -> Init.calculateGain(null)).getMessage());
+        assertEquals(gain, assertThrows(IllegalArgumentException.class,
+                () -> Init.kaimingNormal(w, 0, FanMode.FAN_IN, null, g)).getMessage());
     }
 
     @Test
