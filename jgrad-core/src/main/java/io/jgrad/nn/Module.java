@@ -38,11 +38,12 @@ public abstract class Module {
     // ---------------------------------------------------------------- registration
 
     /**
-     * Adds a trainable parameter: marks it {@code requiresGrad(true)} and labels it with its name.
-     * Modified: t. Returns t.
+     * Adds a trainable parameter: marks it {@code requiresGrad(true)} and labels it with its name; not null (an
+     * optional parameter, such as a bias, is one not registered). Modified: t. Returns t.
      */
     protected Tensor registerParameter(String name, Tensor t) {
         checkName("registerParameter", name);
+        requireTensor("registerParameter", "parameter", name, t);
         if (!t.isLeaf()) {
             throw new IllegalArgumentException("registerParameter '" + name + "': the tensor was computed by '"
                     + t.gradFn().op() + "'; a parameter must be a leaf, register t.detach().copy() instead");
@@ -52,9 +53,13 @@ public abstract class Module {
         return t;
     }
 
-    /** Adds a buffer: state saved in {@link #stateDict()} but not trained (e.g. running statistics). Returns t. */
+    /**
+     * Adds a buffer: state saved in {@link #stateDict()} but not trained (e.g. running statistics); not null (an
+     * optional buffer is one not registered). Returns t.
+     */
     protected Tensor registerBuffer(String name, Tensor t) {
         checkName("registerBuffer", name);
+        requireTensor("registerBuffer", "buffer", name, t);
         buffers.put(name, t);
         return t;
     }
@@ -62,12 +67,26 @@ public abstract class Module {
     /** Adds a child module whose parameters are named {@code name.<theirs>}. Returns child. */
     protected <M extends Module> M registerModule(String name, M child) {
         checkName("registerModule", name);
+        if (child == null) {
+            throw new IllegalArgumentException("registerModule '" + name + "': the module is null");
+        }
         if (child == this) {
             throw new IllegalArgumentException("registerModule '" + name + "': a module cannot contain itself");
         }
         modules.put(name, child);
         child.namedParameters().forEach((k, p) -> p.label(name + "." + k));
         return child;
+    }
+
+    /**
+     * Refuses a null tensor. PyTorch's register_parameter(name, None) and register_buffer(name, None) have no
+     * counterpart: every registered tensor is one that stateDict(), to() and the optimizers can use.
+     */
+    private static void requireTensor(String op, String kind, String name, Tensor t) {
+        if (t == null) {
+            throw new IllegalArgumentException(op + " '" + name + "': the tensor is null; leave out an optional " + kind
+                    + " (do not register it) rather than registering null");
+        }
     }
 
     private void checkName(String op, String name) {
@@ -84,7 +103,7 @@ public abstract class Module {
     /** This module's own parameter {@code name} (not a child's). */
     protected Tensor param(String name) {
         Tensor t = parameters.get(name);
-        if (t == null && !parameters.containsKey(name)) {
+        if (t == null) {
             throw new IllegalArgumentException(getClass().getSimpleName() + " has no parameter '" + name + "'; it has "
                     + parameters.keySet());
         }

@@ -285,6 +285,35 @@ class ModuleTest {
     }
 
     @Test
+    void registrationRejectsANullTensorOrModuleNamingIt() {
+        // bug: registerParameter(name, null) and registerModule(name, null) failed with a NullPointerException naming
+        // neither; registerBuffer(name, null) was accepted, and the null then broke to(dtype) (a NullPointerException),
+        // and Safetensors.write of the stateDict() ("tensor \"b\" is null") far from the registration
+        class Optional extends Module {
+            Optional(String kind) {
+                switch (kind) {
+                    case "parameter" -> registerParameter("w", null);
+                    case "buffer" -> registerBuffer("b", null);
+                    default -> registerModule("m", null);
+                }
+            }
+
+            @Override
+            public Tensor forward(Tensor x) {
+                return x;
+            }
+        }
+        assertEquals("registerParameter 'w': the tensor is null; leave out an optional parameter (do not register"
+                + " it) rather than registering null", assertThrows(IllegalArgumentException.class,
+                () -> new Optional("parameter")).getMessage());
+        assertEquals("registerBuffer 'b': the tensor is null; leave out an optional buffer (do not register it) rather"
+                + " than registering null", assertThrows(IllegalArgumentException.class,
+                () -> new Optional("buffer")).getMessage());
+        assertEquals("registerModule 'm': the module is null", assertThrows(IllegalArgumentException.class,
+                () -> new Optional("module")).getMessage());
+    }
+
+    @Test
     void toKeepsFrozenParametersFrozen() {
         Sequential net = new Sequential(new Linear(2, 3, true, new Generator(1)), new Linear(3, 1, true, new Generator(2)));
         ((Linear) net.get(0)).weight().requiresGrad(false);
