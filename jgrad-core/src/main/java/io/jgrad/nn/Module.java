@@ -73,9 +73,25 @@ public abstract class Module {
         if (child == this) {
             throw new IllegalArgumentException("registerModule '" + name + "': a module cannot contain itself");
         }
+        if (contains(child, this, Collections.newSetFromMap(new IdentityHashMap<>()))) {
+            // every walk of the tree (parameters(), stateDict(), train(), toString()) would overflow the stack
+            throw new IllegalArgumentException("registerModule '" + name + "': a module cannot contain itself ("
+                    + getClass().getSimpleName() + " is already inside the " + child.getClass().getSimpleName()
+                    + " being registered)");
+        }
         modules.put(name, child);
         child.namedParameters().forEach((k, p) -> p.label(name + "." + k));
         return child;
+    }
+
+    /** Whether {@code target} is a descendant of {@code root}; {@code visited} skips subtrees reached twice. */
+    private static boolean contains(Module root, Module target, Set<Module> visited) {
+        for (Module m : root.modules.values()) {
+            if (m == target || (visited.add(m) && contains(m, target, visited))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**

@@ -314,6 +314,23 @@ class ModuleTest {
     }
 
     @Test
+    void registrationRejectsACycleThroughDescendants() {
+        // bug: only a module registering itself was refused; one registering a module that already contains it was
+        // accepted, and every later walk of the tree (parameters(), stateDict(), train(), toString()) overflowed the stack
+        Sequential inner = new Sequential(new Linear(2, 2));
+        Sequential outer = new Sequential(new Sequential(inner), new ReLU());
+        var e = assertThrows(IllegalArgumentException.class, () -> inner.add(outer));
+        assertEquals("registerModule '1': a module cannot contain itself (Sequential is already inside the Sequential"
+                + " being registered)", e.getMessage());
+        assertEquals(1, inner.size(), "nothing registered");
+        assertEquals(List.of("0.0.0.weight", "0.0.0.bias"), List.copyOf(outer.stateDict().keySet()));
+        Linear shared = new Linear(2, 2);
+        inner.add(shared);
+        outer.add(shared); // a module reachable twice is no cycle, as in PyTorch
+        assertEquals(4, outer.parameters().size());
+    }
+
+    @Test
     void toKeepsFrozenParametersFrozen() {
         Sequential net = new Sequential(new Linear(2, 3, true, new Generator(1)), new Linear(3, 1, true, new Generator(2)));
         ((Linear) net.get(0)).weight().requiresGrad(false);
