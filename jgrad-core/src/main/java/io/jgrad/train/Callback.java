@@ -19,13 +19,13 @@ public interface Callback {
         return false;
     }
 
-    /** Once, when training ends, with the reason. */
+    /** Once, when training ends, with every epoch's metrics and the reason ({@link History#stopReason}). */
     default void onTrainEnd(History history) {}
 
     /**
-     * Once, instead of {@link #onTrainEnd}, when {@link Trainer#fit} ends with an exception once it has begun calling
-     * {@link #onTrainStart} (a {@link TrainingDivergedException}, an error of the data or of a callback, this one's
-     * included), before fit rethrows it: the
+     * Once, instead of {@link #onTrainEnd}, when {@link Trainer#fit} (or jgrad-spark's SparkTrainer.fit) ends with an
+     * exception once it has begun calling {@link #onTrainStart} (a {@link TrainingDivergedException}, an error of the
+     * data or of a callback, this one's included), before fit rethrows it: the
      * place to end a progress line or close a log (Lightning's {@code on_exception}). An exception thrown here is added
      * to {@code failure} as suppressed.
      */

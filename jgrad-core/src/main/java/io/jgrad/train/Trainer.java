@@ -280,26 +280,17 @@ public final class Trainer {
      *     {@link Module#to} replaced them)
      */
     public History fit(DataLoader train, DataLoader validation) {
-        started = false;
+        CallbackList calls = new CallbackList(callbacks);
         try {
-            return run(train, validation);
+            return run(train, validation, calls);
         } catch (RuntimeException | Error e) {
-            for (Callback c : started ? callbacks : List.<Callback>of()) {
-                try {
-                    c.onTrainFailed(e);
-                } catch (RuntimeException | Error again) {
-                    e.addSuppressed(again);
-                }
-            }
+            calls.trainFailed(e);
             throw e;
         }
     }
 
-    /** Whether this fit has called the callbacks' onTrainStart: only then do they hear of a failure. */
-    private boolean started;
-
-    private History run(DataLoader train, DataLoader validation) {
-        History history = new History();
+    private History run(DataLoader train, DataLoader validation, CallbackList calls) {
+        History history = calls.history();
         Map<String, Tensor> params = model.namedParameters();
         List<Tensor> paramList = new ArrayList<>(params.values());
         paramNames = params.keySet().toArray(new String[0]);
@@ -325,10 +316,7 @@ public final class Trainer {
                     + " the epochs' validation " + (patienceOnAccuracy ? "accuracy" : "loss") + ", but fit got no"
                     + " validation loader; pass one, or earlyStopping(0, false) to turn it off");
         }
-        started = true; // a callback's onTrainStart may fail too: the others, started or not, hear of it
-        for (Callback c : callbacks) {
-            c.onTrainStart(firstEpoch, epochs, steps);
-        }
+        calls.trainStart(firstEpoch, epochs, steps);
         double best = Double.POSITIVE_INFINITY;
         int badEpochs = 0, bestEpoch = 0;
         for (EpochMetrics m : earlier) { // the same bookkeeping as after each epoch below
@@ -343,8 +331,7 @@ public final class Trainer {
                 }
             }
         }
-        String completed = "completed " + epochs + (epochs == 1 ? " epoch" : " epochs");
-        history.stopReason(completed);
+        String completed = history.stopReason(); // "completed N epochs", unless something stops the run earlier
         Map<String, Tensor> bestState = null; // with restoreBest: the best epoch's weights, from this fit's epochs
         int lastEpoch = 0;
         for (int epoch = firstEpoch; epoch <= epochs; epoch++) {
@@ -355,9 +342,7 @@ public final class Trainer {
                 // norm in fine-tuning), whose running statistics then moved; evaluate gives each module its mode back
                 model.train();
             }
-            for (Callback c : callbacks) {
-                c.onEpochStart(epoch);
-            }
+            calls.epochStart(epoch);
             epochNow = epoch;
             stepNow = 0;
             lossSum = 0;
@@ -421,9 +406,7 @@ public final class Trainer {
                 correct += stepCorrect;
                 seen += batchSize;
                 stepNow = step;
-                for (Callback c : callbacks) {
-                    c.onBatchEnd(epoch, step, steps, total / batchSize, batchSize);
-                }
+                calls.batchEnd(epoch, step, steps, total / batchSize, batchSize);
             }
             Map<String, Double> gradNorms = new LinkedHashMap<>();
             int stepsDone = Math.max(step, 1);
@@ -440,7 +423,6 @@ public final class Trainer {
             EpochMetrics m = new EpochMetrics(epoch, trainLoss, trainAcc,
                     val == null ? Double.NaN : val.loss(), val == null ? Double.NaN : val.accuracy(),
                     lr, (System.nanoTime() - start) / 1e9, gradNorms, weightNorms);
-            history.add(m);
             if (plateau != null) {
                 plateau.step(val == null ? trainLoss : val.loss());
             }
@@ -464,12 +446,7 @@ public final class Trainer {
                     patienceOut = ++badEpochs >= patience;
                 }
             }
-            boolean stop = false;
-            for (Callback c : callbacks) {
-                stop |= c.onEpochEnd(m);
-            }
-            if (stop) {
-                history.stopReason("stopped by a callback after epoch " + epoch);
+            if (calls.epochEnd(m)) { // adds m to the history
                 break;
             }
             if (trainLoss <= targetLoss) {
@@ -503,10 +480,7 @@ public final class Trainer {
             history.stopReason(history.stopReason() + "; the best epoch, " + bestEpoch + ", came before this fit, so its"
                     + " weights were not restored");
         }
-        for (Callback c : callbacks) {
-            c.onTrainEnd(history);
-        }
-        return history;
+        return calls.trainEnd();
     }
 
     /** The target loss as given: "0.2", not "0.200000" (a non-finite one as Java writes it). */

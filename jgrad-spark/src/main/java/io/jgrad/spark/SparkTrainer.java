@@ -5,8 +5,10 @@ import io.jgrad.optim.Optimizer;
 import io.jgrad.tensor.Generator;
 import io.jgrad.tensor.Tensor;
 import io.jgrad.train.Callback;
+import io.jgrad.train.CallbackList;
 import io.jgrad.train.EpochMetrics;
 import io.jgrad.train.Evaluation;
+import io.jgrad.train.History;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -109,8 +111,14 @@ public final class SparkTrainer {
         return this;
     }
 
-    /** Adds a callback; onBatchEnd is called per global step (per averaging round with local SGD). */
+    /**
+     * Adds a callback; onBatchEnd is called per global step (per averaging round with local SGD). Refuses null with
+     * IllegalArgumentException, as {@link io.jgrad.train.Trainer#callback} does.
+     */
     public SparkTrainer callback(Callback c) {
+        if (c == null) {
+            throw new IllegalArgumentException("SparkTrainer: callback is null");
+        }
         callbacks.add(c);
         return this;
     }
@@ -139,10 +147,16 @@ public final class SparkTrainer {
     }
 
     /**
-     * Trains on {@code train}, evaluating on {@code validation} (may be null) after every epoch. Returns the
-     * metrics of every epoch run. Modified: the model, the optimizer, the shuffle generator.
+     * Trains on {@code train}, evaluating on {@code validation} (may be null) after every epoch, and calls the callbacks
+     * as {@link io.jgrad.train.Trainer#fit} does: onTrainStart once the data is checked, onEpochEnd after each epoch (one
+     * returning true stops the run after it), then onTrainEnd with the returned History, or, when an exception ends
+     * the run after onTrainStart (a failed Spark job, a callback's error), onTrainFailed before it is rethrown. The
+     * History holds the metrics of every epoch run and why the run stopped ("completed N epochs", "stopped by a
+     * callback after epoch E"). Modified: the model, the optimizer, the shuffle generator.
+     *
+     * @throws IllegalArgumentException if the data's or the validation data's width or labels do not fit the network
      */
-    public List<EpochMetrics> fit(DistributedDataset train, DistributedDataset validation) {
+    public History fit(DistributedDataset train, DistributedDataset validation) {
         if (train.featureSize() != spec.inputSize()) {
             throw new IllegalArgumentException("SparkTrainer.fit: the data has " + train.featureSize()
                     + " features per row but the network " + spec.describe() + " takes " + spec.inputSize());
@@ -159,17 +173,23 @@ public final class SparkTrainer {
             throw new IllegalArgumentException("SparkTrainer.fit: the validation data has labels up to " + (validation.numClasses() - 1)
                     + " but the network has only " + spec.outputSize() + " outputs");
         }
+        CallbackList calls = new CallbackList(callbacks);
+        try {
+            return run(train, validation, calls);
+        } catch (RuntimeException | Error e) {
+            calls.trainFailed(e);
+            throw e;
+        }
+    }
+
+    /** The epochs of {@link #fit}, once the data is checked. */
+    private History run(DistributedDataset train, DistributedDataset validation, CallbackList calls) {
         int n = train.size();
         int steps = (n + batchSize - 1) / batchSize;
-        for (Callback c : callbacks) {
-            c.onTrainStart(firstEpoch, epochs, steps);
-        }
-        List<EpochMetrics> history = new ArrayList<>();
+        calls.trainStart(firstEpoch, epochs, steps);
         for (int epoch = firstEpoch; epoch <= epochs; epoch++) {
             long start = System.nanoTime();
-            for (Callback c : callbacks) {
-                c.onEpochStart(epoch); // before the shuffle, as the Callback contract says and the Trainer does
-            }
+            calls.epochStart(epoch); // before the shuffle, as the Callback contract says and the Trainer does
             int[] order = new int[n];
             for (int i = 0; i < n; i++) {
                 order[i] = i;
@@ -190,9 +210,7 @@ public final class SparkTrainer {
                             : localRound(train, rankB, s, k, expected, sums);
                     sums.overheadNanos += System.nanoTime() - t0 - nanos;
                     sums.rounds++;
-                    for (Callback c : callbacks) {
-                        c.onBatchEnd(epoch, s + k, steps, sums.lastLoss, expected);
-                    }
+                    calls.batchEnd(epoch, s + k, steps, sums.lastLoss, expected);
                 }
             } finally {
                 rankB.destroy();
@@ -206,16 +224,11 @@ public final class SparkTrainer {
             EpochMetrics m = new EpochMetrics(epoch, sums.loss / n, sums.correct / n,
                     val == null ? Double.NaN : val.loss(), val == null ? Double.NaN : val.accuracy(), optimizer.lr(),
                     (System.nanoTime() - start) / 1e9, gradNorms, weightNorms);
-            history.add(m);
-            boolean stop = false;
-            for (Callback c : callbacks) {
-                stop |= c.onEpochEnd(m);
-            }
-            if (stop) {
+            if (calls.epochEnd(m)) {
                 break;
             }
         }
-        return history;
+        return calls.trainEnd();
     }
 
     /** Running totals of one epoch. */

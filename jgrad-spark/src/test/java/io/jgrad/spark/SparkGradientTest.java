@@ -91,12 +91,12 @@ class SparkGradientTest {
         OptimizerSpec opt = new OptimizerSpec("adam", 0.01, 0, 0);
         Map<String, float[]> reference = SyntheticData.singleMachine(DATA, opt, 5, 32, 2);
         SparkTrainer trainer = new SparkTrainer(jsc, SyntheticData.SPEC, opt, 5).batchSize(32).epochs(2);
-        var history = trainer.fit(data, null);
+        var history = trainer.fit(data, null).epochs();
         reference.forEach((name, w) -> assertArrayEquals(w, SyntheticData.weights(trainer.model()).get(name), 1e-5f, name));
         assertEquals(8, trainer.optimizer().stepCount());
         // the same seed and partition count give the same bits
         SparkTrainer again = new SparkTrainer(jsc, SyntheticData.SPEC, opt, 5).batchSize(32).epochs(2);
-        var history2 = again.fit(data, null);
+        var history2 = again.fit(data, null).epochs();
         SyntheticData.weights(trainer.model()).forEach((name, w) -> assertArrayEquals(w, SyntheticData.weights(again.model()).get(name), name));
         assertEquals(history.get(1).trainLoss(), history2.get(1).trainLoss());
         data.unpersist();

@@ -2,11 +2,15 @@ package io.jgrad.spark;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jgrad.data.TensorDataset;
 import io.jgrad.tensor.Generator;
+import io.jgrad.train.Callback;
 import io.jgrad.train.EpochMetrics;
+import io.jgrad.train.History;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -56,7 +60,7 @@ class SparkTrainerTest {
         Map<String, float[]> reference = SyntheticData.singleMachine(DATA, opt, 3, 32, epochs);
         SparkTrainer trainer = new SparkTrainer(jsc, SyntheticData.SPEC, opt, 3).batchSize(32).epochs(epochs).treeDepth(treeDepth);
         Map<String, float[]> initial = SyntheticData.weights(trainer.model());
-        List<EpochMetrics> history = trainer.fit(data, null);
+        List<EpochMetrics> history = trainer.fit(data, null).epochs();
         assertEquals(epochs, history.size());
         assertTrue(history.get(epochs - 1).trainLoss() < history.get(0).trainLoss(), "training lowers the loss");
         assertTrue(Math.abs(initial.get("0.weight")[0] - trainer.model().namedParameters().get("0.weight").toFloatArray()[0]) > 1e-4,
@@ -267,12 +271,79 @@ class SparkTrainerTest {
     }
 
     @Test
+    void fitEndsAsTrainersFitDoes() {
+        // SparkTrainer called neither onTrainEnd nor onTrainFailed and returned the epochs' metrics alone: a callback
+        // never heard that the run ended, nor why, and one that ends a progress line or closes a log on a failure (a
+        // failed Spark job) never heard of it either
+        DistributedDataset data = DistributedDataset.of(jsc, DATA, 1);
+        OptimizerSpec sgd = new OptimizerSpec("sgd", 0.05, 0, 0);
+        List<String> heard = new ArrayList<>();
+        Callback listener = new Callback() {
+            @Override
+            public void onTrainEnd(History h) {
+                heard.add("ended: " + h.stopReason() + " (" + h.epochs().size() + ")");
+            }
+
+            @Override
+            public void onTrainFailed(Throwable failure) {
+                heard.add("failed: " + failure.getMessage());
+            }
+        };
+        History h = new SparkTrainer(jsc, SyntheticData.SPEC, sgd, 5).batchSize(128).epochs(2).callback(listener).fit(data, data);
+        assertEquals(List.of(1, 2), h.epochs().stream().map(EpochMetrics::epoch).toList());
+        assertTrue(h.last().valAccuracy() >= 0, "validated: " + h.last());
+        assertEquals("completed 2 epochs", h.stopReason());
+        assertEquals(0, h.restoredEpoch());
+        assertEquals(List.of("ended: completed 2 epochs (2)"), heard);
+
+        heard.clear(); // a callback that stops the run, in Trainer's words
+        History stopped = new SparkTrainer(jsc, SyntheticData.SPEC, sgd, 5).batchSize(128).epochs(3).callback(listener)
+                .callback(new Callback() {
+                    @Override
+                    public boolean onEpochEnd(EpochMetrics m) {
+                        return m.epoch() == 1;
+                    }
+                }).fit(data, null);
+        assertEquals("stopped by a callback after epoch 1", stopped.stopReason());
+        assertEquals(List.of("ended: stopped by a callback after epoch 1 (1)"), heard);
+
+        heard.clear(); // a failure after onTrainStart: onTrainFailed instead, and a callback's own failure there is suppressed
+        RuntimeException boom = new IllegalStateException("boom");
+        SparkTrainer failing = new SparkTrainer(jsc, SyntheticData.SPEC, sgd, 5).batchSize(128).epochs(2).callback(listener)
+                .callback(new Callback() {
+                    @Override
+                    public void onBatchEnd(int epoch, int step, int stepsPerEpoch, double loss, int batchSize) {
+                        throw boom;
+                    }
+
+                    @Override
+                    public void onTrainFailed(Throwable failure) {
+                        throw new IllegalArgumentException("while failing");
+                    }
+                });
+        var e = assertThrows(IllegalStateException.class, () -> failing.fit(data, null));
+        assertSame(boom, e);
+        assertEquals(List.of("failed: boom"), heard);
+        assertEquals("while failing", e.getSuppressed()[0].getMessage());
+
+        heard.clear(); // data refused before onTrainStart: not a failure of training
+        DistributedDataset narrow = DistributedDataset.of(jsc, new TensorDataset(io.jgrad.tensor.Tensor.zeros(4, 3),
+                io.jgrad.tensor.Tensor.zeros(4), 3), 1);
+        SparkTrainer refused = new SparkTrainer(jsc, SyntheticData.SPEC, sgd, 5).callback(listener);
+        assertThrows(IllegalArgumentException.class, () -> refused.fit(data, narrow));
+        assertEquals(List.of(), heard);
+        assertThrows(IllegalArgumentException.class, () -> refused.callback(null));
+        data.unpersist();
+        narrow.unpersist();
+    }
+
+    @Test
     void localSgdOnTwoPartitionsLearns() {
         DistributedDataset data = DistributedDataset.of(jsc, DATA, 2);
         SparkTrainer trainer = new SparkTrainer(jsc, SyntheticData.SPEC, new OptimizerSpec("adam", 0.01, 0, 0), 11)
                 .batchSize(32).epochs(4).localSteps(4);
         double before = trainer.evaluate(data).accuracy();
-        List<EpochMetrics> history = trainer.fit(data, data);
+        List<EpochMetrics> history = trainer.fit(data, data).epochs();
         assertTrue(history.get(3).valAccuracy() > 0.85 && history.get(3).valAccuracy() > before + 0.3,
                 "accuracy " + before + " -> " + history.get(3).valAccuracy());
         data.unpersist();

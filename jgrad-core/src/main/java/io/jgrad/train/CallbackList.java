@@ -1,0 +1,108 @@
+package io.jgrad.train;
+
+import java.util.List;
+
+/**
+ * The callbacks of one training run and the {@link History} they are told of, called in the order they were added as
+ * {@link Callback}'s contract says (as Keras's CallbackList, which also keeps the History that fit returns). {@link
+ * Trainer#fit} drives one, and so does jgrad-spark's SparkTrainer, so that both call their callbacks and fill their
+ * History alike. One per fit:
+ *
+ * <pre>{@code
+ * CallbackList calls = new CallbackList(callbacks);
+ * try {
+ *     calls.trainStart(firstEpoch, lastEpoch, steps);
+ *     for (int epoch = firstEpoch; epoch <= lastEpoch; epoch++) {
+ *         calls.epochStart(epoch);
+ *         ... calls.batchEnd(epoch, step, steps, loss, batchSize) after each step ...
+ *         if (calls.epochEnd(metrics)) {
+ *             break;
+ *         }
+ *     }
+ *     return calls.trainEnd();
+ * } catch (RuntimeException | Error e) {
+ *     calls.trainFailed(e);
+ *     throw e;
+ * }
+ * }</pre>
+ */
+public final class CallbackList {
+    private final List<Callback> callbacks;
+    private final History history = new History();
+    // onTrainStart has begun: only then do the callbacks hear of a failure
+    private boolean started;
+
+    /** The callbacks {@code callbacks}, a copy of the list as it is now. */
+    public CallbackList(List<Callback> callbacks) {
+        this.callbacks = List.copyOf(callbacks);
+    }
+
+    /**
+     * Calls each {@link Callback#onTrainStart}; until another reason is given, the run's stop reason is "completed N
+     * epochs", N being {@code lastEpoch}.
+     */
+    public void trainStart(int firstEpoch, int lastEpoch, int stepsPerEpoch) {
+        started = true; // a callback's onTrainStart may fail too: the others, started or not, hear of it
+        history.stopReason("completed " + lastEpoch + (lastEpoch == 1 ? " epoch" : " epochs"));
+        for (Callback c : callbacks) {
+            c.onTrainStart(firstEpoch, lastEpoch, stepsPerEpoch);
+        }
+    }
+
+    /** Calls each {@link Callback#onEpochStart}. */
+    public void epochStart(int epoch) {
+        for (Callback c : callbacks) {
+            c.onEpochStart(epoch);
+        }
+    }
+
+    /** Calls each {@link Callback#onBatchEnd}. */
+    public void batchEnd(int epoch, int step, int stepsPerEpoch, double loss, int batchSize) {
+        for (Callback c : callbacks) {
+            c.onBatchEnd(epoch, step, stepsPerEpoch, loss, batchSize);
+        }
+    }
+
+    /**
+     * Adds {@code m} to the history and calls each {@link Callback#onEpochEnd}, every one even when an earlier one asks
+     * to stop. Returns whether one did; the stop reason then says so. Modified: the history.
+     */
+    public boolean epochEnd(EpochMetrics m) {
+        history.add(m);
+        boolean stop = false;
+        for (Callback c : callbacks) {
+            stop |= c.onEpochEnd(m);
+        }
+        if (stop) {
+            history.stopReason("stopped by a callback after epoch " + m.epoch());
+        }
+        return stop;
+    }
+
+    /** Calls each {@link Callback#onTrainEnd} with the history, and returns it. */
+    public History trainEnd() {
+        for (Callback c : callbacks) {
+            c.onTrainEnd(history);
+        }
+        return history;
+    }
+
+    /**
+     * Calls each {@link Callback#onTrainFailed} with {@code failure} once {@link #trainStart} has been called, else none;
+     * what one of them throws is added to {@code failure} as suppressed. The caller rethrows failure. Modified: failure.
+     */
+    public void trainFailed(Throwable failure) {
+        for (Callback c : started ? callbacks : List.<Callback>of()) {
+            try {
+                c.onTrainFailed(failure);
+            } catch (RuntimeException | Error again) {
+                failure.addSuppressed(again);
+            }
+        }
+    }
+
+    /** The run's history, for the trainer's own stop reasons. */
+    History history() {
+        return history;
+    }
+}
