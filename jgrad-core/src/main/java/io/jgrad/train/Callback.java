@@ -5,8 +5,23 @@ public interface Callback {
     /** Before the first epoch. */
     default void onTrainStart(int firstEpoch, int lastEpoch, int stepsPerEpoch) {}
 
-    /** At the start of each epoch, before its batches are drawn (and shuffled). */
+    /**
+     * At the start of each epoch, before its batches are drawn (and shuffled); {@link #onEpochStart(int, int)} calls it
+     * by default.
+     */
     default void onEpochStart(int epoch) {}
+
+    /**
+     * At the start of each epoch, before its batches are drawn (and shuffled), with the number of the first step this
+     * run takes in it: 1, or, for an epoch resumed from a mid-epoch checkpoint ({@link Trainer#resumeFrom}), the step
+     * after the checkpoint's. A callback that times steps (a progress bar) needs it: the step number of the epoch's
+     * first {@link #onBatchEnd} alone does not say how many steps that report covers (step 3 is one step in an epoch
+     * resumed after step 2, and three in a Spark round of 3 local steps). The trainers call this one; by default it
+     * calls {@link #onEpochStart(int)}.
+     */
+    default void onEpochStart(int epoch, int firstStep) {
+        onEpochStart(epoch);
+    }
 
     /**
      * After each optimizer step; {@code loss} is that batch's mean loss per sample: the loss's value, divided by

@@ -13,7 +13,7 @@ import java.util.List;
  * try {
  *     calls.trainStart(firstEpoch, lastEpoch, steps);
  *     for (int epoch = firstEpoch; epoch <= lastEpoch; epoch++) {
- *         calls.epochStart(epoch);
+ *         calls.epochStart(epoch, 1);
  *         ... calls.batchEnd(epoch, step, steps, loss, batchSize) after each step ...
  *         if (calls.epochEnd(metrics)) {
  *             break;
@@ -49,10 +49,10 @@ public final class CallbackList {
         }
     }
 
-    /** Calls each {@link Callback#onEpochStart}. */
-    public void epochStart(int epoch) {
+    /** Calls each {@link Callback#onEpochStart(int, int)}; {@code firstStep} is 1 unless the epoch resumes mid-way. */
+    public void epochStart(int epoch, int firstStep) {
         for (Callback c : callbacks) {
-            c.onEpochStart(epoch);
+            c.onEpochStart(epoch, firstStep);
         }
     }
 

@@ -24,6 +24,8 @@ public final class ProgressBar implements Callback {
     // the step at epochStart, -1 when the clock started with the epoch and the first report is still to come: a report
     // may cover several steps (Spark's rounds of local steps), so the steps timed are counted by their numbers
     private int clockStep = -1;
+    // the first step this run takes in the epoch (onEpochStart's): the first report covers the steps from it
+    private int firstStep = 1;
     // a bar is drawn on the current line (a terminal's), which the epoch's line replaces
     private boolean barShown;
 
@@ -56,12 +58,20 @@ public final class ProgressBar implements Callback {
         this.lastEpoch = lastEpoch;
     }
 
-    /**
-     * Starts the epoch's clock and sums here, not at step 1: an epoch resumed from a mid-epoch checkpoint begins at a
-     * later step, and timed from a stale start its rate and time left were nonsense.
-     */
+    /** As {@link #onEpochStart(int, int)} for an epoch whose first step is 1. */
     @Override
     public void onEpochStart(int epoch) {
+        onEpochStart(epoch, 1);
+    }
+
+    /**
+     * Starts the epoch's clock and sums here, not at step 1: an epoch resumed from a mid-epoch checkpoint begins at a
+     * later step, and timed from a stale start its rate and time left were nonsense. {@code firstStep} says how many
+     * steps the epoch's first report covers: from firstStep to its step (a Spark round's K, a resumed epoch's one).
+     */
+    @Override
+    public void onEpochStart(int epoch, int firstStep) {
+        this.firstStep = firstStep;
         restart(System.nanoTime());
     }
 
@@ -87,9 +97,10 @@ public final class ProgressBar implements Callback {
             stepsSamples = 0;
         } else if (clockStep < 0) {
             // the first report of an epoch that did not start at step 1 (resumed mid-way), or of one reported in rounds:
-            // this frame is timed from the epoch's start as one step, the next ones from here by their step numbers
+            // this frame is timed from the epoch's start over the steps since firstStep, the next ones from here by their
+            // step numbers. Counted as one step, the first frame of a round of K showed K times the time left
             secs = (now - epochStart) / 1e9;
-            steps = 1;
+            steps = Math.max(1, step - firstStep + 1);
             stepsSamples = batchSize;
             epochStart = now;
             clockStep = step;

@@ -342,14 +342,14 @@ public final class Trainer {
                 // norm in fine-tuning), whose running statistics then moved; evaluate gives each module its mode back
                 model.train();
             }
-            calls.epochStart(epoch);
+            int skip = resume != null && resume.epoch() == epoch ? resume.step() : 0;
+            calls.epochStart(epoch, skip + 1);
             epochNow = epoch;
             stepNow = 0;
             lossSum = 0;
             correct = 0;
             seen = 0;
             java.util.Arrays.fill(gradNormSums, 0);
-            int skip = 0;
             if (resume != null && resume.epoch() == epoch) {
                 lossSum = resume.lossSum();
                 correct = resume.correct();
@@ -357,7 +357,6 @@ public final class Trainer {
                 for (int i = 0; i < paramNames.length; i++) {
                     gradNormSums[i] = resume.gradNormSums().getOrDefault(paramNames[i], 0.0);
                 }
-                skip = resume.step();
                 stepNow = skip;
             }
             resume = null;

@@ -164,13 +164,33 @@ class ProgressBarTest {
     }
 
     @Test
+    void theFirstFrameOfAnEpochReportedInRoundsCountsTheRoundsSteps() throws Exception {
+        // Spark's local SGD reports step 3 first, after a round of 3 steps from the epoch's step 1: that frame was timed
+        // as one step, so it showed 3 times the time left (27 steps of 0.3 s: 8 s or more, for 27 of 0.1 s)
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        ProgressBar bar = new ProgressBar(new PrintStream(bytes, true, StandardCharsets.UTF_8), true);
+        bar.onTrainStart(1, 1, 30);
+        bar.onEpochStart(1);
+        Thread.sleep(300);
+        bar.onBatchEnd(1, 3, 30, 0.5, 192);
+        String out = bytes.toString(StandardCharsets.UTF_8);
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("3/30  loss 0\\.5000  ([0-9,]+) samples/s  ETA (\\d+):(\\d\\d)")
+                .matcher(out);
+        assertTrue(m.find(), out);
+        int eta = Integer.parseInt(m.group(2)) * 60 + Integer.parseInt(m.group(3));
+        // 3 steps in at least 0.3 s, 27 left: at least 2.7 s, at most 5.4 s on a machine that sleeps up to 0.6 s for 0.3
+        assertTrue(eta >= 2 && eta <= 6, out);
+        assertTrue(Long.parseLong(m.group(1).replace(",", "")) <= 192 / 0.3, out);
+    }
+
+    @Test
     void anEpochResumedMidWayIsTimedFromItsStart() throws Exception {
         // resumed from a checkpoint after step 2 of 4: the first batch this run sees is step 3. Its rate and time left
         // used to be measured from a start never set (0 ns), which gave about 0 samples/s and hours left
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         ProgressBar bar = new ProgressBar(new PrintStream(bytes, true, StandardCharsets.UTF_8), true);
         bar.onTrainStart(1, 1, 4);
-        bar.onEpochStart(1);
+        bar.onEpochStart(1, 3);
         Thread.sleep(ProgressBar.REDRAW_NANOS / 1_000_000 + 5);
         bar.onBatchEnd(1, 3, 4, 0.5, 10);
         String out = bytes.toString(StandardCharsets.UTF_8);
@@ -178,6 +198,20 @@ class ProgressBarTest {
         assertTrue(m.find(), out);
         assertTrue(Long.parseLong(m.group(1).replace(",", "")) >= 1, "10 samples in about 0.1 s: " + out);
         assertEquals("0:00", m.group(2), out); // one step left, as long as the one step taken
+
+        // the first frame of a resumed epoch covers the one step from firstStep, not every step from 1: after the
+        // checkpoint of step 2 of 30, step 3 took at least 0.3 s, so 27 more take at least 8 s (not 2.7 s, a third)
+        ByteArrayOutputStream later = new ByteArrayOutputStream();
+        ProgressBar resumed = new ProgressBar(new PrintStream(later, true, StandardCharsets.UTF_8), true);
+        resumed.onTrainStart(1, 1, 30);
+        resumed.onEpochStart(1, 3);
+        Thread.sleep(300);
+        resumed.onBatchEnd(1, 3, 30, 0.5, 10);
+        String text = later.toString(StandardCharsets.UTF_8);
+        java.util.regex.Matcher eta = java.util.regex.Pattern.compile("3/30  loss 0\\.5000  [0-9,]+ samples/s  ETA (\\d+):(\\d\\d)")
+                .matcher(text);
+        assertTrue(eta.find(), text);
+        assertTrue(Integer.parseInt(eta.group(1)) * 60 + Integer.parseInt(eta.group(2)) >= 8, text);
     }
 
     @Test

@@ -117,6 +117,37 @@ class TrainerTest {
     }
 
     @Test
+    void callbacksLearnTheFirstStepOfAnEpochResumedMidWay() {
+        // a progress bar could not tell the first report of an epoch resumed after step 2 (one step taken) from a report
+        // after three steps from step 1; a callback that overrides only onEpochStart(epoch) still hears it
+        List<String> heard = new ArrayList<>();
+        Callback both = new Callback() {
+            @Override
+            public void onEpochStart(int epoch, int firstStep) {
+                heard.add("epoch " + epoch + " from step " + firstStep);
+            }
+
+            @Override
+            public void onBatchEnd(int epoch, int step, int stepsPerEpoch, double loss, int batchSize) {
+                heard.add("step " + step);
+            }
+        };
+        Callback old = new Callback() {
+            @Override
+            public void onEpochStart(int epoch) {
+                heard.add("epoch " + epoch);
+            }
+        };
+        Linear model = new Linear(3, 2, true, new Generator(1));
+        DataLoader data = new DataLoader(new TensorDataset(Tensor.randn(new Generator(7), 16, 3),
+                Tensor.of(new float[] {0, 1, 0, 1, 1, 0, 0, 1, 1, 1, 0, 0, 1, 0, 1, 0}), 2), 4, false, false, null);
+        new Trainer(model, new CrossEntropyLoss(), new SGD(model.parameters(), 0.1), Task.CLASSIFICATION).epochs(2)
+                .resumeFrom(new EpochProgress(1, 2, 0.5, 3, 8, Map.of())).callback(both).callback(old).fit(data, null);
+        assertEquals(List.of("epoch 1 from step 3", "epoch 1", "step 3", "step 4", "epoch 2 from step 1", "epoch 2", "step 1",
+                "step 2", "step 3", "step 4"), heard);
+    }
+
+    @Test
     void parametersTheOptimizerLeavesOutDoNotAccumulateGradients() {
         // one batch, lr 0: every step computes the same gradients, so each epoch's norms must equal the first's
         Generator gen = new Generator(3);

@@ -189,7 +189,7 @@ public final class SparkTrainer {
         calls.trainStart(firstEpoch, epochs, steps);
         for (int epoch = firstEpoch; epoch <= epochs; epoch++) {
             long start = System.nanoTime();
-            calls.epochStart(epoch); // before the shuffle, as the Callback contract says and the Trainer does
+            calls.epochStart(epoch, 1); // before the shuffle, as the Callback contract says and the Trainer does
             int[] order = new int[n];
             for (int i = 0; i < n; i++) {
                 order[i] = i;

@@ -256,8 +256,8 @@ class SparkTrainerTest {
         SparkTrainer trainer = new SparkTrainer(jsc, SyntheticData.SPEC, new OptimizerSpec("sgd", 0.05, 0, 0), 5)
                 .batchSize(64).epochs(2).localSteps(3).callback(new io.jgrad.train.Callback() {
                     @Override
-                    public void onEpochStart(int epoch) {
-                        events.add("start " + epoch);
+                    public void onEpochStart(int epoch, int firstStep) {
+                        events.add("start " + epoch + (firstStep == 1 ? "" : " from step " + firstStep));
                     }
 
                     @Override
