@@ -8,16 +8,31 @@ import java.util.Map;
  * regression or when there is no validation set). {@code gradNorms} holds, per parameter tensor
  * (e.g. {@code 0.weight}), the mean over the epoch's steps of the L2 norm of its gradient: in a deep
  * sigmoid network the first layers' values are orders of magnitude smaller (vanishing gradients).
- * {@code weightNorms} holds the L2 norm of each parameter at the end of the epoch.
+ * {@code weightNorms} holds the L2 norm of each parameter at the end of the epoch. {@code hasValidation} is true when
+ * a validation set was evaluated after the epoch, also when its loss is NaN (a NaN in the validation data): a
+ * regression's NaN validation loss and its accuracy, NaN as always, do not say so by themselves.
  */
 public record EpochMetrics(int epoch, double trainLoss, double trainAccuracy, double valLoss, double valAccuracy,
                            double learningRate, double seconds, Map<String, Double> gradNorms,
-                           Map<String, Double> weightNorms) {
+                           Map<String, Double> weightNorms, boolean hasValidation) {
     /**
-     * True when a validation set was evaluated: its loss or its accuracy is a number. A classifier's validation loss
-     * that is NaN (a NaN in the validation data) counts, its accuracy being a number; a regression's reads as none.
+     * @throws IllegalArgumentException if {@code hasValidation} is false but the validation loss or accuracy is a number
      */
-    public boolean hasValidation() {
-        return !Double.isNaN(valLoss) || !Double.isNaN(valAccuracy);
+    public EpochMetrics {
+        if (!hasValidation && !(Double.isNaN(valLoss) && Double.isNaN(valAccuracy))) {
+            throw new IllegalArgumentException("EpochMetrics: epoch " + epoch + " has a validation loss " + valLoss
+                    + " and accuracy " + valAccuracy + " but hasValidation false; expected both NaN without validation");
+        }
+    }
+
+    /**
+     * Metrics whose {@code hasValidation} is read from the values: true when the validation loss or accuracy is a
+     * number. A classifier's validation loss that is NaN counts, its accuracy being a number; a regression's reads as
+     * none (use the canonical constructor to say it was validated).
+     */
+    public EpochMetrics(int epoch, double trainLoss, double trainAccuracy, double valLoss, double valAccuracy,
+                        double learningRate, double seconds, Map<String, Double> gradNorms, Map<String, Double> weightNorms) {
+        this(epoch, trainLoss, trainAccuracy, valLoss, valAccuracy, learningRate, seconds, gradNorms, weightNorms,
+                !Double.isNaN(valLoss) || !Double.isNaN(valAccuracy));
     }
 }

@@ -17,8 +17,12 @@ import java.util.function.Function;
  * The per-epoch metrics as CSV (RFC 4180, '\n' line ends): one header line, then one row per epoch with
  * {@code epoch, train_loss, train_accuracy, val_loss, val_accuracy, lr, seconds}, then one
  * {@code grad_norm:<parameter>} column per parameter and one {@code weight_norm:<parameter>} column per
- * parameter, in the order the parameters first appear. NaN and missing values are empty cells; numbers
- * are written with {@link Double#toString} so they read back exactly.
+ * parameter, in the order the parameters first appear. NaN and missing values are empty cells, but for the
+ * validation loss of an epoch that was validated ({@link EpochMetrics#hasValidation}), which is written {@code NaN}: an
+ * empty val_loss and val_accuracy mean no validation, and a regression's NaN validation loss (a NaN in the validation
+ * data) must not read back as that, or a resumed run's early stopping would skip its epoch. Numbers are written with
+ * {@link Double#toString} so they read back exactly. Files written before that rule read as they were written: an
+ * epoch with both cells empty as unvalidated.
  */
 public final class MetricsCsv {
     /** The header's first seven columns, before the per-parameter norm columns. */
@@ -40,9 +44,9 @@ public final class MetricsCsv {
         }
         sb.append('\n');
         for (EpochMetrics m : epochs) {
-            sb.append(m.epoch());
-            for (double v : new double[] {m.trainLoss(), m.trainAccuracy(), m.valLoss(), m.valAccuracy(),
-                    m.learningRate(), m.seconds()}) {
+            sb.append(m.epoch()).append(',').append(number(m.trainLoss())).append(',').append(number(m.trainAccuracy()));
+            sb.append(',').append(m.hasValidation() ? Double.toString(m.valLoss()) : number(m.valLoss()));
+            for (double v : new double[] {m.valAccuracy(), m.learningRate(), m.seconds()}) {
                 sb.append(',').append(number(v));
             }
             appendNorms(sb, gradNames, m.gradNorms());
@@ -156,7 +160,9 @@ public final class MetricsCsv {
                     weights.put(header[j].substring(12), v[j]);
                 }
             }
-            out.add(new EpochMetrics((int) v[0], v[1], v[2], v[3], v[4], v[5], v[6], grads, weights));
+            // a validated epoch has a val_loss cell, NaN or a number (older files: a number, or a val_accuracy)
+            boolean validated = !c[3].isEmpty() || !c[4].isEmpty();
+            out.add(new EpochMetrics((int) v[0], v[1], v[2], v[3], v[4], v[5], v[6], grads, weights, validated));
         }
         return out;
     }

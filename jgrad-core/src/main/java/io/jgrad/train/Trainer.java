@@ -421,7 +421,7 @@ public final class Trainer {
             double lr = optimizer.lr();
             EpochMetrics m = new EpochMetrics(epoch, trainLoss, trainAcc,
                     val == null ? Double.NaN : val.loss(), val == null ? Double.NaN : val.accuracy(),
-                    lr, (System.nanoTime() - start) / 1e9, gradNorms, weightNorms);
+                    lr, (System.nanoTime() - start) / 1e9, gradNorms, weightNorms, val != null);
             if (plateau != null) {
                 plateau.step(val == null ? trainLoss : val.loss());
             }

@@ -1,6 +1,8 @@
 package io.jgrad.train;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,5 +29,27 @@ class MetricsCsvTest {
         Path file = dir.resolve("metrics.csv");
         MetricsCsv.write(file, List.of(m));
         assertEquals(List.of(m), MetricsCsv.read(file), Files.readString(file));
+    }
+
+    @Test
+    void aValidationLossThatIsNaNReadsBackAsValidated(@TempDir Path dir) throws Exception {
+        // a regression validated on data with a NaN: val_loss NaN, val_accuracy NaN as always. Both cells were empty, as
+        // for an epoch without validation, and read back as one: a resumed run's early stopping skipped the epoch
+        Map<String, Double> none = Map.of();
+        EpochMetrics nan = new EpochMetrics(1, 0.5, Double.NaN, Double.NaN, Double.NaN, 0.1, 1.0, none, none, true);
+        EpochMetrics unvalidated = new EpochMetrics(2, 0.25, Double.NaN, Double.NaN, Double.NaN, 0.1, 1.0, none, none, false);
+        EpochMetrics number = new EpochMetrics(3, 0.125, Double.NaN, 0.75, Double.NaN, 0.1, 1.0, none, none, true);
+        Path file = dir.resolve("metrics.csv");
+        MetricsCsv.write(file, List.of(nan, unvalidated, number));
+        assertEquals(List.of(MetricsCsv.FIXED_HEADER, "1,0.5,,NaN,,0.1,1.0", "2,0.25,,,,0.1,1.0", "3,0.125,,0.75,,0.1,1.0"),
+                Files.readAllLines(file));
+        assertEquals(List.of(nan, unvalidated, number), MetricsCsv.read(file));
+        // a file written before: empty cells are no validation, as they were read then; a number is one
+        Files.writeString(file, MetricsCsv.FIXED_HEADER + "\n1,0.5,,,,0.1,1.0\n2,0.5,0.5,0.75,0.5,0.1,1.0\n");
+        List<EpochMetrics> old = MetricsCsv.read(file);
+        assertEquals(List.of(false, true), old.stream().map(EpochMetrics::hasValidation).toList());
+        var e = assertThrows(IllegalArgumentException.class,
+                () -> new EpochMetrics(1, 0.5, Double.NaN, 0.75, Double.NaN, 0.1, 1.0, none, none, false));
+        assertTrue(e.getMessage().contains("hasValidation false"), e.getMessage());
     }
 }

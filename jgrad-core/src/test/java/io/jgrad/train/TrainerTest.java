@@ -25,10 +25,12 @@ import io.jgrad.optim.StepLR;
 import io.jgrad.tensor.DType;
 import io.jgrad.tensor.Generator;
 import io.jgrad.tensor.Tensor;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Trainer behaviour that the CLI tests do not reach directly. */
 class TrainerTest {
@@ -72,6 +74,42 @@ class TrainerTest {
         assertEquals(1, resumed.epochs().size(), resumed.stopReason());
         assertEquals(3, resumed.epochs().get(0).epoch());
         assertTrue(resumed.stopReason().contains("did not improve for 2 epochs"), resumed.stopReason());
+    }
+
+    /**
+     * A linear regression of 3 inputs, from {@code firstEpoch} to epoch 5 with patience 2 after {@code earlier}, validated
+     * on rows one of which holds a NaN: every validation loss is NaN, so no epoch improves.
+     */
+    private static History regressionWithNaNValidation(int lastEpoch, List<EpochMetrics> earlier, Linear model, SGD optimizer) {
+        Generator gen = new Generator(2);
+        DataLoader train = new DataLoader(new TensorDataset(Tensor.randn(gen, 8, 3), Tensor.randn(gen, 8, 1)), 4, false, false, null);
+        float[][] features = new float[4][3];
+        features[1][2] = Float.NaN;
+        DataLoader val = new DataLoader(new TensorDataset(Tensor.of(features), Tensor.zeros(4, 1)), 4, false, false, null);
+        return new Trainer(model, new MSELoss(), optimizer, Task.REGRESSION).epochs(lastEpoch).startEpoch(earlier.size() + 1)
+                .earlierEpochs(earlier).earlyStopping(2, false).fit(train, val);
+    }
+
+    @Test
+    void aResumedRegressionCountsTheEarlierEpochsWhoseValidationLossWasNaN(@TempDir Path dir) throws Exception {
+        // metrics.csv wrote a regression's NaN validation loss as an empty cell, as it writes "no validation", and had no
+        // other field to tell them apart: resumed after epoch 1, early stopping skipped that epoch and ran one epoch more
+        // than the run that was never interrupted (stopped after epoch 3, not 2)
+        Linear a = new Linear(3, 1, true, new Generator(1));
+        History whole = regressionWithNaNValidation(5, List.of(), a, new SGD(a.parameters(), 0.1));
+        assertEquals(List.of(1, 2), whole.epochs().stream().map(EpochMetrics::epoch).toList(), whole.stopReason());
+        assertTrue(whole.epochs().getFirst().hasValidation(), "validated, its loss NaN");
+
+        Linear b = new Linear(3, 1, true, new Generator(1));
+        SGD optimizer = new SGD(b.parameters(), 0.1);
+        History first = regressionWithNaNValidation(1, List.of(), b, optimizer);
+        Path csv = dir.resolve("metrics.csv");
+        MetricsCsv.write(csv, first.epochs());
+        List<EpochMetrics> earlier = MetricsCsv.read(csv);
+        History resumed = regressionWithNaNValidation(5, earlier, b, optimizer);
+        assertEquals(List.of(2), resumed.epochs().stream().map(EpochMetrics::epoch).toList(), resumed.stopReason());
+        assertEquals(whole.stopReason(), resumed.stopReason());
+        assertEquals(first.epochs(), earlier);
     }
 
     /** One epoch of 4 batches of 4 (not shuffled); with {@code stopAfter} > 0 a callback stops it after that step. */

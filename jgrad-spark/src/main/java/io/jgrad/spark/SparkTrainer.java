@@ -223,7 +223,7 @@ public final class SparkTrainer {
             Evaluation val = validation == null ? null : evaluate(validation);
             EpochMetrics m = new EpochMetrics(epoch, sums.loss / n, sums.correct / n,
                     val == null ? Double.NaN : val.loss(), val == null ? Double.NaN : val.accuracy(), optimizer.lr(),
-                    (System.nanoTime() - start) / 1e9, gradNorms, weightNorms);
+                    (System.nanoTime() - start) / 1e9, gradNorms, weightNorms, val != null);
             if (calls.epochEnd(m)) {
                 break;
             }
