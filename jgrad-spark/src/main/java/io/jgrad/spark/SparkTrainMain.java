@@ -45,7 +45,7 @@ public final class SparkTrainMain {
     /** Flags of {@code jgrad train} that Spark training does not implement. */
     private static final Set<String> SINGLE_MACHINE_ONLY = Set.of("--val-split", "--normalize", "--target-loss", "--patience", "--restore-best",
             "--schedule", "--no-shuffle", "--init", "--resume", "--checkpoint-every", "--threads", "--no-report", "--clip-grad-norm",
-            "--model", "--augment", "--grad-norms");
+            "--model", "--augment", "--grad-norms", "--class-weights");
 
     public static void main(String[] args) throws IOException {
         Map<String, String> f;
