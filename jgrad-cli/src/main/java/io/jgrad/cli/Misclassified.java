@@ -3,8 +3,9 @@ package io.jgrad.cli;
 /**
  * One test example the model got wrong, for the report's image grid. {@code pixels} are intensities in
  * [0, 1], row-major: {@code height * width} values for a grayscale image, or {@code 3 * height * width}
- * (channel-major RGB, as the data sets store them) for a color one. {@code confidence} is the softmax
- * probability the model gave to {@code predictedClass}. The array is not copied.
+ * (channel-major RGB, as the data sets store them) for a color one. {@code confidence} is the model's score for
+ * {@code predictedClass} as {@code jgrad predict} shows it (a probability for cross-entropy and BCE). The array is
+ * not copied.
  */
 record Misclassified(float[] pixels, int height, int width, int trueClass, int predictedClass,
                      double confidence) {

@@ -171,9 +171,6 @@ final class PredictCommand implements Callable<Integer> {
         StringBuilder file = output == null ? null : new StringBuilder(); // --output's text, written whole at the end
         int[] sample = tm.config().model().inputShape();
         String outAct = tm.config().model().outputActivation();
-        // cross-entropy's probabilities are the softmax of the scores; the outputs of a network trained on one-hot
-        // targets (mse, half-sse, bce) are its own estimates per class, shown as they are
-        boolean crossEntropy = tm.config().loss().equals("cross-entropy");
         // in batches, as eval: all inputs at once made activations of more than 2^31 values, or more than the heap
         // that train's memory estimate allowed for (it assumes evaluation in batches)
         for (int from = 0; from < n; from += EvalCommand.BATCH) {
@@ -183,23 +180,15 @@ final class PredictCommand implements Callable<Integer> {
             System.arraycopy(sample, 0, batchShape, 1, sample.length);
             Tensor input = tm.config().normalization().apply(
                     Tensor.wrap(java.util.Arrays.copyOfRange(x, from * inputSize, (from + rows) * inputSize), batchShape));
-            Tensor out;
-            float[] raw;
+            float[] raw, o;
             try (var scope = Tensor.noGrad()) {
-                out = tm.network().forward(input);
+                Tensor out = tm.network().forward(input);
                 raw = out.toFloatArray();
-                if (task == Task.CLASSIFICATION && outAct.equals("logsoftmax")) {
-                    out = out.exp();
-                } else if (task == Task.CLASSIFICATION && crossEntropy && outAct.equals("none")) {
-                    out = out.softmax(1);
-                } else if (task == Task.BINARY_LOGITS || task == Task.CLASSIFICATION && tm.config().loss().equals("bce-logits")) {
-                    out = out.sigmoid(); // bce-logits on K classes scores each class on its own, as K binary ones
-                }
+                o = scores(task, tm.config().loss(), outAct, out).toFloatArray();
             }
-            float[] o = out.toFloatArray();
             int k = o.length / rows;
             for (int i = 0; i < rows; i++) {
-                boolean positive = tm.config().loss().equals("bce-logits") ? raw[i * k] > 0 : o[i * k] >= 0.5;
+                boolean positive = positive(tm.config().loss(), raw[i * k], o[i * k]);
                 if (file == null) {
                     System.out.println(names.get(from + i) + ": " + describe(task, o, i * k, k, positive));
                 } else {
@@ -255,6 +244,36 @@ final class PredictCommand implements Callable<Integer> {
     }
 
     /**
+     * The scores shown for the outputs {@code out} [N, K] (not modified) of a model of {@code task} trained with {@code
+     * loss} whose last layer is {@code outputActivation}, as predict prints them and the report's misclassified images
+     * are labelled: for cross-entropy the probabilities softmax(out) (exp(out) after a log-softmax layer, out itself
+     * after a softmax layer); for bce-logits sigmoid(out), each class scored on its own as K binary ones; for every
+     * other loss out itself (a network trained on one-hot targets with mse, half-sse or bce gives its own estimate per
+     * class; bce's one output is p(1)). Call inside {@link Tensor#noGrad()}.
+     */
+    static Tensor scores(Task task, String loss, String outputActivation, Tensor out) {
+        if (task == Task.CLASSIFICATION && outputActivation.equals("logsoftmax")) {
+            return out.exp();
+        }
+        if (task == Task.CLASSIFICATION && loss.equals("cross-entropy") && outputActivation.equals("none")) {
+            return out.softmax(1);
+        }
+        if (task == Task.BINARY_LOGITS || task == Task.CLASSIFICATION && loss.equals("bce-logits")) {
+            return out.sigmoid();
+        }
+        return out;
+    }
+
+    /**
+     * Whether a one-output model predicts class 1, decided as eval's accuracy decides it: its score p(1) (see {@link
+     * #scores}) at least 0.5, or for bce-logits its raw output above 0 (the sigmoid rounds outputs within about 3e-8
+     * of 0 to exactly 0.5).
+     */
+    static boolean positive(String loss, float raw, float score) {
+        return loss.equals("bce-logits") ? raw > 0 : score >= 0.5;
+    }
+
+    /**
      * The records of an IDX file with {@code dims} [N, ...] must be what the model takes: for a model of images
      * [C, H, W], images of H x W (a [N, H, W] file when C is 1, else [N, C, H, W]), since records of the same
      * number of values but another size would be reshaped into nonsense; for a model of feature vectors, records
@@ -286,8 +305,7 @@ final class PredictCommand implements Callable<Integer> {
 
     /**
      * One input's line: the value, or the class and probabilities. {@code positive}: whether a one-output model
-     * predicts class 1, decided as eval's accuracy decides it (a probability of at least 0.5, or for bce-logits a
-     * score above 0: the sigmoid rounds scores within about 3e-8 of 0 to exactly 0.5).
+     * predicts class 1 ({@link #positive}).
      */
     private String describe(Task task, float[] o, int off, int k, boolean positive) {
         if (task == Task.REGRESSION) {

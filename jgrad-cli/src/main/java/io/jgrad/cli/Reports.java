@@ -90,9 +90,10 @@ final class Reports {
                 Backends.threads() == 1 ? "" : "s"));
         facts.put("Software", "jgrad " + new Main.Version().getVersion()[0].replace("jgrad ", ""));
         facts.put("Processor", Machine.cpuModel());
-        List<Misclassified> wrong = ds.imageShape() == null || ds.test() == null || !cfg.task().equals("classification")
+        // every classifier, not only cross-entropy's: a squared-error or BCE loss on class labels classifies too
+        List<Misclassified> wrong = ds.imageShape() == null || ds.test() == null || objective.task() == Task.REGRESSION
                 ? List.of() : misclassified(model, ds.test(), ds.imageShape(), ds.normalization().mean()[0],
-                        ds.normalization().std()[0]);
+                        ds.normalization().std()[0], objective, cfg.model().outputActivation());
         Map<String, Integer> ranks = GradientSpread.ranks(model);
         List<String> names = new ArrayList<>();
         for (Path p : new TrainingReport("jgrad training report: " + cfg.model().describe(), facts, metrics, ranks,
@@ -161,8 +162,16 @@ final class Reports {
         return java.nio.file.Files.isDirectory(Path.of(cfg.data()));
     }
 
-    /** The first test images the model gets wrong, with its confidence in the wrong class. */
-    static List<Misclassified> misclassified(Sequential model, TensorDataset test, int[] hw, double mean, double std) {
+    /**
+     * The first test images the model gets wrong, with its score for the wrong class as {@code jgrad predict} shows it
+     * ({@link PredictCommand#scores}): the arg-max class of a model of several outputs; for one output (BCE on two
+     * classes) class 1 when {@link PredictCommand#positive}, scored p(1), else class 0, scored 1 - p(1).
+     *
+     * @param objective the run's loss and task: a classifier of any kind, not {@link Task#REGRESSION}
+     * @param outputActivation the name of the network's last activation ("none", "softmax", "logsoftmax", ...)
+     */
+    static List<Misclassified> misclassified(Sequential model, TensorDataset test, int[] hw, double mean, double std,
+                                             Objective objective, String outputActivation) {
         List<Misclassified> out = new ArrayList<>();
         int n = test.size(), per = hw[0] * hw[1], chunk = 500;
         float[] labels = test.targets().toFloatArray();
@@ -172,15 +181,24 @@ final class Reports {
             for (int start = 0; start < n && out.size() < MAX_MISCLASSIFIED; start += chunk) {
                 int end = Math.min(n, start + chunk);
                 Tensor x = features.slice(0, start, end);
-                float[] p = model.forward(x).softmax(1).toFloatArray();
+                Tensor outputs = model.forward(x);
+                float[] raw = outputs.toFloatArray();
+                float[] p = PredictCommand.scores(objective.task(), objective.lossName(), outputActivation, outputs).toFloatArray();
                 float[] pixels = x.toFloatArray();
                 int k = p.length / (end - start);
                 for (int i = 0; i < end - start && out.size() < MAX_MISCLASSIFIED; i++) {
                     int best = 0;
-                    for (int j = 1; j < k; j++) {
-                        if (p[i * k + j] > p[i * k + best]) {
-                            best = j;
+                    double score;
+                    if (k == 1) {
+                        best = PredictCommand.positive(objective.lossName(), raw[i], p[i]) ? 1 : 0;
+                        score = best == 1 ? p[i] : 1 - (double) p[i];
+                    } else {
+                        for (int j = 1; j < k; j++) {
+                            if (p[i * k + j] > p[i * k + best]) {
+                                best = j;
+                            }
                         }
+                        score = p[i * k + best];
                     }
                     int truth = (int) labels[start + i];
                     if (best != truth) {
@@ -188,7 +206,7 @@ final class Reports {
                         for (int q = 0; q < per; q++) {
                             img[q] = (float) Math.min(1, Math.max(0, pixels[i * per + q] * std + mean)); // undo --normalize
                         }
-                        out.add(new Misclassified(img, hw[0], hw[1], truth, best, p[i * k + best]));
+                        out.add(new Misclassified(img, hw[0], hw[1], truth, best, score));
                     }
                 }
             }

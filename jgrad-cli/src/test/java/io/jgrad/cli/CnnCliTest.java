@@ -118,7 +118,8 @@ class CnnCliTest {
         Sequential net = new Sequential(new Flatten(), head);
         for (int[] shape : List.of(new int[] {4, 1, 4, 4}, new int[] {4, 16})) {
             TensorDataset test = new TensorDataset(Tensor.wrap(pixels.clone(), shape), targets, 10);
-            List<Misclassified> wrong = Reports.misclassified(net, test, new int[] {4, 4}, 0, 1);
+            List<Misclassified> wrong = Reports.misclassified(net, test, new int[] {4, 4}, 0, 1,
+                    Objective.of("cross-entropy", 10), "none");
             assertEquals(2, wrong.size(), "input " + java.util.Arrays.toString(shape));
             assertEquals(3, wrong.get(0).trueClass());
             assertEquals(7, wrong.get(1).trueClass());

@@ -2,6 +2,12 @@ package io.jgrad.cli;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import io.jgrad.data.TensorDataset;
+import io.jgrad.nn.Linear;
+import io.jgrad.nn.Sequential;
+import io.jgrad.nn.Sigmoid;
+import io.jgrad.nn.Softmax;
+import io.jgrad.tensor.Tensor;
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -121,5 +127,78 @@ class IdxCommandsTest {
         Cli images = ok("predict", "--model", run.toString(), a.toString(), b.toString());
         assertEquals(List.of(2, 1), classes(images.out()), images.out());
         assertTrue(images.out().contains("two.png"), images.out());
+    }
+
+    /**
+     * misclassified.png was drawn only for cross-entropy runs (config.json's task "classification"): a classifier of
+     * images trained with mse, half-sse, bce or bce-logits (one-hot targets: an IDX directory has 10 classes or more)
+     * got its accuracy and confusion matrix but no grid, which the help and the README promise for image data.
+     */
+    @Test
+    void everyClassifierOfImagesGetsTheGridOfItsMisclassifiedTestImages() throws Exception {
+        Path data = dir.resolve("idx");
+        SyntheticData.idxDirectory(data, 64, 40, 8, 4, 3);
+        for (String loss : new String[] {"cross-entropy", "mse", "half-sse", "bce", "bce-logits"}) {
+            Path run = dir.resolve("run-" + loss);
+            // a learning rate this small leaves the network near its random start: many test images are wrong
+            Cli train = ok("train", "--data", data.toString(), "--layers", "8", "--loss", loss, "--epochs", "1",
+                    "--lr", "0.000001", "--threads", "1", "--out", run.toString());
+            String what = "--loss " + loss;
+            assertTrue(Files.isRegularFile(run.resolve("misclassified.png")), what + ": no misclassified.png; " + train.out());
+            assertTrue(train.out().contains(" misclassified.png"), what + ": " + train.out());
+            assertTrue(Files.readString(run.resolve("report.html")).contains("misclassified examples: true class"), what);
+        }
+    }
+
+    /**
+     * The grid's predicted class and number are those of {@code jgrad predict}: a one-hot mse model's score for a class
+     * is its output itself (the softmax of the outputs made 0.9 of 4 outputs read 0.32), and so is a cross-entropy
+     * model's that ends in softmax; a one-output BCE model (two classes: CSV data, not images, in the CLI today)
+     * predicts 1 at p >= 0.5 and is 1 - p sure of class 0.
+     */
+    @Test
+    void theGridShowsThePredictedClassAndItsScoreAsPredictDoes() {
+        float[] pixels = new float[4 * 4];
+        TensorDataset test = new TensorDataset(Tensor.wrap(pixels, 4, 4), Tensor.of(new float[] {0, 1, 0, 1}), 2);
+        for (double bias : new double[] {Math.log(0.8 / 0.2), Math.log(0.3 / 0.7)}) { // p(1) = 0.8, then 0.3
+            Linear head = new Linear(4, 1);
+            zeroWeights(head, bias);
+            for (String loss : new String[] {"bce", "bce-logits"}) {
+                Sequential net = loss.equals("bce") ? new Sequential(head, new Sigmoid()) : new Sequential(head);
+                Objective objective = Objective.of(loss, 2);
+                List<Misclassified> wrong = Reports.misclassified(net, test, new int[] {2, 2}, 0, 1, objective,
+                        loss.equals("bce") ? "sigmoid" : "none");
+                int predicted = bias > 0 ? 1 : 0;
+                assertEquals(2, wrong.size(), loss);
+                for (Misclassified m : wrong) {
+                    assertEquals(predicted, m.predictedClass(), loss);
+                    assertEquals(1 - predicted, m.trueClass(), loss);
+                    assertEquals(bias > 0 ? 0.8 : 0.7, m.confidence(), 1e-6, loss);
+                }
+            }
+        }
+        TensorDataset four = new TensorDataset(Tensor.wrap(new float[2 * 4], 2, 4), Tensor.of(new float[] {0, 2}), 4);
+        Linear head = new Linear(4, 4);
+        zeroWeights(head, 0.1);
+        try (var s = Tensor.noGrad()) {
+            head.bias().set(0.9, 2);
+        }
+        for (String[] c : new String[][] {{"mse", "none"}, {"cross-entropy", "softmax"}}) {
+            Sequential net = c[1].equals("softmax") ? new Sequential(head, new Softmax(1)) : new Sequential(head);
+            List<Misclassified> wrong = Reports.misclassified(net, four, new int[] {2, 2}, 0, 1, Objective.of(c[0], 4), c[1]);
+            assertEquals(1, wrong.size(), c[0]);
+            assertEquals(0, wrong.get(0).trueClass(), c[0]);
+            assertEquals(2, wrong.get(0).predictedClass(), c[0]);
+            float expected = c[1].equals("softmax") ? (float) (Math.exp(0.9) / (Math.exp(0.9) + 3 * Math.exp(0.1))) : 0.9f;
+            assertEquals(expected, wrong.get(0).confidence(), 1e-6, c[0]);
+        }
+    }
+
+    private static void zeroWeights(Linear layer, double bias) {
+        try (var s = Tensor.noGrad()) {
+            layer.weight().zero_();
+            layer.bias().zero_();
+            layer.bias().add_(bias);
+        }
     }
 }
