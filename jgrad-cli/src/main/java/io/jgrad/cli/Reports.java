@@ -112,7 +112,16 @@ final class Reports {
         if (!Double.isFinite(v)) {
             return Double.toString(v);
         }
+        if (v != 0 && (Math.abs(v) >= 1e9 || Math.abs(v) < 1e-6)) {
+            // a diverged model's 1545000000000000000 or a 0.0000000001234 is read by its exponent
+            return String.format(java.util.Locale.ROOT, "%.4g", v);
+        }
         return new BigDecimal(v).round(new MathContext(4)).toPlainString();
+    }
+
+    /** A loss as eval prints it: 6 decimals, or 6 significant digits with an exponent once it is 1e9 or more. */
+    static String lossShown(double v) {
+        return String.format(java.util.Locale.ROOT, Math.abs(v) >= 1e9 ? "%.6g" : "%.6f", v);
     }
 
     /** The model's output for every row of {@code data} (a regression model: one output per row), in row order. */

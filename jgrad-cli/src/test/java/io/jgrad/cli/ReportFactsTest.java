@@ -26,6 +26,21 @@ class ReportFactsTest {
     @TempDir
     Path dir;
 
+    /**
+     * A diverged model's RMSE and loss are read by their exponent: eval printed "RMSE 1545000000000000000" and
+     * "loss 2387328821260792700000000000000000000.000000".
+     */
+    @org.junit.jupiter.api.Test
+    void hugeAndTinyFiguresAreShownWithAnExponent() {
+        assertEquals("1.545e+18", Reports.significant(1.5449e18));
+        assertEquals("1.234e-09", Reports.significant(1.2344e-9));
+        assertEquals("1235", Reports.significant(1234.5));
+        assertEquals("0.1235", Reports.significant(0.12345));
+        assertEquals("0", Reports.significant(0));
+        assertEquals("2.38733e+36", Reports.lossShown(2.3873288212607927e36));
+        assertEquals("0.161068", Reports.lossShown(0.1610676));
+    }
+
     private static Cli ok(String... args) {
         Cli r = Cli.run(args);
         assertEquals(0, r.exitCode(), () -> String.join(" ", args) + "\nstderr:\n" + r.err() + "\nstdout:\n" + r.out());

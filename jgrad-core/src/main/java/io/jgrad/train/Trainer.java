@@ -455,7 +455,7 @@ public final class Trainer {
             }
             if (patienceOut) {
                 history.stopReason("early stop after epoch " + epoch + ": validation "
-                        + (patienceOnAccuracy ? "accuracy" : "loss") + " did not improve for " + patience + " epochs"
+                        + (patienceOnAccuracy ? "accuracy" : "loss") + " did not improve for " + patience + (patience == 1 ? " epoch" : " epochs")
                         + (Double.isNaN(score) ? " (it is NaN)" : ""));
                 break;
             }

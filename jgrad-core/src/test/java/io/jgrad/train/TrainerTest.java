@@ -76,6 +76,20 @@ class TrainerTest {
         assertTrue(resumed.stopReason().contains("did not improve for 2 epochs"), resumed.stopReason());
     }
 
+    /** "for 1 epoch", not "for 1 epochs". */
+    @Test
+    void aPatienceOfOneEpochReadsInTheSingular() {
+        Generator gen = new Generator(1);
+        Linear model = new Linear(3, 2, true, gen);
+        Tensor x = Tensor.randn(gen, 8, 3);
+        DataLoader data = new DataLoader(new TensorDataset(x, Tensor.of(new float[] {0, 1, 0, 1, 1, 0, 0, 1}), 2), 4, false,
+                false, null);
+        History h = new Trainer(model, new CrossEntropyLoss(), new SGD(model.parameters(), 0.0), Task.CLASSIFICATION)
+                .epochs(5).earlyStopping(1, false).fit(data, data);
+        assertTrue(h.stopReason().contains("did not improve for 1 epoch") && !h.stopReason().contains("1 epochs"),
+                h.stopReason());
+    }
+
     /**
      * A linear regression of 3 inputs, from {@code firstEpoch} to epoch 5 with patience 2 after {@code earlier}, validated
      * on rows one of which holds a NaN: every validation loss is NaN, so no epoch improves.
