@@ -208,7 +208,11 @@ record LayerSpec(String type, Map<String, Object> options) {
         return m;
     }
 
-    /** A short name: "conv32k3p1", "bn2d", "relu", "maxpool2", "dropout0.25", "linear128". */
+    /**
+     * A short name: "conv32k3p1", "bn2d", "relu", "maxpool2", "dropout0.25", "linear128", "elu(alpha=-1)". An
+     * activation's parameter, which may be negative, is named in parentheses: appended like dropout's p, alpha -1
+     * read "elu-1", in a description that joins layers with '-'.
+     */
     String describe() {
         return switch (type) {
             case "conv2d" -> "conv" + integer("out_channels", 0) + "k" + integer("kernel_size", 0)
@@ -219,8 +223,8 @@ record LayerSpec(String type, Map<String, Object> options) {
             case "batchnorm2d" -> "bn2d";
             case "maxpool2d", "avgpool2d" -> type.substring(0, type.length() - 2) + integer("kernel_size", 0);
             case "dropout", "dropout2d" -> type + trim(number("p", 0.5));
-            case "leakyrelu" -> "leakyrelu" + trim(number("negative_slope", 0.01));
-            case "elu" -> "elu" + trim(number("alpha", 1.0));
+            case "leakyrelu" -> "leakyrelu(negative_slope=" + trim(number("negative_slope", 0.01)) + ")";
+            case "elu" -> "elu(alpha=" + trim(number("alpha", 1.0)) + ")";
             default -> type;
         };
     }

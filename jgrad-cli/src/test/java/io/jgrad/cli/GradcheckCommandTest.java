@@ -38,6 +38,17 @@ class GradcheckCommandTest {
         assertTrue(r.out().contains("GradCheck passed"), r.out());
     }
 
+    /** The parameter of --activation in the network's description: "elu-1" read as an ELU and a layer called 1. */
+    @Test
+    void theNetworkNamesItsActivationsParameter() {
+        Cli r = Cli.run("gradcheck", "--activation", "elu:-1");
+        assertEquals(0, r.exitCode(), r.err());
+        assertTrue(r.out().contains("network   6-5-4-3 elu(alpha=-1), cross-entropy loss"), r.out());
+        assertTrue(Cli.run("gradcheck", "--activation", "leaky-relu:0.25").out()
+                .contains("network   6-5-4-3 leakyrelu(negative_slope=0.25), cross-entropy loss"));
+        assertTrue(Cli.run("gradcheck", "--activation", "elu").out().contains("network   6-5-4-3 elu(alpha=1), cross-entropy"));
+    }
+
     @Test
     void regressionHasOneOutput() {
         Cli r = Cli.run("gradcheck", "--loss", "mse");
