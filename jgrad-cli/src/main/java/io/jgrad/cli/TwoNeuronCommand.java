@@ -65,10 +65,12 @@ final class TwoNeuronCommand implements Callable<Integer> {
     @Option(names = "--b2", paramLabel = "B", description = "Initial bias of the output neuron (default: ${DEFAULT-VALUE}).", defaultValue = "0.1")
     double b2;
 
-    @Option(names = "--lr", paramLabel = "RATE", description = "Learning rate of gradient descent (default: ${DEFAULT-VALUE}).", defaultValue = "0.5")
+    @Option(names = "--lr", paramLabel = "RATE", description = "Learning rate of gradient descent, a positive number (default: ${DEFAULT-VALUE}).",
+            defaultValue = "0.5")
     double lr;
 
-    @Option(names = "--steps", paramLabel = "N", description = "Number of forward/backward/update steps (default: ${DEFAULT-VALUE}).", defaultValue = "1")
+    @Option(names = "--steps", paramLabel = "N", description = "Number of forward/backward/update steps, at least 1 (default: ${DEFAULT-VALUE}).",
+            defaultValue = "1")
     int steps;
 
     @Option(names = "--json", description = "Print the same numbers as JSON instead of text.")
@@ -84,9 +86,7 @@ final class TwoNeuronCommand implements Callable<Integer> {
         if (steps < 1) {
             throw new UserError("--steps must be at least 1, got " + steps);
         }
-        if (!(lr > 0) || !Double.isFinite(lr)) {
-            throw new UserError("--lr must be a positive number, got " + lr);
-        }
+        Flags.positive("--lr", lr);
         String[] flags = {"--x", "--target", "--w1", "--b1", "--w2", "--b2"};
         double[] values = {x, target, w1, b1, w2, b2};
         for (int i = 0; i < flags.length; i++) {

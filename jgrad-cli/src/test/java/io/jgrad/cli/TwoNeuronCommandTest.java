@@ -188,6 +188,17 @@ class TwoNeuronCommandTest {
         }
     }
 
+    /** The help page states the range of --lr and --steps that the command enforces: it refused --lr 0 unannounced. */
+    @Test
+    void theHelpStatesWhichLearningRatesAndStepsAreAccepted() {
+        List<String> help = Cli.run("help", "example", "two-neuron").out().lines().toList();
+        assertTrue(help.stream().anyMatch(l -> l.contains("--lr=RATE") && l.contains("a positive number")), help::toString);
+        assertTrue(help.stream().anyMatch(l -> l.contains("--steps=N") && l.contains("at least 1")), help::toString);
+        Cli.run("example", "two-neuron", "--lr", "0").assertUserError("--lr must be a positive number, got 0.0");
+        Cli.run("example", "two-neuron", "--lr", "-0.5").assertUserError("--lr must be a positive number, got -0.5");
+        Cli.run("example", "two-neuron", "--steps", "0").assertUserError("--steps must be at least 1, got 0");
+    }
+
     @Test
     void badFlagsAreOneLineErrors() {
         Cli.run("example", "two-neuron", "--steps", "0").assertUserError("--steps");
