@@ -5,15 +5,19 @@ import static org.junit.jupiter.api.Assertions.*;
 import io.jgrad.io.Safetensors;
 import io.jgrad.nn.BCELoss;
 import io.jgrad.nn.BCEWithLogitsLoss;
+import io.jgrad.nn.Conv2d;
 import io.jgrad.nn.CrossEntropyLoss;
 import io.jgrad.nn.Dropout;
 import io.jgrad.nn.Dropout2d;
+import io.jgrad.nn.FanMode;
+import io.jgrad.nn.Init;
 import io.jgrad.nn.Linear;
 import io.jgrad.nn.MSELoss;
 import io.jgrad.nn.NLLLoss;
 import io.jgrad.nn.Sequential;
 import io.jgrad.optim.GradientClipping;
 import io.jgrad.tensor.DType;
+import io.jgrad.tensor.Generator;
 import io.jgrad.tensor.Tensor;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -80,6 +84,32 @@ class NullArgumentTest {
         Tensor before = net.parameters().get(0);
         refused("Sequential.to: dtype is null; pass DType.FLOAT32 or DType.FLOAT64", () -> net.to(null));
         assertSame(before, net.parameters().get(0), "the module is left as it was");
+    }
+
+    /**
+     * The layers and Init name themselves and the null argument: a null generator was reported as "Tensor.uniform:
+     * generator is null" (an op the caller never called), and a null tensor given to Init was a bare NullPointerException.
+     * (A null mode or nonlinearity: InitTest.)
+     */
+    @Test
+    void layersAndInitNameTheirNullArgument() {
+        Generator gen = new Generator(1);
+        Tensor w = Tensor.zeros(4, 3);
+        refused("Linear: generator is null", () -> new Linear(3, 4, true, null));
+        refused("Linear: generator is null", () -> new Linear(3, 4, false, null));
+        refused("Conv2d: generator is null", () -> new Conv2d(1, 2, 3, 1, 0, 1, 1, false, null));
+        refused("Init.uniform: generator is null", () -> Init.uniform(w, -1, 1, null));
+        refused("Init.normal: generator is null", () -> Init.normal(w, 0, 1, null));
+        refused("Init.xavierUniform: generator is null", () -> Init.xavierUniform(w, 1, null));
+        refused("Init.xavierNormal: generator is null", () -> Init.xavierNormal(w, 1, null));
+        refused("Init.kaimingUniform: generator is null", () -> Init.kaimingUniform(w, 0, FanMode.FAN_IN, "relu", null));
+        refused("Init.kaimingNormal: generator is null", () -> Init.kaimingNormal(w, 0, FanMode.FAN_IN, "relu", null));
+        refused("Init.uniform: tensor is null", () -> Init.uniform(null, -1, 1, gen));
+        refused("Init.normal: tensor is null", () -> Init.normal(null, 0, 1, gen));
+        refused("Init.constant: tensor is null", () -> Init.zeros(null));
+        refused("Init.xavierNormal: tensor is null", () -> Init.xavierNormal(null, 1, gen));
+        refused("Init.kaimingUniform: tensor is null", () -> Init.kaimingUniform(null, 0, FanMode.FAN_IN, "relu", gen));
+        assertEquals(new Generator(1).nextLong(), gen.nextLong(), "nothing drawn from the generator by a refused call");
     }
 
     @Test

@@ -50,6 +50,9 @@ public class Conv2d extends Module {
             throw new IllegalArgumentException("Conv2d: in_channels=" + in + " and out_channels=" + out
                     + " must both be divisible by groups=" + groups);
         }
+        if (gen == null) {
+            throw new IllegalArgumentException("Conv2d: generator is null");
+        }
         this.in = in;
         this.out = out;
         this.kernel = kernel;

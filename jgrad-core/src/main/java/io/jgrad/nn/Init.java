@@ -22,6 +22,7 @@ public final class Init {
 
     /** Fills t with samples of U(a, b); a and b must be finite in t's dtype, with a &lt;= b. Modified: t, gen. */
     public static Tensor uniform(Tensor t, double a, double b, Generator gen) {
+        requireArguments("Init.uniform", t, gen);
         // as PyTorch's uniform_: U(-inf, inf) would fill NaN, and a bound past Float.MAX_VALUE infinities in float32
         double max = t.dtype() == DType.FLOAT32 ? Float.MAX_VALUE : Double.MAX_VALUE;
         if (!(Math.abs(a) <= max && Math.abs(b) <= max)) {
@@ -36,6 +37,7 @@ public final class Init {
 
     /** Fills t with samples of N(mean, std^2). Modified: t, gen. */
     public static Tensor normal(Tensor t, double mean, double std, Generator gen) {
+        requireArguments("Init.normal", t, gen);
         if (!(std >= 0)) {
             throw new IllegalArgumentException("Init.normal: standard deviation must be >= 0, got " + std);
         }
@@ -44,6 +46,9 @@ public final class Init {
 
     /** Sets every element of t to v. Modified: t. */
     public static Tensor constant(Tensor t, double v) {
+        if (t == null) {
+            throw new IllegalArgumentException("Init.constant: tensor is null");
+        }
         try (var scope = Tensor.noGrad()) {
             return t.fill_(v);
         }
@@ -61,6 +66,7 @@ public final class Init {
 
     /** Glorot/Xavier uniform: U(-a, a) with a = gain * sqrt(6 / (fan_in + fan_out)). Modified: t, gen. */
     public static Tensor xavierUniform(Tensor t, double gain, Generator gen) {
+        requireArguments("Init.xavierUniform", t, gen);
         int[] fans = fans("Init.xavierUniform", t.shape());
         double a = gain * Math.sqrt(6.0 / (fans[0] + fans[1]));
         return uniform(t, -a, a, gen);
@@ -68,6 +74,7 @@ public final class Init {
 
     /** Glorot/Xavier normal: N(0, std^2) with std = gain * sqrt(2 / (fan_in + fan_out)). Modified: t, gen. */
     public static Tensor xavierNormal(Tensor t, double gain, Generator gen) {
+        requireArguments("Init.xavierNormal", t, gen);
         int[] fans = fans("Init.xavierNormal", t.shape());
         return normal(t, 0, gain * Math.sqrt(2.0 / (fans[0] + fans[1])), gen);
     }
@@ -79,12 +86,14 @@ public final class Init {
      * {@code nn.Linear} uses a = sqrt(5), FAN_IN, "leaky_relu", which gives bound = 1 / sqrt(fan_in). Modified: t, gen.
      */
     public static Tensor kaimingUniform(Tensor t, double a, FanMode mode, String nonlinearity, Generator gen) {
+        requireArguments("Init.kaimingUniform", t, gen);
         double bound = calculateGain(nonlinearity, a) * Math.sqrt(3.0 / fan("Init.kaimingUniform", t, mode));
         return uniform(t, -bound, bound, gen);
     }
 
     /** He/Kaiming normal: N(0, std^2) with std = gain / sqrt(fan) (gain as in {@link #kaimingUniform}). Modified: t, gen. */
     public static Tensor kaimingNormal(Tensor t, double a, FanMode mode, String nonlinearity, Generator gen) {
+        requireArguments("Init.kaimingNormal", t, gen);
         double std = calculateGain(nonlinearity, a) / Math.sqrt(fan("Init.kaimingNormal", t, mode));
         return normal(t, 0, std, gen);
     }
@@ -138,6 +147,16 @@ public final class Init {
                     + "; cannot initialise an empty tensor");
         }
         return fan;
+    }
+
+    /** At the entry of a public method: a null tensor or generator would fail deep inside, under another name. */
+    private static void requireArguments(String op, Tensor t, Generator gen) {
+        if (t == null) {
+            throw new IllegalArgumentException(op + ": tensor is null");
+        }
+        if (gen == null) {
+            throw new IllegalArgumentException(op + ": generator is null");
+        }
     }
 
     private static Tensor overwrite(Tensor t, Tensor values) {

@@ -36,6 +36,9 @@ public class Linear extends Module {
             throw new IllegalArgumentException("Linear: in_features and out_features must be positive, got in=" + in
                     + ", out=" + out);
         }
+        if (gen == null) {
+            throw new IllegalArgumentException("Linear: generator is null");
+        }
         this.in = in;
         this.out = out;
         this.hasBias = bias;
