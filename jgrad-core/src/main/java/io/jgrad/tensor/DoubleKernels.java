@@ -269,6 +269,8 @@ final class DoubleKernels {
             case LT -> x < y ? 1.0 : 0.0;
             case LE -> x <= y ? 1.0 : 0.0;
             case EQ -> x == y ? 1.0 : 0.0;
+            case NOT_LT -> x < y ? 0.0 : 1.0;
+            case NOT_GE -> x >= y ? 0.0 : 1.0;
             case RELU_GRAD -> y <= 0 ? 0.0 : x; // a NaN y keeps x, as PyTorch
         };
     }

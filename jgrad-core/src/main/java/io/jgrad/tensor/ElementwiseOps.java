@@ -243,15 +243,15 @@ final class ElementwiseOps {
             }, x, z);
             // the gradient goes to the operand that was chosen; ties go to x. Where either is NaN (so is y) both
             // get it, as in PyTorch, whose masks (self < other, self > other) are false there: hence "not below"
-            // rather than "at least" (which NaN is not either)
-            case MAX -> Autograd.record(name, y, g -> {
-                Tensor toX = compute(BinaryOp.LT, x, z).neg().add(1.0), toZ = compute(BinaryOp.GE, x, z).neg().add(1.0);
-                return new Tensor[] {g.mul(toX).sumTo(x.shape), g.mul(toZ).sumTo(z.shape)};
-            }, x, z);
-            case MIN -> Autograd.record(name, y, g -> {
-                Tensor toX = compute(BinaryOp.GT, x, z).neg().add(1.0), toZ = compute(BinaryOp.LE, x, z).neg().add(1.0);
-                return new Tensor[] {g.mul(toX).sumTo(x.shape), g.mul(toZ).sumTo(z.shape)};
-            }, x, z);
+            // rather than "at least" (which NaN is not either). Each mask is one op (NOT_LT, NOT_GE), and none is made
+            // for a constant operand: the backward runs on loss-sized tensors (BCEWithLogitsLoss's maximum(x, 0)).
+            // For minimum, "not x > z" is "not z < x".
+            case MAX -> Autograd.record(name, y, g -> new Tensor[] {
+                    x.requiresGrad ? g.mul(compute(BinaryOp.NOT_LT, x, z)).sumTo(x.shape) : null,
+                    z.requiresGrad ? g.mul(compute(BinaryOp.NOT_GE, x, z)).sumTo(z.shape) : null}, x, z);
+            case MIN -> Autograd.record(name, y, g -> new Tensor[] {
+                    x.requiresGrad ? g.mul(compute(BinaryOp.NOT_LT, z, x)).sumTo(x.shape) : null,
+                    z.requiresGrad ? g.mul(compute(BinaryOp.NOT_GE, z, x)).sumTo(z.shape) : null}, x, z);
             default -> y; // comparisons: masks without gradient
         };
     }

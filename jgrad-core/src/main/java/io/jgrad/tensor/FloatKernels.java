@@ -274,6 +274,8 @@ final class FloatKernels {
             case LT -> x < y ? 1f : 0f;
             case LE -> x <= y ? 1f : 0f;
             case EQ -> x == y ? 1f : 0f;
+            case NOT_LT -> x < y ? 0f : 1f;
+            case NOT_GE -> x >= y ? 0f : 1f;
             case RELU_GRAD -> y <= 0 ? 0f : x; // a NaN y keeps x, as PyTorch
         };
     }

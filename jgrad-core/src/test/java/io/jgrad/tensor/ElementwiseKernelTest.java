@@ -86,6 +86,8 @@ class ElementwiseKernelTest {
             case LT -> a < b ? 1 : 0;
             case LE -> a <= b ? 1 : 0;
             case EQ -> a == b ? 1 : 0;
+            case NOT_LT -> !(a < b) ? 1 : 0;
+            case NOT_GE -> !(a >= b) ? 1 : 0;
             case RELU_GRAD -> b <= 0 ? 0 : a;
         };
     }

@@ -329,6 +329,70 @@ class ElementwiseOpsTest {
         assertArrayEquals(new double[] {0, 8 * Math.log(2), 0, Double.NEGATIVE_INFINITY}, z.grad().toDoubleArray(), 1e-12);
     }
 
+    /**
+     * maximum's and minimum's gradients at ties and special values, element by element from the documented rule: the
+     * chosen operand gets g, a tie (equal infinities and -0 = 0 included) goes to the left operand, a NaN on either side
+     * sends g to both; the other operand gets g * 0 (NaN for an infinite or NaN g, as a multiplication by a 0/1 mask).
+     */
+    @Test
+    void maximumAndMinimumGradientsFollowTheirRuleAtTiesAndSpecialValues() {
+        double inf = Double.POSITIVE_INFINITY, nan = Double.NaN;
+        double[] xs = {1, 2, 3, 3, nan, 1, nan, inf, -inf, inf, -0.0, 0.0, 5, -2, 4, 1e-320};
+        double[] zs = {2, 1, 3, nan, 3, nan, nan, inf, -inf, -inf, 0.0, -0.0, 5, -2, -4, 2e-320};
+        double[] gs = {1.5, -2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, inf, nan, -inf, 13};
+        for (DType dt : DType.values()) {
+            for (boolean max : new boolean[] {true, false}) {
+                Tensor x = Tensor.of(xs).to(dt).requiresGrad(true), z = Tensor.of(zs).to(dt).requiresGrad(true);
+                Tensor g = Tensor.of(gs).to(dt);
+                (max ? x.maximum(z) : x.minimum(z)).backward(g);
+                double[] xv = x.toDoubleArray(), zv = z.toDoubleArray(), gv = g.toDoubleArray();
+                double[] gx = new double[xs.length], gz = new double[xs.length];
+                for (int i = 0; i < xs.length; i++) {
+                    // "not past z" rather than "on z's side": both are false where either is NaN
+                    boolean zWins = max ? xv[i] < zv[i] : xv[i] > zv[i];
+                    boolean xWins = max ? xv[i] > zv[i] : xv[i] < zv[i];
+                    boolean tie = xv[i] == zv[i];
+                    gx[i] = round(dt, gv[i] * (zWins ? 0.0 : 1.0));
+                    gz[i] = round(dt, gv[i] * (xWins || tie ? 0.0 : 1.0));
+                }
+                String what = (max ? "maximum " : "minimum ") + dt;
+                assertArrayEquals(gx, x.grad().toDoubleArray(), 0, what + " dx");
+                assertArrayEquals(gz, z.grad().toDoubleArray(), 0, what + " dz");
+            }
+        }
+    }
+
+    private static double round(DType dt, double v) {
+        return dt == DType.FLOAT32 ? (float) v : v;
+    }
+
+    /**
+     * maximum's and minimum's backward runs 4 element-wise ops on loss-sized tensors (BCEWithLogitsLoss uses both), one
+     * mask and one product per operand, and 2 for the one operand that needs a gradient: it ran 8 either way, building
+     * each mask 1 - (x &lt; z) in three ops.
+     */
+    @Test
+    void maximumAndMinimumBackwardMakeOneMaskAndOneProductPerOperand() {
+        Tensor x = randn(1, 5, 7).requiresGrad(true), z = randn(2, 5, 7).requiresGrad(true), c = randn(3, 5, 7);
+        Tensor g = randn(4, 5, 7);
+        for (Tensor y : List.of(x.maximum(z), x.minimum(z), x.maximum(c), c.minimum(x))) {
+            int made;
+            Tensor[] grads;
+            BufferPool.Scope scope = BufferPool.open();
+            try {
+                grads = y.gradFn().backward(g);
+                made = scope.tensors.size();
+            } finally {
+                BufferPool.close(scope);
+            }
+            List<Tensor> in = y.gradFn().inputs();
+            int needed = (in.get(0).requiresGrad() ? 2 : 0) + (in.get(1).requiresGrad() ? 2 : 0);
+            assertEquals(needed, made, y.gradFn().op() + ": tensors made by its backward");
+            assertEquals(in.get(1) == c, grads[1] == null);
+            assertEquals(in.get(0) == c, grads[0] == null);
+        }
+    }
+
     @Test
     void scalarComparisons() {
         Tensor x = Tensor.of(new double[] {1, 2, 3, Double.NaN});
