@@ -178,10 +178,12 @@ final class PredictCommand implements Callable<Integer> {
             int[] batchShape = new int[sample.length + 1];
             batchShape[0] = rows;
             System.arraycopy(sample, 0, batchShape, 1, sample.length);
-            Tensor input = tm.config().normalization().apply(
-                    Tensor.wrap(java.util.Arrays.copyOfRange(x, from * inputSize, (from + rows) * inputSize), batchShape));
             float[] raw, o;
-            try (var scope = Tensor.noGrad()) {
+            // each batch reuses the memory of the one before, as eval's batches do: fresh arrays for every batch's
+            // activations (tens of MB for a wide network) made predict several times slower than its arithmetic
+            try (var scope = Tensor.noGrad(); var memory = Tensor.recycling()) {
+                Tensor input = tm.config().normalization().apply(
+                        Tensor.wrap(java.util.Arrays.copyOfRange(x, from * inputSize, (from + rows) * inputSize), batchShape));
                 Tensor out = tm.network().forward(input);
                 raw = out.toFloatArray();
                 o = scores(task, tm.config().loss(), outAct, out).toFloatArray();
