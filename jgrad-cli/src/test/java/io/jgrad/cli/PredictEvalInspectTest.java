@@ -111,24 +111,52 @@ class PredictEvalInspectTest {
      * is an activation [140000, 16384] of more than 2^31 values, which stopped predict with a stack trace (exit 1)
      * where eval, in batches, scored the same rows (and more inputs of a large network ran out of memory). predict
      * goes in batches too, and its lines are those of the rows predicted one file at a time.
+     *
+     * <p>Shown by the second failure, which takes far fewer rows (this test took 10 s or more with the 140,000): predict
+     * runs in a JVM of its own with a 256 MiB heap, which a [5000, 16384] activation (320 MiB) does not fit into at
+     * once, so that without batches it exits 2 ("out of memory") instead of 0.
      */
     @Test
     void predictGoesThroughManyRowsInBatches() throws Exception {
+        int hidden = 16_384, rows = 5000, heapMiB = 256;
+        assertTrue((long) rows * hidden * Float.BYTES > heapMiB << 20, "all rows at once must not fit the heap");
         Path blobs = SyntheticData.blobsCsv(tmp.resolve("wide-blobs.csv"), 30, 2, 3, 3);
-        Path wide = Cli.train(tmp.resolve("wide"), "--data", blobs.toString(), "--layers", "16384", "--epochs", "1", "--no-report");
-        int rows = 140_000;
+        Path wide = Cli.train(tmp.resolve("wide"), "--data", blobs.toString(), "--layers", Integer.toString(hidden), "--epochs", "1",
+                "--no-report");
         StringBuilder csv = new StringBuilder("f0,f1\n");
         for (int i = 0; i < rows; i++) {
             csv.append(i % 7).append(".5,").append(i % 5).append(".25\n");
         }
         Path many = Files.writeString(tmp.resolve("many.csv"), csv);
-        java.util.List<String> lines = Cli.ok("predict", "--model", wide.toString(), "--csv", many.toString()).out().lines().toList();
+        java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of(ProcessHandle.current().info().command().orElse("java"),
+                "-Xmx" + heapMiB + "m", "-XX:+UseSerialGC", "--enable-native-access=ALL-UNNAMED"));
+        if (ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()) { // this JVM's kernels, so its numbers
+            cmd.addAll(java.util.List.of("--add-modules", "jdk.incubator.vector"));
+        }
+        cmd.addAll(java.util.List.of("-cp", System.getProperty("java.class.path"), "io.jgrad.cli.Main", "predict", "--model",
+                wide.toString(), "--csv", many.toString()));
+        Path out = tmp.resolve("many.out"), err = tmp.resolve("many.err");
+        Process p = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        if (!p.waitFor(2, java.util.concurrent.TimeUnit.MINUTES)) {
+            p.destroyForcibly();
+            fail("predict did not finish in 2 minutes");
+        }
+        assertEquals(0, p.exitValue(), () -> "predict: " + read(err));
+        java.util.List<String> lines = Files.readAllLines(out);
         assertEquals(rows, lines.size());
         // rows repeat every 35: the same row, the same line, wherever it falls in a batch
         for (int i : new int[] {0, 3, 34, 255, 256, 1000, rows - 1}) {
             Path one = Files.writeString(tmp.resolve("one.csv"), "f0,f1\n" + (i % 7) + ".5," + (i % 5) + ".25\n");
             String single = Cli.ok("predict", "--model", wide.toString(), "--csv", one.toString()).out().strip();
             assertEquals(single.substring(single.indexOf(':')), lines.get(i).substring(lines.get(i).indexOf(':')), "row " + (i + 1));
+        }
+    }
+
+    private static String read(Path file) {
+        try {
+            return Files.readString(file);
+        } catch (java.io.IOException e) {
+            return e.toString();
         }
     }
 
