@@ -79,6 +79,12 @@ public final class Adagrad extends Optimizer {
     }
 
     @Override
+    protected Map<String, Double> options() {
+        return Options.of("lr_decay", lrDecay, "weight_decay", weightDecay, "initial_accumulator_value",
+                initialAccumulatorValue, "eps", eps);
+    }
+
+    @Override
     protected Map<String, String> settings() {
         return Map.of("lr_decay", PythonRepr.of(lrDecay), "weight_decay", PythonRepr.of(weightDecay),
                 "initial_accumulator_value", PythonRepr.of(initialAccumulatorValue), "eps", PythonRepr.of(eps));

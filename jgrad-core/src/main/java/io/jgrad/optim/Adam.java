@@ -71,6 +71,11 @@ public final class Adam extends Optimizer {
     }
 
     @Override
+    protected Map<String, Double> options() {
+        return AdamMoments.options(beta1, beta2, eps, weightDecay, amsgrad);
+    }
+
+    @Override
     protected Map<String, String> settings() {
         return AdamMoments.settings(beta1, beta2, eps, weightDecay, amsgrad);
     }

@@ -17,6 +17,11 @@ final class AdamMoments {
                 "weight_decay", PythonRepr.of(weightDecay), "amsgrad", PythonRepr.of(amsgrad));
     }
 
+    /** The options Adam and AdamW record in their state dicts ({@link Optimizer#options}). */
+    static Map<String, Double> options(double beta1, double beta2, double eps, double weightDecay, boolean amsgrad) {
+        return Options.of("beta1", beta1, "beta2", beta2, "eps", eps, "weight_decay", weightDecay, "amsgrad", amsgrad ? 1 : 0);
+    }
+
     static List<String> stateNames(boolean amsgrad) {
         return amsgrad ? List.of("step", "exp_avg", "exp_avg_sq", "max_exp_avg_sq") : List.of("step", "exp_avg", "exp_avg_sq");
     }

@@ -21,10 +21,15 @@ import java.util.regex.Pattern;
  *
  * <p>Each parameter has its own state (moment estimates, momentum buffer, step counter), created at its first
  * update. {@link #stateDict()} names it {@code "<paramIndex>.<buffer>"} as PyTorch's {@code state_dict()} does
- * (e.g. {@code "0.exp_avg"}), next to the scalars {@code "step"} and {@code "lr"}.
+ * (e.g. {@code "0.exp_avg"}), next to the scalars {@code "step"} and {@code "lr"} and the optimizer's options
+ * ({@code "<Kind>.<option>"}, e.g. {@code "SGD.momentum"}), the part of PyTorch's {@code param_groups} that jgrad
+ * has. {@link #loadStateDict} refuses a state saved from another kind of optimizer or with other options, where
+ * PyTorch would take the saved options over.
  */
 public abstract class Optimizer {
     private static final Pattern STATE_KEY = Pattern.compile("(\\d{1,9})\\.(.+)");
+    /** An option's key, {@code "<Kind>.<option>"}: the kind is a class name, so it never starts with a digit as a buffer's does. */
+    private static final Pattern OPTION_KEY = Pattern.compile("([A-Z][A-Za-z0-9_]*)\\.([A-Za-z][A-Za-z0-9_]*)");
     private final List<Tensor> params;
     private final List<String> names;
     private final List<Map<String, Tensor>> state = new ArrayList<>();
@@ -108,14 +113,27 @@ public abstract class Optimizer {
     }
 
     /**
-     * A copy of the state: {@code "step"} (step count) and {@code "lr"} as 0-d float64 tensors, then each
-     * parameter's buffers as {@code "<paramIndex>.<buffer>"} (only for parameters updated at least once).
-     * The tensors are copies: later steps do not change them.
+     * The options other than the learning rate that fix the update rule, by PyTorch's names ({@code momentum},
+     * {@code weight_decay}, ...; Adam's betas as {@code beta1} and {@code beta2}), booleans as 1 or 0, in a fixed
+     * order. {@link #stateDict()} records them and {@link #loadStateDict} compares them. Empty by default: a state
+     * then records no options and none are checked.
+     */
+    protected Map<String, Double> options() {
+        return Map.of();
+    }
+
+    /**
+     * A copy of the state: {@code "step"} (step count) and {@code "lr"} as 0-d float64 tensors, then each of
+     * {@link #options()} as a 0-d float64 tensor named {@code "<Kind>.<option>"} (Kind the class's simple name, e.g.
+     * {@code "SGD.momentum"}), then each parameter's buffers as {@code "<paramIndex>.<buffer>"} (only for parameters
+     * updated at least once). The tensors are copies: later steps do not change them.
      */
     public LinkedHashMap<String, Tensor> stateDict() {
         LinkedHashMap<String, Tensor> out = new LinkedHashMap<>();
         out.put("step", Tensor.scalar(DType.FLOAT64, stepCount));
         out.put("lr", Tensor.scalar(DType.FLOAT64, lr));
+        String kind = getClass().getSimpleName();
+        options().forEach((name, v) -> out.put(kind + "." + name, Tensor.scalar(DType.FLOAT64, v)));
         try (var scope = Tensor.noGrad()) {
             for (int i = 0; i < params.size(); i++) {
                 for (var e : state.get(i).entrySet()) {
@@ -128,7 +146,10 @@ public abstract class Optimizer {
 
     /**
      * Replaces the state with a copy of {@code dict} as produced by {@link #stateDict()} of an optimizer of the
-     * same kind, options and parameter shapes. Every key is checked before anything changes. Modified: this.
+     * same kind, options and parameter shapes. Every key is checked before anything changes. A dict whose options
+     * ({@code "<Kind>.<option>"} keys) name another kind, or hold other values than {@link #options()}, is refused,
+     * naming what was saved and what this optimizer has; a dict without them (saved before jgrad recorded them) is
+     * taken unchecked, as then. Modified: this.
      */
     public void loadStateDict(Map<String, Tensor> dict) {
         String who = getClass().getSimpleName() + ".loadStateDict";
@@ -149,6 +170,18 @@ public abstract class Optimizer {
             }
         }
         requireCount(who, "step", dict.get("step").toDoubleArray()[0]);
+        Map<String, Double> savedOptions = new LinkedHashMap<>();
+        for (var e : dict.entrySet()) {
+            if (e.getKey() != null && OPTION_KEY.matcher(e.getKey()).matches()) {
+                Tensor t = e.getValue();
+                if (t == null || t.numel() != 1) {
+                    throw new IllegalArgumentException(who + ": '" + e.getKey() + "' is " + (t == null ? "null"
+                            : "of shape " + Arrays.toString(t.shape())) + "; an option is a one-element tensor");
+                }
+                savedOptions.put(e.getKey(), t.toDoubleArray()[0]);
+            }
+        }
+        checkOptions(who, getClass().getSimpleName(), options(), savedOptions, Map.of());
         // here, naming the key, rather than in setLr below, whose message names neither loadStateDict nor the dict
         double newLr = dict.get("lr").toDoubleArray()[0];
         require(newLr >= 0 && Double.isFinite(newLr), who, "'lr'", newLr, "a finite number >= 0");
@@ -158,7 +191,7 @@ public abstract class Optimizer {
                 if (key == null) {
                     throw new IllegalArgumentException(who + ": a key is null; expected 'step', 'lr' and '<i>.<buffer>'");
                 }
-                if (key.equals("step") || key.equals("lr")) {
+                if (key.equals("step") || key.equals("lr") || savedOptions.containsKey(key)) {
                     continue;
                 }
                 Matcher m = STATE_KEY.matcher(key);
@@ -263,6 +296,62 @@ public abstract class Optimizer {
     /** Whether {@code v}, a counter read from a state dict, is a whole number in [0, max]. */
     static boolean isCount(double v, double max) {
         return v >= 0 && v <= max && v == Math.rint(v);
+    }
+
+    /**
+     * Throws, naming {@code who}, unless the options {@code saved} (the {@code "<Kind>.<option>"} entries of a state
+     * dict) are those of {@code kind} with the values {@code own}: every key's kind is {@code kind}, its option one of
+     * own's, and every option of own is there with an equal value. No saved options at all (a state written before
+     * they were recorded) pass. {@code spelled} gives the names of options that encode a choice as 0, 1, ... (e.g.
+     * a mode), so that the message says "min" rather than 0.
+     */
+    static void checkOptions(String who, String kind, Map<String, Double> own, Map<String, Double> saved,
+            Map<String, List<String>> spelled) {
+        if (saved.isEmpty()) {
+            return;
+        }
+        for (String key : saved.keySet()) {
+            String savedKind = key.substring(0, key.indexOf('.'));
+            if (!savedKind.equals(kind)) {
+                throw new IllegalArgumentException(who + ": the state was saved from " + savedKind + " (key '" + key
+                        + "'), not from " + kind + "; load it into a new " + savedKind + " with the options it was saved with");
+            }
+            if (!own.containsKey(key.substring(kind.length() + 1))) {
+                throw new IllegalArgumentException(who + ": unexpected key '" + key + "'; a " + kind + " records the"
+                        + " options " + own.keySet().stream().map(o -> "'" + kind + "." + o + "'").toList());
+            }
+        }
+        List<String> was = new ArrayList<>(), is = new ArrayList<>();
+        for (var e : own.entrySet()) {
+            Double v = saved.get(kind + "." + e.getKey());
+            if (v == null) {
+                throw new IllegalArgumentException(who + ": missing '" + kind + "." + e.getKey() + "'; a state that"
+                        + " records options records all of " + own.keySet() + " (keys present: " + saved.keySet() + ")");
+            }
+            if (v.doubleValue() != e.getValue()) {
+                List<String> names = spelled.getOrDefault(e.getKey(), List.of());
+                was.add(e.getKey() + " = " + spell(v, names));
+                is.add(e.getKey() + " = " + spell(e.getValue(), names));
+            }
+        }
+        if (!was.isEmpty()) {
+            throw new IllegalArgumentException(who + ": the state was saved with " + String.join(", ", was) + " but this "
+                    + kind + " has " + String.join(", ", is) + "; create the " + kind + " with the options the state was"
+                    + " saved with");
+        }
+    }
+
+    /** Whether {@code key} names an option in a state dict: {@code "<Kind>.<option>"}. */
+    static boolean isOptionKey(String key) {
+        return OPTION_KEY.matcher(key).matches();
+    }
+
+    /** An option's value as a message shows it: {@code names}' entry for a choice, whole numbers without ".0". */
+    private static String spell(double v, List<String> names) {
+        if (v >= 0 && v < names.size() && v == Math.rint(v)) {
+            return names.get((int) v);
+        }
+        return v == Math.rint(v) && Math.abs(v) < 1e15 ? Long.toString((long) v) : Double.toString(v);
     }
 
     /** Throws unless a step count read from a state dict is a whole number &gt;= 0 (a long). */

@@ -105,6 +105,12 @@ public final class RMSprop extends Optimizer {
     }
 
     @Override
+    protected Map<String, Double> options() {
+        return Options.of("alpha", alpha, "eps", eps, "weight_decay", weightDecay, "momentum", momentum, "centered",
+                centered ? 1 : 0);
+    }
+
+    @Override
     protected Map<String, String> settings() {
         return Map.of("alpha", PythonRepr.of(alpha), "eps", PythonRepr.of(eps), "weight_decay", PythonRepr.of(weightDecay),
                 "momentum", PythonRepr.of(momentum), "centered", PythonRepr.of(centered));

@@ -88,6 +88,11 @@ public final class SGD extends Optimizer {
     }
 
     @Override
+    protected Map<String, Double> options() {
+        return Options.of("momentum", momentum, "dampening", dampening, "weight_decay", weightDecay, "nesterov", nesterov ? 1 : 0);
+    }
+
+    @Override
     protected Map<String, String> settings() {
         return Map.of("momentum", PythonRepr.of(momentum), "dampening", PythonRepr.of(dampening),
                 "weight_decay", PythonRepr.of(weightDecay), "nesterov", PythonRepr.of(nesterov));

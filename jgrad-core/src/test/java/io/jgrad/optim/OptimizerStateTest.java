@@ -111,10 +111,11 @@ class OptimizerStateTest {
     void stateDictNamesBuffersLikePyTorch() {
         List<Tensor> ps = freshParams();
         Adam adam = new Adam(ps, 0.01, 0.9, 0.999, 1e-8, 0, true);
-        assertEquals(List.of("step", "lr"), List.copyOf(adam.stateDict().keySet()));
+        List<String> options = List.of("Adam.beta1", "Adam.beta2", "Adam.eps", "Adam.weight_decay", "Adam.amsgrad");
+        assertEquals(cat(List.of("step", "lr"), options), List.copyOf(adam.stateDict().keySet()));
         trainStep(adam, ps, 1); // odd step: param 2 has no gradient, so no state
-        assertEquals(List.of("step", "lr", "0.step", "0.exp_avg", "0.exp_avg_sq", "0.max_exp_avg_sq",
-                "1.step", "1.exp_avg", "1.exp_avg_sq", "1.max_exp_avg_sq"), List.copyOf(adam.stateDict().keySet()));
+        assertEquals(cat(List.of("step", "lr"), options, List.of("0.step", "0.exp_avg", "0.exp_avg_sq", "0.max_exp_avg_sq",
+                "1.step", "1.exp_avg", "1.exp_avg_sq", "1.max_exp_avg_sq")), List.copyOf(adam.stateDict().keySet()));
         Map<String, Tensor> dict = adam.stateDict();
         assertEquals(1.0, dict.get("step").item());
         assertEquals(0.01, dict.get("lr").item());
@@ -125,9 +126,12 @@ class OptimizerStateTest {
         trainStep(adam, ps, 2);
         assertArrayEquals(before, dict.get("0.exp_avg").toFloatArray());
 
+        assertEquals(1.0, dict.get("Adam.amsgrad").item());
+        assertEquals(0.999, dict.get("Adam.beta2").item());
         SGD plain = new SGD(ps, 0.1);
         trainStep(plain, ps, 0);
-        assertEquals(List.of("step", "lr"), List.copyOf(plain.stateDict().keySet()));
+        assertEquals(List.of("step", "lr", "SGD.momentum", "SGD.dampening", "SGD.weight_decay", "SGD.nesterov"),
+                List.copyOf(plain.stateDict().keySet()));
         SGD momentum = new SGD(ps, 0.1, 0.9);
         trainStep(momentum, ps, 0);
         assertTrue(momentum.stateDict().containsKey("2.momentum_buffer"));
@@ -179,6 +183,84 @@ class OptimizerStateTest {
                 assertEquals(0, fresh.stepCount(), "a rejected dict changes nothing");
             }
         }
+    }
+
+    @SafeVarargs
+    private static List<String> cat(List<String>... parts) {
+        return java.util.Arrays.stream(parts).flatMap(List::stream).toList();
+    }
+
+    @Test
+    void loadStateDictRefusesAStateSavedWithOtherOptions() {
+        // bug: SGD(momentum = 0.9)'s state loaded into SGD(momentum = 0.5) was taken silently and 0.5 used from then on;
+        // PyTorch restores the saved options (param_groups), jgrad now names both and refuses
+        List<Tensor> ps = freshParams();
+        SGD saved = new SGD(ps, 0.1, 0.9);
+        trainStep(saved, ps, 0);
+        Map<String, Tensor> dict = saved.stateDict();
+        SGD other = new SGD(freshParams(), 0.1, 0.5);
+        var e = assertThrows(IllegalArgumentException.class, () -> other.loadStateDict(dict));
+        assertEquals("SGD.loadStateDict: the state was saved with momentum = 0.9 but this SGD has momentum = 0.5;"
+                + " create the SGD with the options the state was saved with", e.getMessage());
+        assertEquals(0, other.stepCount(), "a rejected dict changes nothing");
+        SGD nesterov = new SGD(freshParams(), 0.1, 0.9, 0, 1e-4, true);
+        var e2 = assertThrows(IllegalArgumentException.class, () -> nesterov.loadStateDict(dict));
+        assertTrue(e2.getMessage().contains("saved with weight_decay = 0, nesterov = 0 but this SGD has weight_decay = 1.0E-4,"
+                + " nesterov = 1"), e2.getMessage());
+        // a flag that only changes the state's buffers: named as an option, not as an unexpected buffer
+        Adam amsgrad = new Adam(ps, 0.01, 0.9, 0.999, 1e-8, 0, true);
+        trainStep(amsgrad, ps, 0);
+        var e3 = assertThrows(IllegalArgumentException.class, () -> new Adam(freshParams()).loadStateDict(amsgrad.stateDict()));
+        assertTrue(e3.getMessage().contains("saved with amsgrad = 1 but this Adam has amsgrad = 0"), e3.getMessage());
+
+        SGD same = new SGD(freshParams(), 0.1, 0.9);
+        same.loadStateDict(dict);
+        assertEquals(1, same.stepCount());
+    }
+
+    @Test
+    void loadStateDictRefusesAStateOfAnotherKind() {
+        // bug: AdamW's state (same buffers as Adam's) loaded into an Adam, and a plain SGD's (no buffers) into anything
+        List<Tensor> ps = freshParams();
+        AdamW adamw = new AdamW(ps, 0.01);
+        trainStep(adamw, ps, 0);
+        var e = assertThrows(IllegalArgumentException.class, () -> new Adam(freshParams(), 0.01).loadStateDict(adamw.stateDict()));
+        assertEquals("Adam.loadStateDict: the state was saved from AdamW (key 'AdamW.beta1'), not from Adam; load it into"
+                + " a new AdamW with the options it was saved with", e.getMessage());
+        SGD plain = new SGD(ps, 0.1);
+        trainStep(plain, ps, 0);
+        var e2 = assertThrows(IllegalArgumentException.class, () -> new RMSprop(freshParams()).loadStateDict(plain.stateDict()));
+        assertTrue(e2.getMessage().startsWith("RMSprop.loadStateDict: the state was saved from SGD (key 'SGD.momentum')"),
+                e2.getMessage());
+        for (var make : ALL) { // each kind takes its own state back
+            List<Tensor> own = freshParams();
+            Optimizer o = make.apply(own);
+            trainStep(o, own, 0);
+            Optimizer fresh = make.apply(freshParams());
+            fresh.loadStateDict(o.stateDict());
+            assertEquals(1, fresh.stepCount());
+        }
+    }
+
+    @Test
+    void loadStateDictTakesAStateWithoutOptionsAsBeforeAndRefusesAPartialOne() {
+        List<Tensor> ps = freshParams();
+        SGD saved = new SGD(ps, 0.1, 0.9);
+        trainStep(saved, ps, 0);
+        Map<String, Tensor> legacy = new LinkedHashMap<>(saved.stateDict());
+        legacy.keySet().removeIf(k -> k.startsWith("SGD."));
+        SGD other = new SGD(freshParams(), 0.1, 0.5); // unchecked, as before options were recorded
+        other.loadStateDict(legacy);
+        assertEquals(1, other.stepCount());
+
+        Map<String, Tensor> partial = new LinkedHashMap<>(saved.stateDict());
+        partial.remove("SGD.nesterov");
+        var e = assertThrows(IllegalArgumentException.class, () -> new SGD(freshParams(), 0.1, 0.9).loadStateDict(partial));
+        assertTrue(e.getMessage().startsWith("SGD.loadStateDict: missing 'SGD.nesterov'"), e.getMessage());
+        Map<String, Tensor> unknown = new LinkedHashMap<>(saved.stateDict());
+        unknown.put("SGD.foo", Tensor.scalar(DType.FLOAT64, 1));
+        var e2 = assertThrows(IllegalArgumentException.class, () -> new SGD(freshParams(), 0.1, 0.9).loadStateDict(unknown));
+        assertTrue(e2.getMessage().startsWith("SGD.loadStateDict: unexpected key 'SGD.foo'"), e2.getMessage());
     }
 
     @Test

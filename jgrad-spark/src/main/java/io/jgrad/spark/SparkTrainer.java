@@ -11,6 +11,7 @@ import io.jgrad.train.Evaluation;
 import io.jgrad.train.History;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -327,13 +328,20 @@ public final class SparkTrainer {
         }
         double[] averagedScalars = new double[scalarSum.length];
         int firstScalar = outKeys.length - scalarSum.length;
+        Map<String, Double> before0d = new HashMap<>();
+        for (int i = 0; i < in.scalars().length; i++) {
+            before0d.put(in.keys()[in.keys().length - in.scalars().length + i], in.scalars()[i]);
+        }
         for (int i = 0; i < scalarSum.length; i++) {
             String key = outKeys[firstScalar + i];
             averagedScalars[i] = switch (key) {
                 case "step" -> optimizer.stepCount() + k;
                 case "lr" -> optimizer.lr();
-                // partitions that skipped an empty batch counted one step fewer
-                default -> key.endsWith(".step") ? Math.round(scalarSum[i] / weight) : scalarSum[i] / weight;
+                // an option ("SGD.momentum") is every partition's own: a weighted average of equal values can round off
+                // it, and loadStateDict then refuses the state as saved with other options
+                default -> !Character.isDigit(key.charAt(0)) && before0d.containsKey(key) ? before0d.get(key)
+                        // partitions that skipped an empty batch counted one step fewer
+                        : key.endsWith(".step") ? Math.round(scalarSum[i] / weight) : scalarSum[i] / weight;
             };
         }
         float[] before = FlatParameters.pack(model);
