@@ -39,10 +39,11 @@ final class Schedules {
     }
 
     /**
-     * Restores the counters saved by {@link #state}, so that a resumed run continues the schedule instead of
-     * restarting it from the decayed rate. Modified: schedule.
+     * Restores the counters saved by {@link #state} in {@code file}, so that a resumed run continues the schedule
+     * instead of restarting it from the decayed rate; a state saved for another kind of schedule or other settings is
+     * refused, naming the file. Modified: schedule.
      */
-    static void loadState(Object schedule, Map<String, Double> state) {
+    static void loadState(Object schedule, Map<String, Double> state, java.nio.file.Path file) {
         if (schedule == null) {
             return;
         }
@@ -53,7 +54,7 @@ final class Schedules {
                 default -> throw new IllegalStateException("not a schedule: " + schedule);
             }
         } catch (IllegalArgumentException e) {
-            throw new UserError("the checkpoint has no state for --schedule: " + e.getMessage());
+            throw new UserError(file + ": the state saved for --schedule does not fit it: " + e.getMessage());
         }
     }
 

@@ -663,7 +663,8 @@ final class TrainCommand implements Callable<Integer> {
         int every = cfg.checkpointEvery();
         Object scheduler = Schedules.apply(cfg.schedule(), opt, cfg.epochs(), trainer);
         if (resume != null) {
-            Schedules.loadState(scheduler, Checkpoint.readSchedulerState(Checkpoint.weightsFile(resume, Checkpoint.OPTIMIZER, cfg)));
+            Path optFile = Checkpoint.weightsFile(resume, Checkpoint.OPTIMIZER, cfg);
+            Schedules.loadState(scheduler, Checkpoint.readSchedulerState(optFile), optFile);
         }
         if (gradNorms) {
             Map<String, Integer> ranks = GradientSpread.ranks(model);

@@ -412,6 +412,52 @@ class CliRobustnessTest {
         assertTrue(Files.readString(r.resolve("config.json")).contains("moved.csv"), "config.json should name the new path");
     }
 
+    /** A copy of run directory {@code from} in {@code to}, with optimizer.safetensors rewritten by {@code edit}. */
+    private static Path copyEditingOptimizer(Path from, Path to, java.util.function.BiConsumer<Map<String, Tensor>,
+            Map<String, String>> edit) throws IOException {
+        Files.createDirectory(to);
+        for (String name : List.of("config.json", "model.safetensors", "optimizer.safetensors", "metrics.csv")) {
+            Files.copy(from.resolve(name), to.resolve(name));
+        }
+        var opt = Safetensors.read(to.resolve("optimizer.safetensors"));
+        Map<String, Tensor> tensors = new LinkedHashMap<>(opt.tensors());
+        Map<String, String> meta = new LinkedHashMap<>(opt.metadata());
+        edit.accept(tensors, meta);
+        Safetensors.write(to.resolve("optimizer.safetensors"), tensors, meta);
+        return to;
+    }
+
+    @Test
+    void resumeChecksTheOptionsTheOptimizerAndScheduleWereSavedWithAndReadsOlderRuns() throws IOException {
+        Path r = dir.resolve("opts");
+        Cli.ok("train", "--data", blobs.toString(), "--layers", "4", "--epochs", "2", "--threads", "1", "--no-report",
+                "--optimizer", "sgd", "--momentum", "0.9", "--schedule", "step:1:0.5", "--out", r.toString());
+        var saved = Safetensors.read(r.resolve("optimizer.safetensors"));
+        assertEquals(0.9, saved.tensors().get("SGD.momentum").item());
+        assertEquals("0.5", saved.metadata().get("scheduler.StepLR.gamma"));
+        // a run directory written before the options were recorded resumes as it did, to the same weights
+        Path old = copyEditingOptimizer(r, dir.resolve("old"), (tensors, meta) -> {
+            tensors.keySet().removeIf(k -> k.startsWith("SGD."));
+            meta.keySet().removeIf(k -> k.startsWith("scheduler.StepLR."));
+        });
+        Cli.ok("train", "--resume", r.toString(), "--epochs", "3", "--threads", "1");
+        Cli.ok("train", "--resume", old.toString(), "--epochs", "3", "--threads", "1");
+        assertArrayEquals(Safetensors.read(r.resolve("model.safetensors")).tensors().get("0.weight").toFloatArray(),
+                Safetensors.read(old.resolve("model.safetensors")).tensors().get("0.weight").toFloatArray());
+        // bug: a state saved with other options (here edited by hand) was taken, and the run's own options used
+        Path momentum = copyEditingOptimizer(old, dir.resolve("momentum"),
+                (tensors, meta) -> tensors.put("SGD.momentum", Tensor.scalar(io.jgrad.tensor.DType.FLOAT64, 0.5)));
+        Cli.run("train", "--resume", momentum.toString(), "--epochs", "4", "--threads", "1").assertUserError(
+                momentum.resolve("optimizer.safetensors").toString(), "saved with momentum = 0.5 but this SGD has momentum = 0.9");
+        Path gamma = copyEditingOptimizer(old, dir.resolve("gamma"), (tensors, meta) -> {
+            meta.put("scheduler.StepLR.step_size", "1.0");
+            meta.put("scheduler.StepLR.gamma", "0.25");
+        });
+        Cli.run("train", "--resume", gamma.toString(), "--epochs", "4", "--threads", "1").assertUserError(
+                gamma.resolve("optimizer.safetensors").toString(), "--schedule",
+                "saved with gamma = 0.25 but this StepLR has gamma = 0.5");
+    }
+
     @Test
     void resumeKeepsACosineScheduleOverTheEpochsItWasPlannedFor() throws IOException {
         // resumed to 6 epochs after 3, the learning rate stayed at min_lr 0 and epochs 4-6 changed nothing, silently

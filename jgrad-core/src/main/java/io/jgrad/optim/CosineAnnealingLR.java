@@ -1,6 +1,7 @@
 package io.jgrad.optim;
 
 import io.jgrad.tensor.PythonRepr;
+import java.util.Map;
 
 /**
  * Cosine annealing without restarts (Loshchilov and Hutter, "SGDR: Stochastic Gradient Descent with Warm
@@ -38,6 +39,11 @@ public final class CosineAnnealingLR extends EpochScheduler {
         }
         return (1 + StrictMath.cos(Math.PI * lastEpoch / tMax)) / (1 + StrictMath.cos(Math.PI * (lastEpoch - 1) / tMax))
                 * (currentLr - etaMin) + etaMin;
+    }
+
+    @Override
+    Map<String, Double> options() {
+        return Options.of("T_max", tMax, "eta_min", etaMin);
     }
 
     /** The class and its settings, by PyTorch's argument names, as a module prints, e.g. {@code StepLR(step_size=30, gamma=0.1)}. */

@@ -19,6 +19,9 @@ abstract class EpochScheduler implements LrScheduler {
         this.lastLr = optimizer.lr();
     }
 
+    /** The settings that fix the schedule, by PyTorch's argument names, in order; the state dict records them. */
+    abstract Map<String, Double> options();
+
     /** The rate for epoch {@link #lastEpoch} (&gt;= 1) given the optimizer's current rate, as PyTorch's recursive get_lr. */
     abstract double nextLr(double currentLr);
 
@@ -39,18 +42,31 @@ abstract class EpochScheduler implements LrScheduler {
         return optimizer;
     }
 
+    /**
+     * {@code last_epoch}, {@code base_lr} and {@code last_lr}, then the schedule's settings as
+     * {@code "<Kind>.<setting>"} (e.g. {@code "StepLR.gamma"}), so that a load can tell another kind or setting.
+     */
     @Override
     public Map<String, Double> stateDict() {
         Map<String, Double> out = new LinkedHashMap<>();
         out.put("last_epoch", (double) lastEpoch);
         out.put("base_lr", baseLr);
         out.put("last_lr", lastLr);
+        String kind = getClass().getSimpleName();
+        options().forEach((name, v) -> out.put(kind + "." + name, v));
         return out;
     }
 
+    /**
+     * Restores the counters of {@link #stateDict()}. A state whose settings ({@code "<Kind>.<setting>"} keys) name
+     * another kind of schedule or other values is refused, naming both; one without them (saved before jgrad
+     * recorded them) is taken as before. Modified: this.
+     */
     @Override
     public void loadStateDict(Map<String, Double> state) {
         String who = getClass().getSimpleName() + ".loadStateDict";
+        requireEntries(who, state);
+        Optimizer.checkOptions(who, getClass().getSimpleName(), options(), savedOptions(who, state), Map.of());
         requireEntries(who, state, "last_epoch", "base_lr", "last_lr");
         double epoch = state.get("last_epoch");
         // all checked before any is taken: a rejected state leaves the schedule as it was
@@ -63,6 +79,23 @@ abstract class EpochScheduler implements LrScheduler {
         lastEpoch = (int) epoch;
         baseLr = state.get("base_lr");
         lastLr = state.get("last_lr");
+    }
+
+    /**
+     * The entries of a scheduler's state dict that record settings: those named {@code "<Kind>.<setting>"}. Throws,
+     * naming {@code who} and the key, for one that holds null.
+     */
+    static Map<String, Double> savedOptions(String who, Map<String, Double> state) {
+        Map<String, Double> out = new LinkedHashMap<>();
+        state.forEach((k, v) -> {
+            if (k != null && Optimizer.isOptionKey(k)) {
+                if (v == null) {
+                    throw new IllegalArgumentException(who + ": '" + k + "' is null; a setting is a number");
+                }
+                out.put(k, v);
+            }
+        });
+        return out;
     }
 
     /**

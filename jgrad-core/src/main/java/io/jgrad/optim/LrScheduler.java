@@ -22,12 +22,16 @@ public interface LrScheduler {
         return null;
     }
 
-    /** The scheduler's counters, e.g. {@code last_epoch}, for checkpoints. */
+    /**
+     * The scheduler's counters, e.g. {@code last_epoch}, for checkpoints; jgrad's schedules add their settings as
+     * {@code "<Kind>.<setting>"} (e.g. {@code "StepLR.gamma"}) so that a load can refuse another kind or setting.
+     */
     Map<String, Double> stateDict();
 
     /**
      * Restores counters from {@link #stateDict()}; the optimizer's own rate comes from its own state dict, as in
-     * PyTorch. Modified: this.
+     * PyTorch. jgrad's schedules refuse a state that records another kind or other settings, and take one that
+     * records none (saved before they were recorded). Modified: this.
      */
     void loadStateDict(Map<String, Double> state);
 }

@@ -97,18 +97,35 @@ public final class ReduceLROnPlateau {
         return optimizer.lr();
     }
 
-    /** best, num_bad_epochs, cooldown_counter and last_epoch, for checkpoints. */
+    /** The settings, by PyTorch's argument names; mode as 0 (min) or 1 (max). */
+    private Map<String, Double> options() {
+        return Options.of("mode", mode.ordinal(), "factor", factor, "patience", patience, "threshold", threshold,
+                "cooldown", cooldown, "min_lr", minLr);
+    }
+
+    /**
+     * best, num_bad_epochs, cooldown_counter and last_epoch, for checkpoints, then the settings as
+     * {@code "ReduceLROnPlateau.<setting>"} ({@code mode} 0 for min, 1 for max), so that a load can tell them apart.
+     */
     public Map<String, Double> stateDict() {
         Map<String, Double> out = new LinkedHashMap<>();
         out.put("best", best);
         out.put("num_bad_epochs", (double) badEpochs);
         out.put("cooldown_counter", (double) cooldownCounter);
         out.put("last_epoch", (double) lastEpoch);
+        options().forEach((name, v) -> out.put("ReduceLROnPlateau." + name, v));
         return out;
     }
 
-    /** Restores the counters saved by {@link #stateDict()}. Modified: this. */
+    /**
+     * Restores the counters saved by {@link #stateDict()}. A state whose settings name another kind of schedule or
+     * other values (a MIN state's best of +inf would never improve under MAX) is refused, naming both; one without
+     * them (saved before jgrad recorded them) is taken as before. Modified: this.
+     */
     public void loadStateDict(Map<String, Double> state) {
+        EpochScheduler.requireEntries("ReduceLROnPlateau.loadStateDict", state);
+        Optimizer.checkOptions("ReduceLROnPlateau.loadStateDict", "ReduceLROnPlateau", options(),
+                EpochScheduler.savedOptions("ReduceLROnPlateau.loadStateDict", state), Map.of("mode", java.util.List.of("min", "max")));
         EpochScheduler.requireEntries("ReduceLROnPlateau.loadStateDict", state, "best", "num_bad_epochs",
                 "cooldown_counter", "last_epoch");
         // all checked before any is taken: a rejected state leaves the scheduler as it was

@@ -1,6 +1,7 @@
 package io.jgrad.optim;
 
 import io.jgrad.tensor.PythonRepr;
+import java.util.Map;
 
 /**
  * Multiplies the learning rate by {@code gamma} every {@code stepSize} epochs: lr_e = lr_0 * gamma^floor(e /
@@ -29,6 +30,11 @@ public final class StepLR extends EpochScheduler {
     @Override
     double nextLr(double currentLr) {
         return lastEpoch % stepSize == 0 ? currentLr * gamma : currentLr;
+    }
+
+    @Override
+    Map<String, Double> options() {
+        return Options.of("step_size", stepSize, "gamma", gamma);
     }
 
     /** The class and its settings, by PyTorch's argument names, as a module prints, e.g. {@code StepLR(step_size=30, gamma=0.1)}. */

@@ -8,6 +8,8 @@
  * <p>Update rules, defaults and the order of the float32 operations follow PyTorch 1.13's single-tensor
  * ({@code foreach=False}) code paths, so that training runs agree with PyTorch to rounding. Optimizer and
  * scheduler state can be saved ({@code stateDict()}) and restored ({@code loadStateDict}) so that a resumed run
- * continues bitwise as if it had never stopped.
+ * continues bitwise as if it had never stopped. Each state records its kind and options ({@code "SGD.momentum"},
+ * {@code "StepLR.gamma"}, ...), and a load refuses a state of another kind or other options, naming both, rather
+ * than continue silently with different ones; a state saved before they were recorded loads unchecked.
  */
 package io.jgrad.optim;

@@ -92,6 +92,58 @@ class LrSchedulerTest {
     }
 
     @Test
+    void loadStateDictRefusesAStateOfAnotherScheduleOrSettings() {
+        // bug: a StepLR state loaded into a CosineAnnealingLR because the keys matched, and a MIN plateau's state
+        // (best = +inf) into a MAX one, whose metric then never improved on it; PyTorch saves the kind and settings
+        SGD opt = optimizer(0.1);
+        StepLR step = new StepLR(opt, 3, 0.5);
+        step.step();
+        var e = assertThrows(IllegalArgumentException.class, () -> new CosineAnnealingLR(opt, 10).loadStateDict(step.stateDict()));
+        assertEquals("CosineAnnealingLR.loadStateDict: the state was saved from StepLR (key 'StepLR.step_size'), not from"
+                + " CosineAnnealingLR; load it into a new StepLR with the options it was saved with", e.getMessage());
+        var e2 = assertThrows(IllegalArgumentException.class, () -> new StepLR(opt, 3, 0.1).loadStateDict(step.stateDict()));
+        assertTrue(e2.getMessage().startsWith("StepLR.loadStateDict: the state was saved with gamma = 0.5 but this StepLR"
+                + " has gamma = 0.1"), e2.getMessage());
+        var e3 = assertThrows(IllegalArgumentException.class, () -> new CosineAnnealingLR(opt, 6)
+                .loadStateDict(new CosineAnnealingLR(opt, 3).stateDict()));
+        assertTrue(e3.getMessage().contains("saved with T_max = 3 but this CosineAnnealingLR has T_max = 6"), e3.getMessage());
+
+        var min = new ReduceLROnPlateau(opt, ReduceLROnPlateau.Mode.MIN);
+        var max = new ReduceLROnPlateau(opt, ReduceLROnPlateau.Mode.MAX);
+        var e4 = assertThrows(IllegalArgumentException.class, () -> max.loadStateDict(min.stateDict()));
+        assertEquals("ReduceLROnPlateau.loadStateDict: the state was saved with mode = min but this ReduceLROnPlateau has"
+                + " mode = max; create the ReduceLROnPlateau with the options the state was saved with", e4.getMessage());
+        assertEquals(Double.NEGATIVE_INFINITY, max.stateDict().get("best"), "a rejected state changes nothing");
+        var e5 = assertThrows(IllegalArgumentException.class, () -> max.loadStateDict(step.stateDict()));
+        assertTrue(e5.getMessage().startsWith("ReduceLROnPlateau.loadStateDict: the state was saved from StepLR"), e5.getMessage());
+        var e6 = assertThrows(IllegalArgumentException.class, () -> new ExponentialLR(opt, 0.9).loadStateDict(min.stateDict()));
+        assertTrue(e6.getMessage().startsWith("ExponentialLR.loadStateDict: the state was saved from ReduceLROnPlateau"),
+                e6.getMessage());
+        Map<String, Double> nulled = new java.util.HashMap<>(step.stateDict());
+        nulled.put("StepLR.gamma", null);
+        var e7 = assertThrows(IllegalArgumentException.class, () -> new StepLR(opt, 3, 0.5).loadStateDict(nulled));
+        assertEquals("StepLR.loadStateDict: 'StepLR.gamma' is null; a setting is a number", e7.getMessage());
+    }
+
+    @Test
+    void loadStateDictTakesAScheduleStateWithoutSettingsAsBefore() {
+        SGD opt = optimizer(0.1);
+        StepLR step = new StepLR(opt, 3, 0.5);
+        step.step();
+        Map<String, Double> legacy = new java.util.LinkedHashMap<>(step.stateDict());
+        legacy.keySet().removeIf(k -> k.contains("."));
+        CosineAnnealingLR cosine = new CosineAnnealingLR(opt, 10);
+        cosine.loadStateDict(legacy); // unchecked, as before the settings were recorded
+        assertEquals(1.0, cosine.stateDict().get("last_epoch"));
+        var min = new ReduceLROnPlateau(opt, ReduceLROnPlateau.Mode.MIN);
+        Map<String, Double> plateau = new java.util.LinkedHashMap<>(min.stateDict());
+        plateau.keySet().removeIf(k -> k.contains("."));
+        new ReduceLROnPlateau(opt, ReduceLROnPlateau.Mode.MAX).loadStateDict(plateau);
+        assertEquals(List.of("last_epoch", "base_lr", "last_lr", "StepLR.step_size", "StepLR.gamma"),
+                List.copyOf(step.stateDict().keySet()));
+    }
+
+    @Test
     void stepLrHalvesEveryTwoEpochs() {
         SGD opt = optimizer(1.0);
         assertArrayEquals(new double[] {1, 1, 0.5, 0.5, 0.25, 0.25, 0.125}, rates(new StepLR(opt, 2, 0.5), opt, 6));
