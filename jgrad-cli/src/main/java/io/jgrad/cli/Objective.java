@@ -22,8 +22,7 @@ record Objective(String lossName, Loss loss, Task task, int outputSize) {
      * none, and the only value for other losses).
      */
     static Objective of(String lossName, int numClasses, double[] classWeights) {
-        Loss base = classWeights == null ? Losses.require(lossName)
-                : new io.jgrad.nn.CrossEntropyLoss(Tensor.of(classWeights), Reduction.MEAN, 0);
+        Loss base = classWeights == null ? Losses.require(lossName) : weighted(classWeights);
         boolean bce = lossName.startsWith("bce");
         if (numClasses == 0) {
             if (!Losses.task(lossName).equals("regression")) {
@@ -39,6 +38,25 @@ record Objective(String lossName, Loss loss, Task task, int outputSize) {
             return new Objective(lossName, columnTargets(base), lossName.equals("bce") ? Task.BINARY : Task.BINARY_LOGITS, 1);
         }
         return new Objective(lossName, oneHotTargets(base, numClasses), Task.CLASSIFICATION, numClasses);
+    }
+
+    /**
+     * Cross-entropy with class weights w: sum_i w[t_i] l_i / sum_i w[t_i] over a batch, as PyTorch's, except for a
+     * batch whose samples all weigh 0 (only classes given weight 0), where that is 0 / 0: PyTorch's NaN, which
+     * stopped training as diverged, and its NaN gradient would have spoilt the weights. Such a batch, none of whose
+     * samples counts, has loss 0 and a zero gradient instead.
+     */
+    private static Loss weighted(double[] w) {
+        Loss ce = new io.jgrad.nn.CrossEntropyLoss(Tensor.of(w), Reduction.MEAN, 0);
+        return withReductionOf(ce, (prediction, target) -> {
+            // anything the loss would refuse (a shape, a target that is not a class) goes to it, to be refused
+            boolean noneCounts = prediction.dim() == 2 && prediction.size(1) == w.length && target.numel() > 0
+                    && target.numel() == prediction.size(0);
+            for (float t : noneCounts ? target.toFloatArray() : new float[0]) {
+                noneCounts &= t >= 0 && t < w.length && t == (int) t && w[(int) t] == 0;
+            }
+            return noneCounts ? prediction.mul(0).sum() : ce.forward(prediction, target);
+        });
     }
 
     /** {@code adapted}, with the reduction of {@code base}, which the Trainer needs to add batches up per sample. */

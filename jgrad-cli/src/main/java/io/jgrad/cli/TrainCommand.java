@@ -234,7 +234,8 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--class-weights", paramLabel = "balanced|W0,W1,...",
             description = "Weigh each class's samples in the cross-entropy loss (PyTorch's weight): balanced (n / (K * n_c)"
                     + " for the n training samples, K classes and n_c samples of class c, as scikit-learn's), or one weight"
-                    + " >= 0 per class (default: all 1). For data where some classes are rare. Remembered by --resume.")
+                    + " >= 0 per class (default: all 1; a batch of only weight-0 samples adds 0). For data where some classes are"
+                    + " rare. Remembered by --resume.")
     String classWeights;
 
     @Option(names = "--no-report", description = "Skip report.html and its charts. Remembered by --resume.")

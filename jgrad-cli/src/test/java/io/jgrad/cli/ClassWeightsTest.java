@@ -87,6 +87,39 @@ class ClassWeightsTest {
         assertFalse(Files.exists(Path.of(out)), "nothing written");
     }
 
+    /**
+     * A class of weight 0 in a batch of its samples only: the weighted mean is 0 / 0 there, which was NaN and stopped
+     * the run as "diverged" at its first such batch. In file order with batches of 2, rows 0..29 (class 0) make 15.
+     */
+    @Test
+    void aBatchOfZeroWeightedSamplesOnlyAddsNothing() throws IOException {
+        Path csv = imbalanced();
+        Path run = dir.resolve("run");
+        Cli train = Cli.run("train", "--threads", "1", "--out", run.toString(), "--data", csv.toString(), "--val-data",
+                csv.toString(), "--layers", "", "--epochs", "2", "--batch-size", "2", "--no-shuffle", "--class-weights",
+                "0,1,1", "--no-report");
+        assertEquals(0, train.exitCode(), train.err());
+        double loss = number(train.out(), "validation loss", "validation loss");
+        assertTrue(Double.isFinite(loss) && loss > 0, train.out());
+        // eval's batches of 256 hold every row, so its loss is the whole file's weighted mean: finite as training's
+        assertEquals(loss, number(Cli.ok("eval", "--model", run.toString()).out(), "loss", "loss"), 1e-4);
+    }
+
+    /** The weighted loss itself: 0 with a zero gradient for a batch of zero-weighted samples, else PyTorch's mean. */
+    @Test
+    void weightedLossOfABatchThatHasNoWeight() {
+        io.jgrad.nn.Loss loss = Objective.of("cross-entropy", 3, new double[] {0, 1, 2}).loss();
+        io.jgrad.tensor.Tensor x = io.jgrad.tensor.Tensor.of(new double[] {1, 2, 3, -1, 0, 4}, 2, 3).requiresGrad(true);
+        io.jgrad.tensor.Tensor zero = loss.forward(x, io.jgrad.tensor.Tensor.of(new double[] {0, 0}, 2));
+        assertEquals(0, zero.item());
+        zero.backward();
+        assertArrayEquals(new double[6], x.grad().toDoubleArray());
+        // targets 0 and 2: (0 * l_0 + 2 * l_1) / (0 + 2) = l_1, row 1's -log softmax at class 2
+        double l1 = -(4 - Math.log(Math.exp(-1) + Math.exp(0) + Math.exp(4)));
+        assertEquals(l1, loss.forward(x, io.jgrad.tensor.Tensor.of(new double[] {0, 2}, 2)).item(), 1e-12);
+        assertThrows(IllegalArgumentException.class, () -> loss.forward(x, io.jgrad.tensor.Tensor.of(new double[] {0, 3}, 2)));
+    }
+
     /** A hand-edited config.json's weights must be one per class, finite, >= 0, for cross-entropy. */
     @Test
     void recordedWeightsAreChecked() throws IOException {
