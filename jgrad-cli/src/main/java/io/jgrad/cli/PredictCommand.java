@@ -35,7 +35,8 @@ import picocli.CommandLine.Parameters;
             "",
             "With --output FILE.csv the predictions go to that file instead, one row per input under a header: input",
             "(as the lines name it), predicted (the class, or the value of a regression model), then for a classifier",
-            "p_CLASS for every class (for a binary model, p_ of class 1 only). The file is written whole or not at all.", ""},
+            "p_CLASS for every class (for a binary model, p_ of class 1 only). The file is written whole or not at all,",
+            "and may not be one predict reads (the --csv file, the run's config.json).", ""},
         footerHeading = "%n",
         footer = {"@|bold EXAMPLES|@",
             "  jgrad predict --model runs/latest digit.png another.png",
@@ -100,6 +101,14 @@ final class PredictCommand implements Callable<Integer> {
             throw new UserError("--output " + output + ": no directory " + outputDir + "; create it first");
         }
         TrainedModel tm = TrainedModel.load(model);
+        if (output != null) {
+            List<Path> read = new ArrayList<>(images);
+            read.add(csv);
+            read.add(idx);
+            read.add(tm.dir().resolve(RunConfig.FILE));
+            read.add(tm.weights());
+            checkNotRead(output, read);
+        }
         classNames = tm.config().classNames();
         // the objective's task, as eval's: a squared-error loss on class labels (config.json's task "regression",
         // num_classes K) trains a classifier on one-hot targets, which predicts the arg-max class as eval scores it
@@ -206,6 +215,22 @@ final class PredictCommand implements Callable<Integer> {
             System.out.println("wrote " + output + " (" + n + " prediction" + (n == 1 ? "" : "s") + ")");
         }
         return 0;
+    }
+
+    /**
+     * --output replaces its file, so it must not be one this command reads ({@code read}; null entries skipped): the
+     * data being predicted (predict --csv rows.csv --output rows.csv lost the rows) or the run's config.json or weights.
+     */
+    private static void checkNotRead(Path output, List<Path> read) throws java.io.IOException {
+        if (!Files.exists(output)) {
+            return;
+        }
+        for (Path p : read) {
+            if (p != null && Files.exists(p) && Files.isSameFile(output, p)) {
+                throw new UserError("--output " + output + ": is " + p + ", which predict reads; expected another file,"
+                        + " such as predictions.csv, so that it is not replaced");
+            }
+        }
     }
 
     /** The --output file's header: input, predicted, then a probability column per class (class 1 for a binary model). */

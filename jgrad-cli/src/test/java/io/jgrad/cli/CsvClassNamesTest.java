@@ -104,6 +104,15 @@ class CsvClassNamesTest {
                 .assertUserError("--output " + dir.resolve("no/p.csv"), "no directory " + dir.resolve("no"));
         Cli.run("predict", "--model", run.toString(), "--csv", input.toString(), "--output", dir.toString())
                 .assertUserError("--output " + dir, "is a directory");
+        // the file it reads, by another spelling too: replaced by the predictions, the rows were lost
+        String rows = Files.readString(input), config = Files.readString(run.resolve("config.json"));
+        Path again = dir.resolve(".").resolve(input.getFileName());
+        Cli.run("predict", "--model", run.toString(), "--csv", input.toString(), "--output", again.toString())
+                .assertUserError("--output " + again + ": is " + input + ", which predict reads");
+        Cli.run("predict", "--model", run.toString(), "--csv", input.toString(), "--output", run.resolve("config.json").toString())
+                .assertUserError("--output " + run.resolve("config.json"), "which predict reads");
+        assertEquals(rows, Files.readString(input));
+        assertEquals(config, Files.readString(run.resolve("config.json")));
     }
 
     /** A binary model of names: p(class 1) under that class's name, on the lines and in the --output file. */
