@@ -95,7 +95,7 @@ import picocli.CommandLine.Option;
             "  jgrad train --model my-net.json --epochs 5        a network described layer by layer",
             "  jgrad train --layers 30 --activation sigmoid --output-activation sigmoid --loss mse --optimizer sgd --lr 3",
             "  jgrad train --data iris.csv --target-column class --layers 16 --val-split 0.2 --epochs 200",
-            "                                      (the column must hold class numbers 0, 1, 2, not species names)",
+            "                                      (the column may hold class numbers 0, 1, 2 or species names)",
             "  jgrad train --resume runs/fashion --epochs 20       continue to 20 epochs",
             "  jgrad train --spark local[2] --data /usr/share/datasets/fashion-mnist --local-steps 4 --epochs 5",
             "",

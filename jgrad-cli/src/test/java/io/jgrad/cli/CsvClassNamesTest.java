@@ -73,6 +73,29 @@ class CsvClassNamesTest {
     }
 
     /**
+     * train --help's iris example, whose note said the class column "must hold class numbers 0, 1, 2, not species
+     * names": it trains on either, as its note now says (with fewer epochs here).
+     */
+    @Test
+    void theIrisExampleOfTrainsHelpTakesSpeciesNames() throws IOException {
+        List<String> example = Cli.ok("help", "train").out().lines().dropWhile(l -> !l.contains(" --data iris.csv ")).limit(2)
+                .map(String::strip).toList();
+        assertEquals("(the column may hold class numbers 0, 1, 2 or species names)", example.get(1));
+        List<String> words = new ArrayList<>(List.of(example.get(0).split(" ")));
+        assertEquals(List.of("jgrad", "train", "--data", "iris.csv", "--target-column", "class"), words.subList(0, 6));
+        words.set(words.indexOf("--epochs") + 1, "2");
+        String names = Files.readString(flowers("names.csv", 30)).replace("a,b,species", "a,b,class");
+        String numbers = names.replace("setosa", "0").replace("versicolor", "1").replace("virginica", "2");
+        for (String text : List.of(names, numbers)) {
+            words.set(3, Files.writeString(dir.resolve("iris.csv"), text).toString());
+            List<String> args = new ArrayList<>(words.subList(1, words.size()));
+            args.addAll(List.of("--out", dir.resolve("run").toString(), "--no-report", "--threads", "1"));
+            Cli r = Cli.run(args.toArray(String[]::new));
+            assertEquals(0, r.exitCode(), r.err());
+        }
+    }
+
+    /**
      * predict --output FILE.csv: a header, then per input its name (quoted where it holds a comma), the predicted
      * class and every class's probability, the same classes as the printed lines; written whole, nothing printed
      * but where it went.
