@@ -12,19 +12,16 @@ import java.util.Map;
 /**
  * What --normalize does to the features: x' = (x - mean) / std, with one mean and standard deviation for all
  * values ({@code --normalize}, as MNIST's 0.1307 and 0.3081: one element each) or one per feature column
- * ({@code --normalize columns}, as scikit-learn's StandardScaler: an element per column). {@link #NONE} (0 and 1)
- * leaves the features as they are. config.json records it so that eval, predict and --resume prepare data as
- * training did.
+ * ({@code --normalize columns}, as scikit-learn's StandardScaler: an element per column, {@code perColumn}; also
+ * for a file of one feature column, whose pair is then the same numbers as --normalize's but not the same mode for
+ * --resume). {@link #NONE} (0 and 1 for all values) leaves the features as they are. config.json records it so
+ * that eval, predict and --resume prepare data as training did.
  */
-record Standardization(double[] mean, double[] std) {
-    static final Standardization NONE = new Standardization(new double[] {0}, new double[] {1});
+record Standardization(double[] mean, double[] std, boolean perColumn) {
+    static final Standardization NONE = new Standardization(new double[] {0}, new double[] {1}, false);
 
     boolean isNone() {
-        return mean.length == 1 && mean[0] == 0 && std[0] == 1;
-    }
-
-    boolean perColumn() {
-        return mean.length > 1;
+        return !perColumn && mean[0] == 0 && std[0] == 1;
     }
 
     /** One mean and standard deviation over every value of {@code train}'s features. */
@@ -36,7 +33,7 @@ record Standardization(double[] mean, double[] std) {
             sq += (double) v * v;
         }
         double m = sum / x.length;
-        return new Standardization(new double[] {m}, new double[] {Math.sqrt(Math.max(sq / x.length - m * m, 1e-12))});
+        return new Standardization(new double[] {m}, new double[] {Math.sqrt(Math.max(sq / x.length - m * m, 1e-12))}, false);
     }
 
     /**
@@ -65,13 +62,13 @@ record Standardization(double[] mean, double[] std) {
             double s = Math.sqrt(std[j] / n);
             std[j] = s > 1e-12 * Math.max(1, Math.abs(mean[j])) ? s : 1;
         }
-        return new Standardization(mean, std);
+        return new Standardization(mean, std, true);
     }
 
     /** (x - mean) / std of {@code x} [N, F] (or any shape, for one pair), without a graph. */
     Tensor apply(Tensor x) {
         try (var scope = Tensor.noGrad()) {
-            if (!perColumn()) {
+            if (!perColumn) {
                 return x.sub(mean[0]).div(std[0]);
             }
             return x.sub(Tensor.of(mean).to(x.dtype())).div(Tensor.of(std).to(x.dtype()));
@@ -80,17 +77,20 @@ record Standardization(double[] mean, double[] std) {
 
     /** For the data's description: "mean 0.1307, std 0.3081", or "per column". */
     String describe() {
-        return perColumn() ? "per column" : String.format(Locale.ROOT, "mean %.4f, std %.4f", mean[0], std[0]);
+        return perColumn ? "per column" : String.format(Locale.ROOT, "mean %.4f, std %.4f", mean[0], std[0]);
     }
 
-    /** config.json's data.normalize_mean and normalize_std: numbers, or lists of one per column. Modified: d. */
+    /**
+     * config.json's data.normalize_mean and normalize_std: numbers, or lists of one per column (a list of one for a
+     * single column). Modified: d.
+     */
     void putInto(Map<String, Object> d) {
         d.put("normalize_mean", json(mean));
         d.put("normalize_std", json(std));
     }
 
-    private static Object json(double[] v) {
-        if (v.length == 1) {
+    private Object json(double[] v) {
+        if (!perColumn) {
             return v[0];
         }
         List<Object> list = new ArrayList<>(v.length);
@@ -101,15 +101,17 @@ record Standardization(double[] mean, double[] std) {
     }
 
     /**
-     * Reads {@link #putInto}'s fields from config.json's "data" object: numbers, or lists of {@code features}
-     * numbers (the network's inputs), the std's all positive; else an error naming the file and field.
+     * Reads {@link #putInto}'s fields from config.json's "data" object: two numbers, or two lists of {@code features}
+     * numbers (the network's inputs; per column), the std's all positive; else an error naming the file and field.
      */
     static Standardization read(Map<String, Object> d, Path file, int features) {
         double[] mean = numbers(d, "normalize_mean", file, features);
         double[] std = numbers(d, "normalize_std", file, features);
-        if (mean.length != std.length) {
-            throw new JgradFormatException(file, "data.normalize_std", "has " + std.length + " values and normalize_mean "
-                    + mean.length + "; expected the same number");
+        boolean perColumn = d.get("normalize_mean") instanceof List<?>;
+        if (perColumn != d.get("normalize_std") instanceof List<?>) {
+            throw new JgradFormatException(file, "data.normalize_std", "is " + (perColumn ? "a number" : "a list")
+                    + " and normalize_mean " + (perColumn ? "a list" : "a number") + "; expected two numbers (one pair for"
+                    + " all values) or two lists (a pair per column)");
         }
         for (double s : std) {
             if (!(s > 0) || !Double.isFinite(s)) {
@@ -122,7 +124,7 @@ record Standardization(double[] mean, double[] std) {
                 throw new JgradFormatException(file, "data.normalize_mean", "expected finite numbers, got " + m);
             }
         }
-        return new Standardization(mean, std);
+        return new Standardization(mean, std, perColumn);
     }
 
     private static double[] numbers(Map<String, Object> d, String field, Path file, int features) {
@@ -145,12 +147,13 @@ record Standardization(double[] mean, double[] std) {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof Standardization s && java.util.Arrays.equals(mean, s.mean) && java.util.Arrays.equals(std, s.std);
+        return o instanceof Standardization s && perColumn == s.perColumn && java.util.Arrays.equals(mean, s.mean)
+                && java.util.Arrays.equals(std, s.std);
     }
 
     @Override
     public int hashCode() {
-        return 31 * java.util.Arrays.hashCode(mean) + java.util.Arrays.hashCode(std);
+        return 31 * (31 * java.util.Arrays.hashCode(mean) + java.util.Arrays.hashCode(std)) + Boolean.hashCode(perColumn);
     }
 
     @Override

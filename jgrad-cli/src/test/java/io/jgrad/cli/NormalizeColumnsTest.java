@@ -57,6 +57,30 @@ class NormalizeColumnsTest {
                 "lists 2 values, but the network takes 3 inputs");
     }
 
+    /**
+     * A file of one feature column: its pair per column is the same numbers as one pair for all values, but the mode
+     * is still columns. config.json wrote it as a number, --resume then took it for --normalize (all) and refused
+     * --normalize columns.
+     */
+    @Test
+    void oneFeatureColumnKeepsTheColumnsMode() throws IOException {
+        Path csv = Files.writeString(dir.resolve("one.csv"), "a,y\n1,0\n2,1\n3,0\n4,1\n");
+        Path run = Cli.train(dir.resolve("run"), "--data", csv.toString(), "--normalize", "columns", "--layers", "",
+                "--epochs", "1", "--no-report");
+        assertArrayEquals(new double[] {2.5}, numbers(data(run).get("normalize_mean")), 1e-12);
+        assertArrayEquals(new double[] {Math.sqrt(1.25)}, numbers(data(run).get("normalize_std")), 1e-12);
+        assertTrue(Cli.ok("eval", "--model", run.toString()).out().contains("(normalized: per column)"));
+        Cli.ok("train", "--resume", run.toString(), "--epochs", "2", "--normalize", "columns", "--threads", "1");
+        Cli.run("train", "--resume", run.toString(), "--epochs", "3", "--normalize")
+                .assertUserError("--normalize is fixed by the run", "the run has columns, --normalize gives all");
+        // a hand-edited config.json with a list and a number: which mode it is cannot be told
+        Path config = run.resolve("config.json");
+        Files.writeString(config, Files.readString(config).replaceFirst("\"normalize_std\": \\[\\s*([0-9.]+)\\s*\\]",
+                "\"normalize_std\": $1"));
+        Cli.run("eval", "--model", run.toString()).assertUserError(config.toString(), "data.normalize_std: is a number and"
+                + " normalize_mean a list; expected two numbers (one pair for all values) or two lists (a pair per column)");
+    }
+
     @Test
     void modesAreCheckedAndImagesShareOneScale() throws IOException {
         Path csv = Files.writeString(dir.resolve("d.csv"), "a,y\n1,0\n2,1\n");
