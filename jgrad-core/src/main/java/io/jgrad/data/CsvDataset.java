@@ -254,6 +254,8 @@ public final class CsvDataset implements Dataset {
         int rows = 0;
         int blankLine = 0; // first of a run of blank lines, which is an error unless only blank lines follow
         int maxClass = -1;
+        // with namesInstead, the first target cell that is not a class index (thrown at the end, if no name follows)
+        JgradFormatException notIndex = null;
         // class names: by name, the index of a given name, or the order of first appearance of a learned one
         boolean byName = classification && (classNames == null || !classNames.isEmpty());
         Map<String, Integer> nameIds = new HashMap<>();
@@ -304,22 +306,38 @@ public final class CsvDataset implements Dataset {
                     throw new JgradFormatException(file, position(line, header.get(c)), "empty cell; expected a class"
                             + " index or name");
                 }
-                double v = number(record.get(c), file, line, header.get(c));
-                if (c != target) {
-                    values[k + slot[c]] = (float) v;
-                } else {
+                if (c == target && notIndex != null) {
+                    continue; // a cell above is no class index: only a name below can still make the column valid
+                }
+                double v;
+                try {
+                    v = number(record.get(c), file, line, header.get(c));
                     // checked before rounding to float32, which would turn 2.00000001 into a class index and
                     // 16777217 into 16777216
-                    if (classification && (v < 0 || v != Math.floor(v) || v > MAX_CLASS)) {
+                    if (c == target && classification && (v < 0 || v != Math.floor(v) || v > MAX_CLASS)) {
                         throw new JgradFormatException(file, position(line, header.get(c)), "\"" + shorten(record.get(c))
                                 + "\" is not a class index; classification targets must be integers 0.." + MAX_CLASS
                                 + " (real-valued targets need a regression loss such as mean squared error)");
                     }
+                } catch (JgradFormatException e) {
+                    if (c != target || !namesInstead) {
+                        throw e;
+                    }
+                    // whether the column holds names (and 1.5 or nan is one of them) depends on the cells below
+                    notIndex = e;
+                    continue;
+                }
+                if (c != target) {
+                    values[k + slot[c]] = (float) v;
+                } else {
                     maxClass = Math.max(maxClass, (int) v);
                     targets[rows] = (float) v;
                 }
             }
             rows++;
+        }
+        if (notIndex != null) {
+            throw notIndex;
         }
         if (rows == 0) {
             throw new JgradFormatException(file, "", "has a header but no data rows");

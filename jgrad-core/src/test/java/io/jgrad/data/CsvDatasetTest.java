@@ -79,6 +79,27 @@ class CsvDatasetTest {
         assertEquals(List.of(), CsvDataset.load(csv("a,y\n1,0.5\n"), null, false).classNames());
     }
 
+    /**
+     * A cell that is no class index (1.5, -1, nan, 70000) above the first name is a name too, as when it comes below:
+     * it was refused as "not a class index", so whether the file loaded depended on the order of its rows.
+     */
+    @Test
+    void cellsThatAreNoClassIndexAboveTheFirstNameAreNames() throws IOException {
+        for (String early : List.of("1.5", "-1", "nan", "70000", "1e999")) {
+            CsvDataset before = CsvDataset.load(csv("a,grade\n1," + early + "\n2,high\n3," + early + "\n"), null, true);
+            CsvDataset after = CsvDataset.load(csv("a,grade\n1,high\n2," + early + "\n3," + early + "\n"), null, true);
+            assertEquals(after.classNames(), before.classNames(), early);
+            assertEquals(List.of(early, "high").stream().sorted().toList(), before.classNames());
+            int e = before.classNames().indexOf(early);
+            assertArrayEquals(new float[] {e, 1 - e, e}, targets(before), early);
+        }
+        // without a name the column is class indices, and the first cell that is none is the error, as before
+        bad("a,y\n1,0\n2,1.5\n3,-1\n", null, true, "line 3, column 'y'", "\"1.5\" is not a class index");
+        bad("a,y\n1,nan\n2,1\n", null, true, "line 2, column 'y'", "\"nan\" is not a finite number");
+        // a feature cell is checked on every row, also below a target cell that is no class index
+        bad("a,y\n1,1.5\nx,1\n", null, true, "line 3, column 'a'", "\"x\" is not a number");
+    }
+
     /** Validation data takes the training file's names: their order, and no name it does not know. */
     @Test
     void givenClassNamesMapAndRefuseUnknownOnes() throws IOException {
