@@ -58,8 +58,11 @@ final class Flags {
     /**
      * The weights of --class-weights {@code spec} for data of {@code numClasses} classes: "balanced" gives class c
      * n / (K * n_c) over the {@code train} samples (scikit-learn's), else one number >= 0 per class, not all 0.
+     * {@code classNames}: of classes 0, 1, ... (empty for indices), which the errors name, since a CSV file's names
+     * are numbered in sorted order, not the order they appear in.
      */
-    static double[] classWeights(String spec, String lossName, io.jgrad.data.TensorDataset train, int numClasses) {
+    static double[] classWeights(String spec, String lossName, io.jgrad.data.TensorDataset train, int numClasses,
+                                 java.util.List<String> classNames) {
         checkClassWeightsLoss(spec, lossName);
         double[] w = new double[numClasses];
         if (spec.trim().equalsIgnoreCase("balanced")) {
@@ -69,7 +72,8 @@ final class Flags {
             }
             for (int c = 0; c < numClasses; c++) {
                 if (count[c] == 0) {
-                    throw new UserError("--class-weights balanced: class " + c + " has no training sample, so its weight n / (K"
+                    throw new UserError("--class-weights balanced: class " + (classNames.isEmpty() ? c : c + " ('"
+                            + classNames.get(c) + "')") + " has no training sample, so its weight n / (K"
                             + " * n_c) would be infinite; give one weight per class instead, e.g. " + "1,".repeat(numClasses - 1) + "1");
                 }
                 w[c] = (double) train.size() / ((double) numClasses * count[c]);
@@ -79,7 +83,8 @@ final class Flags {
         String[] parts = spec.split(",", -1);
         if (parts.length != numClasses) {
             throw new UserError("--class-weights " + spec + ": " + parts.length + " weight" + (parts.length == 1 ? "" : "s")
-                    + " for the data's " + numClasses + " classes; expected one per class, or balanced");
+                    + " for the data's " + numClasses + " classes; expected one per class" + (classNames.isEmpty() ? ""
+                    : ", in the order " + TrainCommand.namesShown(classNames)) + ", or balanced");
         }
         for (int c = 0; c < numClasses; c++) {
             try {

@@ -234,8 +234,8 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--class-weights", paramLabel = "balanced|W0,W1,...",
             description = "Weigh each class's samples in the cross-entropy loss (PyTorch's weight): balanced (n / (K * n_c)"
                     + " for the n training samples, K classes and n_c samples of class c, as scikit-learn's), or one weight"
-                    + " >= 0 per class (default: all 1; a batch of only weight-0 samples adds 0). For data where some classes are"
-                    + " rare. Remembered by --resume.")
+                    + " >= 0 per class, in class order (for class names, their sorted order) (default: all 1; a batch of only"
+                    + " weight-0 samples adds 0). For data where some classes are rare. Remembered by --resume.")
     String classWeights;
 
     @Option(names = "--no-report", description = "Skip report.html and its charts. Remembered by --resume.")
@@ -541,7 +541,8 @@ final class TrainCommand implements Callable<Integer> {
                     + lossName + " is " + (lossName.equals("cross-entropy") ? "0 whatever the weights" : "met by a constant output")
                     + "); expected labels of two or more classes, 0..K-1");
         }
-        double[] weights = classWeights == null ? null : Flags.classWeights(classWeights, lossName, ds.train(), ds.numClasses());
+        double[] weights = classWeights == null ? null : Flags.classWeights(classWeights, lossName, ds.train(), ds.numClasses(),
+                ds.classNames());
         Objective obj = Objective.of(lossName, ds.numClasses(), weights);
         NetworkSpec spec = choice.spec(ds.train().sampleShape(), obj.outputSize(), lossName, Flags.layers(layers),
                 activation == null ? "relu" : activation, Losses.outputActivation(lossName, outputActivation));

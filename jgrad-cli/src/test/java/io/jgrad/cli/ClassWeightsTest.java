@@ -120,6 +120,23 @@ class ClassWeightsTest {
         assertThrows(IllegalArgumentException.class, () -> loss.forward(x, io.jgrad.tensor.Tensor.of(new double[] {0, 3}, 2)));
     }
 
+    /**
+     * A file of class names is numbered in the names' sorted order, not the file's: a wrong count says that order,
+     * which the weights follow (the note that says it came only once training started).
+     */
+    @Test
+    void weightsForClassNamesAreAskedInTheNamesOrder() throws IOException {
+        Path csv = Files.writeString(dir.resolve("names.csv"), "x,label\n0,virginica\n1,setosa\n2,setosa\n3,virginica\n");
+        Cli.run("train", "--out", dir.resolve("x").toString(), "--data", csv.toString(), "--class-weights", "1,2,3")
+                .assertUserError("--class-weights 1,2,3: 3 weights for the data's 2 classes; expected one per class, in the"
+                        + " order 'setosa', 'virginica', or balanced");
+        Path run = Cli.train(dir.resolve("run"), "--data", csv.toString(), "--layers", "", "--epochs", "1", "--no-report",
+                "--class-weights", "1,4");
+        assertEquals(List.of(1.0, 4.0), training(run).get("class_weights"));
+        assertEquals(List.of("setosa", "virginica"), ((Map<?, ?>) ((Map<?, ?>) Json.read(run.resolve("config.json")))
+                .get("data")).get("class_names"));
+    }
+
     /** A hand-edited config.json's weights must be one per class, finite, >= 0, for cross-entropy. */
     @Test
     void recordedWeightsAreChecked() throws IOException {
