@@ -26,7 +26,7 @@ import java.util.regex.Pattern;
  * [N, F]. For classification the target holds class indices 0, 1, 2, ... (numClasses = largest + 1), each an
  * integer as written (3, 3.0 or 3e0; not 3.00000001, which float32 would round to 3), or class names: when a
  * cell of the target is not a number (setosa, yes), every cell of it is a name (surrounding blanks ignored), and
- * class i is the i-th of the distinct names in sorted order (String order, as scikit-learn's LabelEncoder); see
+ * class i is the i-th of the distinct names in sorted order (by Unicode code point, as scikit-learn's LabelEncoder); see
  * {@link #classNames()}. For regression the target is a scalar per row (targetShape []).
  *
  * <p>Quoting follows RFC 4180 (see {@link CsvParser}); the file must be UTF-8 (a byte-order mark is ignored);
@@ -394,7 +394,10 @@ public final class CsvDataset implements Dataset {
      * order. Modified: targets.
      */
     private static List<String> sortedNames(Map<String, Integer> ids, float[] targets, int rows) {
-        List<String> sorted = ids.keySet().stream().sorted().toList();
+        // by code point, as NumPy's sort of strings: String.compareTo's UTF-16 order puts a name beyond U+FFFF
+        // (a surrogate pair) before one of U+E000..U+FFFF
+        List<String> sorted = ids.keySet().stream()
+                .sorted((x, y) -> Arrays.compare(x.codePoints().toArray(), y.codePoints().toArray())).toList();
         int[] renumber = new int[sorted.size()];
         for (int i = 0; i < sorted.size(); i++) {
             renumber[ids.get(sorted.get(i))] = i;

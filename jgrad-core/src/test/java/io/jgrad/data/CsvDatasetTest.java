@@ -74,6 +74,11 @@ class CsvDatasetTest {
         CsvDataset mixed = CsvDataset.load(csv("a,y\n1,10\n2,2\n3,cat\n4,10\n"), null, true);
         assertEquals(List.of("10", "2", "cat"), mixed.classNames());
         assertArrayEquals(new float[] {0, 1, 2, 0}, targets(mixed));
+        // by code point, as NumPy's np.unique: U+FB01 (the fi ligature) before U+1F600, whose UTF-16 surrogate pair
+        // String.compareTo put first; "Z" before "a"
+        CsvDataset unicode = CsvDataset.load(csv("a,y\n1,\uD83D\uDE00\n2,\uFB01\n3,a\n4,Z\n"), null, true);
+        assertEquals(List.of("Z", "a", "\uFB01", "\uD83D\uDE00"), unicode.classNames());
+        assertArrayEquals(new float[] {3, 2, 1, 0}, targets(unicode));
         // class indices stay indices, without names
         assertEquals(List.of(), CsvDataset.load(csv("a,y\n1,1\n2,0\n"), null, true).classNames());
         assertEquals(List.of(), CsvDataset.load(csv("a,y\n1,0.5\n"), null, false).classNames());
