@@ -136,7 +136,7 @@ public final class ConfusionMatrix {
 
     /**
      * {@link #toString()} with the classes named by {@code classNames} (class i is {@code classNames.get(i)}, shown up
-     * to 12 characters), or by their indices when it is null or empty.
+     * to 12 characters, or as many more as tell two names apart), or by their indices when it is null or empty.
      */
     public String toString(java.util.List<String> classNames) {
         int k = counts.length;
@@ -145,10 +145,20 @@ public final class ConfusionMatrix {
             throw new IllegalArgumentException("ConfusionMatrix: " + classNames.size() + " class names for " + k + " classes");
         }
         String[] label = new String[k];
+        // names cut to 12 characters, or to more where two would read the same (churned_2024_yes, churned_2024_no)
+        for (int cap = 12; ; cap++) {
+            int longest = 0;
+            for (int j = 0; j < k; j++) {
+                String name = named ? classNames.get(j) : Integer.toString(j);
+                label[j] = name.length() > cap ? name.substring(0, cap - 1) + "~" : name;
+                longest = Math.max(longest, name.length());
+            }
+            if (cap >= longest || new java.util.HashSet<>(java.util.Arrays.asList(label)).size() == k) {
+                break;
+            }
+        }
         int w = 7;
         for (int j = 0; j < k; j++) {
-            String name = named ? classNames.get(j) : Integer.toString(j);
-            label[j] = name.length() > 12 ? name.substring(0, 11) + "~" : name;
             w = Math.max(w, label[j].length() + 1);
         }
         int first = Math.max(9, w); // "true\\pred", then the true class of each row

@@ -152,6 +152,11 @@ class AccuracyTest {
                 + " a-very-long~            1            1   0.5000\n"
                 + "            b            0            1   1.0000\n"
                 + "    precision       1.0000       0.5000\n", m.toString(List.of("a-very-long-name", "b")));
+        // cut to 12 characters both read "churned_202~": as many more as tell them apart
+        assertEquals("     true\\pred churned_2024~ churned_2025~   recall\n"
+                + " churned_2024~             1             1   0.5000\n"
+                + " churned_2025~             0             1   1.0000\n"
+                + "     precision        1.0000        0.5000\n", m.toString(List.of("churned_2024_yes", "churned_2025_yes")));
         assertThrows(IllegalArgumentException.class, () -> m.toString(List.of("one")));
     }
 
