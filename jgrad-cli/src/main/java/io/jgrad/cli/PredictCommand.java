@@ -35,8 +35,9 @@ import picocli.CommandLine.Parameters;
             "",
             "With --output FILE.csv the predictions go to that file instead, one row per input under a header: input",
             "(as the lines name it), predicted (the class, or the value of a regression model), then for a classifier",
-            "p_CLASS for every class (for a binary model, p_ of class 1 only). The file is written whole or not at all,",
-            "and may not be one predict reads (the --csv file, the run's config.json).", ""},
+            "p_CLASS for every class (for a binary model, p_ of class 1 only; output_CLASS, the outputs, for a model",
+            "trained on class labels with mse or half-sse). The file is written whole or not at all, and may not be one",
+            "predict reads (the --csv file, the run's config.json).", ""},
         footerHeading = "%n",
         footer = {"@|bold EXAMPLES|@",
             "  jgrad predict --model runs/latest digit.png another.png",
@@ -204,7 +205,7 @@ final class PredictCommand implements Callable<Integer> {
                     System.out.println(names.get(from + i) + ": " + describe(task, o, i * k, k, positive));
                 } else {
                     if (file.isEmpty()) {
-                        file.append(header(task, k)).append('\n');
+                        file.append(header(task, k, tm.config().loss())).append('\n');
                     }
                     file.append(row(task, names.get(from + i), o, i * k, k, positive)).append('\n');
                 }
@@ -233,12 +234,17 @@ final class PredictCommand implements Callable<Integer> {
         }
     }
 
-    /** The --output file's header: input, predicted, then a probability column per class (class 1 for a binary model). */
-    private String header(Task task, int k) {
+    /**
+     * The --output file's header: input, predicted, then a probability column per class (class 1 for a binary model),
+     * p_CLASS; output_CLASS for a model trained on one-hot targets with a squared error, whose outputs are its own
+     * estimates, not probabilities.
+     */
+    private String header(Task task, int k, String loss) {
         StringBuilder sb = new StringBuilder("input,predicted");
+        String prefix = loss.equals("mse") || loss.equals("half-sse") ? "output_" : "p_";
         if (task != Task.REGRESSION) {
             for (int j = k == 1 ? 1 : 0; j < Math.max(k, 2); j++) {
-                sb.append(',').append(csvField("p_" + className(j)));
+                sb.append(',').append(csvField(prefix + className(j)));
             }
         }
         return sb.toString();

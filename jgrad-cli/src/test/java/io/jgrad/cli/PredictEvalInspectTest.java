@@ -256,6 +256,17 @@ class PredictEvalInspectTest {
                 assertEquals(outputs[i * 10 + Integer.parseInt(kv[0])], Float.parseFloat(kv[1]), 1e-4, lines.get(i));
             }
         }
+        // --output: the same outputs, headed output_CLASS, not p_CLASS, which said they were probabilities
+        Path file = tmp.resolve("mse-predictions.csv");
+        Cli.ok("predict", "--model", run.toString(), "--idx", idx.resolve("t10k-images-idx3-ubyte").toString(), "--output",
+                file.toString());
+        java.util.List<String> rows = Files.readAllLines(file);
+        assertEquals("input,predicted,output_0,output_1,output_2,output_3,output_4,output_5,output_6,output_7,output_8,"
+                + "output_9", rows.get(0));
+        String[] first = rows.get(1).split(",");
+        for (int c = 0; c < 10; c++) {
+            assertEquals(outputs[c], Float.parseFloat(first[2 + c]), 1e-5, rows.get(1));
+        }
     }
 
     /**
