@@ -539,7 +539,7 @@ final class TrainCommand implements Callable<Integer> {
             String only = ds.classNames().isEmpty() ? "0" : "'" + ds.classNames().get(0) + "'";
             throw new UserError("--data " + dataPath + ": every label in column '" + target + "' is " + only + ", so the data has one class and a classifier has nothing to learn (--loss "
                     + lossName + " is " + (lossName.equals("cross-entropy") ? "0 whatever the weights" : "met by a constant output")
-                    + "); expected labels of two or more classes, 0..K-1");
+                    + "); expected " + (ds.classNames().isEmpty() ? "labels of two or more classes, 0..K-1" : "two or more class names"));
         }
         double[] weights = classWeights == null ? null : Flags.classWeights(classWeights, lossName, ds.train(), ds.numClasses(),
                 ds.classNames());

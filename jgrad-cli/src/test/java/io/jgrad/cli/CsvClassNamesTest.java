@@ -181,6 +181,14 @@ class CsvClassNamesTest {
         Cli.ok("train", "--resume", small.toString(), "--epochs", "2", "--threads", "1");
     }
 
+    /** One class name is one class: refused as one class of indices is, in words for names. */
+    @Test
+    void oneClassNameIsRefused() throws IOException {
+        Path one = Files.writeString(dir.resolve("one.csv"), "x,y\n1,cat\n2,cat\n");
+        Cli.run("train", "--data", one.toString(), "--out", dir.resolve("x").toString()).assertUserError(
+                "every label in column 'y' is 'cat', so the data has one class", "expected two or more class names");
+    }
+
     /** A hand-edited config.json's class names must be one per class, distinct and non-blank. */
     @Test
     void recordedClassNamesAreChecked() throws IOException {

@@ -358,8 +358,27 @@ public final class CsvDataset implements Dataset {
 
     /** Whether a target cell is a class name rather than a (possibly bad) number: not blank, not a number of any kind. */
     private static boolean isName(String cell) {
-        String s = cell.strip();
+        String s = stripSpace(cell);
         return !s.isEmpty() && !NUMBER.matcher(s).matches() && !NON_FINITE.matcher(s.toLowerCase(Locale.ROOT)).matches();
+    }
+
+    /**
+     * {@code s} without the white space or Unicode space characters around it: a no-break space (U+00A0, which
+     * {@link String#strip()} keeps) around a name, or as the whole cell, would make a class that reads as blank.
+     */
+    private static String stripSpace(String s) {
+        int from = 0, to = s.length();
+        while (from < to && space(s.codePointAt(from))) {
+            from += Character.charCount(s.codePointAt(from));
+        }
+        while (to > from && space(s.codePointBefore(to))) {
+            to -= Character.charCount(s.codePointBefore(to));
+        }
+        return s.substring(from, to);
+    }
+
+    private static boolean space(int c) {
+        return Character.isWhitespace(c) || Character.isSpaceChar(c);
     }
 
     /**
@@ -367,7 +386,7 @@ public final class CsvDataset implements Dataset {
      * {@code learn}, else it is an error naming the classes.
      */
     private static int classId(String cell, Map<String, Integer> ids, boolean learn, Path file, int line, String column) {
-        String name = cell.strip();
+        String name = stripSpace(cell);
         if (name.isEmpty()) {
             throw new JgradFormatException(file, position(line, column), "empty cell; expected a class name");
         }

@@ -122,6 +122,14 @@ class CsvDatasetTest {
         assertTrue(indices.getMessage().endsWith("line 2, column 'y': \"yes\" is not a number"), indices.getMessage());
     }
 
+    /** A no-break space around a name is no part of it, and a cell of no-break spaces is empty, not a blank class. */
+    @Test
+    void noBreakSpacesAroundAClassNameAreSpace() throws IOException {
+        CsvDataset ds = CsvDataset.load(csv("a,y\n1,cat\u00a0\n2,\u00a0dog\n3,cat\n"), null, true);
+        assertEquals(List.of("cat", "dog"), ds.classNames());
+        bad("a,y\n1,a\n2,\u00a0\n", null, true, "line 3, column 'y'", "empty cell; expected a class name");
+    }
+
     @Test
     void classNameErrors() throws IOException {
         bad("a,y\n1,cat\n2,\n", null, true, "line 3, column 'y'", "empty cell; expected a class name");
