@@ -166,7 +166,8 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--optimizer", paramLabel = "NAME", description = "Optimizer: sgd, adam, adamw, rmsprop, adagrad (default: adam).")
     String optimizer;
 
-    @Option(names = "--lr", paramLabel = "RATE", description = "Learning rate (default: 0.001 for adam/adamw/rmsprop, 0.01 for adagrad, 0.05 for sgd).")
+    @Option(names = "--lr", paramLabel = "RATE", description = "Learning rate, a positive number (default: 0.001 for"
+            + " adam/adamw/rmsprop, 0.01 for adagrad, 0.05 for sgd).")
     Double lr;
 
     @Option(names = "--momentum", paramLabel = "M", description = "Momentum for sgd and rmsprop (default: 0).")

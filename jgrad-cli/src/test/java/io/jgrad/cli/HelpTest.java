@@ -153,6 +153,17 @@ class HelpTest {
         assertTrue(r.err().startsWith("jgrad train: "), r.err());
     }
 
+    /** train's --lr refuses 0 and below (Flags.positive): its help says so. */
+    @org.junit.jupiter.api.Test
+    void trainsHelpStatesThatTheLearningRateIsPositive(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws java.io.IOException {
+        String help = Cli.run("train", "--help").out().replaceAll("\\s+", " ");
+        assertTrue(help.contains("--lr=RATE Learning rate, a positive number (default: 0.001"), help);
+        java.nio.file.Path csv = java.nio.file.Files.writeString(dir.resolve("d.csv"), "a,y\n1,0\n2,1\n");
+        Cli.run("train", "--data", csv.toString(), "--lr", "0", "--out", dir.resolve("run").toString())
+                .assertUserError("--lr must be a positive number, got 0.0");
+    }
+
     /**
      * --normalize standardizes with one mean and one standard deviation of all the training values, also for a CSV
      * file's columns: the help said "Standardize features with the training set's mean and standard deviation", which

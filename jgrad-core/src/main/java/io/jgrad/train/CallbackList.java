@@ -38,6 +38,19 @@ public final class CallbackList {
     }
 
     /**
+     * {@code epochs} applied to this list, with the class comment's catch around it: a failure is told to the callbacks
+     * ({@link #trainFailed}) before it propagates. For a fit whose epochs are {@code epochs}.
+     */
+    public History fit(java.util.function.Function<CallbackList, History> epochs) {
+        try {
+            return epochs.apply(this);
+        } catch (RuntimeException | Error e) {
+            trainFailed(e);
+            throw e;
+        }
+    }
+
+    /**
      * Calls each {@link Callback#onTrainStart}; until another reason is given, the run's stop reason is "completed N
      * epochs", N being {@code lastEpoch}.
      */

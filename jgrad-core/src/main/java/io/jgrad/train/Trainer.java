@@ -280,13 +280,7 @@ public final class Trainer {
      *     {@link Module#to} replaced them)
      */
     public History fit(DataLoader train, DataLoader validation) {
-        CallbackList calls = new CallbackList(callbacks);
-        try {
-            return run(train, validation, calls);
-        } catch (RuntimeException | Error e) {
-            calls.trainFailed(e);
-            throw e;
-        }
+        return new CallbackList(callbacks).fit(calls -> run(train, validation, calls));
     }
 
     private History run(DataLoader train, DataLoader validation, CallbackList calls) {

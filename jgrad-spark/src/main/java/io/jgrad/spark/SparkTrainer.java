@@ -174,13 +174,7 @@ public final class SparkTrainer {
             throw new IllegalArgumentException("SparkTrainer.fit: the validation data has labels up to " + (validation.numClasses() - 1)
                     + " but the network has only " + spec.outputSize() + " outputs");
         }
-        CallbackList calls = new CallbackList(callbacks);
-        try {
-            return run(train, validation, calls);
-        } catch (RuntimeException | Error e) {
-            calls.trainFailed(e);
-            throw e;
-        }
+        return new CallbackList(callbacks).fit(calls -> run(train, validation, calls));
     }
 
     /** The epochs of {@link #fit}, once the data is checked. */
