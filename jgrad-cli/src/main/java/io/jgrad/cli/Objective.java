@@ -59,7 +59,10 @@ record Objective(String lossName, Loss loss, Task task, int outputSize) {
         });
     }
 
-    /** {@code adapted}, with the reduction of {@code base}, which the Trainer needs to add batches up per sample. */
+    /**
+     * {@code adapted}, with the reduction and batch weights of {@code base}, which the Trainer needs to add batches up
+     * (the batch weight from the targets as given: class indices for a class-weighted base, whose targets are not adapted).
+     */
     private static Loss withReductionOf(Loss base, Loss adapted) {
         return new Loss() {
             @Override
@@ -70,6 +73,11 @@ record Objective(String lossName, Loss loss, Task task, int outputSize) {
             @Override
             public Reduction reduction() {
                 return base.reduction();
+            }
+
+            @Override
+            public double batchWeight(Tensor prediction, Tensor target) {
+                return base.batchWeight(prediction, target);
             }
         };
     }

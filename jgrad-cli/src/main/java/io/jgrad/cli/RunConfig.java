@@ -150,6 +150,9 @@ record RunConfig(NetworkSpec model, String task, int numClasses, String loss, St
             p.put("loss_sum", progress.lossSum());
             p.put("correct", progress.correct());
             p.put("seen", (long) progress.seen());
+            if (progress.weightSum() != progress.seen()) { // a class-weighted loss's: other runs' stay as before
+                p.put("weight_sum", progress.weightSum());
+            }
             p.put("grad_norm_sums", new LinkedHashMap<String, Object>(progress.gradNormSums()));
             s.put("epoch_in_progress", p);
         } else {
@@ -182,7 +185,8 @@ record RunConfig(NetworkSpec model, String task, int numClasses, String loss, St
             "restore_best", "schedule", "augment", "checkpoint_every", "clip_grad_norm", "class_weights", "report");
     private static final Set<String> STATE = Set.of("epochs_completed", "epoch_in_progress", "shuffle_generator", "model_generator",
             "restored_epoch");
-    private static final Set<String> PROGRESS = Set.of("epoch", "step", "loss_sum", "correct", "seen", "grad_norm_sums");
+    private static final Set<String> PROGRESS = Set.of("epoch", "step", "loss_sum", "correct", "seen", "grad_norm_sums",
+            "weight_sum");
 
     /**
      * Reads DIR/config.json, which a user may have edited by hand: every problem (a wrong type, a missing or
@@ -260,7 +264,10 @@ record RunConfig(NetworkSpec model, String task, int numClasses, String loss, St
             }
             progress = new EpochProgress(ConfigFields.positiveInt(p, "epoch", file, at),
                     ConfigFields.positiveInt(p, "step", file, at), ConfigFields.number(p, "loss_sum", file, at),
-                    (long) ConfigFields.number(p, "correct", file, at), ConfigFields.positiveInt(p, "seen", file, at), gradSums);
+                    (long) ConfigFields.number(p, "correct", file, at), ConfigFields.positiveInt(p, "seen", file, at), gradSums,
+                    // absent: every sample weighed 1 (no class weights, or a run from before they were read)
+                    p.get("weight_sum") == null ? ConfigFields.positiveInt(p, "seen", file, at)
+                            : ConfigFields.number(p, "weight_sum", file, at));
         }
         long seed = ConfigFields.integer(t, "seed", file, "training");
         // target_loss null: no target (it is written so); absent: a config from before it was recorded, the same

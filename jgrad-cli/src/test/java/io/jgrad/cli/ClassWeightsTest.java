@@ -137,6 +137,25 @@ class ClassWeightsTest {
                 .get("data")).get("class_names"));
     }
 
+    /**
+     * A mid-epoch checkpoint keeps the sum of the batches' weights (the epoch loss's denominator) where it is not the
+     * samples seen; without class weights config.json stays as before, and an older file reads it as the samples seen.
+     */
+    @Test
+    void aMidEpochCheckpointKeepsTheWeightSum() throws IOException {
+        Path run = Cli.train(dir.resolve("run"), "--data", imbalanced().toString(), "--layers", "", "--epochs", "1",
+                "--no-report", "--class-weights", "1,2,3");
+        RunConfig cfg = RunConfig.read(run);
+        Map<String, Double> sums = Map.of("0.weight", 0.5, "0.bias", 0.25);
+        cfg.withProgress(1, new io.jgrad.train.EpochProgress(2, 1, 3.5, 2, 4, sums, 6.5), cfg.shuffleState(),
+                cfg.modelState()).write(run);
+        assertEquals(6.5, RunConfig.read(run).progress().weightSum(), 0);
+        cfg.withProgress(1, new io.jgrad.train.EpochProgress(2, 1, 3.5, 2, 4, sums), cfg.shuffleState(), cfg.modelState())
+                .write(run);
+        assertFalse(Files.readString(run.resolve("config.json")).contains("weight_sum"));
+        assertEquals(4, RunConfig.read(run).progress().weightSum(), 0);
+    }
+
     /** A hand-edited config.json's weights must be one per class, finite, >= 0, for cross-entropy. */
     @Test
     void recordedWeightsAreChecked() throws IOException {

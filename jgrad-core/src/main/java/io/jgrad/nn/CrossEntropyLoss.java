@@ -80,6 +80,19 @@ public class CrossEntropyLoss implements Loss {
         return reduction.apply(perSample.reshape(perSample.shape()[0]));
     }
 
+    /** With class weights, sum_i w[t_i] over the batch, the mean's denominator; else the number of samples. */
+    @Override
+    public double batchWeight(Tensor prediction, Tensor target) {
+        if (weight == null) {
+            return Loss.super.batchWeight(prediction, target);
+        }
+        double total = 0;
+        for (double t : Targets.classIndices("CrossEntropyLoss", prediction, target).toDoubleArray()) {
+            total += weight[(int) t];
+        }
+        return total;
+    }
+
     /** The class-weighted loss of the class comment, composed from log-softmax, gather and products. */
     private Tensor weighted(Tensor prediction, Tensor target) {
         Tensor index = Targets.classIndices("CrossEntropyLoss", prediction, target);

@@ -18,4 +18,14 @@ public interface Loss {
     default Reduction reduction() {
         return Reduction.MEAN;
     }
+
+    /**
+     * What a batch weighs when a training loop adds batches up: the number of samples (prediction's first size), or,
+     * for a weighted mean such as class-weighted cross-entropy's, the sum of the samples' weights (its denominator).
+     * Adding weight_b * loss_b over the batches (loss_b for a sum) and dividing by the sum of the weights gives the
+     * loss of all the samples as one batch, whatever the batch sizes and their order.
+     */
+    default double batchWeight(Tensor prediction, Tensor target) {
+        return prediction.dim() == 0 ? 1 : prediction.size(0);
+    }
 }

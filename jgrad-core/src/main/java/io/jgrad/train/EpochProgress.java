@@ -15,9 +15,17 @@ import java.util.Map;
  * @param correct      correctly classified samples so far
  * @param seen         samples seen so far
  * @param gradNormSums per parameter, the sum over the steps so far of its gradient's L2 norm
+ * @param weightSum    the sum of the batches' {@link io.jgrad.nn.Loss#batchWeight} so far, lossSum's denominator: seen,
+ *                     unless the loss weighs its samples (class weights)
  */
-public record EpochProgress(int epoch, int step, double lossSum, long correct, int seen, Map<String, Double> gradNormSums) {
+public record EpochProgress(int epoch, int step, double lossSum, long correct, int seen, Map<String, Double> gradNormSums,
+                            double weightSum) {
     public EpochProgress {
         gradNormSums = Collections.unmodifiableMap(new LinkedHashMap<>(gradNormSums));
+    }
+
+    /** Progress of a loss that weighs every sample 1: weightSum is seen. */
+    public EpochProgress(int epoch, int step, double lossSum, long correct, int seen, Map<String, Double> gradNormSums) {
+        this(epoch, step, lossSum, correct, seen, gradNormSums, seen);
     }
 }

@@ -51,6 +51,7 @@ public final class Trainer {
     private int epochNow;
     private int stepNow;
     private double lossSum;
+    private double weightSum; // lossSum's denominator: the samples seen, or their weights (Loss.batchWeight)
     private long correct;
     private int seen;
     // per parameter, in namedParameters() order: arrays, so that a step adds its norms without boxing them
@@ -235,7 +236,7 @@ public final class Trainer {
         for (int i = 0; i < paramNames.length; i++) {
             sums.put(paramNames[i], gradNormSums[i]);
         }
-        return new EpochProgress(epochNow, stepNow, lossSum, correct, seen, sums);
+        return new EpochProgress(epochNow, stepNow, lossSum, correct, seen, sums, weightSum);
     }
 
     private static void requireNonNull(String what, Object value) {
@@ -341,11 +342,13 @@ public final class Trainer {
             epochNow = epoch;
             stepNow = 0;
             lossSum = 0;
+            weightSum = 0;
             correct = 0;
             seen = 0;
             java.util.Arrays.fill(gradNormSums, 0);
             if (resume != null && resume.epoch() == epoch) {
                 lossSum = resume.lossSum();
+                weightSum = resume.weightSum();
                 correct = resume.correct();
                 seen = resume.seen();
                 for (int i = 0; i < paramNames.length; i++) {
@@ -368,7 +371,7 @@ public final class Trainer {
                 for (Tensor p : notOptimized) {
                     p.zeroGrad();
                 }
-                double value;
+                double value, weight;
                 long stepCorrect;
                 int batchSize;
                 try (var memory = Tensor.recycling()) { // the step's batch and activations reuse the last step's memory
@@ -377,6 +380,7 @@ public final class Trainer {
                     Tensor output = model.forward(batch.features());    // forward pass
                     Tensor l = loss.forward(output, batch.targets());   // loss
                     value = l.item();
+                    weight = loss.batchWeight(output, batch.targets());
                     if (!Double.isFinite(value)) {
                         throw new TrainingDivergedException(epoch, step, "the loss is " + value);
                     }
@@ -394,12 +398,13 @@ public final class Trainer {
                     GradientClipping.clipGradNorm(paramList, clipNorm);
                 }
                 optimizer.step();                                       // gradient-descent step
-                double total = total(loss, value, batchSize);
+                double total = total(loss, value, weight);
                 lossSum += total;
+                weightSum += weight;
                 correct += stepCorrect;
                 seen += batchSize;
                 stepNow = step;
-                calls.batchEnd(epoch, step, steps, total / batchSize, batchSize);
+                calls.batchEnd(epoch, step, steps, weight == 0 ? value : total / weight, batchSize);
             }
             Map<String, Double> gradNorms = new LinkedHashMap<>();
             int stepsDone = Math.max(step, 1);
@@ -408,7 +413,7 @@ public final class Trainer {
             }
             Map<String, Double> weightNorms = new LinkedHashMap<>();
             params.forEach((k, v) -> weightNorms.put(k, Norms.l2(v)));
-            double trainLoss = seen == 0 ? Double.NaN : lossSum / seen;
+            double trainLoss = seen == 0 ? Double.NaN : lossSum / weightSum;
             double trainAcc = task == Task.REGRESSION || seen == 0 ? Double.NaN : (double) correct / seen;
             Evaluation val = validation == null ? null : evaluate(validation, 0);
             lastEpoch = epoch;
@@ -482,11 +487,12 @@ public final class Trainer {
     }
 
     /**
-     * The sum over a batch's {@code n} samples of their loss, from the batch's loss {@code value}: n * value for a
-     * mean, value for a sum. Epoch losses are these totals over the samples seen, whatever the batch sizes.
+     * The sum over a batch's samples of their (weighted) loss, from the batch's loss {@code value} and its
+     * {@link Loss#batchWeight} {@code weight}: weight * value for a mean, value for a sum. Epoch losses are these
+     * totals over the sum of the weights (the samples seen, for an unweighted loss), whatever the batch sizes.
      */
-    private static double total(Loss loss, double value, int n) {
-        return loss.reduction() == Reduction.SUM ? value : value * n;
+    private static double total(Loss loss, double value, double weight) {
+        return loss.reduction() == Reduction.SUM ? value : value * weight;
     }
 
     /** Adds {@code m} and its descendants to {@code out}, parents before their children. Modified: out. */
@@ -539,7 +545,7 @@ public final class Trainer {
             training[i] = modules.get(i).isTraining();
         }
         model.eval();
-        double lossSum = 0;
+        double lossSum = 0, weightSum = 0;
         int seen = 0;
         ConfusionMatrix confusion = null;
         Accuracy accuracy = new Accuracy(task);
@@ -548,7 +554,9 @@ public final class Trainer {
                 try (var memory = Tensor.recycling()) {
                     DataLoader.Batch batch = batches.next();
                     Tensor output = model.forward(batch.features());
-                    lossSum += total(loss, loss.forward(output, batch.targets()).item(), batch.size());
+                    double weight = loss.batchWeight(output, batch.targets());
+                    lossSum += total(loss, loss.forward(output, batch.targets()).item(), weight);
+                    weightSum += weight;
                     seen += batch.size();
                     if (task != Task.REGRESSION) {
                         if (confusion == null) {
@@ -574,6 +582,6 @@ public final class Trainer {
             }
         }
         double acc = confusion == null ? Double.NaN : confusion.accuracy();
-        return new Evaluation(seen == 0 ? Double.NaN : lossSum / seen, acc, confusion, seen);
+        return new Evaluation(seen == 0 ? Double.NaN : lossSum / weightSum, acc, confusion, seen);
     }
 }

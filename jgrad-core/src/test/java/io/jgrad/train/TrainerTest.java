@@ -3,6 +3,7 @@ package io.jgrad.train;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -128,10 +129,15 @@ class TrainerTest {
 
     /** One epoch of 4 batches of 4 (not shuffled); with {@code stopAfter} > 0 a callback stops it after that step. */
     private static History oneEpoch(Linear model, SGD optimizer, EpochProgress resume, int stopAfter, EpochProgress[] saved) {
+        return oneEpoch(model, new CrossEntropyLoss(), optimizer, resume, stopAfter, saved);
+    }
+
+    private static History oneEpoch(Linear model, Loss loss, SGD optimizer, EpochProgress resume, int stopAfter,
+                                    EpochProgress[] saved) {
         Tensor x = Tensor.randn(new Generator(7), 16, 3);
         Tensor y = Tensor.of(new float[] {0, 1, 0, 1, 1, 0, 0, 1, 1, 1, 0, 0, 1, 0, 1, 0});
         DataLoader data = new DataLoader(new TensorDataset(x, y, 2), 4, false, false, null);
-        Trainer trainer = new Trainer(model, new CrossEntropyLoss(), optimizer, Task.CLASSIFICATION).epochs(1);
+        Trainer trainer = new Trainer(model, loss, optimizer, Task.CLASSIFICATION).epochs(1);
         if (resume != null) {
             trainer.resumeFrom(resume);
         }
@@ -166,6 +172,46 @@ class TrainerTest {
         assertEquals(whole.trainAccuracy(), resumed.trainAccuracy(), 0);
         assertEquals(whole.gradNorms(), resumed.gradNorms());
         assertEquals(whole.weightNorms(), resumed.weightNorms());
+    }
+
+    /**
+     * A class-weighted loss's epoch loss is the weighted mean of the whole set, whatever the batches: each batch counts by
+     * the sum of its samples' weights (Loss.batchWeight), not by its size, which made the epoch loss of a class-sorted
+     * file depend on the batch size (the batches' weighted means averaged by their sizes).
+     */
+    @Test
+    void aClassWeightedEpochLossIsTheWholeSetsWeightedMean() {
+        Tensor x = Tensor.randn(new Generator(5), 12, 3);
+        Tensor y = Tensor.of(new float[] {0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1}); // sorted by class
+        CrossEntropyLoss loss = new CrossEntropyLoss(Tensor.of(new double[] {0.5, 3}), Reduction.MEAN, 0);
+        Linear model = new Linear(3, 2, true, new Generator(1));
+        double whole;
+        try (var scope = Tensor.noGrad()) {
+            whole = loss.forward(model.forward(x), y).item();
+        }
+        assertEquals(0.5 * 8 + 3 * 4, loss.batchWeight(model.forward(x), y), 0);
+        for (int batch : new int[] {1, 5, 8, 12}) {
+            DataLoader data = new DataLoader(new TensorDataset(x, y, 2), batch, false, false, null);
+            History h = new Trainer(model, loss, new SGD(model.parameters(), 0.0), Task.CLASSIFICATION).epochs(1)
+                    .fit(data, data);
+            assertEquals(whole, h.epochs().getFirst().trainLoss(), 1e-6, "batches of " + batch);
+            assertEquals(whole, h.epochs().getFirst().valLoss(), 1e-6, "batches of " + batch);
+        }
+    }
+
+    /** A mid-epoch checkpoint of a class-weighted loss keeps the weights' sum, so the resumed epoch's loss is the same. */
+    @Test
+    void aClassWeightedEpochResumedMidWayReportsWhatAnUninterruptedOneDoes() {
+        CrossEntropyLoss loss = new CrossEntropyLoss(Tensor.of(new double[] {0.25, 4}), Reduction.MEAN, 0);
+        Linear a = new Linear(3, 2, true, new Generator(1));
+        EpochMetrics whole = oneEpoch(a, loss, new SGD(a.parameters(), 0.1), null, 0, null).epochs().getFirst();
+        Linear b = new Linear(3, 2, true, new Generator(1));
+        SGD optimizer = new SGD(b.parameters(), 0.1);
+        EpochProgress[] saved = new EpochProgress[1];
+        assertThrows(IllegalStateException.class, () -> oneEpoch(b, loss, optimizer, null, 2, saved));
+        assertNotEquals(saved[0].seen(), saved[0].weightSum(), 0); // 8 samples, weighing 0.25 or 4
+        EpochMetrics resumed = oneEpoch(b, loss, optimizer, saved[0], 0, null).epochs().getFirst();
+        assertEquals(whole.trainLoss(), resumed.trainLoss(), 0);
     }
 
     @Test
