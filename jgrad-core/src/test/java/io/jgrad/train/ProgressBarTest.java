@@ -153,14 +153,11 @@ class ProgressBarTest {
         Thread.sleep(300);
         bar.onBatchEnd(1, 6, 30, 0.5, 192);
         String out = bytes.toString(StandardCharsets.UTF_8);
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("6/30  loss 0\\.5000  ([0-9,]+) samples/s  ETA (\\d+):(\\d\\d)")
-                .matcher(out);
-        assertTrue(m.find(), out);
-        int eta = Integer.parseInt(m.group(2)) * 60 + Integer.parseInt(m.group(3));
+        long[] frame = rateAndEtaSeconds(out, "6/30");
         // 3 steps in at least 0.3 s, 24 left: at least 2 s; K times too long would be at least 7 s (at most 5 s here, on a
         // machine that sleeps up to 0.6 s for 0.3)
-        assertTrue(eta >= 2 && eta <= 5, out);
-        assertTrue(Long.parseLong(m.group(1).replace(",", "")) <= 192 / 0.3, out);
+        assertTrue(frame[1] >= 2 && frame[1] <= 5, out);
+        assertTrue(frame[0] <= 192 / 0.3, out);
     }
 
     @Test
@@ -174,13 +171,22 @@ class ProgressBarTest {
         Thread.sleep(300);
         bar.onBatchEnd(1, 3, 30, 0.5, 192);
         String out = bytes.toString(StandardCharsets.UTF_8);
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("3/30  loss 0\\.5000  ([0-9,]+) samples/s  ETA (\\d+):(\\d\\d)")
-                .matcher(out);
-        assertTrue(m.find(), out);
-        int eta = Integer.parseInt(m.group(2)) * 60 + Integer.parseInt(m.group(3));
+        long[] frame = rateAndEtaSeconds(out, "3/30");
         // 3 steps in at least 0.3 s, 27 left: at least 2.7 s, at most 5.4 s on a machine that sleeps up to 0.6 s for 0.3
-        assertTrue(eta >= 2 && eta <= 6, out);
-        assertTrue(Long.parseLong(m.group(1).replace(",", "")) <= 192 / 0.3, out);
+        assertTrue(frame[1] >= 2 && frame[1] <= 6, out);
+        assertTrue(frame[0] <= 192 / 0.3, out);
+    }
+
+    /**
+     * The samples per second and the seconds left of the frame for {@code step} ("6/30") of a bar whose loss is 0.5,
+     * asserted to be in {@code out}.
+     */
+    private static long[] rateAndEtaSeconds(String out, String step) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile(java.util.regex.Pattern.quote(step)
+                + "  loss 0\\.5000  ([0-9,]+) samples/s  ETA (\\d+):(\\d\\d)").matcher(out);
+        assertTrue(m.find(), out);
+        return new long[] {Long.parseLong(m.group(1).replace(",", "")),
+                Integer.parseInt(m.group(2)) * 60L + Integer.parseInt(m.group(3))};
     }
 
     @Test
