@@ -88,8 +88,7 @@ final class EvalCommand implements Callable<Integer> {
         boolean wholeFile = data != null && ds.test() == null;
         System.out.printf("data     %s, %s, %,d samples%n", ds.description(), wholeFile ? "the whole file" : part + " split",
                 ev.samples());
-        System.out.printf("loss     %s (%s)%n", Reports.lossShown(ev.loss()), tm.config().loss() + (tm.config().classWeights() == null ? ""
-                : ", class weights " + Flags.weightsShown(tm.config().classWeights())));
+        System.out.printf("loss     %s (%s)%n", Reports.lossShown(ev.loss()), tm.config().lossShown());
         if (!Double.isNaN(ev.accuracy())) {
             System.out.printf("accuracy %.4f (%.2f%%)%n%n", ev.accuracy(), 100 * ev.accuracy());
             System.out.print(ev.confusion().toString(tm.config().classNames()));

@@ -241,7 +241,7 @@ final class PredictCommand implements Callable<Integer> {
      */
     private String header(Task task, int k, String loss) {
         StringBuilder sb = new StringBuilder("input,predicted");
-        String prefix = loss.equals("mse") || loss.equals("half-sse") ? "output_" : "p_";
+        String prefix = Losses.task(loss).equals("regression") ? "output_" : "p_"; // mse, half-sse
         if (task != Task.REGRESSION) {
             for (int j = k == 1 ? 1 : 0; j < Math.max(k, 2); j++) {
                 sb.append(',').append(csvField(prefix + className(j)));
@@ -256,14 +256,7 @@ final class PredictCommand implements Callable<Integer> {
         if (task == Task.REGRESSION) {
             return sb.append(String.format(java.util.Locale.ROOT, "%.6g", o[off])).toString();
         }
-        int predicted = positive ? 1 : 0; // a binary model's; else the arg-max, the first of equal ones as printed
-        if (k > 1) {
-            predicted = 0;
-            for (int j = 1; j < k; j++) {
-                predicted = o[off + j] > o[off + predicted] ? j : predicted;
-            }
-        }
-        sb.append(csvField(className(predicted)));
+        sb.append(csvField(className(predictedClass(o, off, k, positive))));
         for (int j = 0; j < k; j++) {
             sb.append(',').append(String.format(java.util.Locale.ROOT, "%.6g", o[off + j])); // 6 digits also near 0
         }
@@ -295,6 +288,21 @@ final class PredictCommand implements Callable<Integer> {
             return out.sigmoid();
         }
         return out;
+    }
+
+    /**
+     * The class predicted from the scores {@code p[off, off + k)} ({@link #scores}): for one output, 1 when {@code
+     * positive} ({@link #positive}), else 0; for several, the arg-max, the first of equal ones (the class printed first).
+     */
+    static int predictedClass(float[] p, int off, int k, boolean positive) {
+        if (k == 1) {
+            return positive ? 1 : 0;
+        }
+        int best = 0;
+        for (int j = 1; j < k; j++) {
+            best = p[off + j] > p[off + best] ? j : best;
+        }
+        return best;
     }
 
     /**
@@ -361,8 +369,7 @@ final class PredictCommand implements Callable<Integer> {
 
     /** Class {@code c} as the training data named it: its name where the CSV target held names, else its index. */
     private String className(int c) {
-        List<String> names = classNames;
-        return names.isEmpty() ? Integer.toString(c) : names.get(c);
+        return classNames.isEmpty() ? Integer.toString(c) : classNames.get(c);
     }
 
     /** The image in {@code file}, or null if no reader knows its format; a damaged file is a UserError naming it. */

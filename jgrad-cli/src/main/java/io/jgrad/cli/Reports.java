@@ -40,8 +40,7 @@ final class Reports {
         if (init != null) {
             facts.put("Initial weights", "--init " + init);
         }
-        facts.put("Loss", cfg.loss() + (cfg.classWeights() == null ? "" : ", class weights "
-                + Flags.weightsShown(cfg.classWeights())));
+        facts.put("Loss", cfg.lossShown());
         facts.put("Optimizer", cfg.optimizer() + ", lr " + cfg.lr()
                 + (MOMENTUM_OPTIMIZERS.contains(cfg.optimizer()) ? ", momentum " + cfg.momentum() : "")
                 + ", weight decay " + cfg.weightDecay());
@@ -196,19 +195,9 @@ final class Reports {
                 float[] pixels = x.toFloatArray();
                 int k = p.length / (end - start);
                 for (int i = 0; i < end - start && out.size() < MAX_MISCLASSIFIED; i++) {
-                    int best = 0;
-                    double score;
-                    if (k == 1) {
-                        best = PredictCommand.positive(objective.lossName(), raw[i], p[i]) ? 1 : 0;
-                        score = best == 1 ? p[i] : 1 - (double) p[i];
-                    } else {
-                        for (int j = 1; j < k; j++) {
-                            if (p[i * k + j] > p[i * k + best]) {
-                                best = j;
-                            }
-                        }
-                        score = p[i * k + best];
-                    }
+                    int best = PredictCommand.predictedClass(p, i * k, k,
+                            k == 1 && PredictCommand.positive(objective.lossName(), raw[i], p[i]));
+                    double score = k > 1 ? p[i * k + best] : best == 1 ? p[i] : 1 - (double) p[i];
                     int truth = (int) labels[start + i];
                     if (best != truth) {
                         float[] img = new float[per];

@@ -33,6 +33,11 @@ record RunConfig(NetworkSpec model, String task, int numClasses, String loss, St
                  long[] modelState, int restoredEpoch) {
 
     static final String FILE = "config.json";
+
+    /** The loss as eval and the report name it: "cross-entropy", or with its class weights "cross-entropy, class weights 0.5, 2". */
+    String lossShown() {
+        return loss + (classWeights == null ? "" : ", class weights " + Flags.weightsShown(classWeights));
+    }
     /**
      * 2: "model" is {input_shape, layers}. Version 1 (an MLP as input_size, hidden_sizes, output_size,
      * activation, output_activation) is still read; it is rewritten as version 2 when such a run is resumed.
@@ -225,7 +230,7 @@ record RunConfig(NetworkSpec model, String task, int numClasses, String loss, St
         if (!(valSplit >= 0 && valSplit < 1)) { // NaN fails too
             throw new JgradFormatException(file, "data.val_split", "expected a fraction in [0, 1), got " + valSplit);
         }
-        Standardization normalization = Standardization.read(d, file, flatInputs(spec));
+        Standardization normalization = Standardization.read(d, file, spec.inputSize());
         Map<String, Object> o = ConfigFields.object(ConfigFields.require(m, "optimizer", file, ""), file, "optimizer");
         ConfigFields.onlyKnown(o, file, "optimizer", OPTIMIZER);
         String optimizer = ConfigFields.string(o, "name", file, "optimizer");
@@ -385,15 +390,6 @@ record RunConfig(NetworkSpec model, String task, int numClasses, String loss, St
             names.add(name);
         }
         return List.copyOf(names);
-    }
-
-    /** The number of values the network takes per sample: its input shape's product. */
-    private static int flatInputs(NetworkSpec spec) {
-        int n = 1;
-        for (int d : spec.inputShape()) {
-            n *= d;
-        }
-        return n;
     }
 
     /**

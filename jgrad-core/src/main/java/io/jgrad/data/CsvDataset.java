@@ -291,7 +291,7 @@ public final class CsvDataset implements Dataset {
                     continue;
                 }
                 if (c == target && byName) {
-                    targets[rows] = classId(record.get(c), nameIds, classNames == null, file, line, header.get(c));
+                    targets[rows] = classId(record.get(c), nameIds, classNames, file, line, header.get(c));
                     continue;
                 }
                 if (c == target && namesInstead && isName(record.get(c))) {
@@ -382,10 +382,11 @@ public final class CsvDataset implements Dataset {
     }
 
     /**
-     * The class of a target cell read as a name: its index in {@code ids}; a new name gets the next index when
-     * {@code learn}, else it is an error naming the classes.
+     * The class of a target cell read as a name: its index in {@code ids}; a new name gets the next index when the
+     * names are learned ({@code given} null), else it is an error naming the {@code given} classes.
      */
-    private static int classId(String cell, Map<String, Integer> ids, boolean learn, Path file, int line, String column) {
+    private static int classId(String cell, Map<String, Integer> ids, List<String> given, Path file, int line,
+                               String column) {
         String name = stripSpace(cell);
         if (name.isEmpty()) {
             throw new JgradFormatException(file, position(line, column), "empty cell; expected a class name");
@@ -394,11 +395,10 @@ public final class CsvDataset implements Dataset {
         if (id != null) {
             return id;
         }
-        if (!learn) {
-            List<String> known = ids.keySet().stream().sorted(java.util.Comparator.comparing(ids::get)).toList();
+        if (given != null) {
             throw new JgradFormatException(file, position(line, column), "\"" + shorten(cell) + "\" is not one of the "
-                    + known.size() + " classes of the training data, " + quoted(known.size() > 20 ? known.subList(0, 20) : known)
-                    + (known.size() > 20 ? " (first 20)" : ""));
+                    + given.size() + " classes of the training data, " + quoted(given.size() > 20 ? given.subList(0, 20) : given)
+                    + (given.size() > 20 ? " (first 20)" : ""));
         }
         if (ids.size() > MAX_CLASS) {
             throw new JgradFormatException(file, position(line, column), "more than " + (MAX_CLASS + 1) + " different"

@@ -87,26 +87,34 @@ public class CrossEntropyLoss implements Loss {
             return Loss.super.batchWeight(prediction, target);
         }
         double total = 0;
-        for (double t : Targets.classIndices("CrossEntropyLoss", prediction, target).toDoubleArray()) {
-            total += weight[(int) t];
+        for (double w : rowWeights(prediction, Targets.classIndices("CrossEntropyLoss", prediction, target))) {
+            total += w;
         }
         return total;
+    }
+
+    /** w[t_i] for each row's class index {@code index} [N, 1] of the scores {@code prediction} [N, C]. */
+    private double[] rowWeights(Tensor prediction, Tensor index) {
+        if (prediction.size(1) != weight.length) {
+            throw new IllegalArgumentException("CrossEntropyLoss: " + weight.length + " class weights for scores of "
+                    + prediction.size(1) + " classes");
+        }
+        double[] t = index.toDoubleArray();
+        double[] perRow = new double[t.length];
+        for (int i = 0; i < t.length; i++) {
+            perRow[i] = weight[(int) t[i]];
+        }
+        return perRow;
     }
 
     /** The class-weighted loss of the class comment, composed from log-softmax, gather and products. */
     private Tensor weighted(Tensor prediction, Tensor target) {
         Tensor index = Targets.classIndices("CrossEntropyLoss", prediction, target);
         int n = prediction.size(0), classes = prediction.size(1);
-        if (classes != weight.length) {
-            throw new IllegalArgumentException("CrossEntropyLoss: " + weight.length + " class weights for scores of "
-                    + classes + " classes");
-        }
-        double[] t = index.toDoubleArray();
-        double[] perRow = new double[n];
+        double[] perRow = rowWeights(prediction, index);
         double total = 0;
-        for (int i = 0; i < n; i++) {
-            perRow[i] = weight[(int) t[i]];
-            total += perRow[i];
+        for (double w : perRow) {
+            total += w;
         }
         Tensor logp = prediction.logSoftmax(1);
         Tensor rowWeight = Tensor.of(perRow, n, 1).to(prediction.dtype());
