@@ -52,7 +52,7 @@ final class Checkpoint {
     }
 
     /** Prefix of the learning-rate schedule's counters in the metadata of optimizer.safetensors. */
-    static final String SCHEDULER_PREFIX = "scheduler.";
+    static final String SCHEDULER_PREFIX = CheckpointFiles.SCHEDULER_PREFIX;
 
     /**
      * Writes a checkpoint of {@code cfg} by the protocol above. Modified: the files in {@code dir}. A failure before

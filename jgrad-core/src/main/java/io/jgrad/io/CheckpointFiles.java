@@ -27,6 +27,11 @@ public final class CheckpointFiles {
     public static final String TAG = "checkpoint";
     /** The files of a checkpoint besides its commit file: the model's and the optimizer's state, the epochs' metrics. */
     public static final String MODEL = "model.safetensors", OPTIMIZER = "optimizer.safetensors", METRICS = "metrics.csv";
+    /**
+     * Prefix of the learning-rate schedule's counters in the metadata of optimizer.safetensors ("scheduler.last_epoch"),
+     * each written by Double.toString, which reads back exactly, so that a resumed schedule continues bit for bit.
+     */
+    public static final String SCHEDULER_PREFIX = "scheduler.";
 
     /** A file's write before the commit point, which may fail with an IOException. */
     @FunctionalInterface

@@ -254,15 +254,6 @@ public final class Trainer {
         }
     }
 
-    /**
-     * Whether an epoch's early-stopping score (lower is better) beats the best so far (infinite before the first) by
-     * more than minDelta. A NaN score never does, as in Keras: a validation loss that is NaN every epoch must run the
-     * patience out, not restart it.
-     */
-    private boolean improves(double score, double best) {
-        return score < best - minDelta;
-    }
-
     private static void requireBatches(String which, DataLoader loader) {
         if (loader.numBatches() == 0) {
             throw new IllegalArgumentException("Trainer.fit: the " + which + " loader gives no batches (" + loader.dataset().size()
@@ -285,7 +276,6 @@ public final class Trainer {
     }
 
     private History run(DataLoader train, DataLoader validation, CallbackList calls) {
-        History history = calls.history();
         Map<String, Tensor> params = model.namedParameters();
         List<Tensor> paramList = new ArrayList<>(params.values());
         paramNames = params.keySet().toArray(new String[0]);
@@ -312,23 +302,8 @@ public final class Trainer {
                     + " validation loader; pass one, or earlyStopping(0, false) to turn it off");
         }
         calls.trainStart(firstEpoch, epochs, steps);
-        double best = Double.POSITIVE_INFINITY;
-        int badEpochs = 0, bestEpoch = 0;
-        for (EpochMetrics m : earlier) { // the same bookkeeping as after each epoch below
-            if (patience > 0 && m.hasValidation()) {
-                double score = patienceOnAccuracy ? -m.valAccuracy() : m.valLoss();
-                if (improves(score, best)) {
-                    best = score;
-                    badEpochs = 0;
-                    bestEpoch = m.epoch();
-                } else {
-                    badEpochs++;
-                }
-            }
-        }
-        String completed = history.stopReason(); // "completed N epochs", unless something stops the run earlier
-        Map<String, Tensor> bestState = null; // with restoreBest: the best epoch's weights, from this fit's epochs
-        int lastEpoch = 0;
+        StoppingRules rules = new StoppingRules(targetLoss, patience, patienceOnAccuracy, minDelta, restoreBest);
+        rules.start(calls, firstEpoch, earlier);
         for (int epoch = firstEpoch; epoch <= epochs; epoch++) {
             long start = System.nanoTime();
             if (!model.isTraining()) {
@@ -416,7 +391,6 @@ public final class Trainer {
             double trainLoss = seen == 0 ? Double.NaN : lossSum / weightSum;
             double trainAcc = task == Task.REGRESSION || seen == 0 ? Double.NaN : (double) correct / seen;
             Evaluation val = validation == null ? null : evaluate(validation, 0);
-            lastEpoch = epoch;
             double lr = optimizer.lr();
             EpochMetrics m = new EpochMetrics(epoch, trainLoss, trainAcc,
                     val == null ? Double.NaN : val.loss(), val == null ? Double.NaN : val.accuracy(),
@@ -427,63 +401,13 @@ public final class Trainer {
             if (scheduler != null) {
                 scheduler.step();
             }
-            // every epoch is scored, also one after which a callback or the target loss stops the run: restoreBest
-            // must not put back an older epoch's weights over a better last one
-            boolean patienceOut = false;
-            double score = Double.NaN;
-            if (patience > 0 && val != null) {
-                score = patienceOnAccuracy ? -val.accuracy() : val.loss();
-                if (improves(score, best)) {
-                    best = score;
-                    badEpochs = 0;
-                    if (restoreBest) {
-                        bestState = snapshot(model);
-                        bestEpoch = epoch;
-                    }
-                } else {
-                    patienceOut = ++badEpochs >= patience;
-                }
-            }
-            if (calls.epochEnd(m)) { // adds m to the history
-                break;
-            }
-            if (trainLoss <= targetLoss) {
-                history.stopReason(String.format("reached target loss %s at epoch %d (loss %s)", plain(targetLoss), epoch,
-                        ProgressBar.loss(trainLoss)));
-                break;
-            }
-            if (patienceOut) {
-                history.stopReason("early stop after epoch " + epoch + ": validation "
-                        + (patienceOnAccuracy ? "accuracy" : "loss") + " did not improve for " + patience + (patience == 1 ? " epoch" : " epochs")
-                        + (Double.isNaN(score) ? " (it is NaN)" : ""));
+            rules.score(m, model);
+            if (calls.epochEnd(m) || rules.stop(calls, m)) { // epochEnd adds m to the history
                 break;
             }
         }
-        List<EpochMetrics> done = history.epochs();
-        if (Double.isFinite(targetLoss) && lastEpoch == epochs && completed.equals(history.stopReason()) && !done.isEmpty()
-                && !(done.getLast().trainLoss() <= targetLoss)) {
-            // ran out of epochs: "completed 5 epochs" alone did not say that the target the run was given was missed
-            // (an early stop or a callback that ended the last epoch gives its own reason)
-            history.stopReason(history.stopReason() + " without reaching the target loss " + plain(targetLoss) + " (the last epoch's loss "
-                    + ProgressBar.loss(done.getLast().trainLoss()) + ")");
-        }
-        if (restoreBest && bestState != null && bestEpoch != lastEpoch) {
-            try (var scope = Tensor.noGrad()) {
-                model.loadStateDict(bestState, true);
-            }
-            history.stopReason(history.stopReason() + "; restored the weights of epoch " + bestEpoch + ", the best");
-            history.restoredEpoch(bestEpoch);
-        } else if (restoreBest && bestState == null && bestEpoch > 0 && bestEpoch < firstEpoch) {
-            // the earlier epochs' weights are not in memory: say so rather than end silently with the last ones
-            history.stopReason(history.stopReason() + "; the best epoch, " + bestEpoch + ", came before this fit, so its"
-                    + " weights were not restored");
-        }
+        rules.finish(calls, epochs, model);
         return calls.trainEnd();
-    }
-
-    /** The target loss as given: "0.2", not "0.200000" (a non-finite one as Java writes it). */
-    private static String plain(double target) {
-        return Double.isFinite(target) ? java.math.BigDecimal.valueOf(target).stripTrailingZeros().toPlainString() : Double.toString(target);
     }
 
     /**
@@ -501,15 +425,6 @@ public final class Trainer {
         for (Module child : m.children().values()) {
             modulesOf(child, out);
         }
-    }
-
-    /** Copies of the model's parameters and buffers. */
-    private static Map<String, Tensor> snapshot(Module model) {
-        Map<String, Tensor> copy = new LinkedHashMap<>();
-        try (var scope = Tensor.noGrad()) {
-            model.stateDict().forEach((name, t) -> copy.put(name, t.copy()));
-        }
-        return copy;
     }
 
     /**
