@@ -24,23 +24,35 @@ import java.util.Map;
 final class RunDirectory {
     private RunDirectory() {}
 
-    /** What config.json records besides the progress. */
+    /**
+     * What config.json records besides the progress; {@code targetLoss} negative infinity for none, {@code schedule} as
+     * --schedule gave it ("none" for none).
+     */
     record Settings(MlpSpec spec, int numClasses, String data, String valData, String targetColumn, List<String> featureColumns,
-                    OptimizerSpec optimizer, int batchSize, int epochs, long seed, int partitions, int localSteps) {}
+                    OptimizerSpec optimizer, int batchSize, int epochs, long seed, int partitions, int localSteps,
+                    double targetLoss, int patience, boolean restoreBest, String schedule) {}
 
     /**
-     * Writes the run after its last epoch in {@code metrics} by the protocol above. A failure before the commit point
+     * Writes the run after its last epoch in {@code metrics} by the protocol above, with the schedule's counters
+     * {@code schedulerState} (empty for none) in the optimizer file's metadata as jgrad train saves them.
+     * {@code restoredEpoch} is 0, or, once --restore-best put epoch R's weights back into the model after the last
+     * epoch, R: config.json records it (state.restored_epoch) and the tag becomes "EPOCH:0:restoredR", as jgrad train
+     * writes that rewrite; the optimizer's state and the metrics stay the last epoch's. A failure before the commit point
      * deletes the {@code .next} files this call wrote, and metrics.csv when there was no config.json before; the
      * previous epoch stays as it was. Modified: the files in dir.
      */
-    static void save(Path dir, SparkTrainer trainer, Settings s, List<EpochMetrics> metrics) throws IOException {
+    static void save(Path dir, SparkTrainer trainer, Settings s, List<EpochMetrics> metrics, Map<String, Double> schedulerState,
+                     int restoredEpoch) throws IOException {
         int epoch = metrics.isEmpty() ? 0 : metrics.getLast().epoch();
+        String tag = epoch + ":0" + (restoredEpoch > 0 ? ":restored" + restoredEpoch : "");
         Map<String, String> meta = Map.of("format", "pt", "epoch", Integer.toString(epoch), "producer", "jgrad-spark",
-                CheckpointFiles.TAG, epoch + ":0");
-        CheckpointFiles.write(dir, "config.json", trainer.model().stateDict(), meta, trainer.optimizer().stateDict(), meta,
+                CheckpointFiles.TAG, tag);
+        Map<String, String> optMeta = new LinkedHashMap<>(meta);
+        schedulerState.forEach((k, v) -> optMeta.put(CheckpointFiles.SCHEDULER_PREFIX + k, Double.toString(v)));
+        CheckpointFiles.write(dir, "config.json", trainer.model().stateDict(), meta, trainer.optimizer().stateDict(), optMeta,
                 () -> MetricsCsv.write(dir.resolve(CheckpointFiles.METRICS), metrics),
                 () -> AtomicFiles.writeString(dir.resolve("config.json"), Json.write(config(s, epoch,
-                        trainer.shuffleGenerator().state())) + "\n"));
+                        trainer.shuffleGenerator().state(), restoredEpoch)) + "\n"));
     }
 
     /**
@@ -72,7 +84,7 @@ final class RunDirectory {
         }
     }
 
-    static Map<String, Object> config(Settings s, int epochsCompleted, long[] shuffleState) {
+    static Map<String, Object> config(Settings s, int epochsCompleted, long[] shuffleState, int restoredEpoch) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("format", "jgrad-run");
         m.put("format_version", 1L);
@@ -103,9 +115,10 @@ final class RunDirectory {
         t.put("batch_size", (long) s.batchSize());
         t.put("seed", s.seed());
         t.put("shuffle", true);
-        t.put("target_loss", null);
-        t.put("patience", 0L);
-        t.put("schedule", "none");
+        t.put("target_loss", Double.isFinite(s.targetLoss()) ? s.targetLoss() : null);
+        t.put("patience", (long) s.patience());
+        t.put("restore_best", s.restoreBest());
+        t.put("schedule", s.schedule());
         m.put("training", t);
         Map<String, Object> st = new LinkedHashMap<>();
         st.put("epochs_completed", (long) epochsCompleted);
@@ -114,6 +127,9 @@ final class RunDirectory {
             gen.add(HexFormat.of().toHexDigits(v)); // hex: a JSON number cannot hold 64 bits exactly
         }
         st.put("shuffle_generator", gen);
+        if (restoredEpoch > 0) { // as jgrad train writes it: only then
+            st.put("restored_epoch", (long) restoredEpoch);
+        }
         m.put("state", st);
         Map<String, Object> spark = new LinkedHashMap<>();
         spark.put("partitions", (long) s.partitions());

@@ -1,11 +1,15 @@
 package io.jgrad.spark;
 
 import io.jgrad.nn.Activations;
+import io.jgrad.optim.LrScheduler;
 import io.jgrad.optim.Optimizers;
+import io.jgrad.optim.ReduceLROnPlateau;
+import io.jgrad.optim.Schedules;
 import io.jgrad.tensor.Tensor;
 import io.jgrad.train.Callback;
 import io.jgrad.train.EpochMetrics;
 import io.jgrad.train.Evaluation;
+import io.jgrad.train.History;
 import io.jgrad.train.ProgressBar;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -28,7 +32,8 @@ import org.apache.spark.sql.SparkSession;
  * {@code jgrad train --spark MASTER ...} (the launcher runs this class): trains like {@code jgrad train} on a Spark
  * cluster and writes the same --out directory. Flags, named as in {@code jgrad train}: --data, --val-data,
  * --target-column, --layers, --activation, --output-activation, --loss (cross-entropy only), --optimizer, --lr,
- * --momentum, --weight-decay, --batch-size, --epochs, --seed, --out; and --partitions, --local-steps, --spark MASTER
+ * --momentum, --weight-decay, --batch-size, --epochs, --target-loss, --patience, --restore-best, --schedule, --seed,
+ * --out; and --partitions, --local-steps, --spark MASTER
  * (alias --master; not needed under spark-submit). Any other flag is a one-line error with exit status 2. --data and
  * --val-data are an IDX directory (its t10k files are the validation set), a CSV file with a header, or Parquet: a
  * {@code features} column of arrays or ML Vectors and a {@code label} column, or else plain numeric columns read as a
@@ -40,12 +45,16 @@ public final class SparkTrainMain {
 
     static final Set<String> FLAGS = Set.of("--data", "--val-data", "--target-column", "--layers", "--activation",
             "--output-activation", "--loss", "--optimizer", "--lr", "--momentum", "--weight-decay", "--batch-size", "--epochs",
-            "--seed", "--out", "--partitions", "--local-steps", "--spark", "--master");
+            "--target-loss", "--patience", "--restore-best", "--schedule", "--seed", "--out", "--partitions", "--local-steps",
+            "--spark", "--master");
+
+    /** The flags of {@link #FLAGS} that take no value (a switch, as jgrad train's). */
+    private static final Set<String> SWITCHES = Set.of("--restore-best");
 
     /** Flags of {@code jgrad train} that Spark training does not implement. */
-    private static final Set<String> SINGLE_MACHINE_ONLY = Set.of("--val-split", "--normalize", "--target-loss", "--patience", "--restore-best",
-            "--schedule", "--no-shuffle", "--init", "--resume", "--checkpoint-every", "--threads", "--no-report", "--clip-grad-norm",
-            "--model", "--augment", "--grad-norms", "--class-weights");
+    private static final Set<String> SINGLE_MACHINE_ONLY = Set.of("--val-split", "--normalize", "--no-shuffle", "--init", "--resume",
+            "--checkpoint-every", "--threads", "--no-report", "--clip-grad-norm", "--model", "--augment", "--grad-norms",
+            "--class-weights");
 
     public static void main(String[] args) throws IOException {
         Map<String, String> f;
@@ -62,7 +71,8 @@ public final class SparkTrainMain {
         }
         if (f.containsKey("--help") || !f.containsKey("--data")) {
             System.err.println("usage: jgrad train --spark MASTER, or spark-submit --class io.jgrad.spark.SparkTrainMain jgrad-spark.jar,"
-                    + " then --data DIR|FILE.csv|FILE.parquet [--layers 256,128] [--optimizer adam] [--lr R] [--batch-size 64] [--epochs 10] [--seed 42] [--out runs/spark]"
+                    + " then --data DIR|FILE.csv|FILE.parquet [--layers 256,128] [--optimizer adam] [--lr R] [--batch-size 64] [--epochs 10]"
+                    + " [--target-loss LOSS] [--patience EPOCHS [--restore-best]] [--schedule SPEC] [--seed 42] [--out runs/spark]"
                     + " [--partitions N] [--local-steps K]");
             System.exit(f.containsKey("--help") ? 0 : 2);
         }
@@ -455,6 +465,32 @@ public final class SparkTrainMain {
                 classes, classes - used);
     }
 
+    /** --target-loss (negative infinity: none), --patience (0: none) and --restore-best. */
+    record Stopping(double targetLoss, int patience, boolean restoreBest) {}
+
+    /** The stopping flags of {@code f}, checked as jgrad train checks them, in its words, before the data is read. */
+    static Stopping stopping(Map<String, String> f) {
+        boolean restoreBest = f.containsKey("--restore-best");
+        Integer patience = f.containsKey("--patience") ? integer(f, "--patience", 0) : null;
+        if (patience != null && patience < 0) {
+            throw new IllegalArgumentException("--patience must be an integer >= 0, got " + patience);
+        }
+        if (restoreBest && (patience == null || patience == 0)) {
+            throw new IllegalArgumentException("--restore-best restores the best epoch found by early stopping, so it needs"
+                    + " --patience (e.g. --patience 3)" + (patience == null ? "" : ", not --patience 0"));
+        }
+        double target = number(f, "--target-loss", Double.NEGATIVE_INFINITY);
+        if (f.containsKey("--target-loss") && !Double.isFinite(target)) {
+            throw new IllegalArgumentException("--target-loss must be a finite number (a mean training loss, e.g. 0.001), got " + target);
+        }
+        if (target < 0 && Double.isFinite(target)) {
+            // cross-entropy is >= 0: the run would go on to --epochs as if no target were given
+            throw new IllegalArgumentException("--target-loss must be a number >= 0 (a mean training loss, e.g. 0.001), got " + target
+                    + "; no loss is negative, so the target would never be reached");
+        }
+        return new Stopping(target, patience == null ? 0 : patience, restoreBest);
+    }
+
     static void run(SparkSession spark, Map<String, String> f) throws IOException {
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         for (String flag : List.of("--data", "--val-data", "--out")) {
@@ -513,11 +549,20 @@ public final class SparkTrainMain {
         positive("--batch-size", batch);
         positive("--epochs", epochs); // 0 would train nothing, write nothing and still say "wrote"
         positive("--local-steps", local);
+        Stopping stopping = stopping(f);
+        String schedule = f.getOrDefault("--schedule", "none");
+        Schedules.check(schedule, epochs); // its errors name --schedule, in jgrad train's words
         Path out = Path.of(f.getOrDefault("--out", "runs/spark"));
         // as jgrad train checks it: a directory under a file or in one this user may not write failed after the data was read
         io.jgrad.io.CheckpointFiles.checkRunDirectory(out, "--out");
         String data = f.get("--data");
         checkIdxFlags(data, f);
+        // early stopping watches the held-out loss: without held-out data it would silently never stop
+        if (f.get("--val-data") == null && !DistributedDataset.isIdx(data) && (stopping.restoreBest() || stopping.patience() > 0)) {
+            throw new IllegalArgumentException((stopping.restoreBest() ? "--restore-best" : "--patience") + " compares the epochs'"
+                    + " loss on held-out data, but there is no held-out data; give --val-data FILE.csv (or Parquet), or --data an"
+                    + " IDX directory, whose t10k files are held out");
+        }
         try (Interruption interruption = new Interruption(out, epochs, resumable(data, f.get("--val-data")))) {
             String label = f.get("--target-column");
             DistributedDataset train = load("--data", data, () -> DistributedDataset.read(spark, data, null, label, partitions));
@@ -550,8 +595,16 @@ public final class SparkTrainMain {
                 throw new IllegalArgumentException("--out " + out + ": cannot create or prepare the directory (" + e + ")", e);
             }
             RunDirectory.Settings settings = new RunDirectory.Settings(spec, classes, data, f.get("--val-data"), label,
-                    train.featureColumns(), opt, batch, epochs, seed, partitions, local);
-            SparkTrainer trainer = new SparkTrainer(jsc, spec, opt, seed).batchSize(batch).epochs(epochs).localSteps(local);
+                    train.featureColumns(), opt, batch, epochs, seed, partitions, local, stopping.targetLoss(), stopping.patience(),
+                    stopping.restoreBest(), schedule);
+            SparkTrainer trainer = new SparkTrainer(jsc, spec, opt, seed).batchSize(batch).epochs(epochs).localSteps(local)
+                    .targetLoss(stopping.targetLoss()).earlyStopping(stopping.patience(), stopping.restoreBest());
+            Object scheduler = Schedules.create(schedule, trainer.optimizer(), epochs);
+            if (scheduler instanceof LrScheduler ls) {
+                trainer.scheduler(ls);
+            } else if (scheduler instanceof ReduceLROnPlateau p) {
+                trainer.scheduler(p);
+            }
             List<EpochMetrics> done = new ArrayList<>();
             // an IDX directory's held-out part is its t10k test split, as jgrad train's lines call it
             String heldOut = valData == null ? "test" : "val";
@@ -562,7 +615,7 @@ public final class SparkTrainMain {
                     // written before the epoch's line: once it is shown, a Ctrl-C leaves the directory holding that epoch
                     // (the line came first, and a SIGTERM between the two left the epoch before)
                     try {
-                        interruption.write(m.epoch(), () -> RunDirectory.save(out, trainer, settings, done));
+                        interruption.write(m.epoch(), () -> RunDirectory.save(out, trainer, settings, done, Schedules.state(scheduler), 0));
                     } catch (IOException e) {
                         throw new UncheckedIOException("writing the checkpoint in " + out + " failed: " + e.getMessage(), e);
                     }
@@ -571,15 +624,26 @@ public final class SparkTrainMain {
                             : String.format("%s loss %s, accuracy %.4f", heldOut, ProgressBar.loss(m.valLoss()), m.valAccuracy());
                     // one write per line (./jgrad's filter passes standard error on), and the overhead is per round of
                     // --local-steps steps, when there are several
-                    System.err.println(String.format("epoch %d: train loss %s, accuracy %.4f, %s, %.1f s (%.2f ms/%s overhead)",
-                            m.epoch(), ProgressBar.loss(m.trainLoss()), m.trainAccuracy(), val, m.seconds(), trainer.stepOverheadMillis(),
-                            local > 1 ? "round" : "step"));
+                    System.err.println(String.format("epoch %d: train loss %s, accuracy %.4f, %s, lr %.3g, %.1f s (%.2f ms/%s overhead)",
+                            m.epoch(), ProgressBar.loss(m.trainLoss()), m.trainAccuracy(), val, m.learningRate(), m.seconds(),
+                            trainer.stepOverheadMillis(), local > 1 ? "round" : "step"));
                     return false;
+                }
+
+                @Override
+                public void onTrainEnd(History h) {
+                    System.err.println(h.stopReason()); // why the run stopped, as jgrad train's last epoch line says
                 }
             });
             System.err.println(String.format("jgrad-spark: %s on %s (%,d rows in %d partitions), %s lr %s, batch %d, local steps %d",
                     spec.describe(), data, train.size(), partitions, optName, Double.toString(opt.lr()), batch, local));
-            trainer.fit(train, test);
+            History history = trainer.fit(train, test);
+            if (history.restoredEpoch() > 0) {
+                // the last epoch's checkpoint holds its own weights: save the restored ones over them, as jgrad train
+                // does (the optimizer state, the metrics and the epochs completed stay the last epoch's)
+                interruption.write(done.getLast().epoch(), () -> RunDirectory.save(out, trainer, settings, done,
+                        Schedules.state(scheduler), history.restoredEpoch()));
+            }
             if (test != null) {
                 Evaluation e = trainer.evaluate(test);
                 System.out.printf("%s loss %s, accuracy %.2f%% on %,d samples%n", valData == null ? "test" : "validation",
@@ -602,12 +666,22 @@ public final class SparkTrainMain {
                 continue;
             }
             String key = a.contains("=") ? a.substring(0, a.indexOf('=')) : a;
+            if (!key.startsWith("-") && i > 0 && SWITCHES.contains(args[i - 1])) { // "--restore-best 1"
+                throw new IllegalArgumentException("unexpected argument '" + a + "': " + args[i - 1] + " takes no value");
+            }
             if (SINGLE_MACHINE_ONLY.contains(key)) {
                 throw new IllegalArgumentException(key + " is not supported when training on Spark; drop it, or train"
                         + " on one machine (jgrad train without --spark)");
             }
             if (!FLAGS.contains(key)) {
                 throw new IllegalArgumentException("unknown option " + a + "; expected one of " + FLAGS.stream().sorted().toList());
+            }
+            if (SWITCHES.contains(key)) {
+                if (a.contains("=")) {
+                    throw new IllegalArgumentException(key + " takes no value, got '" + a + "'");
+                }
+                out.put(key, "");
+                continue;
             }
             String value;
             if (a.contains("=")) {

@@ -1,7 +1,9 @@
 package io.jgrad.spark;
 
 import io.jgrad.nn.Sequential;
+import io.jgrad.optim.LrScheduler;
 import io.jgrad.optim.Optimizer;
+import io.jgrad.optim.ReduceLROnPlateau;
 import io.jgrad.tensor.Generator;
 import io.jgrad.tensor.Tensor;
 import io.jgrad.train.Callback;
@@ -9,6 +11,7 @@ import io.jgrad.train.CallbackList;
 import io.jgrad.train.EpochMetrics;
 import io.jgrad.train.Evaluation;
 import io.jgrad.train.History;
+import io.jgrad.train.StoppingRules;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -36,6 +39,10 @@ import scala.Tuple3;
  * <p>With {@code localSteps(k)} for k &gt; 1 (local SGD), each partition instead runs k optimizer steps on its
  * rows of k consecutive global batches, starting from the driver's weights and optimizer state; the driver then
  * replaces both by their average over partitions, weighted by the rows each partition used.
+ *
+ * <p>After each epoch, as {@link io.jgrad.train.Trainer#fit}: the learning-rate schedule steps (so the next epoch's
+ * steps and rounds use its rate), then the stopping rules ({@link StoppingRules}: target loss, early stopping on the
+ * validation loss, restoring the best epoch) decide whether the run goes on.
  */
 public final class SparkTrainer {
     private final JavaSparkContext jsc;
@@ -51,6 +58,11 @@ public final class SparkTrainer {
     private int localSteps = 1;
     private int treeDepth = 1;
     private double overheadMillis = Double.NaN;
+    private double targetLoss = Double.NEGATIVE_INFINITY;
+    private int patience;
+    private boolean restoreBest;
+    private LrScheduler scheduler;
+    private ReduceLROnPlateau plateau;
 
     /**
      * A trainer whose model is {@code spec.build(new Generator(seed))} and whose optimizer is
@@ -113,6 +125,82 @@ public final class SparkTrainer {
     }
 
     /**
+     * Stop after the first epoch whose mean training loss is at or below {@code target}, as
+     * {@link io.jgrad.train.Trainer#targetLoss}; negative infinity (the default) turns it off.
+     *
+     * @throws IllegalArgumentException if target is NaN
+     */
+    public SparkTrainer targetLoss(double target) {
+        if (Double.isNaN(target)) { // compares false with every loss: the run would silently never stop on it
+            throw new IllegalArgumentException("SparkTrainer.targetLoss: target must be a number (e.g. 0.001; negative"
+                    + " infinity turns it off), got NaN");
+        }
+        this.targetLoss = target;
+        return this;
+    }
+
+    /**
+     * Early stopping on the validation loss, as {@link io.jgrad.train.Trainer#earlyStopping(int, boolean, double, boolean)}
+     * with onAccuracy false and minDelta 0: stop when it has not improved for {@code epochs} epochs in a row (0, the
+     * default, turns it off; otherwise {@link #fit} needs validation data), and, with {@code restoreBest}, end with the
+     * weights of the best epoch (the optimizer's state stays the last epoch's). Modified at the end of fit, with
+     * restoreBest: the model.
+     *
+     * @throws IllegalArgumentException if epochs is negative, or restoreBest is set with epochs 0
+     */
+    public SparkTrainer earlyStopping(int epochs, boolean restoreBest) {
+        if (epochs < 0) {
+            throw new IllegalArgumentException("SparkTrainer.earlyStopping: epochs must be >= 0, got " + epochs);
+        }
+        if (restoreBest && epochs == 0) { // the best epoch is tracked only while early stopping watches
+            throw new IllegalArgumentException("SparkTrainer.earlyStopping: restoreBest restores the best epoch that early"
+                    + " stopping found, so it needs epochs > 0 (e.g. 3), got 0");
+        }
+        this.patience = epochs;
+        this.restoreBest = restoreBest;
+        return this;
+    }
+
+    /**
+     * A learning-rate schedule of {@link #optimizer()}, stepped once per epoch: each epoch's steps, and with local SGD
+     * each partition's steps of its rounds, use the rate it set after the epoch before. Replaces a
+     * {@link #scheduler(ReduceLROnPlateau)}; null: none.
+     *
+     * @throws IllegalArgumentException if it schedules another optimizer than this trainer's
+     */
+    public SparkTrainer scheduler(LrScheduler s) {
+        requireOwnOptimizer(s == null ? null : s.optimizer(), s);
+        this.scheduler = s;
+        this.plateau = null;
+        return this;
+    }
+
+    /**
+     * Lowers the learning rate when the validation loss (the training loss without validation data) stalls, as
+     * {@link io.jgrad.train.Trainer#scheduler(ReduceLROnPlateau)}: {@code s} is stepped with that loss after each epoch.
+     * Replaces a {@link #scheduler(LrScheduler)}; null: none.
+     *
+     * @throws IllegalArgumentException if it lowers another optimizer's rate than this trainer's, or its mode is MAX
+     */
+    public SparkTrainer scheduler(ReduceLROnPlateau s) {
+        requireOwnOptimizer(s == null ? null : s.optimizer(), s);
+        if (s != null && s.mode() == ReduceLROnPlateau.Mode.MAX) { // it would cut the rate each time the loss falls
+            throw new IllegalArgumentException("SparkTrainer.scheduler: the ReduceLROnPlateau has Mode.MAX (higher is better),"
+                    + " but it is stepped with the validation loss, which is better lower; build it with Mode.MIN");
+        }
+        this.plateau = s;
+        this.scheduler = null;
+        return this;
+    }
+
+    private void requireOwnOptimizer(Optimizer scheduled, Object s) {
+        if (scheduled != null && scheduled != optimizer) { // a schedule of another optimizer would change nothing here
+            throw new IllegalArgumentException("SparkTrainer.scheduler: the " + s.getClass().getSimpleName() + " sets the"
+                    + " learning rate of another optimizer than this trainer's; build it from optimizer()");
+        }
+    }
+
+    /**
      * Adds a callback; onBatchEnd is called per global step (per averaging round with local SGD). Refuses null with
      * IllegalArgumentException, as {@link io.jgrad.train.Trainer#callback} does.
      */
@@ -152,10 +240,13 @@ public final class SparkTrainer {
      * as {@link io.jgrad.train.Trainer#fit} does: onTrainStart once the data is checked, onEpochEnd after each epoch (one
      * returning true stops the run after it), then onTrainEnd with the returned History, or, when an exception ends
      * the run after onTrainStart (a failed Spark job, a callback's error), onTrainFailed before it is rethrown. The
-     * History holds the metrics of every epoch run and why the run stopped ("completed N epochs", "stopped by a
-     * callback after epoch E"). Modified: the model, the optimizer, the shuffle generator.
+     * History holds the metrics of every epoch run and why the run stopped, in Trainer's words ("completed N epochs",
+     * "stopped by a callback after epoch E", "reached target loss ...", "early stop after epoch E: ...", and
+     * "; restored the weights of epoch B, the best"). Modified: the model, the optimizer (and its rate, by the schedule),
+     * the shuffle generator.
      *
-     * @throws IllegalArgumentException if the data's or the validation data's width or labels do not fit the network
+     * @throws IllegalArgumentException if the data's or the validation data's width or labels do not fit the network,
+     *     or early stopping is on without validation data
      */
     public History fit(DistributedDataset train, DistributedDataset validation) {
         if (train.featureSize() != spec.inputSize()) {
@@ -174,6 +265,11 @@ public final class SparkTrainer {
             throw new IllegalArgumentException("SparkTrainer.fit: the validation data has labels up to " + (validation.numClasses() - 1)
                     + " but the network has only " + spec.outputSize() + " outputs");
         }
+        if (validation == null && patience > 0) { // else it would silently never stop
+            throw new IllegalArgumentException("SparkTrainer.fit: early stopping (earlyStopping(" + patience + ", ...)) compares"
+                    + " the epochs' validation loss, but fit got no validation data; pass some, or earlyStopping(0, false) to"
+                    + " turn it off");
+        }
         return new CallbackList(callbacks).fit(calls -> run(train, validation, calls));
     }
 
@@ -182,6 +278,8 @@ public final class SparkTrainer {
         int n = train.size();
         int steps = (n + batchSize - 1) / batchSize;
         calls.trainStart(firstEpoch, epochs, steps);
+        StoppingRules rules = new StoppingRules(targetLoss, patience, false, 0, restoreBest);
+        rules.start(calls, firstEpoch, List.of());
         for (int epoch = firstEpoch; epoch <= epochs; epoch++) {
             long start = System.nanoTime();
             calls.epochStart(epoch, 1); // before the shuffle, as the Callback contract says and the Trainer does
@@ -219,10 +317,18 @@ public final class SparkTrainer {
             EpochMetrics m = new EpochMetrics(epoch, sums.loss / n, sums.correct / n,
                     val == null ? Double.NaN : val.loss(), val == null ? Double.NaN : val.accuracy(), optimizer.lr(),
                     (System.nanoTime() - start) / 1e9, gradNorms, weightNorms, val != null);
-            if (calls.epochEnd(m)) {
+            if (plateau != null) {
+                plateau.step(val == null ? m.trainLoss() : val.loss());
+            }
+            if (scheduler != null) {
+                scheduler.step(); // before the callbacks: the checkpoint they write holds the next epoch's rate, as jgrad train's
+            }
+            rules.score(m, model);
+            if (calls.epochEnd(m) || rules.stop(calls, m)) { // epochEnd adds m to the history
                 break;
             }
         }
+        rules.finish(calls, epochs, model);
         return calls.trainEnd();
     }
 
@@ -281,7 +387,8 @@ public final class SparkTrainer {
         double[] scalars = in.scalars();
         String encoded = spec.encode();
         String name = optimizerSpec.name();
-        double[] settings = {optimizerSpec.lr(), optimizerSpec.momentum(), optimizerSpec.weightDecay()};
+        // the epoch's rate (a schedule's, not the spec's), which the state's "lr" carries too
+        double[] settings = {optimizer.lr(), optimizerSpec.momentum(), optimizerSpec.weightDecay()};
         int b = batchSize;
         List<Tuple3<String[], float[], double[]>> results = train.blocks()
                 .map(block -> PartitionWorker.localSteps(block, encoded, name, settings, packed, keys, scalars, rankB.value(), b,
@@ -342,11 +449,12 @@ public final class SparkTrainer {
         var newState = RoundState.unpack(averaged, outKeys, averagedScalars, model);
         FlatParameters.unpack(Arrays.copyOf(averaged, before.length), model);
         int offset = 0;
+        double lr = optimizer.lr();
         for (var e : model.namedParameters().entrySet()) { // the norm of (before - after) / lr: the round's mean update direction
             int numel = e.getValue().numel();
             double sq = 0;
             for (int i = offset; i < offset + numel; i++) {
-                double d = (before[i] - averaged[i]) / optimizer.lr();
+                double d = lr == 0 ? 0 : (before[i] - averaged[i]) / lr; // a schedule may bring the rate to 0: no update
                 sq += d * d;
             }
             sums.gradNormSums.merge(e.getKey(), Math.sqrt(sq), Double::sum);

@@ -298,6 +298,95 @@ class SparkTrainMainTest {
         assertTrue(Files.isRegularFile(out.resolve("model.safetensors")), "a CSV file of the same columns validates a Parquet run");
     }
 
+    /**
+     * --patience with --restore-best on Spark, with a step decay: validated on the training rows with their labels
+     * flipped, the validation loss rises as training learns, so the run stops early and ends with the weights of its
+     * best epoch. The run directory records it as jgrad train's does (config.json's restored_epoch and stopping flags,
+     * the tag of the rewritten checkpoint, the last epoch's optimizer state and schedule counters), and the restored
+     * weights are those the best epoch's row of metrics.csv measured. jgrad train --spark refused all three flags.
+     */
+    @Test
+    @SuppressWarnings("unchecked")
+    void earlyStoppingEndsWithTheBestEpochsWeightsAsJgradTrainRecordsThem(@TempDir Path dir) throws Throwable {
+        StringBuilder train = new StringBuilder("a,b,label\n"), flipped = new StringBuilder("a,b,label\n");
+        for (int i = 0; i < 80; i++) {
+            int a = i % 9, b = i * 7 % 11, label = a >= 4 ? 1 : 0;
+            train.append(a).append(',').append(b).append(',').append(label).append('\n');
+            flipped.append(a).append(',').append(b).append(',').append(1 - label).append('\n');
+        }
+        Path data = Files.writeString(dir.resolve("train.csv"), train), val = Files.writeString(dir.resolve("val.csv"), flipped);
+        Path out = dir.resolve("run");
+        String err = standardErrorOf(() -> SparkTrainMain.run(session(), Map.ofEntries(Map.entry("--data", data.toString()),
+                Map.entry("--val-data", val.toString()), Map.entry("--layers", "4"), Map.entry("--optimizer", "sgd"),
+                Map.entry("--lr", "0.1"), Map.entry("--batch-size", "16"), Map.entry("--epochs", "8"), Map.entry("--patience", "2"),
+                Map.entry("--restore-best", ""), Map.entry("--schedule", "step:1:0.5"), Map.entry("--local-steps", "2"),
+                Map.entry("--partitions", "2"), Map.entry("--out", out.toString()))));
+        List<io.jgrad.train.EpochMetrics> epochs = io.jgrad.train.MetricsCsv.read(out.resolve("metrics.csv"));
+        int last = epochs.size();
+        int best = epochs.stream().min(java.util.Comparator.comparingDouble(io.jgrad.train.EpochMetrics::valLoss)).orElseThrow().epoch();
+        for (var m : epochs) {
+            assertEquals(0.1 * Math.pow(0.5, m.epoch() - 1), m.learningRate(), 1e-15, "epoch " + m.epoch() + "'s rate");
+        }
+        assertTrue(last < 8 && last == best + 2, "stopped 2 epochs after the best, " + best + ": " + err);
+        assertTrue(err.lines().anyMatch(l -> l.equals("early stop after epoch " + last + ": validation loss did not improve for 2"
+                + " epochs; restored the weights of epoch " + best + ", the best")), err);
+        Map<String, Object> cfg = (Map<String, Object>) Json.read(out.resolve("config.json"));
+        Map<String, Object> state = (Map<String, Object>) cfg.get("state"), training = (Map<String, Object>) cfg.get("training");
+        assertEquals((long) last, state.get("epochs_completed"));
+        assertEquals((long) best, state.get("restored_epoch"));
+        assertEquals(2L, training.get("patience"));
+        assertEquals(true, training.get("restore_best"));
+        assertEquals("step:1:0.5", training.get("schedule"));
+        assertEquals(null, training.get("target_loss"));
+        var model = Safetensors.read(out.resolve("model.safetensors"));
+        assertEquals(last + ":0:restored" + best, model.metadata().get("checkpoint"));
+        for (var e : model.tensors().entrySet()) {
+            double norm = 0;
+            for (float v : e.getValue().toFloatArray()) {
+                norm += (double) v * v;
+            }
+            assertEquals(epochs.get(best - 1).weightNorms().get(e.getKey()), Math.sqrt(norm), 1e-9, e.getKey());
+            assertTrue(Math.abs(epochs.get(last - 1).weightNorms().get(e.getKey()) - Math.sqrt(norm)) > 1e-6, "not the last epoch's");
+        }
+        var optimizer = Safetensors.read(out.resolve("optimizer.safetensors"));
+        assertEquals(last + ":0:restored" + best, optimizer.metadata().get("checkpoint"));
+        // the last epoch's state, the rate stepped after it, as jgrad train --resume continues it
+        assertEquals(0.1 * Math.pow(0.5, last), optimizer.tensors().get("lr").item(), 1e-15);
+        assertEquals(Double.toString(last), optimizer.metadata().get("scheduler.last_epoch"));
+    }
+
+    /**
+     * The stopping and schedule flags are checked as jgrad train checks them, in its words and naming the flag, before
+     * the data is read (here it is missing); main prints such an error as one line with exit status 2.
+     */
+    @Test
+    void stoppingAndScheduleFlagsAreRefusedInJgradTrainsWords(@TempDir Path dir) {
+        SparkSession spark = session();
+        String missing = dir.resolve("absent.csv").toString();
+        assertEquals("--restore-best restores the best epoch found by early stopping, so it needs --patience (e.g. --patience 3)",
+                errorOf(spark, dir, "--data", missing, "--restore-best", ""));
+        assertEquals("--restore-best restores the best epoch found by early stopping, so it needs --patience (e.g. --patience 3),"
+                + " not --patience 0", errorOf(spark, dir, "--data", missing, "--restore-best", "", "--patience", "0"));
+        assertEquals("--patience must be an integer >= 0, got -1", errorOf(spark, dir, "--data", missing, "--patience", "-1"));
+        assertEquals("--patience: expected an integer, got 'x'", errorOf(spark, dir, "--data", missing, "--patience", "x"));
+        assertEquals("--target-loss must be a number >= 0 (a mean training loss, e.g. 0.001), got -1.0; no loss is negative, so"
+                + " the target would never be reached", errorOf(spark, dir, "--data", missing, "--target-loss", "-1"));
+        assertEquals("--target-loss must be a finite number (a mean training loss, e.g. 0.001), got NaN",
+                errorOf(spark, dir, "--data", missing, "--target-loss", "NaN"));
+        assertEquals("--schedule bogus: unknown schedule; expected none, step:N[:gamma], exponential:gamma, cosine[:min_lr] or"
+                + " plateau[:patience]", errorOf(spark, dir, "--data", missing, "--schedule", "bogus"));
+        assertTrue(errorOf(spark, dir, "--data", missing, "--schedule", "step:0").startsWith("--schedule step:0: StepLR: stepSize = 0"));
+        assertEquals("--patience compares the epochs' loss on held-out data, but there is no held-out data; give --val-data"
+                + " FILE.csv (or Parquet), or --data an IDX directory, whose t10k files are held out",
+                errorOf(spark, dir, "--data", missing, "--patience", "2"));
+        assertFalse(Files.exists(dir.resolve("run")), "nothing written");
+        // --restore-best is a switch, as in jgrad train
+        assertEquals(Map.of("--patience", "3", "--restore-best", "", "--epochs", "2"),
+                SparkTrainMain.parse(new String[] {"--patience", "3", "--restore-best", "--epochs", "2"}));
+        var valued = assertThrows(IllegalArgumentException.class, () -> SparkTrainMain.parse(new String[] {"--restore-best", "1"}));
+        assertEquals("unexpected argument '1': --restore-best takes no value", valued.getMessage());
+    }
+
     /** Counts are checked before the data is read (a missing path would be the error otherwise), and --epochs 0 is one. */
     @Test
     void countsThatCannotTrainAreRejectedBeforeReadingTheData(@TempDir Path dir) throws Exception {

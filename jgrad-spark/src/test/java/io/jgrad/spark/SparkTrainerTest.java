@@ -337,6 +337,52 @@ class SparkTrainerTest {
         narrow.unpersist();
     }
 
+    /**
+     * --target-loss on Spark: the run stops after the first epoch whose training loss is at or below the target, and
+     * History says so in Trainer's words; a target never reached is said after the last epoch. Spark training had no
+     * target loss (jgrad train --spark refused the flag).
+     */
+    @Test
+    void aTargetLossStopsTheRunAtTheEpochThatReachesIt() {
+        DistributedDataset data = DistributedDataset.of(jsc, DATA, 2);
+        OptimizerSpec sgd = new OptimizerSpec("sgd", 0.05, 0, 0);
+        List<EpochMetrics> full = new SparkTrainer(jsc, SyntheticData.SPEC, sgd, 5).batchSize(128).epochs(4).fit(data, null).epochs();
+        double target = full.get(1).trainLoss(); // epoch 2's loss, which epoch 1's is above
+        assertTrue(full.get(0).trainLoss() > target, full.toString());
+        History reached = new SparkTrainer(jsc, SyntheticData.SPEC, sgd, 5).batchSize(128).epochs(4).targetLoss(target).fit(data, null);
+        assertEquals(List.of(1, 2), reached.epochs().stream().map(EpochMetrics::epoch).toList());
+        assertEquals("reached target loss " + java.math.BigDecimal.valueOf(target).stripTrailingZeros().toPlainString()
+                + " at epoch 2 (loss " + io.jgrad.train.ProgressBar.loss(target) + ")", reached.stopReason());
+        History missed = new SparkTrainer(jsc, SyntheticData.SPEC, sgd, 5).batchSize(128).epochs(2).targetLoss(0.001).fit(data, null);
+        assertEquals("completed 2 epochs without reaching the target loss 0.001 (the last epoch's loss "
+                + io.jgrad.train.ProgressBar.loss(full.get(1).trainLoss()) + ")", missed.stopReason());
+        assertThrows(IllegalArgumentException.class, () -> new SparkTrainer(jsc, SyntheticData.SPEC, sgd, 5).targetLoss(Double.NaN));
+        data.unpersist();
+    }
+
+    /**
+     * A step decay's rate reaches the partitions' local steps: one partition taking every global batch in rounds of 3
+     * local steps, with StepLR halving the rate after each epoch, ends with the weights of single-machine training under
+     * the same schedule, and each epoch's metrics record the rate its rounds used (0.1, 0.05, 0.025).
+     */
+    @Test
+    void aScheduleSetsTheRateOfEachEpochsRounds() {
+        DistributedDataset data = DistributedDataset.of(jsc, DATA, 1);
+        OptimizerSpec sgd = new OptimizerSpec("sgd", 0.1, 0.9, 0);
+        Map<String, float[]> reference = SyntheticData.singleMachine(DATA, sgd, 5, 32, 3,
+                opt -> new io.jgrad.optim.StepLR(opt, 1, 0.5));
+        SparkTrainer trainer = new SparkTrainer(jsc, SyntheticData.SPEC, sgd, 5).batchSize(32).epochs(3).localSteps(3);
+        trainer.scheduler(new io.jgrad.optim.StepLR(trainer.optimizer(), 1, 0.5));
+        History h = trainer.fit(data, null);
+        assertEquals(List.of(0.1, 0.05, 0.025), h.epochs().stream().map(EpochMetrics::learningRate).toList());
+        assertEquals(0.0125, trainer.optimizer().lr(), "the rate after the last epoch's step, which a resumed run continues from");
+        assertSameWeights(reference, SyntheticData.weights(trainer.model()), 1e-5);
+        // a schedule of another optimizer would change nothing here
+        var other = new OptimizerSpec("sgd", 0.1, 0, 0).create(SyntheticData.SPEC.build(new Generator(1)).namedParameters());
+        assertThrows(IllegalArgumentException.class, () -> trainer.scheduler(new io.jgrad.optim.StepLR(other, 1)));
+        data.unpersist();
+    }
+
     @Test
     void localSgdOnTwoPartitionsLearns() {
         DistributedDataset data = DistributedDataset.of(jsc, DATA, 2);

@@ -4,6 +4,7 @@ import io.jgrad.data.DataLoader;
 import io.jgrad.data.TensorDataset;
 import io.jgrad.nn.CrossEntropyLoss;
 import io.jgrad.nn.Sequential;
+import io.jgrad.optim.LrScheduler;
 import io.jgrad.optim.Optimizer;
 import io.jgrad.tensor.Generator;
 import io.jgrad.tensor.Tensor;
@@ -52,10 +53,20 @@ final class SyntheticData {
 
     /** Weights after {@code epochs} epochs of jgrad's own Trainer with the seeds SparkTrainer uses. */
     static Map<String, float[]> singleMachine(TensorDataset data, OptimizerSpec opt, long seed, int batchSize, int epochs) {
+        return singleMachine(data, opt, seed, batchSize, epochs, null);
+    }
+
+    /** As {@link #singleMachine(TensorDataset, OptimizerSpec, long, int, int)}, with the schedule {@code schedule} makes (null: none). */
+    static Map<String, float[]> singleMachine(TensorDataset data, OptimizerSpec opt, long seed, int batchSize, int epochs,
+                                              java.util.function.Function<Optimizer, LrScheduler> schedule) {
         Sequential model = SPEC.build(new Generator(seed));
         Optimizer optimizer = opt.create(model.namedParameters());
         DataLoader loader = new DataLoader(data, batchSize, true, false, new Generator(seed + 1));
-        new Trainer(model, new CrossEntropyLoss(), optimizer, Task.CLASSIFICATION).epochs(epochs).fit(loader, null);
+        Trainer trainer = new Trainer(model, new CrossEntropyLoss(), optimizer, Task.CLASSIFICATION).epochs(epochs);
+        if (schedule != null) {
+            trainer.scheduler(schedule.apply(optimizer));
+        }
+        trainer.fit(loader, null);
         return weights(model);
     }
 
