@@ -18,6 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
  * A CNN trained by {@code jgrad train --model FILE.json} loads into the equivalent PyTorch nn.Sequential (built
  * from the run's config.json layer list, strict load_state_dict of model.safetensors) and gives the same logits
  * in evaluation mode, batch-norm running statistics included, and negative dims counted as PyTorch counts them.
+ * num_batches_tracked is stored as I64 and loads as PyTorch's int64 counter with jgrad's count.
  */
 class CnnTorchCheckpointTest {
     private static final Path PYTHON = Path.of("/usr/bin/python3");
@@ -59,6 +60,10 @@ class CnnTorchCheckpointTest {
             state = {k: torch.from_numpy(np.frombuffer(blob[v["data_offsets"][0]:v["data_offsets"][1]], dtype=kinds[v["dtype"]])
                      .reshape(v["shape"]).copy()) for k, v in header.items() if k != "__metadata__"}
             net.load_state_dict(state, strict=True)
+            counters = [k for k in header if k.endswith("num_batches_tracked")]
+            assert len(counters) == 3 and all(header[k]["dtype"] == "I64" for k in counters), {k: header[k]["dtype"] for k in counters}
+            got = {k: (t.dtype, t.item()) for k, t in net.state_dict().items() if k in counters}
+            assert got == {k: (torch.int64, 8) for k in counters}, got  # 2 epochs of 4 batches
             net.eval()
             x = torch.from_numpy(np.fromfile(d + "/x.bin", dtype="<f4").reshape([-1] + cfg["input_shape"]))
             ours = torch.from_numpy(np.fromfile(d + "/logits.bin", dtype="<f4"))

@@ -274,6 +274,30 @@ class ModelFileTest {
         train(json, "--init", init.toString()).assertUserError("old-torch.safetensors", "missing keys [1.running_mean]");
     }
 
+    /**
+     * model.safetensors stores num_batches_tracked as I64, as PyTorch's state_dict holds it (it was F32); a run
+     * directory written before, with an F32 counter, still resumes, and its counter goes on from where it was.
+     */
+    @Test
+    void theBatchNormCounterIsStoredAsInt64AndAnOldF32OneStillResumes() throws Exception {
+        Cli first = train("{\"layers\": [{\"type\": \"flatten\"}, {\"type\": \"linear\", \"out_features\": 6},"
+                + " {\"type\": \"batchnorm1d\"}, {\"type\": \"linear\", \"out_features\": 10}]}");
+        assertEquals(0, first.exitCode(), first.err());
+        Path run = Path.of(first.out().lines().filter(l -> l.startsWith("wrote ")).findFirst().orElseThrow().split(" ")[1]);
+        Path model = run.resolve("model.safetensors");
+        assertEquals("I64", Safetensors.header(model).dtypes().get("2.num_batches_tracked"));
+        assertEquals("F32", Safetensors.header(model).dtypes().get("2.running_mean"));
+        var old = Safetensors.read(model);
+        Map<String, Tensor> f32 = new java.util.LinkedHashMap<>(old.tensors());
+        f32.put("2.num_batches_tracked", Tensor.scalar(4)); // float32, as jgrad wrote it before
+        Safetensors.write(model, f32, old.metadata());
+        assertEquals("F32", Safetensors.header(model).dtypes().get("2.num_batches_tracked"));
+        Cli resumed = Cli.run("train", "--resume", run.toString(), "--epochs", "2", "--threads", "1", "--no-report");
+        assertEquals(0, resumed.exitCode(), resumed.err());
+        assertEquals("I64", Safetensors.header(model).dtypes().get("2.num_batches_tracked"));
+        assertEquals(8.0, Safetensors.read(model).tensors().get("2.num_batches_tracked").item(), "4 batches more");
+    }
+
     /** train as {@link #train}, with {@code --batch-size size} instead of 16. */
     private static Cli batch(String json, String size) throws Exception {
         Path file = Files.writeString(Files.createTempDirectory(tmp, "b").resolve("model.json"), json);

@@ -7,8 +7,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The commit protocol of a run directory's checkpoint, which {@code jgrad train} and jgrad-spark both write: the
@@ -33,6 +35,13 @@ public final class CheckpointFiles {
      */
     public static final String SCHEDULER_PREFIX = "scheduler.";
 
+    /**
+     * Name (the last dotted part of a state_dict key) of BatchNorm's step counter, which PyTorch's state_dict holds
+     * as int64 and {@link #write} stores as I64 so that PyTorch loads the dtype it saves; older files hold it as F32,
+     * which loads too.
+     */
+    static final String COUNTER = "num_batches_tracked";
+
     /** A file's write before the commit point, which may fail with an IOException. */
     @FunctionalInterface
     public interface Write {
@@ -42,7 +51,8 @@ public final class CheckpointFiles {
 
     /**
      * Writes one checkpoint in {@code dir} by the protocol: {@code model} and {@code optimizer} (state dicts, with their
-     * metadata, the {@link #TAG} among it) to {@link #MODEL}{@code .next} and {@link #OPTIMIZER}{@code .next}, then
+     * metadata, the {@link #TAG} among it; the model's {@code num_batches_tracked} entries as I64, the others in their
+     * dtype) to {@link #MODEL}{@code .next} and {@link #OPTIMIZER}{@code .next}, then
      * {@code metrics} ({@link #METRICS}), then {@code commit}, which replaces the commit file {@code commitName}: the
      * commit point. Then the renames ({@link #promote}). A failure before the commit point deletes the {@code .next}
      * files this call wrote, which no commit file names, and metrics.csv for the first checkpoint in dir (no commit
@@ -55,7 +65,7 @@ public final class CheckpointFiles {
         boolean first = !Files.isRegularFile(dir.resolve(commitName)); // then a failure leaves no metrics.csv either
         boolean committed = false;
         try {
-            Safetensors.write(dir.resolve(MODEL + NEXT), model, modelMeta);
+            Safetensors.write(dir.resolve(MODEL + NEXT), model, modelMeta, counters(model));
             uncommitted.add(dir.resolve(MODEL + NEXT)); // not before: a failed write leaves the file that was there
             Safetensors.write(dir.resolve(OPTIMIZER + NEXT), optimizer, optimizerMeta);
             uncommitted.add(dir.resolve(OPTIMIZER + NEXT));
@@ -72,6 +82,17 @@ public final class CheckpointFiles {
         }
         promote(dir, MODEL);
         promote(dir, OPTIMIZER);
+    }
+
+    /** The keys of {@code model} that name a BatchNorm step counter ({@link #COUNTER}). */
+    private static Set<String> counters(Map<String, Tensor> model) {
+        Set<String> out = new HashSet<>();
+        for (String key : model.keySet()) {
+            if (key.equals(COUNTER) || key.endsWith("." + COUNTER)) {
+                out.add(key);
+            }
+        }
+        return out;
     }
 
     /** The checkpoint tag in the metadata of {@code file}; null when it has none or is not a readable safetensors file. */

@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -25,7 +26,8 @@ import java.util.TreeMap;
  *                tensors, taken in order of offset, cover it exactly: no gap, no overlap, nothing after the last
  * </pre>
  *
- * <p>{@link #write} stores float32 tensors as F32 and float64 as F64, contiguously in the map's order.
+ * <p>{@link #write} stores float32 tensors as F32 and float64 as F64, contiguously in the map's order, and the
+ * tensors the caller names as I64 (whole numbers, such as BatchNorm's num_batches_tracked, int64 in PyTorch).
  * {@link #read} also accepts F16 and BF16 (converted to float32, as half-precision checkpoints are common), and
  * I64, I32, I16, I8, U8 and BOOL (converted to float64, exact up to 2^53: PyTorch stores BatchNorm's
  * num_batches_tracked as I64), and rejects every other dtype. Reading treats the file as hostile: every size in it is checked against the file
@@ -57,18 +59,34 @@ public final class Safetensors {
      *     tensor, metadata key or metadata value (nothing is written then)
      */
     public static void write(Path file, Map<String, Tensor> tensors, Map<String, String> metadata) throws IOException {
+        write(file, tensors, metadata, Set.of());
+    }
+
+    /**
+     * Writes as {@link #write(Path, Map, Map)} does, but the tensors named in {@code int64} as I64 (8-byte
+     * little-endian two's complement), for values that are integers in the format they are read in, as PyTorch's
+     * int64 buffers; {@link #read} gives them back as float64, exactly up to 2^53. Modified: the file {@code file}.
+     *
+     * @throws IllegalArgumentException as {@link #write(Path, Map, Map)}, and for a name in {@code int64} that is not
+     *     among the tensors, or a tensor named there that holds anything but whole numbers in [-2^63, 2^63) (nothing
+     *     is written then)
+     */
+    public static void write(Path file, Map<String, Tensor> tensors, Map<String, String> metadata, Set<String> int64)
+            throws IOException {
         requireNoNulls(tensors, metadata);
+        requireWholeNumbers(tensors, int64);
         Map<String, Object> header = new LinkedHashMap<>();
-        List<Tensor> order = new ArrayList<>();
+        List<Data> order = new ArrayList<>();
         long offset = 0;
         for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
             if (e.getKey().equals(METADATA_KEY)) {
                 throw new IllegalArgumentException("Safetensors.write: a tensor may not be named " + METADATA_KEY);
             }
             Tensor t = e.getValue();
-            long bytes = (long) t.numel() * t.dtype().bytes();
+            boolean asLong = int64.contains(e.getKey());
+            long bytes = (long) t.numel() * (asLong ? Long.BYTES : t.dtype().bytes());
             Map<String, Object> entry = new LinkedHashMap<>();
-            entry.put("dtype", t.dtype().safetensorsName());
+            entry.put("dtype", asLong ? "I64" : t.dtype().safetensorsName());
             List<Object> shape = new ArrayList<>();
             for (int s : t.shape()) {
                 shape.add((long) s);
@@ -76,7 +94,7 @@ public final class Safetensors {
             entry.put("shape", shape);
             entry.put("data_offsets", List.of(offset, offset + bytes));
             header.put(e.getKey(), entry);
-            order.add(t);
+            order.add(new Data(t, asLong));
             offset += bytes;
         }
         if (metadata != null && !metadata.isEmpty()) {
@@ -91,8 +109,8 @@ public final class Safetensors {
             for (int i = json.length; i < padded; i++) {
                 out.write(' ');
             }
-            for (Tensor t : order) {
-                writeData(out, t);
+            for (Data d : order) {
+                writeData(out, d.tensor(), d.asLong());
             }
         });
     }
@@ -122,9 +140,41 @@ public final class Safetensors {
         }
     }
 
-    private static void writeData(OutputStream out, Tensor t) throws IOException {
+    /** Refuses, before anything is written, an int64 name without its tensor, or a tensor it names with a non-integer. */
+    private static void requireWholeNumbers(Map<String, Tensor> tensors, Set<String> int64) {
+        if (int64 == null) {
+            throw new IllegalArgumentException("Safetensors.write: int64 is null; pass Set.of() for none");
+        }
+        for (String name : int64) {
+            Tensor t = tensors.get(name);
+            if (t == null) {
+                throw new IllegalArgumentException("Safetensors.write: int64 names \"" + name
+                        + "\", which is not among the tensors");
+            }
+            for (double v : t.toDoubleArray()) {
+                // -2^63 is a long, 2^63 is not; NaN fails the comparisons
+                if (!(v == Math.rint(v) && v >= -0x1p63 && v < 0x1p63)) {
+                    throw new IllegalArgumentException("Safetensors.write: tensor \"" + name + "\" is to be stored as"
+                            + " I64 but holds " + v + ", not a whole number in [-2^63, 2^63)");
+                }
+            }
+        }
+    }
+
+    /** A tensor in the order of the data section, and whether it goes there as I64. */
+    private record Data(Tensor tensor, boolean asLong) {}
+
+    private static void writeData(OutputStream out, Tensor t, boolean asLong) throws IOException {
         ByteBuffer buf = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
-        if (t.dtype() == DType.FLOAT32) {
+        if (asLong) {
+            for (double v : t.toDoubleArray()) {
+                if (buf.remaining() < 8) {
+                    out.write(buf.array(), 0, buf.position());
+                    buf.clear();
+                }
+                buf.putLong((long) v);
+            }
+        } else if (t.dtype() == DType.FLOAT32) {
             for (float v : t.toFloatArray()) {
                 if (buf.remaining() < 4) {
                     out.write(buf.array(), 0, buf.position());

@@ -2,10 +2,14 @@ package io.jgrad.io;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import io.jgrad.tensor.Tensor;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -41,5 +45,24 @@ class CheckpointFilesTest {
         } finally {
             Files.setPosixFilePermissions(locked, PosixFilePermissions.fromString("rwxr-xr-x"));
         }
+    }
+
+    /**
+     * PyTorch's state_dict holds BatchNorm's num_batches_tracked as int64: the model file stores it as I64 (it held
+     * F32), the other tensors as before; the optimizer file is untouched by the rule.
+     */
+    @Test
+    void aBatchNormCounterIsWrittenAsInt64() throws IOException {
+        Map<String, Tensor> model = new LinkedHashMap<>();
+        model.put("1.running_mean", Tensor.zeros(2));
+        model.put("1.num_batches_tracked", Tensor.scalar(12));
+        model.put("num_batches_tracked", Tensor.scalar(3));
+        Map<String, Tensor> optimizer = Map.of("num_batches_tracked", Tensor.scalar(0.5));
+        CheckpointFiles.write(dir, "commit", model, Map.of(CheckpointFiles.TAG, "1"), optimizer, Map.of(),
+                () -> {}, () -> Files.writeString(dir.resolve("commit"), "1"));
+        var header = Safetensors.header(dir.resolve(CheckpointFiles.MODEL));
+        assertEquals(List.of("F32", "I64", "I64"), List.copyOf(header.dtypes().values()));
+        assertEquals(12.0, Safetensors.read(dir.resolve(CheckpointFiles.MODEL)).tensors().get("1.num_batches_tracked").item());
+        assertEquals(List.of("F32"), List.copyOf(Safetensors.header(dir.resolve(CheckpointFiles.OPTIMIZER)).dtypes().values()));
     }
 }

@@ -142,6 +142,44 @@ class SafetensorsTest {
         assertArrayEquals(new double[] {1, 0}, read.tensors().get("z").toDoubleArray());
     }
 
+    /** PyTorch keeps BatchNorm's num_batches_tracked as int64: the tensors named in int64 are written as I64. */
+    @Test
+    void writesTheNamedTensorsAsInt64() throws IOException {
+        Map<String, Tensor> tensors = new LinkedHashMap<>();
+        tensors.put("w", Tensor.of(new float[] {1.5f}, 1));
+        tensors.put("n", Tensor.scalar(DType.FLOAT64, 0x1p40 + 3)); // float32 would round it
+        tensors.put("m", Tensor.of(new float[] {-2, 7}, 2));
+        Path f = dir.resolve("int.safetensors");
+        Safetensors.write(f, tensors, null, java.util.Set.of("n", "m"));
+        assertEquals(List.of("F32", "I64", "I64"), List.copyOf(Safetensors.header(f).dtypes().values()));
+        byte[] bytes = Files.readAllBytes(f);
+        ByteBuffer data = ByteBuffer.wrap(bytes, bytes.length - 28, 28).order(ByteOrder.LITTLE_ENDIAN);
+        assertEquals(1.5f, data.getFloat());
+        assertEquals((1L << 40) + 3, data.getLong());
+        assertEquals(-2L, data.getLong());
+        assertEquals(7L, data.getLong());
+        var read = Safetensors.read(f).tensors();
+        assertEquals(DType.FLOAT64, read.get("n").dtype());
+        assertEquals(0x1p40 + 3, read.get("n").item());
+        assertArrayEquals(new double[] {-2, 7}, read.get("m").toDoubleArray());
+    }
+
+    @Test
+    void refusesInt64ForAFractionOrAnUnknownName() throws IOException {
+        Path f = Files.writeString(dir.resolve("kept.safetensors"), "old");
+        var e = assertThrows(IllegalArgumentException.class, () -> Safetensors.write(f,
+                Map.of("n", Tensor.of(new float[] {1, 2.5f}, 2)), null, java.util.Set.of("n")));
+        assertEquals("Safetensors.write: tensor \"n\" is to be stored as I64 but holds 2.5, not a whole number in"
+                + " [-2^63, 2^63)", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> Safetensors.write(f,
+                Map.of("n", Tensor.scalar(Double.NaN)), null, java.util.Set.of("n")));
+        assertTrue(e.getMessage().contains("holds NaN"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> Safetensors.write(f,
+                Map.of("n", Tensor.scalar(1)), null, java.util.Set.of("x")));
+        assertEquals("Safetensors.write: int64 names \"x\", which is not among the tensors", e.getMessage());
+        assertEquals("old", Files.readString(f), "nothing written");
+    }
+
     @Test
     void metadataOrderDoesNotChangeTheBytes() throws IOException {
         // Map.of iterates in an order that changes between JVMs: two runs of the CLI wrote different files
