@@ -24,6 +24,14 @@ public interface Callback {
     }
 
     /**
+     * Before each step that this run trains, before its batch is taken; not before the steps that an epoch resumed
+     * from a mid-epoch checkpoint draws again and skips. A callback that times steps starts its clock here, so that
+     * the skipping is not counted as training (Keras's {@code on_train_batch_begin}). {@link Trainer} calls it;
+     * jgrad-spark's trainer, which reports rounds of steps and never resumes mid-epoch, does not.
+     */
+    default void onBatchStart(int epoch, int step) {}
+
+    /**
      * After each optimizer step; {@code loss} is that batch's mean loss per sample: the loss's value, divided by
      * {@code batchSize} for a loss that sums over the batch ({@link io.jgrad.nn.Loss#reduction}).
      */

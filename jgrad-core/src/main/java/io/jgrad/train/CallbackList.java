@@ -14,7 +14,7 @@ import java.util.List;
  *     calls.trainStart(firstEpoch, lastEpoch, steps);
  *     for (int epoch = firstEpoch; epoch <= lastEpoch; epoch++) {
  *         calls.epochStart(epoch, 1);
- *         ... calls.batchEnd(epoch, step, steps, loss, batchSize) after each step ...
+ *         ... calls.batchStart(epoch, step) before each step, calls.batchEnd(epoch, step, steps, loss, batchSize) after it ...
  *         if (calls.epochEnd(metrics)) {
  *             break;
  *         }
@@ -66,6 +66,13 @@ public final class CallbackList {
     public void epochStart(int epoch, int firstStep) {
         for (Callback c : callbacks) {
             c.onEpochStart(epoch, firstStep);
+        }
+    }
+
+    /** Calls each {@link Callback#onBatchStart}. */
+    public void batchStart(int epoch, int step) {
+        for (Callback c : callbacks) {
+            c.onBatchStart(epoch, step);
         }
     }
 

@@ -75,6 +75,18 @@ public final class ProgressBar implements Callback {
         restart(System.nanoTime());
     }
 
+    /**
+     * Restarts the clock of an epoch resumed mid-way at its first step's start: between onEpochStart and here the
+     * trainer drew and skipped the batches trained before the checkpoint, which are not this run's steps. A trainer
+     * that does not call this (one that never resumes mid-way) is timed from onEpochStart, as before.
+     */
+    @Override
+    public void onBatchStart(int epoch, int step) {
+        if (clockStep < 0 && step == firstStep && step > 1) {
+            epochStart = System.nanoTime();
+        }
+    }
+
     private void restart(long now) {
         clockStep = -1;
         epochStart = now;
@@ -97,8 +109,9 @@ public final class ProgressBar implements Callback {
             stepsSamples = 0;
         } else if (clockStep < 0) {
             // the first report of an epoch that did not start at step 1 (resumed mid-way), or of one reported in rounds:
-            // this frame is timed from the epoch's start over the steps since firstStep, the next ones from here by their
-            // step numbers. Counted as one step, the first frame of a round of K showed K times the time left
+            // this frame is timed from the epoch's start (a resumed one's: its first step's, onBatchStart) over the steps
+            // since firstStep, the next ones from here by their step numbers. Counted as one step, the first frame of a
+            // round of K showed K times the time left
             secs = (now - epochStart) / 1e9;
             steps = Math.max(1, step - firstStep + 1);
             stepsSamples = batchSize;

@@ -342,6 +342,7 @@ public final class Trainer {
                     }
                     continue;
                 }
+                calls.batchStart(epoch, step);
                 optimizer.zeroGrad();
                 for (Tensor p : notOptimized) {
                     p.zeroGrad();

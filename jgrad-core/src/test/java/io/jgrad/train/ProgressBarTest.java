@@ -221,6 +221,27 @@ class ProgressBarTest {
     }
 
     @Test
+    void theFirstFrameOfAResumedEpochLeavesOutTheBatchesItSkipped() throws Exception {
+        // resumed after step 2 of 30: between onEpochStart and step 3's start the trainer draws and skips the 2 batches
+        // trained before (here 2 s). The first frame counted them as the time of step 3: 10 samples in over 2 s and
+        // 27 steps left at over 2 s each, 54 s or more, for a step of 0.1 s
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        ProgressBar bar = new ProgressBar(new PrintStream(bytes, true, StandardCharsets.UTF_8), true);
+        bar.onTrainStart(1, 1, 30);
+        bar.onEpochStart(1, 3);
+        Thread.sleep(2000);
+        bar.onBatchStart(1, 3);
+        Thread.sleep(100);
+        bar.onBatchEnd(1, 3, 30, 0.5, 10);
+        String out = bytes.toString(StandardCharsets.UTF_8);
+        long[] frame = rateAndEtaSeconds(out, "3/30");
+        // timed from step 3's start: at least 0.1 s, so at most 100 samples/s and at least 2.7 s left; the skipping
+        // counted would be over 2 s, 5 samples/s or less and 54 s or more
+        assertTrue(frame[0] > 5 && frame[0] <= 100, out);
+        assertTrue(frame[1] >= 2 && frame[1] < 54, out);
+    }
+
+    @Test
     void lossesFarFromOneKeepFourSignificantDigits() {
         // a diverging run printed "loss 1401531532200236000000.0000"; one trained to --target-loss 0.0001, "loss 0.0000"
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();

@@ -246,6 +246,36 @@ class TrainerTest {
     }
 
     @Test
+    void onBatchStartComesBeforeEachStepRunAndNotBeforeTheStepsAResumedEpochSkips() {
+        // a progress bar timed a resumed epoch's first frame from onEpochStart, before the batches already trained were
+        // drawn again and skipped, so that frame's rate and time left counted the skipping as training
+        List<String> heard = new ArrayList<>();
+        Callback calls = new Callback() {
+            @Override
+            public void onEpochStart(int epoch, int firstStep) {
+                heard.add("epoch " + epoch + " from step " + firstStep);
+            }
+
+            @Override
+            public void onBatchStart(int epoch, int step) {
+                heard.add("start " + epoch + "." + step);
+            }
+
+            @Override
+            public void onBatchEnd(int epoch, int step, int stepsPerEpoch, double loss, int batchSize) {
+                heard.add("end " + epoch + "." + step);
+            }
+        };
+        Linear model = new Linear(3, 2, true, new Generator(1));
+        DataLoader data = new DataLoader(new TensorDataset(Tensor.randn(new Generator(7), 12, 3),
+                Tensor.of(new float[] {0, 1, 0, 1, 1, 0, 0, 1, 1, 1, 0, 0}), 2), 4, false, false, null);
+        new Trainer(model, new CrossEntropyLoss(), new SGD(model.parameters(), 0.1), Task.CLASSIFICATION).epochs(2)
+                .resumeFrom(new EpochProgress(1, 2, 0.5, 3, 8, Map.of())).callback(calls).fit(data, null);
+        assertEquals(List.of("epoch 1 from step 3", "start 1.3", "end 1.3", "epoch 2 from step 1", "start 2.1", "end 2.1",
+                "start 2.2", "end 2.2", "start 2.3", "end 2.3"), heard);
+    }
+
+    @Test
     void parametersTheOptimizerLeavesOutDoNotAccumulateGradients() {
         // one batch, lr 0: every step computes the same gradients, so each epoch's norms must equal the first's
         Generator gen = new Generator(3);
