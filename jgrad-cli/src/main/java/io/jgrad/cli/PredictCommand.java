@@ -4,6 +4,7 @@ import io.jgrad.data.CsvDataset;
 import io.jgrad.data.IdxReader;
 import io.jgrad.data.TensorDataset;
 import io.jgrad.tensor.Tensor;
+import io.jgrad.train.MetricsCsv;
 import io.jgrad.train.Task;
 import java.awt.Graphics2D;
 import java.awt.RenderingHints;
@@ -244,7 +245,7 @@ final class PredictCommand implements Callable<Integer> {
         String prefix = Losses.task(loss).equals("regression") ? "output_" : "p_"; // mse, half-sse
         if (task != Task.REGRESSION) {
             for (int j = k == 1 ? 1 : 0; j < Math.max(k, 2); j++) {
-                sb.append(',').append(csvField(prefix + className(j)));
+                sb.append(',').append(MetricsCsv.field(prefix + className(j)));
             }
         }
         return sb.toString();
@@ -252,21 +253,15 @@ final class PredictCommand implements Callable<Integer> {
 
     /** One input's row of the --output file, in the columns of {@link #header}. */
     private String row(Task task, String input, float[] o, int off, int k, boolean positive) {
-        StringBuilder sb = new StringBuilder(csvField(input)).append(',');
+        StringBuilder sb = new StringBuilder(MetricsCsv.field(input)).append(',');
         if (task == Task.REGRESSION) {
             return sb.append(String.format(java.util.Locale.ROOT, "%.6g", o[off])).toString();
         }
-        sb.append(csvField(className(predictedClass(o, off, k, positive))));
+        sb.append(MetricsCsv.field(className(predictedClass(o, off, k, positive))));
         for (int j = 0; j < k; j++) {
             sb.append(',').append(String.format(java.util.Locale.ROOT, "%.6g", o[off + j])); // 6 digits also near 0
         }
         return sb.toString();
-    }
-
-    /** A CSV field, quoted (RFC 4180) where it holds a comma, a quote or a line break: a file or class name may. */
-    private static String csvField(String s) {
-        boolean plain = s.chars().noneMatch(c -> c == ',' || c == '"' || c == '\n' || c == '\r');
-        return plain ? s : '"' + s.replace("\"", "\"\"") + '"';
     }
 
     /**

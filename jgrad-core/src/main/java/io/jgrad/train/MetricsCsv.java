@@ -80,8 +80,12 @@ public final class MetricsCsv {
         return Double.isNaN(v) ? "" : Double.toString(v);
     }
 
-    /** Quotes a field that holds a comma, quote or line break (parameter names are user-chosen). */
-    private static String field(String s) {
+    /**
+     * {@code s} as one CSV field (RFC 4180): as it is, or, where it holds a comma, a double quote or a line break, in
+     * double quotes with each quote doubled. Parameter names here, and file and class names in {@code jgrad predict
+     * --output}, are the user's and may hold any of them.
+     */
+    public static String field(String s) {
         if (s.indexOf(',') < 0 && s.indexOf('"') < 0 && s.indexOf('\n') < 0 && s.indexOf('\r') < 0) {
             return s;
         }

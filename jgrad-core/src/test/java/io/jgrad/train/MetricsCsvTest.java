@@ -52,4 +52,15 @@ class MetricsCsvTest {
                 () -> new EpochMetrics(1, 0.5, Double.NaN, 0.75, Double.NaN, 0.1, 1.0, none, none, false));
         assertTrue(e.getMessage().contains("hasValidation false"), e.getMessage());
     }
+
+    /** One CSV quoting rule for the metrics header and predict's --output rows (which had a copy of it). */
+    @Test
+    void aFieldIsQuotedOnlyWhereItHoldsACommaQuoteOrLineBreak() {
+        assertEquals("0.weight", MetricsCsv.field("0.weight"));
+        assertEquals("", MetricsCsv.field(""));
+        assertEquals("\"a,b\"", MetricsCsv.field("a,b"));
+        assertEquals("\"say \"\"hi\"\"\"", MetricsCsv.field("say \"hi\""));
+        assertEquals("\"two\nlines\"", MetricsCsv.field("two\nlines"));
+        assertEquals("\"cr\rhere\"", MetricsCsv.field("cr\rhere"));
+    }
 }
