@@ -49,23 +49,27 @@ final class Flags {
 
     /** --class-weights weighs cross-entropy's classes: refused with another loss, before any data is read. */
     static void checkClassWeightsLoss(String spec, String lossName) {
-        if (spec != null && !lossName.equals("cross-entropy")) {
-            throw new UserError("--class-weights weighs the classes of --loss cross-entropy, not of --loss " + lossName
-                    + "; leave it out or use cross-entropy");
+        if (spec != null) {
+            ClassWeights.checkLoss(lossName, classWeightsError(spec));
         }
+    }
+
+    /** A mistake in --class-weights {@code spec}: the flag and its value, then the problem ({@link ClassWeights}'s). */
+    private static java.util.function.Function<String, RuntimeException> classWeightsError(String spec) {
+        return problem -> new UserError("--class-weights " + spec + ": " + problem);
     }
 
     /**
      * The weights of --class-weights {@code spec} for data of {@code numClasses} classes: "balanced" gives class c
-     * n / (K * n_c) over the {@code train} samples (scikit-learn's), else one number >= 0 per class, not all 0.
-     * {@code classNames}: of classes 0, 1, ... (empty for indices), which the errors name, since a CSV file's names
-     * are numbered in sorted order, not the order they appear in.
+     * n / (K * n_c) over the {@code train} samples (scikit-learn's), else one number per class, checked by {@link
+     * ClassWeights#check}. {@code classNames}: of classes 0, 1, ... (empty for indices), which the errors name, since a
+     * CSV file's names are numbered in sorted order, not the order they appear in.
      */
     static double[] classWeights(String spec, String lossName, io.jgrad.data.TensorDataset train, int numClasses,
                                  java.util.List<String> classNames) {
         checkClassWeightsLoss(spec, lossName);
-        double[] w = new double[numClasses];
         if (spec.trim().equalsIgnoreCase("balanced")) {
+            double[] w = new double[numClasses];
             long[] count = new long[numClasses];
             for (float t : train.targets().toFloatArray()) {
                 count[(int) t]++;
@@ -80,28 +84,15 @@ final class Flags {
             }
             return w;
         }
-        String[] parts = spec.split(",", -1);
-        if (parts.length != numClasses) {
-            throw new UserError("--class-weights " + spec + ": " + parts.length + " weight" + (parts.length == 1 ? "" : "s")
-                    + " for the data's " + numClasses + " classes; expected one per class" + (classNames.isEmpty() ? ""
-                    : ", in the order " + TrainCommand.namesShown(classNames)) + ", or balanced");
-        }
-        for (int c = 0; c < numClasses; c++) {
+        List<Object> values = new java.util.ArrayList<>();
+        for (String part : spec.split(",", -1)) {
             try {
-                w[c] = Double.parseDouble(parts[c].strip());
+                values.add(Double.parseDouble(part.strip()));
             } catch (NumberFormatException e) {
-                throw new UserError("--class-weights " + spec + ": \"" + parts[c].strip() + "\" is not a number; expected"
-                        + " weights >= 0 such as 1,4 or balanced");
-            }
-            if (!(w[c] >= 0) || !Double.isFinite(w[c])) {
-                throw new UserError("--class-weights " + spec + ": weight " + c + " is " + parts[c].strip() + "; expected a"
-                        + " finite number >= 0");
+                values.add(part.strip()); // refused by the rule, as config.json's strings are
             }
         }
-        if (java.util.Arrays.stream(w).allMatch(v -> v == 0)) {
-            throw new UserError("--class-weights " + spec + ": every weight is 0, so no sample would count; expected one above 0");
-        }
-        return w;
+        return ClassWeights.check(values, lossName, numClasses, classNames, classWeightsError(spec));
     }
 
     /** Class weights as a person reads them: 4 significant digits, comma-separated. */

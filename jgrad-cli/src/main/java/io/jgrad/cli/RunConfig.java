@@ -297,10 +297,13 @@ record RunConfig(NetworkSpec model, String task, int numClasses, String loss, St
         } catch (UserError e) {
             throw new JgradFormatException(file, "training.augment", "\"" + augment + "\" is not an augmentation (" + e.getMessage() + ")");
         }
-        return new RunConfig(spec, task, numClasses, loss, ConfigFields.string(d, "path", file, "data"),
-                ConfigFields.optionalString(d, "val_data", file, "data", null), valSplit,
-                ConfigFields.optionalString(d, "target_column", file, "data", null), featureColumns(d, file),
-                classNames(d, file, numClasses),
+        String path = ConfigFields.string(d, "path", file, "data");
+        String valData = ConfigFields.optionalString(d, "val_data", file, "data", null);
+        String targetColumn = ConfigFields.optionalString(d, "target_column", file, "data", null);
+        List<String> featureColumns = featureColumns(d, file);
+        List<String> classNames = classNames(d, file, numClasses);
+        return new RunConfig(spec, task, numClasses, loss, path,
+                valData, valSplit, targetColumn, featureColumns, classNames,
                 normalization, optimizer, lr, momentum, weightDecay,
                 ConfigFields.positiveInt(t, "batch_size", file, "training"), epochs, seed,
                 ConfigFields.optionalBoolean(t, "shuffle", file, "training", true), targetLoss,
@@ -308,7 +311,7 @@ record RunConfig(NetworkSpec model, String task, int numClasses, String loss, St
                 // absent in configs written before --restore-best: off
                 ConfigFields.optionalBoolean(t, "restore_best", file, "training", false), schedule, augment,
                 ConfigFields.optionalNonNegativeInt(t, "checkpoint_every", file, "training", 0), clipGradNorm,
-                classWeights(t, file, numClasses, loss),
+                classWeights(t, file, numClasses, classNames, loss),
                 !ConfigFields.optionalBoolean(t, "report", file, "training", true), done, progress, state, modelState,
                 restoredEpoch);
     }
@@ -393,34 +396,17 @@ record RunConfig(NetworkSpec model, String task, int numClasses, String loss, St
     }
 
     /**
-     * training.class_weights: absent or null, none; else one finite weight >= 0 per class, not all 0, for cross-entropy
-     * only (as --class-weights).
+     * training.class_weights: absent or null, none; else a list that {@link ClassWeights#check} takes (as
+     * --class-weights), whose mistakes name the file and field.
      */
-    private static double[] classWeights(Map<String, Object> t, Path file, int numClasses, String loss) {
+    private static double[] classWeights(Map<String, Object> t, Path file, int numClasses, List<String> classNames,
+                                         String loss) {
         if (t.get("class_weights") == null) {
             return null;
         }
         List<Object> listed = ConfigFields.list(t, "class_weights", file, "training");
-        if (!loss.equals("cross-entropy")) {
-            throw new JgradFormatException(file, "training.class_weights", "weighs the classes of cross-entropy, but the loss"
-                    + " is \"" + loss + "\"; expected null");
-        }
-        if (listed.size() != numClasses) {
-            throw new JgradFormatException(file, "training.class_weights", "lists " + listed.size() + " weights, but"
-                    + " num_classes is " + numClasses + "; expected one per class");
-        }
-        double[] w = new double[numClasses];
-        for (int c = 0; c < numClasses; c++) {
-            if (!(listed.get(c) instanceof Number v) || !(v.doubleValue() >= 0) || !Double.isFinite(v.doubleValue())) {
-                throw new JgradFormatException(file, "training.class_weights", "weight " + c + " is "
-                        + ConfigFields.describe(listed.get(c)) + "; expected a finite number >= 0");
-            }
-            w[c] = v.doubleValue();
-        }
-        if (java.util.Arrays.stream(w).allMatch(v -> v == 0)) {
-            throw new JgradFormatException(file, "training.class_weights", "every weight is 0; expected one above 0");
-        }
-        return w;
+        return ClassWeights.check(listed, loss, numClasses, classNames,
+                problem -> new JgradFormatException(file, "training.class_weights", problem));
     }
 
     /**

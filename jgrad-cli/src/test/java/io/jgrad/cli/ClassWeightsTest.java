@@ -71,16 +71,16 @@ class ClassWeightsTest {
         assertEquals(List.of(1.0, 3.0, 0.0), training(run).get("class_weights"));
         String out = dir.resolve("x").toString();
         Cli.run("train", "--out", out, "--data", csv.toString(), "--class-weights", "1,2").assertUserError(
-                "--class-weights 1,2: 2 weights for the data's 3 classes; expected one per class, or balanced");
+                "--class-weights 1,2: 2 weights for the 3 classes; expected one per class");
         Cli.run("train", "--out", out, "--data", csv.toString(), "--class-weights", "1,x,1")
-                .assertUserError("--class-weights 1,x,1: \"x\" is not a number");
+                .assertUserError("--class-weights 1,x,1: weight 1 is the string \"x\"; expected a finite number >= 0");
         Cli.run("train", "--out", out, "--data", csv.toString(), "--class-weights", "1,-1,1")
-                .assertUserError("--class-weights 1,-1,1: weight 1 is -1; expected a finite number >= 0");
+                .assertUserError("--class-weights 1,-1,1: weight 1 is -1.0; expected a finite number >= 0");
         Cli.run("train", "--out", out, "--data", csv.toString(), "--class-weights", "0,0,0")
                 .assertUserError("every weight is 0");
         // refused before any data is read: the data path does not exist
         Cli.run("train", "--out", out, "--data", dir.resolve("missing.csv").toString(), "--loss", "mse", "--class-weights",
-                "balanced").assertUserError("--class-weights weighs the classes of --loss cross-entropy, not of --loss mse");
+                "balanced").assertUserError("--class-weights balanced: weighs the classes of the loss cross-entropy, not of mse");
         Path gap = Files.writeString(dir.resolve("gap.csv"), "x,label\n0,0\n1,2\n0.5,0\n");
         Cli.run("train", "--out", out, "--data", gap.toString(), "--class-weights", "balanced")
                 .assertUserError("--class-weights balanced: class 1 has no training sample", "e.g. 1,1,1");
@@ -128,8 +128,8 @@ class ClassWeightsTest {
     void weightsForClassNamesAreAskedInTheNamesOrder() throws IOException {
         Path csv = Files.writeString(dir.resolve("names.csv"), "x,label\n0,virginica\n1,setosa\n2,setosa\n3,virginica\n");
         Cli.run("train", "--out", dir.resolve("x").toString(), "--data", csv.toString(), "--class-weights", "1,2,3")
-                .assertUserError("--class-weights 1,2,3: 3 weights for the data's 2 classes; expected one per class, in the"
-                        + " order 'setosa', 'virginica', or balanced");
+                .assertUserError("--class-weights 1,2,3: 3 weights for the 2 classes; expected one per class, in the"
+                        + " order 'setosa', 'virginica'");
         Path run = Cli.train(dir.resolve("run"), "--data", csv.toString(), "--layers", "", "--epochs", "1", "--no-report",
                 "--class-weights", "1,4");
         assertEquals(List.of(1.0, 4.0), training(run).get("class_weights"));
@@ -165,14 +165,57 @@ class ClassWeightsTest {
         String good = Files.readString(config);
         String[][] cases = {
             {"\"class_weights\": [\n      1.0,", "\"class_weights\": [\n      -1.0,", "weight 0 is -1.0; expected a finite number >= 0"},
-            {"\"class_weights\": [\n      1.0,", "\"class_weights\": [\n", "lists 2 weights, but num_classes is 3"},
-            {"\"loss\": \"cross-entropy\"", "\"loss\": \"bce-logits\"", "training.class_weights: weighs the classes of"
-                    + " cross-entropy, but the loss is \"bce-logits\"; expected null"},
+            {"\"class_weights\": [\n      1.0,", "\"class_weights\": [\n", "2 weights for the 3 classes; expected one per class"},
+            {"\"loss\": \"cross-entropy\"", "\"loss\": \"bce-logits\"", "training.class_weights: weighs the classes of the"
+                    + " loss cross-entropy, not of bce-logits"},
         };
         for (String[] c : cases) {
             assertTrue(good.contains(c[0]), good);
             Files.writeString(config, good.replace(c[0], c[1]));
             Cli.run("eval", "--model", run.toString()).assertUserError(config.toString(), c[2]);
         }
+    }
+
+    /**
+     * One rule, one message: --class-weights and config.json's training.class_weights were checked by two copies of the
+     * rule that said the same mistake in different words ("2 weights for the data's 3 classes" and "lists 2 weights,
+     * but num_classes is 3"); now the flag or the file and field, then the same words.
+     */
+    @Test
+    void theFlagAndConfigJsonRefuseTheSameMistakeInTheSameWords() throws IOException {
+        Path csv = imbalanced();
+        Path run = Cli.train(dir.resolve("run"), "--data", csv.toString(), "--layers", "", "--epochs", "1", "--no-report",
+                "--class-weights", "1,2,3");
+        Path config = run.resolve("config.json");
+        String good = Files.readString(config);
+        String out = dir.resolve("x").toString();
+        String[][] cases = { // the flag's value, config.json's list, what both say
+            {"1,2", "[1.0, 2.0]", "2 weights for the 3 classes; expected one per class"},
+            {"1,-1,1", "[1.0, -1.0, 1.0]", "weight 1 is -1.0; expected a finite number >= 0"},
+            {"1,x,1", "[1.0, \"x\", 1.0]", "weight 1 is the string \"x\"; expected a finite number >= 0"},
+            {"0,0,0", "[0.0, 0.0, 0.0]", "every weight is 0, so no sample would count; expected one above 0"},
+        };
+        for (String[] c : cases) {
+            assertEquals("jgrad train: --class-weights " + c[0] + ": " + c[2],
+                    errorLine(Cli.run("train", "--out", out, "--data", csv.toString(), "--class-weights", c[0])));
+            Files.writeString(config, good.replaceFirst("\"class_weights\": \\[[^\\]]*\\]",
+                    java.util.regex.Matcher.quoteReplacement("\"class_weights\": " + c[1])));
+            assertEquals("jgrad eval: " + config + ": training.class_weights: " + c[2],
+                    errorLine(Cli.run("eval", "--model", run.toString())));
+        }
+        String loss = "weighs the classes of the loss cross-entropy, not of bce-logits; leave the weights out, or use"
+                + " cross-entropy";
+        assertEquals("jgrad train: --class-weights 1,2,3: " + loss, errorLine(Cli.run("train", "--out", out, "--data",
+                dir.resolve("missing.csv").toString(), "--loss", "bce-logits", "--class-weights", "1,2,3")));
+        Files.writeString(config, good.replace("\"loss\": \"cross-entropy\"", "\"loss\": \"bce-logits\""));
+        assertEquals("jgrad eval: " + config + ": training.class_weights: " + loss,
+                errorLine(Cli.run("eval", "--model", run.toString())));
+        assertFalse(Files.exists(Path.of(out)), "nothing written");
+    }
+
+    /** The error line of a run refused as a user's mistake (exit 2, no stack trace). */
+    private static String errorLine(Cli c) {
+        c.assertUserError();
+        return c.err().lines().filter(l -> !l.isBlank() && !l.startsWith("Try '")).reduce((a, b) -> b).orElseThrow();
     }
 }
