@@ -172,12 +172,16 @@ final class Checkpoint {
         return state;
     }
 
-    /** The metrics of the first {@code epochs} epochs already in DIR/metrics.csv (when resuming), else none. */
-    static List<EpochMetrics> readMetrics(Path dir, int epochs) throws IOException {
+    /**
+     * The metrics of the first {@code epochs} epochs already in DIR/metrics.csv (when resuming), else none;
+     * {@code heldOut}: the run has held-out data, which the Trainer evaluated after each of its epochs
+     * ({@link MetricsCsv#read(Path, boolean)}).
+     */
+    static List<EpochMetrics> readMetrics(Path dir, int epochs, boolean heldOut) throws IOException {
         if (epochs == 0 || !Files.isRegularFile(dir.resolve(METRICS))) {
             return new ArrayList<>();
         }
-        List<EpochMetrics> all = MetricsCsv.read(dir.resolve(METRICS));
+        List<EpochMetrics> all = MetricsCsv.read(dir.resolve(METRICS), heldOut);
         return new ArrayList<>(all.subList(0, Math.min(epochs, all.size())));
     }
 }

@@ -650,7 +650,8 @@ final class TrainCommand implements Callable<Integer> {
                 cfg.optimizer(), Double.toString(cfg.lr()), cfg.batchSize(), Backends.threads(), Backends.threads() == 1 ? "" : "s"));
         RunConfig base = cfg;
         // the earlier epochs' rows come from the run being resumed, also when --out names another directory
-        List<EpochMetrics> previous = Checkpoint.readMetrics(resume != null ? resume : outDir, cfg.epochsCompleted());
+        List<EpochMetrics> previous = Checkpoint.readMetrics(resume != null ? resume : outDir, cfg.epochsCompleted(),
+                testLoader != null);
         List<EpochMetrics> all = new ArrayList<>(previous);
         Trainer trainer = new Trainer(model, objective.loss(), opt, objective.task())
                 .epochs(cfg.epochs())

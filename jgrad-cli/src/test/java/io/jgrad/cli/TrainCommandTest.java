@@ -182,6 +182,31 @@ class TrainCommandTest {
     }
 
     /**
+     * metrics.csv of a run with held-out data, as a jgrad from before val_loss "NaN" wrote it: an epoch whose
+     * validation loss was NaN (a regression's, its accuracy NaN too) has both val cells empty, which --resume read as an
+     * epoch without validation, so that early stopping skipped it where the uninterrupted run counted it (NaN never
+     * improves). lr 1e-30 leaves the weights as they are, so that no epoch improves on the first.
+     */
+    @Test
+    void resumeCountsAnOldFilesNaNValidationLossForEarlyStopping() throws IOException {
+        Path csv = SyntheticData.blobsCsv(dir.resolve("blobs.csv"), 40, 3, 2, 5);
+        Path run = dir.resolve("run");
+        ok("train", "--data", csv.toString(), "--loss", "mse", "--val-split", "0.25", "--layers", "", "--epochs", "2",
+                "--patience", "2", "--lr", "1e-30", "--threads", "1", "--no-report", "--out", run.toString());
+        Path file = run.resolve("metrics.csv");
+        List<String> lines = new ArrayList<>(Files.readAllLines(file));
+        String[] row = lines.get(2).split(",", -1);
+        assertTrue(!row[3].isEmpty() && row[4].isEmpty(), lines.get(2)); // a loss, no accuracy: a regression's row
+        row[3] = ""; // epoch 2's validation loss NaN, as written then
+        lines.set(2, String.join(",", row));
+        Files.write(file, lines);
+        // epoch 1 is the best, epochs 2 and 3 do not improve on it: patience 2 runs out after epoch 3, not 4
+        Cli r = ok("train", "--resume", run.toString(), "--epochs", "5", "--threads", "1", "--no-report");
+        assertEquals(3, Metrics.read(run).rows().size(), r.err());
+        assertEquals("NaN", Metrics.read(run).rows().get(1)[3], "rewritten as it is written now");
+    }
+
+    /**
      * A run stopped by --target-loss (or --patience) is continued with a new one, as Keras's fit takes new stopping
      * callbacks each call: --resume refused both, so the resumed run trained one epoch, was below the old target
      * again and stopped. The new values are recorded in config.json; the weights of each epoch do not depend on them.

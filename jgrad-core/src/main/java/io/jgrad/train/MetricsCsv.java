@@ -21,8 +21,10 @@ import java.util.function.Function;
  * validation loss of an epoch that was validated ({@link EpochMetrics#hasValidation}), which is written {@code NaN}: an
  * empty val_loss and val_accuracy mean no validation, and a regression's NaN validation loss (a NaN in the validation
  * data) must not read back as that, or a resumed run's early stopping would skip its epoch. Numbers are written with
- * {@link Double#toString} so they read back exactly. Files written before that rule read as they were written: an
- * epoch with both cells empty as unvalidated.
+ * {@link Double#toString} so they read back exactly. Files written before that rule hold empty cells for such a NaN
+ * loss too; {@link #read(Path, boolean)} reads them as it is written now where the caller knows that the run
+ * evaluated held-out data after every epoch (as {@link Trainer#fit} does when given any), and otherwise, as they were
+ * read then, as unvalidated.
  */
 public final class MetricsCsv {
     /** The header's first seven columns, before the per-parameter norm columns. */
@@ -132,8 +134,18 @@ public final class MetricsCsv {
         return cells.toArray(new String[0]);
     }
 
-    /** Reads a metrics.csv written by {@link #format} (for --resume, which keeps the earlier epochs' rows). */
+    /** As {@link #read(Path, boolean)} for a run not known to have validated every epoch. */
     public static List<EpochMetrics> read(Path file) throws IOException {
+        return read(file, false);
+    }
+
+    /**
+     * Reads a metrics.csv written by {@link #format} (for --resume, which keeps the earlier epochs' rows). A row whose
+     * val_loss and val_accuracy cells are both empty is an epoch without validation, unless {@code everyEpochValidated}
+     * (the run evaluated held-out data after each epoch): then it is a validated epoch whose loss was NaN, which a file
+     * written before val_loss "NaN" holds that way.
+     */
+    public static List<EpochMetrics> read(Path file, boolean everyEpochValidated) throws IOException {
         List<String> lines = Files.readAllLines(file);
         if (lines.isEmpty()) {
             throw new JgradFormatException(file, "line 1", "empty metrics file; expected a header row");
@@ -164,8 +176,9 @@ public final class MetricsCsv {
                     weights.put(header[j].substring(12), v[j]);
                 }
             }
-            // a validated epoch has a val_loss cell, NaN or a number (older files: a number, or a val_accuracy)
-            boolean validated = !c[3].isEmpty() || !c[4].isEmpty();
+            // a validated epoch has a val_loss cell, NaN or a number (older files: a number, or a val_accuracy, or, for a
+            // NaN loss, neither)
+            boolean validated = everyEpochValidated || !c[3].isEmpty() || !c[4].isEmpty();
             out.add(new EpochMetrics((int) v[0], v[1], v[2], v[3], v[4], v[5], v[6], grads, weights, validated));
         }
         return out;

@@ -53,6 +53,30 @@ class MetricsCsvTest {
         assertTrue(e.getMessage().contains("hasValidation false"), e.getMessage());
     }
 
+    /**
+     * A run that evaluated held-out data after every epoch: a file written before a NaN validation loss was written
+     * "NaN" holds empty val_loss and val_accuracy cells for it, which read as no validation, so that a resumed run's
+     * early stopping skipped the epoch the uninterrupted run counted. Read for such a run, they are the NaN loss the
+     * file holds now; a row with numbers, or one written now, reads the same either way.
+     */
+    @Test
+    void emptyValidationCellsOfARunThatValidatesEveryEpochAreANaNLoss(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("metrics.csv");
+        Files.writeString(file, MetricsCsv.FIXED_HEADER + "\n1,0.5,,,,0.1,1.0\n2,0.25,,0.75,,0.1,1.0\n");
+        List<EpochMetrics> validated = MetricsCsv.read(file, true);
+        assertEquals(List.of(true, true), validated.stream().map(EpochMetrics::hasValidation).toList());
+        assertTrue(Double.isNaN(validated.get(0).valLoss()));
+        assertEquals(0.75, validated.get(1).valLoss());
+        assertEquals(List.of(false, true), MetricsCsv.read(file, false).stream().map(EpochMetrics::hasValidation).toList());
+        assertEquals(MetricsCsv.read(file, false), MetricsCsv.read(file), "read(file) is read(file, false)");
+        // what is written now reads back as written, whatever the run
+        Map<String, Double> none = Map.of();
+        EpochMetrics nan = new EpochMetrics(1, 0.5, Double.NaN, Double.NaN, Double.NaN, 0.1, 1.0, none, none, true);
+        MetricsCsv.write(file, List.of(nan));
+        assertEquals(List.of(nan), MetricsCsv.read(file, true));
+        assertEquals(List.of(nan), MetricsCsv.read(file, false));
+    }
+
     /** One CSV quoting rule for the metrics header and predict's --output rows (which had a copy of it). */
     @Test
     void aFieldIsQuotedOnlyWhereItHoldsACommaQuoteOrLineBreak() {
