@@ -25,11 +25,17 @@ import java.util.regex.Pattern;
  * ({@code "<Kind>.<option>"}, e.g. {@code "SGD.momentum"}), the part of PyTorch's {@code param_groups} that jgrad
  * has. {@link #loadStateDict} refuses a state saved from another kind of optimizer or with other options, where
  * PyTorch would take the saved options over.
+ *
+ * <p>For a subclass: the kind is the class's simple name. One without {@link #options()} records its kind alone, as
+ * the key {@code "<Kind>"}, so that its state and another kind's are still told apart; one with options records them
+ * as the built-in optimizers do. An anonymous class (no simple name) records neither and checks nothing.
  */
 public abstract class Optimizer {
     private static final Pattern STATE_KEY = Pattern.compile("(\\d{1,9})\\.(.+)");
-    /** An option's key, {@code "<Kind>.<option>"}: the kind is a class name, so it never starts with a digit as a buffer's does. */
-    private static final Pattern OPTION_KEY = Pattern.compile("([A-Z][A-Za-z0-9_]*)\\.([A-Za-z][A-Za-z0-9_]*)");
+    /** A kind as a key holds it: a class's simple name, which never starts with a digit as a buffer's key does. */
+    private static final Pattern KIND = Pattern.compile("[A-Z][A-Za-z0-9_]*");
+    /** An option's key, {@code "<Kind>.<option>"}. */
+    private static final Pattern OPTION_KEY = Pattern.compile("(" + KIND.pattern() + ")\\.([A-Za-z][A-Za-z0-9_]*)");
     private final List<Tensor> params;
     private final List<String> names;
     private final List<Map<String, Tensor>> state = new ArrayList<>();
@@ -116,7 +122,7 @@ public abstract class Optimizer {
      * The options other than the learning rate that fix the update rule, by PyTorch's names ({@code momentum},
      * {@code weight_decay}, ...; Adam's betas as {@code beta1} and {@code beta2}), booleans as 1 or 0, in a fixed
      * order. {@link #stateDict()} records them and {@link #loadStateDict} compares them. Empty by default: a state
-     * then records no options and none are checked.
+     * then records the kind alone ({@code "<Kind>"}), and loading checks only that.
      */
     protected Map<String, Double> options() {
         return Map.of();
@@ -125,15 +131,22 @@ public abstract class Optimizer {
     /**
      * A copy of the state: {@code "step"} (step count) and {@code "lr"} as 0-d float64 tensors, then each of
      * {@link #options()} as a 0-d float64 tensor named {@code "<Kind>.<option>"} (Kind the class's simple name, e.g.
-     * {@code "SGD.momentum"}), then each parameter's buffers as {@code "<paramIndex>.<buffer>"} (only for parameters
+     * {@code "SGD.momentum"}), or, without options, the kind alone as {@code "<Kind>"} (a 0-d float64 0; nothing for
+     * an anonymous class), then each parameter's buffers as {@code "<paramIndex>.<buffer>"} (only for parameters
      * updated at least once). The tensors are copies: later steps do not change them.
      */
     public LinkedHashMap<String, Tensor> stateDict() {
         LinkedHashMap<String, Tensor> out = new LinkedHashMap<>();
         out.put("step", Tensor.scalar(DType.FLOAT64, stepCount));
         out.put("lr", Tensor.scalar(DType.FLOAT64, lr));
-        String kind = getClass().getSimpleName();
-        options().forEach((name, v) -> out.put(kind + "." + name, Tensor.scalar(DType.FLOAT64, v)));
+        String kind = kind();
+        if (kind != null) {
+            Map<String, Double> options = options();
+            options.forEach((name, v) -> out.put(kind + "." + name, Tensor.scalar(DType.FLOAT64, v)));
+            if (options.isEmpty()) { // else a state without options could not be told from another kind's
+                out.put(kind, Tensor.scalar(DType.FLOAT64, 0));
+            }
+        }
         try (var scope = Tensor.noGrad()) {
             for (int i = 0; i < params.size(); i++) {
                 for (var e : state.get(i).entrySet()) {
@@ -147,12 +160,15 @@ public abstract class Optimizer {
     /**
      * Replaces the state with a copy of {@code dict} as produced by {@link #stateDict()} of an optimizer of the
      * same kind, options and parameter shapes. Every key is checked before anything changes. A dict whose options
-     * ({@code "<Kind>.<option>"} keys) name another kind, or hold other values than {@link #options()}, is refused,
-     * naming what was saved and what this optimizer has; a dict without them (saved before jgrad recorded them) is
-     * taken unchecked, as then. Modified: this.
+     * ({@code "<Kind>.<option>"} keys) or kind ({@code "<Kind>"}) name another kind, or whose options hold other
+     * values than {@link #options()}, is refused, naming what was saved and what this optimizer has; a dict without
+     * them (saved before jgrad recorded them) is taken unchecked, as then. Modified: this.
      */
     public void loadStateDict(Map<String, Tensor> dict) {
-        String who = getClass().getSimpleName() + ".loadStateDict";
+        String kind = kind();
+        // an anonymous class is named by its binary name, which no recorded kind equals: it takes only unmarked states
+        String shown = kind != null ? kind : getClass().getName();
+        String who = shown + ".loadStateDict";
         if (dict == null) {
             throw new IllegalArgumentException(who + ": dict is null; pass a map such as stateDict() returns");
         }
@@ -171,17 +187,29 @@ public abstract class Optimizer {
         }
         requireCount(who, "step", dict.get("step").toDoubleArray()[0]);
         Map<String, Double> savedOptions = new LinkedHashMap<>();
+        String savedKind = null; // the "<Kind>" key of a state without options
         for (var e : dict.entrySet()) {
-            if (e.getKey() != null && OPTION_KEY.matcher(e.getKey()).matches()) {
+            String key = e.getKey();
+            boolean option = key != null && OPTION_KEY.matcher(key).matches();
+            if (option || key != null && KIND.matcher(key).matches()) {
                 Tensor t = e.getValue();
                 if (t == null || t.numel() != 1) {
-                    throw new IllegalArgumentException(who + ": '" + e.getKey() + "' is " + (t == null ? "null"
-                            : "of shape " + Arrays.toString(t.shape())) + "; an option is a one-element tensor");
+                    throw new IllegalArgumentException(who + ": '" + key + "' is " + (t == null ? "null"
+                            : "of shape " + Arrays.toString(t.shape())) + "; " + (option ? "an option" : "a kind")
+                            + " is a one-element tensor");
                 }
-                savedOptions.put(e.getKey(), t.toDoubleArray()[0]);
+                if (option) {
+                    savedOptions.put(key, t.toDoubleArray()[0]);
+                } else {
+                    savedKind = key;
+                }
             }
         }
-        checkOptions(who, getClass().getSimpleName(), options(), savedOptions, Map.of());
+        if (savedKind != null && !savedKind.equals(shown)) {
+            throw new IllegalArgumentException(who + ": the state was saved from " + savedKind + " (key '" + savedKind
+                    + "'), not from " + shown + "; load it into a new " + savedKind + " with the options it was saved with");
+        }
+        checkOptions(who, shown, kind == null ? Map.of() : options(), savedOptions, Map.of());
         // here, naming the key, rather than in setLr below, whose message names neither loadStateDict nor the dict
         double newLr = dict.get("lr").toDoubleArray()[0];
         require(newLr >= 0 && Double.isFinite(newLr), who, "'lr'", newLr, "a finite number >= 0");
@@ -191,7 +219,7 @@ public abstract class Optimizer {
                 if (key == null) {
                     throw new IllegalArgumentException(who + ": a key is null; expected 'step', 'lr' and '<i>.<buffer>'");
                 }
-                if (key.equals("step") || key.equals("lr") || savedOptions.containsKey(key)) {
+                if (key.equals("step") || key.equals("lr") || savedOptions.containsKey(key) || key.equals(savedKind)) {
                     continue;
                 }
                 Matcher m = STATE_KEY.matcher(key);
@@ -276,6 +304,12 @@ public abstract class Optimizer {
         StringBuilder sb = new StringBuilder(getClass().getSimpleName()).append(" (\nParameter Group 0\n");
         all.forEach((k, v) -> sb.append("    ").append(k).append(": ").append(v).append('\n'));
         return sb.append(')').toString();
+    }
+
+    /** The kind a state dict records: the class's simple name, null for a class without one (anonymous). */
+    private String kind() {
+        String name = getClass().getSimpleName();
+        return KIND.matcher(name).matches() ? name : null;
     }
 
     // ------------------------------------------------------------ shared by the update rules

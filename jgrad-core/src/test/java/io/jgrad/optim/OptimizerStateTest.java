@@ -242,6 +242,110 @@ class OptimizerStateTest {
         }
     }
 
+    /** A user's optimizer without options: plain gradient descent, p -= lr * g, with no state but the counters. */
+    static final class Descent extends Optimizer {
+        Descent(List<Tensor> params, double lr) {
+            super(params, lr);
+        }
+
+        @Override
+        protected void update(Tensor param, Tensor grad, Map<String, Tensor> state) {
+            param.add_(grad, -lr());
+        }
+
+        @Override
+        protected List<String> stateNames() {
+            return List.of();
+        }
+    }
+
+    /** Another user's optimizer without options, with SGD's buffer name: gradient descent with a running sum. */
+    static final class Accumulating extends Optimizer {
+        Accumulating(List<Tensor> params, double lr) {
+            super(params, lr);
+        }
+
+        @Override
+        protected void update(Tensor param, Tensor grad, Map<String, Tensor> state) {
+            Tensor sum = state.computeIfAbsent("momentum_buffer", k -> param.zerosLike());
+            sum.add_(grad, 1);
+            param.add_(sum, -lr());
+        }
+
+        @Override
+        protected List<String> stateNames() {
+            return List.of("momentum_buffer");
+        }
+    }
+
+    @Test
+    void aSubclassWithoutOptionsRecordsItsKindAndRefusesAnotherKindsState() {
+        // bug: a user's optimizer recorded no options, so nothing said whose state it was: a Descent's state loaded
+        // into an SGD, and an Accumulating's (SGD's buffer name) into an SGD with momentum, without a word
+        List<Tensor> ps = freshParams();
+        Descent sign = new Descent(ps, 0.01);
+        trainStep(sign, ps, 0);
+        assertEquals(List.of("step", "lr", "Descent"), List.copyOf(sign.stateDict().keySet()));
+        var e = assertThrows(IllegalArgumentException.class, () -> new SGD(freshParams(), 0.1).loadStateDict(sign.stateDict()));
+        assertEquals("SGD.loadStateDict: the state was saved from Descent (key 'Descent'), not from SGD; load it"
+                + " into a new Descent with the options it was saved with", e.getMessage());
+        List<Tensor> qs = freshParams();
+        Accumulating acc = new Accumulating(qs, 0.01);
+        trainStep(acc, qs, 0);
+        var e2 = assertThrows(IllegalArgumentException.class,
+                () -> new SGD(freshParams(), 0.1, 0.9).loadStateDict(acc.stateDict()));
+        assertTrue(e2.getMessage().startsWith("SGD.loadStateDict: the state was saved from Accumulating (key 'Accumulating')"),
+                e2.getMessage());
+        var e3 = assertThrows(IllegalArgumentException.class, () -> new Descent(freshParams(), 0.01).loadStateDict(acc.stateDict()));
+        assertTrue(e3.getMessage().startsWith("Descent.loadStateDict: the state was saved from Accumulating"), e3.getMessage());
+        var e4 = assertThrows(IllegalArgumentException.class,
+                () -> new Accumulating(freshParams(), 0.01).loadStateDict(new SGD(ps, 0.1, 0.9).stateDict()));
+        assertTrue(e4.getMessage().startsWith("Accumulating.loadStateDict: the state was saved from SGD (key 'SGD.momentum')"),
+                e4.getMessage());
+        // each takes its own state back, and one saved before kinds were recorded (no marker) as before
+        Accumulating back = new Accumulating(freshParams(), 0.01);
+        back.loadStateDict(acc.stateDict());
+        assertEquals(1, back.stepCount());
+        Map<String, Tensor> legacy = new LinkedHashMap<>(acc.stateDict());
+        legacy.remove("Accumulating");
+        new Accumulating(freshParams(), 0.01).loadStateDict(legacy);
+        new Descent(freshParams(), 0.01).loadStateDict(sign.stateDict());
+        for (var make : ALL) { // the built-ins' states are as before: their options say their kind
+            Optimizer o = make.apply(freshParams());
+            assertTrue(o.stateDict().keySet().stream().noneMatch(k -> k.matches("[A-Z][A-Za-z0-9_]*")), o.stateDict().keySet().toString());
+        }
+    }
+
+    @Test
+    void anAnonymousSubclassRecordsNoKindAndTakesItsOwnStateBack() {
+        // an anonymous class has no name to record: its options were saved as ".scale", a key its own load refused
+        List<Tensor> ps = freshParams();
+        java.util.function.Supplier<Optimizer> make = () -> new Optimizer(ps, 0.01) {
+            @Override
+            protected void update(Tensor param, Tensor grad, Map<String, Tensor> state) {
+                param.add_(grad, -2 * lr());
+            }
+
+            @Override
+            protected List<String> stateNames() {
+                return List.of();
+            }
+
+            @Override
+            protected Map<String, Double> options() {
+                return Map.of("scale", 2.0);
+            }
+        };
+        Optimizer anonymous = make.get();
+        trainStep(anonymous, ps, 0);
+        assertEquals(List.of("step", "lr"), List.copyOf(anonymous.stateDict().keySet()));
+        Optimizer again = make.get();
+        again.loadStateDict(anonymous.stateDict());
+        assertEquals(1, again.stepCount());
+        var e = assertThrows(IllegalArgumentException.class, () -> make.get().loadStateDict(new SGD(ps, 0.1).stateDict()));
+        assertTrue(e.getMessage().contains("the state was saved from SGD (key 'SGD.momentum')"), e.getMessage());
+    }
+
     @Test
     void loadStateDictTakesAStateWithoutOptionsAsBeforeAndRefusesAPartialOne() {
         List<Tensor> ps = freshParams();
