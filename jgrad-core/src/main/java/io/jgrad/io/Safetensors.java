@@ -64,8 +64,8 @@ public final class Safetensors {
 
     /**
      * Writes as {@link #write(Path, Map, Map)} does, but the tensors named in {@code int64} as I64 (8-byte
-     * little-endian two's complement), for values that are integers in the format they are read in, as PyTorch's
-     * int64 buffers; {@link #read} gives them back as float64, exactly up to 2^53. Modified: the file {@code file}.
+     * little-endian two's complement), the dtype of PyTorch's integer buffers such as BatchNorm's num_batches_tracked;
+     * {@link #read} gives them back as float64, exactly up to 2^53. Modified: the file {@code file}.
      *
      * @throws IllegalArgumentException as {@link #write(Path, Map, Map)}, and for a name in {@code int64} that is not
      *     among the tensors, or a tensor named there that holds anything but whole numbers in [-2^63, 2^63) (nothing
