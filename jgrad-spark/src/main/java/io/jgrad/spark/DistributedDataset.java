@@ -45,6 +45,7 @@ public final class DistributedDataset {
     private final int numClasses;
     private final List<String> featureColumns;
     private final String labelColumn;
+    private final Standardization standardization;
 
     DistributedDataset(JavaRDD<Block> blocks, int numClassesAtLeast) {
         this(blocks, numClassesAtLeast, false, null, null);
@@ -58,6 +59,7 @@ public final class DistributedDataset {
                                String labelColumn) {
         this.featureColumns = featureColumns;
         this.labelColumn = labelColumn;
+        this.standardization = Standardization.NONE;
         this.blocks = blocks.persist(StorageLevel.MEMORY_ONLY());
         if (truncateLineage) {
             this.blocks.rdd().localCheckpoint();
@@ -74,6 +76,17 @@ public final class DistributedDataset {
         this.size = Math.toIntExact(stats[0]);
         this.featureSize = (int) stats[2];
         this.numClasses = Math.max(numClassesAtLeast, (int) stats[1] + 1);
+    }
+
+    /** {@code data}'s rows (the same cached blocks) with their features standardized by {@code standardization}. */
+    private DistributedDataset(DistributedDataset data, Standardization standardization) {
+        this.blocks = data.blocks;
+        this.size = data.size;
+        this.featureSize = data.featureSize;
+        this.numClasses = data.numClasses;
+        this.featureColumns = data.featureColumns;
+        this.labelColumn = data.labelColumn;
+        this.standardization = standardization;
     }
 
     /**
@@ -440,9 +453,22 @@ public final class DistributedDataset {
         return new long[] {a[0] + b[0], Math.max(a[1], b[1]), Math.min(a[2], b[2]), Math.max(a[3], b[3])};
     }
 
-    /** The cached blocks, one per partition. */
+    /** The cached blocks, one per partition, with the features as read: {@link #standardization} is not applied to them. */
     JavaRDD<Block> blocks() {
         return blocks;
+    }
+
+    /**
+     * The same rows, sharing the cached blocks, whose features training and evaluation standardize by {@code s} as
+     * they gather each batch ({@code --normalize}): the blocks keep the values as read, 8-bit pixels staying 8-bit.
+     */
+    DistributedDataset standardizedWith(Standardization s) {
+        return new DistributedDataset(this, s);
+    }
+
+    /** How the features are standardized when a batch is gathered; {@link Standardization#NONE} unless {@link #standardizedWith}. */
+    Standardization standardization() {
+        return standardization;
     }
 
     /** Number of rows. */

@@ -91,16 +91,19 @@ final class PartitionWorker {
     }
 
     /**
-     * The rows' features and labels as tensors made by {@link Tensor#empty}: inside a {@link Tensor#recycling()}
-     * scope they reuse the previous step's memory.
+     * The rows' features, standardized by {@code scaling} (--normalize), and labels as tensors made by {@link
+     * Tensor#empty}: inside a {@link Tensor#recycling()} scope they reuse the previous step's memory.
      */
-    private static Tensor[] gather(Block block, int[] rows) {
+    private static Tensor[] gather(Block block, int[] rows, Standardization scaling) {
         int width = block.width();
         Tensor features = Tensor.empty(DType.FLOAT32, rows.length, width), labels = Tensor.empty(DType.FLOAT32, rows.length);
         float[] x = features.floatStorage(), y = labels.floatStorage();
         for (int i = 0; i < rows.length; i++) {
             block.copyRow(rows[i], x, i * width);
             y[i] = block.labels()[rows[i]];
+        }
+        if (!scaling.isNone()) {
+            scaling.apply(x, 0, rows.length, width);
         }
         return new Tensor[] {features, labels};
     }
@@ -119,9 +122,9 @@ final class PartitionWorker {
      * The sum over this block's rows in global batch {@code step} (ranks [step*B, step*B+B)) of the per-sample
      * cross-entropy gradients, flattened in parameter order (float32, as the backward pass computes it: half the
      * bytes of double, and under Spark's 1 MB limit for results sent directly for networks up to ~260k
-     * parameters), and the {@link #STATS} numbers.
+     * parameters), and the {@link #STATS} numbers. The features are standardized by {@code scaling} (--normalize).
      */
-    static Tuple2<float[], double[]> gradientSum(Block block, String spec, float[] weights, int[] rank,
+    static Tuple2<float[], double[]> gradientSum(Block block, Standardization scaling, String spec, float[] weights, int[] rank,
                                                  int batchSize, int step) {
         long start = System.nanoTime();
         float[] out = new float[weights.length];
@@ -130,7 +133,7 @@ final class PartitionWorker {
         if (rows.length > 0) {
             Sequential net = model(spec, weights);
             try (var memory = Tensor.recycling()) { // activations and gradients reuse the previous task's memory
-                Tensor[] xy = gather(block, rows);
+                Tensor[] xy = gather(block, rows, scaling);
                 Tensor output = net.forward(xy[0]);
                 Tensor loss = new CrossEntropyLoss(Reduction.SUM, 0).forward(output, xy[1]);
                 loss.backward();
@@ -165,8 +168,11 @@ final class PartitionWorker {
         }
     }
 
-    /** Loss sum, sample count and correct predictions over the whole block, in chunks of 1024 rows. */
-    static double[] evaluate(Block block, String spec, float[] weights) {
+    /**
+     * Loss sum, sample count and correct predictions over the whole block, in chunks of 1024 rows, its features
+     * standardized by {@code scaling}.
+     */
+    static double[] evaluate(Block block, Standardization scaling, String spec, float[] weights) {
         double[] out = new double[STATS];
         int n = block.rows();
         if (n == 0) {
@@ -181,7 +187,7 @@ final class PartitionWorker {
                     rows[i] += lo;
                 }
                 try (var memory = Tensor.recycling()) {
-                    Tensor[] xy = gather(block, rows);
+                    Tensor[] xy = gather(block, rows, scaling);
                     Tensor output = net.forward(xy[0]);
                     out[LOSS] += new CrossEntropyLoss(Reduction.SUM, 0).forward(output, xy[1]).item();
                     out[COUNT] += rows.length;
@@ -198,9 +204,10 @@ final class PartitionWorker {
      * with none of them is skipped). The state arrives as {@link RoundState#pack} lays it out: {@code packed} =
      * weights, then the tensor buffers named {@code keys[0..]}; {@code scalars} = the values of the remaining keys.
      * Returns the same layout after the steps (keys, packed values, then {@link #STATS} stats followed by the
-     * scalar values); a block that used no rows returns no keys and an empty array, only stats (COUNT 0).
+     * scalar values); a block that used no rows returns no keys and an empty array, only stats (COUNT 0). The features
+     * are standardized by {@code scaling}.
      */
-    static Tuple3<String[], float[], double[]> localSteps(Block block, String spec, String optimizer,
+    static Tuple3<String[], float[], double[]> localSteps(Block block, Standardization scaling, String spec, String optimizer,
                                                          double[] optimizerSettings, float[] packed, String[] keys, double[] scalars,
                                                          int[] rank, int batchSize, int firstStep, int steps) {
         long start = System.nanoTime();
@@ -221,7 +228,7 @@ final class PartitionWorker {
             opt.zeroGrad();
             // as the Trainer: the step's batch, activations and gradients reuse the previous step's memory
             try (var memory = Tensor.recycling()) {
-                Tensor[] xy = gather(block, rows);
+                Tensor[] xy = gather(block, rows, scaling);
                 Tensor output = net.forward(xy[0]);
                 Tensor loss = new CrossEntropyLoss(Reduction.SUM, 0).forward(output, xy[1]);
                 stats[LOSS] += loss.item();

@@ -29,7 +29,7 @@ final class RunDirectory {
      * --schedule gave it ("none" for none).
      */
     record Settings(MlpSpec spec, int numClasses, String data, String valData, String targetColumn, List<String> featureColumns,
-                    OptimizerSpec optimizer, int batchSize, int epochs, long seed, int partitions, int localSteps,
+                    Standardization normalization, OptimizerSpec optimizer, int batchSize, int epochs, long seed, int partitions, int localSteps,
                     double targetLoss, int patience, boolean restoreBest, String schedule) {}
 
     /**
@@ -101,8 +101,8 @@ final class RunDirectory {
         if (s.featureColumns() != null) { // a table's columns, as jgrad train records a CSV file's: predict --csv picks them by name
             d.put("feature_columns", new ArrayList<Object>(s.featureColumns()));
         }
-        d.put("normalize_mean", 0.0);
-        d.put("normalize_std", 1.0);
+        // --normalize's statistics, as jgrad train records them: eval, predict and --resume standardize the data with them
+        s.normalization().putInto(d);
         m.put("data", d);
         Map<String, Object> o = new LinkedHashMap<>();
         o.put("name", s.optimizer().name());

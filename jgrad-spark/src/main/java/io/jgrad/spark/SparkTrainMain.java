@@ -33,7 +33,7 @@ import org.apache.spark.sql.SparkSession;
  * cluster and writes the same --out directory. Flags, named as in {@code jgrad train}: --data, --val-data,
  * --target-column, --layers, --activation, --output-activation, --loss (cross-entropy only), --optimizer, --lr,
  * --momentum, --weight-decay, --batch-size, --epochs, --target-loss, --patience, --restore-best, --schedule, --seed,
- * --out; and --partitions, --local-steps, --spark MASTER
+ * --normalize [all|columns], --out; and --partitions, --local-steps, --spark MASTER
  * (alias --master; not needed under spark-submit). Any other flag is a one-line error with exit status 2. --data and
  * --val-data are an IDX directory (its t10k files are the validation set), a CSV file with a header, or Parquet: a
  * {@code features} column of arrays or ML Vectors and a {@code label} column, or else plain numeric columns read as a
@@ -45,14 +45,14 @@ public final class SparkTrainMain {
 
     static final Set<String> FLAGS = Set.of("--data", "--val-data", "--target-column", "--layers", "--activation",
             "--output-activation", "--loss", "--optimizer", "--lr", "--momentum", "--weight-decay", "--batch-size", "--epochs",
-            "--target-loss", "--patience", "--restore-best", "--schedule", "--seed", "--out", "--partitions", "--local-steps",
-            "--spark", "--master");
+            "--target-loss", "--patience", "--restore-best", "--schedule", "--seed", "--normalize", "--out", "--partitions",
+            "--local-steps", "--spark", "--master");
 
     /** The flags of {@link #FLAGS} that take no value (a switch, as jgrad train's). */
     private static final Set<String> SWITCHES = Set.of("--restore-best");
 
     /** Flags of {@code jgrad train} that Spark training does not implement. */
-    private static final Set<String> SINGLE_MACHINE_ONLY = Set.of("--val-split", "--normalize", "--no-shuffle", "--init", "--resume",
+    private static final Set<String> SINGLE_MACHINE_ONLY = Set.of("--val-split", "--no-shuffle", "--init", "--resume",
             "--checkpoint-every", "--threads", "--no-report", "--clip-grad-norm", "--model", "--augment", "--grad-norms",
             "--class-weights");
 
@@ -72,7 +72,8 @@ public final class SparkTrainMain {
         if (f.containsKey("--help") || !f.containsKey("--data")) {
             System.err.println("usage: jgrad train --spark MASTER, or spark-submit --class io.jgrad.spark.SparkTrainMain jgrad-spark.jar,"
                     + " then --data DIR|FILE.csv|FILE.parquet [--layers 256,128] [--optimizer adam] [--lr R] [--batch-size 64] [--epochs 10]"
-                    + " [--target-loss LOSS] [--patience EPOCHS [--restore-best]] [--schedule SPEC] [--seed 42] [--out runs/spark]"
+                    + " [--target-loss LOSS] [--patience EPOCHS [--restore-best]] [--schedule SPEC] [--seed 42]"
+                    + " [--normalize [all|columns]] [--out runs/spark]"
                     + " [--partitions N] [--local-steps K]");
             System.exit(f.containsKey("--help") ? 0 : 2);
         }
@@ -402,14 +403,34 @@ public final class SparkTrainMain {
     }
 
     /**
+     * --normalize's mode, read as jgrad train reads it: null when the flag is absent, else "all" (also the flag alone)
+     * or "columns", whatever the case; anything else is refused in jgrad train's words.
+     */
+    static String normalizeMode(String value) {
+        if (value == null) {
+            return null;
+        }
+        String mode = value.trim().toLowerCase(java.util.Locale.ROOT);
+        if (!mode.equals("all") && !mode.equals("columns")) {
+            throw new IllegalArgumentException("--normalize must be all or columns (or the flag alone, for all), got " + value);
+        }
+        return mode;
+    }
+
+    /**
      * Refuses --target-column and --val-data for an IDX directory {@code data}, as jgrad train refuses them: its labels
      * are its label files, and its test set is its t10k files. --target-column was ignored without a word; a
      * --val-data took the place of the t10k files, and a run that jgrad train --resume then continued on one machine
-     * was validated on the t10k files instead.
+     * was validated on the t10k files instead. --normalize columns too, as jgrad train refuses it for images: their
+     * pixels share one scale.
      */
     private static void checkIdxFlags(String data, Map<String, String> f) {
         if (!DistributedDataset.isIdx(data)) {
             return;
+        }
+        if ("columns".equals(normalizeMode(f.get("--normalize")))) {
+            throw new IllegalArgumentException("--normalize columns standardizes each column of a CSV file, but --data " + data
+                    + " holds images, whose pixels share one scale; use --normalize");
         }
         if (f.containsKey("--target-column")) {
             throw new IllegalArgumentException("--target-column is for CSV or Parquet training data; the labels of the IDX"
@@ -552,6 +573,7 @@ public final class SparkTrainMain {
         Stopping stopping = stopping(f);
         String schedule = f.getOrDefault("--schedule", "none");
         Schedules.check(schedule, epochs); // its errors name --schedule, in jgrad train's words
+        String normalize = normalizeMode(f.get("--normalize"));
         Path out = Path.of(f.getOrDefault("--out", "runs/spark"));
         // as jgrad train checks it: a directory under a file or in one this user may not write failed after the data was read
         io.jgrad.io.CheckpointFiles.checkRunDirectory(out, "--out");
@@ -588,6 +610,13 @@ public final class SparkTrainMain {
             }
             MlpSpec spec = new MlpSpec(train.featureSize(), hidden, classes, activation, outputActivation);
             checkTensorSizes(spec);
+            Standardization scaling = Standardization.NONE;
+            if (normalize != null) {
+                // over the training data only, as jgrad train's; the validation data is standardized with the same numbers
+                scaling = Standardization.of(train, normalize.equals("columns"));
+                train = train.standardizedWith(scaling);
+                test = test == null ? null : test.standardizedWith(scaling);
+            }
             try {
                 Files.createDirectories(out);
                 RunDirectory.prepare(out);
@@ -595,7 +624,7 @@ public final class SparkTrainMain {
                 throw new IllegalArgumentException("--out " + out + ": cannot create or prepare the directory (" + e + ")", e);
             }
             RunDirectory.Settings settings = new RunDirectory.Settings(spec, classes, data, f.get("--val-data"), label,
-                    train.featureColumns(), opt, batch, epochs, seed, partitions, local, stopping.targetLoss(), stopping.patience(),
+                    train.featureColumns(), scaling, opt, batch, epochs, seed, partitions, local, stopping.targetLoss(), stopping.patience(),
                     stopping.restoreBest(), schedule);
             SparkTrainer trainer = new SparkTrainer(jsc, spec, opt, seed).batchSize(batch).epochs(epochs).localSteps(local)
                     .targetLoss(stopping.targetLoss()).earlyStopping(stopping.patience(), stopping.restoreBest());
@@ -635,8 +664,9 @@ public final class SparkTrainMain {
                     System.err.println(h.stopReason()); // why the run stopped, as jgrad train's last epoch line says
                 }
             });
-            System.err.println(String.format("jgrad-spark: %s on %s (%,d rows in %d partitions), %s lr %s, batch %d, local steps %d",
-                    spec.describe(), data, train.size(), partitions, optName, Double.toString(opt.lr()), batch, local));
+            System.err.println(String.format("jgrad-spark: %s on %s (%,d rows in %d partitions%s), %s lr %s, batch %d, local steps %d",
+                    spec.describe(), data, train.size(), partitions, scaling.isNone() ? "" : "; normalized: " + scaling.describe(),
+                    optName, Double.toString(opt.lr()), batch, local));
             History history = trainer.fit(train, test);
             if (history.restoredEpoch() > 0) {
                 // the last epoch's checkpoint holds its own weights: save the restored ones over them, as jgrad train
@@ -688,11 +718,14 @@ public final class SparkTrainMain {
                 value = a.substring(a.indexOf('=') + 1);
             } else if (i + 1 < args.length && !args[i + 1].startsWith("--")) {
                 value = args[++i];
+            } else if (key.equals("--normalize")) {
+                value = "all"; // the flag alone, as jgrad train reads it
             } else {
                 value = null; // missing, or the next flag: taken as the value, it made the error "unknown option ..."
             }
-            // --layers '' is no hidden layer (logistic regression), as in jgrad train; other flags need a value
-            if (value == null || value.isEmpty() && !key.equals("--layers")) {
+            // --layers '' is no hidden layer (logistic regression), as in jgrad train; --normalize= is refused by its
+            // mode's check, as jgrad train refuses it; other flags need a value
+            if (value == null || value.isEmpty() && !key.equals("--layers") && !key.equals("--normalize")) {
                 throw new IllegalArgumentException(key.equals("--spark") || key.equals("--master")
                         ? key + " needs a master URL such as local[2] or spark://HOST:7077 (e.g. jgrad train --spark local[2] --data DIR)"
                         : key + " needs a value");

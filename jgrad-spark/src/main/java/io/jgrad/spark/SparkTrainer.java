@@ -347,8 +347,9 @@ public final class SparkTrainer {
         String encoded = spec.encode();
         int b = batchSize;
         double[] total = new double[weights.length + PartitionWorker.STATS];
+        Standardization scaling = train.standardization();
         var partials = train.blocks()
-                .map(block -> PartitionWorker.gradientSum(block, encoded, weights, rankB.value(), b, step));
+                .map(block -> PartitionWorker.gradientSum(block, scaling, encoded, weights, rankB.value(), b, step));
         if (treeDepth == 1) {
             // Collected in partition order, so the double sums do not depend on which task finished first.
             for (var partial : partials.collect()) {
@@ -390,9 +391,10 @@ public final class SparkTrainer {
         // the epoch's rate (a schedule's, not the spec's), which the state's "lr" carries too
         double[] settings = {optimizer.lr(), optimizerSpec.momentum(), optimizerSpec.weightDecay()};
         int b = batchSize;
+        Standardization scaling = train.standardization();
         List<Tuple3<String[], float[], double[]>> results = train.blocks()
-                .map(block -> PartitionWorker.localSteps(block, encoded, name, settings, packed, keys, scalars, rankB.value(), b,
-                        step, k))
+                .map(block -> PartitionWorker.localSteps(block, scaling, encoded, name, settings, packed, keys, scalars, rankB.value(),
+                        b, step, k))
                 .collect();
         // The average over partitions weighted by the rows each used, added in double in partition order.
         double[] stats = new double[PartitionWorker.STATS];
@@ -480,7 +482,8 @@ public final class SparkTrainer {
         Broadcast<float[]> weightsB = jsc.broadcast(FlatParameters.pack(model));
         String encoded = spec.encode();
         try {
-            double[] t = data.blocks().map(block -> PartitionWorker.evaluate(block, encoded, weightsB.value()))
+            Standardization scaling = data.standardization();
+            double[] t = data.blocks().map(block -> PartitionWorker.evaluate(block, scaling, encoded, weightsB.value()))
                     .treeReduce(PartitionWorker::addStats, treeDepth);
             double count = t[PartitionWorker.COUNT];
             return new Evaluation(t[PartitionWorker.LOSS] / count, t[PartitionWorker.CORRECT] / count, null, (int) count);

@@ -57,7 +57,7 @@ class SparkGradientTest {
         float[] weights = FlatParameters.pack(model);
         String encoded = SyntheticData.SPEC.encode();
         double[] total = new double[weights.length + PartitionWorker.STATS];
-        for (var partial : data.blocks().map(block -> PartitionWorker.gradientSum(block, encoded, weights, rank, b, step)).collect()) {
+        for (var partial : data.blocks().map(block -> PartitionWorker.gradientSum(block, Standardization.NONE, encoded, weights, rank, b, step)).collect()) {
             PartitionWorker.addPartial(total, partial);
         }
         int lo = step * b, hi = Math.min(n, lo + b);

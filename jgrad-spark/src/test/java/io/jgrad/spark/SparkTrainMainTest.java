@@ -36,8 +36,8 @@ class SparkTrainMainTest {
     @Test
     void aFlagOfSingleMachineTrainingIsNamedInTheError() {
         var e = assertThrows(IllegalArgumentException.class,
-                () -> SparkTrainMain.parse(new String[] {"--spark", "local[2]", "--normalize", "--epochs", "1"}));
-        assertTrue(e.getMessage().startsWith("--normalize is not supported when training on Spark"), e.getMessage());
+                () -> SparkTrainMain.parse(new String[] {"--spark", "local[2]", "--val-split", "0.2", "--epochs", "1"}));
+        assertTrue(e.getMessage().startsWith("--val-split is not supported when training on Spark"), e.getMessage());
         assertFalse(e.getMessage().contains("\n"));
         var unknown = assertThrows(IllegalArgumentException.class, () -> SparkTrainMain.parse(new String[] {"--epoch", "1"}));
         assertTrue(unknown.getMessage().startsWith("unknown option --epoch;"), unknown.getMessage());
@@ -161,6 +161,155 @@ class SparkTrainMainTest {
         assertEquals("label", data.get("target_column"));
         assertEquals(val.toString(), data.get("val_data"));
         assertEquals(0.0, ((Number) data.get("val_split")).doubleValue());
+    }
+
+    /**
+     * A CSV file of columns on different scales (a around 1,200, b around 0.03) and a constant one (c), its label
+     * decided by a and b: what --normalize is for. {@code rows} rows from {@code first}.
+     */
+    private static Path scaledCsv(Path file, int first, int rows) throws java.io.IOException {
+        StringBuilder csv = new StringBuilder("a,b,c,label\n");
+        for (int i = first; i < first + rows; i++) {
+            int a = 1000 + 37 * (i % 11), b = i % 7;
+            csv.append(a).append(',').append(b * 0.01).append(",5,").append(a > 1185 == b > 3 ? 1 : 0).append('\n');
+        }
+        return Files.writeString(file, csv);
+    }
+
+    /**
+     * {@code jgrad ARGS} (the single-machine CLI, in this JVM), asserted to exit with 0; returns its standard output.
+     * The kernel thread count that train's --threads sets is put back for the tests after it.
+     */
+    private static String jgrad(String... args) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream stdout = System.out;
+        int threads = io.jgrad.tensor.Backends.threads(), code;
+        try {
+            System.setOut(new java.io.PrintStream(out, true, StandardCharsets.UTF_8));
+            code = io.jgrad.cli.Main.execute(args);
+        } finally {
+            System.setOut(stdout);
+            io.jgrad.tensor.Backends.setThreads(threads);
+        }
+        String text = out.toString(StandardCharsets.UTF_8);
+        assertEquals(0, code, String.join(" ", args) + "\n" + text);
+        return text;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> dataOf(Path run) throws java.io.IOException {
+        return (Map<String, Object>) ((Map<String, Object>) Json.read(run.resolve("config.json"))).get("data");
+    }
+
+    /**
+     * --normalize and --normalize columns compute, over the training file, the statistics jgrad train computes over the
+     * same file, and config.json records them as jgrad train does: two numbers, or a list of one per column (the
+     * constant column's std 1, as StandardScaler's). They were refused on Spark. Equal up to the order of the double
+     * sums (per partition, then combined), hence 1e-12 relative, not bit for bit.
+     */
+    @Test
+    @SuppressWarnings("unchecked")
+    void normalizeComputesJgradTrainsStatisticsOverTheTrainingData(@TempDir Path dir) throws Exception {
+        Path csv = scaledCsv(dir.resolve("train.csv"), 0, 60);
+        // the flag alone is all, as in jgrad train; an empty value is its mode's error, as jgrad train's --normalize=
+        assertEquals(Map.of("--normalize", "all", "--epochs", "1"), SparkTrainMain.parse(new String[] {"--normalize", "--epochs", "1"}));
+        assertEquals("columns", SparkTrainMain.normalizeMode(SparkTrainMain.parse(new String[] {"--normalize=Columns"}).get("--normalize")));
+        var empty = assertThrows(IllegalArgumentException.class,
+                () -> SparkTrainMain.normalizeMode(SparkTrainMain.parse(new String[] {"--normalize="}).get("--normalize")));
+        assertEquals("--normalize must be all or columns (or the flag alone, for all), got ", empty.getMessage());
+        for (String mode : List.of("all", "columns")) {
+            Path spark = dir.resolve("spark-" + mode), single = dir.resolve("single-" + mode);
+            SparkTrainMain.run(session(), new java.util.HashMap<>(Map.of("--data", csv.toString(), "--layers", "4",
+                    "--batch-size", "8", "--epochs", "1", "--partitions", "3", "--normalize", mode, "--out", spark.toString())));
+            jgrad("train", "--threads", "1", "--no-report", "--data", csv.toString(), "--layers", "4", "--epochs", "1",
+                    "--normalize", mode, "--out", single.toString());
+            for (String field : List.of("normalize_mean", "normalize_std")) {
+                Object got = dataOf(spark).get(field), expected = dataOf(single).get(field);
+                List<Object> g = got instanceof List<?> l ? (List<Object>) l : List.of(got);
+                List<Object> e = expected instanceof List<?> l ? (List<Object>) l : List.of(expected);
+                assertEquals(expected instanceof List<?>, got instanceof List<?>, mode + " " + field + ": " + got + " against " + expected);
+                assertEquals(mode.equals("columns") ? 3 : 1, g.size(), mode + " " + field + ": " + got);
+                assertEquals(e.size(), g.size(), mode + " " + field);
+                for (int j = 0; j < g.size(); j++) {
+                    double x = ((Number) g.get(j)).doubleValue(), y = ((Number) e.get(j)).doubleValue();
+                    assertEquals(y, x, 1e-12 * Math.max(1, Math.abs(y)), mode + " " + field + "[" + j + "]: " + got + " against " + expected);
+                }
+            }
+        }
+        assertEquals(1.0, ((List<?>) dataOf(dir.resolve("spark-columns")).get("normalize_std")).get(2), "the constant column");
+        // an IDX directory: one mean and std of all the training images' pixels (scaled to [0,1]), as jgrad train's
+        String mnist = Path.of("..", "data", "mnist-10k").toAbsolutePath().normalize().toString();
+        Path spark = dir.resolve("spark-idx"), single = dir.resolve("single-idx");
+        SparkTrainMain.run(session(), new java.util.HashMap<>(Map.of("--data", mnist, "--layers", "2", "--batch-size", "1024",
+                "--epochs", "1", "--normalize", "all", "--out", spark.toString())));
+        jgrad("train", "--threads", "1", "--no-report", "--data", mnist, "--layers", "2", "--batch-size", "1024", "--epochs", "1",
+                "--normalize", "--out", single.toString());
+        // jgrad train sums 6.3 million values in one double each (and takes E[x^2] - E[x]^2), which is off from the exact
+        // std by 1.6e-12 relative here; Spark's two passes, sums of 4,002 rows per column and partition, by 1.5e-14
+        double[] exact = exactMeanAndStd(io.jgrad.data.IdxDataset.load(Path.of(mnist), true, true).features().toFloatArray());
+        for (int k = 0; k < 2; k++) {
+            String field = k == 0 ? "normalize_mean" : "normalize_std";
+            double got = ((Number) dataOf(spark).get(field)).doubleValue();
+            assertEquals(((Number) dataOf(single).get(field)).doubleValue(), got, 1e-11 * exact[k], field + ": jgrad train's");
+            assertEquals(exact[k], got, 1e-13 * exact[k], field + ": the exact value");
+        }
+    }
+
+    /** The mean and population std of {@code x}, values p/255f, exactly (a count per value, then BigDecimal sums), to double. */
+    private static double[] exactMeanAndStd(float[] x) {
+        long[] count = new long[256];
+        for (float v : x) {
+            count[Block.pixelCode(v)]++;
+        }
+        var mc = java.math.MathContext.DECIMAL128;
+        java.math.BigDecimal sum = java.math.BigDecimal.ZERO, n = java.math.BigDecimal.valueOf(x.length);
+        for (int p = 0; p < 256; p++) {
+            sum = sum.add(new java.math.BigDecimal(p / 255f).multiply(java.math.BigDecimal.valueOf(count[p])));
+        }
+        java.math.BigDecimal mean = sum.divide(n, mc), squares = java.math.BigDecimal.ZERO;
+        for (int p = 0; p < 256; p++) {
+            java.math.BigDecimal d = new java.math.BigDecimal(p / 255f).subtract(mean);
+            squares = squares.add(d.multiply(d).multiply(java.math.BigDecimal.valueOf(count[p])));
+        }
+        return new double[] {mean.doubleValue(), squares.divide(n, mc).sqrt(mc).doubleValue()};
+    }
+
+    /**
+     * jgrad eval and predict of a Spark run trained with --normalize columns standardize the data as the run did:
+     * eval's loss and accuracy on the validation file are the run's last validation loss and accuracy (metrics.csv),
+     * and predict's classes for that file are right as often. (With config.json's 0 and 1 they saw raw values of
+     * a around 1,200.) inspect and --resume read the directory too.
+     */
+    @Test
+    void evalAndPredictOfANormalizedSparkRunStandardizeAsItDid(@TempDir Path dir) throws Exception {
+        Path train = scaledCsv(dir.resolve("train.csv"), 0, 80), val = scaledCsv(dir.resolve("val.csv"), 1000, 40);
+        Path run = dir.resolve("run");
+        SparkTrainMain.run(session(), new java.util.HashMap<>(Map.of("--data", train.toString(), "--val-data", val.toString(),
+                "--layers", "8", "--batch-size", "8", "--epochs", "2", "--lr", "0.01", "--normalize", "columns", "--out", run.toString())));
+        assertEquals(3, ((List<?>) dataOf(run).get("normalize_mean")).size(), "a mean per column");
+        String[] last = Files.readAllLines(run.resolve("metrics.csv")).getLast().split(",");
+        double valLoss = Double.parseDouble(last[3]), valAccuracy = Double.parseDouble(last[4]);
+        String eval = jgrad("eval", "--model", run.toString());
+        var loss = java.util.regex.Pattern.compile("(?m)^loss +([0-9.]+)").matcher(eval);
+        var accuracy = java.util.regex.Pattern.compile("(?m)^accuracy +([0-9.]+)").matcher(eval);
+        assertTrue(loss.find() && accuracy.find(), eval);
+        assertTrue(eval.contains("40 samples"), eval);
+        assertEquals(valLoss, Double.parseDouble(loss.group(1)), 2e-6, eval); // float32 sums in other batches, 6 decimals shown
+        assertEquals(valAccuracy, Double.parseDouble(accuracy.group(1)), 1e-4, eval);
+        Path predictions = dir.resolve("predictions.csv");
+        jgrad("predict", "--model", run.toString(), "--csv", val.toString(), "--output", predictions.toString());
+        List<String> labels = Files.readAllLines(val), predicted = Files.readAllLines(predictions);
+        int right = 0;
+        for (int i = 1; i < labels.size(); i++) {
+            right += labels.get(i).substring(labels.get(i).lastIndexOf(',') + 1).equals(predicted.get(i).split(",")[1]) ? 1 : 0;
+        }
+        assertEquals(Math.round(valAccuracy * 40), right, String.join("\n", predicted));
+        jgrad("inspect", run.toString()); // exit status 0: it reads the recorded statistics
+        Map<String, Object> before = dataOf(run);
+        jgrad("train", "--resume", run.toString(), "--epochs", "3", "--threads", "1", "--no-report");
+        assertEquals(4, Files.readAllLines(run.resolve("metrics.csv")).size(), "three epochs, the last on one machine");
+        assertEquals(before.get("normalize_mean"), dataOf(run).get("normalize_mean"), "--resume keeps the statistics");
+        assertEquals(before.get("normalize_std"), dataOf(run).get("normalize_std"), "--resume keeps the statistics");
     }
 
     /** A Parquet data set is a directory: without --val-data there is no validation set, not an IDX t10k split to load. */
@@ -682,6 +831,9 @@ class SparkTrainMainTest {
                     + " hidden layer", errorOf(spark, dir, "--data", missing, "--layers", layers));
         }
         assertEquals("--lr must be a positive number, got -1.0", errorOf(spark, dir, "--data", missing, "--lr", "-1"));
+        // as jgrad train words it
+        assertEquals("--normalize must be all or columns (or the flag alone, for all), got bogus",
+                errorOf(spark, dir, "--data", missing, "--normalize", "bogus"));
         assertTrue(errorOf(spark, dir, "--data", missing, "--optimizer", "sgd", "--momentum", "-0.5").contains("momentum"));
         Path file = Files.writeString(dir.resolve("file.txt"), "x");
         assertEquals("--out " + file + ": exists and is not a directory; expected a directory for the run's files",
@@ -728,7 +880,8 @@ class SparkTrainMainTest {
 
     /**
      * An IDX directory's labels and test set are its own files: --target-column and --val-data are refused for it, as
-     * jgrad train refuses them, before anything is read (--target-column was ignored, --val-data replaced the t10k files).
+     * jgrad train refuses them, before anything is read (--target-column was ignored, --val-data replaced the t10k files);
+     * so is --normalize columns, in jgrad train's words: pixels share one scale.
      */
     @Test
     void anIdxDirectoryTakesNoTargetColumnNorValidationFile(@TempDir Path dir) throws Exception {
@@ -740,6 +893,8 @@ class SparkTrainMainTest {
                 errorOf(spark, dir, "--data", idx.toString(), "--target-column", "label"));
         assertEquals("--val-data is for CSV or Parquet training data; the test set of the IDX directory " + idx
                 + " is its t10k files", errorOf(spark, dir, "--data", idx.toString(), "--val-data", dir.resolve("v.csv").toString()));
+        assertEquals("--normalize columns standardizes each column of a CSV file, but --data " + idx + " holds images, whose"
+                + " pixels share one scale; use --normalize", errorOf(spark, dir, "--data", idx.toString(), "--normalize", "columns"));
         assertFalse(Files.exists(dir.resolve("run")), "nothing written");
     }
 
