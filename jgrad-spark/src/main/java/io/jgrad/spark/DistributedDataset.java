@@ -46,6 +46,7 @@ public final class DistributedDataset {
     private final List<String> featureColumns;
     private final String labelColumn;
     private final Standardization standardization;
+    private final boolean truncated;
 
     DistributedDataset(JavaRDD<Block> blocks, int numClassesAtLeast) {
         this(blocks, numClassesAtLeast, false, null, null);
@@ -60,6 +61,7 @@ public final class DistributedDataset {
         this.featureColumns = featureColumns;
         this.labelColumn = labelColumn;
         this.standardization = Standardization.NONE;
+        this.truncated = truncateLineage;
         this.blocks = blocks.persist(StorageLevel.MEMORY_ONLY());
         if (truncateLineage) {
             this.blocks.rdd().localCheckpoint();
@@ -86,6 +88,7 @@ public final class DistributedDataset {
         this.numClasses = data.numClasses;
         this.featureColumns = data.featureColumns;
         this.labelColumn = data.labelColumn;
+        this.truncated = data.truncated;
         this.standardization = standardization;
     }
 
@@ -437,6 +440,74 @@ public final class DistributedDataset {
         if (partitions < 1) {
             throw new IllegalArgumentException("DistributedDataset: partitions must be at least 1, got " + partitions);
         }
+    }
+
+    /** A training part and a held-out validation part of the same rows. */
+    public record Split(DistributedDataset train, DistributedDataset validation) {}
+
+    /**
+     * Holds out the rows that {@link io.jgrad.data.TensorDataset#split} holds out of the same rows in the same order
+     * ({@code jgrad train --val-split}): a permutation of the row numbers drawn by {@code new Generator(seed)}, whose
+     * first {@code round(size * valFraction)} rows are the validation part and the rest the training part, each
+     * numbered in that permutation's order. Only the permutation is made on the driver (one int per row, as an epoch's
+     * shuffle); the rows stay in their partitions. Both parts keep this data's class count, columns and partitions.
+     * This data's cached blocks are dropped once the parts are cached, unless they are the only copy (data spread from
+     * the driver by {@link #of}).
+     *
+     * @throws IllegalArgumentException if either part would be empty, or valFraction is not in (0, 1)
+     */
+    public Split split(double valFraction, long seed) {
+        long held = Math.round(size * valFraction);
+        if (!(valFraction > 0 && valFraction < 1) || held == 0 || held == size) {
+            throw new IllegalArgumentException("DistributedDataset.split: valFraction " + valFraction + " of " + size
+                    + " rows leaves " + (size - held) + " for training and " + held + " for validation; both need at least one");
+        }
+        int[] order = new int[size];
+        for (int i = 0; i < size; i++) {
+            order[i] = i;
+        }
+        new io.jgrad.tensor.Generator(seed).shuffle(order);
+        int[] position = new int[size];
+        for (int i = 0; i < size; i++) {
+            position[order[i]] = i;
+        }
+        // kept for the parts' lineage: a lost block is recomputed from it
+        var positionB = JavaSparkContext.fromSparkContext(blocks.context()).broadcast(position);
+        int nVal = (int) held;
+        DistributedDataset train = new DistributedDataset(blocks.map(b -> part(b, positionB.value(), nVal, false)), numClasses,
+                false, featureColumns, labelColumn);
+        DistributedDataset validation = new DistributedDataset(blocks.map(b -> part(b, positionB.value(), nVal, true)), numClasses,
+                false, featureColumns, labelColumn);
+        if (!truncated) { // else the parts' lineage ends in these cached blocks, which hold the only copy
+            unpersist();
+        }
+        return new Split(train, validation);
+    }
+
+    /**
+     * The rows of {@code b} in the validation part ({@code validation}) or the training part, renumbered: a row at
+     * {@code position[index]} of the permutation is validation row {@code position} when that is below {@code nVal},
+     * else training row {@code position - nVal}; sorted by the new numbers, as a block's rows are.
+     */
+    private static Block part(Block b, int[] position, int nVal, boolean validation) {
+        int[] rows = java.util.stream.IntStream.range(0, b.rows()).filter(i -> position[b.index()[i]] < nVal == validation)
+                .boxed().sorted(java.util.Comparator.comparingInt(i -> position[b.index()[i]])).mapToInt(Integer::intValue).toArray();
+        int w = b.width();
+        int[] index = new int[rows.length];
+        float[] labels = new float[rows.length];
+        byte[] pixels = b.pixels() == null ? null : new byte[rows.length * w];
+        float[] features = b.features() == null ? null : new float[rows.length * w];
+        for (int r = 0; r < rows.length; r++) {
+            int i = rows[r];
+            index[r] = position[b.index()[i]] - (validation ? 0 : nVal);
+            labels[r] = b.labels()[i];
+            if (pixels != null) {
+                System.arraycopy(b.pixels(), i * w, pixels, r * w, w);
+            } else {
+                System.arraycopy(b.features(), i * w, features, r * w, w);
+            }
+        }
+        return new Block(index, pixels, features, labels, w);
     }
 
     private static long[] blockStats(Block b) {

@@ -20,13 +20,19 @@ final class Interruption implements AutoCloseable {
 
     /**
      * Watches a run of {@code epochs} epochs that writes {@code dir}; {@code resumable}: its data is what
-     * {@code jgrad train} reads on one machine (an IDX directory or a CSV file), so {@code --resume} can continue it.
+     * {@code jgrad train} reads on one machine (an IDX directory or a CSV file), so {@code --resume} can continue it
+     * there as well as on Spark.
      */
     Interruption(Path dir, int epochs, boolean resumable) {
         this.dir = dir;
         this.epochs = epochs;
         this.resumable = resumable;
         Runtime.getRuntime().addShutdownHook(hook);
+    }
+
+    /** The directory already holds the run after {@code epoch}: a resumed run that writes where it was read from. */
+    void holds(int epoch) {
+        saved = epoch;
     }
 
     /** Runs {@code write}, which leaves the directory holding the run after {@code epoch}, so that an interruption waits for it. */
@@ -72,9 +78,10 @@ final class Interruption implements AutoCloseable {
     static String message(Path dir, int saved, int epochs, boolean resumable) {
         return saved < 0 ? "jgrad-spark: stopped before the first epoch ended; nothing was written to " + dir
                 : "jgrad-spark: stopped; " + dir + " holds the run after epoch " + saved + " of " + epochs + (resumable
-                        ? " ('jgrad train --resume " + dir + "' continues it on one machine)"
-                        : " (its data is Parquet or a directory of CSV files, which jgrad train does not read on one machine,"
-                                + " so --resume cannot continue it)");
+                        ? " ('jgrad train --resume " + dir + "' continues it on one machine, 'jgrad train --spark MASTER --resume "
+                                + dir + "' on Spark)"
+                        : " ('jgrad train --spark MASTER --resume " + dir + "' continues it on Spark; its data is Parquet or a"
+                                + " directory of CSV files, which jgrad train does not read on one machine)");
     }
 
     /**

@@ -28,9 +28,10 @@ final class RunDirectory {
      * What config.json records besides the progress; {@code targetLoss} negative infinity for none, {@code schedule} as
      * --schedule gave it ("none" for none).
      */
-    record Settings(MlpSpec spec, int numClasses, String data, String valData, String targetColumn, List<String> featureColumns,
-                    Standardization normalization, OptimizerSpec optimizer, int batchSize, int epochs, long seed, int partitions, int localSteps,
-                    double targetLoss, int patience, boolean restoreBest, String schedule) {}
+    record Settings(MlpSpec spec, int numClasses, String data, String valData, double valSplit, String targetColumn,
+                    List<String> featureColumns, Standardization normalization, OptimizerSpec optimizer, int batchSize, int epochs,
+                    long seed, int partitions, int localSteps, double targetLoss, int patience, boolean restoreBest,
+                    String schedule) {}
 
     /**
      * Writes the run after its last epoch in {@code metrics} by the protocol above, with the schedule's counters
@@ -84,6 +85,172 @@ final class RunDirectory {
         }
     }
 
+    /**
+     * A Spark run's directory read for {@code --resume}: its settings, the epochs it completed, the shuffle generator's
+     * state after the last of them, and the epoch --restore-best restored (0: none).
+     */
+    record Saved(Settings settings, int epochsCompleted, long[] shuffleState, int restoredEpoch) {}
+
+    /**
+     * Reads the config.json that {@link #save} wrote in {@code dir}. A directory that is no run, a run that
+     * {@code jgrad train} wrote on one machine (no "spark" section: its model may be any network, and its config.json
+     * has fields this module does not read), and a field that is missing or of the wrong kind are each one
+     * IllegalArgumentException naming the directory or the file and the field.
+     */
+    static Saved read(Path dir) throws IOException {
+        Path file = dir.resolve("config.json");
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalArgumentException("--resume " + dir + ": not a jgrad run directory: config.json is missing");
+        }
+        Object json;
+        try {
+            json = Json.read(file);
+        } catch (io.jgrad.io.JgradFormatException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
+        Map<?, ?> m = json instanceof Map<?, ?> top ? top : Map.of();
+        if (!(m.get("spark") instanceof Map<?, ?> spark)) {
+            throw new IllegalArgumentException("--resume " + dir + ": the run was last written by jgrad train on one machine (" + file
+                    + " has no \"spark\" section); continue it with jgrad train --resume " + dir + " (without --spark)");
+        }
+        Map<?, ?> model = object(m, "model", file), data = object(m, "data", file), opt = object(m, "optimizer", file);
+        Map<?, ?> training = object(m, "training", file), state = object(m, "state", file);
+        List<?> hs = m.get("model") instanceof Map<?, ?> mm && mm.get("hidden_sizes") instanceof List<?> l ? l : null;
+        if (hs == null) {
+            throw new IllegalArgumentException(file + ": model.hidden_sizes: expected a list of layer sizes");
+        }
+        int[] hidden = new int[hs.size()];
+        for (int i = 0; i < hidden.length; i++) {
+            hidden[i] = count(hs.get(i), file, "model.hidden_sizes[" + i + "]");
+        }
+        MlpSpec spec;
+        try {
+            spec = new MlpSpec(count(model.get("input_size"), file, "model.input_size"), hidden,
+                    count(model.get("output_size"), file, "model.output_size"), string(model, "activation", file, "model"),
+                    string(model, "output_activation", file, "model"));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(file + ": model: " + e.getMessage().replaceFirst("^MlpSpec: ", ""), e);
+        }
+        List<String> columns = null;
+        if (data.get("feature_columns") instanceof List<?> cols) {
+            columns = cols.stream().map(String::valueOf).toList();
+        }
+        Object target = data.get("target_column"), valData = data.get("val_data"), targetLoss = training.get("target_loss");
+        OptimizerSpec optimizer = new OptimizerSpec(string(opt, "name", file, "optimizer"), number(opt, "lr", file, "optimizer"),
+                number(opt, "momentum", file, "optimizer"), number(opt, "weight_decay", file, "optimizer"));
+        Settings s = new Settings(spec, count(m.get("num_classes"), file, "num_classes"), string(data, "path", file, "data"),
+                valData == null ? null : String.valueOf(valData), data.get("val_split") instanceof Number v ? v.doubleValue() : 0,
+                target == null ? null : String.valueOf(target), columns, normalization(data, file, spec.inputSize()), optimizer, count(training.get("batch_size"), file, "training.batch_size"),
+                count(training.get("epochs"), file, "training.epochs"), (long) number(training, "seed", file, "training"),
+                count(spark.get("partitions"), file, "spark.partitions"), count(spark.get("local_steps"), file, "spark.local_steps"),
+                targetLoss instanceof Number t ? t.doubleValue() : Double.NEGATIVE_INFINITY,
+                training.get("patience") instanceof Number p ? p.intValue() : 0, Boolean.TRUE.equals(training.get("restore_best")),
+                training.get("schedule") instanceof String sch ? sch : "none");
+        List<?> gen = state.get("shuffle_generator") instanceof List<?> g ? g : List.of();
+        long[] shuffle = new long[gen.size()];
+        try {
+            for (int i = 0; i < shuffle.length; i++) {
+                shuffle[i] = HexFormat.fromHexDigitsToLong(String.valueOf(gen.get(i)));
+            }
+        } catch (IllegalArgumentException e) {
+            shuffle = new long[0];
+        }
+        if (shuffle.length != 6) { // Generator's state: what save wrote
+            throw new IllegalArgumentException(file + ": state.shuffle_generator: expected the shuffle generator's state, 6 hex"
+                    + " numbers, got " + gen);
+        }
+        int done = state.get("epochs_completed") instanceof Number n && n.doubleValue() == Math.rint(n.doubleValue())
+                && n.longValue() >= 0 ? n.intValue() : -1;
+        if (done < 0) {
+            throw new IllegalArgumentException(file + ": state.epochs_completed: expected an integer >= 0, got "
+                    + state.get("epochs_completed"));
+        }
+        int restored = state.get("restored_epoch") instanceof Number r ? r.intValue() : 0;
+        return new Saved(s, done, shuffle, restored);
+    }
+
+    /**
+     * The file among {@code name} and {@code name.next} in {@code dir} that holds the checkpoint {@code saved} names
+     * (its tag, as {@link #save} writes it), as jgrad train --resume finds it.
+     */
+    static Path weightsFile(Path dir, String name, Saved saved) throws IOException {
+        String want = saved.epochsCompleted() + ":0" + (saved.restoredEpoch() > 0 ? ":restored" + saved.restoredEpoch() : "");
+        for (Path p : List.of(dir.resolve(name), dir.resolve(name + CheckpointFiles.NEXT))) {
+            if (Files.isRegularFile(p) && want.equals(io.jgrad.io.Safetensors.header(p).metadata().get(CheckpointFiles.TAG))) {
+                return p;
+            }
+        }
+        throw new IllegalArgumentException(dir + ": no " + name + " for checkpoint " + want + " named in config.json; the"
+                + " directory was changed by hand or by another program");
+    }
+
+    /**
+     * The metrics of the first {@code epochs} epochs in dir's metrics.csv (fewer if it has fewer rows), oldest first;
+     * {@code heldOut}: the run evaluated held-out data after every epoch ({@link MetricsCsv#read(Path, boolean)}).
+     */
+    static List<EpochMetrics> metrics(Path dir, int epochs, boolean heldOut) throws IOException {
+        Path file = dir.resolve(CheckpointFiles.METRICS);
+        if (epochs == 0 || !Files.isRegularFile(file)) {
+            return new ArrayList<>();
+        }
+        List<EpochMetrics> all = MetricsCsv.read(file, heldOut);
+        return new ArrayList<>(all.subList(0, Math.min(epochs, all.size())));
+    }
+
+    /**
+     * config.json's data.normalize_mean and normalize_std as {@link Standardization#putInto} writes them: two numbers
+     * (0 and 1: none), or two lists of one number per feature; a standard deviation must be a positive number.
+     */
+    private static Standardization normalization(Map<?, ?> data, Path file, int features) {
+        Object mean = data.get("normalize_mean"), std = data.get("normalize_std");
+        boolean perColumn = mean instanceof List<?>;
+        List<?> means = perColumn ? (List<?>) mean : java.util.Collections.singletonList(mean);
+        List<?> stds = std instanceof List<?> l ? l : java.util.Collections.singletonList(std);
+        boolean fits = perColumn == std instanceof List<?> && means.size() == stds.size() && (!perColumn || means.size() == features);
+        double[] m = new double[means.size()], s = new double[stds.size()];
+        for (int i = 0; fits && i < m.length; i++) {
+            fits = means.get(i) instanceof Number a && stds.get(i) instanceof Number b && Double.isFinite(a.doubleValue())
+                    && b.doubleValue() > 0 && Double.isFinite(b.doubleValue());
+            m[i] = fits ? ((Number) means.get(i)).doubleValue() : 0;
+            s[i] = fits ? ((Number) stds.get(i)).doubleValue() : 0;
+        }
+        if (!fits) {
+            throw new IllegalArgumentException(file + ": data.normalize_mean and data.normalize_std: expected two numbers (0 and 1"
+                    + " for none), or two lists of " + features + " numbers, one per feature, the standard deviations positive;"
+                    + " got " + mean + " and " + std);
+        }
+        return new Standardization(m, s, perColumn);
+    }
+
+    private static Map<?, ?> object(Map<?, ?> m, String key, Path file) {
+        if (!(m.get(key) instanceof Map<?, ?> o)) {
+            throw new IllegalArgumentException(file + ": " + key + ": expected an object, got " + m.get(key));
+        }
+        return o;
+    }
+
+    private static String string(Map<?, ?> m, String key, Path file, String parent) {
+        if (!(m.get(key) instanceof String v)) {
+            throw new IllegalArgumentException(file + ": " + parent + "." + key + ": expected a string, got " + m.get(key));
+        }
+        return v;
+    }
+
+    private static double number(Map<?, ?> m, String key, Path file, String parent) {
+        if (!(m.get(key) instanceof Number v)) {
+            throw new IllegalArgumentException(file + ": " + parent + "." + key + ": expected a number, got " + m.get(key));
+        }
+        return v.doubleValue();
+    }
+
+    private static int count(Object v, Path file, String field) {
+        if (!(v instanceof Number n) || n.doubleValue() != Math.rint(n.doubleValue()) || n.doubleValue() < 1
+                || n.doubleValue() > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException(file + ": " + field + ": expected a positive integer, got " + v);
+        }
+        return n.intValue();
+    }
+
     static Map<String, Object> config(Settings s, int epochsCompleted, long[] shuffleState, int restoredEpoch) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("format", "jgrad-run");
@@ -96,7 +263,7 @@ final class RunDirectory {
         d.put("path", s.data());
         // as jgrad train records them: jgrad eval reads the label column and the validation rows from here
         d.put("val_data", s.valData());
-        d.put("val_split", 0.0);
+        d.put("val_split", s.valSplit());
         d.put("target_column", s.targetColumn());
         if (s.featureColumns() != null) { // a table's columns, as jgrad train records a CSV file's: predict --csv picks them by name
             d.put("feature_columns", new ArrayList<Object>(s.featureColumns()));

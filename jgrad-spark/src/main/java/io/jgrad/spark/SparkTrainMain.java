@@ -1,5 +1,8 @@
 package io.jgrad.spark;
 
+import io.jgrad.io.CheckpointFiles;
+import io.jgrad.io.JgradFormatException;
+import io.jgrad.io.Safetensors;
 import io.jgrad.nn.Activations;
 import io.jgrad.optim.LrScheduler;
 import io.jgrad.optim.Optimizers;
@@ -30,10 +33,11 @@ import org.apache.spark.sql.SparkSession;
 /**
  * {@code spark-submit --class io.jgrad.spark.SparkTrainMain jgrad-spark.jar --data DIR|FILE ...}, or
  * {@code jgrad train --spark MASTER ...} (the launcher runs this class): trains like {@code jgrad train} on a Spark
- * cluster and writes the same --out directory. Flags, named as in {@code jgrad train}: --data, --val-data,
+ * cluster and writes the same --out directory, or continues one such directory with --resume DIR. Flags, named as in
+ * {@code jgrad train}: --data, --val-data, --val-split,
  * --target-column, --layers, --activation, --output-activation, --loss (cross-entropy only), --optimizer, --lr,
  * --momentum, --weight-decay, --batch-size, --epochs, --target-loss, --patience, --restore-best, --schedule, --seed,
- * --normalize [all|columns], --out; and --partitions, --local-steps, --spark MASTER
+ * --normalize [all|columns], --init, --out, --resume; and --partitions, --local-steps, --spark MASTER
  * (alias --master; not needed under spark-submit). Any other flag is a one-line error with exit status 2. --data and
  * --val-data are an IDX directory (its t10k files are the validation set), a CSV file with a header, or Parquet: a
  * {@code features} column of arrays or ML Vectors and a {@code label} column, or else plain numeric columns read as a
@@ -46,13 +50,13 @@ public final class SparkTrainMain {
     static final Set<String> FLAGS = Set.of("--data", "--val-data", "--target-column", "--layers", "--activation",
             "--output-activation", "--loss", "--optimizer", "--lr", "--momentum", "--weight-decay", "--batch-size", "--epochs",
             "--target-loss", "--patience", "--restore-best", "--schedule", "--seed", "--normalize", "--out", "--partitions",
-            "--local-steps", "--spark", "--master");
+            "--local-steps", "--resume", "--init", "--val-split", "--spark", "--master");
 
     /** The flags of {@link #FLAGS} that take no value (a switch, as jgrad train's). */
     private static final Set<String> SWITCHES = Set.of("--restore-best");
 
     /** Flags of {@code jgrad train} that Spark training does not implement. */
-    private static final Set<String> SINGLE_MACHINE_ONLY = Set.of("--val-split", "--no-shuffle", "--init", "--resume",
+    private static final Set<String> SINGLE_MACHINE_ONLY = Set.of("--no-shuffle",
             "--checkpoint-every", "--threads", "--no-report", "--clip-grad-norm", "--model", "--augment", "--grad-norms",
             "--class-weights");
 
@@ -66,15 +70,15 @@ public final class SparkTrainMain {
             return;
         }
         String home = System.getProperty("jgrad.home");
-        if (!f.containsKey("--data") && home != null) {
+        if (!f.containsKey("--data") && !f.containsKey("--resume") && home != null) {
             f.put("--data", Path.of(home, "data", "mnist-10k").toString()); // what jgrad train uses by default
         }
-        if (f.containsKey("--help") || !f.containsKey("--data")) {
+        if (f.containsKey("--help") || !f.containsKey("--data") && !f.containsKey("--resume")) {
             System.err.println("usage: jgrad train --spark MASTER, or spark-submit --class io.jgrad.spark.SparkTrainMain jgrad-spark.jar,"
                     + " then --data DIR|FILE.csv|FILE.parquet [--layers 256,128] [--optimizer adam] [--lr R] [--batch-size 64] [--epochs 10]"
-                    + " [--target-loss LOSS] [--patience EPOCHS [--restore-best]] [--schedule SPEC] [--seed 42]"
-                    + " [--normalize [all|columns]] [--out runs/spark]"
-                    + " [--partitions N] [--local-steps K]");
+                    + " [--val-split F] [--target-loss LOSS] [--patience EPOCHS [--restore-best]] [--schedule SPEC] [--seed 42]"
+                    + " [--normalize [all|columns]] [--init FILE.safetensors] [--out runs/spark] [--partitions N] [--local-steps K];"
+                    + " or --resume DIR [--epochs N] [--target-loss LOSS] [--patience EPOCHS] [--partitions N] [--out DIR]");
             System.exit(f.containsKey("--help") ? 0 : 2);
         }
         String loss = f.getOrDefault("--loss", "cross-entropy");
@@ -418,11 +422,11 @@ public final class SparkTrainMain {
     }
 
     /**
-     * Refuses --target-column and --val-data for an IDX directory {@code data}, as jgrad train refuses them: its labels
-     * are its label files, and its test set is its t10k files. --target-column was ignored without a word; a
-     * --val-data took the place of the t10k files, and a run that jgrad train --resume then continued on one machine
-     * was validated on the t10k files instead. --normalize columns too, as jgrad train refuses it for images: their
-     * pixels share one scale.
+     * Refuses --target-column, --val-data and --val-split (but 0) for an IDX directory {@code data}, as jgrad train
+     * refuses them: its labels are its label files, and its test set is its t10k files. --target-column was ignored
+     * without a word; a --val-data took the place of the t10k files, and a run that jgrad train --resume then continued
+     * on one machine was validated on the t10k files instead. --normalize columns too, as jgrad train refuses it for
+     * images: their pixels share one scale.
      */
     private static void checkIdxFlags(String data, Map<String, String> f) {
         if (!DistributedDataset.isIdx(data)) {
@@ -436,9 +440,11 @@ public final class SparkTrainMain {
             throw new IllegalArgumentException("--target-column is for CSV or Parquet training data; the labels of the IDX"
                     + " directory " + data + " are its train-labels-idx1-ubyte and t10k-labels-idx1-ubyte files");
         }
-        if (f.containsKey("--val-data")) {
-            throw new IllegalArgumentException("--val-data is for CSV or Parquet training data; the test set of the IDX"
-                    + " directory " + data + " is its t10k files");
+        for (String flag : List.of("--val-data", "--val-split")) {
+            if (f.containsKey(flag) && !(flag.equals("--val-split") && number(f, flag, 0) == 0)) { // 0 holds nothing out
+                throw new IllegalArgumentException(flag + " is for CSV or Parquet training data; the test set of the IDX"
+                        + " directory " + data + " is its t10k files");
+            }
         }
     }
 
@@ -514,10 +520,23 @@ public final class SparkTrainMain {
 
     static void run(SparkSession spark, Map<String, String> f) throws IOException {
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-        for (String flag : List.of("--data", "--val-data", "--out")) {
+        for (String flag : List.of("--data", "--val-data", "--out", "--resume", "--init")) {
             if (f.containsKey(flag) && f.get(flag).isBlank()) { // as jgrad train: Java reads a blank path as the current directory
                 throw new IllegalArgumentException(flag + ": the path is empty; expected a file or directory name");
             }
+        }
+        RunDirectory.Saved saved = null;
+        Path resume = f.containsKey("--resume") ? Path.of(f.get("--resume")) : null;
+        if (resume != null) { // the run's own settings, with what --resume may change
+            saved = RunDirectory.read(resume);
+            f = resumeFlags(f, resume, saved);
+            RunDirectory.weightsFile(resume, CheckpointFiles.MODEL, saved); // missing weights: before the data is read
+            RunDirectory.weightsFile(resume, CheckpointFiles.OPTIMIZER, saved);
+        }
+        Path init = f.containsKey("--init") ? Path.of(f.get("--init")) : null;
+        if (init != null && !Files.isRegularFile(init)) { // as jgrad train words it, before the data is read
+            throw new IllegalArgumentException(init + (Files.isDirectory(init)
+                    ? ": is a directory; expected a .safetensors file of weights" : ": no such file"));
         }
         // every number first: a mistyped flag stops the run before the data is read and distributed
         int partitions = integer(f, "--partitions", jsc.defaultParallelism());
@@ -554,15 +573,10 @@ public final class SparkTrainMain {
                     + outputActivation + "'; expected one of " + Activations.OUTPUT_NAMES);
         }
         String twice = softmaxTwice(outputActivation);
-        if (twice != null) {
+        if (twice != null && saved == null) { // said when the run began
             System.err.println("note: " + twice);
         }
-        long seed;
-        try {
-            seed = Long.parseLong(f.getOrDefault("--seed", "42"));
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("--seed: expected an integer, got '" + f.get("--seed") + "'");
-        }
+        long seed = seed(f);
         int batch = integer(f, "--batch-size", 64);
         int epochs = integer(f, "--epochs", 10);
         int local = integer(f, "--local-steps", 1);
@@ -570,27 +584,52 @@ public final class SparkTrainMain {
         positive("--batch-size", batch);
         positive("--epochs", epochs); // 0 would train nothing, write nothing and still say "wrote"
         positive("--local-steps", local);
+        double valSplit = number(f, "--val-split", 0);
+        if (!(valSplit >= 0 && valSplit < 1)) { // NaN fails too
+            throw new IllegalArgumentException("--val-split must be in [0, 1), got " + valSplit);
+        }
+        if (valSplit > 0 && f.containsKey("--val-data")) {
+            throw new IllegalArgumentException("--val-split and --val-data both give validation data; use one of them");
+        }
         Stopping stopping = stopping(f);
         String schedule = f.getOrDefault("--schedule", "none");
         Schedules.check(schedule, epochs); // its errors name --schedule, in jgrad train's words
         String normalize = normalizeMode(f.get("--normalize"));
         Path out = Path.of(f.getOrDefault("--out", "runs/spark"));
         // as jgrad train checks it: a directory under a file or in one this user may not write failed after the data was read
-        io.jgrad.io.CheckpointFiles.checkRunDirectory(out, "--out");
+        CheckpointFiles.checkRunDirectory(out, "--out");
         String data = f.get("--data");
         checkIdxFlags(data, f);
         // early stopping watches the held-out loss: without held-out data it would silently never stop
-        if (f.get("--val-data") == null && !DistributedDataset.isIdx(data) && (stopping.restoreBest() || stopping.patience() > 0)) {
+        if (f.get("--val-data") == null && valSplit == 0 && !DistributedDataset.isIdx(data)
+                && (stopping.restoreBest() || stopping.patience() > 0)) {
             throw new IllegalArgumentException((stopping.restoreBest() ? "--restore-best" : "--patience") + " compares the epochs'"
-                    + " loss on held-out data, but there is no held-out data; give --val-data FILE.csv (or Parquet), or --data an"
-                    + " IDX directory, whose t10k files are held out");
+                    + " loss on held-out data, but there is no held-out data; give --val-split (e.g. 0.2) or --val-data FILE.csv (or"
+                    + " Parquet), or --data an IDX directory, whose t10k files are held out");
         }
         try (Interruption interruption = new Interruption(out, epochs, resumable(data, f.get("--val-data")))) {
+            if (saved != null && samePath(out.toString(), resume.toString())) {
+                interruption.holds(saved.epochsCompleted());
+            }
             String label = f.get("--target-column");
             DistributedDataset train = load("--data", data, () -> DistributedDataset.read(spark, data, null, label, partitions));
             DistributedDataset test = null;
             String valData = f.get("--val-data");
-            if (valData != null) {
+            if (valSplit > 0) {
+                long held = Math.round(train.size() * valSplit); // split's rule, so that its refusal says the flag
+                if (held == train.size()) {
+                    throw new IllegalArgumentException("--val-split " + valSplit + " of the " + train.size() + " rows of " + data
+                            + " leaves no rows for training; use a smaller fraction, or --val-data");
+                }
+                if (held == 0) {
+                    throw new IllegalArgumentException("--val-split " + valSplit + " leaves none of the " + train.size()
+                            + " rows of " + data + " for validation; expected at least one (e.g. 0.2)");
+                }
+                // the rows jgrad train --val-split holds out, drawn by the same generator and seed
+                DistributedDataset.Split parts = train.split(valSplit, seed);
+                train = parts.train();
+                test = parts.validation();
+            } else if (valData != null) {
                 test = load("--val-data", valData, () -> DistributedDataset.read(spark, valData, null, label, partitions));
                 checkValidation(train, test, "--val-data " + valData);
             } else if (DistributedDataset.isIdx(data)) { // not a Parquet directory: it has no t10k split
@@ -605,15 +644,31 @@ public final class SparkTrainMain {
                         + " more classes, 0..K-1");
             }
             String unused = unusedClassesNote(classes, train, test);
-            if (unused != null) {
+            if (unused != null && saved == null) {
                 System.err.println("note: " + data + ": " + unused);
             }
             MlpSpec spec = new MlpSpec(train.featureSize(), hidden, classes, activation, outputActivation);
+            if (saved != null) { // the run's network, which its data must fit, as jgrad train --resume checks it
+                spec = saved.settings().spec();
+                if (train.featureSize() != spec.inputSize()) {
+                    throw new IllegalArgumentException("--data " + data + ": samples have " + train.featureSize() + " features, but"
+                            + " the run in " + resume + " takes " + spec.inputSize());
+                }
+                if (classes > saved.settings().numClasses()) {
+                    throw new IllegalArgumentException("--data " + data + ": has labels up to " + (classes - 1) + ", but the run in "
+                            + resume + " has " + saved.settings().numClasses() + " classes");
+                }
+                classes = saved.settings().numClasses();
+            }
             checkTensorSizes(spec);
             Standardization scaling = Standardization.NONE;
-            if (normalize != null) {
+            if (saved != null) { // the run's numbers, as jgrad train --resume takes them: not computed again
+                scaling = saved.settings().normalization();
+            } else if (normalize != null) {
                 // over the training data only, as jgrad train's; the validation data is standardized with the same numbers
                 scaling = Standardization.of(train, normalize.equals("columns"));
+            }
+            if (!scaling.isNone()) {
                 train = train.standardizedWith(scaling);
                 test = test == null ? null : test.standardizedWith(scaling);
             }
@@ -623,11 +678,27 @@ public final class SparkTrainMain {
             } catch (IOException e) {
                 throw new IllegalArgumentException("--out " + out + ": cannot create or prepare the directory (" + e + ")", e);
             }
-            RunDirectory.Settings settings = new RunDirectory.Settings(spec, classes, data, f.get("--val-data"), label,
+            RunDirectory.Settings settings = new RunDirectory.Settings(spec, classes, data, f.get("--val-data"), valSplit, label,
                     train.featureColumns(), scaling, opt, batch, epochs, seed, partitions, local, stopping.targetLoss(), stopping.patience(),
                     stopping.restoreBest(), schedule);
             SparkTrainer trainer = new SparkTrainer(jsc, spec, opt, seed).batchSize(batch).epochs(epochs).localSteps(local)
                     .targetLoss(stopping.targetLoss()).earlyStopping(stopping.patience(), stopping.restoreBest());
+            if (init != null) {
+                loadWeights(init, trainer, "--init's weights were made for another network: give the --layers (and data) they"
+                        + " were trained with, or leave out --init");
+            }
+            Path optimizerFile = saved == null ? null : RunDirectory.weightsFile(resume, CheckpointFiles.OPTIMIZER, saved);
+            if (saved != null) { // as jgrad train --resume: the weights, the optimizer, then the schedule's counters
+                loadWeights(RunDirectory.weightsFile(resume, CheckpointFiles.MODEL, saved), trainer, "the weights do not"
+                        + " match the network in config.json beside them; the run directory was changed by hand or by another"
+                        + " program");
+                try {
+                    trainer.optimizer().loadStateDict(Safetensors.read(optimizerFile).tensors());
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException(optimizerFile + ": tensors: does not fit the optimizer: " + e.getMessage(), e);
+                }
+                trainer.shuffleGenerator().setState(saved.shuffleState());
+            }
             Object scheduler = Schedules.create(schedule, trainer.optimizer(), epochs);
             if (scheduler instanceof LrScheduler ls) {
                 trainer.scheduler(ls);
@@ -635,8 +706,15 @@ public final class SparkTrainMain {
                 trainer.scheduler(p);
             }
             List<EpochMetrics> done = new ArrayList<>();
+            if (saved != null) {
+                loadSchedulerState(scheduler, optimizerFile);
+                // the earlier epochs' rows come from the run being resumed, also when --out names another directory
+                List<EpochMetrics> earlier = RunDirectory.metrics(resume, saved.epochsCompleted(), test != null);
+                done.addAll(earlier);
+                trainer.startEpoch(saved.epochsCompleted() + 1).earlierEpochs(earlier);
+            }
             // an IDX directory's held-out part is its t10k test split, as jgrad train's lines call it
-            String heldOut = valData == null ? "test" : "val";
+            String heldOut = DistributedDataset.isIdx(data) ? "test" : "val";
             trainer.callback(new Callback() {
                 @Override
                 public boolean onEpochEnd(EpochMetrics m) {
@@ -676,10 +754,195 @@ public final class SparkTrainMain {
             }
             if (test != null) {
                 Evaluation e = trainer.evaluate(test);
-                System.out.printf("%s loss %s, accuracy %.2f%% on %,d samples%n", valData == null ? "test" : "validation",
+                System.out.printf("%s loss %s, accuracy %.2f%% on %,d samples%n", heldOut.equals("test") ? "test" : "validation",
                         ProgressBar.loss(e.loss()), 100 * e.accuracy(), e.samples());
             }
             System.out.println("wrote " + out + "/ (model.safetensors, config.json, optimizer.safetensors, metrics.csv)");
+        }
+    }
+
+    /**
+     * Loads the weights of {@code file} into the trainer's model, as jgrad train loads --init and a resumed run's: every
+     * tensor's name and shape must be the network's, else one line naming the file and each tensor that differs, then
+     * {@code advice}. Modified: the model's weights (in place, so the optimizer keeps them).
+     */
+    private static void loadWeights(Path file, SparkTrainer trainer, String advice) throws IOException {
+        Map<String, Tensor> tensors;
+        try {
+            tensors = Safetensors.read(file).tensors();
+        } catch (JgradFormatException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
+        try {
+            trainer.model().loadStateDict(tensors, true);
+        } catch (IllegalArgumentException e) {
+            // the core's message ends with an API hint (loadStateDict(state, false)) that a CLI user cannot act on
+            throw new IllegalArgumentException(file + ": tensors: does not fit the network: " + e.getMessage()
+                    .replace("loadStateDict into Sequential: ", "").replaceAll(" \\(loadStateDict\\(state, false\\)[^)]*\\)$", "")
+                    + "; " + advice, e);
+        }
+    }
+
+    /** Restores the schedule's counters that {@link RunDirectory#save} wrote into the metadata of {@code file}. */
+    private static void loadSchedulerState(Object scheduler, Path file) throws IOException {
+        Map<String, Double> state = new HashMap<>();
+        for (Map.Entry<String, String> e : Safetensors.header(file).metadata().entrySet()) {
+            if (e.getKey().startsWith(CheckpointFiles.SCHEDULER_PREFIX)) {
+                try {
+                    state.put(e.getKey().substring(CheckpointFiles.SCHEDULER_PREFIX.length()), Double.parseDouble(e.getValue()));
+                } catch (NumberFormatException ex) {
+                    throw new IllegalArgumentException(file + ": metadata '" + e.getKey() + "': \"" + e.getValue()
+                            + "\" is not a number");
+                }
+            }
+        }
+        try {
+            switch (scheduler) {
+                case LrScheduler ls -> ls.loadStateDict(state);
+                case ReduceLROnPlateau p -> p.loadStateDict(state);
+                case null, default -> { }
+            }
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(file + ": the state saved for --schedule does not fit it: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The flags of the run that {@code --resume dir} continues ({@code saved}, its config.json), with those of
+     * {@code f} that may change, checked as jgrad train --resume checks them, in its words: --epochs (more than the
+     * epochs completed; not for a cosine schedule, which anneals over the run's), --target-loss, --patience, --out
+     * (default: dir), --partitions (with synchronous steps only: with --local-steps the partitions are what is averaged),
+     * and --data or --val-data where the stored path is gone. Any other flag that differs from the run's is an error,
+     * and the network's flags and --init are errors whatever their values.
+     */
+    static Map<String, String> resumeFlags(Map<String, String> f, Path dir, RunDirectory.Saved saved) {
+        RunDirectory.Settings s = saved.settings();
+        String fixed = " is fixed by the run in " + dir.resolve("config.json") + "; leave it out";
+        for (String flag : List.of("--layers", "--activation", "--output-activation", "--init")) {
+            if (f.containsKey(flag)) {
+                throw new IllegalArgumentException(flag + fixed + " (--resume continues with the run's own network and weights)");
+            }
+        }
+        String optimizer = f.get("--optimizer") == null ? null : f.get("--optimizer").toLowerCase(java.util.Locale.ROOT);
+        Double valSplit = given(f, "--val-split");
+        Object[][] values = {
+            {"--loss", lowerCase(f.get("--loss")), "cross-entropy"}, {"--optimizer", optimizer, s.optimizer().name()},
+            {"--lr", given(f, "--lr"), s.optimizer().lr()}, {"--momentum", given(f, "--momentum"), s.optimizer().momentum()},
+            {"--weight-decay", given(f, "--weight-decay"), s.optimizer().weightDecay()},
+            {"--batch-size", f.containsKey("--batch-size") ? integer(f, "--batch-size", 0) : null, s.batchSize()},
+            {"--seed", f.containsKey("--seed") ? seed(f) : null, s.seed()},
+            {"--restore-best", f.containsKey("--restore-best") ? true : null, s.restoreBest()},
+            {"--schedule", lowerCase(f.get("--schedule")), lowerCase(s.schedule())},
+            {"--target-column", f.get("--target-column"), s.targetColumn()},
+            {"--val-split", valSplit == null || valSplit == 0 ? null : valSplit, s.valSplit()},
+            {"--normalize", normalizeMode(f.get("--normalize")), s.normalization().isNone() ? "off"
+                    : s.normalization().perColumn() ? "columns" : "all"},
+            {"--local-steps", f.containsKey("--local-steps") ? integer(f, "--local-steps", 0) : null, s.localSteps()},
+            // synchronous steps: the partitions change only the order of the float sums
+            {"--partitions", s.localSteps() > 1 && f.containsKey("--partitions") ? integer(f, "--partitions", 0) : null, s.partitions()}};
+        for (Object[] v : values) {
+            if (v[1] != null && !v[1].equals(v[2])) {
+                throw new IllegalArgumentException(v[0] + fixed + " (the run has " + (v[2] == null ? "none" : v[2]) + ", " + v[0]
+                        + " gives " + v[1] + ")");
+            }
+        }
+        if (f.containsKey("--data") && exists(s.data()) && !samePath(f.get("--data"), s.data())) {
+            throw new IllegalArgumentException("--data" + fixed + " (the run's data set is " + s.data() + ", which still exists;"
+                    + " --data is only for a run whose data set has moved)");
+        }
+        if (f.containsKey("--val-data")
+                && (s.valData() == null || exists(s.valData()) && !samePath(f.get("--val-data"), s.valData()))) {
+            throw new IllegalArgumentException("--val-data" + fixed + " (the run's validation file is " + (s.valData() == null ? "none"
+                    : s.valData() + ", which still exists; --val-data is only for a run whose validation file has moved") + ")");
+        }
+        int epochs = s.epochs();
+        if (f.containsKey("--epochs")) {
+            epochs = integer(f, "--epochs", 0);
+            positive("--epochs", epochs);
+            String schedule = lowerCase(s.schedule());
+            if (schedule.startsWith("cosine") && epochs != s.epochs()) {
+                throw new IllegalArgumentException("--epochs " + epochs + ": the run in " + dir + " anneals its learning rate with"
+                        + " --schedule " + s.schedule() + " over " + s.epochs() + " epochs, which --resume cannot change; leave --epochs"
+                        + " out to continue to epoch " + s.epochs() + ", or train further in a new run from its weights: jgrad train"
+                        + " --spark MASTER --init " + dir.resolve("model.safetensors") + " --schedule " + s.schedule() + " --epochs N"
+                        + " (with the run's other flags)");
+            }
+        }
+        int done = saved.epochsCompleted();
+        if (epochs <= done) {
+            throw new IllegalArgumentException(dir + " already has " + done + " epoch" + (done == 1 ? "" : "s") + "; give --epochs"
+                    + " greater than " + done + (f.containsKey("--epochs") ? " (got " + epochs + ")" : ""));
+        }
+        int patience = f.containsKey("--patience") ? integer(f, "--patience", 0) : s.patience();
+        if (f.containsKey("--patience") && patience == 0 && s.restoreBest()) {
+            throw new IllegalArgumentException("--patience 0: the run in " + dir + " restores the best epoch (--restore-best), which"
+                    + " needs early stopping; give --patience 1 or more, or leave it out");
+        }
+        boolean heldOut = s.valData() != null || s.valSplit() > 0 || DistributedDataset.isIdx(s.data());
+        if (f.containsKey("--patience") && patience > 0 && !heldOut) {
+            throw new IllegalArgumentException("--patience compares the epochs' loss on held-out data, but the run in " + dir
+                    + " has no held-out data (neither --val-split nor --val-data was given); leave --patience out");
+        }
+        Map<String, String> g = new HashMap<>();
+        g.put("--resume", dir.toString());
+        g.put("--data", exists(s.data()) || !f.containsKey("--data") ? s.data() : f.get("--data"));
+        if (s.valData() != null) {
+            g.put("--val-data", exists(s.valData()) || !f.containsKey("--val-data") ? s.valData() : f.get("--val-data"));
+        }
+        if (s.valSplit() > 0) {
+            g.put("--val-split", Double.toString(s.valSplit()));
+        }
+        if (s.targetColumn() != null && !DistributedDataset.isIdx(s.data())) {
+            g.put("--target-column", s.targetColumn());
+        }
+        g.put("--layers", java.util.Arrays.stream(s.spec().hidden()).mapToObj(Integer::toString)
+                .collect(java.util.stream.Collectors.joining(",")));
+        g.put("--activation", s.spec().activation());
+        g.put("--output-activation", s.spec().outputActivation());
+        g.put("--optimizer", s.optimizer().name());
+        g.put("--lr", Double.toString(s.optimizer().lr()));
+        g.put("--momentum", Double.toString(s.optimizer().momentum()));
+        g.put("--weight-decay", Double.toString(s.optimizer().weightDecay()));
+        g.put("--batch-size", Integer.toString(s.batchSize()));
+        g.put("--epochs", Integer.toString(epochs));
+        g.put("--seed", Long.toString(s.seed()));
+        g.put("--partitions", f.getOrDefault("--partitions", Integer.toString(s.partitions())));
+        g.put("--local-steps", Integer.toString(s.localSteps()));
+        double target = f.containsKey("--target-loss") ? number(f, "--target-loss", 0) : s.targetLoss();
+        if (f.containsKey("--target-loss") || Double.isFinite(target)) {
+            g.put("--target-loss", f.getOrDefault("--target-loss", Double.toString(target)));
+        }
+        g.put("--patience", Integer.toString(patience));
+        if (s.restoreBest()) {
+            g.put("--restore-best", "");
+        }
+        g.put("--schedule", s.schedule());
+        g.put("--out", f.getOrDefault("--out", dir.toString()));
+        return g;
+    }
+
+    private static Double given(Map<String, String> f, String flag) {
+        return f.containsKey(flag) ? number(f, flag, 0) : null;
+    }
+
+    private static String lowerCase(String name) {
+        return name == null ? null : name.trim().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    /** Whether {@code path} is there, or is no local path (hdfs://..., s3a://...), which only Spark can look for. */
+    private static boolean exists(String path) {
+        return path.matches("[A-Za-z][A-Za-z0-9+.-]+://.*") || Files.exists(Path.of(path));
+    }
+
+    private static boolean samePath(String a, String b) {
+        return a.equals(b) || Path.of(a).toAbsolutePath().normalize().equals(Path.of(b).toAbsolutePath().normalize());
+    }
+
+    static long seed(Map<String, String> f) {
+        try {
+            return Long.parseLong(f.getOrDefault("--seed", "42"));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--seed: expected an integer, got '" + f.get("--seed") + "'");
         }
     }
 

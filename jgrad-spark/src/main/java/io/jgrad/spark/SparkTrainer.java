@@ -55,6 +55,7 @@ public final class SparkTrainer {
     private int batchSize = 64;
     private int epochs = 10;
     private int firstEpoch = 1;
+    private List<EpochMetrics> earlier = List.of();
     private int localSteps = 1;
     private int treeDepth = 1;
     private double overheadMillis = Double.NaN;
@@ -99,6 +100,15 @@ public final class SparkTrainer {
     /** Continue numbering from this epoch (after restoring a checkpoint of epoch {@code epoch - 1}). */
     public SparkTrainer startEpoch(int epoch) {
         this.firstEpoch = epoch;
+        return this;
+    }
+
+    /**
+     * The metrics of the epochs trained before a resume, oldest first, as {@link io.jgrad.train.Trainer#earlierEpochs}:
+     * early stopping counts from them, so that a resumed run stops where an uninterrupted one would have.
+     */
+    public SparkTrainer earlierEpochs(List<EpochMetrics> metrics) {
+        this.earlier = List.copyOf(metrics);
         return this;
     }
 
@@ -279,7 +289,7 @@ public final class SparkTrainer {
         int steps = (n + batchSize - 1) / batchSize;
         calls.trainStart(firstEpoch, epochs, steps);
         StoppingRules rules = new StoppingRules(targetLoss, patience, false, 0, restoreBest);
-        rules.start(calls, firstEpoch, List.of());
+        rules.start(calls, firstEpoch, earlier);
         for (int epoch = firstEpoch; epoch <= epochs; epoch++) {
             long start = System.nanoTime();
             calls.epochStart(epoch, 1); // before the shuffle, as the Callback contract says and the Trainer does

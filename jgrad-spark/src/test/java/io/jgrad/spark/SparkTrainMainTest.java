@@ -36,8 +36,8 @@ class SparkTrainMainTest {
     @Test
     void aFlagOfSingleMachineTrainingIsNamedInTheError() {
         var e = assertThrows(IllegalArgumentException.class,
-                () -> SparkTrainMain.parse(new String[] {"--spark", "local[2]", "--val-split", "0.2", "--epochs", "1"}));
-        assertTrue(e.getMessage().startsWith("--val-split is not supported when training on Spark"), e.getMessage());
+                () -> SparkTrainMain.parse(new String[] {"--spark", "local[2]", "--no-shuffle", "--epochs", "1"}));
+        assertTrue(e.getMessage().startsWith("--no-shuffle is not supported when training on Spark"), e.getMessage());
         assertFalse(e.getMessage().contains("\n"));
         var unknown = assertThrows(IllegalArgumentException.class, () -> SparkTrainMain.parse(new String[] {"--epoch", "1"}));
         assertTrue(unknown.getMessage().startsWith("unknown option --epoch;"), unknown.getMessage());
@@ -505,6 +505,143 @@ class SparkTrainMainTest {
     }
 
     /**
+     * --resume on Spark: a run of 4 epochs stopped after 2 and resumed ends with the same weights, bit for bit, as one
+     * that ran through, and the same optimizer state and metrics: the weights, Adam's state, the shuffle generator, the
+     * step schedule's counters, early stopping's earlier epochs and --normalize's numbers all carry over, and
+     * --val-split holds out the same rows again (local SGD adds its partitions' states in partition order, and a
+     * synchronous step its gradients, so nothing depends on task timing). Leaving out the shuffle generator's state or
+     * the schedule's makes the resumed run differ.
+     */
+    @Test
+    void aSparkRunResumedOnSparkEndsWithTheWeightsOfOneThatRanThrough(@TempDir Path dir) throws Throwable {
+        StringBuilder train = new StringBuilder("a,b,label\n");
+        for (int i = 0; i < 90; i++) {
+            train.append(i % 9).append(',').append(i * 7 % 11).append(',').append(i % 9 >= 4 ? 1 : 0).append('\n');
+        }
+        Path data = Files.writeString(dir.resolve("train.csv"), train);
+        Path whole = dir.resolve("whole"), parts = dir.resolve("parts");
+        Map<String, String> flags = new java.util.HashMap<>(Map.of("--data", data.toString(), "--val-split", "0.3",
+                "--layers", "4", "--lr", "0.05", "--batch-size", "8", "--schedule", "step:1:0.7", "--patience", "5",
+                "--local-steps", "2", "--partitions", "2"));
+        flags.put("--normalize", "columns");
+        flags.put("--epochs", "4");
+        flags.put("--out", whole.toString());
+        SparkSession spark = session();
+        SparkTrainMain.run(spark, flags);
+        flags.put("--epochs", "2");
+        flags.put("--out", parts.toString());
+        SparkTrainMain.run(spark, flags);
+        String err = standardErrorOf(() -> SparkTrainMain.run(spark, Map.of("--resume", parts.toString(), "--epochs", "4")));
+        assertTrue(err.contains("epoch 3:") && !err.contains("epoch 2:") && err.contains("(63 rows in 2 partitions; normalized: per column)"), err);
+        for (String file : List.of("model.safetensors", "optimizer.safetensors")) {
+            var expected = Safetensors.read(whole.resolve(file)).tensors();
+            var actual = Safetensors.read(parts.resolve(file)).tensors();
+            assertEquals(expected.keySet(), actual.keySet(), file);
+            for (var e : expected.entrySet()) {
+                assertArrayEquals(e.getValue().toDoubleArray(), actual.get(e.getKey()).toDoubleArray(), file + " " + e.getKey());
+            }
+            assertEquals(Safetensors.header(whole.resolve(file)).metadata(), Safetensors.header(parts.resolve(file)).metadata(), file);
+        }
+        List<io.jgrad.train.EpochMetrics> expected = io.jgrad.train.MetricsCsv.read(whole.resolve("metrics.csv"));
+        List<io.jgrad.train.EpochMetrics> actual = io.jgrad.train.MetricsCsv.read(parts.resolve("metrics.csv"));
+        assertEquals(4, actual.size());
+        for (int i = 0; i < 4; i++) { // every column but the seconds
+            assertEquals(expected.get(i).trainLoss(), actual.get(i).trainLoss(), "epoch " + (i + 1));
+            assertEquals(expected.get(i).valLoss(), actual.get(i).valLoss(), "epoch " + (i + 1));
+            assertEquals(expected.get(i).learningRate(), actual.get(i).learningRate(), "epoch " + (i + 1));
+            assertEquals(expected.get(i).weightNorms(), actual.get(i).weightNorms(), "epoch " + (i + 1));
+        }
+        @SuppressWarnings("unchecked")
+        Map<String, Object> state = (Map<String, Object>) ((Map<String, Object>) Json.read(parts.resolve("config.json"))).get("state");
+        @SuppressWarnings("unchecked")
+        Map<String, Object> wholeState = (Map<String, Object>) ((Map<String, Object>) Json.read(whole.resolve("config.json"))).get("state");
+        assertEquals(wholeState, state);
+        @SuppressWarnings("unchecked")
+        Map<String, Object> recorded = (Map<String, Object>) ((Map<String, Object>) Json.read(parts.resolve("config.json"))).get("data");
+        assertEquals(0.3, recorded.get("val_split"));
+        assertEquals(((Map<?, ?>) Json.read(whole.resolve("config.json"))).get("data"), recorded); // --normalize's numbers too
+    }
+
+    /**
+     * --resume takes what jgrad train --resume takes and refuses the rest in its words, before the data is read (the
+     * run's files stay as they were): the network's flags, a setting that differs from the run's, no epochs left, a
+     * data set that is still there, and a run that jgrad train wrote on one machine. --init starts from the given
+     * weights (with a rate too small to move them, the run ends with them bit for bit), and weights of another
+     * network are refused naming the file and the tensor.
+     */
+    @Test
+    void resumeRefusesWhatJgradTrainRefusesAndInitStartsFromTheGivenWeights(@TempDir Path dir) throws Exception {
+        SparkSession spark = session();
+        Path train = Files.writeString(dir.resolve("train.csv"), "a,b,label\n1,2,0\n3,4,1\n5,6,0\n7,8,1\n");
+        Path run = dir.resolve("run");
+        SparkTrainMain.run(spark, Map.of("--data", train.toString(), "--out", run.toString(), "--layers", "3", "--epochs", "2",
+                "--optimizer", "sgd", "--lr", "0.1"));
+        Map<String, byte[]> before = new java.util.TreeMap<>();
+        for (String name : List.of("config.json", "model.safetensors", "optimizer.safetensors", "metrics.csv")) {
+            before.put(name, Files.readAllBytes(run.resolve(name)));
+        }
+        String cfg = run.resolve("config.json").toString();
+        assertEquals("--layers is fixed by the run in " + cfg + "; leave it out (--resume continues with the run's own network and"
+                + " weights)", resumeError(spark, run, "--layers", "3"));
+        assertEquals("--lr is fixed by the run in " + cfg + "; leave it out (the run has 0.1, --lr gives 0.2)",
+                resumeError(spark, run, "--lr", "0.2"));
+        assertEquals("--local-steps is fixed by the run in " + cfg + "; leave it out (the run has 1, --local-steps gives 4)",
+                resumeError(spark, run, "--local-steps", "4"));
+        assertEquals("--normalize is fixed by the run in " + cfg + "; leave it out (the run has off, --normalize gives all)",
+                resumeError(spark, run, "--normalize", "all"));
+        assertEquals(run + " already has 2 epochs; give --epochs greater than 2", resumeError(spark, run));
+        assertEquals(run + " already has 2 epochs; give --epochs greater than 2 (got 1)", resumeError(spark, run, "--epochs", "1"));
+        Path other = Files.writeString(dir.resolve("other.csv"), "a,b,label\n1,2,0\n3,4,1\n");
+        assertEquals("--data is fixed by the run in " + cfg + "; leave it out (the run's data set is " + train + ", which still"
+                + " exists; --data is only for a run whose data set has moved)", resumeError(spark, run, "--data", other.toString()));
+        assertEquals("--patience compares the epochs' loss on held-out data, but the run in " + run + " has no held-out data"
+                + " (neither --val-split nor --val-data was given); leave --patience out",
+                resumeError(spark, run, "--epochs", "3", "--patience", "2"));
+        assertEquals("--val-split is fixed by the run in " + cfg + "; leave it out (the run has 0.0, --val-split gives 0.5)",
+                resumeError(spark, run, "--epochs", "3", "--val-split", "0.5"));
+        for (var e : before.entrySet()) {
+            assertArrayEquals(e.getValue(), Files.readAllBytes(run.resolve(e.getKey())), e.getKey() + " changed");
+        }
+        Path single = Files.createDirectory(dir.resolve("single"));
+        Files.writeString(single.resolve("config.json"), Files.readString(run.resolve("config.json"))
+                .replaceAll("(?s),\\s*\"spark\"\\s*:\\s*\\{[^}]*}", ""));
+        assertEquals("--resume " + single + ": the run was last written by jgrad train on one machine (" + single.resolve("config.json")
+                + " has no \"spark\" section); continue it with jgrad train --resume " + single + " (without --spark)",
+                resumeError(spark, single, "--epochs", "3"));
+
+        Path init = run.resolve("model.safetensors"), started = dir.resolve("started");
+        SparkTrainMain.run(spark, Map.of("--data", train.toString(), "--out", started.toString(), "--layers", "3", "--epochs", "1",
+                "--optimizer", "sgd", "--lr", "1e-30", "--seed", "9", "--init", init.toString()));
+        var given = Safetensors.read(init).tensors();
+        var ended = Safetensors.read(started.resolve("model.safetensors")).tensors();
+        for (var e : given.entrySet()) {
+            assertArrayEquals(e.getValue().toDoubleArray(), ended.get(e.getKey()).toDoubleArray(), e.getKey());
+        }
+        assertEquals(init + ": tensors: does not fit the network: 0.weight: checkpoint has [3, 2], model has [5, 2]; 0.bias:"
+                + " checkpoint has [3], model has [5]; 2.weight: checkpoint has [2, 3], model has [2, 5]; --init's weights were made"
+                + " for another network: give the --layers (and data) they were trained with, or leave out --init",
+                errorOf(spark, dir, "--data", train.toString(), "--layers", "5", "--init", init.toString()));
+        assertEquals(dir + ": is a directory; expected a .safetensors file of weights",
+                errorOf(spark, dir, "--data", train.toString(), "--init", dir.toString()));
+        assertEquals("--val-split must be in [0, 1), got 1.0", errorOf(spark, dir, "--data", train.toString(), "--val-split", "1"));
+        assertEquals("--val-split and --val-data both give validation data; use one of them",
+                errorOf(spark, dir, "--data", train.toString(), "--val-split", "0.5", "--val-data", train.toString()));
+        assertEquals("--val-split 0.1 leaves none of the 4 rows of " + train + " for validation; expected at least one (e.g. 0.2)",
+                errorOf(spark, dir, "--data", train.toString(), "--val-split", "0.1"));
+    }
+
+    /** The one-line error of resuming {@code run} with {@code flags}. */
+    private static String resumeError(SparkSession spark, Path run, String... flags) {
+        Map<String, String> f = new java.util.HashMap<>(Map.of("--resume", run.toString()));
+        for (int i = 0; i < flags.length; i += 2) {
+            f.put(flags[i], flags[i + 1]);
+        }
+        var e = assertThrows(IllegalArgumentException.class, () -> SparkTrainMain.run(spark, f), String.join(" ", flags));
+        assertFalse(e.getMessage().contains("\n"), e.getMessage());
+        return e.getMessage();
+    }
+
+    /**
      * The stopping and schedule flags are checked as jgrad train checks them, in its words and naming the flag, before
      * the data is read (here it is missing); main prints such an error as one line with exit status 2.
      */
@@ -525,8 +662,8 @@ class SparkTrainMainTest {
         assertEquals("--schedule bogus: unknown schedule; expected none, step:N[:gamma], exponential:gamma, cosine[:min_lr] or"
                 + " plateau[:patience]", errorOf(spark, dir, "--data", missing, "--schedule", "bogus"));
         assertTrue(errorOf(spark, dir, "--data", missing, "--schedule", "step:0").startsWith("--schedule step:0: StepLR: stepSize = 0"));
-        assertEquals("--patience compares the epochs' loss on held-out data, but there is no held-out data; give --val-data"
-                + " FILE.csv (or Parquet), or --data an IDX directory, whose t10k files are held out",
+        assertEquals("--patience compares the epochs' loss on held-out data, but there is no held-out data; give --val-split"
+                + " (e.g. 0.2) or --val-data FILE.csv (or Parquet), or --data an IDX directory, whose t10k files are held out",
                 errorOf(spark, dir, "--data", missing, "--patience", "2"));
         assertFalse(Files.exists(dir.resolve("run")), "nothing written");
         // --restore-best is a switch, as in jgrad train
@@ -895,6 +1032,8 @@ class SparkTrainMainTest {
                 + " is its t10k files", errorOf(spark, dir, "--data", idx.toString(), "--val-data", dir.resolve("v.csv").toString()));
         assertEquals("--normalize columns standardizes each column of a CSV file, but --data " + idx + " holds images, whose"
                 + " pixels share one scale; use --normalize", errorOf(spark, dir, "--data", idx.toString(), "--normalize", "columns"));
+        assertEquals("--val-split is for CSV or Parquet training data; the test set of the IDX directory " + idx
+                + " is its t10k files", errorOf(spark, dir, "--data", idx.toString(), "--val-split", "0.2"));
         assertFalse(Files.exists(dir.resolve("run")), "nothing written");
     }
 
@@ -1104,7 +1243,8 @@ class SparkTrainMainTest {
         assertFalse(out.contains("\tat ") || out.contains("Exception"), out);
         var m = java.util.regex.Pattern.compile("jgrad-spark: stopped; " + java.util.regex.Pattern.quote(run.toString())
                 + " holds the run after epoch (\\d+) of 1000 \\('jgrad train --resume " + java.util.regex.Pattern.quote(run.toString())
-                + "' continues it on one machine\\)").matcher(lines.getLast());
+                + "' continues it on one machine, 'jgrad train --spark MASTER --resume " + java.util.regex.Pattern.quote(run.toString())
+                + "' on Spark\\)").matcher(lines.getLast());
         assertTrue(m.matches(), out);
         long epoch = Long.parseLong(m.group(1));
         assertTrue(epoch >= 2, out);
@@ -1115,17 +1255,17 @@ class SparkTrainMainTest {
     }
 
     /**
-     * The stop message offers 'jgrad train --resume' only where jgrad train can read the data on one machine: for a
-     * Parquet run it did too, and the resume then failed on the data.
+     * The stop message offers 'jgrad train --resume' on one machine only where jgrad train can read the data there: for
+     * a Parquet run it did too, and the resume then failed on the data. --resume with --spark continues any run.
      */
     @Test
     void theStopMessageOffersResumeOnlyForDataJgradTrainReads() {
         Path run = Path.of("runs", "x");
         assertEquals("jgrad-spark: stopped; runs/x holds the run after epoch 2 of 5 ('jgrad train --resume runs/x' continues it"
-                + " on one machine)", Interruption.message(run, 2, 5, true));
-        assertEquals("jgrad-spark: stopped; runs/x holds the run after epoch 2 of 5 (its data is Parquet or a directory of CSV"
-                + " files, which jgrad train does not read on one machine, so --resume cannot continue it)",
-                Interruption.message(run, 2, 5, false));
+                + " on one machine, 'jgrad train --spark MASTER --resume runs/x' on Spark)", Interruption.message(run, 2, 5, true));
+        assertEquals("jgrad-spark: stopped; runs/x holds the run after epoch 2 of 5 ('jgrad train --spark MASTER --resume runs/x'"
+                + " continues it on Spark; its data is Parquet or a directory of CSV files, which jgrad train does not read on one"
+                + " machine)", Interruption.message(run, 2, 5, false));
         assertEquals("jgrad-spark: stopped before the first epoch ended; nothing was written to runs/x",
                 Interruption.message(run, -1, 5, false));
     }

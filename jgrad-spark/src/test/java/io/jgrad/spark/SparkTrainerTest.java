@@ -68,6 +68,38 @@ class SparkTrainerTest {
         assertSameWeights(reference, SyntheticData.weights(trainer.model()), 1e-5);
     }
 
+    /**
+     * DistributedDataset.split holds out the rows TensorDataset.split (jgrad train --val-split) holds out, numbered in
+     * the same order, so that training on its training part gives single-machine training's weights.
+     */
+    @Test
+    void aValidationSplitHoldsOutTheRowsOfJgradTrainsSplitInItsOrder() {
+        DistributedDataset data = DistributedDataset.of(jsc, DATA, 3);
+        DistributedDataset.Split parts = data.split(0.25, 11);
+        TensorDataset.Split expected = DATA.split(0.25, 11);
+        for (var part : List.of(List.of(parts.train(), expected.train()), List.of(parts.validation(), expected.validation()))) {
+            DistributedDataset got = (DistributedDataset) part.get(0);
+            TensorDataset want = (TensorDataset) part.get(1);
+            assertEquals(want.size(), got.size());
+            assertEquals(3, got.partitions());
+            float[] row = new float[20], label = new float[1];
+            for (Block b : got.blocks().collect()) {
+                for (int i = 0; i < b.rows(); i++) {
+                    want.copySample(b.index()[i], row, 0);
+                    want.copyTarget(b.index()[i], label, 0);
+                    assertArrayEquals(row, java.util.Arrays.copyOfRange(b.features(), i * 20, i * 20 + 20), "row " + b.index()[i]);
+                    assertEquals(label[0], b.labels()[i], "row " + b.index()[i]);
+                }
+            }
+        }
+        OptimizerSpec opt = new OptimizerSpec("sgd", 0.05, 0.9, 0);
+        SparkTrainer trainer = new SparkTrainer(jsc, SyntheticData.SPEC, opt, 3).batchSize(32).epochs(2);
+        trainer.fit(parts.train(), parts.validation());
+        assertSameWeights(SyntheticData.singleMachine(expected.train(), opt, 3, 32, 2), SyntheticData.weights(trainer.model()), 1e-5);
+        parts.train().unpersist();
+        parts.validation().unpersist();
+    }
+
     @Test
     void sgdWithMomentumMatchesSingleMachineTraining() {
         DistributedDataset data = DistributedDataset.of(jsc, DATA, 2);
