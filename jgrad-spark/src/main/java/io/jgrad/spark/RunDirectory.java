@@ -140,8 +140,9 @@ final class RunDirectory {
                 number(opt, "momentum", file, "optimizer"), number(opt, "weight_decay", file, "optimizer"));
         Settings s = new Settings(spec, count(m.get("num_classes"), file, "num_classes"), string(data, "path", file, "data"),
                 valData == null ? null : String.valueOf(valData), data.get("val_split") instanceof Number v ? v.doubleValue() : 0,
-                target == null ? null : String.valueOf(target), columns, normalization(data, file, spec.inputSize()), optimizer, count(training.get("batch_size"), file, "training.batch_size"),
-                count(training.get("epochs"), file, "training.epochs"), (long) number(training, "seed", file, "training"),
+                target == null ? null : String.valueOf(target), columns, normalization(data, file, spec.inputSize()), optimizer,
+                count(training.get("batch_size"), file, "training.batch_size"), count(training.get("epochs"), file, "training.epochs"),
+                seed(training.get("seed"), file),
                 count(spark.get("partitions"), file, "spark.partitions"), count(spark.get("local_steps"), file, "spark.local_steps"),
                 targetLoss instanceof Number t ? t.doubleValue() : Double.NEGATIVE_INFINITY,
                 training.get("patience") instanceof Number p ? p.intValue() : 0, Boolean.TRUE.equals(training.get("restore_best")),
@@ -241,6 +242,14 @@ final class RunDirectory {
             throw new IllegalArgumentException(file + ": " + parent + "." + key + ": expected a number, got " + m.get(key));
         }
         return v.doubleValue();
+    }
+
+    /** A seed as {@link #config} writes it: a JSON integer, read whole (a double holds only 53 bits). */
+    private static long seed(Object v, Path file) {
+        if (!(v instanceof Long || v instanceof Integer)) {
+            throw new IllegalArgumentException(file + ": training.seed: expected an integer, got " + v);
+        }
+        return ((Number) v).longValue();
     }
 
     private static int count(Object v, Path file, String field) {
