@@ -387,7 +387,7 @@ public final class CsvDataset implements Dataset {
      */
     private static int classId(String cell, Map<String, Integer> ids, List<String> given, Path file, int line,
                                String column) {
-        String name = stripSpace(cell);
+        String name = className(cell);
         if (name.isEmpty()) {
             throw new JgradFormatException(file, position(line, column), "empty cell; expected a class name");
         }
@@ -413,10 +413,7 @@ public final class CsvDataset implements Dataset {
      * order. Modified: targets.
      */
     private static List<String> sortedNames(Map<String, Integer> ids, float[] targets, int rows) {
-        // by code point, as NumPy's sort of strings: String.compareTo's UTF-16 order puts a name beyond U+FFFF
-        // (a surrogate pair) before one of U+E000..U+FFFF
-        List<String> sorted = ids.keySet().stream()
-                .sorted((x, y) -> Arrays.compare(x.codePoints().toArray(), y.codePoints().toArray())).toList();
+        List<String> sorted = sortedClassNames(ids.keySet());
         int[] renumber = new int[sorted.size()];
         for (int i = 0; i < sorted.size(); i++) {
             renumber[ids.get(sorted.get(i))] = i;
@@ -425,6 +422,23 @@ public final class CsvDataset implements Dataset {
             targets[r] = renumber[(int) targets[r]];
         }
         return sorted;
+    }
+
+    /**
+     * A target cell read as a class name: the cell without the white space or Unicode space characters around it
+     * (empty for a blank cell, which names no class). Spark training (jgrad-spark) reads names by this rule too.
+     */
+    public static String className(String cell) {
+        return stripSpace(cell);
+    }
+
+    /**
+     * {@code names} in the order their classes are numbered: by Unicode code point, as scikit-learn's LabelEncoder
+     * (NumPy's sort of strings); String.compareTo's UTF-16 order would put a name beyond U+FFFF (a surrogate pair)
+     * before one of U+E000..U+FFFF. Spark training numbers names by this order too. Not modified: names.
+     */
+    public static List<String> sortedClassNames(java.util.Collection<String> names) {
+        return names.stream().sorted((x, y) -> Arrays.compare(x.codePoints().toArray(), y.codePoints().toArray())).toList();
     }
 
     /** The cell's value, parsed in float64; refused where it is not finite in float32. */

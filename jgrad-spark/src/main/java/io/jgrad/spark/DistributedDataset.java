@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import org.apache.spark.HashPartitioner;
@@ -22,6 +23,7 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.NumericType;
 import org.apache.spark.sql.types.StringType;
 import org.apache.spark.sql.types.StructType;
@@ -47,21 +49,24 @@ public final class DistributedDataset {
     private final String labelColumn;
     private final Standardization standardization;
     private final boolean truncated;
+    private final List<String> classNames;
 
     DistributedDataset(JavaRDD<Block> blocks, int numClassesAtLeast) {
-        this(blocks, numClassesAtLeast, false, null, null);
+        this(blocks, numClassesAtLeast, false, null, null, List.of());
     }
 
     /**
      * With {@code truncateLineage}, the cached blocks replace the lineage (see {@link #of}); {@code featureColumns}
-     * and {@code labelColumn} name a DataFrame's columns (null for other sources).
+     * and {@code labelColumn} name a DataFrame's columns (null for other sources); {@code classNames} names classes
+     * 0, 1, ... where the labels are names (else empty); the class count is at least their number.
      */
     private DistributedDataset(JavaRDD<Block> blocks, int numClassesAtLeast, boolean truncateLineage, List<String> featureColumns,
-                               String labelColumn) {
+                               String labelColumn, List<String> classNames) {
         this.featureColumns = featureColumns;
         this.labelColumn = labelColumn;
         this.standardization = Standardization.NONE;
         this.truncated = truncateLineage;
+        this.classNames = List.copyOf(classNames);
         this.blocks = blocks.persist(StorageLevel.MEMORY_ONLY());
         if (truncateLineage) {
             this.blocks.rdd().localCheckpoint();
@@ -89,6 +94,7 @@ public final class DistributedDataset {
         this.featureColumns = data.featureColumns;
         this.labelColumn = data.labelColumn;
         this.truncated = data.truncated;
+        this.classNames = data.classNames;
         this.standardization = standardization;
     }
 
@@ -122,7 +128,8 @@ public final class DistributedDataset {
         }
         // Cached and checkpointed is the map's output, not the parallelized collection: once the lineage is cut, nothing
         // refers to the collection any more and the driver's copy of the data can be collected.
-        return new DistributedDataset(jsc.parallelize(slices, partitions).map(b -> b), data.numClasses(), true, null, null);
+        return new DistributedDataset(jsc.parallelize(slices, partitions).map(b -> b), data.numClasses(), true, null, null,
+                List.of());
     }
 
     /** The training ({@code train}) or test split of an MNIST-style IDX directory, read on the driver. */
@@ -132,12 +139,25 @@ public final class DistributedDataset {
 
     /**
      * Rows of a DataFrame: {@code featuresColumn} holds array&lt;float&gt;, array&lt;double&gt; or an ML Vector (or
-     * pass null to use every numeric column except the label), {@code labelColumn} class indices 0..K-1. Rows are
-     * numbered in the DataFrame's order; a DataFrame read straight from several files is in Spark's reading order
-     * (largest file first, equal sizes as the file system lists them): {@link #read} orders such files by path.
+     * pass null to use every numeric column except the label), {@code labelColumn} class indices 0..K-1 of a numeric
+     * type, or class names: a string column with a value that is not a number holds names, numbered in sorted order
+     * as {@code jgrad train} numbers a CSV file's (see {@link #classNames()}). Rows are numbered in the DataFrame's
+     * order; a DataFrame read straight from several files is in Spark's reading order (largest file first, equal
+     * sizes as the file system lists them): {@link #read} orders such files by path.
      */
     public static DistributedDataset fromDataFrame(Dataset<Row> df, String featuresColumn, String labelColumn, int partitions) {
-        return fromDataFrame(df, featuresColumn, labelColumn, partitions, false);
+        return fromDataFrame(df, featuresColumn, labelColumn, partitions, null);
+    }
+
+    /**
+     * As {@link #fromDataFrame(Dataset, String, String, int)}, with the classes of other data: for validation data,
+     * whose labels must mean what the training data's mean. {@code classNames}: null to read class indices or names
+     * (as the other overload); empty for class indices only; else the training data's {@link #classNames()}, which
+     * every label must be one of (the class count is then their number, even where some do not occur).
+     */
+    public static DistributedDataset fromDataFrame(Dataset<Row> df, String featuresColumn, String labelColumn, int partitions,
+                                                   List<String> classNames) {
+        return fromDataFrame(df, featuresColumn, labelColumn, partitions, false, classNames);
     }
 
     /**
@@ -145,7 +165,7 @@ public final class DistributedDataset {
      * numbered by {@link #inFileOrder} instead of in the order Spark reads them.
      */
     private static DistributedDataset fromDataFrame(Dataset<Row> df, String featuresColumn, String labelColumn, int partitions,
-                                                    boolean fileOrder) {
+                                                    boolean fileOrder, List<String> classNames) {
         checkPartitions(partitions);
         List<String> names = Arrays.asList(df.columns());
         if (!names.contains(labelColumn)) {
@@ -167,17 +187,80 @@ public final class DistributedDataset {
                 requireNumbers(df, names.get(c), "");
             }
         }
-        // jgrad train on one machine reads a CSV file's class names; here they would need a pass to collect and sort them
-        requireNumbers(df, labelColumn, "; labels must be class indices 0, 1, 2, ... (map class names to them first,"
-                + " e.g. with Spark ML's StringIndexer; jgrad train without --spark maps a CSV file's names itself)");
+        List<String> classes = labelClasses(df, labelColumn, classNames);
+        RowValues.ClassIndex index = classes.isEmpty() ? null : RowValues.ClassIndex.of(classes);
         // Rows numbered in source order; hashing the Long index spreads them round-robin, deterministically.
         JavaPairRDD<Row, Long> numbered = fileOrder ? inFileOrder(df) : df.javaRDD().zipWithIndex();
         JavaRDD<Block> blocks = numbered
-                .mapToPair(t -> new Tuple2<>(t._2(), RowValues.sample(t._1(), featureCols, labelCol, t._2())))
+                .mapToPair(t -> new Tuple2<>(t._2(), RowValues.sample(t._1(), featureCols, labelCol, t._2(), index)))
                 .partitionBy(new HashPartitioner(partitions))
                 .mapPartitions(RowValues::block);
-        return new DistributedDataset(blocks, 0, false,
-                Arrays.stream(featureCols).mapToObj(names::get).toList(), labelColumn);
+        return new DistributedDataset(blocks, classes.size(), false,
+                Arrays.stream(featureCols).mapToObj(names::get).toList(), labelColumn, classes);
+    }
+
+    /**
+     * The class names of {@code column}'s labels, or empty for class indices, as {@code classNames} asks (see
+     * {@link #fromDataFrame(Dataset, String, String, int, List)}): given names are returned as they are; else a string
+     * column holding a value that is not a number holds names (as a CSV column does for jgrad train), found by one Spark
+     * job and sorted. Refuses labels that can be neither, and names where {@code classNames} asks for indices.
+     */
+    private static List<String> labelClasses(Dataset<Row> df, String column, List<String> classNames) {
+        DataType type = df.schema().apply(column).dataType();
+        if (classNames != null && !classNames.isEmpty()) {
+            if (!(type instanceof StringType)) {
+                throw new IllegalArgumentException("DistributedDataset: column '" + column + "' holds values of type "
+                        + type.simpleString() + ", but the training data's labels are class names; expected the same names");
+            }
+            return classNames;
+        }
+        String word = type instanceof StringType ? firstWord(df, column) : null;
+        if (word == null) {
+            requireNumbers(df, column, classNames == null ? "; labels must be class indices 0, 1, 2, ... or class names"
+                    : "; labels must be class indices 0, 1, 2, ..., as the training data's are");
+            return List.of();
+        }
+        if (classNames != null) {
+            throw new IllegalArgumentException("DistributedDataset: column '" + column + "' holds \"" + word + "\", a class"
+                    + " name, but the training data's labels are class indices 0, 1, 2, ...; expected class indices");
+        }
+        return learnClassNames(df, column);
+    }
+
+    /** Most class names a label column may hold: as many as there are class indices, 0..MAX_CLASS. */
+    private static final int MAX_CLASS_NAMES = CsvDataset.MAX_CLASS + 1;
+
+    /**
+     * The distinct names of the string column {@code column} (CsvDataset's {@link CsvDataset#className} of each
+     * value; nulls and blanks left to the pass that numbers the rows, which names their row), in sorted order. Each
+     * partition collects its set and the driver merges them; more than {@link #MAX_CLASS_NAMES} is refused as soon
+     * as a set holds them, naming the column.
+     */
+    private static List<String> learnClassNames(Dataset<Row> df, String column) {
+        HashSet<String> names = df.select(column).javaRDD().mapPartitions(rows -> {
+            HashSet<String> set = new HashSet<>();
+            while (rows.hasNext()) {
+                Object value = rows.next().get(0);
+                String name = value == null ? "" : CsvDataset.className((String) value);
+                if (!name.isEmpty() && set.add(name)) {
+                    checkNameCount(set, column);
+                }
+            }
+            return List.of(set).iterator();
+        }).fold(new HashSet<>(), (a, b) -> {
+            a.addAll(b);
+            checkNameCount(a, column);
+            return a;
+        });
+        return CsvDataset.sortedClassNames(names);
+    }
+
+    private static void checkNameCount(java.util.Set<String> names, String column) {
+        if (names.size() > MAX_CLASS_NAMES) {
+            throw new IllegalArgumentException("DistributedDataset: column '" + column + "' holds more than " + MAX_CLASS_NAMES
+                    + " different class names; expected class names or indices 0.." + CsvDataset.MAX_CLASS
+                    + " (an identifier column?)");
+        }
     }
 
     /**
@@ -268,17 +351,23 @@ public final class DistributedDataset {
         if (type instanceof NumericType) {
             return;
         }
-        Column c = df.col(column);
         if (type instanceof StringType) {
-            List<Row> word = df.select(c).where(c.isNotNull().and(c.try_cast("double").isNull())).limit(1).collectAsList();
-            if (word.isEmpty()) {
+            String word = firstWord(df, column);
+            if (word == null) {
                 return;
             }
-            throw new IllegalArgumentException("DistributedDataset: column '" + column + "' holds \"" + word.get(0).getString(0)
+            throw new IllegalArgumentException("DistributedDataset: column '" + column + "' holds \"" + word
                     + "\", not a number" + hint);
         }
         throw new IllegalArgumentException("DistributedDataset: column '" + column + "' holds values of type " + type.simpleString()
                 + ", not numbers" + hint);
+    }
+
+    /** The first value of the string column {@code column} that is not a number (Spark's cast to double), or null. */
+    private static String firstWord(Dataset<Row> df, String column) {
+        Column c = df.col(column);
+        List<Row> word = df.select(c).where(c.isNotNull().and(c.try_cast("double").isNull())).limit(1).collectAsList();
+        return word.isEmpty() ? null : word.get(0).getString(0);
     }
 
     /**
@@ -292,6 +381,17 @@ public final class DistributedDataset {
      */
     public static DistributedDataset read(SparkSession spark, String path, String featuresColumn, String labelColumn,
                                           int partitions) throws IOException {
+        return read(spark, path, featuresColumn, labelColumn, partitions, null);
+    }
+
+    /**
+     * As {@link #read(SparkSession, String, String, String, int)}, with the classes of other data (for validation
+     * data: the training data's {@link #classNames()}), as {@link #fromDataFrame(Dataset, String, String, int, List)}
+     * takes them. With class names, a CSV label column is read as names whatever its values (a file whose labels all
+     * look like numbers, "1", "2", is read as names, not as class indices).
+     */
+    public static DistributedDataset read(SparkSession spark, String path, String featuresColumn, String labelColumn,
+                                          int partitions, List<String> classNames) throws IOException {
         if (isIdx(path)) {
             return readIdx(spark, Path.of(path), true, partitions);
         }
@@ -304,12 +404,22 @@ public final class DistributedDataset {
                 throw new IllegalArgumentException("DistributedDataset: the file is empty; expected a header row naming the columns");
             }
             checkHeader(spark, path, cols);
-            return fromDataFrame(df, featuresColumn, labelColumn != null ? labelColumn : cols[cols.length - 1], partitions, true);
+            String label = labelColumn != null ? labelColumn : cols[cols.length - 1];
+            if (classNames != null && !classNames.isEmpty() && Arrays.asList(cols).contains(label)
+                    && !(df.schema().apply(label).dataType() instanceof StringType)) {
+                // names that read as numbers ("1", "2") made Spark infer a number column: read it again as text
+                StructType schema = new StructType();
+                for (var field : df.schema().fields()) {
+                    schema = schema.add(field.name(), field.name().equals(label) ? DataTypes.StringType : field.dataType());
+                }
+                df = spark.read().option("header", "true").option("mode", "FAILFAST").schema(schema).csv(path);
+            }
+            return fromDataFrame(df, featuresColumn, label, partitions, true, classNames);
         }
         Dataset<Row> df = spark.read().parquet(path);
         if (featuresColumn != null || isVectorColumn(df, "features")) {
             return fromDataFrame(df, featuresColumn != null ? featuresColumn : "features", labelColumn != null ? labelColumn : "label",
-                    partitions, true);
+                    partitions, true, classNames);
         }
         // plain columns, as a CSV file has them: the label is the last one unless named, the features all others
         String[] cols = df.columns();
@@ -324,7 +434,7 @@ public final class DistributedDataset {
                 }
             }
         }
-        return fromDataFrame(df, null, label, partitions, true);
+        return fromDataFrame(df, null, label, partitions, true, classNames);
     }
 
     /**
@@ -450,7 +560,8 @@ public final class DistributedDataset {
      * ({@code jgrad train --val-split}): a permutation of the row numbers drawn by {@code new Generator(seed)}, whose
      * first {@code round(size * valFraction)} rows are the validation part and the rest the training part, each
      * numbered in that permutation's order. Only the permutation is made on the driver (one int per row, as an epoch's
-     * shuffle); the rows stay in their partitions. Both parts keep this data's class count, columns and partitions.
+     * shuffle); the rows stay in their partitions. Both parts keep this data's class count, class names, columns and
+     * partitions.
      * This data's cached blocks are dropped once the parts are cached, unless they are the only copy (data spread from
      * the driver by {@link #of}).
      *
@@ -475,9 +586,9 @@ public final class DistributedDataset {
         var positionB = JavaSparkContext.fromSparkContext(blocks.context()).broadcast(position);
         int nVal = (int) held;
         DistributedDataset train = new DistributedDataset(blocks.map(b -> part(b, positionB.value(), nVal, false)), numClasses,
-                false, featureColumns, labelColumn);
+                false, featureColumns, labelColumn, classNames);
         DistributedDataset validation = new DistributedDataset(blocks.map(b -> part(b, positionB.value(), nVal, true)), numClasses,
-                false, featureColumns, labelColumn);
+                false, featureColumns, labelColumn, classNames);
         if (!truncated) { // else the parts' lineage ends in these cached blocks, which hold the only copy
             unpersist();
         }
@@ -555,6 +666,30 @@ public final class DistributedDataset {
     /** Number of classes: the largest label + 1 (at least the source's own count, e.g. 10 for IDX). */
     public int numClasses() {
         return numClasses;
+    }
+
+    /** The number of rows of each class 0..numClasses-1 (one Spark job over the cached blocks). */
+    long[] classCounts(int numClasses) {
+        return blocks.map(b -> {
+            long[] counts = new long[numClasses];
+            for (float label : b.labels()) {
+                counts[(int) label]++;
+            }
+            return counts;
+        }).reduce((a, b) -> {
+            for (int c = 0; c < a.length; c++) {
+                a[c] += b[c];
+            }
+            return a;
+        });
+    }
+
+    /**
+     * The names of classes 0, 1, ..., in sorted order (by code point, as jgrad train numbers a CSV file's), where the
+     * labels were class names (or the read was given them); empty where they were class indices.
+     */
+    public List<String> classNames() {
+        return classNames;
     }
 
     /** The labels the rows have, as a set of class indices (one Spark job over the cached blocks). */

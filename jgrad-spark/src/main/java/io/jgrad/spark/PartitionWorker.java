@@ -24,8 +24,12 @@ import scala.Tuple3;
 final class PartitionWorker {
     private PartitionWorker() {}
 
-    /** Index in a stats array: summed per-sample losses, samples, correct predictions, slowest compute time (ns). */
-    static final int LOSS = 0, COUNT = 1, CORRECT = 2, NANOS = 3, STATS = 4;
+    /**
+     * Index in a stats array: summed per-sample losses (weighted, with class weights), samples, correct predictions,
+     * slowest compute time (ns), and the summed sample weights w[t_i] (the samples, without class weights): the
+     * loss's mean divides by them.
+     */
+    static final int LOSS = 0, COUNT = 1, CORRECT = 2, NANOS = 3, WEIGHT = 4, STATS = 5;
 
     private static final ThreadLocal<Map<String, Sequential>> MODELS = ThreadLocal.withInitial(HashMap::new);
 
@@ -108,6 +112,15 @@ final class PartitionWorker {
         return new Tensor[] {features, labels};
     }
 
+    /**
+     * Cross-entropy summed over the samples: with class weights w ({@code classWeights}, one per class; null for none)
+     * sum_i w[t_i] l_i, as PyTorch's {@code CrossEntropyLoss(weight, reduction="sum")}.
+     */
+    private static CrossEntropyLoss summedLoss(double[] classWeights) {
+        return classWeights == null ? new CrossEntropyLoss(Reduction.SUM, 0)
+                : new CrossEntropyLoss(Tensor.of(classWeights), Reduction.SUM, 0);
+    }
+
     private static int correct(Tensor output, Tensor labels) {
         float[] predicted = output.argmax(1, false).toFloatArray();
         float[] y = labels.toFloatArray();
@@ -120,12 +133,14 @@ final class PartitionWorker {
 
     /**
      * The sum over this block's rows in global batch {@code step} (ranks [step*B, step*B+B)) of the per-sample
-     * cross-entropy gradients, flattened in parameter order (float32, as the backward pass computes it: half the
-     * bytes of double, and under Spark's 1 MB limit for results sent directly for networks up to ~260k
-     * parameters), and the {@link #STATS} numbers. The features are standardized by {@code scaling} (--normalize).
+     * cross-entropy gradients (each weighted by its class's weight w[t_i], with {@code classWeights}; null for none),
+     * flattened in parameter order (float32, as the backward pass computes it: half the bytes of double, and under
+     * Spark's 1 MB limit for results sent directly for networks up to ~260k parameters), and the {@link #STATS}
+     * numbers, whose {@link #WEIGHT} is the global mean's share of its denominator sum_i w[t_i]. The features are
+     * standardized by {@code scaling} (--normalize).
      */
     static Tuple2<float[], double[]> gradientSum(Block block, Standardization scaling, String spec, float[] weights, int[] rank,
-                                                 int batchSize, int step) {
+                                                 int batchSize, int step, double[] classWeights) {
         long start = System.nanoTime();
         float[] out = new float[weights.length];
         double[] stats = new double[STATS];
@@ -135,7 +150,8 @@ final class PartitionWorker {
             try (var memory = Tensor.recycling()) { // activations and gradients reuse the previous task's memory
                 Tensor[] xy = gather(block, rows, scaling);
                 Tensor output = net.forward(xy[0]);
-                Tensor loss = new CrossEntropyLoss(Reduction.SUM, 0).forward(output, xy[1]);
+                CrossEntropyLoss ce = summedLoss(classWeights);
+                Tensor loss = ce.forward(output, xy[1]);
                 loss.backward();
                 int offset = 0;
                 for (Tensor p : net.namedParameters().values()) {
@@ -146,6 +162,7 @@ final class PartitionWorker {
                 stats[LOSS] = loss.item();
                 stats[COUNT] = rows.length;
                 stats[CORRECT] = correct(output, xy[1]);
+                stats[WEIGHT] = ce.batchWeight(output, xy[1]);
             }
         }
         stats[NANOS] = System.nanoTime() - start;
@@ -169,10 +186,10 @@ final class PartitionWorker {
     }
 
     /**
-     * Loss sum, sample count and correct predictions over the whole block, in chunks of 1024 rows, its features
-     * standardized by {@code scaling}.
+     * Loss sum, sample count, correct predictions and weight sum over the whole block, in chunks of 1024 rows, its
+     * features standardized by {@code scaling} (with {@code classWeights}, or null, as {@link #gradientSum}).
      */
-    static double[] evaluate(Block block, Standardization scaling, String spec, float[] weights) {
+    static double[] evaluate(Block block, Standardization scaling, String spec, float[] weights, double[] classWeights) {
         double[] out = new double[STATS];
         int n = block.rows();
         if (n == 0) {
@@ -189,9 +206,11 @@ final class PartitionWorker {
                 try (var memory = Tensor.recycling()) {
                     Tensor[] xy = gather(block, rows, scaling);
                     Tensor output = net.forward(xy[0]);
-                    out[LOSS] += new CrossEntropyLoss(Reduction.SUM, 0).forward(output, xy[1]).item();
+                    CrossEntropyLoss ce = summedLoss(classWeights);
+                    out[LOSS] += ce.forward(output, xy[1]).item();
                     out[COUNT] += rows.length;
                     out[CORRECT] += correct(output, xy[1]);
+                    out[WEIGHT] += ce.batchWeight(output, xy[1]);
                 }
             }
         }
@@ -200,8 +219,9 @@ final class PartitionWorker {
 
     /**
      * Local SGD: starting from the driver's weights and optimizer state, runs one optimizer step per global batch
-     * {@code firstStep .. firstStep+steps-1} on this block's rows of that batch (mean loss over those rows; a batch
-     * with none of them is skipped). The state arrives as {@link RoundState#pack} lays it out: {@code packed} =
+     * {@code firstStep .. firstStep+steps-1} on this block's rows of that batch (mean loss over those rows, weighted
+     * by {@code classWeights} as {@link #gradientSum}, or null; a batch with none of them is skipped, and one whose
+     * rows all weigh 0 has a zero gradient, as in jgrad train). The state arrives as {@link RoundState#pack} lays it out: {@code packed} =
      * weights, then the tensor buffers named {@code keys[0..]}; {@code scalars} = the values of the remaining keys.
      * Returns the same layout after the steps (keys, packed values, then {@link #STATS} stats followed by the
      * scalar values); a block that used no rows returns no keys and an empty array, only stats (COUNT 0). The features
@@ -209,7 +229,8 @@ final class PartitionWorker {
      */
     static Tuple3<String[], float[], double[]> localSteps(Block block, Standardization scaling, String spec, String optimizer,
                                                          double[] optimizerSettings, float[] packed, String[] keys, double[] scalars,
-                                                         int[] rank, int batchSize, int firstStep, int steps) {
+                                                         int[] rank, int batchSize, int firstStep, int steps,
+                                                         double[] classWeights) {
         long start = System.nanoTime();
         double[] stats = new double[STATS];
         Sequential net = null;
@@ -230,11 +251,15 @@ final class PartitionWorker {
             try (var memory = Tensor.recycling()) {
                 Tensor[] xy = gather(block, rows, scaling);
                 Tensor output = net.forward(xy[0]);
-                Tensor loss = new CrossEntropyLoss(Reduction.SUM, 0).forward(output, xy[1]);
+                CrossEntropyLoss ce = summedLoss(classWeights);
+                Tensor loss = ce.forward(output, xy[1]);
+                double weight = ce.batchWeight(output, xy[1]);
                 stats[LOSS] += loss.item();
                 stats[COUNT] += rows.length;
                 stats[CORRECT] += correct(output, xy[1]);
-                loss.div(rows.length).backward();
+                stats[WEIGHT] += weight;
+                // a sum over rows that all weigh 0 is 0, and so is its gradient: divided by 1, not by 0
+                loss.div(weight == 0 ? 1 : weight).backward();
             }
             opt.step();
         }

@@ -1,10 +1,13 @@
 package io.jgrad.spark;
 
 import io.jgrad.data.CsvDataset;
+import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.sql.Row;
 import scala.Tuple2;
@@ -14,12 +17,62 @@ import scala.collection.Seq;
 final class RowValues {
     private RowValues() {}
 
-    /** Row {@code index}'s features (one array, vector or several numeric columns) and its label. */
-    static Tuple2<float[], Float> sample(Row row, int[] featureCols, int labelCol, long index) {
+    /**
+     * The classes of a label column of names: class i is {@code names.get(i)}. It travels in the task closure (at most
+     * {@link CsvDataset#MAX_CLASS} + 1 names).
+     */
+    record ClassIndex(List<String> names, Map<String, Integer> ids) implements Serializable {
+        static ClassIndex of(List<String> names) {
+            Map<String, Integer> ids = new HashMap<>();
+            for (int i = 0; i < names.size(); i++) {
+                ids.put(names.get(i), i);
+            }
+            return new ClassIndex(new ArrayList<>(names), ids);
+        }
+
+        /**
+         * The class of row {@code index}'s label {@code value} in column {@code column}, read as CsvDataset reads a name
+         * (spaces around it ignored); a name not among the classes is an error naming it and them, in jgrad train's words.
+         */
+        float classOf(Object value, long index, String column) {
+            if (!(value instanceof String cell)) {
+                throw new IllegalArgumentException("DistributedDataset: row " + index + ", column '" + column + "': "
+                        + (value == null ? "empty cell; expected a class name" : value + " is a number, but the labels are"
+                        + " class names (" + shown(names) + "); expected one of them"));
+            }
+            String name = CsvDataset.className(cell);
+            if (name.isEmpty()) {
+                throw new IllegalArgumentException("DistributedDataset: row " + index + ", column '" + column
+                        + "': empty cell; expected a class name");
+            }
+            Integer id = ids.get(name);
+            if (id == null) {
+                throw new IllegalArgumentException("DistributedDataset: row " + index + ", column '" + column + "': \""
+                        + (name.length() > 40 ? name.substring(0, 40) + "..." : name) + "\" is not one of the " + names.size()
+                        + " classes of the training data, " + shown(names));
+            }
+            return id;
+        }
+
+        /** Up to 20 names, quoted and bracketed, as jgrad train lists a training file's classes. */
+        private static String shown(List<String> names) {
+            return names.stream().limit(20).map(n -> "'" + n + "'").collect(java.util.stream.Collectors.joining(", ", "[", "]"))
+                    + (names.size() > 20 ? " (first 20)" : "");
+        }
+    }
+
+    /**
+     * Row {@code index}'s features (one array, vector or several numeric columns) and its label: a class index, or
+     * with {@code classes} (null for indices) the class of its name.
+     */
+    static Tuple2<float[], Float> sample(Row row, int[] featureCols, int labelCol, long index, ClassIndex classes) {
         if (index > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("DistributedDataset: more than " + Integer.MAX_VALUE + " rows are not supported");
         }
         Object labelValue = row.get(labelCol);
+        if (classes != null) {
+            return new Tuple2<>(features(row, featureCols, index), classes.classOf(labelValue, index, row.schema().fieldNames()[labelCol]));
+        }
         if (labelValue instanceof String text) { // a Parquet string column of digits: "label 0" would read as a class index
             throw new IllegalArgumentException("DistributedDataset: row " + index + " has label \"" + text + "\" in column '"
                     + row.schema().fieldNames()[labelCol] + "', a string; labels must be class indices 0, 1, 2, ... of a numeric type");
@@ -34,6 +87,11 @@ final class RowValues {
             throw new IllegalArgumentException("DistributedDataset: row " + index + " has label " + labelValue + " in column '"
                     + row.schema().fieldNames()[labelCol] + "'; labels must be class indices 0.." + CsvDataset.MAX_CLASS);
         }
+        return new Tuple2<>(features(row, featureCols, index), label.floatValue());
+    }
+
+    /** Row {@code index}'s features: one array or vector column, or several numeric columns. */
+    private static float[] features(Row row, int[] featureCols, long index) {
         float[] features;
         if (featureCols.length == 1 && !(row.get(featureCols[0]) instanceof Number)) {
             features = vector(row.get(featureCols[0]), index);
@@ -50,7 +108,7 @@ final class RowValues {
                 }
             }
         }
-        return new Tuple2<>(features, label.floatValue());
+        return features;
     }
 
     /**

@@ -26,12 +26,13 @@ final class RunDirectory {
 
     /**
      * What config.json records besides the progress; {@code targetLoss} negative infinity for none, {@code schedule} as
-     * --schedule gave it ("none" for none).
+     * --schedule gave it ("none" for none). {@code classNames}: of classes 0, 1, ... where the labels are names, else
+     * empty; {@code classWeights}: cross-entropy's weight of each class, or null for none.
      */
     record Settings(MlpSpec spec, int numClasses, String data, String valData, double valSplit, String targetColumn,
-                    List<String> featureColumns, Standardization normalization, OptimizerSpec optimizer, int batchSize, int epochs,
-                    long seed, int partitions, int localSteps, double targetLoss, int patience, boolean restoreBest,
-                    String schedule) {}
+                    List<String> featureColumns, List<String> classNames, Standardization normalization, OptimizerSpec optimizer,
+                    int batchSize, int epochs, long seed, int partitions, int localSteps, double targetLoss, int patience,
+                    boolean restoreBest, String schedule, double[] classWeights) {}
 
     /**
      * Writes the run after its last epoch in {@code metrics} by the protocol above, with the schedule's counters
@@ -138,15 +139,17 @@ final class RunDirectory {
         Object target = data.get("target_column"), valData = data.get("val_data"), targetLoss = training.get("target_loss");
         OptimizerSpec optimizer = new OptimizerSpec(string(opt, "name", file, "optimizer"), number(opt, "lr", file, "optimizer"),
                 number(opt, "momentum", file, "optimizer"), number(opt, "weight_decay", file, "optimizer"));
-        Settings s = new Settings(spec, count(m.get("num_classes"), file, "num_classes"), string(data, "path", file, "data"),
+        int numClasses = count(m.get("num_classes"), file, "num_classes");
+        Settings s = new Settings(spec, numClasses, string(data, "path", file, "data"),
                 valData == null ? null : String.valueOf(valData), data.get("val_split") instanceof Number v ? v.doubleValue() : 0,
-                target == null ? null : String.valueOf(target), columns, normalization(data, file, spec.inputSize()), optimizer,
+                target == null ? null : String.valueOf(target), columns, classNames(data, file, numClasses),
+                normalization(data, file, spec.inputSize()), optimizer,
                 count(training.get("batch_size"), file, "training.batch_size"), count(training.get("epochs"), file, "training.epochs"),
                 seed(training.get("seed"), file),
                 count(spark.get("partitions"), file, "spark.partitions"), count(spark.get("local_steps"), file, "spark.local_steps"),
                 targetLoss instanceof Number t ? t.doubleValue() : Double.NEGATIVE_INFINITY,
                 training.get("patience") instanceof Number p ? p.intValue() : 0, Boolean.TRUE.equals(training.get("restore_best")),
-                training.get("schedule") instanceof String sch ? sch : "none");
+                training.get("schedule") instanceof String sch ? sch : "none", classWeights(training, file, numClasses));
         List<?> gen = state.get("shuffle_generator") instanceof List<?> g ? g : List.of();
         long[] shuffle = new long[gen.size()];
         try {
@@ -237,6 +240,42 @@ final class RunDirectory {
         return v;
     }
 
+    /** data.class_names, as {@link #save} writes it: absent or null for class indices (empty), else num_classes names. */
+    private static List<String> classNames(Map<?, ?> data, Path file, int numClasses) {
+        Object listed = data.get("class_names");
+        if (listed == null) {
+            return List.of();
+        }
+        if (!(listed instanceof List<?> names) || names.size() != numClasses || !names.stream().allMatch(n -> n instanceof String)
+                || names.stream().distinct().count() != numClasses) {
+            throw new IllegalArgumentException(file + ": data.class_names: expected " + numClasses + " different class names"
+                    + " (num_classes), got " + listed);
+        }
+        return names.stream().map(String.class::cast).toList();
+    }
+
+    /**
+     * training.class_weights, as {@link #save} writes it: absent or null for none, else num_classes finite numbers >= 0,
+     * not all 0.
+     */
+    private static double[] classWeights(Map<?, ?> training, Path file, int numClasses) {
+        Object listed = training.get("class_weights");
+        if (listed == null) {
+            return null;
+        }
+        double[] w = new double[numClasses];
+        boolean valid = listed instanceof List<?> values && values.size() == numClasses;
+        for (int c = 0; valid && c < numClasses; c++) {
+            valid = ((List<?>) listed).get(c) instanceof Number v && v.doubleValue() >= 0 && Double.isFinite(v.doubleValue());
+            w[c] = valid ? ((Number) ((List<?>) listed).get(c)).doubleValue() : 0;
+        }
+        if (!valid || java.util.Arrays.stream(w).allMatch(v -> v == 0)) {
+            throw new IllegalArgumentException(file + ": training.class_weights: expected " + numClasses + " finite weights >= 0"
+                    + " (num_classes), not all 0, got " + listed);
+        }
+        return w;
+    }
+
     private static double number(Map<?, ?> m, String key, Path file, String parent) {
         if (!(m.get(key) instanceof Number v)) {
             throw new IllegalArgumentException(file + ": " + parent + "." + key + ": expected a number, got " + m.get(key));
@@ -277,6 +316,9 @@ final class RunDirectory {
         if (s.featureColumns() != null) { // a table's columns, as jgrad train records a CSV file's: predict --csv picks them by name
             d.put("feature_columns", new ArrayList<Object>(s.featureColumns()));
         }
+        if (!s.classNames().isEmpty()) { // as jgrad train: written only then, and eval, predict and the report name classes by it
+            d.put("class_names", new ArrayList<Object>(s.classNames()));
+        }
         // --normalize's statistics, as jgrad train records them: eval, predict and --resume standardize the data with them
         s.normalization().putInto(d);
         m.put("data", d);
@@ -295,6 +337,13 @@ final class RunDirectory {
         t.put("patience", (long) s.patience());
         t.put("restore_best", s.restoreBest());
         t.put("schedule", s.schedule());
+        if (s.classWeights() != null) { // as jgrad train: written only then, and eval and --resume weigh the loss by it
+            List<Object> w = new ArrayList<>();
+            for (double v : s.classWeights()) {
+                w.add(v);
+            }
+            t.put("class_weights", w);
+        }
         m.put("training", t);
         Map<String, Object> st = new LinkedHashMap<>();
         st.put("epochs_completed", (long) epochsCompleted);

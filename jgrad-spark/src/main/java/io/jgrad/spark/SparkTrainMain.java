@@ -36,20 +36,21 @@ import org.apache.spark.sql.SparkSession;
  * cluster and writes the same --out directory, or continues one such directory with --resume DIR. Flags, named as in
  * {@code jgrad train}: --data, --val-data, --val-split,
  * --target-column, --layers, --activation, --output-activation, --loss (cross-entropy only), --optimizer, --lr,
- * --momentum, --weight-decay, --batch-size, --epochs, --target-loss, --patience, --restore-best, --schedule, --seed,
- * --normalize [all|columns], --init, --out, --resume; and --partitions, --local-steps, --spark MASTER
- * (alias --master; not needed under spark-submit). Any other flag is a one-line error with exit status 2. --data and
+ * --momentum, --weight-decay, --class-weights, --batch-size, --epochs, --target-loss, --patience, --restore-best,
+ * --schedule, --seed, --normalize [all|columns], --init, --out, --resume; and --partitions, --local-steps, --spark
+ * MASTER (alias --master; not needed under spark-submit). Any other flag is a one-line error with exit status 2. --data and
  * --val-data are an IDX directory (its t10k files are the validation set), a CSV file with a header, or Parquet: a
  * {@code features} column of arrays or ML Vectors and a {@code label} column, or else plain numeric columns read as a
- * CSV file's (the label: --target-column, default the last column; the features: every other column). Without
- * --data, the data set bundled in {@code jgrad.home}.
+ * CSV file's (the label: --target-column, default the last column; the features: every other column). A label column
+ * of strings holding a value that is not a number holds class names, numbered in sorted order as jgrad train numbers
+ * a CSV file's. Without --data, the data set bundled in {@code jgrad.home}.
  */
 public final class SparkTrainMain {
     private SparkTrainMain() {}
 
     static final Set<String> FLAGS = Set.of("--data", "--val-data", "--target-column", "--layers", "--activation",
-            "--output-activation", "--loss", "--optimizer", "--lr", "--momentum", "--weight-decay", "--batch-size", "--epochs",
-            "--target-loss", "--patience", "--restore-best", "--schedule", "--seed", "--normalize", "--out", "--partitions",
+            "--output-activation", "--loss", "--optimizer", "--lr", "--momentum", "--weight-decay", "--class-weights", "--batch-size",
+            "--epochs", "--target-loss", "--patience", "--restore-best", "--schedule", "--seed", "--normalize", "--out", "--partitions",
             "--local-steps", "--resume", "--init", "--val-split", "--spark", "--master");
 
     /** The flags of {@link #FLAGS} that take no value (a switch, as jgrad train's). */
@@ -57,8 +58,7 @@ public final class SparkTrainMain {
 
     /** Flags of {@code jgrad train} that Spark training does not implement. */
     private static final Set<String> SINGLE_MACHINE_ONLY = Set.of("--no-shuffle",
-            "--checkpoint-every", "--threads", "--no-report", "--clip-grad-norm", "--model", "--augment", "--grad-norms",
-            "--class-weights");
+            "--checkpoint-every", "--threads", "--no-report", "--clip-grad-norm", "--model", "--augment", "--grad-norms");
 
     public static void main(String[] args) throws IOException {
         Map<String, String> f;
@@ -75,9 +75,10 @@ public final class SparkTrainMain {
         }
         if (f.containsKey("--help") || !f.containsKey("--data") && !f.containsKey("--resume")) {
             System.err.println("usage: jgrad train --spark MASTER, or spark-submit --class io.jgrad.spark.SparkTrainMain jgrad-spark.jar,"
-                    + " then --data DIR|FILE.csv|FILE.parquet [--layers 256,128] [--optimizer adam] [--lr R] [--batch-size 64] [--epochs 10]"
-                    + " [--val-split F] [--target-loss LOSS] [--patience EPOCHS [--restore-best]] [--schedule SPEC] [--seed 42]"
-                    + " [--normalize [all|columns]] [--init FILE.safetensors] [--out runs/spark] [--partitions N] [--local-steps K];"
+                    + " then --data DIR|FILE.csv|FILE.parquet [--layers 256,128] [--optimizer adam] [--lr R] [--class-weights balanced|W0,W1,...]"
+                    + " [--batch-size 64] [--epochs 10] [--val-split F] [--target-loss LOSS] [--patience EPOCHS [--restore-best]]"
+                    + " [--schedule SPEC] [--seed 42] [--normalize [all|columns]] [--init FILE.safetensors] [--out runs/spark]"
+                    + " [--partitions N] [--local-steps K];"
                     + " or --resume DIR [--epochs N] [--target-loss LOSS] [--patience EPOCHS] [--partitions N] [--out DIR]");
             System.exit(f.containsKey("--help") ? 0 : 2);
         }
@@ -580,6 +581,10 @@ public final class SparkTrainMain {
         int batch = integer(f, "--batch-size", 64);
         int epochs = integer(f, "--epochs", 10);
         int local = integer(f, "--local-steps", 1);
+        String weightsSpec = f.get("--class-weights");
+        if (weightsSpec != null) {
+            ClassWeights.check(weightsSpec); // the count once the classes are known
+        }
         positive("--partitions", partitions);
         positive("--batch-size", batch);
         positive("--epochs", epochs); // 0 would train nothing, write nothing and still say "wrote"
@@ -612,7 +617,12 @@ public final class SparkTrainMain {
                 interruption.holds(saved.epochsCompleted());
             }
             String label = f.get("--target-column");
-            DistributedDataset train = load("--data", data, () -> DistributedDataset.read(spark, data, null, label, partitions));
+            // a resumed run's classes are its own, as jgrad train --resume reads its data: its names (a label they lack is an
+            // error), or class indices only
+            List<String> savedNames = saved == null ? null : saved.settings().classNames();
+            DistributedDataset train = load("--data", data, () -> DistributedDataset.read(spark, data, null, label, partitions,
+                    savedNames));
+            List<String> names = train.classNames();
             DistributedDataset test = null;
             String valData = f.get("--val-data");
             if (valSplit > 0) {
@@ -630,7 +640,8 @@ public final class SparkTrainMain {
                 train = parts.train();
                 test = parts.validation();
             } else if (valData != null) {
-                test = load("--val-data", valData, () -> DistributedDataset.read(spark, valData, null, label, partitions));
+                // the training data's classes: its names (a name it lacks is an error), or indices only
+                test = load("--val-data", valData, () -> DistributedDataset.read(spark, valData, null, label, partitions, names));
                 checkValidation(train, test, "--val-data " + valData);
             } else if (DistributedDataset.isIdx(data)) { // not a Parquet directory: it has no t10k split
                 test = load("--data", data, () -> DistributedDataset.readIdx(spark, Path.of(data), false, partitions));
@@ -639,10 +650,18 @@ public final class SparkTrainMain {
             int classes = Math.max(train.numClasses(), test == null ? 0 : test.numClasses());
             if (classes == 1) {
                 // as jgrad train refuses it (and scikit-learn): a wrong --target-column or a filtered file, not a model
-                throw new IllegalArgumentException("--data " + data + ": every label is 0, so the data has one class and a"
-                        + " classifier has nothing to learn (cross-entropy is 0 whatever the weights); expected labels of two or"
-                        + " more classes, 0..K-1");
+                throw new IllegalArgumentException("--data " + data + ": every label" + (names.isEmpty() ? " is 0"
+                        : " in column '" + train.labelColumn() + "' is '" + names.get(0) + "'") + ", so the data has one class and"
+                        + " a classifier has nothing to learn (cross-entropy is 0 whatever the weights); expected "
+                        + (names.isEmpty() ? "labels of two or more classes, 0..K-1" : "two or more class names"));
             }
+            if (!names.isEmpty() && saved == null) {
+                // which output is which class: the names' sorted order, which eval and predict read from config.json
+                System.err.println("note: " + data + ": column '" + train.labelColumn() + "' holds class names; classes 0.."
+                        + (classes - 1) + " are " + namesShown(names) + " (sorted), as config.json records");
+            }
+            double[] classWeights = weightsSpec == null ? null
+                    : ClassWeights.of(weightsSpec, classes, train::classCounts, names);
             String unused = unusedClassesNote(classes, train, test);
             if (unused != null && saved == null) {
                 System.err.println("note: " + data + ": " + unused);
@@ -679,10 +698,11 @@ public final class SparkTrainMain {
                 throw new IllegalArgumentException("--out " + out + ": cannot create or prepare the directory (" + e + ")", e);
             }
             RunDirectory.Settings settings = new RunDirectory.Settings(spec, classes, data, f.get("--val-data"), valSplit, label,
-                    train.featureColumns(), scaling, opt, batch, epochs, seed, partitions, local, stopping.targetLoss(), stopping.patience(),
-                    stopping.restoreBest(), schedule);
+                    train.featureColumns(), names, scaling, opt, batch, epochs, seed, partitions, local, stopping.targetLoss(),
+                    stopping.patience(), stopping.restoreBest(), schedule, classWeights);
             SparkTrainer trainer = new SparkTrainer(jsc, spec, opt, seed).batchSize(batch).epochs(epochs).localSteps(local)
-                    .targetLoss(stopping.targetLoss()).earlyStopping(stopping.patience(), stopping.restoreBest());
+                    .targetLoss(stopping.targetLoss()).earlyStopping(stopping.patience(), stopping.restoreBest())
+                    .classWeights(classWeights);
             if (init != null) {
                 loadWeights(init, trainer, "--init's weights were made for another network: give the --layers (and data) they"
                         + " were trained with, or leave out --init");
@@ -761,6 +781,12 @@ public final class SparkTrainMain {
         }
     }
 
+    /** Up to 10 class names, quoted, then how many more there are, as jgrad train shows them. */
+    static String namesShown(List<String> names) {
+        String shown = names.stream().limit(10).map(n -> "'" + n + "'").collect(java.util.stream.Collectors.joining(", "));
+        return names.size() > 10 ? shown + " and " + (names.size() - 10) + " more" : shown;
+    }
+
     /**
      * Loads the weights of {@code file} into the trainer's model, as jgrad train loads --init and a resumed run's: every
      * tensor's name and shape must be the network's, else one line naming the file and each tensor that differs, then
@@ -813,7 +839,8 @@ public final class SparkTrainMain {
      * epochs completed; not for a cosine schedule, which anneals over the run's), --target-loss, --patience, --out
      * (default: dir), --partitions (with synchronous steps only: with --local-steps the partitions are what is averaged),
      * and --data or --val-data where the stored path is gone. Any other flag that differs from the run's is an error,
-     * and the network's flags and --init are errors whatever their values.
+     * and the network's flags, --init and --class-weights are errors whatever their values (the run's class weights
+     * and class names are its own).
      */
     static Map<String, String> resumeFlags(Map<String, String> f, Path dir, RunDirectory.Saved saved) {
         RunDirectory.Settings s = saved.settings();
@@ -822,6 +849,10 @@ public final class SparkTrainMain {
             if (f.containsKey(flag)) {
                 throw new IllegalArgumentException(flag + fixed + " (--resume continues with the run's own network and weights)");
             }
+        }
+        if (f.containsKey("--class-weights")) { // in jgrad train --resume's words
+            throw new IllegalArgumentException("--class-weights" + fixed + " (the run's loss weighs its classes "
+                    + (s.classWeights() == null ? "equally" : java.util.Arrays.toString(s.classWeights())) + ")");
         }
         String optimizer = f.get("--optimizer") == null ? null : f.get("--optimizer").toLowerCase(java.util.Locale.ROOT);
         Double valSplit = given(f, "--val-split");
@@ -917,6 +948,10 @@ public final class SparkTrainMain {
             g.put("--restore-best", "");
         }
         g.put("--schedule", s.schedule());
+        if (s.classWeights() != null) { // Double.toString gives each weight back exactly
+            g.put("--class-weights", java.util.Arrays.stream(s.classWeights()).mapToObj(Double::toString)
+                    .collect(java.util.stream.Collectors.joining(",")));
+        }
         g.put("--out", f.getOrDefault("--out", dir.toString()));
         return g;
     }

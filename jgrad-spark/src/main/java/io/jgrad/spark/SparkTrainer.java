@@ -33,7 +33,10 @@ import scala.Tuple3;
  * partition returns the sum over its rows in batch s of the per-sample gradients (computed in a fixed row
  * order, sent as float32); the driver adds them in double precision in partition order and divides by the batch's size (the mean
  * loss's gradient), sets each parameter's gradient and calls {@link Optimizer#step()} of the same optimizer as
- * single-machine training. Nothing depends on task scheduling or retries (with the default
+ * single-machine training. With {@link #classWeights} w the partitions sum w[t_i] times each sample's gradient and
+ * also return their sums of w[t_i], and the driver divides by the batch's total of those (the weighted mean
+ * sum_i w[t_i] l_i / sum_i w[t_i] over the global batch, as {@code jgrad train --class-weights}; a batch whose
+ * samples all weigh 0 has a zero gradient). Nothing depends on task scheduling or retries (with the default
  * {@link #treeDepth}).
  *
  * <p>With {@code localSteps(k)} for k &gt; 1 (local SGD), each partition instead runs k optimizer steps on its
@@ -58,6 +61,7 @@ public final class SparkTrainer {
     private List<EpochMetrics> earlier = List.of();
     private int localSteps = 1;
     private int treeDepth = 1;
+    private double[] classWeights;
     private double overheadMillis = Double.NaN;
     private double targetLoss = Double.NEGATIVE_INFINITY;
     private int patience;
@@ -211,6 +215,35 @@ public final class SparkTrainer {
     }
 
     /**
+     * Cross-entropy's weight of each class, as PyTorch's {@code weight} and {@code jgrad train --class-weights}: one
+     * finite weight >= 0 per output of the network, not all 0 (copied); null (the default) weighs every class 1.
+     * Losses are then weighted means, sum_i w[t_i] l_i / sum_i w[t_i], in training and in {@link #evaluate}.
+     */
+    public SparkTrainer classWeights(double[] weights) {
+        if (weights == null) {
+            this.classWeights = null;
+            return this;
+        }
+        if (weights.length != spec.outputSize()) {
+            throw new IllegalArgumentException("SparkTrainer: " + weights.length + " class weights for a network of "
+                    + spec.outputSize() + " outputs; expected one per class");
+        }
+        boolean any = false;
+        for (int c = 0; c < weights.length; c++) {
+            if (!(weights[c] >= 0) || !Double.isFinite(weights[c])) {
+                throw new IllegalArgumentException("SparkTrainer: weight of class " + c + " is " + weights[c]
+                        + "; expected a finite number >= 0");
+            }
+            any |= weights[c] > 0;
+        }
+        if (!any) {
+            throw new IllegalArgumentException("SparkTrainer: every class weight is 0; expected one above 0");
+        }
+        this.classWeights = weights.clone();
+        return this;
+    }
+
+    /**
      * Adds a callback; onBatchEnd is called per global step (per averaging round with local SGD). Refuses null with
      * IllegalArgumentException, as {@link io.jgrad.train.Trainer#callback} does.
      */
@@ -324,7 +357,7 @@ public final class SparkTrainer {
             Map<String, Double> weightNorms = new LinkedHashMap<>();
             model.namedParameters().forEach((name, p) -> weightNorms.put(name, l2(p.toFloatArray())));
             Evaluation val = validation == null ? null : evaluate(validation);
-            EpochMetrics m = new EpochMetrics(epoch, sums.loss / n, sums.correct / n,
+            EpochMetrics m = new EpochMetrics(epoch, sums.loss / sums.weight, sums.correct / n,
                     val == null ? Double.NaN : val.loss(), val == null ? Double.NaN : val.accuracy(), optimizer.lr(),
                     (System.nanoTime() - start) / 1e9, gradNorms, weightNorms, val != null);
             if (plateau != null) {
@@ -344,7 +377,7 @@ public final class SparkTrainer {
 
     /** Running totals of one epoch. */
     private static final class EpochSums {
-        double loss, correct, lastLoss, overheadNanos;
+        double loss, weight, correct, lastLoss, overheadNanos;
         int rounds;
         final Map<String, Double> gradNormSums = new LinkedHashMap<>();
     }
@@ -356,10 +389,11 @@ public final class SparkTrainer {
         float[] weights = FlatParameters.pack(model);
         String encoded = spec.encode();
         int b = batchSize;
+        double[] w = classWeights;
         double[] total = new double[weights.length + PartitionWorker.STATS];
         Standardization scaling = train.standardization();
         var partials = train.blocks()
-                .map(block -> PartitionWorker.gradientSum(block, scaling, encoded, weights, rankB.value(), b, step));
+                .map(block -> PartitionWorker.gradientSum(block, scaling, encoded, weights, rankB.value(), b, step, w));
         if (treeDepth == 1) {
             // Collected in partition order, so the double sums do not depend on which task finished first.
             for (var partial : partials.collect()) {
@@ -373,19 +407,23 @@ public final class SparkTrainer {
         }
         int s = total.length - PartitionWorker.STATS;
         checkCount(total[s + PartitionWorker.COUNT], expected, step);
+        // the mean's denominator: the batch's size, or its samples' summed class weights (0 where all weigh 0, and so
+        // does every term of the gradient sum: divided by 1, the gradient is 0, as jgrad train's)
+        double weight = total[s + PartitionWorker.WEIGHT];
         optimizer.zeroGrad();
         int offset = 0;
         for (var e : model.namedParameters().entrySet()) {
             Tensor p = e.getValue();
-            Tensor g = FlatParameters.slice(total, offset, p.shape(), expected);
+            Tensor g = FlatParameters.slice(total, offset, p.shape(), weight == 0 ? 1 : weight);
             p.setGrad(g.to(p.dtype())); // the partial sums travel as float32; setGrad wants the parameter's dtype
             sums.gradNormSums.merge(e.getKey(), l2(g.toFloatArray()), Double::sum);
             offset += p.numel();
         }
         optimizer.step();
         sums.loss += total[s + PartitionWorker.LOSS];
+        sums.weight += weight;
         sums.correct += total[s + PartitionWorker.CORRECT];
-        sums.lastLoss = total[s + PartitionWorker.LOSS] / expected;
+        sums.lastLoss = weight == 0 ? 0 : total[s + PartitionWorker.LOSS] / weight;
         return total[s + PartitionWorker.NANOS];
     }
 
@@ -402,9 +440,10 @@ public final class SparkTrainer {
         double[] settings = {optimizer.lr(), optimizerSpec.momentum(), optimizerSpec.weightDecay()};
         int b = batchSize;
         Standardization scaling = train.standardization();
+        double[] cw = classWeights;
         List<Tuple3<String[], float[], double[]>> results = train.blocks()
                 .map(block -> PartitionWorker.localSteps(block, scaling, encoded, name, settings, packed, keys, scalars, rankB.value(),
-                        b, step, k))
+                        b, step, k, cw))
                 .collect();
         // The average over partitions weighted by the rows each used, added in double in partition order.
         double[] stats = new double[PartitionWorker.STATS];
@@ -474,8 +513,9 @@ public final class SparkTrainer {
         }
         optimizer.loadStateDict(newState);
         sums.loss += stats[PartitionWorker.LOSS];
+        sums.weight += stats[PartitionWorker.WEIGHT];
         sums.correct += stats[PartitionWorker.CORRECT];
-        sums.lastLoss = stats[PartitionWorker.LOSS] / expected;
+        sums.lastLoss = stats[PartitionWorker.WEIGHT] == 0 ? 0 : stats[PartitionWorker.LOSS] / stats[PartitionWorker.WEIGHT];
         return stats[PartitionWorker.NANOS];
     }
 
@@ -487,16 +527,21 @@ public final class SparkTrainer {
         }
     }
 
-    /** Mean cross-entropy loss and accuracy of the current model on {@code data}, computed on the executors. */
+    /**
+     * Mean cross-entropy loss (with {@link #classWeights}, the weighted mean over all of {@code data}) and accuracy of
+     * the current model on {@code data}, computed on the executors.
+     */
     public Evaluation evaluate(DistributedDataset data) {
         Broadcast<float[]> weightsB = jsc.broadcast(FlatParameters.pack(model));
         String encoded = spec.encode();
+        double[] w = classWeights;
         try {
             Standardization scaling = data.standardization();
-            double[] t = data.blocks().map(block -> PartitionWorker.evaluate(block, scaling, encoded, weightsB.value()))
+            double[] t = data.blocks().map(block -> PartitionWorker.evaluate(block, scaling, encoded, weightsB.value(), w))
                     .treeReduce(PartitionWorker::addStats, treeDepth);
             double count = t[PartitionWorker.COUNT];
-            return new Evaluation(t[PartitionWorker.LOSS] / count, t[PartitionWorker.CORRECT] / count, null, (int) count);
+            return new Evaluation(t[PartitionWorker.LOSS] / t[PartitionWorker.WEIGHT], t[PartitionWorker.CORRECT] / count, null,
+                    (int) count);
         } finally {
             weightsB.destroy();
         }

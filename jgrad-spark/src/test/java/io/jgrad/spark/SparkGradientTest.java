@@ -2,17 +2,23 @@ package io.jgrad.spark;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jgrad.data.TensorDataset;
 import io.jgrad.nn.CrossEntropyLoss;
+import io.jgrad.nn.Reduction;
 import io.jgrad.nn.Sequential;
 import io.jgrad.tensor.Generator;
 import io.jgrad.tensor.Tensor;
+import io.jgrad.train.EpochMetrics;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -42,6 +48,21 @@ class SparkGradientTest {
     @ParameterizedTest(name = "{0} partitions, step {1}")
     @CsvSource({"1, 0", "2, 1", "3, 3", "7, 0", "7, 3", "150, 2", "150, 3"})
     void summedPartitionGradientsEqualTheSingleMachineGradient(int partitions, int step) {
+        assertStepMatchesSingleMachine(partitions, step, null);
+    }
+
+    /**
+     * With class weights w the partitions' weighted sums, divided by the global batch's total of w[t_i] (not by its
+     * size, nor per partition), give the single-machine gradient of sum_i w[t_i] l_i / sum_i w[t_i] over the batch.
+     */
+    @ParameterizedTest(name = "{0} partitions, step {1}")
+    @CsvSource({"3, 0", "7, 3"})
+    void classWeightedPartitionGradientsEqualTheSingleMachineWeightedMeansGradient(int partitions, int step) {
+        assertStepMatchesSingleMachine(partitions, step, new double[] {0.5, 3, 1.25});
+    }
+
+    /** One synchronous step's partition sums against the single-machine gradient; {@code classWeights} may be null. */
+    private static void assertStepMatchesSingleMachine(int partitions, int step, double[] classWeights) {
         int b = 32, n = DATA.size();
         DistributedDataset data = DistributedDataset.of(jsc, DATA, partitions);
         Sequential model = SyntheticData.SPEC.build(new Generator(21));
@@ -57,30 +78,63 @@ class SparkGradientTest {
         float[] weights = FlatParameters.pack(model);
         String encoded = SyntheticData.SPEC.encode();
         double[] total = new double[weights.length + PartitionWorker.STATS];
-        for (var partial : data.blocks().map(block -> PartitionWorker.gradientSum(block, Standardization.NONE, encoded, weights, rank, b, step)).collect()) {
+        for (var partial : data.blocks().map(block -> PartitionWorker.gradientSum(block, Standardization.NONE, encoded, weights, rank,
+                b, step, classWeights)).collect()) {
             PartitionWorker.addPartial(total, partial);
         }
         int lo = step * b, hi = Math.min(n, lo + b);
         assertEquals(hi - lo, total[weights.length + PartitionWorker.COUNT], "every row of the batch counted once");
 
-        // single machine: the batch's rows in permutation order, mean cross-entropy, backward
+        // single machine: the batch's rows in permutation order, mean cross-entropy (weighted: PyTorch's), backward
         float[] x = DATA.features().toFloatArray(), y = DATA.targets().toFloatArray();
         float[] bx = new float[(hi - lo) * 20], by = new float[hi - lo];
+        double weightSum = 0;
         for (int i = lo; i < hi; i++) {
             System.arraycopy(x, order[i] * 20, bx, (i - lo) * 20, 20);
             by[i - lo] = y[order[i]];
+            weightSum += classWeights == null ? 1 : classWeights[(int) by[i - lo]];
         }
+        assertEquals(weightSum, total[weights.length + PartitionWorker.WEIGHT], 1e-12, "the batch's sum of w[t_i]");
         model.zeroGrad();
-        Tensor loss = new CrossEntropyLoss().forward(model.forward(Tensor.of(bx, hi - lo, 20)), Tensor.of(by, hi - lo));
+        CrossEntropyLoss ce = classWeights == null ? new CrossEntropyLoss()
+                : new CrossEntropyLoss(Tensor.of(classWeights), Reduction.MEAN, 0);
+        Tensor loss = ce.forward(model.forward(Tensor.of(bx, hi - lo, 20)), Tensor.of(by, hi - lo));
         loss.backward();
-        assertEquals(loss.item() * (hi - lo), total[weights.length + PartitionWorker.LOSS], 1e-4);
+        assertEquals(loss.item() * weightSum, total[weights.length + PartitionWorker.LOSS], 1e-4);
         int offset = 0;
         for (Map.Entry<String, Tensor> e : model.namedParameters().entrySet()) {
             float[] expected = e.getValue().grad().toFloatArray();
-            float[] actual = FlatParameters.slice(total, offset, e.getValue().shape(), hi - lo).toFloatArray();
+            float[] actual = FlatParameters.slice(total, offset, e.getValue().shape(), total[weights.length + PartitionWorker.WEIGHT])
+                    .toFloatArray();
             assertArrayEquals(expected, actual, 1e-5f, e.getKey());
             offset += expected.length;
         }
+        data.unpersist();
+    }
+
+    /**
+     * Whole runs with class weights over uneven partitions: the weights, each epoch's training loss (the weighted mean
+     * over the epoch's samples, as jgrad train reports it) and the validation loss equal single-machine training's.
+     */
+    @Test
+    void aClassWeightedRunMatchesSingleMachineTrainingAndItsWeightedLosses() {
+        double[] w = {0.5, 3, 1.25};
+        DistributedDataset data = DistributedDataset.of(jsc, DATA, 3);
+        OptimizerSpec opt = new OptimizerSpec("sgd", 0.05, 0.9, 0);
+        List<EpochMetrics> reference = new ArrayList<>();
+        Sequential single = SyntheticData.singleMachine(DATA, DATA, new CrossEntropyLoss(Tensor.of(w), Reduction.MEAN, 0), opt, 5,
+                32, 2, reference);
+        SparkTrainer trainer = new SparkTrainer(jsc, SyntheticData.SPEC, opt, 5).batchSize(32).epochs(2).classWeights(w);
+        List<EpochMetrics> history = trainer.fit(data, data).epochs();
+        SyntheticData.weights(single).forEach((name, v) -> assertArrayEquals(v, SyntheticData.weights(trainer.model()).get(name),
+                1e-5f, name));
+        for (int e = 0; e < 2; e++) {
+            assertEquals(reference.get(e).trainLoss(), history.get(e).trainLoss(), 1e-5, "epoch " + (e + 1) + " train loss");
+            assertEquals(reference.get(e).valLoss(), history.get(e).valLoss(), 1e-5, "epoch " + (e + 1) + " validation loss");
+        }
+        // the unweighted mean differs: the test tells the two apart
+        SparkTrainer unweighted = new SparkTrainer(jsc, SyntheticData.SPEC, opt, 5).batchSize(32).epochs(1);
+        assertTrue(Math.abs(unweighted.fit(data, null).epochs().get(0).trainLoss() - history.get(0).trainLoss()) > 1e-3);
         data.unpersist();
     }
 

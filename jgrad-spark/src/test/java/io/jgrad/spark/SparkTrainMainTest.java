@@ -815,12 +815,12 @@ class SparkTrainMainTest {
         assertTrue(notParquet.startsWith("--data " + text + ": ") && notParquet.contains("is not a Parquet file"), notParquet);
         Path word = Files.writeString(dir.resolve("word.csv"), "a,b,label\n1,2,0\n3,x,1\n");
         assertEquals("--data " + word + ": column 'b' holds \"x\", not a number", errorOf(spark, dir, "--data", word.toString()));
-        Path label = Files.writeString(dir.resolve("label.csv"), "a,b,label\n1,2,0\n3,4,cat\n");
-        assertEquals("--data " + label + ": column 'label' holds \"cat\", not a number; labels must be class indices 0, 1, 2, ..."
-                + " (map class names to them first, e.g. with Spark ML's StringIndexer; jgrad train without --spark maps a"
-                + " CSV file's names itself)",
-                errorOf(spark, dir, "--data", label.toString()));
         Path ok = Files.writeString(dir.resolve("ok.csv"), "a,b,label\n1,2,0\n3,4,1\n");
+        // a name (which makes the training file's labels names) where the training labels are class indices
+        Path label = Files.writeString(dir.resolve("label.csv"), "a,b,label\n1,2,0\n3,4,cat\n");
+        assertEquals("--val-data " + label + ": column 'label' holds \"cat\", a class name, but the training data's labels are"
+                + " class indices 0, 1, 2, ...; expected class indices",
+                errorOf(spark, dir, "--data", ok.toString(), "--val-data", label.toString()));
         Path extra = Files.writeString(dir.resolve("extra.csv"), "a,b,label\n1,2,0\n3,4,1,5\n");
         String malformed = errorOf(spark, dir, "--data", ok.toString(), "--val-data", extra.toString());
         assertTrue(malformed.startsWith("--val-data " + extra + ": ") && malformed.contains("Malformed CSV record: 3,4,1,5"), malformed);
@@ -903,6 +903,102 @@ class SparkTrainMainTest {
         assertEquals("--val-data " + seven + ": has label 7, but the training data has 2 classes (labels 0..1); a label the"
                 + " network was not built for cannot be evaluated", errorOf(spark, dir, "--data", train.toString(), "--val-data",
                 seven.toString()));
+        assertFalse(Files.exists(dir.resolve("run")), "nothing written");
+    }
+
+    /**
+     * As jgrad train: a CSV label column of class names is numbered in sorted (code point) order, blanks around a name
+     * ignored, and config.json records the names (data.class_names: eval, predict, inspect and the report show them);
+     * --class-weights balanced is n / (K * n_c) over the training rows, recorded as training.class_weights (eval and
+     * --resume weigh the loss by it, also --resume on Spark). Spark refused both: names with "map them first, e.g. with
+     * Spark ML's StringIndexer", --class-weights as single-machine only. A Parquet string label column holds names too.
+     */
+    @Test
+    @SuppressWarnings("unchecked")
+    void classNamesAndClassWeightsAreReadAndRecordedAsJgradTrainDoes(@TempDir Path dir) throws Throwable {
+        SparkSession spark = session();
+        // 3 rows of 'b', 2 of 'a', 1 of 'Z': by code point Z < a < b, so classes 0, 1, 2 are Z, a, b
+        Path train = Files.writeString(dir.resolve("train.csv"), "x,y,kind\n1,2,b\n3,4, a\n5,6,b\n7,8,Z\n9,10,a \n11,12,b\n");
+        Path val = Files.writeString(dir.resolve("val.csv"), "x,y,kind\n1,2,a\n3,4,b\n");
+        Path out = dir.resolve("run");
+        String said = standardErrorOf(() -> SparkTrainMain.run(spark, Map.of("--data", train.toString(), "--val-data", val.toString(),
+                "--layers", "2", "--epochs", "1", "--class-weights", "balanced", "--out", out.toString())));
+        assertTrue(said.contains("note: " + train + ": column 'kind' holds class names; classes 0..2 are 'Z', 'a', 'b' (sorted),"
+                + " as config.json records\n"), said);
+        Map<String, Object> cfg = (Map<String, Object>) Json.read(out.resolve("config.json"));
+        assertEquals(3L, ((Number) cfg.get("num_classes")).longValue());
+        assertEquals(List.of("Z", "a", "b"), ((Map<String, Object>) cfg.get("data")).get("class_names"));
+        assertEquals(List.of(6 / 3.0, 6 / (3 * 2.0), 6 / (3 * 3.0)), ((Map<String, Object>) cfg.get("training")).get("class_weights"));
+        // --resume on Spark goes on with the run's names and weights; other weights are refused, as jgrad train --resume does
+        SparkTrainMain.run(spark, Map.of("--resume", out.toString(), "--epochs", "2"));
+        Map<String, Object> resumed = (Map<String, Object>) Json.read(out.resolve("config.json"));
+        assertEquals(2L, ((Map<String, Object>) resumed.get("state")).get("epochs_completed"));
+        assertEquals(((Map<String, Object>) cfg.get("data")).get("class_names"), ((Map<String, Object>) resumed.get("data")).get("class_names"));
+        assertEquals(((Map<String, Object>) cfg.get("training")).get("class_weights"),
+                ((Map<String, Object>) resumed.get("training")).get("class_weights"));
+        var changed = assertThrows(IllegalArgumentException.class, () -> SparkTrainMain.run(spark, Map.of("--resume", out.toString(),
+                "--epochs", "3", "--class-weights", "1,1,1")));
+        assertEquals("--class-weights is fixed by the run in " + out.resolve("config.json") + "; leave it out (the run's loss weighs"
+                + " its classes [2.0, 1.0, 0.6666666666666666])", changed.getMessage());
+        // each row's class, by its global index
+        DistributedDataset read = DistributedDataset.read(spark, train.toString(), null, null, 2);
+        assertEquals(List.of("Z", "a", "b"), read.classNames());
+        assertArrayEquals(new float[] {2, 1, 2, 0, 1, 2}, labelsInRowOrder(read));
+        DistributedDataset mapped = DistributedDataset.read(spark, val.toString(), null, null, 2, read.classNames());
+        assertEquals(3, mapped.numClasses(), "the training data's classes, also where a validation file lacks some");
+        assertArrayEquals(new float[] {1, 2}, labelsInRowOrder(mapped));
+        Path parquet = dir.resolve("named.parquet");
+        spark.createDataFrame(List.of(RowFactory.create(1.0, "dog"), RowFactory.create(2.0, "cat"), RowFactory.create(3.0, "dog")),
+                new StructType().add("x", DataTypes.DoubleType).add("animal", DataTypes.StringType))
+                .coalesce(1).write().parquet(parquet.toString());
+        DistributedDataset animals = DistributedDataset.read(spark, parquet.toString(), null, null, 2);
+        assertEquals(List.of("cat", "dog"), animals.classNames());
+        assertArrayEquals(new float[] {1, 0, 1}, labelsInRowOrder(animals));
+        for (DistributedDataset d : List.of(read, mapped, animals)) {
+            d.unpersist();
+        }
+    }
+
+    /** The labels of {@code data} in the order of the rows' global indices. */
+    private static float[] labelsInRowOrder(DistributedDataset data) {
+        float[] labels = new float[data.size()];
+        for (Block b : data.blocks().collect()) {
+            for (int j = 0; j < b.rows(); j++) {
+                labels[b.index()[j]] = b.labels()[j];
+            }
+        }
+        return labels;
+    }
+
+    /**
+     * As jgrad train: a validation label the training data's names lack is an error naming it and them, and so is a
+     * class index where they are names; --class-weights is checked in jgrad train's words, before the data is read where
+     * the count of classes is not needed.
+     */
+    @Test
+    void unknownValidationClassesAndBadClassWeightsAreNamed(@TempDir Path dir) throws Exception {
+        SparkSession spark = session();
+        Path train = Files.writeString(dir.resolve("train.csv"), "x,y,kind\n1,2,b\n3,4,a\n5,6,Z\n");
+        Path dog = Files.writeString(dir.resolve("dog.csv"), "x,y,kind\n1,2,a\n3,4,dog\n");
+        assertEquals("--val-data " + dog + ": row 1, column 'kind': \"dog\" is not one of the 3 classes of the training data,"
+                + " ['Z', 'a', 'b']", errorOf(spark, dir, "--data", train.toString(), "--val-data", dog.toString()));
+        // labels that read as numbers are names too when the training data's are: "1" is no class of it
+        Path one = Files.writeString(dir.resolve("one.csv"), "x,y,kind\n1,2,1\n");
+        assertEquals("--val-data " + one + ": row 0, column 'kind': \"1\" is not one of the 3 classes of the training data,"
+                + " ['Z', 'a', 'b']", errorOf(spark, dir, "--data", train.toString(), "--val-data", one.toString()));
+        String missing = dir.resolve("absent.csv").toString();
+        assertEquals("--class-weights 1,x: weight 1 is the string \"x\"; expected a finite number >= 0",
+                errorOf(spark, dir, "--data", missing, "--class-weights", "1,x"));
+        assertEquals("--class-weights 0,0: every weight is 0, so no sample would count; expected one above 0",
+                errorOf(spark, dir, "--data", missing, "--class-weights", "0,0"));
+        assertEquals("--class-weights 1,-2: weight 1 is -2.0; expected a finite number >= 0",
+                errorOf(spark, dir, "--data", missing, "--class-weights", "1,-2"));
+        assertEquals("--class-weights 1,2: 2 weights for the 3 classes; expected one per class, in the order 'Z', 'a', 'b'",
+                errorOf(spark, dir, "--data", train.toString(), "--class-weights", "1,2"));
+        Path gap = Files.writeString(dir.resolve("gap.csv"), "x,y,label\n1,2,0\n3,4,2\n");
+        assertEquals("--class-weights balanced: class 1 has no training sample, so its weight n / (K * n_c) would be infinite;"
+                + " give one weight per class instead, e.g. 1,1,1", errorOf(spark, dir, "--data", gap.toString(), "--class-weights",
+                "balanced"));
         assertFalse(Files.exists(dir.resolve("run")), "nothing written");
     }
 
@@ -1210,6 +1306,21 @@ class SparkTrainMainTest {
         List<String> lines = out.lines().toList();
         assertEquals("jgrad-spark: --data " + data + ": row 2 has label 0.5 in column 'label'; labels must be class indices 0, 1, 2, ...",
                 lines.getLast(), out);
+    }
+
+    /** What {@code jgrad train --spark} prints for a --class-weights that does not fit the data: one line, exit status 2. */
+    @Test
+    void theLauncherNamesClassWeightsThatDoNotFitTheData(@TempDir Path dir) throws Exception {
+        Path data = Files.writeString(dir.resolve("named.csv"), "a,b,kind\n1,2,cat\n3,4,dog\n5,6,emu\n");
+        Process p = launcherJvm("--data", data.toString(), "--class-weights", "1,4", "--out", dir.resolve("run").toString());
+        p.getOutputStream().close();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS));
+        assertEquals(2, p.exitValue(), out);
+        assertFalse(out.contains("\tat ") || out.contains("Exception"), out);
+        assertEquals("jgrad-spark: --class-weights 1,4: 2 weights for the 3 classes; expected one per class, in the order"
+                + " 'cat', 'dog', 'emu'", out.lines().toList().getLast(), out);
+        assertFalse(Files.exists(dir.resolve("run")), "nothing written");
     }
 
     /**

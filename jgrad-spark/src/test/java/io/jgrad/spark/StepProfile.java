@@ -62,7 +62,7 @@ public final class StepProfile {
             double[] v = new double[steps];
             for (int s = 0; s < steps; s++) {
                 long a = System.nanoTime();
-                PartitionWorker.gradientSum(block, Standardization.NONE, encoded, w, rank, 64, s);
+                PartitionWorker.gradientSum(block, Standardization.NONE, encoded, w, rank, 64, s, null);
                 v[s] = (System.nanoTime() - a) / 1e6;
             }
             Arrays.sort(v);
@@ -84,7 +84,8 @@ public final class StepProfile {
             int step = s;
             List<Tuple2<long[], Tuple2<float[], double[]>>> parts = train.blocks().map(block -> {
                 long ts = System.nanoTime();
-                var g = PartitionWorker.gradientSum(block, Standardization.NONE, encoded, closure ? w : wB.value(), rankB.value(), 64, step);
+                var g = PartitionWorker.gradientSum(block, Standardization.NONE, encoded, closure ? w : wB.value(), rankB.value(), 64,
+                        step, null);
                 return new Tuple2<>(new long[] {ts, System.nanoTime()}, g);
             }).collect();
             long d = System.nanoTime();

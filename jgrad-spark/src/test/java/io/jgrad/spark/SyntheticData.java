@@ -3,6 +3,7 @@ package io.jgrad.spark;
 import io.jgrad.data.DataLoader;
 import io.jgrad.data.TensorDataset;
 import io.jgrad.nn.CrossEntropyLoss;
+import io.jgrad.nn.Loss;
 import io.jgrad.nn.Sequential;
 import io.jgrad.optim.LrScheduler;
 import io.jgrad.optim.Optimizer;
@@ -68,6 +69,20 @@ final class SyntheticData {
         }
         trainer.fit(loader, null);
         return weights(model);
+    }
+
+    /**
+     * The trained model of jgrad's own Trainer with {@code loss}, the seeds SparkTrainer uses, and {@code validation}
+     * (may be null) evaluated after each epoch; {@code history} receives the epochs' metrics. Modified: history.
+     */
+    static Sequential singleMachine(TensorDataset data, TensorDataset validation, Loss loss, OptimizerSpec opt, long seed,
+                                    int batchSize, int epochs, java.util.List<io.jgrad.train.EpochMetrics> history) {
+        Sequential model = SPEC.build(new Generator(seed));
+        Optimizer optimizer = opt.create(model.namedParameters());
+        DataLoader loader = new DataLoader(data, batchSize, true, false, new Generator(seed + 1));
+        DataLoader val = validation == null ? null : new DataLoader(validation, 1000, false, false, new Generator(0));
+        history.addAll(new Trainer(model, loss, optimizer, Task.CLASSIFICATION).epochs(epochs).fit(loader, val).epochs());
+        return model;
     }
 
     static Map<String, float[]> weights(Sequential model) {
