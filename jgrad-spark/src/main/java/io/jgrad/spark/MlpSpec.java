@@ -9,6 +9,7 @@ import io.jgrad.tensor.Generator;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -65,13 +66,35 @@ public record MlpSpec(int inputSize, int[] hidden, int outputSize, String activa
         return net;
     }
 
-    /** "784-256-128-10 relu" */
+    /**
+     * As jgrad train describes an MLP: "784-256-128-10 relu", "4-8-3 elu(alpha=-1)", "4-8-3 leakyrelu(negative_slope=0.2),
+     * output softmax" (an activation's parameter named in parentheses, also its default; no activation word without a
+     * hidden layer).
+     */
     public String describe() {
         StringBuilder sb = new StringBuilder().append(inputSize);
         for (int h : hidden) {
             sb.append('-').append(h);
         }
-        return sb.append('-').append(outputSize).append(' ').append(activation).toString();
+        sb.append('-').append(outputSize);
+        if (hidden.length > 0) {
+            sb.append(' ').append(activationShown(activation));
+        }
+        String out = outputActivation.trim().toLowerCase(Locale.ROOT);
+        return sb.append(out.equals("sigmoid") || out.equals("softmax") ? ", output " + out : "").toString();
+    }
+
+    /** A hidden activation spec (already valid) as jgrad train's layer descriptions name it: "relu", "elu(alpha=1)". */
+    private static String activationShown(String spec) {
+        String[] parts = spec.trim().toLowerCase(Locale.ROOT).split(":", 2);
+        String type = parts[0].replace("-", "").replace("_", "");
+        if (!type.equals("elu") && !type.equals("leakyrelu")) {
+            return type;
+        }
+        double param = parts.length == 2 ? Double.parseDouble(parts[1]) : type.equals("elu") ? 1.0 : 0.01;
+        String shown = Double.toString(param);
+        shown = shown.endsWith(".0") ? shown.substring(0, shown.length() - 2) : shown;
+        return type + (type.equals("elu") ? "(alpha=" : "(negative_slope=") + shown + ")";
     }
 
     /** The "model" object of a jgrad run's config.json. */
