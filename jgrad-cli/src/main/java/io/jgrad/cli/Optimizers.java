@@ -24,9 +24,9 @@ final class Optimizers {
      * and a user comparing with SGD would believe it applied.
      */
     static void checkMomentum(String name, Double momentum) {
-        if (momentum != null && momentum != 0 && !io.jgrad.optim.Optimizers.takesMomentum(name)) {
-            throw new UserError("--momentum " + momentum + ": --optimizer " + name + " has no momentum (only "
-                    + io.jgrad.optim.Optimizers.WITH_MOMENTUM_IN_WORDS + " take it" + (name.startsWith("adam") ? "; Adam's first-moment decay, beta1, is fixed at 0.9)" : ")"));
+        String refusal = momentum == null ? null : io.jgrad.optim.Optimizers.momentumRefusal(name, momentum);
+        if (refusal != null) {
+            throw new UserError(refusal);
         }
     }
 

@@ -63,6 +63,19 @@ public final class Optimizers {
     }
 
     /**
+     * The refusal of {@code --momentum momentum} for optimizer {@code name}, or null where it takes one (or
+     * {@code momentum} is 0): what jgrad train and Spark training both say. Throws IllegalArgumentException for a name
+     * not in {@link #NAMES}.
+     */
+    public static String momentumRefusal(String name, double momentum) {
+        if (momentum == 0 || takesMomentum(name)) {
+            return null;
+        }
+        return "--momentum " + momentum + ": --optimizer " + name + " has no momentum (only " + WITH_MOMENTUM_IN_WORDS
+                + " take it" + (name.startsWith("adam") ? "; Adam's first-moment decay, beta1, is fixed at 0.9)" : ")");
+    }
+
+    /**
      * The optimizer {@code name} over {@code params} (not modified until its first step). {@code momentum} applies to
      * sgd and rmsprop (see {@link #takesMomentum}), {@code weightDecay} to all (L2 added to the gradient; adamw's is
      * decoupled). Throws IllegalArgumentException for an unknown or null name or a setting the optimizer refuses.

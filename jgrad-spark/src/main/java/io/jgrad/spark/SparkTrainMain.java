@@ -560,9 +560,9 @@ public final class SparkTrainMain {
             throw new IllegalArgumentException("--optimizer " + optName + ": " + e.getMessage().replaceFirst("^OptimizerSpec: ", ""));
         }
         opt.create(Map.of("0.weight", Tensor.zeros(1))); // the optimizer's own checks of lr, momentum and weight decay
-        if (momentum != 0 && !Optimizers.takesMomentum(opt.name())) {
-            throw new IllegalArgumentException("--momentum " + f.get("--momentum") + ": --optimizer " + opt.name()
-                    + " has no momentum (only " + Optimizers.WITH_MOMENTUM_IN_WORDS + " take it), as in jgrad train");
+        String noMomentum = Optimizers.momentumRefusal(opt.name(), momentum); // in jgrad train's words
+        if (noMomentum != null) {
+            throw new IllegalArgumentException(noMomentum);
         }
         String activation = f.getOrDefault("--activation", "relu"), outputActivation = f.getOrDefault("--output-activation", "none");
         if (Activations.hidden(activation) == null) {

@@ -690,12 +690,17 @@ class SparkTrainMainTest {
         assertFalse(Files.exists(dir.resolve("run")), "nothing written");
     }
 
-    /** --momentum with an optimizer that has none was ignored in silence; as in jgrad train it is refused, before the data is read. */
+    /**
+     * --momentum with an optimizer that has none was ignored in silence; as in jgrad train it is refused, before the data
+     * is read, in jgrad train's words (Spark's said "..., as in jgrad train" and left out what Adam has instead).
+     */
     @Test
     void momentumForAnOptimizerWithoutOneIsRefused(@TempDir Path dir) {
         String missing = dir.resolve("absent.csv").toString();
-        assertEquals("--momentum 0.9: --optimizer adam has no momentum (only sgd and rmsprop take it), as in jgrad train",
-                errorOf(session(), dir, "--data", missing, "--optimizer", "adam", "--momentum", "0.9"));
+        assertEquals("--momentum 0.9: --optimizer adam has no momentum (only sgd and rmsprop take it; Adam's first-moment"
+                + " decay, beta1, is fixed at 0.9)", errorOf(session(), dir, "--data", missing, "--optimizer", "adam", "--momentum", "0.9"));
+        assertEquals("--momentum 1.0: --optimizer adagrad has no momentum (only sgd and rmsprop take it)",
+                errorOf(session(), dir, "--data", missing, "--optimizer", "adagrad", "--momentum", "1"));
         assertTrue(errorOf(session(), dir, "--data", missing, "--optimizer", "sgd", "--momentum", "0.9").startsWith("--data " + missing),
                 "sgd takes it: the error is the missing data");
     }
@@ -1106,7 +1111,8 @@ class SparkTrainMainTest {
         String missing = dir.resolve("absent.csv").toString();
         assertTrue(errorOf(spark, dir, "--data", missing, "--optimizer", "ADAM").startsWith("--data " + missing),
                 "the name is known: the error is the missing data");
-        assertEquals("--momentum 0.9: --optimizer adamw has no momentum (only sgd and rmsprop take it), as in jgrad train",
+        assertEquals("--momentum 0.9: --optimizer adamw has no momentum (only sgd and rmsprop take it; Adam's first-moment"
+                + " decay, beta1, is fixed at 0.9)",
                 errorOf(spark, dir, "--data", missing, "--optimizer", "AdamW", "--momentum", "0.9"));
         assertTrue(errorOf(spark, dir, "--data", missing, "--optimizer", "SGD", "--momentum", "0.9").startsWith("--data " + missing));
         assertEquals("--optimizer Foo: unknown optimizer 'Foo'; expected sgd, adam, adamw, rmsprop or adagrad",
