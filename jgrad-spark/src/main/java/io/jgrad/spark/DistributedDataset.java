@@ -157,15 +157,27 @@ public final class DistributedDataset {
      */
     public static DistributedDataset fromDataFrame(Dataset<Row> df, String featuresColumn, String labelColumn, int partitions,
                                                    List<String> classNames) {
-        return fromDataFrame(df, featuresColumn, labelColumn, partitions, false, classNames);
+        return fromDataFrame(df, featuresColumn, labelColumn, partitions, Source.DATA_FRAME, classNames);
+    }
+
+    /** Where a DataFrame's rows come from, which decides how they are numbered and how an error names one. */
+    private enum Source {
+        /** Any DataFrame: rows numbered in its order, named "row N" counting from 1. */
+        DATA_FRAME,
+        /** A plain read of files (Parquet): rows numbered by {@link #inFileOrder}, named "row N" counting from 1. */
+        FILES,
+        /** A plain read of one CSV file with a header: numbered by {@link #inFileOrder}, named by line, as jgrad train names them. */
+        CSV_FILE,
+        /** A plain read of a directory of CSV files, each with a header: as {@link #CSV_FILE}, the line after its file's name. */
+        CSV_DIRECTORY
     }
 
     /**
-     * As the public {@link #fromDataFrame}; with {@code fileOrder} ({@code df} must be a plain read of files) rows are
-     * numbered by {@link #inFileOrder} instead of in the order Spark reads them.
+     * As the public {@link #fromDataFrame}; for a {@code source} of files ({@code df} must be a plain read of them) rows
+     * are numbered by {@link #inFileOrder} instead of in the order Spark reads them.
      */
     private static DistributedDataset fromDataFrame(Dataset<Row> df, String featuresColumn, String labelColumn, int partitions,
-                                                    boolean fileOrder, List<String> classNames) {
+                                                    Source source, List<String> classNames) {
         checkPartitions(partitions);
         List<String> names = Arrays.asList(df.columns());
         if (!names.contains(labelColumn)) {
@@ -190,11 +202,13 @@ public final class DistributedDataset {
         List<String> classes = labelClasses(df, labelColumn, classNames);
         RowValues.ClassIndex index = classes.isEmpty() ? null : RowValues.ClassIndex.of(classes);
         // Rows numbered in source order; hashing the Long index spreads them round-robin, deterministically.
-        JavaPairRDD<Row, Long> numbered = fileOrder ? inFileOrder(df) : df.javaRDD().zipWithIndex();
-        JavaRDD<Block> blocks = numbered
-                .mapToPair(t -> new Tuple2<>(t._2(), RowValues.sample(t._1(), featureCols, labelCol, t._2(), index)))
+        Numbered numbered = source == Source.DATA_FRAME ? new Numbered(df.javaRDD().zipWithIndex(), RowValues.RowPlaces.COUNTED)
+                : inFileOrder(df, source);
+        RowValues.RowPlaces places = numbered.places();
+        JavaRDD<Block> blocks = numbered.rows()
+                .mapToPair(t -> new Tuple2<>(t._2(), RowValues.sample(t._1(), featureCols, labelCol, t._2(), index, places)))
                 .partitionBy(new HashPartitioner(partitions))
-                .mapPartitions(RowValues::block);
+                .mapPartitions(rows -> RowValues.block(rows, places));
         return new DistributedDataset(blocks, classes.size(), false,
                 Arrays.stream(featureCols).mapToObj(names::get).toList(), labelColumn, classes);
     }
@@ -272,9 +286,11 @@ public final class DistributedDataset {
      * order, inside one partition. One job counts the rows of each piece, the driver sorts the pieces by (path,
      * start) and gives each its first position, and the returned RDD (computed again over the same scan, as
      * zipWithIndex's is) adds the row's place within its piece. The rows keep {@code df}'s columns, followed by two
-     * of the file's metadata.
+     * of the file's metadata. With the rows come the places that errors name them by, as {@code source} asks: for
+     * CSV, each file's line (its header is line 1, and each row one line: Spark reads no row across lines, and it skips
+     * a blank line, which jgrad train refuses, so a row below one is named a line early).
      */
-    private static JavaPairRDD<Row, Long> inFileOrder(Dataset<Row> df) {
+    private static Numbered inFileOrder(Dataset<Row> df, Source source) {
         Column file = df.metadataColumn("_metadata");
         int path = df.columns().length, start = path + 1;
         JavaRDD<Row> rows = df.select(functions.col("*"), file.getField("file_path"), file.getField("file_block_start")).javaRDD();
@@ -311,11 +327,23 @@ public final class DistributedDataset {
             first[p] = new long[(int) count[p]];
         }
         long next = 0;
+        List<Long> fileFirst = new ArrayList<>();
+        List<String> files = new ArrayList<>();
         for (Piece piece : pieces) {
             first[piece.partition()][piece.ordinal()] = next;
+            if (files.isEmpty() || !files.getLast().equals(piece.path())) {
+                files.add(piece.path());
+                fileFirst.add(next);
+            }
             next += piece.rows();
         }
-        return JavaPairRDD.fromJavaRDD(rows.mapPartitionsWithIndex((partition, it) -> new java.util.Iterator<Tuple2<Row, Long>>() {
+        RowValues.RowPlaces places = RowValues.RowPlaces.COUNTED;
+        if (source == Source.CSV_FILE || source == Source.CSV_DIRECTORY) {
+            boolean named = source == Source.CSV_DIRECTORY || files.size() > 1;
+            places = new RowValues.RowPlaces(fileFirst.stream().mapToLong(Long::longValue).toArray(),
+                    files.stream().map(f -> named ? fileName(f) : null).toArray(String[]::new), true);
+        }
+        return new Numbered(JavaPairRDD.fromJavaRDD(rows.mapPartitionsWithIndex((partition, it) -> new java.util.Iterator<Tuple2<Row, Long>>() {
             private int ordinal = -1;
             private String piecePath;
             private long pieceStart, position;
@@ -336,7 +364,21 @@ public final class DistributedDataset {
                 }
                 return new Tuple2<>(row, position++);
             }
-        }, true));
+        }, true)), places);
+    }
+
+    /** Rows with their global indices, and how an error names a row by its index. */
+    private record Numbered(JavaPairRDD<Row, Long> rows, RowValues.RowPlaces places) {}
+
+    /** The name of the file at {@code uri} (Spark's _metadata.file_path, a URI string): "part-00001.csv". */
+    private static String fileName(String uri) {
+        String path;
+        try {
+            path = new java.net.URI(uri).getPath();
+        } catch (java.net.URISyntaxException e) {
+            path = uri;
+        }
+        return path == null ? uri : path.substring(path.lastIndexOf('/') + 1);
     }
 
     /** The {@code ordinal}-th piece of a file that partition {@code partition} reads: {@code rows} rows from byte {@code start}. */
@@ -414,12 +456,13 @@ public final class DistributedDataset {
                 }
                 df = spark.read().option("header", "true").option("mode", "FAILFAST").schema(schema).csv(path);
             }
-            return fromDataFrame(df, featuresColumn, label, partitions, true, classNames);
+            return fromDataFrame(df, featuresColumn, label, partitions,
+                    Files.isDirectory(Path.of(path)) ? Source.CSV_DIRECTORY : Source.CSV_FILE, classNames);
         }
         Dataset<Row> df = spark.read().parquet(path);
         if (featuresColumn != null || isVectorColumn(df, "features")) {
             return fromDataFrame(df, featuresColumn != null ? featuresColumn : "features", labelColumn != null ? labelColumn : "label",
-                    partitions, true, classNames);
+                    partitions, Source.FILES, classNames);
         }
         // plain columns, as a CSV file has them: the label is the last one unless named, the features all others
         String[] cols = df.columns();
@@ -434,7 +477,7 @@ public final class DistributedDataset {
                 }
             }
         }
-        return fromDataFrame(df, null, label, partitions, true, classNames);
+        return fromDataFrame(df, null, label, partitions, Source.FILES, classNames);
     }
 
     /**

@@ -405,12 +405,13 @@ class SparkTrainMainTest {
         spark.createDataFrame(List.of(RowFactory.create(1, 0.5, 0), RowFactory.create(2, null, 1)), new StructType()
                 .add("a", DataTypes.IntegerType).add("b", DataTypes.DoubleType).add("label", DataTypes.IntegerType))
                 .coalesce(1).write().parquet(nulls.toString());
-        assertEquals("--data " + nulls + ": row 1, column 'b' holds null, not a number", errorOf(spark, dir, "--data", nulls.toString()));
+        assertEquals("--data " + nulls + ": row 2, column 'b' holds null, not a number", errorOf(spark, dir, "--data", nulls.toString()));
         Path textLabels = dir.resolve("text-labels.parquet");
         spark.createDataFrame(List.of(RowFactory.create(1, "0"), RowFactory.create(2, "1")), new StructType()
                 .add("a", DataTypes.IntegerType).add("label", DataTypes.StringType)).coalesce(1).write().parquet(textLabels.toString());
-        // it said "row 0 has label 0 in column 'label'; labels must be class indices 0, 1, 2, ...", of label 0
-        assertEquals("--data " + textLabels + ": row 0 has label \"0\" in column 'label', a string; labels must be class indices"
+        // it said "row 0 has label 0 in column 'label'; labels must be class indices 0, 1, 2, ...", of label 0 (rows of
+        // Parquet, which has no lines, count from 1)
+        assertEquals("--data " + textLabels + ": row 1 has label \"0\" in column 'label', a string; labels must be class indices"
                 + " 0, 1, 2, ... of a numeric type", errorOf(spark, dir, "--data", textLabels.toString()));
         Path first = parquet(spark, dir.resolve("first.parquet"), true, NUMBERS);
         // by default the last column, 'd' (i * 0.125), is the label, as for CSV
@@ -830,7 +831,8 @@ class SparkTrainMainTest {
         String malformed = errorOf(spark, dir, "--data", ok.toString(), "--val-data", extra.toString());
         assertTrue(malformed.startsWith("--val-data " + extra + ": ") && malformed.contains("Malformed CSV record: 3,4,1,5"), malformed);
         Path negative = Files.writeString(dir.resolve("negative.csv"), "a,b,label\n1,2,0\n3,4,-1\n");
-        assertEquals("--data " + negative + ": row 1 has label -1 in column 'label'; labels must be class indices 0, 1, 2, ...",
+        // a CSV file's row named by its line, as jgrad train names it (the header is line 1): it said "row 1"
+        assertEquals("--data " + negative + ": line 3 has label -1 in column 'label'; labels must be class indices 0, 1, 2, ...",
                 errorOf(spark, dir, "--data", negative.toString()));
         assertFalse(Files.exists(dir.resolve("run")), "nothing written");
     }
@@ -843,22 +845,22 @@ class SparkTrainMainTest {
     @Test
     void nonFiniteValuesAndLabelsPastTheLastClassAreRefused(@TempDir Path dir) throws Exception {
         SparkSession spark = session();
-        for (String[] c : List.of(new String[] {"NaN", "row 1, column 'b' holds NaN, not a finite number"},
-                new String[] {"-Infinity", "row 1, column 'b' holds -Infinity, not a finite number"},
-                new String[] {"1e39", "row 1, column 'b' holds 1.0E39, not a finite number in float32 (beyond +-3.4e38)"})) {
+        for (String[] c : List.of(new String[] {"NaN", "line 3, column 'b' holds NaN, not a finite number"},
+                new String[] {"-Infinity", "line 3, column 'b' holds -Infinity, not a finite number"},
+                new String[] {"1e39", "line 3, column 'b' holds 1.0E39, not a finite number in float32 (beyond +-3.4e38)"})) {
             Path file = Files.writeString(dir.resolve("b" + c[0] + ".csv"), "a,b,label\n1,2,0\n3," + c[0] + ",1\n");
             assertEquals("--data " + file + ": " + c[1], errorOf(spark, dir, "--data", file.toString()));
         }
         for (String label : List.of("1.0E12", "65536")) {
             Path file = Files.writeString(dir.resolve("label" + label + ".csv"), "a,b,label\n1,2,0\n3,4," + label + "\n");
-            assertEquals("--data " + file + ": row 1 has label " + label + " in column 'label'; labels must be class indices 0..65535",
+            assertEquals("--data " + file + ": line 3 has label " + label + " in column 'label'; labels must be class indices 0..65535",
                     errorOf(spark, dir, "--data", file.toString()));
         }
         Path array = dir.resolve("array.parquet");
         spark.createDataFrame(List.of(RowFactory.create(new double[] {1, 2}, 0), RowFactory.create(new double[] {3, Double.NaN}, 1)),
                 new StructType().add("features", DataTypes.createArrayType(DataTypes.DoubleType)).add("label", DataTypes.IntegerType))
                 .coalesce(1).write().parquet(array.toString());
-        assertEquals("--data " + array + ": row 1 has a features array holding NaN, not a finite number",
+        assertEquals("--data " + array + ": row 2 has a features array holding NaN, not a finite number",
                 errorOf(spark, dir, "--data", array.toString()));
         assertFalse(Files.exists(dir.resolve("run")), "nothing written");
     }
@@ -985,11 +987,11 @@ class SparkTrainMainTest {
         SparkSession spark = session();
         Path train = Files.writeString(dir.resolve("train.csv"), "x,y,kind\n1,2,b\n3,4,a\n5,6,Z\n");
         Path dog = Files.writeString(dir.resolve("dog.csv"), "x,y,kind\n1,2,a\n3,4,dog\n");
-        assertEquals("--val-data " + dog + ": row 1, column 'kind': \"dog\" is not one of the 3 classes of the training data,"
+        assertEquals("--val-data " + dog + ": line 3, column 'kind': \"dog\" is not one of the 3 classes of the training data,"
                 + " ['Z', 'a', 'b']", errorOf(spark, dir, "--data", train.toString(), "--val-data", dog.toString()));
         // labels that read as numbers are names too when the training data's are: "1" is no class of it
         Path one = Files.writeString(dir.resolve("one.csv"), "x,y,kind\n1,2,1\n");
-        assertEquals("--val-data " + one + ": row 0, column 'kind': \"1\" is not one of the 3 classes of the training data,"
+        assertEquals("--val-data " + one + ": line 2, column 'kind': \"1\" is not one of the 3 classes of the training data,"
                 + " ['Z', 'a', 'b']", errorOf(spark, dir, "--data", train.toString(), "--val-data", one.toString()));
         String missing = dir.resolve("absent.csv").toString();
         assertEquals("--class-weights 1,x: weight 1 is the string \"x\"; expected a finite number >= 0",
@@ -1310,7 +1312,8 @@ class SparkTrainMainTest {
         assertEquals(2, p.exitValue(), out);
         assertFalse(out.contains("\tat ") || out.contains("Exception"), out);
         List<String> lines = out.lines().toList();
-        assertEquals("jgrad-spark: --data " + data + ": row 2 has label 0.5 in column 'label'; labels must be class indices 0, 1, 2, ...",
+        // line 4, as jgrad train names it ("bad.csv: line 4, column 'label': \"0.5\" is not a class index; ...")
+        assertEquals("jgrad-spark: --data " + data + ": line 4 has label 0.5 in column 'label'; labels must be class indices 0, 1, 2, ...",
                 lines.getLast(), out);
     }
 

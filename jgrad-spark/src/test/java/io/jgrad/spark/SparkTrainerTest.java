@@ -222,6 +222,31 @@ class SparkTrainerTest {
         }
     }
 
+    /**
+     * An error names a CSV row by its part file and line, as jgrad train names a file's rows (the header is line 1), also
+     * where Spark reads the file in byte ranges: Spark training named the row by its index counted from 0 over all the
+     * files ("row 66"), which no editor shows.
+     */
+    @Test
+    void aBadCsvRowIsNamedByItsFileAndLine(@TempDir Path dir) throws IOException {
+        Path parts = Files.createDirectories(dir.resolve("parts"));
+        Files.writeString(parts.resolve("part-00000.csv"), "x,label\n" + "1,0\n".repeat(10));
+        StringBuilder text = new StringBuilder("x,label\n");
+        for (int i = 0; i < 100; i++) {
+            text.append(i).append(',').append(i == 56 ? -1 : i % 3).append('\n'); // the 57th row: line 58
+        }
+        Files.writeString(parts.resolve("part-00001.csv"), text);
+        String before = spark.conf().get("spark.sql.files.maxPartitionBytes");
+        spark.conf().set("spark.sql.files.maxPartitionBytes", "128"); // part-00001.csv is read in pieces
+        try {
+            var e = assertThrows(Exception.class, () -> DistributedDataset.read(spark, parts.toString(), null, null, 2));
+            assertEquals("part-00001.csv: line 58 has label -1 in column 'label'; labels must be class indices 0, 1, 2, ...",
+                    SparkTrainMain.dataError(e));
+        } finally {
+            spark.conf().set("spark.sql.files.maxPartitionBytes", before);
+        }
+    }
+
     /** A directory of CSV part files whose name does not end in .csv was read as Parquet ("... is not a Parquet file"). */
     @Test
     void aDirectoryOfCsvPartFilesIsReadAsCsv(@TempDir Path dir) throws IOException {
