@@ -135,18 +135,6 @@ final class ConfigFields {
     }
 
     static String describe(Object v) {
-        if (v == null) {
-            return "null";
-        }
-        if (v instanceof String s) {
-            return "the string \"" + (s.length() > 40 ? s.substring(0, 40) + "..." : s) + "\"";
-        }
-        if (v instanceof Map) {
-            return "an object";
-        }
-        if (v instanceof List) {
-            return "a list";
-        }
-        return v.toString();
+        return io.jgrad.io.Json.describe(v);
     }
 }

@@ -2,6 +2,7 @@ package io.jgrad.cli;
 
 import io.jgrad.data.CsvDataset;
 import io.jgrad.data.IdxDataset;
+import io.jgrad.data.Standardization;
 import io.jgrad.data.TensorDataset;
 import io.jgrad.tensor.Tensor;
 import java.nio.file.Files;
@@ -124,8 +125,7 @@ record DataSource(String description, TensorDataset train, TensorDataset test, i
             throw new UserError("--normalize columns standardizes each column of a CSV file, but --data " + data + " holds images,"
                     + " whose pixels share one scale; use --normalize");
         }
-        return normalize == null ? ds : ds.standardizedWith("columns".equals(normalize)
-                ? Standardization.ofColumns(ds.train()) : Standardization.ofAll(ds.train()));
+        return normalize == null ? ds : ds.standardizedWith(Standardization.of(ds.train(), "columns".equals(normalize)));
     }
 
     /**

@@ -68,30 +68,18 @@ final class Flags {
     static double[] classWeights(String spec, String lossName, io.jgrad.data.TensorDataset train, int numClasses,
                                  java.util.List<String> classNames) {
         checkClassWeightsLoss(spec, lossName);
-        if (spec.trim().equalsIgnoreCase("balanced")) {
-            double[] w = new double[numClasses];
+        if (io.jgrad.nn.ClassWeights.isBalanced(spec)) {
             long[] count = new long[numClasses];
             for (float t : train.targets().toFloatArray()) {
                 count[(int) t]++;
             }
-            for (int c = 0; c < numClasses; c++) {
-                if (count[c] == 0) {
-                    throw new UserError("--class-weights balanced: class " + (classNames.isEmpty() ? c : c + " ('"
-                            + classNames.get(c) + "')") + " has no training sample, so its weight n / (K"
-                            + " * n_c) would be infinite; give one weight per class instead, e.g. " + "1,".repeat(numClasses - 1) + "1");
-                }
-                w[c] = (double) train.size() / ((double) numClasses * count[c]);
-            }
-            return w;
-        }
-        List<Object> values = new java.util.ArrayList<>();
-        for (String part : spec.split(",", -1)) {
             try {
-                values.add(Double.parseDouble(part.strip()));
-            } catch (NumberFormatException e) {
-                values.add(part.strip()); // refused by the rule, as config.json's strings are
+                return io.jgrad.nn.ClassWeights.balanced(count, classNames);
+            } catch (IllegalArgumentException e) {
+                throw new UserError("--class-weights balanced: " + e.getMessage());
             }
         }
+        List<Object> values = io.jgrad.nn.ClassWeights.parse(spec); // a word that is not a number is refused by the rule
         return ClassWeights.check(values, lossName, numClasses, classNames, classWeightsError(spec));
     }
 

@@ -1,5 +1,6 @@
 package io.jgrad.cli;
 
+import io.jgrad.data.Standardization;
 import io.jgrad.io.AtomicFiles;
 import io.jgrad.io.JgradFormatException;
 import io.jgrad.io.Json;
@@ -230,7 +231,7 @@ record RunConfig(NetworkSpec model, String task, int numClasses, String loss, St
         if (!(valSplit >= 0 && valSplit < 1)) { // NaN fails too
             throw new JgradFormatException(file, "data.val_split", "expected a fraction in [0, 1), got " + valSplit);
         }
-        Standardization normalization = Standardization.read(d, file, spec.inputSize());
+        Standardization normalization = standardization(d, file, spec.inputSize());
         Map<String, Object> o = ConfigFields.object(ConfigFields.require(m, "optimizer", file, ""), file, "optimizer");
         ConfigFields.onlyKnown(o, file, "optimizer", OPTIMIZER);
         String optimizer = ConfigFields.string(o, "name", file, "optimizer");
@@ -465,5 +466,50 @@ record RunConfig(NetworkSpec model, String task, int numClasses, String loss, St
             out[i] = HexFormat.fromHexDigitsToLong(h);
         }
         return out;
+    }
+
+    /**
+     * Reads Standardization.putInto's fields from config.json's "data" object: two numbers, or two lists of {@code features}
+     * numbers (the network's inputs; per column), the std's all positive; else an error naming the file and field.
+     */
+    private static Standardization standardization(Map<String, Object> d, Path file, int features) {
+        double[] mean = numbers(d, "normalize_mean", file, features);
+        double[] std = numbers(d, "normalize_std", file, features);
+        boolean perColumn = d.get("normalize_mean") instanceof List<?>;
+        if (perColumn != d.get("normalize_std") instanceof List<?>) {
+            throw new JgradFormatException(file, "data.normalize_std", "is " + (perColumn ? "a number" : "a list")
+                    + " and normalize_mean " + (perColumn ? "a list" : "a number") + "; expected two numbers (one pair for"
+                    + " all values) or two lists (a pair per column)");
+        }
+        for (double s : std) {
+            if (!(s > 0) || !Double.isFinite(s)) {
+                throw new JgradFormatException(file, "data.normalize_std", "expected " + (std.length == 1 ? "a positive number"
+                        : "positive numbers") + " (the features are divided by it), got " + s);
+            }
+        }
+        for (double m : mean) {
+            if (!Double.isFinite(m)) {
+                throw new JgradFormatException(file, "data.normalize_mean", "expected finite numbers, got " + m);
+            }
+        }
+        return new Standardization(mean, std, perColumn);
+    }
+
+    private static double[] numbers(Map<String, Object> d, String field, Path file, int features) {
+        if (!(d.get(field) instanceof List<?> list)) {
+            return new double[] {ConfigFields.number(d, field, file, "data")};
+        }
+        if (list.size() != features) {
+            throw new JgradFormatException(file, "data." + field, "lists " + list.size() + " values, but the network takes "
+                    + features + " inputs; expected a number, or one per input column");
+        }
+        double[] v = new double[list.size()];
+        for (int i = 0; i < v.length; i++) {
+            if (!(list.get(i) instanceof Number x)) {
+                throw new JgradFormatException(file, "data." + field, "expected numbers, got " + ConfigFields.describe(list.get(i)));
+            }
+            v[i] = x.doubleValue();
+        }
+        return v;
     }
 }

@@ -72,6 +72,26 @@ public final class Json {
         return parse(text.startsWith("\uFEFF") ? text.substring(1) : text, file);
     }
 
+    /**
+     * A parsed value as an error names it: "null", the string "..." (its first 40 characters), "an object", "a list",
+     * or the number or boolean itself.
+     */
+    public static String describe(Object value) {
+        if (value == null) {
+            return "null";
+        }
+        if (value instanceof String s) {
+            return "the string \"" + (s.length() > 40 ? s.substring(0, 40) + "..." : s) + "\"";
+        }
+        if (value instanceof java.util.Map) {
+            return "an object";
+        }
+        if (value instanceof java.util.List) {
+            return "a list";
+        }
+        return value.toString();
+    }
+
     /** {@code value} as pretty-printed JSON (two-space indent, newline at the end). */
     public static String write(Object value) {
         StringBuilder sb = new StringBuilder();

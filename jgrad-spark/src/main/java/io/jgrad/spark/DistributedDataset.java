@@ -2,6 +2,7 @@ package io.jgrad.spark;
 
 import io.jgrad.data.CsvDataset;
 import io.jgrad.data.IdxDataset;
+import io.jgrad.data.Standardization;
 import io.jgrad.data.TensorDataset;
 import java.io.IOException;
 import java.nio.file.Files;

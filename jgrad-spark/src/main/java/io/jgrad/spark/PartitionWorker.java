@@ -1,5 +1,6 @@
 package io.jgrad.spark;
 
+import io.jgrad.data.Standardization;
 import io.jgrad.nn.CrossEntropyLoss;
 import io.jgrad.nn.Reduction;
 import io.jgrad.nn.Sequential;

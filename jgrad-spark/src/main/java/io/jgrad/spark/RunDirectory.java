@@ -1,5 +1,6 @@
 package io.jgrad.spark;
 
+import io.jgrad.data.Standardization;
 import io.jgrad.io.AtomicFiles;
 import io.jgrad.io.CheckpointFiles;
 import io.jgrad.io.Json;

@@ -1,5 +1,6 @@
 package io.jgrad.spark;
 
+import io.jgrad.data.Standardization;
 import io.jgrad.io.CheckpointFiles;
 import io.jgrad.io.JgradFormatException;
 import io.jgrad.io.Safetensors;
@@ -685,7 +686,7 @@ public final class SparkTrainMain {
                 scaling = saved.settings().normalization();
             } else if (normalize != null) {
                 // over the training data only, as jgrad train's; the validation data is standardized with the same numbers
-                scaling = Standardization.of(train, normalize.equals("columns"));
+                scaling = SparkStandardization.of(train, normalize.equals("columns"));
             }
             if (!scaling.isNone()) {
                 train = train.standardizedWith(scaling);

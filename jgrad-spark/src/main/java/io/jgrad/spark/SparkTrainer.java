@@ -391,9 +391,9 @@ public final class SparkTrainer {
         int b = batchSize;
         double[] w = classWeights;
         double[] total = new double[weights.length + PartitionWorker.STATS];
-        Standardization scaling = train.standardization();
+        ShippedStandardization scaling = new ShippedStandardization(train.standardization());
         var partials = train.blocks()
-                .map(block -> PartitionWorker.gradientSum(block, scaling, encoded, weights, rankB.value(), b, step, w));
+                .map(block -> PartitionWorker.gradientSum(block, scaling.get(), encoded, weights, rankB.value(), b, step, w));
         if (treeDepth == 1) {
             // Collected in partition order, so the double sums do not depend on which task finished first.
             for (var partial : partials.collect()) {
@@ -439,10 +439,10 @@ public final class SparkTrainer {
         // the epoch's rate (a schedule's, not the spec's), which the state's "lr" carries too
         double[] settings = {optimizer.lr(), optimizerSpec.momentum(), optimizerSpec.weightDecay()};
         int b = batchSize;
-        Standardization scaling = train.standardization();
+        ShippedStandardization scaling = new ShippedStandardization(train.standardization());
         double[] cw = classWeights;
         List<Tuple3<String[], float[], double[]>> results = train.blocks()
-                .map(block -> PartitionWorker.localSteps(block, scaling, encoded, name, settings, packed, keys, scalars, rankB.value(),
+                .map(block -> PartitionWorker.localSteps(block, scaling.get(), encoded, name, settings, packed, keys, scalars, rankB.value(),
                         b, step, k, cw))
                 .collect();
         // The average over partitions weighted by the rows each used, added in double in partition order.
@@ -536,8 +536,8 @@ public final class SparkTrainer {
         String encoded = spec.encode();
         double[] w = classWeights;
         try {
-            Standardization scaling = data.standardization();
-            double[] t = data.blocks().map(block -> PartitionWorker.evaluate(block, scaling, encoded, weightsB.value(), w))
+            ShippedStandardization scaling = new ShippedStandardization(data.standardization());
+            double[] t = data.blocks().map(block -> PartitionWorker.evaluate(block, scaling.get(), encoded, weightsB.value(), w))
                     .treeReduce(PartitionWorker::addStats, treeDepth);
             double count = t[PartitionWorker.COUNT];
             return new Evaluation(t[PartitionWorker.LOSS] / t[PartitionWorker.WEIGHT], t[PartitionWorker.CORRECT] / count, null,

@@ -1,5 +1,6 @@
 package io.jgrad.spark;
 
+import io.jgrad.data.Standardization;
 import io.jgrad.tensor.Tensor;
 import java.nio.file.Path;
 import java.util.Arrays;
