@@ -71,6 +71,13 @@ record DataSource(String description, TensorDataset train, TensorDataset test, i
                 throw new UserError("--data " + data + ": a directory of " + parts + " part files, which only 'jgrad train --spark"
                         + " MASTER' reads; on one machine --data is an IDX directory or a .csv file");
             }
+            if ("columns".equals(normalize)) {
+                // Every IDX directory holds 8-bit images [N, H, W], whose pixels share one scale, square or not (it
+                // was refused only where H*W was a square, which jgrad-spark does not look at), and the report's
+                // misclassified images are drawn by undoing one mean and std. Before the data is read.
+                throw new UserError("--normalize columns standardizes each column of a CSV file, but --data " + data + " holds images,"
+                        + " whose pixels share one scale; use --normalize");
+            }
             TensorDataset train = IdxDataset.load(data, true, !images);
             TensorDataset test = IdxDataset.load(data, false, !images);
             if (train.size() == 0 || test.size() == 0) {
@@ -119,11 +126,6 @@ record DataSource(String description, TensorDataset train, TensorDataset test, i
             int classes = classification ? Math.max(train.numClasses(), test == null ? 0 : test.numClasses()) : 0;
             ds = new DataSource(data.toString(), train, test, classes, null, Standardization.NONE, all.featureNames(),
                     all.targetName(), all.classNames());
-        }
-        if ("columns".equals(normalize) && ds.imageShape() != null) {
-            // the report's misclassified images are drawn by undoing one mean and std, and pixels share one scale
-            throw new UserError("--normalize columns standardizes each column of a CSV file, but --data " + data + " holds images,"
-                    + " whose pixels share one scale; use --normalize");
         }
         return normalize == null ? ds : ds.standardizedWith(Standardization.of(ds.train(), "columns".equals(normalize)));
     }

@@ -90,6 +90,11 @@ class NormalizeColumnsTest {
         Cli.run("train", "--data", idx.toString(), "--normalize", "columns", "--out", dir.resolve("x").toString())
                 .assertUserError("--normalize columns standardizes each column of a CSV file", "use --normalize");
         assertFalse(Files.exists(dir.resolve("x")));
+        // images of 4x6 pixels flatten to 24 values, no square: they were taken column by column
+        Path wide = IdxFiles.write(dir.resolve("wide"), 20, 10, 4, 6, 1);
+        Cli.run("train", "--data", wide.toString(), "--normalize", "columns", "--out", dir.resolve("x").toString())
+                .assertUserError("--normalize columns standardizes each column of a CSV file", "use --normalize");
+        assertFalse(Files.exists(dir.resolve("x")));
         // the flag alone, followed by another flag, is one mean for all values
         Path run = Cli.train(dir.resolve("all"), "--data", csv.toString(), "--normalize", "--layers", "", "--epochs", "1",
                 "--no-report", "--loss", "mse");
