@@ -1,5 +1,6 @@
 package io.jgrad.cli;
 
+import io.jgrad.data.Standardization;
 import io.jgrad.io.Safetensors;
 import io.jgrad.nn.Module;
 import io.jgrad.nn.Sequential;
@@ -18,7 +19,8 @@ import picocli.CommandLine.Parameters;
         mixinStandardHelpOptions = true,
         header = "Show the architecture, parameter counts and tensors of a run directory or a .safetensors file.",
         description = {"", "For a run directory: the layers (as PyTorch would print them) with the output shape of each for the",
-            "data's input shape (N is the batch) and their parameter counts, the training options and progress, then",
+            "data's input shape (N is the batch) and their parameter counts, the training options and progress, the data",
+            "and its standardization (--normalize: the mean and standard deviation, or the count of per-column pairs), then",
             "every tensor of model.safetensors with dtype, shape and value statistics.", ""},
         footerHeading = "%n",
         footer = {"@|bold EXAMPLES|@", "  jgrad inspect runs/latest", "  jgrad inspect runs/latest/model.safetensors", "",
@@ -45,7 +47,9 @@ final class InspectCommand implements Callable<Integer> {
             System.out.printf("training    %s lr %s, batch %d, %d of %d epochs done%s, seed %d%n", c.optimizer(), Double.toString(c.lr()), c.batchSize(),
                     c.epochsCompleted(), c.epochs(), c.restoredEpoch() > 0
                             ? " (the weights are epoch " + c.restoredEpoch() + "'s, the best: --restore-best)" : "", c.seed());
-            System.out.printf("data        %s%n%n", c.data());
+            Standardization n = c.normalization(); // as eval's data line, with the count of a per-column pair
+            System.out.printf("data        %s%s%n%n", c.data(), n.isNone() ? "" : " (normalized: " + (n.perColumn()
+                    ? String.format("per column, %d column%s", n.mean().length, n.mean().length == 1 ? "" : "s") : n.describe()) + ")");
             file = tm.weights();
         } else if (!Files.isRegularFile(target)) {
             throw new UserError(target + ": no such file or directory");

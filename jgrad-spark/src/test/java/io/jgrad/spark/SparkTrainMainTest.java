@@ -304,7 +304,8 @@ class SparkTrainMainTest {
             right += labels.get(i).substring(labels.get(i).lastIndexOf(',') + 1).equals(predicted.get(i).split(",")[1]) ? 1 : 0;
         }
         assertEquals(Math.round(valAccuracy * 40), right, String.join("\n", predicted));
-        jgrad("inspect", run.toString()); // exit status 0: it reads the recorded statistics
+        String inspect = jgrad("inspect", run.toString()); // it reads the recorded statistics, and shows them
+        assertTrue(inspect.contains("data        " + train + " (normalized: per column, 3 columns)\n"), inspect);
         Map<String, Object> before = dataOf(run);
         jgrad("train", "--resume", run.toString(), "--epochs", "3", "--threads", "1", "--no-report");
         assertEquals(4, Files.readAllLines(run.resolve("metrics.csv")).size(), "three epochs, the last on one machine");
