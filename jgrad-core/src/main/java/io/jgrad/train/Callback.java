@@ -27,7 +27,8 @@ public interface Callback {
      * Before each step that this run trains, before its batch is taken; not before the steps that an epoch resumed
      * from a mid-epoch checkpoint draws again and skips. A callback that times steps starts its clock here, so that
      * the skipping is not counted as training (Keras's {@code on_train_batch_begin}). {@link Trainer} calls it;
-     * jgrad-spark's trainer, which reports rounds of steps and never resumes mid-epoch, does not.
+     * jgrad-spark's trainer, which never resumes mid-epoch, calls it before each step, or with local SGD before each
+     * round of steps, with the round's first step (its onBatchEnd gets the last).
      */
     default void onBatchStart(int epoch, int step) {}
 

@@ -244,7 +244,8 @@ public final class SparkTrainer {
     }
 
     /**
-     * Adds a callback; onBatchEnd is called per global step (per averaging round with local SGD). Refuses null with
+     * Adds a callback; onBatchStart and onBatchEnd are called per global step (per averaging round with local SGD:
+     * onBatchStart with the round's first step, onBatchEnd with its last). Refuses null with
      * IllegalArgumentException, as {@link io.jgrad.train.Trainer#callback} does.
      */
     public SparkTrainer callback(Callback c) {
@@ -339,6 +340,7 @@ public final class SparkTrainer {
             EpochSums sums = new EpochSums();
             try {
                 for (int s = 0; s < steps; s += localSteps) {
+                    calls.batchStart(epoch, s + 1); // the round's first step, as batchEnd gets its last
                     long t0 = System.nanoTime();
                     int k = Math.min(localSteps, steps - s);
                     int expected = Math.min(n, (s + k) * batchSize) - s * batchSize;

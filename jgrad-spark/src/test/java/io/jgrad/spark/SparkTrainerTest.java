@@ -304,7 +304,7 @@ class SparkTrainerTest {
     }
 
     @Test
-    void callbacksHearEachEpochStartBeforeItsSteps() {
+    void callbacksHearEachEpochAndRoundStartBeforeItsSteps() {
         // SparkTrainer never called onEpochStart: a ProgressBar, which starts an epoch's clock there when the epoch's
         // first call is not step 1 (local SGD reports step 3, 6, ...), timed epoch 1 from a start never set (about 0
         // samples/s, hours left) and each later epoch from the one before
@@ -318,12 +318,20 @@ class SparkTrainerTest {
                     }
 
                     @Override
+                    public void onBatchStart(int epoch, int step) {
+                        events.add("before " + epoch + ":" + step);
+                    }
+
+                    @Override
                     public void onBatchEnd(int epoch, int step, int stepsPerEpoch, double loss, int batchSize) {
                         events.add(epoch + ":" + step);
                     }
                 });
         trainer.fit(data, null);
-        assertEquals(List.of("start 1", "1:3", "1:6", "1:8", "start 2", "2:3", "2:6", "2:8"), events);
+        // onBatchStart before each round, with its first step (Trainer calls it before each step), as onBatchEnd
+        // after it with its last: it was never called
+        assertEquals(List.of("start 1", "before 1:1", "1:3", "before 1:4", "1:6", "before 1:7", "1:8",
+                "start 2", "before 2:1", "2:3", "before 2:4", "2:6", "before 2:7", "2:8"), events);
         data.unpersist();
     }
 
