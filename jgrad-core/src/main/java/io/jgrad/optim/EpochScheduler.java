@@ -12,7 +12,7 @@ abstract class EpochScheduler implements LrScheduler {
 
     EpochScheduler(Optimizer optimizer) {
         if (optimizer == null) {
-            throw new IllegalArgumentException(getClass().getSimpleName() + ": optimizer is null");
+            throw new IllegalArgumentException(shownKind() + ": optimizer is null");
         }
         this.optimizer = optimizer;
         this.baseLr = optimizer.lr();
@@ -44,7 +44,9 @@ abstract class EpochScheduler implements LrScheduler {
 
     /**
      * {@code last_epoch}, {@code base_lr} and {@code last_lr}, then the schedule's settings as
-     * {@code "<Kind>.<setting>"} (e.g. {@code "StepLR.gamma"}), so that a load can tell another kind or setting.
+     * {@code "<Kind>.<setting>"} (e.g. {@code "StepLR.gamma"}), or, without settings, the kind alone as
+     * {@code "<Kind>"} (0), so that a load can tell another kind or setting. Kind is the class's simple name, as an
+     * {@link Optimizer}'s; an anonymous class, which has none, records neither.
      */
     @Override
     public Map<String, Double> stateDict() {
@@ -52,21 +54,30 @@ abstract class EpochScheduler implements LrScheduler {
         out.put("last_epoch", (double) lastEpoch);
         out.put("base_lr", baseLr);
         out.put("last_lr", lastLr);
-        String kind = getClass().getSimpleName();
-        options().forEach((name, v) -> out.put(kind + "." + name, v));
+        String kind = Optimizer.kindOf(getClass());
+        if (kind != null) {
+            Map<String, Double> options = options();
+            options.forEach((name, v) -> out.put(kind + "." + name, v));
+            if (options.isEmpty()) { // else a state without settings could not be told from another kind's
+                out.put(kind, 0.0);
+            }
+        }
         return out;
     }
 
     /**
-     * Restores the counters of {@link #stateDict()}. A state whose settings ({@code "<Kind>.<setting>"} keys) name
-     * another kind of schedule or other values is refused, naming both; one without them (saved before jgrad
-     * recorded them) is taken as before. Modified: this.
+     * Restores the counters of {@link #stateDict()}. A state whose settings ({@code "<Kind>.<setting>"} keys) or kind
+     * ({@code "<Kind>"}) name another kind of schedule, or whose settings hold other values, is refused, naming both;
+     * one without them (saved before jgrad recorded them) is taken as before. An anonymous class checks only that
+     * the state names no kind. Modified: this.
      */
     @Override
     public void loadStateDict(Map<String, Double> state) {
-        String who = getClass().getSimpleName() + ".loadStateDict";
+        String kind = Optimizer.kindOf(getClass()), shown = shownKind();
+        String who = shown + ".loadStateDict";
         requireEntries(who, state);
-        Optimizer.checkOptions(who, getClass().getSimpleName(), options(), savedOptions(who, state), Map.of());
+        Optimizer.checkKind(who, shown, savedKind(state));
+        Optimizer.checkOptions(who, shown, kind == null ? Map.of() : options(), savedOptions(who, state), Map.of());
         requireEntries(who, state, "last_epoch", "base_lr", "last_lr");
         double epoch = state.get("last_epoch");
         // all checked before any is taken: a rejected state leaves the schedule as it was
@@ -79,6 +90,22 @@ abstract class EpochScheduler implements LrScheduler {
         lastEpoch = (int) epoch;
         baseLr = state.get("base_lr");
         lastLr = state.get("last_lr");
+    }
+
+    /** The class's simple name, or for an anonymous class, which has none, its binary name, which no state records. */
+    private String shownKind() {
+        String kind = Optimizer.kindOf(getClass());
+        return kind != null ? kind : getClass().getName();
+    }
+
+    /** The kind a scheduler's state dict records alone (its {@code "<Kind>"} key), or null. */
+    static String savedKind(Map<String, Double> state) {
+        for (String key : state.keySet()) {
+            if (key != null && Optimizer.isKindKey(key)) {
+                return key;
+            }
+        }
+        return null;
     }
 
     /**

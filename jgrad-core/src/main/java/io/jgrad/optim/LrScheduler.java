@@ -24,7 +24,8 @@ public interface LrScheduler {
 
     /**
      * The scheduler's counters, e.g. {@code last_epoch}, for checkpoints; jgrad's schedules add their settings as
-     * {@code "<Kind>.<setting>"} (e.g. {@code "StepLR.gamma"}) so that a load can refuse another kind or setting.
+     * {@code "<Kind>.<setting>"} (e.g. {@code "StepLR.gamma"}; Kind the class's simple name, as an {@link Optimizer}
+     * records it) so that a load can refuse another kind or setting.
      */
     Map<String, Double> stateDict();
 

@@ -205,10 +205,7 @@ public abstract class Optimizer {
                 }
             }
         }
-        if (savedKind != null && !savedKind.equals(shown)) {
-            throw new IllegalArgumentException(who + ": the state was saved from " + savedKind + " (key '" + savedKind
-                    + "'), not from " + shown + "; load it into a new " + savedKind + " with the options it was saved with");
-        }
+        checkKind(who, shown, savedKind);
         checkOptions(who, shown, kind == null ? Map.of() : options(), savedOptions, Map.of());
         // here, naming the key, rather than in setLr below, whose message names neither loadStateDict nor the dict
         double newLr = dict.get("lr").toDoubleArray()[0];
@@ -308,8 +305,32 @@ public abstract class Optimizer {
 
     /** The kind a state dict records: the class's simple name, null for a class without one (anonymous). */
     private String kind() {
-        String name = getClass().getSimpleName();
+        return kindOf(getClass());
+    }
+
+    /**
+     * The kind that the state dict of an instance of {@code c} records (an optimizer's, or a schedule's): its simple
+     * name, or null for an anonymous class, which has none.
+     */
+    static String kindOf(Class<?> c) {
+        String name = c.getSimpleName();
         return KIND.matcher(name).matches() ? name : null;
+    }
+
+    /** Whether {@code key} is a kind alone ({@code "<Kind>"}), as a state without options records it. */
+    static boolean isKindKey(String key) {
+        return KIND.matcher(key).matches();
+    }
+
+    /**
+     * Throws, naming {@code who} and the key, when a state records the kind {@code savedKind} (its {@code "<Kind>"}
+     * key; null: none) and it is not {@code kind}, the loader's.
+     */
+    static void checkKind(String who, String kind, String savedKind) {
+        if (savedKind != null && !savedKind.equals(kind)) {
+            throw new IllegalArgumentException(who + ": the state was saved from " + savedKind + " (key '" + savedKind
+                    + "'), not from " + kind + "; load it into a new " + savedKind + " with the options it was saved with");
+        }
     }
 
     // ------------------------------------------------------------ shared by the update rules

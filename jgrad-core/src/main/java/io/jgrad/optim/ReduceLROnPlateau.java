@@ -118,12 +118,14 @@ public final class ReduceLROnPlateau {
     }
 
     /**
-     * Restores the counters saved by {@link #stateDict()}. A state whose settings name another kind of schedule or
-     * other values (a MIN state's best of +inf would never improve under MAX) is refused, naming both; one without
-     * them (saved before jgrad recorded them) is taken as before. Modified: this.
+     * Restores the counters saved by {@link #stateDict()}. A state whose settings or kind ({@code "<Kind>"}) name
+     * another kind of schedule, or whose settings hold other values (a MIN state's best of +inf would never improve
+     * under MAX), is refused, naming both; one without them (saved before jgrad recorded them) is taken as before.
+     * Modified: this.
      */
     public void loadStateDict(Map<String, Double> state) {
         EpochScheduler.requireEntries("ReduceLROnPlateau.loadStateDict", state);
+        Optimizer.checkKind("ReduceLROnPlateau.loadStateDict", "ReduceLROnPlateau", EpochScheduler.savedKind(state));
         Optimizer.checkOptions("ReduceLROnPlateau.loadStateDict", "ReduceLROnPlateau", options(),
                 EpochScheduler.savedOptions("ReduceLROnPlateau.loadStateDict", state), Map.of("mode", java.util.List.of("min", "max")));
         EpochScheduler.requireEntries("ReduceLROnPlateau.loadStateDict", state, "best", "num_bad_epochs",

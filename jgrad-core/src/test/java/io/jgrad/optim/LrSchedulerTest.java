@@ -125,6 +125,71 @@ class LrSchedulerTest {
         assertEquals("StepLR.loadStateDict: 'StepLR.gamma' is null; a setting is a number", e7.getMessage());
     }
 
+    /** A schedule without settings: the rate stays where it is. */
+    static final class Constant extends EpochScheduler {
+        Constant(Optimizer optimizer) {
+            super(optimizer);
+        }
+
+        @Override
+        Map<String, Double> options() {
+            return Map.of();
+        }
+
+        @Override
+        double nextLr(double currentLr) {
+            return currentLr;
+        }
+    }
+
+    @Test
+    void aScheduleWithoutSettingsRecordsItsKindAndRefusesAnotherKindsState() {
+        // as an Optimizer without options (fc0dfcb): it recorded only its counters, so nothing said whose state it was
+        // and a StepLR took it without a word
+        SGD opt = optimizer(0.1);
+        Constant constant = new Constant(opt);
+        constant.step();
+        assertEquals(List.of("last_epoch", "base_lr", "last_lr", "Constant"), List.copyOf(constant.stateDict().keySet()));
+        Constant again = new Constant(opt);
+        again.loadStateDict(constant.stateDict());
+        assertEquals(1.0, again.stateDict().get("last_epoch"));
+        var e = assertThrows(IllegalArgumentException.class, () -> new StepLR(opt, 3).loadStateDict(constant.stateDict()));
+        assertEquals("StepLR.loadStateDict: the state was saved from Constant (key 'Constant'), not from StepLR; load it"
+                + " into a new Constant with the options it was saved with", e.getMessage());
+        var e2 = assertThrows(IllegalArgumentException.class, () -> new ReduceLROnPlateau(opt, ReduceLROnPlateau.Mode.MIN)
+                .loadStateDict(constant.stateDict()));
+        assertTrue(e2.getMessage().startsWith("ReduceLROnPlateau.loadStateDict: the state was saved from Constant (key"
+                + " 'Constant')"), e2.getMessage());
+        var e3 = assertThrows(IllegalArgumentException.class, () -> new Constant(opt).loadStateDict(new StepLR(opt, 3).stateDict()));
+        assertTrue(e3.getMessage().startsWith("Constant.loadStateDict: the state was saved from StepLR (key 'StepLR.step_size')"),
+                e3.getMessage());
+    }
+
+    @Test
+    void anAnonymousScheduleRecordsNoKindAndTakesItsOwnStateBack() {
+        // an anonymous class has no name to record: it saved its settings as ".scale"
+        SGD opt = optimizer(0.1);
+        java.util.function.Supplier<EpochScheduler> make = () -> new EpochScheduler(opt) {
+            @Override
+            Map<String, Double> options() {
+                return Map.of("scale", 2.0);
+            }
+
+            @Override
+            double nextLr(double currentLr) {
+                return currentLr / 2;
+            }
+        };
+        EpochScheduler anonymous = make.get();
+        anonymous.step();
+        assertEquals(List.of("last_epoch", "base_lr", "last_lr"), List.copyOf(anonymous.stateDict().keySet()));
+        EpochScheduler again = make.get();
+        again.loadStateDict(anonymous.stateDict());
+        assertEquals(1.0, again.stateDict().get("last_epoch"));
+        var e = assertThrows(IllegalArgumentException.class, () -> make.get().loadStateDict(new StepLR(opt, 3).stateDict()));
+        assertTrue(e.getMessage().contains("the state was saved from StepLR (key 'StepLR.step_size')"), e.getMessage());
+    }
+
     @Test
     void loadStateDictTakesAScheduleStateWithoutSettingsAsBefore() {
         SGD opt = optimizer(0.1);
