@@ -234,6 +234,20 @@ record DataSource(String description, TensorDataset train, TensorDataset test, i
         return -1;
     }
 
+    /**
+     * {@code a} with a shift's uncovered border at a black (0) pixel as this data's standardization maps it:
+     * {@code a} itself without --normalize, else (0 - mean) / std, computed as the pixels' own values are (pixels are
+     * standardized before they are augmented). 0 there would be the mean's grey, where torchvision's RandomCrop(padding)
+     * before Normalize pads with black.
+     */
+    io.jgrad.data.Augmentation augmentation(io.jgrad.data.Augmentation a) {
+        if (normalization.isNone() || normalization.perColumn() || a.maxShift() == 0) { // per column: refused for images
+            return a;
+        }
+        float black = normalization.apply(Tensor.zeros(1)).toFloatArray()[0];
+        return new io.jgrad.data.Augmentation(a.horizontalFlip(), a.maxShift(), black);
+    }
+
     /** The same data with features mapped by {@code s}, e.g. with a checkpoint's saved statistics. */
     DataSource standardizedWith(Standardization s) {
         if (s.isNone()) {

@@ -201,7 +201,7 @@ final class TrainCommand implements Callable<Integer> {
                     + " (--val-split, --val-data, or an IDX directory's t10k files). Remembered by --resume.")
     boolean restoreBest;
 
-    @Option(names = "--augment", paramLabel = "SPEC", description = "Random changes to training images each epoch: none, flip (left-right, probability 1/2), shift:N (up to N pixels each way, zero border), or both as flip,shift:N (default: none). Needs an image model (--model cnn or a file with convolutions).")
+    @Option(names = "--augment", paramLabel = "SPEC", description = "Random changes to training images each epoch: none, flip (left-right, probability 1/2), shift:N (up to N pixels each way, the uncovered border black: 0, or with --normalize its standardized value, as RandomCrop(padding) before Normalize), or both as flip,shift:N (default: none). Needs an image model (--model cnn or a file with convolutions).")
     String augment;
 
     @Option(names = "--schedule", paramLabel = "SPEC", description = "Learning-rate schedule: none, step:N[:gamma], exponential:gamma, cosine[:min_lr] (annealed over --epochs, which --resume then cannot change), plateau[:patience] (default: none).")
@@ -640,7 +640,7 @@ final class TrainCommand implements Callable<Integer> {
             shuffleGen.setState(cfg.shuffleState());
         }
         DataLoader trainLoader = new DataLoader(ds.train(), cfg.batchSize(), cfg.shuffle(), false, shuffleGen)
-                .augment(Flags.augmentation(cfg.augment()));
+                .augment(ds.augmentation(Flags.augmentation(cfg.augment())));
         DataLoader testLoader = ds.test() == null ? null : new DataLoader(ds.test(), EvalCommand.BATCH, false, false, new Generator(0));
 
         String heldOut = Reports.heldOut(cfg, ds);

@@ -165,4 +165,29 @@ class CnnCliTest {
         Cli.run("eval", "--model", run.toString()).assertUserError("config.json: format_version: expected 1 or 2, got 3",
                 "newer jgrad");
     }
+
+    /**
+     * With --normalize, a shift's uncovered border is a black pixel as the data was standardized, (0 - mean) / std, as
+     * torchvision's RandomCrop(padding) before Normalize pads it; it was 0, the mean's grey.
+     */
+    @Test
+    void aShiftOfNormalizedImagesUncoversBlackPixels(@TempDir Path tmp) throws Exception {
+        int[] pixels = new int[4 * 16];
+        for (int i = 0; i < pixels.length; i++) {
+            pixels[i] = i % 3 == 0 ? 0 : 255;
+        }
+        Path idx = Files.createDirectories(tmp.resolve("idx"));
+        for (String split : List.of("train", "t10k")) {
+            Files.write(idx.resolve(split + "-images-idx3-ubyte"), SyntheticData.idxImages(4, 4, pixels));
+            Files.write(idx.resolve(split + "-labels-idx1-ubyte"), SyntheticData.idxLabels(new int[] {0, 1, 0, 1}));
+        }
+        DataSource ds = DataSource.load(idx, null, 0, null, true, "all", 42, "cnn", null, null);
+        float black = ds.train().features().toFloatArray()[0]; // pixel 0 of image 0 was 0
+        assertTrue(black < -0.5f, "standardized black: " + black);
+        io.jgrad.data.Augmentation a = ds.augmentation(Flags.augmentation("flip,shift:2"));
+        assertEquals(black, a.fill());
+        assertTrue(a.horizontalFlip() && a.maxShift() == 2, a.toString());
+        DataSource raw = DataSource.load(idx, null, 0, null, true, null, 42, "cnn", null, null);
+        assertEquals(0f, raw.augmentation(Flags.augmentation("shift:2")).fill(), "without --normalize, 0 is black");
+    }
 }

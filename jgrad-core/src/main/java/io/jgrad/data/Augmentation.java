@@ -5,19 +5,30 @@ import io.jgrad.tensor.Generator;
 /**
  * Random changes to image samples [C, H, W] made as a {@link DataLoader} assembles a batch, so that every epoch
  * sees slightly different images: a horizontal flip with probability 1/2 (torchvision's RandomHorizontalFlip)
- * and a shift by dy, dx drawn uniformly from [-maxShift, maxShift] with the uncovered border zero (what
- * RandomCrop(H, padding=maxShift) does). The draws come from the loader's generator, in sample order: flip
- * first, then dy, then dx, so a seed gives the same images on every machine, and a resumed run the same ones.
+ * and a shift by dy, dx drawn uniformly from [-maxShift, maxShift] with the uncovered border {@code fill} (what
+ * RandomCrop(H, padding=maxShift) does: 0, a black pixel; for images standardized before they are augmented, a
+ * black pixel's standardized value, (0 - mean) / std, which RandomCrop before Normalize gives). The draws come from
+ * the loader's generator, in sample order: flip first, then dy, then dx, so a seed gives the same images on every
+ * machine, and a resumed run the same ones.
  *
  * @param horizontalFlip whether to flip left-right with probability 1/2
  * @param maxShift       largest shift in pixels, 0 for none
+ * @param fill           the value of the pixels a shift uncovers
  */
-public record Augmentation(boolean horizontalFlip, int maxShift) {
-    /** Checks maxShift &gt;= 0. */
+public record Augmentation(boolean horizontalFlip, int maxShift, float fill) {
+    /** Checks maxShift &gt;= 0 and a finite fill. */
     public Augmentation {
         if (maxShift < 0) {
             throw new IllegalArgumentException("Augmentation: maxShift must be >= 0, got " + maxShift);
         }
+        if (!Float.isFinite(fill)) {
+            throw new IllegalArgumentException("Augmentation: fill must be a finite number, got " + fill);
+        }
+    }
+
+    /** A flip and a shift whose uncovered border is 0. */
+    public Augmentation(boolean horizontalFlip, int maxShift) {
+        this(horizontalFlip, maxShift, 0f);
     }
 
     /** Whether this changes anything. */
@@ -27,7 +38,7 @@ public record Augmentation(boolean horizontalFlip, int maxShift) {
 
     /**
      * Transforms one sample x[c, i, j] (c &lt; channels, i &lt; h, j &lt; w, at {@code off}) in place:
-     * x'[c, i, j] = x[c, i - dy, k - dx] with k = w - 1 - j when flipped (else j), 0 where that is outside the image.
+     * x'[c, i, j] = x[c, i - dy, k - dx] with k = w - 1 - j when flipped (else j), fill where that is outside the image.
      * {@code scratch} holds at least channels * h * w floats. Modified: x, scratch, gen.
      */
     void apply(float[] x, int off, int channels, int h, int w, Generator gen, float[] scratch) {
@@ -45,7 +56,7 @@ public record Augmentation(boolean horizontalFlip, int maxShift) {
                 int si = i - dy;
                 for (int j = 0; j < w; j++) {
                     int sj = (flip ? w - 1 - j : j) - dx;
-                    x[off + plane + i * w + j] = si < 0 || si >= h || sj < 0 || sj >= w ? 0f : scratch[plane + si * w + sj];
+                    x[off + plane + i * w + j] = si < 0 || si >= h || sj < 0 || sj >= w ? fill : scratch[plane + si * w + sj];
                 }
             }
         }

@@ -84,4 +84,32 @@ class AugmentationTest {
                 .augment(new Augmentation(false, 1)));
         assertTrue(e.getMessage().contains("[C, H, W]"), e.getMessage());
     }
+
+    @Test
+    void theUncoveredBorderTakesTheFillValue() {
+        // data standardized before it is augmented is black at (0 - mean) / std, not at 0: the border takes that value,
+        // as torchvision's RandomCrop(padding) before Normalize gives it
+        Augmentation aug = new Augmentation(false, 1, -0.5f);
+        Generator gen = new Generator(3);
+        float[] scratch = new float[C * H * W];
+        int shifted = 0;
+        for (int trial = 0; trial < 50; trial++) {
+            float[] x = image();
+            aug.apply(x, 0, C, H, W, gen, scratch);
+            boolean found = false;
+            for (int dy = -1; dy <= 1 && !found; dy++) {
+                for (int dx = -1; dx <= 1 && !found; dx++) {
+                    float[] want = expected(image(), false, dy, dx);
+                    for (int k = 0; k < want.length; k++) {
+                        want[k] = want[k] == 0 ? -0.5f : want[k]; // the image has no 0: a 0 is the border
+                    }
+                    found = java.util.Arrays.equals(x, want);
+                    shifted += found && (dy != 0 || dx != 0) ? 1 : 0;
+                }
+            }
+            assertTrue(found, "trial " + trial + ": " + java.util.Arrays.toString(x));
+        }
+        assertTrue(shifted > 0, "some trial shifted the image");
+        assertEquals(0f, new Augmentation(true, 2).fill(), "without a fill value, the border is 0");
+    }
 }
