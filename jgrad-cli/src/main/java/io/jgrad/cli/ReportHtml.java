@@ -37,10 +37,14 @@ final class ReportHtml {
     /**
      * @param charts PNG bytes by file name, among {@link TrainingReport}'s chart names; absent ones are
      *               left out of the page
+     * @param leftOut lines saying which parts the page leaves out for want of something, and why (shown after the facts)
+     * @param noPredictions whether the model's predictions could not be made ({@code leftOut} says why): the page then
+     *                      does not blame the missing confusion matrix on missing held-out data
      */
     static String render(String title, Map<String, String> facts, List<EpochMetrics> epochs,
                          List<String> weights, ConfusionMatrix confusion, String heldOut, Map<String, byte[]> charts,
-                         int misclassifiedCount, RegressionPredictions predictions, List<String> classNames) {
+                         int misclassifiedCount, RegressionPredictions predictions, List<String> classNames,
+                         List<String> leftOut, boolean noPredictions) {
         StringBuilder h = new StringBuilder(64 * 1024);
         h.append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
                 .append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n")
@@ -53,6 +57,9 @@ final class ReportHtml {
         facts.forEach((k, v) -> h.append("<tr><th>").append(escape(k)).append("</th><td>")
                 .append(escape(v)).append("</td></tr>\n"));
         h.append("</table>\n");
+        for (String line : leftOut) {
+            h.append("<p class=\"note\">").append(escape(line)).append("</p>\n");
+        }
 
         if (epochs.isEmpty()) {
             h.append("<p>No epoch completed, so there is nothing to chart.</p>\n");
@@ -77,7 +84,7 @@ final class ReportHtml {
                 gradientNote(h, epochs, weights);
             }
         }
-        if (confusion == null && ReportCharts.hasAccuracy(epochs)) {
+        if (confusion == null && ReportCharts.hasAccuracy(epochs) && !noPredictions) {
             h.append("<h2>Confusion matrix</h2>\n<p>No confusion matrix or per-class table: no held-out data: give "
                     + "--val-split or --val-data.</p>\n");
         }

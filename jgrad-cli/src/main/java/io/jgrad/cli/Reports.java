@@ -4,9 +4,11 @@ import io.jgrad.data.TensorDataset;
 import io.jgrad.nn.Sequential;
 import io.jgrad.tensor.Backends;
 import io.jgrad.tensor.Tensor;
+import io.jgrad.train.CallbackList;
 import io.jgrad.train.EpochMetrics;
 import io.jgrad.train.Evaluation;
 import io.jgrad.train.ProgressBar;
+import io.jgrad.train.StoppingRules;
 import io.jgrad.train.Task;
 import java.io.IOException;
 import java.math.BigDecimal;
@@ -26,16 +28,52 @@ final class Reports {
     static final int MAX_MISCLASSIFIED = 36;
 
     /**
+     * The report of a run that {@code jgrad train} just trained: {@link #write(Path, RunConfig, DataSource, String,
+     * Sequential, Objective, Path, List, Evaluation, String, Map, boolean)} with this session's time, threads, software
+     * and processor, and metrics.csv written too.
+     *
      * @param init the --init weights file of this session, null when none was given (or on --resume)
      * @param stopReason why training ended, as {@link io.jgrad.train.History#stopReason()} says it (or a divergence)
      * @return the names of the files written, report.html last (metrics.csv and the PNG charts before it)
      */
     static List<String> write(Path dir, RunConfig cfg, DataSource ds, Sequential model, Objective objective, Path init,
                       List<EpochMetrics> metrics, Evaluation finalEval, String stopReason, double seconds) throws IOException {
-        String heldOut = heldOut(cfg, ds);
+        Map<String, String> session = new LinkedHashMap<>();
+        session.put("Training time", String.format("%.1f s (this session), %d thread%s", seconds, Backends.threads(),
+                Backends.threads() == 1 ? "" : "s"));
+        session.put("Software", "jgrad " + version());
+        session.put("Processor", Machine.cpuModel());
+        return write(dir, cfg, ds, null, model, objective, init, metrics, finalEval, stopReason, session, true);
+    }
+
+    /**
+     * Writes report.html and its charts into {@code dir}: what {@code jgrad train} writes after training, and what
+     * {@code jgrad report} rebuilds from a run directory, by this one method so that the two cannot say different
+     * things. Modified: the report's files in dir, and the model's mode (evaluation).
+     *
+     * @param ds the run's data, prepared as in training; null when it could not be read, {@code noPredictions} then
+     *           says why
+     * @param noPredictions why the parts that need the model's predictions on the data are left out (the held-out
+     *                      figures, the confusion matrix, misclassified images, regression predictions); null when
+     *                      {@code ds} and the model's weights were there
+     * @param finalEval the model on the held-out data; null without held-out data or predictions
+     * @param session facts about the session that trained (its time, software, processor), shown last
+     * @param withMetricsCsv whether to write metrics.csv from {@code metrics} too (jgrad report leaves the run's own)
+     * @return the names of the files written, report.html last
+     */
+    static List<String> write(Path dir, RunConfig cfg, DataSource ds, String noPredictions, Sequential model, Objective objective,
+                              Path init, List<EpochMetrics> metrics, Evaluation finalEval, String stopReason,
+                              Map<String, String> session, boolean withMetricsCsv) throws IOException {
+        String heldOut = ds != null ? heldOut(cfg, ds) : heldOut(cfg, metrics);
+        boolean predicting = noPredictions == null;
         Map<String, String> facts = new LinkedHashMap<>();
-        facts.put("Data", ds.description() + (heldOut == null ? String.format(" (%,d train, no held-out data)", ds.train().size())
-                : String.format(" (%,d train, %,d %s%s)", ds.train().size(), ds.test().size(), heldOut, heldOutSource(cfg))));
+        if (ds == null) {
+            facts.put("Data", cfg.data() + (cfg.valData() == null ? "" : "; --val-data " + cfg.valData())
+                    + (cfg.valSplit() > 0 ? "; --val-split " + cfg.valSplit() : "") + " (not read: see below)");
+        } else {
+            facts.put("Data", ds.description() + (heldOut == null ? String.format(" (%,d train, no held-out data)", ds.train().size())
+                    : String.format(" (%,d train, %,d %s%s)", ds.train().size(), ds.test().size(), heldOut, heldOutSource(cfg))));
+        }
         facts.put("Network", cfg.model().describe() + String.format(" (%,d parameters)", model.parameterCount()));
         if (init != null) {
             facts.put("Initial weights", "--init " + init);
@@ -72,7 +110,7 @@ final class Reports {
             }
         }
         RegressionPredictions predictions = null;
-        if (objective.task() == Task.REGRESSION) {
+        if (objective.task() == Task.REGRESSION && predicting) {
             // DataSource standardizes only the features (--normalize); the targets stay as read, so the model's
             // outputs and these metrics are in the target column's units.
             TensorDataset rows = ds.test() != null ? ds.test() : ds.train();
@@ -85,21 +123,75 @@ final class Reports {
             facts.put(key + " R²", (Double.isNaN(r2) ? "undefined (every target has the same value)"
                     : String.format(Locale.ROOT, "%.4f", r2)) + note);
         }
-        facts.put("Training time", String.format("%.1f s (this session), %d thread%s", seconds, Backends.threads(),
-                Backends.threads() == 1 ? "" : "s"));
-        facts.put("Software", "jgrad " + new Main.Version().getVersion()[0].replace("jgrad ", ""));
-        facts.put("Processor", Machine.cpuModel());
+        facts.putAll(session);
         // every classifier, not only cross-entropy's: a squared-error or BCE loss on class labels classifies too
-        List<Misclassified> wrong = ds.imageShape() == null || ds.test() == null || objective.task() == Task.REGRESSION
+        List<Misclassified> wrong = !predicting || ds.imageShape() == null || ds.test() == null || objective.task() == Task.REGRESSION
                 ? List.of() : misclassified(model, ds.test(), ds.imageShape(), ds.normalization().mean()[0],
                         ds.normalization().std()[0], objective, cfg.model().outputActivation());
         Map<String, Integer> ranks = GradientSpread.ranks(model);
         List<String> names = new ArrayList<>();
         for (Path p : new TrainingReport("jgrad training report: " + cfg.model().describe(), facts, metrics, ranks,
-                finalEval == null ? null : finalEval.confusion(), heldOut, wrong, predictions, cfg.classNames()).writeTo(dir)) {
+                finalEval == null ? null : finalEval.confusion(), heldOut, wrong, predictions, cfg.classNames(),
+                noPredictions == null ? null : leftOut(objective, cfg, noPredictions)).writeTo(dir, withMetricsCsv)) {
             names.add(p.getFileName().toString());
         }
         return names;
+    }
+
+    /** This jgrad's version ("dev" when run from classes). */
+    static String version() {
+        return new Main.Version().getVersion()[0].replace("jgrad ", "");
+    }
+
+    /**
+     * The line of a report whose predictions could not be made: which parts are left out, and {@code why} (a sentence
+     * without its full stop).
+     */
+    private static String leftOut(Objective objective, RunConfig cfg, String why) {
+        String parts = objective.task() == Task.REGRESSION ? "the RMSE, R² and the chart of predicted against true values"
+                : "the held-out loss and accuracy, the confusion matrix, the per-class table"
+                        // images: a CNN's input, or an IDX directory, whose runs record no CSV columns
+                        + (cfg.model().inputShape().length == 3 || cfg.featureColumns() == null && cfg.targetColumn() == null
+                                ? " and the misclassified images" : "");
+        return "Left out: " + parts + ", which need the model's predictions on the run's data: " + why + ".";
+    }
+
+    /**
+     * Why a run ended, from its configuration and its metrics alone, in the words {@link io.jgrad.train.History#stopReason()}
+     * gave when it trained: the rules of {@link StoppingRules} (target loss, patience) applied to the epochs as the
+     * trainer applies them, and the epoch --restore-best put back ({@code restored_epoch}). A run that ended before its
+     * last epoch with no rule to end it was interrupted or diverged, which the directory does not record.
+     */
+    static String stopReason(RunConfig cfg, List<EpochMetrics> epochs) {
+        CallbackList calls = new CallbackList(List.of());
+        calls.trainStart(1, cfg.epochs(), 0);
+        StoppingRules rules = new StoppingRules(cfg.targetLoss(), cfg.patience(), false, 0, false);
+        rules.start(calls, 1, List.of());
+        for (EpochMetrics m : epochs) {
+            rules.score(m, null); // no weights to keep: restoreBest is false here
+            calls.epochEnd(m);
+        }
+        // the rules are checked after every epoch: the run ended after the last one, where one of them (if any) fired
+        boolean stopped = !epochs.isEmpty() && rules.stop(calls, epochs.getLast());
+        int last = epochs.isEmpty() ? 0 : epochs.getLast().epoch();
+        if (!stopped && last < cfg.epochs()) {
+            return "stopped after epoch " + last + " with no stopping rule met: interrupted, or diverged (the run directory"
+                    + " does not record which)";
+        }
+        rules.finish(calls, cfg.epochs(), null);
+        String reason = calls.trainEnd().stopReason();
+        return cfg.restoredEpoch() > 0 ? reason + "; restored the weights of epoch " + cfg.restoredEpoch() + ", the best" : reason;
+    }
+
+    /**
+     * What the held-out samples were, without the data ({@link #heldOut(RunConfig, DataSource)} with it): "validation"
+     * for --val-data or --val-split, else "test" when the epochs were validated (an IDX directory's t10k split), else null.
+     */
+    static String heldOut(RunConfig cfg, List<EpochMetrics> epochs) {
+        if (cfg.valData() != null || cfg.valSplit() > 0) {
+            return "validation";
+        }
+        return epochs.stream().anyMatch(EpochMetrics::hasValidation) ? "test" : null;
     }
 
     private static String capitalized(String word) {

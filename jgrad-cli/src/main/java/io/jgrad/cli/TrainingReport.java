@@ -41,10 +41,12 @@ import java.util.Objects;
  *                       are none), for the predicted-vs-true chart; null for classification
  * @param classNames     the names of classes 0, 1, ... for the confusion matrix and the per-class table; empty to
  *                       show the classes' indices
+ * @param noPredictions  a line saying which parts that need the model's predictions are left out and why (the data
+ *                       or the weights could not be read); null when they were made
  */
 record TrainingReport(String title, Map<String, String> facts, List<EpochMetrics> epochs,
                       Map<String, Integer> ranks, ConfusionMatrix confusion, String heldOut, List<Misclassified> misclassified,
-                      RegressionPredictions predictions, List<String> classNames) {
+                      RegressionPredictions predictions, List<String> classNames, String noPredictions) {
     static final String LOSS_PNG = "loss.png";
     static final String ACCURACY_PNG = "accuracy.png";
     static final String LR_PNG = "lr.png";
@@ -65,17 +67,24 @@ record TrainingReport(String title, Map<String, String> facts, List<EpochMetrics
         classNames = List.copyOf(Objects.requireNonNull(classNames, "TrainingReport: classNames is null; pass List.of()"));
     }
 
+    /** A report of a run whose predictions were made. */
+    TrainingReport(String title, Map<String, String> facts, List<EpochMetrics> epochs, Map<String, Integer> ranks,
+                   ConfusionMatrix confusion, String heldOut, List<Misclassified> misclassified,
+                   RegressionPredictions predictions, List<String> classNames) {
+        this(title, facts, epochs, ranks, confusion, heldOut, misclassified, predictions, classNames, null);
+    }
+
     /** A report whose classes are shown by index. */
     TrainingReport(String title, Map<String, String> facts, List<EpochMetrics> epochs, Map<String, Integer> ranks,
                    ConfusionMatrix confusion, String heldOut, List<Misclassified> misclassified,
                    RegressionPredictions predictions) {
-        this(title, facts, epochs, ranks, confusion, heldOut, misclassified, predictions, List.of());
+        this(title, facts, epochs, ranks, confusion, heldOut, misclassified, predictions, List.of(), null);
     }
 
     /** A report without regression predictions. */
     TrainingReport(String title, Map<String, String> facts, List<EpochMetrics> epochs, Map<String, Integer> ranks,
                    ConfusionMatrix confusion, String heldOut, List<Misclassified> misclassified) {
-        this(title, facts, epochs, ranks, confusion, heldOut, misclassified, null, List.of());
+        this(title, facts, epochs, ranks, confusion, heldOut, misclassified, null, List.of(), null);
     }
 
     /**
@@ -84,6 +93,14 @@ record TrainingReport(String title, Map<String, String> facts, List<EpochMetrics
      * @return the files written, report.html last
      */
     List<Path> writeTo(Path dir) throws IOException {
+        return writeTo(dir, true);
+    }
+
+    /**
+     * As {@link #writeTo(Path)}; without {@code withMetricsCsv} the directory's metrics.csv is left as it is (jgrad
+     * report reads it, and rebuilds only the page and its charts).
+     */
+    List<Path> writeTo(Path dir, boolean withMetricsCsv) throws IOException {
         Path out = dir.toAbsolutePath();
         Files.createDirectories(out);
         Map<String, byte[]> charts = new LinkedHashMap<>();
@@ -122,12 +139,23 @@ record TrainingReport(String title, Map<String, String> facts, List<EpochMetrics
                 written.add(target);
             }
         }
-        Path csv = out.resolve(METRICS_CSV);
-        writeAtomically(csv, MetricsCsv.format(epochs).getBytes(StandardCharsets.UTF_8));
-        written.add(csv);
+        if (withMetricsCsv) {
+            Path csv = out.resolve(METRICS_CSV);
+            writeAtomically(csv, MetricsCsv.format(epochs).getBytes(StandardCharsets.UTF_8));
+            written.add(csv);
+        }
+        List<String> leftOut = new ArrayList<>();
+        if (noPredictions != null) {
+            leftOut.add(noPredictions);
+        }
+        if (!epochs.isEmpty() && weights.isEmpty() && ranks.values().stream().anyMatch(r -> r >= 2)) {
+            leftOut.add("Left out: the chart of gradient norms per layer: metrics.csv has no grad_norm column for the"
+                    + " network's weight tensors (" + String.join(", ", ranks.entrySet().stream().filter(e -> e.getValue() >= 2)
+                            .map(Map.Entry::getKey).sorted().toList()) + ").");
+        }
         Path html = out.resolve(REPORT_HTML);
         String page = ReportHtml.render(title, facts, epochs, weights, confusion, heldOut, charts,
-                misclassified.size(), predictions, classNames);
+                misclassified.size(), predictions, classNames, leftOut, noPredictions != null);
         writeAtomically(html, page.getBytes(StandardCharsets.UTF_8));
         written.add(html);
         return written;

@@ -1,0 +1,156 @@
+package io.jgrad.cli;
+
+import io.jgrad.data.DataLoader;
+import io.jgrad.io.JgradFormatException;
+import io.jgrad.io.Json;
+import io.jgrad.nn.Sequential;
+import io.jgrad.tensor.Generator;
+import io.jgrad.train.EpochMetrics;
+import io.jgrad.train.Evaluation;
+import io.jgrad.train.Trainer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+
+/** {@code jgrad report}: (re)builds report.html and its charts from what a run directory holds. */
+@Command(name = "report",
+        mixinStandardHelpOptions = true,
+        header = "Build report.html and its charts for a run directory, from what the directory holds.",
+        description = {"", "Writes RUN_DIR/report.html and its PNG charts, the page 'jgrad train' writes at the end of a run, from",
+            "the files of the run directory: config.json (the network, data and training options), metrics.csv (the",
+            "curves of loss, accuracy, learning rate and gradient norms) and model.safetensors with the data that",
+            "config.json names, prepared as in training, for the parts that need the model's predictions: the held-out",
+            "loss and accuracy, the confusion matrix and per-class table, the misclassified images, and for regression",
+            "the RMSE, R^2 and the chart of predicted against true values. It is for the runs that have no report: those",
+            "of 'jgrad train --spark' (which runs this command after training), those trained with --no-report, and a",
+            "report deleted or from an older jgrad. For a run of 'jgrad train' the page is the one train wrote, but for",
+            "the facts the directory does not record: the training time is the sum of metrics.csv's epoch times, the",
+            "software, processor, threads and --init file of the training are not shown, and why the run stopped is",
+            "worked out from the stopping rules and the epochs (a run that was interrupted or diverged says so, without",
+            "which).",
+            "",
+            "A part that needs something the directory does not have is left out, with a line on the page saying what and",
+            "why: the data (moved, deleted, or Parquet, which only Spark reads), or model.safetensors. The data paths in",
+            "config.json are resolved against the current directory, as 'jgrad eval' resolves them.",
+            "",
+            "metrics.csv and the other files of the run are read, not changed. The page and each chart are written to a",
+            "temporary file and renamed into place, so a reader never sees half a file; a chart of an earlier report that",
+            "does not apply now is deleted.", ""},
+        footerHeading = "%n",
+        footer = {"@|bold EXAMPLES|@",
+            "  jgrad report runs/spark",
+            "  jgrad train --no-report --out runs/quick && jgrad report runs/quick",
+            "",
+            "@|bold EXIT STATUS|@",
+            "  0 written; 1 internal error; 2 bad input (RUN_DIR is not a run directory, or its config.json or metrics.csv",
+            "  cannot be read): the message names the file and what was expected."})
+final class ReportCommand implements Callable<Integer> {
+    @Parameters(paramLabel = "RUN_DIR", arity = "0..1", description = "The run directory (default: runs/latest).", defaultValue = "runs/latest")
+    Path dir;
+
+    @Override
+    public Integer call() throws Exception {
+        Flags.notEmpty("RUN_DIR", dir);
+        List<String> files = build(dir);
+        List<String> shown = new ArrayList<>(files.subList(files.size() - 1, files.size())); // report.html, then the charts
+        shown.addAll(files.subList(0, files.size() - 1));
+        System.out.println("wrote " + dir + "/ (" + String.join(", ", shown) + ")");
+        return 0;
+    }
+
+    /**
+     * Writes dir's report from its files, as the class comment says. Modified: report.html and the charts in dir.
+     *
+     * @return the names of the files written, report.html last
+     * @throws UserError if dir is not a directory or has no metrics.csv, JgradFormatException if config.json or
+     *     metrics.csv is not as jgrad train writes them
+     */
+    static List<String> build(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            throw new UserError(dir + ": " + (Files.exists(dir) ? "not a directory" : "no such directory")
+                    + "; expected a run directory written by 'jgrad train' (config.json, metrics.csv, model.safetensors)");
+        }
+        RunConfig cfg = RunConfig.read(dir);
+        Path metricsFile = dir.resolve(Checkpoint.METRICS);
+        if (!Files.isRegularFile(metricsFile)) {
+            throw new UserError(metricsFile + ": no such file; expected the per-epoch metrics that 'jgrad train' writes"
+                    + " into the run directory with every checkpoint");
+        }
+        Sequential model = cfg.model().build(new Generator(cfg.seed()));
+        Objective objective = Objective.of(cfg.loss(), cfg.numClasses(), cfg.classWeights());
+        String noPredictions = null;
+        try {
+            Checkpoint.loadWeights(Checkpoint.weightsFile(dir, Checkpoint.MODEL, cfg), model);
+        } catch (UserError | JgradFormatException | IOException | UncheckedIOException e) {
+            noPredictions = "the weights could not be read (" + message(e) + ")";
+        }
+        DataSource ds = null;
+        try {
+            ds = data(dir, cfg, model, objective);
+        } catch (UserError | JgradFormatException | IOException | UncheckedIOException e) {
+            noPredictions = "the data could not be read (" + message(e) + ")";
+        }
+        boolean heldOut = ds != null ? ds.test() != null : cfg.valData() != null || cfg.valSplit() > 0;
+        List<EpochMetrics> metrics = Checkpoint.readMetrics(dir, cfg.epochsCompleted(), heldOut);
+        Evaluation finalEval = noPredictions != null || ds.test() == null ? null
+                : Trainer.evaluate(model, objective.loss(), objective.task(),
+                        new DataLoader(ds.test(), EvalCommand.BATCH, false, false, new Generator(0)), cfg.numClasses());
+        Map<String, String> session = new LinkedHashMap<>();
+        String spark = spark(dir);
+        if (spark != null) {
+            session.put("Spark", spark);
+        }
+        double seconds = metrics.stream().mapToDouble(EpochMetrics::seconds).filter(Double::isFinite).sum();
+        session.put("Training time", String.format("%.1f s (the epochs' times in metrics.csv, added up)", seconds));
+        session.put("Report", "rebuilt by jgrad report (jgrad " + Reports.version() + ") from the run directory, which does"
+                + " not record the software, processor or threads that trained it");
+        return Reports.write(dir, cfg, ds, noPredictions, model, objective, null, metrics, finalEval,
+                Reports.stopReason(cfg, metrics), session, false);
+    }
+
+    /**
+     * The run's data as training prepared it (split, scaled, standardized), checked to fit {@code model}; a UserError
+     * naming config.json's field where a path is not there.
+     */
+    private static DataSource data(Path dir, RunConfig cfg, Sequential model, Objective objective) throws IOException {
+        for (String[] p : new String[][] {{"data.path", cfg.data()}, {"data.val_data", cfg.valData()}}) {
+            if (p[1] != null && !Files.exists(Path.of(p[1]))) {
+                throw new UserError(dir.resolve(RunConfig.FILE) + ": " + p[0] + " " + p[1] + ": no such file or directory"
+                        + (Path.of(p[1]).isAbsolute() ? "" : ", relative to the current directory " + Path.of("").toAbsolutePath()));
+            }
+        }
+        TrainedModel tm = new TrainedModel(dir, cfg, model, objective, dir.resolve(Checkpoint.MODEL));
+        DataSource ds = tm.data(null);
+        EvalCommand.checkFits(tm, ds.train(), Path.of(cfg.data()));
+        return ds;
+    }
+
+    /** An exception's message, or its class's name when it has none. */
+    private static String message(Exception e) {
+        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    }
+
+    /**
+     * What a Spark run's config.json records of its training (jgrad-spark's "spark" section: partitions and local
+     * steps), as a fact of the report; null for a run of jgrad train.
+     */
+    private static String spark(Path dir) throws IOException {
+        if (!(Json.read(dir.resolve(RunConfig.FILE)) instanceof Map<?, ?> m) || !(m.get("spark") instanceof Map<?, ?> s)
+                || !(s.get("partitions") instanceof Number partitions) || !(s.get("local_steps") instanceof Number steps)) {
+            return null;
+        }
+        long k = steps.longValue();
+        return partitions.longValue() + (partitions.longValue() == 1 ? " partition" : " partitions") + ", "
+                + (k <= 1 ? "synchronous (one optimizer step on the partitions' summed gradient per batch)"
+                        : "local SGD (--local-steps " + k + ": each partition takes " + k + " steps, then the weights are"
+                                + " averaged)");
+    }
+}

@@ -1,0 +1,182 @@
+package io.jgrad.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.jgrad.io.Json;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code jgrad report RUN_DIR}: the report rebuilt from a run directory, as jgrad train writes it. */
+class ReportCommandTest {
+    @TempDir
+    Path dir;
+
+    /** The facts that differ between training and a rebuild: the session's, which the directory does not record. */
+    private static final List<String> SESSION_FACTS = List.of("Training time", "Software", "Processor", "Report");
+
+    /** The page without the rows of {@link #SESSION_FACTS}. */
+    private static String withoutSessionFacts(String html) {
+        StringBuilder out = new StringBuilder();
+        for (String line : html.split("\n", -1)) {
+            if (SESSION_FACTS.stream().noneMatch(f -> line.startsWith("<tr><th>" + f + "</th>"))) {
+                out.append(line).append('\n');
+            }
+        }
+        return out.toString();
+    }
+
+    /** A copy of {@code run} without its report: the files jgrad train writes before the report. */
+    private Path copyWithoutReport(Path run, String name) throws IOException {
+        Path copy = Files.createDirectories(dir.resolve(name));
+        for (String f : List.of("config.json", "model.safetensors", "optimizer.safetensors", "metrics.csv")) {
+            Files.copy(run.resolve(f), copy.resolve(f));
+        }
+        return copy;
+    }
+
+    private static List<String> pngs(Path d) throws IOException {
+        try (Stream<Path> s = Files.list(d)) {
+            return s.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".png")).sorted().toList();
+        }
+    }
+
+    /**
+     * Runs of jgrad train with their report, rebuilt by jgrad report into a copy without it: the same page, but for the
+     * session's facts, and the same charts beside it, byte for byte. A classifier with --val-split that stops early, an
+     * IDX image run (misclassified images, test set), and a regression.
+     */
+    @Test
+    void theRebuiltReportIsTheOneTrainWrote() throws IOException {
+        Path blobs = SyntheticData.blobsCsv(dir.resolve("blobs.csv"), 150, 4, 3, 7);
+        Path idx = dir.resolve("idx");
+        SyntheticData.idxDirectory(idx, 60, 40, 8, 3, 5);
+        Path linear = SyntheticData.linearCsv(dir.resolve("linear.csv"), 80, 3);
+        List<Path> runs = List.of(
+                Cli.train(dir.resolve("csv"), "--data", blobs.toString(), "--val-split", "0.2", "--layers", "8", "--epochs", "6",
+                        // a rate too small to change a float32 weight: the validation loss stays, and patience runs out
+                        "--patience", "1", "--lr", "1e-30", "--optimizer", "sgd", "--schedule", "step:1:0.5"),
+                Cli.train(dir.resolve("images"), "--data", idx.toString(), "--layers", "8,8", "--epochs", "2"),
+                Cli.train(dir.resolve("regression"), "--data", linear.toString(), "--loss", "mse", "--layers", "4",
+                        "--epochs", "2", "--target-loss", "0.0001"));
+        for (Path run : runs) {
+            Path copy = copyWithoutReport(run, run.getFileName() + "-rebuilt");
+            Cli r = Cli.ok("report", copy.toString());
+            assertTrue(r.out().startsWith("wrote " + copy + "/ (report.html, "), r.out());
+            String trained = Files.readString(run.resolve("report.html"));
+            String rebuilt = Files.readString(copy.resolve("report.html"));
+            assertEquals(withoutSessionFacts(trained), withoutSessionFacts(rebuilt), run.toString());
+            assertTrue(rebuilt.contains("<tr><th>Report</th><td>rebuilt by jgrad report"), rebuilt);
+            assertEquals(pngs(run), pngs(copy), run.toString());
+            for (String png : pngs(run)) {
+                assertArrayEquals(Files.readAllBytes(run.resolve(png)), Files.readAllBytes(copy.resolve(png)), run + "/" + png);
+            }
+            assertEquals(Files.readString(run.resolve("metrics.csv")), Files.readString(copy.resolve("metrics.csv")));
+            assertFalse(rebuilt.contains("Left out"), rebuilt);
+        }
+        // what the pages show, so that the comparison above compared something
+        assertTrue(Files.readString(runs.get(0).resolve("report.html")).contains("early stop after epoch"));
+        assertTrue(pngs(runs.get(0)).containsAll(List.of("confusion.png", "lr.png", "grad_norms.png")), pngs(runs.get(0)).toString());
+        assertTrue(pngs(runs.get(1)).contains("misclassified.png"), pngs(runs.get(1)).toString());
+        assertTrue(pngs(runs.get(2)).contains("predictions.png"), pngs(runs.get(2)).toString());
+        assertTrue(Files.readString(runs.get(2).resolve("report.html")).contains("without reaching the target loss 0.0001"));
+    }
+
+    /** A run trained with --no-report gets its report; the stop reason of a run cut short says it is not recorded. */
+    @Test
+    void aRunWithoutAReportGetsOne() throws IOException {
+        Path blobs = SyntheticData.blobsCsv(dir.resolve("blobs.csv"), 90, 4, 3, 7);
+        Path run = Cli.train(dir.resolve("run"), "--data", blobs.toString(), "--val-split", "0.2", "--layers", "8",
+                "--epochs", "2", "--no-report");
+        assertFalse(Files.exists(run.resolve("report.html")));
+        Cli.ok("report", run.toString());
+        String html = Files.readString(run.resolve("report.html"));
+        assertEquals("2 of 2 (completed 2 epochs)", ReportFactsTest.facts(html).get("Epochs"));
+        assertTrue(ReportFactsTest.facts(html).containsKey("Validation accuracy"), html);
+        assertTrue(Files.exists(run.resolve("confusion.png")));
+
+        // a run that ended after epoch 1 of 3 with no rule to stop it: interrupted or diverged
+        @SuppressWarnings("unchecked")
+        Map<String, Object> config = (Map<String, Object>) Json.read(run.resolve("config.json"));
+        @SuppressWarnings("unchecked")
+        Map<String, Object> training = (Map<String, Object>) config.get("training");
+        training.put("epochs", 3L);
+        Files.writeString(run.resolve("config.json"), Json.write(config) + "\n");
+        Cli.ok("report", run.toString());
+        assertEquals("2 of 3 (stopped after epoch 2 with no stopping rule met: interrupted, or diverged (the run directory"
+                + " does not record which))", ReportFactsTest.facts(Files.readString(run.resolve("report.html"))).get("Epochs"));
+    }
+
+    /**
+     * The data named in config.json is gone: the report has the curves and says, in a line, which parts it leaves out
+     * and why; the charts of predictions an earlier report wrote are deleted. The weights gone: the same.
+     */
+    @Test
+    void partsThatNeedWhatTheDirectoryLacksAreLeftOutWithALine() throws IOException {
+        Path idx = dir.resolve("idx");
+        SyntheticData.idxDirectory(idx, 60, 40, 8, 3, 5);
+        Path run = Cli.train(dir.resolve("run"), "--data", idx.toString(), "--layers", "8", "--epochs", "1");
+        assertTrue(Files.exists(run.resolve("misclassified.png")));
+        Path moved = Files.move(idx, dir.resolve("moved"));
+        Cli.ok("report", run.toString());
+        String html = Files.readString(run.resolve("report.html"));
+        assertTrue(html.contains("<p class=\"note\">Left out: the held-out loss and accuracy, the confusion matrix, the"
+                + " per-class table and the misclassified images, which need the model&#39;s predictions on the run&#39;s"
+                + " data: the data could not be read (" + run.resolve("config.json") + ": data.path " + idx
+                + ": no such file or directory).</p>"), html);
+        assertFalse(html.contains("No confusion matrix or per-class table: no held-out data"), html);
+        assertEquals(List.of("accuracy.png", "grad_norms.png", "loss.png"), pngs(run));
+        assertTrue(html.contains("<h2>Loss</h2>"), html);
+        assertFalse(ReportFactsTest.facts(html).containsKey("Test accuracy"), html);
+
+        Files.move(moved, idx);
+        Files.delete(run.resolve("model.safetensors"));
+        Cli.ok("report", run.toString());
+        html = Files.readString(run.resolve("report.html"));
+        assertTrue(html.contains("data: the weights could not be read (" + run + ": no model.safetensors for checkpoint"), html);
+        assertTrue(ReportFactsTest.facts(html).get("Data").contains("(60 train, 40 test)"), html);
+    }
+
+    /**
+     * The error cases: a path that is not a directory, a directory without config.json, an unreadable config.json, a
+     * run without metrics.csv. Each names the path and what was expected, exit status 2, and no report is written.
+     */
+    @Test
+    void whatIsNotARunDirectoryIsAUserErrorNamingThePath() throws IOException {
+        Path missing = dir.resolve("missing");
+        Cli.run("report", missing.toString()).assertUserError("jgrad report: " + missing + ": no such directory; expected a run"
+                + " directory written by 'jgrad train'");
+        Path file = Files.writeString(dir.resolve("file.txt"), "x");
+        Cli.run("report", file.toString()).assertUserError(file + ": not a directory; expected a run directory");
+        Path empty = Files.createDirectories(dir.resolve("empty"));
+        Cli.run("report", empty.toString()).assertUserError(empty + " is not a jgrad run directory: config.json is missing");
+
+        Path blobs = SyntheticData.blobsCsv(dir.resolve("blobs.csv"), 40, 2, 2, 7);
+        Path run = Cli.trainedRun(blobs, "4", dir.resolve("run"));
+        Path config = run.resolve("config.json");
+        String good = Files.readString(config);
+        Files.writeString(config, "{ not json");
+        Cli.run("report", run.toString()).assertUserError(config.toString());
+        Files.writeString(config, good.replace("\"lr\": ", "\"lr\": -"));
+        Cli.run("report", run.toString()).assertUserError(config.toString(), "optimizer.lr", "expected a positive number");
+        Files.writeString(config, good);
+        Files.delete(run.resolve("metrics.csv"));
+        Cli.run("report", run.toString()).assertUserError(run.resolve("metrics.csv") + ": no such file; expected the"
+                + " per-epoch metrics");
+        assertFalse(Files.exists(run.resolve("report.html")));
+        List<String> left = new ArrayList<>();
+        try (Stream<Path> s = Files.list(run)) {
+            s.forEach(p -> left.add(p.getFileName().toString()));
+        }
+        assertEquals(List.of("config.json", "model.safetensors", "optimizer.safetensors"), left.stream().sorted().toList());
+    }
+}
