@@ -109,3 +109,23 @@ jgrad_run_java() {
   fi
   return "$status"
 }
+
+# Prints the run directory that 'jgrad train --spark ARGS' (io.jgrad.spark.SparkTrainMain ARGS) writes, for ./jgrad to
+# build its report in: its --out, else the directory of --resume DIR (which a resumed run continues), else runs/spark;
+# prints nothing where no report is wanted (--no-report) or no run is made (--help, -h). Reads ARGS as
+# SparkTrainMain.parse does: --flag VALUE or --flag=VALUE, the last one winning, and a word that starts with "--" is the
+# next flag, never the value of the one before it.
+jgrad_spark_report_dir() {
+  local arg out= resume= previous=
+  for arg in "$@"; do
+    case "$arg" in
+      --no-report|--help|-h) return 0 ;;
+      --out=*) out=${arg#--out=} ;;
+      --resume=*) resume=${arg#--resume=} ;;
+      --*) ;;
+      *) case "$previous" in --out) out=$arg ;; --resume) resume=$arg ;; esac ;;
+    esac
+    previous=$arg
+  done
+  printf '%s\n' "${out:-${resume:-runs/spark}}"
+}

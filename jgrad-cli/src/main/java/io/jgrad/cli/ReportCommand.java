@@ -96,7 +96,8 @@ final class ReportCommand implements Callable<Integer> {
         try {
             ds = data(dir, cfg, model, objective);
         } catch (UserError | JgradFormatException | IOException | UncheckedIOException e) {
-            noPredictions = "the data could not be read (" + message(e) + ")";
+            // DataSource names the path as the flag that gives it to jgrad train: here it came from config.json
+            noPredictions = "the data could not be read (" + message(e).replaceFirst("^--data ", "data.path ") + ")";
         }
         boolean heldOut = ds != null ? ds.test() != null : cfg.valData() != null || cfg.valSplit() > 0;
         List<EpochMetrics> metrics = Checkpoint.readMetrics(dir, cfg.epochsCompleted(), heldOut);
@@ -110,8 +111,8 @@ final class ReportCommand implements Callable<Integer> {
         }
         double seconds = metrics.stream().mapToDouble(EpochMetrics::seconds).filter(Double::isFinite).sum();
         session.put("Training time", String.format("%.1f s (the epochs' times in metrics.csv, added up)", seconds));
-        session.put("Report", "rebuilt by jgrad report (jgrad " + Reports.version() + ") from the run directory, which does"
-                + " not record the software, processor or threads that trained it");
+        session.put("Report", "rebuilt from the run directory by jgrad report, jgrad " + Reports.version() + "; the"
+                + " directory does not record the software, processor or threads that trained it");
         return Reports.write(dir, cfg, ds, noPredictions, model, objective, null, metrics, finalEval,
                 Reports.stopReason(cfg, metrics), session, false);
     }

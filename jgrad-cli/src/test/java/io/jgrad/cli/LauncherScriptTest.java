@@ -53,6 +53,26 @@ class LauncherScriptTest {
         }
     }
 
+    /**
+     * Where ./jgrad builds the report of 'jgrad train --spark ARGS': the --out that SparkTrainMain reads from ARGS (the
+     * last one; without one, the --resume directory, else runs/spark), or nowhere with --no-report, or --help, which
+     * trains nothing.
+     */
+    @Test
+    void theReportOfASparkRunGoesToItsOutDirectoryUnlessNoReport() throws Exception {
+        assertEquals("runs/spark\n", bash("jgrad_spark_report_dir --spark 'local[2]' --data d --epochs 2")[1]);
+        assertEquals("r1\n", bash("jgrad_spark_report_dir --data d --out r1 --epochs 2")[1]);
+        assertEquals("r 2\n", bash("jgrad_spark_report_dir --out=r1 --out 'r 2'")[1]);
+        assertEquals("r1\n", bash("jgrad_spark_report_dir --out=r1 --layers ''")[1]);
+        // a resumed run writes into the directory it continues, unless --out names another
+        assertEquals("old\n", bash("jgrad_spark_report_dir --resume old --epochs 4")[1]);
+        assertEquals("new\n", bash("jgrad_spark_report_dir --out new --resume=old")[1]);
+        assertEquals("", bash("jgrad_spark_report_dir --out r1 --no-report --epochs 2")[1]);
+        assertEquals("", bash("jgrad_spark_report_dir --no-report")[1]);
+        assertEquals("", bash("jgrad_spark_report_dir --data d --help")[1]);
+        assertEquals("", bash("jgrad_spark_report_dir -h")[1]);
+    }
+
     @Test
     void aSigtermToTheLauncherReachesTheCommand() throws Exception {
         // a supervisor's kill of ./jgrad's pid must reach the JVM (its shutdown hook finishes the checkpoint): a shell

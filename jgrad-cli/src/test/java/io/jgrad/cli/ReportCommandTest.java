@@ -75,7 +75,7 @@ class ReportCommandTest {
             String trained = Files.readString(run.resolve("report.html"));
             String rebuilt = Files.readString(copy.resolve("report.html"));
             assertEquals(withoutSessionFacts(trained), withoutSessionFacts(rebuilt), run.toString());
-            assertTrue(rebuilt.contains("<tr><th>Report</th><td>rebuilt by jgrad report"), rebuilt);
+            assertTrue(rebuilt.contains("<tr><th>Report</th><td>rebuilt from the run directory by jgrad report, jgrad "), rebuilt);
             assertEquals(pngs(run), pngs(copy), run.toString());
             for (String png : pngs(run)) {
                 assertArrayEquals(Files.readAllBytes(run.resolve(png)), Files.readAllBytes(copy.resolve(png)), run + "/" + png);
@@ -144,6 +144,50 @@ class ReportCommandTest {
         html = Files.readString(run.resolve("report.html"));
         assertTrue(html.contains("data: the weights could not be read (" + run + ": no model.safetensors for checkpoint"), html);
         assertTrue(ReportFactsTest.facts(html).get("Data").contains("(60 train, 40 test)"), html);
+    }
+
+    /**
+     * A Spark run's directory, as jgrad-spark's RunDirectory writes it (config.json format_version 1 with its "spark"
+     * section, the weights tagged by producer jgrad-spark), gets the report a single-machine run gets. The fixture is
+     * the output of {@code jgrad train --spark 'local[2]' --data train.csv --val-data val.csv --layers 4 --epochs 3
+     * --batch-size 16 --partitions 2 --lr 0.05 --optimizer adam} (its data beside it), whose last line said "validation
+     * loss 0.6194, accuracy 60.00% on 30 samples": the rebuilt report's evaluation of the same weights says the same.
+     */
+    @Test
+    void aSparkRunDirectoryGetsTheReportOfARun() throws IOException {
+        Path fixture = Path.of("src", "test", "resources", "spark-run");
+        Path run = Files.createDirectories(dir.resolve("spark-run"));
+        for (String f : List.of("config.json", "model.safetensors", "optimizer.safetensors", "metrics.csv")) {
+            Files.copy(fixture.resolve(f), run.resolve(f));
+        }
+        // the recorded paths are relative to where it was trained: from here they name nothing
+        Cli.ok("report", run.toString());
+        String html = Files.readString(run.resolve("report.html"));
+        assertTrue(html.contains("Left out: the held-out loss and accuracy, the confusion matrix, the per-class table, which"
+                + " need the model&#39;s predictions on the run&#39;s data: the data could not be read (" + run.resolve("config.json")
+                + ": data.path train.csv: no such file or directory, relative to the current directory"), html);
+        assertEquals(List.of("accuracy.png", "grad_norms.png", "loss.png"), pngs(run));
+
+        @SuppressWarnings("unchecked")
+        Map<String, Object> config = (Map<String, Object>) Json.read(run.resolve("config.json"));
+        @SuppressWarnings("unchecked")
+        Map<String, Object> data = (Map<String, Object>) config.get("data");
+        data.put("path", fixture.resolve("train.csv").toAbsolutePath().toString());
+        data.put("val_data", fixture.resolve("val.csv").toAbsolutePath().toString());
+        Files.writeString(run.resolve("config.json"), Json.write(config) + "\n");
+        Cli r = Cli.ok("report", run.toString());
+        assertEquals("wrote " + run + "/ (report.html, loss.png, accuracy.png, grad_norms.png, confusion.png)\n", r.out());
+        html = Files.readString(run.resolve("report.html"));
+        Map<String, String> facts = ReportFactsTest.facts(html);
+        assertEquals("2 partitions, synchronous (one optimizer step on the partitions&#39; summed gradient per batch)",
+                facts.get("Spark"), facts.toString());
+        assertEquals("3 of 3 (completed 3 epochs)", facts.get("Epochs"));
+        assertEquals("0.6194", facts.get("Validation loss"));
+        assertEquals("60.00%", facts.get("Validation accuracy"));
+        assertTrue(facts.get("Data").endsWith("(90 train, 30 validation; --val-data " + fixture.resolve("val.csv").toAbsolutePath()
+                + ")"), facts.toString());
+        assertTrue(html.contains("<h2>Per-class precision and recall</h2>"), html);
+        assertFalse(html.contains("Left out"), html);
     }
 
     /**

@@ -38,9 +38,10 @@ import org.apache.spark.sql.SparkSession;
  * {@code jgrad train}: --data, --val-data, --val-split,
  * --target-column, --layers, --activation, --output-activation, --loss (cross-entropy only), --optimizer, --lr,
  * --momentum, --weight-decay, --class-weights, --batch-size, --epochs, --target-loss, --patience, --restore-best,
- * --schedule, --seed, --normalize [all|columns], --init, --out, --resume; and --partitions, --local-steps, --spark
- * MASTER (alias --master; not needed under spark-submit). Any other flag is a one-line error with exit status 2. --data and
- * --val-data are an IDX directory (its t10k files are the validation set), a CSV file with a header, or Parquet: a
+ * --schedule, --seed, --normalize [all|columns], --init, --out, --resume, --no-report (taken for {@code jgrad train
+ * --spark}, whose launcher then writes no report; this class writes none either way); and --partitions, --local-steps,
+ * --spark MASTER (alias --master; not needed under spark-submit). Any other flag is a one-line error with exit status 2.
+ * --data and --val-data are an IDX directory (its t10k files are the validation set), a CSV file with a header, or Parquet: a
  * {@code features} column of arrays or ML Vectors and a {@code label} column, or else plain numeric columns read as a
  * CSV file's (the label: --target-column, default the last column; the features: every other column). A label column
  * of strings holding a value that is not a number holds class names, numbered in sorted order as jgrad train numbers
@@ -52,14 +53,14 @@ public final class SparkTrainMain {
     static final Set<String> FLAGS = Set.of("--data", "--val-data", "--target-column", "--layers", "--activation",
             "--output-activation", "--loss", "--optimizer", "--lr", "--momentum", "--weight-decay", "--class-weights", "--batch-size",
             "--epochs", "--target-loss", "--patience", "--restore-best", "--schedule", "--seed", "--normalize", "--out", "--partitions",
-            "--local-steps", "--resume", "--init", "--val-split", "--spark", "--master");
+            "--local-steps", "--resume", "--init", "--val-split", "--spark", "--master", "--no-report");
 
     /** The flags of {@link #FLAGS} that take no value (a switch, as jgrad train's). */
-    private static final Set<String> SWITCHES = Set.of("--restore-best");
+    private static final Set<String> SWITCHES = Set.of("--restore-best", "--no-report");
 
     /** Flags of {@code jgrad train} that Spark training does not implement. */
     private static final Set<String> SINGLE_MACHINE_ONLY = Set.of("--no-shuffle",
-            "--checkpoint-every", "--threads", "--no-report", "--clip-grad-norm", "--model", "--augment", "--grad-norms");
+            "--checkpoint-every", "--threads", "--clip-grad-norm", "--model", "--augment", "--grad-norms");
 
     public static void main(String[] args) throws IOException {
         Map<String, String> f;
@@ -78,7 +79,7 @@ public final class SparkTrainMain {
             System.err.println("usage: jgrad train --spark MASTER, or spark-submit --class io.jgrad.spark.SparkTrainMain jgrad-spark.jar,"
                     + " then --data DIR|FILE.csv|FILE.parquet [--layers 256,128] [--optimizer adam] [--lr R] [--class-weights balanced|W0,W1,...]"
                     + " [--batch-size 64] [--epochs 10] [--val-split F] [--target-loss LOSS] [--patience EPOCHS [--restore-best]]"
-                    + " [--schedule SPEC] [--seed 42] [--normalize [all|columns]] [--init FILE.safetensors] [--out runs/spark]"
+                    + " [--schedule SPEC] [--seed 42] [--normalize [all|columns]] [--init FILE.safetensors] [--out runs/spark] [--no-report]"
                     + " [--partitions N] [--local-steps K];"
                     + " or --resume DIR [--epochs N] [--target-loss LOSS] [--patience EPOCHS] [--partitions N] [--out DIR]");
             System.exit(f.containsKey("--help") ? 0 : 2);

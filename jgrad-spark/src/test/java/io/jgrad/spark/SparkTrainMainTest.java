@@ -33,6 +33,14 @@ class SparkTrainMainTest {
         assertEquals(Map.of("--master", "local[2]", "--epochs", "3", "--local-steps", "4", "--target-column", "y"), f);
     }
 
+    /** --no-report is taken, as a switch: the launcher reads it and builds no report; it was refused as single-machine only. */
+    @Test
+    void noReportIsASwitchForTheLauncher() {
+        assertEquals(Map.of("--no-report", "", "--epochs", "1"), SparkTrainMain.parse(new String[] {"--no-report", "--epochs", "1"}));
+        var e = assertThrows(IllegalArgumentException.class, () -> SparkTrainMain.parse(new String[] {"--no-report=1"}));
+        assertEquals("--no-report takes no value, got '--no-report=1'", e.getMessage());
+    }
+
     @Test
     void aFlagOfSingleMachineTrainingIsNamedInTheError() {
         var e = assertThrows(IllegalArgumentException.class,
