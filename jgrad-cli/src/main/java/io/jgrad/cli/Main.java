@@ -34,7 +34,7 @@ import picocli.CommandLine.Command;
             "@|bold EXAMPLES|@",
             "  jgrad train                                   train on the bundled MNIST-10k, write runs/latest/",
             "  jgrad train --data /usr/share/datasets/fashion-mnist --optimizer adam --epochs 10",
-            "  jgrad eval --model runs/latest               accuracy and confusion matrix on the test split",
+            "  jgrad eval --model runs/latest                accuracy and confusion matrix on the test split",
             "  jgrad report runs/spark                       report.html and charts for a run that has none",
             "  jgrad example two-neuron                      every number of one backpropagation step",
             "",

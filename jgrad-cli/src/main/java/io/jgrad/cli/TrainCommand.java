@@ -97,11 +97,11 @@ import picocli.CommandLine.Option;
             "  jgrad train                                        784-256-128-10 ReLU, Adam, on the bundled MNIST-10k",
             "  jgrad train --data /usr/share/datasets/fashion-mnist --epochs 10 --out runs/fashion",
             "  jgrad train --model cnn --data /usr/share/datasets/fashion-mnist --epochs 15 --out runs/fashion-cnn",
-            "  jgrad train --model my-net.json --epochs 5        a network described layer by layer",
+            "  jgrad train --model my-net.json --epochs 5         a network described layer by layer",
             "  jgrad train --layers 30 --activation sigmoid --output-activation sigmoid --loss mse --optimizer sgd --lr 3",
             "  jgrad train --data iris.csv --target-column class --layers 16 --val-split 0.2 --epochs 200",
             "                                      (the column may hold class numbers 0, 1, 2 or species names)",
-            "  jgrad train --resume runs/fashion --epochs 20       continue to 20 epochs",
+            "  jgrad train --resume runs/fashion --epochs 20      continue to 20 epochs",
             "  jgrad train --spark local[2] --data /usr/share/datasets/fashion-mnist --local-steps 4 --epochs 5",
             "",
             "@|bold FILES|@",
@@ -128,9 +128,8 @@ import picocli.CommandLine.Option;
             "@|bold EXIT STATUS|@",
             "  0 trained; 1 internal error; 2 bad input (a flag, a file, a data set) or a diverged training (NaN or",
             "  infinite loss; the epochs before it keep their checkpoint and report): the message says which and what",
-            "  was expected; 130 interrupted by Ctrl-C (SIGINT), 143",
-            "  by SIGTERM: a checkpoint being written is finished first, and the message names the epoch DIR holds",
-            "  and the --resume command that continues it."})
+            "  was expected; 130 interrupted by Ctrl-C (SIGINT), 143 by SIGTERM: a checkpoint being written is",
+            "  finished first, and the message names the epoch DIR holds and the --resume command that continues it."})
 final class TrainCommand implements Callable<Integer> {
     @Option(names = "--data", paramLabel = "DIR|FILE.csv", description = "Training data (default: the bundled MNIST-10k).")
     Path data;
