@@ -112,14 +112,16 @@ jgrad_run_java() {
 
 # Prints the run directory that 'jgrad train --spark ARGS' (io.jgrad.spark.SparkTrainMain ARGS) writes, for ./jgrad to
 # build its report in: its --out, else the directory of --resume DIR (which a resumed run continues), else runs/spark;
-# prints nothing where no report is wanted (--no-report) or no run is made (--help, -h). Reads ARGS as
-# SparkTrainMain.parse does: --flag VALUE or --flag=VALUE, the last one winning, and a word that starts with "--" is the
-# next flag, never the value of the one before it.
+# prints nothing where no report is wanted (--no-report, or --no-report=true in any case) or no run is made (--help,
+# -h). Reads ARGS as SparkTrainMain.parse does: --flag VALUE or --flag=VALUE, the last one winning (--no-report=false
+# too), and a word that starts with "--" is the next flag, never the value of the one before it.
 jgrad_spark_report_dir() {
-  local arg out= resume= previous=
+  local arg out= resume= previous= no_report=
   for arg in "$@"; do
     case "$arg" in
-      --no-report|--help|-h) return 0 ;;
+      --help|-h) return 0 ;;
+      --no-report) no_report=1 ;;
+      --no-report=*) case "${arg#--no-report=}" in [Tt][Rr][Uu][Ee]) no_report=1 ;; *) no_report= ;; esac ;;
       --out=*) out=${arg#--out=} ;;
       --resume=*) resume=${arg#--resume=} ;;
       --*) ;;
@@ -127,5 +129,6 @@ jgrad_spark_report_dir() {
     esac
     previous=$arg
   done
+  [ -z "$no_report" ] || return 0
   printf '%s\n' "${out:-${resume:-runs/spark}}"
 }

@@ -69,6 +69,10 @@ class LauncherScriptTest {
         assertEquals("new\n", bash("jgrad_spark_report_dir --out new --resume=old")[1]);
         assertEquals("", bash("jgrad_spark_report_dir --out r1 --no-report --epochs 2")[1]);
         assertEquals("", bash("jgrad_spark_report_dir --no-report")[1]);
+        // --no-report=true and =false as jgrad train (and SparkTrainMain) read them, the last one winning
+        assertEquals("", bash("jgrad_spark_report_dir --out r1 --no-report=TRUE")[1]);
+        assertEquals("r1\n", bash("jgrad_spark_report_dir --out r1 --no-report=false")[1]);
+        assertEquals("r1\n", bash("jgrad_spark_report_dir --out r1 --no-report --no-report=")[1]);
         assertEquals("", bash("jgrad_spark_report_dir --data d --help")[1]);
         assertEquals("", bash("jgrad_spark_report_dir -h")[1]);
     }

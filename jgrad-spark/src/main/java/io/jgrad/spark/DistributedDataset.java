@@ -614,8 +614,8 @@ public final class DistributedDataset {
     public Split split(double valFraction, long seed) {
         long held = Math.round(size * valFraction);
         if (!(valFraction > 0 && valFraction < 1) || held == 0 || held == size) {
-            throw new IllegalArgumentException("DistributedDataset.split: valFraction " + valFraction + " of " + size
-                    + " rows leaves " + (size - held) + " for training and " + held + " for validation; both need at least one");
+            throw new IllegalArgumentException("DistributedDataset.split: valFraction " + valFraction + " of "
+                    + SparkTrainMain.count(size, "row") + " leaves " + (size - held) + " for training and " + held + " for validation; both need at least one");
         }
         int[] order = new int[size];
         for (int i = 0; i < size; i++) {

@@ -40,7 +40,8 @@ import org.apache.spark.sql.SparkSession;
  * --momentum, --weight-decay, --class-weights, --batch-size, --epochs, --target-loss, --patience, --restore-best,
  * --schedule, --seed, --normalize [all|columns], --init, --out, --resume, --no-report (taken for {@code jgrad train
  * --spark}, whose launcher then writes no report; this class writes none either way); and --partitions, --local-steps,
- * --spark MASTER (alias --master; not needed under spark-submit). Any other flag is a one-line error with exit status 2.
+ * --spark MASTER (alias --master; not needed under spark-submit). The switches --restore-best and --no-report also take
+ * =true or =false, as jgrad train's do. Any other flag is a one-line error with exit status 2.
  * --data and --val-data are an IDX directory (its t10k files are the validation set), a CSV file with a header, or Parquet: a
  * {@code features} column of arrays or ML Vectors and a {@code label} column, or else plain numeric columns read as a
  * CSV file's (the label: --target-column, default the last column; the features: every other column). A label column
@@ -630,12 +631,12 @@ public final class SparkTrainMain {
             if (valSplit > 0) {
                 long held = Math.round(train.size() * valSplit); // split's rule, so that its refusal says the flag
                 if (held == train.size()) {
-                    throw new IllegalArgumentException("--val-split " + valSplit + " of the " + train.size() + " rows of " + data
+                    throw new IllegalArgumentException("--val-split " + valSplit + " of the " + count(train.size(), "row") + " of " + data
                             + " leaves no rows for training; use a smaller fraction, or --val-data");
                 }
                 if (held == 0) {
-                    throw new IllegalArgumentException("--val-split " + valSplit + " leaves none of the " + train.size()
-                            + " rows of " + data + " for validation; expected at least one (e.g. 0.2)");
+                    throw new IllegalArgumentException("--val-split " + valSplit + " leaves none of the " + count(train.size(), "row")
+                            + " of " + data + " for validation; expected at least one (e.g. 0.2)");
                 }
                 // the rows jgrad train --val-split holds out, drawn by the same generator and seed
                 DistributedDataset.Split parts = train.split(valSplit, seed);
@@ -764,8 +765,8 @@ public final class SparkTrainMain {
                     System.err.println(h.stopReason()); // why the run stopped, as jgrad train's last epoch line says
                 }
             });
-            System.err.println(String.format("jgrad-spark: %s on %s (%,d rows in %d partitions%s), %s lr %s, batch %d, local steps %d",
-                    spec.describe(), data, train.size(), partitions, scaling.isNone() ? "" : "; normalized: " + scaling.describe(),
+            System.err.println(String.format("jgrad-spark: %s on %s (%s in %s%s), %s lr %s, batch %d, local steps %d",
+                    spec.describe(), data, count(train.size(), "row"), count(partitions, "partition"), scaling.isNone() ? "" : "; normalized: " + scaling.describe(),
                     optName, Double.toString(opt.lr()), batch, local));
             History history = trainer.fit(train, test);
             if (history.restoredEpoch() > 0) {
@@ -781,6 +782,11 @@ public final class SparkTrainMain {
             }
             System.out.println("wrote " + out + "/ (model.safetensors, config.json, optimizer.safetensors, metrics.csv)");
         }
+    }
+
+    /** {@code n} and the noun, in the plural unless n is 1: "1 partition", "2 partitions", "1,000 rows". */
+    static String count(long n, String noun) {
+        return String.format("%,d %s%s", n, noun, n == 1 ? "" : "s");
     }
 
     /** Up to 10 class names, quoted, then how many more there are, as jgrad train shows them. */
@@ -895,7 +901,7 @@ public final class SparkTrainMain {
             String schedule = lowerCase(s.schedule());
             if (schedule.startsWith("cosine") && epochs != s.epochs()) {
                 throw new IllegalArgumentException("--epochs " + epochs + ": the run in " + dir + " anneals its learning rate with"
-                        + " --schedule " + s.schedule() + " over " + s.epochs() + " epochs, which --resume cannot change; leave --epochs"
+                        + " --schedule " + s.schedule() + " over " + count(s.epochs(), "epoch") + ", which --resume cannot change; leave --epochs"
                         + " out to continue to epoch " + s.epochs() + ", or train further in a new run from its weights: jgrad train"
                         + " --spark MASTER --init " + dir.resolve("model.safetensors") + " --schedule " + s.schedule() + " --epochs N"
                         + " (with the run's other flags)");
@@ -997,7 +1003,8 @@ public final class SparkTrainMain {
             }
             String key = a.contains("=") ? a.substring(0, a.indexOf('=')) : a;
             if (!key.startsWith("-") && i > 0 && SWITCHES.contains(args[i - 1])) { // "--restore-best 1"
-                throw new IllegalArgumentException("unexpected argument '" + a + "': " + args[i - 1] + " takes no value");
+                // jgrad train's (picocli's) words; its index counts 'train' as 0, which the launcher takes off
+                throw new IllegalArgumentException("Unmatched argument at index " + (i + 1) + ": '" + a + "'");
             }
             if (SINGLE_MACHINE_ONLY.contains(key)) {
                 throw new IllegalArgumentException(key + " is not supported when training on Spark; drop it, or train"
@@ -1007,10 +1014,16 @@ public final class SparkTrainMain {
                 throw new IllegalArgumentException("unknown option " + a + "; expected one of " + FLAGS.stream().sorted().toList());
             }
             if (SWITCHES.contains(key)) {
-                if (a.contains("=")) {
-                    throw new IllegalArgumentException(key + " takes no value, got '" + a + "'");
+                // a boolean as jgrad train (picocli) reads one: true in any case is the switch, false or nothing after
+                // the = leaves it off (also when given before), anything else is refused in its words
+                String value = a.contains("=") ? a.substring(a.indexOf('=') + 1) : "true";
+                if (value.equalsIgnoreCase("true")) {
+                    out.put(key, "");
+                } else if (value.isEmpty() || value.equalsIgnoreCase("false")) {
+                    out.remove(key);
+                } else {
+                    throw new IllegalArgumentException("Invalid value for option '" + key + "': '" + value + "' is not a boolean");
                 }
-                out.put(key, "");
                 continue;
             }
             String value;

@@ -38,7 +38,28 @@ class SparkTrainMainTest {
     void noReportIsASwitchForTheLauncher() {
         assertEquals(Map.of("--no-report", "", "--epochs", "1"), SparkTrainMain.parse(new String[] {"--no-report", "--epochs", "1"}));
         var e = assertThrows(IllegalArgumentException.class, () -> SparkTrainMain.parse(new String[] {"--no-report=1"}));
-        assertEquals("--no-report takes no value, got '--no-report=1'", e.getMessage());
+        assertEquals("Invalid value for option '--no-report': '1' is not a boolean", e.getMessage());
+    }
+
+    /**
+     * The switches take what jgrad train's (picocli's booleans) take, with its meaning: =true in any case is the switch
+     * given, =false or = is the switch left out; another value, or a value after a space, is refused in its words
+     * (the index counts 'train' as 0, as in 'jgrad train --spark ...'). --restore-best=true was refused ("takes no value").
+     */
+    @Test
+    void switchesTakeTrueAndFalseAsJgradTrainDoes() {
+        for (String flag : List.of("--restore-best", "--no-report")) {
+            assertEquals(Map.of(flag, "", "--epochs", "1"), SparkTrainMain.parse(new String[] {flag + "=true", "--epochs", "1"}));
+            assertEquals(Map.of(flag, ""), SparkTrainMain.parse(new String[] {flag + "=TRUE"}));
+            assertEquals(Map.of("--epochs", "1"), SparkTrainMain.parse(new String[] {flag + "=false", "--epochs", "1"}));
+            assertEquals(Map.of(), SparkTrainMain.parse(new String[] {flag, flag + "=False"}), "the last one wins");
+            assertEquals(Map.of(), SparkTrainMain.parse(new String[] {flag + "="}));
+            var e = assertThrows(IllegalArgumentException.class, () -> SparkTrainMain.parse(new String[] {flag + "=yes"}));
+            assertEquals("Invalid value for option '" + flag + "': 'yes' is not a boolean", e.getMessage());
+            var spaced = assertThrows(IllegalArgumentException.class,
+                    () -> SparkTrainMain.parse(new String[] {"--spark", "local[2]", flag, "true"}));
+            assertEquals("Unmatched argument at index 4: 'true'", spaced.getMessage());
+        }
     }
 
     @Test
@@ -582,7 +603,7 @@ class SparkTrainMainTest {
      * network are refused naming the file and the tensor.
      */
     @Test
-    void resumeRefusesWhatJgradTrainRefusesAndInitStartsFromTheGivenWeights(@TempDir Path dir) throws Exception {
+    void resumeRefusesWhatJgradTrainRefusesAndInitStartsFromTheGivenWeights(@TempDir Path dir) throws Throwable {
         SparkSession spark = session();
         Path train = Files.writeString(dir.resolve("train.csv"), "a,b,label\n1,2,0\n3,4,1\n5,6,0\n7,8,1\n");
         Path run = dir.resolve("run");
@@ -622,8 +643,10 @@ class SparkTrainMainTest {
                 resumeError(spark, single, "--epochs", "3"));
 
         Path init = run.resolve("model.safetensors"), started = dir.resolve("started");
-        SparkTrainMain.run(spark, Map.of("--data", train.toString(), "--out", started.toString(), "--layers", "3", "--epochs", "1",
-                "--optimizer", "sgd", "--lr", "1e-30", "--seed", "9", "--init", init.toString()));
+        String said = standardErrorOf(() -> SparkTrainMain.run(spark, Map.of("--data", train.toString(), "--out", started.toString(),
+                "--layers", "3", "--epochs", "1", "--optimizer", "sgd", "--lr", "1e-30", "--seed", "9", "--init", init.toString(),
+                "--partitions", "1")));
+        assertTrue(said.contains(" on " + train + " (4 rows in 1 partition), sgd"), said); // was "1 partitions"
         var given = Safetensors.read(init).tensors();
         var ended = Safetensors.read(started.resolve("model.safetensors")).tensors();
         for (var e : given.entrySet()) {
@@ -682,7 +705,7 @@ class SparkTrainMainTest {
         assertEquals(Map.of("--patience", "3", "--restore-best", "", "--epochs", "2"),
                 SparkTrainMain.parse(new String[] {"--patience", "3", "--restore-best", "--epochs", "2"}));
         var valued = assertThrows(IllegalArgumentException.class, () -> SparkTrainMain.parse(new String[] {"--restore-best", "1"}));
-        assertEquals("unexpected argument '1': --restore-best takes no value", valued.getMessage());
+        assertEquals("Unmatched argument at index 2: '1'", valued.getMessage());
     }
 
     /** Counts are checked before the data is read (a missing path would be the error otherwise), and --epochs 0 is one. */
