@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
@@ -21,7 +22,8 @@ import picocli.CommandLine.Parameters;
         description = {"", "For a run directory: the layers (as PyTorch would print them) with the output shape of each for the",
             "data's input shape (N is the batch) and their parameter counts, the training options and progress, the data",
             "and its standardization (--normalize: the mean and standard deviation, or the count of per-column pairs), then",
-            "every tensor of model.safetensors with dtype, shape and value statistics.", ""},
+            "every tensor of model.safetensors with dtype, shape and value statistics (an integer or bool tensor's minimum",
+            "and maximum as whole numbers).", ""},
         footerHeading = "%n",
         footer = {"@|bold EXAMPLES|@", "  jgrad inspect runs/latest", "  jgrad inspect runs/latest/model.safetensors", "",
             "@|bold EXIT STATUS|@",
@@ -77,8 +79,11 @@ final class InspectCommand implements Callable<Integer> {
             } else {
                 // as train's console writes losses: four significant digits with an exponent below 0.001 and from
                 // 100,000 (with four decimals alone, a weight of 2e-05 read 0.0000)
+                // a tensor of whole numbers (num_batches_tracked, a mask) has whole extremes: "+7", not "+7.0000"
+                boolean whole = WHOLE.contains(dtype);
                 System.out.printf("  %-24s %-4s %-14s %,10d  min %s  max %s  mean %s  std %s%n", e.getKey(),
-                        dtype, Arrays.toString(t.shape()), v.length, signed(min), signed(max), signed(mean), ProgressBar.loss(std));
+                        dtype, Arrays.toString(t.shape()), v.length, whole ? signedWhole(min) : signed(min),
+                        whole ? signedWhole(max) : signed(max), signed(mean), ProgressBar.loss(std));
             }
             total += v.length;
         }
@@ -87,6 +92,14 @@ final class InspectCommand implements Callable<Integer> {
             System.out.println("  metadata " + contents.metadata());
         }
         return 0;
+    }
+
+    /** The dtypes of whole numbers that {@link Safetensors#read} widens to float64, exactly up to 2^53. */
+    private static final Set<String> WHOLE = Set.of("I64", "I32", "I16", "I8", "U8", "BOOL");
+
+    /** A whole number with a sign, as {@link #signed} writes one: "+7", "-2", "+0". */
+    private static String signedWhole(double v) {
+        return String.format("%+d", (long) v);
     }
 
     /**
