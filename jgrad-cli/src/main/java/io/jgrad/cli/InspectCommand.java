@@ -49,6 +49,9 @@ final class InspectCommand implements Callable<Integer> {
             System.out.printf("training    %s lr %s, batch %d, %d of %d epochs done%s, seed %d%n", c.optimizer(), Double.toString(c.lr()), c.batchSize(),
                     c.epochsCompleted(), c.epochs(), c.restoredEpoch() > 0
                             ? " (the weights are epoch " + c.restoredEpoch() + "'s, the best: --restore-best)" : "", c.seed());
+            if (c.init() != null) { // the weights the run started from, which config.json records since it was added
+                System.out.printf("init        --init %s%n", c.init());
+            }
             Standardization n = c.normalization(); // as eval's data line, with the count of a per-column pair
             System.out.printf("data        %s%s%n%n", c.data(), n.isNone() ? "" : " (normalized: " + (n.perColumn()
                     ? String.format("per column, %d column%s", n.mean().length, n.mean().length == 1 ? "" : "s") : n.describe()) + ")");

@@ -33,7 +33,8 @@ import picocli.CommandLine.Parameters;
             "of 'jgrad train --spark' (which runs this command after training), those trained with --no-report, and a",
             "report deleted or from an older jgrad. For a run of 'jgrad train' the page is the one train wrote, but for",
             "the facts the directory does not record: the training time is the sum of metrics.csv's epoch times, the",
-            "software, processor, threads and --init file of the training are not shown, and why the run stopped is",
+            "software, processor and threads of the training are not shown (nor the --init file of a run from before",
+            "config.json recorded it), and why the run stopped is",
             "worked out from the stopping rules and the epochs (a run that was interrupted or diverged says so, without",
             "which).",
             "",
@@ -113,7 +114,7 @@ final class ReportCommand implements Callable<Integer> {
         session.put("Training time", String.format("%.1f s (the epochs' times in metrics.csv, added up)", seconds));
         session.put("Report", "rebuilt from the run directory by jgrad report, jgrad " + Reports.version() + "; the"
                 + " directory does not record the software, processor or threads that trained it");
-        return Reports.write(dir, cfg, ds, noPredictions, model, objective, null, metrics, finalEval,
+        return Reports.write(dir, cfg, ds, noPredictions, model, objective, metrics, finalEval,
                 Reports.stopReason(cfg, metrics), session, false);
     }
 

@@ -29,21 +29,20 @@ final class Reports {
 
     /**
      * The report of a run that {@code jgrad train} just trained: {@link #write(Path, RunConfig, DataSource, String,
-     * Sequential, Objective, Path, List, Evaluation, String, Map, boolean)} with this session's time, threads, software
+     * Sequential, Objective, List, Evaluation, String, Map, boolean)} with this session's time, threads, software
      * and processor, and metrics.csv written too.
      *
-     * @param init the --init weights file of this session, null when none was given (or on --resume)
      * @param stopReason why training ended, as {@link io.jgrad.train.History#stopReason()} says it (or a divergence)
      * @return the names of the files written, report.html last (metrics.csv and the PNG charts before it)
      */
-    static List<String> write(Path dir, RunConfig cfg, DataSource ds, Sequential model, Objective objective, Path init,
+    static List<String> write(Path dir, RunConfig cfg, DataSource ds, Sequential model, Objective objective,
                       List<EpochMetrics> metrics, Evaluation finalEval, String stopReason, double seconds) throws IOException {
         Map<String, String> session = new LinkedHashMap<>();
         session.put("Training time", String.format("%.1f s (this session), %d thread%s", seconds, Backends.threads(),
                 Backends.threads() == 1 ? "" : "s"));
         session.put("Software", "jgrad " + version());
         session.put("Processor", Machine.cpuModel());
-        return write(dir, cfg, ds, null, model, objective, init, metrics, finalEval, stopReason, session, true);
+        return write(dir, cfg, ds, null, model, objective, metrics, finalEval, stopReason, session, true);
     }
 
     /**
@@ -62,7 +61,7 @@ final class Reports {
      * @return the names of the files written, report.html last
      */
     static List<String> write(Path dir, RunConfig cfg, DataSource ds, String noPredictions, Sequential model, Objective objective,
-                              Path init, List<EpochMetrics> metrics, Evaluation finalEval, String stopReason,
+                              List<EpochMetrics> metrics, Evaluation finalEval, String stopReason,
                               Map<String, String> session, boolean withMetricsCsv) throws IOException {
         String heldOut = ds != null ? heldOut(cfg, ds) : heldOut(cfg, metrics);
         boolean predicting = noPredictions == null;
@@ -75,8 +74,8 @@ final class Reports {
                     : String.format(" (%,d train, %,d %s%s)", ds.train().size(), ds.test().size(), heldOut, heldOutSource(cfg))));
         }
         facts.put("Network", cfg.model().describe() + String.format(" (%,d parameters)", model.parameterCount()));
-        if (init != null) {
-            facts.put("Initial weights", "--init " + init);
+        if (cfg.init() != null) { // recorded in config.json, so a resumed run's report and jgrad report's show it too
+            facts.put("Initial weights", "--init " + cfg.init());
         }
         facts.put("Loss", cfg.lossShown());
         facts.put("Optimizer", cfg.optimizer() + ", lr " + cfg.lr()

@@ -24,14 +24,15 @@ import java.util.Set;
  * {@code restoredEpoch} is the epoch whose weights --restore-best put in model.safetensors instead of the last
  * completed epoch's (0: the weights are the last completed epoch's). {@code classNames} names classes 0, 1, ... where
  * a CSV file's target held names (empty otherwise, and in configs written before names were read).
- * {@code classWeights}: cross-entropy's weight of each class (--class-weights), or null for none.
+ * {@code classWeights}: cross-entropy's weight of each class (--class-weights), or null for none. {@code init}: the
+ * --init file the run started from, as given (null: none, and in configs written before it was recorded).
  */
 record RunConfig(NetworkSpec model, String task, int numClasses, String loss, String data, String valData, double valSplit,
                  String targetColumn, List<String> featureColumns, List<String> classNames,
                  Standardization normalization, String optimizer, double lr, double momentum, double weightDecay,
                  int batchSize, int epochs, long seed, boolean shuffle, double targetLoss, int patience, boolean restoreBest, String schedule,
                  String augment, int checkpointEvery, double clipGradNorm, double[] classWeights, boolean noReport, int epochsCompleted, EpochProgress progress, long[] shuffleState,
-                 long[] modelState, int restoredEpoch) {
+                 long[] modelState, int restoredEpoch, String init) {
 
     static final String FILE = "config.json";
 
@@ -52,20 +53,20 @@ record RunConfig(NetworkSpec model, String task, int numClasses, String loss, St
     RunConfig withProgress(int completed, EpochProgress inEpoch, long[] state, long[] modelGenerator) {
         return new RunConfig(model, task, numClasses, loss, data, valData, valSplit, targetColumn, featureColumns, classNames, normalization, optimizer, lr, momentum,
                 weightDecay, batchSize, epochs, seed, shuffle, targetLoss, patience, restoreBest, schedule, augment, checkpointEvery, clipGradNorm, classWeights, noReport, completed,
-                inEpoch, state, modelGenerator, 0); // the weights saved with it are those trained last
+                inEpoch, state, modelGenerator, 0, init); // the weights saved with it are those trained last
     }
 
     /** This configuration with model.safetensors holding the weights of {@code epoch} (--restore-best), not the last. */
     RunConfig withRestoredEpoch(int epoch) {
         return new RunConfig(model, task, numClasses, loss, data, valData, valSplit, targetColumn, featureColumns, classNames, normalization, optimizer, lr, momentum,
                 weightDecay, batchSize, epochs, seed, shuffle, targetLoss, patience, restoreBest, schedule, augment, checkpointEvery, clipGradNorm, classWeights, noReport,
-                epochsCompleted, progress, shuffleState, modelState, epoch);
+                epochsCompleted, progress, shuffleState, modelState, epoch, init);
     }
 
     RunConfig withEpochs(int total) {
         return new RunConfig(model, task, numClasses, loss, data, valData, valSplit, targetColumn, featureColumns, classNames, normalization, optimizer, lr, momentum,
                 weightDecay, batchSize, total, seed, shuffle, targetLoss, patience, restoreBest, schedule, augment, checkpointEvery, clipGradNorm, classWeights, noReport, epochsCompleted,
-                progress, shuffleState, modelState, restoredEpoch);
+                progress, shuffleState, modelState, restoredEpoch, init);
     }
 
     /**
@@ -75,28 +76,28 @@ record RunConfig(NetworkSpec model, String task, int numClasses, String loss, St
     RunConfig withStopping(double newTargetLoss, int newPatience) {
         return new RunConfig(model, task, numClasses, loss, data, valData, valSplit, targetColumn, featureColumns, classNames, normalization, optimizer, lr, momentum,
                 weightDecay, batchSize, epochs, seed, shuffle, newTargetLoss, newPatience, restoreBest, schedule, augment, checkpointEvery, clipGradNorm, classWeights, noReport,
-                epochsCompleted, progress, shuffleState, modelState, restoredEpoch);
+                epochsCompleted, progress, shuffleState, modelState, restoredEpoch, init);
     }
 
     /** This configuration with report.html turned off ({@code --resume DIR --no-report}). */
     RunConfig withoutReport() {
         return new RunConfig(model, task, numClasses, loss, data, valData, valSplit, targetColumn, featureColumns, classNames, normalization, optimizer, lr, momentum,
                 weightDecay, batchSize, epochs, seed, shuffle, targetLoss, patience, restoreBest, schedule, augment, checkpointEvery, clipGradNorm, classWeights, true,
-                epochsCompleted, progress, shuffleState, modelState, restoredEpoch);
+                epochsCompleted, progress, shuffleState, modelState, restoredEpoch, init);
     }
 
     /** This configuration with the validation file at {@code path} (a resumed run whose file moved). */
     RunConfig withValData(String path) {
         return new RunConfig(model, task, numClasses, loss, data, path, valSplit, targetColumn, featureColumns, classNames, normalization, optimizer, lr, momentum,
                 weightDecay, batchSize, epochs, seed, shuffle, targetLoss, patience, restoreBest, schedule, augment, checkpointEvery, clipGradNorm, classWeights, noReport,
-                epochsCompleted, progress, shuffleState, modelState, restoredEpoch);
+                epochsCompleted, progress, shuffleState, modelState, restoredEpoch, init);
     }
 
     /** This configuration with the data set at {@code path} (a resumed run whose data moved). */
     RunConfig withData(String path) {
         return new RunConfig(model, task, numClasses, loss, path, valData, valSplit, targetColumn, featureColumns, classNames, normalization, optimizer, lr, momentum,
                 weightDecay, batchSize, epochs, seed, shuffle, targetLoss, patience, restoreBest, schedule, augment, checkpointEvery, clipGradNorm, classWeights, noReport,
-                epochsCompleted, progress, shuffleState, modelState, restoredEpoch);
+                epochsCompleted, progress, shuffleState, modelState, restoredEpoch, init);
     }
 
     Map<String, Object> toJson() {
@@ -146,6 +147,9 @@ record RunConfig(NetworkSpec model, String task, int numClasses, String loss, St
             t.put("class_weights", w);
         }
         t.put("report", !noReport);
+        if (init != null) { // written only then: other runs' config.json stay as before
+            t.put("init", init);
+        }
         m.put("training", t);
         Map<String, Object> s = new LinkedHashMap<>();
         s.put("epochs_completed", (long) epochsCompleted);
@@ -188,7 +192,7 @@ record RunConfig(NetworkSpec model, String task, int numClasses, String loss, St
             "class_names", "normalize_mean", "normalize_std");
     private static final Set<String> OPTIMIZER = Set.of("name", "lr", "momentum", "weight_decay");
     private static final Set<String> TRAINING = Set.of("epochs", "batch_size", "seed", "shuffle", "target_loss", "patience",
-            "restore_best", "schedule", "augment", "checkpoint_every", "clip_grad_norm", "class_weights", "report");
+            "restore_best", "schedule", "augment", "checkpoint_every", "clip_grad_norm", "class_weights", "report", "init");
     private static final Set<String> STATE = Set.of("epochs_completed", "epoch_in_progress", "shuffle_generator", "model_generator",
             "restored_epoch");
     private static final Set<String> PROGRESS = Set.of("epoch", "step", "loss_sum", "correct", "seen", "grad_norm_sums",
@@ -314,7 +318,8 @@ record RunConfig(NetworkSpec model, String task, int numClasses, String loss, St
                 ConfigFields.optionalNonNegativeInt(t, "checkpoint_every", file, "training", 0), clipGradNorm,
                 classWeights(t, file, numClasses, classNames, loss),
                 !ConfigFields.optionalBoolean(t, "report", file, "training", true), done, progress, state, modelState,
-                restoredEpoch);
+                // absent in configs written before it was recorded, and in runs without --init: none
+                restoredEpoch, ConfigFields.optionalString(t, "init", file, "training", null));
     }
 
     /**

@@ -559,7 +559,7 @@ final class TrainCommand implements Callable<Integer> {
                 batchSize == null ? 64 : Flags.positive("--batch-size", batchSize), epochs == null ? 10 : Flags.positive("--epochs", epochs),
                 s, !noShuffle, targetLoss == null ? Double.NEGATIVE_INFINITY : targetLoss, patience == null ? 0 : Flags.nonNegative("--patience", patience), restoreBest,
                 schedule == null ? "none" : schedule, augment == null ? "none" : augment, checkpointEvery == null ? 0 : checkpointEvery,
-                clipGradNorm == null ? 0 : clipGradNorm, weights, noReport, 0, null, null, null, 0);
+                clipGradNorm == null ? 0 : clipGradNorm, weights, noReport, 0, null, null, null, 0, init == null ? null : init.toString());
         Path outDir = out == null ? Path.of("runs", "latest") : out;
         MemoryEstimate.check(spec, cfg.batchSize());
         checkBatchNormBatches(spec, ds.train().size(), cfg.batchSize(), dataPath);
@@ -728,7 +728,7 @@ final class TrainCommand implements Callable<Integer> {
                 history = trainer.fit(trainLoader, testLoader);
             } catch (TrainingDivergedException d) {
                 if (!cfg.noReport() && !all.isEmpty()) {
-                    divergedReport(d, outDir, cfg, ds, model, objective, resume == null ? init : null, all,
+                    divergedReport(d, outDir, cfg, ds, model, objective, all,
                             (System.nanoTime() - t0) / 1e9, interruption);
                 }
                 throw d;
@@ -751,7 +751,7 @@ final class TrainCommand implements Callable<Integer> {
             vanishingNote(all, model, !cfg.noReport());
             if (!cfg.noReport() && !all.isEmpty()) {
                 interruption.write(outDir, null, () -> reportFiles.addAll(Reports.write(outDir, cfg, ds, model, objective,
-                        resume == null ? init : null, all, finalEval, history.stopReason(), seconds)));
+                        all, finalEval, history.stopReason(), seconds)));
             }
             interruption.completed();
         }
@@ -780,14 +780,14 @@ final class TrainCommand implements Callable<Integer> {
      * standard error: the divergence stays the error the run ends with. Modified: model (the checkpoint's weights).
      */
     private static void divergedReport(TrainingDivergedException d, Path outDir, RunConfig cfg, DataSource ds, Sequential model,
-                                       Objective objective, Path init, List<EpochMetrics> epochs, double seconds,
+                                       Objective objective, List<EpochMetrics> epochs, double seconds,
                                        Interruption interruption) {
         try {
             Checkpoint.loadWeights(outDir.resolve(Checkpoint.MODEL), model);
             String reason = "diverged at epoch " + d.epoch() + ", step " + d.step() + ": " + d.what() + "; the charts of"
                     + " predictions use the weights of the last checkpoint";
             List<String> files = new ArrayList<>();
-            interruption.write(outDir, null, () -> files.addAll(Reports.write(outDir, cfg, ds, model, objective, init, epochs,
+            interruption.write(outDir, null, () -> files.addAll(Reports.write(outDir, cfg, ds, model, objective, epochs,
                     null, reason, seconds)));
             List<String> shown = new ArrayList<>(); // the report and its charts: metrics.csv came with each checkpoint
             addReportFiles(shown, files);

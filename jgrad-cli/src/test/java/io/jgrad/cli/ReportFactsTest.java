@@ -59,6 +59,12 @@ class ReportFactsTest {
         return facts;
     }
 
+    /** The "training" object of DIR/config.json. */
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> training(Path run) throws IOException {
+        return (Map<String, Object>) ((Map<String, Object>) io.jgrad.io.Json.read(run.resolve("config.json"))).get("training");
+    }
+
     private Path train(String name, String... args) {
         return Cli.train(dir.resolve(name), args);
     }
@@ -106,6 +112,15 @@ class ReportFactsTest {
         Map<String, String> facts = facts(Files.readString(run.resolve("report.html")));
         assertTrue(facts.get("Data").endsWith("(150 train, 150 validation; --val-data " + csv + ")"), facts.get("Data"));
         assertEquals("--init " + first.resolve("model.safetensors"), facts.get("Initial weights"));
+        // config.json records --init (training.init, only when given), so that inspect and a rebuilt report show it
+        assertEquals(first.resolve("model.safetensors").toString(), training(run).get("init"));
+        assertFalse(training(first).containsKey("init"), "a run without --init writes its config.json as before");
+        assertTrue(Cli.ok("inspect", run.toString()).out().contains("\ninit        --init " + first.resolve("model.safetensors")
+                + "\n"), "inspect");
+        Files.delete(run.resolve("report.html"));
+        Cli.ok("report", run.toString());
+        assertEquals("--init " + first.resolve("model.safetensors"), facts(Files.readString(run.resolve("report.html")))
+                .get("Initial weights"), "jgrad report's");
         assertEquals("sgd, lr 0.05, momentum 0.9, weight decay 0.0", facts.get("Optimizer"));
         assertEquals("--schedule step:1:0.5", facts.get("Learning-rate schedule"));
         assertEquals("--clip-grad-norm 2.5 (global L2 norm)", facts.get("Gradient clipping"));

@@ -28,12 +28,13 @@ final class RunDirectory {
     /**
      * What config.json records besides the progress; {@code targetLoss} negative infinity for none, {@code schedule} as
      * --schedule gave it ("none" for none). {@code classNames}: of classes 0, 1, ... where the labels are names, else
-     * empty; {@code classWeights}: cross-entropy's weight of each class, or null for none.
+     * empty; {@code classWeights}: cross-entropy's weight of each class, or null for none; {@code init}: the --init file
+     * the run started from, as given (null: none, and in runs written before it was recorded).
      */
     record Settings(MlpSpec spec, int numClasses, String data, String valData, double valSplit, String targetColumn,
                     List<String> featureColumns, List<String> classNames, Standardization normalization, OptimizerSpec optimizer,
                     int batchSize, int epochs, long seed, int partitions, int localSteps, double targetLoss, int patience,
-                    boolean restoreBest, String schedule, double[] classWeights) {}
+                    boolean restoreBest, String schedule, double[] classWeights, String init) {}
 
     /**
      * Writes the run after its last epoch in {@code metrics} by the protocol above, with the schedule's counters
@@ -150,7 +151,8 @@ final class RunDirectory {
                 count(spark.get("partitions"), file, "spark.partitions"), count(spark.get("local_steps"), file, "spark.local_steps"),
                 targetLoss instanceof Number t ? t.doubleValue() : Double.NEGATIVE_INFINITY,
                 training.get("patience") instanceof Number p ? p.intValue() : 0, Boolean.TRUE.equals(training.get("restore_best")),
-                training.get("schedule") instanceof String sch ? sch : "none", classWeights(training, file, numClasses));
+                training.get("schedule") instanceof String sch ? sch : "none", classWeights(training, file, numClasses),
+                training.get("init") instanceof String given ? given : null);
         List<?> gen = state.get("shuffle_generator") instanceof List<?> g ? g : List.of();
         long[] shuffle = new long[gen.size()];
         try {
@@ -344,6 +346,9 @@ final class RunDirectory {
                 w.add(v);
             }
             t.put("class_weights", w);
+        }
+        if (s.init() != null) { // as jgrad train: written only then, and inspect and the report show it
+            t.put("init", s.init());
         }
         m.put("training", t);
         Map<String, Object> st = new LinkedHashMap<>();

@@ -702,7 +702,9 @@ public final class SparkTrainMain {
             }
             RunDirectory.Settings settings = new RunDirectory.Settings(spec, classes, data, f.get("--val-data"), valSplit, label,
                     train.featureColumns(), names, scaling, opt, batch, epochs, seed, partitions, local, stopping.targetLoss(),
-                    stopping.patience(), stopping.restoreBest(), schedule, classWeights);
+                    stopping.patience(), stopping.restoreBest(), schedule, classWeights,
+                    // a resumed run keeps the --init file it started from, as jgrad train --resume does
+                    saved != null ? saved.settings().init() : init == null ? null : init.toString());
             SparkTrainer trainer = new SparkTrainer(jsc, spec, opt, seed).batchSize(batch).epochs(epochs).localSteps(local)
                     .targetLoss(stopping.targetLoss()).earlyStopping(stopping.patience(), stopping.restoreBest())
                     .classWeights(classWeights);

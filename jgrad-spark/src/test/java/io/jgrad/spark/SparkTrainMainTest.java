@@ -647,6 +647,9 @@ class SparkTrainMainTest {
                 "--layers", "3", "--epochs", "1", "--optimizer", "sgd", "--lr", "1e-30", "--seed", "9", "--init", init.toString(),
                 "--partitions", "1")));
         assertTrue(said.contains(" on " + train + " (4 rows in 1 partition), sgd"), said); // was "1 partitions"
+        // config.json records --init as jgrad train does (training.init), and only then
+        assertEquals(init.toString(), ((Map<?, ?>) ((Map<?, ?>) Json.read(started.resolve("config.json"))).get("training")).get("init"));
+        assertFalse(((Map<?, ?>) ((Map<?, ?>) Json.read(run.resolve("config.json"))).get("training")).containsKey("init"));
         var given = Safetensors.read(init).tensors();
         var ended = Safetensors.read(started.resolve("model.safetensors")).tensors();
         for (var e : given.entrySet()) {
