@@ -417,6 +417,10 @@ final class TrainCommand implements Callable<Integer> {
         Flags.notEmpty("--data", data);
         Flags.notEmpty("--val-data", valData);
         Flags.notEmpty("--init", init);
+        if (init != null && resume == null && !Files.isRegularFile(init)) { // named by its flag, before the data is read
+            throw new UserError("--init " + init + (Files.isDirectory(init)
+                    ? ": is a directory; expected a .safetensors file of weights" : ": no such file"));
+        }
         Flags.notEmpty("--resume", resume);
         Flags.notEmpty("--out", out);
         checkOut(out != null ? out : resume != null ? resume : Path.of("runs", "latest"));

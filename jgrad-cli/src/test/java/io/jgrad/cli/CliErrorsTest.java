@@ -425,7 +425,10 @@ class CliErrorsTest {
         Path init = dir.resolve("init.safetensors");
         Safetensors.write(init, tensors, Map.of());
         train(blobs, "--init", init.toString()).assertUserError("init.safetensors", "0.weight", "[5, 4]", "[4, 4]");
-        train(blobs, "--init", dir.resolve("absent.safetensors").toString()).assertUserError("absent.safetensors");
+        // named by the flag, as the other paths are: it said only "absent.safetensors: no such file"
+        train(blobs, "--init", dir.resolve("absent.safetensors").toString())
+                .assertUserError("--init " + dir.resolve("absent.safetensors") + ": no such file");
+        train(blobs, "--init", dir.toString()).assertUserError("--init " + dir + ": is a directory; expected a .safetensors file");
     }
 
     @Test

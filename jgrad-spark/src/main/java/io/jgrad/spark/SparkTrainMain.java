@@ -539,7 +539,7 @@ public final class SparkTrainMain {
         }
         Path init = f.containsKey("--init") ? Path.of(f.get("--init")) : null;
         if (init != null && !Files.isRegularFile(init)) { // as jgrad train words it, before the data is read
-            throw new IllegalArgumentException(init + (Files.isDirectory(init)
+            throw new IllegalArgumentException("--init " + init + (Files.isDirectory(init)
                     ? ": is a directory; expected a .safetensors file of weights" : ": no such file"));
         }
         // every number first: a mistyped flag stops the run before the data is read and distributed
@@ -694,12 +694,6 @@ public final class SparkTrainMain {
                 train = train.standardizedWith(scaling);
                 test = test == null ? null : test.standardizedWith(scaling);
             }
-            try {
-                Files.createDirectories(out);
-                RunDirectory.prepare(out);
-            } catch (IOException e) {
-                throw new IllegalArgumentException("--out " + out + ": cannot create or prepare the directory (" + e + ")", e);
-            }
             RunDirectory.Settings settings = new RunDirectory.Settings(spec, classes, data, f.get("--val-data"), valSplit, label,
                     train.featureColumns(), names, scaling, opt, batch, epochs, seed, partitions, local, stopping.targetLoss(),
                     stopping.patience(), stopping.restoreBest(), schedule, classWeights,
@@ -723,6 +717,13 @@ public final class SparkTrainMain {
                     throw new IllegalArgumentException(optimizerFile + ": tensors: does not fit the optimizer: " + e.getMessage(), e);
                 }
                 trainer.shuffleGenerator().setState(saved.shuffleState());
+            }
+            // once the weights are loaded: a refused --init or resumed file leaves no empty --out behind
+            try {
+                Files.createDirectories(out);
+                RunDirectory.prepare(out);
+            } catch (IOException e) {
+                throw new IllegalArgumentException("--out " + out + ": cannot create or prepare the directory (" + e + ")", e);
             }
             Object scheduler = Schedules.create(schedule, trainer.optimizer(), epochs);
             if (scheduler instanceof LrScheduler ls) {

@@ -655,12 +655,17 @@ class SparkTrainMainTest {
         for (var e : given.entrySet()) {
             assertArrayEquals(e.getValue().toDoubleArray(), ended.get(e.getKey()).toDoubleArray(), e.getKey());
         }
+        // refused before --out is created: an empty directory was left behind
+        Path refused = dir.resolve("refused");
         assertEquals(init + ": tensors: does not fit the network: 0.weight: checkpoint has [3, 2], model has [5, 2]; 0.bias:"
                 + " checkpoint has [3], model has [5]; 2.weight: checkpoint has [2, 3], model has [2, 5]; --init's weights were made"
                 + " for another network: give the --layers (and data) they were trained with, or leave out --init",
-                errorOf(spark, dir, "--data", train.toString(), "--layers", "5", "--init", init.toString()));
-        assertEquals(dir + ": is a directory; expected a .safetensors file of weights",
+                errorOf(spark, dir, "--data", train.toString(), "--layers", "5", "--init", init.toString(), "--out", refused.toString()));
+        assertFalse(Files.exists(refused), "--out of a refused --init was created");
+        assertEquals("--init " + dir + ": is a directory; expected a .safetensors file of weights",
                 errorOf(spark, dir, "--data", train.toString(), "--init", dir.toString()));
+        assertEquals("--init " + dir.resolve("absent.safetensors") + ": no such file",
+                errorOf(spark, dir, "--data", train.toString(), "--init", dir.resolve("absent.safetensors").toString()));
         assertEquals("--val-split must be in [0, 1), got 1.0", errorOf(spark, dir, "--data", train.toString(), "--val-split", "1"));
         assertEquals("--val-split and --val-data both give validation data; use one of them",
                 errorOf(spark, dir, "--data", train.toString(), "--val-split", "0.5", "--val-data", train.toString()));
