@@ -22,7 +22,7 @@ import picocli.CommandLine.Option;
             "not apply to it); its feature columns are picked by the names recorded in training, in any order (other",
             "columns are ignored, a missing one is an error), and its target is the column of the training file's target",
             "name (its --target-column, or the last column; for runs that did not record it, the last column that is not",
-            "a feature). The output's 'data' line says which split was used, or 'the whole file'.",
+            "a feature). The output's 'data' line says which split was used (for --val-data, its file), or 'the whole file'.",
             "",
             "A classifier is scored by accuracy and its confusion matrix; a regression model (--loss mse or half-sse) by",
             "RMSE, sqrt(mean((predicted - true)^2)) in the target's units, and R^2, 1 - SS_res / SS_tot, as the training",
@@ -86,8 +86,10 @@ final class EvalCommand implements Callable<Integer> {
         String part = set == ds.train() ? "train" : Reports.heldOut(tm.config(), ds);
         // a CSV file given as --data has no parts (DataSource splits only the run's own data): it is evaluated whole
         boolean wholeFile = data != null && ds.test() == null;
-        System.out.printf("data     %s, %s, %,d samples%n", ds.description(), wholeFile ? "the whole file" : part + " split",
-                ev.samples());
+        // a --val-data run's held-out rows are its file's, not a split of --data
+        String rows = wholeFile ? "the whole file" : part.equals("validation") && tm.config().valData() != null
+                ? "--val-data " + tm.config().valData() : part + " split";
+        System.out.printf("data     %s, %s, %,d samples%n", ds.description(), rows, ev.samples());
         System.out.printf("loss     %s (%s)%n", Reports.lossShown(ev.loss()), tm.config().lossShown());
         if (!Double.isNaN(ev.accuracy())) {
             System.out.printf("accuracy %.4f (%.2f%%)%n%n", ev.accuracy(), 100 * ev.accuracy());

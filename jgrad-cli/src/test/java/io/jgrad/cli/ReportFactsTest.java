@@ -238,7 +238,8 @@ class ReportFactsTest {
             String[] kv = line.split("\\s+", 2);
             eval.put(kv[0], kv.length > 1 ? kv[1] : "");
         }
-        assertTrue(eval.get("data").contains("validation split, 30 samples"), eval.toString());
+        // the held-out rows are the --val-data file's: the line said "eval-train.csv, validation split, 30 samples"
+        assertTrue(eval.get("data").endsWith(", --val-data " + valCsv + ", 30 samples"), eval.toString());
         assertMetric(expected[0], eval.get("RMSE"), 1e-3 * expected[0], "eval RMSE");
         assertMetric(expected[1], eval.get("R^2"), 2e-4, "eval R^2");
         Map<String, String> facts = facts(Files.readString(run.resolve("report.html")));
