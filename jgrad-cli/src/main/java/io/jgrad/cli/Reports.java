@@ -108,6 +108,16 @@ final class Reports {
                 facts.put(set + " accuracy", String.format("%.2f%%", 100 * finalEval.accuracy()));
             }
         }
+        EpochMetrics recorded = predicting || heldOut == null ? null : modelEpoch(cfg, metrics);
+        if (recorded != null) {
+            // the model's held-out figures without its predictions: the epoch whose weights model.safetensors holds was
+            // evaluated on the held-out data after training it, and metrics.csv has the numbers (the data may be Parquet)
+            String set = capitalized(heldOut), source = " (metrics.csv, epoch " + recorded.epoch() + ")";
+            facts.put(set + " loss", ProgressBar.loss(recorded.valLoss()) + source);
+            if (!Double.isNaN(recorded.valAccuracy())) {
+                facts.put(set + " accuracy", String.format("%.2f%%", 100 * recorded.valAccuracy()) + source);
+            }
+        }
         RegressionPredictions predictions = null;
         if (objective.task() == Task.REGRESSION && predicting) {
             // DataSource standardizes only the features (--normalize); the targets stay as read, so the model's
@@ -131,7 +141,7 @@ final class Reports {
         List<String> names = new ArrayList<>();
         for (Path p : new TrainingReport("jgrad training report: " + cfg.model().describe(), facts, metrics, ranks,
                 finalEval == null ? null : finalEval.confusion(), heldOut, wrong, predictions, cfg.classNames(),
-                noPredictions == null ? null : leftOut(objective, cfg, noPredictions)).writeTo(dir, withMetricsCsv)) {
+                noPredictions == null ? null : leftOut(objective, cfg, noPredictions, recorded == null)).writeTo(dir, withMetricsCsv)) {
             names.add(p.getFileName().toString());
         }
         return names;
@@ -146,13 +156,33 @@ final class Reports {
      * The line of a report whose predictions could not be made: which parts are left out, and {@code why} (a sentence
      * without its full stop).
      */
-    private static String leftOut(Objective objective, RunConfig cfg, String why) {
-        String parts = objective.task() == Task.REGRESSION ? "the RMSE, R² and the chart of predicted against true values"
-                : "the held-out loss and accuracy, the confusion matrix, the per-class table"
-                        // images: a CNN's input, or an IDX directory, whose runs record no CSV columns
-                        + (cfg.model().inputShape().length == 3 || cfg.featureColumns() == null && cfg.targetColumn() == null
-                                ? " and the misclassified images" : "");
-        return "Left out: " + parts + ", which need the model's predictions on the run's data: " + why + ".";
+    private static String leftOut(Objective objective, RunConfig cfg, String why, boolean heldOutFigures) {
+        List<String> parts = new ArrayList<>();
+        if (objective.task() == Task.REGRESSION) {
+            parts.add("the RMSE, R² and the chart of predicted against true values");
+        } else {
+            if (heldOutFigures) {
+                parts.add("the held-out loss and accuracy");
+            }
+            parts.add("the confusion matrix");
+            parts.add("the per-class table");
+            // images: a CNN's input, or an IDX directory, whose runs record no CSV columns
+            if (cfg.model().inputShape().length == 3 || cfg.featureColumns() == null && cfg.targetColumn() == null) {
+                parts.add("the misclassified images");
+            }
+        }
+        String listed = parts.size() == 1 ? parts.get(0)
+                : String.join(", ", parts.subList(0, parts.size() - 1)) + " and " + parts.get(parts.size() - 1);
+        return "Left out: " + listed + ", which need the model's predictions on the run's data: " + why + ".";
+    }
+
+    /**
+     * The epoch whose weights model.safetensors holds (--restore-best's, else the last), when metrics.csv has its
+     * held-out loss; else null.
+     */
+    private static EpochMetrics modelEpoch(RunConfig cfg, List<EpochMetrics> metrics) {
+        int epoch = cfg.restoredEpoch() > 0 ? cfg.restoredEpoch() : metrics.isEmpty() ? 0 : metrics.getLast().epoch();
+        return metrics.stream().filter(e -> e.epoch() == epoch && e.hasValidation()).findFirst().orElse(null);
     }
 
     /**
