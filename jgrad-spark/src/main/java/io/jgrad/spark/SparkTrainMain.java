@@ -897,6 +897,16 @@ public final class SparkTrainMain {
             throw new IllegalArgumentException("--val-data" + fixed + " (the run's validation file is " + (s.valData() == null ? "none"
                     : s.valData() + ", which still exists; --val-data is only for a run whose validation file has moved") + ")");
         }
+        // a stored path that has gone, in jgrad train --resume's words: Spark's error named a --data that was not given
+        String[][] stored = {{"--data", "data.path", s.data()}, {"--val-data", "data.val_data", s.valData()}};
+        for (String[] p : stored) {
+            if (p[2] != null && !f.containsKey(p[0]) && !exists(p[2])) {
+                throw new IllegalArgumentException(dir.resolve("config.json") + ": " + p[1] + " " + p[2] + ": no such file or"
+                        + " directory" + (Path.of(p[2]).isAbsolute() ? "" : " (relative to the current directory, "
+                        + Path.of("").toAbsolutePath() + ")") + "; run from the directory where the run was trained, or give "
+                        + p[0] + " with its new location");
+            }
+        }
         int epochs = s.epochs();
         if (f.containsKey("--epochs")) {
             epochs = integer(f, "--epochs", 0);

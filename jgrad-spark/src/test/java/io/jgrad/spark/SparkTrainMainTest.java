@@ -635,6 +635,18 @@ class SparkTrainMainTest {
         for (var e : before.entrySet()) {
             assertArrayEquals(e.getValue(), Files.readAllBytes(run.resolve(e.getKey())), e.getKey() + " changed");
         }
+        // data moved since: in jgrad train --resume's words, naming config.json's field; Spark's own error named
+        // --data, which was not given ("--data train.csv: [PATH_NOT_FOUND] Path does not exist: ... SQLSTATE: 42K03")
+        Path moved = Files.createDirectory(dir.resolve("moved"));
+        for (String name : before.keySet()) {
+            Files.write(moved.resolve(name), name.equals("config.json")
+                    ? new String(before.get(name), java.nio.charset.StandardCharsets.UTF_8)
+                            .replace(train.toString(), dir.resolve("gone.csv").toString()).getBytes(java.nio.charset.StandardCharsets.UTF_8)
+                    : before.get(name));
+        }
+        assertEquals(moved.resolve("config.json") + ": data.path " + dir.resolve("gone.csv") + ": no such file or directory; run"
+                + " from the directory where the run was trained, or give --data with its new location",
+                resumeError(spark, moved, "--epochs", "3"));
         Path single = Files.createDirectory(dir.resolve("single"));
         Files.writeString(single.resolve("config.json"), Files.readString(run.resolve("config.json"))
                 .replaceAll("(?s),\\s*\"spark\"\\s*:\\s*\\{[^}]*}", ""));
