@@ -441,7 +441,7 @@ public final class DistributedDataset {
         checkReadable(path);
         if (path.toLowerCase(Locale.ROOT).endsWith(".csv") || isCsvDirectory(path)) {
             // FAILFAST: a row with more or fewer values than the header is an error, not cut short or padded with nulls
-            Dataset<Row> df = spark.read().option("header", "true").option("inferSchema", "true").option("mode", "FAILFAST").csv(path);
+            Dataset<Row> df = csvReader(spark).option("header", "true").option("inferSchema", "true").option("mode", "FAILFAST").csv(path);
             String[] cols = df.columns();
             if (cols.length == 0) {
                 throw new IllegalArgumentException("DistributedDataset: the file is empty; expected a header row naming the columns");
@@ -455,7 +455,7 @@ public final class DistributedDataset {
                 for (var field : df.schema().fields()) {
                     schema = schema.add(field.name(), field.name().equals(label) ? DataTypes.StringType : field.dataType());
                 }
-                df = spark.read().option("header", "true").option("mode", "FAILFAST").schema(schema).csv(path);
+                df = csvReader(spark).option("header", "true").option("mode", "FAILFAST").schema(schema).csv(path);
             }
             return fromDataFrame(df, featuresColumn, label, partitions,
                     Files.isDirectory(Path.of(path)) ? Source.CSV_DIRECTORY : Source.CSV_FILE, classNames);
@@ -482,13 +482,22 @@ public final class DistributedDataset {
     }
 
     /**
+     * Spark's CSV reader with RFC 4180's quoting, as jgrad train reads a CSV file: a quote inside a quoted value is
+     * doubled ({@code "Iris ""versi"""} is {@code Iris "versi"}). Spark's default escape, a backslash, kept the
+     * doubled quotes in the value, and with a comma after them called the row malformed.
+     */
+    private static org.apache.spark.sql.DataFrameReader csvReader(SparkSession spark) {
+        return spark.read().option("quote", "\"").option("escape", "\"");
+    }
+
+    /**
      * Refuses a CSV header that Spark read under other names ({@code cols}): it renames a name that appears twice
      * (ignoring case) or an empty one after its column ("a,a" becomes a0, a1), and the run directory then recorded
      * feature columns that the file does not have. As jgrad train does, the error names the column. Also refuses a
      * header of numbers only: a file written without a header row, whose first row would be read as the names.
      */
     private static void checkHeader(SparkSession spark, String path, String[] cols) {
-        Row first = spark.read().option("header", "false").option("inferSchema", "false").csv(path).first();
+        Row first = csvReader(spark).option("header", "false").option("inferSchema", "false").csv(path).first();
         List<String> raw = new ArrayList<>();
         for (int i = 0; i < first.length(); i++) {
             raw.add(first.getString(i) == null ? "" : first.getString(i));

@@ -976,17 +976,19 @@ class SparkTrainMainTest {
     @SuppressWarnings("unchecked")
     void classNamesAndClassWeightsAreReadAndRecordedAsJgradTrainDoes(@TempDir Path dir) throws Throwable {
         SparkSession spark = session();
-        // 3 rows of 'b', 2 of 'a', 1 of 'Z': by code point Z < a < b, so classes 0, 1, 2 are Z, a, b
-        Path train = Files.writeString(dir.resolve("train.csv"), "x,y,kind\n1,2,b\n3,4, a\n5,6,b\n7,8,Z\n9,10,a \n11,12,b\n");
+        // 3 rows of 'b', 2 of 'a', 1 of 'Z "q", r': by code point Z < a < b, so classes 0, 1, 2 are Z "q", r, a, b. The
+        // quoted name is read by RFC 4180, as jgrad train reads it: Spark's default escape (\) kept its doubled quotes
+        Path train = Files.writeString(dir.resolve("train.csv"),
+                "x,y,kind\n1,2,b\n3,4, a\n5,6,b\n7,8,\"Z \"\"q\"\", r\"\n9,10,a \n11,12,b\n");
         Path val = Files.writeString(dir.resolve("val.csv"), "x,y,kind\n1,2,a\n3,4,b\n");
         Path out = dir.resolve("run");
         String said = standardErrorOf(() -> SparkTrainMain.run(spark, Map.of("--data", train.toString(), "--val-data", val.toString(),
                 "--layers", "2", "--epochs", "1", "--class-weights", "balanced", "--out", out.toString())));
-        assertTrue(said.contains("note: " + train + ": column 'kind' holds class names; classes 0..2 are 'Z', 'a', 'b' (sorted),"
-                + " as config.json records\n"), said);
+        assertTrue(said.contains("note: " + train + ": column 'kind' holds class names; classes 0..2 are 'Z \"q\", r', 'a', 'b'"
+                + " (sorted), as config.json records\n"), said);
         Map<String, Object> cfg = (Map<String, Object>) Json.read(out.resolve("config.json"));
         assertEquals(3L, ((Number) cfg.get("num_classes")).longValue());
-        assertEquals(List.of("Z", "a", "b"), ((Map<String, Object>) cfg.get("data")).get("class_names"));
+        assertEquals(List.of("Z \"q\", r", "a", "b"), ((Map<String, Object>) cfg.get("data")).get("class_names"));
         assertEquals(List.of(6 / 3.0, 6 / (3 * 2.0), 6 / (3 * 3.0)), ((Map<String, Object>) cfg.get("training")).get("class_weights"));
         // --resume on Spark goes on with the run's names and weights; other weights are refused, as jgrad train --resume does
         SparkTrainMain.run(spark, Map.of("--resume", out.toString(), "--epochs", "2"));
@@ -1001,7 +1003,7 @@ class SparkTrainMainTest {
                 + " its classes [2.0, 1.0, 0.6666666666666666])", changed.getMessage());
         // each row's class, by its global index
         DistributedDataset read = DistributedDataset.read(spark, train.toString(), null, null, 2);
-        assertEquals(List.of("Z", "a", "b"), read.classNames());
+        assertEquals(List.of("Z \"q\", r", "a", "b"), read.classNames());
         assertArrayEquals(new float[] {2, 1, 2, 0, 1, 2}, labelsInRowOrder(read));
         DistributedDataset mapped = DistributedDataset.read(spark, val.toString(), null, null, 2, read.classNames());
         assertEquals(3, mapped.numClasses(), "the training data's classes, also where a validation file lacks some");
