@@ -67,7 +67,8 @@ final class Reports {
         boolean predicting = noPredictions == null;
         Map<String, String> facts = new LinkedHashMap<>();
         if (ds == null) {
-            facts.put("Data", cfg.data() + (cfg.valData() == null ? "" : "; --val-data " + cfg.valData())
+            facts.put("Data", cfg.data() + (cfg.normalization().isNone() ? "" : " (normalized: " + cfg.normalization().describe() + ")")
+                    + (cfg.valData() == null ? "" : "; --val-data " + cfg.valData())
                     + (cfg.valSplit() > 0 ? "; --val-split " + cfg.valSplit() : "") + " (not read: see below)");
         } else {
             facts.put("Data", ds.description() + (heldOut == null ? String.format(" (%,d train, no held-out data)", ds.train().size())

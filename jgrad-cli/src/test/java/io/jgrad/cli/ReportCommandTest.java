@@ -124,7 +124,7 @@ class ReportCommandTest {
     void partsThatNeedWhatTheDirectoryLacksAreLeftOutWithALine() throws IOException {
         Path idx = dir.resolve("idx");
         SyntheticData.idxDirectory(idx, 60, 40, 8, 3, 5);
-        Path run = Cli.train(dir.resolve("run"), "--data", idx.toString(), "--layers", "8", "--epochs", "2");
+        Path run = Cli.train(dir.resolve("run"), "--data", idx.toString(), "--layers", "8", "--epochs", "2", "--normalize");
         assertTrue(Files.exists(run.resolve("misclassified.png")));
         Map<String, String> trained = ReportFactsTest.facts(Files.readString(run.resolve("report.html")));
         Path moved = Files.move(idx, dir.resolve("moved"));
@@ -140,6 +140,9 @@ class ReportCommandTest {
         Map<String, String> rebuilt = ReportFactsTest.facts(html);
         assertEquals(trained.get("Test loss") + " (metrics.csv, epoch 2)", rebuilt.get("Test loss"), html);
         assertEquals(trained.get("Test accuracy") + " (metrics.csv, epoch 2)", rebuilt.get("Test accuracy"), html);
+        // config.json has the normalization: it was left out with the counts that need the data
+        assertTrue(trained.get("Data").contains("(normalized: mean "), trained.toString());
+        assertEquals(trained.get("Data").replace(" (60 train, 40 test)", " (not read: see below)"), rebuilt.get("Data"));
 
         Files.move(moved, idx);
         Files.delete(run.resolve("model.safetensors"));
