@@ -687,13 +687,7 @@ class SparkTrainMainTest {
 
     /** The one-line error of resuming {@code run} with {@code flags}. */
     private static String resumeError(SparkSession spark, Path run, String... flags) {
-        Map<String, String> f = new java.util.HashMap<>(Map.of("--resume", run.toString()));
-        for (int i = 0; i < flags.length; i += 2) {
-            f.put(flags[i], flags[i + 1]);
-        }
-        var e = assertThrows(IllegalArgumentException.class, () -> SparkTrainMain.run(spark, f), String.join(" ", flags));
-        assertFalse(e.getMessage().contains("\n"), e.getMessage());
-        return e.getMessage();
+        return oneLineError(spark, Map.of("--resume", run.toString()), flags);
     }
 
     /**
@@ -847,8 +841,12 @@ class SparkTrainMainTest {
 
     /** Runs {@code run} on {@code flags} and returns its one-line error (failing if it succeeds or throws anything else). */
     private static String errorOf(SparkSession spark, Path dir, String... flags) {
-        Map<String, String> f = new java.util.HashMap<>(Map.of("--out", dir.resolve("run").toString(), "--layers", "2",
-                "--epochs", "1"));
+        return oneLineError(spark, Map.of("--out", dir.resolve("run").toString(), "--layers", "2", "--epochs", "1"), flags);
+    }
+
+    /** The one-line error of {@code run} on the flags {@code base} with {@code flags} (flag, value, ...) put over them. */
+    private static String oneLineError(SparkSession spark, Map<String, String> base, String... flags) {
+        Map<String, String> f = new java.util.HashMap<>(base);
         for (int i = 0; i < flags.length; i += 2) {
             f.put(flags[i], flags[i + 1]);
         }
