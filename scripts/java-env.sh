@@ -112,8 +112,9 @@ jgrad_run_java() {
 
 # Prints the run directory that 'jgrad train --spark ARGS' (io.jgrad.spark.SparkTrainMain ARGS) writes, for ./jgrad to
 # build its report in: its --out, else the directory of --resume DIR (which a resumed run continues), else runs/spark;
-# prints nothing where no report is wanted (--no-report, or --no-report=true in any case) or no run is made (--help,
-# -h). Reads ARGS as SparkTrainMain.parse does: --flag VALUE or --flag=VALUE, the last one winning (--no-report=false
+# prints nothing where no report is wanted (--no-report, or --no-report=true in any case; or that directory's
+# config.json records training.report false, as a run trained with --no-report and resumed does) or no run is made
+# (--help, -h). Reads ARGS as SparkTrainMain.parse does: --flag VALUE or --flag=VALUE, the last one winning (--no-report=false
 # too), and a word that starts with "--" is the next flag, never the value of the one before it.
 jgrad_spark_report_dir() {
   local arg out= resume= previous= no_report=
@@ -130,5 +131,9 @@ jgrad_spark_report_dir() {
     previous=$arg
   done
   [ -z "$no_report" ] || return 0
-  printf '%s\n' "${out:-${resume:-runs/spark}}"
+  # a run trained with --no-report records it (training.report false, as jgrad train does) and --resume keeps it: read
+  # after the run, the config.json of the directory it wrote says so
+  local dir=${out:-${resume:-runs/spark}}
+  [ -f "$dir/config.json" ] && grep -q '"report"[[:space:]]*:[[:space:]]*false' "$dir/config.json" && return 0
+  printf '%s\n' "$dir"
 }

@@ -20,8 +20,9 @@ import picocli.CommandLine.Parameters;
         mixinStandardHelpOptions = true,
         header = "Show the architecture, parameter counts and tensors of a run directory or a .safetensors file.",
         description = {"", "For a run directory: the layers (as PyTorch would print them) with the output shape of each for the",
-            "data's input shape (N is the batch) and their parameter counts, the training options and progress, the data",
-            "and its standardization (--normalize: the mean and standard deviation, or the count of per-column pairs), then",
+            "data's input shape (N is the batch) and their parameter counts, the training options (with --class-weights)",
+            "and progress, the data, its standardization (--normalize: the mean and standard deviation, or the count of",
+            "per-column pairs) and its held-out rows (--val-data, --val-split or an IDX directory's t10k files), then",
             "every tensor of model.safetensors with dtype, shape and value statistics (an integer or bool tensor's minimum",
             "and maximum as whole numbers).", ""},
         footerHeading = "%n",
@@ -46,15 +47,17 @@ final class InspectCommand implements Callable<Integer> {
                     : c.numClasses() + " classes" + (c.classNames().isEmpty() ? "" : " (" + TrainCommand.namesShown(c.classNames()) + ")"));
             // the rate as train's first line and report.html give it ("lr 0.001"); %g wrote "lr 0.00100000"
             // with --restore-best, model.safetensors may hold an earlier epoch's weights than the epochs done
-            System.out.printf("training    %s lr %s, batch %d, %d of %d epochs done%s, seed %d%n", c.optimizer(), Double.toString(c.lr()), c.batchSize(),
+            System.out.printf("training    %s lr %s, batch %d, %d of %d epochs done%s, seed %d%s%n", c.optimizer(), Double.toString(c.lr()), c.batchSize(),
                     c.epochsCompleted(), c.epochs(), c.restoredEpoch() > 0
-                            ? " (the weights are epoch " + c.restoredEpoch() + "'s, the best: --restore-best)" : "", c.seed());
+                            ? " (the weights are epoch " + c.restoredEpoch() + "'s, the best: --restore-best)" : "", c.seed(),
+                    c.classWeights() == null ? "" : "; class weights " + Flags.weightsShown(c.classWeights()));
             if (c.init() != null) { // the weights the run started from, which config.json records since it was added
                 System.out.printf("init        --init %s%n", c.init());
             }
             Standardization n = c.normalization(); // as eval's data line, with the count of a per-column pair
-            System.out.printf("data        %s%s%n%n", c.data(), n.isNone() ? "" : " (normalized: " + (n.perColumn()
-                    ? String.format("per column, %d column%s", n.mean().length, n.mean().length == 1 ? "" : "s") : n.describe()) + ")");
+            System.out.printf("data        %s%s%s%n%n", c.data(), n.isNone() ? "" : " (normalized: " + (n.perColumn()
+                    ? String.format("per column, %d column%s", n.mean().length, n.mean().length == 1 ? "" : "s") : n.describe()) + ")",
+                    heldOut(c));
             file = tm.weights();
         } else if (!Files.isRegularFile(target)) {
             throw new UserError(target + ": no such file or directory");
@@ -95,6 +98,21 @@ final class InspectCommand implements Callable<Integer> {
             System.out.println("  metadata " + contents.metadata());
         }
         return 0;
+    }
+
+    /**
+     * Which rows the run held out, named as eval names them: "; validation rows: --val-data FILE" or "--val-split F",
+     * "; test rows: its t10k files" for an IDX directory (a directory, as DataSource reads it: a Spark run's Parquet
+     * directory always has --val-data or --val-split), and "" for none, or where the data has moved and cannot tell.
+     */
+    static String heldOut(RunConfig c) {
+        if (c.valData() != null) {
+            return "; validation rows: --val-data " + c.valData();
+        }
+        if (c.valSplit() > 0) {
+            return "; validation rows: --val-split " + c.valSplit();
+        }
+        return Files.isDirectory(Path.of(c.data())) ? "; test rows: its t10k files" : "";
     }
 
     /** The dtypes of whole numbers that {@link Safetensors#read} widens to float64, exactly up to 2^53. */

@@ -77,6 +77,22 @@ class LauncherScriptTest {
         assertEquals("", bash("jgrad_spark_report_dir -h")[1]);
     }
 
+    /**
+     * A run trained with --no-report records it (config.json's training.report false, as jgrad train writes it), and
+     * --resume keeps it: the launcher reads the directory the run wrote, where it printed that directory.
+     */
+    @Test
+    void aResumedSparkRunKeepsItsRecordedNoReport(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        java.nio.file.Path quiet = java.nio.file.Files.createDirectory(dir.resolve("quiet"));
+        java.nio.file.Files.writeString(quiet.resolve("config.json"), "{\n  \"training\": {\n    \"epochs\": 2,\n"
+                + "    \"report\": false\n  },\n  \"state\": {}\n}\n");
+        assertEquals("", bash("jgrad_spark_report_dir --resume '" + quiet + "' --epochs 4")[1]);
+        assertEquals("", bash("jgrad_spark_report_dir --out '" + quiet + "' --data d")[1]);
+        java.nio.file.Path loud = java.nio.file.Files.createDirectory(dir.resolve("loud"));
+        java.nio.file.Files.writeString(loud.resolve("config.json"), "{\"training\": {\"report\": true}}\n");
+        assertEquals(loud + "\n", bash("jgrad_spark_report_dir --resume '" + loud + "' --epochs 4")[1]);
+    }
+
     @Test
     void aSigtermToTheLauncherReachesTheCommand() throws Exception {
         // a supervisor's kill of ./jgrad's pid must reach the JVM (its shutdown hook finishes the checkpoint): a shell

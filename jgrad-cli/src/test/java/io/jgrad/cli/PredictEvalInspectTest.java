@@ -386,4 +386,24 @@ class PredictEvalInspectTest {
                 "--optimizer", "sgd", "--lr", "0.1");
         assertTrue(Cli.ok("inspect", sgd.toString()).out().contains("training    sgd lr 0.1, batch 64,"), "sgd's rate");
     }
+
+    /** The class weights and which rows a run holds out, which inspect left out though config.json records them. */
+    @Test
+    void inspectShowsTheClassWeightsAndTheHeldOutRows() throws Exception {
+        assertTrue(Cli.ok("inspect", mlp.toString()).out().contains("data        " + idx + "; test rows: its t10k files\n"),
+                "an IDX directory's test split");
+        Path csv = SyntheticData.blobsCsv(tmp.resolve("weighted.csv"), 60, 4, 3, 6);
+        Path split = Cli.train(tmp.resolve("split"), "--data", csv.toString(), "--layers", "", "--epochs", "1", "--no-report",
+                "--val-split", "0.25", "--class-weights", "1,2,0.5");
+        String inspect = Cli.ok("inspect", split.toString()).out();
+        assertTrue(inspect.contains("seed 42; class weights 1.000, 2.000, 0.5000\n"), inspect);
+        assertTrue(inspect.contains("data        " + csv + "; validation rows: --val-split 0.25\n"), inspect);
+        Path file = Cli.train(tmp.resolve("file"), "--data", csv.toString(), "--layers", "", "--epochs", "1", "--no-report",
+                "--val-data", csv.toString());
+        inspect = Cli.ok("inspect", file.toString()).out();
+        assertTrue(inspect.contains("data        " + csv + "; validation rows: --val-data " + csv + "\n"), inspect);
+        assertFalse(inspect.contains("class weights"), inspect);
+        Path none = Cli.train(tmp.resolve("none"), "--data", csv.toString(), "--layers", "", "--epochs", "1", "--no-report");
+        assertTrue(Cli.ok("inspect", none.toString()).out().contains("data        " + csv + "\n"), "no held-out rows");
+    }
 }

@@ -34,7 +34,7 @@ final class RunDirectory {
     record Settings(MlpSpec spec, int numClasses, String data, String valData, double valSplit, String targetColumn,
                     List<String> featureColumns, List<String> classNames, Standardization normalization, OptimizerSpec optimizer,
                     int batchSize, int epochs, long seed, int partitions, int localSteps, double targetLoss, int patience,
-                    boolean restoreBest, String schedule, double[] classWeights, String init) {}
+                    boolean restoreBest, String schedule, double[] classWeights, String init, boolean noReport) {}
 
     /**
      * Writes the run after its last epoch in {@code metrics} by the protocol above, with the schedule's counters
@@ -152,7 +152,7 @@ final class RunDirectory {
                 targetLoss instanceof Number t ? t.doubleValue() : Double.NEGATIVE_INFINITY,
                 training.get("patience") instanceof Number p ? p.intValue() : 0, Boolean.TRUE.equals(training.get("restore_best")),
                 training.get("schedule") instanceof String sch ? sch : "none", classWeights(training, file, numClasses),
-                training.get("init") instanceof String given ? given : null);
+                training.get("init") instanceof String given ? given : null, Boolean.FALSE.equals(training.get("report")));
         List<?> gen = state.get("shuffle_generator") instanceof List<?> g ? g : List.of();
         long[] shuffle = new long[gen.size()];
         try {
@@ -347,6 +347,8 @@ final class RunDirectory {
             }
             t.put("class_weights", w);
         }
+        // as jgrad train: --no-report, which --resume keeps; ./jgrad reads it before it builds the report
+        t.put("report", !s.noReport());
         if (s.init() != null) { // as jgrad train: written only then, and inspect and the report show it
             t.put("init", s.init());
         }

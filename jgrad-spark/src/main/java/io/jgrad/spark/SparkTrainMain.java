@@ -39,7 +39,8 @@ import org.apache.spark.sql.SparkSession;
  * --target-column, --layers, --activation, --output-activation, --loss (cross-entropy only), --optimizer, --lr,
  * --momentum, --weight-decay, --class-weights, --batch-size, --epochs, --target-loss, --patience, --restore-best,
  * --schedule, --seed, --normalize [all|columns], --init, --out, --resume, --no-report (taken for {@code jgrad train
- * --spark}, whose launcher then writes no report; this class writes none either way); and --partitions, --local-steps,
+ * --spark}, whose launcher then writes no report; this class writes none either way, and records it in config.json as
+ * training.report, which --resume keeps); and --partitions, --local-steps,
  * --spark MASTER (alias --master; not needed under spark-submit). The switches --restore-best and --no-report also take
  * =true or =false, as jgrad train's do. Any other flag is a one-line error with exit status 2.
  * --data and --val-data are an IDX directory (its t10k files are the validation set), a CSV file with a header, or Parquet: a
@@ -698,7 +699,9 @@ public final class SparkTrainMain {
                     train.featureColumns(), names, scaling, opt, batch, epochs, seed, partitions, local, stopping.targetLoss(),
                     stopping.patience(), stopping.restoreBest(), schedule, classWeights,
                     // a resumed run keeps the --init file it started from, as jgrad train --resume does
-                    saved != null ? saved.settings().init() : init == null ? null : init.toString());
+                    saved != null ? saved.settings().init() : init == null ? null : init.toString(),
+                    // a resumed run keeps --no-report, as jgrad train --resume does, and --resume --no-report turns it on
+                    f.containsKey("--no-report") || saved != null && saved.settings().noReport());
             SparkTrainer trainer = new SparkTrainer(jsc, spec, opt, seed).batchSize(batch).epochs(epochs).localSteps(local)
                     .targetLoss(stopping.targetLoss()).earlyStopping(stopping.patience(), stopping.restoreBest())
                     .classWeights(classWeights);
@@ -768,8 +771,12 @@ public final class SparkTrainMain {
                     System.err.println(h.stopReason()); // why the run stopped, as jgrad train's last epoch line says
                 }
             });
-            System.err.println(String.format("jgrad-spark: %s on %s (%s in %s%s), %s lr %s, batch %d, local steps %d",
-                    spec.describe(), data, count(train.size(), "row"), count(partitions, "partition"), scaling.isNone() ? "" : "; normalized: " + scaling.describe(),
+            // the held-out count as jgrad train gives it ("3,200 train, 800 validation"; an IDX directory's t10k: "test")
+            String rows = test == null ? count(train.size(), "row") + " in " + count(partitions, "partition")
+                    : String.format("%,d train in %s, %,d %s", train.size(), count(partitions, "partition"), test.size(),
+                            heldOut.equals("test") ? "test" : "validation");
+            System.err.println(String.format("jgrad-spark: %s on %s (%s%s), %s lr %s, batch %d, local steps %d",
+                    spec.describe(), data, rows, scaling.isNone() ? "" : "; normalized: " + scaling.describe(),
                     optName, Double.toString(opt.lr()), batch, local));
             History history = trainer.fit(train, test);
             if (history.restoredEpoch() > 0) {

@@ -316,6 +316,7 @@ class SparkTrainMainTest {
         SparkTrainMain.run(session(), new java.util.HashMap<>(Map.of("--data", train.toString(), "--val-data", val.toString(),
                 "--layers", "8", "--batch-size", "8", "--epochs", "2", "--lr", "0.01", "--normalize", "columns", "--out", run.toString())));
         assertEquals(3, ((List<?>) dataOf(run).get("normalize_mean")).size(), "a mean per column");
+        assertEquals(true, ((Map<?, ?>) ((Map<?, ?>) Json.read(run.resolve("config.json"))).get("training")).get("report"));
         String[] last = Files.readAllLines(run.resolve("metrics.csv")).getLast().split(",");
         double valLoss = Double.parseDouble(last[3]), valAccuracy = Double.parseDouble(last[4]);
         String eval = jgrad("eval", "--model", run.toString());
@@ -334,7 +335,8 @@ class SparkTrainMainTest {
         }
         assertEquals(Math.round(valAccuracy * 40), right, String.join("\n", predicted));
         String inspect = jgrad("inspect", run.toString()); // it reads the recorded statistics, and shows them
-        assertTrue(inspect.contains("data        " + train + " (normalized: per column, 3 columns)\n"), inspect);
+        assertTrue(inspect.contains("data        " + train + " (normalized: per column, 3 columns); validation rows: --val-data "
+                + val + "\n"), inspect);
         Map<String, Object> before = dataOf(run);
         jgrad("train", "--resume", run.toString(), "--epochs", "3", "--threads", "1", "--no-report");
         assertEquals(4, Files.readAllLines(run.resolve("metrics.csv")).size(), "three epochs, the last on one machine");
@@ -565,7 +567,7 @@ class SparkTrainMainTest {
         flags.put("--out", parts.toString());
         SparkTrainMain.run(spark, flags);
         String err = standardErrorOf(() -> SparkTrainMain.run(spark, Map.of("--resume", parts.toString(), "--epochs", "4")));
-        assertTrue(err.contains("epoch 3:") && !err.contains("epoch 2:") && err.contains("(63 rows in 2 partitions; normalized: per column)"), err);
+        assertTrue(err.contains("epoch 3:") && !err.contains("epoch 2:") && err.contains("(63 train in 2 partitions, 27 validation; normalized: per column)"), err);
         for (String file : List.of("model.safetensors", "optimizer.safetensors")) {
             var expected = Safetensors.read(whole.resolve(file)).tensors();
             var actual = Safetensors.read(parts.resolve(file)).tensors();
@@ -981,13 +983,15 @@ class SparkTrainMainTest {
         Path val = Files.writeString(dir.resolve("val.csv"), "x,y,kind\n1,2,a\n3,4,b\n");
         Path out = dir.resolve("run");
         String said = standardErrorOf(() -> SparkTrainMain.run(spark, Map.of("--data", train.toString(), "--val-data", val.toString(),
-                "--layers", "2", "--epochs", "1", "--class-weights", "balanced", "--out", out.toString())));
+                "--layers", "2", "--epochs", "1", "--class-weights", "balanced", "--out", out.toString(), "--no-report", "")));
         assertTrue(said.contains("note: " + train + ": column 'kind' holds class names; classes 0..2 are 'Z \"q\", r', 'a', 'b'"
                 + " (sorted), as config.json records\n"), said);
         Map<String, Object> cfg = (Map<String, Object>) Json.read(out.resolve("config.json"));
         assertEquals(3L, ((Number) cfg.get("num_classes")).longValue());
         assertEquals(List.of("Z \"q\", r", "a", "b"), ((Map<String, Object>) cfg.get("data")).get("class_names"));
         assertEquals(List.of(6 / 3.0, 6 / (3 * 2.0), 6 / (3 * 3.0)), ((Map<String, Object>) cfg.get("training")).get("class_weights"));
+        String inspect = jgrad("inspect", out.toString()); // as for a jgrad train run: the weights, and the held-out rows
+        assertTrue(inspect.contains(", seed 42; class weights 2.000, 1.000, 0.6667\n"), inspect);
         // --resume on Spark goes on with the run's names and weights; other weights are refused, as jgrad train --resume does
         SparkTrainMain.run(spark, Map.of("--resume", out.toString(), "--epochs", "2"));
         Map<String, Object> resumed = (Map<String, Object>) Json.read(out.resolve("config.json"));
@@ -995,6 +999,9 @@ class SparkTrainMainTest {
         assertEquals(((Map<String, Object>) cfg.get("data")).get("class_names"), ((Map<String, Object>) resumed.get("data")).get("class_names"));
         assertEquals(((Map<String, Object>) cfg.get("training")).get("class_weights"),
                 ((Map<String, Object>) resumed.get("training")).get("class_weights"));
+        // --no-report is recorded as jgrad train records it, and --resume keeps it (./jgrad reads it to skip the report)
+        assertEquals(false, ((Map<String, Object>) cfg.get("training")).get("report"));
+        assertEquals(false, ((Map<String, Object>) resumed.get("training")).get("report"));
         var changed = assertThrows(IllegalArgumentException.class, () -> SparkTrainMain.run(spark, Map.of("--resume", out.toString(),
                 "--epochs", "3", "--class-weights", "1,1,1")));
         assertEquals("--class-weights is fixed by the run in " + out.resolve("config.json") + "; leave it out (the run's loss weighs"
