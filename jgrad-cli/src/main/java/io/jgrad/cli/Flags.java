@@ -37,14 +37,11 @@ final class Flags {
 
     /** --normalize's mode: null when the flag is absent, else "all" (also the flag alone) or "columns". */
     static String normalizeMode(String value) {
-        if (value == null) {
-            return null;
+        try {
+            return io.jgrad.data.Standardization.mode(value); // jgrad-spark reads the flag by the same rule
+        } catch (IllegalArgumentException e) {
+            throw new UserError(e.getMessage());
         }
-        String mode = value.trim().toLowerCase(java.util.Locale.ROOT);
-        if (!mode.equals("all") && !mode.equals("columns")) {
-            throw new UserError("--normalize must be all or columns (or the flag alone, for all), got " + value);
-        }
-        return mode;
     }
 
     /** --class-weights weighs cross-entropy's classes: refused with another loss, before any data is read. */

@@ -51,6 +51,23 @@ public record Standardization(double[] mean, double[] std, boolean perColumn) {
         std = std.clone();
     }
 
+    /**
+     * {@code --normalize}'s mode as jgrad train and jgrad-spark read the flag's value: null when the flag is absent
+     * ({@code value} null), else "all" (also the flag alone) or "columns", whatever the case and spaces around.
+     *
+     * @throws IllegalArgumentException for any other value, in the words both commands print
+     */
+    public static String mode(String value) {
+        if (value == null) {
+            return null;
+        }
+        String mode = value.trim().toLowerCase(Locale.ROOT);
+        if (!mode.equals("all") && !mode.equals("columns")) {
+            throw new IllegalArgumentException("--normalize must be all or columns (or the flag alone, for all), got " + value);
+        }
+        return mode;
+    }
+
     /** Whether this leaves features as they are (mean 0 and std 1 for all values). */
     public boolean isNone() {
         return !perColumn && mean[0] == 0 && std[0] == 1;

@@ -412,21 +412,6 @@ public final class SparkTrainMain {
     }
 
     /**
-     * --normalize's mode, read as jgrad train reads it: null when the flag is absent, else "all" (also the flag alone)
-     * or "columns", whatever the case; anything else is refused in jgrad train's words.
-     */
-    static String normalizeMode(String value) {
-        if (value == null) {
-            return null;
-        }
-        String mode = value.trim().toLowerCase(java.util.Locale.ROOT);
-        if (!mode.equals("all") && !mode.equals("columns")) {
-            throw new IllegalArgumentException("--normalize must be all or columns (or the flag alone, for all), got " + value);
-        }
-        return mode;
-    }
-
-    /**
      * Refuses --target-column, --val-data and --val-split (but 0) for an IDX directory {@code data}, as jgrad train
      * refuses them: its labels are its label files, and its test set is its t10k files. --target-column was ignored
      * without a word; a --val-data took the place of the t10k files, and a run that jgrad train --resume then continued
@@ -437,7 +422,7 @@ public final class SparkTrainMain {
         if (!DistributedDataset.isIdx(data)) {
             return;
         }
-        if ("columns".equals(normalizeMode(f.get("--normalize")))) {
+        if ("columns".equals(Standardization.mode(f.get("--normalize")))) {
             throw new IllegalArgumentException("--normalize columns standardizes each column of a CSV file, but --data " + data
                     + " holds images, whose pixels share one scale; use --normalize");
         }
@@ -603,7 +588,7 @@ public final class SparkTrainMain {
         Stopping stopping = stopping(f);
         String schedule = f.getOrDefault("--schedule", "none");
         Schedules.check(schedule, epochs); // its errors name --schedule, in jgrad train's words
-        String normalize = normalizeMode(f.get("--normalize"));
+        String normalize = Standardization.mode(f.get("--normalize"));
         Path out = Path.of(f.getOrDefault("--out", "runs/spark"));
         // as jgrad train checks it: a directory under a file or in one this user may not write failed after the data was read
         CheckpointFiles.checkRunDirectory(out, "--out");
@@ -884,7 +869,7 @@ public final class SparkTrainMain {
             {"--schedule", lowerCase(f.get("--schedule")), lowerCase(s.schedule())},
             {"--target-column", f.get("--target-column"), s.targetColumn()},
             {"--val-split", valSplit == null || valSplit == 0 ? null : valSplit, s.valSplit()},
-            {"--normalize", normalizeMode(f.get("--normalize")), s.normalization().isNone() ? "off"
+            {"--normalize", Standardization.mode(f.get("--normalize")), s.normalization().isNone() ? "off"
                     : s.normalization().perColumn() ? "columns" : "all"},
             {"--local-steps", f.containsKey("--local-steps") ? integer(f, "--local-steps", 0) : null, s.localSteps()},
             // synchronous steps: the partitions change only the order of the float sums

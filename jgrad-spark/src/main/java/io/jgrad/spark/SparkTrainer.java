@@ -224,20 +224,10 @@ public final class SparkTrainer {
             this.classWeights = null;
             return this;
         }
-        if (weights.length != spec.outputSize()) {
-            throw new IllegalArgumentException("SparkTrainer: " + weights.length + " class weights for a network of "
-                    + spec.outputSize() + " outputs; expected one per class");
-        }
-        boolean any = false;
-        for (int c = 0; c < weights.length; c++) {
-            if (!(weights[c] >= 0) || !Double.isFinite(weights[c])) {
-                throw new IllegalArgumentException("SparkTrainer: weight of class " + c + " is " + weights[c]
-                        + "; expected a finite number >= 0");
-            }
-            any |= weights[c] > 0;
-        }
-        if (!any) {
-            throw new IllegalArgumentException("SparkTrainer: every class weight is 0; expected one above 0");
+        try { // one output per class: the rule of --class-weights
+            io.jgrad.nn.ClassWeights.check(java.util.Arrays.stream(weights).boxed().toList(), spec.outputSize(), List.of());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("SparkTrainer.classWeights: " + e.getMessage(), e);
         }
         this.classWeights = weights.clone();
         return this;

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.jgrad.data.Standardization;
 import io.jgrad.io.Json;
 import io.jgrad.io.Safetensors;
 import java.nio.charset.StandardCharsets;
@@ -242,9 +243,9 @@ class SparkTrainMainTest {
         Path csv = scaledCsv(dir.resolve("train.csv"), 0, 60);
         // the flag alone is all, as in jgrad train; an empty value is its mode's error, as jgrad train's --normalize=
         assertEquals(Map.of("--normalize", "all", "--epochs", "1"), SparkTrainMain.parse(new String[] {"--normalize", "--epochs", "1"}));
-        assertEquals("columns", SparkTrainMain.normalizeMode(SparkTrainMain.parse(new String[] {"--normalize=Columns"}).get("--normalize")));
+        assertEquals("columns", Standardization.mode(SparkTrainMain.parse(new String[] {"--normalize=Columns"}).get("--normalize")));
         var empty = assertThrows(IllegalArgumentException.class,
-                () -> SparkTrainMain.normalizeMode(SparkTrainMain.parse(new String[] {"--normalize="}).get("--normalize")));
+                () -> Standardization.mode(SparkTrainMain.parse(new String[] {"--normalize="}).get("--normalize")));
         assertEquals("--normalize must be all or columns (or the flag alone, for all), got ", empty.getMessage());
         for (String mode : List.of("all", "columns")) {
             Path spark = dir.resolve("spark-" + mode), single = dir.resolve("single-" + mode);
