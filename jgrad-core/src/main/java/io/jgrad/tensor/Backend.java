@@ -79,4 +79,67 @@ interface Backend {
 
     /** buf = momentum * buf + (1 - dampening) * g; p -= lr * buf, in one pass. Modified: p, buf. */
     void momentum(Tensor p, Tensor g, Tensor buf, double momentum, double dampening, double lr);
+
+    /** sum x_i^2 over contiguous x, accumulated in double (for norms: gradient clipping, logs). */
+    double sumOfSquares(Tensor x);
+
+    /**
+     * y = conv2d(x, w) + b with the sizes of g (see {@link ConvOps}): x [n, c, h, w], w [o, c / groups, kH, kW], b [o]
+     * (null: no bias) and y [n, o, ho, wo], all contiguous and of one dtype. Modified: y.
+     */
+    void conv2d(Conv2dGeometry g, Tensor x, Tensor w, Tensor b, Tensor y);
+
+    /**
+     * The gradients of {@link #conv2d} from contiguous gy = dL/dy [n, o, ho, wo]: gx += dL/dx, gw += dL/dw, gb += dL/db
+     * (gb[o] = sum of gy over n, ho, wo), each onto zeros the caller allocated, or skipped where null. Modified: gx,
+     * gw, gb.
+     */
+    void conv2dBackward(Conv2dGeometry g, Tensor x, Tensor w, Tensor gy, Tensor gx, Tensor gw, Tensor gb);
+
+    /**
+     * Max pooling of contiguous x [n, c, h, w] by square windows (kernel, stride, padding: a window is cut to the
+     * image) into contiguous y [n, c, ho, wo]; arg[i] is the index within its plane (h * w) of the first maximum of
+     * output i's window (a NaN is a maximum, as in PyTorch). Modified: y, arg.
+     */
+    void maxPool2d(Tensor x, int kernel, int stride, int padding, Tensor y, int[] arg);
+
+    /** gx[plane, arg[i]] += gy[i] for contiguous gy [n, c, ho, wo] onto gx [n, c, h, w]. Modified: gx. */
+    void maxPool2dBackward(Tensor gy, int[] arg, Tensor gx);
+
+    /**
+     * Average pooling of contiguous x [n, c, h, w] into y [n, c, ho, wo]: the sum of each window over kernel^2 (the
+     * padding counts in the divisor, PyTorch's count_include_pad). Modified: y.
+     */
+    void avgPool2d(Tensor x, int kernel, int stride, int padding, Tensor y);
+
+    /** The adjoint of {@link #avgPool2d}: each gy[i] / kernel^2 added to its window's inputs in gx. Modified: gx. */
+    void avgPool2dBackward(Tensor gy, int kernel, int stride, int padding, Tensor gx);
+
+    /**
+     * Adaptive average pooling of contiguous x [n, c, h, w] into y [n, c, outH, outW] (y's shape gives the output
+     * size): output row i averages input rows [floor(i h / outH), ceil((i + 1) h / outH)), columns alike. Modified: y.
+     */
+    void adaptiveAvgPool2d(Tensor x, Tensor y);
+
+    /** The adjoint of {@link #adaptiveAvgPool2d}: each gy[i] spread evenly over its window in gx. Modified: gx. */
+    void adaptiveAvgPool2dBackward(Tensor gy, Tensor gx);
+
+    /**
+     * Batch normalization of contiguous x viewed as [n, c, s] (n = shape[0], c = shape[1], s the rest), per channel
+     * k: with batchStatistics, mean[k] and the biased var[k] are computed from x first (otherwise they are read);
+     * then istd[k] = 1 / sqrt(var[k] + eps), scale[k] = istd[k] * weight[k] and
+     * y = (x - mean[k]) * scale[k] + bias[k]. Modified: y, istd, scale, and mean and var with batchStatistics.
+     */
+    void batchNorm(Tensor x, boolean batchStatistics, double eps, double[] weight, double[] bias, double[] mean,
+                   double[] var, double[] istd, double[] scale, Tensor y);
+
+    /**
+     * The backward of {@link #batchNorm} from contiguous g = dL/dy and the forward's x, mean, istd and scale, per
+     * channel k over its m = n * s values: sumG[k] = sum g and sumGX[k] = sum g (x - mean[k]); and where gx is not
+     * null, gx = scale[k] g + bx[k] (x - mean[k]) + e[k] with, for batchStatistics (the statistics depend on x),
+     * bx[k] = -scale[k] istd[k]^2 sumGX[k] / m and e[k] = -scale[k] sumG[k] / m, otherwise 0. Modified: sumG, sumGX,
+     * gx.
+     */
+    void batchNormBackward(Tensor g, Tensor x, boolean batchStatistics, double[] mean, double[] istd, double[] scale,
+                           double[] sumG, double[] sumGX, Tensor gx);
 }

@@ -511,4 +511,147 @@ final class CpuBackend implements Backend {
             }
         });
     }
+
+    @Override
+    public double sumOfSquares(Tensor x) {
+        return x.dtype == DType.FLOAT32 ? FloatConvKernels.squaredDeviations(x.f, x.offset, x.numel(), 0)
+                : DoubleConvKernels.squaredDeviations(x.d, x.offset, x.numel(), 0);
+    }
+
+    @Override
+    public void conv2d(Conv2dGeometry g, Tensor x, Tensor w, Tensor b, Tensor y) {
+        CpuConvolution.forward(this, g, x, w, b, y);
+    }
+
+    @Override
+    public void conv2dBackward(Conv2dGeometry g, Tensor x, Tensor w, Tensor gy, Tensor gx, Tensor gw, Tensor gb) {
+        CpuConvolution.backward(this, g, x, w, gy, gx, gw, gb);
+    }
+
+    @Override
+    public void maxPool2d(Tensor x, int kernel, int stride, int padding, Tensor y, int[] arg) {
+        int h = x.shape[2], w = x.shape[3], ho = y.shape[2], wo = y.shape[3], planes = y.shape[0] * y.shape[1];
+        parallelFor(planes, (long) planes * (h * w + 2L * ho * wo), (p0, p1) -> {
+            if (x.dtype == DType.FLOAT32) {
+                FloatConvKernels.maxPool(x.f, x.offset, p0, p1, h, w, kernel, kernel, stride, stride, padding, padding,
+                        ho, wo, y.f, arg);
+            } else {
+                DoubleConvKernels.maxPool(x.d, x.offset, p0, p1, h, w, kernel, kernel, stride, stride, padding, padding,
+                        ho, wo, y.d, arg);
+            }
+        });
+    }
+
+    @Override
+    public void maxPool2dBackward(Tensor gy, int[] arg, Tensor gx) {
+        int hw = gx.shape[2] * gx.shape[3], howo = gy.shape[2] * gy.shape[3], planes = gy.shape[0] * gy.shape[1];
+        parallelFor(planes, (long) planes * (hw + 2L * howo), (p0, p1) -> {
+            if (gx.dtype == DType.FLOAT32) {
+                FloatConvKernels.maxPoolBackward(gy.f, gy.offset, p0, p1, hw, howo, arg, gx.f);
+            } else {
+                DoubleConvKernels.maxPoolBackward(gy.d, gy.offset, p0, p1, hw, howo, arg, gx.d);
+            }
+        });
+    }
+
+    @Override
+    public void avgPool2d(Tensor x, int kernel, int stride, int padding, Tensor y) {
+        int planes = x.shape[0] * x.shape[1], h = x.shape[2], w = x.shape[3], ho = y.shape[2], wo = y.shape[3];
+        if (x.dtype == DType.FLOAT32) {
+            FloatConvKernels.avgPool(true, x.f, x.offset, planes, h, w, kernel, kernel, stride, stride, padding, padding,
+                    ho, wo, y.f, y.offset);
+        } else {
+            DoubleConvKernels.avgPool(true, x.d, x.offset, planes, h, w, kernel, kernel, stride, stride, padding, padding,
+                    ho, wo, y.d, y.offset);
+        }
+    }
+
+    @Override
+    public void avgPool2dBackward(Tensor gy, int kernel, int stride, int padding, Tensor gx) {
+        int planes = gx.shape[0] * gx.shape[1], h = gx.shape[2], w = gx.shape[3], ho = gy.shape[2], wo = gy.shape[3];
+        if (gx.dtype == DType.FLOAT32) {
+            FloatConvKernels.avgPool(false, gx.f, gx.offset, planes, h, w, kernel, kernel, stride, stride, padding,
+                    padding, ho, wo, gy.f, gy.offset);
+        } else {
+            DoubleConvKernels.avgPool(false, gx.d, gx.offset, planes, h, w, kernel, kernel, stride, stride, padding,
+                    padding, ho, wo, gy.d, gy.offset);
+        }
+    }
+
+    @Override
+    public void adaptiveAvgPool2d(Tensor x, Tensor y) {
+        int planes = x.shape[0] * x.shape[1], h = x.shape[2], w = x.shape[3], outH = y.shape[2], outW = y.shape[3];
+        if (x.dtype == DType.FLOAT32) {
+            FloatConvKernels.adaptiveAvgPool(true, x.f, x.offset, planes, h, w, outH, outW, y.f, y.offset);
+        } else {
+            DoubleConvKernels.adaptiveAvgPool(true, x.d, x.offset, planes, h, w, outH, outW, y.d, y.offset);
+        }
+    }
+
+    @Override
+    public void adaptiveAvgPool2dBackward(Tensor gy, Tensor gx) {
+        int planes = gx.shape[0] * gx.shape[1], h = gx.shape[2], w = gx.shape[3], outH = gy.shape[2], outW = gy.shape[3];
+        if (gx.dtype == DType.FLOAT32) {
+            FloatConvKernels.adaptiveAvgPool(false, gx.f, gx.offset, planes, h, w, outH, outW, gy.f, gy.offset);
+        } else {
+            DoubleConvKernels.adaptiveAvgPool(false, gx.d, gx.offset, planes, h, w, outH, outW, gy.d, gy.offset);
+        }
+    }
+
+    @Override
+    public void batchNorm(Tensor x, boolean batchStatistics, double eps, double[] weight, double[] bias, double[] mean,
+                          double[] var, double[] istd, double[] scale, Tensor y) {
+        int n = x.shape[0], c = x.shape[1], s = c == 0 || n == 0 ? 0 : x.numel() / (n * c);
+        // Channel by channel, each channel's passes back to back: its n * s values (200 KB for the default CNN's
+        // first layer at batch 64) are still in the L2 cache for the second and third pass, where pass by pass
+        // over the whole tensor read it from memory three times.
+        parallelFor(c, 3L * n * s * c, (k0, k1) -> {
+            for (int k = k0; k < k1; k++) {
+                if (batchStatistics) {
+                    if (x.dtype == DType.FLOAT32) {
+                        FloatConvKernels.channelMoments(x.f, x.offset, n, c, s, k, mean, var);
+                    } else {
+                        DoubleConvKernels.channelMoments(x.d, x.offset, n, c, s, k, mean, var);
+                    }
+                }
+                istd[k] = 1 / Math.sqrt(var[k] + eps);
+                scale[k] = istd[k] * weight[k];
+                if (x.dtype == DType.FLOAT32) {
+                    FloatConvKernels.channelAffine(x.f, x.offset, n, c, s, k, mean, scale, bias, y.f);
+                } else {
+                    DoubleConvKernels.channelAffine(x.d, x.offset, n, c, s, k, mean, scale, bias, y.d);
+                }
+            }
+        });
+    }
+
+    @Override
+    public void batchNormBackward(Tensor g, Tensor x, boolean batchStatistics, double[] mean, double[] istd,
+                                  double[] scale, double[] sumG, double[] sumGX, Tensor gx) {
+        int n = x.shape[0], c = x.shape[1], s = c == 0 || n == 0 ? 0 : x.numel() / (n * c);
+        long m = (long) n * s;
+        double[] bx = new double[c], e = new double[c];
+        // as the forward: per channel the sums, then at once (from L2) the input gradient
+        parallelFor(c, 5L * m * c, (k0, k1) -> {
+            for (int k = k0; k < k1; k++) {
+                if (x.dtype == DType.FLOAT32) {
+                    FloatConvKernels.channelGradSums(g.f, g.offset, x.f, x.offset, n, c, s, k, mean, sumG, sumGX);
+                } else {
+                    DoubleConvKernels.channelGradSums(g.d, g.offset, x.d, x.offset, n, c, s, k, mean, sumG, sumGX);
+                }
+                if (gx == null) {
+                    continue;
+                }
+                if (batchStatistics) {
+                    bx[k] = -scale[k] * istd[k] * istd[k] * sumGX[k] / m;
+                    e[k] = -scale[k] * sumG[k] / m;
+                }
+                if (x.dtype == DType.FLOAT32) {
+                    FloatConvKernels.channelGradInput(g.f, g.offset, x.f, x.offset, n, c, s, k, mean, scale, bx, e, gx.f);
+                } else {
+                    DoubleConvKernels.channelGradInput(g.d, g.offset, x.d, x.offset, n, c, s, k, mean, scale, bx, e, gx.d);
+                }
+            }
+        });
+    }
 }

@@ -9,7 +9,9 @@ package io.jgrad.tensor;
  * <p>Backward, with xhat = (x - mu) istd and g = dL/dy: db_k = sum g, dw_k = sum g xhat, and in training
  * (mu and var depend on x) dx = w istd (g - sum g / m - xhat sum(g xhat) / m); in evaluation dx = w istd g.
  * One fused op instead of the seven broadcasting ops it replaces: a convolutional network spent more time in
- * those (and in their broadcast reductions) than in its convolutions.
+ * those (and in their broadcast reductions) than in its convolutions. The backend computes both passes
+ * ({@link Backend#batchNorm}, {@link Backend#batchNormBackward}); this class checks the sizes, updates the running
+ * statistics and records the op.
  */
 final class NormOps {
     private NormOps() {}
@@ -60,30 +62,11 @@ final class NormOps {
         }
         double[] istd = new double[c], scale = new double[c];
         Tensor y = Tensor.forOverwrite(t, x.shape);
-        // Channel by channel, each channel's passes back to back: its n * s values (200 KB for the default CNN's
-        // first layer at batch 64) are still in the L2 cache for the second and third pass, where pass by pass
-        // over the whole tensor read it from memory three times.
-        Backends.current().parallelFor(c, 3 * m * c, (k0, k1) -> {
-            for (int k = k0; k < k1; k++) {
-                // an empty batch has no moments (0 / 0): the zeros stand in, keeping istd finite, so that the
-                // weight's gradient sum(g xhat) istd is 0 rather than NaN
-                if (training && m > 0) {
-                    if (t == DType.FLOAT32) {
-                        FloatConvKernels.channelMoments(xc.f, xc.offset, n, c, s, k, mean, var);
-                    } else {
-                        DoubleConvKernels.channelMoments(xc.d, xc.offset, n, c, s, k, mean, var);
-                    }
-                }
-                istd[k] = 1 / Math.sqrt(var[k] + eps);
-                scale[k] = istd[k] * w[k];
-                if (t == DType.FLOAT32) {
-                    FloatConvKernels.channelAffine(xc.f, xc.offset, n, c, s, k, mean, scale, b, y.f);
-                } else {
-                    DoubleConvKernels.channelAffine(xc.d, xc.offset, n, c, s, k, mean, scale, b, y.d);
-                }
-            }
-        });
-        if (training && m > 0) {
+        // an empty batch has no moments (0 / 0): the zeros stand in, keeping istd finite, so that the weight's
+        // gradient sum(g xhat) istd is 0 rather than NaN
+        boolean batchStatistics = training && m > 0;
+        Backends.current().batchNorm(xc, batchStatistics, eps, w, b, mean, var, istd, scale, y);
+        if (batchStatistics) {
             try (var scope = Tensor.noGrad()) {
                 for (int k = 0; k < c; k++) {
                     if (runningMean != null) {
@@ -98,33 +81,9 @@ final class NormOps {
         return Autograd.record("batch_norm", y, g -> {
             Tensor gc = g.to(t).contiguous();
             double[] sumG = new double[c], sumGX = new double[c];
-            Tensor gxOut = x.requiresGrad ? Tensor.forOverwrite(t, x.shape) : null;
-            double[] bx = new double[c], e = new double[c];
-            // as the forward: per channel the sums, then at once (from L2) the input gradient
-            Backends.current().parallelFor(c, 5 * m * c, (k0, k1) -> {
-                for (int k = k0; k < k1; k++) {
-                    if (t == DType.FLOAT32) {
-                        FloatConvKernels.channelGradSums(gc.f, gc.offset, xc.f, xc.offset, n, c, s, k, mean, sumG, sumGX);
-                    } else {
-                        DoubleConvKernels.channelGradSums(gc.d, gc.offset, xc.d, xc.offset, n, c, s, k, mean, sumG, sumGX);
-                    }
-                    if (gxOut == null) {
-                        continue;
-                    }
-                    if (training && m > 0) {
-                        bx[k] = -scale[k] * istd[k] * istd[k] * sumGX[k] / m;
-                        e[k] = -scale[k] * sumG[k] / m;
-                    }
-                    if (t == DType.FLOAT32) {
-                        FloatConvKernels.channelGradInput(gc.f, gc.offset, xc.f, xc.offset, n, c, s, k, mean, scale, bx, e,
-                                gxOut.f);
-                    } else {
-                        DoubleConvKernels.channelGradInput(gc.d, gc.offset, xc.d, xc.offset, n, c, s, k, mean, scale, bx, e,
-                                gxOut.d);
-                    }
-                }
-            });
-            Tensor gx = gxOut, gw = null, gb = null;
+            Tensor gx = x.requiresGrad ? Tensor.forOverwrite(t, x.shape) : null;
+            Backends.current().batchNormBackward(gc, xc, batchStatistics, mean, istd, scale, sumG, sumGX, gx);
+            Tensor gw = null, gb = null;
             if (weight != null && weight.requiresGrad) {
                 gw = Tensor.empty(t, new int[] {c});
                 for (int k = 0; k < c; k++) {

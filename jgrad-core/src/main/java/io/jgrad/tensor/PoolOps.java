@@ -4,7 +4,8 @@ package io.jgrad.tensor;
  * Pooling over the two last dimensions of NCHW tensors, each window reduced independently per channel, with the
  * backward beside the forward: max pooling routes each output gradient to the first maximum of its window (as
  * PyTorch does), average pooling spreads it evenly over its window. Windows start at o * stride - padding;
- * Ho = floor((H + 2 padding - kernel) / stride) + 1 (PyTorch's ceil_mode=False).
+ * Ho = floor((H + 2 padding - kernel) / stride) + 1 (PyTorch's ceil_mode=False). The backend computes them
+ * ({@link Backend#maxPool2d} and the methods after it); this class checks the sizes and records the ops.
  */
 final class PoolOps {
     private PoolOps() {}
@@ -12,28 +13,12 @@ final class PoolOps {
     static Tensor maxPool2d(Tensor x, int kernel, int stride, int padding) {
         int[] out = windowShape("maxPool2d", x, kernel, stride, padding);
         Tensor xc = contiguous(x);
-        int planes = out[0] * out[1], h = x.shape[2], w = x.shape[3], ho = out[2], wo = out[3];
         Tensor y = Tensor.forOverwrite(x.dtype, out);
         int[] arg = BufferPool.ints(y.numel()); // every entry written by the forward
-        Backends.current().parallelFor(planes, (long) planes * (h * w + 2L * ho * wo), (p0, p1) -> {
-            if (x.dtype == DType.FLOAT32) {
-                FloatConvKernels.maxPool(xc.f, xc.offset, p0, p1, h, w, kernel, kernel, stride, stride, padding, padding,
-                        ho, wo, y.f, arg);
-            } else {
-                DoubleConvKernels.maxPool(xc.d, xc.offset, p0, p1, h, w, kernel, kernel, stride, stride, padding, padding,
-                        ho, wo, y.d, arg);
-            }
-        });
+        Backends.current().maxPool2d(xc, kernel, stride, padding, y, arg);
         return Autograd.record("max_pool2d", y, g -> {
-            Tensor gc = g.contiguous();
             Tensor gx = Tensor.empty(x.dtype, x.shape);
-            Backends.current().parallelFor(planes, (long) planes * (h * w + 2L * ho * wo), (p0, p1) -> {
-                if (x.dtype == DType.FLOAT32) {
-                    FloatConvKernels.maxPoolBackward(gc.f, gc.offset, p0, p1, h * w, ho * wo, arg, gx.f);
-                } else {
-                    DoubleConvKernels.maxPoolBackward(gc.d, gc.offset, p0, p1, h * w, ho * wo, arg, gx.d);
-                }
-            });
+            Backends.current().maxPool2dBackward(g.contiguous(), arg, gx);
             return new Tensor[] {gx};
         }, x);
     }
@@ -42,25 +27,11 @@ final class PoolOps {
     static Tensor avgPool2d(Tensor x, int kernel, int stride, int padding) {
         int[] out = windowShape("avgPool2d", x, kernel, stride, padding);
         Tensor xc = contiguous(x);
-        int planes = out[0] * out[1], h = x.shape[2], w = x.shape[3], ho = out[2], wo = out[3];
         Tensor y = Tensor.empty(x.dtype, out);
-        if (x.dtype == DType.FLOAT32) {
-            FloatConvKernels.avgPool(true, xc.f, xc.offset, planes, h, w, kernel, kernel, stride, stride, padding, padding,
-                    ho, wo, y.f, 0);
-        } else {
-            DoubleConvKernels.avgPool(true, xc.d, xc.offset, planes, h, w, kernel, kernel, stride, stride, padding, padding,
-                    ho, wo, y.d, 0);
-        }
+        Backends.current().avgPool2d(xc, kernel, stride, padding, y);
         return Autograd.record("avg_pool2d", y, g -> {
-            Tensor gc = g.contiguous();
             Tensor gx = Tensor.empty(x.dtype, x.shape);
-            if (x.dtype == DType.FLOAT32) {
-                FloatConvKernels.avgPool(false, gx.f, 0, planes, h, w, kernel, kernel, stride, stride, padding, padding,
-                        ho, wo, gc.f, gc.offset);
-            } else {
-                DoubleConvKernels.avgPool(false, gx.d, 0, planes, h, w, kernel, kernel, stride, stride, padding, padding,
-                        ho, wo, gc.d, gc.offset);
-            }
+            Backends.current().avgPool2dBackward(g.contiguous(), kernel, stride, padding, gx);
             return new Tensor[] {gx};
         }, x);
     }
@@ -75,24 +46,14 @@ final class PoolOps {
             throw new IllegalArgumentException("adaptiveAvgPool2d: output size must be positive, got " + outH + "x" + outW);
         }
         Tensor xc = contiguous(x);
-        int planes = x.shape[0] * x.shape[1], h = x.shape[2], w = x.shape[3];
-        if (h == 0 || w == 0) {
+        if (x.shape[2] == 0 || x.shape[3] == 0) {
             throw new IllegalArgumentException("adaptiveAvgPool2d: input " + Shapes.str(x.shape) + " has an empty plane");
         }
         Tensor y = Tensor.empty(x.dtype, new int[] {x.shape[0], x.shape[1], outH, outW});
-        if (x.dtype == DType.FLOAT32) {
-            FloatConvKernels.adaptiveAvgPool(true, xc.f, xc.offset, planes, h, w, outH, outW, y.f, 0);
-        } else {
-            DoubleConvKernels.adaptiveAvgPool(true, xc.d, xc.offset, planes, h, w, outH, outW, y.d, 0);
-        }
+        Backends.current().adaptiveAvgPool2d(xc, y);
         return Autograd.record("adaptive_avg_pool2d", y, g -> {
-            Tensor gc = g.contiguous();
             Tensor gx = Tensor.empty(x.dtype, x.shape);
-            if (x.dtype == DType.FLOAT32) {
-                FloatConvKernels.adaptiveAvgPool(false, gx.f, 0, planes, h, w, outH, outW, gc.f, gc.offset);
-            } else {
-                DoubleConvKernels.adaptiveAvgPool(false, gx.d, 0, planes, h, w, outH, outW, gc.d, gc.offset);
-            }
+            Backends.current().adaptiveAvgPool2dBackward(g.contiguous(), gx);
             return new Tensor[] {gx};
         }, x);
     }

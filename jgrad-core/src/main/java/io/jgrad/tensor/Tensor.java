@@ -379,8 +379,7 @@ public final class Tensor {
     public double l2Norm() {
         Tensor t = usable();
         if (t.isContiguous()) {
-            return Math.sqrt(t.dtype == DType.FLOAT32 ? FloatConvKernels.squaredDeviations(t.f, t.offset, t.numel(), 0)
-                    : DoubleConvKernels.squaredDeviations(t.d, t.offset, t.numel(), 0));
+            return Math.sqrt(Backends.current().sumOfSquares(t));
         }
         double s = 0;
         for (double v : t.toDoubleArray()) {

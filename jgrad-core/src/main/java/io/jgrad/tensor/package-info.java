@@ -5,10 +5,11 @@
  * record a computation graph. Each op lives, forward and derivative side by side, in one package-private
  * class per concept ({@code ElementwiseOps}, {@code ReduceOps}, {@code ShapeOps}, {@code LinalgOps},
  * {@code IndexOps}, {@code SoftmaxOps}, {@code ConvOps}, {@code PoolOps}, {@code NormOps}); {@code Autograd}
- * walks the graph backwards. The arithmetic itself runs behind the package-private {@code Backend} interface:
- * {@code CpuBackend} with
+ * walks the graph backwards. The arithmetic itself runs behind the package-private {@code Backend} interface
+ * (the ops never call a kernel themselves): {@code CpuBackend} with
  * the plain-Java kernels ({@code FloatKernels}; the float64 ones are generated from them), the Vector API GEMM
- * ({@code VectorSgemm}) or, when it can be loaded, OpenBLAS for matrix products ({@code OpenBlas}, through the Foreign
+ * ({@code VectorSgemm}), the convolution as im2col and GEMM ({@code CpuConvolution}, with {@code FloatConvKernels}
+ * for the image ops' loops) or, when it can be loaded, OpenBLAS for matrix products ({@code OpenBlas}, through the Foreign
  * Function and Memory API), the Vector API sums of batch normalization ({@code Reductions}, {@code VectorReductions})
  * and the optimizer updates that flush subnormal state ({@code Updates}, {@code VectorUpdates}), the conversion of
  * 8-bit pixels ({@code Pixels}, {@code VectorPixels}) and the element-wise selections (the ReLU derivative among them),
