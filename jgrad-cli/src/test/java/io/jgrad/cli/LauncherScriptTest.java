@@ -19,7 +19,11 @@ class LauncherScriptTest {
 
     /** Runs {@code script} in bash after sourcing java-env.sh; returns {exit status, stdout, stderr}. */
     private static String[] bash(String script) throws Exception {
-        Process p = new ProcessBuilder("bash", "-c", ". '" + ENV + "'\n" + script).start();
+        // SIGINT at its default action, as in a shell started from a terminal: a process started in the background by
+        // a non-interactive shell (nohup mvn ... &, some CI runners) inherits it ignored, and bash cannot trap a signal
+        // ignored on entry, so the launcher's Ctrl-C handling would not be what runs (the Ctrl-C test then saw its
+        // command run to the end, status 0)
+        Process p = new ProcessBuilder("env", "--default-signal=INT", "bash", "-c", ". '" + ENV + "'\n" + script).start();
         p.getOutputStream().close();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -144,9 +148,15 @@ class LauncherScriptTest {
      * Starts jgrad_run_java in a background subshell (after {@code setup}) on a command that, on SIGTERM, says "got
      * TERM" and exits with {@code exitOnTerm}; a second later sends {@code signal} to the launcher and prints its status.
      */
+    /**
+     * Sends {@code signal} to a launcher whose command traps SIGTERM, once the command runs (it creates a file after
+     * its trap), rather than after a fixed delay that a loaded machine may outlast.
+     */
     private static String[] signalTheLauncher(String setup, String signal, int exitOnTerm) throws Exception {
-        return bash(setup + "(jgrad_run_java sh -c 'sleep 20 >/dev/null 2>&1 & s=$!;"
-                + " trap \"kill $s; echo got TERM; exit " + exitOnTerm + "\" TERM; wait') & pid=$!;"
-                + " sleep 1; kill -" + signal + " $pid; wait $pid; echo \"status $?\"");
+        return bash("export JGRAD_TEST_READY=$(mktemp); rm -f \"$JGRAD_TEST_READY\"; " + setup
+                + "(jgrad_run_java sh -c 'sleep 20 >/dev/null 2>&1 & s=$!;"
+                + " trap \"kill $s; echo got TERM; exit " + exitOnTerm + "\" TERM; : > \"$JGRAD_TEST_READY\"; wait') & pid=$!;"
+                + " while [ ! -e \"$JGRAD_TEST_READY\" ]; do sleep 0.05; done; rm -f \"$JGRAD_TEST_READY\";"
+                + " kill -" + signal + " $pid; wait $pid; echo \"status $?\"");
     }
 }
