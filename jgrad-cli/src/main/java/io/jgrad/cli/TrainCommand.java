@@ -13,6 +13,7 @@ import io.jgrad.tensor.Generator;
 import io.jgrad.tensor.Tensor;
 import io.jgrad.train.Callback;
 import io.jgrad.train.EpochMetrics;
+import io.jgrad.train.GradientNorms;
 import io.jgrad.train.Evaluation;
 import io.jgrad.train.History;
 import io.jgrad.train.ProgressBar;
@@ -602,14 +603,7 @@ final class TrainCommand implements Callable<Integer> {
         if (m.gradNorms() == null) {
             return;
         }
-        List<String> weights = ReportCharts.weightTensors(List.of(m), ranks);
-        StringBuilder line = new StringBuilder("  gradient norms:");
-        for (int i = 0; i < weights.size(); i++) {
-            Double norm = m.gradNorms().get(weights.get(i));
-            line.append(i == 0 ? " " : ", ").append(weights.get(i)).append(' ')
-                    .append(norm == null ? "n/a" : String.format("%.3g", norm));
-        }
-        System.err.println(line);
+        System.err.println(GradientNorms.line(m.gradNorms(), ReportCharts.weightTensors(List.of(m), ranks)));
     }
 
     /**

@@ -54,9 +54,7 @@ public final class Trainer {
     private double weightSum; // lossSum's denominator: the samples seen, or their weights (Loss.batchWeight)
     private long correct;
     private int seen;
-    // per parameter, in namedParameters() order: arrays, so that a step adds its norms without boxing them
-    private String[] paramNames = new String[0];
-    private double[] gradNormSums = new double[0];
+    private GradientNorms gradNorms = new GradientNorms(List.of());
 
     /**
      * A trainer for {@code model}; {@code task} decides how accuracy is counted.
@@ -232,11 +230,7 @@ public final class Trainer {
 
     /** The running epoch's progress (for callbacks that save mid-epoch checkpoints). */
     public EpochProgress progress() {
-        Map<String, Double> sums = new LinkedHashMap<>();
-        for (int i = 0; i < paramNames.length; i++) {
-            sums.put(paramNames[i], gradNormSums[i]);
-        }
-        return new EpochProgress(epochNow, stepNow, lossSum, correct, seen, sums, weightSum);
+        return new EpochProgress(epochNow, stepNow, lossSum, correct, seen, gradNorms.sums(), weightSum);
     }
 
     private static void requireNonNull(String what, Object value) {
@@ -278,8 +272,8 @@ public final class Trainer {
     private History run(DataLoader train, DataLoader validation, CallbackList calls) {
         Map<String, Tensor> params = model.namedParameters();
         List<Tensor> paramList = new ArrayList<>(params.values());
-        paramNames = params.keySet().toArray(new String[0]);
-        gradNormSums = new double[paramNames.length];
+        String[] paramNames = params.keySet().toArray(new String[0]);
+        gradNorms = new GradientNorms(params.keySet());
         // the model's parameters the optimizer does not update (frozen or left out): their gradients are cleared each
         // step too, or they would add up over the whole run (and their norms grow); usually none
         Set<Tensor> optimized = Collections.newSetFromMap(new IdentityHashMap<>());
@@ -320,15 +314,13 @@ public final class Trainer {
             weightSum = 0;
             correct = 0;
             seen = 0;
-            java.util.Arrays.fill(gradNormSums, 0);
+            gradNorms.restart(Map.of(), 0);
             if (resume != null && resume.epoch() == epoch) {
                 lossSum = resume.lossSum();
                 weightSum = resume.weightSum();
                 correct = resume.correct();
                 seen = resume.seen();
-                for (int i = 0; i < paramNames.length; i++) {
-                    gradNormSums[i] = resume.gradNormSums().getOrDefault(paramNames[i], 0.0);
-                }
+                gradNorms.restart(resume.gradNormSums(), skip);
                 stepNow = skip;
             }
             resume = null;
@@ -363,12 +355,9 @@ public final class Trainer {
                     l.backward();                                       // backward pass: fills every param's grad
                     stepCorrect = task == Task.REGRESSION ? 0 : accuracy.correct(output, batch.targets());
                 }
-                for (int i = 0; i < paramNames.length; i++) {
-                    double norm = Norms.l2(paramList.get(i).grad());
-                    if (!Double.isFinite(norm)) {
-                        throw new TrainingDivergedException(epoch, step, "the gradient of " + paramNames[i] + " is not finite");
-                    }
-                    gradNormSums[i] += norm;
+                int notFinite = gradNorms.addStep(paramList);           // before clipping, as --grad-norms shows them
+                if (notFinite >= 0) {
+                    throw new TrainingDivergedException(epoch, step, "the gradient of " + paramNames[notFinite] + " is not finite");
                 }
                 if (clipNorm > 0) {
                     GradientClipping.clipGradNorm(paramList, clipNorm);
@@ -382,11 +371,6 @@ public final class Trainer {
                 stepNow = step;
                 calls.batchEnd(epoch, step, steps, weight == 0 ? value : total / weight, batchSize);
             }
-            Map<String, Double> gradNorms = new LinkedHashMap<>();
-            int stepsDone = Math.max(step, 1);
-            for (int i = 0; i < paramNames.length; i++) {
-                gradNorms.put(paramNames[i], gradNormSums[i] / stepsDone);
-            }
             Map<String, Double> weightNorms = new LinkedHashMap<>();
             params.forEach((k, v) -> weightNorms.put(k, Norms.l2(v)));
             double trainLoss = seen == 0 ? Double.NaN : lossSum / weightSum;
@@ -395,7 +379,7 @@ public final class Trainer {
             double lr = optimizer.lr();
             EpochMetrics m = new EpochMetrics(epoch, trainLoss, trainAcc,
                     val == null ? Double.NaN : val.loss(), val == null ? Double.NaN : val.accuracy(),
-                    lr, (System.nanoTime() - start) / 1e9, gradNorms, weightNorms, val != null);
+                    lr, (System.nanoTime() - start) / 1e9, gradNorms.means(), weightNorms, val != null);
             if (plateau != null) {
                 plateau.step(val == null ? trainLoss : val.loss());
             }

@@ -4,13 +4,16 @@ import io.jgrad.data.Standardization;
 import io.jgrad.nn.CrossEntropyLoss;
 import io.jgrad.nn.Reduction;
 import io.jgrad.nn.Sequential;
+import io.jgrad.optim.GradientClipping;
 import io.jgrad.optim.Optimizer;
 import io.jgrad.tensor.Backends;
 import io.jgrad.tensor.DType;
 import io.jgrad.tensor.Generator;
 import io.jgrad.tensor.Tensor;
+import io.jgrad.train.GradientNorms;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.apache.spark.TaskContext;
 import scala.Tuple2;
@@ -31,6 +34,12 @@ final class PartitionWorker {
      * loss's mean divides by them.
      */
     static final int LOSS = 0, COUNT = 1, CORRECT = 2, NANOS = 3, WEIGHT = 4, STATS = 5;
+
+    /**
+     * Index in the numbers {@link #localSteps} returns, after its stats: the local steps the partition took, then from
+     * {@code NORMS} on each parameter's summed gradient norm over them ({@link GradientNorms}).
+     */
+    static final int LOCAL_STEPS = STATS, NORMS = STATS + 1;
 
     private static final ThreadLocal<Map<String, Sequential>> MODELS = ThreadLocal.withInitial(HashMap::new);
 
@@ -222,20 +231,25 @@ final class PartitionWorker {
      * Local SGD: starting from the driver's weights and optimizer state, runs one optimizer step per global batch
      * {@code firstStep .. firstStep+steps-1} on this block's rows of that batch (mean loss over those rows, weighted
      * by {@code classWeights} as {@link #gradientSum}, or null; a batch with none of them is skipped, and one whose
-     * rows all weigh 0 has a zero gradient, as in jgrad train). The state arrives as {@link RoundState#pack} lays it out: {@code packed} =
+     * rows all weigh 0 has a zero gradient, as in jgrad train). Each step's gradient norms are taken, and with
+     * {@code clipNorm} &gt; 0 the gradient is then clipped to that global L2 norm, as jgrad train takes and clips each of
+     * its steps' ({@link GradientClipping}). The state arrives as {@link RoundState#pack} lays it out: {@code packed} =
      * weights, then the tensor buffers named {@code keys[0..]}; {@code scalars} = the values of the remaining keys.
-     * Returns the same layout after the steps (keys, packed values, then {@link #STATS} stats followed by the
-     * scalar values); a block that used no rows returns no keys and an empty array, only stats (COUNT 0). The features
-     * are standardized by {@code scaling}.
+     * Returns the same layout after the steps (keys, packed values, then {@link #STATS} stats, the steps taken
+     * ({@link #LOCAL_STEPS}), each parameter's summed gradient norm from {@link #NORMS} on, and the scalar values); a
+     * block that used no rows returns no keys and an empty array, only stats (COUNT 0). The features are standardized
+     * by {@code scaling}.
      */
     static Tuple3<String[], float[], double[]> localSteps(Block block, Standardization scaling, String spec, String optimizer,
                                                          double[] optimizerSettings, float[] packed, String[] keys, double[] scalars,
                                                          int[] rank, int batchSize, int firstStep, int steps,
-                                                         double[] classWeights) {
+                                                         double[] classWeights, double clipNorm) {
         long start = System.nanoTime();
         double[] stats = new double[STATS];
         Sequential net = null;
         Optimizer opt = null;
+        List<Tensor> params = null;
+        GradientNorms norms = null;
         int[][] batches = rowsOfBatches(block.index(), rank, firstStep * batchSize, batchSize, steps);
         for (int[] rows : batches) {
             if (rows.length == 0) {
@@ -246,6 +260,8 @@ final class PartitionWorker {
                 opt = new OptimizerSpec(optimizer, optimizerSettings[0], optimizerSettings[1], optimizerSettings[2])
                         .create(net.namedParameters());
                 opt.loadStateDict(RoundState.unpack(packed, keys, scalars, net));
+                params = List.copyOf(net.namedParameters().values());
+                norms = new GradientNorms(net.namedParameters().keySet());
             }
             opt.zeroGrad();
             // as the Trainer: the step's batch, activations and gradients reuse the previous step's memory
@@ -262,6 +278,10 @@ final class PartitionWorker {
                 // a sum over rows that all weigh 0 is 0, and so is its gradient: divided by 1, not by 0
                 loss.div(weight == 0 ? 1 : weight).backward();
             }
+            norms.addStep(params); // before clipping, as jgrad train takes them
+            if (clipNorm > 0) {
+                GradientClipping.clipGradNorm(params, clipNorm);
+            }
             opt.step();
         }
         stats[NANOS] = System.nanoTime() - start;
@@ -269,9 +289,14 @@ final class PartitionWorker {
             return new Tuple3<>(new String[0], new float[0], stats);
         }
         RoundState out = RoundState.pack(net, opt.stateDict());
-        double[] statsAndScalars = Arrays.copyOf(stats, STATS + out.scalars().length);
-        System.arraycopy(out.scalars(), 0, statsAndScalars, STATS, out.scalars().length);
-        return new Tuple3<>(out.keys(), out.packed(), statsAndScalars);
+        double[] numbers = Arrays.copyOf(stats, NORMS + params.size() + out.scalars().length);
+        numbers[LOCAL_STEPS] = norms.steps();
+        int i = NORMS;
+        for (double sum : norms.sums().values()) {
+            numbers[i++] = sum;
+        }
+        System.arraycopy(out.scalars(), 0, numbers, i, out.scalars().length);
+        return new Tuple3<>(out.keys(), out.packed(), numbers);
     }
 
     /** Element-wise sum, the last {@link #STATS} entries being stats. Modified: a. Returns a. */

@@ -1,6 +1,7 @@
 package io.jgrad.spark;
 
 import io.jgrad.nn.Sequential;
+import io.jgrad.optim.GradientClipping;
 import io.jgrad.optim.LrScheduler;
 import io.jgrad.optim.Optimizer;
 import io.jgrad.optim.ReduceLROnPlateau;
@@ -10,6 +11,7 @@ import io.jgrad.train.Callback;
 import io.jgrad.train.CallbackList;
 import io.jgrad.train.EpochMetrics;
 import io.jgrad.train.Evaluation;
+import io.jgrad.train.GradientNorms;
 import io.jgrad.train.History;
 import io.jgrad.train.StoppingRules;
 import java.util.ArrayList;
@@ -62,6 +64,7 @@ public final class SparkTrainer {
     private int localSteps = 1;
     private int treeDepth = 1;
     private double[] classWeights;
+    private double clipNorm;
     private double overheadMillis = Double.NaN;
     private double targetLoss = Double.NEGATIVE_INFINITY;
     private int patience;
@@ -135,6 +138,24 @@ public final class SparkTrainer {
             throw new IllegalArgumentException("SparkTrainer: tree depth must be at least 1, got " + depth);
         }
         this.treeDepth = depth;
+        return this;
+    }
+
+    /**
+     * Rescale each step's gradient so that its global L2 norm is at most {@code maxNorm}, as
+     * {@link io.jgrad.train.Trainer#clipGradNorm} (0, the default, turns it off): in a synchronous step the driver
+     * clips the summed gradient of the global batch, the single machine's; with local SGD each partition clips the
+     * gradient of each of its local steps (the mean over its rows of the batch), as the single machine clips each of its
+     * steps. The epochs' gradient norms are taken before clipping, as the Trainer takes them.
+     *
+     * @throws IllegalArgumentException if maxNorm is negative, infinite or NaN
+     */
+    public SparkTrainer clipGradNorm(double maxNorm) {
+        if (!(maxNorm >= 0 && maxNorm < Double.POSITIVE_INFINITY)) { // a typo's NaN or -1 silently turned clipping off
+            throw new IllegalArgumentException("SparkTrainer.clipGradNorm: maxNorm must be a finite number >= 0 (0 turns"
+                    + " clipping off), got " + maxNorm);
+        }
+        this.clipNorm = maxNorm;
         return this;
     }
 
@@ -327,7 +348,7 @@ public final class SparkTrainer {
                 rank[order[i]] = i;
             }
             Broadcast<int[]> rankB = jsc.broadcast(rank);
-            EpochSums sums = new EpochSums();
+            EpochSums sums = new EpochSums(new GradientNorms(model.namedParameters().keySet()));
             try {
                 for (int s = 0; s < steps; s += localSteps) {
                     calls.batchStart(epoch, s + 1); // the round's first step, as batchEnd gets its last
@@ -344,14 +365,12 @@ public final class SparkTrainer {
                 rankB.destroy();
             }
             overheadMillis = sums.overheadNanos / 1e6 / Math.max(1, sums.rounds);
-            Map<String, Double> gradNorms = new LinkedHashMap<>();
-            sums.gradNormSums.forEach((name, v) -> gradNorms.put(name, v / Math.max(1, sums.rounds)));
             Map<String, Double> weightNorms = new LinkedHashMap<>();
             model.namedParameters().forEach((name, p) -> weightNorms.put(name, l2(p.toFloatArray())));
             Evaluation val = validation == null ? null : evaluate(validation);
             EpochMetrics m = new EpochMetrics(epoch, sums.loss / sums.weight, sums.correct / n,
                     val == null ? Double.NaN : val.loss(), val == null ? Double.NaN : val.accuracy(), optimizer.lr(),
-                    (System.nanoTime() - start) / 1e9, gradNorms, weightNorms, val != null);
+                    (System.nanoTime() - start) / 1e9, sums.gradNorms.means(), weightNorms, val != null);
             if (plateau != null) {
                 plateau.step(val == null ? m.trainLoss() : val.loss());
             }
@@ -367,11 +386,18 @@ public final class SparkTrainer {
         return calls.trainEnd();
     }
 
-    /** Running totals of one epoch. */
+    /**
+     * Running totals of one epoch; {@code gradNorms} over its steps, with local SGD over every partition's local steps, so
+     * that the epoch records each layer's mean over all of them.
+     */
     private static final class EpochSums {
         double loss, weight, correct, lastLoss, overheadNanos;
         int rounds;
-        final Map<String, Double> gradNormSums = new LinkedHashMap<>();
+        final GradientNorms gradNorms;
+
+        EpochSums(GradientNorms gradNorms) {
+            this.gradNorms = gradNorms;
+        }
     }
 
     /** One synchronous step; returns the slowest partition's compute time in ns. */
@@ -404,12 +430,16 @@ public final class SparkTrainer {
         double weight = total[s + PartitionWorker.WEIGHT];
         optimizer.zeroGrad();
         int offset = 0;
-        for (var e : model.namedParameters().entrySet()) {
-            Tensor p = e.getValue();
+        List<Tensor> params = List.copyOf(model.namedParameters().values());
+        for (Tensor p : params) {
             Tensor g = FlatParameters.slice(total, offset, p.shape(), weight == 0 ? 1 : weight);
             p.setGrad(g.to(p.dtype())); // the partial sums travel as float32; setGrad wants the parameter's dtype
-            sums.gradNormSums.merge(e.getKey(), l2(g.toFloatArray()), Double::sum);
             offset += p.numel();
+        }
+        // as the Trainer's step: the norms of the global batch's gradient, then clipping, then the update
+        sums.gradNorms.addStep(params);
+        if (clipNorm > 0) {
+            GradientClipping.clipGradNorm(params, clipNorm);
         }
         optimizer.step();
         sums.loss += total[s + PartitionWorker.LOSS];
@@ -433,10 +463,13 @@ public final class SparkTrainer {
         int b = batchSize;
         ShippedStandardization scaling = new ShippedStandardization(train.standardization());
         double[] cw = classWeights;
+        double clip = clipNorm;
         List<Tuple3<String[], float[], double[]>> results = train.blocks()
                 .map(block -> PartitionWorker.localSteps(block, scaling.get(), encoded, name, settings, packed, keys, scalars, rankB.value(),
-                        b, step, k, cw))
+                        b, step, k, cw, clip))
                 .collect();
+        int numParams = model.namedParameters().size();
+        int firstScalarValue = PartitionWorker.NORMS + numParams;
         // The average over partitions weighted by the rows each used, added in double in partition order.
         double[] stats = new double[PartitionWorker.STATS];
         String[] outKeys = null;
@@ -448,10 +481,12 @@ public final class SparkTrainer {
             if (w == 0) {
                 continue;
             }
+            // each local step's gradient norms: the epoch's are their mean over all the partitions' local steps
+            sums.gradNorms.add(Arrays.copyOfRange(rs, PartitionWorker.NORMS, firstScalarValue), (int) rs[PartitionWorker.LOCAL_STEPS]);
             if (outKeys == null) {
                 outKeys = r._1();
                 packedSum = new double[r._2().length];
-                scalarSum = new double[rs.length - PartitionWorker.STATS];
+                scalarSum = new double[rs.length - firstScalarValue];
             } else if (!Arrays.equals(outKeys, r._1())) {
                 throw new IllegalStateException("SparkTrainer: partitions returned different optimizer state keys, "
                         + Arrays.toString(outKeys) + " and " + Arrays.toString(r._1()));
@@ -461,7 +496,7 @@ public final class SparkTrainer {
                 packedSum[i] += w * v[i];
             }
             for (int i = 0; i < scalarSum.length; i++) {
-                scalarSum[i] += w * rs[PartitionWorker.STATS + i];
+                scalarSum[i] += w * rs[firstScalarValue + i];
             }
         }
         checkCount(stats[PartitionWorker.COUNT], expected, step);
@@ -488,21 +523,8 @@ public final class SparkTrainer {
                         : key.endsWith(".step") ? Math.round(scalarSum[i] / weight) : scalarSum[i] / weight;
             };
         }
-        float[] before = FlatParameters.pack(model);
         var newState = RoundState.unpack(averaged, outKeys, averagedScalars, model);
-        FlatParameters.unpack(Arrays.copyOf(averaged, before.length), model);
-        int offset = 0;
-        double lr = optimizer.lr();
-        for (var e : model.namedParameters().entrySet()) { // the norm of (before - after) / lr: the round's mean update direction
-            int numel = e.getValue().numel();
-            double sq = 0;
-            for (int i = offset; i < offset + numel; i++) {
-                double d = lr == 0 ? 0 : (before[i] - averaged[i]) / lr; // a schedule may bring the rate to 0: no update
-                sq += d * d;
-            }
-            sums.gradNormSums.merge(e.getKey(), Math.sqrt(sq), Double::sum);
-            offset += numel;
-        }
+        FlatParameters.unpack(Arrays.copyOf(averaged, FlatParameters.count(model)), model);
         optimizer.loadStateDict(newState);
         sums.loss += stats[PartitionWorker.LOSS];
         sums.weight += stats[PartitionWorker.WEIGHT];

@@ -303,6 +303,90 @@ class SparkTrainerTest {
         data.unpersist();
     }
 
+    /**
+     * --grad-norms and --clip-grad-norm mean on Spark what they mean to jgrad train. On one partition, a synchronous step
+     * and each local step of local SGD are the single machine's step, so each epoch records the Trainer's gradient norms
+     * (each layer's mean over the epoch's steps, before clipping), and with each step's gradient clipped to a global norm
+     * of 0.5 the weights are the Trainer's too, and unlike the unclipped run's. Local SGD recorded the norm of a round's
+     * update over the rate (K gradients' worth), and SparkTrainer could not clip.
+     */
+    @Test
+    void gradientNormsAndClippingOnOnePartitionAreThoseOfSingleMachineTraining() {
+        DistributedDataset data = DistributedDataset.of(jsc, DATA, 1);
+        OptimizerSpec sgd = new OptimizerSpec("sgd", 0.05, 0.9, 0);
+        List<Map<String, float[]>> references = new ArrayList<>();
+        for (double clip : new double[] {0, 0.5}) {
+            List<EpochMetrics> expected = new ArrayList<>();
+            Map<String, float[]> reference = SyntheticData.weights(SyntheticData.singleMachine(DATA, null,
+                    new io.jgrad.nn.CrossEntropyLoss(), sgd, 5, 32, 2, clip, expected));
+            references.add(reference);
+            for (int k : new int[] {1, 3}) {
+                String run = "clip " + clip + ", local steps " + k;
+                SparkTrainer trainer = new SparkTrainer(jsc, SyntheticData.SPEC, sgd, 5).batchSize(32).epochs(2).localSteps(k)
+                        .clipGradNorm(clip);
+                List<EpochMetrics> got = trainer.fit(data, null).epochs();
+                for (int e = 0; e < 2; e++) {
+                    Map<String, Double> want = expected.get(e).gradNorms(), norms = got.get(e).gradNorms();
+                    assertEquals(want.keySet(), norms.keySet(), run);
+                    for (var n : want.entrySet()) {
+                        assertEquals(n.getValue(), norms.get(n.getKey()), 1e-5 * n.getValue(), run + ", epoch " + (e + 1) + " " + n.getKey());
+                    }
+                }
+                assertSameWeights(reference, SyntheticData.weights(trainer.model()), 1e-5);
+            }
+        }
+        float[] free = references.get(0).get("0.weight"), clipped = references.get(1).get("0.weight");
+        double apart = 0;
+        for (int i = 0; i < free.length; i++) {
+            apart = Math.max(apart, Math.abs(free[i] - clipped[i]));
+        }
+        assertTrue(apart > 1e-2, "clipping changed the training: " + apart);
+        assertThrows(IllegalArgumentException.class, () -> new SparkTrainer(jsc, SyntheticData.SPEC, sgd, 5).clipGradNorm(-1));
+        assertThrows(IllegalArgumentException.class, () -> new SparkTrainer(jsc, SyntheticData.SPEC, sgd, 5).clipGradNorm(Double.NaN));
+        data.unpersist();
+    }
+
+    /**
+     * A tiny --clip-grad-norm MAX on two partitions: a synchronous step clips the summed gradient (the one left on the
+     * driver's parameters after the last step has a norm of at most MAX), and local SGD clips each partition's local steps,
+     * so with plain SGD no step moves the weights by more than lr * MAX, and an epoch of 16 steps ends within 16 lr MAX of
+     * where it started, where the unclipped run went far further. The recorded norms are the gradients' before clipping.
+     */
+    @Test
+    void aClippedRunMovesEachStepAtMostTheRateTimesMax() {
+        DistributedDataset data = DistributedDataset.of(jsc, DATA, 2);
+        OptimizerSpec sgd = new OptimizerSpec("sgd", 0.1, 0, 0);
+        double max = 0.01, bound = 16 * 0.1 * max;
+        for (int k : new int[] {1, 4}) {
+            SparkTrainer free = new SparkTrainer(jsc, SyntheticData.SPEC, sgd, 5).batchSize(32).epochs(1).localSteps(k);
+            float[] start = FlatParameters.pack(free.model());
+            free.fit(data, null);
+            SparkTrainer clipped = new SparkTrainer(jsc, SyntheticData.SPEC, sgd, 5).batchSize(32).epochs(1).localSteps(k)
+                    .clipGradNorm(max);
+            EpochMetrics m = clipped.fit(data, null).last();
+            double moved = distance(start, FlatParameters.pack(clipped.model()));
+            assertTrue(moved <= bound * (1 + 1e-4) && moved > bound / 2, "local steps " + k + ": moved " + moved + ", bound " + bound);
+            assertTrue(distance(start, FlatParameters.pack(free.model())) > 10 * bound, "local steps " + k + ": unclipped");
+            assertTrue(m.gradNorms().get("2.weight") > 10 * max, "before clipping: " + m.gradNorms());
+            if (k == 1) {
+                double sq = 0;
+                for (var p : clipped.model().parameters()) {
+                    sq += Math.pow(p.grad().l2Norm(), 2);
+                }
+                assertTrue(Math.sqrt(sq) <= max, "the last step's gradient has norm " + Math.sqrt(sq));
+            }
+        }
+        data.unpersist();
+    }
+
+    private static double distance(float[] a, float[] b) {
+        double sq = 0;
+        for (int i = 0; i < a.length; i++) {
+            sq += ((double) a[i] - b[i]) * ((double) a[i] - b[i]);
+        }
+        return Math.sqrt(sq);
+    }
+
     @Test
     void callbacksHearEachEpochAndRoundStartBeforeItsSteps() {
         // SparkTrainer never called onEpochStart: a ProgressBar, which starts an epoch's clock there when the epoch's

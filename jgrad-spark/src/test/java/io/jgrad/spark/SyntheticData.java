@@ -77,11 +77,21 @@ final class SyntheticData {
      */
     static Sequential singleMachine(TensorDataset data, TensorDataset validation, Loss loss, OptimizerSpec opt, long seed,
                                     int batchSize, int epochs, java.util.List<io.jgrad.train.EpochMetrics> history) {
+        return singleMachine(data, validation, loss, opt, seed, batchSize, epochs, 0, history);
+    }
+
+    /**
+     * As {@link #singleMachine(TensorDataset, TensorDataset, Loss, OptimizerSpec, long, int, int, java.util.List)}, each
+     * step's gradient clipped to a global L2 norm of at most {@code clipNorm} (0: none), as jgrad train --clip-grad-norm.
+     */
+    static Sequential singleMachine(TensorDataset data, TensorDataset validation, Loss loss, OptimizerSpec opt, long seed,
+                                    int batchSize, int epochs, double clipNorm, java.util.List<io.jgrad.train.EpochMetrics> history) {
         Sequential model = SPEC.build(new Generator(seed));
         Optimizer optimizer = opt.create(model.namedParameters());
         DataLoader loader = new DataLoader(data, batchSize, true, false, new Generator(seed + 1));
         DataLoader val = validation == null ? null : new DataLoader(validation, 1000, false, false, new Generator(0));
-        history.addAll(new Trainer(model, loss, optimizer, Task.CLASSIFICATION).epochs(epochs).fit(loader, val).epochs());
+        history.addAll(new Trainer(model, loss, optimizer, Task.CLASSIFICATION).epochs(epochs).clipGradNorm(clipNorm)
+                .fit(loader, val).epochs());
         return model;
     }
 
