@@ -29,12 +29,14 @@ final class RunDirectory {
      * What config.json records besides the progress; {@code targetLoss} negative infinity for none, {@code schedule} as
      * --schedule gave it ("none" for none). {@code classNames}: of classes 0, 1, ... where the labels are names, else
      * empty; {@code classWeights}: cross-entropy's weight of each class, or null for none; {@code init}: the --init file
-     * the run started from, as given (null: none, and in runs written before it was recorded).
+     * the run started from, as given (null: none, and in runs written before it was recorded); {@code clipGradNorm}:
+     * --clip-grad-norm's global L2 norm, or 0 for none (also in runs written before it was recorded).
      */
     record Settings(MlpSpec spec, int numClasses, String data, String valData, double valSplit, String targetColumn,
                     List<String> featureColumns, List<String> classNames, Standardization normalization, OptimizerSpec optimizer,
                     int batchSize, int epochs, long seed, int partitions, int localSteps, double targetLoss, int patience,
-                    boolean restoreBest, String schedule, double[] classWeights, String init, boolean noReport) {}
+                    boolean restoreBest, String schedule, double[] classWeights, String init, boolean noReport,
+                    double clipGradNorm) {}
 
     /**
      * Writes the run after its last epoch in {@code metrics} by the protocol above, with the schedule's counters
@@ -152,7 +154,8 @@ final class RunDirectory {
                 targetLoss instanceof Number t ? t.doubleValue() : Double.NEGATIVE_INFINITY,
                 training.get("patience") instanceof Number p ? p.intValue() : 0, Boolean.TRUE.equals(training.get("restore_best")),
                 training.get("schedule") instanceof String sch ? sch : "none", classWeights(training, file, numClasses),
-                training.get("init") instanceof String given ? given : null, Boolean.FALSE.equals(training.get("report")));
+                training.get("init") instanceof String given ? given : null, Boolean.FALSE.equals(training.get("report")),
+                clipGradNorm(training, file));
         List<?> gen = state.get("shuffle_generator") instanceof List<?> g ? g : List.of();
         long[] shuffle = new long[gen.size()];
         try {
@@ -279,6 +282,18 @@ final class RunDirectory {
         return w;
     }
 
+    /** training.clip_grad_norm, as {@link #save} writes it: absent or null for none (0), else a positive number. */
+    private static double clipGradNorm(Map<?, ?> training, Path file) {
+        Object v = training.get("clip_grad_norm");
+        if (v == null) {
+            return 0;
+        }
+        if (!(v instanceof Number n) || !(n.doubleValue() > 0) || !Double.isFinite(n.doubleValue())) {
+            throw new IllegalArgumentException(file + ": training.clip_grad_norm: expected a positive number or null, got " + v);
+        }
+        return n.doubleValue();
+    }
+
     private static double number(Map<?, ?> m, String key, Path file, String parent) {
         if (!(m.get(key) instanceof Number v)) {
             throw new IllegalArgumentException(file + ": " + parent + "." + key + ": expected a number, got " + m.get(key));
@@ -340,6 +355,8 @@ final class RunDirectory {
         t.put("patience", (long) s.patience());
         t.put("restore_best", s.restoreBest());
         t.put("schedule", s.schedule());
+        // as jgrad train: null for none; eval ignores it, and inspect, the report and --resume read it
+        t.put("clip_grad_norm", s.clipGradNorm() > 0 ? s.clipGradNorm() : null);
         if (s.classWeights() != null) { // as jgrad train: written only then, and eval and --resume weigh the loss by it
             List<Object> w = new ArrayList<>();
             for (double v : s.classWeights()) {

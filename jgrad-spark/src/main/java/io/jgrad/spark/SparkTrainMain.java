@@ -13,6 +13,7 @@ import io.jgrad.tensor.Tensor;
 import io.jgrad.train.Callback;
 import io.jgrad.train.EpochMetrics;
 import io.jgrad.train.Evaluation;
+import io.jgrad.train.GradientNorms;
 import io.jgrad.train.History;
 import io.jgrad.train.ProgressBar;
 import java.io.IOException;
@@ -40,9 +41,12 @@ import org.apache.spark.sql.SparkSession;
  * --momentum, --weight-decay, --class-weights, --batch-size, --epochs, --target-loss, --patience, --restore-best,
  * --schedule, --seed, --normalize [all|columns], --init, --out, --resume, --no-report (taken for {@code jgrad train
  * --spark}, whose launcher then writes no report; this class writes none either way, and records it in config.json as
- * training.report, which --resume keeps); and --partitions, --local-steps,
- * --spark MASTER (alias --master; not needed under spark-submit). The switches --restore-best and --no-report also take
- * =true or =false, as jgrad train's do. Any other flag is a one-line error with exit status 2.
+ * training.report, which --resume keeps), --clip-grad-norm (in a synchronous step the summed gradient is clipped, with
+ * local SGD each partition's local steps; recorded as training.clip_grad_norm, which --resume keeps), --grad-norms (each
+ * weight's gradient norm after the epoch's line; with local SGD the mean over every partition's local steps); and
+ * --partitions, --local-steps, --spark MASTER (alias --master; not needed under spark-submit). The switches
+ * --restore-best, --no-report and --grad-norms also take =true or =false, as jgrad train's do. Any other flag is a
+ * one-line error with exit status 2.
  * --data and --val-data are an IDX directory (its t10k files are the validation set), a CSV file with a header, or Parquet: a
  * {@code features} column of arrays or ML Vectors and a {@code label} column, or else plain numeric columns read as a
  * CSV file's (the label: --target-column, default the last column; the features: every other column). A label column
@@ -55,14 +59,15 @@ public final class SparkTrainMain {
     static final Set<String> FLAGS = Set.of("--data", "--val-data", "--target-column", "--layers", "--activation",
             "--output-activation", "--loss", "--optimizer", "--lr", "--momentum", "--weight-decay", "--class-weights", "--batch-size",
             "--epochs", "--target-loss", "--patience", "--restore-best", "--schedule", "--seed", "--normalize", "--out", "--partitions",
-            "--local-steps", "--resume", "--init", "--val-split", "--spark", "--master", "--no-report");
+            "--local-steps", "--resume", "--init", "--val-split", "--spark", "--master", "--no-report", "--clip-grad-norm",
+            "--grad-norms");
 
     /** The flags of {@link #FLAGS} that take no value (a switch, as jgrad train's). */
-    private static final Set<String> SWITCHES = Set.of("--restore-best", "--no-report");
+    private static final Set<String> SWITCHES = Set.of("--restore-best", "--no-report", "--grad-norms");
 
     /** Flags of {@code jgrad train} that Spark training does not implement. */
     private static final Set<String> SINGLE_MACHINE_ONLY = Set.of("--no-shuffle",
-            "--checkpoint-every", "--threads", "--clip-grad-norm", "--model", "--augment", "--grad-norms");
+            "--checkpoint-every", "--threads", "--model", "--augment");
 
     public static void main(String[] args) throws IOException {
         Map<String, String> f;
@@ -82,8 +87,8 @@ public final class SparkTrainMain {
                     + " then --data DIR|FILE.csv|FILE.parquet [--layers 256,128] [--optimizer adam] [--lr R] [--class-weights balanced|W0,W1,...]"
                     + " [--batch-size 64] [--epochs 10] [--val-split F] [--target-loss LOSS] [--patience EPOCHS [--restore-best]]"
                     + " [--schedule SPEC] [--seed 42] [--normalize [all|columns]] [--init FILE.safetensors] [--out runs/spark] [--no-report]"
-                    + " [--partitions N] [--local-steps K];"
-                    + " or --resume DIR [--epochs N] [--target-loss LOSS] [--patience EPOCHS] [--partitions N] [--out DIR]");
+                    + " [--clip-grad-norm MAX] [--grad-norms] [--partitions N] [--local-steps K];"
+                    + " or --resume DIR [--epochs N] [--target-loss LOSS] [--patience EPOCHS] [--partitions N] [--out DIR] [--grad-norms]");
             System.exit(f.containsKey("--help") ? 0 : 2);
         }
         String loss = f.getOrDefault("--loss", "cross-entropy");
@@ -541,6 +546,7 @@ public final class SparkTrainMain {
         double lr = positive("--lr", number(f, "--lr", OptimizerSpec.defaultLr(optName)));
         double momentum = nonNegative("--momentum", number(f, "--momentum", 0));
         double weightDecay = nonNegative("--weight-decay", number(f, "--weight-decay", Optimizers.defaultWeightDecay(optName)));
+        double clip = f.containsKey("--clip-grad-norm") ? positive("--clip-grad-norm", number(f, "--clip-grad-norm", 0)) : 0;
         // then the names and settings: a typo should not cost reading and distributing the data first
         OptimizerSpec opt;
         try {
@@ -686,10 +692,10 @@ public final class SparkTrainMain {
                     // a resumed run keeps the --init file it started from, as jgrad train --resume does
                     saved != null ? saved.settings().init() : init == null ? null : init.toString(),
                     // a resumed run keeps --no-report, as jgrad train --resume does, and --resume --no-report turns it on
-                    f.containsKey("--no-report") || saved != null && saved.settings().noReport());
+                    f.containsKey("--no-report") || saved != null && saved.settings().noReport(), clip);
             SparkTrainer trainer = new SparkTrainer(jsc, spec, opt, seed).batchSize(batch).epochs(epochs).localSteps(local)
                     .targetLoss(stopping.targetLoss()).earlyStopping(stopping.patience(), stopping.restoreBest())
-                    .classWeights(classWeights);
+                    .classWeights(classWeights).clipGradNorm(clip);
             if (init != null) {
                 loadWeights(init, trainer, "--init's weights were made for another network: give the --layers (and data) they"
                         + " were trained with, or leave out --init");
@@ -729,6 +735,9 @@ public final class SparkTrainMain {
             }
             // an IDX directory's held-out part is its t10k test split, as jgrad train's lines call it
             String heldOut = DistributedDataset.isIdx(data) ? "test" : "val";
+            boolean showNorms = f.containsKey("--grad-norms");
+            List<String> weights = trainer.model().namedParameters().entrySet().stream().filter(e -> e.getValue().dim() >= 2)
+                    .map(Map.Entry::getKey).toList();
             trainer.callback(new Callback() {
                 @Override
                 public boolean onEpochEnd(EpochMetrics m) {
@@ -748,6 +757,9 @@ public final class SparkTrainMain {
                     System.err.println(String.format("epoch %d: train loss %s, accuracy %.4f, %s, lr %.3g, %.1f s (%.2f ms/%s overhead)",
                             m.epoch(), ProgressBar.loss(m.trainLoss()), m.trainAccuracy(), val, m.learningRate(), m.seconds(),
                             trainer.stepOverheadMillis(), local > 1 ? "round" : "step"));
+                    if (showNorms) { // as jgrad train --grad-norms: the weights first layer to last, as the MLP orders them
+                        System.err.println(GradientNorms.line(m.gradNorms(), weights));
+                    }
                     return false;
                 }
 
@@ -841,7 +853,8 @@ public final class SparkTrainMain {
      * {@code f} that may change, checked as jgrad train --resume checks them, in its words: --epochs (more than the
      * epochs completed; not for a cosine schedule, which anneals over the run's), --target-loss, --patience, --out
      * (default: dir), --partitions (with synchronous steps only: with --local-steps the partitions are what is averaged),
-     * and --data or --val-data where the stored path is gone. Any other flag that differs from the run's is an error,
+     * --data or --val-data where the stored path is gone, and --grad-norms (a display only, not recorded). Any other flag
+     * (--clip-grad-norm too: the run's is kept) that differs from the run's is an error,
      * and the network's flags, --init and --class-weights are errors whatever their values (the run's class weights
      * and class names are its own).
      */
@@ -871,6 +884,7 @@ public final class SparkTrainMain {
             {"--val-split", valSplit == null || valSplit == 0 ? null : valSplit, s.valSplit()},
             {"--normalize", Standardization.mode(f.get("--normalize")), s.normalization().isNone() ? "off"
                     : s.normalization().perColumn() ? "columns" : "all"},
+            {"--clip-grad-norm", given(f, "--clip-grad-norm"), s.clipGradNorm() > 0 ? s.clipGradNorm() : "none"},
             {"--local-steps", f.containsKey("--local-steps") ? integer(f, "--local-steps", 0) : null, s.localSteps()},
             // synchronous steps: the partitions change only the order of the float sums
             {"--partitions", s.localSteps() > 1 && f.containsKey("--partitions") ? integer(f, "--partitions", 0) : null, s.partitions()}};
@@ -961,6 +975,12 @@ public final class SparkTrainMain {
             g.put("--restore-best", "");
         }
         g.put("--schedule", s.schedule());
+        if (s.clipGradNorm() > 0) { // Double.toString gives it back exactly
+            g.put("--clip-grad-norm", Double.toString(s.clipGradNorm()));
+        }
+        if (f.containsKey("--grad-norms")) { // a display only, as in jgrad train --resume: not recorded
+            g.put("--grad-norms", "");
+        }
         if (s.classWeights() != null) { // Double.toString gives each weight back exactly
             g.put("--class-weights", java.util.Arrays.stream(s.classWeights()).mapToObj(Double::toString)
                     .collect(java.util.stream.Collectors.joining(",")));

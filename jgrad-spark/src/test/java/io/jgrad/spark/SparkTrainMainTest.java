@@ -49,7 +49,7 @@ class SparkTrainMainTest {
      */
     @Test
     void switchesTakeTrueAndFalseAsJgradTrainDoes() {
-        for (String flag : List.of("--restore-best", "--no-report")) {
+        for (String flag : List.of("--restore-best", "--no-report", "--grad-norms")) {
             assertEquals(Map.of(flag, "", "--epochs", "1"), SparkTrainMain.parse(new String[] {flag + "=true", "--epochs", "1"}));
             assertEquals(Map.of(flag, ""), SparkTrainMain.parse(new String[] {flag + "=TRUE"}));
             assertEquals(Map.of("--epochs", "1"), SparkTrainMain.parse(new String[] {flag + "=false", "--epochs", "1"}));
@@ -85,8 +85,6 @@ class SparkTrainMainTest {
         }
         var e = assertThrows(IllegalArgumentException.class, () -> SparkTrainMain.parse(new String[] {"--lr", "--epochs", "1"}));
         assertEquals("--lr needs a value", e.getMessage());
-        var clip = assertThrows(IllegalArgumentException.class, () -> SparkTrainMain.parse(new String[] {"--clip-grad-norm", "1"}));
-        assertTrue(clip.getMessage().startsWith("--clip-grad-norm is not supported when training on Spark"), clip.getMessage());
     }
 
     /**
@@ -1024,6 +1022,49 @@ class SparkTrainMainTest {
         for (DistributedDataset d : List.of(read, mapped, animals)) {
             d.unpersist();
         }
+    }
+
+    /**
+     * --clip-grad-norm and --grad-norms on Spark, as jgrad train takes them (both were refused as single-machine only):
+     * config.json records training.clip_grad_norm (null without), which jgrad report states among the run's facts and
+     * --resume keeps, on Spark and on one machine (another value is refused in jgrad train --resume's words); --grad-norms
+     * prints, after each epoch's line, each weight's gradient norm as metrics.csv records it, first layer to last, and is
+     * a display only: --resume takes it, and leaves it out unless given again.
+     */
+    @Test
+    @SuppressWarnings("unchecked")
+    void clipGradNormIsRecordedAndKeptAndGradNormsArePrintedAsJgradTrainDoes(@TempDir Path dir) throws Throwable {
+        SparkSession spark = session();
+        Path train = scaledCsv(dir.resolve("train.csv"), 0, 40);
+        Path out = dir.resolve("run");
+        String said = standardErrorOf(() -> SparkTrainMain.run(spark, Map.of("--data", train.toString(), "--layers", "4,3",
+                "--epochs", "1", "--clip-grad-norm", "0.5", "--grad-norms", "", "--partitions", "2", "--out", out.toString())));
+        Map<String, Double> norms = io.jgrad.train.MetricsCsv.read(out.resolve("metrics.csv")).get(0).gradNorms();
+        String line = String.format("  gradient norms: 0.weight %.3g, 2.weight %.3g, 4.weight %.3g", norms.get("0.weight"),
+                norms.get("2.weight"), norms.get("4.weight"));
+        assertTrue(said.matches("(?s).*\nepoch 1: [^\n]*\n" + java.util.regex.Pattern.quote(line) + "\n.*"), said);
+        Map<String, Object> training = (Map<String, Object>) ((Map<String, Object>) Json.read(out.resolve("config.json"))).get("training");
+        assertEquals(0.5, training.get("clip_grad_norm"));
+        jgrad("report", out.toString());
+        assertTrue(Files.readString(out.resolve("report.html")).contains("--clip-grad-norm 0.5 (global L2 norm)"));
+        assertEquals("--clip-grad-norm is fixed by the run in " + out.resolve("config.json") + "; leave it out (the run has 0.5,"
+                + " --clip-grad-norm gives 1.0)", resumeError(spark, out, "--epochs", "3", "--clip-grad-norm", "1"));
+        String resumed = standardErrorOf(() -> SparkTrainMain.run(spark, Map.of("--resume", out.toString(), "--epochs", "2",
+                "--clip-grad-norm", "0.5")));
+        assertTrue(resumed.contains("epoch 2: ") && !resumed.contains("gradient norms"), resumed);
+        resumed = standardErrorOf(() -> SparkTrainMain.run(spark, Map.of("--resume", out.toString(), "--epochs", "3", "--grad-norms", "")));
+        assertTrue(resumed.matches("(?s).*\nepoch 3: [^\n]*\n  gradient norms: 0\\.weight .*"), resumed);
+        training = (Map<String, Object>) ((Map<String, Object>) Json.read(out.resolve("config.json"))).get("training");
+        assertEquals(0.5, training.get("clip_grad_norm"));
+        jgrad("train", "--resume", out.toString(), "--epochs", "4", "--no-report"); // on one machine, with the run's clipping
+        training = (Map<String, Object>) ((Map<String, Object>) Json.read(out.resolve("config.json"))).get("training");
+        assertEquals(0.5, training.get("clip_grad_norm"));
+        assertEquals("--clip-grad-norm must be a positive number, got 0.0",
+                errorOf(spark, dir, "--data", train.toString(), "--clip-grad-norm", "0"));
+        Path plain = dir.resolve("plain");
+        SparkTrainMain.run(spark, Map.of("--data", train.toString(), "--layers", "2", "--epochs", "1", "--out", plain.toString()));
+        training = (Map<String, Object>) ((Map<String, Object>) Json.read(plain.resolve("config.json"))).get("training");
+        assertTrue(training.containsKey("clip_grad_norm") && training.get("clip_grad_norm") == null, training.toString());
     }
 
     /** The labels of {@code data} in the order of the rows' global indices. */
