@@ -43,7 +43,9 @@ import scala.Tuple3;
  *
  * <p>With {@code localSteps(k)} for k &gt; 1 (local SGD), each partition instead runs k optimizer steps on its
  * rows of k consecutive global batches, starting from the driver's weights and optimizer state; the driver then
- * replaces both by their average over partitions, weighted by the rows each partition used.
+ * replaces both by their average over partitions, weighted by the rows each partition used. Gradient norms and
+ * {@link #clipGradNorm clipping} apply to each step's gradient as in the Trainer: the summed one of a synchronous step,
+ * each partition's own in its local steps.
  *
  * <p>After each epoch, as {@link io.jgrad.train.Trainer#fit}: the learning-rate schedule steps (so the next epoch's
  * steps and rounds use its rate), then the stopping rules ({@link StoppingRules}: target loss, early stopping on the
@@ -468,8 +470,8 @@ public final class SparkTrainer {
                 .map(block -> PartitionWorker.localSteps(block, scaling.get(), encoded, name, settings, packed, keys, scalars, rankB.value(),
                         b, step, k, cw, clip))
                 .collect();
-        int numParams = model.namedParameters().size();
-        int firstScalarValue = PartitionWorker.NORMS + numParams;
+        // a partition's numbers: its stats, its local steps, one norm sum per parameter, then its optimizer's scalars
+        int firstScalarValue = PartitionWorker.NORMS + model.namedParameters().size();
         // The average over partitions weighted by the rows each used, added in double in partition order.
         double[] stats = new double[PartitionWorker.STATS];
         String[] outKeys = null;
