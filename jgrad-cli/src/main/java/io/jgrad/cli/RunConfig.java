@@ -153,21 +153,7 @@ record RunConfig(NetworkSpec model, String task, int numClasses, String loss, St
         m.put("training", t);
         Map<String, Object> s = new LinkedHashMap<>();
         s.put("epochs_completed", (long) epochsCompleted);
-        if (progress != null) {
-            Map<String, Object> p = new LinkedHashMap<>();
-            p.put("epoch", (long) progress.epoch());
-            p.put("step", (long) progress.step());
-            p.put("loss_sum", progress.lossSum());
-            p.put("correct", progress.correct());
-            p.put("seen", (long) progress.seen());
-            if (progress.weightSum() != progress.seen()) { // a class-weighted loss's: other runs' stay as before
-                p.put("weight_sum", progress.weightSum());
-            }
-            p.put("grad_norm_sums", new LinkedHashMap<String, Object>(progress.gradNormSums()));
-            s.put("epoch_in_progress", p);
-        } else {
-            s.put("epoch_in_progress", null);
-        }
+        s.put("epoch_in_progress", progress == null ? null : progress.toJson());
         s.put("shuffle_generator", hex(shuffleState));
         s.put("model_generator", hex(modelState));
         if (restoredEpoch > 0) { // written only then: other runs' config.json stay as before
@@ -196,7 +182,7 @@ record RunConfig(NetworkSpec model, String task, int numClasses, String loss, St
     private static final Set<String> STATE = Set.of("epochs_completed", "epoch_in_progress", "shuffle_generator", "model_generator",
             "restored_epoch");
     private static final Set<String> PROGRESS = Set.of("epoch", "step", "loss_sum", "correct", "seen", "grad_norm_sums",
-            "weight_sum");
+            "weight_sum", "grad_norm_steps");
 
     /**
      * Reads DIR/config.json, which a user may have edited by hand: every problem (a wrong type, a missing or
@@ -277,7 +263,10 @@ record RunConfig(NetworkSpec model, String task, int numClasses, String loss, St
                     (long) ConfigFields.number(p, "correct", file, at), ConfigFields.positiveInt(p, "seen", file, at), gradSums,
                     // absent: every sample weighed 1 (no class weights, or a run from before they were read)
                     p.get("weight_sum") == null ? ConfigFields.positiveInt(p, "seen", file, at)
-                            : ConfigFields.number(p, "weight_sum", file, at));
+                            : ConfigFields.number(p, "weight_sum", file, at),
+                    // absent: the norms were summed once per step (all but a Spark run's local SGD)
+                    p.get("grad_norm_steps") == null ? ConfigFields.positiveInt(p, "step", file, at)
+                            : ConfigFields.positiveInt(p, "grad_norm_steps", file, at));
         }
         long seed = ConfigFields.integer(t, "seed", file, "training");
         // target_loss null: no target (it is written so); absent: a config from before it was recorded, the same

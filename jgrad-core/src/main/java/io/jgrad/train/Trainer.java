@@ -320,7 +320,7 @@ public final class Trainer {
                 weightSum = resume.weightSum();
                 correct = resume.correct();
                 seen = resume.seen();
-                gradNorms.restart(resume.gradNormSums(), skip);
+                gradNorms.restart(resume.gradNormSums(), resume.gradNormSteps());
                 stepNow = skip;
             }
             resume = null;

@@ -17,6 +17,7 @@ final class Interruption implements AutoCloseable {
     private final int epochs;
     private final boolean resumable;
     private volatile int saved = -1;
+    private volatile int savedStep;
 
     /**
      * Watches a run of {@code epochs} epochs that writes {@code dir}; {@code resumable}: its data is what
@@ -30,17 +31,25 @@ final class Interruption implements AutoCloseable {
         Runtime.getRuntime().addShutdownHook(hook);
     }
 
-    /** The directory already holds the run after {@code epoch}: a resumed run that writes where it was read from. */
-    void holds(int epoch) {
+    /**
+     * The directory already holds the run after {@code epoch} and {@code step} steps of the next (0: none): a resumed
+     * run that writes where it was read from.
+     */
+    void holds(int epoch, int step) {
         saved = epoch;
+        savedStep = step;
     }
 
-    /** Runs {@code write}, which leaves the directory holding the run after {@code epoch}, so that an interruption waits for it. */
-    <E extends Exception> void write(int epoch, Write<E> write) throws E {
+    /**
+     * Runs {@code write}, which leaves the directory holding the run after {@code epoch} and {@code step} steps of the
+     * next (0: none), so that an interruption waits for it.
+     */
+    <E extends Exception> void write(int epoch, int step, Write<E> write) throws E {
         writing.lock();
         try {
             write.run();
             saved = epoch;
+            savedStep = step;
         } finally {
             writing.unlock();
         }
@@ -70,14 +79,18 @@ final class Interruption implements AutoCloseable {
     private void stop() {
         writing.lock();
         quietSpark();
-        System.err.println(message(dir, saved, epochs, resumable));
+        System.err.println(message(dir, saved, savedStep, epochs, resumable));
         System.err.flush();
     }
 
-    /** What the hook says: which epoch of {@code epochs} {@code dir} holds ({@code saved}, -1: none), and how to go on. */
-    static String message(Path dir, int saved, int epochs, boolean resumable) {
+    /**
+     * What the hook says: which epoch of {@code epochs} {@code dir} holds ({@code saved}, -1: none), and {@code step}
+     * steps of the next where a mid-epoch checkpoint holds them (0: none), in jgrad train's words; and how to go on.
+     */
+    static String message(Path dir, int saved, int step, int epochs, boolean resumable) {
         return saved < 0 ? "jgrad-spark: stopped before the first epoch ended; nothing was written to " + dir
-                : "jgrad-spark: stopped; " + dir + " holds the run after epoch " + saved + " of " + epochs + (resumable
+                : "jgrad-spark: stopped; " + dir + " holds the run " + (step > 0 ? "at step " + step + " of epoch " + (saved + 1)
+                        : "after epoch " + saved) + " of " + epochs + (resumable
                         ? " ('jgrad train --resume " + dir + "' continues it on one machine, 'jgrad train --spark MASTER --resume "
                                 + dir + "' on Spark)"
                         : " ('jgrad train --spark MASTER --resume " + dir + "' continues it on Spark; its data is Parquet or a"

@@ -5,6 +5,7 @@ import io.jgrad.io.AtomicFiles;
 import io.jgrad.io.CheckpointFiles;
 import io.jgrad.io.Json;
 import io.jgrad.train.EpochMetrics;
+import io.jgrad.train.EpochProgress;
 import io.jgrad.train.MetricsCsv;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -19,8 +20,9 @@ import java.util.Map;
  * The --out directory of a Spark run, in the same format as {@code jgrad train}'s (so {@code jgrad eval},
  * {@code predict}, {@code inspect} and {@code --resume} read it): model.safetensors, optimizer.safetensors,
  * metrics.csv and config.json (jgrad-run format version 1), written by jgrad train's checkpoint protocol
- * ({@link CheckpointFiles}; tags "EPOCH:0", config.json the commit point), so a run killed at any instant (SIGKILL, a
- * power cut: no shutdown hook runs) leaves one consistent epoch. Each file is written atomically.
+ * ({@link CheckpointFiles}; tags "EPOCHS:STEP", config.json the commit point), so a run killed at any instant (SIGKILL,
+ * a power cut: no shutdown hook runs) leaves one consistent checkpoint: after an epoch, or with --checkpoint-every
+ * after a step inside one. Each file is written atomically.
  */
 final class RunDirectory {
     private RunDirectory() {}
@@ -30,13 +32,15 @@ final class RunDirectory {
      * --schedule gave it ("none" for none). {@code classNames}: of classes 0, 1, ... where the labels are names, else
      * empty; {@code classWeights}: cross-entropy's weight of each class, or null for none; {@code init}: the --init file
      * the run started from, as given (null: none, and in runs written before it was recorded); {@code clipGradNorm}:
-     * --clip-grad-norm's global L2 norm, or 0 for none (also in runs written before it was recorded).
+     * --clip-grad-norm's global L2 norm, or 0 for none (also in runs written before it was recorded). {@code shuffle}:
+     * each epoch draws a new order of the rows (false: --no-shuffle); {@code checkpointEvery}: --checkpoint-every's
+     * steps (0: a checkpoint after each epoch only).
      */
     record Settings(MlpSpec spec, int numClasses, String data, String valData, double valSplit, String targetColumn,
                     List<String> featureColumns, List<String> classNames, Standardization normalization, OptimizerSpec optimizer,
                     int batchSize, int epochs, long seed, int partitions, int localSteps, double targetLoss, int patience,
                     boolean restoreBest, String schedule, double[] classWeights, String init, boolean noReport,
-                    double clipGradNorm) {}
+                    double clipGradNorm, boolean shuffle, int checkpointEvery) {}
 
     /**
      * Writes the run after its last epoch in {@code metrics} by the protocol above, with the schedule's counters
@@ -49,16 +53,35 @@ final class RunDirectory {
      */
     static void save(Path dir, SparkTrainer trainer, Settings s, List<EpochMetrics> metrics, Map<String, Double> schedulerState,
                      int restoredEpoch) throws IOException {
+        write(dir, trainer, s, metrics, schedulerState, restoredEpoch, null, trainer.shuffleGenerator().state());
+    }
+
+    /**
+     * Writes the run inside the epoch after the last in {@code metrics}, as {@link #save} and as jgrad train
+     * --checkpoint-every writes it: tagged "EPOCHS:STEP", with {@code progress} (the running epoch's, {@link
+     * SparkTrainer#progress}) in config.json's state.epoch_in_progress and {@code epochStart}, the shuffle generator's
+     * state when that epoch began, as state.shuffle_generator, so that --resume draws the epoch's order again.
+     * Modified: the files in dir.
+     */
+    static void saveInEpoch(Path dir, SparkTrainer trainer, Settings s, List<EpochMetrics> metrics,
+                            Map<String, Double> schedulerState, EpochProgress progress, long[] epochStart) throws IOException {
+        write(dir, trainer, s, metrics, schedulerState, 0, progress, epochStart);
+    }
+
+    private static void write(Path dir, SparkTrainer trainer, Settings s, List<EpochMetrics> metrics,
+                              Map<String, Double> schedulerState, int restoredEpoch, EpochProgress progress, long[] shuffleState)
+            throws IOException {
         int epoch = metrics.isEmpty() ? 0 : metrics.getLast().epoch();
-        String tag = epoch + ":0" + (restoredEpoch > 0 ? ":restored" + restoredEpoch : "");
+        String tag = epoch + ":" + (progress == null ? 0 : progress.step())
+                + (restoredEpoch > 0 ? ":restored" + restoredEpoch : "");
         Map<String, String> meta = Map.of("format", "pt", "epoch", Integer.toString(epoch), "producer", "jgrad-spark",
                 CheckpointFiles.TAG, tag);
         Map<String, String> optMeta = new LinkedHashMap<>(meta);
         schedulerState.forEach((k, v) -> optMeta.put(CheckpointFiles.SCHEDULER_PREFIX + k, Double.toString(v)));
         CheckpointFiles.write(dir, "config.json", trainer.model().stateDict(), meta, trainer.optimizer().stateDict(), optMeta,
                 () -> MetricsCsv.write(dir.resolve(CheckpointFiles.METRICS), metrics),
-                () -> AtomicFiles.writeString(dir.resolve("config.json"), Json.write(config(s, epoch,
-                        trainer.shuffleGenerator().state(), restoredEpoch)) + "\n"));
+                () -> AtomicFiles.writeString(dir.resolve("config.json"), Json.write(config(s, epoch, progress, shuffleState,
+                        restoredEpoch)) + "\n"));
     }
 
     /**
@@ -81,7 +104,7 @@ final class RunDirectory {
             if (!Files.isRegularFile(file) || !(Json.read(file) instanceof Map<?, ?> m) || !(m.get("state") instanceof Map<?, ?> st)) {
                 return null;
             }
-            Object step = st.get("progress") instanceof Map<?, ?> p ? p.get("step") : (Object) 0L;
+            Object step = st.get("epoch_in_progress") instanceof Map<?, ?> p ? p.get("step") : (Object) 0L;
             String restored = st.get("restored_epoch") instanceof Number r ? ":restored" + r.longValue() : "";
             return st.get("epochs_completed") instanceof Number done && step instanceof Number s
                     ? done.longValue() + ":" + s.longValue() + restored : null;
@@ -91,10 +114,18 @@ final class RunDirectory {
     }
 
     /**
-     * A Spark run's directory read for {@code --resume}: its settings, the epochs it completed, the shuffle generator's
-     * state after the last of them, and the epoch --restore-best restored (0: none).
+     * A Spark run's directory read for {@code --resume}: its settings, the epochs it completed, the progress inside the
+     * next one (null: none, the checkpoint is an epoch's end), the shuffle generator's state after the last epoch
+     * completed, and the epoch --restore-best restored (0: none).
      */
-    record Saved(Settings settings, int epochsCompleted, long[] shuffleState, int restoredEpoch) {}
+    record Saved(Settings settings, int epochsCompleted, EpochProgress progress, long[] shuffleState, int restoredEpoch) {
+
+        /** The checkpoint's tag, as {@link #save} and {@link #saveInEpoch} write it. */
+        String tag() {
+            return epochsCompleted + ":" + (progress == null ? 0 : progress.step())
+                    + (restoredEpoch > 0 ? ":restored" + restoredEpoch : "");
+        }
+    }
 
     /**
      * Reads the config.json that {@link #save} wrote in {@code dir}. A directory that is no run, a run that
@@ -155,7 +186,10 @@ final class RunDirectory {
                 training.get("patience") instanceof Number p ? p.intValue() : 0, Boolean.TRUE.equals(training.get("restore_best")),
                 training.get("schedule") instanceof String sch ? sch : "none", classWeights(training, file, numClasses),
                 training.get("init") instanceof String given ? given : null, Boolean.FALSE.equals(training.get("report")),
-                clipGradNorm(training, file));
+                clipGradNorm(training, file),
+                // absent in runs written before Spark took --no-shuffle and --checkpoint-every: shuffled, after each epoch only
+                !Boolean.FALSE.equals(training.get("shuffle")),
+                training.get("checkpoint_every") instanceof Number every && every.intValue() > 0 ? every.intValue() : 0);
         List<?> gen = state.get("shuffle_generator") instanceof List<?> g ? g : List.of();
         long[] shuffle = new long[gen.size()];
         try {
@@ -176,7 +210,7 @@ final class RunDirectory {
                     + state.get("epochs_completed"));
         }
         int restored = state.get("restored_epoch") instanceof Number r ? r.intValue() : 0;
-        return new Saved(s, done, shuffle, restored);
+        return new Saved(s, done, progress(state.get("epoch_in_progress"), done, file), shuffle, restored);
     }
 
     /**
@@ -184,7 +218,7 @@ final class RunDirectory {
      * (its tag, as {@link #save} writes it), as jgrad train --resume finds it.
      */
     static Path weightsFile(Path dir, String name, Saved saved) throws IOException {
-        String want = saved.epochsCompleted() + ":0" + (saved.restoredEpoch() > 0 ? ":restored" + saved.restoredEpoch() : "");
+        String want = saved.tag();
         for (Path p : List.of(dir.resolve(name), dir.resolve(name + CheckpointFiles.NEXT))) {
             if (Files.isRegularFile(p) && want.equals(io.jgrad.io.Safetensors.header(p).metadata().get(CheckpointFiles.TAG))) {
                 return p;
@@ -317,7 +351,39 @@ final class RunDirectory {
         return n.intValue();
     }
 
-    static Map<String, Object> config(Settings s, int epochsCompleted, long[] shuffleState, int restoredEpoch) {
+    /**
+     * state.epoch_in_progress as {@link EpochProgress#toJson} writes it: null (none), or the progress inside epoch
+     * {@code done + 1}, its step and samples seen positive, its sums numbers.
+     */
+    private static EpochProgress progress(Object json, int done, Path file) {
+        if (json == null) {
+            return null;
+        }
+        String at = file + ": state.epoch_in_progress: ";
+        if (!(json instanceof Map<?, ?> p) || !(p.get("grad_norm_sums") instanceof Map<?, ?> sums)) {
+            throw new IllegalArgumentException(at + "expected null or the progress inside an epoch, as jgrad-spark writes it, got " + json);
+        }
+        if (!(p.get("epoch") instanceof Number e) || e.longValue() != done + 1L) {
+            throw new IllegalArgumentException(at + "epoch: expected " + (done + 1) + ", the one after state.epochs_completed, got "
+                    + p.get("epoch"));
+        }
+        int step = count(p.get("step"), file, "state.epoch_in_progress.step"), seen = count(p.get("seen"), file,
+                "state.epoch_in_progress.seen");
+        Map<String, Double> norms = new LinkedHashMap<>();
+        for (Object name : sums.keySet()) {
+            norms.put(String.valueOf(name), number(sums, String.valueOf(name), file, "state.epoch_in_progress.grad_norm_sums"));
+        }
+        double lossSum = number(p, "loss_sum", file, "state.epoch_in_progress");
+        long correct = (long) number(p, "correct", file, "state.epoch_in_progress");
+        double weightSum = p.get("weight_sum") == null ? seen : number(p, "weight_sum", file, "state.epoch_in_progress");
+        // absent where the norms were summed once per step (synchronous steps)
+        int normSteps = p.get("grad_norm_steps") == null ? step : count(p.get("grad_norm_steps"), file,
+                "state.epoch_in_progress.grad_norm_steps");
+        return new EpochProgress(done + 1, step, lossSum, correct, seen, norms, weightSum, normSteps);
+    }
+
+    static Map<String, Object> config(Settings s, int epochsCompleted, EpochProgress progress, long[] shuffleState,
+                                      int restoredEpoch) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("format", "jgrad-run");
         m.put("format_version", 1L);
@@ -350,13 +416,14 @@ final class RunDirectory {
         t.put("epochs", (long) s.epochs());
         t.put("batch_size", (long) s.batchSize());
         t.put("seed", s.seed());
-        t.put("shuffle", true);
+        t.put("shuffle", s.shuffle());
         t.put("target_loss", Double.isFinite(s.targetLoss()) ? s.targetLoss() : null);
         t.put("patience", (long) s.patience());
         t.put("restore_best", s.restoreBest());
         t.put("schedule", s.schedule());
         // as jgrad train: null for none; eval ignores it, and inspect, the report and --resume read it
         t.put("clip_grad_norm", s.clipGradNorm() > 0 ? s.clipGradNorm() : null);
+        t.put("checkpoint_every", (long) s.checkpointEvery());
         if (s.classWeights() != null) { // as jgrad train: written only then, and eval and --resume weigh the loss by it
             List<Object> w = new ArrayList<>();
             for (double v : s.classWeights()) {
@@ -372,6 +439,7 @@ final class RunDirectory {
         m.put("training", t);
         Map<String, Object> st = new LinkedHashMap<>();
         st.put("epochs_completed", (long) epochsCompleted);
+        st.put("epoch_in_progress", progress == null ? null : progress.toJson());
         List<Object> gen = new ArrayList<>();
         for (long v : shuffleState) {
             gen.add(HexFormat.of().toHexDigits(v)); // hex: a JSON number cannot hold 64 bits exactly

@@ -39,14 +39,15 @@ import org.apache.spark.sql.SparkSession;
  * {@code jgrad train}: --data, --val-data, --val-split,
  * --target-column, --layers, --activation, --output-activation, --loss (cross-entropy only), --optimizer, --lr,
  * --momentum, --weight-decay, --class-weights, --batch-size, --epochs, --target-loss, --patience, --restore-best,
- * --schedule, --seed, --normalize [all|columns], --init, --out, --resume, --no-report (taken for {@code jgrad train
+ * --schedule, --seed, --normalize [all|columns], --init, --no-shuffle, --checkpoint-every, --threads (each task's cores,
+ * spark.task.cpus, which its kernels run on), --out, --resume, --no-report (taken for {@code jgrad train
  * --spark}, whose launcher then writes no report; this class writes none either way, and records it in config.json as
  * training.report, which --resume keeps), --clip-grad-norm (in a synchronous step the summed gradient is clipped, with
  * local SGD each partition's local steps; recorded as training.clip_grad_norm, which --resume keeps), --grad-norms (each
  * weight's gradient norm after the epoch's line; with local SGD the mean over every partition's local steps); and
  * --partitions, --local-steps, --spark MASTER (alias --master; not needed under spark-submit). The switches
- * --restore-best, --no-report and --grad-norms also take =true or =false, as jgrad train's do. Any other flag is a
- * one-line error with exit status 2.
+ * --restore-best, --no-shuffle, --no-report and --grad-norms also take =true or =false, as jgrad train's do. Any other
+ * flag is a one-line error with exit status 2.
  * --data and --val-data are an IDX directory (its t10k files are the validation set), a CSV file with a header, or Parquet: a
  * {@code features} column of arrays or ML Vectors and a {@code label} column, or else plain numeric columns read as a
  * CSV file's (the label: --target-column, default the last column; the features: every other column). A label column
@@ -60,14 +61,13 @@ public final class SparkTrainMain {
             "--output-activation", "--loss", "--optimizer", "--lr", "--momentum", "--weight-decay", "--class-weights", "--batch-size",
             "--epochs", "--target-loss", "--patience", "--restore-best", "--schedule", "--seed", "--normalize", "--out", "--partitions",
             "--local-steps", "--resume", "--init", "--val-split", "--spark", "--master", "--no-report", "--clip-grad-norm",
-            "--grad-norms");
+            "--grad-norms", "--no-shuffle", "--checkpoint-every", "--threads");
 
     /** The flags of {@link #FLAGS} that take no value (a switch, as jgrad train's). */
-    private static final Set<String> SWITCHES = Set.of("--restore-best", "--no-report", "--grad-norms");
+    private static final Set<String> SWITCHES = Set.of("--restore-best", "--no-report", "--grad-norms", "--no-shuffle");
 
     /** Flags of {@code jgrad train} that Spark training does not implement. */
-    private static final Set<String> SINGLE_MACHINE_ONLY = Set.of("--no-shuffle",
-            "--checkpoint-every", "--threads", "--model", "--augment");
+    private static final Set<String> SINGLE_MACHINE_ONLY = Set.of("--model", "--augment");
 
     public static void main(String[] args) throws IOException {
         Map<String, String> f;
@@ -86,9 +86,11 @@ public final class SparkTrainMain {
             System.err.println("usage: jgrad train --spark MASTER, or spark-submit --class io.jgrad.spark.SparkTrainMain jgrad-spark.jar,"
                     + " then --data DIR|FILE.csv|FILE.parquet [--layers 256,128] [--optimizer adam] [--lr R] [--class-weights balanced|W0,W1,...]"
                     + " [--batch-size 64] [--epochs 10] [--val-split F] [--target-loss LOSS] [--patience EPOCHS [--restore-best]]"
-                    + " [--schedule SPEC] [--seed 42] [--normalize [all|columns]] [--init FILE.safetensors] [--out runs/spark] [--no-report]"
-                    + " [--clip-grad-norm MAX] [--grad-norms] [--partitions N] [--local-steps K];"
-                    + " or --resume DIR [--epochs N] [--target-loss LOSS] [--patience EPOCHS] [--partitions N] [--out DIR] [--grad-norms]");
+                    + " [--schedule SPEC] [--seed 42] [--normalize [all|columns]] [--init FILE.safetensors] [--no-shuffle]"
+                    + " [--checkpoint-every STEPS] [--threads N] [--out runs/spark] [--no-report] [--clip-grad-norm MAX]"
+                    + " [--grad-norms] [--partitions N] [--local-steps K];"
+                    + " or --resume DIR [--epochs N] [--target-loss LOSS] [--patience EPOCHS] [--partitions N] [--threads N]"
+                    + " [--out DIR] [--grad-norms]");
             System.exit(f.containsKey("--help") ? 0 : 2);
         }
         String loss = f.getOrDefault("--loss", "cross-entropy");
@@ -96,17 +98,24 @@ public final class SparkTrainMain {
             System.err.println("jgrad-spark: --loss " + loss + " is not supported: Spark training supports only cross-entropy");
             System.exit(2);
         }
-        if (f.containsKey("--master")) {
-            try {
+        Integer threads = null;
+        try {
+            if (f.containsKey("--master")) {
                 checkMaster(f.get("--master"));
                 checkHeap(Runtime.getRuntime().maxMemory());
-                checkReachable(f.get("--master"), 5000);
-            } catch (IllegalArgumentException e) {
-                System.err.println("jgrad-spark: " + e.getMessage());
-                System.exit(2);
             }
+            threads = threads(f, f.get("--master"), System.getProperty("spark.task.cpus"));
+            if (f.containsKey("--master")) {
+                checkReachable(f.get("--master"), 5000);
+            }
+        } catch (IllegalArgumentException e) {
+            System.err.println("jgrad-spark: " + e.getMessage());
+            System.exit(2);
         }
         SparkSession.Builder builder = SparkSession.builder().appName("jgrad-spark");
+        if (threads != null) { // each task's share of cores, which PartitionWorker gives its kernels
+            builder.config("spark.task.cpus", threads.toString());
+        }
         if (f.containsKey("--master")) { // started by hand, not by spark-submit: its defaults are ours to choose
             builder.master(f.get("--master")).config("spark.ui.enabled", "false");
             if (System.getProperty("spark.task.maxDirectResultSize") == null) {
@@ -276,6 +285,48 @@ public final class SparkTrainMain {
                     + " more, e.g. JGRAD_SPARK_JAVA_OPTS=-Xmx1g (jgrad train --spark) or --driver-memory 1g (spark-submit)",
                     maxMemory >> 20, MIN_HEAP >> 20));
         }
+    }
+
+    /** The most --threads taken, as jgrad train's: far above any core count. */
+    static final int MAX_THREADS = 1024;
+
+    /**
+     * --threads N, checked, or null when it is not given. On Spark it is each task's share of cores, spark.task.cpus,
+     * which the task's kernels run on (PartitionWorker): refused where no task could then run, a local {@code master}
+     * with fewer cores (Spark's own error came with a stack trace), and where {@code taskCpus}, spark.task.cpus as
+     * spark-submit --conf or -D set it (null: not set), says otherwise.
+     */
+    static Integer threads(Map<String, String> f, String master, String taskCpus) {
+        if (!f.containsKey("--threads")) {
+            return null;
+        }
+        int threads = integer(f, "--threads", 1);
+        positive("--threads", threads);
+        if (threads > MAX_THREADS) {
+            throw new IllegalArgumentException("--threads must be at most " + MAX_THREADS + ", got " + threads);
+        }
+        int cores = master == null ? Integer.MAX_VALUE : localCores(master);
+        if (threads > cores) {
+            throw new IllegalArgumentException("--threads " + threads + " gives each Spark task " + threads + " cores"
+                    + " (spark.task.cpus), but --spark " + master + " has " + count(cores, "core") + ", so no task could run;"
+                    + " give --threads " + cores + " or less, or a master with more cores (local[" + threads + "])");
+        }
+        if (taskCpus != null && !taskCpus.trim().equals(Integer.toString(threads))) {
+            throw new IllegalArgumentException("--threads " + threads + " sets spark.task.cpus, which is already set to "
+                    + taskCpus.trim() + " (spark-submit --conf or -Dspark.task.cpus); give one of them");
+        }
+        return threads;
+    }
+
+    /** The cores of a local master URL (local: 1, local[N]: N, local[*]: this machine's), or MAX_VALUE for another. */
+    private static int localCores(String master) {
+        var m = Pattern.compile("local(?:\\[(\\d+|\\*)(?:\\s*,\\s*\\d+)?\\])?|local-cluster\\[\\s*\\d+\\s*,\\s*(\\d+)\\s*,.*")
+                .matcher(master);
+        if (!m.matches()) {
+            return Integer.MAX_VALUE;
+        }
+        String n = m.group(1) != null ? m.group(1) : m.group(2);
+        return n == null ? 1 : n.equals("*") ? Runtime.getRuntime().availableProcessors() : Integer.parseInt(n);
     }
 
     /**
@@ -514,6 +565,14 @@ public final class SparkTrainMain {
     }
 
     static void run(SparkSession spark, Map<String, String> f) throws IOException {
+        run(spark, f, null);
+    }
+
+    /**
+     * {@link #run(SparkSession, Map)} with {@code last} (null: none) called after the run's own callbacks, which write
+     * the checkpoints: a test stops the run there as a crash would, after a checkpoint.
+     */
+    static void run(SparkSession spark, Map<String, String> f, Callback last) throws IOException {
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         for (String flag : List.of("--data", "--val-data", "--out", "--resume", "--init")) {
             if (f.containsKey(flag) && f.get(flag).isBlank()) { // as jgrad train: Java reads a blank path as the current directory
@@ -576,6 +635,16 @@ public final class SparkTrainMain {
         int batch = integer(f, "--batch-size", 64);
         int epochs = integer(f, "--epochs", 10);
         int local = integer(f, "--local-steps", 1);
+        int checkpointEvery = integer(f, "--checkpoint-every", 0);
+        if (checkpointEvery < 0) { // in jgrad train's words
+            throw new IllegalArgumentException("--checkpoint-every must be an integer >= 0, got " + checkpointEvery);
+        }
+        Integer threads = threads(f, null, null);
+        int taskCpus = jsc.getConf().getInt("spark.task.cpus", 1);
+        if (threads != null && threads != taskCpus) { // main sets it before the session starts; a session given here may not
+            throw new IllegalArgumentException("--threads " + threads + ": this Spark session gives each task spark.task.cpus="
+                    + taskCpus + ", fixed when it started; give --threads " + taskCpus + ", or leave --threads out");
+        }
         String weightsSpec = f.get("--class-weights");
         if (weightsSpec != null) {
             ClassWeights.check(weightsSpec); // the count once the classes are known
@@ -609,7 +678,7 @@ public final class SparkTrainMain {
         }
         try (Interruption interruption = new Interruption(out, epochs, resumable(data, f.get("--val-data")))) {
             if (saved != null && samePath(out.toString(), resume.toString())) {
-                interruption.holds(saved.epochsCompleted());
+                interruption.holds(saved.epochsCompleted(), saved.progress() == null ? 0 : saved.progress().step());
             }
             String label = f.get("--target-column");
             // a resumed run's classes are its own, as jgrad train --resume reads its data: its names (a label they lack is an
@@ -692,10 +761,11 @@ public final class SparkTrainMain {
                     // a resumed run keeps the --init file it started from, as jgrad train --resume does
                     saved != null ? saved.settings().init() : init == null ? null : init.toString(),
                     // a resumed run keeps --no-report, as jgrad train --resume does, and --resume --no-report turns it on
-                    f.containsKey("--no-report") || saved != null && saved.settings().noReport(), clip);
+                    f.containsKey("--no-report") || saved != null && saved.settings().noReport(), clip,
+                    !f.containsKey("--no-shuffle"), checkpointEvery);
             SparkTrainer trainer = new SparkTrainer(jsc, spec, opt, seed).batchSize(batch).epochs(epochs).localSteps(local)
                     .targetLoss(stopping.targetLoss()).earlyStopping(stopping.patience(), stopping.restoreBest())
-                    .classWeights(classWeights).clipGradNorm(clip);
+                    .classWeights(classWeights).clipGradNorm(clip).shuffle(!f.containsKey("--no-shuffle"));
             if (init != null) {
                 loadWeights(init, trainer, "--init's weights were made for another network: give the --layers (and data) they"
                         + " were trained with, or leave out --init");
@@ -732,6 +802,9 @@ public final class SparkTrainMain {
                 List<EpochMetrics> earlier = RunDirectory.metrics(resume, saved.epochsCompleted(), test != null);
                 done.addAll(earlier);
                 trainer.startEpoch(saved.epochsCompleted() + 1).earlierEpochs(earlier);
+                if (saved.progress() != null) { // a checkpoint inside the epoch: its first steps are not taken again
+                    trainer.resumeFrom(saved.progress());
+                }
             }
             // an IDX directory's held-out part is its t10k test split, as jgrad train's lines call it
             String heldOut = DistributedDataset.isIdx(data) ? "test" : "val";
@@ -739,13 +812,37 @@ public final class SparkTrainMain {
             List<String> weights = trainer.model().namedParameters().entrySet().stream().filter(e -> e.getValue().dim() >= 2)
                     .map(Map.Entry::getKey).toList();
             trainer.callback(new Callback() {
+                private long[] epochStart; // the shuffle generator's state when the epoch began: its order is drawn from it
+                private int lastStep; // of the last step or round ended in this epoch
+
+                @Override
+                public void onEpochStart(int epoch, int firstStep) {
+                    epochStart = trainer.shuffleGenerator().state();
+                    lastStep = firstStep - 1;
+                }
+
+                @Override
+                public void onBatchEnd(int epoch, int step, int stepsPerEpoch, double loss, int batchSize) {
+                    // as jgrad train --checkpoint-every: every that many steps inside the epoch (its end has its own), and
+                    // with local SGD after the round that reached a multiple of them
+                    if (checkpointEvery > 0 && step / checkpointEvery > lastStep / checkpointEvery && step < stepsPerEpoch) {
+                        try {
+                            interruption.write(epoch - 1, step, () -> RunDirectory.saveInEpoch(out, trainer, settings, done,
+                                    Schedules.state(scheduler), trainer.progress(), epochStart));
+                        } catch (IOException e) {
+                            throw new UncheckedIOException("writing the checkpoint in " + out + " failed: " + e.getMessage(), e);
+                        }
+                    }
+                    lastStep = step;
+                }
+
                 @Override
                 public boolean onEpochEnd(EpochMetrics m) {
                     done.add(m);
                     // written before the epoch's line: once it is shown, a Ctrl-C leaves the directory holding that epoch
                     // (the line came first, and a SIGTERM between the two left the epoch before)
                     try {
-                        interruption.write(m.epoch(), () -> RunDirectory.save(out, trainer, settings, done, Schedules.state(scheduler), 0));
+                        interruption.write(m.epoch(), 0, () -> RunDirectory.save(out, trainer, settings, done, Schedules.state(scheduler), 0));
                     } catch (IOException e) {
                         throw new UncheckedIOException("writing the checkpoint in " + out + " failed: " + e.getMessage(), e);
                     }
@@ -772,14 +869,17 @@ public final class SparkTrainMain {
             String rows = test == null ? count(train.size(), "row") + " in " + count(partitions, "partition")
                     : String.format("%,d train in %s, %,d %s", train.size(), count(partitions, "partition"), test.size(),
                             heldOut.equals("test") ? "test" : "validation");
-            System.err.println(String.format("jgrad-spark: %s on %s (%s%s), %s lr %s, batch %d, local steps %d",
+            System.err.println(String.format("jgrad-spark: %s on %s (%s%s), %s lr %s, batch %d, local steps %d, %s per task",
                     spec.describe(), data, rows, scaling.isNone() ? "" : "; normalized: " + scaling.describe(),
-                    optName, Double.toString(opt.lr()), batch, local));
+                    optName, Double.toString(opt.lr()), batch, local, count(taskCpus, "thread")));
+            if (last != null) {
+                trainer.callback(last);
+            }
             History history = trainer.fit(train, test);
             if (history.restoredEpoch() > 0) {
                 // the last epoch's checkpoint holds its own weights: save the restored ones over them, as jgrad train
                 // does (the optimizer state, the metrics and the epochs completed stay the last epoch's)
-                interruption.write(done.getLast().epoch(), () -> RunDirectory.save(out, trainer, settings, done,
+                interruption.write(done.getLast().epoch(), 0, () -> RunDirectory.save(out, trainer, settings, done,
                         Schedules.state(scheduler), history.restoredEpoch()));
             }
             if (test != null) {
@@ -852,9 +952,9 @@ public final class SparkTrainMain {
      * The flags of the run that {@code --resume dir} continues ({@code saved}, its config.json), with those of
      * {@code f} that may change, checked as jgrad train --resume checks them, in its words: --epochs (more than the
      * epochs completed; not for a cosine schedule, which anneals over the run's), --target-loss, --patience, --out
-     * (default: dir), --partitions (with synchronous steps only: with --local-steps the partitions are what is averaged),
-     * --data or --val-data where the stored path is gone, and --grad-norms (a display only, not recorded). Any other flag
-     * (--clip-grad-norm too: the run's is kept) that differs from the run's is an error,
+     * (default: dir), --threads (it changes no result), --partitions (with synchronous steps only: with --local-steps the
+     * partitions are what is averaged), --data or --val-data where the stored path is gone, and --grad-norms (a display
+     * only, not recorded). Any other flag (--clip-grad-norm too: the run's is kept) that differs from the run's is an error,
      * and the network's flags, --init and --class-weights are errors whatever their values (the run's class weights
      * and class names are its own).
      */
@@ -886,6 +986,8 @@ public final class SparkTrainMain {
                     : s.normalization().perColumn() ? "columns" : "all"},
             {"--clip-grad-norm", given(f, "--clip-grad-norm"), s.clipGradNorm() > 0 ? s.clipGradNorm() : "none"},
             {"--local-steps", f.containsKey("--local-steps") ? integer(f, "--local-steps", 0) : null, s.localSteps()},
+            {"--checkpoint-every", f.containsKey("--checkpoint-every") ? integer(f, "--checkpoint-every", 0) : null, s.checkpointEvery()},
+            {"--no-shuffle", f.containsKey("--no-shuffle") ? true : null, !s.shuffle()},
             // synchronous steps: the partitions change only the order of the float sums
             {"--partitions", s.localSteps() > 1 && f.containsKey("--partitions") ? integer(f, "--partitions", 0) : null, s.partitions()}};
         for (Object[] v : values) {
@@ -966,6 +1068,13 @@ public final class SparkTrainMain {
         g.put("--seed", Long.toString(s.seed()));
         g.put("--partitions", f.getOrDefault("--partitions", Integer.toString(s.partitions())));
         g.put("--local-steps", Integer.toString(s.localSteps()));
+        g.put("--checkpoint-every", Integer.toString(s.checkpointEvery()));
+        if (!s.shuffle()) {
+            g.put("--no-shuffle", "");
+        }
+        if (f.containsKey("--threads")) {
+            g.put("--threads", f.get("--threads"));
+        }
         double target = f.containsKey("--target-loss") ? number(f, "--target-loss", 0) : s.targetLoss();
         if (f.containsKey("--target-loss") || Double.isFinite(target)) {
             g.put("--target-loss", f.getOrDefault("--target-loss", Double.toString(target)));

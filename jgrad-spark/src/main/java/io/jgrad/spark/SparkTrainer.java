@@ -10,6 +10,7 @@ import io.jgrad.tensor.Tensor;
 import io.jgrad.train.Callback;
 import io.jgrad.train.CallbackList;
 import io.jgrad.train.EpochMetrics;
+import io.jgrad.train.EpochProgress;
 import io.jgrad.train.Evaluation;
 import io.jgrad.train.GradientNorms;
 import io.jgrad.train.History;
@@ -30,10 +31,10 @@ import scala.Tuple3;
  * same seed, up to float summation order.
  *
  * <p>Global batches are those of single-machine training: each epoch draws a permutation of the global row
- * indices from {@code new Generator(seed + 1)} (as {@link io.jgrad.data.DataLoader} does) and cuts it into
- * batches of {@code batchSize}. For step s the driver sends the weights as one float array; every
- * partition returns the sum over its rows in batch s of the per-sample gradients (computed in a fixed row
- * order, sent as float32); the driver adds them in double precision in partition order and divides by the batch's size (the mean
+ * indices from {@code new Generator(seed + 1)} (as {@link io.jgrad.data.DataLoader} does), or with
+ * {@link #shuffle shuffle(false)} takes them in their order, and cuts it into batches of {@code batchSize}. For step s
+ * the driver sends the weights as one float array; every partition returns the sum over its rows in batch s of the
+ * per-sample gradients (computed in a fixed row order, sent as float32); the driver adds them in double precision in partition order and divides by the batch's size (the mean
  * loss's gradient), sets each parameter's gradient and calls {@link Optimizer#step()} of the same optimizer as
  * single-machine training. With {@link #classWeights} w the partitions sum w[t_i] times each sample's gradient and
  * also return their sums of w[t_i], and the driver divides by the batch's total of those (the weighted mean
@@ -64,6 +65,10 @@ public final class SparkTrainer {
     private int firstEpoch = 1;
     private List<EpochMetrics> earlier = List.of();
     private int localSteps = 1;
+    private boolean shuffleEachEpoch = true;
+    private EpochProgress resume;
+    private int epochNow;
+    private EpochSums running = new EpochSums(new GradientNorms(List.of()));
     private int treeDepth = 1;
     private double[] classWeights;
     private double clipNorm;
@@ -113,6 +118,29 @@ public final class SparkTrainer {
     }
 
     /**
+     * Continue inside an epoch that a mid-epoch checkpoint saved, as {@link io.jgrad.train.Trainer#resumeFrom}: its
+     * first {@code progress.step()} steps (a whole number of rounds with local SGD, as the checkpoints are taken) are
+     * not taken again, and its metrics go on from the progress's sums. The shuffle generator must be in the state it
+     * had when that epoch started, so that the epoch draws the same order.
+     */
+    public SparkTrainer resumeFrom(EpochProgress progress) {
+        this.resume = progress;
+        this.firstEpoch = progress.epoch();
+        return this;
+    }
+
+    /**
+     * The running epoch's progress after its last step or round, for a callback that checkpoints inside an epoch:
+     * lossSum and weightSum the (class-weighted) loss's sum and denominator, gradNormSums and gradNormSteps those of
+     * {@link GradientNorms} (with local SGD, over every partition's local steps).
+     */
+    public EpochProgress progress() {
+        EpochSums s = running;
+        return new EpochProgress(epochNow, s.steps, s.loss, (long) s.correct, s.seen, s.gradNorms.sums(), s.weight,
+                s.gradNorms.steps());
+    }
+
+    /**
      * The metrics of the epochs trained before a resume, oldest first, as {@link io.jgrad.train.Trainer#earlierEpochs}:
      * early stopping counts from them, so that a resumed run stops where an uninterrupted one would have.
      */
@@ -127,6 +155,15 @@ public final class SparkTrainer {
             throw new IllegalArgumentException("SparkTrainer: local steps must be at least 1 (1 = synchronous), got " + k);
         }
         this.localSteps = k;
+        return this;
+    }
+
+    /**
+     * Whether each epoch draws a new order of the rows (true, the default); false takes them in the data's order every
+     * epoch, as {@code jgrad train --no-shuffle}, and never draws from the shuffle generator.
+     */
+    public SparkTrainer shuffle(boolean eachEpoch) {
+        this.shuffleEachEpoch = eachEpoch;
         return this;
     }
 
@@ -327,6 +364,13 @@ public final class SparkTrainer {
                     + " the epochs' validation loss, but fit got no validation data; pass some, or earlyStopping(0, false) to"
                     + " turn it off");
         }
+        if (resume != null) {
+            int steps = (train.size() + batchSize - 1) / batchSize;
+            if (resume.step() >= steps || resume.step() % localSteps != 0) { // a checkpoint is taken after a round, inside the epoch
+                throw new IllegalArgumentException("SparkTrainer.resumeFrom: step " + resume.step() + " of epoch " + resume.epoch()
+                        + " is not the end of a round inside an epoch of " + steps + " steps in rounds of " + localSteps);
+            }
+        }
         return new CallbackList(callbacks).fit(calls -> run(train, validation, calls));
     }
 
@@ -339,20 +383,34 @@ public final class SparkTrainer {
         rules.start(calls, firstEpoch, earlier);
         for (int epoch = firstEpoch; epoch <= epochs; epoch++) {
             long start = System.nanoTime();
-            calls.epochStart(epoch, 1); // before the shuffle, as the Callback contract says and the Trainer does
+            int skip = resume != null && resume.epoch() == epoch ? resume.step() : 0;
+            calls.epochStart(epoch, skip + 1); // before the shuffle, as the Callback contract says and the Trainer does
             int[] order = new int[n];
             for (int i = 0; i < n; i++) {
                 order[i] = i;
             }
-            shuffle.shuffle(order);
+            if (shuffleEachEpoch) {
+                shuffle.shuffle(order);
+            }
             int[] rank = new int[n];
             for (int i = 0; i < n; i++) {
                 rank[order[i]] = i;
             }
             Broadcast<int[]> rankB = jsc.broadcast(rank);
             EpochSums sums = new EpochSums(new GradientNorms(model.namedParameters().keySet()));
+            if (skip > 0) { // the sums of the steps taken before the checkpoint this run resumed from
+                sums.loss = resume.lossSum();
+                sums.weight = resume.weightSum();
+                sums.correct = resume.correct();
+                sums.seen = resume.seen();
+                sums.steps = skip;
+                sums.gradNorms.restart(resume.gradNormSums(), resume.gradNormSteps());
+            }
+            resume = null;
+            epochNow = epoch;
+            running = sums;
             try {
-                for (int s = 0; s < steps; s += localSteps) {
+                for (int s = skip; s < steps; s += localSteps) {
                     calls.batchStart(epoch, s + 1); // the round's first step, as batchEnd gets its last
                     long t0 = System.nanoTime();
                     int k = Math.min(localSteps, steps - s);
@@ -360,13 +418,15 @@ public final class SparkTrainer {
                     double nanos = localSteps == 1 ? synchronousStep(train, rankB, s, expected, sums)
                             : localRound(train, rankB, s, k, expected, sums);
                     sums.overheadNanos += System.nanoTime() - t0 - nanos;
-                    sums.rounds++;
+                    sums.timed++;
+                    sums.steps = s + k;
+                    sums.seen += expected;
                     calls.batchEnd(epoch, s + k, steps, sums.lastLoss, expected);
                 }
             } finally {
                 rankB.destroy();
             }
-            overheadMillis = sums.overheadNanos / 1e6 / Math.max(1, sums.rounds);
+            overheadMillis = sums.overheadNanos / 1e6 / Math.max(1, sums.timed);
             Map<String, Double> weightNorms = new LinkedHashMap<>();
             model.namedParameters().forEach((name, p) -> weightNorms.put(name, l2(p.toFloatArray())));
             Evaluation val = validation == null ? null : evaluate(validation);
@@ -394,7 +454,7 @@ public final class SparkTrainer {
      */
     private static final class EpochSums {
         double loss, weight, correct, lastLoss, overheadNanos;
-        int rounds;
+        int timed, steps, seen; // timed: the rounds of this run, whose overhead overheadNanos sums
         final GradientNorms gradNorms;
 
         EpochSums(GradientNorms gradNorms) {

@@ -66,8 +66,8 @@ class SparkTrainMainTest {
     @Test
     void aFlagOfSingleMachineTrainingIsNamedInTheError() {
         var e = assertThrows(IllegalArgumentException.class,
-                () -> SparkTrainMain.parse(new String[] {"--spark", "local[2]", "--no-shuffle", "--epochs", "1"}));
-        assertTrue(e.getMessage().startsWith("--no-shuffle is not supported when training on Spark"), e.getMessage());
+                () -> SparkTrainMain.parse(new String[] {"--spark", "local[2]", "--augment", "shift:2", "--epochs", "1"}));
+        assertTrue(e.getMessage().startsWith("--augment is not supported when training on Spark"), e.getMessage());
         assertFalse(e.getMessage().contains("\n"));
         var unknown = assertThrows(IllegalArgumentException.class, () -> SparkTrainMain.parse(new String[] {"--epoch", "1"}));
         assertTrue(unknown.getMessage().startsWith("unknown option --epoch;"), unknown.getMessage());
@@ -547,11 +547,7 @@ class SparkTrainMainTest {
      */
     @Test
     void aSparkRunResumedOnSparkEndsWithTheWeightsOfOneThatRanThrough(@TempDir Path dir) throws Throwable {
-        StringBuilder train = new StringBuilder("a,b,label\n");
-        for (int i = 0; i < 90; i++) {
-            train.append(i % 9).append(',').append(i * 7 % 11).append(',').append(i % 9 >= 4 ? 1 : 0).append('\n');
-        }
-        Path data = Files.writeString(dir.resolve("train.csv"), train);
+        Path data = resumeCsv(dir.resolve("train.csv"));
         Path whole = dir.resolve("whole"), parts = dir.resolve("parts");
         Map<String, String> flags = new java.util.HashMap<>(Map.of("--data", data.toString(), "--val-split", "0.3",
                 "--layers", "4", "--lr", "0.05", "--batch-size", "8", "--schedule", "step:1:0.7", "--patience", "5",
@@ -567,33 +563,184 @@ class SparkTrainMainTest {
         SparkTrainMain.run(spark, flags);
         String err = standardErrorOf(() -> SparkTrainMain.run(spark, Map.of("--resume", parts.toString(), "--epochs", "4")));
         assertTrue(err.contains("epoch 3:") && !err.contains("epoch 2:") && err.contains("(63 train in 2 partitions, 27 validation; normalized: per column)"), err);
-        for (String file : List.of("model.safetensors", "optimizer.safetensors")) {
-            var expected = Safetensors.read(whole.resolve(file)).tensors();
-            var actual = Safetensors.read(parts.resolve(file)).tensors();
-            assertEquals(expected.keySet(), actual.keySet(), file);
-            for (var e : expected.entrySet()) {
-                assertArrayEquals(e.getValue().toDoubleArray(), actual.get(e.getKey()).toDoubleArray(), file + " " + e.getKey());
-            }
-            assertEquals(Safetensors.header(whole.resolve(file)).metadata(), Safetensors.header(parts.resolve(file)).metadata(), file);
-        }
-        List<io.jgrad.train.EpochMetrics> expected = io.jgrad.train.MetricsCsv.read(whole.resolve("metrics.csv"));
-        List<io.jgrad.train.EpochMetrics> actual = io.jgrad.train.MetricsCsv.read(parts.resolve("metrics.csv"));
-        assertEquals(4, actual.size());
-        for (int i = 0; i < 4; i++) { // every column but the seconds
-            assertEquals(expected.get(i).trainLoss(), actual.get(i).trainLoss(), "epoch " + (i + 1));
-            assertEquals(expected.get(i).valLoss(), actual.get(i).valLoss(), "epoch " + (i + 1));
-            assertEquals(expected.get(i).learningRate(), actual.get(i).learningRate(), "epoch " + (i + 1));
-            assertEquals(expected.get(i).weightNorms(), actual.get(i).weightNorms(), "epoch " + (i + 1));
-        }
-        @SuppressWarnings("unchecked")
-        Map<String, Object> state = (Map<String, Object>) ((Map<String, Object>) Json.read(parts.resolve("config.json"))).get("state");
-        @SuppressWarnings("unchecked")
-        Map<String, Object> wholeState = (Map<String, Object>) ((Map<String, Object>) Json.read(whole.resolve("config.json"))).get("state");
-        assertEquals(wholeState, state);
+        assertSameRun(whole, parts, 4);
         @SuppressWarnings("unchecked")
         Map<String, Object> recorded = (Map<String, Object>) ((Map<String, Object>) Json.read(parts.resolve("config.json"))).get("data");
         assertEquals(0.3, recorded.get("val_split"));
         assertEquals(((Map<?, ?>) Json.read(whole.resolve("config.json"))).get("data"), recorded); // --normalize's numbers too
+    }
+
+    /**
+     * The run in {@code actual} ended as the one in {@code expected}, bit for bit: the weights, the optimizer's state
+     * and both files' metadata, every metric of its {@code epochs} epochs but the seconds, and config.json's state.
+     */
+    @SuppressWarnings("unchecked")
+    private static void assertSameRun(Path expected, Path actual, int epochs) throws java.io.IOException {
+        for (String file : List.of("model.safetensors", "optimizer.safetensors")) {
+            var want = Safetensors.read(expected.resolve(file)).tensors();
+            var got = Safetensors.read(actual.resolve(file)).tensors();
+            assertEquals(want.keySet(), got.keySet(), file);
+            for (var e : want.entrySet()) {
+                assertArrayEquals(e.getValue().toDoubleArray(), got.get(e.getKey()).toDoubleArray(), file + " " + e.getKey());
+            }
+            assertEquals(Safetensors.header(expected.resolve(file)).metadata(), Safetensors.header(actual.resolve(file)).metadata(), file);
+        }
+        List<io.jgrad.train.EpochMetrics> want = io.jgrad.train.MetricsCsv.read(expected.resolve("metrics.csv"));
+        List<io.jgrad.train.EpochMetrics> got = io.jgrad.train.MetricsCsv.read(actual.resolve("metrics.csv"));
+        assertEquals(epochs, got.size());
+        for (int i = 0; i < epochs; i++) { // every column but the seconds
+            assertEquals(want.get(i).trainLoss(), got.get(i).trainLoss(), "epoch " + (i + 1));
+            assertEquals(want.get(i).trainAccuracy(), got.get(i).trainAccuracy(), "epoch " + (i + 1));
+            assertEquals(want.get(i).valLoss(), got.get(i).valLoss(), "epoch " + (i + 1));
+            assertEquals(want.get(i).learningRate(), got.get(i).learningRate(), "epoch " + (i + 1));
+            assertEquals(want.get(i).gradNorms(), got.get(i).gradNorms(), "epoch " + (i + 1));
+            assertEquals(want.get(i).weightNorms(), got.get(i).weightNorms(), "epoch " + (i + 1));
+        }
+        assertEquals(((Map<String, Object>) Json.read(expected.resolve("config.json"))).get("state"),
+                ((Map<String, Object>) Json.read(actual.resolve("config.json"))).get("state"));
+    }
+
+    /** The 90 rows of two features and two classes that the resume tests train on. */
+    private static Path resumeCsv(Path file) throws java.io.IOException {
+        StringBuilder train = new StringBuilder("a,b,label\n");
+        for (int i = 0; i < 90; i++) {
+            train.append(i % 9).append(',').append(i * 7 % 11).append(',').append(i % 9 >= 4 ? 1 : 0).append('\n');
+        }
+        return Files.writeString(file, train);
+    }
+
+    /**
+     * --checkpoint-every STEPS on Spark, as jgrad train's: besides each epoch's checkpoint, one every STEPS steps inside
+     * an epoch (with --local-steps K, after the round in which a multiple of STEPS is reached), tagged "EPOCHS:STEP", its
+     * progress in config.json's state.epoch_in_progress. A run stopped right after the checkpoint at step 6 of epoch 2
+     * (by an error, where a crash would stop it) holds that checkpoint, and --resume from it ends with the weights, the
+     * optimizer state and the metrics of a run that went through, bit for bit: synchronous and with local SGD. Spark
+     * refused --checkpoint-every; a resumed run began again at the last epoch's end.
+     */
+    @Test
+    @SuppressWarnings("unchecked")
+    void aRunStoppedInsideAnEpochResumesFromItsLastCheckpoint(@TempDir Path dir) throws Throwable {
+        Path data = resumeCsv(dir.resolve("train.csv"));
+        SparkSession spark = session();
+        for (String local : List.of("1", "2")) {
+            Path whole = dir.resolve("whole" + local), parts = dir.resolve("parts" + local);
+            Map<String, String> flags = new java.util.HashMap<>(Map.of("--data", data.toString(), "--val-split", "0.3",
+                    "--layers", "4", "--lr", "0.05", "--batch-size", "8", "--schedule", "step:1:0.7", "--epochs", "3",
+                    "--local-steps", local, "--partitions", "2"));
+            flags.put("--checkpoint-every", "3");
+            flags.put("--out", whole.toString());
+            SparkTrainMain.run(spark, flags);
+            flags.put("--out", parts.toString());
+            io.jgrad.train.Callback crash = new io.jgrad.train.Callback() {
+                @Override
+                public void onBatchEnd(int epoch, int step, int stepsPerEpoch, double loss, int batchSize) {
+                    if (epoch == 2 && step == 6) { // after the run's own callback wrote the checkpoint of step 6
+                        throw new IllegalStateException("crash");
+                    }
+                }
+            };
+            assertEquals("crash", assertThrows(IllegalStateException.class, () -> SparkTrainMain.run(spark, flags, crash)).getMessage());
+            Map<String, Object> cfg = (Map<String, Object>) Json.read(parts.resolve("config.json"));
+            assertEquals(3L, ((Map<String, Object>) cfg.get("training")).get("checkpoint_every"), local);
+            Map<String, Object> state = (Map<String, Object>) cfg.get("state");
+            assertEquals(1L, state.get("epochs_completed"), local);
+            Map<String, Object> progress = (Map<String, Object>) state.get("epoch_in_progress");
+            assertEquals(List.of(2L, 6L, 48L), List.of(progress.get("epoch"), progress.get("step"), progress.get("seen")), local);
+            for (String file : List.of("model.safetensors", "optimizer.safetensors")) {
+                assertEquals("1:6", Safetensors.header(parts.resolve(file)).metadata().get("checkpoint"), local + " " + file);
+            }
+            assertEquals(2, Files.readAllLines(parts.resolve("metrics.csv")).size(), "a header and epoch 1");
+            String err = standardErrorOf(() -> SparkTrainMain.run(spark, Map.of("--resume", parts.toString())));
+            assertTrue(!err.contains("epoch 1:") && err.contains("epoch 2:") && err.contains("epoch 3:"), err);
+            assertSameRun(whole, parts, 3);
+        }
+    }
+
+    /**
+     * --no-shuffle on Spark takes the rows in the data's order every epoch, as jgrad train --no-shuffle does: the same
+     * global batches, so the same weights up to the order of the float sums over partitions, and a shuffle generator
+     * that is never drawn from (config.json's state.shuffle_generator is jgrad train's). A Spark run that shuffles ends
+     * elsewhere. config.json records it (training.shuffle false); --resume keeps it, and refuses --no-shuffle for a run
+     * that shuffles, in jgrad train --resume's words. Spark refused --no-shuffle.
+     */
+    @Test
+    @SuppressWarnings("unchecked")
+    void noShuffleTakesTheRowsInTheirOrderAsJgradTrainDoes(@TempDir Path dir) throws Throwable {
+        Path data = resumeCsv(dir.resolve("train.csv"));
+        Path ordered = dir.resolve("ordered"), shuffled = dir.resolve("shuffled"), single = dir.resolve("single");
+        SparkSession spark = session();
+        Map<String, String> flags = new java.util.HashMap<>(Map.of("--data", data.toString(), "--layers", "4",
+                "--optimizer", "sgd", "--lr", "0.1", "--batch-size", "8", "--epochs", "2", "--seed", "5", "--partitions", "3",
+                "--out", shuffled.toString()));
+        SparkTrainMain.run(spark, flags);
+        flags.put("--out", ordered.toString());
+        flags.put("--no-shuffle", "");
+        SparkTrainMain.run(spark, flags);
+        jgrad("train", "--threads", "1", "--no-report", "--data", data.toString(), "--layers", "4", "--optimizer", "sgd", "--lr",
+                "0.1", "--batch-size", "8", "--epochs", "2", "--seed", "5", "--no-shuffle", "--out", single.toString());
+        var want = Safetensors.read(single.resolve("model.safetensors")).tensors();
+        var got = Safetensors.read(ordered.resolve("model.safetensors")).tensors();
+        var other = Safetensors.read(shuffled.resolve("model.safetensors")).tensors();
+        double fromSingle = 0, fromShuffled = 0;
+        for (var e : want.entrySet()) {
+            double[] w = e.getValue().toDoubleArray(), g = got.get(e.getKey()).toDoubleArray(), o = other.get(e.getKey()).toDoubleArray();
+            for (int i = 0; i < w.length; i++) {
+                fromSingle = Math.max(fromSingle, Math.abs(w[i] - g[i]));
+                fromShuffled = Math.max(fromShuffled, Math.abs(o[i] - g[i]));
+            }
+        }
+        assertTrue(fromSingle < 1e-5, "jgrad train --no-shuffle's weights, up to the float sums: off by " + fromSingle);
+        assertTrue(fromShuffled > 1e-3, "a shuffled run's weights differ: by " + fromShuffled);
+        Map<String, Object> cfg = (Map<String, Object>) Json.read(ordered.resolve("config.json"));
+        Map<String, Object> singleCfg = (Map<String, Object>) Json.read(single.resolve("config.json"));
+        assertEquals(false, ((Map<String, Object>) cfg.get("training")).get("shuffle"));
+        assertEquals(true, ((Map<String, Object>) ((Map<String, Object>) Json.read(shuffled.resolve("config.json"))).get("training")).get("shuffle"));
+        assertEquals(((Map<String, Object>) singleCfg.get("state")).get("shuffle_generator"),
+                ((Map<String, Object>) cfg.get("state")).get("shuffle_generator"));
+        SparkTrainMain.run(spark, Map.of("--resume", ordered.toString(), "--epochs", "3", "--no-shuffle", ""));
+        Map<String, Object> resumed = (Map<String, Object>) Json.read(ordered.resolve("config.json"));
+        assertEquals(false, ((Map<String, Object>) resumed.get("training")).get("shuffle"));
+        assertEquals(3L, ((Map<String, Object>) resumed.get("state")).get("epochs_completed"));
+        assertEquals(((Map<String, Object>) cfg.get("state")).get("shuffle_generator"),
+                ((Map<String, Object>) resumed.get("state")).get("shuffle_generator"));
+        assertEquals("--no-shuffle is fixed by the run in " + shuffled.resolve("config.json") + "; leave it out (the run has false,"
+                + " --no-shuffle gives true)", resumeError(spark, shuffled, "--epochs", "3", "--no-shuffle", ""));
+    }
+
+    /**
+     * --threads N on Spark is each task's share of cores, spark.task.cpus, on which PartitionWorker runs the task's
+     * kernels; --resume takes it, as jgrad train --resume does (it changes no result). Refused, in one line naming the
+     * flag: not a positive integer, or more than jgrad train takes; more than a local master's cores, where no task
+     * could run (Spark's own error came with a stack trace); a spark.task.cpus set to another number; and, given a
+     * session started without it (this test's), any other number than that session's. It was refused as single-machine
+     * only.
+     */
+    @Test
+    void threadsAreEachTasksCoresAndRefusedWhereNoTaskCouldRun(@TempDir Path dir) throws Exception {
+        assertEquals(Map.of("--threads", "2"), SparkTrainMain.parse(new String[] {"--threads", "2"}));
+        assertEquals(2, SparkTrainMain.threads(Map.of("--threads", "2"), "local[2]", null));
+        assertEquals(4, SparkTrainMain.threads(Map.of("--threads", "4"), "spark://host:7077", "4"));
+        assertEquals(null, SparkTrainMain.threads(Map.of(), "local", "2"));
+        String[][] refused = {
+            {"local", null, "2", "--threads 2 gives each Spark task 2 cores (spark.task.cpus), but --spark local has 1 core, so no"
+                    + " task could run; give --threads 1 or less, or a master with more cores (local[2])"},
+            {"local[3,2]", null, "4", "--threads 4 gives each Spark task 4 cores (spark.task.cpus), but --spark local[3,2] has 3"
+                    + " cores, so no task could run; give --threads 3 or less, or a master with more cores (local[4])"},
+            {"local-cluster[2,1,1024]", null, "2", "--threads 2 gives each Spark task 2 cores (spark.task.cpus), but --spark"
+                    + " local-cluster[2,1,1024] has 1 core, so no task could run; give --threads 1 or less, or a master with more"
+                    + " cores (local[2])"},
+            {null, "3", "2", "--threads 2 sets spark.task.cpus, which is already set to 3 (spark-submit --conf or"
+                    + " -Dspark.task.cpus); give one of them"},
+            {null, null, "0", "--threads must be a positive integer, got 0"},
+            {null, null, "5000", "--threads must be at most 1024, got 5000"},
+            {null, null, "two", "--threads: expected an integer, got 'two'"}};
+        for (String[] r : refused) {
+            var e = assertThrows(IllegalArgumentException.class, () -> SparkTrainMain.threads(Map.of("--threads", r[2]), r[0], r[1]));
+            assertEquals(r[3], e.getMessage());
+        }
+        Path csv = Files.writeString(dir.resolve("train.csv"), "a,label\n1,0\n2,1\n");
+        assertEquals("--threads 2: this Spark session gives each task spark.task.cpus=1, fixed when it started; give --threads 1,"
+                + " or leave --threads out", errorOf(session(), dir, "--data", csv.toString(), "--threads", "2"));
     }
 
     /**
@@ -1485,12 +1632,14 @@ class SparkTrainMainTest {
     void theStopMessageOffersResumeOnlyForDataJgradTrainReads() {
         Path run = Path.of("runs", "x");
         assertEquals("jgrad-spark: stopped; runs/x holds the run after epoch 2 of 5 ('jgrad train --resume runs/x' continues it"
-                + " on one machine, 'jgrad train --spark MASTER --resume runs/x' on Spark)", Interruption.message(run, 2, 5, true));
+                + " on one machine, 'jgrad train --spark MASTER --resume runs/x' on Spark)", Interruption.message(run, 2, 0, 5, true));
+        assertEquals("jgrad-spark: stopped; runs/x holds the run at step 6 of epoch 3 of 5 ('jgrad train --resume runs/x' continues"
+                + " it on one machine, 'jgrad train --spark MASTER --resume runs/x' on Spark)", Interruption.message(run, 2, 6, 5, true));
         assertEquals("jgrad-spark: stopped; runs/x holds the run after epoch 2 of 5 ('jgrad train --spark MASTER --resume runs/x'"
                 + " continues it on Spark; its data is Parquet or a directory of CSV files, which jgrad train does not read on one"
-                + " machine)", Interruption.message(run, 2, 5, false));
+                + " machine)", Interruption.message(run, 2, 0, 5, false));
         assertEquals("jgrad-spark: stopped before the first epoch ended; nothing was written to runs/x",
-                Interruption.message(run, -1, 5, false));
+                Interruption.message(run, -1, 0, 5, false));
     }
 
     /** A run is resumable on one machine when jgrad train reads its --data and its --val-data (the latter was not checked). */
@@ -1547,6 +1696,44 @@ class SparkTrainMainTest {
                 + " accuracy 0\\.\\d{4}, .* \\(\\d+\\.\\d{2} ms/step overhead\\)")), out);
         assertTrue(out.lines().anyMatch(l -> l.matches("test loss \\d+\\.\\d{4}, accuracy \\d+\\.\\d{2}% on 1,996 samples")), out);
         assertFalse(out.contains("val loss"), out);
+    }
+
+    /**
+     * What {@code jgrad train --spark local[2] --threads 2 --checkpoint-every 5} does in a JVM of its own: each task gets
+     * 2 cores, and the header says its kernels' threads; killed with SIGKILL (no shutdown hook runs) after its second
+     * epoch, at whatever point of its checkpoints' writes, it leaves a directory from which --resume ends with the
+     * weights, optimizer state and metrics of a run that was not killed, bit for bit. (The network is too small for the
+     * kernels to split their work over threads, so the thread counts change no bit either.)
+     */
+    @Test
+    void aKilledRunResumesFromItsLastCheckpointToTheEndOfOneThatWasNot(@TempDir Path dir) throws Throwable {
+        Path data = resumeCsv(dir.resolve("train.csv"));
+        Path run = dir.resolve("run"), whole = dir.resolve("whole");
+        Process p = launcherJvm("--data", data.toString(), "--layers", "4", "--batch-size", "8", "--epochs", "6",
+                "--checkpoint-every", "5", "--threads", "2", "--out", run.toString());
+        p.getOutputStream().close();
+        var reader = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+        List<String> lines = new ArrayList<>();
+        for (String line; (line = reader.readLine()) != null; ) {
+            lines.add(line);
+            if (line.startsWith("epoch 2:")) {
+                p.destroyForcibly(); // SIGKILL
+                break;
+            }
+        }
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+        String out = String.join("\n", lines);
+        assertTrue(lines.stream().anyMatch(l -> l.startsWith("jgrad-spark: ") && l.endsWith(", local steps 1, 2 threads per task")), out);
+        assertTrue(out.contains("epoch 2:"), out);
+        SparkSession spark = session();
+        SparkTrainMain.run(spark, Map.of("--data", data.toString(), "--layers", "4", "--batch-size", "8", "--epochs", "6",
+                "--checkpoint-every", "5", "--partitions", "2", "--out", whole.toString()));
+        @SuppressWarnings("unchecked")
+        Map<String, Object> state = (Map<String, Object>) ((Map<String, Object>) Json.read(run.resolve("config.json"))).get("state");
+        if (!state.get("epochs_completed").equals(6L)) { // a run faster than this reader may have ended before the kill
+            SparkTrainMain.run(spark, Map.of("--resume", run.toString()));
+        }
+        assertSameRun(whole, run, 6);
     }
 
     /**
