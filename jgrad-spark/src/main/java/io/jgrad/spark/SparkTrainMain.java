@@ -781,6 +781,12 @@ public final class SparkTrainMain {
                     throw new IllegalArgumentException(optimizerFile + ": tensors: does not fit the optimizer: " + e.getMessage(), e);
                 }
                 trainer.shuffleGenerator().setState(saved.shuffleState());
+                int step = saved.progress() == null ? 0 : saved.progress().step(), steps = (train.size() + batch - 1) / batch;
+                if (step >= steps || step % local != 0) { // as written: the end of a round inside the epoch
+                    throw new IllegalArgumentException(resume.resolve("config.json") + ": state.epoch_in_progress.step: expected the"
+                            + " end of a round of " + count(local, "step") + " inside an epoch of " + count(steps, "step") + " of "
+                            + data + ", got " + step + "; the directory was changed by hand or by another program");
+                }
             }
             // once the weights are loaded: a refused --init or resumed file leaves no empty --out behind
             try {

@@ -614,8 +614,8 @@ class SparkTrainMainTest {
      * an epoch (with --local-steps K, after the round in which a multiple of STEPS is reached), tagged "EPOCHS:STEP", its
      * progress in config.json's state.epoch_in_progress. A run stopped right after the checkpoint at step 6 of epoch 2
      * (by an error, where a crash would stop it) holds that checkpoint, and --resume from it ends with the weights, the
-     * optimizer state and the metrics of a run that went through, bit for bit: synchronous and with local SGD. Spark
-     * refused --checkpoint-every; a resumed run began again at the last epoch's end.
+     * optimizer state and the metrics of a run that went through, bit for bit: synchronous and with local SGD. Resumed
+     * on data with fewer rows (its own moved), a step past the epoch's end is named. Spark refused --checkpoint-every.
      */
     @Test
     @SuppressWarnings("unchecked")
@@ -650,6 +650,14 @@ class SparkTrainMainTest {
                 assertEquals("1:6", Safetensors.header(parts.resolve(file)).metadata().get("checkpoint"), local + " " + file);
             }
             assertEquals(2, Files.readAllLines(parts.resolve("metrics.csv")).size(), "a header and epoch 1");
+            if (local.equals("2")) { // its data moved, and --data gives a file with fewer rows: step 6 is past its epoch's end
+                Path moved = Files.move(data, dir.resolve("moved.csv")), fewer = dir.resolve("fewer.csv");
+                Files.write(fewer, Files.readAllLines(moved).subList(0, 41));
+                assertEquals(parts.resolve("config.json") + ": state.epoch_in_progress.step: expected the end of a round of 2 steps"
+                        + " inside an epoch of 4 steps of " + fewer + ", got 6; the directory was changed by hand or by another"
+                        + " program", resumeError(spark, parts, "--data", fewer.toString()));
+                Files.move(moved, data);
+            }
             String err = standardErrorOf(() -> SparkTrainMain.run(spark, Map.of("--resume", parts.toString())));
             assertTrue(!err.contains("epoch 1:") && err.contains("epoch 2:") && err.contains("epoch 3:"), err);
             assertSameRun(whole, parts, 3);
