@@ -94,8 +94,10 @@ public final class Main implements Runnable {
                 case JgradFormatException f -> f.getMessage();
                 // a path given on the command line that is not there
                 case NoSuchFileException missing -> missing.getFile() + ": no such file or directory";
-                // a file given by the user (or in a run directory) that this user may not read: the output directory's
-                // writability is checked before anything is read, so a denied access here is a read
+                // a file that could not be written: AtomicFiles names it and gives the reason (the commands check their
+                // output directories first, but root passes that check in sysfs and the like)
+                case AccessDeniedException denied when denied.getReason() != null -> denied.getFile() + ": " + denied.getReason();
+                // a file given by the user (or in a run directory) that this user may not read: the JDK gives no reason
                 case AccessDeniedException denied -> denied.getFile() + ": permission denied; expected a file that this user may read";
                 default -> null;
             };

@@ -102,6 +102,10 @@ final class PredictCommand implements Callable<Integer> {
         if (outputDir != null && !Files.isDirectory(outputDir)) { // checked before predicting, not after
             throw new UserError("--output " + output + ": no directory " + outputDir + "; create it first");
         }
+        if (outputDir != null && !Files.isWritable(outputDir)) { // likewise
+            throw new UserError("--output " + output + ": cannot write in " + outputDir + " (read-only or no permission);"
+                    + " choose another file");
+        }
         TrainedModel tm = TrainedModel.load(model);
         if (output != null) {
             List<Path> read = new ArrayList<>(images);

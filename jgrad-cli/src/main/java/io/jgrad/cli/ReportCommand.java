@@ -52,8 +52,8 @@ import picocli.CommandLine.Parameters;
             "  jgrad train --no-report --out runs/quick && jgrad report runs/quick",
             "",
             "@|bold EXIT STATUS|@",
-            "  0 written; 1 internal error; 2 bad input (RUN_DIR is not a run directory, or its config.json or metrics.csv",
-            "  cannot be read): the message names the file and what was expected."})
+            "  0 written; 1 internal error; 2 bad input (RUN_DIR is not a run directory, its config.json or metrics.csv",
+            "  cannot be read, or this user may not write in it): the message names the file and what was expected."})
 final class ReportCommand implements Callable<Integer> {
     @Parameters(paramLabel = "RUN_DIR", arity = "0..1", description = "The run directory (default: runs/latest).", defaultValue = "runs/latest")
     Path dir;
@@ -79,6 +79,10 @@ final class ReportCommand implements Callable<Integer> {
         if (!Files.isDirectory(dir)) {
             throw new UserError(dir + ": " + (Files.exists(dir) ? "not a directory" : "no such directory")
                     + "; expected a run directory written by 'jgrad train' (config.json, metrics.csv, model.safetensors)");
+        }
+        if (!Files.isWritable(dir)) { // before the data and the model are read, not at the first chart
+            throw new UserError(dir + ": cannot write in it (read-only or no permission), and report.html and its charts"
+                    + " go into the run directory; expected a directory this user may write in (a copy of it will do)");
         }
         RunConfig cfg = RunConfig.read(dir);
         Path metricsFile = dir.resolve(Checkpoint.METRICS);

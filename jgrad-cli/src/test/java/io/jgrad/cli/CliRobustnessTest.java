@@ -207,6 +207,60 @@ class CliRobustnessTest {
         }
     }
 
+    /**
+     * An output file in a directory that this user may not write in is a user error naming that file and the directory;
+     * it named the temporary file beside it and said "expected a file that this user may read" (predict --output,
+     * example --graph), or, for jgrad report, did so after reading the data and the model.
+     */
+    @Test
+    void outputsInADirectoryWithoutWritePermissionAreUserErrors() throws IOException {
+        Path locked = Files.createDirectory(dir.resolve("locked"));
+        Files.setPosixFilePermissions(locked, java.nio.file.attribute.PosixFilePermissions.fromString("r-xr-xr-x"));
+        try {
+            Path in = canCreateIn(locked) ? Path.of("/sys") : locked; // root writes anywhere but in sysfs
+            org.junit.jupiter.api.Assumptions.assumeFalse(canCreateIn(in), "no directory here that this user may not write in");
+            Path predictions = in.resolve("predictions.csv");
+            Cli predict = Cli.run("predict", "--model", run.toString(), "--csv", blobs.toString(), "--output", predictions.toString());
+            predict.assertUserError(predictions.toString(), "cannot write in " + in);
+            assertFalse(predict.err().contains(".tmp") || predict.err().contains("may read"), predict.err());
+            Path graph = in.resolve("step.dot");
+            Cli example = Cli.run("example", "two-neuron", "--graph", graph.toString());
+            example.assertUserError(graph.toString(), "cannot write in " + in);
+            assertFalse(example.err().contains(".tmp") || example.err().contains("may read"), example.err());
+            assertFalse(Files.exists(predictions) || Files.exists(graph));
+        } finally {
+            Files.setPosixFilePermissions(locked, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        }
+    }
+
+    /** jgrad report into a run directory that this user may not write in: refused before anything is read. */
+    @Test
+    void reportIntoARunDirectoryWithoutWritePermissionIsAUserError() throws IOException {
+        Path copy = Files.createDirectory(dir.resolve("run"));
+        try (Stream<Path> files = Files.list(run)) {
+            for (Path f : files.toList()) {
+                Files.copy(f, copy.resolve(f.getFileName()));
+            }
+        }
+        Files.setPosixFilePermissions(copy, java.nio.file.attribute.PosixFilePermissions.fromString("r-xr-xr-x"));
+        try {
+            org.junit.jupiter.api.Assumptions.assumeFalse(canCreateIn(copy), "root writes in a read-only directory");
+            Cli.run("report", copy.toString()).assertUserError(copy.toString(), "cannot write in", "report.html");
+        } finally {
+            Files.setPosixFilePermissions(copy, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        }
+    }
+
+    /** Whether a file can be created in {@code d} (and is deleted again). */
+    private static boolean canCreateIn(Path d) {
+        try {
+            Files.delete(Files.createTempFile(d, "probe", ".tmp"));
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     @Test
     void modelFileAndConfigThatAreNotUtf8() throws IOException {
         byte[] latin1 = "{\"layers\": [{\"type\": \"linear\", \"out_features\": 3, \"note\": \"caf\u00e9\"}]}"

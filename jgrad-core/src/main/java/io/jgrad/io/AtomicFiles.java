@@ -7,6 +7,7 @@ import java.io.OutputStream;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
@@ -31,6 +32,8 @@ public final class AtomicFiles {
      *
      * @throws NoSuchFileException naming {@code target} when its directory does not exist
      * @throws FileSystemException naming {@code target} when it is a directory
+     * @throws AccessDeniedException naming {@code target}, its reason saying so, when this user may not create a file in
+     *     its directory
      */
     static void write(Path target, IOConsumer<OutputStream> body) throws IOException {
         Path absolute = target.toAbsolutePath();
@@ -46,7 +49,15 @@ public final class AtomicFiles {
         }
         boolean done = false;
         try {
-            try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.CREATE_NEW)) {
+            FileChannel opened;
+            try {
+                opened = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.CREATE_NEW);
+            } catch (AccessDeniedException e) {
+                // else the error names the temporary file, and reads as a file that could not be read
+                throw new AccessDeniedException(absolute.toString(), null, "cannot write in " + dir
+                        + " (read-only or no permission); expected a directory this user may write in");
+            }
+            try (FileChannel channel = opened) {
                 OutputStream out = new BufferedOutputStream(new KeepOpen(Channels.newOutputStream(channel)), 1 << 16);
                 body.accept(out);
                 out.flush();

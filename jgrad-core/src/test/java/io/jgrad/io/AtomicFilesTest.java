@@ -3,12 +3,15 @@ package io.jgrad.io;
 import static org.junit.jupiter.api.Assertions.*;
 
 import java.io.IOException;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -63,6 +66,38 @@ class AtomicFilesTest {
         assertEquals(target.toAbsolutePath().toString(), e.getFile());
         assertTrue(e.getMessage().contains("directory " + dir.resolve("absent") + " does not exist"), e.getMessage());
         assertFalse(e.getMessage().contains(".tmp"), e.getMessage());
+    }
+
+    /**
+     * A directory that this user may not create files in was reported by the temporary file's name, which the caller
+     * never gave, and by a bare AccessDeniedException that the command line read as a file it could not read.
+     */
+    @Test
+    void aDirectoryWithoutWritePermissionIsReportedWithTheTargetsName() throws IOException {
+        Path locked = Files.createDirectory(dir.resolve("locked"));
+        Files.setPosixFilePermissions(locked, PosixFilePermissions.fromString("r-xr-xr-x"));
+        try {
+            Path in = canCreateIn(locked) ? Path.of("/sys") : locked; // root writes anywhere but in sysfs
+            Assumptions.assumeFalse(canCreateIn(in), "no directory here that this user may not write in");
+            Path target = in.resolve("predictions.csv");
+            var e = assertThrows(AccessDeniedException.class, () -> AtomicFiles.writeString(target, "x"));
+            assertEquals(target.toString(), e.getFile());
+            assertEquals("cannot write in " + in + " (read-only or no permission); expected a directory this user may"
+                    + " write in", e.getReason());
+            assertFalse(Files.exists(target));
+        } finally {
+            Files.setPosixFilePermissions(locked, PosixFilePermissions.fromString("rwxr-xr-x"));
+        }
+    }
+
+    /** Whether a file can be created in {@code d} (and is deleted again). */
+    private static boolean canCreateIn(Path d) {
+        try {
+            Files.delete(Files.createTempFile(d, "probe", ".tmp"));
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     @Test
