@@ -79,7 +79,13 @@ public final class Main implements Runnable {
         cmd.setParameterExceptionHandler((ex, argv) -> {
             PrintWriter err = ex.getCommandLine().getErr();
             // "jgrad train: ...", as the errors of the commands themselves (picocli's own start with the bare name)
-            err.println(ex.getCommandLine().getCommandSpec().qualifiedName() + ": " + ex.getMessage());
+            String suggestion = "";
+            // picocli's own handler prints its suggestions for a misspelt option or command (--epoch: --epochs); keep the
+            // nearest (its list, most similar first, goes on to names that share little: --normalise, --no-shuffle)
+            if (ex instanceof CommandLine.UnmatchedArgumentException unmatched && !unmatched.getSuggestions().isEmpty()) {
+                suggestion = "; did you mean " + unmatched.getSuggestions().get(0) + "?";
+            }
+            err.println(ex.getCommandLine().getCommandSpec().qualifiedName() + ": " + ex.getMessage() + suggestion);
             err.println("Try '" + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help' for the options.");
             return 2;
         });

@@ -60,6 +60,20 @@ class CliErrorsTest {
         Cli.run("inspect", "").assertUserError("DIR|FILE.safetensors: the path is empty");
     }
 
+    /**
+     * A misspelt option or command gets picocli's suggestion on the error line ("Unknown options: '--epoch', '3'" said
+     * nothing of --epochs: the error handler dropped the suggestions that picocli's own handler prints).
+     */
+    @Test
+    void aMisspeltOptionOrCommandSuggestsTheNearestName() {
+        Cli.run("train", "--epoch", "3").assertUserError("'--epoch'", "did you mean --epochs?");
+        Cli.run("eval", "--modle", "runs/x").assertUserError("'--modle'", "did you mean --model?");
+        Cli.run("trian").assertUserError("'trian'", "did you mean train?");
+        Cli.run("train", "--normalise").assertUserError("'--normalise'", "did you mean --normalize?");
+        Cli.run("train", "--frobnicate").assertUserError("Unknown option: '--frobnicate'");
+        assertFalse(Cli.run("train", "--frobnicate").err().contains("did you mean"));
+    }
+
     @Test
     void missingDataPath() {
         train(dir.resolve("nope.csv")).assertUserError("--data", "nope.csv", "no such file");
