@@ -122,7 +122,8 @@ import picocli.CommandLine.Option;
             "                              its val_loss and val_accuracy columns are the held-out data's: for an IDX",
             "                              directory, its t10k test set (which the epoch lines call test_loss, test_acc);",
             "                              empty without held-out data, NaN for a held-out loss that is NaN",
-            "  Written at the end, unless --no-report:",
+            "  Written at the end, unless --no-report (the first checkpoint deletes those that DIR held, of an earlier",
+            "  run or of the epochs before --resume: they would not describe the new model; 'jgrad report' rebuilds them):",
             "  DIR/report.html             the report: run facts, charts, confusion matrix, misclassified images;",
             "                              for regression, RMSE and R^2 on the held-out (else the training) rows",
             "  DIR/loss.png, accuracy.png, lr.png, grad_norms.png, confusion.png, misclassified.png, predictions.png",
@@ -696,9 +697,22 @@ final class TrainCommand implements Callable<Integer> {
             interruption.created(outDir, createOutDir(outDir));
             AtomicFiles.removeStaleTemporaries(outDir);
             Checkpoint.finishRenames(outDir);
-            // a checkpoint of config c, which Ctrl-C waits for; holds: what it leaves in outDir (null: the same again)
-            BiConsumer<RunConfig, String> checkpoint = (c, holds) -> interruption.write(outDir, holds,
-                    () -> Checkpoint.save(outDir, model, opt, Schedules.state(scheduler), c, all));
+            // a checkpoint of config c, which Ctrl-C waits for; holds: what it leaves in outDir (null: the same again).
+            // The first removes the report that outDir holds, of an earlier run or of the epochs before --resume: it
+            // would stay beside the new model under --no-report, or when the run stops before its end.
+            boolean[] reportStale = {true};
+            BiConsumer<RunConfig, String> checkpoint = (c, holds) -> interruption.write(outDir, holds, () -> {
+                if (reportStale[0]) {
+                    try {
+                        TrainingReport.deleteFrom(outDir);
+                    } catch (java.io.IOException e) {
+                        throw new UserError("--out " + outDir + ": cannot remove the report.html and charts it holds, which"
+                                + " would no longer describe its model (" + e.getMessage() + ")");
+                    }
+                    reportStale[0] = false;
+                }
+                Checkpoint.save(outDir, model, opt, Schedules.state(scheduler), c, all);
+            });
             trainer.callback(new Callback() {
                 private long[] epochStartState = shuffleGen.state();
 

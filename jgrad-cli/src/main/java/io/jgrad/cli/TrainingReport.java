@@ -56,6 +56,20 @@ record TrainingReport(String title, Map<String, String> facts, List<EpochMetrics
     static final String PREDICTIONS_PNG = "predictions.png";
     static final String METRICS_CSV = "metrics.csv";
     static final String REPORT_HTML = "report.html";
+    /** Every chart a report may have, in the order they are written. */
+    static final List<String> CHARTS = List.of(LOSS_PNG, ACCURACY_PNG, LR_PNG, GRAD_NORMS_PNG, CONFUSION_PNG,
+            MISCLASSIFIED_PNG, PREDICTIONS_PNG);
+
+    /**
+     * Deletes the report.html and charts in {@code dir}, if any: for a run whose checkpoint replaces the model they
+     * describe. report.html first, so that no page is left showing charts of which some are gone. Modified: dir.
+     */
+    static void deleteFrom(Path dir) throws IOException {
+        Files.deleteIfExists(dir.resolve(REPORT_HTML));
+        for (String name : CHARTS) {
+            Files.deleteIfExists(dir.resolve(name));
+        }
+    }
 
     TrainingReport {
         Objects.requireNonNull(title, "TrainingReport: title is null; pass \"\" for none");
@@ -128,8 +142,7 @@ record TrainingReport(String title, Map<String, String> facts, List<EpochMetrics
         }
 
         List<Path> written = new ArrayList<>();
-        for (String name : List.of(LOSS_PNG, ACCURACY_PNG, LR_PNG, GRAD_NORMS_PNG, CONFUSION_PNG, MISCLASSIFIED_PNG,
-                PREDICTIONS_PNG)) {
+        for (String name : CHARTS) {
             Path target = out.resolve(name);
             byte[] png = charts.get(name);
             if (png == null) {

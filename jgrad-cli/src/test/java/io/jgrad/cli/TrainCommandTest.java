@@ -61,6 +61,31 @@ class TrainCommandTest {
         return classes;
     }
 
+    /**
+     * A run with --no-report in a directory that held a report (an earlier run's, or its own before a --resume) left that
+     * report.html and its charts beside the new model, describing another network or fewer epochs: its first checkpoint
+     * now removes them, and a run with a report writes them again at its end.
+     */
+    @Test
+    void aRunWithoutAReportRemovesTheReportThatNoLongerDescribesItsModel() throws IOException {
+        Path csv = SyntheticData.blobsCsv(dir.resolve("blobs.csv"), 60, 4, 3, 7);
+        Path run = dir.resolve("run");
+        List<String> report = List.of("report.html", "loss.png", "accuracy.png", "grad_norms.png", "confusion.png");
+        Cli.train(run, "--data", csv.toString(), "--layers", "4", "--epochs", "1", "--val-split", "0.2");
+        report.forEach(f -> assertTrue(Files.exists(run.resolve(f)), f));
+        Cli.train(run, "--data", csv.toString(), "--layers", "8", "--epochs", "1", "--no-report");
+        report.forEach(f -> assertFalse(Files.exists(run.resolve(f)), f + " of the earlier run is still there"));
+
+        Cli.train(run, "--data", csv.toString(), "--layers", "4", "--epochs", "1", "--val-split", "0.2");
+        Cli resumed = ok("train", "--resume", run.toString(), "--epochs", "2", "--threads", "1", "--no-report");
+        report.forEach(f -> assertFalse(Files.exists(run.resolve(f)), f + " of epoch 1 is still there"));
+        assertFalse(resumed.out().contains("report.html"), resumed.out());
+        ok("train", "--resume", run.toString(), "--epochs", "3", "--threads", "1");
+        assertFalse(Files.exists(run.resolve("report.html")), "--no-report is remembered");
+        ok("report", run.toString());
+        report.forEach(f -> assertTrue(Files.exists(run.resolve(f)), f));
+    }
+
     @Test
     void classificationRunWritesEveryFileAndTheOtherCommandsReadIt() throws IOException {
         Path csv = SyntheticData.blobsCsv(dir.resolve("blobs.csv"), 150, 4, 3, 7);
