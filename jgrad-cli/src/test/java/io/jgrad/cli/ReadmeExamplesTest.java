@@ -89,6 +89,42 @@ class ReadmeExamplesTest {
                 () -> "README: no 'java ... -cp " + jar + ":. Xor'");
     }
 
+    /**
+     * The README's Python lines that load model.safetensors into PyTorch without the safetensors package (which
+     * PyTorch 1.13 lacks) run and read what jgrad wrote: the network's weights by name, strictly, and an I64 batch-norm
+     * counter. Skipped without /usr/bin/python3 and torch.
+     */
+    @org.junit.jupiter.api.Test
+    void thePythonBlockLoadsAModelIntoPyTorch() throws Exception {
+        Matcher m = Pattern.compile("(?ms)^```python\\s*\\n(.*?)^```").matcher(Files.readString(README));
+        assertTrue(m.find(), "README.md has no ```python block loading model.safetensors");
+        String python = "/usr/bin/python3";
+        boolean torch = Files.isExecutable(Path.of(python))
+                && new ProcessBuilder(python, "-c", "import torch").start().waitFor() == 0;
+        Assumptions.assumeTrue(torch, "PyTorch not found: apt-get install python3-torch libopenblas0-pthread");
+        Path dir = Files.createDirectories(work.resolve("python/runs/latest"));
+        io.jgrad.nn.Sequential mlp = new io.jgrad.nn.Sequential(new io.jgrad.nn.Linear(784, 256), new io.jgrad.nn.ReLU(),
+                new io.jgrad.nn.Linear(256, 128), new io.jgrad.nn.ReLU(), new io.jgrad.nn.Linear(128, 10));
+        io.jgrad.io.Safetensors.write(dir.resolve("model.safetensors"), mlp.stateDict(), java.util.Map.of("format", "pt"));
+        java.util.Map<String, io.jgrad.tensor.Tensor> bn = new java.util.LinkedHashMap<>(new io.jgrad.nn.BatchNorm2d(3).stateDict());
+        bn.put("num_batches_tracked", io.jgrad.tensor.Tensor.scalar(7));
+        io.jgrad.io.Safetensors.write(dir.resolve("bn.safetensors"), bn, java.util.Map.of(), java.util.Set.of("num_batches_tracked"));
+        Path script = Files.writeString(work.resolve("python/load.py"), m.group(1)
+                + "print(repr(float(net[4].bias[9])))\n"
+                + "t = load_safetensors('runs/latest/bn.safetensors')['num_batches_tracked']\n"
+                + "print(t.dtype, int(t))\n");
+        Path log = work.resolve("python/log.txt");
+        Process p = new ProcessBuilder(python, script.toString()).directory(work.resolve("python").toFile())
+                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        assertTrue(p.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS), "python did not finish");
+        String output = Files.readString(log);
+        assertEquals(0, p.exitValue(), () -> "README python block failed:\n" + output);
+        List<String> lines = output.lines().toList();
+        assertEquals(2, lines.size(), output);
+        assertEquals(mlp.stateDict().get("4.bias").toFloatArray()[9], Double.parseDouble(lines.get(0)), "the bytes of 4.bias[9]");
+        assertEquals("torch.int64 7", lines.get(1));
+    }
+
     private static void run(int n, String className, String code) throws Exception {
         Path src = Files.createDirectories(work.resolve("block" + n + "/src"));
         Path classes = Files.createDirectories(work.resolve("block" + n + "/classes"));
