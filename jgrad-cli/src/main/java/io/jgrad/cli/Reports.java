@@ -142,7 +142,8 @@ final class Reports {
         List<String> names = new ArrayList<>();
         for (Path p : new TrainingReport("jgrad training report: " + cfg.model().describe(), facts, metrics, ranks,
                 finalEval == null ? null : finalEval.confusion(), heldOut, wrong, predictions, cfg.classNames(),
-                noPredictions == null ? null : leftOut(objective, cfg, noPredictions, recorded == null)).writeTo(dir, withMetricsCsv)) {
+                noPredictions == null ? null : leftOut(objective, cfg, noPredictions, recorded == null, heldOut != null))
+                .writeTo(dir, withMetricsCsv)) {
             names.add(p.getFileName().toString());
         }
         return names;
@@ -155,9 +156,14 @@ final class Reports {
 
     /**
      * The line of a report whose predictions could not be made: which parts are left out, and {@code why} (a sentence
-     * without its full stop).
+     * without its full stop). A classifier without held-out data ({@code heldOutData} false) loses nothing: its page has
+     * no confusion matrix or per-class table in any case.
      */
-    private static String leftOut(Objective objective, RunConfig cfg, String why, boolean heldOutFigures) {
+    private static String leftOut(Objective objective, RunConfig cfg, String why, boolean heldOutFigures, boolean heldOutData) {
+        if (objective.task() != Task.REGRESSION && !heldOutData) {
+            return Character.toUpperCase(why.charAt(0)) + why.substring(1) + ", and nothing on this page needs it: the run"
+                    + " has no held-out data (--val-split, --val-data), so no confusion matrix or per-class table.";
+        }
         List<String> parts = new ArrayList<>();
         if (objective.task() == Task.REGRESSION) {
             parts.add("the RMSE, R² and the chart of predicted against true values");

@@ -153,6 +153,27 @@ class ReportCommandTest {
     }
 
     /**
+     * A classifier trained without held-out data has no confusion matrix or per-class table whatever the directory holds:
+     * with its data gone, the page said they were left out for want of the data (and the held-out loss and accuracy it
+     * never had). It says that the data was not read and that nothing needed it.
+     */
+    @Test
+    void aClassifierWithoutHeldOutDataLosesNothingWithItsData() throws IOException {
+        Path csv = SyntheticData.blobsCsv(dir.resolve("blobs.csv"), 40, 3, 2, 5);
+        Path run = Cli.train(dir.resolve("run"), "--data", csv.toString(), "--layers", "4", "--epochs", "1");
+        String trained = Files.readString(run.resolve("report.html"));
+        assertTrue(trained.contains("No confusion matrix or per-class table: no held-out data"), trained);
+        Files.move(csv, dir.resolve("moved.csv"));
+        Cli.ok("report", run.toString());
+        String html = Files.readString(run.resolve("report.html"));
+        assertFalse(html.contains("Left out"), html);
+        assertTrue(html.contains("<p class=\"note\">The data could not be read (" + run.resolve("config.json") + ": data.path "
+                + csv + ": no such file or directory), and nothing on this page needs it: the run has no held-out data"
+                + " (--val-split, --val-data), so no confusion matrix or per-class table.</p>"), html);
+        assertEquals(List.of("accuracy.png", "grad_norms.png", "loss.png"), pngs(run));
+    }
+
+    /**
      * A Spark run's directory, as jgrad-spark's RunDirectory writes it (config.json format_version 1 with its "spark"
      * section, the weights tagged by producer jgrad-spark), gets the report a single-machine run gets. The fixture is
      * the output of {@code jgrad train --spark 'local[2]' --data train.csv --val-data val.csv --layers 4 --epochs 3
