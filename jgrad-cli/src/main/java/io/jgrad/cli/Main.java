@@ -76,6 +76,7 @@ public final class Main implements Runnable {
         // the descriptions are written as lines of up to 120 characters; picocli's default of 80 re-broke them mid-sentence
         cmd.setUsageHelpWidth(HELP_WIDTH);
         withVersion(cmd);
+        numbersInUsersWords(cmd);
         cmd.setParameterExceptionHandler((ex, argv) -> {
             PrintWriter err = ex.getCommandLine().getErr();
             // "jgrad train: ...", as the errors of the commands themselves (picocli's own start with the bare name)
@@ -114,6 +115,27 @@ public final class Main implements Runnable {
             return 2;
         });
         return cmd.execute(args);
+    }
+
+    /**
+     * The number converters of every command, as picocli's (Integer.valueOf, Long.valueOf, Double.valueOf), but
+     * failing in a user's words: "expected an integer, got '1.5'" where picocli said "'1.5' is not an int".
+     */
+    private static void numbersInUsersWords(CommandLine cmd) {
+        CommandLine.ITypeConverter<Integer> integer = s -> parsed(s, Integer::valueOf, "an integer");
+        CommandLine.ITypeConverter<Long> longInteger = s -> parsed(s, Long::valueOf, "an integer");
+        CommandLine.ITypeConverter<Double> number = s -> parsed(s, Double::valueOf, "a number");
+        cmd.registerConverter(Integer.class, integer).registerConverter(Integer.TYPE, integer)
+                .registerConverter(Long.class, longInteger).registerConverter(Long.TYPE, longInteger)
+                .registerConverter(Double.class, number).registerConverter(Double.TYPE, number);
+    }
+
+    private static <T> T parsed(String text, java.util.function.Function<String, T> parse, String expected) {
+        try {
+            return parse.apply(text);
+        } catch (NumberFormatException e) {
+            throw new CommandLine.TypeConversionException("expected " + expected + ", got '" + text + "'");
+        }
     }
 
     /** Width of the help text: the longest line of a command's description or footer. */

@@ -74,6 +74,23 @@ class CliErrorsTest {
         assertFalse(Cli.run("train", "--frobnicate").err().contains("did you mean"));
     }
 
+    /**
+     * A flag value that is not a number says what was expected in a user's words: picocli's converters said "'1.5' is not
+     * an int", "'abc' is not a long", "'nan' is not a double".
+     */
+    @Test
+    void aValueThatIsNotANumberSaysWhichNumberWasExpected() {
+        Cli.run("train", "--epochs", "1.5").assertUserError("--epochs", "expected an integer, got '1.5'");
+        Cli.run("train", "--seed", "abc").assertUserError("--seed", "expected an integer, got 'abc'");
+        Cli.run("train", "--lr", "nan").assertUserError("--lr", "expected a number, got 'nan'");
+        Cli.run("gradcheck", "--batch", "x").assertUserError("--batch", "expected an integer, got 'x'");
+        Cli.run("predict", "--limit", "2e3").assertUserError("--limit", "expected an integer, got '2e3'");
+        for (String flag : List.of("--epochs", "--seed", "--lr")) {
+            Cli r = Cli.run("train", flag, "1x");
+            assertFalse(r.err().contains("is not an int") || r.err().contains("is not a long") || r.err().contains("is not a double"), r.err());
+        }
+    }
+
     @Test
     void missingDataPath() {
         train(dir.resolve("nope.csv")).assertUserError("--data", "nope.csv", "no such file");
