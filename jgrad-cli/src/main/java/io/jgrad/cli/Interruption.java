@@ -38,6 +38,8 @@ final class Interruption implements AutoCloseable {
     private volatile Path createdDir;
     /** Whether the run got to its end; else {@link #close} (an error stopped it) removes what {@link #created} names. */
     private volatile boolean completed;
+    /** The run's hold on its output directory, let go (and its file deleted) as the run ends, before the directory goes. */
+    private volatile RunLock lock;
 
     /**
      * Watches a run writing to its directory; {@code resumedFrom} and {@code resumedCheckpoint} name the checkpoint
@@ -80,6 +82,11 @@ final class Interruption implements AutoCloseable {
         createdDir = created;
     }
 
+    /** Takes charge of the run's lock on its output directory: {@link #close} and an interruption let it go. */
+    void locked(RunLock runLock) {
+        lock = runLock;
+    }
+
     /**
      * Marks the run as done training after {@code epochs} epochs (all of them, or fewer when a stopping rule ended it),
      * its last checkpoint written: what is left is the final evaluation and, when {@code report}, the report. An
@@ -111,6 +118,9 @@ final class Interruption implements AutoCloseable {
         Console console = System.console();
         String start = console != null && console.isTerminal() ? System.lineSeparator() : ""; // off the progress bar's line
         int done = finishedEpochs;
+        if (lock != null) {
+            lock.deleteFile(); // the lock itself ends with the process
+        }
         String removed = removeCreated() ? "; removed the empty " + outDir + " it had created" : "";
         System.err.println(start + (checkpoint == null
                 ? "jgrad train: interrupted before the first checkpoint; nothing to continue from" + removed
@@ -155,6 +165,13 @@ final class Interruption implements AutoCloseable {
      */
     @Override
     public void close() {
+        if (lock != null) {
+            try {
+                lock.close();
+            } catch (java.io.IOException e) {
+                // the file stays; the lock went with the channel, or goes with the process
+            }
+        }
         if (!completed) {
             removeCreated();
         }

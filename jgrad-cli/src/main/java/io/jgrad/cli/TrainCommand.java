@@ -696,6 +696,7 @@ final class TrainCommand implements Callable<Integer> {
                 : Interruption.describe(cfg.epochsCompleted(), cfg.epochs(), cfg.progress() == null ? 0 : cfg.progress().step()))) {
             // created once the hook is in place, so that an interruption before the first write finds what to remove
             interruption.created(outDir, createOutDir(outDir));
+            interruption.locked(RunLock.acquire(outDir)); // before anything in outDir is touched
             AtomicFiles.removeStaleTemporaries(outDir);
             Checkpoint.finishRenames(outDir);
             // a checkpoint of config c, which Ctrl-C waits for; holds: what it leaves in outDir (null: the same again).

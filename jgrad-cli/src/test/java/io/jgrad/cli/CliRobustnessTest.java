@@ -304,6 +304,30 @@ class CliRobustnessTest {
         assertEquals("keep me", Files.readString(file));
     }
 
+    /**
+     * A second jgrad train into the --out of one that is running is refused: both used to write there, the second's start
+     * deleting the first's checkpoint files in flight and their checkpoints replacing each other's, each run ending with
+     * "wrote DIR/". Here the running one is a lock held in this JVM, as the tests run the command in-process; two
+     * processes were checked by hand. The lock file goes with the run that held it.
+     */
+    @Test
+    void aSecondRunIntoTheDirectoryOfARunningOneIsRefused() throws IOException {
+        Path running = Files.createDirectories(out());
+        try (RunLock held = RunLock.acquire(running)) {
+            train(blobs).assertUserError("--out " + running, "another jgrad train is writing there");
+            Cli.run("train", "--resume", run.toString(), "--epochs", "2", "--threads", "1", "--out", running.toString())
+                    .assertUserError("--out " + running, "another jgrad train is writing there");
+        }
+        assertNothingWritten();
+        assertEquals(0, train(blobs).exitCode());
+        assertFalse(Files.exists(running.resolve(RunLock.FILE)), "the lock file is left behind");
+        // a run stopped by an error before its first checkpoint (a diverged first epoch) removes the directories it
+        // created, the lock's file no obstacle
+        Path fresh = dir.resolve("fresh/run");
+        train(blobs, "--out", fresh.toString(), "--optimizer", "sgd", "--lr", "1e30", "--batch-size", "4").assertUserError("training diverged");
+        assertFalse(Files.exists(dir.resolve("fresh")), "a failed run leaves the directories it created");
+    }
+
     @Test
     void threadsAreCapped() throws IOException {
         train(blobs, "--threads", "100000").assertUserError("--threads", "at most 1024", "100000");

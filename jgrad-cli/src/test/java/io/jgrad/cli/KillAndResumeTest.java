@@ -176,8 +176,8 @@ class KillAndResumeTest {
                 }
                 Thread.sleep(200);
                 boolean early;
-                try (var files = Files.list(run)) {
-                    early = files.findAny().isEmpty();
+                try (var files = Files.list(run)) { // nothing but the run's lock (RunLock) yet
+                    early = files.allMatch(f -> f.getFileName().toString().equals(RunLock.FILE));
                 }
                 p.destroy();
                 assertTrue(p.waitFor(60, TimeUnit.SECONDS), "the process did not stop");
@@ -192,6 +192,7 @@ class KillAndResumeTest {
                 assertTrue(out.contains("jgrad train: interrupted before the first checkpoint; nothing to continue from"), out);
                 if (run.equals(existing)) {
                     assertTrue(Files.isDirectory(existing), "removed a directory that existed before the run");
+                    assertFalse(Files.exists(existing.resolve(RunLock.FILE)), "left its lock file");
                     assertFalse(out.contains("removed"), out);
                 } else {
                     assertFalse(Files.exists(tmp.resolve("new")), "left the empty directories it created");
