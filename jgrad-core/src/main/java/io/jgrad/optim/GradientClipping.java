@@ -8,6 +8,22 @@ public final class GradientClipping {
     private GradientClipping() {}
 
     /**
+     * Checks a limit for {@link #clipGradNorm} given to a trainer, where 0 means no clipping: finite and &gt;= 0 (a
+     * typo's NaN or -1 would otherwise turn clipping off without a word).
+     *
+     * @param caller names the setter in the message, e.g. {@code "Trainer.clipGradNorm"}
+     * @return maxNorm
+     * @throws IllegalArgumentException if maxNorm is negative, infinite or NaN
+     */
+    public static double checkMaxNorm(String caller, double maxNorm) {
+        if (!(maxNorm >= 0 && maxNorm < Double.POSITIVE_INFINITY)) {
+            throw new IllegalArgumentException(caller + ": maxNorm must be a finite number >= 0 (0 turns clipping off), got "
+                    + maxNorm);
+        }
+        return maxNorm;
+    }
+
+    /**
      * Scales all gradients together so that their total L2 norm ||g|| = sqrt(sum over params of sum g_i^2)
      * is at most {@code maxNorm}: when maxNorm / (||g|| + 1e-6) &lt; 1, every gradient is multiplied by it.
      * The norm is accumulated in double. Parameters without a gradient are skipped. A non-finite norm leaves

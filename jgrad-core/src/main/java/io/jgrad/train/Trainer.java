@@ -148,11 +148,7 @@ public final class Trainer {
      * @throws IllegalArgumentException if maxNorm is negative, infinite or NaN
      */
     public Trainer clipGradNorm(double maxNorm) {
-        if (!(maxNorm >= 0 && maxNorm < Double.POSITIVE_INFINITY)) { // a typo's NaN or -1 silently turned clipping off
-            throw new IllegalArgumentException("Trainer.clipGradNorm: maxNorm must be a finite number >= 0 (0 turns"
-                    + " clipping off), got " + maxNorm);
-        }
-        this.clipNorm = maxNorm;
+        this.clipNorm = GradientClipping.checkMaxNorm("Trainer.clipGradNorm", maxNorm);
         return this;
     }
 

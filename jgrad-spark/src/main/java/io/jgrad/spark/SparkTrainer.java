@@ -190,11 +190,7 @@ public final class SparkTrainer {
      * @throws IllegalArgumentException if maxNorm is negative, infinite or NaN
      */
     public SparkTrainer clipGradNorm(double maxNorm) {
-        if (!(maxNorm >= 0 && maxNorm < Double.POSITIVE_INFINITY)) { // a typo's NaN or -1 silently turned clipping off
-            throw new IllegalArgumentException("SparkTrainer.clipGradNorm: maxNorm must be a finite number >= 0 (0 turns"
-                    + " clipping off), got " + maxNorm);
-        }
-        this.clipNorm = maxNorm;
+        this.clipNorm = GradientClipping.checkMaxNorm("SparkTrainer.clipGradNorm", maxNorm);
         return this;
     }
 
