@@ -26,7 +26,7 @@ public final class GradientClipping {
     /**
      * Scales all gradients together so that their total L2 norm ||g|| = sqrt(sum over params of sum g_i^2)
      * is at most {@code maxNorm}: when maxNorm / (||g|| + 1e-6) &lt; 1, every gradient is multiplied by it.
-     * The norm is accumulated in double. Parameters without a gradient are skipped. A non-finite norm leaves
+     * ||g|| is computed as PyTorch does, as the norm of the per-parameter norms, each accumulated in double. Parameters without a gradient are skipped. A non-finite norm leaves
      * the gradients unchanged (check the returned value to skip such a step).
      * Modified: the parameters' gradients.
      *
@@ -46,12 +46,12 @@ public final class GradientClipping {
             }
             i++;
         }
+        // PyTorch's way: the norm of the parameters' norms, each summed in double without a copy of its gradient
         double sumSq = 0;
         for (Tensor p : params) {
             if (p.grad() != null) {
-                for (double v : p.grad().toDoubleArray()) {
-                    sumSq += v * v;
-                }
+                double norm = p.grad().l2Norm();
+                sumSq += norm * norm;
             }
         }
         double total = Math.sqrt(sumSq);
