@@ -122,7 +122,9 @@ import picocli.CommandLine.Option;
             "  DIR/metrics.csv             per epoch: loss, accuracy, learning rate, seconds, gradient and weight norms;",
             "                              its val_loss and val_accuracy columns are the held-out data's: for an IDX",
             "                              directory, its t10k test set (which the epoch lines call test_loss, test_acc);",
-            "                              empty without held-out data, NaN for a held-out loss that is NaN",
+            "                              empty without held-out data, NaN for a held-out loss that is NaN; --resume",
+            "                              goes on from the rows of the epochs config.json records as completed, and",
+            "                              refuses a file without one of them (their history would be lost)",
             "  Written at the end, unless --no-report (the first checkpoint deletes those that DIR held, of an earlier",
             "  run or of the epochs before --resume: they would not describe the new model; 'jgrad report' rebuilds them):",
             "  DIR/report.html             the report: run facts, charts, confusion matrix, misclassified images;",
@@ -228,7 +230,8 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "DIR", description = "Output directory (default: runs/latest, or the --resume directory).")
     Path out;
 
-    @Option(names = "--resume", paramLabel = "DIR", description = "Continue the run saved in DIR (its config.json, model and optimizer state) up to --epochs."
+    @Option(names = "--resume", paramLabel = "DIR", description = "Continue the run saved in DIR (its config.json, model and optimizer state, and metrics.csv's rows of"
+            + " the completed epochs) up to --epochs."
             + " The data and all other options come from DIR/config.json, and giving another value for one is an error; only"
             + " --epochs, --target-loss, --patience, --out, --threads and --no-report may change (the new values are recorded"
             + " in config.json), and --data or --val-data when the run's file has moved.")
@@ -467,6 +470,7 @@ final class TrainCommand implements Callable<Integer> {
     private Start resumed() throws Exception {
         RunConfig cfg = RunConfig.read(resume);
         checkResumeFlags(cfg);
+        Checkpoint.checkMetricsForResume(resume, cfg);
         if (epochs != null) {
             checkCosineHorizon(cfg, Flags.positive("--epochs", epochs));
             cfg = cfg.withEpochs(epochs);

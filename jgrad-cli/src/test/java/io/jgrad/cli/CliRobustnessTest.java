@@ -355,6 +355,52 @@ class CliRobustnessTest {
         Cli.run("train", "--resume", copy.toString(), "--threads", "1").assertUserError("done", "--epochs greater than 1");
     }
 
+    /**
+     * metrics.csv is part of a checkpoint: its rows of the completed epochs are the history that a resumed run's
+     * metrics.csv and report go on from, and early stopping's earlier epochs. A file with fewer rows than config.json's
+     * completed epochs (cut short, edited), or none, was taken as it was: the resumed run went on and its metrics.csv
+     * and report lost the missing epochs. Both are refused now, as a missing optimizer.safetensors is, and nothing in
+     * the directory changes. More rows are what a run stopped between writing metrics.csv and config.json (its commit
+     * point) leaves: the row of an epoch not committed, which the resumed run trains again and writes anew.
+     */
+    @Test
+    void resumeNeedsARowInMetricsCsvForEachCompletedEpoch() throws IOException {
+        Path three = Cli.train(dir.resolve("three"), "--data", blobs.toString(), "--layers", "4", "--epochs", "3", "--no-report");
+        Path four = Cli.train(dir.resolve("four"), "--data", blobs.toString(), "--layers", "4", "--epochs", "4", "--no-report");
+        List<String> rows = Files.readAllLines(three.resolve("metrics.csv"));
+        assertEquals(4, rows.size(), "a header and three rows");
+        Path cut = Files.createDirectory(dir.resolve("cut"));
+        for (String name : List.of("config.json", "model.safetensors", "optimizer.safetensors")) {
+            Files.copy(three.resolve(name), cut.resolve(name));
+        }
+        Path metrics = cut.resolve("metrics.csv");
+        Files.write(metrics, rows.subList(0, 3));
+        byte[] config = Files.readAllBytes(cut.resolve("config.json")), before = Files.readAllBytes(metrics);
+        Cli.run("train", "--resume", cut.toString(), "--epochs", "4", "--threads", "1", "--no-report")
+                .assertUserError(metrics + ": 2 epochs, but " + cut.resolve("config.json") + " records 3 completed",
+                        "restore the file or start a new run");
+        assertArrayEquals(before, Files.readAllBytes(metrics), "a refused resume changed metrics.csv");
+        Files.delete(metrics);
+        Cli.run("train", "--resume", cut.toString(), "--epochs", "4", "--threads", "1", "--no-report", "--out",
+                dir.resolve("elsewhere").toString())
+                .assertUserError(metrics + ": no such file, but " + cut.resolve("config.json") + " records 3 completed epochs",
+                        "restore the file or start a new run");
+        assertArrayEquals(config, Files.readAllBytes(cut.resolve("config.json")), "a refused resume changed config.json");
+        assertFalse(Files.exists(dir.resolve("elsewhere")), "a refused resume created its --out");
+        // the fourth epoch's row, written before a commit that did not happen: dropped, and written again
+        Files.copy(four.resolve("metrics.csv"), metrics);
+        Files.writeString(metrics, Files.readString(metrics).replace("\n4,", "\n4,9"));
+        Cli.ok("train", "--resume", cut.toString(), "--epochs", "4", "--threads", "1", "--no-report");
+        List<String> want = Files.readAllLines(four.resolve("metrics.csv")), got = Files.readAllLines(metrics);
+        assertEquals(want.size(), got.size());
+        int seconds = Arrays.asList(want.get(0).split(",")).indexOf("seconds");
+        for (int i = 0; i < want.size(); i++) {
+            String[] w = want.get(i).split(",", -1), g = got.get(i).split(",", -1);
+            w[seconds] = g[seconds] = "";
+            assertArrayEquals(w, g, "metrics.csv line " + (i + 1) + " differs from the uninterrupted run's");
+        }
+    }
+
     @Test
     void resumeRejectsFlagsThatConfigJsonFixes() throws IOException {
         Path copy = copyOfRun("fixed");

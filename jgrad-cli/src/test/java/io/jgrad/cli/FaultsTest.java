@@ -65,12 +65,14 @@ class FaultsTest {
                         "half-written checkpoint files left beside the directory " + blocked);
             }
         }
-        // a run with a checkpoint, resumed with metrics.csv replaced by a directory: the old checkpoint stays
+        // a run with a checkpoint, continued into it (--out) from a copy, with its metrics.csv replaced by a directory:
+        // the old checkpoint stays (the run itself is not resumed: --resume refuses a directory without its metrics.csv)
         Path run = Cli.train(dir.resolve("run"), "--data", csv.toString(), "--layers", "4", "--epochs", "1", "--no-report");
+        Path copy = copyOf(run, dir.resolve("copy"));
         byte[] weights = Files.readAllBytes(run.resolve("model.safetensors"));
         Files.delete(run.resolve("metrics.csv"));
         Files.createDirectory(run.resolve("metrics.csv"));
-        Cli.run("train", "--resume", run.toString(), "--epochs", "2", "--threads", "1")
+        Cli.run("train", "--resume", copy.toString(), "--out", run.toString(), "--epochs", "2", "--threads", "1")
                 .assertUserError("--out", "cannot write the checkpoint", "metrics.csv");
         try (Stream<Path> files = Files.list(run)) {
             assertEquals(List.of("config.json", "metrics.csv", "model.safetensors", "optimizer.safetensors"),
@@ -98,10 +100,12 @@ class FaultsTest {
             Files.move(run.resolve(name), run.resolve(name + ".next"));
             Files.copy(first.resolve(name), run.resolve(name));
         }
-        // resumed, its next checkpoint fails before its commit point
+        // continued into it (from a copy, as --resume refuses a directory without its metrics.csv), the next checkpoint
+        // fails before its commit point
+        Path copy = copyOf(run, dir.resolve("copy"));
         Files.delete(run.resolve("metrics.csv"));
         Files.createDirectory(run.resolve("metrics.csv"));
-        Cli.run("train", "--resume", run.toString(), "--epochs", "3", "--threads", "1", "--no-report")
+        Cli.run("train", "--resume", copy.toString(), "--out", run.toString(), "--epochs", "3", "--threads", "1", "--no-report")
                 .assertUserError("--out", "cannot write the checkpoint", "metrics.csv");
         // the epoch-2 checkpoint that config.json names is still there, now under the plain names
         assertEquals(eval, Cli.ok("eval", "--model", run.toString()).out());
@@ -109,6 +113,17 @@ class FaultsTest {
             assertEquals(List.of("config.json", "metrics.csv", "model.safetensors", "optimizer.safetensors"),
                     files.map(f -> f.getFileName().toString()).sorted().toList());
         }
+    }
+
+    /** A copy of the files of run directory {@code from} in {@code to}. */
+    private static Path copyOf(Path from, Path to) throws IOException {
+        Files.createDirectory(to);
+        try (Stream<Path> files = Files.list(from)) {
+            for (Path f : files.toList()) {
+                Files.copy(f, to.resolve(f.getFileName()));
+            }
+        }
+        return to;
     }
 
     /**
