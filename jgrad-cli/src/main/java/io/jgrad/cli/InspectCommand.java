@@ -6,9 +6,12 @@ import io.jgrad.nn.Module;
 import io.jgrad.nn.Sequential;
 import io.jgrad.tensor.Tensor;
 import io.jgrad.train.ProgressBar;
+import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
@@ -24,7 +27,8 @@ import picocli.CommandLine.Parameters;
             "and progress, the data, its standardization (--normalize: the mean and standard deviation, or the count of",
             "per-column pairs) and its held-out rows (--val-data, --val-split or an IDX directory's t10k files), then",
             "every tensor of model.safetensors with dtype, shape and value statistics (an integer or bool tensor's minimum",
-            "and maximum as whole numbers).", ""},
+            "and maximum as whole numbers). A file is read as safetensors when its name ends in .safetensors or it begins",
+            "as one does (an 8-byte header length, then the JSON header's '{'); any other file is refused, naming it.", ""},
         footerHeading = "%n",
         footer = {"@|bold EXAMPLES|@", "  jgrad inspect runs/latest", "  jgrad inspect runs/latest/model.safetensors", "",
             "@|bold EXIT STATUS|@",
@@ -61,6 +65,12 @@ final class InspectCommand implements Callable<Integer> {
             file = tm.weights();
         } else if (!Files.isRegularFile(target)) {
             throw new UserError(target + ": no such file or directory");
+        } else if (!safetensorsLike(target)) {
+            Path run = target.toAbsolutePath().getParent();
+            throw new UserError(target + ": neither a run directory nor a .safetensors file (it does not begin as a"
+                    + " safetensors file does); expected a run directory written by 'jgrad train' or a .safetensors file"
+                    + " of weights" + (run != null && Files.isRegularFile(run.resolve(RunConfig.FILE))
+                    ? "; for the run it belongs to: jgrad inspect " + (target.getParent() == null ? "." : target.getParent()) : ""));
         }
         Safetensors.Contents contents = Safetensors.read(file);
         Map<String, String> stored = Safetensors.header(file).dtypes();
@@ -98,6 +108,24 @@ final class InspectCommand implements Callable<Integer> {
             System.out.println("  metadata " + contents.metadata());
         }
         return 0;
+    }
+
+    /**
+     * Whether {@code file} is to be read as safetensors: its name says so (.safetensors, or a checkpoint's
+     * .safetensors.next), or it begins as one does, with an 8-byte header length and then the JSON header's '{'. Any
+     * other file (a run's metrics.csv, a CSV of data) would have its first 8 bytes read as a header length, and the
+     * reader's message about that length would not say what inspect takes; a damaged file that has the name or the
+     * beginning keeps the reader's message, which says where it is damaged.
+     */
+    private static boolean safetensorsLike(Path file) throws IOException {
+        String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
+        if (name.endsWith(".safetensors") || name.endsWith(".safetensors" + Checkpoint.NEXT)) {
+            return true;
+        }
+        try (InputStream in = Files.newInputStream(file)) {
+            byte[] start = in.readNBytes(9);
+            return start.length == 9 && start[8] == '{';
+        }
     }
 
     /**

@@ -314,6 +314,33 @@ class PredictEvalInspectTest {
         assertTrue(line(Cli.ok("inspect", mlp.toString()), "0.weight").contains(" F32 "));
     }
 
+    /**
+     * A file that is neither a run directory nor safetensors (a run's metrics.csv, a short text) was read as safetensors,
+     * its first 8 bytes as the header's length: "header length 8247... is larger than the limit of 104857600 bytes; not a
+     * safetensors file?". inspect now says what it takes, naming the file, and beside a run's config.json the run
+     * directory to inspect. A file named .safetensors, or one that begins as safetensors files do (an 8-byte length,
+     * then the JSON header's '{'), is still read as one, and when damaged the reader still says where.
+     */
+    @Test
+    void inspectOfAFileThatIsNotSafetensorsSaysWhatItTakes() throws Exception {
+        Path metrics = mlp.resolve("metrics.csv");
+        Cli.run("inspect", metrics.toString()).assertUserError(metrics + ": neither a run directory nor a .safetensors file",
+                "expected a run directory written by 'jgrad train' or a .safetensors file", "jgrad inspect " + mlp);
+        Path text = Files.writeString(tmp.resolve("notes.txt"), "hi\n");
+        Cli r = Cli.run("inspect", text.toString());
+        r.assertUserError(text + ": neither a run directory nor a .safetensors file");
+        assertFalse(r.err().contains("jgrad inspect "), r.err()); // no run beside it
+        // named .safetensors: a damaged file, as the reader describes it
+        Path damaged = Files.copy(metrics, tmp.resolve("damaged.safetensors"));
+        Cli.run("inspect", damaged.toString()).assertUserError(damaged.toString(), "header length", "not a safetensors file?");
+        // safetensors under another name: read, or when cut short, described by the reader
+        byte[] weights = Files.readAllBytes(mlp.resolve("model.safetensors"));
+        Path renamed = Files.write(tmp.resolve("weights.bin"), weights);
+        assertTrue(Cli.ok("inspect", renamed.toString()).out().contains(" values in "));
+        Path cut = Files.write(tmp.resolve("cut.bin"), java.util.Arrays.copyOf(weights, 40));
+        Cli.run("inspect", cut.toString()).assertUserError(cut.toString(), "header length", "the file is truncated");
+    }
+
     @Test
     void inspectShowsTinyAndHugeValuesWithFourSignificantDigits() throws Exception {
         // with %+.4f, weights of 1e-05 read +0.0000 and 2e12 read +2000000000000.0000
