@@ -131,6 +131,45 @@ record DataSource(String description, TensorDataset train, TensorDataset test, i
     }
 
     /**
+     * The rows of a CSV file ({@code rows}, samples [N, F]) as samples of the shape a trained network takes
+     * ({@code inputShape}): the one way by which eval --data FILE.csv and predict --csv give a CSV file to a model. A
+     * network of feature vectors [F] takes the rows as they are; one of images [C, H, W] takes each row's C*H*W values
+     * as one image, channel by channel and each channel row by row (the order of PyTorch's {@code x.view(-1, C, H, W)},
+     * and of an IDX image's pixels flattened). The values are taken as they are: an IDX directory's pixels are read as
+     * p/255, so rows for a model trained on one hold pixels in [0, 1]. Not modified: rows.
+     *
+     * @param source the flag and the file, for the message ("--csv FILE")
+     * @throws UserError naming source and {@code modelDir} when a row has another number of values than inputShape
+     */
+    static TensorDataset rowsAsSamples(TensorDataset rows, int[] inputShape, String source, Path modelDir) {
+        int values = 1;
+        for (int d : inputShape) {
+            values *= d;
+        }
+        int have = rows.sampleShape()[0];
+        if (have != values) {
+            throw new UserError(source + ": rows have " + have + " feature columns, but the model in " + modelDir + " takes "
+                    + (inputShape.length == 1 ? values + " feature values a row" : "images " + java.util.Arrays.toString(inputShape)
+                    + ": " + values + " values a row (one image, channel by channel and row by row)"));
+        }
+        if (inputShape.length == 1) {
+            return rows;
+        }
+        int[] shape = new int[inputShape.length + 1];
+        shape[0] = rows.size();
+        System.arraycopy(inputShape, 0, shape, 1, inputShape.length);
+        return new TensorDataset(rows.features().reshape(shape), rows.targets(), rows.numClasses());
+    }
+
+    /** This CSV file's data with its rows as samples of {@code inputShape} ({@link #rowsAsSamples}). */
+    DataSource rowsAs(int[] inputShape, String source, Path modelDir) {
+        return new DataSource(description, rowsAsSamples(train, inputShape, source, modelDir),
+                test == null ? null : rowsAsSamples(test, inputShape, source, modelDir), numClasses,
+                inputShape.length == 3 ? new int[] {inputShape[1], inputShape[2]} : imageShape, normalization,
+                featureColumns, targetColumn, classNames);
+    }
+
+    /**
      * "Parquet" or "CSV" when {@code dir} is not an IDX directory (no train-* file) but holds files of that kind, as
      * Spark writes a data set (part-00000-....parquet); else null.
      */

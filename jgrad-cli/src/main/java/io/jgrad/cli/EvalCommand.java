@@ -23,6 +23,9 @@ import picocli.CommandLine.Option;
             "columns are ignored, a missing one is an error), and its target is the column of the training file's target",
             "name (its --target-column, or the last column; for runs that did not record it, the last column that is not",
             "a feature). The output's 'data' line says which split was used (for --val-data, its file), or 'the whole file'.",
+            "For a model of images [C, H, W] (--model cnn), each row's C*H*W feature values are one image, channel by",
+            "channel and row by row (as PyTorch's x.view(-1, C, H, W)), as predict --csv takes them. The values are taken",
+            "as they are: for a model trained on an IDX directory, whose pixels are read as p/255, pixels in [0, 1].",
             "",
             "A classifier is scored by accuracy and its confusion matrix; a regression model (--loss mse or half-sse) by",
             "RMSE, sqrt(mean((predicted - true)^2)) in the target's units, and R^2, 1 - SS_res / SS_tot, as the training",
@@ -45,7 +48,7 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--model", paramLabel = "DIR", description = "Run directory (default: runs/latest).", defaultValue = "runs/latest")
     Path model;
 
-    @Option(names = "--data", paramLabel = "DIR|FILE.csv", description = "Data set (default: the one in the run's config.json); a CSV file needs the training columns, by name in any order.")
+    @Option(names = "--data", paramLabel = "DIR|FILE.csv", description = "Data set (default: the one in the run's config.json); a CSV file needs the training columns, by name in any order (for a model of images, one image of C*H*W values a row).")
     Path data;
 
     @Option(names = "--split", paramLabel = "test|train", description = "Which part: test (IDX t10k, or a CSV run's validation rows) or train (default: ${DEFAULT-VALUE}).", defaultValue = "test")

@@ -28,7 +28,10 @@ import picocli.CommandLine.Parameters;
             "their border is light, since MNIST digits are light on dark), an IDX images file (--idx), or the rows of a",
             "CSV file with the training data's feature columns (--csv): they are picked by name, in any order, and other",
             "columns (such as the target) are ignored; a missing one is an error. (Runs trained before jgrad recorded the",
-            "column names take the columns in file order.) Prints one line per input: the predicted class and the",
+            "column names take the columns in file order.) For a model of images [C, H, W] (--model cnn), each row's",
+            "C*H*W values are one image, channel by channel and row by row (as PyTorch's x.view(-1, C, H, W)), as eval",
+            "--data FILE.csv takes them; CSV values are taken as they are: for a model trained on an IDX directory, whose",
+            "pixels are read as p/255, pixels in [0, 1]. Prints one line per input: the predicted class and the",
             "probabilities of the --top K most likely classes (for a model trained on class labels with mse, half-sse,",
             "bce or bce-logits, which score each class on its own, its outputs, after a sigmoid for bce-logits); for a",
             "binary (one-output) model p(1), for regression the predicted value. Classes are shown by the names of the",
@@ -56,7 +59,7 @@ final class PredictCommand implements Callable<Integer> {
     @Option(names = "--idx", paramLabel = "FILE", description = "An IDX file of images (e.g. t10k-images-idx3-ubyte.gz).")
     Path idx;
 
-    @Option(names = "--csv", paramLabel = "FILE.csv", description = "A CSV file with a header and the training data's feature columns, by name in any order.")
+    @Option(names = "--csv", paramLabel = "FILE.csv", description = "A CSV file with a header and the training data's feature columns, by name in any order (for a model of images, one image of C*H*W values a row).")
     Path csv;
 
     @Option(names = "--limit", paramLabel = "N", description = "Predict at most this many records of --idx or --csv (default: all).")
@@ -152,10 +155,9 @@ final class PredictCommand implements Callable<Integer> {
                 names.add(idx.getFileName() + "[" + i + "]");
             }
         } else if (csv != null) {
-            TensorDataset ds = CsvDataset.loadFeatures(csv, tm.config().featureColumns()).tensorDataset();
-            if (ds.sampleShape()[0] != inputSize) {
-                throw new UserError("--csv " + csv + ": rows have " + ds.sampleShape()[0] + " feature columns, the model expects " + inputSize);
-            }
+            // as eval --data FILE.csv takes them: feature vectors, or for a network of images one image a row
+            TensorDataset ds = DataSource.rowsAsSamples(CsvDataset.loadFeatures(csv, tm.config().featureColumns()).tensorDataset(),
+                    tm.config().model().inputShape(), "--csv " + csv, tm.dir());
             int n = limit == null ? ds.size() : Math.min(ds.size(), Flags.positive("--limit", limit));
             x = java.util.Arrays.copyOf(ds.features().toFloatArray(), n * inputSize);
             for (int i = 0; i < n; i++) {

@@ -55,10 +55,16 @@ record TrainedModel(Path dir, RunConfig config, Sequential network, Objective ob
                     config.featureColumns(), config.classNames())
                     .standardizedWith(config.normalization());
         }
+        if (Files.isDirectory(data)) { // an IDX directory: its images are loaded as the network takes them
+            return DataSource.load(data, null, 0, config.targetColumn(), !config.task().equals("regression"), null,
+                            config.seed(), config.model().imageNetwork("give an IDX directory of images or a CSV file"),
+                            config.featureColumns(), config.classNames())
+                    .standardizedWith(config.normalization());
+        }
+        // a CSV file's rows, as predict --csv takes them: feature vectors, or for a network of images one image a row
         return DataSource.load(data, null, 0, config.targetColumn(), !config.task().equals("regression"), null, config.seed(),
-                        config.model().imageNetwork("evaluate it on an IDX directory of images, as it was trained on"
-                                + " (--data DIR), or leave out --data for the data in its config.json"),
-                        config.featureColumns(), config.classNames())
+                        null, config.featureColumns(), config.classNames())
+                .rowsAs(config.model().inputShape(), "--data " + data, dir)
                 .standardizedWith(config.normalization());
     }
 }

@@ -308,6 +308,7 @@ class ModelFileTest {
     /**
      * A network whose only image layers are batchnorm2d and dropout2d takes images too. Given a CSV file, train said
      * "(it has convolution or pooling layers)", and eval said that and advised "--model mlp", a flag eval does not have.
+     * eval now takes a CSV file's rows as images, as predict --csv does, and refuses rows of another length.
      */
     @Test
     void aCsvFileForAnImageNetworkIsRefusedNamingTheLayerAndWhatEachCommandTakes() throws Exception {
@@ -328,9 +329,8 @@ class ModelFileTest {
         assertEquals(0, trained.exitCode(), trained.err());
         Path run = Path.of(trained.out().lines().filter(l -> l.startsWith("wrote ")).findFirst().orElseThrow().split(" ")[1]);
         Cli e = Cli.run("eval", "--model", run.toString(), "--data", csv.toString());
-        e.assertUserError("--data " + csv + ": a CSV file holds feature vectors, but the run's network takes images"
-                + " [N, C, H, W]: its layers[0] (batchnorm2d) works on images; evaluate it on an IDX directory of images, as it"
-                + " was trained on (--data DIR), or leave out --data for the data in its config.json");
+        e.assertUserError("--data " + csv + ": rows have 2 feature columns, but the model in " + run + " takes images"
+                + " [1, 8, 8]: 64 values a row");
         assertFalse(e.err().contains("--model mlp") || e.err().contains("convolution or pooling"), e.err());
     }
 

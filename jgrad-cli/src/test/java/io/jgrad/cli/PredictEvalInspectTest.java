@@ -8,6 +8,7 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -67,6 +68,63 @@ class PredictEvalInspectTest {
      * the same way, so float images already in [0, 1] (IDX type 0x0D) were divided by 255 again and predicted as nearly
      * black images, without a word.
      */
+    /**
+     * eval --data FILE.csv refused a model of images ("a CSV file holds feature vectors, but the run's network takes
+     * images"), while predict --csv gave it the same rows, each row's values one image in row-major order. Both take
+     * them now, by one code path: the t10k images written as CSV rows (their pixels as the IDX reader gives them, p/255,
+     * then the label) give the loss, accuracy and confusion matrix that eval gives on the IDX directory, and, without the
+     * label, the predictions of predict --idx. A row of another length is refused by both in the same words.
+     */
+    @Test
+    void evalAndPredictTakeCsvRowsOfPixelsForAModelOfImages() throws Exception {
+        io.jgrad.data.TensorDataset t10k = io.jgrad.data.IdxDataset.load(idx, false, true);
+        float[] pixels = t10k.features().toFloatArray(), labels = t10k.targets().toFloatArray();
+        int n = t10k.size(), per = pixels.length / n;
+        StringBuilder header = new StringBuilder(), rows = new StringBuilder(), labelled = new StringBuilder();
+        StringBuilder wideRows = new StringBuilder(), wideLabelled = new StringBuilder(); // a column too many
+        for (int j = 0; j < per; j++) {
+            header.append(j == 0 ? "" : ",").append("p").append(j);
+        }
+        for (int i = 0; i < n; i++) {
+            StringBuilder row = new StringBuilder();
+            for (int j = 0; j < per; j++) {
+                row.append(j == 0 ? "" : ",").append(Double.toString(pixels[i * per + j])); // read back exactly
+            }
+            rows.append(row).append('\n');
+            labelled.append(row).append(',').append((int) labels[i]).append('\n');
+            wideRows.append(row).append(",0\n");
+            wideLabelled.append(row).append(",0,").append((int) labels[i]).append('\n');
+        }
+        Path withLabels = Files.writeString(tmp.resolve("t10k-labelled.csv"), header + ",label\n" + labelled);
+        Path features = Files.writeString(tmp.resolve("t10k-pixels.csv"), header + "\n" + rows);
+
+        List<String> fromIdx = Cli.ok("eval", "--model", cnn.toString()).out().lines().toList();
+        List<String> fromCsv = Cli.ok("eval", "--model", cnn.toString(), "--data", withLabels.toString()).out().lines().toList();
+        assertEquals(fromIdx.size(), fromCsv.size(), String.join("\n", fromCsv));
+        for (int i = 0; i < fromIdx.size(); i++) {
+            if (!fromIdx.get(i).startsWith("data ")) { // which rows: "test split" against "the whole file"
+                assertEquals(fromIdx.get(i), fromCsv.get(i), "eval line " + (i + 1));
+            }
+        }
+        assertTrue(fromCsv.stream().anyMatch(l -> l.startsWith("data ") && l.contains("the whole file, " + n + " samples")),
+                String.join("\n", fromCsv));
+
+        List<String> byIdx = Cli.ok("predict", "--model", cnn.toString(), "--idx", idx.resolve("t10k-images-idx3-ubyte").toString())
+                .out().lines().map(l -> l.substring(l.indexOf(": "))).toList();
+        List<String> byCsv = Cli.ok("predict", "--model", cnn.toString(), "--csv", features.toString())
+                .out().lines().map(l -> l.substring(l.indexOf(": "))).toList();
+        assertEquals(n, byIdx.size());
+        assertEquals(byIdx, byCsv);
+
+        // one column too many: the same refusal from both
+        Path wide = Files.writeString(tmp.resolve("wide.csv"), header + ",extra,label\n" + wideLabelled);
+        String why = "rows have " + (per + 1) + " feature columns, but the model in " + cnn + " takes images [1, 8, 8]: " + per
+                + " values a row";
+        Cli.run("eval", "--model", cnn.toString(), "--data", wide.toString()).assertUserError("--data " + wide + ": " + why);
+        Path wideFeatures = Files.writeString(tmp.resolve("wide-pixels.csv"), header + ",extra\n" + wideRows);
+        Cli.run("predict", "--model", cnn.toString(), "--csv", wideFeatures.toString()).assertUserError("--csv " + wideFeatures + ": " + why);
+    }
+
     @Test
     void predictIdxTakesUnsignedBytesAsTrainingDoes() throws Exception {
         ByteBuffer b = ByteBuffer.allocate(16 + 3 * 64 * 4); // big-endian, as IDX
