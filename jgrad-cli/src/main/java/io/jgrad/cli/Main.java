@@ -94,9 +94,7 @@ public final class Main implements Runnable {
             // a user's mistake: one line after the command's name, exit 2; anything else is a bug, with its trace
             String message = switch (ex) {
                 // the library's advice names its API; here, the flags
-                case TrainingDivergedException d -> "training diverged at epoch " + d.epoch() + ", step " + d.step() + ": "
-                        + d.what() + "; try a smaller --lr, gradient clipping (--clip-grad-norm MAX), or check the data for"
-                        + " NaN or huge values";
+                case TrainingDivergedException d -> d.commandLineMessage();
                 case UserError u -> u.getMessage();
                 case JgradFormatException f -> f.getMessage();
                 // a path given on the command line that is not there

@@ -96,6 +96,8 @@ import picocli.CommandLine.Option;
             "each of its local steps' gradients, and an epoch's norm of a layer is its mean over every partition's local",
             "steps (a gradient over a partition's share of the batch is noisier, its norm usually larger than the whole",
             "batch's). A label column of class names (CSV, or Parquet strings) is numbered in sorted order, as here.",
+            "A loss or gradient that is not finite (with --local-steps, in a partition's local step) ends the run as",
+            "here, exit 2, the epochs before keeping their checkpoint; no report is drawn ('jgrad report DIR' draws it).",
             "JGRAD_SPARK_JAVA_OPTS sets its JVM options (default heap 512 MB).",
             ""},
         footerHeading = "%n",

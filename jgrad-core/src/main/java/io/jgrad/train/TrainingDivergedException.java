@@ -10,8 +10,11 @@ public final class TrainingDivergedException extends RuntimeException {
     private final int step;
     private final String what;
 
-    /** Thrown by {@link Trainer} only: epoch and step are 1-based, {@code what} names the non-finite value. */
-    TrainingDivergedException(int epoch, int step, String what) {
+    /**
+     * Thrown by {@link Trainer}, and by a trainer of another module (jgrad-spark's) that stops as it does: epoch and step
+     * are 1-based, {@code what} names the non-finite value ("the loss is NaN").
+     */
+    public TrainingDivergedException(int epoch, int step, String what) {
         super("training diverged at epoch " + epoch + ", step " + step + ": " + what
                 + "; try a smaller learning rate, gradient clipping (Trainer.clipGradNorm), or check the data for NaN or huge values");
         this.epoch = epoch;
@@ -27,6 +30,15 @@ public final class TrainingDivergedException extends RuntimeException {
     /** The step (1-based, within the epoch) whose loss or gradient was not finite. */
     public int step() {
         return step;
+    }
+
+    /**
+     * The message in the words of {@code jgrad train}'s flags, which the library's advice (its API) would not fit: what
+     * {@code jgrad train} and {@code jgrad train --spark} print when a run diverges.
+     */
+    public String commandLineMessage() {
+        return "training diverged at epoch " + epoch + ", step " + step + ": " + what + "; try a smaller --lr, gradient"
+                + " clipping (--clip-grad-norm MAX), or check the data for NaN or huge values";
     }
 
     /** What went wrong, e.g. that the loss is NaN, without the advice. */

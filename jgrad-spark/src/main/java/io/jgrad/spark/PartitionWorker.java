@@ -36,10 +36,18 @@ final class PartitionWorker {
     static final int LOSS = 0, COUNT = 1, CORRECT = 2, NANOS = 3, WEIGHT = 4, STATS = 5;
 
     /**
-     * Index in the numbers {@link #localSteps} returns, after its stats: the local steps the partition took, then from
-     * {@code NORMS} on each parameter's summed gradient norm over them ({@link GradientNorms}).
+     * Index in the numbers {@link #localSteps} returns, after its stats: the local steps the partition took, then where it
+     * diverged ({@link #DIVERGED_STEP}), then from {@code NORMS} on each parameter's summed gradient norm over them
+     * ({@link GradientNorms}).
      */
-    static final int LOCAL_STEPS = STATS, NORMS = STATS + 1;
+    static final int LOCAL_STEPS = STATS, NORMS = STATS + 4;
+
+    /**
+     * Index in the numbers {@link #localSteps} returns, after {@link #LOCAL_STEPS}: the step of the epoch (1-based) whose
+     * loss or gradient was not finite, where the partition stopped (0: none); that loss (the mean over the partition's
+     * rows of the batch) where it was the loss, else 0; the index of the parameter whose gradient was not finite, else -1.
+     */
+    static final int DIVERGED_STEP = STATS + 1, DIVERGED_LOSS = STATS + 2, DIVERGED_PARAM = STATS + 3;
 
     private static final ThreadLocal<Map<String, Sequential>> MODELS = ThreadLocal.withInitial(HashMap::new);
 
@@ -236,7 +244,9 @@ final class PartitionWorker {
      * its steps' ({@link GradientClipping}). The state arrives as {@link RoundState#pack} lays it out: {@code packed} =
      * weights, then the tensor buffers named {@code keys[0..]}; {@code scalars} = the values of the remaining keys.
      * Returns the same layout after the steps (keys, packed values, then {@link #STATS} stats, the steps taken
-     * ({@link #LOCAL_STEPS}), each parameter's summed gradient norm from {@link #NORMS} on, and the scalar values); a
+     * ({@link #LOCAL_STEPS}), where it diverged ({@link #DIVERGED_STEP}), each parameter's summed gradient norm from
+     * {@link #NORMS} on, and the scalar values); a local step whose loss or gradient is not finite is not taken, and
+     * the partition takes no more, as the Trainer stops there (the driver then stops the run). A
      * block that used no rows returns no keys and an empty array, only stats (COUNT 0). The features are standardized
      * by {@code scaling}.
      */
@@ -251,7 +261,10 @@ final class PartitionWorker {
         List<Tensor> params = null;
         GradientNorms norms = null;
         int[][] batches = rowsOfBatches(block.index(), rank, firstStep * batchSize, batchSize, steps);
-        for (int[] rows : batches) {
+        int divergedStep = 0, divergedParam = -1;
+        double divergedLoss = 0;
+        for (int j = 0; j < batches.length && divergedStep == 0; j++) {
+            int[] rows = batches[j];
             if (rows.length == 0) {
                 continue;
             }
@@ -271,14 +284,26 @@ final class PartitionWorker {
                 CrossEntropyLoss ce = summedLoss(classWeights);
                 Tensor loss = ce.forward(output, xy[1]);
                 double weight = ce.batchWeight(output, xy[1]);
-                stats[LOSS] += loss.item();
+                double value = loss.item();
+                // a sum over rows that all weigh 0 is 0, and so is its gradient: divided by 1, not by 0
+                double mean = value / (weight == 0 ? 1 : weight);
+                if (!Double.isFinite(mean)) { // as the Trainer: no step from it, and the driver stops the run
+                    divergedStep = firstStep + j + 1;
+                    divergedLoss = mean;
+                    break;
+                }
+                stats[LOSS] += value;
                 stats[COUNT] += rows.length;
                 stats[CORRECT] += correct(output, xy[1]);
                 stats[WEIGHT] += weight;
-                // a sum over rows that all weigh 0 is 0, and so is its gradient: divided by 1, not by 0
                 loss.div(weight == 0 ? 1 : weight).backward();
             }
-            norms.addStep(params); // before clipping, as jgrad train takes them
+            int notFinite = norms.addStep(params); // before clipping, as jgrad train takes them
+            if (notFinite >= 0) {
+                divergedStep = firstStep + j + 1;
+                divergedParam = notFinite;
+                break;
+            }
             if (clipNorm > 0) {
                 GradientClipping.clipGradNorm(params, clipNorm);
             }
@@ -291,6 +316,9 @@ final class PartitionWorker {
         RoundState out = RoundState.pack(net, opt.stateDict());
         double[] numbers = Arrays.copyOf(stats, NORMS + params.size() + out.scalars().length);
         numbers[LOCAL_STEPS] = norms.steps();
+        numbers[DIVERGED_STEP] = divergedStep;
+        numbers[DIVERGED_LOSS] = divergedLoss;
+        numbers[DIVERGED_PARAM] = divergedParam;
         int i = NORMS;
         for (double sum : norms.sums().values()) {
             numbers[i++] = sum;

@@ -16,6 +16,7 @@ import io.jgrad.train.Evaluation;
 import io.jgrad.train.GradientNorms;
 import io.jgrad.train.History;
 import io.jgrad.train.ProgressBar;
+import io.jgrad.train.TrainingDivergedException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -128,6 +129,11 @@ public final class SparkTrainMain {
         SparkSession spark = builder.getOrCreate();
         try {
             run(spark, f);
+        } catch (TrainingDivergedException d) {
+            // as jgrad train words and ends it; --out holds the checkpoint before the step (or nothing, as it did)
+            System.err.println("jgrad-spark: " + d.commandLineMessage());
+            spark.stop();
+            System.exit(2);
         } catch (Exception e) {
             if (Interruption.stopping()) {
                 return; // Ctrl-C or SIGTERM stopped the SparkContext under the run: Interruption says what is left
@@ -789,6 +795,7 @@ public final class SparkTrainMain {
                 }
             }
             // once the weights are loaded: a refused --init or resumed file leaves no empty --out behind
+            boolean created = !Files.exists(out);
             try {
                 Files.createDirectories(out);
                 RunDirectory.prepare(out);
@@ -881,7 +888,19 @@ public final class SparkTrainMain {
             if (last != null) {
                 trainer.callback(last);
             }
-            History history = trainer.fit(train, test);
+            History history;
+            try {
+                history = trainer.fit(train, test);
+            } catch (TrainingDivergedException d) {
+                if (created) { // as jgrad train: a directory this run made and wrote nothing to goes with it
+                    try (var files = Files.list(out)) {
+                        if (files.findAny().isEmpty()) {
+                            Files.delete(out);
+                        }
+                    }
+                }
+                throw d;
+            }
             if (history.restoredEpoch() > 0) {
                 // the last epoch's checkpoint holds its own weights: save the restored ones over them, as jgrad train
                 // does (the optimizer state, the metrics and the epochs completed stay the last epoch's)

@@ -15,6 +15,7 @@ import io.jgrad.train.Evaluation;
 import io.jgrad.train.GradientNorms;
 import io.jgrad.train.History;
 import io.jgrad.train.StoppingRules;
+import io.jgrad.train.TrainingDivergedException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -337,6 +338,9 @@ public final class SparkTrainer {
      *
      * @throws IllegalArgumentException if the data's or the validation data's width or labels do not fit the network,
      *     or early stopping is on without validation data
+     * @throws TrainingDivergedException as the Trainer throws it, when a step's loss or gradient is not finite: the
+     *     global batch's in a synchronous step, or with local SGD a partition's local step (the earliest of the round;
+     *     its {@code what} names the partition); the model and optimizer keep the state from before that step or round
      */
     public History fit(DistributedDataset train, DistributedDataset validation) {
         if (train.featureSize() != spec.inputSize()) {
@@ -486,6 +490,10 @@ public final class SparkTrainer {
         // the mean's denominator: the batch's size, or its samples' summed class weights (0 where all weigh 0, and so
         // does every term of the gradient sum: divided by 1, the gradient is 0, as jgrad train's)
         double weight = total[s + PartitionWorker.WEIGHT];
+        double loss = total[s + PartitionWorker.LOSS] / (weight == 0 ? 1 : weight);
+        if (!Double.isFinite(loss)) { // as the Trainer: stop with the weights of the step before, not train on NaN
+            throw new TrainingDivergedException(epochNow, step + 1, "the loss is " + loss);
+        }
         optimizer.zeroGrad();
         int offset = 0;
         List<Tensor> params = List.copyOf(model.namedParameters().values());
@@ -495,7 +503,11 @@ public final class SparkTrainer {
             offset += p.numel();
         }
         // as the Trainer's step: the norms of the global batch's gradient, then clipping, then the update
-        sums.gradNorms.addStep(params);
+        int notFinite = sums.gradNorms.addStep(params);
+        if (notFinite >= 0) {
+            throw new TrainingDivergedException(epochNow, step + 1, "the gradient of "
+                    + List.copyOf(model.namedParameters().keySet()).get(notFinite) + " is not finite");
+        }
         if (clipNorm > 0) {
             GradientClipping.clipGradNorm(params, clipNorm);
         }
@@ -526,7 +538,9 @@ public final class SparkTrainer {
                 .map(block -> PartitionWorker.localSteps(block, scaling.get(), encoded, name, settings, packed, keys, scalars, rankB.value(),
                         b, step, k, cw, clip))
                 .collect();
-        // a partition's numbers: its stats, its local steps, one norm sum per parameter, then its optimizer's scalars
+        checkDiverged(results);
+        // a partition's numbers: its stats, its local steps, where it diverged, one norm sum per parameter, then its
+        // optimizer's scalars
         int firstScalarValue = PartitionWorker.NORMS + model.namedParameters().size();
         // The average over partitions weighted by the rows each used, added in double in partition order.
         double[] stats = new double[PartitionWorker.STATS];
@@ -589,6 +603,31 @@ public final class SparkTrainer {
         sums.correct += stats[PartitionWorker.CORRECT];
         sums.lastLoss = stats[PartitionWorker.WEIGHT] == 0 ? 0 : stats[PartitionWorker.LOSS] / stats[PartitionWorker.WEIGHT];
         return stats[PartitionWorker.NANOS];
+    }
+
+    /**
+     * Throws the divergence of the earliest local step, over the partitions of a round, whose loss or gradient was not
+     * finite (the first such partition in partition order among those of that step), as the Trainer throws it for a
+     * step; the driver's weights and optimizer state stay those from before the round.
+     */
+    private void checkDiverged(List<Tuple3<String[], float[], double[]>> results) {
+        int first = -1;
+        for (int p = 0; p < results.size(); p++) {
+            double[] r = results.get(p)._3();
+            double step = r.length > PartitionWorker.DIVERGED_STEP ? r[PartitionWorker.DIVERGED_STEP] : 0; // else it used no rows
+            if (step > 0 && (first < 0 || step < results.get(first)._3()[PartitionWorker.DIVERGED_STEP])) {
+                first = p;
+            }
+        }
+        if (first < 0) {
+            return;
+        }
+        double[] r = results.get(first)._3();
+        int param = (int) r[PartitionWorker.DIVERGED_PARAM];
+        String what = param < 0 ? "the loss is " + r[PartitionWorker.DIVERGED_LOSS]
+                : "the gradient of " + List.copyOf(model.namedParameters().keySet()).get(param) + " is not finite";
+        throw new TrainingDivergedException(epochNow, (int) r[PartitionWorker.DIVERGED_STEP], what
+                + " in a local step of partition " + first);
     }
 
     private static void checkCount(double got, int expected, int step) {

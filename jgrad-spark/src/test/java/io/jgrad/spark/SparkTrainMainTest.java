@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.jgrad.data.Standardization;
 import io.jgrad.io.Json;
 import io.jgrad.io.Safetensors;
+import io.jgrad.tensor.Tensor;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -1220,6 +1221,74 @@ class SparkTrainMainTest {
         SparkTrainMain.run(spark, Map.of("--data", train.toString(), "--layers", "2", "--epochs", "1", "--out", plain.toString()));
         training = (Map<String, Object>) ((Map<String, Object>) Json.read(plain.resolve("config.json"))).get("training");
         assertTrue(training.containsKey("clip_grad_norm") && training.get("clip_grad_norm") == null, training.toString());
+    }
+
+    /**
+     * A loss that overflows stops a Spark run as it stops jgrad train: the Trainer's TrainingDivergedException, at the
+     * same epoch and step with synchronous steps (jgrad train prints its commandLineMessage after 'jgrad train: ', and
+     * jgrad-spark after 'jgrad-spark: '), leaving the checkpoint of the epoch before, as jgrad train --no-report leaves
+     * it; with --local-steps, at the first local step of a partition whose loss or gradient is not finite. Spark
+     * recorded a NaN loss and trained on with NaN weights. The last row's feature, 1e36, makes the weights huge, and
+     * the loss of its batch overflows in epoch 3 (step 5 of 5); with --lr 1e33 in epoch 1, and the directory the run
+     * made goes, as jgrad train's.
+     */
+    @Test
+    @SuppressWarnings("unchecked")
+    void aRunWhoseLossOverflowsStopsAsJgradTrainDoes(@TempDir Path dir) throws Throwable {
+        SparkSession spark = session();
+        StringBuilder csv = new StringBuilder("a,b,label\n");
+        for (int i = 0; i < 40; i++) {
+            csv.append(i == 39 ? "1e36" : Integer.toString(1000 + 37 * (i % 11))).append(',').append(i % 7).append(',')
+                    .append(i % 2).append('\n');
+        }
+        Path data = Files.writeString(dir.resolve("big.csv"), csv);
+        Path local = dir.resolve("local"), onSpark = dir.resolve("spark"), rounds = dir.resolve("rounds");
+        List<String> flags = List.of("--data", data.toString(), "--layers", "", "--optimizer", "sgd", "--lr", "0.1",
+                "--batch-size", "8", "--epochs", "3");
+        List<String> args = new ArrayList<>(List.of("train", "--no-shuffle", "--no-report", "--out", local.toString()));
+        args.addAll(flags);
+        int[] code = new int[1];
+        String said = standardErrorOf(() -> code[0] = io.jgrad.cli.Main.execute(args.toArray(String[]::new)));
+        assertEquals(2, code[0], said);
+        Map<String, String> f = new java.util.HashMap<>(Map.of("--partitions", "2", "--out", onSpark.toString()));
+        for (int i = 0; i < flags.size(); i += 2) {
+            f.put(flags.get(i), flags.get(i + 1));
+        }
+        f.put("--no-shuffle", "");
+        var diverged = assertThrows(io.jgrad.train.TrainingDivergedException.class, () -> SparkTrainMain.run(spark, f));
+        assertEquals(3, diverged.epoch());
+        assertTrue(said.contains("\njgrad train: " + diverged.commandLineMessage() + "\n"), said);
+        assertEquals(fileNames(local), fileNames(onSpark));
+        assertEquals(2L, ((Number) ((Map<String, Object>) ((Map<String, Object>) Json.read(onSpark.resolve("config.json")))
+                .get("state")).get("epochs_completed")).longValue());
+        assertEquals(3, Files.readAllLines(onSpark.resolve("metrics.csv")).size(), "the header and epochs 1 and 2");
+
+        Path early = dir.resolve("early");
+        f.put("--out", early.toString());
+        f.put("--lr", "1e33");
+        var first = assertThrows(io.jgrad.train.TrainingDivergedException.class, () -> SparkTrainMain.run(spark, f));
+        assertEquals(1, first.epoch());
+        assertFalse(Files.exists(early), "the directory the run made, with no checkpoint in it, is left behind");
+
+        f.put("--lr", "0.1");
+        f.put("--local-steps", "2");
+        f.put("--out", rounds.toString());
+        var local2 = assertThrows(io.jgrad.train.TrainingDivergedException.class, () -> SparkTrainMain.run(spark, f));
+        assertTrue(local2.what().matches("the (loss is (NaN|Infinity)|gradient of \\d\\.(weight|bias) is not finite)"
+                + " in a local step of partition [01]"), local2.what());
+        assertEquals(local2.epoch() - 1L, ((Number) ((Map<String, Object>) ((Map<String, Object>)
+                Json.read(rounds.resolve("config.json"))).get("state")).get("epochs_completed")).longValue());
+        for (Tensor t : Safetensors.read(rounds.resolve("model.safetensors")).tensors().values()) {
+            for (float v : t.toFloatArray()) {
+                assertTrue(Float.isFinite(v), "the checkpoint before the divergence holds finite weights");
+            }
+        }
+    }
+
+    private static List<String> fileNames(Path dir) throws java.io.IOException {
+        try (var files = Files.list(dir)) {
+            return files.map(p -> p.getFileName().toString()).sorted().toList();
+        }
     }
 
     /** The labels of {@code data} in the order of the rows' global indices. */
