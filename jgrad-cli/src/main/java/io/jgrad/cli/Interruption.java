@@ -1,5 +1,6 @@
 package io.jgrad.cli;
 
+import io.jgrad.io.RunLock;
 import java.io.Console;
 import java.nio.file.Files;
 import java.nio.file.Path;

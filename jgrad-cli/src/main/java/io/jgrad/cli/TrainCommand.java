@@ -4,6 +4,7 @@ import io.jgrad.data.Augmentation;
 import io.jgrad.data.DataLoader;
 import io.jgrad.io.AtomicFiles;
 import io.jgrad.io.CheckpointFiles;
+import io.jgrad.io.RunLock;
 import io.jgrad.io.Safetensors;
 import io.jgrad.nn.Activations;
 import io.jgrad.nn.Sequential;
@@ -98,6 +99,7 @@ import picocli.CommandLine.Option;
             "batch's). A label column of class names (CSV, or Parquet strings) is numbered in sorted order, as here.",
             "A loss or gradient that is not finite (with --local-steps, in a partition's local step) ends the run as",
             "here, exit 2, the epochs before keeping their checkpoint; no report is drawn ('jgrad report DIR' draws it).",
+            "One run at a time writes in a directory, on Spark or not: a run into the --out of a running one exits 2.",
             "JGRAD_SPARK_JAVA_OPTS sets its JVM options (default heap 512 MB).",
             ""},
         footerHeading = "%n",
@@ -702,7 +704,11 @@ final class TrainCommand implements Callable<Integer> {
                 : Interruption.describe(cfg.epochsCompleted(), cfg.epochs(), cfg.progress() == null ? 0 : cfg.progress().step()))) {
             // created once the hook is in place, so that an interruption before the first write finds what to remove
             interruption.created(outDir, createOutDir(outDir));
-            interruption.locked(RunLock.acquire(outDir)); // before anything in outDir is touched
+            try {
+                interruption.locked(RunLock.acquire(outDir)); // before anything in outDir is touched
+            } catch (IllegalArgumentException held) { // another run writes there, on this machine or on Spark
+                throw new UserError(held.getMessage());
+            }
             AtomicFiles.removeStaleTemporaries(outDir);
             Checkpoint.finishRenames(outDir);
             // a checkpoint of config c, which Ctrl-C waits for; holds: what it leaves in outDir (null: the same again).

@@ -3,6 +3,7 @@ package io.jgrad.cli;
 import static org.junit.jupiter.api.Assertions.*;
 
 import io.jgrad.io.Json;
+import io.jgrad.io.RunLock;
 import io.jgrad.io.Safetensors;
 import io.jgrad.tensor.Tensor;
 import java.io.IOException;

@@ -1,5 +1,7 @@
 package io.jgrad.spark;
 
+import io.jgrad.io.RunLock;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -18,6 +20,8 @@ final class Interruption implements AutoCloseable {
     private final boolean resumable;
     private volatile int saved = -1;
     private volatile int savedStep;
+    /** The run's hold on its directory (null: none yet, or let go): let go as the run ends, its file deleted. */
+    private volatile RunLock lock;
 
     /**
      * Watches a run of {@code epochs} epochs that writes {@code dir}; {@code resumable}: its data is what
@@ -60,6 +64,20 @@ final class Interruption implements AutoCloseable {
         void run() throws E;
     }
 
+    /** Takes charge of the run's lock on its directory: {@link #unlock}, {@link #close} and an interruption let it go. */
+    void locked(RunLock runLock) {
+        lock = runLock;
+    }
+
+    /** Deletes the lock's file and lets go of the lock, if the run holds it; before the run removes its empty directory. */
+    void unlock() throws IOException {
+        RunLock held = lock;
+        lock = null; // once: a second close would delete the file of a run that locked the directory since
+        if (held != null) {
+            held.close();
+        }
+    }
+
     /** Whether the JVM is stopping (its shutdown hooks run): then a failed Spark job is the interruption's doing. */
     static boolean stopping() {
         Thread probe = new Thread(() -> {});
@@ -78,6 +96,10 @@ final class Interruption implements AutoCloseable {
      */
     private void stop() {
         writing.lock();
+        RunLock held = lock;
+        if (held != null) {
+            held.deleteFile(); // the lock itself ends with the process
+        }
         quietSpark();
         System.err.println(message(dir, saved, savedStep, epochs, resumable));
         System.err.flush();
@@ -112,13 +134,15 @@ final class Interruption implements AutoCloseable {
         }
     }
 
-    /** Removes the hook: the run ended without being interrupted. */
+    /** Removes the hook, the run having ended without being interrupted, and lets go of the lock. */
     @Override
-    public void close() {
+    public void close() throws IOException {
         try {
             Runtime.getRuntime().removeShutdownHook(hook);
         } catch (IllegalStateException e) {
             // the JVM is already stopping: the hook runs (or ran) and says what the directory holds
+            return; // and deletes the lock's file; the lock goes with the process
         }
+        unlock();
     }
 }

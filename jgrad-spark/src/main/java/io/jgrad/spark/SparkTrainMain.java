@@ -3,6 +3,7 @@ package io.jgrad.spark;
 import io.jgrad.data.Standardization;
 import io.jgrad.io.CheckpointFiles;
 import io.jgrad.io.JgradFormatException;
+import io.jgrad.io.RunLock;
 import io.jgrad.io.Safetensors;
 import io.jgrad.nn.Activations;
 import io.jgrad.optim.LrScheduler;
@@ -798,6 +799,9 @@ public final class SparkTrainMain {
             boolean created = !Files.exists(out);
             try {
                 Files.createDirectories(out);
+                // before anything in out is touched: one jgrad train at a time there, on Spark or on one machine (a
+                // refusal, an IllegalArgumentException, names --out)
+                interruption.locked(RunLock.acquire(out));
                 RunDirectory.prepare(out);
             } catch (IOException e) {
                 throw new IllegalArgumentException("--out " + out + ": cannot create or prepare the directory (" + e + ")", e);
@@ -893,6 +897,7 @@ public final class SparkTrainMain {
                 history = trainer.fit(train, test);
             } catch (TrainingDivergedException d) {
                 if (created) { // as jgrad train: a directory this run made and wrote nothing to goes with it
+                    interruption.unlock();
                     try (var files = Files.list(out)) {
                         if (files.findAny().isEmpty()) {
                             Files.delete(out);

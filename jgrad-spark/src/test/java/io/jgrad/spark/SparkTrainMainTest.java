@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jgrad.data.Standardization;
 import io.jgrad.io.Json;
+import io.jgrad.io.RunLock;
 import io.jgrad.io.Safetensors;
 import io.jgrad.tensor.Tensor;
 import java.nio.charset.StandardCharsets;
@@ -1283,6 +1284,49 @@ class SparkTrainMainTest {
                 assertTrue(Float.isFinite(v), "the checkpoint before the divergence holds finite weights");
             }
         }
+    }
+
+    /**
+     * One jgrad train at a time in a run directory, on Spark or on one machine (RunLock): a Spark run into the --out of a
+     * running one is refused in jgrad train's words (exit status 2 from main) and writes nothing there, and a jgrad
+     * train into the --out of a running Spark run (started here from its callback, after its first epoch's checkpoint)
+     * is refused too. Spark runs took no lock, and the two wrote over each other's checkpoints. The lock file goes with
+     * the run that held it.
+     */
+    @Test
+    void aRunIntoTheDirectoryOfARunningOneIsRefusedOnSparkAndOnOneMachine(@TempDir Path dir) throws Throwable {
+        SparkSession spark = session();
+        Path train = scaledCsv(dir.resolve("train.csv"), 0, 40);
+        Path out = Files.createDirectories(dir.resolve("run"));
+        Map<String, String> f = Map.of("--data", train.toString(), "--layers", "2", "--epochs", "2", "--out", out.toString());
+        try (RunLock held = RunLock.acquire(out)) {
+            var refused = assertThrows(IllegalArgumentException.class, () -> SparkTrainMain.run(spark, f));
+            assertEquals("--out " + out + ": another jgrad train is writing there (it holds " + out.resolve(RunLock.FILE)
+                    + "); wait for it to end, or give another --out", refused.getMessage());
+            assertEquals(List.of(RunLock.FILE), fileNames(out));
+        }
+        String[] said = new String[1];
+        int[] code = new int[1];
+        SparkTrainMain.run(spark, f, new io.jgrad.train.Callback() {
+            @Override
+            public boolean onEpochEnd(io.jgrad.train.EpochMetrics m) {
+                if (m.epoch() == 1) {
+                    try {
+                        said[0] = standardErrorOf(() -> code[0] = io.jgrad.cli.Main.execute("train", "--data", train.toString(),
+                                "--layers", "2", "--epochs", "1", "--no-report", "--out", out.toString()));
+                    } catch (Throwable e) {
+                        throw new AssertionError(e);
+                    }
+                }
+                return false;
+            }
+        });
+        assertEquals(2, code[0], said[0]);
+        assertTrue(said[0].contains("jgrad train: --out " + out + ": another jgrad train is writing there (it holds "
+                + out.resolve(RunLock.FILE) + ")"), said[0]);
+        assertEquals(List.of("config.json", "metrics.csv", "model.safetensors", "optimizer.safetensors"), fileNames(out),
+                "the Spark run's files, without its lock's");
+        assertEquals(3, Files.readAllLines(out.resolve("metrics.csv")).size(), "the Spark run's two epochs");
     }
 
     private static List<String> fileNames(Path dir) throws java.io.IOException {

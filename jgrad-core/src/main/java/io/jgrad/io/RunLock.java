@@ -1,4 +1,4 @@
-package io.jgrad.cli;
+package io.jgrad.io;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -9,18 +9,20 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
 /**
- * One {@code jgrad train} at a time in a run directory: the run holds an exclusive lock on {@code DIR/.jgrad-train.lock}
- * while it writes there, and a second run into DIR is refused. Without it both wrote: the second's start deleted the
- * first's checkpoint files in flight ({@link io.jgrad.io.AtomicFiles#removeStaleTemporaries}), their checkpoints
- * replaced each other's, and each run ended saying it wrote DIR.
+ * One {@code jgrad train} at a time in a run directory, on one machine or on Spark ({@code jgrad train --spark}): the
+ * run holds an exclusive lock on {@code DIR/.jgrad-train.lock} while it writes there, and a second run into DIR is
+ * refused, whichever kind each is. Without it both wrote: the second's start deleted the first's checkpoint files in
+ * flight ({@link AtomicFiles#removeStaleTemporaries}), their checkpoints replaced each other's, and each run ended
+ * saying it wrote DIR.
  *
  * <p>The lock is {@link FileChannel#tryLock}'s, which the operating system drops when the process ends, however it ends:
  * a run killed outright leaves at most the empty file, which the next run locks again. {@link #close} deletes the file
  * before it lets go, so a finished run leaves nothing; a run that opened the file before that and locks it afterwards
  * finds it gone and starts over with a new one.
  */
-final class RunLock implements AutoCloseable {
-    static final String FILE = ".jgrad-train.lock";
+public final class RunLock implements AutoCloseable {
+    /** The lock file's name in the run directory. */
+    public static final String FILE = ".jgrad-train.lock";
 
     private final Path file;
     private final FileChannel channel;
@@ -33,9 +35,10 @@ final class RunLock implements AutoCloseable {
     /**
      * Locks the run directory {@code dir}, which exists. Modified: the file {@link #FILE} in dir (created).
      *
-     * @throws UserError naming --out and dir when another run holds it
+     * @throws IllegalArgumentException naming --out and dir when another run holds it, in the words that jgrad train
+     *     and jgrad train --spark print
      */
-    static RunLock acquire(Path dir) throws IOException {
+    public static RunLock acquire(Path dir) throws IOException {
         Path file = dir.resolve(FILE);
         while (true) {
             FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
@@ -47,7 +50,7 @@ final class RunLock implements AutoCloseable {
             }
             if (lock == null) {
                 channel.close();
-                throw new UserError("--out " + dir + ": another jgrad train is writing there (it holds " + file
+                throw new IllegalArgumentException("--out " + dir + ": another jgrad train is writing there (it holds " + file
                         + "); wait for it to end, or give another --out");
             }
             if (Files.exists(file)) {
@@ -58,7 +61,7 @@ final class RunLock implements AutoCloseable {
     }
 
     /** Deletes the lock file, for a process about to end without {@link #close} (its lock goes with it). */
-    void deleteFile() {
+    public void deleteFile() {
         try {
             Files.deleteIfExists(file);
         } catch (IOException e) {
