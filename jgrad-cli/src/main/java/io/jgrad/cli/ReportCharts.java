@@ -2,6 +2,7 @@ package io.jgrad.cli;
 
 import io.jgrad.train.ConfusionMatrix;
 import io.jgrad.train.EpochMetrics;
+import io.jgrad.train.GradientSpread;
 import io.jgrad.train.MetricsCsv;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.HeatMapChart;
@@ -229,6 +230,18 @@ final class ReportCharts {
         }
         names.sort(Comparator.comparingLong(ReportCharts::layerIndex));
         return names;
+    }
+
+    /** Each parameter's number of dimensions, by name: what tells weight tensors (2 or more) from biases. */
+    static Map<String, Integer> ranks(io.jgrad.nn.Module model) {
+        Map<String, Integer> ranks = new java.util.LinkedHashMap<>();
+        model.namedParameters().forEach((name, t) -> ranks.put(name, t.dim()));
+        return ranks;
+    }
+
+    /** The gradient spread of the last of {@code epochs} over the weight tensors of {@code model}, or null. */
+    static GradientSpread spread(List<EpochMetrics> epochs, io.jgrad.nn.Module model) {
+        return GradientSpread.of(epochs, weightTensors(epochs, ranks(model)));
     }
 
     /** The legend label of the i-th (0-based) weight tensor: "layer 1 (0.weight)". */

@@ -2,6 +2,7 @@ package io.jgrad.cli;
 
 import io.jgrad.train.ConfusionMatrix;
 import io.jgrad.train.EpochMetrics;
+import io.jgrad.train.GradientSpread;
 
 import java.util.Base64;
 import java.util.List;

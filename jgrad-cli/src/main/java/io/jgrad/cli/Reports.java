@@ -138,7 +138,7 @@ final class Reports {
         List<Misclassified> wrong = !predicting || ds.imageShape() == null || ds.test() == null || objective.task() == Task.REGRESSION
                 ? List.of() : misclassified(model, ds.test(), ds.imageShape(), ds.normalization().mean()[0],
                         ds.normalization().std()[0], objective, cfg.model().outputActivation());
-        Map<String, Integer> ranks = GradientSpread.ranks(model);
+        Map<String, Integer> ranks = ReportCharts.ranks(model);
         List<String> names = new ArrayList<>();
         for (Path p : new TrainingReport("jgrad training report: " + cfg.model().describe(), facts, metrics, ranks,
                 finalEval == null ? null : finalEval.confusion(), heldOut, wrong, predictions, cfg.classNames(),

@@ -15,6 +15,7 @@ import io.jgrad.tensor.Tensor;
 import io.jgrad.train.Callback;
 import io.jgrad.train.EpochMetrics;
 import io.jgrad.train.GradientNorms;
+import io.jgrad.train.GradientSpread;
 import io.jgrad.train.Evaluation;
 import io.jgrad.train.History;
 import io.jgrad.train.ProgressBar;
@@ -96,7 +97,8 @@ import picocli.CommandLine.Option;
             "the summed gradient of the global batch, as one machine does; with --local-steps K each partition clips",
             "each of its local steps' gradients, and an epoch's norm of a layer is its mean over every partition's local",
             "steps (a gradient over a partition's share of the batch is noisier, its norm usually larger than the whole",
-            "batch's). A label column of class names (CSV, or Parquet strings) is numbered in sorted order, as here.",
+            "batch's), and the run ends with the note on vanishing gradients given here. A label column of class names",
+            "(CSV, or Parquet strings) is numbered in sorted order, as here.",
             "A loss or gradient that is not finite (with --local-steps, in a partition's local step) ends the run as",
             "here, exit 2, the epochs before keeping their checkpoint; no report is drawn ('jgrad report DIR' draws it).",
             "One run at a time writes in a directory, on Spark or not: a run into the --out of a running one exits 2.",
@@ -628,12 +630,10 @@ final class TrainCommand implements Callable<Integer> {
      * why the early layers do not learn.
      */
     private static void vanishingNote(List<EpochMetrics> epochs, Sequential model, boolean report) {
-        GradientSpread spread = GradientSpread.of(epochs, model);
-        if (spread != null && spread.vanishing()) {
-            System.err.println(String.format("note: vanishing gradients: at epoch %d the first layer's gradient norm (%s, %.3g) was %.1f"
-                            + " decades below the last layer's (%s, %.3g), so the early layers barely learn; ReLU, He"
-                            + " initialization or fewer layers help%s", spread.epoch(), spread.first(), spread.firstNorm(),
-                    spread.decades(), spread.last(), spread.lastNorm(), report ? " (report.html charts the norms)" : ""));
+        GradientSpread spread = ReportCharts.spread(epochs, model);
+        String note = spread == null ? null : spread.vanishingNote(report);
+        if (note != null) {
+            System.err.println("note: " + note);
         }
     }
 
@@ -689,7 +689,7 @@ final class TrainCommand implements Callable<Integer> {
             Schedules.loadState(scheduler, Checkpoint.readSchedulerState(optFile), optFile);
         }
         if (gradNorms) {
-            Map<String, Integer> ranks = GradientSpread.ranks(model);
+            Map<String, Integer> ranks = ReportCharts.ranks(model);
             trainer.callback(new Callback() {
                 @Override
                 public boolean onEpochEnd(EpochMetrics m) {

@@ -15,6 +15,7 @@ import io.jgrad.train.Callback;
 import io.jgrad.train.EpochMetrics;
 import io.jgrad.train.Evaluation;
 import io.jgrad.train.GradientNorms;
+import io.jgrad.train.GradientSpread;
 import io.jgrad.train.History;
 import io.jgrad.train.ProgressBar;
 import io.jgrad.train.TrainingDivergedException;
@@ -916,6 +917,14 @@ public final class SparkTrainMain {
                 Evaluation e = trainer.evaluate(test);
                 System.out.printf("%s loss %s, accuracy %.2f%% on %,d samples%n", heldOut.equals("test") ? "test" : "validation",
                         ProgressBar.loss(e.loss()), 100 * e.accuracy(), e.samples());
+            }
+            // as jgrad train notes it, over the weights first layer to last; report.html is drawn by the launcher (which
+            // sets jgrad.home) unless --no-report, and never under spark-submit
+            GradientSpread spread = GradientSpread.of(done, weights);
+            String vanishing = spread == null ? null
+                    : spread.vanishingNote(!settings.noReport() && System.getProperty("jgrad.home") != null);
+            if (vanishing != null) {
+                System.err.println("note: " + vanishing);
             }
             System.out.println("wrote " + out + "/ (model.safetensors, config.json, optimizer.safetensors, metrics.csv)");
         }

@@ -1329,6 +1329,25 @@ class SparkTrainMainTest {
         assertEquals(3, Files.readAllLines(out.resolve("metrics.csv")).size(), "the Spark run's two epochs");
     }
 
+    /**
+     * A run whose first layer's gradients end 2 or more decades below the last's ends with jgrad train's note about
+     * vanishing gradients, by the same code (GradientSpread) on the norms metrics.csv records; Spark runs said nothing.
+     * Five sigmoid layers (on jgrad train's MLP of them, 4.1 decades at epoch 1).
+     */
+    @Test
+    void vanishingGradientsAreNotedAsJgradTrainNotesThem(@TempDir Path dir) throws Throwable {
+        SparkSession spark = session();
+        Path train = scaledCsv(dir.resolve("train.csv"), 0, 40);
+        Path out = dir.resolve("run");
+        String said = standardErrorOf(() -> SparkTrainMain.run(spark, Map.of("--data", train.toString(), "--layers",
+                "8,8,8,8,8", "--activation", "sigmoid", "--normalize", "all", "--epochs", "1", "--partitions", "2", "--no-report",
+                "", "--out", out.toString())));
+        List<String> weights = List.of("0.weight", "2.weight", "4.weight", "6.weight", "8.weight", "10.weight");
+        var spread = io.jgrad.train.GradientSpread.of(io.jgrad.train.MetricsCsv.read(out.resolve("metrics.csv")), weights);
+        assertTrue(spread.vanishing(), spread.toString());
+        assertTrue(said.contains("\nnote: " + spread.vanishingNote(false) + "\n"), said);
+    }
+
     private static List<String> fileNames(Path dir) throws java.io.IOException {
         try (var files = Files.list(dir)) {
             return files.map(p -> p.getFileName().toString()).sorted().toList();
