@@ -174,28 +174,16 @@ final class Checkpoint {
 
     /**
      * Refuses to resume the run in {@code dir} when its metrics.csv is missing or lacks the row of an epoch that
-     * config.json ({@code cfg}) records as completed. Those rows are part of the checkpoint, written before its commit
-     * point: the resumed run's metrics.csv and report go on from them, and early stopping counts its earlier epochs from
-     * them, so without them the run would go on with a shorter history and say nothing. Rows beyond them are what a run
-     * stopped between writing metrics.csv and config.json leaves, of an epoch it did not commit: {@link #readMetrics}
-     * leaves them out, and the resumed run trains that epoch again.
+     * config.json ({@code cfg}) records as completed ({@link MetricsCsv#resumeRefusal}, which jgrad-spark's --resume
+     * shares); {@link #readMetrics} leaves out the rows beyond them.
      *
      * @throws UserError naming the file, the epochs it holds and those config.json records
      */
     static void checkMetricsForResume(Path dir, RunConfig cfg) throws IOException {
-        int completed = cfg.epochsCompleted();
-        Path file = dir.resolve(METRICS);
-        boolean present = Files.isRegularFile(file);
-        int rows = present ? MetricsCsv.read(file).size() : 0;
-        if (rows >= completed) {
-            return;
+        String refusal = MetricsCsv.resumeRefusal(dir, cfg.epochsCompleted());
+        if (refusal != null) {
+            throw new UserError(refusal);
         }
-        String holds = present ? rows + (rows == 1 ? " epoch" : " epochs")
-                : Files.isDirectory(file) ? "is a directory" : "no such file";
-        throw new UserError(file + ": " + holds + ", but " + dir.resolve(RunConfig.FILE) + " records " + completed
-                + " completed" + (present ? "" : completed == 1 ? " epoch" : " epochs") + "; --resume goes on from each"
-                + " completed epoch's row (the run's history, and early stopping's earlier epochs): restore the file or"
-                + " start a new run (--init " + dir.resolve(MODEL) + " starts one from these weights)");
     }
 
     /**

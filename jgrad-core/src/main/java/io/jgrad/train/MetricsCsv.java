@@ -1,6 +1,7 @@
 package io.jgrad.train;
 
 import io.jgrad.io.AtomicFiles;
+import io.jgrad.io.CheckpointFiles;
 import io.jgrad.io.JgradFormatException;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -132,6 +133,30 @@ public final class MetricsCsv {
         }
         cells.add(cell.toString());
         return cells.toArray(new String[0]);
+    }
+
+    /**
+     * Why {@code --resume} (of {@code jgrad train}, on one machine or on Spark) must refuse the run directory {@code dir}
+     * whose config.json records {@code completed} epochs, or null when its metrics.csv holds a row for each. Those rows
+     * are part of the checkpoint, written before its commit point: the resumed run's metrics.csv and report go on from
+     * them, and early stopping counts its earlier epochs from them, so without them the run would go on with a shorter
+     * history and say nothing. Rows beyond them are what a run stopped between writing metrics.csv and config.json
+     * leaves, of an epoch it did not commit: the caller leaves them out and trains that epoch again. The message names
+     * the file, the epochs it holds and those config.json records.
+     */
+    public static String resumeRefusal(Path dir, int completed) throws IOException {
+        Path file = dir.resolve(CheckpointFiles.METRICS);
+        boolean present = Files.isRegularFile(file);
+        int rows = present ? read(file).size() : 0;
+        if (rows >= completed) {
+            return null;
+        }
+        String holds = present ? rows + (rows == 1 ? " epoch" : " epochs")
+                : Files.isDirectory(file) ? "is a directory" : "no such file";
+        return file + ": " + holds + ", but " + dir.resolve("config.json") + " records " + completed + " completed"
+                + (present ? "" : completed == 1 ? " epoch" : " epochs") + "; --resume goes on from each completed epoch's row"
+                + " (the run's history, and early stopping's earlier epochs): restore the file or start a new run (--init "
+                + dir.resolve(CheckpointFiles.MODEL) + " starts one from these weights)";
     }
 
     /** As {@link #read(Path, boolean)} for a run not known to have validated every epoch. */

@@ -229,7 +229,7 @@ final class RunDirectory {
     }
 
     /**
-     * The metrics of the first {@code epochs} epochs in dir's metrics.csv (fewer if it has fewer rows), oldest first;
+     * The metrics of the first {@code epochs} epochs in dir's metrics.csv (which --resume checked holds them), oldest first;
      * {@code heldOut}: the run evaluated held-out data after every epoch ({@link MetricsCsv#read(Path, boolean)}).
      */
     static List<EpochMetrics> metrics(Path dir, int epochs, boolean heldOut) throws IOException {

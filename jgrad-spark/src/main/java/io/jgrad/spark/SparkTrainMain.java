@@ -17,6 +17,7 @@ import io.jgrad.train.Evaluation;
 import io.jgrad.train.GradientNorms;
 import io.jgrad.train.GradientSpread;
 import io.jgrad.train.History;
+import io.jgrad.train.MetricsCsv;
 import io.jgrad.train.ProgressBar;
 import io.jgrad.train.TrainingDivergedException;
 import java.io.IOException;
@@ -594,6 +595,10 @@ public final class SparkTrainMain {
             f = resumeFlags(f, resume, saved);
             RunDirectory.weightsFile(resume, CheckpointFiles.MODEL, saved); // missing weights: before the data is read
             RunDirectory.weightsFile(resume, CheckpointFiles.OPTIMIZER, saved);
+            String noHistory = MetricsCsv.resumeRefusal(resume, saved.epochsCompleted()); // as jgrad train --resume refuses it
+            if (noHistory != null) {
+                throw new IllegalArgumentException(noHistory);
+            }
         }
         Path init = f.containsKey("--init") ? Path.of(f.get("--init")) : null;
         if (init != null && !Files.isRegularFile(init)) { // as jgrad train words it, before the data is read

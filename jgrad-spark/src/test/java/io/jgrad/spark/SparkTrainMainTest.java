@@ -805,6 +805,25 @@ class SparkTrainMainTest {
         assertEquals(moved.resolve("config.json") + ": data.path " + dir.resolve("gone.csv") + ": no such file or directory; run"
                 + " from the directory where the run was trained, or give --data with its new location",
                 resumeError(spark, moved, "--epochs", "3"));
+        // metrics.csv is part of the checkpoint, as jgrad train --resume holds: short or missing, it is refused in its
+        // words before the data is read, and nothing changes; a Spark run went on without the rows
+        Path cut = Files.createDirectory(dir.resolve("cut"));
+        for (String name : before.keySet()) {
+            Files.write(cut.resolve(name), name.equals("metrics.csv")
+                    ? String.join("\n", Files.readAllLines(run.resolve(name)).subList(0, 2)).concat("\n")
+                            .getBytes(java.nio.charset.StandardCharsets.UTF_8)
+                    : before.get(name));
+        }
+        String advice = "; --resume goes on from each completed epoch's row (the run's history, and early stopping's earlier"
+                + " epochs): restore the file or start a new run (--init " + cut.resolve("model.safetensors") + " starts one from"
+                + " these weights)";
+        assertEquals(cut.resolve("metrics.csv") + ": 1 epoch, but " + cut.resolve("config.json") + " records 2 completed" + advice,
+                resumeError(spark, cut, "--epochs", "3"));
+        Files.delete(cut.resolve("metrics.csv"));
+        assertEquals(cut.resolve("metrics.csv") + ": no such file, but " + cut.resolve("config.json") + " records 2 completed"
+                + " epochs" + advice, resumeError(spark, cut, "--epochs", "3", "--out", dir.resolve("elsewhere").toString()));
+        assertFalse(Files.exists(dir.resolve("elsewhere")), "a refused resume created its --out");
+        assertArrayEquals(before.get("config.json"), Files.readAllBytes(cut.resolve("config.json")), "config.json changed");
         Path single = Files.createDirectory(dir.resolve("single"));
         Files.writeString(single.resolve("config.json"), Files.readString(run.resolve("config.json"))
                 .replaceAll("(?s),\\s*\"spark\"\\s*:\\s*\\{[^}]*}", ""));
