@@ -101,7 +101,7 @@ import picocli.CommandLine.Option;
             "batch's), and the run ends with the note on vanishing gradients given here. A label column of class names",
             "(CSV, or Parquet strings) is numbered in sorted order, as here.",
             "A loss or gradient that is not finite (with --local-steps, in a partition's local step) ends the run as",
-            "here, exit 2, the epochs before keeping their checkpoint; no report is drawn ('jgrad report DIR' draws it).",
+            "here, exit 2, the epochs before keeping their checkpoint, and the report of those epochs is drawn as above.",
             "One run at a time writes in a directory, on Spark or not: a run into the --out of a running one exits 2.",
             "JGRAD_SPARK_JAVA_OPTS sets its JVM options (default heap 512 MB).",
             ""},

@@ -184,6 +184,17 @@ class HelpTest {
         assertTrue(data.get("normalize_std") instanceof Number, data.toString());
     }
 
+    /**
+     * After a Spark run that diverges past a checkpoint, ./jgrad draws the report of the epochs before it (README,
+     * "Training on Spark"): the Spark paragraph said so in one sentence and "no report is drawn" in another.
+     */
+    @org.junit.jupiter.api.Test
+    void sparkParagraphSaysADivergedRunGetsItsReport() {
+        String help = Cli.run("train", "--help").out().replaceAll("\\s+", " ");
+        assertTrue(help.contains("(also after a divergence, of the epochs before it)"), help);
+        assertFalse(help.contains("no report is drawn"), help);
+    }
+
     @org.junit.jupiter.api.Test
     void mainPageNamesTheEnvironmentAndGradcheckExitStatus() {
         String help = Cli.run("--help").out();
