@@ -22,6 +22,19 @@ final class VectorReductions implements Reductions {
             VectorShape.forBitSize(D.vectorBitSize() / 2));
     private static final int L = D.length();
 
+    /**
+     * The lanes added from the first to the last. Not reduceLanes(ADD), which leaves the order open: its compiled form
+     * added them in another order than the interpreted one, so a sum's last bits depended on whether the JIT had
+     * compiled it yet (the same gradient's norm differed between two runs).
+     */
+    private static double inLaneOrder(DoubleVector v) {
+        double s = v.lane(0);
+        for (int i = 1; i < L; i++) {
+            s += v.lane(i);
+        }
+        return s;
+    }
+
     private static DoubleVector widen(float[] x, int at) {
         return (DoubleVector) FloatVector.fromArray(F, x, at).convertShape(VectorOperators.F2D, D, 0);
     }
@@ -34,7 +47,7 @@ final class VectorReductions implements Reductions {
             a = a.add(widen(x, off + j));
             b = b.add(widen(x, off + j + L));
         }
-        double s = a.add(b).reduceLanes(VectorOperators.ADD);
+        double s = inLaneOrder(a.add(b));
         for (; j < len; j++) {
             s += x[off + j];
         }
@@ -50,7 +63,7 @@ final class VectorReductions implements Reductions {
             a = d0.fma(d0, a);
             b = d1.fma(d1, b);
         }
-        double s = a.add(b).reduceLanes(VectorOperators.ADD);
+        double s = inLaneOrder(a.add(b));
         for (; j < len; j++) {
             double d = x[off + j] - mu;
             s += d * d;
@@ -68,7 +81,7 @@ final class VectorReductions implements Reductions {
             sg = sg.add(gv);
             sgx = gv.fma(widen(x, xOff + j).sub(m), sgx);
         }
-        double s0 = sg.reduceLanes(VectorOperators.ADD), s1 = sgx.reduceLanes(VectorOperators.ADD);
+        double s0 = inLaneOrder(sg), s1 = inLaneOrder(sgx);
         for (; j < len; j++) {
             double v = g[gOff + j];
             s0 += v;
