@@ -217,7 +217,7 @@ final class TrainCommand implements Callable<Integer> {
                     + " epochs completed stay the last epoch's, so --resume continues counting from the last epoch, from the"
                     + " restored weights. Only this run's epochs can be restored (not ones before a --resume). Needs held-out data"
                     + " (--val-split, --val-data, or an IDX directory's t10k files). Remembered by --resume.")
-    boolean restoreBest;
+    Boolean restoreBest; // null: not given; --restore-best=false on --resume is a change (see checkResumeFlags)
 
     @Option(names = "--augment", paramLabel = "SPEC", description = "Random changes to training images each epoch: none, flip (left-right, probability 1/2), shift:N (up to N pixels each way, the uncovered border black: 0, or with --normalize its standardized value, as RandomCrop(padding) before Normalize), or both as flip,shift:N (default: none). Needs an image model (--model cnn or a file with convolutions).")
     String augment;
@@ -229,7 +229,7 @@ final class TrainCommand implements Callable<Integer> {
     Long seed;
 
     @Option(names = "--no-shuffle", description = "Keep the data in file order instead of reshuffling every epoch.")
-    boolean noShuffle;
+    Boolean noShuffle; // null: not given, as restoreBest
 
     @Option(names = "--init", paramLabel = "FILE", description = "Start from the weights in this .safetensors file (names and shapes must match the network).")
     Path init;
@@ -299,6 +299,11 @@ final class TrainCommand implements Callable<Integer> {
         return created;
     }
 
+    /** Whether --restore-best was given (and not as =false). */
+    private boolean restoreBest() {
+        return Boolean.TRUE.equals(restoreBest);
+    }
+
     /** The most --threads accepted: far above any core count, far below where thread creation exhausts memory. */
     static final int MAX_THREADS = 1024;
 
@@ -327,14 +332,14 @@ final class TrainCommand implements Callable<Integer> {
             {"--loss", normalized(loss), cfg.loss()}, {"--optimizer", opt, cfg.optimizer()}, {"--lr", lr, cfg.lr()},
             {"--momentum", momentum, cfg.momentum()}, {"--weight-decay", weightDecay, cfg.weightDecay()},
             {"--batch-size", batchSize, cfg.batchSize()}, {"--seed", seed, cfg.seed()},
-            {"--restore-best", restoreBest ? true : null, cfg.restoreBest()},
+            {"--restore-best", restoreBest, cfg.restoreBest()},
             {"--schedule", normalized(schedule), normalized(cfg.schedule())}, {"--augment", normalized(augment), normalized(cfg.augment())},
             {"--checkpoint-every", checkpointEvery, cfg.checkpointEvery()}, {"--target-column", targetColumn, cfg.targetColumn()},
             {"--clip-grad-norm", clipGradNorm, cfg.clipGradNorm() > 0 ? cfg.clipGradNorm() : "none"},
             {"--val-split", valSplit == 0 ? null : valSplit, cfg.valSplit()},
             {"--normalize", normalize == null ? null : Flags.normalizeMode(normalize),
                     cfg.normalization().isNone() ? "off" : cfg.normalization().perColumn() ? "columns" : "all"},
-            {"--no-shuffle", noShuffle ? true : null, !cfg.shuffle()}};
+            {"--no-shuffle", noShuffle, !cfg.shuffle()}};
         for (Object[] v : values) {
             if (v[1] != null && !v[1].equals(v[2])) {
                 throw new UserError(v[0] + fixed + " (the run has " + (v[2] instanceof Double d && d == Double.NEGATIVE_INFINITY ? "none" : v[2])
@@ -449,7 +454,7 @@ final class TrainCommand implements Callable<Integer> {
         if (valData != null && valSplit != 0) {
             throw new UserError("--val-split and --val-data both give validation data; use one of them");
         }
-        if (restoreBest && resume == null && (patience == null || patience == 0)) {
+        if (restoreBest() && resume == null && (patience == null || patience == 0)) {
             throw new UserError("--restore-best restores the best epoch found by early stopping, so it needs --patience (e.g. --patience 3)"
                     + (patience == null ? "" : ", not --patience 0"));
         }
@@ -558,8 +563,8 @@ final class TrainCommand implements Callable<Integer> {
         }
         checkAugmentFits(parsedAugment, ds);
         // early stopping watches the held-out loss: without held-out data it would silently never stop
-        if (ds.test() == null && (restoreBest || patience != null && patience > 0)) {
-            throw new UserError((restoreBest ? "--restore-best" : "--patience") + " compares the epochs' loss on held-out data,"
+        if (ds.test() == null && (restoreBest() || patience != null && patience > 0)) {
+            throw new UserError((restoreBest() ? "--restore-best" : "--patience") + " compares the epochs' loss on held-out data,"
                     + " but there is no held-out data; give --val-split (e.g. 0.2) or --val-data FILE.csv");
         }
         String target = targetColumn != null ? targetColumn : ds.targetColumn();
@@ -581,7 +586,7 @@ final class TrainCommand implements Callable<Integer> {
                 lr == null ? Optimizers.defaultLr(opt) : Flags.positive("--lr", lr), momentum == null ? 0 : Flags.nonNegative("--momentum", momentum),
                 weightDecay == null ? Optimizers.defaultWeightDecay(opt) : Flags.nonNegative("--weight-decay", weightDecay),
                 batchSize == null ? 64 : Flags.positive("--batch-size", batchSize), epochs == null ? 10 : Flags.positive("--epochs", epochs),
-                s, !noShuffle, targetLoss == null ? Double.NEGATIVE_INFINITY : targetLoss, patience == null ? 0 : Flags.nonNegative("--patience", patience), restoreBest,
+                s, !Boolean.TRUE.equals(noShuffle), targetLoss == null ? Double.NEGATIVE_INFINITY : targetLoss, patience == null ? 0 : Flags.nonNegative("--patience", patience), restoreBest(),
                 schedule == null ? "none" : schedule, augment == null ? "none" : augment, checkpointEvery == null ? 0 : checkpointEvery,
                 clipGradNorm == null ? 0 : clipGradNorm, weights, noReport, 0, null, null, null, 0, init == null ? null : init.toString());
         Path outDir = out == null ? Path.of("runs", "latest") : out;

@@ -402,6 +402,31 @@ class CliRobustnessTest {
         }
     }
 
+    /**
+     * A switch turned off by =false on --resume is a change too: --no-shuffle=false on a run trained with --no-shuffle
+     * (or --restore-best=false on one with --restore-best) was read as the switch left out, accepted, and the run went
+     * on as it was, unlike --no-shuffle on a shuffled run, which is refused (found by this session's Spark QA pass).
+     */
+    @Test
+    void resumeRejectsASwitchTurnedOffThatTheRunHasOn() throws IOException {
+        Path fixed = dir.resolve("noshuffle");
+        assertEquals(0, train(blobs, "--no-shuffle", "--val-split", "0.25", "--patience", "3", "--restore-best",
+                "--out", fixed.toString()).exitCode());
+        byte[] config = Files.readAllBytes(fixed.resolve("config.json"));
+        Cli.run("train", "--resume", fixed.toString(), "--epochs", "2", "--threads", "1", "--no-shuffle=false")
+                .assertUserError("--no-shuffle is fixed by the run in", "the run has true, --no-shuffle gives false");
+        Cli.run("train", "--resume", fixed.toString(), "--epochs", "2", "--threads", "1", "--restore-best=false")
+                .assertUserError("--restore-best is fixed by the run in", "the run has true, --restore-best gives false");
+        assertArrayEquals(config, Files.readAllBytes(fixed.resolve("config.json")), "a rejected resume changed config.json");
+        // the run's own values, given or left out, are no change
+        Cli same = Cli.run("train", "--resume", fixed.toString(), "--epochs", "2", "--threads", "1", "--no-report",
+                "--no-shuffle=true", "--restore-best");
+        assertEquals(0, same.exitCode(), same.err());
+        Cli shuffled = Cli.run("train", "--resume", copyOfRun("shuffled").toString(), "--epochs", "2", "--threads", "1",
+                "--no-report", "--no-shuffle=false", "--restore-best=false");
+        assertEquals(0, shuffled.exitCode(), shuffled.err());
+    }
+
     @Test
     void resumeRejectsFlagsThatConfigJsonFixes() throws IOException {
         Path copy = copyOfRun("fixed");
