@@ -552,7 +552,7 @@ public final class SparkTrainMain {
 
     /** The stopping flags of {@code f}, checked as jgrad train checks them, in its words, before the data is read. */
     static Stopping stopping(Map<String, String> f) {
-        boolean restoreBest = f.containsKey("--restore-best");
+        boolean restoreBest = on(f, "--restore-best");
         Integer patience = f.containsKey("--patience") ? integer(f, "--patience", 0) : null;
         if (patience != null && patience < 0) {
             throw new IllegalArgumentException("--patience must be an integer >= 0, got " + patience);
@@ -774,11 +774,11 @@ public final class SparkTrainMain {
                     // a resumed run keeps the --init file it started from, as jgrad train --resume does
                     saved != null ? saved.settings().init() : init == null ? null : init.toString(),
                     // a resumed run keeps --no-report, as jgrad train --resume does, and --resume --no-report turns it on
-                    f.containsKey("--no-report") || saved != null && saved.settings().noReport(), clip,
-                    !f.containsKey("--no-shuffle"), checkpointEvery);
+                    on(f, "--no-report") || saved != null && saved.settings().noReport(), clip,
+                    !on(f, "--no-shuffle"), checkpointEvery);
             SparkTrainer trainer = new SparkTrainer(jsc, spec, opt, seed).batchSize(batch).epochs(epochs).localSteps(local)
                     .targetLoss(stopping.targetLoss()).earlyStopping(stopping.patience(), stopping.restoreBest())
-                    .classWeights(classWeights).clipGradNorm(clip).shuffle(!f.containsKey("--no-shuffle"));
+                    .classWeights(classWeights).clipGradNorm(clip).shuffle(!on(f, "--no-shuffle"));
             if (init != null) {
                 loadWeights(init, trainer, "--init's weights were made for another network: give the --layers (and data) they"
                         + " were trained with, or leave out --init");
@@ -831,7 +831,7 @@ public final class SparkTrainMain {
             }
             // an IDX directory's held-out part is its t10k test split, as jgrad train's lines call it
             String heldOut = DistributedDataset.isIdx(data) ? "test" : "val";
-            boolean showNorms = f.containsKey("--grad-norms");
+            boolean showNorms = on(f, "--grad-norms");
             List<String> weights = trainer.model().namedParameters().entrySet().stream().filter(e -> e.getValue().dim() >= 2)
                     .map(Map.Entry::getKey).toList();
             trainer.callback(new Callback() {
@@ -1022,7 +1022,7 @@ public final class SparkTrainMain {
             {"--weight-decay", given(f, "--weight-decay"), s.optimizer().weightDecay()},
             {"--batch-size", f.containsKey("--batch-size") ? integer(f, "--batch-size", 0) : null, s.batchSize()},
             {"--seed", f.containsKey("--seed") ? seed(f) : null, s.seed()},
-            {"--restore-best", f.containsKey("--restore-best") ? true : null, s.restoreBest()},
+            {"--restore-best", f.containsKey("--restore-best") ? on(f, "--restore-best") : null, s.restoreBest()},
             {"--schedule", lowerCase(f.get("--schedule")), lowerCase(s.schedule())},
             {"--target-column", f.get("--target-column"), s.targetColumn()},
             {"--val-split", valSplit == null || valSplit == 0 ? null : valSplit, s.valSplit()},
@@ -1031,7 +1031,7 @@ public final class SparkTrainMain {
             {"--clip-grad-norm", given(f, "--clip-grad-norm"), s.clipGradNorm() > 0 ? s.clipGradNorm() : "none"},
             {"--local-steps", f.containsKey("--local-steps") ? integer(f, "--local-steps", 0) : null, s.localSteps()},
             {"--checkpoint-every", f.containsKey("--checkpoint-every") ? integer(f, "--checkpoint-every", 0) : null, s.checkpointEvery()},
-            {"--no-shuffle", f.containsKey("--no-shuffle") ? true : null, !s.shuffle()},
+            {"--no-shuffle", f.containsKey("--no-shuffle") ? on(f, "--no-shuffle") : null, !s.shuffle()},
             // synchronous steps: the partitions change only the order of the float sums
             {"--partitions", s.localSteps() > 1 && f.containsKey("--partitions") ? integer(f, "--partitions", 0) : null, s.partitions()}};
         for (Object[] v : values) {
@@ -1131,7 +1131,7 @@ public final class SparkTrainMain {
         if (s.clipGradNorm() > 0) { // Double.toString gives it back exactly
             g.put("--clip-grad-norm", Double.toString(s.clipGradNorm()));
         }
-        if (f.containsKey("--grad-norms")) { // a display only, as in jgrad train --resume: not recorded
+        if (on(f, "--grad-norms")) { // a display only, as in jgrad train --resume: not recorded
             g.put("--grad-norms", "");
         }
         if (s.classWeights() != null) { // Double.toString gives each weight back exactly
@@ -1140,6 +1140,11 @@ public final class SparkTrainMain {
         }
         g.put("--out", f.getOrDefault("--out", dir.toString()));
         return g;
+    }
+
+    /** Whether the switch {@code flag} is on in f: given, and not as =false (which {@link #parse} keeps as "false"). */
+    static boolean on(Map<String, String> f, String flag) {
+        return "".equals(f.get(flag));
     }
 
     private static Double given(Map<String, String> f, String flag) {
@@ -1192,13 +1197,14 @@ public final class SparkTrainMain {
                 throw new IllegalArgumentException("unknown option " + a + "; expected one of " + FLAGS.stream().sorted().toList());
             }
             if (SWITCHES.contains(key)) {
-                // a boolean as jgrad train (picocli) reads one: true in any case is the switch, false or nothing after
-                // the = leaves it off (also when given before), anything else is refused in its words
+                // a boolean as jgrad train (picocli) reads one: true in any case is the switch (""), false or nothing
+                // after the = turns it off ("false", also when given before: --resume refuses turning off what the run
+                // has on), anything else is refused in its words
                 String value = a.contains("=") ? a.substring(a.indexOf('=') + 1) : "true";
                 if (value.equalsIgnoreCase("true")) {
                     out.put(key, "");
                 } else if (value.isEmpty() || value.equalsIgnoreCase("false")) {
-                    out.remove(key);
+                    out.put(key, "false");
                 } else {
                     throw new IllegalArgumentException("Invalid value for option '" + key + "': '" + value + "' is not a boolean");
                 }

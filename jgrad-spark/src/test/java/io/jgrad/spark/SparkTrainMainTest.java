@@ -46,17 +46,21 @@ class SparkTrainMainTest {
 
     /**
      * The switches take what jgrad train's (picocli's booleans) take, with its meaning: =true in any case is the switch
-     * given, =false or = is the switch left out; another value, or a value after a space, is refused in its words
+     * given, =false or = the switch off (kept, so that --resume can refuse turning off what the run has on); another
+     * value, or a value after a space, is refused in its words
      * (the index counts 'train' as 0, as in 'jgrad train --spark ...'). --restore-best=true was refused ("takes no value").
      */
     @Test
     void switchesTakeTrueAndFalseAsJgradTrainDoes() {
-        for (String flag : List.of("--restore-best", "--no-report", "--grad-norms")) {
+        for (String flag : List.of("--restore-best", "--no-report", "--grad-norms", "--no-shuffle")) {
             assertEquals(Map.of(flag, "", "--epochs", "1"), SparkTrainMain.parse(new String[] {flag + "=true", "--epochs", "1"}));
             assertEquals(Map.of(flag, ""), SparkTrainMain.parse(new String[] {flag + "=TRUE"}));
-            assertEquals(Map.of("--epochs", "1"), SparkTrainMain.parse(new String[] {flag + "=false", "--epochs", "1"}));
-            assertEquals(Map.of(), SparkTrainMain.parse(new String[] {flag, flag + "=False"}), "the last one wins");
-            assertEquals(Map.of(), SparkTrainMain.parse(new String[] {flag + "="}));
+            // =false is kept as "false", not dropped: --resume refuses turning off a switch the run has on
+            assertEquals(Map.of(flag, "false", "--epochs", "1"), SparkTrainMain.parse(new String[] {flag + "=false", "--epochs", "1"}));
+            assertEquals(Map.of(flag, "false"), SparkTrainMain.parse(new String[] {flag, flag + "=False"}), "the last one wins");
+            assertEquals(Map.of(flag, "false"), SparkTrainMain.parse(new String[] {flag + "="}));
+            assertFalse(SparkTrainMain.on(SparkTrainMain.parse(new String[] {flag + "=false"}), flag));
+            assertTrue(SparkTrainMain.on(SparkTrainMain.parse(new String[] {flag + "=false", flag}), flag));
             var e = assertThrows(IllegalArgumentException.class, () -> SparkTrainMain.parse(new String[] {flag + "=yes"}));
             assertEquals("Invalid value for option '" + flag + "': 'yes' is not a boolean", e.getMessage());
             var spaced = assertThrows(IllegalArgumentException.class,
@@ -715,6 +719,9 @@ class SparkTrainMainTest {
                 ((Map<String, Object>) resumed.get("state")).get("shuffle_generator"));
         assertEquals("--no-shuffle is fixed by the run in " + shuffled.resolve("config.json") + "; leave it out (the run has false,"
                 + " --no-shuffle gives true)", resumeError(spark, shuffled, "--epochs", "3", "--no-shuffle", ""));
+        // turning it off is a change too (it was read as left out, and the run went on in order without a word)
+        assertEquals("--no-shuffle is fixed by the run in " + ordered.resolve("config.json") + "; leave it out (the run has true,"
+                + " --no-shuffle gives false)", resumeError(spark, ordered, "--epochs", "4", "--no-shuffle", "false"));
     }
 
     /**
