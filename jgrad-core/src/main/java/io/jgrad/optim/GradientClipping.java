@@ -33,6 +33,33 @@ public final class GradientClipping {
      * @return the total norm before clipping
      */
     public static double clipGradNorm(List<Tensor> params, double maxNorm) {
+        checkArguments(params, maxNorm);
+        // PyTorch's way: the norm of the parameters' norms, each summed in double without a copy of its gradient
+        double sumSq = 0;
+        for (Tensor p : params) {
+            if (p.grad() != null) {
+                double norm = p.grad().l2Norm();
+                sumSq += norm * norm;
+            }
+        }
+        double total = Math.sqrt(sumSq);
+        scale(params, maxNorm, total);
+        return total;
+    }
+
+    /**
+     * {@link #clipGradNorm} for a caller that already has the gradients' total norm, e.g. a trainer that has taken
+     * each parameter's norm for its metrics ({@link io.jgrad.train.GradientNorms#lastTotal()}): the same scaling,
+     * without reading every gradient again. Modified: the parameters' gradients.
+     *
+     * @param totalNorm sqrt(sum over params of ||g_p||^2), as clipGradNorm computes it
+     */
+    public static void clipToNorm(List<Tensor> params, double maxNorm, double totalNorm) {
+        checkArguments(params, maxNorm);
+        scale(params, maxNorm, totalNorm);
+    }
+
+    private static void checkArguments(List<Tensor> params, double maxNorm) {
         if (!(maxNorm >= 0)) {
             throw new IllegalArgumentException("clipGradNorm: maxNorm = " + maxNorm + " is invalid; it must be >= 0");
         }
@@ -46,15 +73,10 @@ public final class GradientClipping {
             }
             i++;
         }
-        // PyTorch's way: the norm of the parameters' norms, each summed in double without a copy of its gradient
-        double sumSq = 0;
-        for (Tensor p : params) {
-            if (p.grad() != null) {
-                double norm = p.grad().l2Norm();
-                sumSq += norm * norm;
-            }
-        }
-        double total = Math.sqrt(sumSq);
+    }
+
+    /** Multiplies every gradient by maxNorm / (total + 1e-6) where that is below 1 and total is finite. */
+    private static void scale(List<Tensor> params, double maxNorm, double total) {
         double scale = maxNorm / (total + 1e-6);
         if (Double.isFinite(total) && scale < 1) {
             try (var scope = Tensor.noGrad()) {
@@ -66,6 +88,5 @@ public final class GradientClipping {
                 }
             }
         }
-        return total;
     }
 }

@@ -19,6 +19,7 @@ public final class GradientNorms {
     // arrays, so that a step adds its norms without boxing them
     private final double[] sums;
     private int steps;
+    private double lastSumOfSquares; // of the last addStep's norms: the step's total norm, squared
 
     /** Norms of the parameters named {@code names}, in that order, with no step yet. */
     public GradientNorms(Collection<String> names) {
@@ -40,13 +41,16 @@ public final class GradientNorms {
                     + Arrays.toString(names));
         }
         int notFinite = -1;
+        double squares = 0;
         for (int i = 0; i < names.length; i++) {
             double norm = Norms.l2(params.get(i).grad());
             if (!Double.isFinite(norm) && notFinite < 0) {
                 notFinite = i;
             }
             sums[i] += norm;
+            squares += norm * norm;
         }
+        lastSumOfSquares = squares;
         steps++;
         return notFinite;
     }
@@ -78,6 +82,15 @@ public final class GradientNorms {
             this.sums[i] = sums.getOrDefault(names[i], 0.0);
         }
         this.steps = steps;
+    }
+
+    /**
+     * The total L2 norm of the gradients the last {@link #addStep} took, sqrt(sum of their norms squared): what
+     * {@link io.jgrad.optim.GradientClipping#clipGradNorm} would compute for the same parameters, bit for bit, which
+     * {@link io.jgrad.optim.GradientClipping#clipToNorm} takes instead of reading the gradients again. 0 before any step.
+     */
+    public double lastTotal() {
+        return Math.sqrt(lastSumOfSquares);
     }
 
     /** The steps added since the last {@link #restart}. */

@@ -356,7 +356,7 @@ public final class Trainer {
                     throw new TrainingDivergedException(epoch, step, "the gradient of " + paramNames[notFinite] + " is not finite");
                 }
                 if (clipNorm > 0) {
-                    GradientClipping.clipGradNorm(paramList, clipNorm);
+                    GradientClipping.clipToNorm(paramList, clipNorm, gradNorms.lastTotal()); // the norms addStep just took
                 }
                 optimizer.step();                                       // gradient-descent step
                 double total = total(loss, value, weight);

@@ -39,6 +39,36 @@ class GradientNormsTest {
         assertThrows(IllegalArgumentException.class, () -> norms.add(new double[] {1, 1}, -1));
     }
 
+    /**
+     * The last step's total norm is clipGradNorm's to the bit (the trainers clip with it rather than read every gradient
+     * a second time), a parameter without a gradient counting 0; and clipping to it scales as clipGradNorm scales.
+     */
+    @Test
+    void theLastTotalIsClipGradNormsTotal() {
+        java.util.Random rnd = new java.util.Random(5);
+        float[] a = new float[1000], b = new float[37];
+        for (int i = 0; i < a.length; i++) {
+            a[i] = (float) (rnd.nextGaussian() * 1e3);
+        }
+        for (int i = 0; i < b.length; i++) {
+            b[i] = (float) rnd.nextGaussian();
+        }
+        GradientNorms norms = new GradientNorms(List.of("a", "none", "b"));
+        assertEquals(0.0, norms.lastTotal());
+        List<Tensor> params = List.of(withGrad(a), Tensor.zeros(3), withGrad(b));
+        norms.addStep(params);
+        List<Tensor> copies = List.of(withGrad(a), Tensor.zeros(3), withGrad(b));
+        double total = io.jgrad.optim.GradientClipping.clipGradNorm(copies, 1.0);
+        assertEquals(total, norms.lastTotal(), 0.0);
+        io.jgrad.optim.GradientClipping.clipToNorm(params, 1.0, norms.lastTotal());
+        for (int i : new int[] {0, 2}) {
+            org.junit.jupiter.api.Assertions.assertArrayEquals(copies.get(i).grad().toFloatArray(),
+                    params.get(i).grad().toFloatArray(), "parameter " + i);
+        }
+        norms.addStep(List.of(withGrad(3, 4), withGrad(), withGrad(12)));
+        assertEquals(13.0, norms.lastTotal(), 0.0, "the last step's alone: sqrt(25 + 144)");
+    }
+
     @Test
     void theLineListsTheGivenWeightsInOrder() {
         assertEquals("  gradient norms: 0.weight 3.57e-09, 2.weight n/a, 4.weight 0.231",

@@ -305,7 +305,7 @@ final class PartitionWorker {
                 break;
             }
             if (clipNorm > 0) {
-                GradientClipping.clipGradNorm(params, clipNorm);
+                GradientClipping.clipToNorm(params, clipNorm, norms.lastTotal()); // the norms addStep just took
             }
             opt.step();
         }

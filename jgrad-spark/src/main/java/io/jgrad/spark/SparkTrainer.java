@@ -509,7 +509,7 @@ public final class SparkTrainer {
                     + List.copyOf(model.namedParameters().keySet()).get(notFinite) + " is not finite");
         }
         if (clipNorm > 0) {
-            GradientClipping.clipGradNorm(params, clipNorm);
+            GradientClipping.clipToNorm(params, clipNorm, sums.gradNorms.lastTotal()); // the norms addStep just took
         }
         optimizer.step();
         sums.loss += total[s + PartitionWorker.LOSS];
