@@ -556,45 +556,45 @@ final class CpuBackend implements Backend {
 
     @Override
     public void avgPool2d(Tensor x, int kernel, int stride, int padding, Tensor y) {
-        int planes = x.shape[0] * x.shape[1], h = x.shape[2], w = x.shape[3], ho = y.shape[2], wo = y.shape[3];
-        if (x.dtype == DType.FLOAT32) {
-            FloatConvKernels.avgPool(true, x.f, x.offset, planes, h, w, kernel, kernel, stride, stride, padding, padding,
-                    ho, wo, y.f, y.offset);
-        } else {
-            DoubleConvKernels.avgPool(true, x.d, x.offset, planes, h, w, kernel, kernel, stride, stride, padding, padding,
-                    ho, wo, y.d, y.offset);
-        }
+        avgPool(true, x, kernel, stride, padding, y);
     }
 
     @Override
     public void avgPool2dBackward(Tensor gy, int kernel, int stride, int padding, Tensor gx) {
-        int planes = gx.shape[0] * gx.shape[1], h = gx.shape[2], w = gx.shape[3], ho = gy.shape[2], wo = gy.shape[3];
-        if (gx.dtype == DType.FLOAT32) {
-            FloatConvKernels.avgPool(false, gx.f, gx.offset, planes, h, w, kernel, kernel, stride, stride, padding,
-                    padding, ho, wo, gy.f, gy.offset);
+        avgPool(false, gx, kernel, stride, padding, gy);
+    }
+
+    /** Average pooling of image into pooled when forward, else its adjoint from pooled onto image (the kernels' way). */
+    private static void avgPool(boolean forward, Tensor image, int kernel, int stride, int padding, Tensor pooled) {
+        int planes = image.shape[0] * image.shape[1], h = image.shape[2], w = image.shape[3];
+        int ho = pooled.shape[2], wo = pooled.shape[3];
+        if (image.dtype == DType.FLOAT32) {
+            FloatConvKernels.avgPool(forward, image.f, image.offset, planes, h, w, kernel, kernel, stride, stride, padding,
+                    padding, ho, wo, pooled.f, pooled.offset);
         } else {
-            DoubleConvKernels.avgPool(false, gx.d, gx.offset, planes, h, w, kernel, kernel, stride, stride, padding,
-                    padding, ho, wo, gy.d, gy.offset);
+            DoubleConvKernels.avgPool(forward, image.d, image.offset, planes, h, w, kernel, kernel, stride, stride, padding,
+                    padding, ho, wo, pooled.d, pooled.offset);
         }
     }
 
     @Override
     public void adaptiveAvgPool2d(Tensor x, Tensor y) {
-        int planes = x.shape[0] * x.shape[1], h = x.shape[2], w = x.shape[3], outH = y.shape[2], outW = y.shape[3];
-        if (x.dtype == DType.FLOAT32) {
-            FloatConvKernels.adaptiveAvgPool(true, x.f, x.offset, planes, h, w, outH, outW, y.f, y.offset);
-        } else {
-            DoubleConvKernels.adaptiveAvgPool(true, x.d, x.offset, planes, h, w, outH, outW, y.d, y.offset);
-        }
+        adaptiveAvgPool(true, x, y);
     }
 
     @Override
     public void adaptiveAvgPool2dBackward(Tensor gy, Tensor gx) {
-        int planes = gx.shape[0] * gx.shape[1], h = gx.shape[2], w = gx.shape[3], outH = gy.shape[2], outW = gy.shape[3];
-        if (gx.dtype == DType.FLOAT32) {
-            FloatConvKernels.adaptiveAvgPool(false, gx.f, gx.offset, planes, h, w, outH, outW, gy.f, gy.offset);
+        adaptiveAvgPool(false, gx, gy);
+    }
+
+    /** As {@link #avgPool} for adaptive windows (the output size is pooled's shape). */
+    private static void adaptiveAvgPool(boolean forward, Tensor image, Tensor pooled) {
+        int planes = image.shape[0] * image.shape[1], h = image.shape[2], w = image.shape[3];
+        int outH = pooled.shape[2], outW = pooled.shape[3];
+        if (image.dtype == DType.FLOAT32) {
+            FloatConvKernels.adaptiveAvgPool(forward, image.f, image.offset, planes, h, w, outH, outW, pooled.f, pooled.offset);
         } else {
-            DoubleConvKernels.adaptiveAvgPool(false, gx.d, gx.offset, planes, h, w, outH, outW, gy.d, gy.offset);
+            DoubleConvKernels.adaptiveAvgPool(forward, image.d, image.offset, planes, h, w, outH, outW, pooled.d, pooled.offset);
         }
     }
 
