@@ -11,6 +11,8 @@ import io.jgrad.optim.SGD;
 import io.jgrad.tensor.Backends;
 import io.jgrad.tensor.Generator;
 import io.jgrad.train.Task;
+import io.jgrad.train.Callback;
+import io.jgrad.train.EpochMetrics;
 import io.jgrad.train.Trainer;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
@@ -24,7 +26,8 @@ import jdk.jfr.consumer.RecordingFile;
 
 /**
  * What a training step allocates, site by site: the headline MLP (784-256-128-10, batch 128, Fashion-MNIST) trained
- * by {@code Trainer.fit} for one epoch to warm up, then one more epoch under a JFR recording of every allocation.
+ * by one {@code Trainer.fit} of two epochs, the second under a JFR recording of every allocation (so that the
+ * recording of the replayed step, at the first epoch's second step, is not counted: see Trainer.captureSteps).
  * Run with {@code -XX:-UseTLAB} (bench/alloc.sh does): without thread-local allocation buffers each allocation is an
  * event, where with them JFR sees only buffer refills and samples. Prints the bytes per step in all, then the sites
  * (the allocated class and the first jgrad frames) that allocate the most, then the bytes by kind ({@link #kind}:
@@ -51,14 +54,25 @@ public class AllocSites {
                 new Linear(128, 10));
         Optimizer optimizer = opt.equals("sgd") ? new SGD(model.parameters(), 0.05, 0.9) : new Adam(model.parameters(), 1e-3);
         DataLoader loader = new DataLoader(train, 128, true, false, new Generator(1));
-        new Trainer(model, new CrossEntropyLoss(), optimizer, Task.CLASSIFICATION).epochs(1).fit(loader, null);
-
         Path file = Path.of(System.getProperty("java.io.tmpdir"), "jgrad-alloc-sites-" + ProcessHandle.current().pid() + ".jfr");
         try (Recording recording = new Recording()) {
             recording.enable("jdk.ObjectAllocationOutsideTLAB").withStackTrace();
-            recording.start();
-            new Trainer(model, new CrossEntropyLoss(), optimizer, Task.CLASSIFICATION).epochs(1).fit(loader, null);
-            recording.stop();
+            new Trainer(model, new CrossEntropyLoss(), optimizer, Task.CLASSIFICATION).epochs(2).callback(new Callback() {
+                @Override
+                public void onEpochStart(int epoch) {
+                    if (epoch == 2) {
+                        recording.start();
+                    }
+                }
+
+                @Override
+                public boolean onEpochEnd(EpochMetrics m) {
+                    if (m.epoch() == 2) {
+                        recording.stop(); // before the epoch's end builds its metrics
+                    }
+                    return false;
+                }
+            }).fit(loader, null);
             recording.dump(file);
         }
         int steps = loader.numBatches();

@@ -10,6 +10,7 @@ import io.jgrad.optim.Adam;
 import io.jgrad.optim.Optimizer;
 import io.jgrad.optim.SGD;
 import io.jgrad.tensor.Backends;
+import io.jgrad.tensor.CapturedStep;
 import io.jgrad.tensor.Generator;
 import io.jgrad.tensor.Tensor;
 import java.lang.management.ManagementFactory;
@@ -31,7 +32,10 @@ import java.util.Arrays;
  * microseconds per step in each phase (zeroGrad, batch assembly, forward and loss, backward, optimizer step) over
  * the epochs after the first, for comparing two builds run alternately. {@code -Dactivation=NAME}, a name as
  * {@code jgrad train --activation} takes it (leaky_relu, tanh, sigmoid, elu, gelu...), replaces the ReLUs (not part
- * of the headline workload; for timing the other activations).
+ * of the headline workload; for timing the other activations). From the second full batch on, the loop replays a
+ * recorded step ({@link CapturedStep}), as {@code Trainer} does (the same results bit for bit);
+ * {@code -Dcapture=false} runs every step through the ops and autograd instead. A replay's forward and backward
+ * are one phase: the PHASES line puts it all under "forward+loss" and 0 under "backward".
  */
 public class MlpBench {
     private static Module activation() {
@@ -72,26 +76,50 @@ public class MlpBench {
         int allocSteps = 0;
         var mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         long[] phases = new long[6]; // ns in zeroGrad, batch, forward + loss, backward + item, step; steps timed
+        boolean capture = Boolean.parseBoolean(System.getProperty("capture", "true"));
+        CapturedStep captured = null;
+        int eagerSteps = 0;
         for (int e = 0; e < epochs; e++) {
             model.train();
             long t0 = System.nanoTime();
             int s = 0;
             long alloc0 = 0;
-            for (var batches = loader.iterator(); batches.hasNext(); ) {
+            for (DataLoader.Epoch batches = loader.iterator(); batches.hasNext(); ) {
                 if (e == 1 && s == 10) {
                     alloc0 = mx.getTotalThreadAllocatedBytes();
                 }
                 long q0 = System.nanoTime();
                 optimizer.zeroGrad();
                 long q1 = System.nanoTime(), q2, q3, q4;
-                try (var memory = Tensor.recycling()) { // as Trainer runs a step: the batch and activations reuse memory
-                    DataLoader.Batch b = batches.next();
+                if (captured != null && batches.nextSize() == batch) { // the recorded step on this batch
+                    batches.nextInto(captured.input(0), captured.input(1));
                     q2 = System.nanoTime();
-                    Tensor loss = lossFn.forward(model.forward(b.features()), b.targets());
-                    q3 = System.nanoTime();
-                    loss.backward();
-                    lastLoss = loss.item();
-                    q4 = System.nanoTime();
+                    captured.replay();
+                    lastLoss = captured.output(0).item();
+                    q3 = q4 = System.nanoTime();
+                } else {
+                    try (var memory = Tensor.recycling()) { // as Trainer runs a step: the batch and activations reuse memory
+                        DataLoader.Batch b = batches.next();
+                        q2 = System.nanoTime();
+                        if (capture && eagerSteps++ > 0 && b.size() == batch) { // the second full step, recorded
+                            captured = CapturedStep.record(in -> {
+                                Tensor l = lossFn.forward(model.forward(in[0]), in[1]);
+                                l.backward();
+                                return new Tensor[] {l};
+                            }, b.features(), b.targets());
+                            if (captured.refusal() != null) {
+                                throw new IllegalStateException("MlpBench: the step cannot be replayed: " + captured.refusal());
+                            }
+                            lastLoss = captured.output(0).item();
+                            q3 = q4 = System.nanoTime();
+                        } else {
+                            Tensor loss = lossFn.forward(model.forward(b.features()), b.targets());
+                            q3 = System.nanoTime();
+                            loss.backward();
+                            lastLoss = loss.item();
+                            q4 = System.nanoTime();
+                        }
+                    }
                 }
                 optimizer.step();
                 if (e > 0) {

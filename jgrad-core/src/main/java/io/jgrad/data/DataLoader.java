@@ -90,11 +90,31 @@ public final class DataLoader implements Iterable<DataLoader.Batch> {
     }
 
     /**
+     * One epoch's batches, from {@link #iterator()}. Besides {@link #next()}, which makes each batch's tensors,
+     * {@link #nextInto} assembles a batch into tensors the caller keeps from batch to batch (the inputs of a
+     * {@link io.jgrad.tensor.CapturedStep}), so that taking a batch makes nothing.
+     */
+    public interface Epoch extends Iterator<Batch> {
+        /** The number of samples in the next batch; 0 when the epoch has no more. */
+        int nextSize();
+
+        /**
+         * Assembles the next batch into {@code features} and {@code targets}: contiguous float32 tensors of shapes
+         * [nextSize(), ...sample shape] and [nextSize(), ...target shape] that own their whole arrays. Returns the
+         * batch's number of samples. Modified: features, targets, and the generator as {@link #next()}.
+         *
+         * @throws NoSuchElementException if the epoch has no more batches
+         * @throws IllegalArgumentException if a tensor does not have the batch's shape
+         */
+        int nextInto(Tensor features, Tensor targets);
+    }
+
+    /**
      * Starts an epoch; when shuffling, this draws the epoch's permutation from the generator, and augmentation
      * draws from it as batches are assembled. Modified: the generator, when shuffling or augmenting.
      */
     @Override
-    public Iterator<Batch> iterator() {
+    public Epoch iterator() {
         int n = dataset.size();
         int[] spare = spareOrder.getAndSet(null);
         int[] order = spare != null && spare.length == n ? spare : new int[n];
@@ -104,57 +124,110 @@ public final class DataLoader implements Iterable<DataLoader.Batch> {
         if (shuffle) {
             generator.shuffle(order);
         }
-        int batches = numBatches();
-        int[] sampleShape = dataset.sampleShape();
-        int[] targetShape = dataset.targetShape();
-        int sampleSize = numel(sampleShape);
-        int targetSize = numel(targetShape);
-        Augmentation aug = augmentation;
-        float[] scratch = aug == null ? null : new float[sampleSize];
-        return new Iterator<>() {
-            private int next;
+        return new EpochBatches(order);
+    }
 
-            @Override
-            public boolean hasNext() {
-                return next < batches;
-            }
+    /** An epoch's walk through its permutation; one range body, reused for every batch's copies. */
+    private final class EpochBatches implements Epoch, Backends.RangeBody {
+        private final int[] order;
+        private final int n = dataset.size();
+        private final int batches = numBatches();
+        private final int[] sampleShape = dataset.sampleShape();
+        private final int[] targetShape = dataset.targetShape();
+        private final int sampleSize = numel(sampleShape);
+        private final int targetSize = numel(targetShape);
+        private final Augmentation aug = augmentation;
+        private final float[] scratch = aug == null ? null : new float[sampleSize];
+        private int next;
+        // the batch being copied, for run()
+        private int start;
+        private float[] f;
+        private float[] t;
 
-            @Override
-            public Batch next() {
-                if (!hasNext()) {
-                    throw new NoSuchElementException("DataLoader: epoch has only " + batches + " batches");
-                }
-                int start = next * batchSize;
-                int b = Math.min(batchSize, n - start);
-                next++;
-                Math.multiplyExact(b, Math.max(sampleSize, targetSize)); // refuse a batch beyond 2^31 elements
-                Tensor features = Tensor.empty(DType.FLOAT32, prepend(b, sampleShape));
-                Tensor targets = Tensor.empty(DType.FLOAT32, prepend(b, targetShape));
-                float[] f = features.floatStorage(), t = targets.floatStorage();
-                Backends.RangeBody copy = (i0, i1) -> {
-                    for (int i = i0; i < i1; i++) {
-                        dataset.copySample(order[start + i], f, i * sampleSize);
-                        dataset.copyTarget(order[start + i], t, i * targetSize);
-                    }
-                };
-                if (dataset instanceof TensorDataset) {
-                    // read-only, so safe to copy from on several threads: a batch's random reads from a large data
-                    // set wait on memory, and were a quarter of an MLP step's time on one thread (measured)
-                    Backends.parallelFor(b, 2L * b * (sampleSize + targetSize), copy);
-                } else {
-                    copy.run(0, b); // a user's Dataset need not be thread-safe
-                }
-                if (aug != null) { // in sample order after the copies: the generator's draws are the same as before
-                    for (int i = 0; i < b; i++) {
-                        aug.apply(f, i * sampleSize, sampleShape[0], sampleShape[1], sampleShape[2], generator, scratch);
-                    }
-                }
-                if (next == batches) {
-                    spareOrder.set(order); // this epoch reads it no more
-                }
-                return new Batch(features, targets, b);
+        EpochBatches(int[] order) {
+            this.order = order;
+        }
+
+        @Override
+        public boolean hasNext() {
+            return next < batches;
+        }
+
+        @Override
+        public int nextSize() {
+            return hasNext() ? Math.min(batchSize, n - next * batchSize) : 0;
+        }
+
+        @Override
+        public Batch next() {
+            int b = nextSize();
+            if (b == 0) {
+                throw new NoSuchElementException("DataLoader: epoch has only " + batches + " batches");
             }
-        };
+            Math.multiplyExact(b, Math.max(sampleSize, targetSize)); // refuse a batch beyond 2^31 elements
+            Tensor features = Tensor.empty(DType.FLOAT32, prepend(b, sampleShape));
+            Tensor targets = Tensor.empty(DType.FLOAT32, prepend(b, targetShape));
+            assemble(b, features.floatStorage(), targets.floatStorage());
+            return new Batch(features, targets, b);
+        }
+
+        @Override
+        public int nextInto(Tensor features, Tensor targets) {
+            int b = nextSize();
+            if (b == 0) {
+                throw new NoSuchElementException("DataLoader: epoch has only " + batches + " batches");
+            }
+            requireShape("features", features, b, sampleShape);
+            requireShape("targets", targets, b, targetShape);
+            assemble(b, features.floatStorage(), targets.floatStorage());
+            return b;
+        }
+
+        private static void requireShape(String what, Tensor t, int b, int[] shape) {
+            boolean same = t.dtype() == DType.FLOAT32 && t.dim() == shape.length + 1 && t.size(0) == b;
+            for (int i = 0; same && i < shape.length; i++) {
+                same = t.size(i + 1) == shape[i];
+            }
+            if (!same) { // compared without copying the shapes: a step's batch allocates nothing
+                throw new IllegalArgumentException("DataLoader.nextInto: " + what + " must be float32 "
+                        + java.util.Arrays.toString(prepend(b, shape)) + " for the next batch, got " + t.dtype() + " "
+                        + java.util.Arrays.toString(t.shape()));
+            }
+        }
+
+        /** Copies the next batch's b samples into f and t and moves past it. */
+        private void assemble(int b, float[] f, float[] t) {
+            this.start = next * batchSize;
+            this.f = f;
+            this.t = t;
+            next++;
+            if (dataset instanceof TensorDataset) {
+                // read-only, so safe to copy from on several threads: a batch's random reads from a large data
+                // set wait on memory, and were a quarter of an MLP step's time on one thread (measured)
+                Backends.parallelFor(b, 2L * b * (sampleSize + targetSize), this);
+            } else {
+                run(0, b); // a user's Dataset need not be thread-safe
+            }
+            this.f = null;
+            this.t = null;
+            if (aug != null) { // in sample order after the copies: the generator's draws are the same as before
+                for (int i = 0; i < b; i++) {
+                    aug.apply(f, i * sampleSize, sampleShape[0], sampleShape[1], sampleShape[2], generator, scratch);
+                }
+            }
+            if (next == batches) {
+                spareOrder.set(order); // this epoch reads it no more
+            }
+        }
+
+        /** Copies samples [i0, i1) of the batch being assembled. */
+        @Override
+        public void run(int i0, int i1) {
+            for (int i = i0; i < i1; i++) {
+                dataset.copySample(order[start + i], f, i * sampleSize);
+                dataset.copyTarget(order[start + i], t, i * targetSize);
+            }
+        }
     }
 
     private static int numel(int[] shape) {

@@ -200,6 +200,7 @@ final class Autograd {
     }
 
     private static void accumulateInto(Tensor t, Tensor g) {
+        StepRecorder.gradient(t);
         if (t.grad == null && g.exclusive && !BufferPool.isLent(g)) {
             g.exclusive = false; // taken: another input handed the same tensor copies it
             t.grad = g; // memory of its own (see gradientBuffer): kept without a copy

@@ -40,6 +40,9 @@ interface Backend {
     /** Copies a strided tensor into contiguous dst of the same shape. Modified: dst. */
     void copy(Tensor src, Tensor dst);
 
+    /** out = value everywhere, for contiguous out from its offset. Modified: out. */
+    void fill(Tensor out, double value);
+
     /** out[o, i] = sum_k x[o, k, i] over contiguous x viewed as [outer, n, inner]. Modified: out. */
     void sum(Tensor x, int outer, int n, int inner, Tensor out);
 
@@ -62,7 +65,7 @@ interface Backend {
      * Per-row cross-entropy of contiguous x [rows, cols] against class indices: logp = log_softmax(x) by row and
      * loss[r] = -logp[r, target[r]]. logp and loss are contiguous. Modified: logp, loss.
      */
-    void crossEntropy(Tensor x, int[] target, Tensor logp, Tensor loss);
+    void crossEntropy(Tensor x, Tensor target, int[] classes, Tensor logp, Tensor loss);
 
     /**
      * dL/dx of {@link #crossEntropy} from the saved logp [rows, cols] and g = dL/dloss [rows] (any stride):

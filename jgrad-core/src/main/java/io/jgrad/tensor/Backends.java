@@ -9,7 +9,14 @@ public final class Backends {
 
     private static volatile Backend current = new CpuBackend(Runtime.getRuntime().availableProcessors());
 
+    /** The backend the ops call: the real one, or, while this thread records a step to replay, its recorder. */
     static Backend current() {
+        StepRecorder r = StepRecorder.active();
+        return r != null ? r : current;
+    }
+
+    /** The backend itself, never a recorder in front of it: for the replays of a recorded step. */
+    static Backend real() {
         return current;
     }
 

@@ -198,6 +198,7 @@ final class BufferPool {
     }
 
     private static void release(Scope s) {
+        StepRecorder.hostWork("a Tensor.recycling() scope closed inside the step gave back memory the step used");
         for (Tensor t : s.tensors) {
             Object array = t.f != null ? t.f : t.d;
             if (array != null && s.lent.get(array) == Boolean.FALSE) {
@@ -251,29 +252,19 @@ final class BufferPool {
             return dtype == DType.FLOAT32 ? new Tensor(dtype, new float[n], null, sh, st, 0)
                     : new Tensor(dtype, null, new double[n], sh, st, 0);
         }
-        Tensor t;
-        if (dtype == DType.FLOAT32) {
-            float[] a = s.free.floats.poll(n);
-            if (a == null) {
-                a = new float[n];
-            } else if (zero || poison) {
-                float[] r = a; // filled on the kernels' threads: a few MB per CNN layer, read from memory
-                float v = zero ? 0f : Float.NaN;
-                Backends.current().parallelFor(n, n, (from, to) -> Arrays.fill(r, from, to, v));
-            }
-            lend(s, a);
-            t = new Tensor(dtype, a, null, sh, st, 0);
-        } else {
-            double[] a = s.free.doubles.poll(n);
-            if (a == null) {
-                a = new double[n];
-            } else if (zero || poison) {
-                double[] r = a;
-                double v = zero ? 0.0 : Double.NaN;
-                Backends.current().parallelFor(n, n, (from, to) -> Arrays.fill(r, from, to, v));
-            }
-            lend(s, a);
-            t = new Tensor(dtype, null, a, sh, st, 0);
+        Object a = dtype == DType.FLOAT32 ? s.free.floats.poll(n) : s.free.doubles.poll(n);
+        boolean fresh = a == null;
+        if (fresh) {
+            a = dtype == DType.FLOAT32 ? new float[n] : new double[n];
+        }
+        lend(s, a);
+        Tensor t = dtype == DType.FLOAT32 ? new Tensor(dtype, (float[]) a, null, sh, st, 0)
+                : new Tensor(dtype, null, (double[]) a, sh, st, 0);
+        if (!fresh && (zero || poison)) {
+            // on the kernels' threads: a few MB per CNN layer, read from memory
+            Backends.current().fill(t, zero ? 0.0 : Double.NaN);
+        } else if (zero && StepRecorder.active() != null) {
+            Backends.current().fill(t, 0.0); // zeros now, but a replay of the step must zero it again
         }
         s.tensors.add(t);
         return t;
@@ -326,6 +317,14 @@ final class BufferPool {
     /** Whether a scope is open on this thread. */
     static boolean active() {
         return CURRENT.get() != null;
+    }
+
+    /** Takes everything the innermost open scope lent out of recycling, for a recorded step's replays. */
+    static void keepAll() {
+        Scope s = CURRENT.get();
+        for (Object array : s.lentArrays) {
+            s.lent.put(array, Boolean.TRUE);
+        }
     }
 
     /** Takes {@code t}'s memory out of recycling: it stays valid after the scope that lent it closes. */

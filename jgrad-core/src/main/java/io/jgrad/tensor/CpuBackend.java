@@ -406,6 +406,19 @@ final class CpuBackend implements Backend {
     }
 
     @Override
+    public void fill(Tensor out, double value) {
+        int n = out.numel(), off = out.offset;
+        if (out.dtype == DType.FLOAT32) {
+            float[] a = out.f;
+            float v = (float) value;
+            parallelFor(n, n, (from, to) -> java.util.Arrays.fill(a, off + from, off + to, v));
+        } else {
+            double[] a = out.d;
+            parallelFor(n, n, (from, to) -> java.util.Arrays.fill(a, off + from, off + to, value));
+        }
+    }
+
+    @Override
     public void sum(Tensor x, int outer, int n, int inner, Tensor out) {
         if (x.dtype == DType.FLOAT32) {
             FloatKernels.sum(x.f, x.offset, outer, n, inner, out.f);
@@ -463,12 +476,20 @@ final class CpuBackend implements Backend {
     }
 
     @Override
-    public void crossEntropy(Tensor x, int[] target, Tensor logp, Tensor loss) {
+    public void crossEntropy(Tensor x, Tensor target, int[] classes, Tensor logp, Tensor loss) {
         int rows = logp.shape[0], cols = logp.shape[1];
+        for (int i = 0; i < rows; i++) {
+            double v = target.dtype == DType.FLOAT32 ? target.f[target.offset + i] : target.d[target.offset + i];
+            if (!(v >= 0 && v < cols && v == Math.rint(v))) {
+                throw new IllegalArgumentException("crossEntropy: target value " + v + " in row " + i
+                        + " is not a class index: it must be an integer in [0, " + cols + ")");
+            }
+            classes[i] = (int) v;
+        }
         if (x.dtype == DType.FLOAT32) {
-            FloatKernels.crossEntropy(x.f, x.offset, rows, cols, target, logp.f, loss.f);
+            FloatKernels.crossEntropy(x.f, x.offset, rows, cols, classes, logp.f, loss.f);
         } else {
-            DoubleKernels.crossEntropy(x.d, x.offset, rows, cols, target, logp.d, loss.d);
+            DoubleKernels.crossEntropy(x.d, x.offset, rows, cols, classes, logp.d, loss.d);
         }
     }
 

@@ -28,6 +28,7 @@ final class ElementwiseOps {
             Tensor zero = Tensor.zeros(x.dtype, x.shape);
             return Autograd.record("dropout", compute(BinaryOp.MUL, x, zero), g -> new Tensor[] {g.mul(zero)}, x);
         }
+        StepRecorder.hostWork("dropout draws its mask in Java");
         Tensor mask = Tensor.forOverwrite(x.dtype, x.shape);
         double keep = 1 / (1 - p);
         int n = mask.numel();

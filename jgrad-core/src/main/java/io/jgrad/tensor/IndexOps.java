@@ -17,6 +17,7 @@ final class IndexOps {
                 throw new IndexOutOfBoundsException("indexSelect: index " + i + " out of range for dimension " + d + " of size " + n);
             }
         }
+        StepRecorder.hostWork("indexSelect copies rows in Java");
         Tensor xc = x.contiguous();
         int outer = 1, inner = 1;
         for (int i = 0; i < d; i++) {

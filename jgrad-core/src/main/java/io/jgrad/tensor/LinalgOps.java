@@ -103,14 +103,10 @@ final class LinalgOps {
         int rows = x2.shape[0];
         Tensor y = Tensor.forOverwrite(t, new int[] {rows, out}); // the bias rows, or the GEMM with beta 0
         Tensor bc = bt == null ? null : bt.contiguous();
-        for (int r = 0; bc != null && r < rows; r++) {
-            if (t == DType.FLOAT32) {
-                System.arraycopy(bc.f, bc.offset, y.f, r * out, out);
-            } else {
-                System.arraycopy(bc.d, bc.offset, y.d, r * out, out);
-            }
-        }
         Backend backend = Backends.current();
+        if (bc != null) {
+            backend.copy(bc.view(new int[] {rows, out}, new int[] {0, 1}, bc.offset), y); // b in every row
+        }
         backend.gemm(1.0, x2, transposed(wt), bc == null ? 0.0 : 1.0, y);
         Node.Backward rule = g -> {
             Backend be = Backends.current();

@@ -204,6 +204,7 @@ final class ShapeOps {
         if (x.dtype == target) {
             return x;
         }
+        StepRecorder.hostWork("a dtype conversion runs in Java");
         Tensor xc = x.contiguous();
         Tensor y = Tensor.empty(target, x.shape);
         int n = y.numel();
@@ -266,6 +267,7 @@ final class ShapeOps {
             inner *= shape[i];
         }
         int rowOut = total * inner, at = 0;
+        StepRecorder.hostWork("cat copies blocks in Java");
         for (Tensor x : xs) {
             Tensor xc = x.to(dtype).contiguous();
             int block = x.shape[d] * inner;

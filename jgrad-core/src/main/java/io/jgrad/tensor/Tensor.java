@@ -90,9 +90,13 @@ public final class Tensor {
     static Tensor allocate(DType dtype, int[] shape) {
         int n = Shapes.numel(shape);
         int[] s = shape.clone();
-        return dtype == DType.FLOAT32
+        Tensor t = dtype == DType.FLOAT32
                 ? new Tensor(dtype, new float[n], null, s, Shapes.contiguousStrides(s), 0)
                 : new Tensor(dtype, null, new double[n], s, Shapes.contiguousStrides(s), 0);
+        if (StepRecorder.active() != null) {
+            Backends.current().fill(t, 0.0); // zeros now, but a replay of the step must zero it again
+        }
+        return t;
     }
 
     /** A view over the same storage with another shape, strides and offset. */
@@ -195,6 +199,7 @@ public final class Tensor {
     public static Tensor of(float[] data, int... shape) {
         int[] s = shape.length == 0 ? new int[] {data.length} : shape.clone();
         checkLength("Tensor.of", data.length, s);
+        StepRecorder.hostWork("Tensor.of copies values from a Java array");
         return new Tensor(DType.FLOAT32, data.clone(), null, s, Shapes.contiguousStrides(s), 0);
     }
 
@@ -202,6 +207,7 @@ public final class Tensor {
     public static Tensor of(double[] data, int... shape) {
         int[] s = shape.length == 0 ? new int[] {data.length} : shape.clone();
         checkLength("Tensor.of", data.length, s);
+        StepRecorder.hostWork("Tensor.of copies values from a Java array");
         return new Tensor(DType.FLOAT64, null, data.clone(), s, Shapes.contiguousStrides(s), 0);
     }
 
@@ -219,6 +225,7 @@ public final class Tensor {
     /** A float32 matrix from rows of equal length. */
     public static Tensor of(float[][] rows) {
         requireRows(rows);
+        StepRecorder.hostWork("Tensor.of copies values from a Java array");
         int cols = rows.length == 0 ? 0 : rows[0].length;
         float[] data = new float[rows.length * cols];
         for (int i = 0; i < rows.length; i++) {
@@ -233,6 +240,7 @@ public final class Tensor {
     /** A float64 matrix from rows of equal length. */
     public static Tensor of(double[][] rows) {
         requireRows(rows);
+        StepRecorder.hostWork("Tensor.of copies values from a Java array");
         int cols = rows.length == 0 ? 0 : rows[0].length;
         double[] data = new double[rows.length * cols];
         for (int i = 0; i < rows.length; i++) {
@@ -252,6 +260,7 @@ public final class Tensor {
     public static Tensor wrap(float[] data, int... shape) {
         int[] s = shape.clone();
         checkLength("Tensor.wrap", data.length, s);
+        StepRecorder.hostWork("Tensor.wrap shares a Java array");
         return new Tensor(DType.FLOAT32, data, null, s, Shapes.contiguousStrides(s), 0);
     }
 
@@ -259,6 +268,7 @@ public final class Tensor {
     public static Tensor wrap(double[] data, int... shape) {
         int[] s = shape.clone();
         checkLength("Tensor.wrap", data.length, s);
+        StepRecorder.hostWork("Tensor.wrap shares a Java array");
         return new Tensor(DType.FLOAT64, null, data, s, Shapes.contiguousStrides(s), 0);
     }
 
@@ -395,12 +405,14 @@ public final class Tensor {
                     + " elements; item() needs exactly one");
         }
         usable();
+        StepRecorder.hostWork("item() reads a value in Java");
         return dtype == DType.FLOAT32 ? f[offset] : d[offset];
     }
 
     /** The element at the given indices (checked; a negative index counts from the end, -1 the last). */
     public double get(int... index) {
         usable();
+        StepRecorder.hostWork("get() reads a value in Java");
         int p = position("get", index);
         return dtype == DType.FLOAT32 ? f[p] : d[p];
     }
@@ -412,6 +424,7 @@ public final class Tensor {
     public Tensor set(double value, int... index) {
         usable();
         checkRequiresGrad("set");
+        StepRecorder.hostWork("set() writes a value in Java");
         int p = position("set", index);
         markChanged();
         if (dtype == DType.FLOAT32) {
@@ -443,11 +456,13 @@ public final class Tensor {
      * tensor, element k of a 1-D one for i = k * strides[0].
      */
     double getFlat(int i) {
+        StepRecorder.hostWork("an op reads values in Java");
         return dtype == DType.FLOAT32 ? f[offset + i] : d[offset + i];
     }
 
     /** Sets the element {@link #getFlat} reads, rounded to this tensor's dtype. Modified: this. */
     void setFlat(int i, double v) {
+        StepRecorder.hostWork("an op writes values in Java");
         if (dtype == DType.FLOAT32) {
             f[offset + i] = (float) v;
         } else {
@@ -467,6 +482,7 @@ public final class Tensor {
      */
     public float[] toFloatArray(float[] into) {
         Tensor c = contiguous();
+        StepRecorder.hostWork("toFloatArray() reads the values in Java");
         int n = c.numel();
         float[] out = into != null && into.length >= n ? into : new float[n];
         if (c.dtype == DType.FLOAT32) {
@@ -482,6 +498,7 @@ public final class Tensor {
     /** The elements in row-major order as a new double array. */
     public double[] toDoubleArray() {
         Tensor c = contiguous();
+        StepRecorder.hostWork("toDoubleArray() reads the values in Java");
         double[] out = new double[c.numel()];
         for (int i = 0; i < out.length; i++) {
             out[i] = c.getFlat(i);
@@ -495,6 +512,7 @@ public final class Tensor {
      */
     public float[] floatStorage() {
         usable();
+        StepRecorder.hostWork("floatStorage() hands out the array to Java code");
         if (dtype != DType.FLOAT32 || offset != 0 || !isContiguous() || f.length != numel()) {
             throw new IllegalStateException("floatStorage: needs a contiguous float32 tensor that owns its whole array; call"
                     + " contiguous().copy() first (this one: " + dtype + " " + Shapes.str(shape) + ")");
@@ -505,6 +523,7 @@ public final class Tensor {
     /** The backing double array; as {@link #floatStorage()}, for float64 tensors. */
     public double[] doubleStorage() {
         usable();
+        StepRecorder.hostWork("doubleStorage() hands out the array to Java code");
         if (dtype != DType.FLOAT64 || offset != 0 || !isContiguous() || d.length != numel()) {
             throw new IllegalStateException("doubleStorage: needs a contiguous float64 tensor that owns its whole array; call"
                     + " contiguous().copy() first (this one: " + dtype + " " + Shapes.str(shape) + ")");
@@ -645,11 +664,7 @@ public final class Tensor {
             }
             // the seed from the step's pool, as the gradients it starts: a new array per step otherwise
             Tensor seed = forOverwrite(dtype, shape);
-            if (dtype == DType.FLOAT32) {
-                seed.f[seed.offset] = 1f;
-            } else {
-                seed.d[seed.offset] = 1.0;
-            }
+            Backends.current().fill(seed, 1.0);
             Autograd.backward(this, seed, retainGraph);
             return;
         }
@@ -1063,6 +1078,7 @@ public final class Tensor {
 
     /** An in-place op on a strided view: applied to a contiguous copy, written back element by element. */
     private Tensor throughCopy(java.util.function.Consumer<Tensor> op) {
+        StepRecorder.hostWork("an in-place op on a strided view writes back in Java");
         Tensor c = ShapeOps.copy(this);
         op.accept(c);
         int[] index = new int[shape.length];
@@ -1114,12 +1130,7 @@ public final class Tensor {
         if (onView("fill_")) {
             return throughCopy(t -> t.fill_(value));
         }
-        int n = numel();
-        if (dtype == DType.FLOAT32) {
-            Arrays.fill(f, offset, offset + n, (float) value);
-        } else {
-            Arrays.fill(d, offset, offset + n, value);
-        }
+        Backends.current().fill(this, value);
         return this;
     }
 

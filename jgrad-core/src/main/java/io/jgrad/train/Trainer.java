@@ -8,6 +8,7 @@ import io.jgrad.optim.GradientClipping;
 import io.jgrad.optim.LrScheduler;
 import io.jgrad.optim.Optimizer;
 import io.jgrad.optim.ReduceLROnPlateau;
+import io.jgrad.tensor.CapturedStep;
 import io.jgrad.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -55,6 +56,10 @@ public final class Trainer {
     private long correct;
     private int seen;
     private GradientNorms gradNorms = new GradientNorms(List.of());
+    private boolean captureSteps = true;
+    /** Why the last fit's steps were not replayed (see {@link #captureSteps}), or null. */
+    private String captureRefusal;
+    private long replayedSteps;
 
     /**
      * A trainer for {@code model}; {@code task} decides how accuracy is counted.
@@ -191,6 +196,29 @@ public final class Trainer {
         }
     }
 
+    /**
+     * Whether full batches after the first step are trained by replaying a recorded step ({@link CapturedStep}; on by
+     * default): the same arithmetic on the same memory, bit for bit the same results, without rebuilding the graph
+     * each step, so that a step allocates nothing. A model whose step does work in Java on the values (dropout's
+     * masks, batch normalization's running statistics, an index gather) is trained step by step as without it;
+     * {@link #captureRefusal()} says why. The step is recorded again when a module's mode or a parameter's
+     * requiresGrad changes (a callback that freezes a layer).
+     */
+    public Trainer captureSteps(boolean on) {
+        this.captureSteps = on;
+        return this;
+    }
+
+    /** Why the last {@link #fit}'s steps were not replayed (the first thing its step did in Java), or null. */
+    public String captureRefusal() {
+        return captureRefusal;
+    }
+
+    /** How many of the last {@link #fit}'s steps were replays of a recorded step (see {@link #captureSteps}). */
+    public long replayedSteps() {
+        return replayedSteps;
+    }
+
     /** Adds a callback (progress display, checkpoints, custom stopping); refuses null with IllegalArgumentException. */
     public Trainer callback(Callback c) {
         requireNonNull("callback", c);
@@ -282,6 +310,9 @@ public final class Trainer {
                     + " which replaces them, fetch them again)");
         }
         Accuracy accuracy = new Accuracy(task);
+        Replay replay = new Replay(model, paramList);
+        captureRefusal = null;
+        replayedSteps = 0;
         int steps = train.numBatches();
         requireBatches("training", train);
         if (validation != null) {
@@ -321,7 +352,7 @@ public final class Trainer {
             }
             resume = null;
             int step = 0;
-            Iterator<DataLoader.Batch> batches = train.iterator();
+            DataLoader.Epoch batches = train.iterator();
             while (batches.hasNext()) {
                 step++;
                 if (step <= skip) {
@@ -338,18 +369,48 @@ public final class Trainer {
                 double value, weight;
                 long stepCorrect;
                 int batchSize;
-                try (var memory = Tensor.recycling()) { // the step's batch and activations reuse the last step's memory
-                    DataLoader.Batch batch = batches.next();
-                    batchSize = batch.size();
-                    Tensor output = model.forward(batch.features());    // forward pass
-                    Tensor l = loss.forward(output, batch.targets());   // loss
-                    value = l.item();
-                    weight = loss.batchWeight(output, batch.targets());
+                CapturedStep captured = captureSteps ? replay.usable(batches.nextSize()) : null;
+                if (captured != null) { // the recorded step again, on this batch: no graph, no allocation
+                    batchSize = batches.nextInto(captured.input(0), captured.input(1));
+                    captured.replay();
+                    replayedSteps++;
+                    value = captured.output(0).item();
+                    Tensor output = captured.output(1), targets = captured.input(1);
+                    weight = loss.batchWeight(output, targets);
                     if (!Double.isFinite(value)) {
                         throw new TrainingDivergedException(epoch, step, "the loss is " + value);
                     }
-                    l.backward();                                       // backward pass: fills every param's grad
-                    stepCorrect = task == Task.REGRESSION ? 0 : accuracy.correct(output, batch.targets());
+                    stepCorrect = task == Task.REGRESSION ? 0 : accuracy.correct(output, targets);
+                } else {
+                    try (var memory = Tensor.recycling()) { // the step's batch and activations reuse the last step's memory
+                        DataLoader.Batch batch = batches.next();
+                        batchSize = batch.size();
+                        Tensor output, l;
+                        boolean recorded = captureSteps && replay.recordNow(batchSize);
+                        if (recorded) { // this step, recorded as it runs: the next full batches replay it
+                            CapturedStep c = CapturedStep.record(in -> {
+                                Tensor out = model.forward(in[0]);      // forward pass
+                                Tensor lo = loss.forward(out, in[1]);  // loss
+                                lo.backward();                         // backward pass: fills every param's grad
+                                return new Tensor[] {lo, out};
+                            }, batch.features(), batch.targets());
+                            captureRefusal = replay.recorded(c);
+                            l = c.output(0);
+                            output = c.output(1);
+                        } else {
+                            output = model.forward(batch.features());    // forward pass
+                            l = loss.forward(output, batch.targets());   // loss
+                        }
+                        value = l.item();
+                        weight = loss.batchWeight(output, batch.targets());
+                        if (!Double.isFinite(value)) {
+                            throw new TrainingDivergedException(epoch, step, "the loss is " + value);
+                        }
+                        if (!recorded) {
+                            l.backward();                               // backward pass: fills every param's grad
+                        }
+                        stepCorrect = task == Task.REGRESSION ? 0 : accuracy.correct(output, batch.targets());
+                    }
                 }
                 int notFinite = gradNorms.addStep(paramList);           // before clipping, as --grad-norms shows them
                 if (notFinite >= 0) {

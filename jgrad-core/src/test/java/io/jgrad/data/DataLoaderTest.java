@@ -204,4 +204,28 @@ class DataLoaderTest {
         assertArrayEquals(new int[] {2, 2}, b.targets().shape());
         assertArrayEquals(new float[] {10, 11, 12, 13}, b.targets().toFloatArray());
     }
+
+    @Test
+    void nextIntoAssemblesTheSameBatchesAsNextIntoTheCallersTensors() {
+        DataLoader a = new DataLoader(images(), 4, true, false, new Generator(5));
+        DataLoader b = new DataLoader(images(), 4, true, false, new Generator(5));
+        DataLoader.Epoch ea = a.iterator(), eb = b.iterator();
+        Tensor features = Tensor.zeros(4, 1, 2, 2), targets = Tensor.zeros(4);
+        for (int batch = 0; batch < 2; batch++) {
+            assertEquals(4, eb.nextSize());
+            DataLoader.Batch expected = ea.next();
+            assertEquals(4, eb.nextInto(features, targets));
+            assertArrayEquals(expected.features().toFloatArray(), features.toFloatArray(), "batch " + batch);
+            assertArrayEquals(expected.targets().toFloatArray(), targets.toFloatArray(), "batch " + batch);
+        }
+        assertEquals(2, eb.nextSize(), "the last batch holds the 2 samples left");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> eb.nextInto(features, targets));
+        assertTrue(e.getMessage().contains("features must be float32 [2, 1, 2, 2] for the next batch, got FLOAT32 [4, 1, 2, 2]"),
+                e.getMessage());
+        assertEquals(2, eb.nextSize(), "a refused batch is not taken");
+        assertEquals(2, eb.nextInto(Tensor.zeros(2, 1, 2, 2), Tensor.zeros(2)));
+        assertEquals(0, eb.nextSize());
+        assertFalse(eb.hasNext());
+        assertThrows(java.util.NoSuchElementException.class, () -> eb.nextInto(features, targets));
+    }
 }

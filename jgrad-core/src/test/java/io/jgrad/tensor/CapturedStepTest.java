@@ -1,0 +1,223 @@
+package io.jgrad.tensor;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.jgrad.nn.BCEWithLogitsLoss;
+import io.jgrad.nn.CrossEntropyLoss;
+import io.jgrad.nn.Dropout;
+import io.jgrad.nn.Linear;
+import io.jgrad.nn.Loss;
+import io.jgrad.nn.MSELoss;
+import io.jgrad.nn.Module;
+import io.jgrad.nn.ReLU;
+import io.jgrad.nn.Sequential;
+import io.jgrad.nn.Sigmoid;
+import io.jgrad.nn.Tanh;
+import io.jgrad.optim.Adam;
+import io.jgrad.optim.Optimizer;
+import io.jgrad.optim.SGD;
+import java.util.List;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A replayed step trains exactly as the eager one: the same losses and parameters, bit for bit, step after step; and
+ * a step whose work is not all in the backend's kernels is refused instead of replayed wrong.
+ */
+class CapturedStepTest {
+    private static final int STEPS = 25;
+
+    private static Sequential mlp(long seed) {
+        Generator gen = new Generator(seed);
+        return new Sequential(new Linear(12, 16, true, gen), new ReLU(), new Linear(16, 8, true, gen), new Tanh(),
+                new Linear(8, 5, true, gen));
+    }
+
+    /** Batch k of n rows: features uniform in [-1, 1), class targets in [0, classes). */
+    private static Tensor[] batch(int k, int n, int classes) {
+        Generator gen = new Generator(1000 + k);
+        Tensor x = Tensor.uniform(gen, -1, 1, n, 12);
+        float[] t = new float[n];
+        for (int i = 0; i < n; i++) {
+            t[i] = (float) Math.floor(gen.uniform() * classes);
+        }
+        return new Tensor[] {x, Tensor.of(t)};
+    }
+
+    /**
+     * Trains two copies of a model side by side: one eagerly, the other eagerly for its first step, then recording the
+     * second and replaying it from the third on; asserts the losses and every parameter equal after every step.
+     */
+    private static void assertReplayTrainsAsEager(Supplier<Module> model, Function<Module, Optimizer> optimizer,
+                                                  Loss loss, int classes, boolean targetsAsMatrix) {
+        Module eager = model.get(), replayed = model.get();
+        Optimizer oe = optimizer.apply(eager), or = optimizer.apply(replayed);
+        CapturedStep step = null;
+        for (int k = 0; k < STEPS; k++) {
+            Tensor[] b = batch(k, 32, classes);
+            if (targetsAsMatrix) {
+                b[1] = b[1].reshape(32, 1).div(classes);
+            }
+            oe.zeroGrad();
+            Tensor le;
+            try (var memory = Tensor.recycling()) {
+                le = loss.forward(eager.forward(b[0]), b[1]);
+                le.backward();
+                le = memory.keep(le);
+            }
+            oe.step();
+            or.zeroGrad();
+            double lr;
+            if (k == 0) {
+                try (var memory = Tensor.recycling()) {
+                    Tensor l = loss.forward(replayed.forward(b[0]), b[1]);
+                    l.backward();
+                    lr = l.item();
+                }
+            } else if (k == 1) {
+                step = CapturedStep.record(in -> {
+                    Tensor l = loss.forward(replayed.forward(in[0]), in[1]);
+                    l.backward();
+                    return new Tensor[] {l};
+                }, b[0], b[1]);
+                assertNull(step.refusal());
+                lr = step.output(0).item();
+            } else {
+                step.input(0).copy_(b[0]);
+                step.input(1).copy_(b[1]);
+                step.replay();
+                lr = step.output(0).item();
+            }
+            or.step();
+            assertEquals(le.item(), lr, 0.0, "loss at step " + k);
+            List<Tensor> pe = eager.parameters(), pr = replayed.parameters();
+            for (int i = 0; i < pe.size(); i++) {
+                assertArrayEquals(pe.get(i).toFloatArray(), pr.get(i).toFloatArray(), "parameter " + i + " after step " + k);
+                assertArrayEquals(pe.get(i).grad().toFloatArray(), pr.get(i).grad().toFloatArray(),
+                        "gradient " + i + " after step " + k);
+            }
+        }
+        assertTrue(step.calls() > 10, step.toString());
+    }
+
+    @Test
+    void replayedStepsTrainAsEagerOnesWithSgdMomentum() {
+        assertReplayTrainsAsEager(() -> mlp(3), m -> new SGD(m.parameters(), 0.1, 0.9), new CrossEntropyLoss(), 5, false);
+    }
+
+    @Test
+    void replayedStepsTrainAsEagerOnesWithAdam() {
+        assertReplayTrainsAsEager(() -> mlp(4), m -> new Adam(m.parameters(), 0.01), new CrossEntropyLoss(), 5, false);
+    }
+
+    @Test
+    void replayedStepsTrainAsEagerOnesWithOtherLossesAndActivations() {
+        Supplier<Module> sigmoidNet = () -> {
+            Generator gen = new Generator(5);
+            return new Sequential(new Linear(12, 6, true, gen), new Sigmoid(), new Linear(6, 1, true, gen));
+        };
+        assertReplayTrainsAsEager(sigmoidNet, m -> new SGD(m.parameters(), 0.05), new MSELoss(), 4, true);
+        assertReplayTrainsAsEager(sigmoidNet, m -> new Adam(m.parameters(), 0.01), new BCEWithLogitsLoss(), 2, true);
+    }
+
+    @Test
+    void aStepThatReadsAValueInJavaIsNotReplayed() {
+        Sequential net = mlp(6);
+        Tensor[] b = batch(0, 8, 5);
+        CapturedStep step = CapturedStep.record(in -> {
+            Tensor l = new CrossEntropyLoss().forward(net.forward(in[0]), in[1]);
+            double v = l.item(); // a value read in the step: the replay would not read it again
+            l.backward();
+            return new Tensor[] {l.mul(v)};
+        }, b[0], b[1]);
+        assertNotNull(step.refusal());
+        assertTrue(step.refusal().contains("item()"), step.refusal());
+        net.zeroGrad();
+        IllegalStateException e = assertThrows(IllegalStateException.class, step::replay);
+        assertTrue(e.getMessage().contains("cannot be replayed: item()"), e.getMessage());
+    }
+
+    @Test
+    void dropoutIsNotReplayedWithTheSameMask() {
+        Generator gen = new Generator(8);
+        Sequential net = new Sequential(new Linear(12, 16, true, gen), new Dropout(0.5, gen), new Linear(16, 5, true, gen));
+        Tensor[] b = batch(0, 8, 5);
+        CapturedStep step = CapturedStep.record(in -> {
+            Tensor l = new CrossEntropyLoss().forward(net.forward(in[0]), in[1]);
+            l.backward();
+            return new Tensor[] {l};
+        }, b[0], b[1]);
+        assertNotNull(step.refusal());
+        assertTrue(step.refusal().contains("dropout"), step.refusal());
+    }
+
+    @Test
+    void aReplayRefusesGradientsNotZeroed() {
+        Sequential net = mlp(9);
+        Tensor[] b = batch(0, 8, 5);
+        CapturedStep step = CapturedStep.record(in -> {
+            Tensor l = new CrossEntropyLoss().forward(net.forward(in[0]), in[1]);
+            l.backward();
+            return new Tensor[] {l};
+        }, b[0], b[1]);
+        assertNull(step.refusal());
+        IllegalStateException e = assertThrows(IllegalStateException.class, step::replay);
+        assertTrue(e.getMessage().contains("zeroGrad()"), e.getMessage());
+        net.zeroGrad();
+        step.replay();
+        assertNotNull(net.parameters().get(0).grad());
+    }
+
+    @Test
+    void aStepRecordedOverGradientsNotZeroedIsNotReplayed() {
+        Sequential net = mlp(10);
+        Tensor[] b = batch(0, 8, 5);
+        new CrossEntropyLoss().forward(net.forward(b[0]), b[1]).backward(); // gradients left in place
+        CapturedStep step = CapturedStep.record(in -> {
+            Tensor l = new CrossEntropyLoss().forward(net.forward(in[0]), in[1]);
+            l.backward();
+            return new Tensor[] {l};
+        }, b[0], b[1]);
+        assertNotNull(step.refusal());
+        assertTrue(step.refusal().contains("not zeroed"), step.refusal());
+    }
+
+    @Test
+    void inputsThatRequireGradientsAreRefused() {
+        Tensor x = Tensor.zeros(2, 3).requiresGrad(true);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> CapturedStep.record(in -> new Tensor[] {in[0].sum()}, x));
+        assertTrue(e.getMessage().contains("input 0 requires a gradient"), e.getMessage());
+    }
+
+    @Test
+    void theRecordedMemoryIsNotHandedOutAgain() {
+        // a replay rewrites the memory the step took: after the recording, the pool must not lend it to anyone else
+        Sequential net = mlp(11);
+        Tensor[] b = batch(0, 8, 5);
+        CapturedStep step;
+        try (var outer = Tensor.recycling()) {
+            step = CapturedStep.record(in -> {
+                Tensor l = new CrossEntropyLoss().forward(net.forward(in[0]), in[1]);
+                l.backward();
+                return new Tensor[] {l, net.forward(in[0])};
+            }, b[0], b[1]);
+        }
+        float[] before = step.output(1).toFloatArray();
+        for (int k = 0; k < 3; k++) {
+            try (var memory = Tensor.recycling()) {
+                Tensor y = Tensor.empty(DType.FLOAT32, 8, 5); // the output's size: would take its array if it were free
+                y.fill_(123);
+                y = Tensor.empty(DType.FLOAT32, 8, 16);
+                y.fill_(123);
+            }
+        }
+        assertArrayEquals(before, step.output(1).toFloatArray());
+    }
+}
