@@ -36,9 +36,10 @@ public final class GradientClipping {
         checkArguments(params, maxNorm);
         // PyTorch's way: the norm of the parameters' norms, each summed in double without a copy of its gradient
         double sumSq = 0;
-        for (Tensor p : params) {
-            if (p.grad() != null) {
-                double norm = p.grad().l2Norm();
+        for (int i = 0; i < params.size(); i++) {
+            Tensor g = params.get(i).grad();
+            if (g != null) {
+                double norm = g.l2Norm();
                 sumSq += norm * norm;
             }
         }
@@ -66,12 +67,12 @@ public final class GradientClipping {
         if (params == null) {
             throw new IllegalArgumentException("clipGradNorm: params is null");
         }
-        int i = 0;
-        for (Tensor p : params) { // not get(i): any List, a linked one too
-            if (p == null) {
+        // by index here and in scale: trainers call this every step, and a list's iterator was an allocation each time
+        // (JFR); get(i) on a linked list is slower, but over a model's few parameter tensors
+        for (int i = 0; i < params.size(); i++) {
+            if (params.get(i) == null) {
                 throw new IllegalArgumentException("clipGradNorm: params[" + i + "] is null");
             }
-            i++;
         }
     }
 
@@ -80,7 +81,8 @@ public final class GradientClipping {
         double scale = maxNorm / (total + 1e-6);
         if (Double.isFinite(total) && scale < 1) {
             try (var scope = Tensor.noGrad()) {
-                for (Tensor p : params) {
+                for (int i = 0; i < params.size(); i++) {
+                    Tensor p = params.get(i);
                     Tensor g = p.grad();
                     if (g != null) {
                         p.setGrad(g.isContiguous() ? g.mul_(scale) : g.mul(scale));

@@ -27,14 +27,15 @@ import java.util.List;
  * }</pre>
  */
 public final class CallbackList {
-    private final List<Callback> callbacks;
+    // an array: a list's iterator was an allocation at every step's batchStart and batchEnd (JFR)
+    private final Callback[] callbacks;
     private final History history = new History();
     // onTrainStart has begun: only then do the callbacks hear of a failure
     private boolean started;
 
     /** The callbacks {@code callbacks}, a copy of the list as it is now. */
     public CallbackList(List<Callback> callbacks) {
-        this.callbacks = List.copyOf(callbacks);
+        this.callbacks = List.copyOf(callbacks).toArray(new Callback[0]); // List.copyOf refuses a null callback
     }
 
     /**
@@ -112,7 +113,10 @@ public final class CallbackList {
      * what one of them throws is added to {@code failure} as suppressed. The caller rethrows failure. Modified: failure.
      */
     public void trainFailed(Throwable failure) {
-        for (Callback c : started ? callbacks : List.<Callback>of()) {
+        if (!started) {
+            return;
+        }
+        for (Callback c : callbacks) {
             try {
                 c.onTrainFailed(failure);
             } catch (RuntimeException | Error again) {
