@@ -64,6 +64,11 @@ public final class Adagrad extends Optimizer {
     }
 
     @Override
+    boolean makesTemporaries() {
+        return true; // the denominator sqrt(s) + eps, and grad + weightDecay * p
+    }
+
+    @Override
     protected void update(Tensor param, Tensor grad, Map<String, Tensor> state) {
         if (state.isEmpty()) {
             state.put("step", Tensor.scalar(DType.FLOAT64, 0));

@@ -66,6 +66,11 @@ public final class Adam extends Optimizer {
     }
 
     @Override
+    boolean makesTemporaries() {
+        return weightDecay != 0 || amsgrad; // grad + weightDecay * p; max(vmax, v) and the denominator
+    }
+
+    @Override
     protected void update(Tensor param, Tensor grad, Map<String, Tensor> state) {
         AdamMoments.step(param, withWeightDecay(grad, param, weightDecay), state, lr(), beta1, beta2, eps, amsgrad);
     }

@@ -65,6 +65,11 @@ public final class AdamW extends Optimizer {
     }
 
     @Override
+    boolean makesTemporaries() {
+        return amsgrad; // max(vmax, v) and the denominator
+    }
+
+    @Override
     protected void update(Tensor param, Tensor grad, Map<String, Tensor> state) {
         param.mul_(1 - lr() * weightDecay);
         AdamMoments.step(param, grad, state, lr(), beta1, beta2, eps, amsgrad);

@@ -74,6 +74,11 @@ public final class RMSprop extends Optimizer {
     }
 
     @Override
+    boolean makesTemporaries() {
+        return true; // the denominator sqrt(s) + eps, and grad + weightDecay * p
+    }
+
+    @Override
     protected void update(Tensor param, Tensor grad, Map<String, Tensor> state) {
         if (state.isEmpty()) {
             for (String name : stateNames()) {

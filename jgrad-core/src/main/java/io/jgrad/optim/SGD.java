@@ -69,6 +69,11 @@ public final class SGD extends Optimizer {
     }
 
     @Override
+    boolean makesTemporaries() {
+        return weightDecay != 0 || nesterov; // grad + weightDecay * p; g + momentum * b
+    }
+
+    @Override
     protected void update(Tensor param, Tensor grad, Map<String, Tensor> state) {
         Tensor g = withWeightDecay(grad, param, weightDecay);
         if (momentum != 0) {
