@@ -22,44 +22,81 @@ final class WorkerPool {
      */
     static final long SPIN_NANOS = 300_000;
 
-    /** One parallel loop: ranges [p * chunk, min(n, (p + 1) * chunk)) for p &lt; parts. */
+    /**
+     * The pool's one parallel loop, reused from call to call so that a call allocates nothing: ranges
+     * [p * chunk, min(n, (p + 1) * chunk)) for p &lt; parts. A range is taken by a compare-and-set of {@link #state},
+     * which holds the loop's generation beside the next range: a worker that comes back late from one loop (it finished
+     * a range there, or saw its generation but was descheduled before taking one) finds another generation and takes
+     * nothing, where a bare counter would hand it a range of the next loop, or count its stale increment there and
+     * lose a range (the caller would then wait forever).
+     */
     private static final class Loop {
-        // counters as fields updated through VarHandles rather than two AtomicInteger objects per loop: a training
-        // step runs a few dozen loops
-        private static final VarHandle NEXT, DONE;
+        // counters as fields updated through VarHandles rather than atomic objects
+        private static final VarHandle STATE, DONE;
+        /** The low half of {@link #state} while the loop is being set up: no range can be taken. */
+        private static final int CLOSED = Integer.MAX_VALUE;
 
         static {
             try {
                 MethodHandles.Lookup lookup = MethodHandles.lookup();
-                NEXT = lookup.findVarHandle(Loop.class, "next", int.class);
+                STATE = lookup.findVarHandle(Loop.class, "state", long.class);
                 DONE = lookup.findVarHandle(Loop.class, "done", int.class);
             } catch (ReflectiveOperationException e) {
                 throw new ExceptionInInitializerError(e);
             }
         }
 
-        final Backends.RangeBody body;
-        final int n, parts, chunk;
-        private volatile int next, done;
-        volatile Throwable failure;
+        private Backends.RangeBody body;
+        private int n, chunk;
+        /**
+         * Volatile, written after {@link #state} is closed and read after it: a late worker that reads the next
+         * loop's count has read a closed state before it, so its compare-and-set fails (see {@link #open}).
+         */
+        private volatile int parts;
+        /** The generation (high 32 bits) and the next untaken range (low 32 bits). */
+        private volatile long state;
+        private volatile int done;
+        private volatile Throwable failure;
 
-        Loop(Backends.RangeBody body, int n, int parts) {
+        /**
+         * Sets the loop up for generation g; every range of the previous one is done. The state is closed first, so
+         * that no compare-and-set of the previous generation succeeds while the fields change, and opened last, which
+         * publishes the fields to the threads that take a range.
+         */
+        void open(int g, Backends.RangeBody body, int n, int parts) {
+            state = (long) g << 32 | CLOSED;
             this.body = body;
             this.n = n;
-            this.parts = parts;
             this.chunk = (n + parts - 1) / parts;
+            this.failure = null;
+            this.done = 0;
+            this.parts = parts;
+            state = (long) g << 32;
         }
 
-        int done() {
-            return done;
+        boolean allDone() {
+            return done == parts;
         }
 
-        /** Runs the next untaken range; false when none is left. */
-        boolean runNext() {
-            int p = (int) NEXT.getAndAdd(this, 1);
-            if (p >= parts) {
-                return false;
-            }
+        /** The first failure of the loop just done, if any; lets go of the body and the failure. */
+        Throwable close() {
+            Throwable t = failure;
+            failure = null;
+            body = null;
+            return t;
+        }
+
+        /** Runs the next untaken range of generation g; false when none is left or the loop is another one's. */
+        boolean runNext(int g) {
+            long s;
+            int p;
+            do {
+                s = state;
+                p = (int) s;
+                if ((int) (s >>> 32) != g || p >= parts) {
+                    return false;
+                }
+            } while (!STATE.compareAndSet(this, s, s + 1));
             try {
                 int start = p * chunk, end = Math.min(n, start + chunk);
                 if (start < end) {
@@ -81,8 +118,8 @@ final class WorkerPool {
     private final Thread[] workers;
     private final boolean[] parkedFlags;
     private final AtomicBoolean busy = new AtomicBoolean();
-    /** The current loop; written before {@link #generation}, so a worker that sees a new generation sees it. */
-    private volatile Loop loop;
+    private final Loop loop = new Loop();
+    /** The current loop's generation, written after the loop is opened; only the caller holding busy writes it. */
     private volatile long generation;
     private volatile boolean stopped;
 
@@ -105,26 +142,26 @@ final class WorkerPool {
             return;
         }
         try {
-            Loop l = new Loop(body, n, parts);
-            loop = l;
-            generation++;
+            long g = generation + 1;
+            loop.open((int) g, body, n, parts);
+            generation = g;
             for (int i = 0; i < workers.length; i++) {
                 if (parked(i)) {
                     LockSupport.unpark(workers[i]);
                 }
             }
-            while (l.runNext()) {
+            while (loop.runNext((int) g)) {
                 // the caller works too
             }
             // only ranges a worker has taken and is running are left: wait for them, spinning while that is short
-            for (int spins = 0; l.done() < l.parts; spins++) {
+            for (int spins = 0; !loop.allDone(); spins++) {
                 if (spins < 10_000) {
                     Thread.onSpinWait();
                 } else {
                     Thread.yield();
                 }
             }
-            Throwable t = l.failure;
+            Throwable t = loop.close();
             if (t instanceof RuntimeException re) {
                 throw re;
             } else if (t instanceof Error e) {
@@ -159,8 +196,7 @@ final class WorkerPool {
             long g = generation;
             if (g != seen) {
                 seen = g;
-                Loop l = loop;
-                while (l.runNext()) {
+                while (loop.runNext((int) g)) {
                     // take ranges until none is left
                 }
                 continue;

@@ -3,9 +3,13 @@ package io.jgrad.tensor;
 import static org.junit.jupiter.api.Assertions.*;
 
 import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Test;
 
-/** The pool behind parallel loops: every index exactly once, errors reach the caller, no deadlock when shared. */
+/**
+ * The pool behind parallel loops: every index exactly once, errors reach the caller, no deadlock when shared, and its
+ * one reused loop never hands a late worker a range of the next loop.
+ */
 class WorkerPoolTest {
     /** Runs a loop over [0, n) in parts ranges and checks that each index was visited exactly once. */
     private static void coversEachIndexOnce(WorkerPool pool, int n, int parts) {
@@ -83,5 +87,63 @@ class WorkerPoolTest {
         }
         // after shutdown the caller runs every range itself
         coversEachIndexOnce(pool, 100, 2);
+    }
+
+    /**
+     * Back-to-back loops from two calling threads, with a worker that lingers after some of its ranges: it comes back
+     * for another range of a loop whose caller has already gone on to the next one (the pool reuses one loop object),
+     * which must neither take a range of the new loop twice nor lose one (the caller would wait for it forever). A
+     * loop whose first range fails still runs every range, and its caller gets that failure.
+     */
+    @Test
+    void aLateWorkerNeverTakesARangeOfTheNextLoop() throws InterruptedException {
+        WorkerPool pool = new WorkerPool(2);
+        Thread[] callers = new Thread[2];
+        Throwable[] failures = new Throwable[callers.length];
+        for (int t = 0; t < callers.length; t++) {
+            int id = t;
+            callers[t] = new Thread(() -> {
+                try {
+                    for (int r = 0; r < 3000; r++) {
+                        int n = 5 + r % 61, parts = Math.min(n, 2 + r % 7), loop = r;
+                        boolean fails = r % 40 == 3;
+                        AtomicIntegerArray visits = new AtomicIntegerArray(n);
+                        Backends.RangeBody body = (s, e) -> {
+                            for (int i = s; i < e; i++) {
+                                visits.incrementAndGet(i);
+                            }
+                            if (Thread.currentThread().getName().startsWith("jgrad-cpu-") && (loop + s) % 3 == 0) {
+                                LockSupport.parkNanos(20_000); // the worker is late for what comes next
+                            }
+                            if (fails && s == 0) {
+                                throw new IllegalStateException("loop " + loop + " of caller " + id);
+                            }
+                        };
+                        if (fails) {
+                            IllegalStateException e = assertThrows(IllegalStateException.class, () -> pool.run(n, parts, body));
+                            assertEquals("loop " + loop + " of caller " + id, e.getMessage());
+                        } else {
+                            pool.run(n, parts, body);
+                        }
+                        for (int i = 0; i < n; i++) {
+                            assertEquals(1, visits.get(i), "index " + i + " of " + n + " in " + parts + " parts, loop " + r);
+                        }
+                    }
+                } catch (Throwable e) {
+                    failures[id] = e;
+                }
+            });
+            callers[t].start();
+        }
+        for (Thread c : callers) {
+            c.join(120_000);
+            assertFalse(c.isAlive(), "a caller is stuck: a range was lost");
+        }
+        pool.shutdown();
+        for (Throwable f : failures) {
+            if (f != null) {
+                throw new AssertionError(f);
+            }
+        }
     }
 }
