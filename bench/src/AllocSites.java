@@ -123,7 +123,8 @@ public class AllocSites {
      */
     private static String kind(String site) {
         String type = site.contains(" < ") ? site.substring(0, site.indexOf(" < ")) : site;
-        if (type.startsWith("io.jgrad.tensor.CpuBackend$$Lambda") || type.startsWith("io.jgrad.tensor.BufferPool$$Lambda")
+        // CpuBackend$: its lambdas, and its reusable range bodies where a call had to make a fresh one
+        if (type.startsWith("io.jgrad.tensor.CpuBackend$") || type.startsWith("io.jgrad.tensor.BufferPool$$Lambda")
                 || type.equals("io.jgrad.tensor.WorkerPool$Loop") || site.contains("broadcastStrides")
                 || type.equals("[I") && site.contains("FloatKernels.binary")) {
             return DISPATCH;

@@ -34,7 +34,8 @@ public class KernelBench {
     private Backend be;
     private Tensor x, g, out, bias;
     private Tensor logits, logp, loss, lossGrad, logitsGrad;
-    private int[] target;
+    private Tensor target;
+    private int[] classes;
     private final Tensor[] p = new Tensor[PARAMS.length], pg = new Tensor[PARAMS.length], m = new Tensor[PARAMS.length],
             v = new Tensor[PARAMS.length];
     private long paramCount;
@@ -53,11 +54,13 @@ public class KernelBench {
         loss = Tensor.empty(DType.FLOAT32, new int[] {BATCH});
         lossGrad = Tensor.full(1.0 / BATCH, BATCH);
         logitsGrad = Tensor.empty(DType.FLOAT32, new int[] {BATCH, CLASSES});
-        target = new int[BATCH];
+        float[] t = new float[BATCH];
         for (int r = 0; r < BATCH; r++) {
-            target[r] = r % CLASSES;
+            t[r] = r % CLASSES;
         }
-        be.crossEntropy(logits, target, logp, loss);
+        target = Tensor.of(t, BATCH);
+        classes = new int[BATCH];
+        be.crossEntropy(logits, target, classes, logp, loss);
         paramCount = 0;
         for (int i = 0; i < PARAMS.length; i++) {
             p[i] = Tensor.randn(gen, PARAMS[i]);
@@ -112,18 +115,18 @@ public class KernelBench {
         return p[0];
     }
 
-    /** Cross-entropy forward on logits [128, 10]: reads x, writes logp and the per-row loss. */
+    /** Cross-entropy forward on logits [128, 10]: reads x and the targets, writes logp, the classes and the loss. */
     @Benchmark
     public Tensor crossEntropy(Bytes b) {
-        be.crossEntropy(logits, target, logp, loss);
-        b.bytes += 8L * logits.numel() + 8L * BATCH;
+        be.crossEntropy(logits, target, classes, logp, loss);
+        b.bytes += 8L * logits.numel() + 16L * BATCH;
         return loss;
     }
 
     /** Cross-entropy backward on logits [128, 10]: reads logp and dL/dloss, writes dL/dx. */
     @Benchmark
     public Tensor crossEntropyBackward(Bytes b) {
-        be.crossEntropyBackward(logp, target, lossGrad, logitsGrad);
+        be.crossEntropyBackward(logp, classes, lossGrad, logitsGrad);
         b.bytes += 8L * logits.numel() + 8L * BATCH;
         return logitsGrad;
     }

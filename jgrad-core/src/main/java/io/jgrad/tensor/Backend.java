@@ -40,7 +40,7 @@ interface Backend {
     /** Copies a strided tensor into contiguous dst of the same shape. Modified: dst. */
     void copy(Tensor src, Tensor dst);
 
-    /** out = value everywhere, for contiguous out from its offset. Modified: out. */
+    /** out[i] = value (rounded to out's dtype) for its numel elements, contiguous from its offset. Modified: out. */
     void fill(Tensor out, double value);
 
     /** out[o, i] = sum_k x[o, k, i] over contiguous x viewed as [outer, n, inner]. Modified: out. */
@@ -62,14 +62,18 @@ interface Backend {
     void addcdiv(Tensor y, double value, Tensor t1, Tensor t2);
 
     /**
-     * Per-row cross-entropy of contiguous x [rows, cols] against class indices: logp = log_softmax(x) by row and
-     * loss[r] = -logp[r, target[r]]. logp and loss are contiguous. Modified: logp, loss.
+     * Per-row cross-entropy of contiguous x [rows, cols] against the class indices held in target (contiguous [rows],
+     * either dtype): classes[r] = target[r], logp = log_softmax(x) by row and loss[r] = -logp[r, classes[r]]; logp and
+     * loss are contiguous. A target value that is not an integer in [0, cols) is refused with an
+     * IllegalArgumentException naming it and its row, before logp and loss are written. The backend reads the targets
+     * itself, so that a step recorded at this interface can be replayed with another batch's. Modified: classes,
+     * logp, loss.
      */
     void crossEntropy(Tensor x, Tensor target, int[] classes, Tensor logp, Tensor loss);
 
     /**
      * dL/dx of {@link #crossEntropy} from the saved logp [rows, cols] and g = dL/dloss [rows] (any stride):
-     * gx[r, j] = g[r] * (exp(logp[r, j]) - [j == target[r]]). Modified: gx.
+     * gx[r, j] = g[r] * (exp(logp[r, j]) - [j == target[r]]), target the classes that crossEntropy filled. Modified: gx.
      */
     void crossEntropyBackward(Tensor logp, int[] target, Tensor g, Tensor gx);
 

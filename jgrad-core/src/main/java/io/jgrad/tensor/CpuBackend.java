@@ -163,50 +163,52 @@ final class CpuBackend implements Backend {
         if (m == 0 || n == 0) {
             return; // no C to write; the row loops below would still index C's rows through its strides
         }
-        if (vector != null && c.dtype == DType.FLOAT32 && m > 0 && n > 0 && k > 0) {
-            // the kernel packs its operands through their strides: transposed views need no copy
-            int ldc = m == 1 ? n : c.strides[0];
-            float fa = (float) alpha, fb = (float) beta;
-            int parts = kParts(m, n, k);
-            if (parts > 1) {
-                splitK(parts, m, n, k, fa, a, b, fb, c, ldc);
+        GemmTask t = Task.claim(TASKS.get().gemm, GemmTask::new);
+        try {
+            t.alpha = alpha;
+            t.beta = beta;
+            t.c = c;
+            t.m = m;
+            t.n = n;
+            t.k = k;
+            if (vector != null && c.dtype == DType.FLOAT32 && k > 0) {
+                // the kernel packs its operands through their strides: transposed views need no copy
+                t.vector = vector;
+                t.a = a;
+                t.b = b;
+                t.ldc = m == 1 ? n : c.strides[0];
+                int parts = kParts(m, n, k);
+                if (parts > 1) {
+                    splitK(t, parts);
+                    return;
+                }
+                long pieces = (long) m * n * k / PARALLEL_GEMM_MIN_FLOPS;
+                if (m > n) {
+                    // each thread packs the whole operand that the threads share, so share the smaller one: a split of
+                    // C's rows packs B (k x n) on every thread, a split of its columns A (m x k). Measured on the MLP
+                    // at batch 1024 (2 threads, Adam): 0.366-0.385 s per epoch against 0.409-0.421 with columns only
+                    t.mode = GemmTask.VECTOR_ROWS;
+                    t.block = vector.rowBlock();
+                    split((m + t.block - 1) / t.block, pieces, 1, t);
+                    return;
+                }
+                t.mode = GemmTask.VECTOR_COLUMNS;
+                t.block = vector.columnBlock();
+                split((n + t.block - 1) / t.block, pieces, 1, t);
                 return;
             }
-            long pieces = (long) m * n * k / PARALLEL_GEMM_MIN_FLOPS;
-            if (m > n) {
-                // each thread packs the whole operand that the threads share, so share the smaller one: a split of
-                // C's rows packs B (k x n) on every thread, a split of its columns A (m x k). Measured on the MLP
-                // at batch 1024 (2 threads, Adam): 0.366-0.385 s per epoch against 0.409-0.421 with columns only
-                int ars = a.strides[0], rowBlock = vector.rowBlock(), rowPanels = (m + rowBlock - 1) / rowBlock;
-                split(rowPanels, pieces, 1, (s, e) -> {
-                    int i0 = s * rowBlock, i1 = Math.min(m, e * rowBlock);
-                    vector.columns(0, n, i1 - i0, k, fa, a.f, a.offset + i0 * ars, ars, a.strides[1], b.f, b.offset,
-                            b.strides[0], b.strides[1], fb, c.f, c.offset + i0 * ldc, ldc);
-                });
+            if (blas != null && k > 0) {
+                nativeGemm(t, a, b);
                 return;
             }
-            int block = vector.columnBlock(), panels = (n + block - 1) / block;
-            split(panels, pieces, 1, (s, e) -> vector.columns(s * block, Math.min(n, e * block), m, k, fa,
-                    a.f, a.offset, a.strides[0], a.strides[1], b.f, b.offset, b.strides[0], b.strides[1], fb,
-                    c.f, c.offset, ldc));
-            return;
-        }
-        if (blas != null && m > 0 && n > 0 && k > 0) {
-            nativeGemm(alpha, a, b, beta, c, m, n, k);
-            return;
-        }
-        // The kernel wants row-major A and B; a transposed view is packed once (O(mk) against O(mnk) work).
-        Tensor ra = rowMajor(a);
-        Tensor rb = rowMajor(b);
-        int lda = ra.strides[0], ldb = rb.strides[0], ldc = c.strides[0];
-        long work = (long) m * n * k;
-        if (c.dtype == DType.FLOAT32) {
-            float fa = (float) alpha, fb = (float) beta;
-            split(m, work / PARALLEL_GEMM_MIN_FLOPS, 1, (s, e) -> FloatKernels.gemmRows(s, e, n, k, fa, ra.f, ra.offset,
-                    lda, rb.f, rb.offset, ldb, fb, c.f, c.offset, ldc));
-        } else {
-            split(m, work / PARALLEL_GEMM_MIN_FLOPS, 1, (s, e) -> DoubleKernels.gemmRows(s, e, n, k, alpha, ra.d, ra.offset,
-                    lda, rb.d, rb.offset, ldb, beta, c.d, c.offset, ldc));
+            // The kernel wants row-major A and B; a transposed view is packed once (O(mk) against O(mnk) work).
+            t.mode = GemmTask.JAVA_ROWS;
+            t.a = rowMajor(a);
+            t.b = rowMajor(b);
+            t.ldc = c.strides[0];
+            split(m, (long) m * n * k / PARALLEL_GEMM_MIN_FLOPS, 1, t);
+        } finally {
+            t.release();
         }
     }
 
@@ -238,34 +240,22 @@ final class CpuBackend implements Backend {
     private static final ThreadLocal<float[][]> PARTIALS = ThreadLocal.withInitial(() -> new float[][] {new float[0]});
 
     /**
-     * C = alpha A B + beta C with K cut into {@code parts} ranges (starts rounded to multiples of 16): part 0 onto C
-     * with beta, part p > 0 into partial product p - 1, taken by the threads as they come free; then C += partial 0,
-     * C += partial 1, ..., each element in that order. Modified: c.
+     * C = alpha A B + beta C (the operands in t) with K cut into {@code parts} ranges (starts rounded to multiples of
+     * 16): part 0 onto C with beta, part p > 0 into partial product p - 1, taken by the threads as they come free; then
+     * C += partial 0, C += partial 1, ..., each element in that order. Modified: c.
      */
-    private void splitK(int parts, int m, int n, int k, float alpha, Tensor a, Tensor b, float beta, Tensor c, int ldc) {
+    private void splitK(GemmTask t, int parts) {
         float[][] held = PARTIALS.get(); // the caller's: it waits for the loop, whichever thread runs a part
-        int size = m * n;
+        int size = t.m * t.n;
         if (held[0].length < (parts - 1) * size) {
             held[0] = new float[(parts - 1) * size];
         }
-        float[] partial = held[0];
-        int ars = a.strides[0], acs = a.strides[1], brs = b.strides[0], bcs = b.strides[1];
-        split(parts, parts, 1, (s, e) -> {
-            for (int p = s; p < e; p++) {
-                int k0 = kStart(p, parts, k), k1 = kStart(p + 1, parts, k);
-                float[] out = p == 0 ? c.f : partial;
-                vector.columns(0, n, m, k1 - k0, alpha, a.f, a.offset + k0 * acs, ars, acs, b.f, b.offset + k0 * brs,
-                        brs, bcs, p == 0 ? beta : 0f, out, p == 0 ? c.offset : (p - 1) * size, p == 0 ? ldc : n);
-            }
-        });
-        split(m, (long) parts * size / PARALLEL_MIN_ELEMENTS, 1, (i0, i1) -> {
-            for (int i = i0; i < i1; i++) {
-                int row = c.offset + i * ldc;
-                for (int p = 0; p < parts - 1; p++) {
-                    FloatKernels.axpby(1f, c.f, row, 1f, partial, p * size + i * n, n);
-                }
-            }
-        });
+        t.partial = held[0];
+        t.parts = parts;
+        t.mode = GemmTask.K_PARTS;
+        split(parts, parts, 1, t);
+        t.mode = GemmTask.K_SUM;
+        split(t.m, (long) parts * size / PARALLEL_MIN_ELEMENTS, 1, t);
     }
 
     /** Where part p of K begins: p k / parts rounded down to a multiple of 16, k for p = parts. */
@@ -273,32 +263,31 @@ final class CpuBackend implements Backend {
         return p == parts ? k : (int) ((long) p * k / parts) / 16 * 16;
     }
 
-    private void nativeGemm(double alpha, Tensor a, Tensor b, double beta, Tensor c, int m, int n, int k) {
+    /** The OpenBLAS path of {@link #gemm}, whose task t holds alpha, beta, c and the sizes. */
+    private void nativeGemm(GemmTask t, Tensor a, Tensor b) {
+        int m = t.m, n = t.n, k = t.k;
         // BLAS reads a row-major or a transposed (column-major) matrix in place; anything else is copied once
         Tensor sa = blasLayout(a) != 0 ? a : a.contiguous();
         Tensor sb = blasLayout(b) != 0 ? b : b.contiguous();
-        int la = blasLayout(sa), lb = blasLayout(sb);
-        boolean ta = la < 0, tb = lb < 0;
-        int lda = leadingDim(sa, ta), ldb = leadingDim(sb, tb), ldc = Math.max(n, c.strides[0]);
+        t.blas = blas;
+        t.a = sa;
+        t.b = sb;
+        t.ta = blasLayout(sa) < 0;
+        t.tb = blasLayout(sb) < 0;
+        t.lda = leadingDim(sa, t.ta);
+        t.ldb = leadingDim(sb, t.tb);
+        t.ldc = Math.max(n, t.c.strides[0]);
         // OpenBLAS runs single-threaded; the pool splits C into blocks of rows (or of columns, when C is wider than
         // tall: each thread then packs the smaller operand whole), one call per block. Measured on the MLP with
         // -Djgrad.sgemm=blas, 2 threads: 0.514-0.518 s per epoch against 0.659-0.677 with OpenBLAS's own 2 threads,
         // whose second thread shared a core with this pool's spinning worker (no faster than 1 thread, 0.64)
         long pieces = (long) m * n * k / PARALLEL_GEMM_MIN_FLOPS;
         if (m >= n) {
-            int ars = sa.strides[0];
-            split((m + BLAS_BLOCK - 1) / BLAS_BLOCK, pieces, 1, (s, e) -> {
-                int i0 = s * BLAS_BLOCK, i1 = Math.min(m, e * BLAS_BLOCK);
-                blasBlock(ta, tb, i1 - i0, n, k, alpha, sa, sa.offset + i0 * ars, lda, sb, sb.offset, ldb, beta, c,
-                        c.offset + i0 * ldc, ldc);
-            });
+            t.mode = GemmTask.BLAS_ROWS;
+            split((m + BLAS_BLOCK - 1) / BLAS_BLOCK, pieces, 1, t);
         } else {
-            int bcs = sb.strides[1];
-            split((n + BLAS_BLOCK - 1) / BLAS_BLOCK, pieces, 1, (s, e) -> {
-                int j0 = s * BLAS_BLOCK, j1 = Math.min(n, e * BLAS_BLOCK);
-                blasBlock(ta, tb, m, j1 - j0, k, alpha, sa, sa.offset, lda, sb, sb.offset + j0 * bcs, ldb, beta, c,
-                        c.offset + j0, ldc);
-            });
+            t.mode = GemmTask.BLAS_COLUMNS;
+            split((n + BLAS_BLOCK - 1) / BLAS_BLOCK, pieces, 1, t);
         }
     }
 
@@ -306,8 +295,8 @@ final class CpuBackend implements Backend {
     private static final int BLAS_BLOCK = 16;
 
     /** One OpenBLAS call on a block of C; the offsets say where the block's operands and result start. */
-    private void blasBlock(boolean ta, boolean tb, int m, int n, int k, double alpha, Tensor a, int aOff, int lda,
-                           Tensor b, int bOff, int ldb, double beta, Tensor c, int cOff, int ldc) {
+    private static void blasBlock(OpenBlas blas, boolean ta, boolean tb, int m, int n, int k, double alpha, Tensor a,
+                                  int aOff, int lda, Tensor b, int bOff, int ldb, double beta, Tensor c, int cOff, int ldc) {
         if (c.dtype == DType.FLOAT32) {
             blas.sgemm(ta, tb, m, n, k, (float) alpha, a.f, aOff, lda, b.f, bOff, ldb, (float) beta, c.f, cOff, ldc);
         } else {
@@ -361,60 +350,69 @@ final class CpuBackend implements Backend {
     @Override
     public void unary(UnaryOp op, double p, double q, Tensor x, Tensor out) {
         int n = x.numel();
-        parallelFor(n, 2L * n, (s, e) -> {
-            if (x.dtype == DType.FLOAT32) {
-                FloatKernels.unary(op, p, q, x.f, x.offset + s, out.f, out.offset + s, e - s);
-            } else {
-                DoubleKernels.unary(op, p, q, x.d, x.offset + s, out.d, out.offset + s, e - s);
-            }
-        });
+        UnaryTask t = Task.claim(TASKS.get().unary, UnaryTask::new);
+        try {
+            t.op = op;
+            t.p = p;
+            t.q = q;
+            t.x = x;
+            t.out = out;
+            parallelFor(n, 2L * n, t);
+        } finally {
+            t.release();
+        }
     }
 
     @Override
     public void binary(BinaryOp op, Tensor a, Tensor b, Tensor out) {
         int[] shape = out.shape;
-        int[] as = Shapes.broadcastStrides(a.shape, a.strides, shape);
-        int[] bs = Shapes.broadcastStrides(b.shape, b.strides, shape);
         if (java.util.Arrays.equals(a.shape, shape) && java.util.Arrays.equals(b.shape, shape)
                 && a.isContiguous() && b.isContiguous()) {
             // same-shape contiguous operands: flat loops the JIT vectorizes, on ranges of the elements
             int n = out.numel();
-            parallelFor(n, 3L * n, (s, e) -> {
-                int[] flat = {e - s}, one = {1};
-                if (out.dtype == DType.FLOAT32) {
-                    FloatKernels.binary(op, flat, a.f, a.offset + s, one, b.f, b.offset + s, one, out.f, out.offset + s);
-                } else {
-                    DoubleKernels.binary(op, flat, a.d, a.offset + s, one, b.d, b.offset + s, one, out.d, out.offset + s);
-                }
-            });
+            BinaryTask t = Task.claim(TASKS.get().binary, BinaryTask::new);
+            try {
+                t.op = op;
+                t.a = a;
+                t.b = b;
+                t.out = out;
+                parallelFor(n, 3L * n, t);
+            } finally {
+                t.release();
+            }
             return;
         }
+        // on this thread alone, in its scratch: the kernel calls nothing that could use the scratch meanwhile
+        Tasks scratch = TASKS.get().fit(shape.length);
+        int[] as = Shapes.broadcastStrides(a.shape, a.strides, shape, scratch.as);
+        int[] bs = Shapes.broadcastStrides(b.shape, b.strides, shape, scratch.bs);
         if (out.dtype == DType.FLOAT32) {
-            FloatKernels.binary(op, shape, a.f, a.offset, as, b.f, b.offset, bs, out.f, out.offset);
+            FloatKernels.binary(op, shape, a.f, a.offset, as, b.f, b.offset, bs, out.f, out.offset, scratch.idx);
         } else {
-            DoubleKernels.binary(op, shape, a.d, a.offset, as, b.d, b.offset, bs, out.d, out.offset);
+            DoubleKernels.binary(op, shape, a.d, a.offset, as, b.d, b.offset, bs, out.d, out.offset, scratch.idx);
         }
     }
 
     @Override
     public void copy(Tensor src, Tensor dst) {
+        int[] idx = TASKS.get().fit(src.shape.length).idx;
         if (src.dtype == DType.FLOAT32) {
-            FloatKernels.copyStrided(src.shape, src.f, src.offset, src.strides, dst.f, dst.offset);
+            FloatKernels.copyStrided(src.shape, src.f, src.offset, src.strides, dst.f, dst.offset, idx);
         } else {
-            DoubleKernels.copyStrided(src.shape, src.d, src.offset, src.strides, dst.d, dst.offset);
+            DoubleKernels.copyStrided(src.shape, src.d, src.offset, src.strides, dst.d, dst.offset, idx);
         }
     }
 
     @Override
     public void fill(Tensor out, double value) {
-        int n = out.numel(), off = out.offset;
-        if (out.dtype == DType.FLOAT32) {
-            float[] a = out.f;
-            float v = (float) value;
-            parallelFor(n, n, (from, to) -> java.util.Arrays.fill(a, off + from, off + to, v));
-        } else {
-            double[] a = out.d;
-            parallelFor(n, n, (from, to) -> java.util.Arrays.fill(a, off + from, off + to, value));
+        int n = out.numel();
+        FillTask t = Task.claim(TASKS.get().fill, FillTask::new);
+        try {
+            t.out = out;
+            t.value = value;
+            parallelFor(n, n, t);
+        } finally {
+            t.release();
         }
     }
 
@@ -478,6 +476,19 @@ final class CpuBackend implements Backend {
     @Override
     public void crossEntropy(Tensor x, Tensor target, int[] classes, Tensor logp, Tensor loss) {
         int rows = logp.shape[0], cols = logp.shape[1];
+        readClasses(target, rows, cols, classes);
+        if (x.dtype == DType.FLOAT32) {
+            FloatKernels.crossEntropy(x.f, x.offset, rows, cols, classes, logp.f, loss.f);
+        } else {
+            DoubleKernels.crossEntropy(x.d, x.offset, rows, cols, classes, logp.d, loss.d);
+        }
+    }
+
+    /**
+     * classes[r] = target[r] for r &lt; rows, target contiguous (either dtype), refusing a value that is not an integer
+     * in [0, cols) with an IllegalArgumentException that names it and its row. Modified: classes.
+     */
+    static void readClasses(Tensor target, int rows, int cols, int[] classes) {
         for (int i = 0; i < rows; i++) {
             double v = target.dtype == DType.FLOAT32 ? target.f[target.offset + i] : target.d[target.offset + i];
             if (!(v >= 0 && v < cols && v == Math.rint(v))) {
@@ -485,11 +496,6 @@ final class CpuBackend implements Backend {
                         + " is not a class index: it must be an integer in [0, " + cols + ")");
             }
             classes[i] = (int) v;
-        }
-        if (x.dtype == DType.FLOAT32) {
-            FloatKernels.crossEntropy(x.f, x.offset, rows, cols, classes, logp.f, loss.f);
-        } else {
-            DoubleKernels.crossEntropy(x.d, x.offset, rows, cols, classes, logp.d, loss.d);
         }
     }
 
@@ -507,30 +513,38 @@ final class CpuBackend implements Backend {
     public void adam(Tensor p, Tensor g, Tensor m, Tensor v, double beta1, double beta2, double stepSize, double bc2Sqrt,
                      double eps) {
         int n = p.numel();
-        parallelFor(n, 7L * n, (s, e) -> {
-            if (p.dtype == DType.FLOAT32) {
-                FloatKernels.adam(p.f, p.offset + s, g.f, g.offset + s, m.f, m.offset + s, v.f, v.offset + s, e - s,
-                        (float) beta1, (float) (1 - beta1), (float) beta2, (float) (1 - beta2), (float) -stepSize,
-                        (float) bc2Sqrt, (float) eps);
-            } else {
-                DoubleKernels.adam(p.d, p.offset + s, g.d, g.offset + s, m.d, m.offset + s, v.d, v.offset + s, e - s,
-                        beta1, 1 - beta1, beta2, 1 - beta2, -stepSize, bc2Sqrt, eps);
-            }
-        });
+        AdamTask t = Task.claim(TASKS.get().adam, AdamTask::new);
+        try {
+            t.p = p;
+            t.g = g;
+            t.m = m;
+            t.v = v;
+            t.beta1 = beta1;
+            t.beta2 = beta2;
+            t.stepSize = stepSize;
+            t.bc2Sqrt = bc2Sqrt;
+            t.eps = eps;
+            parallelFor(n, 7L * n, t);
+        } finally {
+            t.release();
+        }
     }
 
     @Override
     public void momentum(Tensor p, Tensor g, Tensor buf, double momentum, double dampening, double lr) {
         int n = p.numel();
-        parallelFor(n, 5L * n, (s, e) -> {
-            if (p.dtype == DType.FLOAT32) {
-                FloatKernels.momentum(p.f, p.offset + s, g.f, g.offset + s, buf.f, buf.offset + s, e - s,
-                        (float) momentum, (float) (1 - dampening), (float) -lr);
-            } else {
-                DoubleKernels.momentum(p.d, p.offset + s, g.d, g.offset + s, buf.d, buf.offset + s, e - s, momentum,
-                        1 - dampening, -lr);
-            }
-        });
+        MomentumTask t = Task.claim(TASKS.get().momentum, MomentumTask::new);
+        try {
+            t.p = p;
+            t.g = g;
+            t.buf = buf;
+            t.momentum = momentum;
+            t.dampening = dampening;
+            t.lr = lr;
+            parallelFor(n, 5L * n, t);
+        } finally {
+            t.release();
+        }
     }
 
     @Override
@@ -674,5 +688,245 @@ final class CpuBackend implements Backend {
                 }
             }
         });
+    }
+
+    /**
+     * The range bodies of the kernels that loop in parallel, one of each per calling thread, reused from call to call
+     * so that a call allocates nothing: a lambda capturing a call's operands is a new object each time (with the pool's
+     * loop object, 1.6 KB of an MLP step's 5.5). Per calling thread because one backend serves Spark's task threads
+     * at once; the workers only read a body's fields, which the caller sets before the loop and keeps until it ends.
+     */
+    private static final ThreadLocal<Tasks> TASKS = ThreadLocal.withInitial(Tasks::new);
+
+    /** A calling thread's range bodies, and scratch for the strided kernels it runs alone (broadcast binary, copy). */
+    private static final class Tasks {
+        final GemmTask gemm = new GemmTask();
+        final UnaryTask unary = new UnaryTask();
+        final BinaryTask binary = new BinaryTask();
+        final FillTask fill = new FillTask();
+        final AdamTask adam = new AdamTask();
+        final MomentumTask momentum = new MomentumTask();
+        int[] as = new int[8], bs = new int[8], idx = new int[8];
+
+        /** This, with scratch arrays of at least rank elements. */
+        Tasks fit(int rank) {
+            if (idx.length < rank) {
+                as = new int[rank];
+                bs = new int[rank];
+                idx = new int[rank];
+            }
+            return this;
+        }
+    }
+
+    /** A reusable range body: its fields are one call's operands, set by the calling thread before its loop. */
+    private abstract static class Task implements Backends.RangeBody {
+        boolean busy;
+
+        /**
+         * held, marked in use, or a fresh body from fresh when held is in use already: the thread called a kernel of
+         * the same family from inside one of held's ranges (a range that calls a kernel, as the convolution's do).
+         */
+        static <T extends Task> T claim(T held, java.util.function.Supplier<T> fresh) {
+            T t = held.busy ? fresh.get() : held;
+            t.busy = true;
+            return t;
+        }
+
+        /** Lets go of the call's tensors (so that a held body does not keep arrays alive) and frees the body. */
+        final void release() {
+            clear();
+            busy = false;
+        }
+
+        abstract void clear();
+    }
+
+    /** The ranges of {@link #gemm}'s paths, which {@link #mode} names. */
+    private static final class GemmTask extends Task {
+        /** Blocks of C's rows or columns for the Vector API kernel. */
+        static final int VECTOR_ROWS = 0, VECTOR_COLUMNS = 1;
+        /** {@link #splitK}: the parts of K, then the partial products' sum by rows of C. */
+        static final int K_PARTS = 2, K_SUM = 3;
+        /** Rows of C for the Java kernel (row-major a and b). */
+        static final int JAVA_ROWS = 4;
+        /** Blocks of C's rows or columns, one OpenBLAS call each. */
+        static final int BLAS_ROWS = 5, BLAS_COLUMNS = 6;
+
+        int mode;
+        FloatGemm vector;
+        OpenBlas blas;
+        Tensor a, b, c;
+        double alpha, beta;
+        int m, n, k, ldc, block, parts, lda, ldb;
+        boolean ta, tb;
+        float[] partial;
+
+        @Override
+        public void run(int s, int e) {
+            switch (mode) {
+                case VECTOR_ROWS -> {
+                    int i0 = s * block, i1 = Math.min(m, e * block), ars = a.strides[0];
+                    vector.columns(0, n, i1 - i0, k, (float) alpha, a.f, a.offset + i0 * ars, ars, a.strides[1], b.f,
+                            b.offset, b.strides[0], b.strides[1], (float) beta, c.f, c.offset + i0 * ldc, ldc);
+                }
+                case VECTOR_COLUMNS -> vector.columns(s * block, Math.min(n, e * block), m, k, (float) alpha, a.f,
+                        a.offset, a.strides[0], a.strides[1], b.f, b.offset, b.strides[0], b.strides[1], (float) beta,
+                        c.f, c.offset, ldc);
+                case K_PARTS -> {
+                    int ars = a.strides[0], acs = a.strides[1], brs = b.strides[0], bcs = b.strides[1], size = m * n;
+                    for (int p = s; p < e; p++) {
+                        int k0 = kStart(p, parts, k), k1 = kStart(p + 1, parts, k);
+                        float[] out = p == 0 ? c.f : partial;
+                        vector.columns(0, n, m, k1 - k0, (float) alpha, a.f, a.offset + k0 * acs, ars, acs, b.f,
+                                b.offset + k0 * brs, brs, bcs, p == 0 ? (float) beta : 0f, out,
+                                p == 0 ? c.offset : (p - 1) * size, p == 0 ? ldc : n);
+                    }
+                }
+                case K_SUM -> {
+                    int size = m * n;
+                    for (int i = s; i < e; i++) {
+                        int row = c.offset + i * ldc;
+                        for (int p = 0; p < parts - 1; p++) {
+                            FloatKernels.axpby(1f, c.f, row, 1f, partial, p * size + i * n, n);
+                        }
+                    }
+                }
+                case JAVA_ROWS -> {
+                    if (c.dtype == DType.FLOAT32) {
+                        FloatKernels.gemmRows(s, e, n, k, (float) alpha, a.f, a.offset, a.strides[0], b.f, b.offset,
+                                b.strides[0], (float) beta, c.f, c.offset, ldc);
+                    } else {
+                        DoubleKernels.gemmRows(s, e, n, k, alpha, a.d, a.offset, a.strides[0], b.d, b.offset,
+                                b.strides[0], beta, c.d, c.offset, ldc);
+                    }
+                }
+                case BLAS_ROWS -> {
+                    int i0 = s * BLAS_BLOCK, i1 = Math.min(m, e * BLAS_BLOCK);
+                    blasBlock(blas, ta, tb, i1 - i0, n, k, alpha, a, a.offset + i0 * a.strides[0], lda, b, b.offset, ldb,
+                            beta, c, c.offset + i0 * ldc, ldc);
+                }
+                case BLAS_COLUMNS -> {
+                    int j0 = s * BLAS_BLOCK, j1 = Math.min(n, e * BLAS_BLOCK);
+                    blasBlock(blas, ta, tb, m, j1 - j0, k, alpha, a, a.offset, lda, b, b.offset + j0 * b.strides[1], ldb,
+                            beta, c, c.offset + j0, ldc);
+                }
+                default -> throw new IllegalStateException("GemmTask: mode " + mode);
+            }
+        }
+
+        @Override
+        void clear() {
+            vector = null;
+            blas = null;
+            a = b = c = null;
+            partial = null;
+        }
+    }
+
+    /** The ranges of {@link #unary}: out = op(x; p, q). */
+    private static final class UnaryTask extends Task {
+        UnaryOp op;
+        double p, q;
+        Tensor x, out;
+
+        @Override
+        public void run(int s, int e) {
+            if (x.dtype == DType.FLOAT32) {
+                FloatKernels.unary(op, p, q, x.f, x.offset + s, out.f, out.offset + s, e - s);
+            } else {
+                DoubleKernels.unary(op, p, q, x.d, x.offset + s, out.d, out.offset + s, e - s);
+            }
+        }
+
+        @Override
+        void clear() {
+            x = out = null;
+        }
+    }
+
+    /** The ranges of {@link #binary} on same-shape contiguous operands: out = op(a, b) element by element. */
+    private static final class BinaryTask extends Task {
+        BinaryOp op;
+        Tensor a, b, out;
+
+        @Override
+        public void run(int s, int e) {
+            if (out.dtype == DType.FLOAT32) {
+                FloatKernels.binaryRow(op, a.f, a.offset + s, 1, b.f, b.offset + s, 1, out.f, out.offset + s, e - s);
+            } else {
+                DoubleKernels.binaryRow(op, a.d, a.offset + s, 1, b.d, b.offset + s, 1, out.d, out.offset + s, e - s);
+            }
+        }
+
+        @Override
+        void clear() {
+            a = b = out = null;
+        }
+    }
+
+    /** The ranges of {@link #fill}. */
+    private static final class FillTask extends Task {
+        Tensor out;
+        double value;
+
+        @Override
+        public void run(int s, int e) {
+            if (out.dtype == DType.FLOAT32) {
+                java.util.Arrays.fill(out.f, out.offset + s, out.offset + e, (float) value);
+            } else {
+                java.util.Arrays.fill(out.d, out.offset + s, out.offset + e, value);
+            }
+        }
+
+        @Override
+        void clear() {
+            out = null;
+        }
+    }
+
+    /** The ranges of {@link #adam}. */
+    private static final class AdamTask extends Task {
+        Tensor p, g, m, v;
+        double beta1, beta2, stepSize, bc2Sqrt, eps;
+
+        @Override
+        public void run(int s, int e) {
+            if (p.dtype == DType.FLOAT32) {
+                FloatKernels.adam(p.f, p.offset + s, g.f, g.offset + s, m.f, m.offset + s, v.f, v.offset + s, e - s,
+                        (float) beta1, (float) (1 - beta1), (float) beta2, (float) (1 - beta2), (float) -stepSize,
+                        (float) bc2Sqrt, (float) eps);
+            } else {
+                DoubleKernels.adam(p.d, p.offset + s, g.d, g.offset + s, m.d, m.offset + s, v.d, v.offset + s, e - s,
+                        beta1, 1 - beta1, beta2, 1 - beta2, -stepSize, bc2Sqrt, eps);
+            }
+        }
+
+        @Override
+        void clear() {
+            p = g = m = v = null;
+        }
+    }
+
+    /** The ranges of {@link #momentum}. */
+    private static final class MomentumTask extends Task {
+        Tensor p, g, buf;
+        double momentum, dampening, lr;
+
+        @Override
+        public void run(int s, int e) {
+            if (p.dtype == DType.FLOAT32) {
+                FloatKernels.momentum(p.f, p.offset + s, g.f, g.offset + s, buf.f, buf.offset + s, e - s,
+                        (float) momentum, (float) (1 - dampening), (float) -lr);
+            } else {
+                DoubleKernels.momentum(p.d, p.offset + s, g.d, g.offset + s, buf.d, buf.offset + s, e - s, momentum,
+                        1 - dampening, -lr);
+            }
+        }
+
+        @Override
+        void clear() {
+            p = g = buf = null;
+        }
     }
 }

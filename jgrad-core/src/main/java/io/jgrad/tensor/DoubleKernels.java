@@ -186,10 +186,11 @@ final class DoubleKernels {
 
     /**
      * out = op(a, b) with broadcasting: out has shape {@code shape} (contiguous from oOff), a and b are read
-     * through the given offsets and strides (0 in broadcast dimensions). Modified: out.
+     * through the given offsets and strides (0 in broadcast dimensions); idx is the caller's scratch of at least
+     * shape.length elements (so that a call allocates nothing). Modified: out, idx.
      */
     static void binary(BinaryOp op, int[] shape, double[] a, int aOff, int[] as, double[] b, int bOff, int[] bs, double[] out,
-                       int oOff) {
+                       int oOff, int[] idx) {
         int rank = shape.length;
         if (rank == 0) {
             binaryRow(op, a, aOff, 0, b, bOff, 0, out, oOff, 1);
@@ -201,7 +202,7 @@ final class DoubleKernels {
         }
         int total = Shapes.numel(shape);
         int ia = as[rank - 1], ib = bs[rank - 1];
-        int[] idx = new int[rank];
+        java.util.Arrays.fill(idx, 0, rank, 0);
         int pa = aOff, pb = bOff;
         for (int po = oOff; po < oOff + total; po += inner) {
             binaryRow(op, a, pa, ia, b, pb, ib, out, po, inner);
@@ -218,7 +219,11 @@ final class DoubleKernels {
         }
     }
 
-    private static void binaryRow(BinaryOp op, double[] a, int pa, int ia, double[] b, int pb, int ib, double[] out, int po, int n) {
+    /**
+     * out[po + i] = op(a[pa + i * ia], b[pb + i * ib]) for i &lt; n: one row of {@link #binary}, also the whole of a
+     * same-shape contiguous one. Modified: out.
+     */
+    static void binaryRow(BinaryOp op, double[] a, int pa, int ia, double[] b, int pb, int ib, double[] out, int po, int n) {
         if (ia == 1 && ib == 1 && pa == po && pb == po) {
             // the same index in every array lets the JIT vectorize even if out is a or b (see adam)
             int end = po + n;
@@ -275,8 +280,11 @@ final class DoubleKernels {
         };
     }
 
-    /** Copies a strided view into a contiguous array: dst = src[offset + sum_i idx_i * strides_i]. Modified: dst. */
-    static void copyStrided(int[] shape, double[] src, int off, int[] strides, double[] dst, int dOff) {
+    /**
+     * Copies a strided view into a contiguous array: dst = src[offset + sum_i idx_i * strides_i]; idx is the caller's
+     * scratch of at least shape.length elements. Modified: dst, idx.
+     */
+    static void copyStrided(int[] shape, double[] src, int off, int[] strides, double[] dst, int dOff, int[] idx) {
         int rank = shape.length;
         int total = Shapes.numel(shape);
         if (rank == 0) {
@@ -288,7 +296,7 @@ final class DoubleKernels {
             return;
         }
         int is = strides[rank - 1];
-        int[] idx = new int[rank];
+        java.util.Arrays.fill(idx, 0, rank, 0);
         int p = off;
         for (int po = 0; po < total; po += inner) {
             if (is == 1) {

@@ -86,7 +86,14 @@ final class Shapes {
      * broadcast dimensions get stride 0.
      */
     static int[] broadcastStrides(int[] shape, int[] strides, int[] target) {
-        int[] out = new int[target.length];
+        return broadcastStrides(shape, strides, target, new int[target.length]);
+    }
+
+    /**
+     * {@link #broadcastStrides(int[], int[], int[])} written into the first target.length elements of out (the caller's
+     * scratch, so that a kernel call allocates nothing); returns out. Modified: out.
+     */
+    static int[] broadcastStrides(int[] shape, int[] strides, int[] target, int[] out) {
         int lead = target.length - shape.length;
         for (int i = 0; i < target.length; i++) {
             int j = i - lead;

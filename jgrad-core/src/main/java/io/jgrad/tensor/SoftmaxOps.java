@@ -60,8 +60,8 @@ final class SoftmaxOps {
             throw new IllegalArgumentException("crossEntropy: logits " + Shapes.str(x.shape) + " and target "
                     + Shapes.str(target.shape) + ": expected logits [N, C] and target [N] of class indices");
         }
-        int rows = x.shape[0], cols = x.shape[1];
-        int[] classes = BufferPool.ints(rows); // kept for the backward, as long as logp
+        int rows = x.shape[0];
+        int[] classes = BufferPool.ints(rows); // filled by the backend from target; kept for the backward, as logp
         Tensor tc = target.contiguous();
         Tensor xc;
         try (var scope = Tensor.noGrad()) {

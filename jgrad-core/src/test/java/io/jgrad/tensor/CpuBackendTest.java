@@ -1,0 +1,159 @@
+package io.jgrad.tensor;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Function;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The CPU backend called directly: fill, cross-entropy's reading of the class indices, and one backend shared by
+ * calling threads at once (Spark's tasks), whose kernels reuse per-thread range bodies.
+ */
+class CpuBackendTest {
+    /** A [n] tensor over an array with {@code offset} elements before it and 2 after, all 7. */
+    private static Tensor at(DType dtype, int offset, int n) {
+        int[] shape = {n}, strides = {1};
+        if (dtype == DType.FLOAT32) {
+            float[] a = new float[offset + n + 2];
+            java.util.Arrays.fill(a, 7f);
+            return new Tensor(dtype, a, null, shape, strides, offset);
+        }
+        double[] a = new double[offset + n + 2];
+        java.util.Arrays.fill(a, 7.0);
+        return new Tensor(dtype, null, a, shape, strides, offset);
+    }
+
+    private static double element(Tensor t, int i) {
+        return t.dtype == DType.FLOAT32 ? t.f[i] : t.d[i];
+    }
+
+    @Test
+    void fillWritesTheValueFromTheOffsetAndNothingElse() {
+        CpuBackend backend = new CpuBackend(3);
+        try {
+            for (DType dtype : DType.values()) {
+                // one range on the calling thread, and enough elements to be cut into ranges for the workers
+                for (int n : new int[] {0, 1, 1000, (int) CpuBackend.PARALLEL_MIN_ELEMENTS * 3 + 5}) {
+                    for (double value : new double[] {0, -2.5, Double.NaN}) {
+                        Tensor out = at(dtype, 3, n);
+                        backend.fill(out, value);
+                        int length = dtype == DType.FLOAT32 ? out.f.length : out.d.length;
+                        for (int i = 0; i < length; i++) {
+                            double expected = i < 3 || i >= 3 + n ? 7 : value;
+                            assertEquals(expected, element(out, i), dtype + " [" + n + "] filled with " + value
+                                    + ", element " + i + " of the array");
+                        }
+                    }
+                }
+            }
+        } finally {
+            backend.shutdown();
+        }
+    }
+
+    @Test
+    void crossEntropyReadsTheClassesAndRefusesAValueThatIsNotOne() {
+        CpuBackend backend = new CpuBackend(2);
+        try {
+            Tensor x = Tensor.of(new float[] {1, 2, 3, -1, 0, 4}, 2, 3);
+            // the target contiguous from an offset, of another dtype than the logits
+            Tensor target = new Tensor(DType.FLOAT64, null, new double[] {9, 2, 0}, new int[] {2}, new int[] {1}, 1);
+            int[] classes = {-1, -1};
+            Tensor logp = Tensor.zeros(DType.FLOAT32, 2, 3), loss = Tensor.zeros(DType.FLOAT32, 2);
+            backend.crossEntropy(x, target, classes, logp, loss);
+            assertArrayEquals(new int[] {2, 0}, classes);
+            assertEquals(-logp.f[2], loss.f[0]);
+            assertEquals(-logp.f[3], loss.f[1]);
+
+            // the message SoftmaxOps.crossEntropy gave when it read the targets itself
+            for (double bad : new double[] {3, -1, 1.5, Double.NaN}) {
+                Tensor t = Tensor.of(new float[] {0, (float) bad});
+                var e = assertThrows(IllegalArgumentException.class, () -> backend.crossEntropy(x, t, classes, logp, loss));
+                assertEquals("crossEntropy: target value " + (double) (float) bad + " in row 1 is not a class index: it"
+                        + " must be an integer in [0, 3)", e.getMessage());
+            }
+        } finally {
+            backend.shutdown();
+        }
+    }
+
+    /**
+     * Two threads call the kernels of one backend at once, each many times: every result has the bits the same calls
+     * give on a one-thread backend (a range body shared between the callers would mix their operands).
+     */
+    @Test
+    void callersOnManyThreadsShareOneBackend() throws InterruptedException {
+        Generator g = new Generator(5);
+        Tensor a = Tensor.randn(g, 128, 784), w = Tensor.randn(g, 256, 784), tall = Tensor.randn(g, 512, 96);
+        Tensor wide = Tensor.randn(g, 96, 700), row = Tensor.randn(g, 700), big = Tensor.randn(g, 300, 700);
+        List<Function<Backend, Tensor>> calls = new ArrayList<>();
+        calls.add(be -> gemm(be, a, w.t())); // K split
+        calls.add(be -> gemm(be, tall, wide)); // rows of C
+        calls.add(be -> gemm(be, wide.t(), tall.t())); // columns of C
+        calls.add(be -> gemm(be, a.to(DType.FLOAT64), w.t().to(DType.FLOAT64)));
+        calls.add(be -> {
+            Tensor out = Tensor.zeros(DType.FLOAT32, 300, 700);
+            be.unary(UnaryOp.TANH, 0, 0, big, out);
+            return out;
+        });
+        calls.add(be -> {
+            Tensor out = Tensor.zeros(DType.FLOAT32, 300, 700);
+            be.binary(BinaryOp.MUL, big, big, out); // flat
+            be.binary(BinaryOp.ADD, out, row, out); // broadcast
+            return out;
+        });
+        calls.add(be -> {
+            Tensor p = big.copy(), buf = Tensor.zeros(DType.FLOAT32, 300, 700);
+            Tensor m = Tensor.zeros(DType.FLOAT32, 300, 700), v = Tensor.zeros(DType.FLOAT32, 300, 700);
+            be.momentum(p, big, buf, 0.9, 0, 0.01);
+            be.adam(p, big, m, v, 0.9, 0.999, 0.001, 0.5, 1e-8);
+            be.fill(m, 0.25);
+            be.axpby(0.5, p, 2, m);
+            return p;
+        });
+        CpuBackend one = new CpuBackend(1), shared = new CpuBackend(3);
+        try {
+            List<Tensor> expected = new ArrayList<>();
+            for (var call : calls) {
+                expected.add(call.apply(one));
+            }
+            Thread[] callers = new Thread[2];
+            Throwable[] failures = new Throwable[callers.length];
+            for (int t = 0; t < callers.length; t++) {
+                int id = t;
+                callers[t] = new Thread(() -> {
+                    try {
+                        for (int r = 0; r < 16; r++) {
+                            int c = (r + 3 * id) % calls.size();
+                            Tensor got = calls.get(c).apply(shared);
+                            assertArrayEquals(expected.get(c).toDoubleArray(), got.toDoubleArray(), "call " + c + ", round " + r);
+                        }
+                    } catch (Throwable e) {
+                        failures[id] = e;
+                    }
+                });
+                callers[t].start();
+            }
+            for (Thread c : callers) {
+                c.join(120_000);
+                assertFalse(c.isAlive(), "a caller is stuck");
+            }
+            for (Throwable f : failures) {
+                if (f != null) {
+                    throw new AssertionError(f);
+                }
+            }
+        } finally {
+            one.shutdown();
+            shared.shutdown();
+        }
+    }
+
+    private static Tensor gemm(Backend be, Tensor a, Tensor b) {
+        Tensor c = Tensor.zeros(a.dtype, a.size(0), b.size(1));
+        be.gemm(1, a, b, 0, c);
+        return c;
+    }
+}
