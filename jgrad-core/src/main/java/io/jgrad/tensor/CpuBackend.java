@@ -203,8 +203,8 @@ final class CpuBackend implements Backend {
             }
             // The kernel wants row-major A and B; a transposed view is packed once (O(mk) against O(mnk) work).
             t.mode = GemmTask.JAVA_ROWS;
-            t.a = rowMajor(a);
-            t.b = rowMajor(b);
+            t.rowMajor(a, 0);
+            t.rowMajor(b, 1);
             t.ldc = c.strides[0];
             split(m, (long) m * n * k / PARALLEL_GEMM_MIN_FLOPS, 1, t);
         } finally {
@@ -324,27 +324,6 @@ final class CpuBackend implements Backend {
     private static int leadingDim(Tensor x, boolean transposed) {
         int rows = x.shape[0], cols = x.shape[1];
         return transposed ? (cols == 1 ? rows : x.strides[1]) : (rows == 1 ? cols : x.strides[0]);
-    }
-
-    private static Tensor rowMajor(Tensor x) {
-        if (x.strides[1] == 1) {
-            return x;
-        }
-        if (x.shape[1] == 1 && x.strides[0] > 0) {
-            return x.view(x.shape, new int[] {x.strides[0], 1}, x.offset); // one column: its column stride is unused
-        }
-        if (x.strides[0] == 1 && x.strides[1] > 0) {
-            // column-major view of a row-major [cols, rows] block: transpose it into a fresh row-major array
-            int rows = x.shape[0], cols = x.shape[1];
-            Tensor out = Tensor.empty(x.dtype, x.shape);
-            if (x.dtype == DType.FLOAT32) {
-                FloatKernels.transpose(x.f, x.offset, x.strides[1], cols, rows, out.f);
-            } else {
-                DoubleKernels.transpose(x.d, x.offset, x.strides[1], cols, rows, out.d);
-            }
-            return out;
-        }
-        return x.contiguous();
     }
 
     @Override
@@ -761,6 +740,47 @@ final class CpuBackend implements Backend {
         int m, n, k, ldc, block, parts, lda, ldb;
         boolean ta, tb;
         float[] partial;
+        /** The Java kernel's operands A (slot 0) and B (slot 1) row-major: array, offset, leading dimension. */
+        final Object[] rowMajor = new Object[2];
+        final int[] rowMajorOff = new int[2], rowMajorLd = new int[2];
+        /** This body's memory for a transposed operand of the Java kernel, by slot, grown on demand. */
+        private final float[][] packedF = {new float[0], new float[0]};
+        private final double[][] packedD = {new double[0], new double[0]};
+
+        /**
+         * Points slot (0: A, 1: B) at x read row-major: x's own array when its rows are contiguous (or it has one
+         * column, whose column stride is unused), else a column-major view transposed into this body's memory, else
+         * a contiguous copy.
+         */
+        void rowMajor(Tensor x, int slot) {
+            Tensor src = x;
+            if (x.strides[1] != 1 && !(x.shape[1] == 1 && x.strides[0] > 0)) {
+                if (x.strides[0] == 1 && x.strides[1] > 0) {
+                    // column-major view of a row-major [cols, rows] block
+                    int rows = x.shape[0], cols = x.shape[1], size = rows * cols;
+                    if (x.dtype == DType.FLOAT32) {
+                        if (packedF[slot].length < size) {
+                            packedF[slot] = new float[size];
+                        }
+                        FloatKernels.transpose(x.f, x.offset, x.strides[1], cols, rows, packedF[slot]);
+                        rowMajor[slot] = packedF[slot];
+                    } else {
+                        if (packedD[slot].length < size) {
+                            packedD[slot] = new double[size];
+                        }
+                        DoubleKernels.transpose(x.d, x.offset, x.strides[1], cols, rows, packedD[slot]);
+                        rowMajor[slot] = packedD[slot];
+                    }
+                    rowMajorOff[slot] = 0;
+                    rowMajorLd[slot] = Math.max(cols, 1);
+                    return;
+                }
+                src = x.contiguous();
+            }
+            rowMajor[slot] = src.dtype == DType.FLOAT32 ? src.f : src.d;
+            rowMajorOff[slot] = src.offset;
+            rowMajorLd[slot] = src.strides[0];
+        }
 
         @Override
         public void run(int s, int e) {
@@ -794,11 +814,12 @@ final class CpuBackend implements Backend {
                 }
                 case JAVA_ROWS -> {
                     if (c.dtype == DType.FLOAT32) {
-                        FloatKernels.gemmRows(s, e, n, k, (float) alpha, a.f, a.offset, a.strides[0], b.f, b.offset,
-                                b.strides[0], (float) beta, c.f, c.offset, ldc);
+                        FloatKernels.gemmRows(s, e, n, k, (float) alpha, (float[]) rowMajor[0], rowMajorOff[0],
+                                rowMajorLd[0], (float[]) rowMajor[1], rowMajorOff[1], rowMajorLd[1], (float) beta, c.f,
+                                c.offset, ldc);
                     } else {
-                        DoubleKernels.gemmRows(s, e, n, k, alpha, a.d, a.offset, a.strides[0], b.d, b.offset,
-                                b.strides[0], beta, c.d, c.offset, ldc);
+                        DoubleKernels.gemmRows(s, e, n, k, alpha, (double[]) rowMajor[0], rowMajorOff[0], rowMajorLd[0],
+                                (double[]) rowMajor[1], rowMajorOff[1], rowMajorLd[1], beta, c.d, c.offset, ldc);
                     }
                 }
                 case BLAS_ROWS -> {
@@ -821,6 +842,7 @@ final class CpuBackend implements Backend {
             blas = null;
             a = b = c = null;
             partial = null;
+            rowMajor[0] = rowMajor[1] = null;
         }
     }
 
