@@ -26,8 +26,10 @@ import jdk.jfr.consumer.RecordingFile;
 
 /**
  * What a training step allocates, site by site: the headline MLP (784-256-128-10, batch 128, Fashion-MNIST) trained
- * by one {@code Trainer.fit} of two epochs, the second under a JFR recording of every allocation (so that the
- * recording of the replayed step, at the first epoch's second step, is not counted: see Trainer.captureSteps).
+ * by one {@code Trainer.fit} of two epochs, steps 11 to 460 of the second under a JFR recording of every allocation:
+ * the steady state, each step a replay of the recorded one (Trainer.captureSteps), without the epoch's ends (its last,
+ * smaller batch, run step by step, and the epoch's metrics). {@code -Dcapture=false} measures the step-by-step
+ * training instead.
  * Run with {@code -XX:-UseTLAB} (bench/alloc.sh does): without thread-local allocation buffers each allocation is an
  * event, where with them JFR sees only buffer refills and samples. Prints the bytes per step in all, then the sites
  * (the allocated class and the first jgrad frames) that allocate the most, then the bytes by kind ({@link #kind}:
@@ -37,6 +39,8 @@ import jdk.jfr.consumer.RecordingFile;
  * Usage: AllocSites.java [adam|sgd] [threads] [data dir] [sites to print]
  */
 public class AllocSites {
+    private static final int FIRST = 11, LAST = 460;
+
     public static void main(String[] args) throws Exception {
         String opt = args.length > 0 ? args[0] : "adam";
         int threads = args.length > 1 ? Integer.parseInt(args[1]) : 2;
@@ -57,25 +61,25 @@ public class AllocSites {
         Path file = Path.of(System.getProperty("java.io.tmpdir"), "jgrad-alloc-sites-" + ProcessHandle.current().pid() + ".jfr");
         try (Recording recording = new Recording()) {
             recording.enable("jdk.ObjectAllocationOutsideTLAB").withStackTrace();
-            new Trainer(model, new CrossEntropyLoss(), optimizer, Task.CLASSIFICATION).epochs(2).callback(new Callback() {
+            new Trainer(model, new CrossEntropyLoss(), optimizer, Task.CLASSIFICATION).epochs(2)
+                    .captureSteps(Boolean.parseBoolean(System.getProperty("capture", "true"))).callback(new Callback() {
                 @Override
-                public void onEpochStart(int epoch) {
-                    if (epoch == 2) {
+                public void onBatchStart(int epoch, int step) {
+                    if (epoch == 2 && step == FIRST) {
                         recording.start();
                     }
                 }
 
                 @Override
-                public boolean onEpochEnd(EpochMetrics m) {
-                    if (m.epoch() == 2) {
-                        recording.stop(); // before the epoch's end builds its metrics
+                public void onBatchEnd(int epoch, int step, int stepsPerEpoch, double loss, int batchSize) {
+                    if (epoch == 2 && step == LAST) {
+                        recording.stop();
                     }
-                    return false;
                 }
             }).fit(loader, null);
             recording.dump(file);
         }
-        int steps = loader.numBatches();
+        int steps = LAST - FIRST + 1;
         Map<String, long[]> bySite = new HashMap<>();
         long total = 0;
         try {
@@ -89,8 +93,8 @@ public class AllocSites {
         } finally {
             java.nio.file.Files.deleteIfExists(file);
         }
-        System.out.printf("%s, %d thread%s: %,d bytes per step over an epoch of %d steps (Trainer.fit, batch included)%n",
-                opt, threads, threads == 1 ? "" : "s", total / steps, steps);
+        System.out.printf("%s, %d thread%s: %,d bytes per step over steps %d-%d of the second epoch (Trainer.fit, batch included)%n",
+                opt, threads, threads == 1 ? "" : "s", total / steps, FIRST, LAST);
         System.out.printf("%12s %10s  %s%n", "bytes/step", "objects", "class < where (the first jgrad frames)");
         bySite.entrySet().stream().sorted((a, b) -> Long.compare(b.getValue()[1], a.getValue()[1])).limit(top)
                 .forEach(s -> System.out.printf("%,12d %10.1f  %s%n", s.getValue()[1] / steps,

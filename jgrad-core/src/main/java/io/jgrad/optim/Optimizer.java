@@ -101,16 +101,27 @@ public abstract class Optimizer {
 
     /** Applies one update to every parameter that has a gradient. Modified: the parameters and this optimizer's state. */
     public void step() {
-        // a null resource is skipped: the scope is opened only for the rules that make temporaries
-        try (var scope = Tensor.noGrad(); var temporaries = makesTemporaries() ? Tensor.recycling() : null) {
-            for (int i = 0; i < params.size(); i++) {
-                Tensor p = params.get(i);
-                if (p.grad() != null) {
-                    update(p, p.grad(), state.get(i));
-                }
+        if (makesTemporaries()) {
+            try (var temporaries = Tensor.recycling()) {
+                Tensor.noGrad(updates);
             }
+        } else {
+            Tensor.noGrad(updates);
         }
         stepCount++;
+    }
+
+    /** {@link #updateAll}, kept: a step allocates nothing for it. */
+    private final Runnable updates = this::updateAll;
+
+    /** One update of every parameter that has a gradient; runs with recording off (see {@link #step()}). */
+    private void updateAll() {
+        for (int i = 0; i < params.size(); i++) {
+            Tensor p = params.get(i);
+            if (p.grad() != null) {
+                update(p, p.grad(), state.get(i));
+            }
+        }
     }
 
     /** The learning rate used by the next {@link #step()}. */

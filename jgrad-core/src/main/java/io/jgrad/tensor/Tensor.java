@@ -687,6 +687,20 @@ public final class Tensor {
         return new NoGrad();
     }
 
+    /**
+     * Runs {@code body} with graph recording off on this thread, as inside {@link #noGrad()}, and turns it back on
+     * after, also when body throws. Allocates nothing where body is a kept object (an optimizer's step runs this way
+     * every step).
+     */
+    public static void noGrad(Runnable body) {
+        Autograd.disable();
+        try {
+            body.run();
+        } finally {
+            Autograd.enable();
+        }
+    }
+
     /** Whether ops on this thread are being recorded for autograd now. */
     public static boolean isGradEnabled() {
         return Autograd.isEnabled();
