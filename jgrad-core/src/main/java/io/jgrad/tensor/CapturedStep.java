@@ -11,16 +11,21 @@ import java.util.function.Function;
  * same idea.
  *
  * <pre>{@code
- * CapturedStep step = CapturedStep.record(in -> {
+ * DataLoader.Epoch batches = loader.iterator();
+ * DataLoader.Batch first = batches.next();
+ * CapturedStep step = CapturedStep.record(in -> {  // runs the step once, on copies of the batch: gradients set
  *     Tensor loss = lossFn.forward(model.forward(in[0]), in[1]);
  *     loss.backward();
  *     return new Tensor[] {loss};
- * }, batch.features(), batch.targets());           // runs the step once: this batch's gradients are set
+ * }, first.features(), first.targets());
  * optimizer.step();
- * // for each later batch of the same shape:
- * optimizer.zeroGrad();
- * copy the batch into step.inputs()[0] and step.inputs()[1], then step.replay(); step.outputs()[0].item() ...
- * optimizer.step();
+ * while (batches.nextSize() == first.size()) {     // every later batch of the same size
+ *     optimizer.zeroGrad();
+ *     batches.nextInto(step.input(0), step.input(1));
+ *     step.replay();
+ *     double loss = step.output(0).item();
+ *     optimizer.step();
+ * }
  * }</pre>
  *
  * <p>A replay does what the recorded step did, with the values the inputs and the parameters hold now. It is only

@@ -14,7 +14,9 @@
  * and the optimizer updates that flush subnormal state ({@code Updates}, {@code VectorUpdates}), the conversion of
  * 8-bit pixels ({@code Pixels}, {@code VectorPixels}) and the element-wise selections (the ReLU derivative among them),
  * tanh, sigmoid, ELU and GELU ({@code UnaryKernels}, {@code VectorUnaryKernels}), all loaded by {@code VectorModule},
- * and the threads of a {@code WorkerPool}. Public helpers:
+ * and the threads of a {@code WorkerPool}. {@link io.jgrad.tensor.CapturedStep} records a training step's backend
+ * calls (a {@code StepRecorder} in front of the backend; ops that work on values in Java say so with
+ * {@code StepRecorder.hostWork}) and replays them on new data without the graph. Public helpers:
  * {@link io.jgrad.tensor.GradCheck} (finite differences),
  * {@link io.jgrad.tensor.Graph} (DOT drawings), {@link io.jgrad.tensor.Generator} (reproducible random
  * numbers), {@link io.jgrad.tensor.Backends} (threads; {@code parallelFor} for loops outside the ops and

@@ -56,7 +56,7 @@ public final class Trainer {
     private long correct;
     private int seen;
     private GradientNorms gradNorms = new GradientNorms(List.of());
-    private boolean captureSteps = true;
+    private boolean captureSteps = !"false".equals(System.getProperty("jgrad.capture")); // -Djgrad.capture=false: off
     /** Why the last fit's steps were not replayed (see {@link #captureSteps}), or null. */
     private String captureRefusal;
     private long replayedSteps;
@@ -202,7 +202,8 @@ public final class Trainer {
      * each step, so that a step allocates nothing. A model whose step does work in Java on the values (dropout's
      * masks, batch normalization's running statistics, an index gather) is trained step by step as without it;
      * {@link #captureRefusal()} says why. The step is recorded again when a module's mode or a parameter's
-     * requiresGrad changes (a callback that freezes a layer).
+     * requiresGrad changes (a callback that freezes a layer). The default is on unless the JVM runs with
+     * {@code -Djgrad.capture=false} (for {@code jgrad train}: {@code JGRAD_JAVA_OPTS=-Djgrad.capture=false}).
      */
     public Trainer captureSteps(boolean on) {
         this.captureSteps = on;

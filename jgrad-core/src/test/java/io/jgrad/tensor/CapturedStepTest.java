@@ -7,12 +7,16 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.jgrad.nn.AvgPool2d;
 import io.jgrad.nn.BCEWithLogitsLoss;
+import io.jgrad.nn.Conv2d;
 import io.jgrad.nn.CrossEntropyLoss;
 import io.jgrad.nn.Dropout;
+import io.jgrad.nn.Flatten;
 import io.jgrad.nn.Linear;
 import io.jgrad.nn.Loss;
 import io.jgrad.nn.MSELoss;
+import io.jgrad.nn.MaxPool2d;
 import io.jgrad.nn.Module;
 import io.jgrad.nn.ReLU;
 import io.jgrad.nn.Sequential;
@@ -39,10 +43,18 @@ class CapturedStepTest {
                 new Linear(8, 5, true, gen));
     }
 
-    /** Batch k of n rows: features uniform in [-1, 1), class targets in [0, classes). */
+    /** Batch k of n rows: features [n, 12] uniform in [-1, 1), class targets in [0, classes). */
     private static Tensor[] batch(int k, int n, int classes) {
+        return batch(k, n, classes, 12);
+    }
+
+    /** Batch k of n samples of the given shape, uniform in [-1, 1), class targets in [0, classes). */
+    private static Tensor[] batch(int k, int n, int classes, int... sample) {
         Generator gen = new Generator(1000 + k);
-        Tensor x = Tensor.uniform(gen, -1, 1, n, 12);
+        int[] shape = new int[sample.length + 1];
+        shape[0] = n;
+        System.arraycopy(sample, 0, shape, 1, sample.length);
+        Tensor x = Tensor.uniform(gen, -1, 1, shape);
         float[] t = new float[n];
         for (int i = 0; i < n; i++) {
             t[i] = (float) Math.floor(gen.uniform() * classes);
@@ -56,11 +68,16 @@ class CapturedStepTest {
      */
     private static void assertReplayTrainsAsEager(Supplier<Module> model, Function<Module, Optimizer> optimizer,
                                                   Loss loss, int classes, boolean targetsAsMatrix) {
+        assertReplayTrainsAsEager(model, optimizer, loss, classes, targetsAsMatrix, 12);
+    }
+
+    private static void assertReplayTrainsAsEager(Supplier<Module> model, Function<Module, Optimizer> optimizer,
+                                                  Loss loss, int classes, boolean targetsAsMatrix, int... sample) {
         Module eager = model.get(), replayed = model.get();
         Optimizer oe = optimizer.apply(eager), or = optimizer.apply(replayed);
         CapturedStep step = null;
         for (int k = 0; k < STEPS; k++) {
-            Tensor[] b = batch(k, 32, classes);
+            Tensor[] b = batch(k, 32, classes, sample);
             if (targetsAsMatrix) {
                 b[1] = b[1].reshape(32, 1).div(classes);
             }
@@ -106,6 +123,15 @@ class CapturedStepTest {
         assertTrue(step.calls() > 10, step.toString());
     }
 
+    /** Records forward, cross-entropy and backward of net on the batch b. */
+    private static CapturedStep recordCrossEntropy(Module net, Tensor[] b) {
+        return CapturedStep.record(in -> {
+            Tensor l = new CrossEntropyLoss().forward(net.forward(in[0]), in[1]);
+            l.backward();
+            return new Tensor[] {l};
+        }, b[0], b[1]);
+    }
+
     @Test
     void replayedStepsTrainAsEagerOnesWithSgdMomentum() {
         assertReplayTrainsAsEager(() -> mlp(3), m -> new SGD(m.parameters(), 0.1, 0.9), new CrossEntropyLoss(), 5, false);
@@ -124,6 +150,18 @@ class CapturedStepTest {
         };
         assertReplayTrainsAsEager(sigmoidNet, m -> new SGD(m.parameters(), 0.05), new MSELoss(), 4, true);
         assertReplayTrainsAsEager(sigmoidNet, m -> new Adam(m.parameters(), 0.01), new BCEWithLogitsLoss(), 2, true);
+    }
+
+    @Test
+    void replayedStepsOfAConvolutionalNetworkTrainAsEagerOnes() {
+        // convolutions, max and average pooling whole behind the backend (their argmax indices in the step's memory)
+        Supplier<Module> cnn = () -> {
+            Generator gen = new Generator(12);
+            return new Sequential(new Conv2d(2, 4, 3, 1, 1, 1, 1, true, gen), new ReLU(), new MaxPool2d(2),
+                    new Conv2d(4, 3, 3, 1, 1, 1, 1, true, gen), new Tanh(), new AvgPool2d(2), new Flatten(),
+                    new Linear(12, 5, true, gen));
+        };
+        assertReplayTrainsAsEager(cnn, m -> new Adam(m.parameters(), 0.01), new CrossEntropyLoss(), 5, false, 2, 8, 8);
     }
 
     @Test
@@ -148,11 +186,7 @@ class CapturedStepTest {
         Generator gen = new Generator(8);
         Sequential net = new Sequential(new Linear(12, 16, true, gen), new Dropout(0.5, gen), new Linear(16, 5, true, gen));
         Tensor[] b = batch(0, 8, 5);
-        CapturedStep step = CapturedStep.record(in -> {
-            Tensor l = new CrossEntropyLoss().forward(net.forward(in[0]), in[1]);
-            l.backward();
-            return new Tensor[] {l};
-        }, b[0], b[1]);
+        CapturedStep step = recordCrossEntropy(net, b);
         assertNotNull(step.refusal());
         assertTrue(step.refusal().contains("dropout"), step.refusal());
     }
@@ -161,11 +195,7 @@ class CapturedStepTest {
     void aReplayRefusesGradientsNotZeroed() {
         Sequential net = mlp(9);
         Tensor[] b = batch(0, 8, 5);
-        CapturedStep step = CapturedStep.record(in -> {
-            Tensor l = new CrossEntropyLoss().forward(net.forward(in[0]), in[1]);
-            l.backward();
-            return new Tensor[] {l};
-        }, b[0], b[1]);
+        CapturedStep step = recordCrossEntropy(net, b);
         assertNull(step.refusal());
         IllegalStateException e = assertThrows(IllegalStateException.class, step::replay);
         assertTrue(e.getMessage().contains("zeroGrad()"), e.getMessage());
@@ -179,11 +209,7 @@ class CapturedStepTest {
         Sequential net = mlp(10);
         Tensor[] b = batch(0, 8, 5);
         new CrossEntropyLoss().forward(net.forward(b[0]), b[1]).backward(); // gradients left in place
-        CapturedStep step = CapturedStep.record(in -> {
-            Tensor l = new CrossEntropyLoss().forward(net.forward(in[0]), in[1]);
-            l.backward();
-            return new Tensor[] {l};
-        }, b[0], b[1]);
+        CapturedStep step = recordCrossEntropy(net, b);
         assertNotNull(step.refusal());
         assertTrue(step.refusal().contains("not zeroed"), step.refusal());
     }

@@ -119,32 +119,13 @@ class CpuBackendTest {
             for (var call : calls) {
                 expected.add(call.apply(one));
             }
-            Thread[] callers = new Thread[2];
-            Throwable[] failures = new Throwable[callers.length];
-            for (int t = 0; t < callers.length; t++) {
-                int id = t;
-                callers[t] = new Thread(() -> {
-                    try {
-                        for (int r = 0; r < 16; r++) {
-                            int c = (r + 3 * id) % calls.size();
-                            Tensor got = calls.get(c).apply(shared);
-                            assertArrayEquals(expected.get(c).toDoubleArray(), got.toDoubleArray(), "call " + c + ", round " + r);
-                        }
-                    } catch (Throwable e) {
-                        failures[id] = e;
-                    }
-                });
-                callers[t].start();
-            }
-            for (Thread c : callers) {
-                c.join(120_000);
-                assertFalse(c.isAlive(), "a caller is stuck");
-            }
-            for (Throwable f : failures) {
-                if (f != null) {
-                    throw new AssertionError(f);
+            OnThreads.run(2, 120_000, "a caller is stuck", id -> {
+                for (int r = 0; r < 16; r++) {
+                    int c = (r + 3 * id) % calls.size();
+                    Tensor got = calls.get(c).apply(shared);
+                    assertArrayEquals(expected.get(c).toDoubleArray(), got.toDoubleArray(), "call " + c + ", round " + r);
                 }
-            }
+            });
         } finally {
             one.shutdown();
             shared.shutdown();

@@ -44,30 +44,13 @@ class WorkerPoolTest {
     @Test
     void concurrentCallersAndNestedLoopsAllFinish() throws InterruptedException {
         WorkerPool pool = new WorkerPool(1);
-        Thread[] callers = new Thread[3];
-        Throwable[] failures = new Throwable[callers.length];
-        for (int t = 0; t < callers.length; t++) {
-            int id = t;
-            callers[t] = new Thread(() -> {
-                try {
-                    for (int r = 0; r < 300; r++) {
-                        coversEachIndexOnce(pool, 97, 2);
-                        // a range that loops in parallel itself: the pool is busy, so it runs on its thread
-                        pool.run(4, 2, (s, e) -> coversEachIndexOnce(pool, 10, 2));
-                    }
-                } catch (Throwable e) {
-                    failures[id] = e;
-                }
-            });
-            callers[t].start();
-        }
-        for (Thread c : callers) {
-            c.join(60_000);
-            assertFalse(c.isAlive(), "a caller is stuck");
-        }
-        for (Throwable f : failures) {
-            assertNull(f);
-        }
+        OnThreads.run(3, 60_000, "a caller is stuck", id -> {
+            for (int r = 0; r < 300; r++) {
+                coversEachIndexOnce(pool, 97, 2);
+                // a range that loops in parallel itself: the pool is busy, so it runs on its thread
+                pool.run(4, 2, (s, e) -> coversEachIndexOnce(pool, 10, 2));
+            }
+        });
         pool.shutdown();
     }
 
@@ -98,52 +81,36 @@ class WorkerPoolTest {
     @Test
     void aLateWorkerNeverTakesARangeOfTheNextLoop() throws InterruptedException {
         WorkerPool pool = new WorkerPool(2);
-        Thread[] callers = new Thread[2];
-        Throwable[] failures = new Throwable[callers.length];
-        for (int t = 0; t < callers.length; t++) {
-            int id = t;
-            callers[t] = new Thread(() -> {
-                try {
-                    for (int r = 0; r < 3000; r++) {
-                        int n = 5 + r % 61, parts = Math.min(n, 2 + r % 7), loop = r;
-                        boolean fails = r % 40 == 3;
-                        AtomicIntegerArray visits = new AtomicIntegerArray(n);
-                        Backends.RangeBody body = (s, e) -> {
-                            for (int i = s; i < e; i++) {
-                                visits.incrementAndGet(i);
-                            }
-                            if (Thread.currentThread().getName().startsWith("jgrad-cpu-") && (loop + s) % 3 == 0) {
-                                LockSupport.parkNanos(20_000); // the worker is late for what comes next
-                            }
-                            if (fails && s == 0) {
-                                throw new IllegalStateException("loop " + loop + " of caller " + id);
-                            }
-                        };
-                        if (fails) {
-                            IllegalStateException e = assertThrows(IllegalStateException.class, () -> pool.run(n, parts, body));
-                            assertEquals("loop " + loop + " of caller " + id, e.getMessage());
-                        } else {
-                            pool.run(n, parts, body);
+        try {
+            OnThreads.run(2, 120_000, "a caller is stuck: a range was lost", id -> {
+                for (int r = 0; r < 3000; r++) {
+                    int n = 5 + r % 61, parts = Math.min(n, 2 + r % 7), loop = r;
+                    boolean fails = r % 40 == 3;
+                    AtomicIntegerArray visits = new AtomicIntegerArray(n);
+                    Backends.RangeBody body = (s, e) -> {
+                        for (int i = s; i < e; i++) {
+                            visits.incrementAndGet(i);
                         }
-                        for (int i = 0; i < n; i++) {
-                            assertEquals(1, visits.get(i), "index " + i + " of " + n + " in " + parts + " parts, loop " + r);
+                        if (Thread.currentThread().getName().startsWith("jgrad-cpu-") && (loop + s) % 3 == 0) {
+                            LockSupport.parkNanos(20_000); // the worker is late for what comes next
                         }
+                        if (fails && s == 0) {
+                            throw new IllegalStateException("loop " + loop + " of caller " + id);
+                        }
+                    };
+                    if (fails) {
+                        IllegalStateException e = assertThrows(IllegalStateException.class, () -> pool.run(n, parts, body));
+                        assertEquals("loop " + loop + " of caller " + id, e.getMessage());
+                    } else {
+                        pool.run(n, parts, body);
                     }
-                } catch (Throwable e) {
-                    failures[id] = e;
+                    for (int i = 0; i < n; i++) {
+                        assertEquals(1, visits.get(i), "index " + i + " of " + n + " in " + parts + " parts, loop " + r);
+                    }
                 }
             });
-            callers[t].start();
-        }
-        for (Thread c : callers) {
-            c.join(120_000);
-            assertFalse(c.isAlive(), "a caller is stuck: a range was lost");
-        }
-        pool.shutdown();
-        for (Throwable f : failures) {
-            if (f != null) {
-                throw new AssertionError(f);
-            }
+        } finally {
+            pool.shutdown();
         }
     }
 }

@@ -119,4 +119,32 @@ class ReplayedStepsTest {
         assertEquals(0, replayed.replayed());
         assertSameTraining(eager, replayed);
     }
+
+    /** body's result, computed with the system property jgrad.capture set to value (and restored after). */
+    private static <T> T withCaptureProperty(String value, java.util.function.Supplier<T> body) {
+        String before = System.getProperty("jgrad.capture");
+        System.setProperty("jgrad.capture", value);
+        try {
+            return body.get();
+        } finally {
+            if (before == null) {
+                System.clearProperty("jgrad.capture");
+            } else {
+                System.setProperty("jgrad.capture", before);
+            }
+        }
+    }
+
+    @Test
+    void aSystemPropertyTurnsReplaysOffForTheTrainersMadeAfter() {
+        Function<Module, Optimizer> sgd = m -> new SGD(m.parameters(), 0.1);
+        // captureSteps(true), given explicitly, still wins over the property
+        assertEquals(2 + 3 * 4, withCaptureProperty("false", () -> train(true, ReplayedStepsTest::mlp, sgd, null)).replayed());
+        Module model = mlp(new Generator(21));
+        Trainer trainer = withCaptureProperty("false",
+                () -> new Trainer(model, new CrossEntropyLoss(), sgd.apply(model), Task.CLASSIFICATION).epochs(2));
+        Tensor x = Tensor.randn(new Generator(22), 64, 6);
+        trainer.fit(new DataLoader(new TensorDataset(x, Tensor.zeros(64), 3), 16, false, false, null), null);
+        assertEquals(0, trainer.replayedSteps());
+    }
 }
