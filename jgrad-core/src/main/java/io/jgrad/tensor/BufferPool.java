@@ -319,6 +319,21 @@ final class BufferPool {
         return CURRENT.get() != null;
     }
 
+    /**
+     * Whether {@code t}'s memory was lent by an open scope of this thread other than the innermost one, and so goes
+     * back to the pool when that enclosing scope closes (a recorded step, whose scope is the innermost, cannot keep it).
+     */
+    static boolean lentByEnclosingScope(Tensor t) {
+        Object array = t.f != null ? t.f : t.d;
+        Scope inner = CURRENT.get();
+        for (Scope s = inner == null ? null : inner.parent; s != null; s = s.parent) {
+            if (s.lent.get(array) == Boolean.FALSE) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Takes everything the innermost open scope lent out of recycling, for a recorded step's replays. */
     static void keepAll() {
         Scope s = CURRENT.get();

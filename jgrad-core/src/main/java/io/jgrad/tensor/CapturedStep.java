@@ -33,7 +33,8 @@ import java.util.function.Function;
  * parameters requiring gradients, the parameters changed in place (as optimizers do), not replaced. A step that does
  * work in Java on the tensors' values (reads a value with item(), draws a dropout mask, gathers rows by index) cannot
  * be replayed, since that work would not be redone: {@link #refusal()} says which, and {@link #replay()} refuses.
- * Values may be read after a replay, outside the step.
+ * Nor can a step that uses a tensor made in an enclosing {@link Tensor#recycling()} scope, whose memory goes back to
+ * the pool when that scope closes. Values may be read after a replay, outside the step.
  */
 public final class CapturedStep {
     private final Tensor[] inputs;

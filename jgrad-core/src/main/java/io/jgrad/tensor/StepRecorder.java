@@ -109,6 +109,20 @@ final class StepRecorder implements Backend {
         return commands.toArray(Runnable[]::new);
     }
 
+    /**
+     * Refuses the recording if a call reads or writes a tensor whose memory an enclosing recycling scope lent: it goes
+     * back to the pool when that scope closes, and a replay would use memory that others were given.
+     */
+    private void uses(Tensor... tensors) {
+        for (Tensor t : tensors) {
+            if (t != null && refusal == null && BufferPool.lentByEnclosingScope(t)) {
+                refusal = "the step uses a tensor " + Shapes.str(t.shape) + " made in the enclosing Tensor.recycling()"
+                        + " scope, whose memory goes back to the pool when that scope closes; make it inside the step"
+                        + " or outside any scope";
+            }
+        }
+    }
+
     /** Runs a call on the real backend now and keeps it for the replays. */
     private void run(Runnable call) {
         commands.add(call);
@@ -137,77 +151,92 @@ final class StepRecorder implements Backend {
 
     @Override
     public void gemm(double alpha, Tensor a, Tensor b, double beta, Tensor c) {
+        uses(a, b, c);
         run(() -> real.gemm(alpha, a, b, beta, c));
     }
 
     @Override
     public void unary(UnaryOp op, double p, double q, Tensor x, Tensor out) {
+        uses(x, out);
         run(() -> real.unary(op, p, q, x, out));
     }
 
     @Override
     public void binary(BinaryOp op, Tensor a, Tensor b, Tensor out) {
+        uses(a, b, out);
         run(() -> real.binary(op, a, b, out));
     }
 
     @Override
     public void copy(Tensor src, Tensor dst) {
+        uses(src, dst);
         run(() -> real.copy(src, dst));
     }
 
     @Override
     public void fill(Tensor out, double value) {
+        uses(out);
         run(() -> real.fill(out, value));
     }
 
     @Override
     public void sum(Tensor x, int outer, int n, int inner, Tensor out) {
+        uses(x, out);
         run(() -> real.sum(x, outer, n, inner, out));
     }
 
     @Override
     public void extreme(Tensor x, int outer, int n, int inner, boolean min, Tensor out, int[] arg) {
+        uses(x, out);
         run(() -> real.extreme(x, outer, n, inner, min, out, arg));
     }
 
     @Override
     public void logSoftmax(Tensor x, int rows, int cols, Tensor out) {
+        uses(x, out);
         run(() -> real.logSoftmax(x, rows, cols, out));
     }
 
     @Override
     public void axpby(double alpha, Tensor y, double beta, Tensor x) {
+        uses(y, x);
         run(() -> real.axpby(alpha, y, beta, x));
     }
 
     @Override
     public void addcmul(Tensor y, double value, Tensor t1, Tensor t2) {
+        uses(y, t1, t2);
         run(() -> real.addcmul(y, value, t1, t2));
     }
 
     @Override
     public void addcdiv(Tensor y, double value, Tensor t1, Tensor t2) {
+        uses(y, t1, t2);
         run(() -> real.addcdiv(y, value, t1, t2));
     }
 
     @Override
     public void crossEntropy(Tensor x, Tensor target, int[] classes, Tensor logp, Tensor loss) {
+        uses(x, target, logp, loss);
         run(() -> real.crossEntropy(x, target, classes, logp, loss));
     }
 
     @Override
     public void crossEntropyBackward(Tensor logp, int[] target, Tensor g, Tensor gx) {
+        uses(logp, g, gx);
         run(() -> real.crossEntropyBackward(logp, target, g, gx));
     }
 
     @Override
     public void adam(Tensor p, Tensor g, Tensor m, Tensor v, double beta1, double beta2, double stepSize, double bc2Sqrt,
                      double eps) {
+        uses(p, g, m, v);
         run(() -> real.adam(p, g, m, v, beta1, beta2, stepSize, bc2Sqrt, eps));
     }
 
     @Override
     public void momentum(Tensor p, Tensor g, Tensor buf, double momentum, double dampening, double lr) {
+        uses(p, g, buf);
         run(() -> real.momentum(p, g, buf, momentum, dampening, lr));
     }
 
@@ -224,53 +253,63 @@ final class StepRecorder implements Backend {
 
     @Override
     public void conv2d(Conv2dGeometry g, Tensor x, Tensor w, Tensor b, Tensor y) {
+        uses(x, w, b, y);
         run(() -> real.conv2d(g, x, w, b, y));
     }
 
     @Override
     public void conv2dBackward(Conv2dGeometry g, Tensor x, Tensor w, Tensor gy, Tensor gx, Tensor gw, Tensor gb) {
+        uses(x, w, gy, gx, gw, gb);
         run(() -> real.conv2dBackward(g, x, w, gy, gx, gw, gb));
     }
 
     @Override
     public void maxPool2d(Tensor x, int kernel, int stride, int padding, Tensor y, int[] arg) {
+        uses(x, y);
         run(() -> real.maxPool2d(x, kernel, stride, padding, y, arg));
     }
 
     @Override
     public void maxPool2dBackward(Tensor gy, int[] arg, Tensor gx) {
+        uses(gy, gx);
         run(() -> real.maxPool2dBackward(gy, arg, gx));
     }
 
     @Override
     public void avgPool2d(Tensor x, int kernel, int stride, int padding, Tensor y) {
+        uses(x, y);
         run(() -> real.avgPool2d(x, kernel, stride, padding, y));
     }
 
     @Override
     public void avgPool2dBackward(Tensor gy, int kernel, int stride, int padding, Tensor gx) {
+        uses(gy, gx);
         run(() -> real.avgPool2dBackward(gy, kernel, stride, padding, gx));
     }
 
     @Override
     public void adaptiveAvgPool2d(Tensor x, Tensor y) {
+        uses(x, y);
         run(() -> real.adaptiveAvgPool2d(x, y));
     }
 
     @Override
     public void adaptiveAvgPool2dBackward(Tensor gy, Tensor gx) {
+        uses(gy, gx);
         run(() -> real.adaptiveAvgPool2dBackward(gy, gx));
     }
 
     @Override
     public void batchNorm(Tensor x, boolean batchStatistics, double eps, double[] weight, double[] bias, double[] mean,
                           double[] var, double[] istd, double[] scale, Tensor y) {
+        uses(x, y);
         run(() -> real.batchNorm(x, batchStatistics, eps, weight, bias, mean, var, istd, scale, y));
     }
 
     @Override
     public void batchNormBackward(Tensor g, Tensor x, boolean batchStatistics, double[] mean, double[] istd,
                                   double[] scale, double[] sumG, double[] sumGX, Tensor gx) {
+        uses(g, x, gx);
         run(() -> real.batchNormBackward(g, x, batchStatistics, mean, istd, scale, sumG, sumGX, gx));
     }
 }

@@ -215,6 +215,23 @@ class CapturedStepTest {
     }
 
     @Test
+    void aStepThatUsesATensorOfTheEnclosingScopeIsNotReplayed() {
+        // the scale's memory goes back to the pool when the outer scope closes: a replay would read whatever is there
+        Sequential net = mlp(13);
+        Tensor[] b = batch(0, 8, 5);
+        try (var outer = Tensor.recycling()) {
+            Tensor scale = Tensor.empty(DType.FLOAT32, 8, 5).add(2.0);
+            CapturedStep step = CapturedStep.record(in -> {
+                Tensor l = new CrossEntropyLoss().forward(net.forward(in[0]).mul(scale), in[1]);
+                l.backward();
+                return new Tensor[] {l};
+            }, b[0], b[1]);
+            assertNotNull(step.refusal());
+            assertTrue(step.refusal().contains("enclosing Tensor.recycling() scope"), step.refusal());
+        }
+    }
+
+    @Test
     void inputsThatRequireGradientsAreRefused() {
         Tensor x = Tensor.zeros(2, 3).requiresGrad(true);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
