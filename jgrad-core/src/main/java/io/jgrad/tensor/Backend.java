@@ -40,6 +40,13 @@ interface Backend {
     /** Copies a strided tensor into contiguous dst of the same shape. Modified: dst. */
     void copy(Tensor src, Tensor dst);
 
+    /**
+     * mask[i] = 0 with probability p, else keep, for contiguous mask in row-major order: element i is 0 where the i-th
+     * of gen's uniform draws, taken in that order, is below p (so that the masks are those of a loop over the
+     * elements, whatever the backend). Modified: mask, gen.
+     */
+    void dropoutMask(Generator gen, double p, double keep, Tensor mask);
+
     /** out[i] = value (rounded to out's dtype) for its numel elements, contiguous from its offset. Modified: out. */
     void fill(Tensor out, double value);
 

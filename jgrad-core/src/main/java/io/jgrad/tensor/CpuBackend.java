@@ -396,6 +396,24 @@ final class CpuBackend implements Backend {
     }
 
     @Override
+    public void dropoutMask(Generator gen, double p, double keep, Tensor mask) {
+        int n = mask.numel(), off = mask.offset;
+        synchronized (gen) { // once per mask, not per draw: threads may share a generator (see Generator)
+            if (mask.dtype == DType.FLOAT32) {
+                float[] a = mask.f;
+                for (int i = 0; i < n; i++) {
+                    a[off + i] = gen.uniform() < p ? 0f : (float) keep;
+                }
+            } else {
+                double[] a = mask.d;
+                for (int i = 0; i < n; i++) {
+                    a[off + i] = gen.uniform() < p ? 0 : keep;
+                }
+            }
+        }
+    }
+
+    @Override
     public void sum(Tensor x, int outer, int n, int inner, Tensor out) {
         if (x.dtype == DType.FLOAT32) {
             FloatKernels.sum(x.f, x.offset, outer, n, inner, out.f);

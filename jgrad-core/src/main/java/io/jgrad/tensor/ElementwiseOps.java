@@ -28,21 +28,9 @@ final class ElementwiseOps {
             Tensor zero = Tensor.zeros(x.dtype, x.shape);
             return Autograd.record("dropout", compute(BinaryOp.MUL, x, zero), g -> new Tensor[] {g.mul(zero)}, x);
         }
-        StepRecorder.hostWork("dropout draws its mask in Java");
         Tensor mask = Tensor.forOverwrite(x.dtype, x.shape);
-        double keep = 1 / (1 - p);
-        int n = mask.numel();
-        synchronized (gen) { // once per mask, not per draw: threads may share a generator (see Generator)
-            if (x.dtype == DType.FLOAT32) {
-                for (int i = 0; i < n; i++) {
-                    mask.f[i] = gen.uniform() < p ? 0f : (float) keep;
-                }
-            } else {
-                for (int i = 0; i < n; i++) {
-                    mask.d[i] = gen.uniform() < p ? 0 : keep;
-                }
-            }
-        }
+        // drawn by the backend, so that a replayed step draws a new mask, as the step itself would
+        Backends.current().dropoutMask(gen, p, 1 / (1 - p), mask);
         Tensor y = compute(BinaryOp.MUL, x, mask);
         return Autograd.record("dropout", y, g -> new Tensor[] {g.mul(mask)}, x);
     }

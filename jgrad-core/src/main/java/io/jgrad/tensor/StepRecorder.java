@@ -180,6 +180,12 @@ final class StepRecorder implements Backend {
     }
 
     @Override
+    public void dropoutMask(Generator gen, double p, double keep, Tensor mask) {
+        uses(mask);
+        run(() -> real.dropoutMask(gen, p, keep, mask)); // a replay draws a new mask from gen, as the step would
+    }
+
+    @Override
     public void sum(Tensor x, int outer, int n, int inner, Tensor out) {
         uses(x, out);
         run(() -> real.sum(x, outer, n, inner, out));
