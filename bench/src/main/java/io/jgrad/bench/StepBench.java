@@ -13,6 +13,7 @@ import io.jgrad.nn.Sequential;
 import io.jgrad.optim.Adam;
 import io.jgrad.optim.Optimizer;
 import io.jgrad.tensor.Backends;
+import io.jgrad.tensor.CapturedStep;
 import io.jgrad.tensor.Generator;
 import io.jgrad.tensor.Tensor;
 import java.util.concurrent.TimeUnit;
@@ -57,8 +58,11 @@ public class StepBench {
     @Param({"1", "2"})
     public int threads;
 
-    @Param({"recycled", "plain"})
+    @Param({"recycled", "plain", "replayed"})
     public String memory;
+
+    /** With memory=replayed: the step recorded in setup, replayed by each call. */
+    private CapturedStep captured;
 
     private Module net;
     private Optimizer optimizer;
@@ -107,11 +111,27 @@ public class StepBench {
             }
             targets[i] = Tensor.of(t, batch);
         }
+        if (memory.equals("replayed")) { // as Trainer does: one step as usual, then the second one recorded
+            step(new Flops());
+            optimizer.zeroGrad();
+            captured = CapturedStep.record(in -> {
+                Tensor loss = lossFn.forward(net.forward(in[0]), in[1]);
+                loss.backward();
+                return new Tensor[] {loss};
+            }, inputs[1], targets[1]);
+            if (captured.refusal() != null) {
+                throw new IllegalStateException("StepBench: the " + model + " step cannot be replayed: " + captured.refusal());
+            }
+            optimizer.step();
+            next = 2;
+        }
     }
 
     /**
      * One training step; returns the loss. With {@code memory=recycled} the forward, loss and backward run in a
-     * {@code Tensor.recycling()} scope, as {@code Trainer} runs them; {@code plain} is the loop without it.
+     * {@code Tensor.recycling()} scope, as {@code Trainer} runs them; {@code plain} is the loop without it;
+     * {@code replayed} copies the batch into the inputs of a step recorded in setup and replays it (as {@code Trainer}
+     * trains full batches after its first step).
      */
     @Benchmark
     public double step(Flops f) {
@@ -119,6 +139,15 @@ public class StepBench {
         next = (next + 1) % BATCHES;
         optimizer.zeroGrad();
         double value;
+        if (captured != null) {
+            captured.input(0).copy_(inputs[i]);
+            captured.input(1).copy_(targets[i]);
+            captured.replay();
+            value = captured.output(0).item();
+            optimizer.step();
+            f.flop += flop;
+            return value;
+        }
         try (var scope = memory.equals("recycled") ? Tensor.recycling() : null) {
             Tensor loss = lossFn.forward(net.forward(inputs[i]), targets[i]);
             loss.backward();
