@@ -52,6 +52,7 @@ public final class Backends {
      * assembling a batch.
      */
     public static void parallelFor(int n, long work, RangeBody body) {
+        StepRecorder.hostWork("Backends.parallelFor runs Java code on the values");
         current.parallelFor(n, work, body);
     }
 
@@ -61,6 +62,7 @@ public final class Backends {
      * sets held as bytes. Modified: dst.
      */
     public static void pixelsToFloats(byte[] src, int srcOff, float[] dst, int dstOff, int n) {
+        StepRecorder.hostWork("Backends.pixelsToFloats converts values in Java");
         java.util.Objects.checkFromIndexSize(srcOff, n, src.length);
         java.util.Objects.checkFromIndexSize(dstOff, n, dst.length);
         (Pixels.VECTOR != null ? Pixels.VECTOR : Pixels.PLAIN).toFloats(src, srcOff, dst, dstOff, n);

@@ -206,6 +206,22 @@ class CapturedStepTest {
     }
 
     @Test
+    void aStepThatRunsItsOwnParallelLoopIsNotReplayed() {
+        // Backends.parallelFor runs the caller's Java code on the arrays: a replay would not run it again
+        Sequential net = mlp(14);
+        Tensor[] b = batch(0, 8, 5);
+        CapturedStep step = CapturedStep.record(in -> {
+            Tensor y = net.forward(in[0]);
+            Backends.parallelFor(1, 1, (s, e) -> { });
+            Tensor l = new CrossEntropyLoss().forward(y, in[1]);
+            l.backward();
+            return new Tensor[] {l};
+        }, b[0], b[1]);
+        assertNotNull(step.refusal());
+        assertTrue(step.refusal().contains("Backends.parallelFor"), step.refusal());
+    }
+
+    @Test
     void aReplayRefusesGradientsNotZeroed() {
         Sequential net = mlp(9);
         Tensor[] b = batch(0, 8, 5);
