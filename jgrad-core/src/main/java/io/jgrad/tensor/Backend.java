@@ -139,21 +139,28 @@ interface Backend {
     void adaptiveAvgPool2dBackward(Tensor gy, Tensor gx);
 
     /**
-     * Batch normalization of contiguous x viewed as [n, c, s] (n = shape[0], c = shape[1], s the rest), per channel
-     * k: with batchStatistics, mean[k] and the biased var[k] are computed from x first (otherwise they are read);
-     * then istd[k] = 1 / sqrt(var[k] + eps), scale[k] = istd[k] * weight[k] and
-     * y = (x - mean[k]) * scale[k] + bias[k]. Modified: y, istd, scale, and mean and var with batchStatistics.
+     * Batch normalization of contiguous x viewed as [n, c, s] (n = shape[0], c = shape[1], s the rest, m = n * s
+     * values per channel), per channel k, where w[k] and b[k] are element k of weight and bias (1-D, any strides and
+     * dtype; 1 and 0 where null). With batchStatistics, mean[k] and the biased var[k] are computed from x, and then the
+     * running statistics that are not null move towards them: runningMean[k] = (1 - momentum) runningMean[k]
+     * + momentum mean[k], runningVar[k] = (1 - momentum) runningVar[k] + momentum var[k] m / (m - 1) (the unbiased
+     * variance), each rounded to its tensor's dtype; otherwise mean[k] and var[k] are read from runningMean and
+     * runningVar, or kept as passed where those are null. Then istd[k] = 1 / sqrt(var[k] + eps),
+     * scale[k] = istd[k] w[k], shift[k] = b[k] and y = (x - mean[k]) scale[k] + shift[k]. Modified: y, mean, var,
+     * istd, scale, shift, and with batchStatistics runningMean and runningVar.
      */
-    void batchNorm(Tensor x, boolean batchStatistics, double eps, double[] weight, double[] bias, double[] mean,
-                   double[] var, double[] istd, double[] scale, Tensor y);
+    void batchNorm(Tensor x, Tensor weight, Tensor bias, Tensor runningMean, Tensor runningVar, boolean batchStatistics,
+                   double momentum, double eps, double[] mean, double[] var, double[] istd, double[] scale,
+                   double[] shift, Tensor y);
 
     /**
      * The backward of {@link #batchNorm} from contiguous g = dL/dy and the forward's x, mean, istd and scale, per
-     * channel k over its m = n * s values: sumG[k] = sum g and sumGX[k] = sum g (x - mean[k]); and where gx is not
-     * null, gx = scale[k] g + bx[k] (x - mean[k]) + e[k] with, for batchStatistics (the statistics depend on x),
-     * bx[k] = -scale[k] istd[k]^2 sumGX[k] / m and e[k] = -scale[k] sumG[k] / m, otherwise 0. Modified: sumG, sumGX,
-     * gx.
+     * channel k over its m = n * s values: sumG[k] = sum g and sumGX[k] = sum g (x - mean[k]); where gx is not null,
+     * gx = scale[k] g + bx[k] (x - mean[k]) + e[k] with, for batchStatistics (the statistics depend on x),
+     * bx[k] = -scale[k] istd[k]^2 sumGX[k] / m and e[k] = -scale[k] sumG[k] / m, otherwise 0; where gw is not null,
+     * the weight's gradient gw[k] = sumGX[k] istd[k]; where gb is not null, the bias's gb[k] = sumG[k] (gw and gb
+     * contiguous [c], rounded to their dtype). Modified: sumG, sumGX, gx, gw, gb.
      */
     void batchNormBackward(Tensor g, Tensor x, boolean batchStatistics, double[] mean, double[] istd, double[] scale,
-                           double[] sumG, double[] sumGX, Tensor gx);
+                           double[] sumG, double[] sumGX, Tensor gx, Tensor gw, Tensor gb);
 }

@@ -631,8 +631,9 @@ final class CpuBackend implements Backend {
     }
 
     @Override
-    public void batchNorm(Tensor x, boolean batchStatistics, double eps, double[] weight, double[] bias, double[] mean,
-                          double[] var, double[] istd, double[] scale, Tensor y) {
+    public void batchNorm(Tensor x, Tensor weight, Tensor bias, Tensor runningMean, Tensor runningVar,
+                          boolean batchStatistics, double momentum, double eps, double[] mean, double[] var,
+                          double[] istd, double[] scale, double[] shift, Tensor y) {
         int n = x.shape[0], c = x.shape[1], s = c == 0 || n == 0 ? 0 : x.numel() / (n * c);
         // Channel by channel, each channel's passes back to back: its n * s values (200 KB for the default CNN's
         // first layer at batch 64) are still in the L2 cache for the second and third pass, where pass by pass
@@ -645,21 +646,38 @@ final class CpuBackend implements Backend {
                     } else {
                         DoubleConvKernels.channelMoments(x.d, x.offset, n, c, s, k, mean, var);
                     }
+                } else {
+                    mean[k] = channel(runningMean, k, mean[k]);
+                    var[k] = channel(runningVar, k, var[k]);
                 }
                 istd[k] = 1 / Math.sqrt(var[k] + eps);
-                scale[k] = istd[k] * weight[k];
+                scale[k] = istd[k] * channel(weight, k, 1);
+                shift[k] = channel(bias, k, 0);
                 if (x.dtype == DType.FLOAT32) {
-                    FloatConvKernels.channelAffine(x.f, x.offset, n, c, s, k, mean, scale, bias, y.f);
+                    FloatConvKernels.channelAffine(x.f, x.offset, n, c, s, k, mean, scale, shift, y.f);
                 } else {
-                    DoubleConvKernels.channelAffine(x.d, x.offset, n, c, s, k, mean, scale, bias, y.d);
+                    DoubleConvKernels.channelAffine(x.d, x.offset, n, c, s, k, mean, scale, shift, y.d);
                 }
             }
         });
+        if (batchStatistics) {
+            // on this thread after the loop: a running statistic may share memory with x or the weight (odd but
+            // legal), which every channel above must read unchanged
+            long m = (long) n * s;
+            for (int k = 0; k < c; k++) {
+                if (runningMean != null) {
+                    setChannel(runningMean, k, (1 - momentum) * channel(runningMean, k, 0) + momentum * mean[k]);
+                }
+                if (runningVar != null) {
+                    setChannel(runningVar, k, (1 - momentum) * channel(runningVar, k, 0) + momentum * var[k] * m / (m - 1.0));
+                }
+            }
+        }
     }
 
     @Override
     public void batchNormBackward(Tensor g, Tensor x, boolean batchStatistics, double[] mean, double[] istd,
-                                  double[] scale, double[] sumG, double[] sumGX, Tensor gx) {
+                                  double[] scale, double[] sumG, double[] sumGX, Tensor gx, Tensor gw, Tensor gb) {
         int n = x.shape[0], c = x.shape[1], s = c == 0 || n == 0 ? 0 : x.numel() / (n * c);
         long m = (long) n * s;
         double[] bx = new double[c], e = new double[c];
@@ -670,6 +688,12 @@ final class CpuBackend implements Backend {
                     FloatConvKernels.channelGradSums(g.f, g.offset, x.f, x.offset, n, c, s, k, mean, sumG, sumGX);
                 } else {
                     DoubleConvKernels.channelGradSums(g.d, g.offset, x.d, x.offset, n, c, s, k, mean, sumG, sumGX);
+                }
+                if (gw != null) {
+                    setChannel(gw, k, sumGX[k] * istd[k]);
+                }
+                if (gb != null) {
+                    setChannel(gb, k, sumG[k]);
                 }
                 if (gx == null) {
                     continue;
@@ -685,6 +709,25 @@ final class CpuBackend implements Backend {
                 }
             }
         });
+    }
+
+    /** Element k of the 1-D tensor p (a channel's parameter or statistic, any strides), or absent where p is null. */
+    private static double channel(Tensor p, int k, double absent) {
+        if (p == null) {
+            return absent;
+        }
+        int i = p.offset + k * p.strides[0];
+        return p.dtype == DType.FLOAT32 ? p.f[i] : p.d[i];
+    }
+
+    /** Sets element k of the 1-D tensor p to v rounded to p's dtype. Modified: p. */
+    private static void setChannel(Tensor p, int k, double v) {
+        int i = p.offset + k * p.strides[0];
+        if (p.dtype == DType.FLOAT32) {
+            p.f[i] = (float) v;
+        } else {
+            p.d[i] = v;
+        }
     }
 
     /**

@@ -10,8 +10,9 @@ package io.jgrad.tensor;
  * (mu and var depend on x) dx = w istd (g - sum g / m - xhat sum(g xhat) / m); in evaluation dx = w istd g.
  * One fused op instead of the seven broadcasting ops it replaces: a convolutional network spent more time in
  * those (and in their broadcast reductions) than in its convolutions. The backend computes both passes
- * ({@link Backend#batchNorm}, {@link Backend#batchNormBackward}); this class checks the sizes, updates the running
- * statistics and records the op.
+ * ({@link Backend#batchNorm}, {@link Backend#batchNormBackward}), reading the per-channel parameters, updating the
+ * running statistics and writing the parameters' gradients itself, so that a recorded training step replays all of
+ * it; this class checks the sizes and records the op.
  */
 final class NormOps {
     private NormOps() {}
@@ -53,49 +54,21 @@ final class NormOps {
         DType t = DType.promote(DType.promote(x.dtype, weight == null ? x.dtype : weight.dtype),
                 bias == null ? x.dtype : bias.dtype);
         Tensor xc = contiguous(x, t);
-        double[] mean = new double[c], var = new double[c], w = values(weight, c, 1), b = values(bias, c, 0);
-        if (!training) {
-            for (int k = 0; k < c; k++) {
-                mean[k] = at(runningMean, k);
-                var[k] = at(runningVar, k);
-            }
-        }
-        double[] istd = new double[c], scale = new double[c];
+        double[] mean = new double[c], var = new double[c], istd = new double[c], scale = new double[c],
+                shift = new double[c];
         Tensor y = Tensor.forOverwrite(t, x.shape);
         // an empty batch has no moments (0 / 0): the zeros stand in, keeping istd finite, so that the weight's
-        // gradient sum(g xhat) istd is 0 rather than NaN
-        boolean batchStatistics = training && m > 0;
-        Backends.current().batchNorm(xc, batchStatistics, eps, w, b, mean, var, istd, scale, y);
-        if (batchStatistics) {
-            try (var scope = Tensor.noGrad()) {
-                for (int k = 0; k < c; k++) {
-                    if (runningMean != null) {
-                        setAt(runningMean, k, (1 - momentum) * at(runningMean, k) + momentum * mean[k]);
-                    }
-                    if (runningVar != null) {
-                        setAt(runningVar, k, (1 - momentum) * at(runningVar, k) + momentum * var[k] * m / (m - 1.0));
-                    }
-                }
-            }
-        }
+        // gradient sum(g xhat) istd is 0 rather than NaN; the running statistics are then neither read nor updated
+        boolean batchStatistics = training && m > 0, running = batchStatistics || !training;
+        Backends.current().batchNorm(xc, weight, bias, running ? runningMean : null, running ? runningVar : null,
+                batchStatistics, momentum, eps, mean, var, istd, scale, shift, y);
         return Autograd.record("batch_norm", y, g -> {
             Tensor gc = g.to(t).contiguous();
             double[] sumG = new double[c], sumGX = new double[c];
             Tensor gx = x.requiresGrad ? Tensor.forOverwrite(t, x.shape) : null;
-            Backends.current().batchNormBackward(gc, xc, batchStatistics, mean, istd, scale, sumG, sumGX, gx);
-            Tensor gw = null, gb = null;
-            if (weight != null && weight.requiresGrad) {
-                gw = Tensor.empty(t, new int[] {c});
-                for (int k = 0; k < c; k++) {
-                    gw.setFlat(k, sumGX[k] * istd[k]);
-                }
-            }
-            if (bias != null && bias.requiresGrad) {
-                gb = Tensor.empty(t, new int[] {c});
-                for (int k = 0; k < c; k++) {
-                    gb.setFlat(k, sumG[k]);
-                }
-            }
+            Tensor gw = weight != null && weight.requiresGrad ? Tensor.forOverwrite(t, new int[] {c}) : null;
+            Tensor gb = bias != null && bias.requiresGrad ? Tensor.forOverwrite(t, new int[] {c}) : null;
+            Backends.current().batchNormBackward(gc, xc, batchStatistics, mean, istd, scale, sumG, sumGX, gx, gw, gb);
             return new Tensor[] {gx, gw, gb};
         }, x, weight, bias);
     }
@@ -104,27 +77,5 @@ final class NormOps {
         try (var scope = Tensor.noGrad()) {
             return x.to(t).contiguous();
         }
-    }
-
-    /** The c values of a per-channel parameter, or c copies of {@code absent} when there is none. */
-    private static double[] values(Tensor p, int c, double absent) {
-        double[] v = new double[c];
-        for (int k = 0; k < c; k++) {
-            v[k] = p == null ? absent : at(p, k);
-        }
-        return v;
-    }
-
-    /**
-     * Element k of a 1-D tensor (a channel's parameter or statistic), read as get(k) reads it but without get's
-     * varargs array: this runs for every channel of every batch-norm layer at every step.
-     */
-    private static double at(Tensor p, int k) {
-        return p.getFlat(k * p.strides[0]);
-    }
-
-    /** Sets element k of a 1-D tensor, as set(v, k) does without its varargs array. Modified: p. */
-    private static void setAt(Tensor p, int k, double v) {
-        p.setFlat(k * p.strides[0], v);
     }
 }

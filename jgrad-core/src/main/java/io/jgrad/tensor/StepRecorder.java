@@ -306,16 +306,18 @@ final class StepRecorder implements Backend {
     }
 
     @Override
-    public void batchNorm(Tensor x, boolean batchStatistics, double eps, double[] weight, double[] bias, double[] mean,
-                          double[] var, double[] istd, double[] scale, Tensor y) {
-        uses(x, y);
-        run(() -> real.batchNorm(x, batchStatistics, eps, weight, bias, mean, var, istd, scale, y));
+    public void batchNorm(Tensor x, Tensor weight, Tensor bias, Tensor runningMean, Tensor runningVar,
+                          boolean batchStatistics, double momentum, double eps, double[] mean, double[] var,
+                          double[] istd, double[] scale, double[] shift, Tensor y) {
+        uses(x, weight, bias, runningMean, runningVar, y);
+        run(() -> real.batchNorm(x, weight, bias, runningMean, runningVar, batchStatistics, momentum, eps, mean, var,
+                istd, scale, shift, y));
     }
 
     @Override
     public void batchNormBackward(Tensor g, Tensor x, boolean batchStatistics, double[] mean, double[] istd,
-                                  double[] scale, double[] sumG, double[] sumGX, Tensor gx) {
-        uses(g, x, gx);
-        run(() -> real.batchNormBackward(g, x, batchStatistics, mean, istd, scale, sumG, sumGX, gx));
+                                  double[] scale, double[] sumG, double[] sumGX, Tensor gx, Tensor gw, Tensor gb) {
+        uses(g, x, gx, gw, gb);
+        run(() -> real.batchNormBackward(g, x, batchStatistics, mean, istd, scale, sumG, sumGX, gx, gw, gb));
     }
 }

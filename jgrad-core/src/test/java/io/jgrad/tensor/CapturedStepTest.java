@@ -9,6 +9,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jgrad.nn.AvgPool2d;
 import io.jgrad.nn.BCEWithLogitsLoss;
+import io.jgrad.nn.BatchNorm1d;
+import io.jgrad.nn.BatchNorm2d;
 import io.jgrad.nn.Conv2d;
 import io.jgrad.nn.CrossEntropyLoss;
 import io.jgrad.nn.Dropout;
@@ -65,14 +67,15 @@ class CapturedStepTest {
     /**
      * Trains two copies of a model side by side: one eagerly, the other eagerly for its first step, then recording the
      * second and replaying it from the third on; asserts the losses and every parameter equal after every step.
+     * Returns the two trained models, eager first.
      */
-    private static void assertReplayTrainsAsEager(Supplier<Module> model, Function<Module, Optimizer> optimizer,
-                                                  Loss loss, int classes, boolean targetsAsMatrix) {
-        assertReplayTrainsAsEager(model, optimizer, loss, classes, targetsAsMatrix, 12);
+    private static Module[] assertReplayTrainsAsEager(Supplier<Module> model, Function<Module, Optimizer> optimizer,
+                                                      Loss loss, int classes, boolean targetsAsMatrix) {
+        return assertReplayTrainsAsEager(model, optimizer, loss, classes, targetsAsMatrix, 12);
     }
 
-    private static void assertReplayTrainsAsEager(Supplier<Module> model, Function<Module, Optimizer> optimizer,
-                                                  Loss loss, int classes, boolean targetsAsMatrix, int... sample) {
+    private static Module[] assertReplayTrainsAsEager(Supplier<Module> model, Function<Module, Optimizer> optimizer,
+                                                      Loss loss, int classes, boolean targetsAsMatrix, int... sample) {
         Module eager = model.get(), replayed = model.get();
         Optimizer oe = optimizer.apply(eager), or = optimizer.apply(replayed);
         CapturedStep step = null;
@@ -121,6 +124,25 @@ class CapturedStepTest {
             }
         }
         assertTrue(step.calls() > 10, step.toString());
+        return new Module[] {eager, replayed};
+    }
+
+    /**
+     * Asserts that two models hold the same parameters and buffers, bit for bit, and that in evaluation mode they
+     * give the same outputs on a batch of samples of the given shape.
+     */
+    private static void assertSameStateAndEvalOutputs(Module[] models, int... sample) {
+        var se = models[0].stateDict();
+        var sr = models[1].stateDict();
+        assertEquals(se.keySet(), sr.keySet());
+        for (String name : se.keySet()) {
+            assertArrayEquals(se.get(name).toFloatArray(), sr.get(name).toFloatArray(), name);
+        }
+        Tensor x = batch(STEPS, 32, 2, sample)[0];
+        try (var scope = Tensor.noGrad()) {
+            assertArrayEquals(models[0].eval().forward(x).toFloatArray(), models[1].eval().forward(x).toFloatArray(),
+                    "outputs in evaluation mode");
+        }
     }
 
     /** Records forward, cross-entropy and backward of net on the batch b. */
@@ -162,6 +184,32 @@ class CapturedStepTest {
                     new Linear(12, 5, true, gen));
         };
         assertReplayTrainsAsEager(cnn, m -> new Adam(m.parameters(), 0.01), new CrossEntropyLoss(), 5, false, 2, 8, 8);
+    }
+
+    @Test
+    void replayedStepsOfAConvolutionalNetworkWithBatchNormTrainAsEagerOnes() {
+        // batch normalization whole behind the backend: its parameters read, its running statistics updated there
+        Supplier<Module> cnn = () -> {
+            Generator gen = new Generator(14);
+            return new Sequential(new Conv2d(2, 4, 3, 1, 1, 1, 1, true, gen), new BatchNorm2d(4), new ReLU(),
+                    new MaxPool2d(2), new Conv2d(4, 3, 3, 1, 1, 1, 1, true, gen), new BatchNorm2d(3, 1e-3, 0.3),
+                    new Tanh(), new AvgPool2d(2), new Flatten(), new Linear(12, 5, true, gen));
+        };
+        Module[] trained = assertReplayTrainsAsEager(cnn, m -> new Adam(m.parameters(), 0.01), new CrossEntropyLoss(),
+                5, false, 2, 8, 8);
+        assertSameStateAndEvalOutputs(trained, 2, 8, 8);
+    }
+
+    @Test
+    void replayedStepsOfAnMlpWithBatchNormTrainAsEagerOnes() {
+        Supplier<Module> mlp = () -> {
+            Generator gen = new Generator(15);
+            return new Sequential(new Linear(12, 16, true, gen), new BatchNorm1d(16), new ReLU(),
+                    new Linear(16, 8, true, gen), new BatchNorm1d(8, 1e-4, 0.05), new Tanh(), new Linear(8, 5, true, gen));
+        };
+        Module[] trained = assertReplayTrainsAsEager(mlp, m -> new SGD(m.parameters(), 0.1, 0.9), new CrossEntropyLoss(),
+                5, false);
+        assertSameStateAndEvalOutputs(trained, 12);
     }
 
     @Test
