@@ -7,6 +7,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
+import java.lang.ref.WeakReference;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -150,10 +151,10 @@ final class OpenBlas {
         checkBounds("A", a.length, aOff, transA ? k : m, transA ? m : k, lda);
         checkBounds("B", b.length, bOff, transB ? n : k, transB ? k : n, ldb);
         checkBounds("C", c.length, cOff, m, n, ldc);
+        Segments held = SEGMENTS.get();
         try {
             sgemm.invokeExact(ROW_MAJOR, transA ? TRANS : NO_TRANS, transB ? TRANS : NO_TRANS, m, n, k, alpha,
-                    MemorySegment.ofArray(a).asSlice(4L * aOff), lda, MemorySegment.ofArray(b).asSlice(4L * bOff), ldb,
-                    beta, MemorySegment.ofArray(c).asSlice(4L * cOff), ldc);
+                    held.of(a, aOff), lda, held.of(b, bOff), ldb, beta, held.of(c, cOff), ldc);
         } catch (Throwable t) {
             throw new IllegalStateException("cblas_sgemm failed for m=" + m + " n=" + n + " k=" + k, t);
         }
@@ -165,12 +166,93 @@ final class OpenBlas {
         checkBounds("A", a.length, aOff, transA ? k : m, transA ? m : k, lda);
         checkBounds("B", b.length, bOff, transB ? n : k, transB ? k : n, ldb);
         checkBounds("C", c.length, cOff, m, n, ldc);
+        Segments held = SEGMENTS.get();
         try {
             dgemm.invokeExact(ROW_MAJOR, transA ? TRANS : NO_TRANS, transB ? TRANS : NO_TRANS, m, n, k, alpha,
-                    MemorySegment.ofArray(a).asSlice(8L * aOff), lda, MemorySegment.ofArray(b).asSlice(8L * bOff), ldb,
-                    beta, MemorySegment.ofArray(c).asSlice(8L * cOff), ldc);
+                    held.of(a, aOff), lda, held.of(b, bOff), ldb, beta, held.of(c, cOff), ldc);
         } catch (Throwable t) {
             throw new IllegalStateException("cblas_dgemm failed for m=" + m + " n=" + n + " k=" + k, t);
+        }
+    }
+
+    /** The calling thread's segments for the arrays it passes to OpenBLAS (one backend serves Spark's task threads). */
+    private static final ThreadLocal<Segments> SEGMENTS = ThreadLocal.withInitial(Segments::new);
+
+    /**
+     * The heap segments a thread last passed to OpenBLAS, by array and offset, for the next calls on the same operands:
+     * {@code MemorySegment.ofArray(a).asSlice(offset)} makes two segments and a session (216 bytes for a call's three
+     * operands once compiled, about 3 KB per step of the MLP), and as they are passed on to the downcall the JIT does
+     * not reliably remove them (with the downcall handle in a static final field it did in most runs, not all). A
+     * training step calls GEMM on the same arrays at the same offsets step after step, so they are found here. Each
+     * segment is held weakly, with a weak reference to its array for the lookup: the segment refers to its
+     * array, which a strong hold would keep alive after its tensor is dropped. A collection clears the segments nothing
+     * else refers to, and the next calls make them again.
+     *
+     * <p>{@link #SLOTS} slots, an operand's segment in one of the {@link #WAYS} that follow its hash; when those are
+     * all taken by live segments, a new one replaces one in turn. Thread-confined, so no locking.
+     */
+    private static final class Segments {
+        /** 256 slots hold the MLP's 40 or so operands per thread with room; WAYS bounds the search of a lookup. */
+        static final int SLOTS = 256, WAYS = 8;
+
+        private final Slot[] slots = new Slot[SLOTS];
+        private int turn;
+
+        /** A segment of array from element offset on. */
+        MemorySegment of(float[] array, int offset) {
+            MemorySegment s = find(array, 4L * offset);
+            return s != null ? s : keep(array, 4L * offset, MemorySegment.ofArray(array).asSlice(4L * offset));
+        }
+
+        /** A segment of array from element offset on. */
+        MemorySegment of(double[] array, int offset) {
+            MemorySegment s = find(array, 8L * offset);
+            return s != null ? s : keep(array, 8L * offset, MemorySegment.ofArray(array).asSlice(8L * offset));
+        }
+
+        /** The held segment of array from byte offset on; null if none (or it was collected). */
+        private MemorySegment find(Object array, long offset) {
+            int first = first(array, offset);
+            for (int w = 0; w < WAYS; w++) {
+                Slot s = slots[(first + w) & (SLOTS - 1)];
+                if (s != null && s.offset == offset && s.array.get() == array) {
+                    return s.get();
+                }
+            }
+            return null;
+        }
+
+        /** Holds segment (array from byte offset on) in a free or collected way, else in the way whose turn it is. */
+        private MemorySegment keep(Object array, long offset, MemorySegment segment) {
+            int first = first(array, offset), slot = -1;
+            for (int w = 0; w < WAYS && slot < 0; w++) {
+                int i = (first + w) & (SLOTS - 1);
+                if (slots[i] == null || slots[i].get() == null) {
+                    slot = i;
+                }
+            }
+            if (slot < 0) {
+                slot = (first + (turn++ & (WAYS - 1))) & (SLOTS - 1);
+            }
+            slots[slot] = new Slot(segment, array, offset);
+            return segment;
+        }
+
+        /** The first slot of the operand's ways: a Fibonacci hash of the array's identity and the offset. */
+        private static int first(Object array, long offset) {
+            return ((System.identityHashCode(array) + (int) offset) * 0x9E3779B9) >>> (32 - 8); // 2^8 = SLOTS
+        }
+    }
+
+    /** A held segment (the referent) with the array and byte offset it was made for. */
+    private static final class Slot extends WeakReference<MemorySegment> {
+        final WeakReference<Object> array;
+        final long offset;
+
+        Slot(MemorySegment segment, Object array, long offset) {
+            super(segment);
+            this.array = new WeakReference<>(array);
+            this.offset = offset;
         }
     }
 

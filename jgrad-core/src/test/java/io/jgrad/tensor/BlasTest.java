@@ -224,6 +224,52 @@ class BlasTest {
         assertArrayEquals(new float[] {7, 11, 16, 23}, c.toFloatArray());
     }
 
+    /**
+     * A training step makes a dozen OpenBLAS calls on the same arrays at the same offsets, step after step: called
+     * again on them, sgemm and dgemm allocate nothing (they used to make two heap segments and a session per operand,
+     * 216 bytes a call even once compiled), and they still read each operand where its offset says. The JDK's own
+     * one-time work (the downcall handle's code is generated on first use and again after some hundreds of calls)
+     * allocates in the first rounds, so the test asks for a round that allocated nothing.
+     */
+    @Test
+    void gemmCalledAgainOnTheSameArraysAllocatesNothing() {
+        OpenBlas blas = blasOrSkip();
+        var threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        // A [1, 2] at offsets 1 and 3 of one array (rows {1, 2} and {3, 4}), B [2, 1] transposed at offset 0: {1, 10}
+        float[] af = {0, 1, 2, 3, 4}, bf = {1, 10}, cf = new float[3];
+        double[] ad = {0, 1, 2, 3, 4}, bd = {1, 10}, cd = new double[3];
+        long least = Long.MAX_VALUE;
+        for (int round = 0; round < 10; round++) {
+            long before = threads.getCurrentThreadAllocatedBytes();
+            for (int i = 0; i < 1000; i++) {
+                blas.sgemm(false, true, 1, 1, 2, 1f, af, 1, 2, bf, 0, 2, 0f, cf, 1, 1);
+                blas.sgemm(false, true, 1, 1, 2, 1f, af, 3, 2, bf, 0, 2, 0f, cf, 2, 1);
+                blas.dgemm(false, true, 1, 1, 2, 1, ad, 1, 2, bd, 0, 2, 0, cd, 1, 1);
+                blas.dgemm(false, true, 1, 1, 2, 1, ad, 3, 2, bd, 0, 2, 0, cd, 2, 1);
+            }
+            least = Math.min(least, threads.getCurrentThreadAllocatedBytes() - before);
+        }
+        assertArrayEquals(new float[] {0, 21, 43}, cf); // 1 + 2 x 10, 3 + 4 x 10
+        assertArrayEquals(new double[] {0, 21, 43}, cd);
+        assertEquals(0, least, "bytes allocated by the fewest of 10 rounds of 4000 calls on the same operands");
+    }
+
+    /** The segments gemm keeps for the next call hold their arrays weakly: a dropped array can be collected. */
+    @Test
+    void gemmDoesNotKeepItsArraysAlive() throws InterruptedException {
+        OpenBlas blas = blasOrSkip();
+        float[] a = new float[1 << 20];
+        blas.sgemm(false, false, 1, 1, 1, 1f, a, 5, 1, new float[1], 0, 1, 0f, new float[1], 0, 1);
+        var dropped = new java.lang.ref.WeakReference<>(a);
+        a = null;
+        for (int i = 0; i < 20 && dropped.get() != null; i++) {
+            System.gc();
+            Thread.sleep(10);
+        }
+        // not assertNull, which would print the array's million elements
+        assertTrue(dropped.get() == null, "an array passed to sgemm, then dropped, outlived 20 collections");
+    }
+
     @Test
     void nativeCallRejectsMatricesThatDoNotFitTheirArrays() {
         OpenBlas blas = blasOrSkip();
