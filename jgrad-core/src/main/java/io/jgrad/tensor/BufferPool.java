@@ -199,13 +199,15 @@ final class BufferPool {
 
     private static void release(Scope s) {
         StepRecorder.hostWork("a Tensor.recycling() scope closed inside the step gave back memory the step used");
-        for (Tensor t : s.tensors) {
+        for (int i = 0; i < s.tensors.size(); i++) { // by index: an iterator per close was a replay's only allocation
+            Tensor t = s.tensors.get(i);
             Object array = t.f != null ? t.f : t.d;
             if (array != null && s.lent.get(array) == Boolean.FALSE) {
                 t.recycle();
             }
         }
-        for (Object array : s.lentArrays) {
+        for (int i = 0; i < s.lentArrays.size(); i++) {
+            Object array = s.lentArrays.get(i);
             if (s.lent.get(array)) {
                 continue;
             }

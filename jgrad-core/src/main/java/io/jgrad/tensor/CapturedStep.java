@@ -148,8 +148,15 @@ public final class CapturedStep {
                         + " sets was not zeroed since the last step; call zeroGrad() (or the optimizer's) first");
             }
         }
-        for (Runnable call : commands) {
-            call.run();
+        // a scope for what the kernels take from the pool inside a call (a convolution's columns), as in the step
+        // itself: without one they would be new arrays at every replay
+        BufferPool.Scope scope = BufferPool.open();
+        try {
+            for (Runnable call : commands) {
+                call.run();
+            }
+        } finally {
+            BufferPool.close(scope);
         }
         for (int i = 0; i < leaves.length; i++) {
             Tensor leaf = leaves[i];
