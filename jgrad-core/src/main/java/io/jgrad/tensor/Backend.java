@@ -41,6 +41,12 @@ interface Backend {
     void copy(Tensor src, Tensor dst);
 
     /**
+     * dst[i] = src[i] rounded to dst's dtype (float64 to float32 to nearest; float32 to float64 exactly), for contiguous
+     * src and dst of equal size and different dtypes. Modified: dst.
+     */
+    void convert(Tensor src, Tensor dst);
+
+    /**
      * mask[i] = 0 with probability p, else keep, for contiguous mask in row-major order: element i is 0 where the i-th
      * of gen's uniform draws, taken in that order, is below p (so that the masks are those of a loop over the
      * elements, whatever the backend). Modified: mask, gen.

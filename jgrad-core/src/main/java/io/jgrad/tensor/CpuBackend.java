@@ -396,6 +396,24 @@ final class CpuBackend implements Backend {
     }
 
     @Override
+    public void convert(Tensor src, Tensor dst) {
+        int n = dst.numel(), so = src.offset, d0 = dst.offset;
+        if (dst.dtype == DType.FLOAT64) {
+            float[] s = src.f;
+            double[] d = dst.d;
+            for (int i = 0; i < n; i++) {
+                d[d0 + i] = s[so + i];
+            }
+        } else {
+            double[] s = src.d;
+            float[] d = dst.f;
+            for (int i = 0; i < n; i++) {
+                d[d0 + i] = (float) s[so + i];
+            }
+        }
+    }
+
+    @Override
     public void dropoutMask(Generator gen, double p, double keep, Tensor mask) {
         int n = mask.numel(), off = mask.offset;
         synchronized (gen) { // once per mask, not per draw: threads may share a generator (see Generator)

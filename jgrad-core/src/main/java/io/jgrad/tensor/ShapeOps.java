@@ -204,19 +204,9 @@ final class ShapeOps {
         if (x.dtype == target) {
             return x;
         }
-        StepRecorder.hostWork("a dtype conversion runs in Java");
         Tensor xc = x.contiguous();
-        Tensor y = Tensor.empty(target, x.shape);
-        int n = y.numel();
-        if (target == DType.FLOAT64) {
-            for (int i = 0; i < n; i++) {
-                y.d[i] = xc.f[xc.offset + i];
-            }
-        } else {
-            for (int i = 0; i < n; i++) {
-                y.f[i] = (float) xc.d[xc.offset + i];
-            }
-        }
+        Tensor y = Tensor.forOverwrite(target, x.shape);
+        Backends.current().convert(xc, y);
         DType source = x.dtype;
         return Autograd.record("to_" + target.name().toLowerCase(java.util.Locale.ROOT), y, g -> new Tensor[] {g.to(source)}, x);
     }

@@ -180,6 +180,12 @@ final class StepRecorder implements Backend {
     }
 
     @Override
+    public void convert(Tensor src, Tensor dst) {
+        uses(src, dst);
+        run(() -> real.convert(src, dst));
+    }
+
+    @Override
     public void dropoutMask(Generator gen, double p, double keep, Tensor mask) {
         uses(mask);
         run(() -> real.dropoutMask(gen, p, keep, mask)); // a replay draws a new mask from gen, as the step would
