@@ -581,27 +581,42 @@ final class CpuBackend implements Backend {
     @Override
     public void maxPool2d(Tensor x, int kernel, int stride, int padding, Tensor y, int[] arg) {
         int h = x.shape[2], w = x.shape[3], ho = y.shape[2], wo = y.shape[3], planes = y.shape[0] * y.shape[1];
-        parallelFor(planes, (long) planes * (h * w + 2L * ho * wo), (p0, p1) -> {
-            if (x.dtype == DType.FLOAT32) {
-                FloatConvKernels.maxPool(x.f, x.offset, p0, p1, h, w, kernel, kernel, stride, stride, padding, padding,
-                        ho, wo, y.f, arg);
-            } else {
-                DoubleConvKernels.maxPool(x.d, x.offset, p0, p1, h, w, kernel, kernel, stride, stride, padding, padding,
-                        ho, wo, y.d, arg);
-            }
-        });
+        PoolTask t = Task.claim(TASKS.get().pool, PoolTask::new);
+        try {
+            t.forward = true;
+            t.x = x;
+            t.y = y;
+            t.arg = arg;
+            t.h = h;
+            t.w = w;
+            t.ho = ho;
+            t.wo = wo;
+            t.kernel = kernel;
+            t.stride = stride;
+            t.padding = padding;
+            parallelFor(planes, (long) planes * (h * w + 2L * ho * wo), t);
+        } finally {
+            t.release();
+        }
     }
 
     @Override
     public void maxPool2dBackward(Tensor gy, int[] arg, Tensor gx) {
         int hw = gx.shape[2] * gx.shape[3], howo = gy.shape[2] * gy.shape[3], planes = gy.shape[0] * gy.shape[1];
-        parallelFor(planes, (long) planes * (hw + 2L * howo), (p0, p1) -> {
-            if (gx.dtype == DType.FLOAT32) {
-                FloatConvKernels.maxPoolBackward(gy.f, gy.offset, p0, p1, hw, howo, arg, gx.f);
-            } else {
-                DoubleConvKernels.maxPoolBackward(gy.d, gy.offset, p0, p1, hw, howo, arg, gx.d);
-            }
-        });
+        PoolTask t = Task.claim(TASKS.get().pool, PoolTask::new);
+        try {
+            t.forward = false;
+            t.x = gx;
+            t.y = gy;
+            t.arg = arg;
+            t.h = gx.shape[2];
+            t.w = gx.shape[3];
+            t.ho = gy.shape[2];
+            t.wo = gy.shape[3];
+            parallelFor(planes, (long) planes * (hw + 2L * howo), t);
+        } finally {
+            t.release();
+        }
     }
 
     @Override
@@ -656,28 +671,29 @@ final class CpuBackend implements Backend {
         // Channel by channel, each channel's passes back to back: its n * s values (200 KB for the default CNN's
         // first layer at batch 64) are still in the L2 cache for the second and third pass, where pass by pass
         // over the whole tensor read it from memory three times.
-        parallelFor(c, 3L * n * s * c, (k0, k1) -> {
-            for (int k = k0; k < k1; k++) {
-                if (batchStatistics) {
-                    if (x.dtype == DType.FLOAT32) {
-                        FloatConvKernels.channelMoments(x.f, x.offset, n, c, s, k, mean, var);
-                    } else {
-                        DoubleConvKernels.channelMoments(x.d, x.offset, n, c, s, k, mean, var);
-                    }
-                } else {
-                    mean[k] = channel(runningMean, k, mean[k]);
-                    var[k] = channel(runningVar, k, var[k]);
-                }
-                istd[k] = 1 / Math.sqrt(var[k] + eps);
-                scale[k] = istd[k] * channel(weight, k, 1);
-                shift[k] = channel(bias, k, 0);
-                if (x.dtype == DType.FLOAT32) {
-                    FloatConvKernels.channelAffine(x.f, x.offset, n, c, s, k, mean, scale, shift, y.f);
-                } else {
-                    DoubleConvKernels.channelAffine(x.d, x.offset, n, c, s, k, mean, scale, shift, y.d);
-                }
-            }
-        });
+        BatchNormTask t = Task.claim(TASKS.get().batchNorm, BatchNormTask::new);
+        try {
+            t.backward = false;
+            t.x = x;
+            t.weight = weight;
+            t.bias = bias;
+            t.runningMean = runningMean;
+            t.runningVar = runningVar;
+            t.batchStatistics = batchStatistics;
+            t.eps = eps;
+            t.mean = mean;
+            t.var = var;
+            t.istd = istd;
+            t.scale = scale;
+            t.shift = shift;
+            t.y = y;
+            t.n = n;
+            t.c = c;
+            t.s = s;
+            parallelFor(c, 3L * n * s * c, t);
+        } finally {
+            t.release();
+        }
         if (batchStatistics) {
             // on this thread after the loop: a running statistic may share memory with x or the weight (odd but
             // legal), which every channel above must read unchanged
@@ -698,35 +714,38 @@ final class CpuBackend implements Backend {
                                   double[] scale, double[] sumG, double[] sumGX, Tensor gx, Tensor gw, Tensor gb) {
         int n = x.shape[0], c = x.shape[1], s = c == 0 || n == 0 ? 0 : x.numel() / (n * c);
         long m = (long) n * s;
-        double[] bx = new double[c], e = new double[c];
-        // as the forward: per channel the sums, then at once (from L2) the input gradient
-        parallelFor(c, 5L * m * c, (k0, k1) -> {
-            for (int k = k0; k < k1; k++) {
-                if (x.dtype == DType.FLOAT32) {
-                    FloatConvKernels.channelGradSums(g.f, g.offset, x.f, x.offset, n, c, s, k, mean, sumG, sumGX);
-                } else {
-                    DoubleConvKernels.channelGradSums(g.d, g.offset, x.d, x.offset, n, c, s, k, mean, sumG, sumGX);
-                }
-                if (gw != null) {
-                    setChannel(gw, k, sumGX[k] * istd[k]);
-                }
-                if (gb != null) {
-                    setChannel(gb, k, sumG[k]);
-                }
-                if (gx == null) {
-                    continue;
-                }
-                if (batchStatistics) {
-                    bx[k] = -scale[k] * istd[k] * istd[k] * sumGX[k] / m;
-                    e[k] = -scale[k] * sumG[k] / m;
-                }
-                if (x.dtype == DType.FLOAT32) {
-                    FloatConvKernels.channelGradInput(g.f, g.offset, x.f, x.offset, n, c, s, k, mean, scale, bx, e, gx.f);
-                } else {
-                    DoubleConvKernels.channelGradInput(g.d, g.offset, x.d, x.offset, n, c, s, k, mean, scale, bx, e, gx.d);
-                }
+        BatchNormTask t = Task.claim(TASKS.get().batchNorm, BatchNormTask::new);
+        try {
+            if (t.bx.length < c) {
+                t.bx = new double[c];
+                t.e = new double[c];
             }
-        });
+            if (!batchStatistics) {
+                // the statistics are constants then: no terms through them
+                java.util.Arrays.fill(t.bx, 0, c, 0.0);
+                java.util.Arrays.fill(t.e, 0, c, 0.0);
+            }
+            t.backward = true;
+            t.g = g;
+            t.x = x;
+            t.batchStatistics = batchStatistics;
+            t.mean = mean;
+            t.istd = istd;
+            t.scale = scale;
+            t.sumG = sumG;
+            t.sumGX = sumGX;
+            t.gx = gx;
+            t.gw = gw;
+            t.gb = gb;
+            t.n = n;
+            t.c = c;
+            t.s = s;
+            t.m = m;
+            // as the forward: per channel the sums, then at once (from L2) the input gradient
+            parallelFor(c, 5L * m * c, t);
+        } finally {
+            t.release();
+        }
     }
 
     /** Element k of the 1-D tensor p (a channel's parameter or statistic, any strides), or absent where p is null. */
@@ -754,16 +773,19 @@ final class CpuBackend implements Backend {
      * loop object, 1.6 KB of an MLP step's 5.5). Per calling thread because one backend serves Spark's task threads
      * at once; the workers only read a body's fields, which the caller sets before the loop and keeps until it ends.
      */
-    private static final ThreadLocal<Tasks> TASKS = ThreadLocal.withInitial(Tasks::new);
+    static final ThreadLocal<Tasks> TASKS = ThreadLocal.withInitial(Tasks::new);
 
     /** A calling thread's range bodies, and scratch for the strided kernels it runs alone (broadcast binary, copy). */
-    private static final class Tasks {
+    static final class Tasks {
         final GemmTask gemm = new GemmTask();
         final UnaryTask unary = new UnaryTask();
         final BinaryTask binary = new BinaryTask();
         final FillTask fill = new FillTask();
         final AdamTask adam = new AdamTask();
         final MomentumTask momentum = new MomentumTask();
+        final CpuConvolution.Task conv = new CpuConvolution.Task();
+        final PoolTask pool = new PoolTask();
+        final BatchNormTask batchNorm = new BatchNormTask();
         int[] as = new int[8], bs = new int[8], idx = new int[8];
 
         /** This, with scratch arrays of at least rank elements. */
@@ -778,7 +800,7 @@ final class CpuBackend implements Backend {
     }
 
     /** A reusable range body: its fields are one call's operands, set by the calling thread before its loop. */
-    private abstract static class Task implements Backends.RangeBody {
+    abstract static class Task implements Backends.RangeBody {
         boolean busy;
 
         /**
@@ -1028,6 +1050,112 @@ final class CpuBackend implements Backend {
         @Override
         void clear() {
             p = g = buf = null;
+        }
+    }
+
+    /** The ranges of {@link #maxPool2d} (forward: x into y and arg) and {@link #maxPool2dBackward} (y into x). */
+    private static final class PoolTask extends Task {
+        boolean forward;
+        /** The image (forward: input; backward: its gradient) and the pooled tensor (output, or its gradient). */
+        Tensor x, y;
+        int[] arg;
+        int h, w, ho, wo, kernel, stride, padding;
+
+        @Override
+        public void run(int p0, int p1) {
+            if (forward) {
+                if (x.dtype == DType.FLOAT32) {
+                    FloatConvKernels.maxPool(x.f, x.offset, p0, p1, h, w, kernel, kernel, stride, stride, padding,
+                            padding, ho, wo, y.f, arg);
+                } else {
+                    DoubleConvKernels.maxPool(x.d, x.offset, p0, p1, h, w, kernel, kernel, stride, stride, padding,
+                            padding, ho, wo, y.d, arg);
+                }
+            } else if (x.dtype == DType.FLOAT32) {
+                FloatConvKernels.maxPoolBackward(y.f, y.offset, p0, p1, h * w, ho * wo, arg, x.f);
+            } else {
+                DoubleConvKernels.maxPoolBackward(y.d, y.offset, p0, p1, h * w, ho * wo, arg, x.d);
+            }
+        }
+
+        @Override
+        void clear() {
+            x = y = null;
+            arg = null;
+        }
+    }
+
+    /** The ranges (of channels) of {@link #batchNorm} and {@link #batchNormBackward}. */
+    private static final class BatchNormTask extends Task {
+        boolean backward, batchStatistics;
+        Tensor x, weight, bias, runningMean, runningVar, y, g, gx, gw, gb;
+        double eps;
+        double[] mean, var, istd, scale, shift, sumG, sumGX;
+        /** The backward pass's per-channel terms of the input gradient through the batch's statistics (grown on demand). */
+        double[] bx = new double[0], e = new double[0];
+        int n, c, s;
+        long m;
+
+        @Override
+        public void run(int k0, int k1) {
+            if (backward) {
+                backward(k0, k1);
+                return;
+            }
+            for (int k = k0; k < k1; k++) {
+                if (batchStatistics) {
+                    if (x.dtype == DType.FLOAT32) {
+                        FloatConvKernels.channelMoments(x.f, x.offset, n, c, s, k, mean, var);
+                    } else {
+                        DoubleConvKernels.channelMoments(x.d, x.offset, n, c, s, k, mean, var);
+                    }
+                } else {
+                    mean[k] = channel(runningMean, k, mean[k]);
+                    var[k] = channel(runningVar, k, var[k]);
+                }
+                istd[k] = 1 / Math.sqrt(var[k] + eps);
+                scale[k] = istd[k] * channel(weight, k, 1);
+                shift[k] = channel(bias, k, 0);
+                if (x.dtype == DType.FLOAT32) {
+                    FloatConvKernels.channelAffine(x.f, x.offset, n, c, s, k, mean, scale, shift, y.f);
+                } else {
+                    DoubleConvKernels.channelAffine(x.d, x.offset, n, c, s, k, mean, scale, shift, y.d);
+                }
+            }
+        }
+
+        private void backward(int k0, int k1) {
+            for (int k = k0; k < k1; k++) {
+                if (x.dtype == DType.FLOAT32) {
+                    FloatConvKernels.channelGradSums(g.f, g.offset, x.f, x.offset, n, c, s, k, mean, sumG, sumGX);
+                } else {
+                    DoubleConvKernels.channelGradSums(g.d, g.offset, x.d, x.offset, n, c, s, k, mean, sumG, sumGX);
+                }
+                if (gw != null) {
+                    setChannel(gw, k, sumGX[k] * istd[k]);
+                }
+                if (gb != null) {
+                    setChannel(gb, k, sumG[k]);
+                }
+                if (gx == null) {
+                    continue;
+                }
+                if (batchStatistics) {
+                    bx[k] = -scale[k] * istd[k] * istd[k] * sumGX[k] / m;
+                    e[k] = -scale[k] * sumG[k] / m;
+                }
+                if (x.dtype == DType.FLOAT32) {
+                    FloatConvKernels.channelGradInput(g.f, g.offset, x.f, x.offset, n, c, s, k, mean, scale, bx, e, gx.f);
+                } else {
+                    DoubleConvKernels.channelGradInput(g.d, g.offset, x.d, x.offset, n, c, s, k, mean, scale, bx, e, gx.d);
+                }
+            }
+        }
+
+        @Override
+        void clear() {
+            x = weight = bias = runningMean = runningVar = y = g = gx = gw = gb = null;
+            mean = var = istd = scale = shift = sumG = sumGX = null;
         }
     }
 }

@@ -37,7 +37,8 @@ public final class Tensor {
     double[] d;
     final int[] shape;
     final int[] strides;
-    final int offset;
+    /** Not final only for {@link #window}s, which {@link #aim} moves; every other tensor keeps its offset. */
+    int offset;
 
     boolean requiresGrad;
     Tensor grad;
@@ -107,6 +108,31 @@ public final class Tensor {
             BufferPool.viewed(v);
         }
         return v;
+    }
+
+    /**
+     * A 2-D window for a backend's scratch operands: a tensor header that {@link #aim} points at part of another
+     * tensor's storage, again and again, so that a kernel handing sub-matrices to GEMM call after call (the
+     * convolution's groups and chunks) makes no view per call. Not a view: neither the pool nor autograd knows it,
+     * so it must not leave the kernel that holds it.
+     */
+    static Tensor window(DType dtype) {
+        return new Tensor(dtype, null, null, new int[2], new int[2], 0);
+    }
+
+    /**
+     * Points this {@link #window} at base's storage as the [rows, cols] matrix with strides (rs, cs) starting at
+     * offset (base's own offset not added); base has this window's dtype. Returns this. Modified: this.
+     */
+    Tensor aim(Tensor base, int rows, int cols, int rs, int cs, int offset) {
+        f = base.f;
+        d = base.d;
+        shape[0] = rows;
+        shape[1] = cols;
+        strides[0] = rs;
+        strides[1] = cs;
+        this.offset = offset;
+        return this;
     }
 
     /** The tensor that owns this one's storage: itself, or the one a view (or detach()) was taken of. */

@@ -8,8 +8,9 @@ import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 
 /**
- * The CPU backend called directly: fill, cross-entropy's reading of the class indices, and one backend shared by
- * calling threads at once (Spark's tasks), whose kernels reuse per-thread range bodies.
+ * The CPU backend called directly: fill, cross-entropy's reading of the class indices, one backend shared by
+ * calling threads at once (Spark's tasks), whose kernels reuse per-thread range bodies, and the image kernels called
+ * again allocating nothing.
  */
 class CpuBackendTest {
     /** A [n] tensor over an array with {@code offset} elements before it and 2 after, all 7. */
@@ -113,6 +114,11 @@ class CpuBackendTest {
             be.axpby(0.5, p, 2, m);
             return p;
         });
+        for (DType t : DType.values()) {
+            calls.add(be -> imageKernels(be, new Generator(9), t)[0]); // the convolution's dX
+            calls.add(be -> imageKernels(be, new Generator(9), t)[2]); // its dW, summed over chunks
+            calls.add(be -> imageKernels(be, new Generator(9), t)[4]); // batch normalization's dX
+        }
         CpuBackend one = new CpuBackend(1), shared = new CpuBackend(3);
         try {
             List<Tensor> expected = new ArrayList<>();
@@ -129,6 +135,93 @@ class CpuBackendTest {
         } finally {
             one.shutdown();
             shared.shutdown();
+        }
+    }
+
+    /**
+     * The default CNN's image kernels on one batch of the given dtype: a grouped convolution whose batch is cut into two
+     * chunks, forward and backward; max pooling and its adjoint; batch normalization in training and in evaluation,
+     * forward and backward. Returns conv dX, conv y, conv dW, pooled gradient, batch norm dX (training), y (evaluation).
+     */
+    private static Tensor[] imageKernels(Backend be, Generator gen, DType t) {
+        Inputs in = new Inputs(gen, t);
+        imageKernels(be, in);
+        return new Tensor[] {in.gx, in.y, in.gw, in.pooledGrad, in.bnGx, in.bnY};
+    }
+
+    /** The operands of {@link #imageKernels}: made once, so that the calls can be repeated on them. */
+    private static final class Inputs {
+        // 16 channels of 16 x 16, 3 x 3 windows: 7 samples' columns fit in a chunk, so 10 samples make 2 chunks of 5
+        final Conv2dGeometry g = new Conv2dGeometry(10, 16, 16, 16, 8, 3, 3, 1, 1, 1, 2, 16, 16);
+        final Tensor x, w, b, y, gy, gx, gw, gb, pooled, pooledGrad, bnY, bnGx, bnGw, bnGb, weight, bias, runMean, runVar;
+        final int[] arg = new int[10 * 8 * 8 * 8];
+        final double[] mean = new double[8], var = new double[8], istd = new double[8], scale = new double[8],
+                shift = new double[8], sumG = new double[8], sumGX = new double[8];
+
+        Inputs(Generator gen, DType t) {
+            x = Tensor.randn(gen, 10, 16, 16, 16).to(t);
+            w = Tensor.randn(gen, 8, 8, 3, 3).to(t);
+            b = Tensor.randn(gen, 8).to(t);
+            gy = Tensor.randn(gen, 10, 8, 16, 16).to(t);
+            weight = Tensor.randn(gen, 8).to(t);
+            bias = Tensor.randn(gen, 8).to(t);
+            y = Tensor.zeros(t, 10, 8, 16, 16);
+            gx = Tensor.zeros(t, 10, 16, 16, 16);
+            gw = Tensor.zeros(t, 8, 8, 3, 3);
+            gb = Tensor.zeros(t, 8);
+            pooled = Tensor.zeros(t, 10, 8, 8, 8);
+            pooledGrad = Tensor.zeros(t, 10, 8, 16, 16);
+            bnY = Tensor.zeros(t, 10, 8, 16, 16);
+            bnGx = Tensor.zeros(t, 10, 8, 16, 16);
+            bnGw = Tensor.zeros(t, 8);
+            bnGb = Tensor.zeros(t, 8);
+            runMean = Tensor.zeros(t, 8);
+            runVar = Tensor.ones(t, 8);
+        }
+    }
+
+    private static void imageKernels(Backend be, Inputs in) {
+        be.conv2d(in.g, in.x, in.w, in.b, in.y);
+        be.conv2dBackward(in.g, in.x, in.w, in.gy, in.gx, in.gw, in.gb);
+        be.maxPool2d(in.y, 2, 2, 0, in.pooled, in.arg);
+        be.maxPool2dBackward(in.pooled, in.arg, in.pooledGrad);
+        be.batchNorm(in.y, in.weight, in.bias, in.runMean, in.runVar, true, 0.1, 1e-5, in.mean, in.var, in.istd,
+                in.scale, in.shift, in.bnY);
+        be.batchNormBackward(in.gy, in.y, true, in.mean, in.istd, in.scale, in.sumG, in.sumGX, in.bnGx, in.bnGw, in.bnGb);
+        // evaluation last, so that bnY is its output and bnGx has the training terms plus the evaluation's
+        be.batchNorm(in.y, in.weight, in.bias, in.runMean, in.runVar, false, 0.1, 1e-5, in.mean, in.var, in.istd,
+                in.scale, in.shift, in.bnY);
+        be.batchNormBackward(in.gy, in.y, false, in.mean, in.istd, in.scale, in.sumG, in.sumGX, in.bnGx, null, null);
+    }
+
+    /**
+     * A replayed CNN step calls the image kernels on the same operands step after step: called again, they allocate
+     * nothing on the calling thread (each call made capturing lambdas for its parallel loops, the convolution its
+     * column buffers, views and partial sums, batch normalization's backward two arrays). With one thread every range
+     * runs on the caller, so all of a call's allocations are counted; with two the caller's share. In float64, with
+     * the Java GEMM: the float32 sums and products go through the Vector API, whose vectors are objects until the JIT
+     * compiles them (a megabyte per call here, in the JDK's frames); the range bodies are the same for both dtypes.
+     * The fewest of 10 rounds is asked for, as the JIT's own one-time work may allocate in the first.
+     */
+    @Test
+    void imageKernelsCalledAgainAllocateNothing() {
+        var threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        for (int n : new int[] {1, 2}) {
+            CpuBackend be = new CpuBackend(n, null);
+            try {
+                Inputs in = new Inputs(new Generator(9), DType.FLOAT64);
+                long least = Long.MAX_VALUE;
+                for (int round = 0; round < 10; round++) {
+                    long before = threads.getCurrentThreadAllocatedBytes();
+                    for (int i = 0; i < 5; i++) {
+                        imageKernels(be, in);
+                    }
+                    least = Math.min(least, threads.getCurrentThreadAllocatedBytes() - before);
+                }
+                assertEquals(0, least, n + " thread(s): bytes allocated by the fewest of 10 rounds of 5 calls each");
+            } finally {
+                be.shutdown();
+            }
         }
     }
 
