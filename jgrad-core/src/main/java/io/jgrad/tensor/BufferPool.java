@@ -307,8 +307,13 @@ final class BufferPool {
 
     /** Whether {@code t}'s memory was lent by an open scope of this thread and goes back when it closes. */
     static boolean isLent(Tensor t) {
+        return lentFrom(CURRENT.get(), t);
+    }
+
+    /** Whether {@code from} or a scope enclosing it lent t's memory (and did not keep it out of recycling). */
+    private static boolean lentFrom(Scope from, Tensor t) {
         Object array = t.f != null ? t.f : t.d;
-        for (Scope s = CURRENT.get(); s != null; s = s.parent) {
+        for (Scope s = from; s != null; s = s.parent) {
             if (s.lent.get(array) == Boolean.FALSE) {
                 return true;
             }
@@ -326,14 +331,8 @@ final class BufferPool {
      * back to the pool when that enclosing scope closes (a recorded step, whose scope is the innermost, cannot keep it).
      */
     static boolean lentByEnclosingScope(Tensor t) {
-        Object array = t.f != null ? t.f : t.d;
         Scope inner = CURRENT.get();
-        for (Scope s = inner == null ? null : inner.parent; s != null; s = s.parent) {
-            if (s.lent.get(array) == Boolean.FALSE) {
-                return true;
-            }
-        }
-        return false;
+        return inner != null && lentFrom(inner.parent, t);
     }
 
     /** Takes everything the innermost open scope lent out of recycling, for a recorded step's replays. */

@@ -23,18 +23,11 @@ final class Replay {
 
     Replay(Module model, List<Tensor> params) {
         List<Module> all = new ArrayList<>();
-        modulesOf(model, all);
+        Trainer.modulesOf(model, all);
         this.modules = all.toArray(Module[]::new);
         this.params = params.toArray(Tensor[]::new);
         this.modes = new boolean[modules.length];
         this.requires = new boolean[this.params.length];
-    }
-
-    private static void modulesOf(Module m, List<Module> out) {
-        out.add(m);
-        for (Module child : m.children().values()) {
-            modulesOf(child, out);
-        }
     }
 
     /** The recorded step if it can train the next batch, of batchSize samples; otherwise null. */

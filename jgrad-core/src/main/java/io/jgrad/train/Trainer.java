@@ -463,7 +463,7 @@ public final class Trainer {
     }
 
     /** Adds {@code m} and its descendants to {@code out}, parents before their children. Modified: out. */
-    private static void modulesOf(Module m, List<Module> out) {
+    static void modulesOf(Module m, List<Module> out) {
         out.add(m);
         for (Module child : m.children().values()) {
             modulesOf(child, out);
