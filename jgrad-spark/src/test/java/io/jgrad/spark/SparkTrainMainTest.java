@@ -1764,16 +1764,8 @@ class SparkTrainMainTest {
         Path data = Files.writeString(dir.resolve("data.csv"), csv);
         Path run = dir.resolve("run");
         Process p = launcherJvm("--data", data.toString(), "--epochs", "1000", "--batch-size", "16", "--out", run.toString());
-        p.getOutputStream().close();
-        var reader = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-        List<String> lines = new ArrayList<>();
-        for (String line; (line = reader.readLine()) != null; ) {
-            lines.add(line);
-            if (line.startsWith("epoch 2:")) {
-                p.toHandle().destroy(); // SIGTERM (Process.destroy would also close the stream read here)
-            }
-        }
-        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+        // SIGTERM (Process.destroy would also close the stream read here)
+        List<String> lines = linesStoppedAtEpoch2(p, q -> q.toHandle().destroy());
         String out = String.join("\n", lines);
         assertEquals(143, p.exitValue(), out);
         assertFalse(out.contains("\tat ") || out.contains("Exception"), out);
@@ -1877,17 +1869,8 @@ class SparkTrainMainTest {
         Path run = dir.resolve("run"), whole = dir.resolve("whole");
         Process p = launcherJvm("--data", data.toString(), "--layers", "4", "--batch-size", "8", "--epochs", "6",
                 "--checkpoint-every", "5", "--threads", "2", "--out", run.toString());
-        p.getOutputStream().close();
-        var reader = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-        List<String> lines = new ArrayList<>();
-        for (String line; (line = reader.readLine()) != null; ) {
-            lines.add(line);
-            if (line.startsWith("epoch 2:")) {
-                p.destroyForcibly(); // SIGKILL
-                break;
-            }
-        }
-        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+        // SIGKILL, through the handle: Process.destroyForcibly would also close the stream read here
+        List<String> lines = linesStoppedAtEpoch2(p, q -> q.toHandle().destroyForcibly());
         String out = String.join("\n", lines);
         assertTrue(lines.stream().anyMatch(l -> l.startsWith("jgrad-spark: ") && l.endsWith(", local steps 1, 2 threads per task")), out);
         assertTrue(out.contains("epoch 2:"), out);
@@ -1900,6 +1883,27 @@ class SparkTrainMainTest {
             SparkTrainMain.run(spark, Map.of("--resume", run.toString()));
         }
         assertSameRun(whole, run, 6);
+    }
+
+    /**
+     * What the launcher JVM p prints until it ends, stopped by {@code stop} (a signal) as soon as it prints its
+     * "epoch 2:" line; asserts that it ends within a minute.
+     */
+    private static List<String> linesStoppedAtEpoch2(Process p, java.util.function.Consumer<Process> stop)
+            throws java.io.IOException, InterruptedException {
+        p.getOutputStream().close();
+        var reader = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+        List<String> lines = new ArrayList<>();
+        boolean stopped = false;
+        for (String line; (line = reader.readLine()) != null; ) {
+            lines.add(line);
+            if (!stopped && line.startsWith("epoch 2:")) {
+                stop.accept(p);
+                stopped = true;
+            }
+        }
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+        return lines;
     }
 
     /**
