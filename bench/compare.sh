@@ -19,6 +19,11 @@
 #        ACTIVATION=relu (or leaky_relu, tanh, sigmoid, elu, gelu: the hidden layers' activation, for both peers)
 #        FLUSH_DENORMAL=0 (1: PyTorch runs with torch.set_flush_denormal(True); jgrad's optimizers always store
 #        subnormal state as zero, see VectorUpdates; PyTorch's Adam slows down without it as its state decays)
+#        HOST_PROBE=1 (0: none): before and after each run of the main table, bench/src/CoreLatency.java measures
+#        the round trip of a cache line between two threads, and the run's line gets host=BEFORE/AFTER in ns; the
+#        table shows the range over the runs behind each line. The AMD hosts of this project switch between about
+#        100 ns (the two virtual CPUs close together) and about 450 ns (far apart), and jgrad's 2-thread epoch is
+#        about 1.5 times longer in the far state: compare runs made in the same state.
 set -euo pipefail
 root=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
 cd "$root"
@@ -31,6 +36,7 @@ bench_require_positive_int "bench/compare.sh: rounds" "$rounds"
 bench_require_positive_int "bench/compare.sh: EPOCHS" "$epochs"
 bench_require_one_of "bench/compare.sh: MAIN" "${MAIN:-1}" 0 1
 bench_require_one_of "bench/compare.sh: SCALING" "${SCALING:-0}" 0 1
+bench_require_one_of "bench/compare.sh: HOST_PROBE" "${HOST_PROBE:-1}" 0 1
 bench_require_positive_int "bench/compare.sh: SCALE_STEPS" "${SCALE_STEPS:-100}"
 bench_require_positive_int "bench/compare.sh: SCALE_EPOCHS" "${SCALE_EPOCHS:-2}"
 thread_counts=${THREADS:-2}
@@ -89,43 +95,61 @@ echo "CPU: $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1),
      "PyTorch flush_denormal=$FLUSH_DENORMAL;" \
      "JVM options: $java_opts"
 out=$(mktemp)
-trap 'rm -f "$out"' EXIT
+probe_dir=$(mktemp -d)
+trap 'rm -rf "$out" "$probe_dir"' EXIT
+probe=
+if [ "${HOST_PROBE:-1}" = 1 ] && [ "$(nproc)" -ge 2 ]; then
+  "$JAVA_HOME/bin/javac" -d "$probe_dir" bench/src/CoreLatency.java
+  probe=1
+fi
+core_latency() { "$JAVA_HOME/bin/java" -cp "$probe_dir" CoreLatency; }
+main_run() { # peer opt threads: one run of the main table; its RESULT line gets host=BEFORE/AFTER (ns) appended
+  local before= line
+  [ -n "$probe" ] && before=$(core_latency)
+  line=$("$1"_run "$2" "$epochs" 256 128 128 0 "$3" | grep '^RESULT')
+  [ -n "$probe" ] && line="$line host=$before/$(core_latency)"
+  echo "$line" | tee -a "$out"
+}
 for ((r = 1; r <= rounds; r++)); do
   [ "${MAIN:-1}" = 1 ] || break
   for opt in $opts; do
     for t in $thread_counts; do
-      jgrad_run "$opt" "$epochs" 256 128 128 0 "$t" | grep '^RESULT' | tee -a "$out"
-      torch_run "$opt" "$epochs" 256 128 128 0 "$t" | grep '^RESULT' | tee -a "$out"
+      main_run jgrad "$opt" "$t"
+      main_run torch "$opt" "$t"
     done
     for t in $torch_extra; do
-      torch_run "$opt" "$epochs" 256 128 128 0 "$t" | grep '^RESULT' | tee -a "$out"
+      main_run torch "$opt" "$t"
     done
   done
 done
 
 # per peer, optimizer and thread count (the RESULT line's threads=N): the median s/epoch over the rounds, the last
 # accuracy, the largest peak RSS and the last allocation per step
-table() { # $1 = file; prints: peer opt threads median-s accuracy rss alloc
-  awk '{ thr = "?"; for (i = 8; i <= NF; i++) if ($i ~ /^threads=/) thr = substr($i, 9)
-         k = $2 " " $3 " " thr; n[k]++; t[k, n[k]] = $4; acc[k] = $5; if ($6 > rss[k]) rss[k] = $6; al[k] = $7 }
+table() { # $1 = file; prints: peer opt threads median-s accuracy rss alloc host-range
+  awk '{ thr = "?"; h = ""; for (i = 8; i <= NF; i++) { if ($i ~ /^threads=/) thr = substr($i, 9)
+                                                      if ($i ~ /^host=/) h = substr($i, 6) }
+         k = $2 " " $3 " " thr; n[k]++; t[k, n[k]] = $4; acc[k] = $5; if ($6 > rss[k]) rss[k] = $6; al[k] = $7
+         if (h != "") { split(h, hv, "/"); for (j = 1; j <= 2; j++) { v = hv[j] + 0
+                          if (!(k in lo) || v < lo[k]) lo[k] = v; if (!(k in hi) || v > hi[k]) hi[k] = v } } }
     END { for (k in n) { m = n[k]; for (i = 1; i <= m; i++) a[i] = t[k, i]
             for (i = 1; i <= m; i++) for (j = i + 1; j <= m; j++) if (a[j] < a[i]) { x = a[i]; a[i] = a[j]; a[j] = x }
             med = (m % 2) ? a[(m + 1) / 2] : (a[m / 2] + a[m / 2 + 1]) / 2
-            print k, med, acc[k], rss[k], al[k] } }' "$1"
+            print k, med, acc[k], rss[k], al[k], (k in lo) ? lo[k] "-" hi[k] : "-" } }' "$1"
 }
 [ "${MAIN:-1}" = 1 ] && {
 echo
 echo "Median s/epoch over $rounds round(s) x $epochs epochs (ratio = jgrad / torch with as many threads); accuracy after"
 echo "the last epoch"
-printf '%-6s %-6s %7s %10s %8s %9s %10s %12s\n' opt peer threads s/epoch ratio "test acc" "peak RSS" "alloc/step"
+printf '%-6s %-6s %7s %10s %8s %9s %10s %12s %9s\n' opt peer threads s/epoch ratio "test acc" "peak RSS" "alloc/step" \
+  "host ns"
 several=0; [ "$thread_counts" != "${thread_counts%% *}" ] || [ -n "$torch_extra" ] && several=1
 table "$out" | sort -k2,2 -k3,3nr -k1,1r | awk -v several="$several" '{ med[$1 " " $2 " " $3] = $4; line[NR] = $0
     if (!(($1 " " $2) in best) || $4 < best[$1 " " $2]) { best[$1 " " $2] = $4; bt[$1 " " $2] = $3 } }
   END { for (i = 1; i <= NR; i++) { split(line[i], f, " ")
           other = "torch " f[2] " " f[3]
           ratio = (f[1] == "jgrad" && other in med) ? sprintf("%.2fx", f[4] / med[other]) : ""
-          printf "%-6s %-6s %7s %10.3f %8s %8.2f%% %7.0f MiB %12s\n", f[2], f[1], f[3], f[4], ratio, f[5], f[6],
-                 f[7] < 0 ? "n/a" : f[7] " B" }
+          printf "%-6s %-6s %7s %10.3f %8s %8.2f%% %7.0f MiB %12s %9s\n", f[2], f[1], f[3], f[4], ratio, f[5], f[6],
+                 f[7] < 0 ? "n/a" : f[7] " B", f[8] }
         for (k in best) { split(k, f, " ")
           if (f[1] == "jgrad" && ("torch " f[2]) in best && several)
             printf "best against best, %s: jgrad %.3f (%s threads) / torch %.3f (%s) = %.2fx\n", f[2], best[k], bt[k],
