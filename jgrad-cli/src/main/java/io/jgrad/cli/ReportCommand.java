@@ -6,6 +6,7 @@ import io.jgrad.io.Json;
 import io.jgrad.nn.Sequential;
 import io.jgrad.tensor.Generator;
 import io.jgrad.train.EpochMetrics;
+import io.jgrad.train.MetricsCsv;
 import io.jgrad.train.Evaluation;
 import io.jgrad.train.Trainer;
 import java.io.IOException;
@@ -43,6 +44,10 @@ import picocli.CommandLine.Parameters;
             "and accuracy are then metrics.csv's, of the epoch whose weights the model holds (marked so). The data paths",
             "in config.json are resolved against the current directory, as 'jgrad eval' resolves them.",
             "",
+            "A metrics.csv with fewer rows than the epochs config.json records as completed (cut short or edited) is drawn",
+            "as far as it goes, with a note on standard error and on the page; a run that stopped before its last epoch",
+            "with no stopping rule met gets a line on standard error too.",
+            "",
             "metrics.csv and the other files of the run are read, not changed. The page and each chart are written to a",
             "temporary file and renamed into place, so a reader never sees half a file; a chart of an earlier report that",
             "does not apply now is deleted.", ""},
@@ -53,7 +58,8 @@ import picocli.CommandLine.Parameters;
             "",
             "@|bold EXIT STATUS|@",
             "  0 written; 1 internal error; 2 bad input (RUN_DIR is not a run directory, its config.json or metrics.csv",
-            "  cannot be read, or this user may not write in it): the message names the file and what was expected."})
+            "  cannot be read, metrics.csv has no row for the completed epochs, or this user may not write in RUN_DIR): the",
+            "  message names the file (and the line of metrics.csv) and what was expected."})
 final class ReportCommand implements Callable<Integer> {
     @Parameters(paramLabel = "RUN_DIR", arity = "0..1", description = "The run directory (default: runs/latest).", defaultValue = "runs/latest")
     Path dir;
@@ -90,6 +96,13 @@ final class ReportCommand implements Callable<Integer> {
             throw new UserError(metricsFile + ": no such file; expected the per-epoch metrics that 'jgrad train' writes"
                     + " into the run directory with every checkpoint");
         }
+        // read whole (also for a run with no epoch completed) before the model and the data, which take longer: a damaged
+        // file, or one without the rows of the completed epochs, is refused first
+        if (MetricsCsv.read(metricsFile).isEmpty() && cfg.epochsCompleted() > 0) {
+            throw new UserError(metricsFile + ": no epoch rows, only the header, but " + dir.resolve(RunConfig.FILE) + " records "
+                    + cfg.epochsCompleted() + " completed " + (cfg.epochsCompleted() == 1 ? "epoch" : "epochs") + "; expected a"
+                    + " row for each, which jgrad train writes with each checkpoint (the file was cut short or replaced)");
+        }
         Sequential model = cfg.model().build(new Generator(cfg.seed()));
         Objective objective = Objective.of(cfg.loss(), cfg.numClasses(), cfg.classWeights());
         String noPredictions = null;
@@ -106,7 +119,11 @@ final class ReportCommand implements Callable<Integer> {
             noPredictions = "the data could not be read (" + message(e).replaceFirst("^--data ", "data.path ") + ")";
         }
         boolean heldOut = ds != null ? ds.test() != null : cfg.valData() != null || cfg.valSplit() > 0;
-        List<EpochMetrics> metrics = Checkpoint.readMetrics(dir, cfg.epochsCompleted(), heldOut);
+        // rows beyond the completed epochs are those of an epoch the run did not commit, as --resume leaves them out
+        List<EpochMetrics> all = MetricsCsv.read(metricsFile, heldOut);
+        List<EpochMetrics> metrics = new ArrayList<>(all.subList(0, Math.min(cfg.epochsCompleted(), all.size())));
+        List<String> notes = new ArrayList<>();
+        String stopReason = stopReason(dir, cfg, metrics, notes);
         Evaluation finalEval = noPredictions != null || ds.test() == null ? null
                 : Trainer.evaluate(model, objective.loss(), objective.task(),
                         new DataLoader(ds.test(), EvalCommand.BATCH, false, false, new Generator(0)), cfg.numClasses());
@@ -119,8 +136,44 @@ final class ReportCommand implements Callable<Integer> {
         session.put("Training time", String.format("%.1f s (the epochs' times in metrics.csv, added up)", seconds));
         session.put("Report", "rebuilt from the run directory by jgrad report, jgrad " + Reports.version() + "; the"
                 + " directory does not record the software, processor or threads that trained it");
-        return Reports.write(dir, cfg, ds, noPredictions, model, objective, metrics, finalEval,
-                Reports.stopReason(cfg, metrics), session, false);
+        return Reports.write(dir, cfg, ds, noPredictions, model, objective, metrics, finalEval, stopReason, notes, session,
+                false);
+    }
+
+    /**
+     * Why the run stopped, as {@link Reports#stopReason} works it out from {@code metrics}, the rows of metrics.csv for
+     * config.json's completed epochs; where they are fewer (the file cut short or edited), a note on standard error and
+     * one in {@code notes} for the page say so, and the reason says that the rows are missing; a run that stopped before
+     * its last epoch with no stopping rule met gets a note on standard error (the page's Epochs fact says it), for the
+     * user who did not stop it. Modified: notes.
+     */
+    private static String stopReason(Path dir, RunConfig cfg, List<EpochMetrics> metrics, List<String> notes) {
+        Path metricsFile = dir.resolve(Checkpoint.METRICS), configFile = dir.resolve(RunConfig.FILE);
+        int last = metrics.isEmpty() ? 0 : metrics.getLast().epoch();
+        if (metrics.size() < cfg.epochsCompleted()) {
+            System.err.println("note: " + metricsFile + ": " + epochs(metrics.size()) + ", but " + configFile + " records "
+                    + cfg.epochsCompleted() + " completed; the report's curves stop at epoch " + last + " (the file was cut"
+                    + " short or edited after training)");
+            notes.add(Checkpoint.METRICS + " has the rows of " + epochs(metrics.size()) + ", but " + RunConfig.FILE + " records "
+                    + cfg.epochsCompleted() + " completed: the curves and the figures taken from " + Checkpoint.METRICS
+                    + " stop at epoch " + last + ". jgrad train writes each epoch's row with its checkpoint, so the file was"
+                    + " cut short or edited after training.");
+            // the stopping rules cannot be applied to epochs whose rows are missing
+            return RunConfig.FILE + " records " + cfg.epochsCompleted() + " completed, but " + Checkpoint.METRICS
+                    + " has the rows of " + metrics.size() + ": see the note below";
+        }
+        String reason = Reports.stopReason(cfg, metrics);
+        if (!metrics.isEmpty() && reason.equals(Reports.noRuleMet(last))) {
+            System.err.println("note: " + metricsFile + ": " + epochs(metrics.size()) + " of the " + cfg.epochs() + " that "
+                    + configFile + " plans; the run stopped after epoch " + last + " with no stopping rule met (interrupted,"
+                    + " or diverged); if it was interrupted, 'jgrad train --resume " + dir + "' continues it");
+        }
+        return reason;
+    }
+
+    /** "1 epoch", "2 epochs". */
+    private static String epochs(int n) {
+        return n + (n == 1 ? " epoch" : " epochs");
     }
 
     /**
@@ -147,9 +200,9 @@ final class ReportCommand implements Callable<Integer> {
 
     /**
      * What a Spark run's config.json records of its training (jgrad-spark's "spark" section: partitions and local
-     * steps), as a fact of the report; null for a run of jgrad train.
+     * steps), in the words of the report's Spark fact and inspect's spark line; null for a run of jgrad train.
      */
-    private static String spark(Path dir) throws IOException {
+    static String spark(Path dir) throws IOException {
         if (!(Json.read(dir.resolve(RunConfig.FILE)) instanceof Map<?, ?> m) || !(m.get("spark") instanceof Map<?, ?> s)
                 || !(s.get("partitions") instanceof Number partitions) || !(s.get("local_steps") instanceof Number steps)) {
             return null;

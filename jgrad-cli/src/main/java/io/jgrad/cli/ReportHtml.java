@@ -38,7 +38,8 @@ final class ReportHtml {
     /**
      * @param charts PNG bytes by file name, among {@link TrainingReport}'s chart names; absent ones are
      *               left out of the page
-     * @param leftOut lines saying which parts the page leaves out for want of something, and why (shown after the facts)
+     * @param leftOut lines shown after the facts: notes on the run's files, and which parts the page leaves out for want
+     *                of something, and why
      * @param noPredictions whether the model's predictions could not be made ({@code leftOut} says why): the page then
      *                      does not blame the missing confusion matrix on missing held-out data
      */

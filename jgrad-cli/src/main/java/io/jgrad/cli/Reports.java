@@ -29,7 +29,7 @@ final class Reports {
 
     /**
      * The report of a run that {@code jgrad train} just trained: {@link #write(Path, RunConfig, DataSource, String,
-     * Sequential, Objective, List, Evaluation, String, Map, boolean)} with this session's time, threads, software
+     * Sequential, Objective, List, Evaluation, String, List, Map, boolean)} with this session's time, threads, software
      * and processor, and metrics.csv written too.
      *
      * @param stopReason why training ended, as {@link io.jgrad.train.History#stopReason()} says it (or a divergence)
@@ -42,7 +42,7 @@ final class Reports {
                 Backends.threads() == 1 ? "" : "s"));
         session.put("Software", "jgrad " + version());
         session.put("Processor", Machine.cpuModel());
-        return write(dir, cfg, ds, null, model, objective, metrics, finalEval, stopReason, session, true);
+        return write(dir, cfg, ds, null, model, objective, metrics, finalEval, stopReason, List.of(), session, true);
     }
 
     /**
@@ -56,12 +56,13 @@ final class Reports {
      *                      figures, the confusion matrix, misclassified images, regression predictions); null when
      *                      {@code ds} and the model's weights were there
      * @param finalEval the model on the held-out data; null without held-out data or predictions
+     * @param notes lines the page shows after the facts (jgrad report's, on a metrics.csv shorter than the run)
      * @param session facts about the session that trained (its time, software, processor), shown last
      * @param withMetricsCsv whether to write metrics.csv from {@code metrics} too (jgrad report leaves the run's own)
      * @return the names of the files written, report.html last
      */
     static List<String> write(Path dir, RunConfig cfg, DataSource ds, String noPredictions, Sequential model, Objective objective,
-                              List<EpochMetrics> metrics, Evaluation finalEval, String stopReason,
+                              List<EpochMetrics> metrics, Evaluation finalEval, String stopReason, List<String> notes,
                               Map<String, String> session, boolean withMetricsCsv) throws IOException {
         String heldOut = ds != null ? heldOut(cfg, ds) : heldOut(cfg, metrics);
         boolean predicting = noPredictions == null;
@@ -142,7 +143,7 @@ final class Reports {
         List<String> names = new ArrayList<>();
         for (Path p : new TrainingReport("jgrad training report: " + cfg.model().describe(), facts, metrics, ranks,
                 finalEval == null ? null : finalEval.confusion(), heldOut, wrong, predictions, cfg.classNames(),
-                noPredictions == null ? null : leftOut(objective, cfg, noPredictions, recorded == null, heldOut != null))
+                noPredictions == null ? null : leftOut(objective, cfg, noPredictions, recorded == null, heldOut != null), notes)
                 .writeTo(dir, withMetricsCsv)) {
             names.add(p.getFileName().toString());
         }
@@ -188,7 +189,8 @@ final class Reports {
      * held-out loss; else null.
      */
     private static EpochMetrics modelEpoch(RunConfig cfg, List<EpochMetrics> metrics) {
-        int epoch = cfg.restoredEpoch() > 0 ? cfg.restoredEpoch() : metrics.isEmpty() ? 0 : metrics.getLast().epoch();
+        // config.json's count, not metrics.csv's last row: a file cut short ends before the model's epoch
+        int epoch = cfg.restoredEpoch() > 0 ? cfg.restoredEpoch() : cfg.epochsCompleted();
         return metrics.stream().filter(e -> e.epoch() == epoch && e.hasValidation()).findFirst().orElse(null);
     }
 
@@ -211,12 +213,17 @@ final class Reports {
         boolean stopped = !epochs.isEmpty() && rules.stop(calls, epochs.getLast());
         int last = epochs.isEmpty() ? 0 : epochs.getLast().epoch();
         if (!stopped && last < cfg.epochs()) {
-            return "stopped after epoch " + last + " with no stopping rule met: interrupted, or diverged (the run directory"
-                    + " does not record which)";
+            return noRuleMet(last);
         }
         rules.finish(calls, cfg.epochs(), null);
         String reason = calls.trainEnd().stopReason();
         return cfg.restoredEpoch() > 0 ? reason + "; restored the weights of epoch " + cfg.restoredEpoch() + ", the best" : reason;
+    }
+
+    /** {@link #stopReason}'s words for a run that ended after epoch {@code last}, before its last, with no rule met. */
+    static String noRuleMet(int last) {
+        return "stopped after epoch " + last + " with no stopping rule met: interrupted, or diverged (the run directory"
+                + " does not record which)";
     }
 
     /**

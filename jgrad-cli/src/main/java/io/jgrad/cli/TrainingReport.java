@@ -43,10 +43,12 @@ import java.util.Objects;
  *                       show the classes' indices
  * @param noPredictions  a line saying which parts that need the model's predictions are left out and why (the data
  *                       or the weights could not be read); null when they were made
+ * @param notes          lines about the run's files, shown after the facts, before those of parts left out (jgrad
+ *                       report: a metrics.csv shorter than the run); empty for none
  */
 record TrainingReport(String title, Map<String, String> facts, List<EpochMetrics> epochs,
                       Map<String, Integer> ranks, ConfusionMatrix confusion, String heldOut, List<Misclassified> misclassified,
-                      RegressionPredictions predictions, List<String> classNames, String noPredictions) {
+                      RegressionPredictions predictions, List<String> classNames, String noPredictions, List<String> notes) {
     static final String LOSS_PNG = "loss.png";
     static final String ACCURACY_PNG = "accuracy.png";
     static final String LR_PNG = "lr.png";
@@ -79,26 +81,27 @@ record TrainingReport(String title, Map<String, String> facts, List<EpochMetrics
         misclassified = List.copyOf(Objects.requireNonNull(misclassified,
                 "TrainingReport: misclassified is null; pass List.of()"));
         classNames = List.copyOf(Objects.requireNonNull(classNames, "TrainingReport: classNames is null; pass List.of()"));
+        notes = List.copyOf(Objects.requireNonNull(notes, "TrainingReport: notes is null; pass List.of()"));
     }
 
     /** A report of a run whose predictions were made. */
     TrainingReport(String title, Map<String, String> facts, List<EpochMetrics> epochs, Map<String, Integer> ranks,
                    ConfusionMatrix confusion, String heldOut, List<Misclassified> misclassified,
                    RegressionPredictions predictions, List<String> classNames) {
-        this(title, facts, epochs, ranks, confusion, heldOut, misclassified, predictions, classNames, null);
+        this(title, facts, epochs, ranks, confusion, heldOut, misclassified, predictions, classNames, null, List.of());
     }
 
     /** A report whose classes are shown by index. */
     TrainingReport(String title, Map<String, String> facts, List<EpochMetrics> epochs, Map<String, Integer> ranks,
                    ConfusionMatrix confusion, String heldOut, List<Misclassified> misclassified,
                    RegressionPredictions predictions) {
-        this(title, facts, epochs, ranks, confusion, heldOut, misclassified, predictions, List.of(), null);
+        this(title, facts, epochs, ranks, confusion, heldOut, misclassified, predictions, List.of(), null, List.of());
     }
 
     /** A report without regression predictions. */
     TrainingReport(String title, Map<String, String> facts, List<EpochMetrics> epochs, Map<String, Integer> ranks,
                    ConfusionMatrix confusion, String heldOut, List<Misclassified> misclassified) {
-        this(title, facts, epochs, ranks, confusion, heldOut, misclassified, null, List.of(), null);
+        this(title, facts, epochs, ranks, confusion, heldOut, misclassified, null, List.of(), null, List.of());
     }
 
     /**
@@ -157,7 +160,7 @@ record TrainingReport(String title, Map<String, String> facts, List<EpochMetrics
             writeAtomically(csv, MetricsCsv.format(epochs).getBytes(StandardCharsets.UTF_8));
             written.add(csv);
         }
-        List<String> leftOut = new ArrayList<>();
+        List<String> leftOut = new ArrayList<>(notes);
         if (noPredictions != null) {
             leftOut.add(noPredictions);
         }

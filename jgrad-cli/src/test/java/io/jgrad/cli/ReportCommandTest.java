@@ -221,6 +221,90 @@ class ReportCommandTest {
     }
 
     /**
+     * A metrics.csv with fewer rows than the epochs config.json records as completed (cut short, or edited) was drawn as
+     * it was, without a word, and its stop reason blamed an interruption: jgrad report now says so in one line on
+     * standard error, naming both files and the counts, and in a note on the page. A run that stopped before its last
+     * epoch with no stopping rule met, whose rows are its completed epochs, gets a line on standard error (the page's
+     * Epochs fact says it already); a run that completed, none. On the checked-in Spark run, whose data cannot be read
+     * from here, the held-out figures were the last row's: with the file cut to 2 rows, epoch 2's, though the model
+     * holds epoch 3's weights; they are left out.
+     */
+    @Test
+    void aMetricsCsvShorterThanTheRunIsSaidOnStandardErrorAndOnThePage() throws IOException {
+        Path blobs = SyntheticData.blobsCsv(dir.resolve("blobs.csv"), 90, 4, 3, 7);
+        Path run = Cli.train(dir.resolve("run"), "--data", blobs.toString(), "--val-split", "0.2", "--layers", "8",
+                "--epochs", "4", "--no-report");
+        assertEquals("", Cli.ok("report", run.toString()).err());
+        Path metrics = run.resolve("metrics.csv"), config = run.resolve("config.json");
+        List<String> lines = Files.readAllLines(metrics);
+        Files.write(metrics, lines.subList(0, 3)); // the header, epochs 1 and 2
+        Cli r = Cli.ok("report", run.toString());
+        assertEquals("note: " + metrics + ": 2 epochs, but " + config + " records 4 completed; the report's curves stop at"
+                + " epoch 2 (the file was cut short or edited after training)\n", r.err());
+        String html = Files.readString(run.resolve("report.html"));
+        assertTrue(html.contains("<p class=\"note\">metrics.csv has the rows of 2 epochs, but config.json records 4 completed:"
+                + " the curves and the figures taken from metrics.csv stop at epoch 2. jgrad train writes each epoch&#39;s row"
+                + " with its checkpoint, so the file was cut short or edited after training.</p>"), html);
+        assertEquals("2 of 4 (config.json records 4 completed, but metrics.csv has the rows of 2: see the note below)",
+                ReportFactsTest.facts(html).get("Epochs"));
+
+        // a run stopped after epoch 4 of 6 (config.json edited as the interruption would leave it)
+        Files.write(metrics, lines);
+        @SuppressWarnings("unchecked")
+        Map<String, Object> cfg = (Map<String, Object>) Json.read(config);
+        @SuppressWarnings("unchecked")
+        Map<String, Object> training = (Map<String, Object>) cfg.get("training");
+        training.put("epochs", 6L);
+        Files.writeString(config, Json.write(cfg) + "\n");
+        r = Cli.ok("report", run.toString());
+        assertEquals("note: " + metrics + ": 4 epochs of the 6 that " + config + " plans; the run stopped after epoch 4 with"
+                + " no stopping rule met (interrupted, or diverged); if it was interrupted, 'jgrad train --resume " + run + "' continues it\n", r.err());
+        html = Files.readString(run.resolve("report.html"));
+        assertTrue(ReportFactsTest.facts(html).get("Epochs").startsWith("4 of 6 (stopped after epoch 4 with no stopping rule"), html);
+        assertFalse(html.contains("cut short"), html);
+
+        Path fixture = Path.of("src", "test", "resources", "spark-run");
+        Path spark = Files.createDirectories(dir.resolve("spark-run"));
+        for (String f : List.of("config.json", "model.safetensors", "optimizer.safetensors")) {
+            Files.copy(fixture.resolve(f), spark.resolve(f));
+        }
+        Files.write(spark.resolve("metrics.csv"), Files.readAllLines(fixture.resolve("metrics.csv")).subList(0, 3));
+        r = Cli.ok("report", spark.toString());
+        assertTrue(r.err().startsWith("note: " + spark.resolve("metrics.csv") + ": 2 epochs, but " + spark.resolve("config.json")
+                + " records 3 completed;"), r.err());
+        html = Files.readString(spark.resolve("report.html"));
+        assertFalse(ReportFactsTest.facts(html).containsKey("Validation loss"), html);
+        assertTrue(html.contains("Left out: the held-out loss and accuracy, the confusion matrix and the per-class table"), html);
+    }
+
+    /**
+     * A metrics.csv that holds no epoch though config.json records some (only its header, or nothing), or that is not
+     * one of jgrad's (a row that is not numbers, a header of other columns), is a user error naming the file, and the
+     * line where there is one: the header alone drew a report of "0 of 4" epochs, and a header of other columns stopped
+     * with a stack trace. The report that was there is left as it was.
+     */
+    @Test
+    void aMetricsCsvWithoutEpochsOrNotJgradsIsAUserErrorNamingIt() throws IOException {
+        Path blobs = SyntheticData.blobsCsv(dir.resolve("blobs.csv"), 60, 2, 2, 7);
+        Path run = Cli.train(dir.resolve("run"), "--data", blobs.toString(), "--layers", "4", "--epochs", "2");
+        Path metrics = run.resolve("metrics.csv");
+        String report = Files.readString(run.resolve("report.html"));
+        List<String> lines = Files.readAllLines(metrics);
+        Files.write(metrics, lines.subList(0, 1));
+        Cli.run("report", run.toString()).assertUserError("jgrad report: " + metrics + ": no epoch rows, only the header, but "
+                + run.resolve("config.json") + " records 2 completed epochs; expected a row for each");
+        Files.writeString(metrics, "");
+        Cli.run("report", run.toString()).assertUserError("jgrad report: " + metrics + ": line 1: empty metrics file");
+        Files.write(metrics, List.of(lines.get(0), lines.get(1), lines.get(2).replaceFirst(",", ",x")));
+        Cli.run("report", run.toString()).assertUserError("jgrad report: " + metrics + ": line 3, column 'train_loss': \"x",
+                "is not a number");
+        Files.writeString(metrics, "step,loss\n1,0.5\n");
+        Cli.run("report", run.toString()).assertUserError("jgrad report: " + metrics + ": line 1: ",
+                "expected the header to begin with epoch,train_loss,");
+        assertEquals(report, Files.readString(run.resolve("report.html")));
+    }
+
+    /**
      * The error cases: a path that is not a directory, a directory without config.json, an unreadable config.json, a
      * run without metrics.csv. Each names the path and what was expected, exit status 2, and no report is written.
      */

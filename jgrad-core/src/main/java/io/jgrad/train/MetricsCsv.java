@@ -169,6 +169,10 @@ public final class MetricsCsv {
      * val_loss and val_accuracy cells are both empty is an epoch without validation, unless {@code everyEpochValidated}
      * (the run evaluated held-out data after each epoch): then it is a validated epoch whose loss was NaN, which a file
      * written before val_loss "NaN" holds that way.
+     *
+     * @throws JgradFormatException naming the file and the line, for an empty file, a header that does not begin with
+     *     {@link #FIXED_HEADER}, a row with another count of cells, a cell that is not a number, or an epoch that is not a
+     *     whole number from 1
      */
     public static List<EpochMetrics> read(Path file, boolean everyEpochValidated) throws IOException {
         List<String> lines = Files.readAllLines(file);
@@ -176,6 +180,12 @@ public final class MetricsCsv {
             throw new JgradFormatException(file, "line 1", "empty metrics file; expected a header row");
         }
         String[] header = headerCells(file, lines.get(0));
+        // every metrics.csv of jgrad's begins so; the rows' fixed cells are read by position below
+        String[] fixed = FIXED_HEADER.split(",");
+        if (header.length < fixed.length || !List.of(header).subList(0, fixed.length).equals(List.of(fixed))) {
+            throw new JgradFormatException(file, "line 1", "expected the header to begin with " + FIXED_HEADER + ", got \""
+                    + lines.get(0) + "\"");
+        }
         List<EpochMetrics> out = new ArrayList<>();
         for (int i = 1; i < lines.size(); i++) {
             if (lines.get(i).isBlank()) {
@@ -193,8 +203,12 @@ public final class MetricsCsv {
                     throw new JgradFormatException(file, "line " + (i + 1) + ", column '" + header[j] + "'", "\"" + c[j] + "\" is not a number");
                 }
             }
+            if (!(v[0] >= 1 && v[0] == Math.rint(v[0]) && v[0] <= Integer.MAX_VALUE)) { // NaN fails too (an empty cell)
+                throw new JgradFormatException(file, "line " + (i + 1) + ", column 'epoch'", "\"" + c[0] + "\": expected"
+                        + " the epoch's number, a whole number from 1");
+            }
             Map<String, Double> grads = new LinkedHashMap<>(), weights = new LinkedHashMap<>();
-            for (int j = FIXED_HEADER.split(",").length; j < header.length; j++) {
+            for (int j = fixed.length; j < header.length; j++) {
                 if (header[j].startsWith("grad_norm:")) {
                     grads.put(header[j].substring(10), v[j]);
                 } else if (header[j].startsWith("weight_norm:")) {

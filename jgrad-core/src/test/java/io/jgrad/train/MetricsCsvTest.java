@@ -77,6 +77,26 @@ class MetricsCsvTest {
         assertEquals(List.of(nan), MetricsCsv.read(file, false));
     }
 
+    /**
+     * A file that is not a metrics.csv of jgrad's is refused naming the file, the line and what was expected: a header
+     * of other columns read on and stopped with an ArrayIndexOutOfBoundsException at the fourth cell of its first row
+     * (a stack trace from jgrad report), and an empty or fractional epoch cell read as epoch 0 or 1.
+     */
+    @Test
+    void aHeaderOfOtherColumnsOrAnEpochThatIsNotACountIsRefusedNamingTheLine(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("metrics.csv");
+        Files.writeString(file, "step,loss\n1,0.5\n");
+        var e = assertThrows(io.jgrad.io.JgradFormatException.class, () -> MetricsCsv.read(file));
+        assertTrue(e.getMessage().startsWith(file + ": line 1: "), e.getMessage());
+        assertTrue(e.getMessage().contains("expected the header to begin with " + MetricsCsv.FIXED_HEADER), e.getMessage());
+        for (String epoch : new String[] {"", "1.5", "0", "-1"}) {
+            Files.writeString(file, MetricsCsv.FIXED_HEADER + "\n1,0.5,,,,0.1,1.0\n" + epoch + ",0.25,,,,0.1,1.0\n");
+            e = assertThrows(io.jgrad.io.JgradFormatException.class, () -> MetricsCsv.read(file), "epoch '" + epoch + "'");
+            assertTrue(e.getMessage().startsWith(file + ": line 3, column 'epoch': "), e.getMessage());
+            assertTrue(e.getMessage().contains("expected the epoch's number, a whole number from 1"), e.getMessage());
+        }
+    }
+
     /** One CSV quoting rule for the metrics header and predict's --output rows (which had a copy of it). */
     @Test
     void aFieldIsQuotedOnlyWhereItHoldsACommaQuoteOrLineBreak() {
