@@ -23,8 +23,9 @@ import picocli.CommandLine.Parameters;
         mixinStandardHelpOptions = true,
         header = "Show the architecture, parameter counts and tensors of a run directory or a .safetensors file.",
         description = {"", "For a run directory: the layers (as PyTorch would print them) with the output shape of each for the",
-            "data's input shape (N is the batch) and their parameter counts, the training options (with --class-weights)",
-            "and progress, the data, its standardization (--normalize: the mean and standard deviation, or the count of",
+            "data's input shape (N is the batch) and their parameter counts, the training options (with --clip-grad-norm,",
+            "--no-shuffle and --class-weights where the run used them) and progress, a Spark run's partitions and local",
+            "steps, the data, its standardization (--normalize: the mean and standard deviation, or the count of",
             "per-column pairs) and its held-out rows (--val-data, --val-split or an IDX directory's t10k files), then",
             "every tensor of model.safetensors with dtype, shape and value statistics (an integer or bool tensor's minimum",
             "and maximum as whole numbers). A file is read as safetensors when its name ends in .safetensors or it begins",
@@ -51,10 +52,16 @@ final class InspectCommand implements Callable<Integer> {
                     : c.numClasses() + " classes" + (c.classNames().isEmpty() ? "" : " (" + TrainCommand.namesShown(c.classNames()) + ")"));
             // the rate as train's first line and report.html give it ("lr 0.001"); %g wrote "lr 0.00100000"
             // with --restore-best, model.safetensors may hold an earlier epoch's weights than the epochs done
-            System.out.printf("training    %s lr %s, batch %d, %d of %d epochs done%s, seed %d%s%n", c.optimizer(), Double.toString(c.lr()), c.batchSize(),
+            // clipping and a fixed order only where the run used them, by their flags, as the report's facts name them
+            System.out.printf("training    %s lr %s%s, batch %d%s, %d of %d epochs done%s, seed %d%s%n", c.optimizer(), Double.toString(c.lr()),
+                    c.clipGradNorm() > 0 ? ", --clip-grad-norm " + c.clipGradNorm() : "", c.batchSize(), c.shuffle() ? "" : ", --no-shuffle",
                     c.epochsCompleted(), c.epochs(), c.restoredEpoch() > 0
                             ? " (the weights are epoch " + c.restoredEpoch() + "'s, the best: --restore-best)" : "", c.seed(),
                     c.classWeights() == null ? "" : "; class weights " + Flags.weightsShown(c.classWeights()));
+            String spark = ReportCommand.spark(target);
+            if (spark != null) { // a run of jgrad train --spark: its partitions and whether they took local steps
+                System.out.println("spark       " + spark);
+            }
             if (c.init() != null) { // the weights the run started from, which config.json records since it was added
                 System.out.printf("init        --init %s%n", c.init());
             }

@@ -491,4 +491,40 @@ class PredictEvalInspectTest {
         Path none = Cli.train(tmp.resolve("none"), "--data", csv.toString(), "--layers", "", "--epochs", "1", "--no-report");
         assertTrue(Cli.ok("inspect", none.toString()).out().contains("data        " + csv + "\n"), "no held-out rows");
     }
+
+    /**
+     * --clip-grad-norm, --no-shuffle and a Spark run's partitions and local steps, which config.json records and inspect
+     * left out: the training line gives the first two where the run used them, and a Spark run has a spark line in the
+     * report's words; a run without them prints what it printed.
+     */
+    @Test
+    @SuppressWarnings("unchecked")
+    void inspectShowsClippingNoShuffleAndASparkRunsLocalSteps() throws Exception {
+        Path csv = SyntheticData.blobsCsv(tmp.resolve("options.csv"), 60, 4, 3, 6);
+        Path clipped = Cli.train(tmp.resolve("with-options"), "--data", csv.toString(), "--layers", "8", "--epochs", "1",
+                "--no-report", "--clip-grad-norm", "0.5", "--no-shuffle");
+        String inspect = Cli.ok("inspect", clipped.toString()).out();
+        assertTrue(inspect.lines().anyMatch(l -> l.equals("training    adam lr 0.001, --clip-grad-norm 0.5, batch 64, --no-shuffle,"
+                + " 1 of 1 epochs done, seed 42")), inspect);
+        assertFalse(inspect.contains("spark"), inspect);
+        inspect = Cli.ok("inspect", Cli.trainedRun(csv, "8", tmp.resolve("without-options")).toString()).out();
+        assertTrue(inspect.lines().anyMatch(l -> l.equals("training    adam lr 0.001, batch 64, 1 of 1 epochs done, seed 42")), inspect);
+        assertFalse(inspect.contains("clip") || inspect.contains("shuffle") || inspect.contains("spark"), inspect);
+
+        // jgrad train --spark 'local[2]' ... --partitions 2: synchronous steps (local_steps 1)
+        Path fixture = Path.of("src", "test", "resources", "spark-run");
+        Path spark = Files.createDirectories(tmp.resolve("spark-run"));
+        for (String f : List.of("config.json", "model.safetensors", "optimizer.safetensors", "metrics.csv")) {
+            Files.copy(fixture.resolve(f), spark.resolve(f));
+        }
+        inspect = Cli.ok("inspect", spark.toString()).out();
+        assertTrue(inspect.contains("\nspark       2 partitions, synchronous (one optimizer step on the partitions' summed gradient"
+                + " per batch)\n"), inspect);
+        java.util.Map<String, Object> config = (java.util.Map<String, Object>) io.jgrad.io.Json.read(spark.resolve("config.json"));
+        ((java.util.Map<String, Object>) config.get("spark")).put("local_steps", 4L);
+        Files.writeString(spark.resolve("config.json"), io.jgrad.io.Json.write(config) + "\n");
+        inspect = Cli.ok("inspect", spark.toString()).out();
+        assertTrue(inspect.contains("\nspark       2 partitions, local SGD (--local-steps 4: each partition takes 4 steps, then"
+                + " the weights are averaged)\n"), inspect);
+    }
 }

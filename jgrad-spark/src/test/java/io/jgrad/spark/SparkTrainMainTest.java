@@ -525,6 +525,11 @@ class SparkTrainMainTest {
         assertEquals(true, training.get("restore_best"));
         assertEquals("step:1:0.5", training.get("schedule"));
         assertEquals(null, training.get("target_loss"));
+        // the local steps, which jgrad inspect shows as jgrad report does
+        assertEquals(2L, ((Map<String, Object>) cfg.get("spark")).get("local_steps"));
+        String inspect = jgrad("inspect", out.toString());
+        assertTrue(inspect.contains("\nspark       2 partitions, local SGD (--local-steps 2: each partition takes 2 steps, then the"
+                + " weights are averaged)\n"), inspect);
         var model = Safetensors.read(out.resolve("model.safetensors"));
         assertEquals(last + ":0:restored" + best, model.metadata().get("checkpoint"));
         for (var e : model.tensors().entrySet()) {
@@ -709,6 +714,8 @@ class SparkTrainMainTest {
         Map<String, Object> singleCfg = (Map<String, Object>) Json.read(single.resolve("config.json"));
         assertEquals(false, ((Map<String, Object>) cfg.get("training")).get("shuffle"));
         assertEquals(true, ((Map<String, Object>) ((Map<String, Object>) Json.read(shuffled.resolve("config.json"))).get("training")).get("shuffle"));
+        assertTrue(jgrad("inspect", ordered.toString()).contains(", --no-shuffle, "), "jgrad inspect's training line");
+        assertFalse(jgrad("inspect", shuffled.toString()).contains("--no-shuffle"), "jgrad inspect's training line");
         assertEquals(((Map<String, Object>) singleCfg.get("state")).get("shuffle_generator"),
                 ((Map<String, Object>) cfg.get("state")).get("shuffle_generator"));
         SparkTrainMain.run(spark, Map.of("--resume", ordered.toString(), "--epochs", "3", "--no-shuffle", ""));
@@ -1229,6 +1236,7 @@ class SparkTrainMainTest {
         Map<String, Object> training = (Map<String, Object>) ((Map<String, Object>) Json.read(out.resolve("config.json"))).get("training");
         assertEquals(0.5, training.get("clip_grad_norm"));
         jgrad("report", out.toString());
+        assertTrue(jgrad("inspect", out.toString()).contains(", --clip-grad-norm 0.5, batch "), "jgrad inspect's training line");
         assertTrue(Files.readString(out.resolve("report.html")).contains("--clip-grad-norm 0.5 (global L2 norm)"));
         assertEquals("--clip-grad-norm is fixed by the run in " + out.resolve("config.json") + "; leave it out (the run has 0.5,"
                 + " --clip-grad-norm gives 1.0)", resumeError(spark, out, "--epochs", "3", "--clip-grad-norm", "1"));
