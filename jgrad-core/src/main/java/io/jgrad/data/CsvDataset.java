@@ -29,7 +29,8 @@ import java.util.regex.Pattern;
  * class i is the i-th of the distinct names in sorted order (by Unicode code point, as scikit-learn's LabelEncoder); see
  * {@link #classNames()}. For regression the target is a scalar per row (targetShape []).
  *
- * <p>Quoting follows RFC 4180 (see {@link CsvParser}); the file must be UTF-8 (a byte-order mark is ignored);
+ * <p>Quoting follows RFC 4180 (see {@link CsvParser}), or Spark's backslash escapes in a file whose lines say so
+ * (see {@link CsvEscape}); the file must be UTF-8 (a byte-order mark is ignored);
  * blank lines at the end are ignored. Every error names the file, the line and column, and what was expected.
  */
 public final class CsvDataset implements Dataset {
@@ -146,13 +147,44 @@ public final class CsvDataset implements Dataset {
                 .onMalformedInput(CodingErrorAction.REPORT)
                 .onUnmappableCharacter(CodingErrorAction.REPORT);
         try (var reader = new BufferedReader(new InputStreamReader(Files.newInputStream(file), decoder), 1 << 16)) {
-            return parse(new CsvParser(reader, file), file, targetColumn, classification, hasTarget, features, classNames,
-                    namesInstead);
+            return parse(new CsvParser(reader, file, escapeOf(file)), file, targetColumn, classification, hasTarget, features,
+                    classNames, namesInstead);
         } catch (CharacterCodingException e) {
             // the reader decodes ahead of the parser (a whole buffer at a time), so the parser's line is not where the
             // bad bytes are: find them with a second pass, which only a failing load pays for
             throw new JgradFormatException(file, "line " + lineOfMalformedUtf8(file), "text is not valid UTF-8; save the"
                     + " file as UTF-8", e);
+        }
+    }
+
+    /**
+     * The {@link CsvEscape} of {@code file}, by its lines as {@link CsvEscape#of} decides (line breaks counted as
+     * {@link CsvParser} counts them); its refusal names the file and the line.
+     */
+    private static CsvEscape escapeOf(Path file) throws IOException {
+        var decoder = StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT)
+                .onUnmappableCharacter(CodingErrorAction.REPORT);
+        String[] first = new String[4]; // the places of a line reading doubled only, backslash only, both; both's text
+        try (var lines = new BufferedReader(new InputStreamReader(Files.newInputStream(file), decoder), 1 << 16)) {
+            long n = 0;
+            for (String line = lines.readLine(); line != null; line = lines.readLine()) {
+                n++;
+                int readings = CsvEscape.readings(n == 1 && line.startsWith("\uFEFF") ? line.substring(1) : line);
+                int kind = readings == CsvEscape.READS_DOUBLED ? 0 : readings == CsvEscape.READS_BACKSLASH ? 1 : readings == 0 ? -1 : 2;
+                if (kind >= 0 && first[kind] == null) {
+                    first[kind] = "line " + n;
+                    if (kind == 2) {
+                        first[3] = line;
+                    }
+                }
+            }
+        }
+        try {
+            return CsvEscape.of(first[0], first[1], first[2], first[3]);
+        } catch (IllegalArgumentException e) {
+            int colon = e.getMessage().indexOf(": ");
+            throw new JgradFormatException(file, e.getMessage().substring(0, colon), e.getMessage().substring(colon + 2));
         }
     }
 

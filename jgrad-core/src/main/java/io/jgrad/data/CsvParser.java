@@ -9,23 +9,27 @@ import java.util.List;
 
 /**
  * Splits CSV text into records by RFC 4180: fields separated by commas, records by CRLF, LF or CR; a field in
- * double quotes may hold commas, line breaks and doubled quotes ({@code ""} for one {@code "}). A leading UTF-8
- * byte-order mark is skipped. Cells are capped in length so a hostile file cannot exhaust memory in one cell.
+ * double quotes may hold commas, line breaks and doubled quotes ({@code ""} for one {@code "}), or with
+ * {@link CsvEscape#BACKSLASH} backslash escapes instead ({@code \"} for {@code "}, {@code \\} for {@code \}). A
+ * leading UTF-8 byte-order mark is skipped. Cells are capped in length so a hostile file cannot exhaust memory in one
+ * cell.
  */
 final class CsvParser {
     static final int MAX_CELL_CHARS = 1 << 20;
 
     private final Reader in;
     private final Path file;
+    private final CsvEscape escape;
     private int line = 1;
     private int recordLine;
     private boolean recordBlank;
     private int pending = -2; // -2: nothing peeked
     private boolean first = true;
 
-    CsvParser(Reader in, Path file) {
+    CsvParser(Reader in, Path file, CsvEscape escape) {
         this.in = in;
         this.file = file;
+        this.escape = escape;
     }
 
     /** The 1-based line on which the record last returned by {@link #next()} started. */
@@ -74,7 +78,8 @@ final class CsvParser {
                 c = read();
                 if (c != ',' && c != '\n' && c != '\r' && c >= 0) {
                     throw new JgradFormatException(file, "line " + line, "unexpected character '" + (char) c
-                            + "' after a closing quote; a quoted field must be followed by a comma or a line end");
+                            + "' after a closing quote; a quoted field must be followed by a comma or a line end"
+                            + (escape == CsvEscape.BACKSLASH ? " (this file escapes a quote inside one as \\\")" : ""));
                 }
             } else {
                 while (c >= 0 && c != ',' && c != '\n' && c != '\r') {
@@ -113,9 +118,16 @@ final class CsvParser {
                 throw new JgradFormatException(file, "line " + startLine, "quoted field is not closed; expected a"
                         + " closing '\"' before the end of the file");
             }
-            if (c == '"') {
+            if (c == '\\' && escape == CsvEscape.BACKSLASH) {
                 int n = read();
-                if (n != '"') {
+                if (n == '"' || n == '\\') {
+                    append(cell, (char) n);
+                    continue;
+                }
+                unread(n); // a backslash before any other character is itself, as Spark's reader reads it
+            } else if (c == '"') {
+                int n = read();
+                if (n != '"' || escape == CsvEscape.BACKSLASH) {
                     unread(n);
                     return;
                 }

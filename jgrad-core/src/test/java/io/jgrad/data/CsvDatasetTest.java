@@ -317,4 +317,45 @@ class CsvDatasetTest {
         assertFalse(CsvDataset.headerIsNumbers(List.of("0.125", "")), "an empty name is no number");
         assertFalse(CsvDataset.headerIsNumbers(List.of()));
     }
+
+    /**
+     * A file as Spark's DataFrameWriter writes it with its default options (quote ", escape \): inside a quoted value
+     * a quote is \" and a backslash \\; a value is quoted only for a quote, a comma or a line break, so a3\b is left
+     * as it is. Its lines that read only this way (\"q after a value's quote, "5\"" left unclosed by RFC 4180) say so,
+     * and the whole file is read so, also "x, a\\", which alone could be either. RFC 4180 read 'Z \' and then refused
+     * 'q' after a closing quote.
+     */
+    @Test
+    void aFileWrittenBySparkWithBackslashEscapesIsReadAsSparkReadsIt() throws IOException {
+        CsvDataset ds = CsvDataset.load(csv("x,kind\n1,\"Z \\\"q\\\", r\"\n2,\"5\\\"\"\n3,a3\\b\n4,\"x, a\\\\\"\n5,\"a\\\\\\\"b\"\n"),
+                null, true);
+        assertEquals(List.of("5\"", "Z \"q\", r", "a3\\b", "a\\\"b", "x, a\\"), ds.classNames());
+        assertArrayEquals(new float[] {1, 0, 2, 4, 3}, targets(ds));
+    }
+
+    /**
+     * RFC 4180's files hold a backslash as itself, also before a quote or at a quoted value's end, which backslash
+     * escapes would read otherwise: "x, a\" (a value ending in a backslash, then the quote that closes it) and
+     * "a\""b" (a backslash before a doubled quote) read only by RFC 4180, as does the doubled quote of "Z ""q"", r".
+     */
+    @Test
+    void anRfc4180FileKeepsItsBackslashes() throws IOException {
+        CsvDataset ds = CsvDataset.load(csv("x,kind\n1,\"x, a\\\"\n2,\"a\\\"\"b\"\n3,\"Z \"\"q\"\", r\"\n4,\"\\\\srv\\d, e\"\n"),
+                null, true);
+        assertEquals(List.of("Z \"q\", r", "\\\\srv\\d, e", "a\\\"b", "x, a\\"), ds.classNames());
+    }
+
+    /**
+     * A quoted value with \\ (or \" that reads both ways) in a file that says nothing else is a backslash to Spark's
+     * writer and two to RFC 4180's: refused, naming its line and both readings, and a file whose lines read only
+     * one way each, but not the same way, is refused naming both lines. Neither is guessed.
+     */
+    @Test
+    void aFileThatReadsBothWaysOrNeitherIsRefused() throws IOException {
+        bad("x,kind\n1,b\n2,\"x, a\\\\\"\n", null, true, ": line 3: a quoted value holding \\\\ or \\\" reads differently",
+                "[2, x, a\\]", "[2, x, a\\\\]", "expected a file written one way");
+        bad("x,kind\n1,\"Z \"\"q\"\", r\"\n2,\"Z \\\"q\\\", r\"\n", null, true,
+                ": line 3: a quoted value reads only with backslash escapes", "but line 2 only with doubled quotes",
+                "expected one or the other throughout the file");
+    }
 }
