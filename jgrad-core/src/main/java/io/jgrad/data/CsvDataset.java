@@ -170,7 +170,7 @@ public final class CsvDataset implements Dataset {
             long n = 0;
             for (String line = lines.readLine(); line != null; line = lines.readLine()) {
                 n++;
-                int readings = CsvEscape.readings(n == 1 && line.startsWith("\uFEFF") ? line.substring(1) : line);
+                int readings = CsvEscape.readings(line); // a byte-order mark: CsvParser skips it
                 int kind = readings == CsvEscape.READS_DOUBLED ? 0 : readings == CsvEscape.READS_BACKSLASH ? 1 : readings == 0 ? -1 : 2;
                 if (kind >= 0 && first[kind] == null) {
                     first[kind] = "line " + n;

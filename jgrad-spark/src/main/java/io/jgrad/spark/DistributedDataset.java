@@ -1,6 +1,7 @@
 package io.jgrad.spark;
 
 import io.jgrad.data.CsvDataset;
+import io.jgrad.data.CsvEscape;
 import io.jgrad.data.IdxDataset;
 import io.jgrad.data.Standardization;
 import io.jgrad.data.TensorDataset;
@@ -13,6 +14,7 @@ import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import org.apache.spark.HashPartitioner;
 import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
@@ -440,13 +442,14 @@ public final class DistributedDataset {
         }
         checkReadable(path);
         if (path.toLowerCase(Locale.ROOT).endsWith(".csv") || isCsvDirectory(path)) {
+            CsvEscape escape = csvEscape(spark, path);
             // FAILFAST: a row with more or fewer values than the header is an error, not cut short or padded with nulls
-            Dataset<Row> df = csvReader(spark).option("header", "true").option("inferSchema", "true").option("mode", "FAILFAST").csv(path);
+            Dataset<Row> df = csvReader(spark, escape).option("header", "true").option("inferSchema", "true").option("mode", "FAILFAST").csv(path);
             String[] cols = df.columns();
             if (cols.length == 0) {
                 throw new IllegalArgumentException("DistributedDataset: the file is empty; expected a header row naming the columns");
             }
-            checkHeader(spark, path, cols);
+            checkHeader(spark, path, cols, escape);
             String label = labelColumn != null ? labelColumn : cols[cols.length - 1];
             if (classNames != null && !classNames.isEmpty() && Arrays.asList(cols).contains(label)
                     && !(df.schema().apply(label).dataType() instanceof StringType)) {
@@ -455,7 +458,7 @@ public final class DistributedDataset {
                 for (var field : df.schema().fields()) {
                     schema = schema.add(field.name(), field.name().equals(label) ? DataTypes.StringType : field.dataType());
                 }
-                df = csvReader(spark).option("header", "true").option("mode", "FAILFAST").schema(schema).csv(path);
+                df = csvReader(spark, escape).option("header", "true").option("mode", "FAILFAST").schema(schema).csv(path);
             }
             return fromDataFrame(df, featuresColumn, label, partitions,
                     Files.isDirectory(Path.of(path)) ? Source.CSV_DIRECTORY : Source.CSV_FILE, classNames);
@@ -482,12 +485,60 @@ public final class DistributedDataset {
     }
 
     /**
-     * Spark's CSV reader with RFC 4180's quoting, as jgrad train reads a CSV file: a quote inside a quoted value is
-     * doubled ({@code "Iris ""versi"""} is {@code Iris "versi"}). Spark's default escape, a backslash, kept the
-     * doubled quotes in the value, and with a comma after them called the row malformed.
+     * Spark's CSV reader with the quoting jgrad train reads {@code path} with ({@link #csvEscape}): RFC 4180's, a quote
+     * inside a quoted value doubled ({@code "Iris ""versi"""} is {@code Iris "versi"}), or for a file written by
+     * Spark's DataFrameWriter with its default options, a quote escaped as {@code \"} and a backslash as
+     * {@code \\} (Spark's reader's defaults). With RFC 4180's files Spark's default escape kept the doubled quotes in
+     * the value, and with a comma after them called the row malformed.
      */
-    private static org.apache.spark.sql.DataFrameReader csvReader(SparkSession spark) {
-        return spark.read().option("quote", "\"").option("escape", "\"");
+    private static org.apache.spark.sql.DataFrameReader csvReader(SparkSession spark, CsvEscape escape) {
+        return spark.read().option("quote", "\"").option("escape", escape == CsvEscape.BACKSLASH ? "\\" : "\"");
+    }
+
+    /**
+     * How the CSV file or directory {@code path} escapes a quote inside a quoted value, decided as jgrad train decides
+     * it ({@link CsvEscape#of}) by the lines that read one way only ({@link CsvEscape#readings}): one job over the
+     * lines that hold a quote and a backslash or two quotes in a row, which alone can read two ways. A refusal names
+     * the line (after its file's name, for a directory) as jgrad train names it; a second job numbers the lines for
+     * it.
+     */
+    private static CsvEscape csvEscape(SparkSession spark, String path) {
+        Dataset<Row> text = spark.read().text(path);
+        Column line = text.col("value");
+        Dataset<Row> candidates = text.where(line.contains("\"").and(line.contains("\\").or(line.contains("\"\""))));
+        List<Integer> kinds = candidates.javaRDD().map(r -> CsvEscape.readings(r.getString(0))).distinct().collect();
+        boolean doubled = kinds.contains(CsvEscape.READS_DOUBLED), backslash = kinds.contains(CsvEscape.READS_BACKSLASH);
+        if (doubled != backslash) {
+            return doubled ? CsvEscape.DOUBLED : CsvEscape.BACKSLASH;
+        }
+        if (!doubled && !kinds.contains(CsvEscape.READS_DOUBLED | CsvEscape.READS_BACKSLASH)) {
+            return CsvEscape.DOUBLED; // no line reads two ways
+        }
+        // refused: the first line of each kind, by its place in path and file order
+        Numbered numbered = inFileOrder(text, Files.isDirectory(Path.of(path)) ? Source.CSV_DIRECTORY : Source.CSV_FILE);
+        Map<Integer, Tuple2<Long, String>> first = numbered.rows()
+                .mapToPair(t -> new Tuple2<>(CsvEscape.readings(t._1().getString(0)), new Tuple2<>(t._2(), t._1().getString(0))))
+                .filter(t -> t._1() != 0)
+                .reduceByKey((a, b) -> a._1() <= b._1() ? a : b)
+                .collectAsMap();
+        RowValues.RowPlaces places = numbered.places();
+        java.util.function.IntFunction<String> place = kind -> {
+            Tuple2<Long, String> at = first.get(kind);
+            if (at == null) {
+                return null;
+            }
+            int f = Arrays.binarySearch(places.firstRows(), at._1());
+            f = f >= 0 ? f : -f - 2;
+            String where = "line " + (at._1() - places.firstRows()[f] + 1); // the header is a line of the text
+            return places.files()[f] == null ? where : places.files()[f] + ": " + where;
+        };
+        int both = CsvEscape.READS_DOUBLED | CsvEscape.READS_BACKSLASH;
+        try {
+            return CsvEscape.of(place.apply(CsvEscape.READS_DOUBLED), place.apply(CsvEscape.READS_BACKSLASH), place.apply(both),
+                    first.containsKey(both) ? first.get(both)._2() : null);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("DistributedDataset: " + e.getMessage(), e);
+        }
     }
 
     /**
@@ -496,8 +547,8 @@ public final class DistributedDataset {
      * feature columns that the file does not have. As jgrad train does, the error names the column. Also refuses a
      * header of numbers only: a file written without a header row, whose first row would be read as the names.
      */
-    private static void checkHeader(SparkSession spark, String path, String[] cols) {
-        Row first = csvReader(spark).option("header", "false").option("inferSchema", "false").csv(path).first();
+    private static void checkHeader(SparkSession spark, String path, String[] cols, CsvEscape escape) {
+        Row first = csvReader(spark, escape).option("header", "false").option("inferSchema", "false").csv(path).first();
         List<String> raw = new ArrayList<>();
         for (int i = 0; i < first.length(); i++) {
             raw.add(first.getString(i) == null ? "" : first.getString(i));
