@@ -23,13 +23,16 @@ import picocli.CommandLine.Parameters;
         mixinStandardHelpOptions = true,
         header = "Show the architecture, parameter counts and tensors of a run directory or a .safetensors file.",
         description = {"", "For a run directory: the layers (as PyTorch would print them) with the output shape of each for the",
-            "data's input shape (N is the batch) and their parameter counts, the training options (with --clip-grad-norm,",
-            "--no-shuffle and --class-weights where the run used them) and progress, a Spark run's partitions and local",
-            "steps, the data, its standardization (--normalize: the mean and standard deviation, or the count of",
-            "per-column pairs) and its held-out rows (--val-data, --val-split or an IDX directory's t10k files), then",
-            "every tensor of model.safetensors with dtype, shape and value statistics (an integer or bool tensor's minimum",
-            "and maximum as whole numbers). A file is read as safetensors when its name ends in .safetensors or it begins",
-            "as one does (an 8-byte header length, then the JSON header's '{'); any other file is refused, naming it.", ""},
+            "data's input shape (N is the batch) and their parameter counts, the training options and progress (the",
+            "optimizer, rate and batch size, and by their flags the others the run set away from their defaults:",
+            "--momentum, --weight-decay, --schedule, --clip-grad-norm, --no-shuffle, --augment, --checkpoint-every and",
+            "--class-weights, then --patience, --restore-best and --target-loss on a stopping line), a Spark run's",
+            "partitions and local steps, the data, its standardization (--normalize: the mean and standard deviation, or",
+            "the count of per-column pairs) and its held-out rows (--val-data, --val-split or an IDX directory's t10k",
+            "files), then every tensor of model.safetensors with dtype, shape and value statistics (an integer or bool",
+            "tensor's minimum and maximum as whole numbers). A file is read as safetensors when its name ends in",
+            ".safetensors or it begins as one does (an 8-byte header length, then the JSON header's '{'); any other file",
+            "is refused, naming it.", ""},
         footerHeading = "%n",
         footer = {"@|bold EXAMPLES|@", "  jgrad inspect runs/latest", "  jgrad inspect runs/latest/model.safetensors", "",
             "@|bold EXIT STATUS|@",
@@ -52,12 +55,20 @@ final class InspectCommand implements Callable<Integer> {
                     : c.numClasses() + " classes" + (c.classNames().isEmpty() ? "" : " (" + TrainCommand.namesShown(c.classNames()) + ")"));
             // the rate as train's first line and report.html give it ("lr 0.001"); %g wrote "lr 0.00100000"
             // with --restore-best, model.safetensors may hold an earlier epoch's weights than the epochs done
-            // clipping and a fixed order only where the run used them, by their flags, as the report's facts name them
+            // the other options only where the run set them away from their defaults, by their flags, as the report's
+            // facts name them: those of the update after the rate, those of the batches after their size
             System.out.printf("training    %s lr %s%s, batch %d%s, %d of %d epochs done%s, seed %d%s%n", c.optimizer(), Double.toString(c.lr()),
-                    c.clipGradNorm() > 0 ? ", --clip-grad-norm " + c.clipGradNorm() : "", c.batchSize(), c.shuffle() ? "" : ", --no-shuffle",
+                    flags(c.momentumFlag(), c.weightDecayFlag(), c.scheduleFlag(), c.clipGradNormFlag()), c.batchSize(),
+                    flags(c.shuffle() ? null : "--no-shuffle", c.augmentFlag(),
+                            c.checkpointEvery() > 0 ? "--checkpoint-every " + c.checkpointEvery() : null),
                     c.epochsCompleted(), c.epochs(), c.restoredEpoch() > 0
                             ? " (the weights are epoch " + c.restoredEpoch() + "'s, the best: --restore-best)" : "", c.seed(),
                     c.classWeights() == null ? "" : "; class weights " + Flags.weightsShown(c.classWeights()));
+            // the stopping rules on a line of their own (the training line is long enough), which --resume may change
+            String stopping = flags(c.patienceFlag(), c.restoreBest() ? "--restore-best" : null, c.targetLossFlag());
+            if (!stopping.isEmpty()) {
+                System.out.println("stopping    " + stopping.substring(2));
+            }
             String spark = ReportCommand.spark(target);
             if (spark != null) { // a run of jgrad train --spark: its partitions and whether they took local steps
                 System.out.println("spark       " + spark);
@@ -148,6 +159,17 @@ final class InspectCommand implements Callable<Integer> {
             return "; validation rows: --val-split " + c.valSplit();
         }
         return Files.isDirectory(Path.of(c.data())) ? "; test rows: its t10k files" : "";
+    }
+
+    /** ", " before each of {@code flags} that is not null, joined: "" for none. */
+    private static String flags(String... flags) {
+        StringBuilder out = new StringBuilder();
+        for (String f : flags) {
+            if (f != null) {
+                out.append(", ").append(f);
+            }
+        }
+        return out.toString();
     }
 
     /** The dtypes of whole numbers that {@link Safetensors#read} widens to float64, exactly up to 2^53. */

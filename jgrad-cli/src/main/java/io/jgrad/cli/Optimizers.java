@@ -34,6 +34,11 @@ final class Optimizers {
         return io.jgrad.optim.Optimizers.defaultLr(name);
     }
 
+    /** Whether the optimizer's update uses --momentum (sgd and rmsprop); the others ignore it. */
+    static boolean takesMomentum(String name) {
+        return io.jgrad.optim.Optimizers.takesMomentum(name);
+    }
+
     static double defaultWeightDecay(String name) {
         return io.jgrad.optim.Optimizers.defaultWeightDecay(name);
     }

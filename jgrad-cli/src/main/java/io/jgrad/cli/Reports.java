@@ -80,27 +80,28 @@ final class Reports {
             facts.put("Initial weights", "--init " + cfg.init());
         }
         facts.put("Loss", cfg.lossShown());
+        // the momentum of the optimizers that take one (the others ignore it) and the weight decay even where default
         facts.put("Optimizer", cfg.optimizer() + ", lr " + cfg.lr()
-                + (MOMENTUM_OPTIMIZERS.contains(cfg.optimizer()) ? ", momentum " + cfg.momentum() : "")
+                + (Optimizers.takesMomentum(cfg.optimizer()) ? ", momentum " + cfg.momentum() : "")
                 + ", weight decay " + cfg.weightDecay());
-        if (!cfg.schedule().equals("none")) {
-            facts.put("Learning-rate schedule", "--schedule " + cfg.schedule());
+        if (cfg.scheduleFlag() != null) { // the options' flags as jgrad inspect gives them, where the run set them
+            facts.put("Learning-rate schedule", cfg.scheduleFlag());
         }
-        if (cfg.clipGradNorm() > 0) {
-            facts.put("Gradient clipping", "--clip-grad-norm " + cfg.clipGradNorm() + " (global L2 norm)");
+        if (cfg.clipGradNormFlag() != null) {
+            facts.put("Gradient clipping", cfg.clipGradNormFlag() + " (global L2 norm)");
         }
-        if (!cfg.augment().equals("none")) {
-            facts.put("Augmentation", "--augment " + cfg.augment());
+        if (cfg.augmentFlag() != null) {
+            facts.put("Augmentation", cfg.augmentFlag());
         }
         facts.put("Batch size", cfg.batchSize() + (cfg.shuffle() ? "" : " (--no-shuffle: same order every epoch)"));
         facts.put("Epochs", metrics.size() + " of " + cfg.epochs() + " (" + stopReason + ")");
-        if (cfg.patience() > 0) {
-            facts.put("Early stopping", "--patience " + cfg.patience() + ": stop when the " + (heldOut == null ? "validation" : heldOut)
+        if (cfg.patienceFlag() != null) {
+            facts.put("Early stopping", cfg.patienceFlag() + ": stop when the " + (heldOut == null ? "validation" : heldOut)
                     + " loss has not improved for " + cfg.patience() + (cfg.patience() == 1 ? " epoch" : " epochs")
                     + (cfg.restoreBest() ? "; --restore-best: end with the weights of the best epoch" : ""));
         }
-        if (Double.isFinite(cfg.targetLoss())) {
-            facts.put("Target loss", "--target-loss " + cfg.targetLoss() + ": stop when an epoch's training loss is at or below it");
+        if (cfg.targetLossFlag() != null) {
+            facts.put("Target loss", cfg.targetLossFlag() + ": stop when an epoch's training loss is at or below it");
         }
         facts.put("Seed", Long.toString(cfg.seed()));
         if (finalEval != null) {
@@ -277,9 +278,6 @@ final class Reports {
         }
         return out;
     }
-
-    /** The optimizers whose update uses --momentum (the others ignore it, so the report leaves it out). */
-    private static final java.util.Set<String> MOMENTUM_OPTIMIZERS = java.util.Set.of("sgd", "rmsprop");
 
     /** Where CSV held-out data came from ("; --val-split 0.2"), and whether IDX test data also chose the stopping epoch. */
     private static String heldOutSource(RunConfig cfg) {

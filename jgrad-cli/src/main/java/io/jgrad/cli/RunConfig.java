@@ -40,6 +40,46 @@ record RunConfig(NetworkSpec model, String task, int numClasses, String loss, St
     String lossShown() {
         return loss + (classWeights == null ? "" : ", class weights " + Flags.weightsShown(classWeights));
     }
+
+    /**
+     * "--momentum M" for an optimizer that takes one (sgd, rmsprop) and M not 0; the others have none to apply. This
+     * and the other *Flag methods give an option as the flag of jgrad train that sets it, for inspect and the report's
+     * facts, so that the run can be trained again; null where the run left the option at its default.
+     */
+    String momentumFlag() {
+        return momentum != 0 && Optimizers.takesMomentum(optimizer) ? "--momentum " + momentum : null;
+    }
+
+    /** "--weight-decay WD" where WD is not the optimizer's default (adamw's 0.01, the others' 0). */
+    String weightDecayFlag() {
+        return weightDecay != Optimizers.defaultWeightDecay(optimizer) ? "--weight-decay " + weightDecay : null;
+    }
+
+    /** "--schedule SPEC" as given; null for none, which train reads in any case ("NONE") and with blanks around it. */
+    String scheduleFlag() {
+        return schedule.trim().equalsIgnoreCase("none") ? null : "--schedule " + schedule;
+    }
+
+    /** "--augment SPEC" as given; null for none, read as train reads it ({@link Flags#augmentation}). */
+    String augmentFlag() {
+        return augment.trim().equalsIgnoreCase("none") ? null : "--augment " + augment;
+    }
+
+    /** "--clip-grad-norm MAX", or null without clipping. */
+    String clipGradNormFlag() {
+        return clipGradNorm > 0 ? "--clip-grad-norm " + clipGradNorm : null;
+    }
+
+    /** "--patience N", or null without early stopping. */
+    String patienceFlag() {
+        return patience > 0 ? "--patience " + patience : null;
+    }
+
+    /** "--target-loss LOSS", or null without a target. */
+    String targetLossFlag() {
+        return Double.isFinite(targetLoss) ? "--target-loss " + targetLoss : null;
+    }
+
     /**
      * 2: "model" is {input_shape, layers}. Version 1 (an MLP as input_size, hidden_sizes, output_size,
      * activation, output_activation) is still read; it is rewritten as version 2 when such a run is resumed.

@@ -527,4 +527,60 @@ class PredictEvalInspectTest {
         assertTrue(inspect.contains("\nspark       2 partitions, local SGD (--local-steps 4: each partition takes 4 steps, then"
                 + " the weights are averaged)\n"), inspect);
     }
+
+    /**
+     * Every option config.json records that shaped the run, which inspect left out: the optimizer's --momentum and a
+     * --weight-decay other than its default, --schedule, --augment and --checkpoint-every on the training line, and the
+     * stopping rules (--patience, --restore-best, --target-loss) on a stopping line, each as the flag that sets it, so
+     * that the run can be trained again; options at their defaults (adamw's weight decay 0.01, a schedule recorded as
+     * "NONE", which train takes as none) are not shown, and a run without them prints what it printed.
+     */
+    @Test
+    @SuppressWarnings("unchecked")
+    void inspectShowsEveryTrainingOptionTheRunSetByItsFlag() throws Exception {
+        Path run = Cli.train(tmp.resolve("all-options"), "--model", tmp.resolve("conv.json").toString(), "--data", idx.toString(),
+                "--epochs", "1", "--batch-size", "16", "--no-report", "--optimizer", "sgd", "--lr", "0.02", "--momentum", "0.9",
+                "--weight-decay", "0.001", "--schedule", "step:1:0.5", "--augment", "flip,shift:1", "--checkpoint-every", "1",
+                "--patience", "2", "--restore-best", "--target-loss", "0.0001");
+        String inspect = Cli.ok("inspect", run.toString()).out();
+        assertTrue(inspect.contains("\ntraining    sgd lr 0.02, --momentum 0.9, --weight-decay 0.001, --schedule step:1:0.5, batch 16,"
+                + " --augment flip,shift:1, --checkpoint-every 1, 1 of 1 epochs done, seed 42\nstopping    --patience 2,"
+                + " --restore-best, --target-loss 1.0E-4\n"), inspect);
+
+        // adamw's weight decay is 0.01 unless --weight-decay says otherwise: shown only then
+        Path csv = SyntheticData.blobsCsv(tmp.resolve("decay.csv"), 60, 4, 3, 6);
+        inspect = Cli.ok("inspect", Cli.train(tmp.resolve("adamw"), "--data", csv.toString(), "--layers", "", "--epochs", "1",
+                "--no-report", "--optimizer", "adamw").toString()).out();
+        assertTrue(inspect.contains("\ntraining    adamw lr 0.001, batch 64, 1 of 1 epochs done, seed 42\n"), inspect);
+        inspect = Cli.ok("inspect", Cli.train(tmp.resolve("adamw-0"), "--data", csv.toString(), "--layers", "", "--epochs", "1",
+                "--no-report", "--optimizer", "adamw", "--weight-decay", "0", "--target-loss", "0.5").toString()).out();
+        assertTrue(inspect.contains("\ntraining    adamw lr 0.001, --weight-decay 0.0, batch 64, 1 of 1 epochs done, seed 42\n"
+                + "stopping    --target-loss 0.5\n"), inspect);
+
+        // rmsprop takes a momentum too; a schedule recorded in capitals is none, as train read it
+        Path rmsprop = Cli.train(tmp.resolve("rmsprop"), "--data", csv.toString(), "--layers", "", "--epochs", "1", "--no-report",
+                "--optimizer", "rmsprop", "--momentum", "0.5", "--schedule", "NONE");
+        inspect = Cli.ok("inspect", rmsprop.toString()).out();
+        assertTrue(inspect.contains("\ntraining    rmsprop lr 0.001, --momentum 0.5, batch 64, 1 of 1 epochs done, seed 42\n"), inspect);
+
+        // a run at the defaults: the training line as before, and no stopping line
+        inspect = Cli.ok("inspect", Cli.trainedRun(csv, "", tmp.resolve("defaults")).toString()).out();
+        assertTrue(inspect.contains("\ntraining    adam lr 0.001, batch 64, 1 of 1 epochs done, seed 42\ndata "), inspect);
+        assertFalse(inspect.contains("stopping") || inspect.contains("--"), inspect);
+
+        // a config.json from before schedule, augment, patience, restore_best and checkpoint_every were recorded
+        Path old = Files.createDirectories(tmp.resolve("old-config"));
+        for (String f : List.of("config.json", "model.safetensors")) {
+            Files.copy(run.resolve(f), old.resolve(f));
+        }
+        java.util.Map<String, Object> config = (java.util.Map<String, Object>) io.jgrad.io.Json.read(old.resolve("config.json"));
+        java.util.Map<String, Object> training = (java.util.Map<String, Object>) config.get("training");
+        for (String field : List.of("schedule", "augment", "patience", "restore_best", "checkpoint_every", "target_loss")) {
+            training.remove(field);
+        }
+        Files.writeString(old.resolve("config.json"), io.jgrad.io.Json.write(config) + "\n");
+        inspect = Cli.ok("inspect", old.toString()).out();
+        assertTrue(inspect.contains("\ntraining    sgd lr 0.02, --momentum 0.9, --weight-decay 0.001, batch 16, 1 of 1 epochs done,"
+                + " seed 42\ndata "), inspect);
+    }
 }

@@ -94,7 +94,8 @@ class ReportFactsTest {
     @Test
     void factsListTheOptionsTheRunWasGivenAndOnlyThose() throws IOException {
         Path csv = SyntheticData.blobsCsv(dir.resolve("blobs.csv"), 150, 4, 3, 7);
-        Path first = train("first", "--data", csv.toString(), "--layers", "8", "--epochs", "1");
+        // --schedule None is none, as train reads it: the page said "Learning-rate schedule: --schedule None"
+        Path first = train("first", "--data", csv.toString(), "--layers", "8", "--epochs", "1", "--schedule", "None");
         Map<String, String> plain = facts(Files.readString(first.resolve("report.html")));
         assertEquals("adam, lr 0.001, weight decay 0.0", plain.get("Optimizer"), "adam ignores --momentum");
         assertEquals("64", plain.get("Batch size"));

@@ -530,6 +530,10 @@ class SparkTrainMainTest {
         String inspect = jgrad("inspect", out.toString());
         assertTrue(inspect.contains("\nspark       2 partitions, local SGD (--local-steps 2: each partition takes 2 steps, then the"
                 + " weights are averaged)\n"), inspect);
+        // and the schedule and stopping rules, as for a run of jgrad train
+        assertTrue(inspect.contains("\ntraining    sgd lr 0.1, --schedule step:1:0.5, batch 16, " + last + " of 8 epochs done (the"
+                + " weights are epoch " + best + "'s, the best: --restore-best), seed 42\nstopping    --patience 2, --restore-best\n"),
+                inspect);
         var model = Safetensors.read(out.resolve("model.safetensors"));
         assertEquals(last + ":0:restored" + best, model.metadata().get("checkpoint"));
         for (var e : model.tensors().entrySet()) {
