@@ -105,7 +105,8 @@ import picocli.CommandLine.Option;
             "(CSV, or Parquet strings) is numbered in sorted order, as here.",
             "A loss or gradient that is not finite (with --local-steps, in a partition's local step) ends the run as",
             "here, exit 2, the epochs before keeping their checkpoint, and the report of those epochs is drawn as above.",
-            "One run at a time writes in a directory, on Spark or not: a run into the --out of a running one exits 2.",
+            "One run at a time writes in a directory, on Spark or not: a run into the --out of a running one exits 2,",
+            "before it reads its data.",
             "JGRAD_SPARK_JAVA_OPTS sets its JVM options (default heap 512 MB).",
             ""},
         footerHeading = "%n",
@@ -272,6 +273,12 @@ final class TrainCommand implements Callable<Integer> {
             + " over the epoch's steps), first layer to last: vanishing or exploding gradients as they happen. Also with"
             + " --resume.")
     boolean gradNorms;
+
+    /**
+     * The run's shutdown hook and its hold on {@link #outDir}, from {@link #lockOut} until {@link #call} ends: closing it
+     * lets go of the lock and, when the run stopped before its first write, removes the directory it created.
+     */
+    private Interruption interruption;
 
     /**
      * The output directory must be a directory or creatable as one, and writable: checked before the data is read, so
@@ -450,7 +457,7 @@ final class TrainCommand implements Callable<Integer> {
         }
         Flags.notEmpty("--resume", resume);
         Flags.notEmpty("--out", out);
-        checkOut(out != null ? out : resume != null ? resume : Path.of("runs", "latest"));
+        checkOut(outDir());
         if (checkpointEvery != null) {
             Flags.nonNegative("--checkpoint-every", checkpointEvery);
         }
@@ -475,11 +482,43 @@ final class TrainCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         checkFlags();
         Backends.setThreads(threads == null ? Runtime.getRuntime().availableProcessors() : Flags.positive("--threads", threads));
-        return train(resume != null ? resumed() : fresh());
+        List<String> files;
+        try {
+            files = train(resume != null ? resumed() : fresh());
+        } finally {
+            if (interruption != null) { // null: stopped before lockOut, with nothing created
+                interruption.close();
+                interruption = null;
+            }
+        }
+        System.out.println("wrote " + outDir() + "/ (" + String.join(", ", files) + ")");
+        return 0;
     }
 
-    /** What a run starts from: its configuration, data, network and the generator that drew it, and --out. */
-    private record Start(RunConfig cfg, DataSource ds, Sequential model, Generator modelGen, Path outDir) {}
+    /** The run's output directory: --out, else the --resume directory, else runs/latest. */
+    private Path outDir() {
+        return out != null ? out : resume != null ? resume : Path.of("runs", "latest");
+    }
+
+    /**
+     * Creates the output directory if it does not exist and locks it, once the flags are checked and before the data
+     * is read: a run refused there (another jgrad train writes in it) used to read its whole data set first. The hook
+     * comes first, so that an interruption from here on (while the data is read) removes the directory created here.
+     * {@code resumedFrom} and {@code resumedCheckpoint} are {@link Interruption}'s.
+     */
+    private void lockOut(Path resumedFrom, String resumedCheckpoint) throws java.io.IOException {
+        Path outDir = outDir();
+        interruption = new Interruption(resumedFrom, resumedCheckpoint);
+        interruption.created(outDir, createOutDir(outDir));
+        try {
+            interruption.locked(RunLock.acquire(outDir)); // before anything in outDir is touched
+        } catch (IllegalArgumentException held) { // another run writes there, on this machine or on Spark
+            throw new UserError(held.getMessage());
+        }
+    }
+
+    /** What a run starts from: its configuration, data, network and the generator that drew it. */
+    private record Start(RunConfig cfg, DataSource ds, Sequential model, Generator modelGen) {}
 
     /** --resume DIR: the run config.json describes, its data, and its saved weights. */
     private Start resumed() throws Exception {
@@ -503,6 +542,7 @@ final class TrainCommand implements Callable<Integer> {
             cfg = cfg.withoutReport();
         }
         cfg = resumeData(cfg);
+        lockOut(resume, Interruption.describe(cfg.epochsCompleted(), cfg.epochs(), cfg.progress() == null ? 0 : cfg.progress().step()));
         DataSource ds = DataSource.load(Path.of(cfg.data()), cfg.valData() == null ? null : Path.of(cfg.valData()), cfg.valSplit(),
                 cfg.targetColumn(), !cfg.task().equals("regression"), null, cfg.seed(),
                 cfg.model().imageNetwork("give --data an IDX directory of images, as it was trained on"), null, cfg.classNames())
@@ -512,7 +552,6 @@ final class TrainCommand implements Callable<Integer> {
             throw new UserError("--patience compares the epochs' loss on held-out data, but the run in " + resume + " has no"
                     + " held-out data (neither --val-split nor --val-data was given); leave --patience out");
         }
-        Path outDir = out == null ? resume : out;
         MemoryEstimate.check(cfg.model(), cfg.batchSize());
         Generator modelGen = new Generator(cfg.seed()); // draws the initial weights, then the dropout masks
         Sequential model = cfg.model().build(modelGen);
@@ -520,7 +559,7 @@ final class TrainCommand implements Callable<Integer> {
             modelGen.setState(cfg.modelState());
         }
         Checkpoint.loadWeights(Checkpoint.weightsFile(resume, Checkpoint.MODEL, cfg), model);
-        return new Start(cfg, ds, model, modelGen, outDir);
+        return new Start(cfg, ds, model, modelGen);
     }
 
     /** A new run: the flags checked, the data read, the network built for it (and --init loaded). */
@@ -559,6 +598,7 @@ final class TrainCommand implements Callable<Integer> {
             throw new UserError("--augment " + augment + " changes images, but --model " + choice.name()
                     + " takes flat feature vectors; use --model cnn or a model file with convolutions");
         }
+        lockOut(null, null);
         DataSource ds = DataSource.load(dataPath, valData, valSplit, targetColumn, !Losses.task(lossName).equals("regression"),
                 Flags.normalizeMode(normalize), s, choice.imageNetwork(), null, null);
         if (valData != null && (ds.test() == null || ds.test().size() == 0)) { // DataSource checks --val-split's parts
@@ -592,7 +632,6 @@ final class TrainCommand implements Callable<Integer> {
                 s, !Boolean.TRUE.equals(noShuffle), targetLoss == null ? Double.NEGATIVE_INFINITY : targetLoss, patience == null ? 0 : Flags.nonNegative("--patience", patience), restoreBest(),
                 schedule == null ? "none" : schedule, augment == null ? "none" : augment, checkpointEvery == null ? 0 : checkpointEvery,
                 clipGradNorm == null ? 0 : clipGradNorm, weights, noReport, 0, null, null, null, 0, init == null ? null : init.toString());
-        Path outDir = out == null ? Path.of("runs", "latest") : out;
         MemoryEstimate.check(spec, cfg.batchSize());
         checkBatchNormBatches(spec, ds.train().size(), cfg.batchSize(), dataPath);
         Generator modelGen = new Generator(s); // draws the initial weights, then the dropout masks
@@ -616,7 +655,7 @@ final class TrainCommand implements Callable<Integer> {
         if (twice != null) {
             System.err.println("note: " + twice);
         }
-        return new Start(cfg, ds, model, modelGen, outDir);
+        return new Start(cfg, ds, model, modelGen);
     }
 
     /** Up to 10 class names, quoted, then how many more there are. */
@@ -646,13 +685,17 @@ final class TrainCommand implements Callable<Integer> {
         }
     }
 
-    /** Trains from {@code start}, checkpointing every epoch, then evaluates and writes the report. */
-    private int train(Start start) throws Exception {
+    /**
+     * Trains from {@code start}, checkpointing every epoch, then evaluates and writes the report, in the output directory
+     * that {@link #lockOut} locked. Returns the names of the files written there.
+     */
+    private List<String> train(Start start) throws Exception {
         RunConfig cfg = start.cfg();
         DataSource ds = start.ds();
         Sequential model = start.model();
         Generator modelGen = start.modelGen();
-        Path outDir = start.outDir();
+        Path outDir = outDir();
+        Interruption interruption = this.interruption;
         Objective objective = Objective.of(cfg.loss(), cfg.numClasses(), cfg.classWeights());
         Optimizer opt = Optimizers.create(cfg.optimizer(), model.namedParameters(), cfg.lr(), cfg.momentum(), cfg.weightDecay());
         if (resume != null) {
@@ -709,98 +752,87 @@ final class TrainCommand implements Callable<Integer> {
         }
         RunConfig[] lastCheckpoint = {null}; // the configuration saved after the last epoch
         List<String> reportFiles = new ArrayList<>(); // metrics.csv, the charts and report.html, once written
-        try (Interruption interruption = new Interruption(resume, resume == null ? null
-                : Interruption.describe(cfg.epochsCompleted(), cfg.epochs(), cfg.progress() == null ? 0 : cfg.progress().step()))) {
-            // created once the hook is in place, so that an interruption before the first write finds what to remove
-            interruption.created(outDir, createOutDir(outDir));
-            try {
-                interruption.locked(RunLock.acquire(outDir)); // before anything in outDir is touched
-            } catch (IllegalArgumentException held) { // another run writes there, on this machine or on Spark
-                throw new UserError(held.getMessage());
-            }
-            AtomicFiles.removeStaleTemporaries(outDir);
-            Checkpoint.finishRenames(outDir);
-            // a checkpoint of config c, which Ctrl-C waits for; holds: what it leaves in outDir (null: the same again).
-            // The first removes the report that outDir holds, of an earlier run or of the epochs before --resume: it
-            // would stay beside the new model under --no-report, or when the run stops before its end.
-            boolean[] reportStale = {true};
-            BiConsumer<RunConfig, String> checkpoint = (c, holds) -> interruption.write(outDir, holds, () -> {
-                if (reportStale[0]) {
-                    try {
-                        TrainingReport.deleteFrom(outDir);
-                    } catch (java.io.IOException e) {
-                        throw new UserError("--out " + outDir + ": cannot remove the report.html and charts it holds, which"
-                                + " would no longer describe its model (" + e.getMessage() + ")");
-                    }
-                    reportStale[0] = false;
+        AtomicFiles.removeStaleTemporaries(outDir);
+        Checkpoint.finishRenames(outDir);
+        // a checkpoint of config c, which Ctrl-C waits for; holds: what it leaves in outDir (null: the same again).
+        // The first removes the report that outDir holds, of an earlier run or of the epochs before --resume: it
+        // would stay beside the new model under --no-report, or when the run stops before its end.
+        boolean[] reportStale = {true};
+        BiConsumer<RunConfig, String> checkpoint = (c, holds) -> interruption.write(outDir, holds, () -> {
+            if (reportStale[0]) {
+                try {
+                    TrainingReport.deleteFrom(outDir);
+                } catch (java.io.IOException e) {
+                    throw new UserError("--out " + outDir + ": cannot remove the report.html and charts it holds, which"
+                            + " would no longer describe its model (" + e.getMessage() + ")");
                 }
-                Checkpoint.save(outDir, model, opt, Schedules.state(scheduler), c, all);
-            });
-            trainer.callback(new Callback() {
-                private long[] epochStartState = shuffleGen.state();
+                reportStale[0] = false;
+            }
+            Checkpoint.save(outDir, model, opt, Schedules.state(scheduler), c, all);
+        });
+        trainer.callback(new Callback() {
+            private long[] epochStartState = shuffleGen.state();
 
-                @Override
-                public void onEpochStart(int epoch) {
-                    epochStartState = shuffleGen.state(); // this epoch's order is drawn from here
-                }
+            @Override
+            public void onEpochStart(int epoch) {
+                epochStartState = shuffleGen.state(); // this epoch's order is drawn from here
+            }
 
-                @Override
-                public void onBatchEnd(int epoch, int step, int stepsPerEpoch, double loss, int batchSize) {
-                    if (every > 0 && step % every == 0 && step < stepsPerEpoch) {
-                        checkpoint.accept(base.withProgress(epoch - 1, trainer.progress(), epochStartState, modelGen.state()),
-                                Interruption.describe(epoch - 1, base.epochs(), step));
-                    }
+            @Override
+            public void onBatchEnd(int epoch, int step, int stepsPerEpoch, double loss, int batchSize) {
+                if (every > 0 && step % every == 0 && step < stepsPerEpoch) {
+                    checkpoint.accept(base.withProgress(epoch - 1, trainer.progress(), epochStartState, modelGen.state()),
+                            Interruption.describe(epoch - 1, base.epochs(), step));
                 }
+            }
 
-                @Override
-                public boolean onEpochEnd(EpochMetrics m) {
-                    all.add(m);
-                    lastCheckpoint[0] = base.withProgress(m.epoch(), null, shuffleGen.state(), modelGen.state());
-                    if (m.epoch() == base.epochs()) {
-                        interruption.lastCheckpointNext(m.epoch(), !cfg.noReport());
-                    }
-                    checkpoint.accept(lastCheckpoint[0], Interruption.describe(m.epoch(), base.epochs(), 0));
-                    return false;
+            @Override
+            public boolean onEpochEnd(EpochMetrics m) {
+                all.add(m);
+                lastCheckpoint[0] = base.withProgress(m.epoch(), null, shuffleGen.state(), modelGen.state());
+                if (m.epoch() == base.epochs()) {
+                    interruption.lastCheckpointNext(m.epoch(), !cfg.noReport());
                 }
-            });
-            long t0 = System.nanoTime();
-            History history;
-            try {
-                history = trainer.fit(trainLoader, testLoader);
-            } catch (TrainingDivergedException d) {
-                if (!cfg.noReport() && !all.isEmpty()) {
-                    divergedReport(d, outDir, cfg, ds, model, objective, all,
-                            (System.nanoTime() - t0) / 1e9, interruption);
-                }
-                throw d;
+                checkpoint.accept(lastCheckpoint[0], Interruption.describe(m.epoch(), base.epochs(), 0));
+                return false;
             }
-            double seconds = (System.nanoTime() - t0) / 1e9;
-            // also when --target-loss or --patience stopped it early
-            interruption.finished(all.isEmpty() ? cfg.epochsCompleted() : all.get(all.size() - 1).epoch(), !cfg.noReport());
-            if (cfg.restoreBest() && lastCheckpoint[0] != null && history.restoredEpoch() > 0) {
-                // the checkpoint after the last epoch holds that epoch's weights: save the restored ones over them, with
-                // the same config.json (epochs completed: the last trained epoch; restored_epoch added), optimizer state
-                // and metrics
-                checkpoint.accept(lastCheckpoint[0].withRestoredEpoch(history.restoredEpoch()), null); // inspect says whose weights they are
-            }
-            Evaluation finalEval = testLoader == null ? null : trainer.evaluate(testLoader, cfg.numClasses());
-            if (finalEval != null) {
-                System.out.println(String.format("%s loss %s%s on %,d samples (%.1f s of training)", heldOut, ProgressBar.loss(finalEval.loss()),
-                        Double.isNaN(finalEval.accuracy()) ? "" : String.format(", accuracy %.2f%%", 100 * finalEval.accuracy()),
-                        finalEval.samples(), seconds));
-            }
-            vanishingNote(all, model, !cfg.noReport());
+        });
+        long t0 = System.nanoTime();
+        History history;
+        try {
+            history = trainer.fit(trainLoader, testLoader);
+        } catch (TrainingDivergedException d) {
             if (!cfg.noReport() && !all.isEmpty()) {
-                interruption.write(outDir, null, () -> reportFiles.addAll(Reports.write(outDir, cfg, ds, model, objective,
-                        all, finalEval, history.stopReason(), seconds)));
+                divergedReport(d, outDir, cfg, ds, model, objective, all,
+                        (System.nanoTime() - t0) / 1e9, interruption);
             }
-            interruption.completed();
+            throw d;
         }
-        // every file written, the report's PNG charts included (they were left out of this line)
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        // also when --target-loss or --patience stopped it early
+        interruption.finished(all.isEmpty() ? cfg.epochsCompleted() : all.get(all.size() - 1).epoch(), !cfg.noReport());
+        if (cfg.restoreBest() && lastCheckpoint[0] != null && history.restoredEpoch() > 0) {
+            // the checkpoint after the last epoch holds that epoch's weights: save the restored ones over them, with
+            // the same config.json (epochs completed: the last trained epoch; restored_epoch added), optimizer state
+            // and metrics
+            checkpoint.accept(lastCheckpoint[0].withRestoredEpoch(history.restoredEpoch()), null); // inspect says whose weights they are
+        }
+        Evaluation finalEval = testLoader == null ? null : trainer.evaluate(testLoader, cfg.numClasses());
+        if (finalEval != null) {
+            System.out.println(String.format("%s loss %s%s on %,d samples (%.1f s of training)", heldOut, ProgressBar.loss(finalEval.loss()),
+                    Double.isNaN(finalEval.accuracy()) ? "" : String.format(", accuracy %.2f%%", 100 * finalEval.accuracy()),
+                    finalEval.samples(), seconds));
+        }
+        vanishingNote(all, model, !cfg.noReport());
+        if (!cfg.noReport() && !all.isEmpty()) {
+            interruption.write(outDir, null, () -> reportFiles.addAll(Reports.write(outDir, cfg, ds, model, objective,
+                    all, finalEval, history.stopReason(), seconds)));
+        }
+        interruption.completed();
+        // every file written, for the "wrote" line, the report's PNG charts included (they were left out of it)
         List<String> files = new ArrayList<>(List.of(Checkpoint.MODEL, RunConfig.FILE, Checkpoint.OPTIMIZER, Checkpoint.METRICS));
         addReportFiles(files, reportFiles);
-        System.out.println("wrote " + outDir + "/ (" + String.join(", ", files) + ")");
-        return 0;
+        return files;
     }
 
     /** Appends to {@code files} those of {@code reportFiles} it lacks: report.html, then its charts. Modified: files. */

@@ -329,6 +329,35 @@ class CliRobustnessTest {
         assertFalse(Files.exists(dir.resolve("fresh")), "a failed run leaves the directories it created");
     }
 
+    /**
+     * The lock is taken before the data is read: a refused run used to read its whole data set first (seconds to minutes
+     * on large data) and only then learn that the directory was taken. Here the data would fail when read, so the
+     * refusal about the lock shows that it was not: for a new run and for --resume, whose checkpoint names the data.
+     */
+    @Test
+    void aRunRefusedByTheLockDoesNotReadItsData() throws IOException {
+        Path bad = Files.writeString(dir.resolve("bad.csv"), "a,b,label\n1,x,0\n");
+        Path resumed = copyOfRun("resumed");
+        Path config = resumed.resolve(RunConfig.FILE);
+        Files.writeString(config, Files.readString(config).replace(blobs.toString(), bad.toString()));
+        Path running = Files.createDirectories(out());
+        try (RunLock held = RunLock.acquire(running)) {
+            train(bad).assertUserError("--out " + running, "another jgrad train is writing there");
+            Cli.run("train", "--resume", resumed.toString(), "--epochs", "2", "--threads", "1", "--out", running.toString())
+                    .assertUserError("--out " + running, "another jgrad train is writing there");
+        }
+        assertNothingWritten();
+        // unlocked, the same runs fail on their data, and leave nothing: not the directory each created, nor the lock
+        Path fresh = dir.resolve("fresh/run");
+        train(bad, "--out", fresh.toString()).assertUserError("bad.csv");
+        assertFalse(Files.exists(dir.resolve("fresh")), "a run whose data cannot be read leaves the directories it created");
+        Cli.run("train", "--resume", resumed.toString(), "--epochs", "2", "--threads", "1", "--out", fresh.toString())
+                .assertUserError("bad.csv");
+        assertFalse(Files.exists(dir.resolve("fresh")), "a resumed run whose data cannot be read leaves the directories it created");
+        Cli.run("train", "--resume", resumed.toString(), "--epochs", "2", "--threads", "1").assertUserError("bad.csv");
+        assertFalse(Files.exists(resumed.resolve(RunLock.FILE)), "the lock file is left behind");
+    }
+
     @Test
     void threadsAreCapped() throws IOException {
         train(blobs, "--threads", "100000").assertUserError("--threads", "at most 1024", "100000");
