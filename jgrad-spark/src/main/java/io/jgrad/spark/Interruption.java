@@ -2,6 +2,7 @@ package io.jgrad.spark;
 
 import io.jgrad.io.RunLock;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -10,7 +11,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * shutdown hook stops the SparkContext, and the round in flight then fails in the driver. This hook waits for a
  * write of the run directory in progress ({@link RunDirectory#save}, four files) to finish, keeps any later one from
  * starting, and says which epoch the directory holds; {@link #stopping()} tells the driver that its failure is the
- * interruption, not an error to report with a stack trace. As {@code jgrad train}'s hook does on one machine.
+ * interruption, not an error to report with a stack trace. As {@code jgrad train}'s hook does on one machine. Stopped
+ * before its first write, by an interruption or an error (data that cannot be read, a diverged first epoch), a run
+ * removes the directory again if it created it, as {@code jgrad train} does.
  */
 final class Interruption implements AutoCloseable {
     private final ReentrantLock writing = new ReentrantLock();
@@ -22,6 +25,8 @@ final class Interruption implements AutoCloseable {
     private volatile int savedStep;
     /** The run's hold on its directory (null: none yet, or let go): let go as the run ends, its file deleted. */
     private volatile RunLock lock;
+    /** The outermost directory on the way to dir that the run created (null: none), until its first write. */
+    private volatile Path created;
 
     /**
      * Watches a run of {@code epochs} epochs that writes {@code dir}; {@code resumable}: its data is what
@@ -52,6 +57,7 @@ final class Interruption implements AutoCloseable {
         writing.lock();
         try {
             write.run();
+            created = null; // the directory holds the run's files from here on: never removed
             saved = epoch;
             savedStep = step;
         } finally {
@@ -64,13 +70,22 @@ final class Interruption implements AutoCloseable {
         void run() throws E;
     }
 
-    /** Takes charge of the run's lock on its directory: {@link #unlock}, {@link #close} and an interruption let it go. */
+    /**
+     * Records that the run created {@code top} (null: nothing), the outermost new directory on the way to its directory:
+     * {@link #close} and an interruption before the first write remove them again, when still empty. A directory that
+     * existed before is never removed.
+     */
+    void created(Path top) {
+        created = top;
+    }
+
+    /** Takes charge of the run's lock on its directory: {@link #close} and an interruption let it go. */
     void locked(RunLock runLock) {
         lock = runLock;
     }
 
     /** Deletes the lock's file and lets go of the lock, if the run holds it; before the run removes its empty directory. */
-    void unlock() throws IOException {
+    private void unlock() throws IOException {
         RunLock held = lock;
         lock = null; // once: a second close would delete the file of a run that locked the directory since
         if (held != null) {
@@ -101,7 +116,8 @@ final class Interruption implements AutoCloseable {
             held.deleteFile(); // the lock itself ends with the process
         }
         quietSpark();
-        System.err.println(message(dir, saved, savedStep, epochs, resumable));
+        String removed = removeCreated() ? "; removed the empty " + dir + " it had created" : "";
+        System.err.println(message(dir, saved, savedStep, epochs, resumable) + removed);
         System.err.flush();
     }
 
@@ -134,7 +150,30 @@ final class Interruption implements AutoCloseable {
         }
     }
 
-    /** Removes the hook, the run having ended without being interrupted, and lets go of the lock. */
+    /**
+     * Deletes the run's directory and the parents it created, innermost first, if nothing was written there; true if
+     * the directory is gone. Files.delete refuses a directory that is not empty, so whatever something else put there
+     * stays.
+     */
+    private boolean removeCreated() {
+        Path top = created;
+        if (top == null) {
+            return false;
+        }
+        try {
+            for (Path p = dir.toAbsolutePath(); p != null && p.startsWith(top); p = p.getParent()) {
+                Files.delete(p);
+            }
+            return true;
+        } catch (IOException | RuntimeException e) {
+            return !Files.exists(dir); // a parent that is not empty stays: the run's own directory is still gone
+        }
+    }
+
+    /**
+     * Removes the hook, the run having ended without being interrupted, and lets go of the lock; a run that wrote
+     * nothing (an error stopped it first) removes the directory it created.
+     */
     @Override
     public void close() throws IOException {
         try {
@@ -144,5 +183,6 @@ final class Interruption implements AutoCloseable {
             return; // and deletes the lock's file; the lock goes with the process
         }
         unlock();
+        removeCreated();
     }
 }

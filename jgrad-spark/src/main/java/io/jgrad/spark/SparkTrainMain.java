@@ -693,6 +693,20 @@ public final class SparkTrainMain {
             if (saved != null && samePath(out.toString(), resume.toString())) {
                 interruption.holds(saved.epochsCompleted(), saved.progress() == null ? 0 : saved.progress().step());
             }
+            // before the data is read, which a refused run used to read first (minutes on large data): one jgrad train at
+            // a time in out, on Spark or on one machine (a refusal, an IllegalArgumentException, names --out). A run that
+            // stops before its first write removes the directories it created here (Interruption).
+            try {
+                Path top = null;
+                for (Path p = out.toAbsolutePath(); p != null && !Files.exists(p); p = p.getParent()) {
+                    top = p;
+                }
+                interruption.created(top);
+                Files.createDirectories(out);
+                interruption.locked(RunLock.acquire(out));
+            } catch (IOException e) {
+                throw new IllegalArgumentException("--out " + out + ": cannot create or prepare the directory (" + e + ")", e);
+            }
             String label = f.get("--target-column");
             // a resumed run's classes are its own, as jgrad train --resume reads its data: its names (a label they lack is an
             // error), or class indices only
@@ -801,13 +815,7 @@ public final class SparkTrainMain {
                             + data + ", got " + step + "; the directory was changed by hand or by another program");
                 }
             }
-            // once the weights are loaded: a refused --init or resumed file leaves no empty --out behind
-            boolean created = !Files.exists(out);
             try {
-                Files.createDirectories(out);
-                // before anything in out is touched: one jgrad train at a time there, on Spark or on one machine (a
-                // refusal, an IllegalArgumentException, names --out)
-                interruption.locked(RunLock.acquire(out));
                 RunDirectory.prepare(out);
             } catch (IOException e) {
                 throw new IllegalArgumentException("--out " + out + ": cannot create or prepare the directory (" + e + ")", e);
@@ -898,20 +906,8 @@ public final class SparkTrainMain {
             if (last != null) {
                 trainer.callback(last);
             }
-            History history;
-            try {
-                history = trainer.fit(train, test);
-            } catch (TrainingDivergedException d) {
-                if (created) { // as jgrad train: a directory this run made and wrote nothing to goes with it
-                    interruption.unlock();
-                    try (var files = Files.list(out)) {
-                        if (files.findAny().isEmpty()) {
-                            Files.delete(out);
-                        }
-                    }
-                }
-                throw d;
-            }
+            // a divergence before the first checkpoint leaves the directory this run created to Interruption.close
+            History history = trainer.fit(train, test);
             if (history.restoredEpoch() > 0) {
                 // the last epoch's checkpoint holds its own weights: save the restored ones over them, as jgrad train
                 // does (the optimizer state, the metrics and the epochs completed stay the last epoch's)

@@ -1389,12 +1389,24 @@ class SparkTrainMainTest {
         Path train = scaledCsv(dir.resolve("train.csv"), 0, 40);
         Path out = Files.createDirectories(dir.resolve("run"));
         Map<String, String> f = Map.of("--data", train.toString(), "--layers", "2", "--epochs", "2", "--out", out.toString());
+        Map<String, String> unreadable = new java.util.HashMap<>(f);
+        unreadable.put("--data", Files.writeString(dir.resolve("bad.csv"), "a,b,label\n1,x,0\n").toString());
         try (RunLock held = RunLock.acquire(out)) {
             var refused = assertThrows(IllegalArgumentException.class, () -> SparkTrainMain.run(spark, f));
             assertEquals("--out " + out + ": another jgrad train is writing there (it holds " + out.resolve(RunLock.FILE)
                     + "); wait for it to end, or give another --out", refused.getMessage());
             assertEquals(List.of(RunLock.FILE), fileNames(out));
+            // refused before its data is read (a refused run read all of it first): data that fails when read gets the
+            // refusal, not its own error
+            assertEquals(refused.getMessage(), assertThrows(IllegalArgumentException.class,
+                    () -> SparkTrainMain.run(spark, unreadable)).getMessage());
+            assertEquals(List.of(RunLock.FILE), fileNames(out));
         }
+        // unlocked, the data's error; the directories the run created (locked before the read) are removed again
+        unreadable.put("--out", dir.resolve("new").resolve("run").toString());
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> SparkTrainMain.run(spark, unreadable)).getMessage()
+                .contains("bad.csv"));
+        assertFalse(Files.exists(dir.resolve("new")), "a run whose data cannot be read leaves the directories it created");
         String[] said = new String[1];
         int[] code = new int[1];
         SparkTrainMain.run(spark, f, new io.jgrad.train.Callback() {
