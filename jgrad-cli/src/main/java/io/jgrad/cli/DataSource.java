@@ -135,13 +135,14 @@ record DataSource(String description, TensorDataset train, TensorDataset test, i
      * ({@code inputShape}): the one way by which eval --data FILE.csv and predict --csv give a CSV file to a model. A
      * network of feature vectors [F] takes the rows as they are; one of images [C, H, W] takes each row's C*H*W values
      * as one image, channel by channel and each channel row by row (the order of PyTorch's {@code x.view(-1, C, H, W)},
-     * and of an IDX image's pixels flattened). The values are taken as they are: an IDX directory's pixels are read as
-     * p/255, so rows for a model trained on one hold pixels in [0, 1]. Not modified: rows.
+     * and of an IDX image's pixels flattened). The values are taken as they are, but for a model trained on an IDX
+     * directory ({@code idxPixels}), which read its pixels as p/255: rows of 8-bit pixels 0..255 are scaled so too
+     * ({@link CsvPixels#asTrainingSawThem}). Not modified: rows.
      *
      * @param source the flag and the file, for the message ("--csv FILE")
      * @throws UserError naming source and {@code modelDir} when a row has another number of values than inputShape
      */
-    static TensorDataset rowsAsSamples(TensorDataset rows, int[] inputShape, String source, Path modelDir) {
+    static TensorDataset rowsAsSamples(TensorDataset rows, int[] inputShape, boolean idxPixels, String source, Path modelDir) {
         int values = 1;
         for (int d : inputShape) {
             values *= d;
@@ -150,7 +151,13 @@ record DataSource(String description, TensorDataset train, TensorDataset test, i
         if (have != values) {
             throw new UserError(source + ": rows have " + have + " feature columns, but the model in " + modelDir + " takes "
                     + (inputShape.length == 1 ? values + " feature values a row" : "images " + java.util.Arrays.toString(inputShape)
-                    + ": " + values + " values a row (one image, channel by channel and row by row)"));
+                    + ": " + values + " values a row (one image, channel by channel and row by row)")
+                    // one column too many: most likely an unnamed label column, which an IDX run cannot name for the user
+                    + (idxPixels && have == values + 1 ? "; if one column holds the labels, call it label in line 1 or"
+                    + " give --target-column NAME" : ""));
+        }
+        if (idxPixels) {
+            rows = CsvPixels.asTrainingSawThem(rows, source, modelDir);
         }
         if (inputShape.length == 1) {
             return rows;
@@ -162,9 +169,9 @@ record DataSource(String description, TensorDataset train, TensorDataset test, i
     }
 
     /** This CSV file's data with its rows as samples of {@code inputShape} ({@link #rowsAsSamples}). */
-    DataSource rowsAs(int[] inputShape, String source, Path modelDir) {
-        return new DataSource(description, rowsAsSamples(train, inputShape, source, modelDir),
-                test == null ? null : rowsAsSamples(test, inputShape, source, modelDir), numClasses,
+    DataSource rowsAs(int[] inputShape, boolean idxPixels, String source, Path modelDir) {
+        return new DataSource(description, rowsAsSamples(train, inputShape, idxPixels, source, modelDir),
+                test == null ? null : rowsAsSamples(test, inputShape, idxPixels, source, modelDir), numClasses,
                 inputShape.length == 3 ? new int[] {inputShape[1], inputShape[2]} : imageShape, normalization,
                 featureColumns, targetColumn, classNames);
     }

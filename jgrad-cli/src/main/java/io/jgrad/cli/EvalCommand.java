@@ -20,12 +20,20 @@ import picocli.CommandLine.Option;
             "--val-split rows held out in training); a CSV run without validation data has none, and its training rows",
             "are used. --split train uses the training rows. A CSV file given as --data is evaluated whole (--split does",
             "not apply to it); its feature columns are picked by the names recorded in training, in any order (other",
-            "columns are ignored, a missing one is an error), and its target is the column of the training file's target",
-            "name (its --target-column, or the last column; for runs that did not record it, the last column that is not",
-            "a feature). The output's 'data' line says which split was used (for --val-data, its file), or 'the whole file'.",
-            "For a model of images [C, H, W] (--model cnn), each row's C*H*W feature values are one image, channel by",
-            "channel and row by row (as PyTorch's x.view(-1, C, H, W)), as predict --csv takes them. The values are taken",
-            "as they are: for a model trained on an IDX directory, whose pixels are read as p/255, pixels in [0, 1].",
+            "columns are ignored, a missing one is an error), and its target is the column --target-column names, else",
+            "the column of the training file's target name (train's --target-column, or the last column; for runs that did not",
+            "record it, the last column that is not a feature). The output's 'data' line says which split was used (for",
+            "--val-data, its file), or 'the whole file'.",
+            "",
+            "A model trained on an IDX directory records no columns. Its label column in a CSV file is the one",
+            "--target-column names, else the one named label, in any case and any position (label,pixel0,...,pixel783 as",
+            "in the common MNIST CSV files); a file with neither, or with two columns named label, is refused rather",
+            "than guessed. Every other column, in file order, is a pixel; for a model of images [C, H, W] (--model cnn),",
+            "each row's C*H*W pixels are one image, channel by channel and row by row (as PyTorch's x.view(-1, C, H, W)),",
+            "as predict --csv takes them. Training read the IDX pixels as p/255, in [0, 1]: a file whose values are all",
+            "whole numbers 0..255, some above 1.5, holds 8-bit pixels, which are divided by 255 too (a note on standard",
+            "error says so); other values above 1.5 are taken as they are, with a warning. Values of a model trained on",
+            "a CSV file are always taken as they are (and standardized as training recorded, with --normalize).",
             "",
             "A classifier is scored by accuracy and its confusion matrix; a regression model (--loss mse or half-sse) by",
             "RMSE, sqrt(mean((predicted - true)^2)) in the target's units, and R^2, 1 - SS_res / SS_tot, as the training",
@@ -37,6 +45,8 @@ import picocli.CommandLine.Option;
         footer = {"@|bold EXAMPLES|@",
             "  jgrad eval --model runs/latest",
             "  jgrad eval --model runs/fashion --data /usr/share/datasets/fashion-mnist --split train",
+            "  jgrad eval --model runs/latest --data mnist_test.csv",
+            "  jgrad eval --model runs/latest --data digits.csv --target-column digit",
             "",
             "@|bold EXIT STATUS|@",
             "  0 evaluated; 1 internal error; 2 bad input (a flag, the run directory, the data set): the message says",
@@ -48,8 +58,13 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--model", paramLabel = "DIR", description = "Run directory (default: runs/latest).", defaultValue = "runs/latest")
     Path model;
 
-    @Option(names = "--data", paramLabel = "DIR|FILE.csv", description = "Data set (default: the one in the run's config.json); a CSV file needs the training columns, by name in any order (for a model of images, one image of C*H*W values a row).")
+    @Option(names = "--data", paramLabel = "DIR|FILE.csv", description = "Data set (default: the one in the run's config.json); a CSV file needs the training columns, by name in any order (for a model trained on an IDX directory, a label column and the pixels of one image a row).")
     Path data;
+
+    @Option(names = "--target-column", paramLabel = "NAME", description = "The label column of a CSV file given as --data"
+            + " (default: the training file's target column; for a model trained on an IDX directory, the column named"
+            + " label, in any case).")
+    String targetColumn;
 
     @Option(names = "--split", paramLabel = "test|train", description = "Which part: test (IDX t10k, or a CSV run's validation rows) or train (default: ${DEFAULT-VALUE}).", defaultValue = "test")
     String split;
@@ -79,7 +94,7 @@ final class EvalCommand implements Callable<Integer> {
         Flags.notEmpty("--model", model);
         Flags.notEmpty("--data", data);
         TrainedModel tm = TrainedModel.load(model);
-        DataSource ds = tm.data(data);
+        DataSource ds = tm.data(data, targetColumn);
         TensorDataset set = split.equals("train") || ds.test() == null ? ds.train() : ds.test();
         checkFits(tm, set, data == null ? Path.of(tm.config().data()) : data);
         Evaluation ev = Trainer.evaluate(tm.network(), tm.objective().loss(), tm.objective().task(),

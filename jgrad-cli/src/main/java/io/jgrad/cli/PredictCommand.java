@@ -28,14 +28,19 @@ import picocli.CommandLine.Parameters;
             "their border is light, since MNIST digits are light on dark), an IDX images file (--idx), or the rows of a",
             "CSV file with the training data's feature columns (--csv): they are picked by name, in any order, and other",
             "columns (such as the target) are ignored; a missing one is an error. (Runs trained before jgrad recorded the",
-            "column names take the columns in file order.) For a model of images [C, H, W] (--model cnn), each row's",
-            "C*H*W values are one image, channel by channel and row by row (as PyTorch's x.view(-1, C, H, W)), as eval",
-            "--data FILE.csv takes them; CSV values are taken as they are: for a model trained on an IDX directory, whose",
-            "pixels are read as p/255, pixels in [0, 1]. Prints one line per input: the predicted class and the",
-            "probabilities of the --top K most likely classes (for a model trained on class labels with mse, half-sse,",
-            "bce or bce-logits, which score each class on its own, its outputs, after a sigmoid for bce-logits); for a",
-            "binary (one-output) model p(1), for regression the predicted value. Classes are shown by the names of the",
-            "training file's target where it held names (setosa), else by index.",
+            "column names take the columns in file order.) A model trained on an IDX directory records no columns: it",
+            "takes every column of --csv but its labels, the column --target-column names or else one named label (in",
+            "any case and any position, as in the common MNIST CSV files label,pixel0,...; two are refused). For a model",
+            "of images [C, H, W] (--model cnn), each row's C*H*W values are one image, channel by channel and row by row",
+            "(as PyTorch's x.view(-1, C, H, W)), as eval --data FILE.csv takes them. Training read the IDX pixels as",
+            "p/255, in [0, 1]: a file whose values are all whole numbers 0..255, some above 1.5, holds 8-bit pixels,",
+            "which are divided by 255 too (a note on standard error says so); other values above 1.5 are taken as they",
+            "are, with a warning. Values for a model trained on a CSV file are taken as they are (and standardized as",
+            "training recorded). Prints one line per input: the predicted class and the probabilities of the --top K",
+            "most likely classes (for a model trained on class labels with mse, half-sse, bce or bce-logits, which score",
+            "each class on its own, its outputs, after a sigmoid for bce-logits); for a binary (one-output) model p(1),",
+            "for regression the predicted value. Classes are shown by the names of the training file's target where it",
+            "held names (setosa), else by index.",
             "",
             "With --output FILE.csv the predictions go to that file instead, one row per input under a header: input",
             "(as the lines name it), predicted (the class, or the value of a regression model), then for a classifier",
@@ -47,6 +52,7 @@ import picocli.CommandLine.Parameters;
             "  jgrad predict --model runs/latest digit.png another.png",
             "  jgrad predict --model runs/latest --idx data/mnist-10k/t10k-images-idx3-ubyte.gz --limit 5",
             "  jgrad predict --model runs/iris --csv new-flowers.csv",
+            "  jgrad predict --model runs/latest --csv mnist_test.csv --limit 5",
             "  jgrad predict --model runs/iris --csv new-flowers.csv --output predictions.csv",
             "",
             "@|bold EXIT STATUS|@",
@@ -61,6 +67,11 @@ final class PredictCommand implements Callable<Integer> {
 
     @Option(names = "--csv", paramLabel = "FILE.csv", description = "A CSV file with a header and the training data's feature columns, by name in any order (for a model of images, one image of C*H*W values a row).")
     Path csv;
+
+    @Option(names = "--target-column", paramLabel = "NAME", description = "For a model trained on an IDX directory: the"
+            + " column of --csv that holds the labels, left out of the pixels (default: the column named label, in any"
+            + " case, if there is one). Refused for a model that records its feature columns, which ignores the others.")
+    String targetColumn;
 
     @Option(names = "--limit", paramLabel = "N", description = "Predict at most this many records of --idx or --csv (default: all).")
     Integer limit;
@@ -109,7 +120,15 @@ final class PredictCommand implements Callable<Integer> {
             throw new UserError("--output " + output + ": cannot write in " + outputDir + " (read-only or no permission);"
                     + " choose another file");
         }
+        if (targetColumn != null && csv == null) { // it would be ignored: images and IDX records have no columns
+            throw new UserError("--target-column " + targetColumn + " names a column of --csv FILE.csv; leave it out");
+        }
         TrainedModel tm = TrainedModel.load(model);
+        if (targetColumn != null && tm.config().featureColumns() != null) { // likewise: other columns are left out already
+            throw new UserError("--target-column " + targetColumn + ": the model in " + tm.dir() + " picks its feature"
+                    + " columns of --csv by name (config.json's data.feature_columns) and leaves the others out; leave"
+                    + " --target-column out");
+        }
         if (output != null) {
             List<Path> read = new ArrayList<>(images);
             read.add(csv);
@@ -156,8 +175,17 @@ final class PredictCommand implements Callable<Integer> {
             }
         } else if (csv != null) {
             // as eval --data FILE.csv takes them: feature vectors, or for a network of images one image a row
-            TensorDataset ds = DataSource.rowsAsSamples(CsvDataset.loadFeatures(csv, tm.config().featureColumns()).tensorDataset(),
-                    tm.config().model().inputShape(), "--csv " + csv, tm.dir());
+            boolean idxPixels = CsvPixels.trainedOnIdx(tm.config());
+            List<String> features = tm.config().featureColumns();
+            // where no feature columns are recorded (an IDX directory's run, or an older CSV run): every column but the
+            // labels, in file order
+            if (features == null && (idxPixels || targetColumn != null)) {
+                String label = CsvPixels.labelColumn(csv, "--csv " + csv, targetColumn, false, tm.dir());
+                features = label == null ? null
+                        : CsvDataset.columnNames(csv).stream().filter(name -> !name.equals(label)).toList();
+            }
+            TensorDataset ds = DataSource.rowsAsSamples(CsvDataset.loadFeatures(csv, features).tensorDataset(),
+                    tm.config().model().inputShape(), idxPixels, "--csv " + csv, tm.dir());
             int n = limit == null ? ds.size() : Math.min(ds.size(), Flags.positive("--limit", limit));
             x = java.util.Arrays.copyOf(ds.features().toFloatArray(), n * inputSize);
             for (int i = 0; i < n; i++) {

@@ -46,6 +46,21 @@ record TrainedModel(Path dir, RunConfig config, Sequential network, Objective ob
 
     /** The data the model was trained on (or {@code data}), prepared the same way (scaling, normalization). */
     DataSource data(Path data) throws IOException {
+        return data(data, null);
+    }
+
+    /**
+     * As {@link #data(Path)}, where a CSV file given as {@code data} has its target in the column {@code targetColumn}
+     * (eval's --target-column; null: the run's recorded target column, or for a model trained on an IDX directory the
+     * column named label, see {@link CsvPixels#labelColumn}). Only a CSV file given as data has such a column.
+     */
+    DataSource data(Path data, String targetColumn) throws IOException {
+        if (targetColumn != null && (data == null || Files.isDirectory(data))) {
+            // it would be ignored: an IDX directory keeps its labels in a file, and the run's own CSV data its recorded column
+            throw new UserError("--target-column " + targetColumn + " names the label column of a CSV file given as --data"
+                    + " FILE.csv; " + (data == null ? "without --data the run's own data is used, whose labels are known"
+                    : "--data " + data + " is an IDX directory, whose labels are its labels file") + "; leave it out");
+        }
         // the run's own data is split as in training, so that its test part is the held-out part
         if (data == null) {
             checkConfiguredData(dir, config, false);
@@ -62,9 +77,25 @@ record TrainedModel(Path dir, RunConfig config, Sequential network, Objective ob
                     .standardizedWith(config.normalization());
         }
         // a CSV file's rows, as predict --csv takes them: feature vectors, or for a network of images one image a row
-        return DataSource.load(data, null, 0, config.targetColumn(), !config.task().equals("regression"), null, config.seed(),
+        boolean idx = CsvPixels.trainedOnIdx(config);
+        // a missing file, or one not named .csv, is left to DataSource.load, which says so in the words of train
+        boolean csvFile = Files.isRegularFile(data)
+                && data.getFileName().toString().toLowerCase(java.util.Locale.ROOT).endsWith(".csv");
+        String target = idx && csvFile ? CsvPixels.labelColumn(data, "--data " + data, targetColumn, true, dir)
+                : targetColumn != null ? notAFeature(targetColumn, data) : config.targetColumn();
+        return DataSource.load(data, null, 0, target, !config.task().equals("regression"), null, config.seed(),
                         null, config.featureColumns(), config.classNames())
-                .rowsAs(config.model().inputShape(), "--data " + data, dir)
+                .rowsAs(config.model().inputShape(), idx, "--data " + data, dir)
                 .standardizedWith(config.normalization());
+    }
+
+    /** {@code targetColumn}, refused where it is one of the model's recorded feature columns, which it takes as inputs. */
+    private String notAFeature(String targetColumn, Path data) {
+        if (config.featureColumns() != null && config.featureColumns().contains(targetColumn)) {
+            throw new UserError("--target-column " + targetColumn + ": is a feature column of the model in " + dir
+                    + " (config.json's data.feature_columns), which it takes as an input; name the column of --data " + data
+                    + " that holds the labels");
+        }
+        return targetColumn;
     }
 }

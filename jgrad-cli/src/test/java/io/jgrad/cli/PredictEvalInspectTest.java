@@ -125,6 +125,178 @@ class PredictEvalInspectTest {
         Cli.run("predict", "--model", cnn.toString(), "--csv", wideFeatures.toString()).assertUserError("--csv " + wideFeatures + ": " + why);
     }
 
+    /**
+     * The t10k images of {@link #idx} as CSV text: a header of {@code names} (null: p0, p1, ...; "LABEL" marks where the
+     * label goes), then one row per image, its pixels as {@code pixel} writes each 8-bit value p (0..255).
+     */
+    private static String t10kCsv(List<String> names, java.util.function.IntFunction<String> pixel) throws Exception {
+        io.jgrad.data.TensorDataset t10k = io.jgrad.data.IdxDataset.load(idx, false, true);
+        float[] pixels = t10k.features().toFloatArray(), labels = t10k.targets().toFloatArray();
+        int n = t10k.size(), per = pixels.length / n;
+        StringBuilder sb = new StringBuilder(String.join(",", names)).append('\n');
+        for (int i = 0; i < n; i++) {
+            int j = 0;
+            for (int c = 0; c < names.size(); c++) {
+                boolean label = names.get(c).equals(LABEL);
+                sb.append(c == 0 ? "" : ",").append(label ? Integer.toString((int) labels[i])
+                        : pixel.apply(Math.round(pixels[i * per + j++] * 255)));
+            }
+            sb.append('\n');
+        }
+        return sb.toString().replace(LABEL, "label");
+    }
+
+    private static final String LABEL = "LABEL";
+
+    /** p0..p63 (an 8x8 image's pixel columns) with {@code label} inserted at {@code at}, or none when label is null. */
+    private static List<String> pixelColumns(String label, int at) {
+        List<String> names = new java.util.ArrayList<>();
+        for (int j = 0; j < 64; j++) {
+            names.add("p" + j);
+        }
+        if (label != null) {
+            names.add(at, label);
+        }
+        return names;
+    }
+
+    /** The lines of eval's output but its "data" line, which says which rows ("test split", "the whole file"). */
+    private static List<String> evalLines(Cli eval) {
+        return eval.out().lines().filter(l -> !l.startsWith("data ")).toList();
+    }
+
+    /** predict's lines without the input's name (the file and row, or the IDX record). */
+    private static List<String> predictions(Cli predict) {
+        return predict.out().lines().map(l -> l.substring(l.indexOf(": "))).toList();
+    }
+
+    /**
+     * A model trained on an IDX directory records no CSV columns, so eval took a CSV file's last column as the label: a
+     * file in the common MNIST-CSV layout, label first (label,pixel0,...), was misread (its last pixel taken for the
+     * label), and predict refused its label column as a 65th feature. Both now take the column named label, in any
+     * case and any position, or the column --target-column names, and give what eval and predict give on the IDX files.
+     */
+    @Test
+    void evalAndPredictOfAModelTrainedOnIdxFindTheLabelColumnByName() throws Exception {
+        java.util.function.IntFunction<String> unit = p -> Double.toString(p / 255.0f); // as the IDX reader scales them
+        Path first = Files.writeString(tmp.resolve("label-first.csv"), t10kCsv(pixelColumns(LABEL, 0), unit)
+                .replaceFirst("^label,", "Label,"));
+        Path middle = Files.writeString(tmp.resolve("label-middle.csv"), t10kCsv(pixelColumns(LABEL, 30), unit)
+                .replaceFirst(",label,", ",LABEL,"));
+        Path named = Files.writeString(tmp.resolve("digit-first.csv"), t10kCsv(pixelColumns(LABEL, 0), unit)
+                .replaceFirst("^label,", "digit,"));
+        List<String> fromIdx = evalLines(Cli.ok("eval", "--model", cnn.toString()));
+        assertEquals(fromIdx, evalLines(Cli.ok("eval", "--model", cnn.toString(), "--data", first.toString())));
+        assertEquals(fromIdx, evalLines(Cli.ok("eval", "--model", cnn.toString(), "--data", middle.toString())));
+        assertEquals(fromIdx, evalLines(Cli.ok("eval", "--model", cnn.toString(), "--data", named.toString(),
+                "--target-column", "digit")));
+        assertEquals(evalLines(Cli.ok("eval", "--model", mlp.toString())),
+                evalLines(Cli.ok("eval", "--model", mlp.toString(), "--data", first.toString())));
+
+        List<String> byIdx = predictions(Cli.ok("predict", "--model", mlp.toString(), "--idx",
+                idx.resolve("t10k-images-idx3-ubyte").toString()));
+        assertEquals(byIdx, predictions(Cli.ok("predict", "--model", mlp.toString(), "--csv", first.toString())));
+        assertEquals(byIdx, predictions(Cli.ok("predict", "--model", mlp.toString(), "--csv", middle.toString())));
+        assertEquals(byIdx, predictions(Cli.ok("predict", "--model", mlp.toString(), "--csv", named.toString(),
+                "--target-column", "digit")));
+    }
+
+    /**
+     * Where the label column of a CSV file cannot be told for a model trained on an IDX directory (no column named label,
+     * or two, or a --target-column the file lacks), eval and predict refuse it, naming the file and what they expected,
+     * rather than take the last column.
+     */
+    @Test
+    void aModelTrainedOnIdxRefusesACsvFileWhoseLabelColumnItCannotTell() throws Exception {
+        java.util.function.IntFunction<String> unit = p -> Double.toString(p / 255.0f);
+        Path unnamed = Files.writeString(tmp.resolve("digit-last.csv"), t10kCsv(pixelColumns(LABEL, 64), unit)
+                .replaceFirst(",label\n", ",digit\n"));
+        Cli.run("eval", "--model", cnn.toString(), "--data", unnamed.toString())
+                .assertUserError("--data " + unnamed + ": ", "no column named label", "--target-column");
+        // predict needs no labels: its columns are all pixels, one too many
+        Cli.run("predict", "--model", mlp.toString(), "--csv", unnamed.toString())
+                .assertUserError("--csv " + unnamed + ": ", "rows have 65 feature columns", "--target-column");
+        Path twice = Files.writeString(tmp.resolve("label-twice.csv"), t10kCsv(pixelColumns(LABEL, 0), unit)
+                .replaceFirst("^label,p0,", "label,LABEL,"));
+        Cli.run("eval", "--model", cnn.toString(), "--data", twice.toString())
+                .assertUserError("--data " + twice + ": ", "'label'", "'LABEL'", "--target-column");
+        Cli.run("predict", "--model", mlp.toString(), "--csv", twice.toString())
+                .assertUserError("--csv " + twice + ": ", "'label'", "'LABEL'", "--target-column");
+        Cli.run("eval", "--model", cnn.toString(), "--data", unnamed.toString(), "--target-column", "Digit")
+                .assertUserError("--target-column Digit", unnamed.toString(), "no such column");
+        Cli.run("predict", "--model", mlp.toString(), "--csv", unnamed.toString(), "--target-column", "label")
+                .assertUserError("--target-column label", unnamed.toString(), "no such column");
+        // it names a CSV file's column: the run's own data (an IDX directory) has none
+        Cli.run("eval", "--model", cnn.toString(), "--target-column", "label").assertUserError("--target-column", "--data FILE.csv");
+    }
+
+    /**
+     * A model trained on an IDX directory saw its pixels as p/255, in [0, 1]; a CSV file of 8-bit pixels 0..255 (as the
+     * common MNIST CSV files hold them) was given to it as it was, and its results were wrong without a word. Whole
+     * numbers 0..255 are scaled as training scaled the IDX bytes, with a note on standard error, and give what the IDX
+     * files give; values above 1 that are not 8-bit pixels are taken as they are, with a warning.
+     */
+    @Test
+    void csvPixelsOf0To255AreScaledAsTrainingScaledTheIdxImages() throws Exception {
+        java.util.function.IntFunction<String> bytes = Integer::toString;
+        Path raw = Files.writeString(tmp.resolve("bytes.csv"), t10kCsv(pixelColumns(LABEL, 0), bytes));
+        List<String> fromIdx = evalLines(Cli.ok("eval", "--model", cnn.toString()));
+        Cli eval = Cli.ok("eval", "--model", cnn.toString(), "--data", raw.toString());
+        assertEquals(fromIdx, evalLines(eval));
+        assertTrue(eval.err().contains("note: --data " + raw + ": ") && eval.err().contains("divided by 255"), eval.err());
+        Cli predict = Cli.ok("predict", "--model", mlp.toString(), "--csv", raw.toString());
+        assertEquals(predictions(Cli.ok("predict", "--model", mlp.toString(), "--idx",
+                idx.resolve("t10k-images-idx3-ubyte").toString())), predictions(predict));
+        assertTrue(predict.err().contains("note: --csv " + raw + ": ") && predict.err().contains("divided by 255"), predict.err());
+
+        // not whole numbers 0..255: no scale to undo is certain, so they are taken as they are, with a warning
+        Path odd = Files.writeString(tmp.resolve("not-bytes.csv"), t10kCsv(pixelColumns(LABEL, 0), p -> p + ".5"));
+        Cli warned = Cli.ok("predict", "--model", mlp.toString(), "--csv", odd.toString());
+        assertTrue(warned.err().contains("warning: --csv " + odd + ": ") && warned.err().contains("[0, 1]"), warned.err());
+        assertFalse(warned.err().contains("divided by 255"), warned.err());
+    }
+
+    /**
+     * A model trained on a CSV file takes the file's values as they are (its --normalize statistics, if any, are
+     * recorded and applied): whole numbers 0..255 are not read as pixels, and nothing is said about them.
+     */
+    @Test
+    void aModelTrainedOnCsvTakesWholeNumbersAsTheyAre() throws Exception {
+        Path run = Cli.train(tmp.resolve("linear-csv"), "--data", SyntheticData.linearCsv(tmp.resolve("linear.csv"), 40, 3)
+                .toString(), "--layers", "", "--loss", "mse", "--epochs", "1", "--no-report");
+        Path whole = Files.writeString(tmp.resolve("whole.csv"), "x0,x1\n200,100\n");
+        Path mixed = Files.writeString(tmp.resolve("mixed.csv"), "x0,x1\n200,100\n0.5,0.25\n");
+        Cli a = Cli.ok("predict", "--model", run.toString(), "--csv", whole.toString());
+        Cli b = Cli.ok("predict", "--model", run.toString(), "--csv", mixed.toString());
+        assertEquals(predictions(a).get(0), predictions(b).get(0));
+        assertEquals("", a.err() + b.err());
+        Cli.run("predict", "--model", run.toString(), "--csv", whole.toString(), "--target-column", "x1")
+                .assertUserError("--target-column", "data.feature_columns");
+    }
+
+    /**
+     * eval --target-column names a CSV run's label column in a file where it has another name than in the training
+     * file; one of the model's feature columns, which it takes as an input, is refused.
+     */
+    @Test
+    void evalTargetColumnNamesTheLabelsOfACsvRunInAnotherFile() throws Exception {
+        Path csv = SyntheticData.linearCsv(tmp.resolve("renamed-linear.csv"), 40, 5);
+        Path run = Cli.train(tmp.resolve("renamed-run"), "--data", csv.toString(), "--layers", "", "--loss", "mse",
+                "--epochs", "1", "--no-report");
+        List<String> lines = Files.readAllLines(csv);
+        StringBuilder sb = new StringBuilder("price,x1,x0\n"); // the target renamed and first, the features swapped
+        for (String line : lines.subList(1, lines.size())) {
+            String[] c = line.split(",");
+            sb.append(c[2]).append(',').append(c[1]).append(',').append(c[0]).append('\n');
+        }
+        Path renamed = Files.writeString(tmp.resolve("renamed.csv"), sb);
+        List<String> same = evalLines(Cli.ok("eval", "--model", run.toString(), "--data", csv.toString()));
+        assertEquals(same, evalLines(Cli.ok("eval", "--model", run.toString(), "--data", renamed.toString(),
+                "--target-column", "price")));
+        Cli.run("eval", "--model", run.toString(), "--data", renamed.toString(), "--target-column", "x0")
+                .assertUserError("--target-column x0", "feature column", "data.feature_columns");
+    }
+
     @Test
     void predictIdxTakesUnsignedBytesAsTrainingDoes() throws Exception {
         ByteBuffer b = ByteBuffer.allocate(16 + 3 * 64 * 4); // big-endian, as IDX

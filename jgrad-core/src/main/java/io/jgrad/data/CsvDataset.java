@@ -140,6 +140,28 @@ public final class CsvDataset implements Dataset {
      */
     private static CsvDataset read(Path file, String targetColumn, boolean classification, boolean hasTarget,
                                    List<String> features, List<String> classNames, boolean namesInstead) throws IOException {
+        return withParser(file, parser -> parse(parser, file, targetColumn, classification, hasTarget, features, classNames,
+                namesInstead));
+    }
+
+    /**
+     * The column names in the header row of {@code file}, in file order, read without the rows below it: for a caller
+     * that chooses the target or feature columns of a {@link #load} by what the file holds.
+     *
+     * @throws JgradFormatException if the file is a directory, is empty, begins with a blank line, or its header is
+     *     not UTF-8
+     */
+    public static List<String> columnNames(Path file) throws IOException {
+        return withParser(file, parser -> header(parser, file));
+    }
+
+    /** What {@link #withParser} runs on the file's parser. */
+    private interface ParserTask<T> {
+        T run(CsvParser parser) throws IOException;
+    }
+
+    /** {@code task} on a parser of {@code file}, read as UTF-8; a directory or bytes that are not UTF-8 are refused, naming the file. */
+    private static <T> T withParser(Path file, ParserTask<T> task) throws IOException {
         if (Files.isDirectory(file)) {
             throw new JgradFormatException(file, "", "is a directory; expected a CSV file");
         }
@@ -147,8 +169,8 @@ public final class CsvDataset implements Dataset {
                 .onMalformedInput(CodingErrorAction.REPORT)
                 .onUnmappableCharacter(CodingErrorAction.REPORT);
         try (var reader = new BufferedReader(new InputStreamReader(Files.newInputStream(file), decoder), 1 << 16)) {
-            return parse(new CsvParser(reader, file, escapeOf(file)), file, targetColumn, classification, hasTarget, features,
-                    classNames, namesInstead);
+            // the header's quotes are read as the rows' are: by the escape the whole file's lines say it uses
+            return task.run(new CsvParser(reader, file, escapeOf(file)));
         } catch (CharacterCodingException e) {
             // the reader decodes ahead of the parser (a whole buffer at a time), so the parser's line is not where the
             // bad bytes are: find them with a second pass, which only a failing load pays for
@@ -228,14 +250,7 @@ public final class CsvDataset implements Dataset {
     private static CsvDataset parse(CsvParser parser, Path file, String targetColumn, boolean classification,
                                     boolean hasTarget, List<String> features, List<String> classNames, boolean namesInstead)
             throws IOException {
-        List<String> header = parser.next();
-        if (header == null) {
-            throw new JgradFormatException(file, "line 1", "file is empty; expected a header row naming the columns");
-        }
-        if (parser.recordBlank() && header.size() == 1) {
-            throw new JgradFormatException(file, "line 1", "line is blank; expected a header row naming the columns"
-                    + " on the first line");
-        }
+        List<String> header = header(parser, file);
         int columns = header.size();
         Map<String, Integer> index = new HashMap<>(); // a linear check: a file may have 100,000s of columns
         for (int i = 0; i < columns; i++) {
@@ -386,6 +401,19 @@ public final class CsvDataset implements Dataset {
         TensorDataset data = new TensorDataset(rows, Arrays.copyOf(values, rows * nFeatures), new int[] {nFeatures},
                 Arrays.copyOf(targets, rows), new int[0], classification ? maxClass + 1 : 0);
         return new CsvDataset(data, names, hasTarget ? header.get(target) : null, classes);
+    }
+
+    /** The first record of {@code parser}, the header row; refused when the file is empty or begins with a blank line. */
+    private static List<String> header(CsvParser parser, Path file) throws IOException {
+        List<String> header = parser.next();
+        if (header == null) {
+            throw new JgradFormatException(file, "line 1", "file is empty; expected a header row naming the columns");
+        }
+        if (parser.recordBlank() && header.size() == 1) {
+            throw new JgradFormatException(file, "line 1", "line is blank; expected a header row naming the columns"
+                    + " on the first line");
+        }
+        return header;
     }
 
     /** Whether a target cell is a class name rather than a (possibly bad) number: not blank, not a number of any kind. */

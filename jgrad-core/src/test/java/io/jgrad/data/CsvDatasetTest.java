@@ -33,6 +33,19 @@ class CsvDatasetTest {
         return out[0];
     }
 
+    /**
+     * columnNames reads the header as load does (byte-order mark, quotes), whatever follows it, and refuses what load
+     * refuses in a header: an empty file, a blank first line.
+     */
+    @Test
+    void columnNamesAreTheHeaderAsLoadReadsIt() throws IOException {
+        assertEquals(List.of("size, m2", "Label", "x"), CsvDataset.columnNames(csv("\uFEFF\"size, m2\",Label,x\r\n1,2\n")));
+        JgradFormatException empty = assertThrows(JgradFormatException.class, () -> CsvDataset.columnNames(csv("")));
+        assertTrue(empty.getMessage().contains("file is empty"), empty.getMessage());
+        JgradFormatException blank = assertThrows(JgradFormatException.class, () -> CsvDataset.columnNames(csv("\na,b\n")));
+        assertTrue(blank.getMessage().contains("line 1") && blank.getMessage().contains("blank"), blank.getMessage());
+    }
+
     @Test
     void quotedBomCrlfAndTrailingBlankLines() throws IOException {
         Path f = csv("\uFEFF\"size, m2\",label,\"say \"\"hi\"\"\"\r\n"
