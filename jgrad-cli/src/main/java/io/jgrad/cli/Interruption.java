@@ -1,8 +1,8 @@
 package io.jgrad.cli;
 
+import io.jgrad.io.AtomicFiles;
 import io.jgrad.io.RunLock;
 import java.io.Console;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -135,24 +135,9 @@ final class Interruption implements AutoCloseable {
         System.err.flush();
     }
 
-    /**
-     * Deletes the output directory and the parents this run created, innermost first, if nothing was written there;
-     * true if the output directory is gone. Files.delete refuses a directory that is not empty, so whatever
-     * something else put there stays.
-     */
+    /** Deletes the output directory and the parents this run created, where empty; true if the output directory is gone. */
     private boolean removeCreated() {
-        Path top = createdDir;
-        if (top == null) {
-            return false;
-        }
-        try {
-            for (Path p = outDir.toAbsolutePath(); p != null && p.startsWith(top); p = p.getParent()) {
-                Files.delete(p);
-            }
-            return true;
-        } catch (java.io.IOException | RuntimeException e) {
-            return !Files.exists(outDir); // a parent that is not empty stays: the run's own directory is still gone
-        }
+        return AtomicFiles.removeCreated(outDir, createdDir);
     }
 
     /** Marks the run as having ended normally: {@link #close} leaves the output directory alone. */

@@ -297,16 +297,11 @@ final class TrainCommand implements Callable<Integer> {
      * existed), which an interruption before anything is written removes again.
      */
     private static Path createOutDir(Path dir) throws java.io.IOException {
-        Path created = null;
-        for (Path p = dir.toAbsolutePath(); p != null && !Files.exists(p); p = p.getParent()) {
-            created = p;
-        }
         try {
-            Files.createDirectories(dir);
+            return AtomicFiles.createDirectories(dir);
         } catch (java.nio.file.FileSystemException e) {
             throw new UserError("--out " + dir + ": cannot create the output directory (" + e.getMessage() + ")");
         }
-        return created;
     }
 
     /** Whether --restore-best was given (and not as =false). */

@@ -104,6 +104,39 @@ public final class AtomicFiles {
         }
     }
 
+    /**
+     * Creates {@code dir} and its missing parents, and returns the outermost directory this created (null when
+     * {@code dir} existed): what {@link #removeCreated} removes again when a run stops before it writes anything there.
+     * Modified: the file system.
+     */
+    public static Path createDirectories(Path dir) throws IOException {
+        Path top = null;
+        for (Path p = dir.toAbsolutePath(); p != null && !Files.exists(p); p = p.getParent()) {
+            top = p;
+        }
+        Files.createDirectories(dir);
+        return top;
+    }
+
+    /**
+     * Deletes {@code dir} and its parents up to {@code top} (from {@link #createDirectories}; null: nothing), innermost
+     * first, where they are empty; true if {@code dir} is gone. Files.delete refuses a directory that is not empty, so
+     * whatever something else put there stays. Modified: the file system.
+     */
+    public static boolean removeCreated(Path dir, Path top) {
+        if (top == null) {
+            return false;
+        }
+        try {
+            for (Path p = dir.toAbsolutePath(); p != null && p.startsWith(top); p = p.getParent()) {
+                Files.delete(p);
+            }
+            return true;
+        } catch (IOException | RuntimeException e) {
+            return !Files.exists(dir); // a parent that is not empty stays: the directory itself is still gone
+        }
+    }
+
     /** Writes {@code text} as UTF-8 to {@code target} atomically. Modified: the file {@code target}. */
     public static void writeString(Path target, String text) throws IOException {
         byte[] bytes = text.getBytes(StandardCharsets.UTF_8);

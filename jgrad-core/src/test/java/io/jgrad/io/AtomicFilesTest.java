@@ -133,4 +133,35 @@ class AtomicFilesTest {
         AtomicFiles.writeString(rel, "x");
         assertEquals("x", Files.readString(dir.resolve("rel.txt")));
     }
+
+    /**
+     * createDirectories returns the outermost directory it made, and removeCreated takes back exactly those, innermost
+     * first, while they are empty: a parent that held something before, or got a file since, stays.
+     */
+    @Test
+    void removeCreatedTakesBackOnlyTheEmptyDirectoriesThatCreateDirectoriesMade() throws IOException {
+        Path existing = Files.createDirectories(dir.resolve("existing"));
+        Path run = existing.resolve("a/b/run");
+        Path top = AtomicFiles.createDirectories(run);
+        assertEquals(existing.resolve("a").toAbsolutePath(), top);
+        assertTrue(Files.isDirectory(run));
+        assertNull(AtomicFiles.createDirectories(run), "nothing created for a directory that exists");
+        assertFalse(AtomicFiles.removeCreated(run, null), "nothing to remove where nothing was created");
+        assertTrue(Files.isDirectory(run));
+
+        Files.writeString(existing.resolve("a/other.txt"), "kept");
+        assertTrue(AtomicFiles.removeCreated(run, top));
+        assertFalse(Files.exists(existing.resolve("a/b")), "the empty directories below the non-empty one go");
+        assertEquals("kept", Files.readString(existing.resolve("a/other.txt")));
+
+        Path again = existing.resolve("c/run");
+        Path top2 = AtomicFiles.createDirectories(again);
+        Files.writeString(again.resolve("model.safetensors"), "written");
+        assertFalse(AtomicFiles.removeCreated(again, top2), "a directory with a file in it is not removed");
+        assertTrue(Files.exists(again.resolve("model.safetensors")));
+
+        Path empty = existing.resolve("d/e");
+        assertTrue(AtomicFiles.removeCreated(empty, AtomicFiles.createDirectories(empty)));
+        assertEquals(List.of("a", "c"), Files.list(existing).map(p -> p.getFileName().toString()).sorted().toList());
+    }
 }

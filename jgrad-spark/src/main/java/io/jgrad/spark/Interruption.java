@@ -1,8 +1,8 @@
 package io.jgrad.spark;
 
+import io.jgrad.io.AtomicFiles;
 import io.jgrad.io.RunLock;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -150,24 +150,9 @@ final class Interruption implements AutoCloseable {
         }
     }
 
-    /**
-     * Deletes the run's directory and the parents it created, innermost first, if nothing was written there; true if
-     * the directory is gone. Files.delete refuses a directory that is not empty, so whatever something else put there
-     * stays.
-     */
+    /** Deletes the run's directory and the parents it created, where empty; true if the directory is gone. */
     private boolean removeCreated() {
-        Path top = created;
-        if (top == null) {
-            return false;
-        }
-        try {
-            for (Path p = dir.toAbsolutePath(); p != null && p.startsWith(top); p = p.getParent()) {
-                Files.delete(p);
-            }
-            return true;
-        } catch (IOException | RuntimeException e) {
-            return !Files.exists(dir); // a parent that is not empty stays: the run's own directory is still gone
-        }
+        return AtomicFiles.removeCreated(dir, created);
     }
 
     /**

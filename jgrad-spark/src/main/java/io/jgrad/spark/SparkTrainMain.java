@@ -1,6 +1,7 @@
 package io.jgrad.spark;
 
 import io.jgrad.data.Standardization;
+import io.jgrad.io.AtomicFiles;
 import io.jgrad.io.CheckpointFiles;
 import io.jgrad.io.JgradFormatException;
 import io.jgrad.io.RunLock;
@@ -697,12 +698,7 @@ public final class SparkTrainMain {
             // a time in out, on Spark or on one machine (a refusal, an IllegalArgumentException, names --out). A run that
             // stops before its first write removes the directories it created here (Interruption).
             try {
-                Path top = null;
-                for (Path p = out.toAbsolutePath(); p != null && !Files.exists(p); p = p.getParent()) {
-                    top = p;
-                }
-                interruption.created(top);
-                Files.createDirectories(out);
+                interruption.created(AtomicFiles.createDirectories(out));
                 interruption.locked(RunLock.acquire(out));
             } catch (IOException e) {
                 throw new IllegalArgumentException("--out " + out + ": cannot create or prepare the directory (" + e + ")", e);
