@@ -4,6 +4,7 @@ import io.jgrad.data.CsvDataset;
 import io.jgrad.data.IdxDataset;
 import io.jgrad.data.Standardization;
 import io.jgrad.data.TensorDataset;
+import io.jgrad.io.JgradFormatException;
 import io.jgrad.tensor.Tensor;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -104,7 +105,12 @@ record DataSource(String description, TensorDataset train, TensorDataset test, i
             TensorDataset test = null;
             if (valData != null) {
                 // by the training file's class names, or as class indices where it has none
-                CsvDataset val = CsvDataset.load(valData, targetColumn, classification, features, all.classNames());
+                CsvDataset val;
+                try {
+                    val = CsvDataset.load(valData, targetColumn, classification, features, all.classNames());
+                } catch (JgradFormatException e) { // its message begins with the file: the flag goes before it, as Spark's
+                    throw new UserError("--val-data " + e.getMessage());
+                }
                 noteNumericHeader(valData, val);
                 checkValidationColumns(valData, all, val);
                 test = val.tensorDataset();

@@ -160,8 +160,8 @@ class CsvClassNamesTest {
         Path csv = flowers("flowers.csv", 12);
         Path val = flowers("val.csv", 3, "1,1,rose");
         Cli.run("train", "--threads", "1", "--out", dir.resolve("x").toString(), "--data", csv.toString(), "--val-data",
-                val.toString(), "--epochs", "1").assertUserError(val + ": line 5, column 'species': \"rose\" is not one of the"
-                + " 3 classes of the training data, ['setosa', 'versicolor', 'virginica']");
+                val.toString(), "--epochs", "1").assertUserError("--val-data " + val + ": line 5, column 'species': \"rose\" is not"
+                + " one of the 3 classes of the training data, ['setosa', 'versicolor', 'virginica']");
         assertFalse(Files.exists(dir.resolve("x")), "nothing written");
 
         Path run = train(dir.resolve("run"), csv, "--epochs", "1");

@@ -892,10 +892,10 @@ public final class SparkTrainMain {
                     System.err.println(h.stopReason()); // why the run stopped, as jgrad train's last epoch line says
                 }
             });
-            // the held-out count as jgrad train gives it ("3,200 train, 800 validation"; an IDX directory's t10k: "test")
-            String rows = test == null ? count(train.size(), "row") + " in " + count(partitions, "partition")
-                    : String.format("%,d train in %s, %,d %s", train.size(), count(partitions, "partition"), test.size(),
-                            heldOut.equals("test") ? "test" : "validation");
+            // the counts as jgrad train gives them ("3,200 train, 800 validation"; an IDX directory's t10k: "test"; without
+            // held-out data "3,200 train, no held-out data"), with the partitions after the training rows'
+            String rows = String.format("%,d train in %s, %s", train.size(), count(partitions, "partition"), test == null
+                    ? "no held-out data" : String.format("%,d %s", test.size(), heldOut.equals("test") ? "test" : "validation"));
             System.err.println(String.format("jgrad-spark: %s on %s (%s%s), %s lr %s, batch %d, local steps %d, %s per task",
                     spec.describe(), data, rows, scaling.isNone() ? "" : "; normalized: " + scaling.describe(),
                     optName, Double.toString(opt.lr()), batch, local, count(taskCpus, "thread")));

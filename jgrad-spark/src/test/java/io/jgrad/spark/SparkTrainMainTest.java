@@ -243,7 +243,7 @@ class SparkTrainMainTest {
      */
     @Test
     @SuppressWarnings("unchecked")
-    void normalizeComputesJgradTrainsStatisticsOverTheTrainingData(@TempDir Path dir) throws Exception {
+    void normalizeComputesJgradTrainsStatisticsOverTheTrainingData(@TempDir Path dir) throws Throwable {
         Path csv = scaledCsv(dir.resolve("train.csv"), 0, 60);
         // the flag alone is all, as in jgrad train; an empty value is its mode's error, as jgrad train's --normalize=
         assertEquals(Map.of("--normalize", "all", "--epochs", "1"), SparkTrainMain.parse(new String[] {"--normalize", "--epochs", "1"}));
@@ -274,10 +274,13 @@ class SparkTrainMainTest {
         // an IDX directory: one mean and std of all the training images' pixels (scaled to [0,1]), as jgrad train's
         String mnist = Path.of("..", "data", "mnist-10k").toAbsolutePath().normalize().toString();
         Path spark = dir.resolve("spark-idx"), single = dir.resolve("single-idx");
-        SparkTrainMain.run(session(), new java.util.HashMap<>(Map.of("--data", mnist, "--layers", "2", "--batch-size", "1024",
-                "--epochs", "1", "--normalize", "all", "--out", spark.toString())));
-        jgrad("train", "--threads", "1", "--no-report", "--data", mnist, "--layers", "2", "--batch-size", "1024", "--epochs", "1",
-                "--normalize", "--out", single.toString());
+        String onSpark = standardErrorOf(() -> SparkTrainMain.run(session(), new java.util.HashMap<>(Map.of("--data", mnist,
+                "--layers", "2", "--batch-size", "1024", "--epochs", "1", "--normalize", "all", "--out", spark.toString()))));
+        String onOne = standardErrorOf(() -> jgrad("train", "--threads", "1", "--no-report", "--data", mnist, "--layers", "2",
+                "--batch-size", "1024", "--epochs", "1", "--normalize", "--out", single.toString()));
+        // the held-out part of an IDX directory is its t10k files, "test" in both headers
+        assertTrue(rowCounts(onOne).endsWith(" test"), onOne);
+        assertEquals(rowCounts(onOne), rowCounts(onSpark), onSpark);
         // jgrad train sums 6.3 million values in one double each (and takes E[x^2] - E[x]^2), which is off from the exact
         // std by 1.6e-12 relative here; Spark's two passes, sums of 4,002 rows per column and partition, by 1.5e-14
         double[] exact = exactMeanAndStd(io.jgrad.data.IdxDataset.load(Path.of(mnist), true, true).features().toFloatArray());
@@ -698,9 +701,13 @@ class SparkTrainMainTest {
         SparkTrainMain.run(spark, flags);
         flags.put("--out", ordered.toString());
         flags.put("--no-shuffle", "");
-        SparkTrainMain.run(spark, flags);
-        jgrad("train", "--threads", "1", "--no-report", "--data", data.toString(), "--layers", "4", "--optimizer", "sgd", "--lr",
-                "0.1", "--batch-size", "8", "--epochs", "2", "--seed", "5", "--no-shuffle", "--out", single.toString());
+        String onSpark = standardErrorOf(() -> SparkTrainMain.run(spark, flags));
+        String onOne = standardErrorOf(() -> jgrad("train", "--threads", "1", "--no-report", "--data", data.toString(), "--layers",
+                "4", "--optimizer", "sgd", "--lr", "0.1", "--batch-size", "8", "--epochs", "2", "--seed", "5", "--no-shuffle",
+                "--out", single.toString()));
+        // without held-out data the header says so in jgrad train's words (Spark said "90 rows in 3 partitions")
+        assertEquals("90 train, no held-out data", rowCounts(onOne), onOne);
+        assertEquals(rowCounts(onOne), rowCounts(onSpark), onSpark);
         var want = Safetensors.read(single.resolve("model.safetensors")).tensors();
         var got = Safetensors.read(ordered.resolve("model.safetensors")).tensors();
         var other = Safetensors.read(shuffled.resolve("model.safetensors")).tensors();
@@ -853,7 +860,8 @@ class SparkTrainMainTest {
         String said = standardErrorOf(() -> SparkTrainMain.run(spark, Map.of("--data", train.toString(), "--out", started.toString(),
                 "--layers", "3", "--epochs", "1", "--optimizer", "sgd", "--lr", "1e-30", "--seed", "9", "--init", init.toString(),
                 "--partitions", "1")));
-        assertTrue(said.contains(" on " + train + " (4 rows in 1 partition), sgd"), said); // was "1 partitions"
+        // was "1 partitions", then "4 rows": jgrad train's words are "4 train, no held-out data"
+        assertTrue(said.contains(" on " + train + " (4 train in 1 partition, no held-out data), sgd"), said);
         // config.json records --init as jgrad train does (training.init), and only then
         assertEquals(init.toString(), ((Map<?, ?>) ((Map<?, ?>) Json.read(started.resolve("config.json"))).get("training")).get("init"));
         assertFalse(((Map<?, ?>) ((Map<?, ?>) Json.read(run.resolve("config.json"))).get("training")).containsKey("init"));
@@ -1032,6 +1040,17 @@ class SparkTrainMainTest {
             System.setErr(stderr);
         }
         return err.toString(StandardCharsets.UTF_8);
+    }
+
+    /**
+     * The row counts of the header line in {@code said} (jgrad train's or a Spark run's), without Spark's partitions:
+     * "63 train, 27 validation", "90 train, no held-out data".
+     */
+    private static String rowCounts(String said) {
+        var m = java.util.regex.Pattern.compile("^jgrad(?:-spark)?: .* on .* \\(([\\d,]+ train)(?: in \\d+ partitions?)?(, [^;)]+)[;)]",
+                java.util.regex.Pattern.MULTILINE).matcher(said);
+        assertTrue(m.find(), said);
+        return m.group(1) + m.group(2);
     }
 
     /** Runs {@code run} on {@code flags} and returns its one-line error (failing if it succeeds or throws anything else). */
@@ -1473,12 +1492,20 @@ class SparkTrainMainTest {
      * the count of classes is not needed.
      */
     @Test
-    void unknownValidationClassesAndBadClassWeightsAreNamed(@TempDir Path dir) throws Exception {
+    void unknownValidationClassesAndBadClassWeightsAreNamed(@TempDir Path dir) throws Throwable {
         SparkSession spark = session();
         Path train = Files.writeString(dir.resolve("train.csv"), "x,y,kind\n1,2,b\n3,4,a\n5,6,Z\n");
         Path dog = Files.writeString(dir.resolve("dog.csv"), "x,y,kind\n1,2,a\n3,4,dog\n");
+        String refused = errorOf(spark, dir, "--data", train.toString(), "--val-data", dog.toString());
         assertEquals("--val-data " + dog + ": line 3, column 'kind': \"dog\" is not one of the 3 classes of the training data,"
-                + " ['Z', 'a', 'b']", errorOf(spark, dir, "--data", train.toString(), "--val-data", dog.toString()));
+                + " ['Z', 'a', 'b']", refused);
+        // jgrad train says it in the same words (it named the file but not the flag), exit 2, nothing written
+        int[] code = new int[1];
+        String said = standardErrorOf(() -> code[0] = io.jgrad.cli.Main.execute("train", "--threads", "1", "--data",
+                train.toString(), "--val-data", dog.toString(), "--layers", "2", "--epochs", "1", "--out", dir.resolve("single").toString()));
+        assertEquals(2, code[0], said);
+        assertEquals("jgrad train: " + refused + "\n", said);
+        assertFalse(Files.exists(dir.resolve("single")), "a refused run created its --out");
         // labels that read as numbers are names too when the training data's are: "1" is no class of it
         Path one = Files.writeString(dir.resolve("one.csv"), "x,y,kind\n1,2,1\n");
         assertEquals("--val-data " + one + ": line 2, column 'kind': \"1\" is not one of the 3 classes of the training data,"
