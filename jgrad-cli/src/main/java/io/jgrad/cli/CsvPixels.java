@@ -30,13 +30,17 @@ final class CsvPixels {
     private CsvPixels() {}
 
     /**
-     * Whether {@code config}'s model was trained on an IDX directory, whose pixels it saw as p/255: a run of one records
-     * no CSV columns, and its data.path is such a directory (one with train-images-idx3-ubyte[.gz]). Where that path is
-     * no longer there, a path that names no .csv or .parquet file is taken for one: a CSV run that records no columns
-     * (older runs wrote none) trained on a file named .csv, which jgrad train requires, and a Spark run of a table with
-     * a features column records none either.
+     * Whether {@code config}'s model was trained on an IDX directory, whose pixels it saw as p/255: config.json's
+     * data.kind says so. A config.json written before data.kind was recorded says it only by inference: a run of one
+     * records no CSV columns, and its data.path is such a directory (one with train-images-idx3-ubyte[.gz]). Where that
+     * path is no longer there, a path that names no .csv or .parquet file is taken for one: a CSV run that records no
+     * columns (older runs wrote none) trained on a file named .csv, which jgrad train requires, and a Spark run of a
+     * table with a features column records none either (one whose data moved to such a name is taken for IDX).
      */
     static boolean trainedOnIdx(RunConfig config) {
+        if (config.dataKind() != null) {
+            return config.dataKind().equals(RunConfig.IDX);
+        }
         if (config.featureColumns() != null || config.targetColumn() != null) {
             return false;
         }

@@ -48,6 +48,14 @@ record DataSource(String description, TensorDataset train, TensorDataset test, i
     }
 
     /**
+     * config.json's data.kind for {@code data} as {@link #load} reads it: {@link RunConfig#IDX} for a directory,
+     * {@link RunConfig#CSV} for a file (load refuses the directories and files that are neither).
+     */
+    static String kind(Path data) {
+        return Files.isDirectory(data) ? RunConfig.IDX : RunConfig.CSV;
+    }
+
+    /**
      * Loads {@code data} (a directory of IDX files or a .csv file). For CSV, {@code valData} or
      * {@code valSplit} provide the test part. IDX images are [N, 1, H, W] when {@code imageNetwork} is not null (the
      * network takes images), else flattened to [N, H*W]; CSV data cannot be images, and is then refused with

@@ -26,8 +26,10 @@ import java.util.Set;
  * a CSV file's target held names (empty otherwise, and in configs written before names were read).
  * {@code classWeights}: cross-entropy's weight of each class (--class-weights), or null for none. {@code init}: the
  * --init file the run started from, as given (null: none, and in configs written before it was recorded).
+ * {@code dataKind}: what {@code data} held when the run was trained, {@link #IDX}, {@link #CSV} or {@link #PARQUET}
+ * (null in configs written before it was recorded).
  */
-record RunConfig(NetworkSpec model, String task, int numClasses, String loss, String data, String valData, double valSplit,
+record RunConfig(NetworkSpec model, String task, int numClasses, String loss, String data, String dataKind, String valData, double valSplit,
                  String targetColumn, List<String> featureColumns, List<String> classNames,
                  Standardization normalization, String optimizer, double lr, double momentum, double weightDecay,
                  int batchSize, int epochs, long seed, boolean shuffle, double targetLoss, int patience, boolean restoreBest, String schedule,
@@ -35,6 +37,13 @@ record RunConfig(NetworkSpec model, String task, int numClasses, String loss, St
                  long[] modelState, int restoredEpoch, String init) {
 
     static final String FILE = "config.json";
+
+    /**
+     * The kinds of data.kind: what data.path held when the run was trained, an IDX directory, a CSV file (or, on Spark, a
+     * directory of CSV part files) or Parquet; jgrad-spark's RunDirectory writes the same words.
+     */
+    static final String IDX = "idx", CSV = "csv", PARQUET = "parquet";
+    private static final List<String> DATA_KINDS = List.of(IDX, CSV, PARQUET);
 
     /** The loss as eval and the report name it: "cross-entropy", or with its class weights "cross-entropy, class weights 0.5, 2". */
     String lossShown() {
@@ -91,20 +100,20 @@ record RunConfig(NetworkSpec model, String task, int numClasses, String loss, St
      * shuffling generator's state at the start of that epoch, and the model's generator (dropout masks) now.
      */
     RunConfig withProgress(int completed, EpochProgress inEpoch, long[] state, long[] modelGenerator) {
-        return new RunConfig(model, task, numClasses, loss, data, valData, valSplit, targetColumn, featureColumns, classNames, normalization, optimizer, lr, momentum,
+        return new RunConfig(model, task, numClasses, loss, data, dataKind, valData, valSplit, targetColumn, featureColumns, classNames, normalization, optimizer, lr, momentum,
                 weightDecay, batchSize, epochs, seed, shuffle, targetLoss, patience, restoreBest, schedule, augment, checkpointEvery, clipGradNorm, classWeights, noReport, completed,
                 inEpoch, state, modelGenerator, 0, init); // the weights saved with it are those trained last
     }
 
     /** This configuration with model.safetensors holding the weights of {@code epoch} (--restore-best), not the last. */
     RunConfig withRestoredEpoch(int epoch) {
-        return new RunConfig(model, task, numClasses, loss, data, valData, valSplit, targetColumn, featureColumns, classNames, normalization, optimizer, lr, momentum,
+        return new RunConfig(model, task, numClasses, loss, data, dataKind, valData, valSplit, targetColumn, featureColumns, classNames, normalization, optimizer, lr, momentum,
                 weightDecay, batchSize, epochs, seed, shuffle, targetLoss, patience, restoreBest, schedule, augment, checkpointEvery, clipGradNorm, classWeights, noReport,
                 epochsCompleted, progress, shuffleState, modelState, epoch, init);
     }
 
     RunConfig withEpochs(int total) {
-        return new RunConfig(model, task, numClasses, loss, data, valData, valSplit, targetColumn, featureColumns, classNames, normalization, optimizer, lr, momentum,
+        return new RunConfig(model, task, numClasses, loss, data, dataKind, valData, valSplit, targetColumn, featureColumns, classNames, normalization, optimizer, lr, momentum,
                 weightDecay, batchSize, total, seed, shuffle, targetLoss, patience, restoreBest, schedule, augment, checkpointEvery, clipGradNorm, classWeights, noReport, epochsCompleted,
                 progress, shuffleState, modelState, restoredEpoch, init);
     }
@@ -114,28 +123,35 @@ record RunConfig(NetworkSpec model, String task, int numClasses, String loss, St
      * training loss to stop at (negative infinity: none) and the epochs without improvement (0: none).
      */
     RunConfig withStopping(double newTargetLoss, int newPatience) {
-        return new RunConfig(model, task, numClasses, loss, data, valData, valSplit, targetColumn, featureColumns, classNames, normalization, optimizer, lr, momentum,
+        return new RunConfig(model, task, numClasses, loss, data, dataKind, valData, valSplit, targetColumn, featureColumns, classNames, normalization, optimizer, lr, momentum,
                 weightDecay, batchSize, epochs, seed, shuffle, newTargetLoss, newPatience, restoreBest, schedule, augment, checkpointEvery, clipGradNorm, classWeights, noReport,
                 epochsCompleted, progress, shuffleState, modelState, restoredEpoch, init);
     }
 
     /** This configuration with report.html turned off ({@code --resume DIR --no-report}). */
     RunConfig withoutReport() {
-        return new RunConfig(model, task, numClasses, loss, data, valData, valSplit, targetColumn, featureColumns, classNames, normalization, optimizer, lr, momentum,
+        return new RunConfig(model, task, numClasses, loss, data, dataKind, valData, valSplit, targetColumn, featureColumns, classNames, normalization, optimizer, lr, momentum,
                 weightDecay, batchSize, epochs, seed, shuffle, targetLoss, patience, restoreBest, schedule, augment, checkpointEvery, clipGradNorm, classWeights, true,
                 epochsCompleted, progress, shuffleState, modelState, restoredEpoch, init);
     }
 
     /** This configuration with the validation file at {@code path} (a resumed run whose file moved). */
     RunConfig withValData(String path) {
-        return new RunConfig(model, task, numClasses, loss, data, path, valSplit, targetColumn, featureColumns, classNames, normalization, optimizer, lr, momentum,
+        return new RunConfig(model, task, numClasses, loss, data, dataKind, path, valSplit, targetColumn, featureColumns, classNames, normalization, optimizer, lr, momentum,
+                weightDecay, batchSize, epochs, seed, shuffle, targetLoss, patience, restoreBest, schedule, augment, checkpointEvery, clipGradNorm, classWeights, noReport,
+                epochsCompleted, progress, shuffleState, modelState, restoredEpoch, init);
+    }
+
+    /** This configuration with {@code kind} recorded as the kind of its data (a resumed run's, read again). */
+    RunConfig withDataKind(String kind) {
+        return new RunConfig(model, task, numClasses, loss, data, kind, valData, valSplit, targetColumn, featureColumns, classNames, normalization, optimizer, lr, momentum,
                 weightDecay, batchSize, epochs, seed, shuffle, targetLoss, patience, restoreBest, schedule, augment, checkpointEvery, clipGradNorm, classWeights, noReport,
                 epochsCompleted, progress, shuffleState, modelState, restoredEpoch, init);
     }
 
     /** This configuration with the data set at {@code path} (a resumed run whose data moved). */
     RunConfig withData(String path) {
-        return new RunConfig(model, task, numClasses, loss, path, valData, valSplit, targetColumn, featureColumns, classNames, normalization, optimizer, lr, momentum,
+        return new RunConfig(model, task, numClasses, loss, path, dataKind, valData, valSplit, targetColumn, featureColumns, classNames, normalization, optimizer, lr, momentum,
                 weightDecay, batchSize, epochs, seed, shuffle, targetLoss, patience, restoreBest, schedule, augment, checkpointEvery, clipGradNorm, classWeights, noReport,
                 epochsCompleted, progress, shuffleState, modelState, restoredEpoch, init);
     }
@@ -150,6 +166,9 @@ record RunConfig(NetworkSpec model, String task, int numClasses, String loss, St
         m.put("loss", loss);
         Map<String, Object> d = new LinkedHashMap<>();
         d.put("path", data);
+        if (dataKind != null) { // null only for a run read from a config.json written before it was recorded
+            d.put("kind", dataKind);
+        }
         d.put("val_data", valData);
         d.put("val_split", valSplit);
         d.put("target_column", targetColumn);
@@ -214,7 +233,7 @@ record RunConfig(NetworkSpec model, String task, int numClasses, String loss, St
      */
     private static final Set<String> TOP = Set.of("format", "format_version", "model", "task", "num_classes", "loss", "data",
             "optimizer", "training", "state", "spark");
-    private static final Set<String> DATA = Set.of("path", "val_data", "val_split", "target_column", "feature_columns",
+    private static final Set<String> DATA = Set.of("path", "kind", "val_data", "val_split", "target_column", "feature_columns",
             "class_names", "normalize_mean", "normalize_std");
     private static final Set<String> OPTIMIZER = Set.of("name", "lr", "momentum", "weight_decay");
     private static final Set<String> TRAINING = Set.of("epochs", "batch_size", "seed", "shuffle", "target_loss", "patience",
@@ -332,11 +351,17 @@ record RunConfig(NetworkSpec model, String task, int numClasses, String loss, St
             throw new JgradFormatException(file, "training.augment", "\"" + augment + "\" is not an augmentation (" + e.getMessage() + ")");
         }
         String path = ConfigFields.string(d, "path", file, "data");
+        // absent in configs written before it was recorded: eval and predict then infer it (CsvPixels.trainedOnIdx)
+        String dataKind = ConfigFields.optionalString(d, "kind", file, "data", null);
+        if (dataKind != null && !DATA_KINDS.contains(dataKind)) {
+            throw new JgradFormatException(file, "data.kind", "expected one of " + String.join(", ", DATA_KINDS) + ", got \""
+                    + dataKind + "\"");
+        }
         String valData = ConfigFields.optionalString(d, "val_data", file, "data", null);
         String targetColumn = ConfigFields.optionalString(d, "target_column", file, "data", null);
         List<String> featureColumns = featureColumns(d, file);
         List<String> classNames = classNames(d, file, numClasses);
-        return new RunConfig(spec, task, numClasses, loss, path,
+        return new RunConfig(spec, task, numClasses, loss, path, dataKind,
                 valData, valSplit, targetColumn, featureColumns, classNames,
                 normalization, optimizer, lr, momentum, weightDecay,
                 ConfigFields.positiveInt(t, "batch_size", file, "training"), epochs, seed,

@@ -405,7 +405,8 @@ final class TrainCommand implements Callable<Integer> {
             c = c.withValData(valData.toString());
         }
         TrainedModel.checkConfiguredData(resume, c, true);
-        return c;
+        // recorded from now on also for a run whose config.json predates data.kind, and for data that moved
+        return c.withDataKind(DataSource.kind(Path.of(c.data())));
     }
 
     /** Data given with --data on --resume must fit the run's network. */
@@ -620,7 +621,7 @@ final class TrainCommand implements Callable<Integer> {
                 activation == null ? "relu" : activation, Losses.outputActivation(lossName, outputActivation));
         String opt = optName;
         RunConfig cfg = new RunConfig(spec, Losses.task(lossName).equals("regression") ? "regression" : (obj.outputSize() == 1 ? "binary" : "classification"),
-                ds.numClasses(), lossName, dataPath.toString(), valData == null ? null : valData.toString(), valSplit, target, ds.featureColumns(), ds.classNames(), ds.normalization(), opt,
+                ds.numClasses(), lossName, dataPath.toString(), DataSource.kind(dataPath), valData == null ? null : valData.toString(), valSplit, target, ds.featureColumns(), ds.classNames(), ds.normalization(), opt,
                 lr == null ? Optimizers.defaultLr(opt) : Flags.positive("--lr", lr), momentum == null ? 0 : Flags.nonNegative("--momentum", momentum),
                 weightDecay == null ? Optimizers.defaultWeightDecay(opt) : Flags.nonNegative("--weight-decay", weightDecay),
                 batchSize == null ? 64 : Flags.positive("--batch-size", batchSize), epochs == null ? 10 : Flags.positive("--epochs", epochs),

@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -254,6 +255,75 @@ class PredictEvalInspectTest {
         Cli warned = Cli.ok("predict", "--model", mlp.toString(), "--csv", odd.toString());
         assertTrue(warned.err().contains("warning: --csv " + odd + ": ") && warned.err().contains("[0, 1]"), warned.err());
         assertFalse(warned.err().contains("divided by 255"), warned.err());
+    }
+
+    /**
+     * Whether a run was trained on an IDX directory was inferred from its data.path, which may have moved: a Spark run of
+     * a Parquet table with a features column (no columns recorded) whose table moved from a name without .parquet was
+     * taken for an IDX run (its CSV values divided by 255, a column named label dropped), and an IDX run whose data.path
+     * ends in .csv and has gone was taken for a CSV run. config.json's data.kind, written by train, says which it was;
+     * a config.json without it (written before it was recorded) is still read by the inference.
+     */
+    @Test
+    @SuppressWarnings("unchecked")
+    void theRecordedDataKindTellsAnIdxRunFromATableRunWhoseDataMoved() throws Exception {
+        assertEquals("idx", dataOf(mlp).get("kind"));
+        Path linear = Cli.train(tmp.resolve("kind-csv"), "--data", SyntheticData.linearCsv(tmp.resolve("kind.csv"), 40, 3)
+                .toString(), "--layers", "", "--loss", "mse", "--epochs", "1", "--no-report");
+        assertEquals("csv", dataOf(linear).get("kind"));
+
+        java.util.function.IntFunction<String> bytes = Integer::toString;
+        Path labelled = Files.writeString(tmp.resolve("kind-labelled.csv"), t10kCsv(pixelColumns(LABEL, 0), bytes));
+        Path pixels = Files.writeString(tmp.resolve("kind-pixels.csv"), t10kCsv(pixelColumns(null, 0), bytes));
+        List<String> byIdx = predictions(Cli.ok("predict", "--model", mlp.toString(), "--idx",
+                idx.resolve("t10k-images-idx3-ubyte").toString()));
+
+        // an IDX run whose directory, named as a CSV file would be, has gone: still scaled, its label column found by name
+        Path idxRun = copyRun(mlp, "kind-idx-run", Map.of("path", tmp.resolve("gone", "digits.csv").toString()));
+        Cli predict = Cli.ok("predict", "--model", idxRun.toString(), "--csv", labelled.toString());
+        assertEquals(byIdx, predictions(predict));
+        assertTrue(predict.err().contains("divided by 255"), predict.err());
+
+        // a Spark run of a Parquet table with a features column, moved: its values are taken as they are
+        Path tableRun = copyRun(mlp, "kind-table-run", Map.of("path", tmp.resolve("gone", "table").toString(), "kind", "parquet"));
+        Cli asGiven = Cli.ok("predict", "--model", tableRun.toString(), "--csv", pixels.toString());
+        assertFalse(asGiven.err().contains("divided by 255"), asGiven.err());
+        Cli.run("predict", "--model", tableRun.toString(), "--csv", labelled.toString())
+                .assertUserError("--csv " + labelled + ": ", "rows have 65 feature columns");
+
+        // the same run's config.json from before data.kind: inferred from the path, which names no table, as IDX
+        Path older = copyRun(tableRun, "kind-older-run", Map.of());
+        Path config = older.resolve(RunConfig.FILE);
+        Map<String, Object> cfg = (Map<String, Object>) io.jgrad.io.Json.read(config);
+        ((Map<String, Object>) cfg.get("data")).remove("kind");
+        Files.writeString(config, io.jgrad.io.Json.write(cfg));
+        assertTrue(Cli.ok("predict", "--model", older.toString(), "--csv", pixels.toString()).err().contains("divided by 255"));
+
+        Map<String, Object> wrong = (Map<String, Object>) io.jgrad.io.Json.read(config);
+        ((Map<String, Object>) wrong.get("data")).put("kind", "images");
+        Files.writeString(config, io.jgrad.io.Json.write(wrong));
+        Cli.run("predict", "--model", older.toString(), "--csv", pixels.toString())
+                .assertUserError(config.toString(), "data.kind", "idx, csv, parquet", "images");
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> dataOf(Path run) throws Exception {
+        return (Map<String, Object>) ((Map<String, Object>) io.jgrad.io.Json.read(run.resolve(RunConfig.FILE))).get("data");
+    }
+
+    /** A copy of the run directory {@code run} as tmp/{@code name}, its config.json's data fields set to {@code data}'s. */
+    @SuppressWarnings("unchecked")
+    private static Path copyRun(Path run, String name, Map<String, Object> data) throws Exception {
+        Path copy = Files.createDirectories(tmp.resolve(name));
+        try (var files = Files.list(run)) {
+            for (Path f : files.toList()) {
+                Files.copy(f, copy.resolve(f.getFileName()));
+            }
+        }
+        Map<String, Object> cfg = (Map<String, Object>) io.jgrad.io.Json.read(copy.resolve(RunConfig.FILE));
+        ((Map<String, Object>) cfg.get("data")).putAll(data);
+        Files.writeString(copy.resolve(RunConfig.FILE), io.jgrad.io.Json.write(cfg));
+        return copy;
     }
 
     /**

@@ -643,6 +643,14 @@ public final class DistributedDataset {
         }
     }
 
+    /**
+     * What {@link #read} reads {@code path} as, in the words of config.json's data.kind (jgrad-cli's RunConfig): "idx"
+     * for an IDX directory, "csv" for a .csv file or a directory of CSV part files, else "parquet".
+     */
+    static String kind(String path) throws IOException {
+        return isIdx(path) ? "idx" : path.toLowerCase(Locale.ROOT).endsWith(".csv") || isCsvDirectory(path) ? "csv" : "parquet";
+    }
+
     /** Whether {@code path} is an IDX directory (it holds train labels); a Parquet data set is a directory too. */
     static boolean isIdx(String path) {
         Path local = Path.of(path);

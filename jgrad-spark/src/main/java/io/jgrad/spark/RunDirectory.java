@@ -34,9 +34,10 @@ final class RunDirectory {
      * the run started from, as given (null: none, and in runs written before it was recorded); {@code clipGradNorm}:
      * --clip-grad-norm's global L2 norm, or 0 for none (also in runs written before it was recorded). {@code shuffle}:
      * each epoch draws a new order of the rows (false: --no-shuffle); {@code checkpointEvery}: --checkpoint-every's
-     * steps (0: a checkpoint after each epoch only).
+     * steps (0: a checkpoint after each epoch only). {@code dataKind}: config.json's data.kind, what {@code data} was read
+     * as ({@link DistributedDataset#kind}; null in runs written before it was recorded).
      */
-    record Settings(MlpSpec spec, int numClasses, String data, String valData, double valSplit, String targetColumn,
+    record Settings(MlpSpec spec, int numClasses, String data, String dataKind, String valData, double valSplit, String targetColumn,
                     List<String> featureColumns, List<String> classNames, Standardization normalization, OptimizerSpec optimizer,
                     int batchSize, int epochs, long seed, int partitions, int localSteps, double targetLoss, int patience,
                     boolean restoreBest, String schedule, double[] classWeights, String init, boolean noReport,
@@ -176,6 +177,8 @@ final class RunDirectory {
                 number(opt, "momentum", file, "optimizer"), number(opt, "weight_decay", file, "optimizer"));
         int numClasses = count(m.get("num_classes"), file, "num_classes");
         Settings s = new Settings(spec, numClasses, string(data, "path", file, "data"),
+                // absent in runs written before it was recorded; a resumed run records what it reads
+                data.get("kind") instanceof String kind ? kind : null,
                 valData == null ? null : String.valueOf(valData), data.get("val_split") instanceof Number v ? v.doubleValue() : 0,
                 target == null ? null : String.valueOf(target), columns, classNames(data, file, numClasses),
                 normalization(data, file, spec.inputSize()), optimizer,
@@ -393,6 +396,10 @@ final class RunDirectory {
         m.put("loss", "cross-entropy");
         Map<String, Object> d = new LinkedHashMap<>();
         d.put("path", s.data());
+        // as jgrad train records it: eval and predict read a CSV file as the data the model was trained on (RunConfig)
+        if (s.dataKind() != null) {
+            d.put("kind", s.dataKind());
+        }
         // as jgrad train records them: jgrad eval reads the label column and the validation rows from here
         d.put("val_data", s.valData());
         d.put("val_split", s.valSplit());

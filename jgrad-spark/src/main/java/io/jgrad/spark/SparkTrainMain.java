@@ -778,7 +778,7 @@ public final class SparkTrainMain {
                 train = train.standardizedWith(scaling);
                 test = test == null ? null : test.standardizedWith(scaling);
             }
-            RunDirectory.Settings settings = new RunDirectory.Settings(spec, classes, data, f.get("--val-data"), valSplit, label,
+            RunDirectory.Settings settings = new RunDirectory.Settings(spec, classes, data, DistributedDataset.kind(data), f.get("--val-data"), valSplit, label,
                     train.featureColumns(), names, scaling, opt, batch, epochs, seed, partitions, local, stopping.targetLoss(),
                     stopping.patience(), stopping.restoreBest(), schedule, classWeights,
                     // a resumed run keeps the --init file it started from, as jgrad train --resume does

@@ -257,6 +257,9 @@ class SparkTrainMainTest {
                     "--batch-size", "8", "--epochs", "1", "--partitions", "3", "--normalize", mode, "--out", spark.toString())));
             jgrad("train", "--threads", "1", "--no-report", "--data", csv.toString(), "--layers", "4", "--epochs", "1",
                     "--normalize", mode, "--out", single.toString());
+            // which eval and predict read a CSV file by (a model trained on IDX images takes it as pixels), as jgrad train
+            assertEquals("csv", dataOf(spark).get("kind"));
+            assertEquals(dataOf(single).get("kind"), dataOf(spark).get("kind"));
             for (String field : List.of("normalize_mean", "normalize_std")) {
                 Object got = dataOf(spark).get(field), expected = dataOf(single).get(field);
                 List<Object> g = got instanceof List<?> l ? (List<Object>) l : List.of(got);
@@ -284,6 +287,8 @@ class SparkTrainMainTest {
         // jgrad train sums 6.3 million values in one double each (and takes E[x^2] - E[x]^2), which is off from the exact
         // std by 1.6e-12 relative here; Spark's two passes, sums of 4,002 rows per column and partition, by 1.5e-14
         double[] exact = exactMeanAndStd(io.jgrad.data.IdxDataset.load(Path.of(mnist), true, true).features().toFloatArray());
+        assertEquals("idx", dataOf(spark).get("kind"));
+        assertEquals(dataOf(single).get("kind"), dataOf(spark).get("kind"));
         for (int k = 0; k < 2; k++) {
             String field = k == 0 ? "normalize_mean" : "normalize_std";
             double got = ((Number) dataOf(spark).get(field)).doubleValue();
@@ -368,6 +373,8 @@ class SparkTrainMainTest {
         SparkTrainMain.main(new String[] {"--master", "local[2]", "--data", parquet.toString(), "--layers", "4", "--batch-size", "8",
             "--epochs", "1", "--out", out.toString()});
         assertTrue(Files.isRegularFile(out.resolve("model.safetensors")));
+        // it records no columns (a features column): eval and predict tell it from an IDX run by this alone once it moves
+        assertEquals("parquet", dataOf(out).get("kind"));
     }
 
     /** 40 rows of int, long, float and double features and a label, as the schema {@code types} (label last unless named first). */
