@@ -7,6 +7,7 @@ import java.io.InputStreamReader;
 import java.nio.ByteBuffer;
 import java.nio.CharBuffer;
 import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CharsetDecoder;
 import java.nio.charset.CoderResult;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
@@ -165,10 +166,7 @@ public final class CsvDataset implements Dataset {
         if (Files.isDirectory(file)) {
             throw new JgradFormatException(file, "", "is a directory; expected a CSV file");
         }
-        var decoder = StandardCharsets.UTF_8.newDecoder()
-                .onMalformedInput(CodingErrorAction.REPORT)
-                .onUnmappableCharacter(CodingErrorAction.REPORT);
-        try (var reader = new BufferedReader(new InputStreamReader(Files.newInputStream(file), decoder), 1 << 16)) {
+        try (var reader = utf8(file)) {
             // the header's quotes are read as the rows' are: by the escape the whole file's lines say it uses
             return task.run(new CsvParser(reader, file, escapeOf(file)));
         } catch (CharacterCodingException e) {
@@ -184,11 +182,8 @@ public final class CsvDataset implements Dataset {
      * {@link CsvParser} counts them); its refusal names the file and the line.
      */
     private static CsvEscape escapeOf(Path file) throws IOException {
-        var decoder = StandardCharsets.UTF_8.newDecoder()
-                .onMalformedInput(CodingErrorAction.REPORT)
-                .onUnmappableCharacter(CodingErrorAction.REPORT);
         String[] first = new String[4]; // the places of a line reading doubled only, backslash only, both; both's text
-        try (var lines = new BufferedReader(new InputStreamReader(Files.newInputStream(file), decoder), 1 << 16)) {
+        try (var lines = utf8(file)) {
             long n = 0;
             for (String line = lines.readLine(); line != null; line = lines.readLine()) {
                 n++;
@@ -210,14 +205,24 @@ public final class CsvDataset implements Dataset {
         }
     }
 
+    /** A decoder of UTF-8 that reports bytes that are not UTF-8, where the default one would replace them. */
+    private static CharsetDecoder strictUtf8() {
+        return StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT)
+                .onUnmappableCharacter(CodingErrorAction.REPORT);
+    }
+
+    /** {@code file} read through {@link #strictUtf8} and a 64 KiB buffer. */
+    private static BufferedReader utf8(Path file) throws IOException {
+        return new BufferedReader(new InputStreamReader(Files.newInputStream(file), strictUtf8()), 1 << 16);
+    }
+
     /**
      * The 1-based line holding the first bytes of {@code file} that are not UTF-8, counting line ends as
      * {@link CsvParser} does (CRLF, LF or CR, also inside quotes).
      */
     static long lineOfMalformedUtf8(Path file) throws IOException {
-        var decoder = StandardCharsets.UTF_8.newDecoder()
-                .onMalformedInput(CodingErrorAction.REPORT)
-                .onUnmappableCharacter(CodingErrorAction.REPORT);
+        var decoder = strictUtf8();
         ByteBuffer in = ByteBuffer.allocate(1 << 16);
         CharBuffer out = CharBuffer.allocate(1 << 16);
         long line = 1;

@@ -68,22 +68,32 @@ public enum CsvEscape {
      *     none that tells which: its message begins with a place and says what was expected
      */
     public static CsvEscape of(String doubledOnly, String backslashOnly, String either, String eitherLine) {
+        CsvEscape decided = decide(doubledOnly != null, backslashOnly != null, either != null);
+        if (decided != null) {
+            return decided;
+        }
         if (doubledOnly != null && backslashOnly != null) {
             throw new IllegalArgumentException(backslashOnly + ": a quoted value reads only with backslash escapes (\\\" for"
                     + " a quote, \\\\ for a backslash: Spark's CSV writer's default), but " + doubledOnly + " only with doubled"
                     + " quotes (\"\" for a quote: RFC 4180); expected one or the other throughout the file");
         }
-        if (doubledOnly != null || backslashOnly != null) {
-            return doubledOnly != null ? DOUBLED : BACKSLASH;
+        throw new IllegalArgumentException(either + ": a quoted value holding \\\\ or \\\" reads differently with backslash"
+                + " escapes, " + fields(eitherLine, BACKSLASH) + " (\\\" for a quote, \\\\ for a backslash: Spark's CSV"
+                + " writer's default), and with doubled quotes, " + fields(eitherLine, DOUBLED) + " (\"\" for a quote,"
+                + " a backslash as itself: RFC 4180), and no line of the file reads only one way; expected a file written"
+                + " one way that says which: Spark writes doubled quotes with .option(\"escape\", \"\\\"\"), as pandas"
+                + " and Python's csv module write them");
+    }
+
+    /**
+     * The rule of {@link #of} on whether a file has lines that read only doubled, only with backslashes, and both ways
+     * differently: the escape those lines call for, DOUBLED where none tells, or null where the file is refused (lines
+     * of both escapes, or lines that read both ways and none that tells which), for {@link #of} to say where.
+     */
+    public static CsvEscape decide(boolean doubledOnly, boolean backslashOnly, boolean either) {
+        if (doubledOnly != backslashOnly) {
+            return doubledOnly ? DOUBLED : BACKSLASH;
         }
-        if (either != null) {
-            throw new IllegalArgumentException(either + ": a quoted value holding \\\\ or \\\" reads differently with backslash"
-                    + " escapes, " + fields(eitherLine, BACKSLASH) + " (\\\" for a quote, \\\\ for a backslash: Spark's CSV"
-                    + " writer's default), and with doubled quotes, " + fields(eitherLine, DOUBLED) + " (\"\" for a quote,"
-                    + " a backslash as itself: RFC 4180), and no line of the file reads only one way; expected a file written"
-                    + " one way that says which: Spark writes doubled quotes with .option(\"escape\", \"\\\"\"), as pandas"
-                    + " and Python's csv module write them");
-        }
-        return DOUBLED;
+        return doubledOnly || either ? null : DOUBLED;
     }
 }

@@ -507,12 +507,11 @@ public final class DistributedDataset {
         Column line = text.col("value");
         Dataset<Row> candidates = text.where(line.contains("\"").and(line.contains("\\").or(line.contains("\"\""))));
         List<Integer> kinds = candidates.javaRDD().map(r -> CsvEscape.readings(r.getString(0))).distinct().collect();
-        boolean doubled = kinds.contains(CsvEscape.READS_DOUBLED), backslash = kinds.contains(CsvEscape.READS_BACKSLASH);
-        if (doubled != backslash) {
-            return doubled ? CsvEscape.DOUBLED : CsvEscape.BACKSLASH;
-        }
-        if (!doubled && !kinds.contains(CsvEscape.READS_DOUBLED | CsvEscape.READS_BACKSLASH)) {
-            return CsvEscape.DOUBLED; // no line reads two ways
+        int both = CsvEscape.READS_DOUBLED | CsvEscape.READS_BACKSLASH;
+        CsvEscape decided = CsvEscape.decide(kinds.contains(CsvEscape.READS_DOUBLED), kinds.contains(CsvEscape.READS_BACKSLASH),
+                kinds.contains(both));
+        if (decided != null) {
+            return decided;
         }
         // refused: the first line of each kind, by its place in path and file order
         Numbered numbered = inFileOrder(text, Files.isDirectory(Path.of(path)) ? Source.CSV_DIRECTORY : Source.CSV_FILE);
@@ -532,7 +531,6 @@ public final class DistributedDataset {
             String where = "line " + (at._1() - places.firstRows()[f] + 1); // the header is a line of the text
             return places.files()[f] == null ? where : places.files()[f] + ": " + where;
         };
-        int both = CsvEscape.READS_DOUBLED | CsvEscape.READS_BACKSLASH;
         try {
             return CsvEscape.of(place.apply(CsvEscape.READS_DOUBLED), place.apply(CsvEscape.READS_BACKSLASH), place.apply(both),
                     first.containsKey(both) ? first.get(both)._2() : null);
