@@ -120,8 +120,7 @@ final class ReportCommand implements Callable<Integer> {
         }
         boolean heldOut = ds != null ? ds.test() != null : cfg.valData() != null || cfg.valSplit() > 0;
         // rows beyond the completed epochs are those of an epoch the run did not commit, as --resume leaves them out
-        List<EpochMetrics> all = MetricsCsv.read(metricsFile, heldOut);
-        List<EpochMetrics> metrics = new ArrayList<>(all.subList(0, Math.min(cfg.epochsCompleted(), all.size())));
+        List<EpochMetrics> metrics = Checkpoint.readMetrics(dir, cfg.epochsCompleted(), heldOut);
         List<String> notes = new ArrayList<>();
         String stopReason = stopReason(dir, cfg, metrics, notes);
         Evaluation finalEval = noPredictions != null || ds.test() == null ? null
