@@ -16,7 +16,18 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public class CoreLatency {
     public static void main(String[] args) throws InterruptedException {
-        int n = args.length > 0 ? Integer.parseInt(args[0]) : 200_000;
+        int n = 200_000;
+        if (args.length > 0) {
+            try {
+                n = Integer.parseInt(args[0]);
+            } catch (NumberFormatException e) {
+                n = 0;
+            }
+            if (n < 1) {
+                System.err.println("CoreLatency: round trips: expected a positive whole number, got '" + args[0] + "'");
+                System.exit(2);
+            }
+        }
         AtomicLong flag = new AtomicLong();
         Thread other = new Thread(() -> { // answers each odd value with the next even one, until the -1 that ends it
             for (long i = 1; ; i++) {
