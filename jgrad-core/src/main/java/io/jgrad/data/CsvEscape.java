@@ -59,6 +59,32 @@ public enum CsvEscape {
     }
 
     /**
+     * What jgrad train says of {@code line}, read alone with this escape, where text follows a quoted value's closing
+     * quote ({@code "x"y}: "unexpected character 'y' after a closing quote; a quoted field must be followed by a comma
+     * or a line end", without the file and line, which the caller knows), else null: also for a line whose last quoted
+     * value is not closed on it, which the rule of one line cannot judge. jgrad-spark reads a CSV file line by line
+     * and checks each so, where Spark's reader took such a value as its raw text.
+     */
+    public String textAfterQuote(String line) {
+        if (line.indexOf('"') < 0) {
+            return null;
+        }
+        try {
+            CsvParser parser = new CsvParser(new StringReader(line), null, this);
+            while (parser.next() != null) {
+                // every record of the text: a line of a file is one
+            }
+            return null;
+        } catch (CsvParser.TextAfterQuote e) {
+            return e.problem();
+        } catch (JgradFormatException e) {
+            return null; // a quote left open, a cell too long: not this rule's
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e); // a StringReader does not fail
+        }
+    }
+
+    /**
      * The escape of a file, from the places ("line 3", or "part-00000.csv: line 3") of its first lines that read
      * {@link #readings(String) only} doubled, only with backslashes, and both ways differently (each null where there
      * is none; {@code eitherLine} is that line's text, shown in the error): the one its lines read by; DOUBLED where

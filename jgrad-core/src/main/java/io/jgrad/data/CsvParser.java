@@ -77,7 +77,7 @@ final class CsvParser {
                 readQuoted(cell);
                 c = read();
                 if (c != ',' && c != '\n' && c != '\r' && c >= 0) {
-                    throw new JgradFormatException(file, "line " + line, "unexpected character '" + (char) c
+                    throw new TextAfterQuote(file, "line " + line, "unexpected character '" + (char) c
                             + "' after a closing quote; a quoted field must be followed by a comma or a line end"
                             + (escape == CsvEscape.BACKSLASH ? " (this file escapes a quote inside one as \\\")" : ""));
                 }
@@ -95,6 +95,24 @@ final class CsvParser {
             }
             endOfLine(c);
             return fields;
+        }
+    }
+
+    /**
+     * The refusal of text between a quoted field's closing quote and the next comma or line end ({@code "x"y}), told
+     * apart from the parser's other refusals for {@link CsvEscape#textAfterQuote}, which jgrad-spark checks each line by.
+     */
+    static final class TextAfterQuote extends JgradFormatException {
+        private final String problem;
+
+        TextAfterQuote(Path file, String position, String problem) {
+            super(file, position, problem);
+            this.problem = problem;
+        }
+
+        /** What is wrong, without the file and line. */
+        String problem() {
+            return problem;
         }
     }
 

@@ -495,48 +495,62 @@ public final class DistributedDataset {
         return spark.read().option("quote", "\"").option("escape", escape == CsvEscape.BACKSLASH ? "\\" : "\"");
     }
 
+    /** Bits of a line's kind in {@link #csvEscape}, beside {@link CsvEscape#readings}': text after a closing quote, read doubled or with backslashes. */
+    private static final int AFTER_QUOTE_DOUBLED = 4, AFTER_QUOTE_BACKSLASH = 8;
+
     /**
      * How the CSV file or directory {@code path} escapes a quote inside a quoted value, decided as jgrad train decides
-     * it ({@link CsvEscape#of}) by the lines that read one way only ({@link CsvEscape#readings}): one job over the
-     * lines that hold a quote and a backslash or two quotes in a row, which alone can read two ways. A refusal names
-     * the line (after its file's name, for a directory) as jgrad train names it; a second job numbers the lines for
-     * it.
+     * it ({@link CsvEscape#of}) by the lines that read one way only ({@link CsvEscape#readings}), and refusing, as
+     * jgrad train's parse does, a line with text after a closing quote ({@code "x"y}, {@link CsvEscape#textAfterQuote})
+     * read with that escape: Spark's reader took such a value as its raw text. One job over the lines that hold a quote;
+     * a refusal names the first line at fault (after its file's name, for a directory) as jgrad train names it, and a
+     * second job numbers the lines for it.
      */
     private static CsvEscape csvEscape(SparkSession spark, String path) {
         Dataset<Row> text = spark.read().text(path);
-        Column line = text.col("value");
-        Dataset<Row> candidates = text.where(line.contains("\"").and(line.contains("\\").or(line.contains("\"\""))));
-        List<Integer> kinds = candidates.javaRDD().map(r -> CsvEscape.readings(r.getString(0))).distinct().collect();
+        List<Integer> kinds = text.where(text.col("value").contains("\"")).javaRDD().map(r -> {
+            String s = r.getString(0);
+            return CsvEscape.readings(s) | (CsvEscape.DOUBLED.textAfterQuote(s) != null ? AFTER_QUOTE_DOUBLED : 0)
+                    | (CsvEscape.BACKSLASH.textAfterQuote(s) != null ? AFTER_QUOTE_BACKSLASH : 0);
+        }).distinct().collect();
         int both = CsvEscape.READS_DOUBLED | CsvEscape.READS_BACKSLASH;
-        CsvEscape decided = CsvEscape.decide(kinds.contains(CsvEscape.READS_DOUBLED), kinds.contains(CsvEscape.READS_BACKSLASH),
-                kinds.contains(both));
-        if (decided != null) {
+        java.util.function.IntPredicate read = reading -> kinds.stream().anyMatch(k -> (k & both) == reading);
+        CsvEscape decided = CsvEscape.decide(read.test(CsvEscape.READS_DOUBLED), read.test(CsvEscape.READS_BACKSLASH), read.test(both));
+        int afterQuote = decided == CsvEscape.DOUBLED ? AFTER_QUOTE_DOUBLED : AFTER_QUOTE_BACKSLASH;
+        if (decided != null && kinds.stream().noneMatch(k -> (k & afterQuote) != 0)) {
             return decided;
         }
-        // refused: the first line of each kind, by its place in path and file order
         Numbered numbered = inFileOrder(text, Files.isDirectory(Path.of(path)) ? Source.CSV_DIRECTORY : Source.CSV_FILE);
+        RowValues.RowPlaces places = numbered.places();
+        if (decided != null) {
+            Tuple2<Long, String> first = numbered.rows()
+                    .filter(t -> decided.textAfterQuote(t._1().getString(0)) != null)
+                    .map(t -> new Tuple2<>(t._2(), t._1().getString(0)))
+                    .reduce((a, b) -> a._1() <= b._1() ? a : b);
+            throw new IllegalArgumentException("DistributedDataset: " + place(places, first._1()) + ": "
+                    + decided.textAfterQuote(first._2()));
+        }
+        // refused: the first line of each kind, by its place in path and file order
         Map<Integer, Tuple2<Long, String>> first = numbered.rows()
                 .mapToPair(t -> new Tuple2<>(CsvEscape.readings(t._1().getString(0)), new Tuple2<>(t._2(), t._1().getString(0))))
                 .filter(t -> t._1() != 0)
                 .reduceByKey((a, b) -> a._1() <= b._1() ? a : b)
                 .collectAsMap();
-        RowValues.RowPlaces places = numbered.places();
-        java.util.function.IntFunction<String> place = kind -> {
-            Tuple2<Long, String> at = first.get(kind);
-            if (at == null) {
-                return null;
-            }
-            int f = Arrays.binarySearch(places.firstRows(), at._1());
-            f = f >= 0 ? f : -f - 2;
-            String where = "line " + (at._1() - places.firstRows()[f] + 1); // the header is a line of the text
-            return places.files()[f] == null ? where : places.files()[f] + ": " + where;
-        };
+        java.util.function.IntFunction<String> place = kind -> first.containsKey(kind) ? place(places, first.get(kind)._1()) : null;
         try {
             return CsvEscape.of(place.apply(CsvEscape.READS_DOUBLED), place.apply(CsvEscape.READS_BACKSLASH), place.apply(both),
                     first.containsKey(both) ? first.get(both)._2() : null);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("DistributedDataset: " + e.getMessage(), e);
         }
+    }
+
+    /** Where the text line numbered {@code row} (from 0, in path and file order) is, as jgrad train names it: "line 3", or "part-00001.csv: line 3". */
+    private static String place(RowValues.RowPlaces places, long row) {
+        int f = Arrays.binarySearch(places.firstRows(), row);
+        f = f >= 0 ? f : -f - 2;
+        String where = "line " + (row - places.firstRows()[f] + 1); // the header is a line of the text
+        return places.files()[f] == null ? where : places.files()[f] + ": " + where;
     }
 
     /**

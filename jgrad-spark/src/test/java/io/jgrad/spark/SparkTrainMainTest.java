@@ -1226,8 +1226,10 @@ class SparkTrainMainTest {
         }
         assertEquals(List.of(List.of("5\"", "Z \"q\", r", "a3\\b", "a\\\"b", "b", "x, a\\"),
                 List.of("\\\\srv, d", "a\\\"b", "b", "x, a\\")), classNames);
-        // refused alike, in the same words: "x, a\\" alone is one backslash or two; line 2 reads doubled only, line 3 not
-        for (String refused : List.of("x,kind\n1,b\n2,\"x, a\\\\\"\n", "x,kind\n1,\"Z \"\"q\"\", r\"\n2,\"Z \\\"q\\\", r\"\n")) {
+        // refused alike, in the same words: "x, a\\" alone is one backslash or two; line 2 reads doubled only, line 3 not;
+        // text after a closing quote, with either escape (Spark read "x"y as the class name "x"y)
+        for (String refused : List.of("x,kind\n1,b\n2,\"x, a\\\\\"\n", "x,kind\n1,\"Z \"\"q\"\", r\"\n2,\"Z \\\"q\\\", r\"\n",
+                "x,kind\n1,b\n2,\"x\"y\n3,c\n", "x,kind\n1,\"a\\\"b\"\n\"4\"7,c\n")) {
             Path f = Files.writeString(dir.resolve("refused.csv"), refused);
             var single = assertThrows(io.jgrad.io.JgradFormatException.class, () -> io.jgrad.data.CsvDataset.load(f, null, true));
             var spread = assertThrows(IllegalArgumentException.class, () -> DistributedDataset.read(spark, f.toString(), null, null, 2));
