@@ -45,7 +45,8 @@ import scala.Tuple3;
  *
  * <p>With {@code localSteps(k)} for k &gt; 1 (local SGD), each partition instead runs k optimizer steps on its
  * rows of k consecutive global batches, starting from the driver's weights and optimizer state; the driver then
- * replaces both by their average over partitions, weighted by the rows each partition used. Gradient norms and
+ * replaces both by their average over partitions, weighted by the rows each partition used (with
+ * {@link #classWeights}, by its rows' sum of w[t_i], the weighted mean's denominator). Gradient norms and
  * {@link #clipGradNorm clipping} apply to each step's gradient as in the Trainer: the summed one of a synchronous step,
  * each partition's own in its local steps.
  *
@@ -274,7 +275,9 @@ public final class SparkTrainer {
     /**
      * Cross-entropy's weight of each class, as PyTorch's {@code weight} and {@code jgrad train --class-weights}: one
      * finite weight >= 0 per output of the network, not all 0 (copied); null (the default) weighs every class 1.
-     * Losses are then weighted means, sum_i w[t_i] l_i / sum_i w[t_i], in training and in {@link #evaluate}.
+     * Losses are then weighted means, sum_i w[t_i] l_i / sum_i w[t_i], in training and in {@link #evaluate}. With
+     * {@link #localSteps} the partitions' states are averaged weighted by each one's sum of w[t_i] over its rows of the
+     * round: a round of one SGD step is then the synchronous step of the global batch's weighted mean.
      */
     public SparkTrainer classWeights(double[] weights) {
         if (weights == null) {
@@ -542,15 +545,23 @@ public final class SparkTrainer {
         // a partition's numbers: its stats, its local steps, where it diverged, one norm sum per parameter, then its
         // optimizer's scalars
         int firstScalarValue = PartitionWorker.NORMS + model.namedParameters().size();
-        // The average over partitions weighted by the rows each used, added in double in partition order.
+        // The average over partitions weighted by each one's share of the loss's denominator, added in double in
+        // partition order: its sum of w[t_i] over the rows of its local steps (with class weights the weighted mean
+        // divides by these sums; without, they are its rows). Each partition's step moves by the gradient of
+        // sum_i w[t_i] l_i / W_p over its rows, and these weighted by W_p / W make the whole batch's weighted mean, so
+        // a round of one SGD step is the synchronous step. Should every row of the round weigh 0 (each partition's
+        // gradient is 0 and their states are equal), the rows weigh instead.
         double[] stats = new double[PartitionWorker.STATS];
+        for (var r : results) {
+            PartitionWorker.addStats(stats, Arrays.copyOf(r._3(), PartitionWorker.STATS));
+        }
+        int share = stats[PartitionWorker.WEIGHT] > 0 ? PartitionWorker.WEIGHT : PartitionWorker.COUNT;
         String[] outKeys = null;
         double[] packedSum = null, scalarSum = null;
         for (var r : results) {
             double[] rs = r._3();
-            double w = rs[PartitionWorker.COUNT];
-            PartitionWorker.addStats(stats, Arrays.copyOf(rs, PartitionWorker.STATS));
-            if (w == 0) {
+            double w = rs[share];
+            if (rs[PartitionWorker.COUNT] == 0) { // no rows in the round: no state came back
                 continue;
             }
             // each local step's gradient norms: the epoch's are their mean over all the partitions' local steps
@@ -572,7 +583,7 @@ public final class SparkTrainer {
             }
         }
         checkCount(stats[PartitionWorker.COUNT], expected, step);
-        double weight = stats[PartitionWorker.COUNT];
+        double weight = stats[share];
         float[] averaged = new float[packedSum.length];
         for (int i = 0; i < averaged.length; i++) {
             averaged[i] = (float) (packedSum[i] / weight);

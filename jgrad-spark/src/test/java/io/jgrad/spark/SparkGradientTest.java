@@ -139,6 +139,30 @@ class SparkGradientTest {
         data.unpersist();
     }
 
+    /**
+     * Local SGD with class weights averages the partitions' states weighted by each one's sum of w[t_i] over its rows
+     * of the round, the weighted mean's denominator, not by its rows. With one local step per round (here the epoch's
+     * only batch, all 100 rows), each partition's SGD step (momentum included: linear in the gradient) moves by the
+     * gradient of sum_i w[t_i] l_i / W_p over its rows, and the average weighted by W_p / W is the step of
+     * sum_i w[t_i] l_i / W over the whole batch: the single machine's, and the weights must be its weights. Averaged by
+     * rows, as before, the partitions whose rows weigh more per row counted for less than their share of the loss, and
+     * the weights differed from single-machine training's.
+     */
+    @Test
+    void classWeightedLocalSgdAveragesThePartitionsByTheirSumsOfClassWeights() {
+        double[] w = {0.5, 3, 1.25};
+        DistributedDataset data = DistributedDataset.of(jsc, DATA, 3);
+        OptimizerSpec opt = new OptimizerSpec("sgd", 0.05, 0.9, 0);
+        Sequential single = SyntheticData.singleMachine(DATA, null, new CrossEntropyLoss(Tensor.of(w), Reduction.MEAN, 0), opt, 5,
+                100, 3, new ArrayList<>());
+        SparkTrainer trainer = new SparkTrainer(jsc, SyntheticData.SPEC, opt, 5).batchSize(100).epochs(3).classWeights(w)
+                .localSteps(2); // rounds of one step: an epoch has one
+        trainer.fit(data, null);
+        SyntheticData.weights(single).forEach((name, v) -> assertArrayEquals(v, SyntheticData.weights(trainer.model()).get(name),
+                1e-5f, name));
+        data.unpersist();
+    }
+
     @ParameterizedTest(name = "{0} partitions")
     @CsvSource({"3", "7", "150"})
     void unevenAndEmptyPartitionsWithAPartialLastBatchMatchSingleMachineTraining(int partitions) {
