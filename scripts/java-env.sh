@@ -141,24 +141,23 @@ jgrad_spark_report_dir() {
 # After 'jgrad train --spark ARGS' (io.jgrad.spark.SparkTrainMain ARGS) ended with STATUS, draws its report.html and
 # charts with 'jgrad report DIR' (jgrad_cli, which ./jgrad defines) where jgrad train writes them, in the directory of
 # jgrad_spark_report_dir; returns the status ./jgrad ends with. Drawn after a run that ended well (0), and after one that
-# diverged (2), as jgrad train draws the epochs before a divergence, where the run wrote a checkpoint: its config.json
-# (the commit point) is newer than STAMP, a file made before the run. A refusal ends with 2 too but writes nothing (the
-# config.json of a directory it was to resume stays older, a refused new run has none), and a diverged run that wrote no
-# checkpoint has nothing to report. The times tell these apart without a second channel from SparkTrainMain; a checkpoint
-# comes seconds after the stamp (the JVM and Spark start first), so a file system's coarse times do not blur them. Other
-# failures (1, an interruption's 130 or 143) draw nothing, as jgrad train writes no report then.
+# diverged (2) with epochs in its directory to report, as jgrad train draws the epochs before a divergence: the run then
+# wrote where it diverged ("epoch 3, step 5: the loss is NaN") into DIVERGED, the file the launcher named to it with
+# -Djgrad.diverged, and 'jgrad report DIR --diverged WORDS' names the divergence as jgrad train's report does. A refusal
+# ends with 2 too but writes nothing there, nor does a run that diverged with no epoch to report. Other failures (1, an
+# interruption's 130 or 143) draw nothing, as jgrad train writes no report then.
 jgrad_spark_after() {
-  local status=$1 stamp=$2 dir
+  local status=$1 diverged=$2 dir
   shift 2
   dir=$(jgrad_spark_report_dir "$@")
   [ -n "$dir" ] || return "$status"
   if [ "$status" -eq 0 ]; then
     jgrad_cli report "$dir" || { status=$?; echo "jgrad: the Spark run in $dir is complete, but its report was not" \
       "written (above); 'jgrad report $dir' tries again" >&2; }
-  elif [ "$status" -eq 2 ] && [ "$dir/config.json" -nt "$stamp" ]; then
+  elif [ "$status" -eq 2 ] && [ -s "$diverged" ]; then
     # the divergence stays the error the run ends with, as in jgrad train
-    jgrad_cli report "$dir" || echo "jgrad: the report of the epochs of the Spark run in $dir before it diverged was not" \
-      "written (above); 'jgrad report $dir' tries again" >&2
+    jgrad_cli report "$dir" --diverged "$(cat "$diverged")" || echo "jgrad: the report of the epochs of the Spark run in" \
+      "$dir before it diverged was not written (above); 'jgrad report $dir' tries again" >&2
   fi
   return "$status"
 }

@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code jgrad report}: (re)builds report.html and its charts from what a run directory holds. */
@@ -37,7 +38,7 @@ import picocli.CommandLine.Parameters;
             "software, processor and threads of the training are not shown (nor the --init file of a run from before",
             "config.json recorded it), and why the run stopped is",
             "worked out from the stopping rules and the epochs (a run that was interrupted or diverged says so, without",
-            "which).",
+            "which, unless --diverged says where it diverged: 'jgrad train --spark' passes it).",
             "",
             "A part that needs something the directory does not have is left out, with a line on the page saying what and",
             "why: the data (moved, deleted, or Parquet, which only Spark reads), or model.safetensors. The held-out loss",
@@ -64,10 +65,20 @@ final class ReportCommand implements Callable<Integer> {
     @Parameters(paramLabel = "RUN_DIR", arity = "0..1", description = "The run directory (default: runs/latest).", defaultValue = "runs/latest")
     Path dir;
 
+    @Option(names = "--diverged", paramLabel = "WHERE", description = "Where the run diverged, which the directory does not"
+            + " record, in the words 'jgrad train' gives after 'diverged at' (e.g. 'epoch 3, step 5: the loss is NaN'): the"
+            + " report then says why the run stopped as the one 'jgrad train' draws after a divergence does. 'jgrad train"
+            + " --spark' passes it when its run diverged.")
+    String diverged;
+
     @Override
     public Integer call() throws Exception {
         Flags.notEmpty("RUN_DIR", dir);
-        List<String> files = build(dir);
+        if (diverged != null && diverged.isBlank()) {
+            throw new UserError("--diverged: the text is empty; expected where the run diverged, e.g. 'epoch 3, step 5: the"
+                    + " loss is NaN'");
+        }
+        List<String> files = build(dir, diverged);
         List<String> shown = new ArrayList<>(files.subList(files.size() - 1, files.size())); // report.html, then the charts
         shown.addAll(files.subList(0, files.size() - 1));
         System.out.println("wrote " + dir + "/ (" + String.join(", ", shown) + ")");
@@ -75,13 +86,15 @@ final class ReportCommand implements Callable<Integer> {
     }
 
     /**
-     * Writes dir's report from its files, as the class comment says. Modified: report.html and the charts in dir.
+     * Writes dir's report from its files, as the class comment says; {@code diverged} (null: not known) is where the run
+     * diverged ("epoch 3, step 5: the loss is NaN"), which the report gives as why it stopped. Modified: report.html and
+     * the charts in dir.
      *
      * @return the names of the files written, report.html last
      * @throws UserError if dir is not a directory or has no metrics.csv, JgradFormatException if config.json or
      *     metrics.csv is not as jgrad train writes them
      */
-    static List<String> build(Path dir) throws IOException {
+    static List<String> build(Path dir, String diverged) throws IOException {
         if (!Files.isDirectory(dir)) {
             throw new UserError(dir + ": " + (Files.exists(dir) ? "not a directory" : "no such directory")
                     + "; expected a run directory written by 'jgrad train' (config.json, metrics.csv, model.safetensors)");
@@ -122,7 +135,7 @@ final class ReportCommand implements Callable<Integer> {
         // rows beyond the completed epochs are those of an epoch the run did not commit, as --resume leaves them out
         List<EpochMetrics> metrics = Checkpoint.readMetrics(dir, cfg.epochsCompleted(), heldOut);
         List<String> notes = new ArrayList<>();
-        String stopReason = stopReason(dir, cfg, metrics, notes);
+        String stopReason = stopReason(dir, cfg, metrics, notes, diverged);
         Evaluation finalEval = noPredictions != null || ds.test() == null ? null
                 : Trainer.evaluate(model, objective.loss(), objective.task(),
                         new DataLoader(ds.test(), EvalCommand.BATCH, false, false, new Generator(0)), cfg.numClasses());
@@ -144,9 +157,10 @@ final class ReportCommand implements Callable<Integer> {
      * config.json's completed epochs; where they are fewer (the file cut short or edited), a note on standard error and
      * one in {@code notes} for the page say so, and the reason says that the rows are missing; a run that stopped before
      * its last epoch with no stopping rule met gets a note on standard error (the page's Epochs fact says it), for the
-     * user who did not stop it. Modified: notes.
+     * user who did not stop it, unless {@code diverged} (null: not known) says where it diverged, in
+     * {@link Reports#diverged}'s words. Modified: notes.
      */
-    private static String stopReason(Path dir, RunConfig cfg, List<EpochMetrics> metrics, List<String> notes) {
+    private static String stopReason(Path dir, RunConfig cfg, List<EpochMetrics> metrics, List<String> notes, String diverged) {
         Path metricsFile = dir.resolve(Checkpoint.METRICS), configFile = dir.resolve(RunConfig.FILE);
         int last = metrics.isEmpty() ? 0 : metrics.getLast().epoch();
         if (metrics.size() < cfg.epochsCompleted()) {
@@ -160,6 +174,9 @@ final class ReportCommand implements Callable<Integer> {
             // the stopping rules cannot be applied to epochs whose rows are missing
             return RunConfig.FILE + " records " + cfg.epochsCompleted() + " completed, but " + Checkpoint.METRICS
                     + " has the rows of " + metrics.size() + ": see the note below";
+        }
+        if (diverged != null) {
+            return Reports.diverged(diverged);
         }
         String reason = Reports.stopReason(cfg, metrics);
         if (!metrics.isEmpty() && reason.equals(Reports.noRuleMet(last))) {

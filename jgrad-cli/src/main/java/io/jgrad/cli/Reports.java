@@ -221,6 +221,15 @@ final class Reports {
         return cfg.restoredEpoch() > 0 ? reason + "; restored the weights of epoch " + cfg.restoredEpoch() + ", the best" : reason;
     }
 
+    /**
+     * Why a run stopped that diverged ({@code divergence}: "epoch 3, step 5: the loss is NaN", as
+     * {@link io.jgrad.train.TrainingDivergedException#divergence()} says it), in the report that jgrad train draws of
+     * the epochs before it, and that jgrad report draws with --diverged (after a Spark run), from the last checkpoint.
+     */
+    static String diverged(String divergence) {
+        return "diverged at " + divergence + "; the charts of predictions use the weights of the last checkpoint";
+    }
+
     /** {@link #stopReason}'s words for a run that ended after epoch {@code last}, before its last, with no rule met. */
     static String noRuleMet(int last) {
         return "stopped after epoch " + last + " with no stopping rule met: interrupted, or diverged (the run directory"

@@ -853,8 +853,7 @@ final class TrainCommand implements Callable<Integer> {
                                        Interruption interruption) {
         try {
             Checkpoint.loadWeights(outDir.resolve(Checkpoint.MODEL), model);
-            String reason = "diverged at epoch " + d.epoch() + ", step " + d.step() + ": " + d.what() + "; the charts of"
-                    + " predictions use the weights of the last checkpoint";
+            String reason = Reports.diverged(d.divergence());
             List<String> files = new ArrayList<>();
             interruption.write(outDir, null, () -> files.addAll(Reports.write(outDir, cfg, ds, model, objective, epochs,
                     null, reason, seconds)));

@@ -99,50 +99,44 @@ class LauncherScriptTest {
 
     /**
      * After a Spark run ./jgrad draws its report (jgrad report DIR) where jgrad train draws one: after a run that ended
-     * well (status 0), and after one that diverged (status 2, as jgrad train's) leaving a checkpoint that this run
-     * wrote, its config.json newer than the stamp the launcher made before the run. Not after a refusal (status 2 too),
-     * which writes nothing: the config.json of the directory it was to resume stays older than the stamp, and a refused
-     * new run has none. Diverged runs used to end without a report, as if refused. The stamp's and config.json's times
-     * are set here, not waited for.
+     * well (status 0), and after one that diverged (status 2, as jgrad train's) with epochs in its directory to report,
+     * which SparkTrainMain says by writing the divergence into the file the launcher gave it (-Djgrad.diverged): the
+     * report is then drawn with --diverged and those words, so that it names the divergence as jgrad train's does. Not
+     * after a refusal (status 2 too), which writes nothing there. Diverged runs used to be told apart by the times of
+     * config.json and a stamp, and their report said "interrupted, or diverged" without which.
      */
     @Test
     void aSparkRunsReportIsDrawnAfterItEndsWellOrDivergesAfterACheckpoint(@org.junit.jupiter.api.io.TempDir Path dir)
             throws Exception {
         Path run = java.nio.file.Files.createDirectory(dir.resolve("run"));
-        Path config = java.nio.file.Files.writeString(run.resolve("config.json"), "{\"training\": {\"report\": true}}\n");
-        Path stamp = java.nio.file.Files.writeString(dir.resolve("stamp"), "");
-        java.nio.file.attribute.FileTime before = java.nio.file.attribute.FileTime.fromMillis(1_700_000_000_000L);
-        java.nio.file.attribute.FileTime after = java.nio.file.attribute.FileTime.fromMillis(1_700_000_060_000L);
-        java.nio.file.Files.setLastModifiedTime(stamp, before);
-        java.nio.file.Files.setLastModifiedTime(config, java.nio.file.attribute.FileTime.fromMillis(1_699_999_940_000L));
-        String drawn = "jgrad_cli() { echo \"drawn: $*\"; }\n", failing = "jgrad_cli() { echo 'jgrad report: cannot' >&2; return 1; }\n";
-        String after2 = "jgrad_spark_after 2 '" + stamp + "' --resume '" + run + "' --epochs 4";
-        // refused: the resumed directory's config.json is older than the stamp
+        java.nio.file.Files.writeString(run.resolve("config.json"), "{\"training\": {\"report\": true}}\n");
+        Path diverged = java.nio.file.Files.writeString(dir.resolve("diverged"), "");
+        String drawn = "jgrad_cli() { printf 'drawn:'; printf ' [%s]' \"$@\"; echo; }\n";
+        String failing = "jgrad_cli() { echo 'jgrad report: cannot' >&2; return 1; }\n";
+        String after2 = "jgrad_spark_after 2 '" + diverged + "' --resume '" + run + "' --epochs 4";
+        // refused: nothing in the file
         String[] r = bash(drawn + after2);
         assertEquals("2", r[0]);
         assertEquals("", r[1], "a refused run's report was drawn");
-        r = bash(drawn + "jgrad_spark_after 0 '" + stamp + "' --resume '" + run + "' --epochs 4");
+        r = bash(drawn + "jgrad_spark_after 0 '" + diverged + "' --resume '" + run + "' --epochs 4");
         assertEquals("0", r[0]);
-        assertEquals("drawn: report " + run + "\n", r[1]);
-        // a refused new run: no config.json in its --out
-        r = bash(drawn + "jgrad_spark_after 2 '" + stamp + "' --out '" + dir.resolve("none") + "' --data d");
-        assertEquals("2", r[0]);
-        assertEquals("", r[1]);
-        // diverged after this run's checkpoint: drawn, and the status stays the divergence's
-        java.nio.file.Files.setLastModifiedTime(config, after);
+        assertEquals("drawn: [report] [" + run + "]\n", r[1]);
+        // diverged with epochs to report: drawn with the divergence's words, and the status stays the divergence's
+        java.nio.file.Files.writeString(diverged, "epoch 3, step 5: the loss is NaN in a local step of partition 1");
         r = bash(drawn + after2);
         assertEquals("2", r[0]);
-        assertEquals("drawn: report " + run + "\n", r[1]);
+        assertEquals("drawn: [report] [" + run + "] [--diverged] [epoch 3, step 5: the loss is NaN in a local step of partition 1]\n",
+                r[1]);
         assertEquals("", bash(drawn + after2 + " --no-report")[1], "--no-report drew a report");
         // an internal error (1) or an interruption (130) is no divergence: nothing drawn
-        assertEquals("", bash(drawn + "jgrad_spark_after 1 '" + stamp + "' --resume '" + run + "'")[1]);
-        assertEquals("", bash(drawn + "jgrad_spark_after 130 '" + stamp + "' --resume '" + run + "'")[1]);
+        assertEquals("", bash(drawn + "jgrad_spark_after 1 '" + diverged + "' --resume '" + run + "'")[1]);
+        assertEquals("", bash(drawn + "jgrad_spark_after 130 '" + diverged + "' --resume '" + run + "'")[1]);
         // a report that fails after a divergence is a note; the run still ends with the divergence's status
         r = bash(failing + after2);
         assertEquals("2", r[0]);
         assertEquals("jgrad report: cannot\njgrad: the report of the epochs of the Spark run in " + run + " before it diverged was"
                 + " not written (above); 'jgrad report " + run + "' tries again\n", r[2]);
-        r = bash(failing + "jgrad_spark_after 0 '" + stamp + "' --resume '" + run + "'");
+        r = bash(failing + "jgrad_spark_after 0 '" + diverged + "' --resume '" + run + "'");
         assertEquals("1", r[0]);
         assertEquals("jgrad report: cannot\njgrad: the Spark run in " + run + " is complete, but its report was not written"
                 + " (above); 'jgrad report " + run + "' tries again\n", r[2]);

@@ -45,4 +45,12 @@ public final class TrainingDivergedException extends RuntimeException {
     public String what() {
         return what;
     }
+
+    /**
+     * Where and what, without the advice: "epoch 3, step 5: the loss is NaN", the words a run's report gives after
+     * "diverged at".
+     */
+    public String divergence() {
+        return "epoch " + epoch + ", step " + step + ": " + what;
+    }
 }

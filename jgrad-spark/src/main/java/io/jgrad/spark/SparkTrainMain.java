@@ -903,7 +903,13 @@ public final class SparkTrainMain {
                 trainer.callback(last);
             }
             // a divergence before the first checkpoint leaves the directory this run created to Interruption.close
-            History history = trainer.fit(train, test);
+            History history;
+            try {
+                history = trainer.fit(train, test);
+            } catch (TrainingDivergedException d) {
+                tellDivergence(d, out, done);
+                throw d;
+            }
             if (history.restoredEpoch() > 0) {
                 // the last epoch's checkpoint holds its own weights: save the restored ones over them, as jgrad train
                 // does (the optimizer state, the metrics and the epochs completed stay the last epoch's)
@@ -924,6 +930,27 @@ public final class SparkTrainMain {
                 System.err.println("note: " + vanishing);
             }
             System.out.println("wrote " + out + "/ (model.safetensors, config.json, optimizer.safetensors, metrics.csv)");
+        }
+    }
+
+    /**
+     * Tells the launcher (./jgrad), which draws the report after the run, where a run diverged that has epochs in
+     * {@code out} to report ({@code done}: its own and those of the run it resumed, as jgrad train reports them; with a
+     * checkpoint in out, which a run resumed into another --out lacks before its first): the words ("epoch 3, step 5:
+     * the loss is NaN") go into the file named by the system property jgrad.diverged, for 'jgrad report DIR --diverged
+     * WORDS', whose report then names the divergence as jgrad train's does. The directory does not record it, as jgrad
+     * train's does not. Without the property (spark-submit, which draws no report) nothing is written; a file that
+     * cannot be written is a note, the divergence staying the error the run ends with.
+     */
+    private static void tellDivergence(TrainingDivergedException d, Path out, List<EpochMetrics> done) {
+        String file = System.getProperty("jgrad.diverged");
+        if (file == null || done.isEmpty() || !Files.isRegularFile(out.resolve("config.json"))) {
+            return;
+        }
+        try {
+            AtomicFiles.writeString(Path.of(file), d.divergence());
+        } catch (IOException e) {
+            System.err.println("note: " + file + ": cannot write where the run diverged for its report (" + e.getMessage() + ")");
         }
     }
 

@@ -1349,7 +1349,11 @@ class SparkTrainMainTest {
      * it; with --local-steps, at the first local step of a partition whose loss or gradient is not finite. Spark
      * recorded a NaN loss and trained on with NaN weights. The last row's feature, 1e36, makes the weights huge, and
      * the loss of its batch overflows in epoch 3 (step 5 of 5); with --lr 1e33 in epoch 1, and the directory the run
-     * made goes, as jgrad train's.
+     * made goes, as jgrad train's. Where the directory holds epochs to report, the run writes the divergence's words
+     * into the file the launcher names (-Djgrad.diverged), and 'jgrad report DIR --diverged WORDS', which the launcher
+     * then runs, names the divergence as jgrad train's report does ("2 of 3 (diverged at epoch 3, step 5: ...)"), also
+     * for a resumed run that diverges before its first checkpoint; the Spark run's report said "interrupted, or
+     * diverged (the run directory does not record which)".
      */
     @Test
     @SuppressWarnings("unchecked")
@@ -1364,7 +1368,7 @@ class SparkTrainMainTest {
         Path local = dir.resolve("local"), onSpark = dir.resolve("spark"), rounds = dir.resolve("rounds");
         List<String> flags = List.of("--data", data.toString(), "--layers", "", "--optimizer", "sgd", "--lr", "0.1",
                 "--batch-size", "8", "--epochs", "3");
-        List<String> args = new ArrayList<>(List.of("train", "--no-shuffle", "--no-report", "--out", local.toString()));
+        List<String> args = new ArrayList<>(List.of("train", "--no-shuffle", "--out", local.toString()));
         args.addAll(flags);
         int[] code = new int[1];
         String said = standardErrorOf(() -> code[0] = io.jgrad.cli.Main.execute(args.toArray(String[]::new)));
@@ -1374,20 +1378,40 @@ class SparkTrainMainTest {
             f.put(flags.get(i), flags.get(i + 1));
         }
         f.put("--no-shuffle", "");
-        var diverged = assertThrows(io.jgrad.train.TrainingDivergedException.class, () -> SparkTrainMain.run(spark, f));
-        assertEquals(3, diverged.epoch());
-        assertTrue(said.contains("\njgrad train: " + diverged.commandLineMessage() + "\n"), said);
-        assertEquals(fileNames(local), fileNames(onSpark));
-        assertEquals(2L, ((Number) ((Map<String, Object>) ((Map<String, Object>) Json.read(onSpark.resolve("config.json")))
-                .get("state")).get("epochs_completed")).longValue());
-        assertEquals(3, Files.readAllLines(onSpark.resolve("metrics.csv")).size(), "the header and epochs 1 and 2");
+        Path words = Files.writeString(dir.resolve("diverged"), ""); // as the launcher makes it
+        System.setProperty("jgrad.diverged", words.toString());
+        try {
+            var diverged = assertThrows(io.jgrad.train.TrainingDivergedException.class, () -> SparkTrainMain.run(spark, f));
+            assertEquals(3, diverged.epoch());
+            assertTrue(said.contains("\njgrad train: " + diverged.commandLineMessage() + "\n"), said);
+            assertEquals(2L, ((Number) ((Map<String, Object>) ((Map<String, Object>) Json.read(onSpark.resolve("config.json")))
+                    .get("state")).get("epochs_completed")).longValue());
+            assertEquals(3, Files.readAllLines(onSpark.resolve("metrics.csv")).size(), "the header and epochs 1 and 2");
+            String divergence = "epoch 3, step 5: " + diverged.what();
+            assertEquals(divergence, Files.readString(words));
+            String stopped = "2 of 3 (diverged at " + divergence + "; the charts of predictions use the weights of the last checkpoint)";
+            assertTrue(Files.readString(local.resolve("report.html")).contains(stopped), "jgrad train's report");
+            assertEquals(0, io.jgrad.cli.Main.execute("report", onSpark.toString(), "--diverged", divergence));
+            assertTrue(Files.readString(onSpark.resolve("report.html")).contains(stopped), "the Spark run's report");
+            assertEquals(fileNames(local), fileNames(onSpark));
+            // resumed, it diverges again in epoch 3, before a checkpoint of its own: the directory's 2 epochs are reported
+            Files.writeString(words, "");
+            Files.delete(onSpark.resolve("report.html"));
+            var again = assertThrows(io.jgrad.train.TrainingDivergedException.class,
+                    () -> SparkTrainMain.run(spark, Map.of("--resume", onSpark.toString(), "--epochs", "4")));
+            assertEquals(divergence, "epoch " + again.epoch() + ", step " + again.step() + ": " + again.what());
+            assertEquals(divergence, Files.readString(words));
+            Files.writeString(words, "");
+            f.put("--out", dir.resolve("early").toString());
+            f.put("--lr", "1e33");
+            var first = assertThrows(io.jgrad.train.TrainingDivergedException.class, () -> SparkTrainMain.run(spark, f));
+            assertEquals(1, first.epoch());
+            assertEquals("", Files.readString(words), "a run that diverged in its first epoch has no epochs to report");
+        } finally {
+            System.clearProperty("jgrad.diverged");
+        }
 
-        Path early = dir.resolve("early");
-        f.put("--out", early.toString());
-        f.put("--lr", "1e33");
-        var first = assertThrows(io.jgrad.train.TrainingDivergedException.class, () -> SparkTrainMain.run(spark, f));
-        assertEquals(1, first.epoch());
-        assertFalse(Files.exists(early), "the directory the run made, with no checkpoint in it, is left behind");
+        assertFalse(Files.exists(dir.resolve("early")), "the directory the run made, with no checkpoint in it, is left behind");
 
         f.put("--lr", "0.1");
         f.put("--local-steps", "2");
