@@ -87,8 +87,8 @@ record DataSource(String description, TensorDataset train, TensorDataset test, i
                 throw new UserError("--normalize columns standardizes each column of a CSV file, but --data " + data + " holds images,"
                         + " whose pixels share one scale; use --normalize");
             }
-            TensorDataset train = IdxDataset.load(data, true, !images);
-            TensorDataset test = IdxDataset.load(data, false, !images);
+            TensorDataset train = reading("--data", data, () -> IdxDataset.load(data, true, !images));
+            TensorDataset test = reading("--data", data, () -> IdxDataset.load(data, false, !images));
             if (train.size() == 0 || test.size() == 0) {
                 // an empty training split trained to a NaN loss, an empty test split reported on 0 samples
                 throw new UserError("--data " + data + ": " + (train.size() == 0 ? "train" : "t10k")
@@ -107,18 +107,14 @@ record DataSource(String description, TensorDataset train, TensorDataset test, i
             if (images) {
                 throw new UserError("--data " + data + ": a CSV file holds feature vectors, but " + imageNetwork);
             }
-            CsvDataset all = CsvDataset.load(data, targetColumn, classification, features, classNames);
+            CsvDataset all = reading("--data", data, () -> CsvDataset.load(data, targetColumn, classification, features, classNames));
             noteNumericHeader(data, all);
             TensorDataset train = all.tensorDataset();
             TensorDataset test = null;
             if (valData != null) {
                 // by the training file's class names, or as class indices where it has none
-                CsvDataset val;
-                try {
-                    val = CsvDataset.load(valData, targetColumn, classification, features, all.classNames());
-                } catch (JgradFormatException e) { // its message begins with the file: the flag goes before it, as Spark's
-                    throw new UserError("--val-data " + e.getMessage());
-                }
+                CsvDataset val = reading("--val-data", valData,
+                        () -> CsvDataset.load(valData, targetColumn, classification, features, all.classNames()));
                 noteNumericHeader(valData, val);
                 checkValidationColumns(valData, all, val);
                 test = val.tensorDataset();
@@ -142,6 +138,36 @@ record DataSource(String description, TensorDataset train, TensorDataset test, i
                     all.targetName(), all.classNames());
         }
         return normalize == null ? ds : ds.standardizedWith(Standardization.of(ds.train(), "columns".equals(normalize)));
+    }
+
+    /** A read of a data file, for {@link #reading}. */
+    interface Read<T> {
+        T read() throws java.io.IOException;
+    }
+
+    /**
+     * What {@code read} returns. What it finds wrong with {@code path} (its format, or a file that is not there or that
+     * this user may not read) is a UserError that names {@code flag} first, as the Spark trainer's errors do:
+     * "--data x.csv: line 5, column 'a': ...", or for a file inside the directory {@code path}, after the directory,
+     * "--data DIR: DIR/train-labels-idx1-ubyte: ...". The file alone left the user to find which flag gave it (train's
+     * --data and --val-data read alike).
+     */
+    static <T> T reading(String flag, Path path, Read<T> read) throws java.io.IOException {
+        try {
+            return read.read();
+        } catch (JgradFormatException e) {
+            throw new UserError(flagged(flag, path, e.file(), e.getMessage()));
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new UserError(flagged(flag, path, e.getFile(), e.getFile() + ": no such file or directory"));
+        } catch (java.nio.file.AccessDeniedException e) { // in Main's words, where no flag is known
+            throw new UserError(flagged(flag, path, e.getFile(), e.getFile() + ": " + (e.getReason() != null ? e.getReason()
+                    : "permission denied; expected a file that this user may read")));
+        }
+    }
+
+    /** {@code message}, which begins with {@code file}, after {@code flag} and, where file is another, {@code path}. */
+    private static String flagged(String flag, Path path, Object file, String message) {
+        return flag + " " + (file != null && path.toString().equals(file.toString()) ? "" : path + ": ") + message;
     }
 
     /**

@@ -156,7 +156,7 @@ final class PredictCommand implements Callable<Integer> {
         List<String> names = new ArrayList<>();
         float[] x;
         if (idx != null) {
-            IdxReader.IdxArray arr = IdxReader.read(idx);
+            IdxReader.IdxArray arr = DataSource.reading("--idx", idx, () -> IdxReader.read(idx));
             // as training reads them (IdxDataset): other types would be divided by 255 too, floats in [0, 1] included
             if (arr.type() != IdxReader.ElementType.UNSIGNED_BYTE) {
                 throw new UserError("--idx " + idx + ": holds " + arr.type() + " values; expected unsigned bytes 0..255, as"
@@ -180,11 +180,14 @@ final class PredictCommand implements Callable<Integer> {
             // where no feature columns are recorded (an IDX directory's run, or an older CSV run): every column but the
             // labels, in file order
             if (features == null && (idxPixels || targetColumn != null)) {
-                String label = CsvPixels.labelColumn(csv, "--csv " + csv, targetColumn, false, tm.dir());
-                features = label == null ? null
-                        : CsvDataset.columnNames(csv).stream().filter(name -> !name.equals(label)).toList();
+                String label = DataSource.reading("--csv", csv,
+                        () -> CsvPixels.labelColumn(csv, "--csv " + csv, targetColumn, false, tm.dir()));
+                features = label == null ? null : DataSource.reading("--csv", csv, () -> CsvDataset.columnNames(csv))
+                        .stream().filter(name -> !name.equals(label)).toList();
             }
-            TensorDataset ds = DataSource.rowsAsSamples(CsvDataset.loadFeatures(csv, features).tensorDataset(),
+            List<String> picked = features;
+            TensorDataset ds = DataSource.rowsAsSamples(DataSource.reading("--csv", csv,
+                    () -> CsvDataset.loadFeatures(csv, picked)).tensorDataset(),
                     tm.config().model().inputShape(), idxPixels, "--csv " + csv, tm.dir());
             int n = limit == null ? ds.size() : Math.min(ds.size(), Flags.positive("--limit", limit));
             x = java.util.Arrays.copyOf(ds.features().toFloatArray(), n * inputSize);

@@ -81,7 +81,8 @@ record TrainedModel(Path dir, RunConfig config, Sequential network, Objective ob
         // a missing file, or one not named .csv, is left to DataSource.load, which says so in the words of train
         boolean csvFile = Files.isRegularFile(data)
                 && data.getFileName().toString().toLowerCase(java.util.Locale.ROOT).endsWith(".csv");
-        String target = idx && csvFile ? CsvPixels.labelColumn(data, "--data " + data, targetColumn, true, dir)
+        String target = idx && csvFile ? DataSource.reading("--data", data,
+                () -> CsvPixels.labelColumn(data, "--data " + data, targetColumn, true, dir))
                 : targetColumn != null ? notAFeature(targetColumn, data) : config.targetColumn();
         return DataSource.load(data, null, 0, target, !config.task().equals("regression"), null, config.seed(),
                         null, config.featureColumns(), config.classNames())

@@ -111,6 +111,46 @@ class CliRobustnessTest {
         assertNothingWritten();
     }
 
+    /**
+     * A malformed data file is named by the flag that gave it, as --val-data's and the Spark trainer's errors name it:
+     * train's and eval's --data, predict's --csv and --idx, and for a file inside an IDX directory the directory, then
+     * the file. They named the file alone, which left train's --data and --val-data in the same words.
+     */
+    @Test
+    void aMalformedDataFileIsNamedByTheFlagThatGaveIt() throws IOException {
+        Path word = Files.writeString(dir.resolve("word.csv"), "f0,f1,f2,f3,label\n1,2,3,4,0\n1,x,3,4,1\n");
+        String notANumber = ": line 3, column 'f1': \"x\" is not a number";
+        train(word).assertUserError("jgrad train: --data " + word + notANumber);
+        Path ragged = Files.writeString(dir.resolve("ragged.csv"), "f0,f1,f2,f3,label\n1,2,3,4,0\n1,2,3,1\n");
+        train(ragged).assertUserError("jgrad train: --data " + ragged + ": line 3: found 4 values; expected 5 as in the header");
+        Path unnamed = Files.writeString(dir.resolve("unnamed.csv"), "f0,,f2,f3,label\n1,2,3,4,0\n");
+        train(unnamed).assertUserError("jgrad train: --data " + unnamed + ": line 1, column 2: the header gives this column no name");
+        train(blobs, "--val-data", word.toString()).assertUserError("jgrad train: --val-data " + word + notANumber);
+        assertNothingWritten();
+        Cli.run("eval", "--model", run.toString(), "--data", word.toString()).assertUserError("jgrad eval: --data " + word + notANumber);
+        Cli.run("predict", "--model", run.toString(), "--csv", word.toString())
+                .assertUserError("jgrad predict: --csv " + word + notANumber);
+        Path three = SyntheticData.blobsCsv(dir.resolve("three.csv"), 20, 3, 3, 2); // the run's column f3 is missing
+        Cli.run("predict", "--model", run.toString(), "--csv", three.toString())
+                .assertUserError("jgrad predict: --csv " + three + ": line 1: no column ['f3']; expected the feature columns");
+        // a file of an IDX directory (train's is gzipped): after the directory, the file
+        Path idx = dir.resolve("idx");
+        SyntheticData.idxDirectory(idx, 8, 4, 8, 4, 1);
+        Path labels = idx.resolve("train-labels-idx1-ubyte.gz");
+        Files.delete(labels);
+        train(idx).assertUserError("jgrad train: --data " + idx + ": " + idx.resolve("train-labels-idx1-ubyte") + ": file not found");
+        Path testImages = idx.resolve("t10k-images-idx3-ubyte");
+        SyntheticData.idxDirectory(idx, 8, 4, 8, 4, 1);
+        Files.write(testImages, Arrays.copyOf(Files.readAllBytes(testImages), 100));
+        String truncated = ": " + testImages + ": header: dimensions [4, 8, 8] of UNSIGNED_BYTE need 256 data bytes, but the"
+                + " file holds 84; the file is truncated";
+        train(idx).assertUserError("jgrad train: --data " + idx + truncated);
+        assertNothingWritten();
+        Cli.run("eval", "--model", run.toString(), "--data", idx.toString()).assertUserError("jgrad eval: --data " + idx + truncated);
+        Cli.run("predict", "--model", run.toString(), "--idx", testImages.toString())
+                .assertUserError("jgrad predict: --idx " + testImages + ": header: dimensions [4, 8, 8]");
+    }
+
     @Test
     void evalOnDataThatDoesNotFitTheModel() throws IOException {
         Path five = SyntheticData.blobsCsv(dir.resolve("five.csv"), 20, 5, 3, 2);

@@ -166,7 +166,7 @@ class CsvClassNamesTest {
 
         Path run = train(dir.resolve("run"), csv, "--epochs", "1");
         Cli.run("eval", "--model", run.toString(), "--data", val.toString())
-                .assertUserError(val + ": line 5, column 'species': \"rose\" is not one of the 3 classes");
+                .assertUserError("--data " + val + ": line 5, column 'species': \"rose\" is not one of the 3 classes");
 
         // --resume reads the data again by the recorded names, not by the sorted names of what the file holds now: a
         // file that lost its setosa rows keeps versicolor as class 1
@@ -175,7 +175,7 @@ class CsvClassNamesTest {
         assertEquals(List.of("versicolor", "virginica"), ((Map<?, ?>) ((Map<?, ?>) Json.read(small.resolve("config.json")))
                 .get("data")).get("class_names"));
         Files.writeString(fewer, "a,b,species\n3,3,virginica\n0,-3,versicolor\n-3,0,setosa\n");
-        Cli.run("train", "--resume", small.toString(), "--epochs", "2").assertUserError(fewer
+        Cli.run("train", "--resume", small.toString(), "--epochs", "2").assertUserError("--data " + fewer
                 + ": line 4, column 'species': \"setosa\" is not one of the 2 classes of the training data");
         Files.writeString(fewer, "a,b,species\n0,-3,versicolor\n3,3,virginica\n");
         Cli.ok("train", "--resume", small.toString(), "--epochs", "2", "--threads", "1");

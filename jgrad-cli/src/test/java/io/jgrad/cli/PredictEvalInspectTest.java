@@ -229,6 +229,17 @@ class PredictEvalInspectTest {
                 .assertUserError("--target-column label", unnamed.toString(), "no such column");
         // it names a CSV file's column: the run's own data (an IDX directory) has none
         Cli.run("eval", "--model", cnn.toString(), "--target-column", "label").assertUserError("--target-column", "--data FILE.csv");
+
+        // a file that is wrong in its header (read to find the label column) or in a row: named by the flag that gave it
+        Path empty = Files.writeString(tmp.resolve("empty.csv"), "");
+        String isEmpty = ": line 1: file is empty; expected a header row naming the columns";
+        Cli.run("eval", "--model", cnn.toString(), "--data", empty.toString()).assertUserError("jgrad eval: --data " + empty + isEmpty);
+        Cli.run("predict", "--model", mlp.toString(), "--csv", empty.toString())
+                .assertUserError("jgrad predict: --csv " + empty + isEmpty);
+        Path word = Files.writeString(tmp.resolve("label-word.csv"), t10kCsv(pixelColumns(LABEL, 0), unit)
+                .replaceFirst("\n[^,]*,", "\nseven,"));
+        Cli.run("eval", "--model", cnn.toString(), "--data", word.toString())
+                .assertUserError("jgrad eval: --data " + word + ": line 2, column 'label': \"seven\" is not a number");
     }
 
     /**
