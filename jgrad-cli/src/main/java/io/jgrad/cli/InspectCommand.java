@@ -27,7 +27,8 @@ import picocli.CommandLine.Parameters;
             "optimizer, rate and batch size, and by their flags the others the run set away from their defaults:",
             "--momentum, --weight-decay, --schedule, --clip-grad-norm, --no-shuffle, --augment, --checkpoint-every and",
             "--class-weights, then --patience, --restore-best and --target-loss on a stopping line), a Spark run's",
-            "partitions and local steps, the data, its standardization (--normalize: the mean and standard deviation, or",
+            "partitions and local steps, the data and its target column (recorded for a CSV file, also where it was the",
+            "default, the last column), its standardization (--normalize: the mean and standard deviation, or",
             "the count of per-column pairs) and its held-out rows (--val-data, --val-split or an IDX directory's t10k",
             "files), then every tensor of model.safetensors with dtype, shape and value statistics (an integer or bool",
             "tensor's minimum and maximum as whole numbers). A file is read as safetensors when its name ends in",
@@ -77,7 +78,7 @@ final class InspectCommand implements Callable<Integer> {
                 System.out.printf("init        --init %s%n", c.init());
             }
             Standardization n = c.normalization(); // as eval's data line, with the count of a per-column pair
-            System.out.printf("data        %s%s%s%n%n", c.data(), n.isNone() ? "" : " (normalized: " + (n.perColumn()
+            System.out.printf("data        %s%s%s%s%n%n", c.data(), flags(c.targetColumnShown()), n.isNone() ? "" : " (normalized: " + (n.perColumn()
                     ? String.format("per column, %d column%s", n.mean().length, n.mean().length == 1 ? "" : "s") : n.describe()) + ")",
                     heldOut(c));
             file = tm.weights();

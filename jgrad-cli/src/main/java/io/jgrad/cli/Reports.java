@@ -75,6 +75,9 @@ final class Reports {
             facts.put("Data", ds.description() + (heldOut == null ? String.format(" (%,d train, no held-out data)", ds.train().size())
                     : String.format(" (%,d train, %,d %s%s)", ds.train().size(), ds.test().size(), heldOut, heldOutSource(cfg))));
         }
+        if (cfg.targetColumn() != null) { // as inspect's data line: recorded for every CSV run; IDX labels are a file
+            facts.put("Target column", cfg.targetColumn());
+        }
         facts.put("Network", cfg.model().describe() + String.format(" (%,d parameters)", model.parameterCount()));
         if (cfg.init() != null) { // recorded in config.json, so a resumed run's report and jgrad report's show it too
             facts.put("Initial weights", "--init " + cfg.init());

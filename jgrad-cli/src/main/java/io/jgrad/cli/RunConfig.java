@@ -79,6 +79,16 @@ record RunConfig(NetworkSpec model, String task, int numClasses, String loss, St
         return clipGradNorm > 0 ? "--clip-grad-norm " + clipGradNorm : null;
     }
 
+    /**
+     * "target column 'NAME'" for a run whose config.json records its target column, else null (an IDX directory, whose
+     * labels are a file of their own; a Spark run not given one). In words, not as the --target-column flag like the
+     * options above: jgrad train records the column for every CSV file, also where it was the default (the last
+     * column), which config.json cannot tell apart, and a run at its defaults shows no flags.
+     */
+    String targetColumnShown() {
+        return targetColumn == null ? null : "target column '" + targetColumn + "'";
+    }
+
     /** "--patience N", or null without early stopping. */
     String patienceFlag() {
         return patience > 0 ? "--patience " + patience : null;

@@ -46,7 +46,7 @@ class NormalizeColumnsTest {
         assertEquals(bias, Double.parseDouble(line.substring(line.lastIndexOf(": ") + 2).trim()), 1e-5, line);
         assertTrue(Cli.ok("eval", "--model", run.toString()).out().contains("(normalized: per column)"));
         String inspect = Cli.ok("inspect", run.toString()).out();
-        assertTrue(inspect.contains("data        " + csv + " (normalized: per column, 3 columns)\n"), inspect);
+        assertTrue(inspect.contains("data        " + csv + ", target column 'y' (normalized: per column, 3 columns)\n"), inspect);
 
         Cli.ok("train", "--resume", run.toString(), "--epochs", "2", "--normalize", "columns", "--threads", "1");
         Cli.run("train", "--resume", run.toString(), "--epochs", "3", "--normalize")
@@ -73,7 +73,7 @@ class NormalizeColumnsTest {
         assertArrayEquals(new double[] {Math.sqrt(1.25)}, numbers(data(run).get("normalize_std")), 1e-12);
         assertTrue(Cli.ok("eval", "--model", run.toString()).out().contains("(normalized: per column)"));
         String inspect = Cli.ok("inspect", run.toString()).out();
-        assertTrue(inspect.contains("data        " + csv + " (normalized: per column, 1 column)\n"), inspect);
+        assertTrue(inspect.contains("data        " + csv + ", target column 'y' (normalized: per column, 1 column)\n"), inspect);
         Cli.ok("train", "--resume", run.toString(), "--epochs", "2", "--normalize", "columns", "--threads", "1");
         Cli.run("train", "--resume", run.toString(), "--epochs", "3", "--normalize")
                 .assertUserError("--normalize is fixed by the run", "the run has columns, --normalize gives all");
@@ -104,6 +104,6 @@ class NormalizeColumnsTest {
                 "--no-report", "--loss", "mse");
         assertEquals(1.5, ((Number) data(run).get("normalize_mean")).doubleValue(), 1e-12);
         String inspect = Cli.ok("inspect", run.toString()).out();
-        assertTrue(inspect.contains("data        " + csv + " (normalized: mean 1.5000, std 0.5000)\n"), inspect);
+        assertTrue(inspect.contains("data        " + csv + ", target column 'y' (normalized: mean 1.5000, std 0.5000)\n"), inspect);
     }
 }

@@ -735,14 +735,33 @@ class PredictEvalInspectTest {
                 "--val-split", "0.25", "--class-weights", "1,2,0.5");
         String inspect = Cli.ok("inspect", split.toString()).out();
         assertTrue(inspect.contains("seed 42; class weights 1.000, 2.000, 0.5000\n"), inspect);
-        assertTrue(inspect.contains("data        " + csv + "; validation rows: --val-split 0.25\n"), inspect);
+        assertTrue(inspect.contains("data        " + csv + ", target column 'label'; validation rows: --val-split 0.25\n"), inspect);
         Path file = Cli.train(tmp.resolve("file"), "--data", csv.toString(), "--layers", "", "--epochs", "1", "--no-report",
                 "--val-data", csv.toString());
         inspect = Cli.ok("inspect", file.toString()).out();
-        assertTrue(inspect.contains("data        " + csv + "; validation rows: --val-data " + csv + "\n"), inspect);
+        assertTrue(inspect.contains("data        " + csv + ", target column 'label'; validation rows: --val-data " + csv + "\n"), inspect);
         assertFalse(inspect.contains("class weights"), inspect);
         Path none = Cli.train(tmp.resolve("none"), "--data", csv.toString(), "--layers", "", "--epochs", "1", "--no-report");
-        assertTrue(Cli.ok("inspect", none.toString()).out().contains("data        " + csv + "\n"), "no held-out rows");
+        assertTrue(Cli.ok("inspect", none.toString()).out().contains("data        " + csv + ", target column 'label'\n"), "no held-out rows");
+    }
+
+    /**
+     * The target column, which config.json records (also where it was the default, the last column) and inspect left out:
+     * on the data line, in words (config.json cannot tell a given --target-column from the default, and a run at its
+     * defaults shows no flags), and in the report's facts; an IDX directory's run has none (its data line is asserted
+     * above).
+     */
+    @Test
+    void inspectAndTheReportShowTheTargetColumn() throws Exception {
+        Path csv = Files.writeString(tmp.resolve("targets.csv"), "kind of flower,a,b\n0,1,2\n1,2,1\n0,1,3\n1,3,1\n");
+        Path run = Cli.train(tmp.resolve("target"), "--data", csv.toString(), "--target-column", "kind of flower", "--layers", "",
+                "--epochs", "1");
+        assertTrue(Cli.ok("inspect", run.toString()).out().contains("data        " + csv + ", target column 'kind of flower'\n"),
+                Cli.ok("inspect", run.toString()).out());
+        assertEquals("kind of flower",
+                ReportFactsTest.facts(Files.readString(run.resolve("report.html"))).get("Target column"));
+        Path idxReport = Cli.train(tmp.resolve("idx-report"), "--data", idx.toString(), "--layers", "", "--epochs", "1");
+        assertFalse(ReportFactsTest.facts(Files.readString(idxReport.resolve("report.html"))).containsKey("Target column"));
     }
 
     /**
