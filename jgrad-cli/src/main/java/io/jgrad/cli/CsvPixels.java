@@ -3,7 +3,6 @@ package io.jgrad.cli;
 import io.jgrad.data.CsvDataset;
 import io.jgrad.data.TensorDataset;
 import io.jgrad.tensor.Tensor;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -54,16 +53,16 @@ final class CsvPixels {
     }
 
     /**
-     * The label column of {@code file} for a model trained on an IDX directory: the column {@code flag}
-     * (--target-column) names, else the one column whose name is {@value #LABEL} ignoring case. Where there is none,
-     * null when {@code required} is false (predict, whose file may hold pixels only), else an error; two such columns
-     * are an error.
+     * The label column of {@code file}, whose header row is {@code header} (its column names, in file order), for a
+     * model trained on an IDX directory: the column {@code flag} (--target-column) names, else the one column whose name
+     * is {@value #LABEL} ignoring case. Where there is none, null when {@code required} is false (predict, whose file may
+     * hold pixels only), else an error; two such columns are an error. It takes the header rather than reading it, so
+     * that eval decides in the pass that reads the rows ({@link CsvDataset#loadChoosingTarget}).
      *
      * @param source the flag and the file, for the messages ("--data FILE")
      * @throws UserError naming source, and --target-column where it would settle the question
      */
-    static String labelColumn(Path file, String source, String flag, boolean required, Path modelDir) throws IOException {
-        List<String> header = CsvDataset.columnNames(file);
+    static String labelColumn(List<String> header, Path file, String source, String flag, boolean required, Path modelDir) {
         if (flag != null) {
             if (!header.contains(flag)) {
                 throw new UserError("--target-column " + flag + ": " + file + " has no such column; line 1 has "

@@ -68,6 +68,19 @@ record DataSource(String description, TensorDataset train, TensorDataset test, i
     static DataSource load(Path data, Path valData, double valSplit, String targetColumn, boolean classification,
                            String normalize, long seed, String imageNetwork, List<String> features,
                            List<String> classNames) throws java.io.IOException {
+        return loadChoosingTarget(data, valData, valSplit, header -> targetColumn, classification, normalize, seed,
+                imageNetwork, features, classNames);
+    }
+
+    /**
+     * As {@link #load}, with a CSV file's target column chosen from its header row by {@code targetColumn} (given the
+     * column names in file order; null: the last column that is not a feature), in the pass that reads the rows
+     * ({@link CsvDataset#loadChoosingTarget}); a --val-data file's header is given to it too.
+     */
+    static DataSource loadChoosingTarget(Path data, Path valData, double valSplit,
+                                         java.util.function.Function<List<String>, String> targetColumn, boolean classification,
+                                         String normalize, long seed, String imageNetwork, List<String> features,
+                                         List<String> classNames) throws java.io.IOException {
         boolean images = imageNetwork != null;
         if (!Files.exists(data)) {
             throw new UserError("--data " + data + ": no such file or directory");
@@ -107,14 +120,15 @@ record DataSource(String description, TensorDataset train, TensorDataset test, i
             if (images) {
                 throw new UserError("--data " + data + ": a CSV file holds feature vectors, but " + imageNetwork);
             }
-            CsvDataset all = reading("--data", data, () -> CsvDataset.load(data, targetColumn, classification, features, classNames));
+            CsvDataset all = reading("--data", data,
+                    () -> CsvDataset.loadChoosingTarget(data, targetColumn, classification, features, classNames));
             noteNumericHeader(data, all);
             TensorDataset train = all.tensorDataset();
             TensorDataset test = null;
             if (valData != null) {
                 // by the training file's class names, or as class indices where it has none
                 CsvDataset val = reading("--val-data", valData,
-                        () -> CsvDataset.load(valData, targetColumn, classification, features, all.classNames()));
+                        () -> CsvDataset.loadChoosingTarget(valData, targetColumn, classification, features, all.classNames()));
                 noteNumericHeader(valData, val);
                 checkValidationColumns(valData, all, val);
                 test = val.tensorDataset();

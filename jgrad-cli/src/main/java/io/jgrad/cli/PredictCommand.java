@@ -180,10 +180,9 @@ final class PredictCommand implements Callable<Integer> {
             // where no feature columns are recorded (an IDX directory's run, or an older CSV run): every column but the
             // labels, in file order
             if (features == null && (idxPixels || targetColumn != null)) {
-                String label = DataSource.reading("--csv", csv,
-                        () -> CsvPixels.labelColumn(csv, "--csv " + csv, targetColumn, false, tm.dir()));
-                features = label == null ? null : DataSource.reading("--csv", csv, () -> CsvDataset.columnNames(csv))
-                        .stream().filter(name -> !name.equals(label)).toList();
+                List<String> header = DataSource.reading("--csv", csv, () -> CsvDataset.columnNames(csv));
+                String label = CsvPixels.labelColumn(header, csv, "--csv " + csv, targetColumn, false, tm.dir());
+                features = label == null ? null : header.stream().filter(name -> !name.equals(label)).toList();
             }
             List<String> picked = features;
             TensorDataset ds = DataSource.rowsAsSamples(DataSource.reading("--csv", csv,

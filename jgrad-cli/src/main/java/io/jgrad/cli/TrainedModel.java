@@ -5,6 +5,7 @@ import io.jgrad.tensor.Generator;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * A run directory loaded back: its configuration and the network with its trained weights, read from
@@ -81,11 +82,15 @@ record TrainedModel(Path dir, RunConfig config, Sequential network, Objective ob
         // a missing file, or one not named .csv, is left to DataSource.load, which says so in the words of train
         boolean csvFile = Files.isRegularFile(data)
                 && data.getFileName().toString().toLowerCase(java.util.Locale.ROOT).endsWith(".csv");
-        String target = idx && csvFile ? DataSource.reading("--data", data,
-                () -> CsvPixels.labelColumn(data, "--data " + data, targetColumn, true, dir))
-                : targetColumn != null ? notAFeature(targetColumn, data) : config.targetColumn();
-        return DataSource.load(data, null, 0, target, !config.task().equals("regression"), null, config.seed(),
-                        null, config.featureColumns(), config.classNames())
+        java.util.function.Function<List<String>, String> chooseTarget;
+        if (idx && csvFile) { // the label column by the file's header, read in the pass that reads the rows
+            chooseTarget = header -> CsvPixels.labelColumn(header, data, "--data " + data, targetColumn, true, dir);
+        } else {
+            String target = targetColumn != null ? notAFeature(targetColumn, data) : config.targetColumn();
+            chooseTarget = header -> target;
+        }
+        return DataSource.loadChoosingTarget(data, null, 0, chooseTarget, !config.task().equals("regression"), null,
+                        config.seed(), null, config.featureColumns(), config.classNames())
                 .rowsAs(config.model().inputShape(), idx, "--data " + data, dir)
                 .standardizedWith(config.normalization());
     }

@@ -19,6 +19,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Locale;
+import java.util.function.Function;
 import java.util.regex.Pattern;
 
 /**
@@ -94,6 +95,21 @@ public final class CsvDataset implements Dataset {
      */
     public static CsvDataset load(Path file, String targetColumn, boolean classification, List<String> features,
                                   List<String> classNames) throws IOException {
+        return loadChoosingTarget(file, header -> targetColumn, classification, features, classNames);
+    }
+
+    /**
+     * Loads {@code file} as {@link #load(Path, String, boolean, List, List)}, with the target column that
+     * {@code targetColumn} chooses from the header row (the column names in file order; null for the last column that
+     * is not a feature), in the pass that reads the rows: for a caller that chooses it by what the file holds, which
+     * {@link #columnNames} and then a load read the file for twice. {@code targetColumn} is applied before the header's
+     * names are checked, once per pass (a target of class names read first as indices is read again), and what it
+     * throws goes to the caller.
+     *
+     * @throws JgradFormatException as {@link #load(Path, String, boolean, List, List)}
+     */
+    public static CsvDataset loadChoosingTarget(Path file, Function<List<String>, String> targetColumn, boolean classification,
+                                                List<String> features, List<String> classNames) throws IOException {
         if (!classification || classNames != null) {
             return read(file, targetColumn, classification, true, features, classNames, false);
         }
@@ -111,7 +127,7 @@ public final class CsvDataset implements Dataset {
      * @throws JgradFormatException as {@link #load}, for the feature cells
      */
     public static CsvDataset loadFeatures(Path file) throws IOException {
-        return read(file, null, false, false, null, List.of(), false);
+        return read(file, header -> null, false, false, null, List.of(), false);
     }
 
     /**
@@ -121,7 +137,7 @@ public final class CsvDataset implements Dataset {
      * @throws JgradFormatException as {@link #load}, and if a column of {@code features} is missing
      */
     public static CsvDataset loadFeatures(Path file, List<String> features) throws IOException {
-        return read(file, null, false, false, features, List.of(), false);
+        return read(file, header -> null, false, false, features, List.of(), false);
     }
 
     /**
@@ -139,7 +155,7 @@ public final class CsvDataset implements Dataset {
      * names of classes 0, 1, ... (see {@link #load(Path, String, boolean, List, List)}); {@code namesInstead}: with
      * class indices, throw {@link NamesInTarget} at a target cell that is a name instead of refusing it.
      */
-    private static CsvDataset read(Path file, String targetColumn, boolean classification, boolean hasTarget,
+    private static CsvDataset read(Path file, Function<List<String>, String> targetColumn, boolean classification, boolean hasTarget,
                                    List<String> features, List<String> classNames, boolean namesInstead) throws IOException {
         return withParser(file, parser -> parse(parser, file, targetColumn, classification, hasTarget, features, classNames,
                 namesInstead));
@@ -252,10 +268,11 @@ public final class CsvDataset implements Dataset {
         }
     }
 
-    private static CsvDataset parse(CsvParser parser, Path file, String targetColumn, boolean classification,
-                                    boolean hasTarget, List<String> features, List<String> classNames, boolean namesInstead)
-            throws IOException {
+    private static CsvDataset parse(CsvParser parser, Path file, Function<List<String>, String> chooseTarget,
+                                    boolean classification, boolean hasTarget, List<String> features, List<String> classNames,
+                                    boolean namesInstead) throws IOException {
         List<String> header = header(parser, file);
+        String targetColumn = chooseTarget.apply(java.util.Collections.unmodifiableList(header));
         int columns = header.size();
         Map<String, Integer> index = new HashMap<>(); // a linear check: a file may have 100,000s of columns
         for (int i = 0; i < columns; i++) {

@@ -46,6 +46,36 @@ class CsvDatasetTest {
         assertTrue(blank.getMessage().contains("line 1") && blank.getMessage().contains("blank"), blank.getMessage());
     }
 
+    /**
+     * loadChoosingTarget gives the chooser the header as columnNames reads it (quotes, byte-order mark), once for a read
+     * of class indices, and loads what load loads with the chosen name (null: the last column); what the chooser throws
+     * comes before the header's own checks, as it did when the caller read columnNames first.
+     */
+    @Test
+    void loadChoosingTargetReadsTheHeaderInThePassThatReadsTheRows() throws IOException {
+        Path f = csv("\uFEFF\"Label\",\"a, b\",c\n1,2,3\n0,4,5\n");
+        List<List<String>> seen = new java.util.ArrayList<>();
+        CsvDataset chosen = CsvDataset.loadChoosingTarget(f, header -> {
+            seen.add(header);
+            return header.get(0);
+        }, true, null, List.of());
+        assertEquals(List.of(List.of("Label", "a, b", "c")), seen);
+        CsvDataset named = CsvDataset.load(f, "Label", true, null, List.of());
+        assertEquals(named.featureNames(), chosen.featureNames());
+        assertEquals("Label", chosen.targetName());
+        assertArrayEquals(named.tensorDataset().features().toFloatArray(), chosen.tensorDataset().features().toFloatArray());
+        assertArrayEquals(named.tensorDataset().targets().toFloatArray(), chosen.tensorDataset().targets().toFloatArray());
+        assertEquals("c", CsvDataset.loadChoosingTarget(f, header -> null, true, null, List.of()).targetName());
+
+        Path twice = csv("x,x,label\n1,2,0\n");
+        IllegalStateException mine = assertThrows(IllegalStateException.class,
+                () -> CsvDataset.loadChoosingTarget(twice, header -> { throw new IllegalStateException("chooser"); }, true, null, null));
+        assertEquals("chooser", mine.getMessage());
+        JgradFormatException empty = assertThrows(JgradFormatException.class,
+                () -> CsvDataset.loadChoosingTarget(csv(""), header -> "label", true, null, null));
+        assertTrue(empty.getMessage().contains("line 1: file is empty"), empty.getMessage());
+    }
+
     @Test
     void quotedBomCrlfAndTrailingBlankLines() throws IOException {
         Path f = csv("\uFEFF\"size, m2\",label,\"say \"\"hi\"\"\"\r\n"
