@@ -1,6 +1,6 @@
 package io.jgrad.cli;
 
-import io.jgrad.data.CsvDataset;
+import io.jgrad.data.IdxDataset;
 import io.jgrad.data.TensorDataset;
 import io.jgrad.tensor.Tensor;
 import java.nio.file.Files;
@@ -31,7 +31,7 @@ final class CsvPixels {
     /**
      * Whether {@code config}'s model was trained on an IDX directory, whose pixels it saw as p/255: config.json's
      * data.kind says so. A config.json written before data.kind was recorded says it only by inference: a run of one
-     * records no CSV columns, and its data.path is such a directory (one with train-images-idx3-ubyte[.gz]). Where that
+     * records no CSV columns, and its data.path is such a directory ({@link IdxDataset#isIdxDirectory}). Where that
      * path is no longer there, a path that names no .csv or .parquet file is taken for one: a CSV run that records no
      * columns (older runs wrote none) trained on a file named .csv, which jgrad train requires, and a Spark run of a
      * table with a features column records none either (one whose data moved to such a name is taken for IDX).
@@ -45,8 +45,7 @@ final class CsvPixels {
         }
         Path data = Path.of(config.data());
         if (Files.exists(data)) {
-            return Files.isDirectory(data) && (Files.exists(data.resolve("train-images-idx3-ubyte"))
-                    || Files.exists(data.resolve("train-images-idx3-ubyte.gz")));
+            return IdxDataset.isIdxDirectory(data);
         }
         String name = config.data().toLowerCase(Locale.ROOT);
         return !name.endsWith(".csv") && !name.endsWith(".parquet");
@@ -57,7 +56,7 @@ final class CsvPixels {
      * model trained on an IDX directory: the column {@code flag} (--target-column) names, else the one column whose name
      * is {@value #LABEL} ignoring case. Where there is none, null when {@code required} is false (predict, whose file may
      * hold pixels only), else an error; two such columns are an error. It takes the header rather than reading it, so
-     * that eval decides in the pass that reads the rows ({@link CsvDataset#loadChoosingTarget}).
+     * that eval decides in the pass that reads the rows ({@link io.jgrad.data.CsvDataset#loadChoosingTarget}).
      *
      * @param source the flag and the file, for the messages ("--data FILE")
      * @throws UserError naming source, and --target-column where it would settle the question

@@ -310,9 +310,9 @@ final class Reports {
         return idx(cfg) ? "test" : "validation";
     }
 
-    /** Whether the run trained on an IDX directory (whose t10k part is its test set), as DataSource decides it. */
+    /** Whether the run trained on an IDX directory (whose t10k part is its test set). */
     private static boolean idx(RunConfig cfg) {
-        return java.nio.file.Files.isDirectory(Path.of(cfg.data()));
+        return io.jgrad.data.IdxDataset.isIdxDirectory(Path.of(cfg.data()));
     }
 
     /**

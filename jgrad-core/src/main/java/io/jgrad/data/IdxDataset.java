@@ -77,6 +77,28 @@ public final class IdxDataset {
         return Arrays.copyOfRange(dims, dims.length - 2, dims.length);
     }
 
+    /** The four files of an IDX directory, each raw or with a {@code .gz} suffix. */
+    private static final String[] FILES = {"train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte",
+        "t10k-labels-idx1-ubyte"};
+
+    /**
+     * Whether {@code path} is to be read as an IDX directory: a directory holding at least one of the four files that
+     * {@link #load} reads (train or t10k, images or labels), raw or {@code .gz}. One is enough, so that a directory
+     * missing some is refused by load naming the missing file, not read as data of another kind (a Parquet or CSV
+     * directory); whether the files are valid is load's to say.
+     */
+    public static boolean isIdxDirectory(Path path) {
+        if (!Files.isDirectory(path)) {
+            return false;
+        }
+        for (String name : FILES) {
+            if (Files.isRegularFile(path.resolve(name)) || Files.isRegularFile(path.resolve(name + ".gz"))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private static Path find(Path dir, String name) {
         Path raw = dir.resolve(name);
         if (Files.isRegularFile(raw)) {

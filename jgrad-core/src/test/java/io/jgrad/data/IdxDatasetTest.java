@@ -17,6 +17,40 @@ class IdxDatasetTest {
     @TempDir
     Path dir;
 
+    /**
+     * The one rule by which jgrad-cli and jgrad-spark take a path for an IDX directory: a directory holding any of the
+     * four files, raw or gzipped, also where others are missing (load then names the missing one); not a file, a
+     * missing path, a directory without them (a Parquet or CSV data set), or a directory named like one of them.
+     */
+    @Test
+    void isIdxDirectoryByAnyOfItsFourFiles() throws IOException {
+        assertTrue(IdxDataset.isIdxDirectory(IdxReaderTest.mnistDir()), "the bundled data, gzipped");
+        String[] names = {"train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"};
+        for (String name : names) {
+            for (String suffix : new String[] {"", ".gz"}) {
+                Path d = Files.createDirectories(dir.resolve(name + suffix + "-only"));
+                Files.write(d.resolve(name + suffix), new byte[0]);
+                assertTrue(IdxDataset.isIdxDirectory(d), name + suffix + " alone");
+            }
+        }
+        Path noLabels = Files.createDirectories(dir.resolve("no-labels"));
+        for (String name : new String[] {names[0], names[2], names[3]}) {
+            Files.write(noLabels.resolve(name), new byte[0]);
+        }
+        assertTrue(IdxDataset.isIdxDirectory(noLabels), "labels missing: load names the missing file");
+
+        Path parquet = Files.createDirectories(dir.resolve("table.parquet"));
+        Files.write(parquet.resolve("part-00000-x.snappy.parquet"), new byte[0]);
+        Files.write(parquet.resolve("_SUCCESS"), new byte[0]);
+        assertFalse(IdxDataset.isIdxDirectory(parquet), "a Parquet directory");
+        assertFalse(IdxDataset.isIdxDirectory(Files.createDirectories(dir.resolve("empty"))), "an empty directory");
+        Path file = Files.write(dir.resolve("train-images-idx3-ubyte"), new byte[0]);
+        assertFalse(IdxDataset.isIdxDirectory(file), "an IDX file, not a directory");
+        assertFalse(IdxDataset.isIdxDirectory(dir.resolve("missing")), "no such path");
+        Path nested = Files.createDirectories(dir.resolve("nested", "train-images-idx3-ubyte"));
+        assertFalse(IdxDataset.isIdxDirectory(nested.getParent()), "a directory named as the file");
+    }
+
     @Test
     void loadsBundledMnist10k() throws IOException {
         TensorDataset train = IdxDataset.load(IdxReaderTest.mnistDir(), true, true);

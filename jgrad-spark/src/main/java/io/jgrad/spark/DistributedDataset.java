@@ -663,11 +663,12 @@ public final class DistributedDataset {
         return isIdx(path) ? "idx" : path.toLowerCase(Locale.ROOT).endsWith(".csv") || isCsvDirectory(path) ? "csv" : "parquet";
     }
 
-    /** Whether {@code path} is an IDX directory (it holds train labels); a Parquet data set is a directory too. */
+    /**
+     * Whether {@code path} is an IDX directory, by the rule jgrad train uses ({@link io.jgrad.data.IdxDataset#isIdxDirectory});
+     * a Parquet data set is a directory too.
+     */
     static boolean isIdx(String path) {
-        Path local = Path.of(path);
-        return Files.isDirectory(local) && (Files.exists(local.resolve("train-labels-idx1-ubyte"))
-                || Files.exists(local.resolve("train-labels-idx1-ubyte.gz")));
+        return io.jgrad.data.IdxDataset.isIdxDirectory(Path.of(path));
     }
 
     private static void checkPartitions(int partitions) {

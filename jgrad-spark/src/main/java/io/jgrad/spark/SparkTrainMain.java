@@ -406,7 +406,7 @@ public final class SparkTrainMain {
     /**
      * The first line of what {@code e} says about the data: a rejected value (an IllegalArgumentException, also when it
      * comes from a task inside Spark's "Job aborted"), a path Spark cannot read or analyse, a malformed CSV record, a
-     * file that is not Parquet, an unreadable IDX file, a file this user may not read. Null when {@code e} is about
+     * file that is not Parquet, an unreadable or malformed IDX file, a file this user may not read. Null when {@code e} is about
      * something else.
      */
     static String dataError(Throwable e) {
@@ -415,6 +415,9 @@ public final class SparkTrainMain {
         for (Throwable c = e; c != null; c = c.getCause()) {
             if (c instanceof IllegalArgumentException) {
                 return firstLine(c).replaceFirst("^DistributedDataset: ", "");
+            }
+            if (c instanceof JgradFormatException format) { // a file read on the driver (an IDX file): its message names it
+                return firstLine(format);
             }
             if (c instanceof java.nio.file.AccessDeniedException denied) { // its message is the path alone
                 return denied.getFile() + ": permission denied; expected a file that this user may read";

@@ -1672,6 +1672,30 @@ class SparkTrainMainTest {
     }
 
     /**
+     * A directory with some of an IDX directory's files is one, by jgrad train's rule (IdxDataset.isIdxDirectory): one
+     * without its train labels was read as Parquet, and one whose IDX file was damaged ended in a stack trace (the
+     * reader's JgradFormatException was not taken for a data error); each is now one line naming the directory and the
+     * file, as jgrad train names it.
+     */
+    @Test
+    void anIdxDirectoryMissingOrDamagingAFileIsRefusedNamingIt(@TempDir Path dir) throws Exception {
+        SparkSession spark = session();
+        Path idx = Files.createDirectory(dir.resolve("idx"));
+        Path mnist = Path.of("..", "data", "mnist-10k").toAbsolutePath().normalize();
+        for (String name : List.of("train-images-idx3-ubyte.gz", "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")) {
+            Files.createSymbolicLink(idx.resolve(name), mnist.resolve(name));
+        }
+        assertEquals("--data " + idx + ": " + idx.resolve("train-labels-idx1-ubyte") + ": file not found (nor"
+                + " train-labels-idx1-ubyte.gz); an IDX data directory must contain train-images-idx3-ubyte,"
+                + " train-labels-idx1-ubyte, t10k-images-idx3-ubyte and t10k-labels-idx1-ubyte, each optionally ending in .gz",
+                errorOf(spark, dir, "--data", idx.toString()));
+        Path labels = Files.write(idx.resolve("train-labels-idx1-ubyte"), new byte[] {0x78, 0x78, 0, 1});
+        assertEquals("--data " + idx + ": " + labels + ": byte 0: magic number starts with 0x7878; an IDX file starts with"
+                + " two zero bytes (is this an IDX file?)", errorOf(spark, dir, "--data", idx.toString()));
+        assertFalse(Files.exists(dir.resolve("run")), "nothing written");
+    }
+
+    /**
      * An IDX directory's labels and test set are its own files: --target-column and --val-data are refused for it, as
      * jgrad train refuses them, before anything is read (--target-column was ignored, --val-data replaced the t10k files);
      * so is --normalize columns, in jgrad train's words: pixels share one scale.
