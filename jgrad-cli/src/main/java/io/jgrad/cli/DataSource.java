@@ -27,6 +27,31 @@ import java.util.List;
 record DataSource(String description, TensorDataset train, TensorDataset test, int numClasses, int[] imageShape,
                   Standardization normalization, List<String> featureColumns, String targetColumn, List<String> classNames) {
 
+    /**
+     * The words that name each data path in a message: the flag that gave it, or for a run's own data (eval without
+     * --data, train --resume, report) the field of the run's config.json that records it, in the words of a missing
+     * path's error ("RUN/config.json: data.path x.csv: line 3, ..."), since the user typed no flag.
+     *
+     * @param data     names the training data ("--data")
+     * @param valData  names a CSV run's validation file ("--val-data")
+     * @param valSplit names the fraction of the training rows held out ("--val-split")
+     */
+    record Origin(String data, String valData, String valSplit) {
+        /** Paths given by the flags of the command line. */
+        static final Origin FLAGS = new Origin("--data", "--val-data", "--val-split");
+
+        /** Paths read from {@code runDir}'s config.json. */
+        static Origin config(Path runDir) {
+            String fields = runDir.resolve(RunConfig.FILE) + ": data.";
+            return new Origin(fields + "path", fields + "val_data", fields + "val_split");
+        }
+
+        /** Whether the paths came from the command line, where a message may advise another flag value. */
+        boolean flags() {
+            return data.startsWith("--");
+        }
+    }
+
     /** The bundled MNIST-10k, found beside the installation (the launcher sets jgrad.home). */
     static Path bundled() {
         String home = System.getProperty("jgrad.home");
@@ -63,12 +88,13 @@ record DataSource(String description, TensorDataset train, TensorDataset test, i
      * recorded feature columns; null: all but the target, in file order), a CSV file's features are those columns,
      * picked by name in that order; other columns are ignored, and a missing one is an error. {@code classNames}: a
      * trained model's recorded class names (empty: class indices), whose meaning a CSV file's target must keep; null
-     * for a new run, whose CSV target may hold class indices or names ({@link CsvDataset}).
+     * for a new run, whose CSV target may hold class indices or names ({@link CsvDataset}). Errors name each path as
+     * {@code from} says: by its flag, or by the run's config.json field.
      */
-    static DataSource load(Path data, Path valData, double valSplit, String targetColumn, boolean classification,
+    static DataSource load(Origin from, Path data, Path valData, double valSplit, String targetColumn, boolean classification,
                            String normalize, long seed, String imageNetwork, List<String> features,
                            List<String> classNames) throws java.io.IOException {
-        return loadChoosingTarget(data, valData, valSplit, header -> targetColumn, classification, normalize, seed,
+        return loadChoosingTarget(from, data, valData, valSplit, header -> targetColumn, classification, normalize, seed,
                 imageNetwork, features, classNames);
     }
 
@@ -77,37 +103,37 @@ record DataSource(String description, TensorDataset train, TensorDataset test, i
      * column names in file order; null: the last column that is not a feature), in the pass that reads the rows
      * ({@link CsvDataset#loadChoosingTarget}); a --val-data file's header is given to it too.
      */
-    static DataSource loadChoosingTarget(Path data, Path valData, double valSplit,
+    static DataSource loadChoosingTarget(Origin from, Path data, Path valData, double valSplit,
                                          java.util.function.Function<List<String>, String> targetColumn, boolean classification,
                                          String normalize, long seed, String imageNetwork, List<String> features,
                                          List<String> classNames) throws java.io.IOException {
         boolean images = imageNetwork != null;
         if (!Files.exists(data)) {
-            throw new UserError("--data " + data + ": no such file or directory");
+            throw new UserError(from.data() + " " + data + ": no such file or directory");
         }
         DataSource ds;
         if (Files.isDirectory(data)) {
             String parts = sparkPartFiles(data);
             if (parts != null) {
                 // it was "train-images-idx3-ubyte: file not found", also for 'jgrad train --resume' of a Spark run on Parquet
-                throw new UserError("--data " + data + ": a directory of " + parts + " part files, which only 'jgrad train --spark"
+                throw new UserError(from.data() + " " + data + ": a directory of " + parts + " part files, which only 'jgrad train --spark"
                         + " MASTER' reads; on one machine --data is an IDX directory or a .csv file");
             }
             if ("columns".equals(normalize)) {
                 // Every IDX directory holds 8-bit images [N, H, W], whose pixels share one scale, square or not (it
                 // was refused only where H*W was a square, which jgrad-spark does not look at), and the report's
                 // misclassified images are drawn by undoing one mean and std. Before the data is read.
-                throw new UserError("--normalize columns standardizes each column of a CSV file, but --data " + data + " holds images,"
+                throw new UserError("--normalize columns standardizes each column of a CSV file, but " + from.data() + " " + data + " holds images,"
                         + " whose pixels share one scale; use --normalize");
             }
-            TensorDataset train = reading("--data", data, () -> IdxDataset.load(data, true, !images));
-            TensorDataset test = reading("--data", data, () -> IdxDataset.load(data, false, !images));
+            TensorDataset train = reading(from.data(), data, () -> IdxDataset.load(data, true, !images));
+            TensorDataset test = reading(from.data(), data, () -> IdxDataset.load(data, false, !images));
             if (train.size() == 0 || test.size() == 0) {
                 // an empty training split trained to a NaN loss, an empty test split reported on 0 samples
-                throw new UserError("--data " + data + ": " + (train.size() == 0 ? "train" : "t10k")
+                throw new UserError(from.data() + " " + data + ": " + (train.size() == 0 ? "train" : "t10k")
                         + "-images-idx3-ubyte holds no images; expected at least one");
             }
-            checkIdxSplitsMatch(data, train, test);
+            checkIdxSplitsMatch(from.data() + " " + data, data, train, test);
             int side = (int) Math.round(Math.sqrt(train.sampleShape()[0]));
             int[] image = images ? new int[] {train.sampleShape()[1], train.sampleShape()[2]}
                     : side * side == train.sampleShape()[0] ? new int[] {side, side} : null;
@@ -115,33 +141,33 @@ record DataSource(String description, TensorDataset train, TensorDataset test, i
                     Standardization.NONE, null, null, List.of());
         } else {
             if (!data.getFileName().toString().toLowerCase(java.util.Locale.ROOT).endsWith(".csv")) {
-                throw new UserError("--data " + data + ": expected a directory of IDX files or a .csv file");
+                throw new UserError(from.data() + " " + data + ": expected a directory of IDX files or a .csv file");
             }
             if (images) {
-                throw new UserError("--data " + data + ": a CSV file holds feature vectors, but " + imageNetwork);
+                throw new UserError(from.data() + " " + data + ": a CSV file holds feature vectors, but " + imageNetwork);
             }
-            CsvDataset all = reading("--data", data,
+            CsvDataset all = reading(from.data(), data,
                     () -> CsvDataset.loadChoosingTarget(data, targetColumn, classification, features, classNames));
             noteNumericHeader(data, all);
             TensorDataset train = all.tensorDataset();
             TensorDataset test = null;
             if (valData != null) {
                 // by the training file's class names, or as class indices where it has none
-                CsvDataset val = reading("--val-data", valData,
+                CsvDataset val = reading(from.valData(), valData,
                         () -> CsvDataset.loadChoosingTarget(valData, targetColumn, classification, features, all.classNames()));
                 noteNumericHeader(valData, val);
-                checkValidationColumns(valData, all, val);
+                checkValidationColumns(from.valData() + " " + valData, all, val);
                 test = val.tensorDataset();
-                checkLabelsWithin(valData, "--val-data " + valData, test, train.numClasses());
+                checkLabelsWithin(from.valData() + " " + valData, test, train.numClasses());
             } else if (valSplit > 0) {
                 long held = Math.round(train.size() * valSplit); // split's rule, so that its refusal says the flag
                 if (held == train.size()) {
-                    throw new UserError("--val-split " + valSplit + " of the " + train.size() + " rows of " + data
-                            + " leaves no rows for training; use a smaller fraction, or --val-data");
+                    throw new UserError(from.valSplit() + " " + valSplit + " of the " + train.size() + " rows of " + data
+                            + " leaves no rows for training" + (from.flags() ? "; use a smaller fraction, or --val-data" : ""));
                 }
                 if (held == 0) {
-                    throw new UserError("--val-split " + valSplit + " leaves none of the " + train.size() + " rows for validation;"
-                            + " expected at least one (e.g. 0.2)");
+                    throw new UserError(from.valSplit() + " " + valSplit + " leaves none of the " + train.size() + " rows for"
+                            + " validation" + (from.flags() ? "; expected at least one (e.g. 0.2)" : ""));
                 }
                 TensorDataset.Split parts = train.split(valSplit, seed);
                 train = parts.train();
@@ -164,7 +190,7 @@ record DataSource(String description, TensorDataset train, TensorDataset test, i
      * this user may not read) is a UserError that names {@code flag} first, as the Spark trainer's errors do:
      * "--data x.csv: line 5, column 'a': ...", or for a file inside the directory {@code path}, after the directory,
      * "--data DIR: DIR/train-labels-idx1-ubyte: ...". The file alone left the user to find which flag gave it (train's
-     * --data and --val-data read alike).
+     * --data and --val-data read alike). For a run's own data, {@code flag} is config.json's field ({@link Origin#config}).
      */
     static <T> T reading(String flag, Path path, Read<T> read) throws java.io.IOException {
         try {
@@ -285,33 +311,41 @@ record DataSource(String description, TensorDataset train, TensorDataset test, i
                 + " 0..K-1 (for a numeric target use --loss mse)", used, numClasses - 1, numClasses, numClasses - used);
     }
 
-    /** The test split of an IDX directory must have the training images' size and no class the training split lacks. */
-    private static void checkIdxSplitsMatch(Path dir, TensorDataset train, TensorDataset test) throws java.io.IOException {
+    /**
+     * The test split of an IDX directory must have the training images' size and no class the training split lacks.
+     *
+     * @param source the flag or field and the directory, for the messages ("--data DIR")
+     */
+    private static void checkIdxSplitsMatch(String source, Path dir, TensorDataset train, TensorDataset test) throws java.io.IOException {
         int[] trainShape = IdxDataset.imageShape(dir, true);
         int[] testShape = IdxDataset.imageShape(dir, false);
         if (!java.util.Arrays.equals(trainShape, testShape)) {
-            throw new UserError("--data " + dir + ": the test images (t10k-images-idx3-ubyte) are " + testShape[0] + "x" + testShape[1]
+            throw new UserError(source + ": the test images (t10k-images-idx3-ubyte) are " + testShape[0] + "x" + testShape[1]
                     + " but the training images (train-images-idx3-ubyte) are " + trainShape[0] + "x" + trainShape[1]
                     + "; both splits must have the same image size");
         }
-        checkLabelsWithin(dir.resolve("t10k-labels-idx1-ubyte"), "--data " + dir + ": t10k-labels-idx1-ubyte", test, train.numClasses());
+        checkLabelsWithin(source + ": t10k-labels-idx1-ubyte", test, train.numClasses());
     }
 
-    /** A validation CSV file must have the training file's feature columns, by name and in order. */
-    private static void checkValidationColumns(Path valData, CsvDataset train, CsvDataset val) {
+    /**
+     * A validation CSV file must have the training file's feature columns, by name and in order.
+     *
+     * @param source the flag or field and the file, for the messages ("--val-data FILE")
+     */
+    private static void checkValidationColumns(String source, CsvDataset train, CsvDataset val) {
         if (!train.featureNames().equals(val.featureNames())) {
-            throw new UserError("--val-data " + valData + ": feature columns " + val.featureNames() + " (" + val.featureNames().size()
+            throw new UserError(source + ": feature columns " + val.featureNames() + " (" + val.featureNames().size()
                     + ") differ from the training file's " + train.featureNames() + " (" + train.featureNames().size()
                     + "); validation data must have the same columns");
         }
         if (!train.targetName().equals(val.targetName())) { // the last column: another name is another quantity
-            throw new UserError("--val-data " + valData + ": the target column is '" + val.targetName()
+            throw new UserError(source + ": the target column is '" + val.targetName()
                     + "' where the training file's is '" + train.targetName() + "'; validation data must have the same columns");
         }
     }
 
     /** Every class label of {@code set} must be below {@code classes}, the training data's class count (0: regression). */
-    private static void checkLabelsWithin(Path file, String what, TensorDataset set, int classes) {
+    private static void checkLabelsWithin(String what, TensorDataset set, int classes) {
         int i = firstLabelFrom(set, classes);
         if (i >= 0) {
             throw new UserError(what + ": record " + (i + 1) + " has label " + (long) set.targets().toFloatArray()[i]

@@ -69,18 +69,22 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--split", paramLabel = "test|train", description = "Which part: test (IDX t10k, or a CSV run's validation rows) or train (default: ${DEFAULT-VALUE}).", defaultValue = "test")
     String split;
 
-    /** The samples must have the model's input shape and no label beyond its classes; else a UserError naming the data. */
-    static void checkFits(TrainedModel tm, TensorDataset set, Path file) {
+    /**
+     * The samples must have the model's input shape and no label beyond its classes; else a UserError naming the data.
+     *
+     * @param source the flag or config.json's field and the path that gave the samples ("--data FILE")
+     */
+    static void checkFits(TrainedModel tm, TensorDataset set, String source) {
         int[] want = tm.config().model().inputShape();
         if (!java.util.Arrays.equals(set.sampleShape(), want)) {
-            throw new UserError("--data " + file + ": samples have shape " + java.util.Arrays.toString(set.sampleShape())
+            throw new UserError(source + ": samples have shape " + java.util.Arrays.toString(set.sampleShape())
                     + " (" + (set.sampleShape().length == 1 ? "feature values" : "channels, height, width") + "), but the model in "
                     + tm.dir() + " takes " + java.util.Arrays.toString(want) + "; use the kind of data it was trained on");
         }
         int classes = tm.config().numClasses();
         int i = tm.config().task().equals("regression") ? -1 : DataSource.firstLabelFrom(set, classes);
         if (i >= 0) {
-            throw new UserError("--data " + file + ": record " + (i + 1) + " has label " + (long) set.targets().toFloatArray()[i]
+            throw new UserError(source + ": record " + (i + 1) + " has label " + (long) set.targets().toFloatArray()[i]
                     + ", but the model in " + tm.dir() + " has " + classes + " classes (labels 0.." + (classes - 1) + ")");
         }
     }
@@ -96,7 +100,7 @@ final class EvalCommand implements Callable<Integer> {
         TrainedModel tm = TrainedModel.load(model);
         DataSource ds = tm.data(data, targetColumn);
         TensorDataset set = split.equals("train") || ds.test() == null ? ds.train() : ds.test();
-        checkFits(tm, set, data == null ? Path.of(tm.config().data()) : data);
+        checkFits(tm, set, data == null ? DataSource.Origin.config(tm.dir()).data() + " " + tm.config().data() : "--data " + data);
         Evaluation ev = Trainer.evaluate(tm.network(), tm.objective().loss(), tm.objective().task(),
                 new DataLoader(set, BATCH, false, false, new Generator(0)), tm.config().numClasses());
         System.out.printf("model    %s (%s)%n", tm.dir(), tm.config().model().describe());

@@ -128,8 +128,7 @@ final class ReportCommand implements Callable<Integer> {
         try {
             ds = data(dir, cfg, model, objective);
         } catch (UserError | JgradFormatException | IOException | UncheckedIOException e) {
-            // DataSource names the path as the flag that gives it to jgrad train: here it came from config.json
-            noPredictions = "the data could not be read (" + message(e).replaceFirst("^--data ", "data.path ") + ")";
+            noPredictions = "the data could not be read (" + message(e) + ")";
         }
         boolean heldOut = ds != null ? ds.test() != null : cfg.valData() != null || cfg.valSplit() > 0;
         // rows beyond the completed epochs are those of an epoch the run did not commit, as --resume leaves them out
@@ -205,7 +204,7 @@ final class ReportCommand implements Callable<Integer> {
         }
         TrainedModel tm = new TrainedModel(dir, cfg, model, objective, dir.resolve(Checkpoint.MODEL));
         DataSource ds = tm.data(null);
-        EvalCommand.checkFits(tm, ds.train(), Path.of(cfg.data()));
+        EvalCommand.checkFits(tm, ds.train(), DataSource.Origin.config(dir).data() + " " + cfg.data());
         return ds;
     }
 

@@ -409,14 +409,14 @@ final class TrainCommand implements Callable<Integer> {
         return c.withDataKind(DataSource.kind(Path.of(c.data())));
     }
 
-    /** Data given with --data on --resume must fit the run's network. */
-    private void checkResumedDataFits(RunConfig cfg, DataSource ds) {
+    /** The data of a resumed run (its own, or --data where it moved) must fit the run's network; {@code from} names it. */
+    private void checkResumedDataFits(RunConfig cfg, DataSource ds, String from) {
         if (!java.util.Arrays.equals(ds.train().sampleShape(), cfg.model().inputShape())) {
-            throw new UserError("--data " + cfg.data() + ": samples have shape " + java.util.Arrays.toString(ds.train().sampleShape())
+            throw new UserError(from + " " + cfg.data() + ": samples have shape " + java.util.Arrays.toString(ds.train().sampleShape())
                     + ", but the run in " + resume + " takes " + java.util.Arrays.toString(cfg.model().inputShape()));
         }
         if (cfg.numClasses() > 0 && ds.numClasses() > cfg.numClasses()) {
-            throw new UserError("--data " + cfg.data() + ": has labels up to " + (ds.numClasses() - 1) + ", but the run in " + resume
+            throw new UserError(from + " " + cfg.data() + ": has labels up to " + (ds.numClasses() - 1) + ", but the run in " + resume
                     + " has " + cfg.numClasses() + " classes");
         }
     }
@@ -539,11 +539,15 @@ final class TrainCommand implements Callable<Integer> {
         }
         cfg = resumeData(cfg);
         lockOut(resume, Interruption.describe(cfg.epochsCompleted(), cfg.epochs(), cfg.progress() == null ? 0 : cfg.progress().step()));
-        DataSource ds = DataSource.load(Path.of(cfg.data()), cfg.valData() == null ? null : Path.of(cfg.valData()), cfg.valSplit(),
+        // named by the flags the user gave (--data where the recorded data moved), else by config.json's fields
+        DataSource.Origin recorded = DataSource.Origin.config(resume);
+        DataSource.Origin from = new DataSource.Origin(data != null ? "--data" : recorded.data(),
+                valData != null ? "--val-data" : recorded.valData(), valSplit != 0 ? "--val-split" : recorded.valSplit());
+        DataSource ds = DataSource.load(from, Path.of(cfg.data()), cfg.valData() == null ? null : Path.of(cfg.valData()), cfg.valSplit(),
                 cfg.targetColumn(), !cfg.task().equals("regression"), null, cfg.seed(),
                 cfg.model().imageNetwork("give --data an IDX directory of images, as it was trained on"), null, cfg.classNames())
                 .standardizedWith(cfg.normalization());
-        checkResumedDataFits(cfg, ds);
+        checkResumedDataFits(cfg, ds, from.data());
         if (patience != null && patience > 0 && ds.test() == null) {
             throw new UserError("--patience compares the epochs' loss on held-out data, but the run in " + resume + " has no"
                     + " held-out data (neither --val-split nor --val-data was given); leave --patience out");
@@ -595,7 +599,7 @@ final class TrainCommand implements Callable<Integer> {
                     + " takes flat feature vectors; use --model cnn or a model file with convolutions");
         }
         lockOut(null, null);
-        DataSource ds = DataSource.load(dataPath, valData, valSplit, targetColumn, !Losses.task(lossName).equals("regression"),
+        DataSource ds = DataSource.load(DataSource.Origin.FLAGS, dataPath, valData, valSplit, targetColumn, !Losses.task(lossName).equals("regression"),
                 Flags.normalizeMode(normalize), s, choice.imageNetwork(), null, null);
         if (valData != null && (ds.test() == null || ds.test().size() == 0)) { // DataSource checks --val-split's parts
             throw new UserError("--val-data " + valData + ": has no rows; expected at least one");

@@ -65,14 +65,14 @@ record TrainedModel(Path dir, RunConfig config, Sequential network, Objective ob
         // the run's own data is split as in training, so that its test part is the held-out part
         if (data == null) {
             checkConfiguredData(dir, config, false);
-            return DataSource.load(Path.of(config.data()), config.valData() == null ? null : Path.of(config.valData()),
+            return DataSource.load(DataSource.Origin.config(dir), Path.of(config.data()), config.valData() == null ? null : Path.of(config.valData()),
                     config.valSplit(), config.targetColumn(), !config.task().equals("regression"), null, config.seed(),
                     config.model().imageNetwork("give --data an IDX directory of images, as it was trained on"),
                     config.featureColumns(), config.classNames())
                     .standardizedWith(config.normalization());
         }
         if (Files.isDirectory(data)) { // an IDX directory: its images are loaded as the network takes them
-            return DataSource.load(data, null, 0, config.targetColumn(), !config.task().equals("regression"), null,
+            return DataSource.load(DataSource.Origin.FLAGS, data, null, 0, config.targetColumn(), !config.task().equals("regression"), null,
                             config.seed(), config.model().imageNetwork("give an IDX directory of images or a CSV file"),
                             config.featureColumns(), config.classNames())
                     .standardizedWith(config.normalization());
@@ -89,7 +89,7 @@ record TrainedModel(Path dir, RunConfig config, Sequential network, Objective ob
             String target = targetColumn != null ? notAFeature(targetColumn, data) : config.targetColumn();
             chooseTarget = header -> target;
         }
-        return DataSource.loadChoosingTarget(data, null, 0, chooseTarget, !config.task().equals("regression"), null,
+        return DataSource.loadChoosingTarget(DataSource.Origin.FLAGS, data, null, 0, chooseTarget, !config.task().equals("regression"), null,
                         config.seed(), null, config.featureColumns(), config.classNames())
                 .rowsAs(config.model().inputShape(), idx, "--data " + data, dir)
                 .standardizedWith(config.normalization());

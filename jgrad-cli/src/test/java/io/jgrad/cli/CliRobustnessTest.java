@@ -151,6 +151,52 @@ class CliRobustnessTest {
                 .assertUserError("jgrad predict: --idx " + testImages + ": header: dimensions [4, 8, 8]");
     }
 
+    /**
+     * The run's own data (eval without --data, train --resume, report) comes from its config.json, not from a flag: its
+     * errors name the file and the field, as a missing path's do ("RUN/config.json: data.path x.csv: line 3, ..."). They
+     * said --data or --val-data, which the user had not typed. A --data given on --resume is still named by the flag.
+     */
+    @Test
+    void theRunsOwnDataIsNamedByItsConfigField() throws IOException {
+        Path data = Files.copy(blobs, dir.resolve("data.csv"));
+        Path val = SyntheticData.blobsCsv(dir.resolve("val.csv"), 20, 4, 3, 2);
+        Path r = Cli.train(dir.resolve("r"), "--data", data.toString(), "--val-data", val.toString(), "--layers", "4",
+                "--epochs", "1", "--no-report");
+        String config = r.resolve("config.json") + ": ";
+        String good = Files.readString(data);
+        String notANumber = ": line 3, column 'f1': \"x\" is not a number";
+        Files.writeString(data, "f0,f1,f2,f3,label\n1,2,3,4,0\n1,x,3,4,1\n");
+        Cli.run("eval", "--model", r.toString()).assertUserError("jgrad eval: " + config + "data.path " + data + notANumber);
+        Cli.run("train", "--resume", r.toString(), "--epochs", "2", "--threads", "1", "--no-report")
+                .assertUserError("jgrad train: " + config + "data.path " + data + notANumber);
+        Cli.run("train", "--resume", r.toString(), "--epochs", "2", "--threads", "1", "--no-report", "--data", data.toString())
+                .assertUserError("jgrad train: --data " + data + notANumber);
+        Cli.ok("report", r.toString());
+        assertTrue(Files.readString(r.resolve("report.html")).contains("the data could not be read (" + config + "data.path "
+                + data + notANumber.replace("'", "&#39;").replace("\"", "&quot;") + ")"), "report.html");
+        Files.writeString(data, good);
+        Files.writeString(val, "f0,f1,f2,f3,label\n1,2,3,4,0\n1,x,3,4,1\n");
+        Cli.run("eval", "--model", r.toString()).assertUserError("jgrad eval: " + config + "data.val_data " + val + notANumber);
+        Files.writeString(val, "f0,f1,f2,f3,label\n1,2,3,4,0\n1,2,3,4,7\n");
+        Cli.run("train", "--resume", r.toString(), "--epochs", "2", "--threads", "1", "--no-report")
+                .assertUserError("jgrad train: " + config + "data.val_data " + val + ": record 2 has label 7");
+        // the labels checked against the model's classes, after the data is read
+        Path noVal = Cli.trainedRun(data, "4", dir.resolve("noval"));
+        Files.writeString(data, good + "1,2,3,4,5\n");
+        Cli.run("eval", "--model", noVal.toString()).assertUserError("jgrad eval: " + noVal.resolve("config.json")
+                + ": data.path " + data + ": record 61 has label 5, but the model in " + noVal + " has 3 classes");
+        Cli.run("train", "--resume", noVal.toString(), "--epochs", "2", "--threads", "1", "--no-report")
+                .assertUserError("jgrad train: " + noVal.resolve("config.json") + ": data.path " + data + ": has labels up to 5");
+        // a file of an IDX directory: after the directory, the file
+        Path idx = dir.resolve("idx");
+        SyntheticData.idxDirectory(idx, 8, 4, 8, 4, 1);
+        Path idxRun = Cli.train(dir.resolve("idxrun"), "--data", idx.toString(), "--layers", "4", "--epochs", "1", "--no-report");
+        Path testImages = idx.resolve("t10k-images-idx3-ubyte");
+        Files.write(testImages, Arrays.copyOf(Files.readAllBytes(testImages), 100));
+        Cli.run("eval", "--model", idxRun.toString()).assertUserError("jgrad eval: " + idxRun.resolve("config.json")
+                + ": data.path " + idx + ": " + testImages + ": header: dimensions [4, 8, 8]");
+    }
+
     @Test
     void evalOnDataThatDoesNotFitTheModel() throws IOException {
         Path five = SyntheticData.blobsCsv(dir.resolve("five.csv"), 20, 5, 3, 2);

@@ -175,8 +175,8 @@ class CsvClassNamesTest {
         assertEquals(List.of("versicolor", "virginica"), ((Map<?, ?>) ((Map<?, ?>) Json.read(small.resolve("config.json")))
                 .get("data")).get("class_names"));
         Files.writeString(fewer, "a,b,species\n3,3,virginica\n0,-3,versicolor\n-3,0,setosa\n");
-        Cli.run("train", "--resume", small.toString(), "--epochs", "2").assertUserError("--data " + fewer
-                + ": line 4, column 'species': \"setosa\" is not one of the 2 classes of the training data");
+        Cli.run("train", "--resume", small.toString(), "--epochs", "2").assertUserError(small.resolve("config.json")
+                + ": data.path " + fewer + ": line 4, column 'species': \"setosa\" is not one of the 2 classes of the training data");
         Files.writeString(fewer, "a,b,species\n0,-3,versicolor\n3,3,virginica\n");
         Cli.ok("train", "--resume", small.toString(), "--epochs", "2", "--threads", "1");
     }
