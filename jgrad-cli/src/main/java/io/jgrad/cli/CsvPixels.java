@@ -56,7 +56,8 @@ final class CsvPixels {
      * model trained on an IDX directory: the column {@code flag} (--target-column) names, else the one column whose name
      * is {@value #LABEL} ignoring case. Where there is none, null when {@code required} is false (predict, whose file may
      * hold pixels only), else an error; two such columns are an error. It takes the header rather than reading it, so
-     * that eval decides in the pass that reads the rows ({@link io.jgrad.data.CsvDataset#loadChoosingTarget}).
+     * that eval and predict decide in the pass that reads the rows ({@link io.jgrad.data.CsvDataset#loadChoosingTarget},
+     * {@link io.jgrad.data.CsvDataset#loadFeaturesChoosing}).
      *
      * @param source the flag and the file, for the messages ("--data FILE")
      * @throws UserError naming source, and --target-column where it would settle the question

@@ -176,17 +176,18 @@ final class PredictCommand implements Callable<Integer> {
         } else if (csv != null) {
             // as eval --data FILE.csv takes them: feature vectors, or for a network of images one image a row
             boolean idxPixels = CsvPixels.trainedOnIdx(tm.config());
-            List<String> features = tm.config().featureColumns();
+            List<String> recorded = tm.config().featureColumns();
             // where no feature columns are recorded (an IDX directory's run, or an older CSV run): every column but the
-            // labels, in file order
-            if (features == null && (idxPixels || targetColumn != null)) {
-                List<String> header = DataSource.reading("--csv", csv, () -> CsvDataset.columnNames(csv));
+            // labels, in file order, chosen from the header in the pass that reads the rows
+            java.util.function.Function<List<String>, List<String>> features = header -> {
+                if (recorded != null || !idxPixels && targetColumn == null) {
+                    return recorded;
+                }
                 String label = CsvPixels.labelColumn(header, csv, "--csv " + csv, targetColumn, false, tm.dir());
-                features = label == null ? null : header.stream().filter(name -> !name.equals(label)).toList();
-            }
-            List<String> picked = features;
+                return label == null ? null : header.stream().filter(name -> !name.equals(label)).toList();
+            };
             TensorDataset ds = DataSource.rowsAsSamples(DataSource.reading("--csv", csv,
-                    () -> CsvDataset.loadFeatures(csv, picked)).tensorDataset(),
+                    () -> CsvDataset.loadFeaturesChoosing(csv, features)).tensorDataset(),
                     tm.config().model().inputShape(), idxPixels, "--csv " + csv, tm.dir());
             int n = limit == null ? ds.size() : Math.min(ds.size(), Flags.positive("--limit", limit));
             x = java.util.Arrays.copyOf(ds.features().toFloatArray(), n * inputSize);

@@ -110,14 +110,15 @@ public final class CsvDataset implements Dataset {
      */
     public static CsvDataset loadChoosingTarget(Path file, Function<List<String>, String> targetColumn, boolean classification,
                                                 List<String> features, List<String> classNames) throws IOException {
+        Function<List<String>, List<String>> named = header -> features;
         if (!classification || classNames != null) {
-            return read(file, targetColumn, classification, true, features, classNames, false);
+            return read(file, targetColumn, classification, true, named, classNames, false);
         }
         try {
-            return read(file, targetColumn, true, true, features, List.of(), true);
+            return read(file, targetColumn, true, true, named, List.of(), true);
         } catch (NamesInTarget e) {
             // the rows before the first name were read as numbers; read again, every target cell as a name
-            return read(file, targetColumn, true, true, features, null, false);
+            return read(file, targetColumn, true, true, named, null, false);
         }
     }
 
@@ -127,7 +128,7 @@ public final class CsvDataset implements Dataset {
      * @throws JgradFormatException as {@link #load}, for the feature cells
      */
     public static CsvDataset loadFeatures(Path file) throws IOException {
-        return read(file, header -> null, false, false, null, List.of(), false);
+        return read(file, header -> null, false, false, header -> null, List.of(), false);
     }
 
     /**
@@ -137,6 +138,19 @@ public final class CsvDataset implements Dataset {
      * @throws JgradFormatException as {@link #load}, and if a column of {@code features} is missing
      */
     public static CsvDataset loadFeatures(Path file, List<String> features) throws IOException {
+        return read(file, header -> null, false, false, header -> features, List.of(), false);
+    }
+
+    /**
+     * Loads the feature columns of {@code file} that {@code features} chooses from the header row (the column names in
+     * file order; null for every column), as {@link #loadFeatures(Path, List)} loads named ones, in the pass that reads
+     * the rows: for a caller that chooses them by what the file holds, which {@link #columnNames} and then a load read
+     * the file for twice. {@code features} is applied once, before the header's names are checked, and what it throws
+     * goes to the caller.
+     *
+     * @throws JgradFormatException as {@link #loadFeatures(Path, List)}
+     */
+    public static CsvDataset loadFeaturesChoosing(Path file, Function<List<String>, List<String>> features) throws IOException {
         return read(file, header -> null, false, false, features, List.of(), false);
     }
 
@@ -156,7 +170,8 @@ public final class CsvDataset implements Dataset {
      * class indices, throw {@link NamesInTarget} at a target cell that is a name instead of refusing it.
      */
     private static CsvDataset read(Path file, Function<List<String>, String> targetColumn, boolean classification, boolean hasTarget,
-                                   List<String> features, List<String> classNames, boolean namesInstead) throws IOException {
+                                   Function<List<String>, List<String>> features, List<String> classNames, boolean namesInstead)
+            throws IOException {
         return withParser(file, parser -> parse(parser, file, targetColumn, classification, hasTarget, features, classNames,
                 namesInstead));
     }
@@ -269,10 +284,11 @@ public final class CsvDataset implements Dataset {
     }
 
     private static CsvDataset parse(CsvParser parser, Path file, Function<List<String>, String> chooseTarget,
-                                    boolean classification, boolean hasTarget, List<String> features, List<String> classNames,
-                                    boolean namesInstead) throws IOException {
+                                    boolean classification, boolean hasTarget, Function<List<String>, List<String>> chooseFeatures,
+                                    List<String> classNames, boolean namesInstead) throws IOException {
         List<String> header = header(parser, file);
         String targetColumn = chooseTarget.apply(java.util.Collections.unmodifiableList(header));
+        List<String> features = chooseFeatures.apply(java.util.Collections.unmodifiableList(header));
         int columns = header.size();
         Map<String, Integer> index = new HashMap<>(); // a linear check: a file may have 100,000s of columns
         for (int i = 0; i < columns; i++) {

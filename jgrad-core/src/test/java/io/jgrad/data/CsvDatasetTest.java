@@ -76,6 +76,37 @@ class CsvDatasetTest {
         assertTrue(empty.getMessage().contains("line 1: file is empty"), empty.getMessage());
     }
 
+    /**
+     * loadFeaturesChoosing gives the chooser the header once, as loadChoosingTarget does, and loads what loadFeatures
+     * loads with the chosen columns (null: every column); the columns left out are not parsed, and what the chooser
+     * throws comes before the header's own checks.
+     */
+    @Test
+    void loadFeaturesChoosingReadsTheHeaderInThePassThatReadsTheRows() throws IOException {
+        Path f = csv("\uFEFF\"Label\",\"a, b\",c\nx,2,3\n0,4,5\n");
+        List<List<String>> seen = new java.util.ArrayList<>();
+        CsvDataset chosen = CsvDataset.loadFeaturesChoosing(f, header -> {
+            seen.add(header);
+            return header.subList(1, header.size());
+        });
+        assertEquals(List.of(List.of("Label", "a, b", "c")), seen);
+        CsvDataset named = CsvDataset.loadFeatures(f, List.of("a, b", "c"));
+        assertEquals(List.of("a, b", "c"), chosen.featureNames());
+        assertArrayEquals(named.tensorDataset().features().toFloatArray(), chosen.tensorDataset().features().toFloatArray());
+        assertArrayEquals(new float[] {0, 0}, chosen.tensorDataset().targets().toFloatArray());
+        Path numbers = csv("a,b\n1,2\n3,4\n");
+        assertArrayEquals(CsvDataset.loadFeatures(numbers).tensorDataset().features().toFloatArray(),
+                CsvDataset.loadFeaturesChoosing(numbers, header -> null).tensorDataset().features().toFloatArray());
+
+        Path twice = csv("x,x,label\n1,2,0\n");
+        IllegalStateException mine = assertThrows(IllegalStateException.class,
+                () -> CsvDataset.loadFeaturesChoosing(twice, header -> { throw new IllegalStateException("chooser"); }));
+        assertEquals("chooser", mine.getMessage());
+        JgradFormatException missing = assertThrows(JgradFormatException.class,
+                () -> CsvDataset.loadFeaturesChoosing(numbers, header -> List.of("a", "z")));
+        assertTrue(missing.getMessage().contains("line 1: no column ['z']"), missing.getMessage());
+    }
+
     @Test
     void quotedBomCrlfAndTrailingBlankLines() throws IOException {
         Path f = csv("\uFEFF\"size, m2\",label,\"say \"\"hi\"\"\"\r\n"
