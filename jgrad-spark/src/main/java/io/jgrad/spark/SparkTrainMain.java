@@ -781,8 +781,10 @@ public final class SparkTrainMain {
                 train = train.standardizedWith(scaling);
                 test = test == null ? null : test.standardizedWith(scaling);
             }
-            RunDirectory.Settings settings = new RunDirectory.Settings(spec, classes, data, DistributedDataset.kind(data), f.get("--val-data"), valSplit, label,
-                    train.featureColumns(), names, scaling, opt, batch, epochs, seed, partitions, local, stopping.targetLoss(),
+            // the column the labels were read from, also where it was the default (the last one), as jgrad train records
+            // it, so that inspect, the report and eval read the same from both; none for an IDX directory
+            RunDirectory.Settings settings = new RunDirectory.Settings(spec, classes, data, DistributedDataset.kind(data), f.get("--val-data"), valSplit,
+                    train.labelColumn(), train.featureColumns(), names, scaling, opt, batch, epochs, seed, partitions, local, stopping.targetLoss(),
                     stopping.patience(), stopping.restoreBest(), schedule, classWeights,
                     // a resumed run keeps the --init file it started from, as jgrad train --resume does
                     saved != null ? saved.settings().init() : init == null ? null : init.toString(),

@@ -260,6 +260,8 @@ class SparkTrainMainTest {
             // which eval and predict read a CSV file by (a model trained on IDX images takes it as pixels), as jgrad train
             assertEquals("csv", dataOf(spark).get("kind"));
             assertEquals(dataOf(single).get("kind"), dataOf(spark).get("kind"));
+            // the target column also where it was the default, the last column, which inspect and the report show
+            assertEquals(dataOf(single).get("target_column"), dataOf(spark).get("target_column"));
             for (String field : List.of("normalize_mean", "normalize_std")) {
                 Object got = dataOf(spark).get(field), expected = dataOf(single).get(field);
                 List<Object> g = got instanceof List<?> l ? (List<Object>) l : List.of(got);
@@ -289,6 +291,7 @@ class SparkTrainMainTest {
         double[] exact = exactMeanAndStd(io.jgrad.data.IdxDataset.load(Path.of(mnist), true, true).features().toFloatArray());
         assertEquals("idx", dataOf(spark).get("kind"));
         assertEquals(dataOf(single).get("kind"), dataOf(spark).get("kind"));
+        assertEquals(dataOf(single).get("target_column"), dataOf(spark).get("target_column")); // none: labels are a file
         for (int k = 0; k < 2; k++) {
             String field = k == 0 ? "normalize_mean" : "normalize_std";
             double got = ((Number) dataOf(spark).get(field)).doubleValue();
@@ -348,7 +351,9 @@ class SparkTrainMainTest {
         }
         assertEquals(Math.round(valAccuracy * 40), right, String.join("\n", predicted));
         String inspect = jgrad("inspect", run.toString()); // it reads the recorded statistics, and shows them
-        assertTrue(inspect.contains("data        " + train + " (normalized: per column, 3 columns); validation rows: --val-data "
+        // the target column, recorded as jgrad train records it, in inspect's words for jgrad train's runs
+        assertTrue(inspect.contains("data        " + train + ", target column 'label' (normalized: per column, 3 columns);"
+                + " validation rows: --val-data "
                 + val + "\n"), inspect);
         Map<String, Object> before = dataOf(run);
         jgrad("train", "--resume", run.toString(), "--epochs", "3", "--threads", "1", "--no-report");
