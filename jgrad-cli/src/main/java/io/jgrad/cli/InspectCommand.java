@@ -149,8 +149,9 @@ final class InspectCommand implements Callable<Integer> {
 
     /**
      * Which rows the run held out, named as eval names them: "; validation rows: --val-data FILE" or "--val-split F",
-     * "; test rows: its t10k files" for an IDX directory (a directory, as DataSource reads it: a Spark run's Parquet
-     * directory always has --val-data or --val-split), and "" for none, or where the data has moved and cannot tell.
+     * "; test rows: its t10k files" for a run of an IDX directory (config.json's data.kind, or for an older config.json
+     * the inference of {@link CsvPixels#trainedOnIdx}), and "" for none. Any directory was taken for one: a Spark run of
+     * a Parquet directory without held-out rows too, and an IDX run whose data had moved was not.
      */
     static String heldOut(RunConfig c) {
         if (c.valData() != null) {
@@ -159,7 +160,7 @@ final class InspectCommand implements Callable<Integer> {
         if (c.valSplit() > 0) {
             return "; validation rows: --val-split " + c.valSplit();
         }
-        return Files.isDirectory(Path.of(c.data())) ? "; test rows: its t10k files" : "";
+        return CsvPixels.trainedOnIdx(c) ? "; test rows: its t10k files" : "";
     }
 
     /** ", " before each of {@code flags} that is not null, joined: "" for none. */

@@ -310,9 +310,13 @@ final class Reports {
         return idx(cfg) ? "test" : "validation";
     }
 
-    /** Whether the run trained on an IDX directory (whose t10k part is its test set). */
+    /**
+     * Whether the run trained on an IDX directory (whose t10k part is its test set): config.json's data.kind, by
+     * {@link CsvPixels#trainedOnIdx}'s rule, which looks at the directory only for a config.json written before data.kind
+     * was recorded. The directory alone took an IDX run whose data had moved (eval --data NEWDIR) for a CSV run.
+     */
     private static boolean idx(RunConfig cfg) {
-        return io.jgrad.data.IdxDataset.isIdxDirectory(Path.of(cfg.data()));
+        return CsvPixels.trainedOnIdx(cfg);
     }
 
     /**

@@ -743,6 +743,28 @@ class PredictEvalInspectTest {
         assertTrue(Cli.ok("inspect", sgd.toString()).out().contains("training    sgd lr 0.1, batch 64,"), "sgd's rate");
     }
 
+    /**
+     * Whether a run's held-out rows are an IDX directory's t10k files ("test") is config.json's data.kind, as for
+     * predict's pixels: eval and inspect looked at data.path, and where it had moved, eval --data NEWDIR called the
+     * t10k rows its "validation split" and inspect named no held-out rows.
+     */
+    @Test
+    void anIdxRunsTestRowsAreNamedSoAlsoWhereItsDataMoved() throws Exception {
+        Path moved = Files.createDirectories(tmp.resolve("moved-idx-run"));
+        for (String f : List.of("config.json", "model.safetensors", "optimizer.safetensors", "metrics.csv")) {
+            Files.copy(mlp.resolve(f), moved.resolve(f));
+        }
+        Path gone = tmp.resolve("gone-idx");
+        Path config = moved.resolve("config.json");
+        Files.writeString(config, Files.readString(config).replace(io.jgrad.io.Json.writeCompact(idx.toString()),
+                io.jgrad.io.Json.writeCompact(gone.toString())));
+        assertTrue(Files.readString(config).contains("\"kind\": \"idx\""), "data.kind recorded");
+        String eval = Cli.ok("eval", "--model", moved.toString(), "--data", idx.toString()).out();
+        assertTrue(eval.contains("data     " + idx + ", test split, "), eval);
+        assertTrue(Cli.ok("inspect", moved.toString()).out().contains("data        " + gone + "; test rows: its t10k files\n"),
+                "inspect");
+    }
+
     /** The class weights and which rows a run holds out, which inspect left out though config.json records them. */
     @Test
     void inspectShowsTheClassWeightsAndTheHeldOutRows() throws Exception {
