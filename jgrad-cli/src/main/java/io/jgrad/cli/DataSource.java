@@ -257,15 +257,16 @@ record DataSource(String description, TensorDataset train, TensorDataset test, i
     }
 
     /**
-     * "Parquet" or "CSV" when {@code dir} is not an IDX directory (no train-* file) but holds files of that kind, as
-     * Spark writes a data set (part-00000-....parquet); else null.
+     * "Parquet" or "CSV" when {@code dir} is not an IDX directory ({@link IdxDataset#isIdxDirectory}, the Spark trainer's
+     * rule too) but holds files of that kind, as Spark writes a data set (part-00000-....parquet); else null. Any name
+     * beginning train- was taken for an IDX file, and t10k files beside part files were not.
      */
     private static String sparkPartFiles(Path dir) throws java.io.IOException {
+        if (IdxDataset.isIdxDirectory(dir)) {
+            return null;
+        }
         try (var files = Files.list(dir)) {
             List<String> names = files.map(f -> f.getFileName().toString().toLowerCase(java.util.Locale.ROOT)).toList();
-            if (names.stream().anyMatch(n -> n.startsWith("train-"))) {
-                return null;
-            }
             return names.stream().anyMatch(n -> n.endsWith(".parquet")) ? "Parquet"
                     : names.stream().anyMatch(n -> n.endsWith(".csv")) ? "CSV" : null;
         }

@@ -120,6 +120,19 @@ class CliErrorsTest {
             train(parts).assertUserError("--data " + parts + ": a directory of " + kind + " part files, which only 'jgrad train"
                     + " --spark MASTER' reads; on one machine --data is an IDX directory or a .csv file");
         }
+        // by IdxDataset.isIdxDirectory, as the Spark trainer decides: a directory with an IDX file is an IDX directory,
+        // refused naming the file it lacks (its own 'train-' names took t10k files for part files), and a part file
+        // named train-... does not make one
+        Path t10k = dir.resolve("t10k");
+        SyntheticData.idxDirectory(t10k, 8, 4, 8, 4, 1);
+        for (String f : List.of("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz")) {
+            Files.delete(t10k.resolve(f));
+        }
+        Files.copy(blobs, t10k.resolve("part-00000.parquet"));
+        train(t10k).assertUserError("--data " + t10k + ": " + t10k.resolve("train-images-idx3-ubyte") + ": file not found");
+        Path named = Files.createDirectories(dir.resolve("named"));
+        Files.copy(blobs, named.resolve("train-00000.parquet"));
+        train(named).assertUserError("--data " + named + ": a directory of Parquet part files");
     }
 
     @Test
