@@ -1,5 +1,6 @@
 package io.jgrad.cli;
 
+import io.jgrad.nn.spec.NetworkSpec;
 import io.jgrad.nn.Activations;
 import io.jgrad.nn.Sequential;
 import io.jgrad.tensor.DType;

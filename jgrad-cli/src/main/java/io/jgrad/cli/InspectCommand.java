@@ -1,5 +1,6 @@
 package io.jgrad.cli;
 
+import io.jgrad.nn.spec.Layers;
 import io.jgrad.data.Standardization;
 import io.jgrad.io.Safetensors;
 import io.jgrad.nn.Module;

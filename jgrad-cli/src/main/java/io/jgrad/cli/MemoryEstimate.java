@@ -1,5 +1,8 @@
 package io.jgrad.cli;
 
+import io.jgrad.nn.spec.LayerSpec;
+import io.jgrad.nn.spec.Layers;
+import io.jgrad.nn.spec.NetworkSpec;
 import io.jgrad.tensor.Tensor;
 
 /**

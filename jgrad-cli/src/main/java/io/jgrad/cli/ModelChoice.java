@@ -1,5 +1,8 @@
 package io.jgrad.cli;
 
+import io.jgrad.nn.spec.LayerSpec;
+import io.jgrad.nn.spec.Layers;
+import io.jgrad.nn.spec.NetworkSpec;
 import io.jgrad.io.JgradFormatException;
 import io.jgrad.tensor.Tensor;
 import java.io.IOException;
@@ -20,8 +23,17 @@ record ModelChoice(String name, List<LayerSpec> fileLayers) {
             // as a path, "" is the current directory: it was refused as "--model : is a directory"
             throw new UserError("--model: empty; expected mlp, cnn or a JSON file of layers");
         }
-        return value.equals("mlp") || value.equals("cnn") ? new ModelChoice(value, null)
-                : new ModelChoice(value, NetworkSpec.readLayers(Path.of(value)));
+        if (value.equals("mlp") || value.equals("cnn")) {
+            return new ModelChoice(value, null);
+        }
+        Path file = Path.of(value);
+        if (java.nio.file.Files.isDirectory(file)) {
+            throw new UserError("--model " + file + ": is a directory; expected mlp, cnn or a JSON file of layers");
+        }
+        if (!java.nio.file.Files.isRegularFile(file)) {
+            throw new UserError("--model " + file + ": no such file; expected mlp, cnn or a JSON file of layers");
+        }
+        return new ModelChoice(value, NetworkSpec.readLayers(file));
     }
 
     /** Whether the network takes images [C, H, W]: the CNN, or a file with a convolution, pooling or 2-D layer. */

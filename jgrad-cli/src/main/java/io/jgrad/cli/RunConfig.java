@@ -1,5 +1,8 @@
 package io.jgrad.cli;
 
+import io.jgrad.io.ConfigFields;
+import io.jgrad.nn.spec.Layers;
+import io.jgrad.nn.spec.NetworkSpec;
 import io.jgrad.data.Standardization;
 import io.jgrad.io.AtomicFiles;
 import io.jgrad.io.JgradFormatException;

@@ -1,5 +1,7 @@
 package io.jgrad.cli;
 
+import io.jgrad.nn.spec.Layers;
+import io.jgrad.nn.spec.NetworkSpec;
 import io.jgrad.data.Augmentation;
 import io.jgrad.data.DataLoader;
 import io.jgrad.io.AtomicFiles;

@@ -1,5 +1,6 @@
 package io.jgrad.cli;
 
+import io.jgrad.nn.spec.Layers;
 import io.jgrad.train.ConfusionMatrix;
 import io.jgrad.train.EpochMetrics;
 import org.junit.jupiter.api.Test;

@@ -1,12 +1,12 @@
-package io.jgrad.cli;
+package io.jgrad.nn.spec;
 
+import io.jgrad.io.ConfigFields;
 import io.jgrad.io.JgradFormatException;
 import io.jgrad.io.Json;
 import io.jgrad.nn.Activations;
 import io.jgrad.nn.Sequential;
 import io.jgrad.tensor.Generator;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -23,14 +23,14 @@ import java.util.Set;
  * @param inputShape one sample's shape without the batch dimension: [features] or images [C, H, W]
  * @param layers     the layers, in_channels / in_features / num_features filled in
  */
-record NetworkSpec(int[] inputShape, List<LayerSpec> layers) {
+public record NetworkSpec(int[] inputShape, List<LayerSpec> layers) {
 
     /** The documented default of {@code --model cnn}; see {@link #cnn}. */
-    static final String CNN_DESCRIPTION = "conv2d(32, 3x3, padding 1) - batchnorm2d - relu - maxpool2d(2) - conv2d(64, 3x3,"
+    public static final String CNN_DESCRIPTION = "conv2d(32, 3x3, padding 1) - batchnorm2d - relu - maxpool2d(2) - conv2d(64, 3x3,"
             + " padding 1) - batchnorm2d - relu - maxpool2d(2) - dropout(0.25) - flatten - linear(128) - relu - dropout(0.5)"
             + " - linear(classes)";
 
-    NetworkSpec {
+    public NetworkSpec {
         layers = List.copyOf(layers);
         inputShape = inputShape.clone();
     }
@@ -39,7 +39,7 @@ record NetworkSpec(int[] inputShape, List<LayerSpec> layers) {
      * Infers every layer's input size from {@code inputShape} and checks that each layer accepts what reaches it.
      * Errors name {@code file} and {@code field}[i] (e.g. "model.json: layers[3].in_channels: ...").
      */
-    static NetworkSpec resolve(int[] inputShape, List<LayerSpec> layers, Path file, String field) {
+    public static NetworkSpec resolve(int[] inputShape, List<LayerSpec> layers, Path file, String field) {
         if (layers.isEmpty()) {
             throw new JgradFormatException(file, field, "the network has no layers; list at least one, e.g. {\"type\": \"linear\","
                     + " \"out_features\": 10}");
@@ -58,7 +58,7 @@ record NetworkSpec(int[] inputShape, List<LayerSpec> layers) {
      * An MLP: Linear, act, Linear, act, ..., Linear[, output act]. Throws IllegalArgumentException for bad names, its
      * message naming the flag that gave them (--activation, --output-activation), as the commands' other errors do.
      */
-    static NetworkSpec mlp(int inputSize, int[] hidden, int outputSize, String activation, String outputActivation) {
+    public static NetworkSpec mlp(int inputSize, int[] hidden, int outputSize, String activation, String outputActivation) {
         if (Activations.hidden(activation) == null) {
             throw new IllegalArgumentException("--activation " + activation + ": unknown activation; expected one of "
                     + Activations.HIDDEN_NAMES);
@@ -84,7 +84,7 @@ record NetworkSpec(int[] inputShape, List<LayerSpec> layers) {
      * The default CNN of {@code --model cnn} ({@link #CNN_DESCRIPTION}) for images [C, H, W] with H, W >= 4:
      * on 28x28 inputs the feature maps are 32x28x28, 32x14x14, 64x14x14, 64x7x7, then 3136 features.
      */
-    static NetworkSpec cnn(int[] imageShape, int outputs) {
+    public static NetworkSpec cnn(int[] imageShape, int outputs) {
         List<LayerSpec> layers = List.of(
                 LayerSpec.of("conv2d", "out_channels", 32, "kernel_size", 3, "padding", 1), LayerSpec.of("batchnorm2d"),
                 LayerSpec.of("relu"), LayerSpec.of("maxpool2d", "kernel_size", 2),
@@ -97,13 +97,7 @@ record NetworkSpec(int[] inputShape, List<LayerSpec> layers) {
     }
 
     /** The layers of a model file: {@code {"layers": [{"type": ...}, ...]}}; errors name the file and the field. */
-    static List<LayerSpec> readLayers(Path file) throws IOException {
-        if (Files.isDirectory(file)) {
-            throw new UserError("--model " + file + ": is a directory; expected mlp, cnn or a JSON file of layers");
-        }
-        if (!Files.isRegularFile(file)) {
-            throw new UserError("--model " + file + ": no such file; expected mlp, cnn or a JSON file of layers");
-        }
+    public static List<LayerSpec> readLayers(Path file) throws IOException {
         Map<String, Object> m = ConfigFields.object(Json.read(file), file, "(top level)");
         // as a layer's unknown field: a key such as "input_shape" or "loss" here would otherwise be silently ignored
         for (String key : m.keySet()) {
@@ -121,15 +115,15 @@ record NetworkSpec(int[] inputShape, List<LayerSpec> layers) {
     }
 
     /** Whether the network takes images [C, H, W] (else flat feature vectors). */
-    boolean images() {
+    public boolean images() {
         return inputShape.length == 3;
     }
 
     /**
-     * Null when the network takes flat feature vectors; else, for {@link DataSource#load}'s refusal of a CSV file, that
+     * Null when the network takes flat feature vectors; else, for the CLI's refusal of a CSV file, that
      * the trained network takes images, because of which layer, and {@code advice}: what to give instead.
      */
-    String imageNetwork(String advice) {
+    public String imageNetwork(String advice) {
         if (!images()) {
             return null;
         }
@@ -138,7 +132,7 @@ record NetworkSpec(int[] inputShape, List<LayerSpec> layers) {
                 + "; " + advice;
     }
 
-    int inputSize() {
+    public int inputSize() {
         int n = 1;
         for (int d : inputShape) {
             n *= d;
@@ -147,7 +141,7 @@ record NetworkSpec(int[] inputShape, List<LayerSpec> layers) {
     }
 
     /** The shape of one sample after each layer. */
-    int[][] shapes() {
+    public int[][] shapes() {
         int[][] out = new int[layers.size()][];
         int[] shape = inputShape;
         for (int i = 0; i < out.length; i++) {
@@ -158,13 +152,13 @@ record NetworkSpec(int[] inputShape, List<LayerSpec> layers) {
     }
 
     /** "softmax", "logsoftmax" or "sigmoid" when the last layer is one of them, else "none". */
-    String outputActivation() {
+    public String outputActivation() {
         String last = layers.getLast().type();
         return List.of("softmax", "logsoftmax", "sigmoid").contains(last) ? last : "none";
     }
 
     /** The network, initialized as PyTorch initializes its layers, drawing from {@code gen}. Modified: gen. */
-    Sequential build(Generator gen) {
+    public Sequential build(Generator gen) {
         Sequential net = new Sequential();
         for (LayerSpec l : layers) {
             net.add(Layers.build(l, gen));
@@ -173,7 +167,7 @@ record NetworkSpec(int[] inputShape, List<LayerSpec> layers) {
     }
 
     /** "784-256-128-10 relu" for an MLP, else "1x28x28 conv32k3p1-bn2d-relu-...-linear10". */
-    String describe() {
+    public String describe() {
         StringBuilder sizes = new StringBuilder().append(inputSize());
         String act = null, out = null;
         boolean mlp = inputShape.length == 1;
@@ -204,7 +198,7 @@ record NetworkSpec(int[] inputShape, List<LayerSpec> layers) {
         return sb.toString();
     }
 
-    Map<String, Object> toJson() {
+    public Map<String, Object> toJson() {
         Map<String, Object> m = new LinkedHashMap<>();
         List<Object> shape = new ArrayList<>();
         for (int d : inputShape) {
@@ -224,7 +218,7 @@ record NetworkSpec(int[] inputShape, List<LayerSpec> layers) {
      * format_version 1 (input_size, hidden_sizes, output_size, activation, output_activation). Every problem
      * names the file and the field.
      */
-    static NetworkSpec fromJson(Object node, Path file) {
+    public static NetworkSpec fromJson(Object node, Path file) {
         Map<String, Object> m = ConfigFields.object(node, file, "model");
         if (m.containsKey("hidden_sizes")) {
             ConfigFields.onlyKnown(m, file, "model", Set.of("input_size", "hidden_sizes", "output_size", "activation", "output_activation"));

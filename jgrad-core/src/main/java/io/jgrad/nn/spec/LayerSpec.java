@@ -1,5 +1,6 @@
-package io.jgrad.cli;
+package io.jgrad.nn.spec;
 
+import io.jgrad.io.ConfigFields;
 import io.jgrad.io.JgradFormatException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -19,10 +20,10 @@ import java.util.Set;
  * @param options the fields other than "type", validated: Long for integers, Double for other numbers, Boolean,
  *                or a List of two Longs for an [h, w] size
  */
-record LayerSpec(String type, Map<String, Object> options) {
+public record LayerSpec(String type, Map<String, Object> options) {
 
     /** What a field may hold. */
-    enum Kind {
+    public enum Kind {
         POSITIVE_INT("a positive integer"), NONNEGATIVE_INT("an integer >= 0"),
         POSITIVE_NUMBER("a positive number"), FRACTION("a number in [0, 1]"),
         NUMBER("a number"), BOOLEAN("true or false"), SIZE("a positive integer or a list [h, w] of two"),
@@ -67,7 +68,7 @@ record LayerSpec(String type, Map<String, Object> options) {
     }
 
     /** The layer types a model file may use. */
-    static final String TYPE_NAMES = String.join(", ", FIELDS.keySet());
+    public static final String TYPE_NAMES = String.join(", ", FIELDS.keySet());
 
     private static Map<String, Kind> fields(Object... nameKind) {
         Map<String, Kind> m = new LinkedHashMap<>();
@@ -78,7 +79,7 @@ record LayerSpec(String type, Map<String, Object> options) {
     }
 
     /** A layer from code, e.g. {@code of("conv2d", "out_channels", 32, "kernel_size", 3)}; values are checked. */
-    static LayerSpec of(String type, Object... nameValue) {
+    public static LayerSpec of(String type, Object... nameValue) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("type", type);
         for (int i = 0; i < nameValue.length; i += 2) {
@@ -89,7 +90,7 @@ record LayerSpec(String type, Map<String, Object> options) {
     }
 
     /** Reads one layer object; every problem names the file and {@code field} (e.g. "layers[3]"). */
-    static LayerSpec fromJson(Object node, Path file, String field) {
+    public static LayerSpec fromJson(Object node, Path file, String field) {
         Map<String, Object> m = ConfigFields.object(node, file, field);
         Object t = m.get("type");
         if (!(t instanceof String name)) {
@@ -155,34 +156,34 @@ record LayerSpec(String type, Map<String, Object> options) {
     }
 
     /** The integer field {@code name}, or {@code otherwise} when the layer leaves it out. */
-    int integer(String name, int otherwise) {
+    public int integer(String name, int otherwise) {
         return options.get(name) instanceof Number n ? n.intValue() : otherwise;
     }
 
-    double number(String name, double otherwise) {
+    public double number(String name, double otherwise) {
         return options.get(name) instanceof Number n ? n.doubleValue() : otherwise;
     }
 
-    boolean flag(String name, boolean otherwise) {
+    public boolean flag(String name, boolean otherwise) {
         return options.get(name) instanceof Boolean b ? b : otherwise;
     }
 
     /** The [h, w] of an adaptive pool's output_size. */
-    int[] size(String name) {
+    public int[] size(String name) {
         Object v = options.get(name);
         return v instanceof List<?> l ? new int[] {((Number) l.get(0)).intValue(), ((Number) l.get(1)).intValue()}
                 : new int[] {((Number) v).intValue(), ((Number) v).intValue()};
     }
 
     /** The same layer with {@code name} set, e.g. an inferred in_channels. */
-    LayerSpec with(String name, Object value) {
+    public LayerSpec with(String name, Object value) {
         Map<String, Object> m = new LinkedHashMap<>(options);
         m.put(name, value instanceof Integer n ? Long.valueOf(n) : value);
         return new LayerSpec(type, m);
     }
 
     /** Whether the layer works on images [C, H, W] only. */
-    boolean spatial() {
+    public boolean spatial() {
         return switch (type) {
             case "conv2d", "batchnorm2d", "maxpool2d", "avgpool2d", "adaptiveavgpool2d", "dropout2d" -> true;
             default -> false;
@@ -190,7 +191,7 @@ record LayerSpec(String type, Map<String, Object> options) {
     }
 
     /** "layers[1] (batchnorm2d)": the first of {@code layers} that works on images only, or null when none does. */
-    static String firstSpatial(List<LayerSpec> layers) {
+    public static String firstSpatial(List<LayerSpec> layers) {
         for (int i = 0; i < layers.size(); i++) {
             if (layers.get(i).spatial()) {
                 return "layers[" + i + "] (" + layers.get(i).type() + ")";
@@ -199,7 +200,7 @@ record LayerSpec(String type, Map<String, Object> options) {
         return null;
     }
 
-    Map<String, Object> toJson() {
+    public Map<String, Object> toJson() {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("type", type);
         for (Map.Entry<String, Object> e : options.entrySet()) {
@@ -213,7 +214,7 @@ record LayerSpec(String type, Map<String, Object> options) {
      * activation's parameter, which may be negative, is named in parentheses: appended like dropout's p, alpha -1
      * read "elu-1", in a description that joins layers with '-'.
      */
-    String describe() {
+    public String describe() {
         return switch (type) {
             case "conv2d" -> "conv" + integer("out_channels", 0) + "k" + integer("kernel_size", 0)
                     + (integer("stride", 1) == 1 ? "" : "s" + integer("stride", 1))

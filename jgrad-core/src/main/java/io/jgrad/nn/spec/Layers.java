@@ -1,4 +1,4 @@
-package io.jgrad.cli;
+package io.jgrad.nn.spec;
 
 import io.jgrad.io.JgradFormatException;
 import io.jgrad.nn.AdaptiveAvgPool2d;
@@ -35,14 +35,14 @@ import java.util.Arrays;
  * dimensions from start_dim (counting the batch as dimension 0, or, when negative, back from the last as -1) to the
  * last.
  */
-final class Layers {
+public final class Layers {
     private Layers() {}
 
     /**
      * The layer with its input size (in_channels, in_features, num_features) set from {@code in}, checked against
      * it. Errors name the file, {@code field} (e.g. "layers[3]") and the shapes.
      */
-    static LayerSpec infer(LayerSpec l, int[] in, Path file, String field) {
+    public static LayerSpec infer(LayerSpec l, int[] in, Path file, String field) {
         return switch (l.type()) {
             case "conv2d" -> {
                 requireImages(l, in, file, field);
@@ -93,7 +93,7 @@ final class Layers {
      * alone would have more values than one tensor holds (a batch tensor [N, ...] holds at least one sample). The sizes
      * are computed in long: a padding or a channel count near 2^31 must not wrap around to a small or negative size.
      */
-    static int[] output(LayerSpec l, int[] in, Path file, String field) {
+    public static int[] output(LayerSpec l, int[] in, Path file, String field) {
         long[] out = switch (l.type()) {
             case "conv2d" -> {
                 long k = l.integer("kernel_size", 1), s = l.integer("stride", 1), p = l.integer("padding", 0);
@@ -119,7 +119,7 @@ final class Layers {
                 int from = dim(l, in) - 1;
                 long[] o = Arrays.copyOf(longs(in), from + 1);
                 for (int i = from + 1; i < in.length; i++) {
-                    o[from] = MemoryEstimate.times(o[from], in[i]);
+                    o[from] = saturatingTimes(o[from], in[i]);
                 }
                 yield o;
             }
@@ -131,7 +131,7 @@ final class Layers {
                 throw new JgradFormatException(file, field, l.type() + " turns the input " + shape(in) + " into " + shape(out)
                         + ", which is empty; the image is too small for this layer (pad it, or pool less before it)");
             }
-            values = MemoryEstimate.times(values, d);
+            values = saturatingTimes(values, d);
         }
         if (values > Tensor.MAX_NUMEL) {
             throw new JgradFormatException(file, field, String.format("%s turns the input %s into %s, %s values per sample;"
@@ -154,7 +154,7 @@ final class Layers {
     }
 
     /** Number of trainable values of an inferred layer (its weight and bias). */
-    static long parameters(LayerSpec l) {
+    public static long parameters(LayerSpec l) {
         return switch (l.type()) {
             case "conv2d", "linear" -> largestTensor(l) + (l.flag("bias", true) ? outputs(l) : 0);
             case "batchnorm1d", "batchnorm2d" -> 2L * l.integer("num_features", 0);
@@ -163,7 +163,7 @@ final class Layers {
     }
 
     /** Elements of the layer's largest tensor (the weight), checked before anything is allocated. */
-    static long largestTensor(LayerSpec l) {
+    public static long largestTensor(LayerSpec l) {
         return switch (l.type()) {
             case "conv2d" -> (long) l.integer("out_channels", 0) * (l.integer("in_channels", 0) / Math.max(1, l.integer("groups", 1)))
                     * l.integer("kernel_size", 0) * l.integer("kernel_size", 0);
@@ -178,7 +178,7 @@ final class Layers {
     }
 
     /** The module of an inferred layer. Modified: gen (drawn from for the initial weights and dropout masks). */
-    static Module build(LayerSpec l, Generator gen) {
+    public static Module build(LayerSpec l, Generator gen) {
         return switch (l.type()) {
             case "conv2d" -> new Conv2d(l.integer("in_channels", 0), l.integer("out_channels", 0), l.integer("kernel_size", 0),
                     l.integer("stride", 1), l.integer("padding", 0), l.integer("dilation", 1), l.integer("groups", 1),
@@ -225,7 +225,7 @@ final class Layers {
     }
 
     /** "[N, 32, 14, 14]" for a sample shape [32, 14, 14]. */
-    static String shape(int[] sample) {
+    public static String shape(int[] sample) {
         return shape(longs(sample));
     }
 
@@ -252,5 +252,10 @@ final class Layers {
                     + shape(in) + ", so it must be " + actual + " (or left out to be inferred)");
         }
         return l.with(name, actual);
+    }
+
+    /** a * b, or Long.MAX_VALUE where it overflows (both >= 0): a shape too large to hold is refused, not wrapped. */
+    private static long saturatingTimes(long a, long b) {
+        return Math.multiplyHigh(a, b) != 0 || a * b < 0 ? Long.MAX_VALUE : a * b;
     }
 }

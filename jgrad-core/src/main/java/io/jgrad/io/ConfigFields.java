@@ -1,4 +1,4 @@
-package io.jgrad.cli;
+package io.jgrad.io;
 
 import io.jgrad.io.JgradFormatException;
 import java.nio.file.Path;
@@ -7,11 +7,11 @@ import java.util.Map;
 import java.util.Set;
 
 /** Typed reads of config.json fields; each failure names the file, the field and the type expected. */
-final class ConfigFields {
+public final class ConfigFields {
     private ConfigFields() {}
 
     @SuppressWarnings("unchecked")
-    static Map<String, Object> object(Object node, Path file, String field) {
+    public static Map<String, Object> object(Object node, Path file, String field) {
         if (node instanceof Map<?, ?> m) {
             return (Map<String, Object>) m;
         }
@@ -19,11 +19,11 @@ final class ConfigFields {
     }
 
     /** The dotted name of {@code key} inside {@code parent} ("" at the top level). */
-    static String field(String parent, String key) {
+    public static String field(String parent, String key) {
         return parent.isEmpty() ? key : parent + "." + key;
     }
 
-    static Object require(Map<String, Object> m, String key, Path file, String parent) {
+    public static Object require(Map<String, Object> m, String key, Path file, String parent) {
         if (!m.containsKey(key)) {
             throw new JgradFormatException(file, field(parent, key), "missing field '" + key + "'");
         }
@@ -34,7 +34,7 @@ final class ConfigFields {
      * Refuses a key of {@code m} that is not in {@code known}: a misspelt optional field ("patiance") would
      * otherwise be ignored in silence and its default used.
      */
-    static void onlyKnown(Map<String, Object> m, Path file, String parent, Set<String> known) {
+    public static void onlyKnown(Map<String, Object> m, Path file, String parent, Set<String> known) {
         for (String key : m.keySet()) {
             if (!known.contains(key)) {
                 throw new JgradFormatException(file, field(parent, key), "unknown field '" + key + "'; "
@@ -44,7 +44,7 @@ final class ConfigFields {
     }
 
     /** A field that may be absent or null (then {@code absent}), else must be a string. */
-    static String optionalString(Map<String, Object> m, String key, Path file, String parent, String absent) {
+    public static String optionalString(Map<String, Object> m, String key, Path file, String parent, String absent) {
         Object v = m.get(key);
         if (v == null) {
             return absent;
@@ -56,7 +56,7 @@ final class ConfigFields {
     }
 
     /** A field that may be absent or null (then {@code absent}), else must be true or false. */
-    static boolean optionalBoolean(Map<String, Object> m, String key, Path file, String parent, boolean absent) {
+    public static boolean optionalBoolean(Map<String, Object> m, String key, Path file, String parent, boolean absent) {
         Object v = m.get(key);
         if (v == null) {
             return absent;
@@ -68,16 +68,16 @@ final class ConfigFields {
     }
 
     /** A field that may be absent or null (then {@code absent}), else must be an integer in [0, 2^31). */
-    static int optionalNonNegativeInt(Map<String, Object> m, String key, Path file, String parent, int absent) {
+    public static int optionalNonNegativeInt(Map<String, Object> m, String key, Path file, String parent, int absent) {
         Object v = m.get(key);
         return v == null ? absent : nonNegativeInt(v, file, field(parent, key));
     }
 
-    static int nonNegativeInt(Map<String, Object> m, String key, Path file, String parent) {
+    public static int nonNegativeInt(Map<String, Object> m, String key, Path file, String parent) {
         return nonNegativeInt(require(m, key, file, parent), file, field(parent, key));
     }
 
-    static int nonNegativeInt(Object v, Path file, String field) {
+    public static int nonNegativeInt(Object v, Path file, String field) {
         if (v instanceof Number n && n.doubleValue() == Math.rint(n.doubleValue()) && n.doubleValue() >= 0
                 && n.doubleValue() <= Integer.MAX_VALUE) {
             return n.intValue();
@@ -86,7 +86,7 @@ final class ConfigFields {
     }
 
     /** Any 64-bit integer: a long as written, or a double with an integral value that a long holds exactly. */
-    static long integer(Map<String, Object> m, String key, Path file, String parent) {
+    public static long integer(Map<String, Object> m, String key, Path file, String parent) {
         Object v = require(m, key, file, parent);
         if (v instanceof Long l) {
             return l;
@@ -98,7 +98,7 @@ final class ConfigFields {
     }
 
     @SuppressWarnings("unchecked")
-    static List<Object> list(Map<String, Object> m, String key, Path file, String parent) {
+    public static List<Object> list(Map<String, Object> m, String key, Path file, String parent) {
         Object v = require(m, key, file, parent);
         if (v instanceof List<?> l) {
             return (List<Object>) l;
@@ -106,7 +106,7 @@ final class ConfigFields {
         throw new JgradFormatException(file, field(parent, key), "expected a list, got " + describe(v));
     }
 
-    static String string(Map<String, Object> m, String key, Path file, String parent) {
+    public static String string(Map<String, Object> m, String key, Path file, String parent) {
         Object v = require(m, key, file, parent);
         if (v instanceof String s) {
             return s;
@@ -114,11 +114,11 @@ final class ConfigFields {
         throw new JgradFormatException(file, field(parent, key), "expected a string, got " + describe(v));
     }
 
-    static int positiveInt(Map<String, Object> m, String key, Path file, String parent) {
+    public static int positiveInt(Map<String, Object> m, String key, Path file, String parent) {
         return positiveInt(require(m, key, file, parent), file, field(parent, key));
     }
 
-    static int positiveInt(Object v, Path file, String field) {
+    public static int positiveInt(Object v, Path file, String field) {
         if (v instanceof Number n && n.doubleValue() == Math.rint(n.doubleValue()) && n.doubleValue() >= 1
                 && n.doubleValue() <= Integer.MAX_VALUE) {
             return n.intValue();
@@ -126,7 +126,7 @@ final class ConfigFields {
         throw new JgradFormatException(file, field, "expected a positive integer, got " + describe(v));
     }
 
-    static double number(Map<String, Object> m, String key, Path file, String parent) {
+    public static double number(Map<String, Object> m, String key, Path file, String parent) {
         Object v = require(m, key, file, parent);
         if (v instanceof Number n && Double.isFinite(n.doubleValue())) {
             return n.doubleValue();
@@ -134,7 +134,7 @@ final class ConfigFields {
         throw new JgradFormatException(file, field(parent, key), "expected a number, got " + describe(v));
     }
 
-    static String describe(Object v) {
+    public static String describe(Object v) {
         return io.jgrad.io.Json.describe(v);
     }
 }
