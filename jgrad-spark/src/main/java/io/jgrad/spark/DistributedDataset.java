@@ -53,6 +53,7 @@ public final class DistributedDataset {
     private final Standardization standardization;
     private final boolean truncated;
     private final List<String> classNames;
+    private int[] imageShape; // [C, H, W] of an IDX directory's images, which travel flattened; null for other data
 
     DistributedDataset(JavaRDD<Block> blocks, int numClassesAtLeast) {
         this(blocks, numClassesAtLeast, false, null, null, List.of());
@@ -97,6 +98,7 @@ public final class DistributedDataset {
         this.featureColumns = data.featureColumns;
         this.labelColumn = data.labelColumn;
         this.truncated = data.truncated;
+        this.imageShape = data.imageShape;
         this.classNames = data.classNames;
         this.standardization = standardization;
     }
@@ -131,13 +133,16 @@ public final class DistributedDataset {
         }
         // Cached and checkpointed is the map's output, not the parallelized collection: once the lineage is cut, nothing
         // refers to the collection any more and the driver's copy of the data can be collected.
-        return new DistributedDataset(jsc.parallelize(slices, partitions).map(b -> b), data.numClasses(), true, null, null,
-                List.of());
+        DistributedDataset out = new DistributedDataset(jsc.parallelize(slices, partitions).map(b -> b), data.numClasses(), true,
+                null, null, List.of());
+        out.imageShape = data.sampleShape().length == 3 ? data.sampleShape() : null; // images [C, H, W], flattened in the rows
+        return out;
     }
 
     /** The training ({@code train}) or test split of an MNIST-style IDX directory, read on the driver. */
     public static DistributedDataset readIdx(SparkSession spark, Path dir, boolean train, int partitions) throws IOException {
-        return of(JavaSparkContext.fromSparkContext(spark.sparkContext()), IdxDataset.load(dir, train, true), partitions);
+        // images [1, H, W], which the blocks hold flattened and the trainer reshapes for a network that takes images
+        return of(JavaSparkContext.fromSparkContext(spark.sparkContext()), IdxDataset.load(dir, train, false), partitions);
     }
 
     /**
@@ -786,6 +791,14 @@ public final class DistributedDataset {
     /** Values per row. */
     public int featureSize() {
         return featureSize;
+    }
+
+    /**
+     * One sample's shape: [C, H, W] for images (an IDX directory's, {@link #readIdx}, or a data set of images given to
+     * {@link #of}), whose rows hold them flattened in that order; else [{@link #featureSize()}].
+     */
+    public int[] sampleShape() {
+        return imageShape != null ? imageShape.clone() : new int[] {featureSize};
     }
 
     /** Number of classes: the largest label + 1 (at least the source's own count, e.g. 10 for IDX). */

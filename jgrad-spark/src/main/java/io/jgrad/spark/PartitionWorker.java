@@ -1,9 +1,11 @@
 package io.jgrad.spark;
 
 import io.jgrad.data.Standardization;
+import io.jgrad.io.Json;
 import io.jgrad.nn.CrossEntropyLoss;
 import io.jgrad.nn.Reduction;
 import io.jgrad.nn.Sequential;
+import io.jgrad.nn.spec.NetworkSpec;
 import io.jgrad.optim.GradientClipping;
 import io.jgrad.optim.Optimizer;
 import io.jgrad.tensor.Backends;
@@ -21,9 +23,15 @@ import scala.Tuple3;
 
 /**
  * What a task does with its partition's block (executor side). Inputs arrive as plain arrays and strings; the
- * network is rebuilt from the encoded {@link MlpSpec} once per executor thread and then only has its weights
- * overwritten. Everything is computed in a fixed order (rows sorted by their position in the global batch),
- * so a retried task returns exactly the same numbers.
+ * network is rebuilt from its encoded spec ({@link MlpSpec#encode} or a {@link NetworkSpec}'s JSON) once per executor
+ * thread and then only has its weights and buffers overwritten ({@link FlatParameters}). Everything is computed in a
+ * fixed order (rows sorted by their position in the global batch), so a retried task returns exactly the same numbers.
+ *
+ * <p>Training runs the network in training mode: each batch norm layer normalizes with the batch statistics of this
+ * partition's rows of the batch (as PyTorch's DistributedDataParallel without SyncBatchNorm) and updates its running
+ * statistics from them, which the task returns for the driver to average. Dropout draws its masks from a generator
+ * seeded anew for each (step, partition) ({@link #dropoutSeed}), so reruns with the same seed and partitions draw the same
+ * masks, and a retried task too. Evaluation runs in eval mode, on the driver's running statistics.
  */
 final class PartitionWorker {
     private PartitionWorker() {}
@@ -49,7 +57,10 @@ final class PartitionWorker {
      */
     static final int DIVERGED_STEP = STATS + 1, DIVERGED_LOSS = STATS + 2, DIVERGED_PARAM = STATS + 3;
 
-    private static final ThreadLocal<Map<String, Sequential>> MODELS = ThreadLocal.withInitial(HashMap::new);
+    /** A rebuilt network, the generator its dropout layers draw from, and one sample's shape ([features] or [C, H, W]). */
+    private record Net(Sequential model, Generator dropout, int[] sampleShape) {}
+
+    private static final ThreadLocal<Map<String, Net>> MODELS = ThreadLocal.withInitial(HashMap::new);
 
     /**
      * Runs once per JVM, before a task's first kernel: the kernels of a task use the task's share of cores
@@ -65,15 +76,49 @@ final class PartitionWorker {
         static void configure() {}
     }
 
-    /** The executor thread's network for {@code spec}, holding the first parameter-count values of {@code weights}. */
-    private static Sequential model(String spec, float[] weights) {
+    /**
+     * The executor thread's network for {@code spec}, holding the first {@link FlatParameters#count} values of
+     * {@code weights} (its parameters and buffers), in training mode or not.
+     */
+    private static Net model(String spec, float[] weights, boolean training) {
         KernelThreads.configure();
-        Sequential net = MODELS.get().computeIfAbsent(spec, s -> MlpSpec.decode(s).build(new Generator(0)));
-        int count = FlatParameters.count(net);
+        Net net = MODELS.get().computeIfAbsent(spec, PartitionWorker::decode);
+        int count = FlatParameters.count(net.model());
         // A local-SGD round sends the weights followed by the optimizer's buffers (RoundState).
-        FlatParameters.unpack(weights.length > count ? Arrays.copyOf(weights, count) : weights, net);
-        net.zeroGrad();
+        FlatParameters.unpack(weights.length > count ? Arrays.copyOf(weights, count) : weights, net.model());
+        net.model().zeroGrad();
+        net.model().train(training);
         return net;
+    }
+
+    /** The network of an encoded spec: a NetworkSpec's JSON object, or {@link MlpSpec#encode}'s string. */
+    private static Net decode(String spec) {
+        Generator gen = new Generator(0); // the weights are overwritten; dropout draws from it after dropoutSeed set it
+        if (spec.startsWith("{")) {
+            NetworkSpec n = NetworkSpec.fromJson(Json.parse(spec), null);
+            return new Net(n.build(gen), gen, n.inputShape());
+        }
+        MlpSpec m = MlpSpec.decode(spec);
+        return new Net(m.build(gen), gen, new int[] {m.inputSize()});
+    }
+
+    /**
+     * The seed of the dropout masks of global step {@code step} (0-based, within the epoch) on partition
+     * {@code partition}, from {@code epochSeed} (the run's seed and the epoch, {@link SparkTrainer}): a SplitMix64
+     * mix of the three, so that neighbouring steps and partitions get unrelated streams.
+     */
+    static long dropoutSeed(long epochSeed, int step, int partition) {
+        long z = epochSeed + 0x9E3779B97F4A7C15L * (step + 1L) + 0xC2B2AE3D27D4EB4FL * (partition + 1L);
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return z ^ (z >>> 31);
+    }
+
+    /** Seeds {@code net}'s dropout generator for global step {@code step} on this task's partition. Modified: its state. */
+    private static void seedDropout(Net net, long epochSeed, int step) {
+        TaskContext task = TaskContext.get();
+        int partition = task == null ? 0 : task.partitionId();
+        net.dropout().setState(new Generator(dropoutSeed(epochSeed, step, partition)).state());
     }
 
     /** Positions in the block of the rows whose rank lies in [lo, hi), ordered by rank. */
@@ -116,9 +161,13 @@ final class PartitionWorker {
      * The rows' features, standardized by {@code scaling} (--normalize), and labels as tensors made by {@link
      * Tensor#empty}: inside a {@link Tensor#recycling()} scope they reuse the previous step's memory.
      */
-    private static Tensor[] gather(Block block, int[] rows, Standardization scaling) {
+    private static Tensor[] gather(Block block, int[] rows, Standardization scaling, int[] sampleShape) {
         int width = block.width();
-        Tensor features = Tensor.empty(DType.FLOAT32, rows.length, width), labels = Tensor.empty(DType.FLOAT32, rows.length);
+        // images travel as flat rows: the network's [N, C, H, W] is the same values in the same order
+        int[] shape = new int[sampleShape.length + 1];
+        shape[0] = rows.length;
+        System.arraycopy(sampleShape, 0, shape, 1, sampleShape.length);
+        Tensor features = Tensor.empty(DType.FLOAT32, shape), labels = Tensor.empty(DType.FLOAT32, rows.length);
         float[] x = features.floatStorage(), y = labels.floatStorage();
         for (int i = 0; i < rows.length; i++) {
             block.copyRow(rows[i], x, i * width);
@@ -149,24 +198,35 @@ final class PartitionWorker {
         return c;
     }
 
+    /** {@link #gradientSum(Block, Standardization, String, float[], int[], int, int, double[], long)} with epochSeed 0. */
+    static Tuple2<float[], double[]> gradientSum(Block block, Standardization scaling, String spec, float[] weights, int[] rank,
+                                                 int batchSize, int step, double[] classWeights) {
+        return gradientSum(block, scaling, spec, weights, rank, batchSize, step, classWeights, 0);
+    }
+
     /**
      * The sum over this block's rows in global batch {@code step} (ranks [step*B, step*B+B)) of the per-sample
      * cross-entropy gradients (each weighted by its class's weight w[t_i], with {@code classWeights}; null for none),
      * flattened in parameter order (float32, as the backward pass computes it: half the bytes of double, and under
      * Spark's 1 MB limit for results sent directly for networks up to ~260k parameters), and the {@link #STATS}
      * numbers, whose {@link #WEIGHT} is the global mean's share of its denominator sum_i w[t_i]. The features are
-     * standardized by {@code scaling} (--normalize).
+     * standardized by {@code scaling} (--normalize). {@code weights} holds the parameters then the buffers
+     * ({@link FlatParameters}); after the gradients come the buffers as this partition's forward pass left them (a batch
+     * norm layer's running statistics, updated from its rows' batch statistics), which {@link #addPartial} weighs by the
+     * partition's rows. Dropout masks are seeded by {@code epochSeed}, the step and the partition ({@link #dropoutSeed}).
      */
     static Tuple2<float[], double[]> gradientSum(Block block, Standardization scaling, String spec, float[] weights, int[] rank,
-                                                 int batchSize, int step, double[] classWeights) {
+                                                 int batchSize, int step, double[] classWeights, long epochSeed) {
         long start = System.nanoTime();
         float[] out = new float[weights.length];
         double[] stats = new double[STATS];
         int[] rows = rowsOf(block.index(), rank, step * batchSize, step * batchSize + batchSize);
         if (rows.length > 0) {
-            Sequential net = model(spec, weights);
+            Net n = model(spec, weights, true);
+            Sequential net = n.model();
+            seedDropout(n, epochSeed, step);
             try (var memory = Tensor.recycling()) { // activations and gradients reuse the previous task's memory
-                Tensor[] xy = gather(block, rows, scaling);
+                Tensor[] xy = gather(block, rows, scaling, n.sampleShape());
                 Tensor output = net.forward(xy[0]);
                 CrossEntropyLoss ce = summedLoss(classWeights);
                 Tensor loss = ce.forward(output, xy[1]);
@@ -176,6 +236,11 @@ final class PartitionWorker {
                     float[] g = p.grad().toFloatArray();
                     System.arraycopy(g, 0, out, offset, g.length);
                     offset += g.length;
+                }
+                for (Tensor b : FlatParameters.buffers(net).values()) {
+                    float[] v = b.toFloatArray();
+                    System.arraycopy(v, 0, out, offset, v.length);
+                    offset += v.length;
                 }
                 stats[LOSS] = loss.item();
                 stats[COUNT] = rows.length;
@@ -187,14 +252,24 @@ final class PartitionWorker {
         return new Tuple2<>(out, stats);
     }
 
-    /**
-     * Adds a partition's result into {@code sum} (gradient values, then the stats; NANOS takes the maximum).
-     * Modified: sum.
-     */
+    /** {@link #addPartial(double[], Tuple2, int)} for a network without buffers. Modified: sum. */
     static void addPartial(double[] sum, Tuple2<float[], double[]> partial) {
+        addPartial(sum, partial, partial._1().length);
+    }
+
+    /**
+     * Adds a partition's result into {@code sum}: its gradient values (those before {@code firstBuffer}), its buffer
+     * values times its rows (divided by the batch's rows, the sum is their average weighted by rows), then the stats
+     * (NANOS takes the maximum). Modified: sum.
+     */
+    static void addPartial(double[] sum, Tuple2<float[], double[]> partial, int firstBuffer) {
         float[] g = partial._1();
-        for (int i = 0; i < g.length; i++) {
+        double rows = partial._2()[COUNT];
+        for (int i = 0; i < firstBuffer; i++) {
             sum[i] += g[i];
+        }
+        for (int i = firstBuffer; i < g.length; i++) {
+            sum[i] += rows * g[i];
         }
         double[] stats = partial._2();
         int s = g.length;
@@ -205,7 +280,8 @@ final class PartitionWorker {
 
     /**
      * Loss sum, sample count, correct predictions and weight sum over the whole block, in chunks of 1024 rows, its
-     * features standardized by {@code scaling} (with {@code classWeights}, or null, as {@link #gradientSum}).
+     * features standardized by {@code scaling} (with {@code classWeights}, or null, as {@link #gradientSum}), in eval mode
+     * (batch norm on the running statistics in {@code weights}, no dropout).
      */
     static double[] evaluate(Block block, Standardization scaling, String spec, float[] weights, double[] classWeights) {
         double[] out = new double[STATS];
@@ -213,7 +289,8 @@ final class PartitionWorker {
         if (n == 0) {
             return out;
         }
-        Sequential net = model(spec, weights);
+        Net built = model(spec, weights, false);
+        Sequential net = built.model();
         try (var scope = Tensor.noGrad()) {
             for (int lo = 0; lo < n; lo += 1024) {
                 int[] rows = new int[Math.min(1024, n - lo)];
@@ -222,7 +299,7 @@ final class PartitionWorker {
                     rows[i] += lo;
                 }
                 try (var memory = Tensor.recycling()) {
-                    Tensor[] xy = gather(block, rows, scaling);
+                    Tensor[] xy = gather(block, rows, scaling, built.sampleShape());
                     Tensor output = net.forward(xy[0]);
                     CrossEntropyLoss ce = summedLoss(classWeights);
                     out[LOSS] += ce.forward(output, xy[1]).item();
@@ -248,14 +325,17 @@ final class PartitionWorker {
      * {@link #NORMS} on, and the scalar values); a local step whose loss or gradient is not finite is not taken, and
      * the partition takes no more, as the Trainer stops there (the driver then stops the run). A
      * block that used no rows returns no keys and an empty array, only stats (COUNT 0). The features are standardized
-     * by {@code scaling}.
+     * by {@code scaling}. The weights in {@code packed} are followed by the model's buffers ({@link FlatParameters}), and
+     * come back so: a batch norm layer's running statistics as this partition's steps left them. Each local step's dropout
+     * masks are seeded by {@code epochSeed}, its global step and the partition ({@link #dropoutSeed}).
      */
     static Tuple3<String[], float[], double[]> localSteps(Block block, Standardization scaling, String spec, String optimizer,
                                                          double[] optimizerSettings, float[] packed, String[] keys, double[] scalars,
                                                          int[] rank, int batchSize, int firstStep, int steps,
-                                                         double[] classWeights, double clipNorm) {
+                                                         double[] classWeights, double clipNorm, long epochSeed) {
         long start = System.nanoTime();
         double[] stats = new double[STATS];
+        Net n = null;
         Sequential net = null;
         Optimizer opt = null;
         List<Tensor> params = null;
@@ -269,7 +349,8 @@ final class PartitionWorker {
                 continue;
             }
             if (net == null) {
-                net = model(spec, packed);
+                n = model(spec, packed, true);
+                net = n.model();
                 opt = new OptimizerSpec(optimizer, optimizerSettings[0], optimizerSettings[1], optimizerSettings[2])
                         .create(net.namedParameters());
                 opt.loadStateDict(RoundState.unpack(packed, keys, scalars, net));
@@ -278,8 +359,9 @@ final class PartitionWorker {
             }
             opt.zeroGrad();
             // as the Trainer: the step's batch, activations and gradients reuse the previous step's memory
+            seedDropout(n, epochSeed, firstStep + j);
             try (var memory = Tensor.recycling()) {
-                Tensor[] xy = gather(block, rows, scaling);
+                Tensor[] xy = gather(block, rows, scaling, n.sampleShape());
                 Tensor output = net.forward(xy[0]);
                 CrossEntropyLoss ce = summedLoss(classWeights);
                 Tensor loss = ce.forward(output, xy[1]);

@@ -4,6 +4,7 @@ import io.jgrad.data.Standardization;
 import io.jgrad.io.AtomicFiles;
 import io.jgrad.io.CheckpointFiles;
 import io.jgrad.io.Json;
+import io.jgrad.nn.spec.NetworkSpec;
 import io.jgrad.train.EpochMetrics;
 import io.jgrad.train.EpochProgress;
 import io.jgrad.train.MetricsCsv;
@@ -19,7 +20,8 @@ import java.util.Map;
 /**
  * The --out directory of a Spark run, in the same format as {@code jgrad train}'s (so {@code jgrad eval},
  * {@code predict}, {@code inspect} and {@code --resume} read it): model.safetensors, optimizer.safetensors,
- * metrics.csv and config.json (jgrad-run format version 1), written by jgrad train's checkpoint protocol
+ * metrics.csv and config.json (jgrad-run format version 1 for an MLP, whose "model" lists its sizes; 2, as jgrad train
+ * writes it, for a network of layers: --model cnn or a model file), written by jgrad train's checkpoint protocol
  * ({@link CheckpointFiles}; tags "EPOCHS:STEP", config.json the commit point), so a run killed at any instant (SIGKILL,
  * a power cut: no shutdown hook runs) leaves one consistent checkpoint: after an epoch, or with --checkpoint-every
  * after a step inside one. Each file is written atomically.
@@ -35,9 +37,10 @@ final class RunDirectory {
      * --clip-grad-norm's global L2 norm, or 0 for none (also in runs written before it was recorded). {@code shuffle}:
      * each epoch draws a new order of the rows (false: --no-shuffle); {@code checkpointEvery}: --checkpoint-every's
      * steps (0: a checkpoint after each epoch only). {@code dataKind}: config.json's data.kind, what {@code data} was read
-     * as ({@link DistributedDataset#kind}; null in runs written before it was recorded).
+     * as ({@link DistributedDataset#kind}; null in runs written before it was recorded). The network is {@code spec} (an
+     * MLP, --model mlp) or {@code network} (--model cnn or FILE.json): one of them is null.
      */
-    record Settings(MlpSpec spec, int numClasses, String data, String dataKind, String valData, double valSplit, String targetColumn,
+    record Settings(MlpSpec spec, NetworkSpec network, int numClasses, String data, String dataKind, String valData, double valSplit, String targetColumn,
                     List<String> featureColumns, List<String> classNames, Standardization normalization, OptimizerSpec optimizer,
                     int batchSize, int epochs, long seed, int partitions, int localSteps, double targetLoss, int patience,
                     boolean restoreBest, String schedule, double[] classWeights, String init, boolean noReport,
@@ -152,21 +155,30 @@ final class RunDirectory {
         }
         Map<?, ?> model = object(m, "model", file), data = object(m, "data", file), opt = object(m, "optimizer", file);
         Map<?, ?> training = object(m, "training", file), state = object(m, "state", file);
-        List<?> hs = m.get("model") instanceof Map<?, ?> mm && mm.get("hidden_sizes") instanceof List<?> l ? l : null;
-        if (hs == null) {
-            throw new IllegalArgumentException(file + ": model.hidden_sizes: expected a list of layer sizes");
-        }
-        int[] hidden = new int[hs.size()];
-        for (int i = 0; i < hidden.length; i++) {
-            hidden[i] = count(hs.get(i), file, "model.hidden_sizes[" + i + "]");
-        }
-        MlpSpec spec;
-        try {
-            spec = new MlpSpec(count(model.get("input_size"), file, "model.input_size"), hidden,
-                    count(model.get("output_size"), file, "model.output_size"), string(model, "activation", file, "model"),
-                    string(model, "output_activation", file, "model"));
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(file + ": model: " + e.getMessage().replaceFirst("^MlpSpec: ", ""), e);
+        MlpSpec spec = null;
+        NetworkSpec network = null;
+        if (model.containsKey("layers")) { // a network of layers, as jgrad train writes it
+            try {
+                network = NetworkSpec.fromJson(model, file);
+            } catch (io.jgrad.io.JgradFormatException e) {
+                throw new IllegalArgumentException(e.getMessage(), e);
+            }
+        } else {
+            List<?> hs = model.get("hidden_sizes") instanceof List<?> l ? l : null;
+            if (hs == null) {
+                throw new IllegalArgumentException(file + ": model.hidden_sizes: expected a list of layer sizes");
+            }
+            int[] hidden = new int[hs.size()];
+            for (int i = 0; i < hidden.length; i++) {
+                hidden[i] = count(hs.get(i), file, "model.hidden_sizes[" + i + "]");
+            }
+            try {
+                spec = new MlpSpec(count(model.get("input_size"), file, "model.input_size"), hidden,
+                        count(model.get("output_size"), file, "model.output_size"), string(model, "activation", file, "model"),
+                        string(model, "output_activation", file, "model"));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(file + ": model: " + e.getMessage().replaceFirst("^MlpSpec: ", ""), e);
+            }
         }
         List<String> columns = null;
         if (data.get("feature_columns") instanceof List<?> cols) {
@@ -176,12 +188,12 @@ final class RunDirectory {
         OptimizerSpec optimizer = new OptimizerSpec(string(opt, "name", file, "optimizer"), number(opt, "lr", file, "optimizer"),
                 number(opt, "momentum", file, "optimizer"), number(opt, "weight_decay", file, "optimizer"));
         int numClasses = count(m.get("num_classes"), file, "num_classes");
-        Settings s = new Settings(spec, numClasses, string(data, "path", file, "data"),
+        Settings s = new Settings(spec, network, numClasses, string(data, "path", file, "data"),
                 // absent in runs written before it was recorded; a resumed run records what it reads
                 data.get("kind") instanceof String kind ? kind : null,
                 valData == null ? null : String.valueOf(valData), data.get("val_split") instanceof Number v ? v.doubleValue() : 0,
                 target == null ? null : String.valueOf(target), columns, classNames(data, file, numClasses),
-                normalization(data, file, spec.inputSize()), optimizer,
+                normalization(data, file, spec != null ? spec.inputSize() : network.inputSize()), optimizer,
                 count(training.get("batch_size"), file, "training.batch_size"), count(training.get("epochs"), file, "training.epochs"),
                 seed(training.get("seed"), file),
                 count(spark.get("partitions"), file, "spark.partitions"), count(spark.get("local_steps"), file, "spark.local_steps"),
@@ -389,8 +401,8 @@ final class RunDirectory {
                                       int restoredEpoch) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("format", "jgrad-run");
-        m.put("format_version", 1L);
-        m.put("model", s.spec().toJson());
+        m.put("format_version", s.network() != null ? 2L : 1L);
+        m.put("model", s.network() != null ? s.network().toJson() : s.spec().toJson());
         m.put("task", "classification");
         m.put("num_classes", (long) s.numClasses());
         m.put("loss", "cross-entropy");

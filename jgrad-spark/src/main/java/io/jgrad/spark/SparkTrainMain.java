@@ -7,6 +7,9 @@ import io.jgrad.io.JgradFormatException;
 import io.jgrad.io.RunLock;
 import io.jgrad.io.Safetensors;
 import io.jgrad.nn.Activations;
+import io.jgrad.nn.spec.LayerSpec;
+import io.jgrad.nn.spec.Layers;
+import io.jgrad.nn.spec.NetworkSpec;
 import io.jgrad.optim.LrScheduler;
 import io.jgrad.optim.Optimizers;
 import io.jgrad.optim.ReduceLROnPlateau;
@@ -42,7 +45,8 @@ import org.apache.spark.sql.SparkSession;
  * {@code jgrad train --spark MASTER ...} (the launcher runs this class): trains like {@code jgrad train} on a Spark
  * cluster and writes the same --out directory, or continues one such directory with --resume DIR. Flags, named as in
  * {@code jgrad train}: --data, --val-data, --val-split,
- * --target-column, --layers, --activation, --output-activation, --loss (cross-entropy only), --optimizer, --lr,
+ * --target-column, --model (mlp, cnn or FILE.json: the networks of jgrad train; cnn and image layers need an IDX
+ * directory), --layers, --activation, --output-activation, --loss (cross-entropy only), --optimizer, --lr,
  * --momentum, --weight-decay, --class-weights, --batch-size, --epochs, --target-loss, --patience, --restore-best,
  * --schedule, --seed, --normalize [all|columns], --init, --no-shuffle, --checkpoint-every, --threads (each task's cores,
  * spark.task.cpus, which its kernels run on), --out, --resume, --no-report (taken for {@code jgrad train
@@ -66,13 +70,13 @@ public final class SparkTrainMain {
             "--output-activation", "--loss", "--optimizer", "--lr", "--momentum", "--weight-decay", "--class-weights", "--batch-size",
             "--epochs", "--target-loss", "--patience", "--restore-best", "--schedule", "--seed", "--normalize", "--out", "--partitions",
             "--local-steps", "--resume", "--init", "--val-split", "--spark", "--master", "--no-report", "--clip-grad-norm",
-            "--grad-norms", "--no-shuffle", "--checkpoint-every", "--threads");
+            "--grad-norms", "--no-shuffle", "--checkpoint-every", "--threads", "--model");
 
     /** The flags of {@link #FLAGS} that take no value (a switch, as jgrad train's). */
     private static final Set<String> SWITCHES = Set.of("--restore-best", "--no-report", "--grad-norms", "--no-shuffle");
 
     /** Flags of {@code jgrad train} that Spark training does not implement. */
-    private static final Set<String> SINGLE_MACHINE_ONLY = Set.of("--model", "--augment");
+    private static final Set<String> SINGLE_MACHINE_ONLY = Set.of("--augment");
 
     public static void main(String[] args) throws IOException {
         Map<String, String> f;
@@ -89,7 +93,7 @@ public final class SparkTrainMain {
         }
         if (f.containsKey("--help") || !f.containsKey("--data") && !f.containsKey("--resume")) {
             System.err.println("usage: jgrad train --spark MASTER, or spark-submit --class io.jgrad.spark.SparkTrainMain jgrad-spark.jar,"
-                    + " then --data DIR|FILE.csv|FILE.parquet [--layers 256,128] [--optimizer adam] [--lr R] [--class-weights balanced|W0,W1,...]"
+                    + " then --data DIR|FILE.csv|FILE.parquet [--model mlp|cnn|FILE.json] [--layers 256,128] [--optimizer adam] [--lr R] [--class-weights balanced|W0,W1,...]"
                     + " [--batch-size 64] [--epochs 10] [--val-split F] [--target-loss LOSS] [--patience EPOCHS [--restore-best]]"
                     + " [--schedule SPEC] [--seed 42] [--normalize [all|columns]] [--init FILE.safetensors] [--no-shuffle]"
                     + " [--checkpoint-every STEPS] [--threads N] [--out runs/spark] [--no-report] [--clip-grad-norm MAX]"
@@ -508,6 +512,85 @@ public final class SparkTrainMain {
     }
 
     /**
+     * The layers of --model FILE.json (null for mlp and cnn), read before the data as jgrad train reads them; a file that is
+     * missing or malformed is one line naming the file and the field.
+     */
+    static List<LayerSpec> modelLayers(String name) throws IOException {
+        if (name.equals("mlp") || name.equals("cnn")) {
+            return null;
+        }
+        Path file = Path.of(name);
+        if (name.isBlank()) {
+            throw new IllegalArgumentException("--model: empty; expected mlp, cnn or a JSON file of layers");
+        }
+        if (Files.isDirectory(file)) {
+            throw new IllegalArgumentException("--model " + file + ": is a directory; expected mlp, cnn or a JSON file of layers");
+        }
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalArgumentException("--model " + file + ": no such file; expected mlp, cnn or a JSON file of layers");
+        }
+        try {
+            return NetworkSpec.readLayers(file);
+        } catch (JgradFormatException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The network of --model cnn or a file's {@code layers} (null for cnn) for samples of {@code sampleShape} (an IDX
+     * directory's images [C, H, W], or [features]) and {@code classes} outputs, checked as jgrad train checks it: a network
+     * with image layers needs images, its output must be one score per class, and no weight tensor may be too large.
+     */
+    static NetworkSpec network(String name, List<LayerSpec> layers, int[] sampleShape, int classes, String data) {
+        boolean images = layers == null || layers.stream().anyMatch(LayerSpec::spatial);
+        if (images && sampleShape.length != 3) {
+            String why = layers == null ? "--model cnn is convolutional" : LayerSpec.firstSpatial(layers) + " of " + name
+                    + " works on images";
+            throw new IllegalArgumentException("--model " + name + ": the network takes images [N, C, H, W]: " + why + ", but "
+                    + data + " holds rows of " + sampleShape[0] + " features; use an IDX directory of images, or a network"
+                    + " without image layers, e.g. --model mlp");
+        }
+        Path file = layers == null ? null : Path.of(name);
+        try {
+            if (layers == null) {
+                if (sampleShape[1] < 4 || sampleShape[2] < 4) {
+                    throw new IllegalArgumentException("--model cnn pools twice by 2, so it needs images of at least 4x4, got "
+                            + sampleShape[1] + "x" + sampleShape[2]);
+                }
+                return NetworkSpec.cnn(sampleShape, classes);
+            }
+            NetworkSpec spec = NetworkSpec.resolve(sampleShape, layers, file, "layers");
+            for (int i = 0; i < spec.layers().size(); i++) {
+                long largest = Layers.largestTensor(spec.layers().get(i));
+                if (largest > Tensor.MAX_NUMEL) {
+                    throw new JgradFormatException(file, "layers[" + i + "]", String.format("%s would have a weight tensor of"
+                            + " %,d values; one tensor holds at most %,d: use fewer features or channels",
+                            spec.layers().get(i).type(), largest, Tensor.MAX_NUMEL));
+                }
+            }
+            int last = layers.size() - 1;
+            int[] out = spec.shapes()[last];
+            if (out.length != 1 || out[0] != classes) {
+                throw new JgradFormatException(file, "layers[" + last + "]", "the network outputs " + Layers.shape(out)
+                        + ", but cross-entropy needs [N, " + classes + "] (one value per class); end with {\"type\": \"linear\","
+                        + " \"out_features\": " + classes + "}" + (out.length > 1 ? " after a flatten" : ""));
+            }
+            String twice = softmaxTwice(spec.outputActivation());
+            if (twice != null) { // the loss takes raw scores, as jgrad train's cross-entropy says
+                System.err.println("note: " + twice.replace("leave out --output-activation softmax", "end " + name
+                        + " with the linear layer"));
+            }
+            if (spec.layers().stream().mapToLong(Layers::parameters).sum() == 0) {
+                throw new JgradFormatException(file, "layers", "the network has no weights to train; expected at least one"
+                        + " layer with weights (conv2d, linear, batchnorm1d, batchnorm2d)");
+            }
+            return spec;
+        } catch (JgradFormatException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
+    }
+
+    /**
      * Refuses, before anything is allocated, a network with a weight tensor too large for one array, in jgrad train's
      * words; Spark training said only "shape [50000, 50000] has more than 2^31 elements", naming no flag. Layers are
      * numbered as in the Sequential (Linear layers at 0, 2, 4, ...).
@@ -635,6 +718,16 @@ public final class SparkTrainMain {
         if (noMomentum != null) {
             throw new IllegalArgumentException(noMomentum);
         }
+        String modelName = f.getOrDefault("--model", "mlp");
+        List<LayerSpec> fileLayers = modelLayers(modelName);
+        if (!modelName.equals("mlp") && saved == null) { // as jgrad train refuses them
+            for (String flag : List.of("--layers", "--activation", "--output-activation")) {
+                if (f.containsKey(flag)) {
+                    throw new IllegalArgumentException("--layers, --activation and --output-activation describe --model mlp; --model "
+                            + modelName + " has its own layers, so leave them out");
+                }
+            }
+        }
         String activation = f.getOrDefault("--activation", "relu"), outputActivation = f.getOrDefault("--output-activation", "none");
         if (Activations.hidden(activation) == null) {
             throw new IllegalArgumentException("--activation " + activation + ": unknown activation '" + activation
@@ -756,12 +849,19 @@ public final class SparkTrainMain {
             if (unused != null && saved == null) {
                 System.err.println("note: " + data + ": " + unused);
             }
-            MlpSpec spec = new MlpSpec(train.featureSize(), hidden, classes, activation, outputActivation);
+            // a resumed run's network is its own (config.json's), which --resume does not let --model or --layers change
+            MlpSpec spec = saved != null || !modelName.equals("mlp") ? null
+                    : new MlpSpec(train.featureSize(), hidden, classes, activation, outputActivation);
+            NetworkSpec network = saved != null || spec != null ? null
+                    : network(modelName, fileLayers, train.sampleShape(), classes, data);
             if (saved != null) { // the run's network, which its data must fit, as jgrad train --resume checks it
                 spec = saved.settings().spec();
-                if (train.featureSize() != spec.inputSize()) {
-                    throw new IllegalArgumentException("--data " + data + ": samples have " + train.featureSize() + " features, but"
-                            + " the run in " + resume + " takes " + spec.inputSize());
+                network = saved.settings().network();
+                int[] takes = spec != null ? new int[] {spec.inputSize()} : network.inputShape();
+                if (!java.util.Arrays.equals(network != null ? train.sampleShape() : new int[] {train.featureSize()}, takes)) {
+                    throw new IllegalArgumentException("--data " + data + ": samples have " + (network == null ? train.featureSize()
+                            + " features" : "shape " + java.util.Arrays.toString(train.sampleShape())) + ", but the run in " + resume
+                            + " takes " + (network == null ? takes[0] : java.util.Arrays.toString(takes)));
                 }
                 if (classes > saved.settings().numClasses()) {
                     throw new IllegalArgumentException("--data " + data + ": has labels up to " + (classes - 1) + ", but the run in "
@@ -769,7 +869,9 @@ public final class SparkTrainMain {
                 }
                 classes = saved.settings().numClasses();
             }
-            checkTensorSizes(spec);
+            if (spec != null) {
+                checkTensorSizes(spec);
+            }
             Standardization scaling = Standardization.NONE;
             if (saved != null) { // the run's numbers, as jgrad train --resume takes them: not computed again
                 scaling = saved.settings().normalization();
@@ -783,20 +885,22 @@ public final class SparkTrainMain {
             }
             // the column the labels were read from, also where it was the default (the last one), as jgrad train records
             // it, so that inspect, the report and eval read the same from both; none for an IDX directory
-            RunDirectory.Settings settings = new RunDirectory.Settings(spec, classes, data, DistributedDataset.kind(data), f.get("--val-data"), valSplit,
-                    train.labelColumn(), train.featureColumns(), names, scaling, opt, batch, epochs, seed, partitions, local, stopping.targetLoss(),
+            RunDirectory.Settings settings = new RunDirectory.Settings(spec, network, classes, data, DistributedDataset.kind(data),
+                    f.get("--val-data"), valSplit, train.labelColumn(), train.featureColumns(), names, scaling, opt, batch, epochs,
+                    seed, partitions, local, stopping.targetLoss(),
                     stopping.patience(), stopping.restoreBest(), schedule, classWeights,
                     // a resumed run keeps the --init file it started from, as jgrad train --resume does
                     saved != null ? saved.settings().init() : init == null ? null : init.toString(),
                     // a resumed run keeps --no-report, as jgrad train --resume does, and --resume --no-report turns it on
                     on(f, "--no-report") || saved != null && saved.settings().noReport(), clip,
                     !on(f, "--no-shuffle"), checkpointEvery);
-            SparkTrainer trainer = new SparkTrainer(jsc, spec, opt, seed).batchSize(batch).epochs(epochs).localSteps(local)
+            SparkTrainer trainer = (network != null ? new SparkTrainer(jsc, network, opt, seed) : new SparkTrainer(jsc, spec, opt, seed))
+                    .batchSize(batch).epochs(epochs).localSteps(local)
                     .targetLoss(stopping.targetLoss()).earlyStopping(stopping.patience(), stopping.restoreBest())
                     .classWeights(classWeights).clipGradNorm(clip).shuffle(!on(f, "--no-shuffle"));
             if (init != null) {
-                loadWeights(init, trainer, "--init's weights were made for another network: give the --layers (and data) they"
-                        + " were trained with, or leave out --init");
+                loadWeights(init, trainer, "--init's weights were made for another network: give the --model and --layers (and"
+                        + " data) they were trained with, or leave out --init");
             }
             Path optimizerFile = saved == null ? null : RunDirectory.weightsFile(resume, CheckpointFiles.OPTIMIZER, saved);
             if (saved != null) { // as jgrad train --resume: the weights, the optimizer, then the schedule's counters
@@ -902,7 +1006,7 @@ public final class SparkTrainMain {
             String rows = String.format("%,d train in %s, %s", train.size(), count(partitions, "partition"), test == null
                     ? "no held-out data" : String.format("%,d %s", test.size(), heldOut.equals("test") ? "test" : "validation"));
             System.err.println(String.format("jgrad-spark: %s on %s (%s%s), %s lr %s, batch %d, local steps %d, %s per task",
-                    spec.describe(), data, rows, scaling.isNone() ? "" : "; normalized: " + scaling.describe(),
+                    network != null ? network.describe() : spec.describe(), data, rows, scaling.isNone() ? "" : "; normalized: " + scaling.describe(),
                     optName, Double.toString(opt.lr()), batch, local, count(taskCpus, "thread")));
             if (last != null) {
                 trainer.callback(last);
@@ -1029,7 +1133,7 @@ public final class SparkTrainMain {
     static Map<String, String> resumeFlags(Map<String, String> f, Path dir, RunDirectory.Saved saved) {
         RunDirectory.Settings s = saved.settings();
         String fixed = " is fixed by the run in " + dir.resolve("config.json") + "; leave it out";
-        for (String flag : List.of("--layers", "--activation", "--output-activation", "--init")) {
+        for (String flag : List.of("--model", "--layers", "--activation", "--output-activation", "--init")) {
             if (f.containsKey(flag)) {
                 throw new IllegalArgumentException(flag + fixed + " (--resume continues with the run's own network and weights)");
             }
@@ -1123,10 +1227,12 @@ public final class SparkTrainMain {
         if (s.targetColumn() != null && !DistributedDataset.isIdx(s.data())) {
             g.put("--target-column", s.targetColumn());
         }
-        g.put("--layers", java.util.Arrays.stream(s.spec().hidden()).mapToObj(Integer::toString)
-                .collect(java.util.stream.Collectors.joining(",")));
-        g.put("--activation", s.spec().activation());
-        g.put("--output-activation", s.spec().outputActivation());
+        if (s.spec() != null) { // else the run's network is read from config.json by run, as its own
+            g.put("--layers", java.util.Arrays.stream(s.spec().hidden()).mapToObj(Integer::toString)
+                    .collect(java.util.stream.Collectors.joining(",")));
+            g.put("--activation", s.spec().activation());
+            g.put("--output-activation", s.spec().outputActivation());
+        }
         g.put("--optimizer", s.optimizer().name());
         g.put("--lr", Double.toString(s.optimizer().lr()));
         g.put("--momentum", Double.toString(s.optimizer().momentum()));

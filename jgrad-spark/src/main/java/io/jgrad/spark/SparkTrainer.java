@@ -1,6 +1,8 @@
 package io.jgrad.spark;
 
+import io.jgrad.io.Json;
 import io.jgrad.nn.Sequential;
+import io.jgrad.nn.spec.NetworkSpec;
 import io.jgrad.optim.GradientClipping;
 import io.jgrad.optim.LrScheduler;
 import io.jgrad.optim.Optimizer;
@@ -27,7 +29,7 @@ import org.apache.spark.broadcast.Broadcast;
 import scala.Tuple3;
 
 /**
- * Synchronous data-parallel training of an {@link MlpSpec} network with cross-entropy loss on a
+ * Synchronous data-parallel training of an {@link MlpSpec} or {@link NetworkSpec} network with cross-entropy loss on a
  * {@link DistributedDataset}, giving the same weights as single-machine training ({@code jgrad train}) with the
  * same seed, up to float summation order.
  *
@@ -50,13 +52,26 @@ import scala.Tuple3;
  * {@link #clipGradNorm clipping} apply to each step's gradient as in the Trainer: the summed one of a synchronous step,
  * each partition's own in its local steps.
  *
+ * <p>Batch norm layers: each partition normalizes with the statistics of its own rows of the batch, as PyTorch's
+ * DistributedDataParallel does without SyncBatchNorm, so a step's gradient equals the single machine's only with one
+ * partition. Their running statistics (running_mean, running_var, num_batches_tracked) travel with the weights; after a
+ * synchronous step, and after a local-SGD round, the driver's are the partitions' updated ones averaged weighted by the
+ * rows each partition used (num_batches_tracked rounded to an integer). DDP instead keeps rank 0's buffers and
+ * broadcasts them at the next forward; the weighted average uses every partition's rows, and with equal partitions its
+ * running mean is the mean of the whole batch's statistics. Dropout draws a distinct mask stream per step and partition,
+ * seeded from the run's seed, the epoch, the step and the partition ({@link PartitionWorker#dropoutSeed}): reruns with
+ * the same seed and partitions give the same weights, but the masks are not the single machine's.
+ *
  * <p>After each epoch, as {@link io.jgrad.train.Trainer#fit}: the learning-rate schedule steps (so the next epoch's
  * steps and rounds use its rate), then the stopping rules ({@link StoppingRules}: target loss, early stopping on the
  * validation loss, restoring the best epoch) decide whether the run goes on.
  */
 public final class SparkTrainer {
     private final JavaSparkContext jsc;
-    private final MlpSpec spec;
+    private final String encoded; // the spec as the executors rebuild the network from it
+    private final int outputs, inputSize; // inputSize: features per row, an image's C*H*W
+    private final String description;
+    private final long seed;
     private final OptimizerSpec optimizerSpec;
     private final Sequential model;
     private final Optimizer optimizer;
@@ -87,12 +102,49 @@ public final class SparkTrainer {
      * start as {@code jgrad train --seed seed}.
      */
     public SparkTrainer(JavaSparkContext jsc, MlpSpec spec, OptimizerSpec optimizer, long seed) {
+        this(jsc, spec.encode(), spec.inputSize(), spec.outputSize(), spec.describe(), spec.build(new Generator(seed)), optimizer,
+                seed);
+    }
+
+    /**
+     * A trainer of the network {@code spec} describes (the CNN of {@code jgrad train --model cnn}, or a model file's
+     * layers), whose model is {@code spec.build(new Generator(seed))}, as {@link #SparkTrainer(JavaSparkContext, MlpSpec,
+     * OptimizerSpec, long)}: the same start as {@code jgrad train --model ... --seed seed}. Its output is the last layer's,
+     * one score per class; images [C, H, W] travel as flat rows and are reshaped on the executors.
+     *
+     * @throws IllegalArgumentException if the network's output is not one value per sample [N, K]
+     */
+    public SparkTrainer(JavaSparkContext jsc, NetworkSpec spec, OptimizerSpec optimizer, long seed) {
+        this(jsc, Json.writeCompact(spec.toJson()), spec.inputSize(), outputs(spec), spec.describe(), spec.build(new Generator(seed)),
+                optimizer, seed);
+    }
+
+    private SparkTrainer(JavaSparkContext jsc, String encoded, int inputSize, int outputs, String description, Sequential model,
+                         OptimizerSpec optimizer, long seed) {
         this.jsc = jsc;
-        this.spec = spec;
+        this.encoded = encoded;
+        this.inputSize = inputSize;
+        this.outputs = outputs;
+        this.description = description;
+        this.seed = seed;
         this.optimizerSpec = optimizer;
-        this.model = spec.build(new Generator(seed));
+        this.model = model;
         this.optimizer = optimizer.create(model.namedParameters());
         this.shuffle = new Generator(seed + 1);
+    }
+
+    private static int outputs(NetworkSpec spec) {
+        int[] out = spec.shapes()[spec.layers().size() - 1];
+        if (out.length != 1) {
+            throw new IllegalArgumentException("SparkTrainer: the network outputs " + java.util.Arrays.toString(out)
+                    + " per sample; cross-entropy needs one score per class (end with a linear layer after a flatten)");
+        }
+        return out[0];
+    }
+
+    /** The seed of an epoch's dropout masks, from which each step's and partition's are drawn. */
+    private long epochSeed() {
+        return PartitionWorker.dropoutSeed(seed, -1, -1) + epochNow;
     }
 
     /** Samples per global batch (default 64). */
@@ -285,7 +337,7 @@ public final class SparkTrainer {
             return this;
         }
         try { // one output per class: the rule of --class-weights
-            io.jgrad.nn.ClassWeights.check(java.util.Arrays.stream(weights).boxed().toList(), spec.outputSize(), List.of());
+            io.jgrad.nn.ClassWeights.check(java.util.Arrays.stream(weights).boxed().toList(), outputs, List.of());
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("SparkTrainer.classWeights: " + e.getMessage(), e);
         }
@@ -346,21 +398,21 @@ public final class SparkTrainer {
      *     its {@code what} names the partition); the model and optimizer keep the state from before that step or round
      */
     public History fit(DistributedDataset train, DistributedDataset validation) {
-        if (train.featureSize() != spec.inputSize()) {
+        if (train.featureSize() != inputSize) {
             throw new IllegalArgumentException("SparkTrainer.fit: the data has " + train.featureSize()
-                    + " features per row but the network " + spec.describe() + " takes " + spec.inputSize());
+                    + " features per row but the network " + description + " takes " + inputSize);
         }
-        if (train.numClasses() > spec.outputSize()) {
+        if (train.numClasses() > outputs) {
             throw new IllegalArgumentException("SparkTrainer.fit: the data has labels up to " + (train.numClasses() - 1)
-                    + " but the network has only " + spec.outputSize() + " outputs");
+                    + " but the network has only " + outputs + " outputs");
         }
-        if (validation != null && validation.featureSize() != spec.inputSize()) { // else found only after the first epoch
+        if (validation != null && validation.featureSize() != inputSize) { // else found only after the first epoch
             throw new IllegalArgumentException("SparkTrainer.fit: the validation data has " + validation.featureSize()
-                    + " features per row but the network " + spec.describe() + " takes " + spec.inputSize());
+                    + " features per row but the network " + description + " takes " + inputSize);
         }
-        if (validation != null && validation.numClasses() > spec.outputSize()) {
+        if (validation != null && validation.numClasses() > outputs) {
             throw new IllegalArgumentException("SparkTrainer.fit: the validation data has labels up to " + (validation.numClasses() - 1)
-                    + " but the network has only " + spec.outputSize() + " outputs");
+                    + " but the network has only " + outputs + " outputs");
         }
         if (validation == null && patience > 0) { // else it would silently never stop
             throw new IllegalArgumentException("SparkTrainer.fit: early stopping (earlyStopping(" + patience + ", ...)) compares"
@@ -469,22 +521,24 @@ public final class SparkTrainer {
     private double synchronousStep(DistributedDataset train, Broadcast<int[]> rankB, int step, int expected, EpochSums sums) {
         // The weights travel inside the task's closure: Spark broadcasts every job's serialized tasks anyway, and a
         // Broadcast of its own cost a second block-manager round trip plus its removal (~8 ms per step in local[2]).
-        float[] weights = FlatParameters.pack(model);
-        String encoded = spec.encode();
+        float[] weights = FlatParameters.pack(model); // then the buffers, whose updated values come back after the gradients
+        String encoded = this.encoded;
         int b = batchSize;
         double[] w = classWeights;
+        long epochSeed = epochSeed();
+        int firstBuffer = FlatParameters.parameterCount(model);
         double[] total = new double[weights.length + PartitionWorker.STATS];
         ShippedStandardization scaling = new ShippedStandardization(train.standardization());
         var partials = train.blocks()
-                .map(block -> PartitionWorker.gradientSum(block, scaling.get(), encoded, weights, rankB.value(), b, step, w));
+                .map(block -> PartitionWorker.gradientSum(block, scaling.get(), encoded, weights, rankB.value(), b, step, w, epochSeed));
         if (treeDepth == 1) {
             // Collected in partition order, so the double sums do not depend on which task finished first.
             for (var partial : partials.collect()) {
-                PartitionWorker.addPartial(total, partial);
+                PartitionWorker.addPartial(total, partial, firstBuffer);
             }
         } else {
             total = partials.treeAggregate(total, (sum, partial) -> {
-                PartitionWorker.addPartial(sum, partial);
+                PartitionWorker.addPartial(sum, partial, firstBuffer);
                 return sum;
             }, PartitionWorker::addGradients, treeDepth);
         }
@@ -515,6 +569,8 @@ public final class SparkTrainer {
             GradientClipping.clipToNorm(params, clipNorm, sums.gradNorms.lastTotal()); // the norms addStep just took
         }
         optimizer.step();
+        // the buffers: the partitions' updated running statistics, averaged weighted by their rows (addPartial)
+        setBuffers(total, firstBuffer, total[s + PartitionWorker.COUNT]);
         sums.loss += total[s + PartitionWorker.LOSS];
         sums.weight += weight;
         sums.correct += total[s + PartitionWorker.CORRECT];
@@ -529,7 +585,8 @@ public final class SparkTrainer {
         float[] packed = in.packed();
         String[] keys = in.keys();
         double[] scalars = in.scalars();
-        String encoded = spec.encode();
+        String encoded = this.encoded;
+        long epochSeed = epochSeed();
         String name = optimizerSpec.name();
         // the epoch's rate (a schedule's, not the spec's), which the state's "lr" carries too
         double[] settings = {optimizer.lr(), optimizerSpec.momentum(), optimizerSpec.weightDecay()};
@@ -539,7 +596,7 @@ public final class SparkTrainer {
         double clip = clipNorm;
         List<Tuple3<String[], float[], double[]>> results = train.blocks()
                 .map(block -> PartitionWorker.localSteps(block, scaling.get(), encoded, name, settings, packed, keys, scalars, rankB.value(),
-                        b, step, k, cw, clip))
+                        b, step, k, cw, clip, epochSeed))
                 .collect();
         checkDiverged(results);
         // a partition's numbers: its stats, its local steps, where it diverged, one norm sum per parameter, then its
@@ -558,6 +615,9 @@ public final class SparkTrainer {
         int share = stats[PartitionWorker.WEIGHT] > 0 ? PartitionWorker.WEIGHT : PartitionWorker.COUNT;
         String[] outKeys = null;
         double[] packedSum = null, scalarSum = null;
+        // the buffers (after the weights) are averaged weighted by rows, whatever the class weights
+        int firstBuffer = FlatParameters.parameterCount(model), endBuffers = FlatParameters.count(model);
+        double[] bufferSum = new double[FlatParameters.count(model)];
         for (var r : results) {
             double[] rs = r._3();
             double w = rs[share];
@@ -577,6 +637,9 @@ public final class SparkTrainer {
             float[] v = r._2();
             for (int i = 0; i < v.length; i++) {
                 packedSum[i] += w * v[i];
+            }
+            for (int i = firstBuffer; i < endBuffers; i++) {
+                bufferSum[i] += rs[PartitionWorker.COUNT] * v[i];
             }
             for (int i = 0; i < scalarSum.length; i++) {
                 scalarSum[i] += w * rs[firstScalarValue + i];
@@ -608,6 +671,7 @@ public final class SparkTrainer {
         }
         var newState = RoundState.unpack(averaged, outKeys, averagedScalars, model);
         FlatParameters.unpack(Arrays.copyOf(averaged, FlatParameters.count(model)), model);
+        setBuffers(bufferSum, firstBuffer, stats[PartitionWorker.COUNT]);
         optimizer.loadStateDict(newState);
         sums.loss += stats[PartitionWorker.LOSS];
         sums.weight += stats[PartitionWorker.WEIGHT];
@@ -641,6 +705,27 @@ public final class SparkTrainer {
                 + " in a local step of partition " + first);
     }
 
+    /**
+     * Sets the model's buffers to {@code sums[firstBuffer ..]} divided by {@code rows} (the partitions' values weighted by
+     * their rows, summed); num_batches_tracked rounded to an integer, as partitions that had no rows of a local step
+     * counted one batch fewer. Modified: the model's buffers.
+     */
+    private void setBuffers(double[] sums, int firstBuffer, double rows) {
+        int offset = firstBuffer;
+        try (var scope = Tensor.noGrad()) {
+            for (var e : FlatParameters.buffers(model).entrySet()) {
+                Tensor b = e.getValue();
+                float[] v = new float[b.numel()];
+                for (int i = 0; i < v.length; i++) {
+                    double mean = sums[offset + i] / rows;
+                    v[i] = (float) (e.getKey().endsWith("num_batches_tracked") ? Math.round(mean) : mean);
+                }
+                b.copy_(Tensor.wrap(v, b.shape()));
+                offset += v.length;
+            }
+        }
+    }
+
     private static void checkCount(double got, int expected, int step) {
         if (got != expected) {
             throw new IllegalStateException("SparkTrainer: step " + step + " saw " + (long) got + " samples but its global batch has "
@@ -655,7 +740,7 @@ public final class SparkTrainer {
      */
     public Evaluation evaluate(DistributedDataset data) {
         Broadcast<float[]> weightsB = jsc.broadcast(FlatParameters.pack(model));
-        String encoded = spec.encode();
+        String encoded = this.encoded;
         double[] w = classWeights;
         try {
             ShippedStandardization scaling = new ShippedStandardization(data.standardization());

@@ -81,6 +81,64 @@ class SparkTrainMainTest {
         assertEquals("--lr needs a value", missing.getMessage());
     }
 
+    /** The first {@code n} samples of the bundled MNIST's {@code name} IDX file (images or labels), written raw to dir. */
+    private static void idxPrefix(Path dir, String name, int n) throws java.io.IOException {
+        byte[] all;
+        try (var in = new java.util.zip.GZIPInputStream(Files.newInputStream(Path.of("..", "data", "mnist-10k", name + ".gz")))) {
+            all = in.readAllBytes();
+        }
+        boolean images = name.contains("images");
+        int header = images ? 16 : 8, size = images ? 28 * 28 : 1;
+        byte[] out = java.util.Arrays.copyOf(all, header + n * size);
+        java.nio.ByteBuffer.wrap(out).putInt(4, n); // the sample count after the magic number
+        Files.write(dir.resolve(name), out);
+    }
+
+    /**
+     * --model cnn on Spark (it was refused as single-machine only): on 200 MNIST images and 2 partitions, one epoch
+     * writes a run of the default CNN, in the format of jgrad train's (format_version 2, the layers, the batch norm
+     * buffers under PyTorch's names), which jgrad eval reads, finding the held-out loss that the run measured (eval mode,
+     * on the averaged running statistics), and which jgrad train --resume continues on one machine. A network of images
+     * on a CSV file is refused naming --model, as jgrad train refuses it.
+     */
+    @Test
+    @SuppressWarnings("unchecked")
+    void theDefaultCnnTrainsOnSparkIntoARunThatEvalAndResumeRead(@TempDir Path dir) throws Throwable {
+        Path idx = Files.createDirectories(dir.resolve("idx"));
+        for (String name : List.of("train-images-idx3-ubyte", "train-labels-idx1-ubyte")) {
+            idxPrefix(idx, name, 200);
+        }
+        for (String name : List.of("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")) {
+            idxPrefix(idx, name, 100);
+        }
+        Path run = dir.resolve("run");
+        String said = standardErrorOf(() -> SparkTrainMain.run(session(), Map.of("--data", idx.toString(), "--model", "cnn",
+                "--epochs", "1", "--batch-size", "50", "--partitions", "2", "--out", run.toString())));
+        assertTrue(said.contains("jgrad-spark: 1x28x28 conv32k3p1-bn2d-relu-maxpool2-conv64k3p1-bn2d-relu-maxpool2-dropout0.25-"
+                + "flatten-linear128-relu-dropout0.5-linear10 on " + idx + " (200 train in 2 partitions, 100 test)"), said);
+        Map<String, Object> config = (Map<String, Object>) Json.read(run.resolve("config.json"));
+        assertEquals(2L, config.get("format_version"));
+        assertEquals(List.of(1L, 28L, 28L), ((Map<String, Object>) config.get("model")).get("input_shape"));
+        Map<String, Tensor> saved = Safetensors.read(run.resolve("model.safetensors")).tensors();
+        assertEquals(32, saved.get("1.running_mean").numel());
+        assertEquals(64, saved.get("5.running_var").numel());
+        assertEquals(4.0, saved.get("1.num_batches_tracked").item(), "4 steps of 50 rows");
+        String eval = jgrad("eval", "--model", run.toString());
+        var loss = java.util.regex.Pattern.compile("(?m)^loss +([0-9.]+)").matcher(eval);
+        assertTrue(loss.find(), eval);
+        String[] metrics = Files.readAllLines(run.resolve("metrics.csv")).get(1).split(",");
+        assertEquals(Double.parseDouble(metrics[3]), Double.parseDouble(loss.group(1)), 1e-5, "eval's test loss is the run's");
+        jgrad("train", "--threads", "1", "--no-report", "--resume", run.toString(), "--epochs", "2", "--out",
+                dir.resolve("resumed").toString());
+        assertEquals(3, Files.readAllLines(dir.resolve("resumed").resolve("metrics.csv")).size(), "epoch 2 on one machine");
+        Path csv = Files.writeString(dir.resolve("t.csv"), "a,b,label\n1,2,0\n2,1,1\n3,3,0\n1,1,1\n");
+        assertEquals("--model cnn: the network takes images [N, C, H, W]: --model cnn is convolutional, but " + csv + " holds"
+                + " rows of 2 features; use an IDX directory of images, or a network without image layers, e.g. --model mlp",
+                oneLineError(session(), Map.of("--out", dir.resolve("refused").toString(), "--epochs", "1"), "--data", csv.toString(),
+                        "--model", "cnn"));
+        assertFalse(Files.exists(dir.resolve("refused")), "a refused run leaves no directory");
+    }
+
     @Test
     void sparkWithoutAMasterUrlSaysSo() {
         // 'jgrad train --spark --data DIR' used to take --data as the master URL and then reject DIR as an unknown option

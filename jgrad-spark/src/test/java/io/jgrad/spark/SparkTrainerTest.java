@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jgrad.data.TensorDataset;
+import io.jgrad.nn.spec.LayerSpec;
+import io.jgrad.nn.spec.NetworkSpec;
 import io.jgrad.tensor.Generator;
 import io.jgrad.train.Callback;
 import io.jgrad.train.EpochMetrics;
@@ -98,6 +100,126 @@ class SparkTrainerTest {
         assertSameWeights(SyntheticData.singleMachine(expected.train(), opt, 3, 32, 2), SyntheticData.weights(trainer.model()), 1e-5);
         parts.train().unpersist();
         parts.validation().unpersist();
+    }
+
+    /** {@code n} random images [1, side, side] labelled 0..2 by the sign and size of their mean pixel. */
+    private static TensorDataset images(int n, int side, long seed) {
+        Generator g = new Generator(seed);
+        float[] x = new float[n * side * side], y = new float[n];
+        for (int i = 0; i < n; i++) {
+            double sum = 0;
+            for (int j = 0; j < side * side; j++) {
+                x[i * side * side + j] = (float) g.nextGaussian();
+                sum += x[i * side * side + j];
+            }
+            y[i] = sum > 2 ? 2 : sum > -2 ? 1 : 0;
+        }
+        return new TensorDataset(io.jgrad.tensor.Tensor.of(x, n, 1, side, side), io.jgrad.tensor.Tensor.of(y, n), 3);
+    }
+
+    private static NetworkSpec network(int side, String json) {
+        List<LayerSpec> layers = new ArrayList<>();
+        List<?> list = (List<?>) io.jgrad.io.Json.parse(json);
+        for (int i = 0; i < list.size(); i++) {
+            layers.add(LayerSpec.fromJson(list.get(i), null, "layers[" + i + "]"));
+        }
+        return NetworkSpec.resolve(new int[] {1, side, side}, layers, null, "layers");
+    }
+
+    /**
+     * A network of layers (a model file's: a convolution) on images, one partition, synchronous: the rows travel flat and
+     * are reshaped to [N, 1, 8, 8] on the executor, and two steps give the single-machine Trainer's weights.
+     */
+    @Test
+    void aSmallCnnOnOnePartitionMatchesTheSingleMachineTrainer() {
+        TensorDataset data = images(32, 8, 5);
+        NetworkSpec net = network(8, "[{\"type\": \"conv2d\", \"out_channels\": 4, \"kernel_size\": 3, \"padding\": 1},"
+                + " {\"type\": \"relu\"}, {\"type\": \"maxpool2d\", \"kernel_size\": 2}, {\"type\": \"flatten\"},"
+                + " {\"type\": \"linear\", \"out_features\": 3}]");
+        OptimizerSpec opt = new OptimizerSpec("sgd", 0.1, 0.9, 0);
+        io.jgrad.nn.Sequential single = net.build(new Generator(3));
+        new io.jgrad.train.Trainer(single, new io.jgrad.nn.CrossEntropyLoss(), opt.create(single.namedParameters()),
+                io.jgrad.train.Task.CLASSIFICATION).epochs(1)
+                .fit(new io.jgrad.data.DataLoader(data, 16, false, false, new Generator(4)), null);
+        DistributedDataset distributed = DistributedDataset.of(jsc, data, 1);
+        assertArrayEquals(new int[] {1, 8, 8}, distributed.sampleShape());
+        SparkTrainer trainer = new SparkTrainer(jsc, net, opt, 3).batchSize(16).epochs(1).shuffle(false);
+        Map<String, float[]> initial = SyntheticData.weights(trainer.model());
+        trainer.fit(distributed, null);
+        assertTrue(Math.abs(initial.get("0.weight")[0] - trainer.model().namedParameters().get("0.weight").toFloatArray()[0]) > 1e-4,
+                "the weights moved");
+        assertSameWeights(SyntheticData.weights(single), SyntheticData.weights(trainer.model()), 1e-6);
+        distributed.unpersist();
+    }
+
+    /**
+     * Batch norm on 2 partitions of 12 and 13 rows, one synchronous step of the whole batch: each partition normalizes
+     * with its own rows' statistics, and the driver's running statistics are the partitions' updated ones averaged
+     * weighted by rows, computed here by running each partition's rows through the initial network. Not the whole
+     * batch's statistics (the running variance differs: within the partitions against across them), nor partition 0's
+     * (as DDP keeps). A local-SGD round of 2 steps then counts 2 more batches, and the run is deterministic.
+     */
+    @Test
+    void batchNormRunningStatisticsAreThePartitionsAveragedByRows() {
+        TensorDataset plain = images(25, 6, 9);
+        float[] shifted = new float[25 * 36], labels = new float[25];
+        for (int i = 0; i < 25; i++) { // partition 1's pixels shifted by 5: its statistics differ from partition 0's
+            plain.copySample(i, shifted, i * 36);
+            plain.copyTarget(i, labels, i);
+            for (int j = 0; j < 36 && i >= 12; j++) {
+                shifted[i * 36 + j] += 5f;
+            }
+        }
+        TensorDataset data = new TensorDataset(io.jgrad.tensor.Tensor.of(shifted, 25, 1, 6, 6), io.jgrad.tensor.Tensor.of(labels, 25), 3);
+        NetworkSpec net = network(6, "[{\"type\": \"conv2d\", \"out_channels\": 2, \"kernel_size\": 3, \"padding\": 1},"
+                + " {\"type\": \"batchnorm2d\", \"momentum\": 1}, {\"type\": \"relu\"}, {\"type\": \"dropout\", \"p\": 0.3},"
+                + " {\"type\": \"flatten\"}, {\"type\": \"linear\", \"out_features\": 3}]");
+        OptimizerSpec opt = new OptimizerSpec("sgd", 0.1, 0, 0);
+        DistributedDataset distributed = DistributedDataset.of(jsc, data, 2);
+        SparkTrainer trainer = new SparkTrainer(jsc, net, opt, 3).batchSize(25).epochs(1).shuffle(false);
+        trainer.fit(distributed, null);
+        // each partition's rows (contiguous: 0..11, 12..24) through the initial network in training mode
+        double[][] expected = new double[2][2]; // [running_mean, running_var][channel]
+        double[][] whole = new double[2][2];
+        int[][] ranges = {{0, 12}, {12, 25}, {0, 25}};
+        for (int[] r : ranges) {
+            io.jgrad.nn.Sequential fresh = net.build(new Generator(3));
+            fresh.train();
+            float[] x = new float[(r[1] - r[0]) * 36];
+            for (int i = r[0]; i < r[1]; i++) {
+                data.copySample(i, x, (i - r[0]) * 36);
+            }
+            fresh.forward(io.jgrad.tensor.Tensor.of(x, r[1] - r[0], 1, 6, 6));
+            float[] mean = fresh.stateDict().get("1.running_mean").toFloatArray(), var = fresh.stateDict().get("1.running_var").toFloatArray();
+            for (int c = 0; c < 2; c++) {
+                if (r[1] - r[0] == 25) {
+                    whole[0][c] = mean[c];
+                    whole[1][c] = var[c];
+                } else {
+                    expected[0][c] += (r[1] - r[0]) / 25.0 * mean[c];
+                    expected[1][c] += (r[1] - r[0]) / 25.0 * var[c];
+                }
+            }
+        }
+        Map<String, io.jgrad.tensor.Tensor> state = trainer.model().stateDict();
+        float[] mean = state.get("1.running_mean").toFloatArray(), var = state.get("1.running_var").toFloatArray();
+        for (int c = 0; c < 2; c++) {
+            assertEquals(expected[0][c], mean[c], 1e-6, "running_mean[" + c + "]");
+            assertEquals(expected[1][c], var[c], 1e-6, "running_var[" + c + "]");
+            assertTrue(Math.abs(whole[1][c] - var[c]) > 1e-4, "not the whole batch's running_var[" + c + "]: " + whole[1][c]);
+        }
+        assertEquals(1f, state.get("1.num_batches_tracked").item(), "one batch");
+
+        // local SGD: 2 steps of 12-13 rows, each partition holding some rows of each; the run is deterministic
+        float[][] runs = new float[2][];
+        for (int k = 0; k < 2; k++) {
+            SparkTrainer local = new SparkTrainer(jsc, net, opt, 3).batchSize(13).epochs(1).shuffle(true).localSteps(2);
+            local.fit(distributed, null);
+            assertEquals(2f, local.model().stateDict().get("1.num_batches_tracked").item(), "two batches");
+            runs[k] = FlatParameters.pack(local.model());
+        }
+        assertArrayEquals(runs[0], runs[1], "the same seed and partitions: the same dropout masks and weights");
+        distributed.unpersist();
     }
 
     @Test
