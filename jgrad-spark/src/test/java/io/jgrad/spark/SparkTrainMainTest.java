@@ -944,7 +944,7 @@ class SparkTrainMainTest {
         Path refused = dir.resolve("refused");
         assertEquals(init + ": tensors: does not fit the network: 0.weight: checkpoint has [3, 2], model has [5, 2]; 0.bias:"
                 + " checkpoint has [3], model has [5]; 2.weight: checkpoint has [2, 3], model has [2, 5]; --init's weights were made"
-                + " for another network: give the --layers (and data) they were trained with, or leave out --init",
+                + " for another network: give the --model and --layers (and data) they were trained with, or leave out --init",
                 errorOf(spark, dir, "--data", train.toString(), "--layers", "5", "--init", init.toString(), "--out", refused.toString()));
         assertFalse(Files.exists(refused), "--out of a refused --init was created");
         assertEquals("--init " + dir + ": is a directory; expected a .safetensors file of weights",
