@@ -124,33 +124,12 @@ final class Flags {
         return sizes;
     }
 
-    /** "--augment none|flip|shift:N|flip,shift:N" as an Augmentation (identity for none). */
+    /** "--augment none|flip|shift:N|flip,shift:N" as an Augmentation (identity for none); {@link Augmentation#parse}. */
     static Augmentation augmentation(String spec) {
-        boolean flip = false;
-        int shift = 0;
-        String expected = "; expected none, flip, shift:N or flip,shift:N (N a pixel count, e.g. flip,shift:2)";
-        if (spec.trim().endsWith(",") || spec.trim().startsWith(",")) {
-            throw new UserError("--augment: \"" + spec + "\" has an empty part" + expected);
+        try {
+            return Augmentation.parse(spec);
+        } catch (IllegalArgumentException e) {
+            throw new UserError(e.getMessage());
         }
-        for (String part : spec.trim().toLowerCase(java.util.Locale.ROOT).split(",")) {
-            String p = part.trim();
-            if (p.equals("none") && spec.trim().equalsIgnoreCase("none")) {
-                continue;
-            } else if (p.equals("flip") && !flip) {
-                flip = true;
-            } else if (p.startsWith("shift:") && shift == 0) {
-                try {
-                    shift = Integer.parseInt(p.substring("shift:".length()));
-                } catch (NumberFormatException e) {
-                    throw new UserError("--augment: \"" + p + "\" needs a whole number of pixels" + expected);
-                }
-                if (shift < 1) {
-                    throw new UserError("--augment: a shift must be at least 1 pixel, got " + p + expected);
-                }
-            } else {
-                throw new UserError("--augment: \"" + p + "\" is not understood in \"" + spec + "\"" + expected);
-            }
-        }
-        return new Augmentation(flip, shift);
     }
 }

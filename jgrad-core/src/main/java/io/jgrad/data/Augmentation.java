@@ -31,6 +31,39 @@ public record Augmentation(boolean horizontalFlip, int maxShift, float fill) {
         this(horizontalFlip, maxShift, 0f);
     }
 
+    /**
+     * The augmentation of {@code --augment SPEC}: none, flip, shift:N or flip,shift:N (identity for none). A mistake
+     * is an IllegalArgumentException whose message names --augment and says what is expected.
+     */
+    public static Augmentation parse(String spec) {
+        boolean flip = false;
+        int shift = 0;
+        String expected = "; expected none, flip, shift:N or flip,shift:N (N a pixel count, e.g. flip,shift:2)";
+        if (spec.trim().endsWith(",") || spec.trim().startsWith(",")) {
+            throw new IllegalArgumentException("--augment: \"" + spec + "\" has an empty part" + expected);
+        }
+        for (String part : spec.trim().toLowerCase(java.util.Locale.ROOT).split(",")) {
+            String p = part.trim();
+            if (p.equals("none") && spec.trim().equalsIgnoreCase("none")) {
+                continue;
+            } else if (p.equals("flip") && !flip) {
+                flip = true;
+            } else if (p.startsWith("shift:") && shift == 0) {
+                try {
+                    shift = Integer.parseInt(p.substring("shift:".length()));
+                } catch (NumberFormatException e) {
+                    throw new IllegalArgumentException("--augment: \"" + p + "\" needs a whole number of pixels" + expected);
+                }
+                if (shift < 1) {
+                    throw new IllegalArgumentException("--augment: a shift must be at least 1 pixel, got " + p + expected);
+                }
+            } else {
+                throw new IllegalArgumentException("--augment: \"" + p + "\" is not understood in \"" + spec + "\"" + expected);
+            }
+        }
+        return new Augmentation(flip, shift);
+    }
+
     /** Whether this changes anything. */
     public boolean isIdentity() {
         return !horizontalFlip && maxShift == 0;
@@ -41,7 +74,7 @@ public record Augmentation(boolean horizontalFlip, int maxShift, float fill) {
      * x'[c, i, j] = x[c, i - dy, k - dx] with k = w - 1 - j when flipped (else j), fill where that is outside the image.
      * {@code scratch} holds at least channels * h * w floats. Modified: x, scratch, gen.
      */
-    void apply(float[] x, int off, int channels, int h, int w, Generator gen, float[] scratch) {
+    public void apply(float[] x, int off, int channels, int h, int w, Generator gen, float[] scratch) {
         boolean flip = horizontalFlip && gen.nextDouble() < 0.5;
         int dy = maxShift == 0 ? 0 : (int) (gen.nextDouble() * (2 * maxShift + 1)) - maxShift;
         int dx = maxShift == 0 ? 0 : (int) (gen.nextDouble() * (2 * maxShift + 1)) - maxShift;

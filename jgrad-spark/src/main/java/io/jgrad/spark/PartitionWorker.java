@@ -1,5 +1,6 @@
 package io.jgrad.spark;
 
+import io.jgrad.data.Augmentation;
 import io.jgrad.data.Standardization;
 import io.jgrad.io.Json;
 import io.jgrad.nn.CrossEntropyLoss;
@@ -159,9 +160,11 @@ final class PartitionWorker {
 
     /**
      * The rows' features, standardized by {@code scaling} (--normalize), and labels as tensors made by {@link
-     * Tensor#empty}: inside a {@link Tensor#recycling()} scope they reuse the previous step's memory.
+     * Tensor#empty}: inside a {@link Tensor#recycling()} scope they reuse the previous step's memory. Training images are
+     * then augmented by {@code augment} (null: none; {@link #augmentation}), drawing from {@code net}'s generator in row
+     * order, as jgrad train's DataLoader augments after standardizing. Modified: net's generator, with augment.
      */
-    private static Tensor[] gather(Block block, int[] rows, Standardization scaling, int[] sampleShape) {
+    private static Tensor[] gather(Block block, int[] rows, Standardization scaling, int[] sampleShape, float[] augment, Net net) {
         int width = block.width();
         // images travel as flat rows: the network's [N, C, H, W] is the same values in the same order
         int[] shape = new int[sampleShape.length + 1];
@@ -176,7 +179,23 @@ final class PartitionWorker {
         if (!scaling.isNone()) {
             scaling.apply(x, 0, rows.length, width);
         }
+        if (augment != null) {
+            Augmentation a = augmentation(augment);
+            float[] scratch = new float[width];
+            for (int i = 0; i < rows.length; i++) {
+                a.apply(x, i * width, sampleShape[0], sampleShape[1], sampleShape[2], net.dropout(), scratch);
+            }
+        }
         return new Tensor[] {features, labels};
+    }
+
+    /** An augmentation as it travels to the tasks: {flip (1 or 0), the largest shift, the fill}; null for none. */
+    static float[] encode(Augmentation a) {
+        return a == null || a.isIdentity() ? null : new float[] {a.horizontalFlip() ? 1 : 0, a.maxShift(), a.fill()};
+    }
+
+    private static Augmentation augmentation(float[] encoded) {
+        return new Augmentation(encoded[0] == 1, (int) encoded[1], encoded[2]);
     }
 
     /**
@@ -198,10 +217,13 @@ final class PartitionWorker {
         return c;
     }
 
-    /** {@link #gradientSum(Block, Standardization, String, float[], int[], int, int, double[], long)} with epochSeed 0. */
+    /**
+     * {@link #gradientSum(Block, Standardization, String, float[], int[], int, int, double[], long, float[])} with
+     * epochSeed 0 and no augmentation.
+     */
     static Tuple2<float[], double[]> gradientSum(Block block, Standardization scaling, String spec, float[] weights, int[] rank,
                                                  int batchSize, int step, double[] classWeights) {
-        return gradientSum(block, scaling, spec, weights, rank, batchSize, step, classWeights, 0);
+        return gradientSum(block, scaling, spec, weights, rank, batchSize, step, classWeights, 0, null);
     }
 
     /**
@@ -213,10 +235,11 @@ final class PartitionWorker {
      * standardized by {@code scaling} (--normalize). {@code weights} holds the parameters then the buffers
      * ({@link FlatParameters}); after the gradients come the buffers as this partition's forward pass left them (a batch
      * norm layer's running statistics, updated from its rows' batch statistics), which {@link #addPartial} weighs by the
-     * partition's rows. Dropout masks are seeded by {@code epochSeed}, the step and the partition ({@link #dropoutSeed}).
+     * partition's rows. Dropout masks, and the changes of {@code augment} ({@link #encode}; null: none), are drawn from a
+     * generator seeded by {@code epochSeed}, the step and the partition ({@link #dropoutSeed}).
      */
     static Tuple2<float[], double[]> gradientSum(Block block, Standardization scaling, String spec, float[] weights, int[] rank,
-                                                 int batchSize, int step, double[] classWeights, long epochSeed) {
+                                                 int batchSize, int step, double[] classWeights, long epochSeed, float[] augment) {
         long start = System.nanoTime();
         float[] out = new float[weights.length];
         double[] stats = new double[STATS];
@@ -226,7 +249,7 @@ final class PartitionWorker {
             Sequential net = n.model();
             seedDropout(n, epochSeed, step);
             try (var memory = Tensor.recycling()) { // activations and gradients reuse the previous task's memory
-                Tensor[] xy = gather(block, rows, scaling, n.sampleShape());
+                Tensor[] xy = gather(block, rows, scaling, n.sampleShape(), augment, n);
                 Tensor output = net.forward(xy[0]);
                 CrossEntropyLoss ce = summedLoss(classWeights);
                 Tensor loss = ce.forward(output, xy[1]);
@@ -299,7 +322,7 @@ final class PartitionWorker {
                     rows[i] += lo;
                 }
                 try (var memory = Tensor.recycling()) {
-                    Tensor[] xy = gather(block, rows, scaling, built.sampleShape());
+                    Tensor[] xy = gather(block, rows, scaling, built.sampleShape(), null, built);
                     Tensor output = net.forward(xy[0]);
                     CrossEntropyLoss ce = summedLoss(classWeights);
                     out[LOSS] += ce.forward(output, xy[1]).item();
@@ -327,12 +350,13 @@ final class PartitionWorker {
      * block that used no rows returns no keys and an empty array, only stats (COUNT 0). The features are standardized
      * by {@code scaling}. The weights in {@code packed} are followed by the model's buffers ({@link FlatParameters}), and
      * come back so: a batch norm layer's running statistics as this partition's steps left them. Each local step's dropout
-     * masks are seeded by {@code epochSeed}, its global step and the partition ({@link #dropoutSeed}).
+     * masks, and the changes of {@code augment} (null: none), are drawn from a generator seeded by {@code epochSeed}, its
+     * global step and the partition ({@link #dropoutSeed}).
      */
     static Tuple3<String[], float[], double[]> localSteps(Block block, Standardization scaling, String spec, String optimizer,
                                                          double[] optimizerSettings, float[] packed, String[] keys, double[] scalars,
                                                          int[] rank, int batchSize, int firstStep, int steps,
-                                                         double[] classWeights, double clipNorm, long epochSeed) {
+                                                         double[] classWeights, double clipNorm, long epochSeed, float[] augment) {
         long start = System.nanoTime();
         double[] stats = new double[STATS];
         Net n = null;
@@ -361,7 +385,7 @@ final class PartitionWorker {
             // as the Trainer: the step's batch, activations and gradients reuse the previous step's memory
             seedDropout(n, epochSeed, firstStep + j);
             try (var memory = Tensor.recycling()) {
-                Tensor[] xy = gather(block, rows, scaling, n.sampleShape());
+                Tensor[] xy = gather(block, rows, scaling, n.sampleShape(), augment, n);
                 Tensor output = net.forward(xy[0]);
                 CrossEntropyLoss ce = summedLoss(classWeights);
                 Tensor loss = ce.forward(output, xy[1]);

@@ -37,14 +37,15 @@ final class RunDirectory {
      * --clip-grad-norm's global L2 norm, or 0 for none (also in runs written before it was recorded). {@code shuffle}:
      * each epoch draws a new order of the rows (false: --no-shuffle); {@code checkpointEvery}: --checkpoint-every's
      * steps (0: a checkpoint after each epoch only). {@code dataKind}: config.json's data.kind, what {@code data} was read
-     * as ({@link DistributedDataset#kind}; null in runs written before it was recorded). The network is {@code spec} (an
+     * as ({@link DistributedDataset#kind}; null in runs written before it was recorded); {@code augment}: --augment as given
+     * ("none": none, also in runs written before Spark took it). The network is {@code spec} (an
      * MLP, --model mlp) or {@code network} (--model cnn or FILE.json): one of them is null.
      */
     record Settings(MlpSpec spec, NetworkSpec network, int numClasses, String data, String dataKind, String valData, double valSplit, String targetColumn,
                     List<String> featureColumns, List<String> classNames, Standardization normalization, OptimizerSpec optimizer,
                     int batchSize, int epochs, long seed, int partitions, int localSteps, double targetLoss, int patience,
                     boolean restoreBest, String schedule, double[] classWeights, String init, boolean noReport,
-                    double clipGradNorm, boolean shuffle, int checkpointEvery) {}
+                    double clipGradNorm, boolean shuffle, int checkpointEvery, String augment) {}
 
     /**
      * Writes the run after its last epoch in {@code metrics} by the protocol above, with the schedule's counters
@@ -204,7 +205,8 @@ final class RunDirectory {
                 clipGradNorm(training, file),
                 // absent in runs written before Spark took --no-shuffle and --checkpoint-every: shuffled, after each epoch only
                 !Boolean.FALSE.equals(training.get("shuffle")),
-                training.get("checkpoint_every") instanceof Number every && every.intValue() > 0 ? every.intValue() : 0);
+                training.get("checkpoint_every") instanceof Number every && every.intValue() > 0 ? every.intValue() : 0,
+                augment(training, file));
         List<?> gen = state.get("shuffle_generator") instanceof List<?> g ? g : List.of();
         long[] shuffle = new long[gen.size()];
         try {
@@ -331,6 +333,20 @@ final class RunDirectory {
         return w;
     }
 
+    /** training.augment, as {@link #save} and jgrad train write it: absent in runs written before Spark took it, "none". */
+    private static String augment(Map<?, ?> training, Path file) {
+        Object v = training.get("augment");
+        if (v == null) {
+            return "none";
+        }
+        try {
+            io.jgrad.data.Augmentation.parse(String.valueOf(v));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(file + ": training.augment: \"" + v + "\" is not an augmentation (" + e.getMessage() + ")", e);
+        }
+        return String.valueOf(v);
+    }
+
     /** training.clip_grad_norm, as {@link #save} writes it: absent or null for none (0), else a positive number. */
     private static double clipGradNorm(Map<?, ?> training, Path file) {
         Object v = training.get("clip_grad_norm");
@@ -443,6 +459,7 @@ final class RunDirectory {
         // as jgrad train: null for none; eval ignores it, and inspect, the report and --resume read it
         t.put("clip_grad_norm", s.clipGradNorm() > 0 ? s.clipGradNorm() : null);
         t.put("checkpoint_every", (long) s.checkpointEvery());
+        t.put("augment", s.augment()); // as jgrad train: eval ignores it, inspect and --resume read it
         if (s.classWeights() != null) { // as jgrad train: written only then, and eval and --resume weigh the loss by it
             List<Object> w = new ArrayList<>();
             for (double v : s.classWeights()) {

@@ -46,7 +46,7 @@ import org.apache.spark.sql.SparkSession;
  * cluster and writes the same --out directory, or continues one such directory with --resume DIR. Flags, named as in
  * {@code jgrad train}: --data, --val-data, --val-split,
  * --target-column, --model (mlp, cnn or FILE.json: the networks of jgrad train; cnn and image layers need an IDX
- * directory), --layers, --activation, --output-activation, --loss (cross-entropy only), --optimizer, --lr,
+ * directory), --augment (for those networks), --layers, --activation, --output-activation, --loss (cross-entropy only), --optimizer, --lr,
  * --momentum, --weight-decay, --class-weights, --batch-size, --epochs, --target-loss, --patience, --restore-best,
  * --schedule, --seed, --normalize [all|columns], --init, --no-shuffle, --checkpoint-every, --threads (each task's cores,
  * spark.task.cpus, which its kernels run on), --out, --resume, --no-report (taken for {@code jgrad train
@@ -70,13 +70,16 @@ public final class SparkTrainMain {
             "--output-activation", "--loss", "--optimizer", "--lr", "--momentum", "--weight-decay", "--class-weights", "--batch-size",
             "--epochs", "--target-loss", "--patience", "--restore-best", "--schedule", "--seed", "--normalize", "--out", "--partitions",
             "--local-steps", "--resume", "--init", "--val-split", "--spark", "--master", "--no-report", "--clip-grad-norm",
-            "--grad-norms", "--no-shuffle", "--checkpoint-every", "--threads", "--model");
+            "--grad-norms", "--no-shuffle", "--checkpoint-every", "--threads", "--model", "--augment");
 
     /** The flags of {@link #FLAGS} that take no value (a switch, as jgrad train's). */
     private static final Set<String> SWITCHES = Set.of("--restore-best", "--no-report", "--grad-norms", "--no-shuffle");
 
-    /** Flags of {@code jgrad train} that Spark training does not implement. */
-    private static final Set<String> SINGLE_MACHINE_ONLY = Set.of("--augment");
+    /**
+     * Flags of {@code jgrad train} that Spark training does not implement: none at present (--model and --augment were the
+     * last); a flag jgrad train gains before Spark does goes here, to be refused in words rather than as unknown.
+     */
+    private static final Set<String> SINGLE_MACHINE_ONLY = Set.of();
 
     public static void main(String[] args) throws IOException {
         Map<String, String> f;
@@ -93,7 +96,7 @@ public final class SparkTrainMain {
         }
         if (f.containsKey("--help") || !f.containsKey("--data") && !f.containsKey("--resume")) {
             System.err.println("usage: jgrad train --spark MASTER, or spark-submit --class io.jgrad.spark.SparkTrainMain jgrad-spark.jar,"
-                    + " then --data DIR|FILE.csv|FILE.parquet [--model mlp|cnn|FILE.json] [--layers 256,128] [--optimizer adam] [--lr R] [--class-weights balanced|W0,W1,...]"
+                    + " then --data DIR|FILE.csv|FILE.parquet [--model mlp|cnn|FILE.json] [--augment flip,shift:2] [--layers 256,128] [--optimizer adam] [--lr R] [--class-weights balanced|W0,W1,...]"
                     + " [--batch-size 64] [--epochs 10] [--val-split F] [--target-loss LOSS] [--patience EPOCHS [--restore-best]]"
                     + " [--schedule SPEC] [--seed 42] [--normalize [all|columns]] [--init FILE.safetensors] [--no-shuffle]"
                     + " [--checkpoint-every STEPS] [--threads N] [--out runs/spark] [--no-report] [--clip-grad-norm MAX]"
@@ -728,6 +731,13 @@ public final class SparkTrainMain {
                 }
             }
         }
+        String augment = f.getOrDefault("--augment", "none");
+        io.jgrad.data.Augmentation augmentation = io.jgrad.data.Augmentation.parse(augment); // its errors name --augment
+        boolean imageNetwork = modelName.equals("cnn") || fileLayers != null && fileLayers.stream().anyMatch(LayerSpec::spatial);
+        if (!augmentation.isIdentity() && !imageNetwork && saved == null) { // as jgrad train refuses it
+            throw new IllegalArgumentException("--augment " + augment + " changes images, but --model " + modelName + " takes flat"
+                    + " feature vectors; use --model cnn or a model file with convolutions");
+        }
         String activation = f.getOrDefault("--activation", "relu"), outputActivation = f.getOrDefault("--output-activation", "none");
         if (Activations.hidden(activation) == null) {
             throw new IllegalArgumentException("--activation " + activation + ": unknown activation '" + activation
@@ -883,6 +893,20 @@ public final class SparkTrainMain {
                 train = train.standardizedWith(scaling);
                 test = test == null ? null : test.standardizedWith(scaling);
             }
+            if (!augmentation.isIdentity()) {
+                int[] image = train.sampleShape();
+                int side = Math.min(image[1], image[2]);
+                if (2 * augmentation.maxShift() >= side) { // as jgrad train refuses it
+                    throw new IllegalArgumentException("--augment " + augment + ": a shift of " + augmentation.maxShift() + " pixels"
+                            + " would move the " + image[1] + "x" + image[2] + " images mostly out of view; expected shift:N with N < "
+                            + (side + 1) / 2 + " (e.g. shift:2)");
+                }
+                if (!scaling.isNone() && augmentation.maxShift() > 0) { // the uncovered border: a black pixel, standardized
+                    float[] black = {0};
+                    scaling.apply(black, 0, 1, 1);
+                    augmentation = new io.jgrad.data.Augmentation(augmentation.horizontalFlip(), augmentation.maxShift(), black[0]);
+                }
+            }
             // the column the labels were read from, also where it was the default (the last one), as jgrad train records
             // it, so that inspect, the report and eval read the same from both; none for an IDX directory
             RunDirectory.Settings settings = new RunDirectory.Settings(spec, network, classes, data, DistributedDataset.kind(data),
@@ -893,11 +917,11 @@ public final class SparkTrainMain {
                     saved != null ? saved.settings().init() : init == null ? null : init.toString(),
                     // a resumed run keeps --no-report, as jgrad train --resume does, and --resume --no-report turns it on
                     on(f, "--no-report") || saved != null && saved.settings().noReport(), clip,
-                    !on(f, "--no-shuffle"), checkpointEvery);
+                    !on(f, "--no-shuffle"), checkpointEvery, augment);
             SparkTrainer trainer = (network != null ? new SparkTrainer(jsc, network, opt, seed) : new SparkTrainer(jsc, spec, opt, seed))
                     .batchSize(batch).epochs(epochs).localSteps(local)
                     .targetLoss(stopping.targetLoss()).earlyStopping(stopping.patience(), stopping.restoreBest())
-                    .classWeights(classWeights).clipGradNorm(clip).shuffle(!on(f, "--no-shuffle"));
+                    .classWeights(classWeights).clipGradNorm(clip).shuffle(!on(f, "--no-shuffle")).augment(augmentation);
             if (init != null) {
                 loadWeights(init, trainer, "--init's weights were made for another network: give the --model and --layers (and"
                         + " data) they were trained with, or leave out --init");
@@ -1152,6 +1176,7 @@ public final class SparkTrainMain {
             {"--seed", f.containsKey("--seed") ? seed(f) : null, s.seed()},
             {"--restore-best", f.containsKey("--restore-best") ? on(f, "--restore-best") : null, s.restoreBest()},
             {"--schedule", lowerCase(f.get("--schedule")), lowerCase(s.schedule())},
+            {"--augment", lowerCase(f.get("--augment")), lowerCase(s.augment())},
             {"--target-column", f.get("--target-column"), s.targetColumn()},
             {"--val-split", valSplit == null || valSplit == 0 ? null : valSplit, s.valSplit()},
             {"--normalize", Standardization.mode(f.get("--normalize")), s.normalization().isNone() ? "off"
@@ -1233,6 +1258,7 @@ public final class SparkTrainMain {
             g.put("--activation", s.spec().activation());
             g.put("--output-activation", s.spec().outputActivation());
         }
+        g.put("--augment", s.augment());
         g.put("--optimizer", s.optimizer().name());
         g.put("--lr", Double.toString(s.optimizer().lr()));
         g.put("--momentum", Double.toString(s.optimizer().momentum()));

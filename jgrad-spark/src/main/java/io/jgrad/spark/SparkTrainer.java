@@ -71,6 +71,7 @@ public final class SparkTrainer {
     private final String encoded; // the spec as the executors rebuild the network from it
     private final int outputs, inputSize; // inputSize: features per row, an image's C*H*W
     private final String description;
+    private final boolean images; // whether the network takes images [C, H, W]
     private final long seed;
     private final OptimizerSpec optimizerSpec;
     private final Sequential model;
@@ -88,6 +89,7 @@ public final class SparkTrainer {
     private EpochSums running = new EpochSums(new GradientNorms(List.of()));
     private int treeDepth = 1;
     private double[] classWeights;
+    private float[] augment; // PartitionWorker.encode's; null: none
     private double clipNorm;
     private double overheadMillis = Double.NaN;
     private double targetLoss = Double.NEGATIVE_INFINITY;
@@ -102,8 +104,8 @@ public final class SparkTrainer {
      * start as {@code jgrad train --seed seed}.
      */
     public SparkTrainer(JavaSparkContext jsc, MlpSpec spec, OptimizerSpec optimizer, long seed) {
-        this(jsc, spec.encode(), spec.inputSize(), spec.outputSize(), spec.describe(), spec.build(new Generator(seed)), optimizer,
-                seed);
+        this(jsc, spec.encode(), spec.inputSize(), spec.outputSize(), spec.describe(), false, spec.build(new Generator(seed)),
+                optimizer, seed);
     }
 
     /**
@@ -115,12 +117,13 @@ public final class SparkTrainer {
      * @throws IllegalArgumentException if the network's output is not one value per sample [N, K]
      */
     public SparkTrainer(JavaSparkContext jsc, NetworkSpec spec, OptimizerSpec optimizer, long seed) {
-        this(jsc, Json.writeCompact(spec.toJson()), spec.inputSize(), outputs(spec), spec.describe(), spec.build(new Generator(seed)),
-                optimizer, seed);
+        this(jsc, Json.writeCompact(spec.toJson()), spec.inputSize(), outputs(spec), spec.describe(), spec.images(),
+                spec.build(new Generator(seed)), optimizer, seed);
     }
 
-    private SparkTrainer(JavaSparkContext jsc, String encoded, int inputSize, int outputs, String description, Sequential model,
-                         OptimizerSpec optimizer, long seed) {
+    private SparkTrainer(JavaSparkContext jsc, String encoded, int inputSize, int outputs, String description, boolean images,
+                         Sequential model, OptimizerSpec optimizer, long seed) {
+        this.images = images;
         this.jsc = jsc;
         this.encoded = encoded;
         this.inputSize = inputSize;
@@ -346,6 +349,25 @@ public final class SparkTrainer {
     }
 
     /**
+     * Random changes to the training images of each step, as {@code jgrad train --augment} (null or the identity: none;
+     * the data must be images, {@link DistributedDataset#sampleShape()} [C, H, W]). Each partition draws them for its rows
+     * of a step from the generator its dropout masks come from, seeded by the seed, the epoch, the step and the partition:
+     * the same images on a rerun with the same partitions, not those of one machine, whose loader draws them in batch
+     * order. Its {@code fill} is the value of the pixels a shift uncovers, in the data as the partitions see it
+     * (standardized, with --normalize).
+     *
+     * @throws IllegalArgumentException if it changes images and the network takes flat feature vectors
+     */
+    public SparkTrainer augment(io.jgrad.data.Augmentation a) {
+        if (a != null && !a.isIdentity() && !images) {
+            throw new IllegalArgumentException("SparkTrainer.augment: augmentation changes images [C, H, W], but the network "
+                    + description + " takes flat feature vectors");
+        }
+        this.augment = PartitionWorker.encode(a);
+        return this;
+    }
+
+    /**
      * Adds a callback; onBatchStart and onBatchEnd are called per global step (per averaging round with local SGD:
      * onBatchStart with the round's first step, onBatchEnd with its last). Refuses null with
      * IllegalArgumentException, as {@link io.jgrad.train.Trainer#callback} does.
@@ -526,11 +548,13 @@ public final class SparkTrainer {
         int b = batchSize;
         double[] w = classWeights;
         long epochSeed = epochSeed();
+        float[] aug = augment;
         int firstBuffer = FlatParameters.parameterCount(model);
         double[] total = new double[weights.length + PartitionWorker.STATS];
         ShippedStandardization scaling = new ShippedStandardization(train.standardization());
         var partials = train.blocks()
-                .map(block -> PartitionWorker.gradientSum(block, scaling.get(), encoded, weights, rankB.value(), b, step, w, epochSeed));
+                .map(block -> PartitionWorker.gradientSum(block, scaling.get(), encoded, weights, rankB.value(), b, step, w, epochSeed,
+                        aug));
         if (treeDepth == 1) {
             // Collected in partition order, so the double sums do not depend on which task finished first.
             for (var partial : partials.collect()) {
@@ -587,6 +611,7 @@ public final class SparkTrainer {
         double[] scalars = in.scalars();
         String encoded = this.encoded;
         long epochSeed = epochSeed();
+        float[] aug = augment;
         String name = optimizerSpec.name();
         // the epoch's rate (a schedule's, not the spec's), which the state's "lr" carries too
         double[] settings = {optimizer.lr(), optimizerSpec.momentum(), optimizerSpec.weightDecay()};
@@ -596,7 +621,7 @@ public final class SparkTrainer {
         double clip = clipNorm;
         List<Tuple3<String[], float[], double[]>> results = train.blocks()
                 .map(block -> PartitionWorker.localSteps(block, scaling.get(), encoded, name, settings, packed, keys, scalars, rankB.value(),
-                        b, step, k, cw, clip, epochSeed))
+                        b, step, k, cw, clip, epochSeed, aug))
                 .collect();
         checkDiverged(results);
         // a partition's numbers: its stats, its local steps, where it diverged, one norm sum per parameter, then its

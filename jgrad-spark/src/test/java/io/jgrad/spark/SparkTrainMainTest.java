@@ -71,10 +71,9 @@ class SparkTrainMainTest {
 
     @Test
     void aFlagOfSingleMachineTrainingIsNamedInTheError() {
-        var e = assertThrows(IllegalArgumentException.class,
-                () -> SparkTrainMain.parse(new String[] {"--spark", "local[2]", "--augment", "shift:2", "--epochs", "1"}));
-        assertTrue(e.getMessage().startsWith("--augment is not supported when training on Spark"), e.getMessage());
-        assertFalse(e.getMessage().contains("\n"));
+        // --model and --augment were the last two refused as single-machine only: both are taken now
+        assertEquals(Map.of("--master", "local[2]", "--augment", "shift:2", "--model", "cnn"),
+                SparkTrainMain.parse(new String[] {"--spark", "local[2]", "--augment", "shift:2", "--model", "cnn"}));
         var unknown = assertThrows(IllegalArgumentException.class, () -> SparkTrainMain.parse(new String[] {"--epoch", "1"}));
         assertTrue(unknown.getMessage().startsWith("unknown option --epoch;"), unknown.getMessage());
         var missing = assertThrows(IllegalArgumentException.class, () -> SparkTrainMain.parse(new String[] {"--lr"}));
@@ -99,7 +98,7 @@ class SparkTrainMainTest {
      * writes a run of the default CNN, in the format of jgrad train's (format_version 2, the layers, the batch norm
      * buffers under PyTorch's names), which jgrad eval reads, finding the held-out loss that the run measured (eval mode,
      * on the averaged running statistics), and which jgrad train --resume continues on one machine. A network of images
-     * on a CSV file is refused naming --model, as jgrad train refuses it.
+     * on a CSV file is refused naming --model, and --augment where jgrad train refuses it (it was single-machine only).
      */
     @Test
     @SuppressWarnings("unchecked")
@@ -137,6 +136,15 @@ class SparkTrainMainTest {
                 oneLineError(session(), Map.of("--out", dir.resolve("refused").toString(), "--epochs", "1"), "--data", csv.toString(),
                         "--model", "cnn"));
         assertFalse(Files.exists(dir.resolve("refused")), "a refused run leaves no directory");
+        // --augment as jgrad train checks it: images only, a shift that leaves most of the image, its spec's words
+        assertEquals("--augment flip changes images, but --model mlp takes flat feature vectors; use --model cnn or a model file"
+                + " with convolutions", errorOf(session(), dir, "--data", idx.toString(), "--augment", "flip"));
+        assertEquals("--augment: \"tilt\" is not understood in \"tilt\"; expected none, flip, shift:N or flip,shift:N (N a pixel"
+                + " count, e.g. flip,shift:2)", errorOf(session(), dir, "--data", idx.toString(), "--augment", "tilt"));
+        assertEquals("--augment shift:14: a shift of 14 pixels would move the 28x28 images mostly out of view; expected shift:N"
+                + " with N < 14 (e.g. shift:2)", oneLineError(session(), Map.of("--out", dir.resolve("refused").toString(),
+                "--epochs", "1"), "--data", idx.toString(), "--model", "cnn", "--augment", "shift:14"));
+        assertEquals("none", ((Map<String, Object>) config.get("training")).get("augment"), "recorded as jgrad train records it");
     }
 
     @Test

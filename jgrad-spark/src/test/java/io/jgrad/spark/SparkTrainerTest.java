@@ -153,6 +153,34 @@ class SparkTrainerTest {
     }
 
     /**
+     * --augment on Spark: each partition flips and shifts its rows of a step with its seeded generator, so a run differs
+     * from one without augmentation, a rerun gives the same weights, and a network of flat vectors refuses it.
+     */
+    @Test
+    void augmentationChangesTheImagesReproducibly() {
+        TensorDataset data = images(32, 8, 5);
+        NetworkSpec net = network(8, "[{\"type\": \"conv2d\", \"out_channels\": 2, \"kernel_size\": 3},"
+                + " {\"type\": \"flatten\"}, {\"type\": \"linear\", \"out_features\": 3}]");
+        OptimizerSpec opt = new OptimizerSpec("sgd", 0.1, 0, 0);
+        DistributedDataset distributed = DistributedDataset.of(jsc, data, 2);
+        float[][] runs = new float[3][];
+        for (int k = 0; k < 3; k++) {
+            SparkTrainer t = new SparkTrainer(jsc, net, opt, 3).batchSize(16).epochs(1)
+                    .augment(k < 2 ? new io.jgrad.data.Augmentation(true, 1) : null);
+            t.fit(distributed, null);
+            runs[k] = FlatParameters.pack(t.model());
+        }
+        assertArrayEquals(runs[0], runs[1], "the same seed and partitions: the same images");
+        assertTrue(java.util.stream.IntStream.range(0, runs[0].length).anyMatch(i -> Math.abs(runs[0][i] - runs[2][i]) > 1e-4),
+                "augmented images move the weights elsewhere");
+        var e = assertThrows(IllegalArgumentException.class, () -> new SparkTrainer(jsc, SyntheticData.SPEC, opt, 3)
+                .augment(new io.jgrad.data.Augmentation(true, 0)));
+        assertEquals("SparkTrainer.augment: augmentation changes images [C, H, W], but the network 20-16-3 relu takes flat"
+                + " feature vectors", e.getMessage());
+        distributed.unpersist();
+    }
+
+    /**
      * Batch norm on 2 partitions of 12 and 13 rows, one synchronous step of the whole batch: each partition normalizes
      * with its own rows' statistics, and the driver's running statistics are the partitions' updated ones averaged
      * weighted by rows, computed here by running each partition's rows through the initial network. Not the whole
