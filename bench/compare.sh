@@ -7,7 +7,7 @@
 # the peak RSS of the whole process (VmHWM) and jgrad's bytes allocated per training step (all threads).
 # With SCALING=1 it then prints a scaling table: hidden width 256/1024/4096 (batch 128) and batch 32/128/1024
 # (hidden 256), Adam, SCALE_STEPS steps per "epoch", SCALE_EPOCHS epochs, median ms per step, one column per peer and
-# thread count, and the best against the best.
+# thread count, the best against the best, and the range of the host probe's round trips (below) over the config's runs.
 # THREADS may list several counts (THREADS="2 1"): every round then runs each peer with each, and the table ends
 # with each optimizer's best against best (each peer's fastest thread count), all from the same alternated rounds.
 # PyTorch with N threads: torch.set_num_threads(N) and OPENBLAS_NUM_THREADS=N, so that N means N cores for both peers
@@ -161,15 +161,20 @@ if [ "${SCALING:-0}" = 1 ]; then
   sepochs=${SCALE_EPOCHS:-2}
   sout=$(mktemp)
   trap 'rm -f "$out" "$sout"' EXIT
+  scale_run() { # peer hidden batch threads: one run of the scaling table, host=BEFORE/AFTER (ns) appended as main_run
+    local before= line
+    [ -n "$probe" ] && before=$(core_latency)
+    line=$("$1"_run adam "$sepochs" "$2" 128 "$3" "$steps" "$4" | grep '^RESULT' | sed "s/^RESULT /RESULT h$2-b$3 $4 /")
+    [ -n "$probe" ] && line="$line host=$before/$(core_latency)"
+    echo "$line" | tee -a "$sout"
+  }
   for cfg in "256 128" "1024 128" "4096 128" "256 32" "256 1024"; do
     set -- $cfg
     for t in $thread_counts; do
-      jgrad_run adam "$sepochs" "$1" 128 "$2" "$steps" "$t" | grep '^RESULT' | sed "s/^RESULT /RESULT h$1-b$2 $t /" \
-        | tee -a "$sout"
+      scale_run jgrad "$1" "$2" "$t"
     done
     for t in $torch_configs; do
-      torch_run adam "$sepochs" "$1" 128 "$2" "$steps" "$t" | grep '^RESULT' | sed "s/^RESULT /RESULT h$1-b$2 $t /" \
-        | tee -a "$sout"
+      scale_run torch "$1" "$2" "$t"
     done
   done
   echo
@@ -180,15 +185,20 @@ if [ "${SCALING:-0}" = 1 ]; then
       np = split(tcounts, pc, " "); printf "%-12s", "config"
       for (i = 1; i <= nt; i++) printf " %9s", "jgrad " tc[i] "T"
       for (i = 1; i <= np; i++) printf " %9s", "torch " pc[i] "T"
-      printf " %16s\n", "best against best" }'
+      printf " %16s %13s\n", "best against best", "host ns" }'
+  # host ns: the range of the round trips measured before and after the config's runs (as the main table's)
   awk -v counts="$thread_counts" -v tcounts="$torch_configs" 'BEGIN { nt = split(counts, tc, " ")
       np = split(tcounts, pc, " ") }
-    { v[$2, $3, $4] = $10; c[$2] = 1 }
+    { v[$2, $3, $4] = $10; c[$2] = 1
+      for (i = 11; i <= NF; i++) if ($i ~ /^host=/) { split(substr($i, 6), hv, "/")
+        for (j = 1; j <= 2; j++) { h = hv[j] + 0; if (!($2 in lo) || h < lo[$2]) lo[$2] = h
+                                   if (!($2 in hi) || h > hi[$2]) hi[$2] = h } } }
     END { for (k in c) { line = sprintf("%-12s", k); bj = bt = -1
             for (i = 1; i <= nt; i++) { j = v[k, tc[i], "jgrad"]; line = line sprintf(" %9.2f", j)
               if (bj < 0 || j < bj) bj = j }
             for (i = 1; i <= np; i++) { t = v[k, pc[i], "torch"]; line = line sprintf(" %9.2f", t)
               if (bt < 0 || t < bt) bt = t }
-            print line sprintf(" %15.2fx", bj / bt) } }' "$sout" | sort -t- -k1.2n -k2.2n
+            print line sprintf(" %15.2fx %13s", bj / bt, (k in lo) ? lo[k] "-" hi[k] : "n/a") } }' "$sout" \
+    | sort -t- -k1.2n -k2.2n
 fi
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
