@@ -1,6 +1,5 @@
 package io.jgrad.io;
 
-import io.jgrad.io.JgradFormatException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -10,6 +9,7 @@ import java.util.Set;
 public final class ConfigFields {
     private ConfigFields() {}
 
+    /** {@code node} as a JSON object ({@code field} names it in the error). */
     @SuppressWarnings("unchecked")
     public static Map<String, Object> object(Object node, Path file, String field) {
         if (node instanceof Map<?, ?> m) {
@@ -23,6 +23,7 @@ public final class ConfigFields {
         return parent.isEmpty() ? key : parent + "." + key;
     }
 
+    /** The value of a field that must be present (it may be null). */
     public static Object require(Map<String, Object> m, String key, Path file, String parent) {
         if (!m.containsKey(key)) {
             throw new JgradFormatException(file, field(parent, key), "missing field '" + key + "'");
@@ -73,10 +74,12 @@ public final class ConfigFields {
         return v == null ? absent : nonNegativeInt(v, file, field(parent, key));
     }
 
+    /** A field that must be an integer in [0, 2^31). */
     public static int nonNegativeInt(Map<String, Object> m, String key, Path file, String parent) {
         return nonNegativeInt(require(m, key, file, parent), file, field(parent, key));
     }
 
+    /** {@code v}, the value of {@code field}, as an integer in [0, 2^31). */
     public static int nonNegativeInt(Object v, Path file, String field) {
         if (v instanceof Number n && n.doubleValue() == Math.rint(n.doubleValue()) && n.doubleValue() >= 0
                 && n.doubleValue() <= Integer.MAX_VALUE) {
@@ -97,6 +100,7 @@ public final class ConfigFields {
         throw new JgradFormatException(file, field(parent, key), "expected an integer, got " + describe(v));
     }
 
+    /** A field that must be a JSON array. */
     @SuppressWarnings("unchecked")
     public static List<Object> list(Map<String, Object> m, String key, Path file, String parent) {
         Object v = require(m, key, file, parent);
@@ -106,6 +110,7 @@ public final class ConfigFields {
         throw new JgradFormatException(file, field(parent, key), "expected a list, got " + describe(v));
     }
 
+    /** A field that must be a string. */
     public static String string(Map<String, Object> m, String key, Path file, String parent) {
         Object v = require(m, key, file, parent);
         if (v instanceof String s) {
@@ -114,10 +119,12 @@ public final class ConfigFields {
         throw new JgradFormatException(file, field(parent, key), "expected a string, got " + describe(v));
     }
 
+    /** A field that must be an integer in [1, 2^31). */
     public static int positiveInt(Map<String, Object> m, String key, Path file, String parent) {
         return positiveInt(require(m, key, file, parent), file, field(parent, key));
     }
 
+    /** {@code v}, the value of {@code field}, as an integer in [1, 2^31). */
     public static int positiveInt(Object v, Path file, String field) {
         if (v instanceof Number n && n.doubleValue() == Math.rint(n.doubleValue()) && n.doubleValue() >= 1
                 && n.doubleValue() <= Integer.MAX_VALUE) {
@@ -126,6 +133,7 @@ public final class ConfigFields {
         throw new JgradFormatException(file, field, "expected a positive integer, got " + describe(v));
     }
 
+    /** A field that must be a finite number. */
     public static double number(Map<String, Object> m, String key, Path file, String parent) {
         Object v = require(m, key, file, parent);
         if (v instanceof Number n && Double.isFinite(n.doubleValue())) {
@@ -134,7 +142,8 @@ public final class ConfigFields {
         throw new JgradFormatException(file, field(parent, key), "expected a number, got " + describe(v));
     }
 
+    /** {@code v} as an error names it ({@link Json#describe}). */
     public static String describe(Object v) {
-        return io.jgrad.io.Json.describe(v);
+        return Json.describe(v);
     }
 }
