@@ -6,6 +6,7 @@ import io.jgrad.io.Json;
 import io.jgrad.nn.CrossEntropyLoss;
 import io.jgrad.nn.Reduction;
 import io.jgrad.nn.Sequential;
+import io.jgrad.nn.spec.Layers;
 import io.jgrad.nn.spec.NetworkSpec;
 import io.jgrad.optim.GradientClipping;
 import io.jgrad.optim.Optimizer;
@@ -58,8 +59,12 @@ final class PartitionWorker {
      */
     static final int DIVERGED_STEP = STATS + 1, DIVERGED_LOSS = STATS + 2, DIVERGED_PARAM = STATS + 3;
 
-    /** A rebuilt network, the generator its dropout layers draw from, and one sample's shape ([features] or [C, H, W]). */
-    private record Net(Sequential model, Generator dropout, int[] sampleShape) {}
+    /**
+     * A rebuilt network, the generator its dropout layers draw from, one sample's shape ([features] or [C, H, W]), and
+     * what its first batch norm layer that one sample gives one value per channel needs ("layers[2] (batchnorm1d) needs 2
+     * or more values ..."; null: none such), which a partition's share of one row of a batch leaves without a variance.
+     */
+    private record Net(Sequential model, Generator dropout, int[] sampleShape, String oneRowBatchNorm) {}
 
     private static final ThreadLocal<Map<String, Net>> MODELS = ThreadLocal.withInitial(HashMap::new);
 
@@ -97,10 +102,40 @@ final class PartitionWorker {
         Generator gen = new Generator(0); // the weights are overwritten; dropout draws from it after dropoutSeed set it
         if (spec.startsWith("{")) {
             NetworkSpec n = NetworkSpec.fromJson(Json.parse(spec), null);
-            return new Net(n.build(gen), gen, n.inputShape());
+            return new Net(n.build(gen), gen, n.inputShape(), oneRowBatchNorm(n));
         }
         MlpSpec m = MlpSpec.decode(spec);
-        return new Net(m.build(gen), gen, new int[] {m.inputSize()});
+        return new Net(m.build(gen), gen, new int[] {m.inputSize()}, null);
+    }
+
+    /** {@link Net#oneRowBatchNorm} of {@code spec}. */
+    private static String oneRowBatchNorm(NetworkSpec spec) {
+        int[][] shapes = spec.shapes();
+        for (int i = 0; i < spec.layers().size(); i++) {
+            String type = spec.layers().get(i).type();
+            int[] in = i == 0 ? spec.inputShape() : shapes[i - 1];
+            if ((type.equals("batchnorm1d") || type.equals("batchnorm2d")) && Arrays.stream(in, 1, in.length).allMatch(d -> d == 1)) {
+                return "layers[" + i + "] (" + type + ") needs 2 or more values per channel in training to compute a variance,"
+                        + " but its input " + Layers.shape(in) + " gives 1 per sample";
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Refuses a partition's share of one row of global batch {@code step} (0-based, within the epoch) where {@code net} has
+     * a batch norm layer that it would give one value per channel, naming the flags that decide the shares: the layer's
+     * own refusal named neither. {@code SparkTrainMain.checkBatchNormRows} refuses before training the batch sizes that
+     * always leave such a share; a shuffled batch's rows can still fall so by chance.
+     */
+    private static void checkShare(Net net, int rows, int batchSize, int step) {
+        if (rows == 1 && net.oneRowBatchNorm() != null) {
+            TaskContext task = TaskContext.get();
+            throw new IllegalArgumentException("--batch-size " + batchSize + ": batch " + (step + 1) + " of the epoch put 1 of"
+                    + " its rows on partition " + (task == null ? 0 : task.partitionId()) + " (a shuffled batch's rows fall on"
+                    + " the partitions that hold them), and " + net.oneRowBatchNorm() + "; use a larger --batch-size (more rows"
+                    + " per partition) or fewer --partitions");
+        }
     }
 
     /**
@@ -248,6 +283,7 @@ final class PartitionWorker {
             Net n = model(spec, weights, true);
             Sequential net = n.model();
             seedDropout(n, epochSeed, step);
+            checkShare(n, rows.length, batchSize, step);
             try (var memory = Tensor.recycling()) { // activations and gradients reuse the previous task's memory
                 Tensor[] xy = gather(block, rows, scaling, n.sampleShape(), augment, n);
                 Tensor output = net.forward(xy[0]);
@@ -384,6 +420,7 @@ final class PartitionWorker {
             opt.zeroGrad();
             // as the Trainer: the step's batch, activations and gradients reuse the previous step's memory
             seedDropout(n, epochSeed, firstStep + j);
+            checkShare(n, rows.length, batchSize, firstStep + j);
             try (var memory = Tensor.recycling()) {
                 Tensor[] xy = gather(block, rows, scaling, n.sampleShape(), augment, n);
                 Tensor output = net.forward(xy[0]);

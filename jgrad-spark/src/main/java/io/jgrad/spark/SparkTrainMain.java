@@ -544,6 +544,66 @@ public final class SparkTrainMain {
      * directory's images [C, H, W], or [features]) and {@code classes} outputs, checked as jgrad train checks it: a network
      * with image layers needs images, its output must be one score per class, and no weight tensor may be too large.
      */
+    /**
+     * Refuses a --batch-size that gives a batch normalization layer of {@code spec} one value per channel on a partition:
+     * each partition normalizes its share of a batch by that share's statistics, whose variance over one value is
+     * undefined (the layer refuses it in training, as PyTorch's does). Only a layer with one value per channel and sample
+     * (batchnorm1d on [N, C], or a 1x1 map) can get one; it is refused where the smallest batch of an epoch ({@code
+     * samples} mod {@code batchSize}, when not 0) has fewer than 2 rows per partition: with --no-shuffle, whose rows go to
+     * the partitions round-robin, some partition then holds exactly 1 of them, and in shuffled batches almost surely one
+     * does within an epoch. Larger batches can still leave a partition 1 row of a shuffled batch by chance; the task then
+     * fails naming the same flags. With one partition the rule and the words are {@code jgrad train}'s (its
+     * checkBatchNormBatches), which name {@code data} where no batch size helps.
+     */
+    static void checkBatchNormRows(NetworkSpec spec, int samples, int batchSize, int partitions, String data) {
+        int[][] shapes = spec.shapes();
+        for (int i = 0; i < spec.layers().size(); i++) {
+            String type = spec.layers().get(i).type();
+            if (!type.equals("batchnorm1d") && !type.equals("batchnorm2d")) {
+                continue;
+            }
+            int[] in = i == 0 ? spec.inputShape() : shapes[i - 1];
+            long perSample = 1;
+            for (int d = 1; d < in.length; d++) {
+                perSample *= in[d];
+            }
+            int smallest = smallestBatch(samples, batchSize);
+            if (perSample >= 2 || smallest >= 2 * partitions) {
+                continue; // one row gives a variance, or every partition can get 2 rows of each batch
+            }
+            String layer = "layers[" + i + "] (" + type + ")";
+            String input = "its input " + Layers.shape(in) + " gives " + perSample + " per sample";
+            if (samples < 2) { // every batch is the whole training set: no --batch-size helps
+                throw new IllegalArgumentException("--data " + data + ": the training set has " + samples + " sample, and " + layer + " needs 2"
+                        + " or more values per channel in training to compute a variance, but " + input + ", whatever the"
+                        + " --batch-size; expected more training data (or less --val-split), or a model without " + type);
+            }
+            String has = (smallest == Math.min(batchSize, samples) ? "each batch has " : "the last batch of each epoch has ")
+                    + smallest + " of the " + samples + " training samples";
+            int works = batchSize + 1;
+            while (works < samples && smallestBatch(samples, works) < 2 * partitions) {
+                works++;
+            }
+            if (partitions == 1) { // jgrad train's case and words
+                throw new IllegalArgumentException("--batch-size " + batchSize + ": " + has + ", and " + layer + " needs 2 or more"
+                        + " values per channel in training to compute a variance, but " + input + "; use a --batch-size that"
+                        + " leaves no batch of one sample, e.g. --batch-size " + works);
+            }
+            String fix = smallestBatch(samples, works) >= 2 * partitions
+                    ? "use a --batch-size of 2 or more per partition, e.g. --batch-size " + works + ", or fewer --partitions"
+                    : "use --partitions " + samples / 2 + " or fewer";
+            throw new IllegalArgumentException("--batch-size " + batchSize + ": " + has + ", spread over the " + partitions
+                    + " partitions by the rows each holds, so that a partition's share of a batch can be 1 sample, and " + layer
+                    + " normalizes each partition's share by its own statistics: it needs 2 or more values per channel in"
+                    + " training to compute a variance, but " + input + "; " + fix);
+        }
+    }
+
+    /** The number of samples in the smallest batch of an epoch. */
+    private static int smallestBatch(int samples, int batchSize) {
+        return samples <= batchSize ? samples : samples % batchSize == 0 ? batchSize : samples % batchSize;
+    }
+
     static NetworkSpec network(String name, List<LayerSpec> layers, int[] sampleShape, int classes, String data) {
         boolean images = layers == null || layers.stream().anyMatch(LayerSpec::spatial);
         if (images && sampleShape.length != 3) {
@@ -881,6 +941,8 @@ public final class SparkTrainMain {
             }
             if (spec != null) {
                 checkTensorSizes(spec);
+            } else {
+                checkBatchNormRows(network, train.size(), batch, partitions, data);
             }
             Standardization scaling = Standardization.NONE;
             if (saved != null) { // the run's numbers, as jgrad train --resume takes them: not computed again

@@ -81,6 +81,79 @@ class SparkTrainMainTest {
     }
 
     /** The first {@code n} samples of the bundled MNIST's {@code name} IDX file (images or labels), written raw to dir. */
+    /**
+     * A batch norm layer with one value per channel and sample (batchnorm1d after a linear layer) fails in training on a
+     * partition that holds one row of a batch. A batch of fewer than 2 rows per partition leaves one such share (always
+     * with --no-shuffle, whose rows go round-robin, and almost surely over an epoch of shuffled batches), so it is refused
+     * before training, naming --batch-size and the partitions; with one partition the rule and the words are jgrad
+     * train's (checkBatchNormBatches). A layer with several values per channel (batchnorm2d) takes any batch size.
+     */
+    @Test
+    void aBatchNormLayerGetsTwoRowsPerPartitionOfEachBatchOrTheRunIsRefusedBeforeTraining(@TempDir Path dir) throws Throwable {
+        var bn1d = io.jgrad.nn.spec.NetworkSpec.resolve(new int[] {1, 4, 4}, List.of(io.jgrad.nn.spec.LayerSpec.of("flatten"),
+                io.jgrad.nn.spec.LayerSpec.of("linear", "out_features", 8), io.jgrad.nn.spec.LayerSpec.of("batchnorm1d"),
+                io.jgrad.nn.spec.LayerSpec.of("linear", "out_features", 3)), null, "layers");
+        var e = assertThrows(IllegalArgumentException.class, () -> SparkTrainMain.checkBatchNormRows(bn1d, 300, 3, 2, "d"));
+        assertEquals("--batch-size 3: each batch has 3 of the 300 training samples, spread over the 2 partitions by the rows"
+                + " each holds, so that a partition's share of a batch can be 1 sample, and layers[2] (batchnorm1d) normalizes"
+                + " each partition's share by its own statistics: it needs 2 or more values per channel in training to compute"
+                + " a variance, but its input [N, 8] gives 1 per sample; use a --batch-size of 2 or more per partition, e.g."
+                + " --batch-size 4, or fewer --partitions", e.getMessage());
+        // the last batch counts too: 300 = 2 x 149 + 2 leaves a batch of 2 rows for 2 partitions
+        e = assertThrows(IllegalArgumentException.class, () -> SparkTrainMain.checkBatchNormRows(bn1d, 300, 149, 2, "d"));
+        assertTrue(e.getMessage().startsWith("--batch-size 149: the last batch of each epoch has 2 of the 300 training samples,"
+                + " spread over the 2 partitions"), e.getMessage());
+        assertTrue(e.getMessage().endsWith("e.g. --batch-size 150, or fewer --partitions"), e.getMessage());
+        // fewer training samples than 2 per partition: no batch size helps
+        e = assertThrows(IllegalArgumentException.class, () -> SparkTrainMain.checkBatchNormRows(bn1d, 5, 8, 4, "d"));
+        assertTrue(e.getMessage().endsWith("but its input [N, 8] gives 1 per sample; use --partitions 2 or fewer"),
+                e.getMessage());
+        // one partition: jgrad train's rule and words
+        e = assertThrows(IllegalArgumentException.class, () -> SparkTrainMain.checkBatchNormRows(bn1d, 300, 1, 1, "d"));
+        assertEquals("--batch-size 1: each batch has 1 of the 300 training samples, and layers[2] (batchnorm1d) needs 2 or"
+                + " more values per channel in training to compute a variance, but its input [N, 8] gives 1 per sample; use a"
+                + " --batch-size that leaves no batch of one sample, e.g. --batch-size 2", e.getMessage());
+        SparkTrainMain.checkBatchNormRows(bn1d, 300, 4, 2, "d");
+        SparkTrainMain.checkBatchNormRows(bn1d, 300, 2, 1, "d");
+        var bn2d = io.jgrad.nn.spec.NetworkSpec.resolve(new int[] {1, 4, 4}, List.of(io.jgrad.nn.spec.LayerSpec.of("conv2d",
+                "out_channels", 2, "kernel_size", 3), io.jgrad.nn.spec.LayerSpec.of("batchnorm2d"),
+                io.jgrad.nn.spec.LayerSpec.of("flatten"), io.jgrad.nn.spec.LayerSpec.of("linear", "out_features", 3)), null, "layers");
+        SparkTrainMain.checkBatchNormRows(bn2d, 300, 1, 2, "d"); // [2, 2, 2] gives 4 values per channel from one row
+
+        // run checks it before training: no epoch line, no directory
+        Path idx = Files.createDirectories(dir.resolve("idx"));
+        for (String name : List.of("train-images-idx3-ubyte", "train-labels-idx1-ubyte")) {
+            idxPrefix(idx, name, 100);
+        }
+        for (String name : List.of("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")) {
+            idxPrefix(idx, name, 10);
+        }
+        Path model = Files.writeString(dir.resolve("bn.json"), "{\"layers\": [{\"type\": \"flatten\"}, {\"type\": \"linear\","
+                + " \"out_features\": 8}, {\"type\": \"batchnorm1d\"}, {\"type\": \"linear\", \"out_features\": 10}]}");
+        Path run = dir.resolve("run");
+        String said = standardErrorOf(() -> assertTrue(oneLineError(session(), Map.of("--out", run.toString(), "--epochs", "1"),
+                "--data", idx.toString(), "--model", model.toString(), "--batch-size", "2", "--partitions", "2")
+                .startsWith("--batch-size 2: each batch has 2 of the 100 training samples, spread over the 2 partitions")));
+        assertFalse(said.contains("epoch"), said);
+        assertFalse(Files.exists(run), "a refused run leaves no directory");
+        // 2 rows per partition on average: a shuffled batch of 4 puts 1 row on a partition (half of them do), and the task
+        // that meets it says so naming the flags, where the layer's own words named neither
+        for (String local : List.of("1", "2")) {
+            Map<String, String> f = Map.of("--out", run.toString(), "--epochs", "1", "--data", idx.toString(), "--model",
+                    model.toString(), "--batch-size", "4", "--partitions", "2", "--local-steps", local);
+            Throwable failed = assertThrows(Exception.class, () -> SparkTrainMain.run(session(), f));
+            while (!(failed instanceof IllegalArgumentException) && failed.getCause() != null) {
+                failed = failed.getCause(); // inside Spark's "Job aborted", where main finds it
+            }
+            String error = failed.getMessage();
+            assertTrue(error.matches("--batch-size 4: batch \\d+ of the epoch put 1 of its rows on partition [01] \\(a shuffled"
+                    + " batch's rows fall on the partitions that hold them\\), and layers\\[2\\] \\(batchnorm1d\\) needs 2 or"
+                    + " more values per channel in training to compute a variance, but its input \\[N, 8\\] gives 1 per sample;"
+                    + " use a larger --batch-size \\(more rows per partition\\) or fewer --partitions"), error);
+            assertFalse(Files.exists(run), "a run that failed in its first epoch leaves no directory");
+        }
+    }
+
     private static void idxPrefix(Path dir, String name, int n) throws java.io.IOException {
         byte[] all;
         try (var in = new java.util.zip.GZIPInputStream(Files.newInputStream(Path.of("..", "data", "mnist-10k", name + ".gz")))) {
