@@ -16,13 +16,23 @@ import java.util.Map;
  * pauses in a 46 s CNN epoch with a 32 MB young generation).
  *
  * <p>The free lists sit behind a soft reference: the collector may drop them when memory runs short, and a
- * thread that stops training keeps nothing once they are collected.
+ * thread that stops training keeps nothing once they are collected. While a scope is open they are held strongly, so
+ * they are also bounded: past {@link #retainedLimit} bytes a scope's close empties them. Steps whose sizes change every
+ * time (a Spark partition's share of a shuffled batch) otherwise kept an array of every length they had used.
  */
 final class BufferPool {
     private BufferPool() {}
 
     private static final ThreadLocal<Scope> CURRENT = new ThreadLocal<>();
     private static final ThreadLocal<SoftReference<Free>> FREE = new ThreadLocal<>();
+
+    /**
+     * Bytes of free arrays one thread's lists may hold after a scope closes; more, and they are emptied (the next
+     * steps fill them again with the sizes they use). An eighth of the heap, at least 64 MiB: 64 MiB under Spark's
+     * 512 MB default, far above an MLP's or the default CNN's step on one machine, which so keeps every array.
+     * Not final for tests.
+     */
+    static long retainedLimit = Math.max(64L << 20, Runtime.getRuntime().maxMemory() / 8);
 
     /** Free arrays by length, and the closed scopes kept for reuse. */
     private static final class Free {
@@ -31,6 +41,23 @@ final class BufferPool {
         final ByLength<int[]> ints = new ByLength<>();
         final ArrayDeque<Scope> scopes = new ArrayDeque<>();
         final Layouts layouts = new Layouts();
+        /** Bytes of the arrays in the three lists. */
+        long retained;
+
+        /** Drops every free array. */
+        void clear() {
+            floats.clear();
+            doubles.clear();
+            ints.clear();
+            retained = 0;
+        }
+    }
+
+    /** Bytes of free arrays this thread's lists hold (0 where it has none), for tests. */
+    static long retainedBytes() {
+        SoftReference<Free> ref = FREE.get();
+        Free free = ref == null ? null : ref.get();
+        return free == null ? 0 : free.retained;
     }
 
     /**
@@ -101,6 +128,12 @@ final class BufferPool {
                 size++;
             }
             ((ArrayDeque<A>) queues[i]).push(array);
+        }
+
+        void clear() {
+            Arrays.fill(keys, 0);
+            Arrays.fill(queues, null);
+            size = 0;
         }
 
         private void grow() {
@@ -212,10 +245,22 @@ final class BufferPool {
                 continue;
             }
             switch (array) {
-                case float[] a -> s.free.floats.push(a.length, a);
-                case double[] a -> s.free.doubles.push(a.length, a);
-                default -> s.free.ints.push(((int[]) array).length, (int[]) array);
+                case float[] a -> {
+                    s.free.floats.push(a.length, a);
+                    s.free.retained += 4L * a.length;
+                }
+                case double[] a -> {
+                    s.free.doubles.push(a.length, a);
+                    s.free.retained += 8L * a.length;
+                }
+                default -> {
+                    s.free.ints.push(((int[]) array).length, (int[]) array);
+                    s.free.retained += 4L * ((int[]) array).length;
+                }
             }
+        }
+        if (s.free.retained > retainedLimit) {
+            s.free.clear();
         }
         s.tensors.clear();
         s.lent.clear();
@@ -258,6 +303,8 @@ final class BufferPool {
         boolean fresh = a == null;
         if (fresh) {
             a = dtype == DType.FLOAT32 ? new float[n] : new double[n];
+        } else {
+            s.free.retained -= (dtype == DType.FLOAT32 ? 4L : 8L) * n;
         }
         lend(s, a);
         Tensor t = dtype == DType.FLOAT32 ? new Tensor(dtype, (float[]) a, null, sh, st, 0)
@@ -284,6 +331,8 @@ final class BufferPool {
         int[] a = s.free.ints.poll(n);
         if (a == null) {
             a = new int[n];
+        } else {
+            s.free.retained -= 4L * n;
         }
         lend(s, a);
         return a;

@@ -31,6 +31,36 @@ class RecyclingTest {
         }
     }
 
+    /**
+     * Steps whose sizes change every time (a Spark partition's share of a shuffled batch) left one free array per
+     * length they had ever used: a CNN on Spark ran out of a 512 MB heap within two epochs. The free lists now hold at
+     * most {@link BufferPool#retainedLimit} bytes: past it they are emptied, and the sizes in use fill them again.
+     */
+    @Test
+    void theFreeListsHoldAtMostTheirLimitWhenEveryScopeTakesNewSizes() {
+        long limit = BufferPool.retainedLimit;
+        BufferPool.retainedLimit = 1 << 20; // 1 MiB
+        try {
+            for (int step = 0; step < 200; step++) { // 200 scopes of 4 arrays of sizes never seen before: 40+ MB
+                try (var scope = Tensor.recycling()) {
+                    for (int j = 0; j < 4; j++) {
+                        Tensor.empty(DType.FLOAT32, new int[] {10_000 + 4 * step + j});
+                    }
+                }
+                assertTrue(BufferPool.retainedBytes() <= (1 << 20), () -> BufferPool.retainedBytes() + " bytes retained");
+            }
+            float[] kept;
+            try (var scope = Tensor.recycling()) { // the same size again and again is still served from the free list
+                kept = Tensor.empty(DType.FLOAT32, new int[] {1000}).f;
+            }
+            try (var scope = Tensor.recycling()) {
+                assertSame(kept, Tensor.empty(DType.FLOAT32, new int[] {1000}).f);
+            }
+        } finally {
+            BufferPool.retainedLimit = limit;
+        }
+    }
+
     @Test
     void tensorsFromAClosedScopeThrowInsteadOfReadingReusedMemory() {
         Tensor a = Tensor.of(new float[] {1, 2, 3});
