@@ -885,17 +885,11 @@ final class TrainCommand implements Callable<Integer> {
      * a training set of one sample of one value per channel, which no batch size helps, names {@code data} instead.
      */
     static void checkBatchNormBatches(NetworkSpec spec, int samples, int batchSize, Path data) {
-        int[][] shapes = spec.shapes();
-        for (int i = 0; i < spec.layers().size(); i++) {
-            String type = spec.layers().get(i).type();
-            if (!type.equals("batchnorm1d") && !type.equals("batchnorm2d")) {
-                continue;
-            }
-            int[] in = i == 0 ? spec.inputShape() : shapes[i - 1];
-            long perSample = 1;
-            for (int d = 1; d < in.length; d++) {
-                perSample *= in[d];
-            }
+        for (NetworkSpec.BatchNormInput bn : spec.batchNormInputs()) {
+            int i = bn.index();
+            String type = bn.type();
+            int[] in = bn.inputShape();
+            long perSample = bn.perSample();
             int smallest = smallestBatch(samples, batchSize);
             if (smallest * perSample >= 2) {
                 continue;

@@ -540,11 +540,6 @@ public final class SparkTrainMain {
     }
 
     /**
-     * The network of --model cnn or a file's {@code layers} (null for cnn) for samples of {@code sampleShape} (an IDX
-     * directory's images [C, H, W], or [features]) and {@code classes} outputs, checked as jgrad train checks it: a network
-     * with image layers needs images, its output must be one score per class, and no weight tensor may be too large.
-     */
-    /**
      * Refuses a --batch-size that gives a batch normalization layer of {@code spec} one value per channel on a partition:
      * each partition normalizes its share of a batch by that share's statistics, whose variance over one value is
      * undefined (the layer refuses it in training, as PyTorch's does). Only a layer with one value per channel and sample
@@ -556,17 +551,11 @@ public final class SparkTrainMain {
      * checkBatchNormBatches), which name {@code data} where no batch size helps.
      */
     static void checkBatchNormRows(NetworkSpec spec, int samples, int batchSize, int partitions, String data) {
-        int[][] shapes = spec.shapes();
-        for (int i = 0; i < spec.layers().size(); i++) {
-            String type = spec.layers().get(i).type();
-            if (!type.equals("batchnorm1d") && !type.equals("batchnorm2d")) {
-                continue;
-            }
-            int[] in = i == 0 ? spec.inputShape() : shapes[i - 1];
-            long perSample = 1;
-            for (int d = 1; d < in.length; d++) {
-                perSample *= in[d];
-            }
+        for (NetworkSpec.BatchNormInput bn : spec.batchNormInputs()) {
+            int i = bn.index();
+            String type = bn.type();
+            int[] in = bn.inputShape();
+            long perSample = bn.perSample();
             int smallest = smallestBatch(samples, batchSize);
             if (perSample >= 2 || smallest >= 2 * partitions) {
                 continue; // one row gives a variance, or every partition can get 2 rows of each batch
@@ -604,6 +593,11 @@ public final class SparkTrainMain {
         return samples <= batchSize ? samples : samples % batchSize == 0 ? batchSize : samples % batchSize;
     }
 
+    /**
+     * The network of --model cnn or a file's {@code layers} (null for cnn) for samples of {@code sampleShape} (an IDX
+     * directory's images [C, H, W], or [features]) and {@code classes} outputs, checked as jgrad train checks it: a network
+     * with image layers needs images, its output must be one score per class, and no weight tensor may be too large.
+     */
     static NetworkSpec network(String name, List<LayerSpec> layers, int[] sampleShape, int classes, String data) {
         boolean images = layers == null || layers.stream().anyMatch(LayerSpec::spatial);
         if (images && sampleShape.length != 3) {

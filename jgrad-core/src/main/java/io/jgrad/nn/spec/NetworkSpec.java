@@ -151,6 +151,32 @@ public record NetworkSpec(int[] inputShape, List<LayerSpec> layers) {
         return out;
     }
 
+    /**
+     * A batch normalization layer's place and input: layers[{@code index}] of {@code type} (batchnorm1d or batchnorm2d)
+     * takes samples of {@code inputShape} [C, ...], which give it {@code perSample} values per channel (1 for [C], L for
+     * [C, L], H x W for [C, H, W]). In training it needs 2 or more values per channel over a batch to compute a variance.
+     */
+    public record BatchNormInput(int index, String type, int[] inputShape, long perSample) {}
+
+    /** The batch normalization layers, in order, with the values per channel one sample gives each. */
+    public List<BatchNormInput> batchNormInputs() {
+        int[][] shapes = shapes();
+        List<BatchNormInput> out = new java.util.ArrayList<>();
+        for (int i = 0; i < layers.size(); i++) {
+            String type = layers.get(i).type();
+            if (!type.equals("batchnorm1d") && !type.equals("batchnorm2d")) {
+                continue;
+            }
+            int[] in = i == 0 ? inputShape : shapes[i - 1];
+            long perSample = 1;
+            for (int d = 1; d < in.length; d++) {
+                perSample *= in[d];
+            }
+            out.add(new BatchNormInput(i, type, in, perSample));
+        }
+        return out;
+    }
+
     /** "softmax", "logsoftmax" or "sigmoid" when the last layer is one of them, else "none". */
     public String outputActivation() {
         String last = layers.getLast().type();
