@@ -105,7 +105,8 @@ jgrad_run_java() {
     # no shutdown hook ran, but checkpoints are replaced whole: a run directory holds the last one written
     echo "jgrad: java was killed (SIGKILL, exit status 137); if nobody sent that signal, the kernel ran out of memory" \
       "and killed the largest process ('dmesg' or 'journalctl -k' says). A training run's directory keeps its last" \
-      "checkpoint, if it had written one: 'jgrad train --resume DIR' continues from it (not a Spark run on Parquet)." >&2
+      "checkpoint, if it had written one: 'jgrad train --resume DIR' continues from it on this machine, and" \
+      "'jgrad train --spark MASTER --resume DIR' a Spark run on Spark (one on Parquet only there)." >&2
   fi
   return "$status"
 }
