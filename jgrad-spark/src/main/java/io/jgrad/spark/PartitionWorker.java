@@ -110,13 +110,10 @@ final class PartitionWorker {
 
     /** {@link Net#oneRowBatchNorm} of {@code spec}. */
     private static String oneRowBatchNorm(NetworkSpec spec) {
-        int[][] shapes = spec.shapes();
-        for (int i = 0; i < spec.layers().size(); i++) {
-            String type = spec.layers().get(i).type();
-            int[] in = i == 0 ? spec.inputShape() : shapes[i - 1];
-            if ((type.equals("batchnorm1d") || type.equals("batchnorm2d")) && Arrays.stream(in, 1, in.length).allMatch(d -> d == 1)) {
-                return "layers[" + i + "] (" + type + ") needs 2 or more values per channel in training to compute a variance,"
-                        + " but its input " + Layers.shape(in) + " gives 1 per sample";
+        for (NetworkSpec.BatchNormInput bn : spec.batchNormInputs()) {
+            if (bn.perSample() == 1) {
+                return "layers[" + bn.index() + "] (" + bn.type() + ") needs 2 or more values per channel in training to"
+                        + " compute a variance, but its input " + Layers.shape(bn.inputShape()) + " gives 1 per sample";
             }
         }
         return null;
