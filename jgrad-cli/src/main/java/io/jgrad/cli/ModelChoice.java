@@ -4,7 +4,6 @@ import io.jgrad.nn.spec.LayerSpec;
 import io.jgrad.nn.spec.Layers;
 import io.jgrad.nn.spec.NetworkSpec;
 import io.jgrad.io.JgradFormatException;
-import io.jgrad.tensor.Tensor;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -19,21 +18,11 @@ import java.util.List;
 record ModelChoice(String name, List<LayerSpec> fileLayers) {
 
     static ModelChoice of(String value) throws IOException {
-        if (value.isBlank()) {
-            // as a path, "" is the current directory: it was refused as "--model : is a directory"
-            throw new UserError("--model: empty; expected mlp, cnn or a JSON file of layers");
+        try {
+            return new ModelChoice(value, NetworkSpec.modelLayers(value));
+        } catch (IllegalArgumentException e) { // the value itself: empty, a directory, no such file (a file's content: JgradFormatException)
+            throw new UserError(e.getMessage());
         }
-        if (value.equals("mlp") || value.equals("cnn")) {
-            return new ModelChoice(value, null);
-        }
-        Path file = Path.of(value);
-        if (java.nio.file.Files.isDirectory(file)) {
-            throw new UserError("--model " + file + ": is a directory; expected mlp, cnn or a JSON file of layers");
-        }
-        if (!java.nio.file.Files.isRegularFile(file)) {
-            throw new UserError("--model " + file + ": no such file; expected mlp, cnn or a JSON file of layers");
-        }
-        return new ModelChoice(value, NetworkSpec.readLayers(file));
     }
 
     /** Whether the network takes images [C, H, W]: the CNN, or a file with a convolution, pooling or 2-D layer. */
@@ -83,23 +72,16 @@ record ModelChoice(String name, List<LayerSpec> fileLayers) {
             return spec;
         }
         if (name.equals("cnn")) {
-            if (sampleShape[1] < 4 || sampleShape[2] < 4) {
-                throw new UserError("--model cnn pools twice by 2, so it needs images of at least 4x4, got "
-                        + sampleShape[1] + "x" + sampleShape[2]);
+            try {
+                return NetworkSpec.cnn(sampleShape, outputs);
+            } catch (IllegalArgumentException e) { // images smaller than its two poolings allow
+                throw new UserError(e.getMessage());
             }
-            return NetworkSpec.cnn(sampleShape, outputs);
         }
         Path file = Path.of(name);
         NetworkSpec spec = NetworkSpec.resolve(sampleShape, fileLayers, file, "layers");
         // as MemoryEstimate's check, which would name "layer i" and advise --layers, a flag of --model mlp only
-        for (int i = 0; i < spec.layers().size(); i++) {
-            long largest = Layers.largestTensor(spec.layers().get(i));
-            if (largest > Tensor.MAX_NUMEL) {
-                throw new JgradFormatException(file, "layers[" + i + "]", String.format("%s would have a weight tensor of %,d"
-                        + " values; one tensor holds at most %,d: use fewer features or channels", spec.layers().get(i).type(),
-                        largest, Tensor.MAX_NUMEL));
-            }
-        }
+        spec.checkTensorSizes(file);
         int last = fileLayers.size() - 1;
         int[] out = spec.shapes()[last];
         if (out.length != 1 || out[0] != outputs) {
@@ -125,11 +107,7 @@ record ModelChoice(String name, List<LayerSpec> fileLayers) {
             throw new JgradFormatException(file, "layers[" + last + "]", fileLayers.get(last).type() + ": " + ONE_SOFTMAX
                     + "; end with {\"type\": \"sigmoid\"} for a probability, or with the linear layer");
         }
-        // else the optimizer refuses its empty parameter list, in words meant for Java code (registerModule)
-        if (spec.layers().stream().mapToLong(Layers::parameters).sum() == 0) {
-            throw new JgradFormatException(file, "layers", "the network has no weights to train; expected at least one layer"
-                    + " with weights (conv2d, linear, batchnorm1d, batchnorm2d)");
-        }
+        spec.checkHasWeights(file);
         return spec;
     }
 }

@@ -519,21 +519,8 @@ public final class SparkTrainMain {
      * missing or malformed is one line naming the file and the field.
      */
     static List<LayerSpec> modelLayers(String name) throws IOException {
-        if (name.equals("mlp") || name.equals("cnn")) {
-            return null;
-        }
-        Path file = Path.of(name);
-        if (name.isBlank()) {
-            throw new IllegalArgumentException("--model: empty; expected mlp, cnn or a JSON file of layers");
-        }
-        if (Files.isDirectory(file)) {
-            throw new IllegalArgumentException("--model " + file + ": is a directory; expected mlp, cnn or a JSON file of layers");
-        }
-        if (!Files.isRegularFile(file)) {
-            throw new IllegalArgumentException("--model " + file + ": no such file; expected mlp, cnn or a JSON file of layers");
-        }
         try {
-            return NetworkSpec.readLayers(file);
+            return NetworkSpec.modelLayers(name);
         } catch (JgradFormatException e) {
             throw new IllegalArgumentException(e.getMessage(), e);
         }
@@ -610,21 +597,10 @@ public final class SparkTrainMain {
         Path file = layers == null ? null : Path.of(name);
         try {
             if (layers == null) {
-                if (sampleShape[1] < 4 || sampleShape[2] < 4) {
-                    throw new IllegalArgumentException("--model cnn pools twice by 2, so it needs images of at least 4x4, got "
-                            + sampleShape[1] + "x" + sampleShape[2]);
-                }
                 return NetworkSpec.cnn(sampleShape, classes);
             }
             NetworkSpec spec = NetworkSpec.resolve(sampleShape, layers, file, "layers");
-            for (int i = 0; i < spec.layers().size(); i++) {
-                long largest = Layers.largestTensor(spec.layers().get(i));
-                if (largest > Tensor.MAX_NUMEL) {
-                    throw new JgradFormatException(file, "layers[" + i + "]", String.format("%s would have a weight tensor of"
-                            + " %,d values; one tensor holds at most %,d: use fewer features or channels",
-                            spec.layers().get(i).type(), largest, Tensor.MAX_NUMEL));
-                }
-            }
+            spec.checkTensorSizes(file);
             int last = layers.size() - 1;
             int[] out = spec.shapes()[last];
             if (out.length != 1 || out[0] != classes) {
@@ -637,10 +613,7 @@ public final class SparkTrainMain {
                 System.err.println("note: " + twice.replace("leave out --output-activation softmax", "end " + name
                         + " with the linear layer"));
             }
-            if (spec.layers().stream().mapToLong(Layers::parameters).sum() == 0) {
-                throw new JgradFormatException(file, "layers", "the network has no weights to train; expected at least one"
-                        + " layer with weights (conv2d, linear, batchnorm1d, batchnorm2d)");
-            }
+            spec.checkHasWeights(file);
             return spec;
         } catch (JgradFormatException e) {
             throw new IllegalArgumentException(e.getMessage(), e);

@@ -83,8 +83,14 @@ public record NetworkSpec(int[] inputShape, List<LayerSpec> layers) {
     /**
      * The default CNN of {@code --model cnn} ({@link #CNN_DESCRIPTION}) for images [C, H, W] with H, W >= 4:
      * on 28x28 inputs the feature maps are 32x28x28, 32x14x14, 64x14x14, 64x7x7, then 3136 features.
+     *
+     * @throws IllegalArgumentException naming --model cnn if the images are smaller than 4x4
      */
     public static NetworkSpec cnn(int[] imageShape, int outputs) {
+        if (imageShape[1] < 4 || imageShape[2] < 4) {
+            throw new IllegalArgumentException("--model cnn pools twice by 2, so it needs images of at least 4x4, got "
+                    + imageShape[1] + "x" + imageShape[2]);
+        }
         List<LayerSpec> layers = List.of(
                 LayerSpec.of("conv2d", "out_channels", 32, "kernel_size", 3, "padding", 1), LayerSpec.of("batchnorm2d"),
                 LayerSpec.of("relu"), LayerSpec.of("maxpool2d", "kernel_size", 2),
@@ -94,6 +100,57 @@ public record NetworkSpec(int[] inputShape, List<LayerSpec> layers) {
                 LayerSpec.of("linear", "out_features", 128), LayerSpec.of("relu"), LayerSpec.of("dropout", "p", 0.5),
                 LayerSpec.of("linear", "out_features", outputs));
         return resolve(imageShape, layers, null, "--model cnn: layers");
+    }
+
+    /**
+     * What {@code --model VALUE} names, read: null for "mlp" and "cnn" (built from flags and data), else the layers of
+     * the JSON file VALUE ({@link #readLayers}).
+     *
+     * @throws IllegalArgumentException naming --model if VALUE is empty, a directory or no file;
+     *     JgradFormatException as {@link #readLayers}
+     */
+    public static List<LayerSpec> modelLayers(String value) throws IOException {
+        if (value.isBlank()) {
+            // as a path, "" is the current directory: it was refused as "--model : is a directory"
+            throw new IllegalArgumentException("--model: empty; expected mlp, cnn or a JSON file of layers");
+        }
+        if (value.equals("mlp") || value.equals("cnn")) {
+            return null;
+        }
+        Path file = Path.of(value);
+        if (java.nio.file.Files.isDirectory(file)) {
+            throw new IllegalArgumentException("--model " + file + ": is a directory; expected mlp, cnn or a JSON file of layers");
+        }
+        if (!java.nio.file.Files.isRegularFile(file)) {
+            throw new IllegalArgumentException("--model " + file + ": no such file; expected mlp, cnn or a JSON file of layers");
+        }
+        return readLayers(file);
+    }
+
+    /**
+     * Refuses a layer of this network (read from {@code file}) whose weight tensor would hold more than
+     * {@link io.jgrad.tensor.Tensor#MAX_NUMEL} values, naming the file and the layer.
+     */
+    public void checkTensorSizes(Path file) {
+        for (int i = 0; i < layers.size(); i++) {
+            long largest = Layers.largestTensor(layers.get(i));
+            if (largest > io.jgrad.tensor.Tensor.MAX_NUMEL) {
+                throw new JgradFormatException(file, "layers[" + i + "]", String.format("%s would have a weight tensor of %,d"
+                        + " values; one tensor holds at most %,d: use fewer features or channels", layers.get(i).type(),
+                        largest, io.jgrad.tensor.Tensor.MAX_NUMEL));
+            }
+        }
+    }
+
+    /**
+     * Refuses this network (read from {@code file}) if no layer has weights: an optimizer refuses an empty parameter
+     * list, in words meant for Java code (registerModule).
+     */
+    public void checkHasWeights(Path file) {
+        if (layers.stream().mapToLong(Layers::parameters).sum() == 0) {
+            throw new JgradFormatException(file, "layers", "the network has no weights to train; expected at least one layer"
+                    + " with weights (conv2d, linear, batchnorm1d, batchnorm2d)");
+        }
     }
 
     /** The layers of a model file: {@code {"layers": [{"type": ...}, ...]}}; errors name the file and the field. */
