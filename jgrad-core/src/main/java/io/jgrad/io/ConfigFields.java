@@ -81,11 +81,16 @@ public final class ConfigFields {
 
     /** {@code v}, the value of {@code field}, as an integer in [0, 2^31). */
     public static int nonNegativeInt(Object v, Path file, String field) {
-        if (v instanceof Number n && n.doubleValue() == Math.rint(n.doubleValue()) && n.doubleValue() >= 0
+        return intFrom(v, 0, "a non-negative integer", file, field);
+    }
+
+    /** {@code v}, the value of {@code field}, as an integer in [min, 2^31), else refused as not {@code expected}. */
+    private static int intFrom(Object v, int min, String expected, Path file, String field) {
+        if (v instanceof Number n && n.doubleValue() == Math.rint(n.doubleValue()) && n.doubleValue() >= min
                 && n.doubleValue() <= Integer.MAX_VALUE) {
             return n.intValue();
         }
-        throw new JgradFormatException(file, field, "expected a non-negative integer, got " + describe(v));
+        throw new JgradFormatException(file, field, "expected " + expected + ", got " + describe(v));
     }
 
     /** Any 64-bit integer: a long as written, or a double with an integral value that a long holds exactly. */
@@ -126,11 +131,7 @@ public final class ConfigFields {
 
     /** {@code v}, the value of {@code field}, as an integer in [1, 2^31). */
     public static int positiveInt(Object v, Path file, String field) {
-        if (v instanceof Number n && n.doubleValue() == Math.rint(n.doubleValue()) && n.doubleValue() >= 1
-                && n.doubleValue() <= Integer.MAX_VALUE) {
-            return n.intValue();
-        }
-        throw new JgradFormatException(file, field, "expected a positive integer, got " + describe(v));
+        return intFrom(v, 1, "a positive integer", file, field);
     }
 
     /** A field that must be a finite number. */
