@@ -251,7 +251,8 @@ final class TrainCommand implements Callable<Integer> {
             + " the completed epochs) up to --epochs."
             + " The data and all other options come from DIR/config.json, and giving another value for one is an error; only"
             + " --epochs, --target-loss, --patience, --out, --threads and --no-report may change (the new values are recorded"
-            + " in config.json), and --data or --val-data when the run's file has moved.")
+            + " in config.json), --grad-norms may be given (a display only, not recorded), and --data or --val-data when the"
+            + " run's file has moved.")
     Path resume;
 
     @Option(names = "--checkpoint-every", paramLabel = "STEPS", description = "Also checkpoint every this many steps inside an epoch (default: 0, after each epoch only).")
@@ -320,9 +321,10 @@ final class TrainCommand implements Callable<Integer> {
 
     /**
      * --resume continues the run that config.json describes: a flag that would change it is an error, not silently
-     * ignored. Only --epochs, --target-loss, --patience, --out, --threads and --no-report may change, and --data or
-     * --val-data when the stored path is gone. The stopping criteria may change because they decide only where the run
-     * ends, not any epoch's weights, and a run that reached its target could otherwise not be continued.
+     * ignored. Only --epochs, --target-loss, --patience, --out, --threads and --no-report may change, --grad-norms
+     * (a display only) may be given, and --data or --val-data when the stored path is gone. The stopping criteria may
+     * change because they decide only where the run ends, not any epoch's weights, and a run that reached its target
+     * could otherwise not be continued.
      */
     private void checkResumeFlags(RunConfig cfg) {
         Path file = resume.resolve(RunConfig.FILE);

@@ -195,6 +195,24 @@ class HelpTest {
         assertFalse(help.contains("no report is drawn"), help);
     }
 
+    /**
+     * The usage line of --resume lists the flags a resumed run takes ([--epochs N] ... [--grad-norms]); the --resume
+     * option's own text, which says which flags may be given, named all but --grad-norms (found by the README check).
+     */
+    @org.junit.jupiter.api.Test
+    void resumeOptionNamesEveryFlagOfItsUsageLine() {
+        String help = Cli.run("train", "--help").out();
+        String usage = help.lines().filter(l -> l.contains("jgrad train --resume DIR")).findFirst().orElseThrow()
+                + help.lines().dropWhile(l -> !l.contains("jgrad train --resume DIR")).skip(1).findFirst().orElseThrow();
+        List<String> flags = java.util.regex.Pattern.compile("\\[(--[a-z-]+)").matcher(usage).results().map(m -> m.group(1)).toList();
+        assertTrue(flags.containsAll(List.of("--epochs", "--no-report", "--grad-norms")), usage);
+        CommandSpec train = new CommandLine(new Main()).getSubcommands().get("train").getCommandSpec();
+        String resume = String.join(" ", train.findOption("--resume").description());
+        for (String flag : flags) {
+            assertTrue(resume.contains(flag), () -> flag + " is in the usage line but not in --resume's text: " + resume);
+        }
+    }
+
     @org.junit.jupiter.api.Test
     void mainPageNamesTheEnvironmentAndGradcheckExitStatus() {
         String help = Cli.run("--help").out();
