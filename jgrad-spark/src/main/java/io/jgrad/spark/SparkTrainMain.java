@@ -1178,8 +1178,8 @@ public final class SparkTrainMain {
      * {@code f} that may change, checked as jgrad train --resume checks them, in its words: --epochs (more than the
      * epochs completed; not for a cosine schedule, which anneals over the run's), --target-loss, --patience, --out
      * (default: dir), --threads (it changes no result), --partitions (with synchronous steps only: with --local-steps the
-     * partitions are what is averaged), --data or --val-data where the stored path is gone, and --grad-norms (a display
-     * only, not recorded). Any other flag (--clip-grad-norm too: the run's is kept) that differs from the run's is an error,
+     * partitions are what is averaged), --data or --val-data where the stored path is gone, --no-report (recorded, as
+     * jgrad train --resume records it) and --grad-norms (a display only, not recorded). Any other flag (--clip-grad-norm too: the run's is kept) that differs from the run's is an error,
      * and the network's flags, --init and --class-weights are errors whatever their values (the run's class weights
      * and class names are its own).
      */
@@ -1318,6 +1318,9 @@ public final class SparkTrainMain {
         }
         if (on(f, "--grad-norms")) { // a display only, as in jgrad train --resume: not recorded
             g.put("--grad-norms", "");
+        }
+        if (on(f, "--no-report")) { // recorded, as jgrad train --resume records it (a run that has it keeps it: see run)
+            g.put("--no-report", "");
         }
         if (s.classWeights() != null) { // Double.toString gives each weight back exactly
             g.put("--class-weights", java.util.Arrays.stream(s.classWeights()).mapToObj(Double::toString)

@@ -1471,10 +1471,15 @@ class SparkTrainMainTest {
         String resumed = standardErrorOf(() -> SparkTrainMain.run(spark, Map.of("--resume", out.toString(), "--epochs", "2",
                 "--clip-grad-norm", "0.5")));
         assertTrue(resumed.contains("epoch 2: ") && !resumed.contains("gradient norms"), resumed);
-        resumed = standardErrorOf(() -> SparkTrainMain.run(spark, Map.of("--resume", out.toString(), "--epochs", "3", "--grad-norms", "")));
+        assertEquals(true, training.get("report"));
+        resumed = standardErrorOf(() -> SparkTrainMain.run(spark, Map.of("--resume", out.toString(), "--epochs", "3", "--grad-norms", "",
+                "--no-report", "")));
         assertTrue(resumed.matches("(?s).*\nepoch 3: [^\n]*\n  gradient norms: 0\\.weight .*"), resumed);
         training = (Map<String, Object>) ((Map<String, Object>) Json.read(out.resolve("config.json"))).get("training");
         assertEquals(0.5, training.get("clip_grad_norm"));
+        // --resume --no-report is recorded, as jgrad train --resume records it, so that a later --resume skips the report
+        // too (README): it used to be dropped with the flags the run fixes, and config.json kept "report": true
+        assertEquals(false, training.get("report"));
         jgrad("train", "--resume", out.toString(), "--epochs", "4", "--no-report"); // on one machine, with the run's clipping
         training = (Map<String, Object>) ((Map<String, Object>) Json.read(out.resolve("config.json"))).get("training");
         assertEquals(0.5, training.get("clip_grad_norm"));
