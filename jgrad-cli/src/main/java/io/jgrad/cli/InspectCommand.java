@@ -6,6 +6,7 @@ import io.jgrad.io.Safetensors;
 import io.jgrad.nn.Module;
 import io.jgrad.nn.Sequential;
 import io.jgrad.tensor.Tensor;
+import io.jgrad.train.Divergence;
 import io.jgrad.train.ProgressBar;
 import java.io.IOException;
 import java.io.InputStream;
@@ -28,7 +29,8 @@ import picocli.CommandLine.Parameters;
             "optimizer, rate and batch size, and by their flags the others the run set away from their defaults:",
             "--momentum, --weight-decay, --schedule, --clip-grad-norm, --no-shuffle, --augment, --checkpoint-every and",
             "--class-weights, then --patience, --restore-best and --target-loss on a stopping line), a Spark run's",
-            "partitions and local steps, the data and its target column (recorded for a CSV file, also where it was the",
+            "partitions and local steps, where the run diverged if config.json records it (the weights are then those",
+            "of the checkpoint before the divergence), the data and its target column (recorded for a CSV file, also where it was the",
             "default, the last column), its standardization (--normalize: the mean and standard deviation, or",
             "the count of per-column pairs) and its held-out rows (--val-data, --val-split or an IDX directory's t10k",
             "files), then every tensor of model.safetensors with dtype, shape and value statistics (an integer or bool",
@@ -66,6 +68,11 @@ final class InspectCommand implements Callable<Integer> {
                     c.epochsCompleted(), c.epochs(), c.restoredEpoch() > 0
                             ? " (the weights are epoch " + c.restoredEpoch() + "'s, the best: --restore-best)" : "", c.seed(),
                     c.classWeights() == null ? "" : "; class weights " + Flags.weightsShown(c.classWeights()));
+            Divergence diverged = Divergence.read(target);
+            if (diverged != null) { // recorded by the run that diverged, until a resumed run writes a checkpoint
+                System.out.println("diverged    at " + diverged.words() + "; the weights are those of the checkpoint before it, "
+                        + Interruption.describe(c.epochsCompleted(), c.epochs(), c.progress() == null ? 0 : c.progress().step()));
+            }
             // the stopping rules on a line of their own (the training line is long enough), which --resume may change
             String stopping = flags(c.patienceFlag(), c.restoreBest() ? "--restore-best" : null, c.targetLossFlag());
             if (!stopping.isEmpty()) {

@@ -74,6 +74,14 @@ final class Interruption implements AutoCloseable {
     }
 
     /**
+     * The directory that holds the checkpoint the run goes on from: the --resume directory until the run writes its own
+     * checkpoint, then the output directory; null for a new run before its first checkpoint.
+     */
+    Path checkpointDir() {
+        return checkpointDir;
+    }
+
+    /**
      * Records that the run created {@code created} (null: nothing), the outermost new directory on the way to its
      * output directory {@code dir}: an interruption before the first write removes them again, when still empty,
      * rather than leave an empty run directory behind. A directory that existed before is never removed.

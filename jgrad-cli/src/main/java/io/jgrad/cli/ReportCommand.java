@@ -5,6 +5,7 @@ import io.jgrad.io.JgradFormatException;
 import io.jgrad.io.Json;
 import io.jgrad.nn.Sequential;
 import io.jgrad.tensor.Generator;
+import io.jgrad.train.Divergence;
 import io.jgrad.train.EpochMetrics;
 import io.jgrad.train.MetricsCsv;
 import io.jgrad.train.Evaluation;
@@ -37,8 +38,9 @@ import picocli.CommandLine.Parameters;
             "the facts the directory does not record: the training time is the sum of metrics.csv's epoch times, the",
             "software, processor and threads of the training are not shown (nor the --init file of a run from before",
             "config.json recorded it), and why the run stopped is",
-            "worked out from the stopping rules and the epochs (a run that was interrupted or diverged says so, without",
-            "which, unless --diverged says where it diverged: 'jgrad train --spark' passes it).",
+            "worked out from the stopping rules and the epochs; a run that diverged says where, as its config.json",
+            "records it (state.diverged, written by 'jgrad train' and 'jgrad train --spark' when the run diverges), or",
+            "as --diverged says it.",
             "",
             "A part that needs something the directory does not have is left out, with a line on the page saying what and",
             "why: the data (moved, deleted, or Parquet, which only Spark reads), or model.safetensors. The held-out loss",
@@ -65,10 +67,11 @@ final class ReportCommand implements Callable<Integer> {
     @Parameters(paramLabel = "RUN_DIR", arity = "0..1", description = "The run directory (default: runs/latest).", defaultValue = "runs/latest")
     Path dir;
 
-    @Option(names = "--diverged", paramLabel = "WHERE", description = "Where the run diverged, which the directory does not"
-            + " record, in the words 'jgrad train' gives after 'diverged at' (e.g. 'epoch 3, step 5: the loss is NaN'): the"
-            + " report then says why the run stopped as the one 'jgrad train' draws after a divergence does. 'jgrad train"
-            + " --spark' passes it when its run diverged.")
+    @Option(names = "--diverged", paramLabel = "WHERE", description = "Where the run diverged, in the words 'jgrad train'"
+            + " gives after 'diverged at' (e.g. 'epoch 3, step 5: the loss is NaN'), in place of what config.json records"
+            + " (state.diverged; a run directory written by an older jgrad records none): the report then says why the run"
+            + " stopped as the one 'jgrad train' draws after a divergence does. 'jgrad train --spark' passes it when its run"
+            + " diverged.")
     String diverged;
 
     @Override
@@ -134,7 +137,9 @@ final class ReportCommand implements Callable<Integer> {
         // rows beyond the completed epochs are those of an epoch the run did not commit, as --resume leaves them out
         List<EpochMetrics> metrics = Checkpoint.readMetrics(dir, cfg.epochsCompleted(), heldOut);
         List<String> notes = new ArrayList<>();
-        String stopReason = stopReason(dir, cfg, metrics, notes, diverged);
+        // --diverged, given, is taken as said; else what config.json records (a run that diverged writes it there)
+        Divergence recorded = diverged == null ? Divergence.read(dir) : null;
+        String stopReason = stopReason(dir, cfg, metrics, notes, recorded != null ? recorded.words() : diverged);
         Evaluation finalEval = noPredictions != null || ds.test() == null ? null
                 : Trainer.evaluate(model, objective.loss(), objective.task(),
                         new DataLoader(ds.test(), EvalCommand.BATCH, false, false, new Generator(0)), cfg.numClasses());
@@ -181,7 +186,8 @@ final class ReportCommand implements Callable<Integer> {
         if (!metrics.isEmpty() && reason.equals(Reports.noRuleMet(last))) {
             System.err.println("note: " + metricsFile + ": " + epochs(metrics.size()) + " of the " + cfg.epochs() + " that "
                     + configFile + " plans; the run stopped after epoch " + last + " with no stopping rule met (interrupted,"
-                    + " or diverged); if it was interrupted, 'jgrad train --resume " + dir + "' continues it");
+                    + " or diverged under an older jgrad, which did not record it); if it was interrupted, 'jgrad train"
+                    + " --resume " + dir + "' continues it");
         }
         return reason;
     }

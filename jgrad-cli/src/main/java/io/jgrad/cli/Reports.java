@@ -202,7 +202,8 @@ final class Reports {
      * Why a run ended, from its configuration and its metrics alone, in the words {@link io.jgrad.train.History#stopReason()}
      * gave when it trained: the rules of {@link StoppingRules} (target loss, patience) applied to the epochs as the
      * trainer applies them, and the epoch --restore-best put back ({@code restored_epoch}). A run that ended before its
-     * last epoch with no rule to end it was interrupted or diverged, which the directory does not record.
+     * last epoch with no rule to end it was interrupted, or diverged in a jgrad from before the run directory recorded
+     * divergences (a divergence it records is {@link #diverged}'s).
      */
     static String stopReason(RunConfig cfg, List<EpochMetrics> epochs) {
         CallbackList calls = new CallbackList(List.of());
@@ -227,7 +228,8 @@ final class Reports {
     /**
      * Why a run stopped that diverged ({@code divergence}: "epoch 3, step 5: the loss is NaN", as
      * {@link io.jgrad.train.TrainingDivergedException#divergence()} says it), in the report that jgrad train draws of
-     * the epochs before it, and that jgrad report draws with --diverged (after a Spark run), from the last checkpoint.
+     * the epochs before it, and that jgrad report draws from the last checkpoint of a run directory that records it
+     * (config.json's state.diverged, {@link io.jgrad.train.Divergence}) or with --diverged.
      */
     static String diverged(String divergence) {
         return "diverged at " + divergence + "; the charts of predictions use the weights of the last checkpoint";
@@ -235,8 +237,9 @@ final class Reports {
 
     /** {@link #stopReason}'s words for a run that ended after epoch {@code last}, before its last, with no rule met. */
     static String noRuleMet(int last) {
-        return "stopped after epoch " + last + " with no stopping rule met: interrupted, or diverged (the run directory"
-                + " does not record which)";
+        // a run that diverged records it (state.diverged), since jgrad did; one written before may have diverged
+        return "stopped after epoch " + last + " with no stopping rule met: interrupted (or diverged, if an older jgrad,"
+                + " which did not record divergences, trained it)";
     }
 
     /**

@@ -8,6 +8,7 @@ import io.jgrad.io.AtomicFiles;
 import io.jgrad.io.JgradFormatException;
 import io.jgrad.io.Json;
 import io.jgrad.tensor.Generator;
+import io.jgrad.train.Divergence;
 import io.jgrad.train.EpochProgress;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -30,7 +31,9 @@ import java.util.Set;
  * {@code classWeights}: cross-entropy's weight of each class (--class-weights), or null for none. {@code init}: the
  * --init file the run started from, as given (null: none, and in configs written before it was recorded).
  * {@code dataKind}: what {@code data} held when the run was trained, {@link #IDX}, {@link #CSV} or {@link #PARQUET}
- * (null in configs written before it was recorded).
+ * (null in configs written before it was recorded). Where a run diverged, config.json's {@code state.diverged}, is read
+ * (and checked: the epoch after the completed ones) but not kept here: {@link Divergence#read} gives it, and a checkpoint
+ * written from this record leaves it out, so that a resumed run that trains on is no longer marked.
  */
 record RunConfig(NetworkSpec model, String task, int numClasses, String loss, String data, String dataKind, String valData, double valSplit,
                  String targetColumn, List<String> featureColumns, List<String> classNames,
@@ -252,7 +255,7 @@ record RunConfig(NetworkSpec model, String task, int numClasses, String loss, St
     private static final Set<String> TRAINING = Set.of("epochs", "batch_size", "seed", "shuffle", "target_loss", "patience",
             "restore_best", "schedule", "augment", "checkpoint_every", "clip_grad_norm", "class_weights", "report", "init");
     private static final Set<String> STATE = Set.of("epochs_completed", "epoch_in_progress", "shuffle_generator", "model_generator",
-            "restored_epoch");
+            "restored_epoch", Divergence.FIELD);
     private static final Set<String> PROGRESS = Set.of("epoch", "step", "loss_sum", "correct", "seen", "grad_norm_sums",
             "weight_sum", "grad_norm_steps");
 
@@ -318,6 +321,12 @@ record RunConfig(NetworkSpec model, String task, int numClasses, String loss, St
         if (restoredEpoch > done) {
             throw new JgradFormatException(file, "state.restored_epoch", "expected an epoch from 1 to epochs_completed (" + done
                     + "), got " + restoredEpoch);
+        }
+        Divergence diverged = Divergence.from(s, file);
+        if (diverged != null && diverged.epoch() != done + 1) {
+            // the run diverged in the epoch after the checkpoint it went on from, which config.json names
+            throw new JgradFormatException(file, "state." + Divergence.FIELD + ".epoch", "is " + diverged.epoch()
+                    + ", but epochs_completed is " + done + "; expected the epoch after it, " + (done + 1));
         }
         EpochProgress progress = null;
         if (s.get("epoch_in_progress") != null) {

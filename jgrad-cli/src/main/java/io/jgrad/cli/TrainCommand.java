@@ -15,6 +15,7 @@ import io.jgrad.tensor.Backends;
 import io.jgrad.tensor.Generator;
 import io.jgrad.tensor.Tensor;
 import io.jgrad.train.Callback;
+import io.jgrad.train.Divergence;
 import io.jgrad.train.EpochMetrics;
 import io.jgrad.train.GradientNorms;
 import io.jgrad.train.GradientSpread;
@@ -134,7 +135,9 @@ import picocli.CommandLine.Option;
             "                              model.load_state_dict(safetensors.torch.load_file(\"DIR/model.safetensors\"))",
             "                              for the equivalent nn.Sequential model (pip install safetensors; the README's",
             "                              Output directory has lines that read it with PyTorch alone)",
-            "  DIR/config.json             architecture, data and its preparation, options, progress (read by --resume)",
+            "  DIR/config.json             architecture, data and its preparation, options, progress (read by --resume),",
+            "                              and, after a divergence, where it diverged (state.diverged; until a resumed",
+            "                              run writes its next checkpoint)",
             "  DIR/optimizer.safetensors   the optimizer's state (moments, step count) and the schedule's, for --resume",
             "  DIR/metrics.csv             per epoch: loss, accuracy, learning rate, seconds, gradient and weight norms;",
             "                              its val_loss and val_accuracy columns are the held-out data's: for an IDX",
@@ -155,9 +158,10 @@ import picocli.CommandLine.Option;
             "",
             "@|bold EXIT STATUS|@",
             "  0 trained; 1 internal error; 2 bad input (a flag, a file, a data set) or a diverged training (NaN or",
-            "  infinite loss; the epochs before it keep their checkpoint and report): the message says which and what",
-            "  was expected; 130 interrupted by Ctrl-C (SIGINT), 143 by SIGTERM: a checkpoint being written is",
-            "  finished first, and the message names the epoch DIR holds and the --resume command that continues it."})
+            "  infinite loss; the epochs before it keep their checkpoint and report, and config.json records where it",
+            "  diverged): the message says which and what was expected;",
+            "  130 interrupted by Ctrl-C (SIGINT), 143 by SIGTERM: a checkpoint being written is finished first, and the",
+            "  message names the epoch DIR holds and the --resume command that continues it."})
 final class TrainCommand implements Callable<Integer> {
     @Option(names = "--data", paramLabel = "DIR|FILE.csv", description = "Training data (default: the bundled MNIST-10k).")
     Path data;
@@ -395,6 +399,15 @@ final class TrainCommand implements Callable<Integer> {
                 + resume.resolve("model.safetensors") + " --schedule " + cfg.schedule() + " --epochs N (with the run's other flags)");
     }
 
+    /** A note on standard error for a run whose directory records that it diverged ({@link Divergence#resumeNote}). */
+    private void divergedNote(RunConfig cfg) throws java.io.IOException {
+        Divergence d = Divergence.read(resume);
+        if (d != null) {
+            System.err.println("note: " + d.resumeNote(resume, cfg.epochsCompleted(), cfg.progress() == null ? 0
+                    : cfg.progress().step(), cfg.epochs()));
+        }
+    }
+
     /** A resumed run must have epochs left to train. */
     private void checkResumeEpochs(RunConfig cfg) {
         if (cfg.epochs() <= cfg.epochsCompleted()) {
@@ -546,6 +559,7 @@ final class TrainCommand implements Callable<Integer> {
             cfg = cfg.withoutReport();
         }
         cfg = resumeData(cfg);
+        divergedNote(cfg);
         lockOut(resume, Interruption.describe(cfg.epochsCompleted(), cfg.epochs(), cfg.progress() == null ? 0 : cfg.progress().step()));
         // named by the flags the user gave (--data where the recorded data moved), else by config.json's fields
         DataSource.Origin recorded = DataSource.Origin.config(resume);
@@ -810,6 +824,7 @@ final class TrainCommand implements Callable<Integer> {
         try {
             history = trainer.fit(trainLoader, testLoader);
         } catch (TrainingDivergedException d) {
+            recordDivergence(d, outDir, interruption);
             if (!cfg.noReport() && !all.isEmpty()) {
                 divergedReport(d, outDir, cfg, ds, model, objective, all,
                         (System.nanoTime() - t0) / 1e9, interruption);
@@ -851,6 +866,25 @@ final class TrainCommand implements Callable<Integer> {
                     files.add(f);
                 }
             }
+        }
+    }
+
+    /**
+     * Records where the run diverged in the config.json of the checkpoint it went on from ({@link Divergence#recordIn}),
+     * where that checkpoint is in {@code outDir}: this run's, or that of the run it resumed there. Not in a directory
+     * that holds nothing of this run (a new run that diverged before its first checkpoint, over an earlier run's files),
+     * nor in the --resume directory of a run resumed into another --out. A file that cannot be written is a note: the
+     * divergence stays the error the run ends with. Modified: outDir's config.json.
+     */
+    private static void recordDivergence(TrainingDivergedException d, Path outDir, Interruption interruption) {
+        Path from = interruption.checkpointDir();
+        try {
+            if (from != null && Files.isDirectory(from) && Files.isSameFile(from, outDir)) {
+                interruption.write(outDir, null, () -> Divergence.of(d).recordIn(outDir.resolve(RunConfig.FILE)));
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            System.err.println("note: " + outDir.resolve(RunConfig.FILE) + ": cannot record where the run diverged ("
+                    + e.getMessage() + ")");
         }
     }
 

@@ -112,8 +112,8 @@ class ReportCommandTest {
         training.put("epochs", 3L);
         Files.writeString(run.resolve("config.json"), Json.write(config) + "\n");
         Cli.ok("report", run.toString());
-        assertEquals("2 of 3 (stopped after epoch 2 with no stopping rule met: interrupted, or diverged (the run directory"
-                + " does not record which))", ReportFactsTest.facts(Files.readString(run.resolve("report.html"))).get("Epochs"));
+        assertEquals("2 of 3 (stopped after epoch 2 with no stopping rule met: interrupted (or diverged, if an older jgrad,"
+                + " which did not record divergences, trained it))", ReportFactsTest.facts(Files.readString(run.resolve("report.html"))).get("Epochs"));
     }
 
     /**
@@ -258,7 +258,8 @@ class ReportCommandTest {
         Files.writeString(config, Json.write(cfg) + "\n");
         r = Cli.ok("report", run.toString());
         assertEquals("note: " + metrics + ": 4 epochs of the 6 that " + config + " plans; the run stopped after epoch 4 with"
-                + " no stopping rule met (interrupted, or diverged); if it was interrupted, 'jgrad train --resume " + run + "' continues it\n", r.err());
+                + " no stopping rule met (interrupted, or diverged under an older jgrad, which did not record it); if it was"
+                + " interrupted, 'jgrad train --resume " + run + "' continues it\n", r.err());
         html = Files.readString(run.resolve("report.html"));
         assertTrue(ReportFactsTest.facts(html).get("Epochs").startsWith("4 of 6 (stopped after epoch 4 with no stopping rule"), html);
         assertFalse(html.contains("cut short"), html);

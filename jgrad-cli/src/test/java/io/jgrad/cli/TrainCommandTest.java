@@ -426,6 +426,107 @@ class TrainCommandTest {
         assertFalse(Files.exists(dir.resolve("quiet").resolve("report.html")), "--no-report");
     }
 
+    /** config.json's "state" object in run directory {@code run}. */
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> state(Path run) throws IOException {
+        return (Map<String, Object>) ((Map<String, Object>) Json.read(run.resolve("config.json"))).get("state");
+    }
+
+    /**
+     * A diverged run's directory records where it diverged (config.json's state.diverged), so that a later 'jgrad report
+     * DIR' and 'jgrad inspect DIR' say so without being told: the report said "interrupted, or diverged (the run directory
+     * does not record which)". --resume goes on from the last checkpoint, with a note saying where the run diverged, and
+     * with the same settings diverges at the same step again, still recorded. A new run that diverges before its first
+     * checkpoint, in a directory that holds an earlier run, leaves that run unmarked: it is not the run that diverged.
+     */
+    @Test
+    void aDivergedRunsDirectoryRecordsWhereItDiverged() throws IOException {
+        Path csv = SyntheticData.linearCsv(dir.resolve("lin.csv"), 200, 3);
+        Path out = dir.resolve("diverged");
+        Cli r = Cli.run("train", "--data", csv.toString(), "--loss", "mse", "--optimizer", "sgd", "--lr", "1.5", "--layers",
+                "16", "--epochs", "8", "--batch-size", "16", "--threads", "1", "--no-report", "--out", out.toString());
+        r.assertUserError("training diverged at epoch ");
+        Matcher m = Pattern.compile("training diverged at epoch (\\d+), step (\\d+): ([^;]+);").matcher(r.err());
+        assertTrue(m.find(), r.err());
+        int finished = Integer.parseInt(m.group(1)) - 1;
+        assertTrue(finished >= 1, "the data and --lr should diverge after an epoch or more: " + r.err());
+        String where = "epoch " + m.group(1) + ", step " + m.group(2) + ": " + m.group(3);
+        Map<String, Object> recorded = Map.of("epoch", Long.parseLong(m.group(1)), "step", Long.parseLong(m.group(2)),
+                "what", m.group(3));
+        assertEquals(recorded, state(out).get("diverged"));
+        assertEquals((long) finished, state(out).get("epochs_completed"), "the checkpoint before the divergence");
+
+        Cli report = ok("report", out.toString());
+        String html = Files.readString(out.resolve("report.html"));
+        assertTrue(html.contains(finished + " of 8 (diverged at " + where + "; the charts of predictions use the weights of"
+                + " the last checkpoint)"), html);
+        assertFalse(report.err().contains("interrupted"), report.err());
+        String inspect = ok("inspect", out.toString()).out();
+        assertTrue(inspect.contains("\ndiverged    at " + where + "; the weights are those of the checkpoint before it,"
+                + " after epoch " + finished + " of 8\n"), inspect);
+
+        Cli again = Cli.run("train", "--resume", out.toString(), "--threads", "1");
+        again.assertUserError("training diverged at " + where + ";");
+        assertTrue(again.err().contains("note: " + out + " diverged at " + where + " when it was last trained; --resume goes"
+                + " on from its checkpoint after epoch " + finished + " of 8, and with the run's own settings will most likely"
+                + " diverge there again"), again.err());
+        assertEquals(recorded, state(out).get("diverged"));
+
+        Path earlier = Cli.train(dir.resolve("earlier"), "--data", csv.toString(), "--loss", "mse", "--layers", "16",
+                "--epochs", "1", "--no-report");
+        Cli.run("train", "--data", csv.toString(), "--loss", "mse", "--optimizer", "sgd", "--lr", "1e9", "--layers", "16",
+                "--epochs", "1", "--threads", "1", "--no-report", "--out", earlier.toString())
+                .assertUserError("training diverged at epoch 1, ");
+        assertFalse(state(earlier).containsKey("diverged"), "the earlier run in the directory did not diverge");
+    }
+
+    /**
+     * A diverged run that is resumed and completes an epoch is no longer marked: the checkpoint writes config.json
+     * without state.diverged, and the report says why it stopped as for any run. The mark is written here as a run that
+     * diverged in epoch 2 leaves it (with a sane --lr the resumed run trains on; with the run's own settings it would
+     * diverge again at the same step).
+     */
+    @Test
+    void aResumedRunThatTrainsOnIsNoLongerMarkedDiverged() throws IOException {
+        Path csv = SyntheticData.linearCsv(dir.resolve("lin.csv"), 100, 3);
+        Path run = Cli.train(dir.resolve("run"), "--data", csv.toString(), "--loss", "mse", "--layers", "8", "--epochs", "1",
+                "--no-report");
+        new io.jgrad.train.Divergence(2, 3, "the loss is NaN").recordIn(run.resolve("config.json"));
+        assertTrue(ok("inspect", run.toString()).out().contains("\ndiverged    at epoch 2, step 3: the loss is NaN;"));
+        Cli resumed = ok("train", "--resume", run.toString(), "--epochs", "2", "--threads", "1");
+        assertTrue(resumed.err().contains("note: " + run + " diverged at epoch 2, step 3: the loss is NaN when it was last"
+                + " trained"), resumed.err());
+        assertFalse(state(run).containsKey("diverged"), "marked diverged after an epoch trained well");
+        assertEquals(2L, state(run).get("epochs_completed"));
+        assertFalse(ok("inspect", run.toString()).out().contains("diverged"));
+        ok("report", run.toString());
+        String html = Files.readString(run.resolve("report.html"));
+        assertTrue(html.contains("2 of 2 (completed 2 epochs)") && !html.contains("diverged"), html);
+    }
+
+    /** A state.diverged edited by hand is named by its field, as the other fields of config.json are. */
+    @Test
+    void aMalformedDivergenceRecordIsNamedByItsField() throws IOException {
+        Path csv = SyntheticData.linearCsv(dir.resolve("lin.csv"), 100, 3);
+        Path run = Cli.train(dir.resolve("run"), "--data", csv.toString(), "--loss", "mse", "--layers", "8", "--epochs", "1",
+                "--no-report");
+        Path config = run.resolve("config.json");
+        new io.jgrad.train.Divergence(2, 3, "the loss is NaN").recordIn(config);
+        String marked = Files.readString(config);
+        Map<String, List<String>> edits = Map.of(
+                "\"step\": 0", List.of(config + ": state.diverged.step", "positive integer"),
+                "\"epoch\": 5", List.of(config + ": state.diverged.epoch", "epochs_completed is 1", "expected the epoch after it, 2"),
+                "\"what\": 7", List.of(config + ": state.diverged.what", "expected a string"));
+        for (var e : edits.entrySet()) {
+            String field = e.getKey().substring(0, e.getKey().indexOf(':'));
+            String edited = marked.replaceFirst(field + ": [^,\\n]+", e.getKey());
+            assertNotEquals(marked, edited, e.getKey());
+            Files.writeString(config, edited);
+            Cli.run("inspect", run.toString()).assertUserError(e.getValue().toArray(String[]::new));
+            Cli.run("report", run.toString()).assertUserError(e.getValue().toArray(String[]::new));
+        }
+    }
+
     /**
      * Class labels that are all 0 are one class, and a classifier of one class has nothing to learn: cross-entropy over
      * one output is 0 whatever the weights, and the run ended "completed 1 epoch" without a word. Refused, as

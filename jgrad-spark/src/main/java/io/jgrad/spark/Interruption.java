@@ -65,6 +65,24 @@ final class Interruption implements AutoCloseable {
         }
     }
 
+    /**
+     * Runs {@code write}, which changes the checkpoint the directory holds without replacing it (config.json's record of
+     * where the run diverged), so that an interruption waits for it; nothing, and false, when the directory holds no
+     * checkpoint of this run, neither its own nor the one it resumed there (a new run before its first write).
+     */
+    <E extends Exception> boolean amend(Write<E> write) throws E {
+        writing.lock();
+        try {
+            if (saved < 0) {
+                return false;
+            }
+            write.run();
+            return true;
+        } finally {
+            writing.unlock();
+        }
+    }
+
     /** A write of the run directory, which may throw {@code E}. */
     interface Write<E extends Exception> {
         void run() throws E;

@@ -16,6 +16,7 @@ import io.jgrad.optim.ReduceLROnPlateau;
 import io.jgrad.optim.Schedules;
 import io.jgrad.tensor.Tensor;
 import io.jgrad.train.Callback;
+import io.jgrad.train.Divergence;
 import io.jgrad.train.EpochMetrics;
 import io.jgrad.train.Evaluation;
 import io.jgrad.train.GradientNorms;
@@ -716,6 +717,16 @@ public final class SparkTrainMain {
             if (noHistory != null) {
                 throw new IllegalArgumentException(noHistory);
             }
+            Divergence diverged;
+            try {
+                diverged = Divergence.read(resume);
+            } catch (io.jgrad.io.JgradFormatException e) {
+                throw new IllegalArgumentException(e.getMessage(), e);
+            }
+            if (diverged != null) { // as jgrad train --resume says it
+                System.err.println("note: " + diverged.resumeNote(resume, saved.epochsCompleted(),
+                        saved.progress() == null ? 0 : saved.progress().step(), saved.settings().epochs()));
+            }
         }
         Path init = f.containsKey("--init") ? Path.of(f.get("--init")) : null;
         if (init != null && !Files.isRegularFile(init)) { // as jgrad train words it, before the data is read
@@ -1069,6 +1080,7 @@ public final class SparkTrainMain {
             try {
                 history = trainer.fit(train, test);
             } catch (TrainingDivergedException d) {
+                recordDivergence(d, out, interruption);
                 tellDivergence(d, out, done);
                 throw d;
             }
@@ -1096,12 +1108,27 @@ public final class SparkTrainMain {
     }
 
     /**
+     * Records where the run diverged in out's config.json, as jgrad train records it ({@link Divergence#recordIn}), where
+     * out holds the checkpoint the run went on from: its own, or the one it resumed there; not over an earlier run's
+     * files that a new run diverged before replacing. A file that cannot be written is a note, the divergence staying the
+     * error the run ends with. Modified: out's config.json.
+     */
+    private static void recordDivergence(TrainingDivergedException d, Path out, Interruption interruption) {
+        Path file = out.resolve("config.json");
+        try {
+            interruption.amend(() -> Divergence.of(d).recordIn(file));
+        } catch (IOException | RuntimeException e) {
+            System.err.println("note: " + file + ": cannot record where the run diverged (" + e.getMessage() + ")");
+        }
+    }
+
+    /**
      * Tells the launcher (./jgrad), which draws the report after the run, where a run diverged that has epochs in
      * {@code out} to report ({@code done}: its own and those of the run it resumed, as jgrad train reports them; with a
      * checkpoint in out, which a run resumed into another --out lacks before its first): the words ("epoch 3, step 5:
      * the loss is NaN") go into the file named by the system property jgrad.diverged, for 'jgrad report DIR --diverged
-     * WORDS', whose report then names the divergence as jgrad train's does. The directory does not record it, as jgrad
-     * train's does not. Without the property (spark-submit, which draws no report) nothing is written; a file that
+     * WORDS', whose report then names the divergence as jgrad train's does (the directory records it too, {@link
+     * #recordDivergence}, which the report reads without --diverged). Without the property (spark-submit, which draws no report) nothing is written; a file that
      * cannot be written is a note, the divergence staying the error the run ends with.
      */
     private static void tellDivergence(TrainingDivergedException d, Path out, List<EpochMetrics> done) {

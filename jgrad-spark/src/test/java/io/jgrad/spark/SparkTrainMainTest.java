@@ -1502,7 +1502,8 @@ class SparkTrainMainTest {
      * into the file the launcher names (-Djgrad.diverged), and 'jgrad report DIR --diverged WORDS', which the launcher
      * then runs, names the divergence as jgrad train's report does ("2 of 3 (diverged at epoch 3, step 5: ...)"), also
      * for a resumed run that diverges before its first checkpoint; the Spark run's report said "interrupted, or
-     * diverged (the run directory does not record which)".
+     * diverged (the run directory does not record which)". Both directories record it too (config.json's
+     * state.diverged, as jgrad train writes it), so that 'jgrad report DIR' says it without --diverged.
      */
     @Test
     @SuppressWarnings("unchecked")
@@ -1540,16 +1541,28 @@ class SparkTrainMainTest {
             assertEquals(divergence, Files.readString(words));
             String stopped = "2 of 3 (diverged at " + divergence + "; the charts of predictions use the weights of the last checkpoint)";
             assertTrue(Files.readString(local.resolve("report.html")).contains(stopped), "jgrad train's report");
-            assertEquals(0, io.jgrad.cli.Main.execute("report", onSpark.toString(), "--diverged", divergence));
+            // both directories record it (config.json's state.diverged), so that a later report says it unasked
+            Map<String, Object> recorded = Map.of("epoch", 3L, "step", 5L, "what", diverged.what());
+            assertEquals(recorded, ((Map<String, Object>) ((Map<String, Object>) Json.read(onSpark.resolve("config.json")))
+                    .get("state")).get("diverged"));
+            assertEquals(recorded, ((Map<String, Object>) ((Map<String, Object>) Json.read(local.resolve("config.json")))
+                    .get("state")).get("diverged"));
+            assertEquals(0, io.jgrad.cli.Main.execute("report", onSpark.toString()));
             assertTrue(Files.readString(onSpark.resolve("report.html")).contains(stopped), "the Spark run's report");
             assertEquals(fileNames(local), fileNames(onSpark));
             // resumed, it diverges again in epoch 3, before a checkpoint of its own: the directory's 2 epochs are reported
             Files.writeString(words, "");
             Files.delete(onSpark.resolve("report.html"));
-            var again = assertThrows(io.jgrad.train.TrainingDivergedException.class,
-                    () -> SparkTrainMain.run(spark, Map.of("--resume", onSpark.toString(), "--epochs", "4")));
+            io.jgrad.train.TrainingDivergedException[] thrown = new io.jgrad.train.TrainingDivergedException[1];
+            String resumedSaid = standardErrorOf(() -> thrown[0] = assertThrows(io.jgrad.train.TrainingDivergedException.class,
+                    () -> SparkTrainMain.run(spark, Map.of("--resume", onSpark.toString(), "--epochs", "4"))));
+            var again = thrown[0];
+            assertTrue(resumedSaid.contains("note: " + onSpark + " diverged at " + divergence + " when it was last trained;"
+                    + " --resume goes on from its checkpoint after epoch 2 of 3"), resumedSaid);
             assertEquals(divergence, "epoch " + again.epoch() + ", step " + again.step() + ": " + again.what());
             assertEquals(divergence, Files.readString(words));
+            assertEquals(recorded, ((Map<String, Object>) ((Map<String, Object>) Json.read(onSpark.resolve("config.json")))
+                    .get("state")).get("diverged"), "still the directory's checkpoint, still diverged");
             Files.writeString(words, "");
             f.put("--out", dir.resolve("early").toString());
             f.put("--lr", "1e33");
