@@ -139,6 +139,8 @@ public final class SparkTrainMain {
             }
         }
         SparkSession spark = builder.getOrCreate();
+        // a failed job's other tasks run on: Spark is stopped after them (a job that succeeded has none left)
+        RunningTasks running = RunningTasks.on(spark);
         try {
             run(spark, f);
         } catch (TrainingDivergedException d) {
@@ -157,11 +159,12 @@ public final class SparkTrainMain {
                 cause = cause.getCause(); // a task's error about the data arrives inside Spark's "Job aborted"
             }
             if (!(e instanceof org.apache.spark.sql.AnalysisException || cause instanceof IllegalArgumentException)) {
+                running.stop(spark);
                 throw e;
             }
             Throwable shown = cause instanceof IllegalArgumentException ? cause : e;
             System.err.println("jgrad-spark: " + String.valueOf(shown.getMessage()).lines().findFirst().orElse(""));
-            spark.stop();
+            running.stop(spark);
             System.exit(2);
         } catch (OutOfMemoryError e) {
             System.err.println(String.format("jgrad-spark: out of Java heap (%d MB); give the driver more, e.g."

@@ -2036,7 +2036,8 @@ class SparkTrainMainTest {
     /**
      * What {@code jgrad train --spark} prints (its JVM options and log4j2.properties, in a JVM of its own): a bad row
      * found inside a task is one line and exit status 2. Spark used to log the task's exception with its stack trace
-     * three times (the executor, the lost task, a second task killed while writing its shuffle).
+     * three times (the executor, the lost task, a second task killed while writing its shuffle), and then always
+     * "ERROR TaskSetManager: Task 0 in stage 7.0 failed 1 times; aborting job" before jgrad-spark's line.
      */
     @Test
     void theLauncherPrintsABadRowAsOneLine(@TempDir Path dir) throws Exception {
@@ -2047,6 +2048,7 @@ class SparkTrainMainTest {
         assertTrue(p.waitFor(120, TimeUnit.SECONDS));
         assertEquals(2, p.exitValue(), out);
         assertFalse(out.contains("\tat ") || out.contains("Exception"), out);
+        assertFalse(out.contains(" ERROR "), out);
         List<String> lines = out.lines().toList();
         // line 4, as jgrad train names it ("bad.csv: line 4, column 'label': \"0.5\" is not a class index; ...")
         assertEquals("jgrad-spark: --data " + data + ": line 4 has label 0.5 in column 'label'; labels must be class indices 0, 1, 2, ...",
