@@ -9,6 +9,7 @@ import io.jgrad.tensor.Tensor;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.function.Function;
 
 /**
  * Where training and test data come from: an IDX directory (MNIST layout) or a CSV file, with the optional
@@ -82,9 +83,10 @@ record DataSource(String description, TensorDataset train, TensorDataset test, i
 
     /**
      * Loads {@code data} (a directory of IDX files or a .csv file). For CSV, {@code valData} or
-     * {@code valSplit} provide the test part. IDX images are [N, 1, H, W] when {@code imageNetwork} is not null (the
-     * network takes images), else flattened to [N, H*W]; CSV data cannot be images, and is then refused with
-     * {@code imageNetwork}, which says why the network takes images and what data to give. With {@code features} (a trained model's
+     * {@code valSplit} provide the test part. IDX images are [N, 1, H, W] when {@code csvRefusal} is not null (the
+     * network takes images), else flattened to [N, H*W]; CSV data cannot be images, and is then refused in the words
+     * {@code csvRefusal} gives for the file as {@code from} names it ("--data FILE.csv"), which say why the network
+     * takes images and what data to give ({@link #refusal}). With {@code features} (a trained model's
      * recorded feature columns; null: all but the target, in file order), a CSV file's features are those columns,
      * picked by name in that order; other columns are ignored, and a missing one is an error. {@code classNames}: a
      * trained model's recorded class names (empty: class indices), whose meaning a CSV file's target must keep; null
@@ -92,10 +94,19 @@ record DataSource(String description, TensorDataset train, TensorDataset test, i
      * {@code from} says: by its flag, or by the run's config.json field.
      */
     static DataSource load(Origin from, Path data, Path valData, double valSplit, String targetColumn, boolean classification,
-                           String normalize, long seed, String imageNetwork, List<String> features,
+                           String normalize, long seed, Function<String, String> csvRefusal, List<String> features,
                            List<String> classNames) throws java.io.IOException {
         return loadChoosingTarget(from, data, valData, valSplit, header -> targetColumn, classification, normalize, seed,
-                imageNetwork, features, classNames);
+                csvRefusal, features, classNames);
+    }
+
+    /**
+     * For {@link #load}: null where {@code imageNetwork} is null (the network takes flat feature vectors), else the
+     * refusal "FLAG FILE.csv: a CSV file holds feature vectors, but " followed by {@code imageNetwork}, which says
+     * why the network takes images and what to give instead.
+     */
+    static Function<String, String> refusal(String imageNetwork) {
+        return imageNetwork == null ? null : file -> file + ": a CSV file holds feature vectors, but " + imageNetwork;
     }
 
     /**
@@ -105,9 +116,9 @@ record DataSource(String description, TensorDataset train, TensorDataset test, i
      */
     static DataSource loadChoosingTarget(Origin from, Path data, Path valData, double valSplit,
                                          java.util.function.Function<List<String>, String> targetColumn, boolean classification,
-                                         String normalize, long seed, String imageNetwork, List<String> features,
+                                         String normalize, long seed, Function<String, String> csvRefusal, List<String> features,
                                          List<String> classNames) throws java.io.IOException {
-        boolean images = imageNetwork != null;
+        boolean images = csvRefusal != null;
         if (!Files.exists(data)) {
             throw new UserError(from.data() + " " + data + ": no such file or directory");
         }
@@ -144,7 +155,7 @@ record DataSource(String description, TensorDataset train, TensorDataset test, i
                 throw new UserError(from.data() + " " + data + ": expected a directory of IDX files or a .csv file");
             }
             if (images) {
-                throw new UserError(from.data() + " " + data + ": a CSV file holds feature vectors, but " + imageNetwork);
+                throw new UserError(csvRefusal.apply(from.data() + " " + data));
             }
             CsvDataset all = reading(from.data(), data,
                     () -> CsvDataset.loadChoosingTarget(data, targetColumn, classification, features, classNames));

@@ -31,17 +31,11 @@ record ModelChoice(String name, List<LayerSpec> fileLayers) {
     }
 
     /**
-     * Null when the network takes flat feature vectors; else, for {@link DataSource#load}'s refusal of a CSV file, why
-     * it takes images and what to train it on instead.
+     * Null when the network takes flat feature vectors; else, for {@link DataSource#load}'s refusal of a CSV file ("--data
+     * FILE.csv"), that --model's network takes images, why, and what to train instead: jgrad-spark's words for it.
      */
-    String imageNetwork() {
-        if (!images()) {
-            return null;
-        }
-        String why = fileLayers == null ? "--model cnn is convolutional"
-                : LayerSpec.firstSpatial(fileLayers) + " of " + name + " works on images";
-        return "the network takes images [N, C, H, W]: " + why + "; use an IDX directory of images, or a network without"
-                + " image layers (conv2d, batchnorm2d, maxpool2d, avgpool2d, adaptiveavgpool2d, dropout2d), e.g. --model mlp";
+    java.util.function.Function<String, String> csvRefusal() {
+        return images() ? file -> NetworkSpec.imagesExpected(name, fileLayers, file) : null;
     }
 
     /** Why a network of one output may not end with a softmax or log-softmax. */

@@ -567,7 +567,8 @@ final class TrainCommand implements Callable<Integer> {
                 valData != null ? "--val-data" : recorded.valData(), valSplit != 0 ? "--val-split" : recorded.valSplit());
         DataSource ds = DataSource.load(from, Path.of(cfg.data()), cfg.valData() == null ? null : Path.of(cfg.valData()), cfg.valSplit(),
                 cfg.targetColumn(), !cfg.task().equals("regression"), null, cfg.seed(),
-                cfg.model().imageNetwork("give --data an IDX directory of images, as it was trained on"), null, cfg.classNames())
+                DataSource.refusal(cfg.model().imageNetwork("give --data an IDX directory of images, as it was trained on")), null,
+                cfg.classNames())
                 .standardizedWith(cfg.normalization());
         checkResumedDataFits(cfg, ds, from.data());
         if (patience != null && patience > 0 && ds.test() == null) {
@@ -622,7 +623,7 @@ final class TrainCommand implements Callable<Integer> {
         }
         lockOut(null, null);
         DataSource ds = DataSource.load(DataSource.Origin.FLAGS, dataPath, valData, valSplit, targetColumn, !Losses.task(lossName).equals("regression"),
-                Flags.normalizeMode(normalize), s, choice.imageNetwork(), null, null);
+                Flags.normalizeMode(normalize), s, choice.csvRefusal(), null, null);
         if (valData != null && (ds.test() == null || ds.test().size() == 0)) { // DataSource checks --val-split's parts
             throw new UserError("--val-data " + valData + ": has no rows; expected at least one");
         }

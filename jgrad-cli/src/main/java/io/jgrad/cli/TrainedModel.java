@@ -67,13 +67,13 @@ record TrainedModel(Path dir, RunConfig config, Sequential network, Objective ob
             checkConfiguredData(dir, config, false);
             return DataSource.load(DataSource.Origin.config(dir), Path.of(config.data()), config.valData() == null ? null : Path.of(config.valData()),
                     config.valSplit(), config.targetColumn(), !config.task().equals("regression"), null, config.seed(),
-                    config.model().imageNetwork("give --data an IDX directory of images, as it was trained on"),
+                    DataSource.refusal(config.model().imageNetwork("give --data an IDX directory of images, as it was trained on")),
                     config.featureColumns(), config.classNames())
                     .standardizedWith(config.normalization());
         }
         if (Files.isDirectory(data)) { // an IDX directory: its images are loaded as the network takes them
             return DataSource.load(DataSource.Origin.FLAGS, data, null, 0, config.targetColumn(), !config.task().equals("regression"), null,
-                            config.seed(), config.model().imageNetwork("give an IDX directory of images or a CSV file"),
+                            config.seed(), DataSource.refusal(config.model().imageNetwork("give an IDX directory of images or a CSV file")),
                             config.featureColumns(), config.classNames())
                     .standardizedWith(config.normalization());
         }

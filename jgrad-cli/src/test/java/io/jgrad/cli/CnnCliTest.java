@@ -181,13 +181,13 @@ class CnnCliTest {
             Files.write(idx.resolve(split + "-images-idx3-ubyte"), SyntheticData.idxImages(4, 4, pixels));
             Files.write(idx.resolve(split + "-labels-idx1-ubyte"), SyntheticData.idxLabels(new int[] {0, 1, 0, 1}));
         }
-        DataSource ds = DataSource.load(DataSource.Origin.FLAGS, idx, null, 0, null, true, "all", 42, "cnn", null, null);
+        DataSource ds = DataSource.load(DataSource.Origin.FLAGS, idx, null, 0, null, true, "all", 42, DataSource.refusal("cnn"), null, null);
         float black = ds.train().features().toFloatArray()[0]; // pixel 0 of image 0 was 0
         assertTrue(black < -0.5f, "standardized black: " + black);
         io.jgrad.data.Augmentation a = ds.augmentation(Flags.augmentation("flip,shift:2"));
         assertEquals(black, a.fill());
         assertTrue(a.horizontalFlip() && a.maxShift() == 2, a.toString());
-        DataSource raw = DataSource.load(DataSource.Origin.FLAGS, idx, null, 0, null, true, null, 42, "cnn", null, null);
+        DataSource raw = DataSource.load(DataSource.Origin.FLAGS, idx, null, 0, null, true, null, 42, DataSource.refusal("cnn"), null, null);
         assertEquals(0f, raw.augmentation(Flags.augmentation("shift:2")).fill(), "without --normalize, 0 is black");
     }
 }

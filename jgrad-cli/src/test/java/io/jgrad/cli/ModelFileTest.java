@@ -318,12 +318,15 @@ class ModelFileTest {
                 + " {\"type\": \"linear\", \"out_features\": 10}]}";
         Path file = Files.writeString(tmp.resolve("bn-only.json"), json);
         Cli t = Cli.run("train", "--model", file.toString(), "--data", csv.toString(), "--no-report", "--out", tmp.resolve("r6").toString());
-        t.assertUserError("--data " + csv + ": a CSV file holds feature vectors, but the network takes images [N, C, H, W]:"
-                + " layers[0] (batchnorm2d) of " + file + " works on images; use an IDX directory of images, or a network"
-                + " without image layers", "e.g. --model mlp");
+        // named by --model and in the words of jgrad train --spark (SparkTrainMainTest), which named --data here
+        t.assertUserError("--model " + file + ": its layers[0] (batchnorm2d) works on images [N, C, H, W], but --data " + csv
+                + " holds rows of features; give --data an IDX directory of images, or use a network without image layers"
+                + " (conv2d, batchnorm2d, maxpool2d, avgpool2d, adaptiveavgpool2d, dropout2d), e.g. --model mlp");
         assertFalse(t.err().contains("convolution or pooling"), t.err());
         Cli.run("train", "--model", "cnn", "--data", csv.toString(), "--no-report", "--out", tmp.resolve("r7").toString())
-                .assertUserError("the network takes images [N, C, H, W]: --model cnn is convolutional; use an IDX directory");
+                .assertUserError("--model cnn: the network is convolutional: it takes images [N, C, H, W], but --data " + csv
+                        + " holds rows of features; give --data an IDX directory of images, or use a network without image"
+                        + " layers (conv2d, batchnorm2d, maxpool2d, avgpool2d, adaptiveavgpool2d, dropout2d), e.g. --model mlp");
 
         Cli trained = train(json);
         assertEquals(0, trained.exitCode(), trained.err());
@@ -341,7 +344,7 @@ class ModelFileTest {
         Path file = tmp.resolve("conv.json");
         Files.writeString(file, "{\"layers\": [{\"type\": \"conv2d\", \"out_channels\": 2, \"kernel_size\": 1}]}");
         Cli.run("train", "--model", file.toString(), "--data", csv.toString(), "--no-report", "--out", tmp.resolve("r1").toString())
-                .assertUserError("points.csv: a CSV file holds feature vectors, but the network takes images");
+                .assertUserError("--model " + file + ": its layers[0] (conv2d) works on images [N, C, H, W], but --data " + csv);
         Cli.run("train", "--model", "cnn", "--layers", "32", "--data", data.toString(), "--out", tmp.resolve("r2").toString())
                 .assertUserError("--layers, --activation and --output-activation describe --model mlp");
         Cli.run("train", "--model", tmp.resolve("absent.json").toString(), "--data", data.toString(), "--out", tmp.resolve("r3").toString())

@@ -592,11 +592,7 @@ public final class SparkTrainMain {
     static NetworkSpec network(String name, List<LayerSpec> layers, int[] sampleShape, int classes, String data) {
         boolean images = layers == null || layers.stream().anyMatch(LayerSpec::spatial);
         if (images && sampleShape.length != 3) {
-            String why = layers == null ? "--model cnn is convolutional" : LayerSpec.firstSpatial(layers) + " of " + name
-                    + " works on images";
-            throw new IllegalArgumentException("--model " + name + ": the network takes images [N, C, H, W]: " + why + ", but "
-                    + data + " holds rows of " + sampleShape[0] + " features; use an IDX directory of images, or a network"
-                    + " without image layers, e.g. --model mlp");
+            throw new IllegalArgumentException(NetworkSpec.imagesExpected(name, layers, "--data " + data));
         }
         Path file = layers == null ? null : Path.of(name);
         try {

@@ -204,10 +204,19 @@ class SparkTrainMainTest {
                 dir.resolve("resumed").toString());
         assertEquals(3, Files.readAllLines(dir.resolve("resumed").resolve("metrics.csv")).size(), "epoch 2 on one machine");
         Path csv = Files.writeString(dir.resolve("t.csv"), "a,b,label\n1,2,0\n2,1,1\n3,3,0\n1,1,1\n");
-        assertEquals("--model cnn: the network takes images [N, C, H, W]: --model cnn is convolutional, but " + csv + " holds"
-                + " rows of 2 features; use an IDX directory of images, or a network without image layers, e.g. --model mlp",
+        // in jgrad train's words (ModelFileTest), naming --model as it does
+        assertEquals("--model cnn: the network is convolutional: it takes images [N, C, H, W], but --data " + csv + " holds"
+                + " rows of features; give --data an IDX directory of images, or use a network without image layers (conv2d,"
+                + " batchnorm2d, maxpool2d, avgpool2d, adaptiveavgpool2d, dropout2d), e.g. --model mlp",
                 oneLineError(session(), Map.of("--out", dir.resolve("refused").toString(), "--epochs", "1"), "--data", csv.toString(),
                         "--model", "cnn"));
+        Path conv = Files.writeString(dir.resolve("conv.json"), "{\"layers\": [{\"type\": \"linear\", \"out_features\": 4},"
+                + " {\"type\": \"maxpool2d\", \"kernel_size\": 2}]}");
+        assertEquals("--model " + conv + ": its layers[1] (maxpool2d) works on images [N, C, H, W], but --data " + csv + " holds"
+                + " rows of features; give --data an IDX directory of images, or use a network without image layers (conv2d,"
+                + " batchnorm2d, maxpool2d, avgpool2d, adaptiveavgpool2d, dropout2d), e.g. --model mlp",
+                oneLineError(session(), Map.of("--out", dir.resolve("refused").toString(), "--epochs", "1"), "--data", csv.toString(),
+                        "--model", conv.toString()));
         assertFalse(Files.exists(dir.resolve("refused")), "a refused run leaves no directory");
         // --augment as jgrad train checks it: images only, a shift that leaves most of the image, its spec's words
         assertEquals("--augment flip changes images, but --model mlp takes flat feature vectors; use --model cnn or a model file"

@@ -103,6 +103,19 @@ public record NetworkSpec(int[] inputShape, List<LayerSpec> layers) {
     }
 
     /**
+     * jgrad train's refusal, on one machine and on Spark, of {@code data} ("--data FILE.csv"), whose samples are rows of
+     * features, for {@code --model model}: the CNN ({@code fileLayers} null) or a file of {@code fileLayers} of which one
+     * works on images only ({@link LayerSpec#spatial}). It names --model, whose network is what cannot take rows.
+     */
+    public static String imagesExpected(String model, List<LayerSpec> fileLayers, String data) {
+        String why = fileLayers == null ? "the network is convolutional: it takes images [N, C, H, W]"
+                : "its " + LayerSpec.firstSpatial(fileLayers) + " works on images [N, C, H, W]";
+        return "--model " + model + ": " + why + ", but " + data + " holds rows of features; give --data an IDX directory of"
+                + " images, or use a network without image layers (conv2d, batchnorm2d, maxpool2d, avgpool2d, adaptiveavgpool2d,"
+                + " dropout2d), e.g. --model mlp";
+    }
+
+    /**
      * What {@code --model VALUE} names, read: null for "mlp" and "cnn" (built from flags and data), else the layers of
      * the JSON file VALUE ({@link #readLayers}).
      *
