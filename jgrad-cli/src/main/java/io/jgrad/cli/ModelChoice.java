@@ -1,7 +1,6 @@
 package io.jgrad.cli;
 
 import io.jgrad.nn.spec.LayerSpec;
-import io.jgrad.nn.spec.Layers;
 import io.jgrad.nn.spec.NetworkSpec;
 import io.jgrad.io.JgradFormatException;
 import java.io.IOException;
@@ -27,7 +26,7 @@ record ModelChoice(String name, List<LayerSpec> fileLayers) {
 
     /** Whether the network takes images [C, H, W]: the CNN, or a file with a convolution, pooling or 2-D layer. */
     boolean images() {
-        return name.equals("cnn") || fileLayers != null && fileLayers.stream().anyMatch(LayerSpec::spatial);
+        return NetworkSpec.takesImages(name, fileLayers);
     }
 
     /**
@@ -76,15 +75,9 @@ record ModelChoice(String name, List<LayerSpec> fileLayers) {
         NetworkSpec spec = NetworkSpec.resolve(sampleShape, fileLayers, file, "layers");
         // as MemoryEstimate's check, which would name "layer i" and advise --layers, a flag of --model mlp only
         spec.checkTensorSizes(file);
+        spec.checkOutputs(file, outputs, "the loss", Losses.task(lossName).equals("regression") ? "one value, the numeric target"
+                : "one value per class, 1 for bce");
         int last = fileLayers.size() - 1;
-        int[] out = spec.shapes()[last];
-        if (out.length != 1 || out[0] != outputs) {
-            boolean regression = Losses.task(lossName).equals("regression");
-            throw new JgradFormatException(file, "layers[" + last + "]", "the network outputs " + Layers.shape(out)
-                    + ", but the loss needs [N, " + outputs + "] (" + (regression ? "one value, the numeric target"
-                    : "one value per class, 1 for bce") + "); end with {\"type\":"
-                    + " \"linear\", \"out_features\": " + outputs + "}" + (out.length > 1 ? " after a flatten" : ""));
-        }
         // on scores outside [0, 1] BCE takes the log of negative numbers: the first step's loss is NaN, reported as a
         // divergence that blames the learning rate; a softmax over the one output is always 1 and learns nothing
         if (lossName.equals("bce") && !spec.outputActivation().equals("sigmoid")) {

@@ -1,6 +1,5 @@
 package io.jgrad.cli;
 
-import io.jgrad.nn.spec.Layers;
 import io.jgrad.nn.spec.NetworkSpec;
 import io.jgrad.data.Augmentation;
 import io.jgrad.data.DataLoader;
@@ -916,42 +915,13 @@ final class TrainCommand implements Callable<Integer> {
 
     /**
      * Refuses a --batch-size whose smallest batch, the last of each epoch ({@code samples} mod {@code batchSize}, when
-     * not 0), gives a batch normalization layer of {@code spec} one value per channel: its variance over the batch is
-     * undefined, and the layer refuses it in training, as PyTorch's does. A layer of input [C, L] or [C, H, W] has L or
-     * H x W values per channel and sample. The message suggests the next batch size that leaves no such batch, or, for
-     * a training set of one sample of one value per channel, which no batch size helps, names {@code data} instead.
+     * not 0), gives a batch normalization layer of {@code spec} one value per channel, in the words of {@link
+     * NetworkSpec#batchNormRefusal} for one partition (jgrad train --spark's with one partition are the same).
      */
     static void checkBatchNormBatches(NetworkSpec spec, int samples, int batchSize, Path data) {
-        for (NetworkSpec.BatchNormInput bn : spec.batchNormInputs()) {
-            int i = bn.index();
-            String type = bn.type();
-            int[] in = bn.inputShape();
-            long perSample = bn.perSample();
-            int smallest = smallestBatch(samples, batchSize);
-            if (smallest * perSample >= 2) {
-                continue;
-            }
-            if (samples * perSample < 2) {
-                // every batch is the whole training set: a larger --batch-size (as the message below would advise) cannot help
-                throw new UserError("--data " + data + ": the training set has " + samples + " sample" + (samples == 1 ? "" : "s")
-                        + ", and layers[" + i + "] (" + type + ") needs 2 or more values per channel in training to compute a"
-                        + " variance, but its input " + Layers.shape(in) + " gives " + perSample + " per sample, whatever the"
-                        + " --batch-size; expected more training data (or less --val-split), or a model without " + type);
-            }
-            int works = batchSize + 1;
-            while (works < samples && smallestBatch(samples, works) * perSample < 2) {
-                works++;
-            }
-            throw new UserError("--batch-size " + batchSize + ": " + (smallest == Math.min(batchSize, samples)
-                    ? "each batch has " : "the last batch of each epoch has ") + smallest + " of the " + samples
-                    + " training samples, and layers[" + i + "] (" + type + ") needs 2 or more values per channel in"
-                    + " training to compute a variance, but its input " + Layers.shape(in) + " gives " + perSample
-                    + " per sample; use a --batch-size that leaves no batch of one sample, e.g. --batch-size " + works);
+        String refusal = spec.batchNormRefusal(samples, batchSize, 1, data.toString());
+        if (refusal != null) {
+            throw new UserError(refusal);
         }
-    }
-
-    /** The number of samples in the smallest batch of an epoch. */
-    private static int smallestBatch(int samples, int batchSize) {
-        return samples <= batchSize ? samples : samples % batchSize == 0 ? batchSize : samples % batchSize;
     }
 }

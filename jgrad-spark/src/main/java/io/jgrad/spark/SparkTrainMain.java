@@ -8,7 +8,6 @@ import io.jgrad.io.RunLock;
 import io.jgrad.io.Safetensors;
 import io.jgrad.nn.Activations;
 import io.jgrad.nn.spec.LayerSpec;
-import io.jgrad.nn.spec.Layers;
 import io.jgrad.nn.spec.NetworkSpec;
 import io.jgrad.optim.LrScheduler;
 import io.jgrad.optim.Optimizers;
@@ -531,57 +530,16 @@ public final class SparkTrainMain {
     }
 
     /**
-     * Refuses a --batch-size that gives a batch normalization layer of {@code spec} one value per channel on a partition:
-     * each partition normalizes its share of a batch by that share's statistics, whose variance over one value is
-     * undefined (the layer refuses it in training, as PyTorch's does). Only a layer with one value per channel and sample
-     * (batchnorm1d on [N, C], or a 1x1 map) can get one; it is refused where the smallest batch of an epoch ({@code
-     * samples} mod {@code batchSize}, when not 0) has fewer than 2 rows per partition: with --no-shuffle, whose rows go to
-     * the partitions round-robin, some partition then holds exactly 1 of them, and in shuffled batches almost surely one
-     * does within an epoch. Larger batches can still leave a partition 1 row of a shuffled batch by chance; the task then
-     * fails naming the same flags. With one partition the rule and the words are {@code jgrad train}'s (its
-     * checkBatchNormBatches), which name {@code data} where no batch size helps.
+     * Refuses a --batch-size that gives a batch normalization layer of {@code spec} one value per channel on a partition,
+     * in the words of {@link NetworkSpec#batchNormRefusal}: each partition normalizes its share of a batch by that share's
+     * statistics. Larger batches than it refuses can still leave a partition 1 row of a shuffled batch by chance; the task
+     * then fails naming the same flags. With one partition the rule and the words are {@code jgrad train}'s.
      */
     static void checkBatchNormRows(NetworkSpec spec, int samples, int batchSize, int partitions, String data) {
-        for (NetworkSpec.BatchNormInput bn : spec.batchNormInputs()) {
-            int i = bn.index();
-            String type = bn.type();
-            int[] in = bn.inputShape();
-            long perSample = bn.perSample();
-            int smallest = smallestBatch(samples, batchSize);
-            if (perSample >= 2 || smallest >= 2 * partitions) {
-                continue; // one row gives a variance, or every partition can get 2 rows of each batch
-            }
-            String layer = "layers[" + i + "] (" + type + ")";
-            String input = "its input " + Layers.shape(in) + " gives " + perSample + " per sample";
-            if (samples < 2) { // every batch is the whole training set: no --batch-size helps
-                throw new IllegalArgumentException("--data " + data + ": the training set has " + samples + " sample, and " + layer + " needs 2"
-                        + " or more values per channel in training to compute a variance, but " + input + ", whatever the"
-                        + " --batch-size; expected more training data (or less --val-split), or a model without " + type);
-            }
-            String has = (smallest == Math.min(batchSize, samples) ? "each batch has " : "the last batch of each epoch has ")
-                    + smallest + " of the " + samples + " training samples";
-            int works = batchSize + 1;
-            while (works < samples && smallestBatch(samples, works) < 2 * partitions) {
-                works++;
-            }
-            if (partitions == 1) { // jgrad train's case and words
-                throw new IllegalArgumentException("--batch-size " + batchSize + ": " + has + ", and " + layer + " needs 2 or more"
-                        + " values per channel in training to compute a variance, but " + input + "; use a --batch-size that"
-                        + " leaves no batch of one sample, e.g. --batch-size " + works);
-            }
-            String fix = smallestBatch(samples, works) >= 2 * partitions
-                    ? "use a --batch-size of 2 or more per partition, e.g. --batch-size " + works + ", or fewer --partitions"
-                    : "use --partitions " + samples / 2 + " or fewer";
-            throw new IllegalArgumentException("--batch-size " + batchSize + ": " + has + ", spread over the " + partitions
-                    + " partitions by the rows each holds, so that a partition's share of a batch can be 1 sample, and " + layer
-                    + " normalizes each partition's share by its own statistics: it needs 2 or more values per channel in"
-                    + " training to compute a variance, but " + input + "; " + fix);
+        String refusal = spec.batchNormRefusal(samples, batchSize, partitions, data);
+        if (refusal != null) {
+            throw new IllegalArgumentException(refusal);
         }
-    }
-
-    /** The number of samples in the smallest batch of an epoch. */
-    private static int smallestBatch(int samples, int batchSize) {
-        return samples <= batchSize ? samples : samples % batchSize == 0 ? batchSize : samples % batchSize;
     }
 
     /**
@@ -590,7 +548,7 @@ public final class SparkTrainMain {
      * with image layers needs images, its output must be one score per class, and no weight tensor may be too large.
      */
     static NetworkSpec network(String name, List<LayerSpec> layers, int[] sampleShape, int classes, String data) {
-        boolean images = layers == null || layers.stream().anyMatch(LayerSpec::spatial);
+        boolean images = NetworkSpec.takesImages(name, layers);
         if (images && sampleShape.length != 3) {
             throw new IllegalArgumentException(NetworkSpec.imagesExpected(name, layers, "--data " + data));
         }
@@ -601,13 +559,7 @@ public final class SparkTrainMain {
             }
             NetworkSpec spec = NetworkSpec.resolve(sampleShape, layers, file, "layers");
             spec.checkTensorSizes(file);
-            int last = layers.size() - 1;
-            int[] out = spec.shapes()[last];
-            if (out.length != 1 || out[0] != classes) {
-                throw new JgradFormatException(file, "layers[" + last + "]", "the network outputs " + Layers.shape(out)
-                        + ", but cross-entropy needs [N, " + classes + "] (one value per class); end with {\"type\": \"linear\","
-                        + " \"out_features\": " + classes + "}" + (out.length > 1 ? " after a flatten" : ""));
-            }
+            spec.checkOutputs(file, classes, "cross-entropy", "one value per class");
             String twice = softmaxTwice(spec.outputActivation());
             if (twice != null) { // the loss takes raw scores, as jgrad train's cross-entropy says
                 System.err.println("note: " + twice.replace("leave out --output-activation softmax", "end " + name
@@ -770,8 +722,7 @@ public final class SparkTrainMain {
         }
         String augment = f.getOrDefault("--augment", "none");
         io.jgrad.data.Augmentation augmentation = io.jgrad.data.Augmentation.parse(augment); // its errors name --augment
-        boolean imageNetwork = modelName.equals("cnn") || fileLayers != null && fileLayers.stream().anyMatch(LayerSpec::spatial);
-        if (!augmentation.isIdentity() && !imageNetwork && saved == null) { // as jgrad train refuses it
+        if (!augmentation.isIdentity() && !NetworkSpec.takesImages(modelName, fileLayers) && saved == null) { // as jgrad train refuses it
             throw new IllegalArgumentException("--augment " + augment + " changes images, but --model " + modelName + " takes flat"
                     + " feature vectors; use --model cnn or a model file with convolutions");
         }

@@ -156,6 +156,23 @@ public record NetworkSpec(int[] inputShape, List<LayerSpec> layers) {
     }
 
     /**
+     * Refuses this network (read from {@code file}) unless its last layer gives {@code outputs} values per sample,
+     * [N, outputs], as {@code loss} needs; {@code which} says what those values are ("one value per class"). jgrad train
+     * names its --loss, jgrad train --spark cross-entropy, the one loss it trains.
+     *
+     * @throws JgradFormatException naming the file and the last layer, and the linear layer that ends such a network
+     */
+    public void checkOutputs(Path file, int outputs, String loss, String which) {
+        int last = layers.size() - 1;
+        int[] out = shapes()[last];
+        if (out.length != 1 || out[0] != outputs) {
+            throw new JgradFormatException(file, "layers[" + last + "]", "the network outputs " + Layers.shape(out) + ", but "
+                    + loss + " needs [N, " + outputs + "] (" + which + "); end with {\"type\": \"linear\", \"out_features\": "
+                    + outputs + "}" + (out.length > 1 ? " after a flatten" : ""));
+        }
+    }
+
+    /**
      * Refuses this network (read from {@code file}) if no layer has weights: an optimizer refuses an empty parameter
      * list, in words meant for Java code (registerModule).
      */
@@ -187,6 +204,14 @@ public record NetworkSpec(int[] inputShape, List<LayerSpec> layers) {
     /** Whether the network takes images [C, H, W] (else flat feature vectors). */
     public boolean images() {
         return inputShape.length == 3;
+    }
+
+    /**
+     * Whether the network of {@code --model model} takes images [C, H, W]: the CNN ({@code fileLayers} null), or a file
+     * of {@code fileLayers} of which one works on images only ({@link LayerSpec#spatial}); mlp takes flat feature vectors.
+     */
+    public static boolean takesImages(String model, List<LayerSpec> fileLayers) {
+        return model.equals("cnn") || fileLayers != null && fileLayers.stream().anyMatch(LayerSpec::spatial);
     }
 
     /**
@@ -245,6 +270,58 @@ public record NetworkSpec(int[] inputShape, List<LayerSpec> layers) {
             out.add(new BatchNormInput(i, type, in, perSample));
         }
         return out;
+    }
+
+    /**
+     * Null when every batch of an epoch gives each batch normalization layer 2 or more values per channel in training on
+     * each of {@code partitions} parts, else why not, naming the flag to change: a variance over one value is undefined,
+     * and the layer refuses it in training, as PyTorch's does. Only a layer with one value per channel and sample
+     * (batchnorm1d on [N, C], or a 1x1 map) can get one: where the smallest batch of an epoch ({@code samples} mod {@code
+     * batchSize}, when not 0) has fewer than 2 rows per partition. jgrad train has one partition; jgrad train --spark
+     * normalizes each partition's share of a batch by that share's statistics, and with --no-shuffle, whose rows go to
+     * the partitions round-robin, some partition then holds exactly 1 row (in shuffled batches almost surely one does
+     * within an epoch). The message suggests the next batch size that works, or fewer partitions, or, where no batch size
+     * helps (fewer than 2 training samples), names {@code data} (--data's value) instead.
+     */
+    public String batchNormRefusal(int samples, int batchSize, int partitions, String data) {
+        for (BatchNormInput bn : batchNormInputs()) {
+            int smallest = smallestBatch(samples, batchSize);
+            if (bn.perSample() >= 2 || smallest >= 2 * partitions) {
+                continue; // one row gives a variance, or every partition can get 2 rows of each batch
+            }
+            String layer = "layers[" + bn.index() + "] (" + bn.type() + ")";
+            String input = "its input " + Layers.shape(bn.inputShape()) + " gives " + bn.perSample() + " per sample";
+            if (samples < 2) { // every batch is the whole training set: a larger --batch-size cannot help
+                return "--data " + data + ": the training set has " + samples + " sample" + (samples == 1 ? "" : "s") + ", and "
+                        + layer + " needs 2 or more values per channel in training to compute a variance, but " + input
+                        + ", whatever the --batch-size; expected more training data (or less --val-split), or a model without "
+                        + bn.type();
+            }
+            String has = (smallest == Math.min(batchSize, samples) ? "each batch has " : "the last batch of each epoch has ")
+                    + smallest + " of the " + samples + " training samples";
+            int works = batchSize + 1;
+            while (works < samples && smallestBatch(samples, works) < 2 * partitions) {
+                works++;
+            }
+            if (partitions == 1) {
+                return "--batch-size " + batchSize + ": " + has + ", and " + layer + " needs 2 or more values per channel in"
+                        + " training to compute a variance, but " + input + "; use a --batch-size that leaves no batch of one"
+                        + " sample, e.g. --batch-size " + works;
+            }
+            String fix = smallestBatch(samples, works) >= 2 * partitions
+                    ? "use a --batch-size of 2 or more per partition, e.g. --batch-size " + works + ", or fewer --partitions"
+                    : "use --partitions " + samples / 2 + " or fewer";
+            return "--batch-size " + batchSize + ": " + has + ", spread over the " + partitions + " partitions by the rows each"
+                    + " holds, so that a partition's share of a batch can be 1 sample, and " + layer + " normalizes each"
+                    + " partition's share by its own statistics: it needs 2 or more values per channel in training to compute a"
+                    + " variance, but " + input + "; " + fix;
+        }
+        return null;
+    }
+
+    /** The number of samples in the smallest batch of an epoch. */
+    private static int smallestBatch(int samples, int batchSize) {
+        return samples <= batchSize ? samples : samples % batchSize == 0 ? batchSize : samples % batchSize;
     }
 
     /** "softmax", "logsoftmax" or "sigmoid" when the last layer is one of them, else "none". */
