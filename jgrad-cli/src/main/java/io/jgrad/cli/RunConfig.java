@@ -322,12 +322,6 @@ record RunConfig(NetworkSpec model, String task, int numClasses, String loss, St
             throw new JgradFormatException(file, "state.restored_epoch", "expected an epoch from 1 to epochs_completed (" + done
                     + "), got " + restoredEpoch);
         }
-        Divergence diverged = Divergence.from(s, file);
-        if (diverged != null && diverged.epoch() != done + 1) {
-            // the run diverged in the epoch after the checkpoint it went on from, which config.json names
-            throw new JgradFormatException(file, "state." + Divergence.FIELD + ".epoch", "is " + diverged.epoch()
-                    + ", but epochs_completed is " + done + "; expected the epoch after it, " + (done + 1));
-        }
         EpochProgress progress = null;
         if (s.get("epoch_in_progress") != null) {
             String at = "state.epoch_in_progress";
@@ -348,6 +342,10 @@ record RunConfig(NetworkSpec model, String task, int numClasses, String loss, St
                     // absent: the norms were summed once per step (all but a Spark run's local SGD)
                     p.get("grad_norm_steps") == null ? ConfigFields.positiveInt(p, "step", file, at)
                             : ConfigFields.positiveInt(p, "grad_norm_steps", file, at));
+        }
+        Divergence diverged = Divergence.from(s, file);
+        if (diverged != null) { // the run diverged after the checkpoint it went on from, which config.json names
+            diverged.after(done, progress == null ? 0 : progress.step(), file);
         }
         long seed = ConfigFields.integer(t, "seed", file, "training");
         // target_loss null: no target (it is written so); absent: a config from before it was recorded, the same

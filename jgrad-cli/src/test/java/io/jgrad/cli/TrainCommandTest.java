@@ -528,6 +528,37 @@ class TrainCommandTest {
     }
 
     /**
+     * A run that diverges after a mid-epoch checkpoint (--checkpoint-every) records a step after the checkpoint's: the
+     * divergence came in a step the checkpoint does not hold. A record at or before the checkpoint's step contradicts
+     * it and is refused naming state.diverged.step, as a record of another epoch is; inspect said "diverged at epoch 2,
+     * step 1: ...; the weights are those of the checkpoint before it, at step 1 of epoch 2".
+     */
+    @Test
+    @SuppressWarnings("unchecked")
+    void aDivergenceRecordedAtOrBeforeItsMidEpochCheckpointIsRefused() throws IOException {
+        Path csv = SyntheticData.linearCsv(dir.resolve("lin.csv"), 200, 3);
+        Path out = dir.resolve("diverged");
+        Cli.run("train", "--data", csv.toString(), "--loss", "mse", "--optimizer", "sgd", "--lr", "1.5", "--layers", "16",
+                "--epochs", "8", "--batch-size", "16", "--checkpoint-every", "1", "--threads", "1", "--no-report", "--out",
+                out.toString()).assertUserError("training diverged at epoch ");
+        Map<String, Object> top = (Map<String, Object>) Json.read(out.resolve("config.json"));
+        Map<String, Object> s = (Map<String, Object>) top.get("state");
+        long checkpointStep = (Long) ((Map<String, Object>) s.get("epoch_in_progress")).get("step");
+        Map<String, Object> d = (Map<String, Object>) s.get("diverged");
+        assertEquals(checkpointStep + 1, d.get("step"), "the step after the checkpoint's");
+        ok("inspect", out.toString());
+        for (long step = checkpointStep; step > 0; step--) { // the checkpoint's step, and any before it
+            d.put("step", step);
+            Files.writeString(out.resolve("config.json"), Json.write(top));
+            for (String command : List.of("inspect", "report")) {
+                Cli.run(command, out.toString()).assertUserError(out.resolve("config.json") + ": state.diverged.step",
+                        "is " + step + ", but the checkpoint is at step " + checkpointStep + " of epoch " + d.get("epoch")
+                                + " (state.epoch_in_progress.step); expected a later step");
+            }
+        }
+    }
+
+    /**
      * Class labels that are all 0 are one class, and a classifier of one class has nothing to learn: cross-entropy over
      * one output is 0 whatever the weights, and the run ended "completed 1 epoch" without a word. Refused, as
      * scikit-learn refuses to fit a classifier to one class.

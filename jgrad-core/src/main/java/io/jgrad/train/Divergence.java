@@ -87,6 +87,28 @@ public record Divergence(int epoch, int step, String what) {
         return new Divergence(ConfigFields.positiveInt(d, "epoch", file, at), ConfigFields.positiveInt(d, "step", file, at), what);
     }
 
+    /**
+     * Checks that this divergence, read from {@code file}, came after the checkpoint that file names: in the epoch after
+     * its {@code epochsCompleted} completed ones, and, where the checkpoint is {@code step} steps into that epoch (0:
+     * at its start), at a later step. A run records the step that diverged, which its checkpoint does not hold; a record
+     * that contradicts the checkpoint was edited by hand or belongs to another run's files.
+     *
+     * @return this
+     * @throws JgradFormatException naming the file and state.diverged.epoch or state.diverged.step
+     */
+    public Divergence after(int epochsCompleted, int step, Path file) {
+        String at = "state." + FIELD;
+        if (epoch != epochsCompleted + 1) {
+            throw new JgradFormatException(file, at + ".epoch", "is " + epoch + ", but epochs_completed is " + epochsCompleted
+                    + "; expected the epoch after it, " + (epochsCompleted + 1));
+        }
+        if (this.step <= step) {
+            throw new JgradFormatException(file, at + ".step", "is " + this.step + ", but the checkpoint is at step " + step
+                    + " of epoch " + epoch + " (state.epoch_in_progress.step); expected a later step");
+        }
+        return this;
+    }
+
     /** The divergence that the run directory {@code dir}'s config.json records, or null for none; as {@link #from}. */
     public static Divergence read(Path dir) throws IOException {
         Path file = dir.resolve("config.json");

@@ -671,6 +671,10 @@ public final class SparkTrainMain {
             Divergence diverged;
             try {
                 diverged = Divergence.read(resume);
+                if (diverged != null) { // after the checkpoint, as jgrad train --resume checks it
+                    diverged.after(saved.epochsCompleted(), saved.progress() == null ? 0 : saved.progress().step(),
+                            resume.resolve("config.json"));
+                }
             } catch (io.jgrad.io.JgradFormatException e) {
                 throw new IllegalArgumentException(e.getMessage(), e);
             }

@@ -1572,6 +1572,14 @@ class SparkTrainMainTest {
             assertEquals(divergence, Files.readString(words));
             assertEquals(recorded, ((Map<String, Object>) ((Map<String, Object>) Json.read(onSpark.resolve("config.json")))
                     .get("state")).get("diverged"), "still the directory's checkpoint, still diverged");
+            // a record that contradicts the checkpoint is refused naming its field, as jgrad train --resume refuses it
+            // (Spark's --resume went on, with a note of a divergence in epoch 5 after a checkpoint of epoch 2)
+            Path config = onSpark.resolve("config.json");
+            Files.writeString(config, Files.readString(config).replaceFirst("\"epoch\": 3,", "\"epoch\": 5,"));
+            var contradicted = assertThrows(IllegalArgumentException.class,
+                    () -> SparkTrainMain.run(spark, Map.of("--resume", onSpark.toString(), "--epochs", "4")));
+            assertEquals(config + ": state.diverged.epoch: is 5, but epochs_completed is 2; expected the epoch after it, 3",
+                    contradicted.getMessage());
             Files.writeString(words, "");
             f.put("--out", dir.resolve("early").toString());
             f.put("--lr", "1e33");
