@@ -186,18 +186,7 @@ final class VectorSgemm implements CpuBackend.FloatGemm {
                     }
                 }
             } else {
-                for (int i = 0; i < MR; i++) {
-                    if (i < mw) {
-                        int src = off + (i0 + i) * rs;
-                        for (int p = 0; p < kc; p++) {
-                            ap[base + p * MR + i] = a[src + p * cs];
-                        }
-                    } else {
-                        for (int p = 0; p < kc; p++) {
-                            ap[base + p * MR + i] = 0f;
-                        }
-                    }
-                }
+                packStrided(a, off + i0 * rs, rs, cs, mw, MR, kc, ap, base);
             }
         }
     }
@@ -231,17 +220,27 @@ final class VectorSgemm implements CpuBackend.FloatGemm {
                     }
                 }
             } else {
-                for (int j = 0; j < NR; j++) {
-                    if (j < nw) {
-                        int src = off + (jj + j) * cs;
-                        for (int p = 0; p < kc; p++) {
-                            bp[base + p * NR + j] = b[src + p * rs];
-                        }
-                    } else {
-                        for (int p = 0; p < kc; p++) {
-                            bp[base + p * NR + j] = 0f;
-                        }
-                    }
+                packStrided(b, off + jj * cs, cs, rs, nw, NR, kc, bp, base);
+            }
+        }
+    }
+
+    /**
+     * The general case of {@link #packA} and {@link #packB}, element by element: one panel of {@code width} lines over
+     * kc steps, out[base + p * width + l] = x[first + l * lineStride + p * step] for the {@code lines} lines there are,
+     * zero for the lines past them. Modified: out.
+     */
+    private static void packStrided(float[] x, int first, int lineStride, int step, int lines, int width, int kc,
+                                    float[] out, int base) {
+        for (int l = 0; l < width; l++) {
+            if (l < lines) {
+                int src = first + l * lineStride;
+                for (int p = 0; p < kc; p++) {
+                    out[base + p * width + l] = x[src + p * step];
+                }
+            } else {
+                for (int p = 0; p < kc; p++) {
+                    out[base + p * width + l] = 0f;
                 }
             }
         }
