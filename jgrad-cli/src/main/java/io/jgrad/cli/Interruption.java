@@ -54,12 +54,16 @@ final class Interruption implements AutoCloseable {
 
     /**
      * Runs {@code write} so that an interruption waits for it to finish. {@code holds}, when not null, describes
-     * the checkpoint it leaves in {@code dir} (e.g. "after epoch 3 of 10").
+     * the checkpoint it leaves in {@code dir} (e.g. "after epoch 3 of 10"). A write that fails while the JVM stops
+     * (the report's charts cannot be drawn then: ImageIO cannot register its cache's shutdown hook) does not return:
+     * the failure is the interruption's, whose hook says what the directory holds, and the JVM halts when it has.
      */
     <E extends Exception> void write(Path dir, String holds, Write<E> write) throws E {
         writing.lock();
+        boolean written = false;
         try {
             write.run();
+            written = true;
             createdDir = null; // the directory holds files from here on: never removed (a failed write left none)
             if (holds != null) {
                 checkpointDir = dir;
@@ -70,6 +74,20 @@ final class Interruption implements AutoCloseable {
             }
         } finally {
             writing.unlock();
+            if (!written && AtomicFiles.jvmStopping()) {
+                awaitHalt(); // else the caller said the write failed ("note: the report ... could not be written") first
+            }
+        }
+    }
+
+    /** Blocks the calling thread until the JVM, whose shutdown hooks run, halts. */
+    private static void awaitHalt() {
+        while (true) {
+            try {
+                Thread.sleep(Long.MAX_VALUE);
+            } catch (InterruptedException e) {
+                // nothing to stop early for: the JVM ends this thread when its hooks have run
+            }
         }
     }
 

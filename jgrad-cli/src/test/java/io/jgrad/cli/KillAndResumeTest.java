@@ -142,6 +142,8 @@ class KillAndResumeTest {
                 continue; // it had finished before the signal: try again
             }
             assertEquals(143, p.exitValue(), out);
+            // the report's charts, drawn as the JVM stops, fail: that is the interruption, not an error with a stack trace
+            assertFalse(out.contains("Exception"), out);
             assertTrue(out.contains("jgrad train: interrupted after the last epoch, before the report was written; " + run
                     + " holds the trained model (the checkpoint after epoch 1 of 1): 'jgrad eval --model " + run + "' evaluates it,"
                     + " and 'jgrad train --resume " + run + " --epochs N' with N > 1 trains on"), out);
@@ -150,6 +152,55 @@ class KillAndResumeTest {
             return;
         }
         fail("each of 5 runs finished before the signal reached it");
+    }
+
+    /**
+     * A SIGTERM while jgrad train draws the report of a run that diverged says that the run was interrupted, and only
+     * that, as for a run that did not diverge: the report's charts, drawn as the JVM stops, failed (ImageIO cannot
+     * register its cache's shutdown hook then), and the run printed "note: the report of the epochs before the divergence
+     * could not be written: Shutdown in progress" and the divergence before the interruption's message. The files of
+     * the report written before the signal are whole: each is written to a temporary file and renamed.
+     */
+    @Test
+    @Timeout(300)
+    void terminatedWhileDrawingADivergedRunsReportSaysOnlyThatItWasInterrupted(@TempDir Path tmp) throws Exception {
+        Path csv = SyntheticData.linearCsv(tmp.resolve("lin.csv"), 200, 3);
+        int interrupted = 0;
+        for (int attempt = 0; attempt < 8 && interrupted < 3; attempt++) {
+            Path run = tmp.resolve("run" + attempt);
+            // as TrainCommandTest's diverged run: the loss explodes after an epoch or more, then the report is drawn
+            List<String> args = List.of("train", "--data", csv.toString(), "--loss", "mse", "--optimizer", "sgd", "--lr", "1.5",
+                    "--layers", "16", "--epochs", "8", "--batch-size", "16", "--threads", "1", "--out", run.toString());
+            Path log = tmp.resolve("log" + attempt + ".txt");
+            Process p = start(args, log);
+            // config.json records the divergence just before the report is drawn
+            boolean diverged = awaitConfig(p, run, text -> text.contains("\"diverged\""));
+            p.destroy();
+            assertTrue(p.waitFor(60, TimeUnit.SECONDS), "the process did not stop");
+            String out = Files.readString(log);
+            assertTrue(diverged || p.exitValue() == 2, out);
+            if (p.exitValue() == 2) {
+                continue; // the report was written before the signal: try again
+            }
+            assertEquals(143, p.exitValue(), out);
+            interrupted++;
+            // what the run says of its end (the JVM's own warnings, the epoch lines and the run's first notes aside)
+            List<String> said = out.lines().filter(l -> l.startsWith("jgrad train") || l.contains("Exception")
+                    || l.startsWith("note: ") && !l.startsWith("note: no validation data")).toList();
+            assertEquals(List.of("jgrad train: interrupted; " + run + " holds the checkpoint after epoch " + epochBefore(run)
+                    + " of 8: continue with 'jgrad train --resume " + run + "'"), said, out);
+            try (var files = Files.list(run)) {
+                assertTrue(files.noneMatch(f -> f.getFileName().toString().endsWith(".tmp")), "temporary files left behind");
+            }
+        }
+        assertTrue(interrupted > 0, "each of 8 runs wrote its report before the signal reached it");
+    }
+
+    /** The epochs completed that run directory {@code run}'s config.json records. */
+    private static int epochBefore(Path run) throws java.io.IOException {
+        var completed = java.util.regex.Pattern.compile("\"epochs_completed\": (\\d+)").matcher(Files.readString(run.resolve("config.json")));
+        assertTrue(completed.find());
+        return Integer.parseInt(completed.group(1));
     }
 
     /**

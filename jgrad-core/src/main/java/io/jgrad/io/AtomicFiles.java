@@ -137,6 +137,23 @@ public final class AtomicFiles {
         }
     }
 
+    /**
+     * Whether the JVM is stopping: its shutdown hooks run (Ctrl-C, a SIGTERM), and no other can be added. A write of a
+     * run directory that fails then is the interruption's doing, which the run's hook reports (jgrad train's, on one
+     * machine and on Spark), not an error of its own: ImageIO, drawing a report's charts, cannot register its cache's
+     * hook; Spark's context is stopped under the round in flight.
+     */
+    public static boolean jvmStopping() {
+        Thread probe = new Thread(() -> {});
+        try {
+            Runtime.getRuntime().addShutdownHook(probe);
+        } catch (IllegalStateException e) {
+            return true; // "Shutdown in progress"
+        }
+        Runtime.getRuntime().removeShutdownHook(probe);
+        return false;
+    }
+
     /** Writes {@code text} as UTF-8 to {@code target} atomically. Modified: the file {@code target}. */
     public static void writeString(Path target, String text) throws IOException {
         byte[] bytes = text.getBytes(StandardCharsets.UTF_8);

@@ -10,7 +10,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * What Ctrl-C (SIGINT) or a SIGTERM does to a Spark run ({@code jgrad train --spark}, spark-submit): Spark's own
  * shutdown hook stops the SparkContext, and the round in flight then fails in the driver. This hook waits for a
  * write of the run directory in progress ({@link RunDirectory#save}, four files) to finish, keeps any later one from
- * starting, and says which epoch the directory holds; {@link #stopping()} tells the driver that its failure is the
+ * starting, and says which epoch the directory holds; {@link AtomicFiles#jvmStopping()} tells the driver that its failure is the
  * interruption, not an error to report with a stack trace. As {@code jgrad train}'s hook does on one machine. Stopped
  * before its first write, by an interruption or an error (data that cannot be read, a diverged first epoch), a run
  * removes the directory again if it created it, as {@code jgrad train} does.
@@ -109,18 +109,6 @@ final class Interruption implements AutoCloseable {
         if (held != null) {
             held.close();
         }
-    }
-
-    /** Whether the JVM is stopping (its shutdown hooks run): then a failed Spark job is the interruption's doing. */
-    static boolean stopping() {
-        Thread probe = new Thread(() -> {});
-        try {
-            Runtime.getRuntime().addShutdownHook(probe);
-        } catch (IllegalStateException e) {
-            return true; // "Shutdown in progress"
-        }
-        Runtime.getRuntime().removeShutdownHook(probe);
-        return false;
     }
 
     /**

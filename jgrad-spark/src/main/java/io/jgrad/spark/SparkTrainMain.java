@@ -148,7 +148,7 @@ public final class SparkTrainMain {
             spark.stop();
             System.exit(2);
         } catch (Exception e) {
-            if (Interruption.stopping()) {
+            if (AtomicFiles.jvmStopping()) {
                 return; // Ctrl-C or SIGTERM stopped the SparkContext under the run: Interruption says what is left
             }
             // a missing --data path, a column that is not there, a label that is no class index: one line, no stack trace
