@@ -516,14 +516,18 @@ class TrainCommandTest {
         Map<String, List<String>> edits = Map.of(
                 "\"step\": 0", List.of(config + ": state.diverged.step", "positive integer"),
                 "\"epoch\": 5", List.of(config + ": state.diverged.epoch", "epochs_completed is 1", "expected the epoch after it, 2"),
-                "\"what\": 7", List.of(config + ": state.diverged.what", "expected a string"));
+                "\"what\": 7", List.of(config + ": state.diverged.what", "expected a string"),
+                // jgrad's own words are one line: inspect, report and --resume printed this one on two
+                "\"what\": \"the loss\\nis NaN\"", List.of(config + ": state.diverged.what", "a line break",
+                        "expected one line"));
         for (var e : edits.entrySet()) {
             String field = e.getKey().substring(0, e.getKey().indexOf(':'));
-            String edited = marked.replaceFirst(field + ": [^,\\n]+", e.getKey());
+            String edited = marked.replaceFirst(field + ": [^,\\n]+", Matcher.quoteReplacement(e.getKey()));
             assertNotEquals(marked, edited, e.getKey());
             Files.writeString(config, edited);
             Cli.run("inspect", run.toString()).assertUserError(e.getValue().toArray(String[]::new));
             Cli.run("report", run.toString()).assertUserError(e.getValue().toArray(String[]::new));
+            Cli.run("train", "--resume", run.toString(), "--epochs", "2").assertUserError(e.getValue().toArray(String[]::new));
         }
     }
 

@@ -84,6 +84,10 @@ public record Divergence(int epoch, int step, String what) {
         if (what.isBlank()) {
             throw new JgradFormatException(file, at + ".what", "is empty; expected what was not finite, e.g. \"the loss is NaN\"");
         }
+        if (what.contains("\n") || what.contains("\r")) { // jgrad's words are one line: report, inspect and --resume print it in one
+            throw new JgradFormatException(file, at + ".what", "holds a line break; expected one line saying what was not"
+                    + " finite, e.g. \"the loss is NaN\"");
+        }
         return new Divergence(ConfigFields.positiveInt(d, "epoch", file, at), ConfigFields.positiveInt(d, "step", file, at), what);
     }
 
