@@ -617,8 +617,7 @@ final class TrainCommand implements Callable<Integer> {
         }
         Augmentation parsedAugment = Flags.augmentation(augment == null ? "none" : augment);
         if (!parsedAugment.isIdentity() && !choice.images()) {
-            throw new UserError("--augment " + augment + " changes images, but --model " + choice.name()
-                    + " takes flat feature vectors; use --model cnn or a model file with convolutions");
+            throw new UserError(NetworkSpec.augmentRefusal(augment, choice.name()));
         }
         lockOut(null, null);
         DataSource ds = DataSource.load(DataSource.Origin.FLAGS, dataPath, valData, valSplit, targetColumn, !Losses.task(lossName).equals("regression"),

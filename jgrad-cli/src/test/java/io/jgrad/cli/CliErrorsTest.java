@@ -250,7 +250,9 @@ class CliErrorsTest {
         train(blobs, "--schedule", "step:often").assertUserError("--schedule", "step:often");
         train(blobs, "--augment", "spin").assertUserError("--augment", "spin", "flip,shift:N");
         train(blobs, "--augment", "shift:x").assertUserError("--augment", "shift:x");
-        train(blobs, "--augment", "flip").assertUserError("--augment", "--model cnn");
+        // in jgrad train --spark's words (SparkTrainMainTest), from NetworkSpec.augmentRefusal
+        train(blobs, "--augment", "flip").assertUserError("jgrad train: --augment flip changes images, but --model mlp takes"
+                + " flat feature vectors; use --model cnn or a model file with convolutions");
     }
 
     @Test

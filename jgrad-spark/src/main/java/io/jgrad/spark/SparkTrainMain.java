@@ -727,8 +727,7 @@ public final class SparkTrainMain {
         String augment = f.getOrDefault("--augment", "none");
         io.jgrad.data.Augmentation augmentation = io.jgrad.data.Augmentation.parse(augment); // its errors name --augment
         if (!augmentation.isIdentity() && !NetworkSpec.takesImages(modelName, fileLayers) && saved == null) { // as jgrad train refuses it
-            throw new IllegalArgumentException("--augment " + augment + " changes images, but --model " + modelName + " takes flat"
-                    + " feature vectors; use --model cnn or a model file with convolutions");
+            throw new IllegalArgumentException(NetworkSpec.augmentRefusal(augment, modelName));
         }
         String activation = f.getOrDefault("--activation", "relu"), outputActivation = f.getOrDefault("--output-activation", "none");
         if (Activations.hidden(activation) == null) {

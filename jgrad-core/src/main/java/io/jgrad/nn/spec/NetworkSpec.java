@@ -215,6 +215,15 @@ public record NetworkSpec(int[] inputShape, List<LayerSpec> layers) {
     }
 
     /**
+     * jgrad train's refusal, on one machine and on Spark, of {@code --augment augment} (any but none) for {@code --model
+     * model}, whose network takes flat feature vectors ({@link #takesImages} false): augmentation flips and shifts images.
+     */
+    public static String augmentRefusal(String augment, String model) {
+        return "--augment " + augment + " changes images, but --model " + model + " takes flat feature vectors; use --model"
+                + " cnn or a model file with convolutions";
+    }
+
+    /**
      * Null when the network takes flat feature vectors; else, for the CLI's refusal of a CSV file, that
      * the trained network takes images, because of which layer, and {@code advice}: what to give instead.
      */
