@@ -43,6 +43,22 @@ public final class StoppingRules {
     private double score = Double.NaN;
 
     /**
+     * Checks a target loss given to a trainer ({@link Trainer#targetLoss}, the Spark trainer's): a number, negative
+     * infinity turning it off. NaN compares false with every loss, so the run would silently never stop on it.
+     *
+     * @param caller names the setter in the message, e.g. {@code "Trainer.targetLoss"}
+     * @return target
+     * @throws IllegalArgumentException if target is NaN
+     */
+    public static double checkTargetLoss(String caller, double target) {
+        if (Double.isNaN(target)) {
+            throw new IllegalArgumentException(caller + ": target must be a number (e.g. 0.001; negative infinity turns it off),"
+                    + " got NaN");
+        }
+        return target;
+    }
+
+    /**
      * Stop after the first epoch whose mean training loss is at or below {@code targetLoss} (negative infinity: never),
      * or once the validation loss (with {@code onAccuracy}, the validation accuracy) has not improved by more than
      * {@code minDelta} for {@code patience} epochs in a row (0: never); with {@code restoreBest}, end with the weights

@@ -97,11 +97,7 @@ public final class Trainer {
      * @throws IllegalArgumentException if target is NaN
      */
     public Trainer targetLoss(double target) {
-        if (Double.isNaN(target)) { // compares false with every loss: the run would silently never stop on it
-            throw new IllegalArgumentException("Trainer.targetLoss: target must be a number (e.g. 0.001; negative"
-                    + " infinity turns it off), got NaN");
-        }
-        this.targetLoss = target;
+        this.targetLoss = StoppingRules.checkTargetLoss("Trainer.targetLoss", target);
         return this;
     }
 

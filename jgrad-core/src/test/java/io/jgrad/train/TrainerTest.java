@@ -584,7 +584,8 @@ class TrainerTest {
         Linear model = new Linear(3, 2, true, new Generator(1));
         Trainer trainer = new Trainer(model, new CrossEntropyLoss(), new SGD(model.parameters(), 0.1), Task.CLASSIFICATION);
         var e = assertThrows(IllegalArgumentException.class, () -> trainer.targetLoss(Double.NaN));
-        assertTrue(e.getMessage().contains("targetLoss") && e.getMessage().contains("NaN"), e.getMessage());
+        assertEquals("Trainer.targetLoss: target must be a number (e.g. 0.001; negative infinity turns it off), got NaN",
+                e.getMessage());
         trainer.targetLoss(0.001).targetLoss(Double.NEGATIVE_INFINITY); // a target, and off
     }
 

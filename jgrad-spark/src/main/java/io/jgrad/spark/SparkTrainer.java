@@ -258,11 +258,7 @@ public final class SparkTrainer {
      * @throws IllegalArgumentException if target is NaN
      */
     public SparkTrainer targetLoss(double target) {
-        if (Double.isNaN(target)) { // compares false with every loss: the run would silently never stop on it
-            throw new IllegalArgumentException("SparkTrainer.targetLoss: target must be a number (e.g. 0.001; negative"
-                    + " infinity turns it off), got NaN");
-        }
-        this.targetLoss = target;
+        this.targetLoss = StoppingRules.checkTargetLoss("SparkTrainer.targetLoss", target);
         return this;
     }
 

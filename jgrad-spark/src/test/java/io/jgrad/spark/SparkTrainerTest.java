@@ -655,7 +655,9 @@ class SparkTrainerTest {
         History missed = new SparkTrainer(jsc, SyntheticData.SPEC, sgd, 5).batchSize(128).epochs(2).targetLoss(0.001).fit(data, null);
         assertEquals("completed 2 epochs without reaching the target loss 0.001 (the last epoch's loss "
                 + io.jgrad.train.ProgressBar.loss(full.get(1).trainLoss()) + ")", missed.stopReason());
-        assertThrows(IllegalArgumentException.class, () -> new SparkTrainer(jsc, SyntheticData.SPEC, sgd, 5).targetLoss(Double.NaN));
+        assertEquals("SparkTrainer.targetLoss: target must be a number (e.g. 0.001; negative infinity turns it off), got NaN",
+                assertThrows(IllegalArgumentException.class, () -> new SparkTrainer(jsc, SyntheticData.SPEC, sgd, 5)
+                        .targetLoss(Double.NaN)).getMessage());
         data.unpersist();
     }
 
