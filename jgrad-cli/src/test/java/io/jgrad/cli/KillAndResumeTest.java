@@ -75,6 +75,22 @@ class KillAndResumeTest {
         return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
     }
 
+    /** What a run given a SIGTERM said ({@code out}) and its exit status; {@code reached}: the signal came at the point awaited. */
+    private record Terminated(boolean reached, int exitCode, String out) {}
+
+    /**
+     * Runs {@code jgrad ARGS} as {@link #start} does, and sends it a SIGTERM once its run directory {@code run}'s
+     * config.json satisfies {@code when} (or the run has ended, or 2 minutes have passed).
+     */
+    private static Terminated terminate(List<String> args, Path run, Path log, java.util.function.Predicate<String> when)
+            throws Exception {
+        Process p = start(args, log);
+        boolean reached = awaitConfig(p, run, when);
+        p.destroy(); // SIGTERM on Unix: the JVM runs its shutdown hooks, as on Ctrl-C (SIGINT)
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "the process did not stop");
+        return new Terminated(reached, p.exitValue(), Files.readString(log));
+    }
+
     /** Waits (up to 2 minutes) until {@code dir}'s config.json satisfies {@code ready}; false if it never did. */
     private static boolean awaitConfig(Process p, Path dir, java.util.function.Predicate<String> ready) throws Exception {
         Path config = dir.resolve("config.json");
@@ -131,17 +147,13 @@ class KillAndResumeTest {
             List<String> args = new ArrayList<>(trainArgs(run));
             args.set(args.indexOf("--epochs") + 1, "1");
             args.remove("--no-report"); // the report takes a while: the signal comes while it is made
-            Path log = tmp.resolve("log" + attempt + ".txt");
-            Process p = start(args, log);
-            boolean trained = awaitConfig(p, run, text -> text.contains("\"epochs_completed\": 1"));
-            p.destroy();
-            assertTrue(p.waitFor(60, TimeUnit.SECONDS), "the process did not stop");
-            String out = Files.readString(log);
-            assertTrue(trained || p.exitValue() == 0, out);
-            if (p.exitValue() == 0) {
+            Terminated t = terminate(args, run, tmp.resolve("log" + attempt + ".txt"), text -> text.contains("\"epochs_completed\": 1"));
+            String out = t.out();
+            assertTrue(t.reached() || t.exitCode() == 0, out);
+            if (t.exitCode() == 0) {
                 continue; // it had finished before the signal: try again
             }
-            assertEquals(143, p.exitValue(), out);
+            assertEquals(143, t.exitCode(), out);
             // the report's charts, drawn as the JVM stops, fail: that is the interruption, not an error with a stack trace
             assertFalse(out.contains("Exception"), out);
             assertTrue(out.contains("jgrad train: interrupted after the last epoch, before the report was written; " + run
@@ -171,18 +183,14 @@ class KillAndResumeTest {
             // as TrainCommandTest's diverged run: the loss explodes after an epoch or more, then the report is drawn
             List<String> args = List.of("train", "--data", csv.toString(), "--loss", "mse", "--optimizer", "sgd", "--lr", "1.5",
                     "--layers", "16", "--epochs", "8", "--batch-size", "16", "--threads", "1", "--out", run.toString());
-            Path log = tmp.resolve("log" + attempt + ".txt");
-            Process p = start(args, log);
             // config.json records the divergence just before the report is drawn
-            boolean diverged = awaitConfig(p, run, text -> text.contains("\"diverged\""));
-            p.destroy();
-            assertTrue(p.waitFor(60, TimeUnit.SECONDS), "the process did not stop");
-            String out = Files.readString(log);
-            assertTrue(diverged || p.exitValue() == 2, out);
-            if (p.exitValue() == 2) {
+            Terminated t = terminate(args, run, tmp.resolve("log" + attempt + ".txt"), text -> text.contains("\"diverged\""));
+            String out = t.out();
+            assertTrue(t.reached() || t.exitCode() == 2, out);
+            if (t.exitCode() == 2) {
                 continue; // the report was written before the signal: try again
             }
-            assertEquals(143, p.exitValue(), out);
+            assertEquals(143, t.exitCode(), out);
             interrupted++;
             // what the run says of its end (the JVM's own warnings, the epoch lines and the run's first notes aside)
             List<String> said = out.lines().filter(l -> l.startsWith("jgrad train") || l.contains("Exception")
