@@ -65,7 +65,7 @@ record Block(int[] index, byte[] pixels, float[] features, float[] labels, int w
         /** Appends a row: global index, {@code width} values from {@code values[offset ..]}, label. */
         void add(int globalIndex, float[] values, int offset, float label) {
             if (values.length - offset < width) {
-                throw new IllegalArgumentException("DistributedDataset: row " + globalIndex + " has " + (values.length - offset)
+                throw new UserMistake("DistributedDataset: row " + globalIndex + " has " + (values.length - offset)
                         + " features, the block's rows have " + width + "; every row needs the same number");
             }
             int start = filled * width;

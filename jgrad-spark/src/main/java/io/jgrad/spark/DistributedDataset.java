@@ -279,7 +279,7 @@ public final class DistributedDataset {
 
     private static void checkNameCount(java.util.Set<String> names, String column) {
         if (names.size() > MAX_CLASS_NAMES) {
-            throw new IllegalArgumentException("DistributedDataset: column '" + column + "' holds more than " + MAX_CLASS_NAMES
+            throw new UserMistake("DistributedDataset: column '" + column + "' holds more than " + MAX_CLASS_NAMES
                     + " different class names; expected class names or indices 0.." + CsvDataset.MAX_CLASS
                     + " (an identifier column?)");
         }

@@ -128,7 +128,7 @@ final class PartitionWorker {
     private static void checkShare(Net net, int rows, int batchSize, int step) {
         if (rows == 1 && net.oneRowBatchNorm() != null) {
             TaskContext task = TaskContext.get();
-            throw new IllegalArgumentException("--batch-size " + batchSize + ": batch " + (step + 1) + " of the epoch put 1 of"
+            throw new UserMistake("--batch-size " + batchSize + ": batch " + (step + 1) + " of the epoch put 1 of"
                     + " its rows on partition " + (task == null ? 0 : task.partitionId()) + " (a shuffled batch's rows fall on"
                     + " the partitions that hold them), and " + net.oneRowBatchNorm() + "; use a larger --batch-size (more rows"
                     + " per partition) or fewer --partitions");

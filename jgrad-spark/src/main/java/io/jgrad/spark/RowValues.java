@@ -59,18 +59,18 @@ final class RowValues {
          */
         float classOf(Object value, long index, RowPlaces places, String column) {
             if (!(value instanceof String cell)) {
-                throw new IllegalArgumentException("DistributedDataset: " + places.of(index) + ", column '" + column + "': "
+                throw new UserMistake("DistributedDataset: " + places.of(index) + ", column '" + column + "': "
                         + (value == null ? "empty cell; expected a class name" : value + " is a number, but the labels are"
                         + " class names (" + shown(names) + "); expected one of them"));
             }
             String name = CsvDataset.className(cell);
             if (name.isEmpty()) {
-                throw new IllegalArgumentException("DistributedDataset: " + places.of(index) + ", column '" + column
+                throw new UserMistake("DistributedDataset: " + places.of(index) + ", column '" + column
                         + "': empty cell; expected a class name");
             }
             Integer id = ids.get(name);
             if (id == null) {
-                throw new IllegalArgumentException("DistributedDataset: " + places.of(index) + ", column '" + column + "': \""
+                throw new UserMistake("DistributedDataset: " + places.of(index) + ", column '" + column + "': \""
                         + (name.length() > 40 ? name.substring(0, 40) + "..." : name) + "\" is not one of the " + names.size()
                         + " classes of the training data, " + shown(names));
             }
@@ -90,7 +90,7 @@ final class RowValues {
      */
     static Tuple2<float[], Float> sample(Row row, int[] featureCols, int labelCol, long index, ClassIndex classes, RowPlaces places) {
         if (index > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException("DistributedDataset: more than " + Integer.MAX_VALUE + " rows are not supported");
+            throw new UserMistake("DistributedDataset: more than " + Integer.MAX_VALUE + " rows are not supported");
         }
         Object labelValue = row.get(labelCol);
         if (classes != null) {
@@ -98,17 +98,17 @@ final class RowValues {
             return new Tuple2<>(features(row, featureCols, index, places), label);
         }
         if (labelValue instanceof String text) { // a Parquet string column of digits: "label 0" would read as a class index
-            throw new IllegalArgumentException("DistributedDataset: " + places.of(index) + " has label \"" + text + "\" in column '"
+            throw new UserMistake("DistributedDataset: " + places.of(index) + " has label \"" + text + "\" in column '"
                     + row.schema().fieldNames()[labelCol] + "', a string; labels must be class indices 0, 1, 2, ... of a numeric type");
         }
         if (!(labelValue instanceof Number label) || label.doubleValue() < 0 || label.doubleValue() != Math.floor(label.doubleValue())) {
-            throw new IllegalArgumentException("DistributedDataset: " + places.of(index) + " has label " + labelValue + " in column '"
+            throw new UserMistake("DistributedDataset: " + places.of(index) + " has label " + labelValue + " in column '"
                     + row.schema().fieldNames()[labelCol] + "'; labels must be class indices 0, 1, 2, ...");
         }
         // the network gets an output per class up to the largest label: as jgrad train, a label past CsvDataset.MAX_CLASS
         // is refused (1e12 overflowed the class count to 0, and the error blamed the network's sizes)
         if (label.doubleValue() > CsvDataset.MAX_CLASS) {
-            throw new IllegalArgumentException("DistributedDataset: " + places.of(index) + " has label " + labelValue + " in column '"
+            throw new UserMistake("DistributedDataset: " + places.of(index) + " has label " + labelValue + " in column '"
                     + row.schema().fieldNames()[labelCol] + "'; labels must be class indices 0.." + CsvDataset.MAX_CLASS);
         }
         return new Tuple2<>(features(row, featureCols, index, places), label.floatValue());
@@ -123,7 +123,7 @@ final class RowValues {
             features = new float[featureCols.length];
             for (int i = 0; i < featureCols.length; i++) {
                 if (!(row.get(featureCols[i]) instanceof Number v)) {
-                    throw new IllegalArgumentException("DistributedDataset: " + places.of(index) + ", column '"
+                    throw new UserMistake("DistributedDataset: " + places.of(index) + ", column '"
                             + row.schema().fieldNames()[featureCols[i]] + "' holds " + row.get(featureCols[i]) + ", not a number");
                 }
                 features[i] = v.floatValue();
@@ -139,8 +139,8 @@ final class RowValues {
      * The error for a feature value {@code v} that is not finite in float32 ({@code where} says which row and value):
      * as jgrad train, NaN, infinities and numbers beyond +-3.4e38 are refused; they made every loss NaN.
      */
-    private static IllegalArgumentException notFinite(Number v, String where) {
-        return new IllegalArgumentException("DistributedDataset: " + where + v + ", not a finite number"
+    private static UserMistake notFinite(Number v, String where) {
+        return new UserMistake("DistributedDataset: " + where + v + ", not a finite number"
                 + (Double.isFinite(v.doubleValue()) ? " in float32 (beyond +-3.4e38)" : ""));
     }
 
@@ -187,7 +187,7 @@ final class RowValues {
             float[] out = new float[seq.length()];
             for (int i = 0; i < out.length; i++) {
                 if (!(seq.apply(i) instanceof Number n)) {
-                    throw new IllegalArgumentException("DistributedDataset: " + places.of(index) + " has a features array holding "
+                    throw new UserMistake("DistributedDataset: " + places.of(index) + " has a features array holding "
                             + seq.apply(i) + "; expected numbers");
                 }
                 out[i] = n.floatValue();
@@ -197,7 +197,7 @@ final class RowValues {
             }
             return out;
         }
-        throw new IllegalArgumentException("DistributedDataset: " + places.of(index) + " has features of type "
+        throw new UserMistake("DistributedDataset: " + places.of(index) + " has features of type "
                 + (value == null ? "null" : value.getClass().getName()) + "; expected array<float>, array<double> or an ML Vector");
     }
 
@@ -214,7 +214,7 @@ final class RowValues {
         for (var row : all) {
             float[] f = row._2()._1();
             if (f.length != width) {
-                throw new IllegalArgumentException("DistributedDataset: " + places.of(row._1()) + " has " + f.length
+                throw new UserMistake("DistributedDataset: " + places.of(row._1()) + " has " + f.length
                         + " features, " + places.of(all.get(0)._1()) + " has " + width + "; every row needs the same number");
             }
             block.add((int) (long) row._1(), f, 0, row._2()._2());

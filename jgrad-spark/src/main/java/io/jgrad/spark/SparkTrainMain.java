@@ -151,18 +151,12 @@ public final class SparkTrainMain {
             if (AtomicFiles.jvmStopping()) {
                 return; // Ctrl-C or SIGTERM stopped the SparkContext under the run: Interruption says what is left
             }
-            // a missing --data path, a column that is not there, a label that is no class index: one line, no stack trace
-            // (Spark's AnalysisException is checked in Java's eyes but undeclared, hence the instanceof)
-            Throwable cause = e;
-            while (cause.getCause() != null && !(cause instanceof IllegalArgumentException)) {
-                cause = cause.getCause(); // a task's error about the data arrives inside Spark's "Job aborted"
-            }
-            if (!(e instanceof org.apache.spark.sql.AnalysisException || cause instanceof IllegalArgumentException)) {
+            Throwable mistake = userMistake(e);
+            if (mistake == null) {
                 running.stop(spark);
-                throw e;
+                throw e; // an internal error: its stack trace, the task's inside Spark's "Job aborted", and exit status 1
             }
-            Throwable shown = cause instanceof IllegalArgumentException ? cause : e;
-            System.err.println("jgrad-spark: " + String.valueOf(shown.getMessage()).lines().findFirst().orElse(""));
+            System.err.println("jgrad-spark: " + String.valueOf(mistake.getMessage()).lines().findFirst().orElse(""));
             running.stop(spark);
             System.exit(2);
         } catch (OutOfMemoryError e) {
@@ -173,6 +167,26 @@ public final class SparkTrainMain {
         } finally {
             spark.stop();
         }
+    }
+
+    /**
+     * The user's mistake that {@code e}, thrown by {@link #run}, reports, to be printed as one line; null for an internal
+     * error, to be shown with its stack trace. A mistake is {@code e} itself where it is an IllegalArgumentException (the
+     * driver's refusals of flags, files and data, thrown outside any Spark job) or Spark's AnalysisException (a missing
+     * path, a column that is not there; checked in Java's eyes but undeclared, hence the instanceof); else a
+     * {@link UserMistake} or {@link JgradFormatException} in its cause chain, where a task's arrives inside Spark's "Job
+     * aborted". Any other exception of a task, an IllegalArgumentException included, is an internal error.
+     */
+    static Throwable userMistake(Throwable e) {
+        if (e instanceof IllegalArgumentException || e instanceof org.apache.spark.sql.AnalysisException) {
+            return e;
+        }
+        for (Throwable c = e; c != null; c = c.getCause()) {
+            if (c instanceof UserMistake || c instanceof JgradFormatException) {
+                return c;
+            }
+        }
+        return null;
     }
 
     /** The int after {@code flag}, or {@code fallback} when the flag is absent; a mistake names the flag. */
@@ -414,8 +428,8 @@ public final class SparkTrainMain {
     }
 
     /**
-     * The first line of what {@code e} says about the data: a rejected value (an IllegalArgumentException, also when it
-     * comes from a task inside Spark's "Job aborted"), a path Spark cannot read or analyse, a malformed CSV record, a
+     * The first line of what {@code e} says about the data: a rejected value (an IllegalArgumentException thrown on the
+     * driver, or a {@link UserMistake} from a task inside Spark's "Job aborted"), a path Spark cannot read or analyse, a malformed CSV record, a
      * file that is not Parquet, an unreadable or malformed IDX file, a file this user may not read. Null when {@code e} is about
      * something else.
      */
@@ -423,7 +437,7 @@ public final class SparkTrainMain {
         boolean unreadable = e instanceof org.apache.spark.sql.AnalysisException || e instanceof IOException;
         Throwable deepest = e;
         for (Throwable c = e; c != null; c = c.getCause()) {
-            if (c instanceof IllegalArgumentException) {
+            if (c == e && c instanceof IllegalArgumentException || c instanceof UserMistake) { // as userMistake takes them
                 return firstLine(c).replaceFirst("^DistributedDataset: ", "");
             }
             if (c instanceof JgradFormatException format) { // a file read on the driver (an IDX file): its message names it

@@ -3,6 +3,8 @@ package io.jgrad.spark;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -142,10 +144,9 @@ class SparkTrainMainTest {
             Map<String, String> f = Map.of("--out", run.toString(), "--epochs", "1", "--data", idx.toString(), "--model",
                     model.toString(), "--batch-size", "4", "--partitions", "2", "--local-steps", local);
             Throwable failed = assertThrows(Exception.class, () -> SparkTrainMain.run(session(), f));
-            while (!(failed instanceof IllegalArgumentException) && failed.getCause() != null) {
-                failed = failed.getCause(); // inside Spark's "Job aborted", where main finds it
-            }
-            String error = failed.getMessage();
+            Throwable mistake = SparkTrainMain.userMistake(failed); // inside Spark's "Job aborted", where main finds it
+            assertNotNull(mistake, failed::toString);
+            String error = mistake.getMessage();
             assertTrue(error.matches("--batch-size 4: batch \\d+ of the epoch put 1 of its rows on partition [01] \\(a shuffled"
                     + " batch's rows fall on the partitions that hold them\\), and layers\\[2\\] \\(batchnorm1d\\) needs 2 or"
                     + " more values per channel in training to compute a variance, but its input \\[N, 8\\] gives 1 per sample;"
@@ -1216,6 +1217,38 @@ class SparkTrainMainTest {
     /** Runs {@code run} on {@code flags} and returns its one-line error (failing if it succeeds or throws anything else). */
     private static String errorOf(SparkSession spark, Path dir, String... flags) {
         return oneLineError(spark, Map.of("--out", dir.resolve("run").toString(), "--layers", "2", "--epochs", "1"), flags);
+    }
+
+    /**
+     * An IllegalArgumentException raised in a task is a user's mistake only as a {@link UserMistake} (a row of the data, a
+     * batch's share of rows): Scala's {@code require}, a JDK method's argument check or one of jgrad's shape checks tripped
+     * by a bug is an internal error, which main rethrows with the task's stack trace (exit status 1), and which
+     * {@link SparkTrainMain#dataError} does not take for a data error. Any IllegalArgumentException in the cause chain was
+     * printed as a mistake, exit status 2, its stack trace nowhere (the launcher's log4j2 configuration hides Spark's).
+     */
+    @Test
+    void anIllegalArgumentExceptionInATaskIsAMistakeOnlyAsAUserMistake() {
+        var rows = org.apache.spark.api.java.JavaSparkContext.fromSparkContext(session().sparkContext()).parallelize(List.of(0, 1), 2);
+        Exception internal = assertThrows(Exception.class, () -> rows.foreach(i -> scala.Predef.require(i > 1)));
+        Throwable required = internal;
+        while (!(required instanceof IllegalArgumentException) && required.getCause() != null) {
+            required = required.getCause();
+        }
+        assertEquals("requirement failed", required.getMessage(), "the task's own exception is in the chain");
+        assertNull(SparkTrainMain.userMistake(internal), internal::toString);
+        assertNull(SparkTrainMain.dataError(internal), internal::toString);
+        assertNull(SparkTrainMain.userMistake(new IllegalStateException("wrapped", new IllegalArgumentException("bug"))));
+
+        Exception mistake = assertThrows(Exception.class, () -> rows.foreach(i -> {
+            if (i == 1) {
+                throw new UserMistake("DistributedDataset: line 3 has label 0.5 in column 'label'");
+            }
+        }));
+        assertEquals("DistributedDataset: line 3 has label 0.5 in column 'label'", SparkTrainMain.userMistake(mistake).getMessage());
+        assertEquals("line 3 has label 0.5 in column 'label'", SparkTrainMain.dataError(mistake));
+        // the driver's own checks of the flags and files throw before any job, and stay mistakes
+        var flag = new IllegalArgumentException("--patience must be an integer >= 0, got -1");
+        assertEquals(flag, SparkTrainMain.userMistake(flag));
     }
 
     /** The one-line error of {@code run} on the flags {@code base} with {@code flags} (flag, value, ...) put over them. */
