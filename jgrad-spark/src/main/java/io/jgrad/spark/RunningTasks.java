@@ -11,7 +11,7 @@ import org.apache.spark.sql.SparkSession;
  * The jobs and tasks that Spark has started and not yet reported ended, so that {@link SparkTrainMain} stops Spark
  * after them. A job that a task fails (a bad row found while a partition reads or trains, a refusal raised in a task)
  * returns to the driver while the stage's other tasks still run: Spark asks them to stop, which sets a flag that
- * jgrad's work does not read, and does not wait. Stopping the SparkContext at once shut down the scheduler's pool of
+ * jgrad's work reads only between local steps and evaluation chunks, and does not wait. Stopping the SparkContext at once shut down the scheduler's pool of
  * result getters before such a task reported its end, and Spark logged that report's RejectedExecutionException
  * with its stack trace ("Exception in statusUpdate") after jgrad's error line, in about 1 run of 10.
  *
@@ -22,7 +22,7 @@ import org.apache.spark.sql.SparkSession;
 final class RunningTasks extends SparkListener {
     /**
      * How long {@link #stop} waits for the tasks, in milliseconds: a task that Spark asked to stop runs on to the end of
-     * its work (a partition's read, a step, a round of local steps). Past it Spark is stopped all the same, as it is
+     * a partition's read or a synchronous step, and of the local step or evaluation chunk it is in. Past it Spark is stopped all the same, as it is
      * where Spark dropped events from a full queue (it warns so) and the counts never reach 0.
      */
     private static final long WAIT_MILLIS = 60_000;

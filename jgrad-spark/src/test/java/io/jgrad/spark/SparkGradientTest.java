@@ -2,6 +2,7 @@ package io.jgrad.spark;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jgrad.data.Standardization;
@@ -13,8 +14,15 @@ import io.jgrad.tensor.Generator;
 import io.jgrad.tensor.Tensor;
 import io.jgrad.train.EpochMetrics;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import org.apache.spark.SparkException;
+import org.apache.spark.TaskContext;
+import org.apache.spark.TaskKilledException;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
@@ -179,5 +187,53 @@ class SparkGradientTest {
         SyntheticData.weights(trainer.model()).forEach((name, w) -> assertArrayEquals(w, SyntheticData.weights(again.model()).get(name), name));
         assertEquals(history.get(1).trainLoss(), history2.get(1).trainLoss());
         data.unpersist();
+    }
+
+    /** What the second task of {@link #aTaskThatSparkAsksToStopEndsAtItsNextLocalStepOrEvaluationChunk} saw. */
+    private static final CompletableFuture<String> LOCAL_STEPS = new CompletableFuture<>(), EVALUATION = new CompletableFuture<>();
+
+    /**
+     * A task that Spark asks to stop (another task of its job failed) ends at its next local step or chunk of evaluation,
+     * as killed: Spark's kill only sets a flag, and a round of local steps (or an evaluation) ran on to its end while the
+     * driver waited for it before stopping Spark. Here the job's second task waits for the flag, then starts a round of
+     * ten local steps over its rows, and an evaluation of its block: each ends before its first step or chunk.
+     */
+    @Test
+    void aTaskThatSparkAsksToStopEndsAtItsNextLocalStepOrEvaluationChunk() throws Exception {
+        DistributedDataset data = DistributedDataset.of(jsc, DATA, 2);
+        Sequential model = SyntheticData.SPEC.build(new Generator(21));
+        RoundState state = RoundState.pack(model, new OptimizerSpec("sgd", 0.05, 0, 0).create(model.namedParameters()).stateDict());
+        float[] packed = state.packed();
+        String[] keys = state.keys();
+        double[] scalars = state.scalars();
+        float[] weights = FlatParameters.pack(model);
+        String encoded = SyntheticData.SPEC.encode();
+        int[] rank = new int[DATA.size()];
+        Arrays.setAll(rank, i -> i);
+        assertThrows(SparkException.class, () -> data.blocks().foreach(block -> {
+            TaskContext task = TaskContext.get();
+            if (task.partitionId() == 0) {
+                throw new IllegalStateException("the task that fails the job");
+            }
+            long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (!task.isInterrupted() && System.nanoTime() < giveUp) {
+                LockSupport.parkNanos(1_000_000);
+            }
+            LOCAL_STEPS.complete(outcome(() -> PartitionWorker.localSteps(block, Standardization.NONE, encoded, "sgd",
+                    new double[] {0.05, 0, 0}, packed, keys, scalars, rank, 10, 0, 10, null, 0, 1, null)));
+            EVALUATION.complete(outcome(() -> PartitionWorker.evaluate(block, Standardization.NONE, encoded, weights, null)));
+        }));
+        assertEquals("killed", LOCAL_STEPS.get(60, TimeUnit.SECONDS));
+        assertEquals("killed", EVALUATION.get(60, TimeUnit.SECONDS));
+        data.unpersist();
+    }
+
+    private static String outcome(Runnable work) {
+        try {
+            work.run();
+            return "ran to its end";
+        } catch (TaskKilledException e) {
+            return "killed";
+        }
     }
 }
