@@ -143,8 +143,10 @@ final class PartitionWorker {
      */
     private static void stopIfKilled() {
         TaskContext task = TaskContext.get();
-        if (task != null) {
-            task.killTaskIfInterrupted(); // a TaskKilledException with Spark's reason: the task ends as killed, not failed
+        if (task != null && task.isInterrupted()) {
+            // the executor reports a task that throws this as killed, not failed (killTaskIfInterrupted does the same,
+            // but is private to Spark in its Scala source: public in the bytecode only)
+            throw new org.apache.spark.TaskKilledException();
         }
     }
 
