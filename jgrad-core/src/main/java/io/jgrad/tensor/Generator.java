@@ -143,10 +143,19 @@ public final class Generator {
         return new long[] {s0, s1, s2, s3, Double.doubleToRawLongBits(spareNormal), hasSpare ? 1 : 0};
     }
 
-    /** Restores a state returned by {@link #state()}. Modified: this. */
+    /**
+     * Restores a state returned by {@link #state()}. Modified: this.
+     *
+     * @throws IllegalArgumentException if it is not 6 longs, or its first four (the xoshiro256** state) are all 0
+     */
     public synchronized void setState(long[] state) {
         if (state.length != 6) {
             throw new IllegalArgumentException("Generator state has 6 longs, got " + state.length);
+        }
+        if ((state[0] | state[1] | state[2] | state[3]) == 0) {
+            // the one state xoshiro256** maps to itself: every draw after it would be 0
+            throw new IllegalArgumentException("Generator.setState: the four state words are all 0, a state xoshiro256**"
+                    + " never reaches (it would draw 0 forever); pass a state returned by state()");
         }
         s0 = state[0];
         s1 = state[1];

@@ -148,6 +148,24 @@ class GeneratorTest {
         assertThrows(IllegalArgumentException.class, () -> h.setState(new long[4]));
     }
 
+    /**
+     * xoshiro256** never leaves the all-zero state, and never reaches it from another: a generator set to it (a
+     * checkpoint's zeroed state) drew 0 forever, so every shuffle and dropout mask was the same, without a word.
+     */
+    @Test
+    void theAllZeroStateIsRefusedAndLeavesTheGeneratorAsItWas() {
+        Generator g = new Generator(5);
+        long expected = new Generator(5).nextLong();
+        var e = assertThrows(IllegalArgumentException.class, () -> g.setState(new long[6]));
+        assertEquals("Generator.setState: the four state words are all 0, a state xoshiro256** never reaches (it would"
+                + " draw 0 forever); pass a state returned by state()", e.getMessage());
+        assertEquals(expected, g.nextLong(), "the refused state was not taken");
+        long[] spareOnly = new long[6];
+        spareOnly[3] = 1; // one non-zero word is a valid state
+        g.setState(spareOnly);
+        assertNotEquals(0L, g.nextLong() | g.nextLong() | g.nextLong());
+    }
+
     @Test
     void randnHasMeanZeroAndUnitStd() {
         Tensor x = Tensor.normal(DType.FLOAT64, new Generator(21), 0, 1, 100_000);
