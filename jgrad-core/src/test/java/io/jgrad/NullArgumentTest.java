@@ -2,6 +2,8 @@ package io.jgrad;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import io.jgrad.data.DataLoader;
+import io.jgrad.data.TensorDataset;
 import io.jgrad.io.Safetensors;
 import io.jgrad.nn.BCELoss;
 import io.jgrad.nn.BCEWithLogitsLoss;
@@ -16,9 +18,12 @@ import io.jgrad.nn.MSELoss;
 import io.jgrad.nn.NLLLoss;
 import io.jgrad.nn.Sequential;
 import io.jgrad.optim.GradientClipping;
+import io.jgrad.optim.SGD;
 import io.jgrad.tensor.DType;
 import io.jgrad.tensor.Generator;
 import io.jgrad.tensor.Tensor;
+import io.jgrad.train.Task;
+import io.jgrad.train.Trainer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -60,6 +65,51 @@ class NullArgumentTest {
         refused("Tensor.of: row 1 is null", () -> Tensor.of(new double[][] {{1}, null}));
         refused("Tensor.of: row 0 is null", () -> Tensor.of(new float[][] {null, {1}}));
         refused("Tensor.of: rows is null", () -> Tensor.of((double[][]) null));
+    }
+
+    /**
+     * The tensor ops, the losses and the data classes name the null operand: each failed as a NullPointerException
+     * from inside the op ("Cannot read field \"dtype\" because \"b\" is null"), and a DataLoader took a null data
+     * set and failed only when iterated.
+     */
+    @Test
+    void nullOperandsAreRefusedNamingTheOpAndTheArgument() {
+        Tensor x = Tensor.zeros(2, 3);
+        Tensor v = Tensor.zeros(3);
+        refused("Tensor.of: data is null", () -> Tensor.of((float[]) null, 2));
+        refused("Tensor.of: data is null", () -> Tensor.of((double[]) null));
+        refused("Tensor.wrap: data is null", () -> Tensor.wrap((float[]) null, 2));
+        refused("Tensor.wrap: data is null", () -> Tensor.wrap((double[]) null, 2));
+        refused("add: other is null", () -> x.add((Tensor) null));
+        refused("maximum: other is null", () -> x.maximum(null));
+        refused("pow: other is null", () -> x.pow((Tensor) null));
+        refused("gt: other is null", () -> x.gt((Tensor) null));
+        refused("where: mask is null", () -> Tensor.where(null, x, x));
+        refused("where: b is null", () -> Tensor.where(x, x, null));
+        refused("matmul: other is null", () -> x.matmul(null));
+        refused("linear: weight is null", () -> Tensor.linear(x, null, null));
+        refused("linear: input is null", () -> Tensor.linear(null, x, null));
+        refused("copy_: src is null", () -> v.copy_(null));
+        refused("add_: other is null", () -> v.add_(null, 1));
+        refused("addcmul_: t2 is null", () -> v.addcmul_(v, null, 1));
+        refused("crossEntropy: target is null", () -> x.crossEntropy(null));
+        refused("stack: tensor 1 is null", () -> Tensor.stack(0, x, null));
+        refused("stack: tensors is null", () -> Tensor.stack(0, (Tensor[]) null));
+        refused("CrossEntropyLoss: target is null", () -> new CrossEntropyLoss().forward(x, null));
+        refused("NLLLoss: prediction is null", () -> new NLLLoss().forward(null, v));
+        refused("MSELoss: target is null", () -> new MSELoss().forward(x, null));
+        refused("BCELoss: prediction is null", () -> new BCELoss().forward(null, x));
+        refused("TensorDataset: features is null", () -> new TensorDataset(null, v));
+        refused("TensorDataset: targets is null", () -> new TensorDataset(x, null, 3));
+        refused("DataLoader: dataset is null", () -> new DataLoader(null, 2, false, false, null));
+        DataLoader.Epoch epoch = new DataLoader(new TensorDataset(x, Tensor.zeros(2)), 2, false, false, null).iterator();
+        refused("DataLoader.nextInto: features is null", () -> epoch.nextInto(null, Tensor.zeros(2)));
+        refused("DataLoader.nextInto: targets is null", () -> epoch.nextInto(Tensor.zeros(2, 3), null));
+        Linear model = new Linear(3, 2);
+        Trainer trainer = new Trainer(model, new MSELoss(), new SGD(model.parameters(), 0.1), Task.REGRESSION);
+        refused("Trainer.fit: the training loader is null", () -> trainer.fit(null, null));
+        refused("Trainer.evaluate: the loader is null", () -> trainer.evaluate(null, 0));
+        assertEquals(3.0, v.add(1).sum().item(), "the refused in-place ops changed nothing");
     }
 
     /**

@@ -39,10 +39,14 @@ public final class DataLoader implements Iterable<DataLoader.Batch> {
     /**
      * @param generator source of the per-epoch permutations (its state advances each epoch); may be null when
      *     {@code shuffle} is false
-     * @throws IllegalArgumentException if batchSize is not positive, or shuffle is set and the generator is null or
-     *     the data set empty (as PyTorch; an empty data set without shuffling gives epochs of no batches)
+     * @throws IllegalArgumentException if the data set is null, batchSize is not positive, or shuffle is set and the
+     *     generator is null or the data set empty (as PyTorch; an empty data set without shuffling gives epochs of no
+     *     batches)
      */
     public DataLoader(Dataset dataset, int batchSize, boolean shuffle, boolean dropLast, Generator generator) {
+        if (dataset == null) {
+            throw new IllegalArgumentException("DataLoader: dataset is null");
+        }
         if (batchSize <= 0) {
             throw new IllegalArgumentException("DataLoader: batchSize must be positive, got " + batchSize);
         }
@@ -184,6 +188,9 @@ public final class DataLoader implements Iterable<DataLoader.Batch> {
         }
 
         private static void requireShape(String what, Tensor t, int b, int[] shape) {
+            if (t == null) {
+                throw new IllegalArgumentException("DataLoader.nextInto: " + what + " is null");
+            }
             boolean same = t.dtype() == DType.FLOAT32 && t.dim() == shape.length + 1 && t.size(0) == b;
             for (int i = 0; same && i < shape.length; i++) {
                 same = t.size(i + 1) == shape[i];

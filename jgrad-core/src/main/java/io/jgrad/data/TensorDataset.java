@@ -95,6 +95,9 @@ public final class TensorDataset implements Dataset {
     }
 
     private static int[] rowShape(Tensor t, String what) {
+        if (t == null) {
+            throw new IllegalArgumentException("TensorDataset: " + what + " is null");
+        }
         if (t.dim() == 0) {
             throw new IllegalArgumentException("TensorDataset: " + what + " must have a first dimension of samples, got a 0-d tensor");
         }

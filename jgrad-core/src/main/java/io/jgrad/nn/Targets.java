@@ -8,12 +8,20 @@ final class Targets {
     private Targets() {}
 
     static void requireSameShape(String loss, Tensor prediction, Tensor target) {
+        requireBoth(loss, prediction, target);
         if (!Arrays.equals(prediction.shape(), target.shape())) {
             throw new IllegalArgumentException(loss + ": prediction has shape " + Arrays.toString(prediction.shape())
                     + " but target has shape " + Arrays.toString(target.shape()) + "; they must be equal"
                     + (oneColumnAgainstVector(prediction, target)
                     ? " (one output per sample against [N] targets: end the network with new Flatten(0), or reshape the"
                     + " prediction to [N])" : ""));
+        }
+    }
+
+    /** A null argument named, rather than a NullPointerException from the shape check. */
+    private static void requireBoth(String loss, Tensor prediction, Tensor target) {
+        if (prediction == null || target == null) {
+            throw new IllegalArgumentException(loss + ": " + (prediction == null ? "prediction" : "target") + " is null");
         }
     }
 
@@ -26,6 +34,7 @@ final class Targets {
      * cross-entropy checks them as it converts them, without a copy of the target).
      */
     static void requireClassShapes(String loss, Tensor scores, Tensor target) {
+        requireBoth(loss, scores, target);
         if (scores.dim() != 2 || target.dim() != 1 || target.size(0) != scores.size(0)) {
             throw new IllegalArgumentException(loss + ": input has shape " + Arrays.toString(scores.shape())
                     + " and target has shape " + Arrays.toString(target.shape())

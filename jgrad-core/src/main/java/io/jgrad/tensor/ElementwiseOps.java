@@ -176,6 +176,7 @@ final class ElementwiseOps {
     }
 
     static Tensor compare(BinaryOp op, Tensor a, Tensor b) {
+        Tensor.requireOperand(name(op), "other", b);
         if (a.dtype != b.dtype) {
             DType t = resultType(a, b);
             a = a.to(t);
@@ -202,6 +203,7 @@ final class ElementwiseOps {
     }
 
     static Tensor binary(BinaryOp op, Tensor a, Tensor b) {
+        Tensor.requireOperand(name(op), "other", b);
         if (a.dtype != b.dtype) {
             DType t = resultType(a, b);
             a = a.to(t);
@@ -247,6 +249,9 @@ final class ElementwiseOps {
 
     /** out = a where mask != 0, else b, all broadcast; the gradient follows the same choice. */
     static Tensor where(Tensor mask, Tensor a, Tensor b) {
+        Tensor.requireOperand("where", "mask", mask);
+        Tensor.requireOperand("where", "a", a);
+        Tensor.requireOperand("where", "b", b);
         if (a.dtype != b.dtype) {
             DType t = resultType(a, b);
             a = a.to(t);

@@ -223,6 +223,7 @@ public final class Tensor {
 
     /** A float32 tensor holding a copy of {@code data} in row-major order; the shape defaults to [data.length]. */
     public static Tensor of(float[] data, int... shape) {
+        requireData("Tensor.of", data);
         int[] s = shape.length == 0 ? new int[] {data.length} : shape.clone();
         checkLength("Tensor.of", data.length, s);
         StepRecorder.hostWork("Tensor.of copies values from a Java array");
@@ -231,10 +232,24 @@ public final class Tensor {
 
     /** A float64 tensor holding a copy of {@code data} in row-major order; the shape defaults to [data.length]. */
     public static Tensor of(double[] data, int... shape) {
+        requireData("Tensor.of", data);
         int[] s = shape.length == 0 ? new int[] {data.length} : shape.clone();
         checkLength("Tensor.of", data.length, s);
         StepRecorder.hostWork("Tensor.of copies values from a Java array");
         return new Tensor(DType.FLOAT64, null, data.clone(), s, Shapes.contiguousStrides(s), 0);
+    }
+
+    /** Refuses a null tensor argument by the op's and the argument's names, before the op reads it. */
+    static void requireOperand(String op, String argument, Tensor t) {
+        if (t == null) {
+            throw new IllegalArgumentException(op + ": " + argument + " is null");
+        }
+    }
+
+    private static void requireData(String caller, Object data) {
+        if (data == null) {
+            throw new IllegalArgumentException(caller + ": data is null");
+        }
     }
 
     private static void requireRows(Object[] rows) {
@@ -284,6 +299,7 @@ public final class Tensor {
      * through another tensor wrapping it, are not seen by the check of in-place changes before backward.
      */
     public static Tensor wrap(float[] data, int... shape) {
+        requireData("Tensor.wrap", data);
         int[] s = shape.clone();
         checkLength("Tensor.wrap", data.length, s);
         StepRecorder.hostWork("Tensor.wrap shares a Java array");
@@ -292,6 +308,7 @@ public final class Tensor {
 
     /** Wraps {@code data} without copying (see {@link #wrap(float[], int...)}). */
     public static Tensor wrap(double[] data, int... shape) {
+        requireData("Tensor.wrap", data);
         int[] s = shape.clone();
         checkLength("Tensor.wrap", data.length, s);
         StepRecorder.hostWork("Tensor.wrap shares a Java array");
@@ -987,6 +1004,12 @@ public final class Tensor {
     public static Tensor cat(int dim, Tensor... tensors) { return ShapeOps.cat(dim, tensors); }
     /** Joins tensors of equal shape along a new dimension {@code dim} (in [0, rank]): cat of the unsqueezed tensors. */
     public static Tensor stack(int dim, Tensor... tensors) {
+        if (tensors == null) {
+            throw new IllegalArgumentException("stack: tensors is null");
+        }
+        for (int i = 0; i < tensors.length; i++) {
+            requireOperand("stack", "tensor " + i, tensors[i]);
+        }
         if (tensors.length == 0) {
             throw new IllegalArgumentException("stack: no tensors");
         }
@@ -1154,7 +1177,8 @@ public final class Tensor {
      * would share memory with this at another place (x[1:].add_(x[:-1])), which the kernels, writing this as they
      * read other, would otherwise read after they changed it.
      */
-    private Tensor sameShape(String op, Tensor other) {
+    private Tensor sameShape(String op, String argument, Tensor other) {
+        requireOperand(op, argument, other);
         if (!Arrays.equals(other.shape, shape) && !Arrays.equals(Shapes.broadcast(op, other.shape, shape), shape)) {
             throw new IllegalArgumentException(op + ": the argument of shape " + Shapes.str(other.shape)
                     + " does not broadcast to this tensor's shape " + Shapes.str(shape));
@@ -1181,7 +1205,7 @@ public final class Tensor {
 
     /** this = src (broadcast to this shape; src may overlap this, it is read as it was before). Modified: this. */
     public Tensor copy_(Tensor src) {
-        Tensor s = sameShape("copy_", src); // checked before onView records a change
+        Tensor s = sameShape("copy_", "src", src); // checked before onView records a change
         if (onView("copy_")) {
             return throughCopy(t -> t.copy_(s));
         }
@@ -1192,7 +1216,7 @@ public final class Tensor {
 
     /** this += alpha * other (other broadcast, read as it was before when it overlaps this). Modified: this. */
     public Tensor add_(Tensor other, double alpha) {
-        Tensor o = sameShape("add_", other);
+        Tensor o = sameShape("add_", "other", other);
         if (onView("add_")) {
             return throughCopy(t -> t.add_(o, alpha));
         }
@@ -1232,7 +1256,7 @@ public final class Tensor {
 
     /** this = alpha * this + beta * other, in one pass. Modified: this. */
     public Tensor axpby_(double alpha, double beta, Tensor other) {
-        Tensor o = sameShape("axpby_", other);
+        Tensor o = sameShape("axpby_", "other", other);
         if (onView("axpby_")) {
             return throughCopy(t -> t.axpby_(alpha, beta, o));
         }
@@ -1242,7 +1266,7 @@ public final class Tensor {
 
     /** this += value * t1 * t2 (element-wise). Modified: this. */
     public Tensor addcmul_(Tensor t1, Tensor t2, double value) {
-        Tensor a = sameShape("addcmul_", t1), b = sameShape("addcmul_", t2);
+        Tensor a = sameShape("addcmul_", "t1", t1), b = sameShape("addcmul_", "t2", t2);
         if (onView("addcmul_")) {
             return throughCopy(t -> t.addcmul_(a, b, value));
         }
@@ -1252,7 +1276,7 @@ public final class Tensor {
 
     /** this += value * t1 / t2 (element-wise). Modified: this. */
     public Tensor addcdiv_(Tensor t1, Tensor t2, double value) {
-        Tensor a = sameShape("addcdiv_", t1), b = sameShape("addcdiv_", t2);
+        Tensor a = sameShape("addcdiv_", "t1", t1), b = sameShape("addcdiv_", "t2", t2);
         if (onView("addcdiv_")) {
             return throughCopy(t -> t.addcdiv_(a, b, value));
         }

@@ -282,15 +282,18 @@ public final class Trainer {
      * model in training mode, a module the user put in eval mode (a frozen batch norm) stays so, as in PyTorch
      * Lightning. Modified: the model's parameters, buffers and modes, the optimizer, the loaders' generators.
      *
-     * @throws IllegalArgumentException if a loader gives no batches, early stopping is on without a validation
-     *     loader, or the optimizer updates none of the model's parameters (built for another model, or before
-     *     {@link Module#to} replaced them)
+     * @throws IllegalArgumentException if the training loader is null or a loader gives no batches, early stopping is
+     *     on without a validation loader, or the optimizer updates none of the model's parameters (built for another
+     *     model, or before {@link Module#to} replaced them)
      */
     public History fit(DataLoader train, DataLoader validation) {
         return new CallbackList(callbacks).fit(calls -> run(train, validation, calls));
     }
 
     private History run(DataLoader train, DataLoader validation, CallbackList calls) {
+        if (train == null) {
+            throw new IllegalArgumentException("Trainer.fit: the training loader is null");
+        }
         Map<String, Tensor> params = model.namedParameters();
         List<Tensor> paramList = new ArrayList<>(params.values());
         String[] paramNames = params.keySet().toArray(new String[0]);
@@ -472,8 +475,8 @@ public final class Trainer {
      * {@code numClasses} sizes the confusion matrix (0: from the model's output width; for classification at least
      * that width).
      *
-     * @throws IllegalArgumentException if, for classification, numClasses is positive but below the output width, or,
-     *     for a binary task, it is 1
+     * @throws IllegalArgumentException if numClasses is negative, or, for classification, positive but below the output
+     *     width, or, for a binary task, 1; or if data is null
      */
     public Evaluation evaluate(DataLoader data, int numClasses) {
         return evaluate(model, loss, task, data, numClasses);
@@ -487,6 +490,13 @@ public final class Trainer {
      */
     public static Evaluation evaluate(Module model, Loss loss, Task task, DataLoader data, int numClasses) {
         requireReduced("Trainer.evaluate", loss);
+        if (data == null) {
+            throw new IllegalArgumentException("Trainer.evaluate: the loader is null");
+        }
+        if (numClasses < 0) {
+            throw new IllegalArgumentException("Trainer.evaluate: numClasses = " + numClasses + "; pass 0 (the model's"
+                    + " output width) or a class count");
+        }
         if ((task == Task.BINARY || task == Task.BINARY_LOGITS) && numClasses == 1) {
             // the matrix would have no cell for class 1, the first sample of it or predicted as it
             throw new IllegalArgumentException("Trainer.evaluate: numClasses = 1, but Task." + task + " predicts class 0"

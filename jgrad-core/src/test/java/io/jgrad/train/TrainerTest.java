@@ -328,6 +328,18 @@ class TrainerTest {
     }
 
     @Test
+    void evaluateRefusesANegativeNumClasses() {
+        // a negative count was taken as 0 (the model's width) without a word, where the caller meant something else
+        Linear model = new Linear(2, 3, true, new Generator(3));
+        DataLoader data = new DataLoader(new TensorDataset(Tensor.randn(new Generator(1), 8, 2), Tensor.zeros(8), 3), 4,
+                false, false, null);
+        var e = assertThrows(IllegalArgumentException.class,
+                () -> Trainer.evaluate(model, new CrossEntropyLoss(), Task.CLASSIFICATION, data, -1));
+        assertEquals("Trainer.evaluate: numClasses = -1; pass 0 (the model's output width) or a class count", e.getMessage());
+        assertTrue(model.isTraining(), "refused before the model was put in eval mode");
+    }
+
+    @Test
     void evaluateRefusesOneClassForABinaryTask() {
         // a binary task predicts class 0 or 1; numClasses = 1 made a 1 x 1 confusion matrix, and the first sample of
         // class 1 (or predicted 1) threw ArrayIndexOutOfBoundsException: Index 1 out of bounds for length 1
