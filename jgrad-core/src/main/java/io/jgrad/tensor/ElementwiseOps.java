@@ -176,7 +176,9 @@ final class ElementwiseOps {
     }
 
     static Tensor compare(BinaryOp op, Tensor a, Tensor b) {
-        Tensor.requireOperand(name(op), "other", b);
+        if (b == null) { // the op's name is built only for the message: no string per call
+            Tensor.requireOperand(name(op), "other", b);
+        }
         if (a.dtype != b.dtype) {
             DType t = resultType(a, b);
             a = a.to(t);
@@ -203,7 +205,9 @@ final class ElementwiseOps {
     }
 
     static Tensor binary(BinaryOp op, Tensor a, Tensor b) {
-        Tensor.requireOperand(name(op), "other", b);
+        if (b == null) { // the op's name is built only for the message: no string per call
+            Tensor.requireOperand(name(op), "other", b);
+        }
         if (a.dtype != b.dtype) {
             DType t = resultType(a, b);
             a = a.to(t);

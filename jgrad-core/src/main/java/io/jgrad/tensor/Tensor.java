@@ -1008,7 +1008,9 @@ public final class Tensor {
             throw new IllegalArgumentException("stack: tensors is null");
         }
         for (int i = 0; i < tensors.length; i++) {
-            requireOperand("stack", "tensor " + i, tensors[i]);
+            if (tensors[i] == null) { // the argument's name is built only for the message: no string per call
+                requireOperand("stack", "tensor " + i, null);
+            }
         }
         if (tensors.length == 0) {
             throw new IllegalArgumentException("stack: no tensors");
