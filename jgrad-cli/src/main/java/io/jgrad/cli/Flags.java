@@ -95,7 +95,8 @@ final class Flags {
 
     /**
      * "--layers 256,128" as sizes; null means the default 256,128; an empty value means no hidden layer. An empty size
-     * among others ("256,,128", "256,") is an error: a typo, whose layer would otherwise be silently left out.
+     * among others ("256,,128", "256,", and commas alone: ",,") is an error: a typo, whose layer would otherwise be
+     * silently left out.
      */
     static int[] layers(List<String> values) {
         if (values == null) {
@@ -103,7 +104,7 @@ final class Flags {
         }
         // split here rather than by picocli, whose split drops a trailing empty part ("256," gave [256])
         List<String> parts = values.stream().flatMap(v -> java.util.Arrays.stream(v.split(",", -1))).map(String::trim).toList();
-        if (parts.stream().allMatch(String::isEmpty)) {
+        if (parts.size() == 1 && parts.get(0).isEmpty()) {
             return new int[0];
         }
         if (parts.contains("")) {

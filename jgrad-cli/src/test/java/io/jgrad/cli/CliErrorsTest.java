@@ -274,6 +274,10 @@ class CliErrorsTest {
         train(blobs, "--layers", "8,,4").assertUserError("--layers", "8,,4", "empty size");
         train(blobs, "--layers", "8,").assertUserError("--layers", "empty size");
         Cli.run("gradcheck", "--layers", ",5").assertUserError("--layers", "empty size");
+        // commas alone are no sizes at all, not '' (no hidden layer): ",," trained a network without hidden layers
+        train(blobs, "--layers", ",,").assertUserError("--layers", "\",,\"", "empty size");
+        train(blobs, "--layers", ",").assertUserError("--layers", "empty size");
+        Cli.run("gradcheck", "--layers", " , ").assertUserError("--layers", "empty size");
         assertEquals(0, train(blobs, "--layers", "").exitCode());
         assertEquals(0, Cli.run("gradcheck", "--layers", "").exitCode());
     }
