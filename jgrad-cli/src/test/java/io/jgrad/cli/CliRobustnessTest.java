@@ -229,6 +229,48 @@ class CliRobustnessTest {
     }
 
     /**
+     * A .csv path that is a device or a pipe is refused before it is read: a CSV file is read more than once, so /dev/null
+     * behind a link was "file is empty", /dev/zero ran out of memory (advising more heap), and a pipe hung or lost its rows.
+     */
+    @Test
+    void aDeviceOrPipeWhereACsvFileIsExpected() throws IOException {
+        Path device = Files.createSymbolicLink(dir.resolve("null.csv"), Path.of("/dev/null"));
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.exists(device), "no /dev/null here");
+        String expected = "is not a regular file (a pipe, socket or device); expected a CSV file";
+        train(device).assertUserError("jgrad train: --data " + device + ": " + expected);
+        train(blobs, "--val-data", device.toString()).assertUserError("--val-data " + device + ": " + expected);
+        assertNothingWritten();
+        Cli.run("eval", "--model", run.toString(), "--data", device.toString()).assertUserError("--data " + device + ": " + expected);
+        Cli.run("predict", "--model", run.toString(), "--csv", device.toString()).assertUserError("--csv " + device + ": " + expected);
+    }
+
+    /**
+     * Weights that are not finite (a file written by another program, or edited) are refused naming the file, the
+     * tensor and the element: eval scored them at chance, predict answered class 0 for every row, and --init trained
+     * into a divergence at the first step that blamed --lr.
+     */
+    @Test
+    void weightsThatAreNotFiniteAreRefused() throws IOException {
+        Path copy = copyOfRun("nan");
+        Path model = copy.resolve("model.safetensors");
+        Safetensors.Contents c = Safetensors.read(model);
+        Map<String, Tensor> tensors = new LinkedHashMap<>(c.tensors());
+        float[] w = tensors.get("2.weight").toFloatArray();
+        w[5] = Float.NaN; // [1, 1] of a [3, 4] weight
+        tensors.put("2.weight", Tensor.of(w, tensors.get("2.weight").shape()));
+        Safetensors.write(model, tensors, c.metadata());
+        String nan = model + ": tensor '2.weight': element [1, 1] is NaN; expected finite weights";
+        Cli.run("eval", "--model", copy.toString()).assertUserError(nan);
+        Cli.run("predict", "--model", copy.toString(), "--csv", blobs.toString()).assertUserError(nan);
+        Cli.run("inspect", copy.toString()).assertUserError(nan);
+        Cli.run("train", "--resume", copy.toString(), "--epochs", "2", "--threads", "1").assertUserError(nan);
+        train(blobs, "--init", model.toString()).assertUserError(nan);
+        assertNothingWritten();
+        // the file alone is shown, NaN among its statistics, for a look at what is wrong
+        assertTrue(Cli.ok("inspect", model.toString()).out().contains("NaN"));
+    }
+
+    /**
      * Makes {@code file} (whose content is {@code content}) a file that this process may not read: permissions 000,
      * or, where that does not stop the process (root reads any file), a link to /proc/sys/vm/drop_caches, a write-only
      * setting that Linux lets nobody read. Skips the test where neither works.

@@ -62,7 +62,7 @@ public final class CsvDataset implements Dataset {
      *
      * @param targetColumn name of the target column, or null for the last column
      * @param classification whether the target holds class indices (else regression values)
-     * @throws JgradFormatException if the file is empty, has a blank or repeated column name, no data rows,
+     * @throws JgradFormatException if the file is empty or not a regular file, has a blank or repeated column name, no data rows,
      *     ragged rows, a cell that is not a finite number, an unknown target column, or (for classification) a
      *     target that is not an integer in 0..{@value #MAX_CLASS}
      */
@@ -192,10 +192,19 @@ public final class CsvDataset implements Dataset {
         T run(CsvParser parser) throws IOException;
     }
 
-    /** {@code task} on a parser of {@code file}, read as UTF-8; a directory or bytes that are not UTF-8 are refused, naming the file. */
+    /**
+     * {@code task} on a parser of {@code file}, read as UTF-8; a directory, a pipe or device, or bytes that are not UTF-8
+     * are refused, naming the file.
+     */
     private static <T> T withParser(Path file, ParserTask<T> task) throws IOException {
         if (Files.isDirectory(file)) {
             throw new JgradFormatException(file, "", "is a directory; expected a CSV file");
+        }
+        if (Files.exists(file) && !Files.isRegularFile(file)) {
+            // the file is read twice (escapeOf, then the rows): a pipe's rows went to the first pass, /dev/null was
+            // "file is empty" and /dev/zero one endless line
+            throw new JgradFormatException(file, "", "is not a regular file (a pipe, socket or device); expected a CSV file,"
+                    + " which is read more than once");
         }
         try (var reader = utf8(file)) {
             // the header's quotes are read as the rows' are: by the escape the whole file's lines say it uses
