@@ -292,11 +292,12 @@ final class TrainCommand implements Callable<Integer> {
 
     /**
      * The output directory must be a directory or creatable as one, and writable: checked before the data is read, so
-     * that a bad --out fails at once and not after an epoch of training. Nothing is created here.
+     * that a bad --out fails at once and not after an epoch of training. {@code flag} gave it (--out, or --resume where
+     * --out is left out). Nothing is created here.
      */
-    private static void checkOut(Path dir) {
+    private static void checkOut(Path dir, String flag) {
         try {
-            CheckpointFiles.checkRunDirectory(dir, "--out");
+            CheckpointFiles.checkRunDirectory(dir, flag);
         } catch (IllegalArgumentException e) {
             throw new UserError(e.getMessage());
         }
@@ -473,7 +474,7 @@ final class TrainCommand implements Callable<Integer> {
         }
         Flags.notEmpty("--resume", resume);
         Flags.notEmpty("--out", out);
-        checkOut(outDir());
+        checkOut(outDir(), out == null && resume != null ? "--resume" : "--out"); // the flag that gave the directory
         if (checkpointEvery != null) {
             Flags.nonNegative("--checkpoint-every", checkpointEvery);
         }

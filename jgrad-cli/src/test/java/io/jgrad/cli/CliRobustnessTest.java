@@ -430,6 +430,8 @@ class CliRobustnessTest {
         train(bad, "--out", file.toString()).assertUserError("--out", "existing", "not a directory");
         train(bad, "--out", file.resolve("sub").toString()).assertUserError("--out", "existing", "not a directory");
         train(bad, "--out", "").assertUserError("--out", "empty");
+        // the directory is --resume's where --out is left out: it said "--out existing", a flag not given
+        Cli.run("train", "--resume", file.toString(), "--threads", "1").assertUserError("--resume " + file + ": exists and is not a directory");
         assertEquals("keep me", Files.readString(file));
     }
 
