@@ -51,7 +51,7 @@ final class InspectCommand implements Callable<Integer> {
         Flags.notEmpty("DIR|FILE.safetensors", target);
         Path file = target;
         if (Files.isDirectory(target)) {
-            TrainedModel tm = TrainedModel.load(target);
+            TrainedModel tm = TrainedModel.load(target, null);
             RunConfig c = tm.config();
             printLayers(tm);
             System.out.printf("parameters  %,d%n", tm.network().parameterCount());

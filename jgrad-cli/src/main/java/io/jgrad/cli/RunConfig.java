@@ -266,9 +266,21 @@ record RunConfig(NetworkSpec model, String task, int numClasses, String loss, St
      * not write; absent or null, they take the value that such a run had.
      */
     static RunConfig read(Path dir) throws IOException {
+        return read(dir, null);
+    }
+
+    /**
+     * As {@link #read(Path)}, where {@code flag} gave {@code dir} (--resume, --model; null for a command's own
+     * argument): a directory that is missing or holds no config.json is named with it.
+     */
+    static RunConfig read(Path dir, String flag) throws IOException {
         Path file = dir.resolve(FILE);
+        if (flag != null && !Files.exists(dir)) {
+            throw new UserError(flag + " " + dir + ": no such directory; expected the --out directory of 'jgrad train'");
+        }
         if (!Files.isRegularFile(file)) {
-            throw new UserError(dir + " is not a jgrad run directory: " + FILE + " is missing");
+            throw new UserError((flag == null ? dir + " is" : flag + " " + dir + ":") + " not a jgrad run directory: "
+                    + FILE + " is missing");
         }
         Map<String, Object> m = ConfigFields.object(Json.read(file), file, "(top level)");
         Object version = m.get("format_version");

@@ -539,7 +539,7 @@ final class TrainCommand implements Callable<Integer> {
 
     /** --resume DIR: the run config.json describes, its data, and its saved weights. */
     private Start resumed() throws Exception {
-        RunConfig cfg = RunConfig.read(resume);
+        RunConfig cfg = RunConfig.read(resume, "--resume");
         checkResumeFlags(cfg);
         Checkpoint.checkMetricsForResume(resume, cfg);
         if (epochs != null) {

@@ -14,11 +14,17 @@ import java.util.List;
  */
 record TrainedModel(Path dir, RunConfig config, Sequential network, Objective objective, Path weights) {
 
+    /** The run directory that --model names (eval, predict). */
     static TrainedModel load(Path dir) throws IOException {
+        return load(dir, "--model");
+    }
+
+    /** As {@link #load(Path)}, where {@code flag} gave {@code dir} (null: the command's own argument, as inspect's). */
+    static TrainedModel load(Path dir, String flag) throws IOException {
         if (!Files.isDirectory(dir)) {
-            throw new UserError("--model " + dir + ": not a directory; expected the --out directory of 'jgrad train'");
+            throw new UserError((flag == null ? "" : flag + " ") + dir + ": not a directory; expected the --out directory of 'jgrad train'");
         }
-        RunConfig cfg = RunConfig.read(dir);
+        RunConfig cfg = RunConfig.read(dir, flag);
         Sequential net = cfg.model().build(new Generator(cfg.seed()));
         // the weights of the checkpoint config.json names, as train --resume takes them
         Path weights = Checkpoint.weightsFile(dir, Checkpoint.MODEL, cfg);

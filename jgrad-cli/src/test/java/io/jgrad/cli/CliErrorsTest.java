@@ -282,10 +282,25 @@ class CliErrorsTest {
         assertEquals(0, Cli.run("gradcheck", "--layers", "").exitCode());
     }
 
+    /**
+     * A run directory that is missing, or holds no config.json, is named with the flag that gave it: train --resume
+     * said "nope is not a jgrad run directory", and eval and predict likewise for --model. inspect and report take
+     * the directory as their argument, so the path alone names it.
+     */
     @Test
-    void resumeOfADirectoryWithoutConfig() throws IOException {
+    void aMissingOrNonRunDirectoryIsNamedWithItsFlag() throws IOException {
         Path notARun = Files.createDirectories(dir.resolve("not-a-run"));
-        Cli.run("train", "--resume", notARun.toString()).assertUserError("not-a-run", "config.json");
+        Path missing = dir.resolve("nope");
+        Cli.run("train", "--resume", missing.toString()).assertUserError("--resume " + missing + ": no such directory");
+        Cli.run("train", "--resume", notARun.toString())
+                .assertUserError("--resume " + notARun + ": not a jgrad run directory: config.json is missing");
+        Cli.run("eval", "--model", notARun.toString())
+                .assertUserError("--model " + notARun + ": not a jgrad run directory: config.json is missing");
+        Cli.run("predict", "--model", notARun.toString(), "--csv", blobs.toString())
+                .assertUserError("--model " + notARun + ": not a jgrad run directory: config.json is missing");
+        Cli.run("inspect", notARun.toString()).assertUserError(notARun + " is not a jgrad run directory: config.json is missing");
+        Cli.run("report", notARun.toString()).assertUserError(notARun + " is not a jgrad run directory: config.json is missing");
+        assertFalse(Files.exists(missing), "--resume of a missing directory created it");
     }
 
     /** Copies the shared run, lets {@code edit} change its config.json, and evaluates it. */
