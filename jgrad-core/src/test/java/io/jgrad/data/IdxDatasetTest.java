@@ -105,6 +105,29 @@ class IdxDatasetTest {
         assertArrayEquals(new float[] {0, 1, 0.2f, 0.4f}, java.util.Arrays.copyOf(ds.features().floatStorage(), 4));
     }
 
+    /**
+     * An entry that is there but is no regular file (a directory, a named pipe) is named as what it is, with what was
+     * expected: it was "file not found", as if it were missing.
+     */
+    @Test
+    void anEntryThatIsNotARegularFileIsNamedAsWhatItIs() throws IOException, InterruptedException {
+        files("train", idx(0x08, new int[] {1, 2, 2}, new byte[4]), idx(0x08, new int[] {1}, new byte[1]));
+        Files.delete(dir.resolve("train-images-idx3-ubyte"));
+        Path images = Files.createDirectories(dir.resolve("train-images-idx3-ubyte.gz"));
+        var directory = assertThrows(JgradFormatException.class, () -> IdxDataset.load(dir, true, true));
+        assertEquals(images + ": is a directory; expected a regular file (a gzipped IDX file)", directory.getMessage());
+
+        Files.delete(images);
+        Files.write(dir.resolve("train-images-idx3-ubyte"), idx(0x08, new int[] {1, 2, 2}, new byte[4]));
+        Files.delete(dir.resolve("train-labels-idx1-ubyte.gz"));
+        Path labels = dir.resolve("train-labels-idx1-ubyte");
+        assertEquals(0, new ProcessBuilder("mkfifo", labels.toString()).start().waitFor(), "mkfifo");
+        // refused before it is opened: opening a pipe with no writer would wait for one
+        var pipe = assertThrows(JgradFormatException.class, () -> IdxDataset.load(dir, true, true));
+        assertEquals(labels + ": is not a regular file (a pipe, socket or device); expected a regular file (an IDX file)",
+                pipe.getMessage());
+    }
+
     @Test
     void errorsNameFilesAndCounts() throws IOException {
         var missing = assertThrows(JgradFormatException.class, () -> IdxDataset.load(dir, true, true));
