@@ -31,6 +31,8 @@ public final class IdxDataset {
         String prefix = train ? "train" : "t10k";
         Path imagesFile = find(dir, prefix + "-images-idx3-ubyte");
         Path labelsFile = find(dir, prefix + "-labels-idx1-ubyte");
+        checkDimensionCount(imagesFile, 3, 1);
+        checkDimensionCount(labelsFile, 1, 3);
         IdxReader.IdxArray images = IdxReader.read(imagesFile);
         IdxReader.IdxArray labels = IdxReader.read(labelsFile);
         if (images.dims().length != 3 || images.type() != IdxReader.ElementType.UNSIGNED_BYTE) {
@@ -66,6 +68,31 @@ public final class IdxDataset {
         }
         int[] sampleShape = flatten ? new int[] {h * w} : new int[] {1, h, w};
         return new TensorDataset(n, pixels, sampleShape, targets, new int[0], Math.max(10, maxLabel + 1));
+    }
+
+    /**
+     * Refuses {@code file} when its magic number gives another number of dimensions than {@code expected} (3 for images,
+     * 1 for labels), before the dimensions are read: a labels file with an images file's 0x803 had its count and first
+     * labels read as dimensions, and was refused for the bytes those need. {@code other} is the other file's count,
+     * named as what the file holds when it has it (a swapped or misnamed file).
+     */
+    private static void checkDimensionCount(Path file, int expected, int other) throws IOException {
+        IdxReader.Magic magic = IdxReader.magic(file);
+        if (magic.nDims() != expected) {
+            String number = String.format("magic number 0x%08X", magic.value());
+            throw new JgradFormatException(file, "byte 3", "holds " + (magic.nDims() == other
+                    ? kind(other) + " (" + dimensions(other) + ", " + number + ")" : dimensions(magic.nDims()) + " (" + number + ")")
+                    + " where " + kind(expected) + (expected == 3 ? " [N, H, W]" : " [N]") + " (" + dimensions(expected)
+                    + String.format(", magic number 0x%08X) were expected", 0x800 | expected));
+        }
+    }
+
+    private static String kind(int nDims) {
+        return nDims == 3 ? "images" : "labels";
+    }
+
+    private static String dimensions(int n) {
+        return n + (n == 1 ? " dimension" : " dimensions");
     }
 
     /**

@@ -98,6 +98,22 @@ public final class IdxReader {
         return withStream(file, (in, fileSize, decompressed) -> readHeader(in, file, decompressed).dims());
     }
 
+    /** The element type and number of dimensions that a file's 4-byte magic number gives. */
+    record Magic(ElementType type, int nDims) {
+        /** The magic number itself: 0x0000TTNN, type code TT, NN dimensions. */
+        int value() {
+            return type.code << 8 | nDims;
+        }
+    }
+
+    /**
+     * {@code file}'s magic number, checked as {@link #read} checks it, without reading on: what the file says it holds
+     * (images, labels) can be told before dimensions that belong to another kind of file are read.
+     */
+    static Magic magic(Path file) throws IOException {
+        return withStream(file, (in, fileSize, decompressed) -> readMagic(in, file, decompressed));
+    }
+
     /** What is read from an IDX stream: {@code fileSize} is an uncompressed file's exact size, or -1 if unknown. */
     private interface StreamReader<T> {
         T read(InputStream in, long fileSize, String decompressed) throws IOException;
@@ -148,6 +164,36 @@ public final class IdxReader {
 
     /** The magic number, the element type and the dimensions, each checked. */
     private static Header readHeader(InputStream in, Path file, String decompressed) throws IOException {
+        Magic magic = readMagic(in, file, decompressed);
+        ElementType type = magic.type();
+        int nDims = magic.nDims();
+        byte[] dimBytes = in.readNBytes(4 * nDims);
+        if (dimBytes.length < 4 * nDims) {
+            throw new JgradFormatException(file, "byte " + (4 + dimBytes.length), "file ends inside the header" + decompressed
+                    + "; expected " + nDims + " dimension sizes");
+        }
+        ByteBuffer dimBuf = ByteBuffer.wrap(dimBytes);
+        int[] dims = new int[nDims];
+        long bytes = type.bytes;
+        for (int i = 0; i < nDims; i++) {
+            long d = Integer.toUnsignedLong(dimBuf.getInt());
+            if (d > Integer.MAX_VALUE) {
+                throw new JgradFormatException(file, "byte " + (4 + 4 * i), "dimension " + i + " has size " + d
+                        + ", more than 2^31 - 1");
+            }
+            dims[i] = (int) d;
+            bytes *= d;
+            if (bytes > MAX_DATA_BYTES) {
+                throw new JgradFormatException(file, "header", "dimensions " + Arrays.toString(Arrays.copyOf(dims, i + 1))
+                        + (i + 1 < nDims ? "..." : "") + " of " + type + " need more than " + MAX_DATA_BYTES
+                        + " bytes, more than jgrad can load");
+            }
+        }
+        return new Header(type, dims, bytes);
+    }
+
+    /** The 4-byte magic number: two zero bytes, the element type, the number of dimensions; each checked. */
+    private static Magic readMagic(InputStream in, Path file, String decompressed) throws IOException {
         byte[] head = in.readNBytes(4);
         if (head.length < 4) {
             throw new JgradFormatException(file, "byte 0", "file is " + head.length + " bytes long" + decompressed
@@ -172,29 +218,7 @@ public final class IdxReader {
         if (nDims == 0 || nDims > MAX_DIMS) {
             throw new JgradFormatException(file, "byte 3", "number of dimensions is " + nDims + "; expected 1 to " + MAX_DIMS);
         }
-        byte[] dimBytes = in.readNBytes(4 * nDims);
-        if (dimBytes.length < 4 * nDims) {
-            throw new JgradFormatException(file, "byte " + (4 + dimBytes.length), "file ends inside the header" + decompressed
-                    + "; expected " + nDims + " dimension sizes");
-        }
-        ByteBuffer dimBuf = ByteBuffer.wrap(dimBytes);
-        int[] dims = new int[nDims];
-        long bytes = type.bytes;
-        for (int i = 0; i < nDims; i++) {
-            long d = Integer.toUnsignedLong(dimBuf.getInt());
-            if (d > Integer.MAX_VALUE) {
-                throw new JgradFormatException(file, "byte " + (4 + 4 * i), "dimension " + i + " has size " + d
-                        + ", more than 2^31 - 1");
-            }
-            dims[i] = (int) d;
-            bytes *= d;
-            if (bytes > MAX_DATA_BYTES) {
-                throw new JgradFormatException(file, "header", "dimensions " + Arrays.toString(Arrays.copyOf(dims, i + 1))
-                        + (i + 1 < nDims ? "..." : "") + " of " + type + " need more than " + MAX_DATA_BYTES
-                        + " bytes, more than jgrad can load");
-            }
-        }
-        return new Header(type, dims, bytes);
+        return new Magic(type, nDims);
     }
 
     /** Reads exactly {@code n} bytes, growing the buffer only as data actually arrives. */

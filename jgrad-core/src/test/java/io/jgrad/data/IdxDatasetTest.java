@@ -128,6 +128,29 @@ class IdxDatasetTest {
                 pipe.getMessage());
     }
 
+    /**
+     * A labels file whose magic number is an images file's (0x803) is refused as such, before its dimensions are read:
+     * the labels' count and first bytes were taken for an image's height and width, and the message was about the
+     * bytes those dimensions need. Likewise an images file with a labels file's magic number (0x801).
+     */
+    @Test
+    void aLabelsFileWithAnImagesMagicNumberIsNamedAsHoldingImages() throws IOException {
+        byte[] labels = idx(0x08, new int[] {3}, new byte[] {1, 2, 3});
+        labels[3] = 3; // 0x00000803: the header now reads on into the labels as dimensions
+        files("train", idx(0x08, new int[] {3, 2, 2}, new byte[12]), labels);
+        Path labelsFile = dir.resolve("train-labels-idx1-ubyte.gz");
+        var e = assertThrows(JgradFormatException.class, () -> IdxDataset.load(dir, true, true));
+        assertEquals(labelsFile + ": byte 3: holds images (3 dimensions, magic number 0x00000803) where labels [N]"
+                + " (1 dimension, magic number 0x00000801) were expected", e.getMessage());
+
+        byte[] images = idx(0x08, new int[] {3, 2, 2}, new byte[12]);
+        images[3] = 1;
+        files("train", images, idx(0x08, new int[] {3}, new byte[] {1, 2, 3}));
+        var swapped = assertThrows(JgradFormatException.class, () -> IdxDataset.load(dir, true, true));
+        assertEquals(dir.resolve("train-images-idx3-ubyte") + ": byte 3: holds labels (1 dimension, magic number 0x00000801)"
+                + " where images [N, H, W] (3 dimensions, magic number 0x00000803) were expected", swapped.getMessage());
+    }
+
     @Test
     void errorsNameFilesAndCounts() throws IOException {
         var missing = assertThrows(JgradFormatException.class, () -> IdxDataset.load(dir, true, true));
