@@ -175,4 +175,38 @@ public final class CheckpointFiles {
                     + " permission); choose another " + flag);
         }
     }
+
+    /**
+     * Refuses a weight that is NaN or infinite, naming {@code file}, the tensor and the element. jgrad never saves one (a
+     * diverged run keeps the checkpoint before), but another program's file may hold one: jgrad predict then answered
+     * class 0 for every input, and --init diverged at the first step. jgrad train and jgrad-spark call it on the
+     * weights they load.
+     *
+     * @throws JgradFormatException naming the file, the tensor and the element's index
+     */
+    public static void requireFiniteWeights(Path file, Map<String, Tensor> tensors) {
+        for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
+            Tensor t = e.getValue();
+            // one tensor's copy at a time, in its own precision (a float32 model's values as doubles would take twice)
+            float[] f = t.dtype() == io.jgrad.tensor.DType.FLOAT32 ? t.toFloatArray() : null;
+            double[] d = f == null ? t.toDoubleArray() : null;
+            for (int i = 0, n = t.numel(); i < n; i++) {
+                double v = f != null ? f[i] : d[i];
+                if (!Double.isFinite(v)) {
+                    throw new JgradFormatException(file, "tensor '" + e.getKey() + "'", "element "
+                            + java.util.Arrays.toString(unravel(i, t.shape())) + " is " + v + "; expected finite weights");
+                }
+            }
+        }
+    }
+
+    /** The row-major index {@code flat} of a tensor of {@code shape} as one index per dimension. */
+    private static int[] unravel(int flat, int[] shape) {
+        int[] index = new int[shape.length];
+        for (int d = shape.length - 1; d >= 0; d--) {
+            index[d] = flat % shape[d];
+            flat /= shape[d];
+        }
+        return index;
+    }
 }

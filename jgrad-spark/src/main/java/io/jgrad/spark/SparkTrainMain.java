@@ -1124,7 +1124,7 @@ public final class SparkTrainMain {
     /**
      * Loads the weights of {@code file} into the trainer's model, as jgrad train loads --init and a resumed run's: every
      * tensor's name and shape must be the network's, else one line naming the file and each tensor that differs, then
-     * {@code advice}. Modified: the model's weights (in place, so the optimizer keeps them).
+     * {@code advice}; a weight that is NaN or infinite is refused. Modified: the model's weights (in place, so the optimizer keeps them).
      */
     private static void loadWeights(Path file, SparkTrainer trainer, String advice) throws IOException {
         Map<String, Tensor> tensors;
@@ -1140,6 +1140,11 @@ public final class SparkTrainMain {
             throw new IllegalArgumentException(file + ": tensors: does not fit the network: " + e.getMessage()
                     .replace("loadStateDict into Sequential: ", "").replaceAll(" \\(loadStateDict\\(state, false\\)[^)]*\\)$", "")
                     + "; " + advice, e);
+        }
+        try {
+            CheckpointFiles.requireFiniteWeights(file, tensors); // as jgrad train refuses them, after their names and shapes
+        } catch (JgradFormatException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
         }
     }
 

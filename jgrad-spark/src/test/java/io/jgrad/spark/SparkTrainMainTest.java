@@ -1038,6 +1038,16 @@ class SparkTrainMainTest {
                 + " for another network: give the --model and --layers (and data) they were trained with, or leave out --init",
                 errorOf(spark, dir, "--data", train.toString(), "--layers", "5", "--init", init.toString(), "--out", refused.toString()));
         assertFalse(Files.exists(refused), "--out of a refused --init was created");
+        // weights that are not finite are refused as jgrad train refuses them (another program's file may hold one)
+        Path nan = dir.resolve("nan.safetensors");
+        var withNan = new java.util.LinkedHashMap<>(given);
+        float[] w = withNan.get("0.weight").toFloatArray();
+        w[3] = Float.POSITIVE_INFINITY; // [1, 1] of a [3, 2] weight
+        withNan.put("0.weight", Tensor.of(w, withNan.get("0.weight").shape()));
+        Safetensors.write(nan, withNan, Safetensors.read(init).metadata());
+        assertEquals(nan + ": tensor '0.weight': element [1, 1] is Infinity; expected finite weights",
+                errorOf(spark, dir, "--data", train.toString(), "--layers", "3", "--init", nan.toString(), "--out", refused.toString()));
+        assertFalse(Files.exists(refused), "--out of a refused --init was created");
         assertEquals("--init " + dir + ": is a directory; expected a .safetensors file of weights",
                 errorOf(spark, dir, "--data", train.toString(), "--init", dir.toString()));
         assertEquals("--init " + dir.resolve("absent.safetensors") + ": no such file",
