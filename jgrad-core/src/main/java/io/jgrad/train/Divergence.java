@@ -26,7 +26,10 @@ public record Divergence(int epoch, int step, String what) {
         return new Divergence(d.epoch(), d.step(), d.what());
     }
 
-    /** "epoch 3, step 5: the loss is NaN", as {@link TrainingDivergedException#divergence()} words it. */
+    /**
+     * "epoch 3, step 5: the loss is NaN": where and what, without advice; {@link TrainingDivergedException}'s messages
+     * say it in these words.
+     */
     public String words() {
         return "epoch " + epoch + ", step " + step + ": " + what;
     }

@@ -15,7 +15,7 @@ public final class TrainingDivergedException extends RuntimeException {
      * are 1-based, {@code what} names the non-finite value ("the loss is NaN").
      */
     public TrainingDivergedException(int epoch, int step, String what) {
-        super("training diverged at epoch " + epoch + ", step " + step + ": " + what
+        super("training diverged at " + new Divergence(epoch, step, what).words()
                 + "; try a smaller learning rate, gradient clipping (Trainer.clipGradNorm), or check the data for NaN or huge values");
         this.epoch = epoch;
         this.step = step;
@@ -37,7 +37,7 @@ public final class TrainingDivergedException extends RuntimeException {
      * {@code jgrad train} and {@code jgrad train --spark} print when a run diverges.
      */
     public String commandLineMessage() {
-        return "training diverged at epoch " + epoch + ", step " + step + ": " + what + "; try a smaller --lr, gradient"
+        return "training diverged at " + divergence() + "; try a smaller --lr, gradient"
                 + " clipping (--clip-grad-norm MAX), or check the data for NaN or huge values";
     }
 
@@ -51,6 +51,6 @@ public final class TrainingDivergedException extends RuntimeException {
      * "diverged at".
      */
     public String divergence() {
-        return "epoch " + epoch + ", step " + step + ": " + what;
+        return Divergence.of(this).words();
     }
 }
