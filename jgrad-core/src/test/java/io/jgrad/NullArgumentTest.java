@@ -30,9 +30,30 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
+import io.jgrad.nn.AdaptiveAvgPool2d;
+import io.jgrad.nn.AvgPool2d;
+import io.jgrad.nn.BatchNorm1d;
+import io.jgrad.nn.BatchNorm2d;
+import io.jgrad.nn.ELU;
+import io.jgrad.nn.Flatten;
+import io.jgrad.nn.GELU;
+import io.jgrad.nn.Identity;
+import io.jgrad.nn.LeakyReLU;
+import io.jgrad.nn.LogSoftmax;
+import io.jgrad.nn.MaxPool2d;
+import io.jgrad.nn.Module;
+import io.jgrad.nn.ReLU;
+import io.jgrad.nn.Sigmoid;
+import io.jgrad.nn.Softmax;
+import io.jgrad.nn.Tanh;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * A null argument to a public entry point fails at the call, with a message naming the entry point and the argument,
@@ -160,6 +181,98 @@ class NullArgumentTest {
         refused("Init.xavierNormal: tensor is null", () -> Init.xavierNormal(null, 1, gen));
         refused("Init.kaimingUniform: tensor is null", () -> Init.kaimingUniform(null, 0, FanMode.FAN_IN, "relu", gen));
         assertEquals(new Generator(1).nextLong(), gen.nextLong(), "nothing drawn from the generator by a refused call");
+    }
+
+    private static Arguments call(String message, Executable call) {
+        return Arguments.of(message, call);
+    }
+
+    /**
+     * A null shape, dtype or index array given to a factory or a shape or index op: each was a bare
+     * NullPointerException from inside the op ("Cannot read the array length because \"shape\" is null").
+     */
+    static Stream<Arguments> nullArrays() {
+        Tensor x = Tensor.zeros(2, 3);
+        Generator gen = new Generator(1);
+        String dtype = ": dtype is null; pass DType.FLOAT32 or DType.FLOAT64";
+        return Stream.of(
+                call("Tensor.zeros: shape is null", () -> Tensor.zeros((int[]) null)),
+                call("Tensor.zeros: shape is null", () -> Tensor.zeros(DType.FLOAT64, (int[]) null)),
+                call("Tensor.zeros" + dtype, () -> Tensor.zeros((DType) null, 2)),
+                call("Tensor.ones: shape is null", () -> Tensor.ones((int[]) null)),
+                call("Tensor.ones" + dtype, () -> Tensor.ones((DType) null, 2)),
+                call("Tensor.full: shape is null", () -> Tensor.full(1.0, (int[]) null)),
+                call("Tensor.full" + dtype, () -> Tensor.full(null, 1.0, 2)),
+                call("Tensor.empty: shape is null", () -> Tensor.empty(DType.FLOAT32, (int[]) null)),
+                call("Tensor.empty" + dtype, () -> Tensor.empty(null, 2)),
+                call("Tensor.scalar" + dtype, () -> Tensor.scalar(null, 1.0)),
+                call("Tensor.arange" + dtype, () -> Tensor.arange(null, 3)),
+                call("Tensor.uniform: shape is null", () -> Tensor.rand(gen, (int[]) null)),
+                call("Tensor.uniform" + dtype, () -> Tensor.uniform(null, gen, 0, 1, 2)),
+                call("Tensor.normal: shape is null", () -> Tensor.randn(gen, (int[]) null)),
+                call("Tensor.normal" + dtype, () -> Tensor.normal(null, gen, 0, 1, 2)),
+                call("Tensor.of: shape is null", () -> Tensor.of(new float[] {1}, (int[]) null)),
+                call("Tensor.of: shape is null", () -> Tensor.of(new double[] {1}, (int[]) null)),
+                call("Tensor.wrap: shape is null", () -> Tensor.wrap(new float[] {1}, (int[]) null)),
+                call("Tensor.wrap: shape is null", () -> Tensor.wrap(new double[] {1}, (int[]) null)),
+                call("reshape: shape is null", () -> x.reshape((int[]) null)),
+                call("expand: shape is null", () -> x.expand((int[]) null)),
+                call("permute: order is null", () -> x.permute((int[]) null)),
+                call("sumTo: shape is null", () -> x.sumTo((int[]) null)),
+                call("sum: dims is null", () -> x.sum(null, false)),
+                call("mean: dims is null", () -> x.mean(null, true)),
+                call("get: index is null", () -> x.get((int[]) null)),
+                call("set: index is null", () -> x.set(1.0, (int[]) null)),
+                call("indexSelect: indices is null", () -> x.indexSelect(0, (int[]) null)),
+                call("gather: index is null", () -> x.gather(1, null)));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("nullArrays")
+    void aNullShapeDtypeOrIndexIsRefusedNamingTheOpAndTheArgument(String message, Executable call) {
+        refused(message, call);
+    }
+
+    /** conv2d and batchNorm take optional bias and statistics (null: none), but their input and weight are required. */
+    static Stream<Arguments> nullFunctionalOperands() {
+        Tensor x = Tensor.zeros(1, 2, 3, 3);
+        Tensor w = Tensor.zeros(4, 2, 2, 2);
+        Tensor c = Tensor.zeros(2);
+        return Stream.of(
+                call("conv2d: input is null", () -> Tensor.conv2d(null, w, null, 1, 0, 1, 1)),
+                call("conv2d: weight is null", () -> Tensor.conv2d(x, null, null, 1, 0, 1, 1)),
+                call("batch_norm: input is null", () -> Tensor.batchNorm(null, c, c, c, c, true, 0.1, 1e-5)),
+                call("batch_norm: input is null", () -> Tensor.batchNorm(null, null, null, c, c, false, 0.1, 1e-5)));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("nullFunctionalOperands")
+    void conv2dAndBatchNormRefuseANullInputOrWeight(String message, Executable call) {
+        refused(message, call);
+    }
+
+    /**
+     * Every module's forward names itself when given null: the layers failed as bare NullPointerExceptions, and
+     * Identity, and Dropout outside training, returned the null, to fail at some later layer or loss.
+     */
+    static Stream<Arguments> modules() {
+        Generator gen = new Generator(1);
+        Dropout evalDropout = new Dropout(0.5, gen);
+        evalDropout.eval();
+        List<Supplier<Module>> all = List.of(
+                () -> new Linear(3, 2, true, gen), () -> new Conv2d(1, 2, 3, 1, 0, 1, 1, true, gen),
+                () -> new Sequential(new Linear(3, 2, true, gen), new ReLU()), ReLU::new, Sigmoid::new, Tanh::new,
+                GELU::new, () -> new ELU(1.0), () -> new LeakyReLU(0.01), () -> new Softmax(1), () -> new LogSoftmax(1),
+                Identity::new, () -> new Flatten(1), () -> new Dropout(0.5, gen), () -> evalDropout,
+                () -> new Dropout2d(0.5, gen), () -> new MaxPool2d(2, 2, 0), () -> new AvgPool2d(2, 2, 0),
+                () -> new AdaptiveAvgPool2d(1, 1), () -> new BatchNorm1d(3), () -> new BatchNorm2d(3));
+        return all.stream().map(Supplier::get).map(m -> Arguments.of(m.getClass().getSimpleName(), m));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("modules")
+    void everyModuleRefusesANullInputNamingItself(String name, Module module) {
+        refused(name + ": input is null", () -> module.forward(null));
     }
 
     @Test

@@ -23,6 +23,7 @@ public class AdaptiveAvgPool2d extends Module {
 
     @Override
     public Tensor forward(Tensor x) {
+        requireInput(x);
         Pooling.checkRank("AdaptiveAvgPool2d", x);
         return Pooling.batched(x, b -> b.adaptiveAvgPool2d(outH, outW));
     }

@@ -33,6 +33,7 @@ public class AvgPool2d extends Module {
 
     @Override
     public Tensor forward(Tensor x) {
+        requireInput(x);
         Pooling.checkInput("AvgPool2d", x, kernel, padding);
         return Pooling.batched(x, b -> b.avgPool2d(kernel, stride, padding));
     }

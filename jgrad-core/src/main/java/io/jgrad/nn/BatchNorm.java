@@ -55,6 +55,7 @@ public abstract class BatchNorm extends Module {
      */
     @Override
     public Tensor forward(Tensor x) {
+        requireInput(x);
         String name = getClass().getSimpleName();
         if (!acceptsRank(x.dim())) {
             throw new IllegalArgumentException(name + ": input " + Arrays.toString(x.shape()) + " must be "

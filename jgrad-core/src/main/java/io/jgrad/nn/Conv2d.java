@@ -71,6 +71,7 @@ public class Conv2d extends Module {
 
     @Override
     public Tensor forward(Tensor x) {
+        requireInput(x);
         Pooling.checkRank("Conv2d", x);
         if (x.size(-3) != in) {
             throw new IllegalArgumentException("Conv2d: input " + Arrays.toString(x.shape()) + " has " + x.size(-3)

@@ -37,6 +37,7 @@ public class Dropout extends Module {
      */
     @Override
     public Tensor forward(Tensor x) {
+        requireInput(x);
         if (!isTraining() || p == 0) {
             return x;
         }

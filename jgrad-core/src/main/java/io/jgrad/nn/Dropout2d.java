@@ -38,6 +38,7 @@ public class Dropout2d extends Module {
      */
     @Override
     public Tensor forward(Tensor x) {
+        requireInput(x);
         if (x.dim() != 4) {
             throw new IllegalArgumentException("Dropout2d: input " + Arrays.toString(x.shape()) + " must be [N, C, H, W]");
         }

@@ -18,6 +18,7 @@ public class ELU extends Module {
 
     @Override
     public Tensor forward(Tensor x) {
+        requireInput(x);
         return x.elu(alpha);
     }
 

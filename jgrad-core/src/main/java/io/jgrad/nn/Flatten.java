@@ -18,6 +18,7 @@ public class Flatten extends Module {
 
     @Override
     public Tensor forward(Tensor x) {
+        requireInput(x);
         return x.flatten(startDim);
     }
 

@@ -18,6 +18,7 @@ public class LeakyReLU extends Module {
 
     @Override
     public Tensor forward(Tensor x) {
+        requireInput(x);
         return x.leakyRelu(alpha);
     }
 

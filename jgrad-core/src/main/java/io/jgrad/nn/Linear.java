@@ -52,6 +52,7 @@ public class Linear extends Module {
 
     @Override
     public Tensor forward(Tensor x) {
+        requireInput(x);
         if (x.dim() == 0 || x.size(-1) != in) {
             throw new IllegalArgumentException("Linear(in_features=" + in + ", out_features=" + out + "): input of shape "
                     + Arrays.toString(x.shape()) + " must have last dimension " + in);

@@ -16,6 +16,7 @@ public class LogSoftmax extends Module {
 
     @Override
     public Tensor forward(Tensor x) {
+        requireInput(x);
         return x.logSoftmax(dim);
     }
 

@@ -33,6 +33,7 @@ public class MaxPool2d extends Module {
 
     @Override
     public Tensor forward(Tensor x) {
+        requireInput(x);
         Pooling.checkInput("MaxPool2d", x, kernel, padding);
         return Pooling.batched(x, b -> b.maxPool2d(kernel, stride, padding));
     }

@@ -32,8 +32,18 @@ public abstract class Module {
     private final LinkedHashMap<String, Module> modules = new LinkedHashMap<>();
     private boolean training = true;
 
-    /** Computes this module's output for input {@code x}. */
+    /** Computes this module's output for input {@code x} (not null). */
     public abstract Tensor forward(Tensor x);
+
+    /**
+     * Refuses a null input to forward, naming this module's class; the message is built only then, since forward runs
+     * at every step.
+     */
+    final void requireInput(Tensor x) {
+        if (x == null) {
+            throw new IllegalArgumentException(getClass().getSimpleName() + ": input is null");
+        }
+    }
 
     // ---------------------------------------------------------------- registration
 

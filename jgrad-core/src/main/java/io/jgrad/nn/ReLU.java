@@ -6,6 +6,7 @@ import io.jgrad.tensor.Tensor;
 public class ReLU extends Module {
     @Override
     public Tensor forward(Tensor x) {
+        requireInput(x);
         return x.relu();
     }
 }

@@ -44,6 +44,7 @@ public class Sequential extends Module {
 
     @Override
     public Tensor forward(Tensor x) {
+        requireInput(x);
         for (int i = 0; i < layers.size(); i++) { // by index: the list's iterator was an allocation per forward (JFR)
             x = layers.get(i).forward(x);
         }

@@ -13,6 +13,7 @@ public class Softmax extends Module {
 
     @Override
     public Tensor forward(Tensor x) {
+        requireInput(x);
         return x.softmax(dim);
     }
 

@@ -76,6 +76,7 @@ public final class Tensor {
      * (as every op result's does). For buffers that live one training step, e.g. a data loader's batches.
      */
     public static Tensor empty(DType dtype, int... shape) {
+        requireShape("Tensor.empty", dtype, shape);
         return BufferPool.zeros(dtype, shape);
     }
 
@@ -167,21 +168,23 @@ public final class Tensor {
 
     /** Zeros of the given shape, float32. */
     public static Tensor zeros(int... shape) {
-        return allocate(DType.FLOAT32, shape);
+        return zeros(DType.FLOAT32, shape);
     }
 
     /** Zeros of the given shape and dtype. */
     public static Tensor zeros(DType dtype, int... shape) {
+        requireShape("Tensor.zeros", dtype, shape);
         return allocate(dtype, shape);
     }
 
     /** Ones of the given shape, float32. */
     public static Tensor ones(int... shape) {
-        return full(DType.FLOAT32, 1.0, shape);
+        return ones(DType.FLOAT32, shape);
     }
 
     /** Ones of the given shape and dtype. */
     public static Tensor ones(DType dtype, int... shape) {
+        requireShape("Tensor.ones", dtype, shape);
         return full(dtype, 1.0, shape);
     }
 
@@ -192,6 +195,7 @@ public final class Tensor {
 
     /** Every element equal to {@code value}. */
     public static Tensor full(DType dtype, double value, int... shape) {
+        requireShape("Tensor.full", dtype, shape);
         Tensor t = allocate(dtype, shape);
         t.fill_(value);
         return t;
@@ -204,6 +208,7 @@ public final class Tensor {
 
     /** A zero-dimensional tensor of the given dtype holding {@code value}. */
     public static Tensor scalar(DType dtype, double value) {
+        requireDtype("Tensor.scalar", dtype);
         return full(dtype, value);
     }
 
@@ -214,6 +219,7 @@ public final class Tensor {
 
     /** 0, 1, ..., n-1. */
     public static Tensor arange(DType dtype, int n) {
+        requireDtype("Tensor.arange", dtype);
         Tensor t = allocate(dtype, new int[] {n});
         for (int i = 0; i < n; i++) {
             t.setFlat(i, i);
@@ -224,6 +230,7 @@ public final class Tensor {
     /** A float32 tensor holding a copy of {@code data} in row-major order; the shape defaults to [data.length]. */
     public static Tensor of(float[] data, int... shape) {
         requireData("Tensor.of", data);
+        requireArray("Tensor.of", "shape", shape);
         int[] s = shape.length == 0 ? new int[] {data.length} : shape.clone();
         checkLength("Tensor.of", data.length, s);
         StepRecorder.hostWork("Tensor.of copies values from a Java array");
@@ -233,6 +240,7 @@ public final class Tensor {
     /** A float64 tensor holding a copy of {@code data} in row-major order; the shape defaults to [data.length]. */
     public static Tensor of(double[] data, int... shape) {
         requireData("Tensor.of", data);
+        requireArray("Tensor.of", "shape", shape);
         int[] s = shape.length == 0 ? new int[] {data.length} : shape.clone();
         checkLength("Tensor.of", data.length, s);
         StepRecorder.hostWork("Tensor.of copies values from a Java array");
@@ -243,6 +251,25 @@ public final class Tensor {
     static void requireOperand(String op, String argument, Tensor t) {
         if (t == null) {
             throw new IllegalArgumentException(op + ": " + argument + " is null");
+        }
+    }
+
+    /** Refuses a null shape, dimension or index array by the op's and the argument's names, as requireOperand. */
+    static void requireArray(String op, String argument, int[] a) {
+        if (a == null) {
+            throw new IllegalArgumentException(op + ": " + argument + " is null");
+        }
+    }
+
+    /** Refuses a factory's null dtype or shape, naming the factory. */
+    private static void requireShape(String factory, DType dtype, int[] shape) {
+        requireDtype(factory, dtype);
+        requireArray(factory, "shape", shape);
+    }
+
+    private static void requireDtype(String factory, DType dtype) {
+        if (dtype == null) {
+            throw new IllegalArgumentException(factory + ": dtype is null; pass DType.FLOAT32 or DType.FLOAT64");
         }
     }
 
@@ -300,6 +327,7 @@ public final class Tensor {
      */
     public static Tensor wrap(float[] data, int... shape) {
         requireData("Tensor.wrap", data);
+        requireArray("Tensor.wrap", "shape", shape);
         int[] s = shape.clone();
         checkLength("Tensor.wrap", data.length, s);
         StepRecorder.hostWork("Tensor.wrap shares a Java array");
@@ -309,6 +337,7 @@ public final class Tensor {
     /** Wraps {@code data} without copying (see {@link #wrap(float[], int...)}). */
     public static Tensor wrap(double[] data, int... shape) {
         requireData("Tensor.wrap", data);
+        requireArray("Tensor.wrap", "shape", shape);
         int[] s = shape.clone();
         checkLength("Tensor.wrap", data.length, s);
         StepRecorder.hostWork("Tensor.wrap shares a Java array");
@@ -337,6 +366,7 @@ public final class Tensor {
      * high must be finite in dtype, with low &lt;= high, as PyTorch's uniform_ requires. Modified: gen.
      */
     public static Tensor uniform(DType dtype, Generator gen, double low, double high, int... shape) {
+        requireShape("Tensor.uniform", dtype, shape);
         double max = dtype == DType.FLOAT32 ? Float.MAX_VALUE : Double.MAX_VALUE;
         if (!(Math.abs(low) <= max && Math.abs(high) <= max)) {
             throw new IllegalArgumentException("Tensor.uniform: bounds [" + low + ", " + high + ") are not finite in " + dtype
@@ -367,6 +397,7 @@ public final class Tensor {
      * Modified: gen.
      */
     public static Tensor normal(DType dtype, Generator gen, double mean, double std, int... shape) {
+        requireShape("Tensor.normal", dtype, shape);
         if (!(std >= 0)) {
             throw new IllegalArgumentException("Tensor.normal: standard deviation must be >= 0, got " + std);
         }
@@ -456,6 +487,7 @@ public final class Tensor {
     public double get(int... index) {
         usable();
         StepRecorder.hostWork("get() reads a value in Java");
+        requireArray("get", "index", index);
         int p = position("get", index);
         return dtype == DType.FLOAT32 ? f[p] : d[p];
     }
@@ -468,6 +500,7 @@ public final class Tensor {
         usable();
         checkRequiresGrad("set");
         StepRecorder.hostWork("set() writes a value in Java");
+        requireArray("set", "index", index);
         int p = position("set", index);
         markChanged();
         if (dtype == DType.FLOAT32) {
