@@ -194,19 +194,9 @@ public final class CheckpointFiles {
                 double v = f != null ? f[i] : d[i];
                 if (!Double.isFinite(v)) {
                     throw new JgradFormatException(file, "tensor '" + e.getKey() + "'", "element "
-                            + java.util.Arrays.toString(unravel(i, t.shape())) + " is " + v + "; expected finite weights");
+                            + java.util.Arrays.toString(t.unravelIndex(i)) + " is " + v + "; expected finite weights");
                 }
             }
         }
-    }
-
-    /** The row-major index {@code flat} of a tensor of {@code shape} as one index per dimension. */
-    private static int[] unravel(int flat, int[] shape) {
-        int[] index = new int[shape.length];
-        for (int d = shape.length - 1; d >= 0; d--) {
-            index[d] = flat % shape[d];
-            flat /= shape[d];
-        }
-        return index;
     }
 }

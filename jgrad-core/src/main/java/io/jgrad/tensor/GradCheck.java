@@ -143,7 +143,7 @@ public final class GradCheck {
                     if (ratio > worstRatio) {
                         worstRatio = ratio;
                         worstAt = "variable " + i + (v.label() != null ? " (" + v.label() + ")" : "") + " element "
-                                + java.util.Arrays.toString(unravel(e, v.shape));
+                                + java.util.Arrays.toString(v.unravelIndex(e));
                         worstA = a;
                         worstN = num;
                     }
@@ -182,14 +182,5 @@ public final class GradCheck {
             }
         }
         return n;
-    }
-
-    private static int[] unravel(int flat, int[] shape) {
-        int[] idx = new int[shape.length];
-        for (int i = shape.length - 1; i >= 0; i--) {
-            idx[i] = shape[i] == 0 ? 0 : flat % shape[i];
-            flat = shape[i] == 0 ? 0 : flat / shape[i];
-        }
-        return idx;
     }
 }

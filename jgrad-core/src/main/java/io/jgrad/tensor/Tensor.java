@@ -446,6 +446,27 @@ public final class Tensor {
         return Shapes.numel(shape);
     }
 
+    /**
+     * The indices, one per dimension, of element i in row-major order (the order of {@link #toDoubleArray()}), as
+     * {@link #get} takes them: for i = sum_d index[d] * (product of the sizes after d). PyTorch:
+     * {@code torch.unravel_index(i, t.shape)}.
+     *
+     * @throws IndexOutOfBoundsException unless 0 &lt;= i &lt; numel()
+     */
+    public int[] unravelIndex(int i) {
+        int n = numel();
+        if (i < 0 || i >= n) {
+            throw new IndexOutOfBoundsException("unravelIndex: element " + i + " out of range for shape " + Shapes.str(shape)
+                    + " (" + n + " elements)");
+        }
+        int[] index = new int[shape.length];
+        for (int d = shape.length - 1; d >= 0; d--) {
+            index[d] = i % shape[d];
+            i /= shape[d];
+        }
+        return index;
+    }
+
     /** The element type, float32 or float64. */
     public DType dtype() {
         return dtype;

@@ -11,6 +11,27 @@ import java.util.Locale;
 import org.junit.jupiter.api.Test;
 
 class TensorTest {
+    /**
+     * The indices of row-major element i, which get() takes: GradCheck names its worst element by them and the
+     * checkpoint check its first non-finite weight (each had a copy of this arithmetic).
+     */
+    @Test
+    void unravelIndexGivesTheIndicesOfARowMajorElement() {
+        Tensor x = Tensor.arange(DType.FLOAT64, 24).reshape(2, 3, 4);
+        for (int i = 0; i < 24; i++) {
+            assertEquals(i, x.get(x.unravelIndex(i)), 0, "element " + i);
+        }
+        assertArrayEquals(new int[] {1, 2, 3}, x.unravelIndex(23));
+        assertArrayEquals(new int[] {0, 1, 0}, x.unravelIndex(4));
+        Tensor view = x.permute(2, 0, 1); // [4, 2, 3]: the order is the view's own, not its storage's
+        assertArrayEquals(new int[] {0, 1, 1}, view.unravelIndex(4));
+        assertArrayEquals(new int[] {}, Tensor.scalar(1).unravelIndex(0));
+        var e = assertThrows(IndexOutOfBoundsException.class, () -> x.unravelIndex(24));
+        assertEquals("unravelIndex: element 24 out of range for shape [2, 3, 4] (24 elements)", e.getMessage());
+        assertThrows(IndexOutOfBoundsException.class, () -> x.unravelIndex(-1));
+        assertThrows(IndexOutOfBoundsException.class, () -> Tensor.zeros(2, 0).unravelIndex(0));
+    }
+
     @Test
     void randomFactoriesRefuseBoundsPyTorchRefuses() {
         // bug: uniform(1, 0) sampled (0, 1] and normal with std -1 sampled N(0, 1) negated, silently; Init.uniform and
