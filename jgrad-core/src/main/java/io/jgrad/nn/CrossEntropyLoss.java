@@ -13,6 +13,14 @@ import io.jgrad.tensor.Tensor;
  * <p>With class weights w (PyTorch's {@code weight}, e.g. to count a rare class more),
  * l_i = (1 - eps) * w[t_i] * (-logp[i, t_i]) + eps * mean_c(w[c] * (-logp[i, c])), and the mean divides their sum by
  * sum_i w[t_i] instead of N (as PyTorch, which divides by 0 for a batch whose targets all weigh 0).
+ *
+ * <p>A target of the input's shape [N, C] holds class probabilities instead (soft targets, as PyTorch 1.13 takes
+ * them; each row is meant to sum to 1, which is not checked): with t' = (1 - eps) * t + eps / C,
+ * l_i = -sum_c w[c] * t'[i, c] * logp[i, c] (w[c] = 1 without weights), and the mean divides the sum of l_i by N,
+ * with or without weights (PyTorch's definition: one-hot probabilities with weights give the class-index loss's sum,
+ * but not its mean). The gradient with respect to x is, per sample, softmax(x) * sum_c w[c] t'[i, c] - w * t'[i]
+ * (divided by N for the mean); the target gets one too, -w[c] logp[i, c], as in PyTorch. A float32 input and float64
+ * probabilities give a float64 loss, as PyTorch. Neither argument is modified.
  */
 public class CrossEntropyLoss implements Loss {
     private final Reduction reduction;
@@ -64,6 +72,9 @@ public class CrossEntropyLoss implements Loss {
 
     @Override
     public Tensor forward(Tensor prediction, Tensor target) {
+        if (isProbabilities(target)) {
+            return probabilities(prediction, target);
+        }
         if (weight != null) {
             return weighted(prediction, target);
         }
@@ -80,10 +91,34 @@ public class CrossEntropyLoss implements Loss {
         return reduction.apply(perSample.reshape(perSample.shape()[0]));
     }
 
-    /** With class weights, sum_i w[t_i] over the batch, the mean's denominator; else the number of samples. */
+    /** Targets of more than one dimension are class probabilities (the shape check then asks for the input's). */
+    private static boolean isProbabilities(Tensor target) {
+        return target != null && target.dim() > 1;
+    }
+
+    /**
+     * The loss of class probabilities (the class comment's last paragraph), composed from log-softmax, products and
+     * a sum, so that autograd gives both gradients.
+     */
+    private Tensor probabilities(Tensor prediction, Tensor target) {
+        Targets.requireProbabilityShapes("CrossEntropyLoss", prediction, target);
+        int classes = prediction.size(1);
+        Tensor t = labelSmoothing == 0 ? target : target.mul(1 - labelSmoothing).add(labelSmoothing / classes);
+        Tensor terms = prediction.logSoftmax(1).mul(t); // [N, C]
+        if (weight != null) {
+            requireWeightPerClass(prediction);
+            terms = terms.mul(Tensor.of(weight, 1, classes).to(terms.dtype()));
+        }
+        return reduction.apply(terms.sum(1, false).neg()); // the mean over N, with weights or without, as PyTorch
+    }
+
+    /**
+     * With class weights and class indices, sum_i w[t_i] over the batch, the mean's denominator; else (class
+     * probabilities, or no weights) the number of samples.
+     */
     @Override
     public double batchWeight(Tensor prediction, Tensor target) {
-        if (weight == null) {
+        if (weight == null || isProbabilities(target)) {
             return Loss.super.batchWeight(prediction, target);
         }
         double total = 0;
@@ -95,16 +130,20 @@ public class CrossEntropyLoss implements Loss {
 
     /** w[t_i] for each row's class index {@code index} [N, 1] of the scores {@code prediction} [N, C]. */
     private double[] rowWeights(Tensor prediction, Tensor index) {
-        if (prediction.size(1) != weight.length) {
-            throw new IllegalArgumentException("CrossEntropyLoss: " + weight.length + " class weights for scores of "
-                    + prediction.size(1) + " classes");
-        }
+        requireWeightPerClass(prediction);
         double[] t = index.toDoubleArray();
         double[] perRow = new double[t.length];
         for (int i = 0; i < t.length; i++) {
             perRow[i] = weight[(int) t[i]];
         }
         return perRow;
+    }
+
+    private void requireWeightPerClass(Tensor prediction) {
+        if (prediction.size(1) != weight.length) {
+            throw new IllegalArgumentException("CrossEntropyLoss: " + weight.length + " class weights for scores of "
+                    + prediction.size(1) + " classes");
+        }
     }
 
     /** The class-weighted loss of the class comment, composed from log-softmax, gather and products. */

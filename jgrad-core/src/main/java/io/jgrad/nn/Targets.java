@@ -43,6 +43,20 @@ final class Targets {
     }
 
     /**
+     * Checks that scores are [N, C] and target, class probabilities, has their shape; the values are not checked (as
+     * PyTorch: rows that do not sum to 1 give a loss all the same). Their dtypes may differ (the loss is computed in
+     * the wider one).
+     */
+    static void requireProbabilityShapes(String loss, Tensor scores, Tensor target) {
+        requireBoth(loss, scores, target);
+        if (scores.dim() != 2 || !Arrays.equals(scores.shape(), target.shape())) {
+            throw new IllegalArgumentException(loss + ": input has shape " + Arrays.toString(scores.shape())
+                    + " and target has shape " + Arrays.toString(target.shape()) + "; expected input [N, C] and target"
+                    + " [N, C] of class probabilities (the input's shape) or [N] of class indices");
+        }
+    }
+
+    /**
      * Checks that scores are [N, C] and target is [N] holding class indices (integral values in [0, C)), and returns
      * the target as an [N, 1] index for {@link Tensor#gather}.
      */

@@ -91,6 +91,105 @@ class LossTest {
         assertEquals("CrossEntropyLoss: 2 class weights for scores of 3 classes", e.getMessage());
     }
 
+    /** Rows of class probabilities [n, c] (each a softmax of random scores), float64. */
+    private static Tensor probabilities(long seed, int n, int c) {
+        return Tensor.normal(DType.FLOAT64, new Generator(seed), 0, 1.5, n, c).softmax(1).detach();
+    }
+
+    /**
+     * Probability (soft) targets of the input's shape, PyTorch 1.13's: l_i = -sum_c w_c t'_ic logp_ic with
+     * t' = (1 - eps) t + eps / C; the mean divides by N, not by a sum of weights. The gradient goes to the input and
+     * to the target (a composed loss; PyTorch's is differentiable in the target too).
+     */
+    @Test
+    void crossEntropyWithProbabilityTargetsMatchesTheFormulaAndItsGradients() {
+        double[][] z = {{1.0, 2.0, 0.5}, {-1.0, 0.0, 3.0}};
+        double[][] t = {{0.2, 0.7, 0.1}, {0.5, 0.0, 0.5}};
+        double[] w = {1, 3, 0.5};
+        double eps = 0.2;
+        for (boolean weighted : new boolean[] {false, true}) {
+            for (double smoothing : new double[] {0, eps}) {
+                double total = 0;
+                for (int i = 0; i < 2; i++) {
+                    double lse = Math.log(Math.exp(z[i][0]) + Math.exp(z[i][1]) + Math.exp(z[i][2]));
+                    for (int c = 0; c < 3; c++) {
+                        double target = (1 - smoothing) * t[i][c] + smoothing / 3;
+                        total += (weighted ? w[c] : 1) * target * (lse - z[i][c]);
+                    }
+                }
+                Tensor weight = weighted ? Tensor.of(w) : null;
+                String what = (weighted ? "weighted" : "unweighted") + ", smoothing " + smoothing;
+                assertEquals(total / 2, new CrossEntropyLoss(weight, Reduction.MEAN, smoothing)
+                        .forward(Tensor.of(z), Tensor.of(t)).item(), 1e-12, what + ": the mean divides by N");
+                assertEquals(total, new CrossEntropyLoss(weight, Reduction.SUM, smoothing)
+                        .forward(Tensor.of(z), Tensor.of(t)).item(), 1e-12, what);
+                Tensor each = new CrossEntropyLoss(weight, Reduction.NONE, smoothing).forward(Tensor.of(z), Tensor.of(t));
+                assertArrayEquals(new int[] {2}, each.shape());
+                assertEquals(total, each.sum().item(), 1e-12, what);
+            }
+        }
+        // one-hot probabilities are the class indices, except that a weighted mean divides by N, not sum_i w[t_i]
+        Tensor x = Tensor.of(z), oneHot = Tensor.of(new double[][] {{0, 1, 0}, {1, 0, 0}});
+        Tensor index = Tensor.of(new double[] {1, 0});
+        assertEquals(new CrossEntropyLoss(Reduction.MEAN, eps).forward(x, index).item(),
+                new CrossEntropyLoss(Reduction.MEAN, eps).forward(x, oneHot).item(), 1e-12);
+        CrossEntropyLoss weightedSum = new CrossEntropyLoss(Tensor.of(w), Reduction.SUM, 0);
+        assertEquals(weightedSum.forward(x, index).item(), weightedSum.forward(x, oneHot).item(), 1e-12);
+        CrossEntropyLoss weightedMean = new CrossEntropyLoss(Tensor.of(w), Reduction.MEAN, 0);
+        assertEquals(weightedSum.forward(x, index).item() / (3 + 1), weightedMean.forward(x, index).item(), 1e-12);
+        assertEquals(weightedSum.forward(x, oneHot).item() / 2, weightedMean.forward(x, oneHot).item(), 1e-12);
+        assertEquals(2, weightedMean.batchWeight(x, oneHot), "a batch weighs its N samples, the mean's denominator");
+        assertEquals(4, weightedMean.batchWeight(x, index));
+
+        Tensor weights = Tensor.of(new double[] {0.5, 2, 0, 1.25});
+        for (Reduction r : Reduction.values()) {
+            for (double smoothing : new double[] {0, 0.3}) {
+                for (Tensor weight : new Tensor[] {null, weights}) {
+                    CrossEntropyLoss loss = new CrossEntropyLoss(weight, r, smoothing);
+                    Tensor prediction = f64(21, -3, 3, 5, 4);
+                    Tensor target = probabilities(22, 5, 4).requiresGrad(true);
+                    GradCheck.Result g = GradCheck.check(() -> loss.forward(prediction, target), prediction, target);
+                    assertTrue(g.passed(), r + ", smoothing " + smoothing + ", weight " + weight + ": " + g);
+                }
+            }
+        }
+    }
+
+    /** As PyTorch 1.13: a float32 input against float64 probabilities gives a float64 loss, the input's gradient float32. */
+    @Test
+    void crossEntropyWithProbabilityTargetsPromotesMixedDtypes() {
+        Tensor x64 = f64(23, -2, 2, 3, 4);
+        Tensor x32 = x64.detach().to(DType.FLOAT32).requiresGrad(true);
+        Tensor t = probabilities(24, 3, 4);
+        Tensor l = new CrossEntropyLoss().forward(x32, t);
+        assertEquals(DType.FLOAT64, l.dtype());
+        // PyTorch's order: log_softmax in the input's float32, the product with the target in float64
+        Tensor reference = x32.detach().logSoftmax(1).to(DType.FLOAT64).mul(t).sum(1, false).neg().mean();
+        assertEquals(reference.item(), l.item(), 1e-15);
+        l.backward();
+        assertEquals(DType.FLOAT32, x32.grad().dtype());
+        assertEquals(DType.FLOAT32, new CrossEntropyLoss().forward(x32, t.to(DType.FLOAT32)).dtype());
+    }
+
+    @Test
+    void crossEntropyRefusesProbabilityTargetsOfAnotherShapeNamingWhatItExpected() {
+        String expected = "; expected input [N, C] and target [N, C] of class probabilities (the input's shape) or [N] of"
+                + " class indices";
+        var e = assertThrows(IllegalArgumentException.class,
+                () -> new CrossEntropyLoss().forward(Tensor.zeros(4, 3), Tensor.zeros(4, 2)));
+        assertEquals("CrossEntropyLoss: input has shape [4, 3] and target has shape [4, 2]" + expected, e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> new CrossEntropyLoss().forward(Tensor.zeros(4, 3), Tensor.zeros(3, 4)));
+        assertEquals("CrossEntropyLoss: input has shape [4, 3] and target has shape [3, 4]" + expected, e.getMessage());
+        // PyTorch takes [N, C, d...] too; jgrad's cross-entropy, for class indices as for probabilities, takes [N, C]
+        e = assertThrows(IllegalArgumentException.class,
+                () -> new CrossEntropyLoss(Reduction.SUM, 0.1).forward(Tensor.zeros(2, 3, 5), Tensor.zeros(2, 3, 5)));
+        assertEquals("CrossEntropyLoss: input has shape [2, 3, 5] and target has shape [2, 3, 5]" + expected, e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> new CrossEntropyLoss(Tensor.of(new double[] {1, 1}),
+                Reduction.MEAN, 0).forward(Tensor.zeros(4, 3), Tensor.zeros(4, 3)));
+        assertEquals("CrossEntropyLoss: 2 class weights for scores of 3 classes", e.getMessage());
+    }
+
     @Test
     void crossEntropyMatchesTheFormulaWithLabelSmoothing() {
         double[][] z = {{1.0, 2.0, 0.5}, {-1.0, 0.0, 3.0}};

@@ -81,6 +81,7 @@ class TorchParityTest {
         }
         data.put("c", Tensor.of(cls));
         data.put("cw", Tensor.uniform(DType.FLOAT64, g, 0.2, 2, 4));
+        data.put("s", Tensor.normal(DType.FLOAT64, g, 0, 1.5, 5, 4).softmax(1)); // class probabilities per row
         Tensor t = data.get("t"), r = data.get("r"), c = data.get("c");
 
         List<Case> cases = new ArrayList<>(List.of(
@@ -119,6 +120,13 @@ class TorchParityTest {
                 cases.add(new Case("ce_weighted_" + rs + "_" + eps, "z",
                         "F.cross_entropy(z, c.long(), weight=cw, reduction='" + rs + "', label_smoothing=" + eps + ")",
                         x -> new CrossEntropyLoss(cw, red, eps).forward(x, c), none));
+                Tensor s = data.get("s");
+                cases.add(new Case("ce_soft_" + rs + "_" + eps, "z",
+                        "F.cross_entropy(z, s, reduction='" + rs + "', label_smoothing=" + eps + ")",
+                        x -> new CrossEntropyLoss(red, eps).forward(x, s), none));
+                cases.add(new Case("ce_soft_weighted_" + rs + "_" + eps, "z",
+                        "F.cross_entropy(z, s, weight=cw, reduction='" + rs + "', label_smoothing=" + eps + ")",
+                        x -> new CrossEntropyLoss(cw, red, eps).forward(x, s), none));
             }
         }
 
