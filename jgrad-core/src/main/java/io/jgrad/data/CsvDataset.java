@@ -172,7 +172,7 @@ public final class CsvDataset implements Dataset {
     private static CsvDataset read(Path file, Function<List<String>, String> targetColumn, boolean classification, boolean hasTarget,
                                    Function<List<String>, List<String>> features, List<String> classNames, boolean namesInstead)
             throws IOException {
-        return withParser(file, parser -> parse(parser, file, targetColumn, classification, hasTarget, features, classNames,
+        return withParser(file, null, parser -> parse(parser, file, targetColumn, classification, hasTarget, features, classNames,
                 namesInstead));
     }
 
@@ -184,7 +184,22 @@ public final class CsvDataset implements Dataset {
      *     not UTF-8
      */
     public static List<String> columnNames(Path file) throws IOException {
-        return withParser(file, parser -> header(parser, file));
+        // the header alone, where it reads the same with either escape (nearly always): the file's escape, decided by
+        // all of its lines, was a pass over the whole file for one row
+        List<String> doubled = headerReadWith(file, CsvEscape.DOUBLED);
+        if (doubled != null && doubled.equals(headerReadWith(file, CsvEscape.BACKSLASH))) {
+            return doubled;
+        }
+        return withParser(file, null, parser -> header(parser, file)); // the escape the file's lines call for, or its refusal
+    }
+
+    /** The header of {@code file} read with {@code escape}, or null where it is refused so (the other pass says why). */
+    private static List<String> headerReadWith(Path file, CsvEscape escape) throws IOException {
+        try {
+            return withParser(file, escape, parser -> header(parser, file));
+        } catch (JgradFormatException e) {
+            return null;
+        }
     }
 
     /** What {@link #withParser} runs on the file's parser. */
@@ -193,10 +208,10 @@ public final class CsvDataset implements Dataset {
     }
 
     /**
-     * {@code task} on a parser of {@code file}, read as UTF-8; a directory, a pipe or device, or bytes that are not UTF-8
-     * are refused, naming the file.
+     * {@code task} on a parser of {@code file}, read as UTF-8 with {@code escape} (null: the one its lines call for,
+     * {@link #escapeOf}); a directory, a pipe or device, or bytes that are not UTF-8 are refused, naming the file.
      */
-    private static <T> T withParser(Path file, ParserTask<T> task) throws IOException {
+    private static <T> T withParser(Path file, CsvEscape escape, ParserTask<T> task) throws IOException {
         if (Files.isDirectory(file)) {
             throw new JgradFormatException(file, "", "is a directory; expected a CSV file");
         }
@@ -207,8 +222,9 @@ public final class CsvDataset implements Dataset {
                     + " which is read more than once");
         }
         try (var reader = utf8(file)) {
-            // the header's quotes are read as the rows' are: by the escape the whole file's lines say it uses
-            return task.run(new CsvParser(reader, file, escapeOf(file)));
+            // the header's quotes are read as the rows' are: by the escape the whole file's lines say it uses, unless
+            // the caller knows it makes no difference (columnNames, for a header that reads the same either way)
+            return task.run(new CsvParser(reader, file, escape != null ? escape : escapeOf(file)));
         } catch (CharacterCodingException e) {
             // the reader decodes ahead of the parser (a whole buffer at a time), so the parser's line is not where the
             // bad bytes are: find them with a second pass, which only a failing load pays for
@@ -219,22 +235,39 @@ public final class CsvDataset implements Dataset {
 
     /**
      * The {@link CsvEscape} of {@code file}, by its lines as {@link CsvEscape#of} decides (line breaks counted as
-     * {@link CsvParser} counts them); its refusal names the file and the line.
+     * {@link CsvParser} counts them), where the lines of a quoted value over line breaks are judged together, from its
+     * first line to the one where it ends read either way; its refusal names the file and the (first) line.
      */
     private static CsvEscape escapeOf(Path file) throws IOException {
         String[] first = new String[4]; // the places of a line reading doubled only, backslash only, both; both's text
         try (var lines = utf8(file)) {
-            long n = 0;
+            long n = 0, start = 0;
+            boolean doubledOpen = false, backslashOpen = false; // inside a quoted value at the line's end, read so
+            StringBuilder record = new StringBuilder();
             for (String line = lines.readLine(); line != null; line = lines.readLine()) {
                 n++;
-                int readings = CsvEscape.readings(line); // a byte-order mark: CsvParser skips it
-                int kind = readings == CsvEscape.READS_DOUBLED ? 0 : readings == CsvEscape.READS_BACKSLASH ? 1 : readings == 0 ? -1 : 2;
-                if (kind >= 0 && first[kind] == null) {
-                    first[kind] = "line " + n;
-                    if (kind == 2) {
-                        first[3] = line;
-                    }
+                boolean continued = doubledOpen || backslashOpen;
+                if (!continued && line.indexOf('"') < 0) {
+                    continue; // reads the same either way, and opens no quoted value: nearly every line of a data file
                 }
+                if (!continued) {
+                    start = n;
+                    record.setLength(0);
+                } else {
+                    record.append('\n');
+                }
+                record.append(line);
+                doubledOpen = CsvEscape.DOUBLED.quotedAfter(line, doubledOpen);
+                backslashOpen = CsvEscape.BACKSLASH.quotedAfter(line, backslashOpen);
+                // a value open longer than the parser's longest cell is refused by the parse that reads it so
+                if ((doubledOpen || backslashOpen) && record.length() <= CsvParser.MAX_CELL_CHARS) {
+                    continue;
+                }
+                doubledOpen = backslashOpen = false;
+                judge(record.toString(), start, first);
+            }
+            if (doubledOpen || backslashOpen) {
+                judge(record.toString(), start, first); // a value left open at the end: the parse's to refuse
             }
         }
         try {
@@ -242,6 +275,21 @@ public final class CsvDataset implements Dataset {
         } catch (IllegalArgumentException e) {
             int colon = e.getMessage().indexOf(": ");
             throw new JgradFormatException(file, e.getMessage().substring(0, colon), e.getMessage().substring(colon + 2));
+        }
+    }
+
+    /**
+     * Records where {@code text}, from line {@code start}, is the first to read doubled only, backslash only or both
+     * ways differently. Modified: first (the places of each kind, and the text of the first of both).
+     */
+    private static void judge(String text, long start, String[] first) {
+        int readings = CsvEscape.readings(text); // a byte-order mark: CsvParser skips it
+        int kind = readings == CsvEscape.READS_DOUBLED ? 0 : readings == CsvEscape.READS_BACKSLASH ? 1 : readings == 0 ? -1 : 2;
+        if (kind >= 0 && first[kind] == null) {
+            first[kind] = "line " + start;
+            if (kind == 2) {
+                first[3] = text;
+            }
         }
     }
 

@@ -13,8 +13,10 @@ import java.util.List;
  *
  * <p>The two read a line differently only where a quoted value holds {@code \"}, {@code \\} or {@code ""}. A file
  * says which it uses by the lines that read one way only ({@link #readings(String)}); {@link #of} decides from them,
- * and refuses a file that says both, or neither while its lines read differently. jgrad train and jgrad-spark decide
- * by the same lines, so that they read every file alike.
+ * and refuses a file that says both, or neither while its lines read differently. jgrad-spark, whose reader takes a
+ * line as a record, judges each line alone; jgrad train judges a record whose quoted value goes over line breaks by
+ * its whole text, from its first line to the one where the value ends read either way ({@link #quotedAfter}), since
+ * its lines alone begin outside quotes where the value is inside them.
  */
 public enum CsvEscape {
     /** {@code ""} for a quote inside a quoted value (RFC 4180). */
@@ -30,32 +32,71 @@ public enum CsvEscape {
     /**
      * How one line of a file (a whole record) reads: 0 where it reads the same with either escape (or with neither:
      * its error is the parse's), else {@link #READS_DOUBLED}, {@link #READS_BACKSLASH}, or both bits where it reads
-     * both ways to different values. Line breaks inside quotes are not followed: each line is read alone, as Spark's
-     * reader reads a line.
+     * both ways to different values. jgrad-spark gives each line alone, as Spark's reader reads a line; jgrad train
+     * gives the lines of a quoted value over line breaks together, which are read as the records they hold.
      */
     public static int readings(String line) {
         // the readings differ only at \" or \\ or "" inside a quoted value
         if (line.indexOf('"') < 0 || line.indexOf('\\') < 0 && !line.contains("\"\"")) {
             return 0;
         }
-        List<String> doubled = fields(line, DOUBLED), backslash = fields(line, BACKSLASH);
+        List<List<String>> doubled = records(line, DOUBLED), backslash = records(line, BACKSLASH);
         if (doubled == null && backslash == null || doubled != null && doubled.equals(backslash)) {
             return 0;
         }
         return (doubled == null ? 0 : READS_DOUBLED) | (backslash == null ? 0 : READS_BACKSLASH);
     }
 
-    /** The fields of {@code line} read with {@code escape}, or null where it does not read so (a quote left open, ...). */
-    static List<String> fields(String line, CsvEscape escape) {
+    /**
+     * The records of {@code text} read with {@code escape}, or null where it does not read so (a quote left open, ...):
+     * one for a line, where a line break inside quotes is not followed; perhaps more for lines that jgrad train judges
+     * together, whose records the two escapes may end at different lines.
+     */
+    private static List<List<String>> records(String text, CsvEscape escape) {
         try {
-            CsvParser parser = new CsvParser(new StringReader(line), null, escape);
-            List<String> fields = parser.next();
-            return parser.next() == null ? fields : null;
+            CsvParser parser = new CsvParser(new StringReader(text), null, escape);
+            List<List<String>> records = new java.util.ArrayList<>();
+            for (List<String> r = parser.next(); r != null; r = parser.next()) {
+                records.add(r);
+            }
+            return records;
         } catch (JgradFormatException e) {
             return null;
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e); // a StringReader does not fail
         }
+    }
+
+    /** {@code text}'s records read with {@code escape} as an error message shows them: on one line, one record as itself. */
+    private static String shown(String text, CsvEscape escape) {
+        List<List<String>> r = records(text, escape);
+        return CsvDataset.printable(String.valueOf(r != null && r.size() == 1 ? r.get(0) : r));
+    }
+
+    /**
+     * Whether a record is inside a quoted value at the end of {@code line}, read with this escape, given whether it was
+     * at its start ({@code quoted}): as {@link CsvParser} reads, a quote opens a value only at a cell's start, and
+     * inside one closes it unless escaped ({@code ""}, or {@code \"} with backslashes); a line's end ends a record
+     * only outside quotes.
+     */
+    boolean quotedAfter(String line, boolean quoted) {
+        if (!quoted && line.indexOf('"') < 0) {
+            return false;
+        }
+        boolean cellStart = !quoted;
+        for (int i = 0, n = line.length(); i < n; i++) {
+            char c = line.charAt(i);
+            char next = i + 1 < n ? line.charAt(i + 1) : 0;
+            if (!quoted) {
+                quoted = c == '"' && cellStart;
+                cellStart = c == ',';
+            } else if (this == BACKSLASH && c == '\\' && (next == '"' || next == '\\') || this == DOUBLED && c == '"' && next == '"') {
+                i++;
+            } else if (c == '"') {
+                quoted = false;
+            }
+        }
+        return quoted;
     }
 
     /**
@@ -104,8 +145,8 @@ public enum CsvEscape {
                     + " quotes (\"\" for a quote: RFC 4180); expected one or the other throughout the file");
         }
         throw new IllegalArgumentException(either + ": a quoted value holding \\\\ or \\\" reads differently with backslash"
-                + " escapes, " + fields(eitherLine, BACKSLASH) + " (\\\" for a quote, \\\\ for a backslash: Spark's CSV"
-                + " writer's default), and with doubled quotes, " + fields(eitherLine, DOUBLED) + " (\"\" for a quote,"
+                + " escapes, " + shown(eitherLine, BACKSLASH) + " (\\\" for a quote, \\\\ for a backslash: Spark's CSV"
+                + " writer's default), and with doubled quotes, " + shown(eitherLine, DOUBLED) + " (\"\" for a quote,"
                 + " a backslash as itself: RFC 4180), and no line of the file reads only one way; expected a file written"
                 + " one way that says which: Spark writes doubled quotes with .option(\"escape\", \"\\\"\"), as pandas"
                 + " and Python's csv module write them");

@@ -47,6 +47,34 @@ class CsvDatasetTest {
     }
 
     /**
+     * columnNames reads the header and no further where the header reads the same with either escape: bytes that are
+     * not UTF-8 a megabyte below it, and rows of both escapes, are load's to refuse (columnNames read the whole file
+     * for its escape, and refused them). A header that reads differently by escape still reads by the file's escape.
+     */
+    @Test
+    void columnNamesReadOnlyTheHeader() throws IOException {
+        StringBuilder rows = new StringBuilder("a,\"b, c\",y\n");
+        for (int i = 0; i < 200_000; i++) {
+            rows.append(i).append(",1,0\n");
+        }
+        Path f = dir.resolve("late-bad-bytes.csv");
+        byte[] head = rows.toString().getBytes(StandardCharsets.UTF_8);
+        byte[] bytes = java.util.Arrays.copyOf(head, head.length + 7);
+        System.arraycopy(new byte[] {'1', ',', (byte) 0xC3, ',', '0', '\n', '2'}, 0, bytes, head.length, 7);
+        Files.write(f, bytes);
+        assertTrue(bytes.length > 1 << 20);
+        assertEquals(List.of("a", "b, c", "y"), CsvDataset.columnNames(f));
+        var e = assertThrows(JgradFormatException.class, () -> CsvDataset.load(f, null, false));
+        assertTrue(e.getMessage().contains("line 200002") && e.getMessage().contains("not valid UTF-8"), e.getMessage());
+
+        Path mixed = csv("x,kind\n1,\"Z \"\"q\"\", r\"\n2,\"Z \\\"q\\\", r\"\n");
+        assertEquals(List.of("x", "kind"), CsvDataset.columnNames(mixed));
+        assertThrows(JgradFormatException.class, () -> CsvDataset.load(mixed, null, true));
+        // "a\\" is a\ by backslash escapes and a\\ by RFC 4180: the file's second line says it uses the former
+        assertEquals(List.of("x", "a\\"), CsvDataset.columnNames(csv("x,\"a\\\\\"\n1,\"5\\\"\"\n")));
+    }
+
+    /**
      * loadChoosingTarget gives the chooser the header as columnNames reads it (quotes, byte-order mark), once for a read
      * of class indices, and loads what load loads with the chosen name (null: the last column); what the chooser throws
      * comes before the header's own checks, as it did when the caller read columnNames first.
@@ -417,6 +445,25 @@ class CsvDatasetTest {
         CsvDataset ds = CsvDataset.load(csv("x,kind\n1,\"x, a\\\"\n2,\"a\\\"\"b\"\n3,\"Z \"\"q\"\", r\"\n4,\"\\\\srv\\d, e\"\n"),
                 null, true);
         assertEquals(List.of("Z \"q\", r", "\\\\srv\\d, e", "a\\\"b", "x, a\\"), ds.classNames());
+    }
+
+    /**
+     * A quoted value over several lines tells the file's escape by its whole text, as the parse reads it: its lines
+     * read alone begin outside quotes where the value is inside them. Spark's writer's "cat \"big\"\none": its first
+     * line, read alone, is open with backslash escapes and "cat \" then text with doubled quotes, so it told nothing,
+     * RFC 4180 was chosen, and the file refused at line 2 ("unexpected character 'b' after a closing quote").
+     */
+    @Test
+    void aQuotedValueOverSeveralLinesTellsTheEscapeByItsWholeText() throws IOException {
+        CsvDataset spark = CsvDataset.load(csv("a,y\n1,\"cat \\\"big\\\"\none\"\n2,dog\n3,\"x,\r\ny\"\n"), null, true);
+        assertEquals(List.of("cat \"big\"\none", "dog", "x,\ny"), spark.classNames());
+        // the lines of "a\\\nb\\" told nothing alone either, and RFC 4180 read a\\ and b\\ where Spark's writer
+        // meant a\ and b\: ambiguous as the one-line "a\\b\\", so refused as it is, at the value's first line
+        bad("a,y\n0,dog\n1,\"a\\\\\nb\\\\\"\n", null, true, ": line 3: a quoted value holding \\\\ or \\\" reads differently",
+                "expected a file written one way");
+        // RFC 4180's "say ""hi""\nthere" and "x\\" + line break + "" (a backslash, a line break, a quote) read as before
+        CsvDataset rfc = CsvDataset.load(csv("a,y\n1,\"say \"\"hi\"\"\nthere\"\n2,\"x\\\n\"\"\"\n3,\"x\\\"\n"), null, true);
+        assertEquals(List.of("say \"hi\"\nthere", "x\\", "x\\\n\""), rfc.classNames());
     }
 
     /**
