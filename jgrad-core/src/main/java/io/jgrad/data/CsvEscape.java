@@ -15,8 +15,8 @@ import java.util.List;
  * says which it uses by the lines that read one way only ({@link #readings(String)}); {@link #of} decides from them,
  * and refuses a file that says both, or neither while its lines read differently. jgrad-spark, whose reader takes a
  * line as a record, judges each line alone; jgrad train judges a record whose quoted value goes over line breaks by
- * its whole text, from its first line to the one where the value ends read either way ({@link #quotedAfter}), since
- * its lines alone begin outside quotes where the value is inside them.
+ * its whole text, from its first line to the one where the value ends read either way, since its lines alone begin
+ * outside quotes where the value is inside them.
  */
 public enum CsvEscape {
     /** {@code ""} for a quote inside a quoted value (RFC 4180). */
