@@ -5,6 +5,7 @@ import io.jgrad.nn.spec.Layers;
 import io.jgrad.nn.spec.NetworkSpec;
 import io.jgrad.data.Standardization;
 import io.jgrad.io.AtomicFiles;
+import io.jgrad.io.CheckpointFiles;
 import io.jgrad.io.JgradFormatException;
 import io.jgrad.io.Json;
 import io.jgrad.tensor.Generator;
@@ -275,12 +276,10 @@ record RunConfig(NetworkSpec model, String task, int numClasses, String loss, St
      */
     static RunConfig read(Path dir, String flag) throws IOException {
         Path file = dir.resolve(FILE);
-        if (flag != null && !Files.exists(dir)) {
-            throw new UserError(flag + " " + dir + ": no such directory; expected the --out directory of 'jgrad train'");
-        }
-        if (!Files.isRegularFile(file)) {
-            throw new UserError((flag == null ? dir + " is" : flag + " " + dir + ":") + " not a jgrad run directory: "
-                    + FILE + " is missing");
+        try {
+            CheckpointFiles.requireRunDirectory(dir, flag); // in jgrad-spark's --resume's words
+        } catch (IllegalArgumentException e) {
+            throw new UserError(e.getMessage());
         }
         Map<String, Object> m = ConfigFields.object(Json.read(file), file, "(top level)");
         Object version = m.get("format_version");

@@ -21,9 +21,6 @@ record TrainedModel(Path dir, RunConfig config, Sequential network, Objective ob
 
     /** As {@link #load(Path)}, where {@code flag} gave {@code dir} (null: the command's own argument, as inspect's). */
     static TrainedModel load(Path dir, String flag) throws IOException {
-        if (!Files.isDirectory(dir)) {
-            throw new UserError((flag == null ? "" : flag + " ") + dir + ": not a directory; expected the --out directory of 'jgrad train'");
-        }
         RunConfig cfg = RunConfig.read(dir, flag);
         Sequential net = cfg.model().build(new Generator(cfg.seed()));
         // the weights of the checkpoint config.json names, as train --resume takes them

@@ -284,14 +284,24 @@ class CliErrorsTest {
 
     /**
      * A run directory that is missing, or holds no config.json, is named with the flag that gave it: train --resume
-     * said "nope is not a jgrad run directory", and eval and predict likewise for --model. inspect and report take
+     * said "nope is not a jgrad run directory", and eval and predict likewise for --model; a missing one is named as
+     * missing, in the same words for each flag. inspect and report take
      * the directory as their argument, so the path alone names it.
      */
     @Test
     void aMissingOrNonRunDirectoryIsNamedWithItsFlag() throws IOException {
         Path notARun = Files.createDirectories(dir.resolve("not-a-run"));
         Path missing = dir.resolve("nope");
-        Cli.run("train", "--resume", missing.toString()).assertUserError("--resume " + missing + ": no such directory");
+        Cli.run("train", "--resume", missing.toString()).assertUserError("--resume " + missing + ": no such directory;"
+                + " expected the --out directory of 'jgrad train'");
+        // as --resume words it (and jgrad train --spark --resume): it was "not a directory", as for a file
+        Cli.run("eval", "--model", missing.toString()).assertUserError("--model " + missing + ": no such directory;"
+                + " expected the --out directory of 'jgrad train'");
+        Cli.run("predict", "--model", missing.toString(), "--csv", blobs.toString()).assertUserError("--model " + missing
+                + ": no such directory; expected the --out directory of 'jgrad train'");
+        Path file = Files.writeString(dir.resolve("file.txt"), "x");
+        Cli.run("eval", "--model", file.toString()).assertUserError("--model " + file + ": not a directory; expected the --out"
+                + " directory of 'jgrad train'");
         Cli.run("train", "--resume", notARun.toString())
                 .assertUserError("--resume " + notARun + ": not a jgrad run directory: config.json is missing");
         Cli.run("eval", "--model", notARun.toString())

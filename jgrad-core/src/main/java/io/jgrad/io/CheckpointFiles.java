@@ -177,6 +177,27 @@ public final class CheckpointFiles {
     }
 
     /**
+     * Refuses {@code dir} as a run directory to read (--resume, --model) unless it is a directory holding config.json:
+     * one that does not exist is named as missing, not as a directory without config.json. What config.json holds is
+     * the reader's to check. The message begins with {@code flag} and {@code dir} ("--resume runs/x: ..."), or with
+     * {@code dir} alone where {@code flag} is null (a command's own argument). jgrad train and jgrad-spark both call it,
+     * so that their --resume words the same mistake the same way.
+     *
+     * @throws IllegalArgumentException saying what is wrong and what was expected
+     */
+    public static void requireRunDirectory(Path dir, String flag) {
+        String named = flag == null ? dir + "" : flag + " " + dir;
+        if (!Files.isDirectory(dir)) {
+            throw new IllegalArgumentException(named + ": " + (Files.exists(dir) ? "not a directory" : "no such directory")
+                    + "; expected the --out directory of 'jgrad train'");
+        }
+        if (!Files.isRegularFile(dir.resolve("config.json"))) {
+            throw new IllegalArgumentException(named + (flag == null ? " is" : ":") + " not a jgrad run directory: config.json"
+                    + " is missing");
+        }
+    }
+
+    /**
      * Refuses a weight that is NaN or infinite, naming {@code file}, the tensor and the element. jgrad never saves one (a
      * diverged run keeps the checkpoint before), but another program's file may hold one: jgrad predict then answered
      * class 0 for every input, and --init diverged at the first step. jgrad train and jgrad-spark call it on the

@@ -33,6 +33,30 @@ class CheckpointFilesTest {
         assertEquals("keep me", Files.readString(file));
     }
 
+    /**
+     * A run directory to read (--resume, --model) that does not exist is named as missing, not as a directory without
+     * config.json: jgrad train --spark --resume /no/such/dir said "config.json is missing". With the flag that gave it, or
+     * without one where the path is a command's own argument.
+     */
+    @Test
+    void aRunDirectoryToReadMustExistAndHoldConfigJson() throws IOException {
+        Path missing = dir.resolve("no").resolve("such");
+        var e = assertThrows(IllegalArgumentException.class, () -> CheckpointFiles.requireRunDirectory(missing, "--resume"));
+        assertEquals("--resume " + missing + ": no such directory; expected the --out directory of 'jgrad train'", e.getMessage());
+        Path file = Files.writeString(dir.resolve("file"), "x");
+        e = assertThrows(IllegalArgumentException.class, () -> CheckpointFiles.requireRunDirectory(file, "--model"));
+        assertEquals("--model " + file + ": not a directory; expected the --out directory of 'jgrad train'", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> CheckpointFiles.requireRunDirectory(dir, "--resume"));
+        assertEquals("--resume " + dir + ": not a jgrad run directory: config.json is missing", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> CheckpointFiles.requireRunDirectory(missing, null));
+        assertEquals(missing + ": no such directory; expected the --out directory of 'jgrad train'", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> CheckpointFiles.requireRunDirectory(dir, null));
+        assertEquals(dir + " is not a jgrad run directory: config.json is missing", e.getMessage());
+        Files.writeString(dir.resolve("config.json"), "{}");
+        CheckpointFiles.requireRunDirectory(dir, "--resume"); // what it holds is the reader's to check
+        assertFalse(Files.exists(missing.getParent()), "nothing created");
+    }
+
     @Test
     void aRunDirectoryInADirectoryThatCannotBeWrittenIsRefused() throws IOException {
         Path locked = Files.createDirectory(dir.resolve("locked"));

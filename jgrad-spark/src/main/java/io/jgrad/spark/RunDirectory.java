@@ -133,16 +133,14 @@ final class RunDirectory {
     }
 
     /**
-     * Reads the config.json that {@link #save} wrote in {@code dir}. A directory that is no run, a run that
+     * Reads the config.json that {@link #save} wrote in {@code dir}. A directory that is missing or no run, a run that
      * {@code jgrad train} wrote on one machine (no "spark" section: its model may be any network, and its config.json
      * has fields this module does not read), and a field that is missing or of the wrong kind are each one
      * IllegalArgumentException naming the directory or the file and the field.
      */
     static Saved read(Path dir) throws IOException {
         Path file = dir.resolve("config.json");
-        if (!Files.isRegularFile(file)) {
-            throw new IllegalArgumentException("--resume " + dir + ": not a jgrad run directory: config.json is missing");
-        }
+        CheckpointFiles.requireRunDirectory(dir, "--resume"); // in jgrad train --resume's words
         Object json;
         try {
             json = Json.read(file);

@@ -71,6 +71,19 @@ class SparkTrainMainTest {
         }
     }
 
+    /**
+     * --resume of a directory that does not exist says so, in jgrad train --resume's words (CheckpointFiles, shared):
+     * it said "config.json is missing". Read before Spark is asked for anything.
+     */
+    @Test
+    void resumeOfAMissingDirectoryNamesItAsMissing(@TempDir Path dir) {
+        Path missing = dir.resolve("no").resolve("such");
+        var e = assertThrows(IllegalArgumentException.class, () -> RunDirectory.read(missing));
+        assertEquals("--resume " + missing + ": no such directory; expected the --out directory of 'jgrad train'", e.getMessage());
+        var empty = assertThrows(IllegalArgumentException.class, () -> RunDirectory.read(dir));
+        assertEquals("--resume " + dir + ": not a jgrad run directory: config.json is missing", empty.getMessage());
+    }
+
     @Test
     void aFlagOfSingleMachineTrainingIsNamedInTheError() {
         // --model and --augment were the last two refused as single-machine only: both are taken now
