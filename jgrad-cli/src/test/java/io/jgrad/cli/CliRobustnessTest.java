@@ -245,6 +245,24 @@ class CliRobustnessTest {
     }
 
     /**
+     * An --idx path that is a device or a named pipe is refused before it is opened, naming the flag and the file, in the
+     * words of an IDX directory's entries (one check, IdxReader's): /dev/null was read as an IDX file of 0 bytes, and a
+     * pipe with no writer made jgrad predict wait forever.
+     */
+    @Test
+    void aDeviceOrPipeWhereAnIdxFileIsExpected() throws IOException, InterruptedException {
+        Path device = Files.createSymbolicLink(dir.resolve("null-images-idx3-ubyte"), Path.of("/dev/null"));
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.exists(device), "no /dev/null here");
+        String expected = "is not a regular file (a pipe, socket or device); expected a regular file (an IDX file)";
+        Cli.run("predict", "--model", run.toString(), "--idx", device.toString()).assertUserError("jgrad predict: --idx " + device
+                + ": " + expected);
+        Path pipe = dir.resolve("t10k-images-idx3-ubyte.gz");
+        assertEquals(0, new ProcessBuilder("mkfifo", pipe.toString()).start().waitFor(), "mkfifo");
+        Cli.run("predict", "--model", run.toString(), "--idx", pipe.toString()).assertUserError("jgrad predict: --idx " + pipe
+                + ": is not a regular file (a pipe, socket or device); expected a regular file (a gzipped IDX file)");
+    }
+
+    /**
      * Weights that are not finite (a file written by another program, or edited) are refused naming the file, the
      * tensor and the element: eval scored them at chance, predict answered class 0 for every row, and --init trained
      * into a divergence at the first step that blamed --lr.

@@ -135,13 +135,9 @@ public final class IdxDataset {
         if (Files.isRegularFile(gz)) {
             return gz;
         }
-        // there but not a file (it was "file not found"); a pipe is refused before it is opened, which would wait for a writer
-        for (Path p : new Path[] {raw, gz}) {
-            if (Files.exists(p)) {
-                throw new JgradFormatException(p, "", (Files.isDirectory(p) ? "is a directory" : "is not a regular file (a pipe,"
-                        + " socket or device)") + "; expected a regular file (" + (p == gz ? "a gzipped IDX file)" : "an IDX file)"));
-            }
-        }
+        // there but not a file (it was "file not found"), named as what it is
+        IdxReader.requireRegularFile(raw);
+        IdxReader.requireRegularFile(gz);
         throw new JgradFormatException(raw, "", "file not found (nor " + gz.getFileName() + "); an IDX data directory must"
                 + " contain train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte and"
                 + " t10k-labels-idx1-ubyte, each optionally ending in .gz");

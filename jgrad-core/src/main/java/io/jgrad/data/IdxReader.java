@@ -119,11 +119,25 @@ public final class IdxReader {
         T read(InputStream in, long fileSize, String decompressed) throws IOException;
     }
 
+    /**
+     * Refuses {@code file} when it exists and is not a regular file, naming what it is and what was expected (a gzipped
+     * IDX file where the name ends in .gz, else an IDX file); nothing when it does not exist, which the caller names. A
+     * named pipe is refused before it is opened: opening one with no writer waits for one. Every way in here ({@link
+     * #read}, {@link #dims}, {@link #magic}) and an IDX directory's entries ({@link IdxDataset}) are checked by it.
+     *
+     * @throws JgradFormatException naming the file
+     */
+    static void requireRegularFile(Path file) {
+        if (Files.exists(file) && !Files.isRegularFile(file)) {
+            throw new JgradFormatException(file, "", (Files.isDirectory(file) ? "is a directory" : "is not a regular file (a"
+                    + " pipe, socket or device)") + "; expected a regular file (" + (file.getFileName() != null
+                    && file.getFileName().toString().endsWith(".gz") ? "a gzipped IDX file)" : "an IDX file)"));
+        }
+    }
+
     /** Opens {@code file}, decompressing it when it starts with gzip's magic bytes, and reads it with {@code reader}. */
     private static <T> T withStream(Path file, StreamReader<T> reader) throws IOException {
-        if (Files.isDirectory(file)) {
-            throw new JgradFormatException(file, "", "is a directory; expected an IDX file");
-        }
+        requireRegularFile(file);
         try (InputStream raw = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
             raw.mark(2);
             boolean gzip = raw.read() == 0x1f && raw.read() == 0x8b;

@@ -13,6 +13,7 @@ import java.util.Arrays;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.api.io.TempDir;
 
 class IdxReaderTest {
@@ -51,6 +52,29 @@ class IdxReaderTest {
         Path p = dir.resolve(name);
         Files.write(p, content);
         return p;
+    }
+
+    /**
+     * A path that is no regular file is refused naming it and what was expected, before it is opened, by each way in
+     * (read, dims, magic): /dev/null was read as an IDX file of 0 bytes, a named pipe waited forever for a writer (jgrad
+     * predict --idx hung). In the words of an IDX directory's entries, which {@link IdxDataset} refuses by the same check.
+     */
+    @Test
+    void aPathThatIsNotARegularFileIsRefusedBeforeItIsOpened() throws IOException, InterruptedException {
+        Path device = Path.of("/dev/null");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.exists(device), "no /dev/null here");
+        String notRegular = "is not a regular file (a pipe, socket or device); expected a regular file";
+        var e = assertThrows(JgradFormatException.class, () -> IdxReader.read(device));
+        assertEquals(device + ": " + notRegular + " (an IDX file)", e.getMessage());
+        Path sub = Files.createDirectory(dir.resolve("images.gz"));
+        e = assertThrows(JgradFormatException.class, () -> IdxReader.read(sub));
+        assertEquals(sub + ": is a directory; expected a regular file (a gzipped IDX file)", e.getMessage());
+        Path pipe = dir.resolve("t10k-images-idx3-ubyte");
+        assertEquals(0, new ProcessBuilder("mkfifo", pipe.toString()).start().waitFor(), "mkfifo");
+        for (Executable read : new Executable[] {() -> IdxReader.read(pipe), () -> IdxReader.dims(pipe), () -> IdxReader.magic(pipe)}) {
+            e = assertThrows(JgradFormatException.class, read);
+            assertEquals(pipe + ": " + notRegular + " (an IDX file)", e.getMessage());
+        }
     }
 
     @Test
