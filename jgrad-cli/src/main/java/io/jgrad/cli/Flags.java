@@ -93,6 +93,28 @@ final class Flags {
         }
     }
 
+    /** A write of a file that a flag named. */
+    interface Write {
+        void run() throws java.io.IOException;
+    }
+
+    /**
+     * Runs {@code write}, which writes the file {@code path} that {@code flag} gave (predict --output, --graph): a file
+     * that cannot be written, which {@link io.jgrad.io.AtomicFiles} names and gives the reason for, is a UserError
+     * naming the flag and the path as the user gave it. The commands check the directory first, but root passes that
+     * check in /proc and the like.
+     */
+    static void writing(String flag, java.nio.file.Path path, Write write) throws java.io.IOException {
+        try {
+            write.run();
+        } catch (java.nio.file.FileSystemException e) {
+            if (e.getReason() == null) {
+                throw e;
+            }
+            throw new UserError(flag + " " + path + ": " + e.getReason());
+        }
+    }
+
     /**
      * "--layers 256,128" as sizes; null means the default 256,128; an empty value means no hidden layer. An empty size
      * among others ("256,,128", "256,", and commas alone: ",,") is an error: a typo, whose layer would otherwise be

@@ -250,7 +250,7 @@ final class PredictCommand implements Callable<Integer> {
             }
         }
         if (file != null) {
-            io.jgrad.io.AtomicFiles.writeString(output, file.toString());
+            Flags.writing("--output", output, () -> io.jgrad.io.AtomicFiles.writeString(output, file.toString()));
             System.out.println("wrote " + output + " (" + n + " prediction" + (n == 1 ? "" : "s") + ")");
         }
         return 0;

@@ -261,7 +261,7 @@ final class TwoNeuronCommand implements Callable<Integer> {
     }
 
     private void writeGraph(String dot) throws Exception {
-        AtomicFiles.writeString(graph, dot);
+        Flags.writing("--graph", graph, () -> AtomicFiles.writeString(graph, dot));
         System.err.println("wrote " + graph);
         String name = graph.getFileName().toString();
         Path svg = graph.resolveSibling((name.endsWith(".dot") ? name.substring(0, name.length() - 4) : name) + ".svg");

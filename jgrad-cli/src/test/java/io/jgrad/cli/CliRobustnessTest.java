@@ -245,6 +245,24 @@ class CliRobustnessTest {
     }
 
     /**
+     * An --output (and a --graph) in a directory that takes no new files is named as the user gave it, with what was
+     * expected: as root, /proc passes the check of write permission, and the error named the temporary file
+     * ("/proc/.x.csv.PID.ID.tmp: no such file or directory"). Another user is refused before predicting, in the same words.
+     */
+    @Test
+    void anOutputWhereNoFileCanBeCreatedIsNamedByItsFlag() {
+        Path csv = Path.of("/proc/jgrad-cli-robustness-test.csv");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isDirectory(csv.getParent()), "no /proc here");
+        Cli predict = Cli.run("predict", "--model", run.toString(), "--csv", blobs.toString(), "--output", csv.toString());
+        predict.assertUserError("jgrad predict: --output " + csv + ": cannot ", "/proc (", "expected a directory this user may write in");
+        assertFalse(predict.err().contains(".tmp"), predict.err());
+        Path dot = Path.of("/proc/jgrad-cli-robustness-test.dot");
+        Cli graph = Cli.run("example", "two-neuron", "--graph", dot.toString());
+        graph.assertUserError("--graph " + dot + ": cannot ", "/proc (");
+        assertFalse(graph.err().contains(".tmp"), graph.err());
+    }
+
+    /**
      * An --idx path that is a device or a named pipe is refused before it is opened, naming the flag and the file, in the
      * words of an IDX directory's entries (one check, IdxReader's): /dev/null was read as an IDX file of 0 bytes, and a
      * pipe with no writer made jgrad predict wait forever.

@@ -32,8 +32,10 @@ public final class AtomicFiles {
      *
      * @throws NoSuchFileException naming {@code target} when its directory does not exist
      * @throws FileSystemException naming {@code target} when it is a directory
-     * @throws AccessDeniedException naming {@code target}, its reason saying so, when this user may not create a file in
-     *     its directory
+     * @throws AccessDeniedException naming {@code target}, its reason saying so, when no file can be created in its
+     *     directory (this user may not, the file system is read-only, or the directory takes no new files, as /proc)
+     * @throws FileSystemException naming {@code target} (never the temporary file) when the written file cannot be
+     *     renamed over it
      */
     static void write(Path target, IOConsumer<OutputStream> body) throws IOException {
         Path absolute = target.toAbsolutePath();
@@ -52,10 +54,14 @@ public final class AtomicFiles {
             FileChannel opened;
             try {
                 opened = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.CREATE_NEW);
-            } catch (AccessDeniedException e) {
-                // else the error names the temporary file, and reads as a file that could not be read
-                throw new AccessDeniedException(absolute.toString(), null, "cannot write in " + dir
-                        + " (read-only or no permission); expected a directory this user may write in");
+            } catch (FileSystemException e) {
+                // else the error names the temporary file, a name the caller never gave, and reads as a file that could
+                // not be read; root passes the permission check in /proc, which then answers "no such file"
+                throw new AccessDeniedException(absolute.toString(), null, (e instanceof AccessDeniedException
+                        ? "cannot write in " + dir + " (read-only or no permission)"
+                        : "cannot create a file in " + dir + " (" + (e.getReason() != null ? e.getReason()
+                        : e instanceof NoSuchFileException ? "no such file or directory" : e.getClass().getSimpleName()) + ")")
+                        + "; expected a directory this user may write in");
             }
             try (FileChannel channel = opened) {
                 OutputStream out = new BufferedOutputStream(new KeepOpen(Channels.newOutputStream(channel)), 1 << 16);
@@ -64,9 +70,14 @@ public final class AtomicFiles {
                 channel.force(true);
             }
             try {
-                Files.move(tmp, absolute, StandardCopyOption.ATOMIC_MOVE);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, absolute, StandardCopyOption.REPLACE_EXISTING);
+                try {
+                    Files.move(tmp, absolute, StandardCopyOption.ATOMIC_MOVE);
+                } catch (AtomicMoveNotSupportedException e) {
+                    Files.move(tmp, absolute, StandardCopyOption.REPLACE_EXISTING);
+                }
+            } catch (FileSystemException e) { // it named the temporary file first, which is deleted below
+                throw new FileSystemException(absolute.toString(), null, "cannot put the written file in its place ("
+                        + (e.getReason() != null ? e.getReason() : e.getClass().getSimpleName()) + ")");
             }
             done = true;
             syncDirectory(dir);

@@ -100,6 +100,43 @@ class AtomicFilesTest {
         }
     }
 
+    /**
+     * A directory that exists but takes no new file names the target, not the temporary file: as root, /proc passes the
+     * check of write permission and the temporary file's creation failed with "/proc/.x.csv.PID.ID.tmp: no such file or
+     * directory" (jgrad predict --output /proc/x.csv). Another user is refused the permission, in the same way.
+     */
+    @Test
+    void aDirectoryThatTakesNoNewFilesIsReportedWithTheTargetsName() {
+        Path target = Path.of("/proc/jgrad-atomic-files-test.csv");
+        Assumptions.assumeTrue(Files.isDirectory(target.getParent()), "no /proc here");
+        var e = assertThrows(AccessDeniedException.class, () -> AtomicFiles.writeString(target, "x"));
+        assertEquals(target.toString(), e.getFile());
+        assertTrue(e.getReason().startsWith("cannot write in /proc (") || e.getReason().startsWith("cannot create a file in /proc ("),
+                e.getReason());
+        assertTrue(e.getReason().endsWith("; expected a directory this user may write in"), e.getReason());
+        assertFalse(e.getMessage().contains(".tmp"), e.getMessage());
+    }
+
+    /**
+     * A rename that fails names the target, not the temporary file, which is deleted: here a directory appears where the
+     * file was to go while it is written (checked before, as {@link #aDirectoryAsTargetIsRefusedWithItsName}).
+     */
+    @Test
+    void aFailedRenameIsReportedWithTheTargetsName() throws IOException {
+        Path target = dir.resolve("predictions.csv");
+        var e = assertThrows(FileSystemException.class, () -> AtomicFiles.write(target, out -> {
+            Files.createDirectory(target);
+            out.write(1);
+        }));
+        assertEquals(target.toAbsolutePath().toString(), e.getFile());
+        assertNull(e.getOtherFile());
+        assertTrue(e.getReason().startsWith("cannot put the written file in its place ("), e.getReason());
+        assertFalse(e.getMessage().contains(".tmp"), e.getMessage());
+        try (var left = Files.list(dir)) {
+            assertEquals(List.of(target), left.toList(), "the temporary file deleted");
+        }
+    }
+
     @Test
     void aDirectoryAsTargetIsRefusedWithItsName() throws IOException {
         // the rename's error named the temporary file beside it
