@@ -2,6 +2,7 @@ package io.jgrad.cli;
 
 import io.jgrad.io.AtomicFiles;
 import io.jgrad.io.RunLock;
+import io.jgrad.train.Divergence;
 import java.io.Console;
 import java.nio.file.Path;
 import java.util.concurrent.locks.ReentrantLock;
@@ -34,6 +35,9 @@ final class Interruption implements AutoCloseable {
     /** The epochs of the run once the next checkpoint is written, when that one is its last (else -1). */
     private volatile int finishing = -1;
     private volatile boolean reportPending;
+    /** Where the run diverged, once it has (null: it has not); and whether the report of the epochs before it comes next. */
+    private volatile Divergence diverged;
+    private volatile boolean divergedReport;
     /** The output directory, and the outermost directory of it that this run created (null: none), until a write starts. */
     private volatile Path outDir;
     private volatile Path createdDir;
@@ -133,6 +137,16 @@ final class Interruption implements AutoCloseable {
         reportPending = report;
     }
 
+    /**
+     * Marks the run as diverged at {@code d}, its training over: what is left is recording where in its directory and,
+     * when {@code report}, the report of the epochs before it. An interruption from here on says so: the run stops
+     * before it ends with the divergence, and --resume with its settings would most likely diverge at the same step.
+     */
+    void diverged(Divergence d, boolean report) {
+        diverged = d;
+        divergedReport = report;
+    }
+
     /** What the checkpoint of a run that has completed {@code epochs} of {@code total} epochs, and {@code step} steps of the next, holds. */
     static String describe(int epochs, int total, int step) {
         return step > 0 ? "at step " + step + " of epoch " + (epochs + 1) + " of " + total
@@ -144,12 +158,33 @@ final class Interruption implements AutoCloseable {
         writing.lock();
         Console console = System.console();
         String start = console != null && console.isTerminal() ? System.lineSeparator() : ""; // off the progress bar's line
-        int done = finishedEpochs;
         if (lock != null) {
             lock.deleteFile(); // the lock itself ends with the process
         }
         String removed = removeCreated() ? "; removed the empty " + outDir + " it had created" : "";
-        System.err.println(start + (checkpoint == null
+        System.err.println(start + said(removed));
+        System.err.flush();
+    }
+
+    /**
+     * What an interruption says, in one line: which checkpoint the directory holds and how to go on from it, after
+     * {@code removed} (empty, or what was removed) where nothing was written.
+     */
+    String said(String removed) {
+        int done = finishedEpochs;
+        Divergence d = diverged;
+        if (d != null) { // --resume alone would most likely diverge again: say so, as --resume's note does
+            return checkpoint == null
+                    ? "jgrad train: interrupted after the run diverged at " + d.words() + ", before its first checkpoint; nothing"
+                            + " to continue from" + removed
+                    : "jgrad train: interrupted " + (divergedReport ? "while writing the report of a run that diverged at "
+                            : "after the run diverged at ") + d.words() + "; " + checkpointDir + " holds the checkpoint "
+                            + checkpoint + ", before the divergence: 'jgrad train --resume " + checkpointDir + "' goes on from"
+                            + " it with the run's own settings, which will most likely diverge there again; for a smaller --lr"
+                            + " or --clip-grad-norm MAX, start a new run from its weights: --init "
+                            + checkpointDir.resolve(Checkpoint.MODEL) + removed;
+        }
+        return checkpoint == null
                 ? "jgrad train: interrupted before the first checkpoint; nothing to continue from" + removed
                 : done >= 0
                 ? "jgrad train: interrupted after the last epoch" + (reportPending ? ", before the report was written" : "")
@@ -157,8 +192,7 @@ final class Interruption implements AutoCloseable {
                         + checkpointDir + "' evaluates it, and 'jgrad train --resume " + checkpointDir + " --epochs N' with N > "
                         + done + " trains on"
                 : "jgrad train: interrupted; " + checkpointDir + " holds the checkpoint " + checkpoint
-                        + ": continue with 'jgrad train --resume " + checkpointDir + "'" + removed));
-        System.err.flush();
+                        + ": continue with 'jgrad train --resume " + checkpointDir + "'" + removed;
     }
 
     /** Deletes the output directory and the parents this run created, where empty; true if the output directory is gone. */

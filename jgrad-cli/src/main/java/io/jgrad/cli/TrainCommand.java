@@ -824,8 +824,10 @@ final class TrainCommand implements Callable<Integer> {
         try {
             history = trainer.fit(trainLoader, testLoader);
         } catch (TrainingDivergedException d) {
+            boolean report = !cfg.noReport() && !all.isEmpty();
+            interruption.diverged(Divergence.of(d), report); // an interruption from here on says where it diverged
             recordDivergence(d, outDir, interruption);
-            if (!cfg.noReport() && !all.isEmpty()) {
+            if (report) {
                 divergedReport(d, outDir, cfg, ds, model, objective, all,
                         (System.nanoTime() - t0) / 1e9, interruption);
             }

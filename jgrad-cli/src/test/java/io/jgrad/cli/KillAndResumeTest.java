@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.*;
 import io.jgrad.io.RunLock;
 import io.jgrad.io.Safetensors;
 import io.jgrad.tensor.Tensor;
+import io.jgrad.train.Divergence;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -167,15 +168,17 @@ class KillAndResumeTest {
     }
 
     /**
-     * A SIGTERM while jgrad train draws the report of a run that diverged says that the run was interrupted, and only
-     * that, as for a run that did not diverge: the report's charts, drawn as the JVM stops, failed (ImageIO cannot
-     * register its cache's shutdown hook then), and the run printed "note: the report of the epochs before the divergence
-     * could not be written: Shutdown in progress" and the divergence before the interruption's message. The files of
-     * the report written before the signal are whole: each is written to a temporary file and renamed.
+     * A SIGTERM while jgrad train draws the report of a run that diverged says, in one line, that the run was
+     * interrupted, where it diverged, and which checkpoint --resume or --init goes on from: the report's charts, drawn as
+     * the JVM stops, failed (ImageIO cannot register its cache's shutdown hook then), and the run printed "note: the
+     * report of the epochs before the divergence could not be written: Shutdown in progress" and the divergence before
+     * the interruption's message; then it said only "interrupted; DIR holds the checkpoint ...: continue with 'jgrad
+     * train --resume DIR'", as for a run that had not diverged. The files of the report written before the signal are
+     * whole: each is written to a temporary file and renamed.
      */
     @Test
     @Timeout(300)
-    void terminatedWhileDrawingADivergedRunsReportSaysOnlyThatItWasInterrupted(@TempDir Path tmp) throws Exception {
+    void terminatedWhileDrawingADivergedRunsReportSaysWhereItDiverged(@TempDir Path tmp) throws Exception {
         Path csv = SyntheticData.linearCsv(tmp.resolve("lin.csv"), 200, 3);
         int interrupted = 0;
         for (int attempt = 0; attempt < 8 && interrupted < 3; attempt++) {
@@ -195,8 +198,12 @@ class KillAndResumeTest {
             // what the run says of its end (the JVM's own warnings, the epoch lines and the run's first notes aside)
             List<String> said = out.lines().filter(l -> l.startsWith("jgrad train") || l.contains("Exception")
                     || l.startsWith("note: ") && !l.startsWith("note: no validation data")).toList();
-            assertEquals(List.of("jgrad train: interrupted; " + run + " holds the checkpoint after epoch " + epochBefore(run)
-                    + " of 8: continue with 'jgrad train --resume " + run + "'"), said, out);
+            Divergence diverged = Divergence.read(run);
+            assertEquals(List.of("jgrad train: interrupted while writing the report of a run that diverged at "
+                    + diverged.words() + "; " + run + " holds the checkpoint after epoch " + epochBefore(run) + " of 8, before"
+                    + " the divergence: 'jgrad train --resume " + run + "' goes on from it with the run's own settings, which"
+                    + " will most likely diverge there again; for a smaller --lr or --clip-grad-norm MAX, start a new run from"
+                    + " its weights: --init " + run.resolve("model.safetensors")), said, out);
             try (var files = Files.list(run)) {
                 assertTrue(files.noneMatch(f -> f.getFileName().toString().endsWith(".tmp")), "temporary files left behind");
             }
