@@ -247,7 +247,9 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--init", paramLabel = "FILE", description = "Start from the weights in this .safetensors file (names and shapes must match the network).")
     Path init;
 
-    @Option(names = "--out", paramLabel = "DIR", description = "Output directory (default: runs/latest, or the --resume directory).")
+    @Option(names = "--out", paramLabel = "DIR", description = "Output directory (default: runs/latest, or the --resume directory); an earlier"
+            + " run's files there are replaced. Refused: the file system's root, the home directory, and a directory without a run"
+            + " that holds a file the run would replace (config.json, model.safetensors, report.html, loss.png, ...).")
     Path out;
 
     @Option(names = "--resume", paramLabel = "DIR", description = "Continue the run saved in DIR (its config.json, model and optimizer state, and metrics.csv's rows of"
@@ -291,13 +293,14 @@ final class TrainCommand implements Callable<Integer> {
     private Interruption interruption;
 
     /**
-     * The output directory must be a directory or creatable as one, and writable: checked before the data is read, so
-     * that a bad --out fails at once and not after an epoch of training. {@code flag} gave it (--out, or --resume where
-     * --out is left out). Nothing is created here.
+     * The output directory must be a directory or creatable as one, and writable, and not hold files of someone else's
+     * that the run would replace ({@link CheckpointFiles#checkRunDirectory}): checked before the data is read, so that a
+     * bad --out fails at once and not after an epoch of training. {@code flag} gave it (--out, or --resume where --out is
+     * left out); {@code resumed} is the --resume directory (null: none). Nothing is created here.
      */
-    private static void checkOut(Path dir, String flag) {
+    private static void checkOut(Path dir, String flag, Path resumed) {
         try {
-            CheckpointFiles.checkRunDirectory(dir, flag);
+            CheckpointFiles.checkRunDirectory(dir, flag, resumed);
         } catch (IllegalArgumentException e) {
             throw new UserError(e.getMessage());
         }
@@ -474,7 +477,7 @@ final class TrainCommand implements Callable<Integer> {
         }
         Flags.notEmpty("--resume", resume);
         Flags.notEmpty("--out", out);
-        checkOut(outDir(), out == null && resume != null ? "--resume" : "--out"); // the flag that gave the directory
+        checkOut(outDir(), out == null && resume != null ? "--resume" : "--out", resume); // the flag that gave the directory
         if (checkpointEvery != null) {
             Flags.nonNegative("--checkpoint-every", checkpointEvery);
         }

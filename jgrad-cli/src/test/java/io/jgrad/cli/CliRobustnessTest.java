@@ -245,6 +245,27 @@ class CliRobustnessTest {
     }
 
     /**
+     * An --out directory that holds someone else's files of a run's names is refused before anything is read or written:
+     * the run replaced its config.json and would have deleted its report.html (as an earlier run's report). An earlier
+     * run's directory is trained over, as runs/latest is each time.
+     */
+    @Test
+    void anOutDirectoryHoldingOtherFilesIsRefused() throws IOException {
+        Path project = Files.createDirectories(dir.resolve("project"));
+        Files.writeString(project.resolve("config.json"), "{\"name\": \"mine\"}");
+        Files.writeString(project.resolve("report.html"), "mine");
+        train(blobs, "--out", project.toString()).assertUserError("jgrad train: --out " + project + ": holds config.json but"
+                + " no jgrad run (its config.json is not a run's)", "expected a directory without them, or an earlier run's");
+        assertEquals("{\"name\": \"mine\"}", Files.readString(project.resolve("config.json")));
+        assertEquals("mine", Files.readString(project.resolve("report.html")));
+        try (Stream<Path> files = Files.list(project)) {
+            assertEquals(2, files.count(), "nothing written beside them");
+        }
+        assertEquals(0, train(blobs).exitCode());
+        assertEquals(0, train(blobs).exitCode(), "an earlier run's directory is trained over");
+    }
+
+    /**
      * An --output (and a --graph) in a directory that takes no new files is named as the user gave it, with what was
      * expected: as root, /proc passes the check of write permission, and the error named the temporary file
      * ("/proc/.x.csv.PID.ID.tmp: no such file or directory"). Another user is refused before predicting, in the same words.

@@ -28,6 +28,18 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class TrainingReportTest {
+    /**
+     * The run files that jgrad train --out refuses to replace in a directory without a run (CheckpointFiles.RUN_FILES, in
+     * jgrad-core) are the checkpoint's and the report's, every chart included.
+     */
+    @Test
+    void theRunFilesThatOutProtectsAreTheCheckpointAndTheReport() {
+        List<String> files = new ArrayList<>(List.of(RunConfig.FILE, Checkpoint.MODEL, Checkpoint.OPTIMIZER, Checkpoint.METRICS,
+                TrainingReport.REPORT_HTML));
+        files.addAll(TrainingReport.CHARTS);
+        assertEquals(Set.copyOf(files), Set.copyOf(io.jgrad.io.CheckpointFiles.RUN_FILES));
+    }
+
     private static final int EPOCHS = 12;
     private static final String[] PARAMS = {"0.weight", "0.bias", "2.weight", "2.bias", "4.weight", "4.bias",
             "6.weight", "6.bias"};

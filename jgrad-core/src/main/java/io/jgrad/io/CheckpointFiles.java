@@ -151,13 +151,29 @@ public final class CheckpointFiles {
      * write in. A directory that does not exist yet passes (nothing is created here). The message begins with
      * {@code flag} and {@code dir}, e.g. "--out runs/x: ...", as the command lines word their errors.
      *
+     * <p>A run replaces its files of the same names in the directory and deletes an earlier run's report there, so the
+     * file system's root and the user's home directory are refused, and so is an existing directory that holds a
+     * regular file of one of those names ({@link #RUN_FILES}) but no earlier run (a config.json of format "jgrad-run"):
+     * someone's config.json or report.html. Other files are left alone, and so are the metrics.csv and .next files a run
+     * killed in its first checkpoint leaves. {@code resumed} is the --resume directory (null: none): where dir is that
+     * directory, its config.json is the resumed run's, which its reader checks.
+     *
      * @throws IllegalArgumentException saying what is wrong and what was expected
      */
-    public static void checkRunDirectory(Path dir, String flag) {
+    public static void checkRunDirectory(Path dir, String flag, Path resumed) {
+        String home = System.getProperty("user.home");
+        checkRunDirectory(dir, flag, resumed, home == null || home.isBlank() ? null : Path.of(home));
+    }
+
+    /** As {@link #checkRunDirectory(Path, String, Path)}, with {@code home} as the user's home directory (null: none). */
+    static void checkRunDirectory(Path dir, String flag, Path resumed, Path home) {
         Path abs = dir.toAbsolutePath();
         if (Files.exists(abs) && !Files.isDirectory(abs)) {
             throw new IllegalArgumentException(flag + " " + dir + ": exists and is not a directory; expected a directory for the"
                     + " run's files");
+        }
+        if (Files.isDirectory(abs)) {
+            checkExistingRunDirectory(dir, flag, resumed, home);
         }
         Path existing = abs;
         while (existing != null && !Files.exists(existing)) {
@@ -173,6 +189,54 @@ public final class CheckpointFiles {
         if (!Files.isWritable(existing)) {
             throw new IllegalArgumentException(flag + " " + dir + ": cannot write in " + existing + " (read-only or no"
                     + " permission); choose another " + flag);
+        }
+    }
+
+    /**
+     * The files a run writes in its directory, replacing those of the same names: its checkpoint, and its report
+     * (report.html and the charts: the first checkpoint deletes an earlier run's, and jgrad report writes them).
+     */
+    public static final List<String> RUN_FILES = List.of("config.json", MODEL, OPTIMIZER, METRICS, "report.html", "loss.png",
+            "accuracy.png", "lr.png", "grad_norms.png", "confusion.png", "misclassified.png", "predictions.png");
+
+    /** {@link #checkRunDirectory}'s rules for a directory {@code dir} that exists. */
+    private static void checkExistingRunDirectory(Path dir, String flag, Path resumed, Path home) {
+        Path abs = dir.toAbsolutePath();
+        try {
+            if (Files.isSameFile(abs, abs.getRoot())) {
+                throw new IllegalArgumentException(flag + " " + dir + ": is the root of the file system; expected a directory"
+                        + " for the run's files alone, such as runs/NAME");
+            }
+            if (home != null && Files.isDirectory(home) && Files.isSameFile(abs, home)) {
+                throw new IllegalArgumentException(flag + " " + dir + ": is the home directory; expected a directory for the"
+                        + " run's files alone, such as " + home.resolve("runs").resolve("NAME"));
+            }
+            Path config = abs.resolve("config.json");
+            if (resumed != null && Files.isDirectory(resumed) && Files.isSameFile(abs, resumed)
+                    || Files.isRegularFile(config) && isRunConfig(config)) {
+                return; // a run's directory, whose files this one replaces
+            }
+            // what a run killed before its first commit leaves (CheckpointFiles.write: the .next files, then metrics.csv)
+            boolean killed = Files.exists(abs.resolve(MODEL + NEXT)) || Files.exists(abs.resolve(OPTIMIZER + NEXT));
+            for (String name : RUN_FILES) {
+                if (Files.isRegularFile(abs.resolve(name)) && !(killed && name.equals(METRICS))) {
+                    throw new IllegalArgumentException(flag + " " + dir + ": holds " + name + " but no jgrad run (" + (Files.exists(config)
+                            ? "its config.json is not a run's" : "no config.json") + "), and a run replaces or deletes the files"
+                            + " of its own names there (config.json, model.safetensors, report.html, loss.png, ...); expected a"
+                            + " directory without them, or an earlier run's");
+                }
+            }
+        } catch (IOException e) {
+            // a directory that cannot be examined: the lock or the first write in it says why
+        }
+    }
+
+    /** Whether {@code config} is a run's config.json: a JSON object whose "format" is "jgrad-run". */
+    private static boolean isRunConfig(Path config) {
+        try {
+            return Json.read(config) instanceof Map<?, ?> m && "jgrad-run".equals(m.get("format"));
+        } catch (IOException | RuntimeException e) {
+            return false;
         }
     }
 

@@ -791,7 +791,7 @@ public final class SparkTrainMain {
         String normalize = Standardization.mode(f.get("--normalize"));
         Path out = Path.of(f.getOrDefault("--out", "runs/spark"));
         // as jgrad train checks it: a directory under a file or in one this user may not write failed after the data was read
-        CheckpointFiles.checkRunDirectory(out, "--out");
+        CheckpointFiles.checkRunDirectory(out, "--out", resume);
         String data = f.get("--data");
         checkIdxFlags(data, f);
         // early stopping watches the held-out loss: without held-out data it would silently never stop
