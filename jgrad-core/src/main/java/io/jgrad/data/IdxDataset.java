@@ -31,10 +31,8 @@ public final class IdxDataset {
         String prefix = train ? "train" : "t10k";
         Path imagesFile = find(dir, prefix + "-images-idx3-ubyte");
         Path labelsFile = find(dir, prefix + "-labels-idx1-ubyte");
-        checkDimensionCount(imagesFile, 3, 1);
-        checkDimensionCount(labelsFile, 1, 3);
-        IdxReader.IdxArray images = IdxReader.read(imagesFile);
-        IdxReader.IdxArray labels = IdxReader.read(labelsFile);
+        IdxReader.IdxArray images = IdxReader.read(imagesFile, magic -> checkDimensionCount(imagesFile, magic, 3, 1));
+        IdxReader.IdxArray labels = IdxReader.read(labelsFile, magic -> checkDimensionCount(labelsFile, magic, 1, 3));
         if (images.dims().length != 3 || images.type() != IdxReader.ElementType.UNSIGNED_BYTE) {
             throw new JgradFormatException(imagesFile, "header", "expected images as unsigned bytes [N, H, W], got "
                     + images.type() + " " + Arrays.toString(images.dims()));
@@ -71,13 +69,12 @@ public final class IdxDataset {
     }
 
     /**
-     * Refuses {@code file} when its magic number gives another number of dimensions than {@code expected} (3 for images,
-     * 1 for labels), before the dimensions are read: a labels file with an images file's 0x803 had its count and first
-     * labels read as dimensions, and was refused for the bytes those need. {@code other} is the other file's count,
+     * Refuses {@code file} when its {@code magic} number gives another number of dimensions than {@code expected} (3 for
+     * images, 1 for labels), before the dimensions are read: a labels file with an images file's 0x803 had its count and
+     * first labels read as dimensions, and was refused for the bytes those need. {@code other} is the other file's count,
      * named as what the file holds when it has it (a swapped or misnamed file).
      */
-    private static void checkDimensionCount(Path file, int expected, int other) throws IOException {
-        IdxReader.Magic magic = IdxReader.magic(file);
+    private static void checkDimensionCount(Path file, IdxReader.Magic magic, int expected, int other) {
         if (magic.nDims() != expected) {
             String number = String.format("magic number 0x%08X", magic.value());
             throw new JgradFormatException(file, "byte 3", "holds " + (magic.nDims() == other

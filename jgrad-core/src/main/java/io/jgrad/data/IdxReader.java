@@ -9,6 +9,7 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.function.Consumer;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.ZipException;
 
@@ -85,7 +86,16 @@ public final class IdxReader {
      * @throws IOException if the file cannot be read
      */
     public static IdxArray read(Path file) throws IOException {
-        return withStream(file, (in, fileSize, decompressed) -> readStream(in, file, fileSize, decompressed));
+        return read(file, magic -> {});
+    }
+
+    /**
+     * As {@link #read(Path)}, with {@code check} given the file's magic number before the dimensions are read, to refuse
+     * a file that says it holds another kind of data in its own words (an IDX directory's labels file holding images):
+     * read on, such a file's data was taken for dimensions. The file is opened once.
+     */
+    static IdxArray read(Path file, Consumer<Magic> check) throws IOException {
+        return withStream(file, (in, fileSize, decompressed) -> readStream(in, file, fileSize, decompressed, check));
     }
 
     /**
@@ -95,7 +105,7 @@ public final class IdxReader {
      * @throws JgradFormatException if the file does not start with a valid IDX header (or valid gzip of one)
      */
     public static int[] dims(Path file) throws IOException {
-        return withStream(file, (in, fileSize, decompressed) -> readHeader(in, file, decompressed).dims());
+        return withStream(file, (in, fileSize, decompressed) -> readHeader(in, file, decompressed, magic -> {}).dims());
     }
 
     /** The element type and number of dimensions that a file's 4-byte magic number gives. */
@@ -104,14 +114,6 @@ public final class IdxReader {
         int value() {
             return type.code << 8 | nDims;
         }
-    }
-
-    /**
-     * {@code file}'s magic number, checked as {@link #read} checks it, without reading on: what the file says it holds
-     * (images, labels) can be told before dimensions that belong to another kind of file are read.
-     */
-    static Magic magic(Path file) throws IOException {
-        return withStream(file, (in, fileSize, decompressed) -> readMagic(in, file, decompressed));
     }
 
     /** What is read from an IDX stream: {@code fileSize} is an uncompressed file's exact size, or -1 if unknown. */
@@ -123,7 +125,7 @@ public final class IdxReader {
      * Refuses {@code file} when it exists and is not a regular file, naming what it is and what was expected (a gzipped
      * IDX file where the name ends in .gz, else an IDX file); nothing when it does not exist, which the caller names. A
      * named pipe is refused before it is opened: opening one with no writer waits for one. Every way in here ({@link
-     * #read}, {@link #dims}, {@link #magic}) and an IDX directory's entries ({@link IdxDataset}) are checked by it.
+     * #read}, {@link #dims}) and an IDX directory's entries ({@link IdxDataset}) are checked by it.
      *
      * @throws JgradFormatException naming the file
      */
@@ -157,8 +159,9 @@ public final class IdxReader {
     private record Header(ElementType type, int[] dims, long dataBytes) {}
 
     /** {@code fileSize} is the exact size of an uncompressed file, or -1 for a stream of unknown length. */
-    private static IdxArray readStream(InputStream in, Path file, long fileSize, String decompressed) throws IOException {
-        Header h = readHeader(in, file, decompressed);
+    private static IdxArray readStream(InputStream in, Path file, long fileSize, String decompressed, Consumer<Magic> check)
+            throws IOException {
+        Header h = readHeader(in, file, decompressed, check);
         int[] dims = h.dims();
         ElementType type = h.type();
         long bytes = h.dataBytes();
@@ -176,9 +179,10 @@ public final class IdxReader {
         return new IdxArray(dims, type, data);
     }
 
-    /** The magic number, the element type and the dimensions, each checked. */
-    private static Header readHeader(InputStream in, Path file, String decompressed) throws IOException {
+    /** The magic number, the element type and the dimensions, each checked; {@code check} sees the magic number first. */
+    private static Header readHeader(InputStream in, Path file, String decompressed, Consumer<Magic> check) throws IOException {
         Magic magic = readMagic(in, file, decompressed);
+        check.accept(magic);
         ElementType type = magic.type();
         int nDims = magic.nDims();
         byte[] dimBytes = in.readNBytes(4 * nDims);

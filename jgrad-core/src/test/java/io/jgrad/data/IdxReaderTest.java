@@ -9,7 +9,9 @@ import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.Test;
@@ -56,7 +58,7 @@ class IdxReaderTest {
 
     /**
      * A path that is no regular file is refused naming it and what was expected, before it is opened, by each way in
-     * (read, dims, magic): /dev/null was read as an IDX file of 0 bytes, a named pipe waited forever for a writer (jgrad
+     * (read, dims): /dev/null was read as an IDX file of 0 bytes, a named pipe waited forever for a writer (jgrad
      * predict --idx hung). In the words of an IDX directory's entries, which {@link IdxDataset} refuses by the same check.
      */
     @Test
@@ -71,10 +73,33 @@ class IdxReaderTest {
         assertEquals(sub + ": is a directory; expected a regular file (a gzipped IDX file)", e.getMessage());
         Path pipe = dir.resolve("t10k-images-idx3-ubyte");
         assertEquals(0, new ProcessBuilder("mkfifo", pipe.toString()).start().waitFor(), "mkfifo");
-        for (Executable read : new Executable[] {() -> IdxReader.read(pipe), () -> IdxReader.dims(pipe), () -> IdxReader.magic(pipe)}) {
+        for (Executable read : new Executable[] {() -> IdxReader.read(pipe), () -> IdxReader.dims(pipe)}) {
             e = assertThrows(JgradFormatException.class, read);
             assertEquals(pipe + ": " + notRegular + " (an IDX file)", e.getMessage());
         }
+    }
+
+    /**
+     * read's check sees the magic number before the dimensions are read, in the one pass over the file: a check that
+     * refuses it is the error, not the dimensions that the data after a wrong magic number would give (IdxDataset's
+     * labels holding images opened each file twice, once for the magic number and once to read it).
+     */
+    @Test
+    void theCheckOfTheMagicNumberComesBeforeTheDimensions() throws IOException {
+        byte[] labels = idx(0x08, new int[] {3}, new byte[] {1, 2, 3});
+        labels[3] = 3; // an images file's magic number: the labels' bytes would be read as two more dimensions
+        Path file = write("labels.gz", gzip(labels));
+        List<IdxReader.Magic> seen = new ArrayList<>();
+        var e = assertThrows(IllegalStateException.class, () -> IdxReader.read(file, magic -> {
+            seen.add(magic);
+            throw new IllegalStateException("refused");
+        }));
+        assertEquals("refused", e.getMessage());
+        assertEquals(List.of(new IdxReader.Magic(IdxReader.ElementType.UNSIGNED_BYTE, 3)), seen);
+        Path images = write("images", idx(0x08, new int[] {2, 1, 2}, new byte[] {5, 6, 7, 8}));
+        IdxReader.IdxArray read = IdxReader.read(images, seen::add);
+        assertArrayEquals(new int[] {2, 1, 2}, read.dims());
+        assertEquals(2, seen.size());
     }
 
     @Test
