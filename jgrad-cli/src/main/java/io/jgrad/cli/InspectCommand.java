@@ -68,7 +68,7 @@ final class InspectCommand implements Callable<Integer> {
                     c.epochsCompleted(), c.epochs(), c.restoredEpoch() > 0
                             ? " (the weights are epoch " + c.restoredEpoch() + "'s, the best: --restore-best)" : "", c.seed(),
                     c.classWeights() == null ? "" : "; class weights " + Flags.weightsShown(c.classWeights()));
-            Divergence diverged = Divergence.read(target);
+            Divergence diverged = c.diverged();
             if (diverged != null) { // recorded by the run that diverged, until a resumed run writes a checkpoint
                 System.out.println("diverged    at " + diverged.words() + "; the weights are those of the checkpoint before it, "
                         + Interruption.describe(c.epochsCompleted(), c.epochs(), c.progress() == null ? 0 : c.progress().step()));

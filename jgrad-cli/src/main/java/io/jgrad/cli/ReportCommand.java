@@ -138,7 +138,7 @@ final class ReportCommand implements Callable<Integer> {
         List<EpochMetrics> metrics = Checkpoint.readMetrics(dir, cfg.epochsCompleted(), heldOut);
         List<String> notes = new ArrayList<>();
         // --diverged, given, is taken as said; else what config.json records (a run that diverged writes it there)
-        Divergence recorded = diverged == null ? Divergence.read(dir) : null;
+        Divergence recorded = diverged == null ? cfg.diverged() : null;
         String stopReason = stopReason(dir, cfg, metrics, notes, recorded != null ? recorded.words() : diverged);
         Evaluation finalEval = noPredictions != null || ds.test() == null ? null
                 : Trainer.evaluate(model, objective.loss(), objective.task(),

@@ -32,16 +32,17 @@ import java.util.Set;
  * {@code classWeights}: cross-entropy's weight of each class (--class-weights), or null for none. {@code init}: the
  * --init file the run started from, as given (null: none, and in configs written before it was recorded).
  * {@code dataKind}: what {@code data} held when the run was trained, {@link #IDX}, {@link #CSV} or {@link #PARQUET}
- * (null in configs written before it was recorded). Where a run diverged, config.json's {@code state.diverged}, is read
- * (and checked: the epoch after the completed ones) but not kept here: {@link Divergence#read} gives it, and a checkpoint
- * written from this record leaves it out, so that a resumed run that trains on is no longer marked.
+ * (null in configs written before it was recorded). {@code diverged}: where the run diverged, config.json's
+ * {@code state.diverged} (checked: the epoch after the completed ones), or null for none; {@link #toJson} never writes
+ * it ({@link Divergence#recordIn} does), and a checkpoint's configuration ({@link #withProgress}) drops it, so that a
+ * resumed run that trains on is no longer marked.
  */
 record RunConfig(NetworkSpec model, String task, int numClasses, String loss, String data, String dataKind, String valData, double valSplit,
                  String targetColumn, List<String> featureColumns, List<String> classNames,
                  Standardization normalization, String optimizer, double lr, double momentum, double weightDecay,
                  int batchSize, int epochs, long seed, boolean shuffle, double targetLoss, int patience, boolean restoreBest, String schedule,
                  String augment, int checkpointEvery, double clipGradNorm, double[] classWeights, boolean noReport, int epochsCompleted, EpochProgress progress, long[] shuffleState,
-                 long[] modelState, int restoredEpoch, String init) {
+                 long[] modelState, int restoredEpoch, String init, Divergence diverged) {
 
     static final String FILE = "config.json";
 
@@ -119,20 +120,20 @@ record RunConfig(NetworkSpec model, String task, int numClasses, String loss, St
     RunConfig withProgress(int completed, EpochProgress inEpoch, long[] state, long[] modelGenerator) {
         return new RunConfig(model, task, numClasses, loss, data, dataKind, valData, valSplit, targetColumn, featureColumns, classNames, normalization, optimizer, lr, momentum,
                 weightDecay, batchSize, epochs, seed, shuffle, targetLoss, patience, restoreBest, schedule, augment, checkpointEvery, clipGradNorm, classWeights, noReport, completed,
-                inEpoch, state, modelGenerator, 0, init); // the weights saved with it are those trained last
+                inEpoch, state, modelGenerator, 0, init, null); // the weights saved with it are those trained last
     }
 
     /** This configuration with model.safetensors holding the weights of {@code epoch} (--restore-best), not the last. */
     RunConfig withRestoredEpoch(int epoch) {
         return new RunConfig(model, task, numClasses, loss, data, dataKind, valData, valSplit, targetColumn, featureColumns, classNames, normalization, optimizer, lr, momentum,
                 weightDecay, batchSize, epochs, seed, shuffle, targetLoss, patience, restoreBest, schedule, augment, checkpointEvery, clipGradNorm, classWeights, noReport,
-                epochsCompleted, progress, shuffleState, modelState, epoch, init);
+                epochsCompleted, progress, shuffleState, modelState, epoch, init, null); // the checkpoint after the last epoch
     }
 
     RunConfig withEpochs(int total) {
         return new RunConfig(model, task, numClasses, loss, data, dataKind, valData, valSplit, targetColumn, featureColumns, classNames, normalization, optimizer, lr, momentum,
                 weightDecay, batchSize, total, seed, shuffle, targetLoss, patience, restoreBest, schedule, augment, checkpointEvery, clipGradNorm, classWeights, noReport, epochsCompleted,
-                progress, shuffleState, modelState, restoredEpoch, init);
+                progress, shuffleState, modelState, restoredEpoch, init, diverged);
     }
 
     /**
@@ -142,35 +143,35 @@ record RunConfig(NetworkSpec model, String task, int numClasses, String loss, St
     RunConfig withStopping(double newTargetLoss, int newPatience) {
         return new RunConfig(model, task, numClasses, loss, data, dataKind, valData, valSplit, targetColumn, featureColumns, classNames, normalization, optimizer, lr, momentum,
                 weightDecay, batchSize, epochs, seed, shuffle, newTargetLoss, newPatience, restoreBest, schedule, augment, checkpointEvery, clipGradNorm, classWeights, noReport,
-                epochsCompleted, progress, shuffleState, modelState, restoredEpoch, init);
+                epochsCompleted, progress, shuffleState, modelState, restoredEpoch, init, diverged);
     }
 
     /** This configuration with report.html turned off ({@code --resume DIR --no-report}). */
     RunConfig withoutReport() {
         return new RunConfig(model, task, numClasses, loss, data, dataKind, valData, valSplit, targetColumn, featureColumns, classNames, normalization, optimizer, lr, momentum,
                 weightDecay, batchSize, epochs, seed, shuffle, targetLoss, patience, restoreBest, schedule, augment, checkpointEvery, clipGradNorm, classWeights, true,
-                epochsCompleted, progress, shuffleState, modelState, restoredEpoch, init);
+                epochsCompleted, progress, shuffleState, modelState, restoredEpoch, init, diverged);
     }
 
     /** This configuration with the validation file at {@code path} (a resumed run whose file moved). */
     RunConfig withValData(String path) {
         return new RunConfig(model, task, numClasses, loss, data, dataKind, path, valSplit, targetColumn, featureColumns, classNames, normalization, optimizer, lr, momentum,
                 weightDecay, batchSize, epochs, seed, shuffle, targetLoss, patience, restoreBest, schedule, augment, checkpointEvery, clipGradNorm, classWeights, noReport,
-                epochsCompleted, progress, shuffleState, modelState, restoredEpoch, init);
+                epochsCompleted, progress, shuffleState, modelState, restoredEpoch, init, diverged);
     }
 
     /** This configuration with {@code kind} recorded as the kind of its data (a resumed run's, read again). */
     RunConfig withDataKind(String kind) {
         return new RunConfig(model, task, numClasses, loss, data, kind, valData, valSplit, targetColumn, featureColumns, classNames, normalization, optimizer, lr, momentum,
                 weightDecay, batchSize, epochs, seed, shuffle, targetLoss, patience, restoreBest, schedule, augment, checkpointEvery, clipGradNorm, classWeights, noReport,
-                epochsCompleted, progress, shuffleState, modelState, restoredEpoch, init);
+                epochsCompleted, progress, shuffleState, modelState, restoredEpoch, init, diverged);
     }
 
     /** This configuration with the data set at {@code path} (a resumed run whose data moved). */
     RunConfig withData(String path) {
         return new RunConfig(model, task, numClasses, loss, path, dataKind, valData, valSplit, targetColumn, featureColumns, classNames, normalization, optimizer, lr, momentum,
                 weightDecay, batchSize, epochs, seed, shuffle, targetLoss, patience, restoreBest, schedule, augment, checkpointEvery, clipGradNorm, classWeights, noReport,
-                epochsCompleted, progress, shuffleState, modelState, restoredEpoch, init);
+                epochsCompleted, progress, shuffleState, modelState, restoredEpoch, init, diverged);
     }
 
     Map<String, Object> toJson() {
@@ -404,7 +405,7 @@ record RunConfig(NetworkSpec model, String task, int numClasses, String loss, St
                 classWeights(t, file, numClasses, classNames, loss),
                 !ConfigFields.optionalBoolean(t, "report", file, "training", true), done, progress, state, modelState,
                 // absent in configs written before it was recorded, and in runs without --init: none
-                restoredEpoch, ConfigFields.optionalString(t, "init", file, "training", null));
+                restoredEpoch, ConfigFields.optionalString(t, "init", file, "training", null), diverged);
     }
 
     /**

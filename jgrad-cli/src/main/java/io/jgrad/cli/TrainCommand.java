@@ -403,8 +403,8 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     /** A note on standard error for a run whose directory records that it diverged ({@link Divergence#resumeNote}). */
-    private void divergedNote(RunConfig cfg) throws java.io.IOException {
-        Divergence d = Divergence.read(resume);
+    private void divergedNote(RunConfig cfg) {
+        Divergence d = cfg.diverged();
         if (d != null) {
             System.err.println("note: " + d.resumeNote(resume, cfg.epochsCompleted(), cfg.progress() == null ? 0
                     : cfg.progress().step(), cfg.epochs()));
@@ -656,7 +656,8 @@ final class TrainCommand implements Callable<Integer> {
                 batchSize == null ? 64 : Flags.positive("--batch-size", batchSize), epochs == null ? 10 : Flags.positive("--epochs", epochs),
                 s, !Boolean.TRUE.equals(noShuffle), targetLoss == null ? Double.NEGATIVE_INFINITY : targetLoss, patience == null ? 0 : Flags.nonNegative("--patience", patience), restoreBest(),
                 schedule == null ? "none" : schedule, augment == null ? "none" : augment, checkpointEvery == null ? 0 : checkpointEvery,
-                clipGradNorm == null ? 0 : clipGradNorm, weights, noReport, 0, null, null, null, 0, init == null ? null : init.toString());
+                clipGradNorm == null ? 0 : clipGradNorm, weights, noReport, 0, null, null, null, 0, init == null ? null : init.toString(),
+                null);
         MemoryEstimate.check(spec, cfg.batchSize());
         checkBatchNormBatches(spec, ds.train().size(), cfg.batchSize(), dataPath);
         Generator modelGen = new Generator(s); // draws the initial weights, then the dropout masks

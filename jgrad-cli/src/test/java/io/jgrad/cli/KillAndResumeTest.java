@@ -198,7 +198,7 @@ class KillAndResumeTest {
             // what the run says of its end (the JVM's own warnings, the epoch lines and the run's first notes aside)
             List<String> said = out.lines().filter(l -> l.startsWith("jgrad train") || l.contains("Exception")
                     || l.startsWith("note: ") && !l.startsWith("note: no validation data")).toList();
-            Divergence diverged = Divergence.read(run);
+            Divergence diverged = RunConfig.read(run).diverged();
             assertEquals(List.of("jgrad train: interrupted while writing the report of a run that diverged at "
                     + diverged.words() + "; " + run + " holds the checkpoint after epoch " + epochBefore(run) + " of 8, before"
                     + " the divergence: 'jgrad train --resume " + run + "' goes on from it with the run's own settings, which"

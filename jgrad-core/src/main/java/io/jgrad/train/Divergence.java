@@ -115,11 +115,4 @@ public record Divergence(int epoch, int step, String what) {
         }
         return this;
     }
-
-    /** The divergence that the run directory {@code dir}'s config.json records, or null for none; as {@link #from}. */
-    public static Divergence read(Path dir) throws IOException {
-        Path file = dir.resolve("config.json");
-        Map<String, Object> top = ConfigFields.object(Json.read(file), file, "(top level)");
-        return top.get("state") == null ? null : from(ConfigFields.object(top.get("state"), file, "state"), file);
-    }
 }

@@ -5,6 +5,7 @@ import io.jgrad.io.AtomicFiles;
 import io.jgrad.io.CheckpointFiles;
 import io.jgrad.io.Json;
 import io.jgrad.nn.spec.NetworkSpec;
+import io.jgrad.train.Divergence;
 import io.jgrad.train.EpochMetrics;
 import io.jgrad.train.EpochProgress;
 import io.jgrad.train.MetricsCsv;
@@ -121,9 +122,11 @@ final class RunDirectory {
     /**
      * A Spark run's directory read for {@code --resume}: its settings, the epochs it completed, the progress inside the
      * next one (null: none, the checkpoint is an epoch's end), the shuffle generator's state after the last epoch
-     * completed, and the epoch --restore-best restored (0: none).
+     * completed, the epoch --restore-best restored (0: none), and where the run diverged after that checkpoint
+     * (state.diverged, {@link Divergence}; null: none).
      */
-    record Saved(Settings settings, int epochsCompleted, EpochProgress progress, long[] shuffleState, int restoredEpoch) {
+    record Saved(Settings settings, int epochsCompleted, EpochProgress progress, long[] shuffleState, int restoredEpoch,
+                 Divergence diverged) {
 
         /** The checkpoint's tag, as {@link #save} and {@link #saveInEpoch} write it. */
         String tag() {
@@ -225,7 +228,17 @@ final class RunDirectory {
                     + state.get("epochs_completed"));
         }
         int restored = state.get("restored_epoch") instanceof Number r ? r.intValue() : 0;
-        return new Saved(s, done, progress(state.get("epoch_in_progress"), done, file), shuffle, restored);
+        EpochProgress progress = progress(state.get("epoch_in_progress"), done, file);
+        Divergence diverged;
+        try { // after the checkpoint, as jgrad train --resume checks it
+            diverged = Divergence.from(io.jgrad.io.ConfigFields.object(state, file, "state"), file);
+            if (diverged != null) {
+                diverged.after(done, progress == null ? 0 : progress.step(), file);
+            }
+        } catch (io.jgrad.io.JgradFormatException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
+        return new Saved(s, done, progress, shuffle, restored, diverged);
     }
 
     /**

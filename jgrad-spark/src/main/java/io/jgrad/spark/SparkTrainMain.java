@@ -682,16 +682,7 @@ public final class SparkTrainMain {
             if (noHistory != null) {
                 throw new IllegalArgumentException(noHistory);
             }
-            Divergence diverged;
-            try {
-                diverged = Divergence.read(resume);
-                if (diverged != null) { // after the checkpoint, as jgrad train --resume checks it
-                    diverged.after(saved.epochsCompleted(), saved.progress() == null ? 0 : saved.progress().step(),
-                            resume.resolve("config.json"));
-                }
-            } catch (io.jgrad.io.JgradFormatException e) {
-                throw new IllegalArgumentException(e.getMessage(), e);
-            }
+            Divergence diverged = saved.diverged();
             if (diverged != null) { // as jgrad train --resume says it
                 System.err.println("note: " + diverged.resumeNote(resume, saved.epochsCompleted(),
                         saved.progress() == null ? 0 : saved.progress().step(), saved.settings().epochs()));
