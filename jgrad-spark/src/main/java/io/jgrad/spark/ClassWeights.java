@@ -42,7 +42,7 @@ final class ClassWeights {
         try {
             return weights.get();
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("--class-weights " + spec + ": " + e.getMessage(), e);
+            throw new UserMistake("--class-weights " + spec + ": " + e.getMessage(), e);
         }
     }
 }

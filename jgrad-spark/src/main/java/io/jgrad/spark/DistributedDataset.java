@@ -78,10 +78,10 @@ public final class DistributedDataset {
         // One pass materializes the cache and checks the data: [rows, max label, min width, max width].
         long[] stats = this.blocks.map(DistributedDataset::blockStats).reduce(DistributedDataset::mergeStats);
         if (stats[0] == 0) {
-            throw new IllegalArgumentException("DistributedDataset: the data has no rows");
+            throw new UserMistake("DistributedDataset: the data has no rows");
         }
         if (stats[2] != stats[3]) {
-            throw new IllegalArgumentException("DistributedDataset: rows have between " + stats[2] + " and " + stats[3]
+            throw new UserMistake("DistributedDataset: rows have between " + stats[2] + " and " + stats[3]
                     + " features; every row needs the same number");
         }
         this.size = Math.toIntExact(stats[0]);
@@ -189,10 +189,10 @@ public final class DistributedDataset {
         checkPartitions(partitions);
         List<String> names = Arrays.asList(df.columns());
         if (!names.contains(labelColumn)) {
-            throw new IllegalArgumentException("DistributedDataset: no label column '" + labelColumn + "'; columns: " + names);
+            throw new UserMistake("DistributedDataset: no label column '" + labelColumn + "'; columns: " + names);
         }
         if (featuresColumn != null && !names.contains(featuresColumn)) {
-            throw new IllegalArgumentException("DistributedDataset: no features column '" + featuresColumn + "'; columns: " + names
+            throw new UserMistake("DistributedDataset: no features column '" + featuresColumn + "'; columns: " + names
                     + " (pass null to use every column but the label)");
         }
         int[] featureCols = featuresColumn != null ? new int[] {names.indexOf(featuresColumn)}
@@ -231,7 +231,7 @@ public final class DistributedDataset {
         DataType type = df.schema().apply(column).dataType();
         if (classNames != null && !classNames.isEmpty()) {
             if (!(type instanceof StringType)) {
-                throw new IllegalArgumentException("DistributedDataset: column '" + column + "' holds values of type "
+                throw new UserMistake("DistributedDataset: column '" + column + "' holds values of type "
                         + type.simpleString() + ", but the training data's labels are class names; expected the same names");
             }
             return classNames;
@@ -243,7 +243,7 @@ public final class DistributedDataset {
             return List.of();
         }
         if (classNames != null) {
-            throw new IllegalArgumentException("DistributedDataset: column '" + column + "' holds \"" + word + "\", a class"
+            throw new UserMistake("DistributedDataset: column '" + column + "' holds \"" + word + "\", a class"
                     + " name, but the training data's labels are class indices 0, 1, 2, ...; expected class indices");
         }
         return learnClassNames(df, column);
@@ -406,10 +406,10 @@ public final class DistributedDataset {
             if (word == null) {
                 return;
             }
-            throw new IllegalArgumentException("DistributedDataset: column '" + column + "' holds \"" + word
+            throw new UserMistake("DistributedDataset: column '" + column + "' holds \"" + word
                     + "\", not a number" + hint);
         }
-        throw new IllegalArgumentException("DistributedDataset: column '" + column + "' holds values of type " + type.simpleString()
+        throw new UserMistake("DistributedDataset: column '" + column + "' holds values of type " + type.simpleString()
                 + ", not numbers" + hint);
     }
 
@@ -452,7 +452,7 @@ public final class DistributedDataset {
             Dataset<Row> df = csvReader(spark, escape).option("header", "true").option("inferSchema", "true").option("mode", "FAILFAST").csv(path);
             String[] cols = df.columns();
             if (cols.length == 0) {
-                throw new IllegalArgumentException("DistributedDataset: the file is empty; expected a header row naming the columns");
+                throw new UserMistake("DistributedDataset: the file is empty; expected a header row naming the columns");
             }
             checkHeader(spark, path, cols, escape);
             String label = labelColumn != null ? labelColumn : cols[cols.length - 1];
@@ -481,7 +481,7 @@ public final class DistributedDataset {
             for (String c : cols) {
                 DataType type = df.schema().apply(c).dataType();
                 if (!c.equals(label) && !(type instanceof NumericType)) {
-                    throw new IllegalArgumentException("DistributedDataset: column '" + c + "' holds values of type " + type.simpleString()
+                    throw new UserMistake("DistributedDataset: column '" + c + "' holds values of type " + type.simpleString()
                             + ", not numbers; the features are every column but the label column '" + label + "'");
                 }
             }
@@ -532,7 +532,7 @@ public final class DistributedDataset {
                     .filter(t -> decided.textAfterQuote(t._1().getString(0)) != null)
                     .map(t -> new Tuple2<>(t._2(), t._1().getString(0)))
                     .reduce((a, b) -> a._1() <= b._1() ? a : b);
-            throw new IllegalArgumentException("DistributedDataset: " + place(places, first._1()) + ": "
+            throw new UserMistake("DistributedDataset: " + place(places, first._1()) + ": "
                     + decided.textAfterQuote(first._2()));
         }
         // refused: the first line of each kind, by its place in path and file order
@@ -546,7 +546,7 @@ public final class DistributedDataset {
             return CsvEscape.of(place.apply(CsvEscape.READS_DOUBLED), place.apply(CsvEscape.READS_BACKSLASH), place.apply(both),
                     first.containsKey(both) ? first.get(both)._2() : null);
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("DistributedDataset: " + e.getMessage(), e);
+            throw new UserMistake("DistributedDataset: " + e.getMessage(), e);
         }
     }
 
@@ -575,7 +575,7 @@ public final class DistributedDataset {
             // names (renamed by Spark where a value repeats) and would be dropped from every file without a word
             // (jgrad train notes the same case)
             String shown = String.join(",", raw.subList(0, Math.min(raw.size(), 4))) + (raw.size() > 4 ? ",..." : "");
-            throw new IllegalArgumentException("DistributedDataset: every column name in the header (" + shown + ") is a"
+            throw new UserMistake("DistributedDataset: every column name in the header (" + shown + ") is a"
                     + " number: a file without a header row, whose first row would be read as the names and not trained on;"
                     + " expected a header row naming the columns (Spark writes one with .option(\"header\", \"true\"))");
         }
@@ -585,12 +585,12 @@ public final class DistributedDataset {
                 continue;
             }
             if (name == null || name.isBlank()) {
-                throw new IllegalArgumentException("DistributedDataset: the header names no column " + (i + 1)
+                throw new UserMistake("DistributedDataset: the header names no column " + (i + 1)
                         + "; every column needs a name");
             }
             for (int j = 0; j < first.length(); j++) {
                 if (j != i && name.equalsIgnoreCase(first.getString(j))) {
-                    throw new IllegalArgumentException("DistributedDataset: column name '" + first.getString(Math.min(i, j))
+                    throw new UserMistake("DistributedDataset: column name '" + first.getString(Math.min(i, j))
                             + "' appears twice (columns " + (Math.min(i, j) + 1) + " and " + (Math.max(i, j) + 1)
                             + "); names must be unique"
                             + (name.equals(first.getString(j)) ? "" : ", also ignoring case (as Spark reads them)"));
@@ -629,7 +629,7 @@ public final class DistributedDataset {
         }
         boolean directory = Files.isDirectory(local);
         if (!Files.isReadable(local)) {
-            throw new IllegalArgumentException("DistributedDataset: permission denied; expected a " + (directory ? "directory" : "file")
+            throw new UserMistake("DistributedDataset: permission denied; expected a " + (directory ? "directory" : "file")
                     + " that this user may read");
         }
         if (directory) {
@@ -637,7 +637,7 @@ public final class DistributedDataset {
                 for (Path f : files.sorted().toList()) {
                     String name = f.getFileName().toString();
                     if (!name.startsWith(".") && !name.startsWith("_") && Files.isRegularFile(f) && !Files.isReadable(f)) {
-                        throw new IllegalArgumentException("DistributedDataset: " + f + ": permission denied; expected a file"
+                        throw new UserMistake("DistributedDataset: " + f + ": permission denied; expected a file"
                                 + " that this user may read");
                     }
                 }

@@ -139,20 +139,24 @@ final class RunDirectory {
      * Reads the config.json that {@link #save} wrote in {@code dir}. A directory that is missing or no run, a run that
      * {@code jgrad train} wrote on one machine (no "spark" section: its model may be any network, and its config.json
      * has fields this module does not read), and a field that is missing or of the wrong kind are each one
-     * IllegalArgumentException naming the directory or the file and the field.
+     * UserMistake naming the directory or the file and the field.
      */
     static Saved read(Path dir) throws IOException {
         Path file = dir.resolve("config.json");
-        CheckpointFiles.requireRunDirectory(dir, "--resume"); // in jgrad train --resume's words
+        try { // in jgrad train --resume's words
+            CheckpointFiles.requireRunDirectory(dir, "--resume");
+        } catch (IllegalArgumentException e) {
+            throw new UserMistake(e.getMessage(), e);
+        }
         Object json;
         try {
             json = Json.read(file);
         } catch (io.jgrad.io.JgradFormatException e) {
-            throw new IllegalArgumentException(e.getMessage(), e);
+            throw new UserMistake(e.getMessage(), e);
         }
         Map<?, ?> m = json instanceof Map<?, ?> top ? top : Map.of();
         if (!(m.get("spark") instanceof Map<?, ?> spark)) {
-            throw new IllegalArgumentException("--resume " + dir + ": the run was last written by jgrad train on one machine (" + file
+            throw new UserMistake("--resume " + dir + ": the run was last written by jgrad train on one machine (" + file
                     + " has no \"spark\" section); continue it with jgrad train --resume " + dir + " (without --spark)");
         }
         Map<?, ?> model = object(m, "model", file), data = object(m, "data", file), opt = object(m, "optimizer", file);
@@ -163,12 +167,12 @@ final class RunDirectory {
             try {
                 network = NetworkSpec.fromJson(model, file);
             } catch (io.jgrad.io.JgradFormatException e) {
-                throw new IllegalArgumentException(e.getMessage(), e);
+                throw new UserMistake(e.getMessage(), e);
             }
         } else {
             List<?> hs = model.get("hidden_sizes") instanceof List<?> l ? l : null;
             if (hs == null) {
-                throw new IllegalArgumentException(file + ": model.hidden_sizes: expected a list of layer sizes");
+                throw new UserMistake(file + ": model.hidden_sizes: expected a list of layer sizes");
             }
             int[] hidden = new int[hs.size()];
             for (int i = 0; i < hidden.length; i++) {
@@ -179,7 +183,7 @@ final class RunDirectory {
                         count(model.get("output_size"), file, "model.output_size"), string(model, "activation", file, "model"),
                         string(model, "output_activation", file, "model"));
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException(file + ": model: " + e.getMessage().replaceFirst("^MlpSpec: ", ""), e);
+                throw new UserMistake(file + ": model: " + e.getMessage().replaceFirst("^MlpSpec: ", ""), e);
             }
         }
         List<String> columns = null;
@@ -187,8 +191,15 @@ final class RunDirectory {
             columns = cols.stream().map(String::valueOf).toList();
         }
         Object target = data.get("target_column"), valData = data.get("val_data"), targetLoss = training.get("target_loss");
-        OptimizerSpec optimizer = new OptimizerSpec(string(opt, "name", file, "optimizer"), number(opt, "lr", file, "optimizer"),
-                number(opt, "momentum", file, "optimizer"), number(opt, "weight_decay", file, "optimizer"));
+        OptimizerSpec optimizer;
+        try {
+            optimizer = new OptimizerSpec(string(opt, "name", file, "optimizer"), number(opt, "lr", file, "optimizer"),
+                    number(opt, "momentum", file, "optimizer"), number(opt, "weight_decay", file, "optimizer"));
+        } catch (UserMistake e) {
+            throw e;
+        } catch (IllegalArgumentException e) { // an unknown name: OptimizerSpec's words, after the file and the field
+            throw new UserMistake(file + ": optimizer.name: " + e.getMessage().replaceFirst("^OptimizerSpec: ", ""), e);
+        }
         int numClasses = count(m.get("num_classes"), file, "num_classes");
         Settings s = new Settings(spec, network, numClasses, string(data, "path", file, "data"),
                 // absent in runs written before it was recorded; a resumed run records what it reads
@@ -218,13 +229,13 @@ final class RunDirectory {
             shuffle = new long[0];
         }
         if (shuffle.length != 6) { // Generator's state: what save wrote
-            throw new IllegalArgumentException(file + ": state.shuffle_generator: expected the shuffle generator's state, 6 hex"
+            throw new UserMistake(file + ": state.shuffle_generator: expected the shuffle generator's state, 6 hex"
                     + " numbers, got " + gen);
         }
         int done = state.get("epochs_completed") instanceof Number n && n.doubleValue() == Math.rint(n.doubleValue())
                 && n.longValue() >= 0 ? n.intValue() : -1;
         if (done < 0) {
-            throw new IllegalArgumentException(file + ": state.epochs_completed: expected an integer >= 0, got "
+            throw new UserMistake(file + ": state.epochs_completed: expected an integer >= 0, got "
                     + state.get("epochs_completed"));
         }
         int restored = state.get("restored_epoch") instanceof Number r ? r.intValue() : 0;
@@ -236,7 +247,7 @@ final class RunDirectory {
                 diverged.after(done, progress == null ? 0 : progress.step(), file);
             }
         } catch (io.jgrad.io.JgradFormatException e) {
-            throw new IllegalArgumentException(e.getMessage(), e);
+            throw new UserMistake(e.getMessage(), e);
         }
         return new Saved(s, done, progress, shuffle, restored, diverged);
     }
@@ -252,7 +263,7 @@ final class RunDirectory {
                 return p;
             }
         }
-        throw new IllegalArgumentException(dir + ": no " + name + " for checkpoint " + want + " named in config.json; the"
+        throw new UserMistake(dir + ": no " + name + " for checkpoint " + want + " named in config.json; the"
                 + " directory was changed by hand or by another program");
     }
 
@@ -287,7 +298,7 @@ final class RunDirectory {
             s[i] = fits ? ((Number) stds.get(i)).doubleValue() : 0;
         }
         if (!fits) {
-            throw new IllegalArgumentException(file + ": data.normalize_mean and data.normalize_std: expected two numbers (0 and 1"
+            throw new UserMistake(file + ": data.normalize_mean and data.normalize_std: expected two numbers (0 and 1"
                     + " for none), or two lists of " + features + " numbers, one per feature, the standard deviations positive;"
                     + " got " + mean + " and " + std);
         }
@@ -296,14 +307,14 @@ final class RunDirectory {
 
     private static Map<?, ?> object(Map<?, ?> m, String key, Path file) {
         if (!(m.get(key) instanceof Map<?, ?> o)) {
-            throw new IllegalArgumentException(file + ": " + key + ": expected an object, got " + m.get(key));
+            throw new UserMistake(file + ": " + key + ": expected an object, got " + m.get(key));
         }
         return o;
     }
 
     private static String string(Map<?, ?> m, String key, Path file, String parent) {
         if (!(m.get(key) instanceof String v)) {
-            throw new IllegalArgumentException(file + ": " + parent + "." + key + ": expected a string, got " + m.get(key));
+            throw new UserMistake(file + ": " + parent + "." + key + ": expected a string, got " + m.get(key));
         }
         return v;
     }
@@ -316,7 +327,7 @@ final class RunDirectory {
         }
         if (!(listed instanceof List<?> names) || names.size() != numClasses || !names.stream().allMatch(n -> n instanceof String)
                 || names.stream().distinct().count() != numClasses) {
-            throw new IllegalArgumentException(file + ": data.class_names: expected " + numClasses + " different class names"
+            throw new UserMistake(file + ": data.class_names: expected " + numClasses + " different class names"
                     + " (num_classes), got " + listed);
         }
         return names.stream().map(String.class::cast).toList();
@@ -338,7 +349,7 @@ final class RunDirectory {
             w[c] = valid ? ((Number) ((List<?>) listed).get(c)).doubleValue() : 0;
         }
         if (!valid || java.util.Arrays.stream(w).allMatch(v -> v == 0)) {
-            throw new IllegalArgumentException(file + ": training.class_weights: expected " + numClasses + " finite weights >= 0"
+            throw new UserMistake(file + ": training.class_weights: expected " + numClasses + " finite weights >= 0"
                     + " (num_classes), not all 0, got " + listed);
         }
         return w;
@@ -353,7 +364,7 @@ final class RunDirectory {
         try {
             io.jgrad.data.Augmentation.parse(String.valueOf(v));
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(file + ": training.augment: \"" + v + "\" is not an augmentation (" + e.getMessage() + ")", e);
+            throw new UserMistake(file + ": training.augment: \"" + v + "\" is not an augmentation (" + e.getMessage() + ")", e);
         }
         return String.valueOf(v);
     }
@@ -365,14 +376,14 @@ final class RunDirectory {
             return 0;
         }
         if (!(v instanceof Number n) || !(n.doubleValue() > 0) || !Double.isFinite(n.doubleValue())) {
-            throw new IllegalArgumentException(file + ": training.clip_grad_norm: expected a positive number or null, got " + v);
+            throw new UserMistake(file + ": training.clip_grad_norm: expected a positive number or null, got " + v);
         }
         return n.doubleValue();
     }
 
     private static double number(Map<?, ?> m, String key, Path file, String parent) {
         if (!(m.get(key) instanceof Number v)) {
-            throw new IllegalArgumentException(file + ": " + parent + "." + key + ": expected a number, got " + m.get(key));
+            throw new UserMistake(file + ": " + parent + "." + key + ": expected a number, got " + m.get(key));
         }
         return v.doubleValue();
     }
@@ -380,7 +391,7 @@ final class RunDirectory {
     /** A seed as {@link #config} writes it: a JSON integer, read whole (a double holds only 53 bits). */
     private static long seed(Object v, Path file) {
         if (!(v instanceof Long || v instanceof Integer)) {
-            throw new IllegalArgumentException(file + ": training.seed: expected an integer, got " + v);
+            throw new UserMistake(file + ": training.seed: expected an integer, got " + v);
         }
         return ((Number) v).longValue();
     }
@@ -388,7 +399,7 @@ final class RunDirectory {
     private static int count(Object v, Path file, String field) {
         if (!(v instanceof Number n) || n.doubleValue() != Math.rint(n.doubleValue()) || n.doubleValue() < 1
                 || n.doubleValue() > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException(file + ": " + field + ": expected a positive integer, got " + v);
+            throw new UserMistake(file + ": " + field + ": expected a positive integer, got " + v);
         }
         return n.intValue();
     }
@@ -403,10 +414,10 @@ final class RunDirectory {
         }
         String at = file + ": state.epoch_in_progress: ";
         if (!(json instanceof Map<?, ?> p) || !(p.get("grad_norm_sums") instanceof Map<?, ?> sums)) {
-            throw new IllegalArgumentException(at + "expected null or the progress inside an epoch, as jgrad-spark writes it, got " + json);
+            throw new UserMistake(at + "expected null or the progress inside an epoch, as jgrad-spark writes it, got " + json);
         }
         if (!(p.get("epoch") instanceof Number e) || e.longValue() != done + 1L) {
-            throw new IllegalArgumentException(at + "epoch: expected " + (done + 1) + ", the one after state.epochs_completed, got "
+            throw new UserMistake(at + "epoch: expected " + (done + 1) + ", the one after state.epochs_completed, got "
                     + p.get("epoch"));
         }
         int step = count(p.get("step"), file, "state.epoch_in_progress.step"), seen = count(p.get("seen"), file,

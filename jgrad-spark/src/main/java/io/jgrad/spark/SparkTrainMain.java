@@ -85,7 +85,7 @@ public final class SparkTrainMain {
         Map<String, String> f;
         try {
             f = parse(args);
-        } catch (IllegalArgumentException e) {
+        } catch (UserMistake e) {
             System.err.println("jgrad-spark: " + e.getMessage());
             System.exit(2);
             return;
@@ -120,7 +120,7 @@ public final class SparkTrainMain {
             if (f.containsKey("--master")) {
                 checkReachable(f.get("--master"), 5000);
             }
-        } catch (IllegalArgumentException e) {
+        } catch (UserMistake e) {
             System.err.println("jgrad-spark: " + e.getMessage());
             System.exit(2);
         }
@@ -171,14 +171,14 @@ public final class SparkTrainMain {
 
     /**
      * The user's mistake that {@code e}, thrown by {@link #run}, reports, to be printed as one line; null for an internal
-     * error, to be shown with its stack trace. A mistake is {@code e} itself where it is an IllegalArgumentException (the
-     * driver's refusals of flags, files and data, thrown outside any Spark job) or Spark's AnalysisException (a missing
-     * path, a column that is not there; checked in Java's eyes but undeclared, hence the instanceof); else a
-     * {@link UserMistake} or {@link JgradFormatException} in its cause chain, where a task's arrives inside Spark's "Job
-     * aborted". Any other exception of a task, an IllegalArgumentException included, is an internal error.
+     * error, to be shown with its stack trace. A mistake is {@code e} itself where it is Spark's AnalysisException (a
+     * missing path, a column that is not there; checked in Java's eyes but undeclared, hence the instanceof); else a
+     * {@link UserMistake} or {@link JgradFormatException}: {@code e} itself (the driver's refusals of flags, files and
+     * data), or in its cause chain, where a task's arrives inside Spark's "Job aborted". Any other exception, an
+     * IllegalArgumentException included, is an internal error.
      */
     static Throwable userMistake(Throwable e) {
-        if (e instanceof IllegalArgumentException || e instanceof org.apache.spark.sql.AnalysisException) {
+        if (e instanceof org.apache.spark.sql.AnalysisException) {
             return e;
         }
         for (Throwable c = e; c != null; c = c.getCause()) {
@@ -187,6 +187,32 @@ public final class SparkTrainMain {
             }
         }
         return null;
+    }
+
+    /**
+     * What {@code check} returns: jgrad-core's reading of a flag's value or a file, whose refusal, an
+     * IllegalArgumentException naming the flag or the file in jgrad train's words, is the user's mistake. Rethrown as a
+     * UserMistake with the same message; jgrad-core's other IllegalArgumentExceptions stay internal errors.
+     */
+    private static <T> T asUserMistake(java.util.function.Supplier<T> check) {
+        try {
+            return check.get();
+        } catch (IllegalArgumentException e) {
+            throw e instanceof UserMistake ? e : new UserMistake(e.getMessage(), e);
+        }
+    }
+
+    /** {@link #asUserMistake(java.util.function.Supplier)} for a check that returns nothing. */
+    private static void asUserMistake(Runnable check) {
+        asUserMistake(() -> {
+            check.run();
+            return null;
+        });
+    }
+
+    /** --normalize's mode (null: not given), as jgrad train reads it ({@link Standardization#mode}). */
+    private static String normalizeMode(Map<String, String> f) {
+        return asUserMistake(() -> Standardization.mode(f.get("--normalize")));
     }
 
     /** The int after {@code flag}, or {@code fallback} when the flag is absent; a mistake names the flag. */
@@ -212,13 +238,13 @@ public final class SparkTrainMain {
         try {
             return Integer.parseInt(text);
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(flag + ": expected an integer, got '" + text + "'");
+            throw new UserMistake(flag + ": expected an integer, got '" + text + "'");
         }
     }
 
     private static void positive(String flag, int value) {
         if (value < 1) {
-            throw new IllegalArgumentException(flag + " must be a positive integer, got " + value);
+            throw new UserMistake(flag + " must be a positive integer, got " + value);
         }
     }
 
@@ -228,7 +254,7 @@ public final class SparkTrainMain {
      */
     private static double positive(String flag, double value) {
         if (!(value > 0) || !Double.isFinite(value)) {
-            throw new IllegalArgumentException(flag + " must be a positive number, got " + value);
+            throw new UserMistake(flag + " must be a positive number, got " + value);
         }
         return value;
     }
@@ -239,7 +265,7 @@ public final class SparkTrainMain {
      */
     private static double nonNegative(String flag, double value) {
         if (!(value >= 0) || !Double.isFinite(value)) {
-            throw new IllegalArgumentException(flag + " must be a number >= 0, got " + value);
+            throw new UserMistake(flag + " must be a number >= 0, got " + value);
         }
         return value;
     }
@@ -250,7 +276,7 @@ public final class SparkTrainMain {
         try {
             return v == null ? fallback : Double.parseDouble(v);
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(flag + ": expected a number, got '" + v + "'");
+            throw new UserMistake(flag + ": expected a number, got '" + v + "'");
         }
     }
 
@@ -268,17 +294,17 @@ public final class SparkTrainMain {
         for (int i = 0; i < parts.length; i++) {
             String part = parts[i].trim();
             if (part.isEmpty()) {
-                throw new IllegalArgumentException("--layers: \"" + layers + "\" has an empty size; expected positive"
+                throw new UserMistake("--layers: \"" + layers + "\" has an empty size; expected positive"
                         + " integers like 256,128, or '' for no hidden layer");
             }
             try {
                 sizes[i] = Integer.parseInt(part);
             } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("--layers: \"" + part + "\" is not a layer size; expected positive integers"
+                throw new UserMistake("--layers: \"" + part + "\" is not a layer size; expected positive integers"
                         + " like 256,128");
             }
             if (sizes[i] < 1) {
-                throw new IllegalArgumentException("--layers: sizes must be positive, got " + sizes[i]);
+                throw new UserMistake("--layers: sizes must be positive, got " + sizes[i]);
             }
         }
         return sizes;
@@ -299,7 +325,7 @@ public final class SparkTrainMain {
         if (local ? LOCAL_MASTER.matcher(master).matches() : master.startsWith("spark://") || hasClusterManager(master)) {
             return;
         }
-        throw new IllegalArgumentException("--spark " + master + ": not a master URL Spark can parse; expected local,"
+        throw new UserMistake("--spark " + master + ": not a master URL Spark can parse; expected local,"
                 + " local[N], local[*], local[N,MAX_FAILURES] or local-cluster[WORKERS,CORES,MEMORY_MB] (N at least 1),"
                 + " or a cluster's URL such as spark://HOST:7077" + (local ? ""
                 : " (no cluster manager on the classpath takes '" + master + "': yarn and k8s:// need spark-submit of a Spark"
@@ -315,7 +341,7 @@ public final class SparkTrainMain {
      */
     static void checkHeap(long maxMemory) {
         if (maxMemory < MIN_HEAP && System.getProperty("spark.testing.memory") == null) {
-            throw new IllegalArgumentException(String.format("the Java heap is %d MB, but Spark needs at least %d MB; give it"
+            throw new UserMistake(String.format("the Java heap is %d MB, but Spark needs at least %d MB; give it"
                     + " more, e.g. JGRAD_SPARK_JAVA_OPTS=-Xmx1g (jgrad train --spark) or --driver-memory 1g (spark-submit)",
                     maxMemory >> 20, MIN_HEAP >> 20));
         }
@@ -337,16 +363,16 @@ public final class SparkTrainMain {
         int threads = integer(f, "--threads", 1);
         positive("--threads", threads);
         if (threads > MAX_THREADS) {
-            throw new IllegalArgumentException("--threads must be at most " + MAX_THREADS + ", got " + threads);
+            throw new UserMistake("--threads must be at most " + MAX_THREADS + ", got " + threads);
         }
         int cores = master == null ? Integer.MAX_VALUE : localCores(master);
         if (threads > cores) {
-            throw new IllegalArgumentException("--threads " + threads + " gives each Spark task " + threads + " cores"
+            throw new UserMistake("--threads " + threads + " gives each Spark task " + threads + " cores"
                     + " (spark.task.cpus), but --spark " + master + " has " + count(cores, "core") + ", so no task could run;"
                     + " give --threads " + cores + " or less, or a master with more cores (local[" + threads + "])");
         }
         if (taskCpus != null && !taskCpus.trim().equals(Integer.toString(threads))) {
-            throw new IllegalArgumentException("--threads " + threads + " sets spark.task.cpus, which is already set to "
+            throw new UserMistake("--threads " + threads + " sets spark.task.cpus, which is already set to "
                     + taskCpus.trim() + " (spark-submit --conf or -Dspark.task.cpus); give one of them");
         }
         return threads;
@@ -394,7 +420,7 @@ public final class SparkTrainMain {
                 why = host + ":" + port + ": " + e.getMessage();
             }
         }
-        throw new IllegalArgumentException("--spark " + master + ": cannot reach the Spark master (" + why
+        throw new UserMistake("--spark " + master + ": cannot reach the Spark master (" + why
                 + "); expected the URL of a running standalone master, spark://HOST:PORT (port 7077 by default)");
     }
 
@@ -419,7 +445,7 @@ public final class SparkTrainMain {
             if (why == null) {
                 throw e;
             }
-            throw new IllegalArgumentException(flag + " " + path + ": " + why, e);
+            throw new UserMistake(flag + " " + path + ": " + why, e);
         }
     }
 
@@ -428,16 +454,16 @@ public final class SparkTrainMain {
     }
 
     /**
-     * The first line of what {@code e} says about the data: a rejected value (an IllegalArgumentException thrown on the
-     * driver, or a {@link UserMistake} from a task inside Spark's "Job aborted"), a path Spark cannot read or analyse, a malformed CSV record, a
-     * file that is not Parquet, an unreadable or malformed IDX file, a file this user may not read. Null when {@code e} is about
+     * The first line of what {@code e} says about the data: a rejected value (a {@link UserMistake}, thrown on the driver
+     * or by a task inside Spark's "Job aborted"), a path Spark cannot read or analyse, a malformed CSV record, a file that
+     * is not Parquet, an unreadable or malformed IDX file, a file this user may not read. Null when {@code e} is about
      * something else.
      */
     static String dataError(Throwable e) {
         boolean unreadable = e instanceof org.apache.spark.sql.AnalysisException || e instanceof IOException;
         Throwable deepest = e;
         for (Throwable c = e; c != null; c = c.getCause()) {
-            if (c == e && c instanceof IllegalArgumentException || c instanceof UserMistake) { // as userMistake takes them
+            if (c instanceof UserMistake) { // as userMistake takes them
                 return firstLine(c).replaceFirst("^DistributedDataset: ", "");
             }
             if (c instanceof JgradFormatException format) { // a file read on the driver (an IDX file): its message names it
@@ -469,18 +495,18 @@ public final class SparkTrainMain {
         List<String> trainColumns = train.featureColumns(), valColumns = val.featureColumns();
         if (trainColumns != null && valColumns != null) {
             if (!trainColumns.equals(valColumns)) {
-                throw new IllegalArgumentException(what + ": feature columns " + valColumns + " (" + valColumns.size()
+                throw new UserMistake(what + ": feature columns " + valColumns + " (" + valColumns.size()
                         + ") differ from the training file's " + trainColumns + " (" + trainColumns.size()
                         + "); validation data must have the same columns");
             }
             if (!train.labelColumn().equals(val.labelColumn())) {
-                throw new IllegalArgumentException(what + ": the target column is '" + val.labelColumn()
+                throw new UserMistake(what + ": the target column is '" + val.labelColumn()
                         + "' where the training file's is '" + train.labelColumn() + "'; validation data must have the same columns");
             }
         }
         int classes = train.numClasses();
         if (val.numClasses() > classes) {
-            throw new IllegalArgumentException(what + ": has label " + (val.numClasses() - 1) + ", but the training data has "
+            throw new UserMistake(what + ": has label " + (val.numClasses() - 1) + ", but the training data has "
                     + classes + " classes (labels 0.." + (classes - 1) + "); a label the network was not built for cannot be"
                     + " evaluated");
         }
@@ -515,17 +541,17 @@ public final class SparkTrainMain {
         if (!DistributedDataset.isIdx(data)) {
             return;
         }
-        if ("columns".equals(Standardization.mode(f.get("--normalize")))) {
-            throw new IllegalArgumentException("--normalize columns standardizes each column of a CSV file, but --data " + data
+        if ("columns".equals(normalizeMode(f))) {
+            throw new UserMistake("--normalize columns standardizes each column of a CSV file, but --data " + data
                     + " holds images, whose pixels share one scale; use --normalize");
         }
         if (f.containsKey("--target-column")) {
-            throw new IllegalArgumentException("--target-column is for CSV or Parquet training data; the labels of the IDX"
+            throw new UserMistake("--target-column is for CSV or Parquet training data; the labels of the IDX"
                     + " directory " + data + " are its train-labels-idx1-ubyte and t10k-labels-idx1-ubyte files");
         }
         for (String flag : List.of("--val-data", "--val-split")) {
             if (f.containsKey(flag) && !(flag.equals("--val-split") && number(f, flag, 0) == 0)) { // 0 holds nothing out
-                throw new IllegalArgumentException(flag + " is for CSV or Parquet training data; the test set of the IDX"
+                throw new UserMistake(flag + " is for CSV or Parquet training data; the test set of the IDX"
                         + " directory " + data + " is its t10k files");
             }
         }
@@ -538,8 +564,8 @@ public final class SparkTrainMain {
     static List<LayerSpec> modelLayers(String name) throws IOException {
         try {
             return NetworkSpec.modelLayers(name);
-        } catch (JgradFormatException e) {
-            throw new IllegalArgumentException(e.getMessage(), e);
+        } catch (JgradFormatException | IllegalArgumentException e) { // the file's content, or the value itself (empty, no such file)
+            throw new UserMistake(e.getMessage(), e);
         }
     }
 
@@ -552,7 +578,7 @@ public final class SparkTrainMain {
     static void checkBatchNormRows(NetworkSpec spec, int samples, int batchSize, int partitions, String data) {
         String refusal = spec.batchNormRefusal(samples, batchSize, partitions, data);
         if (refusal != null) {
-            throw new IllegalArgumentException(refusal);
+            throw new UserMistake(refusal);
         }
     }
 
@@ -564,12 +590,12 @@ public final class SparkTrainMain {
     static NetworkSpec network(String name, List<LayerSpec> layers, int[] sampleShape, int classes, String data) {
         boolean images = NetworkSpec.takesImages(name, layers);
         if (images && sampleShape.length != 3) {
-            throw new IllegalArgumentException(NetworkSpec.imagesExpected(name, layers, "--data " + data));
+            throw new UserMistake(NetworkSpec.imagesExpected(name, layers, "--data " + data));
         }
         Path file = layers == null ? null : Path.of(name);
         try {
             if (layers == null) {
-                return NetworkSpec.cnn(sampleShape, classes);
+                return asUserMistake(() -> NetworkSpec.cnn(sampleShape, classes)); // images too small: its words name --model cnn
             }
             NetworkSpec spec = NetworkSpec.resolve(sampleShape, layers, file, "layers");
             spec.checkTensorSizes(file);
@@ -582,7 +608,7 @@ public final class SparkTrainMain {
             spec.checkHasWeights(file);
             return spec;
         } catch (JgradFormatException e) {
-            throw new IllegalArgumentException(e.getMessage(), e);
+            throw new UserMistake(e.getMessage(), e);
         }
     }
 
@@ -598,7 +624,7 @@ public final class SparkTrainMain {
             int out = i < hidden.length ? hidden[i] : spec.outputSize();
             long values = (long) in * out;
             if (values > Tensor.MAX_NUMEL) {
-                throw new IllegalArgumentException(String.format("layer %d (linear%d) would have a weight tensor of %,d values;"
+                throw new UserMistake(String.format("layer %d (linear%d) would have a weight tensor of %,d values;"
                         + " one tensor holds at most %,d: use smaller --layers", 2 * i, out, values, Tensor.MAX_NUMEL));
             }
             in = out;
@@ -638,19 +664,19 @@ public final class SparkTrainMain {
         boolean restoreBest = on(f, "--restore-best");
         Integer patience = f.containsKey("--patience") ? integer(f, "--patience", 0) : null;
         if (patience != null && patience < 0) {
-            throw new IllegalArgumentException("--patience must be an integer >= 0, got " + patience);
+            throw new UserMistake("--patience must be an integer >= 0, got " + patience);
         }
         if (restoreBest && (patience == null || patience == 0)) {
-            throw new IllegalArgumentException("--restore-best restores the best epoch found by early stopping, so it needs"
+            throw new UserMistake("--restore-best restores the best epoch found by early stopping, so it needs"
                     + " --patience (e.g. --patience 3)" + (patience == null ? "" : ", not --patience 0"));
         }
         double target = number(f, "--target-loss", Double.NEGATIVE_INFINITY);
         if (f.containsKey("--target-loss") && !Double.isFinite(target)) {
-            throw new IllegalArgumentException("--target-loss must be a finite number (a mean training loss, e.g. 0.001), got " + target);
+            throw new UserMistake("--target-loss must be a finite number (a mean training loss, e.g. 0.001), got " + target);
         }
         if (target < 0 && Double.isFinite(target)) {
             // cross-entropy is >= 0: the run would go on to --epochs as if no target were given
-            throw new IllegalArgumentException("--target-loss must be a number >= 0 (a mean training loss, e.g. 0.001), got " + target
+            throw new UserMistake("--target-loss must be a number >= 0 (a mean training loss, e.g. 0.001), got " + target
                     + "; no loss is negative, so the target would never be reached");
         }
         return new Stopping(target, patience == null ? 0 : patience, restoreBest);
@@ -668,7 +694,7 @@ public final class SparkTrainMain {
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         for (String flag : List.of("--data", "--val-data", "--out", "--resume", "--init")) {
             if (f.containsKey(flag) && f.get(flag).isBlank()) { // as jgrad train: Java reads a blank path as the current directory
-                throw new IllegalArgumentException(flag + ": the path is empty; expected a file or directory name");
+                throw new UserMistake(flag + ": the path is empty; expected a file or directory name");
             }
         }
         RunDirectory.Saved saved = null;
@@ -680,7 +706,7 @@ public final class SparkTrainMain {
             RunDirectory.weightsFile(resume, CheckpointFiles.OPTIMIZER, saved);
             String noHistory = MetricsCsv.resumeRefusal(resume, saved.epochsCompleted()); // as jgrad train --resume refuses it
             if (noHistory != null) {
-                throw new IllegalArgumentException(noHistory);
+                throw new UserMistake(noHistory);
             }
             Divergence diverged = saved.diverged();
             if (diverged != null) { // as jgrad train --resume says it
@@ -690,7 +716,7 @@ public final class SparkTrainMain {
         }
         Path init = f.containsKey("--init") ? Path.of(f.get("--init")) : null;
         if (init != null && !Files.isRegularFile(init)) { // as jgrad train words it, before the data is read
-            throw new IllegalArgumentException("--init " + init + (Files.isDirectory(init)
+            throw new UserMistake("--init " + init + (Files.isDirectory(init)
                     ? ": is a directory; expected a .safetensors file of weights" : ": no such file"));
         }
         // every number first: a mistyped flag stops the run before the data is read and distributed
@@ -700,7 +726,7 @@ public final class SparkTrainMain {
         String optName = f.getOrDefault("--optimizer", "adam").toLowerCase(java.util.Locale.ROOT);
         // the name before its defaults: Optimizers refuses to give defaults for an unknown name
         if (!Optimizers.known(optName)) {
-            throw new IllegalArgumentException("--optimizer " + f.get("--optimizer") + ": unknown optimizer '" + f.get("--optimizer")
+            throw new UserMistake("--optimizer " + f.get("--optimizer") + ": unknown optimizer '" + f.get("--optimizer")
                     + "'; expected " + Optimizers.NAMES_IN_WORDS);
         }
         double lr = positive("--lr", number(f, "--lr", OptimizerSpec.defaultLr(optName)));
@@ -712,35 +738,35 @@ public final class SparkTrainMain {
         try {
             opt = new OptimizerSpec(optName, lr, momentum, weightDecay);
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("--optimizer " + optName + ": " + e.getMessage().replaceFirst("^OptimizerSpec: ", ""));
+            throw new UserMistake("--optimizer " + optName + ": " + e.getMessage().replaceFirst("^OptimizerSpec: ", ""));
         }
-        opt.create(Map.of("0.weight", Tensor.zeros(1))); // the optimizer's own checks of lr, momentum and weight decay
+        asUserMistake(() -> opt.create(Map.of("0.weight", Tensor.zeros(1)))); // the optimizer's own checks of lr, momentum and weight decay
         String noMomentum = Optimizers.momentumRefusal(opt.name(), momentum); // in jgrad train's words
         if (noMomentum != null) {
-            throw new IllegalArgumentException(noMomentum);
+            throw new UserMistake(noMomentum);
         }
         String modelName = f.getOrDefault("--model", "mlp");
         List<LayerSpec> fileLayers = modelLayers(modelName);
         if (!modelName.equals("mlp") && saved == null) { // as jgrad train refuses them
             for (String flag : List.of("--layers", "--activation", "--output-activation")) {
                 if (f.containsKey(flag)) {
-                    throw new IllegalArgumentException("--layers, --activation and --output-activation describe --model mlp; --model "
+                    throw new UserMistake("--layers, --activation and --output-activation describe --model mlp; --model "
                             + modelName + " has its own layers, so leave them out");
                 }
             }
         }
         String augment = f.getOrDefault("--augment", "none");
-        io.jgrad.data.Augmentation augmentation = io.jgrad.data.Augmentation.parse(augment); // its errors name --augment
+        io.jgrad.data.Augmentation augmentation = asUserMistake(() -> io.jgrad.data.Augmentation.parse(augment)); // its errors name --augment
         if (!augmentation.isIdentity() && !NetworkSpec.takesImages(modelName, fileLayers) && saved == null) { // as jgrad train refuses it
-            throw new IllegalArgumentException(NetworkSpec.augmentRefusal(augment, modelName));
+            throw new UserMistake(NetworkSpec.augmentRefusal(augment, modelName));
         }
         String activation = f.getOrDefault("--activation", "relu"), outputActivation = f.getOrDefault("--output-activation", "none");
         if (Activations.hidden(activation) == null) {
-            throw new IllegalArgumentException("--activation " + activation + ": unknown activation '" + activation
+            throw new UserMistake("--activation " + activation + ": unknown activation '" + activation
                     + "'; expected one of " + Activations.HIDDEN_NAMES);
         }
         if (Activations.output(outputActivation) == null) {
-            throw new IllegalArgumentException("--output-activation " + outputActivation + ": unknown output activation '"
+            throw new UserMistake("--output-activation " + outputActivation + ": unknown output activation '"
                     + outputActivation + "'; expected one of " + Activations.OUTPUT_NAMES);
         }
         String twice = softmaxTwice(outputActivation);
@@ -753,12 +779,12 @@ public final class SparkTrainMain {
         int local = integer(f, "--local-steps", 1);
         int checkpointEvery = integer(f, "--checkpoint-every", 0);
         if (checkpointEvery < 0) { // in jgrad train's words
-            throw new IllegalArgumentException("--checkpoint-every must be an integer >= 0, got " + checkpointEvery);
+            throw new UserMistake("--checkpoint-every must be an integer >= 0, got " + checkpointEvery);
         }
         Integer threads = threads(f, null, null);
         int taskCpus = jsc.getConf().getInt("spark.task.cpus", 1);
         if (threads != null && threads != taskCpus) { // main sets it before the session starts; a session given here may not
-            throw new IllegalArgumentException("--threads " + threads + ": this Spark session gives each task spark.task.cpus="
+            throw new UserMistake("--threads " + threads + ": this Spark session gives each task spark.task.cpus="
                     + taskCpus + ", fixed when it started; give --threads " + taskCpus + ", or leave --threads out");
         }
         String weightsSpec = f.get("--class-weights");
@@ -771,24 +797,24 @@ public final class SparkTrainMain {
         positive("--local-steps", local);
         double valSplit = number(f, "--val-split", 0);
         if (!(valSplit >= 0 && valSplit < 1)) { // NaN fails too
-            throw new IllegalArgumentException("--val-split must be in [0, 1), got " + valSplit);
+            throw new UserMistake("--val-split must be in [0, 1), got " + valSplit);
         }
         if (valSplit > 0 && f.containsKey("--val-data")) {
-            throw new IllegalArgumentException("--val-split and --val-data both give validation data; use one of them");
+            throw new UserMistake("--val-split and --val-data both give validation data; use one of them");
         }
         Stopping stopping = stopping(f);
         String schedule = f.getOrDefault("--schedule", "none");
-        Schedules.check(schedule, epochs); // its errors name --schedule, in jgrad train's words
-        String normalize = Standardization.mode(f.get("--normalize"));
+        asUserMistake(() -> Schedules.check(schedule, epochs)); // its errors name --schedule, in jgrad train's words
+        String normalize = normalizeMode(f);
         Path out = Path.of(f.getOrDefault("--out", "runs/spark"));
         // as jgrad train checks it: a directory under a file or in one this user may not write failed after the data was read
-        CheckpointFiles.checkRunDirectory(out, "--out", resume);
+        asUserMistake(() -> CheckpointFiles.checkRunDirectory(out, "--out", resume));
         String data = f.get("--data");
         checkIdxFlags(data, f);
         // early stopping watches the held-out loss: without held-out data it would silently never stop
         if (f.get("--val-data") == null && valSplit == 0 && !DistributedDataset.isIdx(data)
                 && (stopping.restoreBest() || stopping.patience() > 0)) {
-            throw new IllegalArgumentException((stopping.restoreBest() ? "--restore-best" : "--patience") + " compares the epochs'"
+            throw new UserMistake((stopping.restoreBest() ? "--restore-best" : "--patience") + " compares the epochs'"
                     + " loss on held-out data, but there is no held-out data; give --val-split (e.g. 0.2) or --val-data FILE.csv (or"
                     + " Parquet), or --data an IDX directory, whose t10k files are held out");
         }
@@ -797,13 +823,15 @@ public final class SparkTrainMain {
                 interruption.holds(saved.epochsCompleted(), saved.progress() == null ? 0 : saved.progress().step());
             }
             // before the data is read, which a refused run used to read first (minutes on large data): one jgrad train at
-            // a time in out, on Spark or on one machine (a refusal, an IllegalArgumentException, names --out). A run that
+            // a time in out, on Spark or on one machine (a refusal, a UserMistake, names --out). A run that
             // stops before its first write removes the directories it created here (Interruption).
             try {
                 interruption.created(AtomicFiles.createDirectories(out));
                 interruption.locked(RunLock.acquire(out));
             } catch (IOException e) {
-                throw new IllegalArgumentException("--out " + out + ": cannot create or prepare the directory (" + e + ")", e);
+                throw new UserMistake("--out " + out + ": cannot create or prepare the directory (" + e + ")", e);
+            } catch (IllegalArgumentException held) { // another run writes there: RunLock's refusal names --out
+                throw new UserMistake(held.getMessage(), held);
             }
             String label = f.get("--target-column");
             // a resumed run's classes are its own, as jgrad train --resume reads its data: its names (a label they lack is an
@@ -817,11 +845,11 @@ public final class SparkTrainMain {
             if (valSplit > 0) {
                 long held = Math.round(train.size() * valSplit); // split's rule, so that its refusal says the flag
                 if (held == train.size()) {
-                    throw new IllegalArgumentException("--val-split " + valSplit + " of the " + count(train.size(), "row") + " of " + data
+                    throw new UserMistake("--val-split " + valSplit + " of the " + count(train.size(), "row") + " of " + data
                             + " leaves no rows for training; use a smaller fraction, or --val-data");
                 }
                 if (held == 0) {
-                    throw new IllegalArgumentException("--val-split " + valSplit + " leaves none of the " + count(train.size(), "row")
+                    throw new UserMistake("--val-split " + valSplit + " leaves none of the " + count(train.size(), "row")
                             + " of " + data + " for validation; expected at least one (e.g. 0.2)");
                 }
                 // the rows jgrad train --val-split holds out, drawn by the same generator and seed
@@ -839,7 +867,7 @@ public final class SparkTrainMain {
             int classes = Math.max(train.numClasses(), test == null ? 0 : test.numClasses());
             if (classes == 1) {
                 // as jgrad train refuses it (and scikit-learn): a wrong --target-column or a filtered file, not a model
-                throw new IllegalArgumentException("--data " + data + ": every label" + (names.isEmpty() ? " is 0"
+                throw new UserMistake("--data " + data + ": every label" + (names.isEmpty() ? " is 0"
                         : " in column '" + train.labelColumn() + "' is '" + names.get(0) + "'") + ", so the data has one class and"
                         + " a classifier has nothing to learn (cross-entropy is 0 whatever the weights); expected "
                         + (names.isEmpty() ? "labels of two or more classes, 0..K-1" : "two or more class names"));
@@ -865,12 +893,12 @@ public final class SparkTrainMain {
                 network = saved.settings().network();
                 int[] takes = spec != null ? new int[] {spec.inputSize()} : network.inputShape();
                 if (!java.util.Arrays.equals(network != null ? train.sampleShape() : new int[] {train.featureSize()}, takes)) {
-                    throw new IllegalArgumentException("--data " + data + ": samples have " + (network == null ? train.featureSize()
+                    throw new UserMistake("--data " + data + ": samples have " + (network == null ? train.featureSize()
                             + " features" : "shape " + java.util.Arrays.toString(train.sampleShape())) + ", but the run in " + resume
                             + " takes " + (network == null ? takes[0] : java.util.Arrays.toString(takes)));
                 }
                 if (classes > saved.settings().numClasses()) {
-                    throw new IllegalArgumentException("--data " + data + ": has labels up to " + (classes - 1) + ", but the run in "
+                    throw new UserMistake("--data " + data + ": has labels up to " + (classes - 1) + ", but the run in "
                             + resume + " has " + saved.settings().numClasses() + " classes");
                 }
                 classes = saved.settings().numClasses();
@@ -895,7 +923,7 @@ public final class SparkTrainMain {
                 int[] image = train.sampleShape();
                 int side = Math.min(image[1], image[2]);
                 if (2 * augmentation.maxShift() >= side) { // as jgrad train refuses it
-                    throw new IllegalArgumentException("--augment " + augment + ": a shift of " + augmentation.maxShift() + " pixels"
+                    throw new UserMistake("--augment " + augment + ": a shift of " + augmentation.maxShift() + " pixels"
                             + " would move the " + image[1] + "x" + image[2] + " images mostly out of view; expected shift:N with N < "
                             + (side + 1) / 2 + " (e.g. shift:2)");
                 }
@@ -932,12 +960,12 @@ public final class SparkTrainMain {
                 try {
                     trainer.optimizer().loadStateDict(Safetensors.read(optimizerFile).tensors());
                 } catch (IllegalArgumentException e) {
-                    throw new IllegalArgumentException(optimizerFile + ": tensors: does not fit the optimizer: " + e.getMessage(), e);
+                    throw new UserMistake(optimizerFile + ": tensors: does not fit the optimizer: " + e.getMessage(), e);
                 }
                 trainer.shuffleGenerator().setState(saved.shuffleState());
                 int step = saved.progress() == null ? 0 : saved.progress().step(), steps = (train.size() + batch - 1) / batch;
                 if (step >= steps || step % local != 0) { // as written: the end of a round inside the epoch
-                    throw new IllegalArgumentException(resume.resolve("config.json") + ": state.epoch_in_progress.step: expected the"
+                    throw new UserMistake(resume.resolve("config.json") + ": state.epoch_in_progress.step: expected the"
                             + " end of a round of " + count(local, "step") + " inside an epoch of " + count(steps, "step") + " of "
                             + data + ", got " + step + "; the directory was changed by hand or by another program");
                 }
@@ -945,9 +973,9 @@ public final class SparkTrainMain {
             try {
                 RunDirectory.prepare(out);
             } catch (IOException e) {
-                throw new IllegalArgumentException("--out " + out + ": cannot create or prepare the directory (" + e + ")", e);
+                throw new UserMistake("--out " + out + ": cannot create or prepare the directory (" + e + ")", e);
             }
-            Object scheduler = Schedules.create(schedule, trainer.optimizer(), epochs);
+            Object scheduler = asUserMistake(() -> Schedules.create(schedule, trainer.optimizer(), epochs));
             if (scheduler instanceof LrScheduler ls) {
                 trainer.scheduler(ls);
             } else if (scheduler instanceof ReduceLROnPlateau p) {
@@ -1122,20 +1150,20 @@ public final class SparkTrainMain {
         try {
             tensors = Safetensors.read(file).tensors();
         } catch (JgradFormatException e) {
-            throw new IllegalArgumentException(e.getMessage(), e);
+            throw new UserMistake(e.getMessage(), e);
         }
         try {
             trainer.model().loadStateDict(tensors, true);
         } catch (IllegalArgumentException e) {
             // the core's message ends with an API hint (loadStateDict(state, false)) that a CLI user cannot act on
-            throw new IllegalArgumentException(file + ": tensors: does not fit the network: " + e.getMessage()
+            throw new UserMistake(file + ": tensors: does not fit the network: " + e.getMessage()
                     .replace("loadStateDict into Sequential: ", "").replaceAll(" \\(loadStateDict\\(state, false\\)[^)]*\\)$", "")
                     + "; " + advice, e);
         }
         try {
             CheckpointFiles.requireFiniteWeights(file, tensors); // as jgrad train refuses them, after their names and shapes
         } catch (JgradFormatException e) {
-            throw new IllegalArgumentException(e.getMessage(), e);
+            throw new UserMistake(e.getMessage(), e);
         }
     }
 
@@ -1147,7 +1175,7 @@ public final class SparkTrainMain {
                 try {
                     state.put(e.getKey().substring(CheckpointFiles.SCHEDULER_PREFIX.length()), Double.parseDouble(e.getValue()));
                 } catch (NumberFormatException ex) {
-                    throw new IllegalArgumentException(file + ": metadata '" + e.getKey() + "': \"" + e.getValue()
+                    throw new UserMistake(file + ": metadata '" + e.getKey() + "': \"" + e.getValue()
                             + "\" is not a number");
                 }
             }
@@ -1159,7 +1187,7 @@ public final class SparkTrainMain {
                 case null, default -> { }
             }
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(file + ": the state saved for --schedule does not fit it: " + e.getMessage(), e);
+            throw new UserMistake(file + ": the state saved for --schedule does not fit it: " + e.getMessage(), e);
         }
     }
 
@@ -1178,11 +1206,11 @@ public final class SparkTrainMain {
         String fixed = " is fixed by the run in " + dir.resolve("config.json") + "; leave it out";
         for (String flag : List.of("--model", "--layers", "--activation", "--output-activation", "--init")) {
             if (f.containsKey(flag)) {
-                throw new IllegalArgumentException(flag + fixed + " (--resume continues with the run's own network and weights)");
+                throw new UserMistake(flag + fixed + " (--resume continues with the run's own network and weights)");
             }
         }
         if (f.containsKey("--class-weights")) { // in jgrad train --resume's words
-            throw new IllegalArgumentException("--class-weights" + fixed + " (the run's loss weighs its classes "
+            throw new UserMistake("--class-weights" + fixed + " (the run's loss weighs its classes "
                     + (s.classWeights() == null ? "equally" : java.util.Arrays.toString(s.classWeights())) + ")");
         }
         String optimizer = f.get("--optimizer") == null ? null : f.get("--optimizer").toLowerCase(java.util.Locale.ROOT);
@@ -1198,7 +1226,7 @@ public final class SparkTrainMain {
             {"--augment", lowerCase(f.get("--augment")), lowerCase(s.augment())},
             {"--target-column", f.get("--target-column"), s.targetColumn()},
             {"--val-split", valSplit == null || valSplit == 0 ? null : valSplit, s.valSplit()},
-            {"--normalize", Standardization.mode(f.get("--normalize")), s.normalization().isNone() ? "off"
+            {"--normalize", normalizeMode(f), s.normalization().isNone() ? "off"
                     : s.normalization().perColumn() ? "columns" : "all"},
             {"--clip-grad-norm", given(f, "--clip-grad-norm"), s.clipGradNorm() > 0 ? s.clipGradNorm() : "none"},
             {"--local-steps", f.containsKey("--local-steps") ? integer(f, "--local-steps", 0) : null, s.localSteps()},
@@ -1208,24 +1236,24 @@ public final class SparkTrainMain {
             {"--partitions", s.localSteps() > 1 && f.containsKey("--partitions") ? integer(f, "--partitions", 0) : null, s.partitions()}};
         for (Object[] v : values) {
             if (v[1] != null && !v[1].equals(v[2])) {
-                throw new IllegalArgumentException(v[0] + fixed + " (the run has " + (v[2] == null ? "none" : v[2]) + ", " + v[0]
+                throw new UserMistake(v[0] + fixed + " (the run has " + (v[2] == null ? "none" : v[2]) + ", " + v[0]
                         + " gives " + v[1] + ")");
             }
         }
         if (f.containsKey("--data") && exists(s.data()) && !samePath(f.get("--data"), s.data())) {
-            throw new IllegalArgumentException("--data" + fixed + " (the run's data set is " + s.data() + ", which still exists;"
+            throw new UserMistake("--data" + fixed + " (the run's data set is " + s.data() + ", which still exists;"
                     + " --data is only for a run whose data set has moved)");
         }
         if (f.containsKey("--val-data")
                 && (s.valData() == null || exists(s.valData()) && !samePath(f.get("--val-data"), s.valData()))) {
-            throw new IllegalArgumentException("--val-data" + fixed + " (the run's validation file is " + (s.valData() == null ? "none"
+            throw new UserMistake("--val-data" + fixed + " (the run's validation file is " + (s.valData() == null ? "none"
                     : s.valData() + ", which still exists; --val-data is only for a run whose validation file has moved") + ")");
         }
         // a stored path that has gone, in jgrad train --resume's words: Spark's error named a --data that was not given
         String[][] stored = {{"--data", "data.path", s.data()}, {"--val-data", "data.val_data", s.valData()}};
         for (String[] p : stored) {
             if (p[2] != null && !f.containsKey(p[0]) && !exists(p[2])) {
-                throw new IllegalArgumentException(dir.resolve("config.json") + ": " + p[1] + " " + p[2] + ": no such file or"
+                throw new UserMistake(dir.resolve("config.json") + ": " + p[1] + " " + p[2] + ": no such file or"
                         + " directory" + (Path.of(p[2]).isAbsolute() ? "" : " (relative to the current directory, "
                         + Path.of("").toAbsolutePath() + ")") + "; run from the directory where the run was trained, or give "
                         + p[0] + " with its new location");
@@ -1237,7 +1265,7 @@ public final class SparkTrainMain {
             positive("--epochs", epochs);
             String schedule = lowerCase(s.schedule());
             if (schedule.startsWith("cosine") && epochs != s.epochs()) {
-                throw new IllegalArgumentException("--epochs " + epochs + ": the run in " + dir + " anneals its learning rate with"
+                throw new UserMistake("--epochs " + epochs + ": the run in " + dir + " anneals its learning rate with"
                         + " --schedule " + s.schedule() + " over " + count(s.epochs(), "epoch") + ", which --resume cannot change; leave --epochs"
                         + " out to continue to epoch " + s.epochs() + ", or train further in a new run from its weights: jgrad train"
                         + " --spark MASTER --init " + dir.resolve("model.safetensors") + " --schedule " + s.schedule() + " --epochs N"
@@ -1246,17 +1274,17 @@ public final class SparkTrainMain {
         }
         int done = saved.epochsCompleted();
         if (epochs <= done) {
-            throw new IllegalArgumentException(dir + " already has " + done + " epoch" + (done == 1 ? "" : "s") + "; give --epochs"
+            throw new UserMistake(dir + " already has " + done + " epoch" + (done == 1 ? "" : "s") + "; give --epochs"
                     + " greater than " + done + (f.containsKey("--epochs") ? " (got " + epochs + ")" : ""));
         }
         int patience = f.containsKey("--patience") ? integer(f, "--patience", 0) : s.patience();
         if (f.containsKey("--patience") && patience == 0 && s.restoreBest()) {
-            throw new IllegalArgumentException("--patience 0: the run in " + dir + " restores the best epoch (--restore-best), which"
+            throw new UserMistake("--patience 0: the run in " + dir + " restores the best epoch (--restore-best), which"
                     + " needs early stopping; give --patience 1 or more, or leave it out");
         }
         boolean heldOut = s.valData() != null || s.valSplit() > 0 || DistributedDataset.isIdx(s.data());
         if (f.containsKey("--patience") && patience > 0 && !heldOut) {
-            throw new IllegalArgumentException("--patience compares the epochs' loss on held-out data, but the run in " + dir
+            throw new UserMistake("--patience compares the epochs' loss on held-out data, but the run in " + dir
                     + " has no held-out data (neither --val-split nor --val-data was given); leave --patience out");
         }
         Map<String, String> g = new HashMap<>();
@@ -1346,13 +1374,13 @@ public final class SparkTrainMain {
         try {
             return Long.parseLong(f.getOrDefault("--seed", "42"));
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("--seed: expected an integer, got '" + f.get("--seed") + "'");
+            throw new UserMistake("--seed: expected an integer, got '" + f.get("--seed") + "'");
         }
     }
 
     /**
      * Flag to value ({@code --flag value} or {@code --flag=value}); {@code --spark} is stored as {@code --master}.
-     * Throws IllegalArgumentException with a one-line message for an unknown or unsupported flag or a missing value.
+     * Throws a UserMistake with a one-line message for an unknown or unsupported flag or a missing value.
      */
     static Map<String, String> parse(String[] args) {
         Map<String, String> out = new HashMap<>();
@@ -1365,14 +1393,14 @@ public final class SparkTrainMain {
             String key = a.contains("=") ? a.substring(0, a.indexOf('=')) : a;
             if (!key.startsWith("-") && i > 0 && SWITCHES.contains(args[i - 1])) { // "--restore-best 1"
                 // jgrad train's (picocli's) words; its index counts 'train' as 0, which the launcher takes off
-                throw new IllegalArgumentException("Unmatched argument at index " + (i + 1) + ": '" + a + "'");
+                throw new UserMistake("Unmatched argument at index " + (i + 1) + ": '" + a + "'");
             }
             if (SINGLE_MACHINE_ONLY.contains(key)) {
-                throw new IllegalArgumentException(key + " is not supported when training on Spark; drop it, or train"
+                throw new UserMistake(key + " is not supported when training on Spark; drop it, or train"
                         + " on one machine (jgrad train without --spark)");
             }
             if (!FLAGS.contains(key)) {
-                throw new IllegalArgumentException("unknown option " + a + "; expected one of " + FLAGS.stream().sorted().toList());
+                throw new UserMistake("unknown option " + a + "; expected one of " + FLAGS.stream().sorted().toList());
             }
             if (SWITCHES.contains(key)) {
                 // a boolean as jgrad train (picocli) reads one: true in any case is the switch (""), false or nothing
@@ -1384,7 +1412,7 @@ public final class SparkTrainMain {
                 } else if (value.isEmpty() || value.equalsIgnoreCase("false")) {
                     out.put(key, "false");
                 } else {
-                    throw new IllegalArgumentException("Invalid value for option '" + key + "': '" + value + "' is not a boolean");
+                    throw new UserMistake("Invalid value for option '" + key + "': '" + value + "' is not a boolean");
                 }
                 continue;
             }
@@ -1401,7 +1429,7 @@ public final class SparkTrainMain {
             // --layers '' is no hidden layer (logistic regression), as in jgrad train; --normalize= is refused by its
             // mode's check, as jgrad train refuses it; other flags need a value
             if (value == null || value.isEmpty() && !key.equals("--layers") && !key.equals("--normalize")) {
-                throw new IllegalArgumentException(key.equals("--spark") || key.equals("--master")
+                throw new UserMistake(key.equals("--spark") || key.equals("--master")
                         ? key + " needs a master URL such as local[2] or spark://HOST:7077 (e.g. jgrad train --spark local[2] --data DIR)"
                         : key + " needs a value");
             }

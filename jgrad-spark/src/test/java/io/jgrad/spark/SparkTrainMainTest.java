@@ -42,7 +42,7 @@ class SparkTrainMainTest {
     @Test
     void noReportIsASwitchForTheLauncher() {
         assertEquals(Map.of("--no-report", "", "--epochs", "1"), SparkTrainMain.parse(new String[] {"--no-report", "--epochs", "1"}));
-        var e = assertThrows(IllegalArgumentException.class, () -> SparkTrainMain.parse(new String[] {"--no-report=1"}));
+        var e = assertThrows(UserMistake.class, () -> SparkTrainMain.parse(new String[] {"--no-report=1"}));
         assertEquals("Invalid value for option '--no-report': '1' is not a boolean", e.getMessage());
     }
 
@@ -63,9 +63,9 @@ class SparkTrainMainTest {
             assertEquals(Map.of(flag, "false"), SparkTrainMain.parse(new String[] {flag + "="}));
             assertFalse(SparkTrainMain.on(SparkTrainMain.parse(new String[] {flag + "=false"}), flag));
             assertTrue(SparkTrainMain.on(SparkTrainMain.parse(new String[] {flag + "=false", flag}), flag));
-            var e = assertThrows(IllegalArgumentException.class, () -> SparkTrainMain.parse(new String[] {flag + "=yes"}));
+            var e = assertThrows(UserMistake.class, () -> SparkTrainMain.parse(new String[] {flag + "=yes"}));
             assertEquals("Invalid value for option '" + flag + "': 'yes' is not a boolean", e.getMessage());
-            var spaced = assertThrows(IllegalArgumentException.class,
+            var spaced = assertThrows(UserMistake.class,
                     () -> SparkTrainMain.parse(new String[] {"--spark", "local[2]", flag, "true"}));
             assertEquals("Unmatched argument at index 4: 'true'", spaced.getMessage());
         }
@@ -89,9 +89,9 @@ class SparkTrainMainTest {
         // --model and --augment were the last two refused as single-machine only: both are taken now
         assertEquals(Map.of("--master", "local[2]", "--augment", "shift:2", "--model", "cnn"),
                 SparkTrainMain.parse(new String[] {"--spark", "local[2]", "--augment", "shift:2", "--model", "cnn"}));
-        var unknown = assertThrows(IllegalArgumentException.class, () -> SparkTrainMain.parse(new String[] {"--epoch", "1"}));
+        var unknown = assertThrows(UserMistake.class, () -> SparkTrainMain.parse(new String[] {"--epoch", "1"}));
         assertTrue(unknown.getMessage().startsWith("unknown option --epoch;"), unknown.getMessage());
-        var missing = assertThrows(IllegalArgumentException.class, () -> SparkTrainMain.parse(new String[] {"--lr"}));
+        var missing = assertThrows(UserMistake.class, () -> SparkTrainMain.parse(new String[] {"--lr"}));
         assertEquals("--lr needs a value", missing.getMessage());
     }
 
@@ -108,23 +108,23 @@ class SparkTrainMainTest {
         var bn1d = io.jgrad.nn.spec.NetworkSpec.resolve(new int[] {1, 4, 4}, List.of(io.jgrad.nn.spec.LayerSpec.of("flatten"),
                 io.jgrad.nn.spec.LayerSpec.of("linear", "out_features", 8), io.jgrad.nn.spec.LayerSpec.of("batchnorm1d"),
                 io.jgrad.nn.spec.LayerSpec.of("linear", "out_features", 3)), null, "layers");
-        var e = assertThrows(IllegalArgumentException.class, () -> SparkTrainMain.checkBatchNormRows(bn1d, 300, 3, 2, "d"));
+        var e = assertThrows(UserMistake.class, () -> SparkTrainMain.checkBatchNormRows(bn1d, 300, 3, 2, "d"));
         assertEquals("--batch-size 3: each batch has 3 of the 300 training samples, spread over the 2 partitions by the rows"
                 + " each holds, so that a partition's share of a batch can be 1 sample, and layers[2] (batchnorm1d) normalizes"
                 + " each partition's share by its own statistics: it needs 2 or more values per channel in training to compute"
                 + " a variance, but its input [N, 8] gives 1 per sample; use a --batch-size of 2 or more per partition, e.g."
                 + " --batch-size 4, or fewer --partitions", e.getMessage());
         // the last batch counts too: 300 = 2 x 149 + 2 leaves a batch of 2 rows for 2 partitions
-        e = assertThrows(IllegalArgumentException.class, () -> SparkTrainMain.checkBatchNormRows(bn1d, 300, 149, 2, "d"));
+        e = assertThrows(UserMistake.class, () -> SparkTrainMain.checkBatchNormRows(bn1d, 300, 149, 2, "d"));
         assertTrue(e.getMessage().startsWith("--batch-size 149: the last batch of each epoch has 2 of the 300 training samples,"
                 + " spread over the 2 partitions"), e.getMessage());
         assertTrue(e.getMessage().endsWith("e.g. --batch-size 150, or fewer --partitions"), e.getMessage());
         // fewer training samples than 2 per partition: no batch size helps
-        e = assertThrows(IllegalArgumentException.class, () -> SparkTrainMain.checkBatchNormRows(bn1d, 5, 8, 4, "d"));
+        e = assertThrows(UserMistake.class, () -> SparkTrainMain.checkBatchNormRows(bn1d, 5, 8, 4, "d"));
         assertTrue(e.getMessage().endsWith("but its input [N, 8] gives 1 per sample; use --partitions 2 or fewer"),
                 e.getMessage());
         // one partition: jgrad train's rule and words
-        e = assertThrows(IllegalArgumentException.class, () -> SparkTrainMain.checkBatchNormRows(bn1d, 300, 1, 1, "d"));
+        e = assertThrows(UserMistake.class, () -> SparkTrainMain.checkBatchNormRows(bn1d, 300, 1, 1, "d"));
         assertEquals("--batch-size 1: each batch has 1 of the 300 training samples, and layers[2] (batchnorm1d) needs 2 or"
                 + " more values per channel in training to compute a variance, but its input [N, 8] gives 1 per sample; use a"
                 + " --batch-size that leaves no batch of one sample, e.g. --batch-size 2", e.getMessage());
@@ -248,10 +248,10 @@ class SparkTrainMainTest {
         // 'jgrad train --spark --data DIR' used to take --data as the master URL and then reject DIR as an unknown option
         for (String[] args : List.of(new String[] {"--spark", "--data", "d"}, new String[] {"--data", "d", "--spark"},
                 new String[] {"--spark=", "--data", "d"})) {
-            var e = assertThrows(IllegalArgumentException.class, () -> SparkTrainMain.parse(args));
+            var e = assertThrows(UserMistake.class, () -> SparkTrainMain.parse(args));
             assertTrue(e.getMessage().startsWith("--spark needs a master URL such as local[2]"), e.getMessage());
         }
-        var e = assertThrows(IllegalArgumentException.class, () -> SparkTrainMain.parse(new String[] {"--lr", "--epochs", "1"}));
+        var e = assertThrows(UserMistake.class, () -> SparkTrainMain.parse(new String[] {"--lr", "--epochs", "1"}));
         assertEquals("--lr needs a value", e.getMessage());
     }
 
@@ -270,7 +270,7 @@ class SparkTrainMainTest {
             try {
                 SparkTrainMain.parse(new String[] {flag, "1"});
                 assertTrue(SparkTrainMain.FLAGS.contains(flag), flag);
-            } catch (IllegalArgumentException e) {
+            } catch (UserMistake e) {
                 assertFalse(e.getMessage().startsWith("unknown option"), e.getMessage());
             }
         }
@@ -288,20 +288,20 @@ class SparkTrainMainTest {
         assertArrayEquals(new int[0], SparkTrainMain.hiddenSizes(""));
         assertArrayEquals(new int[0], SparkTrainMain.hiddenSizes(" , "));
         assertArrayEquals(new int[] {8, 4}, SparkTrainMain.hiddenSizes(" 8, 4"));
-        var e = assertThrows(IllegalArgumentException.class, () -> SparkTrainMain.hiddenSizes("8,abc"));
+        var e = assertThrows(UserMistake.class, () -> SparkTrainMain.hiddenSizes("8,abc"));
         assertEquals("--layers: \"abc\" is not a layer size; expected positive integers like 256,128", e.getMessage());
-        var missing = assertThrows(IllegalArgumentException.class, () -> SparkTrainMain.parse(new String[] {"--layers"}));
+        var missing = assertThrows(UserMistake.class, () -> SparkTrainMain.parse(new String[] {"--layers"}));
         assertEquals("--layers needs a value", missing.getMessage());
     }
 
     @Test
     void aNumberThatIsNotOneNamesItsFlag() {
-        var e = assertThrows(IllegalArgumentException.class,
+        var e = assertThrows(UserMistake.class,
                 () -> SparkTrainMain.integer(Map.of("--local-steps", "abc"), "--local-steps", 1));
         assertEquals("--local-steps: expected an integer, got 'abc'", e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> SparkTrainMain.integer(Map.of("--epochs", "2.5"), "--epochs", 10));
+        e = assertThrows(UserMistake.class, () -> SparkTrainMain.integer(Map.of("--epochs", "2.5"), "--epochs", 10));
         assertEquals("--epochs: expected an integer, got '2.5'", e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> SparkTrainMain.number(Map.of("--lr", "fast"), "--lr", 1e-3));
+        e = assertThrows(UserMistake.class, () -> SparkTrainMain.number(Map.of("--lr", "fast"), "--lr", 1e-3));
         assertEquals("--lr: expected a number, got 'fast'", e.getMessage());
         assertEquals(7, SparkTrainMain.integer(Map.of("--epochs", "7"), "--epochs", 10));
         assertEquals(10, SparkTrainMain.integer(Map.of(), "--epochs", 10));
@@ -944,7 +944,7 @@ class SparkTrainMainTest {
             {null, null, "5000", "--threads must be at most 1024, got 5000"},
             {null, null, "two", "--threads: expected an integer, got 'two'"}};
         for (String[] r : refused) {
-            var e = assertThrows(IllegalArgumentException.class, () -> SparkTrainMain.threads(Map.of("--threads", r[2]), r[0], r[1]));
+            var e = assertThrows(UserMistake.class, () -> SparkTrainMain.threads(Map.of("--threads", r[2]), r[0], r[1]));
             assertEquals(r[3], e.getMessage());
         }
         Path csv = Files.writeString(dir.resolve("train.csv"), "a,label\n1,0\n2,1\n");
@@ -1105,7 +1105,7 @@ class SparkTrainMainTest {
         // --restore-best is a switch, as in jgrad train
         assertEquals(Map.of("--patience", "3", "--restore-best", "", "--epochs", "2"),
                 SparkTrainMain.parse(new String[] {"--patience", "3", "--restore-best", "--epochs", "2"}));
-        var valued = assertThrows(IllegalArgumentException.class, () -> SparkTrainMain.parse(new String[] {"--restore-best", "1"}));
+        var valued = assertThrows(UserMistake.class, () -> SparkTrainMain.parse(new String[] {"--restore-best", "1"}));
         assertEquals("Unmatched argument at index 2: '1'", valued.getMessage());
     }
 
@@ -1118,7 +1118,7 @@ class SparkTrainMainTest {
                 new String[] {"--local-steps", "0"}, new String[] {"--partitions", "0"}, new String[] {"--epochs", "-2"})) {
             Map<String, String> f = new java.util.HashMap<>(Map.of("--data", missing, "--out", dir.resolve("run").toString()));
             f.put(bad[0], bad[1]);
-            var e = assertThrows(IllegalArgumentException.class, () -> SparkTrainMain.run(spark, f), String.join(" ", bad));
+            var e = assertThrows(UserMistake.class, () -> SparkTrainMain.run(spark, f), String.join(" ", bad));
             assertTrue(e.getMessage().startsWith(bad[0] + " must be"), e.getMessage());
         }
         assertFalse(Files.exists(dir.resolve("run")), "nothing written");
@@ -1269,9 +1269,56 @@ class SparkTrainMainTest {
         }));
         assertEquals("DistributedDataset: line 3 has label 0.5 in column 'label'", SparkTrainMain.userMistake(mistake).getMessage());
         assertEquals("line 3 has label 0.5 in column 'label'", SparkTrainMain.dataError(mistake));
-        // the driver's own checks of the flags and files throw before any job, and stay mistakes
-        var flag = new IllegalArgumentException("--patience must be an integer >= 0, got -1");
+        // the driver's own refusals of flags, files and data are UserMistakes too; any other IllegalArgumentException
+        // thrown on the driver is a bug's (it was printed as a mistake, one line and exit status 2)
+        var flag = new UserMistake("--patience must be an integer >= 0, got -1");
         assertEquals(flag, SparkTrainMain.userMistake(flag));
+        var bug = new IllegalArgumentException("Tensor.view: shape [3] does not fit 4 values");
+        assertNull(SparkTrainMain.userMistake(bug));
+        assertNull(SparkTrainMain.dataError(bug), "nor is it the data's");
+    }
+
+    /**
+     * As {@code jgrad train --spark} runs it: a user's mistake is one line and exit status 2, and an
+     * IllegalArgumentException of a bug on the driver, outside any Spark job (here: Spark SQL's analysis of the query
+     * that reads --data, failed by {@link FailingAnalysis}), is an internal error with its stack trace, exit status 1. It
+     * was the one line "--data FILE: ..." and exit status 2, as if the data were wrong.
+     */
+    @Test
+    void anIllegalArgumentExceptionOfABugOnTheDriverIsAnInternalError(@TempDir Path dir) throws Exception {
+        Path data = Files.writeString(dir.resolve("ok.csv"), "a,b,label\n1,2,0\n3,4,1\n");
+        List<String> failing = List.of("-Dspark.sql.extensions=" + FailingAnalysis.class.getName());
+        Process mistake = launcherJvm(failing, "--data", data.toString(), "--epochs", "0", "--out", dir.resolve("run").toString());
+        mistake.getOutputStream().close();
+        String out = new String(mistake.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(mistake.waitFor(120, TimeUnit.SECONDS));
+        assertEquals(2, mistake.exitValue(), out);
+        assertFalse(out.contains("\tat ") || out.contains("Exception"), out);
+        assertEquals("jgrad-spark: --epochs must be a positive integer, got 0", out.lines().toList().getLast(), out);
+
+        Process bug = launcherJvm(failing, "--data", data.toString(), "--epochs", "1", "--out", dir.resolve("run").toString());
+        bug.getOutputStream().close();
+        out = new String(bug.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(bug.waitFor(120, TimeUnit.SECONDS));
+        assertEquals(1, bug.exitValue(), out);
+        assertTrue(out.contains("java.lang.IllegalArgumentException: " + FailingAnalysis.MESSAGE), out);
+        assertTrue(out.contains("\tat io.jgrad.spark.DistributedDataset."), out);
+        assertFalse(out.contains("jgrad-spark: --data"), out);
+        assertFalse(Files.exists(dir.resolve("run")), "nothing written");
+    }
+
+    /** spark.sql.extensions whose check of every analysed query throws as a bug of jgrad's own code on the driver would. */
+    public static final class FailingAnalysis implements scala.Function1<org.apache.spark.sql.SparkSessionExtensions,
+            scala.runtime.BoxedUnit> {
+        static final String MESSAGE = "a bug's argument check, injected by SparkTrainMainTest";
+
+        @Override
+        public scala.runtime.BoxedUnit apply(org.apache.spark.sql.SparkSessionExtensions extensions) {
+            extensions.injectCheckRule(session -> plan -> {
+                throw new IllegalArgumentException(MESSAGE);
+            });
+            return scala.runtime.BoxedUnit.UNIT;
+        }
     }
 
     /** The one-line error of {@code run} on the flags {@code base} with {@code flags} (flag, value, ...) put over them. */
@@ -1280,7 +1327,7 @@ class SparkTrainMainTest {
         for (int i = 0; i < flags.length; i += 2) {
             f.put(flags[i], flags[i + 1]);
         }
-        var e = assertThrows(IllegalArgumentException.class, () -> SparkTrainMain.run(spark, f), String.join(" ", flags));
+        var e = assertThrows(UserMistake.class, () -> SparkTrainMain.run(spark, f), String.join(" ", flags));
         assertFalse(e.getMessage().contains("\n"), e.getMessage());
         return e.getMessage();
     }
@@ -1441,7 +1488,7 @@ class SparkTrainMainTest {
                 "x,kind\n1,b\n2,\"x\"y\n3,c\n", "x,kind\n1,\"a\\\"b\"\n\"4\"7,c\n")) {
             Path f = Files.writeString(dir.resolve("refused.csv"), refused);
             var single = assertThrows(io.jgrad.io.JgradFormatException.class, () -> io.jgrad.data.CsvDataset.load(f, null, true));
-            var spread = assertThrows(IllegalArgumentException.class, () -> DistributedDataset.read(spark, f.toString(), null, null, 2));
+            var spread = assertThrows(UserMistake.class, () -> DistributedDataset.read(spark, f.toString(), null, null, 2));
             assertTrue(single.getMessage().startsWith(f + ": line 3: "), single.getMessage());
             assertEquals(single.getMessage().substring((f + ": ").length()), SparkTrainMain.dataError(spread));
         }
@@ -1484,7 +1531,7 @@ class SparkTrainMainTest {
         // --no-report is recorded as jgrad train records it, and --resume keeps it (./jgrad reads it to skip the report)
         assertEquals(false, ((Map<String, Object>) cfg.get("training")).get("report"));
         assertEquals(false, ((Map<String, Object>) resumed.get("training")).get("report"));
-        var changed = assertThrows(IllegalArgumentException.class, () -> SparkTrainMain.run(spark, Map.of("--resume", out.toString(),
+        var changed = assertThrows(UserMistake.class, () -> SparkTrainMain.run(spark, Map.of("--resume", out.toString(),
                 "--epochs", "3", "--class-weights", "1,1,1")));
         assertEquals("--class-weights is fixed by the run in " + out.resolve("config.json") + "; leave it out (the run's loss weighs"
                 + " its classes [2.0, 1.0, 0.6666666666666666])", changed.getMessage());
@@ -1632,7 +1679,7 @@ class SparkTrainMainTest {
             // (Spark's --resume went on, with a note of a divergence in epoch 5 after a checkpoint of epoch 2)
             Path config = onSpark.resolve("config.json");
             Files.writeString(config, Files.readString(config).replaceFirst("\"epoch\": 3,", "\"epoch\": 5,"));
-            var contradicted = assertThrows(IllegalArgumentException.class,
+            var contradicted = assertThrows(UserMistake.class,
                     () -> SparkTrainMain.run(spark, Map.of("--resume", onSpark.toString(), "--epochs", "4")));
             assertEquals(config + ": state.diverged.epoch: is 5, but epochs_completed is 2; expected the epoch after it, 3",
                     contradicted.getMessage());
@@ -1679,19 +1726,19 @@ class SparkTrainMainTest {
         Map<String, String> unreadable = new java.util.HashMap<>(f);
         unreadable.put("--data", Files.writeString(dir.resolve("bad.csv"), "a,b,label\n1,x,0\n").toString());
         try (RunLock held = RunLock.acquire(out)) {
-            var refused = assertThrows(IllegalArgumentException.class, () -> SparkTrainMain.run(spark, f));
+            var refused = assertThrows(UserMistake.class, () -> SparkTrainMain.run(spark, f));
             assertEquals("--out " + out + ": another jgrad train is writing there (it holds " + out.resolve(RunLock.FILE)
                     + "); wait for it to end, or give another --out", refused.getMessage());
             assertEquals(List.of(RunLock.FILE), fileNames(out));
             // refused before its data is read (a refused run read all of it first): data that fails when read gets the
             // refusal, not its own error
-            assertEquals(refused.getMessage(), assertThrows(IllegalArgumentException.class,
+            assertEquals(refused.getMessage(), assertThrows(UserMistake.class,
                     () -> SparkTrainMain.run(spark, unreadable)).getMessage());
             assertEquals(List.of(RunLock.FILE), fileNames(out));
         }
         // unlocked, the data's error; the directories the run created (locked before the read) are removed again
         unreadable.put("--out", dir.resolve("new").resolve("run").toString());
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> SparkTrainMain.run(spark, unreadable)).getMessage()
+        assertTrue(assertThrows(UserMistake.class, () -> SparkTrainMain.run(spark, unreadable)).getMessage()
                 .contains("bad.csv"));
         assertFalse(Files.exists(dir.resolve("new")), "a run whose data cannot be read leaves the directories it created");
         String[] said = new String[1];
@@ -1865,6 +1912,9 @@ class SparkTrainMainTest {
         Path file = Files.writeString(dir.resolve("file.txt"), "x");
         assertEquals("--out " + file + ": exists and is not a directory; expected a directory for the run's files",
                 errorOf(spark, dir, "--data", missing, "--out", file.toString()));
+        Path model = dir.resolve("absent.json"); // jgrad-core's words, as jgrad train's
+        assertEquals("--model " + model + ": no such file; expected mlp, cnn or a JSON file of layers",
+                errorOf(spark, dir, "--data", missing, "--model", model.toString()));
         assertFalse(Files.exists(dir.resolve("run")), "nothing written");
     }
 
@@ -2048,7 +2098,7 @@ class SparkTrainMainTest {
             SparkTrainMain.checkMaster(ok);
         }
         for (String bad : List.of("local[x]", "local[0]", "local[2", "local2", "local-cluster[2]", "foo", "yarn", "k8s://host:443")) {
-            var e = assertThrows(IllegalArgumentException.class, () -> SparkTrainMain.checkMaster(bad), bad);
+            var e = assertThrows(UserMistake.class, () -> SparkTrainMain.checkMaster(bad), bad);
             assertTrue(e.getMessage().startsWith("--spark " + bad + ": not a master URL Spark can parse; expected local,"
                     + " local[N]"), e.getMessage());
             assertEquals(!bad.startsWith("local"), e.getMessage().endsWith(" (no cluster manager on the classpath takes '" + bad
@@ -2063,7 +2113,7 @@ class SparkTrainMainTest {
     @Test
     void aHeapTooSmallForSparkIsOneLine() throws Exception {
         SparkTrainMain.checkHeap(SparkTrainMain.MIN_HEAP);
-        var e = assertThrows(IllegalArgumentException.class, () -> SparkTrainMain.checkHeap(SparkTrainMain.MIN_HEAP - 1));
+        var e = assertThrows(UserMistake.class, () -> SparkTrainMain.checkHeap(SparkTrainMain.MIN_HEAP - 1));
         assertEquals("the Java heap is 449 MB, but Spark needs at least 450 MB; give it more, e.g. JGRAD_SPARK_JAVA_OPTS=-Xmx1g"
                 + " (jgrad train --spark) or --driver-memory 1g (spark-submit)", e.getMessage());
         Process p = launcherJvm(List.of("-Xmx200m"), "--data", "absent.csv");
@@ -2085,12 +2135,12 @@ class SparkTrainMainTest {
         try (var probe = new java.net.ServerSocket(0)) {
             closed = probe.getLocalPort(); // free once closed: connections are refused
         }
-        var e = assertThrows(IllegalArgumentException.class, () -> SparkTrainMain.checkReachable("spark://127.0.0.1:" + closed, 2000));
+        var e = assertThrows(UserMistake.class, () -> SparkTrainMain.checkReachable("spark://127.0.0.1:" + closed, 2000));
         assertTrue(e.getMessage().startsWith("--spark spark://127.0.0.1:" + closed + ": cannot reach the Spark master (127.0.0.1:"
                 + closed + ": "), e.getMessage());
         assertTrue(e.getMessage().endsWith("); expected the URL of a running standalone master, spark://HOST:PORT (port 7077 by"
                 + " default)"), e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> SparkTrainMain.checkReachable("spark://127.0.0.1:x", 2000));
+        e = assertThrows(UserMistake.class, () -> SparkTrainMain.checkReachable("spark://127.0.0.1:x", 2000));
         assertTrue(e.getMessage().contains("('x' is not a port number)"), e.getMessage());
         try (var master = new java.net.ServerSocket(0)) {
             SparkTrainMain.checkReachable("spark://127.0.0.1:" + closed + ",127.0.0.1:" + master.getLocalPort(), 2000);
