@@ -259,7 +259,7 @@ public final class DistributedDataset {
      * as a set holds them, naming the column.
      */
     private static List<String> learnClassNames(Dataset<Row> df, String column) {
-        HashSet<String> names = df.select(column).javaRDD().mapPartitions(rows -> {
+        HashSet<String> names = df.select(column(df, column)).javaRDD().mapPartitions(rows -> {
             HashSet<String> set = new HashSet<>();
             while (rows.hasNext()) {
                 Object value = rows.next().get(0);
@@ -413,9 +413,18 @@ public final class DistributedDataset {
                 + ", not numbers" + hint);
     }
 
+    /**
+     * The column named {@code name}, as the header wrote it: quoted, since Spark reads a name given to {@code col} or
+     * {@code select} as its syntax (a dot separates the field of a struct, a backtick quotes), and such a name holds
+     * any character.
+     */
+    private static Column column(Dataset<Row> df, String name) {
+        return df.col("`" + name.replace("`", "``") + "`");
+    }
+
     /** The first value of the string column {@code column} that is not a number (Spark's cast to double), or null. */
     private static String firstWord(Dataset<Row> df, String column) {
-        Column c = df.col(column);
+        Column c = column(df, column);
         List<Row> word = df.select(c).where(c.isNotNull().and(c.try_cast("double").isNull())).limit(1).collectAsList();
         return word.isEmpty() ? null : word.get(0).getString(0);
     }

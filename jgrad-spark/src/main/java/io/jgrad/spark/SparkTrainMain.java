@@ -171,16 +171,12 @@ public final class SparkTrainMain {
 
     /**
      * The user's mistake that {@code e}, thrown by {@link #run}, reports, to be printed as one line; null for an internal
-     * error, to be shown with its stack trace. A mistake is {@code e} itself where it is Spark's AnalysisException (a
-     * missing path, a column that is not there; checked in Java's eyes but undeclared, hence the instanceof); else a
-     * {@link UserMistake} or {@link JgradFormatException}: {@code e} itself (the driver's refusals of flags, files and
-     * data), or in its cause chain, where a task's arrives inside Spark's "Job aborted". Any other exception, an
-     * IllegalArgumentException included, is an internal error.
+     * error, to be shown with its stack trace. A mistake is a {@link UserMistake} or {@link JgradFormatException}: {@code e}
+     * itself (the driver's refusals of flags, files and data; a path that Spark cannot read is one, naming the flag, see
+     * {@link #dataError}), or in its cause chain, where a task's arrives inside Spark's "Job aborted". Any other
+     * exception, an IllegalArgumentException or a Spark AnalysisException included, is an internal error.
      */
     static Throwable userMistake(Throwable e) {
-        if (e instanceof org.apache.spark.sql.AnalysisException) {
-            return e;
-        }
         for (Throwable c = e; c != null; c = c.getCause()) {
             if (c instanceof UserMistake || c instanceof JgradFormatException) {
                 return c;
@@ -455,12 +451,14 @@ public final class SparkTrainMain {
 
     /**
      * The first line of what {@code e} says about the data: a rejected value (a {@link UserMistake}, thrown on the driver
-     * or by a task inside Spark's "Job aborted"), a path Spark cannot read or analyse, a malformed CSV record, a file that
-     * is not Parquet, an unreadable or malformed IDX file, a file this user may not read. Null when {@code e} is about
-     * something else.
+     * or by a task inside Spark's "Job aborted"), a path that is not there or holds no data files (Spark's
+     * {@link #USERS_ANALYSIS} errors), a malformed CSV record, a file that is not Parquet, an unreadable or malformed IDX
+     * file, a file this user may not read. Null when {@code e} is about something else: another AnalysisException is
+     * about a query this code built, not the data.
      */
     static String dataError(Throwable e) {
-        boolean unreadable = e instanceof org.apache.spark.sql.AnalysisException || e instanceof IOException;
+        boolean unreadable = e instanceof org.apache.spark.sql.AnalysisException a && USERS_ANALYSIS.contains(a.getCondition())
+                || e instanceof IOException;
         Throwable deepest = e;
         for (Throwable c = e; c != null; c = c.getCause()) {
             if (c instanceof UserMistake) { // as userMistake takes them
@@ -481,6 +479,13 @@ public final class SparkTrainMain {
         // Spark's read errors wrap the one that says what is wrong ("... is not a Parquet file", "Malformed CSV record: ...")
         return !unreadable ? null : firstLine(e instanceof org.apache.spark.sql.AnalysisException ? e : deepest);
     }
+
+    /**
+     * The conditions of the AnalysisExceptions that Spark throws, while it plans the read of a path, for what the path
+     * holds: nothing there (also a pattern that matches nothing), or no data file to take the columns from (an empty
+     * directory, one of hidden or _SUCCESS files only).
+     */
+    static final Set<String> USERS_ANALYSIS = Set.of("PATH_NOT_FOUND", "UNABLE_TO_INFER_SCHEMA");
 
     private static String firstLine(Throwable e) {
         return String.valueOf(e.getMessage()).lines().findFirst().orElse("").strip();

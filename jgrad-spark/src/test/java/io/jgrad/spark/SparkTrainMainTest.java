@@ -1361,7 +1361,26 @@ class SparkTrainMainTest {
         // a CSV file's row named by its line, as jgrad train names it (the header is line 1): it said "row 1"
         assertEquals("--data " + negative + ": line 3 has label -1 in column 'label'; labels must be class indices 0, 1, 2, ...",
                 errorOf(spark, dir, "--data", negative.toString()));
+        // Spark's AnalysisException is the data's where it says the path is not there or holds no data files, named by
+        // the flag; one about a query this code built is a bug's, exit status 1 (any was printed as the user's mistake)
+        Path absent = dir.resolve("absent.csv");
+        String notThere = errorOf(spark, dir, "--data", ok.toString(), "--val-data", absent.toString());
+        assertTrue(notThere.startsWith("--val-data " + absent + ": [PATH_NOT_FOUND] Path does not exist"), notThere);
+        Path noFiles = Files.createDirectories(dir.resolve("no-files"));
+        String noData = errorOf(spark, dir, "--data", noFiles.toString());
+        assertTrue(noData.startsWith("--data " + noFiles + ": [UNABLE_TO_INFER_SCHEMA] "), noData);
+        var unresolved = assertThrows(org.apache.spark.sql.AnalysisException.class, () -> spark.range(1).select("absent"));
+        assertNull(SparkTrainMain.userMistake(unresolved));
+        assertNull(SparkTrainMain.dataError(unresolved));
         assertFalse(Files.exists(dir.resolve("run")), "nothing written");
+        // such a bug: a label column whose name holds a dot or a backtick was read as Spark's column syntax ("la.bel" as
+        // the field bel of a column la), and refused as the data's mistake, "[UNRESOLVED_COLUMN.WITH_SUGGESTION] ..."
+        Path dotted = Files.writeString(dir.resolve("dotted.csv"), "a.b,c,la.b`el\n1,2,cat\n3,4,dog\n5,6,cat\n");
+        DistributedDataset named = DistributedDataset.read(spark, dotted.toString(), null, null, 2);
+        assertEquals(List.of("cat", "dog"), named.classNames());
+        assertEquals("la.b`el", named.labelColumn());
+        Path word2 = Files.writeString(dir.resolve("word2.csv"), "a.b,c,label\n1,2,0\nx,4,1\n");
+        assertEquals("--data " + word2 + ": column 'a.b' holds \"x\", not a number", errorOf(spark, dir, "--data", word2.toString()));
     }
 
     /**
