@@ -1,38 +1,47 @@
 package io.jgrad.cli;
 
 import io.jgrad.data.Augmentation;
+import io.jgrad.train.TrainFlags;
 import java.util.List;
 
-/** Checks of flag values that picocli's types cannot express; each failure names the flag. */
+/**
+ * Checks of flag values that picocli's types cannot express; each failure names the flag. Those that jgrad train
+ * --spark makes too are jgrad-core's {@link TrainFlags}, whose refusals become UserErrors here.
+ */
 final class Flags {
     private Flags() {}
 
-    static int positive(String flag, int v) {
-        if (v < 1) {
-            throw new UserError(flag + " must be a positive integer, got " + v);
+    /** What {@code check} returns; its refusal, an IllegalArgumentException naming the flag, becomes a UserError. */
+    static <T> T users(java.util.function.Supplier<T> check) {
+        try {
+            return check.get();
+        } catch (IllegalArgumentException e) {
+            throw new UserError(e.getMessage());
         }
-        return v;
+    }
+
+    /** {@link #users(java.util.function.Supplier)} for a check that returns nothing. */
+    static void users(Runnable check) {
+        users(() -> {
+            check.run();
+            return null;
+        });
+    }
+
+    static int positive(String flag, int v) {
+        return users(() -> TrainFlags.positive(flag, v));
     }
 
     static double positive(String flag, double v) {
-        if (!(v > 0) || !Double.isFinite(v)) {
-            throw new UserError(flag + " must be a positive number, got " + v);
-        }
-        return v;
+        return users(() -> TrainFlags.positive(flag, v));
     }
 
     static double nonNegative(String flag, double v) {
-        if (!(v >= 0) || !Double.isFinite(v)) {
-            throw new UserError(flag + " must be a number >= 0, got " + v);
-        }
-        return v;
+        return users(() -> TrainFlags.nonNegative(flag, v));
     }
 
     static int nonNegative(String flag, int v) {
-        if (v < 0) {
-            throw new UserError(flag + " must be an integer >= 0, got " + v);
-        }
-        return v;
+        return users(() -> TrainFlags.nonNegative(flag, v));
     }
 
     /** --normalize's mode: null when the flag is absent, else "all" (also the flag alone) or "columns". */
@@ -88,9 +97,7 @@ final class Flags {
 
     /** Rejects an empty path (which Java reads as the current directory); null (flag not given) passes. */
     static void notEmpty(String flag, java.nio.file.Path path) {
-        if (path != null && path.toString().isBlank()) {
-            throw new UserError(flag + ": the path is empty; expected a file or directory name");
-        }
+        users(() -> TrainFlags.notEmpty(flag, path == null ? null : path.toString()));
     }
 
     /** A write of a file that a flag named. */
@@ -116,35 +123,12 @@ final class Flags {
     }
 
     /**
-     * "--layers 256,128" as sizes; null means the default 256,128; an empty value means no hidden layer. An empty size
-     * among others ("256,,128", "256,", and commas alone: ",,") is an error: a typo, whose layer would otherwise be
-     * silently left out.
+     * "--layers 256,128" as sizes ({@link TrainFlags#hiddenSizes}: an empty value is no hidden layer, an empty size
+     * among others is refused); null means the default 256,128. picocli's split is not used: it drops a trailing empty
+     * part ("256," gave [256]).
      */
     static int[] layers(List<String> values) {
-        if (values == null) {
-            return new int[] {256, 128};
-        }
-        // split here rather than by picocli, whose split drops a trailing empty part ("256," gave [256])
-        List<String> parts = values.stream().flatMap(v -> java.util.Arrays.stream(v.split(",", -1))).map(String::trim).toList();
-        if (parts.size() == 1 && parts.get(0).isEmpty()) {
-            return new int[0];
-        }
-        if (parts.contains("")) {
-            throw new UserError("--layers: \"" + String.join(",", values) + "\" has an empty size; expected positive integers"
-                    + " like 256,128, or '' for no hidden layer");
-        }
-        int[] sizes = new int[parts.size()];
-        for (int i = 0; i < sizes.length; i++) {
-            try {
-                sizes[i] = Integer.parseInt(parts.get(i));
-            } catch (NumberFormatException e) {
-                throw new UserError("--layers: \"" + parts.get(i) + "\" is not a layer size; expected positive integers like 256,128");
-            }
-            if (sizes[i] < 1) {
-                throw new UserError("--layers: sizes must be positive, got " + sizes[i]);
-            }
-        }
-        return sizes;
+        return values == null ? new int[] {256, 128} : users(() -> TrainFlags.hiddenSizes(String.join(",", values)));
     }
 
     /** "--augment none|flip|shift:N|flip,shift:N" as an Augmentation (identity for none); {@link Augmentation#parse}. */

@@ -21,6 +21,7 @@ import io.jgrad.train.GradientSpread;
 import io.jgrad.train.Evaluation;
 import io.jgrad.train.History;
 import io.jgrad.train.ProgressBar;
+import io.jgrad.train.TrainFlags;
 import io.jgrad.train.Trainer;
 import io.jgrad.train.TrainingDivergedException;
 import java.nio.file.Files;
@@ -323,8 +324,8 @@ final class TrainCommand implements Callable<Integer> {
         return Boolean.TRUE.equals(restoreBest);
     }
 
-    /** The most --threads accepted: far above any core count, far below where thread creation exhausts memory. */
-    static final int MAX_THREADS = 1024;
+    /** The most --threads accepted ({@link TrainFlags#MAX_THREADS}, as jgrad train --spark's). */
+    static final int MAX_THREADS = TrainFlags.MAX_THREADS;
 
     /**
      * --resume continues the run that config.json describes: a flag that would change it is an error, not silently
@@ -471,9 +472,8 @@ final class TrainCommand implements Callable<Integer> {
         Flags.notEmpty("--data", data);
         Flags.notEmpty("--val-data", valData);
         Flags.notEmpty("--init", init);
-        if (init != null && resume == null && !Files.isRegularFile(init)) { // named by its flag, before the data is read
-            throw new UserError("--init " + init + (Files.isDirectory(init)
-                    ? ": is a directory; expected a .safetensors file of weights" : ": no such file"));
+        if (resume == null) { // named by its flag, before the data is read
+            Flags.users(() -> TrainFlags.checkInit(init));
         }
         Flags.notEmpty("--resume", resume);
         Flags.notEmpty("--out", out);
@@ -481,20 +481,12 @@ final class TrainCommand implements Callable<Integer> {
         if (checkpointEvery != null) {
             Flags.nonNegative("--checkpoint-every", checkpointEvery);
         }
-        if (valData != null && valSplit != 0) {
-            throw new UserError("--val-split and --val-data both give validation data; use one of them");
+        Flags.users(() -> TrainFlags.checkOneValidation(valSplit, valData != null));
+        if (resume == null) {
+            Flags.users(() -> TrainFlags.checkRestoreBest(restoreBest(), patience));
         }
-        if (restoreBest() && resume == null && (patience == null || patience == 0)) {
-            throw new UserError("--restore-best restores the best epoch found by early stopping, so it needs --patience (e.g. --patience 3)"
-                    + (patience == null ? "" : ", not --patience 0"));
-        }
-        if (targetLoss != null && !Double.isFinite(targetLoss)) {
-            throw new UserError("--target-loss must be a finite number (a mean training loss, e.g. 0.001), got " + targetLoss);
-        }
-        if (targetLoss != null && targetLoss < 0) {
-            // every loss --loss offers is >= 0: the run would go on to --epochs as if no target were given
-            throw new UserError("--target-loss must be a number >= 0 (a mean training loss, e.g. 0.001), got " + targetLoss
-                    + "; no loss is negative, so the target would never be reached");
+        if (targetLoss != null) {
+            Flags.users(() -> TrainFlags.targetLoss(targetLoss));
         }
     }
 
@@ -594,9 +586,7 @@ final class TrainCommand implements Callable<Integer> {
         String lossName = loss == null ? "cross-entropy" : loss;
         boolean csv = Files.isRegularFile(dataPath);
         long s = seed == null ? 42 : seed;
-        if (!(valSplit >= 0 && valSplit < 1)) { // NaN fails too
-            throw new UserError("--val-split must be in [0, 1), got " + valSplit);
-        }
+        Flags.users(() -> TrainFlags.valSplit(valSplit));
         if (Files.isDirectory(dataPath) && (valData != null || valSplit > 0)) { // it was silently ignored
             throw new UserError((valData != null ? "--val-data" : "--val-split") + " is for a CSV training file; the test"
                     + " set of the IDX directory " + dataPath + " is its t10k files");
@@ -606,10 +596,7 @@ final class TrainCommand implements Callable<Integer> {
                     + " are its train-labels-idx1-ubyte and t10k-labels-idx1-ubyte files");
         }
         ModelChoice choice = ModelChoice.of(modelChoice == null ? "mlp" : modelChoice);
-        if (!choice.name().equals("mlp") && (layers != null || activation != null || outputActivation != null)) {
-            throw new UserError("--layers, --activation and --output-activation describe --model mlp; --model " + choice.name()
-                    + " has its own layers, so leave them out");
-        }
+        Flags.users(() -> TrainFlags.checkMlpFlags(choice.name(), layers != null || activation != null || outputActivation != null));
         // names are checked before the data is read, so a typo fails at once with one line
         String optName = optimizer == null ? "adam" : optimizer.toLowerCase(java.util.Locale.ROOT);
         Optimizers.known(optName);

@@ -23,6 +23,7 @@ import io.jgrad.train.GradientSpread;
 import io.jgrad.train.History;
 import io.jgrad.train.MetricsCsv;
 import io.jgrad.train.ProgressBar;
+import io.jgrad.train.TrainFlags;
 import io.jgrad.train.TrainingDivergedException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -238,32 +239,17 @@ public final class SparkTrainMain {
         }
     }
 
+    /** jgrad train's checks of a value ({@link TrainFlags}), in its words: the optimizers' own named no flag. */
     private static void positive(String flag, int value) {
-        if (value < 1) {
-            throw new UserMistake(flag + " must be a positive integer, got " + value);
-        }
+        asUserMistake(() -> TrainFlags.positive(flag, value));
     }
 
-    /**
-     * {@code value}, refused unless positive and finite, in jgrad train's words: the optimizers take a learning rate of
-     * 0, which trains nothing, and their own error names neither the flag nor jgrad train's range.
-     */
     private static double positive(String flag, double value) {
-        if (!(value > 0) || !Double.isFinite(value)) {
-            throw new UserMistake(flag + " must be a positive number, got " + value);
-        }
-        return value;
+        return asUserMistake(() -> TrainFlags.positive(flag, value));
     }
 
-    /**
-     * {@code value}, refused unless finite and at least 0, in jgrad train's words: the optimizers take an infinite
-     * momentum or weight decay, and the run then failed writing config.json after its first epoch.
-     */
     private static double nonNegative(String flag, double value) {
-        if (!(value >= 0) || !Double.isFinite(value)) {
-            throw new UserMistake(flag + " must be a number >= 0, got " + value);
-        }
-        return value;
+        return asUserMistake(() -> TrainFlags.nonNegative(flag, value));
     }
 
     /** The number after {@code flag}, or {@code fallback} when the flag is absent; a mistake names the flag. */
@@ -276,34 +262,9 @@ public final class SparkTrainMain {
         }
     }
 
-    /**
-     * The hidden layer sizes of {@code --layers} ("256,128"), by jgrad train's rule: blank (also " , ") is no hidden
-     * layer, and an empty size among others ("256,,128", "256,") is an error, a typo whose layer would otherwise be
-     * left out. Errors are worded as jgrad train's.
-     */
+    /** The hidden layer sizes of {@code --layers} ("256,128"), by jgrad train's rule ({@link TrainFlags#hiddenSizes}). */
     static int[] hiddenSizes(String layers) {
-        String[] parts = layers.split(",", -1); // -1: a trailing empty size ("8,") is kept, and refused
-        if (java.util.Arrays.stream(parts).allMatch(String::isBlank)) {
-            return new int[0];
-        }
-        int[] sizes = new int[parts.length];
-        for (int i = 0; i < parts.length; i++) {
-            String part = parts[i].trim();
-            if (part.isEmpty()) {
-                throw new UserMistake("--layers: \"" + layers + "\" has an empty size; expected positive"
-                        + " integers like 256,128, or '' for no hidden layer");
-            }
-            try {
-                sizes[i] = Integer.parseInt(part);
-            } catch (NumberFormatException e) {
-                throw new UserMistake("--layers: \"" + part + "\" is not a layer size; expected positive integers"
-                        + " like 256,128");
-            }
-            if (sizes[i] < 1) {
-                throw new UserMistake("--layers: sizes must be positive, got " + sizes[i]);
-            }
-        }
-        return sizes;
+        return asUserMistake(() -> TrainFlags.hiddenSizes(layers));
     }
 
     /** Spark's local master URLs (SparkMasterRegex in SparkContext), with at least one thread. */
@@ -343,8 +304,8 @@ public final class SparkTrainMain {
         }
     }
 
-    /** The most --threads taken, as jgrad train's: far above any core count. */
-    static final int MAX_THREADS = 1024;
+    /** The most --threads taken, as jgrad train's. */
+    static final int MAX_THREADS = TrainFlags.MAX_THREADS;
 
     /**
      * --threads N, checked, or null when it is not given. On Spark it is each task's share of cores, spark.task.cpus,
@@ -668,21 +629,13 @@ public final class SparkTrainMain {
     static Stopping stopping(Map<String, String> f) {
         boolean restoreBest = on(f, "--restore-best");
         Integer patience = f.containsKey("--patience") ? integer(f, "--patience", 0) : null;
-        if (patience != null && patience < 0) {
-            throw new UserMistake("--patience must be an integer >= 0, got " + patience);
+        if (patience != null) {
+            asUserMistake(() -> TrainFlags.nonNegative("--patience", patience));
         }
-        if (restoreBest && (patience == null || patience == 0)) {
-            throw new UserMistake("--restore-best restores the best epoch found by early stopping, so it needs"
-                    + " --patience (e.g. --patience 3)" + (patience == null ? "" : ", not --patience 0"));
-        }
+        asUserMistake(() -> TrainFlags.checkRestoreBest(restoreBest, patience));
         double target = number(f, "--target-loss", Double.NEGATIVE_INFINITY);
-        if (f.containsKey("--target-loss") && !Double.isFinite(target)) {
-            throw new UserMistake("--target-loss must be a finite number (a mean training loss, e.g. 0.001), got " + target);
-        }
-        if (target < 0 && Double.isFinite(target)) {
-            // cross-entropy is >= 0: the run would go on to --epochs as if no target were given
-            throw new UserMistake("--target-loss must be a number >= 0 (a mean training loss, e.g. 0.001), got " + target
-                    + "; no loss is negative, so the target would never be reached");
+        if (f.containsKey("--target-loss")) {
+            asUserMistake(() -> TrainFlags.targetLoss(target));
         }
         return new Stopping(target, patience == null ? 0 : patience, restoreBest);
     }
@@ -698,9 +651,8 @@ public final class SparkTrainMain {
     static void run(SparkSession spark, Map<String, String> f, Callback last) throws IOException {
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         for (String flag : List.of("--data", "--val-data", "--out", "--resume", "--init")) {
-            if (f.containsKey(flag) && f.get(flag).isBlank()) { // as jgrad train: Java reads a blank path as the current directory
-                throw new UserMistake(flag + ": the path is empty; expected a file or directory name");
-            }
+            String path = f.get(flag);
+            asUserMistake(() -> TrainFlags.notEmpty(flag, path)); // as jgrad train: Java reads a blank path as the current directory
         }
         RunDirectory.Saved saved = null;
         Path resume = f.containsKey("--resume") ? Path.of(f.get("--resume")) : null;
@@ -720,10 +672,7 @@ public final class SparkTrainMain {
             }
         }
         Path init = f.containsKey("--init") ? Path.of(f.get("--init")) : null;
-        if (init != null && !Files.isRegularFile(init)) { // as jgrad train words it, before the data is read
-            throw new UserMistake("--init " + init + (Files.isDirectory(init)
-                    ? ": is a directory; expected a .safetensors file of weights" : ": no such file"));
-        }
+        asUserMistake(() -> TrainFlags.checkInit(init)); // as jgrad train words it, before the data is read
         // every number first: a mistyped flag stops the run before the data is read and distributed
         int partitions = integer(f, "--partitions", jsc.defaultParallelism());
         int[] hidden = hiddenSizes(f.getOrDefault("--layers", "256,128"));
@@ -753,12 +702,8 @@ public final class SparkTrainMain {
         String modelName = f.getOrDefault("--model", "mlp");
         List<LayerSpec> fileLayers = modelLayers(modelName);
         if (!modelName.equals("mlp") && saved == null) { // as jgrad train refuses them
-            for (String flag : List.of("--layers", "--activation", "--output-activation")) {
-                if (f.containsKey(flag)) {
-                    throw new UserMistake("--layers, --activation and --output-activation describe --model mlp; --model "
-                            + modelName + " has its own layers, so leave them out");
-                }
-            }
+            boolean given = f.containsKey("--layers") || f.containsKey("--activation") || f.containsKey("--output-activation");
+            asUserMistake(() -> TrainFlags.checkMlpFlags(modelName, given));
         }
         String augment = f.getOrDefault("--augment", "none");
         io.jgrad.data.Augmentation augmentation = asUserMistake(() -> io.jgrad.data.Augmentation.parse(augment)); // its errors name --augment
@@ -783,9 +728,7 @@ public final class SparkTrainMain {
         int epochs = integer(f, "--epochs", 10);
         int local = integer(f, "--local-steps", 1);
         int checkpointEvery = integer(f, "--checkpoint-every", 0);
-        if (checkpointEvery < 0) { // in jgrad train's words
-            throw new UserMistake("--checkpoint-every must be an integer >= 0, got " + checkpointEvery);
-        }
+        asUserMistake(() -> TrainFlags.nonNegative("--checkpoint-every", checkpointEvery)); // in jgrad train's words
         Integer threads = threads(f, null, null);
         int taskCpus = jsc.getConf().getInt("spark.task.cpus", 1);
         if (threads != null && threads != taskCpus) { // main sets it before the session starts; a session given here may not
@@ -801,12 +744,9 @@ public final class SparkTrainMain {
         positive("--epochs", epochs); // 0 would train nothing, write nothing and still say "wrote"
         positive("--local-steps", local);
         double valSplit = number(f, "--val-split", 0);
-        if (!(valSplit >= 0 && valSplit < 1)) { // NaN fails too
-            throw new UserMistake("--val-split must be in [0, 1), got " + valSplit);
-        }
-        if (valSplit > 0 && f.containsKey("--val-data")) {
-            throw new UserMistake("--val-split and --val-data both give validation data; use one of them");
-        }
+        asUserMistake(() -> TrainFlags.valSplit(valSplit));
+        boolean valDataGiven = f.containsKey("--val-data");
+        asUserMistake(() -> TrainFlags.checkOneValidation(valSplit, valDataGiven));
         Stopping stopping = stopping(f);
         String schedule = f.getOrDefault("--schedule", "none");
         asUserMistake(() -> Schedules.check(schedule, epochs)); // its errors name --schedule, in jgrad train's words

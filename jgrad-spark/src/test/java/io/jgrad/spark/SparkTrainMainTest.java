@@ -279,14 +279,18 @@ class SparkTrainMainTest {
 
     /**
      * --layers '' is no hidden layer, as jgrad train documents it; it was refused as "--layers needs a value". The sizes
-     * follow jgrad train's rule and wording: blank parts alone are no layer, a word is not a layer size.
+     * follow jgrad train's rule and wording (one rule, jgrad-core's TrainFlags): a blank value is no layer, a word is not a
+     * layer size, and commas alone are empty sizes (" , " was no hidden layer here after jgrad train came to refuse it).
      */
     @Test
     void anEmptyLayersFlagIsNoHiddenLayerAsInJgradTrain() {
         assertEquals(Map.of("--layers", ""), SparkTrainMain.parse(new String[] {"--layers", ""}));
         assertEquals(Map.of("--layers", "", "--epochs", "1"), SparkTrainMain.parse(new String[] {"--layers=", "--epochs", "1"}));
         assertArrayEquals(new int[0], SparkTrainMain.hiddenSizes(""));
-        assertArrayEquals(new int[0], SparkTrainMain.hiddenSizes(" , "));
+        assertArrayEquals(new int[0], SparkTrainMain.hiddenSizes("  "));
+        var commas = assertThrows(UserMistake.class, () -> SparkTrainMain.hiddenSizes(" , "));
+        assertEquals("--layers: \" , \" has an empty size; expected positive integers like 256,128, or '' for no hidden layer",
+                commas.getMessage());
         assertArrayEquals(new int[] {8, 4}, SparkTrainMain.hiddenSizes(" 8, 4"));
         var e = assertThrows(UserMistake.class, () -> SparkTrainMain.hiddenSizes("8,abc"));
         assertEquals("--layers: \"abc\" is not a layer size; expected positive integers like 256,128", e.getMessage());
