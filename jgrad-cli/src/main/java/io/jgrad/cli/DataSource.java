@@ -297,12 +297,7 @@ record DataSource(String description, TensorDataset train, TensorDataset test, i
         }
     }
 
-    /**
-     * A note when most of the classes up to the largest label have no sample (fewer than half of them have one), or
-     * null: the class count is the largest label plus one, so a target that is not a class index 0..K-1 (an id, a
-     * count, a price in whole units) makes a network with an output per number up to its largest value, most of
-     * them for classes that never occur.
-     */
+    /** {@link io.jgrad.data.ClassLabels#unusedNote}'s note on the labels of the training and test sets, or null. */
     String unusedClassesNote() {
         if (numClasses <= 2) {
             return null;
@@ -313,14 +308,7 @@ record DataSource(String description, TensorDataset train, TensorDataset test, i
                 seen.set((int) label);
             }
         }
-        int used = seen.cardinality();
-        // against the largest label, not numClasses: an IDX directory has at least 10 classes whatever its labels
-        if (2 * used >= seen.length()) {
-            return null;
-        }
-        return String.format("the targets take %,d different values, but class labels are counted from 0 up to the largest,"
-                + " %,d, so the network gets %,d outputs, %,d of them for classes no sample has; class labels must be"
-                + " 0..K-1 (for a numeric target use --loss mse)", used, numClasses - 1, numClasses, numClasses - used);
+        return io.jgrad.data.ClassLabels.unusedNote(numClasses, seen, "for a numeric target use --loss mse");
     }
 
     /**

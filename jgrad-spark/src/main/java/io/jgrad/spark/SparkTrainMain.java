@@ -598,10 +598,8 @@ public final class SparkTrainMain {
     }
 
     /**
-     * As jgrad train's note, or null: most of the {@code classes} up to the largest label have no sample in
-     * {@code train} or {@code test} (null: none). The class count is the largest label plus one, so a target that is
-     * not a class index 0..K-1 (an id, a count, a price in whole units) makes a network with an output per number up
-     * to its largest value, most of them for classes that never occur.
+     * jgrad train's note ({@link io.jgrad.data.ClassLabels#unusedNote}), or null: most of the {@code classes} up to the
+     * largest label have no sample in {@code train} or {@code test} (null: none). Up to 2 classes, no Spark job looks.
      */
     static String unusedClassesNote(int classes, DistributedDataset train, DistributedDataset test) {
         if (classes <= 2) {
@@ -611,15 +609,8 @@ public final class SparkTrainMain {
         if (test != null) {
             seen.or(test.labels());
         }
-        int used = seen.cardinality();
-        // against the largest label, not the class count: an IDX directory has at least 10 classes whatever its labels
-        if (2 * used >= seen.length()) {
-            return null;
-        }
-        return String.format("the targets take %,d different values, but class labels are counted from 0 up to the largest,"
-                + " %,d, so the network gets %,d outputs, %,d of them for classes no sample has; class labels must be"
-                + " 0..K-1 (a numeric target needs --loss mse, which jgrad train has on one machine)", used, classes - 1,
-                classes, classes - used);
+        return io.jgrad.data.ClassLabels.unusedNote(classes, seen, "a numeric target needs --loss mse, which jgrad train has"
+                + " on one machine");
     }
 
     /** --target-loss (negative infinity: none), --patience (0: none) and --restore-best. */
