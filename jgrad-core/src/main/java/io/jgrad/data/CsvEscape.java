@@ -77,9 +77,9 @@ public enum CsvEscape {
      * Whether a record is inside a quoted value at the end of {@code line}, read with this escape, given whether it was
      * at its start ({@code quoted}): as {@link CsvParser} reads, a quote opens a value only at a cell's start, and
      * inside one closes it unless escaped ({@code ""}, or {@code \"} with backslashes); a line's end ends a record
-     * only outside quotes.
+     * only outside quotes. jgrad-spark, whose reader takes a line as a record, refuses a line that ends so.
      */
-    boolean quotedAfter(String line, boolean quoted) {
+    public boolean quotedAfter(String line, boolean quoted) {
         if (!quoted && line.indexOf('"') < 0) {
             return false;
         }

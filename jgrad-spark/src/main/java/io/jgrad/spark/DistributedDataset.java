@@ -509,40 +509,60 @@ public final class DistributedDataset {
         return spark.read().option("quote", "\"").option("escape", escape == CsvEscape.BACKSLASH ? "\\" : "\"");
     }
 
-    /** Bits of a line's kind in {@link #csvEscape}, beside {@link CsvEscape#readings}': text after a closing quote, read doubled or with backslashes. */
-    private static final int AFTER_QUOTE_DOUBLED = 4, AFTER_QUOTE_BACKSLASH = 8;
+    /**
+     * Bits of a line's kind in {@link #csvEscape}, beside {@link CsvEscape#readings}': text after a closing quote, and a
+     * quoted value left open at the line's end ({@link CsvEscape#quotedAfter}), each read doubled or with backslashes.
+     */
+    private static final int AFTER_QUOTE_DOUBLED = 4, AFTER_QUOTE_BACKSLASH = 8, OPEN_DOUBLED = 16, OPEN_BACKSLASH = 32;
+
+    /**
+     * Why a line that ends inside a quoted value is refused: Spark's reader, taking a line as a record, split the row
+     * there, and the error (if any) was about a piece of it. Its multiLine option reads such a value, but then no file is
+     * split among tasks (Spark 4.1's MultiLineCSVDataSource is not splitable: one task parses a whole file), and the
+     * lines that name rows and decide the escape would no longer be the records.
+     */
+    static final String QUOTED_LINE_BREAK = "a quoted value goes on past the end of the line (a line break inside quotes,"
+            + " which RFC 4180 allows and jgrad train reads as part of the value), but jgrad train --spark reads each line as"
+            + " a record; expected each record on one line, without line breaks inside quoted values (or train with jgrad"
+            + " train)";
 
     /**
      * How the CSV file or directory {@code path} escapes a quote inside a quoted value, decided as jgrad train decides
      * it ({@link CsvEscape#of}) by the lines that read one way only ({@link CsvEscape#readings}), and refusing, as
      * jgrad train's parse does, a line with text after a closing quote ({@code "x"y}, {@link CsvEscape#textAfterQuote})
-     * read with that escape: Spark's reader took such a value as its raw text. One job over the lines that hold a quote;
-     * a refusal names the first line at fault (after its file's name, for a directory) as jgrad train names it, and a
-     * second job numbers the lines for it.
+     * read with that escape: Spark's reader took such a value as its raw text; and a line that ends inside a quoted
+     * value read with it ({@link #QUOTED_LINE_BREAK}). One job over the lines that hold a quote; a refusal names the
+     * first line at fault (after its file's name, for a directory) as jgrad train names it, and a second job numbers the
+     * lines for it.
      */
     private static CsvEscape csvEscape(SparkSession spark, String path) {
         Dataset<Row> text = spark.read().text(path);
         List<Integer> kinds = text.where(text.col("value").contains("\"")).javaRDD().map(r -> {
             String s = r.getString(0);
             return CsvEscape.readings(s) | (CsvEscape.DOUBLED.textAfterQuote(s) != null ? AFTER_QUOTE_DOUBLED : 0)
-                    | (CsvEscape.BACKSLASH.textAfterQuote(s) != null ? AFTER_QUOTE_BACKSLASH : 0);
+                    | (CsvEscape.BACKSLASH.textAfterQuote(s) != null ? AFTER_QUOTE_BACKSLASH : 0)
+                    | (CsvEscape.DOUBLED.quotedAfter(s, false) ? OPEN_DOUBLED : 0)
+                    | (CsvEscape.BACKSLASH.quotedAfter(s, false) ? OPEN_BACKSLASH : 0);
         }).distinct().collect();
         int both = CsvEscape.READS_DOUBLED | CsvEscape.READS_BACKSLASH;
         java.util.function.IntPredicate read = reading -> kinds.stream().anyMatch(k -> (k & both) == reading);
         CsvEscape decided = CsvEscape.decide(read.test(CsvEscape.READS_DOUBLED), read.test(CsvEscape.READS_BACKSLASH), read.test(both));
-        int afterQuote = decided == CsvEscape.DOUBLED ? AFTER_QUOTE_DOUBLED : AFTER_QUOTE_BACKSLASH;
-        if (decided != null && kinds.stream().noneMatch(k -> (k & afterQuote) != 0)) {
+        int refused = decided == CsvEscape.DOUBLED ? AFTER_QUOTE_DOUBLED | OPEN_DOUBLED : AFTER_QUOTE_BACKSLASH | OPEN_BACKSLASH;
+        if (decided != null && kinds.stream().noneMatch(k -> (k & refused) != 0)) {
             return decided;
         }
         Numbered numbered = inFileOrder(text, Files.isDirectory(Path.of(path)) ? Source.CSV_DIRECTORY : Source.CSV_FILE);
         RowValues.RowPlaces places = numbered.places();
         if (decided != null) {
+            // the first line with text after a closing quote or ending inside quotes: a line begins outside quotes up to
+            // the first that ends inside them, so that line is where the first record over a line break begins
             Tuple2<Long, String> first = numbered.rows()
-                    .filter(t -> decided.textAfterQuote(t._1().getString(0)) != null)
+                    .filter(t -> decided.textAfterQuote(t._1().getString(0)) != null || decided.quotedAfter(t._1().getString(0), false))
                     .map(t -> new Tuple2<>(t._2(), t._1().getString(0)))
                     .reduce((a, b) -> a._1() <= b._1() ? a : b);
+            String afterQuote = decided.textAfterQuote(first._2()); // the parse's error comes first on its line
             throw new UserMistake("DistributedDataset: " + place(places, first._1()) + ": "
-                    + decided.textAfterQuote(first._2()));
+                    + (afterQuote != null ? afterQuote : QUOTED_LINE_BREAK));
         }
         // refused: the first line of each kind, by its place in path and file order
         Map<Integer, Tuple2<Long, String>> first = numbered.rows()

@@ -1518,6 +1518,32 @@ class SparkTrainMainTest {
     }
 
     /**
+     * A quoted value that goes over a line break (RFC 4180 allows it; jgrad train reads it as one value) is refused,
+     * naming the file and the record's first line, and saying what is expected: Spark's reader, which takes a line as a
+     * record, split the row, and the error was about a piece of it ("column 'x' holds "note"", not a number"), or, where
+     * the pieces read as rows, there was none ("1,2,"a" and "3,4,b"" trained as two rows, of classes 'a' and 'b"').
+     * In a header name and in a class name alike; jgrad train reads these files.
+     */
+    @Test
+    void aQuotedValueOverALineBreakIsRefusedNamingItsLine(@TempDir Path dir) throws Exception {
+        SparkSession spark = session();
+        String expected = ": a quoted value goes on past the end of the line (a line break inside quotes, which RFC 4180"
+                + " allows and jgrad train reads as part of the value), but jgrad train --spark reads each line as a record;"
+                + " expected each record on one line, without line breaks inside quoted values (or train with jgrad train)";
+        Path header = Files.writeString(dir.resolve("header.csv"), "x,\"text\nnote\",label\n1,2,0\n3,4,1\n");
+        assertEquals("--data " + header + ": line 1" + expected, errorOf(spark, dir, "--data", header.toString()));
+        Path name = Files.writeString(dir.resolve("name.csv"), "x,y,label\n1,2,yes\n3,4,\"n\no\"\n5,6,yes\n");
+        assertEquals("--data " + name + ": line 3" + expected, errorOf(spark, dir, "--data", name.toString()));
+        Path split = Files.writeString(dir.resolve("split.csv"), "x,y,label\n1,2,\"a\n3,4,b\"\n5,6,a\n7,8,b\n");
+        assertEquals("--data " + split + ": line 2" + expected, errorOf(spark, dir, "--data", split.toString()));
+        // jgrad train reads the value whole
+        assertEquals(List.of("x", "text\nnote"), io.jgrad.data.CsvDataset.load(header, null, true).featureNames());
+        assertEquals(List.of("n\no", "yes"), io.jgrad.data.CsvDataset.load(name, null, true).classNames());
+        assertEquals(List.of("a", "a\n3,4,b", "b"), io.jgrad.data.CsvDataset.load(split, null, true).classNames());
+        assertFalse(Files.exists(dir.resolve("run")), "nothing written");
+    }
+
+    /**
      * As jgrad train: a CSV label column of class names is numbered in sorted (code point) order, blanks around a name
      * ignored, and config.json records the names (data.class_names: eval, predict, inspect and the report show them);
      * --class-weights balanced is n / (K * n_c) over the training rows, recorded as training.class_weights (eval and
