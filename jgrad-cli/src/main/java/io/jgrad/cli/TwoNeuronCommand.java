@@ -269,18 +269,26 @@ final class TwoNeuronCommand implements Callable<Integer> {
         // the rename.
         Path tmp = AtomicFiles.temporaryFor(svg);
         try {
-            Process p = new ProcessBuilder("dot", "-Tsvg", graph.toString(), "-o", tmp.toString())
-                    .redirectErrorStream(true).start();
+            Process p;
+            try {
+                p = new ProcessBuilder("dot", "-Tsvg", graph.toString(), "-o", tmp.toString()).redirectErrorStream(true).start();
+            } catch (java.io.IOException noDot) { // only the start: a later failure is no missing Graphviz
+                System.err.println("note: install Graphviz (apt-get install graphviz) to render " + graph + " as SVG");
+                return;
+            }
             p.getInputStream().readAllBytes();
-            if (p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0) {
-                Files.move(tmp, svg, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-                System.err.println("wrote " + svg);
-            } else {
+            if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
                 p.destroyForcibly();
                 System.err.println("note: Graphviz 'dot' failed; " + graph + " is still there");
+                return;
             }
-        } catch (java.io.IOException noDot) {
-            System.err.println("note: install Graphviz (apt-get install graphviz) to render " + graph + " as SVG");
+            try {
+                AtomicFiles.putInPlace(tmp, svg);
+                System.err.println("wrote " + svg);
+            } catch (java.nio.file.FileSystemException e) { // FILE.svg is a directory, ...: the SVG is extra, the DOT file written
+                System.err.println("note: --graph " + graph + ": cannot write its SVG rendering " + svg + ": " + e.getReason()
+                        + "; " + graph + " is still there");
+            }
         } finally {
             Files.deleteIfExists(tmp); // still there unless dot's output was moved to FILE.svg
         }

@@ -209,4 +209,37 @@ class TwoNeuronCommandTest {
         assertFalse(w2.err().contains("--b1"), w2.err());
         Cli.run("example", "two-neuron", "-t", "NaN").assertUserError("--target", "NaN", "finite");
     }
+
+    /**
+     * A rendered SVG that cannot be renamed into place (FILE.svg is a directory holding a file) is named, with the
+     * rename's reason: it was "note: install Graphviz (apt-get install graphviz) to render FILE.dot as SVG", with
+     * Graphviz installed. The DOT file is written, as where dot itself fails, and no temporary file is left. A stand-in
+     * 'dot' on the PATH of a JVM of its own copies the DOT text to its -o file.
+     */
+    @Test
+    void anSvgThatCannotBeRenamedIntoPlaceIsNamedWithTheReason(@TempDir Path dir) throws Exception {
+        Path bin = Files.createDirectory(dir.resolve("bin"));
+        Path fakeDot = bin.resolve("dot");
+        Files.writeString(fakeDot, "#!/bin/sh\n# dot -Tsvg IN -o OUT\ncp \"$2\" \"$4\"\n");
+        fakeDot.toFile().setExecutable(true);
+        Path out = Files.createDirectory(dir.resolve("out"));
+        Path svg = Files.createDirectory(out.resolve("step.svg"));
+        Files.writeString(svg.resolve("keep.txt"), "someone's file");
+        List<String> cmd = new java.util.ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
+                "-cp", System.getProperty("java.class.path"), "io.jgrad.cli.Main", "example", "two-neuron", "--graph",
+                out.resolve("step.dot").toString()));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        pb.environment().put("PATH", bin + java.io.File.pathSeparator + System.getenv("PATH"));
+        Process p = pb.start();
+        String log = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertEquals(0, p.waitFor(), log);
+        assertFalse(log.contains("Graphviz"), log);
+        assertTrue(log.contains("note: --graph " + out.resolve("step.dot") + ": cannot write its SVG rendering " + svg
+                + ": cannot put the written file in its place ("), log);
+        assertTrue(log.contains("); " + out.resolve("step.dot") + " is still there\n"), log);
+        assertEquals(List.of("keep.txt"), Files.list(svg).map(f -> f.getFileName().toString()).toList());
+        try (var left = Files.list(out)) {
+            assertEquals(List.of("step.dot", "step.svg"), left.map(f -> f.getFileName().toString()).sorted().toList());
+        }
+    }
 }

@@ -69,22 +69,33 @@ public final class AtomicFiles {
                 out.flush();
                 channel.force(true);
             }
-            try {
-                try {
-                    Files.move(tmp, absolute, StandardCopyOption.ATOMIC_MOVE);
-                } catch (AtomicMoveNotSupportedException e) {
-                    Files.move(tmp, absolute, StandardCopyOption.REPLACE_EXISTING);
-                }
-            } catch (FileSystemException e) { // it named the temporary file first, which is deleted below
-                throw new FileSystemException(absolute.toString(), null, "cannot put the written file in its place ("
-                        + (e.getReason() != null ? e.getReason() : e.getClass().getSimpleName()) + ")");
-            }
+            putInPlace(tmp, absolute); // the temporary file is deleted below if it fails
             done = true;
             syncDirectory(dir);
         } finally {
             if (!done) {
                 Files.deleteIfExists(tmp);
             }
+        }
+    }
+
+    /**
+     * Renames the written file {@code tmp} (a {@link #temporaryFor} name beside {@code target}) over {@code target}, in
+     * one step where the file system can. Modified: both files; a failed rename leaves tmp to the caller to delete.
+     *
+     * @throws FileSystemException naming {@code target} (never the temporary file), its reason "cannot put the written
+     *     file in its place (WHY)", when the rename fails (target is a directory, ...)
+     */
+    public static void putInPlace(Path tmp, Path target) throws IOException {
+        try {
+            try {
+                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+            }
+        } catch (FileSystemException e) { // it named the temporary file first, a name the caller never gave
+            throw new FileSystemException(target.toString(), null, "cannot put the written file in its place ("
+                    + (e.getReason() != null ? e.getReason() : e.getClass().getSimpleName()) + ")");
         }
     }
 
