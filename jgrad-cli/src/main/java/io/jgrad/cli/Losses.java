@@ -56,22 +56,6 @@ final class Losses {
     }
 
     /**
-     * The note for a network trained with cross-entropy whose last layer is {@code outputActivation}, or null when
-     * there is nothing to say: cross-entropy applies the softmax itself, to raw scores, so a network that already ends
-     * with a softmax has it applied twice. It trains (PyTorch does the same), and the most likely class is the same,
-     * but the probabilities the loss sees cannot come near 0 or 1 (over 10 classes, a softmax of probabilities gives
-     * at most e/(e+9) = 0.23), so learning is slower and the loss higher.
-     */
-    static String softmaxTwice(String loss, String outputActivation) {
-        if (!loss.equals("cross-entropy") || !outputActivation.equals("softmax")) {
-            return null;
-        }
-        return "--loss cross-entropy applies the softmax itself, to raw scores, and the network already ends with one, so"
-                + " it is applied twice: learning is slower and the loss higher than they should be; leave out"
-                + " --output-activation softmax (or the model file's last softmax layer)";
-    }
-
-    /**
      * The error for a network trained with bce-logits that ends with a sigmoid, or null for any other: bce-logits
      * applies the sigmoid itself, and the sigmoid of a sigmoid lies in (0.5, 0.73), so such a network gives every
      * sample a probability above 0.5 (a one-output network predicts class 1 for all of them, whatever it learned).

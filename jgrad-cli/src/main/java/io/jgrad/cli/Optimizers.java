@@ -2,6 +2,7 @@ package io.jgrad.cli;
 
 import io.jgrad.optim.Optimizer;
 import io.jgrad.tensor.Tensor;
+import io.jgrad.train.TrainFlags;
 import java.util.List;
 import java.util.Map;
 
@@ -11,12 +12,12 @@ final class Optimizers {
 
     static final List<String> NAMES = io.jgrad.optim.Optimizers.NAMES;
 
-    /** {@code name} if it is one of {@link #NAMES}; else a {@link UserError} naming the flag and the choices. */
-    static String known(String name) {
-        if (!io.jgrad.optim.Optimizers.known(name)) {
-            throw new UserError("--optimizer " + name + ": unknown optimizer; expected " + io.jgrad.optim.Optimizers.NAMES_IN_WORDS);
-        }
-        return name;
+    /**
+     * The name --optimizer {@code given} names, in lower case; else a {@link UserError} naming the flag, the value and
+     * the choices, in the words jgrad train --spark uses ({@link TrainFlags#optimizer}).
+     */
+    static String known(String given) {
+        return Flags.users(() -> TrainFlags.optimizer(given));
     }
 
     /**

@@ -598,8 +598,7 @@ final class TrainCommand implements Callable<Integer> {
         ModelChoice choice = ModelChoice.of(modelChoice == null ? "mlp" : modelChoice);
         Flags.users(() -> TrainFlags.checkMlpFlags(choice.name(), layers != null || activation != null || outputActivation != null));
         // names are checked before the data is read, so a typo fails at once with one line
-        String optName = optimizer == null ? "adam" : optimizer.toLowerCase(java.util.Locale.ROOT);
-        Optimizers.known(optName);
+        String optName = Optimizers.known(optimizer == null ? "adam" : optimizer);
         Optimizers.checkMomentum(optName, momentum);
         Flags.checkClassWeightsLoss(classWeights, lossName);
         Schedules.check(schedule == null ? "none" : schedule, epochs == null ? 10 : Flags.positive("--epochs", epochs));
@@ -664,7 +663,7 @@ final class TrainCommand implements Callable<Integer> {
         if (unused != null) {
             System.err.println("note: " + dataPath + ": " + unused);
         }
-        String twice = Losses.softmaxTwice(lossName, spec.outputActivation());
+        String twice = TrainFlags.softmaxTwice(lossName, spec.outputActivation());
         if (twice != null) {
             System.err.println("note: " + twice);
         }

@@ -245,7 +245,9 @@ class CliErrorsTest {
         Cli.run("gradcheck", "--activation", "swishy").assertUserError("jgrad gradcheck:", "--activation swishy", "relu");
         Cli.run("gradcheck", "--output-activation", "swishy").assertUserError("--output-activation swishy", "softmax");
         train(blobs, "--loss", "hinge").assertUserError("--loss", "hinge", "cross-entropy");
-        train(blobs, "--optimizer", "lbfgs").assertUserError("--optimizer", "lbfgs", "adam");
+        // the value named in the words jgrad train --spark uses too (TrainFlags.optimizer): it said "unknown optimizer;"
+        train(blobs, "--optimizer", "lbfgs").assertUserError(
+                "--optimizer lbfgs: unknown optimizer 'lbfgs'; expected sgd, adam, adamw, rmsprop or adagrad");
         train(blobs, "--schedule", "linear").assertUserError("--schedule", "linear", "step:N");
         train(blobs, "--schedule", "step:often").assertUserError("--schedule", "step:often");
         train(blobs, "--augment", "spin").assertUserError("--augment", "spin", "flip,shift:N");

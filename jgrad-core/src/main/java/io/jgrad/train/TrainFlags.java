@@ -1,7 +1,9 @@
 package io.jgrad.train;
 
+import io.jgrad.optim.Optimizers;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Locale;
 
 /**
  * Checks of {@code jgrad train}'s flag values that need no data, shared by jgrad-cli and by jgrad-spark's
@@ -179,5 +181,39 @@ public final class TrainFlags {
             throw new IllegalArgumentException("--layers, --activation and --output-activation describe --model mlp; --model "
                     + model + " has its own layers, so leave them out");
         }
+    }
+
+    /**
+     * The optimizer {@code --optimizer given} names, in lower case ("Adam" is adam; config.json records the lower-case
+     * name): case is ignored, as both front ends have always read it; blanks are not.
+     *
+     * @return the name in lower case, one of {@link Optimizers#NAMES}
+     * @throws IllegalArgumentException naming the value given and the choices, for any other name
+     */
+    public static String optimizer(String given) {
+        String name = given.toLowerCase(Locale.ROOT);
+        if (!Optimizers.known(name)) {
+            throw new IllegalArgumentException("--optimizer " + given + ": unknown optimizer '" + given + "'; expected "
+                    + Optimizers.NAMES_IN_WORDS);
+        }
+        return name;
+    }
+
+    /**
+     * The note for a network trained with {@code loss} whose last layer is {@code outputActivation} (the value of
+     * --output-activation, or a network's last activation: case and blanks around it ignored, as
+     * {@link io.jgrad.nn.Activations#output} parses the flag), or null when there is nothing to say: cross-entropy
+     * applies the softmax itself, to raw scores, so a network that already ends with one has it applied twice. It
+     * trains (PyTorch does the same), and the most likely class is the same, but the probabilities the loss sees cannot
+     * come near 0 or 1 (over 10 classes, a softmax of probabilities gives at most e/(e+9) = 0.23), so learning is
+     * slower and the loss higher.
+     */
+    public static String softmaxTwice(String loss, String outputActivation) {
+        if (!loss.equals("cross-entropy") || !outputActivation.trim().equalsIgnoreCase("softmax")) {
+            return null;
+        }
+        return "--loss cross-entropy applies the softmax itself, to raw scores, and the network already ends with one, so"
+                + " it is applied twice: learning is slower and the loss higher than they should be; leave out"
+                + " --output-activation softmax (or the model file's last softmax layer)";
     }
 }

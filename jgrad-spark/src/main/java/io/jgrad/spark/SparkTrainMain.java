@@ -478,24 +478,6 @@ public final class SparkTrainMain {
         }
     }
 
-    private static boolean isSoftmax(String outputActivation) {
-        return outputActivation.trim().equalsIgnoreCase("softmax");
-    }
-
-    /**
-     * The note for --output-activation {@code outputActivation}, or null when there is nothing to say, as jgrad train
-     * says it: cross-entropy, Spark training's only loss, applies the softmax itself, to raw scores, so a network that
-     * already ends with one has it applied twice. It trains, and the most likely class is the same, but the
-     * probabilities the loss sees cannot come near 0 or 1 (over 10 classes, at most e/(e+9) = 0.23), so learning is
-     * slower and the loss higher.
-     */
-    static String softmaxTwice(String outputActivation) {
-        return !isSoftmax(outputActivation) ? null
-                : "--loss cross-entropy applies the softmax itself, to raw scores, and the network already ends with one, so"
-                        + " it is applied twice: learning is slower and the loss higher than they should be; leave out"
-                        + " --output-activation softmax";
-    }
-
     /**
      * Refuses --target-column, --val-data and --val-split (but 0) for an IDX directory {@code data}, as jgrad train
      * refuses them: its labels are its label files, and its test set is its t10k files. --target-column was ignored
@@ -566,10 +548,9 @@ public final class SparkTrainMain {
             NetworkSpec spec = NetworkSpec.resolve(sampleShape, layers, file, "layers");
             spec.checkTensorSizes(file);
             spec.checkOutputs(file, classes, "cross-entropy", "one value per class");
-            String twice = softmaxTwice(spec.outputActivation());
-            if (twice != null) { // the loss takes raw scores, as jgrad train's cross-entropy says
-                System.err.println("note: " + twice.replace("leave out --output-activation softmax", "end " + name
-                        + " with the linear layer"));
+            String twice = TrainFlags.softmaxTwice("cross-entropy", spec.outputActivation());
+            if (twice != null) { // the loss takes raw scores: said as jgrad train says it
+                System.err.println("note: " + twice);
             }
             spec.checkHasWeights(file);
             return spec;
@@ -667,13 +648,10 @@ public final class SparkTrainMain {
         // every number first: a mistyped flag stops the run before the data is read and distributed
         int partitions = integer(f, "--partitions", jsc.defaultParallelism());
         int[] hidden = hiddenSizes(f.getOrDefault("--layers", "256,128"));
-        // as jgrad train reads it: --optimizer Adam is adam (config.json records the name in lower case)
-        String optName = f.getOrDefault("--optimizer", "adam").toLowerCase(java.util.Locale.ROOT);
-        // the name before its defaults: Optimizers refuses to give defaults for an unknown name
-        if (!Optimizers.known(optName)) {
-            throw new UserMistake("--optimizer " + f.get("--optimizer") + ": unknown optimizer '" + f.get("--optimizer")
-                    + "'; expected " + Optimizers.NAMES_IN_WORDS);
-        }
+        // as jgrad train reads it: --optimizer Adam is adam (config.json records the name in lower case); the name before
+        // its defaults: Optimizers refuses to give defaults for an unknown name
+        String optGiven = f.getOrDefault("--optimizer", "adam");
+        String optName = asUserMistake(() -> TrainFlags.optimizer(optGiven));
         double lr = positive("--lr", number(f, "--lr", OptimizerSpec.defaultLr(optName)));
         double momentum = nonNegative("--momentum", number(f, "--momentum", 0));
         double weightDecay = nonNegative("--weight-decay", number(f, "--weight-decay", Optimizers.defaultWeightDecay(optName)));
@@ -710,7 +688,7 @@ public final class SparkTrainMain {
             throw new UserMistake("--output-activation " + outputActivation + ": unknown output activation '"
                     + outputActivation + "'; expected one of " + Activations.OUTPUT_NAMES);
         }
-        String twice = softmaxTwice(outputActivation);
+        String twice = TrainFlags.softmaxTwice("cross-entropy", outputActivation);
         if (twice != null && saved == null) { // said when the run began
             System.err.println("note: " + twice);
         }
