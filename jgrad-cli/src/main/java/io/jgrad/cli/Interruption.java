@@ -177,12 +177,8 @@ final class Interruption implements AutoCloseable {
             return checkpoint == null
                     ? "jgrad train: interrupted after the run diverged at " + d.words() + ", before its first checkpoint; nothing"
                             + " to continue from" + removed
-                    : "jgrad train: interrupted " + (divergedReport ? "while writing the report of a run that diverged at "
-                            : "after the run diverged at ") + d.words() + "; " + checkpointDir + " holds the checkpoint "
-                            + checkpoint + ", before the divergence: 'jgrad train --resume " + checkpointDir + "' goes on from"
-                            + " it with the run's own settings, which will most likely diverge there again; for a smaller --lr"
-                            + " or --clip-grad-norm MAX, start a new run from its weights: --init "
-                            + checkpointDir.resolve(Checkpoint.MODEL) + removed;
+                    : "jgrad train: interrupted " + (divergedReport ? "while writing the report of a run that " : "after the run ")
+                            + d.stopped(checkpointDir, checkpoint, "'jgrad train --resume " + checkpointDir + "'") + removed;
         }
         return checkpoint == null
                 ? "jgrad train: interrupted before the first checkpoint; nothing to continue from" + removed

@@ -50,6 +50,20 @@ public record Divergence(int epoch, int step, String what) {
     }
 
     /**
+     * What a run stopped after this divergence (jgrad train interrupted, jgrad train --spark stopped) says of its
+     * directory {@code dir}, which holds the checkpoint {@code checkpoint} ("after epoch 2 of 8") from before it, and
+     * of {@code resume}, the command that continues it, quoted: "diverged at epoch 3, step 5: the loss is NaN; DIR holds
+     * the checkpoint after epoch 2 of 8, before the divergence: RESUME goes on from it with the run's own settings,
+     * which will most likely diverge there again; ... --init DIR/model.safetensors", as {@link #resumeNote} advises.
+     */
+    public String stopped(Path dir, String checkpoint, String resume) {
+        return "diverged at " + words() + "; " + dir + " holds the checkpoint " + checkpoint + ", before the divergence: "
+                + resume + " goes on from it with the run's own settings, which will most likely diverge there again; for a"
+                + " smaller --lr or --clip-grad-norm MAX, start a new run from its weights: --init "
+                + dir.resolve("model.safetensors");
+    }
+
+    /**
      * Adds this divergence to {@code config} (a run's config.json) as state.diverged, keeping every other field as it is
      * (the checkpoint it names stays the same), and writes it atomically. Nothing when the file does not exist. Modified:
      * the file {@code config}.

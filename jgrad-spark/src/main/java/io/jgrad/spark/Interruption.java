@@ -2,6 +2,7 @@ package io.jgrad.spark;
 
 import io.jgrad.io.AtomicFiles;
 import io.jgrad.io.RunLock;
+import io.jgrad.train.Divergence;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.locks.ReentrantLock;
@@ -23,6 +24,8 @@ final class Interruption implements AutoCloseable {
     private final boolean resumable;
     private volatile int saved = -1;
     private volatile int savedStep;
+    /** Where the run diverged, once it has (null: it has not): what is left is recording it in config.json. */
+    private volatile Divergence diverged;
     /** The run's hold on its directory (null: none yet, or let go): let go as the run ends, its file deleted. */
     private volatile RunLock lock;
     /** The outermost directory on the way to dir that the run created (null: none), until its first write. */
@@ -83,6 +86,15 @@ final class Interruption implements AutoCloseable {
         }
     }
 
+    /**
+     * Marks the run as diverged at {@code d}, its training over: what is left is recording where in config.json. A stop
+     * from here on says so, as jgrad train's interruption does: the run stops before it ends with the divergence, and
+     * --resume with its settings would most likely diverge at the same step.
+     */
+    void diverged(Divergence d) {
+        diverged = d;
+    }
+
     /** A write of the run directory, which may throw {@code E}. */
     interface Write<E extends Exception> {
         void run() throws E;
@@ -123,18 +135,26 @@ final class Interruption implements AutoCloseable {
         }
         quietSpark();
         String removed = removeCreated() ? "; removed the empty " + dir + " it had created" : "";
-        System.err.println(message(dir, saved, savedStep, epochs, resumable) + removed);
+        System.err.println(message(dir, saved, savedStep, epochs, resumable, diverged) + removed);
         System.err.flush();
     }
 
     /**
      * What the hook says: which epoch of {@code epochs} {@code dir} holds ({@code saved}, -1: none), and {@code step}
      * steps of the next where a mid-epoch checkpoint holds them (0: none), in jgrad train's words; and how to go on.
+     * After the run diverged ({@code diverged}, null: it has not), where, and that --resume will most likely diverge
+     * there again ({@link Divergence#stopped}, as jgrad train says it).
      */
-    static String message(Path dir, int saved, int step, int epochs, boolean resumable) {
+    static String message(Path dir, int saved, int step, int epochs, boolean resumable, Divergence diverged) {
+        String checkpoint = (step > 0 ? "at step " + step + " of epoch " + (saved + 1) : "after epoch " + saved) + " of " + epochs;
+        if (diverged != null) {
+            return saved < 0 ? "jgrad-spark: stopped after the run diverged at " + diverged.words() + ", before the first"
+                    + " epoch ended; nothing was written to " + dir
+                    : "jgrad-spark: stopped after the run " + diverged.stopped(dir, checkpoint, "'jgrad train --spark MASTER"
+                            + " --resume " + dir + "'" + (resumable ? " (or 'jgrad train --resume " + dir + "' on one machine)" : ""));
+        }
         return saved < 0 ? "jgrad-spark: stopped before the first epoch ended; nothing was written to " + dir
-                : "jgrad-spark: stopped; " + dir + " holds the run " + (step > 0 ? "at step " + step + " of epoch " + (saved + 1)
-                        : "after epoch " + saved) + " of " + epochs + (resumable
+                : "jgrad-spark: stopped; " + dir + " holds the run " + checkpoint + (resumable
                         ? " ('jgrad train --resume " + dir + "' continues it on one machine, 'jgrad train --spark MASTER --resume "
                                 + dir + "' on Spark)"
                         : " ('jgrad train --spark MASTER --resume " + dir + "' continues it on Spark; its data is Parquet or a"

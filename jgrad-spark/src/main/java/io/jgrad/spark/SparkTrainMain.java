@@ -980,6 +980,7 @@ public final class SparkTrainMain {
             try {
                 history = trainer.fit(train, test);
             } catch (TrainingDivergedException d) {
+                interruption.diverged(Divergence.of(d)); // a stop from here on says where it diverged
                 recordDivergence(d, out, interruption);
                 tellDivergence(d, out, done);
                 throw d;

@@ -2286,14 +2286,38 @@ class SparkTrainMainTest {
     void theStopMessageOffersResumeOnlyForDataJgradTrainReads() {
         Path run = Path.of("runs", "x");
         assertEquals("jgrad-spark: stopped; runs/x holds the run after epoch 2 of 5 ('jgrad train --resume runs/x' continues it"
-                + " on one machine, 'jgrad train --spark MASTER --resume runs/x' on Spark)", Interruption.message(run, 2, 0, 5, true));
+                + " on one machine, 'jgrad train --spark MASTER --resume runs/x' on Spark)", Interruption.message(run, 2, 0, 5, true, null));
         assertEquals("jgrad-spark: stopped; runs/x holds the run at step 6 of epoch 3 of 5 ('jgrad train --resume runs/x' continues"
-                + " it on one machine, 'jgrad train --spark MASTER --resume runs/x' on Spark)", Interruption.message(run, 2, 6, 5, true));
+                + " it on one machine, 'jgrad train --spark MASTER --resume runs/x' on Spark)", Interruption.message(run, 2, 6, 5, true, null));
         assertEquals("jgrad-spark: stopped; runs/x holds the run after epoch 2 of 5 ('jgrad train --spark MASTER --resume runs/x'"
                 + " continues it on Spark; its data is Parquet or a directory of CSV files, which jgrad train does not read on one"
-                + " machine)", Interruption.message(run, 2, 0, 5, false));
+                + " machine)", Interruption.message(run, 2, 0, 5, false, null));
         assertEquals("jgrad-spark: stopped before the first epoch ended; nothing was written to runs/x",
-                Interruption.message(run, -1, 0, 5, false));
+                Interruption.message(run, -1, 0, 5, false, null));
+    }
+
+    /**
+     * Stopped after the run diverged (while config.json records where), the message says where it diverged and that
+     * --resume with the run's settings will most likely diverge there again, in jgrad train's words (Divergence.stopped):
+     * it said only "stopped; DIR holds the run after epoch 2 of 5 (... continues it ...)", as for a run that had not
+     * diverged, and the run stops before it ends with the divergence.
+     */
+    @Test
+    void theStopMessageOfADivergedRunSaysWhereItDiverged() {
+        Path run = Path.of("runs", "x");
+        io.jgrad.train.Divergence d = new io.jgrad.train.Divergence(3, 5, "the loss is NaN");
+        assertEquals("jgrad-spark: stopped after the run diverged at epoch 3, step 5: the loss is NaN; runs/x holds the"
+                + " checkpoint after epoch 2 of 5, before the divergence: 'jgrad train --spark MASTER --resume runs/x' (or"
+                + " 'jgrad train --resume runs/x' on one machine) goes on from it with the run's own settings, which will most"
+                + " likely diverge there again; for a smaller --lr or --clip-grad-norm MAX, start a new run from its weights:"
+                + " --init runs/x/model.safetensors", Interruption.message(run, 2, 0, 5, true, d));
+        assertEquals("jgrad-spark: stopped after the run diverged at epoch 3, step 5: the loss is NaN; runs/x holds the"
+                + " checkpoint at step 6 of epoch 3 of 5, before the divergence: 'jgrad train --spark MASTER --resume runs/x'"
+                + " goes on from it with the run's own settings, which will most likely diverge there again; for a smaller --lr"
+                + " or --clip-grad-norm MAX, start a new run from its weights: --init runs/x/model.safetensors",
+                Interruption.message(run, 2, 6, 5, false, d));
+        assertEquals("jgrad-spark: stopped after the run diverged at epoch 3, step 5: the loss is NaN, before the first epoch"
+                + " ended; nothing was written to runs/x", Interruption.message(run, -1, 0, 5, false, d));
     }
 
     /** A run is resumable on one machine when jgrad train reads its --data and its --val-data (the latter was not checked). */
