@@ -10,9 +10,10 @@ import picocli.CommandLine.Command;
         description = {"", "Each example prints every number it computes, like a textbook. 'jgrad example' without an EXAMPLE",
             "is a usage error (exit status 2).", ""},
         footerHeading = "%n",
-        footer = {"@|bold EXAMPLES|@", "  jgrad example two-neuron", "  jgrad help example two-neuron       the options of one example", "",
+        footer = {"@|bold EXAMPLES|@", "  jgrad example two-neuron", "  jgrad example vanishing-gradients",
+            "  jgrad help example two-neuron       the options of one example", "",
             "@|bold EXIT STATUS|@", "  that of the EXAMPLE; 2 without an EXAMPLE or with an unknown one."},
-        subcommands = {TwoNeuronCommand.class})
+        subcommands = {TwoNeuronCommand.class, VanishingGradientsCommand.class})
 final class ExampleCommand implements Runnable {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
