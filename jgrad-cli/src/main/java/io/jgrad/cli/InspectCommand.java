@@ -84,6 +84,8 @@ final class InspectCommand implements Callable<Integer> {
             }
             if (c.init() != null) { // the weights the run started from, which config.json records since it was added
                 System.out.printf("init        --init %s%n", c.init());
+            } else if (c.weightInitFlag() != null) { // how they were drawn, where not PyTorch's default (the two exclude each other)
+                System.out.printf("init        %s%n", c.weightInitFlag());
             }
             Standardization n = c.normalization(); // as eval's data line, with the count of a per-column pair
             System.out.printf("data        %s%s%s%s%n%n", c.data(), flags(c.targetColumnShown()), n.isNone() ? "" : " (normalized: " + (n.perColumn()

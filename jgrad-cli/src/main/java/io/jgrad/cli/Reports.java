@@ -81,6 +81,8 @@ final class Reports {
         facts.put("Network", cfg.model().describe() + String.format(" (%,d parameters)", model.parameterCount()));
         if (cfg.init() != null) { // recorded in config.json, so a resumed run's report and jgrad report's show it too
             facts.put("Initial weights", "--init " + cfg.init());
+        } else if (cfg.weightInitFlag() != null) { // as inspect's init line
+            facts.put("Initial weights", cfg.weightInitFlag() + " (weights; biases and batch norm as PyTorch initializes them)");
         }
         facts.put("Loss", cfg.lossShown());
         // the momentum of the optimizers that take one (the others ignore it) and the weight decay even where default

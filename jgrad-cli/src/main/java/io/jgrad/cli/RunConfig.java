@@ -3,6 +3,7 @@ package io.jgrad.cli;
 import io.jgrad.io.ConfigFields;
 import io.jgrad.nn.spec.Layers;
 import io.jgrad.nn.spec.NetworkSpec;
+import io.jgrad.nn.spec.WeightInit;
 import io.jgrad.data.Standardization;
 import io.jgrad.io.AtomicFiles;
 import io.jgrad.io.CheckpointFiles;
@@ -31,6 +32,8 @@ import java.util.Set;
  * a CSV file's target held names (empty otherwise, and in configs written before names were read).
  * {@code classWeights}: cross-entropy's weight of each class (--class-weights), or null for none. {@code init}: the
  * --init file the run started from, as given (null: none, and in configs written before it was recorded).
+ * {@code weightInit}: --weight-init as {@link WeightInit#value} spells it ("default" also in configs written before it
+ * was recorded).
  * {@code dataKind}: what {@code data} held when the run was trained, {@link #IDX}, {@link #CSV} or {@link #PARQUET}
  * (null in configs written before it was recorded). {@code diverged}: where the run diverged, config.json's
  * {@code state.diverged} (checked: the epoch after the completed ones), or null for none; {@link #toJson} never writes
@@ -42,7 +45,7 @@ record RunConfig(NetworkSpec model, String task, int numClasses, String loss, St
                  Standardization normalization, String optimizer, double lr, double momentum, double weightDecay,
                  int batchSize, int epochs, long seed, boolean shuffle, double targetLoss, int patience, boolean restoreBest, String schedule,
                  String augment, int checkpointEvery, double clipGradNorm, double[] classWeights, boolean noReport, int epochsCompleted, EpochProgress progress, long[] shuffleState,
-                 long[] modelState, int restoredEpoch, String init, Divergence diverged) {
+                 long[] modelState, int restoredEpoch, String init, String weightInit, Divergence diverged) {
 
     static final String FILE = "config.json";
 
@@ -80,6 +83,11 @@ record RunConfig(NetworkSpec model, String task, int numClasses, String loss, St
     /** "--augment SPEC" as given; null for none, read as train reads it ({@link Flags#augmentation}). */
     String augmentFlag() {
         return augment.trim().equalsIgnoreCase("none") ? null : "--augment " + augment;
+    }
+
+    /** "--weight-init SCHEME", or null for PyTorch's default initialization. */
+    String weightInitFlag() {
+        return weightInit.equals(WeightInit.DEFAULT.value()) ? null : "--weight-init " + weightInit;
     }
 
     /** "--clip-grad-norm MAX", or null without clipping. */
@@ -120,20 +128,20 @@ record RunConfig(NetworkSpec model, String task, int numClasses, String loss, St
     RunConfig withProgress(int completed, EpochProgress inEpoch, long[] state, long[] modelGenerator) {
         return new RunConfig(model, task, numClasses, loss, data, dataKind, valData, valSplit, targetColumn, featureColumns, classNames, normalization, optimizer, lr, momentum,
                 weightDecay, batchSize, epochs, seed, shuffle, targetLoss, patience, restoreBest, schedule, augment, checkpointEvery, clipGradNorm, classWeights, noReport, completed,
-                inEpoch, state, modelGenerator, 0, init, null); // the weights saved with it are those trained last
+                inEpoch, state, modelGenerator, 0, init, weightInit, null); // the weights saved with it are those trained last
     }
 
     /** This configuration with model.safetensors holding the weights of {@code epoch} (--restore-best), not the last. */
     RunConfig withRestoredEpoch(int epoch) {
         return new RunConfig(model, task, numClasses, loss, data, dataKind, valData, valSplit, targetColumn, featureColumns, classNames, normalization, optimizer, lr, momentum,
                 weightDecay, batchSize, epochs, seed, shuffle, targetLoss, patience, restoreBest, schedule, augment, checkpointEvery, clipGradNorm, classWeights, noReport,
-                epochsCompleted, progress, shuffleState, modelState, epoch, init, null); // the checkpoint after the last epoch
+                epochsCompleted, progress, shuffleState, modelState, epoch, init, weightInit, null); // the checkpoint after the last epoch
     }
 
     RunConfig withEpochs(int total) {
         return new RunConfig(model, task, numClasses, loss, data, dataKind, valData, valSplit, targetColumn, featureColumns, classNames, normalization, optimizer, lr, momentum,
                 weightDecay, batchSize, total, seed, shuffle, targetLoss, patience, restoreBest, schedule, augment, checkpointEvery, clipGradNorm, classWeights, noReport, epochsCompleted,
-                progress, shuffleState, modelState, restoredEpoch, init, diverged);
+                progress, shuffleState, modelState, restoredEpoch, init, weightInit, diverged);
     }
 
     /**
@@ -143,35 +151,35 @@ record RunConfig(NetworkSpec model, String task, int numClasses, String loss, St
     RunConfig withStopping(double newTargetLoss, int newPatience) {
         return new RunConfig(model, task, numClasses, loss, data, dataKind, valData, valSplit, targetColumn, featureColumns, classNames, normalization, optimizer, lr, momentum,
                 weightDecay, batchSize, epochs, seed, shuffle, newTargetLoss, newPatience, restoreBest, schedule, augment, checkpointEvery, clipGradNorm, classWeights, noReport,
-                epochsCompleted, progress, shuffleState, modelState, restoredEpoch, init, diverged);
+                epochsCompleted, progress, shuffleState, modelState, restoredEpoch, init, weightInit, diverged);
     }
 
     /** This configuration with report.html turned off ({@code --resume DIR --no-report}). */
     RunConfig withoutReport() {
         return new RunConfig(model, task, numClasses, loss, data, dataKind, valData, valSplit, targetColumn, featureColumns, classNames, normalization, optimizer, lr, momentum,
                 weightDecay, batchSize, epochs, seed, shuffle, targetLoss, patience, restoreBest, schedule, augment, checkpointEvery, clipGradNorm, classWeights, true,
-                epochsCompleted, progress, shuffleState, modelState, restoredEpoch, init, diverged);
+                epochsCompleted, progress, shuffleState, modelState, restoredEpoch, init, weightInit, diverged);
     }
 
     /** This configuration with the validation file at {@code path} (a resumed run whose file moved). */
     RunConfig withValData(String path) {
         return new RunConfig(model, task, numClasses, loss, data, dataKind, path, valSplit, targetColumn, featureColumns, classNames, normalization, optimizer, lr, momentum,
                 weightDecay, batchSize, epochs, seed, shuffle, targetLoss, patience, restoreBest, schedule, augment, checkpointEvery, clipGradNorm, classWeights, noReport,
-                epochsCompleted, progress, shuffleState, modelState, restoredEpoch, init, diverged);
+                epochsCompleted, progress, shuffleState, modelState, restoredEpoch, init, weightInit, diverged);
     }
 
     /** This configuration with {@code kind} recorded as the kind of its data (a resumed run's, read again). */
     RunConfig withDataKind(String kind) {
         return new RunConfig(model, task, numClasses, loss, data, kind, valData, valSplit, targetColumn, featureColumns, classNames, normalization, optimizer, lr, momentum,
                 weightDecay, batchSize, epochs, seed, shuffle, targetLoss, patience, restoreBest, schedule, augment, checkpointEvery, clipGradNorm, classWeights, noReport,
-                epochsCompleted, progress, shuffleState, modelState, restoredEpoch, init, diverged);
+                epochsCompleted, progress, shuffleState, modelState, restoredEpoch, init, weightInit, diverged);
     }
 
     /** This configuration with the data set at {@code path} (a resumed run whose data moved). */
     RunConfig withData(String path) {
         return new RunConfig(model, task, numClasses, loss, path, dataKind, valData, valSplit, targetColumn, featureColumns, classNames, normalization, optimizer, lr, momentum,
                 weightDecay, batchSize, epochs, seed, shuffle, targetLoss, patience, restoreBest, schedule, augment, checkpointEvery, clipGradNorm, classWeights, noReport,
-                epochsCompleted, progress, shuffleState, modelState, restoredEpoch, init, diverged);
+                epochsCompleted, progress, shuffleState, modelState, restoredEpoch, init, weightInit, diverged);
     }
 
     Map<String, Object> toJson() {
@@ -227,6 +235,9 @@ record RunConfig(NetworkSpec model, String task, int numClasses, String loss, St
         if (init != null) { // written only then: other runs' config.json stay as before
             t.put("init", init);
         }
+        if (weightInitFlag() != null) { // written only then too
+            t.put("weight_init", weightInit);
+        }
         m.put("training", t);
         Map<String, Object> s = new LinkedHashMap<>();
         s.put("epochs_completed", (long) epochsCompleted);
@@ -255,7 +266,8 @@ record RunConfig(NetworkSpec model, String task, int numClasses, String loss, St
             "class_names", "normalize_mean", "normalize_std");
     private static final Set<String> OPTIMIZER = Set.of("name", "lr", "momentum", "weight_decay");
     private static final Set<String> TRAINING = Set.of("epochs", "batch_size", "seed", "shuffle", "target_loss", "patience",
-            "restore_best", "schedule", "augment", "checkpoint_every", "clip_grad_norm", "class_weights", "report", "init");
+            "restore_best", "schedule", "augment", "checkpoint_every", "clip_grad_norm", "class_weights", "report", "init",
+            "weight_init");
     private static final Set<String> STATE = Set.of("epochs_completed", "epoch_in_progress", "shuffle_generator", "model_generator",
             "restored_epoch", Divergence.FIELD);
     private static final Set<String> PROGRESS = Set.of("epoch", "step", "loss_sum", "correct", "seen", "grad_norm_sums",
@@ -382,6 +394,13 @@ record RunConfig(NetworkSpec model, String task, int numClasses, String loss, St
         } catch (UserError e) {
             throw new JgradFormatException(file, "training.augment", "\"" + augment + "\" is not an augmentation (" + e.getMessage() + ")");
         }
+        String weightInit = ConfigFields.optionalString(t, "weight_init", file, "training", WeightInit.DEFAULT.value());
+        try {
+            weightInit = WeightInit.parse(weightInit).value();
+        } catch (IllegalArgumentException e) {
+            throw new JgradFormatException(file, "training.weight_init", "\"" + weightInit + "\" is not a scheme of"
+                    + " --weight-init; expected " + WeightInit.EXPECTED);
+        }
         String path = ConfigFields.string(d, "path", file, "data");
         // absent in configs written before it was recorded: eval and predict then infer it (CsvPixels.trainedOnIdx)
         String dataKind = ConfigFields.optionalString(d, "kind", file, "data", null);
@@ -405,7 +424,7 @@ record RunConfig(NetworkSpec model, String task, int numClasses, String loss, St
                 classWeights(t, file, numClasses, classNames, loss),
                 !ConfigFields.optionalBoolean(t, "report", file, "training", true), done, progress, state, modelState,
                 // absent in configs written before it was recorded, and in runs without --init: none
-                restoredEpoch, ConfigFields.optionalString(t, "init", file, "training", null), diverged);
+                restoredEpoch, ConfigFields.optionalString(t, "init", file, "training", null), weightInit, diverged);
     }
 
     /**

@@ -1,6 +1,7 @@
 package io.jgrad.cli;
 
 import io.jgrad.nn.spec.NetworkSpec;
+import io.jgrad.nn.spec.WeightInit;
 import io.jgrad.data.Augmentation;
 import io.jgrad.data.DataLoader;
 import io.jgrad.io.AtomicFiles;
@@ -248,6 +249,17 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--init", paramLabel = "FILE", description = "Start from the weights in this .safetensors file (names and shapes must match the network).")
     Path init;
 
+    @Option(names = "--weight-init", paramLabel = "SCHEME",
+            description = "Draw the weight of every Linear and Conv2d layer again, once the network is built, from the --seed's"
+                    + " generator in layer order, as torch.nn.init does: default (PyTorch's per-layer default, kept: the"
+                    + " default), xavier-uniform, xavier-normal (gain 1), kaiming-uniform, kaiming-normal (fan_in, with the"
+                    + " gain of the hidden activation: relu sqrt(2), leaky-relu:ALPHA sqrt(2/(1+ALPHA^2)), tanh 5/3, sigmoid 1;"
+                    + " for elu and gelu, which torch's calculate_gain does not know, and without a hidden activation, relu's),"
+                    + " normal:STD (mean 0, STD > 0) or uniform:A (in [-A, A], A > 0). Biases and batch normalization keep"
+                    + " PyTorch's default initialization, as after nn.init.xavier_uniform_(layer.weight). Not with --init."
+                    + " Remembered by --resume.")
+    String weightInit;
+
     @Option(names = "--out", paramLabel = "DIR", description = "Output directory (default: runs/latest, or the --resume directory); an earlier"
             + " run's files there are replaced. Refused: the file system's root, the home directory, and a directory without a run"
             + " that holds a file the run would replace (config.json, model.safetensors, report.html, loss.png, ...).")
@@ -357,6 +369,8 @@ final class TrainCommand implements Callable<Integer> {
             {"--schedule", normalized(schedule), normalized(cfg.schedule())}, {"--augment", normalized(augment), normalized(cfg.augment())},
             {"--checkpoint-every", checkpointEvery, cfg.checkpointEvery()}, {"--target-column", targetColumn, cfg.targetColumn()},
             {"--clip-grad-norm", clipGradNorm, cfg.clipGradNorm() > 0 ? cfg.clipGradNorm() : "none"},
+            // checked by checkFlags; compared in one spelling (normal:1e-2 is normal:0.01)
+            {"--weight-init", weightInit == null ? null : WeightInit.parse(weightInit).value(), cfg.weightInit()},
             {"--val-split", valSplit == 0 ? null : valSplit, cfg.valSplit()},
             {"--normalize", normalize == null ? null : Flags.normalizeMode(normalize),
                     cfg.normalization().isNone() ? "off" : cfg.normalization().perColumn() ? "columns" : "all"},
@@ -474,6 +488,13 @@ final class TrainCommand implements Callable<Integer> {
         Flags.notEmpty("--init", init);
         if (resume == null) { // named by its flag, before the data is read
             Flags.users(() -> TrainFlags.checkInit(init));
+        }
+        if (weightInit != null) {
+            Flags.users(() -> WeightInit.parse(weightInit));
+            if (init != null && resume == null) { // on --resume, --init is refused as the run's own
+                throw new UserError("--weight-init " + weightInit + " and --init " + init + " both give the initial weights;"
+                        + " use one of them (--init loads every weight from the file, so nothing would be left to draw)");
+            }
         }
         Flags.notEmpty("--resume", resume);
         Flags.notEmpty("--out", out);
@@ -606,6 +627,7 @@ final class TrainCommand implements Callable<Integer> {
             Flags.positive("--clip-grad-norm", clipGradNorm);
         }
         Augmentation parsedAugment = Flags.augmentation(augment == null ? "none" : augment);
+        WeightInit scheme = weightInit == null ? WeightInit.DEFAULT : WeightInit.parse(weightInit); // checked by checkFlags
         if (!parsedAugment.isIdentity() && !choice.images()) {
             throw new UserError(NetworkSpec.augmentRefusal(augment, choice.name()));
         }
@@ -643,11 +665,12 @@ final class TrainCommand implements Callable<Integer> {
                 s, !Boolean.TRUE.equals(noShuffle), targetLoss == null ? Double.NEGATIVE_INFINITY : targetLoss, patience == null ? 0 : Flags.nonNegative("--patience", patience), restoreBest(),
                 schedule == null ? "none" : schedule, augment == null ? "none" : augment, checkpointEvery == null ? 0 : checkpointEvery,
                 clipGradNorm == null ? 0 : clipGradNorm, weights, noReport, 0, null, null, null, 0, init == null ? null : init.toString(),
-                null);
+                scheme.value(), null);
         MemoryEstimate.check(spec, cfg.batchSize());
         checkBatchNormBatches(spec, ds.train().size(), cfg.batchSize(), dataPath);
         Generator modelGen = new Generator(s); // draws the initial weights, then the dropout masks
         Sequential model = spec.build(modelGen);
+        scheme.apply(spec, model, modelGen); // from the same generator, so that --seed fixes these weights too
         if (init != null) {
             Checkpoint.loadWeights(init, model, INIT_MISMATCH);
         }
