@@ -489,13 +489,8 @@ final class TrainCommand implements Callable<Integer> {
         if (resume == null) { // named by its flag, before the data is read
             Flags.users(() -> TrainFlags.checkInit(init));
         }
-        if (weightInit != null) {
-            Flags.users(() -> WeightInit.parse(weightInit));
-            if (init != null && resume == null) { // on --resume, --init is refused as the run's own
-                throw new UserError("--weight-init " + weightInit + " and --init " + init + " both give the initial weights;"
-                        + " use one of them (--init loads every weight from the file, so nothing would be left to draw)");
-            }
-        }
+        // on --resume, --init is refused as the run's own (checkResumeFlags)
+        Flags.users(() -> TrainFlags.weightInit(weightInit, resume == null ? init : null));
         Flags.notEmpty("--resume", resume);
         Flags.notEmpty("--out", out);
         checkOut(outDir(), out == null && resume != null ? "--resume" : "--out", resume); // the flag that gave the directory
@@ -627,7 +622,7 @@ final class TrainCommand implements Callable<Integer> {
             Flags.positive("--clip-grad-norm", clipGradNorm);
         }
         Augmentation parsedAugment = Flags.augmentation(augment == null ? "none" : augment);
-        WeightInit scheme = weightInit == null ? WeightInit.DEFAULT : WeightInit.parse(weightInit); // checked by checkFlags
+        WeightInit scheme = TrainFlags.weightInit(weightInit, init); // checked by checkFlags
         if (!parsedAugment.isIdentity() && !choice.images()) {
             throw new UserError(NetworkSpec.augmentRefusal(augment, choice.name()));
         }

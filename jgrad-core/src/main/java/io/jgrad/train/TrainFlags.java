@@ -1,5 +1,6 @@
 package io.jgrad.train;
 
+import io.jgrad.nn.spec.WeightInit;
 import io.jgrad.optim.Optimizers;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -115,6 +116,24 @@ public final class TrainFlags {
             throw new IllegalArgumentException("--init " + init + (Files.isDirectory(init)
                     ? ": is a directory; expected a .safetensors file of weights" : ": no such file"));
         }
+    }
+
+    /**
+     * The scheme of {@code --weight-init given} ({@link WeightInit#parse}; null, the flag not given: PyTorch's default),
+     * refused beside {@code --init init} (null: not given), whose file gives every weight itself.
+     *
+     * @throws IllegalArgumentException naming --weight-init for a value it does not take, or both flags given
+     */
+    public static WeightInit weightInit(String given, Path init) {
+        if (given == null) {
+            return WeightInit.DEFAULT;
+        }
+        WeightInit scheme = WeightInit.parse(given);
+        if (init != null) {
+            throw new IllegalArgumentException("--weight-init " + given + " and --init " + init + " both give the initial"
+                    + " weights; use one of them (--init loads every weight from the file, so nothing would be left to draw)");
+        }
+        return scheme;
     }
 
     /**

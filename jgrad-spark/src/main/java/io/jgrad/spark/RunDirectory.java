@@ -5,6 +5,7 @@ import io.jgrad.io.AtomicFiles;
 import io.jgrad.io.CheckpointFiles;
 import io.jgrad.io.Json;
 import io.jgrad.nn.spec.NetworkSpec;
+import io.jgrad.nn.spec.WeightInit;
 import io.jgrad.train.Divergence;
 import io.jgrad.train.EpochMetrics;
 import io.jgrad.train.EpochProgress;
@@ -39,14 +40,15 @@ final class RunDirectory {
      * each epoch draws a new order of the rows (false: --no-shuffle); {@code checkpointEvery}: --checkpoint-every's
      * steps (0: a checkpoint after each epoch only). {@code dataKind}: config.json's data.kind, what {@code data} was read
      * as ({@link DistributedDataset#kind}; null in runs written before it was recorded); {@code augment}: --augment as given
-     * ("none": none, also in runs written before Spark took it). The network is {@code spec} (an
+     * ("none": none, also in runs written before Spark took it); {@code weightInit}: --weight-init as
+     * {@link WeightInit#value} spells it ("default" also in runs written before it was recorded). The network is {@code spec} (an
      * MLP, --model mlp) or {@code network} (--model cnn or FILE.json): one of them is null.
      */
     record Settings(MlpSpec spec, NetworkSpec network, int numClasses, String data, String dataKind, String valData, double valSplit, String targetColumn,
                     List<String> featureColumns, List<String> classNames, Standardization normalization, OptimizerSpec optimizer,
                     int batchSize, int epochs, long seed, int partitions, int localSteps, double targetLoss, int patience,
                     boolean restoreBest, String schedule, double[] classWeights, String init, boolean noReport,
-                    double clipGradNorm, boolean shuffle, int checkpointEvery, String augment) {}
+                    double clipGradNorm, boolean shuffle, int checkpointEvery, String augment, String weightInit) {}
 
     /**
      * Writes the run after its last epoch in {@code metrics} by the protocol above, with the schedule's counters
@@ -218,7 +220,7 @@ final class RunDirectory {
                 // absent in runs written before Spark took --no-shuffle and --checkpoint-every: shuffled, after each epoch only
                 !Boolean.FALSE.equals(training.get("shuffle")),
                 training.get("checkpoint_every") instanceof Number every && every.intValue() > 0 ? every.intValue() : 0,
-                augment(training, file));
+                augment(training, file), weightInit(training, file));
         List<?> gen = state.get("shuffle_generator") instanceof List<?> g ? g : List.of();
         long[] shuffle = new long[gen.size()];
         try {
@@ -369,6 +371,23 @@ final class RunDirectory {
         return String.valueOf(v);
     }
 
+    /**
+     * training.weight_init, as {@link #save} and jgrad train write it, in {@link WeightInit#value}'s spelling: absent in
+     * runs at PyTorch's default and in those written before it was recorded, "default".
+     */
+    private static String weightInit(Map<?, ?> training, Path file) {
+        Object v = training.get("weight_init");
+        if (v == null) {
+            return WeightInit.DEFAULT.value();
+        }
+        try {
+            return WeightInit.parse(String.valueOf(v)).value();
+        } catch (IllegalArgumentException e) { // in jgrad train's words (RunConfig.read)
+            throw new UserMistake(file + ": training.weight_init: \"" + v + "\" is not a scheme of --weight-init; expected "
+                    + WeightInit.EXPECTED, e);
+        }
+    }
+
     /** training.clip_grad_norm, as {@link #save} writes it: absent or null for none (0), else a positive number. */
     private static double clipGradNorm(Map<?, ?> training, Path file) {
         Object v = training.get("clip_grad_norm");
@@ -493,6 +512,9 @@ final class RunDirectory {
         t.put("report", !s.noReport());
         if (s.init() != null) { // as jgrad train: written only then, and inspect and the report show it
             t.put("init", s.init());
+        }
+        if (!s.weightInit().equals(WeightInit.DEFAULT.value())) { // as jgrad train: written only then
+            t.put("weight_init", s.weightInit());
         }
         m.put("training", t);
         Map<String, Object> st = new LinkedHashMap<>();

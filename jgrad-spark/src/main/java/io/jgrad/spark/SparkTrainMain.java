@@ -9,6 +9,7 @@ import io.jgrad.io.Safetensors;
 import io.jgrad.nn.Activations;
 import io.jgrad.nn.spec.LayerSpec;
 import io.jgrad.nn.spec.NetworkSpec;
+import io.jgrad.nn.spec.WeightInit;
 import io.jgrad.optim.LrScheduler;
 import io.jgrad.optim.Optimizers;
 import io.jgrad.optim.ReduceLROnPlateau;
@@ -49,7 +50,7 @@ import org.apache.spark.sql.SparkSession;
  * --target-column, --model (mlp, cnn or FILE.json: the networks of jgrad train; cnn and image layers need an IDX
  * directory), --augment (for those networks), --layers, --activation, --output-activation, --loss (cross-entropy only), --optimizer, --lr,
  * --momentum, --weight-decay, --class-weights, --batch-size, --epochs, --target-loss, --patience, --restore-best,
- * --schedule, --seed, --normalize [all|columns], --init, --no-shuffle, --checkpoint-every, --threads (each task's cores,
+ * --schedule, --seed, --normalize [all|columns], --init, --weight-init, --no-shuffle, --checkpoint-every, --threads (each task's cores,
  * spark.task.cpus, which its kernels run on), --out, --resume, --no-report (taken for {@code jgrad train
  * --spark}, whose launcher then writes no report; this class writes none either way, and records it in config.json as
  * training.report, which --resume keeps), --clip-grad-norm (in a synchronous step the summed gradient is clipped, with
@@ -71,7 +72,7 @@ public final class SparkTrainMain {
             "--output-activation", "--loss", "--optimizer", "--lr", "--momentum", "--weight-decay", "--class-weights", "--batch-size",
             "--epochs", "--target-loss", "--patience", "--restore-best", "--schedule", "--seed", "--normalize", "--out", "--partitions",
             "--local-steps", "--resume", "--init", "--val-split", "--spark", "--master", "--no-report", "--clip-grad-norm",
-            "--grad-norms", "--no-shuffle", "--checkpoint-every", "--threads", "--model", "--augment");
+            "--grad-norms", "--no-shuffle", "--checkpoint-every", "--threads", "--model", "--augment", "--weight-init");
 
     /** The flags of {@link #FLAGS} that take no value (a switch, as jgrad train's). */
     private static final Set<String> SWITCHES = Set.of("--restore-best", "--no-report", "--grad-norms", "--no-shuffle");
@@ -99,7 +100,7 @@ public final class SparkTrainMain {
             System.err.println("usage: jgrad train --spark MASTER, or spark-submit --class io.jgrad.spark.SparkTrainMain jgrad-spark.jar,"
                     + " then --data DIR|FILE.csv|FILE.parquet [--model mlp|cnn|FILE.json] [--augment flip,shift:2] [--layers 256,128] [--optimizer adam] [--lr R] [--class-weights balanced|W0,W1,...]"
                     + " [--batch-size 64] [--epochs 10] [--val-split F] [--target-loss LOSS] [--patience EPOCHS [--restore-best]]"
-                    + " [--schedule SPEC] [--seed 42] [--normalize [all|columns]] [--init FILE.safetensors] [--no-shuffle]"
+                    + " [--schedule SPEC] [--seed 42] [--normalize [all|columns]] [--init FILE.safetensors | --weight-init SCHEME] [--no-shuffle]"
                     + " [--checkpoint-every STEPS] [--threads N] [--out runs/spark] [--no-report] [--clip-grad-norm MAX]"
                     + " [--grad-norms] [--partitions N] [--local-steps K];"
                     + " or --resume DIR [--epochs N] [--target-loss LOSS] [--patience EPOCHS] [--partitions N] [--threads N]"
@@ -645,6 +646,9 @@ public final class SparkTrainMain {
         }
         Path init = f.containsKey("--init") ? Path.of(f.get("--init")) : null;
         asUserMistake(() -> TrainFlags.checkInit(init)); // as jgrad train words it, before the data is read
+        // a resumed run's own scheme (resumeFlags), drawn again before its checkpoint's weights are loaded over it
+        String weightInitGiven = f.get("--weight-init");
+        WeightInit weightInit = asUserMistake(() -> TrainFlags.weightInit(weightInitGiven, init));
         // every number first: a mistyped flag stops the run before the data is read and distributed
         int partitions = integer(f, "--partitions", jsc.defaultParallelism());
         int[] hidden = hiddenSizes(f.getOrDefault("--layers", "256,128"));
@@ -857,8 +861,9 @@ public final class SparkTrainMain {
                     saved != null ? saved.settings().init() : init == null ? null : init.toString(),
                     // a resumed run keeps --no-report, as jgrad train --resume does, and --resume --no-report turns it on
                     on(f, "--no-report") || saved != null && saved.settings().noReport(), clip,
-                    !on(f, "--no-shuffle"), checkpointEvery, augment);
-            SparkTrainer trainer = (network != null ? new SparkTrainer(jsc, network, opt, seed) : new SparkTrainer(jsc, spec, opt, seed))
+                    !on(f, "--no-shuffle"), checkpointEvery, augment, weightInit.value());
+            SparkTrainer trainer = (network != null ? new SparkTrainer(jsc, network, opt, seed, weightInit)
+                    : new SparkTrainer(jsc, spec, opt, seed, weightInit))
                     .batchSize(batch).epochs(epochs).localSteps(local)
                     .targetLoss(stopping.targetLoss()).earlyStopping(stopping.patience(), stopping.restoreBest())
                     .classWeights(classWeights).clipGradNorm(clip).shuffle(!on(f, "--no-shuffle")).augment(augmentation);
@@ -1144,6 +1149,9 @@ public final class SparkTrainMain {
             {"--normalize", normalizeMode(f), s.normalization().isNone() ? "off"
                     : s.normalization().perColumn() ? "columns" : "all"},
             {"--clip-grad-norm", given(f, "--clip-grad-norm"), s.clipGradNorm() > 0 ? s.clipGradNorm() : "none"},
+            // in one spelling, as jgrad train --resume compares it (normal:1e-2 is normal:0.01)
+            {"--weight-init", f.containsKey("--weight-init") ? asUserMistake(() -> WeightInit.parse(f.get("--weight-init")))
+                    .value() : null, s.weightInit()},
             {"--local-steps", f.containsKey("--local-steps") ? integer(f, "--local-steps", 0) : null, s.localSteps()},
             {"--checkpoint-every", f.containsKey("--checkpoint-every") ? integer(f, "--checkpoint-every", 0) : null, s.checkpointEvery()},
             {"--no-shuffle", f.containsKey("--no-shuffle") ? on(f, "--no-shuffle") : null, !s.shuffle()},
@@ -1221,6 +1229,7 @@ public final class SparkTrainMain {
             g.put("--output-activation", s.spec().outputActivation());
         }
         g.put("--augment", s.augment());
+        g.put("--weight-init", s.weightInit());
         g.put("--optimizer", s.optimizer().name());
         g.put("--lr", Double.toString(s.optimizer().lr()));
         g.put("--momentum", Double.toString(s.optimizer().momentum()));

@@ -3,6 +3,7 @@ package io.jgrad.spark;
 import io.jgrad.io.Json;
 import io.jgrad.nn.Sequential;
 import io.jgrad.nn.spec.NetworkSpec;
+import io.jgrad.nn.spec.WeightInit;
 import io.jgrad.optim.GradientClipping;
 import io.jgrad.optim.LrScheduler;
 import io.jgrad.optim.Optimizer;
@@ -104,8 +105,18 @@ public final class SparkTrainer {
      * start as {@code jgrad train --seed seed}.
      */
     public SparkTrainer(JavaSparkContext jsc, MlpSpec spec, OptimizerSpec optimizer, long seed) {
-        this(jsc, spec.encode(), spec.inputSize(), spec.outputSize(), spec.describe(), false, spec.build(new Generator(seed)),
-                optimizer, seed);
+        this(jsc, spec, optimizer, seed, WeightInit.DEFAULT);
+    }
+
+    /**
+     * As {@link #SparkTrainer(JavaSparkContext, MlpSpec, OptimizerSpec, long)}, with the weights of its Linear layers
+     * drawn again by {@code weights} from the same generator after the build: the start of {@code jgrad train --seed seed
+     * --weight-init SCHEME}.
+     */
+    public SparkTrainer(JavaSparkContext jsc, MlpSpec spec, OptimizerSpec optimizer, long seed, WeightInit weights) {
+        this(jsc, spec.encode(), spec.inputSize(), spec.outputSize(), spec.describe(), false, built(gen -> spec.build(gen),
+                NetworkSpec.mlp(spec.inputSize(), spec.hidden(), spec.outputSize(), spec.activation(), spec.outputActivation()),
+                weights, seed), optimizer, seed);
     }
 
     /**
@@ -117,8 +128,26 @@ public final class SparkTrainer {
      * @throws IllegalArgumentException if the network's output is not one value per sample [N, K]
      */
     public SparkTrainer(JavaSparkContext jsc, NetworkSpec spec, OptimizerSpec optimizer, long seed) {
+        this(jsc, spec, optimizer, seed, WeightInit.DEFAULT);
+    }
+
+    /**
+     * As {@link #SparkTrainer(JavaSparkContext, NetworkSpec, OptimizerSpec, long)}, with the weights of its Linear and
+     * Conv2d layers drawn again by {@code weights} as {@link #SparkTrainer(JavaSparkContext, MlpSpec, OptimizerSpec, long,
+     * WeightInit)} draws them.
+     */
+    public SparkTrainer(JavaSparkContext jsc, NetworkSpec spec, OptimizerSpec optimizer, long seed, WeightInit weights) {
         this(jsc, Json.writeCompact(spec.toJson()), spec.inputSize(), outputs(spec), spec.describe(), spec.images(),
-                spec.build(new Generator(seed)), optimizer, seed);
+                built(spec::build, spec, weights, seed), optimizer, seed);
+    }
+
+    /** {@code build(gen)}, then {@code weights} drawn from the same gen, gen = new Generator(seed), as jgrad train draws them. */
+    private static Sequential built(java.util.function.Function<Generator, Sequential> build, NetworkSpec spec,
+                                    WeightInit weights, long seed) {
+        Generator gen = new Generator(seed);
+        Sequential model = build.apply(gen);
+        weights.apply(spec, model, gen);
+        return model;
     }
 
     private SparkTrainer(JavaSparkContext jsc, String encoded, int inputSize, int outputs, String description, boolean images,

@@ -1113,6 +1113,53 @@ class SparkTrainMainTest {
         assertEquals("Unmatched argument at index 2: '1'", valued.getMessage());
     }
 
+    /**
+     * --weight-init is jgrad train's: checked by the same code, in its words, before the data is read (here it is
+     * missing), and refused beside --init; a run starts from the weights jgrad train draws for the seed (its build, then
+     * the scheme from the same generator), records the scheme in config.json, and --resume takes it again in another
+     * spelling and refuses another. At a learning rate too small to move a float32 weight, model.safetensors holds the
+     * drawn weights.
+     */
+    @Test
+    @SuppressWarnings("unchecked")
+    void weightInitIsCheckedDrawnAndRecordedAsJgradTrainDoes(@TempDir Path dir) throws Throwable {
+        SparkSession spark = session();
+        String missing = dir.resolve("absent.csv").toString();
+        String expected = "expected default, xavier-uniform, xavier-normal, kaiming-uniform, kaiming-normal, normal:STD"
+                + " (STD > 0, e.g. normal:0.01) or uniform:A (A > 0, e.g. uniform:0.05)";
+        assertEquals("--weight-init normal:0: the standard deviation must be a positive number, got 0; " + expected,
+                errorOf(spark, dir, "--data", missing, "--weight-init", "normal:0"));
+        assertEquals("--weight-init glorot: unknown scheme 'glorot'; " + expected,
+                errorOf(spark, dir, "--data", missing, "--weight-init", "glorot"));
+        Path train = Files.writeString(dir.resolve("train.csv"), "a,b,label\n1,2,0\n3,4,1\n5,6,0\n7,8,1\n");
+        assertEquals("--weight-init xavier-normal and --init " + train + " both give the initial weights; use one of them"
+                + " (--init loads every weight from the file, so nothing would be left to draw)",
+                errorOf(spark, dir, "--data", missing, "--weight-init", "xavier-normal", "--init", train.toString()));
+        assertFalse(Files.exists(dir.resolve("run")), "nothing written");
+
+        Path run = dir.resolve("run");
+        SparkTrainMain.run(spark, Map.of("--data", train.toString(), "--out", run.toString(), "--layers", "64", "--activation",
+                "leaky-relu:0.2", "--epochs", "1", "--optimizer", "sgd", "--lr", "1e-30", "--seed", "9", "--weight-init",
+                "kaiming-uniform"));
+        var spec = io.jgrad.nn.spec.NetworkSpec.mlp(2, new int[] {64}, 2, "leaky-relu:0.2", "none");
+        io.jgrad.tensor.Generator gen = new io.jgrad.tensor.Generator(9);
+        var expectedNet = spec.build(gen);
+        io.jgrad.nn.spec.WeightInit.parse("kaiming-uniform").apply(spec, expectedNet, gen);
+        var drawn = Safetensors.read(run.resolve("model.safetensors")).tensors();
+        for (var e : expectedNet.stateDict().entrySet()) {
+            assertArrayEquals(e.getValue().toDoubleArray(), drawn.get(e.getKey()).toDoubleArray(), e.getKey());
+        }
+        Map<String, Object> training = (Map<String, Object>) ((Map<String, Object>) Json.read(run.resolve("config.json")))
+                .get("training");
+        assertEquals("kaiming-uniform", training.get("weight_init"));
+        assertEquals("--weight-init is fixed by the run in " + run.resolve("config.json") + "; leave it out (the run has"
+                + " kaiming-uniform, --weight-init gives xavier-uniform)",
+                resumeError(spark, run, "--epochs", "2", "--weight-init", "xavier-uniform"));
+        SparkTrainMain.run(spark, Map.of("--resume", run.toString(), "--epochs", "2", "--weight-init", "Kaiming-Uniform"));
+        training = (Map<String, Object>) ((Map<String, Object>) Json.read(run.resolve("config.json"))).get("training");
+        assertEquals("kaiming-uniform", training.get("weight_init"), "kept by --resume");
+    }
+
     /** Counts are checked before the data is read (a missing path would be the error otherwise), and --epochs 0 is one. */
     @Test
     void countsThatCannotTrainAreRejectedBeforeReadingTheData(@TempDir Path dir) throws Exception {
