@@ -100,7 +100,7 @@ import picocli.CommandLine.Option;
             "--augment the weights are not one machine's), --augment, --layers,",
             "--activation, --output-activation, --loss (cross-entropy only), --optimizer, --lr, --momentum,",
             "--weight-decay, --class-weights, --batch-size, --epochs, --target-loss, --patience, --restore-best,",
-            "--schedule (each epoch's rounds use its rate), --seed, --normalize (its statistics computed over the",
+            "--schedule (each epoch's rounds use its rate), --seed, --weight-init, --normalize (its statistics computed over the",
             "partitions), --no-shuffle (the rows in their order, the batches of --no-shuffle here), --checkpoint-every",
             "(with --local-steps K, after the round that reaches a multiple of STEPS), --threads N (each task's cores,",
             "spark.task.cpus, which its kernels run on), --out, --val-split, --init, --no-report, --clip-grad-norm,",
@@ -250,13 +250,13 @@ final class TrainCommand implements Callable<Integer> {
     Path init;
 
     @Option(names = "--weight-init", paramLabel = "SCHEME",
-            description = "Draw the weight of every Linear and Conv2d layer again, once the network is built, from the --seed's"
-                    + " generator in layer order, as torch.nn.init does: default (PyTorch's per-layer default, kept: the"
-                    + " default), xavier-uniform, xavier-normal (gain 1), kaiming-uniform, kaiming-normal (fan_in, with the"
-                    + " gain of the hidden activation: relu sqrt(2), leaky-relu:ALPHA sqrt(2/(1+ALPHA^2)), tanh 5/3, sigmoid 1;"
-                    + " for elu and gelu, which torch's calculate_gain does not know, and without a hidden activation, relu's),"
-                    + " normal:STD (mean 0, STD > 0) or uniform:A (in [-A, A], A > 0). Biases and batch normalization keep"
-                    + " PyTorch's default initialization, as after nn.init.xavier_uniform_(layer.weight). Not with --init."
+            description = "Draw the weight of every Linear and Conv2d layer again once the network is built, from the --seed's"
+                    + " generator in layer order, as torch.nn.init does: default (PyTorch's per-layer default; the default),"
+                    + " xavier-uniform, xavier-normal (gain 1), kaiming-uniform, kaiming-normal (fan_in, the gain of the hidden"
+                    + " activation: relu sqrt(2), tanh 5/3, sigmoid 1, leaky-relu of slope a sqrt(2/(1+a^2)); relu's for elu and"
+                    + " gelu, which torch's calculate_gain does not know, and without a hidden activation), normal:STD (mean 0,"
+                    + " STD > 0) or uniform:A (in [-A, A], A > 0). Biases and batch normalization keep PyTorch's default"
+                    + " initialization, as when only each layer's weight is passed to torch.nn.init. Not with --init."
                     + " Remembered by --resume.")
     String weightInit;
 
