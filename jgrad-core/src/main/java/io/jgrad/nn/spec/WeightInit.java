@@ -36,6 +36,18 @@ public record WeightInit(String scheme, double parameter) {
     public static final String EXPECTED = "default, xavier-uniform, xavier-normal, kaiming-uniform, kaiming-normal,"
             + " normal:STD (STD > 0, e.g. normal:0.01) or uniform:A (A > 0, e.g. uniform:0.05)";
 
+    /**
+     * @throws IllegalArgumentException unless scheme is one of {@link #SCHEMES} and parameter is a finite number above 0
+     *         for normal and uniform, 0 for the others ({@link #parse} reads a flag's value into one)
+     */
+    public WeightInit {
+        boolean takesValue = "normal".equals(scheme) || "uniform".equals(scheme);
+        if (!SCHEMES.contains(scheme) || (takesValue ? !(parameter > 0) || !Double.isFinite(parameter) : parameter != 0)) {
+            throw new IllegalArgumentException("WeightInit: scheme " + scheme + " with parameter " + parameter + "; expected one"
+                    + " of " + SCHEMES + ", with a finite parameter above 0 for normal and uniform, else 0");
+        }
+    }
+
     /** PyTorch's default initialization, which the build already drew. */
     public static final WeightInit DEFAULT = new WeightInit("default", 0);
 

@@ -47,6 +47,12 @@ class WeightInitTest {
         assertEquals("uniform:0.05", WeightInit.parse(" UNIFORM:0.05").value());
         assertEquals(WeightInit.parse("normal:0.010"), WeightInit.parse("normal:1e-2"));
         assertFalse(WeightInit.parse("normal:0.01").isDefault());
+        // the constructor takes only what parse gives
+        assertThrows(IllegalArgumentException.class, () -> new WeightInit("normal", 0));
+        assertThrows(IllegalArgumentException.class, () -> new WeightInit("uniform", Double.POSITIVE_INFINITY));
+        assertThrows(IllegalArgumentException.class, () -> new WeightInit("xavier-uniform", 2));
+        assertThrows(IllegalArgumentException.class, () -> new WeightInit("Xavier-Uniform", 0));
+        assertEquals(WeightInit.parse("uniform:0.5"), new WeightInit("uniform", 0.5));
     }
 
     @Test
