@@ -21,8 +21,9 @@ import java.util.Locale;
  *   <li>xavier-uniform: U(-a, a), a = sqrt(6 / (fan_in + fan_out)); xavier-normal: N(0, 2 / (fan_in + fan_out));
  *       gain 1, torch's default;
  *   <li>kaiming-uniform: U(-b, b), b = gain * sqrt(3 / fan_in); kaiming-normal: N(0, gain^2 / fan_in); as torch's
- *       {@code kaiming_*_(w, a, mode='fan_in', nonlinearity)} with the gain of the network's hidden activation
- *       ({@link #gain});
+ *       {@code kaiming_*_(w, a, mode='fan_in', nonlinearity)} with the gain of the network's hidden activation, its
+ *       first activation layer that is not its last layer (relu sqrt(2), leakyrelu sqrt(2 / (1 + slope^2)), tanh 5/3,
+ *       sigmoid 1; relu's for elu and gelu, which torch's calculate_gain does not know, and without one);
  *   <li>normal:STD: N(0, STD^2); uniform:A: U(-A, A).
  * </ul>
  * Fans are torch's: fan_in = in * kernel area, fan_out = out * kernel area.
@@ -144,7 +145,7 @@ public record WeightInit(String scheme, double parameter) {
     /** A nonlinearity as {@link Init#calculateGain(String, double)} names it, and leaky_relu's negative slope. */
     private record Nonlinearity(String name, double slope) {}
 
-    /** {@link #gain}'s hidden activation of spec, as torch's kaiming_*_ takes it (nonlinearity, a). */
+    /** The hidden activation of spec (see gain), as torch's kaiming_*_ takes it (nonlinearity, a). */
     private static Nonlinearity hiddenActivation(NetworkSpec spec) {
         List<LayerSpec> layers = spec.layers();
         for (int i = 0; i < layers.size() - 1; i++) {
