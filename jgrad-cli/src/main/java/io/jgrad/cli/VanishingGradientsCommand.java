@@ -2,6 +2,7 @@ package io.jgrad.cli;
 
 import io.jgrad.nn.Activations;
 import io.jgrad.nn.CrossEntropyLoss;
+import io.jgrad.nn.FanMode;
 import io.jgrad.nn.Init;
 import io.jgrad.nn.Linear;
 import io.jgrad.nn.Sequential;
@@ -36,6 +37,7 @@ import picocli.CommandLine.Option;
             "    relu             the same weights",
             "    sigmoid-xavier   Xavier (Glorot) uniform weights, W ~ U(-a, a), a = sqrt(6 / (fan_in + fan_out)),",
             "                     biases 0",
+            "    relu-kaiming     Kaiming (He) normal weights for ReLU, W ~ N(0, 2 / fan_in), biases 0",
             "On one batch of SAMPLES rows (WIDTH standard-normal inputs each, class labels 0-9 drawn uniformly from",
             "the seed), it computes the cross-entropy loss and its backward pass, and prints the L2 norm ||dL/dW|| of",
             "each Linear weight's gradient, layer 1 nearest the input, as 'jgrad train --grad-norms' measures it.",
@@ -45,7 +47,9 @@ import picocli.CommandLine.Option;
             "Backpropagation multiplies the gradient dL/dz of a Linear's output, on its way from layer k+1 back to",
             "layer k, by W(k+1)^T and by the activation's derivative at layer k: by about sqrt(WIDTH) * rms(W) *",
             "rms(derivative) per layer. The sigmoid's derivative s(1 - s) is at most 1/4, so through a deep sigmoid",
-            "network the gradient shrinks geometrically and the first layers learn almost nothing. Under the table,",
+            "network the gradient shrinks geometrically and the first layers learn almost nothing. ReLU's derivative",
+            "is 1 on the active units, about half, and 0 on the others; Kaiming init's weights, with a gain of about",
+            "sqrt(2) against the default init's sqrt(1/3), make up for that: a factor near 1 per layer. Under the table,",
             "the command states from its own numbers how far apart the layers are, and both factors of each layer.",
             ""},
         footerHeading = "%n",
@@ -64,11 +68,15 @@ final class VanishingGradientsCommand implements Callable<Integer> {
     private static final int COLUMNS = 110;
     static final int MAX_DEPTH = 100, MAX_WIDTH = 256, MAX_SAMPLES = 1000;
 
-    /** A network of the comparison: its column heading, hidden activation and whether Xavier init redraws its weights. */
-    record Network(String name, String activation, boolean xavier) {}
+    /** How a network's weights are drawn: by Linear's constructor (PyTorch's default), or redrawn by Xavier or Kaiming init. */
+    enum Weights { DEFAULT, XAVIER, KAIMING }
 
-    static final List<Network> NETWORKS = List.of(new Network("sigmoid", "sigmoid", false), new Network("tanh", "tanh", false),
-            new Network("relu", "relu", false), new Network("sigmoid-xavier", "sigmoid", true));
+    /** A network of the comparison: its column heading, hidden activation and weights. */
+    record Network(String name, String activation, Weights weights) {}
+
+    static final List<Network> NETWORKS = List.of(new Network("sigmoid", "sigmoid", Weights.DEFAULT),
+            new Network("tanh", "tanh", Weights.DEFAULT), new Network("relu", "relu", Weights.DEFAULT),
+            new Network("sigmoid-xavier", "sigmoid", Weights.XAVIER), new Network("relu-kaiming", "relu", Weights.KAIMING));
 
     @Option(names = "--depth", paramLabel = "N", description = "Hidden layers, 2 to " + MAX_DEPTH + " (default: ${DEFAULT-VALUE}).",
             defaultValue = "10")
@@ -133,9 +141,9 @@ final class VanishingGradientsCommand implements Callable<Integer> {
     /**
      * The network {@code n}: Linear(width, width) and the activation, depth times, then Linear(width, 10), each Linear
      * drawn by its constructor from {@code new Generator(seed + 1)} in that order (another stream than the batch's, so
-     * that the first layer's weights are not the inputs' draws), so all networks without Xavier share their weights.
-     * With Xavier, each weight is then redrawn, first layer first, from the same generator, and each bias set to 0.
-     * Converted to float64.
+     * that the first layer's weights are not the inputs' draws), so all networks with the default weights share them.
+     * With Xavier (uniform, gain 1) or Kaiming (normal, fan_in, gain sqrt(2) for ReLU) init, each weight is then
+     * redrawn, first layer first, from the same generator, and each bias set to 0. Converted to float64.
      */
     static Sequential build(Network n, int depth, int width, long seed) {
         Generator gen = new Generator(seed + 1);
@@ -148,9 +156,13 @@ final class VanishingGradientsCommand implements Callable<Integer> {
         }
         linears.add(new Linear(width, CLASSES, true, gen));
         net.add(linears.getLast());
-        if (n.xavier()) {
+        if (n.weights() != Weights.DEFAULT) {
             for (Linear l : linears) {
-                Init.xavierUniform(l.weight(), 1.0, gen);
+                if (n.weights() == Weights.XAVIER) {
+                    Init.xavierUniform(l.weight(), 1.0, gen);
+                } else {
+                    Init.kaimingNormal(l.weight(), 0, FanMode.FAN_IN, "relu", gen);
+                }
                 Init.zeros(l.bias());
             }
         }
@@ -214,8 +226,10 @@ final class VanishingGradientsCommand implements Callable<Integer> {
                 + " of %d rows (%d standard-normal inputs each, labels 0-9 drawn uniformly; --seed %d); the cross-entropy loss"
                 + " and one backward pass.", measured.size(), depth, width, width, CLASSES, samples, width, seed));
         out.println();
-        StringBuilder head = new StringBuilder(String.format("%-22s", "network"));
-        StringBuilder loss = new StringBuilder(String.format("%-22s", "loss"));
+        // the labels' column fits the longest label, the output layer's, so that its numbers line up with the others
+        String labels = "%-" + (label(depth).length() + 2) + "s";
+        StringBuilder head = new StringBuilder(String.format(labels, "network"));
+        StringBuilder loss = new StringBuilder(String.format(labels, "loss"));
         for (Measured m : measured) {
             head.append(String.format("%16s", m.network().name()));
             loss.append(String.format("%16s", fixed(m.loss())));
@@ -226,13 +240,17 @@ final class VanishingGradientsCommand implements Callable<Integer> {
         out.println("||dL/dW||, the L2 norm of each Linear weight's gradient (layer 1 nearest the input):");
         out.println(head);
         for (int layer = 0; layer <= depth; layer++) {
-            StringBuilder row = new StringBuilder(String.format("%-22s", "layer " + (layer + 1) + " (" + 2 * layer + ".weight)"
-                    + (layer == depth ? " out" : "")));
+            StringBuilder row = new StringBuilder(String.format(labels, label(layer)));
             for (Measured m : measured) {
                 row.append(String.format(Locale.ROOT, "%16.3e", m.norms()[layer]));
             }
             out.println(row);
         }
+    }
+
+    /** The table's label of Linear {@code layer} (0 nearest the input): its number from 1 and its weight's name. */
+    private String label(int layer) {
+        return "layer " + (layer + 1) + " (" + 2 * layer + ".weight)" + (layer == depth ? " out" : "");
     }
 
     /**
@@ -255,7 +273,7 @@ final class VanishingGradientsCommand implements Callable<Integer> {
                 continue;
             }
             double ratio = last / first;
-            wrap(out, "  ", String.format("%s: layer 1's weight gradient is %s times %s than layer %d's; dL/dz shrank by a"
+            wrap(out, "  ", String.format("%s: layer 1's weight gradient is %s times %s than layer %d's; dL/dz was scaled by a"
                     + " factor of %s per layer on average from layer %d back to layer 1.", name, sci(ratio >= 1 ? ratio : 1 / ratio),
                     ratio >= 1 ? "smaller" : "larger", depth, fixed(m.dzFactor()), depth));
             String derivative = switch (m.network().activation()) {
@@ -265,8 +283,13 @@ final class VanishingGradientsCommand implements Callable<Integer> {
                         + " the others (its rms: %s)", 100 * m.rmsDerivative() * m.rmsDerivative(), fixed(m.rmsDerivative()));
             };
             wrap(out, "    ", String.format("Each layer: %s, and W scales a vector by about sqrt(%d) * rms(W) = %s, so the"
-                    + " factor is about %s * %s = %s.", derivative, width, fixed(m.gain()), fixed(m.rmsDerivative()),
-                    fixed(m.gain()), fixed(m.gain() * m.rmsDerivative())));
+                    + " factor is about %s * %s = %s.%s", derivative, width, fixed(m.gain()), fixed(m.rmsDerivative()),
+                    fixed(m.gain()), fixed(m.gain() * m.rmsDerivative()), switch (m.network().weights()) {
+                        case DEFAULT, XAVIER -> "";
+                        case KAIMING -> " Kaiming init draws W with variance 2 / fan_in, for a gain of about sqrt(2) ="
+                                + " 1.4142, to make up for the units ReLU zeroes: with half of them active, the derivative's"
+                                + " rms is sqrt(1/2) = 0.7071 and the product 1.";
+                    }));
         }
         Measured sigmoid = measured.getFirst();
         double least = sigmoid.norms()[0];

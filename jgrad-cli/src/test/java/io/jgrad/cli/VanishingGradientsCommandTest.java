@@ -2,6 +2,7 @@ package io.jgrad.cli;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import io.jgrad.nn.FanMode;
 import io.jgrad.nn.Init;
 import io.jgrad.nn.Linear;
 import io.jgrad.tensor.DType;
@@ -14,7 +15,7 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 class VanishingGradientsCommandTest {
-    private static final String[] NETWORKS = {"sigmoid", "tanh", "relu", "sigmoid-xavier"};
+    private static final String[] NETWORKS = {"sigmoid", "tanh", "relu", "sigmoid-xavier", "relu-kaiming"};
 
     /**
      * One network's numbers, recomputed by hand in float64 loops: the loss, ||dL/dW|| and ||dL/dz|| of each Linear, the
@@ -46,7 +47,13 @@ class VanishingGradientsCommandTest {
                 Init.zeros(l.bias());
             }
         }
-        String act = network.equals("sigmoid-xavier") ? "sigmoid" : network;
+        if (network.equals("relu-kaiming")) { // He et al.: N(0, 2 / fan_in), drawn here without Init's gain
+            for (Linear l : layers) {
+                Init.normal(l.weight(), 0, Math.sqrt(2.0 / l.inFeatures()), gen);
+                Init.zeros(l.bias());
+            }
+        }
+        String act = act(network);
         int n = layers.size();
         double[][] a = new double[n + 1][], z = new double[n][], w = new double[n][], b = new double[n][];
         int[] in = new int[n], out = new int[n];
@@ -136,6 +143,11 @@ class VanishingGradientsCommandTest {
         return new Expected(loss, weightNorms, zNorms, Math.sqrt(derivativeSquares / units), Math.sqrt(width * weightSquares / weights));
     }
 
+    /** The hidden activation of a network: its name up to the init's. */
+    private static String act(String network) {
+        return network.replaceFirst("-.*", "");
+    }
+
     private static double norm(double[] v) {
         double s = 0;
         for (double x : v) {
@@ -163,6 +175,7 @@ class VanishingGradientsCommandTest {
                 "--seed", "" + seed);
         String flat = r.out().replaceAll("\\s+", " ");
         double[] losses = row(r.out(), "loss ");
+        Expected sigmoid = recompute("sigmoid", depth, width, samples, seed);
         for (int k = 0; k < NETWORKS.length; k++) {
             Expected e = recompute(NETWORKS[k], depth, width, samples, seed);
             assertEquals(e.loss(), losses[k], 5e-5, NETWORKS[k] + " loss in\n" + r.out());
@@ -173,7 +186,7 @@ class VanishingGradientsCommandTest {
             }
             double ratio = e.weightNorms()[depth - 1] / e.weightNorms()[0];
             Matcher m = Pattern.compile(Pattern.quote(NETWORKS[k]) + ": layer 1's weight gradient is (\\S+) times (smaller|larger) than layer "
-                    + depth + "'s; dL/dz shrank by a factor of (\\S+) per layer").matcher(flat);
+                    + depth + "'s; dL/dz was scaled by a factor of (\\S+) per layer").matcher(flat);
             assertTrue(m.find(), NETWORKS[k] + " in\n" + r.out());
             assertEquals(ratio >= 1 ? "smaller" : "larger", m.group(2));
             double stated = Double.parseDouble(m.group(1));
@@ -185,11 +198,30 @@ class VanishingGradientsCommandTest {
             assertTrue(why.find(), NETWORKS[k] + " in\n" + r.out());
             assertEquals(e.rmsDerivative(), Double.parseDouble(why.group(1)), 5.01e-5, NETWORKS[k] + " derivative in\n" + r.out());
             assertEquals(e.gain(), Double.parseDouble(why.group(2)), 5.01e-5, NETWORKS[k] + " gain in\n" + r.out());
+            assertEquals(e.rmsDerivative(), Double.parseDouble(why.group(3)), 5.01e-5, NETWORKS[k] + " derivative in\n" + r.out());
+            assertEquals(e.gain(), Double.parseDouble(why.group(4)), 5.01e-5, NETWORKS[k] + " gain in\n" + r.out());
             assertEquals(e.rmsDerivative() * e.gain(), Double.parseDouble(why.group(5)), 5.01e-5, NETWORKS[k] + " product in\n" + r.out());
+            if (act(NETWORKS[k]).equals("relu")) { // the derivative is 0 or 1: its mean square is the fraction of active units
+                Matcher active = Pattern.compile("ReLU's derivative is 1 on the (\\S+)% of units").matcher(flat.substring(m.end()));
+                assertTrue(active.find(), NETWORKS[k] + " in\n" + r.out());
+                assertEquals(100 * e.rmsDerivative() * e.rmsDerivative(), Double.parseDouble(active.group(1)), 0.0501,
+                        NETWORKS[k] + " active units in\n" + r.out());
+            }
+            if (k > 0) {
+                Matcher gets = Pattern.compile("Layer 1 of " + Pattern.quote(NETWORKS[k]) + " gets (\\S+) times the gradient that layer 1"
+                        + " of sigmoid gets\\.").matcher(flat);
+                assertTrue(gets.find(), NETWORKS[k] + " in\n" + r.out());
+                double times = e.weightNorms()[0] / sigmoid.weightNorms()[0];
+                // %.3g or %.2e: three significant digits
+                assertEquals(times, Double.parseDouble(gets.group(1)), 5.01e-3 * times, NETWORKS[k] + " against sigmoid in\n" + r.out());
+            }
         }
     }
 
-    /** The defaults show the effect: the sigmoid network's first layer gets far less gradient than its tenth, and than ReLU's first. */
+    /**
+     * The defaults show the effect: the sigmoid network's first layer gets far less gradient than its tenth, and than the
+     * other networks' first; ReLU's gradient vanishes too with the default init, but not with Kaiming's.
+     */
     @Test
     void byDefaultTheSigmoidNetworksFirstLayerGetsTheLeastGradient() {
         Cli r = Cli.ok("example", "vanishing-gradients");
@@ -198,7 +230,12 @@ class VanishingGradientsCommandTest {
         for (int k = 1; k < NETWORKS.length; k++) {
             assertTrue(first[0] < first[k], NETWORKS[k] + " in\n" + r.out());
         }
+        int relu = List.of(NETWORKS).indexOf("relu"), kaiming = List.of(NETWORKS).indexOf("relu-kaiming");
+        assertTrue(first[relu] * 100 < tenth[relu], r.out());
+        assertTrue(first[kaiming] * 10 > tenth[kaiming] && first[kaiming] < 10 * tenth[kaiming], r.out());
         assertTrue(r.out().contains("the sigmoid's derivative s(1 - s) is at most 1/4"), r.out());
+        assertTrue(r.out().replaceAll("\\s+", " ").contains("Kaiming init draws W with variance 2 / fan_in, for a gain of about"
+                + " sqrt(2) = 1.4142, to make up for the units ReLU zeroes"), r.out());
         assertTrue(r.out().lines().noneMatch(l -> l.length() > 110), r.out());
     }
 
@@ -231,7 +268,7 @@ class VanishingGradientsCommandTest {
         assertEquals(Cli.ok("example", "vanishing-gradients", "--help").out(), help.out());
         assertTrue(help.out().startsWith("Deep sigmoid, tanh and ReLU networks side by side"), help.out());
         for (String s : List.of("--depth=N", "--width=N", "--samples=N", "--seed=N", "EXAMPLES", "EXIT STATUS",
-                "jgrad example vanishing-gradients --depth 20 --width 64", "s(1 - s) is at most 1/4")) {
+                "jgrad example vanishing-gradients --depth 20 --width 64", "s(1 - s) is at most 1/4", "relu-kaiming     Kaiming (He) normal weights for ReLU, W ~ N(0, 2 / fan_in), biases 0")) {
             assertTrue(help.out().contains(s), () -> s + " in\n" + help.out());
         }
         String examples = Cli.ok("example", "--help").out();
