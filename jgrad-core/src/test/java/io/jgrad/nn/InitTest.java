@@ -8,8 +8,9 @@ import io.jgrad.tensor.Tensor;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-class InitTest {
-    private static double[] stats(Tensor t) {
+public class InitTest {
+    /** Mean, standard deviation (population), min and max of t's values (WeightInitTest uses it too). */
+    public static double[] stats(Tensor t) {
         double[] v = t.toDoubleArray();
         double sum = 0, sq = 0, min = Double.POSITIVE_INFINITY, max = Double.NEGATIVE_INFINITY;
         for (double x : v) {

@@ -3,6 +3,7 @@ package io.jgrad.nn.spec;
 import static org.junit.jupiter.api.Assertions.*;
 
 import io.jgrad.nn.Conv2d;
+import io.jgrad.nn.InitTest;
 import io.jgrad.nn.Linear;
 import io.jgrad.nn.Sequential;
 import io.jgrad.tensor.Generator;
@@ -77,20 +78,6 @@ class WeightInitTest {
         });
     }
 
-    /** Mean, standard deviation (population), min and max of t's values. */
-    private static double[] stats(Tensor t) {
-        double[] v = t.toDoubleArray();
-        double sum = 0, sq = 0, min = Double.POSITIVE_INFINITY, max = Double.NEGATIVE_INFINITY;
-        for (double x : v) {
-            sum += x;
-            sq += x * x;
-            min = Math.min(min, x);
-            max = Math.max(max, x);
-        }
-        double mean = sum / v.length;
-        return new double[] {mean, Math.sqrt(sq / v.length - mean * mean), min, max};
-    }
-
     /**
      * The n values of t are U(-a, a): none outside, and the extremes near a (the largest |x| is below a(1 - 20/n) with
      * probability (1 - 20/n)^n, about e^-20); mean and standard deviation a / sqrt 3 within 5 standard errors
@@ -98,7 +85,7 @@ class WeightInitTest {
      */
     private static void assertUniform(Tensor t, double a) {
         int n = t.numel();
-        double[] s = stats(t);
+        double[] s = InitTest.stats(t);
         assertTrue(s[2] >= -a && s[3] <= a, "values in [-" + a + ", " + a + "]: " + s[2] + ".." + s[3]);
         assertTrue(-s[2] > a * (1 - 20.0 / n) && s[3] > a * (1 - 20.0 / n), "the whole interval is drawn: " + s[2] + ".." + s[3]);
         double sd = a / Math.sqrt(3);
@@ -109,7 +96,7 @@ class WeightInitTest {
     /** The n values of t are N(0, std^2): mean and sd within 5 standard errors (sd's: std / sqrt(2n), kurtosis 3). */
     private static void assertNormal(Tensor t, double std) {
         int n = t.numel();
-        double[] s = stats(t);
+        double[] s = InitTest.stats(t);
         assertEquals(0, s[0], 5 * std / Math.sqrt(n), "mean");
         assertEquals(std, s[1], 5 * std / Math.sqrt(2.0 * n), "standard deviation");
         // a normal's values go past 3 sd (0.27% of them), a uniform's of the same sd never past sqrt 3
