@@ -1,9 +1,11 @@
 package io.jgrad.cli;
 
 import io.jgrad.io.AtomicFiles;
+import io.jgrad.io.ConsoleGate;
 import io.jgrad.io.RunLock;
 import io.jgrad.train.Divergence;
 import java.io.Console;
+import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -17,8 +19,13 @@ import java.util.concurrent.locks.ReentrantLock;
  * write, or stopped there by an error, a run removes the output directory again if it created it (an empty one was
  * left, looking like a broken run).
  *
- * <p>The hook is registered by the constructor and removed by {@link #close()}, so a JVM that ends normally (or a
- * test running the command in-process) never sees it.
+ * <p>The hook's message is the run's last line: the training thread goes on while the hook runs, until the JVM halts,
+ * and what it printed then ("completed 3 epochs", the final evaluation's line) came after the message in a log of
+ * both streams. The constructor puts standard output and standard error behind a {@link ConsoleGate}, which the hook
+ * shuts before it writes.
+ *
+ * <p>The hook and the gate are set up by the constructor and removed by {@link #close()}, so a JVM that ends normally
+ * (or a test running the command in-process) never sees them.
  */
 final class Interruption implements AutoCloseable {
     /** A write to the run directory, which may throw {@code E} (an I/O error, or nothing checked). */
@@ -28,6 +35,7 @@ final class Interruption implements AutoCloseable {
 
     private final ReentrantLock writing = new ReentrantLock();
     private final Thread hook = new Thread(this::stop, "jgrad-interrupted");
+    private final ConsoleGate console;
     private volatile Path checkpointDir;
     private volatile String checkpoint;
     /** The epochs of a run that has stopped training (-1 while it trains): its checkpoint needs a larger --epochs to go on. */
@@ -53,6 +61,7 @@ final class Interruption implements AutoCloseable {
     Interruption(Path resumedFrom, String resumedCheckpoint) {
         checkpointDir = resumedFrom;
         checkpoint = resumedCheckpoint;
+        console = ConsoleGate.install();
         Runtime.getRuntime().addShutdownHook(hook);
     }
 
@@ -153,17 +162,21 @@ final class Interruption implements AutoCloseable {
                 : epochs == 0 ? "before the first epoch" : "after epoch " + epochs + " of " + total;
     }
 
-    /** The shutdown hook: waits for the write in progress, then never lets go, so that no other starts. */
-    private void stop() {
+    /**
+     * The shutdown hook: waits for the write in progress, then never lets go, so that no other starts; silences what
+     * the run prints from here on, and says what the directory holds.
+     */
+    void stop() {
         writing.lock();
-        Console console = System.console();
-        String start = console != null && console.isTerminal() ? System.lineSeparator() : ""; // off the progress bar's line
+        PrintStream err = console.shut();
+        Console terminal = System.console();
+        String start = terminal != null && terminal.isTerminal() ? System.lineSeparator() : ""; // off the progress bar's line
         if (lock != null) {
             lock.deleteFile(); // the lock itself ends with the process
         }
         String removed = removeCreated() ? "; removed the empty " + outDir + " it had created" : "";
-        System.err.println(start + said(removed));
-        System.err.flush();
+        err.println(start + said(removed));
+        err.flush();
     }
 
     /**
@@ -220,7 +233,8 @@ final class Interruption implements AutoCloseable {
         try {
             Runtime.getRuntime().removeShutdownHook(hook);
         } catch (IllegalStateException e) {
-            // the JVM is already stopping: the hook runs (or ran) and says what is left
+            return; // the JVM is already stopping: the hook runs (or ran) and says what is left, the gate shut behind it
         }
+        console.close();
     }
 }

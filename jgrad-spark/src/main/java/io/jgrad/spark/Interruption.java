@@ -1,9 +1,11 @@
 package io.jgrad.spark;
 
 import io.jgrad.io.AtomicFiles;
+import io.jgrad.io.ConsoleGate;
 import io.jgrad.io.RunLock;
 import io.jgrad.train.Divergence;
 import java.io.IOException;
+import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -15,10 +17,16 @@ import java.util.concurrent.locks.ReentrantLock;
  * interruption, not an error to report with a stack trace. As {@code jgrad train}'s hook does on one machine. Stopped
  * before its first write, by an interruption or an error (data that cannot be read, a diverged first epoch), a run
  * removes the directory again if it created it, as {@code jgrad train} does.
+ *
+ * <p>The hook's message is the run's last line: the driver goes on while the hook runs, and what it printed then (the
+ * epoch's line and why the run stopped, the final evaluation's line) came after the message in a log of both streams.
+ * The constructor puts standard output and standard error behind a {@link ConsoleGate}, which the hook shuts before
+ * it writes; {@link #close} takes it away.
  */
 final class Interruption implements AutoCloseable {
     private final ReentrantLock writing = new ReentrantLock();
     private final Thread hook = new Thread(this::stop, "jgrad-spark-interrupted");
+    private final ConsoleGate console;
     private final Path dir;
     private final int epochs;
     private final boolean resumable;
@@ -40,6 +48,7 @@ final class Interruption implements AutoCloseable {
         this.dir = dir;
         this.epochs = epochs;
         this.resumable = resumable;
+        console = ConsoleGate.install();
         Runtime.getRuntime().addShutdownHook(hook);
     }
 
@@ -134,9 +143,10 @@ final class Interruption implements AutoCloseable {
             held.deleteFile(); // the lock itself ends with the process
         }
         quietSpark();
+        PrintStream err = console.shut();
         String removed = removeCreated() ? "; removed the empty " + dir + " it had created" : "";
-        System.err.println(message(dir, saved, savedStep, epochs, resumable, diverged) + removed);
-        System.err.flush();
+        err.println(message(dir, saved, savedStep, epochs, resumable, diverged) + removed);
+        err.flush();
     }
 
     /**
@@ -193,6 +203,7 @@ final class Interruption implements AutoCloseable {
             // the JVM is already stopping: the hook runs (or ran) and says what the directory holds
             return; // and deletes the lock's file; the lock goes with the process
         }
+        console.close();
         unlock();
         removeCreated();
     }
