@@ -39,8 +39,8 @@ final class ConvOps {
     }
 
     private static Conv2dGeometry check(Tensor x, Tensor w, Tensor b, int s, int p, int d, int groups) {
-        Tensor.requireOperand("conv2d", "input", x);
-        Tensor.requireOperand("conv2d", "weight", w);
+        Tensor.requireArgument("conv2d", "input", x);
+        Tensor.requireArgument("conv2d", "weight", w);
         if (x.shape.length != 4 || w.shape.length != 4) {
             throw new IllegalArgumentException("conv2d: input must be [N, C, H, W] and weight [O, C/groups, kH, kW], got "
                     + Shapes.str(x.shape) + " and " + Shapes.str(w.shape));

@@ -177,7 +177,7 @@ final class ElementwiseOps {
 
     static Tensor compare(BinaryOp op, Tensor a, Tensor b) {
         if (b == null) { // the op's name is built only for the message: no string per call
-            Tensor.requireOperand(name(op), "other", b);
+            Tensor.requireArgument(name(op), "other", b);
         }
         if (a.dtype != b.dtype) {
             DType t = resultType(a, b);
@@ -206,7 +206,7 @@ final class ElementwiseOps {
 
     static Tensor binary(BinaryOp op, Tensor a, Tensor b) {
         if (b == null) { // the op's name is built only for the message: no string per call
-            Tensor.requireOperand(name(op), "other", b);
+            Tensor.requireArgument(name(op), "other", b);
         }
         if (a.dtype != b.dtype) {
             DType t = resultType(a, b);
@@ -253,9 +253,9 @@ final class ElementwiseOps {
 
     /** out = a where mask != 0, else b, all broadcast; the gradient follows the same choice. */
     static Tensor where(Tensor mask, Tensor a, Tensor b) {
-        Tensor.requireOperand("where", "mask", mask);
-        Tensor.requireOperand("where", "a", a);
-        Tensor.requireOperand("where", "b", b);
+        Tensor.requireArgument("where", "mask", mask);
+        Tensor.requireArgument("where", "a", a);
+        Tensor.requireArgument("where", "b", b);
         if (a.dtype != b.dtype) {
             DType t = resultType(a, b);
             a = a.to(t);

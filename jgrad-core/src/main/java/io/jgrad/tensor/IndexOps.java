@@ -9,7 +9,7 @@ final class IndexOps {
     private IndexOps() {}
 
     static Tensor indexSelect(Tensor x, int dim, int[] indices) {
-        Tensor.requireArray("indexSelect", "indices", indices);
+        Tensor.requireArgument("indexSelect", "indices", indices);
         Shapes.requireDims("indexSelect", x.shape);
         int d = Shapes.dim("indexSelect", dim, x.shape.length);
         int n = x.shape[d];
@@ -60,7 +60,7 @@ final class IndexOps {
 
     /** out[o, j, i] = x[o, index[o, j, i], i] with x and index viewed as [outer, n, inner] around dim. */
     static Tensor gather(Tensor x, int dim, Tensor index) {
-        Tensor.requireOperand("gather", "index", index);
+        Tensor.requireArgument("gather", "index", index);
         int r = x.shape.length;
         Shapes.requireDims("gather", x.shape);
         int d = Shapes.dim("gather", dim, r);

@@ -9,7 +9,7 @@ final class LinalgOps {
     private LinalgOps() {}
 
     static Tensor matmul(Tensor a, Tensor b) {
-        Tensor.requireOperand("matmul", "other", b);
+        Tensor.requireArgument("matmul", "other", b);
         if (a.shape.length == 0 || b.shape.length == 0) {
             throw new IllegalArgumentException("matmul: both operands need at least 1 dimension, got shapes "
                     + Shapes.str(a.shape) + " and " + Shapes.str(b.shape));
@@ -91,8 +91,8 @@ final class LinalgOps {
 
     /** y = x W^T + b as one GEMM with beta = 1 onto rows of b; see {@link Tensor#linear}. */
     static Tensor linear(Tensor x, Tensor w, Tensor b) {
-        Tensor.requireOperand("linear", "input", x);
-        Tensor.requireOperand("linear", "weight", w);
+        Tensor.requireArgument("linear", "input", x);
+        Tensor.requireArgument("linear", "weight", w);
         if (w.shape.length != 2 || x.shape.length == 0 || x.shape[x.shape.length - 1] != w.shape[1]
                 || (b != null && (b.shape.length != 1 || b.shape[0] != w.shape[0]))) {
             throw new IllegalArgumentException("linear: input " + Shapes.str(x.shape) + ", weight " + Shapes.str(w.shape)

@@ -29,7 +29,7 @@ final class NormOps {
 
     static Tensor batchNorm(Tensor x, Tensor weight, Tensor bias, Tensor runningMean, Tensor runningVar,
                             boolean training, double momentum, double eps) {
-        Tensor.requireOperand("batch_norm", "input", x);
+        Tensor.requireArgument("batch_norm", "input", x);
         if (x.shape.length < 2) {
             throw new IllegalArgumentException("batch_norm: input " + Shapes.str(x.shape) + " needs a channel dimension 1");
         }

@@ -86,7 +86,7 @@ final class ReduceOps {
 
     /** y = sum over dims of x; dy/dx = 1, so the gradient is g broadcast back to x's shape. */
     static Tensor sum(Tensor x, int[] dims, boolean keepDim) {
-        Tensor.requireArray("sum", "dims", dims);
+        Tensor.requireArgument("sum", "dims", dims);
         int[] ds = normalize("sum", dims, x.shape.length);
         Tensor kept = sumKeep(x, ds);
         Tensor y = keepDim ? kept : kept.view(droppedShape(x.shape, ds), Shapes.contiguousStrides(droppedShape(x.shape, ds)), 0);
@@ -99,7 +99,7 @@ final class ReduceOps {
     }
 
     static Tensor mean(Tensor x, int[] dims, boolean keepDim) {
-        Tensor.requireArray("mean", "dims", dims);
+        Tensor.requireArgument("mean", "dims", dims);
         int[] ds = normalize("mean", dims, x.shape.length);
         int count = 1;
         for (int d : ds) {
@@ -207,7 +207,7 @@ final class ReduceOps {
      * target has size 1 are summed. The adjoint of broadcasting, used by every broadcasting op's backward.
      */
     static Tensor sumTo(Tensor x, int[] target) {
-        Tensor.requireArray("sumTo", "shape", target);
+        Tensor.requireArgument("sumTo", "shape", target);
         if (Arrays.equals(x.shape, target)) {
             return x;
         }

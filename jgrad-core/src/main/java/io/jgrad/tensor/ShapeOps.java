@@ -10,7 +10,7 @@ final class ShapeOps {
     private ShapeOps() {}
 
     static Tensor reshape(Tensor x, int[] newShape) {
-        Tensor.requireArray("reshape", "shape", newShape);
+        Tensor.requireArgument("reshape", "shape", newShape);
         int[] s = newShape.clone();
         int infer = -1, known = 1;
         for (int i = 0; i < s.length; i++) {
@@ -47,7 +47,7 @@ final class ShapeOps {
     }
 
     static Tensor permute(Tensor x, int[] order) {
-        Tensor.requireArray("permute", "order", order);
+        Tensor.requireArgument("permute", "order", order);
         int r = x.shape.length;
         if (order.length != r) {
             throw new IllegalArgumentException("permute: " + order.length + " dims given for a tensor of rank " + r);
@@ -105,7 +105,7 @@ final class ShapeOps {
     }
 
     static Tensor expand(Tensor x, int[] newShape) {
-        Tensor.requireArray("expand", "shape", newShape);
+        Tensor.requireArgument("expand", "shape", newShape);
         if (newShape.length < x.shape.length) {
             throw new IllegalArgumentException("expand: cannot expand " + Shapes.str(x.shape) + " to fewer dims " + Shapes.str(newShape));
         }

@@ -56,7 +56,7 @@ final class SoftmaxOps {
 
     /** loss[i] = -logSoftmax(x)[i, target[i]]; dL/dx[i, j] = g[i] (softmax(x)[i, j] - [j == target[i]]). */
     static Tensor crossEntropy(Tensor x, Tensor target) {
-        Tensor.requireOperand("crossEntropy", "target", target);
+        Tensor.requireArgument("crossEntropy", "target", target);
         if (x.shape.length != 2 || target.shape.length != 1 || target.shape[0] != x.shape[0]) {
             throw new IllegalArgumentException("crossEntropy: logits " + Shapes.str(x.shape) + " and target "
                     + Shapes.str(target.shape) + ": expected logits [N, C] and target [N] of class indices");

@@ -229,8 +229,8 @@ public final class Tensor {
 
     /** A float32 tensor holding a copy of {@code data} in row-major order; the shape defaults to [data.length]. */
     public static Tensor of(float[] data, int... shape) {
-        requireData("Tensor.of", data);
-        requireArray("Tensor.of", "shape", shape);
+        requireArgument("Tensor.of", "data", data);
+        requireArgument("Tensor.of", "shape", shape);
         int[] s = shape.length == 0 ? new int[] {data.length} : shape.clone();
         checkLength("Tensor.of", data.length, s);
         StepRecorder.hostWork("Tensor.of copies values from a Java array");
@@ -239,24 +239,20 @@ public final class Tensor {
 
     /** A float64 tensor holding a copy of {@code data} in row-major order; the shape defaults to [data.length]. */
     public static Tensor of(double[] data, int... shape) {
-        requireData("Tensor.of", data);
-        requireArray("Tensor.of", "shape", shape);
+        requireArgument("Tensor.of", "data", data);
+        requireArgument("Tensor.of", "shape", shape);
         int[] s = shape.length == 0 ? new int[] {data.length} : shape.clone();
         checkLength("Tensor.of", data.length, s);
         StepRecorder.hostWork("Tensor.of copies values from a Java array");
         return new Tensor(DType.FLOAT64, null, data.clone(), s, Shapes.contiguousStrides(s), 0);
     }
 
-    /** Refuses a null tensor argument by the op's and the argument's names, before the op reads it. */
-    static void requireOperand(String op, String argument, Tensor t) {
-        if (t == null) {
-            throw new IllegalArgumentException(op + ": " + argument + " is null");
-        }
-    }
-
-    /** Refuses a null shape, dimension or index array by the op's and the argument's names, as requireOperand. */
-    static void requireArray(String op, String argument, int[] a) {
-        if (a == null) {
+    /**
+     * Refuses a null argument (a tensor operand, a shape, dimension or index array, a factory's data) by the op's and
+     * the argument's names, before the op reads it.
+     */
+    static void requireArgument(String op, String argument, Object value) {
+        if (value == null) {
             throw new IllegalArgumentException(op + ": " + argument + " is null");
         }
     }
@@ -264,18 +260,12 @@ public final class Tensor {
     /** Refuses a factory's null dtype or shape, naming the factory. */
     private static void requireShape(String factory, DType dtype, int[] shape) {
         requireDtype(factory, dtype);
-        requireArray(factory, "shape", shape);
+        requireArgument(factory, "shape", shape);
     }
 
     private static void requireDtype(String factory, DType dtype) {
         if (dtype == null) {
             throw new IllegalArgumentException(factory + ": dtype is null; pass DType.FLOAT32 or DType.FLOAT64");
-        }
-    }
-
-    private static void requireData(String caller, Object data) {
-        if (data == null) {
-            throw new IllegalArgumentException(caller + ": data is null");
         }
     }
 
@@ -326,8 +316,8 @@ public final class Tensor {
      * through another tensor wrapping it, are not seen by the check of in-place changes before backward.
      */
     public static Tensor wrap(float[] data, int... shape) {
-        requireData("Tensor.wrap", data);
-        requireArray("Tensor.wrap", "shape", shape);
+        requireArgument("Tensor.wrap", "data", data);
+        requireArgument("Tensor.wrap", "shape", shape);
         int[] s = shape.clone();
         checkLength("Tensor.wrap", data.length, s);
         StepRecorder.hostWork("Tensor.wrap shares a Java array");
@@ -336,8 +326,8 @@ public final class Tensor {
 
     /** Wraps {@code data} without copying (see {@link #wrap(float[], int...)}). */
     public static Tensor wrap(double[] data, int... shape) {
-        requireData("Tensor.wrap", data);
-        requireArray("Tensor.wrap", "shape", shape);
+        requireArgument("Tensor.wrap", "data", data);
+        requireArgument("Tensor.wrap", "shape", shape);
         int[] s = shape.clone();
         checkLength("Tensor.wrap", data.length, s);
         StepRecorder.hostWork("Tensor.wrap shares a Java array");
@@ -508,7 +498,7 @@ public final class Tensor {
     public double get(int... index) {
         usable();
         StepRecorder.hostWork("get() reads a value in Java");
-        requireArray("get", "index", index);
+        requireArgument("get", "index", index);
         int p = position("get", index);
         return dtype == DType.FLOAT32 ? f[p] : d[p];
     }
@@ -521,7 +511,7 @@ public final class Tensor {
         usable();
         checkRequiresGrad("set");
         StepRecorder.hostWork("set() writes a value in Java");
-        requireArray("set", "index", index);
+        requireArgument("set", "index", index);
         int p = position("set", index);
         markChanged();
         if (dtype == DType.FLOAT32) {
@@ -1058,12 +1048,10 @@ public final class Tensor {
     public static Tensor cat(int dim, Tensor... tensors) { return ShapeOps.cat(dim, tensors); }
     /** Joins tensors of equal shape along a new dimension {@code dim} (in [0, rank]): cat of the unsqueezed tensors. */
     public static Tensor stack(int dim, Tensor... tensors) {
-        if (tensors == null) {
-            throw new IllegalArgumentException("stack: tensors is null");
-        }
+        requireArgument("stack", "tensors", tensors);
         for (int i = 0; i < tensors.length; i++) {
             if (tensors[i] == null) { // the argument's name is built only for the message: no string per call
-                requireOperand("stack", "tensor " + i, null);
+                requireArgument("stack", "tensor " + i, null);
             }
         }
         if (tensors.length == 0) {
@@ -1234,7 +1222,7 @@ public final class Tensor {
      * read other, would otherwise read after they changed it.
      */
     private Tensor sameShape(String op, String argument, Tensor other) {
-        requireOperand(op, argument, other);
+        requireArgument(op, argument, other);
         if (!Arrays.equals(other.shape, shape) && !Arrays.equals(Shapes.broadcast(op, other.shape, shape), shape)) {
             throw new IllegalArgumentException(op + ": the argument of shape " + Shapes.str(other.shape)
                     + " does not broadcast to this tensor's shape " + Shapes.str(shape));
